@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Env } from './env';
+import { registerErrorHandling } from './http/errors';
+import { registerAuthHook } from './http/auth-hook';
+import { typed } from './http/route';
+import type { Services } from './services';
+import { accountsRoutes } from './modules/accounts/accounts.routes';
+import { actualsRoutes } from './modules/actuals/actuals.routes';
+import { authRoutes } from './modules/auth/auth.routes';
+import { catalogRoutes } from './modules/catalog/catalog.routes';
+import { networkRoutes } from './modules/network/network.routes';
+import { transactionsRoutes } from './modules/transactions/transactions.routes';
+
+export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+export type AppOptions = { env: Env; services: Services; logger?: boolean; serveWeb?: boolean };
+
+/** Builds the HTTP application: API under /api/v1, OpenAPI, health checks and the web app. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { env, services } = options;
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: env.BODY_LIMIT_MB * 1024 * 1024,
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('services', services);
+  registerErrorHandling(app);
+  // Outside /api/v1 (the docs UI, the web app's files) routes are public unless they say otherwise.
+  // Every /api/v1 route must declare its permission; tests/routes-guarded.test.ts walks them all.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1') && route.config?.access === undefined) {
+      route.config = { ...(route.config ?? {}), access: 'public' };
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `Too many attempts; try again in ${Math.ceil(ctx.ttl / 1000)} seconds`,
+      details: { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) },
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Forecourt API',
+        version: '1.0.0',
+        description:
+          'The OEM and dealer network platform. Authenticate with a session cookie (web app; writes need the x-csrf-token header) or an API key as "Authorization: Bearer <key>". Errors are { code, message, details }.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'fc_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+  registerAuthHook(app);
+
+  const t = typed(app);
+  t.get('/api/openapi.json', {
+    config: { access: 'public' },
+    schema: { hide: true },
+    handler: async () => app.swagger(),
+  });
+  t.get('/healthz', {
+    config: { access: 'public' },
+    schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  t.get('/readyz', {
+    config: { access: 'public' },
+    schema: { summary: 'Readiness: the database answers and migrations are applied', tags: ['health'], response: { 200: z.object({ status: z.literal('ready'), engine: z.string() }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) } },
+    handler: async (_req, reply) => {
+      try {
+        await services.db.query('select 1 from schema_migrations limit 1');
+        return { status: 'ready' as const, engine: services.db.engine };
+      } catch (error) {
+        return reply.status(503).send({ status: 'unavailable' as const, reason: (error as Error).message });
+      }
+    },
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { loginRateLimit: env.LOGIN_RATE_LIMIT_PER_MINUTE, cookieSecure: env.COOKIE_SECURE, sessionTtlHours: env.SESSION_TTL_HOURS });
+      await api.register(accountsRoutes);
+      await api.register(networkRoutes);
+      await api.register(catalogRoutes);
+      await api.register(transactionsRoutes, { ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024 });
+      await api.register(actualsRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  if (options.serveWeb !== false && existsSync(WEB_DIST)) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false });
+    // The single-page app answers every non-API GET with index.html.
+    app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (req, reply) => {
+      if (req.url.startsWith('/api/')) {
+        return reply.status(404).send({ code: 'NOT_FOUND', message: `No route GET ${req.url.split('?')[0]}`, details: {} });
+      }
+      return reply.sendFile('index.html');
+    });
+  }
+  return app;
+}

@@ -1,0 +1,31 @@
+/**
+ * The database port. Two engines speak the same PostgreSQL dialect behind it: PGlite (embedded,
+ * in process) and a PostgreSQL server through node-postgres. Repositories receive a `Queryable`
+ * (the pool or a transaction) and only write SQL.
+ */
+export type Row = Record<string, unknown>;
+
+export type QueryResult<T> = { rows: T[]; rowCount: number };
+
+export type Queryable = {
+  query<T = Row>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements without parameters. */
+  exec(sql: string): Promise<void>;
+  /** COPY ... FROM STDIN with the given CSV chunks (each chunk whole lines). */
+  copyFrom(sql: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<void>;
+};
+
+export type Db = Queryable & {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `fn` in one database transaction; rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+/** Quotes a value for a CSV COPY line (PostgreSQL CSV format; empty unquoted = NULL). */
+export function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const s = String(value);
+  if (s === '') return '""';
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

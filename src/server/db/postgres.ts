@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Db, QueryResult, Queryable } from './db';
+
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+type Client = pg.Pool | pg.PoolClient;
+
+function queryable(client: Client): Queryable {
+  return {
+    async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+      const result = params.length ? await client.query(sql, params) : await client.query(sql);
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(sql) {
+      await client.query(sql);
+    },
+    async copyFrom(sql, chunks) {
+      const run = async (c: pg.PoolClient) => {
+        const stream = c.query(copyFromStream(sql));
+        await pipeline(Readable.from(chunks, { objectMode: false }), stream);
+      };
+      if (client instanceof pg.Pool) {
+        const c = await client.connect();
+        try {
+          await run(c);
+        } finally {
+          c.release();
+        }
+      } else {
+        await run(client);
+      }
+    },
+  };
+}
+
+export async function openPostgres(url: string, max = 10): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // Fail early with a clear message when the server is not reachable.
+  await pool.query('select 1');
+  return {
+    engine: 'postgres',
+    ...queryable(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(queryable(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../shared/errors';
+import { hasPermission } from '../../shared/permissions';
+import type { Actor } from '../auth/actor';
+import { CSRF_HEADER, SESSION_COOKIE } from '../modules/auth/auth.service';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+async function resolveActor(app: FastifyInstance, request: FastifyRequest): Promise<Actor | null> {
+  const authorization = request.headers.authorization;
+  if (authorization) {
+    const [scheme, key] = authorization.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !key) {
+      throw new AppError('UNAUTHENTICATED', 'Send API keys as "Authorization: Bearer <key>"');
+    }
+    return app.services.auth.actorFromApiKey(key);
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) return null;
+  const actor = await app.services.auth.actorFromSession(token);
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || sent !== actor.csrfToken) {
+      throw new AppError(
+        'CSRF_TOKEN_INVALID',
+        `Writes with a session cookie must send the ${CSRF_HEADER} header from /api/v1/auth/me`,
+      );
+    }
+  }
+  return actor;
+}
+
+/**
+ * Authenticates every request and enforces the permission its route declares. Routes without a
+ * declared permission fail closed.
+ */
+export function registerAuthHook(app: FastifyInstance): void {
+  app.decorateRequest('actor', null);
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return;
+    const access = request.routeOptions.config.access;
+    if (access === 'public') return;
+    if (!access) {
+      throw new AppError('FORBIDDEN', 'This route declares no permission and is closed');
+    }
+    const actor = await resolveActor(app, request);
+    if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API key');
+    request.actor = actor;
+    if (access !== 'authenticated' && !hasPermission(actor.role, access)) {
+      throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${access}`, {
+        permission: access,
+      });
+    }
+  });
+}

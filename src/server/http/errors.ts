@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, ERROR_STATUS, type ErrorCode, type Problem } from '../../shared/errors';
+
+/** The one mapping from errors to HTTP answers: `{ code, message, details }`. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.status(error.status).send({
+        code: error.code,
+        message: error.message,
+        details: error.details,
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      const problems: Problem[] = error.validation.map((v) => {
+        const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        return {
+          path: path ? `${where}.${path}` : where,
+          code: String(v.params?.issue && typeof v.params.issue === 'object' && 'code' in v.params.issue ? v.params.issue.code : v.keyword),
+          message: v.message ?? 'invalid',
+        };
+      });
+      return reply.status(400).send({
+        code: 'VALIDATION_FAILED',
+        message: `The request ${where} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        details: { problems },
+      });
+    }
+    const fe = error as FastifyError;
+    const mapped = mapFastifyError(fe);
+    if (mapped) {
+      return reply.status(ERROR_STATUS[mapped.code]).send({ ...mapped, details: {} });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({
+      code: 'INTERNAL',
+      message: `Something went wrong on our side. Quote request id ${request.id} when reporting it.`,
+      details: { requestId: request.id },
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      code: 'NOT_FOUND',
+      message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      details: {},
+    });
+  });
+}
+
+function mapFastifyError(error: FastifyError): { code: ErrorCode; message: string } | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'MALFORMED_BODY', message: 'The JSON body is empty' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'BAD_REQUEST', message: error.message };
+    default:
+      break;
+  }
+  if (error.statusCode === 400 && error instanceof SyntaxError) {
+    return { code: 'MALFORMED_BODY', message: `The body is not valid JSON: ${error.message}` };
+  }
+  if (error.statusCode === 429) {
+    return { code: 'RATE_LIMITED', message: error.message };
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return { code: 'BAD_REQUEST', message: error.message };
+  }
+  return null;
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError } from '../../shared/errors';
+import type { RouteAccess } from '../../shared/permissions';
+import type { Actor } from '../auth/actor';
+import type { Services } from '../services';
+
+/* eslint-disable @typescript-eslint/consistent-type-definitions -- module augmentation needs interfaces */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission this route needs. Every route must declare one (tests/routes-guarded). */
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+/* eslint-enable @typescript-eslint/consistent-type-definitions */
+
+/** The app with zod-typed route schemas. */
+export function typed(app: FastifyInstance) {
+  return app.withTypeProvider<ZodTypeProvider>();
+}
+
+/** The authenticated actor of a request on a guarded route. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first');
+  return request.actor;
+}
+
+/** OpenAPI security for guarded routes. */
+export const SECURED: { [scheme: string]: string[] }[] = [{ session: [] }, { bearer: [] }];

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { hasPermission, PERMISSIONS } from '../../../shared/permissions';
+import { errorSchema, okSchema } from '../../../shared/schemas/common';
+import { loginSchema, meSchema } from '../../../shared/schemas/accounts';
+import type { Actor } from '../../auth/actor';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { SESSION_COOKIE } from './auth.service';
+
+const tags = ['auth'];
+
+export function describeActor(actor: Actor) {
+  const scope =
+    actor.scope.kind === 'network'
+      ? { kind: 'network' as const, label: 'Whole network' }
+      : actor.scope.kind === 'region'
+        ? { kind: 'region' as const, label: actor.scope.regionCode, regionCode: actor.scope.regionCode }
+        : { kind: 'dealers' as const, label: actor.scope.label, dealerCodes: actor.scope.dealerCodes };
+  return {
+    kind: actor.kind,
+    id: actor.id,
+    name: actor.name,
+    role: actor.role,
+    permissions: PERMISSIONS.filter((p) => hasPermission(actor.role, p)),
+    scope,
+    csrfToken: actor.csrfToken,
+  };
+}
+
+export async function authRoutes(fastify: FastifyInstance, opts: { loginRateLimit: number; cookieSecure: boolean; sessionTtlHours: number }) {
+  const app = typed(fastify);
+  const { auth } = fastify.services;
+
+  app.post('/auth/login', {
+    config: { access: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
+    schema: { summary: 'Sign in with e-mail and password; sets an HttpOnly session cookie', tags, body: loginSchema, response: { 200: meSchema, 400: errorSchema, 401: errorSchema, 429: errorSchema } },
+    handler: async (req, reply) => {
+      const session = await auth.login(req.body);
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: opts.cookieSecure,
+        maxAge: opts.sessionTtlHours * 3600,
+      });
+      const actor = await auth.actorFromSession(session.token);
+      return describeActor(actor);
+    },
+  });
+
+  app.post('/auth/logout', {
+    config: { access: 'authenticated' },
+    schema: { summary: 'Sign out: ends the session', tags, security: SECURED, response: { 200: okSchema, 401: errorSchema, 403: errorSchema } },
+    handler: async (req, reply) => {
+      const token = req.cookies[SESSION_COOKIE];
+      if (token) await auth.logout(token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true as const };
+    },
+  });
+
+  app.get('/auth/me', {
+    config: { access: 'authenticated' },
+    schema: { summary: 'Who am I: role, permissions, scope and the CSRF token for writes', tags, security: SECURED, response: { 200: meSchema, 401: errorSchema } },
+    handler: async (req) => describeActor(actorOf(req)),
+  });
+}

@@ -1,0 +1,113 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import argon2 from 'argon2';
+import { AppError } from '../../../shared/errors';
+import { isDealerRole } from '../../../shared/permissions';
+import type { Actor, Scope } from '../../auth/actor';
+import type { Db } from '../../db/db';
+import { createAuthRepository, type PrincipalRow } from './auth.repository';
+
+export const SESSION_COOKIE = 'fc_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** argon2id with the library's recommended parameters (OWASP: m=64 MiB, t=3, p=4). */
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, { type: argon2.argon2id });
+}
+
+// A fixed hash to verify against when the e-mail is unknown, so timing does not tell.
+let dummyHash: Promise<string> | undefined;
+
+export function principalScope(row: PrincipalRow): Scope {
+  if (isDealerRole(row.role) || row.dealer_id !== null || row.dealer_group_id !== null) {
+    return {
+      kind: 'dealers',
+      dealerIds: row.scoped_dealer_ids ?? [],
+      dealerCodes: row.scoped_dealer_codes ?? [],
+      label: row.dealer_code ?? row.dealer_group_code ?? 'none',
+    };
+  }
+  if (row.region_id !== null && row.region_path && row.region_code) {
+    return { kind: 'region', regionId: row.region_id, regionCode: row.region_code, path: row.region_path };
+  }
+  return { kind: 'network' };
+}
+
+export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
+  const repo = createAuthRepository(deps.db);
+  const ttlMs = deps.sessionTtlHours * 3600_000;
+
+  return {
+    /** Verifies the password and opens a session. Returns the raw token for the cookie. */
+    async login(input: { email: string; password: string }) {
+      const user = await repo.findUserByEmail(input.email);
+      dummyHash ??= hashPassword(randomToken());
+      const hash = user?.password_hash ?? (await dummyHash);
+      const ok = await argon2.verify(hash, input.password).catch(() => false);
+      if (!user || !ok || !user.is_active) {
+        throw new AppError('INVALID_CREDENTIALS', 'The e-mail or password is not right');
+      }
+      const token = randomToken();
+      const csrfToken = randomToken(18);
+      const expiresAt = new Date(Date.now() + ttlMs);
+      await repo.insertSession({ tokenHash: sha256(token), userId: user.id, csrfToken, expiresAt });
+      return { token, csrfToken, expiresAt, userId: user.id };
+    },
+
+    async logout(token: string): Promise<void> {
+      await repo.deleteSession(sha256(token));
+    },
+
+    /** The actor of a session cookie; throws SESSION_EXPIRED when it has lapsed. */
+    async actorFromSession(token: string): Promise<Actor> {
+      const tokenHash = sha256(token);
+      const row = await repo.findSessionPrincipal(tokenHash);
+      if (!row || !row.is_active) throw new AppError('UNAUTHENTICATED', 'Sign in first');
+      const now = Date.now();
+      if (row.expires_at.getTime() <= now) {
+        await repo.deleteSession(tokenHash);
+        throw new AppError('SESSION_EXPIRED', 'Your session has expired; sign in again');
+      }
+      // Sliding expiry, written at most once a minute.
+      if (now - row.last_seen_at.getTime() > 60_000) {
+        await repo.touchSession(tokenHash, new Date(now + ttlMs));
+      }
+      return {
+        kind: 'user',
+        id: row.id,
+        name: row.name,
+        role: row.role,
+        scope: principalScope(row),
+        csrfToken: row.csrf_token,
+      };
+    },
+
+    /** The actor of an API key `fc_<prefix>_<secret>`, stored as a SHA-256 hash. */
+    async actorFromApiKey(key: string): Promise<Actor> {
+      const match = /^fc_([a-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(key);
+      const row = match ? await repo.findApiKeyPrincipal(match[1]!) : null;
+      const given = Buffer.from(sha256(key));
+      if (!row || !timingSafeEqual(given, Buffer.from(row.key_hash)) || row.revoked_at) {
+        throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked');
+      }
+      await repo.touchApiKey(row.id);
+      return {
+        kind: 'api_key',
+        id: row.id,
+        name: row.name,
+        role: row.role,
+        scope: principalScope(row),
+        csrfToken: null,
+      };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

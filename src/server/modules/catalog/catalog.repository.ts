@@ -1,0 +1,136 @@
+import type { Queryable } from '../../db/db';
+import type { ModelLine, Sku, SkuFilter } from '../../../shared/schemas/catalog';
+
+const SKU_SELECT = `
+  select s.code, m.code as "modelLineCode", m.name as "modelLineName", s.name, s.trim, s.powertrain,
+         s.segment, s.msrp::text as msrp, s.co2_g_per_km as "co2GramsPerKm",
+         s.launch_date as "launchDate", s.status
+  from skus s join model_lines m on m.id = s.model_line_id`;
+
+export function createCatalogRepository(db: Queryable) {
+  return {
+    async findModelLines(): Promise<ModelLine[]> {
+      const { rows } = await db.query<ModelLine>(
+        `select m.code, m.name, m.segment, m.status, count(s.id)::int as "skuCount",
+                coalesce(array_agg(distinct s.powertrain) filter (where s.id is not null), '{}') as powertrains
+         from model_lines m left join skus s on s.model_line_id = m.id
+         group by m.id order by m.code`,
+      );
+      return rows;
+    },
+
+    async getModelLineId(code: string): Promise<number | null> {
+      const { rows } = await db.query<{ id: number }>('select id from model_lines where code = $1', [code]);
+      return rows[0]?.id ?? null;
+    },
+
+    async insertModelLine(input: { code: string; name: string; segment: string }) {
+      await db.query('insert into model_lines (code, name, segment) values ($1, $2, $3)', [
+        input.code,
+        input.name,
+        input.segment,
+      ]);
+    },
+
+    async updateModelLine(code: string, data: { name?: string; segment?: string; status?: string }) {
+      const { rowCount } = await db.query(
+        `update model_lines set name = coalesce($2, name), segment = coalesce($3, segment),
+                status = coalesce($4, status), updated_at = now() where code = $1`,
+        [code, data.name ?? null, data.segment ?? null, data.status ?? null],
+      );
+      return rowCount;
+    },
+
+    async findSkus(filter: SkuFilter): Promise<{ items: Sku[]; total: number }> {
+      const params: unknown[] = [];
+      const where = ['true'];
+      if (filter.q) {
+        params.push(`%${filter.q}%`);
+        where.push(`(s.code ilike $${params.length} or s.name ilike $${params.length})`);
+      }
+      if (filter.modelLine) {
+        params.push(filter.modelLine);
+        where.push(`m.code = $${params.length}`);
+      }
+      if (filter.powertrain) {
+        params.push(filter.powertrain);
+        where.push(`s.powertrain = $${params.length}`);
+      }
+      if (filter.segment) {
+        params.push(filter.segment);
+        where.push(`s.segment = $${params.length}`);
+      }
+      if (filter.status) {
+        params.push(filter.status);
+        where.push(`s.status = $${params.length}`);
+      }
+      const whereSql = where.join(' and ');
+      const count = await db.query<{ n: number }>(
+        `select count(*)::int as n from skus s join model_lines m on m.id = s.model_line_id where ${whereSql}`,
+        params,
+      );
+      params.push(filter.limit, filter.offset);
+      const { rows } = await db.query<Sku>(
+        `${SKU_SELECT} where ${whereSql} order by m.code, s.code limit $${params.length - 1} offset $${params.length}`,
+        params,
+      );
+      return { items: rows, total: count.rows[0]?.n ?? 0 };
+    },
+
+    async getSku(code: string): Promise<Sku | null> {
+      const { rows } = await db.query<Sku>(`${SKU_SELECT} where s.code = $1`, [code]);
+      return rows[0] ?? null;
+    },
+
+    async insertSku(input: {
+      code: string;
+      modelLineId: number;
+      name: string;
+      trim: string;
+      powertrain: string;
+      segment: string;
+      msrp: string;
+      co2GramsPerKm: number;
+      launchDate: string;
+    }) {
+      await db.query(
+        `insert into skus (code, model_line_id, name, trim, powertrain, segment, msrp, co2_g_per_km, launch_date)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          input.code,
+          input.modelLineId,
+          input.name,
+          input.trim,
+          input.powertrain,
+          input.segment,
+          input.msrp,
+          input.co2GramsPerKm,
+          input.launchDate,
+        ],
+      );
+    },
+
+    async updateSku(
+      code: string,
+      data: { name?: string; trim?: string; segment?: string; msrp?: string; co2GramsPerKm?: number; launchDate?: string; status?: string },
+    ) {
+      const { rowCount } = await db.query(
+        `update skus set name = coalesce($2, name), trim = coalesce($3, trim), segment = coalesce($4, segment),
+                msrp = coalesce($5::numeric, msrp), co2_g_per_km = coalesce($6, co2_g_per_km),
+                launch_date = coalesce($7::date, launch_date), status = coalesce($8, status), updated_at = now()
+         where code = $1`,
+        [
+          code,
+          data.name ?? null,
+          data.trim ?? null,
+          data.segment ?? null,
+          data.msrp ?? null,
+          data.co2GramsPerKm ?? null,
+          data.launchDate ?? null,
+          data.status ?? null,
+        ],
+      );
+      return rowCount;
+    },
+  };
+}

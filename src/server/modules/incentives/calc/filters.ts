@@ -1,0 +1,117 @@
+/**
+ * Qualifying and paying filters: which transactions build the measure and which are paid on.
+ * Within a list any entry matches (OR); across lists every non-empty list must match (AND); an
+ * empty list means all. `kinds` lists the transaction kinds that count; an `unwind` row always
+ * nets in a program that counts a retail kind (retail_delivery or registration), whatever
+ * `kinds` says, and any row with a negative quantity of a listed kind nets too.
+ */
+import type {
+  IncentiveTransaction,
+  ProgramDefinition,
+  ProgramFilter,
+  ProgramProblem,
+} from '../../../../shared/schemas/program';
+import type { TransactionKind } from '../../../../shared/schemas/transactions';
+
+export type CompiledFilter = {
+  modelLines: ReadonlySet<string> | null;
+  skus: ReadonlySet<string> | null;
+  powertrains: ReadonlySet<string> | null;
+  segments: ReadonlySet<string> | null;
+  kinds: ReadonlySet<TransactionKind>;
+};
+
+const RETAIL_KINDS: readonly TransactionKind[] = ['retail_delivery', 'registration'];
+
+function setOrNull(values: readonly string[]): ReadonlySet<string> | null {
+  return values.length === 0 ? null : new Set(values);
+}
+
+export function compileFilter(filter: ProgramFilter): CompiledFilter {
+  const kinds = new Set<TransactionKind>(filter.kinds);
+  if (filter.kinds.some((k) => RETAIL_KINDS.includes(k))) kinds.add('unwind');
+  return {
+    modelLines: setOrNull(filter.modelLines),
+    skus: setOrNull(filter.skus),
+    powertrains: setOrNull(filter.powertrains),
+    segments: setOrNull(filter.segments),
+    kinds,
+  };
+}
+
+export function matchesCompiled(filter: CompiledFilter, tx: IncentiveTransaction): boolean {
+  return (
+    filter.kinds.has(tx.kind) &&
+    (filter.modelLines === null || filter.modelLines.has(tx.modelLineCode)) &&
+    (filter.skus === null || filter.skus.has(tx.sku)) &&
+    (filter.powertrains === null || filter.powertrains.has(tx.powertrain)) &&
+    (filter.segments === null || filter.segments.has(tx.segment))
+  );
+}
+
+/** Does a transaction (with its SKU's attributes) match a qualifying or paying filter? */
+export function matchesFilter(options: {
+  filter: ProgramFilter;
+  transaction: IncentiveTransaction;
+}): boolean {
+  return matchesCompiled(compileFilter(options.filter), options.transaction);
+}
+
+/** One SKU of the catalog as the filter warnings read it. */
+export type CatalogSku = {
+  code: string;
+  modelLineCode: string;
+  powertrain: string;
+  segment: string;
+};
+
+/**
+ * Warnings (not errors) for filters that match nothing in the catalog: an unknown model line,
+ * SKU or segment, or a combination that no SKU has. The service shows them on save.
+ */
+export function findFilterWarnings(options: {
+  program: Pick<ProgramDefinition, 'qualifying'> & { paying?: ProgramFilter | undefined };
+  catalog: readonly CatalogSku[];
+}): ProgramProblem[] {
+  const { program, catalog } = options;
+  const warnings: ProgramProblem[] = [];
+  const known = {
+    modelLines: new Set(catalog.map((s) => s.modelLineCode)),
+    skus: new Set(catalog.map((s) => s.code)),
+    segments: new Set(catalog.map((s) => s.segment)),
+  };
+  const filters: [string, ProgramFilter | undefined][] = [
+    ['qualifying', program.qualifying],
+    ['paying', program.paying],
+  ];
+  for (const [name, filter] of filters) {
+    if (!filter) continue;
+    for (const key of ['modelLines', 'skus', 'segments'] as const) {
+      filter[key].forEach((value, i) => {
+        if (!known[key].has(value)) {
+          warnings.push({
+            path: `${name}.${key}.${i}`,
+            code: 'unknown_code',
+            message: `${value} is not in the catalog`,
+          });
+        }
+      });
+    }
+    const compiled = compileFilter(filter);
+    const anySku = catalog.some(
+      (s) =>
+        (compiled.modelLines === null || compiled.modelLines.has(s.modelLineCode)) &&
+        (compiled.skus === null || compiled.skus.has(s.code)) &&
+        (compiled.powertrains === null || compiled.powertrains.has(s.powertrain)) &&
+        (compiled.segments === null || compiled.segments.has(s.segment)),
+    );
+    if (!anySku) {
+      warnings.push({
+        path: name,
+        code: 'filter_matches_nothing',
+        message: `no SKU of the catalog matches the ${name} filter`,
+      });
+    }
+  }
+  return warnings;
+}

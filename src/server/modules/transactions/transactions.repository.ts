@@ -1,0 +1,144 @@
+import type { Queryable } from '../../db/db';
+import { scopeDealerIdSql, type Scope } from '../../auth/actor';
+import type { Transaction, TransactionFilter } from '../../../shared/schemas/transactions';
+
+export const STAGING_COLUMNS =
+  'kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id';
+
+const TRANSACTION_SELECT = `
+  select t.id, t.kind, d.code as "dealerCode", s.code as sku, m.code as "modelLineCode", t.vin, t.quantity,
+         t.amount::text as amount, t.currency, t.occurred_on as "occurredOn", t.source,
+         t.external_id as "externalId", to_json(t.received_at)#>>'{}' as "receivedAt"
+  from transactions t
+  join dealers d on d.id = t.dealer_id
+  join skus s on s.id = t.sku_id
+  join model_lines m on m.id = s.model_line_id`;
+
+function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unknown[]): string {
+  const where = [scopeDealerIdSql(scope, 't.dealer_id', params)];
+  if (filter.dealer) {
+    params.push(filter.dealer);
+    where.push(`t.dealer_id = (select id from dealers where code = $${params.length})`);
+  }
+  if (filter.sku) {
+    params.push(filter.sku);
+    where.push(`t.sku_id = (select id from skus where code = $${params.length})`);
+  }
+  if (filter.modelLine) {
+    params.push(filter.modelLine);
+    where.push(`t.sku_id in (select s.id from skus s join model_lines m on m.id = s.model_line_id where m.code = $${params.length})`);
+  }
+  if (filter.kind) {
+    params.push(filter.kind);
+    where.push(`t.kind = $${params.length}`);
+  }
+  if (filter.from) {
+    params.push(filter.from);
+    where.push(`t.occurred_on >= $${params.length}`);
+  }
+  if (filter.to) {
+    params.push(filter.to);
+    where.push(`t.occurred_on <= $${params.length}`);
+  }
+  if (filter.vin) {
+    params.push(filter.vin.toUpperCase());
+    where.push(`t.vin = $${params.length}`);
+  }
+  return where.join(' and ');
+}
+
+export function createTransactionsRepository(db: Queryable) {
+  return {
+    async loadCodeMaps() {
+      const [dealers, skus] = await Promise.all([
+        db.query<{ id: number; code: string }>('select id, code from dealers'),
+        db.query<{ id: number; code: string }>('select id, code from skus'),
+      ]);
+      return {
+        dealers: new Map(dealers.rows.map((r) => [r.code, r.id])),
+        skus: new Map(skus.rows.map((r) => [r.code, r.id])),
+      };
+    },
+
+    async createStaging(tx: Queryable) {
+      await tx.query(`create temp table ingest_staging (
+        kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
+        quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
+        occurred_on date not null, source text not null, external_id text not null
+      ) on commit drop`);
+    },
+
+    async insertBatch(tx: Queryable, input: { actor: string; format: string; rowCount: number }) {
+      const { rows } = await tx.query<{ id: number }>(
+        `insert into ingest_batches (actor, format, row_count, inserted, duplicates) values ($1, $2, $3, 0, 0) returning id`,
+        [input.actor, input.format, input.rowCount],
+      );
+      return rows[0]!.id;
+    },
+
+    /**
+     * Moves the staged rows into the feed (skipping (source, external_id) already stored) and adds
+     * the inserted rows to the monthly roll-up, in one statement.
+     */
+    async mergeStaging(tx: Queryable, batchId: number): Promise<number> {
+      const { rows } = await tx.query<{ inserted: number }>(
+        `with ins as (
+           insert into transactions (${STAGING_COLUMNS}, batch_id)
+           select ${STAGING_COLUMNS}, $1 from ingest_staging
+           on conflict (source, external_id) do nothing
+           returning dealer_id, sku_id, occurred_on, kind, quantity, amount
+         ), agg as (
+           select dealer_id, sku_id, date_trunc('month', occurred_on)::date as month, kind,
+                  sum(quantity)::int as quantity, sum(amount) as amount, count(*)::int as row_count
+           from ins group by 1, 2, 3, 4
+         ), rollup as (
+           insert into monthly_actuals (dealer_id, sku_id, month, kind, quantity, amount, row_count)
+           select * from agg order by dealer_id, month, sku_id, kind
+           on conflict (dealer_id, month, sku_id, kind) do update
+             set quantity = monthly_actuals.quantity + excluded.quantity,
+                 amount = monthly_actuals.amount + excluded.amount,
+                 row_count = monthly_actuals.row_count + excluded.row_count
+           returning 1
+         )
+         select (select count(*) from ins)::int as inserted, (select count(*) from rollup)::int as groups`,
+        [batchId],
+      );
+      return rows[0]!.inserted;
+    },
+
+    async finishBatch(tx: Queryable, batchId: number, inserted: number, duplicates: number) {
+      await tx.query('update ingest_batches set inserted = $2, duplicates = $3 where id = $1', [
+        batchId,
+        inserted,
+        duplicates,
+      ]);
+    },
+
+    async findTransactions(scope: Scope, filter: TransactionFilter): Promise<{ items: Transaction[]; total: number }> {
+      const params: unknown[] = [];
+      const where = filterSql(scope, filter, params);
+      const count = await db.query<{ n: number }>(`select count(*)::int as n from transactions t where ${where}`, params);
+      params.push(filter.limit, filter.offset);
+      const { rows } = await db.query<Transaction>(
+        `${TRANSACTION_SELECT} where ${where} order by t.occurred_on desc, t.id desc
+         limit $${params.length - 1} offset $${params.length}`,
+        params,
+      );
+      return { items: rows, total: count.rows[0]?.n ?? 0 };
+    },
+
+    /** One page of an export in id order (keyset paging: stable while new rows arrive). */
+    async findTransactionsAfter(scope: Scope, filter: Partial<TransactionFilter>, afterId: number, limit: number) {
+      const params: unknown[] = [];
+      const where = filterSql(scope, filter, params);
+      params.push(afterId, limit);
+      const { rows } = await db.query<Transaction>(
+        `${TRANSACTION_SELECT} where ${where} and t.id > $${params.length - 1} order by t.id limit $${params.length}`,
+        params,
+      );
+      return rows;
+    },
+  };
+}
+
+export type TransactionsRepository = ReturnType<typeof createTransactionsRepository>;

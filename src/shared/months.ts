@@ -1,0 +1,32 @@
+/** Month arithmetic on 'YYYY-MM' strings (no time zones involved). */
+export function monthIndex(month: string): number {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return y * 12 + (m - 1);
+}
+
+export function monthFromIndex(index: number): string {
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  return `${y}-${String(m).padStart(2, '0')}`;
+}
+
+export function addMonths(month: string, n: number): string {
+  return monthFromIndex(monthIndex(month) + n);
+}
+
+/** Inclusive list of months from `from` to `to`. */
+export function monthRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let i = monthIndex(from); i <= monthIndex(to); i++) out.push(monthFromIndex(i));
+  return out;
+}
+
+export function monthOfDate(date: string): string {
+  return date.slice(0, 7);
+}
+
+/** The fiscal year a month belongs to, named by the calendar year in which it ends. */
+export function fiscalYearOf(month: string, fiscalYearStartMonth: number): number {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return fiscalYearStartMonth === 1 ? y : m >= fiscalYearStartMonth ? y + 1 : y;
+}

@@ -1,0 +1,133 @@
+/**
+ * Roles and permissions. Every route declares one permission (or `public`); the role of the
+ * authenticated user or API key must grant it. Scope (which dealers) is checked separately in the
+ * services: see src/server/auth/scope.ts.
+ */
+export const OEM_ROLES = [
+  'oem_admin',
+  'channel_manager',
+  'regional_manager',
+  'finance',
+  'analyst',
+] as const;
+export const DEALER_ROLES = ['dealer_principal', 'dealer_sales', 'dealer_finance'] as const;
+/** `integration` is for API keys of ERP / DMS feeds. */
+export const ROLES = [...OEM_ROLES, ...DEALER_ROLES, 'integration'] as const;
+
+export type OemRole = (typeof OEM_ROLES)[number];
+export type DealerRole = (typeof DEALER_ROLES)[number];
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'network:read',
+  'network:write',
+  'catalog:read',
+  'catalog:write',
+  'settings:write',
+  'users:manage',
+  'apikeys:manage',
+  'transactions:read',
+  'transactions:write',
+  'jobs:read',
+  'agreements:read',
+  'agreements:write',
+  'agreements:accept',
+  'agreements:approve',
+  'ledger:verify',
+  'programs:read',
+  'programs:write',
+  'programs:approve',
+  'statements:read',
+  'claims:write',
+  'claims:review',
+  'disputes:write',
+  'disputes:resolve',
+  'payouts:manage',
+  'forecasts:read',
+  'forecasts:adjust',
+  'forecasts:review',
+  'forecasts:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READ_ALL: Permission[] = [
+  'network:read',
+  'catalog:read',
+  'transactions:read',
+  'jobs:read',
+  'agreements:read',
+  'ledger:verify',
+  'programs:read',
+  'statements:read',
+  'forecasts:read',
+];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  oem_admin: PERMISSIONS,
+  channel_manager: [
+    ...READ_ALL,
+    'network:write',
+    'catalog:write',
+    'transactions:write',
+    'agreements:write',
+    'agreements:approve',
+    'programs:write',
+    'claims:review',
+    'disputes:resolve',
+    'forecasts:review',
+    'forecasts:manage',
+  ],
+  regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
+  finance: [
+    ...READ_ALL,
+    'programs:approve',
+    'claims:review',
+    'disputes:resolve',
+    'payouts:manage',
+  ],
+  analyst: READ_ALL,
+  dealer_principal: [
+    ...READ_ALL,
+    'agreements:accept',
+    'claims:write',
+    'disputes:write',
+    'forecasts:adjust',
+  ],
+  dealer_sales: [
+    'network:read',
+    'catalog:read',
+    'transactions:read',
+    'agreements:read',
+    'programs:read',
+    'forecasts:read',
+    'forecasts:adjust',
+  ],
+  dealer_finance: [
+    'network:read',
+    'catalog:read',
+    'transactions:read',
+    'agreements:read',
+    'programs:read',
+    'statements:read',
+    'claims:write',
+    'disputes:write',
+  ],
+  integration: [
+    'network:read',
+    'catalog:read',
+    'transactions:read',
+    'transactions:write',
+    'jobs:read',
+  ],
+};
+
+export function isDealerRole(role: Role): role is DealerRole {
+  return (DEALER_ROLES as readonly string[]).includes(role);
+}
+
+export function hasPermission(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/** What a route needs: a permission, any signed-in actor, or nothing. */
+export type RouteAccess = Permission | 'authenticated' | 'public';

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { code, decimalString, isoDate, pagingQuery } from './common';
+
+export const POWERTRAINS = ['ICE', 'HEV', 'PHEV', 'BEV'] as const;
+export type Powertrain = (typeof POWERTRAINS)[number];
+export const CATALOG_STATUSES = ['active', 'discontinued'] as const;
+
+export const modelLineSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    segment: z.string(),
+    status: z.enum(CATALOG_STATUSES),
+    skuCount: z.number().int(),
+    powertrains: z.array(z.enum(POWERTRAINS)),
+  })
+  .meta({ id: 'ModelLine' });
+export type ModelLine = z.infer<typeof modelLineSchema>;
+
+export const modelLineCreateSchema = z.object({
+  code,
+  name: z.string().min(1).max(120),
+  segment: z.string().min(1).max(60),
+});
+export const modelLineUpdateSchema = z
+  .object({
+    name: z.string().min(1).max(120),
+    segment: z.string().min(1).max(60),
+    status: z.enum(CATALOG_STATUSES),
+  })
+  .partial();
+
+export const skuSchema = z
+  .object({
+    code: z.string(),
+    modelLineCode: z.string(),
+    modelLineName: z.string(),
+    name: z.string(),
+    trim: z.string(),
+    powertrain: z.enum(POWERTRAINS),
+    segment: z.string(),
+    msrp: z.string(),
+    co2GramsPerKm: z.number().int(),
+    launchDate: z.string(),
+    status: z.enum(CATALOG_STATUSES),
+  })
+  .meta({ id: 'Sku' });
+export type Sku = z.infer<typeof skuSchema>;
+
+const msrp = decimalString.refine((v) => !v.startsWith('-'), 'must not be negative');
+
+export const skuCreateSchema = z.object({
+  code,
+  modelLineCode: code,
+  name: z.string().min(1).max(160),
+  trim: z.string().min(1).max(60),
+  powertrain: z.enum(POWERTRAINS),
+  segment: z.string().min(1).max(60),
+  msrp,
+  co2GramsPerKm: z.number().int().min(0).max(1000),
+  launchDate: isoDate,
+});
+export const skuUpdateSchema = z
+  .object({
+    name: z.string().min(1).max(160),
+    trim: z.string().min(1).max(60),
+    segment: z.string().min(1).max(60),
+    msrp,
+    co2GramsPerKm: z.number().int().min(0).max(1000),
+    launchDate: isoDate,
+    status: z.enum(CATALOG_STATUSES),
+  })
+  .partial();
+
+export const skuFilterSchema = pagingQuery.extend({
+  q: z.string().max(100).optional(),
+  modelLine: code.optional(),
+  powertrain: z.enum(POWERTRAINS).optional(),
+  segment: z.string().max(60).optional(),
+  status: z.enum(CATALOG_STATUSES).optional(),
+});
+export type SkuFilter = z.infer<typeof skuFilterSchema>;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { code, isoDate, pagingQuery } from './common';
+
+export const TRANSACTION_KINDS = [
+  'wholesale_order',
+  'invoice',
+  'retail_delivery',
+  'registration',
+  'unwind',
+] as const;
+export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
+
+/** The columns of a transaction in JSON, NDJSON and CSV (the CSV header uses these names). */
+export const TRANSACTION_COLUMNS = [
+  'kind',
+  'dealerCode',
+  'sku',
+  'vin',
+  'quantity',
+  'amount',
+  'currency',
+  'occurredOn',
+  'source',
+  'externalId',
+] as const;
+
+export const transactionInputSchema = z
+  .object({
+    kind: z.enum(TRANSACTION_KINDS),
+    dealerCode: z.string(),
+    sku: z.string(),
+    vin: z.string().length(17).nullable().optional(),
+    quantity: z.number().int().describe('non-zero; negative for an unwind'),
+    amount: z.string().describe('decimal string, e.g. "41250.00"; negative for an unwind'),
+    currency: z.string().length(3),
+    occurredOn: isoDate,
+    source: z.string().max(60),
+    externalId: z.string().max(120),
+  })
+  .meta({ id: 'TransactionInput' });
+export type TransactionInput = z.infer<typeof transactionInputSchema>;
+
+export const transactionSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(TRANSACTION_KINDS),
+    dealerCode: z.string(),
+    sku: z.string(),
+    modelLineCode: z.string(),
+    vin: z.string().nullable(),
+    quantity: z.number().int(),
+    amount: z.string(),
+    currency: z.string(),
+    occurredOn: z.string(),
+    source: z.string(),
+    externalId: z.string(),
+    receivedAt: z.string(),
+  })
+  .meta({ id: 'Transaction' });
+export type Transaction = z.infer<typeof transactionSchema>;
+
+export const ingestResultSchema = z
+  .object({
+    batchId: z.number().int(),
+    received: z.number().int(),
+    inserted: z.number().int(),
+    duplicates: z.number().int().describe('rows whose (source, externalId) was already stored'),
+    dealers: z.number().int().describe('distinct dealers in the batch'),
+  })
+  .meta({ id: 'IngestResult' });
+export type IngestResult = z.infer<typeof ingestResultSchema>;
+
+export const transactionFilterSchema = pagingQuery.extend({
+  dealer: code.optional(),
+  sku: code.optional(),
+  modelLine: code.optional(),
+  kind: z.enum(TRANSACTION_KINDS).optional(),
+  from: isoDate.optional().describe('occurredOn on or after'),
+  to: isoDate.optional().describe('occurredOn on or before'),
+  vin: z.string().max(17).optional(),
+});
+export type TransactionFilter = z.infer<typeof transactionFilterSchema>;
