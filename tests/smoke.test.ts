@@ -15,11 +15,14 @@ describe.each(engines())('smoke on %s', (engine) => {
     const res = await admin.get('/api/v1/dealers');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { items: { code: string }[] };
-    expect(body.items.map((d) => d.code)).toEqual(['DA', 'DB', 'DC']);
-    const post = await admin.send('POST', '/api/v1/transactions', [txRow(), txRow({ dealerCode: 'DB' })]);
+    expect(body.items.map((d) => d.code)).toEqual(['DLR-ALPHA', 'DLR-BRAVO', 'DLR-CHARLIE']);
+    const post = await admin.send('POST', '/api/v1/transactions', [
+      txRow(),
+      txRow({ dealerCode: 'DLR-BRAVO' }),
+    ]);
     expect(await post.json()).toMatchObject({ inserted: 2, duplicates: 0 });
     const a = await login(t.url, USERS.dealerA, PASSWORD);
     const list = (await (await a.get('/api/v1/dealers')).json()) as { items: { code: string }[] };
-    expect(list.items.map((d) => d.code)).toEqual(['DA']);
+    expect(list.items.map((d) => d.code)).toEqual(['DLR-ALPHA']);
   });
 });

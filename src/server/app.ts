@@ -7,9 +7,15 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Env } from './env';
+import type { RouteAccess } from '../shared/permissions';
 import { registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
 import { typed } from './http/route';
@@ -23,13 +29,19 @@ import { transactionsRoutes } from './modules/transactions/transactions.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
+/** Every route with the access it declared (tests walk it to prove each route is guarded). */
+export type RouteEntry = { method: string; url: string; access: RouteAccess | undefined };
+
 export type AppOptions = { env: Env; services: Services; logger?: boolean; serveWeb?: boolean };
 
 /** Builds the HTTP application: API under /api/v1, OpenAPI, health checks and the web app. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { env, services } = options;
   const app = Fastify({
-    logger: options.logger === false ? false : { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger:
+      options.logger === false
+        ? false
+        : { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
@@ -45,9 +57,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app);
   // Outside /api/v1 (the docs UI, the web app's files) routes are public unless they say otherwise.
   // Every /api/v1 route must declare its permission; tests/routes-guarded.test.ts walks them all.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1') && route.config?.access === undefined) {
       route.config = { ...(route.config ?? {}), access: 'public' };
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD')
+        routeTable.push({ method, url: route.url, access: route.config?.access });
     }
   });
 
@@ -91,29 +109,48 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   t.get('/healthz', {
     config: { access: 'public' },
-    schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    schema: {
+      summary: 'Liveness: the process answers',
+      tags: ['health'],
+      response: { 200: z.object({ status: z.literal('ok') }) },
+    },
     handler: async () => ({ status: 'ok' as const }),
   });
   t.get('/readyz', {
     config: { access: 'public' },
-    schema: { summary: 'Readiness: the database answers and migrations are applied', tags: ['health'], response: { 200: z.object({ status: z.literal('ready'), engine: z.string() }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) } },
+    schema: {
+      summary: 'Readiness: the database answers and migrations are applied',
+      tags: ['health'],
+      response: {
+        200: z.object({ status: z.literal('ready'), engine: z.string() }),
+        503: z.object({ status: z.literal('unavailable'), reason: z.string() }),
+      },
+    },
     handler: async (_req, reply) => {
       try {
         await services.db.query('select 1 from schema_migrations limit 1');
         return { status: 'ready' as const, engine: services.db.engine };
       } catch (error) {
-        return reply.status(503).send({ status: 'unavailable' as const, reason: (error as Error).message });
+        return reply
+          .status(503)
+          .send({ status: 'unavailable' as const, reason: (error as Error).message });
       }
     },
   });
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { loginRateLimit: env.LOGIN_RATE_LIMIT_PER_MINUTE, cookieSecure: env.COOKIE_SECURE, sessionTtlHours: env.SESSION_TTL_HOURS });
+      await api.register(authRoutes, {
+        loginRateLimit: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+        cookieSecure: env.COOKIE_SECURE,
+        sessionTtlHours: env.SESSION_TTL_HOURS,
+      });
       await api.register(accountsRoutes);
       await api.register(networkRoutes);
       await api.register(catalogRoutes);
-      await api.register(transactionsRoutes, { ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024 });
+      await api.register(transactionsRoutes, {
+        ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
+      });
       await api.register(actualsRoutes);
     },
     { prefix: '/api/v1' },
@@ -124,7 +161,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The single-page app answers every non-API GET with index.html.
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (req, reply) => {
       if (req.url.startsWith('/api/')) {
-        return reply.status(404).send({ code: 'NOT_FOUND', message: `No route GET ${req.url.split('?')[0]}`, details: {} });
+        return reply
+          .status(404)
+          .send({
+            code: 'NOT_FOUND',
+            message: `No route GET ${req.url.split('?')[0]}`,
+            details: {},
+          });
       }
       return reply.sendFile('index.html');
     });

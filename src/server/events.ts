@@ -7,7 +7,10 @@ export type DomainEvents = {
 
 export type EventBus = {
   emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void;
-  on<K extends keyof DomainEvents>(name: K, listener: (payload: DomainEvents[K]) => void): () => void;
+  on<K extends keyof DomainEvents>(
+    name: K,
+    listener: (payload: DomainEvents[K]) => void,
+  ): () => void;
 };
 
 export function createEventBus(): EventBus {

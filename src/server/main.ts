@@ -12,19 +12,29 @@ const app = await buildApp({ env, services });
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
   const endMonth = lastCompleteMonth();
-  app.log.info({ dealers: env.DEMO_DEALERS, months: env.DEMO_MONTHS, endMonth }, 'empty database: generating the demo network');
+  app.log.info(
+    { dealers: env.DEMO_DEALERS, months: env.DEMO_MONTHS, endMonth },
+    'empty database: generating the demo network',
+  );
   const result = await seedDemo(services, {
     seed: env.DEMO_SEED,
     dealers: env.DEMO_DEALERS,
     months: env.DEMO_MONTHS,
     endMonth,
-    onProgress: ({ rows, elapsedMs }: { rows: number; elapsedMs: number }) => app.log.info({ rows, elapsedMs }, 'demo transactions loaded'),
+    onProgress: ({ rows, elapsedMs }: { rows: number; elapsedMs: number }) =>
+      app.log.info({ rows, elapsedMs }, 'demo transactions loaded'),
   });
-  app.log.info({ transactions: result.transactions, dealers: result.network.dealers.length }, 'demo network ready');
+  app.log.info(
+    { transactions: result.transactions, dealers: result.network.dealers.length },
+    'demo network ready',
+  );
 }
 
 await app.listen({ host: env.HOST, port: env.PORT });
-app.log.info({ url: `http://localhost:${env.PORT}`, engine: db.engine, startupMs: Date.now() - started }, 'Forecourt is serving');
+app.log.info(
+  { url: `http://localhost:${env.PORT}`, engine: db.engine, startupMs: Date.now() - started },
+  'Forecourt is serving',
+);
 
 function lastCompleteMonth(): string {
   const now = new Date();
@@ -35,6 +45,9 @@ function lastCompleteMonth(): string {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     app.log.info({ signal }, 'shutting down');
-    void app.close().then(() => db.close()).then(() => process.exit(0));
+    void app
+      .close()
+      .then(() => db.close())
+      .then(() => process.exit(0));
   });
 }

@@ -78,13 +78,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'forecasts:manage',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
-  finance: [
-    ...READ_ALL,
-    'programs:approve',
-    'claims:review',
-    'disputes:resolve',
-    'payouts:manage',
-  ],
+  finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
   analyst: READ_ALL,
   dealer_principal: [
     ...READ_ALL,

@@ -32,9 +32,9 @@ export async function seedFixtures(db: Db): Promise<void> {
       ('US-E', 'East', (select id from regions where code = 'US'), '/US/US-E/');
     insert into dealer_groups (code, name) values ('G1', 'Pacific Auto Group');
     insert into dealers (code, name, region_id, dealer_group_id, state_province, city, country, erp_vendor_id) values
-      ('DA', 'Dealer A Motors', (select id from regions where code = 'US-W'), (select id from dealer_groups where code = 'G1'), 'CA', 'Fresno', 'US', 'V100'),
-      ('DB', 'Dealer B Autos', (select id from regions where code = 'US-E'), null, 'NY', 'Albany', 'US', 'V200'),
-      ('DC', 'Dealer C Cars', (select id from regions where code = 'US-W'), (select id from dealer_groups where code = 'G1'), 'OR', 'Salem', 'US', 'V300');
+      ('DLR-ALPHA', 'Dealer Alpha Motors', (select id from regions where code = 'US-W'), (select id from dealer_groups where code = 'G1'), 'CA', 'Fresno', 'US', 'V100'),
+      ('DLR-BRAVO', 'Dealer Bravo Autos', (select id from regions where code = 'US-E'), null, 'NY', 'Albany', 'US', 'V200'),
+      ('DLR-CHARLIE', 'Dealer Charlie Cars', (select id from regions where code = 'US-W'), (select id from dealer_groups where code = 'G1'), 'OR', 'Salem', 'US', 'V300');
     insert into model_lines (code, name, segment) values ('ML-AURA', 'Aura', 'compact SUV'), ('ML-BOLT', 'Volt Pickup', 'pickup');
     insert into skus (code, model_line_id, name, trim, powertrain, segment, msrp, co2_g_per_km, launch_date) values
       ('AURA-LX-ICE', (select id from model_lines where code = 'ML-AURA'), 'Aura LX', 'LX', 'ICE', 'compact SUV', 32000.00, 160, '2020-01-01'),
@@ -47,10 +47,10 @@ export async function seedFixtures(db: Db): Promise<void> {
     [USERS.regionalWest, 'West Manager', 'regional_manager', 'US-W', null, null],
     [USERS.finance, 'Finance', 'finance', null, null, null],
     [USERS.analyst, 'Analyst', 'analyst', null, null, null],
-    [USERS.dealerA, 'A Principal', 'dealer_principal', null, 'DA', null],
-    [USERS.dealerASales, 'A Sales', 'dealer_sales', null, 'DA', null],
-    [USERS.dealerAFinance, 'A Finance', 'dealer_finance', null, 'DA', null],
-    [USERS.dealerB, 'B Principal', 'dealer_principal', null, 'DB', null],
+    [USERS.dealerA, 'A Principal', 'dealer_principal', null, 'DLR-ALPHA', null],
+    [USERS.dealerASales, 'A Sales', 'dealer_sales', null, 'DLR-ALPHA', null],
+    [USERS.dealerAFinance, 'A Finance', 'dealer_finance', null, 'DLR-ALPHA', null],
+    [USERS.dealerB, 'B Principal', 'dealer_principal', null, 'DLR-BRAVO', null],
     [USERS.groupAC, 'Group Principal', 'dealer_principal', null, null, 'G1'],
   ];
   for (const [email, name, role, region, dealer, group] of users) {
@@ -69,7 +69,7 @@ let rowCounter = 0;
 export function txRow(overrides: Record<string, unknown> = {}) {
   return {
     kind: 'retail_delivery',
-    dealerCode: 'DA',
+    dealerCode: 'DLR-ALPHA',
     sku: 'AURA-LX-ICE',
     vin: null,
     quantity: 1,

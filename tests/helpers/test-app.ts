@@ -62,7 +62,10 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
-export async function startTestApp(engine: Engine, envOverrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  engine: Engine,
+  envOverrides: Record<string, string> = {},
+): Promise<TestApp> {
   const { db, drop } = await createTestDb(engine);
   const env = testEnv(envOverrides);
   const services = createServices({ db, env });
@@ -85,7 +88,12 @@ export async function startTestApp(engine: Engine, envOverrides: Record<string, 
 /** A signed-in HTTP client: keeps the session cookie and sends the CSRF token on writes. */
 export type Client = {
   get: (path: string) => Promise<Response>;
-  send: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>;
+  send: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<Response>;
   csrfToken: string | null;
   cookie: string | null;
 };
@@ -103,8 +111,15 @@ export function bearer(base: string, key: string | null): Client {
     send: (method, path, body, headers = {}) =>
       fetch(base + path, {
         method,
-        headers: { ...auth, ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {
+          ...auth,
+          ...(body === undefined || typeof body === 'string'
+            ? {}
+            : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
   };
 }
@@ -115,7 +130,8 @@ export async function login(base: string, email: string, password: string): Prom
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
-  if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`login ${email} failed: ${res.status} ${await res.text()}`);
   const me = (await res.json()) as { csrfToken: string };
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const client: Client = {
@@ -128,10 +144,13 @@ export async function login(base: string, email: string, password: string): Prom
         headers: {
           cookie,
           'x-csrf-token': client.csrfToken ?? '',
-          ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined || typeof body === 'string'
+            ? {}
+            : { 'content-type': 'application/json' }),
           ...headers,
         },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
   };
   return client;

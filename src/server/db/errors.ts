@@ -5,7 +5,11 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Runs an insert and turns a unique-key violation into a 409 ALREADY_EXISTS. */
-export async function translateUnique<T>(what: string, key: string, work: () => Promise<T>): Promise<T> {
+export async function translateUnique<T>(
+  what: string,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (error) {

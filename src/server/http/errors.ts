@@ -18,7 +18,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
         const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
         return {
           path: path ? `${where}.${path}` : where,
-          code: String(v.params?.issue && typeof v.params.issue === 'object' && 'code' in v.params.issue ? v.params.issue.code : v.keyword),
+          code: String(
+            v.params?.issue && typeof v.params.issue === 'object' && 'code' in v.params.issue
+              ? v.params.issue.code
+              : v.keyword,
+          ),
           message: v.message ?? 'invalid',
         };
       });

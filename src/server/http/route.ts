@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors';
 import type { RouteAccess } from '../../shared/permissions';
 import type { Actor } from '../auth/actor';
 import type { Services } from '../services';
+import type { RouteEntry } from '../app';
 
 /* eslint-disable @typescript-eslint/consistent-type-definitions -- module augmentation needs interfaces */
 declare module 'fastify' {
@@ -16,6 +17,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     services: Services;
+    routeTable: RouteEntry[];
   }
 }
 /* eslint-enable @typescript-eslint/consistent-type-definitions */

@@ -23,7 +23,12 @@ export const regionUpdateSchema = z
   .partial();
 
 export const dealerGroupSchema = z
-  .object({ code: z.string(), name: z.string(), isActive: z.boolean(), dealerCount: z.number().int() })
+  .object({
+    code: z.string(),
+    name: z.string(),
+    isActive: z.boolean(),
+    dealerCount: z.number().int(),
+  })
   .meta({ id: 'DealerGroup' });
 export type DealerGroup = z.infer<typeof dealerGroupSchema>;
 export const dealerGroupCreateSchema = z.object({ code, name: z.string().min(1).max(120) });
@@ -90,9 +95,17 @@ export const settingsUpdateSchema = z.object({
 });
 
 export const monthlyActualsQuery = z.object({
-  from: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional(),
-  to: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional(),
-  kind: z.enum(['retail_net', 'retail_delivery', 'wholesale_order', 'invoice', 'registration']).default('retail_net'),
+  from: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .optional(),
+  to: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .optional(),
+  kind: z
+    .enum(['retail_net', 'retail_delivery', 'wholesale_order', 'invoice', 'registration'])
+    .default('retail_net'),
 });
 
 export const dealerMonthlyActualsSchema = z
@@ -102,7 +115,9 @@ export const dealerMonthlyActualsSchema = z
     modelLines: z.array(
       z.object({ code: z.string(), name: z.string(), quantities: z.array(z.number().int()) }),
     ),
-    totals: z.array(z.object({ month: z.string(), quantity: z.number().int(), amount: z.string() })),
+    totals: z.array(
+      z.object({ month: z.string(), quantity: z.number().int(), amount: z.string() }),
+    ),
     bevShare: z.array(z.number().nullable()),
   })
   .meta({ id: 'DealerMonthlyActuals' });

@@ -24,20 +24,18 @@ export const TRANSACTION_COLUMNS = [
   'externalId',
 ] as const;
 
-export const transactionInputSchema = z
-  .object({
-    kind: z.enum(TRANSACTION_KINDS),
-    dealerCode: z.string(),
-    sku: z.string(),
-    vin: z.string().length(17).nullable().optional(),
-    quantity: z.number().int().describe('non-zero; negative for an unwind'),
-    amount: z.string().describe('decimal string, e.g. "41250.00"; negative for an unwind'),
-    currency: z.string().length(3),
-    occurredOn: isoDate,
-    source: z.string().max(60),
-    externalId: z.string().max(120),
-  })
-  .meta({ id: 'TransactionInput' });
+export const transactionInputSchema = z.object({
+  kind: z.enum(TRANSACTION_KINDS),
+  dealerCode: z.string(),
+  sku: z.string(),
+  vin: z.string().length(17).nullable().optional(),
+  quantity: z.number().int().describe('non-zero; negative for an unwind'),
+  amount: z.string().describe('decimal string, e.g. "41250.00"; negative for an unwind'),
+  currency: z.string().length(3),
+  occurredOn: isoDate,
+  source: z.string().max(60),
+  externalId: z.string().max(120),
+});
 export type TransactionInput = z.infer<typeof transactionInputSchema>;
 
 export const transactionSchema = z

@@ -18,19 +18,35 @@ const KEY_SELECT = `
   left join dealers d on d.id = k.dealer_id
   left join dealer_groups g on g.id = k.dealer_group_id`;
 
-export type PrincipalScopeIds = { regionId: number | null; dealerId: number | null; dealerGroupId: number | null };
+export type PrincipalScopeIds = {
+  regionId: number | null;
+  dealerId: number | null;
+  dealerGroupId: number | null;
+};
 
 export function createAccountsRepository(db: Queryable) {
   return {
-    async resolveScopeIds(codes: { regionCode: string | null; dealerCode: string | null; dealerGroupCode: string | null }) {
-      const { rows } = await db.query<{ region_id: number | null; dealer_id: number | null; dealer_group_id: number | null }>(
+    async resolveScopeIds(codes: {
+      regionCode: string | null;
+      dealerCode: string | null;
+      dealerGroupCode: string | null;
+    }) {
+      const { rows } = await db.query<{
+        region_id: number | null;
+        dealer_id: number | null;
+        dealer_group_id: number | null;
+      }>(
         `select (select id from regions where code = $1) as region_id,
                 (select id from dealers where code = $2) as dealer_id,
                 (select id from dealer_groups where code = $3) as dealer_group_id`,
         [codes.regionCode, codes.dealerCode, codes.dealerGroupCode],
       );
       const row = rows[0]!;
-      return { regionId: row.region_id, dealerId: row.dealer_id, dealerGroupId: row.dealer_group_id };
+      return {
+        regionId: row.region_id,
+        dealerId: row.dealer_id,
+        dealerGroupId: row.dealer_group_id,
+      };
     },
 
     async findUsers(): Promise<User[]> {
@@ -41,16 +57,34 @@ export function createAccountsRepository(db: Queryable) {
       return (await db.query<User>(`${USER_SELECT} where u.id = $1`, [id])).rows[0] ?? null;
     },
 
-    async insertUser(input: { email: string; name: string; passwordHash: string; role: string } & PrincipalScopeIds) {
+    async insertUser(
+      input: {
+        email: string;
+        name: string;
+        passwordHash: string;
+        role: string;
+      } & PrincipalScopeIds,
+    ) {
       const { rows } = await db.query<{ id: number }>(
         `insert into users (email, name, password_hash, role, region_id, dealer_id, dealer_group_id)
          values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-        [input.email, input.name, input.passwordHash, input.role, input.regionId, input.dealerId, input.dealerGroupId],
+        [
+          input.email,
+          input.name,
+          input.passwordHash,
+          input.role,
+          input.regionId,
+          input.dealerId,
+          input.dealerGroupId,
+        ],
       );
       return rows[0]!.id;
     },
 
-    async updateUser(id: number, data: { name?: string; passwordHash?: string; isActive?: boolean }) {
+    async updateUser(
+      id: number,
+      data: { name?: string; passwordHash?: string; isActive?: boolean },
+    ) {
       const { rowCount } = await db.query(
         `update users set name = coalesce($2, name), password_hash = coalesce($3, password_hash),
                 is_active = coalesce($4, is_active), updated_at = now() where id = $1`,
@@ -70,11 +104,28 @@ export function createAccountsRepository(db: Queryable) {
       return (await db.query<ApiKey>(`${KEY_SELECT} where k.id = $1`, [id])).rows[0] ?? null;
     },
 
-    async insertApiKey(input: { name: string; prefix: string; keyHash: string; role: string; createdBy: number | null } & PrincipalScopeIds) {
+    async insertApiKey(
+      input: {
+        name: string;
+        prefix: string;
+        keyHash: string;
+        role: string;
+        createdBy: number | null;
+      } & PrincipalScopeIds,
+    ) {
       const { rows } = await db.query<{ id: number }>(
         `insert into api_keys (name, prefix, key_hash, role, region_id, dealer_id, dealer_group_id, created_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-        [input.name, input.prefix, input.keyHash, input.role, input.regionId, input.dealerId, input.dealerGroupId, input.createdBy],
+        [
+          input.name,
+          input.prefix,
+          input.keyHash,
+          input.role,
+          input.regionId,
+          input.dealerId,
+          input.dealerGroupId,
+          input.createdBy,
+        ],
       );
       return rows[0]!.id;
     },

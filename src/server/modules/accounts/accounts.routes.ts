@@ -13,7 +13,13 @@ import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['accounts'];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
 
 export async function accountsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
@@ -21,37 +27,75 @@ export async function accountsRoutes(fastify: FastifyInstance) {
 
   app.get('/users', {
     config: { access: 'users:manage' },
-    schema: { summary: 'List users', tags, security: SECURED, response: { 200: z.array(userSchema), ...errors } },
+    schema: {
+      summary: 'List users',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(userSchema), ...errors },
+    },
     handler: (req) => accounts.findUsers({ actor: actorOf(req) }),
   });
 
   app.post('/users', {
     config: { access: 'users:manage' },
-    schema: { summary: 'Create a user with a role and scope', tags, security: SECURED, body: userCreateSchema, response: { 201: userSchema, ...errors } },
-    handler: async (req, reply) => reply.status(201).send(await accounts.createUser({ actor: actorOf(req), data: req.body })),
+    schema: {
+      summary: 'Create a user with a role and scope',
+      tags,
+      security: SECURED,
+      body: userCreateSchema,
+      response: { 201: userSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(await accounts.createUser({ actor: actorOf(req), data: req.body })),
   });
 
   app.patch('/users/:id', {
     config: { access: 'users:manage' },
-    schema: { summary: 'Rename, reset the password of, or deactivate a user', tags, security: SECURED, params: idParams, body: userUpdateSchema, response: { 200: userSchema, ...errors } },
-    handler: (req) => accounts.updateUser({ actor: actorOf(req), id: req.params.id, data: req.body }),
+    schema: {
+      summary: 'Rename, reset the password of, or deactivate a user',
+      tags,
+      security: SECURED,
+      params: idParams,
+      body: userUpdateSchema,
+      response: { 200: userSchema, ...errors },
+    },
+    handler: (req) =>
+      accounts.updateUser({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.get('/api-keys', {
     config: { access: 'apikeys:manage' },
-    schema: { summary: 'List API keys (never the keys themselves)', tags, security: SECURED, response: { 200: z.array(apiKeySchema), ...errors } },
+    schema: {
+      summary: 'List API keys (never the keys themselves)',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(apiKeySchema), ...errors },
+    },
     handler: (req) => accounts.findApiKeys({ actor: actorOf(req) }),
   });
 
   app.post('/api-keys', {
     config: { access: 'apikeys:manage' },
-    schema: { summary: 'Create an API key; the key is shown once', tags, security: SECURED, body: apiKeyCreateSchema, response: { 201: apiKeyCreatedSchema, ...errors } },
-    handler: async (req, reply) => reply.status(201).send(await accounts.createApiKey({ actor: actorOf(req), data: req.body })),
+    schema: {
+      summary: 'Create an API key; the key is shown once',
+      tags,
+      security: SECURED,
+      body: apiKeyCreateSchema,
+      response: { 201: apiKeyCreatedSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(await accounts.createApiKey({ actor: actorOf(req), data: req.body })),
   });
 
   app.post('/api-keys/:id/revoke', {
     config: { access: 'apikeys:manage' },
-    schema: { summary: 'Revoke an API key', tags, security: SECURED, params: idParams, response: { 200: apiKeySchema, ...errors } },
+    schema: {
+      summary: 'Revoke an API key',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: apiKeySchema, ...errors },
+    },
     handler: (req) => accounts.revokeApiKey({ actor: actorOf(req), id: req.params.id }),
   });
 }

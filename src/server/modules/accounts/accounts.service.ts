@@ -7,35 +7,75 @@ import { translateUnique } from '../../db/errors';
 import { hashPassword, randomToken, sha256 } from '../auth/auth.service';
 import { createAccountsRepository } from './accounts.repository';
 
-type ScopeCodes = { regionCode: string | null; dealerCode: string | null; dealerGroupCode: string | null };
+type ScopeCodes = {
+  regionCode: string | null;
+  dealerCode: string | null;
+  dealerGroupCode: string | null;
+};
 
 /** Checks that a role and its scope fit together and that the codes exist. */
-function scopeProblems(role: Role, codes: ScopeCodes, ids: { regionId: number | null; dealerId: number | null; dealerGroupId: number | null }): Problem[] {
+function scopeProblems(
+  role: Role,
+  codes: ScopeCodes,
+  ids: { regionId: number | null; dealerId: number | null; dealerGroupId: number | null },
+): Problem[] {
   const problems: Problem[] = [];
   if (codes.regionCode && ids.regionId === null) {
-    problems.push({ path: 'body.regionCode', code: 'unknown_region', message: `Region ${codes.regionCode} does not exist` });
+    problems.push({
+      path: 'body.regionCode',
+      code: 'unknown_region',
+      message: `Region ${codes.regionCode} does not exist`,
+    });
   }
   if (codes.dealerCode && ids.dealerId === null) {
-    problems.push({ path: 'body.dealerCode', code: 'unknown_dealer', message: `Dealer ${codes.dealerCode} does not exist` });
+    problems.push({
+      path: 'body.dealerCode',
+      code: 'unknown_dealer',
+      message: `Dealer ${codes.dealerCode} does not exist`,
+    });
   }
   if (codes.dealerGroupCode && ids.dealerGroupId === null) {
-    problems.push({ path: 'body.dealerGroupCode', code: 'unknown_dealer_group', message: `Dealer group ${codes.dealerGroupCode} does not exist` });
+    problems.push({
+      path: 'body.dealerGroupCode',
+      code: 'unknown_dealer_group',
+      message: `Dealer group ${codes.dealerGroupCode} does not exist`,
+    });
   }
   const dealerScoped = Boolean(codes.dealerCode) || Boolean(codes.dealerGroupCode);
   if (codes.dealerCode && codes.dealerGroupCode) {
-    problems.push({ path: 'body.dealerGroupCode', code: 'scope_conflict', message: 'Give a dealer or a dealer group, not both' });
+    problems.push({
+      path: 'body.dealerGroupCode',
+      code: 'scope_conflict',
+      message: 'Give a dealer or a dealer group, not both',
+    });
   }
   if (isDealerRole(role) && !dealerScoped) {
-    problems.push({ path: 'body.dealerCode', code: 'scope_required', message: `Role ${role} needs a dealerCode or dealerGroupCode` });
+    problems.push({
+      path: 'body.dealerCode',
+      code: 'scope_required',
+      message: `Role ${role} needs a dealerCode or dealerGroupCode`,
+    });
   }
   if ((OEM_ROLES as readonly string[]).includes(role) && dealerScoped) {
-    problems.push({ path: 'body.dealerCode', code: 'scope_not_allowed', message: `OEM role ${role} cannot be limited to a dealer` });
+    problems.push({
+      path: 'body.dealerCode',
+      code: 'scope_not_allowed',
+      message: `OEM role ${role} cannot be limited to a dealer`,
+    });
   }
   if (role === 'regional_manager' && !codes.regionCode) {
-    problems.push({ path: 'body.regionCode', code: 'scope_required', message: 'A regional manager needs a regionCode' });
+    problems.push({
+      path: 'body.regionCode',
+      code: 'scope_required',
+      message: 'A regional manager needs a regionCode',
+    });
   }
   if (codes.regionCode && dealerScoped) {
-    problems.push({ path: 'body.regionCode', code: 'scope_conflict', message: 'Give a region or a dealer, not both' });
+    problems.push({
+      path: 'body.regionCode',
+      code: 'scope_conflict',
+      message: 'Give a region or a dealer, not both',
+    });
   }
   return problems;
 }
@@ -46,7 +86,10 @@ export function createAccountsService(deps: { db: Db }) {
   async function checkScope(role: Role, codes: ScopeCodes) {
     const ids = await repo.resolveScopeIds(codes);
     const problems = scopeProblems(role, codes, ids);
-    if (problems.length) throw new AppError('VALIDATION_FAILED', problems.map((p) => p.message).join('; '), { problems });
+    if (problems.length)
+      throw new AppError('VALIDATION_FAILED', problems.map((p) => p.message).join('; '), {
+        problems,
+      });
     return ids;
   }
 
@@ -55,21 +98,44 @@ export function createAccountsService(deps: { db: Db }) {
       return repo.findUsers();
     },
 
-    async createUser({ data }: { actor: Actor; data: { email: string; name: string; password: string; role: Role } & ScopeCodes }) {
+    async createUser({
+      data,
+    }: {
+      actor: Actor;
+      data: { email: string; name: string; password: string; role: Role } & ScopeCodes;
+    }) {
       const ids = await checkScope(data.role, data);
       const passwordHash = await hashPassword(data.password);
       const id = await translateUnique('User', data.email, () =>
-        repo.insertUser({ email: data.email.toLowerCase(), name: data.name, passwordHash, role: data.role, ...ids }),
+        repo.insertUser({
+          email: data.email.toLowerCase(),
+          name: data.name,
+          passwordHash,
+          role: data.role,
+          ...ids,
+        }),
       );
       return (await repo.getUser(id))!;
     },
 
-    async updateUser({ actor, id, data }: { actor: Actor; id: number; data: { name?: string; password?: string; isActive?: boolean } }) {
+    async updateUser({
+      actor,
+      id,
+      data,
+    }: {
+      actor: Actor;
+      id: number;
+      data: { name?: string; password?: string; isActive?: boolean };
+    }) {
       if (actor.kind === 'user' && actor.id === id && data.isActive === false) {
         throw new AppError('BAD_REQUEST', 'You cannot deactivate yourself');
       }
       const passwordHash = data.password ? await hashPassword(data.password) : undefined;
-      const count = await repo.updateUser(id, { name: data.name, passwordHash, isActive: data.isActive });
+      const count = await repo.updateUser(id, {
+        name: data.name,
+        passwordHash,
+        isActive: data.isActive,
+      });
       if (count === 0) throw notFound('User', String(id));
       return (await repo.getUser(id))!;
     },
@@ -79,9 +145,19 @@ export function createAccountsService(deps: { db: Db }) {
     },
 
     /** Creates a key `fc_<prefix>_<secret>`; only its SHA-256 is stored, the key is returned once. */
-    async createApiKey({ actor, data }: { actor: Actor; data: { name: string; role: Role } & ScopeCodes }) {
+    async createApiKey({
+      actor,
+      data,
+    }: {
+      actor: Actor;
+      data: { name: string; role: Role } & ScopeCodes;
+    }) {
       const ids = await checkScope(data.role, data);
-      const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
+      const prefix = randomBytes(6)
+        .toString('base64url')
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '0')
+        .slice(0, 8);
       const key = `fc_${prefix}_${randomToken(24)}`;
       const id = await repo.insertApiKey({
         name: data.name,

@@ -1,7 +1,8 @@
 import type { Queryable } from '../../db/db';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 
-export type ActualsKind = 'retail_net' | 'retail_delivery' | 'wholesale_order' | 'invoice' | 'registration';
+export type ActualsKind =
+  'retail_net' | 'retail_delivery' | 'wholesale_order' | 'invoice' | 'registration';
 
 /** retail_net = retail deliveries net of unwinds (the default measure of "sales"). */
 export function kindsOf(kind: ActualsKind): string[] {
@@ -11,13 +12,22 @@ export function kindsOf(kind: ActualsKind): string[] {
 export function createActualsRepository(db: Queryable) {
   return {
     async latestMonth(): Promise<string | null> {
-      const { rows } = await db.query<{ m: string | null }>(`select to_char(max(month), 'YYYY-MM') as m from monthly_actuals`);
+      const { rows } = await db.query<{ m: string | null }>(
+        `select to_char(max(month), 'YYYY-MM') as m from monthly_actuals`,
+      );
       return rows[0]?.m ?? null;
     },
 
     /** Quantity by model line and month for one dealer, with amounts and BEV units per month. */
     async dealerMonthly(dealerId: number, kinds: string[], from: string, to: string) {
-      const { rows } = await db.query<{ month: string; model_line: string; name: string; quantity: number; amount: string; bev: number }>(
+      const { rows } = await db.query<{
+        month: string;
+        model_line: string;
+        name: string;
+        quantity: number;
+        amount: string;
+        bev: number;
+      }>(
         `select to_char(a.month, 'YYYY-MM') as month, m.code as model_line, m.name,
                 sum(a.quantity)::int as quantity, sum(a.amount)::text as amount,
                 sum(case when s.powertrain = 'BEV' then a.quantity else 0 end)::int as bev
@@ -30,12 +40,25 @@ export function createActualsRepository(db: Queryable) {
     },
 
     /** Quantity by region (the children of `parentPath`) and month, limited to the actor's scope. */
-    async regionMonthly(scope: Scope, parentPath: string | null, kinds: string[], from: string, to: string) {
+    async regionMonthly(
+      scope: Scope,
+      parentPath: string | null,
+      kinds: string[],
+      from: string,
+      to: string,
+    ) {
       const params: unknown[] = [kinds, `${from}-01`, `${to}-01`];
       const visible = scopeDealerIdSql(scope, 'a.dealer_id', params);
       params.push(parentPath);
       const parentParam = params.length;
-      const { rows } = await db.query<{ code: string; name: string; month: string; quantity: number; amount: string; bev: number }>(
+      const { rows } = await db.query<{
+        code: string;
+        name: string;
+        month: string;
+        quantity: number;
+        amount: string;
+        bev: number;
+      }>(
         `with top as (
            select r.id, r.code, r.name, r.path from regions r
            where ($${parentParam}::text is null and r.parent_id is null)

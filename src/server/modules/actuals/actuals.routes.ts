@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { code, errorSchema } from '../../../shared/schemas/common';
-import { dealerMonthlyActualsSchema, monthlyActualsQuery, regionTotalsSchema } from '../../../shared/schemas/network';
+import {
+  dealerMonthlyActualsSchema,
+  monthlyActualsQuery,
+  regionTotalsSchema,
+} from '../../../shared/schemas/network';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['actuals'];
@@ -13,13 +17,36 @@ export async function actualsRoutes(fastify: FastifyInstance) {
 
   app.get('/dealers/:code/actuals/monthly', {
     config: { access: 'transactions:read' },
-    schema: { summary: "A dealer's monthly actuals by model line (default: retail deliveries net of unwinds, last 24 months)", tags, security: SECURED, params: z.object({ code }), querystring: monthlyActualsQuery, response: { 200: dealerMonthlyActualsSchema, ...errors } },
-    handler: (req) => actuals.getDealerMonthly({ actor: actorOf(req), dealerCode: req.params.code, ...req.query }),
+    schema: {
+      summary:
+        "A dealer's monthly actuals by model line (default: retail deliveries net of unwinds, last 24 months)",
+      tags,
+      security: SECURED,
+      params: z.object({ code }),
+      querystring: monthlyActualsQuery,
+      response: { 200: dealerMonthlyActualsSchema, ...errors },
+    },
+    handler: (req) =>
+      actuals.getDealerMonthly({ actor: actorOf(req), dealerCode: req.params.code, ...req.query }),
   });
 
   app.get('/actuals/regions', {
     config: { access: 'transactions:read' },
-    schema: { summary: 'Monthly totals by region (children of ?region, or the top of the tree), within your scope', tags, security: SECURED, querystring: monthlyActualsQuery.extend({ region: code.optional() }), response: { 200: regionTotalsSchema, ...errors } },
-    handler: (req) => actuals.getRegionTotals({ actor: actorOf(req), regionCode: req.query.region, from: req.query.from, to: req.query.to, kind: req.query.kind }),
+    schema: {
+      summary:
+        'Monthly totals by region (children of ?region, or the top of the tree), within your scope',
+      tags,
+      security: SECURED,
+      querystring: monthlyActualsQuery.extend({ region: code.optional() }),
+      response: { 200: regionTotalsSchema, ...errors },
+    },
+    handler: (req) =>
+      actuals.getRegionTotals({
+        actor: actorOf(req),
+        regionCode: req.query.region,
+        from: req.query.from,
+        to: req.query.to,
+        kind: req.query.kind,
+      }),
   });
 }

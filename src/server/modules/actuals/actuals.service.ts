@@ -17,13 +17,30 @@ export function createActualsService(deps: { db: Db; network: NetworkService }) 
 
   return {
     /** A dealer's monthly actuals by model line: the dealer home and the OEM's dealer page. */
-    async getDealerMonthly({ actor, dealerCode, from, to, kind }: { actor: Actor; dealerCode: string; from?: string; to?: string; kind: ActualsKind }) {
+    async getDealerMonthly({
+      actor,
+      dealerCode,
+      from,
+      to,
+      kind,
+    }: {
+      actor: Actor;
+      dealerCode: string;
+      from?: string;
+      to?: string;
+      kind: ActualsKind;
+    }) {
       const dealer = await deps.network.getDealerRef({ actor, code: dealerCode });
       const { start, end, months } = await window(from, to);
       const rows = await repo.dealerMonthly(dealer.id, kindsOf(kind), start, end);
       const index = new Map(months.map((m, i) => [m, i]));
       const lines = new Map<string, { code: string; name: string; quantities: number[] }>();
-      const totals = months.map((month) => ({ month, quantity: 0, amounts: [] as string[], bev: 0 }));
+      const totals = months.map((month) => ({
+        month,
+        quantity: 0,
+        amounts: [] as string[],
+        bev: 0,
+      }));
       for (const r of rows) {
         const i = index.get(r.month);
         if (i === undefined) continue;
@@ -42,13 +59,31 @@ export function createActualsService(deps: { db: Db; network: NetworkService }) 
         dealerCode: dealerCode,
         months,
         modelLines: [...lines.values()].sort((a, b) => sum(b.quantities) - sum(a.quantities)),
-        totals: totals.map((t) => ({ month: t.month, quantity: t.quantity, amount: sumDec(t.amounts).toFixed(2) })),
-        bevShare: totals.map((t) => (t.quantity > 0 ? Number(dec(t.bev).div(t.quantity).times(100).toFixed(1)) : null)),
+        totals: totals.map((t) => ({
+          month: t.month,
+          quantity: t.quantity,
+          amount: sumDec(t.amounts).toFixed(2),
+        })),
+        bevShare: totals.map((t) =>
+          t.quantity > 0 ? Number(dec(t.bev).div(t.quantity).times(100).toFixed(1)) : null,
+        ),
       };
     },
 
     /** Totals by region (children of `regionCode`, or the top of the tree) and month. */
-    async getRegionTotals({ actor, regionCode, from, to, kind }: { actor: Actor; regionCode?: string; from?: string; to?: string; kind: ActualsKind }) {
+    async getRegionTotals({
+      actor,
+      regionCode,
+      from,
+      to,
+      kind,
+    }: {
+      actor: Actor;
+      regionCode?: string;
+      from?: string;
+      to?: string;
+      kind: ActualsKind;
+    }) {
       let parentPath: string | null = null;
       if (regionCode) {
         const regions = await deps.network.findRegions({ actor });

@@ -46,9 +46,10 @@ const PRINCIPAL_COLUMNS = `
 export function createAuthRepository(db: Queryable) {
   return {
     async findUserByEmail(email: string): Promise<UserRow | null> {
-      const { rows } = await db.query<UserRow>('select * from users where lower(email) = lower($1)', [
-        email,
-      ]);
+      const { rows } = await db.query<UserRow>(
+        'select * from users where lower(email) = lower($1)',
+        [email],
+      );
       return rows[0] ?? null;
     },
 
@@ -70,9 +71,22 @@ export function createAuthRepository(db: Queryable) {
 
     async findSessionPrincipal(
       tokenHash: string,
-    ): Promise<(PrincipalRow & { csrf_token: string; expires_at: Date; last_seen_at: Date; is_active: boolean }) | null> {
+    ): Promise<
+      | (PrincipalRow & {
+          csrf_token: string;
+          expires_at: Date;
+          last_seen_at: Date;
+          is_active: boolean;
+        })
+      | null
+    > {
       const { rows } = await db.query<
-        PrincipalRow & { csrf_token: string; expires_at: Date; last_seen_at: Date; is_active: boolean }
+        PrincipalRow & {
+          csrf_token: string;
+          expires_at: Date;
+          last_seen_at: Date;
+          is_active: boolean;
+        }
       >(
         `select p.id, p.name, p.role, p.is_active, s.csrf_token, s.expires_at, s.last_seen_at, ${PRINCIPAL_COLUMNS}
          from sessions s

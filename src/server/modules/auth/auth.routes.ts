@@ -13,8 +13,16 @@ export function describeActor(actor: Actor) {
     actor.scope.kind === 'network'
       ? { kind: 'network' as const, label: 'Whole network' }
       : actor.scope.kind === 'region'
-        ? { kind: 'region' as const, label: actor.scope.regionCode, regionCode: actor.scope.regionCode }
-        : { kind: 'dealers' as const, label: actor.scope.label, dealerCodes: actor.scope.dealerCodes };
+        ? {
+            kind: 'region' as const,
+            label: actor.scope.regionCode,
+            regionCode: actor.scope.regionCode,
+          }
+        : {
+            kind: 'dealers' as const,
+            label: actor.scope.label,
+            dealerCodes: actor.scope.dealerCodes,
+          };
   return {
     kind: actor.kind,
     id: actor.id,
@@ -26,13 +34,31 @@ export function describeActor(actor: Actor) {
   };
 }
 
-export async function authRoutes(fastify: FastifyInstance, opts: { loginRateLimit: number; cookieSecure: boolean; sessionTtlHours: number }) {
+export async function authRoutes(
+  fastify: FastifyInstance,
+  opts: { loginRateLimit: number; cookieSecure: boolean; sessionTtlHours: number },
+) {
   const app = typed(fastify);
   const { auth } = fastify.services;
 
   app.post('/auth/login', {
-    config: { access: 'public', rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
-    schema: { summary: 'Sign in with e-mail and password; sets an HttpOnly session cookie', tags, body: loginSchema, response: { 200: meSchema, 400: errorSchema, 401: errorSchema, 429: errorSchema } },
+    // Limited per client address and account, counted after the body is parsed.
+    config: {
+      access: 'public',
+      rateLimit: {
+        max: opts.loginRateLimit,
+        timeWindow: '1 minute',
+        hook: 'preHandler',
+        keyGenerator: (req) =>
+          `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+      },
+    },
+    schema: {
+      summary: 'Sign in with e-mail and password; sets an HttpOnly session cookie',
+      tags,
+      body: loginSchema,
+      response: { 200: meSchema, 400: errorSchema, 401: errorSchema, 429: errorSchema },
+    },
     handler: async (req, reply) => {
       const session = await auth.login(req.body);
       reply.setCookie(SESSION_COOKIE, session.token, {
@@ -49,7 +75,12 @@ export async function authRoutes(fastify: FastifyInstance, opts: { loginRateLimi
 
   app.post('/auth/logout', {
     config: { access: 'authenticated' },
-    schema: { summary: 'Sign out: ends the session', tags, security: SECURED, response: { 200: okSchema, 401: errorSchema, 403: errorSchema } },
+    schema: {
+      summary: 'Sign out: ends the session',
+      tags,
+      security: SECURED,
+      response: { 200: okSchema, 401: errorSchema, 403: errorSchema },
+    },
     handler: async (req, reply) => {
       const token = req.cookies[SESSION_COOKIE];
       if (token) await auth.logout(token);
@@ -60,7 +91,12 @@ export async function authRoutes(fastify: FastifyInstance, opts: { loginRateLimi
 
   app.get('/auth/me', {
     config: { access: 'authenticated' },
-    schema: { summary: 'Who am I: role, permissions, scope and the CSRF token for writes', tags, security: SECURED, response: { 200: meSchema, 401: errorSchema } },
+    schema: {
+      summary: 'Who am I: role, permissions, scope and the CSRF token for writes',
+      tags,
+      security: SECURED,
+      response: { 200: meSchema, 401: errorSchema },
+    },
     handler: async (req) => describeActor(actorOf(req)),
   });
 }

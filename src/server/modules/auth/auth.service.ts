@@ -35,7 +35,12 @@ export function principalScope(row: PrincipalRow): Scope {
     };
   }
   if (row.region_id !== null && row.region_path && row.region_code) {
-    return { kind: 'region', regionId: row.region_id, regionCode: row.region_code, path: row.region_path };
+    return {
+      kind: 'region',
+      regionId: row.region_id,
+      regionCode: row.region_code,
+      path: row.region_path,
+    };
   }
   return { kind: 'network' };
 }

@@ -20,7 +20,10 @@ export function createCatalogRepository(db: Queryable) {
     },
 
     async getModelLineId(code: string): Promise<number | null> {
-      const { rows } = await db.query<{ id: number }>('select id from model_lines where code = $1', [code]);
+      const { rows } = await db.query<{ id: number }>(
+        'select id from model_lines where code = $1',
+        [code],
+      );
       return rows[0]?.id ?? null;
     },
 
@@ -32,7 +35,10 @@ export function createCatalogRepository(db: Queryable) {
       ]);
     },
 
-    async updateModelLine(code: string, data: { name?: string; segment?: string; status?: string }) {
+    async updateModelLine(
+      code: string,
+      data: { name?: string; segment?: string; status?: string },
+    ) {
       const { rowCount } = await db.query(
         `update model_lines set name = coalesce($2, name), segment = coalesce($3, segment),
                 status = coalesce($4, status), updated_at = now() where code = $1`,
@@ -112,7 +118,15 @@ export function createCatalogRepository(db: Queryable) {
 
     async updateSku(
       code: string,
-      data: { name?: string; trim?: string; segment?: string; msrp?: string; co2GramsPerKm?: number; launchDate?: string; status?: string },
+      data: {
+        name?: string;
+        trim?: string;
+        segment?: string;
+        msrp?: string;
+        co2GramsPerKm?: number;
+        launchDate?: string;
+        status?: string;
+      },
     ) {
       const { rowCount } = await db.query(
         `update skus set name = coalesce($2, name), trim = coalesce($3, trim), segment = coalesce($4, segment),

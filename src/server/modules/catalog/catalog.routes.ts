@@ -14,7 +14,13 @@ import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['catalog'];
 const codeParams = z.object({ code });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
 
 export async function catalogRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
@@ -22,13 +28,24 @@ export async function catalogRoutes(fastify: FastifyInstance) {
 
   app.get('/model-lines', {
     config: { access: 'catalog:read' },
-    schema: { summary: 'List model lines', tags, security: SECURED, response: { 200: z.array(modelLineSchema), ...errors } },
+    schema: {
+      summary: 'List model lines',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(modelLineSchema), ...errors },
+    },
     handler: (req) => catalog.findModelLines({ actor: actorOf(req) }),
   });
 
   app.post('/model-lines', {
     config: { access: 'catalog:write' },
-    schema: { summary: 'Create a model line', tags, security: SECURED, body: modelLineCreateSchema, response: { 201: okSchema, ...errors } },
+    schema: {
+      summary: 'Create a model line',
+      tags,
+      security: SECURED,
+      body: modelLineCreateSchema,
+      response: { 201: okSchema, ...errors },
+    },
     handler: async (req, reply) => {
       await catalog.createModelLine({ actor: actorOf(req), data: req.body });
       return reply.status(201).send({ ok: true });
@@ -37,7 +54,14 @@ export async function catalogRoutes(fastify: FastifyInstance) {
 
   app.patch('/model-lines/:code', {
     config: { access: 'catalog:write' },
-    schema: { summary: 'Update or discontinue a model line', tags, security: SECURED, params: codeParams, body: modelLineUpdateSchema, response: { 200: okSchema, ...errors } },
+    schema: {
+      summary: 'Update or discontinue a model line',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: modelLineUpdateSchema,
+      response: { 200: okSchema, ...errors },
+    },
     handler: async (req) => {
       await catalog.updateModelLine({ actor: actorOf(req), code: req.params.code, data: req.body });
       return { ok: true as const };
@@ -46,7 +70,13 @@ export async function catalogRoutes(fastify: FastifyInstance) {
 
   app.get('/skus', {
     config: { access: 'catalog:read' },
-    schema: { summary: 'List SKUs with filters and paging', tags, security: SECURED, querystring: skuFilterSchema, response: { 200: page(skuSchema), ...errors } },
+    schema: {
+      summary: 'List SKUs with filters and paging',
+      tags,
+      security: SECURED,
+      querystring: skuFilterSchema,
+      response: { 200: page(skuSchema), ...errors },
+    },
     handler: async (req) => {
       const result = await catalog.findSkus({ actor: actorOf(req), filter: req.query });
       return { ...result, limit: req.query.limit, offset: req.query.offset };
@@ -55,19 +85,40 @@ export async function catalogRoutes(fastify: FastifyInstance) {
 
   app.get('/skus/:code', {
     config: { access: 'catalog:read' },
-    schema: { summary: 'One SKU', tags, security: SECURED, params: codeParams, response: { 200: skuSchema, ...errors } },
+    schema: {
+      summary: 'One SKU',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: skuSchema, ...errors },
+    },
     handler: (req) => catalog.getSku({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.post('/skus', {
     config: { access: 'catalog:write' },
-    schema: { summary: 'Create a SKU', tags, security: SECURED, body: skuCreateSchema, response: { 201: skuSchema, ...errors } },
-    handler: async (req, reply) => reply.status(201).send(await catalog.createSku({ actor: actorOf(req), data: req.body })),
+    schema: {
+      summary: 'Create a SKU',
+      tags,
+      security: SECURED,
+      body: skuCreateSchema,
+      response: { 201: skuSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(await catalog.createSku({ actor: actorOf(req), data: req.body })),
   });
 
   app.patch('/skus/:code', {
     config: { access: 'catalog:write' },
-    schema: { summary: 'Update or discontinue a SKU', tags, security: SECURED, params: codeParams, body: skuUpdateSchema, response: { 200: skuSchema, ...errors } },
-    handler: (req) => catalog.updateSku({ actor: actorOf(req), code: req.params.code, data: req.body }),
+    schema: {
+      summary: 'Update or discontinue a SKU',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: skuUpdateSchema,
+      response: { 200: skuSchema, ...errors },
+    },
+    handler: (req) =>
+      catalog.updateSku({ actor: actorOf(req), code: req.params.code, data: req.body }),
   });
 }

@@ -25,11 +25,23 @@ export function createCatalogService(deps: { db: Db }) {
       return repo.findModelLines();
     },
 
-    async createModelLine({ data }: { actor: Actor; data: { code: string; name: string; segment: string } }) {
+    async createModelLine({
+      data,
+    }: {
+      actor: Actor;
+      data: { code: string; name: string; segment: string };
+    }) {
       await translateUnique('Model line', data.code, () => repo.insertModelLine(data));
     },
 
-    async updateModelLine({ code, data }: { actor: Actor; code: string; data: { name?: string; segment?: string; status?: string } }) {
+    async updateModelLine({
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: { name?: string; segment?: string; status?: string };
+    }) {
       if ((await repo.updateModelLine(code, data)) === 0) throw notFound('Model line', code);
     },
 
@@ -47,19 +59,38 @@ export function createCatalogService(deps: { db: Db }) {
       const modelLineId = await repo.getModelLineId(data.modelLineCode);
       if (modelLineId === null) {
         throw new AppError('VALIDATION_FAILED', `Model line ${data.modelLineCode} does not exist`, {
-          problems: [{ path: 'body.modelLineCode', code: 'unknown_model_line', message: `Model line ${data.modelLineCode} does not exist` }],
+          problems: [
+            {
+              path: 'body.modelLineCode',
+              code: 'unknown_model_line',
+              message: `Model line ${data.modelLineCode} does not exist`,
+            },
+          ],
         });
       }
       if (data.powertrain === 'BEV' && data.co2GramsPerKm !== 0) {
         throw new AppError('VALIDATION_FAILED', 'A BEV has 0 g/km tailpipe CO2', {
-          problems: [{ path: 'body.co2GramsPerKm', code: 'bev_co2', message: 'A BEV has 0 g/km tailpipe CO2' }],
+          problems: [
+            {
+              path: 'body.co2GramsPerKm',
+              code: 'bev_co2',
+              message: 'A BEV has 0 g/km tailpipe CO2',
+            },
+          ],
         });
       }
       await translateUnique('SKU', data.code, () => repo.insertSku({ ...data, modelLineId }));
       return (await repo.getSku(data.code))!;
     },
 
-    async updateSku({ code, data }: { actor: Actor; code: string; data: Partial<Omit<SkuInput, 'code' | 'modelLineCode' | 'powertrain'>> & { status?: string } }) {
+    async updateSku({
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: Partial<Omit<SkuInput, 'code' | 'modelLineCode' | 'powertrain'>> & { status?: string };
+    }) {
       if ((await repo.updateSku(code, data)) === 0) throw notFound('SKU', code);
       return (await repo.getSku(code))!;
     },

@@ -2,7 +2,13 @@ import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Dealer, DealerFilter, DealerGroup, Region } from '../../../shared/schemas/network';
 
-export type DealerRef = { id: number; code: string; regionId: number; regionPath: string; dealerGroupId: number | null };
+export type DealerRef = {
+  id: number;
+  code: string;
+  regionId: number;
+  regionPath: string;
+  dealerGroupId: number | null;
+};
 
 const DEALER_SELECT = `
   select d.code, d.name, r.code as "regionCode", r.name as "regionName", g.code as "dealerGroupCode",
@@ -35,14 +41,21 @@ export function createNetworkRepository(db: Queryable) {
     },
 
     async getRegionByCode(code: string) {
-      const { rows } = await db.query<{ id: number; code: string; path: string; parent_id: number | null }>(
-        'select id, code, path, parent_id from regions where code = $1',
-        [code],
-      );
+      const { rows } = await db.query<{
+        id: number;
+        code: string;
+        path: string;
+        parent_id: number | null;
+      }>('select id, code, path, parent_id from regions where code = $1', [code]);
       return rows[0] ?? null;
     },
 
-    async insertRegion(input: { code: string; name: string; parentId: number | null; path: string }) {
+    async insertRegion(input: {
+      code: string;
+      name: string;
+      parentId: number | null;
+      path: string;
+    }) {
       await db.query('insert into regions (code, name, parent_id, path) values ($1, $2, $3, $4)', [
         input.code,
         input.name,
@@ -82,12 +95,18 @@ export function createNetworkRepository(db: Queryable) {
     },
 
     async getDealerGroupId(code: string): Promise<number | null> {
-      const { rows } = await db.query<{ id: number }>('select id from dealer_groups where code = $1', [code]);
+      const { rows } = await db.query<{ id: number }>(
+        'select id from dealer_groups where code = $1',
+        [code],
+      );
       return rows[0]?.id ?? null;
     },
 
     async insertDealerGroup(input: { code: string; name: string }) {
-      await db.query('insert into dealer_groups (code, name) values ($1, $2)', [input.code, input.name]);
+      await db.query('insert into dealer_groups (code, name) values ($1, $2)', [
+        input.code,
+        input.name,
+      ]);
     },
 
     async updateDealerGroup(code: string, data: { name?: string; isActive?: boolean }) {
@@ -99,18 +118,21 @@ export function createNetworkRepository(db: Queryable) {
       return rowCount;
     },
 
-    async findDealers(scope: Scope, filter: DealerFilter): Promise<{ items: Dealer[]; total: number }> {
+    async findDealers(
+      scope: Scope,
+      filter: DealerFilter,
+    ): Promise<{ items: Dealer[]; total: number }> {
       const params: unknown[] = [];
       const where = [scopeSql(scope, 'd', params)];
       if (filter.q) {
         params.push(`%${filter.q}%`);
-        where.push(`(d.code ilike $${params.length} or d.name ilike $${params.length} or d.city ilike $${params.length})`);
+        where.push(
+          `(d.code ilike $${params.length} or d.name ilike $${params.length} or d.city ilike $${params.length})`,
+        );
       }
       if (filter.region) {
         params.push(filter.region);
-        where.push(
-          `r.path like (select path from regions where code = $${params.length}) || '%'`,
-        );
+        where.push(`r.path like (select path from regions where code = $${params.length}) || '%'`);
       }
       if (filter.dealerGroup) {
         params.push(filter.dealerGroup);
@@ -142,7 +164,10 @@ export function createNetworkRepository(db: Queryable) {
     async getDealer(scope: Scope, code: string): Promise<Dealer | null> {
       const params: unknown[] = [code];
       const visible = scopeSql(scope, 'd', params);
-      const { rows } = await db.query<Dealer>(`${DEALER_SELECT} where d.code = $1 and ${visible}`, params);
+      const { rows } = await db.query<Dealer>(
+        `${DEALER_SELECT} where d.code = $1 and ${visible}`,
+        params,
+      );
       return rows[0] ?? null;
     },
 
@@ -215,7 +240,10 @@ export function createNetworkRepository(db: Queryable) {
         sets.push(`${column} = $${params.length}`);
       }
       if (sets.length === 0) return;
-      await db.query(`update dealers set ${sets.join(', ')}, updated_at = now() where id = $1`, params);
+      await db.query(
+        `update dealers set ${sets.join(', ')}, updated_at = now() where id = $1`,
+        params,
+      );
     },
 
     async getSettings() {

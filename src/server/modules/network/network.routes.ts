@@ -19,7 +19,13 @@ import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['network'];
 const codeParams = z.object({ code });
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
 
 export async function networkRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
@@ -27,13 +33,24 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.get('/regions', {
     config: { access: 'network:read' },
-    schema: { summary: 'List regions (a tree, by path) with the dealers you can see', tags, security: SECURED, response: { 200: z.array(regionSchema), ...errors } },
+    schema: {
+      summary: 'List regions (a tree, by path) with the dealers you can see',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(regionSchema), ...errors },
+    },
     handler: (req) => network.findRegions({ actor: actorOf(req) }),
   });
 
   app.post('/regions', {
     config: { access: 'network:write' },
-    schema: { summary: 'Create a region', tags, security: SECURED, body: regionCreateSchema, response: { 201: okSchema, ...errors } },
+    schema: {
+      summary: 'Create a region',
+      tags,
+      security: SECURED,
+      body: regionCreateSchema,
+      response: { 201: okSchema, ...errors },
+    },
     handler: async (req, reply) => {
       await network.createRegion({ actor: actorOf(req), data: req.body });
       return reply.status(201).send({ ok: true });
@@ -42,7 +59,14 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.patch('/regions/:code', {
     config: { access: 'network:write' },
-    schema: { summary: 'Rename or deactivate a region', tags, security: SECURED, params: codeParams, body: regionUpdateSchema, response: { 200: okSchema, ...errors } },
+    schema: {
+      summary: 'Rename or deactivate a region',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: regionUpdateSchema,
+      response: { 200: okSchema, ...errors },
+    },
     handler: async (req) => {
       await network.updateRegion({ actor: actorOf(req), code: req.params.code, data: req.body });
       return { ok: true as const };
@@ -51,13 +75,24 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.get('/dealer-groups', {
     config: { access: 'network:read' },
-    schema: { summary: 'List dealer groups', tags, security: SECURED, response: { 200: z.array(dealerGroupSchema), ...errors } },
+    schema: {
+      summary: 'List dealer groups',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(dealerGroupSchema), ...errors },
+    },
     handler: (req) => network.findDealerGroups({ actor: actorOf(req) }),
   });
 
   app.post('/dealer-groups', {
     config: { access: 'network:write' },
-    schema: { summary: 'Create a dealer group', tags, security: SECURED, body: dealerGroupCreateSchema, response: { 201: okSchema, ...errors } },
+    schema: {
+      summary: 'Create a dealer group',
+      tags,
+      security: SECURED,
+      body: dealerGroupCreateSchema,
+      response: { 201: okSchema, ...errors },
+    },
     handler: async (req, reply) => {
       await network.createDealerGroup({ actor: actorOf(req), data: req.body });
       return reply.status(201).send({ ok: true });
@@ -66,16 +101,33 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.patch('/dealer-groups/:code', {
     config: { access: 'network:write' },
-    schema: { summary: 'Rename or deactivate a dealer group', tags, security: SECURED, params: codeParams, body: dealerGroupUpdateSchema, response: { 200: okSchema, ...errors } },
+    schema: {
+      summary: 'Rename or deactivate a dealer group',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: dealerGroupUpdateSchema,
+      response: { 200: okSchema, ...errors },
+    },
     handler: async (req) => {
-      await network.updateDealerGroup({ actor: actorOf(req), code: req.params.code, data: req.body });
+      await network.updateDealerGroup({
+        actor: actorOf(req),
+        code: req.params.code,
+        data: req.body,
+      });
       return { ok: true as const };
     },
   });
 
   app.get('/dealers', {
     config: { access: 'network:read' },
-    schema: { summary: 'List the dealers you can see, with filters and paging', tags, security: SECURED, querystring: dealerFilterSchema, response: { 200: page(dealerSchema), ...errors } },
+    schema: {
+      summary: 'List the dealers you can see, with filters and paging',
+      tags,
+      security: SECURED,
+      querystring: dealerFilterSchema,
+      response: { 200: page(dealerSchema), ...errors },
+    },
     handler: async (req) => {
       const result = await network.findDealers({ actor: actorOf(req), filter: req.query });
       return { ...result, limit: req.query.limit, offset: req.query.offset };
@@ -84,13 +136,25 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.get('/dealers/:code', {
     config: { access: 'network:read' },
-    schema: { summary: 'One dealer', tags, security: SECURED, params: codeParams, response: { 200: dealerSchema, ...errors } },
+    schema: {
+      summary: 'One dealer',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: dealerSchema, ...errors },
+    },
     handler: (req) => network.getDealer({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.post('/dealers', {
     config: { access: 'network:write' },
-    schema: { summary: 'Create a dealer', tags, security: SECURED, body: dealerCreateSchema, response: { 201: dealerSchema, ...errors } },
+    schema: {
+      summary: 'Create a dealer',
+      tags,
+      security: SECURED,
+      body: dealerCreateSchema,
+      response: { 201: dealerSchema, ...errors },
+    },
     handler: async (req, reply) => {
       const dealer = await network.createDealer({ actor: actorOf(req), data: req.body });
       return reply.status(201).send(dealer!);
@@ -99,22 +163,44 @@ export async function networkRoutes(fastify: FastifyInstance) {
 
   app.patch('/dealers/:code', {
     config: { access: 'network:write' },
-    schema: { summary: 'Update a dealer; status "inactive" deactivates it', tags, security: SECURED, params: codeParams, body: dealerUpdateSchema, response: { 200: dealerSchema, ...errors } },
+    schema: {
+      summary: 'Update a dealer; status "inactive" deactivates it',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: dealerUpdateSchema,
+      response: { 200: dealerSchema, ...errors },
+    },
     handler: async (req) => {
-      const dealer = await network.updateDealer({ actor: actorOf(req), code: req.params.code, data: req.body });
+      const dealer = await network.updateDealer({
+        actor: actorOf(req),
+        code: req.params.code,
+        data: req.body,
+      });
       return dealer!;
     },
   });
 
   app.get('/settings', {
     config: { access: 'authenticated' },
-    schema: { summary: 'Network settings: the fiscal calendar and currency', tags, security: SECURED, response: { 200: settingsSchema, ...errors } },
+    schema: {
+      summary: 'Network settings: the fiscal calendar and currency',
+      tags,
+      security: SECURED,
+      response: { 200: settingsSchema, ...errors },
+    },
     handler: () => network.getSettings(),
   });
 
   app.put('/settings', {
     config: { access: 'settings:write' },
-    schema: { summary: 'Change the fiscal year start month', tags, security: SECURED, body: settingsUpdateSchema, response: { 200: settingsSchema, ...errors } },
+    schema: {
+      summary: 'Change the fiscal year start month',
+      tags,
+      security: SECURED,
+      body: settingsUpdateSchema,
+      response: { 200: settingsSchema, ...errors },
+    },
     handler: (req) => network.updateSettings({ actor: actorOf(req), data: req.body }),
   });
 }

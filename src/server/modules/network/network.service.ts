@@ -24,7 +24,9 @@ export function createNetworkService(deps: { db: Db }) {
     const id = await repo.getDealerGroupId(code);
     if (id === null) {
       throw new AppError('VALIDATION_FAILED', `Dealer group ${code} does not exist`, {
-        problems: [{ path, code: 'unknown_dealer_group', message: `Dealer group ${code} does not exist` }],
+        problems: [
+          { path, code: 'unknown_dealer_group', message: `Dealer group ${code} does not exist` },
+        ],
       });
     }
     return id;
@@ -35,27 +37,50 @@ export function createNetworkService(deps: { db: Db }) {
       return repo.findRegions(actor.scope);
     },
 
-    async createRegion({ data }: { actor: Actor; data: { code: string; name: string; parentCode: string | null } }) {
-      const parent = data.parentCode ? await resolveRegion(data.parentCode, 'body.parentCode') : null;
+    async createRegion({
+      data,
+    }: {
+      actor: Actor;
+      data: { code: string; name: string; parentCode: string | null };
+    }) {
+      const parent = data.parentCode
+        ? await resolveRegion(data.parentCode, 'body.parentCode')
+        : null;
       const path = `${parent?.path ?? '/'}${data.code}/`;
       await translateUnique('Region', data.code, () =>
         repo.insertRegion({ code: data.code, name: data.name, parentId: parent?.id ?? null, path }),
       );
     },
 
-    async updateRegion({ code, data }: { actor: Actor; code: string; data: { name?: string; isActive?: boolean } }) {
+    async updateRegion({
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: { name?: string; isActive?: boolean };
+    }) {
       if ((await repo.updateRegion(code, data)) === 0) throw notFound('Region', code);
     },
 
     findDealerGroups({ actor }: { actor: Actor }) {
-      return actor.scope.kind === 'network' ? repo.findAllDealerGroups() : repo.findDealerGroups(actor.scope);
+      return actor.scope.kind === 'network'
+        ? repo.findAllDealerGroups()
+        : repo.findDealerGroups(actor.scope);
     },
 
     async createDealerGroup({ data }: { actor: Actor; data: { code: string; name: string } }) {
       await translateUnique('Dealer group', data.code, () => repo.insertDealerGroup(data));
     },
 
-    async updateDealerGroup({ code, data }: { actor: Actor; code: string; data: { name?: string; isActive?: boolean } }) {
+    async updateDealerGroup({
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: { name?: string; isActive?: boolean };
+    }) {
       if ((await repo.updateDealerGroup(code, data)) === 0) throw notFound('Dealer group', code);
     },
 
@@ -96,7 +121,8 @@ export function createNetworkService(deps: { db: Db }) {
       if (actor.scope.kind === 'region' && !region.path.startsWith(actor.scope.path)) {
         throw new AppError('FORBIDDEN', `Region ${data.regionCode} is outside your region`);
       }
-      const dealerGroupId = (await resolveGroup(data.dealerGroupCode, 'body.dealerGroupCode')) ?? null;
+      const dealerGroupId =
+        (await resolveGroup(data.dealerGroupCode, 'body.dealerGroupCode')) ?? null;
       await translateUnique('Dealer', data.code, () =>
         repo.insertDealer({ ...data, regionId: region.id, dealerGroupId }),
       );
@@ -123,7 +149,9 @@ export function createNetworkService(deps: { db: Db }) {
     }) {
       const ref = await repo.getDealerRef(actor.scope, code);
       if (!ref) throw notFound('Dealer', code);
-      const region = data.regionCode ? await resolveRegion(data.regionCode, 'body.regionCode') : undefined;
+      const region = data.regionCode
+        ? await resolveRegion(data.regionCode, 'body.regionCode')
+        : undefined;
       if (region && actor.scope.kind === 'region' && !region.path.startsWith(actor.scope.path)) {
         throw new AppError('FORBIDDEN', `Region ${data.regionCode} is outside your region`);
       }

@@ -13,7 +13,12 @@ export type IngestFormat = 'json' | 'ndjson' | 'csv';
 export function formatOf(contentType: string | undefined): IngestFormat | null {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return 'json';
-  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  if (
+    type === 'application/x-ndjson' ||
+    type === 'application/ndjson' ||
+    type === 'application/jsonl'
+  )
+    return 'ndjson';
   if (type === 'text/csv') return 'csv';
   return null;
 }
@@ -174,7 +179,13 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
   }
   if (!header) {
     throw new AppError('VALIDATION_FAILED', 'The CSV is empty: expected a header row', {
-      problems: [{ row: 0, code: 'missing_header', message: `expected columns ${TRANSACTION_COLUMNS.join(',')}` }],
+      problems: [
+        {
+          row: 0,
+          code: 'missing_header',
+          message: `expected columns ${TRANSACTION_COLUMNS.join(',')}`,
+        },
+      ],
     });
   }
 }
@@ -184,18 +195,32 @@ function checkHeader(header: string[]): void {
   const problems = [];
   for (const column of header) {
     if (!known.has(column)) {
-      problems.push({ row: 0, field: column, code: 'unknown_column', message: `unknown column "${column}"` });
+      problems.push({
+        row: 0,
+        field: column,
+        code: 'unknown_column',
+        message: `unknown column "${column}"`,
+      });
     }
   }
   for (const column of TRANSACTION_COLUMNS) {
     if (column !== 'vin' && !header.includes(column)) {
-      problems.push({ row: 0, field: column, code: 'missing_column', message: `missing column "${column}"` });
+      problems.push({
+        row: 0,
+        field: column,
+        code: 'missing_column',
+        message: `missing column "${column}"`,
+      });
     }
   }
   if (problems.length) {
-    throw new AppError('VALIDATION_FAILED', `The CSV header is not right: ${problems.map((p) => p.message).join('; ')}`, {
-      problems,
-      expectedColumns: TRANSACTION_COLUMNS,
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `The CSV header is not right: ${problems.map((p) => p.message).join('; ')}`,
+      {
+        problems,
+        expectedColumns: TRANSACTION_COLUMNS,
+      },
+    );
   }
 }

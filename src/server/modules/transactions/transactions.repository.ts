@@ -26,7 +26,9 @@ function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unk
   }
   if (filter.modelLine) {
     params.push(filter.modelLine);
-    where.push(`t.sku_id in (select s.id from skus s join model_lines m on m.id = s.model_line_id where m.code = $${params.length})`);
+    where.push(
+      `t.sku_id in (select s.id from skus s join model_lines m on m.id = s.model_line_id where m.code = $${params.length})`,
+    );
   }
   if (filter.kind) {
     params.push(filter.kind);
@@ -114,10 +116,16 @@ export function createTransactionsRepository(db: Queryable) {
       ]);
     },
 
-    async findTransactions(scope: Scope, filter: TransactionFilter): Promise<{ items: Transaction[]; total: number }> {
+    async findTransactions(
+      scope: Scope,
+      filter: TransactionFilter,
+    ): Promise<{ items: Transaction[]; total: number }> {
       const params: unknown[] = [];
       const where = filterSql(scope, filter, params);
-      const count = await db.query<{ n: number }>(`select count(*)::int as n from transactions t where ${where}`, params);
+      const count = await db.query<{ n: number }>(
+        `select count(*)::int as n from transactions t where ${where}`,
+        params,
+      );
       params.push(filter.limit, filter.offset);
       const { rows } = await db.query<Transaction>(
         `${TRANSACTION_SELECT} where ${where} order by t.occurred_on desc, t.id desc
@@ -128,7 +136,12 @@ export function createTransactionsRepository(db: Queryable) {
     },
 
     /** One page of an export in id order (keyset paging: stable while new rows arrive). */
-    async findTransactionsAfter(scope: Scope, filter: Partial<TransactionFilter>, afterId: number, limit: number) {
+    async findTransactionsAfter(
+      scope: Scope,
+      filter: Partial<TransactionFilter>,
+      afterId: number,
+      limit: number,
+    ) {
       const params: unknown[] = [];
       const where = filterSql(scope, filter, params);
       params.push(afterId, limit);

@@ -13,7 +13,13 @@ import { actorOf, SECURED, typed } from '../../http/route';
 import { formatOf } from './ingest-parsers';
 
 const tags = ['transactions'];
-const INGEST_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/csv'];
+const INGEST_TYPES = [
+  'application/json',
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'text/csv',
+];
 
 /** Ingest routes get the raw body stream (parsed row by row in the service), not a parsed body. */
 async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
@@ -26,21 +32,37 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
     // The body streams through the service's own row validation; the schema documents it.
     validatorCompiler: () => (data) => ({ value: data }),
     schema: {
-      summary: 'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent on (source, externalId)',
+      summary:
+        'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent on (source, externalId)',
       description:
         'Content types: application/json (an array), application/x-ndjson (one object a line) or text/csv (header: kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId). A batch with any invalid row is rejected whole with every problem (row, field, code, message). Rows are numbered from 1 (the CSV header is row 0).',
       tags,
       security: SECURED,
       consumes: INGEST_TYPES,
       body: z.array(transactionInputSchema),
-      response: { 200: ingestResultSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 413: errorSchema, 415: errorSchema },
+      response: {
+        200: ingestResultSchema,
+        400: errorSchema,
+        401: errorSchema,
+        403: errorSchema,
+        413: errorSchema,
+        415: errorSchema,
+      },
     },
     handler: async (req) => {
       const format = formatOf(req.headers['content-type']);
-      if (!format) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send application/json, application/x-ndjson or text/csv`);
+      if (!format)
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Send application/json, application/x-ndjson or text/csv`,
+        );
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > opts.ingestLimitBytes) {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(opts.ingestLimitBytes / 1048576)} MB`, { limitBytes: opts.ingestLimitBytes });
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `The body is larger than ${Math.round(opts.ingestLimitBytes / 1048576)} MB`,
+          { limitBytes: opts.ingestLimitBytes },
+        );
       }
       return fastify.services.transactions.ingest({
         actor: actorOf(req),
@@ -52,27 +74,53 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
   });
 }
 
-export async function transactionsRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
+export async function transactionsRoutes(
+  fastify: FastifyInstance,
+  opts: { ingestLimitBytes: number },
+) {
   const app = typed(fastify);
   const { transactions } = fastify.services;
   await fastify.register(ingestRoutes, opts);
 
   app.get('/transactions', {
     config: { access: 'transactions:read' },
-    schema: { summary: 'List transactions you can see, newest first, with filters and paging', tags, security: SECURED, querystring: transactionFilterSchema, response: { 200: page(transactionSchema), 400: errorSchema, 401: errorSchema, 403: errorSchema } },
+    schema: {
+      summary: 'List transactions you can see, newest first, with filters and paging',
+      tags,
+      security: SECURED,
+      querystring: transactionFilterSchema,
+      response: {
+        200: page(transactionSchema),
+        400: errorSchema,
+        401: errorSchema,
+        403: errorSchema,
+      },
+    },
     handler: async (req) => {
-      const result = await transactions.findTransactions({ actor: actorOf(req), filter: req.query });
+      const result = await transactions.findTransactions({
+        actor: actorOf(req),
+        filter: req.query,
+      });
       return { ...result, limit: req.query.limit, offset: req.query.offset };
     },
   });
 
   app.get('/transactions/export', {
     config: { access: 'transactions:read' },
-    schema: { summary: 'Export matching transactions as CSV (streamed)', tags, security: SECURED, querystring: transactionFilterSchema.omit({ limit: true, offset: true }), produces: ['text/csv'], response: { 400: errorSchema, 401: errorSchema, 403: errorSchema } },
+    schema: {
+      summary: 'Export matching transactions as CSV (streamed)',
+      tags,
+      security: SECURED,
+      querystring: transactionFilterSchema.omit({ limit: true, offset: true }),
+      produces: ['text/csv'],
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
+    },
     handler: async (req, reply) => {
       reply.header('content-type', 'text/csv; charset=utf-8');
       reply.header('content-disposition', 'attachment; filename="transactions.csv"');
-      const csv = Readable.from(transactions.exportTransactions({ actor: actorOf(req), filter: req.query }));
+      const csv = Readable.from(
+        transactions.exportTransactions({ actor: actorOf(req), filter: req.query }),
+      );
       return reply.send(csv as never);
     },
   });

@@ -19,7 +19,13 @@ function limitBytes(limit: number): Transform {
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
       if (seen > limit) {
-        done(new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(limit / 1048576)} MB`, { limitBytes: limit }));
+        done(
+          new AppError(
+            'PAYLOAD_TOO_LARGE',
+            `The body is larger than ${Math.round(limit / 1048576)} MB`,
+            { limitBytes: limit },
+          ),
+        );
       } else done(null, chunk);
     },
   });
@@ -33,12 +39,26 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
      * Ingests a batch streamed in JSON, NDJSON or CSV. All or nothing: any invalid row rejects the
      * whole batch with every problem listed. Idempotent on (source, externalId).
      */
-    async ingest({ actor, format, body, byteLimit }: { actor: Actor; format: IngestFormat; body: AsyncIterable<RawRecord> | Readable; byteLimit: number }): Promise<IngestResult> {
+    async ingest({
+      actor,
+      format,
+      body,
+      byteLimit,
+    }: {
+      actor: Actor;
+      format: IngestFormat;
+      body: AsyncIterable<RawRecord> | Readable;
+      byteLimit: number;
+    }): Promise<IngestResult> {
       const maps = await repo.loadCodeMaps();
       const allowed = actor.scope.kind === 'dealers' ? new Set(actor.scope.dealerIds) : null;
-      const regionDealers = actor.scope.kind === 'region' ? await deps.db.query<{ id: number }>(
-        `select d.id from dealers d join regions r on r.id = d.region_id where r.path like $1`, [`${actor.scope.path}%`],
-      ) : null;
+      const regionDealers =
+        actor.scope.kind === 'region'
+          ? await deps.db.query<{ id: number }>(
+              `select d.id from dealers d join regions r on r.id = d.region_id where r.path like $1`,
+              [`${actor.scope.path}%`],
+            )
+          : null;
       const regionAllowed = regionDealers ? new Set(regionDealers.rows.map((r) => r.id)) : null;
       const problems: Problem[] = [];
       let problemCount = 0;
@@ -61,7 +81,11 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
         for await (const record of records) {
           rowCount += 1;
           if (record.parseError) {
-            addProblem({ row: record.row, code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json', message: record.parseError });
+            addProblem({
+              row: record.row,
+              code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json',
+              message: record.parseError,
+            });
             continue;
           }
           scratch.length = 0;
@@ -72,17 +96,34 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
           }
           const dealerId = maps.dealers.get(row.dealerCode);
           const skuId = maps.skus.get(row.sku);
-          const inScope = dealerId !== undefined && (allowed ? allowed.has(dealerId) : regionAllowed ? regionAllowed.has(dealerId) : true);
+          const inScope =
+            dealerId !== undefined &&
+            (allowed ? allowed.has(dealerId) : regionAllowed ? regionAllowed.has(dealerId) : true);
           if (actor.scope.kind !== 'network' && !inScope) {
             outOfScope += 1;
-            addProblem({ row: record.row, field: 'dealerCode', code: 'dealer_not_allowed', message: `you may not post rows for dealer ${row.dealerCode}` });
+            addProblem({
+              row: record.row,
+              field: 'dealerCode',
+              code: 'dealer_not_allowed',
+              message: `you may not post rows for dealer ${row.dealerCode}`,
+            });
             continue;
           }
           if (dealerId === undefined) {
-            addProblem({ row: record.row, field: 'dealerCode', code: 'unknown_dealer', message: `dealer ${row.dealerCode} does not exist` });
+            addProblem({
+              row: record.row,
+              field: 'dealerCode',
+              code: 'unknown_dealer',
+              message: `dealer ${row.dealerCode} does not exist`,
+            });
           }
           if (skuId === undefined) {
-            addProblem({ row: record.row, field: 'sku', code: 'unknown_sku', message: `SKU ${row.sku} does not exist` });
+            addProblem({
+              row: record.row,
+              field: 'sku',
+              code: 'unknown_sku',
+              message: `SKU ${row.sku} does not exist`,
+            });
           }
           if (dealerId === undefined || skuId === undefined || problemCount > 0) continue;
           dealerIds.add(dealerId);
@@ -100,25 +141,44 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
       const actorLabel = `${actor.kind}:${actor.id}:${actor.name}`;
       const result = await deps.db.transaction(async (tx) => {
         await repo.createStaging(tx);
-        await tx.copyFrom(`copy ingest_staging (${STAGING_COLUMNS}) from stdin with (format csv)`, csvLines());
+        await tx.copyFrom(
+          `copy ingest_staging (${STAGING_COLUMNS}) from stdin with (format csv)`,
+          csvLines(),
+        );
         if (problemCount > 0) {
           const code = outOfScope > 0 ? 'FORBIDDEN' : 'VALIDATION_FAILED';
-          throw new AppError(code, `The batch was rejected: ${problemCount} problem${problemCount === 1 ? '' : 's'} in ${rowCount} rows; nothing was written`, {
-            problems,
-            problemCount,
-            rowCount,
-          });
+          throw new AppError(
+            code,
+            `The batch was rejected: ${problemCount} problem${problemCount === 1 ? '' : 's'} in ${rowCount} rows; nothing was written`,
+            {
+              problems,
+              problemCount,
+              rowCount,
+            },
+          );
         }
         if (rowCount === 0) {
-          throw new AppError('VALIDATION_FAILED', 'The batch has no rows', { problems: [{ code: 'empty_batch', message: 'send at least one row' }] });
+          throw new AppError('VALIDATION_FAILED', 'The batch has no rows', {
+            problems: [{ code: 'empty_batch', message: 'send at least one row' }],
+          });
         }
         const batchId = await repo.insertBatch(tx, { actor: actorLabel, format, rowCount });
         const inserted = await repo.mergeStaging(tx, batchId);
         await repo.finishBatch(tx, batchId, inserted, rowCount - inserted);
-        return { batchId, received: rowCount, inserted, duplicates: rowCount - inserted, dealers: dealerIds.size };
+        return {
+          batchId,
+          received: rowCount,
+          inserted,
+          duplicates: rowCount - inserted,
+          dealers: dealerIds.size,
+        };
       });
       if (result.inserted > 0) {
-        deps.events.emit('transactions.ingested', { batchId: result.batchId, dealerIds: [...dealerIds], inserted: result.inserted });
+        deps.events.emit('transactions.ingested', {
+          batchId: result.batchId,
+          dealerIds: [...dealerIds],
+          inserted: result.inserted,
+        });
       }
       return result;
     },
@@ -128,14 +188,37 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
     },
 
     /** Streams the matching transactions as CSV lines (header first), in pages by id. */
-    async *exportTransactions({ actor, filter }: { actor: Actor; filter: Partial<TransactionFilter> }): AsyncGenerator<string> {
+    async *exportTransactions({
+      actor,
+      filter,
+    }: {
+      actor: Actor;
+      filter: Partial<TransactionFilter>;
+    }): AsyncGenerator<string> {
       yield 'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt\n';
       let afterId = 0;
       for (;;) {
         const rows = await repo.findTransactionsAfter(actor.scope, filter, afterId, 5000);
         if (rows.length === 0) break;
         yield rows
-          .map((t) => [t.kind, t.dealerCode, t.sku, t.vin, t.quantity, t.amount, t.currency, t.occurredOn, t.source, t.externalId, t.receivedAt].map(csvField).join(',') + '\n')
+          .map(
+            (t) =>
+              [
+                t.kind,
+                t.dealerCode,
+                t.sku,
+                t.vin,
+                t.quantity,
+                t.amount,
+                t.currency,
+                t.occurredOn,
+                t.source,
+                t.externalId,
+                t.receivedAt,
+              ]
+                .map(csvField)
+                .join(',') + '\n',
+          )
           .join('');
         afterId = rows[rows.length - 1]!.id;
       }

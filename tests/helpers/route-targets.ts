@@ -1,0 +1,27 @@
+/**
+ * For every parameterised API route: parameters that point at dealer A's data (or, for shared
+ * resources, at any existing one). tests/routes-guarded.test.ts fails when a route is missing here,
+ * so each new route is walked by the isolation test. Extend it with every route you add.
+ */
+export const PARAMS_POINTING_AT_A: Record<string, Record<string, string>> = {
+  '/api/v1/regions/:code': { code: 'US-W' },
+  '/api/v1/dealer-groups/:code': { code: 'G1' },
+  '/api/v1/dealers/:code': { code: 'DLR-ALPHA' },
+  '/api/v1/dealers/:code/actuals/monthly': { code: 'DLR-ALPHA' },
+  '/api/v1/model-lines/:code': { code: 'ML-AURA' },
+  '/api/v1/skus/:code': { code: 'AURA-LX-ICE' },
+  '/api/v1/users/:id': { id: '__USER_A__' },
+  '/api/v1/api-keys/:id': { id: '__KEY_A__' },
+  '/api/v1/api-keys/:id/revoke': { id: '__KEY_A__' },
+};
+
+/** Query strings that aim list routes at dealer A. */
+export const QUERY_POINTING_AT_A: Record<string, string> = {
+  '/api/v1/dealers': '?q=Alpha',
+  '/api/v1/transactions': '?dealer=DLR-ALPHA',
+  '/api/v1/transactions/export': '?dealer=DLR-ALPHA',
+  '/api/v1/actuals/regions': '?region=US-W',
+};
+
+/** Strings that only dealer A's data contains. */
+export const MARKERS_OF_A = ['DLR-ALPHA', 'Dealer Alpha Motors', 'ALPHA-EXT-', '1ALPHA0V1N0000001'];

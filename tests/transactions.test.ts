@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  engines,
+  login,
+  startTestApp,
+  type Client,
+  type TestApp,
+} from './helpers/test-app';
+import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+
+type Problem = { row?: number; field?: string; code: string; message: string };
+type ErrorBody = {
+  code: string;
+  message: string;
+  details: { problems?: Problem[]; problemCount?: number };
+};
+
+describe.each(engines())('the actuals feed (%s)', (engine) => {
+  let t: TestApp;
+  let admin: Client;
+  const count = async () =>
+    (await t.db.query<{ n: number }>('select count(*)::int as n from transactions')).rows[0]!.n;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, { INGEST_LIMIT_MB: '0.05' });
+    await seedFixtures(t.db);
+    admin = await login(t.url, USERS.admin, PASSWORD);
+  });
+  afterAll(async () => t?.close());
+
+  it('ingests a JSON array and is idempotent on (source, externalId)', async () => {
+    const rows = [
+      txRow({ externalId: 'J-1' }),
+      txRow({
+        externalId: 'J-2',
+        dealerCode: 'DLR-BRAVO',
+        sku: 'BOLT-XL-HEV',
+        quantity: 2,
+        amount: '104000.00',
+      }),
+    ];
+    const first = await admin.send('POST', '/api/v1/transactions', rows);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({
+      received: 2,
+      inserted: 2,
+      duplicates: 0,
+      dealers: 2,
+    });
+    const again = await admin.send('POST', '/api/v1/transactions', rows);
+    expect(await again.json()).toMatchObject({ received: 2, inserted: 0, duplicates: 2 });
+  });
+
+  it('ingests NDJSON and CSV with the same columns', async () => {
+    const nd =
+      [txRow({ externalId: 'N-1' }), txRow({ externalId: 'N-2' })]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n';
+    const res = await admin.send('POST', '/api/v1/transactions', nd, {
+      'content-type': 'application/x-ndjson',
+    });
+    expect(await res.json()).toMatchObject({ inserted: 2 });
+    const csv = [
+      'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId',
+      'retail_delivery,DLR-ALPHA,AURA-EX-BEV,5YJ3E1EA7KF317000,1,45500.00,USD,2026-04-02,dms-csv,C-1',
+      'unwind,DLR-ALPHA,AURA-EX-BEV,5YJ3E1EA7KF317000,-1,-45500.00,USD,2026-05-10,dms-csv,C-2',
+      '"retail_delivery","DLR-CHARLIE","AURA-LX-ICE",,1,"31,000.00",USD,2026-04-03,dms-csv,C-3',
+    ].join('\n');
+    const bad = await admin.send('POST', '/api/v1/transactions', csv, {
+      'content-type': 'text/csv',
+    });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as ErrorBody;
+    expect(body.details.problems).toEqual([
+      expect.objectContaining({ row: 3, field: 'amount', code: 'invalid_amount' }),
+    ]);
+    const good = csv.replace('"31,000.00"', '31000.00');
+    const ok = await admin.send('POST', '/api/v1/transactions', good, {
+      'content-type': 'text/csv',
+    });
+    expect(await ok.json()).toMatchObject({ received: 3, inserted: 3 });
+  });
+
+  it('rejects a batch with any invalid row whole, listing every problem by row and field', async () => {
+    const before = await count();
+    const rows = [
+      txRow({ externalId: 'B-1' }),
+      txRow({ externalId: 'B-2', dealerCode: 'NOPE' }),
+      txRow({ externalId: 'B-3', sku: 'NOPE-SKU' }),
+      txRow({ externalId: 'B-4', occurredOn: '2026-02-30' }),
+      txRow({ externalId: 'B-5', quantity: 0 }),
+      txRow({ externalId: 'B-6', amount: 12.5 }),
+      txRow({ externalId: 'B-7', kind: 'lease' }),
+      txRow({ externalId: 'B-8', kind: 'unwind', quantity: 1 }),
+      txRow({ externalId: '', currency: 'XXX' }),
+      'not an object',
+    ];
+    const res = await admin.send('POST', '/api/v1/transactions', rows);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.code).toBe('VALIDATION_FAILED');
+    const got = body.details.problems!.map((p) => `${p.row}:${p.field ?? ''}:${p.code}`);
+    expect(got).toEqual([
+      '2:dealerCode:unknown_dealer',
+      '3:sku:unknown_sku',
+      '4:occurredOn:invalid_date',
+      '5:quantity:zero_quantity',
+      '6:amount:amount_not_string',
+      '7:kind:invalid_kind',
+      '8:quantity:unwind_sign',
+      '9:currency:invalid_currency',
+      '9:externalId:required',
+      '10::not_an_object',
+    ]);
+    expect(await count()).toBe(before);
+  });
+
+  it('answers malformed bodies, wrong media types and oversized bodies with a clear 4xx', async () => {
+    const broken = await admin.send(
+      'POST',
+      '/api/v1/transactions',
+      '[{"kind": "retail_delivery",',
+      { 'content-type': 'application/json' },
+    );
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as ErrorBody).code).toBe('MALFORMED_BODY');
+    const badLine = await admin.send(
+      'POST',
+      '/api/v1/transactions',
+      `${JSON.stringify(txRow())}\n{oops}\n`,
+      { 'content-type': 'application/x-ndjson' },
+    );
+    expect(badLine.status).toBe(400);
+    expect(((await badLine.json()) as ErrorBody).details.problems![0]).toMatchObject({
+      row: 2,
+      code: 'malformed_json',
+    });
+    const header = await admin.send(
+      'POST',
+      '/api/v1/transactions',
+      'kind,dealer,sku\nretail_delivery,DLR-ALPHA,X\n',
+      { 'content-type': 'text/csv' },
+    );
+    expect(header.status).toBe(400);
+    expect(((await header.json()) as ErrorBody).details.problems!.map((p) => p.code)).toContain(
+      'missing_column',
+    );
+    const xml = await admin.send('POST', '/api/v1/transactions', '<rows/>', {
+      'content-type': 'application/xml',
+    });
+    expect(xml.status).toBe(415);
+    const big = Array.from({ length: 400 }, (_, i) => txRow({ externalId: `BIG-${i}` }));
+    const tooLarge = await admin.send('POST', '/api/v1/transactions', big);
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as ErrorBody).code).toBe('PAYLOAD_TOO_LARGE');
+    const empty = await admin.send('POST', '/api/v1/transactions', []);
+    expect(empty.status).toBe(400);
+  });
+
+  it("lets a dealer-scoped key post only its own dealer's rows", async () => {
+    const key = await t.services.accounts.createApiKey({
+      actor: SYSTEM_ACTOR,
+      data: {
+        name: 'Bravo DMS',
+        role: 'integration',
+        regionCode: null,
+        dealerCode: 'DLR-BRAVO',
+        dealerGroupCode: null,
+      },
+    });
+    const client = bearer(t.url, key.key);
+    const before = await count();
+    const mixed = await client.send('POST', '/api/v1/transactions', [
+      txRow({ dealerCode: 'DLR-BRAVO', externalId: 'K-1' }),
+      txRow({ dealerCode: 'DLR-ALPHA', externalId: 'K-2' }),
+    ]);
+    expect(mixed.status).toBe(403);
+    expect(((await mixed.json()) as ErrorBody).details.problems).toEqual([
+      expect.objectContaining({ row: 2, code: 'dealer_not_allowed' }),
+    ]);
+    expect(await count()).toBe(before);
+    const own = await client.send('POST', '/api/v1/transactions', [
+      txRow({ dealerCode: 'DLR-BRAVO', externalId: 'K-1' }),
+    ]);
+    expect(own.status).toBe(200);
+    const list = (await (await client.get('/api/v1/transactions')).json()) as {
+      items: { dealerCode: string }[];
+    };
+    expect(new Set(list.items.map((i) => i.dealerCode))).toEqual(new Set(['DLR-BRAVO']));
+  });
+
+  it('shows posted rows in the monthly actuals right after the post returns, net of unwinds', async () => {
+    const post = await admin.send('POST', '/api/v1/transactions', [
+      txRow({
+        externalId: 'M-1',
+        dealerCode: 'DLR-CHARLIE',
+        occurredOn: '2026-06-01',
+        sku: 'AURA-EX-BEV',
+      }),
+      txRow({
+        externalId: 'M-2',
+        dealerCode: 'DLR-CHARLIE',
+        occurredOn: '2026-06-20',
+        sku: 'AURA-EX-BEV',
+      }),
+      txRow({
+        externalId: 'M-3',
+        dealerCode: 'DLR-CHARLIE',
+        occurredOn: '2026-06-21',
+        sku: 'AURA-LX-ICE',
+      }),
+      txRow({
+        externalId: 'M-4',
+        dealerCode: 'DLR-CHARLIE',
+        occurredOn: '2026-07-02',
+        sku: 'AURA-EX-BEV',
+        kind: 'unwind',
+        quantity: -1,
+        amount: '-31000.00',
+      }),
+    ]);
+    expect(post.status).toBe(200);
+    const res = await admin.get(
+      '/api/v1/dealers/DLR-CHARLIE/actuals/monthly?from=2026-05&to=2026-07',
+    );
+    const body = (await res.json()) as {
+      months: string[];
+      totals: { quantity: number; amount: string }[];
+      modelLines: { code: string; quantities: number[] }[];
+      bevShare: (number | null)[];
+    };
+    expect(body.months).toEqual(['2026-05', '2026-06', '2026-07']);
+    expect(body.totals.map((x) => x.quantity)).toEqual([0, 3, -1]);
+    expect(body.totals[1]!.amount).toBe('93000.00');
+    expect(body.modelLines).toEqual([{ code: 'ML-AURA', name: 'Aura', quantities: [0, 3, -1] }]);
+    expect(body.bevShare[1]).toBe(66.7);
+  });
+
+  it('lists and exports transactions with filters', async () => {
+    const list = (await (
+      await admin.get('/api/v1/transactions?dealer=DLR-ALPHA&kind=unwind')
+    ).json()) as { items: { externalId: string }[]; total: number };
+    expect(list.items.map((i) => i.externalId)).toEqual(['C-2']);
+    expect(list.total).toBe(1);
+    const csv = await (
+      await admin.get('/api/v1/transactions/export?dealer=DLR-ALPHA&from=2026-04-01&to=2026-04-30')
+    ).text();
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe(
+      'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt',
+    );
+    expect(lines.slice(1).map((l) => l.split(',')[9])).toEqual(['C-1']);
+    const bad = await admin.get('/api/v1/transactions?from=2026-13-01');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as ErrorBody).details.problems![0]).toMatchObject({
+      path: 'querystring.from',
+    });
+  });
+});
