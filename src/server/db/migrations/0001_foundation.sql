@@ -123,11 +123,14 @@ create table ingest_batches (
 );
 
 -- The actuals feed: append-only. Idempotent on (source, external_id).
+-- dealer_id and sku_id carry no foreign keys on purpose: the only writer is the ingest path, which
+-- resolves codes against dealers and skus in the same transaction, and dealers and SKUs are never
+-- deleted (only deactivated). The per-row FK triggers cost half of the ingest time (BENCHMARKS.md).
 create table transactions (
   id bigserial primary key,
   kind text not null check (kind in ('wholesale_order', 'invoice', 'retail_delivery', 'registration', 'unwind')),
-  dealer_id integer not null references dealers(id),
-  sku_id integer not null references skus(id),
+  dealer_id integer not null,
+  sku_id integer not null,
   vin text,
   quantity integer not null check (quantity <> 0),
   amount numeric(16, 2) not null,
@@ -135,7 +138,7 @@ create table transactions (
   occurred_on date not null,
   source text not null,
   external_id text not null,
-  batch_id bigint references ingest_batches(id),
+  batch_id bigint,
   received_at timestamptz not null default now(),
   unique (source, external_id)
 );

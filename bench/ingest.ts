@@ -1,0 +1,162 @@
+/**
+ * Ingest throughput: a CSV batch through POST /api/v1/transactions (streamed, validated, staged,
+ * merged idempotently, rolled up) against a bare COPY of the same rows into the same table, in the
+ * same run. Also the server's memory growth while the CSV streams in.
+ *
+ *   npm run bench -- ingest --engine postgres --rows 1000000 --runs 3
+ *   npm run bench -- ingest --engine pglite --rows 250000 --runs 3
+ */
+import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { csvField } from '../src/server/db/db';
+import { createAccountsService } from '../src/server/modules/accounts/accounts.service';
+import { loadNetwork } from '../src/server/modules/demo/seed';
+import { generateNetwork, generateTransactions } from '../src/server/modules/demo/generator';
+import { STAGING_COLUMNS } from '../src/server/modules/transactions/transactions.repository';
+import {
+  createBenchDatabase,
+  fmt,
+  machine,
+  median,
+  sampleRss,
+  rssOf,
+  startServer,
+  type BenchEngine,
+} from './lib';
+
+export async function runIngestBench(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engine: { type: 'string', default: 'postgres' },
+      rows: { type: 'string' },
+      runs: { type: 'string', default: '3' },
+      dealers: { type: 'string', default: '4000' },
+    },
+  });
+  const engine = values.engine as BenchEngine;
+  const rows = Number(values.rows ?? (engine === 'pglite' ? 250_000 : 1_000_000));
+  const runs = Number(values.runs);
+  const options = { seed: 11, dealers: Number(values.dealers), months: 36, endMonth: '2026-10' };
+  console.log(`ingest bench: ${engine}, ${fmt(rows)} rows, ${runs} runs — ${machine()}`);
+
+  const bench = await createBenchDatabase(engine);
+  const network = generateNetwork(options);
+  await loadNetwork(bench.db, network);
+  const ids = await bench.db.query<{ kind: string; id: number; code: string }>(
+    `select 'd' as kind, id, code from dealers union all select 's', id, code from skus`,
+  );
+  const dealerId = new Map(ids.rows.filter((r) => r.kind === 'd').map((r) => [r.code, r.id]));
+  const skuId = new Map(ids.rows.filter((r) => r.kind === 's').map((r) => [r.code, r.id]));
+
+  // The same rows twice: as the API's CSV and as COPY input with ids resolved.
+  const dir = mkdtempSync(join(tmpdir(), 'forecourt-ingest-'));
+  const apiCsv = join(dir, 'api.csv');
+  const copyCsv = join(dir, 'copy.csv');
+  const api = createWriteStream(apiCsv);
+  const copy = createWriteStream(copyCsv);
+  api.write('kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId\n');
+  let n = 0;
+  for (const t of generateTransactions(network, options)) {
+    const a = `${t.kind},${t.dealerCode},${t.sku},${t.vin ?? ''},${t.quantity},${t.amount},${t.currency},${t.occurredOn},${t.source},${csvField(t.externalId)}\n`;
+    const c = `${t.kind},${dealerId.get(t.dealerCode)},${skuId.get(t.sku)},${t.vin ?? ''},${t.quantity},${t.amount},${t.currency},${t.occurredOn},${t.source},${csvField(t.externalId)}\n`;
+    if (!api.write(a)) await once(api, 'drain');
+    if (!copy.write(c)) await once(copy, 'drain');
+    if (++n >= rows) break;
+  }
+  api.end();
+  copy.end();
+  await Promise.all([once(api, 'finish'), once(copy, 'finish')]);
+  console.log(`  wrote ${fmt(n)} rows (${fmt(statSync(apiCsv).size / 2 ** 20, 1)} MiB CSV)`);
+
+  const key = await createAccountsService({ db: bench.db }).createApiKey({
+    actor: SYSTEM_ACTOR,
+    data: {
+      name: 'bench',
+      role: 'integration',
+      regionCode: null,
+      dealerCode: null,
+      dealerGroupCode: null,
+    },
+  });
+  const reset = async () => {
+    await bench.db.query(
+      'truncate transactions, monthly_actuals, ingest_batches restart identity cascade',
+    );
+    if (engine === 'postgres') await bench.db.query('vacuum analyze transactions');
+  };
+
+  const apiSeconds: number[] = [];
+  const memoryGrowth: number[] = [];
+  let db = bench.db;
+  for (let run = 0; run < runs; run++) {
+    await reset();
+    if (engine === 'pglite') await db.close();
+    const server = await startServer({
+      databaseUrl: bench.url,
+      dataDir: bench.dataDir,
+      port: 3900 + run,
+    });
+    const baseline = rssOf(server.pid);
+    const sampler = sampleRss(server.pid);
+    const started = performance.now();
+    const res = await fetch(`${server.url}/api/v1/transactions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'text/csv' },
+      body: Readable.toWeb(createReadStream(apiCsv)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    const body = (await res.json()) as { inserted?: number; code?: string; message?: string };
+    const seconds = (performance.now() - started) / 1000;
+    const peak = sampler.stop();
+    await server.stop();
+    if (res.status !== 200 || body.inserted !== n)
+      throw new Error(`ingest failed: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+    apiSeconds.push(seconds);
+    memoryGrowth.push(peak - baseline);
+    console.log(
+      `  API run ${run + 1}: ${fmt(seconds, 2)} s, ${fmt(n / seconds)} rows/s, server RSS +${fmt((peak - baseline) / 2 ** 20)} MiB`,
+    );
+    if (engine === 'pglite') db = await bench.reopen();
+  }
+  if (engine === 'pglite') bench.db = db;
+
+  const copySeconds: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    await reset();
+    const started = performance.now();
+    await bench.db.transaction(async (tx) => {
+      await tx.copyFrom(
+        `copy transactions (${STAGING_COLUMNS}) from stdin with (format csv)`,
+        createReadStream(copyCsv, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+      );
+    });
+    const seconds = (performance.now() - started) / 1000;
+    copySeconds.push(seconds);
+    console.log(`  bare COPY run ${run + 1}: ${fmt(seconds, 2)} s, ${fmt(n / seconds)} rows/s`);
+  }
+  await bench.db.close();
+  await bench.drop();
+
+  const apiRate = n / median(apiSeconds);
+  const copyRate = n / median(copySeconds);
+  const result = {
+    bench: 'ingest',
+    engine,
+    rows: n,
+    machine: machine(),
+    apiMedianSeconds: median(apiSeconds),
+    apiRowsPerSecond: Math.round(apiRate),
+    copyMedianSeconds: median(copySeconds),
+    copyRowsPerSecond: Math.round(copyRate),
+    ratioToCopy: Number((apiRate / copyRate).toFixed(2)),
+    serverRssGrowthMiB: Math.round(Math.max(...memoryGrowth) / 2 ** 20),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  return result;
+}

@@ -1,0 +1,155 @@
+/**
+ * Benchmark plumbing: fresh databases, the server as a child process (so its memory can be read),
+ * medians, and the machine description for BENCHMARKS.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Db } from '../src/server/db/db';
+import { migrate } from '../src/server/db/migrate';
+import { openPglite } from '../src/server/db/pglite';
+import { openPostgres } from '../src/server/db/postgres';
+
+export type BenchEngine = 'postgres' | 'pglite';
+
+export const SERVER_URL =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'cpu'} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+export type BenchDatabase = {
+  engine: BenchEngine;
+  db: Db;
+  url?: string;
+  dataDir?: string;
+  drop: () => Promise<void>;
+  reopen: () => Promise<Db>;
+};
+
+/** A new, migrated database: a fresh database on the server, or a PGlite data folder. */
+export async function createBenchDatabase(engine: BenchEngine): Promise<BenchDatabase> {
+  if (engine === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'forecourt-bench-'));
+    const db = await openPglite(dataDir);
+    await migrate(db);
+    return { engine, db, dataDir, drop: async () => undefined, reopen: () => openPglite(dataDir) };
+  }
+  const name = `forecourt_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString(), 8);
+  await migrate(db);
+  return {
+    engine,
+    db,
+    url: url.toString(),
+    reopen: () => openPostgres(url.toString(), 8),
+    drop: async () => {
+      const a = new pg.Client({ connectionString: SERVER_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+export type ServerProcess = {
+  child: ChildProcess;
+  url: string;
+  pid: number;
+  stop: () => Promise<void>;
+};
+
+/** Starts `src/server/main.ts` as a child process against the given database. */
+export async function startServer(options: {
+  databaseUrl?: string;
+  dataDir?: string;
+  port: number;
+  extraEnv?: Record<string, string>;
+}): Promise<ServerProcess> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DEMO_DEALERS: '0',
+    NODE_ENV: 'production',
+    ...(options.extraEnv ?? {}),
+  };
+  delete env.DATABASE_URL;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  if (options.dataDir) env.DATA_DIR = options.dataDir;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Resident memory of a process in bytes (Linux). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+/** Samples a process's RSS every `ms` until stopped; returns the peak. */
+export function sampleRss(pid: number, ms = 50) {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      /* exited */
+    }
+  }, ms);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark and prints its figures (record them in
+ * BENCHMARKS.md). Names: ingest, dealer-home, startup, forecast-accuracy.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+const [name, ...rest] = process.argv.slice(2);
+const benches: Record<string, () => Promise<unknown>> = {
+  ingest: async () => (await import('./ingest')).runIngestBench(rest),
+  'dealer-home': async () => (await import('./dealer-home')).runDealerHomeBench(rest),
+  startup: async () => (await import('./startup')).runStartupBench(rest),
+};
+
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+const result = await bench();
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const suffix = rest.includes('--engine') ? `-${rest[rest.indexOf('--engine') + 1]}` : '';
+writeFileSync(
+  new URL(`./results/${name}${suffix}.json`, import.meta.url),
+  JSON.stringify(result, null, 2) + '\n',
+);
+process.exit(0);
