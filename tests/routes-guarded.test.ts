@@ -10,6 +10,7 @@ import {
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import { MARKERS_OF_A, PARAMS_POINTING_AT_A, QUERY_POINTING_AT_A } from './helpers/route-targets';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { activeAgreementForA, DRAFTER } from './helpers/agreements';
 
 const A_ROWS = [
   txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-1', vin: '1ALPHA0V1N0000001' }),
@@ -28,7 +29,10 @@ async function snapshotOfA(t: TestApp): Promise<string> {
        (select string_agg(concat_ws(',', id, kind, quantity, amount::text, external_id), ';' order by id) from transactions t where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
        (select string_agg(concat_ws(',', dealer_id, month, sku_id, kind, quantity, amount::text), ';' order by month, sku_id, kind) from monthly_actuals where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
        (select string_agg(concat_ws(',', id, email, is_active, password_hash), ';' order by id) from users where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
-       (select string_agg(concat_ws(',', id, revoked_at), ';' order by id) from api_keys)
+       (select string_agg(concat_ws(',', id, revoked_at), ';' order by id) from api_keys),
+       (select string_agg(concat_ws(',', id, status, row_version, approved_version, planned_by_period::text), ';' order by id) from agreements),
+       (select string_agg(concat_ws(',', id, status), ';' order by id) from agreement_revisions),
+       (select count(*)::text from ledger_entries)
      ) as s`,
   );
   return rows[0]!.s;
@@ -75,7 +79,21 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
     const userA = await t.db.query<{ id: number }>(`select id from users where email = $1`, [
       USERS.dealerA,
     ]);
-    ids = { __USER_A__: String(userA.rows[0]!.id), __KEY_A__: String(keyA.id) };
+    const agreement = await activeAgreementForA(t.services);
+    const amended = await t.services.agreements.proposeRevision({
+      actor: DRAFTER,
+      id: agreement.id,
+      data: {
+        version: agreement.version,
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150, spread: 'even' }],
+      },
+    });
+    ids = {
+      __USER_A__: String(userA.rows[0]!.id),
+      __KEY_A__: String(keyA.id),
+      __AGREEMENT_A__: String(agreement.id),
+      __REVISION_A__: String(amended.pendingRevision!.id),
+    };
     dealerB = await login(t.url, USERS.dealerB, PASSWORD);
     keyB = bearer(t.url, created.key);
   });

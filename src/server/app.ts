@@ -21,6 +21,8 @@ import { registerAuthHook } from './http/auth-hook';
 import { typed } from './http/route';
 import type { Services } from './services';
 import { accountsRoutes } from './modules/accounts/accounts.routes';
+import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
@@ -152,6 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
       });
       await api.register(actualsRoutes);
+      await api.register(agreementsRoutes);
+      await api.register(ledgerRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -161,13 +165,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The single-page app answers every non-API GET with index.html.
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (req, reply) => {
       if (req.url.startsWith('/api/')) {
-        return reply
-          .status(404)
-          .send({
-            code: 'NOT_FOUND',
-            message: `No route GET ${req.url.split('?')[0]}`,
-            details: {},
-          });
+        return reply.status(404).send({
+          code: 'NOT_FOUND',
+          message: `No route GET ${req.url.split('?')[0]}`,
+          details: {},
+        });
       }
       return reply.sendFile('index.html');
     });

@@ -6,14 +6,30 @@ import { createActualsService } from './modules/actuals/actuals.service';
 import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { createNetworkService } from './modules/network/network.service';
+import { createAgreementsService } from './modules/agreements/agreements.service';
+import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
-export function createServices(deps: { db: Db; env: Env; events?: EventBus }) {
+export function createServices(deps: {
+  db: Db;
+  env: Env;
+  events?: EventBus;
+  today?: () => string;
+}) {
   const { db, env } = deps;
   const events = deps.events ?? createEventBus();
+  /** Today as YYYY-MM-DD (UTC); tests pass their own clock. */
+  const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const network = createNetworkService({ db });
+  const ledger = createLedgerService({ db });
+  const transactions = createTransactionsService({ db, events });
+  const agreements = createAgreementsService({ db, network, ledger, today });
+  transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   return {
+    today,
+    ledger,
+    agreements,
     db,
     env,
     events,
@@ -21,7 +37,7 @@ export function createServices(deps: { db: Db; env: Env; events?: EventBus }) {
     accounts: createAccountsService({ db }),
     network,
     catalog: createCatalogService({ db }),
-    transactions: createTransactionsService({ db, events }),
+    transactions,
     actuals: createActualsService({ db, network }),
   };
 }

@@ -25,3 +25,24 @@ export const QUERY_POINTING_AT_A: Record<string, string> = {
 
 /** Strings that only dealer A's data contains. */
 export const MARKERS_OF_A = ['DLR-ALPHA', 'Dealer Alpha Motors', 'ALPHA-EXT-', '1ALPHA0V1N0000001'];
+
+/** Agreement routes point at dealer A's agreement (created by the walk's setup). */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/agreements/:id': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/:transition': { id: '__AGREEMENT_A__', transition: 'cancel' },
+  '/api/v1/agreements/:id/revisions': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/revisions/:revisionId/:decision': {
+    id: '__AGREEMENT_A__',
+    revisionId: '__REVISION_A__',
+    decision: 'reject',
+  },
+  '/api/v1/agreements/:id/versions': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/versions/:versionNo': { id: '__AGREEMENT_A__', versionNo: '1' },
+  '/api/v1/agreements/:id/progress': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/renew': { id: '__AGREEMENT_A__' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/agreements': '?dealer=DLR-ALPHA',
+  '/api/v1/agreements/export': '?dealer=DLR-ALPHA',
+});
+MARKERS_OF_A.push('"agreementCode":"AG-', 'AG-000001');

@@ -65,10 +65,12 @@ export type TestApp = {
 export async function startTestApp(
   engine: Engine,
   envOverrides: Record<string, string> = {},
+  options: { today?: string } = {},
 ): Promise<TestApp> {
   const { db, drop } = await createTestDb(engine);
   const env = testEnv(envOverrides);
-  const services = createServices({ db, env });
+  const today = options.today;
+  const services = createServices({ db, env, today: today ? () => today : undefined });
   const app = await buildApp({ env, services, logger: false, serveWeb: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

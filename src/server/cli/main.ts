@@ -182,6 +182,25 @@ program
   );
 
 program
+  .command('ledger:verify')
+  .description('verify the hash chain of the ledger and every document it records')
+  .action(async () => {
+    await withServices(async (services) => {
+      const result = await services.ledger.verify();
+      if (result.ok) {
+        console.log(`ledger intact: ${result.entries} entries, head ${result.headHash}`);
+      } else {
+        const b = result.firstBroken!;
+        console.error(
+          `ledger BROKEN at entry ${b.seq} (${b.entityType} ${b.entityId} ${b.action}): ${b.reason}`,
+        );
+        console.error(`${result.entries} entries before it verified`);
+        process.exitCode = 3;
+      }
+    });
+  });
+
+program
   .command('forecast:backtest')
   .description('backtest the forecasting methods on a CSV (series,period,quantity); see --help')
   .allowUnknownOption()

@@ -79,31 +79,35 @@ export function createTransactionsRepository(db: Queryable) {
     },
 
     /**
-     * Moves the staged rows into the feed (skipping (source, external_id) already stored) and adds
-     * the inserted rows to the monthly roll-up, in one statement.
+     * Moves the staged rows into the feed (skipping (source, external_id) already stored), leaves
+     * what was inserted, summed by dealer × SKU × month × kind, in the temp table `ingest_delta`
+     * (for the after-merge hooks of other modules) and adds it to the monthly roll-up.
      */
     async mergeStaging(tx: Queryable, batchId: number): Promise<number> {
-      const { rows } = await tx.query<{ inserted: number }>(
-        `with ins as (
+      await tx.query(
+        `create temp table ingest_delta on commit drop as
+         with ins as (
            insert into transactions (${STAGING_COLUMNS}, batch_id)
            select ${STAGING_COLUMNS}, $1 from ingest_staging
            on conflict (source, external_id) do nothing
            returning dealer_id, sku_id, occurred_on, kind, quantity, amount
-         ), agg as (
-           select dealer_id, sku_id, date_trunc('month', occurred_on)::date as month, kind,
-                  sum(quantity)::int as quantity, sum(amount) as amount, count(*)::int as row_count
-           from ins group by 1, 2, 3, 4
-         ), rollup as (
-           insert into monthly_actuals (dealer_id, sku_id, month, kind, quantity, amount, row_count)
-           select * from agg order by dealer_id, month, sku_id, kind
-           on conflict (dealer_id, month, sku_id, kind) do update
-             set quantity = monthly_actuals.quantity + excluded.quantity,
-                 amount = monthly_actuals.amount + excluded.amount,
-                 row_count = monthly_actuals.row_count + excluded.row_count
-           returning 1
          )
-         select (select count(*) from ins)::int as inserted, (select count(*) from rollup)::int as groups`,
+         select dealer_id, sku_id, date_trunc('month', occurred_on)::date as month, kind,
+                sum(quantity)::int as quantity, sum(amount) as amount, count(*)::int as row_count
+         from ins group by 1, 2, 3, 4`,
         [batchId],
+      );
+      await tx.query(
+        `insert into monthly_actuals (dealer_id, sku_id, month, kind, quantity, amount, row_count)
+         select dealer_id, sku_id, month, kind, quantity, amount, row_count from ingest_delta
+         order by dealer_id, month, sku_id, kind
+         on conflict (dealer_id, month, sku_id, kind) do update
+           set quantity = monthly_actuals.quantity + excluded.quantity,
+               amount = monthly_actuals.amount + excluded.amount,
+               row_count = monthly_actuals.row_count + excluded.row_count`,
+      );
+      const { rows } = await tx.query<{ inserted: number }>(
+        'select coalesce(sum(row_count), 0)::int as inserted from ingest_delta',
       );
       return rows[0]!.inserted;
     },

@@ -2,7 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
 import type { Actor } from '../../auth/actor';
-import { csvField, type Db } from '../../db/db';
+import { csvField, type Db, type Queryable } from '../../db/db';
 import type { EventBus } from '../../events';
 import { readRecords, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
@@ -31,10 +31,22 @@ function limitBytes(limit: number): Transform {
   });
 }
 
+/**
+ * Runs inside the ingest transaction after the merge, with the temp table `ingest_delta`
+ * (dealer_id, sku_id, month, kind, quantity, amount, row_count) holding what was inserted, so
+ * derived figures (agreement attainment, incentive progress) move in the same commit.
+ */
+export type AfterMergeHook = (tx: Queryable) => Promise<void>;
+
 export function createTransactionsService(deps: { db: Db; events: EventBus }) {
   const repo = createTransactionsRepository(deps.db);
+  const afterMerge: AfterMergeHook[] = [];
 
   return {
+    onAfterMerge(hook: AfterMergeHook) {
+      afterMerge.push(hook);
+    },
+
     /**
      * Ingests a batch streamed in JSON, NDJSON or CSV. All or nothing: any invalid row rejects the
      * whole batch with every problem listed. Idempotent on (source, externalId).
@@ -164,6 +176,7 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
         }
         const batchId = await repo.insertBatch(tx, { actor: actorLabel, format, rowCount });
         const inserted = await repo.mergeStaging(tx, batchId);
+        if (inserted > 0) for (const hook of afterMerge) await hook(tx);
         await repo.finishBatch(tx, batchId, inserted, rowCount - inserted);
         return {
           batchId,

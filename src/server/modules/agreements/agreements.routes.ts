@@ -1,0 +1,324 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorSchema, page } from '../../../shared/schemas/common';
+import {
+  agreementCreateSchema,
+  agreementFilterSchema,
+  agreementProgressSchema,
+  agreementSchema,
+  agreementSummarySchema,
+  agreementTermsSchema,
+  agreementUpdateSchema,
+  lineChangeSchema,
+  notificationSchema,
+  productGroupCreateSchema,
+  productGroupSchema,
+  revisionCreateSchema,
+  revisionDecisionSchema,
+  TRANSITIONS,
+  transitionBodySchema,
+} from '../../../shared/schemas/agreements';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { csvField } from '../../db/db';
+
+const tags = ['agreements'];
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
+
+export async function agreementsRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { agreements } = fastify.services;
+
+  app.get('/agreements', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'The agreements you can see with term-to-date attainment, gap and run-rate projection',
+      tags,
+      security: SECURED,
+      querystring: agreementFilterSchema,
+      response: { 200: page(agreementSummarySchema), ...errors },
+    },
+    handler: async (req) => ({
+      ...(await agreements.findAgreements({ actor: actorOf(req), filter: req.query })),
+      limit: req.query.limit,
+      offset: req.query.offset,
+    }),
+  });
+
+  app.get('/agreements/export', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary: 'The agreements table as CSV (same filters, all rows)',
+      tags,
+      security: SECURED,
+      querystring: agreementFilterSchema.omit({ limit: true, offset: true }),
+      produces: ['text/csv'],
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
+    },
+    handler: async (req, reply) => {
+      const { items } = await agreements.findAgreements({
+        actor: actorOf(req),
+        filter: { ...req.query, limit: 1_000_000, offset: 0 },
+      });
+      const header =
+        'code,dealerCode,dealerName,regionCode,status,startMonth,endMonth,frequency,plannedTotal,plannedToDate,actualToDate,attainmentPct,gap,projectedTotal,projectedAttainmentPct\n';
+      const body = items
+        .map((a) =>
+          [
+            a.code,
+            a.dealerCode,
+            a.dealerName,
+            a.regionCode,
+            a.status,
+            a.startMonth,
+            a.endMonth,
+            a.frequency,
+            a.plannedTotal,
+            a.plannedToDate,
+            a.actualToDate,
+            a.attainmentPct,
+            a.gap,
+            a.projectedTotal,
+            a.projectedAttainmentPct,
+          ]
+            .map(csvField)
+            .join(','),
+        )
+        .join('\n');
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="agreements.csv"');
+      return reply.send((header + body + (body ? '\n' : '')) as never);
+    },
+  });
+
+  app.post('/agreements', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary:
+        'Draft an agreement for a dealer: lines with a plan per period, or a total spread evenly or by seasonality',
+      tags,
+      security: SECURED,
+      body: agreementCreateSchema,
+      response: { 201: agreementSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply
+        .status(201)
+        .send(await agreements.createAgreement({ actor: actorOf(req), data: req.body })),
+  });
+
+  app.get('/agreements/:id', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'One agreement: terms, pending amendment with its changes, allowed transitions, history',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: agreementSchema, ...errors },
+    },
+    handler: (req) => agreements.getAgreement({ actor: actorOf(req), id: req.params.id }),
+  });
+
+  app.put('/agreements/:id', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary: 'Edit a draft (send the version you loaded; a stale one gets 409)',
+      tags,
+      security: SECURED,
+      params: idParams,
+      body: agreementUpdateSchema,
+      response: { 200: agreementSchema, ...errors },
+    },
+    handler: (req) =>
+      agreements.updateAgreement({ actor: actorOf(req), id: req.params.id, data: req.body }),
+  });
+
+  app.post('/agreements/:id/:transition', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Move an agreement: propose (OEM), accept or return (dealer principal), approve or reject (OEM approver, not the drafter), cancel',
+      description:
+        'The permission each transition needs is checked in the service: propose and cancel need agreements:write, accept and return agreements:accept, approve and reject agreements:approve.',
+      tags,
+      security: SECURED,
+      params: z.object({ id: z.coerce.number().int().positive(), transition: z.enum(TRANSITIONS) }),
+      body: transitionBodySchema,
+      response: { 200: agreementSchema, ...errors },
+    },
+    handler: (req) =>
+      agreements.transition({
+        actor: actorOf(req),
+        id: req.params.id,
+        transition: req.params.transition,
+        version: req.body.version,
+        comment: req.body.comment,
+      }),
+  });
+
+  app.post('/agreements/:id/revisions', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary: 'Propose an amendment of an approved or active agreement (new lines and plans)',
+      tags,
+      security: SECURED,
+      params: idParams,
+      body: revisionCreateSchema,
+      response: { 200: agreementSchema, ...errors },
+    },
+    handler: (req) =>
+      agreements.proposeRevision({ actor: actorOf(req), id: req.params.id, data: req.body }),
+  });
+
+  app.post('/agreements/:id/revisions/:revisionId/:decision', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Decide on an amendment: accept (dealer principal), approve (OEM approver, not its author), reject (either side, with a comment)',
+      tags,
+      security: SECURED,
+      params: z.object({
+        id: z.coerce.number().int().positive(),
+        revisionId: z.coerce.number().int().positive(),
+        decision: z.enum(['accept', 'approve', 'reject']),
+      }),
+      body: revisionDecisionSchema,
+      response: { 200: agreementSchema, ...errors },
+    },
+    handler: (req) =>
+      agreements.decideRevision({
+        actor: actorOf(req),
+        id: req.params.id,
+        revisionId: req.params.revisionId,
+        decision: req.params.decision,
+        comment: req.body.comment,
+      }),
+  });
+
+  app.get('/agreements/:id/versions', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary: 'Approved versions with their SHA-256 and what changed from the previous one',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: {
+        200: z.array(
+          z.object({
+            agreementCode: z.string(),
+            versionNo: z.number().int(),
+            sha256: z.string(),
+            approvedBy: z.string().nullable(),
+            createdAt: z.string(),
+            terms: agreementTermsSchema,
+            changes: z.array(lineChangeSchema),
+          }),
+        ),
+        ...errors,
+      },
+    },
+    handler: (req) => agreements.findVersions({ actor: actorOf(req), id: req.params.id }),
+  });
+
+  app.get('/agreements/:id/versions/:versionNo', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Download one version as the canonical JSON that was hashed (the hash is in the x-content-sha256 header)',
+      tags,
+      security: SECURED,
+      params: z.object({
+        id: z.coerce.number().int().positive(),
+        versionNo: z.coerce.number().int().positive(),
+      }),
+      produces: ['application/json'],
+      response: { ...errors },
+    },
+    handler: async (req, reply) => {
+      const doc = await agreements.getVersionDocument({
+        actor: actorOf(req),
+        id: req.params.id,
+        versionNo: req.params.versionNo,
+      });
+      reply
+        .header('content-type', 'application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${doc.filename}"`)
+        .header('x-content-sha256', doc.sha256);
+      return reply.send(doc.canonical as never);
+    },
+  });
+
+  app.get('/agreements/:id/progress', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Planned vs actual per line and period, term to date and run-rate projection; live with the feed',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: agreementProgressSchema, ...errors },
+    },
+    handler: (req) => agreements.getProgress({ actor: actorOf(req), id: req.params.id }),
+  });
+
+  app.post('/agreements/:id/renew', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary: "Draft the next term's agreement, prefilled from this term's actuals and run rate",
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 201: agreementSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply
+        .status(201)
+        .send(await agreements.renewAgreement({ actor: actorOf(req), id: req.params.id })),
+  });
+
+  app.get('/notifications', {
+    config: { access: 'authenticated' },
+    schema: {
+      summary: 'What waits for your action',
+      tags: ['notifications'],
+      security: SECURED,
+      response: { 200: z.array(notificationSchema), ...errors },
+    },
+    handler: (req) => agreements.findNotifications({ actor: actorOf(req) }),
+  });
+
+  app.get('/product-groups', {
+    config: { access: 'catalog:read' },
+    schema: {
+      summary: 'Named product filters ("all BEV") that agreement lines and programs target',
+      tags: ['catalog'],
+      security: SECURED,
+      response: { 200: z.array(productGroupSchema), ...errors },
+    },
+    handler: (req) => agreements.findProductGroups({ actor: actorOf(req) }),
+  });
+
+  app.post('/product-groups', {
+    config: { access: 'catalog:write' },
+    schema: {
+      summary: 'Create a product group (a named filter on the catalog)',
+      tags: ['catalog'],
+      security: SECURED,
+      body: productGroupCreateSchema,
+      response: { 201: productGroupSchema.extend({ warning: z.string().nullable() }), ...errors },
+    },
+    handler: async (req, reply) =>
+      reply
+        .status(201)
+        .send(await agreements.createProductGroup({ actor: actorOf(req), data: req.body })),
+  });
+}

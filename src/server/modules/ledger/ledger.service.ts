@@ -1,0 +1,186 @@
+/**
+ * The tamper-evident ledger: an append-only hash chain over every approved version of an
+ * agreement or program and every acceptance, approval and payout. Anyone can verify it: recompute
+ * each hash from the previous one and the entry, and each payload hash from the stored document.
+ */
+import type { Db, Queryable } from '../../db/db';
+import { scopeSql, type Actor } from '../../auth/actor';
+import {
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  sha256Hex,
+  type LedgerEntryFields,
+} from './canonical-json';
+
+/** Serialises appends (one chain) inside the caller's transaction. */
+const LEDGER_LOCK = 727_002;
+
+export type LedgerEntry = LedgerEntryFields & { seq: number; prevHash: string; hash: string };
+
+export type VerifyResult = {
+  ok: boolean;
+  entries: number;
+  headHash: string;
+  firstBroken: {
+    seq: number;
+    entityType: string;
+    entityId: string;
+    action: string;
+    reason: string;
+  } | null;
+};
+
+/** A document checker: given an entry, the canonical text its payload hash must match, or null. */
+export type PayloadSource = (
+  tx: Queryable,
+  entry: LedgerEntry,
+) => Promise<string | null | undefined>;
+
+const ENTRY_SELECT = `select seq, entity_type as "entityType", entity_id as "entityId", action,
+  payload_sha256 as "payloadSha256", actor,
+  to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "recordedAt",
+  prev_hash as "prevHash", hash from ledger_entries`;
+
+export function createLedgerService(deps: { db: Db }) {
+  const payloadSources = new Map<string, PayloadSource>();
+
+  return {
+    /** Registers where the documents of an entity type live, so verify can re-hash them. */
+    registerPayloadSource(entityType: string, source: PayloadSource) {
+      payloadSources.set(entityType, source);
+    },
+
+    /** Appends an entry inside the caller's transaction. `payload` is hashed as canonical JSON. */
+    async append(
+      tx: Queryable,
+      input: {
+        entityType: string;
+        entityId: string;
+        action: string;
+        payload: unknown;
+        actor: string;
+      },
+    ): Promise<LedgerEntry> {
+      await tx.query('select pg_advisory_xact_lock($1)', [LEDGER_LOCK]);
+      const { rows } = await tx.query<{ hash: string }>(
+        'select hash from ledger_entries order by seq desc limit 1',
+      );
+      const prevHash = rows[0]?.hash ?? GENESIS_HASH;
+      // Millisecond precision, as the database stores and returns it.
+      const fields: LedgerEntryFields = {
+        entityType: input.entityType,
+        entityId: input.entityId,
+        action: input.action,
+        payloadSha256: sha256Hex(canonicalJson(input.payload)),
+        actor: input.actor,
+        recordedAt: new Date().toISOString(),
+      };
+      const hash = entryHash(prevHash, fields);
+      const inserted = await tx.query<{ seq: number }>(
+        `insert into ledger_entries (entity_type, entity_id, action, payload_sha256, actor, recorded_at, prev_hash, hash)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning seq`,
+        [
+          fields.entityType,
+          fields.entityId,
+          fields.action,
+          fields.payloadSha256,
+          fields.actor,
+          fields.recordedAt,
+          prevHash,
+          hash,
+        ],
+      );
+      return { ...fields, seq: inserted.rows[0]!.seq, prevHash, hash };
+    },
+
+    /** Entries in the actor's scope: a dealer sees the entries of its own agreements. */
+    async findEntries({
+      actor,
+      filter,
+    }: {
+      actor: Actor;
+      filter: { entityType?: string; entityId?: string };
+    }): Promise<LedgerEntry[]> {
+      const params: unknown[] = [filter.entityType ?? null, filter.entityId ?? null];
+      const visible =
+        actor.scope.kind === 'network'
+          ? 'true'
+          : `split_part(entity_id, '/', 1) in (select a.code from agreements a join dealers d on d.id = a.dealer_id where ${scopeSql(actor.scope, 'd', params)})`;
+      const { rows } = await deps.db.query<LedgerEntry>(
+        `${ENTRY_SELECT} where ($1::text is null or entity_type = $1) and ($2::text is null or entity_id like $2 || '%') and ${visible} order by seq`,
+        params,
+      );
+      return rows;
+    },
+
+    /** Walks the whole chain in order; points at the first entry that does not check out. */
+    /** Verifies for an actor: outside the network scope the broken entry's identity is withheld. */
+    async verifyFor({ actor }: { actor: Actor }): Promise<VerifyResult> {
+      const result = await this.verify();
+      if (result.firstBroken && actor.scope.kind !== 'network') {
+        result.firstBroken = {
+          ...result.firstBroken,
+          entityType: 'withheld',
+          entityId: 'withheld',
+        };
+      }
+      return result;
+    },
+
+    async verify(): Promise<VerifyResult> {
+      let prev = GENESIS_HASH;
+      let count = 0;
+      let afterSeq = 0;
+      for (;;) {
+        const { rows } = await deps.db.query<LedgerEntry>(
+          `${ENTRY_SELECT} where seq > $1 order by seq limit 5000`,
+          [afterSeq],
+        );
+        if (rows.length === 0) break;
+        for (const e of rows) {
+          const broken = (reason: string): VerifyResult => ({
+            ok: false,
+            entries: count,
+            headHash: prev,
+            firstBroken: {
+              seq: e.seq,
+              entityType: e.entityType,
+              entityId: e.entityId,
+              action: e.action,
+              reason,
+            },
+          });
+          if (e.prevHash !== prev)
+            return broken(
+              'its previous-hash does not match the entry before it (an entry was removed, inserted or altered)',
+            );
+          const fields: LedgerEntryFields = {
+            entityType: e.entityType,
+            entityId: e.entityId,
+            action: e.action,
+            payloadSha256: e.payloadSha256,
+            actor: e.actor,
+            recordedAt: e.recordedAt,
+          };
+          if (entryHash(prev, fields) !== e.hash)
+            return broken('its hash does not match its contents (the entry was altered)');
+          const source = payloadSources.get(e.entityType);
+          if (source) {
+            const text = await source(deps.db, e);
+            if (text === null || text === undefined)
+              return broken('the document it records is missing');
+            if (sha256Hex(text) !== e.payloadSha256)
+              return broken('the document it records was altered after it was recorded');
+          }
+          prev = e.hash;
+          count += 1;
+          afterSeq = e.seq;
+        }
+      }
+      return { ok: true, entries: count, headHash: prev, firstBroken: null };
+    },
+  };
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;

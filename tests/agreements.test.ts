@@ -1,0 +1,396 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
+import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { execFileSync } from 'node:child_process';
+
+type ErrorBody = {
+  code: string;
+  message: string;
+  details: { problems?: { path?: string; code: string }[] };
+};
+type Agreement = {
+  id: number;
+  code: string;
+  status: string;
+  version: number;
+  allowedTransitions: string[];
+  terms: { periods: string[]; lines: { plannedQuantities: number[] }[] };
+  pendingRevision: {
+    id: number;
+    changes: {
+      change: string;
+      periods: { period: string; from: number | null; to: number | null }[];
+    }[];
+  } | null;
+};
+type Progress = {
+  periods: string[];
+  lines: {
+    periods: {
+      period: string;
+      plannedQuantity: number;
+      actualQuantity: number;
+      attainmentPct: number | null;
+    }[];
+    termToDate: {
+      plannedQuantity: number;
+      actualQuantity: number;
+      attainmentPct: number | null;
+      projectedTotal: number | null;
+    };
+  }[];
+  totals: { termToDate: { actualQuantity: number } };
+};
+
+const TODAY = '2026-06-15';
+
+describe.each(engines())('sales agreements (%s)', (engine) => {
+  let t: TestApp;
+  let channel: Client;
+  let admin: Client;
+  let dealerA: Client;
+  let dealerB: Client;
+
+  const draft = (body: Record<string, unknown> = {}) =>
+    channel.send('POST', '/api/v1/agreements', {
+      dealerCode: 'DLR-ALPHA',
+      startMonth: '2026-01',
+      months: 12,
+      lines: [
+        { target: { kind: 'model_line', code: 'ML-AURA' }, total: 120 },
+        {
+          target: { kind: 'sku', code: 'BOLT-XL-HEV' },
+          planned: [
+            { period: '2026-03', quantity: 5 },
+            { period: '2026-04', quantity: 7 },
+          ],
+        },
+      ],
+      ...body,
+    });
+  const move = async (client: Client, a: Agreement, transition: string, comment?: string) =>
+    client.send('POST', `/api/v1/agreements/${a.id}/${transition}`, {
+      version: a.version,
+      comment,
+    });
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: TODAY });
+    await seedFixtures(t.db);
+    [channel, admin, dealerA, dealerB] = await Promise.all([
+      login(t.url, USERS.channel, PASSWORD),
+      login(t.url, USERS.admin, PASSWORD),
+      login(t.url, USERS.dealerA, PASSWORD),
+      login(t.url, USERS.dealerB, PASSWORD),
+    ]);
+    const post = await admin.send('POST', '/api/v1/transactions', [
+      txRow({ externalId: 'AG-T1', occurredOn: '2026-01-10' }),
+      txRow({ externalId: 'AG-T2', occurredOn: '2026-02-11', sku: 'AURA-EX-BEV' }),
+      txRow({ externalId: 'AG-T3', occurredOn: '2026-03-02', sku: 'BOLT-XL-HEV' }),
+      txRow({ externalId: 'AG-T4', occurredOn: '2025-12-30' }),
+      txRow({ externalId: 'AG-T5', occurredOn: '2026-02-11', dealerCode: 'DLR-BRAVO' }),
+    ]);
+    expect(post.status).toBe(200);
+  });
+  afterAll(async () => t?.close());
+
+  it('drafts with a spread plan and explicit periods, and answers bad input with paths', async () => {
+    const res = await draft();
+    expect(res.status).toBe(201);
+    const a = (await res.json()) as Agreement;
+    expect(a).toMatchObject({ status: 'draft', code: expect.stringMatching(/^AG-\d{6}$/) });
+    expect(a.terms.lines[0]!.plannedQuantities).toEqual(Array(12).fill(10));
+    expect(a.terms.lines[1]!.plannedQuantities).toEqual([0, 0, 5, 7, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const bad = await draft({
+      lines: [
+        { target: { kind: 'model_line', code: 'NOPE' }, total: 1 },
+        {
+          target: { kind: 'sku', code: 'AURA-LX-ICE' },
+          planned: [{ period: '2027-05', quantity: 1 }],
+        },
+        {
+          target: { kind: 'sku', code: 'AURA-LX-ICE' },
+          planned: [{ period: '2026-02', quantity: -4 }],
+        },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    const paths = ((await bad.json()) as ErrorBody).details.problems!.map(
+      (p) => `${p.path}:${p.code}`,
+    );
+    expect(paths).toEqual(expect.arrayContaining(['body.lines.2.planned.0.quantity:too_small']));
+    const semantic = await draft({
+      lines: [
+        { target: { kind: 'model_line', code: 'NOPE' }, total: 1 },
+        {
+          target: { kind: 'sku', code: 'AURA-LX-ICE' },
+          planned: [{ period: '2027-05', quantity: 1 }],
+        },
+      ],
+    });
+    const problems = ((await semantic.json()) as ErrorBody).details.problems!.map(
+      (p) => `${p.path}:${p.code}`,
+    );
+    expect(problems).toEqual([
+      'body.lines[0].target.code:unknown_product',
+      'body.lines[1].planned[0].period:period_outside_term',
+    ]);
+    const quarterly = await draft({ frequency: 'quarterly', startMonth: '2026-02' });
+    expect(((await quarterly.json()) as ErrorBody).details.problems![0]).toMatchObject({
+      path: 'body.startMonth',
+      code: 'invalid_term',
+    });
+    const dealerTries = await dealerA.send('POST', '/api/v1/agreements', {
+      dealerCode: 'DLR-ALPHA',
+      startMonth: '2026-01',
+      months: 12,
+      lines: [{ target: { kind: 'sku', code: 'AURA-LX-ICE' }, total: 1 }],
+    });
+    expect(dealerTries.status).toBe(403);
+  });
+
+  it('runs the lifecycle with four eyes, stale versions and invalid transitions refused', async () => {
+    let a = (await (await draft()).json()) as Agreement;
+    expect((await move(dealerA, a, 'accept')).status).toBe(409); // not proposed yet
+    a = (await (await move(channel, a, 'propose')).json()) as Agreement;
+    expect(a.status).toBe('proposed');
+    const notes = (await (await dealerA.get('/api/v1/notifications')).json()) as {
+      message: string;
+    }[];
+    expect(notes.map((n) => n.message)).toContain(`${a.code} is waiting for your acceptance`);
+    expect((await move(dealerB, a, 'accept')).status).toBe(404);
+    const stale = await dealerA.send('POST', `/api/v1/agreements/${a.id}/accept`, {
+      version: a.version - 1,
+    });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as ErrorBody).code).toBe('STALE_VERSION');
+    expect((await move(dealerA, a, 'return')).status).toBe(400); // a comment is required
+    a = (await (await move(dealerA, a, 'return', 'March is too high')).json()) as Agreement;
+    expect(a.status).toBe('draft');
+    a = (await (await move(channel, a, 'propose')).json()) as Agreement;
+    a = (await (await move(dealerA, a, 'accept')).json()) as Agreement;
+    expect(a.status).toBe('accepted');
+    expect(a.allowedTransitions).not.toContain('approve');
+    const selfApprove = await move(channel, a, 'approve');
+    expect(selfApprove.status).toBe(403);
+    a = (await (await move(admin, a, 'approve')).json()) as Agreement;
+    expect(a.status).toBe('active'); // the start month has come
+    const again = await draft();
+    let b = (await again.json()) as Agreement;
+    b = (await (await move(channel, b, 'propose')).json()) as Agreement;
+    b = (await (await move(dealerA, b, 'accept')).json()) as Agreement;
+    const overlap = await move(admin, b, 'approve');
+    expect(overlap.status).toBe(409);
+    expect(((await overlap.json()) as ErrorBody).message).toContain(a.code);
+    expect((await move(channel, b, 'cancel')).status).toBe(400);
+    expect(
+      ((await (await move(channel, b, 'cancel', 'duplicate')).json()) as Agreement).status,
+    ).toBe('cancelled');
+  });
+
+  it('shows live progress: a posted sale appears right after the post returns; unwinds count on their own date', async () => {
+    const list = (await (await channel.get('/api/v1/agreements?status=active')).json()) as {
+      items: { id: number; actualToDate: number; plannedToDate: number; attainmentPct: number }[];
+    };
+    const a = list.items[0]!;
+    const before = (await (
+      await dealerA.get(`/api/v1/agreements/${a.id}/progress`)
+    ).json()) as Progress;
+    expect(before.periods).toHaveLength(12);
+    expect(before.lines[0]!.periods.slice(0, 3).map((p) => p.actualQuantity)).toEqual([1, 1, 0]);
+    expect(before.lines[1]!.periods[2]).toMatchObject({
+      plannedQuantity: 5,
+      actualQuantity: 1,
+      attainmentPct: 20,
+    });
+    // Jan–May in full, 15 of 30 days of June: 10 × 5.5 = 55 planned to date on the first line
+    expect(before.lines[0]!.termToDate).toMatchObject({ plannedQuantity: 55, actualQuantity: 2 });
+    const post = await admin.send('POST', '/api/v1/transactions', [
+      txRow({ externalId: 'AG-L1', occurredOn: '2026-06-01', sku: 'AURA-EX-BEV' }),
+      txRow({ externalId: 'AG-L2', occurredOn: '2026-06-02' }),
+      txRow({
+        externalId: 'AG-L3',
+        occurredOn: '2026-06-03',
+        kind: 'unwind',
+        quantity: -1,
+        amount: '-31000.00',
+      }),
+      txRow({ externalId: 'AG-L4', occurredOn: '2027-01-03' }),
+    ]);
+    expect(post.status).toBe(200);
+    const after = (await (
+      await dealerA.get(`/api/v1/agreements/${a.id}/progress`)
+    ).json()) as Progress;
+    expect(after.lines[0]!.periods[5]!.actualQuantity).toBe(1);
+    expect(after.lines[0]!.termToDate.actualQuantity).toBe(3);
+    const table = (await (await channel.get('/api/v1/agreements?status=active')).json()) as {
+      items: { id: number; actualToDate: number }[];
+    };
+    expect(table.items.find((x) => x.id === a.id)!.actualToDate).toBe(
+      after.totals.termToDate.actualQuantity,
+    );
+    const csv = await (await channel.get('/api/v1/agreements/export?status=active')).text();
+    expect(csv.split('\n')[0]).toContain('attainmentPct');
+    expect((await dealerB.get(`/api/v1/agreements/${a.id}/progress`)).status).toBe(404);
+    const bList = (await (await dealerB.get('/api/v1/agreements')).json()) as { total: number };
+    expect(bList.total).toBe(0);
+  });
+
+  it('amends an active agreement: pending changes next to the current values, then a new version', async () => {
+    const list = (await (await channel.get('/api/v1/agreements?status=active')).json()) as {
+      items: { id: number }[];
+    };
+    let a = (await (
+      await channel.get(`/api/v1/agreements/${list.items[0]!.id}`)
+    ).json()) as Agreement;
+    const revised = await channel.send('POST', `/api/v1/agreements/${a.id}/revisions`, {
+      version: a.version,
+      comment: 'more in Q4',
+      lines: [
+        {
+          target: { kind: 'model_line', code: 'ML-AURA' },
+          planned: a.terms.periods.map((p, i) => ({ period: p, quantity: i >= 9 ? 15 : 10 })),
+        },
+        {
+          target: { kind: 'sku', code: 'BOLT-XL-HEV' },
+          planned: [
+            { period: '2026-03', quantity: 5 },
+            { period: '2026-04', quantity: 7 },
+          ],
+        },
+      ],
+    });
+    expect(revised.status).toBe(200);
+    a = (await revised.json()) as Agreement;
+    expect(a.pendingRevision!.changes).toEqual([
+      {
+        lineNo: 1,
+        target: 'model_line ML-AURA',
+        change: 'changed',
+        periods: [
+          { period: '2026-10', from: 10, to: 15 },
+          { period: '2026-11', from: 10, to: 15 },
+          { period: '2026-12', from: 10, to: 15 },
+        ],
+      },
+    ]);
+    expect(a.terms.lines[0]!.plannedQuantities[11]).toBe(10); // not applied yet
+    expect(
+      (
+        await channel.send(
+          'POST',
+          `/api/v1/agreements/${a.id}/revisions/${a.pendingRevision!.id}/approve`,
+          {},
+        )
+      ).status,
+    ).toBe(409); // dealer first
+    expect(
+      (
+        await dealerA.send(
+          'POST',
+          `/api/v1/agreements/${a.id}/revisions/${a.pendingRevision!.id}/accept`,
+          {},
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await channel.send(
+          'POST',
+          `/api/v1/agreements/${a.id}/revisions/${a.pendingRevision!.id}/approve`,
+          {},
+        )
+      ).status,
+    ).toBe(403); // its author
+    a = (await (
+      await admin.send(
+        'POST',
+        `/api/v1/agreements/${a.id}/revisions/${a.pendingRevision!.id}/approve`,
+        {},
+      )
+    ).json()) as Agreement;
+    expect(a.pendingRevision).toBeNull();
+    expect(a.terms.lines[0]!.plannedQuantities[11]).toBe(15);
+    const versions = (await (await dealerA.get(`/api/v1/agreements/${a.id}/versions`)).json()) as {
+      versionNo: number;
+      sha256: string;
+      changes: unknown[];
+    }[];
+    expect(versions.map((v) => v.versionNo)).toEqual([1, 2]);
+    expect(versions[1]!.changes).toHaveLength(1);
+    const doc = await dealerA.get(`/api/v1/agreements/${a.id}/versions/2`);
+    const text = await doc.text();
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(text).digest('hex')).toBe(versions[1]!.sha256);
+    expect(doc.headers.get('x-content-sha256')).toBe(versions[1]!.sha256);
+  });
+
+  it('verifies the ledger and points at the first entry altered in the database', async () => {
+    const ok = (await (await dealerA.get('/api/v1/ledger/verify')).json()) as {
+      ok: boolean;
+      entries: number;
+    };
+    expect(ok).toMatchObject({ ok: true });
+    expect(ok.entries).toBeGreaterThanOrEqual(4);
+    const entries = (await (await dealerA.get('/api/v1/ledger/entries')).json()) as {
+      seq: number;
+      entityId: string;
+    }[];
+    expect(entries.length).toBe(ok.entries);
+    await t.db.query(
+      `update agreement_versions set terms = jsonb_set(terms, '{months}', '13') where version_no = 1`,
+    );
+    const broken = (await (await admin.get('/api/v1/ledger/verify')).json()) as {
+      ok: boolean;
+      firstBroken: { seq: number; entityType: string; reason: string };
+    };
+    expect(broken.ok).toBe(false);
+    expect(broken.firstBroken).toMatchObject({
+      entityType: 'agreement_version',
+      reason: expect.stringContaining('altered'),
+    });
+    await t.db.query(
+      `update agreement_versions set terms = jsonb_set(terms, '{months}', '12') where version_no = 1`,
+    );
+    expect(((await (await admin.get('/api/v1/ledger/verify')).json()) as { ok: boolean }).ok).toBe(
+      true,
+    );
+    const first = entries[0]!.seq;
+    await t.db.query(`update ledger_entries set actor = 'someone else' where seq = $1`, [
+      first + 1,
+    ]);
+    const chain = (await (await admin.get('/api/v1/ledger/verify')).json()) as {
+      ok: boolean;
+      firstBroken: { seq: number; reason: string };
+    };
+    expect(chain.firstBroken).toMatchObject({
+      seq: first + 1,
+      reason: expect.stringContaining('hash does not match'),
+    });
+  });
+
+  it('renews an agreement into the next term prefilled from its actuals', async () => {
+    const list = (await (await channel.get('/api/v1/agreements?status=active')).json()) as {
+      items: { id: number }[];
+    };
+    const res = await channel.send('POST', `/api/v1/agreements/${list.items[0]!.id}/renew`);
+    expect(res.status).toBe(201);
+    const renewed = (await res.json()) as Agreement & {
+      renewedFrom: string;
+      terms: { startMonth: string };
+    };
+    expect(renewed).toMatchObject({ status: 'draft', terms: { startMonth: '2027-01' } });
+    expect(renewed.renewedFrom).toMatch(/^AG-/);
+  });
+});
+
+describe('ledger:verify CLI', () => {
+  it('is a documented command', () => {
+    const help = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/server/cli/main.ts', '--help'],
+      { encoding: 'utf8' },
+    );
+    expect(help).toContain('ledger:verify');
+  });
+});
