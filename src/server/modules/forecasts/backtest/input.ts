@@ -59,7 +59,12 @@ export function parseQuantity(text: string): number | undefined {
 
 function readRecords(text: string): string[][] {
   try {
-    return parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+    return parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }) as string[][];
   } catch (error) {
     const line = (error as { lines?: number }).lines;
     throw new BacktestInputError(
@@ -69,9 +74,23 @@ function readRecords(text: string): string[][] {
   }
 }
 
+function minMax(keys: Iterable<number>): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const k of keys) {
+    if (k < min) min = k;
+    if (k > max) max = k;
+  }
+  return { min, max };
+}
+
 function columnIndex(header: readonly string[], name: string): number {
   const index = header.findIndex((h) => h.trim().toLowerCase() === name);
-  if (index < 0) throw new BacktestInputError(0, `missing column "${name}" in the header (found: ${header.join(', ')})`);
+  if (index < 0)
+    throw new BacktestInputError(
+      0,
+      `missing column "${name}" in the header (found: ${header.join(', ')})`,
+    );
   return index;
 }
 
@@ -83,7 +102,8 @@ function columnIndex(header: readonly string[], name: string): number {
 export function parseLongCsv(text: string): BacktestSeries[] {
   const records = readRecords(text);
   const header = records[0];
-  if (!header) throw new BacktestInputError(0, 'the file is empty: expected a header series,period,quantity');
+  if (!header)
+    throw new BacktestInputError(0, 'the file is empty: expected a header series,period,quantity');
   const seriesColumn = columnIndex(header, 'series');
   const periodColumn = columnIndex(header, 'period');
   const quantityColumn = columnIndex(header, 'quantity');
@@ -97,14 +117,22 @@ export function parseLongCsv(text: string): BacktestSeries[] {
     const quantityText = record[quantityColumn] ?? '';
     if (id === '') throw new BacktestInputError(r, 'the series is empty');
     const period = parsePeriod(periodText);
-    if (!period) throw new BacktestInputError(r, `period "${periodText}" is not a month written YYYY-MM (01–12)`);
+    if (!period)
+      throw new BacktestInputError(
+        r,
+        `period "${periodText}" is not a month written YYYY-MM (01–12)`,
+      );
     const quantity = parseQuantity(quantityText);
-    if (quantity === undefined) throw new BacktestInputError(r, `quantity "${quantityText}" is not a number`);
+    if (quantity === undefined)
+      throw new BacktestInputError(r, `quantity "${quantityText}" is not a number`);
     if (quantity < 0) throw new BacktestInputError(r, `quantity ${quantityText} is negative`);
     const key = `${id}\u0000${periodText}`;
     const previous = firstRow.get(key);
     if (previous !== undefined) {
-      throw new BacktestInputError(r, `duplicate row for series "${id}" and period ${periodText} (first seen in row ${previous})`);
+      throw new BacktestInputError(
+        r,
+        `duplicate row for series "${id}" and period ${periodText} (first seen in row ${previous})`,
+      );
     }
     firstRow.set(key, r);
     const index = monthIndex(period);
@@ -116,16 +144,26 @@ export function parseLongCsv(text: string): BacktestSeries[] {
     }
     months.set(index, quantity);
   }
-  if (bySeries.size === 0) throw new BacktestInputError(0, 'the file has a header but no data rows');
+  if (bySeries.size === 0)
+    throw new BacktestInputError(0, 'the file has a header but no data rows');
   return [...bySeries.entries()].map(([id, months]) => {
-    const first = Math.min(...months.keys());
-    const values = Array.from({ length: lastMonth - first + 1 }, (_, k) => months.get(first + k) ?? 0);
+    const first = minMax(months.keys()).min;
+    const values = Array.from(
+      { length: lastMonth - first + 1 },
+      (_, k) => months.get(first + k) ?? 0,
+    );
     return { id, values, start: fromMonthIndex(first) };
   });
 }
 
 /** One row of the M3 wide file; `values` includes the official hold-out (its last `horizon` values). */
-export type M3Series = { id: string; category: string; values: number[]; officialHorizon: number; start: YearMonth };
+export type M3Series = {
+  id: string;
+  category: string;
+  values: number[];
+  officialHorizon: number;
+  start: YearMonth;
+};
 
 export function parseM3Wide(text: string): M3Series[] {
   const records = readRecords(text);
@@ -147,12 +185,20 @@ export function parseM3Wide(text: string): M3Series[] {
     const parts = (record[valuesCol] ?? '').split(/\s+/).filter((p) => p !== '');
     const values = parts.map((p) => parseQuantity(p));
     const badIndex = values.findIndex((v) => v === undefined);
-    if (badIndex >= 0) throw new BacktestInputError(r, `value ${badIndex + 1} "${parts[badIndex]}" is not a number`);
+    if (badIndex >= 0)
+      throw new BacktestInputError(r, `value ${badIndex + 1} "${parts[badIndex]}" is not a number`);
     const n = Number(record[nCol]);
-    if (n !== values.length) throw new BacktestInputError(r, `n_obs is ${record[nCol]} but ${values.length} values were found`);
+    if (n !== values.length)
+      throw new BacktestInputError(
+        r,
+        `n_obs is ${record[nCol]} but ${values.length} values were found`,
+      );
     const officialHorizon = Number(record[horizonCol]);
     if (!Number.isInteger(officialHorizon) || officialHorizon < 1 || officialHorizon >= n) {
-      throw new BacktestInputError(r, `horizon "${record[horizonCol]}" is not a valid hold-out length`);
+      throw new BacktestInputError(
+        r,
+        `horizon "${record[horizonCol]}" is not a valid hold-out length`,
+      );
     }
     const month = Number(record[monthCol]);
     const year = Number(record[yearCol]);
@@ -161,7 +207,10 @@ export function parseM3Wide(text: string): M3Series[] {
       category: record[categoryCol] ?? '',
       values: values as number[],
       officialHorizon,
-      start: { year: Number.isInteger(year) ? year : 0, month: month >= 1 && month <= 12 ? month : 1 },
+      start: {
+        year: Number.isInteger(year) ? year : 0,
+        month: month >= 1 && month <= 12 ? month : 1,
+      },
     });
   }
   return out;
@@ -172,12 +221,20 @@ export function parseM3Wide(text: string): M3Series[] {
  * history plus the first `horizon` hold-out months (so a single backtest origin forecasts exactly
  * those months from the last `history` months of history).
  */
-export function m3BacktestSeries(series: readonly M3Series[], horizon: number, history: number): BacktestSeries[] {
+export function m3BacktestSeries(
+  series: readonly M3Series[],
+  horizon: number,
+  history: number,
+): BacktestSeries[] {
   return series
     .filter((s) => s.values.length - s.officialHorizon >= history && horizon <= s.officialHorizon)
     .map((s) => {
       const cut = s.values.length - s.officialHorizon;
-      return { id: s.id, values: s.values.slice(cut - history, cut + horizon), start: fromMonthIndex(monthIndex(s.start) + cut - history) };
+      return {
+        id: s.id,
+        values: s.values.slice(cut - history, cut + horizon),
+        start: fromMonthIndex(monthIndex(s.start) + cut - history),
+      };
     });
 }
 
@@ -185,7 +242,8 @@ export function m3BacktestSeries(series: readonly M3Series[], horizon: number, h
 export function parseFredCsv(text: string, id: string): BacktestSeries {
   const records = readRecords(text);
   const header = records[0];
-  if (!header || header.length < 2) throw new BacktestInputError(0, 'expected a header with a date column and a value column');
+  if (!header || header.length < 2)
+    throw new BacktestInputError(0, 'expected a header with a date column and a value column');
   const months = new Map<number, number>();
   const rowOf = new Map<number, number>();
   for (let r = 1; r < records.length; r += 1) {
@@ -194,20 +252,27 @@ export function parseFredCsv(text: string, id: string): BacktestSeries {
     const match = DATE_PATTERN.exec(dateText);
     const month = match ? Number(match[2]) : 0;
     if (!match || month < 1 || month > 12) {
-      throw new BacktestInputError(r, `date "${dateText}" is not a month written YYYY-MM or YYYY-MM-DD`);
+      throw new BacktestInputError(
+        r,
+        `date "${dateText}" is not a month written YYYY-MM or YYYY-MM-DD`,
+      );
     }
     const value = parseQuantity(record[1] ?? '');
-    if (value === undefined) throw new BacktestInputError(r, `value "${record[1] ?? ''}" is not a number`);
+    if (value === undefined)
+      throw new BacktestInputError(r, `value "${record[1] ?? ''}" is not a number`);
     if (value < 0) throw new BacktestInputError(r, `value ${record[1]} is negative`);
     const index = monthIndex({ year: Number(match[1]), month });
     const previous = rowOf.get(index);
-    if (previous !== undefined) throw new BacktestInputError(r, `duplicate month ${dateText.slice(0, 7)} (first seen in row ${previous})`);
+    if (previous !== undefined)
+      throw new BacktestInputError(
+        r,
+        `duplicate month ${dateText.slice(0, 7)} (first seen in row ${previous})`,
+      );
     rowOf.set(index, r);
     months.set(index, value);
   }
   if (months.size === 0) throw new BacktestInputError(0, 'the file has a header but no data rows');
-  const first = Math.min(...months.keys());
-  const last = Math.max(...months.keys());
+  const { min: first, max: last } = minMax(months.keys());
   return {
     id,
     values: Array.from({ length: last - first + 1 }, (_, k) => months.get(first + k) ?? 0),

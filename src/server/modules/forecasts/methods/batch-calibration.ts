@@ -53,7 +53,9 @@ export function buildCalibrations(
   minWindows = MIN_CALIBRATION_WINDOWS,
 ): IntervalCalibrations {
   const byClass = (intervalClass: IntervalClass) => {
-    const windows = samples.filter((s): s is CalibrationSample => s?.intervalClass === intervalClass);
+    const windows = samples.filter(
+      (s): s is CalibrationSample => s?.intervalClass === intervalClass,
+    );
     if (windows.length < minWindows) return fallback[intervalClass];
     const errors = Array.from({ length: horizon }, (_, h) => windows.map((w) => w.errors[h]!));
     return calibrateFromErrors(errors, `batch:${windows.length} series`);

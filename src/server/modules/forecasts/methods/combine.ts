@@ -59,7 +59,10 @@ export function medianCombination(forecasts: readonly (readonly number[])[]): nu
 /** Horizon-wise mean of several forecasts. */
 export function meanCombination(forecasts: readonly (readonly number[])[]): number[] {
   const horizon = forecasts[0]?.length ?? 0;
-  return Array.from({ length: horizon }, (_, h) => forecasts.reduce((sum, f) => sum + f[h]!, 0) / forecasts.length);
+  return Array.from(
+    { length: horizon },
+    (_, h) => forecasts.reduce((sum, f) => sum + f[h]!, 0) / forecasts.length,
+  );
 }
 
 /** The Syntetos–Boylan cut-off: an average demand interval of 1.32 months or more is intermittent. */
@@ -95,8 +98,10 @@ export function combineForecast(
     return { method: 'zero', mean: new Array<number>(horizon).fill(0) };
   }
   const isNonNegative = values.every((v) => v >= 0);
-  const member = (name: SingleMethodName) => options.members?.[name] ?? SINGLE_METHODS[name](values, horizon);
-  const clamp = (forecast: readonly number[]) => (isNonNegative ? forecast.map((v) => Math.max(0, v)) : forecast.slice());
+  const member = (name: SingleMethodName) =>
+    options.members?.[name] ?? SINGLE_METHODS[name](values, horizon);
+  const clamp = (forecast: readonly number[]) =>
+    isNonNegative ? forecast.map((v) => Math.max(0, v)) : forecast.slice();
   if (isNonNegative && demandProfile(values).adi >= INTERMITTENT_ADI) {
     const mean = options.seasonalProfile
       ? tsb(values, horizon, options.seasonalProfile)

@@ -4,16 +4,36 @@
  * is forecast independently, and the batch calibration is computed from a deterministic sample
  * before any forecast is made.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildCalibrations, calibrationSampleIndices, type CalibrationSample } from './batch-calibration';
+import {
+  buildCalibrations,
+  calibrationSampleIndices,
+  type CalibrationSample,
+} from './batch-calibration';
 import { DEFAULT_CALIBRATIONS } from './default-calibration';
-import { type ForecastTask, type ForecastTaskResult, type WorkerResponse, runWorkerTask } from './forecast-tasks';
-import { type ForecastOptions, type IntervalCalibrations, type SeriesForecast, validateForecastInput } from './production';
+import {
+  type ForecastTask,
+  type ForecastTaskResult,
+  type WorkerResponse,
+  runWorkerTask,
+} from './forecast-tasks';
+import {
+  type ForecastOptions,
+  type IntervalCalibrations,
+  type SeriesForecast,
+  validateForecastInput,
+} from './production';
 
-export type ForecastProgress = { phase: 'calibrating' | 'forecasting'; done: number; total: number };
+export type ForecastProgress = {
+  phase: 'calibrating' | 'forecasting';
+  done: number;
+  total: number;
+};
 
 export type ForecastManyOptions = Omit<ForecastOptions, 'calibration' | 'seasonalProfile'> & {
   /**
@@ -57,17 +77,41 @@ function inThreadRunner(): TaskRunner {
   };
 }
 
-/** The worker script and the Node options it needs: under tsx the `.ts` file with tsx's loader. */
-export function workerEntry(): { url: URL; execArgv: string[] } {
-  const isTypeScript = import.meta.url.endsWith('.ts');
-  if (!isTypeScript) return { url: new URL('./worker.js', import.meta.url), execArgv: [] };
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', pathToFileURL(loader).href] };
+/**
+ * How to start a forecast worker. From compiled JavaScript, `worker.js` directly. Under tsx (the
+ * module itself is `.ts`), Node 20 does not apply `--import tsx` to a worker's entry module, so
+ * the worker starts from a tiny bootstrap that registers tsx's ESM loader in the worker
+ * (`tsx/esm/api` → `register()`) and then imports `worker.ts`.
+ */
+export function workerEntry(): { script: string | URL; isEval: boolean } {
+  const workerUrl = new URL(
+    import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js',
+    import.meta.url,
+  );
+  if (!import.meta.url.endsWith('.ts')) return { script: workerUrl, isEval: false };
+  const require = createRequire(import.meta.url);
+  const packageJsonPath = require.resolve('tsx/package.json');
+  const packageJson = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as {
+    exports: Record<string, { import?: { default?: string } } | string>;
+  };
+  const api = packageJson.exports['./esm/api'];
+  const relative = typeof api === 'object' ? api.import?.default : undefined;
+  if (!relative) throw new Error('cannot find tsx/esm/api to run the TypeScript forecast worker');
+  const apiUrl = pathToFileURL(join(dirname(packageJsonPath), relative)).href;
+  const bootstrap = [
+    `import(${JSON.stringify(apiUrl)})`,
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })`,
+    `.catch((error) => { console.error(error); process.exit(1); });`,
+  ].join('');
+  return { script: bootstrap, isEval: true };
 }
 
 function workerRunner(size: number): TaskRunner {
   const entry = workerEntry();
-  const workers = Array.from({ length: size }, () => new Worker(entry.url, { execArgv: entry.execArgv }));
+  const workers = Array.from(
+    { length: size },
+    () => new Worker(entry.script, { eval: entry.isEval }),
+  );
   return {
     threads: size,
     run: (tasks, onTaskDone) =>
@@ -109,7 +153,8 @@ function workerRunner(size: number): TaskRunner {
           };
           const onError = (error: Error) => fail(error);
           const onExit = (code: number) => {
-            if (finished < tasks.length) fail(new Error(`forecast worker exited with code ${code}`));
+            if (finished < tasks.length)
+              fail(new Error(`forecast worker exited with code ${code}`));
           };
           worker.on('message', onMessage);
           worker.on('error', onError);
@@ -134,6 +179,77 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
+type BatchOptions = Pick<
+  ForecastManyOptions,
+  'horizon' | 'profile' | 'workers' | 'parallelThreshold' | 'chunkSize' | 'maxCalibrationSamples'
+>;
+
+function createRunner(seriesCount: number, options: BatchOptions): TaskRunner {
+  const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
+  const threads = Math.max(1, options.workers ?? availableParallelism());
+  const isParallel = threshold > 0 && seriesCount > threshold && threads > 1;
+  return isParallel ? workerRunner(threads) : inThreadRunner();
+}
+
+async function calibrateWith(
+  runner: TaskRunner,
+  series: readonly (readonly number[])[],
+  options: BatchOptions,
+  onProgress?: (progress: ForecastProgress) => void,
+): Promise<IntervalCalibrations> {
+  const { horizon, profile } = options;
+  const indices = calibrationSampleIndices(series, horizon, options.maxCalibrationSamples ?? 2000);
+  const total = indices.length;
+  let done = 0;
+  onProgress?.({ phase: 'calibrating', done, total });
+  const tasks: ForecastTask[] = chunk(indices, Math.max(1, options.chunkSize ?? 250)).map(
+    (part) => ({
+      kind: 'calibrate',
+      series: part.map((i) => series[i]!.slice()),
+      horizon,
+      profile,
+    }),
+  );
+  const results = await runner.run(tasks, (size) => {
+    done += size;
+    onProgress?.({ phase: 'calibrating', done, total });
+  });
+  return buildCalibrations(results.flat() as (CalibrationSample | undefined)[], horizon);
+}
+
+function validateAll(
+  series: readonly (readonly number[])[],
+  options: Pick<ForecastOptions, 'horizon' | 'levels'>,
+): void {
+  series.forEach((values, index) => {
+    try {
+      validateForecastInput(values, options);
+    } catch (error) {
+      throw new RangeError(`series ${index}: ${(error as Error).message}`, { cause: error });
+    }
+  });
+}
+
+/**
+ * Calibrates interval tables on a batch (see batch-calibration.ts): the tables forecastMany uses
+ * with `calibration: 'batch'`. Persist them to give single-series forecasts (forecastSeries) the
+ * network's calibration instead of the default tables.
+ */
+export async function calibrateBatch(
+  series: readonly (readonly number[])[],
+  options: BatchOptions,
+  onProgress?: (progress: ForecastProgress) => void,
+): Promise<IntervalCalibrations> {
+  validateAll(series, options);
+  const sampleCount = Math.min(series.length, options.maxCalibrationSamples ?? 2000);
+  const runner = createRunner(sampleCount, options);
+  try {
+    return await calibrateWith(runner, series, options, onProgress);
+  } finally {
+    await runner.close();
+  }
+}
+
 /**
  * Forecasts every series of a batch with the production method and calibrated intervals.
  * `onProgress` is called after each chunk (calibration first, then forecasting).
@@ -143,51 +259,27 @@ export async function forecastMany(
   options: ForecastManyOptions,
   onProgress?: (progress: ForecastProgress) => void,
 ): Promise<SeriesForecast[]> {
-  series.forEach((values, index) => {
-    try {
-      validateForecastInput(values, options);
-    } catch (error) {
-      throw new RangeError(`series ${index}: ${(error as Error).message}`);
-    }
-  });
-  const chunkSize = Math.max(1, options.chunkSize ?? 250);
-  const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
-  const threads = Math.max(1, options.workers ?? availableParallelism());
-  const isParallel = threshold > 0 && series.length > threshold && threads > 1;
-  const runner = isParallel ? workerRunner(threads) : inThreadRunner();
+  validateAll(series, options);
+  const runner = createRunner(series.length, options);
   const { horizon, profile, levels } = options;
   try {
     let calibration: IntervalCalibrations;
     if (typeof options.calibration === 'object') calibration = options.calibration;
     else if (options.calibration === 'default') calibration = DEFAULT_CALIBRATIONS;
-    else {
-      const indices = calibrationSampleIndices(series, horizon, options.maxCalibrationSamples ?? 2000);
-      const total = indices.length;
-      let done = 0;
-      onProgress?.({ phase: 'calibrating', done, total });
-      const tasks: ForecastTask[] = chunk(indices, chunkSize).map((part) => ({
-        kind: 'calibrate',
-        series: part.map((i) => series[i]!.slice()),
-        horizon,
-        profile,
-      }));
-      const results = await runner.run(tasks, (size) => {
-        done += size;
-        onProgress?.({ phase: 'calibrating', done, total });
-      });
-      calibration = buildCalibrations(results.flat() as (CalibrationSample | undefined)[], horizon);
-    }
+    else calibration = await calibrateWith(runner, series, options, onProgress);
     let done = 0;
     const total = series.length;
     onProgress?.({ phase: 'forecasting', done, total });
-    const tasks: ForecastTask[] = chunk(series, chunkSize).map((part) => ({
-      kind: 'forecast',
-      series: part.map((values) => values.slice()),
-      horizon,
-      levels,
-      profile,
-      calibration,
-    }));
+    const tasks: ForecastTask[] = chunk(series, Math.max(1, options.chunkSize ?? 250)).map(
+      (part) => ({
+        kind: 'forecast',
+        series: part.map((values) => values.slice()),
+        horizon,
+        levels,
+        profile,
+        calibration,
+      }),
+    );
     const results = await runner.run(tasks, (size) => {
       done += size;
       onProgress?.({ phase: 'forecasting', done, total });

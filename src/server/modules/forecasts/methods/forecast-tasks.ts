@@ -19,11 +19,11 @@ export type ForecastTaskResult = SeriesForecast[] | (CalibrationSample | undefin
 export type WorkerRequest = { id: number; task: ForecastTask };
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: ForecastTaskResult }
-  | { id: number; ok: false; message: string };
+  { id: number; ok: true; result: ForecastTaskResult } | { id: number; ok: false; message: string };
 
 export function runWorkerTask(task: ForecastTask): ForecastTaskResult {
-  if (task.kind === 'calibrate') return task.series.map((values) => calibrationSampleFor(values, task.horizon, task.profile));
+  if (task.kind === 'calibrate')
+    return task.series.map((values) => calibrationSampleFor(values, task.horizon, task.profile));
   return task.series.map((values) =>
     forecastSeries(values, {
       horizon: task.horizon,

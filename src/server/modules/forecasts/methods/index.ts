@@ -13,6 +13,7 @@ export {
 } from './production';
 export {
   forecastMany,
+  calibrateBatch,
   DEFAULT_PARALLEL_THRESHOLD,
   type ForecastManyOptions,
   type ForecastProgress,
@@ -28,6 +29,7 @@ export {
   type SingleMethodName,
 } from './combine';
 export { seasonalNaive } from './seasonal-naive';
+export { spreadsheetForecast } from './spreadsheet';
 export { naive2 } from './naive2';
 export { theta, thetaDeseasonalised } from './theta';
 export { mstlEts, mstlEtsForecast, ensureMstlInitialised } from './mstl-ets';
@@ -42,7 +44,11 @@ export {
   type Interval,
   type IntervalCalibration,
 } from './intervals';
-export { buildCalibrations, calibrationSampleFor, type CalibrationSample } from './batch-calibration';
+export {
+  buildCalibrations,
+  calibrationSampleFor,
+  type CalibrationSample,
+} from './batch-calibration';
 export { DEFAULT_CALIBRATIONS } from './default-calibration';
 export * from './metrics';
 export * from './pooling';

@@ -22,7 +22,8 @@ export function demandProfile(values: readonly number[]): DemandProfile {
   const n = values.length;
   const sizes = values.filter((v) => v > 0);
   const zeroShare = n === 0 ? 1 : values.filter((v) => v === 0).length / n;
-  if (sizes.length === 0) return { zeroShare, adi: Number.POSITIVE_INFINITY, cv2: 0, demandClass: 'none' };
+  if (sizes.length === 0)
+    return { zeroShare, adi: Number.POSITIVE_INFINITY, cv2: 0, demandClass: 'none' };
   const adi = n / sizes.length;
   const sizeMean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
   const sizeVar = sizes.reduce((a, b) => a + (b - sizeMean) ** 2, 0) / sizes.length;
@@ -39,7 +40,13 @@ export function demandProfile(values: readonly number[]): DemandProfile {
   return { zeroShare, adi, cv2, demandClass };
 }
 
-export type TsbFit = { alpha: number; beta: number; probability: number; size: number; sse: number };
+export type TsbFit = {
+  alpha: number;
+  beta: number;
+  probability: number;
+  size: number;
+  sse: number;
+};
 
 function runTsb(values: readonly number[], alpha: number, beta: number): TsbFit {
   const n = values.length;
@@ -88,7 +95,11 @@ export function fitTsb(values: readonly number[]): TsbFit {
  * averaging 1, e.g. taken from the parent aggregate by the pooling helpers), the flat rate is
  * shaped by month: `profile[(n + h) % 12]` applies to the h-th future month.
  */
-export function tsb(values: readonly number[], horizon: number, seasonalProfile?: readonly number[]): number[] {
+export function tsb(
+  values: readonly number[],
+  horizon: number,
+  seasonalProfile?: readonly number[],
+): number[] {
   if (values.length === 0) return new Array<number>(horizon).fill(0);
   const fit = fitTsb(values);
   const rate = fit.probability * fit.size;

@@ -13,11 +13,13 @@
  * neighbouring horizons, to steady the tails). Quantiles widen monotonically with the horizon.
  * Nothing from the future is used: a calibration sees only the histories being forecast.
  */
-import { maseScale, quantile } from './metrics';
+import { maseScale, quantiles } from './metrics';
 import { MONTHLY_PERIOD } from './seasonality';
 
 /** Probabilities stored per horizon; levels 50, 80, 90, 95 and 99 map onto pairs of them. */
-export const CALIBRATION_PROBABILITIES = [0.005, 0.025, 0.05, 0.1, 0.25, 0.75, 0.9, 0.95, 0.975, 0.995] as const;
+export const CALIBRATION_PROBABILITIES = [
+  0.005, 0.025, 0.05, 0.1, 0.25, 0.75, 0.9, 0.95, 0.975, 0.995,
+] as const;
 
 export type IntervalCalibration = {
   /** Where the quantiles come from (e.g. `default:m3` or `batch`). */
@@ -48,9 +50,12 @@ export function intervalScale(values: readonly number[], period = MONTHLY_PERIOD
  * horizon h+1. Each horizon's quantiles pool the errors of horizons h−1..h+1; lower quantiles
  * are then made non-increasing and upper ones non-decreasing in h.
  */
-export function calibrateFromErrors(errorsByHorizon: readonly (readonly number[])[], source: string): IntervalCalibration {
+export function calibrateFromErrors(
+  errorsByHorizon: readonly (readonly number[])[],
+  source: string,
+): IntervalCalibration {
   const horizons = errorsByHorizon.length;
-  const quantiles: number[][] = [];
+  const table: number[][] = [];
   let sampleSize = 0;
   for (let h = 0; h < horizons; h += 1) {
     sampleSize += errorsByHorizon[h]!.length;
@@ -58,17 +63,21 @@ export function calibrateFromErrors(errorsByHorizon: readonly (readonly number[]
     for (let k = Math.max(0, h - 1); k <= Math.min(horizons - 1, h + 1); k += 1) {
       for (const e of errorsByHorizon[k]!) if (Number.isFinite(e)) pooled.push(e);
     }
-    quantiles.push(CALIBRATION_PROBABILITIES.map((p) => (pooled.length > 0 ? quantile(pooled, p) : 0)));
+    table.push(
+      pooled.length > 0
+        ? quantiles(pooled, CALIBRATION_PROBABILITIES)
+        : CALIBRATION_PROBABILITIES.map(() => 0),
+    );
   }
   for (let h = 1; h < horizons; h += 1) {
     CALIBRATION_PROBABILITIES.forEach((p, k) => {
-      const previous = quantiles[h - 1]![k]!;
-      const current = quantiles[h]![k]!;
-      if (p < 0.5) quantiles[h]![k] = Math.min(previous, current);
-      if (p > 0.5) quantiles[h]![k] = Math.max(previous, current);
+      const previous = table[h - 1]![k]!;
+      const current = table[h]![k]!;
+      if (p < 0.5) table[h]![k] = Math.min(previous, current);
+      if (p > 0.5) table[h]![k] = Math.max(previous, current);
     });
   }
-  return { source, quantiles, sampleSize };
+  return { source, quantiles: table, sampleSize };
 }
 
 /** Quantile of the scaled error at horizon h (1-based) and probability p, interpolated in p. */
@@ -105,7 +114,8 @@ export function calibratedInterval(
   calibration: IntervalCalibration,
   options: ApplyIntervalOptions,
 ): Interval {
-  if (!(level > 0 && level < 100)) throw new RangeError(`interval level must be in (0, 100), got ${level}`);
+  if (!(level > 0 && level < 100))
+    throw new RangeError(`interval level must be in (0, 100), got ${level}`);
   const alpha = 1 - level / 100;
   const lower: number[] = [];
   const upper: number[] = [];
@@ -125,7 +135,11 @@ export function calibratedInterval(
 }
 
 /** The forecast of one calibration window. */
-export type CalibrationWindow = { history: readonly number[]; actual: readonly number[]; forecast: readonly number[] };
+export type CalibrationWindow = {
+  history: readonly number[];
+  actual: readonly number[];
+  forecast: readonly number[];
+};
 
 /** Scaled errors of calibration windows, grouped by horizon. */
 export function scaledErrors(windows: readonly CalibrationWindow[], horizon: number): number[][] {
@@ -152,5 +166,8 @@ export function calibrationSplit(
   horizon: number,
 ): { history: number[]; actual: number[] } | undefined {
   if (values.length - horizon < MIN_CALIBRATION_TRAIN) return undefined;
-  return { history: values.slice(0, values.length - horizon), actual: values.slice(values.length - horizon) };
+  return {
+    history: values.slice(0, values.length - horizon),
+    actual: values.slice(values.length - horizon),
+  };
 }

@@ -59,7 +59,12 @@ export function meanAbsoluteError(actual: readonly number[], forecast: readonly 
 }
 
 /** Pooled absolute-error and actual totals, to combine WAPE and bias across many series. */
-export type ErrorTotals = { absoluteError: number; signedError: number; absoluteActual: number; cells: number };
+export type ErrorTotals = {
+  absoluteError: number;
+  signedError: number;
+  absoluteActual: number;
+  cells: number;
+};
 
 export function errorTotals(actual: readonly number[], forecast: readonly number[]): ErrorTotals {
   assertSameLength(actual, forecast);
@@ -89,7 +94,9 @@ export function wape(actual: readonly number[], forecast: readonly number[]): nu
 }
 
 export function wapeFromTotals(totals: ErrorTotals): number {
-  return totals.absoluteActual > 0 ? (100 * totals.absoluteError) / totals.absoluteActual : Number.NaN;
+  return totals.absoluteActual > 0
+    ? (100 * totals.absoluteError) / totals.absoluteActual
+    : Number.NaN;
 }
 
 /** Relative bias in percent: 100 · Σ(ŷ − y) / Σ|y| (positive = over-forecast). */
@@ -98,7 +105,9 @@ export function bias(actual: readonly number[], forecast: readonly number[]): nu
 }
 
 export function biasFromTotals(totals: ErrorTotals): number {
-  return totals.absoluteActual > 0 ? (100 * totals.signedError) / totals.absoluteActual : Number.NaN;
+  return totals.absoluteActual > 0
+    ? (100 * totals.signedError) / totals.absoluteActual
+    : Number.NaN;
 }
 
 /** Absolute error of the horizon total: |Σy − Σŷ| (e.g. the 12-month volume). */
@@ -116,12 +125,19 @@ export function median(values: readonly number[]): number {
 
 /** Linear-interpolation quantile (R type 7) of the finite values. */
 export function quantile(values: readonly number[], p: number): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const position = (sorted.length - 1) * p;
-  const lo = Math.floor(position);
-  const hi = Math.ceil(position);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+  return quantiles(values, [p])[0]!;
+}
+
+/** Several type-7 quantiles of the finite values, sorting once. */
+export function quantiles(values: readonly number[], probabilities: readonly number[]): number[] {
+  const sorted = Float64Array.from(values.filter(Number.isFinite)).sort();
+  return probabilities.map((p) => {
+    if (sorted.length === 0) return Number.NaN;
+    const position = (sorted.length - 1) * p;
+    const lo = Math.floor(position);
+    const hi = Math.ceil(position);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+  });
 }
 
 /** Mean of the finite values. */
@@ -138,7 +154,11 @@ export function mean(values: readonly number[]): number {
 }
 
 /** Number of cells with lower ≤ y ≤ upper. */
-export function coveredCount(actual: readonly number[], lower: readonly number[], upper: readonly number[]): number {
+export function coveredCount(
+  actual: readonly number[],
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
   assertSameLength(actual, lower);
   assertSameLength(actual, upper);
   let covered = 0;
@@ -149,7 +169,11 @@ export function coveredCount(actual: readonly number[], lower: readonly number[]
 }
 
 /** Interval coverage in percent. */
-export function coverage(actual: readonly number[], lower: readonly number[], upper: readonly number[]): number {
+export function coverage(
+  actual: readonly number[],
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
   if (actual.length === 0) return Number.NaN;
   return (100 * coveredCount(actual, lower, upper)) / actual.length;
 }

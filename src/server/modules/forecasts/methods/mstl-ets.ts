@@ -41,7 +41,11 @@ export function mstlEtsForecast(
   horizon: number,
   levels: readonly number[] = [],
 ): MstlEtsForecast {
-  const fallback = (): MstlEtsForecast => ({ mean: thetaDeseasonalised(values, horizon), intervals: [], isFitted: false });
+  const fallback = (): MstlEtsForecast => ({
+    mean: thetaDeseasonalised(values, horizon),
+    intervals: [],
+    isFitted: false,
+  });
   if (values.length < MSTL_MIN_LENGTH) return fallback();
   const first = values[0]!;
   if (values.every((v) => v === first)) {

@@ -16,7 +16,8 @@ export type SeriesMatrix = readonly (readonly number[])[];
 function assertAligned(children: SeriesMatrix): number {
   const length = children[0]?.length ?? 0;
   children.forEach((child, i) => {
-    if (child.length !== length) throw new RangeError(`child ${i} has ${child.length} months, expected ${length}`);
+    if (child.length !== length)
+      throw new RangeError(`child ${i} has ${child.length} months, expected ${length}`);
   });
   return length;
 }
@@ -58,7 +59,8 @@ export function recentShares(children: SeriesMatrix, window = MONTHLY_PERIOD): n
  * split as its absolute value and negated. Zero weights everywhere: equal weights.
  */
 export function apportion(total: number, weights: readonly number[]): number[] {
-  if (!Number.isInteger(total)) throw new RangeError(`apportion needs an integer total, got ${total}`);
+  if (!Number.isInteger(total))
+    throw new RangeError(`apportion needs an integer total, got ${total}`);
   if (weights.length === 0) {
     if (total !== 0) throw new RangeError('cannot apportion a non-zero total over no children');
     return [];
@@ -66,7 +68,8 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   if (total < 0) return apportion(-total, weights).map((v) => (v === 0 ? 0 : -v));
   const clean = weights.map((w) => (Number.isFinite(w) && w > 0 ? w : 0));
   const weightSum = clean.reduce((a, b) => a + b, 0);
-  const normalised = weightSum > 0 ? clean.map((w) => w / weightSum) : clean.map(() => 1 / clean.length);
+  const normalised =
+    weightSum > 0 ? clean.map((w) => w / weightSum) : clean.map(() => 1 / clean.length);
   const exact = normalised.map((w) => w * total);
   const floors = exact.map((v) => Math.floor(v));
   let remaining = total - floors.reduce((a, b) => a + b, 0);
@@ -95,7 +98,7 @@ function unitsOf(decimals: number): number {
 /** Rounds to `decimals` places (half away from zero), as the splits do. */
 export function roundTo(value: number, decimals = 3): number {
   const units = unitsOf(decimals);
-  return Math.sign(value) * Math.round(Math.abs(value) * units) / units;
+  return (Math.sign(value) * Math.round(Math.abs(value) * units)) / units;
 }
 
 /**
@@ -103,7 +106,11 @@ export function roundTo(value: number, decimals = 3): number {
  * Returns children × months; every month's children add up to the parent month (rounded to
  * `decimals`) exactly in units of 10^-decimals.
  */
-export function splitByShares(parent: readonly number[], weights: readonly number[], options: SplitOptions = {}): number[][] {
+export function splitByShares(
+  parent: readonly number[],
+  weights: readonly number[],
+  options: SplitOptions = {},
+): number[][] {
   return splitByMonthlyWeights(
     parent,
     parent.map(() => weights),
@@ -154,7 +161,8 @@ export function reconcileBottomUp(children: SeriesMatrix, options: SplitOptions 
   const out = new Array<number>(length).fill(0);
   for (let t = 0; t < length; t += 1) {
     let sumUnits = 0;
-    for (const child of children) sumUnits += Math.sign(child[t]!) * Math.round(Math.abs(child[t]!) * units);
+    for (const child of children)
+      sumUnits += Math.sign(child[t]!) * Math.round(Math.abs(child[t]!) * units);
     out[t] = sumUnits / units;
   }
   return out;
@@ -174,9 +182,14 @@ export type MiddleOutResult = { top: number[]; middle: number[][]; children: num
  * is its bottom-up sum and each middle node's children are reconciled top-down to it. All levels
  * add up exactly in units of 10^-decimals.
  */
-export function reconcileMiddleOut(input: MiddleOutInput, options: SplitOptions = {}): MiddleOutResult {
+export function reconcileMiddleOut(
+  input: MiddleOutInput,
+  options: SplitOptions = {},
+): MiddleOutResult {
   if (input.middle.length !== input.children.length) {
-    throw new RangeError(`${input.middle.length} middle nodes but ${input.children.length} child groups`);
+    throw new RangeError(
+      `${input.middle.length} middle nodes but ${input.children.length} child groups`,
+    );
   }
   const decimals = options.decimals ?? 3;
   const middle = input.middle.map((m) => m.map((v) => roundTo(v, decimals)));
@@ -206,7 +219,10 @@ export function forecastBySplit(
  * shaping sparse children's flat forecasts (`tsb(values, h, profile)`). Undefined when the
  * aggregate is shorter than two seasons or not strictly positive.
  */
-export function seasonalProfileFrom(aggregate: readonly number[], period = MONTHLY_PERIOD): number[] | undefined {
+export function seasonalProfileFrom(
+  aggregate: readonly number[],
+  period = MONTHLY_PERIOD,
+): number[] | undefined {
   if (aggregate.length < 2 * period || !aggregate.every((v) => v > 0)) return undefined;
   return classicalSeasonalIndices(aggregate, period, 'multiplicative').indices;
 }

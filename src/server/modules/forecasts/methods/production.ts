@@ -4,7 +4,12 @@
  */
 import { type CombinationProfile, type ProductionMethod, combineForecast } from './combine';
 import { DEFAULT_CALIBRATIONS } from './default-calibration';
-import { type Interval, type IntervalCalibration, calibratedInterval, intervalScale } from './intervals';
+import {
+  type Interval,
+  type IntervalCalibration,
+  calibratedInterval,
+  intervalScale,
+} from './intervals';
 
 /** Intervals are calibrated separately for regular and for intermittent series. */
 export type IntervalClass = 'regular' | 'intermittent';
@@ -50,17 +55,25 @@ export function validateForecastInput(
     throw new RangeError(`horizon must be an integer from 1 to ${MAX_HORIZON}, got ${horizon}`);
   }
   const badIndex = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-  if (badIndex >= 0) throw new RangeError(`value ${badIndex} is not a finite number: ${String(values[badIndex])}`);
+  if (badIndex >= 0)
+    throw new RangeError(`value ${badIndex} is not a finite number: ${String(values[badIndex])}`);
   for (const level of options.levels ?? []) {
-    if (!(level > 0 && level < 100)) throw new RangeError(`interval level must be in (0, 100), got ${level}`);
+    if (!(level > 0 && level < 100))
+      throw new RangeError(`interval level must be in (0, 100), got ${level}`);
   }
 }
 
 /** The production forecast with calibrated intervals. Throws RangeError on invalid input. */
-export function forecastSeries(values: readonly number[], options: ForecastOptions): SeriesForecast {
+export function forecastSeries(
+  values: readonly number[],
+  options: ForecastOptions,
+): SeriesForecast {
   validateForecastInput(values, options);
   const { horizon } = options;
-  const point = combineForecast(values, horizon, { profile: options.profile, seasonalProfile: options.seasonalProfile });
+  const point = combineForecast(values, horizon, {
+    profile: options.profile,
+    seasonalProfile: options.seasonalProfile,
+  });
   const intervalClass = intervalClassOf(point.method);
   const calibration = (options.calibration ?? DEFAULT_CALIBRATIONS)[intervalClass];
   const scale = intervalScale(values);

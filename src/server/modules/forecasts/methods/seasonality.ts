@@ -49,14 +49,15 @@ export function centredMovingAverage(values: readonly number[], period: number):
   const out = new Array<number>(n).fill(Number.NaN);
   const half = Math.floor(period / 2);
   if (n < period + (period % 2 === 0 ? 1 : 0)) return out;
+  // Running sum of the inner window values[t−half+1 .. t+half−1] (even) or values[t−half .. t+half] (odd).
+  const isEven = period % 2 === 0;
+  const innerFrom = isEven ? 1 - half : -half;
+  const innerTo = isEven ? half - 1 : half;
+  let inner = 0;
+  for (let k = half + innerFrom; k <= half + innerTo; k += 1) inner += values[k]!;
   for (let t = half; t < n - half; t += 1) {
-    let sum = 0;
-    if (period % 2 === 0) {
-      sum += 0.5 * values[t - half]! + 0.5 * values[t + half]!;
-      for (let k = t - half + 1; k < t + half; k += 1) sum += values[k]!;
-    } else {
-      for (let k = t - half; k <= t + half; k += 1) sum += values[k]!;
-    }
+    if (t > half) inner += values[t + innerTo]! - values[t - 1 + innerFrom]!;
+    const sum = isEven ? inner + 0.5 * values[t - half]! + 0.5 * values[t + half]! : inner;
     out[t] = sum / period;
   }
   return out;
@@ -83,10 +84,14 @@ export function classicalSeasonalIndices(
     sums[t % period]! += detrended;
     counts[t % period]! += 1;
   }
-  const raw = sums.map((s, k) => (counts[k]! > 0 ? s / counts[k]! : mode === 'multiplicative' ? 1 : 0));
+  const raw = sums.map((s, k) =>
+    counts[k]! > 0 ? s / counts[k]! : mode === 'multiplicative' ? 1 : 0,
+  );
   const mean = raw.reduce((a, b) => a + b, 0) / period;
   const indices =
-    mode === 'multiplicative' ? raw.map((v) => (mean === 0 ? 1 : v / mean)) : raw.map((v) => v - mean);
+    mode === 'multiplicative'
+      ? raw.map((v) => (mean === 0 ? 1 : v / mean))
+      : raw.map((v) => v - mean);
   return { mode, period, indices };
 }
 
@@ -100,11 +105,21 @@ export function noSeasonality(period: number): SeasonalIndices {
  * multiplicative indices; a series with zeros or negatives (multiplicative indices undefined) gets
  * additive indices instead.
  */
-export function seasonalIndicesFor(values: readonly number[], period = MONTHLY_PERIOD): SeasonalIndices {
+export function seasonalIndicesFor(
+  values: readonly number[],
+  period = MONTHLY_PERIOD,
+): SeasonalIndices {
   if (!isSeasonal(values, period)) return noSeasonality(period);
   const isPositive = values.every((v) => v > 0);
-  const indices = classicalSeasonalIndices(values, period, isPositive ? 'multiplicative' : 'additive');
-  if (indices.mode === 'multiplicative' && indices.indices.some((v) => !(v > 0) || !Number.isFinite(v))) {
+  const indices = classicalSeasonalIndices(
+    values,
+    period,
+    isPositive ? 'multiplicative' : 'additive',
+  );
+  if (
+    indices.mode === 'multiplicative' &&
+    indices.indices.some((v) => !(v > 0) || !Number.isFinite(v))
+  ) {
     return noSeasonality(period);
   }
   return indices;
@@ -120,7 +135,11 @@ export function deseasonalise(values: readonly number[], seasonal: SeasonalIndic
 }
 
 /** Puts the seasonal component back on forecasts for observations n, n+1, … */
-export function reseasonalise(forecast: readonly number[], n: number, seasonal: SeasonalIndices): number[] {
+export function reseasonalise(
+  forecast: readonly number[],
+  n: number,
+  seasonal: SeasonalIndices,
+): number[] {
   if (seasonal.mode === 'none') return forecast.slice();
   const { period, indices } = seasonal;
   return forecast.map((v, h) => {

@@ -7,7 +7,11 @@
  * @param ytdMonths how many months of the current calendar year the history ends with (1–12, e.g.
  * 3 when the last observation is March). Default 12: trailing-twelve-month growth.
  */
-export function spreadsheetForecast(values: readonly number[], horizon: number, ytdMonths = 12): number[] {
+export function spreadsheetForecast(
+  values: readonly number[],
+  horizon: number,
+  ytdMonths = 12,
+): number[] {
   const n = values.length;
   if (n === 0) return new Array<number>(horizon).fill(0);
   if (n < 12) return new Array<number>(horizon).fill(values[n - 1]!);

@@ -31,7 +31,11 @@ export function thetaDeseasonalised(adjusted: readonly number[], horizon: number
   return out;
 }
 
-export function theta(values: readonly number[], horizon: number, period = MONTHLY_PERIOD): number[] {
+export function theta(
+  values: readonly number[],
+  horizon: number,
+  period = MONTHLY_PERIOD,
+): number[] {
   const seasonal = seasonalIndicesFor(values, period);
   const adjusted = deseasonalise(values, seasonal);
   return reseasonalise(thetaDeseasonalised(adjusted, horizon), values.length, seasonal);

@@ -11,6 +11,10 @@ port.on('message', (request: WorkerRequest) => {
   try {
     port.postMessage({ id: request.id, ok: true, result: runWorkerTask(request.task) });
   } catch (error) {
-    port.postMessage({ id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+    port.postMessage({
+      id: request.id,
+      ok: false,
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
 });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bias,
+  coverage,
+  mase,
+  maseScale,
+  median,
+  quantile,
+  smape,
+  totalAbsoluteError,
+  wape,
+} from './metrics';
+
+describe('metrics against hand-computed values', () => {
+  it('sMAPE (M4): 200/h Σ|y−ŷ|/(|y|+|ŷ|), zero when both are zero', () => {
+    // |100-110|/(210) = 0.047619…, |50-40|/90 = 0.11111…, 0/0 → 0; mean × 200
+    expect(smape([100, 50, 0], [110, 40, 0])).toBeCloseTo((200 / 3) * (10 / 210 + 10 / 90), 10);
+  });
+  it('MASE scaled by the in-sample seasonal naive MAE (period 12)', () => {
+    const insample = Array.from({ length: 24 }, (_, t) => (t % 12) + (t < 12 ? 0 : 2)); // y_t − y_{t−12} = 2
+    expect(maseScale(insample)).toBe(2);
+    expect(mase([10, 20], [13, 19], insample)).toBe((3 + 1) / 2 / 2);
+  });
+  it('MASE falls back to lag 1 on short histories and is NaN when the scale is 0', () => {
+    expect(maseScale([1, 3, 6])).toBe(2.5);
+    expect(Number.isNaN(mase([1], [2], [5, 5, 5]))).toBe(true);
+  });
+  it('WAPE, bias and the total error', () => {
+    expect(wape([10, 20, 30], [12, 15, 30])).toBeCloseTo((100 * 7) / 60, 12);
+    expect(bias([10, 20, 30], [12, 15, 30])).toBeCloseTo((100 * -3) / 60, 12);
+    expect(totalAbsoluteError([10, 20, 30], [12, 15, 30])).toBe(3);
+  });
+  it('median and type-7 quantiles', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.1)).toBeCloseTo(1.4, 12);
+    expect(Number.isNaN(median([]))).toBe(true);
+  });
+  it('coverage counts actuals inside [lower, upper], bounds included', () => {
+    expect(coverage([1, 2, 3, 4], [0, 2, 4, 0], [1, 3, 5, 3])).toBe(50);
+  });
+});
