@@ -22,6 +22,8 @@ import { typed } from './http/route';
 import type { Services } from './services';
 import { accountsRoutes } from './modules/accounts/accounts.routes';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
+import { jobsRoutes } from './modules/jobs/jobs.routes';
+import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -156,6 +158,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(actualsRoutes);
       await api.register(agreementsRoutes);
       await api.register(ledgerRoutes);
+      await api.register(jobsRoutes);
+      await api.register(forecastsRoutes);
     },
     { prefix: '/api/v1' },
   );

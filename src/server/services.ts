@@ -7,6 +7,8 @@ import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { createNetworkService } from './modules/network/network.service';
 import { createAgreementsService } from './modules/agreements/agreements.service';
+import { createJobsService } from './modules/jobs/jobs.service';
+import { createForecastsService } from './modules/forecasts/forecasts.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
@@ -26,7 +28,11 @@ export function createServices(deps: {
   const transactions = createTransactionsService({ db, events });
   const agreements = createAgreementsService({ db, network, ledger, today });
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
+  const jobs = createJobsService({ db });
+  const forecasts = createForecastsService({ db, jobs, network, events, today });
   return {
+    jobs,
+    forecasts,
     today,
     ledger,
     agreements,

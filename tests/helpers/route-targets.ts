@@ -15,6 +15,8 @@ export const PARAMS_POINTING_AT_A: Record<string, Record<string, string>> = {
   '/api/v1/api-keys/:id/revoke': { id: '__KEY_A__' },
 };
 
+PARAMS_POINTING_AT_A['/api/v1/jobs/:id'] = { id: '1' };
+
 /** Query strings that aim list routes at dealer A. */
 export const QUERY_POINTING_AT_A: Record<string, string> = {
   '/api/v1/dealers': '?q=Alpha',
