@@ -6,6 +6,7 @@ import { csvField, type Db, type Queryable } from '../../db/db';
 import { SYSTEM_ACTOR } from '../../auth/actor';
 import type { Services } from '../../services';
 import { hashPassword } from '../auth/auth.service';
+import { seedAgreements } from '../agreements/agreements.seed';
 import type { Role } from '../../../shared/permissions';
 import {
   generateNetwork,
@@ -221,8 +222,14 @@ export type SeedProgress = (info: { rows: number; elapsedMs: number }) => void;
 /** Generates and loads a whole demo network. Returns the number of transactions stored. */
 export async function seedDemo(
   services: Services,
-  options: DemoOptions & { batchSize?: number; withUsers?: boolean; onProgress?: SeedProgress },
-): Promise<{ network: DemoNetwork; transactions: number }> {
+  options: DemoOptions & {
+    batchSize?: number;
+    withUsers?: boolean;
+    onProgress?: SeedProgress;
+    /** one approved agreement per active dealer with up to this many lines (0: none) */
+    agreementLines?: number;
+  },
+): Promise<{ network: DemoNetwork; transactions: number; agreements: number }> {
   const { db } = services;
   const network = generateNetwork(options);
   await loadNetwork(db, network);
@@ -243,7 +250,11 @@ export async function seedDemo(
     rows += result.inserted;
     options.onProgress?.({ rows, elapsedMs: Date.now() - started });
   }
-  return { network, transactions: rows };
+  const agreements =
+    (options.agreementLines ?? 8) > 0
+      ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })
+      : 0;
+  return { network, transactions: rows, agreements };
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {
