@@ -12,7 +12,13 @@ export type Powertrain = 'ICE' | 'HEV' | 'PHEV' | 'BEV';
 export const POWERTRAINS: ReadonlyArray<Powertrain> = ['ICE', 'HEV', 'PHEV', 'BEV'];
 
 export type SizeClass = 'rural' | 'small' | 'medium' | 'large' | 'metro';
-export const SIZE_CLASSES: ReadonlyArray<SizeClass> = ['rural', 'small', 'medium', 'large', 'metro'];
+export const SIZE_CLASSES: ReadonlyArray<SizeClass> = [
+  'rural',
+  'small',
+  'medium',
+  'large',
+  'metro',
+];
 
 export type SegmentKey =
   | 'compact-car'
@@ -107,14 +113,7 @@ export const POWERTRAIN_SPECS: Readonly<Record<Powertrain, { priceFactor: number
 };
 
 export type PowertrainMix =
-  | 'ice'
-  | 'ice-hev'
-  | 'ice-hev-phev'
-  | 'ice-phev'
-  | 'hev'
-  | 'hev-phev'
-  | 'bev'
-  | 'ice-bev';
+  'ice' | 'ice-hev' | 'ice-hev-phev' | 'ice-phev' | 'hev' | 'hev-phev' | 'bev' | 'ice-bev';
 
 /** The four SKUs (trim × powertrain) each mix produces. */
 // prettier-ignore
