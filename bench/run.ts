@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark and prints its figures (record them in
- * BENCHMARKS.md). Names: ingest, dealer-home, startup, forecast-accuracy.
+ * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   ingest: async () => (await import('./ingest')).runIngestBench(rest),
   'dealer-home': async () => (await import('./dealer-home')).runDealerHomeBench(rest),
   startup: async () => (await import('./startup')).runStartupBench(rest),
+  agreements: async () => (await import('./agreements')).runAgreementsBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

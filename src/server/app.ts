@@ -24,6 +24,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
+import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -160,6 +161,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(ledgerRoutes);
       await api.register(jobsRoutes);
       await api.register(forecastsRoutes);
+      await api.register(incentivesRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -9,6 +9,7 @@ import { createNetworkService } from './modules/network/network.service';
 import { createAgreementsService } from './modules/agreements/agreements.service';
 import { createJobsService } from './modules/jobs/jobs.service';
 import { createForecastsService } from './modules/forecasts/forecasts.service';
+import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
@@ -30,7 +31,9 @@ export function createServices(deps: {
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   const jobs = createJobsService({ db });
   const forecasts = createForecastsService({ db, jobs, network, events, today });
+  const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   return {
+    incentives,
     jobs,
     forecasts,
     today,
