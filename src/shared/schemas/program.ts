@@ -180,7 +180,12 @@ function checkProgram(raw: unknown, ctx: Ctx): void {
       if (previous !== null) {
         const c = compareDecimalStrings(from.text, previous);
         if (c === 0) {
-          addProblem(ctx, ['tiers', i, 'from'], 'tier_duplicated', `duplicates the tier from ${previous}`);
+          addProblem(
+            ctx,
+            ['tiers', i, 'from'],
+            'tier_duplicated',
+            `duplicates the tier from ${previous}`,
+          );
         } else if (c < 0) {
           addProblem(
             ctx,
@@ -211,13 +216,23 @@ function checkProgram(raw: unknown, ctx: Ctx): void {
   if (measure && measure !== 'growth') {
     for (const key of ['growthBasis', 'growthBenefitBase'] as const) {
       if (p[key] !== undefined) {
-        addProblem(ctx, [key], 'growth_option_without_growth', 'only meaningful with measure growth');
+        addProblem(
+          ctx,
+          [key],
+          'growth_option_without_growth',
+          'only meaningful with measure growth',
+        );
       }
     }
   }
   if (measure === 'growth') {
     if (p.growthBasis === undefined) {
-      addProblem(ctx, ['growthBasis'], 'required', 'required with measure growth (units or revenue)');
+      addProblem(
+        ctx,
+        ['growthBasis'],
+        'required',
+        'required with measure growth (units or revenue)',
+      );
     }
     if (p.growthBenefitBase === 'increment' && benefit) {
       const basis = p.growthBasis;
@@ -299,7 +314,13 @@ function issueToProblems(issue: z.core.$ZodIssue): ProgramProblem[] {
   }
   if (issue.code === 'custom') {
     const params = issue.params as { code?: unknown } | undefined;
-    return [{ path, code: typeof params?.code === 'string' ? params.code : 'invalid', message: issue.message }];
+    return [
+      {
+        path,
+        code: typeof params?.code === 'string' ? params.code : 'invalid',
+        message: issue.message,
+      },
+    ];
   }
   if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) {
     return [{ path, code: 'required', message: 'is required' }];

@@ -17,9 +17,10 @@ import { Dec, dec } from '../../../../shared/money';
 import type { PriorYearVolume, ProgramDefinition } from '../../../../shared/schemas/program';
 
 export type MeasureIngredients = {
-  qualifyingUnits: number;
+  /** Net qualifying units (a whole number, or a projection). */
+  qualifyingUnits: number | Dec;
   qualifyingRevenue: Dec;
-  bevUnits: number;
+  bevUnits: number | Dec;
 };
 
 export type MeasureResult = {
@@ -52,7 +53,10 @@ export function computeMeasure(options: {
       if (planned === null || planned.lte(0)) {
         return { value: null, note: 'no planned quantity in an active agreement for the window' };
       }
-      return { value: new Dec(ingredients.qualifyingUnits).times(HUNDRED).div(planned), note: null };
+      return {
+        value: new Dec(ingredients.qualifyingUnits).times(HUNDRED).div(planned),
+        note: null,
+      };
     }
     case 'growth': {
       const prior = options.priorYear;
@@ -66,7 +70,7 @@ export function computeMeasure(options: {
       return { value: now.minus(before).times(HUNDRED).div(before), note: null };
     }
     case 'ev_share': {
-      if (ingredients.qualifyingUnits <= 0) {
+      if (new Dec(ingredients.qualifyingUnits).lte(0)) {
         return { value: null, note: 'no qualifying units in the window' };
       }
       return {

@@ -153,15 +153,19 @@ export function resolvePeriod(
   if (found) return found;
   const valid = periods.map((p) => p.period);
   const shown = valid.length > 6 ? [...valid.slice(0, 3), '…', ...valid.slice(-2)] : valid;
-  throw new AppError('VALIDATION_FAILED', `Period ${options.period} is not a period of this program`, {
-    problems: [
-      {
-        path: 'period',
-        code: 'invalid_period',
-        message: `expected one of ${shown.join(', ')}`,
-      },
-    ],
-  });
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `Period ${options.period} is not a period of this program`,
+    {
+      problems: [
+        {
+          path: 'period',
+          code: 'invalid_period',
+          message: `expected one of ${shown.join(', ')}`,
+        },
+      ],
+    },
+  );
 }
 
 /**
