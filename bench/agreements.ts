@@ -69,7 +69,7 @@ export async function runAgreementsBench(argv: string[]) {
   const target = sample.rows[0]!;
   const skus = await (db ?? bench.db).query<{ code: string }>(`select s.code from agreement_line_skus ls join skus s on s.id = ls.sku_id where ls.agreement_id = $1 limit 1`, [target.id]);
   const before = (await get(`/api/v1/agreements/${target.id}/progress`)) as { totals: { termToDate: { actualQuantity: number } } };
-  const rows = Array.from({ length: 1000 }, (_, k) => ({ kind: 'retail_delivery', dealerCode: k < 100 ? target.dealer : sample.rows[1 + (k % 199)]!.dealer, sku: skus.rows[0]!.code, quantity: 1, amount: '40000.00', currency: 'USD', occurredOn: '2026-11-10', source: 'bench', externalId: `FRESH-${k}` }));
+  const rows = Array.from({ length: 1000 }, (_, k) => ({ kind: 'retail_delivery', dealerCode: k < 100 ? target.dealer : sample.rows[1 + (k % (sample.rows.length - 1))]!.dealer, sku: skus.rows[0]!.code, quantity: 1, amount: '40000.00', currency: 'USD', occurredOn: '2026-11-10', source: 'bench', externalId: `FRESH-${k}` }));
   const postStart = performance.now();
   const post = await fetch(`${server.url}/api/v1/transactions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(rows) });
   const postMs = performance.now() - postStart;
@@ -79,6 +79,7 @@ export async function runAgreementsBench(argv: string[]) {
   const reflected = after.totals.termToDate.actualQuantity - before.totals.termToDate.actualQuantity;
   await server.stop();
   await db?.close();
+  if (engine === 'postgres') await bench.db.close();
   await bench.drop();
   const result = {
     bench: 'agreements',

@@ -39,6 +39,11 @@ function queryable(client: Client): Queryable {
 
 export async function openPostgres(url: string, max = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max });
+  // An idle connection that the server ends (restart, failover) must not crash the process; the
+  // pool replaces it on the next query.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL idle connection error: ${error.message}`);
+  });
   // Fail early with a clear message when the server is not reachable.
   await pool.query('select 1');
   return {
