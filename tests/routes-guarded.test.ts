@@ -32,7 +32,9 @@ async function snapshotOfA(t: TestApp): Promise<string> {
        (select string_agg(concat_ws(',', id, revoked_at), ';' order by id) from api_keys),
        (select string_agg(concat_ws(',', id, status, row_version, approved_version, planned_by_period::text), ';' order by id) from agreements),
        (select string_agg(concat_ws(',', id, status), ';' order by id) from agreement_revisions),
-       (select count(*)::text from ledger_entries)
+       (select count(*)::text from ledger_entries),
+       (select md5(coalesce(string_agg(c::text, ';' order by c::text), '')) from forecast_cells c where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
+       (select string_agg(concat_ws(',', id, status), ';' order by id) from forecast_cycles)
      ) as s`,
   );
   return rows[0]!.s;
@@ -94,6 +96,11 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
       __AGREEMENT_A__: String(agreement.id),
       __REVISION_A__: String(amended.pendingRevision!.id),
     };
+    await t.services.forecasts.createCycle({
+      actor: SYSTEM_ACTOR,
+      data: { cycleMonth: '2026-04', horizon: 3, historyMonths: 48 },
+    });
+    await t.services.jobs.settle('forecast-baseline');
     dealerB = await login(t.url, USERS.dealerB, PASSWORD);
     keyB = bearer(t.url, created.key);
   });

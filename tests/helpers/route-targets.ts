@@ -48,3 +48,21 @@ Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/agreements/export': '?dealer=DLR-ALPHA',
 });
 MARKERS_OF_A.push('"agreementCode":"AG-', 'AG-000001');
+
+/** Forecast routes point at cycle 1 (created by the walk's setup) and dealer A's cells. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/forecasts/cycles/:id': { id: '1' },
+  '/api/v1/forecasts/cycles/:id/:transition': { id: '1', transition: 'lock' },
+  '/api/v1/forecasts/cycles/:id/dealers/:dealerCode': { id: '1', dealerCode: 'DLR-ALPHA' },
+  '/api/v1/forecasts/cycles/:id/dealers/:dealerCode/cells': { id: '1', dealerCode: 'DLR-ALPHA' },
+  '/api/v1/forecasts/cycles/:id/dealers/:dealerCode/cells/override': {
+    id: '1',
+    dealerCode: 'DLR-ALPHA',
+  },
+  '/api/v1/forecasts/cycles/:id/dealers/:dealerCode/cells/accept': {
+    id: '1',
+    dealerCode: 'DLR-ALPHA',
+  },
+  '/api/v1/forecasts/cycles/:id/rollup': { id: '1' },
+  '/api/v1/forecasts/cycles/:id/demand-plan': { id: '1' },
+});

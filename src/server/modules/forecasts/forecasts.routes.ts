@@ -1,4 +1,243 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorSchema } from '../../../shared/schemas/common';
+import {
+  acceptBodySchema,
+  accuracyQuerySchema,
+  accuracySchema,
+  adjustBodySchema,
+  CYCLE_TRANSITIONS,
+  cycleCreateSchema,
+  cycleSchema,
+  dealerGridSchema,
+  demandPlanQuerySchema,
+  demandPlanSchema,
+  editResultSchema,
+  overrideBodySchema,
+  rollupQuerySchema,
+  rollupSchema,
+} from '../../../shared/schemas/forecasts';
+import { csvField } from '../../db/db';
+import { actorOf, SECURED, typed } from '../../http/route';
+
+const tags = ['forecasts'];
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const dealerParams = idParams.extend({ dealerCode: z.string().min(1).max(40) });
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
 
 /** Routes of the forecast cycle under /api/v1/forecasts. */
-export async function forecastsRoutes(_fastify: FastifyInstance) {}
+export async function forecastsRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { forecasts } = fastify.services;
+
+  app.post('/forecasts/cycles', {
+    config: { access: 'forecasts:manage' },
+    schema: {
+      summary: 'Open a monthly forecast cycle and start its baseline job',
+      description:
+        'The baseline (dealer × model line × month, pooled and reconciled to region and nation, with calibrated 80/95 % intervals) is built by a job: follow baselineJobId on /jobs/:id. The cycle moves to `adjusting` when it is done.',
+      tags,
+      security: SECURED,
+      body: cycleCreateSchema,
+      response: { 201: cycleSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(await forecasts.createCycle({ actor: actorOf(req), data: req.body })),
+  });
+
+  app.get('/forecasts/cycles', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary: 'Forecast cycles, newest first (totals over the cells you can see)',
+      tags,
+      security: SECURED,
+      response: { 200: z.array(cycleSchema), ...errors },
+    },
+    handler: (req) => forecasts.findCycles({ actor: actorOf(req) }),
+  });
+
+  app.get('/forecasts/cycles/:id', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary: 'One forecast cycle: status, window, baseline job, EV adoption signals, totals',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: cycleSchema, ...errors },
+    },
+    handler: (req) => forecasts.getCycle({ actor: actorOf(req), id: req.params.id }),
+  });
+
+  app.post('/forecasts/cycles/:id/:transition', {
+    config: { access: 'forecasts:manage' },
+    schema: {
+      summary:
+        'Move a cycle: close-window (adjusting → review), lock (→ locked: the consensus snapshot is frozen), publish (locked → published)',
+      tags,
+      security: SECURED,
+      params: idParams.extend({ transition: z.enum(CYCLE_TRANSITIONS) }),
+      response: { 200: cycleSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.transition({
+        actor: actorOf(req),
+        id: req.params.id,
+        transition: req.params.transition,
+      }),
+  });
+
+  app.get('/forecasts/cycles/:id/dealers/:dealerCode', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary:
+        "One dealer's grid: per model line the last 12 months, and per month the baseline, intervals, adjustment, override, consensus, actual, signals and every edit",
+      tags,
+      security: SECURED,
+      params: dealerParams,
+      response: { 200: dealerGridSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.getDealerGrid({
+        actor: actorOf(req),
+        id: req.params.id,
+        dealerCode: req.params.dealerCode,
+      }),
+  });
+
+  app.put('/forecasts/cycles/:id/dealers/:dealerCode/cells', {
+    config: { access: 'forecasts:adjust' },
+    schema: {
+      summary:
+        "Adjust your dealer's cells inside the window (whole vehicles ≥ 0, a reason code each); all cells or none",
+      tags,
+      security: SECURED,
+      params: dealerParams,
+      body: adjustBodySchema,
+      response: { 200: editResultSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.adjustCells({
+        actor: actorOf(req),
+        id: req.params.id,
+        dealerCode: req.params.dealerCode,
+        data: req.body,
+      }),
+  });
+
+  app.post('/forecasts/cycles/:id/dealers/:dealerCode/cells/override', {
+    config: { access: 'forecasts:review' },
+    schema: {
+      summary: "Override a dealer's cells (a dealer of your region; before the cycle locks)",
+      tags,
+      security: SECURED,
+      params: dealerParams,
+      body: overrideBodySchema,
+      response: { 200: editResultSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.overrideCells({
+        actor: actorOf(req),
+        id: req.params.id,
+        dealerCode: req.params.dealerCode,
+        data: req.body,
+      }),
+  });
+
+  app.post('/forecasts/cycles/:id/dealers/:dealerCode/cells/accept', {
+    config: { access: 'forecasts:review' },
+    schema: {
+      summary:
+        "Accept a dealer's adjustments (the cells named, or every pending one); removes an override",
+      tags,
+      security: SECURED,
+      params: dealerParams,
+      body: acceptBodySchema,
+      response: { 200: editResultSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.acceptCells({
+        actor: actorOf(req),
+        id: req.params.id,
+        dealerCode: req.params.dealerCode,
+        data: req.body,
+      }),
+  });
+
+  app.get('/forecasts/cycles/:id/rollup', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary:
+        'Baseline, dealer-adjusted and consensus by region, model line or powertrain and month',
+      tags,
+      security: SECURED,
+      params: idParams,
+      querystring: rollupQuerySchema,
+      response: { 200: rollupSchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.getRollup({ actor: actorOf(req), id: req.params.id, by: req.query.by }),
+  });
+
+  app.get('/forecasts/cycles/:id/demand-plan', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary:
+        'The locked consensus for production planning: model line, SKU (recent mix), region, month, quantity and interval (JSON or CSV)',
+      tags,
+      security: SECURED,
+      params: idParams,
+      querystring: demandPlanQuerySchema,
+      produces: ['application/json', 'text/csv'],
+      response: { 200: demandPlanSchema, ...errors },
+    },
+    handler: async (req, reply) => {
+      const plan = await forecasts.getDemandPlan({ actor: actorOf(req), id: req.params.id });
+      if (req.query.format === 'json') return plan;
+      const header =
+        'modelLine,sku,powertrain,skuShare,region,month,quantity,lower80,upper80,lower95,upper95\n';
+      const body = plan.rows
+        .map((r) =>
+          [
+            r.modelLine,
+            r.sku,
+            r.powertrain,
+            r.skuShare,
+            r.region,
+            r.month,
+            r.quantity,
+            r.lower80,
+            r.upper80,
+            r.lower95,
+            r.upper95,
+          ]
+            .map(csvField)
+            .join(','),
+        )
+        .join('\n');
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="demand-plan-${plan.cycleMonth}.csv"`);
+      return reply.send((header + body + (body ? '\n' : '')) as never);
+    },
+  });
+
+  app.get('/forecasts/accuracy', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary:
+        'Accuracy of locked snapshots as actuals arrive: WAPE, bias, MASE of the spreadsheet method, baseline, dealer-adjusted and consensus, and the value each step added',
+      tags,
+      security: SECURED,
+      querystring: accuracyQuerySchema,
+      response: { 200: accuracySchema, ...errors },
+    },
+    handler: (req) =>
+      forecasts.getAccuracy({ actor: actorOf(req), cycleId: req.query.cycleId, by: req.query.by }),
+  });
+}
