@@ -1,0 +1,270 @@
+/**
+ * The dealers list: filters (search, region, group, state, status), sort and paging, all kept in
+ * the address so a filtered list can be shared and the back button works. Each row links to the
+ * dealer's page.
+ */
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Collapse,
+  Group,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedCallback, useMediaQuery } from '@mantine/hooks';
+import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
+import { IconSearch } from './icons';
+import { Pager } from './pager';
+import { Empty, QueryError, TableSkeleton } from './query-state';
+
+const PAGE_SIZE = 25;
+
+const SORTS = [
+  { value: 'code', label: 'Code' },
+  { value: 'name', label: 'Name' },
+  { value: 'region', label: 'Region' },
+  { value: 'state', label: 'State' },
+];
+
+export function DealerStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge variant="light" color={status === 'active' ? 'teal' : 'gray'} size="sm">
+      {status}
+    </Badge>
+  );
+}
+
+export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
+  const [params, setParams] = useSearchParams();
+  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const [areFiltersOpen, setFiltersOpen] = useState(false);
+  const [search, setSearch] = useState(params.get('q') ?? '');
+
+  const filter = {
+    q: params.get('q') ?? undefined,
+    region: params.get('region') ?? undefined,
+    dealerGroup: params.get('group') ?? undefined,
+    state: params.get('state') ?? undefined,
+    status: params.get('status') ?? undefined,
+    sort: params.get('sort') ?? 'code',
+    limit: PAGE_SIZE,
+    offset: Number(params.get('offset') ?? 0) || 0,
+  };
+  const dealers = useDealers(filter);
+  const regions = useRegions();
+  const groups = useDealerGroups(!isCompact);
+
+  function update(changes: Record<string, string | null>) {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null || value === '') next.delete(key);
+          else next.set(key, value);
+        }
+        if (!('offset' in changes)) next.delete('offset');
+        return next;
+      },
+      { replace: true },
+    );
+  }
+
+  const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
+
+  const activeFilterCount = ['region', 'group', 'state', 'status'].filter((k) =>
+    params.get(k),
+  ).length;
+
+  const searchInput = (
+    <TextInput
+      aria-label="Search dealers"
+      placeholder="Search code, name or city"
+      leftSection={<IconSearch size={16} />}
+      value={search}
+      onChange={(e) => {
+        setSearch(e.currentTarget.value);
+        updateSearch(e.currentTarget.value);
+      }}
+    />
+  );
+
+  const otherFilters = (
+    <>
+      <Select
+        aria-label="Region"
+        placeholder="All regions"
+        data={regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0))}
+        value={params.get('region')}
+        onChange={(value) => update({ region: value })}
+        clearable
+        searchable
+      />
+      {!isCompact && (
+        <Select
+          aria-label="Dealer group"
+          placeholder="All groups"
+          data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
+          value={params.get('group')}
+          onChange={(value) => update({ group: value })}
+          clearable
+          searchable
+        />
+      )}
+      <TextInput
+        aria-label="State or province"
+        placeholder="State (e.g. CA)"
+        key={params.get('state') ?? ''}
+        defaultValue={params.get('state') ?? ''}
+        onBlur={(e) => update({ state: e.currentTarget.value.trim().toUpperCase() })}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') update({ state: e.currentTarget.value.trim().toUpperCase() });
+        }}
+      />
+      <Select
+        aria-label="Status"
+        placeholder="Any status"
+        data={[
+          { value: 'active', label: 'Active' },
+          { value: 'inactive', label: 'Inactive' },
+        ]}
+        value={params.get('status')}
+        onChange={(value) => update({ status: value })}
+        clearable
+      />
+      <Select
+        aria-label="Sort by"
+        data={SORTS.map((s) => ({ value: s.value, label: `Sort: ${s.label}` }))}
+        value={filter.sort}
+        onChange={(value) => update({ sort: value === 'code' ? null : value })}
+        allowDeselect={false}
+      />
+    </>
+  );
+
+  return (
+    <Stack gap="sm">
+      {isPhone ? (
+        <Stack gap="xs">
+          <Group gap="xs" wrap="nowrap">
+            <div style={{ flex: 1 }}>{searchInput}</div>
+            <Button
+              variant="default"
+              onClick={() => setFiltersOpen((o) => !o)}
+              aria-expanded={areFiltersOpen}
+            >
+              Filters{activeFilterCount > 0 ? ` (${activeFilterCount})` : ''}
+            </Button>
+          </Group>
+          <Collapse expanded={areFiltersOpen}>
+            <Stack gap="xs">{otherFilters}</Stack>
+          </Collapse>
+        </Stack>
+      ) : (
+        <SimpleGrid cols={{ sm: 3, lg: isCompact ? 5 : 6 }} spacing="xs">
+          {searchInput}
+          {otherFilters}
+        </SimpleGrid>
+      )}
+
+      {dealers.isError ? (
+        <QueryError error={dealers.error} onRetry={() => void dealers.refetch()} />
+      ) : dealers.isPending ? (
+        <TableSkeleton />
+      ) : dealers.data.items.length === 0 ? (
+        <Empty
+          title="No dealers match"
+          description="Try a different search or clear the filters."
+          action={
+            <Button
+              variant="light"
+              onClick={() => {
+                setSearch('');
+                setParams(new URLSearchParams(), { replace: true });
+              }}
+            >
+              Clear filters
+            </Button>
+          }
+        />
+      ) : (
+        <Paper
+          withBorder
+          style={{ overflow: 'hidden', opacity: dealers.isPlaceholderData ? 0.6 : 1 }}
+        >
+          <Table.ScrollContainer minWidth={0}>
+            <Table data-testid="dealers-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Dealer</Table.Th>
+                  <Table.Th>Region</Table.Th>
+                  <Table.Th visibleFrom="md">Group</Table.Th>
+                  <Table.Th visibleFrom="sm">City, state</Table.Th>
+                  <Table.Th visibleFrom="sm">Status</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {dealers.data.items.map((d) => (
+                  <Table.Tr key={d.code}>
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={`/dealers/${encodeURIComponent(d.code)}`}
+                        fw={600}
+                        size="sm"
+                      >
+                        {d.name}
+                      </Anchor>
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {d.code}
+                        {d.status !== 'active' && (
+                          <Text span size="xs" c="red.7" ff="body" hiddenFrom="sm">
+                            {' '}
+                            · {d.status}
+                          </Text>
+                        )}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{d.regionName}</Text>
+                    </Table.Td>
+                    <Table.Td visibleFrom="md">
+                      <Text size="sm" c={d.dealerGroupCode ? undefined : 'dimmed'}>
+                        {d.dealerGroupCode
+                          ? ((groups.data ?? []).find((g) => g.code === d.dealerGroupCode)?.name ??
+                            d.dealerGroupCode)
+                          : '–'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
+                      <Text size="sm">{[d.city, d.stateProvince].filter(Boolean).join(', ')}</Text>
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
+                      <DealerStatusBadge status={d.status} />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+      {dealers.data && dealers.data.total > 0 && (
+        <Pager
+          total={dealers.data.total}
+          limit={PAGE_SIZE}
+          offset={filter.offset}
+          onOffsetChange={(offset) => update({ offset: offset ? String(offset) : null })}
+          noun="dealers"
+        />
+      )}
+    </Stack>
+  );
+}

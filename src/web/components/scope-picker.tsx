@@ -1,0 +1,181 @@
+/**
+ * Where a user or API key may look, by role: a region for regional managers, a dealer or a dealer
+ * group for dealer roles, optionally a dealer or group for integration keys, the whole network
+ * otherwise.
+ */
+import { useState } from 'react';
+import { SegmentedControl, Select, Stack, Text } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { isDealerRole, type Role } from '../../shared/permissions';
+import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
+
+export type ScopeValue = {
+  regionCode: string | null;
+  dealerCode: string | null;
+  dealerGroupCode: string | null;
+};
+
+export const EMPTY_SCOPE: ScopeValue = {
+  regionCode: null,
+  dealerCode: null,
+  dealerGroupCode: null,
+};
+
+type ScopeKind = 'network' | 'region' | 'dealer' | 'group';
+
+export function scopeKindsFor(role: Role | null): ScopeKind[] {
+  if (role === 'regional_manager') return ['region'];
+  if (role && isDealerRole(role)) return ['dealer', 'group'];
+  if (role === 'integration') return ['network', 'dealer', 'group'];
+  return ['network'];
+}
+
+/** A problem with the scope for this role, or null. */
+export function scopeProblem(role: Role | null, scope: ScopeValue): string | null {
+  if (role === 'regional_manager' && !scope.regionCode) return 'Choose the region';
+  if (role && isDealerRole(role) && !scope.dealerCode && !scope.dealerGroupCode) {
+    return 'Choose the dealer or the dealer group';
+  }
+  return null;
+}
+
+export function scopeLabel(scope: ScopeValue): string {
+  if (scope.regionCode) return `Region ${scope.regionCode}`;
+  if (scope.dealerCode) return `Dealer ${scope.dealerCode}`;
+  if (scope.dealerGroupCode) return `Group ${scope.dealerGroupCode}`;
+  return 'Whole network';
+}
+
+const KIND_LABELS: Record<ScopeKind, string> = {
+  network: 'Whole network',
+  region: 'Region',
+  dealer: 'One dealer',
+  group: 'Dealer group',
+};
+
+/** A searchable dealer picker that asks the server as you type. */
+export function DealerPicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: string | null;
+  onChange: (code: string | null) => void;
+  error?: string;
+}) {
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 250);
+  const dealers = useDealers({ q: debounced || undefined, limit: 20, offset: 0, status: 'active' });
+  const data = (dealers.data?.items ?? []).map((d) => ({
+    value: d.code,
+    label: `${d.code} · ${d.name}`,
+  }));
+  if (value && !data.some((d) => d.value === value)) data.unshift({ value, label: value });
+  return (
+    <Select
+      label="Dealer"
+      placeholder="Type a code or name"
+      searchable
+      data={data}
+      value={value}
+      onChange={onChange}
+      searchValue={search}
+      onSearchChange={setSearch}
+      nothingFoundMessage={dealers.isFetching ? 'Searching…' : 'No dealer found'}
+      filter={({ options }) => options}
+      error={error}
+      required
+    />
+  );
+}
+
+export function ScopePicker({
+  role,
+  value,
+  onChange,
+  error,
+}: {
+  role: Role | null;
+  value: ScopeValue;
+  onChange: (value: ScopeValue) => void;
+  error?: string;
+}) {
+  const kinds = scopeKindsFor(role);
+  const regions = useRegions();
+  const groups = useDealerGroups();
+  const initial: ScopeKind = value.regionCode
+    ? 'region'
+    : value.dealerGroupCode
+      ? 'group'
+      : value.dealerCode
+        ? 'dealer'
+        : kinds[0]!;
+  const [kind, setKind] = useState<ScopeKind>(initial);
+  const shownKind = kinds.includes(kind) ? kind : kinds[0]!;
+
+  if (kinds.length === 1 && kinds[0] === 'network') {
+    return (
+      <Text size="sm" c="dimmed">
+        Scope: the whole network (this role is not limited to a region or dealer).
+      </Text>
+    );
+  }
+
+  return (
+    <Stack gap="xs">
+      {kinds.length > 1 && (
+        <div>
+          <Text size="sm" fw={500} mb={4}>
+            Scope
+          </Text>
+          <SegmentedControl
+            size="xs"
+            data={kinds.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
+            value={shownKind}
+            onChange={(k) => {
+              setKind(k as ScopeKind);
+              onChange(EMPTY_SCOPE);
+            }}
+          />
+        </div>
+      )}
+      {shownKind === 'region' && (
+        <Select
+          label="Region"
+          data={regionOptions(regions.data ?? [])}
+          value={value.regionCode}
+          onChange={(code) => onChange({ ...EMPTY_SCOPE, regionCode: code })}
+          error={error}
+          searchable
+          required
+        />
+      )}
+      {shownKind === 'dealer' && (
+        <DealerPicker
+          value={value.dealerCode}
+          onChange={(code) => onChange({ ...EMPTY_SCOPE, dealerCode: code })}
+          error={error}
+        />
+      )}
+      {shownKind === 'group' && (
+        <Select
+          label="Dealer group"
+          data={(groups.data ?? []).map((g) => ({
+            value: g.code,
+            label: `${g.name} (${g.dealerCount} dealers)`,
+          }))}
+          value={value.dealerGroupCode}
+          onChange={(code) => onChange({ ...EMPTY_SCOPE, dealerGroupCode: code })}
+          error={error}
+          searchable
+          required
+        />
+      )}
+      {shownKind === 'network' && (
+        <Text size="sm" c="dimmed">
+          The key can send and read data for every dealer.
+        </Text>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatChange, formatMoney, percentChange, sumDecimals } from './format';
+
+describe('sumDecimals', () => {
+  it('sums decimal strings exactly', () => {
+    expect(sumDecimals(['0.1', '0.2'])).toBe('0.3');
+    expect(sumDecimals(['41250.50', '-62975.85', '1.35'])).toBe('-21724');
+    expect(sumDecimals(['999999999999999.999999', '0.000001'])).toBe('1000000000000000');
+    expect(sumDecimals([])).toBe('0');
+  });
+});
+
+describe('formatMoney', () => {
+  it('formats the decimal string without going through a float', () => {
+    expect(formatMoney('1234.5', 'USD')).toMatch(/1,234\.50/);
+    expect(formatMoney('9007199254740993.01', 'USD')).toMatch(/9,007,199,254,740,993\.01/);
+    expect(formatMoney(null)).toBe('–');
+  });
+});
+
+describe('percentChange', () => {
+  it('is null without a base', () => {
+    expect(percentChange(10, 0)).toBeNull();
+    expect(percentChange(110, 100)).toBeCloseTo(10);
+    expect(formatChange(-3)).toMatch(/^−3\.0/);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The navigation, in one list. Each item says which permission it needs (and optionally who else
+ * must not see it); the shell shows only what the signed-in role can use. Later capabilities add
+ * their entries here (Agreements, Incentives and Forecasts go in the "plan" section) together
+ * with their routes in app.tsx.
+ */
+import type { ComponentType } from 'react';
+import type { Me } from '../shared/schemas/accounts';
+import type { Permission } from '../shared/permissions';
+import {
+  IconCar,
+  IconHome,
+  IconKey,
+  IconList,
+  IconSettings,
+  IconStore,
+  IconTags,
+  IconUsers,
+} from './components/icons';
+import { isDealerUser } from './session';
+
+export type NavSection = 'network' | 'plan' | 'data' | 'admin';
+
+export type NavItem = {
+  key: string;
+  label: string | ((me: Me) => string);
+  /** Where the link goes; may depend on the actor (a dealer's own page). */
+  to: string | ((me: Me) => string);
+  icon: ComponentType<{ size?: number }>;
+  section: NavSection;
+  /** The permission the page needs (the API checks it again). */
+  permission?: Permission;
+  /** An extra condition, e.g. OEM users only. */
+  isVisible?: (me: Me) => boolean;
+  /** Also active on these path prefixes. */
+  activePrefixes?: string[];
+};
+
+export const NAV_SECTIONS: { key: NavSection; label: string }[] = [
+  { key: 'network', label: 'Network' },
+  { key: 'plan', label: 'Plan' },
+  { key: 'data', label: 'Data' },
+  { key: 'admin', label: 'Administration' },
+];
+
+function ownDealerCodes(me: Me): string[] {
+  return me.scope.dealerCodes ?? [];
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  {
+    key: 'overview',
+    label: 'Network overview',
+    to: '/overview',
+    icon: IconHome,
+    section: 'network',
+    permission: 'transactions:read',
+    isVisible: (me) => !isDealerUser(me),
+  },
+  {
+    key: 'my-dealer',
+    label: 'My dealership',
+    to: (me) => `/dealers/${encodeURIComponent(ownDealerCodes(me)[0] ?? '')}`,
+    icon: IconHome,
+    section: 'network',
+    permission: 'network:read',
+    isVisible: (me) => isDealerUser(me) && ownDealerCodes(me).length === 1,
+  },
+  {
+    key: 'dealers',
+    label: (me) => (isDealerUser(me) ? 'My dealers' : 'Dealers'),
+    to: '/dealers',
+    icon: IconStore,
+    section: 'network',
+    permission: 'network:read',
+    isVisible: (me) => !isDealerUser(me) || ownDealerCodes(me).length !== 1,
+    activePrefixes: ['/dealers/'],
+  },
+  // Plan: Agreements, Incentives and Forecasts will be added here by their issues.
+  {
+    key: 'model-lines',
+    label: 'Model lines',
+    to: '/catalog/model-lines',
+    icon: IconCar,
+    section: 'data',
+    permission: 'catalog:read',
+  },
+  {
+    key: 'skus',
+    label: 'SKUs',
+    to: '/catalog/skus',
+    icon: IconTags,
+    section: 'data',
+    permission: 'catalog:read',
+  },
+  {
+    key: 'transactions',
+    label: 'Transactions',
+    to: '/transactions',
+    icon: IconList,
+    section: 'data',
+    permission: 'transactions:read',
+  },
+  {
+    key: 'users',
+    label: 'Users',
+    to: '/admin/users',
+    icon: IconUsers,
+    section: 'admin',
+    permission: 'users:manage',
+  },
+  {
+    key: 'api-keys',
+    label: 'API keys',
+    to: '/admin/api-keys',
+    icon: IconKey,
+    section: 'admin',
+    permission: 'apikeys:manage',
+  },
+  {
+    key: 'settings',
+    label: 'Settings',
+    to: '/admin/settings',
+    icon: IconSettings,
+    section: 'admin',
+    permission: 'settings:write',
+  },
+];
+
+export type ResolvedNavItem = Omit<NavItem, 'label' | 'to'> & { label: string; to: string };
+
+/** The items this actor may see, with labels and links resolved. */
+export function navItemsFor(me: Me): ResolvedNavItem[] {
+  return NAV_ITEMS.filter(
+    (item) =>
+      (!item.permission || me.permissions.includes(item.permission)) &&
+      (item.isVisible?.(me) ?? true),
+  ).map((item) => ({
+    ...item,
+    label: typeof item.label === 'function' ? item.label(me) : item.label,
+    to: typeof item.to === 'function' ? item.to(me) : item.to,
+  }));
+}

@@ -1,0 +1,312 @@
+import { useState, type FormEvent } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Modal,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Tooltip,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Problem } from '../../../shared/errors';
+import { ROLES, type Role } from '../../../shared/permissions';
+import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/accounts';
+import type { z } from 'zod';
+import type { apiKeyCreatedSchema } from '../../../shared/schemas/accounts';
+import { api } from '../../api';
+import { FormError } from '../../components/form-error';
+import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
+import { PageHeader } from '../../components/page-header';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import {
+  EMPTY_SCOPE,
+  ScopePicker,
+  scopeLabel,
+  scopeProblem,
+  type ScopeValue,
+} from '../../components/scope-picker';
+import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { formatDate, formatDateTime } from '../../format';
+import { useApiKeys } from '../../queries';
+import { roleLabel } from '../../session';
+
+type ApiKeyCreated = z.infer<typeof apiKeyCreatedSchema>;
+const FIELDS = ['name', 'role', 'regionCode', 'dealerCode', 'dealerGroupCode'] as const;
+
+function CreateKeyModal({
+  onCreated,
+  onClose,
+}: {
+  onCreated: (key: ApiKeyCreated) => void;
+  onClose: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role | null>('integration');
+  const [scope, setScope] = useState<ScopeValue>(EMPTY_SCOPE);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [rest, setRest] = useState<Problem[]>([]);
+  const create = useMutation({
+    mutationFn: (body: unknown) => api.post<ApiKeyCreated>('/api-keys', body),
+    onSuccess: async (created) => {
+      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
+      onCreated(created);
+    },
+    onError: (error) => {
+      const mapped = apiFieldErrors(error, FIELDS);
+      setErrors(mapped.errors);
+      setRest(mapped.rest);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const checked = validate(apiKeyCreateSchema, { name: name.trim(), role, ...scope });
+    const found: FieldErrors = checked.isValid ? {} : { ...checked.errors };
+    const problem = scopeProblem(role, scope);
+    if (problem) found.scope = problem;
+    if (!role) found.role = 'Choose a role';
+    if (!checked.isValid || problem) return setErrors(found);
+    setErrors({});
+    setRest([]);
+    create.mutate(checked.data);
+  }
+
+  return (
+    <Modal opened onClose={onClose} title="New API key">
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <TextInput
+            label="Name"
+            description="What uses it, e.g. “ERP nightly feed”"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={errors.name}
+            required
+            data-autofocus
+          />
+          <Select
+            label="Role"
+            description="Integration keys may read the network and send transactions"
+            data={ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+            value={role}
+            onChange={(r) => {
+              setRole(r as Role | null);
+              setScope(EMPTY_SCOPE);
+            }}
+            error={errors.role}
+            allowDeselect={false}
+            required
+          />
+          <ScopePicker
+            key={role ?? 'none'}
+            role={role}
+            value={scope}
+            onChange={setScope}
+            error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
+          />
+          <FormError error={create.error} problems={rest} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create key
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ShowKeyModal({ created, onClose }: { created: ApiKeyCreated; onClose: () => void }) {
+  return (
+    <Modal opened onClose={onClose} title={`API key “${created.name}”`} closeOnClickOutside={false}>
+      <Stack gap="sm">
+        <Alert color="yellow" variant="light" icon={<IconAlert />} title="Copy the key now">
+          This is the only time the key is shown. Forecourt stores only a hash of it; if it is lost,
+          revoke it and create a new one.
+        </Alert>
+        <Group gap="xs" wrap="nowrap" align="flex-start">
+          <Code
+            block
+            style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
+            data-testid="new-api-key"
+          >
+            {created.key}
+          </Code>
+          <CopyButton value={created.key}>
+            {({ copied, copy }) => (
+              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
+                <ActionIcon
+                  variant="light"
+                  color={copied ? 'teal' : 'blue'}
+                  size="lg"
+                  onClick={copy}
+                  aria-label="Copy the key"
+                >
+                  {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
+                </ActionIcon>
+              </Tooltip>
+            )}
+          </CopyButton>
+        </Group>
+        <Text size="sm" c="dimmed">
+          Send it as <Code>Authorization: Bearer &lt;key&gt;</Code>.
+        </Text>
+        <Group justify="flex-end">
+          <Button onClick={onClose}>I have stored the key</Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+function RevokeModal({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const revoke = useMutation({
+    mutationFn: () => api.post<ApiKey>(`/api-keys/${apiKey.id}/revoke`),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
+      onClose();
+    },
+  });
+  return (
+    <Modal opened onClose={onClose} title={`Revoke “${apiKey.name}”?`}>
+      <Stack gap="sm">
+        <Text size="sm">
+          Requests with this key are refused from now on. This cannot be undone.
+        </Text>
+        <FormError error={revoke.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button color="red" loading={revoke.isPending} onClick={() => revoke.mutate()}>
+            Revoke key
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+export function ApiKeysPage() {
+  const keys = useApiKeys();
+  const [dialog, setDialog] = useState<
+    | { kind: 'create' }
+    | { kind: 'show'; created: ApiKeyCreated }
+    | { kind: 'revoke'; apiKey: ApiKey }
+    | null
+  >(null);
+  return (
+    <>
+      <PageHeader
+        title="API keys"
+        description="Keys for ERP and dealer management system feeds. Each has a role and a scope, like a user."
+        actions={
+          <Button
+            leftSection={<IconPlus size={16} />}
+            onClick={() => setDialog({ kind: 'create' })}
+          >
+            New API key
+          </Button>
+        }
+      />
+      {keys.isError ? (
+        <QueryError error={keys.error} onRetry={() => void keys.refetch()} />
+      ) : keys.isPending ? (
+        <TableSkeleton />
+      ) : keys.data.length === 0 ? (
+        <Empty
+          title="No API keys yet"
+          description="Create a key for each system that sends transactions or reads the network."
+        />
+      ) : (
+        <Paper withBorder style={{ overflow: 'hidden' }}>
+          <Table.ScrollContainer minWidth={0}>
+            <Table data-testid="api-keys-table" fz="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th visibleFrom="sm">Role and scope</Table.Th>
+                  <Table.Th visibleFrom="md">Created</Table.Th>
+                  <Table.Th visibleFrom="md">Last used</Table.Th>
+                  <Table.Th visibleFrom="sm">Status</Table.Th>
+                  <Table.Th w={80} />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {keys.data.map((k) => (
+                  <Table.Tr key={k.id} c={k.revokedAt ? 'dimmed' : undefined}>
+                    <Table.Td>
+                      <Text size="sm" fw={600}>
+                        {k.name}
+                      </Text>
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {k.prefix}…
+                      </Text>
+                      <Text size="xs" c="dimmed" hiddenFrom="sm">
+                        {roleLabel(k.role)} · {scopeLabel(k)}
+                        {k.revokedAt && ' · revoked'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
+                      <Text size="sm">{roleLabel(k.role)}</Text>
+                      <Text size="xs" c="dimmed">
+                        {scopeLabel(k)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td visibleFrom="md">{formatDate(k.createdAt)}</Table.Td>
+                    <Table.Td visibleFrom="md">
+                      {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
+                      <Badge size="sm" variant="light" color={k.revokedAt ? 'gray' : 'teal'}>
+                        {k.revokedAt ? 'revoked' : 'active'}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      {!k.revokedAt && (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() => setDialog({ kind: 'revoke', apiKey: k })}
+                        >
+                          Revoke
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+      {dialog?.kind === 'create' && (
+        <CreateKeyModal
+          onClose={() => setDialog(null)}
+          onCreated={(created) => setDialog({ kind: 'show', created })}
+        />
+      )}
+      {dialog?.kind === 'show' && (
+        <ShowKeyModal created={dialog.created} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'revoke' && (
+        <RevokeModal apiKey={dialog.apiKey} onClose={() => setDialog(null)} />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,378 @@
+import { useState, type FormEvent } from 'react';
+import {
+  Badge,
+  Button,
+  Group,
+  Menu,
+  Modal,
+  Paper,
+  PasswordInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Problem } from '../../../shared/errors';
+import { ROLES, type Role } from '../../../shared/permissions';
+import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
+import { api } from '../../api';
+import { FormError } from '../../components/form-error';
+import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
+import { PageHeader } from '../../components/page-header';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import {
+  EMPTY_SCOPE,
+  ScopePicker,
+  scopeLabel,
+  scopeProblem,
+  type ScopeValue,
+} from '../../components/scope-picker';
+import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { formatDate, formatInt } from '../../format';
+import { useUsers } from '../../queries';
+import { roleLabel, useMe } from '../../session';
+
+const USER_ROLES = ROLES.filter((r) => r !== 'integration');
+const FIELDS = [
+  'email',
+  'name',
+  'password',
+  'role',
+  'regionCode',
+  'dealerCode',
+  'dealerGroupCode',
+] as const;
+
+function CreateUserModal({ onClose }: { onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState({ email: '', name: '', password: '' });
+  const [role, setRole] = useState<Role | null>(null);
+  const [scope, setScope] = useState<ScopeValue>(EMPTY_SCOPE);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [rest, setRest] = useState<Problem[]>([]);
+  const create = useMutation({
+    mutationFn: (body: unknown) => api.post<User>('/users', body),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      onClose();
+    },
+    onError: (error) => {
+      const mapped = apiFieldErrors(error, FIELDS);
+      setErrors(mapped.errors);
+      setRest(mapped.rest);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const checked = validate(userCreateSchema, {
+      email: values.email.trim(),
+      name: values.name.trim(),
+      password: values.password,
+      role,
+      ...scope,
+    });
+    const problem = scopeProblem(role, scope);
+    const found: FieldErrors = checked.isValid ? {} : { ...checked.errors };
+    if (problem) found.scope = problem;
+    if (!role) found.role = 'Choose a role';
+    if (!checked.isValid || problem) return setErrors(found);
+    setErrors({});
+    setRest([]);
+    create.mutate(checked.data);
+  }
+
+  return (
+    <Modal opened onClose={onClose} title="New user" size="lg">
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <TextInput
+              label="Name"
+              value={values.name}
+              onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
+              error={errors.name}
+              required
+            />
+            <TextInput
+              label="E-mail"
+              type="email"
+              value={values.email}
+              onChange={(e) => setValues({ ...values, email: e.currentTarget.value })}
+              error={errors.email}
+              required
+            />
+            <PasswordInput
+              label="Initial password"
+              description="At least 10 characters; share it privately"
+              value={values.password}
+              onChange={(e) => setValues({ ...values, password: e.currentTarget.value })}
+              error={errors.password}
+              autoComplete="new-password"
+              required
+            />
+            <Select
+              label="Role"
+              data={USER_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+              value={role}
+              onChange={(r) => {
+                setRole(r as Role | null);
+                setScope(EMPTY_SCOPE);
+              }}
+              error={errors.role}
+              required
+            />
+          </SimpleGrid>
+          <ScopePicker
+            key={role ?? 'none'}
+            role={role}
+            value={scope}
+            onChange={setScope}
+            error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
+          />
+          <FormError error={create.error} problems={rest} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create user
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const reset = useMutation({
+    mutationFn: (body: unknown) => api.patch<User>(`/users/${user.id}`, body),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      onClose();
+    },
+  });
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const checked = validate(userUpdateSchema, { password });
+    if (!checked.isValid) return setError(checked.errors.password);
+    setError(undefined);
+    reset.mutate(checked.data);
+  }
+  return (
+    <Modal opened onClose={onClose} title={`New password for ${user.name}`}>
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <PasswordInput
+            label="New password"
+            description="At least 10 characters"
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            error={error}
+            autoComplete="new-password"
+            required
+            data-autofocus
+          />
+          <FormError error={reset.error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={reset.isPending}>
+              Set password
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ActiveModal({ user, onClose }: { user: User; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: () => api.patch<User>(`/users/${user.id}`, { isActive: !user.isActive }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['users'] });
+      onClose();
+    },
+  });
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={user.isActive ? `Deactivate ${user.name}?` : `Reactivate ${user.name}?`}
+    >
+      <Stack gap="sm">
+        <Text size="sm">
+          {user.isActive
+            ? 'They are signed out and can no longer sign in. Their history stays.'
+            : 'They can sign in again with their password.'}
+        </Text>
+        <FormError error={change.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            color={user.isActive ? 'red' : 'blue'}
+            loading={change.isPending}
+            onClick={() => change.mutate()}
+          >
+            {user.isActive ? 'Deactivate' : 'Reactivate'}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+export function UsersPage() {
+  const me = useMe();
+  const users = useUsers();
+  const [search, setSearch] = useState('');
+  const [roleFilter, setRoleFilter] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<
+    { kind: 'create' } | { kind: 'password'; user: User } | { kind: 'active'; user: User } | null
+  >(null);
+
+  const needle = search.trim().toLowerCase();
+  const shown = (users.data ?? []).filter(
+    (u) =>
+      (!needle ||
+        u.name.toLowerCase().includes(needle) ||
+        u.email.toLowerCase().includes(needle)) &&
+      (!roleFilter || u.role === roleFilter),
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="People who sign in, with their role and what they may see."
+        actions={
+          <Button
+            leftSection={<IconPlus size={16} />}
+            onClick={() => setDialog({ kind: 'create' })}
+          >
+            New user
+          </Button>
+        }
+      />
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
+          <TextInput
+            aria-label="Search users"
+            placeholder="Search name or e-mail"
+            leftSection={<IconSearch size={16} />}
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+          />
+          <Select
+            aria-label="Role"
+            placeholder="All roles"
+            data={USER_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+            value={roleFilter}
+            onChange={setRoleFilter}
+            clearable
+          />
+        </SimpleGrid>
+        {users.isError ? (
+          <QueryError error={users.error} onRetry={() => void users.refetch()} />
+        ) : users.isPending ? (
+          <TableSkeleton />
+        ) : shown.length === 0 ? (
+          <Empty title="No users match" />
+        ) : (
+          <Paper withBorder style={{ overflow: 'hidden' }}>
+            <Table.ScrollContainer minWidth={0}>
+              <Table data-testid="users-table" fz="sm">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>User</Table.Th>
+                    <Table.Th visibleFrom="sm">Role</Table.Th>
+                    <Table.Th visibleFrom="md">Scope</Table.Th>
+                    <Table.Th visibleFrom="lg">Created</Table.Th>
+                    <Table.Th visibleFrom="sm">Status</Table.Th>
+                    <Table.Th w={90} />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {shown.map((u) => (
+                    <Table.Tr key={u.id} c={u.isActive ? undefined : 'dimmed'}>
+                      <Table.Td style={{ minWidth: 0 }}>
+                        <Text size="sm" fw={600}>
+                          {u.name}
+                        </Text>
+                        <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                          {u.email}
+                        </Text>
+                        <Text size="xs" c="dimmed" hiddenFrom="sm">
+                          {roleLabel(u.role)} · {scopeLabel(u)}
+                          {!u.isActive && ' · inactive'}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">{roleLabel(u.role)}</Table.Td>
+                      <Table.Td visibleFrom="md">{scopeLabel(u)}</Table.Td>
+                      <Table.Td visibleFrom="lg">{formatDate(u.createdAt)}</Table.Td>
+                      <Table.Td visibleFrom="sm">
+                        <Badge size="sm" variant="light" color={u.isActive ? 'teal' : 'gray'}>
+                          {u.isActive ? 'active' : 'inactive'}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        <Menu position="bottom-end" withinPortal>
+                          <Menu.Target>
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              rightSection={<IconChevronDown size={12} />}
+                              aria-label={`Actions for ${u.name}`}
+                            >
+                              Actions
+                            </Button>
+                          </Menu.Target>
+                          <Menu.Dropdown>
+                            <Menu.Item onClick={() => setDialog({ kind: 'password', user: u })}>
+                              Reset password
+                            </Menu.Item>
+                            <Menu.Item
+                              color={u.isActive ? 'red' : undefined}
+                              disabled={u.id === me.id && me.kind === 'user'}
+                              onClick={() => setDialog({ kind: 'active', user: u })}
+                            >
+                              {u.isActive ? 'Deactivate' : 'Reactivate'}
+                            </Menu.Item>
+                          </Menu.Dropdown>
+                        </Menu>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Paper>
+        )}
+        {users.data && (
+          <Text size="sm" c="dimmed">
+            {formatInt(shown.length)} of {formatInt(users.data.length)} users
+          </Text>
+        )}
+      </Stack>
+      {dialog?.kind === 'create' && <CreateUserModal onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'password' && (
+        <ResetPasswordModal user={dialog.user} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'active' && (
+        <ActiveModal user={dialog.user} onClose={() => setDialog(null)} />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,286 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router-dom';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Problem } from '../../../shared/errors';
+import {
+  modelLineCreateSchema,
+  modelLineUpdateSchema,
+  type ModelLine,
+} from '../../../shared/schemas/catalog';
+import { api } from '../../api';
+import { FormError } from '../../components/form-error';
+import { IconPlus, IconSearch } from '../../components/icons';
+import { PageHeader } from '../../components/page-header';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { formatInt } from '../../format';
+import { POWERTRAIN_COLORS } from '../../labels';
+import { useModelLines } from '../../queries';
+import { useCan } from '../../session';
+
+const FIELDS = ['code', 'name', 'segment', 'status'] as const;
+
+function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => void }) {
+  const isEdit = line !== undefined;
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState({
+    code: line?.code ?? '',
+    name: line?.name ?? '',
+    segment: line?.segment ?? '',
+    status: line?.status ?? 'active',
+  });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [rest, setRest] = useState<Problem[]>([]);
+  const save = useMutation({
+    mutationFn: (body: unknown) =>
+      isEdit
+        ? api.patch(`/model-lines/${encodeURIComponent(line.code)}`, body)
+        : api.post('/model-lines', body),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['model-lines'] });
+      await queryClient.invalidateQueries({ queryKey: ['skus'] });
+      onClose();
+    },
+    onError: (error) => {
+      const mapped = apiFieldErrors(error, FIELDS);
+      setErrors(mapped.errors);
+      setRest(mapped.rest);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const checked = isEdit
+      ? validate(modelLineUpdateSchema, {
+          name: values.name.trim(),
+          segment: values.segment.trim(),
+          status: values.status,
+        })
+      : validate(modelLineCreateSchema, {
+          code: values.code.trim(),
+          name: values.name.trim(),
+          segment: values.segment.trim(),
+        });
+    if (!checked.isValid) return setErrors(checked.errors);
+    setErrors({});
+    setRest([]);
+    save.mutate(checked.data);
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={isEdit ? `Edit ${line.name}` : 'New model line'}>
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <TextInput
+            label="Code"
+            value={values.code}
+            onChange={(e) => setValues({ ...values, code: e.currentTarget.value })}
+            error={errors.code}
+            disabled={isEdit}
+            required={!isEdit}
+            description={isEdit ? 'Codes never change' : 'e.g. ML-AURA'}
+          />
+          <TextInput
+            label="Name"
+            value={values.name}
+            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
+            error={errors.name}
+            required
+          />
+          <TextInput
+            label="Segment"
+            placeholder="e.g. compact SUV"
+            value={values.segment}
+            onChange={(e) => setValues({ ...values, segment: e.currentTarget.value })}
+            error={errors.segment}
+            required
+          />
+          {isEdit && (
+            <Select
+              label="Status"
+              data={[
+                { value: 'active', label: 'Active' },
+                { value: 'discontinued', label: 'Discontinued' },
+              ]}
+              value={values.status}
+              onChange={(v) =>
+                setValues({ ...values, status: (v as ModelLine['status']) ?? 'active' })
+              }
+              allowDeselect={false}
+            />
+          )}
+          <FormError error={save.error} problems={rest} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              {isEdit ? 'Save' : 'Create model line'}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function ModelLinesPage() {
+  const lines = useModelLines();
+  const canWrite = useCan('catalog:write');
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<string | null>(null);
+  const [editing, setEditing] = useState<ModelLine | 'new' | null>(null);
+
+  const needle = search.trim().toLowerCase();
+  const shown = (lines.data ?? []).filter(
+    (l) =>
+      (!needle ||
+        l.code.toLowerCase().includes(needle) ||
+        l.name.toLowerCase().includes(needle) ||
+        l.segment.toLowerCase().includes(needle)) &&
+      (!status || l.status === status),
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="Model lines"
+        description="The vehicle families of the catalog, with their SKUs and powertrains."
+        actions={
+          canWrite ? (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+              New model line
+            </Button>
+          ) : undefined
+        }
+      />
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
+          <TextInput
+            aria-label="Search model lines"
+            placeholder="Search code, name or segment"
+            leftSection={<IconSearch size={16} />}
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+          />
+          <Select
+            aria-label="Status"
+            placeholder="Any status"
+            data={[
+              { value: 'active', label: 'Active' },
+              { value: 'discontinued', label: 'Discontinued' },
+            ]}
+            value={status}
+            onChange={setStatus}
+            clearable
+          />
+        </SimpleGrid>
+        {lines.isError ? (
+          <QueryError error={lines.error} onRetry={() => void lines.refetch()} />
+        ) : lines.isPending ? (
+          <TableSkeleton />
+        ) : shown.length === 0 ? (
+          <Empty
+            title={lines.data.length === 0 ? 'No model lines yet' : 'No model lines match'}
+            description={
+              lines.data.length === 0
+                ? 'Create the first model line of the catalog.'
+                : 'Try another search.'
+            }
+          />
+        ) : (
+          <Paper withBorder style={{ overflow: 'hidden' }}>
+            <Table.ScrollContainer minWidth={0}>
+              <Table data-testid="model-lines-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Model line</Table.Th>
+                    <Table.Th visibleFrom="sm">Segment</Table.Th>
+                    <Table.Th>Powertrains</Table.Th>
+                    <Table.Th ta="right">SKUs</Table.Th>
+                    <Table.Th visibleFrom="xs">Status</Table.Th>
+                    {canWrite && <Table.Th w={60} />}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {shown.map((l) => (
+                    <Table.Tr key={l.code}>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {l.name}
+                        </Text>
+                        <Text size="xs" c="dimmed" ff="monospace">
+                          {l.code}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">{l.segment}</Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          {l.powertrains.map((p) => (
+                            <Badge key={p} size="xs" variant="light" color={POWERTRAIN_COLORS[p]}>
+                              {p}
+                            </Badge>
+                          ))}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        <Anchor
+                          component={Link}
+                          to={`/catalog/skus?modelLine=${encodeURIComponent(l.code)}`}
+                          size="sm"
+                        >
+                          {formatInt(l.skuCount)}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td visibleFrom="xs">
+                        <Badge
+                          size="sm"
+                          variant="light"
+                          color={l.status === 'active' ? 'teal' : 'gray'}
+                        >
+                          {l.status}
+                        </Badge>
+                      </Table.Td>
+                      {canWrite && (
+                        <Table.Td>
+                          <Button size="compact-xs" variant="subtle" onClick={() => setEditing(l)}>
+                            Edit
+                          </Button>
+                        </Table.Td>
+                      )}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Paper>
+        )}
+        {lines.data && (
+          <Text size="sm" c="dimmed">
+            {formatInt(shown.length)} of {formatInt(lines.data.length)} model lines
+          </Text>
+        )}
+      </Stack>
+      {editing && (
+        <ModelLineForm
+          line={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
+        />
+      )}
+    </>
+  );
+}

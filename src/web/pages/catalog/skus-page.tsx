@@ -1,0 +1,424 @@
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import {
+  Badge,
+  Button,
+  Group,
+  Modal,
+  NumberInput,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedCallback } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Problem } from '../../../shared/errors';
+import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
+import { api } from '../../api';
+import { FormError } from '../../components/form-error';
+import { IconPlus, IconSearch } from '../../components/icons';
+import { PageHeader } from '../../components/page-header';
+import { Pager } from '../../components/pager';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { formatDate, formatInt, formatMoney } from '../../format';
+import { POWERTRAIN_COLORS, POWERTRAIN_OPTIONS } from '../../labels';
+import { useCurrency, useModelLines, useSkus } from '../../queries';
+import { useCan } from '../../session';
+
+const PAGE_SIZE = 25;
+const FIELDS = [
+  'code',
+  'modelLineCode',
+  'name',
+  'trim',
+  'powertrain',
+  'segment',
+  'msrp',
+  'co2GramsPerKm',
+  'launchDate',
+  'status',
+] as const;
+
+type Values = {
+  code: string;
+  modelLineCode: string;
+  name: string;
+  trim: string;
+  powertrain: string;
+  segment: string;
+  msrp: string;
+  co2GramsPerKm: number | string;
+  launchDate: string;
+  status: string;
+};
+
+function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
+  const isEdit = sku !== undefined;
+  const queryClient = useQueryClient();
+  const modelLines = useModelLines();
+  const [values, setValues] = useState<Values>({
+    code: sku?.code ?? '',
+    modelLineCode: sku?.modelLineCode ?? '',
+    name: sku?.name ?? '',
+    trim: sku?.trim ?? '',
+    powertrain: sku?.powertrain ?? '',
+    segment: sku?.segment ?? '',
+    msrp: sku?.msrp ?? '',
+    co2GramsPerKm: sku?.co2GramsPerKm ?? '',
+    launchDate: sku?.launchDate?.slice(0, 10) ?? '',
+    status: sku?.status ?? 'active',
+  });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [rest, setRest] = useState<Problem[]>([]);
+  const save = useMutation({
+    mutationFn: (body: unknown) =>
+      isEdit
+        ? api.patch<Sku>(`/skus/${encodeURIComponent(sku.code)}`, body)
+        : api.post<Sku>('/skus', body),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['skus'] });
+      await queryClient.invalidateQueries({ queryKey: ['model-lines'] });
+      onClose();
+    },
+    onError: (error) => {
+      const mapped = apiFieldErrors(error, FIELDS);
+      setErrors(mapped.errors);
+      setRest(mapped.rest);
+    },
+  });
+
+  function set<K extends keyof Values>(field: K, value: Values[K]) {
+    setValues((v) => ({ ...v, [field]: value }));
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const common = {
+      name: values.name.trim(),
+      trim: values.trim.trim(),
+      segment: values.segment.trim(),
+      msrp: values.msrp.trim(),
+      co2GramsPerKm: values.co2GramsPerKm === '' ? undefined : Number(values.co2GramsPerKm),
+      launchDate: values.launchDate,
+    };
+    const checked = isEdit
+      ? validate(skuUpdateSchema, { ...common, status: values.status })
+      : validate(skuCreateSchema, {
+          ...common,
+          code: values.code.trim(),
+          modelLineCode: values.modelLineCode,
+          powertrain: values.powertrain,
+        });
+    if (!checked.isValid) return setErrors(checked.errors);
+    setErrors({});
+    setRest([]);
+    save.mutate(checked.data);
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={isEdit ? `Edit ${sku.name}` : 'New SKU'} size="lg">
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <TextInput
+              label="Code"
+              value={values.code}
+              onChange={(e) => set('code', e.currentTarget.value)}
+              error={errors.code}
+              disabled={isEdit}
+              required={!isEdit}
+            />
+            <Select
+              label="Model line"
+              data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
+              value={values.modelLineCode || null}
+              onChange={(v) => set('modelLineCode', v ?? '')}
+              error={errors.modelLineCode}
+              disabled={isEdit}
+              searchable
+              required={!isEdit}
+            />
+            <TextInput
+              label="Name"
+              value={values.name}
+              onChange={(e) => set('name', e.currentTarget.value)}
+              error={errors.name}
+              required
+            />
+            <TextInput
+              label="Trim"
+              value={values.trim}
+              onChange={(e) => set('trim', e.currentTarget.value)}
+              error={errors.trim}
+              required
+            />
+            <Select
+              label="Powertrain"
+              data={POWERTRAIN_OPTIONS}
+              value={values.powertrain || null}
+              onChange={(v) => set('powertrain', v ?? '')}
+              error={errors.powertrain}
+              disabled={isEdit}
+              required={!isEdit}
+            />
+            <TextInput
+              label="Segment"
+              value={values.segment}
+              onChange={(e) => set('segment', e.currentTarget.value)}
+              error={errors.segment}
+              required
+            />
+            <TextInput
+              label="MSRP"
+              description="Decimal, e.g. 41250.00"
+              inputMode="decimal"
+              value={values.msrp}
+              onChange={(e) => set('msrp', e.currentTarget.value)}
+              error={errors.msrp}
+              required
+            />
+            <NumberInput
+              label="CO₂ g/km"
+              value={values.co2GramsPerKm}
+              onChange={(v) => set('co2GramsPerKm', v)}
+              error={errors.co2GramsPerKm}
+              min={0}
+              max={1000}
+              allowDecimal={false}
+              required
+            />
+            <TextInput
+              label="Launch date"
+              type="date"
+              value={values.launchDate}
+              onChange={(e) => set('launchDate', e.currentTarget.value)}
+              error={errors.launchDate}
+              required
+            />
+            {isEdit && (
+              <Select
+                label="Status"
+                data={[
+                  { value: 'active', label: 'Active' },
+                  { value: 'discontinued', label: 'Discontinued' },
+                ]}
+                value={values.status}
+                onChange={(v) => set('status', v ?? 'active')}
+                allowDeselect={false}
+              />
+            )}
+          </SimpleGrid>
+          <FormError error={save.error} problems={rest} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              {isEdit ? 'Save' : 'Create SKU'}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function SkusPage() {
+  const [params, setParams] = useSearchParams();
+  const canWrite = useCan('catalog:write');
+  const currency = useCurrency();
+  const modelLines = useModelLines();
+  const [search, setSearch] = useState(params.get('q') ?? '');
+  const [editing, setEditing] = useState<Sku | 'new' | null>(null);
+  const offset = Number(params.get('offset') ?? 0) || 0;
+  const filter = {
+    q: params.get('q') ?? undefined,
+    modelLine: params.get('modelLine') ?? undefined,
+    powertrain: params.get('powertrain') ?? undefined,
+    segment: params.get('segment') ?? undefined,
+    status: params.get('status') ?? undefined,
+    limit: PAGE_SIZE,
+    offset,
+  };
+  const skus = useSkus(filter);
+
+  function update(changes: Record<string, string | null>) {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(changes)) {
+          if (v === null || v === '') next.delete(k);
+          else next.set(k, v);
+        }
+        if (!('offset' in changes)) next.delete('offset');
+        return next;
+      },
+      { replace: true },
+    );
+  }
+  const updateSearch = useDebouncedCallback((v: string) => update({ q: v.trim() }), 300);
+
+  return (
+    <>
+      <PageHeader
+        title="SKUs"
+        description="Variants of each model line: trim, powertrain, MSRP, CO₂ and launch date."
+        actions={
+          canWrite ? (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+              New SKU
+            </Button>
+          ) : undefined
+        }
+      />
+      <Stack gap="sm">
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="xs">
+          <TextInput
+            aria-label="Search SKUs"
+            placeholder="Search code or name"
+            leftSection={<IconSearch size={16} />}
+            value={search}
+            onChange={(e) => {
+              setSearch(e.currentTarget.value);
+              updateSearch(e.currentTarget.value);
+            }}
+          />
+          <Select
+            aria-label="Model line"
+            placeholder="All model lines"
+            data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
+            value={params.get('modelLine')}
+            onChange={(v) => update({ modelLine: v })}
+            clearable
+            searchable
+          />
+          <Select
+            aria-label="Powertrain"
+            placeholder="All powertrains"
+            data={POWERTRAIN_OPTIONS}
+            value={params.get('powertrain')}
+            onChange={(v) => update({ powertrain: v })}
+            clearable
+          />
+          <Select
+            aria-label="Segment"
+            placeholder="All segments"
+            data={[...new Set((modelLines.data ?? []).map((m) => m.segment))].sort()}
+            value={params.get('segment')}
+            onChange={(v) => update({ segment: v })}
+            clearable
+          />
+          <Select
+            aria-label="Status"
+            placeholder="Any status"
+            data={[
+              { value: 'active', label: 'Active' },
+              { value: 'discontinued', label: 'Discontinued' },
+            ]}
+            value={params.get('status')}
+            onChange={(v) => update({ status: v })}
+            clearable
+          />
+        </SimpleGrid>
+        {skus.isError ? (
+          <QueryError error={skus.error} onRetry={() => void skus.refetch()} />
+        ) : skus.isPending ? (
+          <TableSkeleton />
+        ) : skus.data.items.length === 0 ? (
+          <Empty title="No SKUs match" description="Try another search or clear the filters." />
+        ) : (
+          <Paper
+            withBorder
+            style={{ overflow: 'hidden', opacity: skus.isPlaceholderData ? 0.6 : 1 }}
+          >
+            <Table.ScrollContainer minWidth={0}>
+              <Table data-testid="skus-table" fz="sm">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>SKU</Table.Th>
+                    <Table.Th visibleFrom="md">Model line</Table.Th>
+                    <Table.Th visibleFrom="xs">Power</Table.Th>
+                    <Table.Th ta="right">MSRP</Table.Th>
+                    <Table.Th ta="right" visibleFrom="sm">
+                      CO₂ g/km
+                    </Table.Th>
+                    <Table.Th visibleFrom="lg">Launch</Table.Th>
+                    <Table.Th visibleFrom="sm">Status</Table.Th>
+                    {canWrite && <Table.Th w={60} />}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {skus.data.items.map((s) => (
+                    <Table.Tr key={s.code}>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {s.name}
+                        </Text>
+                        <Text
+                          size="xs"
+                          c="dimmed"
+                          ff="monospace"
+                          style={{ overflowWrap: 'anywhere' }}
+                        >
+                          {s.code}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="md">{s.modelLineName}</Table.Td>
+                      <Table.Td visibleFrom="xs">
+                        <Badge size="sm" variant="light" color={POWERTRAIN_COLORS[s.powertrain]}>
+                          {s.powertrain}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                        {formatMoney(s.msrp, currency)}
+                      </Table.Td>
+                      <Table.Td ta="right" visibleFrom="sm">
+                        {formatInt(s.co2GramsPerKm)}
+                      </Table.Td>
+                      <Table.Td visibleFrom="lg" style={{ whiteSpace: 'nowrap' }}>
+                        {formatDate(s.launchDate)}
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">
+                        <Badge
+                          size="sm"
+                          variant="light"
+                          color={s.status === 'active' ? 'teal' : 'gray'}
+                        >
+                          {s.status}
+                        </Badge>
+                      </Table.Td>
+                      {canWrite && (
+                        <Table.Td>
+                          <Button size="compact-xs" variant="subtle" onClick={() => setEditing(s)}>
+                            Edit
+                          </Button>
+                        </Table.Td>
+                      )}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Paper>
+        )}
+        {skus.data && skus.data.total > 0 && (
+          <Pager
+            total={skus.data.total}
+            limit={PAGE_SIZE}
+            offset={offset}
+            onOffsetChange={(o) => update({ offset: o ? String(o) : null })}
+            noun="SKUs"
+          />
+        )}
+      </Stack>
+      {editing && (
+        <SkuForm sku={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+      )}
+    </>
+  );
+}

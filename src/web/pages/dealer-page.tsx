@@ -1,0 +1,529 @@
+/**
+ * One dealer: its facts, monthly actuals by model line (chart and table), BEV share and recent
+ * transactions. The dealer home for dealer users; the API answers 404 for a dealer outside the
+ * actor's scope, and this page then shows nothing of it.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Paper,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+} from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Dealer } from '../../shared/schemas/network';
+import { api, apiUrl, isApiError } from '../api';
+import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
+import { DealerFormModal } from '../components/dealer-form';
+import { DealerStatusBadge } from '../components/dealers-table';
+import { FormError } from '../components/form-error';
+import { IconArrowLeft, IconDownload, IconList } from '../components/icons';
+import { Change, KpiCard } from '../components/kpi-card';
+import { PageHeader, Section } from '../components/page-header';
+import {
+  ChartSkeleton,
+  Empty,
+  PageSkeleton,
+  QueryError,
+  TableSkeleton,
+} from '../components/query-state';
+import { TransactionsTable } from '../components/transactions-table';
+import {
+  formatChange,
+  formatInt,
+  formatMoney,
+  formatMonth,
+  formatMonthLong,
+  formatPercent,
+  percentChange,
+  sumDecimals,
+} from '../format';
+import {
+  useCurrency,
+  useDealer,
+  useDealerActuals,
+  useDealerGroups,
+  useTransactions,
+  type DealerMonthlyActuals,
+} from '../queries';
+import { isDealerUser, useCan, useMe } from '../session';
+
+export function DealerPage() {
+  const { code = '' } = useParams();
+  const dealer = useDealer(code);
+  if (dealer.isPending) return <PageSkeleton />;
+  if (dealer.isError) {
+    if (isApiError(dealer.error) && dealer.error.status === 404)
+      return <DealerNotFound code={code} />;
+    return <QueryError error={dealer.error} onRetry={() => void dealer.refetch()} />;
+  }
+  return <DealerView dealer={dealer.data} />;
+}
+
+function DealerNotFound({ code }: { code: string }) {
+  const me = useMe();
+  return (
+    <div data-testid="dealer-not-found">
+      <Empty
+        title="Dealer not found"
+        description={
+          isDealerUser(me)
+            ? `There is no dealer ${code}, or it is not one of yours. You can only see your own dealership.`
+            : `There is no dealer ${code}, or it is outside your scope.`
+        }
+        action={
+          <Button component={Link} to="/" variant="light" leftSection={<IconArrowLeft size={16} />}>
+            Back to my home page
+          </Button>
+        }
+      />
+    </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div style={{ minWidth: 0 }}>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
+        {label}
+      </Text>
+      <Text size="sm" style={{ overflowWrap: 'anywhere' }} component="div">
+        {children}
+      </Text>
+    </div>
+  );
+}
+
+function DealerFacts({ dealer }: { dealer: Dealer }) {
+  const groups = useDealerGroups();
+  const group = dealer.dealerGroupCode
+    ? (groups.data?.find((g) => g.code === dealer.dealerGroupCode)?.name ?? dealer.dealerGroupCode)
+    : null;
+  return (
+    <Paper withBorder p="md">
+      <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }} spacing="md" verticalSpacing="sm">
+        <Fact label="Region">{dealer.regionName}</Fact>
+        <Fact label="Location">
+          {[dealer.city, dealer.stateProvince, dealer.country].filter(Boolean).join(', ')}
+        </Fact>
+        <Fact label="Dealer group">{group ?? '–'}</Fact>
+        <Fact label="ERP vendor id">{dealer.erpVendorId ?? '–'}</Fact>
+        <Fact label="Status">
+          <DealerStatusBadge status={dealer.status} />
+        </Fact>
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
+function sum(values: number[]): number {
+  return values.reduce((s, v) => s + v, 0);
+}
+
+function DealerKpis({ actuals, currency }: { actuals: DealerMonthlyActuals; currency: string }) {
+  const n = actuals.months.length;
+  const quantities = actuals.totals.map((t) => t.quantity);
+  const recent = sum(quantities.slice(Math.max(0, n - 12)));
+  const prior = n >= 24 ? sum(quantities.slice(n - 24, n - 12)) : null;
+  const change = prior === null ? null : percentChange(recent, prior);
+  const revenue = sumDecimals(actuals.totals.slice(Math.max(0, n - 12)).map((t) => t.amount));
+  const bevUnits = actuals.totals
+    .slice(Math.max(0, n - 12))
+    .reduce(
+      (s, t, i) => s + ((actuals.bevShare[Math.max(0, n - 12) + i] ?? 0) / 100) * t.quantity,
+      0,
+    );
+  const bevShare = recent > 0 ? (bevUnits / recent) * 100 : null;
+  const best = actuals.modelLines
+    .map((l) => ({ name: l.name, total: sum(l.quantities.slice(Math.max(0, n - 12))) }))
+    .sort((a, b) => b.total - a.total)[0];
+  return (
+    <SimpleGrid cols={{ base: 2, md: 4 }} spacing={{ base: 'xs', sm: 'md' }}>
+      <KpiCard
+        label="Deliveries, last 12 months"
+        value={formatInt(recent)}
+        hint={
+          prior === null ? undefined : (
+            <>
+              <Change value={change} text={formatChange(change)} /> vs prior 12 months (
+              {formatInt(prior)})
+            </>
+          )
+        }
+        testId="kpi-deliveries"
+      />
+      <KpiCard
+        label="Revenue, last 12 months"
+        value={formatMoney(revenue, currency, { isCompact: true })}
+        hint={formatMoney(revenue, currency)}
+      />
+      <KpiCard
+        label="BEV share, last 12 months"
+        value={formatPercent(bevShare)}
+        hint="battery-electric"
+      />
+      <KpiCard
+        label="Best seller, last 12 months"
+        value={
+          <span style={{ fontSize: '0.8em' }}>{best && best.total > 0 ? best.name : '–'}</span>
+        }
+        hint={best && best.total > 0 ? `${formatInt(best.total)} delivered` : undefined}
+      />
+    </SimpleGrid>
+  );
+}
+
+const TABLE_TOP = 8;
+
+/** Model line × month, newest month scrolled into view, with totals. The top lines first; the
+ * rest folded into "Other" until asked for. */
+function ActualsTable({
+  actuals,
+  from,
+  currency,
+}: {
+  actuals: DealerMonthlyActuals;
+  from: number;
+  currency: string;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [isExpanded, setExpanded] = useState(false);
+  const months = actuals.months.slice(from);
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) el.scrollLeft = el.scrollWidth;
+  }, [months.length]);
+  const sticky = {
+    position: 'sticky' as const,
+    left: 0,
+    background: 'var(--mantine-color-body)',
+    zIndex: 1,
+    minWidth: 110,
+    maxWidth: 170,
+    boxShadow: '1px 0 0 var(--mantine-color-gray-3)',
+  };
+  const totals = actuals.totals.slice(from);
+  const ranked = actuals.modelLines
+    .map((l) => ({ code: l.code, name: l.name, quantities: l.quantities.slice(from) }))
+    .filter((l) => l.quantities.some((q) => q !== 0))
+    .sort((a, b) => sum(b.quantities) - sum(a.quantities));
+  const canFold = ranked.length > TABLE_TOP + 2;
+  const rows =
+    canFold && !isExpanded
+      ? [
+          ...ranked.slice(0, TABLE_TOP),
+          {
+            code: '__other',
+            name: `Other (${ranked.length - TABLE_TOP} lines)`,
+            quantities: months.map((_, i) =>
+              ranked.slice(TABLE_TOP).reduce((s, l) => s + (l.quantities[i] ?? 0), 0),
+            ),
+          },
+        ]
+      : ranked;
+  return (
+    <Stack gap={6}>
+      <Paper withBorder style={{ overflow: 'hidden' }}>
+        <div
+          ref={scroller}
+          style={{ overflowX: 'auto' }}
+          tabIndex={0}
+          aria-label="Monthly actuals table, scrolls sideways"
+        >
+          <Table fz="sm" data-testid="actuals-table" style={{ whiteSpace: 'nowrap' }}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th style={sticky}>Model line</Table.Th>
+                {months.map((m) => (
+                  <Table.Th key={m} ta="right">
+                    {formatMonth(m)}
+                  </Table.Th>
+                ))}
+                <Table.Th ta="right">Total</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((line) => (
+                <Table.Tr key={line.code}>
+                  <Table.Td
+                    style={{ ...sticky, whiteSpace: 'normal' }}
+                    c={line.code === '__other' ? 'dimmed' : undefined}
+                  >
+                    {line.name}
+                  </Table.Td>
+                  {line.quantities.map((v, i) => (
+                    <Table.Td
+                      key={months[i]}
+                      ta="right"
+                      c={v === 0 ? 'dimmed' : v < 0 ? 'red.7' : undefined}
+                    >
+                      {formatInt(v)}
+                    </Table.Td>
+                  ))}
+                  <Table.Td ta="right" fw={600}>
+                    {formatInt(sum(line.quantities))}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+            <Table.Tfoot>
+              <Table.Tr fw={700}>
+                <Table.Td style={sticky}>All model lines</Table.Td>
+                {totals.map((t) => (
+                  <Table.Td key={t.month} ta="right">
+                    {formatInt(t.quantity)}
+                  </Table.Td>
+                ))}
+                <Table.Td ta="right">{formatInt(sum(totals.map((t) => t.quantity)))}</Table.Td>
+              </Table.Tr>
+              <Table.Tr>
+                <Table.Td style={sticky} c="dimmed">
+                  Revenue
+                </Table.Td>
+                {totals.map((t) => (
+                  <Table.Td key={t.month} ta="right" c="dimmed">
+                    {formatMoney(t.amount, currency, { isCompact: true })}
+                  </Table.Td>
+                ))}
+                <Table.Td ta="right" c="dimmed">
+                  {formatMoney(sumDecimals(totals.map((t) => t.amount)), currency, {
+                    isCompact: true,
+                  })}
+                </Table.Td>
+              </Table.Tr>
+            </Table.Tfoot>
+          </Table>
+        </div>
+      </Paper>
+      <Group justify="space-between" gap="xs">
+        <Text size="xs" c="dimmed">
+          {months.length > 6 ? 'Scroll sideways for earlier months. ' : ''}Units net of unwinds.
+        </Text>
+        {canFold && (
+          <Button variant="subtle" size="compact-sm" onClick={() => setExpanded((e) => !e)}>
+            {isExpanded
+              ? `Show the top ${TABLE_TOP} only`
+              : `Show all ${ranked.length} model lines`}
+          </Button>
+        )}
+      </Group>
+    </Stack>
+  );
+}
+
+function DeactivateModal({ dealer, onClose }: { dealer: Dealer; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const isActive = dealer.status === 'active';
+  const change = useMutation({
+    mutationFn: () =>
+      api.patch<Dealer>(`/dealers/${encodeURIComponent(dealer.code)}`, {
+        status: isActive ? 'inactive' : 'active',
+      }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['dealer', dealer.code] });
+      await queryClient.invalidateQueries({ queryKey: ['dealers'] });
+      onClose();
+    },
+  });
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={isActive ? `Deactivate ${dealer.name}?` : `Reactivate ${dealer.name}?`}
+    >
+      <Stack gap="sm">
+        <Text size="sm">
+          {isActive
+            ? 'The dealer stays in history and reports, but is marked inactive and left out of active dealer counts.'
+            : 'The dealer becomes active again.'}
+        </Text>
+        <FormError error={change.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            color={isActive ? 'red' : 'blue'}
+            loading={change.isPending}
+            onClick={() => change.mutate()}
+          >
+            {isActive ? 'Deactivate' : 'Reactivate'}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+function DealerView({ dealer }: { dealer: Dealer }) {
+  const me = useMe();
+  const currency = useCurrency();
+  const canWrite = useCan('network:write');
+  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const [range, setRange] = useState<'12' | '24' | null>(null);
+  const [dialog, setDialog] = useState<'edit' | 'status' | null>(null);
+  const actuals = useDealerActuals(dealer.code, true);
+  const recent = useTransactions({ dealer: dealer.code, limit: 10 });
+
+  const shownRange = range ?? (isPhone ? '12' : '24');
+  const months = actuals.data?.months ?? [];
+  const from = Math.max(0, months.length - Number(shownRange));
+  const lines = actuals.data
+    ? topWithOther(
+        actuals.data.modelLines.map((l) => ({ ...l, quantities: l.quantities.slice(from) })),
+        8,
+      )
+    : [];
+  const hasData = (actuals.data?.totals ?? []).some((t) => t.quantity !== 0);
+  const isOwn = isDealerUser(me);
+
+  return (
+    <Stack gap="lg" data-testid="dealer-page" data-dealer-code={dealer.code}>
+      <PageHeader
+        above={
+          !isOwn ? (
+            <Anchor component={Link} to="/dealers" size="sm">
+              ‹ Dealers
+            </Anchor>
+          ) : undefined
+        }
+        title={dealer.name}
+        description={
+          <Group gap={6}>
+            <Badge variant="outline" color="gray" ff="monospace" size="sm">
+              {dealer.code}
+            </Badge>
+            <span>
+              {dealer.regionName}
+              {months.length > 0 &&
+                ` · ${formatMonthLong(months[from] ?? months[0]!)} – ${formatMonthLong(months[months.length - 1]!)}`}
+            </span>
+          </Group>
+        }
+        actions={
+          canWrite ? (
+            <>
+              <Button variant="default" size="sm" onClick={() => setDialog('edit')}>
+                Edit
+              </Button>
+              <Button
+                variant="default"
+                size="sm"
+                color={dealer.status === 'active' ? 'red' : undefined}
+                onClick={() => setDialog('status')}
+              >
+                {dealer.status === 'active' ? 'Deactivate' : 'Reactivate'}
+              </Button>
+            </>
+          ) : undefined
+        }
+      />
+
+      <DealerFacts dealer={dealer} />
+
+      {actuals.isError ? (
+        <QueryError error={actuals.error} onRetry={() => void actuals.refetch()} />
+      ) : actuals.isPending ? (
+        <>
+          <ChartSkeleton h={100} />
+          <ChartSkeleton />
+        </>
+      ) : !hasData ? (
+        <Empty
+          title="No sales recorded yet"
+          description="Retail deliveries appear here as soon as the dealer management system or the ERP sends them."
+        />
+      ) : (
+        <>
+          <DealerKpis actuals={actuals.data} currency={currency} />
+
+          <Section
+            title="Deliveries by model line"
+            description="Retail deliveries net of unwinds, per month"
+            actions={
+              <SegmentedControl
+                size="xs"
+                value={shownRange}
+                onChange={(v) => setRange(v as '12' | '24')}
+                data={[
+                  { value: '12', label: '12 months' },
+                  { value: '24', label: '24 months' },
+                ]}
+                aria-label="Months shown"
+              />
+            }
+          >
+            <Paper withBorder p={{ base: 'xs', sm: 'md' }}>
+              <ModelLineBars months={months.slice(from)} lines={lines} />
+            </Paper>
+            <ActualsTable actuals={actuals.data} from={from} currency={currency} />
+          </Section>
+
+          <Section
+            title="BEV share"
+            description="Battery-electric vehicles as a share of deliveries, per month"
+          >
+            <Paper withBorder p={{ base: 'xs', sm: 'md' }}>
+              <BevShareLine
+                months={months.slice(from)}
+                shares={actuals.data.bevShare.slice(from)}
+              />
+            </Paper>
+          </Section>
+        </>
+      )}
+
+      <Section
+        title="Recent transactions"
+        description="The ten newest rows of the actuals feed"
+        actions={
+          <>
+            <Button
+              component={Link}
+              to={`/transactions?dealer=${encodeURIComponent(dealer.code)}`}
+              variant="light"
+              size="xs"
+              leftSection={<IconList size={14} />}
+            >
+              All transactions
+            </Button>
+            <Button
+              component="a"
+              href={apiUrl('/transactions/export', { dealer: dealer.code })}
+              download={`transactions-${dealer.code}.csv`}
+              variant="default"
+              size="xs"
+              leftSection={<IconDownload size={14} />}
+            >
+              Export CSV
+            </Button>
+          </>
+        }
+      >
+        {recent.isError ? (
+          <QueryError error={recent.error} />
+        ) : recent.isPending ? (
+          <TableSkeleton rows={4} />
+        ) : recent.data.items.length === 0 ? (
+          <Empty title="No transactions yet" />
+        ) : (
+          <TransactionsTable items={recent.data.items} showDealer={false} />
+        )}
+      </Section>
+
+      {dialog === 'edit' && (
+        <DealerFormModal dealer={dealer} isOpen onClose={() => setDialog(null)} />
+      )}
+      {dialog === 'status' && <DeactivateModal dealer={dealer} onClose={() => setDialog(null)} />}
+    </Stack>
+  );
+}
