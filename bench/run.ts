@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   'dealer-home': async () => (await import('./dealer-home')).runDealerHomeBench(rest),
   startup: async () => (await import('./startup')).runStartupBench(rest),
   agreements: async () => (await import('./agreements')).runAgreementsBench(rest),
+  incentives: async () => (await import('./incentives')).runIncentivesBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -34,7 +34,12 @@ async function snapshotOfA(t: TestApp): Promise<string> {
        (select string_agg(concat_ws(',', id, status), ';' order by id) from agreement_revisions),
        (select count(*)::text from ledger_entries),
        (select md5(coalesce(string_agg(c::text, ';' order by c::text), '')) from forecast_cells c where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
-       (select string_agg(concat_ws(',', id, status), ';' order by id) from forecast_cycles)
+       (select string_agg(concat_ws(',', id, status), ';' order by id) from forecast_cycles),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from incentive_statements x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from incentive_claims x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from incentive_disputes x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from payout_batches x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from program_versions x)
      ) as s`,
   );
   return rows[0]!.s;
@@ -96,6 +101,22 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
       __AGREEMENT_A__: String(agreement.id),
       __REVISION_A__: String(amended.pendingRevision!.id),
     };
+    await t.services.incentives.createProgram({
+      actor: DRAFTER,
+      data: {
+        code: 'PRG-A',
+        name: 'A',
+        currency: 'USD',
+        startDate: '2026-01-01',
+        endDate: '2026-12-31',
+        measurementPeriod: 'month',
+        payoutFrequency: 'month',
+        measure: 'units',
+        tiers: [{ from: '0', value: '100' }],
+        benefit: 'per_unit',
+      },
+    });
+    await t.services.incentives.publishProgram({ actor: DRAFTER, code: 'PRG-A' });
     await t.services.forecasts.createCycle({
       actor: SYSTEM_ACTOR,
       data: { cycleMonth: '2026-04', horizon: 3, historyMonths: 48 },

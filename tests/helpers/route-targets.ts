@@ -66,3 +66,34 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/forecasts/cycles/:id/rollup': { id: '1' },
   '/api/v1/forecasts/cycles/:id/demand-plan': { id: '1' },
 });
+
+/** Incentive routes point at program PRG-A (created by the walk's setup) and dealer A's statements. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/programs/:code': { code: 'PRG-A' },
+  '/api/v1/programs/:code/publish': { code: 'PRG-A' },
+  '/api/v1/programs/:code/versions': { code: 'PRG-A' },
+  '/api/v1/programs/:code/close': { code: 'PRG-A' },
+  '/api/v1/programs/:code/statements': { code: 'PRG-A' },
+  '/api/v1/programs/:code/statements/:dealerCode': { code: 'PRG-A', dealerCode: 'DLR-ALPHA' },
+  '/api/v1/programs/:code/statements/:dealerCode/export': {
+    code: 'PRG-A',
+    dealerCode: 'DLR-ALPHA',
+  },
+  '/api/v1/programs/:code/statements/:dealerCode/approve': {
+    code: 'PRG-A',
+    dealerCode: 'DLR-ALPHA',
+  },
+  '/api/v1/programs/:code/periods/close': { code: 'PRG-A' },
+  '/api/v1/programs/:code/accruals': { code: 'PRG-A' },
+  '/api/v1/programs/:code/claims': { code: 'PRG-A' },
+  '/api/v1/dealers/:code/incentives': { code: 'DLR-ALPHA' },
+  '/api/v1/dealers/:code/incentives/what-if': { code: 'DLR-ALPHA' },
+  '/api/v1/claims/:id/decision': { id: '1' },
+  '/api/v1/disputes/:id': { id: '1' },
+  '/api/v1/disputes/:id/messages': { id: '1' },
+  '/api/v1/disputes/:id/resolve': { id: '1' },
+  '/api/v1/payouts/:code': { code: 'PAY-X' },
+  '/api/v1/payouts/:code/export': { code: 'PAY-X' },
+  '/api/v1/payouts/:code/paid': { code: 'PAY-X' },
+});
+Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/statements': '?period=2026-03' });

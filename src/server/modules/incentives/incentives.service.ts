@@ -1,19 +1,1832 @@
-import type { Db } from '../../db/db';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { AppError, notFound, type Problem } from '../../../shared/errors';
+import { Dec, minorUnits, moneyString } from '../../../shared/money';
+import { hasPermission, type Permission } from '../../../shared/permissions';
+import {
+  parseProgramDefinition,
+  type IncentiveDealer,
+  type IncentiveTransaction,
+  type ProgramDefinition,
+  type ProgramFilter,
+} from '../../../shared/schemas/program';
+import type {
+  ClaimInput,
+  ClaimView,
+  DisputeView,
+  PayoutBatchView,
+  ProgramSummary,
+  ProgramView,
+  ProgressView,
+  StatementDetail,
+  StatementLineView,
+  StatementStatus,
+  StatementView,
+  WhatIfBody,
+} from '../../../shared/schemas/incentives';
+import { requirePermission, scopeSql, type Actor } from '../../auth/actor';
+import type { Db, Queryable } from '../../db/db';
+import { translateUnique } from '../../db/errors';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
+import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import {
+  calculateAccrual,
+  calculateBudgetUse,
+  calculateProgress,
+  calculateStatement,
+  checkEligibility,
+  findFilterWarnings,
+  findSettlementPeriod,
+  hypotheticalTransactions,
+  listSettlementPeriods,
+  resolvePeriod,
+  whatIf,
+  type Progress,
+  type SettlementPeriod,
+  type Statement,
+  type StatementInput,
+} from './calc';
+import {
+  createIncentivesRepository,
+  type AgreementPlanRow,
+  type DealerRow,
+  type ProgramRow,
+  type SkuRow,
+  type TxRow,
+  type VersionRow,
+} from './incentives.repository';
 
-/** Incentive and rebate programs (issue 4): definitions, live progress, statements, claims, payouts. */
-export function createIncentivesService(_deps: {
+type Deps = {
   db: Db;
   jobs: JobsService;
   network: NetworkService;
   ledger: LedgerService;
   events: EventBus;
   today: () => string;
-}) {
-  return {};
+};
+
+type Ctx = {
+  skus: Map<number, SkuRow>;
+  skuByCode: Map<string, SkuRow>;
+  regionCodes: Map<string, string>;
+  fy: number;
+};
+
+/** A program with its versions, ready for the engine. */
+type Loaded = { row: ProgramRow; versions: VersionRow[] };
+
+function actorLabel(actor: Actor): string {
+  return `${actor.kind === 'user' ? 'user' : 'key'}:${actor.id}:${actor.name}`;
+}
+
+function userId(actor: Actor): number | null {
+  return actor.kind === 'user' && actor.id > 0 ? actor.id : null;
+}
+
+function invalid(problems: Problem[]): AppError {
+  return new AppError(
+    'VALIDATION_FAILED',
+    problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+    { problems },
+  );
+}
+
+function skuMatches(filter: ProgramFilter, sku: SkuRow): boolean {
+  return (
+    (filter.modelLines.length === 0 || filter.modelLines.includes(sku.modelLineCode)) &&
+    (filter.skus.length === 0 || filter.skus.includes(sku.code)) &&
+    (filter.powertrains.length === 0 || filter.powertrains.includes(sku.powertrain)) &&
+    (filter.segments.length === 0 || filter.segments.includes(sku.segment))
+  );
+}
+
+const RETAIL = ['retail_delivery', 'registration'];
+
+function kindsOf(def: ProgramDefinition): string[] {
+  const kinds = new Set<string>([...def.qualifying.kinds, ...def.paying.kinds]);
+  if ([...kinds].some((k) => RETAIL.includes(k))) kinds.add('unwind');
+  return [...kinds];
+}
+
+function decimalsOf(value: string): number {
+  const i = value.indexOf('.');
+  return i < 0 ? 0 : value.replace(/0+$/, '').length - i - 1;
+}
+
+function isMonthStart(date: string): boolean {
+  return date.endsWith('-01');
+}
+
+function isMonthEnd(date: string): boolean {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.getUTCDate() === 1;
+}
+
+/**
+ * Pre-aggregated rows give the same cents as row-by-row when each line amount is exact: a
+ * lump sum, or a per-unit value with no more decimals than the currency; and the program is
+ * month-aligned (the pre-aggregation groups by month).
+ */
+function canAggregate(def: ProgramDefinition): boolean {
+  if (!isMonthStart(def.startDate) || !isMonthEnd(def.endDate)) return false;
+  if (def.benefit === 'lump_sum') return true;
+  if (def.benefit !== 'per_unit') return false;
+  const minor = minorUnits(def.currency);
+  return def.tiers.every((t) => decimalsOf(t.value) <= minor);
+}
+
+function monthIdx(month: string): number {
+  return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+}
+
+/** Planned quantity of the dealer's agreements in the window (periods starting inside it). */
+function plannedIn(plans: AgreementPlanRow[], window: { start: string; end: string }): number {
+  const from = monthIdx(window.start.slice(0, 7));
+  const to = monthIdx(window.end.slice(0, 7));
+  let total = 0;
+  for (const p of plans) {
+    const step = p.frequency === 'quarterly' ? 3 : 1;
+    p.plannedByPeriod.forEach((q, i) => {
+      const m = monthIdx(p.startMonth) + i * step;
+      if (m >= from && m <= to) total += q;
+    });
+  }
+  return total;
+}
+
+function toStatementLine(
+  l: Statement['lines'][number],
+  i: number,
+  refs: Map<string, { vin: string | null; sku: string }>,
+): StatementLineView {
+  const id = l.transactionId === null ? null : String(l.transactionId);
+  const ref = id ? refs.get(id) : undefined;
+  return {
+    lineNo: i + 1,
+    kind: l.kind,
+    transactionId: id,
+    date: l.date,
+    vin: ref?.vin ?? null,
+    sku: ref?.sku ?? null,
+    quantity: l.quantity,
+    basis: l.basis,
+    rate: l.rate,
+    tierFrom: l.tierFrom,
+    parts: l.parts as Record<string, unknown>[] | null,
+    amount: l.amount,
+    explanation: l.explanation,
+  };
+}
+
+export function createIncentivesService(deps: Deps) {
+  const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
+
+  deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
+    const [code, version] = entry.entityId.split('/v');
+    const canonical = await createIncentivesRepository(db).findCanonical(code!, Number(version));
+    return canonical ?? null;
+  });
+
+  async function context(db: Queryable = deps.db): Promise<Ctx> {
+    const repo = repoOf(db);
+    const [skus, regionCodes, fy] = await Promise.all([
+      repo.findSkus(),
+      repo.findRegionCodes(),
+      repo.findFiscalStart(),
+    ]);
+    return {
+      skus: new Map(skus.map((s) => [s.id, s])),
+      skuByCode: new Map(skus.map((s) => [s.code, s])),
+      regionCodes,
+      fy,
+    };
+  }
+
+  async function loadProgram(code: string, db: Queryable = deps.db): Promise<Loaded> {
+    const repo = repoOf(db);
+    const row = await repo.findProgram(code);
+    if (!row) throw notFound('Program', code);
+    return { row, versions: await repo.findVersions([row.id]) };
+  }
+
+  function latest(p: Loaded): VersionRow {
+    return p.versions[p.versions.length - 1]!;
+  }
+
+  /** The version a window is calculated with: the latest published one effective by its start. */
+  function versionFor(p: Loaded, windowStart: string): VersionRow {
+    const published = p.versions.filter((v) => v.status === 'published');
+    if (published.length === 0) return latest(p);
+    const effective = published.filter((v) => v.effectiveFrom <= windowStart);
+    return (effective.length > 0 ? effective : published).at(-1)!;
+  }
+
+  function view(p: Loaded): ProgramView {
+    const v = latest(p);
+    return {
+      code: p.row.code,
+      status: p.row.status,
+      createdBy: p.row.createdBy,
+      versionNo: v.versionNo,
+      definition: v.definition as unknown as Record<string, unknown>,
+      warnings: v.warnings,
+      versions: p.versions.map((x) => ({
+        versionNo: x.versionNo,
+        effectiveFrom: x.effectiveFrom,
+        status: x.status,
+        sha256: x.sha256,
+        publishedBy: x.publishedBy,
+        publishedAt: x.publishedAt,
+      })),
+    };
+  }
+
+  function parseDefinition(input: unknown, ctx: Ctx, path = '') {
+    const parsed = parseProgramDefinition(input);
+    if (!parsed.ok) {
+      throw invalid(
+        parsed.problems.map((p) => ({ ...p, path: path ? `${path}.${p.path}` : p.path })),
+      );
+    }
+    const warnings = findFilterWarnings({
+      program: parsed.program,
+      catalog: [...ctx.skus.values()].map((s) => ({
+        code: s.code,
+        modelLineCode: s.modelLineCode,
+        powertrain: s.powertrain,
+        segment: s.segment,
+      })),
+    });
+    return { program: parsed.program, warnings };
+  }
+
+  function toDealer(
+    d: DealerRow,
+    ctx: Ctx,
+    plans: AgreementPlanRow[] | undefined,
+    window: { start: string; end: string },
+  ): { dealer: IncentiveDealer; planned: number | null } {
+    const regionCodes = d.regionPath
+      .split('/')
+      .filter(Boolean)
+      .map((_, i, parts) => ctx.regionCodes.get(`/${parts.slice(0, i + 1).join('/')}/`) ?? '')
+      .filter(Boolean);
+    const planned = plans && plans.length > 0 ? plannedIn(plans, window) : null;
+    return {
+      dealer: {
+        code: d.code,
+        regionCodes,
+        dealerGroupCode: d.dealerGroupCode,
+        status: d.status,
+        hasActiveAgreement: plans !== undefined && plans.length > 0,
+      },
+      planned,
+    };
+  }
+
+  function toTransaction(r: TxRow, ctx: Ctx): IncentiveTransaction {
+    const sku = ctx.skus.get(r.skuId)!;
+    return {
+      id: /^\d+$/.test(r.id) ? Number(r.id) : r.id,
+      kind: r.kind as IncentiveTransaction['kind'],
+      sku: sku.code,
+      modelLineCode: sku.modelLineCode,
+      powertrain: sku.powertrain,
+      segment: sku.segment,
+      msrp: sku.msrp,
+      vin: r.vin,
+      quantity: r.quantity,
+      amount: r.amount,
+      currency: r.currency.trim(),
+      occurredOn: r.occurredOn,
+      receivedAt: r.receivedOn,
+      externalId: r.externalId,
+    };
+  }
+
+  type Computed = {
+    dealer: DealerRow;
+    statement: Statement;
+    status: StatementStatus;
+    approvedBy: string | null;
+    storedId: string | null;
+  };
+
+  /**
+   * The statements of one program and settlement period for a set of dealers: stored ones
+   * (approved or paid) as frozen, the others live from the feed.
+   */
+  async function computeStatements(options: {
+    db?: Queryable;
+    program: Loaded;
+    period: string;
+    dealers: DealerRow[];
+    withLines: boolean;
+    asOf?: string;
+    ctx?: Ctx;
+    /** Recompute even stored (closed) statements (approval). */
+    live?: boolean;
+  }): Promise<{ settlement: SettlementPeriod; version: VersionRow; items: Computed[] }> {
+    const db = options.db ?? deps.db;
+    const repo = repoOf(db);
+    const ctx = options.ctx ?? (await context(db));
+    const first = latest(options.program).definition;
+    const probe = resolvePeriod({
+      program: first,
+      period: options.period,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const version = versionFor(options.program, probe.window.start);
+    const def = version.definition;
+    const settlement = resolvePeriod({
+      program: def,
+      period: options.period,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const programId = options.program.row.id;
+    const dealers = options.dealers;
+    const dealerIds = dealers.map((d) => d.id);
+    const allSkus = [...ctx.skus.values()];
+    const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+    const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
+    const skuIds = [...new Set([...qualifyingSkuIds, ...payingSkuIds])];
+    const bevSkuIds = allSkus.filter((s) => s.powertrain === 'BEV').map((s) => s.id);
+    const window = settlement.window;
+    const stored = await repo.findStoredStatements(programId, dealerIds, window.label);
+    const storedHere = new Map(
+      stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
+    );
+    const settled = await repo.findSettledUnits(programId, dealerIds);
+    const spec = {
+      programId,
+      dealerIds,
+      from: window.start,
+      cutoff: settlement.cutoff,
+      skuIds,
+      kinds: kindsOf(def),
+      requiresClaim: def.requiresClaim,
+    };
+    const aggregate =
+      !options.withLines && canAggregate(def) && (await repo.countSettledUnits(programId)) === 0;
+    const rows = aggregate
+      ? await repo.findAggregatedRows({ ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds })
+      : await repo.findTransactionRows(spec);
+    const byDealer = new Map<number, IncentiveTransaction[]>();
+    for (const r of rows) {
+      const list = byDealer.get(r.dealerId);
+      const tx = toTransaction(r, ctx);
+      if (list) list.push(tx);
+      else byDealer.set(r.dealerId, [tx]);
+    }
+    const needsAgreements =
+      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+    const plans = new Map<number, AgreementPlanRow[]>();
+    if (needsAgreements) {
+      for (const p of await repo.findAgreementPlans(dealerIds, window.start, window.end)) {
+        const list = plans.get(p.dealerId) ?? [];
+        list.push(p);
+        plans.set(p.dealerId, list);
+      }
+    }
+    const prior = new Map<
+      number,
+      { units: number; revenue: string; payingUnits: number; payingRevenue: string }
+    >();
+    if (def.measure === 'growth') {
+      const shift = (d: string) =>
+        `${Number(d.slice(0, 4)) - 1}${d.slice(4) === '-02-29' ? '-02-28' : d.slice(4)}`;
+      for (const p of await repo.findPriorYear({
+        dealerIds,
+        from: shift(window.start),
+        to: shift(window.end),
+        kinds: def.qualifying.kinds.some((k) => RETAIL.includes(k))
+          ? [...def.qualifying.kinds, 'unwind']
+          : def.qualifying.kinds,
+        qualifyingSkuIds,
+        payingSkuIds,
+      })) {
+        prior.set(p.dealerId, p);
+      }
+    }
+    const previously = new Map<number, Dec>();
+    for (const s of stored) {
+      if (s.period === settlement.period || s.status === 'closed') continue;
+      if (s.period >= settlement.period && s.period !== 'program') continue;
+      previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
+    }
+    const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
+    const items: Computed[] = [];
+    for (const d of dealers) {
+      const storedRow = storedHere.get(d.id);
+      if (storedRow && storedRow.status !== 'closed' && !options.live) {
+        items.push({
+          dealer: d,
+          statement: storedRow.snapshot as unknown as Statement,
+          status: storedRow.status,
+          approvedBy: storedRow.approvedBy,
+          storedId: storedRow.id,
+        });
+        continue;
+      }
+      const { dealer, planned } = toDealer(
+        d,
+        ctx,
+        needsAgreements ? (plans.get(d.id) ?? []) : undefined,
+        window,
+      );
+      const input: StatementInput = {
+        program: def,
+        dealer,
+        period: settlement.period,
+        transactions: byDealer.get(d.id) ?? [],
+        plannedQuantity: planned,
+        priorYear: prior.get(d.id) ?? (def.measure === 'growth' ? null : undefined),
+        previouslySettled: (previously.get(d.id) ?? new Dec(0)).toFixed(),
+        settledUnitBenefits: settled
+          .filter((s) => s.dealerId === d.id)
+          .map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
+        adjustments: adjustments
+          .filter((a) => a.dealerId === d.id)
+          .map((a) => ({ reference: `ADJ-${a.id}`, amount: a.amount, explanation: a.explanation })),
+        includeLines: options.withLines,
+        fiscalYearStartMonth: ctx.fy,
+        ...(options.asOf ? { asOf: options.asOf } : {}),
+      };
+      items.push({
+        dealer: d,
+        statement: calculateStatement(input),
+        status: storedRow ? storedRow.status : 'open',
+        approvedBy: storedRow?.approvedBy ?? null,
+        storedId: storedRow?.id ?? null,
+      });
+    }
+    return { settlement, version, items };
+  }
+
+  function statementView(c: Computed, code: string, versionNo: number): StatementView {
+    const s = c.statement;
+    return {
+      programCode: code,
+      versionNo,
+      dealerCode: c.dealer.code,
+      dealerName: c.dealer.name,
+      period: s.period,
+      window: s.window,
+      cutoff: s.cutoff,
+      eligible: s.eligible,
+      ineligibleReasons: s.ineligibleReasons,
+      measureValue: s.measureValue,
+      measureNote: s.measureNote,
+      tierReached: s.tierReached,
+      tierValue: s.tierValue,
+      lineCount: s.lineCount,
+      capApplied: s.capApplied,
+      earned: s.earned,
+      previouslySettled: moneyString(s.previouslySettled, s.currency),
+      amountDue: s.amountDue,
+      currency: s.currency,
+      status: c.status,
+      approvedBy: c.approvedBy,
+    };
+  }
+
+  function defaultPeriod(p: Loaded, ctx: Ctx): string {
+    return findSettlementPeriod({
+      program: latest(p).definition,
+      date: deps.today(),
+      fiscalYearStartMonth: ctx.fy,
+    }).period;
+  }
+
+  async function dealerInScope(actor: Actor, code: string, db: Queryable = deps.db) {
+    const [d] = await repoOf(db).findDealers(actor.scope, code);
+    if (!d) throw notFound('Dealer', code);
+    return d;
+  }
+
+  async function getStatementDetail(options: {
+    actor: Actor;
+    code: string;
+    dealerCode: string;
+    period?: string;
+  }): Promise<StatementDetail> {
+    const dealer = await dealerInScope(options.actor, options.dealerCode);
+    const p = await loadProgram(options.code);
+    const ctx = await context();
+    const period = options.period ?? defaultPeriod(p, ctx);
+    const { version, items } = await computeStatements({
+      program: p,
+      period,
+      dealers: [dealer],
+      withLines: true,
+      ctx,
+    });
+    const c = items[0]!;
+    let lines: StatementLineView[];
+    if (c.storedId && c.status !== 'closed') {
+      lines = (await repoOf().findLines(c.storedId)).map((l) => ({ ...l, vin: null, sku: null }));
+    } else {
+      lines = c.statement.lines.map((l, i) => toStatementLine(l, i, new Map()));
+    }
+    const ids = lines.map((l) => l.transactionId).filter((x): x is string => x !== null);
+    const refs = ids.length > 0 ? await repoOf().findTransactionRefs(ids) : new Map();
+    for (const l of lines) {
+      const ref = l.transactionId ? refs.get(l.transactionId) : undefined;
+      if (ref) {
+        l.vin = ref.vin;
+        l.sku = ref.sku;
+      }
+    }
+    return {
+      ...statementView(c, p.row.code, version.versionNo),
+      lines,
+      excluded: (c.statement.excluded ?? []).map((e) => ({
+        ...e,
+        transactionId: String(e.transactionId),
+      })),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Progress
+  // -------------------------------------------------------------------------------------------
+
+  function progressView(p: Progress, def: ProgramDefinition): ProgressView {
+    const unit =
+      def.measure === 'ev_share' ? 'BEVs' : def.measure === 'revenue' ? 'units' : 'units';
+    let message: string;
+    if (!p.eligible) message = `Not eligible: ${p.statement.ineligibleReasons.join('; ')}`;
+    else if (!p.nextTier) message = `Top tier reached: ${p.earned} ${p.currency} earned so far`;
+    else if (p.needed?.units && p.nextTierAdds)
+      message = `${p.needed.units} more ${p.needed.units === 1 ? unit.replace(/s$/, '') : unit} earn you ${p.nextTierAdds} ${p.currency} more`;
+    else message = `Next tier from ${p.nextTier.from}${p.note ? ` (${p.note})` : ''}`;
+    return {
+      programCode: p.programCode,
+      programName: def.name,
+      currency: p.currency,
+      period: p.period,
+      window: p.window,
+      asOf: p.asOf,
+      eligible: p.eligible,
+      measure: def.measure,
+      measureValue: p.measureValue,
+      measureNote: p.measureNote,
+      tierReached: p.tierReached,
+      earned: p.earned,
+      previouslySettled: moneyString(p.previouslySettled, p.currency),
+      amountDue: p.amountDue,
+      nextTier: p.nextTier,
+      needed: p.needed,
+      nextTierAdds: p.nextTierAdds,
+      message,
+      note: p.note,
+    };
+  }
+
+  async function progressFor(p: Loaded, d: DealerRow, ctx: Ctx) {
+    const today = deps.today();
+    const def = latest(p).definition;
+    const period = defaultPeriod(p, ctx);
+    const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+    const version = versionFor(p, settlement.window.start);
+    const input = await progressInput(p, version, d, ctx, period);
+    return {
+      progress: calculateProgress({ ...input, asOf: today, period }),
+      def: version.definition,
+      input,
+    };
+  }
+
+  /** Rebuilds the engine input of one dealer (same loading as statements, rows with lines). */
+  async function progressInput(
+    p: Loaded,
+    version: VersionRow,
+    d: DealerRow,
+    ctx: Ctx,
+    period: string,
+  ): Promise<Omit<StatementInput, 'period'>> {
+    const captured: { input?: Omit<StatementInput, 'period'> } = {};
+    const def = version.definition;
+    const repo = repoOf();
+    const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+    const allSkus = [...ctx.skus.values()];
+    const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+    const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
+    const rows = await repo.findTransactionRows({
+      programId: p.row.id,
+      dealerIds: [d.id],
+      from: settlement.window.start,
+      cutoff: settlement.cutoff,
+      skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
+      kinds: kindsOf(def),
+      requiresClaim: def.requiresClaim,
+    });
+    const needsAgreements =
+      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+    const plans = needsAgreements
+      ? await repo.findAgreementPlans([d.id], settlement.window.start, settlement.window.end)
+      : undefined;
+    const { dealer, planned } = toDealer(d, ctx, plans, settlement.window);
+    let priorYear: StatementInput['priorYear'];
+    if (def.measure === 'growth') {
+      const shift = (x: string) =>
+        `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
+      const [py] = await repo.findPriorYear({
+        dealerIds: [d.id],
+        from: shift(settlement.window.start),
+        to: shift(settlement.window.end),
+        kinds: kindsOf(def),
+        qualifyingSkuIds,
+        payingSkuIds,
+      });
+      priorYear = py ?? null;
+    }
+    const stored = await repo.findStoredStatements(p.row.id, [d.id], settlement.window.label);
+    let previous = new Dec(0);
+    for (const s of stored) {
+      if (s.period !== settlement.period && s.status !== 'closed' && s.period < settlement.period)
+        previous = previous.plus(s.amountDue);
+    }
+    const settled = await repo.findSettledUnits(p.row.id, [d.id]);
+    const adjustments = await repo.findAdjustments(p.row.id, settlement.period, [d.id]);
+    captured.input = {
+      program: def,
+      dealer,
+      transactions: rows.map((r) => toTransaction(r, ctx)),
+      plannedQuantity: planned,
+      priorYear,
+      previouslySettled: previous.toFixed(),
+      settledUnitBenefits: settled.map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
+      adjustments: adjustments.map((a) => ({
+        reference: `ADJ-${a.id}`,
+        amount: a.amount,
+        explanation: a.explanation,
+      })),
+      includeLines: false,
+      fiscalYearStartMonth: ctx.fy,
+    };
+    return captured.input;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Claims and disputes helpers
+  // -------------------------------------------------------------------------------------------
+
+  type ClaimDbRow = Omit<ClaimView, 'checks'> & { checks: ClaimView['checks'] };
+
+  const CLAIM_SELECT = `select c.id::int as id, p.code as "programCode", d.code as "dealerCode", c.vin, c.sku_code as sku,
+      to_char(c.delivered_on, 'YYYY-MM-DD') as "deliveredOn", c.evidence_name as "evidenceName", c.transaction_id::text as "transactionId",
+      c.status, c.checks, c.decision_reason as "decisionReason", c.submitted_by as "submittedBy", c.decided_by as "decidedBy",
+      to_json(c.created_at)#>>'{}' as "createdAt"
+    from incentive_claims c join programs p on p.id = c.program_id join dealers d on d.id = c.dealer_id`;
+
+  async function findClaimRows(where: string, params: unknown[], db: Queryable = deps.db) {
+    const { rows } = await db.query<ClaimDbRow>(
+      `${CLAIM_SELECT} where ${where} order by c.id`,
+      params,
+    );
+    return rows;
+  }
+
+  async function getDispute(
+    id: number,
+    actor: Actor,
+    db: Queryable = deps.db,
+  ): Promise<DisputeView> {
+    const params: unknown[] = [id];
+    const scope = scopeSql(actor.scope, 'd', params);
+    const { rows } = await db.query<Omit<DisputeView, 'messages'>>(
+      `select x.id::int as id, p.code as "programCode", d.code as "dealerCode", x.period, x.transaction_id::text as "transactionId",
+              x.claim_id::int as "claimId", x.status, x.resolution,
+              (select a.amount::text from incentive_adjustments a where a.dispute_id = x.id limit 1) as adjustment,
+              (($${params.length + 1}::date - x.created_at::date))::int as "ageDays",
+              x.created_by as "createdBy", x.resolved_by as "resolvedBy", to_json(x.created_at)#>>'{}' as "createdAt"
+       from incentive_disputes x join programs p on p.id = x.program_id join dealers d on d.id = x.dealer_id
+       where x.id = $1 and ${scope}`,
+      [...params, deps.today()],
+    );
+    const row = rows[0];
+    if (!row) throw notFound('Dispute', String(id));
+    const messages = await db.query<DisputeView['messages'][number]>(
+      `select id::int as id, side, author, body, attachment_name as "attachmentName", to_json(created_at)#>>'{}' as "createdAt"
+       from incentive_dispute_messages where dispute_id = $1 order by id`,
+      [id],
+    );
+    return { ...row, messages: messages.rows };
+  }
+
+  async function validateClaim(
+    db: Queryable,
+    p: Loaded,
+    dealer: DealerRow,
+    claim: ClaimInput,
+    ctx: Ctx,
+  ): Promise<{ checks: ClaimView['checks']; transactionId: string | null }> {
+    const def = latest(p).definition;
+    const checks: ClaimView['checks'] = [];
+    const { rows } = await db.query<{
+      id: string;
+      dealerId: number;
+      skuId: number;
+      kind: string;
+      occurredOn: string;
+    }>(
+      `select id::text, dealer_id as "dealerId", sku_id as "skuId", kind, to_char(occurred_on, 'YYYY-MM-DD') as "occurredOn"
+       from transactions where vin = $1 and quantity > 0 order by occurred_on, id`,
+      [claim.vin],
+    );
+    const sale = rows.find(
+      (r) => r.dealerId === dealer.id && def.qualifying.kinds.includes(r.kind as never),
+    );
+    checks.push({
+      check: 'delivered_by_dealer',
+      ok: sale !== undefined,
+      message: sale
+        ? `VIN ${claim.vin} was delivered by ${dealer.code} on ${sale.occurredOn} (transaction ${sale.id})`
+        : `no ${def.qualifying.kinds.join('/')} of VIN ${claim.vin} by ${dealer.code}`,
+    });
+    const inWindow =
+      claim.deliveredOn >= def.startDate &&
+      claim.deliveredOn <= def.endDate &&
+      (!sale || (sale.occurredOn >= def.startDate && sale.occurredOn <= def.endDate));
+    checks.push({
+      check: 'inside_window',
+      ok: inWindow,
+      message: inWindow
+        ? `delivered inside the program (${def.startDate} to ${def.endDate})`
+        : `delivered outside the program (${def.startDate} to ${def.endDate})`,
+    });
+    const sku = ctx.skuByCode.get(claim.sku);
+    const saleSku = sale ? ctx.skus.get(sale.skuId) : undefined;
+    const matches =
+      sku !== undefined &&
+      skuMatches(def.paying, sku) &&
+      (saleSku === undefined || saleSku.code === sku.code);
+    checks.push({
+      check: 'matches_program',
+      ok: matches,
+      message: !sku
+        ? `SKU ${claim.sku} is not in the catalog`
+        : saleSku && saleSku.code !== sku.code
+          ? `the sale was of SKU ${saleSku.code}, not ${sku.code}`
+          : matches
+            ? `SKU ${sku.code} is paid by the program`
+            : `SKU ${sku.code} is not paid by the program`,
+    });
+    const earlier = await db.query(
+      `select id from incentive_claims where program_id = $1 and vin = $2 and status in ('validated', 'approved')`,
+      [p.row.id, claim.vin],
+    );
+    checks.push({
+      check: 'not_claimed_before',
+      ok: earlier.rows.length === 0,
+      message:
+        earlier.rows.length === 0
+          ? 'not claimed before'
+          : `VIN ${claim.vin} was already claimed in this program`,
+    });
+    return { checks, transactionId: sale?.id ?? null };
+  }
+
+  async function batchView(code: string, db: Queryable = deps.db): Promise<PayoutBatchView> {
+    const { rows } = await db.query<{
+      id: string;
+      code: string;
+      status: 'exported' | 'paid';
+      glAccount: string;
+      createdBy: string;
+      createdAt: string;
+      paidAt: string | null;
+    }>(
+      `select id::text, code, status, gl_account as "glAccount", created_by as "createdBy", to_json(created_at)#>>'{}' as "createdAt",
+              to_json(paid_at)#>>'{}' as "paidAt" from payout_batches where code = $1`,
+      [code],
+    );
+    const b = rows[0];
+    if (!b) throw notFound('Payout batch', code);
+    const items = await db.query<PayoutBatchView['items'][number]>(
+      `select d.code as "dealerCode", d.name as "dealerName", d.erp_vendor_id as "erpVendorId", i.amount::text as amount,
+              trim(i.currency) as currency, $2::text as "glAccount", i.reference, p.code as "programCode", s.period
+       from payout_items i join dealers d on d.id = i.dealer_id join incentive_statements s on s.id = i.statement_id
+       join programs p on p.id = s.program_id where i.batch_id = $1 order by d.code, p.code, s.period`,
+      [b.id, b.glAccount],
+    );
+    const totals = new Map<string, Dec>();
+    for (const i of items.rows) {
+      i.amount = moneyString(i.amount, i.currency);
+      totals.set(i.currency, (totals.get(i.currency) ?? new Dec(0)).plus(i.amount));
+    }
+    return {
+      code: b.code,
+      status: b.status,
+      glAccount: b.glAccount,
+      createdBy: b.createdBy,
+      createdAt: b.createdAt,
+      paidAt: b.paidAt,
+      totals: [...totals].map(([currency, amount]) => ({
+        currency,
+        amount: moneyString(amount, currency),
+      })),
+      items: items.rows,
+    };
+  }
+
+  function requireOem(actor: Actor) {
+    if (actor.scope.kind !== 'network' && actor.scope.kind !== 'region') {
+      throw new AppError('FORBIDDEN', 'Only the OEM may do this');
+    }
+  }
+
+  function need(actor: Actor, permission: Permission) {
+    requirePermission(actor, permission);
+  }
+
+  return {
+    /** No stored live state: open statements and progress read the feed directly. */
+    async applyIngestDelta(_tx: Queryable) {},
+
+    // ------------------------------------------------------------------ programs
+    async createProgram({ actor, data }: { actor: Actor; data: unknown }): Promise<ProgramView> {
+      need(actor, 'programs:write');
+      const ctx = await context();
+      const { program, warnings } = parseDefinition(data, ctx);
+      await deps.db.transaction(async (tx) => {
+        const repo = repoOf(tx);
+        const id = await translateUnique('Program', program.code, () =>
+          repo.insertProgram({
+            code: program.code,
+            createdById: userId(actor),
+            createdBy: actorLabel(actor),
+          }),
+        );
+        await repo.insertVersion({
+          programId: id,
+          versionNo: 1,
+          effectiveFrom: program.startDate,
+          definition: program,
+          warnings,
+          createdBy: actorLabel(actor),
+        });
+      });
+      return view(await loadProgram(program.code));
+    },
+
+    async updateProgram({ actor, code, data }: { actor: Actor; code: string; data: unknown }) {
+      need(actor, 'programs:write');
+      const ctx = await context();
+      const p = await loadProgram(code);
+      const v = latest(p);
+      if (v.status !== 'draft') {
+        throw new AppError(
+          'CONFLICT',
+          `Program ${code} version ${v.versionNo} is published and immutable; create a new version`,
+        );
+      }
+      const { program, warnings } = parseDefinition(data, ctx);
+      if (program.code !== code) {
+        throw invalid([{ path: 'code', code: 'code_changed', message: `must stay ${code}` }]);
+      }
+      await repoOf().updateDraftVersion({
+        programId: p.row.id,
+        versionNo: v.versionNo,
+        definition: program,
+        warnings,
+      });
+      return view(await loadProgram(code));
+    },
+
+    async findPrograms({ actor }: { actor: Actor }): Promise<ProgramSummary[]> {
+      need(actor, 'programs:read');
+      const repo = repoOf();
+      const rows = await repo.findPrograms();
+      const versions = await repo.findVersions(rows.map((r) => r.id));
+      return rows
+        .map((row) => ({ row, versions: versions.filter((v) => v.programId === row.id) }))
+        .filter((p) => p.versions.length > 0)
+        .filter((p) => actor.scope.kind !== 'dealers' || p.row.status !== 'draft')
+        .map((p) => {
+          const v = latest(p);
+          return {
+            code: p.row.code,
+            status: p.row.status,
+            createdBy: p.row.createdBy,
+            versionNo: v.versionNo,
+            warnings: v.warnings,
+            name: v.definition.name,
+            currency: v.definition.currency,
+            startDate: v.definition.startDate,
+            endDate: v.definition.endDate,
+            measure: v.definition.measure,
+          };
+        });
+    },
+
+    async getProgram({ actor, code }: { actor: Actor; code: string }): Promise<ProgramView> {
+      need(actor, 'programs:read');
+      const p = await loadProgram(code);
+      if (actor.scope.kind === 'dealers' && p.row.status === 'draft')
+        throw notFound('Program', code);
+      return view(p);
+    },
+
+    async publishProgram({ actor, code }: { actor: Actor; code: string }): Promise<ProgramView> {
+      need(actor, 'programs:write');
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const v = latest(p);
+        if (p.row.status === 'closed') throw new AppError('CONFLICT', `Program ${code} is closed`);
+        if (v.status !== 'draft') {
+          throw new AppError(
+            'CONFLICT',
+            `Program ${code} version ${v.versionNo} is already published`,
+          );
+        }
+        const canonical = canonicalJson(v.definition);
+        const sha256 = sha256Hex(canonical);
+        await repoOf(tx).publishVersion({
+          programId: p.row.id,
+          versionNo: v.versionNo,
+          canonical,
+          sha256,
+          by: actorLabel(actor),
+        });
+        await deps.ledger.append(tx, {
+          entityType: 'program_version',
+          entityId: `${code}/v${v.versionNo}`,
+          action: 'published',
+          payload: v.definition,
+          actor: actorLabel(actor),
+        });
+      });
+      return view(await loadProgram(code));
+    },
+
+    async createVersion({
+      actor,
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: { effectiveFrom: string; definition: unknown };
+    }): Promise<ProgramView> {
+      need(actor, 'programs:write');
+      const ctx = await context();
+      const { program, warnings } = parseDefinition(data.definition, ctx, 'definition');
+      if (program.code !== code) {
+        throw invalid([
+          { path: 'definition.code', code: 'code_changed', message: `must stay ${code}` },
+        ]);
+      }
+      if (data.effectiveFrom < program.startDate || data.effectiveFrom > program.endDate) {
+        throw invalid([
+          {
+            path: 'effectiveFrom',
+            code: 'outside_program',
+            message: `must be inside the program (${program.startDate} to ${program.endDate})`,
+          },
+        ]);
+      }
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const v = latest(p);
+        if (p.row.status === 'closed') throw new AppError('CONFLICT', `Program ${code} is closed`);
+        if (v.status === 'draft') {
+          throw new AppError(
+            'CONFLICT',
+            `Version ${v.versionNo} of ${code} is still a draft; edit it`,
+          );
+        }
+        await repoOf(tx).insertVersion({
+          programId: p.row.id,
+          versionNo: v.versionNo + 1,
+          effectiveFrom: data.effectiveFrom,
+          definition: program,
+          warnings,
+          createdBy: actorLabel(actor),
+        });
+      });
+      return view(await loadProgram(code));
+    },
+
+    async closeProgram({ actor, code }: { actor: Actor; code: string }): Promise<ProgramView> {
+      need(actor, 'programs:write');
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        if (p.row.status !== 'published') {
+          throw new AppError(
+            'CONFLICT',
+            `Only a published program can be closed; ${code} is ${p.row.status}`,
+          );
+        }
+        await repoOf(tx).closeProgram(p.row.id, actorLabel(actor));
+        await deps.ledger.append(tx, {
+          entityType: 'program',
+          entityId: code,
+          action: 'closed',
+          payload: { code },
+          actor: actorLabel(actor),
+        });
+      });
+      return view(await loadProgram(code));
+    },
+
+    // ------------------------------------------------------------------ statements
+    async findStatements({ actor, code, period }: { actor: Actor; code: string; period?: string }) {
+      need(actor, 'statements:read');
+      const p = await loadProgram(code);
+      const ctx = await context();
+      const dealers = await repoOf().findDealers(actor.scope);
+      const chosen = period ?? defaultPeriod(p, ctx);
+      const { version, settlement, items } = await computeStatements({
+        program: p,
+        period: chosen,
+        dealers,
+        withLines: false,
+        ctx,
+      });
+      const def = version.definition;
+      const shown = items.filter((c) => c.statement.eligible || c.statement.lineCount > 0);
+      const totalEarned = shown.reduce((a, c) => a.plus(c.statement.earned), new Dec(0));
+      const totalDue = shown.reduce((a, c) => a.plus(c.statement.amountDue), new Dec(0));
+      return {
+        programCode: code,
+        period: settlement.period,
+        currency: def.currency,
+        items: shown.map((c) => statementView(c, code, version.versionNo)),
+        totalEarned: moneyString(totalEarned, def.currency),
+        totalAmountDue: moneyString(totalDue, def.currency),
+        budget: calculateBudgetUse({
+          program: def,
+          earned: shown.map((c) => ({ dealerCode: c.dealer.code, earned: c.statement.earned })),
+        }),
+      };
+    },
+
+    getStatement: getStatementDetail,
+
+    /** Full recalculation of every program's period for every dealer (totals): the benchmark. */
+    async recalculateAll({ actor, period }: { actor: Actor; period?: string }) {
+      need(actor, 'statements:read');
+      const ctx = await context();
+      const dealers = await repoOf().findDealers(actor.scope);
+      const programs = await repoOf().findPrograms();
+      let statements = 0;
+      let total = new Dec(0);
+      for (const row of programs) {
+        const p = await loadProgram(row.code);
+        const chosen = period ?? defaultPeriod(p, ctx);
+        const { items } = await computeStatements({
+          program: p,
+          period: chosen,
+          dealers,
+          withLines: false,
+          ctx,
+        });
+        statements += items.length;
+        for (const c of items) total = total.plus(c.statement.earned);
+      }
+      return { programs: programs.length, statements, totalEarned: total.toFixed(2) };
+    },
+
+    async startRecalculation({ actor }: { actor: Actor }) {
+      need(actor, 'statements:read');
+      return deps.jobs.start({
+        actor,
+        kind: 'incentives.recalculate',
+        params: {},
+        work: async (report) => {
+          await report(0, 'recalculating');
+          const result = await this.recalculateAll({ actor });
+          await report(100, 'done');
+          return result;
+        },
+      });
+    },
+
+    // ------------------------------------------------------------------ progress and what-if
+    async getDealerIncentives({ actor, dealerCode }: { actor: Actor; dealerCode: string }) {
+      need(actor, 'programs:read');
+      const d = await dealerInScope(actor, dealerCode);
+      const ctx = await context();
+      const repo = repoOf();
+      const rows = (await repo.findPrograms()).filter((r) => r.status === 'published');
+      const versions = await repo.findVersions(rows.map((r) => r.id));
+      const today = deps.today();
+      const programs: ProgressView[] = [];
+      for (const row of rows) {
+        const p = { row, versions: versions.filter((v) => v.programId === row.id) };
+        const def = latest(p).definition;
+        if (today < def.startDate || today > def.endDate) continue;
+        const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
+        const eligibility = checkEligibility({
+          program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
+          dealer: probe.dealer,
+        });
+        if (!eligibility.eligible) continue;
+        const { progress, def: used } = await progressFor(p, d, ctx);
+        programs.push(progressView(progress, used));
+      }
+      return { dealerCode: d.code, asOf: today, programs };
+    },
+
+    async whatIf({
+      actor,
+      dealerCode,
+      data,
+    }: {
+      actor: Actor;
+      dealerCode: string;
+      data: WhatIfBody;
+    }) {
+      need(actor, 'programs:read');
+      const d = await dealerInScope(actor, dealerCode);
+      const ctx = await context();
+      const p = await loadProgram(data.programCode);
+      if (p.row.status === 'draft' && actor.scope.kind === 'dealers')
+        throw notFound('Program', data.programCode);
+      const sku = data.sku
+        ? ctx.skuByCode.get(data.sku)
+        : [...ctx.skus.values()].find(
+            (s) =>
+              s.modelLineCode === data.modelLine &&
+              (data.powertrain === undefined || s.powertrain === data.powertrain),
+          );
+      if (!sku) {
+        throw invalid([
+          {
+            path: data.sku ? 'body.sku' : 'body.modelLine',
+            code: 'unknown_code',
+            message: 'no such SKU in the catalog',
+          },
+        ]);
+      }
+      const period = data.period ?? defaultPeriod(p, ctx);
+      const def0 = latest(p).definition;
+      const settlement = resolvePeriod({ program: def0, period, fiscalYearStartMonth: ctx.fy });
+      const version = versionFor(p, settlement.window.start);
+      const input = await progressInput(p, version, d, ctx, period);
+      const today = deps.today();
+      const date =
+        data.date ??
+        (today < settlement.window.start
+          ? settlement.window.start
+          : today > settlement.cutoff
+            ? settlement.cutoff
+            : today);
+      const extra = hypotheticalTransactions({
+        template: {
+          sku: sku.code,
+          modelLineCode: sku.modelLineCode,
+          powertrain: sku.powertrain,
+          segment: sku.segment,
+          msrp: sku.msrp,
+          amountPerUnit: data.amountPerUnit ?? sku.msrp,
+        },
+        quantity: data.quantity,
+        date,
+        currency: version.definition.currency,
+      });
+      const result = whatIf({ input: { ...input, asOf: today, period }, extraTransactions: extra });
+      return {
+        before: progressView(result.before, version.definition),
+        after: progressView(result.after, version.definition),
+        addedEarned: result.addedEarned,
+      };
+    },
+
+    // ------------------------------------------------------------------ claims
+    async submitClaims({
+      actor,
+      code,
+      claims,
+    }: {
+      actor: Actor;
+      code: string;
+      claims: (ClaimInput & { path: string })[];
+    }): Promise<ClaimView[]> {
+      need(actor, 'claims:write');
+      const ctx = await context();
+      const ids: number[] = [];
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const def = latest(p).definition;
+        if (p.row.status !== 'published')
+          throw new AppError('CONFLICT', `Program ${code} is not published`);
+        if (!def.requiresClaim)
+          throw new AppError('CONFLICT', `Program ${code} does not take claims`);
+        const problems: Problem[] = [];
+        const dealers = new Map<string, DealerRow>();
+        for (const c of claims) {
+          const [d] = await repoOf(tx).findDealers(actor.scope, c.dealerCode);
+          if (!d) throw notFound('Dealer', c.dealerCode);
+          dealers.set(c.dealerCode, d);
+          const known = await tx.query('select 1 from transactions where vin = $1 limit 1', [
+            c.vin,
+          ]);
+          if (known.rows.length === 0)
+            problems.push({
+              path: `${c.path}.vin`,
+              code: 'unknown_vin',
+              message: `VIN ${c.vin} is not in the feed`,
+            });
+          if (!ctx.skuByCode.has(c.sku))
+            problems.push({
+              path: `${c.path}.sku`,
+              code: 'unknown_code',
+              message: `SKU ${c.sku} is not in the catalog`,
+            });
+          if (c.deliveredOn < def.startDate || c.deliveredOn > def.endDate)
+            problems.push({
+              path: `${c.path}.deliveredOn`,
+              code: 'outside_program',
+              message: `must be inside the program (${def.startDate} to ${def.endDate})`,
+            });
+        }
+        if (problems.length > 0) throw invalid(problems);
+        for (const c of claims) {
+          const d = dealers.get(c.dealerCode)!;
+          const { checks, transactionId } = await validateClaim(tx, p, d, c, ctx);
+          const status = checks.every((x) => x.ok) ? 'validated' : 'invalid';
+          const { rows } = await tx.query<{ id: number }>(
+            `insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, evidence_name, transaction_id, status, checks, submitted_by)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id::int as id`,
+            [
+              p.row.id,
+              d.id,
+              c.vin,
+              c.sku,
+              c.deliveredOn,
+              c.evidenceName ?? null,
+              transactionId,
+              status,
+              JSON.stringify(checks),
+              actorLabel(actor),
+            ],
+          );
+          ids.push(rows[0]!.id);
+        }
+      });
+      return findClaimRows('c.id = any($1::bigint[])', [ids]);
+    },
+
+    parseClaimsCsv(dealerCode: string, csv: string): (ClaimInput & { path: string })[] {
+      const records = parseCsv(csv, {
+        columns: true,
+        skip_empty_lines: true,
+        trim: true,
+      }) as Record<string, string>[];
+      const problems: Problem[] = [];
+      const out = records.map((r, i) => {
+        const vin = r.vin ?? r.VIN ?? '';
+        const sku = r.sku ?? r.SKU ?? '';
+        const deliveredOn = r.deliveryDate ?? r.deliveredOn ?? r.delivery_date ?? '';
+        if (!vin)
+          problems.push({
+            path: `body.csv.${i + 2}.vin`,
+            row: i + 2,
+            code: 'required',
+            message: 'is required',
+          });
+        if (!sku)
+          problems.push({
+            path: `body.csv.${i + 2}.sku`,
+            row: i + 2,
+            code: 'required',
+            message: 'is required',
+          });
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(deliveredOn))
+          problems.push({
+            path: `body.csv.${i + 2}.deliveryDate`,
+            row: i + 2,
+            code: 'invalid_date',
+            message: 'expected YYYY-MM-DD',
+          });
+        return {
+          dealerCode,
+          vin,
+          sku,
+          deliveredOn,
+          evidenceName: r.evidence || undefined,
+          path: `body.csv.${i + 2}`,
+        };
+      });
+      if (problems.length > 0) throw invalid(problems);
+      return out;
+    },
+
+    async findClaims({ actor, code }: { actor: Actor; code: string }): Promise<ClaimView[]> {
+      need(actor, 'programs:read');
+      const params: unknown[] = [code];
+      return findClaimRows(`p.code = $1 and ${scopeSql(actor.scope, 'd', params)}`, params);
+    },
+
+    async decideClaim({
+      actor,
+      id,
+      decision,
+      reason,
+    }: {
+      actor: Actor;
+      id: number;
+      decision: 'approve' | 'reject';
+      reason: string;
+    }): Promise<ClaimView> {
+      need(actor, 'claims:review');
+      requireOem(actor);
+      await deps.db.transaction(async (tx) => {
+        const [c] = await findClaimRows('c.id = $1', [id], tx);
+        if (!c) throw notFound('Claim', String(id));
+        if (decision === 'approve' && c.status !== 'validated') {
+          throw new AppError(
+            'CONFLICT',
+            `Only a validated claim can be approved; claim ${id} is ${c.status}`,
+          );
+        }
+        if (decision === 'reject' && !['validated', 'invalid'].includes(c.status)) {
+          throw new AppError('CONFLICT', `Claim ${id} is already ${c.status}`);
+        }
+        await tx.query(
+          `update incentive_claims set status = $2, decision_reason = $3, decided_by = $4, decided_at = now() where id = $1`,
+          [id, decision === 'approve' ? 'approved' : 'rejected', reason, actorLabel(actor)],
+        );
+      });
+      return (await findClaimRows('c.id = $1', [id]))[0]!;
+    },
+
+    // ------------------------------------------------------------------ disputes
+    async createDispute({
+      actor,
+      data,
+    }: {
+      actor: Actor;
+      data: {
+        programCode: string;
+        dealerCode: string;
+        period: string;
+        transactionId?: string;
+        claimId?: number;
+        comment: string;
+        attachmentName?: string;
+      };
+    }): Promise<DisputeView> {
+      need(actor, 'disputes:write');
+      const d = await dealerInScope(actor, data.dealerCode);
+      const p = await loadProgram(data.programCode);
+      const ctx = await context();
+      resolvePeriod({
+        program: latest(p).definition,
+        period: data.period,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      if (data.transactionId) {
+        const { rows } = await deps.db.query(
+          'select 1 from transactions where id = $1 and dealer_id = $2',
+          [data.transactionId, d.id],
+        );
+        if (rows.length === 0)
+          throw invalid([
+            {
+              path: 'body.transactionId',
+              code: 'unknown_line',
+              message: 'no such transaction of the dealer',
+            },
+          ]);
+      }
+      if (data.claimId) {
+        const { rows } = await deps.db.query(
+          'select 1 from incentive_claims where id = $1 and dealer_id = $2',
+          [data.claimId, d.id],
+        );
+        if (rows.length === 0)
+          throw invalid([
+            { path: 'body.claimId', code: 'unknown_claim', message: 'no such claim of the dealer' },
+          ]);
+      }
+      const id = await deps.db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: number }>(
+          `insert into incentive_disputes (program_id, dealer_id, period, transaction_id, claim_id, created_by)
+           values ($1, $2, $3, $4, $5, $6) returning id::int as id`,
+          [
+            p.row.id,
+            d.id,
+            data.period,
+            data.transactionId ?? null,
+            data.claimId ?? null,
+            actorLabel(actor),
+          ],
+        );
+        const disputeId = rows[0]!.id;
+        await tx.query(
+          `insert into incentive_dispute_messages (dispute_id, side, author, body, attachment_name) values ($1, $2, $3, $4, $5)`,
+          [
+            disputeId,
+            actor.scope.kind === 'dealers' ? 'dealer' : 'oem',
+            actorLabel(actor),
+            data.comment,
+            data.attachmentName ?? null,
+          ],
+        );
+        return disputeId;
+      });
+      return getDispute(id, actor);
+    },
+
+    async addDisputeMessage({
+      actor,
+      id,
+      data,
+    }: {
+      actor: Actor;
+      id: number;
+      data: { body: string; attachmentName?: string };
+    }): Promise<DisputeView> {
+      if (
+        !hasPermission(actor.role, 'disputes:write') &&
+        !hasPermission(actor.role, 'disputes:resolve')
+      ) {
+        throw new AppError('FORBIDDEN', `Your role (${actor.role}) may not write in disputes`);
+      }
+      const dispute = await getDispute(id, actor);
+      if (dispute.status !== 'open')
+        throw new AppError('CONFLICT', `Dispute ${id} is ${dispute.status}`);
+      await deps.db.query(
+        `insert into incentive_dispute_messages (dispute_id, side, author, body, attachment_name) values ($1, $2, $3, $4, $5)`,
+        [
+          id,
+          actor.scope.kind === 'dealers' ? 'dealer' : 'oem',
+          actorLabel(actor),
+          data.body,
+          data.attachmentName ?? null,
+        ],
+      );
+      return getDispute(id, actor);
+    },
+
+    async resolveDispute({
+      actor,
+      id,
+      data,
+    }: {
+      actor: Actor;
+      id: number;
+      data: { outcome: 'adjust' | 'reject'; amount?: string; reason: string };
+    }): Promise<DisputeView> {
+      need(actor, 'disputes:resolve');
+      requireOem(actor);
+      const dispute = await getDispute(id, actor);
+      if (dispute.status !== 'open')
+        throw new AppError('CONFLICT', `Dispute ${id} is already ${dispute.status}`);
+      const p = await loadProgram(dispute.programCode);
+      const ctx = await context();
+      await deps.db.transaction(async (tx) => {
+        if (data.outcome === 'adjust') {
+          // The adjustment goes into the disputed period while it is open, else the current one.
+          const repo = repoOf(tx);
+          const closed = await repo.isPeriodClosed(p.row.id, dispute.period);
+          const period = closed ? defaultPeriod(p, ctx) : dispute.period;
+          await tx.query(
+            `insert into incentive_adjustments (program_id, dealer_id, period, dispute_id, amount, explanation, created_by)
+             values ($1, (select id from dealers where code = $2), $3, $4, $5, $6, $7)`,
+            [
+              p.row.id,
+              dispute.dealerCode,
+              period,
+              id,
+              data.amount,
+              `dispute ${id}: ${data.reason}`,
+              actorLabel(actor),
+            ],
+          );
+        }
+        await tx.query(
+          `update incentive_disputes set status = $2, resolution = $3, resolved_by = $4, resolved_at = now() where id = $1`,
+          [id, data.outcome === 'adjust' ? 'adjusted' : 'rejected', data.reason, actorLabel(actor)],
+        );
+        await tx.query(
+          `insert into incentive_dispute_messages (dispute_id, side, author, body) values ($1, 'oem', $2, $3)`,
+          [
+            id,
+            actorLabel(actor),
+            `${data.outcome === 'adjust' ? `Adjusted by ${data.amount}` : 'Rejected'}: ${data.reason}`,
+          ],
+        );
+      });
+      return getDispute(id, actor);
+    },
+
+    getDispute: ({ actor, id }: { actor: Actor; id: number }) => getDispute(id, actor),
+
+    async findDisputes({
+      actor,
+      status,
+    }: {
+      actor: Actor;
+      status?: string;
+    }): Promise<DisputeView[]> {
+      need(actor, 'statements:read');
+      const params: unknown[] = [status ?? null];
+      const { rows } = await deps.db.query<{ id: number }>(
+        `select x.id::int as id from incentive_disputes x join dealers d on d.id = x.dealer_id
+         where ($1::text is null or x.status = $1) and ${scopeSql(actor.scope, 'd', params)} order by x.created_at, x.id`,
+        params,
+      );
+      const out: DisputeView[] = [];
+      for (const r of rows) out.push(await getDispute(r.id, actor));
+      return out;
+    },
+
+    // ------------------------------------------------------------------ settlement and payout
+    async closePeriod({ actor, code, period }: { actor: Actor; code: string; period: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      return deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const ctx = await context(tx);
+        const repo = repoOf(tx);
+        if (p.row.status === 'draft')
+          throw new AppError('CONFLICT', `Program ${code} is not published`);
+        if (await repo.isPeriodClosed(p.row.id, period)) {
+          throw new AppError('CONFLICT', `Period ${period} of ${code} is already closed`);
+        }
+        const dealers = await repo.findDealers({ kind: 'network' });
+        const { settlement, version, items } = await computeStatements({
+          db: tx,
+          program: p,
+          period,
+          dealers,
+          withLines: false,
+          ctx,
+          live: true,
+        });
+        if (settlement.cutoff >= deps.today()) {
+          throw new AppError(
+            'CONFLICT',
+            `Period ${period} ends on ${settlement.cutoff}; close it after that`,
+          );
+        }
+        await repo.closePeriod(p.row.id, settlement.period, actorLabel(actor));
+        let count = 0;
+        let total = new Dec(0);
+        for (const c of items) {
+          const s = c.statement;
+          if (s.lineCount === 0 && new Dec(s.amountDue).isZero()) continue;
+          await repo.insertStatement({
+            programId: p.row.id,
+            versionNo: version.versionNo,
+            dealerId: c.dealer.id,
+            period: settlement.period,
+            window: settlement.window.label,
+            measureValue: s.measureValue,
+            tierReached: s.tierReached,
+            earned: s.earned,
+            previouslySettled: s.previouslySettled,
+            amountDue: s.amountDue,
+            currency: s.currency,
+            snapshot: { ...s, lines: [] },
+          });
+          count++;
+          total = total.plus(s.amountDue);
+        }
+        return {
+          programCode: code,
+          period: settlement.period,
+          statements: count,
+          totalAmountDue: moneyString(total, version.definition.currency),
+        };
+      });
+    },
+
+    async approveStatement({
+      actor,
+      code,
+      dealerCode,
+      period,
+    }: {
+      actor: Actor;
+      code: string;
+      dealerCode: string;
+      period: string;
+    }): Promise<StatementDetail> {
+      need(actor, 'programs:approve');
+      requireOem(actor);
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const [d] = await repoOf(tx).findDealers(actor.scope, dealerCode);
+        if (!d) throw notFound('Dealer', dealerCode);
+        if (
+          (p.row.createdById !== null && p.row.createdById === userId(actor)) ||
+          p.row.createdBy === actorLabel(actor)
+        ) {
+          throw new AppError(
+            'FORBIDDEN',
+            `Four eyes: the author of program ${code} may not approve its statements`,
+          );
+        }
+        const ctx = await context(tx);
+        const { settlement, items } = await computeStatements({
+          db: tx,
+          program: p,
+          period,
+          dealers: [d],
+          withLines: true,
+          ctx,
+          live: true,
+        });
+        const c = items[0]!;
+        if (c.status !== 'closed' || !c.storedId) {
+          throw new AppError(
+            'CONFLICT',
+            c.status === 'open'
+              ? `Period ${period} is open (or ${dealerCode} has no statement); close it first`
+              : `The statement is already ${c.status}`,
+          );
+        }
+        const s = c.statement;
+        const repo = repoOf(tx);
+        await repo.approveStatement({
+          id: c.storedId,
+          by: actorLabel(actor),
+          earned: s.earned,
+          amountDue: s.amountDue,
+          snapshot: { ...s, lines: [] },
+        });
+        await repo.insertLines(
+          c.storedId,
+          s.lines.map((l) => ({
+            kind: l.kind,
+            transactionId: l.transactionId === null ? null : String(l.transactionId),
+            date: l.date,
+            quantity: l.quantity,
+            basis: l.basis,
+            rate: l.rate,
+            tierFrom: l.tierFrom,
+            parts: l.parts,
+            amount: l.amount,
+            explanation: l.explanation,
+          })),
+        );
+        await repo.recordSettledUnits({
+          programId: p.row.id,
+          dealerId: d.id,
+          statementId: c.storedId,
+          window: settlement.window.label,
+        });
+        await deps.ledger.append(tx, {
+          entityType: 'incentive_statement',
+          entityId: `${code}/${dealerCode}/${settlement.period}`,
+          action: 'approved',
+          payload: { ...s, lines: s.lines.map((l) => [l.transactionId, l.kind, l.amount]) },
+          actor: actorLabel(actor),
+        });
+      });
+      return getStatementDetail({ actor, code, dealerCode, period });
+    },
+
+    async createPayoutBatch({
+      actor,
+      data,
+    }: {
+      actor: Actor;
+      data: { programCode?: string; glAccount: string };
+    }): Promise<PayoutBatchView> {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      const code = await deps.db.transaction(async (tx) => {
+        const { rows } = await tx.query<{
+          id: string;
+          dealerId: number;
+          amount: string;
+          currency: string;
+          reference: string;
+        }>(
+          `select s.id::text, s.dealer_id as "dealerId", s.amount_due::text as amount, trim(s.currency) as currency,
+                  p.code || '-' || s.period || '-' || d.code as reference
+           from incentive_statements s join programs p on p.id = s.program_id join dealers d on d.id = s.dealer_id
+           where s.status = 'approved' and s.amount_due <> 0 and ($1::text is null or p.code = $1)
+             and not exists (select 1 from payout_items i where i.statement_id = s.id)
+           order by d.code, p.code, s.period`,
+          [data.programCode ?? null],
+        );
+        if (rows.length === 0)
+          throw new AppError('CONFLICT', 'No approved statements wait for payout');
+        const seq = await tx.query<{ n: number }>(
+          'select count(*)::int + 1 as n from payout_batches',
+        );
+        const batchCode = `PAY-${deps.today().replace(/-/g, '')}-${String(seq.rows[0]!.n).padStart(4, '0')}`;
+        const batch = await tx.query<{ id: string }>(
+          `insert into payout_batches (code, gl_account, created_by) values ($1, $2, $3) returning id::text`,
+          [batchCode, data.glAccount, actorLabel(actor)],
+        );
+        for (const r of rows) {
+          await tx.query(
+            `insert into payout_items (batch_id, statement_id, dealer_id, amount, currency, reference) values ($1, $2, $3, $4, $5, $6)`,
+            [batch.rows[0]!.id, r.id, r.dealerId, r.amount, r.currency, r.reference],
+          );
+        }
+        await deps.ledger.append(tx, {
+          entityType: 'payout_batch',
+          entityId: batchCode,
+          action: 'created',
+          payload: rows.map((r) => [r.reference, r.amount, r.currency]),
+          actor: actorLabel(actor),
+        });
+        return batchCode;
+      });
+      return batchView(code);
+    },
+
+    async getPayoutBatch({ actor, code }: { actor: Actor; code: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      return batchView(code);
+    },
+
+    async markBatchPaid({ actor, code }: { actor: Actor; code: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      await deps.db.transaction(async (tx) => {
+        const b = await batchView(code, tx);
+        if (b.status === 'paid') throw new AppError('CONFLICT', `Batch ${code} is already paid`);
+        await tx.query(
+          `update payout_batches set status = 'paid', paid_at = now(), paid_by = $2 where code = $1`,
+          [code, actorLabel(actor)],
+        );
+        await tx.query(
+          `update incentive_statements set status = 'paid', paid_at = now()
+           where id in (select i.statement_id from payout_items i join payout_batches b on b.id = i.batch_id where b.code = $1)`,
+          [code],
+        );
+        await deps.ledger.append(tx, {
+          entityType: 'payout_batch',
+          entityId: code,
+          action: 'paid',
+          payload: b.totals,
+          actor: actorLabel(actor),
+        });
+      });
+      return batchView(code);
+    },
+
+    async getAccruals({ actor, code }: { actor: Actor; code: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      const p = await loadProgram(code);
+      const ctx = await context();
+      const def = latest(p).definition;
+      const today = deps.today();
+      const dealers = await repoOf().findDealers({ kind: 'network' });
+      const months: { month: string; earned: string }[] = [];
+      let total = new Dec(0);
+      let projected = new Dec(0);
+      const periods = listSettlementPeriods({ program: def, fiscalYearStartMonth: ctx.fy }).filter(
+        (s) => s.periodStart <= today,
+      );
+      for (const s of periods) {
+        const { items } = await computeStatements({
+          program: p,
+          period: s.period,
+          dealers,
+          withLines: false,
+          ctx,
+          asOf: today,
+        });
+        const due = items.reduce((a, c) => a.plus(c.statement.amountDue), new Dec(0));
+        months.push({ month: s.period, earned: moneyString(due, def.currency) });
+        total = total.plus(due);
+        if (s === periods[periods.length - 1]) {
+          for (const c of items) {
+            if (!c.statement.eligible) continue;
+            const input = await progressInput(
+              p,
+              versionFor(p, s.window.start),
+              c.dealer,
+              ctx,
+              s.period,
+            );
+            const accrual = calculateAccrual({ ...input, asOf: today, period: s.period });
+            projected = projected.plus(accrual.projectedEarned).minus(c.statement.earned);
+          }
+        }
+      }
+      const earnedToDate = moneyString(total, def.currency);
+      return {
+        programCode: code,
+        currency: def.currency,
+        asOf: today,
+        months,
+        earnedToDate,
+        projectedToWindowEnd: moneyString(total.plus(projected), def.currency),
+        budget: calculateBudgetUse({
+          program: def,
+          earned: [{ dealerCode: '*', earned: earnedToDate }],
+        }),
+      };
+    },
+  };
 }
 
 export type IncentivesService = ReturnType<typeof createIncentivesService>;

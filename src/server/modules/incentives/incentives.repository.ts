@@ -1,0 +1,591 @@
+/**
+ * All SQL of incentive programs. Tenant queries take the actor's scope (scopeSql on dealers d).
+ * Transactions are loaded set-based: one statement per program and settlement period, either
+ * row by row (one dealer, with lines) or pre-aggregated per dealer × month × kind × sign ×
+ * filter class (the network's totals, where the engine's totals are provably the same).
+ */
+import type { Queryable } from '../../db/db';
+import { scopeSql, type Scope } from '../../auth/actor';
+import type { ProgramDefinition } from '../../../shared/schemas/program';
+
+export type ProgramRow = {
+  id: number;
+  code: string;
+  status: 'draft' | 'published' | 'closed';
+  createdById: number | null;
+  createdBy: string;
+};
+
+export type VersionRow = {
+  programId: number;
+  versionNo: number;
+  effectiveFrom: string;
+  status: 'draft' | 'published';
+  definition: ProgramDefinition;
+  sha256: string | null;
+  warnings: { path: string; code: string; message: string }[];
+  publishedBy: string | null;
+  publishedAt: string | null;
+};
+
+export type DealerRow = {
+  id: number;
+  code: string;
+  name: string;
+  status: 'active' | 'inactive';
+  regionPath: string;
+  dealerGroupCode: string | null;
+  erpVendorId: string | null;
+};
+
+export type SkuRow = {
+  id: number;
+  code: string;
+  modelLineCode: string;
+  powertrain: 'ICE' | 'HEV' | 'PHEV' | 'BEV';
+  segment: string;
+  msrp: string;
+};
+
+export type TxRow = {
+  id: string;
+  dealerId: number;
+  skuId: number;
+  kind: string;
+  vin: string | null;
+  quantity: number;
+  amount: string;
+  currency: string;
+  occurredOn: string;
+  receivedOn: string | null;
+  externalId: string | null;
+};
+
+export type AgreementPlanRow = {
+  dealerId: number;
+  startMonth: string;
+  months: number;
+  frequency: 'monthly' | 'quarterly';
+  plannedByPeriod: number[];
+};
+
+const VERSION_SELECT = `select program_id as "programId", version_no as "versionNo", to_char(effective_from, 'YYYY-MM-DD') as "effectiveFrom",
+  status, definition, sha256, warnings, published_by as "publishedBy", to_json(published_at)#>>'{}' as "publishedAt"
+  from program_versions`;
+
+const DEALER_SELECT = `select d.id, d.code, d.name, d.status, r.path as "regionPath", g.code as "dealerGroupCode", d.erp_vendor_id as "erpVendorId"
+  from dealers d join regions r on r.id = d.region_id left join dealer_groups g on g.id = d.dealer_group_id`;
+
+/** What to load for one program and settlement: dates, SKUs, kinds, claims. */
+export type LoadSpec = {
+  programId: number;
+  dealerIds: number[] | null;
+  from: string;
+  cutoff: string;
+  skuIds: number[];
+  kinds: string[];
+  requiresClaim: boolean;
+};
+
+export function createIncentivesRepository(db: Queryable) {
+  return {
+    async findProgram(code: string): Promise<ProgramRow | undefined> {
+      const { rows } = await db.query<ProgramRow>(
+        `select id, code, status, created_by as "createdById", created_by_label as "createdBy" from programs where code = $1`,
+        [code],
+      );
+      return rows[0];
+    },
+
+    async findPrograms(): Promise<ProgramRow[]> {
+      const { rows } = await db.query<ProgramRow>(
+        `select id, code, status, created_by as "createdById", created_by_label as "createdBy" from programs order by code`,
+      );
+      return rows;
+    },
+
+    async findVersions(programIds: number[]): Promise<VersionRow[]> {
+      const { rows } = await db.query<VersionRow>(
+        `${VERSION_SELECT} where program_id = any($1::int[]) order by program_id, version_no`,
+        [programIds],
+      );
+      return rows;
+    },
+
+    async insertProgram(input: {
+      code: string;
+      createdById: number | null;
+      createdBy: string;
+    }): Promise<number> {
+      const { rows } = await db.query<{ id: number }>(
+        `insert into programs (code, created_by, created_by_label) values ($1, $2, $3) returning id`,
+        [input.code, input.createdById, input.createdBy],
+      );
+      return rows[0]!.id;
+    },
+
+    async insertVersion(input: {
+      programId: number;
+      versionNo: number;
+      effectiveFrom: string;
+      definition: ProgramDefinition;
+      warnings: unknown[];
+      createdBy: string;
+    }) {
+      await db.query(
+        `insert into program_versions (program_id, version_no, effective_from, definition, warnings, created_by_label)
+         values ($1, $2, $3, $4, $5, $6)`,
+        [
+          input.programId,
+          input.versionNo,
+          input.effectiveFrom,
+          JSON.stringify(input.definition),
+          JSON.stringify(input.warnings),
+          input.createdBy,
+        ],
+      );
+    },
+
+    async updateDraftVersion(input: {
+      programId: number;
+      versionNo: number;
+      definition: ProgramDefinition;
+      warnings: unknown[];
+    }) {
+      await db.query(
+        `update program_versions set definition = $3, warnings = $4 where program_id = $1 and version_no = $2 and status = 'draft'`,
+        [
+          input.programId,
+          input.versionNo,
+          JSON.stringify(input.definition),
+          JSON.stringify(input.warnings),
+        ],
+      );
+    },
+
+    async publishVersion(input: {
+      programId: number;
+      versionNo: number;
+      canonical: string;
+      sha256: string;
+      by: string;
+    }) {
+      await db.query(
+        `update program_versions set status = 'published', canonical = $3, sha256 = $4, published_by = $5, published_at = now()
+         where program_id = $1 and version_no = $2`,
+        [input.programId, input.versionNo, input.canonical, input.sha256, input.by],
+      );
+      await db.query(
+        `update programs set status = 'published' where id = $1 and status = 'draft'`,
+        [input.programId],
+      );
+    },
+
+    async closeProgram(programId: number, by: string) {
+      await db.query(
+        `update programs set status = 'closed', closed_at = now(), closed_by = $2 where id = $1`,
+        [programId, by],
+      );
+    },
+
+    async findCanonical(code: string, versionNo: number): Promise<string | null | undefined> {
+      const { rows } = await db.query<{ canonical: string | null }>(
+        `select v.canonical from program_versions v join programs p on p.id = v.program_id where p.code = $1 and v.version_no = $2`,
+        [code, versionNo],
+      );
+      return rows[0]?.canonical;
+    },
+
+    async findSkus(): Promise<SkuRow[]> {
+      const { rows } = await db.query<SkuRow>(
+        `select s.id, s.code, m.code as "modelLineCode", s.powertrain, s.segment, s.msrp::text as msrp
+         from skus s join model_lines m on m.id = s.model_line_id order by s.id`,
+      );
+      return rows;
+    },
+
+    async findFiscalStart(): Promise<number> {
+      const { rows } = await db.query<{ m: number }>(
+        'select fiscal_year_start_month as m from settings',
+      );
+      return rows[0]?.m ?? 1;
+    },
+
+    /** Dealers in the actor's scope (optionally one code). */
+    async findDealers(scope: Scope, code?: string): Promise<DealerRow[]> {
+      const params: unknown[] = [];
+      const where = [scopeSql(scope, 'd', params)];
+      if (code !== undefined) {
+        params.push(code);
+        where.push(`d.code = $${params.length}`);
+      }
+      const { rows } = await db.query<DealerRow>(
+        `${DEALER_SELECT} where ${where.join(' and ')} order by d.code`,
+        params,
+      );
+      return rows;
+    },
+
+    async findRegionCodes(): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ path: string; code: string }>(
+        'select path, code from regions',
+      );
+      return new Map(rows.map((r) => [r.path, r.code]));
+    },
+
+    /** Approved or active agreements of dealers overlapping [from, to]. */
+    async findAgreementPlans(
+      dealerIds: number[] | null,
+      from: string,
+      to: string,
+    ): Promise<AgreementPlanRow[]> {
+      const { rows } = await db.query<AgreementPlanRow>(
+        `select a.dealer_id as "dealerId", to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
+                a.planned_by_period as "plannedByPeriod"
+         from agreements a
+         where a.status in ('approved', 'active') and ($1::int[] is null or a.dealer_id = any($1::int[]))
+           and a.start_month <= $3::date and (a.start_month + make_interval(months => a.months))::date > $2::date`,
+        [dealerIds, from, to],
+      );
+      return rows;
+    },
+
+    /** Transactions of one program's settlement, row by row (with lines). */
+    async findTransactionRows(spec: LoadSpec): Promise<TxRow[]> {
+      const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
+      const claimed = claimedSql(spec, params);
+      const { rows } = await db.query<TxRow>(
+        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                t.external_id as "externalId"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
+                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+           ${claimed}
+         order by t.dealer_id, t.occurred_on, t.id`,
+        params,
+      );
+      return rows;
+    },
+
+    /**
+     * The same rows pre-aggregated per dealer × kind × sign × month × arrival class × filter
+     * class (qualifying, paying, BEV): every row of a group counts the same way in the engine.
+     */
+    async findAggregatedRows(
+      spec: LoadSpec & { qualifyingSkuIds: number[]; payingSkuIds: number[]; bevSkuIds: number[] },
+    ): Promise<TxRow[]> {
+      const params: unknown[] = [
+        spec.dealerIds,
+        spec.from,
+        spec.cutoff,
+        spec.skuIds,
+        spec.kinds,
+        spec.qualifyingSkuIds,
+        spec.payingSkuIds,
+        spec.bevSkuIds,
+      ];
+      const claimed = claimedSql(spec, params);
+      const { rows } = await db.query<TxRow>(
+        `select min(t.id)::text as id, t.dealer_id as "dealerId", min(t.sku_id) as "skuId", t.kind, null as vin,
+                sum(t.quantity)::int as quantity, sum(t.amount)::text as amount, t.currency,
+                to_char(min(t.occurred_on), 'YYYY-MM-DD') as "occurredOn",
+                to_char(case when t.received_at::date > least((date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date, $3::date)
+                             then t.received_at::date end, 'YYYY-MM-DD') as "receivedOn",
+                null as "externalId"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
+                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+           ${claimed}
+         group by t.dealer_id, t.kind, t.quantity < 0, t.currency, date_trunc('month', t.occurred_on),
+                  case when t.received_at::date > least((date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date, $3::date)
+                       then t.received_at::date end,
+                  t.sku_id = any($6::int[]), t.sku_id = any($7::int[]), t.sku_id = any($8::int[])
+         order by t.dealer_id`,
+        params,
+      );
+      return rows;
+    },
+
+    /** Net units and revenue of the qualifying and paying SKUs in a range, per dealer. */
+    async findPriorYear(input: {
+      dealerIds: number[] | null;
+      from: string;
+      to: string;
+      kinds: string[];
+      qualifyingSkuIds: number[];
+      payingSkuIds: number[];
+    }) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        units: number;
+        revenue: string;
+        payingUnits: number;
+        payingRevenue: string;
+      }>(
+        `select t.dealer_id as "dealerId",
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($5::int[])), 0)::int as units,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($5::int[])), 0)::text as revenue,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($6::int[])), 0)::int as "payingUnits",
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($6::int[])), 0)::text as "payingRevenue"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[])) and t.occurred_on between $2::date and $3::date
+           and t.kind = any($4::text[])
+         group by t.dealer_id`,
+        [
+          input.dealerIds,
+          input.from,
+          input.to,
+          input.kinds,
+          input.qualifyingSkuIds,
+          input.payingSkuIds,
+        ],
+      );
+      return rows;
+    },
+
+    async findStoredStatements(programId: number, dealerIds: number[] | null, window?: string) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        period: string;
+        windowLabel: string;
+        status: 'closed' | 'approved' | 'paid';
+        amountDue: string;
+        snapshot: Record<string, unknown>;
+        versionNo: number;
+        approvedBy: string | null;
+      }>(
+        `select id::text, dealer_id as "dealerId", period, window_label as "windowLabel", status, amount_due::text as "amountDue",
+                snapshot, version_no as "versionNo", approved_by as "approvedBy"
+         from incentive_statements
+         where program_id = $1 and ($2::int[] is null or dealer_id = any($2::int[])) and ($3::text is null or window_label = $3)
+         order by id`,
+        [programId, dealerIds, window ?? null],
+      );
+      return rows;
+    },
+
+    async findSettledUnits(programId: number, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        transactionId: string;
+        window: string;
+        vin: string | null;
+        externalId: string | null;
+        quantity: number;
+        amount: string;
+      }>(
+        `select dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+                external_id as "externalId", quantity, amount::text as amount
+         from settled_unit_benefits
+         where program_id = $1 and clawed_back_by is null and ($2::int[] is null or dealer_id = any($2::int[]))`,
+        [programId, dealerIds],
+      );
+      return rows;
+    },
+
+    async countSettledUnits(programId: number): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        'select count(*)::int as n from settled_unit_benefits where program_id = $1',
+        [programId],
+      );
+      return rows[0]!.n;
+    },
+
+    async findAdjustments(programId: number, period: string, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        amount: string;
+        explanation: string;
+      }>(
+        `select id::text, dealer_id as "dealerId", amount::text as amount, explanation
+         from incentive_adjustments where program_id = $1 and period = $2 and ($3::int[] is null or dealer_id = any($3::int[]))
+         order by id`,
+        [programId, period, dealerIds],
+      );
+      return rows;
+    },
+
+    async isPeriodClosed(programId: number, period: string): Promise<boolean> {
+      const { rows } = await db.query(
+        'select 1 from program_periods where program_id = $1 and period = $2',
+        [programId, period],
+      );
+      return rows.length > 0;
+    },
+
+    async closePeriod(programId: number, period: string, by: string) {
+      await db.query(
+        'insert into program_periods (program_id, period, closed_by) values ($1, $2, $3)',
+        [programId, period, by],
+      );
+    },
+
+    async insertStatement(input: {
+      programId: number;
+      versionNo: number;
+      dealerId: number;
+      period: string;
+      window: string;
+      measureValue: string | null;
+      tierReached: string | null;
+      earned: string;
+      previouslySettled: string;
+      amountDue: string;
+      currency: string;
+      snapshot: unknown;
+    }) {
+      await db.query(
+        `insert into incentive_statements (program_id, version_no, dealer_id, period, window_label, status, measure_value, tier_reached,
+           earned, previously_settled, amount_due, currency, snapshot)
+         values ($1, $2, $3, $4, $5, 'closed', $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          input.programId,
+          input.versionNo,
+          input.dealerId,
+          input.period,
+          input.window,
+          input.measureValue,
+          input.tierReached,
+          input.earned,
+          input.previouslySettled,
+          input.amountDue,
+          input.currency,
+          JSON.stringify(input.snapshot),
+        ],
+      );
+    },
+
+    async approveStatement(input: {
+      id: string;
+      by: string;
+      earned: string;
+      amountDue: string;
+      snapshot: unknown;
+    }) {
+      await db.query(
+        `update incentive_statements set status = 'approved', approved_by = $2, approved_at = now(), earned = $3, amount_due = $4, snapshot = $5
+         where id = $1`,
+        [input.id, input.by, input.earned, input.amountDue, JSON.stringify(input.snapshot)],
+      );
+    },
+
+    async insertLines(
+      statementId: string,
+      lines: {
+        kind: string;
+        transactionId: string | null;
+        date: string | null;
+        quantity: number | null;
+        basis: string | null;
+        rate: string | null;
+        tierFrom: string | null;
+        parts: unknown;
+        amount: string;
+        explanation: string;
+      }[],
+    ) {
+      const chunk = 500;
+      for (let i = 0; i < lines.length; i += chunk) {
+        const part = lines.slice(i, i + chunk);
+        await db.query(
+          `insert into incentive_statement_lines (statement_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation)
+           select $1, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation
+           from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
+                rate text, tier_from text, parts jsonb, amount numeric, explanation text)`,
+          [
+            statementId,
+            JSON.stringify(
+              part.map((l, j) => ({
+                line_no: i + j + 1,
+                kind: l.kind,
+                transaction_id: l.transactionId,
+                line_date: l.date,
+                quantity: l.quantity,
+                basis: l.basis,
+                rate: l.rate,
+                tier_from: l.tierFrom,
+                parts: l.parts,
+                amount: l.amount,
+                explanation: l.explanation,
+              })),
+            ),
+          ],
+        );
+      }
+    },
+
+    async findLines(statementId: string) {
+      const { rows } = await db.query<{
+        lineNo: number;
+        kind: 'benefit' | 'clawback' | 'adjustment' | 'cap';
+        transactionId: string | null;
+        date: string | null;
+        quantity: number | null;
+        basis: string | null;
+        rate: string | null;
+        tierFrom: string | null;
+        parts: Record<string, unknown>[] | null;
+        amount: string;
+        explanation: string;
+      }>(
+        `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
+                basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation
+         from incentive_statement_lines where statement_id = $1 order by line_no`,
+        [statementId],
+      );
+      return rows;
+    },
+
+    /** Records what was paid per unit (benefit lines) and marks clawed-back sales. */
+    async recordSettledUnits(input: {
+      programId: number;
+      dealerId: number;
+      statementId: string;
+      window: string;
+    }) {
+      await db.query(
+        `insert into settled_unit_benefits (program_id, transaction_id, dealer_id, statement_id, window_label, vin, external_id, quantity, amount)
+         select $1, l.transaction_id, $2, $3, $4, t.vin, t.external_id, l.quantity, l.amount
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
+         where l.statement_id = $3 and l.kind = 'benefit' and l.quantity > 0
+         on conflict (program_id, transaction_id) do update set statement_id = excluded.statement_id, window_label = excluded.window_label,
+           quantity = excluded.quantity, amount = excluded.amount`,
+        [input.programId, input.dealerId, input.statementId, input.window],
+      );
+      await db.query(
+        `update settled_unit_benefits s set clawed_back_by = $3
+         from incentive_statement_lines l join transactions u on u.id = l.transaction_id
+         where l.statement_id = $3 and l.kind = 'clawback' and s.program_id = $1 and s.dealer_id = $2
+           and s.clawed_back_by is null and s.window_label <> $4 and u.vin is not null and s.vin = u.vin`,
+        [input.programId, input.dealerId, input.statementId, input.window],
+      );
+    },
+
+    async findTransactionRefs(ids: string[]) {
+      const { rows } = await db.query<{ id: string; vin: string | null; sku: string }>(
+        `select t.id::text as id, t.vin, s.code as sku from transactions t join skus s on s.id = t.sku_id where t.id = any($1::bigint[])`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+  };
+}
+
+/** Programs with requiresClaim count only transactions behind approved claims (and their unwinds). */
+function claimedSql(spec: LoadSpec, params: unknown[]): string {
+  if (!spec.requiresClaim) return '';
+  params.push(spec.programId);
+  const p = `$${params.length}`;
+  return `and (t.id in (select c.transaction_id from incentive_claims c where c.program_id = ${p} and c.status = 'approved')
+    or ((t.kind = 'unwind' or t.quantity < 0) and t.vin in (select c.vin from incentive_claims c where c.program_id = ${p} and c.status = 'approved')))`;
+}

@@ -1,0 +1,352 @@
+/**
+ * API shapes of incentive programs (issue 4) around the definition of ./program: program
+ * versions, statements, progress, what-if, claims, disputes, settlement and payouts.
+ */
+import { z } from 'zod';
+import { code, decimalString, isoDate } from './common';
+import { POWERTRAINS } from './catalog';
+
+const money = z.string().describe('decimal string in the currency (rounded half-up per line)');
+const problem = z.object({ path: z.string(), code: z.string(), message: z.string() });
+
+export const PROGRAM_STATUSES = ['draft', 'published', 'closed'] as const;
+export type ProgramStatus = (typeof PROGRAM_STATUSES)[number];
+
+export const programVersionSchema = z
+  .object({
+    versionNo: z.number().int(),
+    effectiveFrom: z.string(),
+    status: z.enum(['draft', 'published']),
+    sha256: z.string().nullable(),
+    publishedBy: z.string().nullable(),
+    publishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ProgramVersion' });
+
+export const programSchema = z
+  .object({
+    code: z.string(),
+    status: z.enum(PROGRAM_STATUSES),
+    createdBy: z.string(),
+    /** The version shown: the latest one (a draft when one is pending). */
+    versionNo: z.number().int(),
+    definition: z.record(z.string(), z.unknown()),
+    versions: z.array(programVersionSchema),
+    warnings: z.array(problem),
+  })
+  .meta({ id: 'Program' });
+export type ProgramView = z.infer<typeof programSchema>;
+
+export const programSummarySchema = programSchema
+  .omit({ definition: true, versions: true })
+  .extend({
+    name: z.string(),
+    currency: z.string(),
+    startDate: z.string(),
+    endDate: z.string(),
+    measure: z.string(),
+  });
+export type ProgramSummary = z.infer<typeof programSummarySchema>;
+
+export const programVersionCreateSchema = z.object({
+  effectiveFrom: isoDate.describe('the first day the new version applies (a window start)'),
+  definition: z.unknown().describe('the full ProgramDefinition; the code must stay the same'),
+});
+
+export const periodQuery = z.object({
+  period: z
+    .string()
+    .regex(/^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|program)$/, 'expected 2026-03, 2026-Q1 or program')
+    .optional()
+    .describe('default: the period containing today'),
+});
+
+export const STATEMENT_STATUSES = ['open', 'closed', 'approved', 'paid'] as const;
+export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
+
+export const statementLineSchema = z
+  .object({
+    lineNo: z.number().int(),
+    kind: z.enum(['benefit', 'clawback', 'adjustment', 'cap']),
+    transactionId: z.string().nullable(),
+    date: z.string().nullable(),
+    vin: z.string().nullable(),
+    sku: z.string().nullable(),
+    quantity: z.number().int().nullable(),
+    basis: z.string().nullable(),
+    rate: z.string().nullable(),
+    tierFrom: z.string().nullable(),
+    parts: z.array(z.record(z.string(), z.unknown())).nullable(),
+    amount: money,
+    explanation: z.string(),
+  })
+  .meta({ id: 'StatementLine' });
+export type StatementLineView = z.infer<typeof statementLineSchema>;
+
+export const statementSchema = z
+  .object({
+    programCode: z.string(),
+    versionNo: z.number().int(),
+    dealerCode: z.string(),
+    dealerName: z.string(),
+    period: z.string(),
+    window: z.object({ label: z.string(), start: z.string(), end: z.string() }),
+    cutoff: z.string(),
+    eligible: z.boolean(),
+    ineligibleReasons: z.array(z.string()),
+    measureValue: z.string().nullable(),
+    measureNote: z.string().nullable(),
+    tierReached: z.string().nullable(),
+    tierValue: z.string().nullable(),
+    lineCount: z.number().int(),
+    capApplied: z.boolean(),
+    earned: money,
+    previouslySettled: money,
+    amountDue: money,
+    currency: z.string(),
+    status: z.enum(STATEMENT_STATUSES),
+    approvedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Statement' });
+export type StatementView = z.infer<typeof statementSchema>;
+
+export const statementDetailSchema = statementSchema
+  .extend({
+    lines: z.array(statementLineSchema),
+    excluded: z.array(
+      z.object({ transactionId: z.string(), reason: z.string(), detail: z.string() }),
+    ),
+  })
+  .meta({ id: 'StatementDetail' });
+export type StatementDetail = z.infer<typeof statementDetailSchema>;
+
+export const statementListSchema = z.object({
+  programCode: z.string(),
+  period: z.string(),
+  currency: z.string(),
+  items: z.array(statementSchema),
+  totalEarned: money,
+  totalAmountDue: money,
+  budget: z.object({
+    budget: z.string().nullable(),
+    totalEarned: z.string(),
+    remaining: z.string().nullable(),
+    overrun: z.string(),
+    isOverrun: z.boolean(),
+    usedPercent: z.string().nullable(),
+  }),
+});
+
+export const progressSchema = z
+  .object({
+    programCode: z.string(),
+    programName: z.string(),
+    currency: z.string(),
+    period: z.string(),
+    window: z.object({ label: z.string(), start: z.string(), end: z.string() }),
+    asOf: z.string(),
+    eligible: z.boolean(),
+    measure: z.string(),
+    measureValue: z.string().nullable(),
+    measureNote: z.string().nullable(),
+    tierReached: z.string().nullable(),
+    earned: money,
+    previouslySettled: money,
+    amountDue: money,
+    nextTier: z.object({ from: z.string(), value: z.string() }).nullable(),
+    needed: z
+      .object({
+        measure: z.string(),
+        units: z.number().int().nullable(),
+        revenue: z.string().nullable(),
+      })
+      .nullable(),
+    nextTierAdds: z.string().nullable(),
+    message: z.string().describe('"7 more units earn you 14000.00 USD more"'),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'IncentiveProgress' });
+export type ProgressView = z.infer<typeof progressSchema>;
+
+export const dealerIncentivesSchema = z.object({
+  dealerCode: z.string(),
+  asOf: z.string(),
+  programs: z.array(progressSchema),
+});
+
+export const whatIfBodySchema = z
+  .object({
+    programCode: code,
+    quantity: z
+      .number()
+      .int()
+      .min(-10_000)
+      .max(10_000)
+      .refine((n) => n !== 0, 'must not be 0'),
+    sku: code.optional().describe('a SKU of the catalog; or modelLine (+ powertrain)'),
+    modelLine: code.optional(),
+    powertrain: z.enum(POWERTRAINS).optional(),
+    amountPerUnit: decimalString.optional().describe('default: the SKU MSRP'),
+    date: isoDate.optional().describe('default: today'),
+    period: z.string().optional(),
+  })
+  .refine((b) => b.sku !== undefined || b.modelLine !== undefined, {
+    message: 'name a sku or a modelLine',
+    path: ['sku'],
+  });
+export type WhatIfBody = z.infer<typeof whatIfBodySchema>;
+
+export const whatIfResultSchema = z.object({
+  before: progressSchema,
+  after: progressSchema,
+  addedEarned: money,
+});
+
+export const CLAIM_STATUSES = ['invalid', 'validated', 'approved', 'rejected'] as const;
+export const claimCheckSchema = z.object({
+  check: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+});
+export const claimSchema = z
+  .object({
+    id: z.number().int(),
+    programCode: z.string(),
+    dealerCode: z.string(),
+    vin: z.string(),
+    sku: z.string(),
+    deliveredOn: z.string(),
+    evidenceName: z.string().nullable(),
+    transactionId: z.string().nullable(),
+    status: z.enum(CLAIM_STATUSES),
+    checks: z.array(claimCheckSchema),
+    decisionReason: z.string().nullable(),
+    submittedBy: z.string(),
+    decidedBy: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Claim' });
+export type ClaimView = z.infer<typeof claimSchema>;
+
+export const claimInputSchema = z.object({
+  dealerCode: code,
+  vin: z.string().min(1).max(17),
+  sku: code,
+  deliveredOn: isoDate,
+  evidenceName: z.string().max(200).optional(),
+});
+export type ClaimInput = z.infer<typeof claimInputSchema>;
+
+export const claimDecisionSchema = z.object({
+  decision: z.enum(['approve', 'reject']),
+  reason: z.string().min(1).max(2000),
+});
+
+export const disputeMessageSchema = z.object({
+  id: z.number().int(),
+  side: z.enum(['dealer', 'oem']),
+  author: z.string(),
+  body: z.string(),
+  attachmentName: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const disputeSchema = z
+  .object({
+    id: z.number().int(),
+    programCode: z.string(),
+    dealerCode: z.string(),
+    period: z.string(),
+    transactionId: z.string().nullable(),
+    claimId: z.number().int().nullable(),
+    status: z.enum(['open', 'adjusted', 'rejected']),
+    resolution: z.string().nullable(),
+    adjustment: z.string().nullable(),
+    ageDays: z.number().int(),
+    createdBy: z.string(),
+    resolvedBy: z.string().nullable(),
+    createdAt: z.string(),
+    messages: z.array(disputeMessageSchema),
+  })
+  .meta({ id: 'Dispute' });
+export type DisputeView = z.infer<typeof disputeSchema>;
+
+export const disputeCreateSchema = z
+  .object({
+    programCode: code,
+    dealerCode: code,
+    period: z.string().min(1).max(20),
+    transactionId: z.string().regex(/^\d+$/).optional(),
+    claimId: z.number().int().positive().optional(),
+    comment: z.string().min(1).max(4000),
+    attachmentName: z.string().max(200).optional(),
+  })
+  .refine((b) => b.transactionId !== undefined || b.claimId !== undefined, {
+    message: 'name the disputed statement line (transactionId) or claim (claimId)',
+    path: ['transactionId'],
+  });
+export const disputeMessageCreateSchema = z.object({
+  body: z.string().min(1).max(4000),
+  attachmentName: z.string().max(200).optional(),
+});
+export const disputeResolveSchema = z
+  .object({
+    outcome: z.enum(['adjust', 'reject']),
+    amount: decimalString.optional().describe('credit (+) or debit (-); required with adjust'),
+    reason: z.string().min(1).max(4000),
+  })
+  .refine((b) => b.outcome === 'reject' || (b.amount !== undefined && Number(b.amount) !== 0), {
+    message: 'an adjustment needs a non-zero amount',
+    path: ['amount'],
+  });
+
+export const closePeriodSchema = z.object({ period: z.string().min(1).max(20) });
+export const closePeriodResultSchema = z.object({
+  programCode: z.string(),
+  period: z.string(),
+  statements: z.number().int(),
+  totalAmountDue: z.string(),
+});
+export const approveStatementSchema = z.object({ period: z.string().min(1).max(20) });
+
+export const payoutCreateSchema = z.object({
+  programCode: code.optional().describe('default: every program'),
+  glAccount: z.string().min(1).max(40).default('2150-INCENTIVES'),
+});
+export const payoutItemSchema = z.object({
+  dealerCode: z.string(),
+  dealerName: z.string(),
+  erpVendorId: z.string().nullable(),
+  amount: z.string(),
+  currency: z.string(),
+  glAccount: z.string(),
+  reference: z.string(),
+  programCode: z.string(),
+  period: z.string(),
+});
+export const payoutBatchSchema = z
+  .object({
+    code: z.string(),
+    status: z.enum(['exported', 'paid']),
+    glAccount: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    paidAt: z.string().nullable(),
+    totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
+    items: z.array(payoutItemSchema),
+  })
+  .meta({ id: 'PayoutBatch' });
+export type PayoutBatchView = z.infer<typeof payoutBatchSchema>;
+
+export const accrualSchema = z.object({
+  programCode: z.string(),
+  currency: z.string(),
+  asOf: z.string(),
+  months: z.array(
+    z
+      .object({ month: z.string(), earned: z.string() })
+      .describe('earned on transactions of the month'),
+  ),
+  earnedToDate: z.string(),
+  projectedToWindowEnd: z.string(),
+  budget: statementListSchema.shape.budget,
+});

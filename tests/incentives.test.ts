@@ -1,0 +1,359 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
+
+const base = {
+  currency: 'USD',
+  startDate: '2026-01-01',
+  endDate: '2026-12-31',
+  measurementPeriod: 'month',
+  payoutFrequency: 'month',
+  measure: 'units',
+  tiers: [
+    { from: '0', value: '100' },
+    { from: '50', value: '200' },
+  ],
+  benefit: 'per_unit',
+};
+
+async function ingest(t: TestApp, rows: Record<string, unknown>[]) {
+  await t.services.transactions.ingest({
+    actor: SYSTEM_ACTOR,
+    format: 'json',
+    body: (async function* () {
+      let row = 0;
+      for (const value of rows) yield { row: ++row, value };
+    })(),
+    byteLimit: Infinity,
+  });
+  // The feed stamps arrival with the wall clock; these rows arrived on their own date.
+  await t.db.query('update transactions set received_at = occurred_on + 1');
+}
+
+async function json<T = Record<string, unknown>>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+type Statement = {
+  dealerCode: string;
+  earned: string;
+  amountDue: string;
+  tierReached: string | null;
+  measureValue: string | null;
+  status: string;
+  lines: { kind: string; amount: string; vin: string | null; transactionId: string | null }[];
+};
+
+describe.each(engines())('incentive programs (%s)', (engine) => {
+  let t: TestApp;
+  let admin: Client;
+  let channel: Client;
+  let finance: Client;
+  let dealerA: Client;
+  let dealerB: Client;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: '2026-04-20' });
+    await seedFixtures(t.db);
+    const march = Array.from({ length: 60 }, (_, i) =>
+      txRow({
+        occurredOn: `2026-03-${String((i % 28) + 1).padStart(2, '0')}`,
+        vin: `1ALPHA0V1N${String(i).padStart(7, '0')}`,
+        externalId: `ALPHA-EXT-M${i}`,
+      }),
+    );
+    await ingest(t, [
+      ...march,
+      txRow({ dealerCode: 'DLR-BRAVO', vin: '1BRAV00V1N0000001', externalId: 'BRAVO-1' }),
+    ]);
+    [admin, channel, finance, dealerA, dealerB] = await Promise.all([
+      login(t.url, USERS.admin, PASSWORD),
+      login(t.url, USERS.channel, PASSWORD),
+      login(t.url, USERS.finance, PASSWORD),
+      login(t.url, USERS.dealerA, PASSWORD),
+      login(t.url, USERS.dealerB, PASSWORD),
+    ]);
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('rejects bad definitions with field paths and changes nothing', async () => {
+    const res = await channel.send('POST', '/api/v1/programs', {
+      ...base,
+      code: 'BAD',
+      name: 'Bad',
+      tiers: [
+        { from: '50', value: '-1' },
+        { from: '10', value: '100' },
+      ],
+      tierMode: 'incremental',
+      benefit: 'lump_sum',
+    });
+    const body = await json<{ details: { problems: { path: string; code: string }[] } }>(res, 400);
+    const codes = body.details.problems.map((p) => `${p.path}:${p.code}`);
+    expect(codes).toContain('tiers.1.from:tiers_not_ascending');
+    expect(codes).toContain('tiers.0.value:negative_value');
+    expect(codes.some((c) => c.endsWith('incremental_not_allowed'))).toBe(true);
+    expect(
+      (await json<{ items: unknown[] }>(await admin.get('/api/v1/programs'), 200)).items,
+    ).toEqual([]);
+  });
+
+  it('warns about filters that match nothing; published programs are immutable', async () => {
+    const created = await json<{ warnings: { code: string }[]; status: string }>(
+      await channel.send('POST', '/api/v1/programs', {
+        ...base,
+        code: 'RETRO',
+        name: 'Retroactive',
+        qualifying: { modelLines: ['ML-AURA'] },
+      }),
+      201,
+    );
+    expect(created.status).toBe('draft');
+    const warned = await json<{ warnings: { code: string }[] }>(
+      await channel.send('POST', '/api/v1/programs', {
+        ...base,
+        code: 'NOTHING',
+        name: 'Nothing',
+        qualifying: { modelLines: ['ML-NOPE'] },
+      }),
+      201,
+    );
+    expect(warned.warnings.map((w) => w.code)).toContain('filter_matches_nothing');
+    await json(await channel.send('POST', '/api/v1/programs/RETRO/publish'), 200);
+    const edit = await channel.send('PUT', '/api/v1/programs/RETRO', {
+      ...base,
+      code: 'RETRO',
+      name: 'x',
+    });
+    expect(edit.status).toBe(409);
+    await json(
+      await admin.send('POST', '/api/v1/programs', {
+        ...base,
+        code: 'INCR',
+        name: 'Incremental',
+        tierMode: 'incremental',
+      }),
+      201,
+    );
+    await json(await admin.send('POST', '/api/v1/programs/INCR/publish'), 200);
+  });
+
+  it('pays the worked check: retroactive 12,000.00, incremental 7,000.00, the same on recalculation', async () => {
+    const retro = await json<Statement>(
+      await finance.get('/api/v1/programs/RETRO/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(retro).toMatchObject({
+      measureValue: '60',
+      tierReached: '50',
+      earned: '12000.00',
+      amountDue: '12000.00',
+      status: 'open',
+    });
+    expect(retro.lines).toHaveLength(60);
+    expect(retro.lines[0]!.vin).toMatch(/^1ALPHA0V1N/);
+    const incr = await json<Statement>(
+      await dealerA.get('/api/v1/programs/INCR/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(incr.earned).toBe('7000.00');
+    // The network view (pre-aggregated totals) gives the same cents as the lines.
+    const list = await json<{ items: Statement[] }>(
+      await finance.get('/api/v1/programs/INCR/statements?period=2026-03'),
+      200,
+    );
+    expect(list.items.find((s) => s.dealerCode === 'DLR-ALPHA')!.earned).toBe('7000.00');
+    const again = await json<Statement>(
+      await finance.get('/api/v1/programs/INCR/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(again.lines.map((l) => l.amount)).toEqual(incr.lines.map((l) => l.amount));
+    const csv = await (
+      await finance.get('/api/v1/programs/RETRO/statements/DLR-ALPHA/export?period=2026-03')
+    ).text();
+    expect(csv.split('\n')[1]).toContain('1ALPHA0V1N');
+    expect(csv).toContain('12000.00');
+  });
+
+  it("keeps dealer A's statements from dealer B", async () => {
+    expect(
+      (await dealerB.get('/api/v1/programs/RETRO/statements/DLR-ALPHA?period=2026-03')).status,
+    ).toBe(404);
+    expect((await dealerB.get('/api/v1/dealers/DLR-ALPHA/incentives')).status).toBe(404);
+    const list = await (
+      await dealerB.get('/api/v1/programs/RETRO/statements?period=2026-03')
+    ).text();
+    expect(list).not.toContain('DLR-ALPHA');
+    expect(list).toContain('DLR-BRAVO');
+  });
+
+  it('shows progress and what-if for the dealer', async () => {
+    const progress = await json<{
+      programs: { programCode: string; earned: string; message: string }[];
+    }>(await dealerA.get('/api/v1/dealers/DLR-ALPHA/incentives'), 200);
+    expect(progress.programs.map((p) => p.programCode).sort()).toEqual(['INCR', 'RETRO']);
+    const res = await dealerA.send('POST', '/api/v1/dealers/DLR-ALPHA/incentives/what-if', {
+      programCode: 'RETRO',
+      quantity: 50,
+      sku: 'AURA-LX-ICE',
+    });
+    const whatIf = await json<{
+      before: { earned: string };
+      after: { earned: string; tierReached: string };
+      addedEarned: string;
+    }>(res, 200);
+    expect(whatIf.before.earned).toBe('0.00');
+    expect(whatIf.after).toMatchObject({ earned: '10000.00', tierReached: '50' });
+    expect(whatIf.addedEarned).toBe('10000.00');
+  });
+
+  it('settles with four eyes, exports the payout and claws back an unwind exactly', async () => {
+    await json(
+      await finance.send('POST', '/api/v1/programs/RETRO/periods/close', { period: '2026-03' }),
+      200,
+    );
+    await json(
+      await finance.send('POST', '/api/v1/programs/INCR/periods/close', { period: '2026-03' }),
+      200,
+    );
+    // admin wrote INCR: may not approve its statements
+    const own = await admin.send('POST', '/api/v1/programs/INCR/statements/DLR-ALPHA/approve', {
+      period: '2026-03',
+    });
+    expect(own.status).toBe(403);
+    const approved = await json<Statement>(
+      await finance.send('POST', '/api/v1/programs/RETRO/statements/DLR-ALPHA/approve', {
+        period: '2026-03',
+      }),
+      200,
+    );
+    expect(approved).toMatchObject({ status: 'approved', earned: '12000.00' });
+    const batch = await json<{ code: string; items: { erpVendorId: string; amount: string }[] }>(
+      await finance.send('POST', '/api/v1/payouts', { programCode: 'RETRO' }),
+      201,
+    );
+    expect(batch.items).toEqual([
+      expect.objectContaining({ erpVendorId: 'V100', amount: '12000.00' }),
+    ]);
+    const csv = await (await finance.get(`/api/v1/payouts/${batch.code}/export`)).text();
+    expect(csv).toContain(
+      'DLR-ALPHA,Dealer Alpha Motors,V100,12000.00,USD,2150-INCENTIVES,RETRO-2026-03-DLR-ALPHA',
+    );
+    await json(await finance.send('POST', `/api/v1/payouts/${batch.code}/paid`), 200);
+    // An unwind in April of a March sale claws back exactly the 200.00 paid for it.
+    await ingest(t, [
+      txRow({
+        kind: 'unwind',
+        quantity: -1,
+        amount: '-31000.00',
+        occurredOn: '2026-04-03',
+        vin: '1ALPHA0V1N0000007',
+        externalId: 'ALPHA-EXT-U1',
+      }),
+    ]);
+    const april = await json<Statement>(
+      await finance.get('/api/v1/programs/RETRO/statements/DLR-ALPHA?period=2026-04'),
+      200,
+    );
+    expect(april.lines.filter((l) => l.kind === 'clawback').map((l) => l.amount)).toEqual([
+      '-200.00',
+    ]);
+    expect(april.earned).toBe('-200.00');
+  });
+
+  it('validates claims with reasons and resolves a dispute with an adjustment line', async () => {
+    await json(
+      await channel.send('POST', '/api/v1/programs', {
+        ...base,
+        code: 'CLAIMS',
+        name: 'Claims',
+        requiresClaim: true,
+      }),
+      201,
+    );
+    await json(await channel.send('POST', '/api/v1/programs/CLAIMS/publish'), 200);
+    const unknown = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
+      dealerCode: 'DLR-ALPHA',
+      vin: 'NOSUCHVIN',
+      sku: 'AURA-LX-ICE',
+      deliveredOn: '2026-03-02',
+    });
+    const err = await json<{ details: { problems: { path: string; code: string }[] } }>(
+      unknown,
+      400,
+    );
+    expect(err.details.problems).toEqual([
+      expect.objectContaining({ path: 'body.vin', code: 'unknown_vin' }),
+    ]);
+    const res = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
+      dealerCode: 'DLR-ALPHA',
+      csv: 'vin,sku,deliveryDate\n1ALPHA0V1N0000001,AURA-LX-ICE,2026-03-02\n1BRAV00V1N0000001,AURA-LX-ICE,2026-03-14\n',
+    });
+    const claims = await json<{
+      items: { id: number; status: string; checks: { check: string; ok: boolean }[] }[];
+    }>(res, 201);
+    expect(claims.items.map((c) => c.status)).toEqual(['validated', 'invalid']);
+    expect(claims.items[1]!.checks.find((c) => !c.ok)!.check).toBe('delivered_by_dealer');
+    const again = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
+      dealerCode: 'DLR-ALPHA',
+      vin: '1ALPHA0V1N0000001',
+      sku: 'AURA-LX-ICE',
+      deliveredOn: '2026-03-02',
+    });
+    const dup = await json<{
+      items: { status: string; checks: { check: string; ok: boolean }[] }[];
+    }>(again, 201);
+    expect(dup.items[0]!.checks.find((c) => !c.ok)!.check).toBe('not_claimed_before');
+    await json(
+      await finance.send('POST', `/api/v1/claims/${claims.items[0]!.id}/decision`, {
+        decision: 'approve',
+        reason: 'ok',
+      }),
+      200,
+    );
+    const paid = await json<Statement>(
+      await dealerA.get('/api/v1/programs/CLAIMS/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(paid.earned).toBe('100.00');
+
+    const dispute = await json<{ id: number; status: string }>(
+      await dealerA.send('POST', '/api/v1/disputes', {
+        programCode: 'CLAIMS',
+        dealerCode: 'DLR-ALPHA',
+        period: '2026-03',
+        claimId: claims.items[1]!.id,
+        comment: 'We delivered this one too',
+      }),
+      201,
+    );
+    expect((await dealerB.get(`/api/v1/disputes/${dispute.id}`)).status).toBe(404);
+    await json(
+      await finance.send('POST', `/api/v1/disputes/${dispute.id}/messages`, {
+        body: 'Send the invoice',
+      }),
+      200,
+    );
+    const resolved = await json<{ status: string; messages: unknown[] }>(
+      await finance.send('POST', `/api/v1/disputes/${dispute.id}/resolve`, {
+        outcome: 'adjust',
+        amount: '150.00',
+        reason: 'goodwill',
+      }),
+      200,
+    );
+    expect(resolved.status).toBe('adjusted');
+    expect(resolved.messages).toHaveLength(3);
+    const after = await json<Statement>(
+      await dealerA.get('/api/v1/programs/CLAIMS/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(after.lines.filter((l) => l.kind === 'adjustment').map((l) => l.amount)).toEqual([
+      '150.00',
+    ]);
+    expect(after.earned).toBe('250.00');
+  });
+});
