@@ -69,9 +69,7 @@ export function createAuthRepository(db: Queryable) {
       await db.query('delete from sessions where token_hash = $1', [tokenHash]);
     },
 
-    async findSessionPrincipal(
-      tokenHash: string,
-    ): Promise<
+    async findSessionPrincipal(tokenHash: string): Promise<
       | (PrincipalRow & {
           csrf_token: string;
           expires_at: Date;
