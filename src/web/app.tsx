@@ -35,6 +35,17 @@ const ApiKeysPage = lazy(() =>
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
+const AgreementsPage = lazy(() =>
+  import('./pages/agreements/agreements-page').then((m) => ({ default: m.AgreementsPage })),
+);
+const AgreementPage = lazy(() =>
+  import('./pages/agreements/agreement-page').then((m) => ({ default: m.AgreementPage })),
+);
+const AgreementEditorPage = lazy(() =>
+  import('./pages/agreements/agreement-editor-page').then((m) => ({
+    default: m.AgreementEditorPage,
+  })),
+);
 
 function FullPageLoader() {
   return (
@@ -152,6 +163,38 @@ export function App() {
           element={
             <RequirePermission permission="settings:write">
               <SettingsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="agreements"
+          element={
+            <RequirePermission permission="agreements:read">
+              <AgreementsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="agreements/new"
+          element={
+            <RequirePermission permission="agreements:write">
+              <AgreementEditorPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="agreements/:id"
+          element={
+            <RequirePermission permission="agreements:read">
+              <AgreementPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="agreements/:id/edit"
+          element={
+            <RequirePermission permission="agreements:write">
+              <AgreementEditorPage />
             </RequirePermission>
           }
         />

@@ -18,6 +18,7 @@ import {
   IconUsers,
 } from './components/icons';
 import { isDealerUser } from './session';
+import { IconFileContract } from './components/agreements/agreement-bits';
 
 export type NavSection = 'network' | 'plan' | 'data' | 'admin';
 
@@ -76,7 +77,15 @@ export const NAV_ITEMS: NavItem[] = [
     isVisible: (me) => !isDealerUser(me) || ownDealerCodes(me).length !== 1,
     activePrefixes: ['/dealers/'],
   },
-  // Plan: Agreements, Incentives and Forecasts will be added here by their issues.
+  // Plan: Incentives and Forecasts will be added here by their issues.
+  {
+    key: 'agreements',
+    label: (me) => (isDealerUser(me) ? 'My agreements' : 'Agreements'),
+    to: '/agreements',
+    icon: IconFileContract,
+    section: 'plan',
+    permission: 'agreements:read',
+  },
   {
     key: 'model-lines',
     label: 'Model lines',

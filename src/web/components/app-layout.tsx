@@ -19,6 +19,7 @@ import { NAV_SECTIONS, navItemsFor, type ResolvedNavItem } from '../nav-items';
 import { isDealerUser, roleLabel, useMe, useSession } from '../session';
 import { IconChevronDown, IconLogout } from './icons';
 import { PageSkeleton } from './query-state';
+import { NotificationsMenu } from './agreements/notifications-menu';
 
 function initials(name: string): string {
   return name
@@ -143,7 +144,10 @@ export function AppLayout() {
               <Logo />
             </Link>
           </Group>
-          <UserMenu />
+          <Group gap="xs" wrap="nowrap">
+            <NotificationsMenu />
+            <UserMenu />
+          </Group>
         </Group>
       </AppShell.Header>
 

@@ -1,0 +1,311 @@
+/**
+ * Agreements. The OEM sees the network: roll-ups by region, filters, a sortable table with
+ * attainment, gap and projection, paging and a CSV export. A dealer sees its own agreements as
+ * cards, with what waits for it.
+ */
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { Button, Collapse, Group, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useDebouncedCallback, useMediaQuery } from '@mantine/hooks';
+import { AGREEMENT_STATUSES, type AgreementStatus } from '../../../shared/schemas/agreements';
+import { apiUrl } from '../../api';
+import { IconDownload, IconPlus, IconSearch } from '../../components/icons';
+import { PageHeader, Section } from '../../components/page-header';
+import { Pager } from '../../components/pager';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { STATUS_OPTIONS } from '../../components/agreements/agreement-labels';
+import {
+  useAgreements,
+  useAllAgreements,
+  useNotifications,
+  type AgreementSort,
+} from '../../components/agreements/agreement-queries';
+import { AgreementsTable, type SortState } from '../../components/agreements/agreements-table';
+import { DealerAgreementCards } from '../../components/agreements/dealer-agreement-cards';
+import {
+  ROLLUP_STATUSES,
+  RegionRollups,
+  rollupByRegion,
+} from '../../components/agreements/region-rollups';
+import { addMonths } from '../../../shared/months';
+import { formatInt, formatMonthLong } from '../../format';
+import { regionOptions, useRegions } from '../../queries';
+import { isDealerUser, useCan, useMe } from '../../session';
+
+const PAGE_SIZE = 25;
+const SORTS: AgreementSort[] = ['code', 'dealer', 'attainment', 'gap', 'projection'];
+
+/** Months from two years back to one year ahead, newest first, for the period filter. */
+const PERIOD_OPTIONS = (() => {
+  const now = new Date().toISOString().slice(0, 7);
+  return Array.from({ length: 37 }, (_, i) => addMonths(now, 12 - i)).map((m) => ({
+    value: m,
+    label: `Term includes ${formatMonthLong(m)}`,
+  }));
+})();
+
+function asStatus(value: string | null): AgreementStatus | undefined {
+  return (AGREEMENT_STATUSES as readonly string[]).includes(value ?? '')
+    ? (value as AgreementStatus)
+    : undefined;
+}
+
+function useListParams() {
+  const [params, setParams] = useSearchParams();
+  function update(changes: Record<string, string | null>) {
+    setParams(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null || value === '') next.delete(key);
+          else next.set(key, value);
+        }
+        if (!('offset' in changes)) next.delete('offset');
+        return next;
+      },
+      { replace: true },
+    );
+  }
+  const sortParam = params.get('sort') as AgreementSort | null;
+  const sort: SortState = {
+    sort: sortParam && SORTS.includes(sortParam) ? sortParam : 'code',
+    order: params.get('order') === 'desc' ? 'desc' : 'asc',
+  };
+  const base = {
+    region: params.get('region') ?? undefined,
+    status: asStatus(params.get('status')),
+    period: /^\d{4}-\d{2}$/.test(params.get('period') ?? '')
+      ? (params.get('period') ?? undefined)
+      : undefined,
+    q: params.get('q') ?? undefined,
+  };
+  const offset = Number(params.get('offset') ?? 0) || 0;
+  return { params, setParams, update, sort, base, offset };
+}
+
+export function AgreementsPage() {
+  const me = useMe();
+  return isDealerUser(me) ? <DealerAgreements /> : <NetworkAgreements />;
+}
+
+function NetworkAgreements() {
+  const canWrite = useCan('agreements:write');
+  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const [areFiltersOpen, setFiltersOpen] = useState(false);
+  const { params, setParams, update, sort, base, offset } = useListParams();
+  const [search, setSearch] = useState(base.q ?? '');
+  const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
+
+  const list = useAgreements({ ...base, ...sort, limit: PAGE_SIZE, offset });
+  const all = useAllAgreements(base);
+  const regions = useRegions();
+  const rollupItems = (all.data?.items ?? []).filter(
+    (a) => base.status !== undefined || ROLLUP_STATUSES.has(a.status),
+  );
+  const rollups = rollupByRegion(rollupItems, regions.data ?? [], base.region ?? null);
+
+  const activeFilterCount = ['region', 'status', 'period'].filter((k) => params.get(k)).length;
+  const exportQuery = { ...base, sort: sort.sort, order: sort.order };
+
+  const searchInput = (
+    <TextInput
+      aria-label="Search agreements"
+      placeholder="Search code or dealer"
+      leftSection={<IconSearch size={16} />}
+      value={search}
+      onChange={(e) => {
+        setSearch(e.currentTarget.value);
+        updateSearch(e.currentTarget.value);
+      }}
+    />
+  );
+  const otherFilters = (
+    <>
+      <Select
+        aria-label="Status"
+        placeholder="Any status"
+        data={STATUS_OPTIONS}
+        value={base.status ?? null}
+        onChange={(value) => update({ status: value })}
+        clearable
+      />
+      <Select
+        aria-label="Region"
+        placeholder="All regions"
+        data={regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0))}
+        value={base.region ?? null}
+        onChange={(value) => update({ region: value })}
+        clearable
+        searchable
+      />
+      <Select
+        aria-label="Period (the term includes this month)"
+        placeholder="Any period"
+        data={PERIOD_OPTIONS}
+        value={base.period ?? null}
+        onChange={(value) => update({ period: value })}
+        clearable
+        searchable
+      />
+    </>
+  );
+
+  return (
+    <Stack gap="lg" data-testid="agreements-page">
+      <PageHeader
+        title="Agreements"
+        description="Dealer commitments across the network: attainment to date, gap and run-rate projection, live with the sales feed"
+        actions={
+          <>
+            <Button
+              component="a"
+              href={apiUrl('/agreements/export', exportQuery)}
+              download="agreements.csv"
+              variant="default"
+              size="sm"
+              leftSection={<IconDownload size={16} />}
+            >
+              Export CSV
+            </Button>
+            {canWrite && (
+              <Button
+                component={Link}
+                to="/agreements/new"
+                size="sm"
+                leftSection={<IconPlus size={16} />}
+              >
+                New agreement
+              </Button>
+            )}
+          </>
+        }
+      />
+
+      <Section
+        title="By region"
+        description={
+          all.data
+            ? `${formatInt(rollupItems.length)} ${base.status ? '' : 'approved, active and expired '}agreements${all.data.isPartial ? ` (first ${formatInt(all.data.items.length)} of ${formatInt(all.data.total)})` : ''}; pick a region to narrow the list`
+            : 'Attainment to date and projection per region'
+        }
+      >
+        {all.isError ? (
+          <QueryError error={all.error} onRetry={() => void all.refetch()} />
+        ) : rollups.length === 0 && !all.isPending ? (
+          <Text size="sm" c="dimmed">
+            No agreements with progress match the filters.
+          </Text>
+        ) : (
+          <RegionRollups
+            rollups={rollups}
+            isLoading={all.isPending}
+            onPick={(code) => update({ region: code })}
+          />
+        )}
+      </Section>
+
+      <Stack gap="sm">
+        {isPhone ? (
+          <Stack gap="xs">
+            <Group gap="xs" wrap="nowrap">
+              <div style={{ flex: 1 }}>{searchInput}</div>
+              <Button
+                variant="default"
+                onClick={() => setFiltersOpen((o) => !o)}
+                aria-expanded={areFiltersOpen}
+              >
+                Filters{activeFilterCount > 0 ? ` (${activeFilterCount})` : ''}
+              </Button>
+            </Group>
+            <Collapse expanded={areFiltersOpen}>
+              <Stack gap="xs">{otherFilters}</Stack>
+            </Collapse>
+          </Stack>
+        ) : (
+          <SimpleGrid cols={{ sm: 2, md: 4 }} spacing="xs">
+            {searchInput}
+            {otherFilters}
+          </SimpleGrid>
+        )}
+
+        {list.isError ? (
+          <QueryError error={list.error} onRetry={() => void list.refetch()} />
+        ) : list.isPending ? (
+          <TableSkeleton />
+        ) : list.data.items.length === 0 ? (
+          <Empty
+            title="No agreements match"
+            description="Try a different search or clear the filters."
+            action={
+              <Button
+                variant="light"
+                onClick={() => {
+                  setSearch('');
+                  setParams(new URLSearchParams(), { replace: true });
+                }}
+              >
+                Clear filters
+              </Button>
+            }
+          />
+        ) : (
+          <AgreementsTable
+            items={list.data.items}
+            sort={sort}
+            onSort={(next) =>
+              update({
+                sort: next.sort === 'code' ? null : next.sort,
+                order: next.order === 'asc' ? null : 'desc',
+              })
+            }
+            isStale={list.isPlaceholderData}
+          />
+        )}
+        {list.data && list.data.total > 0 && (
+          <Pager
+            total={list.data.total}
+            limit={PAGE_SIZE}
+            offset={offset}
+            onOffsetChange={(next) => update({ offset: next ? String(next) : null })}
+            noun="agreements"
+          />
+        )}
+      </Stack>
+    </Stack>
+  );
+}
+
+function DealerAgreements() {
+  const { update, base, offset } = useListParams();
+  const list = useAgreements({ ...base, sort: 'code', order: 'desc', limit: PAGE_SIZE, offset });
+  const notifications = useNotifications();
+  return (
+    <Stack gap="lg" data-testid="agreements-page">
+      <PageHeader
+        title="My agreements"
+        description="Your commitments with the OEM: targets, what you have delivered so far, and what waits for you"
+      />
+      {list.isError ? (
+        <QueryError error={list.error} onRetry={() => void list.refetch()} />
+      ) : list.isPending ? (
+        <TableSkeleton rows={4} />
+      ) : list.data.items.length === 0 ? (
+        <Empty
+          title="No agreements yet"
+          description="When the OEM proposes an agreement to your dealership, it appears here for you to review."
+        />
+      ) : (
+        <DealerAgreementCards items={list.data.items} notifications={notifications.data ?? []} />
+      )}
+      {list.data && list.data.total > PAGE_SIZE && (
+        <Pager
+          total={list.data.total}
+          limit={PAGE_SIZE}
+          offset={offset}
+          onOffsetChange={(next) => update({ offset: next ? String(next) : null })}
+          noun="agreements"
+        />
+      )}
+    </Stack>
+  );
+}
