@@ -9,6 +9,15 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+/** The error answers every guarded API route may give (one shape: `{ code, message, details }`). */
+export const errorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
+
 export const pagingQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).default(0),

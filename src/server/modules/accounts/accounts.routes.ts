@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema } from '../../../shared/schemas/common';
+import { errorResponses } from '../../../shared/schemas/common';
 import {
   apiKeyCreatedSchema,
   apiKeyCreateSchema,
@@ -13,13 +13,7 @@ import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['accounts'];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-};
+const errors = errorResponses;
 
 export async function accountsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, page } from '../../../shared/schemas/common';
+import { errorSchema, page, errorResponses } from '../../../shared/schemas/common';
 import {
   agreementCreateSchema,
   agreementFilterSchema,
@@ -23,13 +23,7 @@ import { csvField } from '../../db/db';
 
 const tags = ['agreements'];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-};
+const errors = errorResponses;
 
 export async function agreementsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema } from '../../../shared/schemas/common';
+import { errorResponses } from '../../../shared/schemas/common';
 import {
   acceptBodySchema,
   accuracyQuerySchema,
@@ -23,13 +23,7 @@ import { actorOf, SECURED, typed } from '../../http/route';
 const tags = ['forecasts'];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const dealerParams = idParams.extend({ dealerCode: z.string().min(1).max(40) });
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-};
+const errors = errorResponses;
 
 /** Routes of the forecast cycle under /api/v1/forecasts. */
 export async function forecastsRoutes(fastify: FastifyInstance) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema } from '../../../shared/schemas/common';
+import { errorSchema, errorResponses } from '../../../shared/schemas/common';
 import {
   accrualSchema,
   approveStatementSchema,
@@ -30,13 +30,7 @@ import { csvField } from '../../db/db';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['incentives'];
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-};
+const errors = errorResponses;
 const codeParams = z.object({ code: z.string().min(1).max(40) });
 const statementParams = z.object({
   code: z.string().min(1).max(40),

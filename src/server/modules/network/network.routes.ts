@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { code, errorSchema, okSchema, page } from '../../../shared/schemas/common';
+import { code, okSchema, page, errorResponses } from '../../../shared/schemas/common';
 import {
   dealerCreateSchema,
   dealerFilterSchema,
@@ -19,13 +19,7 @@ import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['network'];
 const codeParams = z.object({ code });
-const errors = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-};
+const errors = errorResponses;
 
 export async function networkRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
