@@ -55,14 +55,18 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
        where d.status = 'active' and a.kind in ('retail_delivery', 'unwind')
          and a.month >= ($1::date - interval '12 months') and a.month < $1::date
        group by 1, 2, 3
+     ), totals as (
+       select sales.*, sum(q) over (partition by dealer_id, model_line_id) as total from sales
      ), ranked as (
-       select dealer_id, model_line_id, row_number() over (partition by dealer_id order by sum(q) desc, model_line_id) as rn
-       from sales group by dealer_id, model_line_id having sum(q) > 0
+       -- window functions only: no join between two CTEs, whose missing statistics can make the
+       -- planner pick a nested loop (minutes on the reference network)
+       select totals.*, dense_rank() over (partition by dealer_id order by total desc, model_line_id) as rn
+       from totals where total > 0
      )
-     select s.dealer_id, d.code as dealer_code, s.model_line_id, m.code as ml_code, m.name as ml_name, s.month, s.q
-     from sales s join ranked r on r.dealer_id = s.dealer_id and r.model_line_id = s.model_line_id and r.rn <= $2
-     join dealers d on d.id = s.dealer_id join model_lines m on m.id = s.model_line_id
-     order by d.code, r.rn, s.month`,
+     select r.dealer_id, d.code as dealer_code, r.model_line_id, m.code as ml_code, m.name as ml_name, r.month, r.q
+     from ranked r join dealers d on d.id = r.dealer_id join model_lines m on m.id = r.model_line_id
+     where r.rn <= $2
+     order by d.code, r.rn, r.month`,
     [`${start}-01`, options.maxLines],
   );
   type Line = { modelLineId: number; code: string; name: string; prior: number[] };
