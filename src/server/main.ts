@@ -1,4 +1,5 @@
 import { loadEnv } from './env';
+import { lastCompleteMonth } from '../shared/months';
 import { buildApp } from './app';
 import { openAndMigrate } from './bootstrap';
 import { createServices } from './services';
@@ -35,12 +36,6 @@ app.log.info(
   { url: `http://localhost:${env.PORT}`, engine: db.engine, startupMs: Date.now() - started },
   'Forecourt is serving',
 );
-
-function lastCompleteMonth(): string {
-  const now = new Date();
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  return d.toISOString().slice(0, 7);
-}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

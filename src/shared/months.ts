@@ -30,3 +30,17 @@ export function fiscalYearOf(month: string, fiscalYearStartMonth: number): numbe
   const [y, m] = month.split('-').map(Number) as [number, number];
   return fiscalYearStartMonth === 1 ? y : m >= fiscalYearStartMonth ? y + 1 : y;
 }
+
+/** Fiscal quarter label of a month: `${fiscalYear}-Q${n}`, the fiscal year named by its end. */
+export function fiscalQuarterLabel(month: string, fiscalYearStartMonth: number): string {
+  const m = Number(month.slice(5, 7));
+  const offset = (m - fiscalYearStartMonth + 12) % 12;
+  return `${fiscalYearOf(month, fiscalYearStartMonth)}-Q${Math.floor(offset / 3) + 1}`;
+}
+
+/** The last complete calendar month before `now` (UTC), 'YYYY-MM': where demo history ends. */
+export function lastCompleteMonth(now: Date = new Date()): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+    .toISOString()
+    .slice(0, 7);
+}

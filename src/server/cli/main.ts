@@ -3,6 +3,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { loadEnv } from '../env';
+import { lastCompleteMonth } from '../../shared/months';
 import { openAndMigrate, openDatabase } from '../bootstrap';
 import { migrate } from '../db/migrate';
 import { createServices } from '../services';
@@ -21,13 +22,6 @@ function role(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value))
     throw new InvalidArgumentError(`one of ${ROLES.join(', ')}`);
   return value as Role;
-}
-
-function lastCompleteMonth(): string {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
-    .toISOString()
-    .slice(0, 7);
 }
 
 async function withServices<T>(

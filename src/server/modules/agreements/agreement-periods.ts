@@ -2,18 +2,12 @@
  * Pure rules of agreement terms: the periods of a term, spreading a total over them, and the
  * run-rate projection. Months are 'YYYY-MM'.
  */
-import { addMonths, monthIndex } from '../../../shared/months';
+import { addMonths, fiscalQuarterLabel, monthIndex } from '../../../shared/months';
+
+export { fiscalQuarterLabel };
 
 export type Frequency = 'monthly' | 'quarterly';
 export type Period = { index: number; label: string; firstMonth: string; lastMonth: string };
-
-/** Fiscal quarter label of a month: `${fiscalYear}-Q${n}`, the fiscal year named by its end. */
-export function fiscalQuarterLabel(month: string, fiscalYearStartMonth: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const offset = (m - fiscalYearStartMonth + 12) % 12;
-  const fiscalYear = fiscalYearStartMonth === 1 ? y : m >= fiscalYearStartMonth ? y + 1 : y;
-  return `${fiscalYear}-Q${Math.floor(offset / 3) + 1}`;
-}
 
 /** Why a term is not valid for its frequency, or null. */
 export function termProblem(input: {

@@ -419,6 +419,21 @@ export function createForecastsService(deps: Deps) {
     return { resolved, cells };
   }
 
+  /** Overrides and acceptances happen while dealers adjust or during review, never after the lock. */
+  function refuseUnlessReviewable(cycle: CycleRow): void {
+    refuseIfLocked(cycle);
+    if (cycle.status !== 'adjusting' && cycle.status !== 'review') {
+      throw new AppError(
+        'CONFLICT',
+        `Cycle ${cycle.cycleMonth} is ${cycle.status}: nothing to review yet`,
+        {
+          reason: 'not_in_review',
+          status: cycle.status,
+        },
+      );
+    }
+  }
+
   function refuseIfLocked(cycle: CycleRow): void {
     if (cycle.status === 'locked' || cycle.status === 'published')
       throw new AppError(
@@ -628,16 +643,7 @@ export function createForecastsService(deps: Deps) {
       const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
         const cycle = await cycleOrThrow(id, tx, true);
         const dealer = await dealerOrThrow(actor, dealerCode, tx);
-        refuseIfLocked(cycle);
-        if (cycle.status !== 'adjusting' && cycle.status !== 'review')
-          throw new AppError(
-            'CONFLICT',
-            `Cycle ${cycle.cycleMonth} is ${cycle.status}: nothing to review yet`,
-            {
-              reason: 'not_in_review',
-              status: cycle.status,
-            },
-          );
+        refuseUnlessReviewable(cycle);
         const { resolved } = await resolveCells(tx, cycle, dealer.id, data.cells);
         await createForecastsRepository(tx).applyOverrides(
           cycle.id,
@@ -671,16 +677,7 @@ export function createForecastsService(deps: Deps) {
       const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
         const cycle = await cycleOrThrow(id, tx, true);
         const dealer = await dealerOrThrow(actor, dealerCode, tx);
-        refuseIfLocked(cycle);
-        if (cycle.status !== 'adjusting' && cycle.status !== 'review')
-          throw new AppError(
-            'CONFLICT',
-            `Cycle ${cycle.cycleMonth} is ${cycle.status}: nothing to review yet`,
-            {
-              reason: 'not_in_review',
-              status: cycle.status,
-            },
-          );
+        refuseUnlessReviewable(cycle);
         const lines = await createForecastsRepository(tx).modelLines();
         const codeOf = new Map(lines.map((l) => [l.id, l.code]));
         let targets: { modelLine: string; month: string }[];

@@ -1,6 +1,6 @@
 /** Display names and colours for agreement codes, typed against the shared unions. */
 import type { AgreementStatus, Transition } from '../../../shared/schemas/agreements';
-import { addMonths } from '../../../shared/months';
+import { addMonths, fiscalQuarterLabel } from '../../../shared/months';
 import { formatMonth, formatMonthLong, formatPercent } from '../../format';
 
 export type TargetKind = 'model_line' | 'sku' | 'product_group';
@@ -115,10 +115,7 @@ export function termPeriodLabels(input: {
       labels.push(month);
       continue;
     }
-    const [y, m] = month.split('-').map(Number) as [number, number];
-    const fy = input.fiscalYearStartMonth;
-    const fiscalYear = fy === 1 ? y : m >= fy ? y + 1 : y;
-    labels.push(`${fiscalYear}-Q${Math.floor(((m - fy + 12) % 12) / 3) + 1}`);
+    labels.push(fiscalQuarterLabel(month, input.fiscalYearStartMonth));
   }
   return labels;
 }
