@@ -101,6 +101,7 @@ const SHOTS: Shot[] = [
       await page.getByTestId('upload-error').waitFor();
     },
   },
+  { name: 'oem-agreements', as: 'admin', path: '/agreements' },
   { name: 'admin-users', as: 'admin', path: '/admin/users' },
   {
     name: 'admin-user-form',

@@ -159,6 +159,14 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
     }[];
     expect(notes.map((n) => n.message)).toContain(`${a.code} is waiting for your acceptance`);
     expect((await move(dealerB, a, 'accept')).status).toBe(404);
+    // each transition's route declares its own permission: a salesperson may not accept
+    const sales = await login(t.url, USERS.dealerASales, PASSWORD);
+    const salesTries = await move(sales, a, 'accept');
+    expect(salesTries.status).toBe(403);
+    expect(((await salesTries.json()) as ErrorBody).details).toMatchObject({
+      permission: 'agreements:accept',
+    });
+    expect((await move(channel, a, 'explode')).status).toBe(404);
     const stale = await dealerA.send('POST', `/api/v1/agreements/${a.id}/accept`, {
       version: a.version - 1,
     });
@@ -229,6 +237,42 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
     expect(table.items.find((x) => x.id === a.id)!.actualToDate).toBe(
       after.totals.termToDate.actualQuantity,
     );
+    type Rollup = {
+      by: string;
+      items: {
+        key: string;
+        agreements: number;
+        plannedTotal: number;
+        plannedToDate: number;
+        actualToDate: number;
+        atRisk: number | null;
+      }[];
+    };
+    const byLine = (await (
+      await channel.get('/api/v1/agreements/rollup?by=model_line&status=active')
+    ).json()) as Rollup;
+    expect(byLine.items.map((i) => i.key)).toEqual(['ML-AURA', 'ML-BOLT']);
+    expect(byLine.items[0]).toMatchObject({
+      agreements: 1,
+      plannedTotal: 120,
+      plannedToDate: after.lines[0]!.termToDate.plannedQuantity,
+      actualToDate: after.lines[0]!.termToDate.actualQuantity,
+      atRisk: null,
+    });
+    expect(byLine.items[1]).toMatchObject({ plannedTotal: 12, actualToDate: 1 }); // the BOLT SKU line
+    const byRegion = (await (
+      await channel.get('/api/v1/agreements/rollup?by=region&status=active')
+    ).json()) as Rollup;
+    expect(byRegion.items).toHaveLength(1);
+    expect(byRegion.items[0]).toMatchObject({
+      agreements: 1,
+      actualToDate: after.totals.termToDate.actualQuantity,
+    });
+    const bRollup = (await (
+      await dealerB.get('/api/v1/agreements/rollup?by=model_line&status=active')
+    ).json()) as Rollup;
+    expect(bRollup.items).toEqual([]);
+    expect((await channel.get('/api/v1/agreements/rollup?by=dealer')).status).toBe(400);
     const csv = await (await channel.get('/api/v1/agreements/export?status=active')).text();
     expect(csv.split('\n')[0]).toContain('attainmentPct');
     expect((await dealerB.get(`/api/v1/agreements/${a.id}/progress`)).status).toBe(404);

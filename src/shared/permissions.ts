@@ -123,5 +123,15 @@ export function hasPermission(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);
 }
 
-/** What a route needs: a permission, any signed-in actor, or nothing. */
-export type RouteAccess = Permission | 'authenticated' | 'public';
+/**
+ * What a route needs: a permission, any one of several (a step either side may take, e.g.
+ * rejecting an amendment), any signed-in actor, or nothing.
+ */
+export type RouteAccess = Permission | { anyOf: Permission[] } | 'authenticated' | 'public';
+
+/** Whether a role passes a route's declared access (other than 'public'/'authenticated'). */
+export function roleMeets(role: Role, access: Permission | { anyOf: Permission[] }): boolean {
+  return typeof access === 'string'
+    ? hasPermission(role, access)
+    : access.anyOf.some((p) => hasPermission(role, p));
+}

@@ -66,6 +66,10 @@ describe.skipIf(!chromium.isAvailable)('agreements in Chromium', () => {
       const firstAttainment = (await rows.first().getByTestId('attainment').textContent()) ?? '';
       expect(firstAttainment).toMatch(/\d+(\.\d)?\s%/);
       await page.getByTestId('region-rollups').waitFor();
+      // the roll-up by model line (server-side) lists model lines with their attainment
+      const lineRows = page.getByTestId('model-line-rollups').locator('tbody tr');
+      await lineRows.first().waitFor();
+      expect(await lineRows.first().getByTestId('attainment').textContent()).toMatch(/\d/);
 
       // Sorting by attainment asks the server and puts the lowest first.
       await page.locator('[data-sort="attainment"]').click();

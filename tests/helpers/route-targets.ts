@@ -31,13 +31,19 @@ export const MARKERS_OF_A = ['DLR-ALPHA', 'Dealer Alpha Motors', 'ALPHA-EXT-', '
 /** Agreement routes point at dealer A's agreement (created by the walk's setup). */
 Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/agreements/:id': { id: '__AGREEMENT_A__' },
-  '/api/v1/agreements/:id/:transition': { id: '__AGREEMENT_A__', transition: 'cancel' },
+  ...Object.fromEntries(
+    ['propose', 'accept', 'return', 'approve', 'reject', 'cancel'].map((t) => [
+      `/api/v1/agreements/:id/${t}`,
+      { id: '__AGREEMENT_A__' },
+    ]),
+  ),
   '/api/v1/agreements/:id/revisions': { id: '__AGREEMENT_A__' },
-  '/api/v1/agreements/:id/revisions/:revisionId/:decision': {
-    id: '__AGREEMENT_A__',
-    revisionId: '__REVISION_A__',
-    decision: 'reject',
-  },
+  ...Object.fromEntries(
+    ['accept', 'approve', 'reject'].map((d) => [
+      `/api/v1/agreements/:id/revisions/:revisionId/${d}`,
+      { id: '__AGREEMENT_A__', revisionId: '__REVISION_A__' },
+    ]),
+  ),
   '/api/v1/agreements/:id/versions': { id: '__AGREEMENT_A__' },
   '/api/v1/agreements/:id/versions/:versionNo': { id: '__AGREEMENT_A__', versionNo: '1' },
   '/api/v1/agreements/:id/progress': { id: '__AGREEMENT_A__' },
@@ -46,6 +52,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
 Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/agreements': '?dealer=DLR-ALPHA',
   '/api/v1/agreements/export': '?dealer=DLR-ALPHA',
+  '/api/v1/agreements/rollup': '?by=region&dealer=DLR-ALPHA',
 });
 MARKERS_OF_A.push('"agreementCode":"AG-', 'AG-000001');
 
@@ -64,6 +71,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
     dealerCode: 'DLR-ALPHA',
   },
   '/api/v1/forecasts/cycles/:id/rollup': { id: '1' },
+  '/api/v1/forecasts/cycles/:id/adjustments': { id: '1' },
   '/api/v1/forecasts/cycles/:id/demand-plan': { id: '1' },
 });
 
@@ -76,6 +84,10 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/programs/:code/statements': { code: 'PRG-A' },
   '/api/v1/programs/:code/statements/:dealerCode': { code: 'PRG-A', dealerCode: 'DLR-ALPHA' },
   '/api/v1/programs/:code/statements/:dealerCode/export': {
+    code: 'PRG-A',
+    dealerCode: 'DLR-ALPHA',
+  },
+  '/api/v1/programs/:code/statements/:dealerCode/pdf': {
     code: 'PRG-A',
     dealerCode: 'DLR-ALPHA',
   },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors';
-import { hasPermission } from '../../shared/permissions';
+import { roleMeets } from '../../shared/permissions';
 import type { Actor } from '../auth/actor';
 import { CSRF_HEADER, SESSION_COOKIE } from '../modules/auth/auth.service';
 
@@ -46,9 +46,10 @@ export function registerAuthHook(app: FastifyInstance): void {
     const actor = await resolveActor(app, request);
     if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API key');
     request.actor = actor;
-    if (access !== 'authenticated' && !hasPermission(actor.role, access)) {
-      throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${access}`, {
-        permission: access,
+    if (access !== 'authenticated' && !roleMeets(actor.role, access)) {
+      const needed = typeof access === 'string' ? access : access.anyOf.join(' or ');
+      throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${needed}`, {
+        permission: needed,
       });
     }
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Permission } from '../permissions';
 import { code, isoMonth, pagingQuery } from './common';
 import { TRANSACTION_KINDS } from './transactions';
 
@@ -17,6 +18,26 @@ export const FREQUENCIES = ['monthly', 'quarterly'] as const;
 export const TARGET_KINDS = ['model_line', 'sku', 'product_group'] as const;
 export const TRANSITIONS = ['propose', 'accept', 'return', 'approve', 'reject', 'cancel'] as const;
 export type Transition = (typeof TRANSITIONS)[number];
+
+/** The permission each transition needs: its route declares it and the service checks it. */
+export const TRANSITION_PERMISSION = {
+  propose: 'agreements:write',
+  accept: 'agreements:accept',
+  return: 'agreements:accept',
+  approve: 'agreements:approve',
+  reject: 'agreements:approve',
+  cancel: 'agreements:write',
+} as const satisfies Record<Transition, Permission>;
+
+export const REVISION_DECISIONS = ['accept', 'approve', 'reject'] as const;
+export type RevisionDecision = (typeof REVISION_DECISIONS)[number];
+
+/** Amendments: the dealer principal accepts, an OEM approver approves, either side rejects. */
+export const REVISION_DECISION_ACCESS = {
+  accept: 'agreements:accept',
+  approve: 'agreements:approve',
+  reject: { anyOf: ['agreements:accept', 'agreements:approve'] },
+} as const satisfies Record<RevisionDecision, Permission | { anyOf: Permission[] }>;
 
 export const targetSchema = z.object({ kind: z.enum(TARGET_KINDS), code });
 
@@ -195,6 +216,52 @@ export const agreementFilterSchema = pagingQuery.extend({
   order: z.enum(['asc', 'desc']).default('asc'),
 });
 export type AgreementFilter = z.infer<typeof agreementFilterSchema>;
+
+/** Statuses whose terms have actuals worth rolling up (when no status is asked for). */
+export const ROLLUP_STATUSES = [
+  'approved',
+  'active',
+  'expired',
+] as const satisfies readonly AgreementStatus[];
+
+/** A projected attainment under this counts as "at risk" (roll-ups count such agreements). */
+export const AT_RISK_BELOW_PCT = 90;
+
+export const agreementRollupQuerySchema = agreementFilterSchema
+  .pick({ dealer: true, region: true, status: true, period: true, q: true })
+  .extend({
+    by: z
+      .enum(['region', 'model_line'])
+      .describe(
+        'region: one level below the region filter (or below the top of the tree); model_line: lines on a model line or one of its SKUs, product-group lines as "group:CODE"',
+      ),
+  });
+export type AgreementRollupQuery = z.infer<typeof agreementRollupQuerySchema>;
+
+export const agreementRollupItemSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  agreements: z.number().int(),
+  plannedTotal: z.number().int(),
+  plannedToDate: z.number().int(),
+  actualToDate: z.number().int(),
+  gap: z.number().int(),
+  attainmentPct: z.number().nullable(),
+  projectedTotal: z.number().int().nullable(),
+  projectedAttainmentPct: z.number().nullable(),
+  atRisk: z
+    .number()
+    .int()
+    .nullable()
+    .describe(`agreements projected under ${AT_RISK_BELOW_PCT} % (by region only)`),
+});
+export type AgreementRollupItem = z.infer<typeof agreementRollupItemSchema>;
+
+export const agreementRollupSchema = z.object({
+  by: z.enum(['region', 'model_line']),
+  items: z.array(agreementRollupItemSchema),
+});
+export type AgreementRollup = z.infer<typeof agreementRollupSchema>;
 
 const progressPeriodSchema = z.object({
   period: z.string(),

@@ -57,6 +57,71 @@ const IN_TERM = (monthExpr: string) =>
 
 export const LIVE_STATUSES = `('draft', 'proposed', 'accepted', 'approved', 'active', 'expired')`;
 
+/**
+ * Recomputes the summary the network table reads from each agreement row: its line count and its
+ * actual quantity per period (dense, from agreement_period_actuals). Rows are locked in id order
+ * so concurrent ingests touching the same agreements cannot deadlock.
+ */
+export async function refreshSummaries(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('select id from agreements where id = any($1::int[]) order by id for update', [
+    ids,
+  ]);
+  await db.query(
+    `update agreements a set
+       line_count = (select count(*)::int from agreement_lines l where l.agreement_id = a.id),
+       actual_by_period = array(
+         select coalesce(p.quantity, 0)
+         from generate_series(0, coalesce(array_length(a.planned_by_period, 1), 0) - 1) g(i)
+         left join agreement_period_actuals p on p.agreement_id = a.id and p.period_index = g.i
+         order by g.i)
+     where a.id = any($1::int[])`,
+    [ids],
+  );
+}
+
+/** What narrows the agreements list and its roll-ups (paging and sorting aside). */
+export type AgreementListScope = Pick<
+  AgreementFilter,
+  'dealer' | 'region' | 'status' | 'period' | 'q'
+> & {
+  /** When no single status is asked for: only these. */
+  statuses?: readonly AgreementStatus[];
+};
+
+/** The WHERE conditions (over a = agreements, d = dealers, r = regions) of a list or roll-up. */
+function summaryWhere(scope: Scope, filter: AgreementListScope, params: unknown[]): string[] {
+  const where = [scopeSql(scope, 'd', params)];
+  if (filter.dealer) {
+    params.push(filter.dealer);
+    where.push(`d.code = $${params.length}`);
+  }
+  if (filter.region) {
+    params.push(filter.region);
+    where.push(`r.path like (select path from regions where code = $${params.length}) || '%'`);
+  }
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`a.status = $${params.length}`);
+  } else if (filter.statuses) {
+    params.push(filter.statuses);
+    where.push(`a.status = any($${params.length}::text[])`);
+  }
+  if (filter.period) {
+    params.push(`${filter.period}-01`);
+    where.push(
+      `a.start_month <= $${params.length}::date and $${params.length}::date < (a.start_month + make_interval(months => a.months))`,
+    );
+  }
+  if (filter.q) {
+    params.push(`%${filter.q}%`);
+    where.push(
+      `(a.code ilike $${params.length} or d.code ilike $${params.length} or d.name ilike $${params.length})`,
+    );
+  }
+  return where;
+}
+
 export function createAgreementsRepository(db: Queryable) {
   return {
     async resolveTarget(
@@ -156,6 +221,7 @@ export function createAgreementsRepository(db: Queryable) {
         lines.reduce((sum, l) => sum + (l.plannedQuantities[i] ?? 0), 0),
       );
       await db.query('update agreements set planned_by_period = $2 where id = $1', [id, planned]);
+      await refreshSummaries(db, [id]);
     },
 
     async getAgreement(scope: Scope, id: number): Promise<AgreementRow | null> {
@@ -397,6 +463,7 @@ export function createAgreementsRepository(db: Queryable) {
          select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = $1 group by 1, 2`,
         [id],
       );
+      await refreshSummaries(db, [id]);
     },
 
     /** The after-ingest hook: adds the batch's delta (temp table ingest_delta) to live agreements. */
@@ -421,6 +488,13 @@ export function createAgreementsRepository(db: Queryable) {
          select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_delta group by 1, 2 order by 1, 2
          on conflict (agreement_id, period_index) do update
            set quantity = agreement_period_actuals.quantity + excluded.quantity, revenue = agreement_period_actuals.revenue + excluded.revenue`,
+      );
+      const touched = await db.query<{ id: number }>(
+        'select distinct agreement_id as id from agreement_delta order by 1',
+      );
+      await refreshSummaries(
+        db,
+        touched.rows.map((r) => r.id),
       );
       await db.query('drop table agreement_delta');
     },
@@ -457,55 +531,90 @@ export function createAgreementsRepository(db: Queryable) {
     },
 
     /** What the network table needs for every agreement in scope (figures are computed in the service). */
-    async findSummaryInputs(scope: Scope, filter: AgreementFilter) {
+    async findSummaryInputs(scope: Scope, filter: AgreementListScope) {
       const params: unknown[] = [];
-      const where = [scopeSql(scope, 'd', params)];
-      if (filter.dealer) {
-        params.push(filter.dealer);
-        where.push(`d.code = $${params.length}`);
-      }
-      if (filter.region) {
-        params.push(filter.region);
-        where.push(`r.path like (select path from regions where code = $${params.length}) || '%'`);
-      }
-      if (filter.status) {
-        params.push(filter.status);
-        where.push(`a.status = $${params.length}`);
-      }
-      if (filter.period) {
-        params.push(`${filter.period}-01`);
-        where.push(
-          `a.start_month <= $${params.length}::date and $${params.length}::date < (a.start_month + make_interval(months => a.months))`,
-        );
-      }
-      if (filter.q) {
-        params.push(`%${filter.q}%`);
-        where.push(
-          `(a.code ilike $${params.length} or d.code ilike $${params.length} or d.name ilike $${params.length})`,
-        );
-      }
+      const where = summaryWhere(scope, filter, params);
       const { rows } = await db.query<{
         id: number;
         code: string;
         dealerCode: string;
         dealerName: string;
         regionCode: string;
+        regionPath: string;
         status: AgreementStatus;
         startMonth: string;
         months: number;
         frequency: 'monthly' | 'quarterly';
         lineCount: number;
         plannedByPeriod: number[];
-        actuals: [number, number][] | null;
+        actualByPeriod: number[];
       }>(
-        `select a.id, a.code, d.code as "dealerCode", d.name as "dealerName", r.code as "regionCode", a.status,
+        `select a.id, a.code, d.code as "dealerCode", d.name as "dealerName", r.code as "regionCode", r.path as "regionPath", a.status,
                 to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
-                (select count(*)::int from agreement_lines l where l.agreement_id = a.id) as "lineCount",
-                a.planned_by_period as "plannedByPeriod",
-                (select json_agg(json_build_array(p.period_index, p.quantity)) from agreement_period_actuals p where p.agreement_id = a.id) as actuals
+                a.line_count as "lineCount", a.planned_by_period as "plannedByPeriod",
+                a.actual_by_period as "actualByPeriod"
          from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
          where ${where.join(' and ')}`,
         params,
+      );
+      return rows;
+    },
+
+    /**
+     * Planned and actual quantity per product × term × period over the agreements that match, for
+     * the roll-up by model line: a line on a model line or a SKU counts for that model line, a
+     * product-group line for its group ('group:' + code).
+     */
+    async findProductRollupInputs(scope: Scope, filter: AgreementListScope) {
+      const params: unknown[] = [];
+      const where = summaryWhere(scope, filter, params);
+      const { rows } = await db.query<{
+        key: string;
+        name: string;
+        startMonth: string;
+        months: number;
+        frequency: 'monthly' | 'quarterly';
+        agreements: number;
+        periodIndex: number;
+        planned: number;
+        actual: number;
+      }>(
+        `with l as (
+           select a.id, a.start_month, a.months, a.frequency, l.line_no, l.planned_quantities,
+                  coalesce(ml.code, sml.code, 'group:' || l.target_code) as key,
+                  coalesce(ml.name, sml.name, pg.name, l.target_code) as name
+           from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
+           join agreement_lines l on l.agreement_id = a.id
+           left join model_lines ml on l.target_kind = 'model_line' and ml.code = l.target_code
+           left join skus s on l.target_kind = 'sku' and s.code = l.target_code
+           left join model_lines sml on sml.id = s.model_line_id
+           left join product_groups pg on l.target_kind = 'product_group' and pg.code = l.target_code
+           where ${where.join(' and ')}
+         ), cells as (
+           select l.key, l.name, l.id, l.start_month, l.months, l.frequency, p.i - 1 as period_index, p.q as planned, 0 as actual
+           from l cross join lateral unnest(l.planned_quantities) with ordinality as p(q, i)
+           union all
+           select l.key, l.name, l.id, l.start_month, l.months, l.frequency, la.period_index, 0, la.quantity
+           from l join agreement_line_actuals la on la.agreement_id = l.id and la.line_no = l.line_no
+         )
+         select key, min(name) as name, to_char(start_month, 'YYYY-MM') as "startMonth", months, frequency,
+                count(distinct id)::int as agreements, period_index as "periodIndex",
+                sum(planned)::int as planned, sum(actual)::int as actual
+         from cells group by key, start_month, months, frequency, period_index
+         order by key, start_month, months, frequency, period_index`,
+        params,
+      );
+      return rows;
+    },
+
+    async findRegionNames() {
+      const { rows } = await db.query<{
+        code: string;
+        name: string;
+        path: string;
+        parentCode: string | null;
+      }>(
+        `select r.code, r.name, r.path, p.code as "parentCode" from regions r left join regions p on p.id = r.parent_id order by r.path`,
       );
       return rows;
     },

@@ -5,6 +5,8 @@ import {
   agreementCreateSchema,
   agreementFilterSchema,
   agreementProgressSchema,
+  agreementRollupQuerySchema,
+  agreementRollupSchema,
   agreementSchema,
   agreementSummarySchema,
   agreementTermsSchema,
@@ -15,6 +17,11 @@ import {
   productGroupSchema,
   revisionCreateSchema,
   revisionDecisionSchema,
+  REVISION_DECISION_ACCESS,
+  REVISION_DECISIONS,
+  type RevisionDecision,
+  type Transition,
+  TRANSITION_PERMISSION,
   TRANSITIONS,
   transitionBodySchema,
 } from '../../../shared/schemas/agreements';
@@ -44,6 +51,21 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       limit: req.query.limit,
       offset: req.query.offset,
     }),
+  });
+
+  app.get('/agreements/rollup', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Term-to-date planned, actual, attainment, gap and projection summed by region or by model line',
+      description:
+        'Without a status filter only approved, active and expired agreements count. by=region groups one level below the region filter (or below the top of the tree); by=model_line groups lines on a model line or one of its SKUs under that model line, and product-group lines under "group:CODE".',
+      tags,
+      security: SECURED,
+      querystring: agreementRollupQuerySchema,
+      response: { 200: agreementRollupSchema, ...errors },
+    },
+    handler: (req) => agreements.rollupAgreements({ actor: actorOf(req), query: req.query }),
   });
 
   app.get('/agreements/export', {
@@ -136,28 +158,36 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       agreements.updateAgreement({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
-  app.post('/agreements/:id/:transition', {
-    config: { access: 'agreements:read' },
-    schema: {
-      summary:
-        'Move an agreement: propose (OEM), accept or return (dealer principal), approve or reject (OEM approver, not the drafter), cancel',
-      description:
-        'The permission each transition needs is checked in the service: propose and cancel need agreements:write, accept and return agreements:accept, approve and reject agreements:approve.',
-      tags,
-      security: SECURED,
-      params: z.object({ id: z.coerce.number().int().positive(), transition: z.enum(TRANSITIONS) }),
-      body: transitionBodySchema,
-      response: { 200: agreementSchema, ...errors },
-    },
-    handler: (req) =>
-      agreements.transition({
-        actor: actorOf(req),
-        id: req.params.id,
-        transition: req.params.transition,
-        version: req.body.version,
-        comment: req.body.comment,
-      }),
-  });
+  const transitionSummaries: Record<Transition, string> = {
+    propose: 'Send a draft to the dealer (OEM)',
+    accept: 'Accept a proposal (dealer principal)',
+    return: 'Send a proposal back to the OEM with a comment (dealer principal)',
+    approve: 'Approve an accepted agreement (OEM approver, not the drafter)',
+    reject: 'Reject a proposed or accepted agreement with a reason (OEM approver)',
+    cancel: 'Cancel an agreement with a reason (OEM)',
+  };
+  for (const transition of TRANSITIONS) {
+    app.post(`/agreements/:id/${transition}`, {
+      config: { access: TRANSITION_PERMISSION[transition] },
+      schema: {
+        summary: transitionSummaries[transition],
+        description: `Needs ${TRANSITION_PERMISSION[transition]}. Send the agreement's current \`version\`; a stale one gets 409 STALE_VERSION.`,
+        tags,
+        security: SECURED,
+        params: idParams,
+        body: transitionBodySchema,
+        response: { 200: agreementSchema, ...errors },
+      },
+      handler: (req) =>
+        agreements.transition({
+          actor: actorOf(req),
+          id: req.params.id,
+          transition,
+          version: req.body.version,
+          comment: req.body.comment,
+        }),
+    });
+  }
 
   app.post('/agreements/:id/revisions', {
     config: { access: 'agreements:write' },
@@ -173,30 +203,37 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       agreements.proposeRevision({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
-  app.post('/agreements/:id/revisions/:revisionId/:decision', {
-    config: { access: 'agreements:read' },
-    schema: {
-      summary:
-        'Decide on an amendment: accept (dealer principal), approve (OEM approver, not its author), reject (either side, with a comment)',
-      tags,
-      security: SECURED,
-      params: z.object({
-        id: z.coerce.number().int().positive(),
-        revisionId: z.coerce.number().int().positive(),
-        decision: z.enum(['accept', 'approve', 'reject']),
-      }),
-      body: revisionDecisionSchema,
-      response: { 200: agreementSchema, ...errors },
-    },
-    handler: (req) =>
-      agreements.decideRevision({
-        actor: actorOf(req),
-        id: req.params.id,
-        revisionId: req.params.revisionId,
-        decision: req.params.decision,
-        comment: req.body.comment,
-      }),
-  });
+  const decisionSummaries: Record<RevisionDecision, string> = {
+    accept: 'Accept a pending amendment (dealer principal)',
+    approve: 'Approve an accepted amendment (OEM approver, not its author); the terms change',
+    reject: 'Reject a pending amendment with a comment (either side)',
+  };
+  for (const decision of REVISION_DECISIONS) {
+    const access = REVISION_DECISION_ACCESS[decision];
+    app.post(`/agreements/:id/revisions/:revisionId/${decision}`, {
+      config: { access },
+      schema: {
+        summary: decisionSummaries[decision],
+        description: `Needs ${typeof access === 'string' ? access : access.anyOf.join(' or ')}.`,
+        tags,
+        security: SECURED,
+        params: z.object({
+          id: z.coerce.number().int().positive(),
+          revisionId: z.coerce.number().int().positive(),
+        }),
+        body: revisionDecisionSchema,
+        response: { 200: agreementSchema, ...errors },
+      },
+      handler: (req) =>
+        agreements.decideRevision({
+          actor: actorOf(req),
+          id: req.params.id,
+          revisionId: req.params.revisionId,
+          decision,
+          comment: req.body.comment,
+        }),
+    });
+  }
 
   app.get('/agreements/:id/versions', {
     config: { access: 'agreements:read' },

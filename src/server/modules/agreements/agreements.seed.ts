@@ -9,6 +9,7 @@ import { addMonths, monthIndex } from '../../../shared/months';
 import { canonicalJson, entryHash, GENESIS_HASH, sha256Hex } from '../ledger/canonical-json';
 import { termPeriods } from './agreement-periods';
 import type { AgreementTerms } from '../../../shared/schemas/agreements';
+import { refreshSummaries } from './agreements.repository';
 
 export type SeedAgreementsOptions = {
   today: string;
@@ -262,5 +263,6 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
      select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = any($1::int[]) group by 1, 2`,
     [[...agreementOf.values()]],
   );
+  await refreshSummaries(tx, [...agreementOf.values()]);
   return dealers.size;
 }

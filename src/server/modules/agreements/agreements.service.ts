@@ -9,7 +9,15 @@ import type {
   AgreementStatus,
   AgreementSummary,
   AgreementTerms,
+  AgreementRollup,
+  AgreementRollupItem,
+  AgreementRollupQuery,
   Transition,
+} from '../../../shared/schemas/agreements';
+import {
+  AT_RISK_BELOW_PCT,
+  ROLLUP_STATUSES,
+  TRANSITION_PERMISSION,
 } from '../../../shared/schemas/agreements';
 import type { Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
@@ -18,8 +26,10 @@ import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
 import {
+  type Frequency,
   paceFigures,
   type PaceFigures,
+  pct,
   seasonalWeights,
   spreadTotal,
   termPeriods,
@@ -28,6 +38,7 @@ import {
 } from './agreement-periods';
 import {
   createAgreementsRepository,
+  type AgreementListScope,
   type AgreementRow,
   type LineRow,
   type StoredLine,
@@ -35,40 +46,35 @@ import {
 
 type Deps = { db: Db; network: NetworkService; ledger: LedgerService; today: () => string };
 
-/** Which transitions exist, from which states, and what they need. */
+/** Which transitions exist and from which states (the permission each needs: TRANSITION_PERMISSION). */
 const TRANSITION_RULES: Record<
   Transition,
   {
     from: AgreementStatus[];
     to: AgreementStatus;
-    permission: 'agreements:write' | 'agreements:accept' | 'agreements:approve';
     needsComment: boolean;
   }
 > = {
-  propose: { from: ['draft'], to: 'proposed', permission: 'agreements:write', needsComment: false },
+  propose: { from: ['draft'], to: 'proposed', needsComment: false },
   accept: {
     from: ['proposed'],
     to: 'accepted',
-    permission: 'agreements:accept',
     needsComment: false,
   },
-  return: { from: ['proposed'], to: 'draft', permission: 'agreements:accept', needsComment: true },
+  return: { from: ['proposed'], to: 'draft', needsComment: true },
   approve: {
     from: ['accepted'],
     to: 'approved',
-    permission: 'agreements:approve',
     needsComment: false,
   },
   reject: {
     from: ['proposed', 'accepted'],
     to: 'rejected',
-    permission: 'agreements:approve',
     needsComment: true,
   },
   cancel: {
     from: ['draft', 'proposed', 'accepted', 'approved', 'active'],
     to: 'cancelled',
-    permission: 'agreements:write',
     needsComment: true,
   },
 };
@@ -251,7 +257,7 @@ export function createAgreementsService(deps: Deps) {
   function allowedTransitions(actor: Actor, row: AgreementRow): Transition[] {
     return (Object.keys(TRANSITION_RULES) as Transition[]).filter((t) => {
       const rule = TRANSITION_RULES[t];
-      if (!rule.from.includes(row.status) || !hasPermission(actor.role, rule.permission))
+      if (!rule.from.includes(row.status) || !hasPermission(actor.role, TRANSITION_PERMISSION[t]))
         return false;
       if (t === 'approve' && row.createdById !== null && row.createdById === userId(actor))
         return false;
@@ -448,6 +454,109 @@ export function createAgreementsService(deps: Deps) {
     };
   }
 
+  /** A term's periods, worked out once per distinct term in a list. */
+  function periodCache(fy: number) {
+    const seen = new Map<string, Period[]>();
+    return (term: { startMonth: string; months: number; frequency: Frequency }) => {
+      const key = `${term.startMonth}/${term.months}/${term.frequency}`;
+      let periods = seen.get(key);
+      if (!periods) {
+        periods = termPeriods({ ...term, fiscalYearStartMonth: fy });
+        seen.set(key, periods);
+      }
+      return periods;
+    };
+  }
+
+  /** Every agreement that matches, with its term-to-date figures (one pass, no per-row queries). */
+  async function summaries(actor: Actor, filter: AgreementListScope) {
+    const periodsOfTerm = periodCache(await fiscalStart());
+    const today = deps.today();
+    const rows = await repo.findSummaryInputs(actor.scope, filter);
+    return rows.map((r) => {
+      const periods = periodsOfTerm(r);
+      const { elapsed: _, ...figures } = paceFigures({
+        periods,
+        planned: r.plannedByPeriod,
+        actual: periods.map((__, i) => r.actualByPeriod[i] ?? 0),
+        today,
+      });
+      return {
+        id: r.id,
+        code: r.code,
+        dealerCode: r.dealerCode,
+        dealerName: r.dealerName,
+        regionCode: r.regionCode,
+        regionPath: r.regionPath,
+        status: r.status,
+        startMonth: r.startMonth,
+        endMonth: periods.at(-1)?.lastMonth ?? r.startMonth,
+        frequency: r.frequency,
+        lineCount: r.lineCount,
+        ...figures,
+      };
+    });
+  }
+
+  async function rollupByRegion(actor: Actor, filter: AgreementListScope) {
+    const [rows, regions] = await Promise.all([summaries(actor, filter), repo.findRegionNames()]);
+    const segments = (path: string) => path.split('/').filter(Boolean);
+    const byCode = new Map(regions.map((r) => [r.code, r]));
+    const roots = regions.filter((r) => r.parentCode === null);
+    const base = filter.region
+      ? byCode.get(filter.region)
+      : roots.length === 1
+        ? roots[0]
+        : undefined;
+    const depth = base ? segments(base.path).length : 0;
+    const groups = new Map<string, RollupSums>();
+    for (const a of rows) {
+      const path = segments(a.regionPath);
+      const key = path[depth] ?? path.at(-1) ?? a.regionCode;
+      const sums = groups.get(key) ?? emptySums(byCode.get(key)?.name ?? key);
+      groups.set(key, sums);
+      addFigures(sums, a, 1);
+      if (a.projectedAttainmentPct !== null && a.projectedAttainmentPct < AT_RISK_BELOW_PCT)
+        sums.atRisk += 1;
+    }
+    return finishRollup(groups, true);
+  }
+
+  async function rollupByProduct(actor: Actor, filter: AgreementListScope) {
+    const periodsOfTerm = periodCache(await fiscalStart());
+    const today = deps.today();
+    const rows = await repo.findProductRollupInputs(actor.scope, filter);
+    const groups = new Map<string, RollupSums>();
+    // rows come ordered by key and term: one pace calculation per key × term
+    for (let i = 0; i < rows.length;) {
+      const first = rows[i]!;
+      const periods = periodsOfTerm(first);
+      const planned = periods.map(() => 0);
+      const actual = periods.map(() => 0);
+      let agreements = 0;
+      for (
+        ;
+        i < rows.length &&
+        rows[i]!.key === first.key &&
+        rows[i]!.startMonth === first.startMonth &&
+        rows[i]!.months === first.months &&
+        rows[i]!.frequency === first.frequency;
+        i++
+      ) {
+        const r = rows[i]!;
+        if (r.periodIndex >= 0 && r.periodIndex < periods.length) {
+          planned[r.periodIndex] = r.planned;
+          actual[r.periodIndex] = r.actual;
+        }
+        agreements = Math.max(agreements, r.agreements);
+      }
+      const sums = groups.get(first.key) ?? emptySums(first.name);
+      groups.set(first.key, sums);
+      addFigures(sums, paceFigures({ periods, planned, actual, today }), agreements);
+    }
+    return finishRollup(groups, false);
+  }
+
   const service = {
     /** Runs after every ingest, inside its transaction: agreements' actuals move with the feed. */
     async applyIngestDelta(tx: Queryable) {
@@ -477,38 +586,9 @@ export function createAgreementsService(deps: Deps) {
       filter: AgreementFilter;
     }): Promise<{ items: AgreementSummary[]; total: number }> {
       await service.advanceLifecycle();
-      const fy = await fiscalStart();
-      const today = deps.today();
-      const rows = await repo.findSummaryInputs(actor.scope, filter);
-      const items: AgreementSummary[] = rows.map((r) => {
-        const periods = termPeriods({
-          startMonth: r.startMonth,
-          months: r.months,
-          frequency: r.frequency,
-          fiscalYearStartMonth: fy,
-        });
-        const actual = periods.map(() => 0);
-        for (const [i, q] of r.actuals ?? []) if (i >= 0 && i < actual.length) actual[i] = q;
-        const { elapsed: _, ...f } = paceFigures({
-          periods,
-          planned: r.plannedByPeriod,
-          actual,
-          today,
-        });
-        return {
-          id: r.id,
-          code: r.code,
-          dealerCode: r.dealerCode,
-          dealerName: r.dealerName,
-          regionCode: r.regionCode,
-          status: r.status,
-          startMonth: r.startMonth,
-          endMonth: periods.at(-1)?.lastMonth ?? r.startMonth,
-          frequency: r.frequency,
-          lineCount: r.lineCount,
-          ...f,
-        };
-      });
+      const items: AgreementSummary[] = (await summaries(actor, filter)).map(
+        ({ regionPath: _, ...summary }) => summary,
+      );
       const key: Record<AgreementFilter['sort'], (s: AgreementSummary) => string | number | null> =
         {
           code: (s) => s.code,
@@ -531,6 +611,22 @@ export function createAgreementsService(deps: Deps) {
         items: items.slice(filter.offset, filter.offset + filter.limit),
         total: items.length,
       };
+    },
+
+    /** Term-to-date figures summed by region (one level below the filter) or by model line. */
+    async rollupAgreements({
+      actor,
+      query,
+    }: {
+      actor: Actor;
+      query: AgreementRollupQuery;
+    }): Promise<AgreementRollup> {
+      await service.advanceLifecycle();
+      const { by, ...rest } = query;
+      const filter = { ...rest, statuses: query.status ? undefined : ROLLUP_STATUSES };
+      return by === 'region'
+        ? { by, items: await rollupByRegion(actor, filter) }
+        : { by, items: await rollupByProduct(actor, filter) };
     },
 
     async getAgreement({ actor, id }: { actor: Actor; id: number }) {
@@ -683,11 +779,11 @@ export function createAgreementsService(deps: Deps) {
       comment?: string;
     }) {
       const rule = TRANSITION_RULES[transition];
-      if (!hasPermission(actor.role, rule.permission))
+      if (!hasPermission(actor.role, TRANSITION_PERMISSION[transition]))
         throw new AppError(
           'FORBIDDEN',
           `Your role (${actor.role}) may not ${transition} an agreement`,
-          { permission: rule.permission },
+          { permission: TRANSITION_PERMISSION[transition] },
         );
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
@@ -1112,3 +1208,62 @@ function addMonthsSafe(month: string, n: number): string {
 }
 
 export type AgreementsService = ReturnType<typeof createAgreementsService>;
+
+type RollupSums = {
+  name: string;
+  agreements: number;
+  plannedTotal: number;
+  plannedToDate: number;
+  actualToDate: number;
+  projectedTotal: number;
+  hasProjection: boolean;
+  atRisk: number;
+};
+
+function emptySums(name: string): RollupSums {
+  return {
+    name,
+    agreements: 0,
+    plannedTotal: 0,
+    plannedToDate: 0,
+    actualToDate: 0,
+    projectedTotal: 0,
+    hasProjection: false,
+    atRisk: 0,
+  };
+}
+
+/** Adds one agreement's (or one term's) figures; without a projection yet, its actual counts. */
+function addFigures(
+  sums: RollupSums,
+  f: Pick<PaceFigures, 'plannedTotal' | 'plannedToDate' | 'actualToDate' | 'projectedTotal'>,
+  agreements: number,
+) {
+  sums.agreements += agreements;
+  sums.plannedTotal += f.plannedTotal;
+  sums.plannedToDate += f.plannedToDate;
+  sums.actualToDate += f.actualToDate;
+  sums.projectedTotal += f.projectedTotal ?? f.actualToDate;
+  if (f.projectedTotal !== null) sums.hasProjection = true;
+}
+
+function finishRollup(
+  groups: Map<string, RollupSums>,
+  countsAtRisk: boolean,
+): AgreementRollupItem[] {
+  return [...groups.entries()]
+    .map(([key, g]) => ({
+      key,
+      name: g.name,
+      agreements: g.agreements,
+      plannedTotal: g.plannedTotal,
+      plannedToDate: g.plannedToDate,
+      actualToDate: g.actualToDate,
+      gap: g.actualToDate - g.plannedToDate,
+      attainmentPct: pct(g.actualToDate, g.plannedToDate),
+      projectedTotal: g.hasProjection ? g.projectedTotal : null,
+      projectedAttainmentPct: g.hasProjection ? pct(g.projectedTotal, g.plannedTotal) : null,
+      atRisk: countsAtRisk ? g.atRisk : null,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
+}

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type {
   Agreement,
   AgreementProgress,
+  AgreementRollup,
   AgreementStatus,
   AgreementSummary,
   AgreementTerms,
@@ -66,34 +67,16 @@ export function useAgreements(filter: AgreementListFilter, isEnabled = true) {
   });
 }
 
-const ROLLUP_PAGE = 1000;
-const ROLLUP_MAX_PAGES = 20;
-
-/**
- * Every agreement that matches a filter (pages of 1,000, at most 20,000 rows), for the roll-ups.
- * `isPartial` says when the network has more than that.
- */
-export function useAllAgreements(
+/** Term-to-date figures summed by region (one level below the region filter) or model line. */
+export function useAgreementRollup(
+  by: AgreementRollup['by'],
   filter: Omit<AgreementListFilter, 'limit' | 'offset' | 'sort' | 'order'>,
   isEnabled = true,
 ) {
   return useQuery({
-    queryKey: agreementKeys.rollup(filter),
-    queryFn: async ({ signal }) => {
-      const items: AgreementSummary[] = [];
-      let total = 0;
-      for (let page = 0; page < ROLLUP_MAX_PAGES; page++) {
-        const answer = await api.get<Page<AgreementSummary>>(
-          '/agreements',
-          { ...filter, limit: ROLLUP_PAGE, offset: page * ROLLUP_PAGE },
-          signal,
-        );
-        items.push(...answer.items);
-        total = answer.total;
-        if (items.length >= total || answer.items.length === 0) break;
-      }
-      return { items, total, isPartial: items.length < total };
-    },
+    queryKey: agreementKeys.rollup({ by, ...filter }),
+    queryFn: ({ signal }) =>
+      api.get<AgreementRollup>('/agreements/rollup', { by, ...filter }, signal),
     placeholderData: keepPreviousData,
     enabled: isEnabled,
   });

@@ -15,18 +15,14 @@ import { Pager } from '../../components/pager';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { STATUS_OPTIONS } from '../../components/agreements/agreement-labels';
 import {
+  useAgreementRollup,
   useAgreements,
-  useAllAgreements,
   useNotifications,
   type AgreementSort,
 } from '../../components/agreements/agreement-queries';
 import { AgreementsTable, type SortState } from '../../components/agreements/agreements-table';
 import { DealerAgreementCards } from '../../components/agreements/dealer-agreement-cards';
-import {
-  ROLLUP_STATUSES,
-  RegionRollups,
-  rollupByRegion,
-} from '../../components/agreements/region-rollups';
+import { ModelLineRollups, RegionRollups } from '../../components/agreements/region-rollups';
 import { addMonths } from '../../../shared/months';
 import { formatInt, formatMonthLong } from '../../format';
 import { regionOptions, useRegions } from '../../queries';
@@ -97,12 +93,11 @@ function NetworkAgreements() {
   const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
 
   const list = useAgreements({ ...base, ...sort, limit: PAGE_SIZE, offset });
-  const all = useAllAgreements(base);
+  const byRegion = useAgreementRollup('region', base);
+  const byModelLine = useAgreementRollup('model_line', base);
   const regions = useRegions();
-  const rollupItems = (all.data?.items ?? []).filter(
-    (a) => base.status !== undefined || ROLLUP_STATUSES.has(a.status),
-  );
-  const rollups = rollupByRegion(rollupItems, regions.data ?? [], base.region ?? null);
+  const rollups = byRegion.data?.items ?? [];
+  const rolledUp = rollups.reduce((sum, r) => sum + r.agreements, 0);
 
   const activeFilterCount = ['region', 'status', 'period'].filter((k) => params.get(k)).length;
   const exportQuery = { ...base, sort: sort.sort, order: sort.order };
@@ -184,22 +179,40 @@ function NetworkAgreements() {
       <Section
         title="By region"
         description={
-          all.data
-            ? `${formatInt(rollupItems.length)} ${base.status ? '' : 'approved, active and expired '}agreements${all.data.isPartial ? ` (first ${formatInt(all.data.items.length)} of ${formatInt(all.data.total)})` : ''}; pick a region to narrow the list`
+          byRegion.data
+            ? `${formatInt(rolledUp)} ${base.status ? '' : 'approved, active and expired '}agreements; pick a region to narrow the list`
             : 'Attainment to date and projection per region'
         }
       >
-        {all.isError ? (
-          <QueryError error={all.error} onRetry={() => void all.refetch()} />
-        ) : rollups.length === 0 && !all.isPending ? (
+        {byRegion.isError ? (
+          <QueryError error={byRegion.error} onRetry={() => void byRegion.refetch()} />
+        ) : rollups.length === 0 && !byRegion.isPending ? (
           <Text size="sm" c="dimmed">
             No agreements with progress match the filters.
           </Text>
         ) : (
           <RegionRollups
             rollups={rollups}
-            isLoading={all.isPending}
+            isLoading={byRegion.isPending}
             onPick={(code) => update({ region: code })}
+          />
+        )}
+      </Section>
+
+      <Section
+        title="By model line"
+        description="Lines on a model line or one of its SKUs, biggest shortfall to date first"
+      >
+        {byModelLine.isError ? (
+          <QueryError error={byModelLine.error} onRetry={() => void byModelLine.refetch()} />
+        ) : (byModelLine.data?.items.length ?? 0) === 0 && !byModelLine.isPending ? (
+          <Text size="sm" c="dimmed">
+            No agreement lines match the filters.
+          </Text>
+        ) : (
+          <ModelLineRollups
+            rollups={byModelLine.data?.items ?? []}
+            isLoading={byModelLine.isPending}
           />
         )}
       </Section>
