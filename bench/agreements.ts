@@ -93,6 +93,10 @@ export async function runAgreementsBench(argv: string[]) {
   };
   await get('/api/v1/agreements?limit=50');
   const networkTable = await timeIt(runs, () => get('/api/v1/agreements?limit=50&sort=attainment'));
+  const rollupRegion = await timeIt(runs, () => get('/api/v1/agreements/rollup?by=region'));
+  const rollupModelLine = await timeIt(runs, () =>
+    get('/api/v1/agreements/rollup?by=model_line'),
+  );
   let i = 0;
   const progress = await timeIt(runs * 4, () =>
     get(`/api/v1/agreements/${sample.rows[i++ % sample.rows.length]!.id}/progress`),
@@ -169,6 +173,8 @@ export async function runAgreementsBench(argv: string[]) {
     transactions: seeded.transactions,
     agreements: seeded.agreements,
     networkTableMedianMs: Number(networkTable.toFixed(1)),
+    rollupByRegionMedianMs: Number(rollupRegion.toFixed(1)),
+    rollupByModelLineMedianMs: Number(rollupModelLine.toFixed(1)),
     bareTableSqlMedianMs: Number(bareTable.toFixed(1)),
     bareRawAggregateMedianMs: Number(bareRaw.toFixed(1)),
     progressMedianMs: Number(progress.toFixed(1)),

@@ -9,6 +9,8 @@ import {
 } from './helpers/test-app';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { createTransactionsService } from '../src/server/modules/transactions/transactions.service';
+import { createEventBus } from '../src/server/events';
 
 type Problem = { row?: number; field?: string; code: string; message: string };
 type ErrorBody = {
@@ -189,6 +191,95 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       items: { dealerCode: string }[];
     };
     expect(new Set(list.items.map((i) => i.dealerCode))).toEqual(new Set(['DLR-BRAVO']));
+  });
+
+  it('streams new rows straight in and sends segments with stored or repeated keys through staging', async () => {
+    // segments of two rows: rows 6-7 hold a stored key and rows 8-9 repeat row 5; the others are new
+    const service = createTransactionsService({
+      db: t.db,
+      events: createEventBus(),
+      segmentChars: 150,
+      chunkLines: 1,
+    });
+    const stored = txRow({ externalId: 'SEG-STORED', dealerCode: 'DLR-CHARLIE' });
+    await service.ingest({
+      actor: SYSTEM_ACTOR,
+      format: 'json',
+      body: (async function* () {
+        yield { row: 1, value: stored };
+      })(),
+      byteLimit: 1e6,
+    });
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      txRow({
+        externalId: i === 7 ? 'SEG-STORED' : i === 9 ? 'SEG-5' : `SEG-${i}`,
+        dealerCode: 'DLR-CHARLIE',
+        occurredOn: '2025-03-03',
+        quantity: 1,
+        amount: '1000.10',
+      }),
+    );
+    const result = await service.ingest({
+      actor: SYSTEM_ACTOR,
+      format: 'json',
+      body: (async function* () {
+        for (const [i, value] of rows.entries()) yield { row: i + 1, value };
+      })(),
+      byteLimit: 1e6,
+    });
+    expect(result).toMatchObject({ received: 12, inserted: 10, duplicates: 2 });
+    const feed = await t.db.query<{ n: number; amount: string }>(
+      `select count(*)::int as n, sum(amount)::text as amount from transactions
+       where external_id like 'SEG-%' and occurred_on = '2025-03-03'`,
+    );
+    expect(feed.rows[0]).toMatchObject({ n: 10, amount: '10001.00' });
+    const rollup = await t.db.query<{ quantity: number; amount: string; rows: number }>(
+      `select quantity, amount::text as amount, row_count as rows from monthly_actuals m
+       join dealers d on d.id = m.dealer_id where d.code = 'DLR-CHARLIE' and m.month = '2025-03-01'`,
+    );
+    expect(rollup.rows).toEqual([{ quantity: 10, amount: '10001.00', rows: 10 }]);
+    const batch = await t.db.query<{ row_count: number; inserted: number; duplicates: number }>(
+      'select row_count, inserted, duplicates from ingest_batches where id = $1',
+      [result.batchId],
+    );
+    expect(batch.rows[0]).toEqual({ row_count: 12, inserted: 10, duplicates: 2 });
+    const again = await service.ingest({
+      actor: SYSTEM_ACTOR,
+      format: 'json',
+      body: (async function* () {
+        for (const [i, value] of rows.entries()) yield { row: i + 1, value };
+      })(),
+      byteLimit: 1e6,
+    });
+    expect(again).toMatchObject({ received: 12, inserted: 0, duplicates: 12 });
+  });
+
+  it('takes two batches with the same new keys in opposite orders at once: each key stored once', async () => {
+    const service = createTransactionsService({
+      db: t.db,
+      events: createEventBus(),
+      segmentChars: 4000,
+      chunkLines: 5,
+    });
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      txRow({ externalId: `RACE-${i}`, dealerCode: 'DLR-CHARLIE', occurredOn: '2025-04-04' }),
+    );
+    const send = (list: typeof rows) =>
+      service.ingest({
+        actor: SYSTEM_ACTOR,
+        format: 'json',
+        body: (async function* () {
+          for (const [i, value] of list.entries()) yield { row: i + 1, value };
+        })(),
+        byteLimit: 1e6,
+      });
+    const [a, b] = await Promise.all([send(rows), send([...rows].reverse())]);
+    expect(a.inserted + b.inserted).toBe(200);
+    expect(a.duplicates + b.duplicates).toBe(200);
+    const stored = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from transactions where external_id like 'RACE-%'`,
+    );
+    expect(stored.rows[0]!.n).toBe(200);
   });
 
   it('shows posted rows in the monthly actuals right after the post returns, net of unwinds', async () => {

@@ -62,42 +62,64 @@ export function createTransactionsRepository(db: Queryable) {
       };
     },
 
+    /** The staging table for segments that may repeat stored (source, external_id) pairs. */
     async createStaging(tx: Queryable) {
       await tx.query(`create temp table ingest_staging (
         kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
         quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
-        occurred_on date not null, source text not null, external_id text not null
+        occurred_on date not null, source text not null, external_id text not null,
+        batch_id bigint not null
       ) on commit drop`);
     },
 
-    async insertBatch(tx: Queryable, input: { actor: string; format: string; rowCount: number }) {
+    async insertBatch(tx: Queryable, input: { actor: string; format: string }) {
       const { rows } = await tx.query<{ id: number }>(
-        `insert into ingest_batches (actor, format, row_count, inserted, duplicates) values ($1, $2, $3, 0, 0) returning id`,
-        [input.actor, input.format, input.rowCount],
+        `insert into ingest_batches (actor, format, row_count, inserted, duplicates) values ($1, $2, 0, 0, 0) returning id`,
+        [input.actor, input.format],
       );
       return rows[0]!.id;
     },
 
+    /** A lower bound for the ids the next inserts get (ids only grow). */
+    async lastTransactionId(tx: Queryable): Promise<number> {
+      const { rows } = await tx.query<{ id: number }>(
+        'select coalesce(max(id), 0)::bigint as id from transactions',
+      );
+      return Number(rows[0]!.id);
+    },
+
     /**
-     * Moves the staged rows into the feed (skipping (source, external_id) already stored), leaves
-     * what was inserted, summed by dealer × SKU × month × kind, in the temp table `ingest_delta`
-     * (for the after-merge hooks of other modules) and adds it to the monthly roll-up.
+     * Moves one segment of COPY text into the feed through the staging table, skipping
+     * (source, external_id) pairs already stored or repeated.
      */
-    async mergeStaging(tx: Queryable, batchId: number): Promise<number> {
+    async mergeThroughStaging(tx: Queryable, chunks: string[]) {
+      await tx.query('truncate ingest_staging');
+      await tx.copyFrom(
+        `copy ingest_staging (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
+        chunks,
+      );
+      await tx.query(
+        `insert into transactions (${STAGING_COLUMNS}, batch_id)
+         select ${STAGING_COLUMNS}, batch_id from ingest_staging
+         -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
+         order by source, external_id
+         on conflict (source, external_id) do nothing`,
+      );
+    },
+
+    /**
+     * Sums what the batch inserted by dealer × SKU × month × kind into the temp table
+     * `ingest_delta` (for the after-merge hooks of other modules) and adds it to the monthly
+     * roll-up. Reads the batch's rows back by id range, so it costs the batch, not the feed.
+     */
+    async rollUpBatch(tx: Queryable, batchId: number, idFloor: number): Promise<number> {
       await tx.query(
         `create temp table ingest_delta on commit drop as
-         with ins as (
-           insert into transactions (${STAGING_COLUMNS}, batch_id)
-           select ${STAGING_COLUMNS}, $1 from ingest_staging
-           -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
-           order by source, external_id
-           on conflict (source, external_id) do nothing
-           returning dealer_id, sku_id, occurred_on, kind, quantity, amount
-         )
          select dealer_id, sku_id, date_trunc('month', occurred_on)::date as month, kind,
                 sum(quantity)::int as quantity, sum(amount) as amount, count(*)::int as row_count
-         from ins group by 1, 2, 3, 4`,
-        [batchId],
+         from transactions where id > $2 and batch_id = $1
+         group by 1, 2, 3, 4`,
+        [batchId, idFloor],
       );
       await tx.query(
         `insert into monthly_actuals (dealer_id, sku_id, month, kind, quantity, amount, row_count)
@@ -114,12 +136,15 @@ export function createTransactionsRepository(db: Queryable) {
       return rows[0]!.inserted;
     },
 
-    async finishBatch(tx: Queryable, batchId: number, inserted: number, duplicates: number) {
-      await tx.query('update ingest_batches set inserted = $2, duplicates = $3 where id = $1', [
-        batchId,
-        inserted,
-        duplicates,
-      ]);
+    async finishBatch(
+      tx: Queryable,
+      batchId: number,
+      counts: { rowCount: number; inserted: number; duplicates: number },
+    ) {
+      await tx.query(
+        'update ingest_batches set row_count = $2, inserted = $3, duplicates = $4 where id = $1',
+        [batchId, counts.rowCount, counts.inserted, counts.duplicates],
+      );
     },
 
     async findTransactions(

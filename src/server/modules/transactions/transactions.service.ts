@@ -3,6 +3,7 @@ import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
+import { isDeadlock, isUniqueViolation } from '../../db/errors';
 import type { EventBus } from '../../events';
 import { readRecords, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
@@ -11,6 +12,8 @@ import { createTransactionsRepository, STAGING_COLUMNS } from './transactions.re
 /** At most this many problems are listed in a rejection; the count covers them all. */
 const MAX_LISTED_PROBLEMS = 1000;
 const LINES_PER_CHUNK = 2000;
+/** COPY text per segment (about 300,000 rows): the memory a segment may need to be replayed. */
+const SEGMENT_CHARS = 32 * 1024 * 1024;
 
 /** Fails the body stream with 413 once more than `limit` bytes have arrived. */
 function limitBytes(limit: number): Transform {
@@ -38,7 +41,15 @@ function limitBytes(limit: number): Transform {
  */
 export type AfterMergeHook = (tx: Queryable) => Promise<void>;
 
-export function createTransactionsService(deps: { db: Db; events: EventBus }) {
+export function createTransactionsService(deps: {
+  db: Db;
+  events: EventBus;
+  /** COPY text per segment and rows per COPY chunk (tests make them small to cross segments). */
+  segmentChars?: number;
+  chunkLines?: number;
+}) {
+  const segmentChars = deps.segmentChars ?? SEGMENT_CHARS;
+  const chunkLines = deps.chunkLines ?? LINES_PER_CHUNK;
   const repo = createTransactionsRepository(deps.db);
   const afterMerge: AfterMergeHook[] = [];
 
@@ -140,9 +151,9 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
           if (dealerId === undefined || skuId === undefined || problemCount > 0) continue;
           dealerIds.add(dealerId);
           lines.push(
-            `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)}\n`,
+            `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId}\n`,
           );
-          if (lines.length >= LINES_PER_CHUNK) {
+          if (lines.length >= chunkLines) {
             yield lines.join('');
             lines = [];
           }
@@ -151,12 +162,53 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
       }
 
       const actorLabel = `${actor.kind}:${actor.id}:${actor.name}`;
+      let batchId = 0;
       const result = await deps.db.transaction(async (tx) => {
-        await repo.createStaging(tx);
-        await tx.copyFrom(
-          `copy ingest_staging (${STAGING_COLUMNS}) from stdin with (format csv)`,
-          csvLines(),
-        );
+        batchId = await repo.insertBatch(tx, { actor: actorLabel, format });
+        const idFloor = await repo.lastTransactionId(tx);
+        const source = csvLines()[Symbol.asyncIterator]();
+        let isDrained = false;
+        let hasStaging = false;
+        // The batch goes in segments of at most SEGMENT_CHARS of COPY text. Each segment is first
+        // copied straight into the feed in a savepoint; if one of its (source, externalId) pairs is
+        // already stored (or repeats inside the batch), the savepoint is rolled back and the
+        // segment, kept in memory, goes through a staging table and an INSERT … ON CONFLICT DO
+        // NOTHING instead. New data thus streams into the table while it is being parsed.
+        while (!isDrained) {
+          const buffered: string[] = [];
+          let chars = 0;
+          async function* segment(): AsyncGenerator<string> {
+            while (chars < segmentChars) {
+              const next = await source.next();
+              if (next.done) {
+                isDrained = true;
+                return;
+              }
+              buffered.push(next.value);
+              chars += next.value.length;
+              yield next.value;
+            }
+          }
+          await tx.exec('savepoint ingest_segment');
+          try {
+            await tx.copyFrom(
+              `copy transactions (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
+              segment(),
+            );
+            await tx.exec('release savepoint ingest_segment');
+          } catch (error) {
+            // a key already stored or repeated; or two batches sending the same new keys in
+            // different orders (a deadlock, which the sorted merge below cannot run into)
+            if (!isUniqueViolation(error) && !isDeadlock(error)) throw error;
+            await tx.exec('rollback to savepoint ingest_segment');
+            // read the rest of the segment if the COPY stopped early
+            const rest = segment();
+            while (!(await rest.next()).done);
+            if (!hasStaging) await repo.createStaging(tx);
+            hasStaging = true;
+            await repo.mergeThroughStaging(tx, buffered);
+          }
+        }
         if (problemCount > 0) {
           const code = outOfScope > 0 ? 'FORBIDDEN' : 'VALIDATION_FAILED';
           throw new AppError(
@@ -174,10 +226,13 @@ export function createTransactionsService(deps: { db: Db; events: EventBus }) {
             problems: [{ code: 'empty_batch', message: 'send at least one row' }],
           });
         }
-        const batchId = await repo.insertBatch(tx, { actor: actorLabel, format, rowCount });
-        const inserted = await repo.mergeStaging(tx, batchId);
+        const inserted = await repo.rollUpBatch(tx, batchId, idFloor);
         if (inserted > 0) for (const hook of afterMerge) await hook(tx);
-        await repo.finishBatch(tx, batchId, inserted, rowCount - inserted);
+        await repo.finishBatch(tx, batchId, {
+          rowCount,
+          inserted,
+          duplicates: rowCount - inserted,
+        });
         return {
           batchId,
           received: rowCount,
