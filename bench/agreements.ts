@@ -9,7 +9,15 @@ import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { createServices } from '../src/server/services';
 import { parseEnv } from '../src/server/env';
-import { createBenchDatabase, fmt, machine, median, startServer, type BenchEngine } from './lib';
+import {
+  createBenchDatabase,
+  fmt,
+  machine,
+  median,
+  reuseBenchDatabase,
+  startServer,
+  type BenchEngine,
+} from './lib';
 
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -29,6 +37,9 @@ export async function runAgreementsBench(argv: string[]) {
       dealers: { type: 'string', default: '4000' },
       lines: { type: 'string', default: '30' },
       runs: { type: 'string', default: '15' },
+      // keep the seeded database (its URL is printed) / measure an already seeded one
+      keep: { type: 'boolean', default: false },
+      database: { type: 'string' },
     },
   });
   const engine = values.engine as BenchEngine;
@@ -44,19 +55,27 @@ export async function runAgreementsBench(argv: string[]) {
   console.log(
     `agreements bench: ${engine}, ${options.dealers} dealers, ${options.agreementLines} lines — ${machine()}`,
   );
-  const bench = await createBenchDatabase(engine);
+  const bench = values.database
+    ? await reuseBenchDatabase(values.database)
+    : await createBenchDatabase(engine);
   const env = parseEnv({ NODE_ENV: 'test' });
   const today = '2026-11-15';
   const services = createServices({ db: bench.db, env, today: () => today });
   const t0 = Date.now();
-  const seeded = await seedDemo(services, {
-    ...options,
-    withUsers: true,
-    onProgress: ({ rows }) => process.stderr.write(`\r  ${fmt(rows)} transactions`),
-  });
+  const seeded = values.database
+    ? (
+        await bench.db.query<{ transactions: number; agreements: number }>(
+          'select (select count(*)::int from transactions) as transactions, (select count(*)::int from agreements) as agreements',
+        )
+      ).rows[0]!
+    : await seedDemo(services, {
+        ...options,
+        withUsers: true,
+        onProgress: ({ rows }) => process.stderr.write(`\r  ${fmt(rows)} transactions`),
+      });
   process.stderr.write('\n');
   console.log(
-    `  seeded ${fmt(seeded.transactions)} transactions and ${fmt(seeded.agreements)} agreements in ${fmt((Date.now() - t0) / 1000, 1)} s`,
+    `  ${values.database ? 'reused' : 'seeded'} ${fmt(seeded.transactions)} transactions and ${fmt(seeded.agreements)} agreements in ${fmt((Date.now() - t0) / 1000, 1)} s${values.keep ? ` (kept: ${bench.url})` : ''}`,
   );
   const stats = await bench.db.query<{ lines: number; cells: number }>(
     'select (select count(*)::int from agreement_lines) as lines, (select count(*)::int from agreement_line_actuals) as cells',
@@ -145,7 +164,7 @@ export async function runAgreementsBench(argv: string[]) {
     currency: 'USD',
     occurredOn: '2026-11-10',
     source: 'bench',
-    externalId: `FRESH-${k}`,
+    externalId: `FRESH-${t0}-${k}`,
   }));
   const postStart = performance.now();
   const post = await fetch(`${server.url}/api/v1/transactions`, {
@@ -164,7 +183,7 @@ export async function runAgreementsBench(argv: string[]) {
   await server.stop();
   await db?.close();
   if (engine === 'postgres') await bench.db.close();
-  await bench.drop();
+  if (!values.keep && !values.database) await bench.drop();
   const result = {
     bench: 'agreements',
     engine,

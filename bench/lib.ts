@@ -76,6 +76,19 @@ export async function createBenchDatabase(engine: BenchEngine): Promise<BenchDat
   };
 }
 
+/** An existing, already seeded database on the server (kept: `drop` does nothing). */
+export async function reuseBenchDatabase(url: string): Promise<BenchDatabase> {
+  const db = await openPostgres(url, 8);
+  await migrate(db);
+  return {
+    engine: 'postgres',
+    db,
+    url,
+    reopen: () => openPostgres(url, 8),
+    drop: async () => undefined,
+  };
+}
+
 export type ServerProcess = {
   child: ChildProcess;
   url: string;

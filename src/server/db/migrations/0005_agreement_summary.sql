@@ -13,3 +13,14 @@ update agreements a set actual_by_period = array(
   left join agreement_period_actuals p on p.agreement_id = a.id and p.period_index = g.i
   order by g.i
 );
+
+-- The same per line (the roll-up by model line sums these arrays by period).
+alter table agreement_lines add column actual_quantities integer[] not null default '{}';
+
+update agreement_lines l set actual_quantities = array(
+  select coalesce(la.quantity, 0)
+  from generate_series(0, cardinality(l.planned_quantities) - 1) g(i)
+  left join agreement_line_actuals la
+    on la.agreement_id = l.agreement_id and la.line_no = l.line_no and la.period_index = g.i
+  order by g.i
+);

@@ -154,25 +154,54 @@ export function paceFigures(input: {
   actual: number[];
   today: string;
 }): PaceFigures {
-  const today = dateMs(input.today) + DAY; // inclusive of today
-  const elapsed = input.periods.map((p) => {
+  return paceOnClock(termClock(input.periods, input.today), input.planned, input.actual);
+}
+
+/** What `today` means for one term: the elapsed share of each period and of the whole term. */
+export type TermClock = {
+  elapsed: number[];
+  /** days of the term elapsed by today (inclusive), capped at its length */
+  elapsedDays: number;
+  termDays: number;
+};
+
+/** The clock of a term on a day; a list of agreements with the same term shares one. */
+export function termClock(periods: Period[], today: string): TermClock {
+  const now = dateMs(today) + DAY; // inclusive of today
+  const elapsed = periods.map((p) => {
     const start = dateMs(`${p.firstMonth}-01`);
     const end = dateMs(`${addMonths(p.lastMonth, 1)}-01`);
-    return Math.min(1, Math.max(0, (today - start) / (end - start)));
+    return Math.min(1, Math.max(0, (now - start) / (end - start)));
   });
-  const plannedTotal = input.planned.reduce((a, b) => a + b, 0);
-  const plannedToDate = Math.round(input.planned.reduce((sum, q, i) => sum + q * elapsed[i]!, 0));
-  const actualToDate = input.actual.reduce((a, b) => a + b, 0);
-  const first = input.periods[0];
-  const last = input.periods[input.periods.length - 1];
+  const first = periods[0];
+  const last = periods[periods.length - 1];
+  if (!first || !last) return { elapsed, elapsedDays: 0, termDays: 0 };
+  const start = dateMs(`${first.firstMonth}-01`);
+  const end = dateMs(`${addMonths(last.lastMonth, 1)}-01`);
+  return {
+    elapsed,
+    elapsedDays: Math.max(0, (Math.min(now, end) - start) / DAY),
+    termDays: (end - start) / DAY,
+  };
+}
+
+/** `paceFigures` on a term's clock. */
+export function paceOnClock(clock: TermClock, planned: number[], actual: number[]): PaceFigures {
+  const { elapsed, elapsedDays, termDays } = clock;
+  let plannedTotal = 0;
+  let plannedWeighted = 0;
+  for (let i = 0; i < planned.length; i++) {
+    plannedTotal += planned[i]!;
+    plannedWeighted += planned[i]! * (elapsed[i] ?? 0);
+  }
+  const plannedToDate = Math.round(plannedWeighted);
+  let actualToDate = 0;
+  for (const q of actual) actualToDate += q;
   let projectedTotal: number | null = null;
-  if (first && last) {
-    const start = dateMs(`${first.firstMonth}-01`);
-    const end = dateMs(`${addMonths(last.lastMonth, 1)}-01`);
-    const elapsedDays = (Math.min(today, end) - start) / DAY;
-    if (today >= end) projectedTotal = actualToDate;
+  if (termDays > 0) {
+    if (elapsedDays >= termDays) projectedTotal = actualToDate;
     else if (elapsedDays >= 14)
-      projectedTotal = Math.round((actualToDate * (end - start)) / DAY / elapsedDays);
+      projectedTotal = Math.round((actualToDate * termDays) / elapsedDays);
   }
   return {
     plannedTotal,

@@ -64,6 +64,12 @@ export const LIVE_STATUSES = `('draft', 'proposed', 'accepted', 'approved', 'act
  */
 export async function refreshSummaries(db: Queryable, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
+  await refreshAgreementSummaries(db, ids);
+  await refreshLineSummaries(db, 'l.agreement_id = any($1::int[])', [ids]);
+}
+
+async function refreshAgreementSummaries(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
   await db.query('select id from agreements where id = any($1::int[]) order by id for update', [
     ids,
   ]);
@@ -77,6 +83,20 @@ export async function refreshSummaries(db: Queryable, ids: number[]): Promise<vo
          order by g.i)
      where a.id = any($1::int[])`,
     [ids],
+  );
+}
+
+/** Recomputes each matching line's actual quantity per period (dense, index = period index). */
+async function refreshLineSummaries(db: Queryable, where: string, params: unknown[]) {
+  await db.query(
+    `update agreement_lines l set actual_quantities = array(
+       select coalesce(la.quantity, 0)
+       from generate_series(0, cardinality(l.planned_quantities) - 1) g(i)
+       left join agreement_line_actuals la
+         on la.agreement_id = l.agreement_id and la.line_no = l.line_no and la.period_index = g.i
+       order by g.i)
+     where ${where}`,
+    params,
   );
 }
 
@@ -492,9 +512,14 @@ export function createAgreementsRepository(db: Queryable) {
       const touched = await db.query<{ id: number }>(
         'select distinct agreement_id as id from agreement_delta order by 1',
       );
-      await refreshSummaries(
+      await refreshAgreementSummaries(
         db,
         touched.rows.map((r) => r.id),
+      );
+      await refreshLineSummaries(
+        db,
+        '(l.agreement_id, l.line_no) in (select distinct agreement_id, line_no from agreement_delta)',
+        [],
       );
       await db.query('drop table agreement_delta');
     },
@@ -561,13 +586,21 @@ export function createAgreementsRepository(db: Queryable) {
     },
 
     /**
-     * Planned and actual quantity per product × term × period over the agreements that match, for
-     * the roll-up by model line: a line on a model line or a SKU counts for that model line, a
-     * product-group line for its group ('group:' + code).
+     * Planned and actual quantity per product × term (arrays by period) over the agreements that
+     * match, for the roll-up by model line: a line on a model line or a SKU counts for that model
+     * line, a product-group line for its group ('group:' + code). Reads each line's maintained
+     * arrays once and sums them by period index in one grouped pass.
      */
     async findProductRollupInputs(scope: Scope, filter: AgreementListScope) {
+      const longest = await db.query<{ n: number }>(
+        'select coalesce(max(cardinality(planned_quantities)), 0)::int as n from agreement_lines',
+      );
+      const n = longest.rows[0]!.n;
+      if (n === 0) return [];
       const params: unknown[] = [];
       const where = summaryWhere(scope, filter, params);
+      const sums = (column: string) =>
+        `array[${Array.from({ length: n }, (_, i) => `coalesce(sum(l.${column}[${i + 1}]), 0)::int`).join(', ')}]`;
       const { rows } = await db.query<{
         key: string;
         name: string;
@@ -575,33 +608,22 @@ export function createAgreementsRepository(db: Queryable) {
         months: number;
         frequency: 'monthly' | 'quarterly';
         agreements: number;
-        periodIndex: number;
-        planned: number;
-        actual: number;
+        planned: number[];
+        actual: number[];
       }>(
-        `with l as (
-           select a.id, a.start_month, a.months, a.frequency, l.line_no, l.planned_quantities,
-                  coalesce(ml.code, sml.code, 'group:' || l.target_code) as key,
-                  coalesce(ml.name, sml.name, pg.name, l.target_code) as name
-           from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
-           join agreement_lines l on l.agreement_id = a.id
-           left join model_lines ml on l.target_kind = 'model_line' and ml.code = l.target_code
-           left join skus s on l.target_kind = 'sku' and s.code = l.target_code
-           left join model_lines sml on sml.id = s.model_line_id
-           left join product_groups pg on l.target_kind = 'product_group' and pg.code = l.target_code
-           where ${where.join(' and ')}
-         ), cells as (
-           select l.key, l.name, l.id, l.start_month, l.months, l.frequency, p.i - 1 as period_index, p.q as planned, 0 as actual
-           from l cross join lateral unnest(l.planned_quantities) with ordinality as p(q, i)
-           union all
-           select l.key, l.name, l.id, l.start_month, l.months, l.frequency, la.period_index, 0, la.quantity
-           from l join agreement_line_actuals la on la.agreement_id = l.id and la.line_no = l.line_no
-         )
-         select key, min(name) as name, to_char(start_month, 'YYYY-MM') as "startMonth", months, frequency,
-                count(distinct id)::int as agreements, period_index as "periodIndex",
-                sum(planned)::int as planned, sum(actual)::int as actual
-         from cells group by key, start_month, months, frequency, period_index
-         order by key, start_month, months, frequency, period_index`,
+        `select coalesce(ml.code, sml.code, 'group:' || l.target_code) as key,
+                min(coalesce(ml.name, sml.name, pg.name, l.target_code)) as name,
+                to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
+                count(distinct a.id)::int as agreements,
+                ${sums('planned_quantities')} as planned, ${sums('actual_quantities')} as actual
+         from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
+         join agreement_lines l on l.agreement_id = a.id
+         left join model_lines ml on l.target_kind = 'model_line' and ml.code = l.target_code
+         left join skus s on l.target_kind = 'sku' and s.code = l.target_code
+         left join model_lines sml on sml.id = s.model_line_id
+         left join product_groups pg on l.target_kind = 'product_group' and pg.code = l.target_code
+         where ${where.join(' and ')}
+         group by 1, a.start_month, a.months, a.frequency`,
         params,
       );
       return rows;

@@ -29,7 +29,10 @@ import {
   type Frequency,
   paceFigures,
   type PaceFigures,
+  paceOnClock,
   pct,
+  termClock,
+  type TermClock,
   seasonalWeights,
   spreadTotal,
   termPeriods,
@@ -454,33 +457,28 @@ export function createAgreementsService(deps: Deps) {
     };
   }
 
-  /** A term's periods, worked out once per distinct term in a list. */
-  function periodCache(fy: number) {
-    const seen = new Map<string, Period[]>();
+  /** A term's periods and today's clock on it, worked out once per distinct term in a list. */
+  function termCache(fy: number, today: string) {
+    const seen = new Map<string, { periods: Period[]; clock: TermClock }>();
     return (term: { startMonth: string; months: number; frequency: Frequency }) => {
       const key = `${term.startMonth}/${term.months}/${term.frequency}`;
-      let periods = seen.get(key);
-      if (!periods) {
-        periods = termPeriods({ ...term, fiscalYearStartMonth: fy });
-        seen.set(key, periods);
+      let known = seen.get(key);
+      if (!known) {
+        const periods = termPeriods({ ...term, fiscalYearStartMonth: fy });
+        known = { periods, clock: termClock(periods, today) };
+        seen.set(key, known);
       }
-      return periods;
+      return known;
     };
   }
 
   /** Every agreement that matches, with its term-to-date figures (one pass, no per-row queries). */
   async function summaries(actor: Actor, filter: AgreementListScope) {
-    const periodsOfTerm = periodCache(await fiscalStart());
-    const today = deps.today();
+    const termOf = termCache(await fiscalStart(), deps.today());
     const rows = await repo.findSummaryInputs(actor.scope, filter);
     return rows.map((r) => {
-      const periods = periodsOfTerm(r);
-      const { elapsed: _, ...figures } = paceFigures({
-        periods,
-        planned: r.plannedByPeriod,
-        actual: periods.map((__, i) => r.actualByPeriod[i] ?? 0),
-        today,
-      });
+      const { periods, clock } = termOf(r);
+      const { elapsed: _, ...figures } = paceOnClock(clock, r.plannedByPeriod, r.actualByPeriod);
       return {
         id: r.id,
         code: r.code,
@@ -523,36 +521,14 @@ export function createAgreementsService(deps: Deps) {
   }
 
   async function rollupByProduct(actor: Actor, filter: AgreementListScope) {
-    const periodsOfTerm = periodCache(await fiscalStart());
-    const today = deps.today();
+    const termOf = termCache(await fiscalStart(), deps.today());
     const rows = await repo.findProductRollupInputs(actor.scope, filter);
     const groups = new Map<string, RollupSums>();
-    // rows come ordered by key and term: one pace calculation per key × term
-    for (let i = 0; i < rows.length;) {
-      const first = rows[i]!;
-      const periods = periodsOfTerm(first);
-      const planned = periods.map(() => 0);
-      const actual = periods.map(() => 0);
-      let agreements = 0;
-      for (
-        ;
-        i < rows.length &&
-        rows[i]!.key === first.key &&
-        rows[i]!.startMonth === first.startMonth &&
-        rows[i]!.months === first.months &&
-        rows[i]!.frequency === first.frequency;
-        i++
-      ) {
-        const r = rows[i]!;
-        if (r.periodIndex >= 0 && r.periodIndex < periods.length) {
-          planned[r.periodIndex] = r.planned;
-          actual[r.periodIndex] = r.actual;
-        }
-        agreements = Math.max(agreements, r.agreements);
-      }
-      const sums = groups.get(first.key) ?? emptySums(first.name);
-      groups.set(first.key, sums);
-      addFigures(sums, paceFigures({ periods, planned, actual, today }), agreements);
+    // one row per product × term: planned and actual summed per period in SQL
+    for (const r of rows) {
+      const sums = groups.get(r.key) ?? emptySums(r.name);
+      groups.set(r.key, sums);
+      addFigures(sums, paceOnClock(termOf(r).clock, r.planned, r.actual), r.agreements);
     }
     return finishRollup(groups, false);
   }
