@@ -14,17 +14,17 @@
  *   npx tsx bench/forecast-network.ts [--parts accuracy,reference,database] [--dealers 600]
  *     [--reference-dealers 4000] [--db-dealers 600] [--engine postgres|pglite]
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
-import { addMonths, monthIndex } from '../src/shared/months';
+import { addMonths } from '../src/shared/months';
+import type { DemoOptions } from '../src/server/modules/demo/generator';
 import {
-  generateNetwork,
-  generateTransactions,
-  type DemoOptions,
-} from '../src/server/modules/demo/generator';
-import { buildBaseline, type BaselineInput } from '../src/server/modules/forecasts/baseline';
+  buildBaseline,
+  type BaselineInput,
+  type BaselineResult,
+} from '../src/server/modules/forecasts/baseline';
 import { forecastMany } from '../src/server/modules/forecasts/methods';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { createServices } from '../src/server/services';
@@ -32,6 +32,15 @@ import { parseEnv } from '../src/server/env';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
 import { createBenchDatabase, machine, median, percentile, type BenchEngine } from './lib';
+import {
+  coverage,
+  dealerWape,
+  panelOf,
+  regionWape,
+  wapeOf,
+  type Panel,
+  type Totals,
+} from './forecast-panel';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,140 +57,50 @@ const log = (m: string) => process.stderr.write(`[forecast-network] ${m}\n`);
 const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
-type Panel = {
-  input: Omit<BaselineInput, 'horizon'>;
-  /** holdout actuals per series, 12 months */
-  holdout: number[][];
-  regions: string[];
-  lineBev: number[];
-};
+const sections: string[] = [];
 
-/** The demo network's history in memory: dealer × model line × month net sales, EV inputs. */
-function panelOf(options: DemoOptions, holdoutMonths: number): Panel {
-  const network = generateNetwork(options);
-  const start = addMonths(options.endMonth, -(options.months - 1));
-  const startIndex = monthIndex(start);
-  const T = options.months;
-  const historyLength = T - holdoutMonths;
-  const lines = network.modelLines.map((l) => l.code);
-  const lineOf = new Map(lines.map((c, i) => [c, i]));
-  const skuLine = new Map(network.skus.map((s) => [s.code, lineOf.get(s.modelLineCode)!]));
-  const skuBev = new Map(network.skus.map((s) => [s.code, s.powertrain === 'BEV']));
-  const regions = [...new Set(network.dealers.map((d) => d.regionCode))].sort();
-  const regionOf = new Map(regions.map((r, i) => [r, i]));
-  const dealerOf = new Map(network.dealers.map((d, i) => [d.code, i]));
-  const L = lines.length;
-  const sales = new Float64Array(network.dealers.length * L * T);
-  const evTotal = regions.map(() => new Array<number>(T).fill(0));
-  const evBev = regions.map(() => new Array<number>(T).fill(0));
-  const lineAll = new Array<number>(L).fill(0);
-  const lineBevQ = new Array<number>(L).fill(0);
-  for (const tx of generateTransactions(network, options)) {
-    if (tx.kind !== 'retail_delivery' && tx.kind !== 'unwind') continue;
-    const t = monthIndex(tx.occurredOn.slice(0, 7)) - startIndex;
-    const d = dealerOf.get(tx.dealerCode)!;
-    const l = skuLine.get(tx.sku)!;
-    sales[(d * L + l) * T + t]! += tx.quantity;
-    if (tx.kind === 'retail_delivery') {
-      const r = regionOf.get(network.dealers[d]!.regionCode)!;
-      evTotal[r]![t]! += tx.quantity;
-      if (skuBev.get(tx.sku)) evBev[r]![t]! += tx.quantity;
-      if (t >= historyLength - 12 && t < historyLength) {
-        lineAll[l]! += tx.quantity;
-        if (skuBev.get(tx.sku)) lineBevQ[l]! += tx.quantity;
-      }
-    }
-  }
-  const series: BaselineInput['series'][number][] = [];
-  const holdout: number[][] = [];
-  network.dealers.forEach((dealer, d) => {
-    for (let l = 0; l < L; l += 1) {
-      const all = Array.from(sales.subarray((d * L + l) * T, (d * L + l + 1) * T), (v) =>
-        Math.max(0, v),
-      );
-      series.push({
-        regionIndex: regionOf.get(dealer.regionCode)!,
-        lineIndex: l,
-        values: all.slice(0, historyLength),
-      });
-      holdout.push(all.slice(historyLength));
+/** Coverage of region × model line and national line intervals over the held-out year. */
+function aggregateCoverage(panel: Panel, base: BaselineResult) {
+  const L = panel.input.lineCount;
+  const regionActual = new Map<number, number[]>();
+  const nationActual = new Map<number, number[]>();
+  panel.input.series.forEach((s, i) => {
+    for (const [map, key] of [
+      [regionActual, s.regionIndex * L + s.lineIndex],
+      [nationActual, s.lineIndex],
+    ] as const) {
+      const a = map.get(key) ?? new Array<number>(12).fill(0);
+      panel.holdout[i]!.forEach((v, h) => (a[h]! += v));
+      map.set(key, a);
     }
   });
-  const lineBev = lineAll.map((a, l) => (a > 0 ? lineBevQ[l]! / a : 0));
+  const rl = base.regionLines;
+  const ra = rl.map((r) => regionActual.get(r.regionIndex * L + r.lineIndex)!);
+  const nl = base.nationalLines;
+  const na = nl.map((n) => nationActual.get(n.lineIndex)!);
   return {
-    input: {
-      lastMonthOfYear: Number(addMonths(options.endMonth, -holdoutMonths).slice(5, 7)),
-      regionCount: regions.length,
-      lineCount: L,
-      series,
-      ev: evTotal.map((total, r) => ({
-        total: total.slice(0, historyLength),
-        bev: evBev[r]!.slice(0, historyLength),
-      })),
-      lineBevFraction: lineBev,
-    },
-    holdout,
-    regions,
-    lineBev,
+    region80: coverage(
+      ra,
+      rl.map((r) => r.lower80),
+      rl.map((r) => r.upper80),
+    ),
+    region95: coverage(
+      ra,
+      rl.map((r) => r.lower95),
+      rl.map((r) => r.upper95),
+    ),
+    nation80: coverage(
+      na,
+      nl.map((r) => r.lower80),
+      nl.map((r) => r.upper80),
+    ),
+    nation95: coverage(
+      na,
+      nl.map((r) => r.lower95),
+      nl.map((r) => r.upper95),
+    ),
   };
 }
-
-type Totals = { abs: number; actual: number };
-const wapeOf = (t: Totals) => (100 * t.abs) / t.actual;
-
-function dealerWape(actual: number[][], forecast: number[][], filter?: (i: number) => boolean) {
-  const t: Totals = { abs: 0, actual: 0 };
-  actual.forEach((a, i) => {
-    if (filter && !filter(i)) return;
-    a.forEach((v, h) => {
-      t.abs += Math.abs(v - forecast[i]![h]!);
-      t.actual += v;
-    });
-  });
-  return wapeOf(t);
-}
-
-function regionWape(
-  panel: Panel,
-  forecast: number[][],
-  filter?: (line: number) => boolean,
-): number {
-  const sums = new Map<number, { a: number[]; f: number[] }>();
-  panel.input.series.forEach((s, i) => {
-    if (filter && !filter(s.lineIndex)) return;
-    const key = s.regionIndex * panel.input.lineCount + s.lineIndex;
-    let g = sums.get(key);
-    if (!g) {
-      g = { a: new Array<number>(12).fill(0), f: new Array<number>(12).fill(0) };
-      sums.set(key, g);
-    }
-    for (let h = 0; h < 12; h += 1) {
-      g.a[h]! += panel.holdout[i]![h]!;
-      g.f[h]! += forecast[i]![h]!;
-    }
-  });
-  const t: Totals = { abs: 0, actual: 0 };
-  for (const g of sums.values())
-    g.a.forEach((v, h) => {
-      t.abs += Math.abs(v - g.f[h]!);
-      t.actual += v;
-    });
-  return wapeOf(t);
-}
-
-function coverage(actual: number[][], lower: number[][], upper: number[][]): number {
-  let inside = 0;
-  let n = 0;
-  actual.forEach((a, i) =>
-    a.forEach((v, h) => {
-      n += 1;
-      if (v >= lower[i]![h]! && v <= upper[i]![h]!) inside += 1;
-    }),
-  );
-  return (100 * inside) / n;
-}
-
-const sections: string[] = [];
 
 async function accuracyPart() {
   const dealers = Number(args.dealers);
@@ -195,18 +114,24 @@ async function accuracyPart() {
   const panel = panelOf(options, 12);
   const n = panel.input.series.length;
   log(`accuracy: ${n} series; baseline`);
+  const load = loadavg()[0] ?? 0;
   const started = Date.now();
   const base = await buildBaseline({ ...panel.input, horizon: 12 });
   const baselineMs = Date.now() - started;
-  const noEv = await buildBaseline({ ...panel.input, horizon: 12, ev: undefined });
+  // Variants (point forecasts only: no interval calibration).
+  const variant = (extra: Partial<BaselineInput>) =>
+    buildBaseline({ ...panel.input, horizon: 12, maxCalibrationSeries: 0, ...extra });
+  const withTilt = await variant({ evTilt: true });
+  const noShock = await variant({ shockAdjustment: false });
+  const noLaunch = await variant({ launchAnalogues: false });
+  const previous = await variant({ shockAdjustment: false, launchAnalogues: false, evTilt: true });
   const own = await forecastMany(
     panel.input.series.map((s) => s.values),
-    { horizon: 12, profile: 'fast' },
+    { horizon: 12, profile: 'fast', calibration: 'default' },
   );
   const mean = base.cells.map((c) => c.mean);
   const spreadsheet = base.cells.map((c) => c.spreadsheet);
-  const ownMean = own.map((f) => f.mean);
-  const noEvMean = noEv.cells.map((c) => c.mean);
+  const means = (r: BaselineResult) => r.cells.map((c) => c.mean);
   // The spreadsheet method applied to each region × model line series (not summed from dealers).
   const regionSheet = new Map(
     base.regionLines.map((r) => [r.regionIndex * panel.input.lineCount + r.lineIndex, r]),
@@ -225,61 +150,117 @@ async function accuracyPart() {
       regionSheetT.actual += v;
     });
   const bevLine = (l: number) => (panel.lineBev[l] ?? 0) >= 0.5;
-  const dw = {
-    baseline: dealerWape(panel.holdout, mean),
-    spreadsheet: dealerWape(panel.holdout, spreadsheet),
-    own: dealerWape(panel.holdout, ownMean),
-    noEv: dealerWape(panel.holdout, noEvMean),
+  const row = (r: BaselineResult | number[][]) => {
+    const m = Array.isArray(r) ? r : means(r);
+    return {
+      dealer: dealerWape(panel.holdout, m),
+      region: regionWape(panel, m),
+      bev: regionWape(panel, m, bevLine),
+    };
   };
-  const rw = {
-    baseline: regionWape(panel, mean),
-    spreadsheet: regionWape(panel, spreadsheet),
-    spreadsheetRegion: wapeOf(regionSheetT),
-    own: regionWape(panel, ownMean),
-    noEv: regionWape(panel, noEvMean),
-    bevBaseline: regionWape(panel, mean, bevLine),
-    bevNoEv: regionWape(panel, noEvMean, bevLine),
-    bevSpreadsheet: regionWape(panel, spreadsheet, bevLine),
+  const w = {
+    baseline: row(mean),
+    withTilt: row(withTilt),
+    noShock: row(noShock),
+    noLaunch: row(noLaunch),
+    previous: row(previous),
+    own: row(own.map((f) => f.mean)),
+    spreadsheet: row(spreadsheet),
   };
-  const cov80 = coverage(
-    panel.holdout,
-    base.cells.map((c) => c.lower80),
-    base.cells.map((c) => c.upper80),
-  );
-  const cov95 = coverage(
-    panel.holdout,
-    base.cells.map((c) => c.lower95),
-    base.cells.map((c) => c.upper95),
-  );
+  const sheetRegion = wapeOf(regionSheetT);
+  const dealerCov = (lo: 'lower80' | 'lower95', hi: 'upper80' | 'upper95', pick?: number[]) => {
+    const idx = pick ?? base.cells.map((_, i) => i);
+    return coverage(
+      idx.map((i) => panel.holdout[i]!),
+      idx.map((i) => base.cells[i]![lo]),
+      idx.map((i) => base.cells[i]![hi]),
+    );
+  };
+  const byMethod = Object.keys(base.stats.methods)
+    .sort()
+    .map((method) => {
+      const idx = base.cells.flatMap((c, i) => (c.method === method ? [i] : []));
+      return `| dealer cells, ${method} (${idx.length.toLocaleString('en-US')} series) | ${fmt(dealerCov('lower80', 'upper80', idx))} % | ${fmt(dealerCov('lower95', 'upper95', idx))} % |`;
+    })
+    .join('\n');
+  const byHorizon = [
+    [1, 3],
+    [4, 6],
+    [7, 12],
+  ]
+    .map(([from, to]) => {
+      const slice = (rows: number[][]) => rows.map((r) => r.slice(from! - 1, to));
+      const a = slice(panel.holdout);
+      const c = (lo: 'lower80' | 'lower95', hi: 'upper80' | 'upper95') =>
+        coverage(a, slice(base.cells.map((x) => x[lo])), slice(base.cells.map((x) => x[hi])));
+      return `| dealer cells, months ${from}–${to} ahead | ${fmt(c('lower80', 'upper80'))} % | ${fmt(c('lower95', 'upper95'))} % |`;
+    })
+    .join('\n');
+  const agg = aggregateCoverage(panel, base);
   const lower = (a: number, b: number) => `${fmt(100 * (1 - a / b))} %`;
   const bevLines = panel.lineBev.filter((f) => f >= 0.5).length;
+  const cal = base.calibration;
+  const wapeRow = (label: string, r: { dealer: number; region: number; bev: number }) =>
+    `| ${label} | ${fmt(r.dealer)} % | ${fmt(r.region)} % | ${fmt(r.bev)} % |`;
   sections.push(`## 1. Accuracy on the demo network (last 12 months held out)
 
 Demo network seed ${options.seed}, ${dealers} dealers, 40 model lines, 48 months ending ${options.endMonth}:
 36 months of history (to ${addMonths(options.endMonth, -12)}), the 12 months after held out;
-${n.toLocaleString('en-US')} dealer × model line series, ${panel.regions.length} regions. Baseline built in
-${fmt(baselineMs / 1000)} s (${availableParallelism()} threads). Methods routed: ${Object.entries(
-    base.stats.methods,
-  )
+${n.toLocaleString('en-US')} dealer × model line series, ${panel.regions.length} regions. Baseline (with the interval
+calibration) built in ${fmt(baselineMs / 1000)} s on ${availableParallelism()} threads, load average ${fmt(load)} at the start.
+Methods routed: ${Object.entries(base.stats.methods)
     .map(([k, v]) => `${k} ${v}`)
+    .join(
+      ', ',
+    )}. Shock months taken out (history months, 0-based): ${base.stats.shockMonths.join(', ') || 'none'};
+discontinued lines: ${base.stats.discontinuedLines.length}; lines forecast as launches by analogy: ${base.stats.launchedLines.length}.
+
+### WAPE
+
+The target compares the baseline with the spreadsheet method **applied at the level being scored**: per
+dealer series for dealer cells, on the region × model line totals for region cells (the fairer
+comparison: summed from dealers the spreadsheet scores worse, which would flatter the baseline).
+
+| WAPE, 12 months held out | dealer × model line × month | region × model line × month | BEV-heavy lines (${bevLines}), region × line |
+| --- | ---: | ---: | ---: |
+${wapeRow('**production baseline** (shock-adjusted, launches by analogy, pooled, reconciled)', w.baseline)}
+${wapeRow('with the EV tilt applied (opt-in, `evTilt`)', w.withTilt)}
+${wapeRow('without the shock adjustment', w.noShock)}
+${wapeRow('without launches by analogy', w.noLaunch)}
+${wapeRow('the previous baseline (neither, EV tilt on)', w.previous)}
+${wapeRow('dealer series forecast alone (no pooling; regions = sum of dealers)', w.own)}
+${wapeRow('spreadsheet method per dealer series (regions = sum of dealers)', w.spreadsheet)}
+| spreadsheet method on each region × model line series | – | ${fmt(sheetRegion)} % | – |
+
+| target | measured | |
+| --- | ---: | --- |
+| dealer cells: baseline WAPE ≥ 25 % lower than the spreadsheet per dealer series | **${lower(w.baseline.dealer, w.spreadsheet.dealer)}** lower | ${w.baseline.dealer <= 0.75 * w.spreadsheet.dealer ? 'met' : 'missed'} |
+| region cells: baseline WAPE ≥ 40 % lower than the spreadsheet on region totals | **${lower(w.baseline.region, sheetRegion)}** lower | ${w.baseline.region <= 0.6 * sheetRegion ? 'met' : 'missed'} |
+| region cells: … than the spreadsheet summed from dealers | ${lower(w.baseline.region, w.spreadsheet.region)} lower | ${w.baseline.region <= 0.6 * w.spreadsheet.region ? 'met' : 'missed'} |
+
+### Interval coverage over the held-out year (nominal 80 % / 95 %)
+
+Calibrated on the final reconciled forecasts re-run from history month ${cal.originHistory} (${cal.originHorizon} months
+ahead, ${cal.sampledSeries.toLocaleString('en-US')} dealer series): tables ${[
+    cal.regular,
+    cal.intermittent,
+    cal.zero,
+    cal.region,
+    cal.nation,
+  ]
+    .map((t) => `\`${t.source}\``)
     .join(', ')}.
 
-| WAPE, 12 months held out | dealer × model line × month | region × model line × month |
+| level | 80 % | 95 % |
 | --- | ---: | ---: |
-| **production baseline** (pooled, reconciled, EV signal) | **${fmt(dw.baseline)} %** | **${fmt(rw.baseline)} %** |
-| baseline without the EV signal | ${fmt(dw.noEv)} % | ${fmt(rw.noEv)} % |
-| dealer series forecast alone (no pooling; regions = sum of dealers) | ${fmt(dw.own)} % | ${fmt(rw.own)} % |
-| spreadsheet method per dealer series (regions = sum of dealers) | ${fmt(dw.spreadsheet)} % | ${fmt(rw.spreadsheet)} % |
-| spreadsheet method on each region × model line series | – | ${fmt(rw.spreadsheetRegion)} % |
-| **baseline vs spreadsheet: WAPE lower by** | **${lower(dw.baseline, dw.spreadsheet)}** (target ≥ 25 %) | **${lower(rw.baseline, rw.spreadsheet)}** vs summed, ${lower(rw.baseline, rw.spreadsheetRegion)} vs region-level (target ≥ 40 %) |
-
-BEV-heavy lines (≥ 50 % BEV deliveries; ${bevLines} lines), region × model line × month WAPE: with the EV signal
-${fmt(rw.bevBaseline)} %, without ${fmt(rw.bevNoEv)} %, spreadsheet ${fmt(rw.bevSpreadsheet)} %.
-
-Interval coverage of the dealer cells over the held-out year (nominal 80 % / 95 %): ${fmt(cov80)} % / ${fmt(cov95)} %.
+| **dealer × model line × month** | **${fmt(dealerCov('lower80', 'upper80'))} %** | **${fmt(dealerCov('lower95', 'upper95'))} %** |
+| **region × model line × month** | **${fmt(agg.region80)} %** | **${fmt(agg.region95)} %** |
+| **model line × month, national** | **${fmt(agg.nation80)} %** | **${fmt(agg.nation95)} %** |
+${byHorizon}
+${byMethod}
 `);
   log(
-    `accuracy: dealer WAPE ${fmt(dw.baseline)} vs ${fmt(dw.spreadsheet)}; region ${fmt(rw.baseline)} vs ${fmt(rw.spreadsheet)} / ${fmt(rw.spreadsheetRegion)}`,
+    `accuracy: dealer WAPE ${fmt(w.baseline.dealer)} vs ${fmt(w.spreadsheet.dealer)}; region ${fmt(w.baseline.region)} vs ${fmt(w.spreadsheet.region)} / ${fmt(sheetRegion)}`,
   );
 }
 
@@ -320,8 +301,10 @@ async function referencePart() {
 
 ${dealers.toLocaleString('en-US')} dealers × 40 model lines = ${result.stats.series.toLocaleString('en-US')} series of 48 months,
 18 months ahead (${(result.stats.series * 18).toLocaleString('en-US')} cells), ${result.stats.regionSeries} region × model line series;
-\`buildBaseline\` (calibration, dealer forecasts with the fast profile on ${availableParallelism()} worker threads,
-region forecasts with the accurate profile, EV tilt, reconciliation). Load average at start ${fmt(load)}.
+\`buildBaseline\` (the interval calibration re-running the pipeline on ${result.calibration.sampledSeries.toLocaleString('en-US')} sampled series from
+${result.calibration.originHorizon} months back, dealer forecasts with the fast profile on ${availableParallelism()} worker threads, region forecasts
+with the accurate profile, reconciliation). Engine only: the job end to end, with PostgreSQL, is in
+\`bench/results/forecast-job.md\`. Load average at start ${fmt(load)}.
 
 | measure | value |
 | --- | ---: |
@@ -400,12 +383,18 @@ const started = Date.now();
 if (parts.has('accuracy')) await accuracyPart();
 if (parts.has('reference')) await referencePart();
 if (parts.has('database')) await databasePart();
+// Sections of parts not run this time are kept from the previous file (each says how it was made).
+const out = new URL('./results/forecast-network.md', import.meta.url);
+const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+const kept = [...previous.matchAll(/^## (\d)\. [\s\S]*?(?=^## \d\. |(?![\s\S]))/gm)]
+  .filter((m) => !sections.some((s) => s.startsWith(`## ${m[1]}. `)))
+  .map((m) => m[0]);
+const all = [...sections, ...kept].sort((a, b) => a.slice(3, 4).localeCompare(b.slice(3, 4)));
 const doc = `# Forecast cycle on the demo network
 
-Generated by \`npx tsx bench/forecast-network.ts --parts ${[...parts].join(',')}\` on ${new Date().toISOString().slice(0, 10)};
-machine: ${machine()}; total ${fmt((Date.now() - started) / 1000)} s.
+Generated by \`npx tsx bench/forecast-network.ts\`: section${sections.length > 1 ? 's' : ''} ${sections.map((s) => s.slice(3, 4)).join(', ')} by \`--parts ${[...parts].join(',')}\` on ${new Date().toISOString().slice(0, 10)}
+(machine: ${machine()}; ${fmt((Date.now() - started) / 1000)} s)${kept.length > 0 ? '; the other sections from earlier runs, as they say' : ''}.
 
-${sections.join('\n')}`;
-const out = new URL('./results/forecast-network.md', import.meta.url);
+${all.join('\n')}`;
 writeFileSync(out, await prettier.format(doc, { parser: 'markdown' }));
 log(`written ${out.pathname}`);

@@ -4,7 +4,14 @@ import { txRow } from './helpers/fixtures';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { DEMO_PASSWORD, seedDemo } from '../src/server/modules/demo/seed';
 import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
-import type { Accuracy, DealerGrid, ForecastCycle, Rollup } from '../src/shared/schemas/forecasts';
+import { seedForecasts } from '../src/server/modules/forecasts/forecasts.seed';
+import type {
+  Accuracy,
+  CycleAdjustments,
+  DealerGrid,
+  ForecastCycle,
+  Rollup,
+} from '../src/shared/schemas/forecasts';
 
 type ErrorBody = {
   code: string;
@@ -277,6 +284,33 @@ describe.each(engines())('the forecast cycle (%s)', (engine) => {
     expect(accepted).toMatchObject({ adjusted: 0, consensus: 0, reviewStatus: 'accepted' });
   });
 
+  it("lists the adjusted cells to review, per dealer, within the reviewer's scope", async () => {
+    expect((await sales.get(`${base()}/adjustments`)).status).toBe(403);
+    const all = (await (await channel.get(`${base()}/adjustments`)).json()) as CycleAdjustments;
+    expect(all.dealers.map((d) => d.code)).toEqual([dealerCode]);
+    const dealer = all.dealers[0]!;
+    expect(dealer).toMatchObject({ pendingCells: 0, acceptedCells: 1, overriddenCells: 1 });
+    expect(dealer.cells.map((c) => [c.modelLine, c.month, c.reviewStatus])).toEqual([
+      [line, '2026-10', 'overridden'],
+      [line, '2026-11', 'accepted'],
+    ]);
+    expect(dealer.cells[0]).toMatchObject({
+      adjusted: 9,
+      adjustReason: 'fleet_deal',
+      override: 7,
+      consensus: 7,
+    });
+    expect(dealer.consensus).toBe(7);
+    const mine = (await (await regional.get(`${base()}/adjustments`)).json()) as CycleAdjustments;
+    const inRegion = await t.db.query<{ code: string }>(
+      `select d.code from dealers d join regions r on r.id = d.region_id
+       where d.code = $1 and r.path like '%/' || $2 || '/%'`,
+      [dealerCode, regionCode],
+    );
+    expect(mine.dealers.map((d) => d.code)).toEqual(inRegion.rows.map((r) => r.code));
+    expect((await channel.get('/api/v1/forecasts/cycles/999999/adjustments')).status).toBe(404);
+  });
+
   it('rolls up by region, model line and powertrain', async () => {
     const totals: number[] = [];
     for (const by of ['region', 'model_line', 'powertrain'] as const) {
@@ -397,4 +431,48 @@ describe.each(engines())('the forecast cycle (%s)', (engine) => {
     const grid = (await (await sales.get(`${base()}/dealers/${dealerCode}`)).json()) as DealerGrid;
     expect(grid.lines.find((l) => l.modelLine.code === line)!.cells[0]!.actual).toBe(6);
   });
+});
+
+describe.each(engines())('the demo forecast cycles (%s)', (engine) => {
+  let t: TestApp;
+  afterAll(async () => t?.close());
+
+  it('seeds a cycle in its adjustment window and an earlier locked one with accuracy', async () => {
+    t = await startTestApp(engine, {}, { today: TODAY });
+    // NODE_ENV=test: seedDemo leaves the forecast cycles out unless asked.
+    await seedDemo(t.services, {
+      seed: 3,
+      dealers: 10,
+      months: 30,
+      endMonth: '2026-10',
+      modelLines: 6,
+    });
+    expect((await t.services.forecasts.findCycles({ actor: SYSTEM_ACTOR })).length).toBe(0);
+    const seeded = await seedForecasts(t.services);
+    const cycles = await t.services.forecasts.findCycles({ actor: SYSTEM_ACTOR });
+    expect(cycles.map((c) => [c.cycleMonth, c.status])).toEqual([
+      ['2026-11', 'adjusting'],
+      ['2026-05', 'published'],
+    ]);
+    expect(seeded).toEqual({ openCycleId: cycles[0]!.id, lockedCycleId: cycles[1]!.id });
+    expect(cycles[0]!.isAdjustable).toBe(true);
+    expect(cycles[0]!.totals.adjustedCells).toBeGreaterThan(0);
+    const review = await t.services.forecasts.findAdjustments({
+      actor: SYSTEM_ACTOR,
+      id: cycles[0]!.id,
+    });
+    expect(review.dealers.some((d) => d.pendingCells > 0)).toBe(true);
+    // the demo dealer's own adjustments, by its own login
+    const { rows } = await t.db.query<{ code: string }>(
+      `select d.code from users u join dealers d on d.id = u.dealer_id where u.email = 'dealer@forecourt.test'`,
+    );
+    const own = review.dealers.find((d) => d.code === rows[0]!.code)!;
+    expect(own.cells.every((c) => c.adjustedBy?.includes('Dana Principal'))).toBe(true);
+    const accuracy = await t.services.forecasts.getAccuracy({ actor: SYSTEM_ACTOR, by: 'horizon' });
+    expect(accuracy.cycles.map((c) => c.cycleMonth)).toEqual(['2026-05']);
+    expect(accuracy.throughMonth).toBe('2026-10');
+    expect(accuracy.groups.map((g) => g.key)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(accuracy.valueAdded.adjustmentsOverBaseline).not.toBeNull();
+    expect(accuracy.valueAdded.baselineOverSpreadsheet).not.toBeNull();
+  }, 240_000);
 });

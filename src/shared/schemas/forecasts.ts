@@ -297,3 +297,41 @@ export const accuracySchema = z
   })
   .meta({ id: 'ForecastAccuracy' });
 export type Accuracy = z.infer<typeof accuracySchema>;
+
+/** The region's review list: every dealer in the reader's scope with adjusted or overridden cells. */
+export const cycleAdjustmentsSchema = z
+  .object({
+    cycleId: z.number().int(),
+    dealers: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        regionCode: z.string(),
+        pendingCells: z.number().int().describe('adjusted, not yet accepted or overridden'),
+        acceptedCells: z.number().int(),
+        overriddenCells: z.number().int(),
+        baseline: z.number().describe('baseline of the listed cells'),
+        consensus: z.number().describe('consensus of the listed cells'),
+        cells: z.array(
+          z.object({
+            modelLine: z.string(),
+            modelLineName: z.string(),
+            month: isoMonth,
+            baseline: z.number(),
+            lower80: z.number(),
+            upper80: z.number(),
+            adjusted: z.number().int().nullable(),
+            adjustReason: z.enum(ADJUST_REASONS).nullable(),
+            adjustComment: z.string().nullable(),
+            adjustedBy: z.string().nullable(),
+            override: z.number().int().nullable(),
+            overrideReason: z.string().nullable(),
+            reviewStatus: z.enum(['pending', 'accepted', 'overridden']),
+            consensus: z.number(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'ForecastCycleAdjustments' });
+export type CycleAdjustments = z.infer<typeof cycleAdjustmentsSchema>;

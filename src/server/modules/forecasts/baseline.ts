@@ -1,37 +1,54 @@
 /**
  * The statistical baseline of a forecast cycle, as a pure function (no database): dealer × model
- * line forecasts pooled and reconciled middle-out to region × model line forecasts, with the EV
- * adoption signal applied to the region level. See docs/forecasting.md, "The forecast cycle".
+ * line forecasts pooled and reconciled middle-out to region × model line forecasts, with
+ * intervals calibrated on the reconciled numbers. See docs/forecasting.md, "The forecast cycle".
  *
- * 1. Every dealer × model line series is forecast on its own (`forecastMany`, profile `fast`,
- *    intervals calibrated on the batch).
- * 2. Every region × model line series (the sum of its dealers) is forecast on its own (profile
+ * 1. Histories: months of a common shock (common-shock.ts) are taken out of every history; a
+ *    model line without a sale anywhere in the network for the last 3 months is discontinued.
+ * 2. Every dealer × model line series is forecast on its own (`forecastMany`, profile `fast`).
+ * 3. Every region × model line series (the sum of its dealers) is forecast on its own (profile
  *    `accurate` by default: few series, smooth enough for MSTL+ETS to pay).
- * 3. EV adoption: for each region, the growth of the BEV share of retail deliveries over the last
- *    year relative to the nation's tilts the region forecasts of a line in proportion to the line's
- *    BEV fraction; each line's national total per month is kept (the signal moves volume between
- *    regions; the statistical methods already carry the national trend).
- * 4. Middle-out: the region × model line forecast is trusted; its dealers' own forecasts only set
+ * 4. New lines (a first sale after a year without one, in the last 6 months) are forecast by
+ *    analogy with the network's earlier launches (launch.ts) and placed where the dealers sell.
+ *    EV adoption: per region, the growth of the BEV share of retail deliveries relative to the
+ *    nation's is measured and returned; with `evTilt` it also tilts the region forecasts of a line
+ *    in proportion to the line's BEV fraction, keeping each line's national total (off by
+ *    default: on the demo network it double-counted the trend the region series already carry).
+ * 5. Middle-out: the region × model line forecast is trusted; its dealers' own forecasts only set
  *    the proportions (reconcileTopDown), so a sparse dealer gets the region's seasonality and level,
  *    and dealers add up to the region and the regions to the nation exactly (3 decimals).
- * 5. Intervals: each dealer cell keeps its calibrated interval width, shifted with the reconciled
- *    mean (clamped at 0).
+ * 6. Intervals, calibrated on the final numbers: steps 1–5 are re-run from an origin `horizon`
+ *    months back (at least 24 months of history left; a sample of the dealers on big networks),
+ *    and the scaled errors of the reconciled dealer, region and national forecasts against what
+ *    was then sold give per-horizon split-conformal quantile tables per class (regular,
+ *    intermittent, no history; region; nation). Every interval = forecast + quantile × scale.
  */
 import {
-  calibrateBatch,
+  calibrateFromErrors,
+  calibratedQuantile,
   DEFAULT_CALIBRATIONS,
   forecastMany,
+  intervalClassOf,
+  intervalScale,
   maseScale,
   reconcileTopDown,
   recentShares,
   roundTo,
   spreadsheetForecast,
-  type ForecastProgress,
+  type IntervalCalibration,
   type IntervalCalibrations,
   type SeriesForecast,
 } from './methods';
+import { detectCommonShock, removeShock, shockFactors, shockLoading } from './methods/common-shock';
+import { analogueLaunchMultipliers, launchMonth } from './methods/launch';
 
-export type BaselineSeries = { regionIndex: number; lineIndex: number; values: readonly number[] };
+export type BaselineSeries = {
+  regionIndex: number;
+  lineIndex: number;
+  /** The dealer (any id, the same for all its lines): places new lines where the dealer sells. */
+  dealerIndex?: number;
+  values: readonly number[];
+};
 
 export type RegionEvInput = {
   /** Monthly retail deliveries of the region (all powertrains), aligned with the history. */
@@ -52,6 +69,13 @@ export type BaselineInput = {
   ev?: readonly RegionEvInput[];
   /** Per model line: the BEV fraction of its recent deliveries (0–1). */
   lineBevFraction?: readonly number[];
+  /**
+   * Apply the EV adoption tilt to the region forecasts (default false: the signals are measured
+   * and returned, the numbers are not moved). On the demo network the tilt made BEV-heavy lines
+   * worse (region × line WAPE +0.5 to +0.7 points on two seeds): each region × line series
+   * already carries its region's adoption trend, and the tilt counts it a second time.
+   */
+  evTilt?: boolean;
   dealerProfile?: 'fast' | 'accurate';
   /**
    * The region × model line forecast the dealers are reconciled to: `blend` (default) the mean of
@@ -59,6 +83,15 @@ export type BaselineInput = {
    */
   regionLevel?: 'blend' | 'region';
   regionProfile?: 'fast' | 'accurate';
+  /**
+   * Dealer × model line series re-forecast for the interval calibration (default 24,000; above,
+   * every k-th dealer of each region × model line; 0: no calibration, the default tables).
+   */
+  maxCalibrationSeries?: number;
+  /** Take common-shock months out of the histories (default true). */
+  shockAdjustment?: boolean;
+  /** Forecast recently launched lines by analogy with earlier launches (default true). */
+  launchAnalogues?: boolean;
   /** forecastMany options passed through (tests force in-thread with 0). */
   parallelThreshold?: number;
   workers?: number;
@@ -92,12 +125,39 @@ export type CellForecast = {
 
 export type RegionLineForecast = CellForecast & { regionIndex: number; lineIndex: number };
 
+/** A model line's national forecast (the sum of its regions) with its calibrated intervals. */
+export type NationalLineForecast = Pick<
+  CellForecast,
+  'mean' | 'lower80' | 'upper80' | 'lower95' | 'upper95'
+> & { lineIndex: number };
+
+/** The interval tables of the reconciled forecasts, per class (see the module comment). */
+export type BaselineCalibration = IntervalCalibrations & {
+  zero: IntervalCalibration;
+  region: IntervalCalibration;
+  nation: IntervalCalibration;
+  /** Months of history at the calibration origin, and months re-forecast from it. */
+  originHistory: number;
+  originHorizon: number;
+  sampledSeries: number;
+};
+
 export type BaselineResult = {
   cells: CellForecast[];
   regionLines: RegionLineForecast[];
+  nationalLines: NationalLineForecast[];
   signals: EvSignal[];
-  calibration: IntervalCalibrations;
-  stats: { series: number; regionSeries: number; methods: Record<string, number>; ms: number };
+  calibration: BaselineCalibration;
+  stats: {
+    series: number;
+    regionSeries: number;
+    methods: Record<string, number>;
+    ms: number;
+    /** Shock months taken out (0-based history indices), discontinued and launched lines. */
+    shockMonths: number[];
+    discontinuedLines: number[];
+    launchedLines: number[];
+  };
 };
 
 const SIGNAL_WINDOW = 6;
@@ -158,55 +218,92 @@ function emptyCell(horizon: number): CellForecast {
   };
 }
 
-/** Moves an interval with its mean: same width, clamped at 0, always around the mean. */
-function shifted(
-  f: SeriesForecast,
-  mean: readonly number[],
-): Pick<CellForecast, 'lower80' | 'upper80' | 'lower95' | 'upper95'> {
-  const move = (bound: number[], h: number, isLower: boolean) => {
-    const v = Math.max(0, bound[h]! + mean[h]! - f.mean[h]!);
-    return roundTo(isLower ? Math.min(v, mean[h]!) : Math.max(v, mean[h]!), 3);
-  };
-  return {
-    lower80: mean.map((_, h) => move(f.lower80, h, true)),
-    upper80: mean.map((_, h) => move(f.upper80, h, false)),
-    lower95: mean.map((_, h) => move(f.lower95, h, true)),
-    upper95: mean.map((_, h) => move(f.upper95, h, false)),
-  };
-}
+/** Months without a sale anywhere in the network after which a model line is discontinued. */
+export const DISCONTINUED_MONTHS = 3;
+const MIN_CALIBRATION_HISTORY = 24;
+const MIN_CLASS_SERIES = 30;
+const DEFAULT_MAX_CALIBRATION_SERIES = 24_000;
 
-/** Builds the baseline of every dealer × model line series (see the module comment). */
-export async function buildBaseline(input: BaselineInput): Promise<BaselineResult> {
-  const started = Date.now();
-  const { horizon, series } = input;
-  const report = input.onProgress ?? (() => undefined);
+type EngineOptions = {
+  horizon: number;
+  parallelThreshold?: number;
+  workers?: number;
+};
+
+/** Dealer × model line point forecasts reconciled to the region × model line level. */
+type PointBaseline = {
+  own: SeriesForecast[];
+  keys: number[];
+  groups: Map<number, number[]>;
+  /** Region × model line histories as sold (not shock-adjusted). */
+  aggregates: number[][];
+  regional: SeriesForecast[];
+  /** Region × model line forecasts before the EV tilt, and the reconciled parents after it. */
+  regionMeans: number[][];
+  parents: number[][];
+  cellMeans: number[][];
+  signals: EvSignal[];
+  shockMonths: number[];
+  discontinuedLines: number[];
+  launchedLines: number[];
+};
+
+/** Steps 1–5 of the module comment on one set of histories (point forecasts only). */
+async function pointBaseline(
+  input: BaselineInput,
+  series: readonly BaselineSeries[],
+  ev: readonly RegionEvInput[] | undefined,
+  engine: EngineOptions,
+  report: (share: number, message: string) => void,
+): Promise<PointBaseline> {
+  const { horizon } = engine;
+  const length = series[0]?.values.length ?? 0;
   const manyOptions = {
     horizon,
-    ...(input.parallelThreshold === undefined
+    calibration: 'default' as const,
+    ...(engine.parallelThreshold === undefined
       ? {}
-      : { parallelThreshold: input.parallelThreshold }),
-    ...(input.workers === undefined ? {} : { workers: input.workers }),
+      : { parallelThreshold: engine.parallelThreshold }),
+    ...(engine.workers === undefined ? {} : { workers: engine.workers }),
   };
-  const values = series.map((s) => s.values);
 
-  // 1. Dealer × model line forecasts, intervals calibrated on the batch.
+  // 1. Shock months and discontinued lines, from the network's and each line's totals.
+  const lineTotals = Array.from({ length: input.lineCount }, () =>
+    new Array<number>(length).fill(0),
+  );
+  for (const s of series) {
+    const total = lineTotals[s.lineIndex]!;
+    for (let t = 0; t < length; t += 1) total[t]! += s.values[t]!;
+  }
+  const networkTotal = new Array<number>(length).fill(0);
+  for (const total of lineTotals) for (let t = 0; t < length; t += 1) networkTotal[t]! += total[t]!;
+  const shock =
+    input.shockAdjustment === false
+      ? { residual: new Array<number>(length).fill(0), months: [] }
+      : detectCommonShock(networkTotal);
+  const lineFactors = lineTotals.map((total) => shockFactors(shockLoading(total, shock), shock));
+  const discontinuedLines = lineTotals.flatMap((total, line) =>
+    length > DISCONTINUED_MONTHS &&
+    total.some((v) => v > 0) &&
+    total.slice(length - DISCONTINUED_MONTHS).every((v) => v <= 0)
+      ? [line]
+      : [],
+  );
+  const discontinued = new Set(discontinuedLines);
+  const values = series.map((s) =>
+    shock.months.length > 0 ? removeShock(s.values, lineFactors[s.lineIndex]!) : s.values,
+  );
+
+  // 2. Dealer × model line forecasts.
   const dealerProfile = input.dealerProfile ?? 'fast';
-  const phaseShare = (p: ForecastProgress, from: number, to: number) =>
-    from + ((to - from) * p.done) / Math.max(1, p.total);
-  const calibration =
-    values.length > 0
-      ? await calibrateBatch(values, { ...manyOptions, profile: dealerProfile }, (p) =>
-          report(phaseShare(p, 0, 30), `calibrating intervals ${p.done}/${p.total}`),
-        )
-      : DEFAULT_CALIBRATIONS;
   const own =
     values.length > 0
-      ? await forecastMany(values, { ...manyOptions, profile: dealerProfile, calibration }, (p) =>
-          report(phaseShare(p, 30, 80), `forecasting dealer series ${p.done}/${p.total}`),
+      ? await forecastMany(values, { ...manyOptions, profile: dealerProfile }, (p) =>
+          report(p.done / Math.max(1, p.total), `forecasting dealer series ${p.done}/${p.total}`),
         )
       : [];
 
-  // 2. Region × model line aggregates.
+  // 3. Region × model line aggregates.
   const groups = new Map<number, number[]>();
   series.forEach((s, i) => {
     const key = s.regionIndex * input.lineCount + s.lineIndex;
@@ -215,34 +312,56 @@ export async function buildBaseline(input: BaselineInput): Promise<BaselineResul
     else groups.set(key, [i]);
   });
   const keys = [...groups.keys()];
-  const length = values[0]?.length ?? 0;
-  const aggregates = keys.map((key) => {
+  const sumOf = (rows: readonly (readonly number[])[], members: number[]) => {
     const sum = new Array<number>(length).fill(0);
-    for (const i of groups.get(key)!) {
-      const v = values[i]!;
+    for (const i of members) {
+      const v = rows[i]!;
       for (let t = 0; t < length; t += 1) sum[t]! += v[t]!;
     }
     return sum;
-  });
-  report(80, `forecasting ${aggregates.length} region × model line series`);
+  };
+  const raw = series.map((s) => s.values);
+  const aggregates = keys.map((key) => sumOf(raw, groups.get(key)!));
+  const adjustedAggregates =
+    shock.months.length > 0 ? keys.map((key) => sumOf(values, groups.get(key)!)) : aggregates;
+  report(1, `forecasting ${aggregates.length} region × model line series`);
   const regional =
-    aggregates.length > 0
-      ? await forecastMany(aggregates, {
+    adjustedAggregates.length > 0
+      ? await forecastMany(adjustedAggregates, {
           ...manyOptions,
           profile: input.regionProfile ?? 'accurate',
         })
       : [];
 
-  // 3. EV adoption tilt, keeping each line's national total.
-  const signals = input.ev ? evSignals(input.ev) : [];
+  // New lines, by analogy with the network's earlier launches (launch.ts).
+  const adjustedLineTotals =
+    shock.months.length > 0
+      ? lineTotals.map((total, line) => removeShock(total, lineFactors[line]!))
+      : lineTotals;
+  const launches =
+    input.launchAnalogues === false
+      ? new Map<number, number[]>()
+      : analogueLaunchMultipliers(adjustedLineTotals, horizon);
+
+  // 4. EV adoption tilt, keeping each line's national total.
+  const signals = ev ? evSignals(ev) : [];
   const regionMeans = keys.map((key, k) => {
+    const line = key % input.lineCount;
+    if (discontinued.has(line)) return new Array<number>(horizon).fill(0);
+    const launch = launches.get(line);
+    if (launch) {
+      const start = launchMonth(lineTotals[line]!)!;
+      let sold = 0;
+      for (let t = start; t < length; t += 1) sold += adjustedAggregates[k]![t]!;
+      return launch.map((m) => m * sold);
+    }
     if (input.regionLevel === 'region') return regional[k]!.mean.slice();
     const bottomUp = new Array<number>(horizon).fill(0);
     for (const i of groups.get(key)!) own[i]!.mean.forEach((v, h) => (bottomUp[h]! += v));
     return regional[k]!.mean.map((v, h) => (v + bottomUp[h]!) / 2);
   });
   const tilted = regionMeans.map((m) => m.slice());
-  if (signals.length > 0 && input.lineBevFraction) {
+  if (signals.length > 0 && input.lineBevFraction && input.evTilt === true) {
     const byLine = new Map<number, number[]>();
     keys.forEach((key, k) => {
       const line = key % input.lineCount;
@@ -256,7 +375,7 @@ export async function buildBaseline(input: BaselineInput): Promise<BaselineResul
       for (let h = 0; h < horizon; h += 1) {
         let before = 0;
         let after = 0;
-        const raw = members.map((k) => {
+        const tiltedValues = members.map((k) => {
           const region = Math.floor(keys[k]! / input.lineCount);
           const relative = signals[region]?.relativeGrowth ?? 1;
           const factor = 1 + fraction * (relative ** ((h + 1) / 12) - 1);
@@ -267,66 +386,316 @@ export async function buildBaseline(input: BaselineInput): Promise<BaselineResul
         });
         const norm = after > 0 ? before / after : 1;
         members.forEach((k, j) => {
-          tilted[k]![h] = raw[j]! * norm;
+          tilted[k]![h] = tiltedValues[j]! * norm;
         });
       }
     }
   }
+
+  // Each dealer's sales of all lines over the last 12 months (to place new lines).
+  const dealerVolume = series.every((s) => s.dealerIndex !== undefined)
+    ? (() => {
+        const volume = new Map<number, number>();
+        for (const s of series) {
+          let sum = 0;
+          for (let t = Math.max(0, length - 12); t < length; t += 1) sum += s.values[t]!;
+          volume.set(s.dealerIndex!, (volume.get(s.dealerIndex!) ?? 0) + sum);
+        }
+        return volume;
+      })()
+    : undefined;
+
+  // 5. Middle-out reconciliation.
+  const cellMeans: number[][] = series.map(() => new Array<number>(horizon).fill(0));
+  const parents = keys.map((key, k) => {
+    const members = groups.get(key)!;
+    const parent = tilted[k]!.map((v) => roundTo(Math.max(0, v), 3));
+    const line = key % input.lineCount;
+    // A new line sells where the dealer sells: before it has a history of its own, a dealer's
+    // share of it is the dealer's share of the region's sales of every line over the last year.
+    const launchWeights =
+      launches.has(line) && dealerVolume
+        ? members.map((i) => dealerVolume.get(series[i]!.dealerIndex!) ?? 0)
+        : undefined;
+    const children = launchWeights?.some((w) => w > 0)
+      ? members.map((_, j) => new Array<number>(horizon).fill(launchWeights[j]!))
+      : members.map((i) => own[i]!.mean);
+    const fallbackShares = recentShares(members.map((i) => raw[i]!));
+    const reconciled = reconcileTopDown(parent, children, { decimals: 3, fallbackShares });
+    members.forEach((i, j) => {
+      cellMeans[i] = reconciled[j]!;
+    });
+    return parent;
+  });
+  return {
+    own,
+    keys,
+    groups,
+    aggregates,
+    regional,
+    regionMeans,
+    parents,
+    cellMeans,
+    signals,
+    shockMonths: shock.months,
+    discontinuedLines,
+    launchedLines: [...launches.keys()],
+  };
+}
+
+/** The interval class of a dealer cell: its forecast method's class, or `zero` (no history). */
+function cellClass(method: string, scale: number): 'regular' | 'intermittent' | 'zero' {
+  return scale > 0 ? intervalClassOf(method) : 'zero';
+}
+
+type Bounds = Pick<CellForecast, 'lower80' | 'upper80' | 'lower95' | 'upper95'>;
+
+/** forecast + quantile × scale at 80 % and 95 %, clamped at 0 and always around the forecast. */
+function intervalAround(
+  mean: readonly number[],
+  scale: number,
+  calibration: IntervalCalibration,
+): Bounds {
+  const bound = (h: number, p: number, isLower: boolean) => {
+    const m = mean[h]!;
+    const v = Math.max(0, m + calibratedQuantile(calibration, h + 1, p) * scale);
+    return roundTo(isLower ? Math.min(v, m) : Math.max(v, m), 3);
+  };
+  return {
+    lower80: mean.map((_, h) => bound(h, 0.1, true)),
+    upper80: mean.map((_, h) => bound(h, 0.9, false)),
+    lower95: mean.map((_, h) => bound(h, 0.025, true)),
+    upper95: mean.map((_, h) => bound(h, 0.975, false)),
+  };
+}
+
+/** The scale of a count series' errors; 1 unit when it never sold (a launch, a new dealer). */
+function unitScale(values: readonly number[]): number {
+  const scale = intervalScale(values);
+  return scale > 0 ? scale : 1;
+}
+
+/**
+ * Step 6: re-runs the point baseline from `originHorizon` months back and turns the scaled errors
+ * of its final numbers into quantile tables.
+ */
+async function calibrateReconciled(
+  input: BaselineInput,
+  engine: EngineOptions,
+  report: (share: number, message: string) => void,
+): Promise<BaselineCalibration> {
+  const length = input.series[0]?.values.length ?? 0;
+  const originHorizon = Math.min(input.horizon, length - MIN_CALIBRATION_HISTORY);
+  const fallback = (sampledSeries = 0): BaselineCalibration => ({
+    ...DEFAULT_CALIBRATIONS,
+    zero: { source: 'none', quantiles: [], sampleSize: 0 },
+    region: DEFAULT_CALIBRATIONS.regular,
+    nation: DEFAULT_CALIBRATIONS.regular,
+    originHistory: 0,
+    originHorizon: 0,
+    sampledSeries,
+  });
+  if (originHorizon < 1 || input.series.length === 0 || input.maxCalibrationSeries === 0)
+    return fallback();
+  const origin = length - originHorizon;
+
+  // A sample of dealers: every k-th member of each region × model line.
+  const max = input.maxCalibrationSeries ?? DEFAULT_MAX_CALIBRATION_SERIES;
+  const stride = Math.max(1, Math.ceil(input.series.length / Math.max(1, max)));
+  const seen = new Map<number, number>();
+  const sample: number[] = [];
+  input.series.forEach((s, i) => {
+    const key = s.regionIndex * input.lineCount + s.lineIndex;
+    const j = seen.get(key) ?? 0;
+    seen.set(key, j + 1);
+    if (j % stride === 0) sample.push(i);
+  });
+  const truncated = sample.map((i) => {
+    const s = input.series[i]!;
+    return { ...s, values: s.values.slice(0, origin) };
+  });
+  const ev = input.ev?.map((r) => ({
+    total: r.total.slice(0, origin),
+    bev: r.bev.slice(0, origin),
+  }));
+  const past = await pointBaseline(
+    input,
+    truncated,
+    ev,
+    { ...engine, horizon: originHorizon },
+    report,
+  );
+  const actual = (values: readonly number[]) => values.slice(origin, origin + originHorizon);
+
+  type Errors = number[][];
+  const newErrors = (): Errors => Array.from({ length: originHorizon }, () => []);
+  const dealerErrors = { regular: newErrors(), intermittent: newErrors(), zero: newErrors() };
+  const counts = { regular: 0, intermittent: 0, zero: 0 };
+  const record = (errors: Errors, y: readonly number[], f: readonly number[], scale: number) => {
+    for (let h = 0; h < originHorizon; h += 1) errors[h]!.push((y[h]! - f[h]!) / scale);
+  };
+  sample.forEach((i, j) => {
+    const history = truncated[j]!.values;
+    const scale = intervalScale(history);
+    const cls = cellClass(past.own[j]!.method, scale);
+    counts[cls] += 1;
+    record(
+      dealerErrors[cls],
+      actual(input.series[i]!.values),
+      past.cellMeans[j]!,
+      scale > 0 ? scale : 1,
+    );
+  });
+  // Region × model line and national line errors: the sampled dealers' sums.
+  const regionErrors = newErrors();
+  const nationErrors = newErrors();
+  const nationActual = new Map<number, number[]>();
+  const nationForecast = new Map<number, number[]>();
+  const nationHistory = new Map<number, number[]>();
+  past.keys.forEach((key, k) => {
+    const members = past.groups.get(key)!;
+    const y = new Array<number>(originHorizon).fill(0);
+    for (const j of members)
+      actual(input.series[sample[j]!]!.values).forEach((v, h) => (y[h]! += v));
+    record(regionErrors, y, past.parents[k]!, unitScale(past.aggregates[k]!));
+    const line = key % input.lineCount;
+    const add = (map: Map<number, number[]>, values: readonly number[]) => {
+      const sum = map.get(line) ?? new Array<number>(values.length).fill(0);
+      values.forEach((v, t) => (sum[t]! += v));
+      map.set(line, sum);
+    };
+    add(nationActual, y);
+    add(nationForecast, past.parents[k]!);
+    add(nationHistory, past.aggregates[k]!);
+  });
+  for (const [line, y] of nationActual)
+    record(nationErrors, y, nationForecast.get(line)!, unitScale(nationHistory.get(line)!));
+
+  const table = (errors: Errors, n: number, source: string, otherwise: IntervalCalibration) =>
+    n >= MIN_CLASS_SERIES
+      ? calibrateFromErrors(errors, `reconciled:${source}:${n} series`, { conformal: true })
+      : otherwise;
+  return {
+    regular: table(dealerErrors.regular, counts.regular, 'regular', DEFAULT_CALIBRATIONS.regular),
+    intermittent: table(
+      dealerErrors.intermittent,
+      counts.intermittent,
+      'intermittent',
+      DEFAULT_CALIBRATIONS.intermittent,
+    ),
+    zero: table(dealerErrors.zero, counts.zero, 'zero', fallback().zero),
+    region: table(regionErrors, past.keys.length, 'region', DEFAULT_CALIBRATIONS.regular),
+    nation: table(nationErrors, nationActual.size, 'nation', DEFAULT_CALIBRATIONS.regular),
+    originHistory: origin,
+    originHorizon,
+    sampledSeries: sample.length,
+  };
+}
+
+/** Builds the baseline of every dealer × model line series (see the module comment). */
+export async function buildBaseline(input: BaselineInput): Promise<BaselineResult> {
+  const started = Date.now();
+  const { horizon, series } = input;
+  const report = input.onProgress ?? (() => undefined);
+  const engine: EngineOptions = {
+    horizon,
+    parallelThreshold: input.parallelThreshold,
+    workers: input.workers,
+  };
+
+  // 6 first: the calibration re-runs the pipeline from an earlier origin.
+  const calibration = await calibrateReconciled(input, engine, (share, message) =>
+    report(25 * share, `calibrating intervals: ${message}`),
+  );
+  const point = await pointBaseline(input, series, input.ev, engine, (share, message) =>
+    report(25 + 60 * share, message),
+  );
   report(90, 'reconciling dealers to regions');
 
-  // 4. Middle-out reconciliation and 5. intervals.
   const cells: CellForecast[] = series.map(() => emptyCell(horizon));
   const regionLines: RegionLineForecast[] = [];
   const methods: Record<string, number> = {};
-  keys.forEach((key, k) => {
-    const members = groups.get(key)!;
-    const parent = tilted[k]!.map((v) => roundTo(Math.max(0, v), 3));
-    const evParent = parent.map((v, h) => roundTo(v - Math.max(0, regionMeans[k]![h]!), 3));
-    const regionF = regional[k]!;
+  const national = new Map<number, { mean: number[]; history: number[] }>();
+  const launched = new Set(point.launchedLines);
+  point.keys.forEach((key, k) => {
+    const members = point.groups.get(key)!;
+    const parent = point.parents[k]!;
+    const evParent = parent.map((v, h) => roundTo(v - Math.max(0, point.regionMeans[k]![h]!), 3));
+    const aggregate = point.aggregates[k]!;
+    const lineIndex = key % input.lineCount;
     regionLines.push({
       regionIndex: Math.floor(key / input.lineCount),
-      lineIndex: key % input.lineCount,
+      lineIndex,
       mean: parent,
-      ...shifted(regionF, parent),
-      method: regionF.method,
+      ...intervalAround(parent, unitScale(aggregate), calibration.region),
+      method: point.regional[k]!.method,
       evEffect: evParent,
-      spreadsheet: spreadsheetForecast(aggregates[k]!, horizon, input.lastMonthOfYear).map((v) =>
+      spreadsheet: spreadsheetForecast(aggregate, horizon, input.lastMonthOfYear).map((v) =>
         roundTo(Math.max(0, v), 3),
       ),
-      maseScale: maseScale(aggregates[k]!),
+      maseScale: maseScale(aggregate),
     });
-    const children = members.map((i) => own[i]!.mean);
-    const fallbackShares = recentShares(members.map((i) => values[i]!));
-    const reconciled = reconcileTopDown(parent, children, { decimals: 3, fallbackShares });
-    members.forEach((i, j) => {
-      const mean = reconciled[j]!;
-      const f = own[i]!;
+    const nation = national.get(lineIndex) ?? {
+      mean: new Array<number>(horizon).fill(0),
+      history: new Array<number>(aggregate.length).fill(0),
+    };
+    parent.forEach((v, h) => (nation.mean[h]! += v));
+    aggregate.forEach((v, t) => (nation.history[t]! += v));
+    national.set(lineIndex, nation);
+    for (const i of members) {
+      const mean = point.cellMeans[i]!;
+      const f = point.own[i]!;
+      const values = series[i]!.values;
+      const scale = intervalScale(values);
       methods[f.method] = (methods[f.method] ?? 0) + 1;
+      // A new line's cells: the calibration never saw a forecast by analogy; take the
+      // intermittent errors on the scale of the forecast level (at least one unit).
+      const bounds = launched.has(lineIndex)
+        ? intervalAround(
+            mean,
+            Math.max(1, scale, mean.reduce((a, b) => a + b, 0) / Math.max(1, mean.length)),
+            calibration.intermittent,
+          )
+        : intervalAround(mean, scale > 0 ? scale : 1, calibration[cellClass(f.method, scale)]);
       cells[i] = {
         mean,
-        ...shifted(f, mean),
+        ...bounds,
         method: f.method,
         evEffect: mean.map((v, h) =>
           parent[h]! > 0 ? roundTo((v * evParent[h]!) / parent[h]!, 3) : 0,
         ),
-        spreadsheet: spreadsheetForecast(values[i]!, horizon, input.lastMonthOfYear).map((v) =>
+        spreadsheet: spreadsheetForecast(values, horizon, input.lastMonthOfYear).map((v) =>
           roundTo(Math.max(0, v), 3),
         ),
-        maseScale: maseScale(values[i]!),
+        maseScale: maseScale(values),
+      };
+    }
+  });
+  const nationalLines: NationalLineForecast[] = [...national.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([lineIndex, { mean, history }]) => {
+      const rounded = mean.map((v) => roundTo(v, 3));
+      return {
+        lineIndex,
+        mean: rounded,
+        ...intervalAround(rounded, unitScale(history), calibration.nation),
       };
     });
-  });
   report(95, 'baseline ready');
   return {
     cells,
     regionLines,
-    signals,
+    nationalLines,
+    signals: point.signals,
     calibration,
     stats: {
       series: series.length,
-      regionSeries: keys.length,
+      regionSeries: point.keys.length,
       methods,
       ms: Date.now() - started,
+      shockMonths: point.shockMonths,
+      discontinuedLines: point.discontinuedLines,
+      launchedLines: point.launchedLines,
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   accuracySchema,
   adjustBodySchema,
   CYCLE_TRANSITIONS,
+  cycleAdjustmentsSchema,
   cycleCreateSchema,
   cycleSchema,
   dealerGridSchema,
@@ -161,6 +162,19 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
         dealerCode: req.params.dealerCode,
         data: req.body,
       }),
+  });
+
+  app.get('/forecasts/cycles/:id/adjustments', {
+    config: { access: 'forecasts:review' },
+    schema: {
+      summary:
+        'The review list: dealers you review that adjusted cells (or whose cells were overridden), with those cells',
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: cycleAdjustmentsSchema, ...errors },
+    },
+    handler: (req) => forecasts.findAdjustments({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.get('/forecasts/cycles/:id/rollup', {

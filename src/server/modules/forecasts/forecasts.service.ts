@@ -12,6 +12,7 @@ import {
   type AccuracyDimension,
   type AcceptBody,
   type AdjustBody,
+  type CycleAdjustments,
   type CycleCreate,
   type CycleTransition,
   type DealerGrid,
@@ -157,6 +158,7 @@ export function createForecastsService(deps: Deps) {
       lines.map((_, l) => ({
         regionIndex: regionIndex.get(dealer.regionId)!,
         lineIndex: l,
+        dealerIndex: d,
         values: Array.from(matrix[d]!.subarray(l * n, (l + 1) * n)),
       })),
     );
@@ -704,6 +706,53 @@ export function createForecastsService(deps: Deps) {
         return { updated: resolved.length, cycle, dealer };
       });
       return { updated, grid: await buildGrid(cycle, dealer) };
+    },
+
+    /** The review list: dealers in the reader's scope with adjusted or overridden cells. */
+    async findAdjustments({ actor, id }: { actor: Actor; id: number }): Promise<CycleAdjustments> {
+      await cycleOrThrow(id);
+      const rows = await repo.adjustedCells(id, actor.scope);
+      const dealers = new Map<string, CycleAdjustments['dealers'][number]>();
+      for (const r of rows) {
+        let d = dealers.get(r.dealerCode);
+        if (!d) {
+          d = {
+            code: r.dealerCode,
+            name: r.dealerName,
+            regionCode: r.regionCode,
+            pendingCells: 0,
+            acceptedCells: 0,
+            overriddenCells: 0,
+            baseline: 0,
+            consensus: 0,
+            cells: [],
+          };
+          dealers.set(r.dealerCode, d);
+        }
+        if (r.reviewStatus === 'overridden') d.overriddenCells += 1;
+        else if (r.reviewStatus === 'accepted') d.acceptedCells += 1;
+        else if (r.adjusted !== null) d.pendingCells += 1;
+        d.baseline = round3(d.baseline + r.baseline);
+        d.consensus = round3(d.consensus + r.consensus);
+        d.cells.push({
+          modelLine: r.modelLine,
+          modelLineName: r.modelLineName,
+          month: r.month,
+          baseline: r.baseline,
+          lower80: r.lower80,
+          upper80: r.upper80,
+          adjusted: r.adjusted,
+          adjustReason:
+            r.adjustReason as CycleAdjustments['dealers'][number]['cells'][number]['adjustReason'],
+          adjustComment: r.adjustComment,
+          adjustedBy: r.adjustedBy,
+          override: r.override,
+          overrideReason: r.overrideReason,
+          reviewStatus: r.reviewStatus,
+          consensus: r.consensus,
+        });
+      }
+      return { cycleId: id, dealers: [...dealers.values()] };
     },
 
     async getRollup({

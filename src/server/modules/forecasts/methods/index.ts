@@ -39,7 +39,9 @@ export { sesForecast, dampedHoltForecast } from './exponential-smoothing';
 export { isSeasonal, seasonalIndicesFor } from './seasonality';
 export {
   calibratedInterval,
+  calibratedQuantile,
   calibrateFromErrors,
+  conformalQuantiles,
   intervalScale,
   type Interval,
   type IntervalCalibration,

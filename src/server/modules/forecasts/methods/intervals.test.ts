@@ -5,6 +5,7 @@ import {
   calibratedQuantile,
   calibrateFromErrors,
   calibrationSplit,
+  conformalQuantiles,
   intervalScale,
 } from './intervals';
 import { coverage } from './metrics';
@@ -98,5 +99,20 @@ describe('scale and splits', () => {
     expect(calibrationSplit(values, 12)?.history).toHaveLength(28);
     expect(calibrationSplit(values, 12)?.actual[0]).toBe(28);
     expect(calibrationSplit(values.slice(0, 30), 12)).toBeUndefined();
+  });
+});
+
+describe('conformalQuantiles', () => {
+  it('takes the order statistics of split conformal prediction, never values between errors', () => {
+    const errors = Array.from({ length: 19 }, (_, i) => i + 1);
+    // ranks ⌊p(n+1)⌋ below the median, ⌈p(n+1)⌉ above: 2nd and 18th of 19.
+    expect(conformalQuantiles(errors, [0.1, 0.9])).toEqual([2, 18]);
+    // Lumpy errors (a dealer selling 0 or 5 units): the quantile is one of the lumps.
+    const lumpy = [...new Array<number>(90).fill(-0.5), ...new Array<number>(10).fill(4.5)];
+    expect(conformalQuantiles(lumpy, [0.05, 0.9])).toEqual([-0.5, 4.5]);
+    const interpolated = calibrateFromErrors([lumpy], 'interpolated');
+    const conformal = calibrateFromErrors([lumpy], 'conformal', { conformal: true });
+    expect(calibratedQuantile(interpolated, 1, 0.9)).toBeCloseTo(0, 9);
+    expect(calibratedQuantile(conformal, 1, 0.9)).toBe(4.5);
   });
 });

@@ -53,6 +53,7 @@ export function intervalScale(values: readonly number[], period = MONTHLY_PERIOD
 export function calibrateFromErrors(
   errorsByHorizon: readonly (readonly number[])[],
   source: string,
+  options: { conformal?: boolean } = {},
 ): IntervalCalibration {
   const horizons = errorsByHorizon.length;
   const table: number[][] = [];
@@ -64,9 +65,11 @@ export function calibrateFromErrors(
       for (const e of errorsByHorizon[k]!) if (Number.isFinite(e)) pooled.push(e);
     }
     table.push(
-      pooled.length > 0
-        ? quantiles(pooled, CALIBRATION_PROBABILITIES)
-        : CALIBRATION_PROBABILITIES.map(() => 0),
+      pooled.length === 0
+        ? CALIBRATION_PROBABILITIES.map(() => 0)
+        : options.conformal
+          ? conformalQuantiles(pooled, CALIBRATION_PROBABILITIES)
+          : quantiles(pooled, CALIBRATION_PROBABILITIES),
     );
   }
   for (let h = 1; h < horizons; h += 1) {
@@ -78,6 +81,25 @@ export function calibrateFromErrors(
     });
   }
   return { source, quantiles: table, sampleSize };
+}
+
+/**
+ * Split-conformal quantiles: the order statistics that cover at least `p` of the errors (below
+ * the median: at most `p` below), instead of interpolating between them. On count data errors
+ * come in lumps (a dealer that sells 0 or 1 a month); an interpolated quantile falls between two
+ * lumps and covers less than it claims, an order statistic does not.
+ */
+export function conformalQuantiles(
+  values: readonly number[],
+  probabilities: readonly number[],
+): number[] {
+  const sorted = Float64Array.from(values.filter(Number.isFinite)).sort();
+  const n = sorted.length;
+  return probabilities.map((p) => {
+    if (n === 0) return Number.NaN;
+    const rank = p < 0.5 ? Math.floor(p * (n + 1)) : Math.ceil(p * (n + 1));
+    return sorted[Math.min(n - 1, Math.max(0, rank - 1))]!;
+  });
 }
 
 /** Quantile of the scaled error at horizon h (1-based) and probability p, interpolated in p. */

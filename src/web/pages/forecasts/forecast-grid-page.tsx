@@ -1,0 +1,241 @@
+/**
+ * One dealer's forecast for one cycle: the grid (model lines × months), a cell's detail with its
+ * edit history and the adjustment form, and one model line's history and forecast with its
+ * interval band. Dealer users see their own dealer; OEM users pick any dealer in their scope.
+ */
+import { useMemo, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Alert, Anchor, Badge, Drawer, Group, Paper, Select, Stack, Text } from '@mantine/core';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { isApiError } from '../../api';
+import { CellDetail } from '../../components/forecasts/cell-detail';
+import { LineForecastChart } from '../../components/forecasts/forecast-charts';
+import {
+  ForecastGrid,
+  GridLegend,
+  cellKey,
+  type CellKey,
+} from '../../components/forecasts/forecast-grid';
+import {
+  STATUS_COLORS,
+  STATUS_LABELS,
+  cycleTitle,
+} from '../../components/forecasts/forecast-labels';
+import { useDealerGrid } from '../../components/forecasts/forecast-queries';
+import { IconArrowLeft } from '../../components/icons';
+import { PageHeader, Section } from '../../components/page-header';
+import { Empty, PageSkeleton, QueryError } from '../../components/query-state';
+import { formatDate } from '../../format';
+import { useDealers } from '../../queries';
+import { isDealerUser, useCan, useMe } from '../../session';
+
+export function ForecastGridPage() {
+  const params = useParams();
+  const id = Number(params.id);
+  const dealerCode = params.code ?? '';
+  const me = useMe();
+  const isDealer = isDealerUser(me);
+  const canAdjust = useCan('forecasts:adjust') && isDealer;
+  const canReview = useCan('forecasts:review');
+  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const grid = useDealerGrid(id, dealerCode);
+  const [selected, setSelected] = useState<CellKey | null>(null);
+  const [errorKeys, setErrorKeys] = useState<Set<CellKey>>(new Set());
+  const [chartLine, setChartLine] = useState<string | null>(null);
+
+  const data = grid.data;
+  const defaultLine = useMemo(() => {
+    if (!data) return null;
+    const biggest = [...data.lines].sort(
+      (a, b) => b.history.reduce((s, v) => s + v, 0) - a.history.reduce((s, v) => s + v, 0),
+    )[0];
+    return biggest?.modelLine.code ?? null;
+  }, [data]);
+
+  if (grid.isPending) return <PageSkeleton />;
+  if (grid.isError) {
+    if (isApiError(grid.error) && grid.error.status === 404)
+      return (
+        <Empty
+          title="No forecast here"
+          description={
+            isDealer
+              ? 'This cycle or dealer does not exist, or it is not one of yours.'
+              : 'This cycle or dealer does not exist, or it is outside your region.'
+          }
+          action={
+            <Anchor component={Link} to="/forecasts/cycles">
+              Back to forecasts
+            </Anchor>
+          }
+        />
+      );
+    return <QueryError error={grid.error} onRetry={() => void grid.refetch()} />;
+  }
+  const g = grid.data;
+  const [selLine, selMonth] = selected ? selected.split('|') : [];
+  const line = g.lines.find((l) => l.modelLine.code === selLine);
+  const cell = line?.cells.find((c) => c.month === selMonth);
+  const shownLine = chartLine ?? (selLine && line ? selLine : defaultLine);
+  const adjustedCount = g.lines.reduce(
+    (s, l) => s + l.cells.filter((c) => c.adjusted !== null).length,
+    0,
+  );
+
+  return (
+    <Stack gap="lg" data-testid="forecast-grid-page" style={{ minWidth: 0 }}>
+      <PageHeader
+        above={
+          <Anchor
+            component={Link}
+            to={isDealer ? '/forecasts/cycles' : `/forecasts/cycles/${id}`}
+            size="sm"
+          >
+            <Group gap={4}>
+              <IconArrowLeft size={14} />
+              {isDealer ? 'Forecasts' : cycleTitle(g.cycle)}
+            </Group>
+          </Anchor>
+        }
+        title={`${g.dealer.name} · ${cycleTitle(g.cycle)}`}
+        description={
+          <Group gap="xs" wrap="wrap">
+            <Badge color={STATUS_COLORS[g.cycle.status]} variant="light">
+              {STATUS_LABELS[g.cycle.status]}
+            </Badge>
+            <span>
+              {g.dealer.code} · region {g.dealer.regionCode}
+              {g.cycle.status === 'adjusting' &&
+                ` · adjust until ${formatDate(g.cycle.adjustUntil)}`}
+              {` · ${adjustedCount} adjusted cell${adjustedCount === 1 ? '' : 's'}`}
+            </span>
+          </Group>
+        }
+        actions={!isDealer ? <DealerPicker cycleId={id} current={g.dealer.code} /> : undefined}
+      />
+
+      {canAdjust && g.cycle.isAdjustable && (
+        <Alert color="blue" variant="light" data-testid="adjust-hint">
+          Tap a cell to change the number with your local knowledge: a fleet deal, a competitor’s
+          campaign, short allocation. Each change needs a reason; the region reviews it.
+        </Alert>
+      )}
+      {canAdjust && !g.cycle.isAdjustable && (
+        <Alert color="gray" variant="light">
+          {g.cycle.status === 'open'
+            ? 'The baseline of this cycle is still being built.'
+            : 'The adjustment window of this cycle is closed: the numbers are read-only.'}
+        </Alert>
+      )}
+
+      <Stack gap="xs" style={{ minWidth: 0 }}>
+        <GridLegend />
+        {g.lines.length === 0 ? (
+          <Empty title="No cells yet" description="The baseline of this cycle is not ready." />
+        ) : (
+          <ForecastGrid
+            grid={g}
+            selected={selected}
+            errorKeys={errorKeys}
+            onSelect={(modelLine, month) => {
+              setSelected(cellKey(modelLine, month));
+              setChartLine(null);
+            }}
+          />
+        )}
+        <Text size="xs" c="dimmed">
+          Each cell is the consensus (the region’s override, else your adjustment, else the
+          statistical baseline), in vehicles. Hover or tap for the interval and the history.
+        </Text>
+      </Stack>
+
+      {shownLine && (
+        <Section
+          title="History and forecast"
+          description="Net retail deliveries of the last 12 months, the baseline and the consensus, with the 80 % and 95 % intervals"
+          actions={
+            <Select
+              aria-label="Model line"
+              data={g.lines.map((l) => ({ value: l.modelLine.code, label: l.modelLine.name }))}
+              value={shownLine}
+              onChange={(v) => setChartLine(v)}
+              allowDeselect={false}
+              searchable
+              w={isPhone ? '100%' : 240}
+            />
+          }
+        >
+          <Paper withBorder p="sm" radius="md">
+            <LineForecastChart grid={g} modelLine={shownLine} />
+          </Paper>
+        </Section>
+      )}
+
+      <Drawer
+        opened={Boolean(line && cell)}
+        onClose={() => setSelected(null)}
+        position={isPhone ? 'bottom' : 'right'}
+        size={isPhone ? '92%' : 460}
+        title="Forecast cell"
+        keepMounted={false}
+      >
+        {line && cell && (
+          <CellDetail
+            grid={g}
+            line={line}
+            cell={cell}
+            canAdjust={canAdjust}
+            canReview={canReview && !isDealer}
+            onSaved={() => {
+              const key = cellKey(line.modelLine.code, cell.month);
+              setErrorKeys((prev) => {
+                const next = new Set(prev);
+                next.delete(key);
+                return next;
+              });
+            }}
+            onFailed={() => {
+              const key = cellKey(line.modelLine.code, cell.month);
+              setErrorKeys((prev) => new Set(prev).add(key));
+            }}
+          />
+        )}
+      </Drawer>
+    </Stack>
+  );
+}
+
+/** OEM users switch dealers (the API answers only for dealers in their scope). */
+function DealerPicker({ cycleId, current }: { cycleId: number; current: string }) {
+  const navigate = useNavigate();
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 250);
+  // After a pick the input shows the option's label: that is not a search.
+  const q = debounced.includes('(') ? '' : debounced;
+  const dealers = useDealers({ q: q || undefined, status: 'active', limit: 50, offset: 0 });
+  const options = (dealers.data?.items ?? []).map((d) => ({
+    value: d.code,
+    label: `${d.name} (${d.code})`,
+  }));
+  if (!options.some((o) => o.value === current))
+    options.unshift({ value: current, label: current });
+  return (
+    <Select
+      aria-label="Dealer"
+      placeholder="Find a dealer"
+      data={options}
+      value={current}
+      searchable
+      searchValue={search}
+      onSearchChange={setSearch}
+      onChange={(code) => {
+        if (code && code !== current)
+          void navigate(`/forecasts/cycles/${cycleId}/dealers/${encodeURIComponent(code)}`);
+      }}
+      filter={({ options: o }) => o}
+      nothingFoundMessage="No dealer found"
+      w={260}
+      maw="100%"
+    />
+  );
+}
