@@ -25,6 +25,7 @@ import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
 import { incentivesRoutes } from './modules/incentives/incentives.routes';
+import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -162,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(jobsRoutes);
       await api.register(forecastsRoutes);
       await api.register(incentivesRoutes);
+      await api.register(statementPdfRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -47,6 +47,50 @@ const AgreementEditorPage = lazy(() =>
   })),
 );
 
+const DealerIncentivesPage = lazy(() =>
+  import('./pages/incentives/dealer-incentives-page').then((m) => ({
+    default: m.DealerIncentivesPage,
+  })),
+);
+const ProgramsPage = lazy(() =>
+  import('./pages/incentives/programs-page').then((m) => ({ default: m.ProgramsPage })),
+);
+const ProgramPage = lazy(() =>
+  import('./pages/incentives/program-page').then((m) => ({ default: m.ProgramPage })),
+);
+const StatementPage = lazy(() =>
+  import('./pages/incentives/statement-page').then((m) => ({ default: m.StatementPage })),
+);
+const ClaimsPage = lazy(() =>
+  import('./pages/incentives/claims-page').then((m) => ({ default: m.ClaimsPage })),
+);
+const DisputesPage = lazy(() =>
+  import('./pages/incentives/disputes-page').then((m) => ({ default: m.DisputesPage })),
+);
+const PayoutsPage = lazy(() =>
+  import('./pages/incentives/payouts-page').then((m) => ({ default: m.PayoutsPage })),
+);
+
+const ForecastsPage = lazy(() =>
+  import('./pages/forecasts/forecasts-page').then((m) => ({ default: m.ForecastsPage })),
+);
+const ForecastCyclePage = lazy(() =>
+  import('./pages/forecasts/forecast-cycle-page').then((m) => ({ default: m.ForecastCyclePage })),
+);
+const ForecastGridPage = lazy(() =>
+  import('./pages/forecasts/forecast-grid-page').then((m) => ({ default: m.ForecastGridPage })),
+);
+const ForecastReviewPage = lazy(() =>
+  import('./pages/forecasts/forecast-review-page').then((m) => ({
+    default: m.ForecastReviewPage,
+  })),
+);
+const ForecastAccuracyPage = lazy(() =>
+  import('./pages/forecasts/forecast-accuracy-page').then((m) => ({
+    default: m.ForecastAccuracyPage,
+  })),
+);
+
 function FullPageLoader() {
   return (
     <Center h="100vh">
@@ -195,6 +239,111 @@ export function App() {
           element={
             <RequirePermission permission="agreements:write">
               <AgreementEditorPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="incentives"
+          element={
+            <RequirePermission permission="programs:read">
+              <DealerIncentivesPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="incentives/claims"
+          element={
+            <RequirePermission permission="programs:read">
+              <ClaimsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="incentives/disputes"
+          element={
+            <RequirePermission permission="statements:read">
+              <DisputesPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="incentives/disputes/:id"
+          element={
+            <RequirePermission permission="statements:read">
+              <DisputesPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="incentives/payouts"
+          element={
+            <RequirePermission permission="payouts:manage">
+              <PayoutsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="programs"
+          element={
+            <RequirePermission permission="programs:read">
+              <ProgramsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="programs/:code"
+          element={
+            <RequirePermission permission="programs:read">
+              <ProgramPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="programs/:code/statements/:dealerCode"
+          element={
+            <RequirePermission permission="statements:read">
+              <StatementPage />
+            </RequirePermission>
+          }
+        />
+        <Route path="forecasts" element={<Navigate to="/forecasts/cycles" replace />} />
+        <Route
+          path="forecasts/cycles"
+          element={
+            <RequirePermission permission="forecasts:read">
+              <ForecastsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="forecasts/cycles/:id"
+          element={
+            <RequirePermission permission="forecasts:read">
+              <ForecastCyclePage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="forecasts/cycles/:id/dealers/:code"
+          element={
+            <RequirePermission permission="forecasts:read">
+              <ForecastGridPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="forecasts/review"
+          element={
+            <RequirePermission permission="forecasts:review">
+              <ForecastReviewPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="forecasts/accuracy"
+          element={
+            <RequirePermission permission="forecasts:read">
+              <ForecastAccuracyPage />
             </RequirePermission>
           }
         />

@@ -19,6 +19,8 @@ import {
 } from './components/icons';
 import { isDealerUser } from './session';
 import { IconFileContract } from './components/agreements/agreement-bits';
+import { IconGift, IconTrophy } from './components/incentives/incentive-icons';
+import { IconChecklist, IconTarget, IconTrendUp } from './components/forecasts/forecast-icons';
 
 export type NavSection = 'network' | 'plan' | 'data' | 'admin';
 
@@ -85,6 +87,48 @@ export const NAV_ITEMS: NavItem[] = [
     icon: IconFileContract,
     section: 'plan',
     permission: 'agreements:read',
+  },
+  {
+    key: 'incentives',
+    label: (me) => (isDealerUser(me) ? 'My incentives' : 'Incentives'),
+    to: '/incentives',
+    icon: IconGift,
+    section: 'plan',
+    permission: 'programs:read',
+  },
+  {
+    key: 'programs',
+    label: 'Programs',
+    to: '/programs',
+    icon: IconTrophy,
+    section: 'plan',
+    permission: 'programs:read',
+    isVisible: (me) => !isDealerUser(me),
+  },
+  {
+    key: 'forecasts',
+    label: (me) => (isDealerUser(me) ? 'My forecast' : 'Forecasts'),
+    to: '/forecasts/cycles',
+    icon: IconTrendUp,
+    section: 'plan',
+    permission: 'forecasts:read',
+  },
+  {
+    key: 'forecast-review',
+    label: 'Forecast review',
+    to: '/forecasts/review',
+    icon: IconChecklist,
+    section: 'plan',
+    permission: 'forecasts:review',
+  },
+  {
+    key: 'forecast-accuracy',
+    label: 'Forecast accuracy',
+    to: '/forecasts/accuracy',
+    icon: IconTarget,
+    section: 'plan',
+    permission: 'forecasts:read',
+    isVisible: (me) => !isDealerUser(me),
   },
   {
     key: 'model-lines',

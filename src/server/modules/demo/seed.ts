@@ -7,6 +7,8 @@ import { SYSTEM_ACTOR } from '../../auth/actor';
 import type { Services } from '../../services';
 import { hashPassword } from '../auth/auth.service';
 import { seedAgreements } from '../agreements/agreements.seed';
+import { seedIncentivePrograms } from '../incentives/incentives.seed';
+import { seedForecasts, seedForecastsInBackground } from '../forecasts/forecasts.seed';
 import type { Role } from '../../../shared/permissions';
 import {
   generateNetwork,
@@ -228,8 +230,14 @@ export async function seedDemo(
     onProgress?: SeedProgress;
     /** one approved agreement per active dealer with up to this many lines (0: none) */
     agreementLines?: number;
+    /** publish the demo incentive programs (incentives.seed.ts; default: yes, except under
+     * NODE_ENV=test) */
+    incentivePrograms?: boolean;
+    /** demo forecast cycles (forecasts.seed.ts): `background` (after the server starts listening;
+     * the default, except under NODE_ENV=test: `none`), or `wait` for them before returning */
+    forecastCycles?: 'background' | 'wait' | 'none';
   },
-): Promise<{ network: DemoNetwork; transactions: number; agreements: number }> {
+): Promise<{ network: DemoNetwork; transactions: number; agreements: number; programs: number }> {
   const { db } = services;
   const network = generateNetwork(options);
   await loadNetwork(db, network);
@@ -254,7 +262,15 @@ export async function seedDemo(
     (options.agreementLines ?? 8) > 0
       ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })
       : 0;
-  return { network, transactions: rows, agreements };
+  const programs =
+    (options.incentivePrograms ?? services.env.NODE_ENV !== 'test')
+      ? await seedIncentivePrograms(services)
+      : 0;
+  const forecastCycles =
+    options.forecastCycles ?? (services.env.NODE_ENV === 'test' ? 'none' : 'background');
+  if (forecastCycles === 'wait') await seedForecasts(services);
+  else if (forecastCycles === 'background') seedForecastsInBackground(services);
+  return { network, transactions: rows, agreements, programs };
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorSchema } from '../../../shared/schemas/common';
+import { periodQuery } from '../../../shared/schemas/incentives';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { renderStatementPdf } from './statement-pdf';
+
+const statementParams = z.object({
+  code: z.string().min(1).max(40),
+  dealerCode: z.string().min(1).max(40),
+});
+
+/** GET /programs/{code}/statements/{dealerCode}/pdf: the printable statement (same access as the JSON). */
+export async function statementPdfRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { incentives } = fastify.services;
+
+  app.get('/programs/:code/statements/:dealerCode/pdf', {
+    config: { access: 'statements:read' },
+    schema: {
+      summary: 'One dealer statement as a printable PDF',
+      tags: ['incentives'],
+      security: SECURED,
+      params: statementParams,
+      querystring: periodQuery,
+      produces: ['application/pdf'],
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+    },
+    handler: async (req, reply) => {
+      const actor = actorOf(req);
+      // The statement checks the dealer against the actor's scope (404 outside it).
+      const statement = await incentives.getStatement({
+        actor,
+        code: req.params.code,
+        dealerCode: req.params.dealerCode,
+        period: req.query.period,
+      });
+      const program = await incentives.getProgram({ actor, code: req.params.code });
+      const name = program.definition.name;
+      const pdf = await renderStatementPdf(statement, {
+        programName: typeof name === 'string' ? name : statement.programCode,
+        generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      });
+      const file = `statement-${statement.programCode}-${statement.dealerCode}-${statement.period}.pdf`;
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="${file.replace(/[^\w.-]/g, '_')}"`)
+        .header('cache-control', 'private, no-store')
+        .send(pdf as never);
+    },
+  });
+}

@@ -1,0 +1,186 @@
+/** Words and formats of the incentive screens: measures, tiers, periods, statuses. */
+import type {
+  Benefit,
+  Measure,
+  MeasurementPeriod,
+  ProgramDefinition,
+} from '../../../shared/schemas/program';
+import type { StatementStatus } from '../../../shared/schemas/incentives';
+import { addMonths, fiscalQuarterLabel, monthIndex } from '../../../shared/months';
+import { formatInt, formatMoney, formatMonthLong } from '../../format';
+
+export const MEASURE_LABELS: Record<Measure, string> = {
+  units: 'Units delivered',
+  revenue: 'Revenue',
+  agreement_attainment: 'Agreement attainment',
+  growth: 'Growth on last year',
+  ev_share: 'EV share',
+};
+
+export const BENEFIT_LABELS: Record<Benefit, string> = {
+  per_unit: 'per unit',
+  percent_of_revenue: '% of revenue',
+  percent_of_msrp: '% of MSRP',
+  lump_sum: 'lump sum',
+};
+
+export const PERIOD_LABELS: Record<MeasurementPeriod, string> = {
+  month: 'monthly',
+  quarter: 'quarterly',
+  program: 'over the whole program',
+};
+
+export function isPercentMeasure(measure: string): boolean {
+  return measure === 'agreement_attainment' || measure === 'growth' || measure === 'ev_share';
+}
+
+function decimalNumber(value: string): number {
+  return Number.parseFloat(value);
+}
+
+/** A measure value in its unit: "12 units", "$41,200.00", "58.6 %". */
+export function formatMeasure(
+  measure: string,
+  value: string | null,
+  currency: string,
+  options: { withUnit?: boolean } = {},
+): string {
+  if (value === null) return '–';
+  if (measure === 'revenue') return formatMoney(value, currency, { isCompact: false });
+  if (isPercentMeasure(measure)) {
+    const n = decimalNumber(value);
+    return `${n.toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
+  }
+  const units = formatInt(Math.round(decimalNumber(value) * 1e6) / 1e6);
+  return options.withUnit === false ? units : `${units} ${units === '1' ? 'unit' : 'units'}`;
+}
+
+/** What a tier pays: "$600 per unit", "2 % of MSRP", "$5,000 once per period". */
+export function formatTierValue(benefit: string, value: string, currency: string): string {
+  switch (benefit) {
+    case 'per_unit':
+      return `${formatMoney(value, currency)} per unit`;
+    case 'percent_of_revenue':
+      return `${value} % of revenue`;
+    case 'percent_of_msrp':
+      return `${value} % of MSRP`;
+    case 'lump_sum':
+      return `${formatMoney(value, currency)} once`;
+    default:
+      return value;
+  }
+}
+
+const wholeMoney = new Map<string, Intl.NumberFormat>();
+
+/** Money without cents when whole: "$14,000", "$12.50". Formats the decimal string exactly. */
+export function formatAmount(amount: string | null | undefined, currency: string): string {
+  if (amount === null || amount === undefined) return '–';
+  if (!/^-?\d+(\.0+)?$/.test(amount)) return formatMoney(amount, currency);
+  let format = wholeMoney.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 0,
+      maximumFractionDigits: 0,
+    });
+    wholeMoney.set(currency, format);
+  }
+  return format.format(amount.replace(/\.0+$/, '') as `${number}`);
+}
+
+/** '2027-Q3' → "Q3 FY27", '2026-11' → "November 2026", 'program' → "Whole program". */
+export function formatSettlementPeriod(period: string): string {
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(period);
+  if (quarter) return `Q${quarter[2]} FY${quarter[1]!.slice(2)}`;
+  if (/^\d{4}-\d{2}$/.test(period)) return formatMonthLong(period);
+  if (period === 'program') return 'Whole program';
+  return period;
+}
+
+/**
+ * The settlement periods of a program (what a statement covers), oldest first: months,
+ * fiscal quarters, or the whole program, following its payout frequency.
+ */
+export function settlementPeriods(def: ProgramDefinition, fiscalYearStartMonth: number): string[] {
+  if (def.payoutFrequency === 'program') return ['program'];
+  const first = def.startDate.slice(0, 7);
+  const last = def.endDate.slice(0, 7);
+  const months: string[] = [];
+  for (let i = monthIndex(first); i <= monthIndex(last); i++) {
+    months.push(addMonths(first, i - monthIndex(first)));
+  }
+  if (def.payoutFrequency === 'month') return months;
+  return [...new Set(months.map((m) => fiscalQuarterLabel(m, fiscalYearStartMonth)))];
+}
+
+/** The settlement period containing a date, or the closest one. */
+export function periodOfDate(
+  periods: string[],
+  date: string,
+  fiscalYearStartMonth: number,
+): string {
+  const month = date.slice(0, 7);
+  const candidate = periods.includes(month)
+    ? month
+    : periods.includes(fiscalQuarterLabel(month, fiscalYearStartMonth))
+      ? fiscalQuarterLabel(month, fiscalYearStartMonth)
+      : null;
+  if (candidate) return candidate;
+  if (periods.length === 1) return periods[0]!;
+  return month < (periods[0] ?? '') ? periods[0]! : periods[periods.length - 1]!;
+}
+
+export const STATEMENT_STATUS_COLORS: Record<StatementStatus, string> = {
+  open: 'blue',
+  closed: 'yellow',
+  approved: 'teal',
+  paid: 'green',
+};
+
+export const STATEMENT_STATUS_LABELS: Record<StatementStatus, string> = {
+  open: 'Open (live)',
+  closed: 'Closed, to approve',
+  approved: 'Approved',
+  paid: 'Paid',
+};
+
+export const CLAIM_STATUS_COLORS: Record<string, string> = {
+  invalid: 'red',
+  validated: 'blue',
+  approved: 'teal',
+  rejected: 'gray',
+};
+
+export const DISPUTE_STATUS_COLORS: Record<string, string> = {
+  open: 'orange',
+  adjusted: 'teal',
+  rejected: 'gray',
+};
+
+export const PROGRAM_STATUS_COLORS: Record<string, string> = {
+  draft: 'gray',
+  published: 'teal',
+  closed: 'dark',
+};
+
+/** The definition of a program view, typed. */
+export function definitionOf(view: { definition: Record<string, unknown> }): ProgramDefinition {
+  return view.definition as unknown as ProgramDefinition;
+}
+
+/** "Retail deliveries of BEVs, model lines RIDGE" — the qualifying filter in words. */
+export function describeFilter(filter: ProgramDefinition['qualifying'] | undefined): string {
+  if (!filter) return 'All sales';
+  const parts: string[] = [];
+  parts.push(
+    (filter.kinds ?? ['retail_delivery']).map((k) => k.replace(/_/g, ' ')).join(', ') || 'all',
+  );
+  if (filter.powertrains?.length) parts.push(`powertrain ${filter.powertrains.join(', ')}`);
+  if (filter.modelLines?.length) parts.push(`model lines ${filter.modelLines.join(', ')}`);
+  if (filter.segments?.length) parts.push(`segments ${filter.segments.join(', ')}`);
+  if (filter.skus?.length) parts.push(`SKUs ${filter.skus.join(', ')}`);
+  const text = parts.join('; ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
