@@ -48,10 +48,12 @@ export type BenchDatabase = {
 /** A new, migrated database: a fresh database on the server, or a PGlite data folder. */
 export async function createBenchDatabase(engine: BenchEngine): Promise<BenchDatabase> {
   if (engine === 'pglite') {
+    // the server keeps its PGlite files in DATA_DIR/pglite (bootstrap.ts): the same place here
     const dataDir = mkdtempSync(join(tmpdir(), 'forecourt-bench-'));
-    const db = await openPglite(dataDir);
+    const files = join(dataDir, 'pglite');
+    const db = await openPglite(files);
     await migrate(db);
-    return { engine, db, dataDir, drop: async () => undefined, reopen: () => openPglite(dataDir) };
+    return { engine, db, dataDir, drop: async () => undefined, reopen: () => openPglite(files) };
   }
   const name = `forecourt_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: SERVER_URL });

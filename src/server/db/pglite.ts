@@ -25,18 +25,24 @@ function queryable(conn: PgliteLike): Queryable {
       const target = sql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'");
       let parts: string[] = [];
       let size = 0;
-      const flush = async () => {
-        if (size === 0) return;
-        await conn.query(target, [], { blob: new Blob(parts) });
-        parts = [];
-        size = 0;
+      const send = async (blobParts: string[]) => {
+        if (blobParts.length) await conn.query(target, [], { blob: new Blob(blobParts) });
       };
+      // Each blob is its own COPY statement, so it must end on a line boundary (chunks may not).
       for await (const chunk of chunks) {
-        parts.push(chunk);
-        size += chunk.length;
-        if (size >= COPY_BLOB_CHARS) await flush();
+        const text = typeof chunk === 'string' ? chunk : String(chunk);
+        parts.push(text);
+        size += text.length;
+        if (size < COPY_BLOB_CHARS) continue;
+        const cut = text.lastIndexOf('\n');
+        if (cut < 0) continue;
+        parts[parts.length - 1] = text.slice(0, cut + 1);
+        await send(parts);
+        const rest = text.slice(cut + 1);
+        parts = rest ? [rest] : [];
+        size = rest.length;
       }
-      await flush();
+      await send(parts);
     },
   };
 }
