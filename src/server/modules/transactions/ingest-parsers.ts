@@ -3,7 +3,7 @@
  * their 1-based row number, never holding the whole body in memory.
  */
 import type { Readable } from 'node:stream';
-import { parse as parseCsv, CsvError } from 'csv-parse';
+import { parse as parseCsvRecord } from 'csv-parse/sync';
 import { AppError } from '../../../shared/errors';
 import { TRANSACTION_COLUMNS } from '../../../shared/schemas/transactions';
 
@@ -143,39 +143,80 @@ function parseElement(text: string, row: number): RawRecord {
   }
 }
 
+/**
+ * CSV records as they arrive. Lines without a quote (nearly all of a feed) are split by hand; a
+ * record with quotes — including quoted line breaks — goes through csv-parse. Fields are trimmed,
+ * blank lines skipped, a byte-order mark dropped.
+ */
 async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
   let header: string[] | null = null;
-  const parser = body.pipe(
-    parseCsv({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }),
-  );
   let row = 0;
-  try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
-      if (!header) {
-        header = fields;
-        checkHeader(header);
-        continue;
-      }
-      row += 1;
-      if (fields.length !== header.length) {
-        yield {
-          row,
-          value: null,
-          parseError: `expected ${header.length} columns, found ${fields.length}`,
-        };
-        continue;
-      }
-      const value: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) value[header[i]!] = fields[i]!;
-      yield { row, value };
-    }
-  } catch (error) {
-    if (error instanceof CsvError) {
-      throw new AppError('MALFORMED_BODY', `The CSV cannot be read: ${error.message}`, {
-        problems: [{ row: row + 1, code: 'malformed_csv', message: error.message }],
+  let pending = ''; // a record whose quoted field continues on the next line
+  let carry = '';
+  let isFirstChunk = true;
+
+  const record = (text: string): string[] => {
+    if (!text.includes('"')) return text.split(',').map((f) => f.trim());
+    try {
+      const parsed = parseCsvRecord(text, { trim: true, relax_column_count: true }) as string[][];
+      return parsed[0] ?? [];
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError('MALFORMED_BODY', `The CSV cannot be read: ${message}`, {
+        problems: [{ row: row + 1, code: 'malformed_csv', message }],
       });
     }
-    throw error;
+  };
+
+  function* take(line: string): Generator<RawRecord> {
+    let text = pending ? `${pending}\n${line}` : line;
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (quoteCount(text) % 2 === 1) {
+      pending = text; // inside a quoted field: the record goes on
+      return;
+    }
+    pending = '';
+    if (text.trim() === '') return;
+    const fields = record(text);
+    if (!header) {
+      header = fields;
+      checkHeader(header);
+      return;
+    }
+    row += 1;
+    if (fields.length !== header.length) {
+      yield {
+        row,
+        value: null,
+        parseError: `expected ${header.length} columns, found ${fields.length}`,
+      };
+      return;
+    }
+    const value: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) value[header[i]!] = fields[i]!;
+    yield { row, value };
+  }
+
+  body.setEncoding('utf8');
+  for await (const chunk of body as AsyncIterable<string>) {
+    let text = carry + chunk;
+    if (isFirstChunk) {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      isFirstChunk = false;
+    }
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      yield* take(text.slice(start, end));
+      start = end + 1;
+    }
+    carry = text.slice(start);
+  }
+  if (carry) yield* take(carry);
+  if (pending) {
+    const message = 'a quoted field is not closed';
+    throw new AppError('MALFORMED_BODY', `The CSV cannot be read: ${message}`, {
+      problems: [{ row: row + 1, code: 'malformed_csv', message }],
+    });
   }
   if (!header) {
     throw new AppError('VALIDATION_FAILED', 'The CSV is empty: expected a header row', {
@@ -188,6 +229,12 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
       ],
     });
   }
+}
+
+function quoteCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) n += 1;
+  return n;
 }
 
 function checkHeader(header: string[]): void {
