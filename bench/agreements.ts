@@ -113,9 +113,7 @@ export async function runAgreementsBench(argv: string[]) {
   await get('/api/v1/agreements?limit=50');
   const networkTable = await timeIt(runs, () => get('/api/v1/agreements?limit=50&sort=attainment'));
   const rollupRegion = await timeIt(runs, () => get('/api/v1/agreements/rollup?by=region'));
-  const rollupModelLine = await timeIt(runs, () =>
-    get('/api/v1/agreements/rollup?by=model_line'),
-  );
+  const rollupModelLine = await timeIt(runs, () => get('/api/v1/agreements/rollup?by=model_line'));
   let i = 0;
   const progress = await timeIt(runs * 4, () =>
     get(`/api/v1/agreements/${sample.rows[i++ % sample.rows.length]!.id}/progress`),
