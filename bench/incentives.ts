@@ -4,6 +4,11 @@
  * bare SQL aggregation of the same transactions, measured in the same run.
  *
  *   npm run bench -- incentives --engine postgres --dealers 4000
+ *
+ * The clock is the real one (today, UTC): the demo history ends today and the posted batch is
+ * dated today, so the feed's arrival stamp (now) is on time and the batch must show in progress.
+ * `--reuse <database url>` runs on a database an earlier run kept (`--keep`, `--seed-only`),
+ * without seeding.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,7 +16,15 @@ import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { parseEnv } from '../src/server/env';
 import { createServices } from '../src/server/services';
-import { createBenchDatabase, fmt, machine, median, type BenchEngine } from './lib';
+import { openPostgres } from '../src/server/db/postgres';
+import {
+  createBenchDatabase,
+  fmt,
+  machine,
+  median,
+  type BenchDatabase,
+  type BenchEngine,
+} from './lib';
 
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -24,8 +37,12 @@ async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number>
 }
 
 /** 20 programs mixing every measure, tier mode, benefit and period. */
-function programs(modelLines: string[]): Record<string, unknown>[] {
-  const base = { currency: 'USD', startDate: '2026-01-01', endDate: '2026-12-31' };
+function programs(
+  modelLines: string[],
+  startDate: string,
+  endDate: string,
+): Record<string, unknown>[] {
+  const base = { currency: 'USD', startDate, endDate };
   const ml = (i: number) => [modelLines[i % modelLines.length]!];
   const tiers = (a: string, b: string, c: string) => [
     { from: '0', value: a },
@@ -184,7 +201,41 @@ function programs(modelLines: string[]): Record<string, unknown>[] {
     ],
     benefit: 'lump_sum',
   });
+  // Wholesale: invoices with grace days, a per-unit value finer than the cent, a percentage.
+  list.push({
+    ...base,
+    code: 'B-INV-UNITS',
+    name: 'invoice units',
+    measurementPeriod: 'month',
+    payoutFrequency: 'month',
+    graceDays: 10,
+    qualifying: { kinds: ['invoice'], modelLines: ml(2) },
+    measure: 'units',
+    tiers: tiers('12.345', '20.5', '33.3333'),
+    benefit: 'per_unit',
+  });
+  list.push({
+    ...base,
+    code: 'B-INV-REV',
+    name: 'invoice revenue',
+    measurementPeriod: 'quarter',
+    payoutFrequency: 'quarter',
+    graceDays: 5,
+    qualifying: { kinds: ['invoice'] },
+    measure: 'revenue',
+    tiers: [
+      { from: '0', value: '0.15' },
+      { from: '1000000', value: '0.35' },
+    ],
+    benefit: 'percent_of_revenue',
+    capPerDealer: '9000.00',
+  });
   return list;
+}
+
+function addMonths(month: string, n: number): string {
+  const i = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
 }
 
 export async function runIncentivesBench(argv: string[]) {
@@ -194,57 +245,124 @@ export async function runIncentivesBench(argv: string[]) {
       engine: { type: 'string', default: 'postgres' },
       dealers: { type: 'string', default: '4000' },
       runs: { type: 'string', default: '3' },
+      reuse: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      'seed-only': { type: 'boolean', default: false },
     },
   });
-  const engine = values.engine as BenchEngine;
-  const dealers = Number(values.dealers);
+  const engine = (values.reuse ? 'postgres' : values.engine) as BenchEngine;
   const runs = Number(values.runs);
-  const today = '2026-10-20';
-  console.log(`incentives bench: ${engine}, ${dealers} dealers — ${machine()}`);
-  const bench = await createBenchDatabase(engine);
+  const today = new Date().toISOString().slice(0, 10);
+  const month = today.slice(0, 7);
+  // The programs run 12 months with the current month the 11th: ten closed months behind it.
+  const startMonth = addMonths(month, -10);
+  const startDate = `${startMonth}-01`;
+  const endDate = new Date(
+    Date.UTC(Number(startMonth.slice(0, 4)), Number(startMonth.slice(5, 7)) + 11, 0),
+  )
+    .toISOString()
+    .slice(0, 10);
+  const bench: Pick<BenchDatabase, 'db' | 'drop' | 'url'> = values.reuse
+    ? { db: await openPostgres(values.reuse, 8), url: values.reuse, drop: async () => undefined }
+    : await createBenchDatabase(engine);
   const services = createServices({
     db: bench.db,
     env: parseEnv({ NODE_ENV: 'test' }),
     today: () => today,
   });
+  let dealers = Number(values.dealers);
+  let transactions: number;
   const t0 = Date.now();
-  const seeded = await seedDemo(services, {
-    seed: 41,
-    dealers,
-    months: 24,
-    endMonth: '2026-10',
-    agreementLines: 4,
-    batchSize: 250_000,
-    withUsers: false,
-  });
-  // Backfilled history arrived on its own dates (the feed stamps the wall clock otherwise).
-  await bench.db.query(`update transactions set received_at = occurred_on + 1`);
-  if (engine === 'postgres') await bench.db.query('vacuum analyze');
-  const inYear = await bench.db.query<{ n: number }>(
-    `select count(*)::int as n from transactions where occurred_on >= '2025-11-01'`,
-  );
-  console.log(
-    `  seeded ${fmt(seeded.transactions)} transactions (${fmt(inYear.rows[0]!.n)} in the last 12 months) in ${fmt((Date.now() - t0) / 1000, 1)} s`,
-  );
-  const ml = await bench.db.query<{ code: string }>('select code from model_lines order by code');
-  const actor = { ...SYSTEM_ACTOR, id: -7, name: 'bench author', role: 'channel_manager' as const };
-  for (const p of programs(ml.rows.map((r) => r.code))) {
-    await services.incentives.createProgram({ actor, data: p });
-    await services.incentives.publishProgram({ actor, code: p.code as string });
+  if (!values.reuse) {
+    console.log(`incentives bench: ${engine}, ${dealers} dealers, today ${today} — ${machine()}`);
+    const seeded = await seedDemo(services, {
+      seed: 41,
+      dealers,
+      months: 24,
+      endMonth: month,
+      agreementLines: 4,
+      batchSize: 250_000,
+      withUsers: false,
+    });
+    // The history ends today; it arrived on its own dates (the feed stamps the wall clock).
+    await bench.db.query(`delete from transactions where occurred_on > $1::date`, [today]);
+    await bench.db.query(`delete from monthly_actuals where month = $1::date`, [`${month}-01`]);
+    await bench.db.query(
+      `insert into monthly_actuals (dealer_id, sku_id, month, kind, quantity, amount, row_count)
+       select dealer_id, sku_id, $1::date, kind, sum(quantity), sum(amount), count(*) from transactions
+       where occurred_on >= $1::date group by dealer_id, sku_id, kind`,
+      [`${month}-01`],
+    );
+    await bench.db.query(`update transactions set received_at = least(occurred_on + 1, now())`);
+    const ml = await bench.db.query<{ code: string }>('select code from model_lines order by code');
+    const actor = {
+      ...SYSTEM_ACTOR,
+      id: -7,
+      name: 'bench author',
+      role: 'channel_manager' as const,
+    };
+    for (const p of programs(
+      ml.rows.map((r) => r.code),
+      startDate,
+      endDate,
+    )) {
+      await services.incentives.createProgram({ actor, data: p });
+      await services.incentives.publishProgram({ actor, code: p.code as string });
+    }
+    if (engine === 'postgres') await bench.db.query('vacuum analyze');
+    transactions = seeded.transactions;
+    console.log(`  seeded in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+    if (values['seed-only']) {
+      await bench.db.close();
+      console.log(`  kept: --reuse ${bench.url}`);
+      return { url: bench.url };
+    }
+  } else {
+    const n = await bench.db.query<{ d: number; t: number }>(
+      `select (select count(*)::int from dealers) as d, (select count(*)::int from transactions) as t`,
+    );
+    dealers = n.rows[0]!.d;
+    transactions = n.rows[0]!.t;
+    console.log(`incentives bench: reusing ${dealers} dealers, today ${today} — ${machine()}`);
   }
-
-  const bare = await timeIt(runs, () =>
-    bench.db.query(
-      `select dealer_id, sku_id, kind, date_trunc('month', occurred_on) as m, sum(quantity), sum(amount), count(*) from transactions where occurred_on between '2026-01-01' and '2026-10-31' group by 1, 2, 3, 4`,
-    ),
+  const counts = await bench.db.query<{ n: number; inYear: number; programs: number }>(
+    `select (select count(*)::int from transactions) as n,
+            (select count(*)::int from transactions where occurred_on between $1::date and $2::date) as "inYear",
+            (select count(*)::int from programs where status = 'published') as programs`,
+    [startDate, today],
   );
-  let result: unknown;
+  const { inYear, programs: programCount } = counts.rows[0]!;
+  console.log(
+    `  ${fmt(counts.rows[0]!.n)} transactions, ${fmt(inYear)} dated ${startDate} to ${today}; ${programCount} programs`,
+  );
+
+  // The bare floor: the same transactions (the programs' dates up to today), aggregated per
+  // dealer × SKU × kind × month and read by the client.
+  // With the session settings the recalculation's large reads use (no JIT, 64 MB work_mem).
+  const bare = await timeIt(runs, () =>
+    bench.db.transaction(async (tx) => {
+      await tx.query(`set local jit = off`);
+      await tx.query(`set local work_mem = '64MB'`);
+      return tx.query(
+        `select dealer_id, sku_id, kind, date_trunc('month', occurred_on) as m, sum(quantity), sum(amount), count(*)
+         from transactions where occurred_on between $1::date and $2::date group by 1, 2, 3, 4`,
+        [startDate, today],
+      );
+    }),
+  );
+  let result: Awaited<ReturnType<typeof services.incentives.recalculateAll>> | undefined;
   const full = await timeIt(runs, async () => {
     result = await services.incentives.recalculateAll({ actor: SYSTEM_ACTOR });
   });
   console.log(
     `  full recalculation ${fmt(full)} ms (${JSON.stringify(result)}); bare SQL aggregation ${fmt(bare)} ms; ratio ${fmt(full / bare, 2)}`,
   );
+  // Every settlement period that has started (all windows to date), once.
+  let resultAll: typeof result;
+  const fullAll = await timeIt(1, async () => {
+    resultAll = await services.incentives.recalculateAll({ actor: SYSTEM_ACTOR, periods: 'all' });
+  });
+  console.log(`  every period to date ${fmt(fullAll)} ms (${JSON.stringify(resultAll)})`);
 
   const sample = await bench.db.query<{ code: string }>(
     `select code from dealers where status = 'active' order by id limit 50`,
@@ -258,34 +376,53 @@ export async function runIncentivesBench(argv: string[]) {
   );
   const bareDealer = await timeIt(runs * 10, () =>
     bench.db.query(
-      `select sku_id, kind, sum(quantity), sum(amount) from transactions where dealer_id = (select id from dealers where code = $1) and occurred_on >= '2026-01-01' group by 1, 2`,
-      [sample.rows[i++ % sample.rows.length]!.code],
+      `select sku_id, kind, sum(quantity), sum(amount) from transactions
+       where dealer_id = (select id from dealers where code = $1) and occurred_on between $2::date and $3::date group by 1, 2`,
+      [sample.rows[i++ % sample.rows.length]!.code, startDate, today],
     ),
   );
   console.log(
-    `  one dealer's progress (20 programs) median ${fmt(progress, 1)} ms; bare SQL of the dealer ${fmt(bareDealer, 1)} ms`,
+    `  one dealer's progress (${programCount} programs) median ${fmt(progress, 1)} ms; bare SQL of the dealer ${fmt(bareDealer, 1)} ms`,
   );
 
-  const target = sample.rows[0]!.code;
-  const sku = await bench.db.query<{ code: string }>(
-    `select s.code from skus s join model_lines m on m.id = s.model_line_id where m.code = $1 limit 1`,
-    [ml.rows[0]!.code],
+  // A posted batch: 1,000 retail deliveries dated today (100 to one dealer, 900 to 49 others),
+  // stamped on arrival by the feed (now), then the progress of the affected dealers is read.
+  const ml0 = await bench.db.query<{ code: string }>(
+    'select code from model_lines order by code limit 1',
   );
-  const before = await services.incentives.getDealerIncentives({
-    actor: SYSTEM_ACTOR,
-    dealerCode: target,
+  const sku = await bench.db.query<{ code: string }>(
+    `select s.code from skus s join model_lines m on m.id = s.model_line_id where m.code = $1 order by s.code limit 1`,
+    [ml0.rows[0]!.code],
+  );
+  const affected = sample.rows.map((r) => r.code);
+  const unitsOf = (x: { programs: { programCode: string; measureValue: string | null }[] }) =>
+    Number(x.programs.find((p) => p.programCode === 'B-UNITS-R0')?.measureValue ?? 0);
+  const before = new Map<string, number>();
+  for (const code of affected) {
+    before.set(
+      code,
+      unitsOf(
+        await services.incentives.getDealerIncentives({ actor: SYSTEM_ACTOR, dealerCode: code }),
+      ),
+    );
+  }
+  const expected = new Map<string, number>();
+  const stamp = Date.now();
+  const rows = Array.from({ length: 1000 }, (_, k) => {
+    const dealerCode = k < 100 ? affected[0]! : affected[1 + (k % 49)]!;
+    expected.set(dealerCode, (expected.get(dealerCode) ?? 0) + 1);
+    return {
+      kind: 'retail_delivery',
+      dealerCode,
+      sku: sku.rows[0]!.code,
+      quantity: 1,
+      amount: '40000.00',
+      currency: 'USD',
+      occurredOn: today,
+      source: 'bench',
+      externalId: `FRESH-${stamp}-${k}`,
+    };
   });
-  const rows = Array.from({ length: 1000 }, (_, k) => ({
-    kind: 'retail_delivery',
-    dealerCode: k < 100 ? target : sample.rows[1 + (k % 49)]!.code,
-    sku: sku.rows[0]!.code,
-    quantity: 1,
-    amount: '40000.00',
-    currency: 'USD',
-    occurredOn: '2026-10-19',
-    source: 'bench',
-    externalId: `FRESH-${k}`,
-  }));
   const postStart = performance.now();
   await services.transactions.ingest({
     actor: SYSTEM_ACTOR,
@@ -296,34 +433,54 @@ export async function runIncentivesBench(argv: string[]) {
     })(),
     byteLimit: Infinity,
   });
-  const after = await services.incentives.getDealerIncentives({
+  const postMs = performance.now() - postStart;
+  const first = await services.incentives.getDealerIncentives({
     actor: SYSTEM_ACTOR,
-    dealerCode: target,
+    dealerCode: affected[0]!,
   });
-  const freshMs = performance.now() - postStart;
-  const unitsOf = (x: typeof before) =>
-    x.programs.find((p) => p.programCode === 'B-UNITS-R0')?.measureValue;
+  const firstMs = performance.now() - postStart;
+  let reflected = unitsOf(first) - before.get(affected[0]!)! === expected.get(affected[0]!) ? 1 : 0;
+  for (const code of affected.slice(1)) {
+    const after = await services.incentives.getDealerIncentives({
+      actor: SYSTEM_ACTOR,
+      dealerCode: code,
+    });
+    if (unitsOf(after) - before.get(code)! === expected.get(code)) reflected++;
+  }
+  const allMs = performance.now() - postStart;
   console.log(
-    `  posted 1,000 and read progress in ${fmt(freshMs)} ms; B-UNITS-R0 measure ${unitsOf(before)} → ${unitsOf(after)}`,
+    `  posted 1,000 in ${fmt(postMs)} ms; first affected dealer's progress read ${fmt(firstMs)} ms after the post began ` +
+      `(B-UNITS-R0 ${before.get(affected[0]!)} → ${unitsOf(first)}); all ${affected.length} affected dealers read by ${fmt(allMs)} ms, ` +
+      `${reflected}/${affected.length} show exactly their posted units`,
   );
   const out = {
     engine,
     dealers,
-    transactions: seeded.transactions,
+    today,
+    programs: programCount,
+    transactions,
+    transactionsInPrograms: inYear,
+    fullRecalc: result,
     fullRecalcMs: full,
+    allPeriods: resultAll,
+    allPeriodsMs: fullAll,
     bareAggregationMs: bare,
     ratio: full / bare,
     progressMedianMs: progress,
     bareDealerMs: bareDealer,
-    postToProgressMs: freshMs,
+    postMs,
+    postToFirstProgressMs: firstMs,
+    postToAllAffectedProgressMs: allMs,
+    affectedDealersReflected: `${reflected}/${affected.length}`,
     machine: machine(),
   };
   writeFileSync(
     new URL('./results/incentives.md', import.meta.url),
-    `# Incentives benchmark\n\n${machine()}\n\n\`\`\`json\n${JSON.stringify(out, null, 2)}\n\`\`\`\n`,
+    `\n${new Date().toISOString()}, ${machine()}\n\n\`\`\`json\n${JSON.stringify(out, null, 2)}\n\`\`\`\n`,
     { flag: 'a' },
   );
   await bench.db.close();
-  await bench.drop();
+  if (!values.keep && !values.reuse) await bench.drop();
+  else console.log(`  kept: --reuse ${bench.url}`);
   return out;
 }

@@ -357,3 +357,286 @@ describe.each(engines())('incentive programs (%s)', (engine) => {
     expect(after.earned).toBe('250.00');
   });
 });
+
+/**
+ * The network recalculation (shared SQL pass, totals from groups, months walked row by row for
+ * order-dependent benefits) against the statement each dealer opens (line by line): the same
+ * cents, measure, tier and line count for every program, period and dealer.
+ */
+describe.each(engines())('incentive network totals (%s)', (engine) => {
+  let t: TestApp;
+  const skus = ['AURA-LX-ICE', 'AURA-EX-BEV', 'BOLT-XL-HEV'];
+  const program = (code: string, extra: Record<string, unknown>) => ({
+    ...base,
+    code,
+    name: code,
+    ...extra,
+  });
+  const programs = [
+    program('N-RETRO', { graceDays: 3, qualifying: { modelLines: ['ML-AURA'] } }),
+    program('N-INCR', {
+      measurementPeriod: 'quarter',
+      payoutFrequency: 'month',
+      tierMode: 'incremental',
+      tiers: [
+        { from: '0', value: '50' },
+        { from: '20', value: '75' },
+      ],
+      capPerDealer: '2500.00',
+    }),
+    program('N-UNIT-FINE', {
+      qualifying: { kinds: ['invoice'] },
+      tiers: [
+        { from: '0', value: '12.345' },
+        { from: '6', value: '20.5' },
+      ],
+      graceDays: 10,
+    }),
+    program('N-REV-R', {
+      measurementPeriod: 'quarter',
+      payoutFrequency: 'quarter',
+      budget: '1000.00',
+      measure: 'revenue',
+      benefit: 'percent_of_revenue',
+      tiers: [
+        { from: '0', value: '0.75' },
+        { from: '300000', value: '1.5' },
+      ],
+    }),
+    program('N-REV-I', {
+      measurementPeriod: 'program',
+      payoutFrequency: 'quarter',
+      measure: 'revenue',
+      benefit: 'percent_of_revenue',
+      tierMode: 'incremental',
+      tiers: [
+        { from: '0', value: '0.5' },
+        { from: '400000', value: '1.25' },
+      ],
+    }),
+    program('N-MSRP', {
+      measurementPeriod: 'program',
+      payoutFrequency: 'month',
+      qualifying: { powertrains: ['BEV'] },
+      tiers: [{ from: '1', value: '2.5' }],
+      benefit: 'percent_of_msrp',
+    }),
+    program('N-EV-LUMP', {
+      measurementPeriod: 'quarter',
+      payoutFrequency: 'quarter',
+      measure: 'ev_share',
+      tiers: [{ from: '20', value: '5000' }],
+      benefit: 'lump_sum',
+    }),
+    program('N-GROWTH', {
+      measurementPeriod: 'quarter',
+      payoutFrequency: 'quarter',
+      measure: 'growth',
+      growthBasis: 'units',
+      growthBenefitBase: 'increment',
+      tiers: [{ from: '-50', value: '300' }],
+    }),
+    program('N-GROWTH-REV', {
+      measure: 'growth',
+      growthBasis: 'revenue',
+      growthBenefitBase: 'increment',
+      benefit: 'percent_of_revenue',
+      tiers: [{ from: '-90', value: '3.3' }],
+    }),
+    program('N-STAIR', {
+      measurementPeriod: 'quarter',
+      payoutFrequency: 'quarter',
+      eligibility: { requiresActiveAgreement: true },
+      measure: 'agreement_attainment',
+      tiers: [{ from: '90', value: '150' }],
+    }),
+    // Not month-aligned: computed row by row.
+    program('N-MIDMONTH', { startDate: '2026-01-15' }),
+  ];
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: '2026-11-20' });
+    await seedFixtures(t.db);
+    const rows: Record<string, unknown>[] = [];
+    const start = Date.UTC(2025, 0, 1);
+    for (let i = 0; i < 690; i++) {
+      const date = new Date(start + Math.floor(i * 1.02) * 86_400_000).toISOString().slice(0, 10);
+      if (date > '2026-11-20') break;
+      const unwind = i % 9 === 8;
+      const invoice = i % 4 === 3;
+      rows.push(
+        txRow({
+          dealerCode: i % 3 === 2 ? 'DLR-BRAVO' : 'DLR-ALPHA',
+          sku: skus[(i * 7) % 3],
+          kind: unwind ? 'unwind' : invoice ? 'invoice' : 'retail_delivery',
+          quantity: unwind ? -1 : 1 + (i % 5 === 0 ? 1 : 0),
+          amount: `${unwind ? '-' : ''}${31000 + ((i * 37) % 900)}.${String((i * 13) % 100).padStart(2, '0')}`,
+          occurredOn: date,
+          externalId: `NET-${i}`,
+        }),
+      );
+    }
+    await ingest(t, rows);
+    // Arrivals: most the next day, some days later, some after the grace days (late).
+    await t.db.query(
+      `update transactions set received_at = occurred_on + case when id % 11 = 0 then 40 when id % 7 = 0 then 4 else 1 end`,
+    );
+    const author = {
+      ...SYSTEM_ACTOR,
+      id: -5,
+      name: 'network author',
+      role: 'channel_manager' as const,
+    };
+    for (const p of programs) {
+      await t.services.incentives.createProgram({ actor: author, data: p });
+      await t.services.incentives.publishProgram({ actor: author, code: p.code });
+    }
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  it('gives every program, period and dealer the cents of the line-by-line statement', async () => {
+    const all = await t.services.incentives.recalculateAll({
+      actor: SYSTEM_ACTOR,
+      periods: 'all',
+      withStatements: true,
+    });
+    expect(all.periodsFromGroups).toBeGreaterThan(40);
+    expect(all.periodsFromRows).toBeGreaterThan(0); // N-MIDMONTH
+    expect(all.items!.length).toBe(all.statements);
+    let paid = 0;
+    for (const item of all.items!) {
+      const s = await t.services.incentives.getStatement({
+        actor: SYSTEM_ACTOR,
+        code: item.programCode,
+        dealerCode: item.dealerCode,
+        period: item.period,
+      });
+      const opened = {
+        earned: s.earned,
+        amountDue: s.amountDue,
+        measureValue: s.measureValue,
+        tierReached: s.tierReached,
+        lineCount: s.lineCount,
+      };
+      expect(
+        { ...item, ...opened },
+        `${item.programCode} ${item.period} ${item.dealerCode}`,
+      ).toEqual(item);
+      if (s.earned !== '0.00') paid++;
+    }
+    // The feed is rich enough that most statements pay something.
+    expect(paid).toBeGreaterThan(all.statements / 3);
+    const current = await t.services.incentives.recalculateAll({ actor: SYSTEM_ACTOR });
+    expect(current.periods).toBe(programs.length);
+  }, 120_000);
+
+  it('shows the budget overrun on the network list and accrues what the statements say', async () => {
+    const list = await t.services.incentives.findStatements({
+      actor: SYSTEM_ACTOR,
+      code: 'N-REV-R',
+      period: '2026-Q2',
+    });
+    const sum = list.items.reduce((a, i) => a + Math.round(Number(i.earned) * 100), 0);
+    expect(Math.round(Number(list.totalEarned) * 100)).toBe(sum);
+    expect(sum).toBeGreaterThan(100_000);
+    expect(list.budget).toMatchObject({ totalEarned: list.totalEarned, remaining: '0.00' });
+    expect(Number(list.budget.overrun)).toBeCloseTo(sum / 100 - 1000, 2);
+    const all = await t.services.incentives.recalculateAll({
+      actor: SYSTEM_ACTOR,
+      periods: 'all',
+      withStatements: true,
+    });
+    const accruals = await t.services.incentives.getAccruals({
+      actor: SYSTEM_ACTOR,
+      code: 'N-MSRP',
+    });
+    expect(accruals.months.length).toBe(11); // January to November, monthly settlements
+    for (const m of accruals.months) {
+      const due = all
+        .items!.filter((i) => i.programCode === 'N-MSRP' && i.period === m.month)
+        .reduce((a, i) => a + Math.round(Number(i.amountDue) * 100), 0);
+      expect([m.month, Math.round(Number(m.earned) * 100)]).toEqual([m.month, due]);
+    }
+    expect(Number(accruals.projectedToWindowEnd)).toBeGreaterThanOrEqual(
+      Number(accruals.earnedToDate),
+    );
+  }, 120_000);
+
+  it('calculates each window with the version effective at its start', async () => {
+    const author = {
+      ...SYSTEM_ACTOR,
+      id: -5,
+      name: 'network author',
+      role: 'channel_manager' as const,
+    };
+    const v2 = programs.find((p) => p.code === 'N-RETRO')!;
+    await t.services.incentives.createVersion({
+      actor: author,
+      code: 'N-RETRO',
+      data: {
+        effectiveFrom: '2026-07-01',
+        definition: { ...v2, tiers: [{ from: '0', value: '40' }] },
+      },
+    });
+    await t.services.incentives.publishProgram({ actor: author, code: 'N-RETRO' });
+    const june = await t.services.incentives.getStatement({
+      actor: SYSTEM_ACTOR,
+      code: 'N-RETRO',
+      dealerCode: 'DLR-ALPHA',
+      period: '2026-06',
+    });
+    const august = await t.services.incentives.getStatement({
+      actor: SYSTEM_ACTOR,
+      code: 'N-RETRO',
+      dealerCode: 'DLR-ALPHA',
+      period: '2026-08',
+    });
+    expect([june.versionNo, august.versionNo]).toEqual([1, 2]);
+    expect(june.tierReached).toBe('0');
+    expect(august.lines.filter((l) => l.kind === 'benefit' && l.amount !== '0.00').length).toBe(
+      august.lines.filter((l) => l.kind === 'benefit').length,
+    );
+    expect(august.earned).toBe(
+      august.lines
+        .filter((l) => l.kind === 'benefit')
+        .reduce((a, l) => a + Number(l.amount), 0)
+        .toFixed(2),
+    );
+    const all = await t.services.incentives.recalculateAll({
+      actor: SYSTEM_ACTOR,
+      periods: 'all',
+      withStatements: true,
+    });
+    for (const period of ['2026-06', '2026-08']) {
+      const item = all.items!.find(
+        (i) => i.programCode === 'N-RETRO' && i.period === period && i.dealerCode === 'DLR-ALPHA',
+      )!;
+      const opened = period === '2026-06' ? june : august;
+      expect([item.earned, item.tierReached]).toEqual([opened.earned, opened.tierReached]);
+    }
+    // v1 pays 100 or 200 a unit, v2 40: the same units pay less from July.
+    const unitsAugust = Number(august.measureValue);
+    expect(Number(august.earned)).toBeCloseTo(unitsAugust * 40, 2);
+  }, 120_000);
+
+  it("shows each program's current period in the dealer's progress with the statement's cents", async () => {
+    const progress = await t.services.incentives.getDealerIncentives({
+      actor: SYSTEM_ACTOR,
+      dealerCode: 'DLR-ALPHA',
+    });
+    expect(progress.programs.length).toBe(programs.length);
+    for (const p of progress.programs) {
+      const s = await t.services.incentives.getStatement({
+        actor: SYSTEM_ACTOR,
+        code: p.programCode,
+        dealerCode: 'DLR-ALPHA',
+        period: p.period,
+      });
+      expect([p.programCode, p.earned, p.measureValue]).toEqual([
+        p.programCode,
+        s.earned,
+        s.measureValue,
+      ]);
+    }
+  });
+});

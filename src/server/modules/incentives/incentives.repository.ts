@@ -61,6 +61,22 @@ export type TxRow = {
   externalId: string | null;
 };
 
+export type TransactionGroupRow = {
+  dealerId: number;
+  skuClass: number;
+  monthStart: string;
+  kind: string;
+  negative: boolean;
+  currency: string;
+  receivedOn: string | null;
+  rowCount: number;
+  quantity: number;
+  amount: string;
+  amountUp: string;
+  amountDown: string;
+  rounded: string[];
+};
+
 export type AgreementPlanRow = {
   dealerId: number;
   startMonth: string;
@@ -310,6 +326,240 @@ export function createIncentivesRepository(db: Queryable) {
                   t.sku_id = any($6::int[]), t.sku_id = any($7::int[]), t.sku_id = any($8::int[])
          order by t.dealer_id`,
         params,
+      );
+      return rows;
+    },
+
+    /**
+     * The shared pass of the network recalculation: every transaction dated from `from` to `to`
+     * summed per dealer × month × kind × sign × currency × late arrival date × SKU class (the
+     * caller's classes: what the SKU matches in every program), with Σ round(basis × rate) per
+     * row for each rounded column (lines that round per transaction). Signs follow the engine:
+     * an unwind's quantity is negative, a row with negative units has a negative amount.
+     */
+    async findTransactionGroups(spec: {
+      dealerIds: number[] | null;
+      from: string;
+      to: string;
+      /** Negative rows dated from here to `from` that arrived after `from` (late unwinds). */
+      negativeFrom: string;
+      kinds: string[];
+      /** SKU id → class (index = SKU id; null: the SKU counts in no program). */
+      classBySkuId: (number | null)[];
+      /** Rounded line columns: basis × rate, over the rows of these SKU classes and kinds. */
+      columns: {
+        basis: 'units' | 'revenue' | 'msrp';
+        rate: string;
+        minorDigits: number;
+        classes: number[];
+        kinds: string[];
+      }[];
+    }): Promise<TransactionGroupRow[]> {
+      const params: unknown[] = [
+        spec.dealerIds,
+        spec.from,
+        spec.to,
+        spec.kinds,
+        spec.classBySkuId,
+        spec.negativeFrom,
+      ];
+      const sq = `case when t.kind = 'unwind' and t.quantity > 0 then -t.quantity else t.quantity end`;
+      const sa = `case when (${sq}) < 0 and t.amount > 0 then -t.amount else t.amount end`;
+      const columns = spec.columns.map((c, i) => {
+        params.push(c.rate, c.classes, c.kinds);
+        const n = params.length;
+        const digits = Math.trunc(c.minorDigits);
+        const basis =
+          c.basis === 'units' ? `(${sq})` : c.basis === 'revenue' ? `(${sa})` : `(${sq}) * s.msrp`;
+        // Only rows some program pays with this rate (SKU class and kind) need the rounding.
+        return `sum(round(${basis} * $${n - 2}::numeric, ${digits})) filter (where ($5::int[])[t.sku_id] = any($${n - 1}::int[]) and t.kind = any($${n}::text[]))::text as r${i}`;
+      });
+      const arrival = `case when t.received_at::date > t.occurred_on
+              and (t.received_at at time zone 'UTC')::date >= (date_trunc('month', t.occurred_on) + interval '1 month')::date
+             then (t.received_at at time zone 'UTC')::date end`;
+      const { rows } = await db.query<Record<string, unknown>>(
+        `select t.dealer_id as "dealerId", ($5::int[])[t.sku_id] as "skuClass",
+                to_char(date_trunc('month', t.occurred_on), 'YYYY-MM-DD') as "monthStart", t.kind,
+                (${sq}) < 0 as negative, t.currency, to_char(${arrival}, 'YYYY-MM-DD') as "receivedOn",
+                count(*)::int as "rowCount", sum(${sq})::int as quantity, sum(${sa})::text as amount,
+                sum(greatest(${sa}, 0))::text as "amountUp", sum(least(${sa}, 0))::text as "amountDown"
+                ${columns.map((c) => `, ${c}`).join('')}
+         from transactions t ${spec.columns.some((c) => c.basis === 'msrp') ? 'join skus s on s.id = t.sku_id' : ''}
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on >= $6::date and t.occurred_on < $2::date
+                    and t.received_at >= $2::date))
+           and t.kind = any($4::text[]) and ($5::int[])[t.sku_id] is not null
+         group by t.dealer_id, 2, date_trunc('month', t.occurred_on), t.kind, 5, t.currency, ${arrival}`,
+        params,
+      );
+      return rows.map((r) => ({
+        dealerId: r.dealerId as number,
+        skuClass: r.skuClass as number,
+        monthStart: r.monthStart as string,
+        kind: r.kind as string,
+        negative: r.negative as boolean,
+        currency: (r.currency as string).trim(),
+        receivedOn: r.receivedOn as string | null,
+        rowCount: r.rowCount as number,
+        quantity: r.quantity as number,
+        amount: r.amount as string,
+        amountUp: r.amountUp as string,
+        amountDown: r.amountDown as string,
+        rounded: spec.columns.map((_, i) => (r[`r${i}`] as string | null) ?? '0'),
+      }));
+    },
+
+    /**
+     * Rows of (dealer, month) pairs (the months an order-dependent benefit walks row by row),
+     * plus every negative row dated from `negativeFrom` to `to` that arrived after the end of
+     * its month (a late unwind may count in a later month). Unordered; the caller sorts.
+     */
+    async findRowsInMonths(spec: {
+      dealerIds: number[];
+      months: string[];
+      negativeFrom: string;
+      to: string;
+      kinds: string[];
+      skuIds: number[];
+    }): Promise<TxRow[]> {
+      // Only what the walk needs (no VIN or external id: totals only).
+      const select = `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, null as vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                null as "externalId"`;
+      const { rows } = await db.query<TxRow>(
+        `${select}
+         from unnest($1::int[], $2::date[]) as x(dealer_id, month)
+         join transactions t on t.dealer_id = x.dealer_id and t.occurred_on >= x.month and t.occurred_on < (x.month + interval '1 month')::date
+         where t.kind = any($5::text[]) and t.sku_id = any($6::int[])
+         union all
+         ${select}
+         from transactions t
+         where t.dealer_id = any(array(select distinct unnest($1::int[]))) and (t.kind = 'unwind' or t.quantity < 0)
+           and t.occurred_on between $3::date and $4::date
+           and t.received_at::date > (date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date
+           and t.kind = any($5::text[]) and t.sku_id = any($6::int[])`,
+        [spec.dealerIds, spec.months, spec.negativeFrom, spec.to, spec.kinds, spec.skuIds],
+      );
+      return rows;
+    },
+
+    /**
+     * One dealer's rows for many programs at once (progress): every SKU and kind dated from
+     * `from` to `to`, and negative rows dated from `negativeFrom` that arrived from `from` on.
+     * The caller keeps each program's SKUs and kinds (as findTransactionRows selects them).
+     */
+    async findDealerRows(spec: {
+      dealerId: number;
+      from: string;
+      to: string;
+      negativeFrom: string;
+    }): Promise<TxRow[]> {
+      const { rows } = await db.query<TxRow>(
+        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                t.external_id as "externalId"
+         from transactions t
+         where t.dealer_id = $1
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on >= $4::date and t.occurred_on < $2::date
+                    and t.received_at >= $2::date))
+         order by t.occurred_on, t.id`,
+        [spec.dealerId, spec.from, spec.to, spec.negativeFrom],
+      );
+      return rows;
+    },
+
+    /** Stored statements, settled units and adjustments of one dealer in many programs. */
+    async findDealerSettlement(dealerId: number, programIds: number[]) {
+      const [stored, settled, adjustments] = await Promise.all([
+        db.query<{
+          programId: number;
+          period: string;
+          windowLabel: string;
+          status: 'closed' | 'approved' | 'paid';
+          amountDue: string;
+        }>(
+          `select program_id as "programId", period, window_label as "windowLabel", status, amount_due::text as "amountDue"
+           from incentive_statements where dealer_id = $1 and program_id = any($2::int[]) order by id`,
+          [dealerId, programIds],
+        ),
+        db.query<{
+          programId: number;
+          dealerId: number;
+          transactionId: string;
+          window: string;
+          vin: string | null;
+          externalId: string | null;
+          quantity: number;
+          amount: string;
+        }>(
+          `select program_id as "programId", dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+                  external_id as "externalId", quantity, amount::text as amount
+           from settled_unit_benefits
+           where dealer_id = $1 and program_id = any($2::int[]) and clawed_back_by is null`,
+          [dealerId, programIds],
+        ),
+        db.query<{
+          programId: number;
+          id: string;
+          period: string;
+          amount: string;
+          explanation: string;
+        }>(
+          `select program_id as "programId", id::text, period, amount::text as amount, explanation
+           from incentive_adjustments where dealer_id = $1 and program_id = any($2::int[]) order by id`,
+          [dealerId, programIds],
+        ),
+      ]);
+      return { stored: stored.rows, settled: settled.rows, adjustments: adjustments.rows };
+    },
+
+    /** Net units and revenue per dealer × month × SKU class (prior-year figures of growth). */
+    async findMonthlyClassVolumes(spec: {
+      dealerIds: number[] | null;
+      from: string;
+      to: string;
+      kinds: string[];
+      classBySkuId: (number | null)[];
+    }) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        skuClass: number;
+        kind: string;
+        monthStart: string;
+        units: number;
+        revenue: string;
+      }>(
+        `select t.dealer_id as "dealerId", ($5::int[])[t.sku_id] as "skuClass", t.kind,
+                to_char(date_trunc('month', t.occurred_on), 'YYYY-MM-DD') as "monthStart",
+                sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end)::int as units,
+                sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end)::text as revenue
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.occurred_on between $2::date and $3::date and t.kind = any($4::text[])
+           and ($5::int[])[t.sku_id] is not null
+         group by 1, 2, 3, date_trunc('month', t.occurred_on)`,
+        [spec.dealerIds, spec.from, spec.to, spec.kinds, spec.classBySkuId],
+      );
+      return rows;
+    },
+
+    /** Adjustments of a program, every period. */
+    async findProgramAdjustments(programId: number, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        period: string;
+        amount: string;
+        explanation: string;
+      }>(
+        `select id::text, dealer_id as "dealerId", period, amount::text as amount, explanation
+         from incentive_adjustments where program_id = $1 and ($2::int[] is null or dealer_id = any($2::int[]))
+         order by id`,
+        [programId, dealerIds],
       );
       return rows;
     },

@@ -6,6 +6,7 @@ import {
   parseProgramDefinition,
   type IncentiveDealer,
   type IncentiveTransaction,
+  type PriorYearVolume,
   type ProgramDefinition,
   type ProgramFilter,
 } from '../../../shared/schemas/program';
@@ -31,6 +32,19 @@ import type { JobsService } from '../jobs/jobs.service';
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import {
+  aggregationMode,
+  BEV,
+  calculateStatementFromGroups,
+  PAYING,
+  QUALIFYING,
+  roundedLineTiers,
+  type OrderedRow,
+  type RoundedLineBasis,
+  type TransactionGroup,
+} from './calc/aggregate';
+import { monthEnd } from './calc/dates';
+import { formatScaled, parseScaled } from './calc/fixed';
 import {
   calculateAccrual,
   calculateBudgetUse,
@@ -104,6 +118,11 @@ function skuMatches(filter: ProgramFilter, sku: SkuRow): boolean {
 
 const RETAIL = ['retail_delivery', 'registration'];
 
+/** A filter's kinds as the engine matches them (a retail kind brings unwinds). */
+function compiledKinds(kinds: readonly string[]): string[] {
+  return kinds.some((k) => RETAIL.includes(k)) ? [...kinds, 'unwind'] : [...kinds];
+}
+
 function kindsOf(def: ProgramDefinition): string[] {
   const kinds = new Set<string>([...def.qualifying.kinds, ...def.paying.kinds]);
   if ([...kinds].some((k) => RETAIL.includes(k))) kinds.add('unwind');
@@ -136,6 +155,11 @@ function canAggregate(def: ProgramDefinition): boolean {
   if (def.benefit !== 'per_unit') return false;
   const minor = minorUnits(def.currency);
   return def.tiers.every((t) => decimalsOf(t.value) <= minor);
+}
+
+function addMonths(month: string, n: number): string {
+  const i = monthIdx(month) + n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
 }
 
 function monthIdx(month: string): number {
@@ -263,17 +287,24 @@ export function createIncentivesService(deps: Deps) {
     return { program: parsed.program, warnings };
   }
 
+  /** Region codes per dealer row object (rows are loaded per request). */
+  const regionCodesCache = new WeakMap<DealerRow, string[]>();
+
   function toDealer(
     d: DealerRow,
     ctx: Ctx,
     plans: AgreementPlanRow[] | undefined,
     window: { start: string; end: string },
   ): { dealer: IncentiveDealer; planned: number | null } {
-    const regionCodes = d.regionPath
-      .split('/')
-      .filter(Boolean)
-      .map((_, i, parts) => ctx.regionCodes.get(`/${parts.slice(0, i + 1).join('/')}/`) ?? '')
-      .filter(Boolean);
+    let regionCodes = regionCodesCache.get(d);
+    if (!regionCodes) {
+      regionCodes = d.regionPath
+        .split('/')
+        .filter(Boolean)
+        .map((_, i, parts) => ctx.regionCodes.get(`/${parts.slice(0, i + 1).join('/')}/`) ?? '')
+        .filter(Boolean);
+      regionCodesCache.set(d, regionCodes);
+    }
     const planned = plans && plans.length > 0 ? plannedIn(plans, window) : null;
     return {
       dealer: {
@@ -466,6 +497,495 @@ export function createIncentivesService(deps: Deps) {
     return { settlement, version, items };
   }
 
+  /**
+   * A large read of the network recalculation in its own read-only transaction, without JIT
+   * compilation (seconds of compile time for one statement that runs once) and with memory to
+   * group in (no spill to disk).
+   */
+  async function bigRead<T>(read: (repo: ReturnType<typeof repoOf>) => Promise<T>): Promise<T> {
+    return deps.db.transaction(async (tx) => {
+      await tx.query(`set local jit = off`);
+      await tx.query(`set local work_mem = '64MB'`);
+      return read(repoOf(tx));
+    });
+  }
+
+  /** One program's settlement period to compute for the network. */
+  type NetworkItem = {
+    program: Loaded;
+    version: VersionRow;
+    settlement: SettlementPeriod;
+  };
+
+  /**
+   * Totals of many programs and settlement periods for many dealers from one shared SQL pass
+   * (transactions summed per dealer × month × kind × sign × currency × late arrival × SKU class,
+   * with per-row rounded line sums where lines round per transaction), plus one pass for the
+   * prior-year volumes of growth programs. Periods the groups cannot give exactly (not
+   * month-aligned, claims, settled units to claw back, order-dependent benefits) go through
+   * `computeStatements` row by row. Stored approved or paid statements stay frozen.
+   */
+  async function computeNetworkTotals(options: {
+    items: NetworkItem[];
+    dealers: DealerRow[];
+    ctx: Ctx;
+    /** The dealers are every dealer (network scope). */
+    wholeNetwork?: boolean;
+  }): Promise<{ item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[]> {
+    const { items, dealers, ctx } = options;
+    const repo = repoOf();
+    const dealerIds = dealers.map((d) => d.id);
+    // The whole network needs no dealer filter (a list of thousands of ids costs per row).
+    const scoped = options.wholeNetwork ? null : dealerIds;
+    const settledCount = new Map<number, number>();
+    for (const p of new Set(items.map((i) => i.program))) {
+      settledCount.set(p.row.id, await repo.countSettledUnits(p.row.id));
+    }
+    const grouped = items.filter(
+      (i) =>
+        aggregationMode(i.version.definition) !== null && settledCount.get(i.program.row.id) === 0,
+    );
+    const byRows = items.filter((i) => !grouped.includes(i));
+    const results: { item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[] = [];
+
+    if (grouped.length > 0) {
+      // SKU classes: what each SKU matches in every program version computed here.
+      const defs = [...new Set(grouped.map((i) => i.version.definition))];
+      const allSkus = [...ctx.skus.values()];
+      const classKeys = new Map<string, number>();
+      const classBits: number[][] = [];
+      const maxSkuId = Math.max(0, ...allSkus.map((s) => s.id));
+      const classBySkuId: (number | null)[] = new Array<number | null>(maxSkuId).fill(null);
+      for (const sku of allSkus) {
+        const bits = defs.map(
+          (def) =>
+            (skuMatches(def.qualifying, sku) ? QUALIFYING : 0) |
+            (skuMatches(def.paying, sku) ? PAYING : 0) |
+            (sku.powertrain === 'BEV' ? BEV : 0),
+        );
+        if (bits.every((b) => (b & (QUALIFYING | PAYING)) === 0)) continue;
+        const key = bits.join(',');
+        let cls = classKeys.get(key);
+        if (cls === undefined) {
+          cls = classBits.length;
+          classKeys.set(key, cls);
+          classBits.push(bits);
+        }
+        // PostgreSQL arrays are 1-based: element i is SKU id i.
+        classBySkuId[sku.id - 1] = cls;
+      }
+      const classesOf = new Map(defs.map((def, j) => [def, classBits.map((bits) => bits[j]!)]));
+      // Rounded line columns, shared between programs with the same basis, rate and currency scale.
+      const columnKeys = new Map<string, number>();
+      const columns: {
+        basis: RoundedLineBasis;
+        rate: string;
+        minorDigits: number;
+        classes: number[];
+        kinds: string[];
+      }[] = [];
+      const tierColumnsOf = new Map<ProgramDefinition, number[] | null>();
+      for (const def of defs) {
+        const tiers = roundedLineTiers(def);
+        const minorDigits = minorUnits(def.currency);
+        tierColumnsOf.set(
+          def,
+          tiers === null
+            ? null
+            : tiers.map((t) => {
+                const key = `${t.basis}|${t.rate}|${minorDigits}`;
+                let i = columnKeys.get(key);
+                if (i === undefined) {
+                  i = columns.length;
+                  columnKeys.set(key, i);
+                  columns.push({ ...t, minorDigits, classes: [], kinds: [] });
+                }
+                const column = columns[i]!;
+                const bits = classesOf.get(def)!;
+                for (let cls = 0; cls < bits.length; cls++) {
+                  if ((bits[cls]! & PAYING) !== 0 && !column.classes.includes(cls))
+                    column.classes.push(cls);
+                }
+                for (const kind of compiledKinds(def.paying.kinds)) {
+                  if (!column.kinds.includes(kind)) column.kinds.push(kind);
+                }
+                return i;
+              }),
+        );
+      }
+      const from = grouped.map((i) => i.settlement.window.start).sort()[0]!;
+      const to = grouped
+        .map((i) => i.settlement.cutoff)
+        .sort()
+        .at(-1)!;
+      const kinds = [...new Set(defs.flatMap((def) => kindsOf(def)))];
+      // Prior-year volumes of growth programs: one pass over the months they need.
+      const growth = grouped.filter((i) => i.version.definition.measure === 'growth');
+      const shift = (d: string) =>
+        `${Number(d.slice(0, 4)) - 1}${d.slice(4) === '-02-29' ? '-02-28' : d.slice(4)}`;
+      const priorKinds = (def: ProgramDefinition) =>
+        def.qualifying.kinds.some((k) => RETAIL.includes(k))
+          ? [...def.qualifying.kinds, 'unwind']
+          : [...def.qualifying.kinds];
+      const priorByItem = new Map<NetworkItem, Map<number, PriorYearVolume>>();
+      const monthlyGrowth = growth.filter((i) => {
+        const end = shift(i.settlement.window.end);
+        return monthEnd(end.slice(0, 7)) === end;
+      });
+      // Started now: it runs on its own connection while the groups are read and parsed.
+      const priorRead =
+        monthlyGrowth.length > 0
+          ? bigRead((r) =>
+              r.findMonthlyClassVolumes({
+                dealerIds: scoped,
+                from: monthlyGrowth.map((i) => shift(i.settlement.window.start)).sort()[0]!,
+                to: monthlyGrowth
+                  .map((i) => shift(i.settlement.window.end))
+                  .sort()
+                  .at(-1)!,
+                kinds: [...new Set(monthlyGrowth.flatMap((i) => priorKinds(i.version.definition)))],
+                classBySkuId,
+              }),
+            )
+          : null;
+      // Awaited below; a failure of the groups read must not leave it unhandled.
+      priorRead?.catch(() => undefined);
+      const rows = await bigRead((r) =>
+        r.findTransactionGroups({
+          dealerIds: scoped,
+          from,
+          to,
+          negativeFrom: defs.map((def) => def.startDate).sort()[0]!,
+          kinds,
+          classBySkuId,
+          columns,
+        }),
+      );
+      // Per dealer: groups sorted by month, and late negative groups (they may count later).
+      const groupsOf = new Map<number, TransactionGroup[]>();
+      for (const r of rows) {
+        const minor = minorUnits(r.currency);
+        const amountMinor = parseScaled(r.amount, minor);
+        const g: TransactionGroup = {
+          monthStart: r.monthStart,
+          kind: r.kind,
+          negative: r.negative,
+          currency: r.currency,
+          receivedOn: r.receivedOn,
+          skuClass: r.skuClass,
+          rowCount: r.rowCount,
+          quantity: r.quantity,
+          amountMinor: amountMinor ?? Number.NaN,
+          amountUpMinor: parseScaled(r.amountUp, minor) ?? Number.NaN,
+          amountDownMinor: parseScaled(r.amountDown, minor) ?? Number.NaN,
+          rounded: r.rounded.map((x, i) => parseScaled(x, columns[i]!.minorDigits)),
+        };
+        const list = groupsOf.get(r.dealerId);
+        if (list) list.push(g);
+        else groupsOf.set(r.dealerId, [g]);
+      }
+      const monthIndex = new Map<number, { months: string[]; late: TransactionGroup[] }>();
+      for (const [dealerId, list] of groupsOf) {
+        list.sort((a, b) =>
+          a.monthStart < b.monthStart ? -1 : a.monthStart > b.monthStart ? 1 : 0,
+        );
+        monthIndex.set(dealerId, {
+          months: list.map((g) => g.monthStart),
+          late: list.filter((g) => g.negative && g.receivedOn !== null),
+        });
+      }
+      const lowerBound = (months: string[], value: string) => {
+        let lo = 0;
+        let hi = months.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (months[mid]! < value) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      const groupsIn = (dealerId: number, window: { start: string }, cutoff: string) => {
+        const list = groupsOf.get(dealerId);
+        if (!list) return [];
+        const index = monthIndex.get(dealerId)!;
+        const first = lowerBound(index.months, window.start);
+        const last = lowerBound(index.months, `${cutoff.slice(0, 7)}-32`);
+        const inside = list.slice(first, last);
+        for (const g of index.late) if (g.monthStart < window.start) inside.push(g);
+        return inside;
+      };
+
+      if (priorRead) {
+        const volumes = await priorRead;
+        const byMonth = new Map<string, typeof volumes>();
+        for (const v of volumes) {
+          const list = byMonth.get(v.monthStart);
+          if (list) list.push(v);
+          else byMonth.set(v.monthStart, [v]);
+        }
+        for (const item of monthlyGrowth) {
+          const def = item.version.definition;
+          const bitsOf = classesOf.get(def)!;
+          const kindSet = new Set(priorKinds(def));
+          const start = shift(item.settlement.window.start);
+          const end = shift(item.settlement.window.end);
+          // Revenue in cents (amounts are numeric(16, 2)); decimals only when a sum does not fit.
+          type Sum = {
+            units: number;
+            revenue: number;
+            payingUnits: number;
+            payingRevenue: number;
+            exact: Dec | null;
+          };
+          const sums = new Map<number, Sum>();
+          let overflow = false;
+          for (const [month, list] of byMonth) {
+            if (month < start || month > end) continue;
+            for (const v of list) {
+              if (!kindSet.has(v.kind)) continue;
+              let sum = sums.get(v.dealerId);
+              if (!sum) {
+                sum = { units: 0, revenue: 0, payingUnits: 0, payingRevenue: 0, exact: null };
+                sums.set(v.dealerId, sum);
+              }
+              const bits = bitsOf[v.skuClass] ?? 0;
+              const cents = parseScaled(v.revenue, 2);
+              if (cents === null) overflow = true;
+              if (bits & QUALIFYING) {
+                sum.units += v.units;
+                sum.revenue += cents ?? 0;
+              }
+              if (bits & PAYING) {
+                sum.payingUnits += v.units;
+                sum.payingRevenue += cents ?? 0;
+              }
+            }
+          }
+          for (const x of sums.values()) {
+            if (!Number.isSafeInteger(x.revenue) || !Number.isSafeInteger(x.payingRevenue))
+              overflow = true;
+          }
+          if (overflow) continue; // the per-window query below
+          priorByItem.set(
+            item,
+            new Map(
+              [...sums].map(([id, x]) => [
+                id,
+                {
+                  units: x.units,
+                  revenue: formatScaled(x.revenue, 2),
+                  payingUnits: x.payingUnits,
+                  payingRevenue: formatScaled(x.payingRevenue, 2),
+                },
+              ]),
+            ),
+          );
+        }
+      }
+      for (const item of growth) {
+        if (priorByItem.has(item)) continue;
+        const def = item.version.definition;
+        const window = item.settlement.window;
+        const allSkus2 = [...ctx.skus.values()];
+        const found = await repo.findPriorYear({
+          dealerIds: scoped,
+          from: shift(window.start),
+          to: shift(window.end),
+          kinds: priorKinds(def),
+          qualifyingSkuIds: allSkus2.filter((x) => skuMatches(def.qualifying, x)).map((x) => x.id),
+          payingSkuIds: allSkus2.filter((x) => skuMatches(def.paying, x)).map((x) => x.id),
+        });
+        priorByItem.set(item, new Map(found.map((p) => [p.dealerId, p])));
+      }
+
+      // Agreements of the whole span, filtered per window below.
+      const needsAgreements = (def: ProgramDefinition) =>
+        def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+      const plansOf = new Map<number, AgreementPlanRow[]>();
+      if (grouped.some((i) => needsAgreements(i.version.definition))) {
+        const end = grouped
+          .map((i) => i.settlement.window.end)
+          .sort()
+          .at(-1)!;
+        for (const plan of await repo.findAgreementPlans(scoped, from, end)) {
+          const list = plansOf.get(plan.dealerId) ?? [];
+          list.push(plan);
+          plansOf.set(plan.dealerId, list);
+        }
+      }
+      const plansIn = (dealerId: number, window: { start: string; end: string }) =>
+        (plansOf.get(dealerId) ?? []).filter(
+          (p) =>
+            `${p.startMonth}-01` <= window.end &&
+            `${addMonths(p.startMonth, p.months)}-01` > window.start,
+        );
+
+      const storedOf = new Map<number, Awaited<ReturnType<typeof repo.findStoredStatements>>>();
+      const adjustmentsOf = new Map<
+        number,
+        Awaited<ReturnType<typeof repo.findProgramAdjustments>>
+      >();
+      for (const p of new Set(grouped.map((i) => i.program))) {
+        storedOf.set(p.row.id, await repo.findStoredStatements(p.row.id, scoped));
+        adjustmentsOf.set(p.row.id, await repo.findProgramAdjustments(p.row.id, scoped));
+      }
+
+      for (const item of grouped) {
+        const def = item.version.definition;
+        const { settlement } = item;
+        const window = settlement.window;
+        const stored = storedOf
+          .get(item.program.row.id)!
+          .filter((s) => s.windowLabel === window.label);
+        const storedHere = new Map(
+          stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
+        );
+        const previously = new Map<number, Dec>();
+        for (const s of stored) {
+          if (s.period === settlement.period || s.status === 'closed') continue;
+          if (s.period >= settlement.period && s.period !== 'program') continue;
+          previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
+        }
+        const adjustments = adjustmentsOf
+          .get(item.program.row.id)!
+          .filter((a) => a.period === settlement.period);
+        const prior = priorByItem.get(item);
+        const classes = classesOf.get(def)!;
+        const tierColumns = tierColumnsOf.get(def) ?? null;
+        const withAgreements = needsAgreements(def);
+        const isOrdered = aggregationMode(def) === 'ordered';
+        // Order-dependent benefits: dealers whose walk may cross a tier boundary in some month
+        // get those months' rows in a second pass.
+        const needMonths = new Map<number, Set<string>>();
+        const pending: {
+          index: number;
+          input: Parameters<typeof calculateStatementFromGroups>[0];
+        }[] = [];
+        const computed: Computed[] = [];
+        let ok = true;
+        for (const d of dealers) {
+          const storedRow = storedHere.get(d.id);
+          if (storedRow && storedRow.status !== 'closed') {
+            computed.push({
+              dealer: d,
+              statement: storedRow.snapshot as unknown as Statement,
+              status: storedRow.status,
+              approvedBy: storedRow.approvedBy,
+              storedId: storedRow.id,
+            });
+            continue;
+          }
+          const { dealer, planned } = toDealer(
+            d,
+            ctx,
+            withAgreements ? plansIn(d.id, window) : undefined,
+            window,
+          );
+          const input: Parameters<typeof calculateStatementFromGroups>[0] = {
+            program: def,
+            dealer,
+            period: settlement.period,
+            groups: groupsIn(d.id, window, settlement.cutoff),
+            classes,
+            tierColumns,
+            plannedQuantity: planned,
+            priorYear: def.measure === 'growth' ? (prior?.get(d.id) ?? null) : undefined,
+            previouslySettled: (previously.get(d.id) ?? new Dec(0)).toFixed(),
+            adjustments: adjustments
+              .filter((a) => a.dealerId === d.id)
+              .map((a) => ({
+                reference: `ADJ-${a.id}`,
+                amount: a.amount,
+                explanation: a.explanation,
+              })),
+            fiscalYearStartMonth: ctx.fy,
+          };
+          const months = new Set<string>();
+          const statement = calculateStatementFromGroups(
+            isOrdered ? { ...input, needMonths: months } : input,
+          );
+          if (statement === null && months.size > 0) {
+            needMonths.set(d.id, months);
+            pending.push({ index: computed.length, input });
+          } else if (statement === null) {
+            ok = false;
+            break;
+          }
+          computed.push({
+            dealer: d,
+            statement: statement as Statement,
+            status: storedRow ? storedRow.status : 'open',
+            approvedBy: storedRow?.approvedBy ?? null,
+            storedId: storedRow?.id ?? null,
+          });
+        }
+        if (ok && pending.length > 0) {
+          const pairs = [...needMonths].flatMap(([id, months]) =>
+            [...months].map((m) => [id, `${m}-01`] as const),
+          );
+          const payingSkuIds = allSkus
+            .filter((x) => {
+              const cls = classBySkuId[x.id - 1];
+              return cls !== null && cls !== undefined && ((classes[cls] ?? 0) & PAYING) !== 0;
+            })
+            .map((x) => x.id);
+          const found = await bigRead((r) =>
+            r.findRowsInMonths({
+              dealerIds: pairs.map((x) => x[0]),
+              months: pairs.map((x) => x[1]),
+              negativeFrom: def.startDate,
+              to: settlement.cutoff,
+              kinds: kindsOf(def),
+              skuIds: payingSkuIds,
+            }),
+          );
+          const rowsOf = new Map<number, Map<string, OrderedRow>>();
+          for (const r of found) {
+            const tx = toTransaction(r, ctx);
+            const byId = rowsOf.get(r.dealerId) ?? new Map<string, OrderedRow>();
+            rowsOf.set(r.dealerId, byId);
+            byId.set(r.id, {
+              id: Number(r.id),
+              occurredOn: r.occurredOn,
+              receivedOn: r.receivedOn,
+              kind: r.kind,
+              currency: tx.currency,
+              skuClass: classBySkuId[r.skuId - 1] ?? -1,
+              tx,
+              quantity: tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity,
+            });
+          }
+          for (const { index, input } of pending) {
+            const dealerId = computed[index]!.dealer.id;
+            const statement = calculateStatementFromGroups({
+              ...input,
+              orderedRows: [...(rowsOf.get(dealerId)?.values() ?? [])],
+            });
+            if (statement === null) {
+              ok = false;
+              break;
+            }
+            computed[index]!.statement = statement;
+          }
+        }
+        if (ok) results.push({ item, computed, path: 'groups' });
+        else byRows.push(item);
+      }
+    }
+
+    for (const item of byRows) {
+      const { items: computed } = await computeStatements({
+        program: item.program,
+        period: item.settlement.period,
+        dealers,
+        withLines: false,
+        ctx,
+      });
+      results.push({ item, computed, path: 'rows' });
+    }
+    return results;
+  }
+
   function statementView(c: Computed, code: string, versionNo: number): StatementView {
     const s = c.statement;
     return {
@@ -586,18 +1106,145 @@ export function createIncentivesService(deps: Deps) {
     };
   }
 
-  async function progressFor(p: Loaded, d: DealerRow, ctx: Ctx) {
-    const today = deps.today();
-    const def = latest(p).definition;
-    const period = defaultPeriod(p, ctx);
-    const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
-    const version = versionFor(p, settlement.window.start);
-    const input = await progressInput(p, version, d, ctx, period);
-    return {
-      progress: calculateProgress({ ...input, asOf: today, period }),
-      def: version.definition,
-      input,
-    };
+  /**
+   * The engine inputs of one dealer for many programs' current periods with a handful of
+   * queries: the dealer's rows once (each program keeps its SKUs and kinds, as
+   * findTransactionRows selects them), agreements once, settlement state once; growth programs
+   * add their prior-year query, claim programs load their own rows.
+   */
+  async function dealerProgressInputs(
+    d: DealerRow,
+    ctx: Ctx,
+    list: { p: Loaded; version: VersionRow; period: string }[],
+  ): Promise<Omit<StatementInput, 'period'>[]> {
+    const repo = repoOf();
+    if (list.length === 0) return [];
+    const prepared = list.map((x) => {
+      const def = x.version.definition;
+      const settlement = resolvePeriod({
+        program: def,
+        period: x.period,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      return { ...x, def, settlement };
+    });
+    const from = prepared.map((x) => x.settlement.window.start).sort()[0]!;
+    const to = prepared
+      .map((x) => x.settlement.cutoff)
+      .sort()
+      .at(-1)!;
+    const windowEnd = prepared
+      .map((x) => x.settlement.window.end)
+      .sort()
+      .at(-1)!;
+    const negativeFrom = prepared.map((x) => x.def.startDate).sort()[0]!;
+    const needsAgreements = (def: ProgramDefinition) =>
+      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+    const allSkus = [...ctx.skus.values()];
+    const shift = (x: string) =>
+      `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
+    // Prior-year volumes of growth programs, in parallel with the rest.
+    const priorYears = new Map<number, Promise<PriorYearVolume | null>>();
+    for (const { p, def, settlement } of prepared) {
+      if (def.measure !== 'growth' || def.requiresClaim) continue;
+      priorYears.set(
+        p.row.id,
+        repo
+          .findPriorYear({
+            dealerIds: [d.id],
+            from: shift(settlement.window.start),
+            to: shift(settlement.window.end),
+            kinds: kindsOf(def),
+            qualifyingSkuIds: allSkus.filter((x) => skuMatches(def.qualifying, x)).map((x) => x.id),
+            payingSkuIds: allSkus.filter((x) => skuMatches(def.paying, x)).map((x) => x.id),
+          })
+          .then(([py]) => py ?? null),
+      );
+      // Awaited below; a failure there must not also surface as an unhandled rejection.
+      priorYears.get(p.row.id)!.catch(() => undefined);
+    }
+    const [rows, plans, settlementState] = await Promise.all([
+      repo.findDealerRows({
+        dealerId: d.id,
+        from,
+        to,
+        negativeFrom,
+      }),
+      prepared.some((x) => needsAgreements(x.def))
+        ? repo.findAgreementPlans([d.id], from, windowEnd)
+        : Promise.resolve([] as AgreementPlanRow[]),
+      repo.findDealerSettlement(
+        d.id,
+        prepared.map((x) => x.p.row.id),
+      ),
+    ]);
+    const transactions = rows.map((r) => ({ row: r, tx: toTransaction(r, ctx) }));
+    return Promise.all(
+      prepared.map(async ({ p, version, period, def, settlement }) => {
+        if (def.requiresClaim) return progressInput(p, version, d, ctx, period);
+        const window = settlement.window;
+        const qualifyingSkuIds = allSkus
+          .filter((x) => skuMatches(def.qualifying, x))
+          .map((x) => x.id);
+        const payingSkuIds = allSkus.filter((x) => skuMatches(def.paying, x)).map((x) => x.id);
+        const skuIds = new Set([...qualifyingSkuIds, ...payingSkuIds]);
+        const kinds = new Set(kindsOf(def));
+        const mine: IncentiveTransaction[] = [];
+        for (const { row, tx } of transactions) {
+          if (!skuIds.has(row.skuId) || !kinds.has(row.kind)) continue;
+          const inWindow = row.occurredOn >= window.start && row.occurredOn <= settlement.cutoff;
+          const lateNegative =
+            (row.kind === 'unwind' || row.quantity < 0) &&
+            row.occurredOn < window.start &&
+            row.receivedOn !== null &&
+            row.receivedOn >= window.start &&
+            row.receivedOn <= settlement.cutoff;
+          if (inWindow || lateNegative) mine.push(tx);
+        }
+        const windowPlans = needsAgreements(def)
+          ? plans.filter(
+              (x) =>
+                `${x.startMonth}-01` <= window.end &&
+                `${addMonths(x.startMonth, x.months)}-01` > window.start,
+            )
+          : undefined;
+        const { dealer, planned } = toDealer(d, ctx, windowPlans, window);
+        const priorYear = await priorYears.get(p.row.id);
+        let previous = new Dec(0);
+        for (const x of settlementState.stored) {
+          if (x.programId !== p.row.id || x.windowLabel !== window.label) continue;
+          if (
+            x.period !== settlement.period &&
+            x.status !== 'closed' &&
+            x.period < settlement.period
+          )
+            previous = previous.plus(x.amountDue);
+        }
+        return {
+          program: def,
+          dealer,
+          transactions: mine,
+          plannedQuantity: planned,
+          priorYear,
+          previouslySettled: previous.toFixed(),
+          settledUnitBenefits: settlementState.settled
+            .filter((x) => x.programId === p.row.id)
+            .map(({ programId: _programId, ...x }) => ({
+              ...x,
+              transactionId: Number(x.transactionId),
+            })),
+          adjustments: settlementState.adjustments
+            .filter((a) => a.programId === p.row.id && a.period === settlement.period)
+            .map((a) => ({
+              reference: `ADJ-${a.id}`,
+              amount: a.amount,
+              explanation: a.explanation,
+            })),
+          includeLines: false,
+          fiscalYearStartMonth: ctx.fy,
+        };
+      }),
+    );
   }
 
   /** Rebuilds the engine input of one dealer (same loading as statements, rows with lines). */
@@ -1041,13 +1688,25 @@ export function createIncentivesService(deps: Deps) {
       const ctx = await context();
       const dealers = await repoOf().findDealers(actor.scope);
       const chosen = period ?? defaultPeriod(p, ctx);
-      const { version, settlement, items } = await computeStatements({
-        program: p,
+      const probe = resolvePeriod({
+        program: latest(p).definition,
         period: chosen,
-        dealers,
-        withLines: false,
-        ctx,
+        fiscalYearStartMonth: ctx.fy,
       });
+      const version = versionFor(p, probe.window.start);
+      const settlement = resolvePeriod({
+        program: version.definition,
+        period: chosen,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      // Totals only: the shared pass (or row by row where groups cannot give the cents).
+      const [network] = await computeNetworkTotals({
+        items: [{ program: p, version, settlement }],
+        dealers,
+        ctx,
+        wholeNetwork: actor.scope.kind === 'network',
+      });
+      const items = network!.computed;
       const def = version.definition;
       const shown = items.filter((c) => c.statement.eligible || c.statement.lineCount > 0);
       const totalEarned = shown.reduce((a, c) => a.plus(c.statement.earned), new Dec(0));
@@ -1068,28 +1727,116 @@ export function createIncentivesService(deps: Deps) {
 
     getStatement: getStatementDetail,
 
-    /** Full recalculation of every program's period for every dealer (totals): the benchmark. */
-    async recalculateAll({ actor, period }: { actor: Actor; period?: string }) {
+    /**
+     * Full recalculation (the benchmark): earned and amount due of every program's current
+     * settlement period (`periods: 'all'`: every period that has started by today; `period`:
+     * that one) for every dealer in scope.
+     */
+    async recalculateAll({
+      actor,
+      period,
+      periods = 'current',
+      withStatements = false,
+    }: {
+      actor: Actor;
+      period?: string;
+      periods?: 'current' | 'all';
+      /** Also return every statement's figures (tests and checks; large). */
+      withStatements?: boolean;
+    }) {
       need(actor, 'statements:read');
       const ctx = await context();
-      const dealers = await repoOf().findDealers(actor.scope);
-      const programs = await repoOf().findPrograms();
-      let statements = 0;
-      let total = new Dec(0);
-      for (const row of programs) {
-        const p = await loadProgram(row.code);
-        const chosen = period ?? defaultPeriod(p, ctx);
-        const { items } = await computeStatements({
-          program: p,
-          period: chosen,
-          dealers,
-          withLines: false,
-          ctx,
-        });
-        statements += items.length;
-        for (const c of items) total = total.plus(c.statement.earned);
+      const repo = repoOf();
+      const dealers = await repo.findDealers(actor.scope);
+      const rows = await repo.findPrograms();
+      const versions = await repo.findVersions(rows.map((r) => r.id));
+      const today = deps.today();
+      const items: NetworkItem[] = [];
+      for (const row of rows) {
+        const p = { row, versions: versions.filter((v) => v.programId === row.id) };
+        if (p.versions.length === 0) continue;
+        const first = latest(p).definition;
+        const labels = period
+          ? [period]
+          : periods === 'current'
+            ? [defaultPeriod(p, ctx)]
+            : listSettlementPeriods({ program: first, fiscalYearStartMonth: ctx.fy })
+                .filter((s) => s.periodStart <= today)
+                .map((s) => s.period);
+        for (const label of labels) {
+          const probe = resolvePeriod({
+            program: first,
+            period: label,
+            fiscalYearStartMonth: ctx.fy,
+          });
+          const version = versionFor(p, probe.window.start);
+          const settlement = resolvePeriod({
+            program: version.definition,
+            period: label,
+            fiscalYearStartMonth: ctx.fy,
+          });
+          items.push({ program: p, version, settlement });
+        }
       }
-      return { programs: programs.length, statements, totalEarned: total.toFixed(2) };
+      const results = await computeNetworkTotals({
+        items,
+        dealers,
+        ctx,
+        wholeNetwork: actor.scope.kind === 'network',
+      });
+      let statements = 0;
+      let earned = 0;
+      let due = 0;
+      let earnedDec = new Dec(0);
+      let dueDec = new Dec(0);
+      const paths = { groups: 0, rows: 0 };
+      const list: {
+        programCode: string;
+        period: string;
+        dealerCode: string;
+        measureValue: string | null;
+        tierReached: string | null;
+        earned: string;
+        amountDue: string;
+        lineCount: number;
+      }[] = [];
+      for (const r of results) {
+        paths[r.path]++;
+        for (const c of r.computed) {
+          statements++;
+          if (withStatements) {
+            list.push({
+              programCode: r.item.program.row.code,
+              period: r.item.settlement.period,
+              dealerCode: c.dealer.code,
+              measureValue: c.statement.measureValue,
+              tierReached: c.statement.tierReached,
+              earned: c.statement.earned,
+              amountDue: c.statement.amountDue,
+              lineCount: c.statement.lineCount,
+            });
+          }
+          const e = parseScaled(c.statement.earned, 2);
+          const a = parseScaled(c.statement.amountDue, 2);
+          if (e === null || a === null) {
+            earnedDec = earnedDec.plus(c.statement.earned);
+            dueDec = dueDec.plus(c.statement.amountDue);
+          } else {
+            earned += e;
+            due += a;
+          }
+        }
+      }
+      return {
+        programs: rows.length,
+        periods: results.length,
+        statements,
+        totalEarned: earnedDec.plus(new Dec(earned).div(100)).toFixed(2),
+        totalAmountDue: dueDec.plus(new Dec(due).div(100)).toFixed(2),
+        periodsFromGroups: paths.groups,
+        periodsFromRows: paths.rows,
+        ...(withStatements ? { items: list } : {}),
+      };
     },
 
     async startRecalculation({ actor }: { actor: Actor }) {
@@ -1110,13 +1857,16 @@ export function createIncentivesService(deps: Deps) {
     // ------------------------------------------------------------------ progress and what-if
     async getDealerIncentives({ actor, dealerCode }: { actor: Actor; dealerCode: string }) {
       need(actor, 'programs:read');
-      const d = await dealerInScope(actor, dealerCode);
-      const ctx = await context();
       const repo = repoOf();
-      const rows = (await repo.findPrograms()).filter((r) => r.status === 'published');
+      const [d, ctx, all] = await Promise.all([
+        dealerInScope(actor, dealerCode),
+        context(),
+        repo.findPrograms(),
+      ]);
+      const rows = all.filter((r) => r.status === 'published');
       const versions = await repo.findVersions(rows.map((r) => r.id));
       const today = deps.today();
-      const programs: ProgressView[] = [];
+      const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
       for (const row of rows) {
         const p = { row, versions: versions.filter((v) => v.programId === row.id) };
         const def = latest(p).definition;
@@ -1127,9 +1877,17 @@ export function createIncentivesService(deps: Deps) {
           dealer: probe.dealer,
         });
         if (!eligibility.eligible) continue;
-        const { progress, def: used } = await progressFor(p, d, ctx);
-        programs.push(progressView(progress, used));
+        const period = defaultPeriod(p, ctx);
+        const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+        chosen.push({ p, version: versionFor(p, settlement.window.start), period });
       }
+      const inputs = await dealerProgressInputs(d, ctx, chosen);
+      const programs: ProgressView[] = chosen.map((x, i) =>
+        progressView(
+          calculateProgress({ ...inputs[i]!, asOf: today, period: x.period }),
+          x.version.definition,
+        ),
+      );
       return { dealerCode: d.code, asOf: today, programs };
     },
 

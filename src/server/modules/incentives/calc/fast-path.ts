@@ -24,6 +24,8 @@ export function fastBenefitTotal(options: {
   paying: readonly CountedTransaction[];
   reached: number;
   priorYear: PriorYearVolume | null | undefined;
+  /** Where the walk over the ranges starts (the volume before these rows); default 0. */
+  startPosition?: number;
 }): number | null {
   const { cp, paying, reached } = options;
   if (reached < 0) return 0;
@@ -61,7 +63,7 @@ export function fastBenefitTotal(options: {
   }
 
   let total = 0;
-  let position = 0;
+  let position = options.startPosition ?? 0;
   for (const c of paying) {
     let numerator: number | null;
     if (ranges === null) {
