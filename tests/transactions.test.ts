@@ -200,6 +200,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       events: createEventBus(),
       segmentChars: 150,
       chunkLines: 1,
+      smallBatchChars: 100,
     });
     const stored = txRow({ externalId: 'SEG-STORED', dealerCode: 'DLR-CHARLIE' });
     await service.ingest({
@@ -254,17 +255,21 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
     expect(again).toMatchObject({ received: 12, inserted: 0, duplicates: 12 });
   });
 
-  it('takes two batches with the same new keys in opposite orders at once: each key stored once', async () => {
-    const service = createTransactionsService({
+  it('takes concurrent batches with the same new keys in different orders: each key stored once', async () => {
+    const events = createEventBus();
+    // "large" batches stream straight in (exclusive lock), small ones merge in key order (shared)
+    const large = createTransactionsService({
       db: t.db,
-      events: createEventBus(),
+      events,
       segmentChars: 4000,
       chunkLines: 5,
+      smallBatchChars: 500,
     });
+    const small = createTransactionsService({ db: t.db, events, chunkLines: 5 });
     const rows = Array.from({ length: 200 }, (_, i) =>
       txRow({ externalId: `RACE-${i}`, dealerCode: 'DLR-CHARLIE', occurredOn: '2025-04-04' }),
     );
-    const send = (list: typeof rows) =>
+    const send = (service: typeof small, list: typeof rows) =>
       service.ingest({
         actor: SYSTEM_ACTOR,
         format: 'json',
@@ -273,9 +278,16 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
         })(),
         byteLimit: 1e6,
       });
-    const [a, b] = await Promise.all([send(rows), send([...rows].reverse())]);
-    expect(a.inserted + b.inserted).toBe(200);
-    expect(a.duplicates + b.duplicates).toBe(200);
+    const reversed = [...rows].reverse();
+    const shuffled = rows.filter((_, i) => i % 2 === 1).concat(rows.filter((_, i) => i % 2 === 0));
+    const results = await Promise.all([
+      send(large, rows),
+      send(large, reversed),
+      send(small, reversed),
+      send(small, shuffled),
+    ]);
+    expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(200);
+    expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(600);
     const stored = await t.db.query<{ n: number }>(
       `select count(*)::int as n from transactions where external_id like 'RACE-%'`,
     );

@@ -4,10 +4,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 }
 
-export function isDeadlock(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === '40P01';
-}
-
 /** Runs an insert and turns a unique-key violation into a 409 ALREADY_EXISTS. */
 export async function translateUnique<T>(
   what: string,

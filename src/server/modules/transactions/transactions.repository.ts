@@ -2,6 +2,9 @@ import type { Queryable } from '../../db/db';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 import type { Transaction, TransactionFilter } from '../../../shared/schemas/transactions';
 
+/** Any constant: the advisory lock of the ingest (see lockIngest). */
+const INGEST_LOCK = 7_305_114;
+
 export const STAGING_COLUMNS =
   'kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id';
 
@@ -78,6 +81,19 @@ export function createTransactionsRepository(db: Queryable) {
         [input.actor, input.format],
       );
       return rows[0]!.id;
+    },
+
+    /**
+     * Takes the ingest lock for this transaction: shared for batches inserted in key order,
+     * exclusive for a batch streamed straight into the feed (see the ingest service).
+     */
+    async lockIngest(tx: Queryable, mode: 'shared' | 'exclusive') {
+      await tx.query(
+        mode === 'shared'
+          ? 'select pg_advisory_xact_lock_shared($1)'
+          : 'select pg_advisory_xact_lock($1)',
+        [INGEST_LOCK],
+      );
     },
 
     /** A lower bound for the ids the next inserts get (ids only grow). */

@@ -3,7 +3,7 @@ import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
-import { isDeadlock, isUniqueViolation } from '../../db/errors';
+import { isUniqueViolation } from '../../db/errors';
 import type { EventBus } from '../../events';
 import { readRecords, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
@@ -12,6 +12,8 @@ import { createTransactionsRepository, STAGING_COLUMNS } from './transactions.re
 /** At most this many problems are listed in a rejection; the count covers them all. */
 const MAX_LISTED_PROBLEMS = 1000;
 const LINES_PER_CHUNK = 2000;
+/** A batch whose COPY text fits in this is "small" (see `ingest`). */
+const SMALL_BATCH_CHARS = 1024 * 1024;
 /** COPY text per segment (about 300,000 rows): the memory a segment may need to be replayed. */
 const SEGMENT_CHARS = 32 * 1024 * 1024;
 
@@ -47,7 +49,9 @@ export function createTransactionsService(deps: {
   /** COPY text per segment and rows per COPY chunk (tests make them small to cross segments). */
   segmentChars?: number;
   chunkLines?: number;
+  smallBatchChars?: number;
 }) {
+  const smallBatchChars = deps.smallBatchChars ?? SMALL_BATCH_CHARS;
   const segmentChars = deps.segmentChars ?? SEGMENT_CHARS;
   const chunkLines = deps.chunkLines ?? LINES_PER_CHUNK;
   const repo = createTransactionsRepository(deps.db);
@@ -166,20 +170,51 @@ export function createTransactionsService(deps: {
       const result = await deps.db.transaction(async (tx) => {
         batchId = await repo.insertBatch(tx, { actor: actorLabel, format });
         const idFloor = await repo.lastTransactionId(tx);
-        const source = csvLines()[Symbol.asyncIterator]();
+        const lineChunks = csvLines()[Symbol.asyncIterator]();
+        // A small batch (its whole COPY text within the first SMALL_BATCH_CHARS) goes through
+        // staging and one INSERT … ON CONFLICT in key order, under a shared lock: small batches run
+        // side by side without deadlocks, as sorted inserts cannot deadlock with each other. A
+        // larger batch streams straight into the feed (below) and, as its inserts are not in key
+        // order, takes the lock exclusively: it waits for the batches in flight, then runs alone.
+        const head: string[] = [];
+        let headChars = 0;
         let isDrained = false;
+        while (headChars < smallBatchChars) {
+          const next = await lineChunks.next();
+          if (next.done) {
+            isDrained = true;
+            break;
+          }
+          head.push(next.value);
+          headChars += next.value.length;
+        }
+        const nextChunk = async (): Promise<IteratorResult<string>> => {
+          const first = head.shift();
+          return first === undefined ? lineChunks.next() : { done: false, value: first };
+        };
         let hasStaging = false;
-        // The batch goes in segments of at most SEGMENT_CHARS of COPY text. Each segment is first
-        // copied straight into the feed in a savepoint; if one of its (source, externalId) pairs is
-        // already stored (or repeats inside the batch), the savepoint is rolled back and the
-        // segment, kept in memory, goes through a staging table and an INSERT … ON CONFLICT DO
-        // NOTHING instead. New data thus streams into the table while it is being parsed.
+        const mergeSorted = async (chunks: string[]) => {
+          if (!hasStaging) await repo.createStaging(tx);
+          hasStaging = true;
+          await repo.mergeThroughStaging(tx, chunks);
+        };
+        if (isDrained) {
+          await repo.lockIngest(tx, 'shared');
+          if (head.length > 0) await mergeSorted(head);
+        } else {
+          await repo.lockIngest(tx, 'exclusive');
+        }
+        // The large batch goes in segments of at most `segmentChars` of COPY text. Each segment is
+        // first copied straight into the feed in a savepoint; if one of its (source, externalId)
+        // pairs is already stored (or repeats inside the batch), the savepoint is rolled back and
+        // the segment, kept in memory, goes through staging instead. New data thus streams into
+        // the table while it is being parsed.
         while (!isDrained) {
           const buffered: string[] = [];
           let chars = 0;
           async function* segment(): AsyncGenerator<string> {
             while (chars < segmentChars) {
-              const next = await source.next();
+              const next = await nextChunk();
               if (next.done) {
                 isDrained = true;
                 return;
@@ -197,16 +232,12 @@ export function createTransactionsService(deps: {
             );
             await tx.exec('release savepoint ingest_segment');
           } catch (error) {
-            // a key already stored or repeated; or two batches sending the same new keys in
-            // different orders (a deadlock, which the sorted merge below cannot run into)
-            if (!isUniqueViolation(error) && !isDeadlock(error)) throw error;
+            if (!isUniqueViolation(error)) throw error;
             await tx.exec('rollback to savepoint ingest_segment');
             // read the rest of the segment if the COPY stopped early
             const rest = segment();
             while (!(await rest.next()).done);
-            if (!hasStaging) await repo.createStaging(tx);
-            hasStaging = true;
-            await repo.mergeThroughStaging(tx, buffered);
+            await mergeSorted(buffered);
           }
         }
         if (problemCount > 0) {
