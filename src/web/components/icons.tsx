@@ -1,9 +1,10 @@
 /** A few outline icons (24×24, stroke = currentColor), so the app needs no icon package. */
 import type { ReactNode, SVGProps } from 'react';
 
-type IconProps = SVGProps<SVGSVGElement> & { size?: number };
+export type IconProps = SVGProps<SVGSVGElement> & { size?: number };
 
-function makeIcon(paths: string[], extra?: (props: IconProps) => ReactNode) {
+/** An outline icon from its SVG paths (the one factory every icon set of the app uses). */
+export function makeIcon(paths: string[], extra?: (props: IconProps) => ReactNode) {
   return function Icon({ size = 18, ...props }: IconProps) {
     return (
       <svg

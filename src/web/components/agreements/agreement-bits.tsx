@@ -1,6 +1,7 @@
 /** Small shared pieces of the agreement screens: status badge, attainment bar, local icons. */
-import type { ReactNode, SVGProps } from 'react';
+import type { ReactNode } from 'react';
 import { Badge, Group, Progress, Text } from '@mantine/core';
+import { makeIcon } from '../icons';
 import type { AgreementStatus } from '../../../shared/schemas/agreements';
 import {
   attainmentColor,
@@ -69,33 +70,6 @@ export function Fact({ label, children }: { label: string; children: ReactNode }
       </Text>
     </div>
   );
-}
-
-type IconProps = SVGProps<SVGSVGElement> & { size?: number };
-
-function makeIcon(paths: string[]) {
-  return function Icon({ size = 18, ...props }: IconProps) {
-    return (
-      <svg
-        xmlns="http://www.w3.org/2000/svg"
-        width={size}
-        height={size}
-        viewBox="0 0 24 24"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth={1.8}
-        strokeLinecap="round"
-        strokeLinejoin="round"
-        aria-hidden="true"
-        focusable="false"
-        {...props}
-      >
-        {paths.map((d) => (
-          <path key={d} d={d} />
-        ))}
-      </svg>
-    );
-  };
 }
 
 export const IconBell = makeIcon([
