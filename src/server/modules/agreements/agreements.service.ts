@@ -1,6 +1,7 @@
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import { isDealerRole, hasPermission } from '../../../shared/permissions';
 import { monthIndex } from '../../../shared/months';
+import { sumDec } from '../../../shared/money';
 import type {
   AgreementCreate,
   AgreementFilter,
@@ -430,8 +431,9 @@ export function createAgreementsService(deps: Deps) {
     const actualTotals = periods.map((_, i) =>
       lines.reduce((s, l) => s + (byLine.get(l.lineNo)!.q[i] ?? 0), 0),
     );
+    // revenue in exact decimals (numeric(18,2) strings from the database), never floats
     const revenueTotals = periods.map((_, i) =>
-      lines.reduce((s, l) => s + Math.round(Number(byLine.get(l.lineNo)!.r[i] ?? '0') * 100), 0),
+      sumDec(lines.map((l) => byLine.get(l.lineNo)!.r[i] ?? '0')).toFixed(2),
     );
     const total = paceFigures({ periods, planned: plannedTotals, actual: actualTotals, today });
     const { elapsed } = total;
@@ -448,7 +450,7 @@ export function createAgreementsService(deps: Deps) {
         periods: periodRows(
           plannedTotals,
           actualTotals,
-          revenueTotals.map((c) => (c / 100).toFixed(2)),
+          revenueTotals,
           null,
           elapsed,
         ),
