@@ -273,6 +273,60 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
     ).json()) as Rollup;
     expect(bRollup.items).toEqual([]);
     expect((await channel.get('/api/v1/agreements/rollup?by=dealer')).status).toBe(400);
+    // the dealer's expected deliveries (set from the forecast screen) sit next to the plan
+    const expect1 = await dealerA.send('PUT', `/api/v1/agreements/${a.id}/expectations`, {
+      items: [{ lineNo: 1, period: '2026-08', expectedQuantity: 14, comment: 'fleet deal' }],
+    });
+    expect(expect1.status).toBe(200);
+    type WithExpected = {
+      lines: { periods: { expectedQuantity: number | null; plannedQuantity: number }[] }[];
+      totals: { periods: { expectedQuantity: number | null }[] };
+    };
+    const withExpectation = (await expect1.json()) as WithExpected;
+    expect(withExpectation.lines[0]!.periods[7]).toMatchObject({
+      plannedQuantity: 10,
+      expectedQuantity: 14,
+    });
+    expect(withExpectation.lines[0]!.periods[8]!.expectedQuantity).toBeNull();
+    expect(withExpectation.totals.periods[7]!.expectedQuantity).toBe(14); // line 2 plans 0 in August
+    const refused = await dealerA.send('PUT', `/api/v1/agreements/${a.id}/expectations`, {
+      items: [
+        { lineNo: 1, period: '2026-09', expectedQuantity: 3 },
+        { lineNo: 1, period: '2026-03', expectedQuantity: 3 },
+        { lineNo: 9, period: '2026-09', expectedQuantity: 3 },
+        { lineNo: 1, period: '2027-05', expectedQuantity: 3 },
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect(
+      ((await refused.json()) as ErrorBody).details.problems!.map((p) => `${p.path}:${p.code}`),
+    ).toEqual([
+      'body.items[1].period:period_over',
+      'body.items[2].lineNo:unknown_line',
+      'body.items[3].period:period_outside_term',
+    ]);
+    const negative = await dealerA.send('PUT', `/api/v1/agreements/${a.id}/expectations`, {
+      items: [{ lineNo: 1, period: '2026-09', expectedQuantity: -1 }],
+    });
+    expect(negative.status).toBe(400);
+    const bTries = await dealerB.send('PUT', `/api/v1/agreements/${a.id}/expectations`, {
+      items: [{ lineNo: 1, period: '2026-09', expectedQuantity: 99 }],
+    });
+    expect(bTries.status).toBe(404);
+    const reread = (await (
+      await dealerA.get(`/api/v1/agreements/${a.id}/progress`)
+    ).json()) as WithExpected;
+    expect(reread.lines[0]!.periods.map((p) => p.expectedQuantity)).toEqual([
+      ...Array(7).fill(null),
+      14,
+      ...Array(4).fill(null),
+    ]); // nothing of the refused batches was written
+    const cleared = (await (
+      await dealerA.send('PUT', `/api/v1/agreements/${a.id}/expectations`, {
+        items: [{ lineNo: 1, period: '2026-08', expectedQuantity: null }],
+      })
+    ).json()) as WithExpected;
+    expect(cleared.lines[0]!.periods[7]!.expectedQuantity).toBeNull();
     const csv = await (await channel.get('/api/v1/agreements/export?status=active')).text();
     expect(csv.split('\n')[0]).toContain('attainmentPct');
     expect((await dealerB.get(`/api/v1/agreements/${a.id}/progress`)).status).toBe(404);

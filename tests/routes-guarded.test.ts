@@ -32,6 +32,7 @@ async function snapshotOfA(t: TestApp): Promise<string> {
        (select string_agg(concat_ws(',', id, revoked_at), ';' order by id) from api_keys),
        (select string_agg(concat_ws(',', id, status, row_version, approved_version, planned_by_period::text), ';' order by id) from agreements),
        (select string_agg(concat_ws(',', id, status), ';' order by id) from agreement_revisions),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from agreement_expectations x),
        (select count(*)::text from ledger_entries),
        (select md5(coalesce(string_agg(c::text, ';' order by c::text), '')) from forecast_cells c where dealer_id = (select id from dealers where code = 'DLR-ALPHA')),
        (select string_agg(concat_ws(',', id, status), ';' order by id) from forecast_cycles),

@@ -48,6 +48,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/agreements/:id/versions/:versionNo': { id: '__AGREEMENT_A__', versionNo: '1' },
   '/api/v1/agreements/:id/progress': { id: '__AGREEMENT_A__' },
   '/api/v1/agreements/:id/renew': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/expectations': { id: '__AGREEMENT_A__' },
 });
 Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/agreements': '?dealer=DLR-ALPHA',

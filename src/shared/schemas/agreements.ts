@@ -105,6 +105,26 @@ export const revisionCreateSchema = z.object({
 
 export const revisionDecisionSchema = z.object({ comment: z.string().max(2000).optional() });
 
+export const expectationsUpdateSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        lineNo: z.number().int().positive(),
+        period: z.string().describe('a period of the term, e.g. 2026-03 or 2026-Q1'),
+        expectedQuantity: z
+          .number()
+          .int()
+          .min(0)
+          .nullable()
+          .describe('what the dealer expects to deliver; null removes the expectation'),
+        comment: z.string().max(2000).optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export type ExpectationsUpdate = z.infer<typeof expectationsUpdateSchema>;
+
 export const agreementLineSchema = z.object({
   lineNo: z.number().int(),
   target: z.object({ kind: z.enum(TARGET_KINDS), code: z.string(), label: z.string() }),
@@ -272,6 +292,11 @@ const progressPeriodSchema = z.object({
   plannedRevenue: z.string().nullable(),
   actualRevenue: z.string(),
   isElapsed: z.boolean().describe('the period has started'),
+  expectedQuantity: z
+    .number()
+    .int()
+    .nullable()
+    .describe('what the dealer now expects to deliver in the period (null: not given)'),
 });
 
 const toDateSchema = z.object({

@@ -524,6 +524,48 @@ export function createAgreementsRepository(db: Queryable) {
       await db.query('drop table agreement_delta');
     },
 
+    async findExpectations(id: number) {
+      const { rows } = await db.query<{
+        lineNo: number;
+        periodIndex: number;
+        expectedQuantity: number;
+      }>(
+        `select line_no as "lineNo", period_index as "periodIndex", expected_quantity as "expectedQuantity"
+         from agreement_expectations where agreement_id = $1`,
+        [id],
+      );
+      return rows;
+    },
+
+    async saveExpectations(
+      id: number,
+      items: {
+        lineNo: number;
+        periodIndex: number;
+        expectedQuantity: number | null;
+        comment: string | null;
+      }[],
+      actor: string,
+    ) {
+      for (const item of items) {
+        if (item.expectedQuantity === null) {
+          await db.query(
+            'delete from agreement_expectations where agreement_id = $1 and line_no = $2 and period_index = $3',
+            [id, item.lineNo, item.periodIndex],
+          );
+          continue;
+        }
+        await db.query(
+          `insert into agreement_expectations (agreement_id, line_no, period_index, expected_quantity, comment, updated_by)
+           values ($1, $2, $3, $4, $5, $6)
+           on conflict (agreement_id, line_no, period_index) do update
+             set expected_quantity = excluded.expected_quantity, comment = excluded.comment,
+                 updated_by = excluded.updated_by, updated_at = now()`,
+          [id, item.lineNo, item.periodIndex, item.expectedQuantity, item.comment, actor],
+        );
+      }
+    },
+
     async findLineActuals(id: number) {
       const { rows } = await db.query<{
         lineNo: number;

@@ -11,6 +11,7 @@ import {
   agreementSummarySchema,
   agreementTermsSchema,
   agreementUpdateSchema,
+  expectationsUpdateSchema,
   lineChangeSchema,
   notificationSchema,
   productGroupCreateSchema,
@@ -299,6 +300,23 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       response: { 200: agreementProgressSchema, ...errors },
     },
     handler: (req) => agreements.getProgress({ actor: actorOf(req), id: req.params.id }),
+  });
+
+  app.put('/agreements/:id/expectations', {
+    config: { access: 'forecasts:adjust' },
+    schema: {
+      summary:
+        "Set the dealer's expected deliveries against its commitment, per line and period (from the forecast screen)",
+      description:
+        'Kept next to the plan, which they never change; shown in the progress as expectedQuantity. Periods that are over cannot be given one; null removes an expectation. Approved and active agreements only.',
+      tags,
+      security: SECURED,
+      params: idParams,
+      body: expectationsUpdateSchema,
+      response: { 200: agreementProgressSchema, ...errors },
+    },
+    handler: (req) =>
+      agreements.setExpectations({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.post('/agreements/:id/renew', {

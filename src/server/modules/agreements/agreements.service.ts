@@ -10,6 +10,7 @@ import type {
   AgreementStatus,
   AgreementSummary,
   AgreementTerms,
+  ExpectationsUpdate,
   AgreementRollup,
   AgreementRollupItem,
   AgreementRollupQuery,
@@ -384,8 +385,20 @@ export function createAgreementsService(deps: Deps) {
     lines: LineRow[],
     periods: Period[],
     actuals: { lineNo: number; periodIndex: number; quantity: number; revenue: string }[],
+    expectations: { lineNo: number; periodIndex: number; expectedQuantity: number }[] = [],
   ): AgreementProgress {
     const today = deps.today();
+    const expected = new Map<number, (number | null)[]>();
+    for (const l of lines)
+      expected.set(
+        l.lineNo,
+        periods.map(() => null),
+      );
+    for (const e of expectations) {
+      const list = expected.get(e.lineNo);
+      if (list && e.periodIndex >= 0 && e.periodIndex < periods.length)
+        list[e.periodIndex] = e.expectedQuantity;
+    }
     const byLine = new Map<number, { q: number[]; r: string[] }>();
     for (const l of lines)
       byLine.set(l.lineNo, { q: periods.map(() => 0), r: periods.map(() => '0.00') });
@@ -402,6 +415,7 @@ export function createAgreementsService(deps: Deps) {
       revenue: (string | null)[],
       plannedRevenue: (string | null)[] | null,
       elapsed: number[],
+      expectedQuantities: (number | null)[],
     ) =>
       periods.map((p, i) => ({
         period: p.label,
@@ -412,6 +426,7 @@ export function createAgreementsService(deps: Deps) {
         plannedRevenue: plannedRevenue?.[i] ?? null,
         actualRevenue: revenue[i] ?? '0.00',
         isElapsed: (elapsed[i] ?? 0) > 0,
+        expectedQuantity: expectedQuantities[i] ?? null,
       }));
     const lineResults = lines.map((l) => {
       const a = byLine.get(l.lineNo)!;
@@ -421,7 +436,14 @@ export function createAgreementsService(deps: Deps) {
       return {
         lineNo: l.lineNo,
         target: { kind: l.targetKind, code: l.targetCode, label: l.targetLabel },
-        periods: periodRows(l.plannedQuantities, a.q, a.r, l.plannedRevenue, elapsed),
+        periods: periodRows(
+          l.plannedQuantities,
+          a.q,
+          a.r,
+          l.plannedRevenue,
+          elapsed,
+          expected.get(l.lineNo)!,
+        ),
         termToDate,
       };
     });
@@ -453,6 +475,15 @@ export function createAgreementsService(deps: Deps) {
           revenueTotals,
           null,
           elapsed,
+          // a period's expected total: each line's expectation, or its plan where it has none
+          periods.map((_, i) =>
+            lines.some((l) => expected.get(l.lineNo)![i] !== null)
+              ? lines.reduce(
+                  (sum, l) => sum + (expected.get(l.lineNo)![i] ?? l.plannedQuantities[i] ?? 0),
+                  0,
+                )
+              : null,
+          ),
         ),
         termToDate,
       },
@@ -1101,12 +1132,70 @@ export function createAgreementsService(deps: Deps) {
 
     async getProgress({ actor, id }: { actor: Actor; id: number }): Promise<AgreementProgress> {
       const row = await load(actor, id);
-      const [lines, periods, actuals] = await Promise.all([
+      const [lines, periods, actuals, expectations] = await Promise.all([
         repo.findLines(id),
         periodsOf(row),
         repo.findLineActuals(id),
+        repo.findExpectations(id),
       ]);
-      return progressOf(row, lines, periods, actuals);
+      return progressOf(row, lines, periods, actuals, expectations);
+    },
+
+    /**
+     * The dealer's expected deliveries against its commitment, per line and period (set from the
+     * forecast screen): kept next to the plan, which they never change. Periods that are over
+     * cannot be given one (their actual is what counts); null removes an expectation.
+     */
+    async setExpectations({
+      actor,
+      id,
+      data,
+    }: {
+      actor: Actor;
+      id: number;
+      data: ExpectationsUpdate;
+    }): Promise<AgreementProgress> {
+      const row = await load(actor, id);
+      if (row.status !== 'approved' && row.status !== 'active')
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `Expected deliveries are kept for approved and active agreements; ${row.code} is ${row.status}`,
+        );
+      const [lines, periods] = await Promise.all([repo.findLines(id), periodsOf(row)]);
+      const { elapsed } = termClock(periods, deps.today());
+      const problems: Problem[] = [];
+      const items = data.items.map((item, i) => {
+        const periodIndex = periods.findIndex((p) => p.label === item.period);
+        if (!lines.some((l) => l.lineNo === item.lineNo))
+          problems.push({
+            path: `body.items[${i}].lineNo`,
+            code: 'unknown_line',
+            message: `${row.code} has no line ${item.lineNo}`,
+          });
+        if (periodIndex < 0)
+          problems.push({
+            path: `body.items[${i}].period`,
+            code: 'period_outside_term',
+            message: `${item.period} is not a period of ${row.code}`,
+          });
+        else if ((elapsed[periodIndex] ?? 0) >= 1)
+          problems.push({
+            path: `body.items[${i}].period`,
+            code: 'period_over',
+            message: `${item.period} is over: its actual is what counts`,
+          });
+        return {
+          lineNo: item.lineNo,
+          periodIndex,
+          expectedQuantity: item.expectedQuantity,
+          comment: item.comment?.trim() || null,
+        };
+      });
+      if (problems.length > 0) throw invalid(problems);
+      await deps.db.transaction(async (tx) => {
+        await createAgreementsRepository(tx).saveExpectations(id, items, actorLabel(actor));
+      });
+      return service.getProgress({ actor, id });
     },
 
     /** A draft for the next term, with the same products and the plan taken from this term's actuals. */
