@@ -106,6 +106,29 @@ describe.skipIf(!chromium.isAvailable)('forecasts in Chromium', () => {
       // The chart of history and forecast with its interval band is there.
       await page.keyboard.press('Escape');
       await page.getByTestId('line-forecast-chart').waitFor();
+
+      // Its commitments: the dealer sets what it expects to deliver in an open period.
+      const commitments = page.getByTestId('agreement-expectations');
+      await commitments.waitFor();
+      const input = commitments.getByRole('textbox').first();
+      const label = (await input.getAttribute('aria-label'))!;
+      await input.fill('23');
+      await commitments.getByRole('button', { name: 'Save expectations' }).click();
+      await expect
+        .poll(async () =>
+          commitments.getByRole('button', { name: 'Save expectations' }).isDisabled(),
+        )
+        .toBe(true);
+      const stored = await app.services.db.query<{ expected: number }>(
+        `select e.expected_quantity as expected from agreement_expectations e
+         join agreements a on a.id = e.agreement_id join dealers d on d.id = a.dealer_id
+         where d.code = $1`,
+        [app.accounts.dealer.dealerCode],
+      );
+      expect(
+        stored.rows.map((r) => r.expected),
+        label,
+      ).toEqual([23]);
     } finally {
       await context.close();
     }

@@ -52,6 +52,11 @@ function Cell({ cell }: { cell: PeriodCell }) {
           <Text size="xs" c="dimmed" lh={1.2}>
             of {formatInt(cell.plannedQuantity)}
           </Text>
+          {cell.expectedQuantity !== null && (
+            <Text size="xs" c="blue.8" lh={1.2} data-expected={cell.expectedQuantity}>
+              dealer expects {formatInt(cell.expectedQuantity)}
+            </Text>
+          )}
         </div>
       </Tooltip>
     </Table.Td>

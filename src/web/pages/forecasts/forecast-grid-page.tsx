@@ -8,6 +8,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { Alert, Anchor, Badge, Drawer, Group, Paper, Select, Stack, Text } from '@mantine/core';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { isApiError } from '../../api';
+import { AgreementExpectations } from '../../components/forecasts/agreement-expectations';
 import { CellDetail } from '../../components/forecasts/cell-detail';
 import { LineForecastChart } from '../../components/forecasts/forecast-charts';
 import {
@@ -148,6 +149,8 @@ export function ForecastGridPage() {
           statistical baseline), in vehicles. Hover or tap for the interval and the history.
         </Text>
       </Stack>
+
+      <AgreementExpectations dealerCode={dealerCode} canEdit={canAdjust} />
 
       {shownLine && (
         <Section
