@@ -59,8 +59,12 @@ export function ChartLegend({ items }: { items: LegendItem[] }) {
 
 export type ModelLineSeries = { code: string; name: string; quantities: number[] };
 
-/** The top `top` model lines by volume, the rest summed into "Other". */
-export function topWithOther(lines: ModelLineSeries[], top = 8): ModelLineSeries[] {
+/** The top `top` series by volume, the rest summed into "Other". */
+export function topWithOther(
+  lines: ModelLineSeries[],
+  top = 8,
+  otherLabel = (n: number) => `Other (${n} lines)`,
+): ModelLineSeries[] {
   const sorted = lines
     .filter((line) => line.quantities.some((q) => q !== 0))
     .sort(
@@ -72,11 +76,19 @@ export function topWithOther(lines: ModelLineSeries[], top = 8): ModelLineSeries
   const other = rest[0]!.quantities.map((_, i) =>
     rest.reduce((s, l) => s + (l.quantities[i] ?? 0), 0),
   );
-  return [...head, { code: '__other', name: `Other (${rest.length} lines)`, quantities: other }];
+  return [...head, { code: '__other', name: otherLabel(rest.length), quantities: other }];
 }
 
-/** Monthly deliveries stacked by model line. */
-export function ModelLineBars({ months, lines }: { months: string[]; lines: ModelLineSeries[] }) {
+/** Monthly quantities stacked by series (model lines, regions, …), with a legend. */
+export function StackedMonthBars({
+  months,
+  lines,
+  testId,
+}: {
+  months: string[];
+  lines: ModelLineSeries[];
+  testId: string;
+}) {
   const isPhone = useIsPhone();
   const data = months.map((month, i) => {
     const row: Record<string, string | number> = { month: formatMonth(month) };
@@ -89,7 +101,7 @@ export function ModelLineBars({ months, lines }: { months: string[]; lines: Mode
     color: line.code === '__other' ? OTHER_COLOR : SERIES_COLORS[i % SERIES_COLORS.length]!,
   }));
   return (
-    <div data-testid="model-line-chart">
+    <div data-testid={testId}>
       <BarChart
         h={isPhone ? 240 : 300}
         data={data}
@@ -100,7 +112,7 @@ export function ModelLineBars({ months, lines }: { months: string[]; lines: Mode
         tickLine="y"
         gridAxis="y"
         xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 14 : 6, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 36 : 48, fontSize: 11 }}
+        yAxisProps={{ width: isPhone ? 40 : 52, fontSize: 11 }}
         maxBarWidth={28}
         tooltipAnimationDuration={0}
         tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
@@ -108,6 +120,11 @@ export function ModelLineBars({ months, lines }: { months: string[]; lines: Mode
       <ChartLegend items={series} />
     </div>
   );
+}
+
+/** Monthly deliveries stacked by model line. */
+export function ModelLineBars({ months, lines }: { months: string[]; lines: ModelLineSeries[] }) {
+  return <StackedMonthBars months={months} lines={lines} testId="model-line-chart" />;
 }
 
 export type RegionSeries = { code: string; name: string; quantities: number[] };

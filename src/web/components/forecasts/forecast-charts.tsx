@@ -3,7 +3,7 @@
  * directly: Mantine's charts have no range area), roll-up totals by month, and accuracy by horizon.
  */
 import '@mantine/charts/styles.css';
-import { BarChart, LineChart } from '@mantine/charts';
+import { LineChart } from '@mantine/charts';
 import { useMediaQuery } from '@mantine/hooks';
 import {
   Area,
@@ -18,7 +18,7 @@ import {
 import type { Accuracy, DealerGrid, Rollup } from '../../../shared/schemas/forecasts';
 import { FORECAST_STEPS } from '../../../shared/schemas/forecasts';
 import { formatInt, formatMonth, formatPercent } from '../../format';
-import { ChartLegend, SERIES_COLORS } from '../charts';
+import { ChartLegend, StackedMonthBars, topWithOther } from '../charts';
 import { STEP_COLORS, STEP_LABELS } from './forecast-labels';
 
 function useIsPhone(): boolean {
@@ -165,47 +165,16 @@ export function RollupMonthChart({ rollup }: { rollup: Rollup }) {
 
 /** Consensus per month stacked by group (the biggest groups; the rest as "Other"). */
 export function RollupGroupChart({ rollup, top = 8 }: { rollup: Rollup; top?: number }) {
-  const isPhone = useIsPhone();
-  const sorted = [...rollup.rows].sort((a, b) => b.total.consensus - a.total.consensus);
-  const head = sorted.slice(0, sorted.length <= top + 1 ? top + 1 : top);
-  const rest = sorted.slice(head.length);
-  const data = rollup.months.map((m, i) => {
-    const row: Record<string, string | number> = { month: formatMonth(m) };
-    for (const g of head) row[g.key] = Math.round(g.consensus[i] ?? 0);
-    if (rest.length > 0)
-      row.__other = Math.round(rest.reduce((s, g) => s + (g.consensus[i] ?? 0), 0));
-    return row;
-  });
-  const series = [
-    ...head.map((g, i) => ({
-      name: g.key,
-      label: g.label,
-      color: SERIES_COLORS[i % SERIES_COLORS.length]!,
+  const lines = topWithOther(
+    rollup.rows.map((g) => ({
+      code: g.key,
+      name: g.label,
+      quantities: g.consensus.map((v) => Math.round(v)),
     })),
-    ...(rest.length > 0
-      ? [{ name: '__other', label: `Other (${rest.length})`, color: 'gray.4' }]
-      : []),
-  ];
-  return (
-    <div data-testid="rollup-group-chart">
-      <BarChart
-        h={isPhone ? 240 : 300}
-        data={data}
-        dataKey="month"
-        type="stacked"
-        series={series}
-        valueFormatter={formatInt}
-        tickLine="y"
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 14 : 6, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 40 : 52, fontSize: 11 }}
-        maxBarWidth={28}
-        tooltipAnimationDuration={0}
-        tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
-      />
-      <ChartLegend items={series} />
-    </div>
+    top,
+    (n) => `Other (${n})`,
   );
+  return <StackedMonthBars months={rollup.months} lines={lines} testId="rollup-group-chart" />;
 }
 
 /** WAPE of each step by forecast horizon (months ahead). */
