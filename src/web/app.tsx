@@ -55,6 +55,11 @@ const DealerIncentivesPage = lazy(() =>
 const ProgramsPage = lazy(() =>
   import('./pages/incentives/programs-page').then((m) => ({ default: m.ProgramsPage })),
 );
+const ProgramEditorPage = lazy(() =>
+  import('./pages/incentives/program-editor-page').then((m) => ({
+    default: m.ProgramEditorPage,
+  })),
+);
 const ProgramPage = lazy(() =>
   import('./pages/incentives/program-page').then((m) => ({ default: m.ProgramPage })),
 );
@@ -291,10 +296,26 @@ export function App() {
           }
         />
         <Route
+          path="programs/new"
+          element={
+            <RequirePermission permission="programs:write">
+              <ProgramEditorPage />
+            </RequirePermission>
+          }
+        />
+        <Route
           path="programs/:code"
           element={
             <RequirePermission permission="programs:read">
               <ProgramPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="programs/:code/edit"
+          element={
+            <RequirePermission permission="programs:write">
+              <ProgramEditorPage />
             </RequirePermission>
           }
         />

@@ -310,6 +310,41 @@ describe.skipIf(!chromium.isAvailable)('incentives in Chromium', () => {
     }
   });
 
+  it('lets the OEM draft a program as JSON, see its problems by field, save and publish it', async () => {
+    const context = await newContext(browser, app.url);
+    try {
+      const page = await signIn(context, app.accounts.admin, app.accounts.password);
+      await page.goto(`${app.url}/programs`);
+      await page.getByRole('link', { name: 'New program' }).click();
+      await page.waitForURL('**/programs/new');
+      const editor = page.getByTestId('program-editor');
+      const definition = JSON.parse(await editor.getByLabel('Definition (JSON)').inputValue()) as {
+        code: string;
+        tiers: { from: string; value: string }[];
+      };
+      definition.code = 'E2E-STAIR';
+      const badTiers = { ...definition, tiers: [...definition.tiers].reverse() };
+      await editor.getByLabel('Definition (JSON)').fill(JSON.stringify(badTiers, null, 2));
+      await editor.getByRole('button', { name: 'Save draft' }).click();
+      const problems = page.getByTestId('problem-list');
+      await problems.waitFor();
+      expect(await problems.textContent()).toContain('tiers');
+      await editor.getByLabel('Definition (JSON)').fill(JSON.stringify(definition, null, 2));
+      await editor.getByRole('button', { name: 'Save draft' }).click();
+      await page.waitForURL('**/programs/E2E-STAIR');
+      await page.getByRole('link', { name: 'Edit draft' }).waitFor();
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await expect
+        .poll(async () => {
+          const p = await app.services.incentives.findPrograms({ actor: SYSTEM_ACTOR });
+          return p.find((x) => x.code === 'E2E-STAIR')?.status;
+        })
+        .toBe('published');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('fits a phone: the incentives and statement pages do not scroll sideways', async () => {
     const context = await newContext(browser, app.url, 'phone');
     try {

@@ -119,13 +119,23 @@ function ProgramDetail({ program }: { program: ProgramView }) {
             canWrite && (
               <>
                 {program.versions.at(-1)?.status === 'draft' && program.status !== 'closed' && (
-                  <Button
-                    size="sm"
-                    onClick={() => action.mutate('publish')}
-                    loading={action.isPending}
-                  >
-                    Publish
-                  </Button>
+                  <>
+                    <Button
+                      component={Link}
+                      to={`/programs/${encodeURIComponent(program.code)}/edit`}
+                      size="sm"
+                      variant="default"
+                    >
+                      Edit draft
+                    </Button>
+                    <Button
+                      size="sm"
+                      onClick={() => action.mutate('publish')}
+                      loading={action.isPending}
+                    >
+                      Publish
+                    </Button>
+                  </>
                 )}
                 {program.status === 'published' && (
                   <Button

@@ -1,6 +1,6 @@
 /** The OEM's incentive programs: status, measure, window; each opens its program page. */
 import { Link } from 'react-router-dom';
-import { Anchor, Badge, Paper, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Paper, Stack, Table, Text } from '@mantine/core';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
@@ -10,15 +10,24 @@ import {
   PROGRAM_STATUS_COLORS,
 } from '../../components/incentives/incentive-labels';
 import { formatDate } from '../../format';
+import { useCan } from '../../session';
 
 export function ProgramsPage() {
   const programs = usePrograms();
+  const canWrite = useCan('programs:write');
   return (
     <Stack gap="lg" data-testid="programs-page">
       <div>
         <PageHeader
           title="Incentive programs"
           description="Volume tiers, stair-steps, EV-mix and launch programs: definitions, statements for every dealer, settlement"
+          actions={
+            canWrite && (
+              <Button component={Link} to="/programs/new" size="sm">
+                New program
+              </Button>
+            )
+          }
         />
         <IncentiveTabs />
       </div>
@@ -29,7 +38,7 @@ export function ProgramsPage() {
       ) : programs.data.length === 0 ? (
         <Empty
           title="No programs yet"
-          description="Programs are created through the API (POST /api/v1/programs) and published here."
+          description="Draft one with New program (or POST /api/v1/programs), then publish it from its page."
         />
       ) : (
         <Paper withBorder style={{ overflow: 'hidden' }}>
