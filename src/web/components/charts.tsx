@@ -24,7 +24,8 @@ export const SERIES_COLORS = [
 ];
 export const OTHER_COLOR = 'gray.4';
 
-function useIsPhone(): boolean {
+/** Whether the screen is phone-sized (the charts' breakpoint). */
+export function useIsPhone(): boolean {
   return useMediaQuery('(max-width: 48em)') ?? false;
 }
 

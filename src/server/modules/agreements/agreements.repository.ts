@@ -671,18 +671,6 @@ export function createAgreementsRepository(db: Queryable) {
       return rows;
     },
 
-    async findRegionNames() {
-      const { rows } = await db.query<{
-        code: string;
-        name: string;
-        path: string;
-        parentCode: string | null;
-      }>(
-        `select r.code, r.name, r.path, p.code as "parentCode" from regions r left join regions p on p.id = r.parent_id order by r.path`,
-      );
-      return rows;
-    },
-
     async insertNotification(input: {
       audience: 'oem' | 'dealer';
       dealerId: number | null;

@@ -530,7 +530,10 @@ export function createAgreementsService(deps: Deps) {
   }
 
   async function rollupByRegion(actor: Actor, filter: AgreementListScope) {
-    const [rows, regions] = await Promise.all([summaries(actor, filter), repo.findRegionNames()]);
+    const [rows, regions] = await Promise.all([
+      summaries(actor, filter),
+      deps.network.findRegions({ actor }),
+    ]);
     const segments = (path: string) => path.split('/').filter(Boolean);
     const byCode = new Map(regions.map((r) => [r.code, r]));
     const roots = regions.filter((r) => r.parentCode === null);

@@ -464,6 +464,28 @@ export function createForecastsService(deps: Deps) {
     };
   }
 
+  /**
+   * One change of a dealer's cells: in one transaction with the cycle locked and the dealer in the
+   * actor's scope, then the dealer's grid as it now stands.
+   */
+  async function changeDealerCells(
+    actor: Actor,
+    id: number,
+    dealerCode: string,
+    change: (
+      tx: Queryable,
+      cycle: Awaited<ReturnType<typeof cycleOrThrow>>,
+      dealer: Awaited<ReturnType<typeof dealerOrThrow>>,
+    ) => Promise<number>,
+  ): Promise<{ updated: number; grid: DealerGrid }> {
+    const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
+      const cycle = await cycleOrThrow(id, tx, true);
+      const dealer = await dealerOrThrow(actor, dealerCode, tx);
+      return { updated: await change(tx, cycle, dealer), cycle, dealer };
+    });
+    return { updated, grid: await buildGrid(cycle, dealer) };
+  }
+
   return {
     /** Opens a cycle and starts its baseline job. */
     async createCycle({
@@ -599,9 +621,7 @@ export function createForecastsService(deps: Deps) {
       dealerCode: string;
       data: AdjustBody;
     }): Promise<{ updated: number; grid: DealerGrid }> {
-      const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
-        const cycle = await cycleOrThrow(id, tx, true);
-        const dealer = await dealerOrThrow(actor, dealerCode, tx);
+      return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseIfLocked(cycle);
         if (!isAdjustable(cycle))
           throw new AppError(
@@ -625,9 +645,8 @@ export function createForecastsService(deps: Deps) {
             comment: item.comment ?? null,
           })),
         );
-        return { updated: resolved.length, cycle, dealer };
+        return resolved.length;
       });
-      return { updated, grid: await buildGrid(cycle, dealer) };
     },
 
     /** The region's override of a dealer's cells (reviewer's scope only). */
@@ -642,9 +661,7 @@ export function createForecastsService(deps: Deps) {
       dealerCode: string;
       data: OverrideBody;
     }): Promise<{ updated: number; grid: DealerGrid }> {
-      const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
-        const cycle = await cycleOrThrow(id, tx, true);
-        const dealer = await dealerOrThrow(actor, dealerCode, tx);
+      return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseUnlessReviewable(cycle);
         const { resolved } = await resolveCells(tx, cycle, dealer.id, data.cells);
         await createForecastsRepository(tx).applyOverrides(
@@ -659,9 +676,8 @@ export function createForecastsService(deps: Deps) {
             reason: item.reason,
           })),
         );
-        return { updated: resolved.length, cycle, dealer };
+        return resolved.length;
       });
-      return { updated, grid: await buildGrid(cycle, dealer) };
     },
 
     /** The region accepts a dealer's adjustments (all pending ones when no cells are named). */
@@ -676,9 +692,7 @@ export function createForecastsService(deps: Deps) {
       dealerCode: string;
       data: AcceptBody;
     }): Promise<{ updated: number; grid: DealerGrid }> {
-      const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
-        const cycle = await cycleOrThrow(id, tx, true);
-        const dealer = await dealerOrThrow(actor, dealerCode, tx);
+      return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseUnlessReviewable(cycle);
         const lines = await createForecastsRepository(tx).modelLines();
         const codeOf = new Map(lines.map((l) => [l.id, l.code]));
@@ -690,7 +704,7 @@ export function createForecastsService(deps: Deps) {
             .filter((c) => c.adjusted !== null && c.reviewStatus === 'pending')
             .map((c) => ({ modelLine: codeOf.get(c.modelLineId)!, month: c.month }));
         }
-        if (targets.length === 0) return { updated: 0, cycle, dealer };
+        if (targets.length === 0) return 0;
         const { resolved } = await resolveCells(tx, cycle, dealer.id, targets);
         await createForecastsRepository(tx).applyAccepts(
           cycle.id,
@@ -703,9 +717,8 @@ export function createForecastsService(deps: Deps) {
           })),
           data.comment ?? null,
         );
-        return { updated: resolved.length, cycle, dealer };
+        return resolved.length;
       });
-      return { updated, grid: await buildGrid(cycle, dealer) };
     },
 
     /** The review list: dealers in the reader's scope with adjusted or overridden cells. */

@@ -4,7 +4,6 @@
  */
 import '@mantine/charts/styles.css';
 import { LineChart } from '@mantine/charts';
-import { useMediaQuery } from '@mantine/hooks';
 import {
   Area,
   CartesianGrid,
@@ -18,12 +17,8 @@ import {
 import type { Accuracy, DealerGrid, Rollup } from '../../../shared/schemas/forecasts';
 import { FORECAST_STEPS } from '../../../shared/schemas/forecasts';
 import { formatInt, formatMonth, formatPercent } from '../../format';
-import { ChartLegend, StackedMonthBars, topWithOther } from '../charts';
+import { ChartLegend, StackedMonthBars, topWithOther, useIsPhone } from '../charts';
 import { STEP_COLORS, STEP_LABELS } from './forecast-labels';
-
-function useIsPhone(): boolean {
-  return useMediaQuery('(max-width: 48em)') ?? false;
-}
 
 const color = (name: string) => `var(--mantine-color-${name.replace('.', '-')})`;
 
