@@ -9,6 +9,7 @@ import { createNetworkService } from './modules/network/network.service';
 import { createAgreementsService } from './modules/agreements/agreements.service';
 import { createJobsService } from './modules/jobs/jobs.service';
 import { createForecastsService } from './modules/forecasts/forecasts.service';
+import { createIncentiveListsService } from './modules/incentives/incentives.lists';
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
@@ -32,8 +33,10 @@ export function createServices(deps: {
   const jobs = createJobsService({ db });
   const forecasts = createForecastsService({ db, jobs, network, events, today });
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
+  const incentiveLists = createIncentiveListsService({ db, today });
   return {
     incentives,
+    incentiveLists,
     jobs,
     forecasts,
     today,

@@ -2,7 +2,9 @@
  * Incentives in real headless Chromium against the real server, the built web app and the demo
  * programs (src/server/modules/incentives/incentives.seed.ts, published in beforeAll): a dealer sees its programs with
  * progress and gets a what-if answer from the engine; the OEM opens a statement and its PDF link
- * returns the PDF; on a phone (390 px) the pages do not scroll sideways.
+ * returns the PDF, drafts a program in the form (a server problem shows at its field) and
+ * publishes it, and finds past payout batches listed; on a phone (390 px) the pages do not
+ * scroll sideways.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -310,27 +312,50 @@ describe.skipIf(!chromium.isAvailable)('incentives in Chromium', () => {
     }
   });
 
-  it('lets the OEM draft a program as JSON, see its problems by field, save and publish it', async () => {
+  it('lets the OEM draft a program in the form, see a problem at its field, save and publish it', async () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, app.accounts.admin, app.accounts.password);
       await page.goto(`${app.url}/programs`);
       await page.getByRole('link', { name: 'New program' }).click();
       await page.waitForURL('**/programs/new');
-      const editor = page.getByTestId('program-editor');
-      const definition = JSON.parse(await editor.getByLabel('Definition (JSON)').inputValue()) as {
+      const form = page.getByTestId('program-form');
+      await form.getByLabel('Code').fill('E2E-STAIR');
+      await form.getByLabel(/^Name/).fill('E2E stair');
+      await form.getByLabel('Budget (USD)').fill('250000.00');
+      // Tier 2 below tier 1: the server answers with the field path tiers.1.from.
+      await form.getByLabel('Tier 2 from').fill('0.5');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByTestId('definition-problems').waitFor();
+      const tier2 = form.getByLabel('Tier 2 from');
+      await expect.poll(() => tier2.getAttribute('aria-invalid')).toBe('true');
+      const errorId = (await tier2.getAttribute('aria-describedby'))!
+        .split(' ')
+        .find((id) => id.endsWith('-error'))!;
+      expect(await page.locator(`[id="${errorId}"]`).textContent()).toContain('ascending order');
+      expect(await form.getByLabel('Tier 1 from').getAttribute('aria-invalid')).not.toBe('true');
+
+      // The JSON tab shows the same definition.
+      await page.getByRole('tab', { name: 'Advanced (JSON)' }).click();
+      const json = JSON.parse(await page.getByLabel('Definition (JSON)').inputValue()) as {
         code: string;
-        tiers: { from: string; value: string }[];
+        budget: string;
+        tiers: { from: string }[];
       };
-      definition.code = 'E2E-STAIR';
-      const badTiers = { ...definition, tiers: [...definition.tiers].reverse() };
-      await editor.getByLabel('Definition (JSON)').fill(JSON.stringify(badTiers, null, 2));
-      await editor.getByRole('button', { name: 'Save draft' }).click();
-      const problems = page.getByTestId('problem-list');
-      await problems.waitFor();
-      expect(await problems.textContent()).toContain('tiers');
-      await editor.getByLabel('Definition (JSON)').fill(JSON.stringify(definition, null, 2));
-      await editor.getByRole('button', { name: 'Save draft' }).click();
+      expect(json).toMatchObject({ code: 'E2E-STAIR', budget: '250000.00' });
+      expect(json.tiers[1]!.from).toBe('0.5');
+      await page.getByRole('tab', { name: 'Form' }).click();
+
+      // Fix the tier, add a fourth, and read the tiers back in words.
+      await form.getByLabel('Tier 2 from').fill('5');
+      expect(await form.getByLabel('Tier 2 from').getAttribute('aria-invalid')).not.toBe('true');
+      await form.getByRole('button', { name: 'Add tier' }).click();
+      await form.getByLabel('Tier 4 from').fill('20');
+      await form.getByLabel('Tier 4 pays').fill('1200.00');
+      expect(await page.getByTestId('tier-summary').textContent()).toContain(
+        'from 20 units: $1,200 per unit on all units',
+      );
+      await page.getByRole('button', { name: 'Save draft' }).click();
       await page.waitForURL('**/programs/E2E-STAIR');
       await page.getByRole('link', { name: 'Edit draft' }).waitFor();
       await page.getByRole('button', { name: 'Publish' }).click();
@@ -340,6 +365,65 @@ describe.skipIf(!chromium.isAvailable)('incentives in Chromium', () => {
           return p.find((x) => x.code === 'E2E-STAIR')?.status;
         })
         .toBe('published');
+      const saved = await app.services.incentives.getProgram({
+        actor: SYSTEM_ACTOR,
+        code: 'E2E-STAIR',
+      });
+      expect(saved.definition).toMatchObject({
+        name: 'E2E stair',
+        budget: '250000.00',
+        tiers: [
+          { from: '1', value: '300.00' },
+          { from: '5', value: '600.00' },
+          { from: '10', value: '900.00' },
+          { from: '20', value: '1200.00' },
+        ],
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lists payout batches and the periods of a program with their state', async () => {
+    const context = await newContext(browser, app.url);
+    try {
+      const page = await signIn(context, FINANCE, app.accounts.password);
+      const batches = await app.services.incentiveLists.findPayoutBatches({
+        actor: { ...SYSTEM_ACTOR, role: 'finance' },
+        filter: { limit: 50, offset: 0 },
+      });
+      await page.goto('/incentives/payouts');
+      const rows = page.getByTestId('payout-batches').locator('tbody tr');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(Math.min(10, batches.total));
+      if (batches.total > 0) {
+        const newest = batches.items[0]!;
+        await rows.first().click();
+        await page.getByTestId('payout-batch').getByText(newest.code).waitFor();
+      }
+      await page.goto(`/programs/${bevProgram}`);
+      await page.getByTestId('period-facts').waitFor();
+      expect(await page.getByTestId('period-facts').textContent()).toMatch(
+        /sales arriving until .* count/,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits a phone: the program editor is one column and does not scroll sideways', async () => {
+    const context = await newContext(browser, app.url, 'phone');
+    try {
+      const page = await signIn(context, app.accounts.admin, app.accounts.password);
+      await page.goto('/programs/new');
+      const form = page.getByTestId('program-form');
+      await form.getByLabel('Tier 1 from').waitFor();
+      const code = (await form.getByLabel('Code').boundingBox())!;
+      const name = (await form.getByLabel(/^Name/).boundingBox())!;
+      expect(name.y).toBeGreaterThan(code.y + code.height);
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      ).toBeLessThanOrEqual(0);
     } finally {
       await context.close();
     }

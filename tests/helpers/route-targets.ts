@@ -96,6 +96,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
     code: 'PRG-A',
     dealerCode: 'DLR-ALPHA',
   },
+  '/api/v1/programs/:code/periods': { code: 'PRG-A' },
   '/api/v1/programs/:code/periods/close': { code: 'PRG-A' },
   '/api/v1/programs/:code/accruals': { code: 'PRG-A' },
   '/api/v1/programs/:code/claims': { code: 'PRG-A' },

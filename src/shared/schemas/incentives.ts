@@ -3,7 +3,7 @@
  * versions, statements, progress, what-if, claims, disputes, settlement and payouts.
  */
 import { z } from 'zod';
-import { code, decimalString, isoDate } from './common';
+import { code, decimalString, isoDate, pagingQuery } from './common';
 import { POWERTRAINS } from './catalog';
 
 const money = z.string().describe('decimal string in the currency (rounded half-up per line)');
@@ -250,25 +250,33 @@ export const disputeMessageSchema = z.object({
   attachmentName: z.string().nullable(),
   createdAt: z.string(),
 });
-export const disputeSchema = z
-  .object({
-    id: z.number().int(),
-    programCode: z.string(),
-    dealerCode: z.string(),
-    period: z.string(),
-    transactionId: z.string().nullable(),
-    claimId: z.number().int().nullable(),
-    status: z.enum(['open', 'adjusted', 'rejected']),
-    resolution: z.string().nullable(),
-    adjustment: z.string().nullable(),
-    ageDays: z.number().int(),
-    createdBy: z.string(),
-    resolvedBy: z.string().nullable(),
-    createdAt: z.string(),
-    messages: z.array(disputeMessageSchema),
+/** A dispute as the incentives service assembles it (without its currency). */
+export const disputeRecordSchema = z.object({
+  id: z.number().int(),
+  programCode: z.string(),
+  dealerCode: z.string(),
+  period: z.string(),
+  transactionId: z.string().nullable(),
+  claimId: z.number().int().nullable(),
+  status: z.enum(['open', 'adjusted', 'rejected']),
+  resolution: z.string().nullable(),
+  adjustment: z.string().nullable(),
+  ageDays: z.number().int(),
+  createdBy: z.string(),
+  resolvedBy: z.string().nullable(),
+  createdAt: z.string(),
+  messages: z.array(disputeMessageSchema),
+});
+export type DisputeView = z.infer<typeof disputeRecordSchema>;
+/** A dispute as the API answers it: with the currency of its statement (or program). */
+export const disputeSchema = disputeRecordSchema
+  .extend({
+    currency: z
+      .string()
+      .describe("the disputed statement's currency (the program's while none is stored)"),
   })
   .meta({ id: 'Dispute' });
-export type DisputeView = z.infer<typeof disputeSchema>;
+export type DisputeWithCurrency = z.infer<typeof disputeSchema>;
 
 export const disputeCreateSchema = z
   .object({
@@ -350,3 +358,63 @@ export const accrualSchema = z.object({
   projectedToWindowEnd: z.string(),
   budget: statementListSchema.shape.budget,
 });
+
+export const PAYOUT_BATCH_STATUSES = ['exported', 'paid'] as const;
+export const payoutListQuery = pagingQuery.extend({
+  status: z.enum(PAYOUT_BATCH_STATUSES).optional(),
+});
+export const payoutBatchSummarySchema = z
+  .object({
+    code: z.string(),
+    status: z.enum(PAYOUT_BATCH_STATUSES),
+    glAccount: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    approvedAt: z
+      .string()
+      .nullable()
+      .describe('when the last of its statements was approved (the batch holds approved ones)'),
+    paidAt: z.string().nullable(),
+    dealerCount: z.number().int(),
+    paymentCount: z.number().int(),
+    totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
+  })
+  .meta({ id: 'PayoutBatchSummary' });
+export type PayoutBatchSummary = z.infer<typeof payoutBatchSummarySchema>;
+
+export const SETTLEMENT_PERIOD_STATUSES = ['open', 'closed'] as const;
+export const settlementPeriodSchema = z
+  .object({
+    period: z.string().describe('the statement period: 2026-03, 2026-Q1 or program'),
+    start: z.string().describe('first day of the payout period'),
+    end: z.string().describe('cut-off: the last transaction date the statement counts'),
+    graceUntil: z
+      .string()
+      .describe('cut-off including the grace days: the last arrival date that still counts'),
+    window: z.object({ label: z.string(), start: z.string(), end: z.string() }),
+    isCumulative: z.boolean().describe('settled cumulatively from the window start'),
+    hasStarted: z.boolean(),
+    isCurrent: z.boolean().describe('contains today'),
+    status: z.enum(SETTLEMENT_PERIOD_STATUSES),
+    closedAt: z.string().nullable(),
+    closedBy: z.string().nullable(),
+    statements: z
+      .object({
+        closed: z.number().int().describe('stored, waiting for approval'),
+        approved: z.number().int(),
+        paid: z.number().int(),
+      })
+      .describe('stored statements of the dealers in your scope, by status'),
+  })
+  .meta({ id: 'SettlementPeriod' });
+export type SettlementPeriodView = z.infer<typeof settlementPeriodSchema>;
+export const settlementPeriodListSchema = z.object({
+  programCode: z.string(),
+  versionNo: z.number().int().describe('the version whose dates the periods follow'),
+  currency: z.string(),
+  measurementPeriod: z.string(),
+  payoutFrequency: z.string(),
+  graceDays: z.number().int(),
+  items: z.array(settlementPeriodSchema),
+});
+export type SettlementPeriodList = z.infer<typeof settlementPeriodListSchema>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, errorResponses } from '../../../shared/schemas/common';
+import { errorSchema, errorResponses, page } from '../../../shared/schemas/common';
 import {
   accrualSchema,
   approveStatementSchema,
@@ -15,11 +15,14 @@ import {
   disputeResolveSchema,
   disputeSchema,
   payoutBatchSchema,
+  payoutBatchSummarySchema,
   payoutCreateSchema,
+  payoutListQuery,
   periodQuery,
   programSchema,
   programSummarySchema,
   programVersionCreateSchema,
+  settlementPeriodListSchema,
   statementDetailSchema,
   statementListSchema,
   whatIfBodySchema,
@@ -41,7 +44,7 @@ const idParams = z.object({ id: z.coerce.number().int().positive() });
 /** Routes of incentive programs under /api/v1 (programs, statements, claims, disputes, payouts). */
 export async function incentivesRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
-  const { incentives } = fastify.services;
+  const { incentives, incentiveLists: lists } = fastify.services;
 
   app.post('/programs', {
     config: { access: 'programs:write' },
@@ -250,6 +253,19 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
     },
   });
 
+  app.get('/programs/:code/periods', {
+    config: { access: 'programs:read' },
+    schema: {
+      summary:
+        'Settlement periods of a program: label, start, cut-off, grace deadline, open or closed, stored statements in your scope by status',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: settlementPeriodListSchema, ...errors },
+    },
+    handler: (req) => lists.findSettlementPeriods({ actor: actorOf(req), code: req.params.code }),
+  });
+
   app.post('/programs/:code/periods/close', {
     config: { access: 'payouts:manage' },
     schema: {
@@ -400,9 +416,11 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       querystring: z.object({ status: z.enum(['open', 'adjusted', 'rejected']).optional() }),
       response: { 200: z.object({ items: z.array(disputeSchema) }), ...errors },
     },
-    handler: async (req) => ({
-      items: await incentives.findDisputes({ actor: actorOf(req), status: req.query.status }),
-    }),
+    handler: async (req) => {
+      const actor = actorOf(req);
+      const disputes = await incentives.findDisputes({ actor, status: req.query.status });
+      return { items: await lists.withCurrencies({ actor, disputes }) };
+    },
   });
 
   app.post('/disputes', {
@@ -414,10 +432,11 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeCreateSchema,
       response: { 201: disputeSchema, ...errors },
     },
-    handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await incentives.createDispute({ actor: actorOf(req), data: req.body })),
+    handler: async (req, reply) => {
+      const actor = actorOf(req);
+      const dispute = await incentives.createDispute({ actor, data: req.body });
+      return reply.status(201).send(await lists.withCurrency({ actor, dispute }));
+    },
   });
 
   app.get('/disputes/:id', {
@@ -429,7 +448,11 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       params: idParams,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: (req) => incentives.getDispute({ actor: actorOf(req), id: req.params.id }),
+    handler: async (req) => {
+      const actor = actorOf(req);
+      const dispute = await incentives.getDispute({ actor, id: req.params.id });
+      return lists.withCurrency({ actor, dispute });
+    },
   });
 
   app.post('/disputes/:id/messages', {
@@ -443,8 +466,15 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeMessageCreateSchema,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: (req) =>
-      incentives.addDisputeMessage({ actor: actorOf(req), id: req.params.id, data: req.body }),
+    handler: async (req) => {
+      const actor = actorOf(req);
+      const dispute = await incentives.addDisputeMessage({
+        actor,
+        id: req.params.id,
+        data: req.body,
+      });
+      return lists.withCurrency({ actor, dispute });
+    },
   });
 
   app.post('/disputes/:id/resolve', {
@@ -457,8 +487,34 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeResolveSchema,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: (req) =>
-      incentives.resolveDispute({ actor: actorOf(req), id: req.params.id, data: req.body }),
+    handler: async (req) => {
+      const actor = actorOf(req);
+      const dispute = await incentives.resolveDispute({
+        actor,
+        id: req.params.id,
+        data: req.body,
+      });
+      return lists.withCurrency({ actor, dispute });
+    },
+  });
+
+  app.get('/payouts', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary: 'Payout batches, newest first, with dealers, payments and totals per currency',
+      tags,
+      security: SECURED,
+      querystring: payoutListQuery,
+      response: { 200: page(payoutBatchSummarySchema), ...errors },
+    },
+    handler: async (req) => {
+      const { limit, offset, status } = req.query;
+      const result = await lists.findPayoutBatches({
+        actor: actorOf(req),
+        filter: { status, limit, offset },
+      });
+      return { ...result, limit, offset };
+    },
   });
 
   app.post('/payouts', {

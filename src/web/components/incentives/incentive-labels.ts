@@ -6,7 +6,6 @@ import type {
   ProgramDefinition,
 } from '../../../shared/schemas/program';
 import type { StatementStatus } from '../../../shared/schemas/incentives';
-import { addMonths, fiscalQuarterLabel, monthIndex } from '../../../shared/months';
 import { formatInt, formatMoney, formatMonthLong } from '../../format';
 
 export const MEASURE_LABELS: Record<Measure, string> = {
@@ -99,39 +98,6 @@ export function formatSettlementPeriod(period: string): string {
   return period;
 }
 
-/**
- * The settlement periods of a program (what a statement covers), oldest first: months,
- * fiscal quarters, or the whole program, following its payout frequency.
- */
-export function settlementPeriods(def: ProgramDefinition, fiscalYearStartMonth: number): string[] {
-  if (def.payoutFrequency === 'program') return ['program'];
-  const first = def.startDate.slice(0, 7);
-  const last = def.endDate.slice(0, 7);
-  const months: string[] = [];
-  for (let i = monthIndex(first); i <= monthIndex(last); i++) {
-    months.push(addMonths(first, i - monthIndex(first)));
-  }
-  if (def.payoutFrequency === 'month') return months;
-  return [...new Set(months.map((m) => fiscalQuarterLabel(m, fiscalYearStartMonth)))];
-}
-
-/** The settlement period containing a date, or the closest one. */
-export function periodOfDate(
-  periods: string[],
-  date: string,
-  fiscalYearStartMonth: number,
-): string {
-  const month = date.slice(0, 7);
-  const candidate = periods.includes(month)
-    ? month
-    : periods.includes(fiscalQuarterLabel(month, fiscalYearStartMonth))
-      ? fiscalQuarterLabel(month, fiscalYearStartMonth)
-      : null;
-  if (candidate) return candidate;
-  if (periods.length === 1) return periods[0]!;
-  return month < (periods[0] ?? '') ? periods[0]! : periods[periods.length - 1]!;
-}
-
 export const STATEMENT_STATUS_COLORS: Record<StatementStatus, string> = {
   open: 'blue',
   closed: 'yellow',
@@ -183,4 +149,20 @@ export function describeFilter(filter: ProgramDefinition['qualifying'] | undefin
   if (filter.skus?.length) parts.push(`SKUs ${filter.skus.join(', ')}`);
   const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A settlement period's state in a few words: "closed · 3 to approve · 2 paid", "open, current". */
+export function formatPeriodState(p: {
+  status: 'open' | 'closed';
+  hasStarted: boolean;
+  isCurrent: boolean;
+  statements: { closed: number; approved: number; paid: number };
+}): string {
+  if (p.status === 'open')
+    return p.isCurrent ? 'open, current' : p.hasStarted ? 'open' : 'not started';
+  const parts = ['closed'];
+  if (p.statements.closed) parts.push(`${p.statements.closed} to approve`);
+  if (p.statements.approved) parts.push(`${p.statements.approved} approved`);
+  if (p.statements.paid) parts.push(`${p.statements.paid} paid`);
+  return parts.join(' · ');
 }

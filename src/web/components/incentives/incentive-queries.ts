@@ -1,36 +1,43 @@
 /**
  * TanStack Query hooks for incentive programs: dealer progress and what-if, programs, statements,
- * accruals, claims, disputes and payout batches. Types come from src/shared/schemas/incentives
+ * accruals, settlement periods, claims, disputes and payout batches. Types come from src/shared/schemas/incentives
  * (the schemas the server validates and documents with).
  */
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
 import type {
   ClaimView,
-  DisputeView,
+  DisputeWithCurrency,
+  PayoutBatchSummary,
   PayoutBatchView,
   ProgramSummary,
   ProgramView,
   ProgressView,
+  SettlementPeriodList,
+  SettlementPeriodView,
   StatementDetail,
   accrualSchema,
   dealerIncentivesSchema,
   statementListSchema,
   whatIfResultSchema,
 } from '../../../shared/schemas/incentives';
-import { api } from '../../api';
+import { api, type Page } from '../../api';
 
 export type DealerIncentives = z.infer<typeof dealerIncentivesSchema>;
 export type StatementList = z.infer<typeof statementListSchema>;
 export type Accruals = z.infer<typeof accrualSchema>;
 export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
+/** A dispute as the API answers it (with its currency). */
+export type DisputeView = DisputeWithCurrency;
 export type {
   ClaimView,
-  DisputeView,
+  PayoutBatchSummary,
   PayoutBatchView,
   ProgramSummary,
   ProgramView,
   ProgressView,
+  SettlementPeriodList,
+  SettlementPeriodView,
   StatementDetail,
 };
 
@@ -48,6 +55,8 @@ export const incentiveKeys = {
   disputes: (status: string | null) => ['incentives', 'disputes', status] as const,
   dispute: (id: number) => ['incentives', 'dispute', id] as const,
   payout: (code: string) => ['incentives', 'payout', code] as const,
+  payouts: (offset: number) => ['incentives', 'payouts', offset] as const,
+  periods: (code: string) => ['incentives', 'periods', code] as const,
 };
 
 const enc = encodeURIComponent;
@@ -155,6 +164,26 @@ export function usePayoutBatch(code: string | null) {
   return useQuery({
     queryKey: incentiveKeys.payout(code ?? ''),
     queryFn: ({ signal }) => api.get<PayoutBatchView>(`/payouts/${enc(code!)}`, undefined, signal),
+    enabled: !!code,
+  });
+}
+
+/** Payout batches, newest first, a page at a time. */
+export function usePayoutBatches(offset: number, limit: number) {
+  return useQuery({
+    queryKey: incentiveKeys.payouts(offset),
+    queryFn: ({ signal }) =>
+      api.get<Page<PayoutBatchSummary>>('/payouts', { limit, offset }, signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** A program's settlement periods with their state (the engine's labels and cut-offs). */
+export function useSettlementPeriods(code: string | null) {
+  return useQuery({
+    queryKey: incentiveKeys.periods(code ?? ''),
+    queryFn: ({ signal }) =>
+      api.get<SettlementPeriodList>(`/programs/${enc(code!)}/periods`, undefined, signal),
     enabled: !!code,
   });
 }

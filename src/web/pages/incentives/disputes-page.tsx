@@ -34,7 +34,7 @@ import {
   useIncentiveInvalidation,
   type DisputeView,
 } from '../../components/incentives/incentive-queries';
-import { formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
 
 export function DisputesPage() {
@@ -194,7 +194,7 @@ function Thread({ dispute: d }: { dispute: DisputeView }) {
             <Text size="sm">
               <b>{d.status === 'adjusted' ? 'Adjusted' : 'Rejected'}</b>
               {d.adjustment
-                ? ` with an adjustment line of ${Number(d.adjustment) > 0 ? '+' : ''}${d.adjustment}`
+                ? ` with an adjustment line of ${Number(d.adjustment) > 0 ? '+' : ''}${formatMoney(d.adjustment, d.currency)}`
                 : ''}
               : {d.resolution}
             </Text>
@@ -244,6 +244,12 @@ function Thread({ dispute: d }: { dispute: DisputeView }) {
                   value={amount}
                   onChange={(e) => setAmount(e.currentTarget.value)}
                   placeholder="250.00"
+                  rightSection={
+                    <Text size="xs" c="dimmed">
+                      {d.currency}
+                    </Text>
+                  }
+                  rightSectionWidth={48}
                 />
               )}
               <Textarea

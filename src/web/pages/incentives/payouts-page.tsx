@@ -1,8 +1,8 @@
 /**
  * Finance: close a settlement period (statements stored for approval), approve statements on the
  * program page (four eyes), build a payout batch of approved statements, export it for accounts
- * payable, and mark it paid. There is no list of batches in the API: batches built here are
- * remembered in this browser, and any batch opens by its code.
+ * payable, and mark it paid. Every batch built so far is listed (GET /payouts), newest first;
+ * one opens below the list.
  */
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
@@ -25,43 +25,34 @@ import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { IconDownload } from '../../components/icons';
 import { PageHeader, Section } from '../../components/page-header';
+import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
 import {
-  definitionOf,
+  formatPeriodState,
   formatSettlementPeriod,
-  periodOfDate,
-  settlementPeriods,
 } from '../../components/incentives/incentive-labels';
 import {
   useIncentiveInvalidation,
   usePayoutBatch,
-  useProgram,
+  usePayoutBatches,
   usePrograms,
+  useSettlementPeriods,
+  type PayoutBatchSummary,
   type PayoutBatchView,
 } from '../../components/incentives/incentive-queries';
-import { formatDateTime, formatMoney } from '../../format';
-import { useSettings } from '../../queries';
+import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
 
-const STORAGE_KEY = 'forecourt.payoutBatches';
-
-function rememberedBatches(): string[] {
-  try {
-    const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as unknown;
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
-}
+const BATCHES_PER_PAGE = 10;
 
 export function PayoutsPage() {
   const [params, setParams] = useSearchParams();
   const batchCode = params.get('batch');
-  const [remembered, setRemembered] = useState(rememberedBatches);
-  const remember = (code: string) => {
-    const next = [code, ...remembered.filter((c) => c !== code)].slice(0, 20);
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-    setRemembered(next);
+  const offset = Number(params.get('offset') ?? 0) || 0;
+  const open = (code: string) => {
+    const next = new URLSearchParams(params);
+    next.set('batch', code);
+    setParams(next, { replace: true });
   };
   return (
     <Stack gap="lg" data-testid="payouts-page">
@@ -76,63 +67,135 @@ export function PayoutsPage() {
         <ClosePeriod />
         <BuildBatch
           onBuilt={(b) => {
-            remember(b.code);
             setParams({ batch: b.code }, { replace: true });
           }}
         />
       </SimpleGrid>
-      <Section title="Payout batch">
-        <Group gap="xs" align="flex-end">
-          <Select
-            label="Batches built here"
-            placeholder={remembered.length ? 'Choose a batch' : 'None yet'}
-            data={remembered}
-            value={batchCode}
-            onChange={(v) => v && setParams({ batch: v }, { replace: true })}
-            w={240}
-          />
-          <OpenByCode onOpen={(c) => setParams({ batch: c }, { replace: true })} />
-        </Group>
+      <Section title="Payout batches" description="Newest first; open one to export or pay it">
+        <BatchList
+          offset={offset}
+          selected={batchCode}
+          onOpen={open}
+          onOffsetChange={(o) => {
+            const next = new URLSearchParams(params);
+            if (o) next.set('offset', String(o));
+            else next.delete('offset');
+            setParams(next, { replace: true });
+          }}
+        />
         {batchCode && <BatchView code={batchCode} />}
       </Section>
     </Stack>
   );
 }
 
-function OpenByCode({ onOpen }: { onOpen: (code: string) => void }) {
-  const [code, setCode] = useState('');
+function batchTotals(b: Pick<PayoutBatchSummary, 'totals'>): string {
+  return b.totals.map((t) => formatMoney(t.amount, t.currency)).join(' + ') || 'nothing to pay';
+}
+
+function BatchList({
+  offset,
+  selected,
+  onOpen,
+  onOffsetChange,
+}: {
+  offset: number;
+  selected: string | null;
+  onOpen: (code: string) => void;
+  onOffsetChange: (offset: number) => void;
+}) {
+  const batches = usePayoutBatches(offset, BATCHES_PER_PAGE);
+  if (batches.isError)
+    return <QueryError error={batches.error} onRetry={() => void batches.refetch()} />;
+  if (batches.isPending) return <TableSkeleton rows={3} />;
+  const { items, total } = batches.data;
+  if (total === 0) {
+    return (
+      <Text size="sm" c="dimmed" data-testid="payout-batches-empty">
+        No payout batch yet. Build one from approved statements above.
+      </Text>
+    );
+  }
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (code.trim()) onOpen(code.trim());
-      }}
-    >
-      <Group gap="xs" align="flex-end">
-        <TextInput
-          label="Or open by code"
-          value={code}
-          onChange={(e) => setCode(e.currentTarget.value)}
-          w={200}
-        />
-        <Button type="submit" variant="default">
-          Open
-        </Button>
-      </Group>
-    </form>
+    <div>
+      <Paper withBorder style={{ overflow: 'hidden' }}>
+        <Table.ScrollContainer minWidth={620}>
+          <Table
+            fz="sm"
+            highlightOnHover
+            data-testid="payout-batches"
+            style={{ whiteSpace: 'nowrap' }}
+          >
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Batch</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Approved</Table.Th>
+                <Table.Th>Paid</Table.Th>
+                <Table.Th ta="right">Dealers</Table.Th>
+                <Table.Th ta="right">Total</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((b) => (
+                <Table.Tr
+                  key={b.code}
+                  data-batch={b.code}
+                  onClick={() => onOpen(b.code)}
+                  style={{ cursor: 'pointer' }}
+                  bg={b.code === selected ? 'var(--mantine-color-blue-light)' : undefined}
+                >
+                  <Table.Td>
+                    <Anchor
+                      component="button"
+                      type="button"
+                      ff="monospace"
+                      size="sm"
+                      onClick={() => onOpen(b.code)}
+                    >
+                      {b.code}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={b.status === 'paid' ? 'green' : 'blue'} variant="light">
+                      {b.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{formatDate(b.createdAt)}</Table.Td>
+                  <Table.Td>{formatDate(b.approvedAt)}</Table.Td>
+                  <Table.Td>{formatDate(b.paidAt)}</Table.Td>
+                  <Table.Td ta="right">{formatInt(b.dealerCount)}</Table.Td>
+                  <Table.Td ta="right" fw={600}>
+                    {batchTotals(b)}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Paper>
+      <Pager
+        total={total}
+        limit={BATCHES_PER_PAGE}
+        offset={offset}
+        onOffsetChange={onOffsetChange}
+        noun="batches"
+      />
+    </div>
   );
 }
 
 function ClosePeriod() {
   const programs = usePrograms();
-  const settings = useSettings();
   const [code, setCode] = useState<string | null>(null);
-  const program = useProgram(code ?? '');
-  const fy = settings.data?.fiscalYearStartMonth ?? 1;
-  const periods = program.data ? settlementPeriods(definitionOf(program.data), fy) : [];
+  const periods = useSettlementPeriods(code);
+  const items = periods.data?.items ?? [];
   const [period, setPeriod] = useState<string | null>(null);
+  // Default: the latest period that has ended and is still open.
   const today = new Date().toISOString().slice(0, 10);
-  const chosen = period ?? (periods.length ? periodOfDate(periods, today, fy) : null);
+  const chosen =
+    period ?? items.filter((p) => p.status === 'open' && p.end < today).at(-1)?.period ?? null;
   const invalidate = useIncentiveInvalidation();
   const mutation = useMutation({
     mutationFn: () =>
@@ -142,7 +205,7 @@ function ClosePeriod() {
       ),
     onSuccess: () => void invalidate(),
   });
-  const currency = program.data ? definitionOf(program.data).currency : 'USD';
+  const currency = periods.data?.currency ?? 'USD';
   return (
     <Section
       title="1. Close a period"
@@ -163,7 +226,11 @@ function ClosePeriod() {
           />
           <Select
             label="Settlement period"
-            data={periods.map((p) => ({ value: p, label: formatSettlementPeriod(p) }))}
+            data={items.map((p) => ({
+              value: p.period,
+              label: `${formatSettlementPeriod(p.period)} (${formatPeriodState(p)})`,
+              disabled: p.status === 'closed',
+            }))}
             value={chosen}
             onChange={setPeriod}
             disabled={!code}
@@ -267,8 +334,7 @@ function BatchView({ code }: { code: string }) {
             {b.status}
           </Badge>
           <Text size="sm" c="dimmed">
-            {formatDateTime(b.createdAt)} · {b.items.length} payments ·{' '}
-            {b.totals.map((t) => formatMoney(t.amount, t.currency)).join(' + ') || 'nothing to pay'}
+            {formatDateTime(b.createdAt)} · {b.items.length} payments · {batchTotals(b)}
           </Text>
         </Group>
         <Group gap="xs">

@@ -22,6 +22,7 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { api, isApiError } from '../../api';
 import { FormError } from '../../components/form-error';
+import { ProblemList } from '../../components/problem-list';
 import { IconArrowLeft } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
@@ -43,21 +44,20 @@ import {
   definitionOf,
   describeFilter,
   formatMeasure,
+  formatPeriodState,
   formatSettlementPeriod,
   formatTierValue,
-  periodOfDate,
-  settlementPeriods,
 } from '../../components/incentives/incentive-labels';
 import {
   useAccruals,
   useIncentiveInvalidation,
   useProgram,
+  useSettlementPeriods,
   useStatements,
   type ProgramView,
 } from '../../components/incentives/incentive-queries';
 import { StatementsTable } from '../../components/incentives/statements-table';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
-import { useSettings } from '../../queries';
 import { useCan } from '../../session';
 
 export function ProgramPage() {
@@ -153,6 +153,11 @@ function ProgramDetail({ program }: { program: ProgramView }) {
         />
         <IncentiveTabs />
         <FormError error={action.error} />
+        {program.warnings.length > 0 && (
+          <Alert color="yellow" variant="light" title="Check the definition" mt="xs">
+            <ProblemList problems={program.warnings} />
+          </Alert>
+        )}
       </div>
 
       <Section title="Definition" description={def.description || undefined}>
@@ -264,12 +269,13 @@ function ProgramDetail({ program }: { program: ProgramView }) {
 
 function StatementsSection({ program }: { program: ProgramView }) {
   const def = definitionOf(program);
-  const settings = useSettings();
-  const fy = settings.data?.fiscalYearStartMonth ?? 1;
-  const periods = settlementPeriods(def, fy);
+  // The periods as the server's engine labels them, with their state (open, closed, approved…).
+  const periodList = useSettlementPeriods(program.code);
+  const periods = periodList.data?.items ?? [];
   const [params, setParams] = useSearchParams();
-  const today = new Date().toISOString().slice(0, 10);
-  const period = params.get('period') ?? (settings.data ? periodOfDate(periods, today, fy) : null);
+  const current = periods.find((p) => p.isCurrent) ?? periods.filter((p) => p.hasStarted).at(-1);
+  // Until the periods arrive, the statements of the server's default period (today's) show.
+  const period = params.get('period') ?? current?.period ?? null;
   const statements = useStatements(program.code, period);
   const canManage = useCan('payouts:manage');
   const canApprove = useCan('programs:approve');
@@ -291,6 +297,7 @@ function StatementsSection({ program }: { program: ProgramView }) {
     onSuccess: () => invalidate(),
   });
   const data = statements.data;
+  const selectedPeriod = periods.find((p) => p.period === (data?.period ?? period));
   const budget = data?.budget;
   const openCount = data?.items.filter((s) => s.status === 'open').length ?? 0;
   return (
@@ -301,7 +308,23 @@ function StatementsSection({ program }: { program: ProgramView }) {
         actions={
           <Select
             aria-label="Settlement period"
-            data={periods.map((p) => ({ value: p, label: formatSettlementPeriod(p) }))}
+            data={periods.map((p) => ({
+              value: p.period,
+              label: formatSettlementPeriod(p.period),
+            }))}
+            renderOption={({ option }) => {
+              const p = periods.find((x) => x.period === option.value);
+              return (
+                <Stack gap={0}>
+                  <Text size="sm">{option.label}</Text>
+                  {p && (
+                    <Text size="xs" c="dimmed">
+                      {formatPeriodState(p)}
+                    </Text>
+                  )}
+                </Stack>
+              );
+            }}
             value={data?.period ?? period}
             onChange={(v) => v && setParams({ period: v }, { replace: true })}
             allowDeselect={false}
@@ -310,6 +333,17 @@ function StatementsSection({ program }: { program: ProgramView }) {
           />
         }
       >
+        {selectedPeriod && (
+          <Text size="xs" c="dimmed" data-testid="period-facts">
+            {formatDate(selectedPeriod.start)} – {formatDate(selectedPeriod.end)}
+            {selectedPeriod.isCumulative
+              ? ` (cumulative from ${formatDate(selectedPeriod.window.start)})`
+              : ''}
+            ; sales arriving until {formatDate(selectedPeriod.graceUntil)} count ·{' '}
+            {formatPeriodState(selectedPeriod)}
+            {selectedPeriod.closedAt ? `, on ${formatDate(selectedPeriod.closedAt)}` : ''}
+          </Text>
+        )}
         {statements.isError ? (
           <QueryError error={statements.error} onRetry={() => void statements.refetch()} />
         ) : !data ? (
