@@ -13,6 +13,11 @@ export type Queryable = {
   exec(sql: string): Promise<void>;
   /** COPY ... FROM STDIN with the given CSV chunks (each chunk whole lines). */
   copyFrom(sql: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<void>;
+  /**
+   * COPY ... TO STDOUT: the output as it streams (PGlite gives it in one piece). Read it to the
+   * end: stopping early discards the connection.
+   */
+  copyTo(sql: string): AsyncIterable<Uint8Array>;
 };
 
 export type Db = Queryable & {

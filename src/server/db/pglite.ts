@@ -44,6 +44,11 @@ function queryable(conn: PgliteLike): Queryable {
       }
       await send(parts);
     },
+    async *copyTo(sql) {
+      const target = sql.replace(/TO\s+STDOUT/i, "TO '/dev/blob'");
+      const result = await conn.query(target);
+      if (result.blob) yield new Uint8Array(await result.blob.arrayBuffer());
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { from as copyFromStream } from 'pg-copy-streams';
+import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
@@ -32,6 +32,17 @@ function queryable(client: Client): Queryable {
         }
       } else {
         await run(client);
+      }
+    },
+    async *copyTo(sql) {
+      const c = client instanceof pg.Pool ? await client.connect() : client;
+      let isRead = false;
+      try {
+        for await (const chunk of c.query(copyToStream(sql)) as AsyncIterable<Buffer>) yield chunk;
+        isRead = true;
+      } finally {
+        // A COPY left half read leaves the connection unusable: the pool drops it.
+        if (client instanceof pg.Pool) (c as pg.PoolClient).release(isRead ? undefined : true);
       }
     },
   };

@@ -44,6 +44,7 @@ import {
   type TransactionGroup,
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
+import { scanNetwork } from './network-scan';
 import { formatScaled, parseScaled } from './calc/fixed';
 import {
   calculateAccrual,
@@ -502,11 +503,13 @@ export function createIncentivesService(deps: Deps) {
    * compilation (seconds of compile time for one statement that runs once) and with memory to
    * group in (no spill to disk).
    */
-  async function bigRead<T>(read: (repo: ReturnType<typeof repoOf>) => Promise<T>): Promise<T> {
+  async function bigRead<T>(
+    read: (repo: ReturnType<typeof repoOf>, tx: Queryable) => Promise<T>,
+  ): Promise<T> {
     return deps.db.transaction(async (tx) => {
       await tx.query(`set local jit = off`);
       await tx.query(`set local work_mem = '64MB'`);
-      return read(repoOf(tx));
+      return read(repoOf(tx), tx);
     });
   }
 
@@ -650,40 +653,29 @@ export function createIncentivesService(deps: Deps) {
           : null;
       // Awaited below; a failure of the groups read must not leave it unhandled.
       priorRead?.catch(() => undefined);
-      const rows = await bigRead((r) =>
-        r.findTransactionGroups({
+      // Rows an order-dependent benefit may walk: the paying classes of those programs.
+      const keepClasses = new Set<number>();
+      for (const def of defs) {
+        if (aggregationMode(def) !== 'ordered') continue;
+        classesOf.get(def)!.forEach((bits, cls) => {
+          if ((bits & PAYING) !== 0) keepClasses.add(cls);
+        });
+      }
+      const scan = await bigRead((_, tx) =>
+        scanNetwork(tx, {
           dealerIds: scoped,
           from,
           to,
           negativeFrom: defs.map((def) => def.startDate).sort()[0]!,
           kinds,
           classBySkuId,
+          msrpOf: (skuId) => ctx.skus.get(skuId)!.msrp,
           columns,
+          keepClasses,
         }),
       );
       // Per dealer: groups sorted by month, and late negative groups (they may count later).
-      const groupsOf = new Map<number, TransactionGroup[]>();
-      for (const r of rows) {
-        const minor = minorUnits(r.currency);
-        const amountMinor = parseScaled(r.amount, minor);
-        const g: TransactionGroup = {
-          monthStart: r.monthStart,
-          kind: r.kind,
-          negative: r.negative,
-          currency: r.currency,
-          receivedOn: r.receivedOn,
-          skuClass: r.skuClass,
-          rowCount: r.rowCount,
-          quantity: r.quantity,
-          amountMinor: amountMinor ?? Number.NaN,
-          amountUpMinor: parseScaled(r.amountUp, minor) ?? Number.NaN,
-          amountDownMinor: parseScaled(r.amountDown, minor) ?? Number.NaN,
-          rounded: r.rounded.map((x, i) => parseScaled(x, columns[i]!.minorDigits)),
-        };
-        const list = groupsOf.get(r.dealerId);
-        if (list) list.push(g);
-        else groupsOf.set(r.dealerId, [g]);
-      }
+      const groupsOf = scan.groupsOf;
       const monthIndex = new Map<number, { months: string[]; late: TransactionGroup[] }>();
       for (const [dealerId, list] of groupsOf) {
         list.sort((a, b) =>
@@ -920,46 +912,45 @@ export function createIncentivesService(deps: Deps) {
           });
         }
         if (ok && pending.length > 0) {
-          const pairs = [...needMonths].flatMap(([id, months]) =>
-            [...months].map((m) => [id, `${m}-01`] as const),
-          );
           const payingSkuIds = allSkus
             .filter((x) => {
               const cls = classBySkuId[x.id - 1];
               return cls !== null && cls !== undefined && ((classes[cls] ?? 0) & PAYING) !== 0;
             })
             .map((x) => x.id);
-          const found = await bigRead((r) =>
-            r.findRowsInMonths({
-              dealerIds: pairs.map((x) => x[0]),
-              months: pairs.map((x) => x[1]),
+          const found = await bigRead((_, tx) =>
+            scan.readRows(tx, {
+              months: needMonths,
               negativeFrom: def.startDate,
               to: settlement.cutoff,
               kinds: kindsOf(def),
               skuIds: payingSkuIds,
             }),
           );
-          const rowsOf = new Map<number, Map<string, OrderedRow>>();
-          for (const r of found) {
-            const tx = toTransaction(r, ctx);
-            const byId = rowsOf.get(r.dealerId) ?? new Map<string, OrderedRow>();
-            rowsOf.set(r.dealerId, byId);
-            byId.set(r.id, {
-              id: Number(r.id),
-              occurredOn: r.occurredOn,
-              receivedOn: r.receivedOn,
-              kind: r.kind,
-              currency: tx.currency,
-              skuClass: classBySkuId[r.skuId - 1] ?? -1,
-              tx,
-              quantity: tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity,
-            });
+          const rowsOf = new Map<number, OrderedRow[]>();
+          for (const [dealerId, rows] of found) {
+            rowsOf.set(
+              dealerId,
+              rows.map((r) => {
+                const tx = toTransaction(r, ctx);
+                return {
+                  id: Number(r.id),
+                  occurredOn: r.occurredOn,
+                  receivedOn: r.receivedOn,
+                  kind: r.kind,
+                  currency: tx.currency,
+                  skuClass: classBySkuId[r.skuId - 1] ?? -1,
+                  tx,
+                  quantity: tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity,
+                };
+              }),
+            );
           }
           for (const { index, input } of pending) {
             const dealerId = computed[index]!.dealer.id;
             const statement = calculateStatementFromGroups({
               ...input,
-              orderedRows: [...(rowsOf.get(dealerId)?.values() ?? [])],
+              orderedRows: rowsOf.get(dealerId) ?? [],
             });
             if (statement === null) {
               ok = false;
