@@ -292,6 +292,12 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       `select count(*)::int as n from transactions where external_id like 'RACE-%'`,
     );
     expect(stored.rows[0]!.n).toBe(200);
+    // the roll-up counts each stored row once, whether tallied by a large batch or read back
+    const rollup = await t.db.query<{ rows: number }>(
+      `select sum(row_count)::int as rows from monthly_actuals m join dealers d on d.id = m.dealer_id
+       where d.code = 'DLR-CHARLIE' and m.month = '2025-04-01'`,
+    );
+    expect(rollup.rows[0]!.rows).toBe(200);
   });
 
   it('shows posted rows in the monthly actuals right after the post returns, net of unwinds', async () => {

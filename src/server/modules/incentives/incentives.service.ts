@@ -45,7 +45,7 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
-import { formatScaled, parseScaled } from './calc/fixed';
+import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
   calculateBudgetUse,

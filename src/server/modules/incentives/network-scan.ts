@@ -33,7 +33,7 @@ import {
 } from '../../db/binary-copy';
 import type { RoundedLineBasis, TransactionGroup } from './calc/aggregate';
 import { dayNumber, fromDayNumber } from './calc/dates';
-import { MAX_SAFE, parseScaled, pow10 } from './calc/fixed';
+import { MAX_SAFE, parseScaled, pow10 } from '../../../shared/fixed';
 import type { TxRow } from './incentives.repository';
 
 export type ScanColumn = {

@@ -18,7 +18,7 @@ import { compileProgram, settlementOf, windowInfoOf, type CompiledProgram } from
 import { addDays, arrivalDate, monthEnd } from './dates';
 import { checkEligibility } from './eligibility';
 import { fastBenefitTotal } from './fast-path';
-import { formatScaled, MAX_SAFE, parseScaled, pow10 } from './fixed';
+import { formatScaled, MAX_SAFE, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled } from './filters';
 import { computeMeasure, formatMeasure } from './measure';
 import type { CountedTransaction, Statement, StatementInput } from './statement';

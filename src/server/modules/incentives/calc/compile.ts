@@ -14,7 +14,7 @@ import {
 } from './periods';
 import { compileTiers, type CompiledTier } from './tiers';
 import { addDays, monthEnd, nextMonth } from './dates';
-import { divRoundHalfUp, parseScaled, pow10 } from './fixed';
+import { divRoundHalfUp, parseScaled, pow10 } from '../../../../shared/fixed';
 
 export type WindowInfo = { window: IncentiveWindow; graceUntil: string };
 

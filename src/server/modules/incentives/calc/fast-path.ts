@@ -7,7 +7,7 @@
  */
 import type { PriorYearVolume } from '../../../../shared/schemas/program';
 import { amountMinor, msrpMinor, type CompiledProgram } from './compile';
-import { divRoundHalfUp, MAX_SAFE, mulSafe, parseScaled, pow10 } from './fixed';
+import { divRoundHalfUp, MAX_SAFE, mulSafe, parseScaled, pow10 } from '../../../../shared/fixed';
 import type { CountedTransaction } from './statement';
 
 type Range = { start: number; end: number | null; valueMicro: number };

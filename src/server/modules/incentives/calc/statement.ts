@@ -29,7 +29,7 @@ import {
 import { addDays, arrivalDate, minDate } from './dates';
 import { checkEligibility } from './eligibility';
 import { fastBenefitTotal, sumScaled } from './fast-path';
-import { formatScaled, mulSafe, parseScaled, pow10 } from './fixed';
+import { formatScaled, mulSafe, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled } from './filters';
 import { computeMeasure, formatMeasure, type MeasureResult } from './measure';
 import type { IncentiveWindow, SettlementPeriod } from './periods';

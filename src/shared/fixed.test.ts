@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Dec, roundMoney } from '../../../../shared/money';
+import { Dec, roundMoney } from './money';
 import { divRoundHalfUp, formatScaled, mulSafe, parseScaled } from './fixed';
 
 describe('exact scaled integers', () => {

@@ -1,5 +1,5 @@
 /**
- * Exact scaled-integer arithmetic on JavaScript numbers, for the engine's fast path. A value is
+ * Exact scaled-integer arithmetic on JavaScript numbers, for the engine's fast path and the feed's roll-up. A value is
  * held as an integer count of 10^-digits (cents: digits 2); every product and sum is checked to
  * stay within Number.MAX_SAFE_INTEGER, where integer arithmetic on doubles is exact. Anything
  * outside that range (or with more decimals than the scale) returns null and the caller falls
