@@ -23,7 +23,14 @@ export function formatOf(contentType: string | undefined): IngestFormat | null {
   return null;
 }
 
-export function readRecords(format: IngestFormat, body: Readable): AsyncIterable<RawRecord> {
+/**
+ * The records of a body in batches (one per chunk of the body read), so that a million rows do
+ * not cost a million turns of async iteration.
+ */
+export function readRecordBatches(
+  format: IngestFormat,
+  body: Readable,
+): AsyncIterable<RawRecord[]> {
   switch (format) {
     case 'json':
       return readJsonArray(body);
@@ -34,7 +41,12 @@ export function readRecords(format: IngestFormat, body: Readable): AsyncIterable
   }
 }
 
-async function* readNdjson(body: Readable): AsyncIterable<RawRecord> {
+/** The records of a body one by one. */
+export async function* readRecords(format: IngestFormat, body: Readable): AsyncIterable<RawRecord> {
+  for await (const batch of readRecordBatches(format, body)) yield* batch;
+}
+
+async function* readNdjson(body: Readable): AsyncIterable<RawRecord[]> {
   let rest = '';
   let row = 0;
   body.setEncoding('utf8');
@@ -52,20 +64,22 @@ async function* readNdjson(body: Readable): AsyncIterable<RawRecord> {
     const text = rest + chunk;
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
+    const batch: RawRecord[] = [];
     for (const line of lines) {
       const record = parseLine(line);
-      if (record) yield record;
+      if (record) batch.push(record);
     }
+    if (batch.length > 0) yield batch;
   }
   const last = parseLine(rest);
-  if (last) yield last;
+  if (last) yield [last];
 }
 
 /**
  * Splits a top-level JSON array into its elements as they stream in (tracking strings, escapes and
  * nesting), and parses each element with JSON.parse. A malformed array structure stops the read.
  */
-async function* readJsonArray(body: Readable): AsyncIterable<RawRecord> {
+async function* readJsonArray(body: Readable): AsyncIterable<RawRecord[]> {
   body.setEncoding('utf8');
   type State = 'start' | 'between' | 'element' | 'end';
   let state = 'start' as State;
@@ -80,6 +94,7 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord> {
     });
 
   for await (const chunk of body as AsyncIterable<string>) {
+    const batch: RawRecord[] = [];
     let elementStart = state === 'element' ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
@@ -99,7 +114,7 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord> {
             const text = buffer + chunk.slice(elementStart, i);
             buffer = '';
             row += 1;
-            yield parseElement(text, row);
+            batch.push(parseElement(text, row));
             state = 'end';
             continue;
           }
@@ -108,7 +123,7 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord> {
           const text = buffer + chunk.slice(elementStart, i);
           buffer = '';
           row += 1;
-          yield parseElement(text, row);
+          batch.push(parseElement(text, row));
           state = 'between';
         }
         continue;
@@ -131,6 +146,7 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord> {
       }
     }
     if (state === 'element') buffer += chunk.slice(Math.max(elementStart, 0));
+    if (batch.length > 0) yield batch;
   }
   if (state !== 'end') throw malformed('the array is not closed with "]"');
 }
@@ -148,7 +164,7 @@ function parseElement(text: string, row: number): RawRecord {
  * record with quotes — including quoted line breaks — goes through csv-parse. Fields are trimmed,
  * blank lines skipped, a byte-order mark dropped.
  */
-async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
+async function* readCsv(body: Readable): AsyncIterable<RawRecord[]> {
   let header: string[] | null = null;
   let row = 0;
   let pending = ''; // a record whose quoted field continues on the next line
@@ -168,33 +184,33 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
     }
   };
 
-  function* take(line: string): Generator<RawRecord> {
+  /** The record a line completes, or null (a header, a blank line, a quoted field going on). */
+  function take(line: string): RawRecord | null {
     let text = pending ? `${pending}\n${line}` : line;
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (quoteCount(text) % 2 === 1) {
+    if (text.includes('"') && quoteCount(text) % 2 === 1) {
       pending = text; // inside a quoted field: the record goes on
-      return;
+      return null;
     }
     pending = '';
-    if (text.trim() === '') return;
+    if (text.trim() === '') return null;
     const fields = record(text);
     if (!header) {
       header = fields;
       checkHeader(header);
-      return;
+      return null;
     }
     row += 1;
     if (fields.length !== header.length) {
-      yield {
+      return {
         row,
         value: null,
         parseError: `expected ${header.length} columns, found ${fields.length}`,
       };
-      return;
     }
     const value: Record<string, string> = {};
     for (let i = 0; i < header.length; i++) value[header[i]!] = fields[i]!;
-    yield { row, value };
+    return { row, value };
   }
 
   body.setEncoding('utf8');
@@ -205,13 +221,17 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord> {
       isFirstChunk = false;
     }
     let start = 0;
+    const batch: RawRecord[] = [];
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      yield* take(text.slice(start, end));
+      const taken = take(text.slice(start, end));
+      if (taken) batch.push(taken);
       start = end + 1;
     }
     carry = text.slice(start);
+    if (batch.length > 0) yield batch;
   }
-  if (carry) yield* take(carry);
+  const last = carry ? take(carry) : null;
+  if (last) yield [last];
   if (pending) {
     const message = 'a quoted field is not closed';
     throw new AppError('MALFORMED_BODY', `The CSV cannot be read: ${message}`, {

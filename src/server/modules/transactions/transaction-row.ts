@@ -26,6 +26,23 @@ const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 const AMOUNT = /^-?\d{1,14}(\.(\d{1,2}))?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+function fail(problems: Problem[], row: number, field: string, code: string, message: string) {
+  problems.push({ row, field, code, message });
+}
+
+/** Dates already checked (a feed repeats the same few hundred dates). */
+const realDates = new Map<string, boolean>();
+
+function isRealDateCached(date: string): boolean {
+  let real = realDates.get(date);
+  if (real === undefined) {
+    real = isRealDate(date);
+    if (realDates.size >= 100_000) realDates.clear();
+    realDates.set(date, real);
+  }
+  return real;
+}
+
 function text(value: unknown): string | null {
   if (typeof value === 'string') return value.trim();
   return null;
@@ -39,23 +56,33 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
   }
   const r = value as Record<string, unknown>;
   const before = problems.length;
-  const fail = (field: string, code: string, message: string) =>
-    problems.push({ row, field, code, message });
 
   const kind = text(r.kind);
   if (!kind || !KINDS.has(kind))
-    fail('kind', 'invalid_kind', `kind must be one of ${TRANSACTION_KINDS.join(', ')}`);
+    fail(
+      problems,
+      row,
+      'kind',
+      'invalid_kind',
+      `kind must be one of ${TRANSACTION_KINDS.join(', ')}`,
+    );
 
   const dealerCode = text(r.dealerCode);
-  if (!dealerCode) fail('dealerCode', 'required', 'dealerCode is required');
+  if (!dealerCode) fail(problems, row, 'dealerCode', 'required', 'dealerCode is required');
   const sku = text(r.sku);
-  if (!sku) fail('sku', 'required', 'sku is required');
+  if (!sku) fail(problems, row, 'sku', 'required', 'sku is required');
 
   let vin: string | null = null;
   if (r.vin !== undefined && r.vin !== null && r.vin !== '') {
     const v = text(r.vin)?.toUpperCase() ?? '';
     if (!VIN.test(v))
-      fail('vin', 'invalid_vin', 'vin must be 17 characters, letters and digits without I, O or Q');
+      fail(
+        problems,
+        row,
+        'vin',
+        'invalid_vin',
+        'vin must be 17 characters, letters and digits without I, O or Q',
+      );
     else vin = v;
   }
 
@@ -64,14 +91,23 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
   else if (typeof r.quantity === 'string' && /^-?\d+$/.test(r.quantity.trim()))
     quantity = Number(r.quantity);
   if (!Number.isInteger(quantity))
-    fail('quantity', 'invalid_quantity', 'quantity must be a whole number');
-  else if (quantity === 0) fail('quantity', 'zero_quantity', 'quantity must not be zero');
+    fail(problems, row, 'quantity', 'invalid_quantity', 'quantity must be a whole number');
+  else if (quantity === 0)
+    fail(problems, row, 'quantity', 'zero_quantity', 'quantity must not be zero');
   else if (Math.abs(quantity) > 100_000)
-    fail('quantity', 'quantity_too_large', 'quantity must be at most 100000 units per row');
+    fail(
+      problems,
+      row,
+      'quantity',
+      'quantity_too_large',
+      'quantity must be at most 100000 units per row',
+    );
   else if (kind === 'unwind' && quantity > 0)
-    fail('quantity', 'unwind_sign', 'an unwind has a negative quantity');
+    fail(problems, row, 'quantity', 'unwind_sign', 'an unwind has a negative quantity');
   else if (kind && kind !== 'unwind' && quantity < 0)
     fail(
+      problems,
+      row,
       'quantity',
       'negative_quantity',
       `a ${kind} has a positive quantity; use kind "unwind" to reverse a sale`,
@@ -80,6 +116,8 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
   const currency = text(r.currency)?.toUpperCase() ?? null;
   if (!currency || !CURRENCIES.has(currency))
     fail(
+      problems,
+      row,
       'currency',
       'invalid_currency',
       `currency must be one of ${SUPPORTED_CURRENCIES.join(', ')}`,
@@ -88,6 +126,8 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
   let amount: string | null = null;
   if (typeof r.amount === 'number') {
     fail(
+      problems,
+      row,
       'amount',
       'amount_not_string',
       'send amount as a decimal string, e.g. "41250.00", not a JSON number',
@@ -96,9 +136,17 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
     const a = text(r.amount);
     const m = a ? AMOUNT.exec(a) : null;
     if (!a || !m)
-      fail('amount', 'invalid_amount', 'amount must be a decimal string such as "41250.00"');
+      fail(
+        problems,
+        row,
+        'amount',
+        'invalid_amount',
+        'amount must be a decimal string such as "41250.00"',
+      );
     else if (currency && CURRENCIES.has(currency) && (m[2]?.length ?? 0) > minorUnits(currency)) {
       fail(
+        problems,
+        row,
         'amount',
         'too_many_decimals',
         `${currency} amounts have at most ${minorUnits(currency)} decimals`,
@@ -108,21 +156,28 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
 
   const occurredOn = text(r.occurredOn);
   if (!occurredOn || !DATE.test(occurredOn))
-    fail('occurredOn', 'invalid_date', 'occurredOn must be a date as YYYY-MM-DD');
-  else if (!isRealDate(occurredOn))
-    fail('occurredOn', 'invalid_date', `${occurredOn} is not a real calendar date`);
+    fail(problems, row, 'occurredOn', 'invalid_date', 'occurredOn must be a date as YYYY-MM-DD');
+  else if (!isRealDateCached(occurredOn))
+    fail(problems, row, 'occurredOn', 'invalid_date', `${occurredOn} is not a real calendar date`);
   else if (occurredOn < '1990-01-01')
-    fail('occurredOn', 'date_out_of_range', 'occurredOn is before 1990');
+    fail(problems, row, 'occurredOn', 'date_out_of_range', 'occurredOn is before 1990');
 
   const source = text(r.source);
-  if (!source) fail('source', 'required', 'source is required (the sending system)');
-  else if (source.length > 60) fail('source', 'too_long', 'source has at most 60 characters');
+  if (!source) fail(problems, row, 'source', 'required', 'source is required (the sending system)');
+  else if (source.length > 60)
+    fail(problems, row, 'source', 'too_long', 'source has at most 60 characters');
   const externalId =
     r.externalId === undefined || r.externalId === null ? null : String(r.externalId).trim();
   if (!externalId)
-    fail('externalId', 'required', 'externalId is required (the id in the sending system)');
+    fail(
+      problems,
+      row,
+      'externalId',
+      'required',
+      'externalId is required (the id in the sending system)',
+    );
   else if (externalId.length > 120)
-    fail('externalId', 'too_long', 'externalId has at most 120 characters');
+    fail(problems, row, 'externalId', 'too_long', 'externalId has at most 120 characters');
 
   if (problems.length !== before) return null;
   return {

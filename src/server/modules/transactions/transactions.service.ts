@@ -5,7 +5,7 @@ import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
 import { isUniqueViolation } from '../../db/errors';
 import type { EventBus } from '../../events';
-import { readRecords, type IngestFormat, type RawRecord } from './ingest-parsers';
+import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
 import { createTransactionsRepository, STAGING_COLUMNS } from './transactions.repository';
 
@@ -16,6 +16,10 @@ const LINES_PER_CHUNK = 2000;
 const SMALL_BATCH_CHARS = 1024 * 1024;
 /** COPY text per segment (about 300,000 rows): the memory a segment may need to be replayed. */
 const SEGMENT_CHARS = 32 * 1024 * 1024;
+
+async function* oneByOne(records: AsyncIterable<RawRecord>): AsyncIterable<RawRecord[]> {
+  for await (const record of records) yield [record];
+}
 
 /** Fails the body stream with 413 once more than `limit` bytes have arrived. */
 function limitBytes(limit: number): Transform {
@@ -97,71 +101,76 @@ export function createTransactionsService(deps: {
         if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
       };
 
-      const records: AsyncIterable<RawRecord> =
+      const batches: AsyncIterable<RawRecord[]> =
         Symbol.asyncIterator in body && !('pipe' in body)
-          ? (body as AsyncIterable<RawRecord>)
-          : readRecords(format, (body as Readable).pipe(limitBytes(byteLimit)));
+          ? oneByOne(body as AsyncIterable<RawRecord>)
+          : readRecordBatches(format, (body as Readable).pipe(limitBytes(byteLimit)));
 
       async function* csvLines(): AsyncGenerator<string> {
         let lines: string[] = [];
         const scratch: Problem[] = [];
-        for await (const record of records) {
-          rowCount += 1;
-          if (record.parseError) {
-            addProblem({
-              row: record.row,
-              code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json',
-              message: record.parseError,
-            });
-            continue;
+        for await (const batch of batches)
+          for (const record of batch) {
+            rowCount += 1;
+            if (record.parseError) {
+              addProblem({
+                row: record.row,
+                code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json',
+                message: record.parseError,
+              });
+              continue;
+            }
+            scratch.length = 0;
+            const row = validateRow(record.value, record.row, scratch);
+            if (!row) {
+              for (const p of scratch) addProblem(p);
+              continue;
+            }
+            const dealerId = maps.dealers.get(row.dealerCode);
+            const skuId = maps.skus.get(row.sku);
+            const inScope =
+              dealerId !== undefined &&
+              (allowed
+                ? allowed.has(dealerId)
+                : regionAllowed
+                  ? regionAllowed.has(dealerId)
+                  : true);
+            if (actor.scope.kind !== 'network' && !inScope) {
+              outOfScope += 1;
+              addProblem({
+                row: record.row,
+                field: 'dealerCode',
+                code: 'dealer_not_allowed',
+                message: `you may not post rows for dealer ${row.dealerCode}`,
+              });
+              continue;
+            }
+            if (dealerId === undefined) {
+              addProblem({
+                row: record.row,
+                field: 'dealerCode',
+                code: 'unknown_dealer',
+                message: `dealer ${row.dealerCode} does not exist`,
+              });
+            }
+            if (skuId === undefined) {
+              addProblem({
+                row: record.row,
+                field: 'sku',
+                code: 'unknown_sku',
+                message: `SKU ${row.sku} does not exist`,
+              });
+            }
+            if (dealerId === undefined || skuId === undefined || problemCount > 0) continue;
+            dealerIds.add(dealerId);
+            lines.push(
+              `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId}\n`,
+            );
+            if (lines.length >= chunkLines) {
+              yield lines.join('');
+              lines = [];
+            }
           }
-          scratch.length = 0;
-          const row = validateRow(record.value, record.row, scratch);
-          if (!row) {
-            for (const p of scratch) addProblem(p);
-            continue;
-          }
-          const dealerId = maps.dealers.get(row.dealerCode);
-          const skuId = maps.skus.get(row.sku);
-          const inScope =
-            dealerId !== undefined &&
-            (allowed ? allowed.has(dealerId) : regionAllowed ? regionAllowed.has(dealerId) : true);
-          if (actor.scope.kind !== 'network' && !inScope) {
-            outOfScope += 1;
-            addProblem({
-              row: record.row,
-              field: 'dealerCode',
-              code: 'dealer_not_allowed',
-              message: `you may not post rows for dealer ${row.dealerCode}`,
-            });
-            continue;
-          }
-          if (dealerId === undefined) {
-            addProblem({
-              row: record.row,
-              field: 'dealerCode',
-              code: 'unknown_dealer',
-              message: `dealer ${row.dealerCode} does not exist`,
-            });
-          }
-          if (skuId === undefined) {
-            addProblem({
-              row: record.row,
-              field: 'sku',
-              code: 'unknown_sku',
-              message: `SKU ${row.sku} does not exist`,
-            });
-          }
-          if (dealerId === undefined || skuId === undefined || problemCount > 0) continue;
-          dealerIds.add(dealerId);
-          lines.push(
-            `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId}\n`,
-          );
-          if (lines.length >= chunkLines) {
-            yield lines.join('');
-            lines = [];
-          }
-        }
         if (lines.length && problemCount === 0) yield lines.join('');
       }
 
