@@ -13,6 +13,7 @@ import {
   startTestApp,
   type Client,
   type TestApp,
+  json,
 } from './helpers/test-app';
 
 const base = {
@@ -26,12 +27,6 @@ const base = {
   tiers: [{ from: '0', value: '100' }],
   benefit: 'per_unit',
 };
-
-async function json<T = Record<string, unknown>>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
 
 type Batch = {
   code: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
+import { engines, login, startTestApp, type Client, type TestApp, json } from './helpers/test-app';
 
 const base = {
   currency: 'USD',
@@ -29,12 +29,6 @@ async function ingest(t: TestApp, rows: Record<string, unknown>[]) {
   });
   // The feed stamps arrival with the wall clock; these rows arrived on their own date.
   await t.db.query('update transactions set received_at = occurred_on + 1');
-}
-
-async function json<T = Record<string, unknown>>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
 }
 
 type Statement = {

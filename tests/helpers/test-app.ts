@@ -3,6 +3,7 @@
  * named by TEST_DATABASE_URL), migrated, with the app listening on a real port.
  */
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../src/server/app';
@@ -156,4 +157,11 @@ export async function login(base: string, email: string, password: string): Prom
       }),
   };
   return client;
+}
+
+/** The body of a response as JSON, after checking its status (the body is the failure message). */
+export async function json<T = Record<string, unknown>>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return JSON.parse(text) as T;
 }
