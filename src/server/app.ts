@@ -18,6 +18,7 @@ import type { Env } from './env';
 import type { RouteAccess } from '../shared/permissions';
 import { registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
+import { liveRoutes } from './http/sse';
 import { typed } from './http/route';
 import type { Services } from './services';
 import { accountsRoutes } from './modules/accounts/accounts.routes';
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(forecastsRoutes);
       await api.register(incentivesRoutes);
       await api.register(statementPdfRoutes);
+      await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },
   );

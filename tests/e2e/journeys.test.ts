@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import {
   chromiumStatus,
   launchChromium,
@@ -112,6 +113,39 @@ describe.skipIf(!chromium.isAvailable)('web app in Chromium', () => {
         'All model lines',
       );
       await page.getByTestId('transactions-table').waitFor();
+
+      // Live: a batch that commits elsewhere shows on the open page without a reload.
+      const sample = await app.services.db.query<{ sku: string; currency: string }>(
+        `select s.code as sku, t.currency from transactions t join skus s on s.id = t.sku_id
+         join dealers d on d.id = t.dealer_id where d.code = $1 limit 1`,
+        [dealer.dealerCode],
+      );
+      await app.services.transactions.ingest({
+        actor: SYSTEM_ACTOR,
+        format: 'json',
+        body: (async function* () {
+          yield {
+            row: 1,
+            value: {
+              kind: 'retail_delivery',
+              dealerCode: dealer.dealerCode,
+              sku: sample.rows[0]!.sku,
+              vin: '1LVE0TEST00000001',
+              quantity: 1,
+              amount: '40000.00',
+              currency: sample.rows[0]!.currency.trim(),
+              occurredOn: '2026-11-27',
+              source: 'live-e2e',
+              externalId: 'LIVE-E2E-1',
+            },
+          };
+        })(),
+        byteLimit: 1e6,
+      });
+      await page
+        .getByTestId('transactions-table')
+        .getByText('1LVE0TEST00000001')
+        .waitFor({ timeout: 15_000 });
 
       // The dealer's navigation has no OEM pages.
       await expect(page.getByRole('link', { name: 'Network overview' }).count()).resolves.toBe(0);

@@ -111,3 +111,6 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/payouts/:code/paid': { code: 'PAY-X' },
 });
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/statements': '?period=2026-03' });
+
+/** Routes that stream without end (server-sent events): the walk reads their first moment only. */
+export const STREAMING_ROUTES = new Set(['/api/v1/events']);

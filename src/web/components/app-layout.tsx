@@ -20,6 +20,7 @@ import { isDealerUser, roleLabel, useMe, useSession } from '../session';
 import { IconChevronDown, IconLogout } from './icons';
 import { PageSkeleton } from './query-state';
 import { NotificationsMenu } from './agreements/notifications-menu';
+import { useLiveUpdates } from '../live';
 
 function initials(name: string): string {
   return name
@@ -118,6 +119,7 @@ export function AppLayout() {
   const [isNavOpen, nav] = useDisclosure(false);
   const { pathname } = useLocation();
   const items = navItemsFor(me);
+  useLiveUpdates(Boolean(me));
 
   return (
     <AppShell
