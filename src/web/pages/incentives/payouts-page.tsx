@@ -279,8 +279,8 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
   });
   return (
     <Section
-      title="3. Build a payout batch"
-      description="Every approved, unpaid statement (of one program, or all)"
+      title="2. Build a payout batch"
+      description="Every approved, unpaid statement (of one program, or all); statements are approved on the program page, not by the author of the program"
     >
       <Paper withBorder p="md">
         <Stack gap="xs">
