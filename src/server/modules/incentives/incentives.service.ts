@@ -534,8 +534,10 @@ export function createIncentivesService(deps: Deps) {
     ctx: Ctx;
     /** The dealers are every dealer (network scope). */
     wholeNetwork?: boolean;
+    /** Count the feed up to this date only (accruals: earned to date). */
+    asOf?: string;
   }): Promise<{ item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[]> {
-    const { items, dealers, ctx } = options;
+    const { items, dealers, ctx, asOf } = options;
     const repo = repoOf();
     const dealerIds = dealers.map((d) => d.id);
     // The whole network needs no dealer filter (a list of thousands of ids costs per row).
@@ -544,9 +546,14 @@ export function createIncentivesService(deps: Deps) {
     for (const p of new Set(items.map((i) => i.program))) {
       settledCount.set(p.row.id, await repo.countSettledUnits(p.row.id));
     }
+    // A cut-off inside a month (asOf today in an open period) needs the rows: the groups hold months.
+    const splitsMonth = (i: NetworkItem) =>
+      asOf !== undefined && asOf < i.settlement.cutoff && monthEnd(asOf.slice(0, 7)) !== asOf;
     const grouped = items.filter(
       (i) =>
-        aggregationMode(i.version.definition) !== null && settledCount.get(i.program.row.id) === 0,
+        aggregationMode(i.version.definition) !== null &&
+        settledCount.get(i.program.row.id) === 0 &&
+        !splitsMonth(i),
     );
     const byRows = items.filter((i) => !grouped.includes(i));
     const results: { item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[] = [];
@@ -891,6 +898,7 @@ export function createIncentivesService(deps: Deps) {
                 explanation: a.explanation,
               })),
             fiscalYearStartMonth: ctx.fy,
+            ...(asOf ? { asOf } : {}),
           };
           const months = new Set<string>();
           const statement = calculateStatementFromGroups(
@@ -971,6 +979,7 @@ export function createIncentivesService(deps: Deps) {
         dealers,
         withLines: false,
         ctx,
+        ...(asOf ? { asOf } : {}),
       });
       results.push({ item, computed, path: 'rows' });
     }
@@ -1246,67 +1255,106 @@ export function createIncentivesService(deps: Deps) {
     ctx: Ctx,
     period: string,
   ): Promise<Omit<StatementInput, 'period'>> {
-    const captured: { input?: Omit<StatementInput, 'period'> } = {};
+    return (await progressInputs(p, version, [d], ctx, period)).get(d.id)!;
+  }
+
+  /**
+   * The engine's inputs of one program and period for many dealers (rows of the window, plans,
+   * prior year, settlement state), with one query of each kind for them all.
+   */
+  async function progressInputs(
+    p: Loaded,
+    version: VersionRow,
+    dealers: DealerRow[],
+    ctx: Ctx,
+    period: string,
+  ): Promise<Map<number, Omit<StatementInput, 'period'>>> {
     const def = version.definition;
     const repo = repoOf();
+    const ids = dealers.map((d) => d.id);
     const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
     const allSkus = [...ctx.skus.values()];
     const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
     const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
-    const rows = await repo.findTransactionRows({
-      programId: p.row.id,
-      dealerIds: [d.id],
-      from: settlement.window.start,
-      cutoff: settlement.cutoff,
-      skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
-      kinds: kindsOf(def),
-      requiresClaim: def.requiresClaim,
-    });
+    const byDealer = <T extends { dealerId: number }>(list: T[]) => {
+      const map = new Map<number, T[]>();
+      for (const x of list) {
+        const at = map.get(x.dealerId);
+        if (at) at.push(x);
+        else map.set(x.dealerId, [x]);
+      }
+      return map;
+    };
+    const rows = byDealer(
+      await repo.findTransactionRows({
+        programId: p.row.id,
+        dealerIds: ids,
+        from: settlement.window.start,
+        cutoff: settlement.cutoff,
+        skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
+        kinds: kindsOf(def),
+        requiresClaim: def.requiresClaim,
+      }),
+    );
     const needsAgreements =
       def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
     const plans = needsAgreements
-      ? await repo.findAgreementPlans([d.id], settlement.window.start, settlement.window.end)
+      ? byDealer(await repo.findAgreementPlans(ids, settlement.window.start, settlement.window.end))
       : undefined;
-    const { dealer, planned } = toDealer(d, ctx, plans, settlement.window);
-    let priorYear: StatementInput['priorYear'];
+    let prior: Map<number, Awaited<ReturnType<typeof repo.findPriorYear>>> | undefined;
     if (def.measure === 'growth') {
       const shift = (x: string) =>
         `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
-      const [py] = await repo.findPriorYear({
-        dealerIds: [d.id],
-        from: shift(settlement.window.start),
-        to: shift(settlement.window.end),
-        kinds: kindsOf(def),
-        qualifyingSkuIds,
-        payingSkuIds,
+      prior = byDealer(
+        await repo.findPriorYear({
+          dealerIds: ids,
+          from: shift(settlement.window.start),
+          to: shift(settlement.window.end),
+          kinds: kindsOf(def),
+          qualifyingSkuIds,
+          payingSkuIds,
+        }),
+      );
+    }
+    const stored = byDealer(
+      await repo.findStoredStatements(p.row.id, ids, settlement.window.label),
+    );
+    const settled = byDealer(await repo.findSettledUnits(p.row.id, ids));
+    const adjustments = byDealer(await repo.findAdjustments(p.row.id, settlement.period, ids));
+    const inputs = new Map<number, Omit<StatementInput, 'period'>>();
+    for (const d of dealers) {
+      const { dealer, planned } = toDealer(
+        d,
+        ctx,
+        plans ? (plans.get(d.id) ?? []) : undefined,
+        settlement.window,
+      );
+      let previous = new Dec(0);
+      for (const x of stored.get(d.id) ?? []) {
+        if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
+          previous = previous.plus(x.amountDue);
+      }
+      inputs.set(d.id, {
+        program: def,
+        dealer,
+        transactions: (rows.get(d.id) ?? []).map((r) => toTransaction(r, ctx)),
+        plannedQuantity: planned,
+        priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
+        previouslySettled: previous.toFixed(),
+        settledUnitBenefits: (settled.get(d.id) ?? []).map((x) => ({
+          ...x,
+          transactionId: Number(x.transactionId),
+        })),
+        adjustments: (adjustments.get(d.id) ?? []).map((a) => ({
+          reference: `ADJ-${a.id}`,
+          amount: a.amount,
+          explanation: a.explanation,
+        })),
+        includeLines: false,
+        fiscalYearStartMonth: ctx.fy,
       });
-      priorYear = py ?? null;
     }
-    const stored = await repo.findStoredStatements(p.row.id, [d.id], settlement.window.label);
-    let previous = new Dec(0);
-    for (const s of stored) {
-      if (s.period !== settlement.period && s.status !== 'closed' && s.period < settlement.period)
-        previous = previous.plus(s.amountDue);
-    }
-    const settled = await repo.findSettledUnits(p.row.id, [d.id]);
-    const adjustments = await repo.findAdjustments(p.row.id, settlement.period, [d.id]);
-    captured.input = {
-      program: def,
-      dealer,
-      transactions: rows.map((r) => toTransaction(r, ctx)),
-      plannedQuantity: planned,
-      priorYear,
-      previouslySettled: previous.toFixed(),
-      settledUnitBenefits: settled.map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
-      adjustments: adjustments.map((a) => ({
-        reference: `ADJ-${a.id}`,
-        amount: a.amount,
-        explanation: a.explanation,
-      })),
-      includeLines: false,
-      fiscalYearStartMonth: ctx.fy,
-    };
-    return captured.input;
+    return inputs;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -2534,28 +2582,39 @@ export function createIncentivesService(deps: Deps) {
       const periods = listSettlementPeriods({ program: def, fiscalYearStartMonth: ctx.fy }).filter(
         (s) => s.periodStart <= today,
       );
-      for (const s of periods) {
-        const { items } = await computeStatements({
-          program: p,
+      // Every period to date in one read of the feed (see computeNetworkTotals).
+      const networkItems = periods.map((s) => {
+        const version = versionFor(p, s.window.start);
+        const settlement = resolvePeriod({
+          program: version.definition,
           period: s.period,
-          dealers,
-          withLines: false,
-          ctx,
-          asOf: today,
+          fiscalYearStartMonth: ctx.fy,
         });
+        return { program: p, version, settlement };
+      });
+      const totals = await computeNetworkTotals({
+        items: networkItems,
+        dealers,
+        ctx,
+        wholeNetwork: true,
+        asOf: today,
+      });
+      for (const [index, s] of periods.entries()) {
+        const items = totals.find((r) => r.item === networkItems[index])!.computed;
         const due = items.reduce((a, c) => a.plus(c.statement.amountDue), new Dec(0));
         months.push({ month: s.period, earned: moneyString(due, def.currency) });
         total = total.plus(due);
         if (s === periods[periods.length - 1]) {
-          for (const c of items) {
-            if (!c.statement.eligible) continue;
-            const input = await progressInput(
-              p,
-              versionFor(p, s.window.start),
-              c.dealer,
-              ctx,
-              s.period,
-            );
+          const eligible = items.filter((c) => c.statement.eligible);
+          const inputs = await progressInputs(
+            p,
+            versionFor(p, s.window.start),
+            eligible.map((c) => c.dealer),
+            ctx,
+            s.period,
+          );
+          for (const c of eligible) {
+            const input = inputs.get(c.dealer.id)!;
             const accrual = calculateAccrual({ ...input, asOf: today, period: s.period });
             projected = projected.plus(accrual.projectedEarned).minus(c.statement.earned);
           }
