@@ -385,6 +385,20 @@ export async function runIncentivesBench(argv: string[]) {
     `  one dealer's progress (${programCount} programs) median ${fmt(progress, 1)} ms; bare SQL of the dealer ${fmt(bareDealer, 1)} ms`,
   );
 
+  // The finance accruals page of a monthly program and of a program-long incremental one
+  // (every period to date, and the run-rate projection for every dealer). One run each.
+  const accrualsMs: Record<string, number> = {};
+  for (const code of ['B-UNITS-R0', 'B-REV-I']) {
+    const t0 = performance.now();
+    await services.incentives.getAccruals({ actor: SYSTEM_ACTOR, code });
+    accrualsMs[code] = performance.now() - t0;
+  }
+  console.log(
+    `  accruals: ${Object.entries(accrualsMs)
+      .map(([code, ms]) => `${code} ${fmt(ms)} ms`)
+      .join(', ')}`,
+  );
+
   // A posted batch: 1,000 retail deliveries dated today (100 to one dealer, 900 to 49 others),
   // stamped on arrival by the feed (now), then the progress of the affected dealers is read.
   const ml0 = await bench.db.query<{ code: string }>(
@@ -468,6 +482,7 @@ export async function runIncentivesBench(argv: string[]) {
     ratio: full / bare,
     progressMedianMs: progress,
     bareDealerMs: bareDealer,
+    accrualsMs,
     postMs,
     postToFirstProgressMs: firstMs,
     postToAllAffectedProgressMs: allMs,
