@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
 import {
   bearer,
   engines,
@@ -77,15 +77,7 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
       ),
       txRow({ occurredOn: '2026-02-10', externalId: 'ALPHA-FEB' }),
     ];
-    await t.services.transactions.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        let row = 0;
-        for (const value of rows) yield { row: ++row, value };
-      })(),
-      byteLimit: Infinity,
-    });
+    await ingestRows(t.services, rows);
     await t.db.query('update transactions set received_at = occurred_on + 1');
     [channel, finance, dealerA, dealerB] = await Promise.all([
       login(t.url, USERS.channel, PASSWORD),

@@ -6,7 +6,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { groupDigits, renderStatementPdf } from '../src/server/modules/incentives/statement-pdf';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
 import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 /** The text drawn on the pages: page streams inflated, Tj/TJ strings decoded (kerning dropped). */
@@ -64,15 +64,7 @@ describe.each(engines())('statement PDF (%s)', (engine) => {
       }),
     );
     rows.push(txRow({ dealerCode: 'DLR-BRAVO', externalId: 'PDF-B-1' }));
-    await t.services.transactions.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        let row = 0;
-        for (const value of rows) yield { row: ++row, value };
-      })(),
-      byteLimit: Infinity,
-    });
+    await ingestRows(t.services, rows);
     // These rows arrived on their own date (the feed stamps arrival with the wall clock).
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await t.services.incentives.createProgram({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
 import { engines, login, startTestApp, type Client, type TestApp, json } from './helpers/test-app';
 
 const base = {
@@ -18,15 +18,7 @@ const base = {
 };
 
 async function ingest(t: TestApp, rows: Record<string, unknown>[]) {
-  await t.services.transactions.ingest({
-    actor: SYSTEM_ACTOR,
-    format: 'json',
-    body: (async function* () {
-      let row = 0;
-      for (const value of rows) yield { row: ++row, value };
-    })(),
-    byteLimit: Infinity,
-  });
+  await ingestRows(t.services, rows);
   // The feed stamps arrival with the wall clock; these rows arrived on their own date.
   await t.db.query('update transactions set received_at = occurred_on + 1');
 }

@@ -7,7 +7,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
 import {
   MARKERS_OF_A,
   PARAMS_POINTING_AT_A,
@@ -75,15 +75,7 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine);
     await seedFixtures(t.db);
-    await t.services.transactions.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        let row = 0;
-        for (const value of A_ROWS) yield { row: ++row, value };
-      })(),
-      byteLimit: Infinity,
-    });
+    await ingestRows(t.services, A_ROWS);
     const keyA = await t.services.accounts.createApiKey({
       actor: SYSTEM_ACTOR,
       data: {

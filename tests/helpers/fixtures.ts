@@ -2,8 +2,10 @@
  * A small hand-built network for behaviour tests: the OEM, dealer A (West) and dealer B (East),
  * dealer C in A's dealer group, and users for every role.
  */
+import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import type { Db } from '../../src/server/db/db';
 import { hashPassword } from '../../src/server/modules/auth/auth.service';
+import type { Services } from '../../src/server/services';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -80,4 +82,17 @@ export function txRow(overrides: Record<string, unknown> = {}) {
     externalId: `X-${++rowCounter}`,
     ...overrides,
   };
+}
+
+/** Posts rows to the feed as the system (one batch). */
+export async function ingestRows(services: Services, rows: Record<string, unknown>[]) {
+  return services.transactions.ingest({
+    actor: SYSTEM_ACTOR,
+    format: 'json',
+    body: (async function* () {
+      let row = 0;
+      for (const value of rows) yield { row: ++row, value };
+    })(),
+    byteLimit: Infinity,
+  });
 }
