@@ -250,33 +250,29 @@ export const disputeMessageSchema = z.object({
   attachmentName: z.string().nullable(),
   createdAt: z.string(),
 });
-/** A dispute as the incentives service assembles it (without its currency). */
-export const disputeRecordSchema = z.object({
-  id: z.number().int(),
-  programCode: z.string(),
-  dealerCode: z.string(),
-  period: z.string(),
-  transactionId: z.string().nullable(),
-  claimId: z.number().int().nullable(),
-  status: z.enum(['open', 'adjusted', 'rejected']),
-  resolution: z.string().nullable(),
-  adjustment: z.string().nullable(),
-  ageDays: z.number().int(),
-  createdBy: z.string(),
-  resolvedBy: z.string().nullable(),
-  createdAt: z.string(),
-  messages: z.array(disputeMessageSchema),
-});
-export type DisputeView = z.infer<typeof disputeRecordSchema>;
-/** A dispute as the API answers it: with the currency of its statement (or program). */
-export const disputeSchema = disputeRecordSchema
-  .extend({
+/** A dispute, with the currency of its statement (or program). */
+export const disputeSchema = z
+  .object({
+    id: z.number().int(),
+    programCode: z.string(),
+    dealerCode: z.string(),
+    period: z.string(),
+    transactionId: z.string().nullable(),
+    claimId: z.number().int().nullable(),
+    status: z.enum(['open', 'adjusted', 'rejected']),
+    resolution: z.string().nullable(),
+    adjustment: z.string().nullable(),
+    ageDays: z.number().int(),
+    createdBy: z.string(),
+    resolvedBy: z.string().nullable(),
+    createdAt: z.string(),
     currency: z
       .string()
       .describe("the disputed statement's currency (the program's while none is stored)"),
+    messages: z.array(disputeMessageSchema),
   })
   .meta({ id: 'Dispute' });
-export type DisputeWithCurrency = z.infer<typeof disputeSchema>;
+export type DisputeView = z.infer<typeof disputeSchema>;
 
 export const disputeCreateSchema = z
   .object({

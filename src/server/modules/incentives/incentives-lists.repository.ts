@@ -130,28 +130,5 @@ export function createIncentiveListsRepository(db: Queryable) {
       );
       return { items: rows, total: count.rows[0]?.n ?? 0 };
     },
-
-    /**
-     * The currency of each dispute in scope: its stored statement's (same program, dealer and
-     * period), else the currency of the program's latest version.
-     */
-    async findDisputeCurrencies(ids: number[], scope: Scope): Promise<Map<number, string>> {
-      if (ids.length === 0) return new Map();
-      const params: unknown[] = [ids];
-      const inScope = scopeSql(scope, 'd', params);
-      const { rows } = await db.query<{ id: number; currency: string }>(
-        `select x.id::int as id,
-                coalesce(
-                  (select trim(s.currency) from incentive_statements s
-                   where s.program_id = x.program_id and s.dealer_id = x.dealer_id and s.period = x.period),
-                  (select v.definition->>'currency' from program_versions v
-                   where v.program_id = x.program_id order by v.version_no desc limit 1)
-                ) as currency
-         from incentive_disputes x join dealers d on d.id = x.dealer_id
-         where x.id = any($1::bigint[]) and ${inScope}`,
-        params,
-      );
-      return new Map(rows.map((r) => [r.id, r.currency]));
-    },
   };
 }

@@ -1,17 +1,12 @@
 /**
- * Incentive reads around the calculation: the list of payout batches, a program's settlement
- * periods with their state, and the currency of disputes. Separate from incentives.service.ts
+ * Incentive reads around the calculation: the list of payout batches and a program's settlement
+ * periods with their state. Separate from incentives.service.ts
  * (the engine and its writes); the periods come from the engine's own calendar
  * (calc/periods.ts `listSettlementPeriods`), so the labels are the ones statements use.
  */
 import { AppError, notFound } from '../../../shared/errors';
 import { moneyString } from '../../../shared/money';
-import type {
-  DisputeView,
-  DisputeWithCurrency,
-  PayoutBatchSummary,
-  SettlementPeriodList,
-} from '../../../shared/schemas/incentives';
+import type { PayoutBatchSummary, SettlementPeriodList } from '../../../shared/schemas/incentives';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { listSettlementPeriods } from './calc/periods';
@@ -103,32 +98,6 @@ export function createIncentiveListsService(deps: Deps) {
           };
         }),
       };
-    },
-
-    /** Adds each dispute's currency (one query for the whole list). */
-    async withCurrencies({
-      actor,
-      disputes,
-    }: {
-      actor: Actor;
-      disputes: DisputeView[];
-    }): Promise<DisputeWithCurrency[]> {
-      const currencies = await repo().findDisputeCurrencies(
-        disputes.map((d) => d.id),
-        actor.scope,
-      );
-      return disputes.map((d) => ({ ...d, currency: currencies.get(d.id) ?? '' }));
-    },
-
-    async withCurrency({
-      actor,
-      dispute,
-    }: {
-      actor: Actor;
-      dispute: DisputeView;
-    }): Promise<DisputeWithCurrency> {
-      const currencies = await repo().findDisputeCurrencies([dispute.id], actor.scope);
-      return { ...dispute, currency: currencies.get(dispute.id) ?? '' };
     },
   };
 }

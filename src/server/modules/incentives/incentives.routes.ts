@@ -416,11 +416,9 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       querystring: z.object({ status: z.enum(['open', 'adjusted', 'rejected']).optional() }),
       response: { 200: z.object({ items: z.array(disputeSchema) }), ...errors },
     },
-    handler: async (req) => {
-      const actor = actorOf(req);
-      const disputes = await incentives.findDisputes({ actor, status: req.query.status });
-      return { items: await lists.withCurrencies({ actor, disputes }) };
-    },
+    handler: async (req) => ({
+      items: await incentives.findDisputes({ actor: actorOf(req), status: req.query.status }),
+    }),
   });
 
   app.post('/disputes', {
@@ -432,11 +430,10 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeCreateSchema,
       response: { 201: disputeSchema, ...errors },
     },
-    handler: async (req, reply) => {
-      const actor = actorOf(req);
-      const dispute = await incentives.createDispute({ actor, data: req.body });
-      return reply.status(201).send(await lists.withCurrency({ actor, dispute }));
-    },
+    handler: async (req, reply) =>
+      reply
+        .status(201)
+        .send(await incentives.createDispute({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/disputes/:id', {
@@ -448,11 +445,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       params: idParams,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: async (req) => {
-      const actor = actorOf(req);
-      const dispute = await incentives.getDispute({ actor, id: req.params.id });
-      return lists.withCurrency({ actor, dispute });
-    },
+    handler: (req) => incentives.getDispute({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.post('/disputes/:id/messages', {
@@ -466,15 +459,8 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeMessageCreateSchema,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: async (req) => {
-      const actor = actorOf(req);
-      const dispute = await incentives.addDisputeMessage({
-        actor,
-        id: req.params.id,
-        data: req.body,
-      });
-      return lists.withCurrency({ actor, dispute });
-    },
+    handler: (req) =>
+      incentives.addDisputeMessage({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.post('/disputes/:id/resolve', {
@@ -487,15 +473,8 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       body: disputeResolveSchema,
       response: { 200: disputeSchema, ...errors },
     },
-    handler: async (req) => {
-      const actor = actorOf(req);
-      const dispute = await incentives.resolveDispute({
-        actor,
-        id: req.params.id,
-        data: req.body,
-      });
-      return lists.withCurrency({ actor, dispute });
-    },
+    handler: (req) =>
+      incentives.resolveDispute({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.get('/payouts', {

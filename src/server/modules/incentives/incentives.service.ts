@@ -1389,7 +1389,13 @@ export function createIncentivesService(deps: Deps) {
               x.claim_id::int as "claimId", x.status, x.resolution,
               (select a.amount::text from incentive_adjustments a where a.dispute_id = x.id limit 1) as adjustment,
               (($${params.length + 1}::date - x.created_at::date))::int as "ageDays",
-              x.created_by as "createdBy", x.resolved_by as "resolvedBy", to_json(x.created_at)#>>'{}' as "createdAt"
+              x.created_by as "createdBy", x.resolved_by as "resolvedBy", to_json(x.created_at)#>>'{}' as "createdAt",
+              coalesce(
+                (select trim(s.currency) from incentive_statements s
+                 where s.program_id = x.program_id and s.dealer_id = x.dealer_id and s.period = x.period),
+                (select v.definition->>'currency' from program_versions v
+                 where v.program_id = x.program_id order by v.version_no desc limit 1)
+              ) as currency
        from incentive_disputes x join programs p on p.id = x.program_id join dealers d on d.id = x.dealer_id
        where x.id = $1 and ${scope}`,
       [...params, deps.today()],

@@ -7,7 +7,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import type { z } from 'zod';
 import type {
   ClaimView,
-  DisputeWithCurrency,
+  DisputeView,
   PayoutBatchSummary,
   PayoutBatchView,
   ProgramSummary,
@@ -28,7 +28,7 @@ export type StatementList = z.infer<typeof statementListSchema>;
 export type Accruals = z.infer<typeof accrualSchema>;
 export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
 /** A dispute as the API answers it (with its currency). */
-export type DisputeView = DisputeWithCurrency;
+export type { DisputeView };
 export type {
   ClaimView,
   PayoutBatchSummary,
