@@ -8,25 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import {
-  chromiumStatus,
-  launchChromium,
-  newContext,
-  signIn,
-  startWebApp,
-  type WebApp,
-} from './web-app';
+import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { requireChromium } from './require-chromium';
 
-const chromium = chromiumStatus();
+const hasChromium = requireChromium('agreement browser tests');
 const CHANNEL = 'channel@forecourt.test';
-
-describe.runIf(chromium.mustFail)('agreement browser tests', () => {
-  it('need Chromium', () => {
-    throw new Error(chromium.message);
-  });
-});
-
-if (!chromium.isAvailable && !chromium.mustFail) console.warn(chromium.message);
 
 /** The id of a dealer's agreement, straight from the database. */
 async function agreementIdOf(app: WebApp, dealerCode: string): Promise<number> {
@@ -39,7 +25,7 @@ async function agreementIdOf(app: WebApp, dealerCode: string): Promise<number> {
   return rows[0].id;
 }
 
-describe.skipIf(!chromium.isAvailable)('agreements in Chromium', () => {
+describe.skipIf(!hasChromium)('agreements in Chromium', () => {
   let app: WebApp;
   let browser: Browser;
 

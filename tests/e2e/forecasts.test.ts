@@ -8,25 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedForecasts } from '../../src/server/modules/forecasts/forecasts.seed';
-import {
-  chromiumStatus,
-  launchChromium,
-  newContext,
-  signIn,
-  startWebApp,
-  type WebApp,
-} from './web-app';
+import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { requireChromium } from './require-chromium';
 
-const chromium = chromiumStatus();
+const hasChromium = requireChromium('forecast browser tests');
 const CHANNEL = 'channel@forecourt.test';
-
-describe.runIf(chromium.mustFail)('forecast browser tests', () => {
-  it('need Chromium', () => {
-    throw new Error(chromium.message);
-  });
-});
-
-if (!chromium.isAvailable && !chromium.mustFail) console.warn(chromium.message);
 
 /** From the dealer's forecast page to its grid in the open cycle. */
 async function openOwnGrid(page: Page): Promise<void> {
@@ -37,7 +23,7 @@ async function openOwnGrid(page: Page): Promise<void> {
   await page.getByTestId('forecast-grid').waitFor();
 }
 
-describe.skipIf(!chromium.isAvailable)('forecasts in Chromium', () => {
+describe.skipIf(!hasChromium)('forecasts in Chromium', () => {
   let app: WebApp;
   let browser: Browser;
   let cycles: Awaited<ReturnType<typeof seedForecasts>>;

@@ -10,25 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { seedIncentivePrograms } from '../../src/server/modules/incentives/incentives.seed';
-import {
-  chromiumStatus,
-  launchChromium,
-  newContext,
-  signIn,
-  startWebApp,
-  type WebApp,
-} from './web-app';
+import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { requireChromium } from './require-chromium';
 
-const chromium = chromiumStatus();
+const hasChromium = requireChromium('incentive browser tests');
 const FINANCE = 'finance@forecourt.test';
-
-describe.runIf(chromium.mustFail)('incentive browser tests', () => {
-  it('need Chromium', () => {
-    throw new Error(chromium.message);
-  });
-});
-
-if (!chromium.isAvailable && !chromium.mustFail) console.warn(chromium.message);
 
 /** "$3,900" as the page writes whole amounts (en-US). */
 function usd(amount: string): string {
@@ -38,7 +24,7 @@ function usd(amount: string): string {
     : `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
-describe.skipIf(!chromium.isAvailable)('incentives in Chromium', () => {
+describe.skipIf(!hasChromium)('incentives in Chromium', () => {
   let app: WebApp;
   let browser: Browser;
   let bevProgram: string;

@@ -6,26 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
-import {
-  chromiumStatus,
-  launchChromium,
-  newContext,
-  signIn,
-  startWebApp,
-  type WebApp,
-} from './web-app';
+import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { requireChromium } from './require-chromium';
 
-const chromium = chromiumStatus();
+const hasChromium = requireChromium('browser tests');
 
-describe.runIf(chromium.mustFail)('browser tests', () => {
-  it('need Chromium', () => {
-    throw new Error(chromium.message);
-  });
-});
-
-if (!chromium.isAvailable && !chromium.mustFail) console.warn(chromium.message);
-
-describe.skipIf(!chromium.isAvailable)('web app in Chromium', () => {
+describe.skipIf(!hasChromium)('web app in Chromium', () => {
   let app: WebApp;
   let browser: Browser;
 
