@@ -3,7 +3,7 @@
  * demand. Sized for phones: shorter, fewer ticks, legend under the plot.
  */
 import '@mantine/charts/styles.css';
-import { BarChart, LineChart } from '@mantine/charts';
+import { BarChart, LineChart, type LineChartProps } from '@mantine/charts';
 import { ColorSwatch, Group, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { formatInt, formatMonth, formatPercent } from '../format';
@@ -132,7 +132,6 @@ export type RegionSeries = { code: string; name: string; quantities: number[] };
 
 /** Monthly deliveries, one line per region. */
 export function RegionLines({ months, regions }: { months: string[]; regions: RegionSeries[] }) {
-  const isPhone = useIsPhone();
   const data = months.map((month, i) => {
     const row: Record<string, string | number> = { month: formatMonth(month) };
     for (const region of regions) row[region.code] = region.quantities[i] ?? 0;
@@ -144,20 +143,69 @@ export function RegionLines({ months, regions }: { months: string[]; regions: Re
     color: SERIES_COLORS[i % SERIES_COLORS.length]!,
   }));
   return (
-    <div data-testid="region-chart">
+    <SeriesLines
+      testId="region-chart"
+      data={data}
+      dataKey="month"
+      series={series}
+      curveType="monotone"
+      heights={[240, 300]}
+    />
+  );
+}
+
+type LineSeries = LegendItem & { strokeDasharray?: string };
+
+/**
+ * Lines with the app's chart settings (thin ticks, a y grid, no animation, phone sizes) and the
+ * legend under them. Sizes are [phone, wider].
+ */
+export function SeriesLines({
+  testId,
+  data,
+  dataKey,
+  series,
+  curveType = 'linear',
+  heights = [220, 280],
+  tickGaps = [14, 6],
+  yWidths = [40, 52],
+  valueFormatter = formatInt,
+  yAxisProps,
+  referenceLines,
+  tooltipProps,
+}: {
+  testId: string;
+  data: LineChartProps['data'];
+  dataKey: string;
+  series: LineSeries[];
+  curveType?: LineChartProps['curveType'];
+  heights?: [number, number];
+  tickGaps?: [number, number];
+  yWidths?: [number, number];
+  valueFormatter?: (value: number) => string;
+  yAxisProps?: LineChartProps['yAxisProps'];
+  referenceLines?: LineChartProps['referenceLines'];
+  tooltipProps?: LineChartProps['tooltipProps'];
+}) {
+  const isPhone = useIsPhone();
+  const at = (pair: [number, number]) => (isPhone ? pair[0] : pair[1]);
+  return (
+    <div data-testid={testId}>
       <LineChart
-        h={isPhone ? 240 : 300}
+        h={at(heights)}
         data={data}
-        dataKey="month"
+        dataKey={dataKey}
         series={series}
-        curveType="monotone"
+        curveType={curveType}
         withDots={false}
         strokeWidth={2}
-        valueFormatter={formatInt}
+        valueFormatter={valueFormatter}
         gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 14 : 6, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 40 : 52, fontSize: 11 }}
+        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: at(tickGaps), fontSize: 11 }}
+        yAxisProps={{ width: at(yWidths), fontSize: 11, ...yAxisProps }}
+        referenceLines={referenceLines}
         tooltipAnimationDuration={0}
+        tooltipProps={tooltipProps}
       />
       <ChartLegend items={series} />
     </div>

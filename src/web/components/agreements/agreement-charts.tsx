@@ -3,18 +3,13 @@
  * actual with the run-rate projection (lines). Loaded with the agreement page only.
  */
 import '@mantine/charts/styles.css';
-import { BarChart, LineChart } from '@mantine/charts';
-import { useMediaQuery } from '@mantine/hooks';
+import { BarChart } from '@mantine/charts';
 import type { AgreementProgress } from '../../../shared/schemas/agreements';
 import { formatInt } from '../../format';
-import { ChartLegend } from '../charts';
+import { ChartLegend, SeriesLines, useIsPhone } from '../charts';
 import { formatPeriod } from './agreement-labels';
 
 type Totals = AgreementProgress['totals'];
-
-function useIsPhone(): boolean {
-  return useMediaQuery('(max-width: 48em)') ?? false;
-}
 
 const PLANNED = 'gray.5';
 const ACTUAL = 'blue.6';
@@ -69,7 +64,6 @@ function cumulativeRows(totals: Totals) {
 /** Running totals: planned over the whole term, actual up to today, and the projection from
  * today's actual to the projected end-of-term total. */
 export function CumulativeLines({ totals }: { totals: Totals }) {
-  const isPhone = useIsPhone();
   const lastElapsed = totals.periods.reduce((last, p, i) => (p.isElapsed ? i : last), -1);
   const projected = totals.termToDate.projectedTotal;
   const n = totals.periods.length;
@@ -103,22 +97,13 @@ export function CumulativeLines({ totals }: { totals: Totals }) {
       : []),
   ];
   return (
-    <div data-testid="progress-cumulative">
-      <LineChart
-        h={isPhone ? 220 : 280}
-        data={data}
-        dataKey="period"
-        series={series}
-        curveType="linear"
-        withDots={false}
-        strokeWidth={2}
-        valueFormatter={formatInt}
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 10 : 4, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 38 : 48, fontSize: 11 }}
-        tooltipAnimationDuration={0}
-      />
-      <ChartLegend items={series} />
-    </div>
+    <SeriesLines
+      testId="progress-cumulative"
+      data={data}
+      dataKey="period"
+      series={series}
+      tickGaps={[10, 4]}
+      yWidths={[38, 48]}
+    />
   );
 }

@@ -17,7 +17,7 @@ import {
 import type { Accuracy, DealerGrid, Rollup } from '../../../shared/schemas/forecasts';
 import { FORECAST_STEPS } from '../../../shared/schemas/forecasts';
 import { formatInt, formatMonth, formatPercent } from '../../format';
-import { ChartLegend, StackedMonthBars, topWithOther, useIsPhone } from '../charts';
+import { ChartLegend, SeriesLines, StackedMonthBars, topWithOther, useIsPhone } from '../charts';
 import { STEP_COLORS, STEP_LABELS } from './forecast-labels';
 
 const color = (name: string) => `var(--mantine-color-${name.replace('.', '-')})`;
@@ -125,7 +125,6 @@ export function LineForecastChart({ grid, modelLine }: { grid: DealerGrid; model
 
 /** Baseline, dealer-adjusted and consensus totals per month. */
 export function RollupMonthChart({ rollup }: { rollup: Rollup }) {
-  const isPhone = useIsPhone();
   const data = rollup.months.map((m, i) => ({
     month: formatMonth(m),
     baseline: Math.round(rollup.total.baseline[i] ?? 0),
@@ -137,25 +136,7 @@ export function RollupMonthChart({ rollup }: { rollup: Rollup }) {
     { name: 'adjusted', label: 'Dealer-adjusted', color: 'orange.6', strokeDasharray: '5 4' },
     { name: 'consensus', label: 'Consensus', color: 'teal.6' },
   ];
-  return (
-    <div data-testid="rollup-month-chart">
-      <LineChart
-        h={isPhone ? 220 : 280}
-        data={data}
-        dataKey="month"
-        series={series}
-        curveType="linear"
-        withDots={false}
-        strokeWidth={2}
-        valueFormatter={formatInt}
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 14 : 6, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 40 : 52, fontSize: 11 }}
-        tooltipAnimationDuration={0}
-      />
-      <ChartLegend items={series} />
-    </div>
-  );
+  return <SeriesLines testId="rollup-month-chart" data={data} dataKey="month" series={series} />;
 }
 
 /** Consensus per month stacked by group (the biggest groups; the rest as "Other"). */

@@ -1,13 +1,13 @@
 /** Earned per settlement period of a program (the accrual to date), for finance. */
 import '@mantine/charts/styles.css';
 import { BarChart } from '@mantine/charts';
-import { useMediaQuery } from '@mantine/hooks';
+import { useIsPhone } from '../charts';
 import { formatMoney } from '../../format';
 import { formatSettlementPeriod } from './incentive-labels';
 import type { Accruals } from './incentive-queries';
 
 export function AccrualsChart({ accruals }: { accruals: Accruals }) {
-  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const isPhone = useIsPhone();
   const data = accruals.months.map((m) => ({
     month: formatSettlementPeriod(m.month),
     earned: Number(m.earned),

@@ -5,11 +5,9 @@
  * from the lines; other measures show the tier ladder only.
  */
 import '@mantine/charts/styles.css';
-import { LineChart } from '@mantine/charts';
-import { useMediaQuery } from '@mantine/hooks';
 import type { ProgramTier } from '../../../shared/schemas/program';
 import { formatDate, formatInt } from '../../format';
-import { ChartLegend } from '../charts';
+import { SeriesLines } from '../charts';
 import type { StatementDetail } from './incentive-queries';
 
 const DAY = 86_400_000;
@@ -82,7 +80,6 @@ export function ProgressChart({
   tiers: ProgramTier[];
   measure: string;
 }) {
-  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
   const isPercent = measure === 'agreement_attainment';
   const thresholds = tiers.map((t) => Number(t.from)).filter((v) => v > 0);
   const top = Math.max(
@@ -109,38 +106,28 @@ export function ProgressChart({
       : []),
   ];
   return (
-    <div data-testid="progress-chart">
-      <LineChart
-        h={isPhone ? 190 : 220}
-        data={series.rows}
-        dataKey="label"
-        series={lines}
-        curveType="stepAfter"
-        withDots={false}
-        strokeWidth={2}
-        valueFormatter={format}
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 40 : 24, fontSize: 11 }}
-        yAxisProps={{
-          width: isPercent ? (isPhone ? 44 : 52) : isPhone ? 34 : 44,
-          fontSize: 11,
-          domain: [0, Math.ceil(top)],
-          allowDecimals: false,
-        }}
-        referenceLines={tiers
-          .map((t, i) => ({ y: Number(t.from), i }))
-          .filter((t) => t.y > 0)
-          .map((t) => ({
-            y: t.y,
-            label: `Tier ${t.i + 1}`,
-            color: 'gray.6',
-            labelPosition: 'insideTopLeft' as const,
-            strokeDasharray: '2 3',
-          }))}
-        tooltipAnimationDuration={0}
-        tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
-      />
-      <ChartLegend items={lines} />
-    </div>
+    <SeriesLines
+      testId="progress-chart"
+      data={series.rows}
+      dataKey="label"
+      series={lines}
+      curveType="stepAfter"
+      heights={[190, 220]}
+      tickGaps={[40, 24]}
+      yWidths={isPercent ? [44, 52] : [34, 44]}
+      valueFormatter={format}
+      yAxisProps={{ domain: [0, Math.ceil(top)], allowDecimals: false }}
+      referenceLines={tiers
+        .map((t, i) => ({ y: Number(t.from), i }))
+        .filter((t) => t.y > 0)
+        .map((t) => ({
+          y: t.y,
+          label: `Tier ${t.i + 1}`,
+          color: 'gray.6',
+          labelPosition: 'insideTopLeft' as const,
+          strokeDasharray: '2 3',
+        }))}
+      tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
+    />
   );
 }
