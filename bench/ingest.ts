@@ -1,7 +1,8 @@
 /**
- * Ingest throughput: a CSV batch through POST /api/v1/transactions (streamed, validated, staged,
- * merged idempotently, rolled up) against a bare COPY of the same rows into the same table, in the
- * same run. Also the server's memory growth while the CSV streams in.
+ * Ingest throughput: a CSV batch through POST /api/v1/transactions (streamed, validated, stored
+ * idempotently) against a bare COPY of the same rows into the same table, in the same run; and the
+ * time until the batch's monthly roll-up has committed (its `feed` event on the event stream).
+ * Also the server's memory growth while the CSV streams in.
  *
  *   npm run bench -- ingest --engine postgres --rows 1000000 --runs 3
  *   npm run bench -- ingest --engine pglite --rows 250000 --runs 3
@@ -28,6 +29,51 @@ import {
   startServer,
   type BenchEngine,
 } from './lib';
+
+/**
+ * Listens to the server's event stream: `arrival(batchId)` resolves with the time
+ * (performance.now()) the batch's `feed` event arrived, sent once its monthly roll-up committed.
+ */
+async function listenForFeedEvents(url: string, key: string) {
+  const arrived = new Map<number, number>();
+  const waiting = new Map<number, (at: number) => void>();
+  const controller = new AbortController();
+  const res = await fetch(`${url}/api/v1/events`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: controller.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`event stream: ${res.status}`);
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const message = text.slice(0, end);
+        text = text.slice(end + 2);
+        const data = /^event: feed\ndata: (.*)$/m.exec(message)?.[1];
+        if (!data) continue;
+        const { batchId } = JSON.parse(data) as { batchId: number };
+        const at = performance.now();
+        arrived.set(batchId, at);
+        waiting.get(batchId)?.(at);
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    arrival: (batchId: number) =>
+      new Promise<number>((resolve) => {
+        const at = arrived.get(batchId);
+        if (at !== undefined) resolve(at);
+        else waiting.set(batchId, resolve);
+      }),
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
 
 export async function runIngestBench(argv: string[]) {
   const { values } = parseArgs({
@@ -93,6 +139,7 @@ export async function runIngestBench(argv: string[]) {
 
   // API and bare COPY runs alternate, so a change in machine load hits both alike.
   const apiSeconds: number[] = [];
+  const rollUpSeconds: number[] = [];
   const copySeconds: number[] = [];
   const memoryGrowth: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -105,6 +152,7 @@ export async function runIngestBench(argv: string[]) {
     });
     const baseline = rssOf(server.pid);
     const sampler = sampleRss(server.pid);
+    const feedEvents = await listenForFeedEvents(server.url, key.key);
     const started = performance.now();
     const res = await fetch(`${server.url}/api/v1/transactions`, {
       method: 'POST',
@@ -112,16 +160,26 @@ export async function runIngestBench(argv: string[]) {
       body: Readable.toWeb(createReadStream(apiCsv)) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
-    const body = (await res.json()) as { inserted?: number; code?: string; message?: string };
+    const body = (await res.json()) as {
+      batchId: number;
+      inserted?: number;
+      rolledUp?: boolean;
+      code?: string;
+      message?: string;
+    };
     const seconds = (performance.now() - started) / 1000;
-    const peak = sampler.stop();
-    await server.stop();
     if (res.status !== 200 || body.inserted !== n)
       throw new Error(`ingest failed: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+    // the batch is in the monthly roll-up (and agreement attainment) when its feed event arrives
+    const rolledUpSeconds = ((await feedEvents.arrival(body.batchId)) - started) / 1000;
+    await feedEvents.close();
+    const peak = sampler.stop();
+    await server.stop();
     apiSeconds.push(seconds);
+    rollUpSeconds.push(rolledUpSeconds);
     memoryGrowth.push(peak - baseline);
     console.log(
-      `  API run ${run + 1}: ${fmt(seconds, 2)} s, ${fmt(n / seconds)} rows/s, server RSS +${fmt((peak - baseline) / 2 ** 20)} MiB`,
+      `  API run ${run + 1}: ${fmt(seconds, 2)} s, ${fmt(n / seconds)} rows/s${body.rolledUp ? '' : `; rolled up after ${fmt(rolledUpSeconds, 2)} s (${fmt(n / rolledUpSeconds)} rows/s)`}, server RSS +${fmt((peak - baseline) / 2 ** 20)} MiB`,
     );
     if (engine === 'pglite') bench.db = await bench.reopen();
 
@@ -149,6 +207,8 @@ export async function runIngestBench(argv: string[]) {
     machine: machine(),
     apiMedianSeconds: median(apiSeconds),
     apiRowsPerSecond: Math.round(apiRate),
+    rolledUpMedianSeconds: median(rollUpSeconds),
+    rolledUpRowsPerSecond: Math.round(n / median(rollUpSeconds)),
     copyMedianSeconds: median(copySeconds),
     copyRowsPerSecond: Math.round(copyRate),
     ratioToCopy: Number((apiRate / copyRate).toFixed(2)),

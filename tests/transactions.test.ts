@@ -50,6 +50,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       inserted: 2,
       duplicates: 0,
       dealers: 2,
+      rolledUp: true,
     });
     const again = await admin.send('POST', '/api/v1/transactions', rows);
     expect(await again.json()).toMatchObject({ received: 2, inserted: 0, duplicates: 2 });
@@ -298,6 +299,113 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
        where d.code = 'DLR-CHARLIE' and m.month = '2025-04-01'`,
     );
     expect(rollup.rows[0]!.rows).toBe(200);
+  });
+
+  describe('a batch of many new rows, rolled up right after its commit', () => {
+    // the threshold is 100,000 new rows; these services lower it to 5
+    const monthOf = async (month: string) =>
+      (
+        await t.db.query<{ rows: number | null }>(
+          `select sum(row_count)::int as rows from monthly_actuals m
+           join dealers d on d.id = m.dealer_id where d.code = 'DLR-CHARLIE' and m.month = $1`,
+          [month],
+        )
+      ).rows[0]!.rows ?? 0;
+    const batchOf = async (id: number) =>
+      (
+        await t.db.query<{ inserted: number; isRolledUp: boolean }>(
+          `select inserted, rolled_up_at is not null as "isRolledUp" from ingest_batches where id = $1`,
+          [id],
+        )
+      ).rows[0];
+    const rowsOf = (prefix: string, occurredOn: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        txRow({ externalId: `${prefix}-${i}`, dealerCode: 'DLR-CHARLIE', occurredOn }),
+      );
+    const sendTo = (service: ReturnType<typeof createTransactionsService>, list: unknown[]) =>
+      service.ingest({
+        actor: SYSTEM_ACTOR,
+        format: 'json',
+        body: (async function* () {
+          for (const [i, value] of list.entries()) yield { row: i + 1, value };
+        })(),
+        byteLimit: 1e6,
+      });
+
+    it('stores the rows, then rolls them up with the after-merge hooks and tells live pages', async () => {
+      const events = createEventBus();
+      const announced: { batchId: number; dealerIds: number[]; inserted: number }[] = [];
+      events.on('transactions.ingested', (e) => announced.push(e));
+      const service = createTransactionsService({
+        db: t.db,
+        events,
+        rollUpAfterCommitRows: 5,
+        segmentChars: 400,
+        chunkLines: 2,
+        smallBatchChars: 100,
+      });
+      const hookSaw: number[] = [];
+      service.onAfterMerge(async (tx) => {
+        const { rows } = await tx.query<{ n: number }>(
+          'select sum(row_count)::int as n from ingest_delta',
+        );
+        hookSaw.push(rows[0]!.n);
+      });
+      const rows = rowsOf('LATE', '2025-05-05', 8);
+      await sendTo(service, rows.slice(0, 2));
+      const result = await sendTo(service, rows);
+      expect(result).toMatchObject({ received: 8, inserted: 6, duplicates: 2, rolledUp: false });
+      // the rows are stored when the call returns
+      const stored = await t.db.query<{ n: number }>(
+        `select count(*)::int as n from transactions where external_id like 'LATE-%'`,
+      );
+      expect(stored.rows[0]!.n).toBe(8);
+      await service.rollUpsSettled();
+      expect(await monthOf('2025-05-01')).toBe(8);
+      expect(await batchOf(result.batchId)).toEqual({ inserted: 6, isRolledUp: true });
+      // the small first batch ran its hooks in its own commit; the large one in its roll-up
+      expect(hookSaw).toEqual([2, 6]);
+      const charlie = await t.db.query<{ id: number }>(
+        `select id from dealers where code = 'DLR-CHARLIE'`,
+      );
+      expect(announced.filter((e) => e.batchId === result.batchId)).toEqual([
+        { batchId: result.batchId, dealerIds: [charlie.rows[0]!.id], inserted: 6 },
+      ]);
+    });
+
+    it('keeps a batch whose roll-up failed pending, and rolls it up once when the server starts again', async () => {
+      const errors: unknown[] = [];
+      const failing = createTransactionsService({
+        db: t.db,
+        events: createEventBus(),
+        rollUpAfterCommitRows: 5,
+        onRollUpError: (error) => errors.push(error),
+      });
+      failing.onAfterMerge(async () => {
+        throw new Error('the power went out');
+      });
+      const result = await sendTo(failing, rowsOf('CUT', '2025-06-06', 6));
+      expect(result).toMatchObject({ inserted: 6, rolledUp: false });
+      await failing.rollUpsSettled();
+      expect(errors).toEqual([expect.objectContaining({ message: 'the power went out' })]);
+      // the feed holds the rows; the roll-up holds none of them
+      const stored = await t.db.query<{ n: number }>(
+        `select count(*)::int as n from transactions where external_id like 'CUT-%'`,
+      );
+      expect(stored.rows[0]!.n).toBe(6);
+      expect(await monthOf('2025-06-01')).toBe(0);
+      expect(await batchOf(result.batchId)).toEqual({ inserted: 6, isRolledUp: false });
+
+      // two processes start at once: each pending batch is rolled up by one of them
+      const restarted = [1, 2].map(() =>
+        createTransactionsService({ db: t.db, events: createEventBus() }),
+      );
+      await Promise.all(restarted.map((s) => s.resumeRollUps()));
+      expect(await monthOf('2025-06-01')).toBe(6);
+      expect(await batchOf(result.batchId)).toEqual({ inserted: 6, isRolledUp: true });
+      await restarted[0]!.resumeRollUps();
+      expect(await monthOf('2025-06-01')).toBe(6);
+    });
   });
 
   it('shows posted rows in the monthly actuals right after the post returns, net of unwinds', async () => {

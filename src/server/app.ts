@@ -61,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('services', services);
+  // a large batch's roll-up after its commit finishes before the database closes
+  app.addHook('onClose', () => services.transactions.rollUpsSettled());
   registerErrorHandling(app);
   // Outside /api/v1 (the docs UI, the web app's files) routes are public unless they say otherwise.
   // Every /api/v1 route must declare its permission; tests/routes-guarded.test.ts walks them all.

@@ -10,6 +10,8 @@ const env = loadEnv();
 const db = await openAndMigrate(env);
 const services = createServices({ db, env });
 const app = await buildApp({ env, services });
+// batches whose roll-up had not committed when the server last stopped
+void services.transactions.resumeRollUps();
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
   const endMonth = lastCompleteMonth();

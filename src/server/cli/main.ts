@@ -29,9 +29,11 @@ async function withServices<T>(
 ): Promise<T> {
   const env = loadEnv();
   const db = await openAndMigrate(env);
+  const services = createServices({ db, env });
   try {
-    return await fn(createServices({ db, env }));
+    return await fn(services);
   } finally {
+    await services.transactions.rollUpsSettled();
     await db.close();
   }
 }

@@ -61,7 +61,7 @@ export async function liveRoutes(app: FastifyInstance) {
     config: { access: 'authenticated' },
     schema: {
       summary:
-        'Live updates as server-sent events (event "feed" when a batch for a dealer in scope commits)',
+        'Live updates as server-sent events (event "feed" when a batch for a dealer in scope is stored and in the monthly roll-up)',
       tags: ['live'],
       security: SECURED,
       produces: ['text/event-stream'],

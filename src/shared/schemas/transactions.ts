@@ -64,6 +64,11 @@ export const ingestResultSchema = z
     inserted: z.number().int(),
     duplicates: z.number().int().describe('rows whose (source, externalId) was already stored'),
     dealers: z.number().int().describe('distinct dealers in the batch'),
+    rolledUp: z
+      .boolean()
+      .describe(
+        'true when the monthly actuals, agreement attainment and the live `feed` event already include the batch; false for a batch of 100,000 new rows or more, whose rows are stored and whose roll-up follows within seconds in its own transaction (the `feed` event on `GET /events` marks it)',
+      ),
   })
   .meta({ id: 'IngestResult' });
 export type IngestResult = z.infer<typeof ingestResultSchema>;

@@ -96,6 +96,8 @@ function UploadCard() {
             {formatInt(upload.data.received)} rows received: {formatInt(upload.data.inserted)} new,{' '}
             {formatInt(upload.data.duplicates)} duplicates, for {formatInt(upload.data.dealers)}{' '}
             dealers (batch {upload.data.batchId}).
+            {!upload.data.rolledUp &&
+              ' The rows are stored; monthly actuals and agreement progress include them within seconds.'}
           </Alert>
         )}
         {error && (

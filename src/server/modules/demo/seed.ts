@@ -258,6 +258,8 @@ export async function seedDemo(
     rows += result.inserted;
     options.onProgress?.({ rows, elapsedMs: Date.now() - started });
   }
+  // batches of 100,000 rows roll up after their commit: agreements and forecasts read the roll-up
+  await services.transactions.rollUpsSettled();
   const agreements =
     (options.agreementLines ?? 8) > 0
       ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })

@@ -70,8 +70,8 @@ export function createTransactionsRepository(db: Queryable) {
       await tx.query(`create temp table ingest_staging (
         kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
         quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
-        occurred_on date not null, source text not null, external_id text not null,
-        batch_id bigint not null
+        occurred_on date not null, source text collate "C" not null,
+        external_id text collate "C" not null, batch_id bigint not null
       ) on commit drop`);
     },
 
@@ -108,19 +108,20 @@ export function createTransactionsRepository(db: Queryable) {
      * Moves one segment of COPY text into the feed through the staging table, skipping
      * (source, external_id) pairs already stored or repeated.
      */
-    async mergeThroughStaging(tx: Queryable, chunks: string[]) {
+    async mergeThroughStaging(tx: Queryable, chunks: string[]): Promise<number> {
       await tx.query('truncate ingest_staging');
       await tx.copyFrom(
         `copy ingest_staging (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
         chunks,
       );
-      await tx.query(
+      const { rowCount } = await tx.query(
         `insert into transactions (${STAGING_COLUMNS}, batch_id)
          select ${STAGING_COLUMNS}, batch_id from ingest_staging
          -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
          order by source, external_id
          on conflict (source, external_id) do nothing`,
       );
+      return rowCount;
     },
 
     /**
@@ -128,7 +129,7 @@ export function createTransactionsRepository(db: Queryable) {
      * `ingest_delta` (for the after-merge hooks of other modules) and adds it to the monthly
      * roll-up. Reads the batch's rows back by id range, so it costs the batch, not the feed.
      */
-    async rollUpBatch(tx: Queryable, batchId: number, idFloor: number): Promise<number> {
+    async rollUpBatch(tx: Queryable, batchId: number, idFloor: number): Promise<void> {
       await tx.query(
         `create temp table ingest_delta on commit drop as
          select dealer_id, sku_id, date_trunc('month', occurred_on)::date as month, kind,
@@ -146,20 +147,57 @@ export function createTransactionsRepository(db: Queryable) {
                amount = monthly_actuals.amount + excluded.amount,
                row_count = monthly_actuals.row_count + excluded.row_count`,
       );
-      const { rows } = await tx.query<{ inserted: number }>(
-        'select coalesce(sum(row_count), 0)::int as inserted from ingest_delta',
+    },
+
+    /** The dealers in `ingest_delta` (a batch rolled up after its commit names them from it). */
+    async deltaDealerIds(tx: Queryable): Promise<number[]> {
+      const { rows } = await tx.query<{ id: number }>(
+        'select distinct dealer_id as id from ingest_delta order by 1',
       );
-      return rows[0]!.inserted;
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * The oldest batch still waiting for its roll-up, locked for this transaction; batches that
+     * another process is rolling up are skipped.
+     */
+    async lockNextPendingBatch(
+      tx: Queryable,
+    ): Promise<{ id: number; idFloor: number; inserted: number } | null> {
+      const { rows } = await tx.query<{ id: number; idFloor: number; inserted: number }>(
+        `select id, id_floor as "idFloor", inserted from ingest_batches
+         where rolled_up_at is null order by id limit 1 for update skip locked`,
+      );
+      return rows[0] ?? null;
+    },
+
+    async markRolledUp(tx: Queryable, batchId: number) {
+      await tx.query('update ingest_batches set rolled_up_at = now() where id = $1', [batchId]);
     },
 
     async finishBatch(
       tx: Queryable,
       batchId: number,
-      counts: { rowCount: number; inserted: number; duplicates: number },
+      counts: {
+        rowCount: number;
+        inserted: number;
+        duplicates: number;
+        idFloor: number;
+        isRolledUp: boolean;
+      },
     ) {
       await tx.query(
-        'update ingest_batches set row_count = $2, inserted = $3, duplicates = $4 where id = $1',
-        [batchId, counts.rowCount, counts.inserted, counts.duplicates],
+        `update ingest_batches set row_count = $2, inserted = $3, duplicates = $4, id_floor = $5,
+                rolled_up_at = case when $6::boolean then now() end
+         where id = $1`,
+        [
+          batchId,
+          counts.rowCount,
+          counts.inserted,
+          counts.duplicates,
+          counts.idFloor,
+          counts.isRolledUp,
+        ],
       );
     },
 

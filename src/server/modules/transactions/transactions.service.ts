@@ -16,6 +16,14 @@ const LINES_PER_CHUNK = 2000;
 const SMALL_BATCH_CHARS = 1024 * 1024;
 /** COPY text per segment (about 300,000 rows): the memory a segment may need to be replayed. */
 const SEGMENT_CHARS = 32 * 1024 * 1024;
+/**
+ * A batch with at least this many new rows commits its feed rows first and is rolled up right
+ * after, in a transaction of its own (see `ingest`).
+ */
+const ROLL_UP_AFTER_COMMIT_ROWS = 100_000;
+
+/** Lines of COPY text and how many rows they hold. */
+type Chunk = { text: string; rows: number };
 
 async function* oneByOne(records: AsyncIterable<RawRecord>): AsyncIterable<RawRecord[]> {
   for await (const record of records) yield [record];
@@ -54,16 +62,76 @@ export function createTransactionsService(deps: {
   segmentChars?: number;
   chunkLines?: number;
   smallBatchChars?: number;
+  rollUpAfterCommitRows?: number;
+  /** A roll-up after commit that failed (the batch stays pending); default: a process warning. */
+  onRollUpError?: (error: unknown) => void;
 }) {
   const smallBatchChars = deps.smallBatchChars ?? SMALL_BATCH_CHARS;
   const segmentChars = deps.segmentChars ?? SEGMENT_CHARS;
   const chunkLines = deps.chunkLines ?? LINES_PER_CHUNK;
+  const rollUpAfterCommitRows = deps.rollUpAfterCommitRows ?? ROLL_UP_AFTER_COMMIT_ROWS;
+  const onRollUpError =
+    deps.onRollUpError ??
+    ((error: unknown) =>
+      process.emitWarning(`ingest roll-up failed, retried later: ${(error as Error).message}`));
   const repo = createTransactionsRepository(deps.db);
   const afterMerge: AfterMergeHook[] = [];
+
+  /** Rolls up one pending batch; false when none is left. */
+  async function rollUpNextPending(): Promise<boolean> {
+    const done = await deps.db.transaction(async (tx) => {
+      // shared, as for small batches: roll-ups upsert in key order, like them
+      await repo.lockIngest(tx, 'shared');
+      const batch = await repo.lockNextPendingBatch(tx);
+      if (!batch) return null;
+      await repo.rollUpBatch(tx, batch.id, batch.idFloor);
+      for (const hook of afterMerge) await hook(tx);
+      const dealerIds = await repo.deltaDealerIds(tx);
+      await repo.markRolledUp(tx, batch.id);
+      return { batchId: batch.id, dealerIds, inserted: batch.inserted };
+    });
+    if (!done) return false;
+    deps.events.emit('transactions.ingested', done);
+    return true;
+  }
+
+  // One runner per process works through the pending batches; a batch committed while it runs
+  // makes it look again before it stops.
+  let running: Promise<void> | null = null;
+  let isRequested = false;
+  function rollUpPending(): Promise<void> {
+    isRequested = true;
+    running ??= (async () => {
+      try {
+        while (isRequested) {
+          isRequested = false;
+          while (await rollUpNextPending());
+        }
+      } catch (error) {
+        onRollUpError(error);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
 
   return {
     onAfterMerge(hook: AfterMergeHook) {
       afterMerge.push(hook);
+    },
+
+    /**
+     * Rolls up the batches still waiting for it (a server that stopped between a large batch's
+     * commit and its roll-up): called at start. Resolves when none is left or one failed.
+     */
+    resumeRollUps(): Promise<void> {
+      return rollUpPending();
+    },
+
+    /** Resolves when this process has no roll-up running (tests, seeding, shutdown). */
+    async rollUpsSettled(): Promise<void> {
+      while (running) await running;
     },
 
     /**
@@ -106,7 +174,7 @@ export function createTransactionsService(deps: {
           ? oneByOne(body as AsyncIterable<RawRecord>)
           : readRecordBatches(format, (body as Readable).pipe(limitBytes(byteLimit)));
 
-      async function* csvLines(): AsyncGenerator<string> {
+      async function* csvLines(): AsyncGenerator<Chunk> {
         let lines: string[] = [];
         const scratch: Problem[] = [];
         for await (const batch of batches)
@@ -167,11 +235,11 @@ export function createTransactionsService(deps: {
               `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId}\n`,
             );
             if (lines.length >= chunkLines) {
-              yield lines.join('');
+              yield { text: lines.join(''), rows: lines.length };
               lines = [];
             }
           }
-        if (lines.length && problemCount === 0) yield lines.join('');
+        if (lines.length && problemCount === 0) yield { text: lines.join(''), rows: lines.length };
       }
 
       const actorLabel = `${actor.kind}:${actor.id}:${actor.name}`;
@@ -185,7 +253,7 @@ export function createTransactionsService(deps: {
         // side by side without deadlocks, as sorted inserts cannot deadlock with each other. A
         // larger batch streams straight into the feed (below) and, as its inserts are not in key
         // order, takes the lock exclusively: it waits for the batches in flight, then runs alone.
-        const head: string[] = [];
+        const head: Chunk[] = [];
         let headChars = 0;
         let isDrained = false;
         while (headChars < smallBatchChars) {
@@ -195,17 +263,21 @@ export function createTransactionsService(deps: {
             break;
           }
           head.push(next.value);
-          headChars += next.value.length;
+          headChars += next.value.text.length;
         }
-        const nextChunk = async (): Promise<IteratorResult<string>> => {
+        const nextChunk = async (): Promise<IteratorResult<Chunk>> => {
           const first = head.shift();
           return first === undefined ? lineChunks.next() : { done: false, value: first };
         };
         let hasStaging = false;
-        const mergeSorted = async (chunks: string[]) => {
+        let inserted = 0;
+        const mergeSorted = async (chunks: Chunk[]) => {
           if (!hasStaging) await repo.createStaging(tx);
           hasStaging = true;
-          await repo.mergeThroughStaging(tx, chunks);
+          inserted += await repo.mergeThroughStaging(
+            tx,
+            chunks.map((c) => c.text),
+          );
         };
         if (isDrained) {
           await repo.lockIngest(tx, 'shared');
@@ -219,7 +291,7 @@ export function createTransactionsService(deps: {
         // the segment, kept in memory, goes through staging instead. New data thus streams into
         // the table while it is being parsed.
         while (!isDrained) {
-          const buffered: string[] = [];
+          const buffered: Chunk[] = [];
           let chars = 0;
           async function* segment(): AsyncGenerator<string> {
             while (chars < segmentChars) {
@@ -229,8 +301,8 @@ export function createTransactionsService(deps: {
                 return;
               }
               buffered.push(next.value);
-              chars += next.value.length;
-              yield next.value;
+              chars += next.value.text.length;
+              yield next.value.text;
             }
           }
           await tx.exec('savepoint ingest_segment');
@@ -240,6 +312,7 @@ export function createTransactionsService(deps: {
               segment(),
             );
             await tx.exec('release savepoint ingest_segment');
+            for (const chunk of buffered) inserted += chunk.rows;
           } catch (error) {
             if (!isUniqueViolation(error)) throw error;
             await tx.exec('rollback to savepoint ingest_segment');
@@ -266,12 +339,22 @@ export function createTransactionsService(deps: {
             problems: [{ code: 'empty_batch', message: 'send at least one row' }],
           });
         }
-        const inserted = await repo.rollUpBatch(tx, batchId, idFloor);
-        if (inserted > 0) for (const hook of afterMerge) await hook(tx);
+        // The monthly roll-up (and the after-merge hooks) usually commit with the rows. A batch of
+        // ROLL_UP_AFTER_COMMIT_ROWS new rows or more commits its rows first and is rolled up right
+        // after, in its own transaction: the roll-up reads the whole batch back and upserts about
+        // 0.7 row per new row, as long again as a third of the COPY, and the feed is what the
+        // sender waits for. `ingest_batches.rolled_up_at` tells the two apart (see resumeRollUps).
+        const isRolledUp = inserted < rollUpAfterCommitRows;
+        if (isRolledUp && inserted > 0) {
+          await repo.rollUpBatch(tx, batchId, idFloor);
+          for (const hook of afterMerge) await hook(tx);
+        }
         await repo.finishBatch(tx, batchId, {
           rowCount,
           inserted,
           duplicates: rowCount - inserted,
+          idFloor,
+          isRolledUp,
         });
         return {
           batchId,
@@ -279,9 +362,12 @@ export function createTransactionsService(deps: {
           inserted,
           duplicates: rowCount - inserted,
           dealers: dealerIds.size,
+          rolledUp: isRolledUp,
         };
       });
-      if (result.inserted > 0) {
+      if (!result.rolledUp) {
+        void rollUpPending();
+      } else if (result.inserted > 0) {
         deps.events.emit('transactions.ingested', {
           batchId: result.batchId,
           dealerIds: [...dealerIds],
