@@ -10,8 +10,10 @@ const env = loadEnv();
 const db = await openAndMigrate(env);
 const services = createServices({ db, env });
 const app = await buildApp({ env, services });
-// batches whose roll-up had not committed when the server last stopped
+// Batches whose roll-up has not committed: left by this server when it last stopped, or by
+// another API process that stopped; looked for at start and every minute.
 void services.transactions.resumeRollUps();
+setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
   const endMonth = lastCompleteMonth();
