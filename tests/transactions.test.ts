@@ -19,6 +19,18 @@ type ErrorBody = {
   details: { problems?: Problem[]; problemCount?: number };
 };
 
+/** Ingests JSON rows straight through a transactions service (row numbers from 1). */
+function ingestJson(service: ReturnType<typeof createTransactionsService>, list: unknown[]) {
+  return service.ingest({
+    actor: SYSTEM_ACTOR,
+    format: 'json',
+    body: (async function* () {
+      for (const [i, value] of list.entries()) yield { row: i + 1, value };
+    })(),
+    byteLimit: 1e6,
+  });
+}
+
 describe.each(engines())('the actuals feed (%s)', (engine) => {
   let t: TestApp;
   let admin: Client;
@@ -204,14 +216,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       smallBatchChars: 100,
     });
     const stored = txRow({ externalId: 'SEG-STORED', dealerCode: 'DLR-CHARLIE' });
-    await service.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        yield { row: 1, value: stored };
-      })(),
-      byteLimit: 1e6,
-    });
+    await ingestJson(service, [stored]);
     const rows = Array.from({ length: 12 }, (_, i) =>
       txRow({
         externalId: i === 7 ? 'SEG-STORED' : i === 9 ? 'SEG-5' : `SEG-${i}`,
@@ -221,14 +226,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
         amount: '1000.10',
       }),
     );
-    const result = await service.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        for (const [i, value] of rows.entries()) yield { row: i + 1, value };
-      })(),
-      byteLimit: 1e6,
-    });
+    const result = await ingestJson(service, rows);
     expect(result).toMatchObject({ received: 12, inserted: 10, duplicates: 2 });
     const feed = await t.db.query<{ n: number; amount: string }>(
       `select count(*)::int as n, sum(amount)::text as amount from transactions
@@ -245,14 +243,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       [result.batchId],
     );
     expect(batch.rows[0]).toEqual({ row_count: 12, inserted: 10, duplicates: 2 });
-    const again = await service.ingest({
-      actor: SYSTEM_ACTOR,
-      format: 'json',
-      body: (async function* () {
-        for (const [i, value] of rows.entries()) yield { row: i + 1, value };
-      })(),
-      byteLimit: 1e6,
-    });
+    const again = await ingestJson(service, rows);
     expect(again).toMatchObject({ received: 12, inserted: 0, duplicates: 12 });
   });
 
@@ -270,22 +261,13 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
     const rows = Array.from({ length: 200 }, (_, i) =>
       txRow({ externalId: `RACE-${i}`, dealerCode: 'DLR-CHARLIE', occurredOn: '2025-04-04' }),
     );
-    const send = (service: typeof small, list: typeof rows) =>
-      service.ingest({
-        actor: SYSTEM_ACTOR,
-        format: 'json',
-        body: (async function* () {
-          for (const [i, value] of list.entries()) yield { row: i + 1, value };
-        })(),
-        byteLimit: 1e6,
-      });
     const reversed = [...rows].reverse();
     const shuffled = rows.filter((_, i) => i % 2 === 1).concat(rows.filter((_, i) => i % 2 === 0));
     const results = await Promise.all([
-      send(large, rows),
-      send(large, reversed),
-      send(small, reversed),
-      send(small, shuffled),
+      ingestJson(large, rows),
+      ingestJson(large, reversed),
+      ingestJson(small, reversed),
+      ingestJson(small, shuffled),
     ]);
     expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(200);
     expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(600);
@@ -322,15 +304,6 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       Array.from({ length: n }, (_, i) =>
         txRow({ externalId: `${prefix}-${i}`, dealerCode: 'DLR-CHARLIE', occurredOn }),
       );
-    const sendTo = (service: ReturnType<typeof createTransactionsService>, list: unknown[]) =>
-      service.ingest({
-        actor: SYSTEM_ACTOR,
-        format: 'json',
-        body: (async function* () {
-          for (const [i, value] of list.entries()) yield { row: i + 1, value };
-        })(),
-        byteLimit: 1e6,
-      });
 
     it('stores the rows, then rolls them up with the after-merge hooks and tells live pages', async () => {
       const events = createEventBus();
@@ -352,8 +325,8 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
         hookSaw.push(rows[0]!.n);
       });
       const rows = rowsOf('LATE', '2025-05-05', 8);
-      await sendTo(service, rows.slice(0, 2));
-      const result = await sendTo(service, rows);
+      await ingestJson(service, rows.slice(0, 2));
+      const result = await ingestJson(service, rows);
       expect(result).toMatchObject({ received: 8, inserted: 6, duplicates: 2, rolledUp: false });
       // the rows are stored when the call returns
       const stored = await t.db.query<{ n: number }>(
@@ -384,7 +357,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       failing.onAfterMerge(async () => {
         throw new Error('the power went out');
       });
-      const result = await sendTo(failing, rowsOf('CUT', '2025-06-06', 6));
+      const result = await ingestJson(failing, rowsOf('CUT', '2025-06-06', 6));
       expect(result).toMatchObject({ inserted: 6, rolledUp: false });
       await failing.rollUpsSettled();
       expect(errors).toEqual([expect.objectContaining({ message: 'the power went out' })]);
