@@ -123,7 +123,8 @@ export function createTransactionsService(deps: {
 
     /**
      * Rolls up the batches still waiting for it (a server that stopped between a large batch's
-     * commit and its roll-up): called at start. Resolves when none is left or one failed.
+     * commit and its roll-up): called at start and every minute. Resolves when none is left or
+     * one failed.
      */
     resumeRollUps(): Promise<void> {
       return rollUpPending();
@@ -342,8 +343,8 @@ export function createTransactionsService(deps: {
         // The monthly roll-up (and the after-merge hooks) usually commit with the rows. A batch of
         // ROLL_UP_AFTER_COMMIT_ROWS new rows or more commits its rows first and is rolled up right
         // after, in its own transaction: the roll-up reads the whole batch back and upserts about
-        // 0.7 row per new row, as long again as a third of the COPY, and the feed is what the
-        // sender waits for. `ingest_batches.rolled_up_at` tells the two apart (see resumeRollUps).
+        // 0.65 row per new row, which takes half as long again as the COPY (BENCHMARKS.md), and the
+        // sender needs only its rows stored. `ingest_batches.rolled_up_at` tells the two apart.
         const isRolledUp = inserted < rollUpAfterCommitRows;
         if (isRolledUp && inserted > 0) {
           await repo.rollUpBatch(tx, batchId, idFloor);
