@@ -1,10 +1,18 @@
 /**
  * Live updates (GET /api/v1/events): a committed batch reaches every open stream whose scope
- * holds one of its dealers, naming only the dealers the reader may see.
+ * holds one of its dealers, naming only the dealers the reader may see, on whichever API process
+ * of the database the stream is open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
+import {
+  engines,
+  login,
+  startSecondApp,
+  startTestApp,
+  type Client,
+  type TestApp,
+} from './helpers/test-app';
 
 type Feed = { batchId: number; dealerCodes: string[]; inserted: number | null };
 
@@ -108,5 +116,25 @@ describe.each(engines())('live updates (%s)', (engine) => {
     // Nothing else reached dealer B meanwhile.
     expect(dealerB.events).toHaveLength(2);
     for (const stream of [dealerA, dealerB, west, oem]) await stream.close();
+  });
+
+  it('tells pages open on another API process of the same database, in their scope', async () => {
+    const other = await startSecondApp(t);
+    try {
+      const dealerA = await listen(await login(other.url, USERS.dealerA, PASSWORD));
+      const oem = await listen(await login(other.url, USERS.admin, PASSWORD));
+      const bravo = await post([txRow({ dealerCode: 'DLR-BRAVO', externalId: 'AWAY-B1' })]);
+      const alpha = await post([txRow({ dealerCode: 'DLR-ALPHA', externalId: 'AWAY-A1' })]);
+      expect(await oem.until(2)).toEqual([
+        { batchId: bravo, dealerCodes: ['DLR-BRAVO'], inserted: 1 },
+        { batchId: alpha, dealerCodes: ['DLR-ALPHA'], inserted: 1 },
+      ]);
+      expect(await dealerA.until(1)).toEqual([
+        { batchId: alpha, dealerCodes: ['DLR-ALPHA'], inserted: 1 },
+      ]);
+      for (const stream of [dealerA, oem]) await stream.close();
+    } finally {
+      await other.close();
+    }
   });
 });

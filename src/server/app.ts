@@ -61,8 +61,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('services', services);
-  // a large batch's roll-up after its commit finishes before the database closes
-  app.addHook('onClose', () => services.transactions.rollUpsSettled());
+  // a large batch's roll-up after its commit finishes (and is announced) before the database closes
+  app.addHook('onClose', async () => {
+    await services.transactions.rollUpsSettled();
+    await services.events.close();
+  });
   registerErrorHandling(app);
   // Outside /api/v1 (the docs UI, the web app's files) routes are public unless they say otherwise.
   // Every /api/v1 route must declare its permission; tests/routes-guarded.test.ts walks them all.

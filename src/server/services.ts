@@ -22,7 +22,7 @@ export function createServices(deps: {
   today?: () => string;
 }) {
   const { db, env } = deps;
-  const events = deps.events ?? createEventBus();
+  const events = deps.events ?? createEventBus(db);
   /** Today as YYYY-MM-DD (UTC); tests pass their own clock. */
   const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const network = createNetworkService({ db });

@@ -21,7 +21,8 @@ export function engines(): Engine[] {
   return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-export type TestDb = { db: Db; drop: () => Promise<void> };
+/** `url`: the PostgreSQL server's database (absent for PGlite, which lives in this process). */
+export type TestDb = { db: Db; url?: string; drop: () => Promise<void> };
 
 export async function createTestDb(engine: Engine): Promise<TestDb> {
   if (engine === 'pglite') {
@@ -41,6 +42,7 @@ export async function createTestDb(engine: Engine): Promise<TestDb> {
   await migrate(db);
   return {
     db,
+    url: url.toString(),
     drop: async () => {
       await db.close();
       const a = new pg.Client({ connectionString: adminUrl });
@@ -59,28 +61,56 @@ export type TestApp = {
   app: FastifyInstance;
   services: Services;
   db: Db;
+  /** the database's URL on the PostgreSQL server (absent for PGlite) */
+  dbUrl?: string;
   url: string;
   close: () => Promise<void>;
 };
+
+/** Serves `services` on a free port of 127.0.0.1. */
+async function serve(env: Env, services: Services) {
+  const app = await buildApp({ env, services, logger: false, serveWeb: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Another API process on the same database: its own services and server, and on the PostgreSQL
+ * server its own connections (PGlite lives in this process, so the two share it).
+ */
+export async function startSecondApp(
+  t: TestApp,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const db = t.dbUrl ? await openPostgres(t.dbUrl, 3) : t.db;
+  const env = testEnv();
+  const { app, url } = await serve(env, createServices({ db, env }));
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      if (db !== t.db) await db.close();
+    },
+  };
+}
 
 export async function startTestApp(
   engine: Engine,
   envOverrides: Record<string, string> = {},
   options: { today?: string } = {},
 ): Promise<TestApp> {
-  const { db, drop } = await createTestDb(engine);
+  const { db, url: dbUrl, drop } = await createTestDb(engine);
   const env = testEnv(envOverrides);
   const today = options.today;
   const services = createServices({ db, env, today: today ? () => today : undefined });
-  const app = await buildApp({ env, services, logger: false, serveWeb: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { app, url } = await serve(env, services);
   return {
     app,
     services,
     db,
-    url: `http://127.0.0.1:${port}`,
+    dbUrl,
+    url,
     close: async () => {
       await app.close();
       await drop();

@@ -24,6 +24,12 @@ export type Db = Queryable & {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `fn` in one database transaction; rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel`: `onMessage` gets the payload of every NOTIFY on it (from any process on
+   * the same database) once the NOTIFY's transaction commits. Resolves when listening; the result
+   * stops it. `close()` stops every listener.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 

@@ -63,6 +63,9 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     async transaction(fn) {
       return pg.transaction(async (tx) => fn(queryable(tx)));
     },
+    listen(channel, onMessage) {
+      return pg.listen(channel, onMessage);
+    },
     async close() {
       await pg.close();
     },

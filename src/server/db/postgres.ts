@@ -48,6 +48,53 @@ function queryable(client: Client): Queryable {
   };
 }
 
+/** Wait before a lost LISTEN connection is opened again. */
+const RELISTEN_MS = 1000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries). A lost
+ * connection (server restart, failover) is opened again after a second; NOTIFYs sent meanwhile
+ * are missed, as NOTIFY keeps nothing for absent listeners.
+ */
+async function listenOn(url: string, channel: string, onMessage: (payload: string) => void) {
+  let client: pg.Client | null = null;
+  let isClosed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const reconnect = () => {
+    retry = setTimeout(() => {
+      connect().catch((error: Error) => {
+        process.emitWarning(`PostgreSQL LISTEN reconnect failed: ${error.message}`);
+        if (!isClosed) reconnect();
+      });
+    }, RELISTEN_MS);
+    retry.unref();
+  };
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    c.on('error', (error) => {
+      if (isClosed || client !== c) return;
+      process.emitWarning(`PostgreSQL LISTEN connection lost: ${error.message}`);
+      client = null;
+      void c.end().catch(() => undefined);
+      reconnect();
+    });
+    await c.connect();
+    await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    if (isClosed) await c.end();
+    else client = c;
+  };
+  await connect();
+  return async () => {
+    isClosed = true;
+    clearTimeout(retry);
+    await client?.end();
+    client = null;
+  };
+}
+
 export async function openPostgres(url: string, max = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle connection that the server ends (restart, failover) must not crash the process; the
@@ -57,6 +104,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   });
   // Fail early with a clear message when the server is not reachable.
   await pool.query('select 1');
+  const listeners = new Set<() => Promise<void>>();
   return {
     engine: 'postgres',
     ...queryable(pool),
@@ -74,7 +122,17 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
         client.release();
       }
     },
+    async listen(channel, onMessage) {
+      const stop = await listenOn(url, channel, onMessage);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
     async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      listeners.clear();
       await pool.end();
     },
   };

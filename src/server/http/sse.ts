@@ -11,8 +11,8 @@
  * them are computed from the feed on read). A comment line every 25 s keeps proxies from closing
  * an idle stream; `retry` tells the browser to reconnect after 5 s.
  *
- * The events come from the in-process bus, so with several API processes each streams the batches
- * it ingested itself; PostgreSQL LISTEN/NOTIFY would carry them across processes.
+ * The events come through the database (NOTIFY on `forecourt_events`, see events.ts), so a stream
+ * open on one API process hears of batches that any process ingested or rolled up.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -28,16 +28,18 @@ export async function liveRoutes(app: FastifyInstance) {
   const { db, events } = app.services;
   const open = new Set<() => void>();
 
-  // One lookup per batch, shared by every open stream.
+  // One lookup per batch, shared by every open stream of this process.
   const dealersOfBatch = new Map<number, Promise<BatchDealer[]>>();
-  const lookUp = (batchId: number, dealerIds: number[]) => {
+  const lookUp = (batchId: number) => {
     let found = dealersOfBatch.get(batchId);
     if (!found) {
       found = db
         .query<BatchDealer>(
-          `select d.id, d.code, r.path as "regionPath" from dealers d join regions r on r.id = d.region_id
-           where d.id = any($1::int[]) order by d.code`,
-          [dealerIds],
+          `select d.id, d.code, r.path as "regionPath"
+           from ingest_batches b join dealers d on d.id = any(b.dealer_ids)
+           join regions r on r.id = d.region_id
+           where b.id = $1 order by d.code`,
+          [batchId],
         )
         .then((r) => r.rows);
       dealersOfBatch.set(batchId, found);
@@ -69,6 +71,8 @@ export async function liveRoutes(app: FastifyInstance) {
     },
     handler: async (req, reply) => {
       const actor = actorOf(req);
+      // the headers go out once this process listens: a batch committed after that is heard
+      await events.ready();
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -81,7 +85,7 @@ export async function liveRoutes(app: FastifyInstance) {
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
       const unsubscribe = events.on('transactions.ingested', (event) => {
-        void lookUp(event.batchId, event.dealerIds)
+        void lookUp(event.batchId)
           .then((dealers) => {
             const visible = visibleTo(actor, dealers);
             if (visible.length === 0 || res.writableEnded) return;

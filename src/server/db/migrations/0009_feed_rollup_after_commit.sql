@@ -18,5 +18,9 @@ alter table transactions
 alter table ingest_batches
   add column id_floor bigint,
   add column rolled_up_at timestamptz;
+
+-- The dealers a batch holds rows for: live pages hear of a batch (a small NOTIFY, see events.ts)
+-- and look up which of its dealers they may show.
+alter table ingest_batches add column dealer_ids integer[];
 update ingest_batches set rolled_up_at = received_at;
 create index ingest_batches_pending_idx on ingest_batches (id) where rolled_up_at is null;

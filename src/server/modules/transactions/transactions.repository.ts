@@ -149,14 +149,6 @@ export function createTransactionsRepository(db: Queryable) {
       );
     },
 
-    /** The dealers in `ingest_delta` (a batch rolled up after its commit names them from it). */
-    async deltaDealerIds(tx: Queryable): Promise<number[]> {
-      const { rows } = await tx.query<{ id: number }>(
-        'select distinct dealer_id as id from ingest_delta order by 1',
-      );
-      return rows.map((r) => r.id);
-    },
-
     /**
      * The oldest batch still waiting for its roll-up, locked for this transaction; batches that
      * another process is rolling up are skipped.
@@ -184,11 +176,12 @@ export function createTransactionsRepository(db: Queryable) {
         duplicates: number;
         idFloor: number;
         isRolledUp: boolean;
+        dealerIds: number[];
       },
     ) {
       await tx.query(
         `update ingest_batches set row_count = $2, inserted = $3, duplicates = $4, id_floor = $5,
-                rolled_up_at = case when $6::boolean then now() end
+                rolled_up_at = case when $6::boolean then now() end, dealer_ids = $7::int[]
          where id = $1`,
         [
           batchId,
@@ -197,6 +190,7 @@ export function createTransactionsRepository(db: Queryable) {
           counts.duplicates,
           counts.idFloor,
           counts.isRolledUp,
+          counts.dealerIds,
         ],
       );
     },

@@ -86,9 +86,8 @@ export function createTransactionsService(deps: {
       if (!batch) return null;
       await repo.rollUpBatch(tx, batch.id, batch.idFloor);
       for (const hook of afterMerge) await hook(tx);
-      const dealerIds = await repo.deltaDealerIds(tx);
       await repo.markRolledUp(tx, batch.id);
-      return { batchId: batch.id, dealerIds, inserted: batch.inserted };
+      return { batchId: batch.id, inserted: batch.inserted };
     });
     if (!done) return false;
     deps.events.emit('transactions.ingested', done);
@@ -356,6 +355,7 @@ export function createTransactionsService(deps: {
           duplicates: rowCount - inserted,
           idFloor,
           isRolledUp,
+          dealerIds: [...dealerIds].sort((x, y) => x - y),
         });
         return {
           batchId,
@@ -371,7 +371,6 @@ export function createTransactionsService(deps: {
       } else if (result.inserted > 0) {
         deps.events.emit('transactions.ingested', {
           batchId: result.batchId,
-          dealerIds: [...dealerIds],
           inserted: result.inserted,
         });
       }
