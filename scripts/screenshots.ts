@@ -101,6 +101,31 @@ const SHOTS: Shot[] = [
       await page.getByTestId('upload-error').waitFor();
     },
   },
+  {
+    // 100,000 new rows: stored at once, rolled up right after (the answer says so)
+    name: 'transactions-upload-large',
+    as: 'admin',
+    path: '/transactions',
+    prepare: async (page, app) => {
+      await page.getByRole('button', { name: 'Upload CSV' }).click();
+      const dealers = app.network.dealers.slice(0, 20).map((d) => d.code);
+      const skus = app.network.skus.slice(0, 10).map((s) => s.code);
+      const lines = [
+        'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId',
+      ];
+      for (let i = 0; i < 100_000; i++)
+        lines.push(
+          `invoice,${dealers[i % dealers.length]},${skus[i % skus.length]},,1,31000.00,USD,2026-0${1 + (i % 9)}-15,shots-bulk,B${i}`,
+        );
+      await page.locator('input[type=file]').setInputFiles({
+        name: 'erp-invoices.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(lines.join('\n')),
+      });
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.getByTestId('upload-result').waitFor({ timeout: 60_000 });
+    },
+  },
   { name: 'oem-agreements', as: 'admin', path: '/agreements' },
   { name: 'admin-users', as: 'admin', path: '/admin/users' },
   {
