@@ -161,6 +161,25 @@ function* csvChunks<T>(rows: Iterable<T>, line: (row: T) => (string | number)[],
   if (chunk) yield chunk;
 }
 
+/** The series index of `ma.month`: months since the window's first month ($1, a date). */
+const MONTHS_SINCE_FROM = `((extract(year from ma.month)::int - extract(year from $1::date)::int) * 12
+  + extract(month from ma.month)::int - extract(month from $1::date)::int)`;
+
+/** One region × model line × month of the demand plan (see `demandPlanLines`). */
+type DemandPlanLine = {
+  regionId: number;
+  regionCode: string;
+  modelLineId: number;
+  modelLineCode: string;
+  month: string;
+  quantity: string;
+  baseline: number;
+  lower80: number;
+  upper80: number;
+  lower95: number;
+  upper95: number;
+};
+
 export function createForecastsRepository(db: Queryable) {
   return {
     async insertCycle(input: {
@@ -286,8 +305,7 @@ export function createForecastsRepository(db: Queryable) {
         `select x.dealer_id as "dealerId", x.model_line_id as "modelLineId",
                 array_agg(x.t order by x.t) as t, array_agg(x.q order by x.t) as q
          from (select ma.dealer_id, s.model_line_id,
-                      ((extract(year from ma.month)::int - extract(year from $1::date)::int) * 12
-                        + extract(month from ma.month)::int - extract(month from $1::date)::int) as t,
+                      ${MONTHS_SINCE_FROM} as t,
                       sum(ma.quantity)::int as q
                from monthly_actuals ma join skus s on s.id = ma.sku_id
                where ma.kind in ${SALES_KINDS} and ma.month >= $1::date and ma.month < $2::date
@@ -305,8 +323,7 @@ export function createForecastsRepository(db: Queryable) {
     ): Promise<{ regionId: number; t: number; total: number; bev: number }[]> {
       const { rows } = await db.query<{ regionId: number; t: number; total: number; bev: number }>(
         `select d.region_id as "regionId",
-                ((extract(year from ma.month)::int - extract(year from $1::date)::int) * 12
-                  + extract(month from ma.month)::int - extract(month from $1::date)::int) as t,
+                ${MONTHS_SINCE_FROM} as t,
                 sum(ma.quantity)::int as total,
                 (coalesce(sum(ma.quantity) filter (where s.powertrain = 'BEV'), 0))::int as bev
          from monthly_actuals ma join skus s on s.id = ma.sku_id join dealers d on d.id = ma.dealer_id
@@ -694,40 +711,11 @@ export function createForecastsRepository(db: Queryable) {
      * region interval moved by the consensus − baseline difference. Under a dealers scope, the
      * cells' own intervals are summed instead (wider: they are not additive).
      */
-    async demandPlanLines(
-      cycleId: number,
-      scope: Scope,
-    ): Promise<
-      {
-        regionId: number;
-        regionCode: string;
-        modelLineId: number;
-        modelLineCode: string;
-        month: string;
-        quantity: string;
-        baseline: number;
-        lower80: number;
-        upper80: number;
-        lower95: number;
-        upper95: number;
-      }[]
-    > {
+    async demandPlanLines(cycleId: number, scope: Scope): Promise<DemandPlanLine[]> {
       const params: unknown[] = [cycleId];
       const where = scopeDealerIdSql(scope, 'fc.dealer_id', params);
       const isDealerScope = scope.kind === 'dealers';
-      const { rows } = await db.query<{
-        regionId: number;
-        regionCode: string;
-        modelLineId: number;
-        modelLineCode: string;
-        month: string;
-        quantity: string;
-        baseline: number;
-        lower80: number;
-        upper80: number;
-        lower95: number;
-        upper95: number;
-      }>(
+      const { rows } = await db.query<DemandPlanLine>(
         `with c as (
            select fc.region_id, fc.model_line_id, fc.target_month, sum(${CONSENSUS}) as quantity, sum(fc.baseline) as baseline,
                   sum(fc.lower80) as l80, sum(fc.upper80) as u80, sum(fc.lower95) as l95, sum(fc.upper95) as u95
