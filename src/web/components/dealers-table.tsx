@@ -5,25 +5,13 @@
  */
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import {
-  Anchor,
-  Badge,
-  Button,
-  Collapse,
-  Group,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
-import { useDebouncedCallback, useMediaQuery } from '@mantine/hooks';
+import { Anchor, Badge, Paper, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedCallback } from '@mantine/hooks';
 import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
 import { IconSearch } from './icons';
+import { FilterBar, NoMatches } from './filter-bar';
 import { Pager } from './pager';
-import { Empty, QueryError, TableSkeleton } from './query-state';
+import { QueryError, TableSkeleton } from './query-state';
 
 const PAGE_SIZE = 25;
 
@@ -44,8 +32,6 @@ export function DealerStatusBadge({ status }: { status: string }) {
 
 export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
   const [params, setParams] = useSearchParams();
-  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
-  const [areFiltersOpen, setFiltersOpen] = useState(false);
   const [search, setSearch] = useState(params.get('q') ?? '');
 
   const filter = {
@@ -151,48 +137,24 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
 
   return (
     <Stack gap="sm">
-      {isPhone ? (
-        <Stack gap="xs">
-          <Group gap="xs" wrap="nowrap">
-            <div style={{ flex: 1 }}>{searchInput}</div>
-            <Button
-              variant="default"
-              onClick={() => setFiltersOpen((o) => !o)}
-              aria-expanded={areFiltersOpen}
-            >
-              Filters{activeFilterCount > 0 ? ` (${activeFilterCount})` : ''}
-            </Button>
-          </Group>
-          <Collapse expanded={areFiltersOpen}>
-            <Stack gap="xs">{otherFilters}</Stack>
-          </Collapse>
-        </Stack>
-      ) : (
-        <SimpleGrid cols={{ sm: 3, lg: isCompact ? 5 : 6 }} spacing="xs">
-          {searchInput}
-          {otherFilters}
-        </SimpleGrid>
-      )}
+      <FilterBar
+        search={searchInput}
+        filters={otherFilters}
+        activeCount={activeFilterCount}
+        cols={{ sm: 3, lg: isCompact ? 5 : 6 }}
+      />
 
       {dealers.isError ? (
         <QueryError error={dealers.error} onRetry={() => void dealers.refetch()} />
       ) : dealers.isPending ? (
         <TableSkeleton />
       ) : dealers.data.items.length === 0 ? (
-        <Empty
+        <NoMatches
           title="No dealers match"
-          description="Try a different search or clear the filters."
-          action={
-            <Button
-              variant="light"
-              onClick={() => {
-                setSearch('');
-                setParams(new URLSearchParams(), { replace: true });
-              }}
-            >
-              Clear filters
-            </Button>
-          }
+          onClear={() => {
+            setSearch('');
+            setParams(new URLSearchParams(), { replace: true });
+          }}
         />
       ) : (
         <Paper

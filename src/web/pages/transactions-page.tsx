@@ -18,11 +18,12 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useDebouncedCallback, useMediaQuery } from '@mantine/hooks';
+import { useDebouncedCallback } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { IngestResult } from '../../shared/schemas/transactions';
 import { api, apiUrl, isApiError } from '../api';
 import { IconCheck, IconDownload, IconUpload } from '../components/icons';
+import { FilterBar } from '../components/filter-bar';
 import { PageHeader, Section } from '../components/page-header';
 import { Pager } from '../components/pager';
 import { ProblemList } from '../components/problem-list';
@@ -130,9 +131,7 @@ function UploadCard() {
 export function TransactionsPage() {
   const me = useMe();
   const canWrite = useCan('transactions:write');
-  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
   const [params, setParams] = useSearchParams();
-  const [areFiltersOpen, setFiltersOpen] = useState(false);
   const [isUploadOpen, setUploadOpen] = useState(false);
   const [texts, setTexts] = useState(() =>
     Object.fromEntries(TEXT_FILTERS.map((k) => [k, params.get(k) ?? ''])),
@@ -295,20 +294,7 @@ export function TransactionsPage() {
             </Section>
           </Collapse>
         )}
-        {isPhone ? (
-          <Stack gap="xs">
-            <Button
-              variant="default"
-              onClick={() => setFiltersOpen((o) => !o)}
-              aria-expanded={areFiltersOpen}
-            >
-              Filters{activeCount ? ` (${activeCount})` : ''}
-            </Button>
-            <Collapse expanded={areFiltersOpen}>{filters}</Collapse>
-          </Stack>
-        ) : (
-          filters
-        )}
+        <FilterBar filters={filters} activeCount={activeCount} />
         {transactions.isError ? (
           <QueryError error={transactions.error} onRetry={() => void transactions.refetch()} />
         ) : transactions.isPending ? (

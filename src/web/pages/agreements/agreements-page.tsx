@@ -5,12 +5,13 @@
  */
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { Button, Collapse, Group, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedCallback, useMediaQuery } from '@mantine/hooks';
+import { Button, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useDebouncedCallback } from '@mantine/hooks';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '../../../shared/schemas/agreements';
 import { apiUrl } from '../../api';
 import { IconDownload, IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader, Section } from '../../components/page-header';
+import { FilterBar, NoMatches } from '../../components/filter-bar';
 import { Pager } from '../../components/pager';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { STATUS_OPTIONS } from '../../components/agreements/agreement-labels';
@@ -86,8 +87,6 @@ export function AgreementsPage() {
 
 function NetworkAgreements() {
   const canWrite = useCan('agreements:write');
-  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
-  const [areFiltersOpen, setFiltersOpen] = useState(false);
   const { params, setParams, update, sort, base, offset } = useListParams();
   const [search, setSearch] = useState(base.q ?? '');
   const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
@@ -218,48 +217,24 @@ function NetworkAgreements() {
       </Section>
 
       <Stack gap="sm">
-        {isPhone ? (
-          <Stack gap="xs">
-            <Group gap="xs" wrap="nowrap">
-              <div style={{ flex: 1 }}>{searchInput}</div>
-              <Button
-                variant="default"
-                onClick={() => setFiltersOpen((o) => !o)}
-                aria-expanded={areFiltersOpen}
-              >
-                Filters{activeFilterCount > 0 ? ` (${activeFilterCount})` : ''}
-              </Button>
-            </Group>
-            <Collapse expanded={areFiltersOpen}>
-              <Stack gap="xs">{otherFilters}</Stack>
-            </Collapse>
-          </Stack>
-        ) : (
-          <SimpleGrid cols={{ sm: 2, md: 4 }} spacing="xs">
-            {searchInput}
-            {otherFilters}
-          </SimpleGrid>
-        )}
+        <FilterBar
+          search={searchInput}
+          filters={otherFilters}
+          activeCount={activeFilterCount}
+          cols={{ sm: 2, md: 4 }}
+        />
 
         {list.isError ? (
           <QueryError error={list.error} onRetry={() => void list.refetch()} />
         ) : list.isPending ? (
           <TableSkeleton />
         ) : list.data.items.length === 0 ? (
-          <Empty
+          <NoMatches
             title="No agreements match"
-            description="Try a different search or clear the filters."
-            action={
-              <Button
-                variant="light"
-                onClick={() => {
-                  setSearch('');
-                  setParams(new URLSearchParams(), { replace: true });
-                }}
-              >
-                Clear filters
-              </Button>
-            }
+            onClear={() => {
+              setSearch('');
+              setParams(new URLSearchParams(), { replace: true });
+            }}
           />
         ) : (
           <AgreementsTable
