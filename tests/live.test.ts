@@ -118,6 +118,29 @@ describe.each(engines())('live updates (%s)', (engine) => {
     for (const stream of [dealerA, dealerB, west, oem]) await stream.close();
   });
 
+  // PGlite lives in this process: there is no connection to lose
+  it.runIf(engine === 'postgres')(
+    'listens again when the server ends its LISTEN connection',
+    async () => {
+      const oem = await listen(admin);
+      const ended = await t.db.query<{ ended: boolean }>(
+        `select pg_terminate_backend(pid) as ended from pg_stat_activity
+         where datname = current_database() and query ilike 'listen %'`,
+      );
+      expect(ended.rows).toEqual([{ ended: true }]);
+      // the process opens a new LISTEN connection after a second
+      const started = Date.now();
+      let batchId = 0;
+      let n = 0;
+      while ((await oem.until(0)).length === 0 && Date.now() - started < 8000) {
+        batchId = await post([txRow({ dealerCode: 'DLR-BRAVO', externalId: `RELISTEN-${n++}` })]);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(oem.events.at(-1)).toEqual({ batchId, dealerCodes: ['DLR-BRAVO'], inserted: 1 });
+      await oem.close();
+    },
+  );
+
   it('tells pages open on another API process of the same database, in their scope', async () => {
     const other = await startSecondApp(t);
     try {
