@@ -62,7 +62,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('services', services);
   // a large batch's roll-up after its commit finishes (and is announced) before the database closes
+  // and the jobs this process runs finish (the queue stops handing it new ones)
   app.addHook('onClose', async () => {
+    await services.jobs.stopWorkers();
     await services.transactions.rollUpsSettled();
     await services.events.close();
   });

@@ -13,6 +13,8 @@ const app = await buildApp({ env, services });
 // Batches whose roll-up has not committed: left by this server when it last stopped, or by
 // another API process that stopped; looked for at start and every minute.
 void services.transactions.resumeRollUps();
+// on a PostgreSQL server this process takes queued jobs too (whichever process started them)
+await services.jobs.startWorkers();
 setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {

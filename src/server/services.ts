@@ -30,7 +30,7 @@ export function createServices(deps: {
   const transactions = createTransactionsService({ db, events });
   const agreements = createAgreementsService({ db, network, ledger, today });
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
-  const jobs = createJobsService({ db });
+  const jobs = createJobsService({ db, queueUrl: db.connectionString });
   const forecasts = createForecastsService({ db, jobs, network, events, today });
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });

@@ -33,6 +33,7 @@ async function withServices<T>(
   try {
     return await fn(services);
   } finally {
+    await services.jobs.stopWorkers();
     await services.transactions.rollUpsSettled();
     await db.close();
   }

@@ -22,6 +22,8 @@ export type Queryable = {
 
 export type Db = Queryable & {
   readonly engine: 'pglite' | 'postgres';
+  /** the server's URL (PostgreSQL only): for what keeps connections of its own (the job queue) */
+  readonly connectionString?: string;
   /** Runs `fn` in one database transaction; rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

@@ -107,6 +107,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   const listeners = new Set<() => Promise<void>>();
   return {
     engine: 'postgres',
+    connectionString: url,
     ...queryable(pool),
     async transaction(fn) {
       const client = await pool.connect();

@@ -486,7 +486,7 @@ export function createForecastsService(deps: Deps) {
     return { updated, grid: await buildGrid(cycle, dealer) };
   }
 
-  return {
+  const service = {
     /** Opens a cycle and starts its baseline job. */
     async createCycle({
       actor,
@@ -525,22 +525,11 @@ export function createForecastsService(deps: Deps) {
         throw new AppError('ALREADY_EXISTS', `A forecast cycle for ${cycleMonth} exists already`, {
           cycleMonth,
         });
-      const cycle = (await repo.findCycle(id))!;
       try {
         const job = await deps.jobs.start({
           actor,
           kind: BASELINE_JOB_KIND,
           params: { cycleId: id, cycleMonth, horizon: data.horizon },
-          work: async (report) => {
-            try {
-              return await runBaseline(cycle, (p, message) => {
-                report(p, message).catch(() => undefined);
-              });
-            } catch (error) {
-              await repo.setBaselineError(id, (error as Error).message).catch(() => undefined);
-              throw error;
-            }
-          },
         });
         await repo.setBaselineJob(id, job.id);
       } catch (error) {
@@ -936,6 +925,20 @@ export function createForecastsService(deps: Deps) {
       };
     },
   };
+  deps.jobs.define(BASELINE_JOB_KIND, async ({ params, report }) => {
+    const { cycleId } = params as { cycleId: number };
+    const cycle = await repo.findCycle(cycleId);
+    if (!cycle) throw new Error(`forecast cycle ${cycleId} is gone`);
+    try {
+      return await runBaseline(cycle, (p, message) => {
+        report(p, message).catch(() => undefined);
+      });
+    } catch (error) {
+      await repo.setBaselineError(cycleId, (error as Error).message).catch(() => undefined);
+      throw error;
+    }
+  });
+  return service;
 }
 
 export type ForecastsService = ReturnType<typeof createForecastsService>;

@@ -24,7 +24,7 @@ import type {
   StatementView,
   WhatIfBody,
 } from '../../../shared/schemas/incentives';
-import { requirePermission, scopeSql, type Actor } from '../../auth/actor';
+import { requirePermission, scopeSql, SYSTEM_ACTOR, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import { translateUnique } from '../../db/errors';
 import type { EventBus } from '../../events';
@@ -116,6 +116,9 @@ function skuMatches(filter: ProgramFilter, sku: SkuRow): boolean {
     (filter.segments.length === 0 || filter.segments.includes(sku.segment))
   );
 }
+
+/** The job that recalculates every program's current statements (POST /incentives/recalculate). */
+export const RECALCULATION_JOB_KIND = 'incentives.recalculate';
 
 const RETAIL = ['retail_delivery', 'registration'];
 
@@ -1536,7 +1539,7 @@ export function createIncentivesService(deps: Deps) {
     requirePermission(actor, permission);
   }
 
-  return {
+  const service = {
     /** No stored live state: open statements and progress read the feed directly. */
     async applyIngestDelta(_tx: Queryable) {},
 
@@ -1886,17 +1889,7 @@ export function createIncentivesService(deps: Deps) {
 
     async startRecalculation({ actor }: { actor: Actor }) {
       need(actor, 'statements:read');
-      return deps.jobs.start({
-        actor,
-        kind: 'incentives.recalculate',
-        params: {},
-        work: async (report) => {
-          await report(0, 'recalculating');
-          const result = await this.recalculateAll({ actor });
-          await report(100, 'done');
-          return result;
-        },
-      });
+      return deps.jobs.start({ actor, kind: RECALCULATION_JOB_KIND, params: {} });
     },
 
     // ------------------------------------------------------------------ progress and what-if
@@ -2641,6 +2634,13 @@ export function createIncentivesService(deps: Deps) {
       };
     },
   };
+  deps.jobs.define(RECALCULATION_JOB_KIND, async ({ actor, report }) => {
+    await report(0, 'recalculating');
+    const result = await service.recalculateAll({ actor: actor ?? SYSTEM_ACTOR });
+    await report(100, 'done');
+    return result;
+  });
+  return service;
 }
 
 export type IncentivesService = ReturnType<typeof createIncentivesService>;

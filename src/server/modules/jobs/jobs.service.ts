@@ -1,9 +1,18 @@
 /**
- * Long work (recalculation, forecasting, imports) as jobs with progress people can watch.
- * Jobs run in this process, one at a time per kind, and record status and progress in the `jobs`
- * table; GET /api/v1/jobs/:id reads it. (With several server processes on one PostgreSQL server a
- * shared queue such as pg-boss would distribute them; see ARCHITECTURE.md.)
+ * Long work (recalculation, forecasting, imports) as jobs with progress people can watch. Each
+ * kind of job is defined once (`define`) with the function that does it; `start` records the job
+ * in the `jobs` table (status, progress, result: GET /api/v1/jobs/:id reads it) and has it run:
+ *
+ * - on a PostgreSQL server, through pg-boss (schema `pgboss` in the same database): every API
+ *   process works the queues, so whichever process is free takes the job, and a job started on a
+ *   process that then stops is taken by another;
+ * - embedded (PGlite), in this process.
+ *
+ * One job of a kind runs at a time across all processes: a second start while one is queued or
+ * running is refused with 409, unless that one has run longer than JOB_EXPIRY_SECONDS (its process
+ * stopped), which pg-boss fails on its side too.
  */
+import PgBoss from 'pg-boss';
 import { AppError, notFound } from '../../../shared/errors';
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
@@ -25,7 +34,17 @@ export type Job = {
 
 /** Reports progress (0–100) and a short message; throttled to one database write per 250 ms. */
 export type ProgressReporter = (progress: number, message?: string) => Promise<void>;
-export type JobWork = (report: ProgressReporter) => Promise<unknown>;
+/** What a kind of job does, given the parameters and the actor it was started with. */
+export type JobWork = (job: {
+  params: unknown;
+  actor: Actor | null;
+  report: ProgressReporter;
+}) => Promise<unknown>;
+
+/** A job queued or running longer than this no longer blocks another of its kind. */
+const JOB_EXPIRY_SECONDS = 60 * 60;
+/** Any constant: serialises "is one of this kind queued or running?" and the insert after it. */
+const JOBS_LOCK = 7_305_115;
 
 const JOB_SELECT = `select id, kind, status, progress::float8 as progress, message, params, result, created_by as "createdBy",
   to_json(created_at)#>>'{}' as "createdAt", to_json(started_at)#>>'{}' as "startedAt", to_json(finished_at)#>>'{}' as "finishedAt" from jobs`;
@@ -34,8 +53,18 @@ function label(actor: Actor): string {
   return `${actor.kind}:${actor.id}:${actor.name}`;
 }
 
-export function createJobsService(deps: { db: Db }) {
-  const running = new Map<string, Promise<unknown>>();
+export function createJobsService(deps: {
+  db: Db;
+  /** the PostgreSQL server's URL: jobs go through pg-boss there; without it they run here */
+  queueUrl?: string;
+  /** with a queue: false for a process that only queues jobs, leaving them to others */
+  isWorker?: boolean;
+}) {
+  const isWorker = deps.isWorker ?? true;
+  const kinds = new Map<string, JobWork>();
+  /** jobs this process is running, by id */
+  const running = new Map<number, Promise<void>>();
+  let boss: Promise<PgBoss> | null = null;
 
   async function update(
     id: number,
@@ -57,61 +86,152 @@ export function createJobsService(deps: { db: Db }) {
     );
   }
 
+  /** Runs job `id` here: its kind's work with its parameters and actor, recording the outcome. */
+  async function runJob(id: number): Promise<void> {
+    const { rows } = await deps.db.query<{ kind: string; params: unknown; actor: Actor | null }>(
+      `select kind, params, actor from jobs where id = $1 and status = 'queued'`,
+      [id],
+    );
+    const job = rows[0];
+    if (!job) return; // already taken, or gone
+    const work = kinds.get(job.kind);
+    let last = 0;
+    const report: ProgressReporter = async (progress, message) => {
+      const now = Date.now();
+      if (now - last < 250 && progress < 100) return;
+      last = now;
+      await update(id, {
+        progress: Math.max(0, Math.min(100, Math.round(progress * 100) / 100)),
+        message: message ?? null,
+      });
+    };
+    await update(id, { status: 'running', progress: 0 });
+    try {
+      if (!work) throw new Error(`no work is defined for jobs of kind ${job.kind}`);
+      const result = await work({ params: job.params, actor: job.actor, report });
+      await update(id, { status: 'succeeded', progress: 100, result: result ?? {} });
+    } catch (error) {
+      const message =
+        error instanceof AppError ? `${error.code}: ${error.message}` : (error as Error).message;
+      await update(id, { status: 'failed', message }).catch(() => undefined);
+    }
+  }
+
+  function runHere(id: number): Promise<void> {
+    const promise = runJob(id).finally(() => running.delete(id));
+    running.set(id, promise);
+    return promise;
+  }
+
+  /** pg-boss, started once per process, working a queue per kind of job. */
+  function queue(url: string): Promise<PgBoss> {
+    boss ??= (async () => {
+      const b = new PgBoss({ connectionString: url, max: 3, schedule: false });
+      b.on('error', (error: Error) => process.emitWarning(`job queue: ${error.message}`));
+      await b.start();
+      for (const kind of kinds.keys()) {
+        await b.createQueue(kind, {
+          name: kind,
+          retryLimit: 0,
+          expireInSeconds: JOB_EXPIRY_SECONDS,
+        });
+        if (isWorker)
+          await b.work<{ jobId: number }>(kind, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
+            for (const job of jobs) await runHere(job.data.jobId);
+          });
+      }
+      return b;
+    })().catch((error: unknown) => {
+      boss = null;
+      throw error;
+    });
+    return boss;
+  }
+
   return {
+    /** Defines what jobs of `kind` do (once per kind, when the services are wired). */
+    define(kind: string, work: JobWork) {
+      if (kinds.has(kind)) throw new Error(`jobs of kind ${kind} are defined twice`);
+      kinds.set(kind, work);
+    },
+
     /**
-     * Starts a job and returns it at once; `work` runs in the background. A second job of the same
-     * kind while one runs is refused with 409.
+     * On a PostgreSQL server: starts working the job queues in this process (at start, so an
+     * idle process takes jobs too). Embedded: nothing to do.
+     */
+    async startWorkers(): Promise<void> {
+      if (deps.queueUrl) await queue(deps.queueUrl);
+    },
+
+    /** Stops taking jobs, letting the ones this process runs finish (shutdown). */
+    async stopWorkers(): Promise<void> {
+      const b = boss;
+      boss = null;
+      if (b) await (await b.catch(() => null))?.stop({ graceful: true, wait: true });
+      await Promise.all(running.values());
+    },
+
+    /**
+     * Records a job of `kind` and has it run (see above); returns it at once. A second job of the
+     * kind while one is queued or running is refused with 409.
      */
     async start({
       actor,
       kind,
       params,
-      work,
     }: {
       actor: Actor | null;
       kind: string;
       params: unknown;
-      work: JobWork;
     }): Promise<Job> {
-      if (running.has(kind))
-        throw new AppError('CONFLICT', `A ${kind} job is already running; wait for it to finish`);
-      const { rows } = await deps.db.query<{ id: number }>(
-        `insert into jobs (kind, params, created_by) values ($1, $2, $3) returning id`,
-        [kind, JSON.stringify(params ?? {}), actor ? label(actor) : null],
-      );
-      const id = rows[0]!.id;
-      let last = 0;
-      const report: ProgressReporter = async (progress, message) => {
-        const now = Date.now();
-        if (now - last < 250 && progress < 100) return;
-        last = now;
-        await update(id, {
-          progress: Math.max(0, Math.min(100, Math.round(progress * 100) / 100)),
-          message: message ?? null,
-        });
-      };
-      const promise = (async () => {
-        await update(id, { status: 'running', progress: 0 });
+      if (!kinds.has(kind)) throw new Error(`no work is defined for jobs of kind ${kind}`);
+      const id = await deps.db.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [JOBS_LOCK, kind]);
+        const busy = await tx.query(
+          `select 1 from jobs where kind = $1 and status in ('queued', 'running')
+             and created_at > now() - make_interval(secs => $2)`,
+          [kind, JOB_EXPIRY_SECONDS],
+        );
+        if (busy.rows.length > 0)
+          throw new AppError('CONFLICT', `A ${kind} job is already running; wait for it to finish`);
+        const { rows } = await tx.query<{ id: number }>(
+          `insert into jobs (kind, params, actor, created_by) values ($1, $2, $3, $4) returning id`,
+          [
+            kind,
+            JSON.stringify(params ?? {}),
+            actor ? JSON.stringify(actor) : null,
+            actor ? label(actor) : null,
+          ],
+        );
+        return rows[0]!.id;
+      });
+      if (deps.queueUrl) {
         try {
-          const result = await work(report);
-          await update(id, { status: 'succeeded', progress: 100, result: result ?? {} });
+          await (await queue(deps.queueUrl)).send(kind, { jobId: id });
         } catch (error) {
-          const message =
-            error instanceof AppError
-              ? `${error.code}: ${error.message}`
-              : (error as Error).message;
-          await update(id, { status: 'failed', message }).catch(() => undefined);
-        } finally {
-          running.delete(kind);
+          await update(id, {
+            status: 'failed',
+            message: `not queued: ${(error as Error).message}`,
+          });
+          throw error;
         }
-      })();
-      running.set(kind, promise);
-      return (await this.getJob({ id }))!;
+      } else {
+        void runHere(id);
+      }
+      return this.getJob({ id });
     },
 
-    /** Resolves when the running job of `kind` (if any) has finished. For tests and the CLI. */
+    /** Resolves when no job of `kind` is queued or running (in any process). Tests and the CLI. */
     async settle(kind: string): Promise<void> {
-      await running.get(kind)?.catch(() => undefined);
+      for (;;) {
+        const { rows } = await deps.db.query(
+          `select 1 from jobs where kind = $1 and status in ('queued', 'running')
+             and created_at > now() - make_interval(secs => $2)`,
+          [kind, JOB_EXPIRY_SECONDS],
+        );
+        if (rows.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
 
     /** One job; outside the network scope only the actor's own jobs are visible. */
