@@ -199,7 +199,8 @@ export function createJobsService(deps: {
           [
             kind,
             JSON.stringify(params ?? {}),
-            actor ? JSON.stringify(actor) : null,
+            // who and in what scope; not the session's CSRF token
+            actor ? JSON.stringify({ ...actor, csrfToken: null }) : null,
             actor ? label(actor) : null,
           ],
         );
