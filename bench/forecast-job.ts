@@ -104,6 +104,7 @@ async function runJob(url: string): Promise<void> {
     load: [...load, ...loadavg()],
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
+  await services.jobs.stopWorkers(); // the job went through pg-boss: its polling ends here
   await db.close();
 }
 

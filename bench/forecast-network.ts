@@ -323,9 +323,9 @@ async function databasePart() {
   const engine = args.engine as BenchEngine;
   log(`database: seeding ${dealers} dealers × 36 months into ${engine}`);
   const bench = await createBenchDatabase(engine);
+  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO_DEALERS: '0' });
+  const services = createServices({ db: bench.db, env, today: () => '2026-11-03' });
   try {
-    const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO_DEALERS: '0' });
-    const services = createServices({ db: bench.db, env, today: () => '2026-11-03' });
     const seedStarted = Date.now();
     const { transactions } = await seedDemo(services, {
       seed: Number(args.seed),
@@ -374,6 +374,7 @@ ${fmt(seedMs / 1000)} s). Cycle 2026-11, 18 months ahead: ${rows[0]!.cells.toLoc
 `);
     log(`database: job ${fmt(jobMs / 1000)} s, grid median ${fmt(median(warm))} ms`);
   } finally {
+    await services.jobs.stopWorkers(); // on the server the job went through pg-boss
     await bench.db.close();
     await bench.drop();
   }
