@@ -4,10 +4,17 @@
  * state and the stored statements in the caller's scope) and the currency on disputes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTOR } from '../src/server/auth/actor';
-import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
+import {
+  createDealerFeedKey,
+  ingestRows,
+  PASSWORD,
+  seedFixtures,
+  txRow,
+  USERS,
+} from './helpers/fixtures';
 import {
   bearer,
+  createProgram,
   engines,
   login,
   startTestApp,
@@ -85,25 +92,12 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
       login(t.url, USERS.dealerA, PASSWORD),
       login(t.url, USERS.dealerB, PASSWORD),
     ]);
-    const key = await t.services.accounts.createApiKey({
-      actor: SYSTEM_ACTOR,
-      data: {
-        name: 'A feed',
-        role: 'integration',
-        regionCode: null,
-        dealerCode: 'DLR-ALPHA',
-        dealerGroupCode: null,
-      },
-    });
+    const key = await createDealerFeedKey(t.services, 'DLR-ALPHA', 'A feed');
     keyA = bearer(t.url, key.key);
 
     // LIST: March and February closed; A's February statement paid in batch 1, both dealers'
     // March statements in batch 2 (left unpaid).
-    await json(
-      await channel.send('POST', '/api/v1/programs', { ...base, code: 'LIST', name: 'List' }),
-      201,
-    );
-    await json(await channel.send('POST', '/api/v1/programs/LIST/publish'), 200);
+    await createProgram(channel, { ...base, code: 'LIST', name: 'List' });
     for (const period of ['2026-02', '2026-03']) {
       await json(
         await finance.send('POST', '/api/v1/programs/LIST/periods/close', { period }),
@@ -222,16 +216,17 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
   });
 
   it('labels quarters and cumulative settlements as the statements do', async () => {
-    await json(
-      await channel.send('POST', '/api/v1/programs', {
+    await createProgram(
+      channel,
+      {
         ...base,
         code: 'QTR',
         name: 'Quarterly',
         startDate: '2026-02-15',
         measurementPeriod: 'quarter',
         payoutFrequency: 'quarter',
-      }),
-      201,
+      },
+      { publish: false },
     );
     const quarters = await json<Periods>(await channel.get('/api/v1/programs/QTR/periods'), 200);
     expect(quarters.items.map((p) => [p.period, p.start, p.end])).toEqual([
@@ -240,15 +235,16 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
       ['2026-Q3', '2026-07-01', '2026-09-30'],
       ['2026-Q4', '2026-10-01', '2026-12-31'],
     ]);
-    await json(
-      await channel.send('POST', '/api/v1/programs', {
+    await createProgram(
+      channel,
+      {
         ...base,
         code: 'CUMUL',
         name: 'Whole year, paid quarterly',
         measurementPeriod: 'program',
         payoutFrequency: 'quarter',
-      }),
-      201,
+      },
+      { publish: false },
     );
     const cumulative = await json<Periods>(
       await channel.get('/api/v1/programs/CUMUL/periods'),
@@ -293,16 +289,7 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
   });
 
   it('gives disputes the currency of their statement, or of the program', async () => {
-    await json(
-      await channel.send('POST', '/api/v1/programs', {
-        ...base,
-        code: 'EURO',
-        name: 'Euro',
-        currency: 'EUR',
-      }),
-      201,
-    );
-    await json(await channel.send('POST', '/api/v1/programs/EURO/publish'), 200);
+    await createProgram(channel, { ...base, code: 'EURO', name: 'Euro', currency: 'EUR' });
     const { rows } = await t.db.query<{ id: string }>(
       `select t.id::text as id from transactions t join dealers d on d.id = t.dealer_id
        where d.code = 'DLR-ALPHA' and t.external_id = 'ALPHA-L0'`,

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
-import { engines, login, startTestApp, type Client, type TestApp, json } from './helpers/test-app';
+import {
+  createProgram,
+  engines,
+  login,
+  startTestApp,
+  type Client,
+  type TestApp,
+  json,
+} from './helpers/test-app';
 
 const base = {
   currency: 'USD',
@@ -115,16 +123,12 @@ describe.each(engines())('incentive programs (%s)', (engine) => {
       name: 'x',
     });
     expect(edit.status).toBe(409);
-    await json(
-      await admin.send('POST', '/api/v1/programs', {
-        ...base,
-        code: 'INCR',
-        name: 'Incremental',
-        tierMode: 'incremental',
-      }),
-      201,
-    );
-    await json(await admin.send('POST', '/api/v1/programs/INCR/publish'), 200);
+    await createProgram(admin, {
+      ...base,
+      code: 'INCR',
+      name: 'Incremental',
+      tierMode: 'incremental',
+    });
   });
 
   it('pays the worked check: retroactive 12,000.00, incremental 7,000.00, the same on recalculation', async () => {
@@ -251,16 +255,7 @@ describe.each(engines())('incentive programs (%s)', (engine) => {
   });
 
   it('validates claims with reasons and resolves a dispute with an adjustment line', async () => {
-    await json(
-      await channel.send('POST', '/api/v1/programs', {
-        ...base,
-        code: 'CLAIMS',
-        name: 'Claims',
-        requiresClaim: true,
-      }),
-      201,
-    );
-    await json(await channel.send('POST', '/api/v1/programs/CLAIMS/publish'), 200);
+    await createProgram(channel, { ...base, code: 'CLAIMS', name: 'Claims', requiresClaim: true });
     const unknown = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
       dealerCode: 'DLR-ALPHA',
       vin: 'NOSUCHVIN',

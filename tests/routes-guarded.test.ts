@@ -7,7 +7,14 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
+import {
+  createDealerFeedKey,
+  ingestRows,
+  PASSWORD,
+  seedFixtures,
+  txRow,
+  USERS,
+} from './helpers/fixtures';
 import {
   MARKERS_OF_A,
   PARAMS_POINTING_AT_A,
@@ -76,26 +83,8 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
     t = await startTestApp(engine);
     await seedFixtures(t.db);
     await ingestRows(t.services, A_ROWS);
-    const keyA = await t.services.accounts.createApiKey({
-      actor: SYSTEM_ACTOR,
-      data: {
-        name: 'A feed',
-        role: 'integration',
-        regionCode: null,
-        dealerCode: 'DLR-ALPHA',
-        dealerGroupCode: null,
-      },
-    });
-    const created = await t.services.accounts.createApiKey({
-      actor: SYSTEM_ACTOR,
-      data: {
-        name: 'B feed',
-        role: 'integration',
-        regionCode: null,
-        dealerCode: 'DLR-BRAVO',
-        dealerGroupCode: null,
-      },
-    });
+    const keyA = await createDealerFeedKey(t.services, 'DLR-ALPHA', 'A feed');
+    const created = await createDealerFeedKey(t.services, 'DLR-BRAVO', 'B feed');
     const userA = await t.db.query<{ id: number }>(`select id from users where email = $1`, [
       USERS.dealerA,
     ]);

@@ -7,7 +7,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { createDealerFeedKey, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { createTransactionsService } from '../src/server/modules/transactions/transactions.service';
 import { createEventBus } from '../src/server/events';
@@ -175,16 +175,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
   });
 
   it("lets a dealer-scoped key post only its own dealer's rows", async () => {
-    const key = await t.services.accounts.createApiKey({
-      actor: SYSTEM_ACTOR,
-      data: {
-        name: 'Bravo DMS',
-        role: 'integration',
-        regionCode: null,
-        dealerCode: 'DLR-BRAVO',
-        dealerGroupCode: null,
-      },
-    });
+    const key = await createDealerFeedKey(t.services, 'DLR-BRAVO', 'Bravo DMS');
     const client = bearer(t.url, key.key);
     const before = await count();
     const mixed = await client.send('POST', '/api/v1/transactions', [

@@ -84,6 +84,14 @@ export function txRow(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** Creates an integration API key scoped to one dealer (as a dealer's DMS feed has); `key` is the secret. */
+export function createDealerFeedKey(services: Services, dealerCode: string, name: string) {
+  return services.accounts.createApiKey({
+    actor: SYSTEM_ACTOR,
+    data: { name, role: 'integration', regionCode: null, dealerCode, dealerGroupCode: null },
+  });
+}
+
 /** Posts rows to the feed as the system (one batch). */
 export async function ingestRows(services: Services, rows: Record<string, unknown>[]) {
   return services.transactions.ingest({

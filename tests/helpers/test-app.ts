@@ -195,3 +195,17 @@ export async function json<T = Record<string, unknown>>(res: Response, status: n
   expect(res.status, text).toBe(status);
   return JSON.parse(text) as T;
 }
+
+/**
+ * Drafts an incentive program from `definition` (expects 201) and publishes it (expects 200),
+ * unless `publish` is false.
+ */
+export async function createProgram(
+  client: Client,
+  definition: Record<string, unknown> & { code: string },
+  { publish = true }: { publish?: boolean } = {},
+): Promise<void> {
+  await json(await client.send('POST', '/api/v1/programs', definition), 201);
+  if (publish)
+    await json(await client.send('POST', `/api/v1/programs/${definition.code}/publish`), 200);
+}
