@@ -48,6 +48,37 @@ function queryable(client: Client): Queryable {
   };
 }
 
+/**
+ * A transaction's statements one at a time, in the order they were asked for, as PGlite runs them:
+ * callers may ask for several at once (`Promise.all`), which one node-postgres client would
+ * otherwise queue itself (deprecated; pg 9 refuses it). A COPY TO holds the turn until it is read.
+ */
+function inTurn(q: Queryable): Queryable {
+  let tail: Promise<unknown> = Promise.resolve();
+  const next = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = tail.then(run, run);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+  return {
+    query: <T>(sql: string, params?: unknown[]) => next(() => q.query<T>(sql, params)),
+    exec: (sql) => next(() => q.exec(sql)),
+    copyFrom: (sql, chunks) => next(() => q.copyFrom(sql, chunks)),
+    async *copyTo(sql) {
+      let release = () => undefined as void;
+      const turn = new Promise<void>((resolve) => (release = resolve));
+      const previous = tail;
+      tail = turn;
+      await previous;
+      try {
+        yield* q.copyTo(sql);
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
 /** Wait before a lost LISTEN connection is opened again. */
 const RELISTEN_MS = 1000;
 
@@ -113,7 +144,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn(queryable(client));
+        const result = await fn(inTurn(queryable(client)));
         await client.query('commit');
         return result;
       } catch (error) {

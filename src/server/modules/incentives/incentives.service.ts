@@ -220,11 +220,11 @@ export function createIncentivesService(deps: Deps) {
 
   async function context(db: Queryable = deps.db): Promise<Ctx> {
     const repo = repoOf(db);
-    // a transaction's one client runs one query at a time: there they go in turn
-    const [skus, regionCodes, fy] =
-      db === deps.db
-        ? await Promise.all([repo.findSkus(), repo.findRegionCodes(), repo.findFiscalStart()])
-        : [await repo.findSkus(), await repo.findRegionCodes(), await repo.findFiscalStart()];
+    const [skus, regionCodes, fy] = await Promise.all([
+      repo.findSkus(),
+      repo.findRegionCodes(),
+      repo.findFiscalStart(),
+    ]);
     return {
       skus: new Map(skus.map((s) => [s.id, s])),
       skuByCode: new Map(skus.map((s) => [s.code, s])),
