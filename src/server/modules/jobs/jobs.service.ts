@@ -46,6 +46,10 @@ const JOB_EXPIRY_SECONDS = 60 * 60;
 /** Any constant: serialises "is one of this kind queued or running?" and the insert after it. */
 const JOBS_LOCK = 7_305_115;
 
+/** A job of kind $1 queued or running, and younger than $2 seconds. */
+const BUSY_SQL = `select 1 from jobs where kind = $1 and status in ('queued', 'running')
+  and created_at > now() - make_interval(secs => $2) limit 1`;
+
 const JOB_SELECT = `select id, kind, status, progress::float8 as progress, message, params, result, created_by as "createdBy",
   to_json(created_at)#>>'{}' as "createdAt", to_json(started_at)#>>'{}' as "startedAt", to_json(finished_at)#>>'{}' as "finishedAt" from jobs`;
 
@@ -187,11 +191,7 @@ export function createJobsService(deps: {
       if (!kinds.has(kind)) throw new Error(`no work is defined for jobs of kind ${kind}`);
       const id = await deps.db.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [JOBS_LOCK, kind]);
-        const busy = await tx.query(
-          `select 1 from jobs where kind = $1 and status in ('queued', 'running')
-             and created_at > now() - make_interval(secs => $2)`,
-          [kind, JOB_EXPIRY_SECONDS],
-        );
+        const busy = await tx.query(BUSY_SQL, [kind, JOB_EXPIRY_SECONDS]);
         if (busy.rows.length > 0)
           throw new AppError('CONFLICT', `A ${kind} job is already running; wait for it to finish`);
         const { rows } = await tx.query<{ id: number }>(
@@ -225,11 +225,7 @@ export function createJobsService(deps: {
     /** Resolves when no job of `kind` is queued or running (in any process). Tests and the CLI. */
     async settle(kind: string): Promise<void> {
       for (;;) {
-        const { rows } = await deps.db.query(
-          `select 1 from jobs where kind = $1 and status in ('queued', 'running')
-             and created_at > now() - make_interval(secs => $2)`,
-          [kind, JOB_EXPIRY_SECONDS],
-        );
+        const { rows } = await deps.db.query(BUSY_SQL, [kind, JOB_EXPIRY_SECONDS]);
         if (rows.length === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
