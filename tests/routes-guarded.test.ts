@@ -157,6 +157,25 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
     }
   });
 
+  it('answers 400 naming the parameter to an unknown query parameter, on every GET route', async () => {
+    const admin = await login(t.url, USERS.admin, PASSWORD);
+    const routes = t.app.routeTable.filter(
+      (r) => r.url.startsWith('/api/v1') && r.method === 'GET' && !STREAMING_ROUTES.has(r.url),
+    );
+    for (const route of routes) {
+      const url = fillParams(route.url, ids);
+      const res = await admin.get(`${url}${url.includes('?') ? '&' : '?'}dealerr=DLR-ALPHA`);
+      const label = `GET ${url}`;
+      expect(res.status, label).toBe(400);
+      const body = (await res.json()) as {
+        code: string;
+        details: { problems: { path: string }[] };
+      };
+      expect(body.code, label).toBe('VALIDATION_FAILED');
+      expect(body.details.problems.map((p) => p.path), label).toContain('querystring.dealerr');
+    }
+  });
+
   it("never shows or changes dealer A's data for dealer B (session and API key), on every route", async () => {
     const before = await snapshotOfA(t);
     const routes = t.app.routeTable.filter(

@@ -436,6 +436,15 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
       'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt',
     );
     expect(lines.slice(1).map((l) => l.split(',')[9])).toEqual(['C-1']);
+    // the feed's own field names and the batch read back what one POST stored
+    const same = (await (
+      await admin.get('/api/v1/transactions?dealerCode=DLR-ALPHA&kind=unwind')
+    ).json()) as { items: { externalId: string }[] };
+    expect(same.items.map((i) => i.externalId)).toEqual(['C-2']);
+    const byId = (await (
+      await admin.get('/api/v1/transactions?source=dms-csv&externalId=C-2')
+    ).json()) as { items: { externalId: string }[]; total: number };
+    expect(byId.items.map((i) => i.externalId)).toEqual(['C-2']);
     const bad = await admin.get('/api/v1/transactions?from=2026-13-01');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as ErrorBody).details.problems![0]).toMatchObject({

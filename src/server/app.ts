@@ -77,6 +77,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!route.url.startsWith('/api/v1') && route.config?.access === undefined) {
       route.config = { ...(route.config ?? {}), access: 'public' };
     }
+    // Unknown query parameters are an error, not silently ignored (a misspelt filter would
+    // otherwise return the whole list): every API route's query schema is strict.
+    if (route.url.startsWith('/api/v1')) {
+      const query = route.schema?.querystring;
+      if (query instanceof z.ZodObject) {
+        route.schema = { ...route.schema, querystring: query.strict() };
+      } else if (query === undefined) {
+        route.schema = { ...(route.schema ?? {}), querystring: z.object({}).strict() };
+      }
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD')
         routeTable.push({ method, url: route.url, access: route.config?.access });

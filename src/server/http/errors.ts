@@ -15,7 +15,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';
       const problems: Problem[] = error.validation.map((v) => {
-        const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+        const keys = (v.params as { keys?: unknown } | undefined)?.keys;
+        const unknownKeys =
+          v.keyword === 'unrecognized_keys' && Array.isArray(keys) ? (keys as string[]) : [];
+        const path = [v.instancePath.replace(/^\//, '').replace(/\//g, '.'), unknownKeys.join(',')]
+          .filter(Boolean)
+          .join('.');
         return {
           path: path ? `${where}.${path}` : where,
           code: String(

@@ -74,12 +74,26 @@ export const ingestResultSchema = z
 export type IngestResult = z.infer<typeof ingestResultSchema>;
 
 export const transactionFilterSchema = pagingQuery.extend({
-  dealer: code.optional(),
+  dealer: code.optional().describe("the dealer's code (the same as dealerCode)"),
+  dealerCode: code.optional().describe("the dealer's code, as the feed names it"),
   sku: code.optional(),
   modelLine: code.optional(),
   kind: z.enum(TRANSACTION_KINDS).optional(),
   from: isoDate.optional().describe('occurredOn on or after'),
   to: isoDate.optional().describe('occurredOn on or before'),
   vin: z.string().max(17).optional(),
+  source: z.string().min(1).max(60).optional().describe('the sending system, as given on ingest'),
+  externalId: z
+    .string()
+    .min(1)
+    .max(120)
+    .optional()
+    .describe("the sender's id of the row, as given on ingest"),
+  batchId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('the ingest batch (batchId of the ingest answer): read back what one POST stored'),
 });
 export type TransactionFilter = z.infer<typeof transactionFilterSchema>;

@@ -19,8 +19,9 @@ const TRANSACTION_SELECT = `
 
 function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unknown[]): string {
   const where = [scopeDealerIdSql(scope, 't.dealer_id', params)];
-  if (filter.dealer) {
-    params.push(filter.dealer);
+  for (const dealer of new Set([filter.dealer, filter.dealerCode])) {
+    if (!dealer) continue;
+    params.push(dealer);
     where.push(`t.dealer_id = (select id from dealers where code = $${params.length})`);
   }
   if (filter.sku) {
@@ -48,6 +49,18 @@ function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unk
   if (filter.vin) {
     params.push(filter.vin.toUpperCase());
     where.push(`t.vin = $${params.length}`);
+  }
+  if (filter.source) {
+    params.push(filter.source);
+    where.push(`t.source = $${params.length}`);
+  }
+  if (filter.externalId) {
+    params.push(filter.externalId);
+    where.push(`t.external_id = $${params.length}`);
+  }
+  if (filter.batchId) {
+    params.push(filter.batchId);
+    where.push(`t.batch_id = $${params.length}`);
   }
   return where.join(' and ');
 }
