@@ -14,6 +14,12 @@ type Agreement = {
   status: string;
   version: number;
   allowedTransitions: string[];
+  overlaps: {
+    code: string;
+    skus: string[];
+    suggestions: Record<string, unknown>[];
+  }[];
+  approval: { canApprove: boolean; reason: string | null; approvers: string[] } | null;
   terms: { periods: string[]; lines: { plannedQuantities: number[] }[] };
   pendingRevision: {
     id: number;
@@ -179,17 +185,56 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
     a = (await (await move(dealerA, a, 'accept')).json()) as Agreement;
     expect(a.status).toBe('accepted');
     expect(a.allowedTransitions).not.toContain('approve');
+    // four eyes, explained: the author learns who approves, and they are told
+    const asAuthor = (await (await channel.get(`/api/v1/agreements/${a.id}`)).json()) as Agreement;
+    expect(asAuthor.approval).toMatchObject({ canApprove: false });
+    expect(asAuthor.approval!.reason).toContain('Four eyes');
+    expect(asAuthor.approval!.approvers.length).toBeGreaterThan(0);
+    for (const name of asAuthor.approval!.approvers)
+      expect(asAuthor.approval!.reason).toContain(name);
+    const oemNotes = (await (await admin.get('/api/v1/notifications')).json()) as {
+      message: string;
+    }[];
+    expect(oemNotes.find((n) => n.message.includes(a.code))?.message).toContain(
+      'waiting for approval by',
+    );
+    const asAdmin = (await (await admin.get(`/api/v1/agreements/${a.id}`)).json()) as Agreement;
+    expect(asAdmin.approval).toMatchObject({ canApprove: true, reason: null });
     const selfApprove = await move(channel, a, 'approve');
     expect(selfApprove.status).toBe(403);
     a = (await (await move(admin, a, 'approve')).json()) as Agreement;
     expect(a.status).toBe('active'); // the start month has come
+    expect(a.approval).toBeNull();
+    // an overlapping draft says so while drafting, and cannot be proposed
     const again = await draft();
-    let b = (await again.json()) as Agreement;
-    b = (await (await move(channel, b, 'propose')).json()) as Agreement;
-    b = (await (await move(dealerA, b, 'accept')).json()) as Agreement;
-    const overlap = await move(admin, b, 'approve');
+    const b = (await again.json()) as Agreement;
+    const withA = b.overlaps.find((o) => o.code === a.code);
+    expect(withA).toMatchObject({
+      code: a.code,
+      status: 'active',
+      fromMonth: '2026-01',
+      toMonth: '2026-12',
+      suggestions: [
+        { action: 'amend', agreementId: a.id, code: a.code },
+        { action: 'start_after', startMonth: '2027-01' },
+      ],
+    });
+    expect(withA!.skus).toContain('BOLT-XL-HEV');
+    const overlap = await move(channel, b, 'propose');
     expect(overlap.status).toBe(409);
-    expect(((await overlap.json()) as ErrorBody).message).toContain(a.code);
+    const overlapBody = (await overlap.json()) as ErrorBody;
+    expect(overlapBody.code).toBe('AGREEMENT_OVERLAP');
+    expect(overlapBody.message).toContain(a.code);
+    expect(overlapBody.message).toContain('2027-01');
+    // starting after it ends is fine
+    const later = (await (
+      await draft({
+        startMonth: '2027-01',
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 120 }],
+      })
+    ).json()) as Agreement;
+    expect(later.overlaps).toEqual([]);
+    await move(channel, later, 'cancel', 'only a check');
     expect((await move(channel, b, 'cancel')).status).toBe(400);
     expect(
       ((await (await move(channel, b, 'cancel', 'duplicate')).json()) as Agreement).status,

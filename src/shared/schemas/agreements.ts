@@ -158,6 +158,25 @@ export const lineChangeSchema = z.object({
   ),
 });
 
+export const agreementOverlapSchema = z
+  .object({
+    agreementId: z.number().int(),
+    code: z.string(),
+    status: z.string(),
+    startMonth: z.string(),
+    endMonth: z.string(),
+    fromMonth: z.string().describe('the first month both terms cover'),
+    toMonth: z.string().describe('the last month both terms cover'),
+    skus: z.array(z.string()),
+    suggestions: z.array(
+      z.union([
+        z.object({ action: z.literal('amend'), agreementId: z.number().int(), code: z.string() }),
+        z.object({ action: z.literal('start_after'), startMonth: z.string() }),
+      ]),
+    ),
+  })
+  .meta({ id: 'AgreementOverlap' });
+
 export const agreementSchema = z
   .object({
     id: z.number().int(),
@@ -185,6 +204,19 @@ export const agreementSchema = z
       })
       .nullable(),
     allowedTransitions: z.array(z.enum(TRANSITIONS)),
+    overlaps: z
+      .array(agreementOverlapSchema)
+      .describe(
+        'other agreements of the dealer committing the same SKUs in the same months (shown while drafting; proposing is refused while any is there)',
+      ),
+    approval: z
+      .object({
+        canApprove: z.boolean(),
+        reason: z.string().nullable().describe('why the reader cannot approve, and who can'),
+        approvers: z.array(z.string()).describe('who may approve (never the author: four eyes)'),
+      })
+      .nullable()
+      .describe('for an accepted agreement: who approves it'),
     events: z.array(
       z.object({
         action: z.string(),

@@ -435,33 +435,62 @@ export function createAgreementsRepository(db: Queryable) {
       );
     },
 
-    /** Other approved or active agreements of the dealer whose term overlaps and that count one of these SKUs. */
+    /**
+     * Other agreements of the dealer in one of `statuses` whose term overlaps and that count one of
+     * these SKUs: one row per agreement and SKU, with the months both terms cover.
+     */
     async findOverlaps(input: {
       agreementId: number;
       dealerId: number;
       startMonth: string;
       months: number;
       skuIds: number[];
+      statuses?: readonly string[];
     }) {
       const { rows } = await db.query<{
+        agreementId: number;
         code: string;
+        status: string;
         sku: string;
         startMonth: string;
         endMonth: string;
+        fromMonth: string;
+        toMonth: string;
       }>(
-        `select a.code, s.code as sku, to_char(a.start_month, 'YYYY-MM') as "startMonth",
-                to_char((a.start_month + make_interval(months => a.months - 1))::date, 'YYYY-MM') as "endMonth"
+        `select a.id as "agreementId", a.code, a.status, s.code as sku,
+                to_char(a.start_month, 'YYYY-MM') as "startMonth",
+                to_char((a.start_month + make_interval(months => a.months - 1))::date, 'YYYY-MM') as "endMonth",
+                to_char(greatest(a.start_month, $3::date), 'YYYY-MM') as "fromMonth",
+                to_char(least((a.start_month + make_interval(months => a.months - 1))::date,
+                              ($3::date + make_interval(months => $4 - 1))::date), 'YYYY-MM') as "toMonth"
          from agreements a
          join agreement_line_skus ls on ls.agreement_id = a.id
          join skus s on s.id = ls.sku_id
-         where a.dealer_id = $2 and a.id <> $1 and a.status in ('approved', 'active')
+         where a.dealer_id = $2 and a.id <> $1 and a.status = any($6::text[])
            and ls.sku_id = any($5::int[])
            and a.start_month < ($3::date + make_interval(months => $4))
            and $3::date < (a.start_month + make_interval(months => a.months))
-         group by a.code, s.code, a.start_month, a.months order by a.code, s.code limit 20`,
-        [input.agreementId, input.dealerId, `${input.startMonth}-01`, input.months, input.skuIds],
+         group by a.id, a.code, a.status, s.code, a.start_month, a.months order by a.code, s.code limit 50`,
+        [
+          input.agreementId,
+          input.dealerId,
+          `${input.startMonth}-01`,
+          input.months,
+          input.skuIds,
+          input.statuses ?? ['approved', 'active'],
+        ],
       );
       return rows;
+    },
+
+    /** Active users whose role may approve agreements, except the author (four eyes). */
+    async findApprovers(input: { roles: readonly string[]; excludeUserId: number | null }) {
+      const { rows } = await db.query<{ name: string }>(
+        `select name from users where is_active and role = any($1::text[])
+           and ($2::int is null or id <> $2) order by name limit 10`,
+        [input.roles, input.excludeUserId],
+      );
+      return rows.map((r) => r.name);
     },
 
     /** Recomputes one agreement's live actuals from the monthly roll-up. */

@@ -1,5 +1,10 @@
 import { AppError, notFound, type Problem } from '../../../shared/errors';
-import { isDealerRole, hasPermission } from '../../../shared/permissions';
+import {
+  hasPermission,
+  isDealerRole,
+  ROLE_PERMISSIONS,
+  type Role,
+} from '../../../shared/permissions';
 import { monthIndex } from '../../../shared/months';
 import { sumDec } from '../../../shared/money';
 import type {
@@ -25,6 +30,7 @@ import type { Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import { translateUnique } from '../../db/errors';
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
+import { groupOverlaps, overlapMessage, type AgreementOverlap } from './agreement-overlaps';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
 import {
@@ -99,6 +105,9 @@ function invalid(problems: Problem[]): AppError {
     { problems },
   );
 }
+
+/** Statuses in which an agreement is on its way to approval: overlaps are shown as warnings. */
+const OPEN_STATUSES: readonly AgreementStatus[] = ['draft', 'proposed', 'accepted'];
 
 export function createAgreementsService(deps: Deps) {
   const repo = createAgreementsRepository(deps.db);
@@ -333,31 +342,68 @@ export function createAgreementsService(deps: Deps) {
     });
   }
 
+  /** Other agreements of the dealer in `statuses` that commit the same SKUs in the same months. */
+  async function overlapsOf(
+    db: Queryable,
+    row: AgreementRow,
+    statuses: readonly AgreementStatus[],
+  ): Promise<AgreementOverlap[]> {
+    const r = createAgreementsRepository(db);
+    const lines = await r.findLines(row.id);
+    const targets = await Promise.all(
+      lines.map((l) => r.resolveTarget(l.targetKind, l.targetCode)),
+    );
+    const skuIds = [...new Set(targets.flatMap((t) => t?.skuIds ?? []))];
+    if (skuIds.length === 0) return [];
+    return groupOverlaps(
+      await r.findOverlaps({
+        agreementId: row.id,
+        dealerId: row.dealerId,
+        startMonth: row.startMonth,
+        months: row.months,
+        skuIds,
+        statuses,
+      }),
+    );
+  }
+
+  async function refuseOverlaps(
+    db: Queryable,
+    row: AgreementRow,
+    statuses: readonly AgreementStatus[],
+  ) {
+    const overlaps = await overlapsOf(db, row, statuses);
+    if (overlaps.length)
+      throw new AppError('AGREEMENT_OVERLAP', overlapMessage(overlaps), { overlaps });
+  }
+
+  /** Who may approve an accepted agreement, and why this actor may not (four eyes, role). */
+  async function approvalOf(actor: Actor, row: AgreementRow, db: Queryable = deps.db) {
+    if (row.status !== 'accepted') return null;
+    const roles = (Object.keys(ROLE_PERMISSIONS) as Role[]).filter((role) =>
+      ROLE_PERMISSIONS[role].includes('agreements:approve'),
+    );
+    const approvers = await createAgreementsRepository(db).findApprovers({
+      roles,
+      excludeUserId: row.createdById,
+    });
+    const isAuthor = row.createdById !== null && row.createdById === userId(actor);
+    const canApprove = hasPermission(actor.role, 'agreements:approve') && !isAuthor;
+    const who = approvers.length ? approvers.join(', ') : 'a channel manager or administrator';
+    const reason = canApprove
+      ? null
+      : isAuthor
+        ? `Four eyes: you drafted ${row.code}, so someone else approves it: ${who}. They have been notified.`
+        : `Your role (${actor.role}) does not approve agreements; ${who} can.`;
+    return { canApprove, reason, approvers };
+  }
+
   /** Creates the version, records it in the ledger and refreshes the live actuals. */
   async function approveTerms(tx: Queryable, actor: Actor, row: AgreementRow, action: string) {
     const r = createAgreementsRepository(tx);
     const lines = await r.findLines(row.id);
     const periods = await periodsOf(row, tx);
-    const overlaps = await r.findOverlaps({
-      agreementId: row.id,
-      dealerId: row.dealerId,
-      startMonth: row.startMonth,
-      months: row.months,
-      skuIds: [
-        ...new Set(
-          (
-            await Promise.all(lines.map((l) => r.resolveTarget(l.targetKind, l.targetCode)))
-          ).flatMap((t) => t?.skuIds ?? []),
-        ),
-      ],
-    });
-    if (overlaps.length) {
-      throw new AppError(
-        'CONFLICT',
-        `Agreement ${overlaps[0]!.code} of this dealer already commits ${overlaps.map((o) => o.sku).join(', ')} in ${overlaps[0]!.startMonth} … ${overlaps[0]!.endMonth}`,
-        { overlaps },
-      );
-    }
+    await refuseOverlaps(tx, row, ['approved', 'active']);
     const versionNo = (row.approvedVersion ?? 0) + 1;
     const terms = termsOf(row, lines, periods);
     const canonical = canonicalJson(terms);
@@ -676,6 +722,10 @@ export function createAgreementsService(deps: Deps) {
             }
           : null,
         allowedTransitions: allowedTransitions(actor, row),
+        overlaps: OPEN_STATUSES.includes(row.status)
+          ? await overlapsOf(deps.db, row, [...OPEN_STATUSES, 'approved', 'active'])
+          : [],
+        approval: await approvalOf(actor, row),
         events,
       };
     },
@@ -823,6 +873,8 @@ export function createAgreementsService(deps: Deps) {
             'Four eyes: the person who drafted an agreement cannot approve it',
           );
         }
+        if (transition === 'propose')
+          await refuseOverlaps(tx, row, ['proposed', 'accepted', 'approved', 'active']);
         let next: AgreementStatus = rule.to;
         const label = actorLabel(actor);
         if (transition === 'accept') {
@@ -844,12 +896,13 @@ export function createAgreementsService(deps: Deps) {
             comment: comment ?? null,
             acceptedBy: userId(actor),
           });
+          const approval = await approvalOf(actor, { ...row, status: 'accepted' }, tx);
           await notify(
             tx,
             row,
             'oem',
             'agreement_accepted',
-            `${row.dealerCode} accepted ${row.code}: approve it`,
+            `${row.dealerCode} accepted ${row.code}: waiting for approval by ${approval?.approvers.length ? approval.approvers.join(', ') : 'a channel manager'}${row.createdBy ? ` (not ${row.createdBy}, who drafted it: four eyes)` : ''}`,
           );
         } else if (transition === 'approve') {
           const versionNo = await approveTerms(tx, actor, row, 'approve');

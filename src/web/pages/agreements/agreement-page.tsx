@@ -26,6 +26,7 @@ import {
   IconPencil,
   IconRefresh,
 } from '../../components/agreements/agreement-bits';
+import { AgreementNotices } from '../../components/agreements/agreement-notices';
 import { CumulativeLines, PlannedActualBars } from '../../components/agreements/agreement-charts';
 import {
   attainmentColor,
@@ -358,6 +359,8 @@ function AgreementView({ agreement, onReload }: { agreement: Agreement; onReload
           Renews {agreement.renewedFrom}.
         </Text>
       )}
+
+      <AgreementNotices agreement={agreement} />
 
       <PendingRevision agreement={agreement} onReload={onReload} />
 
