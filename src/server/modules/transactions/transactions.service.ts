@@ -154,8 +154,8 @@ export function createTransactionsService(deps: {
       const regionDealers =
         actor.scope.kind === 'region'
           ? await deps.db.query<{ id: number }>(
-              `select d.id from dealers d join regions r on r.id = d.region_id where r.path like $1`,
-              [`${actor.scope.path}%`],
+              `select d.id from dealers d join regions r on r.id = d.region_id where starts_with(r.path, $1)`,
+              [actor.scope.path],
             )
           : null;
       const regionAllowed = regionDealers ? new Set(regionDealers.rows.map((r) => r.id)) : null;
