@@ -3,6 +3,7 @@ import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
+import { exportCell } from '../../http/csv-export';
 import { isUniqueViolation } from '../../db/errors';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
@@ -410,7 +411,7 @@ export function createTransactionsService(deps: {
                 t.externalId,
                 t.receivedAt,
               ]
-                .map(csvField)
+                .map(exportCell)
                 .join(',') + '\n',
           )
           .join('');
