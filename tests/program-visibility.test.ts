@@ -160,6 +160,29 @@ describe.each(engines())('programs are visible to the dealers they name (%s)', (
     expect(list.items.map((s) => s.dealerCode)).toEqual(['DLR-CHARLIE']);
   });
 
+  it('lets no drafted next version show a program to a dealer it does not name yet', async () => {
+    await json(
+      await channel.send('POST', '/api/v1/programs/ONLY-B/versions', {
+        effectiveFrom: '2026-05-01',
+        definition: { ...base, code: 'ONLY-B', name: 'Bravo special, for all soon' },
+      }),
+      200,
+    );
+    expect(await codes(dealerA)).toEqual(['G1-ONLY', 'OPEN']);
+    expect((await dealerA.get('/api/v1/programs/ONLY-B')).status).toBe(404);
+    const progress = await json<{ programs: { programCode: string }[] }>(
+      await dealerA.get('/api/v1/dealers/DLR-ALPHA/incentives'),
+      200,
+    );
+    expect(progress.programs.map((p) => p.programCode).sort()).toEqual(['G1-ONLY', 'OPEN']);
+    const seenByB = await json<Program & { versions: { versionNo: number }[] }>(
+      await dealerB.get('/api/v1/programs/ONLY-B'),
+      200,
+    );
+    expect(seenByB.versions.map((v) => v.versionNo)).toEqual([1]);
+    expect(seenByB.definition.name).toBe('Bravo special');
+  });
+
   it('shows the named dealer the program without the budget or the other dealers named', async () => {
     const program = await json<Program>(await dealerB.get('/api/v1/programs/ONLY-B'), 200);
     expect(program.definition.budget).toBeNull();

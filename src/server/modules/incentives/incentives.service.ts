@@ -1914,7 +1914,11 @@ export function createIncentivesService(deps: Deps) {
       const today = deps.today();
       const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
       for (const row of rows) {
-        const p = { row, versions: versions.filter((v) => v.programId === row.id) };
+        // a drafted next version is not in force: it neither shows nor hides a program
+        const published = versions.filter(
+          (v) => v.programId === row.id && v.status === 'published',
+        );
+        const p = { row, versions: published };
         const def = latest(p).definition;
         if (today < def.startDate || today > def.endDate) continue;
         const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
