@@ -132,7 +132,9 @@ export function createNetworkRepository(db: Queryable) {
       }
       if (filter.region) {
         params.push(filter.region);
-        where.push(`starts_with(r.path, (select path from regions where code = $${params.length}))`);
+        where.push(
+          `starts_with(r.path, (select path from regions where code = $${params.length}))`,
+        );
       }
       if (filter.dealerGroup) {
         params.push(filter.dealerGroup);
