@@ -62,8 +62,11 @@ const READ_ALL: Permission[] = [
   'forecasts:read',
 ];
 
+/** The dealer's own acts: no OEM role performs them, not even the administrator. */
+export const DEALER_ONLY: readonly Permission[] = ['agreements:accept'];
+
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  oem_admin: PERMISSIONS,
+  oem_admin: PERMISSIONS.filter((p) => !DEALER_ONLY.includes(p)),
   channel_manager: [
     ...READ_ALL,
     'network:write',

@@ -45,8 +45,9 @@ export function scopeSql(scope: Scope, dealerAlias: string, params: unknown[]): 
     case 'network':
       return 'true';
     case 'region':
-      params.push(`${scope.path}%`);
-      return `${dealerAlias}.region_id in (select id from regions where path like $${params.length})`;
+      // starts_with, not LIKE: `_` and `%` in a region code are characters, not wildcards
+      params.push(scope.path);
+      return `${dealerAlias}.region_id in (select id from regions where starts_with(path, $${params.length}))`;
     case 'dealers':
       params.push(scope.dealerIds);
       return `${dealerAlias}.id = any($${params.length}::int[])`;
@@ -59,8 +60,8 @@ export function scopeDealerIdSql(scope: Scope, dealerIdColumn: string, params: u
     case 'network':
       return 'true';
     case 'region':
-      params.push(`${scope.path}%`);
-      return `${dealerIdColumn} in (select d.id from dealers d join regions r on r.id = d.region_id where r.path like $${params.length})`;
+      params.push(scope.path);
+      return `${dealerIdColumn} in (select d.id from dealers d join regions r on r.id = d.region_id where starts_with(r.path, $${params.length}))`;
     case 'dealers':
       params.push(scope.dealerIds);
       return `${dealerIdColumn} = any($${params.length}::int[])`;

@@ -9,6 +9,7 @@ import { migrate } from '../db/migrate';
 import { createServices } from '../services';
 import { SYSTEM_ACTOR } from '../auth/actor';
 import { ROLES, type Role } from '../../shared/permissions';
+import { passwordProblems } from '../modules/auth/password-policy';
 import { isEmpty, seedDemo } from '../modules/demo/seed';
 import { AppError } from '../../shared/errors';
 
@@ -109,7 +110,7 @@ program
   .requiredOption('--email <email>')
   .requiredOption('--name <name>')
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, role)
-  .requiredOption('--password <password>', 'at least 10 characters')
+  .requiredOption('--password <password>', 'at least 12 characters, not a common one')
   .option('--region <code>', 'region scope (regional_manager)')
   .option('--dealer <code>', 'dealer scope (dealer roles)')
   .option('--dealer-group <code>', 'dealer group scope (dealer roles)')
@@ -123,8 +124,11 @@ program
       dealer?: string;
       dealerGroup?: string;
     }) => {
-      if (opts.password.length < 10)
-        throw new InvalidArgumentError('the password needs at least 10 characters');
+      const weak = passwordProblems(opts.password, {
+        path: '--password',
+        context: [opts.email, opts.name],
+      });
+      if (weak.length > 0) throw new InvalidArgumentError(`--password: ${weak[0]!.message}`);
       await withServices(async (services) => {
         const user = await services.accounts.createUser({
           actor: SYSTEM_ACTOR,

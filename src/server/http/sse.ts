@@ -13,20 +13,58 @@
  *
  * The events come through the database (NOTIFY on `forecourt_events`, see events.ts), so a stream
  * open on one API process hears of batches that any process ingested or rolled up.
+ *
+ * A stream lives only as long as the credential that opened it: every 2 s each process checks
+ * the sessions and API keys of its open streams in one query (findLiveCredentials) and ends the
+ * streams whose session was signed out, expired or belongs to a deactivated user, or whose key was
+ * revoked, whichever process did it (the database is the truth). The check does not extend a
+ * session's sliding expiry.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorSchema } from '../../shared/schemas/common';
 import type { Actor } from '../auth/actor';
+import { SESSION_COOKIE, sha256 } from '../modules/auth/auth.service';
+import { findLiveCredentials } from '../modules/auth/live-credentials';
 import { actorOf, SECURED, typed } from './route';
 
 const HEARTBEAT_MS = 25_000;
+/** How often the credentials of open streams are checked again. */
+export const CREDENTIAL_CHECK_MS = 2_000;
+
+type Credential = { sessionHash: string } | { apiKeyId: number };
 
 type BatchDealer = { id: number; code: string; regionPath: string };
 
 export async function liveRoutes(app: FastifyInstance) {
   const { db, events } = app.services;
   const open = new Set<() => void>();
+  const credentials = new Map<() => void, Credential>();
+
+  // One check for all open streams of this process; streams whose credential is gone end.
+  let checking = false;
+  const checkCredentials = async () => {
+    if (checking || credentials.size === 0) return;
+    checking = true;
+    try {
+      const streams = [...credentials];
+      const live = await findLiveCredentials(db, {
+        sessionHashes: streams.flatMap(([, c]) => ('sessionHash' in c ? [c.sessionHash] : [])),
+        apiKeyIds: streams.flatMap(([, c]) => ('apiKeyId' in c ? [c.apiKeyId] : [])),
+      });
+      for (const [end, c] of streams) {
+        const ok =
+          'sessionHash' in c ? live.sessions.has(c.sessionHash) : live.apiKeys.has(c.apiKeyId);
+        if (!ok) end();
+      }
+    } catch (error) {
+      app.log.warn({ err: error }, 'live stream credential check failed');
+    } finally {
+      checking = false;
+    }
+  };
+  const credentialTimer = setInterval(() => void checkCredentials(), CREDENTIAL_CHECK_MS);
+  credentialTimer.unref();
 
   // One lookup per batch, shared by every open stream of this process.
   const dealersOfBatch = new Map<number, Promise<BatchDealer[]>>();
@@ -56,6 +94,7 @@ export async function liveRoutes(app: FastifyInstance) {
 
   // Streams end when the server closes (tests and shutdown do not wait for the browser).
   app.addHook('preClose', async () => {
+    clearInterval(credentialTimer);
     for (const end of open) end();
   });
 
@@ -71,6 +110,13 @@ export async function liveRoutes(app: FastifyInstance) {
     },
     handler: async (req, reply) => {
       const actor = actorOf(req);
+      const token = req.cookies[SESSION_COOKIE];
+      const credential: Credential | null =
+        actor.kind === 'api_key'
+          ? { apiKeyId: actor.id }
+          : token
+            ? { sessionHash: sha256(token) }
+            : null;
       // the headers go out once this process listens: a batch committed after that is heard
       await events.ready();
       reply.hijack();
@@ -103,9 +149,11 @@ export async function liveRoutes(app: FastifyInstance) {
         clearInterval(heartbeat);
         unsubscribe();
         open.delete(end);
+        credentials.delete(end);
         if (!res.writableEnded) res.end();
       };
       open.add(end);
+      if (credential) credentials.set(end, credential);
       req.raw.on('close', end);
     },
   });

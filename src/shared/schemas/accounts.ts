@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { ROLES, PERMISSIONS } from '../permissions';
 import { code } from './common';
 
+/** Password length bounds (NIST SP 800-63B: at least 8, we ask 12; long passphrases welcome). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 256;
+
 export const roleSchema = z.enum(ROLES);
 
 export const scopeSchema = z
@@ -28,7 +32,7 @@ export type Me = z.infer<typeof meSchema>;
 
 export const loginSchema = z.object({
   email: z.string().min(3).max(200),
-  password: z.string().min(1).max(200),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
 });
 
 /** Where a user or key may look: a region (regional managers) or a dealer / dealer group. */
@@ -53,17 +57,26 @@ export const userSchema = z
   .meta({ id: 'User' });
 export type User = z.infer<typeof userSchema>;
 
+/**
+ * A new password: length first (NIST SP 800-63B), no composition rules. The server also refuses
+ * common, repetitive and context passwords (src/server/modules/auth/password-policy.ts).
+ */
+const newPassword = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `at most ${PASSWORD_MAX_LENGTH} characters`);
+
 export const userCreateSchema = z.object({
   email: z.email().max(200),
   name: z.string().min(1).max(120),
-  password: z.string().min(10, 'at least 10 characters').max(200),
+  password: newPassword,
   role: roleSchema.exclude(['integration']),
   ...scopeInput,
 });
 export const userUpdateSchema = z
   .object({
     name: z.string().min(1).max(120),
-    password: z.string().min(10, 'at least 10 characters').max(200),
+    password: newPassword,
     isActive: z.boolean(),
   })
   .partial();

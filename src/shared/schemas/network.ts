@@ -13,8 +13,19 @@ export const regionSchema = z
   .meta({ id: 'Region' });
 export type Region = z.infer<typeof regionSchema>;
 
+/**
+ * A new region's code: a plain identifier (letters, digits and inner hyphens). Its path
+ * (`/US/US-W/`) is built from codes, so `/`, `_`, `%`, `.` and the like are refused.
+ */
+export const REGION_CODE_PATTERN = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
+export const regionCode = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(REGION_CODE_PATTERN, 'letters, digits and inner "-" only');
+
 export const regionCreateSchema = z.object({
-  code,
+  code: regionCode,
   name: z.string().min(1).max(120),
   parentCode: code.nullable().default(null),
 });

@@ -5,6 +5,7 @@ import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { translateUnique } from '../../db/errors';
 import { hashPassword, randomToken, sha256 } from '../auth/auth.service';
+import { checkPassword } from '../auth/password-policy';
 import { createAccountsRepository } from './accounts.repository';
 
 type ScopeCodes = {
@@ -104,6 +105,7 @@ export function createAccountsService(deps: { db: Db }) {
       actor: Actor;
       data: { email: string; name: string; password: string; role: Role } & ScopeCodes;
     }) {
+      checkPassword(data.password, { context: [data.email, data.name] });
       const ids = await checkScope(data.role, data);
       const passwordHash = await hashPassword(data.password);
       const id = await translateUnique('User', data.email, () =>
@@ -127,6 +129,7 @@ export function createAccountsService(deps: { db: Db }) {
       id: number;
       data: { name?: string; password?: string; isActive?: boolean };
     }) {
+      if (data.password !== undefined) checkPassword(data.password, { context: [data.name] });
       if (actor.kind === 'user' && actor.id === id && data.isActive === false) {
         throw new AppError('BAD_REQUEST', 'You cannot deactivate yourself');
       }

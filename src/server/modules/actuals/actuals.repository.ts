@@ -65,7 +65,7 @@ export function createActualsRepository(db: Queryable) {
               or r.parent_id = (select id from regions where path = $${parentParam}::text)
          ), dealer_top as (
            select d.id as dealer_id, t.code from dealers d join regions r on r.id = d.region_id
-           join top t on r.path like t.path || '%'
+           join top t on starts_with(r.path, t.path)
          )
          select dt.code, t.name, to_char(a.month, 'YYYY-MM') as month, sum(a.quantity)::int as quantity,
                 sum(a.amount)::text as amount,
@@ -88,7 +88,7 @@ export function createActualsRepository(db: Queryable) {
       const { rows } = await db.query<{ code: string; name: string; dealers: number }>(
         `select t.code, t.name, count(d.id)::int as dealers
          from regions t
-         left join regions r on r.path like t.path || '%'
+         left join regions r on starts_with(r.path, t.path)
          left join dealers d on d.region_id = r.id and d.status = 'active' and ${visible}
          where ($${params.length}::text is null and t.parent_id is null)
             or t.parent_id = (select id from regions where path = $${params.length}::text)

@@ -118,7 +118,7 @@ function summaryWhere(scope: Scope, filter: AgreementListScope, params: unknown[
   }
   if (filter.region) {
     params.push(filter.region);
-    where.push(`r.path like (select path from regions where code = $${params.length}) || '%'`);
+    where.push(`starts_with(r.path, (select path from regions where code = $${params.length}))`);
   }
   if (filter.status) {
     params.push(filter.status);

@@ -27,7 +27,7 @@ import {
   transitionBodySchema,
 } from '../../../shared/schemas/agreements';
 import { actorOf, SECURED, typed } from '../../http/route';
-import { csvField } from '../../db/db';
+import { exportCell } from '../../http/csv-export';
 
 const tags = ['agreements'];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -105,7 +105,7 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
             a.projectedTotal,
             a.projectedAttainmentPct,
           ]
-            .map(csvField)
+            .map(exportCell)
             .join(','),
         )
         .join('\n');

@@ -98,6 +98,17 @@ function userId(actor: Actor): number | null {
   return actor.kind === 'user' && actor.id > 0 ? actor.id : null;
 }
 
+/**
+ * Accepting terms is the dealer's own act: only a dealer role acting for its own dealers may do
+ * it (never an OEM role, whatever its permissions; see DEALER_ONLY in shared/permissions.ts).
+ */
+function requireDealerAct(actor: Actor): void {
+  if (!isDealerRole(actor.role) || actor.scope.kind !== 'dealers')
+    throw new AppError('FORBIDDEN', 'Only the dealer accepts its agreement and its amendments', {
+      permission: 'agreements:accept',
+    });
+}
+
 function invalid(problems: Problem[]): AppError {
   return new AppError(
     'VALIDATION_FAILED',
@@ -847,6 +858,7 @@ export function createAgreementsService(deps: Deps) {
           `Your role (${actor.role}) may not ${transition} an agreement`,
           { permission: TRANSITION_PERMISSION[transition] },
         );
+      if (transition === 'accept') requireDealerAct(actor);
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
         await r.lockAgreement(id);
@@ -1039,6 +1051,7 @@ export function createAgreementsService(deps: Deps) {
         if (decision === 'accept') {
           if (!hasPermission(actor.role, 'agreements:accept'))
             throw new AppError('FORBIDDEN', 'The dealer principal accepts amendments');
+          requireDealerAct(actor);
           if (revision.status !== 'proposed')
             throw new AppError('INVALID_TRANSITION', 'The amendment is already accepted');
           await deps.ledger.append(tx, {

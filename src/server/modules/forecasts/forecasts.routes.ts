@@ -18,7 +18,7 @@ import {
   rollupQuerySchema,
   rollupSchema,
 } from '../../../shared/schemas/forecasts';
-import { csvField } from '../../db/db';
+import { exportCell } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['forecasts'];
@@ -224,7 +224,7 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
             r.lower95,
             r.upper95,
           ]
-            .map(csvField)
+            .map(exportCell)
             .join(','),
         )
         .join('\n');

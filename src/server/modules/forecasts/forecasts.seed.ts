@@ -95,7 +95,7 @@ async function demoPeople(services: Services): Promise<DemoPeople> {
 /** Active dealers, those of the demo region first, then a deterministic spread. */
 async function activeDealers(services: Services, regionCode: string | null) {
   const { rows } = await services.db.query<{ code: string; name: string; inRegion: boolean }>(
-    `select d.code, d.name, coalesce(r.path like '%/' || $1 || '/%', false) as "inRegion"
+    `select d.code, d.name, coalesce(strpos(r.path, '/' || $1 || '/') > 0, false) as "inRegion"
      from dealers d join regions r on r.id = d.region_id where d.status = 'active' order by d.code`,
     [regionCode ?? ''],
   );

@@ -11,6 +11,7 @@ import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { listSettlementPeriods } from './calc/periods';
 import { createIncentiveListsRepository } from './incentives-lists.repository';
+import { createProgramVisibility } from './program-visibility';
 
 type Deps = { db: Db; today: () => string };
 
@@ -55,6 +56,7 @@ export function createIncentiveListsService(deps: Deps) {
       code: string;
     }): Promise<SettlementPeriodList> {
       requirePermission(actor, 'programs:read');
+      await createProgramVisibility(deps.db).requireVisible(actor, code);
       const r = repo();
       const program = await r.findProgramWithLatestVersion(code);
       // A draft is not shown to dealers (as GET /programs/{code}).

@@ -29,7 +29,7 @@ import {
   whatIfResultSchema,
 } from '../../../shared/schemas/incentives';
 import { programDefinitionSchema } from '../../../shared/schemas/program';
-import { csvField } from '../../db/db';
+import { exportCell } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['incentives'];
@@ -219,7 +219,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
             s.currency,
             l.explanation,
           ]
-            .map(csvField)
+            .map(exportCell)
             .join(','),
         )
         .join('\n');
@@ -241,7 +241,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         s.currency,
         `earned; previously settled ${s.previouslySettled}; amount due ${s.amountDue}`,
       ]
-        .map(csvField)
+        .map(exportCell)
         .join(',');
       reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -547,7 +547,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
             i.glAccount,
             i.reference,
           ]
-            .map(csvField)
+            .map(exportCell)
             .join(','),
         )
         .join('\n');

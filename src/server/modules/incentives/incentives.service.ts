@@ -45,6 +45,7 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
+import { createProgramVisibility } from './program-visibility';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -211,6 +212,7 @@ function toStatementLine(
 
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
+  const visibility = createProgramVisibility(deps.db);
 
   deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
     const [code, version] = entry.entityId.split('/v');
@@ -1037,6 +1039,7 @@ export function createIncentivesService(deps: Deps) {
     period?: string;
   }): Promise<StatementDetail> {
     const dealer = await dealerInScope(options.actor, options.dealerCode);
+    await visibility.requireVisible(options.actor, options.code, options.dealerCode);
     const p = await loadProgram(options.code);
     const ctx = await context();
     const period = options.period ?? defaultPeriod(p, ctx);
@@ -1598,10 +1601,11 @@ export function createIncentivesService(deps: Deps) {
       const repo = repoOf();
       const rows = await repo.findPrograms();
       const versions = await repo.findVersions(rows.map((r) => r.id));
+      const visible = await visibility.visibleCodes(actor);
       return rows
         .map((row) => ({ row, versions: versions.filter((v) => v.programId === row.id) }))
         .filter((p) => p.versions.length > 0)
-        .filter((p) => actor.scope.kind !== 'dealers' || p.row.status !== 'draft')
+        .filter((p) => visible === null || visible.has(p.row.code))
         .map((p) => {
           const v = latest(p);
           return {
@@ -1621,10 +1625,12 @@ export function createIncentivesService(deps: Deps) {
 
     async getProgram({ actor, code }: { actor: Actor; code: string }): Promise<ProgramView> {
       need(actor, 'programs:read');
+      await visibility.requireVisible(actor, code);
       const p = await loadProgram(code);
-      if (actor.scope.kind === 'dealers' && p.row.status === 'draft')
-        throw notFound('Program', code);
-      return view(p);
+      if (actor.scope.kind !== 'dealers') return view(p);
+      // a dealer sees the published versions only, without the budget and others' names
+      const v = view({ ...p, versions: p.versions.filter((x) => x.status === 'published') });
+      return { ...v, definition: await visibility.redactDefinition(actor, v.definition) };
     },
 
     async publishProgram({ actor, code }: { actor: Actor; code: string }): Promise<ProgramView> {
@@ -1732,6 +1738,7 @@ export function createIncentivesService(deps: Deps) {
     // ------------------------------------------------------------------ statements
     async findStatements({ actor, code, period }: { actor: Actor; code: string; period?: string }) {
       need(actor, 'statements:read');
+      await visibility.requireVisible(actor, code);
       const p = await loadProgram(code);
       const ctx = await context();
       const dealers = await repoOf().findDealers(actor.scope);
@@ -1767,7 +1774,8 @@ export function createIncentivesService(deps: Deps) {
         totalEarned: moneyString(totalEarned, def.currency),
         totalAmountDue: moneyString(totalDue, def.currency),
         budget: calculateBudgetUse({
-          program: def,
+          // the program's budget is OEM-internal: a dealer sees its own totals only
+          program: actor.scope.kind === 'dealers' ? { ...def, budget: null } : def,
           earned: shown.map((c) => ({ dealerCode: c.dealer.code, earned: c.statement.earned })),
         }),
       };
@@ -1906,7 +1914,11 @@ export function createIncentivesService(deps: Deps) {
       const today = deps.today();
       const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
       for (const row of rows) {
-        const p = { row, versions: versions.filter((v) => v.programId === row.id) };
+        // a drafted next version is not in force: it neither shows nor hides a program
+        const published = versions.filter(
+          (v) => v.programId === row.id && v.status === 'published',
+        );
+        const p = { row, versions: published };
         const def = latest(p).definition;
         if (today < def.startDate || today > def.endDate) continue;
         const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
@@ -1941,9 +1953,8 @@ export function createIncentivesService(deps: Deps) {
       need(actor, 'programs:read');
       const d = await dealerInScope(actor, dealerCode);
       const ctx = await context();
+      await visibility.requireVisible(actor, data.programCode, dealerCode);
       const p = await loadProgram(data.programCode);
-      if (p.row.status === 'draft' && actor.scope.kind === 'dealers')
-        throw notFound('Program', data.programCode);
       const sku = data.sku
         ? ctx.skuByCode.get(data.sku)
         : [...ctx.skus.values()].find(
@@ -2005,6 +2016,8 @@ export function createIncentivesService(deps: Deps) {
       claims: (ClaimInput & { path: string })[];
     }): Promise<ClaimView[]> {
       need(actor, 'claims:write');
+      for (const dealerCode of new Set(claims.map((c) => c.dealerCode)))
+        await visibility.requireVisible(actor, code, dealerCode);
       const ctx = await context();
       const ids: number[] = [];
       await deps.db.transaction(async (tx) => {
@@ -2116,6 +2129,7 @@ export function createIncentivesService(deps: Deps) {
 
     async findClaims({ actor, code }: { actor: Actor; code: string }): Promise<ClaimView[]> {
       need(actor, 'programs:read');
+      await visibility.requireVisible(actor, code);
       const params: unknown[] = [code];
       return findClaimRows(`p.code = $1 and ${scopeSql(actor.scope, 'd', params)}`, params);
     },
@@ -2171,6 +2185,7 @@ export function createIncentivesService(deps: Deps) {
     }): Promise<DisputeView> {
       need(actor, 'disputes:write');
       const d = await dealerInScope(actor, data.dealerCode);
+      await visibility.requireVisible(actor, data.programCode, data.dealerCode);
       const p = await loadProgram(data.programCode);
       const ctx = await context();
       resolvePeriod({

@@ -108,7 +108,7 @@ export function createLedgerService(deps: { db: Db }) {
           ? 'true'
           : `split_part(entity_id, '/', 1) in (select a.code from agreements a join dealers d on d.id = a.dealer_id where ${scopeSql(actor.scope, 'd', params)})`;
       const { rows } = await deps.db.query<LedgerEntry>(
-        `${ENTRY_SELECT} where ($1::text is null or entity_type = $1) and ($2::text is null or entity_id like $2 || '%') and ${visible} order by seq`,
+        `${ENTRY_SELECT} where ($1::text is null or entity_type = $1) and ($2::text is null or starts_with(entity_id, $2)) and ${visible} order by seq`,
         params,
       );
       return rows;

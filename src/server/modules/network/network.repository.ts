@@ -32,7 +32,7 @@ export function createNetworkRepository(db: Queryable) {
       const { rows } = await db.query<Region>(
         `select r.code, r.name, p.code as "parentCode", r.path, r.is_active as "isActive",
                 (select count(*)::int from dealers d join regions dr on dr.id = d.region_id
-                  where dr.path like r.path || '%' and ${visible}) as "dealerCount"
+                  where starts_with(dr.path, r.path) and ${visible}) as "dealerCount"
          from regions r left join regions p on p.id = r.parent_id
          order by r.path`,
         params,
@@ -132,7 +132,9 @@ export function createNetworkRepository(db: Queryable) {
       }
       if (filter.region) {
         params.push(filter.region);
-        where.push(`r.path like (select path from regions where code = $${params.length}) || '%'`);
+        where.push(
+          `starts_with(r.path, (select path from regions where code = $${params.length}))`,
+        );
       }
       if (filter.dealerGroup) {
         params.push(filter.dealerGroup);

@@ -1,5 +1,5 @@
 import { AppError, notFound } from '../../../shared/errors';
-import type { DealerFilter } from '../../../shared/schemas/network';
+import { REGION_CODE_PATTERN, type DealerFilter } from '../../../shared/schemas/network';
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { translateUnique } from '../../db/errors';
@@ -43,6 +43,12 @@ export function createNetworkService(deps: { db: Db }) {
       actor: Actor;
       data: { code: string; name: string; parentCode: string | null };
     }) {
+      if (!REGION_CODE_PATTERN.test(data.code) || data.code.length > 40) {
+        const message = 'a region code is letters, digits and inner "-" only';
+        throw new AppError('VALIDATION_FAILED', `body.code: ${message}`, {
+          problems: [{ path: 'body.code', code: 'invalid_region_code', message }],
+        });
+      }
       const parent = data.parentCode
         ? await resolveRegion(data.parentCode, 'body.parentCode')
         : null;

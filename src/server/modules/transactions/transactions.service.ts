@@ -3,6 +3,7 @@ import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
+import { exportCell } from '../../http/csv-export';
 import { isUniqueViolation } from '../../db/errors';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
@@ -154,8 +155,8 @@ export function createTransactionsService(deps: {
       const regionDealers =
         actor.scope.kind === 'region'
           ? await deps.db.query<{ id: number }>(
-              `select d.id from dealers d join regions r on r.id = d.region_id where r.path like $1`,
-              [`${actor.scope.path}%`],
+              `select d.id from dealers d join regions r on r.id = d.region_id where starts_with(r.path, $1)`,
+              [actor.scope.path],
             )
           : null;
       const regionAllowed = regionDealers ? new Set(regionDealers.rows.map((r) => r.id)) : null;
@@ -410,7 +411,7 @@ export function createTransactionsService(deps: {
                 t.externalId,
                 t.receivedAt,
               ]
-                .map(csvField)
+                .map(exportCell)
                 .join(',') + '\n',
           )
           .join('');

@@ -107,7 +107,7 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
             />
             <PasswordInput
               label="Initial password"
-              description="At least 10 characters; share it privately"
+              description="At least 12 characters, not a common password; share it privately"
               value={values.password}
               onChange={(e) => setValues({ ...values, password: e.currentTarget.value })}
               error={errors.password}
@@ -172,7 +172,7 @@ function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void
         <Stack gap="sm">
           <PasswordInput
             label="New password"
-            description="At least 10 characters"
+            description="At least 12 characters, not a common password"
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
             error={error}
