@@ -77,6 +77,10 @@ export const statementLineSchema = z
     rate: z.string().nullable(),
     tierFrom: z.string().nullable(),
     parts: z.array(z.record(z.string(), z.unknown())).nullable(),
+    unitPrice: z
+      .string()
+      .nullable()
+      .describe('percent_of_msrp lines: the MSRP of one unit valid on the transaction date'),
     amount: money,
     explanation: z.string(),
   })

@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, notFound, type Problem } from '../../../shared/errors';
-import { Dec, minorUnits, moneyString } from '../../../shared/money';
+import { checkMinorUnit, Dec, formatMinor, minorUnits, moneyString } from '../../../shared/money';
 import { hasPermission, type Permission } from '../../../shared/permissions';
 import {
   parseProgramDefinition,
@@ -45,6 +45,7 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
+import { lineUnitPrice, loadPriceBook, priceOn, pricesOf, type PriceBook } from './pricing';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -87,6 +88,8 @@ type Ctx = {
   skuByCode: Map<string, SkuRow>;
   regionCodes: Map<string, string>;
   fy: number;
+  /** The SKUs' price history: a transaction is priced on its occurredOn (pricing.ts). */
+  prices: PriceBook;
 };
 
 /** A program with its versions, ready for the engine. */
@@ -204,6 +207,7 @@ function toStatementLine(
     rate: l.rate,
     tierFrom: l.tierFrom,
     parts: l.parts as Record<string, unknown>[] | null,
+    unitPrice: null,
     amount: l.amount,
     explanation: l.explanation,
   };
@@ -220,16 +224,18 @@ export function createIncentivesService(deps: Deps) {
 
   async function context(db: Queryable = deps.db): Promise<Ctx> {
     const repo = repoOf(db);
-    const [skus, regionCodes, fy] = await Promise.all([
+    const [skus, regionCodes, fy, prices] = await Promise.all([
       repo.findSkus(),
       repo.findRegionCodes(),
       repo.findFiscalStart(),
+      loadPriceBook(db),
     ]);
     return {
       skus: new Map(skus.map((s) => [s.id, s])),
       skuByCode: new Map(skus.map((s) => [s.code, s])),
       regionCodes,
       fy,
+      prices,
     };
   }
 
@@ -331,7 +337,7 @@ export function createIncentivesService(deps: Deps) {
       modelLineCode: sku.modelLineCode,
       powertrain: sku.powertrain,
       segment: sku.segment,
-      msrp: sku.msrp,
+      msrp: priceOn(ctx.prices, r.skuId, r.occurredOn, sku.msrp),
       vin: r.vin,
       quantity: r.quantity,
       amount: r.amount,
@@ -679,7 +685,7 @@ export function createIncentivesService(deps: Deps) {
           negativeFrom: defs.map((def) => def.startDate).sort()[0]!,
           kinds,
           classBySkuId,
-          msrpOf: (skuId) => ctx.skus.get(skuId)!.msrp,
+          pricesOf: (skuId) => pricesOf(ctx.prices, skuId, ctx.skus.get(skuId)!.msrp),
           columns,
           keepClasses,
         }),
@@ -1050,18 +1056,27 @@ export function createIncentivesService(deps: Deps) {
     const c = items[0]!;
     let lines: StatementLineView[];
     if (c.storedId && c.status !== 'closed') {
-      lines = (await repoOf().findLines(c.storedId)).map((l) => ({ ...l, vin: null, sku: null }));
+      lines = (await repoOf().findLines(c.storedId)).map((l) => ({
+        ...l,
+        vin: null,
+        sku: null,
+        unitPrice: null,
+      }));
     } else {
       lines = c.statement.lines.map((l, i) => toStatementLine(l, i, new Map()));
     }
     const ids = lines.map((l) => l.transactionId).filter((x): x is string => x !== null);
     const refs = ids.length > 0 ? await repoOf().findTransactionRefs(ids) : new Map();
+    const currency = c.statement.currency;
     for (const l of lines) {
       const ref = l.transactionId ? refs.get(l.transactionId) : undefined;
       if (ref) {
         l.vin = ref.vin;
         l.sku = ref.sku;
       }
+      // Frozen lines come from numeric(18,6): every amount leaves in the minor unit.
+      l.amount = formatMinor(l.amount, currency);
+      l.unitPrice = lineUnitPrice(l, version.definition.benefit, currency);
     }
     return {
       ...statementView(c, p.row.code, version.versionNo),
@@ -1410,7 +1425,11 @@ export function createIncentivesService(deps: Deps) {
        from incentive_dispute_messages where dispute_id = $1 order by id`,
       [id],
     );
-    return { ...row, messages: messages.rows };
+    return {
+      ...row,
+      adjustment: formatMinor(row.adjustment, row.currency),
+      messages: messages.rows,
+    };
   }
 
   async function validateClaim(
@@ -1973,14 +1992,16 @@ export function createIncentivesService(deps: Deps) {
           : today > settlement.cutoff
             ? settlement.cutoff
             : today);
+      // Hypothetical sales on `date` are priced at the MSRP valid then.
+      const msrp = priceOn(ctx.prices, sku.id, date, sku.msrp);
       const extra = hypotheticalTransactions({
         template: {
           sku: sku.code,
           modelLineCode: sku.modelLineCode,
           powertrain: sku.powertrain,
           segment: sku.segment,
-          msrp: sku.msrp,
-          amountPerUnit: data.amountPerUnit ?? sku.msrp,
+          msrp,
+          amountPerUnit: data.amountPerUnit ?? msrp,
         },
         quantity: data.quantity,
         date,
@@ -2278,6 +2299,7 @@ export function createIncentivesService(deps: Deps) {
         throw new AppError('CONFLICT', `Dispute ${id} is already ${dispute.status}`);
       const p = await loadProgram(dispute.programCode);
       const ctx = await context();
+      if (data.amount !== undefined) checkMinorUnit(data.amount, dispute.currency, 'body.amount');
       await deps.db.transaction(async (tx) => {
         if (data.outcome === 'adjust') {
           // The adjustment goes into the disputed period while it is open, else the current one.
