@@ -80,10 +80,7 @@ describe.each(engines())('SKU price history (%s)', (engine) => {
   afterAll(async () => t?.close());
 
   it('starts every SKU with its catalog MSRP valid since always and shows the price used per line', async () => {
-    const prices = await json<PriceList>(
-      await dealerA.get('/api/v1/skus/AURA-EX-BEV/prices'),
-      200,
-    );
+    const prices = await json<PriceList>(await dealerA.get('/api/v1/skus/AURA-EX-BEV/prices'), 200);
     expect(prices).toMatchObject({ sku: 'AURA-EX-BEV', currency: 'USD', msrp: '45500.00' });
     expect(prices.items).toEqual([
       expect.objectContaining({

@@ -232,6 +232,19 @@ describe.each(engines())('money in the minor unit (%s)', (engine) => {
     }
   });
 
+  it('refuses a what-if amount per unit finer than the program currency', async () => {
+    const res = await dealerA.send('POST', '/api/v1/dealers/DLR-ALPHA/incentives/what-if', {
+      programCode: 'JPY-REV',
+      sku: 'AURA-EX-BEV',
+      quantity: 1,
+      amountPerUnit: '4523524.5',
+    });
+    const body = await json<{ details: { problems: { path: string }[] } }>(res, 400);
+    expect(body.details.problems).toEqual([
+      expect.objectContaining({ path: 'body.amountPerUnit' }),
+    ]);
+  });
+
   it('records a dispute adjustment and the statement line it creates as the same amount', async () => {
     for (const [code, amount] of [
       ['USD-UNIT', '150.5'],
@@ -268,7 +281,11 @@ describe.each(engines())('money in the minor unit (%s)', (engine) => {
 
     for (const p of PROGRAMS) {
       for (const period of ['2026-03', '2026-04']) {
-        await getJson(finance, `/api/v1/programs/${p.code}/statements?period=${period}`, p.currency);
+        await getJson(
+          finance,
+          `/api/v1/programs/${p.code}/statements?period=${period}`,
+          p.currency,
+        );
         for (const dealer of ['DLR-ALPHA', 'DLR-BRAVO']) {
           const path = `/api/v1/programs/${p.code}/statements/${dealer}`;
           await getJson(finance, `${path}?period=${period}`, p.currency);

@@ -142,14 +142,12 @@ export async function catalogRoutes(fastify: FastifyInstance) {
       response: { 201: skuPriceListSchema, ...errors },
     },
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(
-          await catalog.addSkuPrice({
-            actor: actorOf(req),
-            code: req.params.code,
-            data: req.body,
-          }),
-        ),
+      reply.status(201).send(
+        await catalog.addSkuPrice({
+          actor: actorOf(req),
+          code: req.params.code,
+          data: req.body,
+        }),
+      ),
   });
 }

@@ -1992,6 +1992,9 @@ export function createIncentivesService(deps: Deps) {
           : today > settlement.cutoff
             ? settlement.cutoff
             : today);
+      if (data.amountPerUnit !== undefined) {
+        checkMinorUnit(data.amountPerUnit, version.definition.currency, 'body.amountPerUnit');
+      }
       // Hypothetical sales on `date` are priced at the MSRP valid then.
       const msrp = priceOn(ctx.prices, sku.id, date, sku.msrp);
       const extra = hypotheticalTransactions({

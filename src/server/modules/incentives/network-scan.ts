@@ -315,11 +315,7 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
       const c = applying[j]!;
       const kindOfBasis = basisOf[c]!;
       const basis =
-        kindOfBasis === 0
-          ? quantity
-          : kindOfBasis === 1
-            ? cents
-            : quantity * unitCents(skuId, day);
+        kindOfBasis === 0 ? quantity : kindOfBasis === 1 ? cents : quantity * unitCents(skuId, day);
       const r = roundings[c]!;
       const x = basis * r.p;
       let line: number;
