@@ -114,6 +114,15 @@ const PROGRAMS = [
   },
   {
     ...base,
+    code: 'USD-CUM',
+    name: 'USD program-long, paid monthly (previously settled)',
+    currency: 'USD',
+    measurementPeriod: 'program',
+    tiers: [{ from: '0', value: '12.345' }],
+    benefit: 'per_unit',
+  },
+  {
+    ...base,
     code: 'JPY-UNIT',
     name: 'JPY per unit',
     currency: 'JPY',
@@ -336,6 +345,9 @@ describe.each(engines())('money in the minor unit (%s)', (engine) => {
     expect(seen('USD', '/export')).toBeGreaterThan(10);
     expect(seen('JPY', 'adjustment')).toBeGreaterThan(0);
     expect(seen('JPY', 'unitPrice')).toBeGreaterThan(0);
+    expect(
+      checks.filter((c) => c.where.endsWith('previouslySettled') && c.value !== '0.00').length,
+    ).toBeGreaterThan(0);
     expect(checks.length).toBeGreaterThan(400);
   });
 });
