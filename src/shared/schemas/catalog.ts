@@ -39,7 +39,9 @@ export const skuSchema = z
     trim: z.string(),
     powertrain: z.enum(POWERTRAINS),
     segment: z.string(),
-    msrp: z.string(),
+    msrp: z
+      .string()
+      .describe('the price valid today (GET /skus/{code}/prices for the history), minor unit'),
     co2GramsPerKm: z.number().int(),
     launchDate: z.string(),
     status: z.enum(CATALOG_STATUSES),

@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { code, decimalString, isoDate, pagingQuery } from './common';
 import { POWERTRAINS } from './catalog';
 
-const money = z.string().describe('decimal string in the currency (rounded half-up per line)');
+const money = z
+  .string()
+  .describe(
+    'decimal string in the currency\'s minor unit ("20.00", JPY "23524"), rounded half-up per line',
+  );
 const problem = z.object({ path: z.string(), code: z.string(), message: z.string() });
 
 export const PROGRAM_STATUSES = ['draft', 'published', 'closed'] as const;

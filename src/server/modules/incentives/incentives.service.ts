@@ -2332,7 +2332,7 @@ export function createIncentivesService(deps: Deps) {
           [
             id,
             actorLabel(actor),
-            `${data.outcome === 'adjust' ? `Adjusted by ${data.amount}` : 'Rejected'}: ${data.reason}`,
+            `${data.outcome === 'adjust' ? `Adjusted by ${formatMinor(data.amount!, dispute.currency)}` : 'Rejected'}: ${data.reason}`,
           ],
         );
       });
