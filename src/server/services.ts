@@ -48,7 +48,7 @@ export function createServices(deps: {
     auth: createAuthService({ db, sessionTtlHours: env.SESSION_TTL_HOURS }),
     accounts: createAccountsService({ db }),
     network,
-    catalog: createCatalogService({ db }),
+    catalog: createCatalogService({ db, today }),
     transactions,
     actuals: createActualsService({ db, network }),
   };

@@ -9,6 +9,7 @@
  * are computed with decimal.js.
  */
 import Decimal from 'decimal.js';
+import { AppError } from './errors';
 
 export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
 export type Dec = InstanceType<typeof Dec>;
@@ -55,3 +56,46 @@ export function sumDec(values: Iterable<Decimal.Value>): Dec {
 
 /** A decimal string as the API accepts it: optional sign, digits, optional fraction. */
 export const DECIMAL_PATTERN = /^-?\d{1,15}(\.\d{1,6})?$/;
+
+/**
+ * THE formatter of money leaving Forecourt (JSON, CSV, PDF, payout files): the amount in the
+ * currency's minor unit ("20.00"; JPY "23524"), whatever the database column's scale
+ * (`numeric(18,6)` gives "20.000000"). Stored amounts are already rounded per line, so this
+ * only drops trailing zeros of the column; a finer amount is rounded by the one rule.
+ * null stays null.
+ */
+export function formatMinor(amount: Decimal.Value, currency: string): string;
+export function formatMinor(amount: Decimal.Value | null, currency: string): string | null;
+export function formatMinor(amount: Decimal.Value | null, currency: string): string | null {
+  if (amount === null) return null;
+  return moneyString(amount, currency.trim());
+}
+
+/** How many decimals a decimal string carries ("0.005" → 3, "12" → 0). */
+export function decimalsOf(value: string): number {
+  const point = value.indexOf('.');
+  return point < 0 ? 0 : value.length - point - 1;
+}
+
+/** True when an amount has no more decimals than its currency's minor unit (USD "0.005" → false). */
+export function fitsMinorUnit(value: string, currency: string): boolean {
+  return decimalsOf(value) <= minorUnits(currency.trim());
+}
+
+/** The pattern of an amount in a currency's minor unit: /^-?\d+\.\d{2}$/ (USD), /^-?\d+$/ (JPY). */
+export function minorUnitPattern(currency: string): RegExp {
+  const digits = minorUnits(currency.trim());
+  return digits === 0 ? /^-?\d+$/ : new RegExp(`^-?\\d+\\.\\d{${digits}}$`);
+}
+
+/**
+ * Input rule: an amount with more decimals than its currency (a 0.005 USD adjustment, JPY with
+ * decimals) is refused, a 400 naming the field (`path`), never rounded silently.
+ */
+export function checkMinorUnit(value: string, currency: string, path: string): void {
+  if (fitsMinorUnit(value, currency)) return;
+  const message = `${currency.trim()} amounts have at most ${minorUnits(currency.trim())} decimals`;
+  throw new AppError('VALIDATION_FAILED', `${path}: ${message}`, {
+    problems: [{ path, code: 'too_many_decimals', message }],
+  });
+}

@@ -10,6 +10,7 @@ export const PARAMS_POINTING_AT_A: Record<string, Record<string, string>> = {
   '/api/v1/dealers/:code/actuals/monthly': { code: 'DLR-ALPHA' },
   '/api/v1/model-lines/:code': { code: 'ML-AURA' },
   '/api/v1/skus/:code': { code: 'AURA-LX-ICE' },
+  '/api/v1/skus/:code/prices': { code: 'AURA-LX-ICE' },
   '/api/v1/users/:id': { id: '__USER_A__' },
   '/api/v1/api-keys/:id': { id: '__KEY_A__' },
   '/api/v1/api-keys/:id/revoke': { id: '__KEY_A__' },

@@ -39,7 +39,9 @@ export const skuSchema = z
     trim: z.string(),
     powertrain: z.enum(POWERTRAINS),
     segment: z.string(),
-    msrp: z.string(),
+    msrp: z
+      .string()
+      .describe('the price valid today (GET /skus/{code}/prices for the history), minor unit'),
     co2GramsPerKm: z.number().int(),
     launchDate: z.string(),
     status: z.enum(CATALOG_STATUSES),
@@ -80,3 +82,33 @@ export const skuFilterSchema = pagingQuery.extend({
   status: z.enum(CATALOG_STATUSES).optional(),
 });
 export type SkuFilter = z.infer<typeof skuFilterSchema>;
+
+/** One price of a SKU's history (issue 11): valid from its date until the next one. */
+export const skuPriceSchema = z
+  .object({
+    validFrom: z.string(),
+    validTo: z.string().nullable().describe('the day before the next price; null: open-ended'),
+    msrp: z.string().describe('in the network currency, its minor unit'),
+    isCurrent: z.boolean().describe('the price valid today'),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'SkuPrice' });
+export type SkuPrice = z.infer<typeof skuPriceSchema>;
+
+export const skuPriceListSchema = z
+  .object({
+    sku: z.string(),
+    currency: z.string(),
+    today: z.string().describe('a new price must be valid from a later date'),
+    msrp: z.string().describe('the price valid today'),
+    items: z.array(skuPriceSchema).describe('oldest first'),
+  })
+  .meta({ id: 'SkuPriceList' });
+export type SkuPriceList = z.infer<typeof skuPriceListSchema>;
+
+export const skuPriceCreateSchema = z.object({
+  validFrom: isoDate.describe('after today: prices are added only forward'),
+  msrp: msrp.describe('in the network currency, at most its minor digits'),
+});
+export type SkuPriceCreate = z.infer<typeof skuPriceCreateSchema>;

@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { code, decimalString, isoDate, pagingQuery } from './common';
 import { POWERTRAINS } from './catalog';
 
-const money = z.string().describe('decimal string in the currency (rounded half-up per line)');
+const money = z
+  .string()
+  .describe(
+    'decimal string in the currency\'s minor unit ("20.00", JPY "23524"), rounded half-up per line',
+  );
 const problem = z.object({ path: z.string(), code: z.string(), message: z.string() });
 
 export const PROGRAM_STATUSES = ['draft', 'published', 'closed'] as const;
@@ -77,6 +81,10 @@ export const statementLineSchema = z
     rate: z.string().nullable(),
     tierFrom: z.string().nullable(),
     parts: z.array(z.record(z.string(), z.unknown())).nullable(),
+    unitPrice: z
+      .string()
+      .nullable()
+      .describe('percent_of_msrp lines: the MSRP of one unit valid on the transaction date'),
     amount: money,
     explanation: z.string(),
   })

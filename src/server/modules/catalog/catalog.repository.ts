@@ -1,11 +1,22 @@
 import type { Queryable } from '../../db/db';
 import type { ModelLine, Sku, SkuFilter } from '../../../shared/schemas/catalog';
 
-const SKU_SELECT = `
+/**
+ * A SKU with the price valid on the date in parameter `$${todayParam}` (sku_prices, issue 11) and
+ * the network currency (the caller formats the price in its minor unit).
+ */
+function skuSelect(todayParam: number): string {
+  return `
   select s.code, m.code as "modelLineCode", m.name as "modelLineName", s.name, s.trim, s.powertrain,
-         s.segment, s.msrp::text as msrp, s.co2_g_per_km as "co2GramsPerKm",
-         s.launch_date as "launchDate", s.status
+         s.segment,
+         coalesce((select p.msrp from sku_prices p where p.sku_id = s.id and p.valid_from <= $${todayParam}::date
+                   order by p.valid_from desc limit 1), s.msrp)::text as msrp,
+         s.co2_g_per_km as "co2GramsPerKm",
+         s.launch_date as "launchDate", s.status, (select trim(currency) from settings) as currency
   from skus s join model_lines m on m.id = s.model_line_id`;
+}
+
+type SkuRow = Sku & { currency: string };
 
 export function createCatalogRepository(db: Queryable) {
   return {
@@ -47,7 +58,7 @@ export function createCatalogRepository(db: Queryable) {
       return rowCount;
     },
 
-    async findSkus(filter: SkuFilter): Promise<{ items: Sku[]; total: number }> {
+    async findSkus(filter: SkuFilter, today: string): Promise<{ items: SkuRow[]; total: number }> {
       const params: unknown[] = [];
       const where = ['true'];
       if (filter.q) {
@@ -75,16 +86,16 @@ export function createCatalogRepository(db: Queryable) {
         `select count(*)::int as n from skus s join model_lines m on m.id = s.model_line_id where ${whereSql}`,
         params,
       );
-      params.push(filter.limit, filter.offset);
-      const { rows } = await db.query<Sku>(
-        `${SKU_SELECT} where ${whereSql} order by m.code, s.code limit $${params.length - 1} offset $${params.length}`,
+      params.push(today, filter.limit, filter.offset);
+      const { rows } = await db.query<SkuRow>(
+        `${skuSelect(params.length - 2)} where ${whereSql} order by m.code, s.code limit $${params.length - 1} offset $${params.length}`,
         params,
       );
       return { items: rows, total: count.rows[0]?.n ?? 0 };
     },
 
-    async getSku(code: string): Promise<Sku | null> {
-      const { rows } = await db.query<Sku>(`${SKU_SELECT} where s.code = $1`, [code]);
+    async getSku(code: string, today: string): Promise<SkuRow | null> {
+      const { rows } = await db.query<SkuRow>(`${skuSelect(2)} where s.code = $1`, [code, today]);
       return rows[0] ?? null;
     },
 
@@ -122,7 +133,6 @@ export function createCatalogRepository(db: Queryable) {
         name?: string;
         trim?: string;
         segment?: string;
-        msrp?: string;
         co2GramsPerKm?: number;
         launchDate?: string;
         status?: string;
@@ -130,15 +140,14 @@ export function createCatalogRepository(db: Queryable) {
     ) {
       const { rowCount } = await db.query(
         `update skus set name = coalesce($2, name), trim = coalesce($3, trim), segment = coalesce($4, segment),
-                msrp = coalesce($5::numeric, msrp), co2_g_per_km = coalesce($6, co2_g_per_km),
-                launch_date = coalesce($7::date, launch_date), status = coalesce($8, status), updated_at = now()
+                co2_g_per_km = coalesce($5, co2_g_per_km),
+                launch_date = coalesce($6::date, launch_date), status = coalesce($7, status), updated_at = now()
          where code = $1`,
         [
           code,
           data.name ?? null,
           data.trim ?? null,
           data.segment ?? null,
-          data.msrp ?? null,
           data.co2GramsPerKm ?? null,
           data.launchDate ?? null,
           data.status ?? null,

@@ -7,6 +7,8 @@ import {
   modelLineUpdateSchema,
   skuCreateSchema,
   skuFilterSchema,
+  skuPriceCreateSchema,
+  skuPriceListSchema,
   skuSchema,
   skuUpdateSchema,
 } from '../../../shared/schemas/catalog';
@@ -114,5 +116,38 @@ export async function catalogRoutes(fastify: FastifyInstance) {
     },
     handler: (req) =>
       catalog.updateSku({ actor: actorOf(req), code: req.params.code, data: req.body }),
+  });
+
+  app.get('/skus/:code/prices', {
+    config: { access: 'catalog:read' },
+    schema: {
+      summary: "A SKU's price history (MSRP valid from each date until the next)",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: skuPriceListSchema, ...errors },
+    },
+    handler: (req) => catalog.findSkuPrices({ actor: actorOf(req), code: req.params.code }),
+  });
+
+  app.post('/skus/:code/prices', {
+    config: { access: 'catalog:write' },
+    schema: {
+      summary:
+        'Add a price valid from a date after today (or replace a future one); past prices are never rewritten',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: skuPriceCreateSchema,
+      response: { 201: skuPriceListSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(
+        await catalog.addSkuPrice({
+          actor: actorOf(req),
+          code: req.params.code,
+          data: req.body,
+        }),
+      ),
   });
 }

@@ -198,7 +198,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         period: req.query.period,
       });
       const header =
-        'programCode,dealerCode,period,lineNo,kind,transactionId,date,vin,sku,quantity,basis,rate,tierFrom,amount,currency,explanation\n';
+        'programCode,dealerCode,period,lineNo,kind,transactionId,date,vin,sku,quantity,unitPrice,basis,rate,tierFrom,amount,currency,explanation\n';
       const body = s.lines
         .map((l) =>
           [
@@ -212,6 +212,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
             l.vin,
             l.sku,
             l.quantity,
+            l.unitPrice,
             l.basis,
             l.rate,
             l.tierFrom,
@@ -229,6 +230,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         s.period,
         '',
         'total',
+        '',
         '',
         '',
         '',

@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, notFound, type Problem } from '../../../shared/errors';
-import { Dec, minorUnits, moneyString } from '../../../shared/money';
+import { checkMinorUnit, Dec, formatMinor, minorUnits, moneyString } from '../../../shared/money';
 import { hasPermission, type Permission } from '../../../shared/permissions';
 import {
   parseProgramDefinition,
@@ -46,6 +46,7 @@ import {
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { createProgramVisibility } from './program-visibility';
+import { lineUnitPrice, loadPriceBook, priceOn, pricesOf, type PriceBook } from './pricing';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -88,6 +89,8 @@ type Ctx = {
   skuByCode: Map<string, SkuRow>;
   regionCodes: Map<string, string>;
   fy: number;
+  /** The SKUs' price history: a transaction is priced on its occurredOn (pricing.ts). */
+  prices: PriceBook;
 };
 
 /** A program with its versions, ready for the engine. */
@@ -205,6 +208,7 @@ function toStatementLine(
     rate: l.rate,
     tierFrom: l.tierFrom,
     parts: l.parts as Record<string, unknown>[] | null,
+    unitPrice: null,
     amount: l.amount,
     explanation: l.explanation,
   };
@@ -222,16 +226,18 @@ export function createIncentivesService(deps: Deps) {
 
   async function context(db: Queryable = deps.db): Promise<Ctx> {
     const repo = repoOf(db);
-    const [skus, regionCodes, fy] = await Promise.all([
+    const [skus, regionCodes, fy, prices] = await Promise.all([
       repo.findSkus(),
       repo.findRegionCodes(),
       repo.findFiscalStart(),
+      loadPriceBook(db),
     ]);
     return {
       skus: new Map(skus.map((s) => [s.id, s])),
       skuByCode: new Map(skus.map((s) => [s.code, s])),
       regionCodes,
       fy,
+      prices,
     };
   }
 
@@ -333,7 +339,7 @@ export function createIncentivesService(deps: Deps) {
       modelLineCode: sku.modelLineCode,
       powertrain: sku.powertrain,
       segment: sku.segment,
-      msrp: sku.msrp,
+      msrp: priceOn(ctx.prices, r.skuId, r.occurredOn, sku.msrp),
       vin: r.vin,
       quantity: r.quantity,
       amount: r.amount,
@@ -681,7 +687,7 @@ export function createIncentivesService(deps: Deps) {
           negativeFrom: defs.map((def) => def.startDate).sort()[0]!,
           kinds,
           classBySkuId,
-          msrpOf: (skuId) => ctx.skus.get(skuId)!.msrp,
+          pricesOf: (skuId) => pricesOf(ctx.prices, skuId, ctx.skus.get(skuId)!.msrp),
           columns,
           keepClasses,
         }),
@@ -1053,18 +1059,27 @@ export function createIncentivesService(deps: Deps) {
     const c = items[0]!;
     let lines: StatementLineView[];
     if (c.storedId && c.status !== 'closed') {
-      lines = (await repoOf().findLines(c.storedId)).map((l) => ({ ...l, vin: null, sku: null }));
+      lines = (await repoOf().findLines(c.storedId)).map((l) => ({
+        ...l,
+        vin: null,
+        sku: null,
+        unitPrice: null,
+      }));
     } else {
       lines = c.statement.lines.map((l, i) => toStatementLine(l, i, new Map()));
     }
     const ids = lines.map((l) => l.transactionId).filter((x): x is string => x !== null);
     const refs = ids.length > 0 ? await repoOf().findTransactionRefs(ids) : new Map();
+    const currency = c.statement.currency;
     for (const l of lines) {
       const ref = l.transactionId ? refs.get(l.transactionId) : undefined;
       if (ref) {
         l.vin = ref.vin;
         l.sku = ref.sku;
       }
+      // Frozen lines come from numeric(18,6): every amount leaves in the minor unit.
+      l.amount = formatMinor(l.amount, currency);
+      l.unitPrice = lineUnitPrice(l, version.definition.benefit, currency);
     }
     return {
       ...statementView(c, p.row.code, version.versionNo),
@@ -1413,7 +1428,11 @@ export function createIncentivesService(deps: Deps) {
        from incentive_dispute_messages where dispute_id = $1 order by id`,
       [id],
     );
-    return { ...row, messages: messages.rows };
+    return {
+      ...row,
+      adjustment: formatMinor(row.adjustment, row.currency),
+      messages: messages.rows,
+    };
   }
 
   async function validateClaim(
@@ -1984,14 +2003,19 @@ export function createIncentivesService(deps: Deps) {
           : today > settlement.cutoff
             ? settlement.cutoff
             : today);
+      if (data.amountPerUnit !== undefined) {
+        checkMinorUnit(data.amountPerUnit, version.definition.currency, 'body.amountPerUnit');
+      }
+      // Hypothetical sales on `date` are priced at the MSRP valid then.
+      const msrp = priceOn(ctx.prices, sku.id, date, sku.msrp);
       const extra = hypotheticalTransactions({
         template: {
           sku: sku.code,
           modelLineCode: sku.modelLineCode,
           powertrain: sku.powertrain,
           segment: sku.segment,
-          msrp: sku.msrp,
-          amountPerUnit: data.amountPerUnit ?? sku.msrp,
+          msrp,
+          amountPerUnit: data.amountPerUnit ?? msrp,
         },
         quantity: data.quantity,
         date,
@@ -2293,6 +2317,7 @@ export function createIncentivesService(deps: Deps) {
         throw new AppError('CONFLICT', `Dispute ${id} is already ${dispute.status}`);
       const p = await loadProgram(dispute.programCode);
       const ctx = await context();
+      if (data.amount !== undefined) checkMinorUnit(data.amount, dispute.currency, 'body.amount');
       await deps.db.transaction(async (tx) => {
         if (data.outcome === 'adjust') {
           // The adjustment goes into the disputed period while it is open, else the current one.
@@ -2322,7 +2347,7 @@ export function createIncentivesService(deps: Deps) {
           [
             id,
             actorLabel(actor),
-            `${data.outcome === 'adjust' ? `Adjusted by ${data.amount}` : 'Rejected'}: ${data.reason}`,
+            `${data.outcome === 'adjust' ? `Adjusted by ${formatMinor(data.amount!, dispute.currency)}` : 'Rejected'}: ${data.reason}`,
           ],
         );
       });

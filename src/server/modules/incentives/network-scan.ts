@@ -55,8 +55,11 @@ export type NetworkScanSpec = {
   kinds: string[];
   /** SKU id − 1 → class (null: the SKU counts in no program computed here). */
   classBySkuId: readonly (number | null)[];
-  /** SKU id → MSRP as a decimal string (for the `msrp` basis). */
-  msrpOf: (skuId: number) => string;
+  /**
+   * SKU id → its prices, oldest first (for the `msrp` basis): a row is priced at the price valid
+   * on its occurred_on (pricing.ts).
+   */
+  pricesOf: (skuId: number) => readonly { from: string; msrp: string }[];
   columns: ScanColumn[];
   /** Negative rows of these classes are kept for `readRows`; none when empty. */
   keepClasses: ReadonlySet<number>;
@@ -213,12 +216,26 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
       }
     }
   });
+  // The unit MSRP in cents: one price per SKU in msrpCents; SKUs whose price changed keep their
+  // steps (first day, cents) and are looked up by the row's day.
   const msrpCents = new Float64Array(classOf.length + 1).fill(Number.NaN);
+  const priceSteps: ({ days: number[]; cents: number[] } | undefined)[] = [];
   if (basisOf.includes(2)) {
     classOf.forEach((cls, i) => {
-      if (cls >= 0) msrpCents[i + 1] = parseScaled(spec.msrpOf(i + 1), 2) ?? Number.NaN;
+      if (cls < 0) return;
+      const steps = spec.pricesOf(i + 1);
+      const cents = steps.map((s) => parseScaled(s.msrp, 2) ?? Number.NaN);
+      if (steps.length === 1) msrpCents[i + 1] = cents[0]!;
+      else priceSteps[i + 1] = { days: steps.map((s) => dayNumber(s.from)), cents };
     });
   }
+  const unitCents = (skuId: number, day: number): number => {
+    const steps = priceSteps[skuId];
+    if (steps === undefined) return msrpCents[skuId]!;
+    let price = steps.cents[0]!;
+    for (let k = 0; k < steps.days.length && steps.days[k]! <= day; k++) price = steps.cents[k]!;
+    return price;
+  };
 
   const groups = new Map<number, Acc>();
   const lateGroups = new Map<string, Acc>();
@@ -298,7 +315,7 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
       const c = applying[j]!;
       const kindOfBasis = basisOf[c]!;
       const basis =
-        kindOfBasis === 0 ? quantity : kindOfBasis === 1 ? cents : quantity * msrpCents[skuId]!;
+        kindOfBasis === 0 ? quantity : kindOfBasis === 1 ? cents : quantity * unitCents(skuId, day);
       const r = roundings[c]!;
       const x = basis * r.p;
       let line: number;

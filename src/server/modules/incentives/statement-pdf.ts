@@ -54,6 +54,20 @@ const COLUMNS: Column[] = [
   { key: 'amount', label: 'Amount', width: 84, align: 'right' },
 ];
 
+/** A percent_of_msrp statement shows the unit price used on each line (issue 11). */
+const PRICED_COLUMNS: Column[] = [
+  { key: 'no', label: '#', width: 22, align: 'right' },
+  { key: 'date', label: 'Date', width: 54 },
+  { key: 'tx', label: 'Transaction', width: 50 },
+  { key: 'vin', label: 'VIN', width: 90 },
+  { key: 'sku', label: 'SKU', width: 62 },
+  { key: 'qty', label: 'Qty', width: 22, align: 'right' },
+  { key: 'price', label: 'Unit price', width: 64, align: 'right' },
+  { key: 'rate', label: 'Rate', width: 40, align: 'right' },
+  { key: 'tier', label: 'Tier from', width: 40, align: 'right' },
+  { key: 'amount', label: 'Amount', width: 71, align: 'right' },
+];
+
 function cells(line: StatementLineView): Record<string, string> {
   const rate =
     line.rate ?? (line.parts && line.parts.length > 0 ? `${line.parts.length} rates` : '');
@@ -66,6 +80,7 @@ function cells(line: StatementLineView): Record<string, string> {
     qty: line.quantity === null ? '' : String(line.quantity),
     rate,
     tier: line.tierFrom ?? '',
+    price: line.unitPrice === null ? '' : groupDigits(line.unitPrice),
     amount: groupDigits(line.amount),
   };
 }
@@ -163,11 +178,12 @@ export function renderStatementPdf(
     );
   doc.fillColor('black').moveDown(0.4);
 
+  const columns = s.lines.some((l) => l.unitPrice !== null) ? PRICED_COLUMNS : COLUMNS;
   const header = () => {
     let x = MARGIN;
     const y = doc.y;
     doc.font(BOLD).fontSize(8);
-    for (const c of COLUMNS) {
+    for (const c of columns) {
       doc.text(c.label, x + 2, y, {
         width: c.width - 4,
         align: c.align ?? 'left',
@@ -197,7 +213,7 @@ export function renderStatementPdf(
     const y = doc.y;
     let x = MARGIN;
     const row = cells(line);
-    for (const c of COLUMNS) {
+    for (const c of columns) {
       doc.text(row[c.key] ?? '', x + 2, y, {
         width: c.width - 4,
         align: c.align ?? 'left',

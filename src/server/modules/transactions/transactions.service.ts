@@ -1,6 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
+import { formatMinor } from '../../../shared/money';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
 import { exportCell } from '../../http/csv-export';
@@ -378,8 +379,11 @@ export function createTransactionsService(deps: {
       return result;
     },
 
-    findTransactions({ actor, filter }: { actor: Actor; filter: TransactionFilter }) {
-      return repo.findTransactions(actor.scope, filter);
+    async findTransactions({ actor, filter }: { actor: Actor; filter: TransactionFilter }) {
+      const page = await repo.findTransactions(actor.scope, filter);
+      // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
+      for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
+      return page;
     },
 
     /** Streams the matching transactions as CSV lines (header first), in pages by id. */
@@ -404,7 +408,7 @@ export function createTransactionsService(deps: {
                 t.sku,
                 t.vin,
                 t.quantity,
-                t.amount,
+                formatMinor(t.amount, t.currency),
                 t.currency,
                 t.occurredOn,
                 t.source,

@@ -22,6 +22,7 @@ import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
+import { SkuPricesModal } from '../../components/sku-prices';
 import { Pager } from '../../components/pager';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
@@ -102,7 +103,8 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
       name: values.name.trim(),
       trim: values.trim.trim(),
       segment: values.segment.trim(),
-      msrp: values.msrp.trim(),
+      // The MSRP has a history: an edit adds a future price (SkuPricesModal), never rewrites it.
+      msrp: isEdit ? undefined : values.msrp.trim(),
       co2GramsPerKm: values.co2GramsPerKm === '' ? undefined : Number(values.co2GramsPerKm),
       launchDate: values.launchDate,
     };
@@ -175,12 +177,15 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
             />
             <TextInput
               label="MSRP"
-              description="Decimal, e.g. 41250.00"
+              description={
+                isEdit ? 'Valid today; add a future price under Prices' : 'Decimal, e.g. 41250.00'
+              }
               inputMode="decimal"
               value={values.msrp}
               onChange={(e) => set('msrp', e.currentTarget.value)}
               error={errors.msrp}
-              required
+              disabled={isEdit}
+              required={!isEdit}
             />
             <NumberInput
               label="CO₂ g/km"
@@ -235,6 +240,7 @@ export function SkusPage() {
   const modelLines = useModelLines();
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [editing, setEditing] = useState<Sku | 'new' | null>(null);
+  const [pricing, setPricing] = useState<Sku | null>(null);
   const offset = Number(params.get('offset') ?? 0) || 0;
   const filter = {
     q: params.get('q') ?? undefined,
@@ -349,7 +355,7 @@ export function SkusPage() {
                     </Table.Th>
                     <Table.Th visibleFrom="lg">Launch</Table.Th>
                     <Table.Th visibleFrom="sm">Status</Table.Th>
-                    {canWrite && <Table.Th w={60} />}
+                    <Table.Th w={canWrite ? 120 : 70} />
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -392,13 +398,16 @@ export function SkusPage() {
                           {s.status}
                         </Badge>
                       </Table.Td>
-                      {canWrite && (
-                        <Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                        <Button size="compact-xs" variant="subtle" onClick={() => setPricing(s)}>
+                          Prices
+                        </Button>
+                        {canWrite && (
                           <Button size="compact-xs" variant="subtle" onClick={() => setEditing(s)}>
                             Edit
                           </Button>
-                        </Table.Td>
-                      )}
+                        )}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -419,6 +428,7 @@ export function SkusPage() {
       {editing && (
         <SkuForm sku={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
       )}
+      {pricing && <SkuPricesModal sku={pricing} onClose={() => setPricing(null)} />}
     </>
   );
 }

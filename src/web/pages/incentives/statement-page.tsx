@@ -106,6 +106,8 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
   });
   const benefit = s.lines.filter((l) => l.kind === 'benefit');
   const others = s.lines.filter((l) => l.kind !== 'benefit');
+  // percent_of_msrp: the MSRP of one unit each line was priced at (valid on its date).
+  const isPriced = s.lines.some((l) => l.unitPrice !== null);
   const linesTotal = sumDecimals(s.lines.map((l) => l.amount));
   const addsUp = sameAmount(linesTotal, s.earned);
   const measure = def?.measure ?? 'units';
@@ -246,7 +248,9 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
                   </Text>
                 </Group>
                 <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                  {l.quantity ?? '–'} × {l.rate ?? (l.parts ? `${l.parts.length} rates` : '–')}
+                  {l.quantity ?? '–'} ×{' '}
+                  {l.unitPrice ? `${formatMoney(l.unitPrice, s.currency)} × ` : ''}
+                  {l.rate ?? (l.parts ? `${l.parts.length} rates` : '–')}
                   {l.tierFrom ? ` · tier from ${l.tierFrom}` : ''} · VIN {l.vin ?? '–'} · tx{' '}
                   {l.transactionId ?? '–'}
                 </Text>
@@ -270,6 +274,7 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
                     <Table.Th>VIN</Table.Th>
                     <Table.Th>SKU</Table.Th>
                     <Table.Th ta="right">Qty</Table.Th>
+                    {isPriced && <Table.Th ta="right">Unit price</Table.Th>}
                     <Table.Th ta="right">Rate</Table.Th>
                     <Table.Th ta="right">Tier</Table.Th>
                     <Table.Th ta="right">Amount</Table.Th>
@@ -285,6 +290,11 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
                       <Table.Td ff="monospace">{l.vin ?? '–'}</Table.Td>
                       <Table.Td ff="monospace">{l.sku ?? '–'}</Table.Td>
                       <Table.Td ta="right">{l.quantity ?? '–'}</Table.Td>
+                      {isPriced && (
+                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }} data-unit-price>
+                          {l.unitPrice ? formatMoney(l.unitPrice, s.currency) : '–'}
+                        </Table.Td>
+                      )}
                       <Table.Td ta="right">
                         {l.rate ?? (l.parts ? `${l.parts.length} rates` : '–')}
                       </Table.Td>
