@@ -361,9 +361,15 @@ export function createAgreementsService(deps: Deps) {
     const versionNo = (row.approvedVersion ?? 0) + 1;
     const terms = termsOf(row, lines, periods);
     const canonical = canonicalJson(terms);
+    // In force from the start, or (an amendment) from the month it is approved.
+    const effectiveMonth =
+      versionNo === 1 || monthIndex(currentMonth()) < monthIndex(row.startMonth)
+        ? row.startMonth
+        : currentMonth();
     await r.insertVersion({
       agreementId: row.id,
       versionNo,
+      effectiveMonth,
       terms,
       canonical,
       sha256: sha256Hex(canonical),

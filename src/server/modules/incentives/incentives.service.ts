@@ -45,6 +45,7 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
+import { agreementTerms } from './agreement-plans';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -170,20 +171,6 @@ function monthIdx(month: string): number {
   return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
 
-/** Planned quantity of the dealer's agreements in the window (periods starting inside it). */
-function plannedIn(plans: AgreementPlanRow[], window: { start: string; end: string }): number {
-  const from = monthIdx(window.start.slice(0, 7));
-  const to = monthIdx(window.end.slice(0, 7));
-  let total = 0;
-  for (const p of plans) {
-    const step = p.frequency === 'quarterly' ? 3 : 1;
-    p.plannedByPeriod.forEach((q, i) => {
-      const m = monthIdx(p.startMonth) + i * step;
-      if (m >= from && m <= to) total += q;
-    });
-  }
-  return total;
-}
 
 function toStatementLine(
   l: Statement['lines'][number],
@@ -309,14 +296,14 @@ export function createIncentivesService(deps: Deps) {
         .filter(Boolean);
       regionCodesCache.set(d, regionCodes);
     }
-    const planned = plans && plans.length > 0 ? plannedIn(plans, window) : null;
+    const { planned, ...agreement } = agreementTerms(plans, window);
     return {
       dealer: {
         code: d.code,
         regionCodes,
         dealerGroupCode: d.dealerGroupCode,
         status: d.status,
-        hasActiveAgreement: plans !== undefined && plans.length > 0,
+        ...agreement,
       },
       planned,
     };
