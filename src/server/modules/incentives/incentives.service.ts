@@ -1875,7 +1875,8 @@ export function createIncentivesService(deps: Deps) {
     },
 
     async startRecalculation({ actor }: { actor: Actor }) {
-      need(actor, 'statements:read');
+      need(actor, 'payouts:manage');
+      requireOem(actor);
       return deps.jobs.start({ actor, kind: RECALCULATION_JOB_KIND, params: {} });
     },
 
