@@ -46,6 +46,13 @@ import {
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { agreementTerms } from './agreement-plans';
+import {
+  approvableSnapshot,
+  createSettlementRepository,
+  freezeStatements,
+  registerSettlementLedgerSources,
+} from './settlement';
+import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -171,7 +178,6 @@ function monthIdx(month: string): number {
   return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
 
-
 function toStatementLine(
   l: Statement['lines'][number],
   i: number,
@@ -199,6 +205,7 @@ function toStatementLine(
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
 
+  registerSettlementLedgerSources(deps.ledger);
   deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
     const [code, version] = entry.entityId.split('/v');
     const canonical = await createIncentivesRepository(db).findCanonical(code!, Number(version));
@@ -1034,7 +1041,22 @@ export function createIncentivesService(deps: Deps) {
       withLines: true,
       ctx,
     });
-    const c = items[0]!;
+    let c = items[0]!;
+    // A closed statement shows its snapshot (what approval approves) and whether it still holds.
+    const snapshot = c.storedId
+      ? (await createSettlementRepository(deps.db).findSnapshots([c.storedId])).get(c.storedId)
+      : undefined;
+    let changedSinceClose: boolean | null = null;
+    if (snapshot && c.status === 'closed') {
+      const live = snapshotDocument({
+        programCode: p.row.code,
+        programVersion: version.versionNo,
+        dealerCode: c.dealer.code,
+        statement: c.statement,
+      });
+      changedSinceClose = snapshotHash(live) !== snapshotHash(snapshot.document);
+      c = { ...c, statement: { ...c.statement, ...snapshot.document } };
+    }
     let lines: StatementLineView[];
     if (c.storedId && c.status !== 'closed') {
       lines = (await repoOf().findLines(c.storedId)).map((l) => ({ ...l, vin: null, sku: null }));
@@ -1051,7 +1073,16 @@ export function createIncentivesService(deps: Deps) {
       }
     }
     return {
-      ...statementView(c, p.row.code, version.versionNo),
+      ...statementView(c, p.row.code, snapshot?.document.programVersion ?? version.versionNo),
+      snapshot: snapshot
+        ? {
+            seq: snapshot.seq,
+            sha256: snapshot.sha256,
+            closedAt: snapshot.closedAt,
+            closedBy: snapshot.closedBy,
+            changedSinceClose,
+          }
+        : null,
       lines,
       excluded: (c.statement.excluded ?? []).map((e) => ({
         ...e,
@@ -2333,52 +2364,51 @@ export function createIncentivesService(deps: Deps) {
         const repo = repoOf(tx);
         if (p.row.status === 'draft')
           throw new AppError('CONFLICT', `Program ${code} is not published`);
-        if (await repo.isPeriodClosed(p.row.id, period)) {
-          throw new AppError('CONFLICT', `Period ${period} of ${code} is already closed`);
-        }
+        const reclose = await repo.isPeriodClosed(p.row.id, period);
         const dealers = await repo.findDealers({ kind: 'network' });
         const { settlement, version, items } = await computeStatements({
           db: tx,
           program: p,
           period,
           dealers,
-          withLines: false,
+          withLines: true,
           ctx,
           live: true,
         });
+        // A closed period whose statements are all approved is settled: nothing to re-close.
+        if (reclose && !items.some((c) => c.status === 'closed')) {
+          const settled = items.some((c) => c.status === 'approved' || c.status === 'paid');
+          if (settled)
+            throw new AppError(
+              'CONFLICT',
+              `Period ${period} of ${code} is closed and its statements are approved`,
+            );
+        }
         if (settlement.cutoff >= deps.today()) {
           throw new AppError(
             'CONFLICT',
             `Period ${period} ends on ${settlement.cutoff}; close it after that`,
           );
         }
-        await repo.closePeriod(p.row.id, settlement.period, actorLabel(actor));
-        let count = 0;
-        let total = new Dec(0);
-        for (const c of items) {
-          const s = c.statement;
-          if (s.lineCount === 0 && new Dec(s.amountDue).isZero()) continue;
-          await repo.insertStatement({
-            programId: p.row.id,
-            versionNo: version.versionNo,
-            dealerId: c.dealer.id,
-            period: settlement.period,
-            window: settlement.window.label,
-            measureValue: s.measureValue,
-            tierReached: s.tierReached,
-            earned: s.earned,
-            previouslySettled: s.previouslySettled,
-            amountDue: s.amountDue,
-            currency: s.currency,
-            snapshot: { ...s, lines: [] },
-          });
-          count++;
-          total = total.plus(s.amountDue);
-        }
+        if (!reclose) await repo.closePeriod(p.row.id, settlement.period, actorLabel(actor));
+        // Each statement not yet approved is frozen as a snapshot (settlement.ts).
+        const { held, snapshots } = await freezeStatements({
+          tx,
+          ledger: deps.ledger,
+          programId: p.row.id,
+          code,
+          versionNo: version.versionNo,
+          window: settlement.window.label,
+          items,
+          by: actorLabel(actor),
+        });
+        const total = held.reduce((a, d) => a.plus(d.amountDue), new Dec(0));
         return {
           programCode: code,
           period: settlement.period,
-          statements: count,
+          statements: held.length,
+          snapshots,
+          reclosed: reclose,
           totalAmountDue: moneyString(total, version.definition.currency),
         };
       });
@@ -2411,7 +2441,7 @@ export function createIncentivesService(deps: Deps) {
           );
         }
         const ctx = await context(tx);
-        const { settlement, items } = await computeStatements({
+        const { settlement, version, items } = await computeStatements({
           db: tx,
           program: p,
           period,
@@ -2430,6 +2460,16 @@ export function createIncentivesService(deps: Deps) {
           );
         }
         const s = c.statement;
+        const snapshot = await approvableSnapshot({
+          tx,
+          statementId: c.storedId,
+          live: snapshotDocument({
+            programCode: code,
+            programVersion: version.versionNo,
+            dealerCode: d.code,
+            statement: s,
+          }),
+        });
         const repo = repoOf(tx);
         await repo.approveStatement({
           id: c.storedId,
@@ -2438,32 +2478,20 @@ export function createIncentivesService(deps: Deps) {
           amountDue: s.amountDue,
           snapshot: { ...s, lines: [] },
         });
-        await repo.insertLines(
-          c.storedId,
-          s.lines.map((l) => ({
-            kind: l.kind,
-            transactionId: l.transactionId === null ? null : String(l.transactionId),
-            date: l.date,
-            quantity: l.quantity,
-            basis: l.basis,
-            rate: l.rate,
-            tierFrom: l.tierFrom,
-            parts: l.parts,
-            amount: l.amount,
-            explanation: l.explanation,
-          })),
-        );
+        // The snapshot's lines: what was closed is what is approved.
+        await repo.insertLines(c.storedId, snapshot.document.lines);
         await repo.recordSettledUnits({
           programId: p.row.id,
           dealerId: d.id,
           statementId: c.storedId,
           window: settlement.window.label,
         });
+        // Names the snapshot approved (its hash) and what was frozen (settlement.ts).
         await deps.ledger.append(tx, {
-          entityType: 'incentive_statement',
-          entityId: `${code}/${dealerCode}/${settlement.period}`,
+          entityType: 'statement_approval',
+          entityId: `${code}/${d.code}/${settlement.period}`,
           action: 'approved',
-          payload: { ...s, lines: s.lines.map((l) => [l.transactionId, l.kind, l.amount]) },
+          payload: await createSettlementRepository(tx).findApprovalDocument(c.storedId),
           actor: actorLabel(actor),
         });
       });
