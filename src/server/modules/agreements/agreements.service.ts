@@ -27,6 +27,7 @@ import { translateUnique } from '../../db/errors';
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import { agreementVersionDocuments } from './agreement-ledger';
 import {
   type Frequency,
   paceFigures,
@@ -104,14 +105,8 @@ export function createAgreementsService(deps: Deps) {
   const repo = createAgreementsRepository(deps.db);
   const currentMonth = () => deps.today().slice(0, 7);
 
-  deps.ledger.registerPayloadSource('agreement_version', async (db, entry) => {
-    const [code, version] = entry.entityId.split('/v');
-    const terms = await createAgreementsRepository(db).findVersionTermsByEntity(
-      code!,
-      Number(version),
-    );
-    return terms === undefined ? null : canonicalJson(terms);
-  });
+  // The stored terms and, for the current version, the live agreement (agreement-ledger.ts).
+  deps.ledger.registerPayloadSource('agreement_version', agreementVersionDocuments);
 
   /** Reads through `db` so that calls inside a transaction stay on its connection (PGlite has one). */
   async function fiscalStart(db: Queryable = deps.db): Promise<number> {

@@ -205,12 +205,8 @@ function toStatementLine(
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
 
+  // What ledger:verify re-hashes: program versions, snapshots, approvals, payout batches.
   registerSettlementLedgerSources(deps.ledger);
-  deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
-    const [code, version] = entry.entityId.split('/v');
-    const canonical = await createIncentivesRepository(db).findCanonical(code!, Number(version));
-    return canonical ?? null;
-  });
 
   async function context(db: Queryable = deps.db): Promise<Ctx> {
     const repo = repoOf(db);

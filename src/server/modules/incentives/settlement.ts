@@ -321,8 +321,27 @@ export async function approvableSnapshot(options: {
   return snapshot;
 }
 
-/** Registers the ledger's loaders for snapshots, approvals and payout batches. */
+/**
+ * Registers the ledger's loaders for program versions (the definition the engine reads and the
+ * canonical text stored at publication), snapshots, approvals and payout batches.
+ */
 export function registerSettlementLedgerSources(ledger: LedgerService) {
+  ledger.registerPayloadSource('program_version', async (db, entry) => {
+    const slash = entry.entityId.lastIndexOf('/v');
+    const { rows } = await db.query<{ definition: unknown; canonical: string | null }>(
+      `select v.definition, v.canonical from program_versions v join programs p on p.id = v.program_id
+       where p.code = $1 and v.version_no = $2`,
+      [entry.entityId.slice(0, slash), Number(entry.entityId.slice(slash + 2))],
+    );
+    const v = rows[0];
+    return [
+      {
+        what: `the definition of ${entry.entityId}`,
+        text: v ? canonicalJson(v.definition) : null,
+      },
+      { what: `the published text of ${entry.entityId}`, text: v?.canonical ?? null },
+    ];
+  });
   ledger.registerPayloadSource('statement_snapshot', async (db, entry) => {
     const document = await createSettlementRepository(db).findSnapshotByEntity(entry.entityId);
     return document === undefined ? null : canonicalJson(document);
