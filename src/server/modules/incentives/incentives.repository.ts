@@ -61,7 +61,8 @@ export type TxRow = {
   externalId: string | null;
 };
 
-export type { AgreementPlanRow } from './agreement-plans';
+import type { AgreementPlanRow } from './agreement-plans';
+export type { AgreementPlanRow };
 
 const VERSION_SELECT = `select program_id as "programId", version_no as "versionNo", to_char(effective_from, 'YYYY-MM-DD') as "effectiveFrom",
   status, definition, sha256, warnings, published_by as "publishedBy", to_json(published_at)#>>'{}' as "publishedAt"

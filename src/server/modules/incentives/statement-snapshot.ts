@@ -6,7 +6,7 @@
  * re-closed. Pure: the document, its hash and the difference.
  */
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
-import type { Statement, StatementLine } from './calc';
+import type { Statement, StatementLine, StatementLinePart } from './calc';
 
 export type SnapshotLine = {
   kind: StatementLine['kind'];
@@ -16,7 +16,7 @@ export type SnapshotLine = {
   basis: string | null;
   rate: string | null;
   tierFrom: string | null;
-  parts: Record<string, unknown>[] | null;
+  parts: StatementLinePart[] | null;
   amount: string;
   explanation: string;
 };
@@ -84,7 +84,7 @@ export function snapshotDocument(input: {
         basis: l.basis,
         rate: l.rate,
         tierFrom: l.tierFrom,
-        parts: (l.parts as Record<string, unknown>[] | null) ?? null,
+        parts: l.parts ?? null,
         amount: l.amount,
         explanation: l.explanation,
       })),
