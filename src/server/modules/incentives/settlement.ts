@@ -127,6 +127,15 @@ export function createSettlementRepository(db: Queryable) {
       return rows[0]!;
     },
 
+    /** The statuses of a period's stored statements. */
+    async findPeriodStatuses(programId: number, period: string): Promise<string[]> {
+      const { rows } = await db.query<{ status: string }>(
+        'select distinct status from incentive_statements where program_id = $1 and period = $2',
+        [programId, period],
+      );
+      return rows.map((r) => r.status);
+    },
+
     async findSnapshotByEntity(entityId: string): Promise<SnapshotDocument | undefined> {
       const at = parseEntityId(entityId);
       if (!at || at.seq === null) return undefined;
