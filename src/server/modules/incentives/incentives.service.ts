@@ -48,11 +48,11 @@ import { scanNetwork } from './network-scan';
 import { agreementTerms } from './agreement-plans';
 import {
   approvableSnapshot,
+  closeWithSnapshots,
   createSettlementRepository,
-  freezeStatements,
   registerSettlementLedgerSources,
 } from './settlement';
-import { snapshotDocument, snapshotHash, type SnapshotDocument } from './statement-snapshot';
+import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -80,9 +80,6 @@ import {
   type TxRow,
   type VersionRow,
 } from './incentives.repository';
-
-/** Dealers computed together when a period is closed (every line is kept in memory). */
-const CLOSE_SLICE = 200;
 
 type Deps = {
   db: Db;
@@ -2365,69 +2362,29 @@ export function createIncentivesService(deps: Deps) {
           throw new AppError('CONFLICT', `Program ${code} is not published`);
         const reclose = await repo.isPeriodClosed(p.row.id, period);
         const dealers = await repo.findDealers({ kind: 'network' });
-        // Snapshots need every line: computed row by row, a slice of the network at a time.
-        const slices: DealerRow[][] = [];
-        for (let i = 0; i < Math.max(dealers.length, 1); i += CLOSE_SLICE)
-          slices.push(dealers.slice(i, i + CLOSE_SLICE));
-        const held: SnapshotDocument[] = [];
-        let snapshots = 0;
-        let settlement: SettlementPeriod | undefined;
-        let version: VersionRow | undefined;
-        for (const slice of slices) {
-          const computed = await computeStatements({
-            db: tx,
-            program: p,
-            period,
-            dealers: slice,
-            withLines: true,
-            ctx,
-            live: true,
-          });
-          if (!settlement) {
-            settlement = computed.settlement;
-            if (settlement.cutoff >= deps.today()) {
-              throw new AppError(
-                'CONFLICT',
-                `Period ${period} ends on ${settlement.cutoff}; close it after that`,
-              );
-            }
-            // A closed period whose statements are all approved is settled: nothing to re-close.
-            const statuses = await createSettlementRepository(tx).findPeriodStatuses(
-              p.row.id,
-              settlement.period,
-            );
-            if (reclose && statuses.length > 0 && !statuses.includes('closed'))
-              throw new AppError(
-                'CONFLICT',
-                `Period ${period} of ${code} is closed and its statements are approved`,
-              );
-            if (!reclose) await repo.closePeriod(p.row.id, settlement.period, actorLabel(actor));
-          }
-          version = computed.version;
-          // Each statement not yet approved is frozen as a snapshot (settlement.ts).
-          const frozen = await freezeStatements({
-            tx,
-            ledger: deps.ledger,
-            programId: p.row.id,
-            code,
-            versionNo: version.versionNo,
-            window: settlement.window.label,
-            items: computed.items,
-            by: actorLabel(actor),
-          });
-          held.push(...frozen.held);
-          snapshots += frozen.snapshots;
-        }
-        if (!settlement || !version) throw new Error('unreachable: a close computes one slice');
-        const total = held.reduce((a, d) => a.plus(d.amountDue), new Dec(0));
-        return {
-          programCode: code,
-          period: settlement.period,
-          statements: held.length,
-          snapshots,
-          reclosed: reclose,
-          totalAmountDue: moneyString(total, version.definition.currency),
-        };
+        // Every statement not yet approved is frozen as a snapshot (settlement.ts).
+        return closeWithSnapshots({
+          tx,
+          ledger: deps.ledger,
+          today: deps.today(),
+          programId: p.row.id,
+          code,
+          period,
+          reclose,
+          dealers,
+          by: actorLabel(actor),
+          compute: (slice) =>
+            computeStatements({
+              db: tx,
+              program: p,
+              period,
+              dealers: slice,
+              withLines: true,
+              ctx,
+              live: true,
+            }),
+          markClosed: (label) => repo.closePeriod(p.row.id, label, actorLabel(actor)),
+        });
       });
     },
 

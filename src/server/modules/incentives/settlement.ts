@@ -293,6 +293,84 @@ export async function freezeStatements(options: {
   return { held, snapshots };
 }
 
+/** Dealers computed together when a period is closed (every line is kept in memory). */
+const CLOSE_SLICE = 200;
+
+type Computed = {
+  settlement: { period: string; cutoff: string; window: { label: string } };
+  version: { versionNo: number; definition: { currency: string } };
+  items: FreezeItem[];
+};
+
+/**
+ * Closes (or re-closes) a period: computes the statements with their lines a slice of the
+ * network at a time, refuses before the cut-off and when every stored statement is approved,
+ * records the close once, and freezes each statement not yet approved (freezeStatements).
+ */
+export async function closeWithSnapshots<D extends FreezeItem['dealer']>(options: {
+  tx: Queryable;
+  ledger: LedgerService;
+  today: string;
+  programId: number;
+  code: string;
+  period: string;
+  /** whether the period was closed before */
+  reclose: boolean;
+  dealers: D[];
+  by: string;
+  compute: (dealers: D[]) => Promise<Computed>;
+  markClosed: (period: string) => Promise<void>;
+}) {
+  const { tx, code, period } = options;
+  const held: SnapshotDocument[] = [];
+  let snapshots = 0;
+  let first: Computed | undefined;
+  for (let i = 0; i < Math.max(options.dealers.length, 1); i += CLOSE_SLICE) {
+    const computed = await options.compute(options.dealers.slice(i, i + CLOSE_SLICE));
+    if (!first) {
+      first = computed;
+      const { settlement } = computed;
+      if (settlement.cutoff >= options.today)
+        throw new AppError(
+          'CONFLICT',
+          `Period ${period} ends on ${settlement.cutoff}; close it after that`,
+        );
+      const statuses = await createSettlementRepository(tx).findPeriodStatuses(
+        options.programId,
+        settlement.period,
+      );
+      if (options.reclose && statuses.length > 0 && !statuses.includes('closed'))
+        throw new AppError(
+          'CONFLICT',
+          `Period ${period} of ${code} is closed and its statements are approved`,
+        );
+      if (!options.reclose) await options.markClosed(settlement.period);
+    }
+    const frozen = await freezeStatements({
+      tx,
+      ledger: options.ledger,
+      programId: options.programId,
+      code,
+      versionNo: computed.version.versionNo,
+      window: computed.settlement.window.label,
+      items: computed.items,
+      by: options.by,
+    });
+    held.push(...frozen.held);
+    snapshots += frozen.snapshots;
+  }
+  const { settlement, version } = first!;
+  const total = held.reduce((a, d) => a.plus(d.amountDue), new Dec(0));
+  return {
+    programCode: code,
+    period: settlement.period,
+    statements: held.length,
+    snapshots,
+    reclosed: options.reclose,
+    totalAmountDue: moneyString(total, version.definition.currency),
+  };
+}
+
 /**
  * The snapshot an approval approves: the statement's current one, if recomputing it now gives
  * the same document; otherwise 409 STATEMENT_CHANGED_SINCE_CLOSE with the difference.
