@@ -46,12 +46,8 @@ import {
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { agreementTerms } from './agreement-plans';
-import {
-  approvableSnapshot,
-  closeWithSnapshots,
-  createSettlementRepository,
-  registerSettlementLedgerSources,
-} from './settlement';
+import { approvableSnapshot, closeWithSnapshots, createSettlementRepository } from './settlement';
+import { registerSettlementLedgerSources } from './settlement-ledger';
 import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {

@@ -2,8 +2,7 @@
  * Close and approve (docs/incentives.md, "Close and approve"): closing a period freezes a
  * snapshot of each statement, with a ledger entry per snapshot; approval approves the current
  * snapshot only, when a recomputation gives the same document, and names its hash in the ledger.
- * Also the ledger's document loaders for snapshots, approvals and payout batches, so that
- * `ledger:verify` re-hashes what the ledger vouches for. The SQL of these lives here.
+ * The SQL of these lives here, with the reads the ledger's loaders (settlement-ledger.ts) use.
  */
 import { AppError } from '../../../shared/errors';
 import { Dec, moneyString } from '../../../shared/money';
@@ -220,24 +219,6 @@ export function createSettlementRepository(db: Queryable) {
   };
 }
 
-/** The payload of a payout batch's entry: 'created' lists the items, 'paid' the totals. */
-export function payoutDocument(
-  action: string,
-  items: { reference: string; amount: string; currency: string }[],
-): unknown {
-  if (action === 'created') return items.map((r) => [r.reference, r.amount, r.currency]);
-  const totals = new Map<string, Dec>();
-  for (const i of items)
-    totals.set(
-      i.currency,
-      (totals.get(i.currency) ?? new Dec(0)).plus(moneyString(i.amount, i.currency)),
-    );
-  return [...totals].map(([currency, amount]) => ({
-    currency,
-    amount: moneyString(amount, currency),
-  }));
-}
-
 /**
  * Freezes the statements of a close (or re-close): each statement not yet approved whose
  * document is new or differs from its current snapshot gets a new snapshot and a ledger entry.
@@ -406,46 +387,4 @@ export async function approvableSnapshot(options: {
     );
   }
   return snapshot;
-}
-
-/**
- * Registers the ledger's loaders for program versions (the definition the engine reads and the
- * canonical text stored at publication), snapshots, approvals and payout batches.
- */
-export function registerSettlementLedgerSources(ledger: LedgerService) {
-  ledger.registerPayloadSource('program_version', async (db, entry) => {
-    const slash = entry.entityId.lastIndexOf('/v');
-    const { rows } = await db.query<{ definition: unknown; canonical: string | null }>(
-      `select v.definition, v.canonical from program_versions v join programs p on p.id = v.program_id
-       where p.code = $1 and v.version_no = $2`,
-      [entry.entityId.slice(0, slash), Number(entry.entityId.slice(slash + 2))],
-    );
-    const v = rows[0];
-    return [
-      {
-        what: `the definition of ${entry.entityId}`,
-        text: v ? canonicalJson(v.definition) : null,
-      },
-      { what: `the published text of ${entry.entityId}`, text: v?.canonical ?? null },
-    ];
-  });
-  ledger.registerPayloadSource('statement_snapshot', async (db, entry) => {
-    const document = await createSettlementRepository(db).findSnapshotByEntity(entry.entityId);
-    return document === undefined ? null : canonicalJson(document);
-  });
-  ledger.registerPayloadSource('statement_approval', async (db, entry) => {
-    const repo = createSettlementRepository(db);
-    const id = await repo.findStatementIdByEntity(entry.entityId);
-    const document = id ? await repo.findApprovalDocument(id) : undefined;
-    return document === undefined ? null : canonicalJson(document);
-  });
-  ledger.registerPayloadSource('payout_batch', async (db, entry) => {
-    const items = await createSettlementRepository(db).findPayoutItems(entry.entityId);
-    return [
-      {
-        what: `payout batch ${entry.entityId} (its items)`,
-        text: items === undefined ? null : canonicalJson(payoutDocument(entry.action, items)),
-      },
-    ];
-  });
 }
