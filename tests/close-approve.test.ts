@@ -168,7 +168,8 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     expect(approved.snapshot!.sha256).toBe(s.snapshot!.sha256);
     expect(approved.lines).toHaveLength(61);
     const [approval] = await entries('statement_approval');
-    expect(approval).toMatchObject({ entityId: 'SNAP/DLR-ALPHA/2026-03', action: 'approved' });
+    // It names the snapshot approved: the same id as the re-close's entry, and its hash inside.
+    expect(approval).toMatchObject({ entityId: 'SNAP/DLR-ALPHA/2026-03#2', action: 'approved' });
     // An approved period is not re-closed.
     expect((await close('SNAP')).status).toBe(409);
     const verify = await json<{ ok: boolean }>(await finance.get('/api/v1/ledger/verify'), 200);

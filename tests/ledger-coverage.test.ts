@@ -102,7 +102,7 @@ describe.each(engines())('ledger:verify covers every document (%s)', (engine) =>
         `agreement_version ${agreementCode}/v1 approve`,
         'program_version LEDG/v1 published',
         'statement_snapshot LEDG/DLR-ALPHA/2026-03#1 closed',
-        'statement_approval LEDG/DLR-ALPHA/2026-03 approved',
+        'statement_approval LEDG/DLR-ALPHA/2026-03#1 approved',
         `payout_batch ${batchCode} created`,
         `payout_batch ${batchCode} paid`,
       ]),
@@ -144,7 +144,7 @@ describe.each(engines())('ledger:verify covers every document (%s)', (engine) =>
   });
 
   it('names an approved statement whose amount or lines were edited', async () => {
-    const approval = { entityType: 'statement_approval', entityId: 'LEDG/DLR-ALPHA/2026-03' };
+    const approval = { entityType: 'statement_approval', entityId: 'LEDG/DLR-ALPHA/2026-03#1' };
     await tamper(
       `update incentive_statements set amount_due = amount_due + 1`,
       `update incentive_statements set amount_due = amount_due - 1`,

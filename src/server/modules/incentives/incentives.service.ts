@@ -46,7 +46,12 @@ import {
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { agreementTerms } from './agreement-plans';
-import { approvableSnapshot, closeWithSnapshots, createSettlementRepository } from './settlement';
+import {
+  approvableSnapshot,
+  closeWithSnapshots,
+  createSettlementRepository,
+  snapshotEntityId,
+} from './settlement';
 import { registerSettlementLedgerSources } from './settlement-ledger';
 import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
@@ -2459,7 +2464,7 @@ export function createIncentivesService(deps: Deps) {
         // Names the snapshot approved (its hash) and what was frozen (settlement.ts).
         await deps.ledger.append(tx, {
           entityType: 'statement_approval',
-          entityId: `${code}/${d.code}/${settlement.period}`,
+          entityId: snapshotEntityId(code, d.code, settlement.period, snapshot.seq),
           action: 'approved',
           payload: await createSettlementRepository(tx).findApprovalDocument(c.storedId),
           actor: actorLabel(actor),
