@@ -98,12 +98,17 @@ export async function startSecondApp(
 export async function startTestApp(
   engine: Engine,
   envOverrides: Record<string, string> = {},
-  options: { today?: string } = {},
+  /** `today`: a fixed date, or a clock the test moves */
+  options: { today?: string | (() => string) } = {},
 ): Promise<TestApp> {
   const { db, url: dbUrl, drop } = await createTestDb(engine);
   const env = testEnv(envOverrides);
   const today = options.today;
-  const services = createServices({ db, env, today: today ? () => today : undefined });
+  const services = createServices({
+    db,
+    env,
+    today: typeof today === 'string' ? () => today : today,
+  });
   const { app, url } = await serve(env, services);
   return {
     app,

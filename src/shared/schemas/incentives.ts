@@ -118,8 +118,23 @@ export const statementSchema = z
   .meta({ id: 'Statement' });
 export type StatementView = z.infer<typeof statementSchema>;
 
+export const statementSnapshotSchema = z
+  .object({
+    seq: z.number().int().describe('1 for the first close, then one more per re-close'),
+    sha256: z.string().describe('SHA-256 of the canonical JSON of the frozen statement'),
+    closedAt: z.string(),
+    closedBy: z.string(),
+    changedSinceClose: z
+      .boolean()
+      .nullable()
+      .describe('closed statements: whether recomputing now differs (approval would be refused)'),
+  })
+  .meta({ id: 'StatementSnapshot' });
+
 export const statementDetailSchema = statementSchema
   .extend({
+    /** The snapshot shown (closed) or approved (approved, paid); null while open. */
+    snapshot: statementSnapshotSchema.nullable().optional(),
     lines: z.array(statementLineSchema),
     excluded: z.array(
       z.object({ transactionId: z.string(), reason: z.string(), detail: z.string() }),
@@ -316,6 +331,10 @@ export const closePeriodResultSchema = z.object({
   programCode: z.string(),
   period: z.string(),
   statements: z.number().int(),
+  /** statements frozen anew by this close (a re-close leaves unchanged ones as they were) */
+  snapshots: z.number().int().optional(),
+  /** whether the period was closed before (a re-close of statements not yet approved) */
+  reclosed: z.boolean().optional(),
   totalAmountDue: z.string(),
 });
 export const approveStatementSchema = z.object({ period: z.string().min(1).max(20) });

@@ -408,8 +408,10 @@ export type IncentiveDealer = {
   regionCodes: string[];
   dealerGroupCode: string | null;
   status: 'active' | 'inactive';
-  /** Whether the dealer has an active sales agreement overlapping the window. */
+  /** Whether a sales agreement of the dealer was in force during the window (whatever its status now). */
   hasActiveAgreement?: boolean;
+  /** Why there is no agreement in force although there was one (e.g. it was cancelled). */
+  agreementNote?: string;
 };
 
 /** The benefit paid for one unit in a settled statement: what a later unwind claws back. */

@@ -342,13 +342,16 @@ export function createAgreementsRepository(db: Queryable) {
     async insertVersion(input: {
       agreementId: number;
       versionNo: number;
+      /** 'YYYY-MM': the month from which this version is in force */
+      effectiveMonth: string;
       terms: unknown;
       canonical: string;
       sha256: string;
       approvedBy: number | null;
     }) {
       await db.query(
-        `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256, approved_by) values ($1, $2, $3, $4, $5, $6)`,
+        `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256, approved_by, effective_month)
+         values ($1, $2, $3, $4, $5, $6, ($7 || '-01')::date)`,
         [
           input.agreementId,
           input.versionNo,
@@ -356,6 +359,7 @@ export function createAgreementsRepository(db: Queryable) {
           input.canonical,
           input.sha256,
           input.approvedBy,
+          input.effectiveMonth,
         ],
       );
     },

@@ -219,8 +219,9 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
     [[...plannedByPeriod.keys()], [...plannedByPeriod.values()].map((p) => `{${p.join(',')}}`)],
   );
   await tx.query(
-    `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256)
-     select a, 1, t::jsonb, c, s from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as u(a, t, c, s)`,
+    `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256, effective_month)
+     select u.a, 1, u.t::jsonb, u.c, u.s, g.start_month
+     from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as u(a, t, c, s) join agreements g on g.id = u.a`,
     [versions.a, versions.terms, versions.canonical, versions.sha],
   );
   await tx.query(

@@ -33,6 +33,7 @@ import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import { groupOverlaps, overlapMessage, type AgreementOverlap } from './agreement-overlaps';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import { agreementVersionDocuments } from './agreement-ledger';
 import {
   type Frequency,
   paceFigures,
@@ -124,14 +125,8 @@ export function createAgreementsService(deps: Deps) {
   const repo = createAgreementsRepository(deps.db);
   const currentMonth = () => deps.today().slice(0, 7);
 
-  deps.ledger.registerPayloadSource('agreement_version', async (db, entry) => {
-    const [code, version] = entry.entityId.split('/v');
-    const terms = await createAgreementsRepository(db).findVersionTermsByEntity(
-      code!,
-      Number(version),
-    );
-    return terms === undefined ? null : canonicalJson(terms);
-  });
+  // The stored terms and, for the current version, the live agreement (agreement-ledger.ts).
+  deps.ledger.registerPayloadSource('agreement_version', agreementVersionDocuments);
 
   /** Reads through `db` so that calls inside a transaction stay on its connection (PGlite has one). */
   async function fiscalStart(db: Queryable = deps.db): Promise<number> {
@@ -418,9 +413,15 @@ export function createAgreementsService(deps: Deps) {
     const versionNo = (row.approvedVersion ?? 0) + 1;
     const terms = termsOf(row, lines, periods);
     const canonical = canonicalJson(terms);
+    // In force from the start, or (an amendment) from the month it is approved.
+    const effectiveMonth =
+      versionNo === 1 || monthIndex(currentMonth()) < monthIndex(row.startMonth)
+        ? row.startMonth
+        : currentMonth();
     await r.insertVersion({
       agreementId: row.id,
       versionNo,
+      effectiveMonth,
       terms,
       canonical,
       sha256: sha256Hex(canonical),

@@ -61,13 +61,8 @@ export type TxRow = {
   externalId: string | null;
 };
 
-export type AgreementPlanRow = {
-  dealerId: number;
-  startMonth: string;
-  months: number;
-  frequency: 'monthly' | 'quarterly';
-  plannedByPeriod: number[];
-};
+import type { AgreementPlanRow } from './agreement-plans';
+export type { AgreementPlanRow };
 
 const VERSION_SELECT = `select program_id as "programId", version_no as "versionNo", to_char(effective_from, 'YYYY-MM-DD') as "effectiveFrom",
   status, definition, sha256, warnings, published_by as "publishedBy", to_json(published_at)#>>'{}' as "publishedAt"
@@ -239,15 +234,36 @@ export function createIncentivesRepository(db: Queryable) {
       from: string,
       to: string,
     ): Promise<AgreementPlanRow[]> {
-      const { rows } = await db.query<AgreementPlanRow>(
-        `select a.dealer_id as "dealerId", to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
-                a.planned_by_period as "plannedByPeriod"
+      // Every agreement that had approved terms and overlaps the span, whatever its status now,
+      // with its approved versions: the plan of a window comes from the version in force then.
+      const { rows } = await db.query<
+        Omit<AgreementPlanRow, 'versions'> & {
+          versions: { versionNo: number; effectiveMonth: string; lines: unknown }[];
+        }
+      >(
+        `select a.dealer_id as "dealerId", a.code, a.status, to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
+                (select json_agg(json_build_object('versionNo', v.version_no, 'effectiveMonth', to_char(v.effective_month, 'YYYY-MM'),
+                                                   'lines', v.terms->'lines') order by v.version_no)
+                   from agreement_versions v where v.agreement_id = a.id) as versions
          from agreements a
-         where a.status in ('approved', 'active') and ($1::int[] is null or a.dealer_id = any($1::int[]))
+         where a.approved_version is not null and a.status in ('approved', 'active', 'expired', 'cancelled')
+           and ($1::int[] is null or a.dealer_id = any($1::int[]))
            and a.start_month <= $3::date and (a.start_month + make_interval(months => a.months))::date > $2::date`,
         [dealerIds, from, to],
       );
-      return rows;
+      return rows.map((r) => ({
+        ...r,
+        versions: (r.versions ?? []).map((v) => {
+          const planned: number[] = [];
+          for (const line of (v.lines ?? []) as { plannedQuantities?: number[] }[])
+            (line.plannedQuantities ?? []).forEach((q, i) => (planned[i] = (planned[i] ?? 0) + q));
+          return {
+            versionNo: v.versionNo,
+            effectiveMonth: v.effectiveMonth,
+            plannedByPeriod: Array.from(planned, (q) => q ?? 0),
+          };
+        }),
+      }));
     },
 
     /** Transactions of one program's settlement, row by row (with lines). */

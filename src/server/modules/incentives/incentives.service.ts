@@ -47,6 +47,15 @@ import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { createProgramVisibility } from './program-visibility';
 import { lineUnitPrice, loadPriceBook, priceOn, pricesOf, type PriceBook } from './pricing';
+import { agreementTerms } from './agreement-plans';
+import {
+  approvableSnapshot,
+  closeWithSnapshots,
+  createSettlementRepository,
+  snapshotEntityId,
+} from './settlement';
+import { registerSettlementLedgerSources } from './settlement-ledger';
+import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -174,21 +183,6 @@ function monthIdx(month: string): number {
   return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
 
-/** Planned quantity of the dealer's agreements in the window (periods starting inside it). */
-function plannedIn(plans: AgreementPlanRow[], window: { start: string; end: string }): number {
-  const from = monthIdx(window.start.slice(0, 7));
-  const to = monthIdx(window.end.slice(0, 7));
-  let total = 0;
-  for (const p of plans) {
-    const step = p.frequency === 'quarterly' ? 3 : 1;
-    p.plannedByPeriod.forEach((q, i) => {
-      const m = monthIdx(p.startMonth) + i * step;
-      if (m >= from && m <= to) total += q;
-    });
-  }
-  return total;
-}
-
 function toStatementLine(
   l: Statement['lines'][number],
   i: number,
@@ -218,11 +212,8 @@ export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
   const visibility = createProgramVisibility(deps.db);
 
-  deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
-    const [code, version] = entry.entityId.split('/v');
-    const canonical = await createIncentivesRepository(db).findCanonical(code!, Number(version));
-    return canonical ?? null;
-  });
+  // What ledger:verify re-hashes: program versions, snapshots, approvals, payout batches.
+  registerSettlementLedgerSources(deps.ledger);
 
   async function context(db: Queryable = deps.db): Promise<Ctx> {
     const repo = repoOf(db);
@@ -317,14 +308,14 @@ export function createIncentivesService(deps: Deps) {
         .filter(Boolean);
       regionCodesCache.set(d, regionCodes);
     }
-    const planned = plans && plans.length > 0 ? plannedIn(plans, window) : null;
+    const { planned, ...agreement } = agreementTerms(plans, window);
     return {
       dealer: {
         code: d.code,
         regionCodes,
         dealerGroupCode: d.dealerGroupCode,
         status: d.status,
-        hasActiveAgreement: plans !== undefined && plans.length > 0,
+        ...agreement,
       },
       planned,
     };
@@ -1056,7 +1047,22 @@ export function createIncentivesService(deps: Deps) {
       withLines: true,
       ctx,
     });
-    const c = items[0]!;
+    let c = items[0]!;
+    // A closed statement shows its snapshot (what approval approves) and whether it still holds.
+    const snapshot = c.storedId
+      ? (await createSettlementRepository(deps.db).findSnapshots([c.storedId])).get(c.storedId)
+      : undefined;
+    let changedSinceClose: boolean | null = null;
+    if (snapshot && c.status === 'closed') {
+      const live = snapshotDocument({
+        programCode: p.row.code,
+        programVersion: version.versionNo,
+        dealerCode: c.dealer.code,
+        statement: c.statement,
+      });
+      changedSinceClose = snapshotHash(live) !== snapshotHash(snapshot.document);
+      c = { ...c, statement: { ...c.statement, ...snapshot.document } };
+    }
     let lines: StatementLineView[];
     if (c.storedId && c.status !== 'closed') {
       lines = (await repoOf().findLines(c.storedId)).map((l) => ({
@@ -1082,7 +1088,16 @@ export function createIncentivesService(deps: Deps) {
       l.unitPrice = lineUnitPrice(l, version.definition.benefit, currency);
     }
     return {
-      ...statementView(c, p.row.code, version.versionNo),
+      ...statementView(c, p.row.code, snapshot?.document.programVersion ?? version.versionNo),
+      snapshot: snapshot
+        ? {
+            seq: snapshot.seq,
+            sha256: snapshot.sha256,
+            closedAt: snapshot.closedAt,
+            closedBy: snapshot.closedBy,
+            changedSinceClose,
+          }
+        : null,
       lines,
       excluded: (c.statement.excluded ?? []).map((e) => ({
         ...e,
@@ -1915,7 +1930,8 @@ export function createIncentivesService(deps: Deps) {
     },
 
     async startRecalculation({ actor }: { actor: Actor }) {
-      need(actor, 'statements:read');
+      need(actor, 'payouts:manage');
+      requireOem(actor);
       return deps.jobs.start({ actor, kind: RECALCULATION_JOB_KIND, params: {} });
     },
 
@@ -2385,54 +2401,31 @@ export function createIncentivesService(deps: Deps) {
         const repo = repoOf(tx);
         if (p.row.status === 'draft')
           throw new AppError('CONFLICT', `Program ${code} is not published`);
-        if (await repo.isPeriodClosed(p.row.id, period)) {
-          throw new AppError('CONFLICT', `Period ${period} of ${code} is already closed`);
-        }
+        const reclose = await repo.isPeriodClosed(p.row.id, period);
         const dealers = await repo.findDealers({ kind: 'network' });
-        const { settlement, version, items } = await computeStatements({
-          db: tx,
-          program: p,
+        // Every statement not yet approved is frozen as a snapshot (settlement.ts).
+        return closeWithSnapshots({
+          tx,
+          ledger: deps.ledger,
+          today: deps.today(),
+          programId: p.row.id,
+          code,
           period,
+          reclose,
           dealers,
-          withLines: false,
-          ctx,
-          live: true,
+          by: actorLabel(actor),
+          compute: (slice) =>
+            computeStatements({
+              db: tx,
+              program: p,
+              period,
+              dealers: slice,
+              withLines: true,
+              ctx,
+              live: true,
+            }),
+          markClosed: (label) => repo.closePeriod(p.row.id, label, actorLabel(actor)),
         });
-        if (settlement.cutoff >= deps.today()) {
-          throw new AppError(
-            'CONFLICT',
-            `Period ${period} ends on ${settlement.cutoff}; close it after that`,
-          );
-        }
-        await repo.closePeriod(p.row.id, settlement.period, actorLabel(actor));
-        let count = 0;
-        let total = new Dec(0);
-        for (const c of items) {
-          const s = c.statement;
-          if (s.lineCount === 0 && new Dec(s.amountDue).isZero()) continue;
-          await repo.insertStatement({
-            programId: p.row.id,
-            versionNo: version.versionNo,
-            dealerId: c.dealer.id,
-            period: settlement.period,
-            window: settlement.window.label,
-            measureValue: s.measureValue,
-            tierReached: s.tierReached,
-            earned: s.earned,
-            previouslySettled: s.previouslySettled,
-            amountDue: s.amountDue,
-            currency: s.currency,
-            snapshot: { ...s, lines: [] },
-          });
-          count++;
-          total = total.plus(s.amountDue);
-        }
-        return {
-          programCode: code,
-          period: settlement.period,
-          statements: count,
-          totalAmountDue: moneyString(total, version.definition.currency),
-        };
       });
     },
 
@@ -2463,7 +2456,7 @@ export function createIncentivesService(deps: Deps) {
           );
         }
         const ctx = await context(tx);
-        const { settlement, items } = await computeStatements({
+        const { settlement, version, items } = await computeStatements({
           db: tx,
           program: p,
           period,
@@ -2482,6 +2475,16 @@ export function createIncentivesService(deps: Deps) {
           );
         }
         const s = c.statement;
+        const snapshot = await approvableSnapshot({
+          tx,
+          statementId: c.storedId,
+          live: snapshotDocument({
+            programCode: code,
+            programVersion: version.versionNo,
+            dealerCode: d.code,
+            statement: s,
+          }),
+        });
         const repo = repoOf(tx);
         await repo.approveStatement({
           id: c.storedId,
@@ -2490,32 +2493,20 @@ export function createIncentivesService(deps: Deps) {
           amountDue: s.amountDue,
           snapshot: { ...s, lines: [] },
         });
-        await repo.insertLines(
-          c.storedId,
-          s.lines.map((l) => ({
-            kind: l.kind,
-            transactionId: l.transactionId === null ? null : String(l.transactionId),
-            date: l.date,
-            quantity: l.quantity,
-            basis: l.basis,
-            rate: l.rate,
-            tierFrom: l.tierFrom,
-            parts: l.parts,
-            amount: l.amount,
-            explanation: l.explanation,
-          })),
-        );
+        // The snapshot's lines: what was closed is what is approved.
+        await repo.insertLines(c.storedId, snapshot.document.lines);
         await repo.recordSettledUnits({
           programId: p.row.id,
           dealerId: d.id,
           statementId: c.storedId,
           window: settlement.window.label,
         });
+        // Names the snapshot approved (its hash) and what was frozen (settlement.ts).
         await deps.ledger.append(tx, {
-          entityType: 'incentive_statement',
-          entityId: `${code}/${dealerCode}/${settlement.period}`,
+          entityType: 'statement_approval',
+          entityId: snapshotEntityId(code, d.code, settlement.period, snapshot.seq),
           action: 'approved',
-          payload: { ...s, lines: s.lines.map((l) => [l.transactionId, l.kind, l.amount]) },
+          payload: await createSettlementRepository(tx).findApprovalDocument(c.storedId),
           actor: actorLabel(actor),
         });
       });

@@ -31,11 +31,17 @@ export type VerifyResult = {
   } | null;
 };
 
-/** A document checker: given an entry, the canonical text its payload hash must match, or null. */
+/**
+ * A document loader: given an entry, the canonical text its payload hash must match (null when
+ * the document is gone), or several documents that must each match (e.g. the stored version and
+ * the live rows the application reads), each named for the report.
+ */
 export type PayloadSource = (
   tx: Queryable,
   entry: LedgerEntry,
-) => Promise<string | null | undefined>;
+) => Promise<string | null | undefined | LedgerDocument[]>;
+
+export type LedgerDocument = { what: string; text: string | null | undefined };
 
 const ENTRY_SELECT = `select seq, entity_type as "entityType", entity_id as "entityId", action,
   payload_sha256 as "payloadSha256", actor,
@@ -167,11 +173,15 @@ export function createLedgerService(deps: { db: Db }) {
             return broken('its hash does not match its contents (the entry was altered)');
           const source = payloadSources.get(e.entityType);
           if (source) {
-            const text = await source(deps.db, e);
-            if (text === null || text === undefined)
-              return broken('the document it records is missing');
-            if (sha256Hex(text) !== e.payloadSha256)
-              return broken('the document it records was altered after it was recorded');
+            const found = await source(deps.db, e);
+            const documents = Array.isArray(found)
+              ? found
+              : [{ what: 'the document it records', text: found }];
+            for (const { what, text } of documents) {
+              if (text === null || text === undefined) return broken(`${what} is missing`);
+              if (sha256Hex(text) !== e.payloadSha256)
+                return broken(`${what} was altered after it was recorded`);
+            }
           }
           prev = e.hash;
           count += 1;

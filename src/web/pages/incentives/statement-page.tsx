@@ -41,6 +41,11 @@ import {
   type StatementDetail,
 } from '../../components/incentives/incentive-queries';
 import { StatementStatusBadge } from '../../components/incentives/statements-table';
+import {
+  isChangedSinceClose,
+  SnapshotChanged,
+  SnapshotNote,
+} from '../../components/incentives/statement-snapshot';
 import { formatDate, formatMoney, sumDecimals } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
@@ -174,7 +179,12 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
           </>
         }
       />
-      <FormError error={approve.error} />
+      <SnapshotNote snapshot={s.snapshot} />
+      {isChangedSinceClose(approve.error) ? (
+        <SnapshotChanged error={approve.error} statement={s} onReclosed={() => approve.reset()} />
+      ) : (
+        <FormError error={approve.error} />
+      )}
 
       <SimpleGrid cols={{ base: 2, md: 4 }} spacing={{ base: 'xs', sm: 'md' }}>
         <KpiCard

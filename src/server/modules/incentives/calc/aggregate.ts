@@ -300,6 +300,7 @@ export function calculateStatementFromGroups(input: AggregateStatementInput): St
       bevUnits,
     },
     plannedQuantity: input.plannedQuantity,
+    plannedNote: input.dealer.agreementNote,
     priorYear: input.priorYear,
   });
   const reached = reachedIndex(cp.tiers, measure.value);

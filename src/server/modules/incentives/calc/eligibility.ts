@@ -2,7 +2,8 @@
  * Dealer eligibility: `regions`, `dealerGroups` and `dealers` (codes; empty means all). Every
  * non-empty list must match (AND across lists, OR within one); a region matches the dealer's
  * region or any region above it. Only active dealers are eligible, and with
- * `requiresActiveAgreement` only those with an active sales agreement in the window.
+ * `requiresActiveAgreement` only those with a sales agreement in force during the window
+ * (whatever its status now; a cancelled one does not count).
  */
 import type { IncentiveDealer, ProgramDefinition } from '../../../../shared/schemas/program';
 
@@ -34,7 +35,9 @@ export function checkEligibility(options: {
     reasons.push(`dealer ${dealer.code} is not one of the program's dealers`);
   }
   if (eligibility.requiresActiveAgreement && dealer.hasActiveAgreement !== true) {
-    reasons.push(`dealer ${dealer.code} has no active sales agreement in the window`);
+    reasons.push(
+      dealer.agreementNote ?? `dealer ${dealer.code} has no active sales agreement in the window`,
+    );
   }
   return { eligible: reasons.length === 0, reasons };
 }

@@ -37,6 +37,8 @@ export function computeMeasure(options: {
   program: MeasureProgram;
   ingredients: MeasureIngredients;
   plannedQuantity?: Decimal.Value | null | undefined;
+  /** Why there is no plan, when the caller knows better (a cancelled agreement). */
+  plannedNote?: string | undefined;
   priorYear?: PriorYearVolume | null | undefined;
 }): MeasureResult {
   const { program, ingredients } = options;
@@ -51,7 +53,10 @@ export function computeMeasure(options: {
           ? null
           : dec(options.plannedQuantity);
       if (planned === null || planned.lte(0)) {
-        return { value: null, note: 'no planned quantity in an active agreement for the window' };
+        return {
+          value: null,
+          note: options.plannedNote ?? 'no planned quantity in an active agreement for the window',
+        };
       }
       return {
         value: new Dec(ingredients.qualifyingUnits).times(HUNDRED).div(planned),

@@ -346,6 +346,7 @@ export function runStatement(input: StatementInput): StatementRun {
       bevUnits,
     },
     plannedQuantity: input.plannedQuantity,
+    plannedNote: input.dealer.agreementNote,
     priorYear: input.priorYear,
   });
   const measureValue = formatMeasure(measure.value);
