@@ -3,46 +3,76 @@ import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
+import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
 
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-type Client = pg.Pool | pg.PoolClient;
+/**
+ * The role and scope each pooled connection has set session-wide (scope.ts): a statement outside a
+ * transaction sets them first only when the work's scope differs, so one actor's requests add no
+ * round trip, and a connection handed from one actor to the next is always set before it runs.
+ */
+const sessionKeys = new WeakMap<pg.PoolClient, string>();
 
-function queryable(client: Client): Queryable {
+async function applySessionScope(client: pg.PoolClient): Promise<void> {
+  const { role, setting, key } = connectionSettings(currentDbScope());
+  if (sessionKeys.get(client) === key) return;
+  sessionKeys.delete(client);
+  await client.query(SET_SCOPE_SQL, [role, setting, false]);
+  sessionKeys.set(client, key);
+}
+
+/** BEGIN, with the work's role and scope set for the transaction in the same round trip. */
+function beginSql(client: pg.PoolClient): string {
+  const { role, setting, key } = connectionSettings(currentDbScope());
+  if (sessionKeys.get(client) === key) return 'begin';
+  return `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('forecourt.scope', ${pg.escapeLiteral(setting)}, true)`;
+}
+
+/** A pooled connection with the work's scope applied, released after `work` (dropped on error). */
+async function withClient<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await applySessionScope(c);
+    const result = await work(c);
+    c.release();
+    return result;
+  } catch (error) {
+    // as pool.query does: a connection that failed a statement is not handed out again
+    c.release(error as Error);
+    throw error;
+  }
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  const run = <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> =>
+    client instanceof pg.Pool ? withClient(client, work) : work(client);
   return {
     async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-      const result = params.length ? await client.query(sql, params) : await client.query(sql);
+      const result = await run((c) => (params.length ? c.query(sql, params) : c.query(sql)));
       return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql) {
-      await client.query(sql);
+      await run((c) => c.query(sql));
     },
     async copyFrom(sql, chunks) {
-      const run = async (c: pg.PoolClient) => {
+      await run(async (c) => {
         const stream = c.query(copyFromStream(sql));
         await pipeline(Readable.from(chunks, { objectMode: false }), stream);
-      };
-      if (client instanceof pg.Pool) {
-        const c = await client.connect();
-        try {
-          await run(c);
-        } finally {
-          c.release();
-        }
-      } else {
-        await run(client);
-      }
+      });
     },
     async *copyTo(sql) {
-      const c = client instanceof pg.Pool ? await client.connect() : client;
+      const isPool = client instanceof pg.Pool;
+      const c = isPool ? await client.connect() : client;
       let isRead = false;
       try {
+        if (isPool) await applySessionScope(c);
         for await (const chunk of c.query(copyToStream(sql)) as AsyncIterable<Buffer>) yield chunk;
         isRead = true;
       } finally {
         // A COPY left half read leaves the connection unusable: the pool drops it.
-        if (client instanceof pg.Pool) (c as pg.PoolClient).release(isRead ? undefined : true);
+        if (isPool) c.release(isRead ? undefined : true);
       }
     },
   };
@@ -103,7 +133,8 @@ async function listenOn(url: string, channel: string, onMessage: (payload: strin
   const connect = async () => {
     const c = new pg.Client({ connectionString: url });
     c.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
+      // as the system, not in the scope of whatever request opened the connection
+      if (n.channel === channel) runAsSystem(() => onMessage(n.payload ?? ''));
     });
     c.on('error', (error) => {
       if (isClosed || client !== c) return;
@@ -143,7 +174,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
     async transaction(fn) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        await client.query(beginSql(client));
         const result = await fn(inTurn(queryable(client)));
         await client.query('commit');
         return result;
