@@ -8,11 +8,12 @@
 -- with `select forecourt_protect('t')` (a dealer_id column) or `select forecourt_protect_child(...)`
 -- (rows that belong to a dealer through a parent) in its own migration; ARCHITECTURE.md.
 
--- Roles are cluster-wide: several databases on one server share it (tests create many).
+-- Roles are cluster-wide: several databases on one server share it (tests create many, at once:
+-- a concurrent create can fail on the catalog's unique index instead).
 do $$
 begin
   create role forecourt_app nologin;
-exception when duplicate_object then null;
+exception when duplicate_object or unique_violation then null;
 end $$;
 
 -- A connecting role that is not a superuser must be a member to `set role` to it.
@@ -153,3 +154,10 @@ create or replace function forecourt_feed_has_vin(v text) returns boolean
   language sql stable security definer
   set search_path = public, pg_temp
   as $$ select exists (select 1 from transactions where vin = v) $$;
+
+-- The latest month of the network's actuals: where the dealer home's window ends (a date, nothing
+-- of any dealer's rows), the same for every caller.
+create or replace function forecourt_latest_actuals_month() returns date
+  language sql stable security definer
+  set search_path = public, pg_temp
+  as $$ select max(month) from monthly_actuals $$;
