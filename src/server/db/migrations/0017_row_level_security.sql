@@ -76,7 +76,9 @@ declare
     dealer_column);
 begin
   execute format('alter table %s enable row level security', tbl);
-  execute format('drop policy if exists forecourt_scope on %s', tbl);
+  if exists (select 1 from pg_policy where polrelid = tbl and polname = 'forecourt_scope') then
+    execute format('drop policy forecourt_scope on %s', tbl);
+  end if;
   execute format('create policy forecourt_scope on %s to forecourt_app using (%s) with check (%s)',
                  tbl, expr, expr);
 end $$;
@@ -94,7 +96,9 @@ declare
     parent_column, parent_key, parent, parent_dealer_column);
 begin
   execute format('alter table %s enable row level security', tbl);
-  execute format('drop policy if exists forecourt_scope on %s', tbl);
+  if exists (select 1 from pg_policy where polrelid = tbl and polname = 'forecourt_scope') then
+    execute format('drop policy forecourt_scope on %s', tbl);
+  end if;
   execute format('create policy forecourt_scope on %s to forecourt_app using (%s) with check (%s)',
                  tbl, expr, expr);
 end $$;
