@@ -3,9 +3,9 @@
  * restrict what the application role sees to the request's scope, whatever the SQL asked for.
  *
  * The route walk here runs with every service-level scope filter removed (scopeSql and
- * scopeDealerIdSql mocked to 'true'): dealer B still reads nothing of dealer A's. The same walk
- * with the requests' database scope switched to the system's (no row-level security) finds leaks,
- * so the walk can fail and it is the database that stops them.
+ * scopeDealerIdSql mocked to 'true'): dealer B still reads and changes nothing of dealer A's. The
+ * same walk with the requests' database scope switched to the system's (no row-level security)
+ * finds leaks in reads and a write, so the walk can fail and it is the database that stops them.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Scope } from '../src/server/auth/actor';
@@ -276,11 +276,44 @@ describe.each(engines())('the route walk without service-level scope filters (%s
   }, 60_000);
   afterAll(async () => t?.close());
 
-  /** Every GET route aimed at dealer A, as dealer B: the answers that show A's data. */
-  async function leaks(): Promise<string[]> {
+  /** A digest of dealer A's rows in the tables a write could reach (read as the system). */
+  async function digestOfA(): Promise<string> {
+    const of = (table: string, where: string) =>
+      `(select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from ${table} x where ${where})`;
+    const a = `(select id from dealers where code = 'DLR-ALPHA')`;
+    const agreementsOfA = `agreement_id in (select id from agreements where dealer_id = ${a})`;
+    const { rows } = await t.db.query<{ s: string }>(
+      `select concat_ws('|', ${[
+        of('dealers', `id = ${a}`),
+        of('transactions', `dealer_id = ${a}`),
+        of('monthly_actuals', `dealer_id = ${a}`),
+        of('users', `dealer_id = ${a}`),
+        of('api_keys', `dealer_id = ${a}`),
+        of('agreements', `dealer_id = ${a}`),
+        ...['agreement_lines', 'agreement_revisions', 'agreement_expectations'].map((table) =>
+          of(table, agreementsOfA),
+        ),
+        of('forecast_cells', `dealer_id = ${a}`),
+        of('incentive_statements', `dealer_id = ${a}`),
+        of('incentive_claims', `dealer_id = ${a}`),
+        of('incentive_disputes', `dealer_id = ${a}`),
+      ].join(', ')}) as s`,
+    );
+    return rows[0]!.s;
+  }
+
+  /**
+   * Every route aimed at dealer A, as dealer B: the GETs whose answers show A's data and, with
+   * `writes`, the writes that succeed (the caller compares A's rows before and after).
+   */
+  async function leaks({ writes = false } = {}): Promise<string[]> {
     const found: string[] = [];
     const routes = t.app.routeTable.filter(
-      (r) => r.url.startsWith('/api/v1') && r.access !== 'public' && r.method === 'GET',
+      (r) =>
+        r.url.startsWith('/api/v1') &&
+        r.access !== 'public' &&
+        r.url !== '/api/v1/auth/logout' &&
+        (writes || r.method === 'GET'),
     );
     for (const route of routes) {
       const params = PARAMS_POINTING_AT_A[route.url] ?? {};
@@ -290,6 +323,15 @@ describe.each(engines())('the route walk without service-level scope filters (%s
       });
       const url = path + (QUERY_POINTING_AT_A[route.url] ?? '');
       for (const [who, client] of clients) {
+        if (route.method !== 'GET') {
+          const body =
+            route.url === '/api/v1/transactions'
+              ? [txRow({ dealerCode: 'DLR-ALPHA', externalId: 'B-SNEAK-1' })]
+              : { dealerCode: 'DLR-ALPHA', name: 'x', code: 'X1', isActive: false };
+          const res = await client.send(route.method, url, body);
+          if (res.status < 400) found.push(`${who}: ${route.method} ${url} answered ${res.status}`);
+          continue;
+        }
         const res = await client.get(url);
         const text = STREAMING_ROUTES.has(route.url) ? await firstMoment(res) : await res.text();
         const markers =
@@ -301,7 +343,9 @@ describe.each(engines())('the route walk without service-level scope filters (%s
   }
 
   it("finds none of dealer A's data for dealer B on any route: row-level security holds", async () => {
-    expect(await leaks()).toEqual([]);
+    const before = await digestOfA();
+    expect(await leaks({ writes: true })).toEqual([]);
+    expect(await digestOfA()).toBe(before);
   });
 
   it('finds leaks in the same walk when the requests run as the system (the control)', async () => {
@@ -317,6 +361,13 @@ describe.each(engines())('the route walk without service-level scope filters (%s
       ])
         expect(found).toContain(leak.replace('__AGREEMENT_A__', ids.__AGREEMENT_A__!));
       expect(found.length).toBeGreaterThan(10);
+      // and a write: dealer B accepts dealer A's pending amendment
+      const before = await digestOfA();
+      const writes = (await leaks({ writes: true })).filter((w) => !w.includes(': GET '));
+      expect(writes).toContain(
+        `dealer B user: POST /api/v1/agreements/${ids.__AGREEMENT_A__}/revisions/${ids.__REVISION_A__}/accept answered 200`,
+      );
+      expect(await digestOfA()).not.toBe(before);
     } finally {
       control.isRlsOff = false;
     }
