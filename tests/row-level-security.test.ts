@@ -8,7 +8,7 @@
  * finds leaks in reads and a write, so the walk can fail and it is the database that stops them.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Scope } from '../src/server/auth/actor';
+import type { Actor, Scope } from '../src/server/auth/actor';
 import {
   dbScopeOf,
   runAsSystem,
@@ -158,6 +158,35 @@ describe.each(engines())('row-level security (%s)', (engine) => {
     expect(await inScope(dbScopeOf(dealers([b])), () => count(db, 'agreement_lines'))).toBe(0);
     expect(await inScope(dbScopeOf(dealers([a])), () => count(db, 'agreement_lines'))).toBe(1);
     expect(await inScope(dbScopeOf(dealers([c])), () => count(db, 'agreement_events'))).toBe(0);
+  });
+
+  it("refuses a feed batch for dealers the database does not count in the writer's scope", async () => {
+    // A region code with a LIKE wildcard: the service reads region scope through `path like`
+    // (issue 12, item 1), so '/U_/%' takes in '/US/US-W/'. The feed writes as the system, and the
+    // database's own reading of the scope (a path prefix) refuses the batch.
+    const { rows } = await db.query<{ id: number }>(
+      `insert into regions (code, name, parent_id, path) values ('U_', 'Wild', null, '/U_/') returning id`,
+    );
+    const wild: Actor = {
+      kind: 'api_key',
+      id: -9,
+      name: 'wild key',
+      role: 'integration',
+      scope: { kind: 'region', regionId: rows[0]!.id, regionCode: 'U_', path: '/U_/' },
+      csrfToken: null,
+    };
+    const services = createServices({ db, env: testEnv() });
+    const before = await count(db, 'transactions');
+    const batch = services.transactions.ingest({
+      actor: wild,
+      format: 'json',
+      body: (async function* () {
+        yield { row: 1, value: txRow({ dealerCode: 'DLR-ALPHA' }) };
+      })(),
+      byteLimit: Infinity,
+    });
+    await expect(batch).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await count(db, 'transactions')).toBe(before);
   });
 
   it('keeps each scope to its own statements when connections are shared and reused', async () => {

@@ -10,8 +10,9 @@
  *   restrict: migrations, jobs, roll-ups, the demo seed, the CLI, and work outside any request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError } from '../../shared/errors';
 import type { Scope } from '../auth/actor';
-import type { Db } from './db';
+import type { Db, Queryable } from './db';
 
 export type DbScope = { role: 'system' } | { role: 'app'; setting: string };
 
@@ -96,4 +97,24 @@ export function systemDb(db: Db): Db {
     listen: (channel, onMessage) => runAsSystem(() => db.listen(channel, onMessage)),
     close: () => db.close(),
   };
+}
+
+/**
+ * Work that runs as the system on an actor's behalf (the feed's write path) asks the database
+ * whether the actor's scope holds every dealer it wrote to: the second wall's reading of the scope
+ * (migration 0017, `forecourt_scope_covers`), not the service's. Throws FORBIDDEN when it does not.
+ */
+export async function assertScopeCovers(q: Queryable, scope: Scope, dealerIds: number[]) {
+  const dbScope = dbScopeOf(scope);
+  if (dbScope.role === 'system' || dealerIds.length === 0) return;
+  const { rows } = await q.query<{ ok: boolean }>(
+    'select forecourt_scope_covers($1, $2::int[]) as ok',
+    [dbScope.setting, dealerIds],
+  );
+  if (rows[0]?.ok !== true) {
+    throw new AppError(
+      'FORBIDDEN',
+      'The batch names dealers outside your scope; nothing was written',
+    );
+  }
 }

@@ -45,14 +45,13 @@ create or replace function forecourt_scope_all() returns boolean
   language sql stable parallel safe
   as $$ select coalesce(current_setting('forecourt.scope', true), '') = 'all' $$;
 
--- The dealers in scope. Security definer: it reads dealers and regions past their policies. A
--- region's dealers are those whose region path starts with the region's path (no LIKE patterns).
-create or replace function forecourt_scope_dealers() returns integer[]
+-- The dealers of a scope value. Security definer: it reads dealers and regions past their
+-- policies. A region's dealers are those whose region path starts with the region's path (no LIKE
+-- patterns).
+create or replace function forecourt_scope_dealers_of(s text) returns integer[]
   language plpgsql stable security definer
   set search_path = public, pg_temp
 as $$
-declare
-  s text := coalesce(current_setting('forecourt.scope', true), '');
 begin
   if s ~ '^dealers:[0-9]{1,10}(,[0-9]{1,10})*$' then
     return string_to_array(substr(s, 9), ',')::integer[];
@@ -65,6 +64,17 @@ begin
   end if;
   return '{}';
 end $$;
+
+-- The dealers in the connection's scope.
+create or replace function forecourt_scope_dealers() returns integer[]
+  language sql stable
+  as $$ select forecourt_scope_dealers_of(coalesce(current_setting('forecourt.scope', true), '')) $$;
+
+-- Does scope value `s` hold every dealer of `ids`? (The feed's write path, which runs as the
+-- system, asks it of the dealers it wrote to: the database's own reading of the actor's scope.)
+create or replace function forecourt_scope_covers(s text, ids integer[]) returns boolean
+  language sql stable
+  as $$ select s = 'all' or ids <@ forecourt_scope_dealers_of(s) $$;
 
 -- The policy of a table with a dealer column. Both functions run once per statement (the
 -- sub-selects become init plans), and `all` short-circuits before the dealer list is built.

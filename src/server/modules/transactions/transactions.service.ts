@@ -4,7 +4,7 @@ import type { IngestResult, TransactionFilter } from '../../../shared/schemas/tr
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
 import { isUniqueViolation } from '../../db/errors';
-import { runAsSystem, systemDb } from '../../db/scope';
+import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
@@ -344,6 +344,8 @@ export function createTransactionsService(deps: {
             problems: [{ code: 'empty_batch', message: 'send at least one row' }],
           });
         }
+        // the second wall (db/scope.ts): the database's reading of the scope holds every dealer
+        await assertScopeCovers(tx, actor.scope, [...dealerIds]);
         // The monthly roll-up (and the after-merge hooks) usually commit with the rows. A batch of
         // ROLL_UP_AFTER_COMMIT_ROWS new rows or more commits its rows first and is rolled up right
         // after, in its own transaction: the roll-up reads the whole batch back and upserts about
