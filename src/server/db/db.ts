@@ -1,7 +1,8 @@
 /**
  * The database port. Two engines speak the same PostgreSQL dialect behind it: PGlite (embedded,
  * in process) and a PostgreSQL server through node-postgres. Repositories receive a `Queryable`
- * (the pool or a transaction) and only write SQL.
+ * (the pool or a transaction) and only write SQL. Every call runs with the role and scope of the
+ * work in progress (scope.ts: the request's actor, or the system), which row-level security applies.
  */
 export type Row = Record<string, unknown>;
 

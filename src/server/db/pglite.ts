@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './db';
+import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
 
 const parsers = {
   [types.DATE]: (v: string) => v,
@@ -52,19 +53,75 @@ function queryable(conn: PgliteLike): Queryable {
   };
 }
 
+/**
+ * Sets the work's role and scope (scope.ts) before each statement outside a transaction, session-wide
+ * and only when they differ from the last ones set. PGlite has one connection: the check, the set
+ * and the statement run in turn with every other statement outside a transaction, so no other
+ * scope's set can come between them.
+ */
+function scoped(pg: PGlite): {
+  base: Queryable;
+  /** the role and scope to set inside a transaction: null when the session has them already */
+  transactionSettings: () => ReturnType<typeof connectionSettings> | null;
+} {
+  const base = queryable(pg);
+  let sessionKey = '';
+  let tail: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const scope = currentDbScope();
+    const result = tail.then(async () => {
+      const { role, setting, key } = connectionSettings(scope);
+      if (key !== sessionKey) {
+        sessionKey = '';
+        await pg.query(SET_SCOPE_SQL, [role, setting, false]);
+        sessionKey = key;
+      }
+      return run();
+    });
+    tail = result.catch(() => undefined);
+    return result;
+  };
+  const scopedBase: Queryable = {
+    query: <T>(sql: string, params?: unknown[]) => inTurn(() => base.query<T>(sql, params)),
+    exec: (sql) => inTurn(() => base.exec(sql)),
+    copyFrom: (sql, chunks) => inTurn(() => base.copyFrom(sql, chunks)),
+    async *copyTo(sql) {
+      const blobs = await inTurn(async () => {
+        const parts: Uint8Array[] = [];
+        for await (const part of base.copyTo(sql)) parts.push(part);
+        return parts;
+      });
+      yield* blobs;
+    },
+  };
+  return {
+    base: scopedBase,
+    transactionSettings: () => {
+      const settings = connectionSettings(currentDbScope());
+      return settings.key === sessionKey ? null : settings;
+    },
+  };
+}
+
 /** Opens the embedded engine. `dataDir` undefined means in memory (tests). */
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create({ dataDir, parsers });
-  const base = queryable(pg);
+  const { base, transactionSettings } = scoped(pg);
   return {
     engine: 'pglite',
     ...base,
     async transaction(fn) {
-      return pg.transaction(async (tx) => fn(queryable(tx)));
+      return pg.transaction(async (tx) => {
+        // the role and scope for this transaction only (they revert at its end)
+        const settings = transactionSettings();
+        if (settings) await tx.query(SET_SCOPE_SQL, [settings.role, settings.setting, true]);
+        return fn(queryable(tx));
+      });
     },
     listen(channel, onMessage) {
-      return pg.listen(channel, onMessage);
+      // as the system, not in the scope of whatever request started listening
+      return pg.listen(channel, (payload) => runAsSystem(() => onMessage(payload)));
     },
     async close() {
       await pg.close();

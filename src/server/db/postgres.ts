@@ -3,46 +3,99 @@ import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
+import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
 
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-type Client = pg.Pool | pg.PoolClient;
+/**
+ * The role and scope each pooled connection has set session-wide (scope.ts): work outside a
+ * transaction sets them first only when the work's scope differs from the connection's. A
+ * connection that fails a statement is dropped, so a reused one never carries a stale scope.
+ */
+const sessionKeys = new WeakMap<pg.PoolClient, string>();
 
-function queryable(client: Client): Queryable {
+/** Sets the work's scope on `client` when it differs; `await` it before using the connection. */
+function setSessionScope(client: pg.PoolClient): Promise<unknown> | null {
+  const { role, setting, key } = connectionSettings(currentDbScope());
+  if (sessionKeys.get(client) === key) return null;
+  sessionKeys.delete(client);
+  return client.query(SET_SCOPE_SQL, [role, setting, false]).then(() => {
+    sessionKeys.set(client, key);
+  });
+}
+
+/** BEGIN, with the work's role and scope set for the transaction in the same round trip. */
+function beginSql(client: pg.PoolClient): string {
+  const { role, setting, key } = connectionSettings(currentDbScope());
+  if (sessionKeys.get(client) === key) return 'begin';
+  return `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('forecourt.scope', ${pg.escapeLiteral(setting)}, true)`;
+}
+
+/**
+ * Runs `work` on a pooled connection with the work's scope, releasing it after (dropped on error,
+ * as pool.query does). On the statements' pool the connections pipeline: the scope's set goes out
+ * right before the statement, without waiting for its answer, so a change of scope adds no round
+ * trip. (Should the set fail, the connection is dropped and the statement's answer discarded.)
+ */
+async function onPooled<T>(
+  pool: pg.Pool,
+  work: (c: pg.PoolClient) => Promise<T>,
+  { isPipelined }: { isPipelined: boolean },
+): Promise<T> {
+  const c = await pool.connect();
+  try {
+    const set = setSessionScope(c);
+    if (set && !isPipelined) await set;
+    const result = work(c);
+    if (set && isPipelined) {
+      result.catch(() => undefined);
+      await set;
+    }
+    const value = await result;
+    c.release();
+    return value;
+  } catch (error) {
+    c.release(error as Error);
+    throw error;
+  }
+}
+
+/** The two pools: pipelined connections for single statements, plain ones for COPY. */
+type Pools = { statements: pg.Pool; copies: pg.Pool };
+
+function queryable(target: Pools | pg.PoolClient): Queryable {
+  const isPooled = 'statements' in target;
+  const statement = <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> =>
+    isPooled
+      ? onPooled((target as Pools).statements, work, { isPipelined: true })
+      : work(target as pg.PoolClient);
   return {
     async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-      const result = params.length ? await client.query(sql, params) : await client.query(sql);
+      const result = await statement((c) => (params.length ? c.query(sql, params) : c.query(sql)));
       return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql) {
-      await client.query(sql);
+      await statement((c) => c.query(sql));
     },
     async copyFrom(sql, chunks) {
       const run = async (c: pg.PoolClient) => {
         const stream = c.query(copyFromStream(sql));
         await pipeline(Readable.from(chunks, { objectMode: false }), stream);
       };
-      if (client instanceof pg.Pool) {
-        const c = await client.connect();
-        try {
-          await run(c);
-        } finally {
-          c.release();
-        }
-      } else {
-        await run(client);
-      }
+      if (isPooled) await onPooled((target as Pools).copies, run, { isPipelined: false });
+      else await run(target as pg.PoolClient);
     },
     async *copyTo(sql) {
-      const c = client instanceof pg.Pool ? await client.connect() : client;
+      const c = isPooled ? await (target as Pools).copies.connect() : (target as pg.PoolClient);
       let isRead = false;
       try {
+        if (isPooled) await setSessionScope(c);
         for await (const chunk of c.query(copyToStream(sql)) as AsyncIterable<Buffer>) yield chunk;
         isRead = true;
       } finally {
         // A COPY left half read leaves the connection unusable: the pool drops it.
-        if (client instanceof pg.Pool) (c as pg.PoolClient).release(isRead ? undefined : true);
+        if (isPooled) c.release(isRead ? undefined : true);
       }
     },
   };
@@ -103,7 +156,8 @@ async function listenOn(url: string, channel: string, onMessage: (payload: strin
   const connect = async () => {
     const c = new pg.Client({ connectionString: url });
     c.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
+      // as the system, not in the scope of whatever request opened the connection
+      if (n.channel === channel) runAsSystem(() => onMessage(n.payload ?? ''));
     });
     c.on('error', (error) => {
       if (isClosed || client !== c) return;
@@ -127,23 +181,27 @@ async function listenOn(url: string, channel: string, onMessage: (payload: strin
 }
 
 export async function openPostgres(url: string, max = 10): Promise<Db> {
+  // Transactions and COPY take connections from `pool`; statements outside a transaction from
+  // `statements`, whose connections pipeline (see onPooled). Each is at most `max` connections.
   const pool = new pg.Pool({ connectionString: url, max });
+  const statements = new pg.Pool({ connectionString: url, max, pipeline: true });
   // An idle connection that the server ends (restart, failover) must not crash the process; the
   // pool replaces it on the next query.
-  pool.on('error', (error) => {
-    process.emitWarning(`PostgreSQL idle connection error: ${error.message}`);
-  });
+  for (const p of [pool, statements])
+    p.on('error', (error) => {
+      process.emitWarning(`PostgreSQL idle connection error: ${error.message}`);
+    });
   // Fail early with a clear message when the server is not reachable.
   await pool.query('select 1');
   const listeners = new Set<() => Promise<void>>();
   return {
     engine: 'postgres',
     connectionString: url,
-    ...queryable(pool),
+    ...queryable({ statements, copies: pool }),
     async transaction(fn) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        await client.query(beginSql(client));
         const result = await fn(inTurn(queryable(client)));
         await client.query('commit');
         return result;
@@ -165,7 +223,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
       listeners.clear();
-      await pool.end();
+      await Promise.all([pool.end(), statements.end()]);
     },
   };
 }

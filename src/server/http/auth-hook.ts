@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors';
 import { roleMeets } from '../../shared/permissions';
 import type { Actor } from '../auth/actor';
 import { CSRF_HEADER, SESSION_COOKIE } from '../modules/auth/auth.service';
+import { dbScopeOf, runInScope, UNSET_DB_SCOPE } from '../db/scope';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -36,6 +37,17 @@ async function resolveActor(app: FastifyInstance, request: FastifyRequest): Prom
  */
 export function registerAuthHook(app: FastifyInstance): void {
   app.decorateRequest('actor', null);
+  app.decorateRequest('dbScope', null as never);
+  // Row-level security (db/scope.ts): the request's work runs in a context whose database scope
+  // is unset (no tenant rows) until the actor is known. Re-entered before the handler, as body
+  // parsing may run outside it.
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.dbScope = { current: UNSET_DB_SCOPE };
+    runInScope(request.dbScope, done);
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    runInScope(request.dbScope, done);
+  });
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
     const access = request.routeOptions.config.access;
@@ -43,9 +55,11 @@ export function registerAuthHook(app: FastifyInstance): void {
     if (!access) {
       throw new AppError('FORBIDDEN', 'This route declares no permission and is closed');
     }
+    // (the auth service looks sessions and keys up as the system: db/scope.ts systemDb)
     const actor = await resolveActor(app, request);
     if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API key');
     request.actor = actor;
+    request.dbScope.current = dbScopeOf(actor.scope);
     if (access !== 'authenticated' && !roleMeets(actor.role, access)) {
       const needed = typeof access === 'string' ? access : access.anyOf.join(' or ');
       throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${needed}`, {

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../shared/errors';
 import type { RouteAccess } from '../../shared/permissions';
 import type { Actor } from '../auth/actor';
+import type { ScopeHolder } from '../db/scope';
 import type { Services } from '../services';
 import type { RouteEntry } from '../app';
 
@@ -14,6 +15,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** the database scope the request's work runs in (db/scope.ts), set once the actor is known */
+    dbScope: ScopeHolder;
   }
   interface FastifyInstance {
     services: Services;

@@ -13,7 +13,8 @@ export function createActualsRepository(db: Queryable) {
   return {
     async latestMonth(): Promise<string | null> {
       const { rows } = await db.query<{ m: string | null }>(
-        `select to_char(max(month), 'YYYY-MM') as m from monthly_actuals`,
+        // the network's latest month, past row-level security (migration 0017)
+        `select to_char(forecourt_latest_actuals_month(), 'YYYY-MM') as m`,
       );
       return rows[0]?.m ?? null;
     },

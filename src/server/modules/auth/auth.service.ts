@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors';
 import { isDealerRole } from '../../../shared/permissions';
 import type { Actor, Scope } from '../../auth/actor';
 import type { Db } from '../../db/db';
+import { systemDb } from '../../db/scope';
 import { createAuthRepository, type PrincipalRow } from './auth.repository';
 
 export const SESSION_COOKIE = 'fc_session';
@@ -46,7 +47,8 @@ export function principalScope(row: PrincipalRow): Scope {
 }
 
 export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
-  const repo = createAuthRepository(deps.db);
+  // sessions, keys and passwords are looked up before any scope exists: as the system
+  const repo = createAuthRepository(systemDb(deps.db));
   const ttlMs = deps.sessionTtlHours * 3600_000;
 
   return {

@@ -2073,10 +2073,12 @@ export function createIncentivesService(deps: Deps) {
           const [d] = await repoOf(tx).findDealers(actor.scope, c.dealerCode);
           if (!d) throw notFound('Dealer', c.dealerCode);
           dealers.set(c.dealerCode, d);
-          const known = await tx.query('select 1 from transactions where vin = $1 limit 1', [
-            c.vin,
-          ]);
-          if (known.rows.length === 0)
+          // the whole feed, past row-level security (migration 0017): yes or no only
+          const known = await tx.query<{ known: boolean }>(
+            'select forecourt_feed_has_vin($1) as known',
+            [c.vin],
+          );
+          if (!known.rows[0]!.known)
             problems.push({
               path: `${c.path}.vin`,
               code: 'unknown_vin',

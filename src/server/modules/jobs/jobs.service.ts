@@ -16,6 +16,7 @@ import PgBoss from 'pg-boss';
 import { AppError, notFound } from '../../../shared/errors';
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
+import { runAsSystem } from '../../db/scope';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type Job = {
@@ -122,7 +123,9 @@ export function createJobsService(deps: {
   }
 
   function runHere(id: number): Promise<void> {
-    const promise = runJob(id).finally(() => running.delete(id));
+    // Jobs are the system's work (db/scope.ts), not in the database scope of the request that
+    // started them: the work checks the job's actor itself.
+    const promise = runAsSystem(() => runJob(id)).finally(() => running.delete(id));
     running.set(id, promise);
     return promise;
   }

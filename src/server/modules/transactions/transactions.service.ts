@@ -6,6 +6,7 @@ import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
 import { exportCell } from '../../http/csv-export';
 import { isUniqueViolation } from '../../db/errors';
+import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { validateRow } from './transaction-row';
@@ -102,7 +103,8 @@ export function createTransactionsService(deps: {
   let isRequested = false;
   function rollUpPending(): Promise<void> {
     isRequested = true;
-    running ??= (async () => {
+    // the roll-up is the system's work, whichever request's batch asked for it (db/scope.ts)
+    running ??= runAsSystem(async () => {
       try {
         while (isRequested) {
           isRequested = false;
@@ -113,7 +115,7 @@ export function createTransactionsService(deps: {
       } finally {
         running = null;
       }
-    })();
+    });
     return running;
   }
 
@@ -151,7 +153,8 @@ export function createTransactionsService(deps: {
       body: AsyncIterable<RawRecord> | Readable;
       byteLimit: number;
     }): Promise<IngestResult> {
-      const maps = await repo.loadCodeMaps();
+      // every code resolves (as the system), so a row naming a dealer out of scope is told so
+      const maps = await runAsSystem(() => repo.loadCodeMaps());
       const allowed = actor.scope.kind === 'dealers' ? new Set(actor.scope.dealerIds) : null;
       const regionDealers =
         actor.scope.kind === 'region'
@@ -246,7 +249,9 @@ export function createTransactionsService(deps: {
 
       const actorLabel = `${actor.kind}:${actor.id}:${actor.name}`;
       let batchId = 0;
-      const result = await deps.db.transaction(async (tx) => {
+      // The write path runs as the system (db/scope.ts): PostgreSQL refuses COPY FROM into a table
+      // with row-level security. Each row's dealer was checked against the actor's scope above.
+      const result = await systemDb(deps.db).transaction(async (tx) => {
         batchId = await repo.insertBatch(tx, { actor: actorLabel, format });
         const idFloor = await repo.lastTransactionId(tx);
         const lineChunks = csvLines()[Symbol.asyncIterator]();
@@ -341,6 +346,8 @@ export function createTransactionsService(deps: {
             problems: [{ code: 'empty_batch', message: 'send at least one row' }],
           });
         }
+        // the second wall (db/scope.ts): the database's reading of the scope holds every dealer
+        await assertScopeCovers(tx, actor.scope, [...dealerIds]);
         // The monthly roll-up (and the after-merge hooks) usually commit with the rows. A batch of
         // ROLL_UP_AFTER_COMMIT_ROWS new rows or more commits its rows first and is rolled up right
         // after, in its own transaction: the roll-up reads the whole batch back and upserts about
