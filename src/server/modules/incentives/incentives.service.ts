@@ -45,6 +45,7 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
+import { createDealerProgressCache } from './dealer-progress-cache';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -211,6 +212,9 @@ function toStatementLine(
 
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
+  const progressCache = createDealerProgressCache<
+    Awaited<ReturnType<typeof computeDealerIncentives>>
+  >(deps.db);
 
   deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
     const [code, version] = entry.entityId.split('/v');
@@ -1250,6 +1254,38 @@ export function createIncentivesService(deps: Deps) {
     );
   }
 
+  /** A dealer's progress in every program it is eligible for today (read through the cache). */
+  async function computeDealerIncentives(d: DealerRow) {
+    const repo = repoOf();
+    const [ctx, all] = await Promise.all([context(), repo.findPrograms()]);
+    const rows = all.filter((r) => r.status === 'published');
+    const versions = await repo.findVersions(rows.map((r) => r.id));
+    const today = deps.today();
+    const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
+    for (const row of rows) {
+      const p = { row, versions: versions.filter((v) => v.programId === row.id) };
+      const def = latest(p).definition;
+      if (today < def.startDate || today > def.endDate) continue;
+      const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
+      const eligibility = checkEligibility({
+        program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
+        dealer: probe.dealer,
+      });
+      if (!eligibility.eligible) continue;
+      const period = defaultPeriod(p, ctx);
+      const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+      chosen.push({ p, version: versionFor(p, settlement.window.start), period });
+    }
+    const inputs = await dealerProgressInputs(d, ctx, chosen);
+    const programs: ProgressView[] = chosen.map((x, i) =>
+      progressView(
+        calculateProgress({ ...inputs[i]!, asOf: today, period: x.period }),
+        x.version.definition,
+      ),
+    );
+    return { dealerCode: d.code, asOf: today, programs };
+  }
+
   /** Rebuilds the engine input of one dealer (same loading as statements, rows with lines). */
   async function progressInput(
     p: Loaded,
@@ -1895,38 +1931,8 @@ export function createIncentivesService(deps: Deps) {
     // ------------------------------------------------------------------ progress and what-if
     async getDealerIncentives({ actor, dealerCode }: { actor: Actor; dealerCode: string }) {
       need(actor, 'programs:read');
-      const repo = repoOf();
-      const [d, ctx, all] = await Promise.all([
-        dealerInScope(actor, dealerCode),
-        context(),
-        repo.findPrograms(),
-      ]);
-      const rows = all.filter((r) => r.status === 'published');
-      const versions = await repo.findVersions(rows.map((r) => r.id));
-      const today = deps.today();
-      const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
-      for (const row of rows) {
-        const p = { row, versions: versions.filter((v) => v.programId === row.id) };
-        const def = latest(p).definition;
-        if (today < def.startDate || today > def.endDate) continue;
-        const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
-        const eligibility = checkEligibility({
-          program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
-          dealer: probe.dealer,
-        });
-        if (!eligibility.eligible) continue;
-        const period = defaultPeriod(p, ctx);
-        const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
-        chosen.push({ p, version: versionFor(p, settlement.window.start), period });
-      }
-      const inputs = await dealerProgressInputs(d, ctx, chosen);
-      const programs: ProgressView[] = chosen.map((x, i) =>
-        progressView(
-          calculateProgress({ ...inputs[i]!, asOf: today, period: x.period }),
-          x.version.definition,
-        ),
-      );
-      return { dealerCode: d.code, asOf: today, programs };
+      const d = await dealerInScope(actor, dealerCode);
+      return progressCache.read(d.id, deps.today(), () => computeDealerIncentives(d));
     },
 
     async whatIf({
