@@ -15,7 +15,12 @@ type ErrorBody = { code: string; message: string; details: Record<string, unknow
 
 let address = 0;
 /** A sign-in from a new client address each call (X-Forwarded-For, trusted here). */
-function signInFrom(url: string, email: string, password: string, extra: Record<string, string> = {}) {
+function signInFrom(
+  url: string,
+  email: string,
+  password: string,
+  extra: Record<string, string> = {},
+) {
   address += 1;
   return fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',

@@ -18,7 +18,9 @@ async function watchViolations(context: BrowserContext): Promise<string[]> {
     document.addEventListener('securitypolicyviolation', (e) => {
       const report = (window as unknown as { reportCspViolation: (t: string) => void })
         .reportCspViolation;
-      report(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+      report(
+        `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`,
+      );
     });
   });
   context.on('page', (page) =>

@@ -162,7 +162,12 @@ export function createAccountsService(deps: { db: Db }) {
         });
         if (count === 0) throw notFound('User', String(id));
         if (data.name !== undefined)
-          await recordAudit(tx, { kind: 'user.updated', actor, userId: id, details: { name: data.name } });
+          await recordAudit(tx, {
+            kind: 'user.updated',
+            actor,
+            userId: id,
+            details: { name: data.name },
+          });
         if (passwordHash) await recordAudit(tx, { kind: 'user.password_reset', actor, userId: id });
         if (data.isActive !== undefined)
           await recordAudit(tx, {

@@ -57,7 +57,9 @@ export function createAuditRepository(db: Queryable) {
       const where: string[] = [];
       if (filter.kind) {
         params.push(filter.kind);
-        where.push(`(a.kind = $${params.length} or split_part(a.kind, '.', 1) = $${params.length})`);
+        where.push(
+          `(a.kind = $${params.length} or split_part(a.kind, '.', 1) = $${params.length})`,
+        );
       }
       if (filter.user) {
         params.push(filter.user);
