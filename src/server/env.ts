@@ -41,7 +41,7 @@ const envSchema = z.object({
   LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().positive().default(10),
   LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   TRUST_PROXY: trustProxy,
-  COSTLY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  COSTLY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
   DEMO_SEED: z.coerce.number().int().default(42),
   DEMO_DEALERS: z.coerce.number().int().min(0).default(150),
   DEMO_MONTHS: z.coerce.number().int().min(1).max(120).default(36),
