@@ -32,6 +32,7 @@ import type { JobsService } from '../jobs/jobs.service';
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import { createDealerProgressCache } from './dealer-progress-cache';
 import {
   aggregationMode,
   BEV,
@@ -45,7 +46,6 @@ import {
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
-import { createDealerProgressCache } from './dealer-progress-cache';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -212,9 +212,6 @@ function toStatementLine(
 
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
-  const progressCache = createDealerProgressCache<
-    Awaited<ReturnType<typeof computeDealerIncentives>>
-  >(deps.db);
 
   deps.ledger.registerPayloadSource('program_version', async (db, entry) => {
     const [code, version] = entry.entityId.split('/v');
@@ -1253,6 +1250,11 @@ export function createIncentivesService(deps: Deps) {
       }),
     );
   }
+
+  // a dealer's progress, computed once per change of its inputs
+  const progressCache = createDealerProgressCache<
+    Awaited<ReturnType<typeof computeDealerIncentives>>
+  >(deps.db);
 
   /** A dealer's progress in every program it is eligible for today (read through the cache). */
   async function computeDealerIncentives(d: DealerRow) {
