@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Group, Pagination, Paper, Select, Table, Text } from '@mantine/core';
+import { Group, Pagination, Paper, Select, Table, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, AuditPage } from '../../../shared/schemas/audit';
 import { api } from '../../api';
@@ -31,9 +31,9 @@ const FILTERS = [
 ];
 
 function kindColor(kind: AuditEntry['kind']): string {
-  if (kind === 'sign_in.succeeded') return 'teal';
-  if (kind.startsWith('sign_in.')) return 'red';
-  return kind.startsWith('api_key.') ? 'grape' : 'blue';
+  if (kind === 'sign_in.succeeded') return 'teal.8';
+  if (kind.startsWith('sign_in.')) return 'red.8';
+  return kind.startsWith('api_key.') ? 'grape.8' : 'blue.8';
 }
 
 /** What the entry was about: the account, or the e-mail a sign-in gave. */
@@ -106,9 +106,9 @@ export function AuditLogPage() {
                     <Table.Tr key={e.id}>
                       <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
                       <Table.Td>
-                        <Badge size="sm" variant="light" color={kindColor(e.kind)}>
+                        <Text size="sm" fw={600} c={kindColor(e.kind)}>
                           {KIND_LABELS[e.kind]}
-                        </Badge>
+                        </Text>
                       </Table.Td>
                       <Table.Td>{subjectOf(e)}</Table.Td>
                       <Table.Td visibleFrom="sm">{e.actorName ?? '–'}</Table.Td>
@@ -128,7 +128,7 @@ export function AuditLogPage() {
           </Paper>
           <Group justify="space-between" mt="sm">
             <Text size="sm" c="dimmed">
-              {log.data.total} entries
+              {log.data.total === 1 ? '1 entry' : `${log.data.total} entries`}
             </Text>
             <Pagination
               size="sm"
