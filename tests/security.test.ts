@@ -100,6 +100,28 @@ describe.each(engines())('second wall (%s)', (engine) => {
     } finally {
       await untrusting.close();
     }
+    // Or only the proxies named: the header counts when the connection comes from one of them.
+    const env = testEnv({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' });
+    expect(env.TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    const named = await buildApp({ env, services: t.services, logger: false });
+    try {
+      const from = async (remoteAddress: string) =>
+        String(
+          (
+            await named.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              remoteAddress,
+              headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+              payload: JSON.stringify({ email: USERS.channel, password: PASSWORD }),
+            })
+          ).headers['set-cookie'],
+        );
+      expect(await from('10.1.2.3')).toMatch(/;\s*Secure/i);
+      expect(await from('192.0.2.7')).not.toMatch(/;\s*Secure/i);
+    } finally {
+      await named.close();
+    }
   });
 
   it('limits failed sign-ins per account across addresses, for a while only', async () => {
