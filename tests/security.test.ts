@@ -163,7 +163,7 @@ describe.each(engines())('second wall (%s)', (engine) => {
       await admin.send('POST', '/api/v1/users', {
         email: 'audited@test.local',
         name: 'Audited',
-        password: 'long-enough-password',
+        password: 'violet-harbor-quartz-91',
         role: 'dealer_sales',
         dealerCode: 'DLR-BRAVO',
       }),
@@ -173,14 +173,14 @@ describe.each(engines())('second wall (%s)', (engine) => {
     const duplicate = await admin.send('POST', '/api/v1/users', {
       email: 'audited@test.local',
       name: 'Again',
-      password: 'long-enough-password',
+      password: 'violet-harbor-quartz-91',
       role: 'analyst',
     });
     expect(duplicate.status).toBe(409);
     await json(
       await admin.send('PATCH', `/api/v1/users/${created.id}`, {
         isActive: false,
-        password: 'another-long-password',
+        password: 'amber-glacier-lantern-47',
       }),
       200,
     );
@@ -259,7 +259,7 @@ describe.each(engines())('second wall (%s)', (engine) => {
       const res = await admin.send('POST', '/api/v1/users', {
         email: 'half-written@test.local',
         name: 'Half',
-        password: 'long-enough-password',
+        password: 'violet-harbor-quartz-91',
         role: 'analyst',
       });
       expect(res.status).toBe(500);
