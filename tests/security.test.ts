@@ -300,6 +300,10 @@ describe.each(engines())('second wall (%s)', (engine) => {
     for (let i = 0; i < 3; i++)
       expect((await analyst.get('/api/v1/transactions/export')).status).toBe(200);
     expect((await analyst.get('/api/v1/transactions/export')).status).toBe(429);
+    // HEAD runs the same handler: limited the same way
+    const head = () => finance.send('HEAD', '/api/v1/agreements/export');
+    for (let i = 0; i < 3; i++) expect((await head()).status).toBe(200);
+    expect((await head()).status).toBe(429);
   });
 
   it('names only routes that exist as costly', () => {

@@ -35,7 +35,8 @@ export function costlyRouteKey(req: FastifyRequest): string {
 export function registerCostlyRouteLimits(app: FastifyInstance, perMinute: number): void {
   const costly = new Set<string>(COSTLY_ROUTES);
   app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat();
+    // a GET route's HEAD twin runs the same handler: it counts too
+    const methods = [route.method].flat().map((m) => (m === 'HEAD' ? 'GET' : m));
     if (!methods.some((m) => costly.has(`${m} ${route.url}`))) return;
     route.config = {
       ...(route.config ?? {}),
