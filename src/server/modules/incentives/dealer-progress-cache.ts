@@ -22,7 +22,7 @@ function versionOf(table: string, where = 'true'): string {
   return `(select count(*)::text || '.' || coalesce(sum(xmin::text::bigint), 0)::text from ${table} where ${where})`;
 }
 
-const OF_DEALER_PROGRAMS = 'program_id in (select id from programs) and dealer_id = $1';
+const OF_DEALER_PROGRAMS = 'program_id = any(array(select id from programs)) and dealer_id = $1';
 
 /** The tables a dealer's progress is computed from, with the part of each that it depends on. */
 const STAMPED: Record<string, string> = {
