@@ -3,7 +3,7 @@
  * connections of one dealer took the server from everyone, 150–290 ms of work per call).
  *
  * Each read first asks the database for a stamp of everything the computation reads: the feed's
- * highest id and the dealer's roll-up (the feed is append-only), and for every other input
+ * last id and the dealer's roll-up (the feed is append-only), and for every other input
  * table the number of rows and the sum of their row versions (`xmin`: an insert or update writes
  * a new one), over the dealer's own rows where the table is per dealer and over the whole table
  * where it is small.
@@ -26,11 +26,11 @@ const OF_DEALER_PROGRAMS = 'program_id = any(array(select id from programs)) and
 
 /** The tables a dealer's progress is computed from, with the part of each that it depends on. */
 const STAMPED: Record<string, string> = {
-  // The feed only grows: its highest id moves with new rows. Ids are taken before commit, so a
-  // batch committing after a later one keeps the highest id; the dealer's roll-up, written in
-  // the batch's own transaction (or, for 100,000 rows or more, by the roll-up right after),
-  // moves then.
-  transactions: '(select coalesce(max(id), 0)::text from transactions)',
+  // The feed only grows: the last id its sequence handed out moves with every new row (read
+  // from the sequence, so in O(1) and whatever rows the caller may see). Ids are taken before
+  // commit, so a batch committing after the stamp was read moves the dealer's roll-up instead,
+  // written in the batch's own transaction (for 100,000 rows or more, by the roll-up right after).
+  transactions: `(select coalesce(pg_sequence_last_value('transactions_id_seq'), 0)::text)`,
   monthly_actuals: versionOf('monthly_actuals', 'dealer_id = $1'),
   dealers: versionOf('dealers', 'id = $1'),
   dealer_groups: versionOf('dealer_groups'),
