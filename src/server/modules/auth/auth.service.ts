@@ -61,7 +61,9 @@ export function createAuthService(deps: {
   sessionTtlHours: number;
   accountLimit?: AccountLimit;
 }) {
-  const repo = createAuthRepository(deps.db);
+  // sign-ins, sessions, keys and their audit entries: every statement of this service
+  const db = deps.db;
+  const repo = createAuthRepository(db);
   const ttlMs = deps.sessionTtlHours * 3600_000;
   const limit = deps.accountLimit ?? { maxFailures: 10, windowMinutes: 15 };
   // Sign-ins of one e-mail run in turn in this process, so concurrent guesses cannot all pass
@@ -82,12 +84,12 @@ export function createAuthService(deps: {
   async function attempt(input: { email: string; password: string }, client: SignInClient) {
     const email = input.email.toLowerCase();
     const seen = { email, address: client.address, userAgent: client.userAgent };
-    const failures = await recentSignInFailures(deps.db, email, limit.windowMinutes);
+    const failures = await recentSignInFailures(db, email, limit.windowMinutes);
     const user = await repo.findUserByEmail(input.email);
     if (failures.count >= limit.maxFailures) {
       const reopens = (failures.oldest?.getTime() ?? Date.now()) + limit.windowMinutes * 60_000;
       const retryAfterSeconds = Math.max(1, Math.ceil((reopens - Date.now()) / 1000));
-      await recordAudit(deps.db, { kind: 'sign_in.limited', userId: user?.id, ...seen });
+      await recordAudit(db, { kind: 'sign_in.limited', userId: user?.id, ...seen });
       throw new AppError(
         'RATE_LIMITED',
         `Too many failed sign-ins for this account; try again in ${retryAfterSeconds} seconds`,
@@ -99,7 +101,7 @@ export function createAuthService(deps: {
     const ok = await argon2.verify(hash, input.password).catch(() => false);
     if (!user || !ok || !user.is_active) {
       const reason = !user ? 'unknown_account' : !ok ? 'wrong_password' : 'inactive';
-      await recordAudit(deps.db, {
+      await recordAudit(db, {
         kind: 'sign_in.failed',
         userId: user?.id,
         ...seen,
@@ -110,7 +112,7 @@ export function createAuthService(deps: {
     const token = randomToken();
     const csrfToken = randomToken(18);
     const expiresAt = new Date(Date.now() + ttlMs);
-    await deps.db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await createAuthRepository(tx).insertSession({
         tokenHash: sha256(token),
         userId: user.id,
