@@ -18,10 +18,13 @@ import type { Env } from './env';
 import type { RouteAccess } from '../shared/permissions';
 import { registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
+import { registerSecurityHeaders } from './http/security-headers';
+import { registerCostlyRouteLimits } from './http/costly-routes';
 import { liveRoutes } from './http/sse';
 import { typed } from './http/route';
 import type { Services } from './services';
 import { accountsRoutes } from './modules/accounts/accounts.routes';
+import { auditRoutes } from './modules/audit/audit.routes';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
@@ -55,7 +58,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: env.BODY_LIMIT_MB * 1024 * 1024,
+    // behind a proxy (TRUST_PROXY), req.ip and req.protocol come from X-Forwarded-For / -Proto
+    trustProxy: env.TRUST_PROXY,
   });
+  registerSecurityHeaders(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -95,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(cookie);
+  registerCostlyRouteLimits(app, env.COSTLY_RATE_LIMIT_PER_MINUTE);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => ({
@@ -171,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         sessionTtlHours: env.SESSION_TTL_HOURS,
       });
       await api.register(accountsRoutes);
+      await api.register(auditRoutes);
       await api.register(networkRoutes);
       await api.register(catalogRoutes);
       await api.register(transactionsRoutes, {

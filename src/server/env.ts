@@ -8,6 +8,23 @@ const booleanString = z
   .optional()
   .transform((v) => v === 'true' || v === '1');
 
+/**
+ * Whom to believe about the client (X-Forwarded-For, X-Forwarded-Proto): `true` every proxy,
+ * `false` none (the default), or a comma-separated list of proxy addresses / CIDR ranges.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v): boolean | string[] => {
+    const value = (v ?? '').trim();
+    if (value === '' || value === 'false' || value === '0') return false;
+    if (value === 'true' || value === '1') return true;
+    return value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -21,6 +38,10 @@ const envSchema = z.object({
   BODY_LIMIT_MB: z.coerce.number().positive().default(10),
   INGEST_LIMIT_MB: z.coerce.number().positive().default(1024),
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+  LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+  TRUST_PROXY: trustProxy,
+  COSTLY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
   DEMO_SEED: z.coerce.number().int().default(42),
   DEMO_DEALERS: z.coerce.number().int().min(0).default(150),
   DEMO_MONTHS: z.coerce.number().int().min(1).max(120).default(36),

@@ -2,6 +2,7 @@ import type { Db } from './db/db';
 import type { Env } from './env';
 import { createEventBus, type EventBus } from './events';
 import { createAccountsService } from './modules/accounts/accounts.service';
+import { createAuditService } from './modules/audit/audit.service';
 import { createActualsService } from './modules/actuals/actuals.service';
 import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
@@ -45,7 +46,15 @@ export function createServices(deps: {
     db,
     env,
     events,
-    auth: createAuthService({ db, sessionTtlHours: env.SESSION_TTL_HOURS }),
+    auth: createAuthService({
+      db,
+      sessionTtlHours: env.SESSION_TTL_HOURS,
+      accountLimit: {
+        maxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+        windowMinutes: env.LOGIN_ACCOUNT_WINDOW_MINUTES,
+      },
+    }),
+    audit: createAuditService({ db }),
     accounts: createAccountsService({ db }),
     network,
     catalog: createCatalogService({ db, today }),

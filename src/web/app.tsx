@@ -32,6 +32,9 @@ const UsersPage = lazy(() =>
 const ApiKeysPage = lazy(() =>
   import('./pages/admin/api-keys-page').then((m) => ({ default: m.ApiKeysPage })),
 );
+const AuditLogPage = lazy(() =>
+  import('./pages/admin/audit-log-page').then((m) => ({ default: m.AuditLogPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -204,6 +207,14 @@ export function App() {
           element={
             <RequirePermission permission="apikeys:manage">
               <ApiKeysPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="admin/audit-log"
+          element={
+            <RequirePermission permission="users:manage">
+              <AuditLogPage />
             </RequirePermission>
           }
         />

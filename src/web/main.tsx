@@ -4,10 +4,15 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { z } from 'zod';
 import { isApiError } from './api';
 import { App } from './app';
 import { SessionProvider } from './session';
 import { theme } from './theme';
+
+// The CSP allows no eval: zod must not compile validators with `new Function` (nor probe for it,
+// which the browser reports as a violation).
+z.config({ jitless: true });
 
 const queryClient = new QueryClient({
   defaultOptions: {

@@ -171,6 +171,14 @@ export const NAV_ITEMS: NavItem[] = [
     permission: 'apikeys:manage',
   },
   {
+    key: 'audit-log',
+    label: 'Audit log',
+    to: '/admin/audit-log',
+    icon: IconList,
+    section: 'admin',
+    permission: 'users:manage',
+  },
+  {
     key: 'settings',
     label: 'Settings',
     to: '/admin/settings',

@@ -6,7 +6,19 @@ import type { Db } from '../../db/db';
 import { translateUnique } from '../../db/errors';
 import { hashPassword, randomToken, sha256 } from '../auth/auth.service';
 import { checkPassword } from '../auth/password-policy';
+import { recordAudit } from '../audit/audit.repository';
 import { createAccountsRepository } from './accounts.repository';
+
+/** The scope codes given, for the audit log (only those set). */
+function scopeDetails(codes: Partial<ScopeCodes>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({
+      regionCode: codes.regionCode,
+      dealerCode: codes.dealerCode,
+      dealerGroupCode: codes.dealerGroupCode,
+    }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
 
 type ScopeCodes = {
   regionCode: string | null;
@@ -100,6 +112,7 @@ export function createAccountsService(deps: { db: Db }) {
     },
 
     async createUser({
+      actor,
       data,
     }: {
       actor: Actor;
@@ -109,12 +122,22 @@ export function createAccountsService(deps: { db: Db }) {
       const ids = await checkScope(data.role, data);
       const passwordHash = await hashPassword(data.password);
       const id = await translateUnique('User', data.email, () =>
-        repo.insertUser({
-          email: data.email.toLowerCase(),
-          name: data.name,
-          passwordHash,
-          role: data.role,
-          ...ids,
+        deps.db.transaction(async (tx) => {
+          const userId = await createAccountsRepository(tx).insertUser({
+            email: data.email.toLowerCase(),
+            name: data.name,
+            passwordHash,
+            role: data.role,
+            ...ids,
+          });
+          await recordAudit(tx, {
+            kind: 'user.created',
+            actor,
+            userId,
+            email: data.email.toLowerCase(),
+            details: { role: data.role, ...scopeDetails(data) },
+          });
+          return userId;
         }),
       );
       return (await repo.getUser(id))!;
@@ -134,12 +157,28 @@ export function createAccountsService(deps: { db: Db }) {
         throw new AppError('BAD_REQUEST', 'You cannot deactivate yourself');
       }
       const passwordHash = data.password ? await hashPassword(data.password) : undefined;
-      const count = await repo.updateUser(id, {
-        name: data.name,
-        passwordHash,
-        isActive: data.isActive,
+      await deps.db.transaction(async (tx) => {
+        const count = await createAccountsRepository(tx).updateUser(id, {
+          name: data.name,
+          passwordHash,
+          isActive: data.isActive,
+        });
+        if (count === 0) throw notFound('User', String(id));
+        if (data.name !== undefined)
+          await recordAudit(tx, {
+            kind: 'user.updated',
+            actor,
+            userId: id,
+            details: { name: data.name },
+          });
+        if (passwordHash) await recordAudit(tx, { kind: 'user.password_reset', actor, userId: id });
+        if (data.isActive !== undefined)
+          await recordAudit(tx, {
+            kind: data.isActive ? 'user.enabled' : 'user.disabled',
+            actor,
+            userId: id,
+          });
       });
-      if (count === 0) throw notFound('User', String(id));
       return (await repo.getUser(id))!;
     },
 
@@ -162,19 +201,32 @@ export function createAccountsService(deps: { db: Db }) {
         .replace(/[^a-z0-9]/g, '0')
         .slice(0, 8);
       const key = `fc_${prefix}_${randomToken(24)}`;
-      const id = await repo.insertApiKey({
-        name: data.name,
-        prefix,
-        keyHash: sha256(key),
-        role: data.role,
-        createdBy: actor.kind === 'user' && actor.id > 0 ? actor.id : null,
-        ...ids,
+      const id = await deps.db.transaction(async (tx) => {
+        const keyId = await createAccountsRepository(tx).insertApiKey({
+          name: data.name,
+          prefix,
+          keyHash: sha256(key),
+          role: data.role,
+          createdBy: actor.kind === 'user' && actor.id > 0 ? actor.id : null,
+          ...ids,
+        });
+        await recordAudit(tx, {
+          kind: 'api_key.created',
+          actor,
+          apiKeyId: keyId,
+          details: { name: data.name, prefix, role: data.role, ...scopeDetails(data) },
+        });
+        return keyId;
       });
       return { ...(await repo.getApiKey(id))!, key };
     },
 
-    async revokeApiKey({ id }: { actor: Actor; id: number }) {
-      if ((await repo.revokeApiKey(id)) === 0) throw notFound('API key', String(id));
+    async revokeApiKey({ actor, id }: { actor: Actor; id: number }) {
+      await deps.db.transaction(async (tx) => {
+        if ((await createAccountsRepository(tx).revokeApiKey(id)) === 0)
+          throw notFound('API key', String(id));
+        await recordAudit(tx, { kind: 'api_key.revoked', actor, apiKeyId: id });
+      });
       return (await repo.getApiKey(id))!;
     },
   };

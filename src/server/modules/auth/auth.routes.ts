@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../../shared/errors';
 import { hasPermission, PERMISSIONS } from '../../../shared/permissions';
 import { errorSchema, okSchema } from '../../../shared/schemas/common';
 import { loginSchema, meSchema } from '../../../shared/schemas/accounts';
@@ -42,7 +43,8 @@ export async function authRoutes(
   const { auth } = fastify.services;
 
   app.post('/auth/login', {
-    // Limited per client address and account, counted after the body is parsed.
+    // Limited per client address and account, counted after the body is parsed; the service
+    // limits failures per account across addresses (LOGIN_ACCOUNT_MAX_FAILURES).
     config: {
       access: 'public',
       rateLimit: {
@@ -60,12 +62,19 @@ export async function authRoutes(
       response: { 200: meSchema, 400: errorSchema, 401: errorSchema, 429: errorSchema },
     },
     handler: async (req, reply) => {
-      const session = await auth.login(req.body);
+      const client = { address: req.ip, userAgent: req.headers['user-agent'] ?? null };
+      const session = await auth.login(req.body, client).catch((error: unknown) => {
+        if (error instanceof AppError && typeof error.details.retryAfterSeconds === 'number') {
+          void reply.header('retry-after', String(error.details.retryAfterSeconds));
+        }
+        throw error;
+      });
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',
         httpOnly: true,
         sameSite: 'lax',
-        secure: opts.cookieSecure,
+        // Secure whenever the request came over HTTPS (through a trusted proxy too: TRUST_PROXY)
+        secure: opts.cookieSecure || req.protocol === 'https',
         maxAge: opts.sessionTtlHours * 3600,
       });
       const actor = await auth.actorFromSession(session.token);

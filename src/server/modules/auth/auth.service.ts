@@ -5,6 +5,7 @@ import { isDealerRole } from '../../../shared/permissions';
 import type { Actor, Scope } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { systemDb } from '../../db/scope';
+import { recordAudit, recentSignInFailures } from '../audit/audit.repository';
 import { createAuthRepository, type PrincipalRow } from './auth.repository';
 
 export const SESSION_COOKIE = 'fc_session';
@@ -46,26 +47,92 @@ export function principalScope(row: PrincipalRow): Scope {
   return { kind: 'network' };
 }
 
-export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
-  // sessions, keys and passwords are looked up before any scope exists: as the system
-  const repo = createAuthRepository(systemDb(deps.db));
+/** Where a sign-in came from (recorded in the audit log). */
+export type SignInClient = { address: string; userAgent: string | null };
+
+/**
+ * The per-account login limit: at most `maxFailures` failed sign-ins of one e-mail in any
+ * `windowMinutes`, from whatever addresses (password spraying). Attempts refused by the limit do
+ * not count, so the account opens again as its failures age out: a slow-down, not a lock-out.
+ */
+export type AccountLimit = { maxFailures: number; windowMinutes: number };
+
+export function createAuthService(deps: {
+  db: Db;
+  sessionTtlHours: number;
+  accountLimit?: AccountLimit;
+}) {
+  // sign-ins, sessions, keys and their audit entries: every statement of this service, looked up
+  // before any scope exists: as the system
+  const db = systemDb(deps.db);
+  const repo = createAuthRepository(db);
   const ttlMs = deps.sessionTtlHours * 3600_000;
+  const limit = deps.accountLimit ?? { maxFailures: 10, windowMinutes: 15 };
+  // Sign-ins of one e-mail run in turn in this process, so concurrent guesses cannot all pass
+  // the limit's count before any of them is recorded.
+  const inFlight = new Map<string, Promise<unknown>>();
+  function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = inFlight.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    inFlight.set(key, next);
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (inFlight.get(key) === next) inFlight.delete(key);
+      });
+    return next;
+  }
+
+  async function attempt(input: { email: string; password: string }, client: SignInClient) {
+    const email = input.email.toLowerCase();
+    const seen = { email, address: client.address, userAgent: client.userAgent };
+    const failures = await recentSignInFailures(db, email, limit.windowMinutes);
+    const user = await repo.findUserByEmail(input.email);
+    if (failures.count >= limit.maxFailures) {
+      const reopens = (failures.oldest?.getTime() ?? Date.now()) + limit.windowMinutes * 60_000;
+      const retryAfterSeconds = Math.max(1, Math.ceil((reopens - Date.now()) / 1000));
+      await recordAudit(db, { kind: 'sign_in.limited', userId: user?.id, ...seen });
+      throw new AppError(
+        'RATE_LIMITED',
+        `Too many failed sign-ins for this account; try again in ${retryAfterSeconds} seconds`,
+        { retryAfterSeconds },
+      );
+    }
+    dummyHash ??= hashPassword(randomToken());
+    const hash = user?.password_hash ?? (await dummyHash);
+    const ok = await argon2.verify(hash, input.password).catch(() => false);
+    if (!user || !ok || !user.is_active) {
+      const reason = !user ? 'unknown_account' : !ok ? 'wrong_password' : 'inactive';
+      await recordAudit(db, {
+        kind: 'sign_in.failed',
+        userId: user?.id,
+        ...seen,
+        details: { reason },
+      });
+      throw new AppError('INVALID_CREDENTIALS', 'The e-mail or password is not right');
+    }
+    const token = randomToken();
+    const csrfToken = randomToken(18);
+    const expiresAt = new Date(Date.now() + ttlMs);
+    await db.transaction(async (tx) => {
+      await createAuthRepository(tx).insertSession({
+        tokenHash: sha256(token),
+        userId: user.id,
+        csrfToken,
+        expiresAt,
+      });
+      await recordAudit(tx, { kind: 'sign_in.succeeded', userId: user.id, ...seen });
+    });
+    return { token, csrfToken, expiresAt, userId: user.id };
+  }
 
   return {
-    /** Verifies the password and opens a session. Returns the raw token for the cookie. */
-    async login(input: { email: string; password: string }) {
-      const user = await repo.findUserByEmail(input.email);
-      dummyHash ??= hashPassword(randomToken());
-      const hash = user?.password_hash ?? (await dummyHash);
-      const ok = await argon2.verify(hash, input.password).catch(() => false);
-      if (!user || !ok || !user.is_active) {
-        throw new AppError('INVALID_CREDENTIALS', 'The e-mail or password is not right');
-      }
-      const token = randomToken();
-      const csrfToken = randomToken(18);
-      const expiresAt = new Date(Date.now() + ttlMs);
-      await repo.insertSession({ tokenHash: sha256(token), userId: user.id, csrfToken, expiresAt });
-      return { token, csrfToken, expiresAt, userId: user.id };
+    /**
+     * Verifies the password and opens a session (recorded in the audit log, as is a failure).
+     * Returns the raw token for the cookie. RATE_LIMITED when the account's limit is reached.
+     */
+    login(input: { email: string; password: string }, client: SignInClient) {
+      return oneAtATime(input.email.toLowerCase(), () => attempt(input, client));
     },
 
     async logout(token: string): Promise<void> {

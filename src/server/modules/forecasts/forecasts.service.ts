@@ -898,11 +898,18 @@ export function createForecastsService(deps: Deps) {
         };
       const ids = cycles.map((c) => c.id);
       const args = { cycleIds: ids, through, scope: actor.scope };
-      const [all, regionLevel, groups] = await Promise.all([
-        repo.accuracy({ ...args, by: 'all' }),
-        repo.accuracy({ ...args, by: 'region_level' }),
-        repo.accuracy({ ...args, by }),
-      ]);
+      // Hash joins, never a nested loop over the sales roll-up: on PGlite (no autovacuum, so no
+      // statistics) the planner took both sides for one row and re-aggregated the roll-up for
+      // every forecast cell of a region, minutes while the embedded database served no one.
+      const [all, regionLevel, groups] = await deps.db.transaction(async (tx) => {
+        await tx.query('set local enable_nestloop = off');
+        const r = createForecastsRepository(tx);
+        return Promise.all([
+          r.accuracy({ ...args, by: 'all' }),
+          r.accuracy({ ...args, by: 'region_level' }),
+          r.accuracy({ ...args, by }),
+        ]);
+      });
       const summary = metrics(all[0]);
       const gain = (a: number | null, b: number | null) =>
         a === null || b === null ? null : Math.round((a - b) * 10) / 10;

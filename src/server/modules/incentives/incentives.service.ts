@@ -32,6 +32,7 @@ import type { JobsService } from '../jobs/jobs.service';
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import { createDealerProgressCache } from './dealer-progress-cache';
 import {
   aggregationMode,
   BEV,
@@ -1283,6 +1284,45 @@ export function createIncentivesService(deps: Deps) {
     );
   }
 
+  // a dealer's progress, computed once per change of its inputs
+  const progressCache = createDealerProgressCache<
+    Awaited<ReturnType<typeof computeDealerIncentives>>
+  >(deps.db);
+
+  /** A dealer's progress in every program it is eligible for today (read through the cache). */
+  async function computeDealerIncentives(d: DealerRow) {
+    const repo = repoOf();
+    const [ctx, all] = await Promise.all([context(), repo.findPrograms()]);
+    const rows = all.filter((r) => r.status === 'published');
+    const versions = await repo.findVersions(rows.map((r) => r.id));
+    const today = deps.today();
+    const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
+    for (const row of rows) {
+      // a drafted next version is not in force: it neither shows nor hides a program
+      const published = versions.filter((v) => v.programId === row.id && v.status === 'published');
+      const p = { row, versions: published };
+      const def = latest(p).definition;
+      if (today < def.startDate || today > def.endDate) continue;
+      const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
+      const eligibility = checkEligibility({
+        program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
+        dealer: probe.dealer,
+      });
+      if (!eligibility.eligible) continue;
+      const period = defaultPeriod(p, ctx);
+      const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+      chosen.push({ p, version: versionFor(p, settlement.window.start), period });
+    }
+    const inputs = await dealerProgressInputs(d, ctx, chosen);
+    const programs: ProgressView[] = chosen.map((x, i) =>
+      progressView(
+        calculateProgress({ ...inputs[i]!, asOf: today, period: x.period }),
+        x.version.definition,
+      ),
+    );
+    return { dealerCode: d.code, asOf: today, programs };
+  }
+
   /** Rebuilds the engine input of one dealer (same loading as statements, rows with lines). */
   async function progressInput(
     p: Loaded,
@@ -1938,42 +1978,8 @@ export function createIncentivesService(deps: Deps) {
     // ------------------------------------------------------------------ progress and what-if
     async getDealerIncentives({ actor, dealerCode }: { actor: Actor; dealerCode: string }) {
       need(actor, 'programs:read');
-      const repo = repoOf();
-      const [d, ctx, all] = await Promise.all([
-        dealerInScope(actor, dealerCode),
-        context(),
-        repo.findPrograms(),
-      ]);
-      const rows = all.filter((r) => r.status === 'published');
-      const versions = await repo.findVersions(rows.map((r) => r.id));
-      const today = deps.today();
-      const chosen: { p: Loaded; version: VersionRow; period: string }[] = [];
-      for (const row of rows) {
-        // a drafted next version is not in force: it neither shows nor hides a program
-        const published = versions.filter(
-          (v) => v.programId === row.id && v.status === 'published',
-        );
-        const p = { row, versions: published };
-        const def = latest(p).definition;
-        if (today < def.startDate || today > def.endDate) continue;
-        const probe = toDealer(d, ctx, [], { start: def.startDate, end: def.endDate });
-        const eligibility = checkEligibility({
-          program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
-          dealer: probe.dealer,
-        });
-        if (!eligibility.eligible) continue;
-        const period = defaultPeriod(p, ctx);
-        const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
-        chosen.push({ p, version: versionFor(p, settlement.window.start), period });
-      }
-      const inputs = await dealerProgressInputs(d, ctx, chosen);
-      const programs: ProgressView[] = chosen.map((x, i) =>
-        progressView(
-          calculateProgress({ ...inputs[i]!, asOf: today, period: x.period }),
-          x.version.definition,
-        ),
-      );
-      return { dealerCode: d.code, asOf: today, programs };
+      const d = await dealerInScope(actor, dealerCode);
+      return progressCache.read(d.id, deps.today(), () => computeDealerIncentives(d));
     },
 
     async whatIf({

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { page, pagingQuery } from './common';
+
+export const AUDIT_KINDS = [
+  'sign_in.succeeded',
+  'sign_in.failed',
+  'sign_in.limited',
+  'user.created',
+  'user.updated',
+  'user.disabled',
+  'user.enabled',
+  'user.password_reset',
+  'api_key.created',
+  'api_key.revoked',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** A kind, or the group before its dot (`sign_in`, `user`, `api_key`). */
+export const auditKindFilter = z.enum([...AUDIT_KINDS, 'sign_in', 'user', 'api_key']);
+
+export const auditQuerySchema = pagingQuery.extend({
+  kind: auditKindFilter.optional(),
+  /** a user id: entries where the user acted or was the account concerned */
+  user: z.coerce.number().int().positive().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+export const auditEntrySchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    kind: z.enum(AUDIT_KINDS),
+    actorUserId: z.number().int().nullable(),
+    actorApiKeyId: z.number().int().nullable(),
+    actorName: z.string().nullable(),
+    userId: z.number().int().nullable(),
+    userName: z.string().nullable(),
+    apiKeyId: z.number().int().nullable(),
+    apiKeyName: z.string().nullable(),
+    email: z.string().nullable(),
+    address: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const auditPageSchema = page(auditEntrySchema);
+export type AuditPage = z.infer<typeof auditPageSchema>;
