@@ -67,7 +67,7 @@ export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 export const statementLineSchema = z
   .object({
     lineNo: z.number().int(),
-    kind: z.enum(['benefit', 'clawback', 'adjustment', 'cap']),
+    kind: z.enum(['benefit', 'clawback', 'adjustment', 'cap', 'correction']),
     transactionId: z.string().nullable(),
     date: z.string().nullable(),
     vin: z.string().nullable(),
@@ -79,6 +79,17 @@ export const statementLineSchema = z
     parts: z.array(z.record(z.string(), z.unknown())).nullable(),
     amount: money,
     explanation: z.string(),
+    correctsPeriod: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('a correction line: the settled period it belongs to'),
+    correctsLineNo: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("a correction line: the line of that period's statement it corrects"),
   })
   .meta({ id: 'StatementLine' });
 export type StatementLineView = z.infer<typeof statementLineSchema>;

@@ -20,3 +20,12 @@ alter table incentive_statement_lines add constraint incentive_statement_lines_k
 alter table incentive_statement_lines
   add column corrects_period text,
   add column corrects_line_no integer;
+
+-- The feed as a period was closed: the largest transaction id then (closing takes the ingest lock
+-- exclusively, so every row with a larger id was stored after the close). The period's statement
+-- counts the rows up to it; later rows are corrections. Periods closed before this migration
+-- take the rows stored (ingested, else received) by their close.
+alter table program_periods add column last_feed_id bigint;
+update program_periods p set last_feed_id = (
+  select coalesce(max(t.id), 0) from transactions t
+  where coalesce(t.ingested_at, t.received_at) <= p.closed_at);

@@ -33,6 +33,7 @@ const KIND_LABELS: Record<StatementLineView['kind'], string> = {
   clawback: 'Clawback',
   adjustment: 'Adjustment',
   cap: 'Cap',
+  correction: 'Correction',
 };
 
 const MARGIN = 40;
@@ -64,7 +65,7 @@ function cells(line: StatementLineView): Record<string, string> {
     vin: line.vin ?? '',
     sku: line.sku ?? '',
     qty: line.quantity === null ? '' : String(line.quantity),
-    rate,
+    rate: line.kind === 'correction' ? `for ${line.correctsPeriod ?? ''}` : rate,
     tier: line.tierFrom ?? '',
     amount: groupDigits(line.amount),
   };
