@@ -86,6 +86,7 @@ export function reconcile(options: {
       counts[bucket] += 1;
     };
     const counts = { statement_line: 0, correction_line: 0, excluded: 0 };
+    let dealerRows = 0;
     const lineOf = new Map<string, Dec>();
     let withoutRow = new Dec(0);
     for (const l of d.lines) {
@@ -117,8 +118,12 @@ export function reconcile(options: {
       for (const tx of list) windowOf.set(String(tx.id), label);
     }
     for (const tx of d.rows) {
-      feedRows++;
       const id = String(tx.id);
+      // An unwind dated before the window is in it only when it counts here (late, on arrival).
+      if (tx.occurredOn < settlement.window.start && windowOf.get(id) !== settlement.window.label)
+        continue;
+      feedRows++;
+      dealerRows++;
       const line = lineOf.get(id);
       if (line !== undefined) {
         put('statement_line', null, tx, line.toFixed());
@@ -169,7 +174,7 @@ export function reconcile(options: {
     earned = earned.plus(d.earned);
     dealers.push({
       dealerCode: d.dealerCode,
-      feedRows: d.rows.length,
+      feedRows: dealerRows,
       statementLines: counts.statement_line,
       correctionLines: counts.correction_line,
       excluded: counts.excluded,
