@@ -41,6 +41,7 @@ import {
   type StatementDetail,
 } from '../../components/incentives/incentive-queries';
 import { StatementStatusBadge } from '../../components/incentives/statements-table';
+import { CorrectionLines } from '../../components/incentives/correction-lines';
 import { formatDate, formatMoney, sumDecimals } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
@@ -105,7 +106,7 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
     onSuccess: () => invalidate(),
   });
   const benefit = s.lines.filter((l) => l.kind === 'benefit');
-  const others = s.lines.filter((l) => l.kind !== 'benefit');
+  const others = s.lines.filter((l) => l.kind !== 'benefit' && l.kind !== 'correction');
   const linesTotal = sumDecimals(s.lines.map((l) => l.amount));
   const addsUp = sameAmount(linesTotal, s.earned);
   const measure = def?.measure ?? 'units';
@@ -344,6 +345,8 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
           </Stack>
         </Section>
       )}
+
+      <CorrectionLines lines={s.lines} currency={s.currency} />
 
       {s.excluded.length > 0 && (
         <Section
