@@ -47,7 +47,7 @@ import {
 import { monthEnd } from './calc/dates';
 import { scanNetwork } from './network-scan';
 import { correctionSources, correctionsFrom } from './corrections';
-import { createCorrectionsRepository } from './corrections.repository';
+import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import { loadReconciliation } from './reconciliation.service';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
@@ -361,10 +361,12 @@ export function createIncentivesService(deps: Deps) {
     ctx: Ctx;
     /** The dealers are every dealer (no dealer filter in SQL). */
     wholeNetwork?: boolean;
+    /** The program's closed periods, when the caller has them. */
+    closed?: Map<string, ClosedPeriod>;
   }): Promise<Map<number, StatementAdjustment[]>> {
     const { db, program, ctx, dealers } = options;
     const repo = createCorrectionsRepository(db);
-    const closed = await repo.findClosedPeriods(program.row.id);
+    const closed = options.closed ?? (await repo.findClosedPeriods(program.row.id));
     const out = new Map<number, StatementAdjustment[]>();
     if (closed.size === 0) return out;
     const periods = listSettlementPeriods({
@@ -455,12 +457,11 @@ export function createIncentivesService(deps: Deps) {
       stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
     );
     const settled = await repo.findSettledUnits(programId, dealerIds);
+    const closed = await createCorrectionsRepository(db).findClosedPeriods(programId);
     const maxFeedId =
       options.maxFeedId !== undefined
         ? options.maxFeedId
-        : ((await createCorrectionsRepository(db).findClosedPeriods(programId)).get(
-            settlement.period,
-          )?.lastFeedId ?? null);
+        : (closed.get(settlement.period)?.lastFeedId ?? null);
     const spec = {
       maxFeedId,
       programId,
@@ -528,6 +529,7 @@ export function createIncentivesService(deps: Deps) {
           period: settlement.period,
           dealers,
           ctx,
+          closed,
         });
     const items: Computed[] = [];
     for (const d of dealers) {
@@ -636,10 +638,12 @@ export function createIncentivesService(deps: Deps) {
     const splitsMonth = (i: NetworkItem) =>
       asOf !== undefined && asOf < i.settlement.cutoff && monthEnd(asOf.slice(0, 7)) !== asOf;
     // A closed period counts the feed as it was at its close: row by row (late rows).
-    const closedOf = new Map<number, Set<string>>();
+    const closedOf = new Map<number, Map<string, ClosedPeriod>>();
     for (const p of new Set(items.map((i) => i.program))) {
-      const closed = await createCorrectionsRepository(deps.db).findClosedPeriods(p.row.id);
-      closedOf.set(p.row.id, new Set(closed.keys()));
+      closedOf.set(
+        p.row.id,
+        await createCorrectionsRepository(deps.db).findClosedPeriods(p.row.id),
+      );
     }
     const grouped = items.filter(
       (i) =>
@@ -948,6 +952,7 @@ export function createIncentivesService(deps: Deps) {
           dealers,
           ctx,
           wholeNetwork: options.wholeNetwork === true,
+          closed: closedOf.get(item.program.row.id)!,
         });
         const prior = priorByItem.get(item);
         const classes = classesOf.get(def)!;
