@@ -4,6 +4,7 @@
  * after settlement"), unwinds naming their sale claw back exactly what it was paid, and the
  * reconciliation accounts for every feed row of a period.
  */
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
@@ -15,6 +16,35 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+
+/** The text drawn on the pages: page streams inflated, Tj/TJ strings decoded (kerning dropped). */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const texts: string[] = [];
+  const streamRe = /stream\r?\n/g;
+  let match: RegExpExecArray | null;
+  while ((match = streamRe.exec(raw))) {
+    const start = match.index + match[0].length;
+    const end = raw.indexOf('endstream', start);
+    if (end < 0) break;
+    const bytes = pdf.subarray(start, end);
+    let content: string;
+    try {
+      content = inflateSync(bytes).toString('latin1');
+    } catch {
+      content = bytes.toString('latin1');
+    }
+    const ops = /\[((?:<[0-9a-fA-F]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g;
+    let op: RegExpExecArray | null;
+    while ((op = ops.exec(content))) {
+      const hexes =
+        op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((m) => m[1]!) : [op[2]!];
+      texts.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
+    }
+    streamRe.lastIndex = end;
+  }
+  return texts.join('\n');
+}
 
 const program = (code: string) => ({
   code,
@@ -126,6 +156,11 @@ describe.each(engines())('late rows after settlement (%s)', (engine) => {
       expect.objectContaining({ transactionId: null, amount: '100.00', correctsPeriod: '2026-03' }),
     ]);
     expect(april.earned).toBe('250.00');
+    const pdf = await admin.get('/api/v1/programs/LATE/statements/DLR-ALPHA/pdf?period=2026-04');
+    expect(pdf.status).toBe(200);
+    const text = pdfText(Buffer.from(await pdf.arrayBuffer()));
+    expect(text).toContain('(Correction)');
+    expect(text).toContain('for 2026-03');
     const list = await json<{ items: { dealerCode: string; earned: string }[] }>(
       await admin.get('/api/v1/programs/LATE/statements?period=2026-04'),
       200,
@@ -168,6 +203,24 @@ describe.each(engines())('late rows after settlement (%s)', (engine) => {
     ).text();
     expect(csv).toContain(',correction,');
     expect(csv).toContain('correction for 2026-03');
+
+    // the late sale, paid by a correction, is a settled unit: its unwind in May claws it back
+    await post([
+      sale('A-5', '2026-05-04', '2026-05-04', {
+        kind: 'unwind',
+        quantity: -1,
+        amount: '-31000.00',
+        originalExternalId: 'A-3',
+      }),
+    ]);
+    const may = await statement('LATE', 'DLR-ALPHA', '2026-05');
+    expect(may.lines).toEqual([
+      expect.objectContaining({
+        kind: 'clawback',
+        transactionId: idOf.get('A-5'),
+        amount: '-150.00',
+      }),
+    ]);
   });
 
   it('keeps a closed statement as it was at its close and corrects in the next period', async () => {

@@ -446,5 +446,11 @@ export type StatementAdjustment = {
    * A correction (docs/incentives.md, "Late rows after settlement"): the settled period it
    * belongs to, the line of that period's statement it corrects (or null) and its feed row.
    */
-  correction?: { period: string; lineNo: number | null; transactionId: string | null };
+  correction?: {
+    period: string;
+    lineNo: number | null;
+    transactionId: string | null;
+    /** The late row's quantity (a late sale corrected here becomes a settled unit). */
+    quantity?: number | null;
+  };
 };

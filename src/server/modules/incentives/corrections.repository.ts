@@ -23,6 +23,28 @@ export function createCorrectionsRepository(db: Queryable) {
       await createTransactionsRepository(tx).lockIngest(tx, 'exclusive');
     },
 
+    /**
+     * A late sale paid by a correction line of an approved statement is a settled unit of the
+     * window it belongs to: a later unwind naming it claws back exactly that line.
+     */
+    async recordCorrectedUnits(input: {
+      programId: number;
+      dealerId: number;
+      statementId: string;
+      /** period → window label of the program's settlement periods */
+      windows: Record<string, string>;
+    }) {
+      await db.query(
+        `insert into settled_unit_benefits (program_id, transaction_id, dealer_id, statement_id, window_label, vin, external_id, quantity, amount)
+         select $1, l.transaction_id, $2, $3, w.value, t.vin, t.external_id, l.quantity, l.amount
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
+         join jsonb_each_text($4::jsonb) w on w.key = l.corrects_period
+         where l.statement_id = $3 and l.kind = 'correction' and l.quantity > 0
+         on conflict (program_id, transaction_id) do nothing`,
+        [input.programId, input.dealerId, input.statementId, JSON.stringify(input.windows)],
+      );
+    },
+
     async findClosedPeriods(programId: number): Promise<Map<string, ClosedPeriod>> {
       const { rows } = await db.query<ClosedPeriod>(
         `select period, to_json(closed_at)#>>'{}' as "closedAt", coalesce(last_feed_id, 0)::text as "lastFeedId"

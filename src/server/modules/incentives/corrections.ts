@@ -170,7 +170,12 @@ export function itemise(
       reference: `COR-${period}-${row.id}`,
       amount,
       explanation,
-      correction: { period, lineNo: original?.lineNo ?? null, transactionId: row.id },
+      correction: {
+        period,
+        lineNo: original?.lineNo ?? null,
+        transactionId: row.id,
+        quantity: l.quantity,
+      },
     });
   }
   const rest = new Dec(after.earned).minus(before.earned).minus(itemised);

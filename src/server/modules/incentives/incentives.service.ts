@@ -2641,6 +2641,17 @@ export function createIncentivesService(deps: Deps) {
           statementId: c.storedId,
           window: settlement.window.label,
         });
+        await createCorrectionsRepository(tx).recordCorrectedUnits({
+          programId: p.row.id,
+          dealerId: d.id,
+          statementId: c.storedId,
+          windows: Object.fromEntries(
+            listSettlementPeriods({
+              program: latest(p).definition,
+              fiscalYearStartMonth: ctx.fy,
+            }).map((x) => [x.period, x.window.label]),
+          ),
+        });
         await deps.ledger.append(tx, {
           entityType: 'incentive_statement',
           entityId: `${code}/${dealerCode}/${settlement.period}`,

@@ -569,7 +569,7 @@ export function runStatement(input: StatementInput): StatementRun {
         transactionId: c.transactionId,
         kind: 'correction',
         date: null,
-        quantity: null,
+        quantity: c.quantity ?? null,
         basis: null,
         rate: null,
         tierFrom: null,
