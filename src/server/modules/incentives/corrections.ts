@@ -36,11 +36,32 @@ export function correctionSources(options: {
   periods: readonly SettlementPeriod[];
   closed: ReadonlyMap<string, ClosedPeriod>;
   target: string;
+  /**
+   * A cumulative statement carries the corrections of the earlier periods of its window too (as
+   * it carries their rows): its amount due subtracts what those periods settled, corrections
+   * included. Default true; false gives the corrections placed in the target itself.
+   */
+  withWindow?: boolean;
 }): CorrectionSource[] {
-  const { periods, closed } = options;
-  const qi = periods.findIndex((p) => p.period === options.target);
-  if (qi <= 0 || closed.size === 0) return [];
-  const upTo = closed.get(options.target)?.lastFeedId ?? null;
+  const qi = options.periods.findIndex((p) => p.period === options.target);
+  if (qi < 0 || options.closed.size === 0) return [];
+  if (options.withWindow === false) return sourcesInto(options.periods, options.closed, qi);
+  const label = options.periods[qi]!.window.label;
+  const sources: CorrectionSource[] = [];
+  for (let k = 0; k <= qi; k++) {
+    if (options.periods[k]!.window.label !== label) continue;
+    sources.push(...sourcesInto(options.periods, options.closed, k));
+  }
+  return sources;
+}
+
+function sourcesInto(
+  periods: readonly SettlementPeriod[],
+  closed: ReadonlyMap<string, ClosedPeriod>,
+  qi: number,
+): CorrectionSource[] {
+  const target = periods[qi]!.period;
+  const upTo = closed.get(target)?.lastFeedId ?? null;
   const sources: CorrectionSource[] = [];
   for (let i = 0; i < qi; i++) {
     const p = periods[i]!;

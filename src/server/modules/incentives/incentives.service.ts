@@ -363,6 +363,8 @@ export function createIncentivesService(deps: Deps) {
     wholeNetwork?: boolean;
     /** The program's closed periods, when the caller has them. */
     closed?: Map<string, ClosedPeriod>;
+    /** false: only the corrections placed in this period (not those its window carries). */
+    withWindow?: boolean;
   }): Promise<Map<number, StatementAdjustment[]>> {
     const { db, program, ctx, dealers } = options;
     const repo = createCorrectionsRepository(db);
@@ -374,7 +376,12 @@ export function createIncentivesService(deps: Deps) {
       fiscalYearStartMonth: ctx.fy,
     });
     const byId = new Map(dealers.map((d) => [d.id, d]));
-    for (const source of correctionSources({ periods, closed, target: options.period })) {
+    for (const source of correctionSources({
+      periods,
+      closed,
+      target: options.period,
+      withWindow: options.withWindow !== false,
+    })) {
       const found = await correctionsFrom({
         repo,
         source,
@@ -1937,7 +1944,14 @@ export function createIncentivesService(deps: Deps) {
             })
           ).items,
         correctionsInto: (q, list) =>
-          correctionsInto({ db: deps.db, program: p, period: q, dealers: list, ctx }),
+          correctionsInto({
+            db: deps.db,
+            program: p,
+            period: q,
+            dealers: list,
+            ctx,
+            withWindow: false,
+          }),
       });
     },
 
