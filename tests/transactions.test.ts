@@ -433,7 +433,7 @@ describe.each(engines())('the actuals feed (%s)', (engine) => {
     ).text();
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt',
+      'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt,ingestedAt,originalExternalId',
     );
     expect(lines.slice(1).map((l) => l.split(',')[9])).toEqual(['C-1']);
     // the feed's own field names and the batch read back what one POST stored

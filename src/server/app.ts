@@ -31,6 +31,7 @@ import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
 import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { recalculationRoutes } from './modules/incentives/recalculation.routes';
+import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -192,6 +193,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(incentivesRoutes);
       await api.register(statementPdfRoutes);
       await api.register(recalculationRoutes);
+      await api.register(reconciliationRoutes);
       await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },

@@ -100,6 +100,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/programs/:code/periods': { code: 'PRG-A' },
   '/api/v1/programs/:code/periods/close': { code: 'PRG-A' },
   '/api/v1/programs/:code/accruals': { code: 'PRG-A' },
+  '/api/v1/programs/:code/reconciliation': { code: 'PRG-A' },
   '/api/v1/programs/:code/claims': { code: 'PRG-A' },
   '/api/v1/dealers/:code/incentives': { code: 'DLR-ALPHA' },
   '/api/v1/dealers/:code/incentives/what-if': { code: 'DLR-ALPHA' },
@@ -112,6 +113,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/payouts/:code/paid': { code: 'PAY-X' },
 });
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/statements': '?period=2026-03' });
+Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/reconciliation': '?period=2026-03' });
 
 /** Routes that stream without end (server-sent events): the walk reads their first moment only. */
 export const STREAMING_ROUTES = new Set(['/api/v1/events']);

@@ -71,7 +71,7 @@ export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 export const statementLineSchema = z
   .object({
     lineNo: z.number().int(),
-    kind: z.enum(['benefit', 'clawback', 'adjustment', 'cap']),
+    kind: z.enum(['benefit', 'clawback', 'adjustment', 'cap', 'correction']),
     transactionId: z.string().nullable(),
     date: z.string().nullable(),
     vin: z.string().nullable(),
@@ -87,6 +87,17 @@ export const statementLineSchema = z
       .describe('percent_of_msrp lines: the MSRP of one unit valid on the transaction date'),
     amount: money,
     explanation: z.string(),
+    correctsPeriod: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('a correction line: the settled period it belongs to'),
+    correctsLineNo: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("a correction line: the line of that period's statement it corrects"),
   })
   .meta({ id: 'StatementLine' });
 export type StatementLineView = z.infer<typeof statementLineSchema>;

@@ -440,4 +440,19 @@ export type PriorYearVolume = {
 };
 
 /** A statement line added by hand (a dispute's resolution): credit (+) or debit (-). */
-export type StatementAdjustment = { reference: string; amount: string; explanation: string };
+export type StatementAdjustment = {
+  reference: string;
+  amount: string;
+  explanation: string;
+  /**
+   * A correction (docs/incentives.md, "Late rows after settlement"): the settled period it
+   * belongs to, the line of that period's statement it corrects (or null) and its feed row.
+   */
+  correction?: {
+    period: string;
+    lineNo: number | null;
+    transactionId: string | null;
+    /** The late row's quantity (a late sale corrected here becomes a settled unit). */
+    quantity?: number | null;
+  };
+};

@@ -22,7 +22,16 @@ export const TRANSACTION_COLUMNS = [
   'occurredOn',
   'source',
   'externalId',
+  'receivedAt',
+  'originalExternalId',
 ] as const;
+
+/** Columns a CSV may leave out. */
+export const OPTIONAL_TRANSACTION_COLUMNS: readonly string[] = [
+  'vin',
+  'receivedAt',
+  'originalExternalId',
+];
 
 export const transactionInputSchema = z.object({
   kind: z.enum(TRANSACTION_KINDS),
@@ -35,6 +44,19 @@ export const transactionInputSchema = z.object({
   occurredOn: isoDate,
   source: z.string().max(60),
   externalId: z.string().max(120),
+  receivedAt: z
+    .string()
+    .optional()
+    .describe(
+      "when the sender's system received the row: a date (YYYY-MM-DD, midnight UTC) or a timestamp with its zone; default the time of the POST; never in the future, never before occurredOn. Lateness and grace days are decided on it",
+    ),
+  originalExternalId: z
+    .string()
+    .max(120)
+    .optional()
+    .describe(
+      'unwinds only: the externalId of the sale it reverses (same dealer and source); an unknown sale is a row error. Its incentive clawback is exactly what that sale was paid',
+    ),
 });
 export type TransactionInput = z.infer<typeof transactionInputSchema>;
 
@@ -52,7 +74,11 @@ export const transactionSchema = z
     occurredOn: z.string(),
     source: z.string(),
     externalId: z.string(),
-    receivedAt: z.string(),
+    receivedAt: z.string().describe("when the sender's system received it"),
+    ingestedAt: z
+      .string()
+      .describe('when it was posted to Forecourt (rows stored before this was kept: receivedAt)'),
+    originalExternalId: z.string().nullable().describe('an unwind: the sale it reverses'),
   })
   .meta({ id: 'Transaction' });
 export type Transaction = z.infer<typeof transactionSchema>;

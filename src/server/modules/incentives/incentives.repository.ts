@@ -59,6 +59,8 @@ export type TxRow = {
   occurredOn: string;
   receivedOn: string | null;
   externalId: string | null;
+  /** An unwind: the sale it reverses (its externalId), when the feed named it. */
+  originalExternalId?: string | null;
 };
 
 import type { AgreementPlanRow } from './agreement-plans';
@@ -80,6 +82,8 @@ export type LoadSpec = {
   skuIds: number[];
   kinds: string[];
   requiresClaim: boolean;
+  /** Only rows stored up to this transaction id (a closed period: the feed at its close). */
+  maxFeedId?: string | null;
 };
 
 export function createIncentivesRepository(db: Queryable) {
@@ -269,12 +273,12 @@ export function createIncentivesRepository(db: Queryable) {
     /** Transactions of one program's settlement, row by row (with lines). */
     async findTransactionRows(spec: LoadSpec): Promise<TxRow[]> {
       const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
-      const claimed = claimedSql(spec, params);
+      const claimed = claimedSql(spec, params) + feedSql(spec, params);
       const { rows } = await db.query<TxRow>(
         `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
                 t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
                 case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId"
+                t.external_id as "externalId", t.original_external_id as "originalExternalId"
          from transactions t
          where ($1::int[] is null or t.dealer_id = any($1::int[]))
            and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
@@ -305,7 +309,7 @@ export function createIncentivesRepository(db: Queryable) {
         spec.payingSkuIds,
         spec.bevSkuIds,
       ];
-      const claimed = claimedSql(spec, params);
+      const claimed = claimedSql(spec, params) + feedSql(spec, params);
       const { rows } = await db.query<TxRow>(
         `select min(t.id)::text as id, t.dealer_id as "dealerId", min(t.sku_id) as "skuId", t.kind, null as vin,
                 sum(t.quantity)::int as quantity, sum(t.amount)::text as amount, t.currency,
@@ -345,7 +349,7 @@ export function createIncentivesRepository(db: Queryable) {
         `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
                 t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
                 case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId"
+                t.external_id as "externalId", t.original_external_id as "originalExternalId"
          from transactions t
          where t.dealer_id = $1
            and (t.occurred_on between $2::date and $3::date
@@ -560,7 +564,8 @@ export function createIncentivesRepository(db: Queryable) {
 
     async closePeriod(programId: number, period: string, by: string) {
       await db.query(
-        'insert into program_periods (program_id, period, closed_by) values ($1, $2, $3)',
+        `insert into program_periods (program_id, period, closed_by, last_feed_id)
+         values ($1, $2, $3, (select coalesce(max(id), 0) from transactions))`,
         [programId, period, by],
       );
     },
@@ -627,16 +632,20 @@ export function createIncentivesRepository(db: Queryable) {
         parts: unknown;
         amount: string;
         explanation: string;
+        correctsPeriod?: string | null;
+        correctsLineNo?: number | null;
       }[],
     ) {
       const chunk = 500;
       for (let i = 0; i < lines.length; i += chunk) {
         const part = lines.slice(i, i + chunk);
         await db.query(
-          `insert into incentive_statement_lines (statement_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation)
-           select $1, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation
+          `insert into incentive_statement_lines (statement_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
+                  corrects_period, corrects_line_no)
+           select $1, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
+                  x.corrects_period, x.corrects_line_no
            from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
-                rate text, tier_from text, parts jsonb, amount numeric, explanation text)`,
+                rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int)`,
           [
             statementId,
             JSON.stringify(
@@ -652,6 +661,8 @@ export function createIncentivesRepository(db: Queryable) {
                 parts: l.parts,
                 amount: l.amount,
                 explanation: l.explanation,
+                corrects_period: l.correctsPeriod ?? null,
+                corrects_line_no: l.correctsLineNo ?? null,
               })),
             ),
           ],
@@ -662,7 +673,7 @@ export function createIncentivesRepository(db: Queryable) {
     async findLines(statementId: string) {
       const { rows } = await db.query<{
         lineNo: number;
-        kind: 'benefit' | 'clawback' | 'adjustment' | 'cap';
+        kind: 'benefit' | 'clawback' | 'adjustment' | 'cap' | 'correction';
         transactionId: string | null;
         date: string | null;
         quantity: number | null;
@@ -672,9 +683,12 @@ export function createIncentivesRepository(db: Queryable) {
         parts: Record<string, unknown>[] | null;
         amount: string;
         explanation: string;
+        correctsPeriod: string | null;
+        correctsLineNo: number | null;
       }>(
         `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
-                basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation
+                basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation,
+                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo"
          from incentive_statement_lines where statement_id = $1 order by line_no`,
         [statementId],
       );
@@ -701,7 +715,9 @@ export function createIncentivesRepository(db: Queryable) {
         `update settled_unit_benefits s set clawed_back_by = $3
          from incentive_statement_lines l join transactions u on u.id = l.transaction_id
          where l.statement_id = $3 and l.kind = 'clawback' and s.program_id = $1 and s.dealer_id = $2
-           and s.clawed_back_by is null and s.window_label <> $4 and u.vin is not null and s.vin = u.vin`,
+           and s.clawed_back_by is null and s.window_label <> $4
+           and (case when u.original_external_id is not null then s.external_id = u.original_external_id
+                     else u.vin is not null and s.vin = u.vin end)`,
         [input.programId, input.dealerId, input.statementId, input.window],
       );
     },
@@ -717,6 +733,13 @@ export function createIncentivesRepository(db: Queryable) {
 }
 
 /** Programs with requiresClaim count only transactions behind approved claims (and their unwinds). */
+/** A closed period counts the rows stored by its close (docs/incentives.md, late rows). */
+function feedSql(spec: LoadSpec, params: unknown[]): string {
+  if (spec.maxFeedId === undefined || spec.maxFeedId === null) return '';
+  params.push(spec.maxFeedId);
+  return ` and t.id <= $${params.length}::bigint`;
+}
+
 function claimedSql(spec: LoadSpec, params: unknown[]): string {
   if (!spec.requiresClaim) return '';
   params.push(spec.programId);

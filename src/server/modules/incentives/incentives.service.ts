@@ -9,6 +9,7 @@ import {
   type PriorYearVolume,
   type ProgramDefinition,
   type ProgramFilter,
+  type StatementAdjustment,
 } from '../../../shared/schemas/program';
 import type {
   ClaimInput,
@@ -57,6 +58,9 @@ import {
 } from './settlement';
 import { registerSettlementLedgerSources } from './settlement-ledger';
 import { snapshotDocument, snapshotHash } from './statement-snapshot';
+import { correctionSources, correctionsFrom } from './corrections';
+import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
+import { loadReconciliation } from './reconciliation.service';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
   calculateAccrual,
@@ -206,6 +210,8 @@ function toStatementLine(
     unitPrice: null,
     amount: l.amount,
     explanation: l.explanation,
+    correctsPeriod: l.correctsPeriod ?? null,
+    correctsLineNo: l.correctsLineNo ?? null,
   };
 }
 
@@ -339,7 +345,66 @@ export function createIncentivesService(deps: Deps) {
       occurredOn: r.occurredOn,
       receivedAt: r.receivedOn,
       externalId: r.externalId,
+      originalExternalId: r.originalExternalId ?? null,
     };
+  }
+
+  /**
+   * Correction lines of a period's statements: what the closed periods before it owe for rows
+   * stored after their close (corrections.ts; docs/incentives.md, "Late rows after settlement").
+   */
+  async function correctionsInto(options: {
+    db: Queryable;
+    program: Loaded;
+    period: string;
+    dealers: DealerRow[];
+    ctx: Ctx;
+    /** The dealers are every dealer (no dealer filter in SQL). */
+    wholeNetwork?: boolean;
+    /** The program's closed periods, when the caller has them. */
+    closed?: Map<string, ClosedPeriod>;
+    /** false: only the corrections placed in this period (not those its window carries). */
+    withWindow?: boolean;
+  }): Promise<Map<number, StatementAdjustment[]>> {
+    const { db, program, ctx, dealers } = options;
+    const repo = createCorrectionsRepository(db);
+    const closed = options.closed ?? (await repo.findClosedPeriods(program.row.id));
+    const out = new Map<number, StatementAdjustment[]>();
+    if (closed.size === 0) return out;
+    const periods = listSettlementPeriods({
+      program: latest(program).definition,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const byId = new Map(dealers.map((d) => [d.id, d]));
+    for (const source of correctionSources({
+      periods,
+      closed,
+      target: options.period,
+      withWindow: options.withWindow !== false,
+    })) {
+      const found = await correctionsFrom({
+        repo,
+        source,
+        dealerIds: options.wholeNetwork ? null : [...byId.keys()],
+        compute: async ({ period, dealerIds, maxFeedId }) => {
+          const { items } = await computeStatements({
+            db,
+            program,
+            period,
+            dealers: dealerIds.map((id) => byId.get(id)).filter((d): d is DealerRow => !!d),
+            withLines: true,
+            ctx,
+            live: true,
+            maxFeedId,
+            withoutCorrections: true,
+          });
+          return new Map(items.map((c) => [c.dealer.id, c.statement]));
+        },
+      });
+      for (const [dealerId, lines] of found)
+        out.set(dealerId, [...(out.get(dealerId) ?? []), ...lines]);
+    }
+    return out;
   }
 
   type Computed = {
@@ -364,6 +429,10 @@ export function createIncentivesService(deps: Deps) {
     ctx?: Ctx;
     /** Recompute even stored (closed) statements (approval). */
     live?: boolean;
+    /** Count rows stored up to this id (null: all); default: a closed period's feed at close. */
+    maxFeedId?: string | null;
+    /** Leave out the correction lines owed by earlier periods (computing a correction). */
+    withoutCorrections?: boolean;
   }): Promise<{ settlement: SettlementPeriod; version: VersionRow; items: Computed[] }> {
     const db = options.db ?? deps.db;
     const repo = repoOf(db);
@@ -395,7 +464,13 @@ export function createIncentivesService(deps: Deps) {
       stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
     );
     const settled = await repo.findSettledUnits(programId, dealerIds);
+    const closed = await createCorrectionsRepository(db).findClosedPeriods(programId);
+    const maxFeedId =
+      options.maxFeedId !== undefined
+        ? options.maxFeedId
+        : (closed.get(settlement.period)?.lastFeedId ?? null);
     const spec = {
+      maxFeedId,
       programId,
       dealerIds,
       from: window.start,
@@ -453,6 +528,16 @@ export function createIncentivesService(deps: Deps) {
       previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
     }
     const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
+    const corrections = options.withoutCorrections
+      ? new Map<number, StatementAdjustment[]>()
+      : await correctionsInto({
+          db,
+          program: options.program,
+          period: settlement.period,
+          dealers,
+          ctx,
+          closed,
+        });
     const items: Computed[] = [];
     for (const d of dealers) {
       const storedRow = storedHere.get(d.id);
@@ -483,9 +568,16 @@ export function createIncentivesService(deps: Deps) {
         settledUnitBenefits: settled
           .filter((s) => s.dealerId === d.id)
           .map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
-        adjustments: adjustments
-          .filter((a) => a.dealerId === d.id)
-          .map((a) => ({ reference: `ADJ-${a.id}`, amount: a.amount, explanation: a.explanation })),
+        adjustments: [
+          ...adjustments
+            .filter((a) => a.dealerId === d.id)
+            .map((a) => ({
+              reference: `ADJ-${a.id}`,
+              amount: a.amount,
+              explanation: a.explanation,
+            })),
+          ...(corrections.get(d.id) ?? []),
+        ],
         includeLines: options.withLines,
         fiscalYearStartMonth: ctx.fy,
         ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -552,11 +644,20 @@ export function createIncentivesService(deps: Deps) {
     // A cut-off inside a month (asOf today in an open period) needs the rows: the groups hold months.
     const splitsMonth = (i: NetworkItem) =>
       asOf !== undefined && asOf < i.settlement.cutoff && monthEnd(asOf.slice(0, 7)) !== asOf;
+    // A closed period counts the feed as it was at its close: row by row (late rows).
+    const closedOf = new Map<number, Map<string, ClosedPeriod>>();
+    for (const p of new Set(items.map((i) => i.program))) {
+      closedOf.set(
+        p.row.id,
+        await createCorrectionsRepository(deps.db).findClosedPeriods(p.row.id),
+      );
+    }
     const grouped = items.filter(
       (i) =>
         aggregationMode(i.version.definition) !== null &&
         settledCount.get(i.program.row.id) === 0 &&
-        !splitsMonth(i),
+        !splitsMonth(i) &&
+        !closedOf.get(i.program.row.id)!.has(i.settlement.period),
     );
     const byRows = items.filter((i) => !grouped.includes(i));
     const results: { item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[] = [];
@@ -851,6 +952,15 @@ export function createIncentivesService(deps: Deps) {
         const adjustments = adjustmentsOf
           .get(item.program.row.id)!
           .filter((a) => a.period === settlement.period);
+        const corrections = await correctionsInto({
+          db: deps.db,
+          program: item.program,
+          period: settlement.period,
+          dealers,
+          ctx,
+          wholeNetwork: options.wholeNetwork === true,
+          closed: closedOf.get(item.program.row.id)!,
+        });
         const prior = priorByItem.get(item);
         const classes = classesOf.get(def)!;
         const tierColumns = tierColumnsOf.get(def) ?? null;
@@ -893,13 +1003,16 @@ export function createIncentivesService(deps: Deps) {
             plannedQuantity: planned,
             priorYear: def.measure === 'growth' ? (prior?.get(d.id) ?? null) : undefined,
             previouslySettled: (previously.get(d.id) ?? new Dec(0)).toFixed(),
-            adjustments: adjustments
-              .filter((a) => a.dealerId === d.id)
-              .map((a) => ({
-                reference: `ADJ-${a.id}`,
-                amount: a.amount,
-                explanation: a.explanation,
-              })),
+            adjustments: [
+              ...adjustments
+                .filter((a) => a.dealerId === d.id)
+                .map((a) => ({
+                  reference: `ADJ-${a.id}`,
+                  amount: a.amount,
+                  explanation: a.explanation,
+                })),
+              ...(corrections.get(d.id) ?? []),
+            ],
             fiscalYearStartMonth: ctx.fy,
             ...(asOf ? { asOf } : {}),
           };
@@ -1857,6 +1970,73 @@ export function createIncentivesService(deps: Deps) {
 
     getStatement: getStatementDetail,
 
+    /** GET /programs/{code}/reconciliation (reconciliation.service.ts), dealers in scope. */
+    async getReconciliation({
+      actor,
+      code,
+      period,
+    }: {
+      actor: Actor;
+      code: string;
+      period?: string;
+    }) {
+      need(actor, 'statements:read');
+      const p = await loadProgram(code);
+      const ctx = await context();
+      const dealers = await repoOf().findDealers(actor.scope);
+      const chosen = period ?? defaultPeriod(p, ctx);
+      const probe = resolvePeriod({
+        program: latest(p).definition,
+        period: chosen,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      const def = versionFor(p, probe.window.start).definition;
+      const settlement = resolvePeriod({
+        program: def,
+        period: chosen,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      const skuIds = [...ctx.skus.values()]
+        .filter((s) => skuMatches(def.qualifying, s) || skuMatches(def.paying, s))
+        .map((s) => s.id);
+      return loadReconciliation({
+        db: deps.db,
+        programId: p.row.id,
+        program: def,
+        labelsFrom: latest(p).definition,
+        settlement,
+        fiscalYearStartMonth: ctx.fy,
+        dealers,
+        spec: {
+          programId: p.row.id,
+          from: settlement.window.start,
+          cutoff: settlement.cutoff,
+          skuIds,
+          kinds: kindsOf(def),
+        },
+        toTransaction: (r) => toTransaction(r, ctx),
+        compute: async (o) =>
+          (
+            await computeStatements({
+              program: p,
+              period: settlement.period,
+              withLines: true,
+              ctx,
+              ...o,
+            })
+          ).items,
+        correctionsInto: (q, list) =>
+          correctionsInto({
+            db: deps.db,
+            program: p,
+            period: q,
+            dealers: list,
+            ctx,
+            withWindow: false,
+          }),
+      });
+    },
+
     /**
      * Full recalculation (the benchmark): earned and amount due of every program's current
      * settlement period (`periods: 'all'`: every period that has started by today; `period`:
@@ -2404,6 +2584,8 @@ export function createIncentivesService(deps: Deps) {
       need(actor, 'payouts:manage');
       requireOem(actor);
       return deps.db.transaction(async (tx) => {
+        // No batch in flight while closing: the rows up to the feed's last id are the period's.
+        await createCorrectionsRepository(tx).lockFeed(tx);
         const p = await loadProgram(code, tx);
         const ctx = await context(tx);
         const repo = repoOf(tx);
@@ -2510,6 +2692,17 @@ export function createIncentivesService(deps: Deps) {
           window: settlement.window.label,
         });
         // Names the snapshot approved (its hash) and what was frozen (settlement.ts).
+        await createCorrectionsRepository(tx).recordCorrectedUnits({
+          programId: p.row.id,
+          dealerId: d.id,
+          statementId: c.storedId,
+          windows: Object.fromEntries(
+            listSettlementPeriods({
+              program: latest(p).definition,
+              fiscalYearStartMonth: ctx.fy,
+            }).map((x) => [x.period, x.window.label]),
+          ),
+        });
         await deps.ledger.append(tx, {
           entityType: 'statement_approval',
           entityId: snapshotEntityId(code, d.code, settlement.period, snapshot.seq),

@@ -33,6 +33,7 @@ const KIND_LABELS: Record<StatementLineView['kind'], string> = {
   clawback: 'Clawback',
   adjustment: 'Adjustment',
   cap: 'Cap',
+  correction: 'Correction',
 };
 
 const MARGIN = 40;
@@ -78,7 +79,7 @@ function cells(line: StatementLineView): Record<string, string> {
     vin: line.vin ?? '',
     sku: line.sku ?? '',
     qty: line.quantity === null ? '' : String(line.quantity),
-    rate,
+    rate: line.kind === 'correction' ? `for ${line.correctsPeriod ?? ''}` : rate,
     tier: line.tierFrom ?? '',
     price: line.unitPrice === null ? '' : groupDigits(line.unitPrice),
     amount: groupDigits(line.amount),

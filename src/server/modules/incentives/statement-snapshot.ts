@@ -19,6 +19,9 @@ export type SnapshotLine = {
   parts: StatementLinePart[] | null;
   amount: string;
   explanation: string;
+  /** correction lines only: the period they correct and the line of its statement */
+  correctsPeriod?: string;
+  correctsLineNo?: number | null;
 };
 
 /** The totals a statement is decided on: shown before and after when they differ. */
@@ -87,6 +90,9 @@ export function snapshotDocument(input: {
         parts: l.parts ?? null,
         amount: l.amount,
         explanation: l.explanation,
+        ...(l.kind === 'correction'
+          ? { correctsPeriod: l.correctsPeriod, correctsLineNo: l.correctsLineNo }
+          : {}),
       })),
     }),
   ) as SnapshotDocument;

@@ -5,7 +5,10 @@
 import type { Readable } from 'node:stream';
 import { parse as parseCsvRecord } from 'csv-parse/sync';
 import { AppError } from '../../../shared/errors';
-import { TRANSACTION_COLUMNS } from '../../../shared/schemas/transactions';
+import {
+  OPTIONAL_TRANSACTION_COLUMNS,
+  TRANSACTION_COLUMNS,
+} from '../../../shared/schemas/transactions';
 
 export type RawRecord = { row: number; value: unknown; parseError?: string };
 export type IngestFormat = 'json' | 'ndjson' | 'csv';
@@ -271,7 +274,7 @@ function checkHeader(header: string[]): void {
     }
   }
   for (const column of TRANSACTION_COLUMNS) {
-    if (column !== 'vin' && !header.includes(column)) {
+    if (!OPTIONAL_TRANSACTION_COLUMNS.includes(column) && !header.includes(column)) {
       problems.push({
         row: 0,
         field: column,

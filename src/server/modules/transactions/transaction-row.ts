@@ -18,13 +18,29 @@ export type ValidRow = {
   occurredOn: string;
   source: string;
   externalId: string;
+  /** When the sender's system received the row: ISO timestamp in UTC (default: the POST). */
+  receivedAt: string;
+  /** The sale an unwind reverses (its externalId, same dealer and source), or null. */
+  originalExternalId: string | null;
 };
+
+/** The time of the POST, given once per batch: the default and the upper bound of receivedAt. */
+export type PostedAt = { iso: string; ms: number };
+
+export function postedAt(now = new Date()): PostedAt {
+  return { iso: now.toISOString(), ms: now.getTime() };
+}
 
 const KINDS = new Set<string>(TRANSACTION_KINDS);
 const CURRENCIES = new Set(SUPPORTED_CURRENCIES);
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 const AMOUNT = /^-?\d{1,14}(\.(\d{1,2}))?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A date, or a timestamp with seconds optional, fractions optional and a zone (Z or ±hh:mm). */
+const TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** A clock a little ahead of ours is not "the future". */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 function fail(problems: Problem[], row: number, field: string, code: string, message: string) {
   problems.push({ row, field, code, message });
@@ -49,7 +65,12 @@ function text(value: unknown): string | null {
 }
 
 /** Returns the normalised row, or pushes problems (with the row number) and returns null. */
-export function validateRow(value: unknown, row: number, problems: Problem[]): ValidRow | null {
+export function validateRow(
+  value: unknown,
+  row: number,
+  problems: Problem[],
+  posted: PostedAt = postedAt(),
+): ValidRow | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ row, code: 'not_an_object', message: 'each row must be an object' });
     return null;
@@ -179,6 +200,40 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
   else if (externalId.length > 120)
     fail(problems, row, 'externalId', 'too_long', 'externalId has at most 120 characters');
 
+  const receivedAt = validateReceivedAt(r.receivedAt, occurredOn, row, problems, posted);
+
+  let originalExternalId: string | null = null;
+  if (r.originalExternalId !== undefined && r.originalExternalId !== null) {
+    const original = String(r.originalExternalId).trim();
+    if (original === '') {
+      // an empty CSV cell: no reference
+    } else if (kind !== 'unwind')
+      fail(
+        problems,
+        row,
+        'originalExternalId',
+        'original_on_sale',
+        'originalExternalId names the sale an unwind reverses; only an unwind has one',
+      );
+    else if (original.length > 120)
+      fail(
+        problems,
+        row,
+        'originalExternalId',
+        'too_long',
+        'originalExternalId has at most 120 characters',
+      );
+    else if (original === externalId)
+      fail(
+        problems,
+        row,
+        'originalExternalId',
+        'original_is_self',
+        'an unwind cannot reverse itself',
+      );
+    else originalExternalId = original;
+  }
+
   if (problems.length !== before) return null;
   return {
     kind: kind as TransactionKind,
@@ -191,5 +246,66 @@ export function validateRow(value: unknown, row: number, problems: Problem[]): V
     occurredOn: occurredOn!,
     source: source!,
     externalId: externalId!,
+    receivedAt: receivedAt!,
+    originalExternalId,
   };
+}
+
+/**
+ * `receivedAt`: a date (midnight UTC) or a timestamp with its zone; default the POST. Never in
+ * the future, never before `occurredOn` (compared on the UTC date, as the grace rule reads it).
+ */
+function validateReceivedAt(
+  value: unknown,
+  occurredOn: string | null,
+  row: number,
+  problems: Problem[],
+  posted: PostedAt,
+): string | null {
+  if (value === undefined || value === null || value === '') return posted.iso;
+  const raw = typeof value === 'string' ? value.trim() : '';
+  const m = TIMESTAMP.exec(raw);
+  if (
+    !m ||
+    !isRealDateCached(m[1]!) ||
+    Number(m[2] ?? 0) > 23 ||
+    Number(m[3] ?? 0) > 59 ||
+    Number(m[4] ?? 0) > 59
+  ) {
+    fail(
+      problems,
+      row,
+      'receivedAt',
+      'invalid_timestamp',
+      'receivedAt must be a date (YYYY-MM-DD) or a timestamp with its zone (2026-04-02T09:30:00Z)',
+    );
+    return null;
+  }
+  const ms = Date.parse(m[2] === undefined ? `${m[1]}T00:00:00Z` : raw.replace(' ', 'T'));
+  if (Number.isNaN(ms)) {
+    fail(problems, row, 'receivedAt', 'invalid_timestamp', `${raw} is not a timestamp`);
+    return null;
+  }
+  const iso = new Date(ms).toISOString();
+  if (ms > posted.ms + CLOCK_SKEW_MS) {
+    fail(
+      problems,
+      row,
+      'receivedAt',
+      'received_in_future',
+      `receivedAt ${raw} is in the future (now ${posted.iso})`,
+    );
+    return null;
+  }
+  if (occurredOn && DATE.test(occurredOn) && iso.slice(0, 10) < occurredOn) {
+    fail(
+      problems,
+      row,
+      'receivedAt',
+      'received_before_occurred',
+      `receivedAt ${raw} is before occurredOn ${occurredOn}`,
+    );
+    return null;
+  }
+  return iso;
 }

@@ -8,10 +8,15 @@ const INGEST_LOCK = 7_305_114;
 export const STAGING_COLUMNS =
   'kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id';
 
+/** The columns of the ingest's COPY text, in order (ingested_at takes its default, now()). */
+export const INGEST_COLUMNS = `${STAGING_COLUMNS}, batch_id, received_at, original_external_id`;
+
 const TRANSACTION_SELECT = `
   select t.id, t.kind, d.code as "dealerCode", s.code as sku, m.code as "modelLineCode", t.vin, t.quantity,
          t.amount::text as amount, t.currency, t.occurred_on as "occurredOn", t.source,
-         t.external_id as "externalId", to_json(t.received_at)#>>'{}' as "receivedAt"
+         t.external_id as "externalId", to_json(t.received_at)#>>'{}' as "receivedAt",
+         to_json(coalesce(t.ingested_at, t.received_at))#>>'{}' as "ingestedAt",
+         t.original_external_id as "originalExternalId"
   from transactions t
   join dealers d on d.id = t.dealer_id
   join skus s on s.id = t.sku_id
@@ -84,7 +89,8 @@ export function createTransactionsRepository(db: Queryable) {
         kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
         quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
         occurred_on date not null, source text collate "C" not null,
-        external_id text collate "C" not null, batch_id bigint not null
+        external_id text collate "C" not null, batch_id bigint not null,
+        received_at timestamptz not null, original_external_id text collate "C"
       ) on commit drop`);
     },
 
@@ -110,6 +116,35 @@ export function createTransactionsRepository(db: Queryable) {
     },
 
     /** A lower bound for the ids the next inserts get (ids only grow). */
+    /**
+     * The references (an unwind's originalExternalId) that name no sale of the same dealer and
+     * source; the batch's own rows are already in the table, so a sale in the batch counts.
+     */
+    async findUnknownOriginals<
+      T extends { row: number; dealerId: number; source: string; originalExternalId: string },
+    >(tx: Queryable, refs: T[]): Promise<T[]> {
+      const unknown: T[] = [];
+      for (let i = 0; i < refs.length; i += 10_000) {
+        const part = refs.slice(i, i + 10_000);
+        const { rows } = await tx.query<{ i: number }>(
+          `select r.i from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as r(i, dealer_id, source, ext)
+           where not exists (
+             select 1 from transactions t
+             where t.source = r.source collate "C" and t.external_id = r.ext collate "C"
+               and t.dealer_id = r.dealer_id and t.kind <> 'unwind')
+           order by r.i`,
+          [
+            part.map((_, j) => j),
+            part.map((r) => r.dealerId),
+            part.map((r) => r.source),
+            part.map((r) => r.originalExternalId),
+          ],
+        );
+        for (const r of rows) unknown.push(part[r.i]!);
+      }
+      return unknown;
+    },
+
     async lastTransactionId(tx: Queryable): Promise<number> {
       const { rows } = await tx.query<{ id: number }>(
         'select coalesce(max(id), 0)::bigint as id from transactions',
@@ -124,12 +159,12 @@ export function createTransactionsRepository(db: Queryable) {
     async mergeThroughStaging(tx: Queryable, chunks: string[]): Promise<number> {
       await tx.query('truncate ingest_staging');
       await tx.copyFrom(
-        `copy ingest_staging (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
+        `copy ingest_staging (${INGEST_COLUMNS}) from stdin with (format csv)`,
         chunks,
       );
       const { rowCount } = await tx.query(
-        `insert into transactions (${STAGING_COLUMNS}, batch_id)
-         select ${STAGING_COLUMNS}, batch_id from ingest_staging
+        `insert into transactions (${INGEST_COLUMNS})
+         select ${INGEST_COLUMNS} from ingest_staging
          -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
          order by source, external_id
          on conflict (source, external_id) do nothing`,

@@ -9,8 +9,8 @@ import { isUniqueViolation } from '../../db/errors';
 import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
-import { validateRow } from './transaction-row';
-import { createTransactionsRepository, STAGING_COLUMNS } from './transactions.repository';
+import { postedAt, validateRow } from './transaction-row';
+import { createTransactionsRepository, INGEST_COLUMNS } from './transactions.repository';
 
 /** At most this many problems are listed in a rejection; the count covers them all. */
 const MAX_LISTED_PROBLEMS = 1000;
@@ -24,6 +24,13 @@ const SEGMENT_CHARS = 32 * 1024 * 1024;
  * after, in a transaction of its own (see `ingest`).
  */
 const ROLL_UP_AFTER_COMMIT_ROWS = 100_000;
+
+type OriginalReference = {
+  row: number;
+  dealerId: number;
+  source: string;
+  originalExternalId: string;
+};
 
 /** Lines of COPY text and how many rows they hold. */
 type Chunk = { text: string; rows: number };
@@ -169,6 +176,9 @@ export function createTransactionsService(deps: {
       let outOfScope = 0;
       let rowCount = 0;
       const dealerIds = new Set<number>();
+      const posted = postedAt();
+      /** Unwinds naming the sale they reverse: checked once the batch's rows are in. */
+      const references: OriginalReference[] = [];
       const addProblem = (p: Problem) => {
         problemCount += 1;
         if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
@@ -194,7 +204,7 @@ export function createTransactionsService(deps: {
               continue;
             }
             scratch.length = 0;
-            const row = validateRow(record.value, record.row, scratch);
+            const row = validateRow(record.value, record.row, scratch, posted);
             if (!row) {
               for (const p of scratch) addProblem(p);
               continue;
@@ -236,8 +246,16 @@ export function createTransactionsService(deps: {
             }
             if (dealerId === undefined || skuId === undefined || problemCount > 0) continue;
             dealerIds.add(dealerId);
+            if (row.originalExternalId !== null) {
+              references.push({
+                row: record.row,
+                dealerId,
+                source: row.source,
+                originalExternalId: row.originalExternalId,
+              });
+            }
             lines.push(
-              `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId}\n`,
+              `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId},${row.receivedAt},${row.originalExternalId === null ? '' : csvField(row.originalExternalId)}\n`,
             );
             if (lines.length >= chunkLines) {
               yield { text: lines.join(''), rows: lines.length };
@@ -315,7 +333,7 @@ export function createTransactionsService(deps: {
           await tx.exec('savepoint ingest_segment');
           try {
             await tx.copyFrom(
-              `copy transactions (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
+              `copy transactions (${INGEST_COLUMNS}) from stdin with (format csv)`,
               segment(),
             );
             await tx.exec('release savepoint ingest_segment');
@@ -327,6 +345,17 @@ export function createTransactionsService(deps: {
             const rest = segment();
             while (!(await rest.next()).done);
             await mergeSorted(buffered);
+          }
+        }
+        // An unwind naming an unknown sale (same dealer and source, stored or in this batch).
+        if (problemCount === 0 && references.length > 0) {
+          for (const ref of await repo.findUnknownOriginals(tx, references)) {
+            addProblem({
+              row: ref.row,
+              field: 'originalExternalId',
+              code: 'unknown_original',
+              message: `no sale ${ref.originalExternalId} from ${ref.source} for this dealer: the unwind must name the sale it reverses`,
+            });
           }
         }
         if (problemCount > 0) {
@@ -401,7 +430,7 @@ export function createTransactionsService(deps: {
       actor: Actor;
       filter: Partial<TransactionFilter>;
     }): AsyncGenerator<string> {
-      yield 'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt\n';
+      yield 'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt,ingestedAt,originalExternalId\n';
       let afterId = 0;
       for (;;) {
         const rows = await repo.findTransactionsAfter(actor.scope, filter, afterId, 5000);
@@ -421,6 +450,8 @@ export function createTransactionsService(deps: {
                 t.source,
                 t.externalId,
                 t.receivedAt,
+                t.ingestedAt,
+                t.originalExternalId,
               ]
                 .map(exportCell)
                 .join(',') + '\n',

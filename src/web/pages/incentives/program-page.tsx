@@ -57,6 +57,7 @@ import {
   type ProgramView,
 } from '../../components/incentives/incentive-queries';
 import { StatementsTable } from '../../components/incentives/statements-table';
+import { ReconciliationPanel } from '../../components/incentives/reconciliation-panel';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
 
@@ -420,6 +421,12 @@ function StatementsSection({ program }: { program: ProgramView }) {
             )}
           </Stack>
         )}
+      </Section>
+      <Section
+        title="Reconciliation"
+        description="Every feed row of the period inside the program’s window and filters, for every dealer: on a statement line, on a correction line of a later statement, or excluded with its reason"
+      >
+        <ReconciliationPanel code={program.code} period={data?.period ?? period} />
       </Section>
       {canManage && (
         <Section

@@ -46,6 +46,7 @@ import {
   SnapshotChanged,
   SnapshotNote,
 } from '../../components/incentives/statement-snapshot';
+import { CorrectionLines } from '../../components/incentives/correction-lines';
 import { formatDate, formatMoney, sumDecimals } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
@@ -110,7 +111,7 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
     onSuccess: () => invalidate(),
   });
   const benefit = s.lines.filter((l) => l.kind === 'benefit');
-  const others = s.lines.filter((l) => l.kind !== 'benefit');
+  const others = s.lines.filter((l) => l.kind !== 'benefit' && l.kind !== 'correction');
   // percent_of_msrp: the MSRP of one unit each line was priced at (valid on its date).
   const isPriced = s.lines.some((l) => l.unitPrice !== null);
   const linesTotal = sumDecimals(s.lines.map((l) => l.amount));
@@ -364,6 +365,8 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
           </Stack>
         </Section>
       )}
+
+      <CorrectionLines lines={s.lines} currency={s.currency} />
 
       {s.excluded.length > 0 && (
         <Section

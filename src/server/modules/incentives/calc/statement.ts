@@ -43,7 +43,7 @@ import {
   type SpanPart,
 } from './tiers';
 
-export type StatementLineKind = 'benefit' | 'clawback' | 'adjustment' | 'cap';
+export type StatementLineKind = 'benefit' | 'clawback' | 'adjustment' | 'cap' | 'correction';
 
 /** A part of a line's span paid at one rate (incremental tiers, growth increment). */
 export type StatementLinePart = {
@@ -74,6 +74,9 @@ export type StatementLine = {
   /** Rounded half-up to the currency's minor unit. */
   amount: string;
   explanation: string;
+  /** Correction lines: the settled period and the line of its statement they correct. */
+  correctsPeriod?: string;
+  correctsLineNo?: number | null;
 };
 
 export type ExcludedTransaction = {
@@ -561,7 +564,23 @@ export function runStatement(input: StatementInput): StatementRun {
     const amount = roundMoney(adjustment.amount, currency);
     total = total.plus(amount);
     lineCount++;
-    if (includeLines) {
+    if (includeLines && adjustment.correction) {
+      const c = adjustment.correction;
+      lines.push({
+        transactionId: c.transactionId,
+        kind: 'correction',
+        date: null,
+        quantity: c.quantity ?? null,
+        basis: null,
+        rate: null,
+        tierFrom: null,
+        parts: null,
+        amount: moneyString(amount, currency),
+        explanation: `correction for ${c.period}${c.lineNo === null ? '' : ` (line ${c.lineNo})`}: ${adjustment.explanation}`,
+        correctsPeriod: c.period,
+        correctsLineNo: c.lineNo,
+      });
+    } else if (includeLines) {
       lines.push({
         transactionId: null,
         kind: 'adjustment',

@@ -1,0 +1,157 @@
+/**
+ * The reconciliation of a program's period (GET /programs/{code}/reconciliation): every feed row
+ * inside the window and filters in one bucket (a statement line, a correction line in a later
+ * statement, or excluded with its reason), as a table whose rows add up to the feed, and a bar
+ * chart of the rows per bucket.
+ */
+import '@mantine/charts/styles.css';
+import { BarChart } from '@mantine/charts';
+import { Alert, Badge, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { ReconciliationView } from '../../../shared/schemas/reconciliation';
+import { api } from '../../api';
+import { formatMoney, sumDecimals } from '../../format';
+import { ChartSkeleton, QueryError } from '../query-state';
+import { formatSettlementPeriod } from './incentive-labels';
+
+const BUCKET_LABELS: Record<ReconciliationView['buckets'][number]['bucket'], string> = {
+  statement_line: 'Statement line',
+  correction_line: 'Correction line',
+  excluded: 'Excluded',
+};
+
+const REASON_LABELS: Record<string, string> = {
+  late: 'arrived after the grace days',
+  currency_mismatch: 'another currency',
+  duplicate_clawback: 'sale already clawed back',
+  measure_only: 'counts toward the tier, not paid',
+  dealer_ineligible: 'dealer not eligible',
+  no_approved_claim: 'no approved claim',
+  counts_in_other_window: 'counts in another window (late unwind)',
+  no_open_period: 'no open period left to correct in',
+  lump_sum: 'paid in the lump sum',
+};
+
+function reasonText(bucket: string, reason: string | null): string {
+  if (reason === null) return '';
+  if (bucket === 'correction_line')
+    return `paid in ${formatSettlementPeriod(reason.split(' ')[0]!)}`;
+  return REASON_LABELS[reason] ?? reason;
+}
+
+export function useReconciliation(code: string, period: string | null) {
+  return useQuery({
+    queryKey: ['incentives', 'reconciliation', code, period] as const,
+    queryFn: ({ signal }) =>
+      api.get<ReconciliationView>(
+        `/programs/${encodeURIComponent(code)}/reconciliation`,
+        { period: period ?? undefined },
+        signal,
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function ReconciliationPanel({ code, period }: { code: string; period: string | null }) {
+  const query = useReconciliation(code, period);
+  if (query.isError) return <QueryError error={query.error} />;
+  if (!query.data) return <ChartSkeleton h={200} />;
+  const r = query.data;
+  const money = (v: string) => formatMoney(v, r.currency);
+  const statementLines = sumDecimals(
+    r.buckets.filter((b) => b.bucket === 'statement_line').map((b) => b.amount),
+  );
+  const data = r.buckets.map((b) => ({
+    bucket: `${BUCKET_LABELS[b.bucket]}${b.reason ? ` (${reasonText(b.bucket, b.reason)})` : ''}`,
+    rows: b.rows,
+  }));
+  return (
+    <Paper withBorder p={{ base: 'xs', sm: 'md' }} data-testid="reconciliation">
+      <Stack gap="sm">
+        {r.unaccounted.length > 0 ? (
+          <Alert color="red" variant="light" title="Rows not accounted for">
+            {r.unaccounted.length} feed rows are in no bucket:{' '}
+            {r.unaccounted
+              .slice(0, 10)
+              .map((u) => `${u.dealerCode} #${u.transactionId}`)
+              .join(', ')}
+          </Alert>
+        ) : (
+          <Group gap="xs">
+            <Badge color="teal" variant="light">
+              All {r.feedRows} feed rows accounted for
+            </Badge>
+            {r.closedAt && (
+              <Text size="xs" c="dimmed">
+                Closed {new Date(r.closedAt).toLocaleString()}; rows stored later are corrections
+              </Text>
+            )}
+          </Group>
+        )}
+        <Table.ScrollContainer minWidth={560}>
+          <Table striped withTableBorder data-testid="reconciliation-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Bucket</Table.Th>
+                <Table.Th ta="right">Rows</Table.Th>
+                <Table.Th ta="right">Units</Table.Th>
+                <Table.Th ta="right">Revenue</Table.Th>
+                <Table.Th ta="right">Amount</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {r.buckets.map((b) => (
+                <Table.Tr key={`${b.bucket}|${b.reason ?? ''}`}>
+                  <Table.Td>
+                    {BUCKET_LABELS[b.bucket]}
+                    {b.reason && (
+                      <Text span size="xs" c="dimmed">
+                        {' '}
+                        · {reasonText(b.bucket, b.reason)}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right">{b.rows}</Table.Td>
+                  <Table.Td ta="right">{b.units}</Table.Td>
+                  <Table.Td ta="right">{money(b.revenue)}</Table.Td>
+                  <Table.Td ta="right">{b.bucket === 'excluded' ? '–' : money(b.amount)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+            <Table.Tfoot>
+              <Table.Tr>
+                <Table.Th>Feed rows in the window and filters</Table.Th>
+                <Table.Th ta="right">{r.accountedRows}</Table.Th>
+                <Table.Th ta="right">{r.buckets.reduce((n, b) => n + b.units, 0)}</Table.Th>
+                <Table.Th ta="right">
+                  {money(sumDecimals(r.buckets.map((b) => b.revenue)))}
+                </Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Tfoot>
+          </Table>
+        </Table.ScrollContainer>
+        <Text size="sm" data-testid="reconciliation-sum">
+          Statement lines {money(statementLines)} + lines without a feed row (lump sum, cap,
+          adjustments, corrections received) {money(r.linesWithoutRow)} = earned{' '}
+          <b>{money(r.statementEarned)}</b>
+          {r.correctionsWithoutRow !== '0.00' && r.correctionsWithoutRow !== '0' && (
+            <> · tier or cap recomputed in later corrections {money(r.correctionsWithoutRow)}</>
+          )}
+        </Text>
+        {data.length > 0 && (
+          <BarChart
+            h={Math.max(120, 36 * data.length)}
+            data={data}
+            dataKey="bucket"
+            orientation="vertical"
+            series={[{ name: 'rows', label: 'Rows', color: 'teal.6' }]}
+            yAxisProps={{ width: 220, fontSize: 11 }}
+            gridAxis="x"
+            tooltipAnimationDuration={0}
+          />
+        )}
+      </Stack>
+    </Paper>
+  );
+}
