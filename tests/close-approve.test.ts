@@ -1,7 +1,8 @@
 /**
  * Issue 11, defect 4: what finance reviewed at close is what is approved. Closing freezes a
  * snapshot of each statement (hash, ledger entry); approval refuses, with the difference line by
- * line, when a recomputation differs; the period is re-closed and then approved.
+ * line, when a recomputation differs; the period is re-closed and then approved. A row stored
+ * after the close is not the period's (it becomes a correction: tests/late-rows.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
@@ -130,8 +131,17 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     ]);
   });
 
-  it('refuses to approve after a late row, with the difference line by line', async () => {
+  it('keeps the closed statement when a row arrives after the close, and refuses to approve a recomputation that differs', async () => {
+    // A row stored after the close is not the period's: it waits as a correction (late rows).
     await ingest([txRow({ occurredOn: '2026-03-30', externalId: 'LATE-1' })]);
+    const kept = await statement('SNAP');
+    expect(kept).toMatchObject({ earned: '12000.00', lineCount: 60 });
+    expect(kept.snapshot!.changedSinceClose).toBe(false);
+    // A stored row of the period changed in place (a correction made in SQL): the recomputation
+    // no longer matches what finance reviewed.
+    await t.db.query(
+      `update transactions set quantity = 2, amount = amount * 2 where external_id = 'M-0'`,
+    );
     const s = await statement('SNAP');
     // The view still shows what was closed, and says it no longer holds.
     expect(s).toMatchObject({ earned: '12000.00', lineCount: 60 });
@@ -139,14 +149,16 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     const refused = await json<Refusal>(await approve('SNAP'), 409);
     expect(refused.code).toBe('STATEMENT_CHANGED_SINCE_CLOSE');
     expect(refused.details.snapshotSha256).toBe(s.snapshot!.sha256);
-    expect(refused.details.added).toEqual([
-      expect.objectContaining({ kind: 'benefit', amount: '200.00' }),
-    ]);
+    expect(refused.details.added).toEqual([]);
     expect(refused.details.removed).toEqual([]);
-    console.log(JSON.stringify(refused.details.changed[0]));
+    expect(refused.details.changed).toEqual([
+      expect.objectContaining({
+        before: expect.objectContaining({ amount: '200.00' }),
+        after: expect.objectContaining({ amount: '400.00' }),
+      }),
+    ]);
     // The other lines' figures hold; only their explanation (61 units now) reads differently.
-    expect(refused.details.changed).toEqual([]);
-    expect(refused.details.reworded).toBe(60);
+    expect(refused.details.reworded).toBe(59);
     expect(refused.details.totals.before).toMatchObject({ earned: '12000.00' });
     expect(refused.details.totals.after).toMatchObject({ earned: '12200.00' });
     // Nothing was approved.
@@ -157,7 +169,8 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     const reclosed = await json<{ snapshots: number; reclosed: boolean }>(await close('SNAP'), 200);
     expect(reclosed).toMatchObject({ snapshots: 1, reclosed: true });
     const s = await statement('SNAP');
-    expect(s).toMatchObject({ earned: '12200.00', lineCount: 61 });
+    // the edited row counts; the row stored after the first close still does not
+    expect(s).toMatchObject({ earned: '12200.00', lineCount: 60 });
     expect(s.snapshot).toMatchObject({ seq: 2, changedSinceClose: false });
     expect((await entries('statement_snapshot')).map((e) => [e.entityId, e.action])).toEqual([
       ['SNAP/DLR-ALPHA/2026-03#1', 'closed'],
@@ -166,7 +179,7 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     const approved = await json<Statement>(await approve('SNAP'), 200);
     expect(approved).toMatchObject({ status: 'approved', earned: '12200.00' });
     expect(approved.snapshot!.sha256).toBe(s.snapshot!.sha256);
-    expect(approved.lines).toHaveLength(61);
+    expect(approved.lines).toHaveLength(60);
     const [approval] = await entries('statement_approval');
     // It names the snapshot approved: the same id as the re-close's entry, and its hash inside.
     expect(approval).toMatchObject({ entityId: 'SNAP/DLR-ALPHA/2026-03#2', action: 'approved' });
@@ -190,10 +203,12 @@ describe.each(engines())('close freezes, approve approves the snapshot (%s)', (e
     );
     await json(await channel.send('POST', '/api/v1/programs/SNAP-V/publish'), 200);
     const refused = await json<Refusal>(await approve('SNAP-V'), 409);
+    // 61 rows (LATE-1 was stored before this program's close; M-0 now counts 2 units)
     expect(refused.details.changed).toHaveLength(61);
-    expect(refused.details.changed[0]!.before.amount).toBe('100.00');
-    expect(refused.details.changed[0]!.after.amount).toBe('150.00');
-    expect(refused.details.totals.before).toMatchObject({ programVersion: 1, earned: '6100.00' });
-    expect(refused.details.totals.after).toMatchObject({ programVersion: 2, earned: '9150.00' });
+    const amounts = refused.details.changed.map((c) => `${c.before.amount}→${c.after.amount}`);
+    expect(amounts.filter((a) => a === '100.00→150.00')).toHaveLength(60);
+    expect(amounts).toContain('200.00→300.00');
+    expect(refused.details.totals.before).toMatchObject({ programVersion: 1, earned: '6200.00' });
+    expect(refused.details.totals.after).toMatchObject({ programVersion: 2, earned: '9300.00' });
   });
 });
