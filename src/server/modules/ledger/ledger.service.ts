@@ -4,6 +4,7 @@
  * each hash from the previous one and the entry, and each payload hash from the stored document.
  */
 import type { Db, Queryable } from '../../db/db';
+import { systemDb } from '../../db/scope';
 import { scopeSql, type Actor } from '../../auth/actor';
 import {
   canonicalJson,
@@ -49,6 +50,10 @@ const ENTRY_SELECT = `select seq, entity_type as "entityType", entity_id as "ent
   prev_hash as "prevHash", hash from ledger_entries`;
 
 export function createLedgerService(deps: { db: Db }) {
+  // The chain is one for the whole network: verify reads every entry and document as the system
+  // (row-level security would hide other dealers' documents and make them look missing); what a
+  // reader outside the network scope is told of a broken entry is withheld (verifyFor).
+  const chainDb = systemDb(deps.db);
   const payloadSources = new Map<string, PayloadSource>();
 
   return {
@@ -129,6 +134,7 @@ export function createLedgerService(deps: { db: Db }) {
           ...result.firstBroken,
           entityType: 'withheld',
           entityId: 'withheld',
+          reason: 'an entry or a document it records does not check out (details for the OEM)',
         };
       }
       return result;
@@ -139,7 +145,7 @@ export function createLedgerService(deps: { db: Db }) {
       let count = 0;
       let afterSeq = 0;
       for (;;) {
-        const { rows } = await deps.db.query<LedgerEntry>(
+        const { rows } = await chainDb.query<LedgerEntry>(
           `${ENTRY_SELECT} where seq > $1 order by seq limit 5000`,
           [afterSeq],
         );
@@ -173,7 +179,7 @@ export function createLedgerService(deps: { db: Db }) {
             return broken('its hash does not match its contents (the entry was altered)');
           const source = payloadSources.get(e.entityType);
           if (source) {
-            const found = await source(deps.db, e);
+            const found = await source(chainDb, e);
             const documents = Array.isArray(found)
               ? found
               : [{ what: 'the document it records', text: found }];
