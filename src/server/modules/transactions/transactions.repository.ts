@@ -8,6 +8,16 @@ const INGEST_LOCK = 7_305_114;
 export const STAGING_COLUMNS =
   'kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id';
 
+/** The columns of a COPY line of the ingest (STAGING_COLUMNS, then the batch id and its row). */
+export const COPY_COLUMNS = `${STAGING_COLUMNS}, batch_id, batch_row`;
+
+/** The content of a feed row besides its key: two rows with one key must agree on it. */
+const CONTENT = (t: string) =>
+  `(${t}.kind, ${t}.sku_id, ${t}.vin, ${t}.quantity, ${t}.amount, ${t}.currency, ${t}.occurred_on)`;
+
+/** A key repeated inside one batch with different content: the rows of both occurrences. */
+export type RepeatedKey = { earlier: number; later: number; source: string; externalId: string };
+
 const TRANSACTION_SELECT = `
   select t.id, t.kind, d.code as "dealerCode", s.code as sku, m.code as "modelLineCode", t.vin, t.quantity,
          t.amount::text as amount, t.currency, t.occurred_on as "occurredOn", t.source,
@@ -52,6 +62,48 @@ function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unk
   return where.join(' and ');
 }
 
+/**
+ * After a staging merge: the rows of the staging table that repeat a key of this batch with
+ * different content, each with the batch's first row of that key. Only keys the merge skipped are
+ * looked at (one index probe per staged row); the first occurrence is in the staging table or was
+ * stored by an earlier segment of the batch. A first occurrence that was itself skipped (its key
+ * was stored by an earlier batch) in an earlier segment is gone: such a pair is not found.
+ */
+async function findRepeats(tx: Queryable, batchId: number, limit: number) {
+  const { rows } = await tx.query<RepeatedKey>(
+    `with skipped as (
+       select distinct s.dealer_id, s.source, s.external_id
+       from ingest_staging s
+       cross join lateral (
+         select t.batch_id, t.batch_row from transactions t
+         where t.dealer_id = s.dealer_id and t.source = s.source and t.external_id = s.external_id
+         limit 1) t
+       where t.batch_id <> $1 or t.batch_row is distinct from s.batch_row
+     ), occurrences as (
+       select s.batch_row, s.dealer_id, s.source, s.external_id, ${CONTENT('s')} as content
+       from ingest_staging s join skipped k using (dealer_id, source, external_id)
+       union
+       select t.batch_row, k.dealer_id, k.source, k.external_id, t.content
+       from skipped k
+       cross join lateral (
+         select t.batch_row, ${CONTENT('t')} as content from transactions t
+         where t.dealer_id = k.dealer_id and t.source = k.source and t.external_id = k.external_id
+           and t.batch_id = $1
+         limit 1) t
+     ), ranked as (
+       select batch_row, source, external_id, content,
+              first_value(batch_row) over w as first_row, first_value(content) over w as first_content
+       from occurrences
+       window w as (partition by dealer_id, source, external_id order by batch_row)
+     )
+     select first_row as earlier, batch_row as later, source, external_id as "externalId"
+     from ranked where batch_row <> first_row and content is distinct from first_content
+     order by batch_row limit $2`,
+    [batchId, limit],
+  );
+  return rows;
+}
+
 export function createTransactionsRepository(db: Queryable) {
   return {
     async loadCodeMaps() {
@@ -65,13 +117,13 @@ export function createTransactionsRepository(db: Queryable) {
       };
     },
 
-    /** The staging table for segments that may repeat stored (source, external_id) pairs. */
+    /** The staging table for segments that may repeat stored (dealer, source, external_id) keys. */
     async createStaging(tx: Queryable) {
       await tx.query(`create temp table ingest_staging (
         kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
         quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
         occurred_on date not null, source text collate "C" not null,
-        external_id text collate "C" not null, batch_id bigint not null
+        external_id text collate "C" not null, batch_id bigint not null, batch_row integer not null
       ) on commit drop`);
     },
 
@@ -105,23 +157,31 @@ export function createTransactionsRepository(db: Queryable) {
     },
 
     /**
-     * Moves one segment of COPY text into the feed through the staging table, skipping
-     * (source, external_id) pairs already stored or repeated.
+     * Moves one segment of COPY text (`rows` rows) into the feed through the staging table,
+     * skipping keys (dealer, source, external_id) already stored: stored by an earlier batch of
+     * that dealer, or repeated inside this batch (the first occurrence is kept). Returns how many
+     * rows it inserted and, when the batch repeats a key with different content, those repeats
+     * (at most `limit`).
      */
-    async mergeThroughStaging(tx: Queryable, chunks: string[]): Promise<number> {
+    async mergeThroughStaging(
+      tx: Queryable,
+      batchId: number,
+      chunks: string[],
+      rows: number,
+      limit: number,
+    ): Promise<{ inserted: number; repeats: RepeatedKey[] }> {
       await tx.query('truncate ingest_staging');
-      await tx.copyFrom(
-        `copy ingest_staging (${STAGING_COLUMNS}, batch_id) from stdin with (format csv)`,
-        chunks,
-      );
+      await tx.copyFrom(`copy ingest_staging (${COPY_COLUMNS}) from stdin with (format csv)`, chunks);
       const { rowCount } = await tx.query(
-        `insert into transactions (${STAGING_COLUMNS}, batch_id)
-         select ${STAGING_COLUMNS}, batch_id from ingest_staging
-         -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
-         order by source, external_id
-         on conflict (source, external_id) do nothing`,
+        `insert into transactions (${COPY_COLUMNS})
+         select ${COPY_COLUMNS} from ingest_staging
+         -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster);
+         -- of the rows of one key, the batch's first is stored
+         order by dealer_id, source, external_id, batch_row
+         on conflict (dealer_id, source, external_id) do nothing`,
       );
-      return rowCount;
+      const repeats = rowCount < rows ? await findRepeats(tx, batchId, limit) : [];
+      return { inserted: rowCount, repeats };
     },
 
     /**
