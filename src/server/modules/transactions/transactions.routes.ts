@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
@@ -20,6 +20,16 @@ const INGEST_TYPES = [
   'application/jsonl',
   'text/csv',
 ];
+
+/**
+ * A batch that stops before the end of its body (a malformed or oversized record, a body over the
+ * limit) is answered while the sender may still be sending: the connection is closed after the
+ * answer instead of reading the rest (Node keeps a connection whose request body was read from
+ * but not to its end waiting for that end).
+ */
+function closeIfUnread(body: Readable, reply: FastifyReply) {
+  if (!body.readableEnded) reply.header('connection', 'close');
+}
 
 /** Ingest routes get the raw body stream (parsed row by row in the service), not a parsed body. */
 async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
@@ -49,7 +59,7 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
         415: errorSchema,
       },
     },
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const format = formatOf(req.headers['content-type']);
       if (!format)
         throw new AppError(
@@ -64,12 +74,18 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
           { limitBytes: opts.ingestLimitBytes },
         );
       }
-      return fastify.services.transactions.ingest({
-        actor: actorOf(req),
-        format,
-        body: req.body as unknown as Readable,
-        byteLimit: opts.ingestLimitBytes,
-      });
+      const body = req.body as unknown as Readable;
+      try {
+        return await fastify.services.transactions.ingest({
+          actor: actorOf(req),
+          format,
+          body,
+          byteLimit: opts.ingestLimitBytes,
+        });
+      } catch (error) {
+        closeIfUnread(body, reply);
+        throw error;
+      }
     },
   });
 }
