@@ -35,11 +35,14 @@ function ingestJson(service: ReturnType<typeof createTransactionsService>, list:
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The most an answer of /readyz may come late while a hostile body is read. The old readers held
- * the event loop for seconds on these bodies; reading them now costs a few milliseconds, and the
- * margin is for a loaded test machine.
+ * The most an answer of /readyz may come late (after the previous answer and the pause) while a
+ * hostile body is read. The old readers held the event loop (and, embedded, the database) for
+ * 6–12 s on these bodies; the linear ones answer within the noise of the machine: under 100 ms
+ * on PostgreSQL and up to 400 ms embedded, measured with a load of 15–20 on two cores (the embedded
+ * engine has one connection, and the ingest holds it while it reads the first records). The bar
+ * is set where that noise cannot reach it and the old readers miss it by seconds.
  */
-const READYZ_LATENESS_MS = 100;
+const READYZ_LATENESS_MS = 1000;
 
 /** POSTs a file from a child process (node's http client): its status and answer. */
 function postFromAnotherProcess(url: string, file: string, headers: Record<string, string>) {
@@ -263,7 +266,7 @@ describe.each(engines())('the feed under hostile senders (%s)', (engine) => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it.each(hostile)(
-      '$name: /readyz keeps answering within 100 ms; a 400 names the row',
+      '$name: /readyz keeps answering; a 400 names the row, nothing is written',
       async ({ name, type, body, row }) => {
         // The body goes out from another process, so that this one (the server, and the poller
         // of /readyz) does nothing but answer.
@@ -297,7 +300,6 @@ describe.each(engines())('the feed under hostile senders (%s)', (engine) => {
           isDone = true;
           await poll;
         }
-        console.log('LATE', name, lateness.map((x) => Math.round(x)).join(' '));
         expect(lateness.length).toBeGreaterThan(3);
         expect(Math.max(...lateness)).toBeLessThan(READYZ_LATENESS_MS);
         expect(answer.status, answer.text.slice(0, 300)).toBe(400);
