@@ -171,7 +171,10 @@ export function createTransactionsRepository(db: Queryable) {
       limit: number,
     ): Promise<{ inserted: number; repeats: RepeatedKey[] }> {
       await tx.query('truncate ingest_staging');
-      await tx.copyFrom(`copy ingest_staging (${COPY_COLUMNS}) from stdin with (format csv)`, chunks);
+      await tx.copyFrom(
+        `copy ingest_staging (${COPY_COLUMNS}) from stdin with (format csv)`,
+        chunks,
+      );
       const { rowCount } = await tx.query(
         `insert into transactions (${COPY_COLUMNS})
          select ${COPY_COLUMNS} from ingest_staging

@@ -22,13 +22,25 @@ const INGEST_TYPES = [
 ];
 
 /**
- * A batch that stops before the end of its body (a malformed or oversized record, a body over the
- * limit) is answered while the sender may still be sending: the connection is closed after the
- * answer instead of reading the rest (Node keeps a connection whose request body was read from
- * but not to its end waiting for that end).
+ * A batch that stops before the end of its body (a malformed or oversized record) is answered
+ * while the sender may still be sending. The rest of the body is read and thrown away, so that the
+ * answer reaches the sender and the connection stays usable (Node leaves a request body that was
+ * read from, but not to its end, waiting on the connection). Past the byte limit the connection is
+ * closed instead.
  */
-function closeIfUnread(body: Readable, reply: FastifyReply) {
-  if (!body.readableEnded) reply.header('connection', 'close');
+function discardRest(body: Readable, error: unknown, reply: FastifyReply, limitBytes: number) {
+  if (body.readableEnded || body.destroyed) return;
+  if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') {
+    reply.header('connection', 'close');
+    return;
+  }
+  let discarded = 0;
+  body.unpipe();
+  body.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limitBytes) body.destroy();
+  });
+  body.resume();
 }
 
 /** Ingest routes get the raw body stream (parsed row by row in the service), not a parsed body. */
@@ -83,7 +95,7 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
           byteLimit: opts.ingestLimitBytes,
         });
       } catch (error) {
-        closeIfUnread(body, reply);
+        discardRest(body, error, reply, opts.ingestLimitBytes);
         throw error;
       }
     },
