@@ -55,9 +55,9 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
     validatorCompiler: () => (data) => ({ value: data }),
     schema: {
       summary:
-        'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent on (source, externalId)',
+        'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent per dealer on (source, externalId)',
       description:
-        'Content types: application/json (an array), application/x-ndjson (one object a line) or text/csv (header: kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId). A batch with any invalid row is rejected whole with every problem (row, field, code, message). Rows are numbered from 1 (the CSV header is row 0).',
+        'Content types: application/json (an array), application/x-ndjson (one object a line) or text/csv (header: kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId). A batch with any invalid row is rejected whole with every problem (row, field, code, message). Rows are numbered from 1 (the CSV header is row 0). One record (a JSON element, an NDJSON line, a CSV record) holds at most 65,536 characters. A key repeated inside the batch with different content is a row error naming both rows.',
       tags,
       security: SECURED,
       consumes: INGEST_TYPES,
