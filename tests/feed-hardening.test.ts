@@ -207,6 +207,26 @@ describe.each(engines())('the feed under hostile senders (%s)', (engine) => {
       expect(await count()).toBe(before);
     });
 
+    it('with different content, when an earlier batch stored the key: still a row error', async () => {
+      const old = txRow({ externalId: 'REP-OLD' });
+      expect(await (await post(alpha, [old])).json()).toMatchObject({ inserted: 1 });
+      const res = await post(alpha, [
+        txRow({ externalId: 'REP-NEW' }),
+        old,
+        { ...old, occurredOn: '2026-03-15' },
+      ]);
+      const body = (await res.json()) as ErrorBody;
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(body.details.problems).toEqual([
+        expect.objectContaining({
+          row: 3,
+          code: 'repeated_key',
+          message: expect.stringContaining('of row 2'),
+        }),
+      ]);
+      expect(await stored('REP-NEW')).toEqual([]);
+    });
+
     it('with the same content: stored once and counted as a duplicate', async () => {
       const row = txRow({ externalId: 'REP-SAME' });
       const res = await post(alpha, [row, txRow({ externalId: 'REP-OTHER' }), row]);

@@ -63,42 +63,40 @@ function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unk
 }
 
 /**
- * After a staging merge: the rows of the staging table that repeat a key of this batch with
- * different content, each with the batch's first row of that key. Only keys the merge skipped are
- * looked at (one index probe per staged row); the first occurrence is in the staging table or was
- * stored by an earlier segment of the batch. A first occurrence that was itself skipped (its key
- * was stored by an earlier batch) in an earlier segment is gone: such a pair is not found.
+ * After a staging merge that skipped rows: the rows of the staging table that repeat a key of this
+ * batch with different content, each with the batch's first row of that key. One index probe per
+ * staged row finds the stored row of its key: stored by this batch, it is the batch's first row of
+ * that key (a later one is never stored before an earlier one); stored by an earlier batch, the
+ * first row of the key in this segment is compared instead. (A first row skipped that way in an
+ * earlier segment is gone: such a pair, both rows duplicates of a stored row, is not found.)
  */
 async function findRepeats(tx: Queryable, batchId: number, limit: number) {
   const { rows } = await tx.query<RepeatedKey>(
-    `with skipped as (
-       select distinct s.dealer_id, s.source, s.external_id
+    `with probe as (
+       select s.batch_row, s.dealer_id, s.source, s.external_id, ${CONTENT('s')} as content,
+              t.batch_id as stored_batch, t.batch_row as stored_row, t.content as stored_content
        from ingest_staging s
        cross join lateral (
-         select t.batch_id, t.batch_row from transactions t
+         select t.batch_id, t.batch_row, ${CONTENT('t')} as content from transactions t
          where t.dealer_id = s.dealer_id and t.source = s.source and t.external_id = s.external_id
          limit 1) t
-       where t.batch_id <> $1 or t.batch_row is distinct from s.batch_row
-     ), occurrences as (
-       select s.batch_row, s.dealer_id, s.source, s.external_id, ${CONTENT('s')} as content
-       from ingest_staging s join skipped k using (dealer_id, source, external_id)
-       union
-       select t.batch_row, k.dealer_id, k.source, k.external_id, t.content
-       from skipped k
-       cross join lateral (
-         select t.batch_row, ${CONTENT('t')} as content from transactions t
-         where t.dealer_id = k.dealer_id and t.source = k.source and t.external_id = k.external_id
-           and t.batch_id = $1
-         limit 1) t
-     ), ranked as (
-       select batch_row, source, external_id, content,
-              first_value(batch_row) over w as first_row, first_value(content) over w as first_content
-       from occurrences
-       window w as (partition by dealer_id, source, external_id order by batch_row)
+     ), repeated_here as (
+       select dealer_id, source, external_id from ingest_staging group by 1, 2, 3 having count(*) > 1
+     ), firsts as (
+       select p.batch_row, p.source, p.external_id, p.content,
+              first_value(p.batch_row) over w as first_row, first_value(p.content) over w as first_content
+       from probe p join repeated_here r
+         on (r.dealer_id, r.source, r.external_id) = (p.dealer_id, p.source, p.external_id)
+       where p.stored_batch is distinct from $1
+       window w as (partition by p.dealer_id, p.source, p.external_id order by p.batch_row)
      )
-     select first_row as earlier, batch_row as later, source, external_id as "externalId"
-     from ranked where batch_row <> first_row and content is distinct from first_content
-     order by batch_row limit $2`,
+     select stored_row as earlier, batch_row as later, source, external_id as "externalId"
+     from probe
+     where stored_batch = $1 and stored_row <> batch_row and content is distinct from stored_content
+     union all
+     select first_row, batch_row, source, external_id
+     from firsts where batch_row <> first_row and content is distinct from first_content
+     order by later limit $2`,
     [batchId, limit],
   );
   return rows;
