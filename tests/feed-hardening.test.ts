@@ -327,7 +327,7 @@ describe.each(engines())('the feed under hostile senders (%s)', (engine) => {
           expect.objectContaining({ row, code: 'record_too_large' }),
         ]);
         expect(await count()).toBe(before);
-        // the connection the batch came on is still served (the rest of its body was read)
+        // and the sender is served as before
         expect((await alpha.get('/api/v1/transactions?limit=1')).status).toBe(200);
       },
       120_000,

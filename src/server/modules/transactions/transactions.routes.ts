@@ -23,10 +23,10 @@ const INGEST_TYPES = [
 
 /**
  * A batch that stops before the end of its body (a malformed or oversized record) is answered
- * while the sender may still be sending. The rest of the body is read and thrown away, so that the
- * answer reaches the sender and the connection stays usable (Node leaves a request body that was
- * read from, but not to its end, waiting on the connection). Past the byte limit the connection is
- * closed instead.
+ * while the sender may still be sending. The rest of the body is read and thrown away (at most
+ * the byte limit, then the connection is dropped), so a sender that goes on sending still gets the
+ * answer instead of a reset (Node leaves a request body that was read from, but not to its end,
+ * unread). Past the byte limit the connection is closed after the answer instead.
  */
 function discardRest(body: Readable, error: unknown, reply: FastifyReply, limitBytes: number) {
   if (body.readableEnded || body.destroyed) return;
