@@ -88,7 +88,10 @@ export const ingestResultSchema = z
     batchId: z.number().int(),
     received: z.number().int(),
     inserted: z.number().int(),
-    duplicates: z.number().int().describe('rows whose (source, externalId) was already stored'),
+    duplicates: z
+      .number()
+      .int()
+      .describe('rows whose (source, externalId) their dealer had already stored'),
     dealers: z.number().int().describe('distinct dealers in the batch'),
     rolledUp: z
       .boolean()

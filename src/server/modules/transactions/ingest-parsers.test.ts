@@ -54,3 +54,52 @@ describe('the CSV reader', () => {
     await expect(read('')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });
+
+/** Reads a body in chunks of `size` bytes with a record limit of `limit` characters. */
+async function readLimited(format: 'csv' | 'ndjson' | 'json', text: string, limit: number) {
+  const bytes = Buffer.from(text);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 16) chunks.push(bytes.subarray(i, i + 16));
+  const out: RawRecord[] = [];
+  for await (const r of readRecords(format, Readable.from(chunks), limit)) out.push(r);
+  return out;
+}
+
+describe('the record limit', () => {
+  const tooLarge = (row: number) => ({
+    code: 'MALFORMED_BODY',
+    details: { problems: [{ row, code: 'record_too_large' }] },
+  });
+  const line = 'retail_delivery,D,S,,1,1.00,USD,2026-01-02,dms,E-1';
+
+  it('stops a CSV record over the limit at its row: one long line, or a quote left open', async () => {
+    await expect(
+      readLimited('csv', `${HEADER}\n${line}\n${line}${'x'.repeat(200)}\n`, 150),
+    ).rejects.toMatchObject(tooLarge(2));
+    const open = `${HEADER}\n${line}\nretail_delivery,"D,S,,1\n${`${line}\n`.repeat(10)}`;
+    await expect(readLimited('csv', open, 150)).rejects.toMatchObject(tooLarge(2));
+    await expect(
+      readLimited('csv', `${HEADER}${',x'.repeat(100)}\n${line}\n`, 150),
+    ).rejects.toMatchObject(tooLarge(0));
+    // a record within the limit reads, quoted line breaks and all
+    const quoted = `${HEADER}\n${line.replace('dms', '"dms\n\nsecond"')}\n`;
+    expect((await readLimited('csv', quoted, 150))[0]!.value).toMatchObject({
+      source: 'dms\n\nsecond',
+    });
+  });
+
+  it('stops an NDJSON line or a JSON element over the limit at its row', async () => {
+    const small = JSON.stringify({ kind: 'retail_delivery' });
+    const big = JSON.stringify({ kind: 'x'.repeat(200) });
+    await expect(
+      readLimited('ndjson', `${small}\n\n${big}\n${small}\n`, 150),
+    ).rejects.toMatchObject(tooLarge(2));
+    await expect(readLimited('ndjson', `${small}\n${big}`, 150)).rejects.toMatchObject(tooLarge(2));
+    await expect(readLimited('json', `[${small}, ${big}, ${small}]`, 150)).rejects.toMatchObject(
+      tooLarge(2),
+    );
+    await expect(readLimited('json', `[${small}, ${big}]`, 150)).rejects.toMatchObject(tooLarge(2));
+    expect(await readLimited('json', `[${small},${small}]`, 150)).toHaveLength(2);
+    expect(await readLimited('ndjson', `${small}\n${small}`, 150)).toHaveLength(2);
+  });
+});

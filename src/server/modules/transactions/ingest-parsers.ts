@@ -1,6 +1,9 @@
 /**
  * Streaming readers for the actuals feed: JSON array, NDJSON and CSV. Each yields records with
- * their 1-based row number, never holding the whole body in memory.
+ * their 1-based row number, never holding the whole body in memory. Every reader is linear in the
+ * body: each character is looked at a bounded number of times (a record cut across chunks is kept
+ * as a list of pieces and joined once), and one record may hold at most MAX_RECORD_CHARS, so a
+ * body can neither make the server re-read a growing buffer nor hold a huge record in memory.
  */
 import type { Readable } from 'node:stream';
 import { parse as parseCsvRecord } from 'csv-parse/sync';
@@ -11,6 +14,44 @@ import {
 } from '../../../shared/schemas/transactions';
 
 export type RawRecord = { row: number; value: unknown; parseError?: string };
+
+/** The most characters one record (a JSON element, an NDJSON line, a CSV record) may hold. */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+/** A record over MAX_RECORD_CHARS: the read stops there (nothing of the batch is written). */
+function recordTooLarge(row: number, limit: number): AppError {
+  const message = `the record is longer than ${limit} characters (the limit for one record)`;
+  return new AppError('MALFORMED_BODY', `Row ${row} is too large: ${message}`, {
+    problems: [{ row, code: 'record_too_large', message }],
+    maxRecordChars: limit,
+  });
+}
+
+/**
+ * A record (or line) cut across chunks, kept as pieces and joined once it is complete: appending
+ * to one string and searching it again on every chunk is quadratic in the record's length.
+ */
+class Pieces {
+  private parts: string[] = [];
+  chars = 0;
+  add(text: string) {
+    if (text.length === 0) return;
+    this.parts.push(text);
+    this.chars += text.length;
+  }
+  get isEmpty() {
+    return this.parts.length === 0;
+  }
+  /** The pieces joined (with `last` after them), and empties the list. */
+  take(last = ''): string {
+    if (this.parts.length === 0) return last;
+    if (last) this.parts.push(last);
+    const text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [];
+    this.chars = 0;
+    return text;
+  }
+}
 export type IngestFormat = 'json' | 'ndjson' | 'csv';
 
 export function formatOf(contentType: string | undefined): IngestFormat | null {
@@ -33,24 +74,29 @@ export function formatOf(contentType: string | undefined): IngestFormat | null {
 export function readRecordBatches(
   format: IngestFormat,
   body: Readable,
+  maxRecordChars = MAX_RECORD_CHARS,
 ): AsyncIterable<RawRecord[]> {
   switch (format) {
     case 'json':
-      return readJsonArray(body);
+      return readJsonArray(body, maxRecordChars);
     case 'ndjson':
-      return readNdjson(body);
+      return readNdjson(body, maxRecordChars);
     case 'csv':
-      return readCsv(body);
+      return readCsv(body, maxRecordChars);
   }
 }
 
 /** The records of a body one by one. */
-export async function* readRecords(format: IngestFormat, body: Readable): AsyncIterable<RawRecord> {
-  for await (const batch of readRecordBatches(format, body)) yield* batch;
+export async function* readRecords(
+  format: IngestFormat,
+  body: Readable,
+  maxRecordChars = MAX_RECORD_CHARS,
+): AsyncIterable<RawRecord> {
+  for await (const batch of readRecordBatches(format, body, maxRecordChars)) yield* batch;
 }
 
-async function* readNdjson(body: Readable): AsyncIterable<RawRecord[]> {
-  let rest = '';
+async function* readNdjson(body: Readable, maxChars: number): AsyncIterable<RawRecord[]> {
+  const rest = new Pieces(); // the start of a line whose end has not arrived
   let row = 0;
   body.setEncoding('utf8');
   const parseLine = (line: string): RawRecord | null => {
@@ -64,17 +110,19 @@ async function* readNdjson(body: Readable): AsyncIterable<RawRecord[]> {
     }
   };
   for await (const chunk of body as AsyncIterable<string>) {
-    const text = rest + chunk;
-    const lines = text.split('\n');
-    rest = lines.pop() ?? '';
     const batch: RawRecord[] = [];
-    for (const line of lines) {
-      const record = parseLine(line);
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end >= 0; end = chunk.indexOf('\n', start)) {
+      if (rest.chars + end - start > maxChars) throw recordTooLarge(row + 1, maxChars);
+      const record = parseLine(rest.take(chunk.slice(start, end)));
       if (record) batch.push(record);
+      start = end + 1;
     }
+    rest.add(chunk.slice(start));
+    if (rest.chars > maxChars) throw recordTooLarge(row + 1, maxChars);
     if (batch.length > 0) yield batch;
   }
-  const last = parseLine(rest);
+  const last = parseLine(rest.take());
   if (last) yield [last];
 }
 
@@ -82,14 +130,14 @@ async function* readNdjson(body: Readable): AsyncIterable<RawRecord[]> {
  * Splits a top-level JSON array into its elements as they stream in (tracking strings, escapes and
  * nesting), and parses each element with JSON.parse. A malformed array structure stops the read.
  */
-async function* readJsonArray(body: Readable): AsyncIterable<RawRecord[]> {
+async function* readJsonArray(body: Readable, maxChars: number): AsyncIterable<RawRecord[]> {
   body.setEncoding('utf8');
   type State = 'start' | 'between' | 'element' | 'end';
   let state = 'start' as State;
   let depth = 0;
   let inString = false;
   let escaped = false;
-  let buffer = '';
+  const buffer = new Pieces(); // the start of an element cut across chunks
   let row = 0;
   const malformed = (message: string) =>
     new AppError('MALFORMED_BODY', `The body is not a valid JSON array: ${message}`, {
@@ -114,8 +162,8 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord[]> {
           if (depth === 0) {
             // the closing bracket of the array right after a scalar element
             if (c !== 93) throw malformed('unexpected "}"');
-            const text = buffer + chunk.slice(elementStart, i);
-            buffer = '';
+            if (buffer.chars + i - elementStart > maxChars) throw recordTooLarge(row + 1, maxChars);
+            const text = buffer.take(chunk.slice(elementStart, i));
             row += 1;
             batch.push(parseElement(text, row));
             state = 'end';
@@ -123,8 +171,8 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord[]> {
           }
           depth -= 1;
         } else if (c === 44 /* , */ && depth === 0) {
-          const text = buffer + chunk.slice(elementStart, i);
-          buffer = '';
+          if (buffer.chars + i - elementStart > maxChars) throw recordTooLarge(row + 1, maxChars);
+          const text = buffer.take(chunk.slice(elementStart, i));
           row += 1;
           batch.push(parseElement(text, row));
           state = 'between';
@@ -148,7 +196,10 @@ async function* readJsonArray(body: Readable): AsyncIterable<RawRecord[]> {
         throw malformed('unexpected content after the closing "]"');
       }
     }
-    if (state === 'element') buffer += chunk.slice(Math.max(elementStart, 0));
+    if (state === 'element') {
+      buffer.add(chunk.slice(Math.max(elementStart, 0)));
+      if (buffer.chars > maxChars) throw recordTooLarge(row + 1, maxChars);
+    }
     if (batch.length > 0) yield batch;
   }
   if (state !== 'end') throw malformed('the array is not closed with "]"');
@@ -165,19 +216,29 @@ function parseElement(text: string, row: number): RawRecord {
 /**
  * CSV records as they arrive. Lines without a quote (nearly all of a feed) are split by hand; a
  * record with quotes — including quoted line breaks — goes through csv-parse. Fields are trimmed,
- * blank lines skipped, a byte-order mark dropped.
+ * blank lines skipped, a byte-order mark dropped. A record whose quoted field goes on over several
+ * lines is kept as a list of lines with the parity of its quotes so far, so each line is counted
+ * once, and it is joined when its quotes close.
  */
-async function* readCsv(body: Readable): AsyncIterable<RawRecord[]> {
+async function* readCsv(body: Readable, maxChars: number): AsyncIterable<RawRecord[]> {
   let header: string[] | null = null;
   let row = 0;
-  let pending = ''; // a record whose quoted field continues on the next line
-  let carry = '';
+  const pending: string[] = []; // the lines of a record whose quoted field goes on
+  let pendingChars = 0;
+  let isQuoteOpen = false;
+  const carry = new Pieces(); // the start of a line whose end has not arrived
   let isFirstChunk = true;
+  /** The row number of the record being read (the header is row 0). */
+  const nextRow = () => (header ? row + 1 : 0);
 
   const record = (text: string): string[] => {
     if (!text.includes('"')) return text.split(',').map((f) => f.trim());
     try {
-      const parsed = parseCsvRecord(text, { trim: true, relax_column_count: true }) as string[][];
+      const parsed = parseCsvRecord(text, {
+        trim: true,
+        relax_column_count: true,
+        max_record_size: maxChars,
+      }) as string[][];
       return parsed[0] ?? [];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -189,13 +250,19 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord[]> {
 
   /** The record a line completes, or null (a header, a blank line, a quoted field going on). */
   function take(line: string): RawRecord | null {
-    let text = pending ? `${pending}\n${line}` : line;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.includes('"') && quoteCount(text) % 2 === 1) {
-      pending = text; // inside a quoted field: the record goes on
-      return null;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    let text = line;
+    const hasQuote = line.includes('"');
+    if (isQuoteOpen || hasQuote) {
+      if (hasQuote && quoteCount(line) % 2 === 1) isQuoteOpen = !isQuoteOpen;
+      pendingChars += line.length + (pending.length > 0 ? 1 : 0);
+      if (pendingChars > maxChars) throw recordTooLarge(nextRow(), maxChars);
+      pending.push(line);
+      if (isQuoteOpen) return null; // inside a quoted field: the record goes on
+      text = pending.length === 1 ? pending[0]! : pending.join('\n');
+      pending.length = 0;
+      pendingChars = 0;
     }
-    pending = '';
     if (text.trim() === '') return null;
     const fields = record(text);
     if (!header) {
@@ -217,25 +284,26 @@ async function* readCsv(body: Readable): AsyncIterable<RawRecord[]> {
   }
 
   body.setEncoding('utf8');
-  for await (const chunk of body as AsyncIterable<string>) {
-    let text = carry + chunk;
+  for await (let chunk of body as AsyncIterable<string>) {
     if (isFirstChunk) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
       isFirstChunk = false;
     }
     let start = 0;
     const batch: RawRecord[] = [];
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      const taken = take(text.slice(start, end));
+    for (let end = chunk.indexOf('\n'); end >= 0; end = chunk.indexOf('\n', start)) {
+      if (carry.chars + end - start > maxChars) throw recordTooLarge(nextRow(), maxChars);
+      const taken = take(carry.take(chunk.slice(start, end)));
       if (taken) batch.push(taken);
       start = end + 1;
     }
-    carry = text.slice(start);
+    carry.add(chunk.slice(start));
+    if (carry.chars > maxChars) throw recordTooLarge(nextRow(), maxChars);
     if (batch.length > 0) yield batch;
   }
-  const last = carry ? take(carry) : null;
+  const last = carry.isEmpty ? null : take(carry.take());
   if (last) yield [last];
-  if (pending) {
+  if (isQuoteOpen) {
     const message = 'a quoted field is not closed';
     throw new AppError('MALFORMED_BODY', `The CSV cannot be read: ${message}`, {
       problems: [{ row: row + 1, code: 'malformed_csv', message }],

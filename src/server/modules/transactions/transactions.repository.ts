@@ -8,8 +8,18 @@ const INGEST_LOCK = 7_305_114;
 export const STAGING_COLUMNS =
   'kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id';
 
-/** The columns of the ingest's COPY text, in order (ingested_at takes its default, now()). */
-export const INGEST_COLUMNS = `${STAGING_COLUMNS}, batch_id, received_at, original_external_id`;
+/**
+ * The columns of a COPY line of the ingest: STAGING_COLUMNS, the batch id and the row's number in
+ * it, when the sender received it and an unwind's sale (ingested_at takes its default, now()).
+ */
+export const COPY_COLUMNS = `${STAGING_COLUMNS}, batch_id, batch_row, received_at, original_external_id`;
+
+/** The content of a feed row besides its key: two rows with one key must agree on it. */
+const CONTENT = (t: string) =>
+  `(${t}.kind, ${t}.sku_id, ${t}.vin, ${t}.quantity, ${t}.amount, ${t}.currency, ${t}.occurred_on)`;
+
+/** A key repeated inside one batch with different content: the rows of both occurrences. */
+export type RepeatedKey = { earlier: number; later: number; source: string; externalId: string };
 
 const TRANSACTION_SELECT = `
   select t.id, t.kind, d.code as "dealerCode", s.code as sku, m.code as "modelLineCode", t.vin, t.quantity,
@@ -70,6 +80,46 @@ function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unk
   return where.join(' and ');
 }
 
+/**
+ * After a staging merge that skipped rows: the rows of the staging table that repeat a key of this
+ * batch with different content, each with the batch's first row of that key. One index probe per
+ * staged row finds the stored row of its key: stored by this batch, it is the batch's first row of
+ * that key (a later one is never stored before an earlier one); stored by an earlier batch, the
+ * first row of the key in this segment is compared instead. (A first row skipped that way in an
+ * earlier segment is gone: such a pair, both rows duplicates of a stored row, is not found.)
+ */
+async function findRepeats(tx: Queryable, batchId: number, limit: number) {
+  const { rows } = await tx.query<RepeatedKey>(
+    `with probe as (
+       select s.batch_row, s.dealer_id, s.source, s.external_id, ${CONTENT('s')} as content,
+              t.batch_id as stored_batch, t.batch_row as stored_row, t.content as stored_content
+       from ingest_staging s
+       cross join lateral (
+         select t.batch_id, t.batch_row, ${CONTENT('t')} as content from transactions t
+         where t.dealer_id = s.dealer_id and t.source = s.source and t.external_id = s.external_id
+         limit 1) t
+     ), repeated_here as (
+       select dealer_id, source, external_id from ingest_staging group by 1, 2, 3 having count(*) > 1
+     ), firsts as (
+       select p.batch_row, p.source, p.external_id, p.content,
+              first_value(p.batch_row) over w as first_row, first_value(p.content) over w as first_content
+       from probe p join repeated_here r
+         on (r.dealer_id, r.source, r.external_id) = (p.dealer_id, p.source, p.external_id)
+       where p.stored_batch is distinct from $1
+       window w as (partition by p.dealer_id, p.source, p.external_id order by p.batch_row)
+     )
+     select stored_row as earlier, batch_row as later, source, external_id as "externalId"
+     from probe
+     where stored_batch = $1 and stored_row <> batch_row and content is distinct from stored_content
+     union all
+     select first_row, batch_row, source, external_id
+     from firsts where batch_row <> first_row and content is distinct from first_content
+     order by later limit $2`,
+    [batchId, limit],
+  );
+  return rows;
+}
+
 export function createTransactionsRepository(db: Queryable) {
   return {
     async loadCodeMaps() {
@@ -83,13 +133,13 @@ export function createTransactionsRepository(db: Queryable) {
       };
     },
 
-    /** The staging table for segments that may repeat stored (source, external_id) pairs. */
+    /** The staging table for segments that may repeat stored (dealer, source, external_id) keys. */
     async createStaging(tx: Queryable) {
       await tx.query(`create temp table ingest_staging (
         kind text not null, dealer_id integer not null, sku_id integer not null, vin text,
         quantity integer not null, amount numeric(16, 2) not null, currency char(3) not null,
         occurred_on date not null, source text collate "C" not null,
-        external_id text collate "C" not null, batch_id bigint not null,
+        external_id text collate "C" not null, batch_id bigint not null, batch_row integer not null,
         received_at timestamptz not null, original_external_id text collate "C"
       ) on commit drop`);
     },
@@ -153,23 +203,34 @@ export function createTransactionsRepository(db: Queryable) {
     },
 
     /**
-     * Moves one segment of COPY text into the feed through the staging table, skipping
-     * (source, external_id) pairs already stored or repeated.
+     * Moves one segment of COPY text (`rows` rows) into the feed through the staging table,
+     * skipping keys (dealer, source, external_id) already stored: stored by an earlier batch of
+     * that dealer, or repeated inside this batch (the first occurrence is kept). Returns how many
+     * rows it inserted and, when the batch repeats a key with different content, those repeats
+     * (at most `limit`).
      */
-    async mergeThroughStaging(tx: Queryable, chunks: string[]): Promise<number> {
+    async mergeThroughStaging(
+      tx: Queryable,
+      batchId: number,
+      chunks: string[],
+      rows: number,
+      limit: number,
+    ): Promise<{ inserted: number; repeats: RepeatedKey[] }> {
       await tx.query('truncate ingest_staging');
       await tx.copyFrom(
-        `copy ingest_staging (${INGEST_COLUMNS}) from stdin with (format csv)`,
+        `copy ingest_staging (${COPY_COLUMNS}) from stdin with (format csv)`,
         chunks,
       );
       const { rowCount } = await tx.query(
-        `insert into transactions (${INGEST_COLUMNS})
-         select ${INGEST_COLUMNS} from ingest_staging
-         -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster)
-         order by source, external_id
-         on conflict (source, external_id) do nothing`,
+        `insert into transactions (${COPY_COLUMNS})
+         select ${COPY_COLUMNS} from ingest_staging
+         -- in unique-key order: the conflict checks walk the index sequentially (1.4× faster);
+         -- of the rows of one key, the batch's first is stored
+         order by dealer_id, source, external_id, batch_row
+         on conflict (dealer_id, source, external_id) do nothing`,
       );
-      return rowCount;
+      const repeats = rowCount < rows ? await findRepeats(tx, batchId, limit) : [];
+      return { inserted: rowCount, repeats };
     },
 
     /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
@@ -21,6 +21,28 @@ const INGEST_TYPES = [
   'text/csv',
 ];
 
+/**
+ * A batch that stops before the end of its body (a malformed or oversized record) is answered
+ * while the sender may still be sending. The rest of the body is read and thrown away (at most
+ * the byte limit, then the connection is dropped), so a sender that goes on sending still gets the
+ * answer instead of a reset (Node leaves a request body that was read from, but not to its end,
+ * unread). Past the byte limit the connection is closed after the answer instead.
+ */
+function discardRest(body: Readable, error: unknown, reply: FastifyReply, limitBytes: number) {
+  if (body.readableEnded || body.destroyed) return;
+  if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') {
+    reply.header('connection', 'close');
+    return;
+  }
+  let discarded = 0;
+  body.unpipe();
+  body.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limitBytes) body.destroy();
+  });
+  body.resume();
+}
+
 /** Ingest routes get the raw body stream (parsed row by row in the service), not a parsed body. */
 async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
   const app = typed(fastify);
@@ -33,9 +55,9 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
     validatorCompiler: () => (data) => ({ value: data }),
     schema: {
       summary:
-        'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent on (source, externalId)',
+        'Ingest actuals: a JSON array, NDJSON or CSV with the same columns. All or nothing; idempotent per dealer on (source, externalId)',
       description:
-        'Content types: application/json (an array), application/x-ndjson (one object a line) or text/csv (header: kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId). A batch with any invalid row is rejected whole with every problem (row, field, code, message). Rows are numbered from 1 (the CSV header is row 0).',
+        'Content types: application/json (an array), application/x-ndjson (one object a line) or text/csv (header: kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId). A batch with any invalid row is rejected whole with every problem (row, field, code, message). Rows are numbered from 1 (the CSV header is row 0). One record (a JSON element, an NDJSON line, a CSV record) holds at most 65,536 characters. A key repeated inside the batch with different content is a row error naming both rows.',
       tags,
       security: SECURED,
       consumes: INGEST_TYPES,
@@ -49,7 +71,7 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
         415: errorSchema,
       },
     },
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const format = formatOf(req.headers['content-type']);
       if (!format)
         throw new AppError(
@@ -64,12 +86,18 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
           { limitBytes: opts.ingestLimitBytes },
         );
       }
-      return fastify.services.transactions.ingest({
-        actor: actorOf(req),
-        format,
-        body: req.body as unknown as Readable,
-        byteLimit: opts.ingestLimitBytes,
-      });
+      const body = req.body as unknown as Readable;
+      try {
+        return await fastify.services.transactions.ingest({
+          actor: actorOf(req),
+          format,
+          body,
+          byteLimit: opts.ingestLimitBytes,
+        });
+      } catch (error) {
+        discardRest(body, error, reply, opts.ingestLimitBytes);
+        throw error;
+      }
     },
   });
 }

@@ -10,7 +10,7 @@ import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { postedAt, validateRow } from './transaction-row';
-import { createTransactionsRepository, INGEST_COLUMNS } from './transactions.repository';
+import { COPY_COLUMNS, createTransactionsRepository } from './transactions.repository';
 
 /** At most this many problems are listed in a rejection; the count covers them all. */
 const MAX_LISTED_PROBLEMS = 1000;
@@ -147,7 +147,9 @@ export function createTransactionsService(deps: {
 
     /**
      * Ingests a batch streamed in JSON, NDJSON or CSV. All or nothing: any invalid row rejects the
-     * whole batch with every problem listed. Idempotent on (source, externalId).
+     * whole batch with every problem listed. Idempotent on (dealer, source, externalId): a row whose
+     * key its dealer already stored is a duplicate; a key repeated inside the batch with different
+     * content is a row error naming both rows.
      */
     async ingest({
       actor,
@@ -255,7 +257,8 @@ export function createTransactionsService(deps: {
               });
             }
             lines.push(
-              `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId},${row.receivedAt},${row.originalExternalId === null ? '' : csvField(row.originalExternalId)}\n`,
+              `${row.kind},${dealerId},${skuId},${row.vin ?? ''},${row.quantity},${row.amount},${row.currency},${row.occurredOn},${csvField(row.source)},${csvField(row.externalId)},${batchId},${record.row},${row.receivedAt},${row.originalExternalId === null ? '' : csvField(row.originalExternalId)}
+`,
             );
             if (lines.length >= chunkLines) {
               yield { text: lines.join(''), rows: lines.length };
@@ -299,10 +302,25 @@ export function createTransactionsService(deps: {
         const mergeSorted = async (chunks: Chunk[]) => {
           if (!hasStaging) await repo.createStaging(tx);
           hasStaging = true;
-          inserted += await repo.mergeThroughStaging(
+          const merged = await repo.mergeThroughStaging(
             tx,
+            batchId,
             chunks.map((c) => c.text),
+            chunks.reduce((sum, c) => sum + c.rows, 0),
+            MAX_LISTED_PROBLEMS,
           );
+          inserted += merged.inserted;
+          // A key repeated with different content is an error, not a duplicate: one of the two
+          // rows would be dropped without a word. (Repeated with the same content, the row is
+          // stored once and counted as a duplicate, as a row sent again later would be.)
+          for (const r of merged.repeats) {
+            addProblem({
+              row: r.later,
+              field: 'externalId',
+              code: 'repeated_key',
+              message: `row ${r.later} repeats source "${r.source}" and externalId "${r.externalId}" of row ${r.earlier} with different content`,
+            });
+          }
         };
         if (isDrained) {
           await repo.lockIngest(tx, 'shared');
@@ -311,10 +329,10 @@ export function createTransactionsService(deps: {
           await repo.lockIngest(tx, 'exclusive');
         }
         // The large batch goes in segments of at most `segmentChars` of COPY text. Each segment is
-        // first copied straight into the feed in a savepoint; if one of its (source, externalId)
-        // pairs is already stored (or repeats inside the batch), the savepoint is rolled back and
-        // the segment, kept in memory, goes through staging instead. New data thus streams into
-        // the table while it is being parsed.
+        // first copied straight into the feed in a savepoint; if one of its keys (dealer, source,
+        // externalId) is already stored (or repeats inside the batch), the savepoint is rolled back
+        // and the segment, kept in memory, goes through staging instead. New data thus streams
+        // into the table while it is being parsed.
         while (!isDrained) {
           const buffered: Chunk[] = [];
           let chars = 0;
@@ -333,7 +351,7 @@ export function createTransactionsService(deps: {
           await tx.exec('savepoint ingest_segment');
           try {
             await tx.copyFrom(
-              `copy transactions (${INGEST_COLUMNS}) from stdin with (format csv)`,
+              `copy transactions (${COPY_COLUMNS}) from stdin with (format csv)`,
               segment(),
             );
             await tx.exec('release savepoint ingest_segment');
