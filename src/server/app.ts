@@ -18,6 +18,7 @@ import type { Env } from './env';
 import type { RouteAccess } from '../shared/permissions';
 import { registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
+import { registerInputRules } from './http/input-rules';
 import { liveRoutes } from './http/sse';
 import { typed } from './http/route';
 import type { Services } from './services';
@@ -114,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   registerAuthHook(app);
+  registerInputRules(app);
 
   const t = typed(app);
   t.get('/api/openapi.json', {

@@ -37,6 +37,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (mapped) {
       return reply.status(ERROR_STATUS[mapped.code]).send({ ...mapped, details: {} });
     }
+    const rejected = dataException(error);
+    if (rejected) {
+      request.log.warn({ err: error }, 'the database refused a value');
+      return reply.status(400).send({
+        code: 'BAD_REQUEST',
+        message: `A value in the request cannot be stored or compared: ${rejected.message}`,
+        details: { sqlState: rejected.sqlState },
+      });
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({
       code: 'INTERNAL',
@@ -52,6 +61,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
       details: {},
     });
   });
+}
+
+/**
+ * A PostgreSQL data exception (SQLSTATE class 22: a value out of range, an invalid date or byte
+ * sequence, …) or 54000 (a value too large for an index) is the input's fault, not the server's:
+ * a 400 with the SQLSTATE. Every other database error stays a 500, so server bugs are not masked.
+ */
+function dataException(error: unknown): { sqlState: string; message: string } | null {
+  if (typeof error !== 'object' || error === null || !('severity' in error)) return null;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !(/^22[0-9A-Z]{3}$/.test(code) || code === '54000')) return null;
+  return { sqlState: code, message: typeof message === 'string' ? message : 'invalid value' };
 }
 
 function mapFastifyError(error: FastifyError): { code: ErrorCode; message: string } | null {
