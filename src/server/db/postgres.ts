@@ -9,6 +9,42 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 type Client = pg.Pool | pg.PoolClient;
 
+/**
+ * A connection taken from the pool for a while (a transaction, a COPY). The pool listens for its
+ * errors only while it is idle; a checked-out connection that the server ends (a terminated
+ * backend, a failover) emits 'error', which would crash the process with no listener. Here the
+ * error is kept: the work in progress fails through its own query, and the release drops the
+ * connection instead of returning it to the pool, which opens a new one when needed.
+ */
+async function checkOut(pool: pg.Pool) {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(isBroken = false) {
+      client.off('error', onError);
+      client.release(lost ?? (isBroken ? new Error('connection left unusable') : undefined));
+    },
+  };
+}
+
+async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
+  const held = await checkOut(pool);
+  let isBroken = false;
+  try {
+    return await work(held.client);
+  } catch (error) {
+    isBroken = true;
+    throw error;
+  } finally {
+    held.release(isBroken);
+  }
+}
+
 function queryable(client: Client): Queryable {
   return {
     async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
@@ -23,26 +59,23 @@ function queryable(client: Client): Queryable {
         const stream = c.query(copyFromStream(sql));
         await pipeline(Readable.from(chunks, { objectMode: false }), stream);
       };
-      if (client instanceof pg.Pool) {
-        const c = await client.connect();
-        try {
-          await run(c);
-        } finally {
-          c.release();
-        }
-      } else {
-        await run(client);
-      }
+      if (client instanceof pg.Pool) await withClient(client, run);
+      else await run(client);
     },
     async *copyTo(sql) {
-      const c = client instanceof pg.Pool ? await client.connect() : client;
+      if (!(client instanceof pg.Pool)) {
+        yield* client.query(copyToStream(sql)) as AsyncIterable<Buffer>;
+        return;
+      }
+      const held = await checkOut(client);
       let isRead = false;
       try {
-        for await (const chunk of c.query(copyToStream(sql)) as AsyncIterable<Buffer>) yield chunk;
+        for await (const chunk of held.client.query(copyToStream(sql)) as AsyncIterable<Buffer>)
+          yield chunk;
         isRead = true;
       } finally {
         // A COPY left half read leaves the connection unusable: the pool drops it.
-        if (client instanceof pg.Pool) (c as pg.PoolClient).release(isRead ? undefined : true);
+        held.release(!isRead);
       }
     },
   };
@@ -141,17 +174,20 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
     connectionString: url,
     ...queryable(pool),
     async transaction(fn) {
-      const client = await pool.connect();
+      const held = await checkOut(pool);
+      const { client } = held;
+      let isBroken = false;
       try {
         await client.query('begin');
         const result = await fn(inTurn(queryable(client)));
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        // a connection that cannot even roll back is dropped, not handed to the next caller
+        await client.query('rollback').catch(() => (isBroken = true));
         throw error;
       } finally {
-        client.release();
+        held.release(isBroken);
       }
     },
     async listen(channel, onMessage) {
