@@ -3,6 +3,8 @@ import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
+import { AppError } from '../../shared/errors';
+import { ConnectionLostError } from './errors';
 
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -25,6 +27,9 @@ async function checkOut(pool: pg.Pool) {
   client.on('error', onError);
   return {
     client,
+    get isLost() {
+      return lost !== undefined;
+    },
     release(isBroken = false) {
       client.off('error', onError);
       client.release(lost ?? (isBroken ? new Error('connection left unusable') : undefined));
@@ -39,10 +44,17 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
     return await work(held.client);
   } catch (error) {
     isBroken = true;
-    throw error;
+    throw held.isLost ? lostUnder(error) : error;
   } finally {
     held.release(isBroken);
   }
+}
+
+/** The error of work whose connection was lost: an AppError stays the answer, others say so. */
+function lostUnder(error: unknown): unknown {
+  return error instanceof AppError || error instanceof ConnectionLostError
+    ? error
+    : new ConnectionLostError(error);
 }
 
 function queryable(client: Client): Queryable {
@@ -185,7 +197,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
       } catch (error) {
         // a connection that cannot even roll back is dropped, not handed to the next caller
         await client.query('rollback').catch(() => (isBroken = true));
-        throw error;
+        throw isBroken || held.isLost ? lostUnder(error) : error;
       } finally {
         held.release(isBroken);
       }

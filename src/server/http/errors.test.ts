@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { ConnectionLostError } from '../db/errors';
 import { registerErrorHandling } from './errors';
 
 /** An error as the PostgreSQL drivers throw it (node-postgres and PGlite: severity and SQLSTATE). */
@@ -36,7 +37,7 @@ describe('the error handler and database errors', () => {
   });
 
   it('keeps other database errors (server bugs) a 500 that reveals nothing', async () => {
-    for (const code of ['42P01', '42703', '23502', '40001', '57P01', 'XX000']) {
+    for (const code of ['42P01', '42703', '23502', '40001', 'XX000']) {
       const { status, body } = await answerTo(
         dbError(code, 'relation "secret_table" does not exist'),
       );
@@ -47,5 +48,26 @@ describe('the error handler and database errors', () => {
     // a code alone (a Node system error, say) is not a database error
     const plain = Object.assign(new Error('x'), { code: '22003' });
     expect((await answerTo(plain)).status).toBe(500);
+  });
+
+  it('answers a lost connection (a terminated backend, a failover) with 503 and retry-after', async () => {
+    for (const error of [
+      dbError('57P01', 'terminating connection due to administrator command'),
+      dbError('08006', 'connection failure'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      new ConnectionLostError(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' })),
+    ]) {
+      const app = Fastify({ logger: false });
+      registerErrorHandling(app);
+      app.get('/', async () => {
+        throw error;
+      });
+      const res = await app.inject({ method: 'GET', url: '/' });
+      await app.close();
+      expect(res.statusCode, error.message).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    }
   });
 });

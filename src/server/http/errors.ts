@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode, type Problem } from '../../shared/errors';
+import { isConnectionLost } from '../db/errors';
 
 /** The one mapping from errors to HTTP answers: `{ code, message, details }`. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -36,6 +37,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const mapped = mapFastifyError(fe);
     if (mapped) {
       return reply.status(ERROR_STATUS[mapped.code]).send({ ...mapped, details: {} });
+    }
+    if (isConnectionLost(error)) {
+      request.log.warn({ err: error }, 'the database connection was lost');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({
+          code: 'DATABASE_UNAVAILABLE',
+          message: `The database connection was lost during the request; retry it (request id ${request.id}).`,
+          details: { requestId: request.id },
+        });
     }
     const rejected = dataException(error);
     if (rejected) {
