@@ -85,6 +85,8 @@ function queryable(client: Client): Queryable {
         for await (const chunk of held.client.query(copyToStream(sql)) as AsyncIterable<Buffer>)
           yield chunk;
         isRead = true;
+      } catch (error) {
+        throw held.isLost ? lostUnder(error) : error;
       } finally {
         // A COPY left half read leaves the connection unusable: the pool drops it.
         held.release(!isRead);
