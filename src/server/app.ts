@@ -16,7 +16,7 @@ import {
 import { z } from 'zod';
 import type { Env } from './env';
 import type { RouteAccess } from '../shared/permissions';
-import { registerErrorHandling } from './http/errors';
+import { clientErrorHandler, registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
 import { registerInputRules } from './http/input-rules';
 import { liveRoutes } from './http/sse';
@@ -55,6 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: env.BODY_LIMIT_MB * 1024 * 1024,
+    clientErrorHandler,
   });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -60,6 +60,7 @@ export const HOSTILE_STRINGS = [
   '\u202e\ufeff',
   '𝕏'.repeat(20),
   'x'.repeat(5000),
+  'y'.repeat(70_000),
 ];
 
 export const HOSTILE_VALUES: unknown[] = [

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ConnectionLostError } from '../db/errors';
-import { registerErrorHandling } from './errors';
+import { clientErrorHandler, registerErrorHandling } from './errors';
 
 /** An error as the PostgreSQL drivers throw it (node-postgres and PGlite: severity and SQLSTATE). */
 function dbError(code: string, message: string) {
@@ -68,6 +68,24 @@ describe('the error handler and database errors', () => {
       expect(res.statusCode, error.message).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
       expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    }
+  });
+
+  it('answers a request the HTTP parser refuses (a URL over the header limit) as { code, message }', async () => {
+    const app = Fastify({ logger: false, clientErrorHandler });
+    registerErrorHandling(app);
+    app.get('/', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/?q=${'y'.repeat(70_000)}`);
+      expect(res.status).toBe(431);
+      expect(await res.json()).toMatchObject({
+        code: 'HEADERS_TOO_LARGE',
+        message: expect.any(String),
+      });
+    } finally {
+      await app.close();
     }
   });
 });

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode, type Problem } from '../../shared/errors';
@@ -110,4 +111,30 @@ function mapFastifyError(error: FastifyError): { code: ErrorCode; message: strin
     return { code: 'BAD_REQUEST', message: error.message };
   }
   return null;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over the size limit,
+ * a malformed request line, a client too slow) get the one error shape too, `{ code, message,
+ * details }`, instead of Fastify's default `{ error, message, statusCode }`.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, label, code, message]: [number, string, ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'HEADERS_TOO_LARGE',
+          'The URL or the headers are larger than allowed (16 KiB)',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ code, message, details: {} });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${label}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }
