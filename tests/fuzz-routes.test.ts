@@ -53,6 +53,19 @@ const HOSTILE_PATH = [
   'x'.repeat(2000),
 ];
 
+/** Bodies that are not what their content type says. */
+const MALFORMED_BODIES = [
+  '{',
+  '[',
+  '{"a":1}{',
+  '\u0000',
+  '"\\ud800"',
+  'null',
+  '[[[[[[[[]]]]]]]]',
+  '\ufeff{}',
+  'a,b\n"1',
+];
+
 type Request = { method: string; url: string; body?: string; contentType?: string };
 
 describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (engine) => {
@@ -283,6 +296,12 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
             ...contents.map(([type, { schema }]) =>
               arbitraryOf(schema, resolve).map((value) => serialize(type, value)),
             ),
+            fc
+              .tuple(
+                fc.constantFrom(...MALFORMED_BODIES),
+                fc.constantFrom(...contents.map(([type]) => type)),
+              )
+              .map(([body, contentType]) => ({ body, contentType })),
           );
     return fc.tuple(pathArb, queryArb, bodyArb).map(([p, q, b]): Request => {
       const url =
