@@ -8,7 +8,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { activeAgreementForA, DRAFTER } from './helpers/agreements';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import {
+  createDealerFeedKey,
+  ingestRows,
+  PASSWORD,
+  seedFixtures,
+  txRow,
+  USERS,
+} from './helpers/fixtures';
 import { PARAMS_POINTING_AT_A, STREAMING_ROUTES } from './helpers/route-targets';
 import { arbitraryOf, resolverOf, type JsonSchema } from './helpers/schema-arbitrary';
 import type { Problem } from '../src/shared/errors';
@@ -103,18 +110,27 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
     const userA = await t.db.query<{ id: number }>(`select id from users where email = $1`, [
       USERS.dealerASales,
     ]);
+    const keyA = await createDealerFeedKey(t.services, 'DLR-ALPHA', 'A feed');
+    const amended = await t.services.agreements.proposeRevision({
+      actor: DRAFTER,
+      id: agreement.id,
+      data: {
+        version: agreement.version,
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150, spread: 'even' }],
+      },
+    });
     ids = {
       __USER_A__: String(userA.rows[0]!.id),
-      __KEY_A__: '1',
+      __KEY_A__: String(keyA.id),
       __AGREEMENT_A__: String(agreement.id),
-      __REVISION_A__: '1',
+      __REVISION_A__: String(amended.pendingRevision!.id),
     };
     admin = await login(t.url, USERS.admin, PASSWORD);
     dealer = await login(t.url, USERS.dealerA, PASSWORD);
   });
   afterAll(async () => t?.close());
 
-  it('answers every generated request below 500, and every 4xx as { code, message }', async () => {
+  it('answers every generated request below 500, every 4xx as { code, message }, and refuses bad values before the database', async () => {
     const doc = t.app.swagger() as unknown as Doc;
     const runs = RUNS ?? (engine === 'pglite' ? 20 : 10);
     const failures: string[] = [];
