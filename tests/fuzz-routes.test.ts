@@ -221,7 +221,7 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
     ]);
   });
 
-  it('refuses year 0 and other dates outside 1900–9999, and ids beyond 32 bits, naming the field', async () => {
+  it('refuses year 0 and other dates outside 1900–9999, prices and ids beyond their columns, naming the field', async () => {
     const sku = (launchDate: string) =>
       admin.send('POST', '/api/v1/skus', {
         code: `SKU-${launchDate}`,
@@ -244,6 +244,13 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
     expect(await problemsOf(monthly)).toEqual([
       expect.objectContaining({ path: 'querystring.from' }),
     ]);
+    // msrp is numeric(12, 2): a larger price overflowed (a 500), a finer one was rounded
+    for (const msrp of ['422620513588', '1.005']) {
+      const res = await admin.send('PATCH', '/api/v1/skus/AURA-LX-ICE', { msrp });
+      expect(await problemsOf(res)).toEqual([expect.objectContaining({ path: 'body.msrp' })]);
+    }
+    const top = await admin.send('PATCH', '/api/v1/skus/AURA-LX-ICE', { msrp: '9999999999.99' });
+    expect(top.status).toBe(200);
     expect(await problemsOf(await admin.get('/api/v1/agreements/2147483648'))).toEqual([
       expect.objectContaining({ path: 'params.id' }),
     ]);
