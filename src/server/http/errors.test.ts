@@ -32,12 +32,14 @@ describe('the error handler and database errors', () => {
       const { status, body } = await answerTo(dbError(code, message));
       expect(status, code).toBe(400);
       expect(body).toMatchObject({ code: 'BAD_REQUEST', details: { sqlState: code } });
-      expect(body.message).toContain(message);
+      // in words of its own: a database message may quote a stored value
+      expect(body.message).not.toContain(message);
+      expect(body.message).toMatch(/^A value in the request is not one the database accepts: /);
     }
   });
 
   it('keeps other database errors (server bugs) a 500 that reveals nothing', async () => {
-    for (const code of ['42P01', '42703', '23502', '40001', 'XX000']) {
+    for (const code of ['42P01', '42703', '23502', '40001', 'XX000', '22012']) {
       const { status, body } = await answerTo(
         dbError(code, 'relation "secret_table" does not exist'),
       );

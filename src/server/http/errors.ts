@@ -55,7 +55,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: error }, 'the database refused a value');
       return reply.status(400).send({
         code: 'BAD_REQUEST',
-        message: `A value in the request cannot be stored or compared: ${rejected.message}`,
+        message: `A value in the request is not one the database accepts: ${rejected.message}`,
         details: { sqlState: rejected.sqlState },
       });
     }
@@ -76,6 +76,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/** What a data exception means, in words that reveal no stored value (the log has the rest). */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22001': 'a text is too long',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time is malformed',
+  '22008': 'a date or time is out of range',
+  '22021': 'a text holds a byte it cannot (NUL)',
+  '22P02': 'a value is malformed',
+  '54000': 'a value is too large to index',
+};
+
 /**
  * A PostgreSQL data exception (SQLSTATE class 22: a value out of range, an invalid date or byte
  * sequence, …) or 54000 (a value too large for an index) is the input's fault, not the server's:
@@ -83,9 +94,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
  */
 function dataException(error: unknown): { sqlState: string; message: string } | null {
   if (typeof error !== 'object' || error === null || !('severity' in error)) return null;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code !== 'string' || !(/^22[0-9A-Z]{3}$/.test(code) || code === '54000')) return null;
-  return { sqlState: code, message: typeof message === 'string' ? message : 'invalid value' };
+  const { code } = error as { code?: unknown };
+  // a division by zero (22012) is the server's arithmetic, not the input: it stays a 500
+  if (typeof code !== 'string' || code === '22012') return null;
+  if (!(/^22[0-9A-Z]{3}$/.test(code) || code === '54000')) return null;
+  return { sqlState: code, message: DATA_EXCEPTIONS[code] ?? 'a value is invalid' };
 }
 
 function mapFastifyError(error: FastifyError): { code: ErrorCode; message: string } | null {
