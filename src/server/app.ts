@@ -16,10 +16,11 @@ import {
 import { z } from 'zod';
 import type { Env } from './env';
 import type { RouteAccess } from '../shared/permissions';
-import { registerErrorHandling } from './http/errors';
+import { clientErrorHandler, registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
 import { registerSecurityHeaders } from './http/security-headers';
 import { registerCostlyRouteLimits } from './http/costly-routes';
+import { registerInputRules } from './http/input-rules';
 import { liveRoutes } from './http/sse';
 import { typed } from './http/route';
 import type { Services } from './services';
@@ -61,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: env.BODY_LIMIT_MB * 1024 * 1024,
     // behind a proxy (TRUST_PROXY), req.ip and req.protocol come from X-Forwarded-For / -Proto
     trustProxy: env.TRUST_PROXY,
+    clientErrorHandler,
   });
   registerSecurityHeaders(app);
   app.addHook('onSend', async (req, reply) => {
@@ -133,6 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   registerAuthHook(app);
+  registerInputRules(app);
 
   const t = typed(app);
   t.get('/api/openapi.json', {

@@ -19,3 +19,32 @@ export async function translateUnique<T>(
     throw error;
   }
 }
+
+/** The connection under a transaction or a COPY was lost (the server ended it): nothing committed. */
+export class ConnectionLostError extends Error {
+  readonly code = 'CONNECTION_LOST';
+
+  constructor(cause: unknown) {
+    super(`The database connection was lost: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+    this.name = 'ConnectionLostError';
+  }
+}
+
+/**
+ * A lost database connection: the adapter saw it (ConnectionLostError), the server ended it (a
+ * terminated backend, a shutdown or failover: SQLSTATE 57P01–57P03, class 08), or node-postgres
+ * found it ended.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (error instanceof ConnectionLostError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if ('severity' in error && typeof code === 'string' && /^(08...|57P0[123])$/.test(code))
+    return true;
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error)/.test(message)
+  );
+}

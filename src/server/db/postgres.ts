@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
 import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
+import { AppError } from '../../shared/errors';
+import { ConnectionLostError } from './errors';
 
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -33,6 +35,39 @@ function beginSql(client: pg.PoolClient): string {
 }
 
 /**
+ * A connection taken from the pool for a while (a transaction, a COPY). The pool listens for its
+ * errors only while it is idle; a checked-out connection that the server ends (a terminated
+ * backend, a failover) emits 'error', which would crash the process with no listener. Here the
+ * error is kept: the work in progress fails through its own query, and the release drops the
+ * connection instead of returning it to the pool, which opens a new one when needed.
+ */
+async function checkOut(pool: pg.Pool) {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    get isLost() {
+      return lost !== undefined;
+    },
+    release(isBroken = false) {
+      client.off('error', onError);
+      client.release(lost ?? (isBroken ? new Error('connection left unusable') : undefined));
+    },
+  };
+}
+
+/** The error of work whose connection was lost: an AppError stays the answer, others say so. */
+function lostUnder(error: unknown): unknown {
+  return error instanceof AppError || error instanceof ConnectionLostError
+    ? error
+    : new ConnectionLostError(error);
+}
+
+/**
  * Runs `work` on a pooled connection with the work's scope, releasing it after (dropped on error,
  * as pool.query does). On the statements' pool the connections pipeline: the scope's set goes out
  * right before the statement, without waiting for its answer, so a change of scope adds no round
@@ -43,7 +78,9 @@ async function onPooled<T>(
   work: (c: pg.PoolClient) => Promise<T>,
   { isPipelined }: { isPipelined: boolean },
 ): Promise<T> {
-  const c = await pool.connect();
+  const held = await checkOut(pool);
+  const c = held.client;
+  let isBroken = false;
   try {
     const set = setSessionScope(c);
     if (set && !isPipelined) await set;
@@ -52,12 +89,12 @@ async function onPooled<T>(
       result.catch(() => undefined);
       await set;
     }
-    const value = await result;
-    c.release();
-    return value;
+    return await result;
   } catch (error) {
-    c.release(error as Error);
-    throw error;
+    isBroken = true;
+    throw held.isLost ? lostUnder(error) : error;
+  } finally {
+    held.release(isBroken);
   }
 }
 
@@ -87,15 +124,22 @@ function queryable(target: Pools | pg.PoolClient): Queryable {
       else await run(target as pg.PoolClient);
     },
     async *copyTo(sql) {
-      const c = isPooled ? await (target as Pools).copies.connect() : (target as pg.PoolClient);
+      if (!isPooled) {
+        yield* (target as pg.PoolClient).query(copyToStream(sql)) as AsyncIterable<Buffer>;
+        return;
+      }
+      const held = await checkOut((target as Pools).copies);
       let isRead = false;
       try {
-        if (isPooled) await setSessionScope(c);
-        for await (const chunk of c.query(copyToStream(sql)) as AsyncIterable<Buffer>) yield chunk;
+        await setSessionScope(held.client);
+        for await (const chunk of held.client.query(copyToStream(sql)) as AsyncIterable<Buffer>)
+          yield chunk;
         isRead = true;
+      } catch (error) {
+        throw held.isLost ? lostUnder(error) : error;
       } finally {
         // A COPY left half read leaves the connection unusable: the pool drops it.
-        if (isPooled) c.release(isRead ? undefined : true);
+        held.release(!isRead);
       }
     },
   };
@@ -199,17 +243,20 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
     connectionString: url,
     ...queryable({ statements, copies: pool }),
     async transaction(fn) {
-      const client = await pool.connect();
+      const held = await checkOut(pool);
+      const { client } = held;
+      let isBroken = false;
       try {
         await client.query(beginSql(client));
         const result = await fn(inTurn(queryable(client)));
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
+        // a connection that cannot even roll back is dropped, not handed to the next caller
+        await client.query('rollback').catch(() => (isBroken = true));
+        throw isBroken || held.isLost ? lostUnder(error) : error;
       } finally {
-        client.release();
+        held.release(isBroken);
       }
     },
     async listen(channel, onMessage) {

@@ -1,6 +1,8 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode, type Problem } from '../../shared/errors';
+import { isConnectionLost } from '../db/errors';
 
 /** The one mapping from errors to HTTP answers: `{ code, message, details }`. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -42,6 +44,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (mapped) {
       return reply.status(ERROR_STATUS[mapped.code]).send({ ...mapped, details: {} });
     }
+    if (isConnectionLost(error)) {
+      request.log.warn({ err: error }, 'the database connection was lost');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({
+          code: 'DATABASE_UNAVAILABLE',
+          message: `The database connection was lost during the request; retry it (request id ${request.id}).`,
+          details: { requestId: request.id },
+        });
+    }
+    const rejected = dataException(error);
+    if (rejected) {
+      request.log.warn({ err: error }, 'the database refused a value');
+      return reply.status(400).send({
+        code: 'BAD_REQUEST',
+        message: `A value in the request is not one the database accepts: ${rejected.message}`,
+        details: { sqlState: rejected.sqlState },
+      });
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({
       code: 'INTERNAL',
@@ -57,6 +79,31 @@ export function registerErrorHandling(app: FastifyInstance): void {
       details: {},
     });
   });
+}
+
+/** What a data exception means, in words that reveal no stored value (the log has the rest). */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22001': 'a text is too long',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time is malformed',
+  '22008': 'a date or time is out of range',
+  '22021': 'a text holds a byte it cannot (NUL)',
+  '22P02': 'a value is malformed',
+  '54000': 'a value is too large to index',
+};
+
+/**
+ * A PostgreSQL data exception (SQLSTATE class 22: a value out of range, an invalid date or byte
+ * sequence, …) or 54000 (a value too large for an index) is the input's fault, not the server's:
+ * a 400 with the SQLSTATE. Every other database error stays a 500, so server bugs are not masked.
+ */
+function dataException(error: unknown): { sqlState: string; message: string } | null {
+  if (typeof error !== 'object' || error === null || !('severity' in error)) return null;
+  const { code } = error as { code?: unknown };
+  // a division by zero (22012) is the server's arithmetic, not the input: it stays a 500
+  if (typeof code !== 'string' || code === '22012') return null;
+  if (!(/^22[0-9A-Z]{3}$/.test(code) || code === '54000')) return null;
+  return { sqlState: code, message: DATA_EXCEPTIONS[code] ?? 'a value is invalid' };
 }
 
 function mapFastifyError(error: FastifyError): { code: ErrorCode; message: string } | null {
@@ -82,4 +129,30 @@ function mapFastifyError(error: FastifyError): { code: ErrorCode; message: strin
     return { code: 'BAD_REQUEST', message: error.message };
   }
   return null;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over the size limit,
+ * a malformed request line, a client too slow) get the one error shape too, `{ code, message,
+ * details }`, instead of Fastify's default `{ error, message, statusCode }`.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, label, code, message]: [number, string, ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'HEADERS_TOO_LARGE',
+          'The URL or the headers are larger than allowed (16 KiB)',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ code, message, details: {} });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${label}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }

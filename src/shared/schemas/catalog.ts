@@ -49,7 +49,11 @@ export const skuSchema = z
   .meta({ id: 'Sku' });
 export type Sku = z.infer<typeof skuSchema>;
 
-const msrp = decimalString.refine((v) => !v.startsWith('-'), 'must not be negative');
+/** What the column holds (numeric(12, 2)): a larger or finer price is refused, not overflowed or rounded. */
+const msrp = decimalString.regex(
+  /^\d{1,10}(\.\d{1,2})?$/,
+  'a price such as "32000.00": up to 10 digits, 2 decimals, not negative',
+);
 
 export const skuCreateSchema = z.object({
   code,

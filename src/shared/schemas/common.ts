@@ -32,20 +32,52 @@ export function page<T extends z.ZodType>(item: T) {
   });
 }
 
-/** A real calendar date 'YYYY-MM-DD' (2026-02-30 is rejected). */
+/**
+ * Input rules every route shares. Dates and months lie in the years 1900–9999 (`0000-01-01` and
+ * the like are refused: PostgreSQL has no year 0 and nothing in the domain predates 1900).
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 9999;
+
+/** A real calendar date 'YYYY-MM-DD' in the years 1900–9999 (2026-02-30 is rejected). */
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine(isRealDate, 'is not a real calendar date');
+  .refine(isRealDate, `is not a real calendar date between ${MIN_YEAR} and ${MAX_YEAR}`);
 
-export const isoMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM');
+/** A month 'YYYY-MM' in the years 1900–9999. */
+export const isoMonth = z
+  .string()
+  .regex(
+    /^(19\d{2}|[2-9]\d{3})-(0[1-9]|1[0-2])$/,
+    'expected a month as YYYY-MM (1900-01 to 9999-12)',
+  );
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** 'YYYY-MM-DD' names a day that exists, in the years 1900–9999. */
 export function isRealDate(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (y < MIN_YEAR || y > MAX_YEAR || mo < 1 || mo > 12 || d < 1) return false;
+  const isLeap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (mo === 2 && isLeap ? 29 : DAYS_IN_MONTH[mo - 1]!);
+}
+
+/**
+ * Why a string cannot be stored as text, or null when it can: PostgreSQL text holds no NUL byte,
+ * and a lone UTF-16 surrogate has no UTF-8 form (drivers would silently store U+FFFD instead).
+ */
+export function textProblem(value: string): { code: string; message: string } | null {
+  if (value.includes('\u0000'))
+    return { code: 'nul_byte', message: 'must not contain a NUL byte (\\u0000)' };
+  if (
+    /[\ud800-\udfff]/.test(value) &&
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)
+  )
+    return { code: 'lone_surrogate', message: 'must not contain a lone UTF-16 surrogate' };
+  return null;
 }
 
 export const decimalString = z
@@ -65,3 +97,6 @@ export const queryBoolean = z
   .optional();
 
 export const okSchema = z.object({ ok: z.literal(true) });
+
+/** A row id in a path (ids are 32-bit: a larger number is refused here, not by the database). */
+export const rowId = z.coerce.number().int().positive().max(2_147_483_647);

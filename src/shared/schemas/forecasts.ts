@@ -253,6 +253,7 @@ export const accuracyQuerySchema = z.object({
     .number()
     .int()
     .positive()
+    .max(2_147_483_647)
     .optional()
     .describe('default: every locked or published cycle'),
   by: z.enum(ACCURACY_DIMENSIONS).default('region'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { code, pagingQuery } from './common';
+import { code, isoMonth, pagingQuery } from './common';
 
 export const regionSchema = z
   .object({
@@ -106,14 +106,8 @@ export const settingsUpdateSchema = z.object({
 });
 
 export const monthlyActualsQuery = z.object({
-  from: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
-    .optional(),
-  to: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
-    .optional(),
+  from: isoMonth.optional(),
+  to: isoMonth.optional(),
   kind: z
     .enum(['retail_net', 'retail_delivery', 'wholesale_order', 'invoice', 'registration'])
     .default('retail_net'),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorResponses } from '../../../shared/schemas/common';
+import { errorResponses, rowId } from '../../../shared/schemas/common';
 import {
   apiKeyCreatedSchema,
   apiKeyCreateSchema,
@@ -12,7 +12,7 @@ import {
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['accounts'];
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const idParams = z.object({ id: rowId });
 const errors = errorResponses;
 
 export async function accountsRoutes(fastify: FastifyInstance) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, page, errorResponses } from '../../../shared/schemas/common';
+import { errorSchema, page, errorResponses, rowId } from '../../../shared/schemas/common';
 import {
   agreementCreateSchema,
   agreementFilterSchema,
@@ -30,7 +30,7 @@ import { actorOf, SECURED, typed } from '../../http/route';
 import { exportCell } from '../../http/csv-export';
 
 const tags = ['agreements'];
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const idParams = z.object({ id: rowId });
 const errors = errorResponses;
 
 export async function agreementsRoutes(fastify: FastifyInstance) {
@@ -219,8 +219,8 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
         tags,
         security: SECURED,
         params: z.object({
-          id: z.coerce.number().int().positive(),
-          revisionId: z.coerce.number().int().positive(),
+          id: rowId,
+          revisionId: rowId,
         }),
         body: revisionDecisionSchema,
         response: { 200: agreementSchema, ...errors },
@@ -269,8 +269,8 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       tags,
       security: SECURED,
       params: z.object({
-        id: z.coerce.number().int().positive(),
-        versionNo: z.coerce.number().int().positive(),
+        id: rowId,
+        versionNo: rowId,
       }),
       produces: ['application/json'],
       response: { ...errors },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorResponses } from '../../../shared/schemas/common';
+import { errorResponses, rowId } from '../../../shared/schemas/common';
 import {
   acceptBodySchema,
   accuracyQuerySchema,
@@ -22,7 +22,7 @@ import { exportCell } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['forecasts'];
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const idParams = z.object({ id: rowId });
 const dealerParams = idParams.extend({ dealerCode: z.string().min(1).max(40) });
 const errors = errorResponses;
 

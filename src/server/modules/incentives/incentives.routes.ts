@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, errorResponses, page } from '../../../shared/schemas/common';
+import { errorSchema, errorResponses, page, rowId } from '../../../shared/schemas/common';
 import {
   accrualSchema,
   approveStatementSchema,
@@ -39,7 +39,7 @@ const statementParams = z.object({
   code: z.string().min(1).max(40),
   dealerCode: z.string().min(1).max(40),
 });
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const idParams = z.object({ id: rowId });
 
 /** Routes of incentive programs under /api/v1 (programs, statements, claims, disputes, payouts). */
 export async function incentivesRoutes(fastify: FastifyInstance) {

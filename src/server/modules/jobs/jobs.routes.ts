@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema } from '../../../shared/schemas/common';
+import { errorSchema, rowId } from '../../../shared/schemas/common';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 export const jobSchema = z
@@ -41,7 +41,7 @@ export async function jobsRoutes(fastify: FastifyInstance) {
       summary: "One job's status and progress",
       tags: ['jobs'],
       security: SECURED,
-      params: z.object({ id: z.coerce.number().int().positive() }),
+      params: z.object({ id: rowId }),
       response: { 200: jobSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
     },
     handler: (req) => jobs.getJob({ actor: actorOf(req), id: req.params.id }),

@@ -3,7 +3,7 @@
  * feed runs at hundreds of thousands of rows a second; the rules mirror transactionInputSchema.
  */
 import type { Problem } from '../../../shared/errors';
-import { isRealDate } from '../../../shared/schemas/common';
+import { isRealDate, textProblem } from '../../../shared/schemas/common';
 import { TRANSACTION_KINDS, type TransactionKind } from '../../../shared/schemas/transactions';
 import { minorUnits, SUPPORTED_CURRENCIES } from '../../../shared/money';
 
@@ -44,6 +44,12 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 function fail(problems: Problem[], row: number, field: string, code: string, message: string) {
   problems.push({ row, field, code, message });
+}
+
+/** The stored free text holds no NUL byte and no lone surrogate (the rule of every route). */
+function storable(problems: Problem[], row: number, field: string, value: string) {
+  const problem = textProblem(value);
+  if (problem) fail(problems, row, field, problem.code, `${field} ${problem.message}`);
 }
 
 /** Dates already checked (a feed repeats the same few hundred dates). */
@@ -187,6 +193,7 @@ export function validateRow(
   if (!source) fail(problems, row, 'source', 'required', 'source is required (the sending system)');
   else if (source.length > 60)
     fail(problems, row, 'source', 'too_long', 'source has at most 60 characters');
+  else storable(problems, row, 'source', source);
   const externalId =
     r.externalId === undefined || r.externalId === null ? null : String(r.externalId).trim();
   if (!externalId)
@@ -199,6 +206,7 @@ export function validateRow(
     );
   else if (externalId.length > 120)
     fail(problems, row, 'externalId', 'too_long', 'externalId has at most 120 characters');
+  else storable(problems, row, 'externalId', externalId);
 
   const receivedAt = validateReceivedAt(r.receivedAt, occurredOn, row, problems, posted);
 
