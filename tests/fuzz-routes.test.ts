@@ -178,6 +178,7 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
     }
     expect(operations).toBeGreaterThan(90);
     expect(sent).toBeGreaterThan(operations * runs);
+    if (failures.length) console.error(failures.join('\n'));
     expect(failures).toEqual([]);
   }, 300_000);
 
@@ -250,8 +251,12 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
       const res = await admin.send('PATCH', '/api/v1/skus/AURA-LX-ICE', { msrp });
       expect(await problemsOf(res)).toEqual([expect.objectContaining({ path: 'body.msrp' })]);
     }
-    const top = await admin.send('PATCH', '/api/v1/skus/AURA-LX-ICE', { msrp: '9999999999.99' });
-    expect(top.status).toBe(200);
+    // the largest price the column holds is taken (as a future price: the MSRP has a history)
+    const top = await admin.send('POST', '/api/v1/skus/AURA-LX-ICE/prices', {
+      validFrom: '2099-01-01',
+      msrp: '9999999999.99',
+    });
+    expect(top.status).toBeLessThan(300);
     expect(await problemsOf(await admin.get('/api/v1/agreements/2147483648'))).toEqual([
       expect.objectContaining({ path: 'params.id' }),
     ]);

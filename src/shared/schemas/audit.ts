@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { page, pagingQuery } from './common';
+import { isoTimestamp, page, pagingQuery, rowId } from './common';
 
 export const AUDIT_KINDS = [
   'sign_in.succeeded',
@@ -21,9 +21,9 @@ export const auditKindFilter = z.enum([...AUDIT_KINDS, 'sign_in', 'user', 'api_k
 export const auditQuerySchema = pagingQuery.extend({
   kind: auditKindFilter.optional(),
   /** a user id: entries where the user acted or was the account concerned */
-  user: z.coerce.number().int().positive().optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  user: rowId.optional(),
+  from: isoTimestamp.optional(),
+  to: isoTimestamp.optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 

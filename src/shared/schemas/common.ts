@@ -53,6 +53,19 @@ export const isoMonth = z
     'expected a month as YYYY-MM (1900-01 to 9999-12)',
   );
 
+/**
+ * A moment 'YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)' on a real day of the years 1900–9999, with a UTC
+ * offset PostgreSQL takes (at most 15:59 either way).
+ */
+export const isoTimestamp = z.iso
+  .datetime({ offset: true })
+  .refine(
+    (value) =>
+      isRealDate(value.slice(0, 10)) &&
+      (/Z$/i.test(value) || Number(/([+-])(\d{2}):?\d{2}$/.exec(value)?.[2] ?? 99) <= 15),
+    `is not a moment between ${MIN_YEAR} and ${MAX_YEAR} with a valid UTC offset`,
+  );
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** 'YYYY-MM-DD' names a day that exists, in the years 1900–9999. */
