@@ -172,7 +172,10 @@ describe.each(engines())('every route is guarded (%s)', (engine) => {
         details: { problems: { path: string }[] };
       };
       expect(body.code, label).toBe('VALIDATION_FAILED');
-      expect(body.details.problems.map((p) => p.path), label).toContain('querystring.dealerr');
+      expect(
+        body.details.problems.map((p) => p.path),
+        label,
+      ).toContain('querystring.dealerr');
     }
   });
 
