@@ -86,10 +86,11 @@ describe.each(engines())('only the dealer accepts (%s)', (engine) => {
   });
 
   it('answers 403 to an OEM administrator accepting an amendment', async () => {
+    // the next term: the previous test's agreement commits the same products in 2026
     let a = await json<Agreement>(
       await channel.send('POST', '/api/v1/agreements', {
         dealerCode: 'DLR-ALPHA',
-        startMonth: '2026-01',
+        startMonth: '2027-01',
         months: 12,
         lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 60 }],
       }),
