@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark and prints its figures (record them in
- * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
+ * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements, incentives, progress-load (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   startup: async () => (await import('./startup')).runStartupBench(rest),
   agreements: async () => (await import('./agreements')).runAgreementsBench(rest),
   incentives: async () => (await import('./incentives')).runIncentivesBench(rest),
+  'progress-load': async () => (await import('./progress-load')).runProgressLoadBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;
