@@ -243,11 +243,18 @@ export async function seedDemo(
   await loadNetwork(db, network);
   if (options.withUsers !== false) await loadDemoUsers(db, network);
   const started = Date.now();
+  const today = new Date().toISOString().slice(0, 10);
   let rows = 0;
   for (const batch of generateTransactionBatches(network, options, options.batchSize ?? 100_000)) {
+    // History is backfilled as the dealers' systems received it: on the day of the sale (the feed's
+    // receivedAt), so past periods count it on time rather than as arriving today.
     async function* records() {
       let row = 0;
-      for (const value of batch) yield { row: ++row, value };
+      for (const value of batch)
+        yield {
+          row: ++row,
+          value: value.occurredOn <= today ? { ...value, receivedAt: value.occurredOn } : value,
+        };
     }
     const result = await services.transactions.ingest({
       actor: SYSTEM_ACTOR,
