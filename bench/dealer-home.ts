@@ -5,49 +5,12 @@
  *   npm run bench -- dealer-home --engine postgres --dealers 600 --seconds 15
  */
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { hashPassword } from '../src/server/modules/auth/auth.service';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { createServices } from '../src/server/services';
 import { parseEnv } from '../src/server/env';
-import { createBenchDatabase, fmt, machine, startServer, type BenchEngine } from './lib';
-
-type Run = { rps: number; p50: number; p99: number; errors: number; non2xx: number };
-
-function load(
-  url: string,
-  connections: number,
-  seconds: number,
-  setup: (index: number) => { path: string; cookie?: string },
-): Promise<Run> {
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        duration: seconds,
-        setupClient: (client) => {
-          const { path, cookie } = setup(next++ % connections);
-          client.setHeaders(cookie ? { cookie } : {});
-          client.setRequest({ method: 'GET', path });
-        },
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        resolve({
-          rps: result.requests.average,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          errors: result.errors,
-          non2xx: result.non2xx,
-        });
-      },
-    );
-    void instance;
-  });
-}
+import { createBenchDatabase, fmt, loadTest, machine, startServer, type BenchEngine } from './lib';
 
 export async function runDealerHomeBench(argv: string[]) {
   const { values } = parseArgs({
@@ -98,12 +61,12 @@ export async function runDealerHomeBench(argv: string[]) {
   const path = (i: number) =>
     `/api/v1/dealers/${dealers[i % dealers.length]!.code}/actuals/monthly`;
   // Warm up, then measure the bare endpoint and the dealer home in the same run.
-  await load(server.url, connections, 3, (i) => ({
+  await loadTest(server.url, connections, 3, (i) => ({
     path: path(i),
     cookie: cookies[i % cookies.length],
   }));
-  const bare = await load(server.url, connections, seconds, () => ({ path: '/healthz' }));
-  const home = await load(server.url, connections, seconds, (i) => ({
+  const bare = await loadTest(server.url, connections, seconds, () => ({ path: '/healthz' }));
+  const home = await loadTest(server.url, connections, seconds, (i) => ({
     path: path(i),
     cookie: cookies[i % cookies.length],
   }));

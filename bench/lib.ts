@@ -168,3 +168,49 @@ export function fmt(n: number, digits = 0): string {
     minimumFractionDigits: digits,
   });
 }
+
+/** One load run's figures (autocannon): requests a second and latency in ms. */
+export type LoadRun = {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+};
+
+/** `connections` clients sending GETs for `seconds`, each set up once (its path and cookie). */
+export async function loadTest(
+  url: string,
+  connections: number,
+  seconds: number,
+  setup: (index: number) => { path: string; cookie?: string },
+): Promise<LoadRun> {
+  const { default: autocannon } = await import('autocannon');
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        setupClient: (client) => {
+          const { path, cookie } = setup(next++ % connections);
+          client.setHeaders(cookie ? { cookie } : {});
+          client.setRequest({ method: 'GET', path });
+        },
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          rps: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          max: result.latency.max,
+          errors: result.errors,
+          non2xx: result.non2xx,
+        });
+      },
+    );
+  });
+}

@@ -12,46 +12,9 @@
  * is one user hammering on purpose); the first, uncached computation of a dealer is timed apart.
  */
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { hashPassword } from '../src/server/modules/auth/auth.service';
 import { openPostgres } from '../src/server/db/postgres';
-import { fmt, machine, median, startServer } from './lib';
-
-type Run = { rps: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
-
-function load(
-  url: string,
-  connections: number,
-  seconds: number,
-  setup: (index: number) => { path: string; cookie?: string },
-): Promise<Run> {
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url,
-        connections,
-        duration: seconds,
-        setupClient: (client) => {
-          const { path, cookie } = setup(next++ % connections);
-          client.setHeaders(cookie ? { cookie } : {});
-          client.setRequest({ method: 'GET', path });
-        },
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        resolve({
-          rps: result.requests.average,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          errors: result.errors,
-          non2xx: result.non2xx,
-        });
-      },
-    );
-  });
-}
+import { fmt, loadTest, machine, median, startServer } from './lib';
 
 /** Asks /readyz every 50 ms until stopped: the slowest answer and the 99th percentile. */
 function watchReadyz(url: string) {
@@ -133,15 +96,15 @@ export async function runProgressLoadBench(argv: string[]) {
     if (!res.ok) throw new Error(`progress of ${dealers[i]} answered ${res.status}`);
     cold.push(performance.now() - t0);
   }
-  const bare = await load(server.url, connections, seconds, () => ({ path: '/healthz' }));
+  const bare = await loadTest(server.url, connections, seconds, () => ({ path: '/healthz' }));
   let watch = watchReadyz(server.url);
-  const oneDealer = await load(server.url, connections, seconds, () => ({
+  const oneDealer = await loadTest(server.url, connections, seconds, () => ({
     path: progressOf(0),
     cookie: cookies[0],
   }));
   const readyzOne = await watch();
   watch = watchReadyz(server.url);
-  const manyDealers = await load(server.url, connections, seconds, (i) => ({
+  const manyDealers = await loadTest(server.url, connections, seconds, (i) => ({
     path: progressOf(i % dealers.length),
     cookie: cookies[i % dealers.length],
   }));

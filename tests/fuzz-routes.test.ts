@@ -6,17 +6,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTOR } from '../src/server/auth/actor';
-import { activeAgreementForA, DRAFTER } from './helpers/agreements';
-import {
-  createDealerFeedKey,
-  ingestRows,
-  PASSWORD,
-  seedFixtures,
-  txRow,
-  USERS,
-} from './helpers/fixtures';
+import { PASSWORD, txRow, USERS } from './helpers/fixtures';
 import { PARAMS_POINTING_AT_A, STREAMING_ROUTES } from './helpers/route-targets';
+import { seedRouteTargets } from './helpers/route-walk';
 import { arbitraryOf, resolverOf, type JsonSchema } from './helpers/schema-arbitrary';
 import type { Problem } from '../src/shared/errors';
 import {
@@ -84,48 +76,10 @@ describe.each(engines())('fuzzing every route of the OpenAPI document (%s)', (en
 
   beforeAll(async () => {
     t = await startTestApp(engine);
-    await seedFixtures(t.db);
-    await ingestRows(t.services, [txRow(), txRow({ sku: 'AURA-EX-BEV', amount: '45000.00' })]);
-    const agreement = await activeAgreementForA(t.services);
-    await t.services.incentives.createProgram({
-      actor: DRAFTER,
-      data: {
-        code: 'PRG-A',
-        name: 'A',
-        currency: 'USD',
-        startDate: '2026-01-01',
-        endDate: '2026-12-31',
-        measurementPeriod: 'month',
-        payoutFrequency: 'month',
-        measure: 'units',
-        tiers: [{ from: '0', value: '100' }],
-        benefit: 'per_unit',
-      },
-    });
-    await t.services.incentives.publishProgram({ actor: DRAFTER, code: 'PRG-A' });
-    await t.services.forecasts.createCycle({
-      actor: SYSTEM_ACTOR,
-      data: { cycleMonth: '2026-04', horizon: 3, historyMonths: 48 },
-    });
-    await t.services.jobs.settle('forecast-baseline');
-    const userA = await t.db.query<{ id: number }>(`select id from users where email = $1`, [
-      USERS.dealerASales,
-    ]);
-    const keyA = await createDealerFeedKey(t.services, 'DLR-ALPHA', 'A feed');
-    const amended = await t.services.agreements.proposeRevision({
-      actor: DRAFTER,
-      id: agreement.id,
-      data: {
-        version: agreement.version,
-        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150, spread: 'even' }],
-      },
-    });
-    ids = {
-      __USER_A__: String(userA.rows[0]!.id),
-      __KEY_A__: String(keyA.id),
-      __AGREEMENT_A__: String(agreement.id),
-      __REVISION_A__: String(amended.pendingRevision!.id),
-    };
+    ({ ids } = await seedRouteTargets(t, {
+      rows: [txRow(), txRow({ sku: 'AURA-EX-BEV', amount: '45000.00' })],
+      userOfA: USERS.dealerASales,
+    }));
     admin = await login(t.url, USERS.admin, PASSWORD);
     dealer = await login(t.url, USERS.dealerA, PASSWORD);
   });

@@ -18,7 +18,6 @@ import {
   type DbScope,
 } from '../src/server/db/scope';
 import type { Db } from '../src/server/db/db';
-import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import {
   bearer,
   createTestDb,
@@ -29,21 +28,15 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-import {
-  createDealerFeedKey,
-  ingestRows,
-  PASSWORD,
-  seedFixtures,
-  txRow,
-  USERS,
-} from './helpers/fixtures';
+import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   MARKERS_OF_A,
   PARAMS_POINTING_AT_A,
   QUERY_POINTING_AT_A,
   STREAMING_ROUTES,
 } from './helpers/route-targets';
-import { activeAgreementForA, DRAFTER } from './helpers/agreements';
+import { seedRouteTargets } from './helpers/route-walk';
+import { activeAgreementForA } from './helpers/agreements';
 import { createServices } from '../src/server/services';
 
 const control = vi.hoisted(() => ({ isRlsOff: false }));
@@ -252,52 +245,14 @@ describe.each(engines())('the route walk without service-level scope filters (%s
 
   beforeAll(async () => {
     t = await startTestApp(engine);
-    await seedFixtures(t.db);
-    await ingestRows(t.services, [
-      txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-1', vin: '1ALPHA0V1N0000001' }),
-      txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-2', sku: 'AURA-EX-BEV' }),
-    ]);
-    const keyA = await createDealerFeedKey(t.services, 'DLR-ALPHA', 'A feed');
-    const keyB = await createDealerFeedKey(t.services, 'DLR-BRAVO', 'B feed');
-    const userA = await t.db.query<{ id: number }>(`select id from users where email = $1`, [
-      USERS.dealerA,
-    ]);
-    const agreement = await activeAgreementForA(t.services);
-    const amended = await t.services.agreements.proposeRevision({
-      actor: DRAFTER,
-      id: agreement.id,
-      data: {
-        version: agreement.version,
-        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150, spread: 'even' }],
-      },
+    const seeded = await seedRouteTargets(t, {
+      rows: [
+        txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-1', vin: '1ALPHA0V1N0000001' }),
+        txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-2', sku: 'AURA-EX-BEV' }),
+      ],
     });
-    ids = {
-      __USER_A__: String(userA.rows[0]!.id),
-      __KEY_A__: String(keyA.id),
-      __AGREEMENT_A__: String(agreement.id),
-      __REVISION_A__: String(amended.pendingRevision!.id),
-    };
-    await t.services.incentives.createProgram({
-      actor: DRAFTER,
-      data: {
-        code: 'PRG-A',
-        name: 'A',
-        currency: 'USD',
-        startDate: '2026-01-01',
-        endDate: '2026-12-31',
-        measurementPeriod: 'month',
-        payoutFrequency: 'month',
-        measure: 'units',
-        tiers: [{ from: '0', value: '100' }],
-        benefit: 'per_unit',
-      },
-    });
-    await t.services.incentives.publishProgram({ actor: DRAFTER, code: 'PRG-A' });
-    await t.services.forecasts.createCycle({
-      actor: SYSTEM_ACTOR,
-      data: { cycleMonth: '2026-04', horizon: 3, historyMonths: 48 },
-    });
-    await t.services.jobs.settle('forecast-baseline');
+    ids = seeded.ids;
+    const keyB = seeded.keyB;
     clients = [
       ['dealer B user', await login(t.url, USERS.dealerB, PASSWORD)],
       ['dealer B key', bearer(t.url, keyB.key)],
