@@ -48,6 +48,37 @@ describe.skipIf(!hasChromium)('the attention inbox in Chromium', () => {
       version: draft.version,
     });
     agreement = { id: proposed.id, code: proposed.code };
+    // Monthly programs of this year (the demo seeds none under test): finance has periods past
+    // cut-off and grace to close, and (the demo's rows arrived today, within a long grace)
+    // September's statements of the second to approve once closed.
+    const { incentives } = app.services;
+    for (const [code, graceDays] of [
+      ['INBOX-E2E', 0],
+      ['INBOX-E2E-GRACE', 120],
+    ] as const) {
+      await incentives.createProgram({
+        actor: SYSTEM_ACTOR,
+        data: {
+          code,
+          name: `Retail volume bonus ${code}`,
+          currency: 'USD',
+          startDate: '2026-01-01',
+          endDate: '2026-12-31',
+          measurementPeriod: 'month',
+          payoutFrequency: 'month',
+          graceDays,
+          measure: 'units',
+          benefit: 'per_unit',
+          tiers: [{ from: '0', value: '50' }],
+        },
+      });
+      await incentives.publishProgram({ actor: SYSTEM_ACTOR, code });
+    }
+    await incentives.closePeriod({
+      actor: SYSTEM_ACTOR,
+      code: 'INBOX-E2E-GRACE',
+      period: '2026-09',
+    });
     mkdirSync(OUT, { recursive: true });
   }, 180_000);
   afterAll(async () => {
@@ -90,6 +121,39 @@ describe.skipIf(!hasChromium)('the attention inbox in Chromium', () => {
           .waitFor();
         await page.getByTestId('waits-for-you').waitFor();
         await page.screenshot({ path: join(OUT, `inbox-dealer-agreement-${viewport}.png`) });
+      } finally {
+        await context.close();
+      }
+    }, 120_000);
+  }
+
+  for (const [email, viewport] of [
+    ['finance@forecourt.test', 'desktop'],
+    ['region@forecourt.test', 'phone'],
+  ] as const) {
+    it(`shows ${email} the inbox on the network overview (${viewport})`, async () => {
+      const context = await newContext(browser, app.url, viewport);
+      try {
+        const page = await signIn(context, email, app.accounts.password);
+        await page.waitForURL('**/overview');
+        const card = page.getByTestId('inbox-card');
+        await card.getByRole('heading', { name: 'Needs your attention' }).waitFor();
+        // Loaded: either items or the empty line.
+        await card
+          .locator('[data-testid="inbox-item"], :text("Nothing needs you today")')
+          .first()
+          .waitFor();
+        const inbox = await page.evaluate(async () => (await fetch('/api/v1/inbox')).json());
+        const shown = await card.getByTestId('inbox-item').count();
+        if (email.startsWith('finance'))
+          expect((inbox as { items: { kind: string }[] }).items.map((i) => i.kind).sort()).toEqual([
+            'period_to_close',
+            'period_to_close',
+            'statements_to_approve',
+          ]);
+        expect(shown).toBe(Math.min(8, (inbox as { items: unknown[] }).items.length));
+        const who = email.split('@')[0];
+        await page.screenshot({ path: join(OUT, `inbox-${who}-overview-${viewport}.png`) });
       } finally {
         await context.close();
       }

@@ -6,7 +6,7 @@
  */
 import { Link } from 'react-router-dom';
 import { ActionIcon, Badge, Group, Indicator, Menu, ScrollArea, Stack, Text } from '@mantine/core';
-import { formatDate } from '../../format';
+import { dueText, localDays } from '../inbox/inbox-card';
 import { useInbox } from '../inbox/inbox-queries';
 import { IconBell } from './agreement-bits';
 
@@ -70,15 +70,15 @@ export function NotificationsMenu() {
                       )}
                       {n.dueOn && (
                         <Text size="xs" c="dimmed">
-                          by {formatDate(n.dueOn)}
+                          {dueText(n.dueOn, inbox.data?.asOf)}
                         </Text>
                       )}
                     </Group>
                     <Text size="sm" lh={1.3}>
-                      {n.title}
+                      {localDays(n.title)}
                     </Text>
                     <Text size="xs" c="dimmed" lh={1.3}>
-                      {n.detail}
+                      {localDays(n.detail)}
                     </Text>
                   </div>
                 </Menu.Item>

@@ -33,7 +33,19 @@ export const INBOX_KIND_LABELS: Record<InboxKind, string> = {
 /** How many items the card lists before "and N more". */
 const SHOWN = 8;
 
-export function InboxItemRow({ item }: { item: InboxItem }) {
+/** The server's texts name days as YYYY-MM-DD: shown in the locale's format, as elsewhere. */
+export function localDays(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}\b/g, (day) => formatDate(day));
+}
+
+/** "by Apr 25, 2026", or "overdue since …" once the day has passed. */
+export function dueText(dueOn: string, asOf: string | undefined): string {
+  return asOf !== undefined && dueOn < asOf
+    ? `overdue since ${formatDate(dueOn)}`
+    : `by ${formatDate(dueOn)}`;
+}
+
+export function InboxItemRow({ item, asOf }: { item: InboxItem; asOf?: string }) {
   return (
     <UnstyledButton
       component={Link}
@@ -54,16 +66,26 @@ export function InboxItemRow({ item }: { item: InboxItem }) {
               {item.severity === 'action' ? 'To do' : 'For info'}
             </Badge>
             {item.dueOn && (
-              <Text size="xs" c={item.severity === 'action' ? 'orange.8' : 'dimmed'} fw={600}>
-                by {formatDate(item.dueOn)}
+              <Text
+                size="xs"
+                c={
+                  asOf !== undefined && item.dueOn < asOf
+                    ? 'red.7'
+                    : item.severity === 'action'
+                      ? 'orange.8'
+                      : 'dimmed'
+                }
+                fw={600}
+              >
+                {dueText(item.dueOn, asOf)}
               </Text>
             )}
           </Group>
           <Text size="sm" fw={600} mt={4} lh={1.3} style={{ overflowWrap: 'anywhere' }}>
-            {item.title}
+            {localDays(item.title)}
           </Text>
           <Text size="xs" c="dimmed" lh={1.35} style={{ overflowWrap: 'anywhere' }}>
-            {item.detail}
+            {localDays(item.detail)}
           </Text>
         </div>
         <IconChevronRight size={18} style={{ flexShrink: 0, marginTop: 4, opacity: 0.5 }} />
@@ -118,7 +140,11 @@ export function InboxCard() {
             </Group>
           )}
           {items.slice(0, SHOWN).map((item, i) => (
-            <InboxItemRow key={`${item.kind}-${item.link}-${i}`} item={item} />
+            <InboxItemRow
+              key={`${item.kind}-${item.link}-${i}`}
+              item={item}
+              asOf={inbox.data?.asOf}
+            />
           ))}
           {items.length > SHOWN && (
             <Text size="xs" c="dimmed" px="sm">
