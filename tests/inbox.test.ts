@@ -135,6 +135,11 @@ describe.each(engines())('the attention inbox (%s)', (engine) => {
       insert into incentive_dispute_messages (dispute_id, side, author, body)
         select ds.id, 'oem', 'Finance', 'Which VIN?' from incentive_disputes ds
         join dealers d on d.id = ds.dealer_id where d.code = 'DLR-ALPHA';
+      insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, status, checks,
+          submitted_by, decided_by, decided_at)
+        select (select id from programs where code = 'SETTLE'), d.id, 'VIN' || d.code, 'AURA-LX-ICE',
+               '2026-03-10', 'approved', '[]', 'dealer', 'Finance', timestamptz '2026-04-15 10:00Z'
+        from dealers d where d.code in ('DLR-ALPHA', 'DLR-BRAVO');
     `);
   }, 120_000);
   afterAll(async () => t?.close());
@@ -164,6 +169,14 @@ describe.each(engines())('the attention inbox (%s)', (engine) => {
     expect(reach[0]!.title).toContain('Program REACH');
     expect(ofKind(a, 'dispute_answered')).toEqual([
       expect.objectContaining({ severity: 'action', dealerCode: 'DLR-ALPHA' }),
+    ]);
+    expect(ofKind(a, 'claim_decided')).toEqual([
+      expect.objectContaining({
+        count: 1,
+        severity: 'info',
+        link: '/incentives/claims?program=SETTLE',
+        dealerCode: 'DLR-ALPHA',
+      }),
     ]);
     expect(a.groupTotals).toBeNull();
     expect(a.count).toBe(a.items.filter((i) => i.severity === 'action').length);
