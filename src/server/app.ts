@@ -33,6 +33,7 @@ import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { recalculationRoutes } from './modules/incentives/recalculation.routes';
 import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
+import { inboxRoutes } from './modules/inbox/inbox.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -197,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(statementPdfRoutes);
       await api.register(recalculationRoutes);
       await api.register(reconciliationRoutes);
+      await api.register(inboxRoutes);
       await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },

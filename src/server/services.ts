@@ -12,6 +12,7 @@ import { createJobsService } from './modules/jobs/jobs.service';
 import { createForecastsService } from './modules/forecasts/forecasts.service';
 import { createIncentiveListsService } from './modules/incentives/incentives.lists';
 import { createIncentivesService } from './modules/incentives/incentives.service';
+import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
@@ -35,7 +36,9 @@ export function createServices(deps: {
   const forecasts = createForecastsService({ db, jobs, network, events, today });
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
+  const inbox = createInboxService({ db, agreements, incentives, today });
   return {
+    inbox,
     incentives,
     incentiveLists,
     jobs,

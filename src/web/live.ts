@@ -9,6 +9,7 @@ import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { agreementKeys } from './components/agreements/agreement-queries';
 import { forecastKeys } from './components/forecasts/forecast-queries';
+import { inboxKey } from './components/inbox/inbox-queries';
 import { incentiveKeys } from './components/incentives/incentive-queries';
 
 const FEED_QUERIES: readonly (readonly string[])[] = [
@@ -18,6 +19,7 @@ const FEED_QUERIES: readonly (readonly string[])[] = [
   agreementKeys.all,
   incentiveKeys.all,
   forecastKeys.all,
+  inboxKey,
 ];
 
 export function useLiveUpdates(enabled: boolean) {

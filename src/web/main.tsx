@@ -3,10 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { MantineProvider } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { z } from 'zod';
 import { isApiError } from './api';
 import { App } from './app';
+import { inboxKey } from './components/inbox/inbox-queries';
 import { SessionProvider } from './session';
 import { theme } from './theme';
 
@@ -14,7 +15,12 @@ import { theme } from './theme';
 // which the browser reports as a violation).
 z.config({ jitless: true });
 
-const queryClient = new QueryClient({
+const queryClient: QueryClient = new QueryClient({
+  // Any write may change what needs the reader (a proposal accepted, a period closed): the
+  // attention inbox (home card and bell) is read again after every successful one.
+  mutationCache: new MutationCache({
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: inboxKey }),
+  }),
   defaultOptions: {
     queries: {
       staleTime: 30_000,

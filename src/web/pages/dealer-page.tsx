@@ -56,6 +56,7 @@ import {
   type DealerMonthlyActuals,
 } from '../queries';
 import { isDealerUser, useCan, useMe } from '../session';
+import { InboxCard } from '../components/inbox/inbox-card';
 
 export function DealerPage() {
   const { code = '' } = useParams();
@@ -427,6 +428,8 @@ function DealerView({ dealer }: { dealer: Dealer }) {
           ) : undefined
         }
       />
+
+      {isOwn && <InboxCard />}
 
       <DealerFacts dealer={dealer} />
 

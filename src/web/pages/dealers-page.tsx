@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { Button } from '@mantine/core';
+import { Box, Button } from '@mantine/core';
 import { DealerFormModal } from '../components/dealer-form';
 import { DealersTable } from '../components/dealers-table';
 import { IconPlus } from '../components/icons';
+import { InboxCard } from '../components/inbox/inbox-card';
 import { PageHeader } from '../components/page-header';
 import { useDealerGroups } from '../queries';
 import { isDealerUser, useCan, useMe } from '../session';
@@ -34,6 +35,11 @@ export function DealersPage() {
           ) : undefined
         }
       />
+      {isDealer && (
+        <Box mb="lg">
+          <InboxCard />
+        </Box>
+      )}
       <DealersTable isCompact={isDealer} />
       {isCreating && (
         <DealerFormModal

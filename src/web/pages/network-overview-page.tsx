@@ -34,6 +34,7 @@ import {
 } from '../format';
 import { useCurrency, useRegions, useRegionTotals, type RegionTotals } from '../queries';
 import { useMe } from '../session';
+import { InboxCard } from '../components/inbox/inbox-card';
 
 const TOP = 'top';
 
@@ -236,6 +237,8 @@ export function NetworkOverviewPage() {
           </>
         }
       />
+
+      <InboxCard />
 
       {top.isError ? (
         <QueryError error={top.error} onRetry={() => void top.refetch()} />

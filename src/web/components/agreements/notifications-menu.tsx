@@ -1,20 +1,21 @@
 /**
- * The bell for the shell header: what waits for the signed-in user's action (GET
- * /notifications), each a link to the agreement. Refreshes every minute and after every
- * agreement action.
+ * The bell for the shell header: the attention inbox (GET /inbox), the same list as the "Needs
+ * your attention" card of the home page. The badge counts the items that ask for an action; the
+ * menu lists every item, each a link to where it is done. (GET /notifications stays for
+ * compatibility: the inbox computes the same agreement hand-overs live.)
  */
 import { Link } from 'react-router-dom';
-import { ActionIcon, Indicator, Menu, ScrollArea, Stack, Text } from '@mantine/core';
-import { formatDateTime } from '../../format';
+import { ActionIcon, Badge, Group, Indicator, Menu, ScrollArea, Stack, Text } from '@mantine/core';
+import { dueText, localDays } from '../inbox/inbox-card';
+import { useInbox } from '../inbox/inbox-queries';
 import { IconBell } from './agreement-bits';
-import { useNotifications } from './agreement-queries';
 
 export function NotificationsMenu() {
-  const notifications = useNotifications();
-  const items = notifications.data ?? [];
-  const count = items.length;
+  const inbox = useInbox();
+  const items = inbox.data?.items ?? [];
+  const count = inbox.data?.count ?? 0;
   return (
-    <Menu position="bottom-end" width={320} shadow="md" withinPortal>
+    <Menu position="bottom-end" width={340} shadow="md" withinPortal>
       <Menu.Target>
         <Indicator
           label={count > 9 ? '9+' : count}
@@ -27,7 +28,9 @@ export function NotificationsMenu() {
             variant="subtle"
             color="gray"
             size="lg"
-            aria-label={count > 0 ? `Notifications (${count} waiting)` : 'Notifications'}
+            aria-label={
+              count > 0 ? `Needs your attention (${count} to do)` : 'Needs your attention'
+            }
             data-testid="notifications-bell"
           >
             <IconBell size={20} />
@@ -35,30 +38,47 @@ export function NotificationsMenu() {
         </Indicator>
       </Menu.Target>
       <Menu.Dropdown data-testid="notifications-menu">
-        <Menu.Label>Waiting for you</Menu.Label>
-        {notifications.isError ? (
+        <Menu.Label>Needs your attention</Menu.Label>
+        {inbox.isError ? (
           <Text size="sm" c="red.7" px="sm" py={6}>
-            Could not load notifications.
+            Could not load your inbox.
           </Text>
-        ) : notifications.isPending ? (
+        ) : inbox.isPending ? (
           <Text size="sm" c="dimmed" px="sm" py={6}>
             Loading…
           </Text>
-        ) : count === 0 ? (
+        ) : items.length === 0 ? (
           <Text size="sm" c="dimmed" px="sm" py={6}>
-            Nothing waits for your action.
+            Nothing needs you today.
           </Text>
         ) : (
-          <ScrollArea.Autosize mah={360} type="auto">
+          <ScrollArea.Autosize mah={400} type="auto">
             <Stack gap={0}>
-              {items.map((n) => (
-                <Menu.Item key={n.id} component={Link} to={n.link}>
+              {items.map((n, i) => (
+                <Menu.Item
+                  key={`${n.kind}-${n.link}-${i}`}
+                  component={Link}
+                  to={n.link}
+                  data-testid="bell-item"
+                >
                   <div>
+                    <Group gap={6}>
+                      {n.severity === 'action' && (
+                        <Badge size="xs" variant="light" color="orange">
+                          To do
+                        </Badge>
+                      )}
+                      {n.dueOn && (
+                        <Text size="xs" c="dimmed">
+                          {dueText(n.dueOn, inbox.data?.asOf)}
+                        </Text>
+                      )}
+                    </Group>
                     <Text size="sm" lh={1.3}>
-                      {n.message}
+                      {localDays(n.title)}
                     </Text>
-                    <Text size="xs" c="dimmed">
-                      {formatDateTime(n.createdAt)}
+                    <Text size="xs" c="dimmed" lh={1.3}>
+                      {localDays(n.detail)}
                     </Text>
                   </div>
                 </Menu.Item>
