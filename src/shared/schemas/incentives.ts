@@ -432,6 +432,10 @@ export const settlementPeriodSchema = z
     status: z.enum(SETTLEMENT_PERIOD_STATUSES),
     closedAt: z.string().nullable(),
     closedBy: z.string().nullable(),
+    closable: z
+      .boolean()
+      .describe('offered for closing: the cut-off and the grace days have passed, not closed yet'),
+    closableReason: z.string().describe('why it is (or is not yet) offered for closing'),
     statements: z
       .object({
         closed: z.number().int().describe('stored, waiting for approval'),
