@@ -229,6 +229,29 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
     });
   });
 
+  it('previews the payout batch, and the batch built is that preview', async () => {
+    const preview = await json<{ statements: number; dealers: number; totals: unknown[] }>(
+      await finance.get('/api/v1/payouts/preview?programCode=BULK'),
+      200,
+    );
+    expect(preview).toEqual({
+      programCode: 'BULK',
+      statements: 3,
+      dealers: 3,
+      totals: [{ currency: 'USD', amount: '1000.00' }],
+    });
+    const batch = await json<{ status: string; items: unknown[]; totals: unknown[] }>(
+      await finance.send('POST', '/api/v1/payouts', { programCode: 'BULK' }),
+      201,
+    );
+    expect(batch.items).toHaveLength(preview.statements);
+    expect(batch.totals).toEqual(preview.totals);
+    expect(
+      await json(await finance.get('/api/v1/payouts/preview?programCode=BULK'), 200),
+    ).toMatchObject({ statements: 0, dealers: 0, totals: [] });
+    expect((await dealerB.get('/api/v1/payouts/preview')).status).toBe(403);
+  });
+
   it('leaves the statements that would take the program past its budget', async () => {
     await close('BUDGET');
     const expected = await preview('BUDGET');

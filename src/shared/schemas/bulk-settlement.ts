@@ -49,6 +49,20 @@ export const settlementPreviewParamsSchema = z.object({
   period: z.string().min(1).max(20),
 });
 
+export const payoutPreviewQuerySchema = z.object({
+  programCode: z.string().min(1).max(40).optional().describe('default: every program'),
+});
+const payoutPreviewFields = {
+  statements: z.number().int(),
+  dealers: z.number().int(),
+  totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
+};
+export const payoutPreviewSchema = z
+  .object({ programCode: z.string().nullable(), ...payoutPreviewFields })
+  .describe('what POST /payouts would put in a batch now: approved statements not yet in a batch')
+  .meta({ id: 'PayoutPreview' });
+export type PayoutPreview = z.infer<typeof payoutPreviewSchema>;
+
 export const settlementPreviewSchema = z
   .object({
     programCode: z.string(),
@@ -71,11 +85,7 @@ export const settlementPreviewSchema = z
       .object({ closed: z.number().int(), approved: z.number().int(), paid: z.number().int() })
       .describe('stored statements of the period in your scope, by status'),
     payout: z
-      .object({
-        statements: z.number().int(),
-        dealers: z.number().int(),
-        totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
-      })
+      .object(payoutPreviewFields)
       .describe(
         'what POST /payouts { programCode } would put in a batch now: approved statements of the program not yet in a batch (every period)',
       ),

@@ -4,6 +4,8 @@ import { errorResponses } from '../../../shared/schemas/common';
 import {
   bulkApproveResultSchema,
   bulkApproveSchema,
+  payoutPreviewQuerySchema,
+  payoutPreviewSchema,
   settlementPreviewParamsSchema,
   settlementPreviewSchema,
 } from '../../../shared/schemas/bulk-settlement';
@@ -47,5 +49,19 @@ export async function bulkSettlementRoutes(fastify: FastifyInstance) {
         code: req.params.code,
         period: req.params.period,
       }),
+  });
+
+  app.get('/payouts/preview', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary:
+        'The batch POST /payouts would build now: approved statements not yet in a batch, dealers, totals per currency',
+      tags: ['incentives'],
+      security: SECURED,
+      querystring: payoutPreviewQuerySchema,
+      response: { 200: payoutPreviewSchema, ...errorResponses },
+    },
+    handler: (req) =>
+      bulk.previewPayout({ actor: actorOf(req), programCode: req.query.programCode }),
   });
 }

@@ -160,7 +160,8 @@ export function createBulkSettlementService(deps: Deps) {
     );
   }
 
-  async function payoutPreview(code: string) {
+  /** What POST /payouts { programCode } would put in a batch now (every program: null). */
+  async function payoutPreview(code: string | null) {
     const { rows } = await db.query<{
       statements: number;
       dealers: number;
@@ -170,7 +171,7 @@ export function createBulkSettlementService(deps: Deps) {
       `select count(*)::int as statements, count(distinct s.dealer_id)::int as dealers,
               trim(s.currency) as currency, sum(s.amount_due)::text as amount
        from incentive_statements s join programs p on p.id = s.program_id
-       where p.code = $1 and s.status = 'approved' and s.amount_due <> 0
+       where ($1::text is null or p.code = $1) and s.status = 'approved' and s.amount_due <> 0
          and not exists (select 1 from payout_items i where i.statement_id = s.id)
        group by trim(s.currency) order by 3`,
       [code],
@@ -178,7 +179,7 @@ export function createBulkSettlementService(deps: Deps) {
     const dealers = await db.query<{ n: number }>(
       `select count(distinct s.dealer_id)::int as n
        from incentive_statements s join programs p on p.id = s.program_id
-       where p.code = $1 and s.status = 'approved' and s.amount_due <> 0
+       where ($1::text is null or p.code = $1) and s.status = 'approved' and s.amount_due <> 0
          and not exists (select 1 from payout_items i where i.statement_id = s.id)`,
       [code],
     );
@@ -246,6 +247,15 @@ export function createBulkSettlementService(deps: Deps) {
         },
         exceptions,
       };
+    },
+
+    /** GET /payouts/preview?programCode=: the batch "Build batch" would make now. */
+    async previewPayout({ actor, programCode }: { actor: Actor; programCode?: string }) {
+      requirePermission(actor, 'payouts:manage');
+      if (actor.scope.kind === 'dealers')
+        throw new AppError('FORBIDDEN', 'Only the OEM may build payout batches');
+      if (programCode) await programOf(programCode);
+      return { programCode: programCode ?? null, ...(await payoutPreview(programCode ?? null)) };
     },
 
     /** GET /programs/{code}/periods/{period}/settlement-preview: the confirmations' totals. */

@@ -60,6 +60,8 @@ export function periodStatusWords(p: SettlementPeriodView): string {
 
 const enc = encodeURIComponent;
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 function statementHref(code: string, dealerCode: string, period: string) {
   return `/programs/${enc(code)}/statements/${enc(dealerCode)}?period=${enc(period)}`;
 }
@@ -132,7 +134,7 @@ function ConfirmDialog({
       });
       return {
         action,
-        text: `Approved ${r.approved.count} statements of ${formatSettlementPeriod(action.period)}: ${formatMoney(r.approved.totalAmountDue, r.currency)}.${r.exceptions.length ? ` ${r.exceptions.length} left for one-by-one approval:` : ''}`,
+        text: `Approved ${r.approved.count} statements of ${formatSettlementPeriod(action.period)}: ${formatMoney(r.approved.totalAmountDue, r.currency)}.${r.exceptions.length ? ` ${plural(r.exceptions.length, 'exception', 'exceptions')} left for one-by-one approval:` : ''}`,
         exceptions: r.exceptions,
       };
     },
@@ -164,7 +166,7 @@ function ConfirmDialog({
               <b>{formatMoney(p.approve.totalAmountDue, p.currency)}</b> due; each is recorded in
               the ledger.{' '}
               {p.approve.exceptions.length > 0
-                ? `${p.approve.exceptions.length} exceptions are left for one-by-one approval:`
+                ? `${plural(p.approve.exceptions.length, 'exception is', 'exceptions are')} left for one-by-one approval:`
                 : 'No exceptions.'}
             </Text>
             {p.approve.exceptions.length > 0 && (
