@@ -246,6 +246,20 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
     );
     expect(batch.items).toHaveLength(preview.statements);
     expect(batch.totals).toEqual(preview.totals);
+    // built → exported (its CSV fetched for accounts payable) → paid, in words
+    const code = (batch as unknown as { code: string }).code;
+    expect(batch).toMatchObject({ state: 'built', exportedAt: null });
+    expect((await finance.get(`/api/v1/payouts/${code}/export`)).status).toBe(200);
+    const listed = async () =>
+      (
+        await json<{ items: { code: string; state: string; exportedAt: string | null }[] }>(
+          await finance.get('/api/v1/payouts'),
+          200,
+        )
+      ).items.find((b) => b.code === code)!;
+    expect(await listed()).toMatchObject({ state: 'exported', exportedAt: expect.any(String) });
+    await json(await finance.send('POST', `/api/v1/payouts/${code}/paid`), 200);
+    expect(await listed()).toMatchObject({ state: 'paid' });
     expect(
       await json(await finance.get('/api/v1/payouts/preview?programCode=BULK'), 200),
     ).toMatchObject({ statements: 0, dealers: 0, totals: [] });

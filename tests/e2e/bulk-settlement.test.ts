@@ -117,7 +117,8 @@ describe.skipIf(!hasChromium)('settlement in bulk in Chromium', () => {
         );
         expect(await result.textContent()).toContain('open dispute');
       }
-      await page.screenshot({ path: join(SHOTS, 'bulk-settlement-desktop.png'), fullPage: true });
+      await page.getByTestId('settlement-periods').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'bulk-settlement-desktop.png') });
       // 1 to open the program, 2 to close, 2 to approve all: whatever the number of statements.
       expect(clicks).toBe(5);
       expect(clicks).toBeLessThan(10);

@@ -211,6 +211,9 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
       await page.getByRole('combobox', { name: 'Program' }).nth(1).click();
       await page.getByRole('option', { name: 'Quarterly BEV bonus' }).click();
       await page.getByRole('button', { name: 'Build batch' }).click();
+      // the confirmation states the batch preview's totals
+      await page.getByTestId('batch-confirm-totals').waitFor();
+      await page.getByRole('button', { name: /^Build batch of \d+ payments$/ }).click();
       const batch = page.getByTestId('payout-batch');
       await batch.waitFor();
       expect(await batch.textContent()).toContain(dealerName);

@@ -60,6 +60,7 @@ import { registerSettlementLedgerSources } from './settlement-ledger';
 import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { correctionSources, correctionsFrom } from './corrections';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
+import { BATCH_STATE_SQL } from './incentives-lists.repository';
 import { loadReconciliation } from './reconciliation.service';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
@@ -1685,9 +1686,12 @@ export function createIncentivesService(deps: Deps) {
       createdBy: string;
       createdAt: string;
       paidAt: string | null;
+      state: 'built' | 'exported' | 'paid';
+      exportedAt: string | null;
     }>(
       `select id::text, code, status, gl_account as "glAccount", created_by as "createdBy", to_json(created_at)#>>'{}' as "createdAt",
-              to_json(paid_at)#>>'{}' as "paidAt" from payout_batches where code = $1`,
+              to_json(paid_at)#>>'{}' as "paidAt", ${BATCH_STATE_SQL} as state,
+              to_json(exported_at)#>>'{}' as "exportedAt" from payout_batches b where code = $1`,
       [code],
     );
     const b = rows[0];
@@ -1711,6 +1715,8 @@ export function createIncentivesService(deps: Deps) {
       createdBy: b.createdBy,
       createdAt: b.createdAt,
       paidAt: b.paidAt,
+      state: b.state,
+      exportedAt: b.exportedAt,
       totals: [...totals].map(([currency, amount]) => ({
         currency,
         amount: moneyString(amount, currency),
@@ -2851,6 +2857,16 @@ export function createIncentivesService(deps: Deps) {
       need(actor, 'payouts:manage');
       requireOem(actor);
       return batchView(code);
+    },
+
+    /** The CSV was fetched for accounts payable: the first time makes the batch `exported`. */
+    async recordBatchExport({ actor, code }: { actor: Actor; code: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      await deps.db.query(
+        `update payout_batches set exported_at = now(), exported_by = $2 where code = $1 and exported_at is null`,
+        [code, actorLabel(actor)],
+      );
     },
 
     async markBatchPaid({ actor, code }: { actor: Actor; code: string }) {

@@ -12,6 +12,7 @@ import {
   Badge,
   Button,
   Group,
+  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -20,7 +21,7 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { IconDownload } from '../../components/icons';
@@ -42,6 +43,17 @@ import {
   type PayoutBatchView,
 } from '../../components/incentives/incentive-queries';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
+import type { PayoutPreview } from '../../../shared/schemas/bulk-settlement';
+
+/** A batch in words: built, exported (its CSV fetched for accounts payable), paid. */
+function BatchState({ batch }: { batch: { state: 'built' | 'exported' | 'paid' } }) {
+  const color = { built: 'gray', exported: 'blue', paid: 'green' }[batch.state];
+  return (
+    <Badge color={color} variant="light" data-testid="batch-state">
+      {batch.state}
+    </Badge>
+  );
+}
 
 const BATCHES_PER_PAGE = 10;
 
@@ -158,9 +170,7 @@ function BatchList({
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={b.status === 'paid' ? 'green' : 'blue'} variant="light">
-                      {b.status}
-                    </Badge>
+                    <BatchState batch={b} />
                   </Table.Td>
                   <Table.Td>{formatDate(b.createdAt)}</Table.Td>
                   <Table.Td>{formatDate(b.approvedAt)}</Table.Td>
@@ -269,14 +279,26 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
   const [code, setCode] = useState<string | null>(null);
   const [glAccount, setGlAccount] = useState('2150-INCENTIVES');
   const invalidate = useIncentiveInvalidation();
+  const [isConfirming, setConfirming] = useState(false);
+  // The batch preview: what "Build batch" would put in it now.
+  const preview = useQuery({
+    queryKey: ['incentives', 'payout-preview', code ?? ''],
+    queryFn: ({ signal }) =>
+      api.get<PayoutPreview>('/payouts/preview', code ? { programCode: code } : undefined, signal),
+  });
   const mutation = useMutation({
     mutationFn: () =>
       api.post<PayoutBatchView>('/payouts', { programCode: code ?? undefined, glAccount }),
     onSuccess: (batch) => {
+      setConfirming(false);
       void invalidate();
       onBuilt(batch);
     },
   });
+  const p = preview.data;
+  const summary = p
+    ? `${formatInt(p.statements)} approved statements of ${formatInt(p.dealers)} dealers, ${p.totals.map((t) => formatMoney(t.amount, t.currency)).join(' + ') || formatMoney('0', 'USD')}`
+    : '…';
   return (
     <Section
       title="2. Build a payout batch"
@@ -297,16 +319,37 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
             value={glAccount}
             onChange={(e) => setGlAccount(e.currentTarget.value)}
           />
+          <Text size="sm" data-testid="payout-preview">
+            Waiting for payout: {summary}
+          </Text>
           <Group>
             <Button
-              onClick={() => mutation.mutate()}
-              loading={mutation.isPending}
-              disabled={!glAccount.trim()}
+              onClick={() => setConfirming(true)}
+              disabled={!glAccount.trim() || !p || p.statements === 0}
             >
               Build batch
             </Button>
           </Group>
           <FormError error={mutation.error} />
+          {isConfirming && (
+            <Modal opened onClose={() => setConfirming(false)} title="Build a payout batch?">
+              <Stack gap="sm">
+                <Text size="sm" data-testid="batch-confirm-totals">
+                  The batch pays {summary}, booked to {glAccount}. It can then be exported for
+                  accounts payable and marked paid.
+                </Text>
+                <FormError error={mutation.error} />
+                <Group justify="flex-end">
+                  <Button variant="default" onClick={() => setConfirming(false)}>
+                    Cancel
+                  </Button>
+                  <Button onClick={() => mutation.mutate()} loading={mutation.isPending}>
+                    Build batch of {p?.statements ?? 0} payments
+                  </Button>
+                </Group>
+              </Stack>
+            </Modal>
+          )}
         </Stack>
       </Paper>
     </Section>
@@ -330,9 +373,7 @@ function BatchView({ code }: { code: string }) {
           <Text fw={700} ff="monospace">
             {b.code}
           </Text>
-          <Badge color={b.status === 'paid' ? 'green' : 'blue'} variant="light">
-            {b.status}
-          </Badge>
+          <BatchState batch={b} />
           <Text size="sm" c="dimmed">
             {formatDateTime(b.createdAt)} · {b.items.length} payments · {batchTotals(b)}
           </Text>
@@ -342,6 +383,8 @@ function BatchView({ code }: { code: string }) {
             component="a"
             href={`/api/v1/payouts/${encodeURIComponent(b.code)}/export`}
             download
+            // the download records the export (built → exported): show it once it is done
+            onClick={() => setTimeout(() => void invalidate(), 1500)}
             variant="default"
             size="xs"
             leftSection={<IconDownload size={14} />}
