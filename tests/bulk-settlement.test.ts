@@ -295,5 +295,10 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
       400,
     );
     expect(bad.code).toBe('VALIDATION_FAILED');
+    const open = await json<{ code: string }>(
+      await finance.send('POST', '/api/v1/programs/BULK/periods/approve', { period: '2026-04' }),
+      409,
+    );
+    expect(open.code).toBe('CONFLICT');
   });
 });

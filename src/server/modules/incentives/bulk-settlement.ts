@@ -153,6 +153,19 @@ export function createBulkSettlementService(deps: Deps) {
     return { currency, closed: checked.length, approvable, exceptions };
   }
 
+  /** The period as the periods list gives it (400 naming the field when the program has none). */
+  async function periodOf(actor: Actor, code: string, period: string) {
+    const list = await deps.lists.findSettlementPeriods({ actor, code });
+    const p: SettlementPeriodView | undefined = list.items.find((x) => x.period === period);
+    if (!p) {
+      throw new AppError('VALIDATION_FAILED', `Program ${code} has no period ${period}`, {
+        field: 'period',
+        periods: list.items.map((x) => x.period),
+      });
+    }
+    return { list, p, status: p.status };
+  }
+
   function total(items: { amountDue: string }[], currency: string) {
     return moneyString(
       items.reduce((a, x) => a.plus(x.amountDue), new Dec(0)),
@@ -209,6 +222,9 @@ export function createBulkSettlementService(deps: Deps) {
       period: string;
     }): Promise<BulkApproveResult> {
       requirePermission(actor, 'programs:approve');
+      const { status } = await periodOf(actor, code, period);
+      if (status === 'open')
+        throw new AppError('CONFLICT', `Period ${period} of ${code} is open; close it first`);
       const { currency, approvable, exceptions } = await plan(actor, code, period);
       const approved: { dealerCode: string; amountDue: string }[] = [];
       for (const a of approvable) {
@@ -271,14 +287,7 @@ export function createBulkSettlementService(deps: Deps) {
       requirePermission(actor, 'payouts:manage');
       if (actor.scope.kind === 'dealers')
         throw new AppError('FORBIDDEN', 'Only the OEM may settle periods');
-      const list = await deps.lists.findSettlementPeriods({ actor, code });
-      const p: SettlementPeriodView | undefined = list.items.find((x) => x.period === period);
-      if (!p) {
-        throw new AppError('VALIDATION_FAILED', `Program ${code} has no period ${period}`, {
-          field: 'period',
-          periods: list.items.map((x) => x.period),
-        });
-      }
+      const { list, p } = await periodOf(actor, code, period);
       let close: SettlementPreview['close'] = null;
       let approve: SettlementPreview['approve'] = {
         closed: 0,
