@@ -240,6 +240,8 @@ export function createBulkSettlementService(deps: Deps) {
             amountDue: moneyString(r.amountDue, currency),
           });
         } catch (e) {
+          // Approved meanwhile by someone else (no longer closed): not this call's, not an exception.
+          if (e instanceof AppError && e.code === 'CONFLICT') continue;
           // The author of the program (four eyes) is refused on the first: nothing was done.
           if (!(e instanceof AppError) || e.code !== 'STATEMENT_CHANGED_SINCE_CLOSE') throw e;
           exceptions.push({
