@@ -37,7 +37,7 @@ import {
   type SettlementPeriodView,
 } from './incentive-queries';
 
-type Action = { kind: 'close' | 'approve'; period: string };
+export type Action = { kind: 'close' | 'approve'; period: string };
 
 const REASONS: Record<BulkException['reason'], string> = {
   disputed: 'open dispute',
@@ -94,7 +94,8 @@ function ExceptionList({
   );
 }
 
-function ConfirmDialog({
+/** The confirmation of a close or an approve-all, stating the preview's totals. */
+export function ConfirmDialog({
   code,
   action,
   onClose,

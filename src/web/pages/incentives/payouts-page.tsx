@@ -29,6 +29,7 @@ import { PageHeader, Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
+import { ConfirmDialog } from '../../components/incentives/settlement-periods-panel';
 import {
   formatPeriodState,
   formatSettlementPeriod,
@@ -202,20 +203,10 @@ function ClosePeriod() {
   const periods = useSettlementPeriods(code);
   const items = periods.data?.items ?? [];
   const [period, setPeriod] = useState<string | null>(null);
-  // Default: the latest period that has ended and is still open.
-  const today = new Date().toISOString().slice(0, 10);
-  const chosen =
-    period ?? items.filter((p) => p.status === 'open' && p.end < today).at(-1)?.period ?? null;
-  const invalidate = useIncentiveInvalidation();
-  const mutation = useMutation({
-    mutationFn: () =>
-      api.post<{ statements: number; totalAmountDue: string; period: string }>(
-        `/programs/${encodeURIComponent(code!)}/periods/close`,
-        { period: chosen },
-      ),
-    onSuccess: () => void invalidate(),
-  });
-  const currency = periods.data?.currency ?? 'USD';
+  // Default: the latest period offered for closing (its cut-off and grace have passed).
+  const chosen = period ?? items.filter((p) => p.closable).at(-1)?.period ?? null;
+  const [isConfirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<{ period: string; text: string } | null>(null);
   return (
     <Section
       title="1. Close a period"
@@ -246,22 +237,27 @@ function ClosePeriod() {
             disabled={!code}
           />
           <Group>
-            <Button
-              onClick={() => mutation.mutate()}
-              loading={mutation.isPending}
-              disabled={!code || !chosen}
-            >
+            <Button onClick={() => setConfirming(true)} disabled={!code || !chosen}>
               Close period
             </Button>
           </Group>
-          <FormError error={mutation.error} />
-          {mutation.data && (
+          {isConfirming && code && chosen && (
+            <ConfirmDialog
+              code={code}
+              action={{ kind: 'close', period: chosen }}
+              onClose={() => setConfirming(false)}
+              onDone={(result) => {
+                setConfirming(false);
+                setDone({ period: chosen, text: result.text });
+              }}
+            />
+          )}
+          {done && code && (
             <Alert color="teal" variant="light">
-              {mutation.data.statements} statements closed,{' '}
-              {formatMoney(mutation.data.totalAmountDue, currency)} due.{' '}
+              {done.text}{' '}
               <Anchor
                 component={Link}
-                to={`/programs/${encodeURIComponent(code!)}?period=${encodeURIComponent(mutation.data.period)}`}
+                to={`/programs/${encodeURIComponent(code)}?period=${encodeURIComponent(done.period)}`}
               >
                 Approve them on the program page
               </Anchor>{' '}
