@@ -197,7 +197,10 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
       // The second quarter of the fiscal year has ended: it can be closed.
       await page.getByRole('option', { name: /^Q2 FY/ }).click();
       await page.getByRole('button', { name: 'Close period' }).click();
-      await page.getByText(/statements closed/).waitFor();
+      // the confirmation states the totals before closing
+      await page.getByTestId('bulk-confirm-totals').waitFor();
+      await page.getByTestId('bulk-confirm-button').click();
+      await page.getByText(/^Closed Q2 FY\d+: \d+ statements/).waitFor();
 
       await page.getByRole('link', { name: 'Approve them on the program page' }).click();
       await page.waitForURL(/period=\d{4}-Q2/);
@@ -211,6 +214,9 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
       await page.getByRole('combobox', { name: 'Program' }).nth(1).click();
       await page.getByRole('option', { name: 'Quarterly BEV bonus' }).click();
       await page.getByRole('button', { name: 'Build batch' }).click();
+      // the confirmation states the batch preview's totals
+      await page.getByTestId('batch-confirm-totals').waitFor();
+      await page.getByRole('button', { name: /^Build batch of \d+ payments$/ }).click();
       const batch = page.getByTestId('payout-batch');
       await batch.waitFor();
       expect(await batch.textContent()).toContain(dealerName);

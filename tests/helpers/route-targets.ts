@@ -99,6 +99,8 @@ Object.assign(PARAMS_POINTING_AT_A, {
   },
   '/api/v1/programs/:code/periods': { code: 'PRG-A' },
   '/api/v1/programs/:code/periods/close': { code: 'PRG-A' },
+  '/api/v1/programs/:code/periods/approve': { code: 'PRG-A' },
+  '/api/v1/programs/:code/periods/:period/settlement-preview': { code: 'PRG-A', period: '2026-03' },
   '/api/v1/programs/:code/accruals': { code: 'PRG-A' },
   '/api/v1/programs/:code/reconciliation': { code: 'PRG-A' },
   '/api/v1/programs/:code/claims': { code: 'PRG-A' },

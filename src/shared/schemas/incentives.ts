@@ -373,6 +373,12 @@ export const payoutBatchSchema = z
     createdBy: z.string(),
     createdAt: z.string(),
     paidAt: z.string().nullable(),
+    state: z
+      .enum(['built', 'exported', 'paid'])
+      .describe(
+        'in words: built (CSV not downloaded yet), exported (downloaded for accounts payable), paid',
+      ),
+    exportedAt: z.string().nullable().describe('first download of its CSV'),
     totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
     items: z.array(payoutItemSchema),
   })
@@ -409,6 +415,12 @@ export const payoutBatchSummarySchema = z
       .nullable()
       .describe('when the last of its statements was approved (the batch holds approved ones)'),
     paidAt: z.string().nullable(),
+    state: z
+      .enum(['built', 'exported', 'paid'])
+      .describe(
+        'in words: built (CSV not downloaded yet), exported (downloaded for accounts payable), paid',
+      ),
+    exportedAt: z.string().nullable().describe('first download of its CSV'),
     dealerCount: z.number().int(),
     paymentCount: z.number().int(),
     totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
@@ -432,6 +444,10 @@ export const settlementPeriodSchema = z
     status: z.enum(SETTLEMENT_PERIOD_STATUSES),
     closedAt: z.string().nullable(),
     closedBy: z.string().nullable(),
+    closable: z
+      .boolean()
+      .describe('offered for closing: the cut-off and the grace days have passed, not closed yet'),
+    closableReason: z.string().describe('why it is (or is not yet) offered for closing'),
     statements: z
       .object({
         closed: z.number().int().describe('stored, waiting for approval'),

@@ -15,6 +15,9 @@ export type LatestVersionRow = {
   definition: ProgramDefinition;
 };
 
+/** A batch's state in words (migration 0020): paid, else exported once its CSV was fetched. */
+export const BATCH_STATE_SQL = `case when b.status = 'paid' then 'paid' when b.exported_at is not null then 'exported' else 'built' end`;
+
 export type PayoutBatchRow = {
   code: string;
   status: 'exported' | 'paid';
@@ -23,6 +26,8 @@ export type PayoutBatchRow = {
   createdAt: string;
   approvedAt: string | null;
   paidAt: string | null;
+  state: 'built' | 'exported' | 'paid';
+  exportedAt: string | null;
   dealerCount: number;
   paymentCount: number;
   /** [{ currency, amount }] summed in SQL (numeric, not yet rounded for display). */
@@ -111,7 +116,7 @@ export function createIncentiveListsRepository(db: Queryable) {
       const { rows } = await db.query<PayoutBatchRow>(
         `with scoped as (${scoped}),
          page as (
-           select b.id, b.code, b.status, b.gl_account, b.created_by, b.created_at, b.paid_at
+           select b.id, b.code, b.status, b.gl_account, b.created_by, b.created_at, b.paid_at, b.exported_at
            from payout_batches b where ${where}
            order by b.created_at desc, b.id desc
            limit $${params.length + 1} offset $${params.length + 2}
@@ -120,6 +125,7 @@ export function createIncentiveListsRepository(db: Queryable) {
                 to_json(b.created_at)#>>'{}' as "createdAt",
                 (select to_json(max(x.approved_at))#>>'{}' from scoped x where x.batch_id = b.id) as "approvedAt",
                 to_json(b.paid_at)#>>'{}' as "paidAt",
+                ${BATCH_STATE_SQL} as state, to_json(b.exported_at)#>>'{}' as "exportedAt",
                 (select count(distinct x.dealer_id)::int from scoped x where x.batch_id = b.id) as "dealerCount",
                 (select count(*)::int from scoped x where x.batch_id = b.id) as "paymentCount",
                 (select coalesce(json_agg(json_build_object('currency', t.currency, 'amount', t.amount::text) order by t.currency), '[]'::json)

@@ -9,6 +9,7 @@ import { moneyString } from '../../../shared/money';
 import type { PayoutBatchSummary, SettlementPeriodList } from '../../../shared/schemas/incentives';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
+import { periodClosability } from './bulk-settlement';
 import { listSettlementPeriods } from './calc/periods';
 import { createIncentiveListsRepository } from './incentives-lists.repository';
 import { createProgramVisibility } from './program-visibility';
@@ -92,6 +93,10 @@ export function createIncentiveListsService(deps: Deps) {
             status: isClosed ? 'closed' : 'open',
             closedAt: state?.closedAt ?? null,
             closedBy: state?.closedBy ?? null,
+            ...periodClosability(
+              { end: p.cutoff, graceUntil: p.graceUntil, closedAt: state?.closedAt ?? null },
+              today,
+            ),
             statements: {
               closed: state?.closed ?? 0,
               approved: state?.approved ?? 0,

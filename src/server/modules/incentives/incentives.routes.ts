@@ -537,6 +537,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
     },
     handler: async (req, reply) => {
       const b = await incentives.getPayoutBatch({ actor: actorOf(req), code: req.params.code });
+      await incentives.recordBatchExport({ actor: actorOf(req), code: b.code });
       const header = 'dealerCode,dealerName,erpVendorId,amount,currency,glAccount,reference\n';
       const body = b.items
         .map((i) =>

@@ -60,6 +60,7 @@ import { registerSettlementLedgerSources } from './settlement-ledger';
 import { snapshotDocument, snapshotHash } from './statement-snapshot';
 import { correctionSources, correctionsFrom } from './corrections';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
+import { BATCH_STATE_SQL } from './incentives-lists.repository';
 import { loadReconciliation } from './reconciliation.service';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
 import {
@@ -1685,9 +1686,12 @@ export function createIncentivesService(deps: Deps) {
       createdBy: string;
       createdAt: string;
       paidAt: string | null;
+      state: 'built' | 'exported' | 'paid';
+      exportedAt: string | null;
     }>(
       `select id::text, code, status, gl_account as "glAccount", created_by as "createdBy", to_json(created_at)#>>'{}' as "createdAt",
-              to_json(paid_at)#>>'{}' as "paidAt" from payout_batches where code = $1`,
+              to_json(paid_at)#>>'{}' as "paidAt", ${BATCH_STATE_SQL} as state,
+              to_json(exported_at)#>>'{}' as "exportedAt" from payout_batches b where code = $1`,
       [code],
     );
     const b = rows[0];
@@ -1711,6 +1715,8 @@ export function createIncentivesService(deps: Deps) {
       createdBy: b.createdBy,
       createdAt: b.createdAt,
       paidAt: b.paidAt,
+      state: b.state,
+      exportedAt: b.exportedAt,
       totals: [...totals].map(([currency, amount]) => ({
         currency,
         amount: moneyString(amount, currency),
@@ -2619,7 +2625,22 @@ export function createIncentivesService(deps: Deps) {
       });
     },
 
-    async approveStatement({
+    async approveStatement(options: {
+      actor: Actor;
+      code: string;
+      dealerCode: string;
+      period: string;
+    }): Promise<StatementDetail> {
+      await service.approveSnapshot(options);
+      return getStatementDetail(options);
+    },
+
+    /**
+     * The single approval (one transaction): the statement's snapshot, when it still holds,
+     * is approved, its lines frozen and a ledger entry written. Bulk approval calls it per
+     * statement (bulk-settlement.ts). Answers the amount approved.
+     */
+    async approveSnapshot({
       actor,
       code,
       dealerCode,
@@ -2629,10 +2650,10 @@ export function createIncentivesService(deps: Deps) {
       code: string;
       dealerCode: string;
       period: string;
-    }): Promise<StatementDetail> {
+    }): Promise<{ amountDue: string; currency: string }> {
       need(actor, 'programs:approve');
       requireOem(actor);
-      await deps.db.transaction(async (tx) => {
+      return deps.db.transaction(async (tx) => {
         const p = await loadProgram(code, tx);
         const [d] = await repoOf(tx).findDealers(actor.scope, dealerCode);
         if (!d) throw notFound('Dealer', dealerCode);
@@ -2710,8 +2731,73 @@ export function createIncentivesService(deps: Deps) {
           payload: await createSettlementRepository(tx).findApprovalDocument(c.storedId),
           actor: actorLabel(actor),
         });
+        return { amountDue: snapshot.document.amountDue, currency: s.currency };
       });
-      return getStatementDetail({ actor, code, dealerCode, period });
+    },
+
+    /**
+     * The closed statements of a period in the caller's scope, each recomputed with its lines
+     * and compared with its snapshot (as approval does): `difference` is null when the snapshot
+     * holds, else what approval would answer in its 409 details.
+     */
+    async checkClosedStatements({
+      actor,
+      code,
+      period,
+    }: {
+      actor: Actor;
+      code: string;
+      period: string;
+    }): Promise<
+      {
+        dealerCode: string;
+        dealerName: string;
+        amountDue: string;
+        difference: Record<string, unknown> | null;
+      }[]
+    > {
+      need(actor, 'statements:read');
+      requireOem(actor);
+      const p = await loadProgram(code);
+      const ctx = await context();
+      const dealers = await repoOf().findDealers(actor.scope);
+      const out = [];
+      for (let i = 0; i < dealers.length; i += 200) {
+        const { version, items } = await computeStatements({
+          program: p,
+          period,
+          dealers: dealers.slice(i, i + 200),
+          withLines: true,
+          ctx,
+          live: true,
+        });
+        for (const c of items.filter((x) => x.status === 'closed' && x.storedId)) {
+          let difference: Record<string, unknown> | null = null;
+          let amountDue = c.statement.amountDue;
+          try {
+            const snapshot = await approvableSnapshot({
+              tx: deps.db,
+              statementId: c.storedId!,
+              live: snapshotDocument({
+                programCode: code,
+                programVersion: version.versionNo,
+                dealerCode: c.dealer.code,
+                statement: c.statement,
+              }),
+            });
+            amountDue = snapshot.document.amountDue;
+          } catch (e) {
+            if (!(e instanceof AppError) || e.code !== 'STATEMENT_CHANGED_SINCE_CLOSE') throw e;
+            difference = { message: e.message, ...(e.details as Record<string, unknown>) };
+            // what was closed (the snapshot's figure), not the recomputation
+            const before = (e.details as { totals?: { before?: { amountDue?: string } } }).totals
+              ?.before?.amountDue;
+            if (before !== undefined) amountDue = before;
+          }
+          out.push({ dealerCode: c.dealer.code, dealerName: c.dealer.name, amountDue, difference });
+        }
+      }
+      return out;
     },
 
     async createPayoutBatch({
@@ -2771,6 +2857,16 @@ export function createIncentivesService(deps: Deps) {
       need(actor, 'payouts:manage');
       requireOem(actor);
       return batchView(code);
+    },
+
+    /** The CSV was fetched for accounts payable: the first time makes the batch `exported`. */
+    async recordBatchExport({ actor, code }: { actor: Actor; code: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      await deps.db.query(
+        `update payout_batches set exported_at = now(), exported_by = $2 where code = $1 and exported_at is null`,
+        [code, actorLabel(actor)],
+      );
     },
 
     async markBatchPaid({ actor, code }: { actor: Actor; code: string }) {

@@ -12,6 +12,7 @@ import {
   Badge,
   Button,
   Group,
+  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -20,7 +21,7 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { IconDownload } from '../../components/icons';
@@ -28,6 +29,7 @@ import { PageHeader, Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
+import { ConfirmDialog } from '../../components/incentives/settlement-periods-panel';
 import {
   formatPeriodState,
   formatSettlementPeriod,
@@ -42,6 +44,17 @@ import {
   type PayoutBatchView,
 } from '../../components/incentives/incentive-queries';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
+import type { PayoutPreview } from '../../../shared/schemas/bulk-settlement';
+
+/** A batch in words: built, exported (its CSV fetched for accounts payable), paid. */
+function BatchState({ batch }: { batch: { state: 'built' | 'exported' | 'paid' } }) {
+  const color = { built: 'gray', exported: 'blue', paid: 'green' }[batch.state];
+  return (
+    <Badge color={color} variant="light" data-testid="batch-state">
+      {batch.state}
+    </Badge>
+  );
+}
 
 const BATCHES_PER_PAGE = 10;
 
@@ -158,9 +171,7 @@ function BatchList({
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={b.status === 'paid' ? 'green' : 'blue'} variant="light">
-                      {b.status}
-                    </Badge>
+                    <BatchState batch={b} />
                   </Table.Td>
                   <Table.Td>{formatDate(b.createdAt)}</Table.Td>
                   <Table.Td>{formatDate(b.approvedAt)}</Table.Td>
@@ -192,20 +203,10 @@ function ClosePeriod() {
   const periods = useSettlementPeriods(code);
   const items = periods.data?.items ?? [];
   const [period, setPeriod] = useState<string | null>(null);
-  // Default: the latest period that has ended and is still open.
-  const today = new Date().toISOString().slice(0, 10);
-  const chosen =
-    period ?? items.filter((p) => p.status === 'open' && p.end < today).at(-1)?.period ?? null;
-  const invalidate = useIncentiveInvalidation();
-  const mutation = useMutation({
-    mutationFn: () =>
-      api.post<{ statements: number; totalAmountDue: string; period: string }>(
-        `/programs/${encodeURIComponent(code!)}/periods/close`,
-        { period: chosen },
-      ),
-    onSuccess: () => void invalidate(),
-  });
-  const currency = periods.data?.currency ?? 'USD';
+  // Default: the latest period offered for closing (its cut-off and grace have passed).
+  const chosen = period ?? items.filter((p) => p.closable).at(-1)?.period ?? null;
+  const [isConfirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<{ period: string; text: string } | null>(null);
   return (
     <Section
       title="1. Close a period"
@@ -236,22 +237,27 @@ function ClosePeriod() {
             disabled={!code}
           />
           <Group>
-            <Button
-              onClick={() => mutation.mutate()}
-              loading={mutation.isPending}
-              disabled={!code || !chosen}
-            >
+            <Button onClick={() => setConfirming(true)} disabled={!code || !chosen}>
               Close period
             </Button>
           </Group>
-          <FormError error={mutation.error} />
-          {mutation.data && (
+          {isConfirming && code && chosen && (
+            <ConfirmDialog
+              code={code}
+              action={{ kind: 'close', period: chosen }}
+              onClose={() => setConfirming(false)}
+              onDone={(result) => {
+                setConfirming(false);
+                setDone({ period: chosen, text: result.text });
+              }}
+            />
+          )}
+          {done && code && (
             <Alert color="teal" variant="light">
-              {mutation.data.statements} statements closed,{' '}
-              {formatMoney(mutation.data.totalAmountDue, currency)} due.{' '}
+              {done.text}{' '}
               <Anchor
                 component={Link}
-                to={`/programs/${encodeURIComponent(code!)}?period=${encodeURIComponent(mutation.data.period)}`}
+                to={`/programs/${encodeURIComponent(code)}?period=${encodeURIComponent(done.period)}`}
               >
                 Approve them on the program page
               </Anchor>{' '}
@@ -269,14 +275,26 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
   const [code, setCode] = useState<string | null>(null);
   const [glAccount, setGlAccount] = useState('2150-INCENTIVES');
   const invalidate = useIncentiveInvalidation();
+  const [isConfirming, setConfirming] = useState(false);
+  // The batch preview: what "Build batch" would put in it now.
+  const preview = useQuery({
+    queryKey: ['incentives', 'payout-preview', code ?? ''],
+    queryFn: ({ signal }) =>
+      api.get<PayoutPreview>('/payouts/preview', code ? { programCode: code } : undefined, signal),
+  });
   const mutation = useMutation({
     mutationFn: () =>
       api.post<PayoutBatchView>('/payouts', { programCode: code ?? undefined, glAccount }),
     onSuccess: (batch) => {
+      setConfirming(false);
       void invalidate();
       onBuilt(batch);
     },
   });
+  const p = preview.data;
+  const summary = p
+    ? `${formatInt(p.statements)} approved statements of ${formatInt(p.dealers)} dealers, ${p.totals.map((t) => formatMoney(t.amount, t.currency)).join(' + ') || formatMoney('0', 'USD')}`
+    : '…';
   return (
     <Section
       title="2. Build a payout batch"
@@ -297,16 +315,37 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
             value={glAccount}
             onChange={(e) => setGlAccount(e.currentTarget.value)}
           />
+          <Text size="sm" data-testid="payout-preview">
+            Waiting for payout: {summary}
+          </Text>
           <Group>
             <Button
-              onClick={() => mutation.mutate()}
-              loading={mutation.isPending}
-              disabled={!glAccount.trim()}
+              onClick={() => setConfirming(true)}
+              disabled={!glAccount.trim() || !p || p.statements === 0}
             >
               Build batch
             </Button>
           </Group>
           <FormError error={mutation.error} />
+          {isConfirming && (
+            <Modal opened onClose={() => setConfirming(false)} title="Build a payout batch?">
+              <Stack gap="sm">
+                <Text size="sm" data-testid="batch-confirm-totals">
+                  The batch pays {summary}, booked to {glAccount}. It can then be exported for
+                  accounts payable and marked paid.
+                </Text>
+                <FormError error={mutation.error} />
+                <Group justify="flex-end">
+                  <Button variant="default" onClick={() => setConfirming(false)}>
+                    Cancel
+                  </Button>
+                  <Button onClick={() => mutation.mutate()} loading={mutation.isPending}>
+                    Build batch of {p?.statements ?? 0} payments
+                  </Button>
+                </Group>
+              </Stack>
+            </Modal>
+          )}
         </Stack>
       </Paper>
     </Section>
@@ -330,9 +369,7 @@ function BatchView({ code }: { code: string }) {
           <Text fw={700} ff="monospace">
             {b.code}
           </Text>
-          <Badge color={b.status === 'paid' ? 'green' : 'blue'} variant="light">
-            {b.status}
-          </Badge>
+          <BatchState batch={b} />
           <Text size="sm" c="dimmed">
             {formatDateTime(b.createdAt)} · {b.items.length} payments · {batchTotals(b)}
           </Text>
@@ -342,6 +379,8 @@ function BatchView({ code }: { code: string }) {
             component="a"
             href={`/api/v1/payouts/${encodeURIComponent(b.code)}/export`}
             download
+            // the download records the export (built → exported): show it once it is done
+            onClick={() => setTimeout(() => void invalidate(), 1500)}
             variant="default"
             size="xs"
             leftSection={<IconDownload size={14} />}

@@ -58,6 +58,7 @@ import {
 } from '../../components/incentives/incentive-queries';
 import { StatementsTable } from '../../components/incentives/statements-table';
 import { ReconciliationPanel } from '../../components/incentives/reconciliation-panel';
+import { SettlementPeriodsPanel } from '../../components/incentives/settlement-periods-panel';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
 
@@ -303,6 +304,14 @@ function StatementsSection({ program }: { program: ProgramView }) {
   const openCount = data?.items.filter((s) => s.status === 'open').length ?? 0;
   return (
     <>
+      {(canManage || canApprove) && (
+        <Section
+          title="Settlement"
+          description="Close a period once its cut-off and grace have passed, then approve its statements in one go; disputed, changed and over-budget statements are left for one-by-one approval"
+        >
+          <SettlementPeriodsPanel code={program.code} />
+        </Section>
+      )}
       <Section
         title="Statements"
         description="Every dealer's statement for the settlement period; live from the sales feed until the period is closed"
