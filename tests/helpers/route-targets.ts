@@ -106,6 +106,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/programs/:code/claims': { code: 'PRG-A' },
   '/api/v1/dealers/:code/incentives': { code: 'DLR-ALPHA' },
   '/api/v1/dealers/:code/incentives/what-if': { code: 'DLR-ALPHA' },
+  '/api/v1/dealers/:code/incentives/what-if-all': { code: 'DLR-ALPHA' },
   '/api/v1/claims/:id/decision': { id: '1' },
   '/api/v1/disputes/:id': { id: '1' },
   '/api/v1/disputes/:id/messages': { id: '1' },

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 export const COSTLY_ROUTES = [
   'GET /api/v1/dealers/:code/incentives',
   'POST /api/v1/dealers/:code/incentives/what-if',
+  'POST /api/v1/dealers/:code/incentives/what-if-all',
   'GET /api/v1/forecasts/accuracy',
   'GET /api/v1/transactions/export',
   'GET /api/v1/agreements/export',

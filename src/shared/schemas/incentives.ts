@@ -236,6 +236,38 @@ export const whatIfResultSchema = z.object({
   addedEarned: money,
 });
 
+/** What-if across all programs (issue 13): "5 more BEVs" on every program the dealer is in. */
+export const whatIfAllBodySchema = z.object({
+  quantity: z.number().int().min(1).max(1000),
+  powertrain: z.enum(POWERTRAINS).optional(),
+  modelLine: code.optional(),
+  sku: code
+    .optional()
+    .describe('default: the first SKU (by code) matching powertrain and modelLine'),
+  amountPerUnit: decimalString.optional().describe('default: the SKU MSRP'),
+});
+export type WhatIfAllBody = z.infer<typeof whatIfAllBodySchema>;
+
+export const whatIfAllResultSchema = z.object({
+  dealerCode: z.string(),
+  template: z
+    .object({ sku: z.string(), modelLine: z.string(), powertrain: z.string() })
+    .describe('the catalog SKU the hypothetical units copy'),
+  programs: z.array(
+    z.object({
+      programCode: z.string(),
+      name: z.string(),
+      currency: z.string(),
+      period: z.string(),
+      before: money,
+      after: money,
+      added: money,
+    }),
+  ),
+  totals: z.array(z.object({ currency: z.string(), added: money })),
+});
+export type WhatIfAllResult = z.infer<typeof whatIfAllResultSchema>;
+
 export const CLAIM_STATUSES = ['invalid', 'validated', 'approved', 'rejected'] as const;
 export const claimCheckSchema = z.object({
   check: z.string(),

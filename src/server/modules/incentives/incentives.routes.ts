@@ -25,12 +25,15 @@ import {
   settlementPeriodListSchema,
   statementDetailSchema,
   statementListSchema,
+  whatIfAllBodySchema,
+  whatIfAllResultSchema,
   whatIfBodySchema,
   whatIfResultSchema,
 } from '../../../shared/schemas/incentives';
 import { programDefinitionSchema } from '../../../shared/schemas/program';
 import { exportCell } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { createWhatIfAll } from './what-if-all';
 
 const tags = ['incentives'];
 const errors = errorResponses;
@@ -45,6 +48,7 @@ const idParams = z.object({ id: rowId });
 export async function incentivesRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
   const { incentives, incentiveLists: lists } = fastify.services;
+  const whatIfAll = createWhatIfAll({ db: fastify.services.db, incentives });
 
   app.post('/programs', {
     config: { access: 'programs:write' },
@@ -342,6 +346,20 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
     },
     handler: (req) =>
       incentives.whatIf({ actor: actorOf(req), dealerCode: req.params.code, data: req.body }),
+  });
+
+  app.post('/dealers/:code/incentives/what-if-all', {
+    config: { access: 'programs:read' },
+    schema: {
+      summary: 'What-if across every program the dealer is in ("5 more BEVs"), with totals',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: whatIfAllBodySchema,
+      response: { 200: whatIfAllResultSchema, ...errors },
+    },
+    handler: (req) =>
+      whatIfAll.whatIfAll({ actor: actorOf(req), dealerCode: req.params.code, data: req.body }),
   });
 
   app.post('/programs/:code/claims', {
