@@ -10,6 +10,7 @@ import { PageHeader, Section } from '../../components/page-header';
 import { Empty, PageSkeleton, QueryError } from '../../components/query-state';
 import { DealerPicker } from '../../components/scope-picker';
 import { ProgramProgressCard, WhatIfForm } from '../../components/incentives/dealer-progress';
+import { WhatIfAllForm } from '../../components/incentives/what-if-all';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
 import { useDealerIncentives } from '../../components/incentives/incentive-queries';
 import { formatAmount } from '../../components/incentives/incentive-labels';
@@ -121,6 +122,12 @@ function DealerProgress({ dealerCode }: { dealerCode: string }) {
           />
         ))}
       </SimpleGrid>
+      <Section
+        title="What if I sell more…"
+        description="Try more deliveries on every program at once: what each adds, and the total"
+      >
+        <WhatIfAllForm dealerCode={dealerCode} />
+      </Section>
       <Section
         title="What if?"
         description="Try more (or fewer) deliveries of a model line this period: the same calculation as your statement"
