@@ -48,7 +48,11 @@ export function WhatIfAllForm({ dealerCode }: { dealerCode: string }) {
   });
   const { errors, rest } = apiFieldErrors(mutation.error, FIELDS);
   const lineOptions = (modelLines.data ?? [])
-    .filter((m) => m.status === 'active' && (!powertrain || m.powertrains.includes(powertrain)))
+    .filter(
+      (m) =>
+        m.status === 'active' &&
+        (!powertrain || (m.powertrains as readonly string[]).includes(powertrain)),
+    )
     .map((m) => ({ value: m.code, label: m.name }));
   return (
     <Paper withBorder p={{ base: 'sm', sm: 'md' }} radius="md" data-testid="what-if-all">
