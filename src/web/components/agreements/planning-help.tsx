@@ -145,7 +145,8 @@ export function PlanningComparison({ agreementId }: { agreementId: number }) {
           <Text fw={700} size="sm" mb={4}>
             {l.target.label}{' '}
             <Text span size="xs" c="dimmed">
-              trend ×{l.trend.factor}
+              trend ×{l.trend.factor}; suggested = forecast where a locked cycle covers the period,
+              else prior year × trend
             </Text>
           </Text>
           <div style={{ overflowX: 'auto' }}>
@@ -156,7 +157,7 @@ export function PlanningComparison({ agreementId }: { agreementId: number }) {
                   <Table.Th ta="right">Plan</Table.Th>
                   <Table.Th ta="right">Prior year</Table.Th>
                   <Table.Th ta="right">Forecast</Table.Th>
-                  <Table.Th>Suggestion from</Table.Th>
+                  <Table.Th ta="right">Suggested</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -166,7 +167,9 @@ export function PlanningComparison({ agreementId }: { agreementId: number }) {
                     <Table.Td ta="right">{dash(l.planned?.[i])}</Table.Td>
                     <Table.Td ta="right">{dash(p.priorYear)}</Table.Td>
                     <Table.Td ta="right">{dash(p.consensus)}</Table.Td>
-                    <Table.Td>{BASIS_LABEL[p.basis]}</Table.Td>
+                    <Table.Td ta="right" title={`from ${BASIS_LABEL[p.basis]}`}>
+                      {p.basis === 'none' ? '–' : formatInt(p.suggested)}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
                 <Table.Tr fw={700}>
@@ -174,7 +177,7 @@ export function PlanningComparison({ agreementId }: { agreementId: number }) {
                   <Table.Td ta="right">{dash(l.planned?.reduce((s, x) => s + x, 0))}</Table.Td>
                   <Table.Td ta="right">{dash(l.totals.priorYear)}</Table.Td>
                   <Table.Td ta="right">{dash(l.totals.consensus)}</Table.Td>
-                  <Table.Td />
+                  <Table.Td ta="right">{formatInt(l.totals.suggested)}</Table.Td>
                 </Table.Tr>
               </Table.Tbody>
             </Table>
