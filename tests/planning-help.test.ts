@@ -4,6 +4,7 @@
  * dealer reads the same comparison for its own proposal, never for another dealer's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trendHundredths } from '../src/server/modules/agreements/planning-help';
 import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
@@ -27,6 +28,17 @@ type Help = { dealerCode: string; periods: string[]; formula: string; lines: Lin
 // unwind in March (198 - 1 = 197). Factor = round(197 / 120, 2) = 1.64.
 const SALES_2025 = [11, 12, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22];
 const FACTOR = 164;
+
+describe('the trend factor', () => {
+  it('is recent / previous in hundredths, rounded half up, capped to 0.50–2.00, 1.00 without history', () => {
+    expect(trendHundredths(197, 120)).toBe(164); // 1.6417
+    expect(trendHundredths(201, 200)).toBe(101); // 1.005 → 1.01
+    expect(trendHundredths(500, 100)).toBe(200);
+    expect(trendHundredths(10, 100)).toBe(50);
+    expect(trendHundredths(0, 100)).toBe(50);
+    expect(trendHundredths(30, 0)).toBe(100);
+  });
+});
 
 describe.each(engines())('planning help (%s)', (engine) => {
   let t: TestApp;

@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)('planning help in Chromium', () => {
       }
     });
 
-  it('shows the dealer its proposal beside the prior year and the forecast (phone)', async () => {
+  it('shows the dealer its proposal beside the prior year and the forecast (phone and desktop)', async () => {
     const draft = await app.services.agreements.getAgreement({ actor: DRAFTER, id: agreementId });
     await app.services.agreements.transition({
       actor: DRAFTER,
@@ -138,6 +138,17 @@ describe.skipIf(!hasChromium)('planning help in Chromium', () => {
       await page.screenshot({ path: join(SHOTS, 'planning-help-review-phone.png') });
     } finally {
       await context.close();
+    }
+    const desktop = await newContext(browser, app.url, 'desktop');
+    try {
+      const page = await signIn(desktop, app.accounts.dealer.email, app.accounts.password);
+      await page.goto(`/agreements/${agreementId}`);
+      const table = page.getByTestId('planning-comparison');
+      await table.waitFor();
+      await table.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'planning-help-review-desktop.png') });
+    } finally {
+      await desktop.close();
     }
   });
 });
