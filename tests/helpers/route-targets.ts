@@ -50,10 +50,13 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/agreements/:id/progress': { id: '__AGREEMENT_A__' },
   '/api/v1/agreements/:id/renew': { id: '__AGREEMENT_A__' },
   '/api/v1/agreements/:id/expectations': { id: '__AGREEMENT_A__' },
+  '/api/v1/agreements/:id/planning-help': { id: '__AGREEMENT_A__' },
 });
 Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/agreements': '?dealer=DLR-ALPHA',
   '/api/v1/agreements/export': '?dealer=DLR-ALPHA',
+  '/api/v1/agreements/planning-help':
+    '?dealerCode=DLR-ALPHA&startMonth=2026-01&months=12&target=model_line:ML-AURA',
   '/api/v1/agreements/rollup': '?by=region&dealer=DLR-ALPHA',
 });
 MARKERS_OF_A.push('"agreementCode":"AG-', 'AG-000001');

@@ -613,6 +613,47 @@ export function createAgreementsRepository(db: Queryable) {
       return rows;
     },
 
+    /** Planning help: net units per month ('YYYY-MM') of the dealer and SKUs in [fromMonth, toMonth]. */
+    async findUnitsByMonth(
+      dealerId: number,
+      skuIds: number[],
+      kinds: string[],
+      fromMonth: string,
+      toMonth: string,
+    ): Promise<Map<string, number>> {
+      const { rows } = await db.query<{ month: string; quantity: number }>(
+        `select to_char(month, 'YYYY-MM') as month, sum(quantity)::int as quantity
+         from monthly_actuals where dealer_id = $1 and sku_id = any($2::int[]) and kind = any($3)
+           and month >= $4::date and month <= $5::date
+         group by 1`,
+        [dealerId, skuIds, kinds, `${fromMonth}-01`, `${toMonth}-01`],
+      );
+      return new Map(rows.map((r) => [r.month, r.quantity]));
+    },
+
+    /**
+     * Planning help: the frozen consensus per month of the dealer × model line, from the latest
+     * locked or published cycle that has a cell for that month.
+     */
+    async findConsensusByMonth(
+      dealerId: number,
+      modelLineCode: string,
+      fromMonth: string,
+      toMonth: string,
+    ): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ month: string; consensus: string }>(
+        `select distinct on (fc.target_month) to_char(fc.target_month, 'YYYY-MM') as month, fc.consensus::text as consensus
+         from forecast_cells fc
+         join forecast_cycles c on c.id = fc.cycle_id and c.status in ('locked', 'published')
+         join model_lines m on m.id = fc.model_line_id and m.code = $2
+         where fc.dealer_id = $1 and fc.consensus is not null
+           and fc.target_month >= $3::date and fc.target_month <= $4::date
+         order by fc.target_month, c.cycle_month desc`,
+        [dealerId, modelLineCode, `${fromMonth}-01`, `${toMonth}-01`],
+      );
+      return new Map(rows.map((r) => [r.month, r.consensus]));
+    },
+
     /** Units by calendar month over the last 24 months before `beforeMonth` for the dealer and SKUs. */
     async findSeasonality(
       dealerId: number,

@@ -27,6 +27,8 @@ import {
   transitionBodySchema,
 } from '../../../shared/schemas/agreements';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { planningHelpQuerySchema, planningHelpSchema } from '../../../shared/schemas/planning-help';
+import { PLANNING_FORMULA } from './planning-help';
 import { exportCell } from '../../http/csv-export';
 
 const tags = ['agreements'];
@@ -67,6 +69,34 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       response: { 200: agreementRollupSchema, ...errors },
     },
     handler: (req) => agreements.rollupAgreements({ actor: actorOf(req), query: req.query }),
+  });
+
+  app.get('/agreements/planning-help', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary:
+        "Planning help for drafting: per line and period the dealer's prior year, a history-based suggestion and the forecast consensus",
+      description: PLANNING_FORMULA,
+      tags,
+      security: SECURED,
+      querystring: planningHelpQuerySchema,
+      response: { 200: planningHelpSchema, ...errors },
+    },
+    handler: (req) => agreements.planningHelp({ actor: actorOf(req), query: req.query }),
+  });
+
+  app.get('/agreements/:id/planning-help', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        "The agreement's plan beside the prior year, the history-based suggestion and the forecast, per line and period",
+      description: PLANNING_FORMULA,
+      tags,
+      security: SECURED,
+      params: idParams,
+      response: { 200: planningHelpSchema, ...errors },
+    },
+    handler: (req) => agreements.getPlanningHelp({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.get('/agreements/export', {

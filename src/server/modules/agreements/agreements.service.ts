@@ -34,6 +34,8 @@ import { groupOverlaps, overlapMessage, type AgreementOverlap } from './agreemen
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
 import { agreementVersionDocuments } from './agreement-ledger';
+import { buildPlanningHelp, parseTargets } from './planning-help';
+import type { PlanningHelpQuery } from '../../../shared/schemas/planning-help';
 import {
   type Frequency,
   paceFigures,
@@ -697,6 +699,42 @@ export function createAgreementsService(deps: Deps) {
       return by === 'region'
         ? { by, items: await rollupByRegion(actor, filter) }
         : { by, items: await rollupByProduct(actor, filter) };
+    },
+
+    /** Planning help while drafting (OEM): the dealer's history and the forecast per line and period. */
+    async planningHelp({ actor, query }: { actor: Actor; query: PlanningHelpQuery }) {
+      const dealer = await deps.network.getDealerRef({ actor, code: query.dealerCode });
+      const fy = await fiscalStart();
+      const problem = termProblem({ ...query, fiscalYearStartMonth: fy });
+      if (problem)
+        throw invalid([{ path: 'query.startMonth', code: 'invalid_term', message: problem }]);
+      return buildPlanningHelp(deps.db, {
+        dealerId: dealer.id,
+        dealerCode: query.dealerCode,
+        periods: termPeriods({ ...query, fiscalYearStartMonth: fy }),
+        countedKinds: ['retail_delivery', 'unwind'],
+        targets: parseTargets(query.target),
+        currentMonth: currentMonth(),
+      });
+    },
+
+    /** The same comparison for an agreement's own lines (the dealer reviewing a proposal). */
+    async getPlanningHelp({ actor, id }: { actor: Actor; id: number }) {
+      const row = await load(actor, id);
+      const [lines, periods] = await Promise.all([repo.findLines(id), periodsOf(row)]);
+      const help = await buildPlanningHelp(deps.db, {
+        dealerId: row.dealerId,
+        dealerCode: row.dealerCode,
+        periods,
+        countedKinds: row.countedKinds,
+        targets: lines.map((l) => ({ kind: l.targetKind, code: l.targetCode })),
+        currentMonth: currentMonth(),
+        path: 'lines',
+      });
+      return {
+        ...help,
+        lines: help.lines.map((l, i) => ({ ...l, planned: lines[i]!.plannedQuantities })),
+      };
     },
 
     async getAgreement({ actor, id }: { actor: Actor; id: number }) {

@@ -41,6 +41,13 @@ export type LineDraft = {
   planned: number[];
 };
 
+/** What the planning help shows on a line: the prior year per period and a suggest action. */
+export type LinePlanningHelp = {
+  priorYear?: (number | null)[];
+  priorYearTotal?: number | null;
+  onSuggest: () => void;
+};
+
 let nextKey = 1;
 function newKey(): string {
   nextKey += 1;
@@ -199,12 +206,14 @@ function PeriodGrid({
   periods,
   errors,
   onChange,
+  priorYear,
 }: {
   line: LineDraft;
   index: number;
   periods: string[];
   errors: FieldErrors;
   onChange: (planned: number[]) => void;
+  priorYear?: (number | null)[];
 }) {
   return (
     <div style={{ overflowX: 'auto' }} aria-label="Plan per period, scrolls sideways">
@@ -231,6 +240,11 @@ function PeriodGrid({
               label: { fontSize: 11, whiteSpace: 'nowrap' },
             }}
             error={cellError(errors, index, j)}
+            description={
+              priorYear ? `PY ${priorYear[j] === null ? '–' : formatInt(priorYear[j]!)}` : undefined
+            }
+            inputWrapperOrder={['label', 'input', 'description', 'error']}
+            data-testid="period-input"
           />
         ))}
       </Group>
@@ -246,6 +260,7 @@ function LineCard({
   canRemove,
   onChange,
   onRemove,
+  help,
 }: {
   line: LineDraft;
   index: number;
@@ -254,6 +269,7 @@ function LineCard({
   canRemove: boolean;
   onChange: (changes: Partial<LineDraft>) => void;
   onRemove: () => void;
+  help?: LinePlanningHelp;
 }) {
   const at = `lines[${index}]`;
   const gridTotal = periods.reduce((s, _, j) => s + (line.planned[j] ?? 0), 0);
@@ -342,9 +358,23 @@ function LineCard({
               />
             </>
           ) : (
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="dimmed" data-testid="line-total">
               {formatInt(gridTotal)} units over {periods.length} periods
+              {help?.priorYearTotal !== undefined && help.priorYearTotal !== null
+                ? ` · prior year ${formatInt(help.priorYearTotal)}`
+                : ''}
             </Text>
+          )}
+          {help && (
+            <Button
+              size="xs"
+              variant="subtle"
+              onClick={help.onSuggest}
+              disabled={!line.code}
+              aria-label={`Suggest line ${index + 1} from history and forecast`}
+            >
+              Suggest from history and forecast
+            </Button>
           )}
         </Group>
         {line.mode === 'total' && line.spread === 'seasonal' && (
@@ -360,6 +390,7 @@ function LineCard({
             periods={periods}
             errors={errors}
             onChange={(planned) => onChange({ planned })}
+            priorYear={help?.priorYear}
           />
         )}
         {lineError && (
@@ -378,6 +409,7 @@ export function LineEditor({
   errors,
   onChange,
   onFieldEdited,
+  helpFor,
 }: {
   lines: LineDraft[];
   periods: string[];
@@ -385,6 +417,8 @@ export function LineEditor({
   onChange: (lines: LineDraft[]) => void;
   /** Clears the problems of a line once it is edited. */
   onFieldEdited?: (prefix: string) => void;
+  /** Planning help per line (the draft editor only). */
+  helpFor?: (line: LineDraft, index: number) => LinePlanningHelp;
 }) {
   return (
     <Stack gap="xs" data-testid="lines-editor">
@@ -396,6 +430,7 @@ export function LineEditor({
           periods={periods}
           errors={errors}
           canRemove={lines.length > 1}
+          help={helpFor?.(line, i)}
           onChange={(changes) => {
             onChange(lines.map((l, k) => (k === i ? { ...l, ...changes } : l)));
             onFieldEdited?.(`lines[${i}]`);

@@ -47,6 +47,7 @@ import {
   type LineDraft,
 } from '../../components/agreements/line-editor';
 import type { FieldErrors } from '../../forms';
+import { PlanningHelpBar, usePlanningHelp } from '../../components/agreements/planning-help';
 import { useDealers, useSettings } from '../../queries';
 
 type Mode = 'create' | 'edit' | 'amend';
@@ -192,6 +193,15 @@ function EditorForm({ mode, agreement }: { mode: Mode; agreement?: Agreement }) 
           frequency,
           fiscalYearStartMonth,
         });
+
+  const planning = usePlanningHelp({ dealerCode, startMonth, months, frequency });
+  async function applySuggestion(only?: number) {
+    const next = await planning.suggest(lines, only);
+    if (!next) return;
+    setLines(next);
+    setDirty(true);
+    setSavedNow(false);
+  }
 
   const save = useMutation({
     mutationFn: (): Promise<Agreement> => {
@@ -397,6 +407,15 @@ function EditorForm({ mode, agreement }: { mode: Mode; agreement?: Agreement }) 
             title="Lines"
             description="What the dealer commits to: a model line, a SKU or a product group, with a plan per period"
           >
+            {mode !== 'amend' && (
+              <PlanningHelpBar
+                scalePct={planning.scalePct}
+                onScale={planning.setScalePct}
+                isLoading={planning.isLoading}
+                error={planning.error}
+                onSuggestAll={() => void applySuggestion()}
+              />
+            )}
             <LineEditor
               lines={lines}
               periods={periods}
@@ -407,6 +426,18 @@ function EditorForm({ mode, agreement }: { mode: Mode; agreement?: Agreement }) 
                 setSavedNow(false);
               }}
               onFieldEdited={clear}
+              helpFor={
+                mode === 'amend'
+                  ? undefined
+                  : (line, i) => {
+                      const h = planning.lineOf(line, periods);
+                      return {
+                        priorYear: h?.periods.map((p) => p.priorYear),
+                        priorYearTotal: h?.totals.priorYear,
+                        onSuggest: () => void applySuggestion(i),
+                      };
+                    }
+              }
             />
           </Section>
 

@@ -48,6 +48,7 @@ import {
   TransitionActions,
 } from '../../components/agreements/transition-actions';
 import { VersionsSection } from '../../components/agreements/versions-section';
+import { PlanningComparison } from '../../components/agreements/planning-help';
 import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { KIND_LABELS } from '../../labels';
 import { isDealerUser, useCan, useMe } from '../../session';
@@ -365,6 +366,15 @@ function AgreementView({ agreement, onReload }: { agreement: Agreement; onReload
       <PendingRevision agreement={agreement} onReload={onReload} />
 
       <AgreementFacts agreement={agreement} />
+
+      {['draft', 'proposed', 'accepted'].includes(agreement.status) && (
+        <Section
+          title="Plan beside last year and the forecast"
+          description="Per period: the planned units, the same months a year earlier, and the locked forecast consensus"
+        >
+          <PlanningComparison agreementId={agreement.id} />
+        </Section>
+      )}
 
       <ProgressSection agreement={agreement} />
 
