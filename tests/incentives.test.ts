@@ -269,6 +269,16 @@ describe.each(engines())('incentive programs (%s)', (engine) => {
     expect(err.details.problems).toEqual([
       expect.objectContaining({ path: 'body.vin', code: 'unknown_vin' }),
     ]);
+    // a malformed CSV (an unclosed quote) is a 400 at the CSV, not a 500 (found by the fuzzer)
+    const malformed = await json<{ details: { problems: { path: string; code: string }[] } }>(
+      await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
+        dealerCode: 'DLR-ALPHA',
+        csv: 'vin,sku,deliveryDate\n"1ALPHA0V1N0000001,AURA-LX-ICE,2026-03-02\n',
+      }),
+      400,
+    );
+    expect(malformed.details.problems[0]).toMatchObject({ code: 'malformed_csv' });
+    expect(malformed.details.problems[0]!.path).toMatch(/^body\.csv/);
     const res = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
       dealerCode: 'DLR-ALPHA',
       csv: 'vin,sku,deliveryDate\n1ALPHA0V1N0000001,AURA-LX-ICE,2026-03-02\n1BRAV00V1N0000001,AURA-LX-ICE,2026-03-14\n',

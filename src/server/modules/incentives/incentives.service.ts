@@ -2317,11 +2317,25 @@ export function createIncentivesService(deps: Deps) {
     },
 
     parseClaimsCsv(dealerCode: string, csv: string): (ClaimInput & { path: string })[] {
-      const records = parseCsv(csv, {
-        columns: true,
-        skip_empty_lines: true,
-        trim: true,
-      }) as Record<string, string>[];
+      let records: Record<string, string>[];
+      try {
+        records = parseCsv(csv, {
+          columns: true,
+          skip_empty_lines: true,
+          trim: true,
+        }) as Record<string, string>[];
+      } catch (error) {
+        // malformed CSV (an unclosed quote, a ragged row): a 400 at the line, never a 500
+        const line = (error as { lines?: number }).lines;
+        throw invalid([
+          {
+            path: line ? `body.csv.${line}` : 'body.csv',
+            ...(line ? { row: line } : {}),
+            code: 'malformed_csv',
+            message: (error as Error).message,
+          },
+        ]);
+      }
       const problems: Problem[] = [];
       const out = records.map((r, i) => {
         const vin = r.vin ?? r.VIN ?? '';
