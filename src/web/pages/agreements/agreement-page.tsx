@@ -30,6 +30,7 @@ import { AgreementNotices } from '../../components/agreements/agreement-notices'
 import { CumulativeLines, PlannedActualBars } from '../../components/agreements/agreement-charts';
 import {
   attainmentColor,
+  toDateColor,
   formatAttainment,
   formatSigned,
   formatTerm,
@@ -99,15 +100,15 @@ function TermToDate({ progress }: { progress: AgreementProgress }) {
       <KpiCard
         label="Attainment to date"
         value={
-          <Text
-            span
-            inherit
-            c={t.attainmentPct === null ? undefined : `${attainmentColor(t.attainmentPct)}.8`}
-          >
+          <Text span inherit c={t.attainmentPct === null ? undefined : `${toDateColor(t)}.8`}>
             {formatAttainment(t.attainmentPct)}
           </Text>
         }
-        hint={`as of ${formatDate(progress.asOf)}`}
+        hint={
+          t.projectedTotal === null && t.attainmentPct !== null && t.attainmentPct < 100
+            ? `in progress · as of ${formatDate(progress.asOf)}`
+            : `as of ${formatDate(progress.asOf)}`
+        }
         testId="kpi-attainment"
       />
       <KpiCard
