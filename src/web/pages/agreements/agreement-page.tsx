@@ -49,7 +49,7 @@ import {
   TransitionActions,
 } from '../../components/agreements/transition-actions';
 import { VersionsSection } from '../../components/agreements/versions-section';
-import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
+import { dealerLabel, formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { KIND_LABELS } from '../../labels';
 import { isDealerUser, useCan, useMe } from '../../session';
 
@@ -221,10 +221,10 @@ function AgreementFacts({ agreement }: { agreement: Agreement }) {
               to={`/dealers/${encodeURIComponent(agreement.dealerCode)}`}
               size="sm"
             >
-              {agreement.dealerCode}
+              {dealerLabel(agreement)}
             </Anchor>
           ) : (
-            agreement.dealerCode
+            dealerLabel(agreement)
           )}
         </Fact>
         <Fact label="Region">{agreement.regionCode}</Fact>
