@@ -201,7 +201,8 @@ function ProgressSection({ agreement }: { agreement: Agreement }) {
           <ProgressTable progress={progress.data} />
           <Text size="xs" c="dimmed">
             Each cell: actual units over the plan; green at or above plan, orange within 10 %, red
-            below. Scroll sideways for more periods.
+            below; a period still running is “in progress” until it ends. Scroll sideways for more
+            periods.
           </Text>
         </>
       )}
