@@ -1603,6 +1603,10 @@ export function createIncentivesService(deps: Deps) {
     return {
       ...row,
       adjustment: formatMinor(row.adjustment, row.currency),
+      transaction: row.transaction && {
+        ...row.transaction,
+        amount: formatMinor(row.transaction.amount, row.transaction.currency),
+      },
       messages: messages.rows,
     };
   }
