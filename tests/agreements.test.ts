@@ -45,7 +45,10 @@ type Progress = {
       projectedTotal: number | null;
     };
   }[];
-  totals: { termToDate: { actualQuantity: number } };
+  totals: {
+    termToDate: { actualQuantity: number };
+    periods: { isElapsed: boolean; elapsedShare: number }[];
+  };
 };
 
 const TODAY = '2026-06-15';
@@ -256,6 +259,12 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
       actualQuantity: 1,
       attainmentPct: 20,
     });
+    // The share of each period elapsed: May is over, June half gone (15 of 30 days), July ahead.
+    expect(before.totals.periods.slice(4, 7).map((p) => [p.isElapsed, p.elapsedShare])).toEqual([
+      [true, 1],
+      [true, 0.5],
+      [false, 0],
+    ]);
     // Jan–May in full, 15 of 30 days of June: 10 × 5.5 = 55 planned to date on the first line
     expect(before.lines[0]!.termToDate).toMatchObject({ plannedQuantity: 55, actualQuantity: 2 });
     const post = await admin.send('POST', '/api/v1/transactions', [

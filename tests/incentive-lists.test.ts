@@ -306,6 +306,32 @@ describe.each(engines())('incentive lists (%s)', (engine) => {
       201,
     );
     expect(stored.currency).toBe('USD');
+    // People read the dealer's name and the disputed sale (date, VIN/SKU, amount), not ids.
+    const truth = await t.db.query<{
+      dealerName: string;
+      occurredOn: string;
+      vin: string | null;
+      sku: string;
+      amount: string;
+    }>(
+      `select d.name as "dealerName", to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn", t.vin,
+              k.code as sku, t.amount::text as amount
+       from transactions t join dealers d on d.id = t.dealer_id join skus k on k.id = t.sku_id
+       where t.id = $1`,
+      [transactionId],
+    );
+    const fact = truth.rows[0]!;
+    expect(await json(await dealerA.get(`/api/v1/disputes/${stored.id}`), 200)).toMatchObject({
+      transactionId,
+      dealerName: fact.dealerName,
+      transaction: {
+        occurredOn: fact.occurredOn,
+        vin: fact.vin,
+        sku: fact.sku,
+        amount: fact.amount,
+        currency: 'USD',
+      },
+    });
     const open = await json<{ id: number; currency: string }>(
       await dealerA.send('POST', '/api/v1/disputes', {
         programCode: 'EURO',

@@ -287,6 +287,13 @@ describe.each(engines())('incentive programs (%s)', (engine) => {
       items: { id: number; status: string; checks: { check: string; ok: boolean }[] }[];
     }>(res, 201);
     expect(claims.items.map((c) => c.status)).toEqual(['validated', 'invalid']);
+    const alpha = await t.db.query<{ name: string }>(
+      `select name from dealers where code = 'DLR-ALPHA'`,
+    );
+    expect((claims.items as unknown as { dealerName: string }[]).map((c) => c.dealerName)).toEqual([
+      alpha.rows[0]!.name,
+      alpha.rows[0]!.name,
+    ]);
     expect(claims.items[1]!.checks.find((c) => !c.ok)!.check).toBe('delivered_by_dealer');
     const again = await dealerA.send('POST', '/api/v1/programs/CLAIMS/claims', {
       dealerCode: 'DLR-ALPHA',

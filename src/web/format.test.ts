@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatChange, formatMoney, percentChange, sumDecimals } from './format';
+import {
+  dealerLabel,
+  formatChange,
+  formatMoney,
+  percentChange,
+  personName,
+  sumDecimals,
+} from './format';
 
 describe('sumDecimals', () => {
   it('sums decimal strings exactly', () => {
@@ -23,5 +30,18 @@ describe('percentChange', () => {
     expect(percentChange(10, 0)).toBeNull();
     expect(percentChange(110, 100)).toBeCloseTo(10);
     expect(formatChange(-3)).toMatch(/^−3\.0/);
+  });
+});
+
+describe('names instead of ids', () => {
+  it('reads a recorded actor as its name, and a dealer as name with code', () => {
+    expect(personName('user:12:Dana Reyes')).toBe('Dana Reyes');
+    expect(personName('key:3:DMS feed')).toBe('DMS feed');
+    expect(personName('Dana Reyes')).toBe('Dana Reyes');
+    expect(personName(null)).toBe('–');
+    expect(dealerLabel({ dealerCode: 'D0012', dealerName: 'Harbor Motors' })).toBe(
+      'Harbor Motors (D0012)',
+    );
+    expect(dealerLabel({ dealerCode: 'D0012' })).toBe('D0012');
   });
 });

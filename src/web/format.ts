@@ -142,3 +142,18 @@ export const MONTH_NAMES = Array.from({ length: 12 }, (_, i) =>
     new Date(Date.UTC(2000, i, 1)),
   ),
 );
+
+/**
+ * A person as the API records them ("user:12:Dana Reyes", "key:3:DMS feed") → "Dana Reyes";
+ * anything else unchanged. People read names, not ids.
+ */
+export function personName(actor: string | null | undefined): string {
+  if (!actor) return '–';
+  const match = /^(?:user|key):\d+:(.+)$/.exec(actor);
+  return match ? match[1]! : actor;
+}
+
+/** A dealer as people read it: "Harbor Motors (D0012)". */
+export function dealerLabel(d: { dealerCode: string; dealerName?: string | null }): string {
+  return d.dealerName ? `${d.dealerName} (${d.dealerCode})` : d.dealerCode;
+}

@@ -19,7 +19,7 @@ import {
 } from './components/icons';
 import { isDealerUser } from './session';
 import { IconFileContract } from './components/agreements/agreement-bits';
-import { IconGift, IconTrophy } from './components/incentives/incentive-icons';
+import { IconGift } from './components/incentives/incentive-icons';
 import { IconChecklist, IconTarget, IconTrendUp } from './components/forecasts/forecast-icons';
 
 export type NavSection = 'network' | 'plan' | 'data' | 'admin';
@@ -89,21 +89,15 @@ export const NAV_ITEMS: NavItem[] = [
     permission: 'agreements:read',
   },
   {
+    // One entry for the whole incentive area: programs, claims, disputes and payouts are tabs
+    // inside it (components/incentives/incentive-tabs.tsx). OEM users land on the programs.
     key: 'incentives',
     label: (me) => (isDealerUser(me) ? 'My incentives' : 'Incentives'),
-    to: '/incentives',
+    to: (me) => (isDealerUser(me) ? '/incentives' : '/programs'),
     icon: IconGift,
     section: 'plan',
     permission: 'programs:read',
-  },
-  {
-    key: 'programs',
-    label: 'Programs',
-    to: '/programs',
-    icon: IconTrophy,
-    section: 'plan',
-    permission: 'programs:read',
-    isVisible: (me) => !isDealerUser(me),
+    activePrefixes: ['/incentives', '/programs'],
   },
   {
     key: 'forecasts',

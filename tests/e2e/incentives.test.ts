@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, FINANCE, app.accounts.password);
-      await page.getByRole('link', { name: 'Programs', exact: true }).click();
+      await page.getByRole('link', { name: 'Incentives', exact: true }).click();
       await page.waitForURL('**/programs');
       await page.getByRole('link', { name: 'Quarterly BEV bonus' }).click();
       await page.waitForURL(`**/programs/${bevProgram}`);

@@ -324,6 +324,11 @@ const progressPeriodSchema = z.object({
   plannedRevenue: z.string().nullable(),
   actualRevenue: z.string(),
   isElapsed: z.boolean().describe('the period has started'),
+  elapsedShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe('the share of the period elapsed by today (0: not started, 1: over)'),
   expectedQuantity: z
     .number()
     .int()

@@ -279,6 +279,7 @@ export const claimSchema = z
     id: z.number().int(),
     programCode: z.string(),
     dealerCode: z.string(),
+    dealerName: z.string(),
     vin: z.string(),
     sku: z.string(),
     deliveredOn: z.string(),
@@ -323,7 +324,18 @@ export const disputeSchema = z
     programCode: z.string(),
     dealerCode: z.string(),
     period: z.string(),
+    dealerName: z.string(),
     transactionId: z.string().nullable(),
+    transaction: z
+      .object({
+        occurredOn: z.string(),
+        vin: z.string().nullable(),
+        sku: z.string(),
+        amount: z.string(),
+        currency: z.string(),
+      })
+      .nullable()
+      .describe('the disputed statement line (date, VIN, SKU, amount); null for a claim'),
     claimId: z.number().int().nullable(),
     status: z.enum(['open', 'adjusted', 'rejected']),
     resolution: z.string().nullable(),

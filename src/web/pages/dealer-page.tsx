@@ -57,6 +57,7 @@ import {
 } from '../queries';
 import { isDealerUser, useCan, useMe } from '../session';
 import { InboxCard } from '../components/inbox/inbox-card';
+import { CompactMoney } from '../components/compact-money';
 
 export function DealerPage() {
   const { code = '' } = useParams();
@@ -164,7 +165,7 @@ function DealerKpis({ actuals, currency }: { actuals: DealerMonthlyActuals; curr
       />
       <KpiCard
         label="Revenue, last 12 months"
-        value={formatMoney(revenue, currency, { isCompact: true })}
+        value={<CompactMoney amount={revenue} currency={currency} />}
         hint={formatMoney(revenue, currency)}
       />
       <KpiCard
@@ -292,13 +293,14 @@ function ActualsTable({
                 </Table.Td>
                 {totals.map((t) => (
                   <Table.Td key={t.month} ta="right" c="dimmed">
-                    {formatMoney(t.amount, currency, { isCompact: true })}
+                    <CompactMoney amount={t.amount} currency={currency} />
                   </Table.Td>
                 ))}
                 <Table.Td ta="right" c="dimmed">
-                  {formatMoney(sumDecimals(totals.map((t) => t.amount)), currency, {
-                    isCompact: true,
-                  })}
+                  <CompactMoney
+                    amount={sumDecimals(totals.map((t) => t.amount))}
+                    currency={currency}
+                  />
                 </Table.Td>
               </Table.Tr>
             </Table.Tfoot>

@@ -35,6 +35,7 @@ import {
 import { useCurrency, useRegions, useRegionTotals, type RegionTotals } from '../queries';
 import { useMe } from '../session';
 import { InboxCard } from '../components/inbox/inbox-card';
+import { CompactMoney } from '../components/compact-money';
 
 const TOP = 'top';
 
@@ -135,7 +136,7 @@ function Kpis({
       />
       <KpiCard
         label="Revenue, last 12 months"
-        value={revenue === null ? '–' : formatMoney(revenue, currency, { isCompact: true })}
+        value={revenue === null ? '–' : <CompactMoney amount={revenue} currency={currency} />}
         hint={revenue === null ? undefined : formatMoney(revenue, currency)}
         isLoading={isLoading || last12.isPending}
         testId="kpi-revenue"
@@ -338,7 +339,7 @@ export function NetworkOverviewPage() {
                         <Table.Td ta="right">{formatInt(r.total)}</Table.Td>
                         <Table.Td ta="right">{formatPercent(r.bevShare)}</Table.Td>
                         <Table.Td ta="right" visibleFrom="sm">
-                          {formatMoney(r.amount, currency, { isCompact: true })}
+                          <CompactMoney amount={r.amount} currency={currency} />
                         </Table.Td>
                       </Table.Tr>
                     );
@@ -355,9 +356,10 @@ export function NetworkOverviewPage() {
                     </Table.Td>
                     <Table.Td ta="right">{formatPercent(bevShareOf(levelData))}</Table.Td>
                     <Table.Td ta="right" visibleFrom="sm">
-                      {formatMoney(sumDecimals(levelData.regions.map((r) => r.amount)), currency, {
-                        isCompact: true,
-                      })}
+                      <CompactMoney
+                        amount={sumDecimals(levelData.regions.map((r) => r.amount))}
+                        currency={currency}
+                      />
                     </Table.Td>
                   </Table.Tr>
                 </Table.Tfoot>

@@ -486,6 +486,7 @@ export function createAgreementsService(deps: Deps) {
         plannedRevenue: plannedRevenue?.[i] ?? null,
         actualRevenue: revenue[i] ?? '0.00',
         isElapsed: (elapsed[i] ?? 0) > 0,
+        elapsedShare: Math.round((elapsed[i] ?? 0) * 1000) / 1000,
         expectedQuantity: expectedQuantities[i] ?? null,
       }));
     const lineResults = lines.map((l) => {

@@ -1553,7 +1553,7 @@ export function createIncentivesService(deps: Deps) {
 
   type ClaimDbRow = Omit<ClaimView, 'checks'> & { checks: ClaimView['checks'] };
 
-  const CLAIM_SELECT = `select c.id::int as id, p.code as "programCode", d.code as "dealerCode", c.vin, c.sku_code as sku,
+  const CLAIM_SELECT = `select c.id::int as id, p.code as "programCode", d.code as "dealerCode", d.name as "dealerName", c.vin, c.sku_code as sku,
       to_char(c.delivered_on, 'YYYY-MM-DD') as "deliveredOn", c.evidence_name as "evidenceName", c.transaction_id::text as "transactionId",
       c.status, c.checks, c.decision_reason as "decisionReason", c.submitted_by as "submittedBy", c.decided_by as "decidedBy",
       to_json(c.created_at)#>>'{}' as "createdAt"
@@ -1575,7 +1575,10 @@ export function createIncentivesService(deps: Deps) {
     const params: unknown[] = [id];
     const scope = scopeSql(actor.scope, 'd', params);
     const { rows } = await db.query<Omit<DisputeView, 'messages'>>(
-      `select x.id::int as id, p.code as "programCode", d.code as "dealerCode", x.period, x.transaction_id::text as "transactionId",
+      `select x.id::int as id, p.code as "programCode", d.code as "dealerCode", d.name as "dealerName", x.period, x.transaction_id::text as "transactionId",
+              (select json_build_object('occurredOn', to_char(t.occurred_on, 'YYYY-MM-DD'), 'vin', t.vin,
+                        'sku', k.code, 'amount', t.amount::text, 'currency', trim(t.currency))
+               from transactions t join skus k on k.id = t.sku_id where t.id = x.transaction_id) as "transaction",
               x.claim_id::int as "claimId", x.status, x.resolution,
               (select a.amount::text from incentive_adjustments a where a.dispute_id = x.id limit 1) as adjustment,
               (($${params.length + 1}::date - x.created_at::date))::int as "ageDays",
@@ -1600,6 +1603,10 @@ export function createIncentivesService(deps: Deps) {
     return {
       ...row,
       adjustment: formatMinor(row.adjustment, row.currency),
+      transaction: row.transaction && {
+        ...row.transaction,
+        amount: formatMinor(row.transaction.amount, row.transaction.currency),
+      },
       messages: messages.rows,
     };
   }

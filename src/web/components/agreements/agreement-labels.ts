@@ -119,3 +119,34 @@ export function termPeriodLabels(input: {
   }
   return labels;
 }
+
+/**
+ * How a period's attainment reads. A period that has not started is plain; one still running
+ * (its month just begun, or part of a quarter left) is "in progress" in a neutral colour unless
+ * its plan is already met — only a finished period can read as behind.
+ */
+export function periodTone(cell: {
+  isElapsed: boolean;
+  elapsedShare: number;
+  attainmentPct: number | null;
+}): { color: string | null; state: 'future' | 'in-progress' | 'done' } {
+  if (!cell.isElapsed) return { color: null, state: 'future' };
+  if (cell.elapsedShare < 1) {
+    const met = cell.attainmentPct !== null && cell.attainmentPct >= 100;
+    return { color: met ? 'teal' : 'gray', state: 'in-progress' };
+  }
+  return { color: attainmentColor(cell.attainmentPct), state: 'done' };
+}
+
+/**
+ * The colour of the term-to-date attainment: neutral while there is no projection yet (the first
+ * two weeks of the term), so a term that has just begun does not read as failing.
+ */
+export function toDateColor(toDate: {
+  attainmentPct: number | null;
+  projectedTotal: number | null;
+}): string {
+  const pct = toDate.attainmentPct;
+  if (toDate.projectedTotal === null && (pct === null || pct < 100)) return 'gray';
+  return attainmentColor(pct);
+}

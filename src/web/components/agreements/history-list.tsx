@@ -1,7 +1,7 @@
 /** The agreement's events, newest first: who did what, from which status to which, and why. */
 import { Text, Timeline } from '@mantine/core';
 import type { Agreement } from '../../../shared/schemas/agreements';
-import { formatDateTime } from '../../format';
+import { formatDateTime, personName } from '../../format';
 import { STATUS_LABELS } from './agreement-labels';
 import type { AgreementStatus } from '../../../shared/schemas/agreements';
 
@@ -35,7 +35,7 @@ export function HistoryList({ events }: { events: Agreement['events'] }) {
           }
         >
           <Text size="xs" c="dimmed">
-            {e.actor} · {formatDateTime(e.at)}
+            {personName(e.actor)} · {formatDateTime(e.at)}
           </Text>
           {e.comment && (
             <Text size="sm" fs="italic" mt={2}>

@@ -7,11 +7,12 @@ import { Paper, Table, Text, Tooltip } from '@mantine/core';
 import type { AgreementProgress } from '../../../shared/schemas/agreements';
 import { formatInt } from '../../format';
 import {
-  attainmentColor,
   formatAttainment,
   formatPeriod,
   formatSigned,
+  periodTone,
   TARGET_KIND_LABELS,
+  toDateColor,
 } from './agreement-labels';
 
 type PeriodCell = AgreementProgress['totals']['periods'][number];
@@ -28,7 +29,7 @@ const sticky = {
 };
 
 function Cell({ cell }: { cell: PeriodCell }) {
-  const color = cell.isElapsed ? attainmentColor(cell.attainmentPct) : null;
+  const { color, state } = periodTone(cell);
   return (
     <Table.Td
       ta="right"
@@ -36,11 +37,12 @@ function Cell({ cell }: { cell: PeriodCell }) {
         background: color && color !== 'gray' ? `var(--mantine-color-${color}-light)` : undefined,
       }}
       data-attainment={cell.isElapsed ? (cell.attainmentPct ?? '') : 'future'}
+      data-state={state}
     >
       <Tooltip
         label={
           cell.isElapsed
-            ? `${formatPeriod(cell.period)}: ${formatInt(cell.actualQuantity)} of ${formatInt(cell.plannedQuantity)} planned · ${formatAttainment(cell.attainmentPct)} · gap ${formatSigned(cell.gap)}`
+            ? `${formatPeriod(cell.period)}${state === 'in-progress' ? ' (in progress)' : ''}: ${formatInt(cell.actualQuantity)} of ${formatInt(cell.plannedQuantity)} planned · ${formatAttainment(cell.attainmentPct)} · gap ${formatSigned(cell.gap)}`
             : `${formatPeriod(cell.period)}: ${formatInt(cell.plannedQuantity)} planned (not started)`
         }
         openDelay={300}
@@ -52,6 +54,11 @@ function Cell({ cell }: { cell: PeriodCell }) {
           <Text size="xs" c="dimmed" lh={1.2}>
             of {formatInt(cell.plannedQuantity)}
           </Text>
+          {state === 'in-progress' && (
+            <Text size="xs" c="dimmed" fs="italic" lh={1.2}>
+              in progress
+            </Text>
+          )}
           {cell.expectedQuantity !== null && (
             <Text size="xs" c="blue.8" lh={1.2} data-expected={cell.expectedQuantity}>
               dealer expects {formatInt(cell.expectedQuantity)}
@@ -64,7 +71,7 @@ function Cell({ cell }: { cell: PeriodCell }) {
 }
 
 function ToDateCells({ toDate, isBold }: { toDate: ToDate; isBold?: boolean }) {
-  const color = attainmentColor(toDate.attainmentPct);
+  const color = toDateColor(toDate);
   return (
     <>
       <Table.Td ta="right" fw={isBold ? 700 : 600}>

@@ -10,7 +10,7 @@ import { Alert, Badge, Group, Paper, Stack, Table, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ReconciliationView } from '../../../shared/schemas/reconciliation';
 import { api } from '../../api';
-import { formatMoney, sumDecimals } from '../../format';
+import { formatDateTime, formatMoney, sumDecimals } from '../../format';
 import { ChartSkeleton, QueryError } from '../query-state';
 import { formatSettlementPeriod } from './incentive-labels';
 
@@ -83,7 +83,7 @@ export function ReconciliationPanel({ code, period }: { code: string; period: st
             </Badge>
             {r.closedAt && (
               <Text size="xs" c="dimmed">
-                Closed {new Date(r.closedAt).toLocaleString()}; rows stored later are corrections
+                Closed {formatDateTime(r.closedAt)}; rows stored later are corrections
               </Text>
             )}
           </Group>

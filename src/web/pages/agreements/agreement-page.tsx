@@ -30,6 +30,7 @@ import { AgreementNotices } from '../../components/agreements/agreement-notices'
 import { CumulativeLines, PlannedActualBars } from '../../components/agreements/agreement-charts';
 import {
   attainmentColor,
+  toDateColor,
   formatAttainment,
   formatSigned,
   formatTerm,
@@ -49,7 +50,7 @@ import {
 } from '../../components/agreements/transition-actions';
 import { VersionsSection } from '../../components/agreements/versions-section';
 import { PlanningComparison } from '../../components/agreements/planning-help';
-import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
+import { dealerLabel, formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { KIND_LABELS } from '../../labels';
 import { isDealerUser, useCan, useMe } from '../../session';
 
@@ -100,15 +101,15 @@ function TermToDate({ progress }: { progress: AgreementProgress }) {
       <KpiCard
         label="Attainment to date"
         value={
-          <Text
-            span
-            inherit
-            c={t.attainmentPct === null ? undefined : `${attainmentColor(t.attainmentPct)}.8`}
-          >
+          <Text span inherit c={t.attainmentPct === null ? undefined : `${toDateColor(t)}.8`}>
             {formatAttainment(t.attainmentPct)}
           </Text>
         }
-        hint={`as of ${formatDate(progress.asOf)}`}
+        hint={
+          t.projectedTotal === null && t.attainmentPct !== null && t.attainmentPct < 100
+            ? `in progress · as of ${formatDate(progress.asOf)}`
+            : `as of ${formatDate(progress.asOf)}`
+        }
         testId="kpi-attainment"
       />
       <KpiCard
@@ -201,7 +202,8 @@ function ProgressSection({ agreement }: { agreement: Agreement }) {
           <ProgressTable progress={progress.data} />
           <Text size="xs" c="dimmed">
             Each cell: actual units over the plan; green at or above plan, orange within 10 %, red
-            below. Scroll sideways for more periods.
+            below; a period still running is “in progress” until it ends. Scroll sideways for more
+            periods.
           </Text>
         </>
       )}
@@ -221,10 +223,10 @@ function AgreementFacts({ agreement }: { agreement: Agreement }) {
               to={`/dealers/${encodeURIComponent(agreement.dealerCode)}`}
               size="sm"
             >
-              {agreement.dealerCode}
+              {dealerLabel(agreement)}
             </Anchor>
           ) : (
-            agreement.dealerCode
+            dealerLabel(agreement)
           )}
         </Fact>
         <Fact label="Region">{agreement.regionCode}</Fact>

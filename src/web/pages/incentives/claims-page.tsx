@@ -36,7 +36,7 @@ import {
   usePrograms,
   type ClaimView,
 } from '../../components/incentives/incentive-queries';
-import { formatDate } from '../../format';
+import { dealerLabel, formatDate } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
 export function ClaimsPage() {
@@ -269,7 +269,7 @@ function ClaimsList({ programCode }: { programCode: string }) {
               <Table.Tbody>
                 {claims.data.map((c) => (
                   <Table.Tr key={c.id}>
-                    <Table.Td ff="monospace">{c.dealerCode}</Table.Td>
+                    <Table.Td>{dealerLabel(c)}</Table.Td>
                     <Table.Td>
                       <Text size="sm" ff="monospace">
                         {c.vin}

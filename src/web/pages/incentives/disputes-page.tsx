@@ -34,7 +34,7 @@ import {
   useIncentiveInvalidation,
   type DisputeView,
 } from '../../components/incentives/incentive-queries';
-import { formatDateTime, formatMoney } from '../../format';
+import { dealerLabel, formatDate, formatDateTime, formatMoney, personName } from '../../format';
 import { useCan } from '../../session';
 
 export function DisputesPage() {
@@ -107,12 +107,8 @@ export function DisputesPage() {
                         <Table.Td>
                           {d.programCode} · {formatSettlementPeriod(d.period)}
                         </Table.Td>
-                        <Table.Td ff="monospace">{d.dealerCode}</Table.Td>
-                        <Table.Td>
-                          {d.transactionId
-                            ? `transaction ${d.transactionId}`
-                            : `claim ${d.claimId}`}
-                        </Table.Td>
+                        <Table.Td>{dealerLabel(d)}</Table.Td>
+                        <Table.Td>{disputedItem(d)}</Table.Td>
                         <Table.Td>
                           <Badge color={DISPUTE_STATUS_COLORS[d.status]} variant="light">
                             {d.status}
@@ -133,6 +129,15 @@ export function DisputesPage() {
       </SimpleGrid>
     </Stack>
   );
+}
+
+/** What is disputed, as people read it: the sale's date, VIN or SKU and amount, or the claim. */
+function disputedItem(d: Pick<DisputeView, 'transaction' | 'transactionId' | 'claimId'>): string {
+  const t = d.transaction;
+  if (t)
+    return `sale of ${formatDate(t.occurredOn)} · ${t.vin ? `VIN ${t.vin}` : `SKU ${t.sku}`} · ${formatMoney(t.amount, t.currency)}`;
+  if (d.transactionId) return `transaction ${d.transactionId}`;
+  return `claim ${d.claimId}`;
 }
 
 function DisputeThread({ id }: { id: number }) {
@@ -169,9 +174,12 @@ function Thread({ dispute: d }: { dispute: DisputeView }) {
   return (
     <Section
       title={`Dispute ${d.id}`}
-      description={`${d.programCode} · ${d.dealerCode} · ${formatSettlementPeriod(d.period)} · open for ${d.ageDays} days`}
+      description={`${d.programCode} · ${dealerLabel(d)} · ${formatSettlementPeriod(d.period)} · open for ${d.ageDays} days`}
     >
       <Stack gap="xs" data-testid="dispute-thread">
+        <Text size="sm" data-testid="dispute-about">
+          About: {disputedItem(d)}
+        </Text>
         {d.messages.map((m) => (
           <Paper
             key={m.id}
@@ -182,7 +190,8 @@ function Thread({ dispute: d }: { dispute: DisputeView }) {
             bg={m.side === 'oem' ? 'var(--mantine-color-blue-light)' : undefined}
           >
             <Text size="xs" c="dimmed">
-              {m.side === 'oem' ? 'OEM' : 'Dealer'} · {m.author} · {formatDateTime(m.createdAt)}
+              {m.side === 'oem' ? 'OEM' : 'Dealer'} · {personName(m.author)} ·{' '}
+              {formatDateTime(m.createdAt)}
             </Text>
             <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
               {m.body}

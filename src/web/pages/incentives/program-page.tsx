@@ -61,6 +61,7 @@ import { ReconciliationPanel } from '../../components/incentives/reconciliation-
 import { SettlementPeriodsPanel } from '../../components/incentives/settlement-periods-panel';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
+import { CompactMoney } from '../../components/compact-money';
 
 export function ProgramPage() {
   const { code = '' } = useParams();
@@ -363,22 +364,27 @@ function StatementsSection({ program }: { program: ProgramView }) {
             <SimpleGrid cols={{ base: 2, md: 4 }} spacing={{ base: 'xs', sm: 'md' }}>
               <KpiCard
                 label="Earned"
-                value={formatMoney(data.totalEarned, data.currency, { isCompact: true })}
+                value={<CompactMoney amount={data.totalEarned} currency={data.currency} />}
                 hint={`${data.items.length} dealers`}
                 testId="kpi-earned"
               />
               <KpiCard
                 label="Amount due"
-                value={formatMoney(data.totalAmountDue, data.currency, { isCompact: true })}
+                value={<CompactMoney amount={data.totalAmountDue} currency={data.currency} />}
                 hint={formatSettlementPeriod(data.period)}
               />
               <KpiCard
                 label="Share of budget"
                 value={budget?.usedPercent ? `${budget.usedPercent} %` : '–'}
                 hint={
-                  budget?.budget
-                    ? `this period, of ${formatMoney(budget.budget, data.currency, { isCompact: true })}`
-                    : 'no budget set'
+                  budget?.budget ? (
+                    <>
+                      this period, of{' '}
+                      <CompactMoney amount={budget.budget} currency={data.currency} />
+                    </>
+                  ) : (
+                    'no budget set'
+                  )
                 }
               />
               <KpiCard

@@ -47,7 +47,7 @@ import {
   SnapshotNote,
 } from '../../components/incentives/statement-snapshot';
 import { CorrectionLines } from '../../components/incentives/correction-lines';
-import { formatDate, formatMoney, sumDecimals } from '../../format';
+import { formatDate, formatMoney, personName, sumDecimals } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
 const PAGE = 100;
@@ -191,7 +191,9 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
         <KpiCard
           label="Amount due"
           value={formatMoney(s.amountDue, s.currency)}
-          hint={s.approvedBy ? `approved by ${s.approvedBy}` : 'earned − previously settled'}
+          hint={
+            s.approvedBy ? `approved by ${personName(s.approvedBy)}` : 'earned − previously settled'
+          }
           testId="kpi-amount-due"
         />
         <KpiCard
