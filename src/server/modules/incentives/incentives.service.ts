@@ -216,6 +216,28 @@ function toStatementLine(
   };
 }
 
+/**
+ * The adjustment lines of one dealer's statement: its resolved disputes' adjustments, then the
+ * corrections of its settled periods (late rows, corrections.ts).
+ */
+function dealerAdjustments<C>(
+  adjustments: readonly {
+    dealerId: number;
+    id: number | string;
+    amount: string;
+    explanation: string;
+  }[],
+  corrections: ReadonlyMap<number, readonly C[]>,
+  dealerId: number,
+) {
+  return [
+    ...adjustments
+      .filter((a) => a.dealerId === dealerId)
+      .map((a) => ({ reference: `ADJ-${a.id}`, amount: a.amount, explanation: a.explanation })),
+    ...(corrections.get(dealerId) ?? []),
+  ];
+}
+
 export function createIncentivesService(deps: Deps) {
   const repoOf = (db: Queryable = deps.db) => createIncentivesRepository(db);
   const visibility = createProgramVisibility(deps.db);
@@ -569,16 +591,7 @@ export function createIncentivesService(deps: Deps) {
         settledUnitBenefits: settled
           .filter((s) => s.dealerId === d.id)
           .map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
-        adjustments: [
-          ...adjustments
-            .filter((a) => a.dealerId === d.id)
-            .map((a) => ({
-              reference: `ADJ-${a.id}`,
-              amount: a.amount,
-              explanation: a.explanation,
-            })),
-          ...(corrections.get(d.id) ?? []),
-        ],
+        adjustments: dealerAdjustments(adjustments, corrections, d.id),
         includeLines: options.withLines,
         fiscalYearStartMonth: ctx.fy,
         ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -1004,16 +1017,7 @@ export function createIncentivesService(deps: Deps) {
             plannedQuantity: planned,
             priorYear: def.measure === 'growth' ? (prior?.get(d.id) ?? null) : undefined,
             previouslySettled: (previously.get(d.id) ?? new Dec(0)).toFixed(),
-            adjustments: [
-              ...adjustments
-                .filter((a) => a.dealerId === d.id)
-                .map((a) => ({
-                  reference: `ADJ-${a.id}`,
-                  amount: a.amount,
-                  explanation: a.explanation,
-                })),
-              ...(corrections.get(d.id) ?? []),
-            ],
+            adjustments: dealerAdjustments(adjustments, corrections, d.id),
             fiscalYearStartMonth: ctx.fy,
             ...(asOf ? { asOf } : {}),
           };
