@@ -14,7 +14,7 @@ import {
   QUERY_POINTING_AT_A,
   STREAMING_ROUTES,
 } from './helpers/route-targets';
-import { seedRouteTargets } from './helpers/route-walk';
+import { firstMoment, seedRouteTargets } from './helpers/route-walk';
 
 const A_ROWS = [
   txRow({ dealerCode: 'DLR-ALPHA', externalId: 'ALPHA-EXT-1', vin: '1ALPHA0V1N0000001' }),
@@ -25,21 +25,6 @@ const A_ROWS = [
     amount: '45000.00',
   }),
 ];
-
-/** What a stream that never ends (server-sent events) sends in its first half second. */
-async function firstMoment(res: Response): Promise<string> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  const stop = setTimeout(() => void reader.cancel(), 500);
-  for (;;) {
-    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  clearTimeout(stop);
-  return text;
-}
 
 async function snapshotOfA(t: TestApp): Promise<string> {
   const { rows } = await t.db.query<{ s: string }>(

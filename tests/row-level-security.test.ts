@@ -35,7 +35,7 @@ import {
   QUERY_POINTING_AT_A,
   STREAMING_ROUTES,
 } from './helpers/route-targets';
-import { seedRouteTargets } from './helpers/route-walk';
+import { firstMoment, seedRouteTargets } from './helpers/route-walk';
 import { activeAgreementForA } from './helpers/agreements';
 import { createServices } from '../src/server/services';
 
@@ -222,21 +222,6 @@ describe.each(engines())('row-level security (%s)', (engine) => {
     expect(rows.map((r) => r.name)).toEqual([]);
   });
 });
-
-/** What a stream that never ends (server-sent events) sends in its first half second. */
-async function firstMoment(res: Response): Promise<string> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  const stop = setTimeout(() => void reader.cancel(), 500);
-  for (;;) {
-    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  clearTimeout(stop);
-  return text;
-}
 
 describe.each(engines())('the route walk without service-level scope filters (%s)', (engine) => {
   let t: TestApp;

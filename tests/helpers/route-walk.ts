@@ -59,3 +59,18 @@ export async function seedRouteTargets(
   };
   return { ids, keyA, keyB };
 }
+
+/** What a stream that never ends (server-sent events) sends in its first half second. */
+export async function firstMoment(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const stop = setTimeout(() => void reader.cancel(), 500);
+  for (;;) {
+    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  clearTimeout(stop);
+  return text;
+}

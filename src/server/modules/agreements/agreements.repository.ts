@@ -1,3 +1,9 @@
+/**
+ * Why this file is over 800 lines: it holds all of the agreements module's SQL (lifecycle, lines,
+ * versions, live actuals, roll-ups, planning help). Issue 19 splits it with the service, by concern
+ * (lifecycle and versions, progress and roll-ups, amendments); until then one file keeps every
+ * query of one table family in one place.
+ */
 import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { AgreementFilter, AgreementStatus } from '../../../shared/schemas/agreements';

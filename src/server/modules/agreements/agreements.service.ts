@@ -1,3 +1,8 @@
+/**
+ * Why this file is over 800 lines: one closure holds the agreement lifecycle, versions, amendments,
+ * progress and roll-ups. Issue 19 splits it by concern; new pieces already live beside it
+ * (agreement-overlaps.ts, agreement-ledger.ts, planning-help.ts, agreement-periods.ts).
+ */
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import {
   hasPermission,

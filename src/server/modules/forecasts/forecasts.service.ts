@@ -1,4 +1,7 @@
 /**
+ * Over 800 lines because the cycle's steps share one closure of loaders; issue 19's pattern
+ * (one service per concern) applies here next.
+ *
  * The forecast cycle (issue 5): the OEM opens a monthly cycle → a job builds the statistical
  * baseline → dealers adjust their own cells inside the window → the region accepts or overrides →
  * the consensus is locked (a snapshot that never changes) and published → roll-ups, the demand

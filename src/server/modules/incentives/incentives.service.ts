@@ -1,3 +1,10 @@
+/**
+ * Why this file is over 800 lines: one closure still holds programs, statements, settlement,
+ * claims, disputes, payouts and accruals, sharing one context loader. Issue 19 splits it into
+ * services of one concern each. Everything added since lives in files of its own and is called
+ * from here: settlement.ts, statement-snapshot.ts, corrections.ts, reconciliation.service.ts,
+ * pricing.ts, program-visibility.ts, dealer-progress-cache.ts, bulk-settlement.ts, what-if-all.ts.
+ */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import { checkMinorUnit, Dec, formatMinor, minorUnits, moneyString } from '../../../shared/money';

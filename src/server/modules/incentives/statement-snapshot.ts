@@ -8,20 +8,10 @@
 import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import type { Statement, StatementLine, StatementLinePart } from './calc';
 
-export type SnapshotLine = {
-  kind: StatementLine['kind'];
+/** A statement line as frozen: the engine's line, its transaction id as text and parts never absent. */
+export type SnapshotLine = Omit<StatementLine, 'transactionId' | 'parts'> & {
   transactionId: string | null;
-  date: string | null;
-  quantity: number | null;
-  basis: string | null;
-  rate: string | null;
-  tierFrom: string | null;
   parts: StatementLinePart[] | null;
-  amount: string;
-  explanation: string;
-  /** correction lines only: the period they correct and the line of its statement */
-  correctsPeriod?: string;
-  correctsLineNo?: number | null;
 };
 
 /** The totals a statement is decided on: shown before and after when they differ. */

@@ -1,4 +1,8 @@
 /**
+ * Over 800 lines because the statement is one pure calculation whose steps (measure, tiers,
+ * incremental spans, caps, clawbacks, corrections) share their intermediate state; its property
+ * tests read it as one unit.
+ *
  * The statement of one dealer, program and settlement period: the measure, the tier reached,
  * one line per paying transaction (plus clawback, cap and adjustment lines), each rounded
  * half-up to the currency's minor unit; `earned` is the exact sum of the lines and
