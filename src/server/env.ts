@@ -42,6 +42,8 @@ const envSchema = z.object({
   LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   TRUST_PROXY: trustProxy,
   COSTLY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** API processes (node:cluster); more than 1 needs DATABASE_URL. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DEMO_SEED: z.coerce.number().int().default(42),
   DEMO_DEALERS: z.coerce.number().int().min(0).default(150),
   DEMO_MONTHS: z.coerce.number().int().min(1).max(120).default(36),

@@ -1,25 +1,29 @@
-import { loadEnv } from './env';
+/**
+ * Process entry. With WEB_CONCURRENCY = 1 (the default) one process migrates, seeds the demo on an
+ * empty database and serves. With WEB_CONCURRENCY = N > 1 (PostgreSQL server only) a primary
+ * process migrates and seeds once, then runs N API processes through node:cluster that share the
+ * port; sessions, live events (LISTEN/NOTIFY), jobs (pg-boss) and roll-ups already coordinate
+ * through the database. A worker that dies is replaced; SIGTERM/SIGINT stop them all.
+ */
+import cluster from 'node:cluster';
+import { loadEnv, type Env } from './env';
 import { lastCompleteMonth } from '../shared/months';
 import { buildApp } from './app';
-import { openAndMigrate } from './bootstrap';
-import { createServices } from './services';
+import { openAndMigrate, openDatabase } from './bootstrap';
+import { createServices, type Services } from './services';
 import { isEmpty, seedDemo } from './modules/demo/seed';
+import type { Db } from './db/db';
+
+type Log = { info: (obj: object, msg: string) => void };
 
 const started = Date.now();
 const env = loadEnv();
-const db = await openAndMigrate(env);
-const services = createServices({ db, env });
-const app = await buildApp({ env, services });
-// Batches whose roll-up has not committed: left by this server when it last stopped, or by
-// another API process that stopped; looked for at start and every minute.
-void services.transactions.resumeRollUps();
-// on a PostgreSQL server this process takes queued jobs too (whichever process started them)
-await services.jobs.startWorkers();
-setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
 
-if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
+/** Generates the demo network when the database is empty. */
+async function prepare(db: Db, services: Services, log: Log): Promise<void> {
+  if (env.DEMO_DEALERS <= 0 || !(await isEmpty(db))) return;
   const endMonth = lastCompleteMonth();
-  app.log.info(
+  log.info(
     { dealers: env.DEMO_DEALERS, months: env.DEMO_MONTHS, endMonth },
     'empty database: generating the demo network',
   );
@@ -29,26 +33,88 @@ if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
     months: env.DEMO_MONTHS,
     endMonth,
     onProgress: ({ rows, elapsedMs }: { rows: number; elapsedMs: number }) =>
-      app.log.info({ rows, elapsedMs }, 'demo transactions loaded'),
+      log.info({ rows, elapsedMs }, 'demo transactions loaded'),
   });
-  app.log.info(
+  log.info(
     { transactions: result.transactions, dealers: result.network.dealers.length },
     'demo network ready',
   );
 }
 
-await app.listen({ host: env.HOST, port: env.PORT });
-app.log.info(
-  { url: `http://localhost:${env.PORT}`, engine: db.engine, startupMs: Date.now() - started },
-  'Forecourt is serving',
-);
+/** One API process: services, jobs, roll-ups, the HTTP server. */
+async function serve(db: Db, options: { seed: boolean }): Promise<void> {
+  const services = createServices({ db, env });
+  const app = await buildApp({ env, services });
+  // Batches whose roll-up has not committed: left by this server when it last stopped, or by
+  // another API process that stopped; looked for at start and every minute.
+  void services.transactions.resumeRollUps();
+  // on a PostgreSQL server this process takes queued jobs too (whichever process started them)
+  await services.jobs.startWorkers();
+  setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
+  if (options.seed) await prepare(db, services, app.log);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.log.info({ signal }, 'shutting down');
-    void app
-      .close()
-      .then(() => db.close())
-      .then(() => process.exit(0));
-  });
+  await app.listen({ host: env.HOST, port: env.PORT });
+  app.log.info(
+    { url: `http://localhost:${env.PORT}`, engine: db.engine, startupMs: Date.now() - started },
+    'Forecourt is serving',
+  );
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      app.log.info({ signal }, 'shutting down');
+      void app
+        .close()
+        .then(() => db.close())
+        .then(() => process.exit(0));
+    });
+  }
 }
+
+/** The primary of WEB_CONCURRENCY > 1: prepares the database once, then supervises workers. */
+async function supervise(workers: number): Promise<void> {
+  const log: Log = { info: (obj, msg) => console.log(JSON.stringify({ ...obj, msg })) };
+  const db = await openAndMigrate(env);
+  await prepare(db, createServices({ db, env }), log);
+  await db.close();
+  let stopping = false;
+  const restarts: number[] = [];
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // a crash loop (5 exits in a minute) stops the service rather than spinning
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts.length > 0 && restarts[0]! < now - 60_000) restarts.shift();
+    log.info({ pid: worker.process.pid, code, signal }, 'API process exited; starting another');
+    if (restarts.length >= 5) {
+      console.error('API processes keep exiting: stopping');
+      process.exit(1);
+    }
+    fork();
+  });
+  for (let i = 0; i < workers; i++) fork();
+  log.info({ workers, engine: db.engine }, 'Forecourt primary: API processes starting');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    });
+  }
+}
+
+async function main(env: Env): Promise<void> {
+  if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
+    throw new Error(
+      'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database lives in one process',
+    );
+  }
+  if (env.WEB_CONCURRENCY > 1 && cluster.isPrimary) return supervise(env.WEB_CONCURRENCY);
+  const inCluster = !cluster.isPrimary;
+  // a cluster worker's database is migrated and seeded by the primary
+  const db = inCluster ? await openDatabase(env) : await openAndMigrate(env);
+  await serve(db, { seed: !inCluster });
+}
+
+await main(env);
