@@ -19,6 +19,7 @@ import type { RouteAccess } from '../shared/permissions';
 import { clientErrorHandler, registerErrorHandling } from './http/errors';
 import { registerAuthHook } from './http/auth-hook';
 import { registerSecurityHeaders } from './http/security-headers';
+import { registerReadAfterWrite } from './http/read-after-write';
 import { registerCostlyRouteLimits } from './http/costly-routes';
 import { registerInputRules } from './http/input-rules';
 import { liveRoutes } from './http/sse';
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   registerAuthHook(app);
+  registerReadAfterWrite(app, { secure: env.COOKIE_SECURE });
   registerInputRules(app);
 
   const t = typed(app);

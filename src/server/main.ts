@@ -13,6 +13,7 @@ import { openAndMigrate, openDatabase } from './bootstrap';
 import { createServices, type Services } from './services';
 import { isEmpty, seedDemo } from './modules/demo/seed';
 import type { Db } from './db/db';
+import { openPostgres } from './db/postgres';
 
 type Log = { info: (obj: object, msg: string) => void };
 
@@ -43,7 +44,8 @@ async function prepare(db: Db, services: Services, log: Log): Promise<void> {
 
 /** One API process: services, jobs, roll-ups, the HTTP server. */
 async function serve(db: Db, options: { seed: boolean }): Promise<void> {
-  const services = createServices({ db, env });
+  const replica = env.DATABASE_READ_URL ? await openPostgres(env.DATABASE_READ_URL) : undefined;
+  const services = createServices({ db, env, replica });
   const app = await buildApp({ env, services });
   // Batches whose roll-up has not committed: left by this server when it last stopped, or by
   // another API process that stopped; looked for at start and every minute.
@@ -63,6 +65,7 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
       app.log.info({ signal }, 'shutting down');
       void app
         .close()
+        .then(() => replica?.close())
         .then(() => db.close())
         .then(() => process.exit(0));
     });
@@ -109,6 +112,9 @@ async function main(env: Env): Promise<void> {
     throw new Error(
       'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database lives in one process',
     );
+  }
+  if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
+    throw new Error('DATABASE_READ_URL is a replica of DATABASE_URL: set both');
   }
   if (env.WEB_CONCURRENCY > 1 && cluster.isPrimary) return supervise(env.WEB_CONCURRENCY);
   const inCluster = !cluster.isPrimary;

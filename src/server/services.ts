@@ -1,4 +1,5 @@
 import type { Db } from './db/db';
+import { createReadRouting } from './db/read-replica';
 import type { Env } from './env';
 import { createEventBus, type EventBus } from './events';
 import { createAccountsService } from './modules/accounts/accounts.service';
@@ -20,6 +21,8 @@ import { createTransactionsService } from './modules/transactions/transactions.s
 export function createServices(deps: {
   db: Db;
   env: Env;
+  /** a streaming replica of `db` for heavy reads (DATABASE_READ_URL) */
+  replica?: Db;
   events?: EventBus;
   today?: () => string;
 }) {
@@ -27,13 +30,15 @@ export function createServices(deps: {
   const events = deps.events ?? createEventBus(db);
   /** Today as YYYY-MM-DD (UTC); tests pass their own clock. */
   const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
+  const readRouting = createReadRouting(db, deps.replica);
+  const readDb = readRouting.readDb;
   const network = createNetworkService({ db });
   const ledger = createLedgerService({ db });
-  const transactions = createTransactionsService({ db, events });
+  const transactions = createTransactionsService({ db, readDb, events });
   const agreements = createAgreementsService({ db, network, ledger, today });
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   const jobs = createJobsService({ db, queueUrl: db.connectionString });
-  const forecasts = createForecastsService({ db, jobs, network, events, today });
+  const forecasts = createForecastsService({ db, readDb, jobs, network, events, today });
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
@@ -62,7 +67,8 @@ export function createServices(deps: {
     network,
     catalog: createCatalogService({ db, today }),
     transactions,
-    actuals: createActualsService({ db, network }),
+    actuals: createActualsService({ db: readDb, network }),
+    readRouting,
   };
 }
 

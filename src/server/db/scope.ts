@@ -16,8 +16,11 @@ import type { Db, Queryable } from './db';
 
 export type DbScope = { role: 'system' } | { role: 'app'; setting: string };
 
-/** What a request's context holds; the auth hook fills it in once the actor is known. */
-export type ScopeHolder = { current: DbScope };
+/**
+ * What a request's context holds; the auth hook fills it in once the actor is known.
+ * `readsReplica`: heavy reads of this request may go to the read replica (db/read-replica.ts).
+ */
+export type ScopeHolder = { current: DbScope; readsReplica?: boolean };
 
 export const SYSTEM_DB_SCOPE: DbScope = { role: 'system' };
 /** An app connection with no scope: the policies show no tenant rows (fail closed). */
@@ -29,6 +32,11 @@ const storage = new AsyncLocalStorage<ScopeHolder>();
 /** The scope the current work runs in; outside any context, the system's. */
 export function currentDbScope(): DbScope {
   return storage.getStore()?.current ?? SYSTEM_DB_SCOPE;
+}
+
+/** The current request's holder (undefined outside any request). */
+export function currentScopeHolder(): ScopeHolder | undefined {
+  return storage.getStore();
 }
 
 /** Runs `fn` (and everything it starts) in `holder`'s scope; the holder may change later. */

@@ -44,6 +44,8 @@ export const BASELINE_JOB_KIND = 'forecast-baseline';
 
 type Deps = {
   db: Db;
+  /** where the accuracy report reads (the read replica when one is configured) */
+  readDb?: Db;
   jobs: JobsService;
   network: NetworkService;
   events: EventBus;
@@ -904,7 +906,7 @@ export function createForecastsService(deps: Deps) {
       // Hash joins, never a nested loop over the sales roll-up: on PGlite (no autovacuum, so no
       // statistics) the planner took both sides for one row and re-aggregated the roll-up for
       // every forecast cell of a region, minutes while the embedded database served no one.
-      const [all, regionLevel, groups] = await deps.db.transaction(async (tx) => {
+      const [all, regionLevel, groups] = await (deps.readDb ?? deps.db).transaction(async (tx) => {
         await tx.query('set local enable_nestloop = off');
         const r = createForecastsRepository(tx);
         return Promise.all([

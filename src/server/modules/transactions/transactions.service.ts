@@ -67,6 +67,8 @@ export type AfterMergeHook = (tx: Queryable) => Promise<void>;
 
 export function createTransactionsService(deps: {
   db: Db;
+  /** where the list and the export read (the read replica when one is configured) */
+  readDb?: Db;
   events: EventBus;
   /** COPY text per segment and rows per COPY chunk (tests make them small to cross segments). */
   segmentChars?: number;
@@ -85,6 +87,7 @@ export function createTransactionsService(deps: {
     ((error: unknown) =>
       process.emitWarning(`ingest roll-up failed, retried later: ${(error as Error).message}`));
   const repo = createTransactionsRepository(deps.db);
+  const readRepo = deps.readDb ? createTransactionsRepository(deps.readDb) : repo;
   const afterMerge: AfterMergeHook[] = [];
 
   /** Rolls up one pending batch; false when none is left. */
@@ -434,7 +437,7 @@ export function createTransactionsService(deps: {
     },
 
     async findTransactions({ actor, filter }: { actor: Actor; filter: TransactionFilter }) {
-      const page = await repo.findTransactions(actor.scope, filter);
+      const page = await readRepo.findTransactions(actor.scope, filter);
       // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
       for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
       return page;
@@ -451,7 +454,7 @@ export function createTransactionsService(deps: {
       yield 'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt,ingestedAt,originalExternalId\n';
       let afterId = 0;
       for (;;) {
-        const rows = await repo.findTransactionsAfter(actor.scope, filter, afterId, 5000);
+        const rows = await readRepo.findTransactionsAfter(actor.scope, filter, afterId, 5000);
         if (rows.length === 0) break;
         yield rows
           .map(
