@@ -41,6 +41,8 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
+import { openApiWebhooks } from './modules/webhooks/openapi-webhooks';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -77,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // and the jobs this process runs finish (the queue stops handing it new ones)
   app.addHook('onClose', async () => {
     await services.jobs.stopWorkers();
+    await services.webhooks.stopDispatcher();
     await services.transactions.rollUpsSettled();
     await services.events.close();
   });
@@ -131,6 +134,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           bearer: { type: 'http', scheme: 'bearer' },
         },
       },
+      // the events Forecourt sends (docs/integration.md, "Events and webhooks")
+      webhooks: openApiWebhooks() as never,
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -202,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
       await api.register(liveRoutes);
+      await api.register(webhooksRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -15,6 +15,8 @@ const app = await buildApp({ env, services });
 void services.transactions.resumeRollUps();
 // on a PostgreSQL server this process takes queued jobs too (whichever process started them)
 await services.jobs.startWorkers();
+// every API process sends webhooks (claims with SKIP LOCKED: the processes share the work)
+await services.webhooks.startDispatcher();
 setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {
