@@ -74,6 +74,14 @@ create table webhook_attempts (
   created_at timestamptz not null default now()
 );
 create index webhook_attempts_delivery_idx on webhook_attempts (delivery_id, id);
+-- Deliveries and attempts belong to a dealer through their event (administrators, whose scope is
+-- the network, read them; the senders run as the system).
+select forecourt_protect_child('webhook_deliveries', 'outbox_id', 'outbox');
+-- (a grandchild: visible when its delivery is, whose own policy applies inside the sub-select)
+alter table webhook_attempts enable row level security;
+create policy forecourt_scope on webhook_attempts to forecourt_app
+  using ((select forecourt_scope_all()) or delivery_id in (select id from webhook_deliveries))
+  with check ((select forecourt_scope_all()) or delivery_id in (select id from webhook_deliveries));
 
 -- Records an event and fans it out. Security definer: the change's own role (a dealer's scope
 -- under row-level security) may not see the subscriptions nor write a network event.
