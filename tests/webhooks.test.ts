@@ -314,7 +314,6 @@ for (const engine of engines()) {
           }),
           url,
         ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-      const before = receiver.received.length;
       const sent = await postWebhook({
         url: `${receiver.url}/x`,
         headers: {},
@@ -332,7 +331,7 @@ for (const engine of engines()) {
         allowPrivate: false,
       });
       expect(byName.error).toMatch(/refused|private/);
-      expect(receiver.received.length).toBe(before);
+      expect(receiver.received.filter((r) => r.path === '/x')).toEqual([]);
       // bad input through the API is a 400 naming the field
       const bad = await json<{ code: string }>(
         await admin.send('POST', '/api/v1/webhooks', { url: 'gopher://x', eventTypes: ['agreement.approved'] }),
