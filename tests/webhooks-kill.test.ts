@@ -99,9 +99,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
       expect(atKill).toBeLessThan(EVENTS); // killed mid-burst
 
       server = startServer();
-      await receiver.waitFor(() => unique() >= EVENTS, 90_000).catch((error: Error) => {
-        throw new Error(`${error.message.slice(0, 300)}\n${output}`);
-      });
+      await receiver
+        .waitFor(() => unique() >= EVENTS, 90_000)
+        .catch((error: Error) => {
+          throw new Error(`${error.message.slice(0, 300)}\n${output}`);
+        });
       const seen = new Set(receiver.received.map((r) => r.id));
       expect(ids.filter((id) => !seen.has(id))).toEqual([]);
       expect(receiver.received.every((r) => r.isVerified)).toBe(true);
@@ -113,7 +115,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
       });
       const byEntity = new Map<string, number[]>();
       for (const r of rows)
-        byEntity.set(r.entity, [...(byEntity.get(r.entity) ?? []), firstArrival.get(messageId(r.id))!]);
+        byEntity.set(r.entity, [
+          ...(byEntity.get(r.entity) ?? []),
+          firstArrival.get(messageId(r.id))!,
+        ]);
       for (const [entity, order] of byEntity)
         expect(order, entity).toEqual([...order].sort((a, b) => a - b));
       console.log(

@@ -109,7 +109,12 @@ for (const engine of engines()) {
     });
 
     it('delivers an approval made in the app, signed, and retries a 500 in order per entity', async () => {
-      const types = ['agreement.proposed', 'agreement.accepted', 'agreement.approved', 'agreement.activated'];
+      const types = [
+        'agreement.proposed',
+        'agreement.accepted',
+        'agreement.approved',
+        'agreement.activated',
+      ];
       await subscribe('/all', types);
       receiver.behaviour.set('/flaky', 'flaky');
       const flaky = await subscribe('/flaky', types);
@@ -170,7 +175,9 @@ for (const engine of engines()) {
       receiver.behaviour.set('/gone', 'gone');
       const gone = await subscribe('/gone', ['agreement.proposed']);
       const a = await draftAndPropose('DLR-BRAVO');
-      await receiver.waitFor((r) => r.some((x) => x.path === '/gone' && x.data.agreementId === a.id));
+      await receiver.waitFor((r) =>
+        r.some((x) => x.path === '/gone' && x.data.agreementId === a.id),
+      );
       let sub = await json<{ isEnabled: boolean; disabledReason: string }>(
         await admin.get(`/api/v1/webhooks/${gone.id}`),
         200,
@@ -181,16 +188,18 @@ for (const engine of engines()) {
       }
       expect(sub.isEnabled).toBe(false);
       expect(sub.disabledReason).toMatch(/410/);
-      const dead = await json<{ items: { id: number; subscriptionId: number; lastStatusCode: number }[] }>(
-        await admin.get('/api/v1/webhooks/dead-letters'),
-        200,
-      );
+      const dead = await json<{
+        items: { id: number; subscriptionId: number; lastStatusCode: number }[];
+      }>(await admin.get('/api/v1/webhooks/dead-letters'), 200);
       const letter = dead.items.find((d) => d.subscriptionId === gone.id)!;
       expect(letter.lastStatusCode).toBe(410);
 
       // replay after the receiver is back and the subscription enabled again: same webhook-id
       receiver.behaviour.set('/gone', 'ok');
-      await json(await admin.send('PATCH', `/api/v1/webhooks/${gone.id}`, { isEnabled: true }), 200);
+      await json(
+        await admin.send('PATCH', `/api/v1/webhooks/${gone.id}`, { isEnabled: true }),
+        200,
+      );
       const replayed = await json<{ state: string; eventId: string }>(
         await admin.send('POST', `/api/v1/webhooks/deliveries/${letter.id}/replay`),
         200,
@@ -206,7 +215,9 @@ for (const engine of engines()) {
       const down = await subscribe('/down', ['agreement.proposed']);
       // 500 forever: the flaky mode answers 500 only once, so point at a closed port instead
       await json(
-        await admin.send('PATCH', `/api/v1/webhooks/${down.id}`, { url: 'http://127.0.0.1:9/closed' }),
+        await admin.send('PATCH', `/api/v1/webhooks/${down.id}`, {
+          url: 'http://127.0.0.1:9/closed',
+        }),
         200,
       );
       await draftAndPropose('DLR-ALPHA');
@@ -219,7 +230,7 @@ for (const engine of engines()) {
       expect(items[0]).toMatchObject({ state: 'dead', attempts: 3 });
     });
 
-    it('never sends another dealer\'s event to a subscriber scoped to dealer group G1', async () => {
+    it("never sends another dealer's event to a subscriber scoped to dealer group G1", async () => {
       const scoped = await subscribe('/g1', ['agreement.proposed', 'payout_batch.built'], {
         dealerGroupCode: 'G1',
       });
@@ -334,7 +345,10 @@ for (const engine of engines()) {
       expect(receiver.received.filter((r) => r.path === '/x')).toEqual([]);
       // bad input through the API is a 400 naming the field
       const bad = await json<{ code: string }>(
-        await admin.send('POST', '/api/v1/webhooks', { url: 'gopher://x', eventTypes: ['agreement.approved'] }),
+        await admin.send('POST', '/api/v1/webhooks', {
+          url: 'gopher://x',
+          eventTypes: ['agreement.approved'],
+        }),
         400,
       );
       expect(bad.code).toBe('VALIDATION_FAILED');

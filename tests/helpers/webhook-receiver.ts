@@ -44,7 +44,10 @@ export async function startReceiver(): Promise<Receiver> {
       try {
         const secret = secrets.get(path);
         if (secret) {
-          parsed = new Webhook(secret).verify(body, req.headers as Record<string, string>) as typeof parsed;
+          parsed = new Webhook(secret).verify(
+            body,
+            req.headers as Record<string, string>,
+          ) as typeof parsed;
           isVerified = true;
         }
       } catch {
@@ -67,7 +70,9 @@ export async function startReceiver(): Promise<Receiver> {
           status,
           at: performance.now(),
         });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? 'try later' : 'ok');
+        res
+          .writeHead(status, { 'content-type': 'text/plain' })
+          .end(status === 500 ? 'try later' : 'ok');
       };
       if (mode === 'slow') setTimeout(answer, 25);
       else answer();
@@ -86,7 +91,9 @@ export async function startReceiver(): Promise<Receiver> {
       const started = Date.now();
       while (!predicate(received)) {
         if (Date.now() - started > ms)
-          throw new Error(`receiver: condition not met in ${ms} ms; got ${JSON.stringify(received.map((r) => [r.path, r.type, r.status]))}`);
+          throw new Error(
+            `receiver: condition not met in ${ms} ms; got ${JSON.stringify(received.map((r) => [r.path, r.type, r.status]))}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -7,27 +7,99 @@ import { code, page, pagingQuery } from './common';
  * names no dealer, so only subscriptions without a dealer-group scope receive it.
  */
 export const WEBHOOK_EVENTS = {
-  'agreement.proposed': { entity: 'agreement', network: false, about: 'An agreement was proposed to its dealer' },
-  'agreement.accepted': { entity: 'agreement', network: false, about: 'The dealer accepted an agreement' },
-  'agreement.approved': { entity: 'agreement', network: false, about: 'The OEM approved an agreement (a new version)' },
-  'agreement.activated': { entity: 'agreement', network: false, about: 'An approved agreement became active' },
+  'agreement.proposed': {
+    entity: 'agreement',
+    network: false,
+    about: 'An agreement was proposed to its dealer',
+  },
+  'agreement.accepted': {
+    entity: 'agreement',
+    network: false,
+    about: 'The dealer accepted an agreement',
+  },
+  'agreement.approved': {
+    entity: 'agreement',
+    network: false,
+    about: 'The OEM approved an agreement (a new version)',
+  },
+  'agreement.activated': {
+    entity: 'agreement',
+    network: false,
+    about: 'An approved agreement became active',
+  },
   'agreement.rejected': { entity: 'agreement', network: false, about: 'An agreement was rejected' },
-  'agreement.cancelled': { entity: 'agreement', network: false, about: 'An agreement was cancelled' },
-  'agreement.expired': { entity: 'agreement', network: false, about: 'An agreement reached the end of its term' },
-  'agreement.amendment_proposed': { entity: 'agreement', network: false, about: 'An amendment of an active agreement was proposed' },
-  'agreement.amended': { entity: 'agreement', network: false, about: 'An amendment was approved: the agreement has a new version' },
-  'statement.closed': { entity: 'statement', network: false, about: 'A period was closed (or re-closed): the statement snapshot is frozen' },
-  'statement.approved': { entity: 'statement', network: false, about: 'Finance approved a statement' },
-  'statement.paid': { entity: 'statement', network: false, about: 'A statement was paid (its payout batch was marked paid)' },
-  'payout_batch.built': { entity: 'payout_batch', network: true, about: 'A payout batch was built from approved statements' },
-  'payout_batch.exported': { entity: 'payout_batch', network: true, about: 'A payout batch was first exported for accounts payable' },
-  'payout_batch.paid': { entity: 'payout_batch', network: true, about: 'A payout batch was marked paid' },
+  'agreement.cancelled': {
+    entity: 'agreement',
+    network: false,
+    about: 'An agreement was cancelled',
+  },
+  'agreement.expired': {
+    entity: 'agreement',
+    network: false,
+    about: 'An agreement reached the end of its term',
+  },
+  'agreement.amendment_proposed': {
+    entity: 'agreement',
+    network: false,
+    about: 'An amendment of an active agreement was proposed',
+  },
+  'agreement.amended': {
+    entity: 'agreement',
+    network: false,
+    about: 'An amendment was approved: the agreement has a new version',
+  },
+  'statement.closed': {
+    entity: 'statement',
+    network: false,
+    about: 'A period was closed (or re-closed): the statement snapshot is frozen',
+  },
+  'statement.approved': {
+    entity: 'statement',
+    network: false,
+    about: 'Finance approved a statement',
+  },
+  'statement.paid': {
+    entity: 'statement',
+    network: false,
+    about: 'A statement was paid (its payout batch was marked paid)',
+  },
+  'payout_batch.built': {
+    entity: 'payout_batch',
+    network: true,
+    about: 'A payout batch was built from approved statements',
+  },
+  'payout_batch.exported': {
+    entity: 'payout_batch',
+    network: true,
+    about: 'A payout batch was first exported for accounts payable',
+  },
+  'payout_batch.paid': {
+    entity: 'payout_batch',
+    network: true,
+    about: 'A payout batch was marked paid',
+  },
   'dispute.opened': { entity: 'dispute', network: false, about: 'A dealer opened a dispute' },
-  'dispute.resolved': { entity: 'dispute', network: false, about: 'A dispute was resolved (adjusted or rejected)' },
+  'dispute.resolved': {
+    entity: 'dispute',
+    network: false,
+    about: 'A dispute was resolved (adjusted or rejected)',
+  },
   'claim.decided': { entity: 'claim', network: false, about: 'A claim was approved or rejected' },
-  'forecast_cycle.locked': { entity: 'forecast_cycle', network: true, about: 'A forecast cycle was locked: the consensus is frozen' },
-  'demand_plan.published': { entity: 'forecast_cycle', network: true, about: "A forecast cycle's demand plan was published" },
-  'actuals.rolled_up': { entity: 'ingest_batch', network: false, about: "A feed batch is in the dealer's monthly actuals (one event per dealer of the batch)" },
+  'forecast_cycle.locked': {
+    entity: 'forecast_cycle',
+    network: true,
+    about: 'A forecast cycle was locked: the consensus is frozen',
+  },
+  'demand_plan.published': {
+    entity: 'forecast_cycle',
+    network: true,
+    about: "A forecast cycle's demand plan was published",
+  },
+  'actuals.rolled_up': {
+    entity: 'ingest_batch',
+    network: false,
+    about: "A feed batch is in the dealer's monthly actuals (one event per dealer of the batch)",
+  },
 } as const;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
@@ -136,7 +208,9 @@ export const webhookDeliveryPageSchema = page(webhookDeliverySchema);
 export const webhookPingSchema = z.object({ deliveryId: z.number().int(), eventId: z.string() });
 
 /** Payload schemas (the `data` of the envelope) for the OpenAPI document's `webhooks` section. */
-const links = z.record(z.string(), z.string()).describe('API paths (relative to the server) to read the details');
+const links = z
+  .record(z.string(), z.string())
+  .describe('API paths (relative to the server) to read the details');
 const base = { version: z.literal(1), links };
 const agreementPayload = z.object({
   ...base,

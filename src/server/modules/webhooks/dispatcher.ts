@@ -121,7 +121,9 @@ export function createDispatcher(deps: {
       try {
         if ((await round()) > 0) continue;
         const due = await repo.nextDueInMs();
-        await sleep(due === null ? config.idlePollMs : Math.min(Math.max(due, 5), config.idlePollMs));
+        await sleep(
+          due === null ? config.idlePollMs : Math.min(Math.max(due, 5), config.idlePollMs),
+        );
       } catch (error) {
         if (!running) break;
         deps.onError?.(error);

@@ -43,7 +43,12 @@ export function postWebhook(options: {
     try {
       url = parseTargetUrl(options.url);
     } catch (error) {
-      return resolve({ statusCode: null, body: null, durationMs: 0, error: (error as Error).message });
+      return resolve({
+        statusCode: null,
+        body: null,
+        durationMs: 0,
+        error: (error as Error).message,
+      });
     }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     if (!options.allowPrivate && isIP(host) && !isPublicAddress(host))
@@ -99,5 +104,5 @@ export function truncateBody(bytes: Buffer): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(
     bytes.subarray(0, MAX_RESPONSE_BYTES),
   );
-  return text.replace(/\u0000/g, '').replace(/\uFFFD$/, '');
+  return text.replaceAll('\u0000', '').replace(/\uFFFD$/, '');
 }

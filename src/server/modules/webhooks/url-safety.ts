@@ -91,7 +91,9 @@ export async function assertSafeTarget(
   const host = hostOf(url);
   let addresses: LookupAddress[];
   try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await dns.lookup(host, { all: true, verbatim: true });
+    addresses = isIP(host)
+      ? [{ address: host, family: isIP(host) }]
+      : await dns.lookup(host, { all: true, verbatim: true });
   } catch {
     throw new AppError('VALIDATION_FAILED', `The host ${host} does not resolve`, {
       problems: [{ path: 'body.url', code: 'unresolvable', message: 'the host does not resolve' }],

@@ -47,9 +47,25 @@ describe('backoff', () => {
 describe('url safety', () => {
   it('refuses private, loopback, link-local and reserved addresses, IPv4 and IPv6', () => {
     for (const a of [
-      '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254',
-      '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1',
-      'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'ff02::1', 'not-an-ip',
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fc00::1',
+      'fd12:3456::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      'ff02::1',
+      'not-an-ip',
     ])
       expect(isPublicAddress(a), a).toBe(false);
     for (const a of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '2001:4860::8888'])
@@ -57,21 +73,39 @@ describe('url safety', () => {
   });
   it('takes http(s) only, without credentials', () => {
     expect(parseTargetUrl('https://example.com/hook').host).toBe('example.com');
-    for (const bad of ['ftp://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'https://u:p@example.com', 'nope'])
+    for (const bad of [
+      'ftp://example.com',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'https://u:p@example.com',
+      'nope',
+    ])
       expect(() => parseTargetUrl(bad), bad).toThrow();
   });
   it('checks every address of a host unless private targets are allowed', async () => {
-    await expect(assertSafeTarget('http://127.0.0.1:9/x', { allowPrivate: false })).rejects.toThrow(/private/);
-    await expect(assertSafeTarget('http://[::1]:9/x', { allowPrivate: false })).rejects.toThrow(/private/);
-    await expect(assertSafeTarget('http://localhost:9/x', { allowPrivate: false })).rejects.toThrow(/private/);
-    await expect(assertSafeTarget('http://127.0.0.1:9/x', { allowPrivate: true })).resolves.toBeInstanceOf(URL);
-    await expect(assertSafeTarget('http://8.8.8.8/x', { allowPrivate: false })).resolves.toBeInstanceOf(URL);
+    await expect(assertSafeTarget('http://127.0.0.1:9/x', { allowPrivate: false })).rejects.toThrow(
+      /private/,
+    );
+    await expect(assertSafeTarget('http://[::1]:9/x', { allowPrivate: false })).rejects.toThrow(
+      /private/,
+    );
+    await expect(assertSafeTarget('http://localhost:9/x', { allowPrivate: false })).rejects.toThrow(
+      /private/,
+    );
+    await expect(
+      assertSafeTarget('http://127.0.0.1:9/x', { allowPrivate: true }),
+    ).resolves.toBeInstanceOf(URL);
+    await expect(
+      assertSafeTarget('http://8.8.8.8/x', { allowPrivate: false }),
+    ).resolves.toBeInstanceOf(URL);
   });
 });
 
 describe('response bodies', () => {
   it('keeps at most 4 KB, without NUL bytes or a cut character', () => {
-    expect(Buffer.byteLength(truncateBody(Buffer.from('é'.repeat(5000))))).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(truncateBody(Buffer.from('é'.repeat(5000))))).toBeLessThanOrEqual(
+      4096,
+    );
     expect(truncateBody(Buffer.from('a\u0000b'))).toBe('ab');
     expect(truncateBody(Buffer.from('x'.repeat(10_000)))).toHaveLength(4096);
   });

@@ -102,7 +102,14 @@ export function createWebhooksRepository(db: Queryable) {
       const { rows } = await q.query<{ id: number }>(
         `insert into webhook_subscriptions (url, description, event_types, dealer_group_id, secret, created_by)
          values ($1, $2, $3::text[], $4, $5, $6) returning id`,
-        [data.url, data.description, data.eventTypes, data.dealerGroupId, data.secret, data.createdBy],
+        [
+          data.url,
+          data.description,
+          data.eventTypes,
+          data.dealerGroupId,
+          data.secret,
+          data.createdBy,
+        ],
       );
       return rows[0]!.id;
     },

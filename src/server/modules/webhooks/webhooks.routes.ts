@@ -43,7 +43,9 @@ export async function webhooksRoutes(fastify: FastifyInstance) {
       response: { 201: webhookCreatedSchema, ...errorResponses },
     },
     handler: async (req, reply) =>
-      reply.status(201).send(await webhooks.createSubscription({ actor: actorOf(req), data: req.body })),
+      reply
+        .status(201)
+        .send(await webhooks.createSubscription({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/webhooks/dead-letters', {
@@ -62,7 +64,8 @@ export async function webhooksRoutes(fastify: FastifyInstance) {
   app.get('/webhooks/deliveries/:id', {
     config: access,
     schema: {
-      summary: 'One delivery: its event payload and every attempt (status, duration, answer ≤ 4 KB)',
+      summary:
+        'One delivery: its event payload and every attempt (status, duration, answer ≤ 4 KB)',
       tags,
       security: SECURED,
       params: idParams,
@@ -131,7 +134,9 @@ export async function webhooksRoutes(fastify: FastifyInstance) {
       response: { 202: webhookPingSchema, ...errorResponses },
     },
     handler: async (req, reply) =>
-      reply.status(202).send(await webhooks.pingSubscription({ actor: actorOf(req), id: req.params.id })),
+      reply
+        .status(202)
+        .send(await webhooks.pingSubscription({ actor: actorOf(req), id: req.params.id })),
   });
 
   app.get('/webhooks/:id/deliveries', {

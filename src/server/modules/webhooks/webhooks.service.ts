@@ -35,7 +35,9 @@ export function createWebhooksService(deps: { db: Db; config: DispatcherConfig }
     const id = await repo.findDealerGroupId(code);
     if (id === null)
       throw new AppError('VALIDATION_FAILED', `No dealer group ${code}`, {
-        problems: [{ path: 'body.dealerGroupCode', code: 'unknown', message: 'no such dealer group' }],
+        problems: [
+          { path: 'body.dealerGroupCode', code: 'unknown', message: 'no such dealer group' },
+        ],
       });
     return id;
   }
@@ -72,7 +74,15 @@ export function createWebhooksService(deps: { db: Db; config: DispatcherConfig }
       return { ...(await repo.getSubscription(id))!, secret };
     },
 
-    async updateSubscription({ actor, id, data }: { actor: Actor; id: number; data: WebhookUpdate }) {
+    async updateSubscription({
+      actor,
+      id,
+      data,
+    }: {
+      actor: Actor;
+      id: number;
+      data: WebhookUpdate;
+    }) {
       check(actor);
       const url =
         data.url === undefined
