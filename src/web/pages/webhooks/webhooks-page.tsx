@@ -257,7 +257,7 @@ export function WebhooksPage() {
           </Table.ScrollContainer>
         </Paper>
       )}
-      <Tabs value={tab} onChange={setTab}>
+      <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List mb="sm">
           <Tabs.Tab value="log" disabled={!current}>
             Delivery log{current ? `: ${current.description || current.url}` : ''}
