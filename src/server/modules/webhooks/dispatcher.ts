@@ -106,20 +106,81 @@ export function createDispatcher(deps: {
     return recordOf(d, result, config);
   }
 
-  /** Claims and sends one round; the number of deliveries it sent. */
-  async function round(): Promise<number> {
-    const claimed = await repo.claim(config.concurrency, leaseMs);
-    if (claimed.length === 0) return 0;
-    const records = await Promise.all(claimed.map(sendOne));
-    await db.transaction((tx) => repo.recordAttempts(tx, records));
+  /** Sends in flight, and answers waiting to be recorded (one transaction for all waiting). */
+  const inFlight = new Set<Promise<void>>();
+  let answered: AttemptRecord[] = [];
+  let flushing: Promise<void> | null = null;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  function flush(): Promise<void> {
+    if (flushing) return flushing;
+    if (answered.length === 0) return Promise.resolve();
+    const records = answered;
+    answered = [];
+    flushing = db
+      .transaction((tx) => repo.recordAttempts(tx, records))
+      .catch((error: unknown) => {
+        // not recorded: the leases run out and the deliveries are sent again (at least once)
+        deps.onError?.(error);
+      })
+      .finally(() => {
+        flushing = null;
+        wake(); // recorded: the entities' next events may go
+        if (answered.length) void flush();
+      });
+    return flushing;
+  }
+
+  function startSend(d: ClaimedDelivery) {
+    const sending: Promise<void> = sendOne(d)
+      .then((record) => {
+        answered.push(record);
+        // answers that come close together are recorded together
+        flushTimer ??= setTimeout(() => {
+          flushTimer = null;
+          void flush();
+        }, 2);
+      })
+      .finally(() => {
+        inFlight.delete(sending);
+        wake();
+      });
+    inFlight.add(sending);
+  }
+
+  /**
+   * Claims what is due, up to the free slots, and starts sending it; the number claimed. Each
+   * answer is recorded as it comes (grouped with the others waiting), so a slow receiver holds
+   * one slot, not the round.
+   */
+  async function fill(): Promise<number> {
+    const free = config.concurrency - inFlight.size;
+    if (free <= 0) return 0;
+    const claimed = await repo.claim(free, leaseMs);
+    claimed.forEach(startSend);
     return claimed.length;
   }
 
+  /** One round for tests: claim, send, record, and wait for all of it. */
+  async function round(): Promise<number> {
+    const claimed = await fill();
+    await Promise.all([...inFlight]);
+    await flush();
+    await flushing;
+    return claimed;
+  }
+
   async function run() {
+    // claim in groups: while more than three quarters of the slots are busy, wait for answers
+    const claimAt = Math.max(1, Math.floor(config.concurrency / 4));
     while (running) {
       isWoken = false;
       try {
-        if ((await round()) > 0) continue;
+        if (config.concurrency - inFlight.size >= claimAt && (await fill()) > 0) continue;
+        if (inFlight.size > 0) {
+          await sleep(config.idlePollMs); // an answer or its record wakes the loop
+          continue;
+        }
         const due = await repo.nextDueInMs();
         await sleep(
           due === null ? config.idlePollMs : Math.min(Math.max(due, 5), config.idlePollMs),
@@ -130,6 +191,9 @@ export function createDispatcher(deps: {
         await sleep(1000);
       }
     }
+    await Promise.all([...inFlight]);
+    await flush();
+    await flushing;
   }
 
   return {
