@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { createWebhooksService } from '../src/server/modules/webhooks/webhooks.service';
 import { postWebhook } from '../src/server/modules/webhooks/sender';
+import { WEBHOOK_EVENT_TYPES } from '../src/shared/schemas/webhooks';
 import { activeAgreementForA, DRAFTER } from './helpers/agreements';
 import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
@@ -297,6 +298,38 @@ for (const engine of engines()) {
         comment: 'no longer needed',
       });
       expect(await count()).toBe(before + 1);
+    });
+
+    it('documents every event type and its payload in the OpenAPI document', async () => {
+      const doc = (await (await fetch(`${t.url}/api/openapi.json`)).json()) as {
+        webhooks: Record<
+          string,
+          {
+            post: {
+              parameters: { name: string }[];
+              requestBody: {
+                content: Record<
+                  string,
+                  { schema: { properties: { data: { properties: Record<string, unknown> } } } }
+                >;
+              };
+            };
+          }
+        >;
+      };
+      expect(Object.keys(doc.webhooks).sort()).toEqual(
+        [...WEBHOOK_EVENT_TYPES, 'webhook.ping'].sort(),
+      );
+      const approved = doc.webhooks['agreement.approved']!.post;
+      expect(approved.parameters.map((p) => p.name)).toEqual([
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
+      ]);
+      const data = approved.requestBody.content['application/json']!.schema.properties.data;
+      expect(Object.keys(data.properties)).toEqual(
+        expect.arrayContaining(['version', 'links', 'agreementId', 'dealerCode']),
+      );
     });
 
     it('refuses unsafe targets at creation and at send time', async () => {

@@ -16,6 +16,12 @@ const HEADERS = [
   ['webhook-signature', 'v1,<base64 HMAC-SHA256 of "id.timestamp.body" with the secret>'],
 ] as const;
 
+/** The JSON Schema of a zod schema, as an OpenAPI 3.1 schema object (no `$schema`). */
+function jsonSchemaOf(schema: z.ZodType) {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12' });
+  return rest;
+}
+
 function operation(type: string, about: string, data: z.ZodType) {
   return {
     post: {
@@ -33,7 +39,7 @@ function operation(type: string, about: string, data: z.ZodType) {
         required: true,
         content: {
           'application/json': {
-            schema: z.toJSONSchema(webhookEnvelopeSchema(type, data), { target: 'draft-2020-12' }),
+            schema: jsonSchemaOf(webhookEnvelopeSchema(type, data)),
           },
         },
       },
