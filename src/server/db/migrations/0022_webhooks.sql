@@ -168,10 +168,36 @@ create trigger agreement_revisions_event_ins after insert on agreement_revisions
 create trigger agreement_revisions_event_upd after update of status on agreement_revisions
   for each row when (old.status is distinct from new.status) execute function forecourt_revision_event();
 
--- Statements: closed (every close and re-close freezes a snapshot), approved, paid.
+-- Fans outbox rows out to the subscriptions that want them (as forecourt_emit_event does for one),
+-- for the statement-level triggers below.
+create or replace function forecourt_fan_out(p_ids bigint[]) returns void
+  language plpgsql security definer set search_path = public as $$
+declare
+  v_count integer;
+begin
+  if p_ids is null or cardinality(p_ids) = 0 then return; end if;
+  insert into webhook_deliveries (subscription_id, outbox_id, entity_key)
+  select s.id, o.id, o.entity_type || ':' || o.entity_id
+    from outbox o
+    join webhook_subscriptions s on s.is_enabled and o.event_type = any (s.event_types)
+   where o.id = any (p_ids)
+     and (s.dealer_group_id is null
+          or exists (select 1 from dealers d
+                      where d.id = o.dealer_id and d.dealer_group_id = s.dealer_group_id))
+   order by o.id, s.id;
+  get diagnostics v_count = row_count;
+  if v_count > 0 then
+    perform pg_notify('forecourt_webhooks', '');
+  end if;
+end $$;
+
+-- Statements: closed (every close and re-close freezes a snapshot), approved, paid. A period's
+-- close and a batch's payment change thousands of statements in one statement: these triggers are
+-- per statement (transition tables), one set-based insert each.
+-- (plain SQL, not security definer: inlined into the triggers' queries)
 create or replace function forecourt_statement_payload(p_statement_id bigint, p_extra jsonb)
   returns table (dealer_id integer, payload jsonb)
-  language sql stable security definer set search_path = public as $$
+  language sql stable as $$
   select s.dealer_id, jsonb_build_object(
       'version', 1, 'statementId', s.id, 'programCode', p.code, 'dealerCode', d.code,
       'period', s.period, 'status', s.status, 'amountDue', s.amount_due::text, 'currency', s.currency,
@@ -188,29 +214,47 @@ $$;
 create or replace function forecourt_snapshot_event() returns trigger
   language plpgsql security definer set search_path = public as $$
 declare
-  r record;
+  v_ids bigint[];
 begin
-  select * into r from forecourt_statement_payload(new.statement_id,
-    jsonb_build_object('snapshotId', new.id, 'snapshotSeq', new.seq, 'sha256', new.sha256));
-  perform forecourt_emit_event('statement.closed', r.dealer_id, 'statement', new.statement_id::text, r.payload);
+  with ins as (
+    insert into outbox (event_type, dealer_id, entity_type, entity_id, payload)
+    select 'statement.closed', sp.dealer_id, 'statement', n.statement_id::text, sp.payload
+      from new_rows n
+      cross join lateral forecourt_statement_payload(n.statement_id,
+        jsonb_build_object('snapshotId', n.id, 'snapshotSeq', n.seq, 'sha256', n.sha256)) sp
+     order by n.id
+    returning id)
+  select array_agg(id) into v_ids from ins;
+  perform forecourt_fan_out(v_ids);
   return null;
 end $$;
 create trigger statement_snapshots_event after insert on statement_snapshots
-  for each row execute function forecourt_snapshot_event();
+  referencing new table as new_rows
+  for each statement execute function forecourt_snapshot_event();
 
 create or replace function forecourt_statement_event() returns trigger
   language plpgsql security definer set search_path = public as $$
 declare
-  v_type text := case new.status when 'approved' then 'statement.approved' when 'paid' then 'statement.paid' end;
-  r record;
+  v_ids bigint[];
 begin
-  if v_type is null then return null; end if;
-  select * into r from forecourt_statement_payload(new.id, '{}'::jsonb);
-  perform forecourt_emit_event(v_type, r.dealer_id, 'statement', new.id::text, r.payload);
+  with ins as (
+    insert into outbox (event_type, dealer_id, entity_type, entity_id, payload)
+    select case n.status when 'approved' then 'statement.approved' else 'statement.paid' end,
+           sp.dealer_id, 'statement', n.id::text, sp.payload
+      from new_rows n
+      join old_rows o on o.id = n.id
+      cross join lateral forecourt_statement_payload(n.id, '{}'::jsonb) sp
+     where o.status is distinct from n.status and n.status in ('approved', 'paid')
+     order by n.id
+    returning id)
+  select array_agg(id) into v_ids from ins;
+  perform forecourt_fan_out(v_ids);
   return null;
 end $$;
-create trigger incentive_statements_event after update of status on incentive_statements
-  for each row when (old.status is distinct from new.status) execute function forecourt_statement_event();
+-- (a trigger with transition tables takes no column list: it runs once per UPDATE statement)
+create trigger incentive_statements_event after update on incentive_statements
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function forecourt_statement_event();
 
 -- Payout batches (network events): built, exported (first download for accounts payable), paid.
 create or replace function forecourt_payout_event() returns trigger
