@@ -159,7 +159,11 @@ export async function runWebhooksBench(argv: string[]) {
       Array.from({ length: concurrency }, async () => {
         while (next < events) {
           const i = next++;
-          const body = JSON.stringify({ type: 'bench', timestamp: new Date().toISOString(), data: { i } });
+          const body = JSON.stringify({
+            type: 'bench',
+            timestamp: new Date().toISOString(),
+            data: { i },
+          });
           await postWebhook({
             url: receiver.url,
             headers: signHeaders(secret, `floor_${run}_${i}`, body),
