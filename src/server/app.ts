@@ -42,6 +42,8 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
+import { openApiWebhooks } from './modules/webhooks/openapi-webhooks';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -78,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // and the jobs this process runs finish (the queue stops handing it new ones)
   app.addHook('onClose', async () => {
     await services.jobs.stopWorkers();
+    await services.webhooks.stopDispatcher();
     await services.transactions.rollUpsSettled();
     await services.events.close();
   });
@@ -132,6 +135,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           bearer: { type: 'http', scheme: 'bearer' },
         },
       },
+      // the events Forecourt sends (docs/integration.md, "Events and webhooks")
+      webhooks: openApiWebhooks() as never,
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -204,6 +209,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
       await api.register(liveRoutes);
+      await api.register(webhooksRoutes);
     },
     { prefix: '/api/v1' },
   );

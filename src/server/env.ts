@@ -52,6 +52,14 @@ const envSchema = z.object({
   REQUIRE_BROWSER: booleanString,
   CI: booleanString,
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /** webhooks (docs/integration.md): allow private, loopback and link-local targets (tests) */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanString,
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** the first retry's wait; each next one is 4× longer, capped at a day */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(15_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(10),
+  /** deliveries one process sends at once */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
 });
 
 export type Env = z.infer<typeof envSchema>;

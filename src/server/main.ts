@@ -52,6 +52,8 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   void services.transactions.resumeRollUps();
   // on a PostgreSQL server this process takes queued jobs too (whichever process started them)
   await services.jobs.startWorkers();
+  // every API process sends webhooks (claims with SKIP LOCKED: the processes share the work)
+  await services.webhooks.startDispatcher();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
   if (options.seed) await prepare(db, services, app.log);
 

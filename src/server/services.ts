@@ -16,6 +16,7 @@ import { createIncentivesService } from './modules/incentives/incentives.service
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
+import { createWebhooksService } from './modules/webhooks/webhooks.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -42,8 +43,20 @@ export function createServices(deps: {
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
+  const webhooks = createWebhooksService({
+    db,
+    config: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      idlePollMs: 5000,
+    },
+  });
   return {
     inbox,
+    webhooks,
     incentives,
     incentiveLists,
     jobs,

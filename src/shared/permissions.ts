@@ -47,6 +47,7 @@ export const PERMISSIONS = [
   'forecasts:adjust',
   'forecasts:review',
   'forecasts:manage',
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

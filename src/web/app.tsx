@@ -35,6 +35,9 @@ const ApiKeysPage = lazy(() =>
 const AuditLogPage = lazy(() =>
   import('./pages/admin/audit-log-page').then((m) => ({ default: m.AuditLogPage })),
 );
+const WebhooksPage = lazy(() =>
+  import('./pages/webhooks/webhooks-page').then((m) => ({ default: m.WebhooksPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -215,6 +218,14 @@ export function App() {
           element={
             <RequirePermission permission="users:manage">
               <AuditLogPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="admin/webhooks"
+          element={
+            <RequirePermission permission="webhooks:manage">
+              <WebhooksPage />
             </RequirePermission>
           }
         />

@@ -10,6 +10,7 @@ import type { Permission } from '../shared/permissions';
 import {
   IconCar,
   IconHome,
+  IconInbox,
   IconKey,
   IconList,
   IconSettings,
@@ -171,6 +172,14 @@ export const NAV_ITEMS: NavItem[] = [
     icon: IconList,
     section: 'admin',
     permission: 'users:manage',
+  },
+  {
+    key: 'webhooks',
+    label: 'Webhooks',
+    to: '/admin/webhooks',
+    icon: IconInbox,
+    section: 'admin',
+    permission: 'webhooks:manage',
   },
   {
     key: 'settings',

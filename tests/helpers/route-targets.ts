@@ -123,3 +123,12 @@ Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/reconciliation': '?
 
 /** Routes that stream without end (server-sent events): the walk reads their first moment only. */
 export const STREAMING_ROUTES = new Set(['/api/v1/events']);
+
+/** Webhook routes (administrators only): subscription 1 and delivery 1 (need not exist). */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/webhooks/:id': { id: '1' },
+  '/api/v1/webhooks/:id/ping': { id: '1' },
+  '/api/v1/webhooks/:id/deliveries': { id: '1' },
+  '/api/v1/webhooks/deliveries/:id': { id: '1' },
+  '/api/v1/webhooks/deliveries/:id/replay': { id: '1' },
+});

@@ -1,0 +1,289 @@
+import { useState, type FormEvent } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Code,
+  CopyButton,
+  Drawer,
+  Group,
+  Modal,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Tooltip,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { z } from 'zod';
+import type { Problem } from '../../../shared/errors';
+import {
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENTS,
+  type WebhookDelivery,
+  type WebhookSubscription,
+  type webhookCreatedSchema,
+  type webhookDeliveryDetailSchema,
+} from '../../../shared/schemas/webhooks';
+import { api } from '../../api';
+import { FormError } from '../../components/form-error';
+import { IconAlert, IconCheck, IconCopy } from '../../components/icons';
+import { QueryError, TableSkeleton } from '../../components/query-state';
+import { apiFieldErrors, type FieldErrors } from '../../forms';
+import { formatDateTime } from '../../format';
+import { useDealerGroups } from '../../queries';
+
+export type WebhookCreated = z.infer<typeof webhookCreatedSchema>;
+type DeliveryDetail = z.infer<typeof webhookDeliveryDetailSchema>;
+
+export function stateColor(state: WebhookDelivery['state']): string {
+  return state === 'delivered' ? 'teal' : state === 'dead' ? 'red' : 'yellow';
+}
+
+export function CreateWebhookModal({
+  onCreated,
+  onClose,
+}: {
+  onCreated: (created: WebhookCreated) => void;
+  onClose: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const groups = useDealerGroups();
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [types, setTypes] = useState<string[]>([]);
+  const [group, setGroup] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [rest, setRest] = useState<Problem[]>([]);
+  const create = useMutation({
+    mutationFn: (body: unknown) => api.post<WebhookCreated>('/webhooks', body),
+    onSuccess: async (created) => {
+      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      onCreated(created);
+    },
+    onError: (error) => {
+      const mapped = apiFieldErrors(error, ['url', 'description', 'eventTypes', 'dealerGroupCode']);
+      setErrors(mapped.errors);
+      setRest(mapped.rest);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const found: FieldErrors = {};
+    if (!/^https?:\/\/./i.test(url.trim())) found.url = 'An http:// or https:// address';
+    if (types.length === 0) found.eventTypes = 'Choose at least one event';
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    setRest([]);
+    create.mutate({
+      url: url.trim(),
+      description: description.trim(),
+      eventTypes: types,
+      dealerGroupCode: group,
+    });
+  }
+
+  return (
+    <Modal opened onClose={onClose} title="New webhook" size="lg">
+      <form onSubmit={onSubmit} noValidate>
+        <Stack gap="sm">
+          <TextInput
+            label="Receiver URL"
+            placeholder="https://erp.example.com/forecourt/events"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            error={errors.url}
+            required
+            data-autofocus
+          />
+          <TextInput
+            label="Description"
+            placeholder="SAP S/4HANA production planning"
+            value={description}
+            onChange={(e) => setDescription(e.currentTarget.value)}
+            error={errors.description}
+          />
+          <Select
+            label="Scope"
+            description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
+            placeholder="All events"
+            data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
+            value={group}
+            onChange={setGroup}
+            clearable
+            error={errors.dealerGroupCode}
+          />
+          <Checkbox.Group
+            label="Events"
+            value={types}
+            onChange={setTypes}
+            error={errors.eventTypes}
+          >
+            <Group gap="xs" mt={4} mb={4}>
+              <Button
+                size="compact-xs"
+                variant="light"
+                onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
+              >
+                All
+              </Button>
+              <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
+                None
+              </Button>
+            </Group>
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing={6}>
+              {WEBHOOK_EVENT_TYPES.map((t) => (
+                <Checkbox
+                  key={t}
+                  value={t}
+                  label={t}
+                  description={WEBHOOK_EVENTS[t].about}
+                  size="xs"
+                />
+              ))}
+            </SimpleGrid>
+          </Checkbox.Group>
+          <FormError error={create.error} problems={rest} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create webhook
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function ShowSecretModal({
+  created,
+  onClose,
+}: {
+  created: WebhookCreated;
+  onClose: () => void;
+}) {
+  return (
+    <Modal opened onClose={onClose} title="Signing secret" closeOnClickOutside={false}>
+      <Stack gap="sm">
+        <Alert color="yellow" variant="light" icon={<IconAlert />} title="Copy the secret now">
+          This is the only time it is shown. The receiver verifies every delivery&apos;s
+          webhook-signature with it (Standard Webhooks).
+        </Alert>
+        <Group gap="xs" wrap="nowrap" align="flex-start">
+          <Code
+            block
+            style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
+            data-testid="webhook-secret"
+          >
+            {created.secret}
+          </Code>
+          <CopyButton value={created.secret}>
+            {({ copied, copy }) => (
+              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
+                <ActionIcon variant="light" size="lg" onClick={copy} aria-label="Copy the secret">
+                  {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
+                </ActionIcon>
+              </Tooltip>
+            )}
+          </CopyButton>
+        </Group>
+        <Group justify="flex-end">
+          <Button onClick={onClose}>I have stored the secret</Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** One delivery: its payload and every attempt; replay. */
+export function DeliveryDrawer({ id, onClose }: { id: number; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const detail = useQuery({
+    queryKey: ['webhooks', 'delivery', id],
+    queryFn: ({ signal }) =>
+      api.get<DeliveryDetail>(`/webhooks/deliveries/${id}`, undefined, signal),
+  });
+  const replay = useMutation({
+    mutationFn: () => api.post<DeliveryDetail>(`/webhooks/deliveries/${id}/replay`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['webhooks'] }),
+  });
+  const d = detail.data;
+  return (
+    <Drawer
+      opened
+      onClose={onClose}
+      position="right"
+      size="lg"
+      title={d ? `${d.eventType} → ${d.subscriptionUrl}` : 'Delivery'}
+    >
+      {detail.isError ? (
+        <QueryError error={detail.error} onRetry={() => void detail.refetch()} />
+      ) : !d ? (
+        <TableSkeleton rows={3} />
+      ) : (
+        <Stack gap="sm">
+          <Group gap="xs">
+            <Badge color={stateColor(d.state)} variant="light">
+              {d.state}
+            </Badge>
+            <Text size="sm" c="dimmed">
+              {d.eventId} · {d.entityType} {d.entityId}
+            </Text>
+          </Group>
+          {d.nextAttemptAt && <Text size="sm">Next attempt {formatDateTime(d.nextAttemptAt)}</Text>}
+          <FormError error={replay.error} />
+          <Group>
+            <Button size="xs" loading={replay.isPending} onClick={() => replay.mutate()}>
+              Replay
+            </Button>
+          </Group>
+          <Table fz="xs" data-testid="webhook-attempts">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>#</Table.Th>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Answer</Table.Th>
+                <Table.Th>Time</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {d.attemptLog.map((a, i) => (
+                <Table.Tr key={i}>
+                  <Table.Td>{a.attempt}</Table.Td>
+                  <Table.Td>{formatDateTime(a.at)}</Table.Td>
+                  <Table.Td>
+                    {a.statusCode ?? a.error}
+                    {a.responseBody && (
+                      <Text size="xs" c="dimmed" lineClamp={3} style={{ overflowWrap: 'anywhere' }}>
+                        {a.responseBody}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{a.durationMs} ms</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="sm" fw={600}>
+            Payload
+          </Text>
+          <Code block style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+            {JSON.stringify(d.payload, null, 2)}
+          </Code>
+        </Stack>
+      )}
+    </Drawer>
+  );
+}
+
+export function subscriptionScope(s: WebhookSubscription): string {
+  return s.dealerGroupName ? `${s.dealerGroupName} (${s.dealerGroupCode})` : 'All events';
+}
