@@ -41,6 +41,8 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
+import { rdrRoutes } from './modules/rdr/rdr.routes';
+import { paymentsRoutes } from './modules/payments/payments.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -201,6 +203,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(reconciliationRoutes);
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
+      await api.register(rdrRoutes);
+      await api.register(paymentsRoutes);
       await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },

@@ -15,6 +15,8 @@ import { createIncentivesService } from './modules/incentives/incentives.service
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
+import { createRdrService } from './modules/rdr/rdr.service';
+import { createPaymentsService } from './modules/payments/payments.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -37,7 +39,11 @@ export function createServices(deps: {
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
+  const rdr = createRdrService({ transactions });
+  const payments = createPaymentsService({ db, ledger, incentives, incentiveLists, today });
   return {
+    rdr,
+    payments,
     inbox,
     incentives,
     incentiveLists,
