@@ -64,7 +64,12 @@ export function checkDeliveries(deliveries: readonly unknown[]): {
         problems.push({
           row,
           field: [...issue.path, ...keys.slice(0, 1)].join('.') || '(row)',
-          code: issue.code === 'unrecognized_keys' ? 'unknown_field' : `invalid_${issue.code}`,
+          code:
+            issue.code === 'unrecognized_keys'
+              ? 'unknown_field'
+              : issue.code === 'custom'
+                ? 'invalid_value'
+                : issue.code,
           message: issue.message,
         });
       }
