@@ -123,3 +123,14 @@ Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/reconciliation': '?
 
 /** Routes that stream without end (server-sent events): the walk reads their first moment only. */
 export const STREAMING_ROUTES = new Set(['/api/v1/events']);
+
+/** Integration files (issue 15): bank details of dealer A, payout files and GL journals. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/dealers/:code/bank-account': { code: 'DLR-ALPHA' },
+  '/api/v1/payouts/:code/pain001': { code: 'PAY-X' },
+  '/api/v1/payouts/:code/journal': { code: 'PAY-X' },
+  '/api/v1/programs/:code/accrual-journal': { code: 'PRG-A' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/programs/:code/accrual-journal': '?month=2026-03',
+});

@@ -7,24 +7,22 @@ const accountCode = z
   .max(20)
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ -');
 
-export const bankAccountInputSchema = z
-  .discriminatedUnion('scheme', [
-    z.strictObject({
-      scheme: z.literal('iban'),
-      accountHolder: z.string().trim().min(1).max(140),
-      iban: z.string().min(5).max(42).describe('spaces allowed; checked with mod-97'),
-      bic: z.string().min(8).max(11),
-      currency: z.string().regex(/^[A-Z]{3}$/),
-    }),
-    z.strictObject({
-      scheme: z.literal('us_aba'),
-      accountHolder: z.string().trim().min(1).max(140),
-      routingNumber: z.string().min(9).max(9).describe('ABA routing number, checksum checked'),
-      accountNumber: z.string().min(4).max(17),
-      currency: z.string().regex(/^[A-Z]{3}$/),
-    }),
-  ])
-  .meta({ id: 'BankAccountInput' });
+export const bankAccountInputSchema = z.discriminatedUnion('scheme', [
+  z.strictObject({
+    scheme: z.literal('iban'),
+    accountHolder: z.string().min(1).max(140),
+    iban: z.string().min(5).max(42).describe('spaces allowed; checked with mod-97'),
+    bic: z.string().min(8).max(11),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+  }),
+  z.strictObject({
+    scheme: z.literal('us_aba'),
+    accountHolder: z.string().min(1).max(140),
+    routingNumber: z.string().min(9).max(9).describe('ABA routing number, checksum checked'),
+    accountNumber: z.string().min(4).max(17),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+  }),
+]);
 export type BankAccountInputBody = z.infer<typeof bankAccountInputSchema>;
 
 export const bankAccountSchema = z
@@ -47,24 +45,21 @@ export const bankAccountSchema = z
   .meta({ id: 'BankAccount' });
 export type BankAccountView = z.infer<typeof bankAccountSchema>;
 
-export const glAccountsSchema = z
-  .strictObject({
-    incentiveExpense: accountCode.describe('debited by the accrual (P&L)'),
-    accruedLiability: accountCode.describe('credited by the accrual, debited when paid'),
-    payoutClearing: accountCode.describe(
-      'credited when a payout batch is paid (bank / AP clearing)',
-    ),
-    costCentres: z
-      .record(z.string().min(1).max(60), accountCode)
-      .describe('region code → cost centre; a dealer takes its nearest region with one'),
-    defaultCostCentre: accountCode,
-    debtorName: z.string().trim().min(1).max(140).describe("the OEM's name on credit transfers"),
-    debtorIban: z.string().max(42).nullable(),
-    debtorBic: z.string().max(11).nullable(),
-    debtorUsAccount: z.string().max(17).nullable(),
-    debtorUsRouting: z.string().max(9).nullable(),
-  })
-  .meta({ id: 'GlAccounts' });
+export const glAccountsInputSchema = z.strictObject({
+  incentiveExpense: accountCode.describe('debited by the accrual (P&L)'),
+  accruedLiability: accountCode.describe('credited by the accrual, debited when paid'),
+  payoutClearing: accountCode.describe('credited when a payout batch is paid (bank / AP clearing)'),
+  costCentres: z
+    .record(z.string().min(1).max(60), accountCode)
+    .describe('region code → cost centre; a dealer takes its nearest region with one'),
+  defaultCostCentre: accountCode,
+  debtorName: z.string().min(1).max(140).describe("the OEM's name on credit transfers"),
+  debtorIban: z.string().max(42).nullable(),
+  debtorBic: z.string().max(11).nullable(),
+  debtorUsAccount: z.string().max(17).nullable(),
+  debtorUsRouting: z.string().max(9).nullable(),
+});
+export const glAccountsSchema = glAccountsInputSchema.meta({ id: 'GlAccounts' });
 export type GlAccounts = z.infer<typeof glAccountsSchema>;
 
 export const journalLineSchema = z

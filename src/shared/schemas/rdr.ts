@@ -63,21 +63,19 @@ export const rdrDeliverySchema = z
   .meta({ id: 'RdrDelivery' });
 export type RdrDelivery = z.infer<typeof rdrDeliverySchema>;
 
-export const rdrReportSchema = z
-  .strictObject({
-    source: z
-      .string()
-      .min(1)
-      .max(60)
-      .regex(/^[\w.:-]+$/, 'letters, digits, . _ : -')
-      .describe('the sending DMS (the feed source); the key of a delivery is source + dealNumber'),
-    deliveries: z
-      .array(z.record(z.string(), z.unknown()))
-      .min(1)
-      .max(10_000)
-      .describe('RdrDelivery objects, checked one by one (row = position from 1)'),
-  })
-  .meta({ id: 'RdrReport' });
+export const rdrReportSchema = z.strictObject({
+  source: z
+    .string()
+    .min(1)
+    .max(60)
+    .regex(/^[\w.:-]+$/, 'letters, digits, . _ : -')
+    .describe('the sending DMS (the feed source); the key of a delivery is source + dealNumber'),
+  deliveries: z
+    .array(z.record(z.string(), z.unknown()))
+    .min(1)
+    .max(10_000)
+    .describe('RdrDelivery objects, checked one by one (row = position from 1)'),
+});
 export type RdrReport = z.infer<typeof rdrReportSchema>;
 
 export const rdrResultSchema = z
