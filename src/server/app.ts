@@ -43,6 +43,7 @@ import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
 import { rdrRoutes } from './modules/rdr/rdr.routes';
 import { paymentsRoutes } from './modules/payments/payments.routes';
+import { productionPlanRoutes } from './modules/forecasts/production-plan.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -205,6 +206,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(bulkSettlementRoutes);
       await api.register(rdrRoutes);
       await api.register(paymentsRoutes);
+      await api.register(productionPlanRoutes);
       await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },

@@ -17,6 +17,7 @@ import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 import { createRdrService } from './modules/rdr/rdr.service';
 import { createPaymentsService } from './modules/payments/payments.service';
+import { createProductionPlanService } from './modules/forecasts/production-plan';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -41,8 +42,13 @@ export function createServices(deps: {
   const inbox = createInboxService({ db, agreements, incentives, today });
   const rdr = createRdrService({ transactions });
   const payments = createPaymentsService({ db, ledger, incentives, incentiveLists, today });
+  const productionPlan = createProductionPlanService({
+    db,
+    getDemandPlan: (o) => forecasts.getDemandPlan(o),
+  });
   return {
     rdr,
+    productionPlan,
     payments,
     inbox,
     incentives,

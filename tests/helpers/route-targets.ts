@@ -130,6 +130,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/payouts/:code/pain001': { code: 'PAY-X' },
   '/api/v1/payouts/:code/journal': { code: 'PAY-X' },
   '/api/v1/programs/:code/accrual-journal': { code: 'PRG-A' },
+  '/api/v1/forecasts/cycles/:id/production-plan': { id: '1' },
 });
 Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/programs/:code/accrual-journal': '?month=2026-03',

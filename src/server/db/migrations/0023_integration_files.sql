@@ -48,6 +48,11 @@ select forecourt_protect('dealer_bank_accounts');
 alter table settings add column gl_accounts jsonb not null default
   '{"incentiveExpense":"640000","accruedLiability":"219000","payoutClearing":"160000","costCentres":{},"defaultCostCentre":"OEM-SALES","debtorName":"Forecourt OEM","debtorIban":null,"debtorBic":null,"debtorUsAccount":null,"debtorUsRouting":null}'::jsonb;
 
+-- The production plant of each model line (or SKU) for the production plan export: the plant
+-- code the ERP plans in (SAP: WERKS), a default for the rest.
+alter table settings add column production_plants jsonb not null default
+  '{"defaultPlant":"P001","byModelLine":{},"bySku":{}}'::jsonb;
+
 -- Bank detail changes are audited (the kinds of 0018 plus this one).
 alter table audit_log drop constraint audit_log_kind_check;
 alter table audit_log add constraint audit_log_kind_check check (kind in (
