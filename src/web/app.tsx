@@ -35,6 +35,9 @@ const ApiKeysPage = lazy(() =>
 const AuditLogPage = lazy(() =>
   import('./pages/admin/audit-log-page').then((m) => ({ default: m.AuditLogPage })),
 );
+const BankDetailsPage = lazy(() =>
+  import('./pages/payments/bank-details-page').then((m) => ({ default: m.BankDetailsPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -215,6 +218,14 @@ export function App() {
           element={
             <RequirePermission permission="users:manage">
               <AuditLogPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="payments/bank-details"
+          element={
+            <RequirePermission permission="payouts:manage">
+              <BankDetailsPage />
             </RequirePermission>
           }
         />
