@@ -52,14 +52,16 @@ export type Pain001Input = {
 
 /** XML text: the five entities, and characters XML 1.0 cannot hold dropped. */
 export function xmlText(value: string): string {
-  return value
-    // eslint-disable-next-line no-control-regex -- the characters XML 1.0 allows, listed
-    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    value
+      // eslint-disable-next-line no-control-regex -- the characters XML 1.0 allows, listed
+      .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 /** Cut to `max` characters (code points), never empty (the schema's MaxNText have min 1). */

@@ -225,11 +225,7 @@ export function BankDetailsPage() {
           <QueryError error={account.error} onRetry={() => void account.refetch()} />
         )}
         {code !== null && isFinance && (account.isSuccess || isMissing) && (
-          <AccountForm
-            key={code}
-            dealerCode={code}
-            current={account.data ?? null}
-          />
+          <AccountForm key={code} dealerCode={code} current={account.data ?? null} />
         )}
       </Stack>
     </>
