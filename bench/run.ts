@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark and prints its figures (record them in
- * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements, incentives, progress-load, webhooks (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
+ * BENCHMARKS.md). Names: the keys of `benches` below (forecast accuracy: npx tsx
+ * bench/forecast-accuracy.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   incentives: async () => (await import('./incentives')).runIncentivesBench(rest),
   'progress-load': async () => (await import('./progress-load')).runProgressLoadBench(rest),
   webhooks: async () => (await import('./webhooks')).runWebhooksBench(rest),
+  rdr: async () => (await import('./rdr')).runRdrBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -44,6 +44,9 @@ import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
 import { openApiWebhooks } from './modules/webhooks/openapi-webhooks';
+import { rdrRoutes } from './modules/rdr/rdr.routes';
+import { paymentsRoutes } from './modules/payments/payments.routes';
+import { productionPlanRoutes } from './modules/forecasts/production-plan.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -208,6 +211,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(reconciliationRoutes);
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
+      await api.register(rdrRoutes);
+      await api.register(paymentsRoutes);
+      await api.register(productionPlanRoutes);
       await api.register(liveRoutes);
       await api.register(webhooksRoutes);
     },

@@ -17,6 +17,9 @@ import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 import { createWebhooksService } from './modules/webhooks/webhooks.service';
+import { createRdrService } from './modules/rdr/rdr.service';
+import { createPaymentsService } from './modules/payments/payments.service';
+import { createProductionPlanService } from './modules/forecasts/production-plan';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -54,7 +57,16 @@ export function createServices(deps: {
       idlePollMs: 5000,
     },
   });
+  const rdr = createRdrService({ transactions });
+  const payments = createPaymentsService({ db, ledger, incentives, incentiveLists, today });
+  const productionPlan = createProductionPlanService({
+    db,
+    getDemandPlan: (o) => forecasts.getDemandPlan(o),
+  });
   return {
+    rdr,
+    productionPlan,
+    payments,
     inbox,
     webhooks,
     incentives,

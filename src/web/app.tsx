@@ -38,6 +38,9 @@ const AuditLogPage = lazy(() =>
 const WebhooksPage = lazy(() =>
   import('./pages/webhooks/webhooks-page').then((m) => ({ default: m.WebhooksPage })),
 );
+const BankDetailsPage = lazy(() =>
+  import('./pages/payments/bank-details-page').then((m) => ({ default: m.BankDetailsPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -226,6 +229,14 @@ export function App() {
           element={
             <RequirePermission permission="webhooks:manage">
               <WebhooksPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="payments/bank-details"
+          element={
+            <RequirePermission permission="payouts:manage">
+              <BankDetailsPage />
             </RequirePermission>
           }
         />

@@ -182,6 +182,15 @@ export const NAV_ITEMS: NavItem[] = [
     permission: 'webhooks:manage',
   },
   {
+    key: 'bank-details',
+    label: 'Bank details',
+    to: '/payments/bank-details',
+    icon: IconKey,
+    section: 'admin',
+    permission: 'payouts:manage',
+    isVisible: (me) => !isDealerUser(me),
+  },
+  {
     key: 'settings',
     label: 'Settings',
     to: '/admin/settings',

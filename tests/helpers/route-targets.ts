@@ -132,3 +132,14 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/webhooks/deliveries/:id': { id: '1' },
   '/api/v1/webhooks/deliveries/:id/replay': { id: '1' },
 });
+/** Integration files (issue 15): bank details of dealer A, payout files and GL journals. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/dealers/:code/bank-account': { code: 'DLR-ALPHA' },
+  '/api/v1/payouts/:code/pain001': { code: 'PAY-X' },
+  '/api/v1/payouts/:code/journal': { code: 'PAY-X' },
+  '/api/v1/programs/:code/accrual-journal': { code: 'PRG-A' },
+  '/api/v1/forecasts/cycles/:id/production-plan': { id: '1' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/programs/:code/accrual-journal': '?month=2026-03',
+});

@@ -12,11 +12,18 @@ export const AUDIT_KINDS = [
   'user.password_reset',
   'api_key.created',
   'api_key.revoked',
+  'bank_account.changed',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** A kind, or the group before its dot (`sign_in`, `user`, `api_key`). */
-export const auditKindFilter = z.enum([...AUDIT_KINDS, 'sign_in', 'user', 'api_key']);
+export const auditKindFilter = z.enum([
+  ...AUDIT_KINDS,
+  'sign_in',
+  'user',
+  'api_key',
+  'bank_account',
+]);
 
 export const auditQuerySchema = pagingQuery.extend({
   kind: auditKindFilter.optional(),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DECIMAL_PATTERN, SUPPORTED_CURRENCIES, minorUnits } from '../money';
 import { POWERTRAINS, type Powertrain } from './catalog';
 import { code, isRealDate } from './common';
+import { SALE_CATEGORIES, type SaleCategory } from './rdr';
 import { TRANSACTION_KINDS, type TransactionKind } from './transactions';
 
 export const MEASUREMENT_PERIODS = ['month', 'quarter', 'program'] as const;
@@ -47,6 +48,12 @@ export const programFilterSchema = z
       .min(1)
       .default(['retail_delivery'])
       .describe('transaction kinds that count; unwinds of retail kinds always net'),
+    excludeSaleCategories: z
+      .array(z.enum(SALE_CATEGORIES))
+      .optional()
+      .describe(
+        "sale categories of the retail delivery report that never count (e.g. demonstrator, employee); rows without a report's category count",
+      ),
   })
   .meta({ id: 'ProgramFilter' });
 export type ProgramFilter = z.output<typeof programFilterSchema>;
@@ -379,6 +386,8 @@ export type IncentiveTransaction = {
   externalId?: string | null;
   /** For an unwind: the externalId of the sale it reverses (else the VIN identifies the sale). */
   originalExternalId?: string | null;
+  /** The sale category of its retail delivery report (rdr_sales), when one was sent. */
+  saleCategory?: SaleCategory | null;
 };
 
 export const incentiveTransactionSchema = z
@@ -398,6 +407,7 @@ export const incentiveTransactionSchema = z
     receivedAt: z.string().nullable().optional(),
     externalId: z.string().max(120).nullable().optional(),
     originalExternalId: z.string().max(120).nullable().optional(),
+    saleCategory: z.enum(SALE_CATEGORIES).nullable().optional(),
   })
   .meta({ id: 'IncentiveTransaction' });
 

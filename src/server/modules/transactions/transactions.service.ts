@@ -159,11 +159,18 @@ export function createTransactionsService(deps: {
       format,
       body,
       byteLimit,
+      beforeCommit,
     }: {
       actor: Actor;
       format: IngestFormat;
       body: AsyncIterable<RawRecord> | Readable;
       byteLimit: number;
+      /**
+       * Runs in the ingest's transaction once every row is valid and stored (as the system; the
+       * rows' dealers are in the actor's scope): a caller's own rows beside the feed's (the retail
+       * delivery report's details) commit with the batch or not at all.
+       */
+      beforeCommit?: (tx: Queryable) => Promise<void>;
     }): Promise<IngestResult> {
       // every code resolves (as the system), so a row naming a dealer out of scope is told so
       const maps = await runAsSystem(() => repo.loadCodeMaps());
@@ -398,6 +405,7 @@ export function createTransactionsService(deps: {
         }
         // the second wall (db/scope.ts): the database's reading of the scope holds every dealer
         await assertScopeCovers(tx, actor.scope, [...dealerIds]);
+        if (beforeCommit) await beforeCommit(tx);
         // The monthly roll-up (and the after-merge hooks) usually commit with the rows. A batch of
         // ROLL_UP_AFTER_COMMIT_ROWS new rows or more commits its rows first and is rolled up right
         // after, in its own transaction: the roll-up reads the whole batch back and upserts about

@@ -20,6 +20,7 @@ const KIND_LABELS: Record<AuditEntry['kind'], string> = {
   'user.password_reset': 'Password reset',
   'api_key.created': 'API key created',
   'api_key.revoked': 'API key revoked',
+  'bank_account.changed': 'Bank details changed',
 };
 
 const FILTERS = [
@@ -28,6 +29,7 @@ const FILTERS = [
   { value: 'sign_in.failed', label: 'Failed sign-ins' },
   { value: 'user', label: 'User changes' },
   { value: 'api_key', label: 'API key changes' },
+  { value: 'bank_account', label: 'Bank detail changes' },
 ];
 
 function kindColor(kind: AuditEntry['kind']): string {

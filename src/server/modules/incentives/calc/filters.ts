@@ -4,6 +4,8 @@
  * empty list means all. `kinds` lists the transaction kinds that count; an `unwind` row always
  * nets in a program that counts a retail kind (retail_delivery or registration), whatever
  * `kinds` says, and any row with a negative quantity of a listed kind nets too.
+ * `excludeSaleCategories` leaves out rows whose retail delivery report names one of them
+ * (demonstrators, employee sales); a row without a report's category is not excluded.
  */
 import type {
   IncentiveTransaction,
@@ -19,6 +21,8 @@ export type CompiledFilter = {
   powertrains: ReadonlySet<string> | null;
   segments: ReadonlySet<string> | null;
   kinds: ReadonlySet<TransactionKind>;
+  /** Sale categories (retail delivery report) that never count; null: none excluded. */
+  excludedSaleCategories: ReadonlySet<string> | null;
 };
 
 const RETAIL_KINDS: readonly TransactionKind[] = ['retail_delivery', 'registration'];
@@ -36,6 +40,7 @@ export function compileFilter(filter: ProgramFilter): CompiledFilter {
     powertrains: setOrNull(filter.powertrains),
     segments: setOrNull(filter.segments),
     kinds,
+    excludedSaleCategories: setOrNull(filter.excludeSaleCategories ?? []),
   };
 }
 
@@ -45,7 +50,10 @@ export function matchesCompiled(filter: CompiledFilter, tx: IncentiveTransaction
     (filter.modelLines === null || filter.modelLines.has(tx.modelLineCode)) &&
     (filter.skus === null || filter.skus.has(tx.sku)) &&
     (filter.powertrains === null || filter.powertrains.has(tx.powertrain)) &&
-    (filter.segments === null || filter.segments.has(tx.segment))
+    (filter.segments === null || filter.segments.has(tx.segment)) &&
+    (filter.excludedSaleCategories === null ||
+      tx.saleCategory == null ||
+      !filter.excludedSaleCategories.has(tx.saleCategory))
   );
 }
 

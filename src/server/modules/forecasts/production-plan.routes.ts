@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorResponses, rowId } from '../../../shared/schemas/common';
+import {
+  productionPlanQuerySchema,
+  productionPlanSchema,
+  productionPlantsInputSchema,
+  productionPlantsSchema,
+} from '../../../shared/schemas/production-plan';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { productionPlanCsv } from './production-plan';
+
+const tags = ['forecasts'];
+
+export async function productionPlanRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { productionPlan } = fastify.services;
+
+  app.get('/forecasts/cycles/:id/production-plan', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary:
+        'The locked demand plan for production planning: plant, SKU, month, whole units and interval (JSON or CSV; SAP PIR / Oracle / Dynamics demand forecast import)',
+      tags,
+      security: SECURED,
+      params: z.object({ id: rowId }),
+      querystring: productionPlanQuerySchema,
+      produces: ['application/json', 'text/csv'],
+      response: { 200: productionPlanSchema, ...errorResponses },
+    },
+    handler: async (req, reply) => {
+      const plan = await productionPlan.getProductionPlan({
+        actor: actorOf(req),
+        id: req.params.id,
+      });
+      if (req.query.format === 'json') return plan;
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="production-plan-${plan.cycleMonth}.csv"`,
+        );
+      return reply.send(productionPlanCsv(plan) as never);
+    },
+  });
+
+  app.get('/settings/production-plants', {
+    config: { access: 'forecasts:read' },
+    schema: {
+      summary: 'The plant of each model line or SKU for the production plan export',
+      tags,
+      security: SECURED,
+      response: { 200: productionPlantsSchema, ...errorResponses },
+    },
+    handler: (req) => productionPlan.getPlants({ actor: actorOf(req) }),
+  });
+
+  app.put('/settings/production-plants', {
+    config: { access: 'forecasts:manage' },
+    schema: {
+      summary: 'Set the plant of each model line or SKU (OEM)',
+      tags,
+      security: SECURED,
+      body: productionPlantsInputSchema,
+      response: { 200: productionPlantsSchema, ...errorResponses },
+    },
+    handler: (req) => productionPlan.updatePlants({ actor: actorOf(req), data: req.body }),
+  });
+}

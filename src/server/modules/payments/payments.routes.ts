@@ -1,0 +1,153 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorResponses } from '../../../shared/schemas/common';
+import {
+  accrualJournalQuery,
+  bankAccountInputSchema,
+  bankAccountSchema,
+  glAccountsInputSchema,
+  glAccountsSchema,
+  journalSchema,
+  payoutJournalQuery,
+} from '../../../shared/schemas/payments';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { journalCsv } from './journal';
+
+const tags = ['payments'];
+const codeParams = z.object({ code: z.string().min(1).max(40) });
+
+export async function paymentsRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { payments } = fastify.services;
+
+  app.get('/dealers/:code/bank-account', {
+    config: { access: 'statements:read' },
+    schema: {
+      summary: "A dealer's bank account for payouts (masked unless you are OEM finance)",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: bankAccountSchema, ...errorResponses },
+    },
+    handler: (req) => payments.getBankAccount({ actor: actorOf(req), dealerCode: req.params.code }),
+  });
+
+  app.put('/dealers/:code/bank-account', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary:
+        "Set a dealer's bank account (OEM finance): IBAN + BIC or US routing + account; recorded in the ledger and the audit log",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: bankAccountInputSchema,
+      response: { 200: bankAccountSchema, ...errorResponses },
+    },
+    handler: (req) =>
+      payments.updateBankAccount({
+        actor: actorOf(req),
+        dealerCode: req.params.code,
+        data: req.body,
+      }),
+  });
+
+  app.get('/settings/gl-accounts', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary: "The GL account mapping of the journals and the OEM's own account for pain.001",
+      tags,
+      security: SECURED,
+      response: { 200: glAccountsSchema, ...errorResponses },
+    },
+    handler: (req) => payments.getGlAccounts({ actor: actorOf(req) }),
+  });
+
+  app.put('/settings/gl-accounts', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary: 'Change the GL account mapping (OEM finance)',
+      tags,
+      security: SECURED,
+      body: glAccountsInputSchema,
+      response: { 200: glAccountsSchema, ...errorResponses },
+    },
+    handler: (req) => payments.updateGlAccounts({ actor: actorOf(req), data: req.body }),
+  });
+
+  app.get('/payouts/:code/pain001', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary:
+        'A payout batch as an ISO 20022 pain.001.001.09 credit transfer file (one payment per dealer, structured remittance)',
+      description:
+        'A dealer without bank details makes it 409 with the list (details.dealers). Dealers whose statements in the batch net to zero or less are left out and named in the x-pain001-excluded header.',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      produces: ['application/xml'],
+      response: errorResponses,
+    },
+    handler: async (req, reply) => {
+      const { xml, excluded } = await payments.getPain001({
+        actor: actorOf(req),
+        code: req.params.code,
+      });
+      reply.header('content-type', 'application/xml; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="${req.params.code}.pain001.xml"`);
+      if (excluded.length > 0) reply.header('x-pain001-excluded', excluded.join(','));
+      return reply.send(xml as never);
+    },
+  });
+
+  app.get('/payouts/:code/journal', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary: 'The GL journal of a paid payout batch: debit accrued liability, credit clearing',
+      tags,
+      security: SECURED,
+      params: codeParams,
+      querystring: payoutJournalQuery,
+      produces: ['application/json', 'text/csv'],
+      response: { 200: journalSchema, ...errorResponses },
+    },
+    handler: async (req, reply) => {
+      const journal = await payments.getPayoutJournal({
+        actor: actorOf(req),
+        code: req.params.code,
+      });
+      if (req.query.format === 'csv') {
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', `attachment; filename="${journal.journalId}.csv"`);
+        return reply.send(journalCsv(journal) as never);
+      }
+      return journal;
+    },
+  });
+
+  app.get('/programs/:code/accrual-journal', {
+    config: { access: 'payouts:manage' },
+    schema: {
+      summary:
+        "A program's monthly accrual journal: the prior month's accrual reversed, this month's posted (debit expense, credit accrued liability) per cost centre",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      querystring: accrualJournalQuery,
+      produces: ['application/json', 'text/csv'],
+      response: { 200: journalSchema, ...errorResponses },
+    },
+    handler: async (req, reply) => {
+      const journal = await payments.getAccrualJournal({
+        actor: actorOf(req),
+        code: req.params.code,
+        month: req.query.month,
+      });
+      if (req.query.format === 'csv') {
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', `attachment; filename="${journal.journalId}.csv"`);
+        return reply.send(journalCsv(journal) as never);
+      }
+      return journal;
+    },
+  });
+}
