@@ -41,6 +41,7 @@ import { authRoutes } from './modules/auth/auth.routes';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { networkRoutes } from './modules/network/network.routes';
 import { transactionsRoutes } from './modules/transactions/transactions.routes';
+import { availabilityRoutes } from './modules/availability/availability.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -202,6 +203,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
       await api.register(liveRoutes);
+      await api.register(availabilityRoutes, {
+        ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
+      });
     },
     { prefix: '/api/v1' },
   );

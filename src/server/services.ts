@@ -15,6 +15,8 @@ import { createIncentivesService } from './modules/incentives/incentives.service
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
+import { createAvailabilityService } from './modules/availability/availability.service';
+import { createAllocationService } from './modules/availability/allocation.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -37,7 +39,14 @@ export function createServices(deps: {
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
+  const availability = createAvailabilityService({ db, today });
+  const allocation = createAllocationService({ db, ledger, availability, today });
+  ledger.registerPayloadSource('allocation_run', (tx, entry) =>
+    allocation.ledgerDocument(tx, entry.entityId),
+  );
   return {
+    availability,
+    allocation,
     inbox,
     incentives,
     incentiveLists,

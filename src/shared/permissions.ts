@@ -47,6 +47,10 @@ export const PERMISSIONS = [
   'forecasts:adjust',
   'forecasts:review',
   'forecasts:manage',
+  'availability:read',
+  'pipeline:write',
+  'allocation:manage',
+  'allocation:decide',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -60,10 +64,11 @@ const READ_ALL: Permission[] = [
   'programs:read',
   'statements:read',
   'forecasts:read',
+  'availability:read',
 ];
 
 /** The dealer's own acts: no OEM role performs them, not even the administrator. */
-export const DEALER_ONLY: readonly Permission[] = ['agreements:accept'];
+export const DEALER_ONLY: readonly Permission[] = ['agreements:accept', 'allocation:decide'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   oem_admin: PERMISSIONS.filter((p) => !DEALER_ONLY.includes(p)),
@@ -79,6 +84,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'disputes:resolve',
     'forecasts:review',
     'forecasts:manage',
+    'pipeline:write',
+    'allocation:manage',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
   finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
@@ -89,6 +96,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'claims:write',
     'disputes:write',
     'forecasts:adjust',
+    'allocation:decide',
   ],
   dealer_sales: [
     'network:read',
@@ -98,6 +106,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'programs:read',
     'forecasts:read',
     'forecasts:adjust',
+    'availability:read',
+    'allocation:decide',
   ],
   dealer_finance: [
     'network:read',
@@ -115,6 +125,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transactions:read',
     'transactions:write',
     'jobs:read',
+    'availability:read',
+    'pipeline:write',
   ],
 };
 

@@ -91,7 +91,7 @@ create table allocation_runs (
   status text not null default 'draft' check (status in ('draft', 'published')),
   supply jsonb not null,
   formula jsonb not null,
-  -- re-allocation rounds published so far (0: the first publication)
+  -- the latest published round (0: the first publication) and its acceptance window
   round integer not null default 0,
   accept_until date,
   created_by text not null,
@@ -100,6 +100,18 @@ create table allocation_runs (
   published_at timestamptz
 );
 create index allocation_runs_line_idx on allocation_runs (model_line_id, month);
+
+-- Each publication of a run: round 0 allocates the OEM's supply, each later round the units
+-- declined (or left undecided past the window) in the rounds before, by the same formula.
+create table allocation_rounds (
+  run_id integer not null references allocation_runs(id),
+  round integer not null,
+  supply jsonb not null,
+  accept_until date not null,
+  published_by text not null,
+  published_at timestamptz not null default now(),
+  primary key (run_id, round)
+);
 
 -- One row per run × round × dealer × SKU (the formula's units, the override and its reason, the
 -- inputs, a sentence saying why), and the dealer's decision.

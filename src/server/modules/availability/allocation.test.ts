@@ -18,7 +18,7 @@ const FORMULA: AllocationFormula = {
 const dealerArb = (i: number) =>
   fc.record({
     dealerCode: fc.constant(`D${String(i).padStart(3, '0')}`),
-    isActive: fc.boolean({ fc: undefined }).map((b) => b || i % 5 !== 0),
+    isActive: fc.boolean().map((b) => b || i % 5 !== 0),
     isEvCertified: fc.boolean(),
     tier: fc.constantFrom(...DEALER_TIERS),
     recentSales: fc.integer({ min: 0, max: 400 }),
