@@ -194,9 +194,9 @@ export const allocationSettingsSchema = z.object({
   weightCommitment: z.number().min(0).max(100),
   turnAndEarnDays: z.number().int().min(7).max(366),
   targetDaysSupply: z.number().int().min(1).max(365),
-  capStandard: z.number().int().min(0).nullable(),
-  capPlus: z.number().int().min(0).nullable(),
-  capPremier: z.number().int().min(0).nullable(),
+  capStandard: z.number().int().min(0).max(1_000_000).nullable(),
+  capPlus: z.number().int().min(0).max(1_000_000).nullable(),
+  capPremier: z.number().int().min(0).max(1_000_000).nullable(),
   bevRequiresEvCertification: z.boolean(),
   acceptWindowDays: z.number().int().min(1).max(60),
 });
