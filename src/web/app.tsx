@@ -407,7 +407,7 @@ export function App() {
           }
         />
         <Route
-          path="availability/allocation"
+          path="allocation"
           element={
             <RequirePermission permission="allocation:manage">
               <AllocationPage />

@@ -136,7 +136,7 @@ export const NAV_ITEMS: NavItem[] = [
   {
     key: 'allocation',
     label: 'Allocation runs',
-    to: '/availability/allocation',
+    to: '/allocation',
     icon: IconList,
     section: 'plan',
     permission: 'allocation:manage',

@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
       });
 
       await page.getByRole('link', { name: 'Allocation runs' }).first().click();
-      await page.waitForURL('**/availability/allocation');
+      await page.waitForURL('**/allocation');
       await page.getByLabel('Model line').first().click();
       await page.getByRole('option', { name: line.name, exact: true }).click();
       const supply = page.getByLabel(`${line.skuName} (${line.powertrain})`);

@@ -32,14 +32,16 @@ create table allocation_settings (
 insert into allocation_settings default values;
 
 -- The pipeline feed: one row per vehicle status event, append-only, idempotent on
--- (dealer_id, source, external_id) like the actuals feed.
+-- (dealer_id, source, external_id) like the actuals feed. Like `transactions`, dealer_id and
+-- sku_id carry no foreign keys on purpose: the only writers (the ingest and accepted allocations)
+-- resolve them in the same transaction, and the per-row FK triggers would cost most of the ingest.
 create table vehicle_events (
   id bigserial primary key,
-  dealer_id integer not null references dealers(id),
+  dealer_id integer not null,
   vin text collate "C" not null,
   event text not null check (event in ('ordered', 'planned', 'in_build', 'built', 'in_transit', 'at_dealer', 'delivered', 'cancelled')),
   occurred_on date not null,
-  sku_id integer references skus(id),
+  sku_id integer,
   order_type text check (order_type in ('dealer', 'stock')),
   options text[],
   plan_week text,

@@ -94,24 +94,31 @@ export function createAvailabilityRepository() {
         source: string;
         external_id: string;
       }>(
-        `select s.batch_row as later, f.batch_row as earlier, s.source, s.external_id from pipeline_staging s
-         join lateral (select * from pipeline_staging f where f.dealer_id = s.dealer_id and f.source = s.source
-                       and f.external_id = s.external_id order by f.batch_row limit 1) f on true
-         where f.batch_row < s.batch_row
-           and (f.vin, f.event, f.occurred_on, f.sku_id, f.order_type, f.options, f.plan_week, f.plant, f.eta, f.delivery_external_id)
-               is distinct from (s.vin, s.event, s.occurred_on, s.sku_id, s.order_type, s.options, s.plan_week, s.plant, s.eta, s.delivery_external_id)
-         order by s.batch_row limit 1000`,
+        `with k as (
+           select batch_row, source, external_id,
+             row(vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id)::text as content,
+             first_value(batch_row) over w as first_row,
+             first_value(row(vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id)::text) over w as first_content
+           from pipeline_staging
+           where (dealer_id, source, external_id) in (
+             select dealer_id, source, external_id from pipeline_staging group by 1, 2, 3 having count(*) > 1)
+           window w as (partition by dealer_id, source, external_id order by batch_row))
+         select batch_row as later, first_row as earlier, source, external_id from k
+         where batch_row <> first_row and content is distinct from first_content
+         order by batch_row limit 1000`,
       );
       return rows;
     },
 
-    /** Rows whose VIN is another dealer's, stored or earlier in the batch. */
+    /** Rows whose VIN is another dealer's: stored, or first sent for another dealer in the batch. */
     async vinsOfOtherDealers(q: Queryable) {
       const { rows } = await q.query<{ batch_row: number; vin: string }>(
-        `select s.batch_row, s.vin from pipeline_staging s
-         where exists (select 1 from vehicles v where v.vin = s.vin and v.dealer_id <> s.dealer_id)
-            or exists (select 1 from pipeline_staging o where o.vin = s.vin and o.dealer_id <> s.dealer_id and o.batch_row < s.batch_row)
-         order by s.batch_row limit 1000`,
+        `with f as (select vin, (array_agg(dealer_id order by batch_row))[1] as first_dealer
+                    from pipeline_staging group by vin having count(distinct dealer_id) > 1)
+         select s.batch_row, s.vin from pipeline_staging s join f on f.vin = s.vin where s.dealer_id <> f.first_dealer
+         union all
+         select s.batch_row, s.vin from pipeline_staging s join vehicles v on v.vin = s.vin and v.dealer_id <> s.dealer_id
+         order by 1 limit 1000`,
       );
       return rows;
     },
@@ -120,9 +127,10 @@ export function createAvailabilityRepository() {
     async vinsWithoutOrder(q: Queryable) {
       const { rows } = await q.query<{ batch_row: number; vin: string }>(
         `select s.batch_row, s.vin from pipeline_staging s
-         where s.event <> 'ordered'
-           and not exists (select 1 from vehicles v where v.dealer_id = s.dealer_id and v.vin = s.vin)
-           and not exists (select 1 from pipeline_staging o where o.dealer_id = s.dealer_id and o.vin = s.vin and o.event = 'ordered')
+         left join (select distinct dealer_id, vin from pipeline_staging where event = 'ordered') o
+           on o.dealer_id = s.dealer_id and o.vin = s.vin
+         left join vehicles v on v.dealer_id = s.dealer_id and v.vin = s.vin
+         where s.event <> 'ordered' and o.vin is null and v.vin is null
          order by s.batch_row limit 1000`,
       );
       return rows;

@@ -337,7 +337,7 @@ function PipelineSection({ a }: { a: DealerAvailability }) {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Vehicle</Table.Th>
-                <Table.Th>Status</Table.Th>
+                <Table.Th w={120}>Status</Table.Th>
                 <Table.Th>ETA / in stock since</Table.Th>
                 <Table.Th>VIN</Table.Th>
               </Table.Tr>

@@ -56,7 +56,7 @@ export function SupplyDemandPage() {
               w={180}
             />
             {canManage && (
-              <Button component={Link} to="/availability/allocation">
+              <Button component={Link} to="/allocation">
                 Allocation runs
               </Button>
             )}
