@@ -3,7 +3,7 @@
  * formula (what-if, nothing saved), create a draft, override a dealer's units with a reason,
  * publish (recorded in the ledger), re-allocate what dealers declined; and the history of runs.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import {
   Alert,
@@ -40,22 +40,20 @@ import { monthOptions } from './supply-demand-page';
 export function AllocationPage() {
   const months = monthOptions();
   const [month, setMonth] = useState(months[1]!.value);
-  const [modelLine, setModelLine] = useState<string | null>(null);
+  const [picked, setModelLine] = useState<string | null>(null);
   const [supply, setSupply] = useState<Record<string, number>>({});
   const [selected, setSelected] = useState<string | null>(null);
   const lines = useQuery({
     queryKey: ['catalog', 'model-lines'],
     queryFn: ({ signal }) => api.get<ModelLine[]>('/model-lines', undefined, signal),
   });
+  const modelLine = picked ?? lines.data?.find((l) => l.status === 'active')?.code ?? null;
   const skus = useQuery({
     queryKey: ['catalog', 'skus', modelLine],
     queryFn: ({ signal }) =>
       api.get<Page<Sku>>('/skus', { modelLine: modelLine!, status: 'active', limit: 100 }, signal),
     enabled: !!modelLine,
   });
-  useEffect(() => {
-    if (!modelLine && lines.data?.[0]) setModelLine(lines.data[0].code);
-  }, [lines.data, modelLine]);
   const whatIf = useWhatIf();
   const create = useCreateRun();
   const runs = useRuns();
