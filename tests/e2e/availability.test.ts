@@ -83,6 +83,25 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
     }
   });
 
+  it('fits the OEM screens on a phone', async () => {
+    const context = await newContext(browser, app.url, 'phone');
+    try {
+      const page = await signIn(context, CHANNEL, app.accounts.password);
+      for (const [path, testId, shot] of [
+        ['/availability', 'supply-demand-chart', 'availability-supply-demand-phone.png'],
+        ['/allocation', 'runs-table', 'availability-allocation-run-phone.png'],
+      ] as const) {
+        await page.goto(path);
+        await page.getByTestId(testId).waitFor();
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, path).toBeLessThanOrEqual(390);
+        await page.screenshot({ path: join(OUT, shot), fullPage: true });
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const viewport of ['desktop', 'phone'] as const) {
     it(`shows the dealer its availability and lets it accept its allocation (${viewport})`, async () => {
       const context = await newContext(browser, app.url, viewport);

@@ -71,7 +71,7 @@ export function SupplyDemandPage() {
         <>
           <Section
             title="By model line"
-            description={`Forecast for ${formatMonthLong(d.month)} from the ${d.basis}`}
+            description={`The ${CHART_LINES} model lines with the most demand; forecast for ${formatMonthLong(d.month)} from the ${d.basis}`}
           >
             <Paper withBorder radius="md" p="sm" data-testid="supply-demand-chart">
               <BarChart
