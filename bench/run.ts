@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   'progress-load': async () => (await import('./progress-load')).runProgressLoadBench(rest),
   webhooks: async () => (await import('./webhooks')).runWebhooksBench(rest),
   rdr: async () => (await import('./rdr')).runRdrBench(rest),
+  availability: async () => (await import('./availability')).runAvailabilityBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -44,7 +44,11 @@ async function snapshotOfA(t: TestApp): Promise<string> {
        (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from incentive_claims x),
        (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from incentive_disputes x),
        (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from payout_batches x),
-       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from program_versions x)
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from program_versions x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from vehicles x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from vehicle_events x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from allocation_results x),
+       (select md5(coalesce(string_agg(x::text, ';' order by x::text), '')) from dealer_allocation_profiles x)
      ) as s`,
   );
   return rows[0]!.s;

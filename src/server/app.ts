@@ -47,6 +47,7 @@ import { openApiWebhooks } from './modules/webhooks/openapi-webhooks';
 import { rdrRoutes } from './modules/rdr/rdr.routes';
 import { paymentsRoutes } from './modules/payments/payments.routes';
 import { productionPlanRoutes } from './modules/forecasts/production-plan.routes';
+import { availabilityRoutes } from './modules/availability/availability.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
@@ -216,6 +217,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(productionPlanRoutes);
       await api.register(liveRoutes);
       await api.register(webhooksRoutes);
+      await api.register(availabilityRoutes, {
+        ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
+      });
     },
     { prefix: '/api/v1' },
   );

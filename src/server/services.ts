@@ -20,6 +20,8 @@ import { createWebhooksService } from './modules/webhooks/webhooks.service';
 import { createRdrService } from './modules/rdr/rdr.service';
 import { createPaymentsService } from './modules/payments/payments.service';
 import { createProductionPlanService } from './modules/forecasts/production-plan';
+import { createAvailabilityService } from './modules/availability/availability.service';
+import { createAllocationService } from './modules/availability/allocation.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
 export function createServices(deps: {
@@ -63,10 +65,17 @@ export function createServices(deps: {
     db,
     getDemandPlan: (o) => forecasts.getDemandPlan(o),
   });
+  const availability = createAvailabilityService({ db, today });
+  const allocation = createAllocationService({ db, ledger, availability, today });
+  ledger.registerPayloadSource('allocation_run', (tx, entry) =>
+    allocation.ledgerDocument(tx, entry.entityId),
+  );
   return {
     rdr,
     productionPlan,
     payments,
+    availability,
+    allocation,
     inbox,
     webhooks,
     incentives,

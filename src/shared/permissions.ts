@@ -48,6 +48,10 @@ export const PERMISSIONS = [
   'forecasts:review',
   'forecasts:manage',
   'webhooks:manage',
+  'availability:read',
+  'pipeline:write',
+  'allocation:manage',
+  'allocation:decide',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -61,10 +65,11 @@ const READ_ALL: Permission[] = [
   'programs:read',
   'statements:read',
   'forecasts:read',
+  'availability:read',
 ];
 
 /** The dealer's own acts: no OEM role performs them, not even the administrator. */
-export const DEALER_ONLY: readonly Permission[] = ['agreements:accept'];
+export const DEALER_ONLY: readonly Permission[] = ['agreements:accept', 'allocation:decide'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   oem_admin: PERMISSIONS.filter((p) => !DEALER_ONLY.includes(p)),
@@ -80,6 +85,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'disputes:resolve',
     'forecasts:review',
     'forecasts:manage',
+    'pipeline:write',
+    'allocation:manage',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
   finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
@@ -90,6 +97,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'claims:write',
     'disputes:write',
     'forecasts:adjust',
+    'allocation:decide',
   ],
   dealer_sales: [
     'network:read',
@@ -99,6 +107,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'programs:read',
     'forecasts:read',
     'forecasts:adjust',
+    'availability:read',
+    'allocation:decide',
   ],
   dealer_finance: [
     'network:read',
@@ -116,6 +126,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transactions:read',
     'transactions:write',
     'jobs:read',
+    'availability:read',
+    'pipeline:write',
   ],
 };
 

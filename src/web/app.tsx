@@ -26,6 +26,17 @@ const SkusPage = lazy(() =>
 const TransactionsPage = lazy(() =>
   import('./pages/transactions-page').then((m) => ({ default: m.TransactionsPage })),
 );
+const AvailabilityHomePage = lazy(() =>
+  import('./pages/availability/availability-home').then((m) => ({ default: m.AvailabilityHome })),
+);
+const DealerAvailabilityPage = lazy(() =>
+  import('./pages/availability/dealer-availability-page').then((m) => ({
+    default: m.DealerAvailabilityPage,
+  })),
+);
+const AllocationPage = lazy(() =>
+  import('./pages/availability/allocation-page').then((m) => ({ default: m.AllocationPage })),
+);
 const UsersPage = lazy(() =>
   import('./pages/admin/users-page').then((m) => ({ default: m.UsersPage })),
 );
@@ -398,6 +409,30 @@ export function App() {
           element={
             <RequirePermission permission="forecasts:read">
               <ForecastAccuracyPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="availability"
+          element={
+            <RequirePermission permission="availability:read">
+              <AvailabilityHomePage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="availability/dealers/:code"
+          element={
+            <RequirePermission permission="availability:read">
+              <DealerAvailabilityPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="allocation"
+          element={
+            <RequirePermission permission="allocation:manage">
+              <AllocationPage />
             </RequirePermission>
           }
         />

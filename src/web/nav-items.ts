@@ -126,6 +126,23 @@ export const NAV_ITEMS: NavItem[] = [
     isVisible: (me) => !isDealerUser(me),
   },
   {
+    key: 'availability',
+    label: (me) => (isDealerUser(me) ? 'Availability' : 'Supply and demand'),
+    to: '/availability',
+    icon: IconCar,
+    section: 'plan',
+    permission: 'availability:read',
+    activePrefixes: ['/availability/dealers/'],
+  },
+  {
+    key: 'allocation',
+    label: 'Allocation runs',
+    to: '/allocation',
+    icon: IconList,
+    section: 'plan',
+    permission: 'allocation:manage',
+  },
+  {
     key: 'model-lines',
     label: 'Model lines',
     to: '/catalog/model-lines',

@@ -121,6 +121,23 @@ Object.assign(PARAMS_POINTING_AT_A, {
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/statements': '?period=2026-03' });
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/reconciliation': '?period=2026-03' });
 
+/** Availability routes point at dealer A's vehicle and the published run A has units in. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/availability/vehicles/:vin': { vin: '1ALPHA0V1N0000001' },
+  '/api/v1/availability/dealers/:code': { code: 'DLR-ALPHA' },
+  '/api/v1/availability/dealers/:code/profile': { code: 'DLR-ALPHA' },
+  ...Object.fromEntries(
+    ['', '/overrides', '/publish', '/decisions', '/reallocate'].map((p) => [
+      `/api/v1/allocation/runs/:code${p}`,
+      { code: '__ALLOCATION_RUN__' },
+    ]),
+  ),
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/availability/vehicles': '?dealer=DLR-ALPHA',
+  '/api/v1/allocation/runs': '?modelLine=ML-AURA',
+});
+
 /** Routes that stream without end (server-sent events): the walk reads their first moment only. */
 export const STREAMING_ROUTES = new Set(['/api/v1/events']);
 

@@ -7,6 +7,7 @@
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { activeAgreementForA, DRAFTER } from './agreements';
 import { createDealerFeedKey, ingestRows, seedFixtures, USERS } from './fixtures';
+import { seedAvailabilityForA } from './availability';
 import type { TestApp } from './test-app';
 
 export async function seedRouteTargets(
@@ -50,12 +51,14 @@ export async function seedRouteTargets(
     data: { cycleMonth: '2026-04', horizon: 3, historyMonths: 48 },
   });
   await t.services.jobs.settle('forecast-baseline');
+  const { runCode } = await seedAvailabilityForA(t.services);
   /** the placeholders of route-targets.ts */
   const ids: Record<string, string> = {
     __USER_A__: String(userA.rows[0]!.id),
     __KEY_A__: String(keyA.id),
     __AGREEMENT_A__: String(agreement.id),
     __REVISION_A__: String(amended.pendingRevision!.id),
+    __ALLOCATION_RUN__: runCode,
   };
   return { ids, keyA, keyB };
 }

@@ -9,6 +9,7 @@ import { hashPassword } from '../auth/auth.service';
 import { seedAgreements } from '../agreements/agreements.seed';
 import { seedIncentivePrograms } from '../incentives/incentives.seed';
 import { seedForecasts, seedForecastsInBackground } from '../forecasts/forecasts.seed';
+import { seedAvailability } from '../availability/availability.seed';
 import type { Role } from '../../../shared/permissions';
 import {
   generateNetwork,
@@ -271,6 +272,7 @@ export async function seedDemo(
     (options.agreementLines ?? 8) > 0
       ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })
       : 0;
+  await seedAvailability(db, { today: services.today() });
   const programs =
     (options.incentivePrograms ?? services.env.NODE_ENV !== 'test')
       ? await seedIncentivePrograms(services)

@@ -54,6 +54,13 @@ class Pieces {
 }
 export type IngestFormat = 'json' | 'ndjson' | 'csv';
 
+/** The columns a CSV header may name, and which of them it may leave out. */
+export type CsvColumns = { all: readonly string[]; optional: readonly string[] };
+const FEED_COLUMNS: CsvColumns = {
+  all: TRANSACTION_COLUMNS,
+  optional: OPTIONAL_TRANSACTION_COLUMNS,
+};
+
 export function formatOf(contentType: string | undefined): IngestFormat | null {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return 'json';
@@ -75,6 +82,7 @@ export function readRecordBatches(
   format: IngestFormat,
   body: Readable,
   maxRecordChars = MAX_RECORD_CHARS,
+  columns: CsvColumns = FEED_COLUMNS,
 ): AsyncIterable<RawRecord[]> {
   switch (format) {
     case 'json':
@@ -82,7 +90,7 @@ export function readRecordBatches(
     case 'ndjson':
       return readNdjson(body, maxRecordChars);
     case 'csv':
-      return readCsv(body, maxRecordChars);
+      return readCsv(body, maxRecordChars, columns);
   }
 }
 
@@ -220,7 +228,11 @@ function parseElement(text: string, row: number): RawRecord {
  * lines is kept as a list of lines with the parity of its quotes so far, so each line is counted
  * once, and it is joined when its quotes close.
  */
-async function* readCsv(body: Readable, maxChars: number): AsyncIterable<RawRecord[]> {
+async function* readCsv(
+  body: Readable,
+  maxChars: number,
+  columns: CsvColumns,
+): AsyncIterable<RawRecord[]> {
   let header: string[] | null = null;
   let row = 0;
   const pending: string[] = []; // the lines of a record whose quoted field goes on
@@ -267,7 +279,7 @@ async function* readCsv(body: Readable, maxChars: number): AsyncIterable<RawReco
     const fields = record(text);
     if (!header) {
       header = fields;
-      checkHeader(header);
+      checkHeader(header, columns);
       return null;
     }
     row += 1;
@@ -315,7 +327,7 @@ async function* readCsv(body: Readable, maxChars: number): AsyncIterable<RawReco
         {
           row: 0,
           code: 'missing_header',
-          message: `expected columns ${TRANSACTION_COLUMNS.join(',')}`,
+          message: `expected columns ${columns.all.join(',')}`,
         },
       ],
     });
@@ -328,8 +340,8 @@ function quoteCount(text: string): number {
   return n;
 }
 
-function checkHeader(header: string[]): void {
-  const known = new Set<string>(TRANSACTION_COLUMNS);
+function checkHeader(header: string[], columns: CsvColumns): void {
+  const known = new Set<string>(columns.all);
   const problems = [];
   for (const column of header) {
     if (!known.has(column)) {
@@ -341,8 +353,8 @@ function checkHeader(header: string[]): void {
       });
     }
   }
-  for (const column of TRANSACTION_COLUMNS) {
-    if (!OPTIONAL_TRANSACTION_COLUMNS.includes(column) && !header.includes(column)) {
+  for (const column of columns.all) {
+    if (!columns.optional.includes(column) && !header.includes(column)) {
       problems.push({
         row: 0,
         field: column,
@@ -357,7 +369,7 @@ function checkHeader(header: string[]): void {
       `The CSV header is not right: ${problems.map((p) => p.message).join('; ')}`,
       {
         problems,
-        expectedColumns: TRANSACTION_COLUMNS,
+        expectedColumns: columns.all,
       },
     );
   }

@@ -13,7 +13,7 @@ import { actorOf, SECURED, typed } from '../../http/route';
 import { formatOf } from './ingest-parsers';
 
 const tags = ['transactions'];
-const INGEST_TYPES = [
+export const INGEST_TYPES = [
   'application/json',
   'application/x-ndjson',
   'application/ndjson',
@@ -28,7 +28,12 @@ const INGEST_TYPES = [
  * answer instead of a reset (Node leaves a request body that was read from, but not to its end,
  * unread). Past the byte limit the connection is closed after the answer instead.
  */
-function discardRest(body: Readable, error: unknown, reply: FastifyReply, limitBytes: number) {
+export function discardRest(
+  body: Readable,
+  error: unknown,
+  reply: FastifyReply,
+  limitBytes: number,
+) {
   if (body.readableEnded || body.destroyed) return;
   if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') {
     reply.header('connection', 'close');

@@ -1,0 +1,298 @@
+import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { AppError } from '../../../shared/errors';
+import { code, errorResponses, errorSchema, page } from '../../../shared/schemas/common';
+import {
+  allocationDecisionSchema,
+  allocationOverrideSchema,
+  allocationRunCreateSchema,
+  allocationRunFilterSchema,
+  allocationRunListSchema,
+  allocationRunSchema,
+  allocationSettingsSchema,
+  allocationWhatIfSchema,
+  dealerAvailabilitySchema,
+  dealerProfileSchema,
+  pipelineEventInputSchema,
+  pipelineIngestResultSchema,
+  supplyDemandQuerySchema,
+  supplyDemandSchema,
+  vehicleDetailSchema,
+  vehicleFilterSchema,
+  vehicleSchema,
+} from '../../../shared/schemas/availability';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { formatOf } from '../transactions/ingest-parsers';
+import { discardRest, INGEST_TYPES } from '../transactions/transactions.routes';
+
+const tags = ['availability'];
+const errors = errorResponses;
+const codeParams = z.object({ code });
+const runParams = z.object({ code: z.string().min(1).max(80) });
+
+/** The pipeline feed gets the raw body stream, parsed row by row (like the actuals feed). */
+async function pipelineIngestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
+  const app = typed(fastify);
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  fastify.addContentTypeParser(INGEST_TYPES, (_req, payload, done) => done(null, payload));
+  app.post('/availability/pipeline', {
+    config: { access: 'pipeline:write' },
+    validatorCompiler: () => (data) => ({ value: data }),
+    schema: {
+      summary:
+        'Ingest vehicle pipeline events by VIN: a JSON array, NDJSON or CSV. All or nothing; idempotent per dealer on (source, externalId)',
+      description:
+        'Events: ordered (sku, orderType dealer|stock, options), planned (planWeek YYYY-Www, plant), in_build, built, in_transit (eta), at_dealer, delivered (deliveryExternalId: the retail delivery in the actuals feed), cancelled. CSV header: event,dealerCode,vin,occurredOn,sku,orderType,options,planWeek,plant,eta,deliveryExternalId,source,externalId (options separated by ";"). A batch with any invalid row is rejected whole with every problem (row, field, code, message). A VIN belongs to the dealer of its order; an event for a VIN without an order is a row error.',
+      tags,
+      security: SECURED,
+      consumes: INGEST_TYPES,
+      body: z.array(pipelineEventInputSchema),
+      response: { 200: pipelineIngestResultSchema, 413: errorSchema, 415: errorSchema, ...errors },
+    },
+    handler: async (req, reply) => {
+      const format = formatOf(req.headers['content-type']);
+      if (!format)
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send application/json, application/x-ndjson or text/csv',
+        );
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > opts.ingestLimitBytes)
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `The body is larger than ${Math.round(opts.ingestLimitBytes / 1048576)} MB`,
+          {
+            limitBytes: opts.ingestLimitBytes,
+          },
+        );
+      const body = req.body as unknown as Readable;
+      try {
+        return await fastify.services.availability.ingestPipeline({
+          actor: actorOf(req),
+          format,
+          body,
+          byteLimit: opts.ingestLimitBytes,
+        });
+      } catch (error) {
+        discardRest(body, error, reply, opts.ingestLimitBytes);
+        throw error;
+      }
+    },
+  });
+}
+
+export async function availabilityRoutes(
+  fastify: FastifyInstance,
+  opts: { ingestLimitBytes: number },
+) {
+  const app = typed(fastify);
+  const { availability, allocation } = fastify.services;
+  await fastify.register(pipelineIngestRoutes, opts);
+
+  app.get('/availability/vehicles', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary: 'List vehicles (current state per VIN) you can see, with filters and paging',
+      tags,
+      security: SECURED,
+      querystring: vehicleFilterSchema,
+      response: { 200: page(vehicleSchema), ...errors },
+    },
+    handler: async (req) => {
+      const result = await availability.findVehicles({ actor: actorOf(req), filter: req.query });
+      return { ...result, limit: req.query.limit, offset: req.query.offset };
+    },
+  });
+
+  app.get('/availability/vehicles/:vin', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary: "A vehicle's current state and its history of events",
+      tags,
+      security: SECURED,
+      params: z.object({ vin: z.string().min(1).max(17) }),
+      response: { 200: vehicleDetailSchema, ...errors },
+    },
+    handler: (req) => availability.getVehicle({ actor: actorOf(req), vin: req.params.vin }),
+  });
+
+  app.get('/availability/dealers/:code', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary:
+        "A dealer's availability: stock and pipeline per model line and SKU, days' supply, this month's allocation, what can be ordered",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      response: { 200: dealerAvailabilitySchema, ...errors },
+    },
+    handler: (req) =>
+      availability.getDealerAvailability({ actor: actorOf(req), dealerCode: req.params.code }),
+  });
+
+  app.patch('/availability/dealers/:code/profile', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary: "Set a dealer's allocation attributes (EV certification, tier)",
+      tags,
+      security: SECURED,
+      params: codeParams,
+      body: dealerProfileSchema,
+      response: {
+        200: z.object({
+          isEvCertified: z.boolean(),
+          tier: z.enum(['standard', 'plus', 'premier']),
+        }),
+        ...errors,
+      },
+    },
+    handler: (req) =>
+      availability.setDealerProfile({
+        actor: actorOf(req),
+        dealerCode: req.params.code,
+        data: req.body,
+      }),
+  });
+
+  app.get('/availability/supply-demand', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary:
+        'Supply vs demand per model line: forecast, orders, stock, in transit, commitments, allocation',
+      tags,
+      security: SECURED,
+      querystring: supplyDemandQuerySchema,
+      response: { 200: supplyDemandSchema, ...errors },
+    },
+    handler: (req) => availability.getSupplyDemand({ actor: actorOf(req), month: req.query.month }),
+  });
+
+  app.get('/allocation/settings', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary: 'The allocation weights and rules (published with every run)',
+      tags,
+      security: SECURED,
+      response: { 200: allocationSettingsSchema, ...errors },
+    },
+    handler: (req) => allocation.getSettings({ actor: actorOf(req) }),
+  });
+
+  app.put('/allocation/settings', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary: 'Change the allocation weights and rules (for runs created after)',
+      tags,
+      security: SECURED,
+      body: allocationSettingsSchema.partial().strict(),
+      response: { 200: allocationSettingsSchema, ...errors },
+    },
+    handler: (req) => allocation.updateSettings({ actor: actorOf(req), data: req.body }),
+  });
+
+  app.post('/allocation/what-if', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary: 'What the formula would allocate (nothing saved); settings may be tried out',
+      tags,
+      security: SECURED,
+      body: allocationWhatIfSchema,
+      response: { 200: allocationRunSchema, ...errors },
+    },
+    handler: (req) => allocation.whatIf({ actor: actorOf(req), data: req.body }),
+  });
+
+  app.get('/allocation/runs', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary: 'Allocation runs, newest first (dealers: published runs)',
+      tags,
+      security: SECURED,
+      querystring: allocationRunFilterSchema,
+      response: { 200: allocationRunListSchema, ...errors },
+    },
+    handler: (req) => allocation.findRuns({ actor: actorOf(req), filter: req.query }),
+  });
+
+  app.post('/allocation/runs', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary:
+        'Create a draft allocation run: the supply per SKU of a model line, allocated by the formula',
+      tags,
+      security: SECURED,
+      body: allocationRunCreateSchema,
+      response: { 201: allocationRunSchema, ...errors },
+    },
+    handler: async (req, reply) =>
+      reply.status(201).send(await allocation.createRun({ actor: actorOf(req), data: req.body })),
+  });
+
+  app.get('/allocation/runs/:code', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary: 'An allocation run with its formula and results (a dealer sees its own results)',
+      tags,
+      security: SECURED,
+      params: runParams,
+      response: { 200: allocationRunSchema, ...errors },
+    },
+    handler: (req) => allocation.getRun({ actor: actorOf(req), code: req.params.code }),
+  });
+
+  app.post('/allocation/runs/:code/overrides', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary: "Override a dealer's units of a SKU in a draft run, with a reason",
+      tags,
+      security: SECURED,
+      params: runParams,
+      body: allocationOverrideSchema,
+      response: { 200: allocationRunSchema, 422: errorSchema, ...errors },
+    },
+    handler: (req) =>
+      allocation.overrideResult({ actor: actorOf(req), code: req.params.code, data: req.body }),
+  });
+
+  app.post('/allocation/runs/:code/publish', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary:
+        'Publish a run: recorded in the ledger (formula, inputs, results, overrides); dealers may decide',
+      tags,
+      security: SECURED,
+      params: runParams,
+      response: { 200: allocationRunSchema, ...errors },
+    },
+    handler: (req) => allocation.publishRun({ actor: actorOf(req), code: req.params.code }),
+  });
+
+  app.post('/allocation/runs/:code/decisions', {
+    config: { access: 'allocation:decide' },
+    schema: {
+      summary:
+        'Accept (part of) or decline the units allocated to your dealership; accepted units become orders',
+      tags,
+      security: SECURED,
+      params: runParams,
+      body: allocationDecisionSchema,
+      response: { 200: allocationRunSchema, ...errors },
+    },
+    handler: (req) =>
+      allocation.decide({ actor: actorOf(req), code: req.params.code, data: req.body }),
+  });
+
+  app.post('/allocation/runs/:code/reallocate', {
+    config: { access: 'allocation:manage' },
+    schema: {
+      summary:
+        'Re-allocate declined (and expired) units by the same formula: a new round, in the ledger',
+      tags,
+      security: SECURED,
+      params: runParams,
+      response: { 200: allocationRunSchema, ...errors },
+    },
+    handler: (req) => allocation.reallocate({ actor: actorOf(req), code: req.params.code }),
+  });
+}

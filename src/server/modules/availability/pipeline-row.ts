@@ -1,0 +1,127 @@
+/**
+ * Validation of one pipeline-feed record (hand-written like the actuals feed's transaction-row.ts,
+ * for the same reason: a zod parse per row is the bottleneck at a million rows).
+ */
+import type { Problem } from '../../../shared/errors';
+import { isRealDate, textProblem } from '../../../shared/schemas/common';
+import { VEHICLE_EVENTS, type VehicleEvent } from '../../../shared/schemas/availability';
+
+export type PipelineRow = {
+  event: VehicleEvent;
+  dealerCode: string;
+  vin: string;
+  occurredOn: string;
+  sku: string | null;
+  orderType: 'dealer' | 'stock' | null;
+  options: string[] | null;
+  planWeek: string | null;
+  plant: string | null;
+  eta: string | null;
+  deliveryExternalId: string | null;
+  source: string;
+  externalId: string;
+};
+
+const EVENTS = new Set<string>(VEHICLE_EVENTS);
+const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
+
+function text(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const t = value.trim();
+    return t === '' ? null : t;
+  }
+  return null;
+}
+
+export function validatePipelineRow(
+  value: unknown,
+  row: number,
+  problems: Problem[],
+): PipelineRow | null {
+  const fail = (field: string, code: string, message: string) =>
+    problems.push({ row, field, code, message });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ row, code: 'not_an_object', message: 'each row must be an object' });
+    return null;
+  }
+  const r = value as Record<string, unknown>;
+  const before = problems.length;
+  const str = (field: string, max: number, required: boolean): string | null => {
+    const raw = r[field];
+    if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+      fail(field, 'invalid_type', `${field} must be a string`);
+      return null;
+    }
+    const t = text(raw);
+    if (t === null) {
+      if (required) fail(field, 'required', `${field} is required`);
+      return null;
+    }
+    if (t.length > max) fail(field, 'too_long', `${field} is longer than ${max} characters`);
+    const problem = textProblem(t);
+    if (problem) fail(field, problem.code, `${field} ${problem.message}`);
+    return t;
+  };
+  const date = (field: string, required: boolean): string | null => {
+    const t = str(field, 10, required);
+    if (t !== null && (!DATE.test(t) || !isRealDate(t)))
+      fail(field, 'invalid_date', `${field} must be a real date YYYY-MM-DD`);
+    return t;
+  };
+  const event = str('event', 20, true);
+  if (event !== null && !EVENTS.has(event))
+    fail('event', 'invalid_event', `event must be one of ${VEHICLE_EVENTS.join(', ')}`);
+  const dealerCode = str('dealerCode', 40, true);
+  const vin = str('vin', 17, true);
+  if (vin !== null && !VIN.test(vin.toUpperCase()))
+    fail('vin', 'invalid_vin', 'vin must be 17 characters of A–Z (no I, O, Q) and 0–9');
+  const occurredOn = date('occurredOn', true);
+  const sku = str('sku', 60, event === 'ordered');
+  const orderType = str('orderType', 10, event === 'ordered');
+  if (orderType !== null && orderType !== 'dealer' && orderType !== 'stock')
+    fail('orderType', 'invalid_order_type', 'orderType must be dealer or stock');
+  let options: string[] | null = null;
+  const rawOptions = r.options;
+  if (Array.isArray(rawOptions)) {
+    if (rawOptions.some((o) => typeof o !== 'string' || o.length > 40 || textProblem(o)))
+      fail('options', 'invalid_options', 'options must be codes of at most 40 characters');
+    else options = (rawOptions as string[]).map((o) => o.trim()).filter(Boolean);
+  } else if (typeof rawOptions === 'string') {
+    options = rawOptions
+      .split(';')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    if (options.some((o) => o.length > 40 || textProblem(o)))
+      fail('options', 'invalid_options', 'options must be codes of at most 40 characters');
+  } else if (rawOptions !== undefined && rawOptions !== null) {
+    fail('options', 'invalid_options', 'options must be a list of codes');
+  }
+  if (options && options.length === 0) options = null; // no options given: keep the order's
+  if (options && options.length > 50) fail('options', 'too_many', 'at most 50 options');
+  const planWeek = str('planWeek', 8, event === 'planned');
+  if (planWeek !== null && !WEEK.test(planWeek))
+    fail('planWeek', 'invalid_week', 'planWeek must be an ISO week YYYY-Www');
+  const plant = str('plant', 60, event === 'planned');
+  const eta = date('eta', event === 'in_transit');
+  const deliveryExternalId = str('deliveryExternalId', 120, false);
+  const source = str('source', 60, true);
+  const externalId = str('externalId', 120, true);
+  if (problems.length > before) return null;
+  return {
+    event: event as VehicleEvent,
+    dealerCode: dealerCode!,
+    vin: vin!.toUpperCase(),
+    occurredOn: occurredOn!,
+    sku,
+    orderType: orderType as PipelineRow['orderType'],
+    options,
+    planWeek,
+    plant,
+    eta,
+    deliveryExternalId,
+    source: source!,
+    externalId: externalId!,
+  };
+}

@@ -1,0 +1,378 @@
+/**
+ * OEM: the allocation run screen. Enter the month's supply per SKU of a model line, try the
+ * formula (what-if, nothing saved), create a draft, override a dealer's units with a reason,
+ * publish (recorded in the ledger), re-allocate what dealers declined; and the history of runs.
+ */
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import type { ModelLine, Sku } from '../../../shared/schemas/catalog';
+import { api, type Page } from '../../api';
+import { PageHeader, Section } from '../../components/page-header';
+import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
+import { formatDate, formatInt, formatMonthLong } from '../../format';
+import { useCan } from '../../session';
+import {
+  useCreateRun,
+  useOverride,
+  usePublish,
+  useReallocate,
+  useRun,
+  useRuns,
+  useWhatIf,
+  type AllocationRun,
+} from './availability-queries';
+import { monthOptions } from './supply-demand-page';
+
+export function AllocationPage() {
+  const months = monthOptions();
+  const [month, setMonth] = useState(months[1]!.value);
+  const [picked, setModelLine] = useState<string | null>(null);
+  const [supply, setSupply] = useState<Record<string, number>>({});
+  const [selected, setSelected] = useState<string | null>(null);
+  const lines = useQuery({
+    queryKey: ['catalog', 'model-lines'],
+    queryFn: ({ signal }) => api.get<ModelLine[]>('/model-lines', undefined, signal),
+  });
+  const modelLine = picked ?? lines.data?.find((l) => l.status === 'active')?.code ?? null;
+  const skus = useQuery({
+    queryKey: ['catalog', 'skus', modelLine],
+    queryFn: ({ signal }) =>
+      api.get<Page<Sku>>('/skus', { modelLine: modelLine!, status: 'active', limit: 100 }, signal),
+    enabled: !!modelLine,
+  });
+  const whatIf = useWhatIf();
+  const create = useCreateRun();
+  const runs = useRuns();
+  const body = {
+    month,
+    modelLine: modelLine ?? '',
+    supply: (skus.data?.items ?? []).map((s) => ({ sku: s.code, units: supply[s.code] ?? 0 })),
+  };
+  const shown: AllocationRun | undefined = whatIf.data;
+  return (
+    <Stack gap="lg" data-testid="allocation-page">
+      <PageHeader
+        title="Allocation runs"
+        description="Allocate a month's constrained supply by the published formula: turn-and-earn, days' supply and open commitments, with eligibility and tier caps"
+      />
+      <Section title="New run" description="The supply to allocate per SKU">
+        <Paper withBorder radius="md" p="md">
+          <Group gap="sm" align="flex-end">
+            <Select
+              label="Month"
+              data={months}
+              value={month}
+              onChange={(v) => v && setMonth(v)}
+              allowDeselect={false}
+              w={180}
+            />
+            <Select
+              label="Model line"
+              data={(lines.data ?? [])
+                .filter((l) => l.status === 'active')
+                .map((l) => ({ value: l.code, label: l.name }))}
+              value={modelLine}
+              onChange={(v) => {
+                setModelLine(v);
+                setSupply({});
+                whatIf.reset();
+              }}
+              allowDeselect={false}
+              w={220}
+              searchable
+            />
+          </Group>
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm" mt="sm">
+            {(skus.data?.items ?? []).map((s) => (
+              <NumberInput
+                key={s.code}
+                label={`${s.name} (${s.powertrain})`}
+                min={0}
+                max={100000}
+                value={supply[s.code] ?? 0}
+                onChange={(v) => setSupply({ ...supply, [s.code]: Number(v) || 0 })}
+              />
+            ))}
+          </SimpleGrid>
+          <Group gap="xs" mt="md">
+            <Button
+              variant="default"
+              onClick={() => whatIf.mutate(body)}
+              loading={whatIf.isPending}
+              disabled={!modelLine}
+            >
+              What-if
+            </Button>
+            <Button
+              onClick={() =>
+                create.mutate(body, {
+                  onSuccess: (run) => {
+                    setSelected(run.code);
+                    whatIf.reset();
+                  },
+                })
+              }
+              loading={create.isPending}
+              disabled={!modelLine}
+            >
+              Create draft
+            </Button>
+          </Group>
+          {(whatIf.isError || create.isError) && (
+            <Alert color="red" mt="sm">
+              {errorMessage(whatIf.error ?? create.error)}
+            </Alert>
+          )}
+        </Paper>
+      </Section>
+      {shown && (
+        <Section
+          title="What-if (not saved)"
+          description="What the formula gives with this supply today"
+        >
+          <RunResults run={shown} />
+        </Section>
+      )}
+      {selected && <RunPanel code={selected} />}
+      <Section
+        title="History"
+        description="Every run, newest first; published runs are in the ledger"
+      >
+        {runs.isError ? (
+          <QueryError error={runs.error} onRetry={() => void runs.refetch()} />
+        ) : !runs.data ? (
+          <TableSkeleton />
+        ) : runs.data.length === 0 ? (
+          <Empty title="No runs yet" description="Create the first run above." />
+        ) : (
+          <Table.ScrollContainer minWidth={520}>
+            <Table striped highlightOnHover data-testid="runs-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Run</Table.Th>
+                  <Table.Th>Month</Table.Th>
+                  <Table.Th>Model line</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th ta="right">Supply</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {runs.data.map((r) => (
+                  <Table.Tr
+                    key={r.code}
+                    onClick={() => setSelected(r.code)}
+                    style={{ cursor: 'pointer' }}
+                  >
+                    <Table.Td>{r.code}</Table.Td>
+                    <Table.Td>{formatMonthLong(r.month)}</Table.Td>
+                    <Table.Td>{r.modelLineName}</Table.Td>
+                    <Table.Td>
+                      <Badge color={r.status === 'published' ? 'green' : 'gray'} variant="light">
+                        {r.status}
+                        {r.round > 0 ? ` · round ${r.round + 1}` : ''}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      {formatInt(r.supply.reduce((s, x) => s + x.units, 0))}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </Section>
+    </Stack>
+  );
+}
+
+function RunPanel({ code }: { code: string }) {
+  const run = useRun(code);
+  const publish = usePublish(code);
+  const reallocate = useReallocate(code);
+  const canManage = useCan('allocation:manage');
+  if (run.isError) return <QueryError error={run.error} onRetry={() => void run.refetch()} />;
+  if (!run.data) return <TableSkeleton />;
+  const r = run.data;
+  return (
+    <Section
+      title={`Run ${r.code}`}
+      description={`${r.modelLineName} · ${formatMonthLong(r.month)} · ${r.status}${r.acceptUntil ? ` · dealers decide by ${formatDate(r.acceptUntil)}` : ''}`}
+      actions={
+        canManage && (
+          <Group gap="xs">
+            {r.status === 'draft' && (
+              <Button onClick={() => publish.mutate(undefined)} loading={publish.isPending}>
+                Publish
+              </Button>
+            )}
+            {r.status === 'published' && (
+              <Button
+                variant="default"
+                onClick={() => reallocate.mutate(undefined)}
+                loading={reallocate.isPending}
+              >
+                Re-allocate declined
+              </Button>
+            )}
+          </Group>
+        )
+      }
+    >
+      {(publish.isError || reallocate.isError) && (
+        <Alert color="red">{errorMessage(publish.error ?? reallocate.error)}</Alert>
+      )}
+      <Text size="xs" c="dimmed" data-testid="published-formula">
+        Formula: {String(r.formula.text ?? '')}
+      </Text>
+      <RunResults run={r} isEditable={r.status === 'draft' && canManage} />
+    </Section>
+  );
+}
+
+function RunResults({ run, isEditable = false }: { run: AllocationRun; isEditable?: boolean }) {
+  const override = useOverride(run.code);
+  const [editing, setEditing] = useState<{ key: string; units: number; reason: string } | null>(
+    null,
+  );
+  const rows = run.results.filter((r) => r.units > 0 || r.formulaUnits > 0 || r.overrideReason);
+  return (
+    <Stack gap="xs">
+      <Group gap="xs">
+        {run.totals.map((t) => (
+          <Badge key={t.sku} variant="light" size="lg" style={{ textTransform: 'none' }}>
+            {t.sku}: {formatInt(t.allocated)} of {formatInt(t.supply)}
+            {t.accepted > 0 && ` · accepted ${formatInt(t.accepted)}`}
+            {t.declined > 0 && ` · declined ${formatInt(t.declined)}`}
+          </Badge>
+        ))}
+      </Group>
+      {override.isError && <Alert color="red">{errorMessage(override.error)}</Alert>}
+      <Table.ScrollContainer minWidth={640}>
+        <Table striped data-testid="allocation-results">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Dealer</Table.Th>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th ta="right">Units</Table.Th>
+              <Table.Th>Why</Table.Th>
+              <Table.Th>Decision</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((r) => {
+              const key = `${r.round}/${r.dealerCode}/${r.sku}`;
+              return (
+                <Table.Tr key={key}>
+                  <Table.Td>
+                    <Text size="sm">{r.dealerName}</Text>
+                    <Text size="xs" c="dimmed">
+                      {r.dealerCode}
+                      {r.round > 0 && ` · round ${r.round + 1}`}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{r.skuName}</Table.Td>
+                  <Table.Td ta="right">
+                    {formatInt(r.units)}
+                    {r.overrideReason && (
+                      <Text size="xs" c="orange">
+                        formula {r.formulaUnits}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td maw={420}>
+                    <Text size="xs">{r.explanation}</Text>
+                    {r.overrideReason && (
+                      <Text size="xs" c="orange">
+                        Override: {r.overrideReason}
+                      </Text>
+                    )}
+                    {isEditable &&
+                      (editing?.key === key ? (
+                        <Group gap={4} mt={4} wrap="nowrap">
+                          <NumberInput
+                            aria-label="Units"
+                            size="xs"
+                            w={70}
+                            min={0}
+                            value={editing.units}
+                            onChange={(v) => setEditing({ ...editing, units: Number(v) || 0 })}
+                          />
+                          <TextInput
+                            aria-label="Reason"
+                            size="xs"
+                            placeholder="Reason"
+                            value={editing.reason}
+                            onChange={(e) =>
+                              setEditing({ ...editing, reason: e.currentTarget.value })
+                            }
+                          />
+                          <Button
+                            size="xs"
+                            loading={override.isPending}
+                            onClick={() =>
+                              override.mutate(
+                                {
+                                  dealerCode: r.dealerCode,
+                                  sku: r.sku,
+                                  units: editing.units,
+                                  reason: editing.reason,
+                                },
+                                { onSuccess: () => setEditing(null) },
+                              )
+                            }
+                          >
+                            Save
+                          </Button>
+                        </Group>
+                      ) : (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() => setEditing({ key, units: r.units, reason: '' })}
+                        >
+                          Override
+                        </Button>
+                      ))}
+                  </Table.Td>
+                  <Table.Td>
+                    {run.status === 'published' ? (
+                      <Badge
+                        variant="light"
+                        color={
+                          r.decision === 'accepted'
+                            ? 'green'
+                            : r.decision === 'pending'
+                              ? 'gray'
+                              : 'orange'
+                        }
+                      >
+                        {r.decision === 'accepted' ? `accepted ${r.acceptedUnits}` : r.decision}
+                      </Badge>
+                    ) : (
+                      '–'
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
+  );
+}

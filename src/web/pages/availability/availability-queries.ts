@@ -1,0 +1,120 @@
+/**
+ * TanStack Query hooks for availability and allocation. Types come from
+ * src/shared/schemas/availability.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { z } from 'zod';
+import type {
+  allocationRunListSchema,
+  allocationRunSchema,
+  allocationSettingsSchema,
+  dealerAvailabilitySchema,
+  supplyDemandSchema,
+} from '../../../shared/schemas/availability';
+import { api } from '../../api';
+
+export type DealerAvailability = z.infer<typeof dealerAvailabilitySchema>;
+export type AllocationRun = z.infer<typeof allocationRunSchema>;
+export type AllocationRunSummary = z.infer<typeof allocationRunListSchema>[number];
+export type AllocationSettings = z.infer<typeof allocationSettingsSchema>;
+export type SupplyDemand = z.infer<typeof supplyDemandSchema>;
+export type SupplyInput = {
+  month: string;
+  modelLine: string;
+  supply: { sku: string; units: number }[];
+};
+
+export const availabilityKeys = {
+  all: ['availability'] as const,
+  dealer: (code: string) => ['availability', 'dealer', code] as const,
+  supplyDemand: (month: string) => ['availability', 'supply-demand', month] as const,
+  runs: ['availability', 'runs'] as const,
+  run: (code: string) => ['availability', 'run', code] as const,
+  settings: ['availability', 'settings'] as const,
+};
+
+export function useDealerAvailability(code: string) {
+  return useQuery({
+    queryKey: availabilityKeys.dealer(code),
+    queryFn: ({ signal }) =>
+      api.get<DealerAvailability>(
+        `/availability/dealers/${encodeURIComponent(code)}`,
+        undefined,
+        signal,
+      ),
+    enabled: code !== '',
+  });
+}
+
+export function useSupplyDemand(month: string) {
+  return useQuery({
+    queryKey: availabilityKeys.supplyDemand(month),
+    queryFn: ({ signal }) =>
+      api.get<SupplyDemand>('/availability/supply-demand', { month }, signal),
+  });
+}
+
+export function useRuns() {
+  return useQuery({
+    queryKey: availabilityKeys.runs,
+    queryFn: ({ signal }) => api.get<AllocationRunSummary[]>('/allocation/runs', undefined, signal),
+  });
+}
+
+export function useRun(code: string | null) {
+  return useQuery({
+    queryKey: availabilityKeys.run(code ?? ''),
+    queryFn: ({ signal }) =>
+      api.get<AllocationRun>(`/allocation/runs/${encodeURIComponent(code!)}`, undefined, signal),
+    enabled: !!code,
+  });
+}
+
+export function useAllocationSettings() {
+  return useQuery({
+    queryKey: availabilityKeys.settings,
+    queryFn: ({ signal }) => api.get<AllocationSettings>('/allocation/settings', undefined, signal),
+  });
+}
+
+/** Every write refreshes the whole availability area (runs, the dealer page, supply vs demand). */
+function useAvailabilityMutation<TBody, TResult>(fn: (body: TBody) => Promise<TResult>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => client.invalidateQueries({ queryKey: availabilityKeys.all }),
+  });
+}
+
+export const useWhatIf = () =>
+  useMutation({
+    mutationFn: (body: SupplyInput & { settings?: Partial<AllocationSettings> }) =>
+      api.post<AllocationRun>('/allocation/what-if', body),
+  });
+export const useCreateRun = () =>
+  useAvailabilityMutation((body: SupplyInput) => api.post<AllocationRun>('/allocation/runs', body));
+export const useOverride = (code: string) =>
+  useAvailabilityMutation(
+    (body: { dealerCode: string; sku: string; units: number; reason: string }) =>
+      api.post<AllocationRun>(`/allocation/runs/${encodeURIComponent(code)}/overrides`, body),
+  );
+export const usePublish = (code: string) =>
+  useAvailabilityMutation(() =>
+    api.post<AllocationRun>(`/allocation/runs/${encodeURIComponent(code)}/publish`),
+  );
+export const useReallocate = (code: string) =>
+  useAvailabilityMutation(() =>
+    api.post<AllocationRun>(`/allocation/runs/${encodeURIComponent(code)}/reallocate`),
+  );
+export const useDecide = () =>
+  useAvailabilityMutation(
+    (body: {
+      run: string;
+      dealerCode: string;
+      decisions: { sku: string; acceptedUnits: number }[];
+    }) =>
+      api.post<AllocationRun>(`/allocation/runs/${encodeURIComponent(body.run)}/decisions`, {
+        dealerCode: body.dealerCode,
+        decisions: body.decisions,
+      }),
+  );
