@@ -1,3 +1,5 @@
+import { sustainabilityRoutes } from './modules/sustainability/sustainability.routes';
+import { connectedRoutes } from './modules/connected/connected.routes';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +204,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
       await api.register(liveRoutes);
+      await api.register(sustainabilityRoutes);
+      await api.register(connectedRoutes);
     },
     { prefix: '/api/v1' },
   );

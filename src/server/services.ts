@@ -14,6 +14,8 @@ import { createIncentiveListsService } from './modules/incentives/incentives.lis
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
+import { createSustainabilityService } from './modules/sustainability/sustainability.service';
+import { createConnectedService } from './modules/connected/connected.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
 /** The service layer, wired once per process. Routes reach it as `fastify.services`. */
@@ -37,7 +39,11 @@ export function createServices(deps: {
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
+  const sustainability = createSustainabilityService({ db, network, today });
+  const connected = createConnectedService({ db, network, ledger, today });
   return {
+    sustainability,
+    connected,
     inbox,
     incentives,
     incentiveLists,

@@ -47,6 +47,10 @@ export const PERMISSIONS = [
   'forecasts:adjust',
   'forecasts:review',
   'forecasts:manage',
+  'sustainability:read',
+  'sustainability:write',
+  'connected:read',
+  'connected:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -60,6 +64,8 @@ const READ_ALL: Permission[] = [
   'programs:read',
   'statements:read',
   'forecasts:read',
+  'sustainability:read',
+  'connected:read',
 ];
 
 /** The dealer's own acts: no OEM role performs them, not even the administrator. */
@@ -79,6 +85,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'disputes:resolve',
     'forecasts:review',
     'forecasts:manage',
+    'sustainability:write',
+    'connected:write',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
   finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
@@ -89,6 +97,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'claims:write',
     'disputes:write',
     'forecasts:adjust',
+    'connected:write',
   ],
   dealer_sales: [
     'network:read',
@@ -98,6 +107,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'programs:read',
     'forecasts:read',
     'forecasts:adjust',
+    'sustainability:read',
+    'connected:read',
   ],
   dealer_finance: [
     'network:read',
@@ -108,6 +119,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'statements:read',
     'claims:write',
     'disputes:write',
+    'sustainability:read',
   ],
   integration: [
     'network:read',
@@ -115,6 +127,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transactions:read',
     'transactions:write',
     'jobs:read',
+    'connected:write',
   ],
 };
 

@@ -110,7 +110,6 @@ export const POWERTRAIN_SPECS: Readonly<Record<Powertrain, { priceFactor: number
   HEV: { priceFactor: 1.08, co2Factor: 0.72, mixWeight: 1.0, label: 'Hybrid' },
   PHEV: { priceFactor: 1.22, co2Factor: 0.28, mixWeight: 0.7, label: 'Plug-in Hybrid' },
   BEV: { priceFactor: 1.3, co2Factor: 0, mixWeight: 1.0, label: 'Electric' },
-  FCEV: { priceFactor: 1.45, co2Factor: 0, mixWeight: 0.2, label: 'Fuel Cell' },
 };
 
 export type PowertrainMix =
@@ -209,7 +208,7 @@ export const SEGMENT_ENVIRONMENT: Readonly<Record<SegmentKey, { massIceKg: numbe
 /** A SKU's mass in running order (kg), electric range (km) and battery (kWh, one decimal). */
 export function environmentalData(
   segmentName: string,
-  powertrain: Powertrain,
+  powertrain: Powertrain | 'FCEV',
   trim: string,
 ): { massKg: number; electricRangeKm: number; batteryKwh: string } | null {
   const key = (Object.keys(SEGMENTS) as SegmentKey[]).find((k) => SEGMENTS[k].name === segmentName);

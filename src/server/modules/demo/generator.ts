@@ -273,7 +273,7 @@ const VIN_PLANTS = 'ABCDEFGHJKLMNPRSTUVWXYZ';
 const VIN_YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789'; // 1980 = A, 30-year cycle
 const VIN_CHECK_CHARS = '0123456789X';
 const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
-const VIN_POWERTRAIN: Record<Powertrain, string> = { ICE: 'A', HEV: 'H', PHEV: 'P', BEV: 'E', FCEV: 'F' };
+const VIN_POWERTRAIN: Record<Powertrain, string> = { ICE: 'A', HEV: 'H', PHEV: 'P', BEV: 'E' };
 
 const VIN_VALUES: Int8Array = (() => {
   const table = new Int8Array(128);

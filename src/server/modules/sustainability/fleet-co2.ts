@@ -12,6 +12,7 @@
  * A window of years (2025–2027) is assessed pooled: S and N summed, the target summed per car
  * (Σ T_y × N_y).
  */
+import type Decimal from 'decimal.js';
 import { Dec, moneyString } from '../../../shared/money';
 import type { EuFleetRegulation } from '../../../shared/schemas/sustainability';
 
@@ -48,7 +49,7 @@ export function windowOf(reg: EuFleetRegulation, year: number): { fromYear: numb
 }
 
 /** p × max(0, S − targetSum), in the currency's minor unit. `targetSum` = Σ T × units. */
-export function premium(sumCo2: Dec.Value, targetSum: Dec.Value, perGPerKm: string, currency: string): string {
+export function premium(sumCo2: Decimal.Value, targetSum: Decimal.Value, perGPerKm: string, currency: string): string {
   const excess = new Dec(sumCo2).minus(targetSum);
   return moneyString(excess.gt(0) ? excess.times(perGPerKm) : 0, currency);
 }
@@ -59,7 +60,7 @@ export function contribution(sums: Co2Sums, target: Dec, perGPerKm: string, curr
 }
 
 /** p × (e − T): the premium one more car with `e` g/km adds (negative: saves). */
-export function shadowPrice(e: Dec.Value, target: Dec, perGPerKm: string, currency: string): string {
+export function shadowPrice(e: Decimal.Value, target: Dec, perGPerKm: string, currency: string): string {
   return moneyString(new Dec(e).minus(target).times(perGPerKm), currency);
 }
 
