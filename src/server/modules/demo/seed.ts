@@ -9,6 +9,7 @@ import { hashPassword } from '../auth/auth.service';
 import { seedAgreements } from '../agreements/agreements.seed';
 import { seedIncentivePrograms } from '../incentives/incentives.seed';
 import { seedForecasts, seedForecastsInBackground } from '../forecasts/forecasts.seed';
+import { seedSustainability } from '../connected/sustainability.seed';
 import type { Role } from '../../../shared/permissions';
 import {
   generateNetwork,
@@ -275,6 +276,7 @@ export async function seedDemo(
     (options.incentivePrograms ?? services.env.NODE_ENV !== 'test')
       ? await seedIncentivePrograms(services)
       : 0;
+  await seedSustainability(services);
   const forecastCycles =
     options.forecastCycles ?? (services.env.NODE_ENV === 'test' ? 'none' : 'background');
   if (forecastCycles === 'wait') await seedForecasts(services);
