@@ -10,7 +10,10 @@ import { engines, json, login, startTestApp, type Client, type TestApp } from '.
 
 const VIN_A = 'WAURA0BEV00000007';
 const VIN_B = 'WBLT00HEV00000007';
-type Problems = { code: string; details: { problems: { row: number; code: string; path: string }[] } };
+type Problems = {
+  code: string;
+  details: { problems: { row: number; code: string; path: string }[] };
+};
 
 describe.each(engines())('connected vehicles with consent (%s)', (engine) => {
   let t: TestApp;
@@ -59,22 +62,38 @@ describe.each(engines())('connected vehicles with consent (%s)', (engine) => {
   });
 
   it('records consents as ledger entries; another dealer cannot record one for A’s car', async () => {
-    const e = await json<{ id: number; action: string; dealerCode: string; ledgerSeq: number | null }>(
-      await dealerA.send('POST', '/api/v1/connected/consents', grant('battery_health')),
-      201,
-    );
+    const e = await json<{
+      id: number;
+      action: string;
+      dealerCode: string;
+      ledgerSeq: number | null;
+    }>(await dealerA.send('POST', '/api/v1/connected/consents', grant('battery_health')), 201);
     expect(e).toMatchObject({ action: 'grant', dealerCode: 'DLR-ALPHA' });
     expect(e.ledgerSeq).toBeGreaterThan(0);
-    await json(await dealerA.send('POST', '/api/v1/connected/consents', grant('service_reminders')), 201);
     await json(
-      await dealerA.send('POST', '/api/v1/connected/consents', grant('lease_end_offers', { contractEndsOn: '2026-09-30' })),
+      await dealerA.send('POST', '/api/v1/connected/consents', grant('service_reminders')),
       201,
     );
-    expect((await dealerB.send('POST', '/api/v1/connected/consents', grant('battery_health'))).status).toBe(404);
-    const list = await json<{ items: unknown[] }>(await dealerB.get('/api/v1/connected/consents'), 200);
+    await json(
+      await dealerA.send(
+        'POST',
+        '/api/v1/connected/consents',
+        grant('lease_end_offers', { contractEndsOn: '2026-09-30' }),
+      ),
+      201,
+    );
+    expect(
+      (await dealerB.send('POST', '/api/v1/connected/consents', grant('battery_health'))).status,
+    ).toBe(404);
+    const list = await json<{ items: unknown[] }>(
+      await dealerB.get('/api/v1/connected/consents'),
+      200,
+    );
     expect(list.items).toHaveLength(0);
     // the registry is append-only in the database too
-    await expect(t.db.query('update connected_consents set source = $1', ['x'])).rejects.toThrow(/append-only/);
+    await expect(t.db.query('update connected_consents set source = $1', ['x'])).rejects.toThrow(
+      /append-only/,
+    );
   });
 
   it('takes consented readings (all or none: a location reading fails the batch)', async () => {
@@ -92,7 +111,9 @@ describe.each(engines())('connected vehicles with consent (%s)', (engine) => {
       [2, 'location_refused'],
       [3, 'no_consent'],
     ]);
-    const { rows } = await t.db.query<{ n: number }>('select count(*)::int as n from telematics_signals');
+    const { rows } = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from telematics_signals',
+    );
     expect(rows[0]!.n).toBe(0);
     const ok = await json<{ accepted: number }>(
       await admin.send('POST', '/api/v1/connected/telematics', {
@@ -108,22 +129,29 @@ describe.each(engines())('connected vehicles with consent (%s)', (engine) => {
   });
 
   it('shows dealer A its opportunities with why and consent; B and the OEM see no vehicle', async () => {
-    const opp = await json<{ items: { vin: string; kind: string; why: string; consent: { purpose: string } }[] }>(
-      await dealerA.get('/api/v1/connected/dealers/DLR-ALPHA/opportunities'),
-      200,
-    );
+    const opp = await json<{
+      items: { vin: string; kind: string; why: string; consent: { purpose: string } }[];
+    }>(await dealerA.get('/api/v1/connected/dealers/DLR-ALPHA/opportunities'), 200);
     expect(opp.items.map((o) => [o.kind, o.consent.purpose])).toEqual([
       ['battery_health', 'battery_health'],
       ['service_due', 'service_reminders'],
       ['trade_in', 'lease_end_offers'],
     ]);
     expect(opp.items[0]!.why).toContain('81.5');
-    expect((await dealerB.get('/api/v1/connected/dealers/DLR-ALPHA/opportunities')).status).toBe(404);
+    expect((await dealerB.get('/api/v1/connected/dealers/DLR-ALPHA/opportunities')).status).toBe(
+      404,
+    );
     expect((await admin.get('/api/v1/connected/dealers/DLR-ALPHA/opportunities')).status).toBe(403);
-    const summary = await json<Record<string, unknown>>(await admin.get('/api/v1/connected/summary'), 200);
+    const summary = await json<Record<string, unknown>>(
+      await admin.get('/api/v1/connected/summary'),
+      200,
+    );
     expect(summary).toMatchObject({ vehicles: 1, byDealerCount: 1 });
     expect(JSON.stringify(summary)).not.toContain(VIN_A);
-    const summaryB = await json<{ vehicles: number }>(await dealerB.get('/api/v1/connected/summary'), 200);
+    const summaryB = await json<{ vehicles: number }>(
+      await dealerB.get('/api/v1/connected/summary'),
+      200,
+    );
     expect(summaryB.vehicles).toBe(0);
   });
 

@@ -49,8 +49,18 @@ const ROWS = [
     occurredOn: '2026-03-20',
   }),
   txRow({ externalId: 'S-4', sku: 'AURA-EX-BEV', vin: 'WAURA0BEV00000001', amount: '45000.00' }),
-  txRow({ externalId: 'S-5', dealerCode: 'DLR-BRAVO', sku: 'BOLT-XL-HEV', vin: 'WBLT00HEV00000001' }),
-  txRow({ externalId: 'S-6', dealerCode: 'DLR-BRAVO', sku: 'BOLT-XL-HEV', vin: 'WBLT00HEV00000002' }),
+  txRow({
+    externalId: 'S-5',
+    dealerCode: 'DLR-BRAVO',
+    sku: 'BOLT-XL-HEV',
+    vin: 'WBLT00HEV00000001',
+  }),
+  txRow({
+    externalId: 'S-6',
+    dealerCode: 'DLR-BRAVO',
+    sku: 'BOLT-XL-HEV',
+    vin: 'WBLT00HEV00000002',
+  }),
 ];
 const CO2: Record<string, number> = { 'AURA-LX-ICE': 160, 'AURA-EX-BEV': 0, 'BOLT-XL-HEV': 190 };
 
@@ -85,10 +95,14 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
   afterAll(() => t.close());
 
   it('seeds EU 2019/631 and US ZEV as data and versions a market', async () => {
-    const list = await json<{ items: { market: string; versionNo: number; isCurrent: boolean; document: { targets?: unknown } }[] }>(
-      await admin.get('/api/v1/sustainability/regulations'),
-      200,
-    );
+    const list = await json<{
+      items: {
+        market: string;
+        versionNo: number;
+        isCurrent: boolean;
+        document: { targets?: unknown };
+      }[];
+    }>(await admin.get('/api/v1/sustainability/regulations'), 200);
     const eu = list.items.find((r) => r.market === 'EU')!;
     expect(eu.document.targets).toEqual([
       { fromYear: 2025, toYear: 2029, gPerKm: '93.6' },
@@ -97,7 +111,10 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
     ]);
     expect(list.items.some((r) => r.market === 'US-ZEV' && r.isCurrent)).toBe(true);
     const v2 = await json<{ versionNo: number }>(
-      await admin.send('POST', '/api/v1/sustainability/regulations', { ...MARKET, effectiveFrom: '2027-01-01' }),
+      await admin.send('POST', '/api/v1/sustainability/regulations', {
+        ...MARKET,
+        effectiveFrom: '2027-01-01',
+      }),
       201,
     );
     expect(v2.versionNo).toBe(2);
@@ -106,12 +123,19 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
       document: { ...MARKET.document, premiumPerGPerKm: 95 },
     });
     expect(bad.status).toBe(400);
-    expect((await dealerA.send('POST', '/api/v1/sustainability/regulations', MARKET)).status).toBe(403);
+    expect((await dealerA.send('POST', '/api/v1/sustainability/regulations', MARKET)).status).toBe(
+      403,
+    );
   });
 
   it('computes the fleet average and premium exactly as by hand', async () => {
     const fleet = await json<{
-      years: { year: number; registrations: number; averageGPerKm: string | null; premium: string }[];
+      years: {
+        year: number;
+        registrations: number;
+        averageGPerKm: string | null;
+        premium: string;
+      }[];
       windowAverageGPerKm: string;
       windowPremium: string;
       dealers: { code: string; contribution: string; bevsNeeded: number }[];
@@ -136,11 +160,20 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
     const aura = fleet.shadowPrices.find((s) => s.modelLineCode === 'ML-AURA')!;
     expect(aura.perUnit).toBe(new Dec(320).div(3).minus('93.6').times(95).toFixed(2));
     // a pool with 10 zero-emission cars: 700 − 93.6 × 15 < 0
-    expect(fleet.pools[0]).toEqual({ name: 'Pool with an EV maker', averageGPerKm: '46.667', premium: '0.00', saving: premium });
+    expect(fleet.pools[0]).toEqual({
+      name: 'Pool with an EV maker',
+      averageGPerKm: '46.667',
+      premium: '0.00',
+      saving: premium,
+    });
   });
 
   it('answers the what-if: +2 BEVs of the Aura in the West', async () => {
-    const w = await json<{ after: { premium: string; averageGPerKm: string }; premiumChange: string; sku: string }>(
+    const w = await json<{
+      after: { premium: string; averageGPerKm: string };
+      premiumChange: string;
+      sku: string;
+    }>(
       await admin.send('POST', '/api/v1/sustainability/what-if', {
         market: 'TEST-EU',
         modelLine: 'ML-AURA',
@@ -156,14 +189,17 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
   });
 
   it("shows a dealer its own contribution and never another dealer's", async () => {
-    const mine = await json<{ contribution: string; evSharePercent: string; nextSale: { powertrain: string; value: string }[] }>(
-      await dealerA.get('/api/v1/sustainability/dealers/DLR-ALPHA?market=TEST-EU'),
-      200,
-    );
+    const mine = await json<{
+      contribution: string;
+      evSharePercent: string;
+      nextSale: { powertrain: string; value: string }[];
+    }>(await dealerA.get('/api/v1/sustainability/dealers/DLR-ALPHA?market=TEST-EU'), 200);
     expect(mine.contribution).toBe('3724.00');
     expect(mine.evSharePercent).toBe('33.3');
     expect(mine.nextSale.find((s) => s.powertrain === 'BEV')!.value).toBe('8892.00');
-    expect((await dealerB.get('/api/v1/sustainability/dealers/DLR-ALPHA?market=TEST-EU')).status).toBe(404);
+    expect(
+      (await dealerB.get('/api/v1/sustainability/dealers/DLR-ALPHA?market=TEST-EU')).status,
+    ).toBe(404);
     expect((await dealerB.get('/api/v1/sustainability/fleet?market=TEST-EU')).status).toBe(403);
     const ledgerB = await json<{ total: number; items: { vin: string; dealerCode: string }[] }>(
       await dealerB.get('/api/v1/sustainability/ledger?market=TEST-EU'),
@@ -171,33 +207,53 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
     );
     expect(ledgerB.total).toBe(2);
     expect(ledgerB.items.every((i) => i.dealerCode === 'DLR-BRAVO')).toBe(true);
-    const all = await json<{ total: number }>(await admin.get('/api/v1/sustainability/ledger?market=TEST-EU&year=2026'), 200);
+    const all = await json<{ total: number }>(
+      await admin.get('/api/v1/sustainability/ledger?market=TEST-EU&year=2026'),
+      200,
+    );
     expect(all.total).toBe(7);
   });
 
   it('keeps environmental data on the SKU and in the catalog API', async () => {
     const r = await json<{ massKg: number; batteryKwh: string }>(
-      await admin.send('PATCH', '/api/v1/sustainability/vehicle-data/AURA-EX-BEV', { massKg: 2050, batteryKwh: '77.4', electricRangeKm: 450 }),
+      await admin.send('PATCH', '/api/v1/sustainability/vehicle-data/AURA-EX-BEV', {
+        massKg: 2050,
+        batteryKwh: '77.4',
+        electricRangeKm: 450,
+      }),
       200,
     );
     expect(r).toMatchObject({ massKg: 2050, batteryKwh: '77.4' });
-    const sku = await json<{ massKg: number; electricRangeKm: number }>(await admin.get('/api/v1/skus/AURA-EX-BEV'), 200);
+    const sku = await json<{ massKg: number; electricRangeKm: number }>(
+      await admin.get('/api/v1/skus/AURA-EX-BEV'),
+      200,
+    );
     expect(sku).toMatchObject({ massKg: 2050, electricRangeKm: 450 });
     const bad = await json<{ details: { problems: { path: string }[] } }>(
-      await admin.send('PATCH', '/api/v1/sustainability/vehicle-data/AURA-EX-BEV', { co2GramsPerKm: 12 }),
+      await admin.send('PATCH', '/api/v1/sustainability/vehicle-data/AURA-EX-BEV', {
+        co2GramsPerKm: 12,
+      }),
       400,
     );
     expect(bad.details.problems[0]!.path).toBe('body.co2GramsPerKm');
   });
 
   it('shows the US ZEV share per state with its status', async () => {
-    const z = await json<{ requiredPercent: string; states: { state: string; deliveries: number; zevDeliveries: number; zevNeeded: number }[] }>(
-      await admin.get('/api/v1/sustainability/zev?market=US-ZEV&modelYear=2026'),
-      200,
-    );
+    const z = await json<{
+      requiredPercent: string;
+      states: { state: string; deliveries: number; zevDeliveries: number; zevNeeded: number }[];
+    }>(await admin.get('/api/v1/sustainability/zev?market=US-ZEV&modelYear=2026'), 200);
     expect(z.requiredPercent).toBe('35');
     // CA: 3 net deliveries, 1 BEV (33.3 % < 35 %: one more); NY: 2 HEV → needs n with n / (2 + n) ≥ 35 %: 2
-    expect(z.states.find((s) => s.state === 'CA')).toMatchObject({ deliveries: 3, zevDeliveries: 1, zevNeeded: 1 });
-    expect(z.states.find((s) => s.state === 'NY')).toMatchObject({ deliveries: 2, zevDeliveries: 0, zevNeeded: 2 });
+    expect(z.states.find((s) => s.state === 'CA')).toMatchObject({
+      deliveries: 3,
+      zevDeliveries: 1,
+      zevNeeded: 1,
+    });
+    expect(z.states.find((s) => s.state === 'NY')).toMatchObject({
+      deliveries: 2,
+      zevDeliveries: 0,
+      zevNeeded: 2,
+    });
   });
 });

@@ -36,7 +36,9 @@ const AuditLogPage = lazy(() =>
   import('./pages/admin/audit-log-page').then((m) => ({ default: m.AuditLogPage })),
 );
 const SustainabilityPage = lazy(() =>
-  import('./pages/sustainability/sustainability-page').then((m) => ({ default: m.SustainabilityPage })),
+  import('./pages/sustainability/sustainability-page').then((m) => ({
+    default: m.SustainabilityPage,
+  })),
 );
 const VehicleDataPage = lazy(() =>
   import('./pages/sustainability/vehicle-data-page').then((m) => ({ default: m.VehicleDataPage })),

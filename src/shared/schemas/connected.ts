@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { code, isoDate } from './common';
 
-export const CONSENT_PURPOSES = ['service_reminders', 'battery_health', 'lease_end_offers'] as const;
+export const CONSENT_PURPOSES = [
+  'service_reminders',
+  'battery_health',
+  'lease_end_offers',
+] as const;
 export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
 
 /**
@@ -30,7 +34,11 @@ export const vin = z
   .string()
   .regex(/^[A-HJ-NPR-Z0-9]{11,17}$/, 'a VIN: 11–17 letters and digits (no I, O, Q)');
 const ownerRef = z.string().min(1).max(80).describe("the owner's reference in the source system");
-const source = z.string().min(1).max(80).describe('where the consent was given: app, dealer, portal');
+const source = z
+  .string()
+  .min(1)
+  .max(80)
+  .describe('where the consent was given: app, dealer, portal');
 
 export const consentGrantSchema = z
   .strictObject({
@@ -107,9 +115,7 @@ export const opportunitySchema = z
     vin: z.string(),
     kind: z.enum(OPPORTUNITY_KINDS),
     why: z.string(),
-    signals: z.array(
-      z.object({ signal: z.string(), value: z.string(), observedAt: z.string() }),
-    ),
+    signals: z.array(z.object({ signal: z.string(), value: z.string(), observedAt: z.string() })),
     consent: z.object({
       id: z.number().int(),
       purpose: z.enum(CONSENT_PURPOSES),

@@ -66,9 +66,7 @@ export const usZevRegulationSchema = z
     zevPowertrains: z.array(z.enum(POWERTRAINS)).min(1),
     requirements: z.array(z.strictObject({ modelYear: year, percent: decimalString })).min(1),
     states: z
-      .array(
-        z.strictObject({ state, fromModelYear: year, status: z.string().min(1).max(200) }),
-      )
+      .array(z.strictObject({ state, fromModelYear: year, status: z.string().min(1).max(200) }))
       .min(1),
     statusNote: z.string().max(2000).default(''),
   })
@@ -184,7 +182,9 @@ export const fleetDashboardSchema = z
         averageGPerKm: z.object({ low: z.string(), mid: z.string(), high: z.string() }),
       })
       .nullable()
-      .describe('the window premium with the forecast consensus (80 % interval) for the months ahead'),
+      .describe(
+        'the window premium with the forecast consensus (80 % interval) for the months ahead',
+      ),
     shadowPrices: z.array(
       z.object({
         modelLineCode: z.string(),

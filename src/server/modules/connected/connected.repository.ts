@@ -62,7 +62,18 @@ export function createConnectedRepository(db: Queryable) {
         `insert into connected_consents (vin, owner_ref, dealer_id, purpose, action, granted_on, expires_on,
            contract_ends_on, source, recorded_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id::int as id`,
-        [e.vin, e.ownerRef, e.dealerId, e.purpose, e.action, e.grantedOn, e.expiresOn, e.contractEndsOn, e.source, e.recordedBy],
+        [
+          e.vin,
+          e.ownerRef,
+          e.dealerId,
+          e.purpose,
+          e.action,
+          e.grantedOn,
+          e.expiresOn,
+          e.contractEndsOn,
+          e.source,
+          e.recordedBy,
+        ],
       );
       return rows[0]!.id;
     },
@@ -136,7 +147,15 @@ export function createConnectedRepository(db: Queryable) {
       await db.query(
         `insert into telematics_signals (vin, dealer_id, purpose, signal, value, observed_at, consent_id)
          select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::numeric[], $6::timestamptz[], $7::bigint[])`,
-        [rows.vin, rows.dealerId, rows.purpose, rows.signal, rows.value, rows.observedAt, rows.consentId],
+        [
+          rows.vin,
+          rows.dealerId,
+          rows.purpose,
+          rows.signal,
+          rows.value,
+          rows.observedAt,
+          rows.consentId,
+        ],
       );
     },
 

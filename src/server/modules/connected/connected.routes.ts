@@ -58,7 +58,8 @@ export async function connectedRoutes(fastify: FastifyInstance) {
   app.post('/connected/consents/revoke', {
     config: { access: 'connected:write' },
     schema: {
-      summary: "Revokes a consent: stops intake and deletes that purpose's readings (a ledger entry)",
+      summary:
+        "Revokes a consent: stops intake and deletes that purpose's readings (a ledger entry)",
       tags,
       security: SECURED,
       body: consentRevokeSchema,
@@ -70,19 +71,22 @@ export async function connectedRoutes(fastify: FastifyInstance) {
   app.post('/connected/telematics', {
     config: { access: 'connected:write' },
     schema: {
-      summary: 'A batch of telematics readings (VSS names; no location): all under valid consent, or none',
+      summary:
+        'A batch of telematics readings (VSS names; no location): all under valid consent, or none',
       tags,
       security: SECURED,
       body: telematicsBatchSchema,
       response: { 200: telematicsResultSchema, ...errors },
     },
-    handler: (req) => connected.ingestTelematics({ actor: actorOf(req), readings: req.body.readings }),
+    handler: (req) =>
+      connected.ingestTelematics({ actor: actorOf(req), readings: req.body.readings }),
   });
 
   app.get('/connected/dealers/:code/opportunities', {
     config: { access: 'connected:read' },
     schema: {
-      summary: "A dealer's opportunities from its consented vehicles, each with why and its consent",
+      summary:
+        "A dealer's opportunities from its consented vehicles, each with why and its consent",
       tags,
       security: SECURED,
       params: z.object({ code }),

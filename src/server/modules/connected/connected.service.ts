@@ -76,14 +76,28 @@ export function createConnectedService(deps: {
     }) {
       const problems: Problem[] = [];
       if (data.expiresOn < data.grantedOn)
-        problems.push({ path: 'body.expiresOn', code: 'before_grant', message: 'expires before it is granted' });
+        problems.push({
+          path: 'body.expiresOn',
+          code: 'before_grant',
+          message: 'expires before it is granted',
+        });
       if (data.contractEndsOn && data.purpose !== 'lease_end_offers')
-        problems.push({ path: 'body.contractEndsOn', code: 'not_lease', message: 'only a lease_end_offers consent carries the contract end' });
-      if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 'The consent is not valid', { problems });
+        problems.push({
+          path: 'body.contractEndsOn',
+          code: 'not_lease',
+          message: 'only a lease_end_offers consent carries the contract end',
+        });
+      if (problems.length > 0)
+        throw new AppError('VALIDATION_FAILED', 'The consent is not valid', { problems });
       const dealer = await dealerOfVin(actor, data.vin);
       const id = await deps.db.transaction(async (tx) => {
         const r = createConnectedRepository(tx);
-        const newId = await r.insertEntry({ ...data, dealerId: dealer.id, action: 'grant', recordedBy: actorLabel(actor) });
+        const newId = await r.insertEntry({
+          ...data,
+          dealerId: dealer.id,
+          action: 'grant',
+          recordedBy: actorLabel(actor),
+        });
         await deps.ledger.append(tx, {
           entityType: 'connected_consent',
           entityId: String(newId),
@@ -131,8 +145,20 @@ export function createConnectedService(deps: {
       return { entry: (await repo.getEntry(result.id))!, deletedSignals: result.deletedSignals };
     },
 
-    async findConsents({ actor, dealer, vin, limit }: { actor: Actor; dealer?: string; vin?: string; limit: number }) {
-      const dealerId = dealer ? (await deps.network.getDealerRef({ actor, code: dealer })).id : undefined;
+    async findConsents({
+      actor,
+      dealer,
+      vin,
+      limit,
+    }: {
+      actor: Actor;
+      dealer?: string;
+      vin?: string;
+      limit: number;
+    }) {
+      const dealerId = dealer
+        ? (await deps.network.getDealerRef({ actor, code: dealer })).id
+        : undefined;
       return { items: await repo.findEntries(actor.scope, { dealerId, vin, limit }) };
     },
 
@@ -155,10 +181,19 @@ export function createConnectedService(deps: {
           byKey.set(k, [...(byKey.get(k) ?? []), c]);
         }
         const problems: Problem[] = [];
-        const cols = { vin: [] as string[], dealerId: [] as number[], purpose: [] as string[], signal: [] as string[], value: [] as string[], observedAt: [] as string[], consentId: [] as number[] };
+        const cols = {
+          vin: [] as string[],
+          dealerId: [] as number[],
+          purpose: [] as string[],
+          signal: [] as string[],
+          value: [] as string[],
+          observedAt: [] as string[],
+          consentId: [] as number[],
+        };
         readings.forEach((x, i) => {
           const at = { path: `body.readings.${i}`, row: i + 1 };
-          const spec = TELEMATICS_SIGNALS[x.signal as TelematicsSignal] as { purpose: ConsentPurpose } | undefined;
+          const spec = TELEMATICS_SIGNALS[x.signal as TelematicsSignal] as
+            { purpose: ConsentPurpose } | undefined;
           if (!spec) {
             const location = /location|latitude|longitude|position/i.test(x.signal);
             problems.push({
@@ -170,13 +205,25 @@ export function createConnectedService(deps: {
             return;
           }
           const day = x.observedAt.slice(0, 10);
-          const c = (byKey.get(`${x.vin}|${spec.purpose}`) ?? []).find((k) => k.grantedOn <= day && day <= k.expiresOn);
+          const c = (byKey.get(`${x.vin}|${spec.purpose}`) ?? []).find(
+            (k) => k.grantedOn <= day && day <= k.expiresOn,
+          );
           if (!c) {
-            problems.push({ ...at, field: 'vin', code: 'no_consent', message: `no valid ${spec.purpose} consent for ${x.vin}` });
+            problems.push({
+              ...at,
+              field: 'vin',
+              code: 'no_consent',
+              message: `no valid ${spec.purpose} consent for ${x.vin}`,
+            });
             return;
           }
           if (Math.abs(x.value) >= 1e11) {
-            problems.push({ ...at, field: 'value', code: 'out_of_range', message: 'value out of range' });
+            problems.push({
+              ...at,
+              field: 'value',
+              code: 'out_of_range',
+              message: 'value out of range',
+            });
             return;
           }
           cols.vin.push(x.vin);
@@ -188,26 +235,44 @@ export function createConnectedService(deps: {
           cols.consentId.push(c.id);
         });
         if (problems.length > 0)
-          throw new AppError('VALIDATION_FAILED', `${problems.length} reading(s) refused; nothing was stored`, {
-            problems: problems.slice(0, 1000),
-            problemCount: problems.length,
-          });
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `${problems.length} reading(s) refused; nothing was stored`,
+            {
+              problems: problems.slice(0, 1000),
+              problemCount: problems.length,
+            },
+          );
         await r.insertSignals(cols);
         return { accepted: cols.vin.length };
       });
     },
 
     /** A dealer's opportunities: its own consented vehicles only (OEM actors: the summary). */
-    async findOpportunities({ actor, dealerCode, batteryThreshold }: { actor: Actor; dealerCode: string; batteryThreshold: number }) {
+    async findOpportunities({
+      actor,
+      dealerCode,
+      batteryThreshold,
+    }: {
+      actor: Actor;
+      dealerCode: string;
+      batteryThreshold: number;
+    }) {
       const ref = await deps.network.getDealerRef({ actor, code: dealerCode });
       if (actor.scope.kind !== 'dealers' || !inScope(actor, ref.id))
-        throw new AppError('FORBIDDEN', 'Vehicle-level data is for the dealer; the OEM sees aggregates (GET /connected/summary)');
+        throw new AppError(
+          'FORBIDDEN',
+          'Vehicle-level data is for the dealer; the OEM sees aggregates (GET /connected/summary)',
+        );
       const today = deps.today();
       const [consents, readings] = await Promise.all([
         repo.validConsents(actor.scope, today, ref.id),
         repo.latestSignals(actor.scope, ref.id),
       ]);
-      return { dealerCode, items: deriveOpportunities({ consents, readings, today, batteryThreshold }) };
+      return {
+        dealerCode,
+        items: deriveOpportunities({ consents, readings, today, batteryThreshold }),
+      };
     },
 
     /** Aggregates in the reader's scope: consented vehicles, readings and opportunities by kind. */
@@ -218,7 +283,12 @@ export function createConnectedService(deps: {
         repo.latestSignals(actor.scope),
         repo.signalCounts(actor.scope),
       ]);
-      const opportunities = deriveOpportunities({ consents, readings, today, batteryThreshold: 85 });
+      const opportunities = deriveOpportunities({
+        consents,
+        readings,
+        today,
+        batteryThreshold: 85,
+      });
       return {
         vehicles: new Set(consents.map((c) => c.vin)).size,
         consents: CONSENT_PURPOSES.map((purpose) => ({

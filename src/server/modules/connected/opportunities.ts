@@ -16,7 +16,13 @@ export const SERVICE_TIME_S = 30 * 86_400;
 export const OIL_LIFE_PCT = 15;
 export const TRADE_IN_DAYS = 180;
 
-type Reading = { vin: string; purpose: ConsentPurpose; signal: string; value: string; observedAt: string };
+type Reading = {
+  vin: string;
+  purpose: ConsentPurpose;
+  signal: string;
+  value: string;
+  observedAt: string;
+};
 
 function days(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
@@ -61,10 +67,26 @@ export function deriveOpportunities(input: {
         used.push(r);
       }
     };
-    check('Vehicle.Service.IsServiceDue', (v) => v === 1, () => 'the car reports its service due');
-    check('Vehicle.Service.DistanceToService', (v) => v <= SERVICE_DISTANCE_KM, (v) => `service due in ${v} km`);
-    check('Vehicle.Service.TimeToService', (v) => v <= SERVICE_TIME_S, (v) => `service due in ${Math.max(0, Math.round(v / 86_400))} days`);
-    check('Forecourt.Service.OilLifeRemaining', (v) => v <= OIL_LIFE_PCT, (v) => `oil life ${v} %`);
+    check(
+      'Vehicle.Service.IsServiceDue',
+      (v) => v === 1,
+      () => 'the car reports its service due',
+    );
+    check(
+      'Vehicle.Service.DistanceToService',
+      (v) => v <= SERVICE_DISTANCE_KM,
+      (v) => `service due in ${v} km`,
+    );
+    check(
+      'Vehicle.Service.TimeToService',
+      (v) => v <= SERVICE_TIME_S,
+      (v) => `service due in ${Math.max(0, Math.round(v / 86_400))} days`,
+    );
+    check(
+      'Forecourt.Service.OilLifeRemaining',
+      (v) => v <= OIL_LIFE_PCT,
+      (v) => `oil life ${v} %`,
+    );
     if (due.length > 0) {
       const odo = m.get('Vehicle.TraveledDistance');
       out.push({
@@ -77,7 +99,10 @@ export function deriveOpportunities(input: {
     }
     const soh = m.get('Vehicle.Powertrain.TractionBattery.StateOfHealth');
     if (soh && Number(soh.value) < input.batteryThreshold) {
-      const extra = ['Forecourt.Charging.DcFastShareLast30Days', 'Forecourt.Charging.SessionsLast30Days']
+      const extra = [
+        'Forecourt.Charging.DcFastShareLast30Days',
+        'Forecourt.Charging.SessionsLast30Days',
+      ]
         .map((s) => m.get(s))
         .filter((r): r is Reading => r !== undefined);
       out.push({

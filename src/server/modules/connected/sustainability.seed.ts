@@ -22,9 +22,12 @@ export const DEMO_MARKET = 'DEMO-EU';
 export async function seedSustainability(services: Services): Promise<{ vehicles: number }> {
   const { db } = services;
   // 1. environmental data of the SKUs
-  const { rows: skus } = await db.query<{ code: string; segment: string; powertrain: string; trim: string }>(
-    'select code, segment, powertrain, trim from skus',
-  );
+  const { rows: skus } = await db.query<{
+    code: string;
+    segment: string;
+    powertrain: string;
+    trim: string;
+  }>('select code, segment, powertrain, trim from skus');
   const codes: string[] = [];
   const mass: number[] = [];
   const range: number[] = [];
@@ -54,7 +57,8 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
       document: {
         kind: 'eu_fleet_co2',
         name: 'Illustration: EU 2019/631 rules applied to the demo network',
-        legalBasis: 'Regulation (EU) 2019/631; the demo network is American, the market is a what-if',
+        legalBasis:
+          'Regulation (EU) 2019/631; the demo network is American, the market is a what-if',
         currency: 'EUR',
         countries: ['US'],
         targets: [
@@ -111,25 +115,54 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
     const odometer = 8_000 + ((v.rn * 7919) % 60_000);
     readings.push(
       { vin: v.vin, signal: 'Vehicle.TraveledDistance', value: odometer, observedAt },
-      { vin: v.vin, signal: 'Vehicle.Service.DistanceToService', value: (v.rn * 1733) % 15_000, observedAt },
+      {
+        vin: v.vin,
+        signal: 'Vehicle.Service.DistanceToService',
+        value: (v.rn * 1733) % 15_000,
+        observedAt,
+      },
     );
     if (v.powertrain !== 'BEV')
-      readings.push({ vin: v.vin, signal: 'Forecourt.Service.OilLifeRemaining', value: (v.rn * 37) % 100, observedAt });
+      readings.push({
+        vin: v.vin,
+        signal: 'Forecourt.Service.OilLifeRemaining',
+        value: (v.rn * 37) % 100,
+        observedAt,
+      });
     if (v.powertrain === 'BEV' || v.powertrain === 'PHEV') {
       await services.connected.grantConsent({
         actor: SYSTEM_ACTOR,
         data: { ...base, purpose: 'battery_health', contractEndsOn: null },
       });
       readings.push(
-        { vin: v.vin, signal: 'Vehicle.Powertrain.TractionBattery.StateOfHealth', value: 78 + ((v.rn * 13) % 22), observedAt },
-        { vin: v.vin, signal: 'Forecourt.Charging.SessionsLast30Days', value: 6 + (v.rn % 14), observedAt },
-        { vin: v.vin, signal: 'Forecourt.Charging.DcFastShareLast30Days', value: (v.rn * 11) % 70, observedAt },
+        {
+          vin: v.vin,
+          signal: 'Vehicle.Powertrain.TractionBattery.StateOfHealth',
+          value: 78 + ((v.rn * 13) % 22),
+          observedAt,
+        },
+        {
+          vin: v.vin,
+          signal: 'Forecourt.Charging.SessionsLast30Days',
+          value: 6 + (v.rn % 14),
+          observedAt,
+        },
+        {
+          vin: v.vin,
+          signal: 'Forecourt.Charging.DcFastShareLast30Days',
+          value: (v.rn * 11) % 70,
+          observedAt,
+        },
       );
     }
     if (v.rn % 2 === 0)
       await services.connected.grantConsent({
         actor: SYSTEM_ACTOR,
-        data: { ...base, purpose: 'lease_end_offers', contractEndsOn: addDays(today, 20 + v.rn * 9) },
+        data: {
+          ...base,
+          purpose: 'lease_end_offers',
+          contractEndsOn: addDays(today, 20 + v.rn * 9),
+        },
       });
   }
   if (readings.length > 0)

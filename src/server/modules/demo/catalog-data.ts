@@ -214,17 +214,31 @@ export function environmentalData(
   const key = (Object.keys(SEGMENTS) as SegmentKey[]).find((k) => SEGMENTS[k].name === segmentName);
   if (!key) return null;
   const env = SEGMENT_ENVIRONMENT[key];
-  const heavyTrim = trim === 'AWD' || trim === 'PERF' || trim === 'Long Range AWD' || trim === 'Performance';
+  const heavyTrim =
+    trim === 'AWD' || trim === 'PERF' || trim === 'Long Range AWD' || trim === 'Performance';
   const trimFactor = heavyTrim ? 1.05 : 1;
   const battery =
     powertrain === 'BEV'
-      ? env.bevBatteryKwh * (trim === 'SR' || trim === 'Standard Range' ? 0.78 : trim === 'PERF' || trim === 'Performance' ? 1.05 : 1)
-      : powertrain === 'PHEV' ? 18.4 : powertrain === 'HEV' ? 1.4 : powertrain === 'FCEV' ? 1.6 : 0;
+      ? env.bevBatteryKwh *
+        (trim === 'SR' || trim === 'Standard Range'
+          ? 0.78
+          : trim === 'PERF' || trim === 'Performance'
+            ? 1.05
+            : 1)
+      : powertrain === 'PHEV'
+        ? 18.4
+        : powertrain === 'HEV'
+          ? 1.4
+          : powertrain === 'FCEV'
+            ? 1.6
+            : 0;
   const extraMass = { ICE: 0, HEV: 70, PHEV: 230, BEV: battery * 6.2, FCEV: 320 }[powertrain];
   const range =
     powertrain === 'BEV'
       ? (battery * 1000) / (env.bevWhPerKm * (heavyTrim ? 1.08 : 1))
-      : powertrain === 'PHEV' ? (battery * 1000) / (env.bevWhPerKm * 1.15) * 0.85 : 0;
+      : powertrain === 'PHEV'
+        ? ((battery * 1000) / (env.bevWhPerKm * 1.15)) * 0.85
+        : 0;
   return {
     massKg: Math.round(env.massIceKg * trimFactor + extraMass),
     electricRangeKm: Math.round(range),

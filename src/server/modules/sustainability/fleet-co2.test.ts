@@ -47,7 +47,9 @@ describe('fleet CO2 arithmetic', () => {
     expect(premium(690, t.times(6), '95', 'EUR')).toBe('12198.00');
     expect(contribution(sums, t, '95', 'EUR')).toBe('12198.00');
     // adding a 150 g/km car adds exactly 95 × (150 − 93.6)
-    expect(new Dec(premium(840, t.times(7), '95', 'EUR')).minus('12198.00').toFixed(2)).toBe('5358.00');
+    expect(new Dec(premium(840, t.times(7), '95', 'EUR')).minus('12198.00').toFixed(2)).toBe(
+      '5358.00',
+    );
     // under target: no premium, a negative contribution
     expect(premium(100, t.times(2), '95', 'EUR')).toBe('0.00');
     expect(contribution({ sumCo2: 100, units: 2 }, t, '95', 'EUR')).toBe('-8284.00');
@@ -79,7 +81,12 @@ describe('fleet CO2 arithmetic', () => {
     ]);
     expect(only.average!.toFixed(3)).toBe('95.000');
     expect(only.premium).toBe(new Dec(1900).minus(1872).times(95).toFixed(2));
-    const pool = assessPool(EU, only, [{ registrations: 10, averageGPerKm: '80' }], new Dec('93.6'));
+    const pool = assessPool(
+      EU,
+      only,
+      [{ registrations: 10, averageGPerKm: '80' }],
+      new Dec('93.6'),
+    );
     expect(pool.premium).toBe('0.00');
     expect(pool.saving).toBe(only.premium);
   });

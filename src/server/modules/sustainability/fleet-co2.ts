@@ -30,8 +30,14 @@ export function show3(value: Dec | null): string | null {
 }
 
 /** The regulation's target for a year (with the mass adjustment when it has one), or null. */
-export function targetFor(reg: EuFleetRegulation, year: number, averageMassKg?: Dec | null): Dec | null {
-  const band = reg.targets.find((t) => t.fromYear <= year && (t.toYear === null || year <= t.toYear));
+export function targetFor(
+  reg: EuFleetRegulation,
+  year: number,
+  averageMassKg?: Dec | null,
+): Dec | null {
+  const band = reg.targets.find(
+    (t) => t.fromYear <= year && (t.toYear === null || year <= t.toYear),
+  );
   if (!band) return null;
   let target = new Dec(band.gPerKm);
   if (reg.massAdjustment && averageMassKg) {
@@ -43,24 +49,45 @@ export function targetFor(reg: EuFleetRegulation, year: number, averageMassKg?: 
 }
 
 /** The averaging window holding `year`, or the year alone. */
-export function windowOf(reg: EuFleetRegulation, year: number): { fromYear: number; toYear: number } {
+export function windowOf(
+  reg: EuFleetRegulation,
+  year: number,
+): { fromYear: number; toYear: number } {
   const w = reg.averagingWindows.find((x) => x.fromYear <= year && year <= x.toYear);
   return w ?? { fromYear: year, toYear: year };
 }
 
 /** p × max(0, S − targetSum), in the currency's minor unit. `targetSum` = Σ T × units. */
-export function premium(sumCo2: Decimal.Value, targetSum: Decimal.Value, perGPerKm: string, currency: string): string {
+export function premium(
+  sumCo2: Decimal.Value,
+  targetSum: Decimal.Value,
+  perGPerKm: string,
+  currency: string,
+): string {
   const excess = new Dec(sumCo2).minus(targetSum);
   return moneyString(excess.gt(0) ? excess.times(perGPerKm) : 0, currency);
 }
 
 /** p × (S − T × N), signed: what a slice of the fleet adds to (or takes off) the premium. */
-export function contribution(sums: Co2Sums, target: Dec, perGPerKm: string, currency: string): string {
-  return moneyString(new Dec(sums.sumCo2).minus(target.times(sums.units)).times(perGPerKm), currency);
+export function contribution(
+  sums: Co2Sums,
+  target: Dec,
+  perGPerKm: string,
+  currency: string,
+): string {
+  return moneyString(
+    new Dec(sums.sumCo2).minus(target.times(sums.units)).times(perGPerKm),
+    currency,
+  );
 }
 
 /** p × (e − T): the premium one more car with `e` g/km adds (negative: saves). */
-export function shadowPrice(e: Decimal.Value, target: Dec, perGPerKm: string, currency: string): string {
+export function shadowPrice(
+  e: Decimal.Value,
+  target: Dec,
+  perGPerKm: string,
+  currency: string,
+): string {
   return moneyString(new Dec(e).minus(target).times(perGPerKm), currency);
 }
 
@@ -83,7 +110,8 @@ export function assessWindow(reg: EuFleetRegulation, years: YearSums[]) {
   let units = 0;
   let targetSum = new Dec(0);
   for (const y of years) {
-    const massAvg = y.sumMassKg !== undefined && y.units > 0 ? new Dec(y.sumMassKg).div(y.units) : null;
+    const massAvg =
+      y.sumMassKg !== undefined && y.units > 0 ? new Dec(y.sumMassKg).div(y.units) : null;
     const t = targetFor(reg, y.year, massAvg);
     if (!t) continue;
     sumCo2 = sumCo2.plus(y.sumCo2);

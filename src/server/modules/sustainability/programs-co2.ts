@@ -56,7 +56,8 @@ export function evIncentives(
       continue;
     if (sale) {
       if (pts.length > 0 && !pts.includes(sale.powertrain)) continue;
-      if ((paying.modelLines ?? []).length > 0 && !paying.modelLines!.includes(sale.modelLine)) continue;
+      if ((paying.modelLines ?? []).length > 0 && !paying.modelLines!.includes(sale.modelLine))
+        continue;
       if ((paying.skus ?? []).length > 0 && !paying.skus!.includes(sale.sku)) continue;
     }
     out.push({

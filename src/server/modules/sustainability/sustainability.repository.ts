@@ -125,7 +125,11 @@ export function createSustainabilityRepository(db: Queryable) {
     },
 
     /** The market's registrations by year and model line (the whole network: run as the system). */
-    async sumsByYearAndLine(m: MarketFilter, fromYear: number, toYear: number): Promise<LineYearSums[]> {
+    async sumsByYearAndLine(
+      m: MarketFilter,
+      fromYear: number,
+      toYear: number,
+    ): Promise<LineYearSums[]> {
       const params: unknown[] = [`${fromYear}-01-01`, `${toYear + 1}-01-01`];
       const { rows } = await db.query<LineYearSums>(
         `select extract(year from l.occurred_on)::int as year, l.model_line_id as "modelLineId",
@@ -195,7 +199,9 @@ export function createSustainabilityRepository(db: Queryable) {
       const where = [marketWhere(m, params), scopeDealerIdSql(scope, 'l.dealer_id', params)];
       if (filter.year) {
         params.push(`${filter.year}-01-01`, `${filter.year + 1}-01-01`);
-        where.push(`l.occurred_on >= $${params.length - 1}::date and l.occurred_on < $${params.length}::date`);
+        where.push(
+          `l.occurred_on >= $${params.length - 1}::date and l.occurred_on < $${params.length}::date`,
+        );
       }
       if (filter.dealerId) {
         params.push(filter.dealerId);

@@ -34,13 +34,15 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
       querystring: z.object({ market: marketCode.optional() }),
       response: { 200: z.object({ items: z.array(regulationSchema) }), ...errors },
     },
-    handler: (req) => sustainability.findRegulations({ actor: actorOf(req), market: req.query.market }),
+    handler: (req) =>
+      sustainability.findRegulations({ actor: actorOf(req), market: req.query.market }),
   });
 
   app.post('/sustainability/regulations', {
     config: { access: 'sustainability:write' },
     schema: {
-      summary: "A new version of a market's regulation (targets, window, premium, pools; or ZEV shares)",
+      summary:
+        "A new version of a market's regulation (targets, window, premium, pools; or ZEV shares)",
       tags,
       security: SECURED,
       body: regulationCreateSchema,
@@ -74,7 +76,11 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
       response: { 200: vehicleDataSchema, ...errors },
     },
     handler: (req) =>
-      sustainability.updateVehicleData({ actor: actorOf(req), sku: req.params.sku, data: req.body }),
+      sustainability.updateVehicleData({
+        actor: actorOf(req),
+        sku: req.params.sku,
+        data: req.body,
+      }),
   });
 
   app.get('/sustainability/ledger', {
@@ -116,7 +122,8 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
   app.get('/sustainability/dealers/:code', {
     config: { access: 'sustainability:read' },
     schema: {
-      summary: "A dealer's EV share vs the ask, its premium contribution, the next sale's CO2 value",
+      summary:
+        "A dealer's EV share vs the ask, its premium contribution, the next sale's CO2 value",
       tags,
       security: SECURED,
       params: z.object({ code }),

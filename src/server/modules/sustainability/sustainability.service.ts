@@ -60,7 +60,10 @@ export function createSustainabilityService(deps: {
     return rows.find((r) => r.effectiveFrom <= today) ?? rows[rows.length - 1];
   }
 
-  function toRegulation(r: Awaited<ReturnType<typeof repo.findRegulations>>[number], isCurrent: boolean): Regulation {
+  function toRegulation(
+    r: Awaited<ReturnType<typeof repo.findRegulations>>[number],
+    isCurrent: boolean,
+  ): Regulation {
     return { ...r, isCurrent, document: regulationDocumentSchema.parse(r.document) };
   }
 
@@ -75,14 +78,19 @@ export function createSustainabilityService(deps: {
     const reg = await regulationOf(market);
     if (reg.document.kind !== 'eu_fleet_co2')
       throw new AppError('BAD_REQUEST', `Market ${market} is not a fleet CO2 market`, {
-        problems: [{ path: 'querystring.market', code: 'not_fleet_market', message: 'a US ZEV market' }],
+        problems: [
+          { path: 'querystring.market', code: 'not_fleet_market', message: 'a US ZEV market' },
+        ],
       });
     return reg.document;
   }
 
   function requireOem(actor: Actor) {
     if (actor.scope.kind === 'dealers')
-      throw new AppError('FORBIDDEN', 'The fleet view is the OEM’s; a dealer sees its own dashboard');
+      throw new AppError(
+        'FORBIDDEN',
+        'The fleet view is the OEM’s; a dealer sees its own dashboard',
+      );
   }
 
   /** Sums of the window's years (actuals), by year. */
@@ -111,7 +119,8 @@ export function createSustainabilityService(deps: {
     }
     for (const [id, x] of sums) if (x.n > 0) out.set(id, new Dec(x.s).div(x.n));
     const bySku = new Map<number, number[]>();
-    for (const s of skus) bySku.set(s.modelLineId, [...(bySku.get(s.modelLineId) ?? []), s.co2GramsPerKm]);
+    for (const s of skus)
+      bySku.set(s.modelLineId, [...(bySku.get(s.modelLineId) ?? []), s.co2GramsPerKm]);
     for (const [id, list] of bySku)
       if (!out.has(id)) out.set(id, new Dec(list.reduce((a, b) => a + b, 0)).div(list.length));
     return out;
@@ -124,7 +133,12 @@ export function createSustainabilityService(deps: {
       const currents = new Set<string>();
       const out: Regulation[] = [];
       for (const r of rows) {
-        const isCurrent = !currents.has(r.market) && current(rows.filter((x) => x.market === r.market), today) === r;
+        const isCurrent =
+          !currents.has(r.market) &&
+          current(
+            rows.filter((x) => x.market === r.market),
+            today,
+          ) === r;
         if (isCurrent) currents.add(r.market);
         out.push(toRegulation(r, isCurrent));
       }
@@ -140,7 +154,10 @@ export function createSustainabilityService(deps: {
     }) {
       const versionNo = await repo.insertRegulation({ ...data, createdBy: actor.name });
       const rows = await repo.findRegulations(data.market);
-      return toRegulation(rows.find((r) => r.versionNo === versionNo)!, current(rows, deps.today()) === rows.find((r) => r.versionNo === versionNo));
+      return toRegulation(
+        rows.find((r) => r.versionNo === versionNo)!,
+        current(rows, deps.today()) === rows.find((r) => r.versionNo === versionNo),
+      );
     },
 
     async findVehicleData(_: { actor: Actor }) {
@@ -154,7 +171,12 @@ export function createSustainabilityService(deps: {
     }: {
       actor: Actor;
       sku: string;
-      data: { co2GramsPerKm?: number; massKg?: number | null; electricRangeKm?: number | null; batteryKwh?: string | null };
+      data: {
+        co2GramsPerKm?: number;
+        massKg?: number | null;
+        electricRangeKm?: number | null;
+        batteryKwh?: string | null;
+      };
     }) {
       const rows = await repo.findVehicleData();
       const row = rows.find((r) => r.sku === sku);
@@ -162,7 +184,13 @@ export function createSustainabilityService(deps: {
       const co2 = data.co2GramsPerKm ?? row.co2GramsPerKm;
       if ((row.powertrain === 'BEV' || row.powertrain === 'FCEV') && co2 !== 0)
         throw new AppError('VALIDATION_FAILED', 'A zero-emission SKU emits 0 g/km', {
-          problems: [{ path: 'body.co2GramsPerKm', code: 'zev_co2', message: `a ${row.powertrain} emits 0 g/km` }],
+          problems: [
+            {
+              path: 'body.co2GramsPerKm',
+              code: 'zev_co2',
+              message: `a ${row.powertrain} emits 0 g/km`,
+            },
+          ],
         });
       await repo.updateVehicleData(sku, data);
       const after = (await repo.findVehicleData()).find((r) => r.sku === sku)!;
@@ -186,8 +214,15 @@ export function createSustainabilityService(deps: {
       offset: number;
     }) {
       const reg = await regulationOf(market);
-      const dealerId = dealer ? (await deps.network.getDealerRef({ actor, code: dealer })).id : undefined;
-      const page = await repo.findLedger(actor.scope, marketFilterOf(reg.document), { year, dealerId, limit, offset });
+      const dealerId = dealer
+        ? (await deps.network.getDealerRef({ actor, code: dealer })).id
+        : undefined;
+      const page = await repo.findLedger(actor.scope, marketFilterOf(reg.document), {
+        year,
+        dealerId,
+        limit,
+        offset,
+      });
       return { market, ...page };
     },
 
@@ -213,14 +248,30 @@ export function createSustainabilityService(deps: {
 
       // the projection: the forecast for the months after the latest registration
       let projection = null;
-      const projected = new Map<number, { low: Dec; mid: Dec; high: Dec; lowU: Dec; midU: Dec; highU: Dec }>();
+      const projected = new Map<
+        number,
+        { low: Dec; mid: Dec; high: Dec; lowU: Dec; midU: Dec; highU: Dec }
+      >();
       const nextMonth = latest
-        ? new Date(Date.UTC(isoYear(latest), Number(latest.slice(5, 7)), 1)).toISOString().slice(0, 7)
+        ? new Date(Date.UTC(isoYear(latest), Number(latest.slice(5, 7)), 1))
+            .toISOString()
+            .slice(0, 7)
         : `${w.fromYear}-01`;
-      const forecast = await system.forecastByLine(m, nextMonth < `${w.fromYear}-01` ? `${w.fromYear}-01` : nextMonth, w.toYear);
+      const forecast = await system.forecastByLine(
+        m,
+        nextMonth < `${w.fromYear}-01` ? `${w.fromYear}-01` : nextMonth,
+        w.toYear,
+      );
       for (const f of forecast) {
         const e = averages.get(f.modelLineId) ?? new Dec(0);
-        const x = projected.get(f.year) ?? { low: new Dec(0), mid: new Dec(0), high: new Dec(0), lowU: new Dec(0), midU: new Dec(0), highU: new Dec(0) };
+        const x = projected.get(f.year) ?? {
+          low: new Dec(0),
+          mid: new Dec(0),
+          high: new Dec(0),
+          lowU: new Dec(0),
+          midU: new Dec(0),
+          highU: new Dec(0),
+        };
         x.low = x.low.plus(e.times(f.low));
         x.mid = x.mid.plus(e.times(f.mid));
         x.high = x.high.plus(e.times(f.high));
@@ -265,7 +316,6 @@ export function createSustainabilityService(deps: {
       }
 
       const target = targetFor(reg, y) ?? new Dec(0);
-      const yearRows = lineRows.filter((r) => r.year === y);
       const lineName = new Map(lines.map((l) => [l.id, l]));
       const shadowPrices = [...new Set(lineRows.map((r) => r.modelLineId))]
         .map((id) => {
@@ -281,7 +331,8 @@ export function createSustainabilityService(deps: {
 
       // breakdowns: the selected year, cut to the reader's scope
       const dealerSums = await system.sumsByDealer(m, `${y}-01-01`, `${y + 1}-01-01`);
-      const inScope = (path: string) => actor.scope.kind !== 'region' || path.startsWith(actor.scope.path);
+      const inScope = (path: string) =>
+        actor.scope.kind !== 'region' || path.startsWith(actor.scope.path);
       const visible = dealers.filter((d) => inScope(d.regionPath));
       const sumsOf = new Map(dealerSums.map((d) => [d.dealerId, d]));
       const dealerOut = visible
@@ -297,7 +348,9 @@ export function createSustainabilityService(deps: {
             bevsNeeded: bevsNeeded(s, target) ?? 0,
           };
         })
-        .sort((a, b) => new Dec(b.contribution).cmp(a.contribution) || a.code.localeCompare(b.code));
+        .sort(
+          (a, b) => new Dec(b.contribution).cmp(a.contribution) || a.code.localeCompare(b.code),
+        );
       const regionAgg = new Map<number, { units: number; sumCo2: number; zev: number }>();
       for (const d of visible) {
         const s = sumsOf.get(d.id);
@@ -327,7 +380,12 @@ export function createSustainabilityService(deps: {
         .filter((pool) => pool.fromYear <= w.toYear && pool.toYear >= w.fromYear)
         .map((pool) => {
           const r = assessPool(reg, assessed, pool.members, assessed.target ?? target);
-          return { name: pool.name, averageGPerKm: show3(r.average), premium: r.premium, saving: r.saving };
+          return {
+            name: pool.name,
+            averageGPerKm: show3(r.average),
+            premium: r.premium,
+            saving: r.saving,
+          };
         });
 
       return {
@@ -364,14 +422,27 @@ export function createSustainabilityService(deps: {
     },
 
     /** US ZEV: zero-emission share of deliveries per state vs the model year's requirement. */
-    async getZev({ actor, market, modelYear }: { actor: Actor; market: string; modelYear?: number }) {
+    async getZev({
+      actor,
+      market,
+      modelYear,
+    }: {
+      actor: Actor;
+      market: string;
+      modelYear?: number;
+    }) {
       requireOem(actor);
       const reg = await regulationOf(market);
-      if (reg.document.kind !== 'us_zev') throw new AppError('BAD_REQUEST', `Market ${market} is not a ZEV market`);
+      if (reg.document.kind !== 'us_zev')
+        throw new AppError('BAD_REQUEST', `Market ${market} is not a ZEV market`);
       const doc: UsZevRegulation = reg.document;
       const my = modelYear ?? isoYear(deps.today());
       const req = doc.requirements.find((r) => r.modelYear === my) ?? null;
-      const rows = await system.zevByState(doc.states.map((s) => s.state), doc.zevPowertrains, my);
+      const rows = await system.zevByState(
+        doc.states.map((s) => s.state),
+        doc.zevPowertrains,
+        my,
+      );
       const by = new Map(rows.map((r) => [r.state, r]));
       return {
         market,
@@ -398,7 +469,8 @@ export function createSustainabilityService(deps: {
             inForce,
             deliveries: r.units,
             zevDeliveries: r.zevUnits,
-            zevSharePercent: r.units > 0 ? new Dec(r.zevUnits).div(r.units).times(100).toFixed(1) : null,
+            zevSharePercent:
+              r.units > 0 ? new Dec(r.zevUnits).div(r.units).times(100).toFixed(1) : null,
             zevNeeded: needed,
           };
         }),
@@ -406,7 +478,17 @@ export function createSustainabilityService(deps: {
     },
 
     /** A dealer's dashboard: EV share vs the ask, its contribution, the next sale's value. */
-    async getDealer({ actor, dealerCode, market, year }: { actor: Actor; dealerCode: string; market: string; year?: number }) {
+    async getDealer({
+      actor,
+      dealerCode,
+      market,
+      year,
+    }: {
+      actor: Actor;
+      dealerCode: string;
+      market: string;
+      year?: number;
+    }) {
       const ref = await deps.network.getDealerRef({ actor, code: dealerCode });
       const reg = await euRegulation(market);
       const y = year ?? isoYear(deps.today());
@@ -421,10 +503,18 @@ export function createSustainabilityService(deps: {
       const s = sums[0] ?? { units: 0, sumCo2: 0, sumMassKg: 0, zevUnits: 0 };
       const dealer = dealers.find((d) => d.id === ref.id);
       // the next sale: per model line and powertrain, the mean g/km of its active SKUs
-      const groups = new Map<string, { code: string; name: string; powertrain: string; list: number[] }>();
+      const groups = new Map<
+        string,
+        { code: string; name: string; powertrain: string; list: number[] }
+      >();
       for (const k of skus) {
         const key = `${k.modelLineCode}|${k.powertrain}`;
-        const g = groups.get(key) ?? { code: k.modelLineCode, name: k.modelLineName, powertrain: k.powertrain, list: [] };
+        const g = groups.get(key) ?? {
+          code: k.modelLineCode,
+          name: k.modelLineName,
+          powertrain: k.powertrain,
+          list: [],
+        };
         g.list.push(k.co2GramsPerKm);
         groups.set(key, g);
       }
@@ -435,10 +525,15 @@ export function createSustainabilityService(deps: {
           modelLineName: g.name,
           powertrain: g.powertrain,
           co2GramsPerKm: e.toNumber(),
-          value: moneyString(new Dec(shadowPrice(e, target, reg.premiumPerGPerKm, reg.currency)).neg(), reg.currency),
+          value: moneyString(
+            new Dec(shadowPrice(e, target, reg.premiumPerGPerKm, reg.currency)).neg(),
+            reg.currency,
+          ),
         };
       });
-      nextSale.sort((a, b) => new Dec(b.value).cmp(a.value) || a.modelLineCode.localeCompare(b.modelLineCode));
+      nextSale.sort(
+        (a, b) => new Dec(b.value).cmp(a.value) || a.modelLineCode.localeCompare(b.modelLineCode),
+      );
       return {
         dealerCode: ref.code ?? dealerCode,
         dealerName: dealer?.name ?? dealerCode,
@@ -458,7 +553,19 @@ export function createSustainabilityService(deps: {
     },
 
     /** "+N BEVs of line X in region R this year": the window's average and premium, and the incentive cost. */
-    async whatIf({ actor, market, modelLine, region, units }: { actor: Actor; market: string; modelLine: string; region: string; units: number }) {
+    async whatIf({
+      actor,
+      market,
+      modelLine,
+      region,
+      units,
+    }: {
+      actor: Actor;
+      market: string;
+      modelLine: string;
+      region: string;
+      units: number;
+    }) {
       requireOem(actor);
       const reg = await euRegulation(market);
       const regions = await deps.network.findRegions({ actor });
@@ -466,10 +573,14 @@ export function createSustainabilityService(deps: {
       if (!r) throw notFound('Region', region);
       const skus = (await repo.findVehicleData()).filter((k) => k.modelLineCode === modelLine);
       if (skus.length === 0) throw notFound('Model line', modelLine);
-      const bev = skus.filter((k) => k.powertrain === 'BEV').sort((a, b) => a.sku.localeCompare(b.sku))[0];
+      const bev = skus
+        .filter((k) => k.powertrain === 'BEV')
+        .sort((a, b) => a.sku.localeCompare(b.sku))[0];
       if (!bev)
         throw new AppError('UNPROCESSABLE', `Model line ${modelLine} has no battery-electric SKU`, {
-          problems: [{ path: 'body.modelLine', code: 'no_bev', message: 'the line has no BEV SKU' }],
+          problems: [
+            { path: 'body.modelLine', code: 'no_bev', message: 'the line has no BEV SKU' },
+          ],
         });
       const y = isoYear(deps.today());
       const w = windowOf(reg, y);
@@ -479,7 +590,9 @@ export function createSustainabilityService(deps: {
       const after = assessWindow(
         reg,
         byYear(rows, years).map((x) =>
-          x.year === y ? { ...x, units: x.units + units, sumCo2: x.sumCo2 + bev.co2GramsPerKm * units } : x,
+          x.year === y
+            ? { ...x, units: x.units + units, sumCo2: x.sumCo2 + bev.co2GramsPerKm * units }
+            : x,
         ),
       );
       const dealers = await system.findDealers(marketFilterOf(reg));
@@ -497,7 +610,12 @@ export function createSustainabilityService(deps: {
         before: { averageGPerKm: show3(before.average), premium: before.premium },
         after: { averageGPerKm: show3(after.average), premium: after.premium },
         premiumChange: moneyString(new Dec(after.premium).minus(before.premium), reg.currency),
-        incentiveCost: perUnit.length > 0 ? new Dec(perUnit.reduce((a, b) => new Dec(a).plus(b).toString(), '0')).times(units).toFixed(2) : null,
+        incentiveCost:
+          perUnit.length > 0
+            ? new Dec(perUnit.reduce((a, b) => new Dec(a).plus(b).toString(), '0'))
+                .times(units)
+                .toFixed(2)
+            : null,
         incentivePrograms: paying.map((x) => x.code),
       };
     },

@@ -50,7 +50,12 @@ function Summary() {
   return (
     <Stack gap="md">
       <SimpleGrid cols={{ base: 2, md: 4 }}>
-        <KpiCard testId="kpi-vehicles" label="Consented vehicles" value={formatInt(s.data.vehicles)} hint={`${formatInt(s.data.byDealerCount)} dealers`} />
+        <KpiCard
+          testId="kpi-vehicles"
+          label="Consented vehicles"
+          value={formatInt(s.data.vehicles)}
+          hint={`${formatInt(s.data.byDealerCount)} dealers`}
+        />
         {s.data.opportunities.map((o) => (
           <KpiCard key={o.kind} label={KIND_LABELS[o.kind] ?? o.kind} value={formatInt(o.count)} />
         ))}
@@ -80,7 +85,10 @@ function Summary() {
 function DealerOpportunities({ code }: { code: string }) {
   const q = useOpportunities(code);
   return (
-    <Section title="Opportunities" description="from your consented vehicles; each says why and which consent allows it">
+    <Section
+      title="Opportunities"
+      description="from your consented vehicles; each says why and which consent allows it"
+    >
       {q.error && <QueryError error={q.error} />}
       {!q.data ? (
         <TableSkeleton />
@@ -91,14 +99,25 @@ function DealerOpportunities({ code }: { code: string }) {
           {q.data.items.map((o) => (
             <Paper key={`${o.kind}-${o.vin}`} withBorder p="sm" radius="md">
               <Text size="sm" fw={600}>
-                <Badge mr={6} variant="light" color={o.kind === 'trade_in' ? 'grape' : o.kind === 'battery_health' ? 'orange' : 'blue'}>
+                <Badge
+                  mr={6}
+                  variant="light"
+                  color={
+                    o.kind === 'trade_in'
+                      ? 'grape'
+                      : o.kind === 'battery_health'
+                        ? 'orange'
+                        : 'blue'
+                  }
+                >
                   {KIND_LABELS[o.kind]}
                 </Badge>
                 {o.vin}
               </Text>
               <Text size="sm">{o.why}</Text>
               <Text size="xs" c="dimmed">
-                Consent #{o.consent.id}: {PURPOSE_LABELS[o.consent.purpose]}, {o.consent.source}, until {formatDate(o.consent.expiresOn)}
+                Consent #{o.consent.id}: {PURPOSE_LABELS[o.consent.purpose]}, {o.consent.source},
+                until {formatDate(o.consent.expiresOn)}
               </Text>
             </Paper>
           ))}
@@ -111,7 +130,10 @@ function DealerOpportunities({ code }: { code: string }) {
 function Consents({ code }: { code: string }) {
   const q = useConsents(code);
   return (
-    <Section title="Consent registry" description="append-only: grants and revocations, each in the ledger">
+    <Section
+      title="Consent registry"
+      description="append-only: grants and revocations, each in the ledger"
+    >
       {q.error && <QueryError error={q.error} />}
       {!q.data ? (
         <TableSkeleton />
@@ -137,7 +159,11 @@ function Consents({ code }: { code: string }) {
                       {c.action === 'grant' ? 'granted' : 'revoked'}
                     </Badge>
                   </Table.Td>
-                  <Table.Td>{c.grantedOn ? `${formatDate(c.grantedOn)} – ${formatDate(c.expiresOn)}` : formatDate(c.recordedAt.slice(0, 10))}</Table.Td>
+                  <Table.Td>
+                    {c.grantedOn
+                      ? `${formatDate(c.grantedOn)} – ${formatDate(c.expiresOn)}`
+                      : formatDate(c.recordedAt.slice(0, 10))}
+                  </Table.Td>
                   <Table.Td>{c.source}</Table.Td>
                 </Table.Tr>
               ))}

@@ -10,7 +10,13 @@ import { POWERTRAIN_LABELS } from '../../labels';
 import type { Powertrain } from '../../../shared/schemas/catalog';
 import { useDealerSustainability } from './sustainability-queries';
 
-export function DealerCo2Panel({ dealerCode, market }: { dealerCode: string | null; market: string }) {
+export function DealerCo2Panel({
+  dealerCode,
+  market,
+}: {
+  dealerCode: string | null;
+  market: string;
+}) {
   const q = useDealerSustainability(dealerCode, market);
   if (q.error) return <QueryError error={q.error} />;
   if (!q.data) return <ChartSkeleton />;
@@ -20,7 +26,11 @@ export function DealerCo2Panel({ dealerCode, market }: { dealerCode: string | nu
   const ask = d.evShareAskPercent === null ? null : Number(d.evShareAskPercent);
   const byLine = new Map<string, { line: string; best: number; worst: number }>();
   for (const s of d.nextSale) {
-    const x = byLine.get(s.modelLineCode) ?? { line: s.modelLineName, best: -Infinity, worst: Infinity };
+    const x = byLine.get(s.modelLineCode) ?? {
+      line: s.modelLineName,
+      best: -Infinity,
+      worst: Infinity,
+    };
     x.best = Math.max(x.best, Number(s.value));
     x.worst = Math.min(x.worst, Number(s.value));
     byLine.set(s.modelLineCode, x);
@@ -38,17 +48,28 @@ export function DealerCo2Panel({ dealerCode, market }: { dealerCode: string | nu
           value={share === null ? '–' : `${share.toFixed(1)} %`}
           hint={ask === null ? undefined : `the OEM asks ${ask} %`}
         />
-        <KpiCard label="Registrations" value={formatInt(d.registrations)} hint={`${formatInt(d.evUnits)} zero-emission`} />
+        <KpiCard
+          label="Registrations"
+          value={formatInt(d.registrations)}
+          hint={`${formatInt(d.evUnits)} zero-emission`}
+        />
         <KpiCard
           testId="kpi-contribution"
           label="Your part of the fleet premium"
           value={formatMoney(d.contribution, cur)}
           hint={Number(d.contribution) > 0 ? 'adds to the premium' : 'lowers the premium'}
         />
-        <KpiCard label="Target" value={`${d.targetGPerKm} g/km`} hint={`your average ${d.averageGPerKm ?? '–'} g/km`} />
+        <KpiCard
+          label="Target"
+          value={`${d.targetGPerKm} g/km`}
+          hint={`your average ${d.averageGPerKm ?? '–'} g/km`}
+        />
       </SimpleGrid>
       {chart.length > 0 && (
-        <Section title="What the next sale is worth to the CO2 target" description="premium avoided (+) or added (−) by one more car">
+        <Section
+          title="What the next sale is worth to the CO2 target"
+          description="premium avoided (+) or added (−) by one more car"
+        >
           <Paper withBorder p="sm" radius="md">
             <BarChart
               h={260}
@@ -82,7 +103,9 @@ export function DealerCo2Panel({ dealerCode, market }: { dealerCode: string | nu
                 {d.nextSale.slice(0, 20).map((s) => (
                   <Table.Tr key={`${s.modelLineCode}-${s.powertrain}`}>
                     <Table.Td>{s.modelLineName}</Table.Td>
-                    <Table.Td>{POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}</Table.Td>
+                    <Table.Td>
+                      {POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}
+                    </Table.Td>
                     <Table.Td ta="right">{s.co2GramsPerKm}</Table.Td>
                     <Table.Td ta="right" c={Number(s.value) >= 0 ? 'teal.7' : 'red.7'}>
                       {formatMoney(s.value, cur)}
@@ -102,7 +125,11 @@ export function DealerCo2Panel({ dealerCode, market }: { dealerCode: string | nu
                 <Paper key={p.code} withBorder p="sm" radius="md">
                   <Text fw={600}>{p.name}</Text>
                   <Text size="sm" c="dimmed">
-                    {p.perUnit ? `${formatMoney(p.perUnit, p.currency)} per unit` : <Badge variant="light">{p.benefit}</Badge>}
+                    {p.perUnit ? (
+                      `${formatMoney(p.perUnit, p.currency)} per unit`
+                    ) : (
+                      <Badge variant="light">{p.benefit}</Badge>
+                    )}
                   </Text>
                 </Paper>
               ))}

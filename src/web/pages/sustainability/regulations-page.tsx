@@ -3,7 +3,18 @@
  * shares with their status). A new version is entered as its JSON document (sustainability:write).
  */
 import { useState } from 'react';
-import { Badge, Button, Code, Group, Paper, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Code,
+  Group,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
@@ -25,7 +36,10 @@ export function RegulationsPage() {
   const canWrite = useCan('sustainability:write');
   return (
     <Stack>
-      <PageHeader title="Regulations" description="CO2 and ZEV rules as versioned data: a change is a new version with its effective date." />
+      <PageHeader
+        title="Regulations"
+        description="CO2 and ZEV rules as versioned data: a change is a new version with its effective date."
+      />
       {list.error && <QueryError error={list.error} />}
       {!list.data ? (
         <TableSkeleton />
@@ -92,12 +106,25 @@ function NewVersion({ items }: { items: Regulation[] }) {
       <Stack>
         <Text fw={600}>New version</Text>
         <Group grow>
-          <TextInput label="Market" value={market} onChange={(e) => setMarket(e.currentTarget.value.toUpperCase())} />
-          <TextInput label="Effective from" placeholder="YYYY-MM-DD" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+          <TextInput
+            label="Market"
+            value={market}
+            onChange={(e) => setMarket(e.currentTarget.value.toUpperCase())}
+          />
+          <TextInput
+            label="Effective from"
+            placeholder="YYYY-MM-DD"
+            value={from}
+            onChange={(e) => setFrom(e.currentTarget.value)}
+          />
         </Group>
         <Textarea
           label="Document (JSON)"
-          description={<>Starts from the current version; see <Code>docs/sustainability.md</Code></>}
+          description={
+            <>
+              Starts from the current version; see <Code>docs/sustainability.md</Code>
+            </>
+          }
           autosize
           minRows={6}
           maxRows={18}

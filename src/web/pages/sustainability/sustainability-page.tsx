@@ -39,7 +39,9 @@ import {
 } from './sustainability-queries';
 
 function gPerKm(value: string | null | undefined): string {
-  return value === null || value === undefined ? '–' : `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} g/km`;
+  return value === null || value === undefined
+    ? '–'
+    : `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} g/km`;
 }
 
 export function SustainabilityPage() {
@@ -64,7 +66,10 @@ export function SustainabilityPage() {
         actions={
           <Select
             aria-label="Market"
-            data={choices.map((m) => ({ value: m.market, label: `${m.market} · ${m.document.name}` }))}
+            data={choices.map((m) => ({
+              value: m.market,
+              label: `${m.market} · ${m.document.name}`,
+            }))}
             value={market}
             onChange={(v) => v && setParams({ market: v })}
             w={{ base: '100%', sm: 380 }}
@@ -73,8 +78,12 @@ export function SustainabilityPage() {
         }
       />
       {regulations.error && <QueryError error={regulations.error} />}
-      {dealer && market && <DealerCo2Panel dealerCode={me.scope.dealerCodes?.[0] ?? null} market={market} />}
-      {!dealer && selected?.document.kind === 'eu_fleet_co2' && <FleetPanel market={selected.market} />}
+      {dealer && market && (
+        <DealerCo2Panel dealerCode={me.scope.dealerCodes?.[0] ?? null} market={market} />
+      )}
+      {!dealer && selected?.document.kind === 'eu_fleet_co2' && (
+        <FleetPanel market={selected.market} />
+      )}
       {!dealer && selected?.document.kind === 'us_zev' && <ZevPanel market={selected.market} />}
     </Stack>
   );
@@ -118,11 +127,20 @@ function FleetPanel({ market }: { market: string }) {
         />
         <KpiCard
           label="One more BEV saves"
-          value={formatMoney(String(-Number(f.premiumPerGPerKm) * Number(f.years.find((y) => y.year === f.year)?.targetGPerKm ?? 0)), cur)}
+          value={formatMoney(
+            String(
+              -Number(f.premiumPerGPerKm) *
+                Number(f.years.find((y) => y.year === f.year)?.targetGPerKm ?? 0),
+            ),
+            cur,
+          )}
           hint="premium per g/km × target"
         />
       </SimpleGrid>
-      <Section title="Average vs target on the averaging window" description="g/km per year; projected years add the forecast consensus">
+      <Section
+        title="Average vs target on the averaging window"
+        description="g/km per year; projected years add the forecast consensus"
+      >
         <Paper withBorder p="sm" radius="md">
           <BarChart
             h={260}
@@ -140,7 +158,10 @@ function FleetPanel({ market }: { market: string }) {
         </Paper>
       </Section>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <Section title="Shadow price per model line" description="premium per g/km × (line average − target): what one more car adds">
+        <Section
+          title="Shadow price per model line"
+          description="premium per g/km × (line average − target): what one more car adds"
+        >
           <Table.ScrollContainer minWidth={320}>
             <Table striped>
               <Table.Thead>
@@ -164,7 +185,10 @@ function FleetPanel({ market }: { market: string }) {
             </Table>
           </Table.ScrollContainer>
         </Section>
-        <Section title="BEVs needed by region" description={`zero-emission cars that bring each region to ${f.year}'s target`}>
+        <Section
+          title="BEVs needed by region"
+          description={`zero-emission cars that bring each region to ${f.year}'s target`}
+        >
           <Table.ScrollContainer minWidth={320}>
             <Table striped>
               <Table.Thead>
@@ -189,7 +213,10 @@ function FleetPanel({ market }: { market: string }) {
           </Table.ScrollContainer>
         </Section>
       </SimpleGrid>
-      <Section title="Dealers carrying the premium" description={`${f.year}: premium per g/km × Σ(e − target); the top 15`}>
+      <Section
+        title="Dealers carrying the premium"
+        description={`${f.year}: premium per g/km × Σ(e − target); the top 15`}
+      >
         <Table.ScrollContainer minWidth={480}>
           <Table striped>
             <Table.Thead>
@@ -216,7 +243,10 @@ function FleetPanel({ market }: { market: string }) {
         </Table.ScrollContainer>
       </Section>
       {f.pools.length > 0 && (
-        <Section title="Pool scenarios" description="the window pooled with the members' registrations">
+        <Section
+          title="Pool scenarios"
+          description="the window pooled with the members' registrations"
+        >
           <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
             {f.pools.map((p) => (
               <KpiCard
@@ -242,7 +272,12 @@ function WhatIf({ market, currency }: { market: string; currency: string }) {
   const [units, setUnits] = useState<number | string>(100);
   const run = useMutation({
     mutationFn: () =>
-      api.post<WhatIfResult>('/sustainability/what-if', { market, modelLine, region, units: Number(units) }),
+      api.post<WhatIfResult>('/sustainability/what-if', {
+        market,
+        modelLine,
+        region,
+        units: Number(units),
+      }),
   });
   const bevLines = (lines.data ?? []).filter((l) => l.powertrains.includes('BEV'));
   return (
@@ -263,15 +298,29 @@ function WhatIf({ market, currency }: { market: string; currency: string }) {
             onChange={setRegion}
             w={{ base: '100%', sm: 200 }}
           />
-          <NumberInput label="BEVs" min={1} max={1_000_000} value={units} onChange={setUnits} w={{ base: '100%', sm: 120 }} />
-          <Button onClick={() => run.mutate()} disabled={!modelLine || !region} loading={run.isPending}>
+          <NumberInput
+            label="BEVs"
+            min={1}
+            max={1_000_000}
+            value={units}
+            onChange={setUnits}
+            w={{ base: '100%', sm: 120 }}
+          />
+          <Button
+            onClick={() => run.mutate()}
+            disabled={!modelLine || !region}
+            loading={run.isPending}
+          >
             Compute
           </Button>
         </Group>
         {run.error && <QueryError error={run.error} title="Could not compute" />}
         {run.data && (
           <SimpleGrid cols={{ base: 1, sm: 3 }} mt="md" data-testid="what-if-result">
-            <KpiCard label="Fleet average" value={`${gPerKm(run.data.before.averageGPerKm)} → ${gPerKm(run.data.after.averageGPerKm)}`} />
+            <KpiCard
+              label="Fleet average"
+              value={`${gPerKm(run.data.before.averageGPerKm)} → ${gPerKm(run.data.after.averageGPerKm)}`}
+            />
             <KpiCard
               label="Premium change"
               value={formatMoney(run.data.premiumChange, currency)}
@@ -279,8 +328,14 @@ function WhatIf({ market, currency }: { market: string; currency: string }) {
             />
             <KpiCard
               label="Incentive cost"
-              value={run.data.incentiveCost === null ? '–' : formatMoney(run.data.incentiveCost, 'USD')}
-              hint={run.data.incentivePrograms.length > 0 ? run.data.incentivePrograms.join(', ') : 'no per-unit BEV program applies'}
+              value={
+                run.data.incentiveCost === null ? '–' : formatMoney(run.data.incentiveCost, 'USD')
+              }
+              hint={
+                run.data.incentivePrograms.length > 0
+                  ? run.data.incentivePrograms.join(', ')
+                  : 'no per-unit BEV program applies'
+              }
             />
           </SimpleGrid>
         )}
@@ -296,7 +351,11 @@ function ZevPanel({ market }: { market: string }) {
   const z = zev.data;
   return (
     <Stack gap="lg">
-      <Alert color="yellow" variant="light" title={`Model year ${z.modelYear}: ${z.requiredPercent ?? '–'} % ZEV required`}>
+      <Alert
+        color="yellow"
+        variant="light"
+        title={`Model year ${z.modelYear}: ${z.requiredPercent ?? '–'} % ZEV required`}
+      >
         {z.statusNote}
       </Alert>
       {z.states.every((s) => s.deliveries === 0) ? (
@@ -305,10 +364,17 @@ function ZevPanel({ market }: { market: string }) {
         <Paper withBorder p="sm" radius="md">
           <BarChart
             h={260}
-            data={z.states.map((s) => ({ state: s.state, 'ZEV share': Number(s.zevSharePercent ?? 0) }))}
+            data={z.states.map((s) => ({
+              state: s.state,
+              'ZEV share': Number(s.zevSharePercent ?? 0),
+            }))}
             dataKey="state"
             series={[{ name: 'ZEV share', color: 'teal.6' }]}
-            referenceLines={z.requiredPercent ? [{ y: Number(z.requiredPercent), label: 'required', color: 'red.6' }] : []}
+            referenceLines={
+              z.requiredPercent
+                ? [{ y: Number(z.requiredPercent), label: 'required', color: 'red.6' }]
+                : []
+            }
             valueFormatter={(v) => `${v.toFixed(1)} %`}
             tooltipAnimationDuration={0}
           />
@@ -335,7 +401,9 @@ function ZevPanel({ market }: { market: string }) {
                   </Badge>
                 </Table.Td>
                 <Table.Td ta="right">{formatInt(s.deliveries)}</Table.Td>
-                <Table.Td ta="right">{s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}</Table.Td>
+                <Table.Td ta="right">
+                  {s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}
+                </Table.Td>
                 <Table.Td ta="right">{formatInt(s.zevNeeded)}</Table.Td>
               </Table.Tr>
             ))}

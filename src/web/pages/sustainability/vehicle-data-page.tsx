@@ -22,8 +22,16 @@ export function VehicleDataPage() {
   );
   return (
     <Stack>
-      <PageHeader title="Vehicle data" description="Environmental data of the active SKUs (WLTP)." />
-      <TextInput placeholder="Search SKU or name" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} w={{ base: '100%', sm: 300 }} />
+      <PageHeader
+        title="Vehicle data"
+        description="Environmental data of the active SKUs (WLTP)."
+      />
+      <TextInput
+        placeholder="Search SKU or name"
+        value={filter}
+        onChange={(e) => setFilter(e.currentTarget.value)}
+        w={{ base: '100%', sm: 300 }}
+      />
       {data.error && <QueryError error={data.error} />}
       {!data.data ? (
         <TableSkeleton />
@@ -91,9 +99,25 @@ function EditModal({ row, onClose }: { row: VehicleData; onClose: () => void }) 
     <Modal opened onClose={onClose} title={row.name}>
       <Stack>
         <NumberInput label="WLTP CO2 (g/km)" min={0} max={1000} value={co2} onChange={setCo2} />
-        <NumberInput label="Mass in running order (kg)" min={300} max={10000} value={mass} onChange={setMass} />
-        <NumberInput label="Electric range (km)" min={0} max={2000} value={range} onChange={setRange} />
-        <TextInput label="Battery (kWh)" value={battery} onChange={(e) => setBattery(e.currentTarget.value)} />
+        <NumberInput
+          label="Mass in running order (kg)"
+          min={300}
+          max={10000}
+          value={mass}
+          onChange={setMass}
+        />
+        <NumberInput
+          label="Electric range (km)"
+          min={0}
+          max={2000}
+          value={range}
+          onChange={setRange}
+        />
+        <TextInput
+          label="Battery (kWh)"
+          value={battery}
+          onChange={(e) => setBattery(e.currentTarget.value)}
+        />
         {save.error && <QueryError error={save.error} title="Not saved" />}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
