@@ -19,7 +19,9 @@ function addDays(day: string, n: number): string {
 
 export const DEMO_MARKET = 'DEMO-EU';
 
-export async function seedSustainability(services: Services): Promise<{ vehicles: number }> {
+export async function seedSustainability(
+  services: Services,
+): Promise<{ vehicles: number; consents: number }> {
   const { db } = services;
   // 1. environmental data of the SKUs
   const { rows: skus } = await db.query<{
@@ -100,6 +102,7 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
   );
   const readings: { vin: string; signal: string; value: number; observedAt: string }[] = [];
   const observedAt = `${addDays(today, -1)}T07:30:00Z`;
+  let consents = 0;
   for (const v of vehicles) {
     const base = {
       vin: v.vin,
@@ -108,6 +111,7 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
       expiresOn: addDays(today, 730),
       source: v.rn % 3 === 0 ? 'dealer' : 'owner app',
     };
+    consents++;
     await services.connected.grantConsent({
       actor: SYSTEM_ACTOR,
       data: { ...base, purpose: 'service_reminders', contractEndsOn: null },
@@ -130,6 +134,7 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
         observedAt,
       });
     if (v.powertrain === 'BEV' || v.powertrain === 'PHEV') {
+      consents++;
       await services.connected.grantConsent({
         actor: SYSTEM_ACTOR,
         data: { ...base, purpose: 'battery_health', contractEndsOn: null },
@@ -155,7 +160,8 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
         },
       );
     }
-    if (v.rn % 2 === 0)
+    if (v.rn % 2 === 0) {
+      consents++;
       await services.connected.grantConsent({
         actor: SYSTEM_ACTOR,
         data: {
@@ -164,8 +170,9 @@ export async function seedSustainability(services: Services): Promise<{ vehicles
           contractEndsOn: addDays(today, 20 + v.rn * 9),
         },
       });
+    }
   }
   if (readings.length > 0)
     await services.connected.ingestTelematics({ actor: SYSTEM_ACTOR, readings });
-  return { vehicles: vehicles.length };
+  return { vehicles: vehicles.length, consents };
 }
