@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { DEMO_MARKET } from '../../src/server/modules/connected/sustainability.seed';
+import { seedIncentivePrograms } from '../../src/server/modules/incentives/incentives.seed';
 import { launchChromium, newContext, ROOT, signIn, startWebApp, type WebApp } from './web-app';
 import { requireChromium } from './require-chromium';
 
@@ -35,6 +36,7 @@ describe.skipIf(!hasChromium)('sustainability and connected vehicles in Chromium
 
   beforeAll(async () => {
     [app, browser] = await Promise.all([startWebApp(), launchChromium()]);
+    await seedIncentivePrograms(app.services);
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {
@@ -86,6 +88,14 @@ describe.skipIf(!hasChromium)('sustainability and connected vehicles in Chromium
         const kpi = page.getByTestId('kpi-contribution');
         await kpi.waitFor();
         expect(await kpi.textContent()).toContain(euros(own.contribution).replace('-', ''));
+        // the EV incentives that pay for the next electric sale (read from the programs)
+        const incentives = await app.services.sustainability.getDealer({
+          actor: SYSTEM_ACTOR,
+          dealerCode: dealer.dealerCode,
+          market: DEMO_MARKET,
+        });
+        expect(incentives.evIncentives.length).toBeGreaterThan(0);
+        await page.getByText(incentives.evIncentives[0]!.name).first().waitFor();
         await noSidewaysScroll(page);
         await page.screenshot({
           path: join(SHOTS, `sustainability-dealer-${viewport}.png`),

@@ -170,6 +170,9 @@ export const fleetDashboardSchema = z
     year: z.number().int(),
     window: z.object({ fromYear: z.number().int(), toYear: z.number().int() }),
     premiumPerGPerKm: z.string(),
+    zeroEmissionSaves: money.describe(
+      'premiumPerGPerKm × target: what one more zero-emission car saves',
+    ),
     years: z.array(fleetYear).describe('each year of the window: actual, or actual + forecast'),
     windowAverageGPerKm: z.string().nullable(),
     windowTargetGPerKm: z.string().nullable(),

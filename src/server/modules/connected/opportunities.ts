@@ -92,7 +92,7 @@ export function deriveOpportunities(input: {
       out.push({
         vin,
         kind: 'service_due',
-        why: `${due.join('; ')}${odo ? ` (odometer ${odo.value} km)` : ''}`,
+        why: `${due.join('; ')}${odo ? ` (odometer ${Number(odo.value)} km)` : ''}`,
         signals: [...used, ...(odo ? [odo] : [])].map(shown),
         consent: consentView(consentOf.get(`${vin}|service_reminders`)!),
       });
@@ -108,7 +108,7 @@ export function deriveOpportunities(input: {
       out.push({
         vin,
         kind: 'battery_health',
-        why: `battery state of health ${soh.value} % (below ${input.batteryThreshold} %)`,
+        why: `battery state of health ${Number(soh.value)} % (below ${input.batteryThreshold} %)`,
         signals: [soh, ...extra].map(shown),
         consent: consentView(consentOf.get(`${vin}|battery_health`)!),
       });

@@ -77,7 +77,7 @@ export async function seedSustainability(
             name: 'Open pool with a BEV-only maker',
             fromYear: 2025,
             toYear: 2027,
-            members: [{ name: 'Volta Motors', registrations: 60_000, averageGPerKm: '0' }],
+            members: [{ name: 'Volta Motors', registrations: 3_000, averageGPerKm: '0' }],
           },
         ],
         note: 'Demo only.',

@@ -395,6 +395,7 @@ export function createSustainabilityService(deps: {
         year: y,
         window: w,
         premiumPerGPerKm: p,
+        zeroEmissionSaves: moneyString(target.times(p), cur),
         years: actual.map((a) => {
           const x = projected.get(a.year);
           const t = targetFor(reg, a.year) ?? new Dec(0);

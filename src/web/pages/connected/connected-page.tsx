@@ -54,7 +54,7 @@ function Summary() {
           testId="kpi-vehicles"
           label="Consented vehicles"
           value={formatInt(s.data.vehicles)}
-          hint={`${formatInt(s.data.byDealerCount)} dealers`}
+          hint={`${formatInt(s.data.byDealerCount)} ${s.data.byDealerCount === 1 ? 'dealer' : 'dealers'}`}
         />
         {s.data.opportunities.map((o) => (
           <KpiCard key={o.kind} label={KIND_LABELS[o.kind] ?? o.kind} value={formatInt(o.count)} />

@@ -59,9 +59,12 @@ export function SustainabilityPage() {
       <PageHeader
         title="Sustainability"
         description={
-          dealer
-            ? 'What your electric sales are worth to the fleet CO2 target, and the incentives that pay for them.'
-            : 'Fleet CO2 against the regulation, the premium it costs, and where the electric cars must come from.'
+          <>
+            {dealer
+              ? 'What your electric sales are worth to the fleet CO2 target, and the incentives that pay for them.'
+              : 'Fleet CO2 against the regulation, the premium it costs, and where the electric cars must come from.'}
+            {selected && <div>{selected.document.name}</div>}
+          </>
         }
         actions={
           <Select
@@ -72,7 +75,7 @@ export function SustainabilityPage() {
             }))}
             value={market}
             onChange={(v) => v && setParams({ market: v })}
-            w={{ base: '100%', sm: 380 }}
+            w={{ base: 160, sm: 200 }}
             allowDeselect={false}
           />
         }
@@ -127,13 +130,7 @@ function FleetPanel({ market }: { market: string }) {
         />
         <KpiCard
           label="One more BEV saves"
-          value={formatMoney(
-            String(
-              -Number(f.premiumPerGPerKm) *
-                Number(f.years.find((y) => y.year === f.year)?.targetGPerKm ?? 0),
-            ),
-            cur,
-          )}
+          value={formatMoney(f.zeroEmissionSaves, cur)}
           hint="premium per g/km × target"
         />
       </SimpleGrid>
@@ -172,15 +169,17 @@ function FleetPanel({ market }: { market: string }) {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {f.shadowPrices.map((s) => (
-                  <Table.Tr key={s.modelLineCode}>
-                    <Table.Td>{s.modelLineName}</Table.Td>
-                    <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
-                    <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
-                      {formatMoney(s.perUnit, cur)}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
+                {[...f.shadowPrices]
+                  .sort((a, b) => Number(b.perUnit) - Number(a.perUnit))
+                  .map((s) => (
+                    <Table.Tr key={s.modelLineCode}>
+                      <Table.Td>{s.modelLineName}</Table.Td>
+                      <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
+                      <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
+                        {formatMoney(s.perUnit, cur)}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
