@@ -69,10 +69,7 @@ export function SustainabilityPage() {
         actions={
           <Select
             aria-label="Market"
-            data={choices.map((m) => ({
-              value: m.market,
-              label: `${m.market} · ${m.document.name}`,
-            }))}
+            data={choices.map((m) => ({ value: m.market, label: m.market }))}
             value={market}
             onChange={(v) => v && setParams({ market: v })}
             w={{ base: 160, sm: 200 }}
