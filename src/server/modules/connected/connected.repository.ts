@@ -135,7 +135,8 @@ export function createConnectedRepository(db: Queryable) {
       return rows;
     },
 
-    async insertSignals(rows: {
+    /** Readings by COPY (the feed's path; values checked by the service: no commas or quotes). */
+    async copySignals(rows: {
       vin: string[];
       dealerId: number[];
       purpose: string[];
@@ -144,18 +145,17 @@ export function createConnectedRepository(db: Queryable) {
       observedAt: string[];
       consentId: number[];
     }) {
-      await db.query(
-        `insert into telematics_signals (vin, dealer_id, purpose, signal, value, observed_at, consent_id)
-         select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::numeric[], $6::timestamptz[], $7::bigint[])`,
-        [
-          rows.vin,
-          rows.dealerId,
-          rows.purpose,
-          rows.signal,
-          rows.value,
-          rows.observedAt,
-          rows.consentId,
-        ],
+      const n = rows.vin.length;
+      await db.copyFrom(
+        'copy telematics_signals (vin, dealer_id, purpose, signal, value, observed_at, consent_id) from stdin with (format csv)',
+        (function* () {
+          for (let i = 0; i < n; i += 5000) {
+            let chunk = '';
+            for (let j = i; j < Math.min(n, i + 5000); j++)
+              chunk += `${rows.vin[j]},${rows.dealerId[j]},${rows.purpose[j]},${rows.signal[j]},${rows.value[j]},${rows.observedAt[j]},${rows.consentId[j]}\n`;
+            yield chunk;
+          }
+        })(),
       );
     },
 

@@ -16,7 +16,7 @@ import {
 } from '../../../shared/schemas/connected';
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
-import { systemDb } from '../../db/scope';
+import { assertScopeCovers, systemDb } from '../../db/scope';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
@@ -171,7 +171,10 @@ export function createConnectedService(deps: {
       readings: { vin: string; signal: string; value: number; observedAt: string }[];
     }) {
       const today = deps.today();
-      return deps.db.transaction(async (tx) => {
+      // Like the actuals feed: the checks filter by the actor's scope explicitly, the rows go in by
+      // COPY as the system (PostgreSQL refuses COPY FROM into a table with row-level security),
+      // and the database confirms the actor's scope covers every dealer written to.
+      return systemDb(deps.db).transaction(async (tx) => {
         const r = createConnectedRepository(tx);
         const vins = [...new Set(readings.map((x) => x.vin))];
         const consents = await r.validConsentsForVins(actor.scope, vins, today);
@@ -243,7 +246,8 @@ export function createConnectedService(deps: {
               problemCount: problems.length,
             },
           );
-        await r.insertSignals(cols);
+        await assertScopeCovers(tx, actor.scope, [...new Set(cols.dealerId)]);
+        await r.copySignals(cols);
         return { accepted: cols.vin.length };
       });
     },

@@ -32,6 +32,8 @@ export type LineYearSums = {
   sumCo2: number;
   sumMassKg: number;
   zevUnits: number;
+  /** the latest registration of the group (YYYY-MM-DD) */
+  latest: string;
 };
 export type DealerSums = {
   dealerId: number;
@@ -135,7 +137,8 @@ export function createSustainabilityRepository(db: Queryable) {
         `select extract(year from l.occurred_on)::int as year, l.model_line_id as "modelLineId",
                 sum(l.quantity)::int as units, sum(l.quantity * l.co2_g_per_km)::bigint::float8 as "sumCo2",
                 coalesce(sum(l.quantity * l.mass_kg), 0)::bigint::float8 as "sumMassKg",
-                coalesce(sum(l.quantity) filter (where l.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"
+                coalesce(sum(l.quantity) filter (where l.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits",
+                to_char(max(l.occurred_on), 'YYYY-MM-DD') as latest
          from co2_ledger l
          where l.occurred_on >= $1::date and l.occurred_on < $2::date and ${marketWhere(m, params)}
          group by 1, 2`,
@@ -151,7 +154,9 @@ export function createSustainabilityRepository(db: Queryable) {
       to: string,
       dealerId?: number,
     ): Promise<DealerSums[]> {
-      const params: unknown[] = [from, to, dealerId ?? null];
+      const params: unknown[] = [from, to];
+      // one dealer: a plain equality (leakproof, indexed: transactions_dealer_date_idx)
+      const oneDealer = dealerId === undefined ? '' : `and l.dealer_id = $${params.push(dealerId)}`;
       const { rows } = await db.query<DealerSums>(
         `select l.dealer_id as "dealerId", sum(l.quantity)::int as units,
                 sum(l.quantity * l.co2_g_per_km)::bigint::float8 as "sumCo2",
@@ -159,7 +164,7 @@ export function createSustainabilityRepository(db: Queryable) {
                 coalesce(sum(l.quantity) filter (where l.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"
          from co2_ledger l
          where l.occurred_on >= $1::date and l.occurred_on < $2::date
-           and ($3::integer is null or l.dealer_id = $3) and ${marketWhere(m, params)}
+           ${oneDealer} and ${marketWhere(m, params)}
          group by 1`,
         params,
       );
@@ -178,15 +183,6 @@ export function createSustainabilityRepository(db: Queryable) {
         [states, `${year}-01-01`, `${year + 1}-01-01`, zev],
       );
       return rows;
-    },
-
-    async latestDate(m: MarketFilter): Promise<string | null> {
-      const params: unknown[] = [];
-      const { rows } = await db.query<{ d: string | null }>(
-        `select to_char(max(l.occurred_on), 'YYYY-MM-DD') as d from co2_ledger l where ${marketWhere(m, params)}`,
-        params,
-      );
-      return rows[0]?.d ?? null;
     },
 
     /** The CO2 ledger per VIN, in the reader's scope. */
@@ -230,8 +226,10 @@ export function createSustainabilityRepository(db: Queryable) {
       return { total: count.rows[0]?.n ?? 0, items: page.rows };
     },
 
-    async findDealers(m: MarketFilter) {
+    /** The market's dealers (or one of them) with their region and group. */
+    async findDealers(m: MarketFilter, dealerId?: number) {
       const params: unknown[] = [];
+      const oneDealer = dealerId === undefined ? '' : `and d.id = $${params.push(dealerId)}`;
       const { rows } = await db.query<{
         id: number;
         code: string;
@@ -245,7 +243,7 @@ export function createSustainabilityRepository(db: Queryable) {
         `select d.id, d.code, d.name, r.id as "regionId", r.code as "regionCode", r.name as "regionName",
                 r.path as "regionPath", g.code as "groupCode"
          from dealers d join regions r on r.id = d.region_id left join dealer_groups g on g.id = d.dealer_group_id
-         where ${marketWhere(m, params, 'd').replace('d.state_province', 'd.state_province')}`,
+         where ${marketWhere(m, params, 'd')} ${oneDealer}`,
         params,
       );
       return rows;

@@ -234,14 +234,18 @@ export function createSustainabilityService(deps: {
       const w = windowOf(reg, y);
       const years = Array.from({ length: w.toYear - w.fromYear + 1 }, (_, i) => w.fromYear + i);
       const m = marketFilterOf(reg);
-      const [lineRows, latest, dealers, regions, lines] = await Promise.all([
+      const [lineRows, dealers, regions, lines] = await Promise.all([
         system.sumsByYearAndLine(m, w.fromYear, w.toYear),
-        system.latestDate(m),
         system.findDealers(m),
         repo.findRegions(),
         repo.findModelLines(),
       ]);
       const actual = byYear(lineRows, years);
+      // the latest registration in the window: the forecast takes over the month after
+      const latest = lineRows.reduce<string | null>(
+        (a, r) => (a === null || r.latest > a ? r.latest : a),
+        null,
+      );
       const averages = await lineAverages(lineRows);
       const p = reg.premiumPerGPerKm;
       const cur = reg.currency;
@@ -499,7 +503,7 @@ export function createSustainabilityService(deps: {
         repo.sumsByDealer(m, `${y}-01-01`, `${y + 1}-01-01`, ref.id),
         repo.findVehicleData(),
         repo.findPublishedPrograms(),
-        repo.findDealers({ countries: m.countries }),
+        repo.findDealers({ countries: m.countries }, ref.id),
       ]);
       const s = sums[0] ?? { units: 0, sumCo2: 0, sumMassKg: 0, zevUnits: 0 };
       const dealer = dealers.find((d) => d.id === ref.id);
