@@ -256,4 +256,67 @@ describe.each(engines())('sustainability through the API (%s)', (engine) => {
       zevNeeded: 2,
     });
   });
+
+  it('reads the EV programs: the dealer sees them, the what-if costs them, each shows CO2 per 1,000', async () => {
+    await t.db.query(
+      `insert into programs (code, status, created_by_label) values ('BEV-BONUS', 'published', 'test')`,
+    );
+    await t.db.query(
+      `insert into program_versions (program_id, version_no, effective_from, status, definition, created_by_label)
+       values ((select id from programs where code = 'BEV-BONUS'), 1, '2026-01-01', 'published', $1::jsonb, 'test')`,
+      [
+        JSON.stringify({
+          name: 'BEV bonus',
+          currency: 'USD',
+          startDate: '2026-01-01',
+          endDate: '2026-12-31',
+          measure: 'units',
+          benefit: 'per_unit',
+          tiers: [{ from: '1', value: '1000' }],
+          eligibility: { regions: ['US-W'], dealerGroups: [], dealers: [] },
+          qualifying: { powertrains: ['BEV'], modelLines: [], skus: [] },
+        }),
+      ],
+    );
+    const a = await json<{ evIncentives: { code: string; perUnit: string }[] }>(
+      await dealerA.get('/api/v1/sustainability/dealers/DLR-ALPHA?market=TEST-EU'),
+      200,
+    );
+    expect(a.evIncentives).toEqual([
+      expect.objectContaining({ code: 'BEV-BONUS', perUnit: '1000' }),
+    ]);
+    const b = await json<{ evIncentives: unknown[] }>(
+      await dealerB.get('/api/v1/sustainability/dealers/DLR-BRAVO?market=TEST-EU'),
+      200,
+    );
+    expect(b.evIncentives).toEqual([]); // the program is for the West only
+    const w = await json<{ incentiveCost: string; incentivePrograms: string[] }>(
+      await admin.send('POST', '/api/v1/sustainability/what-if', {
+        market: 'TEST-EU',
+        modelLine: 'ML-AURA',
+        region: 'US-W',
+        units: 2,
+      }),
+      200,
+    );
+    expect(w).toMatchObject({ incentiveCost: '2000.00', incentivePrograms: ['BEV-BONUS'] });
+    const p = await json<{
+      items: {
+        code: string;
+        units: number;
+        co2ReductionGPerKm: string;
+        gPerKmPerThousand: string;
+      }[];
+    }>(await admin.get('/api/v1/sustainability/programs?market=TEST-EU'), 200);
+    // one BEV paid on: (93.6 − 0) × 1 g/km for 1,000 of incentive
+    expect(p.items).toEqual([
+      expect.objectContaining({
+        code: 'BEV-BONUS',
+        units: 1,
+        co2ReductionGPerKm: '93.6',
+        gPerKmPerThousand: '93.600',
+      }),
+    ]);
+    expect((await dealerA.get('/api/v1/sustainability/programs?market=TEST-EU')).status).toBe(403);
+  });
 });

@@ -135,5 +135,6 @@ Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/sustainability/ledger': '?market=US-ZEV&dealer=DLR-ALPHA',
   '/api/v1/sustainability/fleet': '?market=EU',
   '/api/v1/sustainability/zev': '?market=US-ZEV',
+  '/api/v1/sustainability/programs': '?market=EU',
   '/api/v1/connected/consents': '?dealer=DLR-ALPHA',
 });

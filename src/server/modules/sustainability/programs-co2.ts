@@ -3,6 +3,7 @@
  * definitions (never written). An EV incentive pays on BEV (its paying filter names BEV) or
  * measures the EV share. Pure.
  */
+import { Dec } from '../../../shared/money';
 import { isTargeted } from '../incentives/program-visibility';
 
 type Definition = {
@@ -69,4 +70,53 @@ export function evIncentives(
     });
   }
   return out;
+}
+
+/**
+ * A program's CO2 effect: the registrations its paying filter covers (powertrains, model lines,
+ * SKUs), the reduction Σ (target − e) × units in g/km, and per 1,000 of incentive when it pays a
+ * per-unit amount (cost = units × the entry tier's value; other benefits: null).
+ */
+export function programCo2(
+  program: { code: string; definition: unknown },
+  skus: {
+    skuId: number;
+    sku: string;
+    modelLineCode: string;
+    powertrain: string;
+    co2GramsPerKm: number;
+  }[],
+  sums: { skuId: number; units: number; sumCo2: number }[],
+  target: Dec,
+) {
+  const d = program.definition as Definition;
+  const f = d.paying ?? d.qualifying ?? {};
+  const covered = new Set(
+    skus
+      .filter(
+        (k) =>
+          ((f.powertrains ?? []).length === 0 || f.powertrains!.includes(k.powertrain)) &&
+          ((f.modelLines ?? []).length === 0 || f.modelLines!.includes(k.modelLineCode)) &&
+          ((f.skus ?? []).length === 0 || f.skus!.includes(k.sku)),
+      )
+      .map((k) => k.skuId),
+  );
+  let units = 0;
+  let reduction = new Dec(0);
+  for (const s of sums) {
+    if (!covered.has(s.skuId)) continue;
+    units += s.units;
+    reduction = reduction.plus(target.times(s.units).minus(s.sumCo2));
+  }
+  const perUnit = d.benefit === 'per_unit' ? (d.tiers?.[0]?.value ?? null) : null;
+  const cost = perUnit === null ? null : new Dec(perUnit).times(units);
+  return {
+    code: program.code,
+    name: d.name ?? program.code,
+    currency: d.currency ?? '',
+    units,
+    co2ReductionGPerKm: reduction.toFixed(1),
+    perUnitIncentive: perUnit,
+    gPerKmPerThousand: cost && cost.gt(0) ? reduction.div(cost).times(1000).toFixed(3) : null,
+  };
 }

@@ -84,11 +84,12 @@ export function createSustainabilityRepository(db: Queryable) {
         electricRangeKm: number | null;
         batteryKwh: string | null;
         modelLineId: number;
+        skuId: number;
       }>(
         `select s.code as sku, s.name, m.code as "modelLineCode", m.name as "modelLineName", s.powertrain,
                 s.co2_g_per_km as "co2GramsPerKm", s.mass_kg as "massKg",
                 s.electric_range_km as "electricRangeKm", s.battery_kwh::text as "batteryKwh",
-                m.id as "modelLineId"
+                m.id as "modelLineId", s.id as "skuId"
          from skus s join model_lines m on m.id = s.model_line_id
          where s.status = 'active' order by m.code, s.code`,
       );
@@ -165,6 +166,20 @@ export function createSustainabilityRepository(db: Queryable) {
          from co2_ledger l
          where l.occurred_on >= $1::date and l.occurred_on < $2::date
            ${oneDealer} and ${marketWhere(m, params)}
+         group by 1`,
+        params,
+      );
+      return rows;
+    },
+
+    /** The market's registrations per SKU in [from, to]. */
+    async sumsBySku(m: MarketFilter, from: string, to: string) {
+      const params: unknown[] = [from, to];
+      const { rows } = await db.query<{ skuId: number; units: number; sumCo2: number }>(
+        `select l.sku_id as "skuId", sum(l.quantity)::int as units,
+                sum(l.quantity * l.co2_g_per_km)::bigint::float8 as "sumCo2"
+         from co2_ledger l
+         where l.occurred_on >= $1::date and l.occurred_on <= $2::date and ${marketWhere(m, params)}
          group by 1`,
         params,
       );

@@ -7,6 +7,7 @@ import {
   dealerSustainabilitySchema,
   fleetDashboardSchema,
   marketCode,
+  programCo2Schema,
   regulationCreateSchema,
   regulationSchema,
   vehicleDataSchema,
@@ -132,6 +133,19 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
     },
     handler: (req) =>
       sustainability.getDealer({ actor: actorOf(req), dealerCode: req.params.code, ...req.query }),
+  });
+
+  app.get('/sustainability/programs', {
+    config: { access: 'sustainability:read' },
+    schema: {
+      summary: "OEM: each published program's CO2 reduction per 1,000 of incentive this year",
+      tags,
+      security: SECURED,
+      querystring: z.object({ market: marketCode }),
+      response: { 200: programCo2Schema, ...errors },
+    },
+    handler: (req) =>
+      sustainability.findProgramCo2({ actor: actorOf(req), market: req.query.market }),
   });
 
   app.post('/sustainability/what-if', {

@@ -30,7 +30,7 @@ import {
   windowOf,
   type YearSums,
 } from './fleet-co2';
-import { evIncentives, perUnitValue } from './programs-co2';
+import { evIncentives, perUnitValue, programCo2 } from './programs-co2';
 import {
   createSustainabilityRepository,
   type LineYearSums,
@@ -162,7 +162,7 @@ export function createSustainabilityService(deps: {
 
     async findVehicleData(_: { actor: Actor }) {
       const rows = await repo.findVehicleData();
-      return { items: rows.map(({ modelLineId: _id, ...r }) => r) };
+      return { items: rows.map(({ modelLineId: _id, skuId: _sku, ...r }) => r) };
     },
 
     async updateVehicleData({
@@ -194,7 +194,7 @@ export function createSustainabilityService(deps: {
         });
       await repo.updateVehicleData(sku, data);
       const after = (await repo.findVehicleData()).find((r) => r.sku === sku)!;
-      const { modelLineId: _id, ...rest } = after;
+      const { modelLineId: _id, skuId: _sku, ...rest } = after;
       return rest;
     },
 
@@ -555,6 +555,30 @@ export function createSustainabilityService(deps: {
         nextSale,
         evIncentives: dealer ? evIncentives(programs, dealer) : [],
       };
+    },
+
+    /**
+     * Per published program: the CO2 reduction of the cars it pays on in the market this year
+     * (Σ (target − e) × units) per 1,000 of incentive (units × its entry per-unit value).
+     */
+    async findProgramCo2({ actor, market }: { actor: Actor; market: string }) {
+      requireOem(actor);
+      const reg = await euRegulation(market);
+      const y = isoYear(deps.today());
+      const target = targetFor(reg, y) ?? new Dec(0);
+      const [skus, programs] = await Promise.all([
+        repo.findVehicleData(),
+        repo.findPublishedPrograms(),
+      ]);
+      const items = [];
+      for (const p of programs) {
+        const d = p.definition as { startDate?: string; endDate?: string };
+        const from = d.startDate && d.startDate > `${y}-01-01` ? d.startDate : `${y}-01-01`;
+        const to = d.endDate && d.endDate < `${y}-12-31` ? d.endDate : `${y}-12-31`;
+        const sums = from <= to ? await system.sumsBySku(marketFilterOf(reg), from, to) : [];
+        items.push(programCo2(p, skus, sums, target));
+      }
+      return { items };
     },
 
     /** "+N BEVs of line X in region R this year": the window's average and premium, and the incentive cost. */
