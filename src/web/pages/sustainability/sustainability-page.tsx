@@ -33,6 +33,7 @@ import { DealerCo2Panel } from './dealer-co2-panel';
 import {
   currentMarkets,
   useFleet,
+  useProgramCo2,
   useRegulations,
   useZev,
   type WhatIfResult,
@@ -255,8 +256,44 @@ function FleetPanel({ market }: { market: string }) {
           </SimpleGrid>
         </Section>
       )}
+      <ProgramsCo2 market={market} />
       <WhatIf market={market} currency={cur} />
     </Stack>
+  );
+}
+
+function ProgramsCo2({ market }: { market: string }) {
+  const q = useProgramCo2(market);
+  if (q.error) return <QueryError error={q.error} />;
+  if (!q.data || q.data.items.length === 0) return null;
+  return (
+    <Section
+      title="CO2 per incentive"
+      description="each published program this year: Σ (target − e) over the cars it pays on, per 1,000 of its per-unit incentive"
+    >
+      <Table.ScrollContainer minWidth={480}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Program</Table.Th>
+              <Table.Th ta="right">Cars</Table.Th>
+              <Table.Th ta="right">CO2 reduction</Table.Th>
+              <Table.Th ta="right">g/km per 1,000</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {q.data.items.map((p) => (
+              <Table.Tr key={p.code}>
+                <Table.Td>{p.name}</Table.Td>
+                <Table.Td ta="right">{formatInt(p.units)}</Table.Td>
+                <Table.Td ta="right">{gPerKm(p.co2ReductionGPerKm)}</Table.Td>
+                <Table.Td ta="right">{p.gPerKmPerThousand ?? '–'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Section>
   );
 }
 

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { z } from 'zod';
 import type {
   dealerSustainabilitySchema,
+  programCo2Schema,
   FleetDashboard,
   Regulation,
   vehicleDataSchema,
@@ -40,6 +41,16 @@ export function useFleet(market: string | null) {
   return useQuery({
     queryKey: ['sustainability', 'fleet', market],
     queryFn: () => api.get<FleetDashboard>('/sustainability/fleet', { market }),
+    enabled: market !== null,
+  });
+}
+
+export type ProgramCo2 = z.infer<typeof programCo2Schema>['items'][number];
+
+export function useProgramCo2(market: string | null) {
+  return useQuery({
+    queryKey: ['sustainability', 'programs', market],
+    queryFn: () => api.get<{ items: ProgramCo2[] }>('/sustainability/programs', { market }),
     enabled: market !== null,
   });
 }
