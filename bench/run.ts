@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   webhooks: async () => (await import('./webhooks')).runWebhooksBench(rest),
   rdr: async () => (await import('./rdr')).runRdrBench(rest),
   availability: async () => (await import('./availability')).runAvailabilityBench(rest),
+  sustainability: async () => (await import('./sustainability')).runSustainabilityBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

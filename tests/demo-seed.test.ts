@@ -47,7 +47,8 @@ describe.each(engines())('the demo network in the database (%s)', (engine) => {
       ok: boolean;
       entries: number;
     };
-    expect(ledger).toMatchObject({ ok: true, entries: seeded.agreements * 2 });
+    // each agreement: approval + acceptance; each consent of the connected fleet: one entry
+    expect(ledger).toMatchObject({ ok: true, entries: seeded.agreements * 2 + seeded.consents });
   });
 
   it('lets the demo dealer log in and see only its own data', async () => {

@@ -1,3 +1,5 @@
+import { sustainabilityRoutes } from './modules/sustainability/sustainability.routes';
+import { connectedRoutes } from './modules/connected/connected.routes';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -220,6 +222,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(availabilityRoutes, {
         ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
       });
+      await api.register(sustainabilityRoutes);
+      await api.register(connectedRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -15,6 +15,8 @@ import { createIncentiveListsService } from './modules/incentives/incentives.lis
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
+import { createSustainabilityService } from './modules/sustainability/sustainability.service';
+import { createConnectedService } from './modules/connected/connected.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 import { createWebhooksService } from './modules/webhooks/webhooks.service';
 import { createRdrService } from './modules/rdr/rdr.service';
@@ -70,12 +72,16 @@ export function createServices(deps: {
   ledger.registerPayloadSource('allocation_run', (tx, entry) =>
     allocation.ledgerDocument(tx, entry.entityId),
   );
+  const sustainability = createSustainabilityService({ db, network, today });
+  const connected = createConnectedService({ db, network, ledger, today });
   return {
     rdr,
     productionPlan,
     payments,
     availability,
     allocation,
+    sustainability,
+    connected,
     inbox,
     webhooks,
     incentives,

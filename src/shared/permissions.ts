@@ -52,6 +52,10 @@ export const PERMISSIONS = [
   'pipeline:write',
   'allocation:manage',
   'allocation:decide',
+  'sustainability:read',
+  'sustainability:write',
+  'connected:read',
+  'connected:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -66,6 +70,8 @@ const READ_ALL: Permission[] = [
   'statements:read',
   'forecasts:read',
   'availability:read',
+  'sustainability:read',
+  'connected:read',
 ];
 
 /** The dealer's own acts: no OEM role performs them, not even the administrator. */
@@ -87,6 +93,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'forecasts:manage',
     'pipeline:write',
     'allocation:manage',
+    'sustainability:write',
+    'connected:write',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
   finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
@@ -98,6 +106,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'disputes:write',
     'forecasts:adjust',
     'allocation:decide',
+    'connected:write',
   ],
   dealer_sales: [
     'network:read',
@@ -109,6 +118,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'forecasts:adjust',
     'availability:read',
     'allocation:decide',
+    'sustainability:read',
+    'connected:read',
   ],
   dealer_finance: [
     'network:read',
@@ -119,6 +130,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'statements:read',
     'claims:write',
     'disputes:write',
+    'sustainability:read',
   ],
   integration: [
     'network:read',
@@ -128,6 +140,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'jobs:read',
     'availability:read',
     'pipeline:write',
+    'connected:write',
   ],
 };
 

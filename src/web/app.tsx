@@ -52,6 +52,20 @@ const WebhooksPage = lazy(() =>
 const BankDetailsPage = lazy(() =>
   import('./pages/payments/bank-details-page').then((m) => ({ default: m.BankDetailsPage })),
 );
+const SustainabilityPage = lazy(() =>
+  import('./pages/sustainability/sustainability-page').then((m) => ({
+    default: m.SustainabilityPage,
+  })),
+);
+const VehicleDataPage = lazy(() =>
+  import('./pages/sustainability/vehicle-data-page').then((m) => ({ default: m.VehicleDataPage })),
+);
+const RegulationsPage = lazy(() =>
+  import('./pages/sustainability/regulations-page').then((m) => ({ default: m.RegulationsPage })),
+);
+const ConnectedPage = lazy(() =>
+  import('./pages/connected/connected-page').then((m) => ({ default: m.ConnectedPage })),
+);
 const SettingsPage = lazy(() =>
   import('./pages/admin/settings-page').then((m) => ({ default: m.SettingsPage })),
 );
@@ -163,6 +177,38 @@ export function App() {
         }
       >
         <Route index element={<Home />} />
+        <Route
+          path="sustainability"
+          element={
+            <RequirePermission permission="sustainability:read">
+              <SustainabilityPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="sustainability/vehicle-data"
+          element={
+            <RequirePermission permission="sustainability:read">
+              <VehicleDataPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="sustainability/regulations"
+          element={
+            <RequirePermission permission="sustainability:read">
+              <RegulationsPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="connected"
+          element={
+            <RequirePermission permission="connected:read">
+              <ConnectedPage />
+            </RequirePermission>
+          }
+        />
         <Route
           path="overview"
           element={

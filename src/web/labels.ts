@@ -29,6 +29,7 @@ export const POWERTRAIN_LABELS: Record<Powertrain, string> = {
   HEV: 'Hybrid (HEV)',
   PHEV: 'Plug-in hybrid (PHEV)',
   BEV: 'Battery electric (BEV)',
+  FCEV: 'Fuel cell (FCEV)',
 };
 
 export const POWERTRAIN_COLORS: Record<Powertrain, string> = {
@@ -36,6 +37,7 @@ export const POWERTRAIN_COLORS: Record<Powertrain, string> = {
   HEV: 'cyan',
   PHEV: 'indigo',
   BEV: 'teal',
+  FCEV: 'grape',
 };
 
 export const POWERTRAIN_OPTIONS = (Object.keys(POWERTRAIN_LABELS) as Powertrain[]).map((value) => ({

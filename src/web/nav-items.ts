@@ -19,6 +19,7 @@ import {
   IconUsers,
 } from './components/icons';
 import { isDealerUser } from './session';
+import { IconLeaf } from './pages/sustainability/leaf-icon';
 import { IconFileContract } from './components/agreements/agreement-bits';
 import { IconGift } from './components/incentives/incentive-icons';
 import { IconChecklist, IconTarget, IconTrendUp } from './components/forecasts/forecast-icons';
@@ -143,6 +144,22 @@ export const NAV_ITEMS: NavItem[] = [
     permission: 'allocation:manage',
   },
   {
+    key: 'sustainability',
+    label: 'Sustainability',
+    to: '/sustainability',
+    icon: IconLeaf,
+    section: 'plan',
+    permission: 'sustainability:read',
+  },
+  {
+    key: 'connected',
+    label: 'Connected vehicles',
+    to: '/connected',
+    icon: IconCar,
+    section: 'network',
+    permission: 'connected:read',
+  },
+  {
     key: 'model-lines',
     label: 'Model lines',
     to: '/catalog/model-lines',
@@ -157,6 +174,23 @@ export const NAV_ITEMS: NavItem[] = [
     icon: IconTags,
     section: 'data',
     permission: 'catalog:read',
+  },
+  {
+    key: 'vehicle-data',
+    label: 'Vehicle data',
+    to: '/sustainability/vehicle-data',
+    icon: IconLeaf,
+    section: 'data',
+    permission: 'sustainability:read',
+  },
+  {
+    key: 'regulations',
+    label: 'Regulations',
+    to: '/sustainability/regulations',
+    icon: IconLeaf,
+    section: 'data',
+    permission: 'sustainability:read',
+    isVisible: (me) => !isDealerUser(me),
   },
   {
     key: 'transactions',

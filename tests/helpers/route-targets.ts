@@ -160,3 +160,17 @@ Object.assign(PARAMS_POINTING_AT_A, {
 Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/programs/:code/accrual-journal': '?month=2026-03',
 });
+/** Sustainability and connected vehicles (issue 17). */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/sustainability/dealers/:code': { code: 'DLR-ALPHA' },
+  '/api/v1/sustainability/vehicle-data/:sku': { sku: 'AURA-EX-BEV' },
+  '/api/v1/connected/dealers/:code/opportunities': { code: 'DLR-ALPHA' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/sustainability/dealers/:code': '?market=US-ZEV',
+  '/api/v1/sustainability/ledger': '?market=US-ZEV&dealer=DLR-ALPHA',
+  '/api/v1/sustainability/fleet': '?market=EU',
+  '/api/v1/sustainability/zev': '?market=US-ZEV',
+  '/api/v1/sustainability/programs': '?market=EU',
+  '/api/v1/connected/consents': '?dealer=DLR-ALPHA',
+});

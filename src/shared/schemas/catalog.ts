@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { code, decimalString, isoDate, pagingQuery } from './common';
 
-export const POWERTRAINS = ['ICE', 'HEV', 'PHEV', 'BEV'] as const;
+export const POWERTRAINS = ['ICE', 'HEV', 'PHEV', 'BEV', 'FCEV'] as const;
 export type Powertrain = (typeof POWERTRAINS)[number];
 export const CATALOG_STATUSES = ['active', 'discontinued'] as const;
 
@@ -42,7 +42,10 @@ export const skuSchema = z
     msrp: z
       .string()
       .describe('the price valid today (GET /skus/{code}/prices for the history), minor unit'),
-    co2GramsPerKm: z.number().int(),
+    co2GramsPerKm: z.number().int().describe('WLTP combined CO2, g/km'),
+    massKg: z.number().int().nullable().describe('mass in running order, kg (issue 17)'),
+    electricRangeKm: z.number().int().nullable().describe('WLTP electric range, km'),
+    batteryKwh: z.string().nullable().describe('traction battery capacity, kWh (decimal)'),
     launchDate: z.string(),
     status: z.enum(CATALOG_STATUSES),
   })

@@ -11,7 +11,8 @@ function skuSelect(todayParam: number): string {
          s.segment,
          coalesce((select p.msrp from sku_prices p where p.sku_id = s.id and p.valid_from <= $${todayParam}::date
                    order by p.valid_from desc limit 1), s.msrp)::text as msrp,
-         s.co2_g_per_km as "co2GramsPerKm",
+         s.co2_g_per_km as "co2GramsPerKm", s.mass_kg as "massKg",
+         s.electric_range_km as "electricRangeKm", s.battery_kwh::text as "batteryKwh",
          s.launch_date as "launchDate", s.status, (select trim(currency) from settings) as currency
   from skus s join model_lines m on m.id = s.model_line_id`;
 }

@@ -186,3 +186,62 @@ export const MODEL_LINES: ReadonlyArray<ModelLineSpec> = [
   { key: 'CORAL', name: 'Coral', segment: 'compact-suv', mix: 'ice', popularity: 1.5, basePrice: 28000 },
   { key: 'UMBRA', name: 'Umbra', segment: 'midsize-suv', mix: 'ice-hev-phev', popularity: 1, basePrice: 47000 },
 ];
+
+/**
+ * Environmental data of the demo SKUs (issue 17): mass in running order of the ICE entry trim, the
+ * battery of the battery-electric version and its consumption, per segment. Orders of magnitude of
+ * today's cars, not a source.
+ */
+// prettier-ignore
+export const SEGMENT_ENVIRONMENT: Readonly<Record<SegmentKey, { massIceKg: number; bevBatteryKwh: number; bevWhPerKm: number }>> = {
+  'compact-car': { massIceKg: 1320, bevBatteryKwh: 58, bevWhPerKm: 150 },
+  'midsize-sedan': { massIceKg: 1530, bevBatteryKwh: 75, bevWhPerKm: 155 },
+  'subcompact-suv': { massIceKg: 1380, bevBatteryKwh: 60, bevWhPerKm: 160 },
+  'compact-suv': { massIceKg: 1620, bevBatteryKwh: 77, bevWhPerKm: 175 },
+  'midsize-suv': { massIceKg: 1930, bevBatteryKwh: 91, bevWhPerKm: 200 },
+  'fullsize-suv': { massIceKg: 2450, bevBatteryKwh: 110, bevWhPerKm: 250 },
+  'pickup': { massIceKg: 2300, bevBatteryKwh: 123, bevWhPerKm: 270 },
+  'van': { massIceKg: 2050, bevBatteryKwh: 90, bevWhPerKm: 230 },
+  'sports': { massIceKg: 1550, bevBatteryKwh: 84, bevWhPerKm: 180 },
+};
+
+/** A SKU's mass in running order (kg), electric range (km) and battery (kWh, one decimal). */
+export function environmentalData(
+  segmentName: string,
+  powertrain: Powertrain | 'FCEV',
+  trim: string,
+): { massKg: number; electricRangeKm: number; batteryKwh: string } | null {
+  const key = (Object.keys(SEGMENTS) as SegmentKey[]).find((k) => SEGMENTS[k].name === segmentName);
+  if (!key) return null;
+  const env = SEGMENT_ENVIRONMENT[key];
+  const heavyTrim =
+    trim === 'AWD' || trim === 'PERF' || trim === 'Long Range AWD' || trim === 'Performance';
+  const trimFactor = heavyTrim ? 1.05 : 1;
+  const battery =
+    powertrain === 'BEV'
+      ? env.bevBatteryKwh *
+        (trim === 'SR' || trim === 'Standard Range'
+          ? 0.78
+          : trim === 'PERF' || trim === 'Performance'
+            ? 1.05
+            : 1)
+      : powertrain === 'PHEV'
+        ? 18.4
+        : powertrain === 'HEV'
+          ? 1.4
+          : powertrain === 'FCEV'
+            ? 1.6
+            : 0;
+  const extraMass = { ICE: 0, HEV: 70, PHEV: 230, BEV: battery * 6.2, FCEV: 320 }[powertrain];
+  const range =
+    powertrain === 'BEV'
+      ? (battery * 1000) / (env.bevWhPerKm * (heavyTrim ? 1.08 : 1))
+      : powertrain === 'PHEV'
+        ? ((battery * 1000) / (env.bevWhPerKm * 1.15)) * 0.85
+        : 0;
+  return {
+    massKg: Math.round(env.massIceKg * trimFactor + extraMass),
+    electricRangeKm: Math.round(range),
+    batteryKwh: battery.toFixed(1),
+  };
+}

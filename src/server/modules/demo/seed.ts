@@ -10,6 +10,7 @@ import { seedAgreements } from '../agreements/agreements.seed';
 import { seedIncentivePrograms } from '../incentives/incentives.seed';
 import { seedForecasts, seedForecastsInBackground } from '../forecasts/forecasts.seed';
 import { seedAvailability } from '../availability/availability.seed';
+import { seedSustainability } from '../connected/sustainability.seed';
 import type { Role } from '../../../shared/permissions';
 import {
   generateNetwork,
@@ -238,7 +239,13 @@ export async function seedDemo(
      * the default, except under NODE_ENV=test: `none`), or `wait` for them before returning */
     forecastCycles?: 'background' | 'wait' | 'none';
   },
-): Promise<{ network: DemoNetwork; transactions: number; agreements: number; programs: number }> {
+): Promise<{
+  network: DemoNetwork;
+  transactions: number;
+  agreements: number;
+  programs: number;
+  consents: number;
+}> {
   const { db } = services;
   const network = generateNetwork(options);
   await loadNetwork(db, network);
@@ -277,11 +284,12 @@ export async function seedDemo(
     (options.incentivePrograms ?? services.env.NODE_ENV !== 'test')
       ? await seedIncentivePrograms(services)
       : 0;
+  const { consents } = await seedSustainability(services);
   const forecastCycles =
     options.forecastCycles ?? (services.env.NODE_ENV === 'test' ? 'none' : 'background');
   if (forecastCycles === 'wait') await seedForecasts(services);
   else if (forecastCycles === 'background') seedForecastsInBackground(services);
-  return { network, transactions: rows, agreements, programs };
+  return { network, transactions: rows, agreements, programs, consents };
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {

@@ -1,0 +1,142 @@
+/** A dealer's CO2 dashboard: EV share vs the OEM's ask, its contribution, the next sale's value. */
+import { BarChart } from '@mantine/charts';
+import '@mantine/charts/styles.css';
+import { Badge, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { KpiCard } from '../../components/kpi-card';
+import { Section } from '../../components/page-header';
+import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
+import { formatInt, formatMoney } from '../../format';
+import { POWERTRAIN_LABELS } from '../../labels';
+import type { Powertrain } from '../../../shared/schemas/catalog';
+import { useDealerSustainability } from './sustainability-queries';
+
+export function DealerCo2Panel({
+  dealerCode,
+  market,
+}: {
+  dealerCode: string | null;
+  market: string;
+}) {
+  const q = useDealerSustainability(dealerCode, market);
+  if (q.error) return <QueryError error={q.error} />;
+  if (!q.data) return <ChartSkeleton />;
+  const d = q.data;
+  const cur = d.currency;
+  const share = d.evSharePercent === null ? null : Number(d.evSharePercent);
+  const ask = d.evShareAskPercent === null ? null : Number(d.evShareAskPercent);
+  const byLine = new Map<string, { line: string; best: number; worst: number }>();
+  for (const s of d.nextSale) {
+    const x = byLine.get(s.modelLineCode) ?? {
+      line: s.modelLineName,
+      best: -Infinity,
+      worst: Infinity,
+    };
+    x.best = Math.max(x.best, Number(s.value));
+    x.worst = Math.min(x.worst, Number(s.value));
+    byLine.set(s.modelLineCode, x);
+  }
+  const chart = [...byLine.values()]
+    .filter((x) => x.best !== x.worst)
+    .slice(0, 8)
+    .map((x) => ({ line: x.line, 'Cleanest version': x.best, 'Most emitting': x.worst }));
+  return (
+    <Stack gap="lg">
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+        <KpiCard
+          testId="kpi-ev-share"
+          label={`EV share ${d.year}`}
+          value={share === null ? '–' : `${share.toFixed(1)} %`}
+          hint={ask === null ? undefined : `the OEM asks ${ask} %`}
+        />
+        <KpiCard
+          label="Registrations"
+          value={formatInt(d.registrations)}
+          hint={`${formatInt(d.evUnits)} zero-emission`}
+        />
+        <KpiCard
+          testId="kpi-contribution"
+          label="Your part of the fleet premium"
+          value={formatMoney(d.contribution, cur)}
+          hint={Number(d.contribution) > 0 ? 'adds to the premium' : 'lowers the premium'}
+        />
+        <KpiCard
+          label="Target"
+          value={`${d.targetGPerKm} g/km`}
+          hint={`your average ${d.averageGPerKm ?? '–'} g/km`}
+        />
+      </SimpleGrid>
+      {chart.length > 0 && (
+        <Section
+          title="What the next sale is worth to the CO2 target"
+          description="premium avoided (+) or added (−) by one more car"
+        >
+          <Paper withBorder p="sm" radius="md">
+            <BarChart
+              h={260}
+              data={chart}
+              dataKey="line"
+              series={[
+                { name: 'Cleanest version', color: 'teal.6' },
+                { name: 'Most emitting', color: 'orange.6' },
+              ]}
+              valueFormatter={(v) => formatMoney(String(v), cur, { isCompact: true })}
+              withLegend
+              tooltipAnimationDuration={0}
+              xAxisProps={{ fontSize: 11 }}
+            />
+          </Paper>
+        </Section>
+      )}
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Section title="Next sale by model line">
+          <Table.ScrollContainer minWidth={320}>
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Model line</Table.Th>
+                  <Table.Th>Powertrain</Table.Th>
+                  <Table.Th ta="right">g/km</Table.Th>
+                  <Table.Th ta="right">Value</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {d.nextSale.slice(0, 20).map((s) => (
+                  <Table.Tr key={`${s.modelLineCode}-${s.powertrain}`}>
+                    <Table.Td>{s.modelLineName}</Table.Td>
+                    <Table.Td>
+                      {POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}
+                    </Table.Td>
+                    <Table.Td ta="right">{s.co2GramsPerKm}</Table.Td>
+                    <Table.Td ta="right" c={Number(s.value) >= 0 ? 'teal.7' : 'red.7'}>
+                      {formatMoney(s.value, cur)}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Section>
+        <Section title="EV incentives that pay for it">
+          {d.evIncentives.length === 0 ? (
+            <Empty title="No electric incentive applies to you" />
+          ) : (
+            <Stack gap="xs">
+              {d.evIncentives.map((p) => (
+                <Paper key={p.code} withBorder p="sm" radius="md">
+                  <Text fw={600}>{p.name}</Text>
+                  <Text size="sm" c="dimmed">
+                    {p.perUnit ? (
+                      `${formatMoney(p.perUnit, p.currency)} per unit`
+                    ) : (
+                      <Badge variant="light">{p.benefit}</Badge>
+                    )}
+                  </Text>
+                </Paper>
+              ))}
+            </Stack>
+          )}
+        </Section>
+      </SimpleGrid>
+    </Stack>
+  );
+}

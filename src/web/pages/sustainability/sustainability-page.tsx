@@ -1,0 +1,451 @@
+/**
+ * Sustainability (issue 17). OEM: the fleet average against the target over the averaging window,
+ * the premium (actual and projected from the forecast, with its interval), the shadow price of one
+ * more car per model line, the regions and dealers that carry the gap, pools, a what-if, and for
+ * a ZEV market the share per state. A dealer gets its own dashboard (dealer-co2-panel.tsx).
+ */
+import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { BarChart } from '@mantine/charts';
+import '@mantine/charts/styles.css';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+} from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { api } from '../../api';
+import { KpiCard } from '../../components/kpi-card';
+import { PageHeader, Section } from '../../components/page-header';
+import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
+import { formatInt, formatMoney } from '../../format';
+import { useModelLines, useRegions } from '../../queries';
+import { isDealerUser, useMe } from '../../session';
+import { DealerCo2Panel } from './dealer-co2-panel';
+import {
+  currentMarkets,
+  useFleet,
+  useProgramCo2,
+  useRegulations,
+  useZev,
+  type WhatIfResult,
+} from './sustainability-queries';
+
+function gPerKm(value: string | null | undefined): string {
+  return value === null || value === undefined
+    ? '–'
+    : `${Number(value).toLocaleString(undefined, { maximumFractionDigits: 1 })} g/km`;
+}
+
+export function SustainabilityPage() {
+  const me = useMe();
+  const regulations = useRegulations();
+  const [params, setParams] = useSearchParams();
+  const markets = currentMarkets(regulations.data?.items);
+  const fleetMarkets = markets.filter((m) => m.document.kind === 'eu_fleet_co2');
+  const dealer = isDealerUser(me);
+  const choices = dealer ? fleetMarkets : markets;
+  const market = params.get('market') ?? choices[0]?.market ?? null;
+  const selected = markets.find((m) => m.market === market);
+  return (
+    <Stack gap="lg">
+      <PageHeader
+        title="Sustainability"
+        description={
+          <>
+            {dealer
+              ? 'What your electric sales are worth to the fleet CO2 target, and the incentives that pay for them.'
+              : 'Fleet CO2 against the regulation, the premium it costs, and where the electric cars must come from.'}
+            {selected && <div>{selected.document.name}</div>}
+          </>
+        }
+        actions={
+          <Select
+            aria-label="Market"
+            data={choices.map((m) => ({ value: m.market, label: m.market }))}
+            value={market}
+            onChange={(v) => v && setParams({ market: v })}
+            w={{ base: 160, sm: 200 }}
+            allowDeselect={false}
+          />
+        }
+      />
+      {regulations.error && <QueryError error={regulations.error} />}
+      {dealer && market && (
+        <DealerCo2Panel dealerCode={me.scope.dealerCodes?.[0] ?? null} market={market} />
+      )}
+      {!dealer && selected?.document.kind === 'eu_fleet_co2' && (
+        <FleetPanel market={selected.market} />
+      )}
+      {!dealer && selected?.document.kind === 'us_zev' && <ZevPanel market={selected.market} />}
+    </Stack>
+  );
+}
+
+function FleetPanel({ market }: { market: string }) {
+  const fleet = useFleet(market);
+  if (fleet.error) return <QueryError error={fleet.error} onRetry={() => void fleet.refetch()} />;
+  if (!fleet.data) return <ChartSkeleton />;
+  const f = fleet.data;
+  const cur = f.currency;
+  const chart = f.years.map((y) => ({
+    year: String(y.year) + (y.isProjected ? ' (proj.)' : ''),
+    Average: y.averageGPerKm === null ? 0 : Number(y.averageGPerKm),
+    Target: Number(y.targetGPerKm),
+  }));
+  return (
+    <Stack gap="lg">
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+        <KpiCard
+          testId="kpi-window-average"
+          label={`Fleet average ${f.window.fromYear}–${f.window.toYear}`}
+          value={gPerKm(f.windowAverageGPerKm)}
+          hint={`target ${gPerKm(f.windowTargetGPerKm)}`}
+        />
+        <KpiCard
+          testId="kpi-premium"
+          label="Premium so far"
+          value={formatMoney(f.windowPremium, cur)}
+          hint={`${formatMoney(f.premiumPerGPerKm, cur)} per g/km per car`}
+        />
+        <KpiCard
+          testId="kpi-projected"
+          label="Projected premium"
+          value={f.projection ? formatMoney(f.projection.premium.mid, cur) : '–'}
+          hint={
+            f.projection
+              ? `80 %: ${formatMoney(f.projection.premium.low, cur, { isCompact: true })} – ${formatMoney(f.projection.premium.high, cur, { isCompact: true })} (forecast ${f.projection.cycleMonth})`
+              : 'no locked forecast yet'
+          }
+        />
+        <KpiCard
+          label="One more BEV saves"
+          value={formatMoney(f.zeroEmissionSaves, cur)}
+          hint="premium per g/km × target"
+        />
+      </SimpleGrid>
+      <Section
+        title="Average vs target on the averaging window"
+        description="g/km per year; projected years add the forecast consensus"
+      >
+        <Paper withBorder p="sm" radius="md">
+          <BarChart
+            h={260}
+            data={chart}
+            dataKey="year"
+            series={[
+              { name: 'Average', color: 'orange.6' },
+              { name: 'Target', color: 'teal.6' },
+            ]}
+            valueFormatter={(v) => `${v.toFixed(1)} g/km`}
+            withLegend
+            maxBarWidth={36}
+            tooltipAnimationDuration={0}
+          />
+        </Paper>
+      </Section>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Section
+          title="Shadow price per model line"
+          description="premium per g/km × (line average − target): what one more car adds"
+        >
+          <Table.ScrollContainer minWidth={320}>
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Model line</Table.Th>
+                  <Table.Th ta="right">Average</Table.Th>
+                  <Table.Th ta="right">Per car</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {[...f.shadowPrices]
+                  .sort((a, b) => Number(b.perUnit) - Number(a.perUnit))
+                  .map((s) => (
+                    <Table.Tr key={s.modelLineCode}>
+                      <Table.Td>{s.modelLineName}</Table.Td>
+                      <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
+                      <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
+                        {formatMoney(s.perUnit, cur)}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Section>
+        <Section
+          title="BEVs needed by region"
+          description={`zero-emission cars that bring each region to ${f.year}'s target`}
+        >
+          <Table.ScrollContainer minWidth={320}>
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Region</Table.Th>
+                  <Table.Th ta="right">Registrations</Table.Th>
+                  <Table.Th ta="right">EV share</Table.Th>
+                  <Table.Th ta="right">BEVs needed</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {f.regions.map((r) => (
+                  <Table.Tr key={r.code}>
+                    <Table.Td>{r.name}</Table.Td>
+                    <Table.Td ta="right">{formatInt(r.registrations)}</Table.Td>
+                    <Table.Td ta="right">{r.bevShare === null ? '–' : `${r.bevShare} %`}</Table.Td>
+                    <Table.Td ta="right">{formatInt(r.bevsNeeded)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Section>
+      </SimpleGrid>
+      <Section
+        title="Dealers carrying the premium"
+        description={`${f.year}: premium per g/km × Σ(e − target); the top 15`}
+      >
+        <Table.ScrollContainer minWidth={480}>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Dealer</Table.Th>
+                <Table.Th ta="right">Registrations</Table.Th>
+                <Table.Th ta="right">Average</Table.Th>
+                <Table.Th ta="right">Contribution</Table.Th>
+                <Table.Th ta="right">BEVs needed</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {f.dealers.slice(0, 15).map((d) => (
+                <Table.Tr key={d.code}>
+                  <Table.Td>{d.name}</Table.Td>
+                  <Table.Td ta="right">{formatInt(d.registrations)}</Table.Td>
+                  <Table.Td ta="right">{gPerKm(d.averageGPerKm)}</Table.Td>
+                  <Table.Td ta="right">{formatMoney(d.contribution, cur)}</Table.Td>
+                  <Table.Td ta="right">{formatInt(d.bevsNeeded)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Section>
+      {f.pools.length > 0 && (
+        <Section
+          title="Pool scenarios"
+          description="the window pooled with the members' registrations"
+        >
+          <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
+            {f.pools.map((p) => (
+              <KpiCard
+                key={p.name}
+                label={p.name}
+                value={formatMoney(p.premium, cur)}
+                hint={`pooled average ${gPerKm(p.averageGPerKm)}; saves ${formatMoney(p.saving, cur)}`}
+              />
+            ))}
+          </SimpleGrid>
+        </Section>
+      )}
+      <ProgramsCo2 market={market} />
+      <WhatIf market={market} currency={cur} />
+    </Stack>
+  );
+}
+
+function ProgramsCo2({ market }: { market: string }) {
+  const q = useProgramCo2(market);
+  if (q.error) return <QueryError error={q.error} />;
+  if (!q.data || q.data.items.length === 0) return null;
+  return (
+    <Section
+      title="CO2 per incentive"
+      description="each published program this year: Σ (target − e) over the cars it pays on, per 1,000 of its per-unit incentive"
+    >
+      <Table.ScrollContainer minWidth={480}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Program</Table.Th>
+              <Table.Th ta="right">Cars</Table.Th>
+              <Table.Th ta="right">CO2 reduction</Table.Th>
+              <Table.Th ta="right">g/km per 1,000</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {q.data.items.map((p) => (
+              <Table.Tr key={p.code}>
+                <Table.Td>{p.name}</Table.Td>
+                <Table.Td ta="right">{formatInt(p.units)}</Table.Td>
+                <Table.Td ta="right">{gPerKm(p.co2ReductionGPerKm)}</Table.Td>
+                <Table.Td ta="right">{p.gPerKmPerThousand ?? '–'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Section>
+  );
+}
+
+function WhatIf({ market, currency }: { market: string; currency: string }) {
+  const lines = useModelLines();
+  const regions = useRegions();
+  const [modelLine, setModelLine] = useState<string | null>(null);
+  const [region, setRegion] = useState<string | null>(null);
+  const [units, setUnits] = useState<number | string>(100);
+  const run = useMutation({
+    mutationFn: () =>
+      api.post<WhatIfResult>('/sustainability/what-if', {
+        market,
+        modelLine,
+        region,
+        units: Number(units),
+      }),
+  });
+  const bevLines = (lines.data ?? []).filter((l) => l.powertrains.includes('BEV'));
+  return (
+    <Section title="What if" description="+N battery-electric cars of a line in a region this year">
+      <Paper withBorder p="md" radius="md">
+        <Group align="flex-end" gap="sm" wrap="wrap">
+          <Select
+            label="Model line"
+            data={bevLines.map((l) => ({ value: l.code, label: l.name }))}
+            value={modelLine}
+            onChange={setModelLine}
+            w={{ base: '100%', sm: 200 }}
+          />
+          <Select
+            label="Region"
+            data={(regions.data ?? []).map((r) => ({ value: r.code, label: r.name }))}
+            value={region}
+            onChange={setRegion}
+            w={{ base: '100%', sm: 200 }}
+          />
+          <NumberInput
+            label="BEVs"
+            min={1}
+            max={1_000_000}
+            value={units}
+            onChange={setUnits}
+            w={{ base: '100%', sm: 120 }}
+          />
+          <Button
+            onClick={() => run.mutate()}
+            disabled={!modelLine || !region}
+            loading={run.isPending}
+          >
+            Compute
+          </Button>
+        </Group>
+        {run.error && <QueryError error={run.error} title="Could not compute" />}
+        {run.data && (
+          <SimpleGrid cols={{ base: 1, sm: 3 }} mt="md" data-testid="what-if-result">
+            <KpiCard
+              label="Fleet average"
+              value={`${gPerKm(run.data.before.averageGPerKm)} → ${gPerKm(run.data.after.averageGPerKm)}`}
+            />
+            <KpiCard
+              label="Premium change"
+              value={formatMoney(run.data.premiumChange, currency)}
+              hint={`${formatMoney(run.data.before.premium, currency)} → ${formatMoney(run.data.after.premium, currency)}`}
+            />
+            <KpiCard
+              label="Incentive cost"
+              value={
+                run.data.incentiveCost === null ? '–' : formatMoney(run.data.incentiveCost, 'USD')
+              }
+              hint={
+                run.data.incentivePrograms.length > 0
+                  ? run.data.incentivePrograms.join(', ')
+                  : 'no per-unit BEV program applies'
+              }
+            />
+          </SimpleGrid>
+        )}
+      </Paper>
+    </Section>
+  );
+}
+
+function ZevPanel({ market }: { market: string }) {
+  const zev = useZev(market);
+  if (zev.error) return <QueryError error={zev.error} />;
+  if (!zev.data) return <ChartSkeleton />;
+  const z = zev.data;
+  return (
+    <Stack gap="lg">
+      <Alert
+        color="yellow"
+        variant="light"
+        title={`Model year ${z.modelYear}: ${z.requiredPercent ?? '–'} % ZEV required`}
+      >
+        {z.statusNote}
+      </Alert>
+      {z.states.every((s) => s.deliveries === 0) ? (
+        <Empty title="No deliveries in the ZEV states this model year" />
+      ) : (
+        <Paper withBorder p="sm" radius="md">
+          <BarChart
+            h={260}
+            data={z.states.map((s) => ({
+              state: s.state,
+              'ZEV share': Number(s.zevSharePercent ?? 0),
+            }))}
+            dataKey="state"
+            series={[{ name: 'ZEV share', color: 'teal.6' }]}
+            referenceLines={
+              z.requiredPercent
+                ? [{ y: Number(z.requiredPercent), label: 'required', color: 'red.6' }]
+                : []
+            }
+            valueFormatter={(v) => `${v.toFixed(1)} %`}
+            tooltipAnimationDuration={0}
+          />
+        </Paper>
+      )}
+      <Table.ScrollContainer minWidth={420}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>State</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th ta="right">Deliveries</Table.Th>
+              <Table.Th ta="right">ZEV share</Table.Th>
+              <Table.Th ta="right">ZEVs needed</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {z.states.map((s) => (
+              <Table.Tr key={s.state}>
+                <Table.Td>{s.state}</Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={s.inForce ? 'blue' : 'gray'}>
+                    {s.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td ta="right">{formatInt(s.deliveries)}</Table.Td>
+                <Table.Td ta="right">
+                  {s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}
+                </Table.Td>
+                <Table.Td ta="right">{formatInt(s.zevNeeded)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Text size="xs" c="dimmed">
+        Model year taken as the delivery year; ZEV powertrains only (no PHEV credit).
+      </Text>
+    </Stack>
+  );
+}
