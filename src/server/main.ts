@@ -15,6 +15,8 @@ const app = await buildApp({ env, services });
 void services.transactions.resumeRollUps();
 // on a PostgreSQL server this process takes queued jobs too (whichever process started them)
 await services.jobs.startWorkers();
+// commitment risks: the dealers of each ingested batch at once, the network every night
+services.insights.listen();
 setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
 
 if (env.DEMO_DEALERS > 0 && (await isEmpty(db))) {

@@ -13,6 +13,7 @@ import { createForecastsService } from './modules/forecasts/forecasts.service';
 import { createIncentiveListsService } from './modules/incentives/incentives.lists';
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
+import { createInsightsService } from './modules/insights/insights.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
@@ -37,8 +38,10 @@ export function createServices(deps: {
   const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
+  const insights = createInsightsService({ db, jobs, events, today });
   return {
     inbox,
+    insights,
     incentives,
     incentiveLists,
     jobs,

@@ -123,3 +123,13 @@ Object.assign(QUERY_POINTING_AT_A, { '/api/v1/programs/:code/reconciliation': '?
 
 /** Routes that stream without end (server-sent events): the walk reads their first moment only. */
 export const STREAMING_ROUTES = new Set(['/api/v1/events']);
+
+/** Insights (issue 14): A's agreement risk and outlook; the board and interventions aimed at A. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/insights/risks/:code': { code: 'AG-000001' },
+  '/api/v1/insights/dealers/:code/outlook': { code: 'DLR-ALPHA' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/insights/risks': '?dealer=DLR-ALPHA',
+  '/api/v1/insights/interventions': '?dealer=DLR-ALPHA',
+});
