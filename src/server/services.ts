@@ -14,6 +14,7 @@ import { createIncentiveListsService } from './modules/incentives/incentives.lis
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createInsightsService } from './modules/insights/insights.service';
+import { createIntegrityService } from './modules/insights/integrity.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createTransactionsService } from './modules/transactions/transactions.service';
 
@@ -42,6 +43,7 @@ export function createServices(deps: {
   return {
     inbox,
     insights,
+    integrity: createIntegrityService({ db, today }),
     incentives,
     incentiveLists,
     jobs,

@@ -133,3 +133,5 @@ Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/insights/risks': '?dealer=DLR-ALPHA',
   '/api/v1/insights/interventions': '?dealer=DLR-ALPHA',
 });
+PARAMS_POINTING_AT_A['/api/v1/insights/integrity/:id/decision'] = { id: '1' };
+Object.assign(QUERY_POINTING_AT_A, { '/api/v1/insights/integrity': '?status=open' });

@@ -139,3 +139,53 @@ export const interventionSchema = z
 export type InterventionRecord = z.infer<typeof interventionSchema>;
 
 export const interventionsQuerySchema = z.object({ dealer: code.optional() });
+
+export const FLAG_KINDS = [
+  'month_end_spike_unwound',
+  'unwind_rate',
+  'duplicate_vin',
+  'claim_not_delivered',
+] as const;
+export const FLAG_STATUSES = ['open', 'dismissed', 'confirmed'] as const;
+
+export const integrityFlagSchema = z
+  .object({
+    id: z.number().int(),
+    dealerCode: z.string(),
+    dealerName: z.string(),
+    kind: z.enum(FLAG_KINDS),
+    on: z.string().describe('YYYY-MM-DD: the date the pattern concerns'),
+    summary: z.string(),
+    evidence: z
+      .record(z.string(), z.unknown())
+      .describe('VINs, dates, amounts, tiers: see docs/insights.md'),
+    amountAtStake: money,
+    status: z.enum(FLAG_STATUSES),
+    reason: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    detectedAt: z.string(),
+  })
+  .meta({ id: 'IntegrityFlag' });
+export type IntegrityFlagRecord = z.infer<typeof integrityFlagSchema>;
+
+export const integrityQuerySchema = z.object({ status: z.enum(FLAG_STATUSES).optional() });
+
+export const flagDecisionSchema = z.object({
+  decision: z.enum(['dismiss', 'confirm']),
+  reason: z.string().max(2000).optional().describe('required to dismiss'),
+});
+export type FlagDecision = z.infer<typeof flagDecisionSchema>;
+
+export const integritySettingsSchema = z.object({
+  lookbackMonths: z.number().int().min(1).max(120),
+});
+
+export const integrityScanSchema = z.object({
+  lookbackMonths: z.number().int(),
+  from: z.string(),
+  rows: z.number().int(),
+  flags: z.number().int(),
+  inserted: z.number().int(),
+  dealers: z.number().int(),
+});

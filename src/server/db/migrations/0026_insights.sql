@@ -60,3 +60,29 @@ create table insight_interventions (
 );
 create index insight_interventions_dealer_idx on insight_interventions (dealer_id, created_at desc);
 select forecourt_protect('insight_interventions');
+
+-- Integrity flags: a detected pattern with its evidence; open → dismissed (with a reason) or
+-- confirmed. `key` identifies the finding, so a re-scan refreshes an open flag and never reopens
+-- a decided one.
+create table integrity_flags (
+  id serial primary key,
+  dealer_id integer not null references dealers(id),
+  kind text not null check (kind in ('month_end_spike_unwound', 'unwind_rate', 'duplicate_vin', 'claim_not_delivered')),
+  key text not null unique,
+  on_date date not null,
+  summary text not null,
+  evidence jsonb not null,
+  amount_at_stake numeric(18, 2) not null,
+  status text not null default 'open' check (status in ('open', 'dismissed', 'confirmed')),
+  reason text,
+  decided_by text,
+  decided_at timestamptz,
+  detected_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index integrity_flags_status_idx on integrity_flags (status, on_date desc);
+select forecourt_protect('integrity_flags');
+
+-- How far back audits look (months); flags and scans respect it.
+alter table settings add column audit_lookback_months integer not null default 12
+  check (audit_lookback_months between 1 and 120);

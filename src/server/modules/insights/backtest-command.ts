@@ -72,6 +72,8 @@ export function formatRiskTable(report: RiskBacktestReport): string {
     'run-rate Brier',
     'run-rate LL',
     'run-rate ECE',
+    'run-rate iso Brier',
+    'run-rate iso ECE',
   ];
   const rows = report.summary.map((s) => [
     String(s.elapsed),
@@ -86,6 +88,8 @@ export function formatRiskTable(report: RiskBacktestReport): string {
     f(s.runRate.brier),
     f(s.runRate.logLoss),
     f(s.runRate.ece),
+    f(s.runRateIsotonic.brier),
+    f(s.runRateIsotonic.ece),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c]!)).join('  ');
@@ -97,7 +101,7 @@ export function formatRiskTable(report: RiskBacktestReport): string {
     ...rows.map(line),
     '',
     'Brier/log loss/ECE (10 equal-width bins) of the recalibrated model; base Brier: always the observed base rate;',
-    'run-rate: actual to date × horizon / elapsed (elapsed 0: last 12 months), Platt-calibrated on log(projection/commitment), cross-fitted by series.',
+    'run-rate: actual to date × horizon / elapsed (elapsed 0: last 12 months), Platt-calibrated on log(projection/commitment) (iso: isotonic), cross-fitted by series.',
     '',
   ].join('\n');
 }
@@ -111,6 +115,7 @@ type Parsed = {
   elapsed: number[];
   json?: boolean;
   svg?: string;
+  jsonOut?: string;
   profile: 'accurate' | 'fast';
   recalibration: 'platt' | 'isotonic' | 'none';
   draws: number;
@@ -159,6 +164,7 @@ export async function runRiskBacktestCommand(
     .option('--limit <count>', 'only the first N series (development)', positiveInteger)
     .option('--json', 'print the report (every case) as JSON')
     .option('--svg <file>', 'write a reliability diagram (SVG)')
+    .option('--json-out <file>', 'also write the JSON report (every case) to a file')
     .option('--no-progress', 'do not show progress on stderr')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -216,6 +222,7 @@ export async function runRiskBacktestCommand(
     return 1;
   }
   if (options.svg) await writeFile(options.svg, reliabilitySvg(report));
+  if (options.jsonOut) await writeFile(options.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatRiskTable(report));
   return 0;
 }

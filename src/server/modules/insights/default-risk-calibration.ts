@@ -9,15 +9,15 @@ import type { PlattModel } from './calibration';
 
 /** Copula correlation of the monthly errors per number of remaining months (1..12). */
 export const DEFAULT_RISK_CORRELATION: number[] = [
-  0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4,
+  0, 0.476, 0.432, 0.377, 0.366, 0.367, 0.36, 0.372, 0.382, 0.387, 0.394, 0.403,
 ];
 
 /** Platt recalibration per elapsed share of the term (0, 0.25, 0.5, 0.75). */
 export const DEFAULT_RECALIBRATION: { share: number; model: PlattModel }[] = [
-  { share: 0, model: { kind: 'platt', a: 1, b: 0 } },
-  { share: 0.25, model: { kind: 'platt', a: 1, b: 0 } },
-  { share: 0.5, model: { kind: 'platt', a: 1, b: 0 } },
-  { share: 0.75, model: { kind: 'platt', a: 1, b: 0 } },
+  { share: 0, model: { kind: 'platt', a: 0.8939, b: -0.4257 } },
+  { share: 0.25, model: { kind: 'platt', a: 1.1768, b: -0.2327 } },
+  { share: 0.5, model: { kind: 'platt', a: 1.196, b: -0.1019 } },
+  { share: 0.75, model: { kind: 'platt', a: 1.0918, b: 0.2039 } },
 ];
 
 /** The recalibration at an elapsed share: linear between the fitted shares, flat beyond. */

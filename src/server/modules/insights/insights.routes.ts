@@ -13,6 +13,7 @@ import {
 import { jobSchema } from '../jobs/jobs.routes';
 import { createWhatIfAll } from '../incentives/what-if-all';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { integrityRoutes } from './integrity.routes';
 
 const tags = ['insights'];
 
@@ -103,4 +104,6 @@ export async function insightsRoutes(fastify: FastifyInstance) {
         .status(201)
         .send(await insights.logIntervention({ actor: actorOf(req), data: req.body })),
   });
+
+  await integrityRoutes(fastify);
 }

@@ -24,6 +24,7 @@ import type { BacktestSeries } from '../forecasts/backtest/input';
 import {
   applyRecalibration,
   crossFit,
+  fitIsotonic,
   fitPlatt,
   fitRecalibration,
   type ProbabilityScores,
@@ -68,6 +69,8 @@ export type ElapsedSummary = {
   model: ProbabilityScores;
   raw: ProbabilityScores;
   runRate: ProbabilityScores;
+  /** The run-rate projection recalibrated by isotonic regression instead (its better chance). */
+  runRateIsotonic: ProbabilityScores;
   /** (base-rate Brier − model Brier) / base-rate Brier, in percent. */
   brierGainOverBaseRate: number;
   reliability: ReliabilityBin[];
@@ -212,6 +215,16 @@ export function runRiskBacktest(
       },
       options.folds ?? 5,
     );
+    const runRateIsotonic = crossFit(
+      groups,
+      ratio,
+      outcomes,
+      (x, y) => {
+        const fitted = fitIsotonic(x, y);
+        return (v) => applyRecalibration(fitted, v);
+      },
+      options.folds ?? 5,
+    );
     at.forEach((c, i) => {
       c.probability = model[i]!;
       c.runRateProbability = runRate[i]!;
@@ -222,6 +235,7 @@ export function runRiskBacktest(
       model: modelScores,
       raw: scoreProbabilities(raw, outcomes),
       runRate: scoreProbabilities(runRate, outcomes),
+      runRateIsotonic: scoreProbabilities(runRateIsotonic, outcomes),
       brierGainOverBaseRate:
         (100 * (modelScores.baseRateBrier - modelScores.brier)) / modelScores.baseRateBrier,
       reliability: reliabilityBins(model, outcomes),
