@@ -75,6 +75,12 @@ const ClaimsPage = lazy(() =>
 const DisputesPage = lazy(() =>
   import('./pages/incentives/disputes-page').then((m) => ({ default: m.DisputesPage })),
 );
+const RiskBoardPage = lazy(() =>
+  import('./pages/insights/risk-board-page').then((m) => ({ default: m.RiskBoardPage })),
+);
+const IntegrityPage = lazy(() =>
+  import('./pages/insights/integrity-page').then((m) => ({ default: m.IntegrityPage })),
+);
 const PayoutsPage = lazy(() =>
   import('./pages/incentives/payouts-page').then((m) => ({ default: m.PayoutsPage })),
 );
@@ -376,6 +382,22 @@ export function App() {
           element={
             <RequirePermission permission="forecasts:read">
               <ForecastAccuracyPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="insights/risks"
+          element={
+            <RequirePermission permission="agreements:read">
+              <RiskBoardPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="insights/integrity"
+          element={
+            <RequirePermission permission="claims:review">
+              <IntegrityPage />
             </RequirePermission>
           }
         />

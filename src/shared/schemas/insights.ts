@@ -34,6 +34,7 @@ export const riskInterventionSchema = z
     probability: z.number().optional().describe('the probability the intervention reaches'),
     amount: money.optional().describe('revenue of the units, or the money at stake'),
     modelLine: z.string().optional(),
+    line: z.string().optional().describe('the agreement line the units are of (its label)'),
   })
   .meta({ id: 'RiskIntervention' });
 

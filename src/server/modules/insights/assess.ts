@@ -33,6 +33,8 @@ export type Intervention = {
   amount?: string;
   /** The model line the units are of (for the incentives what-if). */
   modelLine?: string;
+  /** The agreement line the units are of (its label). */
+  line?: string;
 };
 
 export type AssessInput = {

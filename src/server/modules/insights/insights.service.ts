@@ -170,6 +170,7 @@ export function assessAgreement(
         kind: 'more_units',
         units: step.units,
         probability: step.target,
+        ...(subject.lineNo > 0 ? { line: subject.label } : {}),
         ...(modelLine ? { modelLine } : {}),
         amount: moneyString(roundMoney(value.mul(step.units), options.currency), options.currency),
         text: `${step.units} more units of ${what} this month lift the probability to ${pct(step.target)}`,
@@ -243,6 +244,7 @@ function withMix(
     return {
       ...i,
       ...(lagging.targetKind === 'model_line' ? { modelLine: lagging.targetCode } : {}),
+      line: lagging.label,
       text: i.text.replace('of any line', `of ${lagging.label}`),
     };
   });
