@@ -189,7 +189,7 @@ export function assessAgreement(
       interventions.push({
         kind: 'field_visit',
         amount: moneyString(shortfallMoney, options.currency),
-        text: `field visit: ${Math.round(a.shortfallUnits)} units (${moneyString(shortfallMoney, options.currency)} ${options.currency}) expected short`,
+        text: `field visit: about ${Math.round(a.shortfallUnits)} units expected short of the commitment`,
       });
     }
     const drivers = a.drivers;

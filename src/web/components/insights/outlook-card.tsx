@@ -6,7 +6,7 @@
 import { Badge, Group, Paper, Progress, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { AgreementRisk } from '../../../shared/schemas/insights';
-import { formatInt, formatMoney, formatMonth } from '../../format';
+import { formatDate, formatInt, formatMoney } from '../../format';
 import { QueryError } from '../query-state';
 import { useDealerOutlook } from './insights-queries';
 
@@ -77,7 +77,7 @@ export function OutlookCard({ dealerCode }: { dealerCode: string }) {
                 {termLabel(r)} · {formatInt(r.toDate)} so far, about{' '}
                 {formatInt(Math.round(r.expected))} expected (80 %:{' '}
                 {formatInt(Math.round(r.lower80))}–{formatInt(Math.round(r.upper80))}) · as of{' '}
-                {formatMonth(r.asOf.slice(0, 7))}
+                {formatDate(r.asOf)}
               </Text>
               {step?.units !== undefined && step.probability !== undefined && (
                 <Text size="sm" mt={4}>

@@ -19,6 +19,7 @@ import {
 } from '@mantine/core';
 import type { IntegrityFlagRecord } from '../../../shared/schemas/insights';
 import { api } from '../../api';
+import { localDays } from '../../components/inbox/inbox-card';
 import { insightsKey, useIntegrityFlags } from '../../components/insights/insights-queries';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
@@ -55,10 +56,12 @@ function Evidence({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
           {list.slice(0, 12).map((v, i) => (
             <span key={`${v.vin ?? ''}-${i}`}>
               {i > 0 ? ' · ' : ''}
-              <Text span ff="monospace" size="xs">
-                {v.vin ?? '–'}
-              </Text>
-              {v.dealer ? ` ${v.dealer}` : ''}
+              {v.vin && (
+                <Text span ff="monospace" size="xs">
+                  {v.vin}
+                </Text>
+              )}
+              {v.dealer ? `${v.vin ? ' ' : ''}${v.dealer}` : ''}
               {v.deliveredOn ? ` delivered ${formatDate(v.deliveredOn)}` : ''}
               {v.unwoundOn ? `, unwound ${formatDate(v.unwoundOn)}` : ''}
               {v.amount
@@ -116,7 +119,7 @@ function FlagCard({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
         </Text>
       </Group>
       <Text size="sm" mt={4} style={{ overflowWrap: 'anywhere' }}>
-        {flag.summary}
+        {localDays(flag.summary)}
       </Text>
       <Evidence flag={flag} currency={currency} />
       {flag.status !== 'open' ? (

@@ -159,10 +159,11 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
             >
               <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
                 {i.text}
-                {i.amount && i.kind === 'more_units' && (
+                {i.amount && (
                   <Text span c="dimmed" size="xs">
                     {' '}
-                    ({formatMoney(i.amount, currency, { isCompact: true })} revenue)
+                    ({formatMoney(i.amount, currency, { isCompact: true })}{' '}
+                    {i.kind === 'more_units' ? 'revenue' : 'at stake'})
                   </Text>
                 )}
               </Text>
