@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark and prints its figures (record them in
- * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements, incentives, progress-load (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
+ * BENCHMARKS.md). Names: ingest, dealer-home, startup, agreements, incentives, progress-load, insights (forecast accuracy: npx tsx bench/forecast-accuracy.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   agreements: async () => (await import('./agreements')).runAgreementsBench(rest),
   incentives: async () => (await import('./incentives')).runIncentivesBench(rest),
   'progress-load': async () => (await import('./progress-load')).runProgressLoadBench(rest),
+  insights: async () => (await import('./insights')).runInsightsBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -18,7 +18,7 @@ import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
 import { applyRecalibration } from './calibration';
 import { DEFAULT_RISK_CORRELATION, recalibrationFor } from './default-risk-calibration';
-import { commitmentRisk, type ErrorModel } from './risk-model';
+import { type ErrorModel, riskFromDraws, sortedRemaining } from './risk-model';
 
 export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year';
 export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
@@ -91,23 +91,21 @@ export function assessCommitment(input: AssessInput): Assessment {
       : new Array<number>(remaining).fill(0);
   const errorModel = errorModelFor(input.history);
   const scale = intervalScale(input.history);
+  // One simulation of the remaining months; "N more units" only shifts what is already reached.
+  const draws = sortedRemaining({
+    forecast,
+    scale,
+    errorModel,
+    draws: input.draws ?? 1000,
+    seed: 7,
+  });
+  const recalibration = recalibrationFor(elapsed / Math.max(1, term));
   const probabilityAt = (extra: number) => {
-    const risk = commitmentRisk({
-      toDate: toDate + extra,
-      commitment,
-      forecast,
-      scale,
-      errorModel,
-      draws: input.draws ?? 800,
-      seed: 7,
-    });
-    const share = elapsed / Math.max(1, term);
+    const risk = riskFromDraws(draws, toDate + extra, commitment);
     return {
       risk,
       probability:
-        remaining === 0
-          ? risk.probability
-          : applyRecalibration(recalibrationFor(share), risk.probability),
+        remaining === 0 ? risk.probability : applyRecalibration(recalibration, risk.probability),
     };
   };
   const { risk, probability } = probabilityAt(0);

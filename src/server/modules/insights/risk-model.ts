@@ -201,34 +201,57 @@ function quantileOfSorted(sorted: Float64Array, p: number): number {
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
 }
 
-/** The raw (uncalibrated) probability of reaching the commitment, expected outcome and interval. */
-export function commitmentRisk(input: RiskInput): RiskResult {
-  const remaining = simulateRemaining(input);
-  if (remaining.length === 0 || input.forecast.length === 0) {
-    const reached = input.toDate >= input.commitment;
+/**
+ * The risk from sorted draws of the remaining total: P(toDate + R ≥ commitment) with half a draw
+ * either side (keeps the raw probability off 0 and 1; it is recalibrated after), the expected
+ * outcome, its 80 % interval and the expected shortfall.
+ */
+export function riskFromDraws(
+  sorted: Float64Array,
+  toDate: number,
+  commitment: number,
+): RiskResult {
+  const n = sorted.length;
+  if (n === 0) {
     return {
-      probability: reached ? 1 : 0,
-      expected: input.toDate,
-      lower80: input.toDate,
-      upper80: input.toDate,
-      expectedShortfall: Math.max(0, input.commitment - input.toDate),
+      probability: toDate >= commitment ? 1 : 0,
+      expected: toDate,
+      lower80: toDate,
+      upper80: toDate,
+      expectedShortfall: Math.max(0, commitment - toDate),
     };
   }
-  const outcomes = remaining.map((v) => v + input.toDate).sort();
-  let hits = 0;
-  let shortfall = 0;
+  // The first draw with toDate + R ≥ commitment.
+  const needed = commitment - toDate;
+  let low = 0;
+  let high = n;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! >= needed) high = mid;
+    else low = mid + 1;
+  }
   let sum = 0;
-  for (const o of outcomes) {
-    sum += o;
-    if (o >= input.commitment) hits += 1;
-    else shortfall += input.commitment - o;
+  let shortfall = 0;
+  for (let i = 0; i < n; i += 1) {
+    const outcome = toDate + sorted[i]!;
+    sum += outcome;
+    if (i < low) shortfall += commitment - outcome;
   }
   return {
-    // Half a draw either side keeps the raw probability off 0 and 1 (it is recalibrated after).
-    probability: (hits + 0.5) / (outcomes.length + 1),
-    expected: sum / outcomes.length,
-    lower80: quantileOfSorted(outcomes, 0.1),
-    upper80: quantileOfSorted(outcomes, 0.9),
-    expectedShortfall: shortfall / outcomes.length,
+    probability: (n - low + 0.5) / (n + 1),
+    expected: sum / n,
+    lower80: toDate + quantileOfSorted(sorted, 0.1),
+    upper80: toDate + quantileOfSorted(sorted, 0.9),
+    expectedShortfall: shortfall / n,
   };
+}
+
+/** Sorted draws of the remaining total (see simulateRemaining). */
+export function sortedRemaining(input: Omit<RiskInput, 'toDate' | 'commitment'>): Float64Array {
+  return input.forecast.length === 0 ? new Float64Array(0) : simulateRemaining(input).sort();
+}
+
+/** The raw (uncalibrated) probability of reaching the commitment, expected outcome and interval. */
+export function commitmentRisk(input: RiskInput): RiskResult {
+  return riskFromDraws(sortedRemaining(input), input.toDate, input.commitment);
 }
