@@ -3,7 +3,7 @@ import type { RiskBacktestReport } from './risk-backtest';
 
 export function reliabilitySvg(report: RiskBacktestReport): string {
   const size = 220;
-  const pad = 36;
+  const pad = 48;
   const panels = report.summary.length;
   const width = panels * (size + pad) + pad;
   const height = size + 2 * pad + 20;
@@ -37,7 +37,8 @@ export function reliabilitySvg(report: RiskBacktestReport): string {
     parts.push(path(s.runRateReliability, '#d9822b'));
     parts.push(path(s.reliability, '#1f6feb'));
     parts.push(
-      `<text x="${x0}" y="${y0 - 8}" font-size="12">elapsed ${s.elapsed}: ECE ${s.model.ece.toFixed(3)}, Brier ${s.model.brier.toFixed(3)} (run-rate ${s.runRate.brier.toFixed(3)})</text>`,
+      `<text x="${x0}" y="${y0 - 22}" font-size="12" font-weight="bold">elapsed ${s.elapsed}: ECE ${s.model.ece.toFixed(3)}</text>` +
+        `<text x="${x0}" y="${y0 - 8}" font-size="11">Brier ${s.model.brier.toFixed(3)} (run-rate ${s.runRate.brier.toFixed(3)}, base ${s.model.baseRateBrier.toFixed(3)})</text>`,
     );
     parts.push(
       `<text x="${x0 + size / 2}" y="${y0 + size + 16}" font-size="11" text-anchor="middle">predicted probability</text>`,
