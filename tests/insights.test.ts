@@ -127,7 +127,12 @@ describe.each(engines())('insights: commitment risk (%s)', (engine) => {
       history: { lineNo: number; day: string }[];
     }>(await dealerA.get(`/api/v1/insights/risks/${agreementA.code}`), 200);
     expect(detail.risks.map((r) => r.lineNo)).toEqual([0, 1]);
-    expect(detail.history).toContainEqual(expect.objectContaining({ lineNo: 0, day: TODAY }));
+    // The term's past is filled in the first time it is seen: as of each complete month, then today.
+    expect(detail.history.filter((h) => h.lineNo === 0).map((h) => h.day)).toEqual([
+      '2026-02-01',
+      '2026-03-01',
+      TODAY,
+    ]);
     const outlook = await json<DealerOutlook>(
       await dealerA.get('/api/v1/insights/dealers/DLR-ALPHA/outlook'),
       200,

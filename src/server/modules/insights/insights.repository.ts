@@ -58,7 +58,8 @@ export type RiskRow = {
   computedAt: string;
 };
 
-export type RiskWrite = Omit<
+/** `past`: the totals' probability as of each earlier complete month (a term seen the first time). */
+export type RiskWrite = { past?: { day: string; probability: number; expected: number }[] } & Omit<
   RiskRow,
   'agreementCode' | 'dealerCode' | 'dealerName' | 'computedAt'
 > & { rawProbability: number };
@@ -152,6 +153,26 @@ export function createInsightsRepository(db: Queryable) {
          on conflict (agreement_id, line_no, day) do update set probability = excluded.probability, expected = excluded.expected`,
         [agreementIds, day],
       );
+      const past = risks.flatMap((r) =>
+        (r.past ?? []).map((p) => ({ agreementId: r.agreementId, dealerId: r.dealerId, ...p })),
+      );
+      if (past.length > 0)
+        await db.query(
+          `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
+           select x."agreementId", 0, x."dealerId", x.day::date, x.probability, x.expected
+           from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "dealerId" int, day text, probability float8, expected float8)
+           on conflict (agreement_id, line_no, day) do nothing`,
+          [JSON.stringify(past)],
+        );
+    },
+
+    /** Which of these agreements already have a history. */
+    async agreementsWithHistory(agreementIds: number[]): Promise<Set<number>> {
+      const { rows } = await db.query<{ id: number }>(
+        `select distinct agreement_id as id from commitment_risk_history where agreement_id = any($1::int[])`,
+        [agreementIds],
+      );
+      return new Set(rows.map((r) => r.id));
     },
 
     /** Agreements that are no longer approved or active lose their current risk (history stays). */

@@ -59,7 +59,7 @@ const pct = (p: number) => `${Math.round(p * 100)} %`;
 export function assessAgreement(
   agreement: RiskAgreementRow,
   monthly: Map<number, Map<string, { quantity: number; amount: Dec }>>,
-  options: { today: string; currency: string },
+  options: { today: string; currency: string; backfill?: boolean },
 ): RiskWrite[] {
   const current = options.today.slice(0, 7);
   const elapsed = completeMonths(agreement.startMonth, agreement.months, options.today);
@@ -217,8 +217,28 @@ export function assessAgreement(
   }
   // The totals come first but their mix and lagging line need the lines' gaps.
   if (subjects.length > 1 && results[0]) results[0] = withMix(results[0], lineGaps);
+  // A term seen for the first time gets its past: the totals as of each complete month.
+  if (options.backfill && results[0]) {
+    const past: PastPoint[] = [];
+    for (let e = 1; e < elapsed; e += 1) {
+      const a = assessCommitment({
+        label: 'Total',
+        history: totalHistory.slice(0, totalHistory.length - (elapsed - e)),
+        plannedByMonth: totalPlanned,
+        elapsed: e,
+      });
+      past.push({
+        day: `${addMonths(agreement.startMonth, e)}-01`,
+        probability: a.probability,
+        expected: a.expected,
+      });
+    }
+    results[0] = { ...results[0], past };
+  }
   return results;
 }
+
+type PastPoint = { day: string; probability: number; expected: number };
 
 /** Adds the mix (lines' gaps) and the lagging line's name to the totals once the lines are known. */
 function withMix(
@@ -291,8 +311,13 @@ export function createInsightsService(deps: Deps) {
           lines.set(r.lineNo, months);
           months.set(r.month, { quantity: r.quantity, amount: new Dec(r.amount) });
         }
+        const seen = await repo.agreementsWithHistory(chunk.map((a) => a.id));
         const writes = chunk.flatMap((a) =>
-          assessAgreement(a, byAgreement.get(a.id) ?? new Map(), { today, currency }),
+          assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
+            today,
+            currency,
+            backfill: !seen.has(a.id),
+          }),
         );
         await deps.db.transaction((tx) =>
           repoOf(tx).saveRisks(

@@ -72,31 +72,27 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
             Why: {signedUnits(item.commitment - item.expected)} units between the plan and the
             expected outcome
           </Text>
-          <Table withRowBorders={false} verticalSpacing={4} fz="sm">
-            <Table.Tbody>
-              {item.drivers.map((d, i) => (
-                <Table.Tr key={`${d.kind}-${i}`} data-testid="risk-driver">
-                  <Table.Td
-                    style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}
-                    c={d.additive === false ? 'dimmed' : undefined}
-                  >
+          <Stack gap={6}>
+            {item.drivers.map((d, i) => (
+              <div key={`${d.kind}-${i}`} data-testid="risk-driver">
+                <Group justify="space-between" wrap="nowrap" gap="xs">
+                  <Text size="sm" c={d.additive === false ? 'dimmed' : undefined}>
                     {DRIVER_LABELS[d.kind] ?? d.kind}
-                  </Table.Td>
-                  <Table.Td
-                    ta="right"
+                  </Text>
+                  <Text
+                    size="sm"
                     fw={600}
-                    style={{ verticalAlign: 'top' }}
                     c={d.additive === false ? 'dimmed' : d.units > 0 ? 'red.7' : 'teal.7'}
                   >
                     {signedUnits(d.units)}
-                  </Table.Td>
-                  <Table.Td c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                    {d.text}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+                  </Text>
+                </Group>
+                <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                  {d.text}
+                </Text>
+              </div>
+            ))}
+          </Stack>
         </div>
         <div>
           <Text size="sm" fw={600} mb={4}>
@@ -157,7 +153,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
               gap="xs"
               data-testid="risk-intervention"
             >
-              <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              <Text size="sm" style={{ overflowWrap: 'anywhere', minWidth: 0, flex: 1 }}>
                 {i.text}
                 {i.amount && (
                   <Text span c="dimmed" size="xs">
@@ -170,6 +166,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
               {canAct && (
                 <Button
                   size="compact-xs"
+                  style={{ flexShrink: 0 }}
                   variant="light"
                   loading={log.isPending && log.variables?.kind === i.kind}
                   onClick={() =>
