@@ -163,8 +163,10 @@ export function assessAgreement(
     const what = subject.lineNo === 0 ? 'any line' : subject.label;
     const modelLine =
       subject.lineNo > 0 && subject.targetKind === 'model_line' ? subject.targetCode : undefined;
+    // Units within reach this month: at most twice the plan's average month (else an amendment).
+    const reachable = Math.max(5, (2 * a.commitment) / Math.max(1, a.term));
     for (const step of a.unitsFor) {
-      if (step.units === null || step.units === 0) continue;
+      if (step.units === null || step.units === 0 || step.units > reachable) continue;
       if (interventions.some((i) => i.kind === 'more_units' && i.units === step.units)) continue;
       interventions.push({
         kind: 'more_units',
