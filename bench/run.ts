@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   rdr: async () => (await import('./rdr')).runRdrBench(rest),
   availability: async () => (await import('./availability')).runAvailabilityBench(rest),
   sustainability: async () => (await import('./sustainability')).runSustainabilityBench(rest),
+  insights: async () => (await import('./insights')).runInsightsBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

@@ -38,6 +38,7 @@ import { bulkSettlementRoutes } from './modules/incentives/bulk-settlement.route
 import { recalculationRoutes } from './modules/incentives/recalculation.routes';
 import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
 import { inboxRoutes } from './modules/inbox/inbox.routes';
+import { insightsRoutes } from './modules/insights/insights.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -213,6 +214,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(recalculationRoutes);
       await api.register(reconciliationRoutes);
       await api.register(inboxRoutes);
+      await api.register(insightsRoutes);
       await api.register(bulkSettlementRoutes);
       await api.register(rdrRoutes);
       await api.register(paymentsRoutes);

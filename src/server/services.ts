@@ -14,6 +14,8 @@ import { createForecastsService } from './modules/forecasts/forecasts.service';
 import { createIncentiveListsService } from './modules/incentives/incentives.lists';
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
+import { createInsightsService } from './modules/insights/insights.service';
+import { createIntegrityService } from './modules/insights/integrity.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createSustainabilityService } from './modules/sustainability/sustainability.service';
 import { createConnectedService } from './modules/connected/connected.service';
@@ -74,6 +76,7 @@ export function createServices(deps: {
   );
   const sustainability = createSustainabilityService({ db, network, today });
   const connected = createConnectedService({ db, network, ledger, today });
+  const insights = createInsightsService({ db, jobs, events, today });
   return {
     rdr,
     productionPlan,
@@ -84,6 +87,8 @@ export function createServices(deps: {
     connected,
     inbox,
     webhooks,
+    insights,
+    integrity: createIntegrityService({ db, today }),
     incentives,
     incentiveLists,
     jobs,

@@ -106,6 +106,12 @@ const ClaimsPage = lazy(() =>
 const DisputesPage = lazy(() =>
   import('./pages/incentives/disputes-page').then((m) => ({ default: m.DisputesPage })),
 );
+const RiskBoardPage = lazy(() =>
+  import('./pages/insights/risk-board-page').then((m) => ({ default: m.RiskBoardPage })),
+);
+const IntegrityPage = lazy(() =>
+  import('./pages/insights/integrity-page').then((m) => ({ default: m.IntegrityPage })),
+);
 const PayoutsPage = lazy(() =>
   import('./pages/incentives/payouts-page').then((m) => ({ default: m.PayoutsPage })),
 );
@@ -467,6 +473,14 @@ export function App() {
           }
         />
         <Route
+          path="insights/risks"
+          element={
+            <RequirePermission permission="agreements:read">
+              <RiskBoardPage />
+            </RequirePermission>
+          }
+        />
+        <Route
           path="availability/dealers/:code"
           element={
             <RequirePermission permission="availability:read">
@@ -479,6 +493,14 @@ export function App() {
           element={
             <RequirePermission permission="allocation:manage">
               <AllocationPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="insights/integrity"
+          element={
+            <RequirePermission permission="claims:review">
+              <IntegrityPage />
             </RequirePermission>
           }
         />

@@ -102,6 +102,22 @@ export const NAV_ITEMS: NavItem[] = [
     activePrefixes: ['/incentives', '/programs'],
   },
   {
+    key: 'insights-risks',
+    label: (me) => (isDealerUser(me) ? 'My outlook' : 'Commitment risk'),
+    to: '/insights/risks',
+    icon: IconTarget,
+    section: 'plan',
+    permission: 'agreements:read',
+  },
+  {
+    key: 'insights-integrity',
+    label: 'Integrity',
+    to: '/insights/integrity',
+    icon: IconChecklist,
+    section: 'plan',
+    permission: 'claims:review',
+  },
+  {
     key: 'forecasts',
     label: (me) => (isDealerUser(me) ? 'My forecast' : 'Forecasts'),
     to: '/forecasts/cycles',

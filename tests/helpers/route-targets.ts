@@ -174,3 +174,14 @@ Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/sustainability/programs': '?market=EU',
   '/api/v1/connected/consents': '?dealer=DLR-ALPHA',
 });
+/** Insights (issue 14): A's agreement risk and outlook; the board and interventions aimed at A. */
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/insights/risks/:code': { code: 'AG-000001' },
+  '/api/v1/insights/dealers/:code/outlook': { code: 'DLR-ALPHA' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/insights/risks': '?dealer=DLR-ALPHA',
+  '/api/v1/insights/interventions': '?dealer=DLR-ALPHA',
+});
+PARAMS_POINTING_AT_A['/api/v1/insights/integrity/:id/decision'] = { id: '1' };
+Object.assign(QUERY_POINTING_AT_A, { '/api/v1/insights/integrity': '?status=open' });

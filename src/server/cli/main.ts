@@ -212,6 +212,17 @@ program
     process.exitCode = await runBacktestCommand(args);
   });
 
+program
+  .command('insights:backtest')
+  .description('backtest the calibrated commitment probabilities on a CSV; see --help')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    const { runRiskBacktestCommand } = await import('../modules/insights/backtest-command');
+    process.exitCode = await runRiskBacktestCommand(args);
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof AppError) {
     console.error(`${error.code}: ${error.message}`);

@@ -57,6 +57,7 @@ import {
 } from '../queries';
 import { isDealerUser, useCan, useMe } from '../session';
 import { InboxCard } from '../components/inbox/inbox-card';
+import { OutlookCard } from '../components/insights/outlook-card';
 import { CompactMoney } from '../components/compact-money';
 
 export function DealerPage() {
@@ -432,6 +433,7 @@ function DealerView({ dealer }: { dealer: Dealer }) {
       />
 
       {isOwn && <InboxCard />}
+      {isOwn && <OutlookCard dealerCode={dealer.code} />}
 
       <DealerFacts dealer={dealer} />
 

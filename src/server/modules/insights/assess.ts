@@ -1,0 +1,188 @@
+/**
+ * One commitment's risk in the app: an agreement's totals or one of its lines, from the dealer's
+ * monthly history of the counted units. Pure: the service reads the numbers, this decides.
+ *
+ * - the forecast of the remaining months: the production combination (`fast` profile, as the
+ *   network runs use), its calibrated error table (the engine's defaults) and the copula
+ *   correlation, simulated (risk-model.ts) and recalibrated with the Platt parameters fitted on
+ *   the M3 backtest at the nearest elapsed share of the term (default-risk-calibration.ts);
+ * - drivers in units that add up exactly to the gap between the commitment and the expected
+ *   outcome (docs/insights.md);
+ * - interventions: the units this month that lift the probability to the next level, an
+ *   amendment to a realistic plan when the commitment is out of reach, a field visit when money
+ *   is at stake.
+ */
+import { combineForecast } from '../forecasts/methods/combine';
+import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
+import { intervalScale } from '../forecasts/methods/intervals';
+import { demandProfile } from '../forecasts/methods/intermittent';
+import { applyRecalibration } from './calibration';
+import { DEFAULT_RISK_CORRELATION, recalibrationFor } from './default-risk-calibration';
+import { type ErrorModel, riskFromDraws, sortedRemaining } from './risk-model';
+
+export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year';
+export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
+export type InterventionKind =
+  'more_units' | 'allocation' | 'amendment' | 'field_visit' | 'incentive_tier';
+export type Intervention = {
+  kind: InterventionKind;
+  text: string;
+  units?: number;
+  probability?: number;
+  /** Revenue of the units, or the money at stake (decimal string). */
+  amount?: string;
+  /** The model line the units are of (for the incentives what-if). */
+  modelLine?: string;
+  /** The agreement line the units are of (its label). */
+  line?: string;
+};
+
+export type AssessInput = {
+  label: string;
+  /** Monthly units, oldest first, ending with the last complete month. */
+  history: readonly number[];
+  /** Planned units per month of the term (quarterly plans spread evenly over their months). */
+  plannedByMonth: readonly number[];
+  /** Complete months of the term (the last `elapsed` values of `history` are in the term). */
+  elapsed: number;
+  /** Months between the end of the history and the term's first month (a term not started yet). */
+  lead?: number;
+  draws?: number;
+};
+
+export type Assessment = {
+  commitment: number;
+  toDate: number;
+  elapsed: number;
+  term: number;
+  probability: number;
+  rawProbability: number;
+  expected: number;
+  lower80: number;
+  upper80: number;
+  shortfallUnits: number;
+  drivers: Driver[];
+  /** Units this month that lift the probability to 80 % and 95 % (null: not within 10× the plan). */
+  unitsFor: { target: number; units: number | null }[];
+};
+
+function errorModelFor(history: readonly number[]): ErrorModel {
+  const intermittent =
+    history.length > 0 && history.every((v) => v >= 0) && demandProfile(history).adi >= 1.32;
+  return {
+    calibration: DEFAULT_CALIBRATIONS[intermittent ? 'intermittent' : 'regular'],
+    correlation: DEFAULT_RISK_CORRELATION,
+  };
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+export function assessCommitment(input: AssessInput): Assessment {
+  const term = input.plannedByMonth.length;
+  const elapsed = Math.min(term, Math.max(0, input.elapsed));
+  const remaining = term - elapsed;
+  const commitment = input.plannedByMonth.reduce((s, v) => s + v, 0);
+  const inTerm = input.history.slice(input.history.length - elapsed);
+  const toDate = inTerm.reduce((s, v) => s + v, 0);
+  const lead = elapsed > 0 ? 0 : (input.lead ?? 0);
+  const forecast =
+    remaining > 0 && input.history.length > 0
+      ? combineForecast(input.history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
+      : new Array<number>(remaining).fill(0);
+  const errorModel = errorModelFor(input.history);
+  const scale = intervalScale(input.history);
+  // One simulation of the remaining months; "N more units" only shifts what is already reached.
+  const draws = sortedRemaining({
+    forecast,
+    scale,
+    errorModel,
+    draws: input.draws ?? 1000,
+    seed: 7,
+  });
+  const recalibration = recalibrationFor(elapsed / Math.max(1, term));
+  const probabilityAt = (extra: number) => {
+    const risk = riskFromDraws(draws, toDate + extra, commitment);
+    return {
+      risk,
+      probability:
+        remaining === 0 ? risk.probability : applyRecalibration(recalibration, risk.probability),
+    };
+  };
+  const { risk, probability } = probabilityAt(0);
+  const forecastRemaining = forecast.reduce((s, v) => s + v, 0);
+  const expected = toDate + forecastRemaining;
+
+  // Drivers: commitment − expected = pace + plan-vs-run-rate + seasonality + last year.
+  const plannedToDate = input.plannedByMonth.slice(0, elapsed).reduce((s, v) => s + v, 0);
+  const plannedRemaining = commitment - plannedToDate;
+  const last12 = input.history.slice(-12);
+  const runRate = last12.length > 0 ? last12.reduce((s, v) => s + v, 0) / last12.length : 0;
+  const n = input.history.length;
+  let lastYearRemaining = 0;
+  for (let h = 1; h <= remaining; h += 1) {
+    // The same calendar month a year (or whole years) earlier, within the history.
+    let index = n - 1 + lead + h - 12;
+    while (index >= n) index -= 12;
+    lastYearRemaining += index >= 0 ? input.history[index]! : runRate;
+  }
+  const pace = plannedToDate - toDate;
+  const planVsRunRate = plannedRemaining - runRate * remaining;
+  const seasonality = runRate * remaining - lastYearRemaining;
+  const lastYear = lastYearRemaining - forecastRemaining;
+  const drivers: Driver[] = [
+    {
+      kind: 'pace',
+      units: round1(pace),
+      text:
+        pace > 0
+          ? `${round1(pace)} units behind the plan so far`
+          : `${round1(-pace)} units ahead of the plan so far`,
+    },
+    {
+      kind: 'plan_vs_run_rate',
+      units: round1(planVsRunRate),
+      text: `the plan for the ${remaining} remaining months is ${round1(Math.abs(planVsRunRate))} units ${planVsRunRate >= 0 ? 'above' : 'below'} the last 12 months' pace`,
+    },
+    {
+      kind: 'seasonality',
+      units: round1(seasonality),
+      text: `the remaining calendar months sold ${round1(Math.abs(seasonality))} units ${seasonality >= 0 ? 'less' : 'more'} than an average month last year`,
+    },
+    {
+      kind: 'last_year',
+      units: round1(lastYear),
+      text: `the forecast expects ${round1(Math.abs(lastYear))} units ${lastYear >= 0 ? 'fewer' : 'more'} than the same months last year (trend)`,
+    },
+  ];
+
+  const unitsFor = [0.8, 0.95].map((target) => {
+    if (probability >= target || remaining === 0)
+      return { target, units: probability >= target ? 0 : null };
+    const ceiling = Math.max(10, 10 * Math.ceil(commitment));
+    let low = 0;
+    let high = Math.max(1, Math.ceil(commitment - expected));
+    while (high <= ceiling && probabilityAt(high).probability < target) high *= 2;
+    if (high > ceiling) return { target, units: null };
+    while (high - low > 1) {
+      const mid = (low + high) >> 1;
+      if (probabilityAt(mid).probability >= target) high = mid;
+      else low = mid;
+    }
+    return { target, units: high };
+  });
+
+  return {
+    commitment,
+    toDate,
+    elapsed,
+    term,
+    probability,
+    rawProbability: risk.probability,
+    expected,
+    lower80: risk.lower80,
+    upper80: risk.upper80,
+    shortfallUnits: risk.expectedShortfall,
+    drivers,
+    unitsFor,
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The SQL of insights: reading agreements, their lines and the monthly counted units (our own
+ * queries on the agreements' tables: nothing here writes to them), writing the risk tables and
+ * the intervention log, and the scoped reads of the risk board and the dealer outlook.
+ */
+import { scopeSql, type Scope } from '../../auth/actor';
+import type { Queryable } from '../../db/db';
+
+export type RiskAgreementRow = {
+  id: number;
+  code: string;
+  dealerId: number;
+  dealerCode: string;
+  dealerName: string;
+  startMonth: string;
+  months: number;
+  frequency: 'monthly' | 'quarterly';
+  lines: {
+    lineNo: number;
+    label: string;
+    targetKind: 'model_line' | 'sku' | 'product_group';
+    targetCode: string;
+    planned: number[];
+    revenue: (string | number | null)[] | null;
+  }[];
+};
+
+export type MonthlyRow = {
+  agreementId: number;
+  lineNo: number;
+  month: string;
+  quantity: number;
+  amount: string;
+};
+
+export type RiskRow = {
+  agreementId: number;
+  agreementCode: string;
+  lineNo: number;
+  dealerId: number;
+  dealerCode: string;
+  dealerName: string;
+  label: string;
+  asOf: string;
+  elapsedMonths: number;
+  termMonths: number;
+  commitment: number;
+  toDate: number;
+  probability: number;
+  expected: number;
+  lower80: number;
+  upper80: number;
+  shortfallUnits: number;
+  unitValue: string;
+  shortfallMoney: string;
+  drivers: unknown;
+  interventions: unknown;
+  computedAt: string;
+};
+
+/** `past`: the totals' probability as of each earlier complete month (a term seen the first time). */
+export type RiskWrite = { past?: { day: string; probability: number; expected: number }[] } & Omit<
+  RiskRow,
+  'agreementCode' | 'dealerCode' | 'dealerName' | 'computedAt'
+> & { rawProbability: number };
+
+export type InterventionRow = {
+  id: number;
+  dealerCode: string;
+  agreementCode: string | null;
+  kind: string;
+  note: string;
+  probabilityBefore: number | null;
+  outcome: string | null;
+  outcomeProbability: number | null;
+  createdByName: string;
+  createdAt: string;
+  outcomeAt: string | null;
+};
+
+const RISK_SELECT = `select r.agreement_id as "agreementId", a.code as "agreementCode", r.line_no as "lineNo",
+  r.dealer_id as "dealerId", d.code as "dealerCode", d.name as "dealerName", r.label,
+  to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
+  r.commitment, r.to_date as "toDate", r.probability, r.expected, r.lower80, r.upper80,
+  r.shortfall_units as "shortfallUnits", r.unit_value::text as "unitValue", r.shortfall_money::text as "shortfallMoney",
+  r.drivers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
+  from commitment_risks r join agreements a on a.id = r.agreement_id join dealers d on d.id = r.dealer_id`;
+
+export function createInsightsRepository(db: Queryable) {
+  return {
+    async currency(): Promise<string> {
+      const { rows } = await db.query<{ currency: string }>(`select currency from settings`);
+      return rows[0]?.currency ?? 'USD';
+    },
+
+    /** Approved and active agreements (of some dealers, or all), with their lines. */
+    async agreementsForRisk(dealerIds: number[] | null): Promise<RiskAgreementRow[]> {
+      const { rows } = await db.query<RiskAgreementRow>(
+        `select a.id, a.code, a.dealer_id as "dealerId", d.code as "dealerCode", d.name as "dealerName",
+           to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
+           coalesce((select json_agg(json_build_object('lineNo', l.line_no, 'label', l.target_label, 'targetKind', l.target_kind, 'targetCode', l.target_code,
+              'planned', l.planned_quantities, 'revenue', l.planned_revenue) order by l.line_no)
+              from agreement_lines l where l.agreement_id = a.id), '[]'::json) as lines
+         from agreements a join dealers d on d.id = a.dealer_id
+         where a.status in ('approved', 'active') and ($1::int[] is null or a.dealer_id = any($1::int[]))
+         order by a.id`,
+        [dealerIds],
+      );
+      return rows;
+    },
+
+    /** Counted units and amounts per agreement line and month, in [from, to) ('YYYY-MM'). */
+    async monthlyByLine(agreementIds: number[], from: string, to: string): Promise<MonthlyRow[]> {
+      if (agreementIds.length === 0) return [];
+      const { rows } = await db.query<MonthlyRow>(
+        `select s.agreement_id as "agreementId", s.line_no as "lineNo", to_char(m.month, 'YYYY-MM') as month,
+           sum(m.quantity)::int as quantity, sum(m.amount)::text as amount
+         from agreement_line_skus s
+         join agreements a on a.id = s.agreement_id
+         join monthly_actuals m on m.dealer_id = a.dealer_id and m.sku_id = s.sku_id and m.kind = any(a.counted_kinds)
+         where s.agreement_id = any($1::int[]) and m.month >= ($2 || '-01')::date and m.month < ($3 || '-01')::date
+         group by 1, 2, 3`,
+        [agreementIds, from, to],
+      );
+      return rows;
+    },
+
+    /** Replaces the risks of these agreements and records today's history point. */
+    async saveRisks(agreementIds: number[], risks: RiskWrite[], day: string): Promise<void> {
+      if (agreementIds.length === 0) return;
+      await db.query(`delete from commitment_risks where agreement_id = any($1::int[])`, [
+        agreementIds,
+      ]);
+      if (risks.length === 0) return;
+      const json = JSON.stringify(risks);
+      await db.query(
+        `insert into commitment_risks (agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months,
+           commitment, to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value,
+           shortfall_money, drivers, interventions)
+         select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
+           x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
+           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions
+         from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
+           "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
+           expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
+           drivers jsonb, interventions jsonb)`,
+        [json],
+      );
+      await db.query(
+        `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
+         select agreement_id, line_no, dealer_id, $2::date, probability, expected from commitment_risks
+         where agreement_id = any($1::int[])
+         on conflict (agreement_id, line_no, day) do update set probability = excluded.probability, expected = excluded.expected`,
+        [agreementIds, day],
+      );
+      const past = risks.flatMap((r) =>
+        (r.past ?? []).map((p) => ({ agreementId: r.agreementId, dealerId: r.dealerId, ...p })),
+      );
+      if (past.length > 0)
+        await db.query(
+          `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
+           select x."agreementId", 0, x."dealerId", x.day::date, x.probability, x.expected
+           from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "dealerId" int, day text, probability float8, expected float8)
+           on conflict (agreement_id, line_no, day) do nothing`,
+          [JSON.stringify(past)],
+        );
+    },
+
+    /** Which of these agreements already have a history. */
+    async agreementsWithHistory(agreementIds: number[]): Promise<Set<number>> {
+      const { rows } = await db.query<{ id: number }>(
+        `select distinct agreement_id as id from commitment_risk_history where agreement_id = any($1::int[])`,
+        [agreementIds],
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Agreements that are no longer approved or active lose their current risk (history stays). */
+    async pruneRisks(): Promise<void> {
+      await db.query(
+        `delete from commitment_risks r using agreements a where a.id = r.agreement_id and a.status not in ('approved', 'active')`,
+      );
+    },
+
+    /** The board: agreement totals in scope, by expected shortfall in money (largest first). */
+    async board(scope: Scope, options: { limit: number; dealerCode?: string }): Promise<RiskRow[]> {
+      const params: unknown[] = [];
+      const where = [`r.line_no = 0`, scopeSql(scope, 'd', params)];
+      if (options.dealerCode) {
+        params.push(options.dealerCode);
+        where.push(`d.code = $${params.length}`);
+      }
+      params.push(options.limit);
+      const { rows } = await db.query<RiskRow>(
+        `${RISK_SELECT} where ${where.join(' and ')} order by r.shortfall_money desc, r.probability, a.code limit $${params.length}`,
+        params,
+      );
+      return rows;
+    },
+
+    /** The totals and lines of one agreement (by code), when in scope. */
+    async agreementRisks(scope: Scope, code: string): Promise<RiskRow[]> {
+      const params: unknown[] = [code];
+      const { rows } = await db.query<RiskRow>(
+        `${RISK_SELECT} where a.code = $1 and ${scopeSql(scope, 'd', params)} order by r.line_no`,
+        params,
+      );
+      return rows;
+    },
+
+    async history(
+      agreementId: number,
+    ): Promise<{ lineNo: number; day: string; probability: number; expected: number }[]> {
+      const { rows } = await db.query<{
+        lineNo: number;
+        day: string;
+        probability: number;
+        expected: number;
+      }>(
+        `select line_no as "lineNo", to_char(day, 'YYYY-MM-DD') as day, probability, expected
+         from commitment_risk_history where agreement_id = $1 order by line_no, day`,
+        [agreementId],
+      );
+      return rows;
+    },
+
+    async dealerInScope(
+      scope: Scope,
+      code: string,
+    ): Promise<{ id: number; code: string; name: string } | undefined> {
+      const params: unknown[] = [code];
+      const { rows } = await db.query<{ id: number; code: string; name: string }>(
+        `select d.id, d.code, d.name from dealers d where d.code = $1 and ${scopeSql(scope, 'd', params)}`,
+        params,
+      );
+      return rows[0];
+    },
+
+    async insertIntervention(input: {
+      dealerId: number;
+      agreementId: number | null;
+      kind: string;
+      note: string;
+      probabilityBefore: number | null;
+      createdBy: number | null;
+      createdByName: string;
+    }): Promise<number> {
+      const { rows } = await db.query<{ id: number }>(
+        `insert into insight_interventions (dealer_id, agreement_id, kind, note, probability_before, created_by, created_by_name)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+        [
+          input.dealerId,
+          input.agreementId,
+          input.kind,
+          input.note,
+          input.probabilityBefore,
+          input.createdBy,
+          input.createdByName,
+        ],
+      );
+      return rows[0]!.id;
+    },
+
+    async interventions(
+      scope: Scope,
+      options: { dealerCode?: string; id?: number; limit: number },
+    ): Promise<InterventionRow[]> {
+      const params: unknown[] = [];
+      const where = [scopeSql(scope, 'd', params)];
+      if (options.dealerCode) {
+        params.push(options.dealerCode);
+        where.push(`d.code = $${params.length}`);
+      }
+      if (options.id !== undefined) {
+        params.push(options.id);
+        where.push(`i.id = $${params.length}`);
+      }
+      params.push(options.limit);
+      const { rows } = await db.query<InterventionRow>(
+        `select i.id, d.code as "dealerCode", a.code as "agreementCode", i.kind, i.note,
+           i.probability_before as "probabilityBefore", i.outcome, i.outcome_probability as "outcomeProbability",
+           i.created_by_name as "createdByName", to_json(i.created_at)#>>'{}' as "createdAt",
+           to_json(i.outcome_at)#>>'{}' as "outcomeAt"
+         from insight_interventions i join dealers d on d.id = i.dealer_id left join agreements a on a.id = i.agreement_id
+         where ${where.join(' and ')} order by i.created_at desc, i.id desc limit $${params.length}`,
+        params,
+      );
+      return rows;
+    },
+
+    /**
+     * Outcome tracking: interventions whose agreement's term has ended get `reached`/`missed` from
+     * the agreement's final actual against its plan, and the last probability before the end.
+     */
+    async settleInterventionOutcomes(today: string): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        `with ended as (
+           select a.id, (select coalesce(sum(q), 0) from agreement_lines l, unnest(l.planned_quantities) q where l.agreement_id = a.id) as planned,
+             (select coalesce(sum(p.quantity), 0) from agreement_period_actuals p where p.agreement_id = a.id) as actual
+           from agreements a where (a.start_month + make_interval(months => a.months)) <= $1::date
+         ), done as (
+           update insight_interventions i set outcome = case when e.actual >= e.planned then 'reached' else 'missed' end,
+             outcome_at = now(),
+             outcome_probability = (select h.probability from commitment_risk_history h where h.agreement_id = e.id and h.line_no = 0 order by h.day desc limit 1)
+           from ended e where i.agreement_id = e.id and i.outcome is null returning 1)
+         select count(*)::int as n from done`,
+        [today],
+      );
+      return rows[0]?.n ?? 0;
+    },
+  };
+}
+
+export type InsightsRepository = ReturnType<typeof createInsightsRepository>;

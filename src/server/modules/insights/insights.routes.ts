@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { code, errorResponses } from '../../../shared/schemas/common';
+import {
+  agreementRiskDetailSchema,
+  dealerOutlookSchema,
+  interventionBodySchema,
+  interventionSchema,
+  interventionsQuerySchema,
+  riskBoardQuerySchema,
+  riskBoardSchema,
+} from '../../../shared/schemas/insights';
+import { jobSchema } from '../jobs/jobs.routes';
+import { createWhatIfAll } from '../incentives/what-if-all';
+import { actorOf, SECURED, typed } from '../../http/route';
+import { integrityRoutes } from './integrity.routes';
+
+const tags = ['insights'];
+
+export async function insightsRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { insights, incentives, db } = fastify.services;
+  const whatIfAll = createWhatIfAll({ db, incentives });
+
+  app.get('/insights/risks', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'The risk board: approved and active agreements in scope by expected shortfall in money, with the calibrated probability of reaching the commitment, drivers and interventions',
+      tags,
+      security: SECURED,
+      querystring: riskBoardQuerySchema,
+      response: { 200: riskBoardSchema, ...errorResponses },
+    },
+    handler: (req) => insights.getBoard({ actor: actorOf(req), ...req.query }),
+  });
+
+  app.get('/insights/risks/:code', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        "One agreement's risk: totals and each line, with the history of each probability over the term",
+      tags,
+      security: SECURED,
+      params: z.object({ code }),
+      response: { 200: agreementRiskDetailSchema, ...errorResponses },
+    },
+    handler: (req) => insights.getAgreementRisk({ actor: actorOf(req), code: req.params.code }),
+  });
+
+  app.post('/insights/risks/refresh', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary: 'Recompute every risk of the network now (the nightly job); follow it on /jobs/:id',
+      tags,
+      security: SECURED,
+      response: { 202: jobSchema, ...errorResponses },
+    },
+    handler: async (req, reply) =>
+      reply.status(202).send(await insights.startRefresh({ actor: actorOf(req) })),
+  });
+
+  app.get('/insights/dealers/:code/outlook', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        "A dealer's outlook: the probability of reaching each commitment, and what the units that lift it would add in incentives (the what-if across its programs)",
+      tags,
+      security: SECURED,
+      params: z.object({ code }),
+      response: { 200: dealerOutlookSchema, ...errorResponses },
+    },
+    handler: (req) =>
+      insights.getDealerOutlook({
+        actor: actorOf(req),
+        dealerCode: req.params.code,
+        whatIfAll: (input) => whatIfAll.whatIfAll(input),
+      }),
+  });
+
+  app.get('/insights/interventions', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary: 'Logged interventions (who, what, when) and their outcome once the term is over',
+      tags,
+      security: SECURED,
+      querystring: interventionsQuerySchema,
+      response: { 200: z.array(interventionSchema), ...errorResponses },
+    },
+    handler: (req) => insights.listInterventions({ actor: actorOf(req), ...req.query }),
+  });
+
+  app.post('/insights/interventions', {
+    config: { access: 'agreements:write' },
+    schema: {
+      summary: 'Log an intervention on a dealer (and agreement): its outcome is tracked',
+      tags,
+      security: SECURED,
+      body: interventionBodySchema,
+      response: { 201: interventionSchema, ...errorResponses },
+    },
+    handler: async (req, reply) =>
+      reply
+        .status(201)
+        .send(await insights.logIntervention({ actor: actorOf(req), data: req.body })),
+  });
+
+  await integrityRoutes(fastify);
+}

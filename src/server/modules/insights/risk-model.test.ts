@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../forecasts/backtest/synthetic';
+import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
+import {
+  applyRecalibration,
+  crossFit,
+  fitIsotonic,
+  fitPlatt,
+  scoreProbabilities,
+  sigmoid,
+} from './calibration';
+import {
+  commitmentRisk,
+  fitErrorModel,
+  normalCdf,
+  normalQuantile,
+  simulateRemaining,
+} from './risk-model';
+import { runRiskBacktest } from './risk-backtest';
+import { assessCommitment } from './assess';
+
+const model = (rho: number) => ({
+  calibration: DEFAULT_CALIBRATIONS.regular,
+  correlation: Array.from({ length: 12 }, (_, i) => (i === 0 ? 0 : rho)),
+});
+
+describe('risk model', () => {
+  it('inverts the normal distribution', () => {
+    for (const p of [0.001, 0.02, 0.3, 0.5, 0.9, 0.999])
+      expect(normalCdf(normalQuantile(p))).toBeCloseTo(p, 6);
+  });
+
+  it('is deterministic and monotone in the units already reached', () => {
+    const input = {
+      commitment: 120,
+      forecast: new Array<number>(9).fill(10),
+      scale: 3,
+      errorModel: model(0.4),
+    };
+    const a = commitmentRisk({ ...input, toDate: 25 });
+    expect(commitmentRisk({ ...input, toDate: 25 })).toEqual(a);
+    const b = commitmentRisk({ ...input, toDate: 35 });
+    expect(b.probability).toBeGreaterThan(a.probability);
+    expect(a.lower80).toBeLessThan(a.expected);
+    expect(a.upper80).toBeGreaterThan(a.expected);
+    expect(a.expectedShortfall).toBeGreaterThan(b.expectedShortfall);
+  });
+
+  it('widens the remaining total when the months are correlated', () => {
+    const spread = (rho: number) => {
+      const draws = simulateRemaining({
+        forecast: new Array<number>(12).fill(100),
+        scale: 10,
+        errorModel: model(rho),
+        draws: 4000,
+      });
+      const mean = draws.reduce((s, v) => s + v, 0) / draws.length;
+      return Math.sqrt(draws.reduce((s, v) => s + (v - mean) ** 2, 0) / draws.length);
+    };
+    expect(spread(0.6)).toBeGreaterThan(1.8 * spread(0));
+  });
+
+  it('estimates the copula correlation from windows that share a level error', () => {
+    const random = seededRandom(3);
+    const windows = Array.from({ length: 400 }, () => {
+      const shift = (random() - 0.5) * 40;
+      const history = Array.from(
+        { length: 36 },
+        (_, t) => 100 + 10 * Math.sin(t) + (random() - 0.5) * 10,
+      );
+      return {
+        history,
+        forecast: new Array<number>(12).fill(100),
+        actual: Array.from({ length: 12 }, () => 100 + shift + (random() - 0.5) * 20),
+      };
+    });
+    const fitted = fitErrorModel(windows, 12);
+    // Var(shift) = 133, Var(noise) = 33: ρ ≈ 0.8.
+    expect(fitted.correlation[11]).toBeGreaterThan(0.6);
+    expect(fitted.correlation[11]).toBeLessThan(0.95);
+  });
+});
+
+describe('recalibration', () => {
+  it('recovers a logistic relation and keeps isotonic fits monotone', () => {
+    const random = seededRandom(11);
+    const x = Array.from({ length: 4000 }, () => (random() - 0.5) * 8);
+    const y = x.map((v) => random() < sigmoid(1.5 * v - 0.5));
+    const platt = fitPlatt(x, y);
+    expect(platt.a).toBeCloseTo(1.5, 0);
+    expect(platt.b).toBeCloseTo(-0.5, 0);
+    const raw = x.map((v) => sigmoid(v));
+    const iso = fitIsotonic(raw, y);
+    for (let i = 1; i < iso.values.length; i += 1)
+      expect(iso.values[i]!).toBeGreaterThanOrEqual(iso.values[i - 1]!);
+    expect(applyRecalibration(iso, 0.001)).toBeLessThan(applyRecalibration(iso, 0.999));
+  });
+
+  it('cross-fits by group and scores honestly (a miscalibrated model has a larger ECE)', () => {
+    const random = seededRandom(5);
+    const truth = Array.from({ length: 3000 }, () => random());
+    const outcomes = truth.map((p) => random() < p);
+    const overconfident = truth.map((p) => sigmoid(3 * Math.log(p / (1 - p))));
+    const groups = truth.map((_, i) => `s${i % 300}`);
+    const fixed = crossFit(groups, overconfident, outcomes, (xs, ys) => {
+      const m = fitPlatt(
+        xs.map((p) => Math.log(p / (1 - p))),
+        ys,
+      );
+      return (p) => sigmoid(m.a * Math.log(p / (1 - p)) + m.b);
+    });
+    expect(scoreProbabilities(overconfident, outcomes).ece).toBeGreaterThan(0.08);
+    expect(scoreProbabilities(fixed, outcomes).ece).toBeLessThan(0.04);
+    expect(scoreProbabilities(truth, outcomes).brier).toBeLessThan(
+      scoreProbabilities(truth, outcomes).baseRateBrier,
+    );
+  });
+});
+
+describe('backtest and assessment', () => {
+  it('lists every case with the commitment from the 12 months before the origin', () => {
+    const random = seededRandom(9);
+    const series = Array.from({ length: 30 }, (_, s) => ({
+      id: `S${s}`,
+      values: Array.from({ length: 72 }, (_, t) =>
+        Math.round(100 * (1 + (0.004 * (s - 15) * t) / 12) + (random() - 0.5) * 30),
+      ),
+    }));
+    const report = runRiskBacktest(series, {
+      history: 48,
+      horizon: 12,
+      origins: 2,
+      growth: 0.05,
+      elapsed: [0, 6],
+      profile: 'fast',
+      draws: 200,
+    });
+    expect(report.caseCount).toBe(30 * 2 * 2);
+    const c = report.cases.find((x) => x.series === 'S3' && x.origin === 0 && x.elapsed === 6)!;
+    const values = series[3]!.values;
+    const last12 = values.slice(48, 60).reduce((s, v) => s + v, 0);
+    expect(c.commitment).toBeCloseTo(1.05 * last12, 6);
+    expect(c.outcome).toBe(values.slice(60, 72).reduce((s, v) => s + v, 0) >= c.commitment);
+    expect(report.summary.map((s) => s.elapsed)).toEqual([0, 6]);
+    for (const s of report.summary) expect(s.model.cases).toBe(60);
+  });
+
+  it('splits the gap into drivers that add up to it', () => {
+    const history = Array.from({ length: 30 }, (_, t) => 10 + 3 * Math.sin((2 * Math.PI * t) / 12));
+    const a = assessCommitment({
+      label: 'Aura',
+      history,
+      plannedByMonth: new Array<number>(12).fill(12),
+      elapsed: 6,
+    });
+    const sum = a.drivers.reduce((s, d) => s + d.units, 0);
+    expect(sum).toBeCloseTo(a.commitment - a.expected, 0);
+    expect(a.unitsFor[0]!.units).toBeGreaterThan(0);
+    const more = assessCommitment({
+      label: 'Aura',
+      history: history.map((v, i) => (i === 29 ? v + a.unitsFor[0]!.units! : v)),
+      plannedByMonth: new Array<number>(12).fill(12),
+      elapsed: 6,
+    });
+    expect(more.toDate).toBeGreaterThan(a.toDate);
+  });
+});
