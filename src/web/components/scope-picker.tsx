@@ -5,9 +5,11 @@
  */
 import { useState } from 'react';
 import { SegmentedControl, Select, Stack, Text } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { isDealerRole, type Role } from '../../shared/permissions';
-import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
+import { regionOptions, useDealerGroups, useRegions } from '../queries';
+import { DealerPicker } from './form-kit';
+
+export { DealerPicker };
 
 export type ScopeValue = {
   regionCode: string | null;
@@ -39,6 +41,12 @@ export function scopeProblem(role: Role | null, scope: ScopeValue): string | nul
   return null;
 }
 
+/** The role and scope errors a form of users or API keys adds to its schema's (form kit). */
+export function scopeErrors(role: Role | null, scope: ScopeValue): Record<string, string> {
+  const problem = scopeProblem(role, scope);
+  return { ...(problem ? { scope: problem } : {}), ...(role ? {} : { role: 'Choose a role' }) };
+}
+
 export function scopeLabel(scope: ScopeValue): string {
   if (scope.regionCode) return `Region ${scope.regionCode}`;
   if (scope.dealerCode) return `Dealer ${scope.dealerCode}`;
@@ -52,42 +60,6 @@ const KIND_LABELS: Record<ScopeKind, string> = {
   dealer: 'One dealer',
   group: 'Dealer group',
 };
-
-/** A searchable dealer picker that asks the server as you type. */
-export function DealerPicker({
-  value,
-  onChange,
-  error,
-}: {
-  value: string | null;
-  onChange: (code: string | null) => void;
-  error?: string;
-}) {
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search, 250);
-  const dealers = useDealers({ q: debounced || undefined, limit: 20, offset: 0, status: 'active' });
-  const data = (dealers.data?.items ?? []).map((d) => ({
-    value: d.code,
-    label: `${d.code} · ${d.name}`,
-  }));
-  if (value && !data.some((d) => d.value === value)) data.unshift({ value, label: value });
-  return (
-    <Select
-      label="Dealer"
-      placeholder="Type a code or name"
-      searchable
-      data={data}
-      value={value}
-      onChange={onChange}
-      searchValue={search}
-      onSearchChange={setSearch}
-      nothingFoundMessage={dealers.isFetching ? 'Searching…' : 'No dealer found'}
-      filter={({ options }) => options}
-      error={error}
-      required
-    />
-  );
-}
 
 export function ScopePicker({
   role,

@@ -1,4 +1,7 @@
 /**
+ * Over 600 lines because the generating process is one seeded random stream: its steps must run in
+ * one order, and splitting risks changing the demo data.
+ *
  * Deterministic demo network generator: a US dealer network of a fictional OEM with its catalog
  * and a streamed history of retail deliveries, unwinds, wholesale invoices and (optionally)
  * registrations. The generating process and every parameter are documented in

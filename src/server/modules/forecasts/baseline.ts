@@ -1,4 +1,7 @@
 /**
+ * Over 600 lines because it is one pure pipeline (pooling, reconciliation, calibration) whose
+ * steps share their types and are tested as one unit.
+ *
  * The statistical baseline of a forecast cycle, as a pure function (no database): dealer × model
  * line forecasts pooled and reconciled middle-out to region × model line forecasts, with
  * intervals calibrated on the reconciled numbers. See docs/forecasting.md, "The forecast cycle".

@@ -1,4 +1,9 @@
-/** All SQL of the forecast cycle. Tenant reads take the actor's scope (scopeDealerIdSql). */
+/**
+ * Over 600 lines: all SQL of the forecast cycle; it splits with forecasts.service.ts by issue 19's
+ * pattern (one service and repository per concern).
+ *
+ * All SQL of the forecast cycle. Tenant reads take the actor's scope (scopeDealerIdSql).
+ */
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
 import type { CycleStatus } from '../../../shared/schemas/forecasts';

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -13,28 +13,20 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Tooltip,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Problem } from '../../../shared/errors';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/accounts';
 import type { z } from 'zod';
 import type { apiKeyCreatedSchema } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
+import { FormDialog, TextField, useForm } from '../../components/form-kit';
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import {
-  EMPTY_SCOPE,
-  ScopePicker,
-  scopeLabel,
-  scopeProblem,
-  type ScopeValue,
-} from '../../components/scope-picker';
-import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { EMPTY_SCOPE, ScopePicker, scopeLabel, scopeErrors } from '../../components/scope-picker';
 import { formatDate, formatDateTime } from '../../format';
 import { useApiKeys } from '../../queries';
 import { roleLabel } from '../../session';
@@ -50,82 +42,70 @@ function CreateKeyModal({
   onClose: () => void;
 }) {
   const queryClient = useQueryClient();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role | null>('integration');
-  const [scope, setScope] = useState<ScopeValue>(EMPTY_SCOPE);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [rest, setRest] = useState<Problem[]>([]);
+  const form = useForm(
+    { name: '', role: 'integration' as Role | null, scope: EMPTY_SCOPE },
+    FIELDS,
+  );
+  const { values, errors, set } = form;
   const create = useMutation({
     mutationFn: (body: unknown) => api.post<ApiKeyCreated>('/api-keys', body),
     onSuccess: async (created) => {
       await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
       onCreated(created);
     },
-    onError: (error) => {
-      const mapped = apiFieldErrors(error, FIELDS);
-      setErrors(mapped.errors);
-      setRest(mapped.rest);
-    },
+    onError: form.fail,
   });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const checked = validate(apiKeyCreateSchema, { name: name.trim(), role, ...scope });
-    const found: FieldErrors = checked.isValid ? {} : { ...checked.errors };
-    const problem = scopeProblem(role, scope);
-    if (problem) found.scope = problem;
-    if (!role) found.role = 'Choose a role';
-    if (!checked.isValid || problem) return setErrors(found);
-    setErrors({});
-    setRest([]);
-    create.mutate(checked.data);
+  function onSubmit() {
+    const { role, scope } = values;
+    const data = form.check(
+      apiKeyCreateSchema,
+      { name: values.name.trim(), role, ...scope },
+      scopeErrors(role, scope),
+    );
+    if (data) create.mutate(data);
   }
 
   return (
-    <Modal opened onClose={onClose} title="New API key">
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <TextInput
-            label="Name"
-            description="What uses it, e.g. “ERP nightly feed”"
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={errors.name}
-            required
-            data-autofocus
-          />
-          <Select
-            label="Role"
-            description="Integration keys may read the network and send transactions"
-            data={ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
-            value={role}
-            onChange={(r) => {
-              setRole(r as Role | null);
-              setScope(EMPTY_SCOPE);
-            }}
-            error={errors.role}
-            allowDeselect={false}
-            required
-          />
-          <ScopePicker
-            key={role ?? 'none'}
-            role={role}
-            value={scope}
-            onChange={setScope}
-            error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
-          />
-          <FormError error={create.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title="New API key"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      isSaving={create.isPending}
+      error={create.error}
+      problems={form.rest}
+      submitLabel="Create key"
+      size="md"
+    >
+      <TextField
+        form={form}
+        name="name"
+        label="Name"
+        description="What uses it, e.g. “ERP nightly feed”"
+        required
+        data-autofocus
+      />
+      <Select
+        label="Role"
+        description="Integration keys may read the network and send transactions"
+        data={ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+        value={values.role}
+        onChange={(r) => {
+          set('role', r as Role | null);
+          set('scope', EMPTY_SCOPE);
+        }}
+        error={errors.role}
+        allowDeselect={false}
+        required
+      />
+      <ScopePicker
+        key={values.role ?? 'none'}
+        role={values.role}
+        value={values.scope}
+        onChange={(scope) => set('scope', scope)}
+        error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
+      />
+    </FormDialog>
   );
 }
 

@@ -15,22 +15,16 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Problem } from '../../../shared/errors';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
+import { FormDialog, TextField, useForm } from '../../components/form-kit';
 import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import {
-  EMPTY_SCOPE,
-  ScopePicker,
-  scopeLabel,
-  scopeProblem,
-  type ScopeValue,
-} from '../../components/scope-picker';
-import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
+import { EMPTY_SCOPE, ScopePicker, scopeLabel, scopeErrors } from '../../components/scope-picker';
+import { validate } from '../../forms';
 import { formatDate, formatInt } from '../../format';
 import { useUsers } from '../../queries';
 import { roleLabel, useMe } from '../../session';
@@ -48,103 +42,78 @@ const FIELDS = [
 
 function CreateUserModal({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [values, setValues] = useState({ email: '', name: '', password: '' });
-  const [role, setRole] = useState<Role | null>(null);
-  const [scope, setScope] = useState<ScopeValue>(EMPTY_SCOPE);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [rest, setRest] = useState<Problem[]>([]);
+  const form = useForm(
+    { email: '', name: '', password: '', role: null as Role | null, scope: EMPTY_SCOPE },
+    FIELDS,
+  );
+  const { values, errors, set } = form;
   const create = useMutation({
     mutationFn: (body: unknown) => api.post<User>('/users', body),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['users'] });
       onClose();
     },
-    onError: (error) => {
-      const mapped = apiFieldErrors(error, FIELDS);
-      setErrors(mapped.errors);
-      setRest(mapped.rest);
-    },
+    onError: form.fail,
   });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const checked = validate(userCreateSchema, {
-      email: values.email.trim(),
-      name: values.name.trim(),
-      password: values.password,
-      role,
-      ...scope,
-    });
-    const problem = scopeProblem(role, scope);
-    const found: FieldErrors = checked.isValid ? {} : { ...checked.errors };
-    if (problem) found.scope = problem;
-    if (!role) found.role = 'Choose a role';
-    if (!checked.isValid || problem) return setErrors(found);
-    setErrors({});
-    setRest([]);
-    create.mutate(checked.data);
+  function onSubmit() {
+    const { role, scope } = values;
+    const data = form.check(
+      userCreateSchema,
+      {
+        email: values.email.trim(),
+        name: values.name.trim(),
+        password: values.password,
+        role,
+        ...scope,
+      },
+      scopeErrors(role, scope),
+    );
+    if (data) create.mutate(data);
   }
 
   return (
-    <Modal opened onClose={onClose} title="New user" size="lg">
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-            <TextInput
-              label="Name"
-              value={values.name}
-              onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
-              error={errors.name}
-              required
-            />
-            <TextInput
-              label="E-mail"
-              type="email"
-              value={values.email}
-              onChange={(e) => setValues({ ...values, email: e.currentTarget.value })}
-              error={errors.email}
-              required
-            />
-            <PasswordInput
-              label="Initial password"
-              description="At least 12 characters, not a common password; share it privately"
-              value={values.password}
-              onChange={(e) => setValues({ ...values, password: e.currentTarget.value })}
-              error={errors.password}
-              autoComplete="new-password"
-              required
-            />
-            <Select
-              label="Role"
-              data={USER_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
-              value={role}
-              onChange={(r) => {
-                setRole(r as Role | null);
-                setScope(EMPTY_SCOPE);
-              }}
-              error={errors.role}
-              required
-            />
-          </SimpleGrid>
-          <ScopePicker
-            key={role ?? 'none'}
-            role={role}
-            value={scope}
-            onChange={setScope}
-            error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
-          />
-          <FormError error={create.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create user
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title="New user"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      isSaving={create.isPending}
+      error={create.error}
+      problems={form.rest}
+      submitLabel="Create user"
+    >
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextField form={form} name="name" label="Name" required />
+        <TextField form={form} name="email" label="E-mail" type="email" required />
+        <PasswordInput
+          label="Initial password"
+          description="At least 12 characters, not a common password; share it privately"
+          value={values.password}
+          onChange={(e) => set('password', e.currentTarget.value)}
+          error={errors.password}
+          autoComplete="new-password"
+          required
+        />
+        <Select
+          label="Role"
+          data={USER_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
+          value={values.role}
+          onChange={(r) => {
+            set('role', r as Role | null);
+            set('scope', EMPTY_SCOPE);
+          }}
+          error={errors.role}
+          required
+        />
+      </SimpleGrid>
+      <ScopePicker
+        key={values.role ?? 'none'}
+        role={values.role}
+        value={values.scope}
+        onChange={(scope) => set('scope', scope)}
+        error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
+      />
+    </FormDialog>
   );
 }
 

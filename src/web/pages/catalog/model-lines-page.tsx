@@ -1,11 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import {
   Anchor,
   Badge,
   Button,
   Group,
-  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -15,18 +14,16 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Problem } from '../../../shared/errors';
 import {
   modelLineCreateSchema,
   modelLineUpdateSchema,
   type ModelLine,
 } from '../../../shared/schemas/catalog';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
+import { FormDialog, TextField, useForm } from '../../components/form-kit';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
 import { formatInt } from '../../format';
 import { POWERTRAIN_COLORS } from '../../labels';
 import { useModelLines } from '../../queries';
@@ -37,14 +34,16 @@ const FIELDS = ['code', 'name', 'segment', 'status'] as const;
 function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => void }) {
   const isEdit = line !== undefined;
   const queryClient = useQueryClient();
-  const [values, setValues] = useState({
-    code: line?.code ?? '',
-    name: line?.name ?? '',
-    segment: line?.segment ?? '',
-    status: line?.status ?? 'active',
-  });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [rest, setRest] = useState<Problem[]>([]);
+  const form = useForm(
+    {
+      code: line?.code ?? '',
+      name: line?.name ?? '',
+      segment: line?.segment ?? '',
+      status: line?.status ?? ('active' as ModelLine['status']),
+    },
+    FIELDS,
+  );
+  const { values } = form;
   const save = useMutation({
     mutationFn: (body: unknown) =>
       isEdit
@@ -55,86 +54,64 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
       await queryClient.invalidateQueries({ queryKey: ['skus'] });
       onClose();
     },
-    onError: (error) => {
-      const mapped = apiFieldErrors(error, FIELDS);
-      setErrors(mapped.errors);
-      setRest(mapped.rest);
-    },
+    onError: form.fail,
   });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    const checked = isEdit
-      ? validate(modelLineUpdateSchema, {
+  function onSubmit() {
+    const data = isEdit
+      ? form.check(modelLineUpdateSchema, {
           name: values.name.trim(),
           segment: values.segment.trim(),
           status: values.status,
         })
-      : validate(modelLineCreateSchema, {
+      : form.check(modelLineCreateSchema, {
           code: values.code.trim(),
           name: values.name.trim(),
           segment: values.segment.trim(),
         });
-    if (!checked.isValid) return setErrors(checked.errors);
-    setErrors({});
-    setRest([]);
-    save.mutate(checked.data);
+    if (data) save.mutate(data);
   }
 
   return (
-    <Modal opened onClose={onClose} title={isEdit ? `Edit ${line.name}` : 'New model line'}>
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <TextInput
-            label="Code"
-            value={values.code}
-            onChange={(e) => setValues({ ...values, code: e.currentTarget.value })}
-            error={errors.code}
-            disabled={isEdit}
-            required={!isEdit}
-            description={isEdit ? 'Codes never change' : 'e.g. ML-AURA'}
-          />
-          <TextInput
-            label="Name"
-            value={values.name}
-            onChange={(e) => setValues({ ...values, name: e.currentTarget.value })}
-            error={errors.name}
-            required
-          />
-          <TextInput
-            label="Segment"
-            placeholder="e.g. compact SUV"
-            value={values.segment}
-            onChange={(e) => setValues({ ...values, segment: e.currentTarget.value })}
-            error={errors.segment}
-            required
-          />
-          {isEdit && (
-            <Select
-              label="Status"
-              data={[
-                { value: 'active', label: 'Active' },
-                { value: 'discontinued', label: 'Discontinued' },
-              ]}
-              value={values.status}
-              onChange={(v) =>
-                setValues({ ...values, status: (v as ModelLine['status']) ?? 'active' })
-              }
-              allowDeselect={false}
-            />
-          )}
-          <FormError error={save.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {isEdit ? 'Save' : 'Create model line'}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title={isEdit ? `Edit ${line.name}` : 'New model line'}
+      onClose={onClose}
+      onSubmit={onSubmit}
+      isSaving={save.isPending}
+      error={save.error}
+      problems={form.rest}
+      submitLabel={isEdit ? 'Save' : 'Create model line'}
+      size="md"
+    >
+      <TextField
+        form={form}
+        name="code"
+        label="Code"
+        disabled={isEdit}
+        required={!isEdit}
+        description={isEdit ? 'Codes never change' : 'e.g. ML-AURA'}
+      />
+      <TextField form={form} name="name" label="Name" required />
+      <TextField
+        form={form}
+        name="segment"
+        label="Segment"
+        placeholder="e.g. compact SUV"
+        required
+      />
+      {isEdit && (
+        <Select
+          label="Status"
+          data={[
+            { value: 'active', label: 'Active' },
+            { value: 'discontinued', label: 'Discontinued' },
+          ]}
+          value={values.status}
+          onChange={(v) => form.set('status', (v as ModelLine['status']) ?? 'active')}
+          allowDeselect={false}
+        />
+      )}
+    </FormDialog>
   );
 }
 

@@ -1,10 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
   Badge,
   Button,
-  Group,
-  Modal,
   NumberInput,
   Paper,
   Select,
@@ -16,16 +14,14 @@ import {
 } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { Problem } from '../../../shared/errors';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
+import { DateField, FormDialog, MoneyField, TextField, useForm } from '../../components/form-kit';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { SkuPricesModal } from '../../components/sku-prices';
 import { Pager } from '../../components/pager';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import { apiFieldErrors, validate, type FieldErrors } from '../../forms';
 import { formatDate, formatInt, formatMoney } from '../../format';
 import { POWERTRAIN_COLORS, POWERTRAIN_OPTIONS } from '../../labels';
 import { useCurrency, useModelLines, useSkus } from '../../queries';
@@ -62,20 +58,23 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
   const isEdit = sku !== undefined;
   const queryClient = useQueryClient();
   const modelLines = useModelLines();
-  const [values, setValues] = useState<Values>({
-    code: sku?.code ?? '',
-    modelLineCode: sku?.modelLineCode ?? '',
-    name: sku?.name ?? '',
-    trim: sku?.trim ?? '',
-    powertrain: sku?.powertrain ?? '',
-    segment: sku?.segment ?? '',
-    msrp: sku?.msrp ?? '',
-    co2GramsPerKm: sku?.co2GramsPerKm ?? '',
-    launchDate: sku?.launchDate?.slice(0, 10) ?? '',
-    status: sku?.status ?? 'active',
-  });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [rest, setRest] = useState<Problem[]>([]);
+  const currency = useCurrency();
+  const form = useForm<Values>(
+    {
+      code: sku?.code ?? '',
+      modelLineCode: sku?.modelLineCode ?? '',
+      name: sku?.name ?? '',
+      trim: sku?.trim ?? '',
+      powertrain: sku?.powertrain ?? '',
+      segment: sku?.segment ?? '',
+      msrp: sku?.msrp ?? '',
+      co2GramsPerKm: sku?.co2GramsPerKm ?? '',
+      launchDate: sku?.launchDate?.slice(0, 10) ?? '',
+      status: sku?.status ?? 'active',
+    },
+    FIELDS,
+  );
+  const { values, errors, set } = form;
   const save = useMutation({
     mutationFn: (body: unknown) =>
       isEdit
@@ -86,19 +85,10 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
       await queryClient.invalidateQueries({ queryKey: ['model-lines'] });
       onClose();
     },
-    onError: (error) => {
-      const mapped = apiFieldErrors(error, FIELDS);
-      setErrors(mapped.errors);
-      setRest(mapped.rest);
-    },
+    onError: form.fail,
   });
 
-  function set<K extends keyof Values>(field: K, value: Values[K]) {
-    setValues((v) => ({ ...v, [field]: value }));
-  }
-
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  function onSubmit() {
     const common = {
       name: values.name.trim(),
       trim: values.trim.trim(),
@@ -108,128 +98,87 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
       co2GramsPerKm: values.co2GramsPerKm === '' ? undefined : Number(values.co2GramsPerKm),
       launchDate: values.launchDate,
     };
-    const checked = isEdit
-      ? validate(skuUpdateSchema, { ...common, status: values.status })
-      : validate(skuCreateSchema, {
+    const data = isEdit
+      ? form.check(skuUpdateSchema, { ...common, status: values.status })
+      : form.check(skuCreateSchema, {
           ...common,
           code: values.code.trim(),
           modelLineCode: values.modelLineCode,
           powertrain: values.powertrain,
         });
-    if (!checked.isValid) return setErrors(checked.errors);
-    setErrors({});
-    setRest([]);
-    save.mutate(checked.data);
+    if (data) save.mutate(data);
   }
 
   return (
-    <Modal opened onClose={onClose} title={isEdit ? `Edit ${sku.name}` : 'New SKU'} size="lg">
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-            <TextInput
-              label="Code"
-              value={values.code}
-              onChange={(e) => set('code', e.currentTarget.value)}
-              error={errors.code}
-              disabled={isEdit}
-              required={!isEdit}
-            />
-            <Select
-              label="Model line"
-              data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
-              value={values.modelLineCode || null}
-              onChange={(v) => set('modelLineCode', v ?? '')}
-              error={errors.modelLineCode}
-              disabled={isEdit}
-              searchable
-              required={!isEdit}
-            />
-            <TextInput
-              label="Name"
-              value={values.name}
-              onChange={(e) => set('name', e.currentTarget.value)}
-              error={errors.name}
-              required
-            />
-            <TextInput
-              label="Trim"
-              value={values.trim}
-              onChange={(e) => set('trim', e.currentTarget.value)}
-              error={errors.trim}
-              required
-            />
-            <Select
-              label="Powertrain"
-              data={POWERTRAIN_OPTIONS}
-              value={values.powertrain || null}
-              onChange={(v) => set('powertrain', v ?? '')}
-              error={errors.powertrain}
-              disabled={isEdit}
-              required={!isEdit}
-            />
-            <TextInput
-              label="Segment"
-              value={values.segment}
-              onChange={(e) => set('segment', e.currentTarget.value)}
-              error={errors.segment}
-              required
-            />
-            <TextInput
-              label="MSRP"
-              description={
-                isEdit ? 'Valid today; add a future price under Prices' : 'Decimal, e.g. 41250.00'
-              }
-              inputMode="decimal"
-              value={values.msrp}
-              onChange={(e) => set('msrp', e.currentTarget.value)}
-              error={errors.msrp}
-              disabled={isEdit}
-              required={!isEdit}
-            />
-            <NumberInput
-              label="CO₂ g/km"
-              value={values.co2GramsPerKm}
-              onChange={(v) => set('co2GramsPerKm', v)}
-              error={errors.co2GramsPerKm}
-              min={0}
-              max={1000}
-              allowDecimal={false}
-              required
-            />
-            <TextInput
-              label="Launch date"
-              type="date"
-              value={values.launchDate}
-              onChange={(e) => set('launchDate', e.currentTarget.value)}
-              error={errors.launchDate}
-              required
-            />
-            {isEdit && (
-              <Select
-                label="Status"
-                data={[
-                  { value: 'active', label: 'Active' },
-                  { value: 'discontinued', label: 'Discontinued' },
-                ]}
-                value={values.status}
-                onChange={(v) => set('status', v ?? 'active')}
-                allowDeselect={false}
-              />
-            )}
-          </SimpleGrid>
-          <FormError error={save.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {isEdit ? 'Save' : 'Create SKU'}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title={isEdit ? `Edit ${sku.name}` : 'New SKU'}
+      onClose={onClose}
+      onSubmit={onSubmit}
+      isSaving={save.isPending}
+      error={save.error}
+      problems={form.rest}
+      submitLabel={isEdit ? 'Save' : 'Create SKU'}
+    >
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextField form={form} name="code" label="Code" disabled={isEdit} required={!isEdit} />
+        <Select
+          label="Model line"
+          data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
+          value={values.modelLineCode || null}
+          onChange={(v) => set('modelLineCode', v ?? '')}
+          error={errors.modelLineCode}
+          disabled={isEdit}
+          searchable
+          required={!isEdit}
+        />
+        <TextField form={form} name="name" label="Name" required />
+        <TextField form={form} name="trim" label="Trim" required />
+        <Select
+          label="Powertrain"
+          data={POWERTRAIN_OPTIONS}
+          value={values.powertrain || null}
+          onChange={(v) => set('powertrain', v ?? '')}
+          error={errors.powertrain}
+          disabled={isEdit}
+          required={!isEdit}
+        />
+        <TextField form={form} name="segment" label="Segment" required />
+        <MoneyField
+          form={form}
+          name="msrp"
+          label="MSRP"
+          currency={currency}
+          description={
+            isEdit ? 'Valid today; add a future price under Prices' : 'Decimal, e.g. 41250.00'
+          }
+          disabled={isEdit}
+          required={!isEdit}
+        />
+        <NumberInput
+          label="CO₂ g/km"
+          value={values.co2GramsPerKm}
+          onChange={(v) => set('co2GramsPerKm', v)}
+          error={errors.co2GramsPerKm}
+          min={0}
+          max={1000}
+          allowDecimal={false}
+          required
+        />
+        <DateField form={form} name="launchDate" label="Launch date" required />
+        {isEdit && (
+          <Select
+            label="Status"
+            data={[
+              { value: 'active', label: 'Active' },
+              { value: 'discontinued', label: 'Discontinued' },
+            ]}
+            value={values.status}
+            onChange={(v) => set('status', v ?? 'active')}
+            allowDeselect={false}
+          />
+        )}
+      </SimpleGrid>
+    </FormDialog>
   );
 }
 

@@ -1,4 +1,7 @@
 /**
+ * Over 600 lines because it is the grouped twin of statement.ts, rule for rule; one file keeps
+ * each rule beside the others it must agree with.
+ *
  * Totals-only statements from pre-aggregated transactions (the network recalculation): the same
  * rules as `runStatement` in statement.ts (the line-by-line reference), applied to groups of
  * transactions that every rule treats alike. A group is one month × kind × sign × currency ×

@@ -1,3 +1,4 @@
+// Over 600 lines: the unit tests of statement.ts, one describe per rule of the calculation.
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../../shared/money';
 import type { SettledUnitBenefit } from '../../../../shared/schemas/program';

@@ -1,0 +1,297 @@
+/**
+ * Claims (issue 19): a dealer's claims of a claim program (JSON or CSV), each checked against
+ * the feed and the program, and the OEM's decision.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { AppError, notFound, type Problem } from '../../../shared/errors';
+import type { ClaimInput, ClaimView } from '../../../shared/schemas/incentives';
+import { scopeSql, type Actor } from '../../auth/actor';
+import type { Queryable } from '../../db/db';
+import { type DealerRow } from './incentives.repository';
+import { createIncentivesContextRepository } from './incentives-context.repository';
+import {
+  type IncentivesContext,
+  type Ctx,
+  type Loaded,
+  actorLabel,
+  invalid,
+  skuMatches,
+  requireOem,
+  need,
+  latest,
+} from './incentives-context';
+
+export function createClaimsService({ shared }: { shared: IncentivesContext }) {
+  const { deps, visibility, context, loadProgram } = shared;
+  const repoOf = (db: Queryable = deps.db) => createIncentivesContextRepository(db);
+
+  type ClaimDbRow = Omit<ClaimView, 'checks'> & { checks: ClaimView['checks'] };
+
+  const CLAIM_SELECT = `select c.id::int as id, p.code as "programCode", d.code as "dealerCode", d.name as "dealerName", c.vin, c.sku_code as sku,
+      to_char(c.delivered_on, 'YYYY-MM-DD') as "deliveredOn", c.evidence_name as "evidenceName", c.transaction_id::text as "transactionId",
+      c.status, c.checks, c.decision_reason as "decisionReason", c.submitted_by as "submittedBy", c.decided_by as "decidedBy",
+      to_json(c.created_at)#>>'{}' as "createdAt"
+    from incentive_claims c join programs p on p.id = c.program_id join dealers d on d.id = c.dealer_id`;
+
+  async function findClaimRows(where: string, params: unknown[], db: Queryable = deps.db) {
+    const { rows } = await db.query<ClaimDbRow>(
+      `${CLAIM_SELECT} where ${where} order by c.id`,
+      params,
+    );
+    return rows;
+  }
+
+  async function validateClaim(
+    db: Queryable,
+    p: Loaded,
+    dealer: DealerRow,
+    claim: ClaimInput,
+    ctx: Ctx,
+  ): Promise<{ checks: ClaimView['checks']; transactionId: string | null }> {
+    const def = latest(p).definition;
+    const checks: ClaimView['checks'] = [];
+    const { rows } = await db.query<{
+      id: string;
+      dealerId: number;
+      skuId: number;
+      kind: string;
+      occurredOn: string;
+    }>(
+      `select id::text, dealer_id as "dealerId", sku_id as "skuId", kind, to_char(occurred_on, 'YYYY-MM-DD') as "occurredOn"
+       from transactions where vin = $1 and quantity > 0 order by occurred_on, id`,
+      [claim.vin],
+    );
+    const sale = rows.find(
+      (r) => r.dealerId === dealer.id && def.qualifying.kinds.includes(r.kind as never),
+    );
+    checks.push({
+      check: 'delivered_by_dealer',
+      ok: sale !== undefined,
+      message: sale
+        ? `VIN ${claim.vin} was delivered by ${dealer.code} on ${sale.occurredOn} (transaction ${sale.id})`
+        : `no ${def.qualifying.kinds.join('/')} of VIN ${claim.vin} by ${dealer.code}`,
+    });
+    const inWindow =
+      claim.deliveredOn >= def.startDate &&
+      claim.deliveredOn <= def.endDate &&
+      (!sale || (sale.occurredOn >= def.startDate && sale.occurredOn <= def.endDate));
+    checks.push({
+      check: 'inside_window',
+      ok: inWindow,
+      message: inWindow
+        ? `delivered inside the program (${def.startDate} to ${def.endDate})`
+        : `delivered outside the program (${def.startDate} to ${def.endDate})`,
+    });
+    const sku = ctx.skuByCode.get(claim.sku);
+    const saleSku = sale ? ctx.skus.get(sale.skuId) : undefined;
+    const matches =
+      sku !== undefined &&
+      skuMatches(def.paying, sku) &&
+      (saleSku === undefined || saleSku.code === sku.code);
+    checks.push({
+      check: 'matches_program',
+      ok: matches,
+      message: !sku
+        ? `SKU ${claim.sku} is not in the catalog`
+        : saleSku && saleSku.code !== sku.code
+          ? `the sale was of SKU ${saleSku.code}, not ${sku.code}`
+          : matches
+            ? `SKU ${sku.code} is paid by the program`
+            : `SKU ${sku.code} is not paid by the program`,
+    });
+    const earlier = await db.query(
+      `select id from incentive_claims where program_id = $1 and vin = $2 and status in ('validated', 'approved')`,
+      [p.row.id, claim.vin],
+    );
+    checks.push({
+      check: 'not_claimed_before',
+      ok: earlier.rows.length === 0,
+      message:
+        earlier.rows.length === 0
+          ? 'not claimed before'
+          : `VIN ${claim.vin} was already claimed in this program`,
+    });
+    return { checks, transactionId: sale?.id ?? null };
+  }
+
+  return {
+    async submitClaims({
+      actor,
+      code,
+      claims,
+    }: {
+      actor: Actor;
+      code: string;
+      claims: (ClaimInput & { path: string })[];
+    }): Promise<ClaimView[]> {
+      need(actor, 'claims:write');
+      for (const dealerCode of new Set(claims.map((c) => c.dealerCode)))
+        await visibility.requireVisible(actor, code, dealerCode);
+      const ctx = await context();
+      const ids: number[] = [];
+      await deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const def = latest(p).definition;
+        if (p.row.status !== 'published')
+          throw new AppError('CONFLICT', `Program ${code} is not published`);
+        if (!def.requiresClaim)
+          throw new AppError('CONFLICT', `Program ${code} does not take claims`);
+        const problems: Problem[] = [];
+        const dealers = new Map<string, DealerRow>();
+        for (const c of claims) {
+          const [d] = await repoOf(tx).findDealers(actor.scope, c.dealerCode);
+          if (!d) throw notFound('Dealer', c.dealerCode);
+          dealers.set(c.dealerCode, d);
+          // the whole feed, past row-level security (migration 0017): yes or no only
+          const known = await tx.query<{ known: boolean }>(
+            'select forecourt_feed_has_vin($1) as known',
+            [c.vin],
+          );
+          if (!known.rows[0]!.known)
+            problems.push({
+              path: `${c.path}.vin`,
+              code: 'unknown_vin',
+              message: `VIN ${c.vin} is not in the feed`,
+            });
+          if (!ctx.skuByCode.has(c.sku))
+            problems.push({
+              path: `${c.path}.sku`,
+              code: 'unknown_code',
+              message: `SKU ${c.sku} is not in the catalog`,
+            });
+          if (c.deliveredOn < def.startDate || c.deliveredOn > def.endDate)
+            problems.push({
+              path: `${c.path}.deliveredOn`,
+              code: 'outside_program',
+              message: `must be inside the program (${def.startDate} to ${def.endDate})`,
+            });
+        }
+        if (problems.length > 0) throw invalid(problems);
+        for (const c of claims) {
+          const d = dealers.get(c.dealerCode)!;
+          const { checks, transactionId } = await validateClaim(tx, p, d, c, ctx);
+          const status = checks.every((x) => x.ok) ? 'validated' : 'invalid';
+          const { rows } = await tx.query<{ id: number }>(
+            `insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, evidence_name, transaction_id, status, checks, submitted_by)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id::int as id`,
+            [
+              p.row.id,
+              d.id,
+              c.vin,
+              c.sku,
+              c.deliveredOn,
+              c.evidenceName ?? null,
+              transactionId,
+              status,
+              JSON.stringify(checks),
+              actorLabel(actor),
+            ],
+          );
+          ids.push(rows[0]!.id);
+        }
+      });
+      return findClaimRows('c.id = any($1::bigint[])', [ids]);
+    },
+
+    parseClaimsCsv(dealerCode: string, csv: string): (ClaimInput & { path: string })[] {
+      let records: Record<string, string>[];
+      try {
+        records = parseCsv(csv, {
+          columns: true,
+          skip_empty_lines: true,
+          trim: true,
+        }) as Record<string, string>[];
+      } catch (error) {
+        // malformed CSV (an unclosed quote, a ragged row): a 400 at the line, never a 500
+        const line = (error as { lines?: number }).lines;
+        throw invalid([
+          {
+            path: line ? `body.csv.${line}` : 'body.csv',
+            ...(line ? { row: line } : {}),
+            code: 'malformed_csv',
+            message: (error as Error).message,
+          },
+        ]);
+      }
+      const problems: Problem[] = [];
+      const out = records.map((r, i) => {
+        const vin = r.vin ?? r.VIN ?? '';
+        const sku = r.sku ?? r.SKU ?? '';
+        const deliveredOn = r.deliveryDate ?? r.deliveredOn ?? r.delivery_date ?? '';
+        if (!vin)
+          problems.push({
+            path: `body.csv.${i + 2}.vin`,
+            row: i + 2,
+            code: 'required',
+            message: 'is required',
+          });
+        if (!sku)
+          problems.push({
+            path: `body.csv.${i + 2}.sku`,
+            row: i + 2,
+            code: 'required',
+            message: 'is required',
+          });
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(deliveredOn))
+          problems.push({
+            path: `body.csv.${i + 2}.deliveryDate`,
+            row: i + 2,
+            code: 'invalid_date',
+            message: 'expected YYYY-MM-DD',
+          });
+        return {
+          dealerCode,
+          vin,
+          sku,
+          deliveredOn,
+          evidenceName: r.evidence || undefined,
+          path: `body.csv.${i + 2}`,
+        };
+      });
+      if (problems.length > 0) throw invalid(problems);
+      return out;
+    },
+
+    async findClaims({ actor, code }: { actor: Actor; code: string }): Promise<ClaimView[]> {
+      need(actor, 'programs:read');
+      await visibility.requireVisible(actor, code);
+      const params: unknown[] = [code];
+      return findClaimRows(`p.code = $1 and ${scopeSql(actor.scope, 'd', params)}`, params);
+    },
+
+    async decideClaim({
+      actor,
+      id,
+      decision,
+      reason,
+    }: {
+      actor: Actor;
+      id: number;
+      decision: 'approve' | 'reject';
+      reason: string;
+    }): Promise<ClaimView> {
+      need(actor, 'claims:review');
+      requireOem(actor);
+      await deps.db.transaction(async (tx) => {
+        const [c] = await findClaimRows('c.id = $1', [id], tx);
+        if (!c) throw notFound('Claim', String(id));
+        if (decision === 'approve' && c.status !== 'validated') {
+          throw new AppError(
+            'CONFLICT',
+            `Only a validated claim can be approved; claim ${id} is ${c.status}`,
+          );
+        }
+        if (decision === 'reject' && !['validated', 'invalid'].includes(c.status)) {
+          throw new AppError('CONFLICT', `Claim ${id} is already ${c.status}`);
+        }
+        await tx.query(
+          `update incentive_claims set status = $2, decision_reason = $3, decided_by = $4, decided_at = now() where id = $1`,
+          [id, decision === 'approve' ? 'approved' : 'rejected', reason, actorLabel(actor)],
+        );
+      });
+      return (await findClaimRows('c.id = $1', [id]))[0]!;
+    },
+  };
+}
+
+export type ClaimsService = ReturnType<typeof createClaimsService>;

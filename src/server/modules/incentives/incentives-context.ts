@@ -1,0 +1,255 @@
+/**
+ * The one place the incentive services load what they share (issue 19): the calculation context
+ * (SKUs, region codes, fiscal start, price book), a program with its versions, the dealer in the
+ * actor's scope, the engine's dealer and transaction shapes, and the small rules every concern
+ * uses (permissions, the OEM check, validation errors).
+ */
+import { AppError, notFound, type Problem } from '../../../shared/errors';
+import { minorUnits } from '../../../shared/money';
+import { type Permission } from '../../../shared/permissions';
+import {
+  type IncentiveDealer,
+  type IncentiveTransaction,
+  type ProgramDefinition,
+  type ProgramFilter,
+} from '../../../shared/schemas/program';
+import { requirePermission, type Actor } from '../../auth/actor';
+import type { Db, Queryable } from '../../db/db';
+import type { EventBus } from '../../events';
+import type { JobsService } from '../jobs/jobs.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { NetworkService } from '../network/network.service';
+import { createProgramVisibility } from './program-visibility';
+import { loadPriceBook, priceOn, type PriceBook } from './pricing';
+import { agreementTerms } from './agreement-plans';
+import { findSettlementPeriod } from './calc';
+import {
+  type AgreementPlanRow,
+  type DealerRow,
+  type ProgramRow,
+  type SkuRow,
+  type TxRow,
+  type VersionRow,
+} from './incentives.repository';
+import { createProgramsRepository } from './programs.repository';
+import { createIncentivesContextRepository } from './incentives-context.repository';
+
+export type IncentivesDeps = {
+  db: Db;
+  jobs: JobsService;
+  network: NetworkService;
+  ledger: LedgerService;
+  events: EventBus;
+  today: () => string;
+};
+
+export type Ctx = {
+  skus: Map<number, SkuRow>;
+  skuByCode: Map<string, SkuRow>;
+  regionCodes: Map<string, string>;
+  fy: number;
+  /** The SKUs' price history: a transaction is priced on its occurredOn (pricing.ts). */
+  prices: PriceBook;
+};
+
+/** A program with its versions, ready for the engine. */
+export type Loaded = { row: ProgramRow; versions: VersionRow[] };
+
+export function actorLabel(actor: Actor): string {
+  return `${actor.kind === 'user' ? 'user' : 'key'}:${actor.id}:${actor.name}`;
+}
+
+export function userId(actor: Actor): number | null {
+  return actor.kind === 'user' && actor.id > 0 ? actor.id : null;
+}
+
+export function invalid(problems: Problem[]): AppError {
+  return new AppError(
+    'VALIDATION_FAILED',
+    problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+    { problems },
+  );
+}
+
+export function skuMatches(filter: ProgramFilter, sku: SkuRow): boolean {
+  return (
+    (filter.modelLines.length === 0 || filter.modelLines.includes(sku.modelLineCode)) &&
+    (filter.skus.length === 0 || filter.skus.includes(sku.code)) &&
+    (filter.powertrains.length === 0 || filter.powertrains.includes(sku.powertrain)) &&
+    (filter.segments.length === 0 || filter.segments.includes(sku.segment))
+  );
+}
+
+export const RETAIL = ['retail_delivery', 'registration'];
+
+/** A filter's kinds as the engine matches them (a retail kind brings unwinds). */
+export function compiledKinds(kinds: readonly string[]): string[] {
+  return kinds.some((k) => RETAIL.includes(k)) ? [...kinds, 'unwind'] : [...kinds];
+}
+
+export function kindsOf(def: ProgramDefinition): string[] {
+  const kinds = new Set<string>([...def.qualifying.kinds, ...def.paying.kinds]);
+  if ([...kinds].some((k) => RETAIL.includes(k))) kinds.add('unwind');
+  return [...kinds];
+}
+
+export function decimalsOf(value: string): number {
+  const i = value.indexOf('.');
+  return i < 0 ? 0 : value.replace(/0+$/, '').length - i - 1;
+}
+
+export function isMonthStart(date: string): boolean {
+  return date.endsWith('-01');
+}
+
+export function isMonthEnd(date: string): boolean {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.getUTCDate() === 1;
+}
+
+/**
+ * Pre-aggregated rows give the same cents as row-by-row when each line amount is exact: a
+ * lump sum, or a per-unit value with no more decimals than the currency; and the program is
+ * month-aligned (the pre-aggregation groups by month).
+ */
+export function canAggregate(def: ProgramDefinition): boolean {
+  if (!isMonthStart(def.startDate) || !isMonthEnd(def.endDate)) return false;
+  if (def.benefit === 'lump_sum') return true;
+  if (def.benefit !== 'per_unit') return false;
+  const minor = minorUnits(def.currency);
+  return def.tiers.every((t) => decimalsOf(t.value) <= minor);
+}
+
+export function addMonths(month: string, n: number): string {
+  const i = monthIdx(month) + n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+}
+
+export function monthIdx(month: string): number {
+  return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+}
+
+export function requireOem(actor: Actor) {
+  if (actor.scope.kind !== 'network' && actor.scope.kind !== 'region') {
+    throw new AppError('FORBIDDEN', 'Only the OEM may do this');
+  }
+}
+
+export function need(actor: Actor, permission: Permission) {
+  requirePermission(actor, permission);
+}
+
+export function latest(p: Loaded): VersionRow {
+  return p.versions[p.versions.length - 1]!;
+}
+
+/** The version a window is calculated with: the latest published one effective by its start. */
+export function versionFor(p: Loaded, windowStart: string): VersionRow {
+  const published = p.versions.filter((v) => v.status === 'published');
+  if (published.length === 0) return latest(p);
+  const effective = published.filter((v) => v.effectiveFrom <= windowStart);
+  return (effective.length > 0 ? effective : published).at(-1)!;
+}
+
+/** Region codes per dealer row object (rows are loaded per request). */
+const regionCodesCache = new WeakMap<DealerRow, string[]>();
+
+export function toDealer(
+  d: DealerRow,
+  ctx: Ctx,
+  plans: AgreementPlanRow[] | undefined,
+  window: { start: string; end: string },
+): { dealer: IncentiveDealer; planned: number | null } {
+  let regionCodes = regionCodesCache.get(d);
+  if (!regionCodes) {
+    regionCodes = d.regionPath
+      .split('/')
+      .filter(Boolean)
+      .map((_, i, parts) => ctx.regionCodes.get(`/${parts.slice(0, i + 1).join('/')}/`) ?? '')
+      .filter(Boolean);
+    regionCodesCache.set(d, regionCodes);
+  }
+  const { planned, ...agreement } = agreementTerms(plans, window);
+  return {
+    dealer: {
+      code: d.code,
+      regionCodes,
+      dealerGroupCode: d.dealerGroupCode,
+      status: d.status,
+      ...agreement,
+    },
+    planned,
+  };
+}
+
+export function toTransaction(r: TxRow, ctx: Ctx): IncentiveTransaction {
+  const sku = ctx.skus.get(r.skuId)!;
+  return {
+    id: /^\d+$/.test(r.id) ? Number(r.id) : r.id,
+    kind: r.kind as IncentiveTransaction['kind'],
+    sku: sku.code,
+    modelLineCode: sku.modelLineCode,
+    powertrain: sku.powertrain,
+    segment: sku.segment,
+    msrp: priceOn(ctx.prices, r.skuId, r.occurredOn, sku.msrp),
+    vin: r.vin,
+    quantity: r.quantity,
+    amount: r.amount,
+    currency: r.currency.trim(),
+    occurredOn: r.occurredOn,
+    receivedAt: r.receivedOn,
+    externalId: r.externalId,
+    originalExternalId: r.originalExternalId ?? null,
+  };
+}
+
+export function createIncentivesContext(deps: IncentivesDeps) {
+  const repoOf = (db: Queryable = deps.db) => ({
+    ...createProgramsRepository(db),
+    ...createIncentivesContextRepository(db),
+  });
+  const visibility = createProgramVisibility(deps.db);
+
+  async function context(db: Queryable = deps.db): Promise<Ctx> {
+    const repo = repoOf(db);
+    const [skus, regionCodes, fy, prices] = await Promise.all([
+      repo.findSkus(),
+      repo.findRegionCodes(),
+      repo.findFiscalStart(),
+      loadPriceBook(db),
+    ]);
+    return {
+      skus: new Map(skus.map((s) => [s.id, s])),
+      skuByCode: new Map(skus.map((s) => [s.code, s])),
+      regionCodes,
+      fy,
+      prices,
+    };
+  }
+
+  async function loadProgram(code: string, db: Queryable = deps.db): Promise<Loaded> {
+    const repo = repoOf(db);
+    const row = await repo.findProgram(code);
+    if (!row) throw notFound('Program', code);
+    return { row, versions: await repo.findVersions([row.id]) };
+  }
+
+  function defaultPeriod(p: Loaded, ctx: Ctx): string {
+    return findSettlementPeriod({
+      program: latest(p).definition,
+      date: deps.today(),
+      fiscalYearStartMonth: ctx.fy,
+    }).period;
+  }
+
+  async function dealerInScope(actor: Actor, code: string, db: Queryable = deps.db) {
+    const [d] = await repoOf(db).findDealers(actor.scope, code);
+    if (!d) throw notFound('Dealer', code);
+    return d;
+  }
+
+  return { deps, visibility, context, loadProgram, defaultPeriod, dealerInScope };
+}
+
+export type IncentivesContext = ReturnType<typeof createIncentivesContext>;

@@ -1,0 +1,152 @@
+/**
+ * The SQL of settling statements (issue 19): closing a period, storing and approving a
+ * statement, its frozen lines and the units it settled. Snapshots: settlement.ts.
+ */
+import type { Queryable } from '../../db/db';
+
+export function createSettlementWritesRepository(db: Queryable) {
+  return {
+    async isPeriodClosed(programId: number, period: string): Promise<boolean> {
+      const { rows } = await db.query(
+        'select 1 from program_periods where program_id = $1 and period = $2',
+        [programId, period],
+      );
+      return rows.length > 0;
+    },
+
+    async closePeriod(programId: number, period: string, by: string) {
+      await db.query(
+        `insert into program_periods (program_id, period, closed_by, last_feed_id)
+         values ($1, $2, $3, (select coalesce(max(id), 0) from transactions))`,
+        [programId, period, by],
+      );
+    },
+
+    async insertStatement(input: {
+      programId: number;
+      versionNo: number;
+      dealerId: number;
+      period: string;
+      window: string;
+      measureValue: string | null;
+      tierReached: string | null;
+      earned: string;
+      previouslySettled: string;
+      amountDue: string;
+      currency: string;
+      snapshot: unknown;
+    }) {
+      await db.query(
+        `insert into incentive_statements (program_id, version_no, dealer_id, period, window_label, status, measure_value, tier_reached,
+           earned, previously_settled, amount_due, currency, snapshot)
+         values ($1, $2, $3, $4, $5, 'closed', $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          input.programId,
+          input.versionNo,
+          input.dealerId,
+          input.period,
+          input.window,
+          input.measureValue,
+          input.tierReached,
+          input.earned,
+          input.previouslySettled,
+          input.amountDue,
+          input.currency,
+          JSON.stringify(input.snapshot),
+        ],
+      );
+    },
+
+    async approveStatement(input: {
+      id: string;
+      by: string;
+      earned: string;
+      amountDue: string;
+      snapshot: unknown;
+    }) {
+      await db.query(
+        `update incentive_statements set status = 'approved', approved_by = $2, approved_at = now(), earned = $3, amount_due = $4, snapshot = $5
+         where id = $1`,
+        [input.id, input.by, input.earned, input.amountDue, JSON.stringify(input.snapshot)],
+      );
+    },
+
+    async insertLines(
+      statementId: string,
+      lines: {
+        kind: string;
+        transactionId: string | null;
+        date: string | null;
+        quantity: number | null;
+        basis: string | null;
+        rate: string | null;
+        tierFrom: string | null;
+        parts: unknown;
+        amount: string;
+        explanation: string;
+        correctsPeriod?: string | null;
+        correctsLineNo?: number | null;
+      }[],
+    ) {
+      const chunk = 500;
+      for (let i = 0; i < lines.length; i += chunk) {
+        const part = lines.slice(i, i + chunk);
+        await db.query(
+          `insert into incentive_statement_lines (statement_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
+                  corrects_period, corrects_line_no)
+           select $1, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
+                  x.corrects_period, x.corrects_line_no
+           from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
+                rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int)`,
+          [
+            statementId,
+            JSON.stringify(
+              part.map((l, j) => ({
+                line_no: i + j + 1,
+                kind: l.kind,
+                transaction_id: l.transactionId,
+                line_date: l.date,
+                quantity: l.quantity,
+                basis: l.basis,
+                rate: l.rate,
+                tier_from: l.tierFrom,
+                parts: l.parts,
+                amount: l.amount,
+                explanation: l.explanation,
+                corrects_period: l.correctsPeriod ?? null,
+                corrects_line_no: l.correctsLineNo ?? null,
+              })),
+            ),
+          ],
+        );
+      }
+    },
+
+    /** Records what was paid per unit (benefit lines) and marks clawed-back sales. */
+    async recordSettledUnits(input: {
+      programId: number;
+      dealerId: number;
+      statementId: string;
+      window: string;
+    }) {
+      await db.query(
+        `insert into settled_unit_benefits (program_id, transaction_id, dealer_id, statement_id, window_label, vin, external_id, quantity, amount)
+         select $1, l.transaction_id, $2, $3, $4, t.vin, t.external_id, l.quantity, l.amount
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
+         where l.statement_id = $3 and l.kind = 'benefit' and l.quantity > 0
+         on conflict (program_id, transaction_id) do update set statement_id = excluded.statement_id, window_label = excluded.window_label,
+           quantity = excluded.quantity, amount = excluded.amount`,
+        [input.programId, input.dealerId, input.statementId, input.window],
+      );
+      await db.query(
+        `update settled_unit_benefits s set clawed_back_by = $3
+         from incentive_statement_lines l join transactions u on u.id = l.transaction_id
+         where l.statement_id = $3 and l.kind = 'clawback' and s.program_id = $1 and s.dealer_id = $2
+           and s.clawed_back_by is null and s.window_label <> $4
+           and (case when u.original_external_id is not null then s.external_id = u.original_external_id
+                     else u.vin is not null and s.vin = u.vin end)`,
+        [input.programId, input.dealerId, input.statementId, input.window],
+      );
+    },
+  };
+}

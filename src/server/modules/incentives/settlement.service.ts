@@ -1,0 +1,267 @@
+/**
+ * Settlement (issue 19): closing a period (snapshots, settlement.ts), the single approval with
+ * the four-eyes rule and the frozen lines, and the check of closed statements against their
+ * snapshots (bulk-settlement.ts builds on both).
+ */
+import { AppError, notFound } from '../../../shared/errors';
+import type { StatementDetail } from '../../../shared/schemas/incentives';
+import { type Actor } from '../../auth/actor';
+import type { Queryable } from '../../db/db';
+import {
+  approvableSnapshot,
+  closeWithSnapshots,
+  createSettlementRepository,
+  snapshotEntityId,
+} from './settlement';
+import { snapshotDocument } from './statement-snapshot';
+import { createCorrectionsRepository } from './corrections.repository';
+import { listSettlementPeriods } from './calc';
+import { createIncentivesContextRepository } from './incentives-context.repository';
+import { createSettlementWritesRepository } from './settlement-writes.repository';
+import {
+  type IncentivesContext,
+  actorLabel,
+  userId,
+  requireOem,
+  need,
+  latest,
+} from './incentives-context';
+import { type StatementComputation } from './statement-compute';
+import { type StatementsService } from './statements.service';
+
+export function createSettlementService({
+  shared,
+  compute,
+  statements,
+}: {
+  shared: IncentivesContext;
+  compute: StatementComputation;
+  statements: Pick<StatementsService, 'getStatement'>;
+}) {
+  const { deps, context, loadProgram } = shared;
+  const { computeStatements } = compute;
+  const getStatementDetail = statements.getStatement;
+  const repoOf = (db: Queryable = deps.db) => ({
+    ...createIncentivesContextRepository(db),
+    ...createSettlementWritesRepository(db),
+  });
+
+  const service = {
+    async closePeriod({ actor, code, period }: { actor: Actor; code: string; period: string }) {
+      need(actor, 'payouts:manage');
+      requireOem(actor);
+      return deps.db.transaction(async (tx) => {
+        // No batch in flight while closing: the rows up to the feed's last id are the period's.
+        await createCorrectionsRepository(tx).lockFeed(tx);
+        const p = await loadProgram(code, tx);
+        const ctx = await context(tx);
+        const repo = repoOf(tx);
+        if (p.row.status === 'draft')
+          throw new AppError('CONFLICT', `Program ${code} is not published`);
+        const reclose = await repo.isPeriodClosed(p.row.id, period);
+        const dealers = await repo.findDealers({ kind: 'network' });
+        // Every statement not yet approved is frozen as a snapshot (settlement.ts).
+        return closeWithSnapshots({
+          tx,
+          ledger: deps.ledger,
+          today: deps.today(),
+          programId: p.row.id,
+          code,
+          period,
+          reclose,
+          dealers,
+          by: actorLabel(actor),
+          compute: (slice) =>
+            computeStatements({
+              db: tx,
+              program: p,
+              period,
+              dealers: slice,
+              withLines: true,
+              ctx,
+              live: true,
+            }),
+          markClosed: (label) => repo.closePeriod(p.row.id, label, actorLabel(actor)),
+        });
+      });
+    },
+
+    async approveStatement(options: {
+      actor: Actor;
+      code: string;
+      dealerCode: string;
+      period: string;
+    }): Promise<StatementDetail> {
+      await service.approveSnapshot(options);
+      return getStatementDetail(options);
+    },
+
+    /**
+     * The single approval (one transaction): the statement's snapshot, when it still holds,
+     * is approved, its lines frozen and a ledger entry written. Bulk approval calls it per
+     * statement (bulk-settlement.ts). Answers the amount approved.
+     */
+    async approveSnapshot({
+      actor,
+      code,
+      dealerCode,
+      period,
+    }: {
+      actor: Actor;
+      code: string;
+      dealerCode: string;
+      period: string;
+    }): Promise<{ amountDue: string; currency: string }> {
+      need(actor, 'programs:approve');
+      requireOem(actor);
+      return deps.db.transaction(async (tx) => {
+        const p = await loadProgram(code, tx);
+        const [d] = await repoOf(tx).findDealers(actor.scope, dealerCode);
+        if (!d) throw notFound('Dealer', dealerCode);
+        if (
+          (p.row.createdById !== null && p.row.createdById === userId(actor)) ||
+          p.row.createdBy === actorLabel(actor)
+        ) {
+          throw new AppError(
+            'FORBIDDEN',
+            `Four eyes: the author of program ${code} may not approve its statements`,
+          );
+        }
+        const ctx = await context(tx);
+        const { settlement, version, items } = await computeStatements({
+          db: tx,
+          program: p,
+          period,
+          dealers: [d],
+          withLines: true,
+          ctx,
+          live: true,
+        });
+        const c = items[0]!;
+        if (c.status !== 'closed' || !c.storedId) {
+          throw new AppError(
+            'CONFLICT',
+            c.status === 'open'
+              ? `Period ${period} is open (or ${dealerCode} has no statement); close it first`
+              : `The statement is already ${c.status}`,
+          );
+        }
+        const s = c.statement;
+        const snapshot = await approvableSnapshot({
+          tx,
+          statementId: c.storedId,
+          live: snapshotDocument({
+            programCode: code,
+            programVersion: version.versionNo,
+            dealerCode: d.code,
+            statement: s,
+          }),
+        });
+        const repo = repoOf(tx);
+        await repo.approveStatement({
+          id: c.storedId,
+          by: actorLabel(actor),
+          earned: s.earned,
+          amountDue: s.amountDue,
+          snapshot: { ...s, lines: [] },
+        });
+        // The snapshot's lines: what was closed is what is approved.
+        await repo.insertLines(c.storedId, snapshot.document.lines);
+        await repo.recordSettledUnits({
+          programId: p.row.id,
+          dealerId: d.id,
+          statementId: c.storedId,
+          window: settlement.window.label,
+        });
+        // Names the snapshot approved (its hash) and what was frozen (settlement.ts).
+        await createCorrectionsRepository(tx).recordCorrectedUnits({
+          programId: p.row.id,
+          dealerId: d.id,
+          statementId: c.storedId,
+          windows: Object.fromEntries(
+            listSettlementPeriods({
+              program: latest(p).definition,
+              fiscalYearStartMonth: ctx.fy,
+            }).map((x) => [x.period, x.window.label]),
+          ),
+        });
+        await deps.ledger.append(tx, {
+          entityType: 'statement_approval',
+          entityId: snapshotEntityId(code, d.code, settlement.period, snapshot.seq),
+          action: 'approved',
+          payload: await createSettlementRepository(tx).findApprovalDocument(c.storedId),
+          actor: actorLabel(actor),
+        });
+        return { amountDue: snapshot.document.amountDue, currency: s.currency };
+      });
+    },
+
+    /**
+     * The closed statements of a period in the caller's scope, each recomputed with its lines
+     * and compared with its snapshot (as approval does): `difference` is null when the snapshot
+     * holds, else what approval would answer in its 409 details.
+     */
+    async checkClosedStatements({
+      actor,
+      code,
+      period,
+    }: {
+      actor: Actor;
+      code: string;
+      period: string;
+    }): Promise<
+      {
+        dealerCode: string;
+        dealerName: string;
+        amountDue: string;
+        difference: Record<string, unknown> | null;
+      }[]
+    > {
+      need(actor, 'statements:read');
+      requireOem(actor);
+      const p = await loadProgram(code);
+      const ctx = await context();
+      const dealers = await repoOf().findDealers(actor.scope);
+      const out = [];
+      for (let i = 0; i < dealers.length; i += 200) {
+        const { version, items } = await computeStatements({
+          program: p,
+          period,
+          dealers: dealers.slice(i, i + 200),
+          withLines: true,
+          ctx,
+          live: true,
+        });
+        for (const c of items.filter((x) => x.status === 'closed' && x.storedId)) {
+          let difference: Record<string, unknown> | null = null;
+          let amountDue = c.statement.amountDue;
+          try {
+            const snapshot = await approvableSnapshot({
+              tx: deps.db,
+              statementId: c.storedId!,
+              live: snapshotDocument({
+                programCode: code,
+                programVersion: version.versionNo,
+                dealerCode: c.dealer.code,
+                statement: c.statement,
+              }),
+            });
+            amountDue = snapshot.document.amountDue;
+          } catch (e) {
+            if (!(e instanceof AppError) || e.code !== 'STATEMENT_CHANGED_SINCE_CLOSE') throw e;
+            difference = { message: e.message, ...(e.details as Record<string, unknown>) };
+            // what was closed (the snapshot's figure), not the recomputation
+            const before = (e.details as { totals?: { before?: { amountDue?: string } } }).totals
+              ?.before?.amountDue;
+            if (before !== undefined) amountDue = before;
+          }
+          out.push({ dealerCode: c.dealer.code, dealerName: c.dealer.name, amountDue, difference });
+        }
+      }
+      return out;
+    },
+  };
+  return service;
+}
+
+export type SettlementService = ReturnType<typeof createSettlementService>;

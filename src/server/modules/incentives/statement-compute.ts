@@ -1,0 +1,330 @@
+/**
+ * The statements of one program and period (issue 19): loading the feed rows, plans, prior year
+ * and settlement state for a set of dealers and calling the engine, with the correction lines
+ * the closed periods owe (corrections.ts). Network-wide totals: network-totals.ts.
+ */
+import { Dec } from '../../../shared/money';
+import {
+  type IncentiveTransaction,
+  type StatementAdjustment,
+} from '../../../shared/schemas/program';
+import type { StatementLineView, StatementStatus } from '../../../shared/schemas/incentives';
+import type { Queryable } from '../../db/db';
+import { correctionSources, correctionsFrom } from './corrections';
+import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
+import {
+  calculateStatement,
+  listSettlementPeriods,
+  resolvePeriod,
+  type SettlementPeriod,
+  type Statement,
+  type StatementInput,
+} from './calc';
+import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
+import { createStatementsRepository } from './statements.repository';
+import {
+  type IncentivesContext,
+  type Ctx,
+  type Loaded,
+  skuMatches,
+  kindsOf,
+  canAggregate,
+  RETAIL,
+  latest,
+  versionFor,
+  toDealer,
+  toTransaction,
+} from './incentives-context';
+
+export function toStatementLine(
+  l: Statement['lines'][number],
+  i: number,
+  refs: Map<string, { vin: string | null; sku: string }>,
+): StatementLineView {
+  const id = l.transactionId === null ? null : String(l.transactionId);
+  const ref = id ? refs.get(id) : undefined;
+  return {
+    lineNo: i + 1,
+    kind: l.kind,
+    transactionId: id,
+    date: l.date,
+    vin: ref?.vin ?? null,
+    sku: ref?.sku ?? null,
+    quantity: l.quantity,
+    basis: l.basis,
+    rate: l.rate,
+    tierFrom: l.tierFrom,
+    parts: l.parts as Record<string, unknown>[] | null,
+    unitPrice: null,
+    amount: l.amount,
+    explanation: l.explanation,
+    correctsPeriod: l.correctsPeriod ?? null,
+    correctsLineNo: l.correctsLineNo ?? null,
+  };
+}
+
+/**
+ * The adjustment lines of one dealer's statement: its resolved disputes' adjustments, then the
+ * corrections of its settled periods (late rows, corrections.ts).
+ */
+export function dealerAdjustments<C>(
+  adjustments: readonly {
+    dealerId: number;
+    id: number | string;
+    amount: string;
+    explanation: string;
+  }[],
+  corrections: ReadonlyMap<number, readonly C[]>,
+  dealerId: number,
+) {
+  return [
+    ...adjustments
+      .filter((a) => a.dealerId === dealerId)
+      .map((a) => ({ reference: `ADJ-${a.id}`, amount: a.amount, explanation: a.explanation })),
+    ...(corrections.get(dealerId) ?? []),
+  ];
+}
+
+export type Computed = {
+  dealer: DealerRow;
+  statement: Statement;
+  status: StatementStatus;
+  approvedBy: string | null;
+  storedId: string | null;
+};
+
+export function createStatementComputation({ shared }: { shared: IncentivesContext }) {
+  const { deps, context } = shared;
+  const repoOf = (db: Queryable = deps.db) => createStatementsRepository(db);
+
+  /**
+   * Correction lines of a period's statements: what the closed periods before it owe for rows
+   * stored after their close (corrections.ts; docs/incentives.md, "Late rows after settlement").
+   */
+  async function correctionsInto(options: {
+    db: Queryable;
+    program: Loaded;
+    period: string;
+    dealers: DealerRow[];
+    ctx: Ctx;
+    /** The dealers are every dealer (no dealer filter in SQL). */
+    wholeNetwork?: boolean;
+    /** The program's closed periods, when the caller has them. */
+    closed?: Map<string, ClosedPeriod>;
+    /** false: only the corrections placed in this period (not those its window carries). */
+    withWindow?: boolean;
+  }): Promise<Map<number, StatementAdjustment[]>> {
+    const { db, program, ctx, dealers } = options;
+    const repo = createCorrectionsRepository(db);
+    const closed = options.closed ?? (await repo.findClosedPeriods(program.row.id));
+    const out = new Map<number, StatementAdjustment[]>();
+    if (closed.size === 0) return out;
+    const periods = listSettlementPeriods({
+      program: latest(program).definition,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const byId = new Map(dealers.map((d) => [d.id, d]));
+    for (const source of correctionSources({
+      periods,
+      closed,
+      target: options.period,
+      withWindow: options.withWindow !== false,
+    })) {
+      const found = await correctionsFrom({
+        repo,
+        source,
+        dealerIds: options.wholeNetwork ? null : [...byId.keys()],
+        compute: async ({ period, dealerIds, maxFeedId }) => {
+          const { items } = await computeStatements({
+            db,
+            program,
+            period,
+            dealers: dealerIds.map((id) => byId.get(id)).filter((d): d is DealerRow => !!d),
+            withLines: true,
+            ctx,
+            live: true,
+            maxFeedId,
+            withoutCorrections: true,
+          });
+          return new Map(items.map((c) => [c.dealer.id, c.statement]));
+        },
+      });
+      for (const [dealerId, lines] of found)
+        out.set(dealerId, [...(out.get(dealerId) ?? []), ...lines]);
+    }
+    return out;
+  }
+
+  /**
+   * The statements of one program and settlement period for a set of dealers: stored ones
+   * (approved or paid) as frozen, the others live from the feed.
+   */
+  async function computeStatements(options: {
+    db?: Queryable;
+    program: Loaded;
+    period: string;
+    dealers: DealerRow[];
+    withLines: boolean;
+    asOf?: string;
+    ctx?: Ctx;
+    /** Recompute even stored (closed) statements (approval). */
+    live?: boolean;
+    /** Count rows stored up to this id (null: all); default: a closed period's feed at close. */
+    maxFeedId?: string | null;
+    /** Leave out the correction lines owed by earlier periods (computing a correction). */
+    withoutCorrections?: boolean;
+  }): Promise<{ settlement: SettlementPeriod; version: VersionRow; items: Computed[] }> {
+    const db = options.db ?? deps.db;
+    const repo = repoOf(db);
+    const ctx = options.ctx ?? (await context(db));
+    const first = latest(options.program).definition;
+    const probe = resolvePeriod({
+      program: first,
+      period: options.period,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const version = versionFor(options.program, probe.window.start);
+    const def = version.definition;
+    const settlement = resolvePeriod({
+      program: def,
+      period: options.period,
+      fiscalYearStartMonth: ctx.fy,
+    });
+    const programId = options.program.row.id;
+    const dealers = options.dealers;
+    const dealerIds = dealers.map((d) => d.id);
+    const allSkus = [...ctx.skus.values()];
+    const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+    const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
+    const skuIds = [...new Set([...qualifyingSkuIds, ...payingSkuIds])];
+    const bevSkuIds = allSkus.filter((s) => s.powertrain === 'BEV').map((s) => s.id);
+    const window = settlement.window;
+    const stored = await repo.findStoredStatements(programId, dealerIds, window.label);
+    const storedHere = new Map(
+      stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
+    );
+    const settled = await repo.findSettledUnits(programId, dealerIds);
+    const closed = await createCorrectionsRepository(db).findClosedPeriods(programId);
+    const maxFeedId =
+      options.maxFeedId !== undefined
+        ? options.maxFeedId
+        : (closed.get(settlement.period)?.lastFeedId ?? null);
+    const spec = {
+      maxFeedId,
+      programId,
+      dealerIds,
+      from: window.start,
+      cutoff: settlement.cutoff,
+      skuIds,
+      kinds: kindsOf(def),
+      requiresClaim: def.requiresClaim,
+    };
+    const aggregate =
+      !options.withLines && canAggregate(def) && (await repo.countSettledUnits(programId)) === 0;
+    const rows = aggregate
+      ? await repo.findAggregatedRows({ ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds })
+      : await repo.findTransactionRows(spec);
+    const byDealer = new Map<number, IncentiveTransaction[]>();
+    for (const r of rows) {
+      const list = byDealer.get(r.dealerId);
+      const tx = toTransaction(r, ctx);
+      if (list) list.push(tx);
+      else byDealer.set(r.dealerId, [tx]);
+    }
+    const needsAgreements =
+      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+    const plans = new Map<number, AgreementPlanRow[]>();
+    if (needsAgreements) {
+      for (const p of await repo.findAgreementPlans(dealerIds, window.start, window.end)) {
+        const list = plans.get(p.dealerId) ?? [];
+        list.push(p);
+        plans.set(p.dealerId, list);
+      }
+    }
+    const prior = new Map<
+      number,
+      { units: number; revenue: string; payingUnits: number; payingRevenue: string }
+    >();
+    if (def.measure === 'growth') {
+      const shift = (d: string) =>
+        `${Number(d.slice(0, 4)) - 1}${d.slice(4) === '-02-29' ? '-02-28' : d.slice(4)}`;
+      for (const p of await repo.findPriorYear({
+        dealerIds,
+        from: shift(window.start),
+        to: shift(window.end),
+        kinds: def.qualifying.kinds.some((k) => RETAIL.includes(k))
+          ? [...def.qualifying.kinds, 'unwind']
+          : def.qualifying.kinds,
+        qualifyingSkuIds,
+        payingSkuIds,
+      })) {
+        prior.set(p.dealerId, p);
+      }
+    }
+    const previously = new Map<number, Dec>();
+    for (const s of stored) {
+      if (s.period === settlement.period || s.status === 'closed') continue;
+      if (s.period >= settlement.period && s.period !== 'program') continue;
+      previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
+    }
+    const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
+    const corrections = options.withoutCorrections
+      ? new Map<number, StatementAdjustment[]>()
+      : await correctionsInto({
+          db,
+          program: options.program,
+          period: settlement.period,
+          dealers,
+          ctx,
+          closed,
+        });
+    const items: Computed[] = [];
+    for (const d of dealers) {
+      const storedRow = storedHere.get(d.id);
+      if (storedRow && storedRow.status !== 'closed' && !options.live) {
+        items.push({
+          dealer: d,
+          statement: storedRow.snapshot as unknown as Statement,
+          status: storedRow.status,
+          approvedBy: storedRow.approvedBy,
+          storedId: storedRow.id,
+        });
+        continue;
+      }
+      const { dealer, planned } = toDealer(
+        d,
+        ctx,
+        needsAgreements ? (plans.get(d.id) ?? []) : undefined,
+        window,
+      );
+      const input: StatementInput = {
+        program: def,
+        dealer,
+        period: settlement.period,
+        transactions: byDealer.get(d.id) ?? [],
+        plannedQuantity: planned,
+        priorYear: prior.get(d.id) ?? (def.measure === 'growth' ? null : undefined),
+        previouslySettled: (previously.get(d.id) ?? new Dec(0)).toFixed(),
+        settledUnitBenefits: settled
+          .filter((s) => s.dealerId === d.id)
+          .map((s) => ({ ...s, transactionId: Number(s.transactionId) })),
+        adjustments: dealerAdjustments(adjustments, corrections, d.id),
+        includeLines: options.withLines,
+        fiscalYearStartMonth: ctx.fy,
+        ...(options.asOf ? { asOf: options.asOf } : {}),
+      };
+      items.push({
+        dealer: d,
+        statement: calculateStatement(input),
+        status: storedRow ? storedRow.status : 'open',
+        approvedBy: storedRow?.approvedBy ?? null,
+        storedId: storedRow?.id ?? null,
+      });
+    }
+    return { settlement, version, items };
+  }
+
+  return { correctionsInto, computeStatements };
+}
+
+export type StatementComputation = ReturnType<typeof createStatementComputation>;

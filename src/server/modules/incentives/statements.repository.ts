@@ -1,0 +1,384 @@
+/**
+ * The SQL a statement is computed from (issue 19). Transactions are loaded set-based: one
+ * statement per program and settlement period, either row by row (one dealer, with lines) or
+ * pre-aggregated per dealer × month × kind × sign × filter class (the network's totals, where
+ * the engine's totals are provably the same); plans, prior year, stored statements, settled
+ * units, adjustments, and a stored statement's lines.
+ */
+import type { Queryable } from '../../db/db';
+import type { AgreementPlanRow, LoadSpec, TxRow } from './incentives.repository';
+
+export function createStatementsRepository(db: Queryable) {
+  return {
+    /** Approved or active agreements of dealers overlapping [from, to]. */
+    async findAgreementPlans(
+      dealerIds: number[] | null,
+      from: string,
+      to: string,
+    ): Promise<AgreementPlanRow[]> {
+      // Every agreement that had approved terms and overlaps the span, whatever its status now,
+      // with its approved versions: the plan of a window comes from the version in force then.
+      const { rows } = await db.query<
+        Omit<AgreementPlanRow, 'versions'> & {
+          versions: { versionNo: number; effectiveMonth: string; lines: unknown }[];
+        }
+      >(
+        `select a.dealer_id as "dealerId", a.code, a.status, to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
+                (select json_agg(json_build_object('versionNo', v.version_no, 'effectiveMonth', to_char(v.effective_month, 'YYYY-MM'),
+                                                   'lines', v.terms->'lines') order by v.version_no)
+                   from agreement_versions v where v.agreement_id = a.id) as versions
+         from agreements a
+         where a.approved_version is not null and a.status in ('approved', 'active', 'expired', 'cancelled')
+           and ($1::int[] is null or a.dealer_id = any($1::int[]))
+           and a.start_month <= $3::date and (a.start_month + make_interval(months => a.months))::date > $2::date`,
+        [dealerIds, from, to],
+      );
+      return rows.map((r) => ({
+        ...r,
+        versions: (r.versions ?? []).map((v) => {
+          const planned: number[] = [];
+          for (const line of (v.lines ?? []) as { plannedQuantities?: number[] }[])
+            (line.plannedQuantities ?? []).forEach((q, i) => (planned[i] = (planned[i] ?? 0) + q));
+          return {
+            versionNo: v.versionNo,
+            effectiveMonth: v.effectiveMonth,
+            plannedByPeriod: Array.from(planned, (q) => q ?? 0),
+          };
+        }),
+      }));
+    },
+
+    /** Transactions of one program's settlement, row by row (with lines). */
+    async findTransactionRows(spec: LoadSpec): Promise<TxRow[]> {
+      const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
+      const claimed = claimedSql(spec, params) + feedSql(spec, params);
+      const { rows } = await db.query<TxRow>(
+        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                t.external_id as "externalId", t.original_external_id as "originalExternalId"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
+                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+           ${claimed}
+         order by t.dealer_id, t.occurred_on, t.id`,
+        params,
+      );
+      return rows;
+    },
+
+    /**
+     * The same rows pre-aggregated per dealer × kind × sign × month × arrival class × filter
+     * class (qualifying, paying, BEV): every row of a group counts the same way in the engine.
+     */
+    async findAggregatedRows(
+      spec: LoadSpec & { qualifyingSkuIds: number[]; payingSkuIds: number[]; bevSkuIds: number[] },
+    ): Promise<TxRow[]> {
+      const params: unknown[] = [
+        spec.dealerIds,
+        spec.from,
+        spec.cutoff,
+        spec.skuIds,
+        spec.kinds,
+        spec.qualifyingSkuIds,
+        spec.payingSkuIds,
+        spec.bevSkuIds,
+      ];
+      const claimed = claimedSql(spec, params) + feedSql(spec, params);
+      const { rows } = await db.query<TxRow>(
+        `select min(t.id)::text as id, t.dealer_id as "dealerId", min(t.sku_id) as "skuId", t.kind, null as vin,
+                sum(t.quantity)::int as quantity, sum(t.amount)::text as amount, t.currency,
+                to_char(min(t.occurred_on), 'YYYY-MM-DD') as "occurredOn",
+                to_char(case when t.received_at::date > least((date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date, $3::date)
+                             then t.received_at::date end, 'YYYY-MM-DD') as "receivedOn",
+                null as "externalId"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
+                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+           ${claimed}
+         group by t.dealer_id, t.kind, t.quantity < 0, t.currency, date_trunc('month', t.occurred_on),
+                  case when t.received_at::date > least((date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date, $3::date)
+                       then t.received_at::date end,
+                  t.sku_id = any($6::int[]), t.sku_id = any($7::int[]), t.sku_id = any($8::int[])
+         order by t.dealer_id`,
+        params,
+      );
+      return rows;
+    },
+
+    /**
+     * One dealer's rows for many programs at once (progress): every SKU and kind dated from
+     * `from` to `to`, and negative rows dated from `negativeFrom` that arrived from `from` on.
+     * The caller keeps each program's SKUs and kinds (as findTransactionRows selects them).
+     */
+    async findDealerRows(spec: {
+      dealerId: number;
+      from: string;
+      to: string;
+      negativeFrom: string;
+    }): Promise<TxRow[]> {
+      const { rows } = await db.query<TxRow>(
+        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                t.external_id as "externalId", t.original_external_id as "originalExternalId"
+         from transactions t
+         where t.dealer_id = $1
+           and (t.occurred_on between $2::date and $3::date
+                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on >= $4::date and t.occurred_on < $2::date
+                    and t.received_at >= $2::date))
+         order by t.occurred_on, t.id`,
+        [spec.dealerId, spec.from, spec.to, spec.negativeFrom],
+      );
+      return rows;
+    },
+
+    /** Stored statements, settled units and adjustments of one dealer in many programs. */
+    async findDealerSettlement(dealerId: number, programIds: number[]) {
+      const [stored, settled, adjustments] = await Promise.all([
+        db.query<{
+          programId: number;
+          period: string;
+          windowLabel: string;
+          status: 'closed' | 'approved' | 'paid';
+          amountDue: string;
+        }>(
+          `select program_id as "programId", period, window_label as "windowLabel", status, amount_due::text as "amountDue"
+           from incentive_statements where dealer_id = $1 and program_id = any($2::int[]) order by id`,
+          [dealerId, programIds],
+        ),
+        db.query<{
+          programId: number;
+          dealerId: number;
+          transactionId: string;
+          window: string;
+          vin: string | null;
+          externalId: string | null;
+          quantity: number;
+          amount: string;
+        }>(
+          `select program_id as "programId", dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+                  external_id as "externalId", quantity, amount::text as amount
+           from settled_unit_benefits
+           where dealer_id = $1 and program_id = any($2::int[]) and clawed_back_by is null`,
+          [dealerId, programIds],
+        ),
+        db.query<{
+          programId: number;
+          id: string;
+          period: string;
+          amount: string;
+          explanation: string;
+        }>(
+          `select program_id as "programId", id::text, period, amount::text as amount, explanation
+           from incentive_adjustments where dealer_id = $1 and program_id = any($2::int[]) order by id`,
+          [dealerId, programIds],
+        ),
+      ]);
+      return { stored: stored.rows, settled: settled.rows, adjustments: adjustments.rows };
+    },
+
+    /** Net units and revenue per dealer × month × SKU class (prior-year figures of growth). */
+    async findMonthlyClassVolumes(spec: {
+      dealerIds: number[] | null;
+      from: string;
+      to: string;
+      kinds: string[];
+      classBySkuId: (number | null)[];
+    }) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        skuClass: number;
+        kind: string;
+        monthStart: string;
+        units: number;
+        revenue: string;
+      }>(
+        `select t.dealer_id as "dealerId", ($5::int[])[t.sku_id] as "skuClass", t.kind,
+                to_char(date_trunc('month', t.occurred_on), 'YYYY-MM-DD') as "monthStart",
+                sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end)::int as units,
+                sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end)::text as revenue
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[]))
+           and t.occurred_on between $2::date and $3::date and t.kind = any($4::text[])
+           and ($5::int[])[t.sku_id] is not null
+         group by 1, 2, 3, date_trunc('month', t.occurred_on)`,
+        [spec.dealerIds, spec.from, spec.to, spec.kinds, spec.classBySkuId],
+      );
+      return rows;
+    },
+
+    /** Adjustments of a program, every period. */
+    async findProgramAdjustments(programId: number, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        period: string;
+        amount: string;
+        explanation: string;
+      }>(
+        `select id::text, dealer_id as "dealerId", period, amount::text as amount, explanation
+         from incentive_adjustments where program_id = $1 and ($2::int[] is null or dealer_id = any($2::int[]))
+         order by id`,
+        [programId, dealerIds],
+      );
+      return rows;
+    },
+
+    /** Net units and revenue of the qualifying and paying SKUs in a range, per dealer. */
+    async findPriorYear(input: {
+      dealerIds: number[] | null;
+      from: string;
+      to: string;
+      kinds: string[];
+      qualifyingSkuIds: number[];
+      payingSkuIds: number[];
+    }) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        units: number;
+        revenue: string;
+        payingUnits: number;
+        payingRevenue: string;
+      }>(
+        `select t.dealer_id as "dealerId",
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($5::int[])), 0)::int as units,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($5::int[])), 0)::text as revenue,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($6::int[])), 0)::int as "payingUnits",
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($6::int[])), 0)::text as "payingRevenue"
+         from transactions t
+         where ($1::int[] is null or t.dealer_id = any($1::int[])) and t.occurred_on between $2::date and $3::date
+           and t.kind = any($4::text[])
+         group by t.dealer_id`,
+        [
+          input.dealerIds,
+          input.from,
+          input.to,
+          input.kinds,
+          input.qualifyingSkuIds,
+          input.payingSkuIds,
+        ],
+      );
+      return rows;
+    },
+
+    async findStoredStatements(programId: number, dealerIds: number[] | null, window?: string) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        period: string;
+        windowLabel: string;
+        status: 'closed' | 'approved' | 'paid';
+        amountDue: string;
+        snapshot: Record<string, unknown>;
+        versionNo: number;
+        approvedBy: string | null;
+      }>(
+        `select id::text, dealer_id as "dealerId", period, window_label as "windowLabel", status, amount_due::text as "amountDue",
+                snapshot, version_no as "versionNo", approved_by as "approvedBy"
+         from incentive_statements
+         where program_id = $1 and ($2::int[] is null or dealer_id = any($2::int[])) and ($3::text is null or window_label = $3)
+         order by id`,
+        [programId, dealerIds, window ?? null],
+      );
+      return rows;
+    },
+
+    async findSettledUnits(programId: number, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        transactionId: string;
+        window: string;
+        vin: string | null;
+        externalId: string | null;
+        quantity: number;
+        amount: string;
+      }>(
+        `select dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+                external_id as "externalId", quantity, amount::text as amount
+         from settled_unit_benefits
+         where program_id = $1 and clawed_back_by is null and ($2::int[] is null or dealer_id = any($2::int[]))`,
+        [programId, dealerIds],
+      );
+      return rows;
+    },
+
+    async countSettledUnits(programId: number): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        'select count(*)::int as n from settled_unit_benefits where program_id = $1',
+        [programId],
+      );
+      return rows[0]!.n;
+    },
+
+    async findAdjustments(programId: number, period: string, dealerIds: number[] | null) {
+      const { rows } = await db.query<{
+        id: string;
+        dealerId: number;
+        amount: string;
+        explanation: string;
+      }>(
+        `select id::text, dealer_id as "dealerId", amount::text as amount, explanation
+         from incentive_adjustments where program_id = $1 and period = $2 and ($3::int[] is null or dealer_id = any($3::int[]))
+         order by id`,
+        [programId, period, dealerIds],
+      );
+      return rows;
+    },
+
+    async findLines(statementId: string) {
+      const { rows } = await db.query<{
+        lineNo: number;
+        kind: 'benefit' | 'clawback' | 'adjustment' | 'cap' | 'correction';
+        transactionId: string | null;
+        date: string | null;
+        quantity: number | null;
+        basis: string | null;
+        rate: string | null;
+        tierFrom: string | null;
+        parts: Record<string, unknown>[] | null;
+        amount: string;
+        explanation: string;
+        correctsPeriod: string | null;
+        correctsLineNo: number | null;
+      }>(
+        `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
+                basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation,
+                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo"
+         from incentive_statement_lines where statement_id = $1 order by line_no`,
+        [statementId],
+      );
+      return rows;
+    },
+
+    async findTransactionRefs(ids: string[]) {
+      const { rows } = await db.query<{ id: string; vin: string | null; sku: string }>(
+        `select t.id::text as id, t.vin, s.code as sku from transactions t join skus s on s.id = t.sku_id where t.id = any($1::bigint[])`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+  };
+}
+
+/** A closed period counts the rows stored by its close (docs/incentives.md, late rows). */
+function feedSql(spec: LoadSpec, params: unknown[]): string {
+  if (spec.maxFeedId === undefined || spec.maxFeedId === null) return '';
+  params.push(spec.maxFeedId);
+  return ` and t.id <= $${params.length}::bigint`;
+}
+
+/** Programs with requiresClaim count only transactions behind approved claims (and their unwinds). */
+function claimedSql(spec: LoadSpec, params: unknown[]): string {
+  if (!spec.requiresClaim) return '';
+  params.push(spec.programId);
+  const p = `$${params.length}`;
+  return `and (t.id in (select c.transaction_id from incentive_claims c where c.program_id = ${p} and c.status = 'approved')
+    or ((t.kind = 'unwind' or t.quantity < 0) and t.vin in (select c.vin from incentive_claims c where c.program_id = ${p} and c.status = 'approved')))`;
+}

@@ -1,0 +1,52 @@
+/** A form in a dialog with Cancel and Save, and the request's error under the fields (form kit). */
+import type { FormEvent, ReactNode } from 'react';
+import { Button, Group, Modal, Stack } from '@mantine/core';
+import type { Problem } from '../../../shared/errors';
+import { FormError } from '../form-error';
+
+export function FormDialog({
+  title,
+  isOpen = true,
+  onClose,
+  onSubmit,
+  isSaving,
+  error,
+  problems,
+  submitLabel = 'Save',
+  size = 'lg',
+  children,
+}: {
+  title: string;
+  isOpen?: boolean;
+  onClose: () => void;
+  onSubmit: () => void;
+  isSaving: boolean;
+  error: unknown;
+  problems: Problem[];
+  submitLabel?: string;
+  size?: string;
+  children: ReactNode;
+}) {
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSubmit();
+  }
+  return (
+    <Modal opened={isOpen} onClose={onClose} title={title} size={size}>
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          {children}
+          <FormError error={error} problems={problems} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={isSaving}>
+              {submitLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
