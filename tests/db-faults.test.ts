@@ -252,11 +252,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL ends connections mid
         events += new TextDecoder().decode(value);
       }
     })();
-    const [listener] = await killWhen(`query ilike 'listen %'`);
+    // the live events' LISTEN (the webhook senders listen on a channel of their own)
+    const [listener] = await killWhen(`query ilike 'listen "forecourt_events"%'`);
     const started = Date.now();
     let relistened: number[] = [];
     while (Date.now() - started < 10_000) {
-      relistened = (await backends(`query ilike 'listen %'`)).filter((pid) => pid !== listener);
+      relistened = (await backends(`query ilike 'listen "forecourt_events"%'`)).filter(
+        (pid) => pid !== listener,
+      );
       if (relistened.length > 0) break;
       await sleep(100);
     }
