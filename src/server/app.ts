@@ -32,6 +32,7 @@ import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
 import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { bulkSettlementRoutes } from './modules/incentives/bulk-settlement.routes';
+import { programSimulationRoutes } from './modules/incentives/program-simulation.routes';
 import { recalculationRoutes } from './modules/incentives/recalculation.routes';
 import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
 import { inboxRoutes } from './modules/inbox/inbox.routes';
@@ -201,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(reconciliationRoutes);
       await api.register(inboxRoutes);
       await api.register(bulkSettlementRoutes);
+      await api.register(programSimulationRoutes);
       await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },

@@ -84,6 +84,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
 Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/programs/:code': { code: 'PRG-A' },
   '/api/v1/programs/:code/publish': { code: 'PRG-A' },
+  '/api/v1/programs/:code/simulation': { code: 'PRG-A' },
   '/api/v1/programs/:code/versions': { code: 'PRG-A' },
   '/api/v1/programs/:code/close': { code: 'PRG-A' },
   '/api/v1/programs/:code/statements': { code: 'PRG-A' },
