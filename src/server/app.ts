@@ -29,6 +29,7 @@ import { auditRoutes } from './modules/audit/audit.routes';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
+import { forecastReviewBulkRoutes } from './modules/forecasts/review-bulk.routes';
 import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { bulkSettlementRoutes } from './modules/incentives/bulk-settlement.routes';
@@ -196,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(ledgerRoutes);
       await api.register(jobsRoutes);
       await api.register(forecastsRoutes);
+      await api.register(forecastReviewBulkRoutes);
       await api.register(incentivesRoutes);
       await api.register(statementPdfRoutes);
       await api.register(recalculationRoutes);

@@ -77,6 +77,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   },
   '/api/v1/forecasts/cycles/:id/rollup': { id: '1' },
   '/api/v1/forecasts/cycles/:id/adjustments': { id: '1' },
+  '/api/v1/forecasts/cycles/:id/adjustments/accept': { id: '1' },
   '/api/v1/forecasts/cycles/:id/demand-plan': { id: '1' },
 });
 
