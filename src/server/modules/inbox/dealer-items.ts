@@ -2,6 +2,7 @@
  * The inbox items of a dealer (or of each dealer of a dealer group): proposals to accept, the
  * forecast window closing, tiers within reach, disputes answered and claims decided.
  */
+import { inWords } from '../../../shared/months';
 import { hasPermission } from '../../../shared/permissions';
 import type { InboxItem } from '../../../shared/schemas/inbox';
 import type { Actor } from '../../auth/actor';
@@ -70,8 +71,8 @@ export async function dealerItems(input: {
     for (const w of await repo.openForecastWindows(scope, today))
       items.push({
         kind: 'forecast_window',
-        title: `Forecast window closes on ${w.adjustUntil}`,
-        detail: `Forecast from ${w.cycleMonth} for ${w.dealerCode}: ${plural(w.adjusted, 'adjustment')} so far`,
+        title: `Forecast window closes on ${inWords(w.adjustUntil)}`,
+        detail: `Forecast from ${inWords(w.cycleMonth)} for ${w.dealerName}: ${plural(w.adjusted, 'adjustment')} so far`,
         dueOn: w.adjustUntil,
         severity: 'action',
         link: `/forecasts/cycles/${w.cycleId}/dealers/${encodeURIComponent(w.dealerCode)}`,
@@ -124,7 +125,7 @@ export async function dealerItems(input: {
       items.push({
         kind: 'claim_decided',
         title: `${plural(c.n, 'claim')} ${c.status} in ${c.programCode}`,
-        detail: `${c.dealerCode}: last decided on ${c.lastOn}`,
+        detail: `${c.dealerCode}: last decided on ${inWords(c.lastOn)}`,
         dueOn: null,
         severity: 'info',
         link: `/incentives/claims?program=${encodeURIComponent(c.programCode)}`,

@@ -4,6 +4,7 @@
  * statements to approve, batches to build and to mark paid, agreements to approve: four eyes).
  */
 import { moneyString } from '../../../shared/money';
+import { inWords } from '../../../shared/months';
 import { hasPermission, type Permission } from '../../../shared/permissions';
 import { AT_RISK_BELOW_PCT } from '../../../shared/schemas/agreements';
 import type { InboxItem } from '../../../shared/schemas/inbox';
@@ -118,7 +119,7 @@ export async function oemItems(input: {
     for (const g of await repo.statementGroups(scope, 'closed', false))
       items.push({
         kind: 'statements_to_approve',
-        title: `${plural(g.n, 'statement')} of ${g.programCode} ${g.period} to approve`,
+        title: `${plural(g.n, 'statement')} of ${g.programCode}, ${inWords(g.period)}, to approve`,
         detail: `${moneyString(g.amountDue, g.currency)} ${g.currency} due in total`,
         dueOn: null,
         severity,
@@ -132,7 +133,7 @@ export async function oemItems(input: {
     for (const g of await repo.statementGroups(scope, 'approved', true))
       items.push({
         kind: 'batch_to_build',
-        title: `${plural(g.n, 'approved statement')} of ${g.programCode} ${g.period} to pay`,
+        title: `${plural(g.n, 'approved statement')} of ${g.programCode}, ${inWords(g.period)}, to pay`,
         detail: `${moneyString(g.amountDue, g.currency)} ${g.currency}: build a payout batch`,
         dueOn: null,
         severity: 'action',
