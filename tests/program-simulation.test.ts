@@ -62,6 +62,7 @@ describe.each(engines())('program simulation before publishing (%s)', (engine) =
     const sim = await json<ProgramSimulation>(await channel.send('GET', url('SIM-NONE')), 200);
     // Alpha 12 BEVs × 200 + Bravo 6 × 100; Charlie's 3 reach no tier
     expect(sim.expectedCost).toBe('3000.00');
+    expect(sim.atForecast).toBe('3000.00');
     expect(sim.interval).toEqual({ level: 80, low: '3000.00', high: '3000.00' });
     expect(sim.tiers).toEqual([
       { from: '5', value: '100.00', dealers: 1 },
@@ -100,11 +101,22 @@ describe.each(engines())('program simulation before publishing (%s)', (engine) =
       `update forecast_cells set lower80 = greatest(0, baseline - 3), upper80 = baseline + 3`,
     );
     const sim = await json<ProgramSimulation>(await channel.send('GET', url('SIM-NONE')), 200);
-    expect(sim.expectedCost).toBe('3000.00');
+    expect(sim.atForecast).toBe('3000.00');
     const low = Number(sim.interval.low);
     const high = Number(sim.interval.high);
+    const mean = Number(sim.expectedCost);
     expect(low).toBeLessThan(3000);
     expect(high).toBeGreaterThan(3000);
+    expect(low).toBeLessThan(mean);
+    expect(high).toBeGreaterThan(mean);
+    // a forecast that can only fall: the outcomes stay below what the forecast says
+    await t.db.query(
+      `update forecast_cells set lower80 = greatest(0, baseline - 3), upper80 = baseline`,
+    );
+    const down = await json<ProgramSimulation>(await channel.send('GET', url('SIM-NONE')), 200);
+    expect(Number(down.expectedCost)).toBeLessThan(3000);
+    expect(Number(down.interval.high)).toBeLessThanOrEqual(3000);
+    await t.db.query(`update forecast_cells set upper80 = baseline + 3`);
     expect(sim.overBudgetChance).toBeGreaterThan(0);
     expect(sim.overBudgetChance).toBeLessThan(100);
     // the same program and forecast give the same answer

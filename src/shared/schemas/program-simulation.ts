@@ -48,11 +48,13 @@ export const programSimulationSchema = z
       /** of which with forecast units the program counts */
       withForecast: z.number().int(),
     }),
-    /** whole currency units (an estimate, never booked) */
+    /** the mean cost over the simulated outcomes, whole currency units (an estimate, never booked) */
     expectedCost: z.string(),
+    /** the cost if every forecast cell lands exactly on its figure */
+    atForecast: z.string(),
     interval: z.object({ level: z.literal(80), low: z.string(), high: z.string() }),
     budget: z.string().nullable(),
-    /** expected cost × 100 / budget, one decimal */
+    /** expected (mean) cost × 100 / budget, one decimal */
     budgetUsePercent: z.number().nullable(),
     /** share of simulated outcomes above the budget, in % */
     overBudgetChance: z.number().nullable(),

@@ -49,7 +49,7 @@ export async function dealerItems(input: {
       items.push({
         kind: 'agreement_proposed',
         title: `Agreement ${a.code} waits for your acceptance`,
-        detail: `${a.dealerName}: ${a.startMonth} to ${a.endMonth}, proposed on ${a.since}`,
+        detail: `${a.dealerName}: ${inWords(a.startMonth)} to ${inWords(a.endMonth)}, proposed on ${a.since}`,
         dueOn: null,
         severity,
         link: `/agreements/${a.id}`,
@@ -71,7 +71,7 @@ export async function dealerItems(input: {
     for (const w of await repo.openForecastWindows(scope, today))
       items.push({
         kind: 'forecast_window',
-        title: `Forecast window closes on ${inWords(w.adjustUntil)}`,
+        title: `Forecast window closes on ${w.adjustUntil}`,
         detail: `Forecast from ${inWords(w.cycleMonth)} for ${w.dealerName}: ${plural(w.adjusted, 'adjustment')} so far`,
         dueOn: w.adjustUntil,
         severity: 'action',
@@ -125,7 +125,7 @@ export async function dealerItems(input: {
       items.push({
         kind: 'claim_decided',
         title: `${plural(c.n, 'claim')} ${c.status} in ${c.programCode}`,
-        detail: `${c.dealerCode}: last decided on ${inWords(c.lastOn)}`,
+        detail: `${c.dealerCode}: last decided on ${c.lastOn}`,
         dueOn: null,
         severity: 'info',
         link: `/incentives/claims?program=${encodeURIComponent(c.programCode)}`,

@@ -42,7 +42,7 @@ export async function oemItems(input: {
       items.push({
         kind: 'forecast_review',
         title: `${plural(c.cells, 'forecast adjustment')} to review`,
-        detail: `Forecast from ${c.cycleMonth}: ${plural(c.dealers, 'dealer')}; ${c.status === 'adjusting' ? `dealers adjust until ${c.adjustUntil}` : 'the dealer window is closed'}`,
+        detail: `Forecast from ${inWords(c.cycleMonth)}: ${plural(c.dealers, 'dealer')}; ${c.status === 'adjusting' ? `dealers adjust until ${c.adjustUntil}` : 'the dealer window is closed'}`,
         dueOn: null,
         severity: 'action',
         link: `/forecasts/review?cycle=${c.cycleId}`,
@@ -163,7 +163,7 @@ export async function oemItems(input: {
       items.push({
         kind: 'agreement_to_approve',
         title: `${a.code} accepted by ${a.dealerName}: approve it`,
-        detail: `${a.startMonth} to ${a.endMonth}, accepted on ${a.since}`,
+        detail: `${inWords(a.startMonth)} to ${inWords(a.endMonth)}, accepted on ${a.since}`,
         dueOn: null,
         severity: 'action',
         link: `/agreements/${a.id}`,

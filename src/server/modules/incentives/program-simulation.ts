@@ -11,7 +11,8 @@
  * The interval: one standard-normal draw per dealer and outcome moves every cell of that dealer
  * along its 80 % forecast interval (below the baseline towards lower80, above towards upper80),
  * dealers independent of each other; 10th and 90th percentiles of the total cost over the
- * outcomes (seeded, so one program and forecast always give the same answer). Figures are
+ * outcomes (seeded, so one program and forecast always give the same answer); the expected cost
+ * is their mean, `atForecast` the cost if every cell lands on its figure. Figures are
  * estimates in whole currency units, never booked; the arithmetic is binary floating point.
  */
 import { AppError, notFound } from '../../../shared/errors';
@@ -294,9 +295,10 @@ export function createProgramSimulation(deps: {
         totals.push(total);
       }
       totals.sort((a, b) => a - b);
+      const mean = totals.reduce((s, t) => s + t, 0) / Math.max(1, totals.length);
       const budget = def.budget === null ? null : Number(def.budget);
       const whole = (v: number) => moneyString(String(Math.round(v)), def.currency);
-      const mean = (tier: number) =>
+      const meanDealers = (tier: number) =>
         simulated === 0
           ? 0
           : Math.round(
@@ -340,7 +342,8 @@ export function createProgramSimulation(deps: {
           lastMonth: sortedForecast.at(-1) ?? null,
         },
         dealers: { eligible: eligible.length, withForecast: rows.length },
-        expectedCost: whole(expected),
+        expectedCost: whole(mean),
+        atForecast: whole(expected),
         interval: {
           level: 80,
           low: whole(percentile(totals, 0.1)),
@@ -348,14 +351,14 @@ export function createProgramSimulation(deps: {
         },
         budget: def.budget,
         budgetUsePercent:
-          budget === null || budget <= 0 ? null : Math.round((1000 * expected) / budget) / 10,
+          budget === null || budget <= 0 ? null : Math.round((1000 * mean) / budget) / 10,
         overBudgetChance:
           budget === null
             ? null
             : Math.round((1000 * totals.filter((t) => t > budget).length) / Math.max(1, draws)) /
               10,
         belowFirstTier,
-        tiers: def.tiers.map((t, i) => ({ from: t.from, value: t.value, dealers: mean(i) })),
+        tiers: def.tiers.map((t, i) => ({ from: t.from, value: t.value, dealers: meanDealers(i) })),
         windows: windows.map((w, wi) => ({
           label: w.label,
           start: w.start,

@@ -10,9 +10,25 @@ import { REASON_LABELS } from './forecast-labels';
 import type { CellKey } from './forecast-grid';
 import { useAdjustCells } from './forecast-queries';
 
-/** The new whole number of vehicles after a percentage change (never below 0). */
-export function scaled(value: number, percent: number): number {
-  return Math.max(0, Math.round(value * (1 + percent / 100)));
+/**
+ * Whole vehicles after a percentage change of the picked cells taken together: the total moves
+ * by the percentage (rounded once), and the whole units go to the cells by largest remainder, so
+ * "+10 %" on a row of small numbers still adds the vehicles the row's total calls for.
+ */
+export function scaledAll(values: readonly number[], percent: number): number[] {
+  const targets = values.map((v) => Math.max(0, v * (1 + percent / 100)));
+  const total = Math.round(targets.reduce((s, t) => s + t, 0));
+  const out = targets.map((t) => Math.floor(t));
+  let left = total - out.reduce((s, v) => s + v, 0);
+  const order = targets
+    .map((t, i) => ({ i, rest: t - Math.floor(t) }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    out[i]! += 1;
+    left -= 1;
+  }
+  return out;
 }
 
 export function BulkAdjustPanel({
@@ -37,8 +53,16 @@ export function BulkAdjustPanel({
       .map((c) => ({ line: l, cell: c })),
   );
   const p = Number(percent) || 0;
+  const next = scaledAll(
+    cells.map(({ cell }) => cell.consensus),
+    p,
+  );
   const before = cells.reduce((s, { cell }) => s + Math.round(cell.consensus), 0);
-  const after = cells.reduce((s, { cell }) => s + scaled(cell.consensus, p), 0);
+  const after = next.reduce((s, v) => s + v, 0);
+  // only the cells whose whole number changes are sent (and marked as adjusted)
+  const changed = cells
+    .map((c, i) => ({ ...c, value: next[i]! }))
+    .filter(({ cell, value }) => value !== Math.round(cell.consensus));
   return (
     <Paper withBorder p="sm" radius="md" data-testid="bulk-adjust">
       <form
@@ -46,14 +70,18 @@ export function BulkAdjustPanel({
         onSubmit={(event) => {
           event.preventDefault();
           if (cells.length === 0) return setProblem('Tap the cells or rows to change first');
+          if (changed.length === 0)
+            return setProblem(
+              'This changes no whole vehicle: pick more cells or a bigger percentage',
+            );
           if (!reason) return setProblem('Choose why you change the numbers');
           setProblem(null);
           adjust.mutate(
             {
-              cells: cells.map(({ line, cell }) => ({
+              cells: changed.map(({ line, cell, value }) => ({
                 modelLine: line.modelLine.code,
                 month: cell.month,
-                value: scaled(cell.consensus, p),
+                value,
                 reason: reason as AdjustReason,
                 ...(comment.trim() ? { comment: comment.trim() } : {}),
               })),
@@ -66,7 +94,7 @@ export function BulkAdjustPanel({
           <Text size="sm" fw={600} data-testid="bulk-adjust-summary">
             {cells.length === 0
               ? 'Tap cells, or a model line’s name for its whole row'
-              : `${cells.length} cell${cells.length === 1 ? '' : 's'} picked: ${before} → ${after} vehicles`}
+              : `${cells.length} cell${cells.length === 1 ? '' : 's'} picked: ${before} → ${after} vehicles (${changed.length} cell${changed.length === 1 ? '' : 's'} change)`}
           </Text>
           <Group gap="xs" align="flex-end" wrap="wrap">
             <NumberInput
@@ -117,7 +145,7 @@ export function BulkAdjustPanel({
               Cancel
             </Button>
             <Button type="submit" loading={adjust.isPending} data-testid="bulk-adjust-apply">
-              Apply to {cells.length} cell{cells.length === 1 ? '' : 's'}
+              Apply to {changed.length} cell{changed.length === 1 ? '' : 's'}
             </Button>
           </Group>
         </Stack>

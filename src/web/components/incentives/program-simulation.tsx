@@ -25,6 +25,20 @@ export function useProgramSimulation(program: ProgramView, enabled = true) {
   });
 }
 
+/** An estimate in whole currency units ("$59,770"): its cents would claim a precision it has not. */
+function estimate(amount: string, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      maximumFractionDigits: 0,
+      minimumFractionDigits: 0,
+    }).format(amount as `${number}`);
+  } catch {
+    return formatMoney(amount, currency);
+  }
+}
+
 function dealersText(n: number): string {
   const shown = Number.isInteger(n)
     ? String(n)
@@ -32,10 +46,10 @@ function dealersText(n: number): string {
   return `${shown} ${n === 1 ? 'dealer' : 'dealers'}`;
 }
 
-/** "$2,400 expected (80 % likely between $1,900 and $3,100)". */
+/** "$2,400 (80 % likely between $1,900 and $3,100)". */
 export function costSentence(s: ProgramSimulation): string {
-  const m = (v: string) => formatMoney(v, s.currency);
-  return `${m(s.expectedCost)} expected (80 % likely between ${m(s.interval.low)} and ${m(s.interval.high)})`;
+  const m = (v: string) => estimate(v, s.currency);
+  return `${m(s.expectedCost)} (80 % likely between ${m(s.interval.low)} and ${m(s.interval.high)})`;
 }
 
 function forecastLine(s: ProgramSimulation): string {
@@ -69,8 +83,8 @@ export function ProgramCostSection({ program }: { program: ProgramView }) {
             <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm">
               <KpiCard
                 label="Expected cost"
-                value={formatMoney(s.expectedCost, s.currency)}
-                hint={`80 % likely ${formatMoney(s.interval.low, s.currency)} – ${formatMoney(s.interval.high, s.currency)}`}
+                value={estimate(s.expectedCost, s.currency)}
+                hint={`80 % likely ${estimate(s.interval.low, s.currency)} – ${estimate(s.interval.high, s.currency)}; ${estimate(s.atForecast, s.currency)} if every forecast holds exactly`}
               />
               <KpiCard
                 label="Budget"
@@ -78,13 +92,15 @@ export function ProgramCostSection({ program }: { program: ProgramView }) {
                 hint={
                   s.budgetUsePercent === null
                     ? 'no budget set'
-                    : `${s.budgetUsePercent} % used if the forecast holds`
+                    : `${s.budgetUsePercent} % of it expected to be used`
                 }
               />
               <KpiCard
                 label="Chance of going over budget"
                 value={s.overBudgetChance === null ? '–' : `${s.overBudgetChance} %`}
-                hint={s.overBudgetChance === null ? 'no budget set' : 'over the forecast range'}
+                hint={
+                  s.overBudgetChance === null ? 'no budget set' : 'share of the simulated outcomes'
+                }
               />
             </SimpleGrid>
           )}

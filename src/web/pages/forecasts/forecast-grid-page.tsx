@@ -93,11 +93,11 @@ export function ForecastGridPage() {
   const line = g.lines.find((l) => l.modelLine.code === selLine);
   const cell = line?.cells.find((c) => c.month === selMonth);
   const shownLine = chartLine ?? (selLine && line ? selLine : defaultLine);
-  // A model line with nothing forecast, nothing changed and no recent sale folds away.
+  // A model line with nothing forecast and nothing changed folds away.
   const isEmptyLine = (l: (typeof g.lines)[number]) =>
     l.cells.every(
       (c) => Math.round(c.consensus) === 0 && c.adjusted === null && c.override === null,
-    ) && l.history.every((h) => h === 0);
+    );
   const emptyLines = g.lines.filter(isEmptyLine);
   const shownGrid = showEmpty ? g : { ...g, lines: g.lines.filter((l) => !isEmptyLine(l)) };
   const toggle = (keys: CellKey[]) =>

@@ -179,6 +179,8 @@ function ProgramDetail({ program }: { program: ProgramView }) {
         )}
       </div>
 
+      {hasDraft && canWrite && <ProgramCostSection program={program} />}
+
       <Section title="Definition" description={def.description || undefined}>
         <Paper withBorder p="md">
           <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="sm">
@@ -218,8 +220,6 @@ function ProgramDetail({ program }: { program: ProgramView }) {
           </SimpleGrid>
         </Paper>
       </Section>
-
-      {hasDraft && canWrite && <ProgramCostSection program={program} />}
 
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Section title="Tiers">
