@@ -228,7 +228,7 @@ describe.each(engines())('sales agreements (%s)', (engine) => {
     const overlapBody = (await overlap.json()) as ErrorBody;
     expect(overlapBody.code).toBe('AGREEMENT_OVERLAP');
     expect(overlapBody.message).toContain(a.code);
-    expect(overlapBody.message).toContain('2027-01');
+    expect(overlapBody.message).toContain('January 2027');
     // starting after it ends is fine
     const later = (await (
       await draft({

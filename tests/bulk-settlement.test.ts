@@ -116,10 +116,10 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
     );
     const byPeriod = new Map(list.items.map((p) => [p.period, p]));
     expect(byPeriod.get('2026-03')).toMatchObject({ status: 'open', closable: true });
-    expect(byPeriod.get('2026-03')!.closableReason).toContain('2026-04-05');
+    expect(byPeriod.get('2026-03')!.closableReason).toContain('5 April 2026');
     expect(byPeriod.get('2026-04')).toMatchObject({
       closable: false,
-      closableReason: 'the period ends on 2026-04-30',
+      closableReason: 'the period ends on 30 April 2026',
     });
     // today (2026-04-20) is still inside a grace of 25 days
     await t.db
@@ -131,7 +131,7 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
     );
     expect(graced.items.find((p) => p.period === '2026-03')).toMatchObject({
       closable: false,
-      closableReason: 'late rows may still arrive until 2026-04-25 (grace days)',
+      closableReason: 'late rows may still arrive until 25 April 2026 (grace days)',
     });
     await t.db
       .query(`update program_versions set definition = jsonb_set(definition, '{graceDays}', '5')

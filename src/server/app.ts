@@ -32,9 +32,11 @@ import { auditRoutes } from './modules/audit/audit.routes';
 import { agreementsRoutes } from './modules/agreements/agreements.routes';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { forecastsRoutes } from './modules/forecasts/forecasts.routes';
+import { forecastReviewBulkRoutes } from './modules/forecasts/review-bulk.routes';
 import { incentivesRoutes } from './modules/incentives/incentives.routes';
 import { statementPdfRoutes } from './modules/incentives/statement-pdf.routes';
 import { bulkSettlementRoutes } from './modules/incentives/bulk-settlement.routes';
+import { programSimulationRoutes } from './modules/incentives/program-simulation.routes';
 import { recalculationRoutes } from './modules/incentives/recalculation.routes';
 import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
 import { inboxRoutes } from './modules/inbox/inbox.routes';
@@ -209,6 +211,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(ledgerRoutes);
       await api.register(jobsRoutes);
       await api.register(forecastsRoutes);
+      await api.register(forecastReviewBulkRoutes);
       await api.register(incentivesRoutes);
       await api.register(statementPdfRoutes);
       await api.register(recalculationRoutes);
@@ -219,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(rdrRoutes);
       await api.register(paymentsRoutes);
       await api.register(productionPlanRoutes);
+      await api.register(programSimulationRoutes);
       await api.register(liveRoutes);
       await api.register(webhooksRoutes);
       await api.register(availabilityRoutes, {

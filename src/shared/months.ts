@@ -44,3 +44,35 @@ export function lastCompleteMonth(now: Date = new Date()): string {
     .toISOString()
     .slice(0, 7);
 }
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+/**
+ * A month, date or settlement period in words for messages people read: '2026-03' → "March
+ * 2026", '2026-03-14' → "14 March 2026", '2026-Q1' → "Q1 2026", 'program' → "the whole
+ * program". Anything else comes back unchanged. (Codes and `details` keep
+ * the ISO form; only the sentence reads in words.)
+ */
+export function inWords(value: string): string {
+  const q = /^(\d{4})-Q([1-4])$/.exec(value);
+  if (q) return `Q${q[2]} ${q[1]}`;
+  if (value === 'program') return 'the whole program';
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?/.exec(value);
+  if (!m) return value;
+  const name = MONTH_NAMES[Number(m[2]) - 1];
+  if (!name) return value;
+  return m[3] ? `${Number(m[3])} ${name} ${m[1]}` : `${name} ${m[1]}`;
+}

@@ -176,7 +176,7 @@ describe.skipIf(!hasChromium)('forecasts in Chromium', () => {
       // A tap opens the cell's detail with its interval.
       await page.getByTestId('forecast-grid').locator('button[data-cell]').first().tap();
       await page.getByTestId('cell-detail').waitFor();
-      expect(await page.getByTestId('cell-detail').textContent()).toContain('80 % interval');
+      expect(await page.getByTestId('cell-detail').textContent()).toContain('Likely range');
       expect(
         await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
       ).toBeLessThanOrEqual(0);

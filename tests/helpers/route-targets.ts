@@ -77,6 +77,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   },
   '/api/v1/forecasts/cycles/:id/rollup': { id: '1' },
   '/api/v1/forecasts/cycles/:id/adjustments': { id: '1' },
+  '/api/v1/forecasts/cycles/:id/adjustments/accept': { id: '1' },
   '/api/v1/forecasts/cycles/:id/demand-plan': { id: '1' },
 });
 
@@ -84,6 +85,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
 Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/programs/:code': { code: 'PRG-A' },
   '/api/v1/programs/:code/publish': { code: 'PRG-A' },
+  '/api/v1/programs/:code/simulation': { code: 'PRG-A' },
   '/api/v1/programs/:code/versions': { code: 'PRG-A' },
   '/api/v1/programs/:code/close': { code: 'PRG-A' },
   '/api/v1/programs/:code/statements': { code: 'PRG-A' },

@@ -17,6 +17,7 @@ export const COSTLY_ROUTES = [
   'GET /api/v1/programs/:code/statements/:dealerCode/export',
   'GET /api/v1/programs/:code/statements/:dealerCode/pdf',
   'GET /api/v1/programs/:code/accruals',
+  'GET /api/v1/programs/:code/simulation',
   'GET /api/v1/payouts/:code/export',
   'GET /api/v1/forecasts/cycles/:id/rollup',
   'GET /api/v1/actuals/regions',

@@ -4,7 +4,7 @@
  * last wall, for agreements proposed at the same time). Each overlap says what overlaps and the two
  * ways out: amend the existing agreement, or start this one after it ends.
  */
-import { addMonths } from '../../../shared/months';
+import { addMonths, inWords } from '../../../shared/months';
 
 export type OverlapRow = {
   agreementId: number;
@@ -65,11 +65,11 @@ export function overlapMessage(overlaps: readonly AgreementOverlap[]): string {
   const parts = overlaps.map((o) => {
     const skus =
       o.skus.slice(0, 5).join(', ') + (o.skus.length > 5 ? ` and ${o.skus.length - 5} more` : '');
-    return `${o.code} (${o.status}, ${o.startMonth} … ${o.endMonth}) already commits ${skus} in ${o.fromMonth} … ${o.toMonth}`;
+    return `${o.code} (${o.status}, ${inWords(o.startMonth)} to ${inWords(o.endMonth)}) already commits ${skus} from ${inWords(o.fromMonth)} to ${inWords(o.toMonth)}`;
   });
   const lastEnd = overlaps
     .map((o) => o.endMonth)
     .sort()
     .at(-1)!;
-  return `This agreement overlaps ${parts.join('; ')}. Amend ${overlaps[0]!.code} instead, or start this one in ${addMonths(lastEnd, 1)} or later.`;
+  return `This agreement overlaps ${parts.join('; ')}. Amend ${overlaps[0]!.code} instead, or start this one in ${inWords(addMonths(lastEnd, 1))} or later.`;
 }

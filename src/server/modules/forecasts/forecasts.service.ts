@@ -8,7 +8,7 @@
  * plan for production, and accuracy against the actuals as they arrive.
  */
 import { AppError, notFound, type Problem } from '../../../shared/errors';
-import { addMonths, monthIndex, monthRange } from '../../../shared/months';
+import { addMonths, inWords, monthIndex, monthRange } from '../../../shared/months';
 import {
   ADJUST_REASONS,
   type Accuracy,
@@ -432,7 +432,7 @@ export function createForecastsService(deps: Deps) {
     if (cycle.status !== 'adjusting' && cycle.status !== 'review') {
       throw new AppError(
         'CONFLICT',
-        `Cycle ${cycle.cycleMonth} is ${cycle.status}: nothing to review yet`,
+        `The forecast of ${inWords(cycle.cycleMonth)} is ${cycle.status}: nothing to review yet`,
         {
           reason: 'not_in_review',
           status: cycle.status,
@@ -445,7 +445,7 @@ export function createForecastsService(deps: Deps) {
     if (cycle.status === 'locked' || cycle.status === 'published')
       throw new AppError(
         'CONFLICT',
-        `Cycle ${cycle.cycleMonth} is ${cycle.status}; its consensus no longer changes`,
+        `The forecast of ${inWords(cycle.cycleMonth)} is ${cycle.status}; its consensus no longer changes`,
         {
           reason: 'cycle_locked',
           status: cycle.status,
@@ -527,9 +527,13 @@ export function createForecastsService(deps: Deps) {
         createdBy: actorLabel(actor),
       });
       if (id === null)
-        throw new AppError('ALREADY_EXISTS', `A forecast cycle for ${cycleMonth} exists already`, {
-          cycleMonth,
-        });
+        throw new AppError(
+          'ALREADY_EXISTS',
+          `A forecast for ${inWords(cycleMonth)} exists already`,
+          {
+            cycleMonth,
+          },
+        );
       try {
         const job = await deps.jobs.start({
           actor,
@@ -621,8 +625,8 @@ export function createForecastsService(deps: Deps) {
           throw new AppError(
             'CONFLICT',
             cycle.status === 'adjusting'
-              ? `The adjustment window of ${cycle.cycleMonth} closed on ${cycle.adjustUntil}`
-              : `Cycle ${cycle.cycleMonth} is ${cycle.status}: dealers cannot adjust now`,
+              ? `The adjustment window of the ${inWords(cycle.cycleMonth)} forecast closed on ${inWords(cycle.adjustUntil)}`
+              : `The forecast of ${inWords(cycle.cycleMonth)} is ${cycle.status}: dealers cannot adjust now`,
             { reason: 'window_closed', status: cycle.status, adjustUntil: cycle.adjustUntil },
           );
         const { resolved } = await resolveCells(tx, cycle, dealer.id, data.cells);
@@ -818,7 +822,7 @@ export function createForecastsService(deps: Deps) {
       if (cycle.status !== 'locked' && cycle.status !== 'published')
         throw new AppError(
           'CONFLICT',
-          `Cycle ${cycle.cycleMonth} is ${cycle.status}: the demand plan exists once the consensus is locked`,
+          `The forecast of ${inWords(cycle.cycleMonth)} is ${cycle.status}: the demand plan exists once the consensus is locked`,
           { reason: 'not_locked', status: cycle.status },
         );
       const [lines, mix] = await Promise.all([

@@ -2,6 +2,7 @@
  * The inbox items of a dealer (or of each dealer of a dealer group): proposals to accept, the
  * forecast window closing, tiers within reach, disputes answered and claims decided.
  */
+import { inWords } from '../../../shared/months';
 import { hasPermission } from '../../../shared/permissions';
 import type { InboxItem } from '../../../shared/schemas/inbox';
 import type { Actor } from '../../auth/actor';
@@ -48,7 +49,7 @@ export async function dealerItems(input: {
       items.push({
         kind: 'agreement_proposed',
         title: `Agreement ${a.code} waits for your acceptance`,
-        detail: `${a.dealerName}: ${a.startMonth} to ${a.endMonth}, proposed on ${a.since}`,
+        detail: `${a.dealerName}: ${inWords(a.startMonth)} to ${inWords(a.endMonth)}, proposed on ${a.since}`,
         dueOn: null,
         severity,
         link: `/agreements/${a.id}`,
@@ -71,7 +72,7 @@ export async function dealerItems(input: {
       items.push({
         kind: 'forecast_window',
         title: `Forecast window closes on ${w.adjustUntil}`,
-        detail: `Forecast from ${w.cycleMonth} for ${w.dealerCode}: ${plural(w.adjusted, 'adjustment')} so far`,
+        detail: `Forecast from ${inWords(w.cycleMonth)} for ${w.dealerName}: ${plural(w.adjusted, 'adjustment')} so far`,
         dueOn: w.adjustUntil,
         severity: 'action',
         link: `/forecasts/cycles/${w.cycleId}/dealers/${encodeURIComponent(w.dealerCode)}`,

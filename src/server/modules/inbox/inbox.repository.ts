@@ -81,10 +81,11 @@ export function createInboxRepository(db: Queryable) {
         cycleMonth: string;
         adjustUntil: string;
         dealerCode: string;
+        dealerName: string;
         adjusted: number;
       }>(
         `select c.id as "cycleId", to_char(c.cycle_month, 'YYYY-MM') as "cycleMonth",
-                ${DAY_TEXT('c.adjust_until')} as "adjustUntil", d.code as "dealerCode",
+                ${DAY_TEXT('c.adjust_until')} as "adjustUntil", d.code as "dealerCode", d.name as "dealerName",
                 (select count(*)::int from forecast_cells f
                   where f.cycle_id = c.id and f.dealer_id = d.id and f.adjusted is not null) as adjusted
          from forecast_cycles c

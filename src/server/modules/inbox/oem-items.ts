@@ -4,6 +4,7 @@
  * statements to approve, batches to build and to mark paid, agreements to approve: four eyes).
  */
 import { moneyString } from '../../../shared/money';
+import { inWords } from '../../../shared/months';
 import { hasPermission, type Permission } from '../../../shared/permissions';
 import { AT_RISK_BELOW_PCT } from '../../../shared/schemas/agreements';
 import type { InboxItem } from '../../../shared/schemas/inbox';
@@ -41,7 +42,7 @@ export async function oemItems(input: {
       items.push({
         kind: 'forecast_review',
         title: `${plural(c.cells, 'forecast adjustment')} to review`,
-        detail: `Forecast from ${c.cycleMonth}: ${plural(c.dealers, 'dealer')}; ${c.status === 'adjusting' ? `dealers adjust until ${c.adjustUntil}` : 'the dealer window is closed'}`,
+        detail: `Forecast from ${inWords(c.cycleMonth)}: ${plural(c.dealers, 'dealer')}; ${c.status === 'adjusting' ? `dealers adjust until ${c.adjustUntil}` : 'the dealer window is closed'}`,
         dueOn: null,
         severity: 'action',
         link: `/forecasts/review?cycle=${c.cycleId}`,
@@ -118,7 +119,7 @@ export async function oemItems(input: {
     for (const g of await repo.statementGroups(scope, 'closed', false))
       items.push({
         kind: 'statements_to_approve',
-        title: `${plural(g.n, 'statement')} of ${g.programCode} ${g.period} to approve`,
+        title: `${plural(g.n, 'statement')} of ${g.programCode}, ${inWords(g.period)}, to approve`,
         detail: `${moneyString(g.amountDue, g.currency)} ${g.currency} due in total`,
         dueOn: null,
         severity,
@@ -132,7 +133,7 @@ export async function oemItems(input: {
     for (const g of await repo.statementGroups(scope, 'approved', true))
       items.push({
         kind: 'batch_to_build',
-        title: `${plural(g.n, 'approved statement')} of ${g.programCode} ${g.period} to pay`,
+        title: `${plural(g.n, 'approved statement')} of ${g.programCode}, ${inWords(g.period)}, to pay`,
         detail: `${moneyString(g.amountDue, g.currency)} ${g.currency}: build a payout batch`,
         dueOn: null,
         severity: 'action',
@@ -162,7 +163,7 @@ export async function oemItems(input: {
       items.push({
         kind: 'agreement_to_approve',
         title: `${a.code} accepted by ${a.dealerName}: approve it`,
-        detail: `${a.startMonth} to ${a.endMonth}, accepted on ${a.since}`,
+        detail: `${inWords(a.startMonth)} to ${inWords(a.endMonth)}, accepted on ${a.since}`,
         dueOn: null,
         severity: 'action',
         link: `/agreements/${a.id}`,

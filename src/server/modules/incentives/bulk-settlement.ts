@@ -6,6 +6,7 @@
  * totals the confirmations state. The SQL of these reads sits here.
  */
 import { AppError } from '../../../shared/errors';
+import { inWords } from '../../../shared/months';
 import { Dec, moneyString } from '../../../shared/money';
 import type {
   BulkApproveResult,
@@ -25,15 +26,16 @@ export function periodClosability(
   today: string,
 ): { closable: boolean; closableReason: string } {
   if (p.closedAt) return { closable: false, closableReason: 'closed' };
-  if (today <= p.end) return { closable: false, closableReason: `the period ends on ${p.end}` };
+  if (today <= p.end)
+    return { closable: false, closableReason: `the period ends on ${inWords(p.end)}` };
   if (today <= p.graceUntil)
     return {
       closable: false,
-      closableReason: `late rows may still arrive until ${p.graceUntil} (grace days)`,
+      closableReason: `late rows may still arrive until ${inWords(p.graceUntil)} (grace days)`,
     };
   return {
     closable: true,
-    closableReason: `the cut-off (${p.end}) and the grace days (until ${p.graceUntil}) have passed`,
+    closableReason: `the cut-off (${inWords(p.end)}) and the grace days (until ${inWords(p.graceUntil)}) have passed`,
   };
 }
 
@@ -158,7 +160,7 @@ export function createBulkSettlementService(deps: Deps) {
     const list = await deps.lists.findSettlementPeriods({ actor, code });
     const p: SettlementPeriodView | undefined = list.items.find((x) => x.period === period);
     if (!p) {
-      throw new AppError('VALIDATION_FAILED', `Program ${code} has no period ${period}`, {
+      throw new AppError('VALIDATION_FAILED', `Program ${code} has no period ${inWords(period)}`, {
         field: 'period',
         periods: list.items.map((x) => x.period),
       });
@@ -224,7 +226,10 @@ export function createBulkSettlementService(deps: Deps) {
       requirePermission(actor, 'programs:approve');
       const { status } = await periodOf(actor, code, period);
       if (status === 'open')
-        throw new AppError('CONFLICT', `Period ${period} of ${code} is open; close it first`);
+        throw new AppError(
+          'CONFLICT',
+          `${inWords(period)} of ${code} is still open; close it first`,
+        );
       const { currency, approvable, exceptions } = await plan(actor, code, period);
       const approved: { dealerCode: string; amountDue: string }[] = [];
       for (const a of approvable) {

@@ -5,6 +5,9 @@
  * The SQL of these lives here, with the reads the ledger's loaders (settlement-ledger.ts) use.
  */
 import { AppError } from '../../../shared/errors';
+import { inWords } from '../../../shared/months';
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 import { Dec, moneyString } from '../../../shared/money';
 import type { Queryable } from '../../db/db';
 import { canonicalJson } from '../ledger/canonical-json';
@@ -314,7 +317,7 @@ export async function closeWithSnapshots<D extends FreezeItem['dealer']>(options
       if (settlement.cutoff >= options.today)
         throw new AppError(
           'CONFLICT',
-          `Period ${period} ends on ${settlement.cutoff}; close it after that`,
+          `${cap(inWords(period))} ends on ${inWords(settlement.cutoff)}; close it after that`,
         );
       const statuses = await createSettlementRepository(tx).findPeriodStatuses(
         options.programId,
@@ -323,7 +326,7 @@ export async function closeWithSnapshots<D extends FreezeItem['dealer']>(options
       if (options.reclose && statuses.length > 0 && !statuses.includes('closed'))
         throw new AppError(
           'CONFLICT',
-          `Period ${period} of ${code} is closed and its statements are approved`,
+          `${cap(inWords(period))} of ${code} is closed and its statements are approved`,
         );
       if (!options.reclose) await options.markClosed(settlement.period);
     }

@@ -22,7 +22,7 @@ import {
 } from '@mantine/core';
 import type { AdjustReason, DealerGrid } from '../../../shared/schemas/forecasts';
 import { apiFieldErrors } from '../../forms';
-import { formatDateTime, formatInt, formatMonthLong } from '../../format';
+import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { FormError } from '../form-error';
 import { REASON_LABELS, actorName, reasonLabel } from './forecast-labels';
 import type { GridCell } from './forecast-grid';
@@ -30,7 +30,13 @@ import { useAcceptCells, useAdjustCells, useOverrideCells } from './forecast-que
 
 type Line = DealerGrid['lines'][number];
 
-const one = (v: number) => (Math.round(v * 10) / 10).toLocaleString();
+const whole = (v: number) => formatInt(Math.round(v));
+
+/** A signal's effect in whole vehicles ("less than one" when it rounds to nothing). */
+function vehicles(effect: number): string {
+  const n = Math.round(Math.abs(effect));
+  return n === 0 ? 'less than one vehicle' : `${formatInt(n)} vehicle${n === 1 ? '' : 's'}`;
+}
 
 function Figure({ label, value, hint }: { label: string; value: React.ReactNode; hint?: string }) {
   return (
@@ -77,28 +83,34 @@ export function CellDetail({
           {line.modelLine.name}
         </Text>
         <Text size="sm" c="dimmed">
-          {formatMonthLong(cell.month)} · horizon {cell.horizon} · {grid.dealer.name}
+          {formatMonthLong(cell.month)} · {grid.dealer.name}
         </Text>
       </div>
       <SimpleGrid cols={{ base: 2, xs: 3 }} spacing="sm">
         <Figure
-          label="Consensus"
+          label="Forecast"
           value={formatInt(Math.round(cell.consensus))}
           hint={consensusSource(cell)}
         />
-        <Figure label="Baseline" value={one(cell.baseline)} hint={`method: ${cell.method}`} />
+        <Figure
+          label="Our estimate"
+          value={whole(cell.baseline)}
+          hint="from your sales history and your region"
+        />
         <Figure
           label="Actual"
           value={cell.actual === null ? '–' : formatInt(cell.actual)}
-          hint={cell.actual === null ? 'not yet known' : 'net retail deliveries'}
+          hint={cell.actual === null ? 'not yet known' : 'vehicles delivered'}
         />
         <Figure
-          label="80 % interval"
+          label="Likely range"
           value={`${formatInt(Math.round(cell.lower80))}–${formatInt(Math.round(cell.upper80))}`}
+          hint="8 times in 10"
         />
         <Figure
-          label="95 % interval"
+          label="Wide range"
           value={`${formatInt(Math.round(cell.lower95))}–${formatInt(Math.round(cell.upper95))}`}
+          hint="19 times in 20"
         />
         <Figure
           label="Review"
@@ -113,7 +125,11 @@ export function CellDetail({
                     : 'gray'
               }
             >
-              {cell.adjusted === null && cell.override === null ? 'no change' : cell.reviewStatus}
+              {cell.adjusted === null && cell.override === null
+                ? 'no change'
+                : cell.reviewStatus === 'pending'
+                  ? 'waiting for the region'
+                  : cell.reviewStatus}
             </Badge>
           }
         />
@@ -145,20 +161,18 @@ export function CellDetail({
 
       <div>
         <Text fw={600} size="sm" mb={4}>
-          What moved the baseline
+          What moved our estimate
         </Text>
         {cell.signals.length === 0 ? (
           <Text size="sm" c="dimmed">
-            No signal adjusted this cell: the number is the statistical forecast of the dealer’s
-            history, pooled with its region.
+            Nothing special: the estimate follows your sales history and your region’s.
           </Text>
         ) : (
           <Stack gap={4}>
             {cell.signals.map((s) => (
               <Text size="sm" key={s.signal} data-testid="cell-signal">
                 <Text span fw={700} c={s.effect >= 0 ? 'teal.8' : 'red.8'}>
-                  EV adoption {s.effect >= 0 ? '+' : '−'}
-                  {one(Math.abs(s.effect))} units
+                  Electric cars {s.effect >= 0 ? 'add' : 'take away'} {vehicles(s.effect)}
                 </Text>{' '}
                 — {s.note}
               </Text>
@@ -183,7 +197,7 @@ export function CellDetail({
             <Text size="sm" c="dimmed">
               The adjustment window is closed (
               {grid.cycle.status === 'adjusting'
-                ? `it ended ${grid.cycle.adjustUntil}`
+                ? `it ended ${formatDate(grid.cycle.adjustUntil)}`
                 : grid.cycle.status}
               ).
             </Text>
@@ -224,7 +238,7 @@ export function CellDetail({
                 }
               >
                 <Text size="sm">
-                  {e.from === null ? '–' : one(e.from)} → {e.to === null ? '–' : one(e.to)}
+                  {e.from === null ? '–' : whole(e.from)} → {e.to === null ? '–' : whole(e.to)}
                   {e.reason ? ` · ${reasonLabel(e.reason)}` : ''}
                 </Text>
                 {e.comment && (

@@ -48,10 +48,10 @@ export function LineForecastChart({ grid, modelLine }: { grid: DealerGrid; model
   ];
   const legend = [
     { name: 'actual', label: 'Actual', color: 'dark.4' },
-    { name: 'baseline', label: 'Baseline', color: 'blue.6' },
-    { name: 'consensus', label: 'Consensus', color: 'orange.6' },
-    { name: 'band80', label: '80 % interval', color: 'blue.3' },
-    { name: 'band95', label: '95 % interval', color: 'blue.1' },
+    { name: 'baseline', label: 'Our estimate', color: 'blue.6' },
+    { name: 'consensus', label: 'Forecast', color: 'orange.6' },
+    { name: 'band80', label: 'Likely range', color: 'blue.3' },
+    { name: 'band95', label: 'Wide range', color: 'blue.1' },
   ];
   return (
     <div data-testid="line-forecast-chart">

@@ -45,9 +45,8 @@ function round(value: number): number {
 
 function cellTooltip(cell: GridCell): string {
   const parts = [
-    `Baseline ${cell.baseline.toFixed(1)}`,
-    `80 %: ${formatInt(round(cell.lower80))}–${formatInt(round(cell.upper80))}`,
-    `95 %: ${formatInt(round(cell.lower95))}–${formatInt(round(cell.upper95))}`,
+    `Statistical estimate ${formatInt(round(cell.baseline))}`,
+    `likely ${formatInt(round(cell.lower80))}–${formatInt(round(cell.upper80))}`,
   ];
   if (cell.adjusted !== null)
     parts.push(`Dealer: ${cell.adjusted} (${reasonLabel(cell.adjustReason)})`);
@@ -91,12 +90,17 @@ export function ForecastGrid({
   selected,
   errorKeys,
   onSelect,
+  picked,
+  onPickRow,
 }: {
   grid: DealerGrid;
   selected: CellKey | null;
   /** Cells whose last save the server refused. */
   errorKeys: ReadonlySet<CellKey>;
   onSelect: (modelLine: string, month: string) => void;
+  /** Cells picked for a change of several at once; with it, a model line's name picks its row. */
+  picked?: ReadonlySet<CellKey>;
+  onPickRow?: (modelLine: string) => void;
 }) {
   const months = grid.cycle.months;
   const totals = months.map((_, i) =>
@@ -128,18 +132,39 @@ export function ForecastGrid({
           {grid.lines.map((line) => (
             <Table.Tr key={line.modelLine.code}>
               <Table.Th scope="row" style={{ ...STICKY, fontWeight: 500 }}>
-                <Text size="sm" fw={600} lh={1.2} truncate maw={150}>
-                  {line.modelLine.name}
-                </Text>
-                <Text size="xs" c="dimmed" lh={1.2}>
-                  {line.modelLine.code}
-                </Text>
+                {onPickRow ? (
+                  <Box
+                    component="button"
+                    type="button"
+                    onClick={() => onPickRow(line.modelLine.code)}
+                    aria-label={`Pick every month of ${line.modelLine.name}`}
+                    data-pick-row={line.modelLine.code}
+                    style={{
+                      border: 0,
+                      background: 'transparent',
+                      padding: 0,
+                      font: 'inherit',
+                      color: 'var(--mantine-color-blue-7)',
+                      cursor: 'pointer',
+                      textAlign: 'left',
+                      minHeight: 32,
+                    }}
+                  >
+                    <Text size="sm" fw={600} lh={1.2} truncate maw={150} td="underline">
+                      {line.modelLine.name}
+                    </Text>
+                  </Box>
+                ) : (
+                  <Text size="sm" fw={600} lh={1.2} truncate maw={150}>
+                    {line.modelLine.name}
+                  </Text>
+                )}
               </Table.Th>
               {line.cells.map((cell) => {
                 const key = cellKey(line.modelLine.code, cell.month);
                 const mark = cellMark(cell);
                 const isError = errorKeys.has(key);
-                const isSelected = selected === key;
+                const isSelected = selected === key || (picked?.has(key) ?? false);
                 return (
                   <Table.Td key={cell.month} p={0}>
                     <Tooltip label={cellTooltip(cell)} openDelay={300} multiline w={220} withArrow>
@@ -151,6 +176,7 @@ export function ForecastGrid({
                         aria-invalid={isError || undefined}
                         data-cell={key}
                         data-mark={mark ?? 'none'}
+                        data-picked={picked?.has(key) || undefined}
                         style={{
                           display: 'block',
                           width: '100%',
@@ -162,7 +188,11 @@ export function ForecastGrid({
                           cursor: 'pointer',
                           font: 'inherit',
                           color: 'inherit',
-                          background: mark ? MARKS[mark].bg : 'transparent',
+                          background: picked?.has(key)
+                            ? 'var(--mantine-color-blue-1)'
+                            : mark
+                              ? MARKS[mark].bg
+                              : 'transparent',
                           boxShadow: isError
                             ? 'inset 0 0 0 2px var(--mantine-color-red-6)'
                             : isSelected

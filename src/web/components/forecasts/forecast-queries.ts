@@ -15,6 +15,7 @@ import type {
   Rollup,
   RollupDimension,
 } from '../../../shared/schemas/forecasts';
+import type { AcceptAllResult } from '../../../shared/schemas/forecast-review';
 import { api } from '../../api';
 
 export type Job = {
@@ -196,4 +197,21 @@ export function useCurrentCycle() {
     cycles.data?.find((c) => c.status !== 'open') ??
     null;
   return { cycles, current };
+}
+
+/** The region accepts every pending adjustment in its scope (or of the dealers named). */
+export function useAcceptAll(id: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { dealers?: string[]; comment?: string }) =>
+      api.post<AcceptAllResult>(`/forecasts/cycles/${id}/adjustments/accept`, body),
+    onSuccess: async () => {
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: forecastKeys.adjustments(id) }),
+        queryClient.invalidateQueries({ queryKey: forecastKeys.cycle(id) }),
+        queryClient.invalidateQueries({ queryKey: ['forecasts', 'grid', id] }),
+        queryClient.invalidateQueries({ queryKey: ['forecasts', 'rollup', id] }),
+      ]);
+    },
+  });
 }

@@ -10,7 +10,7 @@ import {
 } from './program-form';
 
 const stair = (over: Draft = {}): Draft => ({
-  ...templateDraft(2026),
+  ...templateDraft(new Date(2026, 0, 15)),
   measurementPeriod: 'month',
   tiers: [
     { from: '0', value: '100' },
@@ -20,8 +20,15 @@ const stair = (over: Draft = {}): Draft => ({
 });
 
 describe('program form helpers', () => {
+  it('starts a new program on the first of next month, never in the past', () => {
+    const d = templateDraft(new Date(2026, 11, 5));
+    expect(d.startDate).toBe('2027-01-01');
+    expect(d.endDate).toBe('2027-12-31');
+    expect(templateDraft(new Date(2026, 2, 31)).startDate).toBe('2026-04-01');
+  });
+
   it('reads and writes by field path without touching the original', () => {
-    const draft = templateDraft(2026);
+    const draft = templateDraft(new Date(2026, 0, 15));
     const next = setAt(draft, 'tiers.1.from', '6');
     expect(getAt(next, 'tiers.1.from')).toBe('6');
     expect(getAt(draft, 'tiers.1.from')).toBe('5');

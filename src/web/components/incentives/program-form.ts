@@ -11,14 +11,24 @@ import { formatAmount } from './incentive-labels';
 export type Draft = Record<string, unknown>;
 
 /** A starting point: a quarterly per-unit BEV stair over this calendar year. */
-export function templateDraft(year: number): Draft {
+/**
+ * A new program's starting point: it starts on the first of next month and runs twelve months
+ * (never in the past: a program that started already would pay sales nobody was told about).
+ */
+export function templateDraft(today: Date): Draft {
+  const y = today.getFullYear();
+  const m = today.getMonth() + 1; // next month, 0-based → 1-based
+  const start = new Date(Date.UTC(y, m, 1));
+  const end = new Date(Date.UTC(y, m + 12, 0));
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const tag = iso(start).slice(0, 7);
   return {
-    code: `BEV-STAIR-${year}`,
-    name: `BEV stair ${year}`,
+    code: `BEV-STAIR-${tag}`,
+    name: `BEV stair from ${start.toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' })}`,
     description: 'Per BEV delivered, more from the 5th and the 10th in a quarter',
     currency: 'USD',
-    startDate: `${year}-01-01`,
-    endDate: `${year}-12-31`,
+    startDate: iso(start),
+    endDate: iso(end),
     measurementPeriod: 'quarter',
     payoutFrequency: 'quarter',
     graceDays: 10,

@@ -5,10 +5,22 @@
  */
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { Alert, Anchor, Badge, Drawer, Group, Paper, Select, Stack, Text } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Drawer,
+  Group,
+  Paper,
+  Select,
+  Stack,
+  Text,
+} from '@mantine/core';
 import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { isApiError } from '../../api';
 import { AgreementExpectations } from '../../components/forecasts/agreement-expectations';
+import { BulkAdjustPanel } from '../../components/forecasts/bulk-adjust';
 import { CellDetail } from '../../components/forecasts/cell-detail';
 import { LineForecastChart } from '../../components/forecasts/forecast-charts';
 import {
@@ -43,6 +55,9 @@ export function ForecastGridPage() {
   const [selected, setSelected] = useState<CellKey | null>(null);
   const [errorKeys, setErrorKeys] = useState<Set<CellKey>>(new Set());
   const [chartLine, setChartLine] = useState<string | null>(null);
+  /** Picking cells for a change of several at once (null: one cell at a time). */
+  const [picked, setPicked] = useState<Set<CellKey> | null>(null);
+  const [showEmpty, setShowEmpty] = useState(false);
 
   const data = grid.data;
   const defaultLine = useMemo(() => {
@@ -78,6 +93,23 @@ export function ForecastGridPage() {
   const line = g.lines.find((l) => l.modelLine.code === selLine);
   const cell = line?.cells.find((c) => c.month === selMonth);
   const shownLine = chartLine ?? (selLine && line ? selLine : defaultLine);
+  // A model line with nothing forecast and nothing changed folds away.
+  const isEmptyLine = (l: (typeof g.lines)[number]) =>
+    l.cells.every(
+      (c) => Math.round(c.consensus) === 0 && c.adjusted === null && c.override === null,
+    );
+  const emptyLines = g.lines.filter(isEmptyLine);
+  const shownGrid = showEmpty ? g : { ...g, lines: g.lines.filter((l) => !isEmptyLine(l)) };
+  const toggle = (keys: CellKey[]) =>
+    setPicked((prev) => {
+      const next = new Set(prev ?? []);
+      const allIn = keys.every((k) => next.has(k));
+      for (const k of keys) {
+        if (allIn) next.delete(k);
+        else next.add(k);
+      }
+      return next;
+    });
   const adjustedCount = g.lines.reduce(
     (s, l) => s + l.cells.filter((c) => c.adjusted !== null).length,
     0,
@@ -105,7 +137,7 @@ export function ForecastGridPage() {
               {STATUS_LABELS[g.cycle.status]}
             </Badge>
             <span>
-              {g.dealer.code} · region {g.dealer.regionCode}
+              region {g.dealer.regionCode}
               {g.cycle.status === 'adjusting' &&
                 ` · adjust until ${formatDate(g.cycle.adjustUntil)}`}
               {` · ${adjustedCount} adjusted cell${adjustedCount === 1 ? '' : 's'}`}
@@ -117,9 +149,34 @@ export function ForecastGridPage() {
 
       {canAdjust && g.cycle.isAdjustable && (
         <Alert color="blue" variant="light" data-testid="adjust-hint">
-          Tap a cell to change the number with your local knowledge: a fleet deal, a competitor’s
-          campaign, short allocation. Each change needs a reason; the region reviews it.
+          <Stack gap="xs">
+            <Text size="sm">
+              Tap a cell to change the number with your local knowledge: a fleet deal, a
+              competitor’s campaign, short allocation. Each change needs a reason; the region
+              reviews it.
+            </Text>
+            {picked === null && (
+              <Group>
+                <Button
+                  size="xs"
+                  variant="light"
+                  onClick={() => setPicked(new Set())}
+                  data-testid="bulk-adjust-start"
+                >
+                  Change several at once (+10 %…)
+                </Button>
+              </Group>
+            )}
+          </Stack>
         </Alert>
+      )}
+      {picked !== null && canAdjust && g.cycle.isAdjustable && (
+        <BulkAdjustPanel
+          grid={g}
+          picked={picked}
+          onDone={() => setPicked(null)}
+          onCancel={() => setPicked(null)}
+        />
       )}
       {canAdjust && !g.cycle.isAdjustable && (
         <Alert color="gray" variant="light">
@@ -135,18 +192,39 @@ export function ForecastGridPage() {
           <Empty title="No cells yet" description="The baseline of this cycle is not ready." />
         ) : (
           <ForecastGrid
-            grid={g}
+            grid={shownGrid}
             selected={selected}
             errorKeys={errorKeys}
+            picked={picked ?? undefined}
+            onPickRow={
+              picked === null
+                ? undefined
+                : (modelLine) => toggle(g.cycle.months.map((m) => cellKey(modelLine, m)))
+            }
             onSelect={(modelLine, month) => {
+              if (picked !== null) return toggle([cellKey(modelLine, month)]);
               setSelected(cellKey(modelLine, month));
               setChartLine(null);
             }}
           />
         )}
+        {emptyLines.length > 0 && (
+          <Group>
+            <Button
+              size="xs"
+              variant="subtle"
+              onClick={() => setShowEmpty((v) => !v)}
+              data-testid="toggle-empty-lines"
+            >
+              {showEmpty
+                ? 'Hide model lines with nothing to forecast'
+                : `Show ${emptyLines.length} more model line${emptyLines.length === 1 ? '' : 's'} with nothing to forecast`}
+            </Button>
+          </Group>
+        )}
         <Text size="xs" c="dimmed">
-          Each cell is the consensus (the region’s override, else your adjustment, else the
-          statistical baseline), in vehicles. Hover or tap for the interval and the history.
+          Each cell is the number of vehicles expected: the region’s figure if it changed it, else
+          yours, else our statistical estimate. Hover or tap for the likely range and the history.
         </Text>
       </Stack>
 
@@ -155,11 +233,14 @@ export function ForecastGridPage() {
       {shownLine && (
         <Section
           title="History and forecast"
-          description="Net retail deliveries of the last 12 months, the baseline and the consensus, with the 80 % and 95 % intervals"
+          description="Vehicles delivered in the last 12 months, our statistical estimate and the agreed forecast, with the likely range"
           actions={
             <Select
               aria-label="Model line"
-              data={g.lines.map((l) => ({ value: l.modelLine.code, label: l.modelLine.name }))}
+              data={shownGrid.lines.map((l) => ({
+                value: l.modelLine.code,
+                label: l.modelLine.name,
+              }))}
               value={shownLine}
               onChange={(v) => setChartLine(v)}
               allowDeselect={false}

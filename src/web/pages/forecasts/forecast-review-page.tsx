@@ -13,12 +13,14 @@ import {
   Modal,
   NumberInput,
   Paper,
+  SegmentedControl,
   Select,
   Stack,
   Table,
   Text,
   TextInput,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import type { CycleAdjustments } from '../../../shared/schemas/forecasts';
 import { apiFieldErrors } from '../../forms';
 import { FormError } from '../../components/form-error';
@@ -30,6 +32,7 @@ import {
   reasonLabel,
 } from '../../components/forecasts/forecast-labels';
 import {
+  useAcceptAll,
   useAcceptCells,
   useCurrentCycle,
   useCycleAdjustments,
@@ -41,6 +44,22 @@ import { formatDate, formatInt, formatMonth } from '../../format';
 
 type ReviewDealer = CycleAdjustments['dealers'][number];
 type ReviewCell = ReviewDealer['cells'][number];
+type SortKey = 'change' | 'pending' | 'name';
+
+/** How far a dealer moved its numbers: Σ |dealer's (or the agreed) figure − our estimate|. */
+function changeOf(d: ReviewDealer): number {
+  return d.cells.reduce((s, c) => s + Math.abs((c.adjusted ?? c.consensus) - c.baseline), 0);
+}
+
+function signedChange(d: ReviewDealer): number {
+  return d.cells.reduce((s, c) => s + ((c.adjusted ?? c.consensus) - c.baseline), 0);
+}
+
+const SORTS: Record<SortKey, (a: ReviewDealer, b: ReviewDealer) => number> = {
+  change: (a, b) => changeOf(b) - changeOf(a) || a.name.localeCompare(b.name),
+  pending: (a, b) => b.pendingCells - a.pendingCells || changeOf(b) - changeOf(a),
+  name: (a, b) => a.name.localeCompare(b.name),
+};
 
 export function ForecastReviewPage() {
   const [params, setParams] = useSearchParams();
@@ -49,13 +68,17 @@ export function ForecastReviewPage() {
   const cycle = cycles.data?.find((c) => c.id === chosen) ?? null;
   const isReviewable = cycle?.status === 'adjusting' || cycle?.status === 'review';
   const list = useCycleAdjustments(chosen, chosen > 0);
-  const dealers = list.data?.dealers ?? [];
+  const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
+  const [sort, setSort] = useState<SortKey>('change');
+  const [confirming, setConfirming] = useState(false);
+  const dealers = [...(list.data?.dealers ?? [])].sort(SORTS[sort]);
   const pending = dealers.reduce((s, d) => s + d.pendingCells, 0);
+  const pendingDealers = dealers.filter((d) => d.pendingCells > 0).length;
   return (
     <Stack gap="lg" data-testid="forecast-review-page">
       <PageHeader
         title="Forecast review"
-        description="Dealers’ adjustments to the statistical baseline: accept them, or override a number with a reason"
+        description="Dealers’ changes to our statistical estimate: accept them, or set another number with a reason"
         actions={
           <Select
             aria-label="Cycle"
@@ -87,6 +110,40 @@ export function ForecastReviewPage() {
           </Text>
         </Group>
       )}
+      {dealers.length > 0 && (
+        <Group gap="xs" justify="space-between" wrap="wrap">
+          <SegmentedControl
+            size="xs"
+            aria-label="Sort dealers"
+            value={sort}
+            onChange={(v) => setSort(v as SortKey)}
+            data={[
+              { value: 'change', label: 'Biggest change' },
+              { value: 'pending', label: 'Most pending' },
+              { value: 'name', label: 'Name' },
+            ]}
+            data-testid="review-sort"
+          />
+          {isReviewable && pending > 0 && (
+            <Button
+              color="teal"
+              onClick={() => setConfirming(true)}
+              data-testid="accept-all-scope"
+              fullWidth={isPhone}
+            >
+              Accept all {pending} pending
+            </Button>
+          )}
+        </Group>
+      )}
+      {confirming && (
+        <AcceptAllDialog
+          cycleId={chosen}
+          cells={pending}
+          dealers={pendingDealers}
+          onClose={() => setConfirming(false)}
+        />
+      )}
       {cycles.isError ? (
         <QueryError error={cycles.error} onRetry={() => void cycles.refetch()} />
       ) : !cycles.isPending && !cycle ? (
@@ -113,7 +170,13 @@ export function ForecastReviewPage() {
             .map((d) => d.code)}
         >
           {dealers.map((d) => (
-            <DealerReview key={d.code} cycleId={chosen} dealer={d} isReviewable={isReviewable} />
+            <DealerReview
+              key={d.code}
+              cycleId={chosen}
+              dealer={d}
+              isReviewable={isReviewable}
+              isPhone={isPhone}
+            />
           ))}
         </Accordion>
       )}
@@ -121,14 +184,66 @@ export function ForecastReviewPage() {
   );
 }
 
+function AcceptAllDialog({
+  cycleId,
+  cells,
+  dealers,
+  onClose,
+}: {
+  cycleId: number;
+  cells: number;
+  dealers: number;
+  onClose: () => void;
+}) {
+  const acceptAll = useAcceptAll(cycleId);
+  const [comment, setComment] = useState('');
+  return (
+    <Modal opened onClose={onClose} title="Accept every pending change?">
+      <Stack gap="sm" data-testid="accept-all-confirm">
+        <Text size="sm">
+          Accepts <b>{cells}</b> pending change{cells === 1 ? '' : 's'} of <b>{dealers}</b> dealer
+          {dealers === 1 ? '' : 's'} in your scope as the agreed forecast, in one step. Changes you
+          want to look at first: set another number before you accept.
+        </Text>
+        <TextInput
+          label="Comment (optional)"
+          value={comment}
+          onChange={(e) => setComment(e.currentTarget.value)}
+          maxLength={2000}
+        />
+        <FormError error={acceptAll.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            color="teal"
+            loading={acceptAll.isPending}
+            data-testid="accept-all-confirm-button"
+            onClick={() =>
+              acceptAll.mutate(comment.trim() ? { comment: comment.trim() } : {}, {
+                onSuccess: onClose,
+              })
+            }
+          >
+            Accept {cells}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 function DealerReview({
   cycleId,
   dealer,
   isReviewable,
+  isPhone,
 }: {
   cycleId: number;
   dealer: ReviewDealer;
   isReviewable: boolean;
+  isPhone: boolean;
 }) {
   const accept = useAcceptCells(cycleId, dealer.code);
   const [overriding, setOverriding] = useState<ReviewCell | null>(null);
@@ -140,10 +255,9 @@ function DealerReview({
             <Text fw={600} truncate>
               {dealer.name}
             </Text>
-            <Text size="xs" c="dimmed">
-              {dealer.code} · {dealer.regionCode} · baseline{' '}
-              {formatInt(Math.round(dealer.baseline))} → consensus{' '}
-              {formatInt(Math.round(dealer.consensus))}
+            <Text size="xs" c="dimmed" data-testid="review-change">
+              {dealer.regionCode} · our estimate {formatInt(Math.round(dealer.baseline))} ·{' '}
+              {formatSigned(Math.round(signedChange(dealer)))} vehicles
             </Text>
           </div>
           <Group gap={4}>
@@ -163,112 +277,163 @@ function DealerReview({
       </Accordion.Control>
       <Accordion.Panel>
         <Stack gap="sm">
-          <Paper withBorder radius="sm" style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={760}>
-              <Table fz="sm" verticalSpacing={6}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Model line</Table.Th>
-                    <Table.Th>Month</Table.Th>
-                    <Table.Th ta="right">Baseline (80 %)</Table.Th>
-                    <Table.Th ta="right">Dealer</Table.Th>
-                    <Table.Th>Why</Table.Th>
-                    <Table.Th ta="right">Consensus</Table.Th>
-                    <Table.Th miw={120}>Status</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {dealer.cells.map((c) => {
-                    const isOutside =
-                      c.adjusted !== null && (c.adjusted < c.lower80 || c.adjusted > c.upper80);
-                    return (
-                      <Table.Tr key={`${c.modelLine}|${c.month}`}>
-                        <Table.Td>{c.modelLineName}</Table.Td>
-                        <Table.Td>{formatMonth(c.month)}</Table.Td>
-                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                          {c.baseline.toFixed(1)}{' '}
-                          <Text span size="xs" c="dimmed">
-                            ({Math.round(c.lower80)}–{Math.round(c.upper80)})
-                          </Text>
-                        </Table.Td>
-                        <Table.Td ta="right" fw={700} c={isOutside ? 'red.7' : undefined}>
-                          {c.adjusted ?? '–'}
-                        </Table.Td>
-                        <Table.Td>
-                          <Text size="sm">{reasonLabel(c.adjustReason)}</Text>
-                          {c.adjustComment && (
-                            <Text size="xs" c="dimmed" lineClamp={2}>
-                              “{c.adjustComment}”
+          {isPhone ? (
+            <Stack gap="xs">
+              {dealer.cells.map((c) => (
+                <Paper key={`${c.modelLine}|${c.month}`} withBorder radius="sm" p="xs">
+                  <Group justify="space-between" gap="xs" wrap="nowrap">
+                    <Text size="sm" fw={600}>
+                      {c.modelLineName} · {formatMonth(c.month)}
+                    </Text>
+                    <Badge size="sm" variant="light" color={statusColor(c)}>
+                      {statusLabel(c)}
+                    </Badge>
+                  </Group>
+                  <Text size="sm">
+                    {formatInt(Math.round(c.baseline))} → <b>{c.adjusted ?? '–'}</b>{' '}
+                    <Text span size="xs" c="dimmed">
+                      (likely {Math.round(c.lower80)}–{Math.round(c.upper80)})
+                    </Text>
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {reasonLabel(c.adjustReason)}
+                    {c.adjustComment ? ` · “${c.adjustComment}”` : ''}
+                  </Text>
+                  {isReviewable && (
+                    <Group gap="xs" mt={6} grow>
+                      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
+                        <Button
+                          size="sm"
+                          variant="light"
+                          color="teal"
+                          onClick={() =>
+                            accept.mutate({ cells: [{ modelLine: c.modelLine, month: c.month }] })
+                          }
+                        >
+                          Accept
+                        </Button>
+                      )}
+                      <Button
+                        size="sm"
+                        variant="light"
+                        color="grape"
+                        onClick={() => setOverriding(c)}
+                      >
+                        Change
+                      </Button>
+                    </Group>
+                  )}
+                </Paper>
+              ))}
+            </Stack>
+          ) : (
+            <Paper withBorder radius="sm" style={{ overflow: 'hidden' }}>
+              <Table.ScrollContainer minWidth={760}>
+                <Table fz="sm" verticalSpacing={6}>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Model line</Table.Th>
+                      <Table.Th>Month</Table.Th>
+                      <Table.Th ta="right">Our estimate (likely)</Table.Th>
+                      <Table.Th ta="right">Dealer</Table.Th>
+                      <Table.Th>Why</Table.Th>
+                      <Table.Th ta="right">Agreed</Table.Th>
+                      <Table.Th miw={120}>Status</Table.Th>
+                      <Table.Th />
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {dealer.cells.map((c) => {
+                      const isOutside =
+                        c.adjusted !== null && (c.adjusted < c.lower80 || c.adjusted > c.upper80);
+                      return (
+                        <Table.Tr key={`${c.modelLine}|${c.month}`}>
+                          <Table.Td>{c.modelLineName}</Table.Td>
+                          <Table.Td>{formatMonth(c.month)}</Table.Td>
+                          <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                            {formatInt(Math.round(c.baseline))}{' '}
+                            <Text span size="xs" c="dimmed">
+                              ({Math.round(c.lower80)}–{Math.round(c.upper80)})
                             </Text>
-                          )}
-                          {c.adjustedBy && (
-                            <Text size="xs" c="dimmed">
-                              {actorName(c.adjustedBy)}
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td ta="right">{formatInt(Math.round(c.consensus))}</Table.Td>
-                        <Table.Td>
-                          <Badge
-                            size="sm"
-                            variant="light"
-                            color={
-                              c.reviewStatus === 'overridden'
-                                ? 'grape'
-                                : c.reviewStatus === 'accepted'
-                                  ? 'teal'
-                                  : 'orange'
-                            }
-                          >
-                            {c.reviewStatus}
-                          </Badge>
-                          {c.overrideReason && (
-                            <Text size="xs" c="dimmed" lineClamp={2}>
-                              {c.overrideReason}
-                            </Text>
-                          )}
-                        </Table.Td>
-                        <Table.Td>
-                          {isReviewable && (
-                            <Group gap={4} wrap="nowrap">
-                              {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
+                          </Table.Td>
+                          <Table.Td ta="right" fw={700} c={isOutside ? 'red.7' : undefined}>
+                            {c.adjusted ?? '–'}
+                          </Table.Td>
+                          <Table.Td>
+                            <Text size="sm">{reasonLabel(c.adjustReason)}</Text>
+                            {c.adjustComment && (
+                              <Text size="xs" c="dimmed" lineClamp={2}>
+                                “{c.adjustComment}”
+                              </Text>
+                            )}
+                            {c.adjustedBy && (
+                              <Text size="xs" c="dimmed">
+                                {actorName(c.adjustedBy)}
+                              </Text>
+                            )}
+                          </Table.Td>
+                          <Table.Td ta="right">{formatInt(Math.round(c.consensus))}</Table.Td>
+                          <Table.Td>
+                            <Badge
+                              size="sm"
+                              variant="light"
+                              color={
+                                c.reviewStatus === 'overridden'
+                                  ? 'grape'
+                                  : c.reviewStatus === 'accepted'
+                                    ? 'teal'
+                                    : 'orange'
+                              }
+                            >
+                              {c.reviewStatus}
+                            </Badge>
+                            {c.overrideReason && (
+                              <Text size="xs" c="dimmed" lineClamp={2}>
+                                {c.overrideReason}
+                              </Text>
+                            )}
+                          </Table.Td>
+                          <Table.Td>
+                            {isReviewable && (
+                              <Group gap={4} wrap="nowrap">
+                                {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
+                                  <Button
+                                    size="compact-xs"
+                                    variant="light"
+                                    color="teal"
+                                    onClick={() =>
+                                      accept.mutate({
+                                        cells: [{ modelLine: c.modelLine, month: c.month }],
+                                      })
+                                    }
+                                  >
+                                    Accept
+                                  </Button>
+                                )}
                                 <Button
                                   size="compact-xs"
                                   variant="light"
-                                  color="teal"
-                                  onClick={() =>
-                                    accept.mutate({
-                                      cells: [{ modelLine: c.modelLine, month: c.month }],
-                                    })
-                                  }
+                                  color="grape"
+                                  onClick={() => setOverriding(c)}
                                 >
-                                  Accept
+                                  Override
                                 </Button>
-                              )}
-                              <Button
-                                size="compact-xs"
-                                variant="light"
-                                color="grape"
-                                onClick={() => setOverriding(c)}
-                              >
-                                Override
-                              </Button>
-                            </Group>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
+                              </Group>
+                            )}
+                          </Table.Td>
+                        </Table.Tr>
+                      );
+                    })}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </Paper>
+          )}
           <FormError error={accept.error} />
           <Group gap="xs">
             {isReviewable && dealer.pendingCells > 0 && (
               <Button
-                size="xs"
+                size={isPhone ? 'sm' : 'xs'}
                 color="teal"
                 loading={accept.isPending}
                 onClick={() => accept.mutate({})}
@@ -346,8 +511,9 @@ function OverrideDialog({
       >
         <Stack gap="sm">
           <Text size="sm" c="dimmed">
-            {dealer.name} adjusted the baseline {cell.baseline.toFixed(1)} to {cell.adjusted ?? '–'}{' '}
-            ({reasonLabel(cell.adjustReason)}). The override becomes the consensus.
+            {dealer.name} changed our estimate of {formatInt(Math.round(cell.baseline))} to{' '}
+            {cell.adjusted ?? '–'} ({reasonLabel(cell.adjustReason)}). Your number becomes the
+            agreed forecast.
           </Text>
           <NumberInput
             label="Vehicles"
@@ -379,4 +545,20 @@ function OverrideDialog({
       </form>
     </Modal>
   );
+}
+
+function formatSigned(n: number): string {
+  return n > 0 ? `+${formatInt(n)}` : n < 0 ? `−${formatInt(-n)}` : '±0';
+}
+
+function statusColor(c: ReviewCell): string {
+  return c.reviewStatus === 'overridden'
+    ? 'grape'
+    : c.reviewStatus === 'accepted'
+      ? 'teal'
+      : 'orange';
+}
+
+function statusLabel(c: ReviewCell): string {
+  return c.reviewStatus === 'pending' ? 'waiting' : c.reviewStatus;
 }

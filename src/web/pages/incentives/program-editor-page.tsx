@@ -118,8 +118,7 @@ export function ProgramEditorPage() {
   const params = useParams();
   const code = params.code ?? null;
   const program = useProgram(code ?? '');
-  if (code === null)
-    return <ProgramEditor initial={templateDraft(new Date().getFullYear())} program={null} />;
+  if (code === null) return <ProgramEditor initial={templateDraft(new Date())} program={null} />;
   if (program.isPending) return <PageSkeleton />;
   if (program.isError)
     return <QueryError error={program.error} onRetry={() => void program.refetch()} />;

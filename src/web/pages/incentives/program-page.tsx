@@ -62,6 +62,7 @@ import { SettlementPeriodsPanel } from '../../components/incentives/settlement-p
 import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
 import { CompactMoney } from '../../components/compact-money';
+import { ProgramCostSection, PublishDialog } from '../../components/incentives/program-simulation';
 
 export function ProgramPage() {
   const { code = '' } = useParams();
@@ -95,11 +96,16 @@ function ProgramDetail({ program }: { program: ProgramView }) {
   const def = definitionOf(program);
   const canWrite = useCan('programs:write');
   const invalidate = useIncentiveInvalidation();
+  const [confirmingPublish, setConfirmingPublish] = useState(false);
   const action = useMutation({
     mutationFn: (verb: 'publish' | 'close') =>
       api.post(`/programs/${encodeURIComponent(program.code)}/${verb}`),
-    onSuccess: () => invalidate(),
+    onSuccess: () => {
+      setConfirmingPublish(false);
+      invalidate();
+    },
   });
+  const hasDraft = program.versions.at(-1)?.status === 'draft' && program.status !== 'closed';
   return (
     <Stack gap="lg" data-testid="program-page" data-program={program.code}>
       <div>
@@ -121,7 +127,7 @@ function ProgramDetail({ program }: { program: ProgramView }) {
           actions={
             canWrite && (
               <>
-                {program.versions.at(-1)?.status === 'draft' && program.status !== 'closed' && (
+                {hasDraft && (
                   <>
                     <Button
                       component={Link}
@@ -133,8 +139,8 @@ function ProgramDetail({ program }: { program: ProgramView }) {
                     </Button>
                     <Button
                       size="sm"
-                      onClick={() => action.mutate('publish')}
-                      loading={action.isPending}
+                      onClick={() => setConfirmingPublish(true)}
+                      data-testid="publish-button"
                     >
                       Publish
                     </Button>
@@ -155,13 +161,25 @@ function ProgramDetail({ program }: { program: ProgramView }) {
           }
         />
         <IncentiveTabs />
-        <FormError error={action.error} />
+        {!confirmingPublish && <FormError error={action.error} />}
+        {confirmingPublish && (
+          <PublishDialog
+            program={program}
+            name={def.name}
+            onClose={() => setConfirmingPublish(false)}
+            onPublish={() => action.mutate('publish')}
+            isPublishing={action.isPending}
+            error={action.error}
+          />
+        )}
         {program.warnings.length > 0 && (
           <Alert color="yellow" variant="light" title="Check the definition" mt="xs">
             <ProblemList problems={program.warnings} />
           </Alert>
         )}
       </div>
+
+      {hasDraft && canWrite && <ProgramCostSection program={program} />}
 
       <Section title="Definition" description={def.description || undefined}>
         <Paper withBorder p="md">

@@ -1,0 +1,22 @@
+/** Percentage changes of several forecast cells in whole vehicles (issue 13). */
+
+/**
+ * Whole vehicles after a percentage change of the picked cells taken together: the total moves
+ * by the percentage (rounded once), and the whole units go to the cells by largest remainder, so
+ * "+10 %" on a row of small numbers still adds the vehicles the row's total calls for.
+ */
+export function scaledAll(values: readonly number[], percent: number): number[] {
+  const targets = values.map((v) => Math.max(0, v * (1 + percent / 100)));
+  const total = Math.round(targets.reduce((s, t) => s + t, 0));
+  const out = targets.map((t) => Math.floor(t));
+  let left = total - out.reduce((s, v) => s + v, 0);
+  const order = targets
+    .map((t, i) => ({ i, rest: t - Math.floor(t) }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    out[i]! += 1;
+    left -= 1;
+  }
+  return out;
+}
