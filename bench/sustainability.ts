@@ -61,7 +61,7 @@ export async function runSustainabilityBench(argv: string[]) {
              case g % 4 when 0 then 150 + g when 1 then 110 + g when 2 then 30 + g % 10 else 0 end, '2024-01-01', 1500 + g * 10
       from generate_series(1, 40) g;
     insert into transactions (kind, dealer_id, sku_id, vin, quantity, amount, currency, occurred_on, source, external_id)
-      select 'retail_delivery', 1 + (g * 7919) % ${dealers}, 1 + (g * 31) % 40, null, 1, 30000, 'EUR',
+      select 'retail_delivery', 1 + (g::bigint * 7919) % ${dealers}, 1 + (g * 31) % 40, null, 1, 30000, 'EUR',
              date '2026-01-01' + (g % 334), 'bench', 'R' || g
       from generate_series(1, ${n}) g;
   `);
