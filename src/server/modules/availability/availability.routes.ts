@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AppError } from '../../../shared/errors';
 import { code, errorResponses, errorSchema, page } from '../../../shared/schemas/common';
 import {
   allocationDecisionSchema,
@@ -23,8 +21,7 @@ import {
   vehicleSchema,
 } from '../../../shared/schemas/availability';
 import { actorOf, SECURED, typed } from '../../http/route';
-import { formatOf } from '../transactions/ingest-parsers';
-import { discardRest, INGEST_TYPES } from '../transactions/transactions.routes';
+import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['availability'];
 const errors = errorResponses;
@@ -34,8 +31,7 @@ const runParams = z.object({ code: z.string().min(1).max(80) });
 /** The pipeline feed gets the raw body stream, parsed row by row (like the actuals feed). */
 async function pipelineIngestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
   const app = typed(fastify);
-  fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  fastify.addContentTypeParser(INGEST_TYPES, (_req, payload, done) => done(null, payload));
+  takeRawIngestBodies(fastify);
   app.post('/availability/pipeline', {
     config: { access: 'pipeline:write' },
     validatorCompiler: () => (data) => ({ value: data }),
@@ -50,35 +46,10 @@ async function pipelineIngestRoutes(fastify: FastifyInstance, opts: { ingestLimi
       body: z.array(pipelineEventInputSchema),
       response: { 200: pipelineIngestResultSchema, 413: errorSchema, 415: errorSchema, ...errors },
     },
-    handler: async (req, reply) => {
-      const format = formatOf(req.headers['content-type']);
-      if (!format)
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          'Send application/json, application/x-ndjson or text/csv',
-        );
-      const length = Number(req.headers['content-length'] ?? 0);
-      if (length > opts.ingestLimitBytes)
-        throw new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `The body is larger than ${Math.round(opts.ingestLimitBytes / 1048576)} MB`,
-          {
-            limitBytes: opts.ingestLimitBytes,
-          },
-        );
-      const body = req.body as unknown as Readable;
-      try {
-        return await fastify.services.availability.ingestPipeline({
-          actor: actorOf(req),
-          format,
-          body,
-          byteLimit: opts.ingestLimitBytes,
-        });
-      } catch (error) {
-        discardRest(body, error, reply, opts.ingestLimitBytes);
-        throw error;
-      }
-    },
+    handler: (req, reply) =>
+      ingestStreamedBody(req, reply, opts.ingestLimitBytes, (input) =>
+        fastify.services.availability.ingestPipeline({ actor: actorOf(req), ...input }),
+      ),
   });
 }
 

@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AppError } from '../../../shared/errors';
+import { Readable } from 'node:stream';
 import { errorSchema, page } from '../../../shared/schemas/common';
 import {
   ingestResultSchema,
@@ -10,49 +9,13 @@ import {
   transactionSchema,
 } from '../../../shared/schemas/transactions';
 import { actorOf, SECURED, typed } from '../../http/route';
-import { formatOf } from './ingest-parsers';
+import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['transactions'];
-export const INGEST_TYPES = [
-  'application/json',
-  'application/x-ndjson',
-  'application/ndjson',
-  'application/jsonl',
-  'text/csv',
-];
-
-/**
- * A batch that stops before the end of its body (a malformed or oversized record) is answered
- * while the sender may still be sending. The rest of the body is read and thrown away (at most
- * the byte limit, then the connection is dropped), so a sender that goes on sending still gets the
- * answer instead of a reset (Node leaves a request body that was read from, but not to its end,
- * unread). Past the byte limit the connection is closed after the answer instead.
- */
-export function discardRest(
-  body: Readable,
-  error: unknown,
-  reply: FastifyReply,
-  limitBytes: number,
-) {
-  if (body.readableEnded || body.destroyed) return;
-  if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') {
-    reply.header('connection', 'close');
-    return;
-  }
-  let discarded = 0;
-  body.unpipe();
-  body.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > limitBytes) body.destroy();
-  });
-  body.resume();
-}
-
 /** Ingest routes get the raw body stream (parsed row by row in the service), not a parsed body. */
 async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: number }) {
   const app = typed(fastify);
-  fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  fastify.addContentTypeParser(INGEST_TYPES, (_req, payload, done) => done(null, payload));
+  takeRawIngestBodies(fastify);
 
   app.post('/transactions', {
     config: { access: 'transactions:write' },
@@ -76,34 +39,10 @@ async function ingestRoutes(fastify: FastifyInstance, opts: { ingestLimitBytes: 
         415: errorSchema,
       },
     },
-    handler: async (req, reply) => {
-      const format = formatOf(req.headers['content-type']);
-      if (!format)
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `Send application/json, application/x-ndjson or text/csv`,
-        );
-      const length = Number(req.headers['content-length'] ?? 0);
-      if (length > opts.ingestLimitBytes) {
-        throw new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `The body is larger than ${Math.round(opts.ingestLimitBytes / 1048576)} MB`,
-          { limitBytes: opts.ingestLimitBytes },
-        );
-      }
-      const body = req.body as unknown as Readable;
-      try {
-        return await fastify.services.transactions.ingest({
-          actor: actorOf(req),
-          format,
-          body,
-          byteLimit: opts.ingestLimitBytes,
-        });
-      } catch (error) {
-        discardRest(body, error, reply, opts.ingestLimitBytes);
-        throw error;
-      }
-    },
+    handler: (req, reply) =>
+      ingestStreamedBody(req, reply, opts.ingestLimitBytes, (input) =>
+        fastify.services.transactions.ingest({ actor: actorOf(req), ...input }),
+      ),
   });
 }
 
