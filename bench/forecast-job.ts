@@ -6,26 +6,20 @@
  * Setup (not timed as part of the job): the demo network is generated in memory, its catalog
  * loaded, and its transactions rolled up into `monthly_actuals` with COPY (what the ingest would
  * have left there; seeding 190 million rows through the real ingest would take hours). Then a
- * child process — the server's part, so its memory is the job's alone — opens the cycle and runs
+ * child process (bench/baseline-job.ts, so its memory is the job's alone) opens the cycle and runs
  * the baseline job: load the history from `monthly_actuals`, build the baseline, write the ~2.9
  * million cells with COPY in one transaction. Timed from `createCycle` to the job's end, with the
  * phases from the job's progress messages and the child's peak RSS.
  *
  *   npx tsx bench/forecast-job.ts [--dealers 4000] [--months 48] [--keep]
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { addMonths } from '../src/shared/months';
 import { generateNetwork, generateTransactions } from '../src/server/modules/demo/generator';
 import { loadNetwork } from '../src/server/modules/demo/seed';
-import { openPostgres } from '../src/server/db/postgres';
-import { SYSTEM_ACTOR } from '../src/server/auth/actor';
-import { createServices } from '../src/server/services';
-import { parseEnv } from '../src/server/env';
-import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
+import { spawnBaselineJob } from './baseline-job';
 import { createBenchDatabase, machine } from './lib';
 
 const { values: args } = parseArgs({
@@ -33,7 +27,6 @@ const { values: args } = parseArgs({
     dealers: { type: 'string', default: '4000' },
     months: { type: 'string', default: '48' },
     seed: { type: 'string', default: '42' },
-    'run-job': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -42,71 +35,6 @@ const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MB`;
 const END_MONTH = '2026-10';
 const CYCLE_MONTH = '2026-11';
-
-type JobReport = {
-  ms: number;
-  cells: number;
-  rssBefore: number;
-  rssPeak: number;
-  phases: { atMs: number; message: string }[];
-  methods: Record<string, number>;
-  load: number[];
-};
-
-/** The child: open a cycle, run its baseline job, report time, phases and peak RSS. */
-async function runJob(url: string): Promise<void> {
-  const db = await openPostgres(url, 8);
-  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO_DEALERS: '0' });
-  const services = createServices({ db, env, today: () => '2026-11-03' });
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const phases: JobReport['phases'] = [];
-  const started = Date.now();
-  const running: { jobId?: number } = {};
-  let lastMessage = '';
-  const timer = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    const jobId = running.jobId;
-    if (jobId === undefined) return;
-    void services.jobs
-      .getJob({ id: jobId })
-      .then((job) => {
-        const message = (job.message ?? '').replace(/\d+\/\d+/, '…');
-        if (message && message !== lastMessage) {
-          lastMessage = message;
-          phases.push({ atMs: Date.now() - started, message });
-        }
-      })
-      .catch(() => undefined);
-  }, 100);
-  const load = loadavg();
-  const cycle = await services.forecasts.createCycle({
-    actor: SYSTEM_ACTOR,
-    data: { cycleMonth: CYCLE_MONTH, horizon: 18, historyMonths: 48 },
-  });
-  const jobId = cycle.baselineJobId!;
-  running.jobId = jobId;
-  await services.jobs.settle(BASELINE_JOB_KIND);
-  const ms = Date.now() - started;
-  clearInterval(timer);
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
-  const job = await services.jobs.getJob({ id: jobId });
-  if (job.status !== 'succeeded') throw new Error(`baseline job ${job.status}: ${job.message}`);
-  const result = job.result as { cells: number; methods: Record<string, number> };
-  const report: JobReport = {
-    ms,
-    cells: result.cells,
-    rssBefore,
-    rssPeak,
-    phases,
-    methods: result.methods,
-    load: [...load, ...loadavg()],
-  };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  await services.jobs.stopWorkers(); // the job went through pg-boss: its polling ends here
-  await db.close();
-}
 
 async function main(): Promise<void> {
   const dealers = Number(args.dealers);
@@ -171,27 +99,11 @@ async function main(): Promise<void> {
     log(`monthly_actuals loaded in ${fmt(copyMs / 1000)} s; running the job in a child process`);
     await bench.db.close();
 
-    const report = await new Promise<JobReport>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--expose-gc',
-          '--import',
-          'tsx',
-          new URL(import.meta.url).pathname,
-          '--run-job',
-          bench.url!,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) =>
-        code === 0
-          ? resolve(JSON.parse(out.trim().split('\n').pop()!) as JobReport)
-          : reject(new Error(`job child exited ${code}`)),
-      );
+    const report = await spawnBaselineJob(bench.url!, {
+      cycleMonth: CYCLE_MONTH,
+      today: '2026-11-03',
+      historyMonths: 48,
+      horizon: 18,
     });
     const phaseRows = report.phases
       .map((p) => `| ${fmt(p.atMs / 1000)} s | ${p.message} |`)
@@ -237,5 +149,4 @@ ${phaseRows}
   }
 }
 
-if (args['run-job']) await runJob(args['run-job']);
-else await main();
+await main();

@@ -37,7 +37,7 @@ async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number>
 }
 
 /** 20 programs mixing every measure, tier mode, benefit and period. */
-function programs(
+export function benchPrograms(
   modelLines: string[],
   startDate: string,
   endDate: string,
@@ -301,7 +301,7 @@ export async function runIncentivesBench(argv: string[]) {
       name: 'bench author',
       role: 'channel_manager' as const,
     };
-    for (const p of programs(
+    for (const p of benchPrograms(
       ml.rows.map((r) => r.code),
       startDate,
       endDate,

@@ -34,7 +34,7 @@ import {
  * Listens to the server's event stream: `arrival(batchId)` resolves with the time
  * (performance.now()) the batch's `feed` event arrived, sent once its monthly roll-up committed.
  */
-async function listenForFeedEvents(url: string, key: string) {
+export async function listenForFeedEvents(url: string, key: string) {
   const arrived = new Map<number, number>();
   const waiting = new Map<number, (at: number) => void>();
   const controller = new AbortController();

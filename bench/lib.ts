@@ -69,13 +69,17 @@ export async function createBenchDatabase(engine: BenchEngine): Promise<BenchDat
     db,
     url: url.toString(),
     reopen: () => openPostgres(url.toString(), 8),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: SERVER_URL });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
+    drop: () => dropDatabase(url.toString()),
   };
+}
+
+/** Drops a bench database on the server, given its URL. */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const a = new pg.Client({ connectionString: SERVER_URL });
+  await a.connect();
+  await a.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+  await a.end();
 }
 
 /** An existing, already seeded database on the server (kept: `drop` does nothing). */
@@ -179,12 +183,15 @@ export type LoadRun = {
   non2xx: number;
 };
 
-/** `connections` clients sending GETs for `seconds`, each set up once (its path and cookie). */
+/**
+ * `connections` clients sending GETs for `seconds`, each set up once: its path (or the paths a page
+ * reads, sent in turn) and its cookie.
+ */
 export async function loadTest(
   url: string,
   connections: number,
   seconds: number,
-  setup: (index: number) => { path: string; cookie?: string },
+  setup: (index: number) => { path: string | string[]; cookie?: string },
 ): Promise<LoadRun> {
   const { default: autocannon } = await import('autocannon');
   let next = 0;
@@ -197,7 +204,8 @@ export async function loadTest(
         setupClient: (client) => {
           const { path, cookie } = setup(next++ % connections);
           client.setHeaders(cookie ? { cookie } : {});
-          client.setRequest({ method: 'GET', path });
+          const paths = typeof path === 'string' ? [path] : path;
+          client.setRequests(paths.map((p) => ({ method: 'GET', path: p })));
         },
       },
       (error, result) => {

@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   availability: async () => (await import('./availability')).runAvailabilityBench(rest),
   sustainability: async () => (await import('./sustainability')).runSustainabilityBench(rest),
   insights: async () => (await import('./insights')).runInsightsBench(rest),
+  national: async () => (await import('./national')).runNationalBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;

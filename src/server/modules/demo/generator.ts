@@ -58,6 +58,12 @@ export type DemoOptions = {
   modelLines?: number;
   /** Also emit one 'registration' per delivery a few days later. Default false. */
   includeRegistrations?: boolean;
+  /**
+   * Network average of retail deliveries per dealer and year; scales the sales volume only (the
+   * dealers' size classes stay those of the reference network). Default 480; the national bench
+   * uses 940, the US franchised average.
+   */
+  deliveriesPerDealerYear?: number;
 };
 
 export type DemoRegion = { code: string; name: string; parentCode: string | null };
@@ -400,6 +406,10 @@ function normalizeOptions(options: DemoOptions): NormalizedOptions {
   if (!Number.isInteger(modelLines) || modelLines < 1 || modelLines > 400) {
     throw new RangeError(`modelLines must be an integer from 1 to 400, got ${modelLines}`);
   }
+  const perYear = options.deliveriesPerDealerYear;
+  if (perYear !== undefined && !(Number.isFinite(perYear) && perYear > 0 && perYear <= 100_000)) {
+    throw new RangeError(`deliveriesPerDealerYear must be from 0 to 100000, got ${perYear}`);
+  }
   parseMonth(endMonth);
   return {
     seed,
@@ -408,6 +418,7 @@ function normalizeOptions(options: DemoOptions): NormalizedOptions {
     endMonth,
     modelLines,
     includeRegistrations: options.includeRegistrations ?? false,
+    deliveriesPerDealerYear: options.deliveriesPerDealerYear ?? P.deliveriesPerDealerYear,
   };
 }
 
@@ -1210,7 +1221,7 @@ function createHistory(plan: Plan, options: NormalizedOptions): History {
   const classCount = SIZE_CLASSES.length;
   const rng = new Random(plan.seed, 'transactions', plan.key);
   const includeRegistrations = options.includeRegistrations;
-  const monthlyBase = P.deliveriesPerDealerYear / 12;
+  const monthlyBase = options.deliveriesPerDealerYear / 12;
 
   const dealerCodes = network.dealers.map((d) => d.code);
   const dealPrefixes = dealerCodes.map((code) => `${code}-`);

@@ -1,0 +1,247 @@
+/**
+ * The national bench's parts that go through a server process (bench/national.ts): the OEM's
+ * agreements table, the network's roll-ups, accuracy and exports, the dealer home under 100
+ * connections, and a further 1M rows through the feed (bench/national-ingest.ts) — each next to
+ * its bare floor in the same run.
+ */
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import type { Db } from '../src/server/db/db';
+import { hashPassword } from '../src/server/modules/auth/auth.service';
+import { createAccountsService } from '../src/server/modules/accounts/accounts.service';
+import { fmt, loadTest, median, percentile, sampleRss, startServer } from './lib';
+import { measureIngest } from './national-ingest';
+
+export type NationalOptions = {
+  dealers: number;
+  perDealerYear: number;
+  lines: number;
+  seed: number;
+  runs: number;
+  seconds: number;
+  connections: number;
+  /** rows of the ingest figure (1M) */
+  ingestRows: number;
+};
+
+const log = (m: string) => console.log(`[national] ${m}`);
+
+async function times(runs: number, fn: () => Promise<unknown>) {
+  const all: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    all.push(performance.now() - t0);
+  }
+  return { medianMs: Number(median(all).toFixed(1)), maxMs: Number(Math.max(...all).toFixed(1)) };
+}
+
+/** A figure and its floor: the service's median, the bare SQL's median, and their ratio. */
+async function pair(runs: number, service: () => Promise<unknown>, bare: () => Promise<unknown>) {
+  await service(); // warm
+  const s = await times(runs, service);
+  const b = await times(runs, bare);
+  return {
+    ...s,
+    bareMedianMs: b.medianMs,
+    ratioToBare: Number((s.medianMs / b.medianMs).toFixed(2)),
+  };
+}
+
+async function drain(res: Response): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+  return bytes;
+}
+
+async function drainCopy(db: Db, sql: string): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of db.copyTo(sql)) bytes += chunk.length;
+  return bytes;
+}
+
+export async function measureOverHttp(
+  db: Db,
+  url: string,
+  options: NationalOptions,
+  parts: Set<string>,
+) {
+  const out: Record<string, unknown> = {};
+  if (!['agreements', 'network', 'home', 'ingest'].some((p) => parts.has(p))) return out;
+  const key = await createAccountsService({ db }).createApiKey({
+    actor: SYSTEM_ACTOR,
+    data: {
+      name: 'national bench',
+      role: 'oem_admin',
+      regionCode: null,
+      dealerCode: null,
+      dealerGroupCode: null,
+    },
+  });
+  const server = await startServer({ databaseUrl: url, port: 3970 });
+  const rss = sampleRss(server.pid);
+  const headers = { authorization: `Bearer ${key.key}` };
+  const get = async (path: string) => {
+    const res = await fetch(server.url + path, { headers });
+    if (res.status !== 200)
+      throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    return drain(res);
+  };
+  const runs = options.runs;
+  try {
+    if (parts.has('agreements')) {
+      out.agreementsTable = await pair(
+        runs * 3,
+        () => get('/api/v1/agreements?limit=50&sort=attainment'),
+        () =>
+          db.query(
+            `select a.id, a.planned_by_period, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a`,
+          ),
+      );
+      log(`agreements table ${JSON.stringify(out.agreementsTable)}`);
+    }
+    if (parts.has('network')) {
+      const cycle = await db.query<{ id: number }>(
+        `select id from forecast_cycles where status in ('locked', 'published') order by cycle_month desc limit 1`,
+      );
+      const cycleId = cycle.rows[0]?.id;
+      const network: Record<string, unknown> = {};
+      network.actualsByRegion = await pair(
+        runs,
+        () => get('/api/v1/actuals/regions?from=2025-12&to=2026-11'),
+        () =>
+          db.query(
+            `select d.region_id, m.month, sum(m.quantity), sum(m.amount) from monthly_actuals m join dealers d on d.id = m.dealer_id where m.month between '2025-12-01' and '2026-11-01' group by 1, 2`,
+          ),
+      );
+      network.agreementsRollupByRegion = await pair(
+        runs,
+        () => get('/api/v1/agreements/rollup?by=region'),
+        () =>
+          db.query(
+            `select d.region_id, sum(p.quantity), sum(p.revenue) from agreement_period_actuals p join agreements a on a.id = p.agreement_id join dealers d on d.id = a.dealer_id group by 1`,
+          ),
+      );
+      network.agreementsExport = await pair(
+        runs,
+        () => get('/api/v1/agreements/export'),
+        () =>
+          drainCopy(
+            db,
+            `copy (select a.*, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a) to stdout with (format csv)`,
+          ),
+      );
+      network.transactionsExportOneMonth = await pair(
+        1,
+        () => get('/api/v1/transactions/export?from=2026-11-01&to=2026-11-30'),
+        () =>
+          drainCopy(
+            db,
+            `copy (select t.kind, d.code, s.code, t.vin, t.quantity, t.amount, t.currency, t.occurred_on, t.source, t.external_id from transactions t join dealers d on d.id = t.dealer_id join skus s on s.id = t.sku_id where t.occurred_on between '2026-11-01' and '2026-11-30') to stdout with (format csv)`,
+          ),
+      );
+      if (cycleId !== undefined) {
+        network.forecastRollup = await pair(
+          runs,
+          () => get(`/api/v1/forecasts/cycles/${cycleId}/rollup`),
+          () =>
+            db.query(
+              `select region_id, model_line_id, target_month, sum(baseline) from forecast_cells where cycle_id = $1 group by 1, 2, 3`,
+              [cycleId],
+            ),
+        );
+        network.forecastAccuracy = await pair(
+          runs,
+          () => get(`/api/v1/forecasts/accuracy?by=region`),
+          () =>
+            db.query(
+              `select c.region_id, sum(abs(c.baseline - coalesce(a.q, 0))), sum(coalesce(a.q, 0)) from forecast_cells c
+             left join (select m.dealer_id, s.model_line_id, m.month, sum(m.quantity) as q from monthly_actuals m join skus s on s.id = m.sku_id
+                        where m.month = '2026-11-01' group by 1, 2, 3) a
+               on a.dealer_id = c.dealer_id and a.model_line_id = c.model_line_id and a.month = c.target_month
+             where c.cycle_id = $1 and c.target_month = '2026-11-01' group by 1`,
+              [cycleId],
+            ),
+        );
+      }
+      out.network = network;
+      log(`network ${JSON.stringify(network)}`);
+    }
+    if (parts.has('home')) out.dealerHome = await measureDealerHome(db, server.url, options);
+  } finally {
+    out.serverPeakRssMiB = Math.round(rss.stop() / 2 ** 20);
+    await server.stop();
+  }
+  if (parts.has('ingest')) out.ingest = await measureIngest(db, url, options, key.key);
+  return out;
+}
+
+/**
+ * The dealer home under `connections` dealers at once: each client reads what the home page reads
+ * (the dealer, its monthly actuals, its last ten transactions) in turn, with its own session;
+ * against the bare health endpoint of the same server in the same run.
+ */
+async function measureDealerHome(db: Db, serverUrl: string, options: NationalOptions) {
+  const dealers = await db.query<{ code: string }>(
+    `select code from dealers where status = 'active' order by md5(code) limit $1`,
+    [options.connections],
+  );
+  const hash = await hashPassword('bench-password');
+  for (const [i, d] of dealers.rows.entries())
+    await db.query(
+      `insert into users (email, name, password_hash, role, dealer_id)
+       select $1, $2, $3, 'dealer_principal', (select id from dealers where code = $4)
+       where not exists (select 1 from users where email = $1)`,
+      [`national${i}@dealer.test`, `National ${d.code}`, hash, d.code],
+    );
+  const cookies: string[] = [];
+  for (let i = 0; i < dealers.rows.length; i++) {
+    const res = await fetch(`${serverUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `national${i}@dealer.test`, password: 'bench-password' }),
+    });
+    if (res.status !== 200) throw new Error(`login ${i}: ${res.status}`);
+    cookies.push(res.headers.get('set-cookie')!.split(';')[0]!);
+  }
+  const paths = (i: number) => {
+    const code = encodeURIComponent(dealers.rows[i % dealers.rows.length]!.code);
+    return [
+      `/api/v1/dealers/${code}`,
+      `/api/v1/dealers/${code}/actuals/monthly`,
+      `/api/v1/transactions?dealer=${code}&limit=10`,
+    ];
+  };
+  const n = options.connections;
+  await loadTest(serverUrl, n, 3, (i) => ({ path: paths(i), cookie: cookies[i % cookies.length] }));
+  const bare = await loadTest(serverUrl, n, options.seconds, () => ({ path: '/healthz' }));
+  const home = await loadTest(serverUrl, n, options.seconds, (i) => ({
+    path: paths(i),
+    cookie: cookies[i % cookies.length],
+  }));
+  // one dealer's home alone, sequentially: what a single user waits
+  const single: number[] = [];
+  for (let k = 0; k < 60; k++) {
+    const t0 = performance.now();
+    await Promise.all(
+      paths(k).map((p) =>
+        fetch(serverUrl + p, { headers: { cookie: cookies[k % cookies.length]! } }).then(drain),
+      ),
+    );
+    single.push(performance.now() - t0);
+  }
+  const result = {
+    connections: n,
+    seconds: options.seconds,
+    home,
+    bareEndpoint: bare,
+    p99RatioToBare: Number((home.p99 / Math.max(bare.p99, 1)).toFixed(2)),
+    singleDealerPageMs: {
+      median: Number(median(single).toFixed(1)),
+      p95: Number(percentile(single, 95).toFixed(1)),
+    },
+  };
+  log(`dealer home ${JSON.stringify(result)}`);
+  if (home.non2xx > 0 || home.errors > 0) throw new Error('dealer home answered errors under load');
+  void fmt;
+  return result;
+}
