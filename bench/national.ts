@@ -24,8 +24,6 @@ import { openPostgres } from '../src/server/db/postgres';
 import { parseEnv } from '../src/server/env';
 import { csvField } from '../src/server/db/db';
 import { seedAgreements } from '../src/server/modules/agreements/agreements.seed';
-import { seedAvailability } from '../src/server/modules/availability/availability.seed';
-import { seedSustainability } from '../src/server/modules/connected/sustainability.seed';
 import { generateNetwork, generateTransactionBatches } from '../src/server/modules/demo/generator';
 import { loadNetwork } from '../src/server/modules/demo/seed';
 import { STAGING_COLUMNS } from '../src/server/modules/transactions/transactions.repository';
@@ -67,7 +65,8 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peak: n
  * the feed's COPY path leaves them: one batch, received on the day of the sale) and are rolled up
  * by one grouped insert; through the feed's API they would take hours on two cores (its rate is
  * measured on its own, by the ingest part). The rest is the demo seed's own code: agreements (up to
- * `lines` lines), the pipeline, consents, and the incentive bench's 20 programs.
+ * `lines` lines) and the incentive bench's 20 programs. The issue's national network has no
+ * vehicle pipeline or consents, so neither is seeded.
  */
 async function seedNational(options: NationalOptions): Promise<string> {
   const bench = await createBenchDatabase('postgres');
@@ -136,8 +135,6 @@ async function seedNational(options: NationalOptions): Promise<string> {
   await db.query('analyze');
   const agreements = await seedAgreements(db, { today: NATIONAL_TODAY, maxLines: options.lines });
   log(`rolled up; ${fmt(agreements)} agreements at ${fmt((Date.now() - started) / 1000)} s`);
-  await seedAvailability(db, { today: NATIONAL_TODAY });
-  await seedSustainability(services);
   const lines = await db.query<{ code: string }>('select code from model_lines order by code');
   const actor = { ...SYSTEM_ACTOR, id: -7, name: 'bench author', role: 'channel_manager' as const };
   for (const p of benchPrograms(
@@ -149,9 +146,7 @@ async function seedNational(options: NationalOptions): Promise<string> {
     await services.incentives.publishProgram({ actor, code: p.code as string });
   }
   await db.query('vacuum analyze');
-  log(
-    `seeded in ${fmt((Date.now() - started) / 1000)} s in all (pipeline, consents, 20 programs, vacuum)`,
-  );
+  log(`seeded in ${fmt((Date.now() - started) / 1000)} s in all (agreements, 20 programs, vacuum)`);
   await services.jobs.stopWorkers();
   await db.close();
   return bench.url!;
