@@ -442,6 +442,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
           segment: sku.segment,
           msrp,
           amountPerUnit: data.amountPerUnit ?? msrp,
+          co2GPerKm: sku.co2GPerKm,
         },
         quantity: data.quantity,
         date,

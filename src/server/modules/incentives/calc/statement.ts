@@ -109,6 +109,8 @@ export type StatementVolumes = {
   payingRevenue: string;
   /** Σ quantity × MSRP over the paying transactions (percent_of_msrp programs only, else null). */
   payingMsrp: string | null;
+  /** Σ quantity × g/km below the threshold over the paying rows (per_g_co2_below only). */
+  payingCo2Basis?: string;
 };
 
 export type Statement = {
@@ -439,6 +441,9 @@ export function runStatement(input: StatementInput): StatementRun {
     payingUnits,
     payingRevenue,
     payingMsrp,
+    ...(program.benefit === 'per_g_co2_below'
+      ? { payingCo2Basis: paying.reduce((a, c) => a.plus(co2Basis(cp, c)), ZERO).toFixed() }
+      : {}),
   };
   const paysLines = eligibility.eligible && program.benefit !== 'lump_sum';
   const paysLump = eligibility.eligible && program.benefit === 'lump_sum' && tier !== null;
