@@ -61,6 +61,7 @@ export function toStatementLine(
     explanation: l.explanation,
     correctsPeriod: l.correctsPeriod ?? null,
     correctsLineNo: l.correctsLineNo ?? null,
+    ...(l.co2 ? { co2: l.co2 } : {}),
   };
 }
 
