@@ -15,8 +15,11 @@
  * - DLR-CHARLIE: 1 BEV → 1 unit → tier from 0 (1.005): 170.5 × 1.005 = 171.3525 → 171.35.
  * - DLR-BRAVO: 1 HEV → 0 units → tier from 0: 0 × 1.005 = 0.00.
  * - One more BEV for DLR-ALPHA (what-if): 4 units, still 2.335: + 398.12 → 845.28.
+ * - March: DLR-ALPHA 1 BEV → 171.35, approved; the sustainability view's CO2 per 1,000 of
+ *   incentive then comes from that statement: (93.6 − 0) × 1 g/km / 171.35 × 1,000.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../src/shared/money';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
@@ -73,6 +76,7 @@ describe.each(engines())('CO2 measure and benefit (%s)', (engine) => {
       txRow({ sku: 'BOLT-XL-HEV', occurredOn: '2026-04-05', amount: '52000.00' }),
       txRow({ dealerCode: 'DLR-CHARLIE', sku: 'AURA-EX-BEV', occurredOn: '2026-04-06' }),
       txRow({ dealerCode: 'DLR-BRAVO', sku: 'BOLT-XL-HEV', occurredOn: '2026-04-07' }),
+      txRow({ sku: 'AURA-EX-BEV', occurredOn: '2026-03-10', amount: '45500.00' }),
     ]);
     await t.db.query('update transactions set received_at = occurred_on + 1');
     [channel, finance, dealerA] = await Promise.all([
@@ -207,5 +211,68 @@ describe.each(engines())('CO2 measure and benefit (%s)', (engine) => {
       200,
     );
     expect(hev.addedEarned).toBe('0.00');
+  });
+
+  it('makes the CO2 reduction per 1,000 of incentive exact from the approved statements', async () => {
+    const admin = await login(t.url, USERS.admin, PASSWORD);
+    await json(
+      await admin.send('POST', '/api/v1/sustainability/regulations', {
+        market: 'TEST-EU',
+        effectiveFrom: '2025-01-01',
+        document: {
+          kind: 'eu_fleet_co2',
+          name: 'EU rules on the test network',
+          currency: 'EUR',
+          countries: ['US'],
+          targets: [{ fromYear: 2025, toYear: 2029, gPerKm: '93.6' }],
+          averagingWindows: [{ fromYear: 2025, toYear: 2027 }],
+          premiumPerGPerKm: '95',
+          evShareAskPercent: '25',
+          pools: [],
+        },
+      }),
+      201,
+    );
+    type Item = {
+      code: string;
+      basis: string;
+      statements: number;
+      units: number;
+      incentive: string | null;
+      co2ReductionGPerKm: string;
+      gPerKmPerThousand: string | null;
+    };
+    const before = await json<{ items: Item[] }>(
+      await admin.get('/api/v1/sustainability/programs?market=TEST-EU'),
+      200,
+    );
+    expect(before.items.find((i) => i.code === 'CO2-BONUS')).toMatchObject({
+      basis: 'estimate',
+      statements: 0,
+    });
+    await json(
+      await finance.send('POST', '/api/v1/programs/CO2-BONUS/periods/close', { period: '2026-03' }),
+      200,
+    );
+    await json(
+      await finance.send('POST', '/api/v1/programs/CO2-BONUS/statements/DLR-ALPHA/approve', {
+        period: '2026-03',
+      }),
+      200,
+    );
+    const after = await json<{ items: Item[] }>(
+      await admin.get('/api/v1/sustainability/programs?market=TEST-EU'),
+      200,
+    );
+    expect(after.items.find((i) => i.code === 'CO2-BONUS')).toEqual(
+      expect.objectContaining({
+        basis: 'statements',
+        statements: 1,
+        units: 1,
+        incentive: '171.35',
+        co2ReductionGPerKm: '93.6',
+        gPerKmPerThousand: new Dec('93.6').div('171.35').times(1000).toFixed(3),
+      }),
+    );
   });
 });
