@@ -98,6 +98,13 @@ export const statementLineSchema = z
       .nullable()
       .optional()
       .describe("a correction line: the line of that period's statement it corrects"),
+    co2: z
+      .object({ gPerKm: z.string(), thresholdGPerKm: z.string(), belowGPerKm: z.string() })
+      .nullable()
+      .optional()
+      .describe(
+        "per_g_co2_below lines: the SKU's WLTP g/km, the program's threshold and the g/km below it (the line's basis is below × units)",
+      ),
   })
   .meta({ id: 'StatementLine' });
 export type StatementLineView = z.infer<typeof statementLineSchema>;

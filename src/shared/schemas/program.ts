@@ -7,14 +7,21 @@ import { z } from 'zod';
 import { DECIMAL_PATTERN, SUPPORTED_CURRENCIES, minorUnits } from '../money';
 import { POWERTRAINS, type Powertrain } from './catalog';
 import { code, isRealDate } from './common';
-import { SALE_CATEGORIES, type SaleCategory } from './rdr';
+import { BUYER_TYPES, SALE_CATEGORIES, type BuyerType, type SaleCategory } from './rdr';
 import { TRANSACTION_KINDS, type TransactionKind } from './transactions';
 
 export const MEASUREMENT_PERIODS = ['month', 'quarter', 'program'] as const;
 export type MeasurementPeriod = (typeof MEASUREMENT_PERIODS)[number];
 export const PAYOUT_FREQUENCIES = MEASUREMENT_PERIODS;
 export type PayoutFrequency = MeasurementPeriod;
-export const MEASURES = ['units', 'revenue', 'agreement_attainment', 'growth', 'ev_share'] as const;
+export const MEASURES = [
+  'units',
+  'revenue',
+  'agreement_attainment',
+  'growth',
+  'ev_share',
+  'low_co2_units',
+] as const;
 export type Measure = (typeof MEASURES)[number];
 export const GROWTH_BASES = ['units', 'revenue'] as const;
 export type GrowthBasis = (typeof GROWTH_BASES)[number];
@@ -22,7 +29,13 @@ export const GROWTH_BENEFIT_BASES = ['all', 'increment'] as const;
 export type GrowthBenefitBase = (typeof GROWTH_BENEFIT_BASES)[number];
 export const TIER_MODES = ['retroactive', 'incremental'] as const;
 export type TierMode = (typeof TIER_MODES)[number];
-export const BENEFITS = ['per_unit', 'percent_of_revenue', 'percent_of_msrp', 'lump_sum'] as const;
+export const BENEFITS = [
+  'per_unit',
+  'percent_of_revenue',
+  'percent_of_msrp',
+  'lump_sum',
+  'per_g_co2_below',
+] as const;
 export type Benefit = (typeof BENEFITS)[number];
 
 /** How long each period is, to compare a payout frequency with a measurement period. */
@@ -36,6 +49,10 @@ const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
   .refine(isRealDate, { message: 'is not a real calendar date', params: { code: 'invalid_date' } });
+
+/** What a program does with a feed row that has no retail delivery report. */
+export const WITHOUT_REPORT = ['count_as_retail', 'exclude'] as const;
+export type WithoutReport = (typeof WITHOUT_REPORT)[number];
 
 export const programFilterSchema = z
   .strictObject({
@@ -52,7 +69,19 @@ export const programFilterSchema = z
       .array(z.enum(SALE_CATEGORIES))
       .optional()
       .describe(
-        "sale categories of the retail delivery report that never count (e.g. demonstrator, employee); rows without a report's category count",
+        "sale categories of the retail delivery report that never count (e.g. demonstrator, employee); a row without a report counts as retail (see withoutReport)",
+      ),
+    excludeBuyerTypes: z
+      .array(z.enum(BUYER_TYPES))
+      .optional()
+      .describe(
+        "buyer types of the retail delivery report that never count (e.g. dealer: the dealer's own purchases); a row without a report has no buyer type and is not excluded by this rule",
+      ),
+    withoutReport: z
+      .enum(WITHOUT_REPORT)
+      .optional()
+      .describe(
+        'a row without a retail delivery report (nor one for the sale an unwind reverses): count_as_retail (the default) or exclude',
       ),
   })
   .meta({ id: 'ProgramFilter' });
@@ -98,6 +127,11 @@ const programObjectSchema = z.strictObject({
   capPerDealer: decimal.nullable().default(null).describe('per dealer and measurement window'),
   budget: decimal.nullable().default(null).describe('program total; an overrun is shown'),
   requiresClaim: z.boolean().default(false),
+  co2ThresholdGPerKm: decimal
+    .optional()
+    .describe(
+      'WLTP CO2 g/km: measure low_co2_units counts the units at or below it; benefit per_g_co2_below pays the tier value per g/km below it per unit',
+    ),
 });
 
 type Ctx = z.core.$RefinementCtx<unknown>;
@@ -259,6 +293,30 @@ function checkProgram(raw: unknown, ctx: Ctx): void {
     }
   }
 
+  const usesCo2 = measure === 'low_co2_units' || benefit === 'per_g_co2_below';
+  const threshold = decimalOrNull(p.co2ThresholdGPerKm);
+  if (usesCo2 && p.co2ThresholdGPerKm === undefined) {
+    addProblem(
+      ctx,
+      ['co2ThresholdGPerKm'],
+      'required',
+      'required with measure low_co2_units or benefit per_g_co2_below (g/km)',
+    );
+  } else if (!usesCo2 && p.co2ThresholdGPerKm !== undefined && measure && benefit) {
+    addProblem(
+      ctx,
+      ['co2ThresholdGPerKm'],
+      'co2_option_without_co2',
+      'only meaningful with measure low_co2_units or benefit per_g_co2_below',
+    );
+  }
+  if (threshold && threshold.sign < 0) {
+    addProblem(ctx, ['co2ThresholdGPerKm'], 'negative_value', 'must not be negative');
+  }
+  if (threshold && fractionDigits(threshold.text) > 1) {
+    addProblem(ctx, ['co2ThresholdGPerKm'], 'too_many_decimals', 'at most one decimal (93.6)');
+  }
+
   if (
     typeof p.payoutFrequency === 'string' &&
     typeof p.measurementPeriod === 'string' &&
@@ -386,8 +444,15 @@ export type IncentiveTransaction = {
   externalId?: string | null;
   /** For an unwind: the externalId of the sale it reverses (else the VIN identifies the sale). */
   originalExternalId?: string | null;
-  /** The sale category of its retail delivery report (rdr_sales), when one was sent. */
+  /**
+   * The sale category of its retail delivery report (rdr_sales), when one was sent; for an
+   * unwind without its own report, the report of the sale it reverses (originalExternalId).
+   */
   saleCategory?: SaleCategory | null;
+  /** The buyer type of the same report (null without one). */
+  buyerType?: BuyerType | null;
+  /** The SKU's WLTP CO2 in g/km (CO2 measures and benefits; null when not loaded). */
+  co2GPerKm?: number | null;
 };
 
 export const incentiveTransactionSchema = z
@@ -408,6 +473,8 @@ export const incentiveTransactionSchema = z
     externalId: z.string().max(120).nullable().optional(),
     originalExternalId: z.string().max(120).nullable().optional(),
     saleCategory: z.enum(SALE_CATEGORIES).nullable().optional(),
+    buyerType: z.enum(BUYER_TYPES).nullable().optional(),
+    co2GPerKm: z.number().int().min(0).nullable().optional(),
   })
   .meta({ id: 'IncentiveTransaction' });
 

@@ -317,6 +317,16 @@ export const programCo2Schema = z
         co2ReductionGPerKm: z.string().describe('Σ (target − e) over the units it pays on'),
         perUnitIncentive: z.string().nullable(),
         gPerKmPerThousand: z.string().nullable().describe('CO2 reduction per 1,000 of incentive'),
+        basis: z
+          .enum(['statements', 'estimate'])
+          .describe(
+            "statements: exact, from the program's approved statements of the year (their earned amounts and the units their lines paid on); estimate: units covered × the entry tier's per-unit value",
+          ),
+        statements: z.number().int().describe('approved statements the figures come from'),
+        incentive: z
+          .string()
+          .nullable()
+          .describe('the incentive the figures divide by (earned, or the estimate)'),
       }),
     ),
   })

@@ -32,6 +32,8 @@ const STAMPED: Record<string, string> = {
   // written in the batch's own transaction (for 100,000 rows or more, by the roll-up right after).
   transactions: `(select coalesce(pg_sequence_last_value('transactions_id_seq'), 0)::text)`,
   monthly_actuals: versionOf('monthly_actuals', 'dealer_id = $1'),
+  // The retail delivery reports (sale rules); written with their feed rows, stamped as well.
+  rdr_sales: versionOf('rdr_sales', 'dealer_id = $1'),
   dealers: versionOf('dealers', 'id = $1'),
   dealer_groups: versionOf('dealer_groups'),
   regions: versionOf('regions'),

@@ -13,7 +13,8 @@ export function createIncentivesContextRepository(db: Queryable) {
   return {
     async findSkus(): Promise<SkuRow[]> {
       const { rows } = await db.query<SkuRow>(
-        `select s.id, s.code, m.code as "modelLineCode", s.powertrain, s.segment, s.msrp::text as msrp
+        `select s.id, s.code, m.code as "modelLineCode", s.powertrain, s.segment, s.msrp::text as msrp,
+                s.co2_g_per_km as "co2GPerKm"
          from skus s join model_lines m on m.id = s.model_line_id order by s.id`,
       );
       return rows;

@@ -23,6 +23,7 @@ import { createProgramVisibility } from './program-visibility';
 import { loadPriceBook, priceOn, type PriceBook } from './pricing';
 import { agreementTerms } from './agreement-plans';
 import { findSettlementPeriod } from './calc';
+import { usesSaleRules } from './calc/filters';
 import {
   type AgreementPlanRow,
   type DealerRow,
@@ -115,6 +116,9 @@ export function isMonthEnd(date: string): boolean {
  */
 export function canAggregate(def: ProgramDefinition): boolean {
   if (!isMonthStart(def.startDate) || !isMonthEnd(def.endDate)) return false;
+  // The grouped SQL carries neither the retail delivery report nor each SKU's g/km.
+  if (usesSaleRules(def.qualifying) || usesSaleRules(def.paying)) return false;
+  if (def.measure === 'low_co2_units') return false;
   if (def.benefit === 'lump_sum') return true;
   if (def.benefit !== 'per_unit') return false;
   const minor = minorUnits(def.currency);
@@ -201,7 +205,15 @@ export function toTransaction(r: TxRow, ctx: Ctx): IncentiveTransaction {
     receivedAt: r.receivedOn,
     externalId: r.externalId,
     originalExternalId: r.originalExternalId ?? null,
+    saleCategory: (r.saleCategory ?? null) as IncentiveTransaction['saleCategory'],
+    buyerType: (r.buyerType ?? null) as IncentiveTransaction['buyerType'],
+    co2GPerKm: sku.co2GPerKm,
   };
+}
+
+/** Whether a program's rows must carry their retail delivery report (sale rules). */
+export function needsSaleDetails(def: ProgramDefinition): boolean {
+  return usesSaleRules(def.qualifying) || usesSaleRules(def.paying);
 }
 
 export function createIncentivesContext(deps: IncentivesDeps) {

@@ -48,6 +48,8 @@ export type SkuRow = {
   powertrain: 'ICE' | 'HEV' | 'PHEV' | 'BEV';
   segment: string;
   msrp: string;
+  /** WLTP CO2 g/km (an integer). */
+  co2GPerKm: number;
 };
 
 export type TxRow = {
@@ -64,6 +66,9 @@ export type TxRow = {
   externalId: string | null;
   /** An unwind: the sale it reverses (its externalId), when the feed named it. */
   originalExternalId?: string | null;
+  /** Its retail delivery report (or, for an unwind, that of the sale it reverses): sale rules. */
+  saleCategory?: string | null;
+  buyerType?: string | null;
 };
 
 import type { AgreementPlanRow } from './agreement-plans';
@@ -80,6 +85,8 @@ export type LoadSpec = {
   requiresClaim: boolean;
   /** Only rows stored up to this transaction id (a closed period: the feed at its close). */
   maxFeedId?: string | null;
+  /** Join each row's retail delivery report (the program has sale rules). */
+  withSale?: boolean;
 };
 
 /** Every part of the incentive SQL (for the readers that take from several). */

@@ -8,6 +8,11 @@
  * months of some dealers) are read afterwards by `readRows`, through the dealer-date index; the
  * scan keeps only the negative rows, which that walk may need from any month.
  *
+ * When a program computed together has sale rules (sale category, buyer type: the retail delivery
+ * report), both reads join each row's report (`SALE_JOIN`) and the SKU class becomes a class of
+ * SKU × report (`saleKeys` per SKU: none, or one of the 6 × 4 category and buyer type pairs);
+ * without sale rules nothing is joined and the key is always 0.
+ *
  * Semantics, as the engine's row path (statement.ts) and `groupTransactions` (the reference):
  * - an unwind's quantity counts negative; a negative row's positive amount counts negative;
  * - a row is late when its arrival date (UTC) is after the end of its month: the group then
@@ -35,6 +40,34 @@ import type { RoundedLineBasis, TransactionGroup } from './calc/aggregate';
 import { dayNumber, fromDayNumber } from './calc/dates';
 import { MAX_SAFE, parseScaled, pow10 } from '../../../shared/fixed';
 import type { TxRow } from './incentives.repository';
+import { BUYER_TYPES, SALE_CATEGORIES } from '../../../shared/schemas/rdr';
+import { SALE_JOIN } from './statements.repository';
+
+/** Keys of the report dimension: 0 = no report, 1 + category × 4 + buyer type. */
+export const SALE_KEYS = 1 + SALE_CATEGORIES.length * BUYER_TYPES.length;
+
+export function saleKeyOf(category: string | null | undefined, buyer: string | null | undefined) {
+  if (category === null || category === undefined) return 0;
+  const c = (SALE_CATEGORIES as readonly string[]).indexOf(category);
+  const b = (BUYER_TYPES as readonly string[]).indexOf(buyer ?? '');
+  return c < 0 || b < 0 ? 0 : 1 + c * BUYER_TYPES.length + b;
+}
+
+export function saleOfKey(key: number): {
+  saleCategory: (typeof SALE_CATEGORIES)[number] | null;
+  buyerType: (typeof BUYER_TYPES)[number] | null;
+} {
+  if (key <= 0) return { saleCategory: null, buyerType: null };
+  const i = key - 1;
+  return {
+    saleCategory: SALE_CATEGORIES[Math.floor(i / BUYER_TYPES.length)]!,
+    buyerType: BUYER_TYPES[i % BUYER_TYPES.length]!,
+  };
+}
+
+/** The report key of a row in SQL (through SALE_JOIN), 0 without a report. */
+const SALE_KEY_SQL = `coalesce((array_position('{${SALE_CATEGORIES.join(',')}}'::text[], coalesce(rs.sale_category, ro.sale_category)) - 1) * ${BUYER_TYPES.length}
+    + array_position('{${BUYER_TYPES.join(',')}}'::text[], coalesce(rs.buyer_type, ro.buyer_type)), 0)`;
 
 export type ScanColumn = {
   basis: RoundedLineBasis;
@@ -53,8 +86,12 @@ export type NetworkScanSpec = {
   to: string;
   negativeFrom: string;
   kinds: string[];
-  /** SKU id − 1 → class (null: the SKU counts in no program computed here). */
+  /**
+   * (SKU id − 1) × saleKeys + report key → class (null: counts in no program computed here).
+   */
   classBySkuId: readonly (number | null)[];
+  /** 1 (no sale rules: nothing joined) or SALE_KEYS. */
+  saleKeys: number;
   /**
    * SKU id → its prices, oldest first (for the `msrp` basis): a row is priced at the price valid
    * on its occurred_on (pricing.ts).
@@ -89,6 +126,12 @@ export type NetworkScan = {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** The columns both reads stream, in this order (see `decodeRow`). */
 const COLUMNS = `t.id, t.dealer_id, t.sku_id, t.kind, t.quantity, t.amount, t.currency, t.occurred_on, t.received_at`;
+/** The streamed columns with the report key (10th) when the sale rules need it. */
+function columnsOf(saleKeys: number): { sql: string; from: string; count: number } {
+  return saleKeys > 1
+    ? { sql: `${COLUMNS}, ${SALE_KEY_SQL}`, from: SALE_JOIN, count: 10 }
+    : { sql: COLUMNS, from: '', count: 9 };
+}
 
 function dateLiteral(value: string): string {
   if (!DATE.test(value)) throw new Error(`not a date: ${value}`);
@@ -149,12 +192,14 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
     spec.dealerIds === null
       ? ''
       : ` and t.dealer_id = any('{${spec.dealerIds.map((id) => Math.trunc(id)).join(',')}}'::int[])`;
+  const saleKeys = spec.saleKeys;
+  const cols = columnsOf(saleKeys);
   const sql = `copy (
-      select ${COLUMNS} from transactions t
+      select ${cols.sql} from transactions t ${cols.from}
       where t.occurred_on between ${dateLiteral(spec.from)} and ${dateLiteral(spec.to)}
         and t.kind = any(${kindsLiteral(kinds)})${dealerFilter}
       union all
-      select ${COLUMNS} from transactions t
+      select ${cols.sql} from transactions t ${cols.from}
       where t.occurred_on >= ${dateLiteral(spec.negativeFrom)} and t.occurred_on < ${dateLiteral(spec.from)}
         and (t.kind = 'unwind' or t.quantity < 0) and t.kind = any(${kindsLiteral(kinds)})${dealerFilter}
     ) to stdout with (format binary)`;
@@ -218,16 +263,19 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
   });
   // The unit MSRP in cents: one price per SKU in msrpCents; SKUs whose price changed keep their
   // steps (first day, cents) and are looked up by the row's day.
-  const msrpCents = new Float64Array(classOf.length + 1).fill(Number.NaN);
+  const skuCount = Math.floor(classOf.length / saleKeys);
+  const msrpCents = new Float64Array(skuCount + 1).fill(Number.NaN);
   const priceSteps: ({ days: number[]; cents: number[] } | undefined)[] = [];
   if (basisOf.includes(2)) {
-    classOf.forEach((cls, i) => {
-      if (cls < 0) return;
+    for (let i = 0; i < skuCount; i++) {
+      let counts = false;
+      for (let k = 0; k < saleKeys; k++) if (classOf[i * saleKeys + k]! >= 0) counts = true;
+      if (!counts) continue;
       const steps = spec.pricesOf(i + 1);
       const cents = steps.map((s) => parseScaled(s.msrp, 2) ?? Number.NaN);
       if (steps.length === 1) msrpCents[i + 1] = cents[0]!;
       else priceSteps[i + 1] = { days: steps.map((s) => dayNumber(s.from)), cents };
-    });
+    }
   }
   const unitCents = (skuId: number, day: number): number => {
     const steps = priceSteps[skuId];
@@ -243,9 +291,10 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
   const readText = createTextReader();
   const currencyMinor = currencies.map((c) => minorUnits(c));
 
-  const rowCount = await readBinaryCopy(db.copyTo(sql), 9, (row) => {
+  const rowCount = await readBinaryCopy(db.copyTo(sql), cols.count, (row) => {
     const skuId = readInt4(row, 2);
-    const cls = skuId >= 1 && skuId <= classOf.length ? classOf[skuId - 1]! : -1;
+    const saleKey = saleKeys > 1 ? readInt4(row, 9) : 0;
+    const cls = skuId >= 1 && skuId <= skuCount ? classOf[(skuId - 1) * saleKeys + saleKey]! : -1;
     if (cls < 0) return;
     const kind = readText(row, 3);
     const ki = kindIndex.get(kind)!;
@@ -258,7 +307,7 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
     const currency = readText(row, 6).trim();
     const ci = currencyIndex.get(currency);
     if (ci === undefined) throw new Error(`unsupported currency in the feed: ${currency}`);
-    if (quantity < 0 && spec.keepClasses.has(cls)) kept.push(toTxRow(row, readText));
+    if (quantity < 0 && spec.keepClasses.has(cls)) kept.push(toTxRow(row, readText, saleKeys));
     // Negative rows dated before `from` count only when they arrived from `from` on.
     if (day < fromDay && !(quantity < 0 && arrival >= fromDay)) return;
     const mi = monthOfDay[day - firstMonthDay]!;
@@ -370,18 +419,20 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
       if (dealers.length > 0) {
         // One index range per (dealer, month): the lateral join keeps the planner on the index.
         const sql = `copy (
-            select ${COLUMNS}
+            select ${cols.sql}
             from unnest('{${dealers.join(',')}}'::int[], '{${months.join(',')}}'::date[]) as x(dealer_id, month)
             cross join lateral (
               select * from transactions t
               where t.dealer_id = x.dealer_id and t.occurred_on >= x.month
                 and t.occurred_on < (x.month + interval '1 month')::date
               offset 0
-            ) t
+            ) t ${cols.from}
             where t.kind = any(${kindsLiteral(request.kinds)})
               and t.sku_id = any('{${request.skuIds.map((id) => Math.trunc(id)).join(',')}}'::int[])
           ) to stdout with (format binary)`;
-        await readBinaryCopy(tx.copyTo(sql), 9, (row) => add(toTxRow(row, readText)));
+        await readBinaryCopy(tx.copyTo(sql), cols.count, (row) =>
+          add(toTxRow(row, readText, saleKeys)),
+        );
       }
       const negativeFrom = request.negativeFrom;
       for (const r of kept) {
@@ -409,10 +460,17 @@ function dateOf(day: number): string {
 }
 
 /** A streamed row as the row path reads it (raw quantity and amount; the arrival date when later). */
-function toTxRow(row: BinaryRow, readText: (row: BinaryRow, field: number) => string): TxRow {
+function toTxRow(
+  row: BinaryRow,
+  readText: (row: BinaryRow, field: number) => string,
+  saleKeys: number,
+): TxRow {
   const day = readDateDay(row, 7);
   const arrival = readTimestampDay(row, 8);
+  const sale = saleOfKey(saleKeys > 1 ? readInt4(row, 9) : 0);
   return {
+    saleCategory: sale.saleCategory,
+    buyerType: sale.buyerType,
     id: String(readInt8(row, 0)),
     dealerId: readInt4(row, 1),
     skuId: readInt4(row, 2),

@@ -17,7 +17,9 @@ import {
   type TransactionGroup,
 } from './calc/aggregate';
 import { monthEnd } from './calc/dates';
-import { scanNetwork } from './network-scan';
+import { SALE_KEYS, saleKeyOf, saleOfKey, scanNetwork } from './network-scan';
+import { compileProgram } from './calc/compile';
+import { saleExclusion } from './calc/filters';
 import { pricesOf } from './pricing';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
@@ -35,6 +37,7 @@ import {
   RETAIL,
   toDealer,
   toTransaction,
+  needsSaleDetails,
 } from './incentives-context';
 import { type Computed, type StatementComputation, dealerAdjustments } from './statement-compute';
 
@@ -125,24 +128,39 @@ export function createNetworkTotals({
       const classKeys = new Map<string, number>();
       const classBits: number[][] = [];
       const maxSkuId = Math.max(0, ...allSkus.map((s) => s.id));
-      const classBySkuId: (number | null)[] = new Array<number | null>(maxSkuId).fill(null);
+      // Sale rules (the retail delivery report): a class per SKU × report key, else per SKU.
+      const withSale = defs.some((def) => needsSaleDetails(def));
+      const saleKeys = withSale ? SALE_KEYS : 1;
+      const compiledOf = new Map(defs.map((def) => [def, compileProgram(def, ctx.fy)]));
+      const classBySkuId: (number | null)[] = new Array<number | null>(maxSkuId * saleKeys).fill(
+        null,
+      );
       for (const sku of allSkus) {
-        const bits = defs.map(
-          (def) =>
-            (skuMatches(def.qualifying, sku) ? QUALIFYING : 0) |
-            (skuMatches(def.paying, sku) ? PAYING : 0) |
-            (sku.powertrain === 'BEV' ? BEV : 0),
-        );
-        if (bits.every((b) => (b & (QUALIFYING | PAYING)) === 0)) continue;
-        const key = bits.join(',');
-        let cls = classKeys.get(key);
-        if (cls === undefined) {
-          cls = classBits.length;
-          classKeys.set(key, cls);
-          classBits.push(bits);
+        for (let saleKey = 0; saleKey < saleKeys; saleKey++) {
+          const report = saleOfKey(saleKey);
+          const bits = defs.map((def) => {
+            const cp = compiledOf.get(def)!;
+            return (
+              (skuMatches(def.qualifying, sku) && saleExclusion(cp.qualifying, report) === null
+                ? QUALIFYING
+                : 0) |
+              (skuMatches(def.paying, sku) && saleExclusion(cp.paying, report) === null
+                ? PAYING
+                : 0) |
+              (sku.powertrain === 'BEV' ? BEV : 0)
+            );
+          });
+          if (bits.every((b) => (b & (QUALIFYING | PAYING)) === 0)) continue;
+          const key = bits.join(',');
+          let cls = classKeys.get(key);
+          if (cls === undefined) {
+            cls = classBits.length;
+            classKeys.set(key, cls);
+            classBits.push(bits);
+          }
+          // Without sale rules, element i of the PostgreSQL array (1-based) is SKU id i.
+          classBySkuId[(sku.id - 1) * saleKeys + saleKey] = cls;
         }
-        // PostgreSQL arrays are 1-based: element i is SKU id i.
-        classBySkuId[sku.id - 1] = cls;
       }
       const classesOf = new Map(defs.map((def, j) => [def, classBits.map((bits) => bits[j]!)]));
       // Rounded line columns, shared between programs with the same basis, rate and currency scale.
@@ -198,7 +216,9 @@ export function createNetworkTotals({
           ? [...def.qualifying.kinds, 'unwind']
           : [...def.qualifying.kinds];
       const priorByItem = new Map<NetworkItem, Map<number, PriorYearVolume>>();
+      // With sale rules the monthly classes are per report: those go through findPriorYear.
       const monthlyGrowth = growth.filter((i) => {
+        if (withSale) return false;
         const end = shift(i.settlement.window.end);
         return monthEnd(end.slice(0, 7)) === end;
       });
@@ -236,6 +256,7 @@ export function createNetworkTotals({
           negativeFrom: defs.map((def) => def.startDate).sort()[0]!,
           kinds,
           classBySkuId,
+          saleKeys,
           pricesOf: (skuId) => pricesOf(ctx.prices, skuId, ctx.skus.get(skuId)!.msrp),
           columns,
           keepClasses,
@@ -353,6 +374,9 @@ export function createNetworkTotals({
           kinds: priorKinds(def),
           qualifyingSkuIds: allSkus2.filter((x) => skuMatches(def.qualifying, x)).map((x) => x.id),
           payingSkuIds: allSkus2.filter((x) => skuMatches(def.paying, x)).map((x) => x.id),
+          ...(needsSaleDetails(def)
+            ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+            : {}),
         });
         priorByItem.set(item, new Map(found.map((p) => [p.dealerId, p])));
       }
@@ -485,8 +509,12 @@ export function createNetworkTotals({
         if (ok && pending.length > 0) {
           const payingSkuIds = allSkus
             .filter((x) => {
-              const cls = classBySkuId[x.id - 1];
-              return cls !== null && cls !== undefined && ((classes[cls] ?? 0) & PAYING) !== 0;
+              for (let k = 0; k < saleKeys; k++) {
+                const cls = classBySkuId[(x.id - 1) * saleKeys + k];
+                if (cls !== null && cls !== undefined && ((classes[cls] ?? 0) & PAYING) !== 0)
+                  return true;
+              }
+              return false;
             })
             .map((x) => x.id);
           const found = await bigRead((_, tx) =>
@@ -510,7 +538,10 @@ export function createNetworkTotals({
                   receivedOn: r.receivedOn,
                   kind: r.kind,
                   currency: tx.currency,
-                  skuClass: classBySkuId[r.skuId - 1] ?? -1,
+                  skuClass:
+                    classBySkuId[
+                      (r.skuId - 1) * saleKeys + saleKeyOf(r.saleCategory, r.buyerType)
+                    ] ?? -1,
                   tx,
                   quantity: tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity,
                 };

@@ -33,6 +33,8 @@ export type SimulationSku = {
   powertrain: string;
   segment: string;
   msrp: number;
+  /** WLTP CO2 g/km (CO2 measures and benefits). */
+  co2: number;
   share: number;
 };
 
@@ -93,7 +95,7 @@ export function createProgramSimulationRepository(db: Queryable) {
     async findSkuMix(cycleId: number): Promise<SimulationSku[]> {
       const { rows } = await db.query<SimulationSku>(
         `select x.region_id as "regionId", m.code as "modelLine", s.code as sku, s.powertrain,
-                s.segment, s.msrp::float8 as msrp, x.share::float8 as share
+                s.segment, s.msrp::float8 as msrp, s.co2_g_per_km as co2, x.share::float8 as share
          from forecast_sku_mix x join skus s on s.id = x.sku_id
          join model_lines m on m.id = s.model_line_id
          where x.cycle_id = $1 and x.share > 0`,

@@ -27,6 +27,7 @@ import type { ProgramSimulation } from '../../../shared/schemas/program-simulati
 import type { Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { checkEligibility, listWindows } from './calc';
+import { needsSaleDetails } from './incentives-context';
 import type { IncentivesService } from './incentives.service';
 import {
   createProgramSimulationRepository,
@@ -74,6 +75,9 @@ type DealerWindow = {
   revenue: Sums;
   payingUnits: Sums;
   payingMsrp: Sums;
+  /** units at or below the CO2 threshold; units × g/km below it (CO2 programs) */
+  lowCo2: Sums;
+  payingCo2: Sums;
 };
 
 function percentile(sorted: number[], p: number): number {
@@ -134,6 +138,10 @@ export function createProgramSimulation(deps: {
       if (def.benefit === 'percent_of_revenue' || def.measure === 'revenue')
         notes.push('Revenue is estimated at list price (MSRP).');
       if (def.requiresClaim) notes.push('Assumes every sale is claimed.');
+      if (needsSaleDetails(def))
+        notes.push(
+          'The forecast has no sale categories or buyer types: the excluded ones are not taken out of the estimate.',
+        );
 
       const firstMonth = def.startDate.slice(0, 7);
       const lastMonth = def.endDate.slice(0, 7);
@@ -170,19 +178,33 @@ export function createProgramSimulation(deps: {
         revenue: number;
         paying: number;
         msrp: number;
+        lowCo2: number;
+        co2Below: number;
       };
+      const threshold =
+        def.co2ThresholdGPerKm === undefined ? null : Number(def.co2ThresholdGPerKm);
       const splits = new Map<string, Split>();
       for (const s of mix) {
         const key = `${s.regionId}|${s.modelLine}`;
-        const sp = splits.get(key) ?? { qualifying: 0, bev: 0, revenue: 0, paying: 0, msrp: 0 };
+        const sp = splits.get(key) ?? {
+          qualifying: 0,
+          bev: 0,
+          revenue: 0,
+          paying: 0,
+          msrp: 0,
+          lowCo2: 0,
+          co2Below: 0,
+        };
         if (matches(def.qualifying, s)) {
           sp.qualifying += s.share;
           sp.revenue += s.share * s.msrp;
           if (s.powertrain === 'BEV') sp.bev += s.share;
+          if (threshold !== null && s.co2 <= threshold) sp.lowCo2 += s.share;
         }
         if (matches(paying, s)) {
           sp.paying += s.share;
           sp.msrp += s.share * s.msrp;
+          if (threshold !== null) sp.co2Below += s.share * Math.max(0, threshold - s.co2);
         }
         splits.set(key, sp);
       }
@@ -205,6 +227,8 @@ export function createProgramSimulation(deps: {
             revenue: zero(),
             payingUnits: zero(),
             payingMsrp: zero(),
+            lowCo2: zero(),
+            payingCo2: zero(),
           }));
           perDealer.set(c.dealerId, list);
         }
@@ -221,6 +245,8 @@ export function createProgramSimulation(deps: {
         add(dw.revenue, sp.revenue);
         add(dw.payingUnits, sp.paying);
         add(dw.payingMsrp, sp.msrp);
+        add(dw.lowCo2, sp.lowCo2);
+        add(dw.payingCo2, sp.co2Below);
       }
 
       // tiers ascending, with their index in the program's order
@@ -242,6 +268,7 @@ export function createProgramSimulation(deps: {
         else if (def.measure === 'revenue') measure = at(dw.revenue, z);
         else if (def.measure === 'ev_share')
           measure = units > 0 ? (Math.min(at(dw.bev, z), units) * 100) / units : null;
+        else if (def.measure === 'low_co2_units') measure = Math.min(at(dw.lowCo2, z), units);
         else return [0, -1];
         let reached = -1;
         if (measure !== null)
@@ -252,7 +279,9 @@ export function createProgramSimulation(deps: {
             ? at(dw.payingUnits, z)
             : def.benefit === 'lump_sum'
               ? 0
-              : at(dw.payingMsrp, z);
+              : def.benefit === 'per_g_co2_below'
+                ? at(dw.payingCo2, z)
+                : at(dw.payingMsrp, z);
         let cost: number;
         if (def.benefit === 'lump_sum') cost = tiers[reached]!.rate;
         else if (def.tierMode === 'incremental') {

@@ -39,6 +39,7 @@ import {
   versionFor,
   toDealer,
   toTransaction,
+  needsSaleDetails,
 } from './incentives-context';
 
 export function createProgressService({ shared }: { shared: IncentivesContext }) {
@@ -131,6 +132,9 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
             kinds: kindsOf(def),
             qualifyingSkuIds: allSkus.filter((x) => skuMatches(def.qualifying, x)).map((x) => x.id),
             payingSkuIds: allSkus.filter((x) => skuMatches(def.paying, x)).map((x) => x.id),
+            ...(needsSaleDetails(def)
+              ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+              : {}),
           })
           .then(([py]) => py ?? null),
       );
@@ -307,6 +311,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
         skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
         kinds: kindsOf(def),
         requiresClaim: def.requiresClaim,
+        withSale: needsSaleDetails(def),
       }),
     );
     const needsAgreements =
@@ -326,6 +331,9 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
           kinds: kindsOf(def),
           qualifyingSkuIds,
           payingSkuIds,
+          ...(needsSaleDetails(def)
+            ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+            : {}),
         }),
       );
     }
@@ -434,6 +442,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
           segment: sku.segment,
           msrp,
           amountPerUnit: data.amountPerUnit ?? msrp,
+          co2GPerKm: sku.co2GPerKm,
         },
         quantity: data.quantity,
         date,

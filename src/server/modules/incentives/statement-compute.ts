@@ -34,6 +34,7 @@ import {
   versionFor,
   toDealer,
   toTransaction,
+  needsSaleDetails,
 } from './incentives-context';
 
 export function toStatementLine(
@@ -60,6 +61,7 @@ export function toStatementLine(
     explanation: l.explanation,
     correctsPeriod: l.correctsPeriod ?? null,
     correctsLineNo: l.correctsLineNo ?? null,
+    ...(l.co2 ? { co2: l.co2 } : {}),
   };
 }
 
@@ -218,6 +220,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
       skuIds,
       kinds: kindsOf(def),
       requiresClaim: def.requiresClaim,
+      withSale: needsSaleDetails(def),
     };
     const aggregate =
       !options.withLines && canAggregate(def) && (await repo.countSettledUnits(programId)) === 0;
@@ -257,6 +260,9 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
           : def.qualifying.kinds,
         qualifyingSkuIds,
         payingSkuIds,
+        ...(needsSaleDetails(def)
+          ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+          : {}),
       })) {
         prior.set(p.dealerId, p);
       }

@@ -6,7 +6,35 @@
  * units, adjustments, and a stored statement's lines.
  */
 import type { Queryable } from '../../db/db';
+import type { ProgramFilter } from '../../../shared/schemas/program';
 import type { AgreementPlanRow, LoadSpec, TxRow } from './incentives.repository';
+
+/**
+ * The retail delivery report of a feed row `t`: its own (`rs`), or for a row without one that
+ * names the sale it reverses (an unwind's originalExternalId), that sale's (`ro`). Keyed as the
+ * feed (dealer, source, externalId), so the join follows rdr_sales' primary key.
+ */
+export const SALE_JOIN = `left join rdr_sales rs on rs.dealer_id = t.dealer_id and rs.source = t.source and rs.external_id = t.external_id
+  left join rdr_sales ro on rs.dealer_id is null and t.original_external_id is not null
+    and ro.dealer_id = t.dealer_id and ro.source = t.source and ro.external_id = t.original_external_id`;
+export const SALE_COLUMNS = `coalesce(rs.sale_category, ro.sale_category) as "saleCategory", coalesce(rs.buyer_type, ro.buyer_type) as "buyerType"`;
+
+/**
+ * A filter's sale rules as a SQL condition on a row joined through SALE_JOIN (the same rules as
+ * calc/filters.ts `saleExclusion`: a row without a report is a retail sale with no buyer type).
+ */
+export function saleKeepSql(filter: ProgramFilter, params: unknown[]): string {
+  const categories = filter.excludeSaleCategories ?? [];
+  const buyers = filter.excludeBuyerTypes ?? [];
+  const unreported = filter.withoutReport === 'exclude';
+  if (categories.length === 0 && buyers.length === 0 && !unreported) return 'true';
+  params.push(categories, buyers);
+  const c = `$${params.length - 1}::text[]`;
+  const b = `$${params.length}::text[]`;
+  const category = 'coalesce(rs.sale_category, ro.sale_category)';
+  return `(case when ${category} is null then ${unreported ? 'false' : `not ('retail' = any(${c}))`}
+    else not (${category} = any(${c})) and not (coalesce(coalesce(rs.buyer_type, ro.buyer_type) = any(${b}), false)) end)`;
+}
 
 export function createStatementsRepository(db: Queryable) {
   return {
@@ -56,8 +84,8 @@ export function createStatementsRepository(db: Queryable) {
         `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
                 t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
                 case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId", t.original_external_id as "originalExternalId"
-         from transactions t
+                t.external_id as "externalId", t.original_external_id as "originalExternalId"${spec.withSale ? `, ${SALE_COLUMNS}` : ''}
+         from transactions t ${spec.withSale ? SALE_JOIN : ''}
          where ($1::int[] is null or t.dealer_id = any($1::int[]))
            and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
            and (t.occurred_on between $2::date and $3::date
@@ -127,8 +155,8 @@ export function createStatementsRepository(db: Queryable) {
         `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
                 t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
                 case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId", t.original_external_id as "originalExternalId"
-         from transactions t
+                t.external_id as "externalId", t.original_external_id as "originalExternalId", ${SALE_COLUMNS}
+         from transactions t ${SALE_JOIN}
          where t.dealer_id = $1
            and (t.occurred_on between $2::date and $3::date
                 or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on >= $4::date and t.occurred_on < $2::date
@@ -239,7 +267,20 @@ export function createStatementsRepository(db: Queryable) {
       kinds: string[];
       qualifyingSkuIds: number[];
       payingSkuIds: number[];
+      /** The program's filters, when they have sale rules (the report is joined). */
+      saleFilters?: { qualifying: ProgramFilter; paying: ProgramFilter };
     }) {
+      const params: unknown[] = [
+        input.dealerIds,
+        input.from,
+        input.to,
+        input.kinds,
+        input.qualifyingSkuIds,
+        input.payingSkuIds,
+      ];
+      const sale = input.saleFilters;
+      const q = sale ? `t.sku_id = any($5::int[]) and ${saleKeepSql(sale.qualifying, params)}` : 't.sku_id = any($5::int[])';
+      const p = sale ? `t.sku_id = any($6::int[]) and ${saleKeepSql(sale.paying, params)}` : 't.sku_id = any($6::int[])';
       const { rows } = await db.query<{
         dealerId: number;
         units: number;
@@ -248,22 +289,15 @@ export function createStatementsRepository(db: Queryable) {
         payingRevenue: string;
       }>(
         `select t.dealer_id as "dealerId",
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($5::int[])), 0)::int as units,
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($5::int[])), 0)::text as revenue,
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where t.sku_id = any($6::int[])), 0)::int as "payingUnits",
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where t.sku_id = any($6::int[])), 0)::text as "payingRevenue"
-         from transactions t
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where ${q}), 0)::int as units,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where ${q}), 0)::text as revenue,
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where ${p}), 0)::int as "payingUnits",
+                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where ${p}), 0)::text as "payingRevenue"
+         from transactions t ${sale ? SALE_JOIN : ''}
          where ($1::int[] is null or t.dealer_id = any($1::int[])) and t.occurred_on between $2::date and $3::date
            and t.kind = any($4::text[])
          group by t.dealer_id`,
-        [
-          input.dealerIds,
-          input.from,
-          input.to,
-          input.kinds,
-          input.qualifyingSkuIds,
-          input.payingSkuIds,
-        ],
+        params,
       );
       return rows;
     },

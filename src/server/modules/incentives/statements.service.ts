@@ -29,6 +29,7 @@ import {
   latest,
   versionFor,
   toTransaction,
+  needsSaleDetails,
 } from './incentives-context';
 import { type Computed, type StatementComputation, toStatementLine } from './statement-compute';
 import { type NetworkItem, type NetworkTotals } from './network-totals';
@@ -249,6 +250,7 @@ export function createStatementsService({
           cutoff: settlement.cutoff,
           skuIds,
           kinds: kindsOf(def),
+          withSale: needsSaleDetails(def),
         },
         toTransaction: (r) => toTransaction(r, ctx),
         compute: async (o) =>

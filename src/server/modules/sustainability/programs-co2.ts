@@ -3,7 +3,7 @@
  * definitions (never written). An EV incentive pays on BEV (its paying filter names BEV) or
  * measures the EV share. Pure.
  */
-import { Dec } from '../../../shared/money';
+import { Dec, moneyString } from '../../../shared/money';
 import { isTargeted } from '../incentives/program-visibility';
 
 type Definition = {
@@ -118,5 +118,35 @@ export function programCo2(
     co2ReductionGPerKm: reduction.toFixed(1),
     perUnitIncentive: perUnit,
     gPerKmPerThousand: cost && cost.gt(0) ? reduction.div(cost).times(1000).toFixed(3) : null,
+    basis: 'estimate' as const,
+    statements: 0,
+    incentive: cost ? cost.toFixed(2) : null,
+  };
+}
+
+/**
+ * The same figures, exact, from a program's approved statements: the units their lines paid on
+ * (net of clawbacks) with Σ units × g/km, and the incentive they earned (caps and adjustments
+ * included).
+ */
+export function programCo2FromStatements(
+  program: { code: string; definition: unknown },
+  found: { statements: number; earned: string | null; units: number; sumCo2: string },
+  target: Dec,
+) {
+  const d = program.definition as Definition;
+  const reduction = target.times(found.units).minus(found.sumCo2);
+  const cost = new Dec(found.earned ?? '0');
+  return {
+    code: program.code,
+    name: d.name ?? program.code,
+    currency: d.currency ?? '',
+    units: found.units,
+    co2ReductionGPerKm: reduction.toFixed(1),
+    perUnitIncentive: d.benefit === 'per_unit' ? (d.tiers?.[0]?.value ?? null) : null,
+    gPerKmPerThousand: cost.gt(0) ? reduction.div(cost).times(1000).toFixed(3) : null,
+    basis: 'statements' as const,
+    statements: found.statements,
+    incentive: moneyString(cost, d.currency ?? 'EUR'),
   };
 }

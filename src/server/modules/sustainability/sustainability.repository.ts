@@ -310,6 +310,40 @@ export function createSustainabilityRepository(db: Queryable) {
     },
 
     /** Published programs with their latest published definition. */
+    /**
+     * A program's approved (or paid) statements whose window starts in [from, to], of dealers
+     * in the market: how many, the incentive they earned (exact), and from their frozen lines
+     * the units paid on (benefit lines with an amount, net of clawbacks) with Σ units × g/km.
+     */
+    async statementCo2(programCode: string, m: MarketFilter, from: string, to: string) {
+      const params: unknown[] = [programCode, from, to];
+      const market = marketWhere(m, params, 'd');
+      const { rows } = await db.query<{
+        statements: number;
+        earned: string | null;
+        units: number;
+        sumCo2: string;
+      }>(
+        `with chosen as (
+           select s.id, s.earned from incentive_statements s
+           join programs p on p.id = s.program_id
+           join dealers d on d.id = s.dealer_id
+           where p.code = $1 and s.status in ('approved', 'paid')
+             and (s.snapshot->'window'->>'start')::date between $2::date and $3::date and ${market})
+         select (select count(*)::int from chosen) as statements,
+                (select sum(earned)::text from chosen) as earned,
+                coalesce(sum(l.quantity), 0)::int as units,
+                coalesce(sum(l.quantity * k.co2_g_per_km), 0)::text as "sumCo2"
+         from chosen c
+         join incentive_statement_lines l on l.statement_id = c.id
+         join transactions t on t.id = l.transaction_id
+         join skus k on k.id = t.sku_id
+         where (l.kind = 'benefit' and l.amount <> 0) or l.kind = 'clawback'`,
+        params,
+      );
+      return rows[0] ?? { statements: 0, earned: null, units: 0, sumCo2: '0' };
+    },
+
     async findPublishedPrograms() {
       const { rows } = await db.query<{ code: string; definition: unknown }>(
         `select p.code, v.definition from programs p

@@ -30,7 +30,12 @@ import {
   windowOf,
   type YearSums,
 } from './fleet-co2';
-import { evIncentives, perUnitValue, programCo2 } from './programs-co2';
+import {
+  evIncentives,
+  perUnitValue,
+  programCo2,
+  programCo2FromStatements,
+} from './programs-co2';
 import {
   createSustainabilityRepository,
   type LineYearSums,
@@ -559,7 +564,9 @@ export function createSustainabilityService(deps: {
 
     /**
      * Per published program: the CO2 reduction of the cars it pays on in the market this year
-     * (Σ (target − e) × units) per 1,000 of incentive (units × its entry per-unit value).
+     * (Σ (target − e) × units) per 1,000 of incentive: exact from its approved statements of the
+     * year where there are any (`basis: 'statements'`), else an estimate (units × its entry
+     * per-unit value, `basis: 'estimate'`).
      */
     async findProgramCo2({ actor, market }: { actor: Actor; market: string }) {
       requireOem(actor);
@@ -575,6 +582,16 @@ export function createSustainabilityService(deps: {
         const d = p.definition as { startDate?: string; endDate?: string };
         const from = d.startDate && d.startDate > `${y}-01-01` ? d.startDate : `${y}-01-01`;
         const to = d.endDate && d.endDate < `${y}-12-31` ? d.endDate : `${y}-12-31`;
+        // Exact where approved statements exist: their earned amounts and the units their
+        // lines paid on; else the estimate (cars covered × the entry tier's per-unit value).
+        const exact =
+          from <= to
+            ? await system.statementCo2(p.code, marketFilterOf(reg), from, to)
+            : { statements: 0, earned: null, units: 0, sumCo2: '0' };
+        if (exact.statements > 0 && exact.earned !== null) {
+          items.push(programCo2FromStatements(p, exact, target));
+          continue;
+        }
         const sums = from <= to ? await system.sumsBySku(marketFilterOf(reg), from, to) : [];
         items.push(programCo2(p, skus, sums, target));
       }

@@ -14,6 +14,7 @@ export const MEASURE_LABELS: Record<Measure, string> = {
   agreement_attainment: 'Agreement attainment',
   growth: 'Growth on last year',
   ev_share: 'EV share',
+  low_co2_units: 'Units at or below a CO2 threshold',
 };
 
 export const BENEFIT_LABELS: Record<Benefit, string> = {
@@ -21,6 +22,7 @@ export const BENEFIT_LABELS: Record<Benefit, string> = {
   percent_of_revenue: '% of revenue',
   percent_of_msrp: '% of MSRP',
   lump_sum: 'lump sum',
+  per_g_co2_below: 'per g/km below the CO2 threshold',
 };
 
 export const PERIOD_LABELS: Record<MeasurementPeriod, string> = {
@@ -65,6 +67,8 @@ export function formatTierValue(benefit: string, value: string, currency: string
       return `${value} % of MSRP`;
     case 'lump_sum':
       return `${formatMoney(value, currency)} once`;
+    case 'per_g_co2_below':
+      return `${formatMoney(value, currency)} per g/km below the threshold, per unit`;
     default:
       return value;
   }

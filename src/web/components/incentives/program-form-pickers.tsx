@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { MultiSelect, SimpleGrid, TagsInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { KIND_OPTIONS, POWERTRAIN_OPTIONS } from '../../labels';
+import { BUYER_TYPES, SALE_CATEGORIES } from '../../../shared/schemas/rdr';
 import {
   regionOptions,
   useDealerGroups,
@@ -118,7 +119,16 @@ export function SalesFilterFields({
   onChange,
 }: {
   path: 'qualifying' | 'paying';
-  values: Record<'modelLines' | 'skus' | 'powertrains' | 'segments' | 'kinds', string[]>;
+  values: Record<
+    | 'modelLines'
+    | 'skus'
+    | 'powertrains'
+    | 'segments'
+    | 'kinds'
+    | 'excludeSaleCategories'
+    | 'excludeBuyerTypes',
+    string[]
+  >;
   errors: Record<string, string>;
   onChange: (key: string, value: string[]) => void;
 }) {
@@ -163,6 +173,22 @@ export function SalesFilterFields({
         description="Unwinds of counted sales always net"
         data={KIND_OPTIONS}
         {...field('kinds')}
+      />
+      <MultiSelect
+        label="Excluded sale categories"
+        description="From the retail delivery report; a sale without one counts as retail"
+        data={[...SALE_CATEGORIES]}
+        placeholder={values.excludeSaleCategories.length ? undefined : 'None excluded'}
+        clearable
+        {...field('excludeSaleCategories')}
+      />
+      <MultiSelect
+        label="Excluded buyer types"
+        description="e.g. dealer: the dealer's own purchases"
+        data={[...BUYER_TYPES]}
+        placeholder={values.excludeBuyerTypes.length ? undefined : 'None excluded'}
+        clearable
+        {...field('excludeBuyerTypes')}
       />
     </SimpleGrid>
   );

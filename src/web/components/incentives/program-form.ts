@@ -165,6 +165,8 @@ function thresholdText(measure: string, from: string, currency: string): string 
       return `${plainNumber(from)} % of the agreement`;
     case 'ev_share':
       return `${plainNumber(from)} % EV share`;
+    case 'low_co2_units':
+      return `${plainNumber(from)} low-CO2 ${Number(from) === 1 ? 'unit' : 'units'}`;
     default:
       return from;
   }
@@ -180,6 +182,8 @@ function valueText(benefit: string, value: string, currency: string): string {
       return `${plainNumber(value)} % of MSRP per unit`;
     case 'lump_sum':
       return `${formatAmount(value, currency)} once`;
+    case 'per_g_co2_below':
+      return `${formatAmount(value, currency)} per g/km below the threshold`;
     default:
       return value;
   }
@@ -236,7 +240,15 @@ export function tierSummary(draft: Draft): string | null {
 // Server problems on the form's fields
 // ---------------------------------------------------------------------------------------------
 
-const FILTER_KEYS = ['modelLines', 'skus', 'powertrains', 'segments', 'kinds'];
+const FILTER_KEYS = [
+  'modelLines',
+  'skus',
+  'powertrains',
+  'segments',
+  'kinds',
+  'excludeSaleCategories',
+  'excludeBuyerTypes',
+];
 
 /** Every field the form shows, by its path in the definition (tiers rows are "tiers.N.from"). */
 export const FORM_FIELDS: readonly string[] = [
@@ -258,6 +270,7 @@ export const FORM_FIELDS: readonly string[] = [
   'measure',
   'growthBasis',
   'growthBenefitBase',
+  'co2ThresholdGPerKm',
   'tiers',
   'tierMode',
   'benefit',
@@ -291,6 +304,7 @@ const FIELD_WORDS: Record<string, string> = {
   payoutFrequency: 'the payout frequency',
   growthBasis: 'the growth basis',
   growthBenefitBase: 'what growth pays on',
+  co2ThresholdGPerKm: 'the CO2 threshold',
   tierMode: 'the tier mode',
   capPerDealer: 'the cap per dealer',
   per_unit: 'an amount per unit',

@@ -85,6 +85,7 @@ const BENEFIT_OPTIONS = BENEFITS.map((value) => ({
     percent_of_revenue: '% of revenue',
     percent_of_msrp: '% of MSRP per unit',
     lump_sum: 'Lump sum per window',
+    per_g_co2_below: 'Amount per g/km below a CO2 threshold, per unit',
   }[value],
 }));
 const GROWTH_BASIS_OPTIONS = GROWTH_BASES.map((value) => ({
@@ -95,7 +96,15 @@ const GROWTH_BENEFIT_BASE_OPTIONS = GROWTH_BENEFIT_BASES.map((value) => ({
   value,
   label: value === 'all' ? 'All paying volume' : 'Only the volume above last year',
 }));
-const FILTER_KEYS = ['modelLines', 'skus', 'powertrains', 'segments', 'kinds'] as const;
+const FILTER_KEYS = [
+  'modelLines',
+  'skus',
+  'powertrains',
+  'segments',
+  'kinds',
+  'excludeSaleCategories',
+  'excludeBuyerTypes',
+] as const;
 
 /** The unit a tier threshold is written in, for the tiers table's header. */
 function thresholdUnit(measure: string, currency: string): string {
@@ -529,6 +538,8 @@ function ProgramForm({
             {...choice('measure')}
             onChange={(v) => {
               update('measure', v ?? undefined);
+              if (v !== 'low_co2_units' && benefit !== 'per_g_co2_below')
+                update('co2ThresholdGPerKm', undefined);
               if (v === 'growth') {
                 if (!getAt(draft, 'growthBasis')) update('growthBasis', 'units');
               } else {
@@ -537,7 +548,17 @@ function ProgramForm({
               }
             }}
           />
-          <Select label="Benefit" data={BENEFIT_OPTIONS} required {...choice('benefit')} />
+          <Select
+            label="Benefit"
+            data={BENEFIT_OPTIONS}
+            required
+            {...choice('benefit')}
+            onChange={(v) => {
+              update('benefit', v ?? undefined);
+              if (v !== 'per_g_co2_below' && measure !== 'low_co2_units')
+                update('co2ThresholdGPerKm', undefined);
+            }}
+          />
           <div>
             <Text size="sm" fw={500} mb={4} id="tier-mode-label">
               Tier mode
@@ -582,6 +603,24 @@ function ProgramForm({
               placeholder="All paying volume"
               {...choice('growthBenefitBase')}
               allowDeselect
+            />
+          </SimpleGrid>
+        )}
+        {(measure === 'low_co2_units' || benefit === 'per_g_co2_below') && (
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <TextInput
+              label="CO2 threshold (g/km, WLTP)"
+              description={
+                benefit === 'per_g_co2_below'
+                  ? 'Each unit earns the tier value per g/km below it'
+                  : 'Units at or below it count toward the tiers'
+              }
+              required
+              inputMode="decimal"
+              value={stringAt(draft, 'co2ThresholdGPerKm')}
+              onChange={(e) => update('co2ThresholdGPerKm', e.currentTarget.value || undefined)}
+              error={errors.co2ThresholdGPerKm}
+              data-field="co2ThresholdGPerKm"
             />
           </SimpleGrid>
         )}

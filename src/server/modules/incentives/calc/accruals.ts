@@ -52,6 +52,7 @@ export function projectAccrual(options: {
       qualifyingUnits: scale(volumes.qualifyingUnits),
       qualifyingRevenue: scale(volumes.qualifyingRevenue),
       bevUnits: scale(volumes.bevUnits),
+      lowCo2Units: scale(volumes.lowCo2Units ?? 0),
     },
     plannedQuantity: options.plannedQuantity,
     priorYear: options.priorYear,
@@ -87,6 +88,8 @@ export function projectAccrual(options: {
       benefit = units.times(tier.rate);
     } else if (onRevenue) {
       benefit = revenue.times(tier.rate);
+    } else if (program.benefit === 'per_g_co2_below') {
+      benefit = scale(volumes.payingCo2Basis ?? '0').times(tier.rate);
     } else {
       benefit = (msrp ?? new Dec(0)).times(tier.rate);
     }

@@ -136,6 +136,9 @@ export function aggregationMode(program: ProgramDefinition): AggregationMode | n
   const cp = compileProgram(program);
   if (
     program.requiresClaim ||
+    // CO2 measure and benefit read each row's SKU g/km: row by row (docs/incentives.md)
+    program.measure === 'low_co2_units' ||
+    program.benefit === 'per_g_co2_below' ||
     !isMonthStart(program.startDate) ||
     monthEnd(program.endDate.slice(0, 7)) !== program.endDate ||
     cp.minorDigits > 6

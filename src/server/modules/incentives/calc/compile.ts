@@ -50,6 +50,10 @@ export type CompiledProgram = {
   /** 'YYYY-MM' → the measurement window containing that month and its grace deadline. */
   windowByMonth: Map<string, WindowInfo>;
   fiscalYearStartMonth: number;
+  /** Either filter reads the retail delivery report (sale category, buyer type). */
+  usesSale: boolean;
+  /** co2ThresholdGPerKm × 10 (it has at most one decimal), or null. */
+  co2ThresholdTenths: number | null;
 };
 
 const cache = new WeakMap<ProgramDefinition, Map<number, CompiledProgram>>();
@@ -108,7 +112,11 @@ export function compileProgram(
     lateFrom: new Map(settlements.map((s) => [s.period, addDays(s.graceUntil, 1)])),
     windowByMonth,
     fiscalYearStartMonth,
+    usesSale: false,
+    co2ThresholdTenths:
+      program.co2ThresholdGPerKm === undefined ? null : parseScaled(program.co2ThresholdGPerKm, 1),
   };
+  compiled.usesSale = compiled.qualifying.usesSale || compiled.paying.usesSale;
   if (!byFy) {
     byFy = new Map();
     cache.set(program, byFy);
@@ -178,6 +186,21 @@ export function amountMinor(tx: IncentiveTransaction, minorDigits: number): numb
 /** The unit MSRP in minor units, or null (see amountMinor). */
 export function msrpMinor(tx: IncentiveTransaction, minorDigits: number): number | null {
   return parseScaled(tx.msrp, minorDigits);
+}
+
+/** g/km below the program's threshold in tenths (max(0, threshold − e) × 10); null: unknown. */
+export function co2BelowTenths(cp: CompiledProgram, tx: IncentiveTransaction): number | null {
+  const e = tx.co2GPerKm;
+  if (e === null || e === undefined || cp.co2ThresholdTenths === null) return null;
+  const below = cp.co2ThresholdTenths - e * 10;
+  return below > 0 ? below : 0;
+}
+
+/** Whether the row's SKU is at or below the program's CO2 threshold (unknown: no). */
+export function isLowCo2(cp: CompiledProgram, tx: IncentiveTransaction): boolean {
+  const e = tx.co2GPerKm;
+  if (e === null || e === undefined || cp.co2ThresholdTenths === null) return false;
+  return e * 10 <= cp.co2ThresholdTenths;
 }
 
 export function compareIds(a: number | string, b: number | string): number {

@@ -31,6 +31,7 @@ export function fastBenefitTotal(options: {
   if (reached < 0) return 0;
   const { program, minorDigits, fast } = cp;
   const benefit = program.benefit;
+  if (benefit === 'per_g_co2_below') return null; // per SKU g/km: the decimal path
   const value = fast.valueMicro[reached];
   if (value === null || value === undefined || minorDigits > 6) return null;
   // per_unit: minor = units × valueMicro / 10^(6 - minor); percentages: minor × valueMicro / 10^8.

@@ -4,8 +4,10 @@
  * empty list means all. `kinds` lists the transaction kinds that count; an `unwind` row always
  * nets in a program that counts a retail kind (retail_delivery or registration), whatever
  * `kinds` says, and any row with a negative quantity of a listed kind nets too.
- * `excludeSaleCategories` leaves out rows whose retail delivery report names one of them
- * (demonstrators, employee sales); a row without a report's category is not excluded.
+ * `excludeSaleCategories` and `excludeBuyerTypes` leave out rows whose retail delivery report
+ * names one of them (demonstrators, employee sales, the dealer's own purchases). A row without a
+ * report counts as a retail sale with no buyer type, unless the filter says `withoutReport:
+ * 'exclude'` (docs/incentives.md, "Sale category and buyer type").
  */
 import type {
   IncentiveTransaction,
@@ -23,6 +25,12 @@ export type CompiledFilter = {
   kinds: ReadonlySet<TransactionKind>;
   /** Sale categories (retail delivery report) that never count; null: none excluded. */
   excludedSaleCategories: ReadonlySet<string> | null;
+  /** Buyer types (retail delivery report) that never count; null: none excluded. */
+  excludedBuyerTypes: ReadonlySet<string> | null;
+  /** A row without a report is left out (`withoutReport: 'exclude'`). */
+  excludesUnreported: boolean;
+  /** Whether any of the three sale rules is set (the rows must carry their report). */
+  usesSale: boolean;
 };
 
 const RETAIL_KINDS: readonly TransactionKind[] = ['retail_delivery', 'registration'];
@@ -41,6 +49,59 @@ export function compileFilter(filter: ProgramFilter): CompiledFilter {
     segments: setOrNull(filter.segments),
     kinds,
     excludedSaleCategories: setOrNull(filter.excludeSaleCategories ?? []),
+    excludedBuyerTypes: setOrNull(filter.excludeBuyerTypes ?? []),
+    excludesUnreported: filter.withoutReport === 'exclude',
+    usesSale: usesSaleRules(filter),
+  };
+}
+
+/** Does the filter read the retail delivery report (a sale category or buyer type rule)? */
+export function usesSaleRules(filter: ProgramFilter): boolean {
+  return (
+    (filter.excludeSaleCategories ?? []).length > 0 ||
+    (filter.excludeBuyerTypes ?? []).length > 0 ||
+    filter.withoutReport === 'exclude'
+  );
+}
+
+export type SaleExclusion = {
+  reason: 'sale_category' | 'buyer_type' | 'no_report';
+  /** 'demonstrator sale', 'buyer type dealer', 'no retail delivery report'. */
+  text: string;
+};
+
+/**
+ * Why the sale rules leave a row out, or null when they keep it. A row without a report is a
+ * retail sale with no buyer type (unless the filter excludes rows without a report).
+ */
+export function saleExclusion(
+  filter: CompiledFilter,
+  tx: Pick<IncentiveTransaction, 'saleCategory' | 'buyerType'>,
+): SaleExclusion | null {
+  if (!filter.usesSale) return null;
+  const category = tx.saleCategory ?? null;
+  if (category === null) {
+    if (filter.excludesUnreported) return { reason: 'no_report', text: 'no retail delivery report' };
+    return filter.excludedSaleCategories?.has('retail')
+      ? { reason: 'sale_category', text: 'no retail delivery report, so a retail sale' }
+      : null;
+  }
+  if (filter.excludedSaleCategories?.has(category))
+    return { reason: 'sale_category', text: `${category} sale` };
+  const buyer = tx.buyerType ?? null;
+  if (buyer !== null && filter.excludedBuyerTypes?.has(buyer))
+    return { reason: 'buyer_type', text: `buyer type ${buyer}` };
+  return null;
+}
+
+/** The filter without its sale rules (which rows the sale rules alone leave out). */
+export function withoutSaleRules(filter: CompiledFilter): CompiledFilter {
+  return {
+    ...filter,
+    excludedSaleCategories: null,
+    excludedBuyerTypes: null,
+    excludesUnreported: false,
+    usesSale: false,
   };
 }
 
@@ -51,9 +112,7 @@ export function matchesCompiled(filter: CompiledFilter, tx: IncentiveTransaction
     (filter.skus === null || filter.skus.has(tx.sku)) &&
     (filter.powertrains === null || filter.powertrains.has(tx.powertrain)) &&
     (filter.segments === null || filter.segments.has(tx.segment)) &&
-    (filter.excludedSaleCategories === null ||
-      tx.saleCategory == null ||
-      !filter.excludedSaleCategories.has(tx.saleCategory))
+    (!filter.usesSale || saleExclusion(filter, tx) === null)
   );
 }
 

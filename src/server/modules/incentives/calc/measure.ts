@@ -9,6 +9,8 @@
  * - growth: (current − prior year) × 100 / prior year, on growthBasis units or revenue; the prior
  *   year's volume of the same window is an input; none (or zero) leaves the measure undefined.
  * - ev_share: BEV units × 100 / qualifying units; no qualifying units leaves it undefined.
+ * - low_co2_units: net qualifying units whose SKU's WLTP CO2 is at or below the program's
+ *   co2ThresholdGPerKm.
  *
  * An undefined measure reaches no tier.
  */
@@ -21,6 +23,8 @@ export type MeasureIngredients = {
   qualifyingUnits: number | Dec;
   qualifyingRevenue: Dec;
   bevUnits: number | Dec;
+  /** Net qualifying units at or below the CO2 threshold (measure low_co2_units). */
+  lowCo2Units?: number | Dec;
 };
 
 export type MeasureResult = {
@@ -74,6 +78,8 @@ export function computeMeasure(options: {
         basis === 'units' ? new Dec(ingredients.qualifyingUnits) : ingredients.qualifyingRevenue;
       return { value: now.minus(before).times(HUNDRED).div(before), note: null };
     }
+    case 'low_co2_units':
+      return { value: new Dec(ingredients.lowCo2Units ?? 0), note: null };
     case 'ev_share': {
       if (new Dec(ingredients.qualifyingUnits).lte(0)) {
         return { value: null, note: 'no qualifying units in the window' };
@@ -101,6 +107,7 @@ export function calculateMeasure(options: {
   qualifyingUnits: number;
   qualifyingRevenue: string;
   bevUnits: number;
+  lowCo2Units?: number;
   plannedQuantity?: string | number | null;
   priorYear?: PriorYearVolume | null;
 }): { value: string | null; note: string | null } {
@@ -110,6 +117,7 @@ export function calculateMeasure(options: {
       qualifyingUnits: options.qualifyingUnits,
       qualifyingRevenue: dec(options.qualifyingRevenue),
       bevUnits: options.bevUnits,
+      lowCo2Units: options.lowCo2Units ?? 0,
     },
     plannedQuantity: options.plannedQuantity,
     priorYear: options.priorYear,

@@ -10,7 +10,7 @@ import { Dec, dec, moneyString } from '../../../../shared/money';
 import type { IncentiveTransaction, ProgramTier } from '../../../../shared/schemas/program';
 import type { Powertrain } from '../../../../shared/schemas/catalog';
 import type { TransactionKind } from '../../../../shared/schemas/transactions';
-import { compareIds, compileProgram, signedAmount } from './compile';
+import { compareIds, compileProgram, isLowCo2, signedAmount } from './compile';
 import { maxDate, minDate } from './dates';
 import { findSettlementPeriod, type IncentiveWindow } from './periods';
 import {
@@ -32,6 +32,8 @@ export type WhatIfTemplate = {
   amountPerUnit: string;
   /** Default: the first kind the program counts. */
   kind?: TransactionKind;
+  /** The SKU's WLTP CO2 g/km (CO2 measures and benefits). */
+  co2GPerKm?: number | null;
 };
 
 export type ProgressInput = Omit<StatementInput, 'period' | 'asOf'> & {
@@ -86,11 +88,11 @@ function ceilUnits(value: Dec): number {
 function pickTemplate(
   qualifying: readonly CountedTransaction[],
   paying: readonly CountedTransaction[],
-  onlyBev: boolean,
+  only: ((tx: IncentiveTransaction) => boolean) | null,
 ): WhatIfTemplate | null {
   const payingSet = new Set(paying.map((c) => c.tx));
   const candidates = qualifying
-    .filter((c) => c.quantity > 0 && (!onlyBev || c.tx.powertrain === 'BEV'))
+    .filter((c) => c.quantity > 0 && (only === null || only(c.tx)))
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : compareIds(a.tx.id, b.tx.id)));
   const preferred = candidates.filter((c) => payingSet.has(c.tx));
   const chosen = (preferred.length > 0 ? preferred : candidates).at(-1);
@@ -104,7 +106,18 @@ function pickTemplate(
     msrp: tx.msrp,
     amountPerUnit: signedAmount(tx).div(quantity).toFixed(),
     kind: tx.kind,
+    co2GPerKm: tx.co2GPerKm ?? null,
   };
+}
+
+/** The template as a row (to ask the filters and thresholds about it). */
+function templateRow(template: WhatIfTemplate): IncentiveTransaction {
+  return hypotheticalTransactions({
+    template,
+    quantity: 1,
+    date: '2000-01-01',
+    currency: 'XXX',
+  })[0]!;
 }
 
 /** Hypothetical transactions for a what-if ("5 more BEVs of model line X"): one row. */
@@ -132,6 +145,7 @@ export function hypotheticalTransactions(options: {
       occurredOn: date,
       receivedAt: date,
       externalId: null,
+      co2GPerKm: template.co2GPerKm ?? null,
     },
   ];
 }
@@ -197,6 +211,15 @@ function neededFor(options: {
         note: perUnit ? null : 'no typical unit to convert the revenue gap into units',
       };
     }
+    case 'low_co2_units': {
+      const counts = template !== null && isLowCo2(compileProgram(program), templateRow(template));
+      return {
+        needed: { measure: gap.toFixed(), units: counts ? ceilUnits(gap) : null, revenue: null },
+        note: counts
+          ? null
+          : `no typical unit at or below ${program.co2ThresholdGPerKm ?? '?'} g/km to add`,
+      };
+    }
     case 'ev_share': {
       const units = bevUnitsNeeded({
         qualifyingUnits: v.qualifyingUnits,
@@ -237,7 +260,15 @@ export function calculateProgress(input: ProgressInput): Progress {
   if (nextTier) {
     const template =
       input.template ??
-      pickTemplate(run.qualifying, run.paying, input.program.measure === 'ev_share');
+      pickTemplate(
+        run.qualifying,
+        run.paying,
+        input.program.measure === 'ev_share'
+          ? (tx) => tx.powertrain === 'BEV'
+          : input.program.measure === 'low_co2_units'
+            ? (tx) => isLowCo2(run.compiled, tx)
+            : null,
+      );
     const found = neededFor({
       input,
       statement,

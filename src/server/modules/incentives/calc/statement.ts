@@ -20,7 +20,9 @@ import type {
 } from '../../../../shared/schemas/program';
 import {
   amountMinor,
+  co2BelowTenths,
   compareIds,
+  isLowCo2,
   compileProgram,
   msrpMinor,
   settlementOf,
@@ -34,7 +36,7 @@ import { addDays, arrivalDate, minDate } from './dates';
 import { checkEligibility } from './eligibility';
 import { fastBenefitTotal, sumScaled } from './fast-path';
 import { formatScaled, mulSafe, parseScaled, pow10 } from '../../../../shared/fixed';
-import { matchesCompiled } from './filters';
+import { matchesCompiled, saleExclusion, withoutSaleRules } from './filters';
 import { computeMeasure, formatMeasure, type MeasureResult } from './measure';
 import type { IncentiveWindow, SettlementPeriod } from './periods';
 import {
@@ -81,11 +83,19 @@ export type StatementLine = {
   /** Correction lines: the settled period and the line of its statement they correct. */
   correctsPeriod?: string;
   correctsLineNo?: number | null;
+  /** per_g_co2_below lines: the SKU's g/km, the program's threshold and the g/km below it. */
+  co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string };
 };
 
 export type ExcludedTransaction = {
   transactionId: number | string;
-  reason: 'late' | 'currency_mismatch' | 'duplicate_clawback';
+  reason:
+    | 'late'
+    | 'currency_mismatch'
+    | 'duplicate_clawback'
+    | 'sale_category'
+    | 'buyer_type'
+    | 'no_report';
   detail: string;
 };
 
@@ -93,10 +103,14 @@ export type StatementVolumes = {
   qualifyingUnits: number;
   qualifyingRevenue: string;
   bevUnits: number;
+  /** Net qualifying units at or below the CO2 threshold (CO2 programs; else 0). */
+  lowCo2Units?: number;
   payingUnits: number;
   payingRevenue: string;
   /** Σ quantity × MSRP over the paying transactions (percent_of_msrp programs only, else null). */
   payingMsrp: string | null;
+  /** Σ quantity × g/km below the threshold over the paying rows (per_g_co2_below only). */
+  payingCo2Basis?: string;
 };
 
 export type Statement = {
@@ -220,7 +234,7 @@ function describeMeasure(
   program: ProgramDefinition,
   value: string | null,
   measure: MeasureResult,
-  volumes: { bevUnits: number; qualifyingUnits: number },
+  volumes: { bevUnits: number; qualifyingUnits: number; lowCo2Units: number },
   plannedQuantity: string | number | null | undefined,
   priorYear: PriorYearVolume | null | undefined,
 ): string {
@@ -239,6 +253,8 @@ function describeMeasure(
     }
     case 'ev_share':
       return `EV share ${value}% (${volumes.bevUnits} BEV of ${volumes.qualifyingUnits} qualifying units)`;
+    case 'low_co2_units':
+      return `${value} net qualifying ${unitsWord(value)} at or below ${program.co2ThresholdGPerKm ?? '?'} g/km (of ${volumes.qualifyingUnits} qualifying)`;
   }
 }
 
@@ -281,6 +297,11 @@ export function runStatement(input: StatementInput): StatementRun {
   const clawbacks: { counted: CountedTransaction; entry: SettledUnitBenefit; ref: string }[] = [];
   let qualifyingUnits = 0;
   let bevUnits = 0;
+  let lowCo2Units = 0;
+  const countsLowCo2 = program.measure === 'low_co2_units';
+  const saleRules = cp.usesSale
+    ? { qualifying: withoutSaleRules(cp.qualifying), paying: withoutSaleRules(cp.paying) }
+    : null;
 
   const graceNext = cp.lateFrom.get(settlement.period) ?? addDays(graceUntil, 1);
   for (const tx of input.transactions) {
@@ -306,7 +327,23 @@ export function runStatement(input: StatementInput): StatementRun {
           : undefined;
       if (key !== null && entry) claw = { key, entry };
     }
-    if (!isQualifying && !isPaying && claw === null) continue;
+    if (!isQualifying && !isPaying && claw === null) {
+      // Left out by the retail delivery report alone (a demonstrator, an employee sale): say why.
+      if (
+        saleRules !== null &&
+        (matchesCompiled(saleRules.qualifying, tx) || matchesCompiled(saleRules.paying, tx))
+      ) {
+        const why = saleExclusion(cp.qualifying, tx) ?? saleExclusion(cp.paying, tx);
+        if (why) {
+          excluded.push({
+            transactionId: tx.id,
+            reason: why.reason,
+            detail: `${why.text} (retail delivery report${tx.saleCategory == null ? ' missing' : ''}): the program excludes it`,
+          });
+        }
+      }
+      continue;
+    }
     // receivedAt ≥ the day after the deadline ⇔ its date part is after the deadline.
     if (tx.receivedAt && tx.receivedAt >= graceNext) {
       const arrived = arrivalDate(tx.receivedAt, occurred);
@@ -333,6 +370,7 @@ export function runStatement(input: StatementInput): StatementRun {
     if (isQualifying) {
       qualifyingUnits += quantity;
       if (tx.powertrain === 'BEV') bevUnits += quantity;
+      if (countsLowCo2 && isLowCo2(cp, tx)) lowCo2Units += quantity;
       qualifying.push(counted);
     }
     if (isPaying) paying.push(counted);
@@ -351,6 +389,7 @@ export function runStatement(input: StatementInput): StatementRun {
       qualifyingUnits,
       qualifyingRevenue: revenueMeasured ? new Dec(qualifyingRevenue) : ZERO,
       bevUnits,
+      lowCo2Units,
     },
     plannedQuantity: input.plannedQuantity,
     plannedNote: input.dealer.agreementNote,
@@ -364,7 +403,7 @@ export function runStatement(input: StatementInput): StatementRun {
         program,
         measureValue,
         measure,
-        { bevUnits, qualifyingUnits },
+        { bevUnits, qualifyingUnits, lowCo2Units },
         input.plannedQuantity,
         input.priorYear,
       )
@@ -398,9 +437,13 @@ export function runStatement(input: StatementInput): StatementRun {
     qualifyingUnits,
     qualifyingRevenue,
     bevUnits,
+    ...(countsLowCo2 ? { lowCo2Units } : {}),
     payingUnits,
     payingRevenue,
     payingMsrp,
+    ...(program.benefit === 'per_g_co2_below'
+      ? { payingCo2Basis: paying.reduce((a, c) => a.plus(co2Basis(cp, c)), ZERO).toFixed() }
+      : {}),
   };
   const paysLines = eligibility.eligible && program.benefit !== 'lump_sum';
   const paysLump = eligibility.eligible && program.benefit === 'lump_sum' && tier !== null;
@@ -701,7 +744,11 @@ function payLines(options: {
         continue;
       }
       const basis =
-        benefit === 'percent_of_revenue' ? signedAmount(tx) : unitMsrp(tx).times(quantity);
+        benefit === 'percent_of_revenue'
+          ? signedAmount(tx)
+          : benefit === 'per_g_co2_below'
+            ? co2Basis(cp, c)
+            : unitMsrp(tx).times(quantity);
       exact = basis.times(tier.rate);
     } else {
       const length = axis === 'revenue' ? signedAmount(tx) : new Dec(quantity);
@@ -723,6 +770,17 @@ function payLines(options: {
   return total;
 }
 
+/** The CO2 figures of a per_g_co2_below line (null for other benefits). */
+function co2Of(cp: CompiledProgram, c: CountedTransaction): StatementLine['co2'] | null {
+  if (cp.program.benefit !== 'per_g_co2_below') return null;
+  const below = co2BelowTenths(cp, c.tx);
+  return {
+    gPerKm: c.tx.co2GPerKm === null || c.tx.co2GPerKm === undefined ? 'unknown' : String(c.tx.co2GPerKm),
+    thresholdGPerKm: cp.program.co2ThresholdGPerKm ?? '',
+    belowGPerKm: new Dec(below ?? 0).div(10).toFixed(),
+  };
+}
+
 /** 'units 51–60' (the 51st to the 60th unit), 'back over unit 60', 'revenue 0–1000.00'. */
 function spanText(benefit: ProgramDefinition['benefit'], part: SpanPart): string {
   const back = part.length.isNeg() ? 'back over ' : '';
@@ -742,13 +800,26 @@ function lineBasis(cp: CompiledProgram, c: CountedTransaction): string {
       return signedAmount(c.tx).toFixed();
     case 'percent_of_msrp':
       return unitMsrp(c.tx).times(c.quantity).toFixed();
+    case 'per_g_co2_below':
+      return co2Basis(cp, c).toFixed();
     default:
       return String(c.quantity);
   }
 }
 
+/** per_g_co2_below: g/km below the threshold × units (0 at or above it, and when unknown). */
+function co2Basis(cp: CompiledProgram, c: CountedTransaction): Dec {
+  const below = co2BelowTenths(cp, c.tx) ?? 0;
+  return new Dec(below).div(10).times(c.quantity);
+}
+
 function rateText(cp: CompiledProgram, value: string): string {
-  return cp.program.benefit === 'per_unit' ? `${value} per unit` : `${value}%`;
+  const benefit = cp.program.benefit;
+  return benefit === 'per_unit'
+    ? `${value} per unit`
+    : benefit === 'per_g_co2_below'
+      ? `${value} per g/km per unit`
+      : `${value}%`;
 }
 
 function benefitLine(
@@ -784,6 +855,17 @@ function benefitLine(
   });
   if (!tier) {
     const first = cp.tiers[0];
+    const co2Unpaid = co2Of(cp, c);
+    if (co2Unpaid) {
+      const result = line(
+        null,
+        null,
+        null,
+        `no tier reached (${measureText}${first ? `; the first tier is from ${first.fromText}` : ''}): nothing paid for ${co2Unpaid.gPerKm} g/km against the threshold ${co2Unpaid.thresholdGPerKm}`,
+      );
+      result.co2 = co2Unpaid;
+      return result;
+    }
     return line(
       null,
       null,
@@ -791,12 +873,25 @@ function benefitLine(
       `no tier reached (${measureText}${first ? `; the first tier is from ${first.fromText}` : ''}): nothing paid`,
     );
   }
+  const co2 = co2Of(cp, c);
   const what =
     program.benefit === 'per_unit'
       ? `${c.quantity} ${unitsWord(c.quantity)}`
       : program.benefit === 'percent_of_revenue'
         ? `revenue ${basis}`
-        : `MSRP ${c.tx.msrp} × ${c.quantity} ${unitsWord(c.quantity)}`;
+        : co2
+          ? `${c.quantity} ${unitsWord(c.quantity)} at ${co2.gPerKm} g/km, ${co2.belowGPerKm} g/km below the threshold ${co2.thresholdGPerKm} (basis ${basis})`
+          : `MSRP ${c.tx.msrp} × ${c.quantity} ${unitsWord(c.quantity)}`;
+  if (parts === null && co2) {
+    const result = line(
+      tier.valueText,
+      tier.fromText,
+      null,
+      `${what} at ${rateText(cp, tier.valueText)} = ${money} (tier from ${tier.fromText} reached: ${measureText})`,
+    );
+    result.co2 = co2;
+    return result;
+  }
   if (parts === null) {
     return line(
       tier.valueText,
