@@ -13,7 +13,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { citusDdl, distributionProblems, readCatalog, type Catalog } from '../src/server/db/distribution';
+import {
+  citusDdl,
+  distributionProblems,
+  readCatalog,
+  type Catalog,
+} from '../src/server/db/distribution';
 import { openPglite } from '../src/server/db/pglite';
 import { TABLE_CLASSES } from '../src/server/db/table-classes';
 import { createTestDb, engines, type TestDb } from './helpers/test-app';
@@ -26,7 +31,7 @@ describe.each(engines())('schema ready for a distributed engine (%s)', (engine) 
   beforeAll(async () => {
     t = await createTestDb(engine);
     catalog = await readCatalog(t.db);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => t?.drop());
 
   it('every table is classified and keeps the rules of its class', () => {
@@ -91,7 +96,9 @@ describe('the schema before migration 0032 fails the check', () => {
   it('names the children without dealer_id and the keys and foreign keys without it', async () => {
     const db = await openPglite();
     try {
-      for (const file of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort()) {
+      for (const file of readdirSync(MIGRATIONS)
+        .filter((f) => f.endsWith('.sql'))
+        .sort()) {
         if (file >= '0032') break;
         await db.exec(readFileSync(join(MIGRATIONS, file), 'utf8'));
       }
@@ -112,5 +119,5 @@ describe('the schema before migration 0032 fails the check', () => {
     } finally {
       await db.close();
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -25,6 +25,7 @@ export type CatalogForeignKey = {
   columns: string[];
   references: string;
   referencedColumns: string[];
+  definition: string;
 };
 export type Catalog = {
   tables: CatalogTable[];
@@ -64,7 +65,8 @@ export async function readCatalog(db: Queryable): Promise<Catalog> {
   );
   const foreignKeys = await db.query<CatalogForeignKey>(
     `select t.relname as table, con.conname as name, ${cols('con.conrelid', 'con.conkey')} as columns,
-            r.relname as references, ${cols('con.confrelid', 'con.confkey')} as "referencedColumns"
+            r.relname as references, ${cols('con.confrelid', 'con.confkey')} as "referencedColumns",
+            pg_get_constraintdef(con.oid) as definition
        from pg_constraint con join pg_class t on t.oid = con.conrelid join pg_class r on r.oid = con.confrelid
       where t.relnamespace = 'public'::regnamespace and not t.relispartition and con.contype = 'f'
       order by 1, 2`,
@@ -154,22 +156,46 @@ export function citusDdl(
   ];
   for (const t of referencedFirst(of('reference'), catalog.foreignKeys))
     lines.push(`select create_reference_table('${t}');`);
-  lines.push(`-- Tenant tables: sharded by dealer_id, colocated with ${COLOCATION_ANCHOR}.`);
-  lines.push(`select create_distributed_table('${COLOCATION_ANCHOR}', '${DEALER}');`);
-  for (const t of referencedFirst(of('tenant'), catalog.foreignKeys).filter(
-    (n) => n !== COLOCATION_ANCHOR,
-  ))
-    lines.push(
-      `select create_distributed_table('${t}', '${DEALER}', colocate_with => '${COLOCATION_ANCHOR}');`,
-    );
-  lines.push(
-    '-- Coordinator tables stay local; those referencing a reference table join the metadata:',
+  const tenants = referencedFirst(of('tenant'), catalog.foreignKeys);
+  const at = new Map(
+    [COLOCATION_ANCHOR, ...tenants.filter((n) => n !== COLOCATION_ANCHOR)].map((n, i) => [n, i]),
   );
-  for (const t of of('coordinator')) {
-    const refs = catalog.foreignKeys.some(
-      (fk) => fk.table === t && classes[fk.references] === 'reference',
-    );
-    lines.push(refs ? `select citus_add_local_table_to_metadata('${t}');` : `-- ${t}: local`);
+  // a cycle of foreign keys (statements ↔ their snapshots): the key back is added afterwards
+  const later = catalog.foreignKeys.filter(
+    (fk) => at.has(fk.table) && at.has(fk.references) && at.get(fk.references)! > at.get(fk.table)!,
+  );
+  lines.push(`-- Tenant tables: sharded by dealer_id, colocated with ${COLOCATION_ANCHOR}.`);
+  for (const fk of later) lines.push(`alter table ${fk.table} drop constraint ${fk.name};`);
+  lines.push(`select create_distributed_table('${COLOCATION_ANCHOR}', '${DEALER}');`);
+  for (const t of at.keys())
+    if (t !== COLOCATION_ANCHOR)
+      lines.push(
+        `select create_distributed_table('${t}', '${DEALER}', colocate_with => '${COLOCATION_ANCHOR}');`,
+      );
+  for (const fk of later)
+    lines.push(`alter table ${fk.table} add constraint ${fk.name} ${fk.definition};`);
+  // local tables joined by foreign keys to a reference table, directly or through another local
+  // table, go into Citus's metadata together
+  const linked = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const fk of catalog.foreignKeys) {
+      const ends = [fk.table, fk.references];
+      if (!ends.every((n) => classes[n] === 'coordinator' || classes[n] === 'reference')) continue;
+      if (!ends.some((n) => classes[n] === 'reference' || linked.has(n))) continue;
+      for (const n of ends)
+        if (classes[n] === 'coordinator' && !linked.has(n)) {
+          linked.add(n);
+          grew = true;
+        }
+    }
   }
+  lines.push(
+    '-- Coordinator tables stay local; those tied by keys to reference tables join the metadata:',
+  );
+  for (const t of of('coordinator'))
+    lines.push(
+      linked.has(t) ? `select citus_add_local_table_to_metadata('${t}');` : `-- ${t}: local`,
+    );
   return lines.join('\n') + '\n';
 }
