@@ -20,7 +20,9 @@ import {
   type Catalog,
 } from '../src/server/db/distribution';
 import { openPglite } from '../src/server/db/pglite';
+import { dbScopeOf, runInScope } from '../src/server/db/scope';
 import { TABLE_CLASSES } from '../src/server/db/table-classes';
+import { seedFixtures } from './helpers/fixtures';
 import { createTestDb, engines, type TestDb } from './helpers/test-app';
 
 const MIGRATIONS = join(import.meta.dirname, '../src/server/db/migrations');
@@ -74,6 +76,39 @@ describe.each(engines())('schema ready for a distributed engine (%s)', (engine) 
     expect(distributionProblems(catalog, { ...TABLE_CLASSES, users: 'coordinator' })).toContain(
       'programs: foreign key programs_created_by_fkey (created_by) → users (id): a reference table cannot reference a coordinator-local table',
     );
+  });
+
+  it('one claim per VIN and program across dealers, though the index is per dealer', async () => {
+    await seedFixtures(t.db);
+    await t.db.exec(`
+      insert into programs (code, status, created_by_label) values ('PRG-VIN', 'published', 'test');
+      insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, status, checks, submitted_by)
+        select p.id, d.id, 'VIN-SHARED', 'AURA-LX-ICE', '2026-03-02', 'validated', '[]', 'test'
+        from programs p, dealers d where p.code = 'PRG-VIN' and d.code = 'DLR-ALPHA';`);
+    const { rows } = await t.db.query<{ id: number }>(
+      `select id from dealers where code = 'DLR-BRAVO'`,
+    );
+    const bravo = dbScopeOf({
+      kind: 'dealers',
+      dealerIds: [rows[0]!.id],
+      dealerCodes: [],
+      label: 'test',
+    });
+    const ask = (vin: string) =>
+      runInScope({ current: bravo }, async () => {
+        const seen = await t.db.query<{ n: number }>(
+          `select count(*)::int as n from incentive_claims where vin = $1`,
+          [vin],
+        );
+        const claimed = await t.db.query<{ claimed: boolean }>(
+          `select forecourt_vin_claimed((select id from programs where code = 'PRG-VIN'), $1) as claimed`,
+          [vin],
+        );
+        return { seen: seen.rows[0]!.n, claimed: claimed.rows[0]!.claimed };
+      });
+    // Bravo cannot see Alpha's claim, yet the check knows the VIN is taken
+    expect(await ask('VIN-SHARED')).toEqual({ seen: 0, claimed: true });
+    expect(await ask('VIN-OTHER')).toEqual({ seen: 0, claimed: false });
   });
 
   it('prints the Citus layout: reference tables before the tables that use them', () => {

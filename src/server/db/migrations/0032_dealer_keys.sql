@@ -146,3 +146,13 @@ select forecourt_protect('agreement_expectations');
 select forecourt_protect('incentive_statement_lines');
 select forecourt_protect('statement_snapshots');
 select forecourt_protect('incentive_dispute_messages');
+
+-- One validated claim per VIN and program across the network: the unique index now holds it per
+-- dealer (a distributed engine enforces uniqueness within a shard only); across dealers the claim's
+-- `not_claimed_before` check asks this, past the caller's row-level security. It answers yes or no,
+-- nothing of the other dealer's claim.
+create or replace function forecourt_vin_claimed(p_program_id integer, v text) returns boolean
+  language sql stable security definer
+  set search_path = public, pg_temp
+  as $$ select exists (select 1 from incentive_claims
+                        where program_id = p_program_id and vin = v and status in ('validated', 'approved')) $$;
