@@ -134,6 +134,12 @@ begin
   end loop;
 end $$;
 
+-- The feed's after-ingest hook finds the agreement lines of each (dealer, SKU) in the batch's
+-- delta (agreement-actuals.repository.ts applyIngestDelta): the SKU index gets the dealer, so
+-- that join is one index probe per delta row (EXPLAIN in docs/scaling.md).
+drop index agreement_line_skus_sku_idx;
+create index agreement_line_skus_sku_idx on agreement_line_skus (sku_id, dealer_id);
+
 -- 4. Row-level security by the children's own dealer ----------------------------------------------
 select forecourt_protect('agreement_lines');
 select forecourt_protect('agreement_line_skus');
