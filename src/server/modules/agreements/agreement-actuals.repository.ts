@@ -341,7 +341,7 @@ export function createAgreementActualsRepository(db: Queryable) {
                 count(distinct a.id)::int as agreements,
                 ${sums('planned_quantities')} as planned, ${sums('actual_quantities')} as actual
          from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
-         join agreement_lines l on l.agreement_id = a.id
+         join agreement_lines l on l.agreement_id = a.id and l.dealer_id = a.dealer_id
          left join model_lines ml on l.target_kind = 'model_line' and ml.code = l.target_code
          left join skus s on l.target_kind = 'sku' and s.code = l.target_code
          left join model_lines sml on sml.id = s.model_line_id
