@@ -128,7 +128,7 @@ describe.each(engines())('schema ready for a distributed engine (%s)', (engine) 
 });
 
 describe('the schema before migration 0032 fails the check', () => {
-  it('names the children without dealer_id and the keys and foreign keys without it', async () => {
+  it('names the children without dealer_id and the keys without it; 0032 upgrades it with its rows', async () => {
     const db = await openPglite();
     try {
       for (const file of readdirSync(MIGRATIONS)
@@ -151,6 +151,42 @@ describe('the schema before migration 0032 fails the check', () => {
         'payout_items: foreign key payout_items_statement_id_fkey (statement_id) → incentive_statements (id): between tenant tables without dealer_id on both sides',
       );
       expect(problems.length).toBeGreaterThan(40);
+
+      // upgrading a database with rows: the children take their parent's dealer
+      await seedFixtures(db);
+      await db.exec(`
+        insert into agreements (code, dealer_id, start_month, months, frequency)
+          select 'AG-OLD', id, '2026-01-01', 12, 'monthly' from dealers where code = 'DLR-BRAVO';
+        insert into agreement_lines (agreement_id, line_no, target_kind, target_code, target_label, planned_quantities)
+          select id, 1, 'model_line', 'ML-AURA', 'Aura', '{1,2}' from agreements;
+        insert into agreement_events (agreement_id, action, actor) select id, 'created', 'test' from agreements;
+        insert into notifications (audience, dealer_id, kind, message, link, entity_id)
+          select 'dealer', null, 'k', 'm', '/', 'agreement:' || id from agreements;
+        insert into programs (code, status, created_by_label) values ('PRG-OLD', 'published', 'test');
+        insert into incentive_statements (program_id, version_no, dealer_id, period, window_label, status,
+            earned, previously_settled, amount_due, currency, snapshot)
+          select p.id, 1, d.id, '2026-03', 'March 2026', 'closed', 1, 0, 1, 'USD', '{}'
+          from programs p, dealers d where d.code = 'DLR-BRAVO';
+        insert into statement_snapshots (statement_id, seq, document, sha256, closed_by)
+          select id, 1, '{}', 'abc', 'test' from incentive_statements;`);
+      await db.exec(readFileSync(join(MIGRATIONS, '0032_dealer_keys.sql'), 'utf8'));
+      const { rows } = await db.query<{ t: string; dealer: string }>(
+        `select 'lines' as t, d.code as dealer from agreement_lines x join dealers d on d.id = x.dealer_id
+         union all select 'events', d.code from agreement_events x join dealers d on d.id = x.dealer_id
+         union all select 'notifications', d.code from notifications x join dealers d on d.id = x.dealer_id
+         union all select 'snapshots', d.code from statement_snapshots x join dealers d on d.id = x.dealer_id
+         order by 1`,
+      );
+      expect(rows).toEqual(
+        ['events', 'lines', 'notifications', 'snapshots'].map((t) => ({ t, dealer: 'DLR-BRAVO' })),
+      );
+      // every migration after 0032 still applies on top, and the schema passes
+      for (const file of readdirSync(MIGRATIONS)
+        .filter((f) => f.endsWith('.sql'))
+        .sort())
+        if (file > '0032_dealer_keys.sql')
+          await db.exec(readFileSync(join(MIGRATIONS, file), 'utf8'));
+      expect(distributionProblems(await readCatalog(db))).toEqual([]);
     } finally {
       await db.close();
     }
