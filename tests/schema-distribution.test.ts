@@ -131,6 +131,10 @@ describe('the schema before migration 0032 fails the check', () => {
   it('names the children without dealer_id and the keys without it; 0032 upgrades it with its rows', async () => {
     const db = await openPglite();
     try {
+      // as the migrator does (migrate.ts)
+      await db.exec(
+        'create table schema_migrations (name text primary key, applied_at timestamptz)',
+      );
       for (const file of readdirSync(MIGRATIONS)
         .filter((f) => f.endsWith('.sql'))
         .sort()) {
