@@ -130,10 +130,10 @@ describe.each(engines())('the attention inbox (%s)', (engine) => {
         select (select id from programs where code = 'SETTLE'), d.id, '2026-03', 'open', 'dealer',
                timestamptz '2026-04-08 09:00Z'
         from dealers d where d.code in ('DLR-ALPHA', 'DLR-BRAVO') order by d.code;
-      insert into incentive_dispute_messages (dispute_id, side, author, body)
-        select ds.id, 'dealer', 'dealer', 'Row missing' from incentive_disputes ds;
-      insert into incentive_dispute_messages (dispute_id, side, author, body)
-        select ds.id, 'oem', 'Finance', 'Which VIN?' from incentive_disputes ds
+      insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body)
+        select ds.id, ds.dealer_id, 'dealer', 'dealer', 'Row missing' from incentive_disputes ds;
+      insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body)
+        select ds.id, ds.dealer_id, 'oem', 'Finance', 'Which VIN?' from incentive_disputes ds
         join dealers d on d.id = ds.dealer_id where d.code = 'DLR-ALPHA';
       insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, status, checks,
           submitted_by, decided_by, decided_at)

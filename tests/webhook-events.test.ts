@@ -55,7 +55,8 @@ for (const engine of engines()) {
       const id = rows[0]!.id;
       expect(await newEvents()).toEqual([]); // the row alone is not the close: its snapshot is
       await sql(
-        `insert into statement_snapshots (statement_id, seq, document, sha256, closed_by) values ($1, 1, '{}', 'abc', 'test')`,
+        `insert into statement_snapshots (statement_id, dealer_id, seq, document, sha256, closed_by)
+         select id, dealer_id, 1, '{}', 'abc', 'test' from incentive_statements where id = $1`,
         [id],
       );
       await sql(`update incentive_statements set amount_due = 101 where id = $1`, [id]);

@@ -51,8 +51,9 @@ describe.skipIf(!hasChromium)('navigation in Chromium', () => {
     );
     disputeId = made.rows[0]!.id;
     await app.services.db.query(
-      `insert into incentive_dispute_messages (dispute_id, side, author, body)
-       values ($1, 'dealer', 'user:99:Pat Example', 'This sale was paid at the wrong rate')`,
+      `insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body)
+       select id, dealer_id, 'dealer', 'user:99:Pat Example', 'This sale was paid at the wrong rate'
+       from incentive_disputes where id = $1`,
       [disputeId],
     );
     mkdirSync(SHOTS, { recursive: true });

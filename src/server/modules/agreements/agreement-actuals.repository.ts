@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
+import { parentDealer } from '../../db/parent-dealer';
 import type { AgreementFilter, AgreementStatus } from '../../../shared/schemas/agreements';
 
 /** Month index in SQL: year × 12 + month − 1. */
@@ -39,7 +40,7 @@ async function refreshAgreementSummaries(db: Queryable, ids: number[]): Promise<
        actual_by_period = array(
          select coalesce(p.quantity, 0)
          from generate_series(0, coalesce(array_length(a.planned_by_period, 1), 0) - 1) g(i)
-         left join agreement_period_actuals p on p.agreement_id = a.id and p.period_index = g.i
+         left join agreement_period_actuals p on p.agreement_id = a.id and p.dealer_id = a.dealer_id and p.period_index = g.i
          order by g.i)
      where a.id = any($1::int[])`,
     [ids],
@@ -53,7 +54,7 @@ async function refreshLineSummaries(db: Queryable, where: string, params: unknow
        select coalesce(la.quantity, 0)
        from generate_series(0, cardinality(l.planned_quantities) - 1) g(i)
        left join agreement_line_actuals la
-         on la.agreement_id = l.agreement_id and la.line_no = l.line_no and la.period_index = g.i
+         on la.agreement_id = l.agreement_id and la.dealer_id = l.dealer_id and la.line_no = l.line_no and la.period_index = g.i
        order by g.i)
      where ${where}`,
     params,
@@ -109,18 +110,18 @@ export function createAgreementActualsRepository(db: Queryable) {
       await db.query('delete from agreement_line_actuals where agreement_id = $1', [id]);
       await db.query('delete from agreement_period_actuals where agreement_id = $1', [id]);
       await db.query(
-        `insert into agreement_line_actuals (agreement_id, line_no, period_index, quantity, revenue)
-         select a.id, ls.line_no, ${PERIOD_OF('m.month')}, sum(m.quantity)::int, sum(m.amount)
+        `insert into agreement_line_actuals (agreement_id, dealer_id, line_no, period_index, quantity, revenue)
+         select a.id, a.dealer_id, ls.line_no, ${PERIOD_OF('m.month')}, sum(m.quantity)::int, sum(m.amount)
          from agreements a
-         join agreement_line_skus ls on ls.agreement_id = a.id
+         join agreement_line_skus ls on ls.agreement_id = a.id and ls.dealer_id = a.dealer_id
          join monthly_actuals m on m.dealer_id = a.dealer_id and m.sku_id = ls.sku_id and m.kind = any(a.counted_kinds) and ${IN_TERM('m.month')}
          where a.id = $1
-         group by 1, 2, 3`,
+         group by 1, 2, 3, 4`,
         [id],
       );
       await db.query(
-        `insert into agreement_period_actuals (agreement_id, period_index, quantity, revenue)
-         select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = $1 group by 1, 2`,
+        `insert into agreement_period_actuals (agreement_id, dealer_id, period_index, quantity, revenue)
+         select agreement_id, dealer_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = $1 group by 1, 2, 3`,
         [id],
       );
       await refreshSummaries(db, [id]);
@@ -130,23 +131,23 @@ export function createAgreementActualsRepository(db: Queryable) {
     async applyIngestDelta() {
       await db.query(
         `create temp table agreement_delta on commit drop as
-         select a.id as agreement_id, ls.line_no, ${PERIOD_OF('d.month')} as period_index, sum(d.quantity)::int as quantity, sum(d.amount) as revenue
+         select a.id as agreement_id, a.dealer_id, ls.line_no, ${PERIOD_OF('d.month')} as period_index, sum(d.quantity)::int as quantity, sum(d.amount) as revenue
          from ingest_delta d
-         join agreement_line_skus ls on ls.sku_id = d.sku_id
+         join agreement_line_skus ls on ls.sku_id = d.sku_id and ls.dealer_id = d.dealer_id
          join agreements a on a.id = ls.agreement_id and a.dealer_id = d.dealer_id
          where a.status in ${LIVE_STATUSES} and d.kind = any(a.counted_kinds) and ${IN_TERM('d.month')}
-         group by 1, 2, 3`,
+         group by 1, 2, 3, 4`,
       );
       await db.query(
-        `insert into agreement_line_actuals (agreement_id, line_no, period_index, quantity, revenue)
-         select agreement_id, line_no, period_index, quantity, revenue from agreement_delta order by 1, 2, 3
-         on conflict (agreement_id, line_no, period_index) do update
+        `insert into agreement_line_actuals (agreement_id, dealer_id, line_no, period_index, quantity, revenue)
+         select agreement_id, dealer_id, line_no, period_index, quantity, revenue from agreement_delta order by 1, 3, 4
+         on conflict (agreement_id, line_no, period_index, dealer_id) do update
            set quantity = agreement_line_actuals.quantity + excluded.quantity, revenue = agreement_line_actuals.revenue + excluded.revenue`,
       );
       await db.query(
-        `insert into agreement_period_actuals (agreement_id, period_index, quantity, revenue)
-         select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_delta group by 1, 2 order by 1, 2
-         on conflict (agreement_id, period_index) do update
+        `insert into agreement_period_actuals (agreement_id, dealer_id, period_index, quantity, revenue)
+         select agreement_id, dealer_id, period_index, sum(quantity)::int, sum(revenue) from agreement_delta group by 1, 2, 3 order by 1, 3
+         on conflict (agreement_id, period_index, dealer_id) do update
            set quantity = agreement_period_actuals.quantity + excluded.quantity, revenue = agreement_period_actuals.revenue + excluded.revenue`,
       );
       const touched = await db.query<{ id: number }>(
@@ -196,9 +197,9 @@ export function createAgreementActualsRepository(db: Queryable) {
           continue;
         }
         await db.query(
-          `insert into agreement_expectations (agreement_id, line_no, period_index, expected_quantity, comment, updated_by)
-           values ($1, $2, $3, $4, $5, $6)
-           on conflict (agreement_id, line_no, period_index) do update
+          `insert into agreement_expectations (agreement_id, dealer_id, line_no, period_index, expected_quantity, comment, updated_by)
+           values ($1, ${parentDealer('agreements', '$1')}, $2, $3, $4, $5, $6)
+           on conflict (agreement_id, line_no, period_index, dealer_id) do update
              set expected_quantity = excluded.expected_quantity, comment = excluded.comment,
                  updated_by = excluded.updated_by, updated_at = now()`,
           [id, item.lineNo, item.periodIndex, item.expectedQuantity, item.comment, actor],
@@ -340,7 +341,7 @@ export function createAgreementActualsRepository(db: Queryable) {
                 count(distinct a.id)::int as agreements,
                 ${sums('planned_quantities')} as planned, ${sums('actual_quantities')} as actual
          from agreements a join dealers d on d.id = a.dealer_id join regions r on r.id = d.region_id
-         join agreement_lines l on l.agreement_id = a.id
+         join agreement_lines l on l.agreement_id = a.id and l.dealer_id = a.dealer_id
          left join model_lines ml on l.target_kind = 'model_line' and ml.code = l.target_code
          left join skus s on l.target_kind = 'sku' and s.code = l.target_code
          left join model_lines sml on sml.id = s.model_line_id

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
+import { parentDealer } from '../../db/parent-dealer';
 import type { AgreementStatus } from '../../../shared/schemas/agreements';
 import { createAgreementActualsRepository, refreshSummaries } from './agreement-actuals.repository';
 
@@ -46,6 +47,8 @@ export type LineRow = {
 };
 
 export type StoredLine = LineRow & { skuIds: number[] };
+
+const AGREEMENT_DEALER = parentDealer('agreements', '$1');
 
 const AGREEMENT_SELECT = `
   select a.id, a.code, a.dealer_id as "dealerId", d.code as "dealerCode", d.name as "dealerName", r.code as "regionCode",
@@ -138,8 +141,8 @@ export function createAgreementsRepository(db: Queryable) {
       await db.query('delete from agreement_lines where agreement_id = $1', [id]);
       for (const l of lines) {
         await db.query(
-          `insert into agreement_lines (agreement_id, line_no, target_kind, target_code, target_label, planned_quantities, planned_revenue)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
+          `insert into agreement_lines (agreement_id, dealer_id, line_no, target_kind, target_code, target_label, planned_quantities, planned_revenue)
+           values ($1, ${AGREEMENT_DEALER}, $2, $3, $4, $5, $6, $7)`,
           [
             id,
             l.lineNo,
@@ -151,7 +154,7 @@ export function createAgreementsRepository(db: Queryable) {
           ],
         );
         await db.query(
-          `insert into agreement_line_skus (agreement_id, line_no, sku_id) select $1, $2, unnest($3::int[]) on conflict do nothing`,
+          `insert into agreement_line_skus (agreement_id, dealer_id, line_no, sku_id) select $1, ${AGREEMENT_DEALER}, $2, unnest($3::int[]) on conflict do nothing`,
           [id, l.lineNo, l.skuIds],
         );
       }
@@ -229,7 +232,7 @@ export function createAgreementsRepository(db: Queryable) {
       actor: string;
     }) {
       await db.query(
-        `insert into agreement_events (agreement_id, action, from_status, to_status, comment, actor) values ($1, $2, $3, $4, $5, $6)`,
+        `insert into agreement_events (agreement_id, dealer_id, action, from_status, to_status, comment, actor) values ($1, ${AGREEMENT_DEALER}, $2, $3, $4, $5, $6)`,
         [
           input.agreementId,
           input.action,
@@ -268,8 +271,8 @@ export function createAgreementsRepository(db: Queryable) {
       approvedBy: number | null;
     }) {
       await db.query(
-        `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256, approved_by, effective_month)
-         values ($1, $2, $3, $4, $5, $6, ($7 || '-01')::date)`,
+        `insert into agreement_versions (agreement_id, dealer_id, version_no, terms, canonical, sha256, approved_by, effective_month)
+         values ($1, ${AGREEMENT_DEALER}, $2, $3, $4, $5, $6, ($7 || '-01')::date)`,
         [
           input.agreementId,
           input.versionNo,
@@ -299,7 +302,7 @@ export function createAgreementsRepository(db: Queryable) {
 
     async findVersionTermsByEntity(agreementCode: string, versionNo: number) {
       const { rows } = await db.query<{ terms: unknown }>(
-        `select v.terms from agreement_versions v join agreements a on a.id = v.agreement_id where a.code = $1 and v.version_no = $2`,
+        `select v.terms from agreement_versions v join agreements a on a.id = v.agreement_id and a.dealer_id = v.dealer_id where a.code = $1 and v.version_no = $2`,
         [agreementCode, versionNo],
       );
       return rows[0]?.terms;
@@ -328,7 +331,7 @@ export function createAgreementsRepository(db: Queryable) {
       createdBy: number | null;
     }) {
       const { rows } = await db.query<{ id: number }>(
-        `insert into agreement_revisions (agreement_id, terms, comment, created_by) values ($1, $2, $3, $4) returning id`,
+        `insert into agreement_revisions (agreement_id, dealer_id, terms, comment, created_by) values ($1, ${AGREEMENT_DEALER}, $2, $3, $4) returning id`,
         [input.agreementId, JSON.stringify(input.terms), input.comment, input.createdBy],
       );
       return rows[0]!.id;
@@ -386,7 +389,7 @@ export function createAgreementsRepository(db: Queryable) {
                 to_char(least((a.start_month + make_interval(months => a.months - 1))::date,
                               ($3::date + make_interval(months => $4 - 1))::date), 'YYYY-MM') as "toMonth"
          from agreements a
-         join agreement_line_skus ls on ls.agreement_id = a.id
+         join agreement_line_skus ls on ls.agreement_id = a.id and ls.dealer_id = a.dealer_id
          join skus s on s.id = ls.sku_id
          where a.dealer_id = $2 and a.id <> $1 and a.status = any($6::text[])
            and ls.sku_id = any($5::int[])

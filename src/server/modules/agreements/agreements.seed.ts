@@ -205,13 +205,15 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
     }
   }
   await tx.query(
-    `insert into agreement_lines (agreement_id, line_no, target_kind, target_code, target_label, planned_quantities)
-     select a, n, 'model_line', c, l, p::int[] from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[]) as u(a, n, c, l, p)`,
+    `insert into agreement_lines (agreement_id, dealer_id, line_no, target_kind, target_code, target_label, planned_quantities)
+     select u.a, g.dealer_id, u.n, 'model_line', u.c, u.l, u.p::int[]
+     from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[]) as u(a, n, c, l, p) join agreements g on g.id = u.a`,
     [lineRows.a, lineRows.n, lineRows.code, lineRows.label, lineRows.planned],
   );
   await tx.query(
-    `insert into agreement_line_skus (agreement_id, line_no, sku_id)
-     select u.a, u.n, s.id from unnest($1::int[], $2::int[], $3::int[]) as u(a, n, ml) join skus s on s.model_line_id = u.ml`,
+    `insert into agreement_line_skus (agreement_id, dealer_id, line_no, sku_id)
+     select u.a, g.dealer_id, u.n, s.id from unnest($1::int[], $2::int[], $3::int[]) as u(a, n, ml)
+     join agreements g on g.id = u.a join skus s on s.model_line_id = u.ml`,
     [lineRows.a, lineRows.n, lineRows.ml],
   );
   await tx.query(
@@ -219,8 +221,8 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
     [[...plannedByPeriod.keys()], [...plannedByPeriod.values()].map((p) => `{${p.join(',')}}`)],
   );
   await tx.query(
-    `insert into agreement_versions (agreement_id, version_no, terms, canonical, sha256, effective_month)
-     select u.a, 1, u.t::jsonb, u.c, u.s, g.start_month
+    `insert into agreement_versions (agreement_id, dealer_id, version_no, terms, canonical, sha256, effective_month)
+     select u.a, g.dealer_id, 1, u.t::jsonb, u.c, u.s, g.start_month
      from unnest($1::int[], $2::text[], $3::text[], $4::text[]) as u(a, t, c, s) join agreements g on g.id = u.a`,
     [versions.a, versions.terms, versions.canonical, versions.sha],
   );
@@ -241,27 +243,27 @@ async function seedIn(tx: Queryable, options: SeedAgreementsOptions): Promise<nu
     ],
   );
   await tx.query(
-    `insert into agreement_events (agreement_id, action, from_status, to_status, actor)
-     select id, 'seeded', null, status, 'system:demo' from agreements where id = any($1::int[])`,
+    `insert into agreement_events (agreement_id, dealer_id, action, from_status, to_status, actor)
+     select id, dealer_id, 'seeded', null, status, 'system:demo' from agreements where id = any($1::int[])`,
     [[...agreementOf.values()]],
   );
   // live actuals of every seeded agreement, set-based
   await tx.query(
-    `insert into agreement_line_actuals (agreement_id, line_no, period_index, quantity, revenue)
-     select a.id, ls.line_no,
+    `insert into agreement_line_actuals (agreement_id, dealer_id, line_no, period_index, quantity, revenue)
+     select a.id, a.dealer_id, ls.line_no,
             ((extract(year from m.month)::int * 12 + extract(month from m.month)::int) - (extract(year from a.start_month)::int * 12 + extract(month from a.start_month)::int)),
             sum(m.quantity)::int, sum(m.amount)
      from agreements a
-     join agreement_line_skus ls on ls.agreement_id = a.id
+     join agreement_line_skus ls on ls.agreement_id = a.id and ls.dealer_id = a.dealer_id
      join monthly_actuals m on m.dealer_id = a.dealer_id and m.sku_id = ls.sku_id and m.kind = any(a.counted_kinds)
        and m.month >= a.start_month and m.month < (a.start_month + make_interval(months => a.months))::date
      where a.id = any($1::int[])
-     group by 1, 2, 3`,
+     group by 1, 2, 3, 4`,
     [[...agreementOf.values()]],
   );
   await tx.query(
-    `insert into agreement_period_actuals (agreement_id, period_index, quantity, revenue)
-     select agreement_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = any($1::int[]) group by 1, 2`,
+    `insert into agreement_period_actuals (agreement_id, dealer_id, period_index, quantity, revenue)
+     select agreement_id, dealer_id, period_index, sum(quantity)::int, sum(revenue) from agreement_line_actuals where agreement_id = any($1::int[]) group by 1, 2, 3`,
     [[...agreementOf.values()]],
   );
   await refreshSummaries(tx, [...agreementOf.values()]);

@@ -56,7 +56,7 @@ export function createInboxRepository(db: Queryable) {
         ? `select a.id, a.created_by, a.updated_at as since, a.dealer_id, a.code, a.start_month, a.months
              from agreements a where a.status = $1`
         : `select a.id, r.created_by, coalesce(r.decided_at, r.created_at) as since, a.dealer_id, a.code, a.start_month, a.months
-             from agreement_revisions r join agreements a on a.id = r.agreement_id where r.status = $1`;
+             from agreement_revisions r join agreements a on a.id = r.agreement_id and a.dealer_id = r.dealer_id where r.status = $1`;
     const { rows } = await db.query<AgreementWaitingRow>(
       `select x.id, x.code, d.code as "dealerCode", d.name as "dealerName",
               to_char(x.start_month, 'YYYY-MM') as "startMonth",
@@ -140,7 +140,7 @@ export function createInboxRepository(db: Queryable) {
          join dealers d on d.id = ds.dealer_id
          join programs p on p.id = ds.program_id
          left join lateral (select m.side, m.created_at from incentive_dispute_messages m
-                            where m.dispute_id = ds.id order by m.id desc limit 1) lm on true
+                            where m.dispute_id = ds.id and m.dealer_id = ds.dealer_id order by m.id desc limit 1) lm on true
          where ${cond} and ${scopeSql(scope, 'd', params)}
          order by ds.created_at, ds.id limit 200`,
         params,

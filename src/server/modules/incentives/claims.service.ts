@@ -99,17 +99,18 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
             ? `SKU ${sku.code} is paid by the program`
             : `SKU ${sku.code} is not paid by the program`,
     });
-    const earlier = await db.query(
-      `select id from incentive_claims where program_id = $1 and vin = $2 and status in ('validated', 'approved')`,
+    // any dealer's claim (the unique index holds it per dealer only: migration 0032)
+    const earlier = await db.query<{ claimed: boolean }>(
+      'select forecourt_vin_claimed($1, $2) as claimed',
       [p.row.id, claim.vin],
     );
+    const claimed = earlier.rows[0]!.claimed;
     checks.push({
       check: 'not_claimed_before',
-      ok: earlier.rows.length === 0,
-      message:
-        earlier.rows.length === 0
-          ? 'not claimed before'
-          : `VIN ${claim.vin} was already claimed in this program`,
+      ok: !claimed,
+      message: !claimed
+        ? 'not claimed before'
+        : `VIN ${claim.vin} was already claimed in this program`,
     });
     return { checks, transactionId: sale?.id ?? null };
   }

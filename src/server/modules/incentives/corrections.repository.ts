@@ -37,10 +37,10 @@ export function createCorrectionsRepository(db: Queryable) {
       await db.query(
         `insert into settled_unit_benefits (program_id, transaction_id, dealer_id, statement_id, window_label, vin, external_id, quantity, amount)
          select $1, l.transaction_id, $2, $3, w.value, t.vin, t.external_id, l.quantity, l.amount
-         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id and t.dealer_id = l.dealer_id
          join jsonb_each_text($4::jsonb) w on w.key = l.corrects_period
-         where l.statement_id = $3 and l.kind = 'correction' and l.quantity > 0
-         on conflict (program_id, transaction_id) do nothing`,
+         where l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'correction' and l.quantity > 0
+         on conflict (program_id, transaction_id, dealer_id) do nothing`,
         [input.programId, input.dealerId, input.statementId, JSON.stringify(input.windows)],
       );
     },

@@ -8,6 +8,7 @@ import { hasPermission } from '../../../shared/permissions';
 import type { DisputeView } from '../../../shared/schemas/incentives';
 import { scopeSql, type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
+import { parentDealer } from '../../db/parent-dealer';
 import { resolvePeriod } from './calc';
 import { createSettlementWritesRepository } from './settlement-writes.repository';
 import {
@@ -18,6 +19,8 @@ import {
   need,
   latest,
 } from './incentives-context';
+
+const DISPUTE_DEALER = parentDealer('incentive_disputes', '$1');
 
 export function createDisputesService({ shared }: { shared: IncentivesContext }) {
   const { deps, visibility, context, loadProgram, defaultPeriod, dealerInScope } = shared;
@@ -132,7 +135,7 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
         );
         const disputeId = rows[0]!.id;
         await tx.query(
-          `insert into incentive_dispute_messages (dispute_id, side, author, body, attachment_name) values ($1, $2, $3, $4, $5)`,
+          `insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body, attachment_name) values ($1, ${DISPUTE_DEALER}, $2, $3, $4, $5)`,
           [
             disputeId,
             actor.scope.kind === 'dealers' ? 'dealer' : 'oem',
@@ -165,7 +168,7 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
       if (dispute.status !== 'open')
         throw new AppError('CONFLICT', `Dispute ${id} is ${dispute.status}`);
       await deps.db.query(
-        `insert into incentive_dispute_messages (dispute_id, side, author, body, attachment_name) values ($1, $2, $3, $4, $5)`,
+        `insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body, attachment_name) values ($1, ${DISPUTE_DEALER}, $2, $3, $4, $5)`,
         [
           id,
           actor.scope.kind === 'dealers' ? 'dealer' : 'oem',
@@ -219,7 +222,7 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
           [id, data.outcome === 'adjust' ? 'adjusted' : 'rejected', data.reason, actorLabel(actor)],
         );
         await tx.query(
-          `insert into incentive_dispute_messages (dispute_id, side, author, body) values ($1, 'oem', $2, $3)`,
+          `insert into incentive_dispute_messages (dispute_id, dealer_id, side, author, body) values ($1, ${DISPUTE_DEALER}, 'oem', $2, $3)`,
           [
             id,
             actorLabel(actor),

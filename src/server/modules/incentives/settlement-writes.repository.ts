@@ -3,6 +3,7 @@
  * statement, its frozen lines and the units it settled. Snapshots: settlement.ts.
  */
 import type { Queryable } from '../../db/db';
+import { parentDealer } from '../../db/parent-dealer';
 
 export function createSettlementWritesRepository(db: Queryable) {
   return {
@@ -92,9 +93,9 @@ export function createSettlementWritesRepository(db: Queryable) {
       for (let i = 0; i < lines.length; i += chunk) {
         const part = lines.slice(i, i + chunk);
         await db.query(
-          `insert into incentive_statement_lines (statement_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
+          `insert into incentive_statement_lines (statement_id, dealer_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
                   corrects_period, corrects_line_no)
-           select $1, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
+           select $1, ${parentDealer('incentive_statements', '$1')}, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
                   x.corrects_period, x.corrects_line_no
            from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
                 rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int)`,
@@ -132,9 +133,9 @@ export function createSettlementWritesRepository(db: Queryable) {
       await db.query(
         `insert into settled_unit_benefits (program_id, transaction_id, dealer_id, statement_id, window_label, vin, external_id, quantity, amount)
          select $1, l.transaction_id, $2, $3, $4, t.vin, t.external_id, l.quantity, l.amount
-         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
-         where l.statement_id = $3 and l.kind = 'benefit' and l.quantity > 0
-         on conflict (program_id, transaction_id) do update set statement_id = excluded.statement_id, window_label = excluded.window_label,
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id and t.dealer_id = l.dealer_id
+         where l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'benefit' and l.quantity > 0
+         on conflict (program_id, transaction_id, dealer_id) do update set statement_id = excluded.statement_id, window_label = excluded.window_label,
            quantity = excluded.quantity, amount = excluded.amount`,
         [input.programId, input.dealerId, input.statementId, input.window],
       );

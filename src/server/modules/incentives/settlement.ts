@@ -10,6 +10,7 @@ import { inWords } from '../../../shared/months';
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 import { Dec, moneyString } from '../../../shared/money';
 import type { Queryable } from '../../db/db';
+import { parentDealer } from '../../db/parent-dealer';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { Statement } from './calc';
@@ -117,8 +118,9 @@ export function createSettlementRepository(db: Queryable) {
 
     async insertSnapshot(statementId: string, document: SnapshotDocument, by: string) {
       const { rows } = await db.query<{ id: string; seq: number }>(
-        `insert into statement_snapshots (statement_id, seq, document, sha256, closed_by)
-         values ($1, (select coalesce(max(seq), 0) + 1 from statement_snapshots where statement_id = $1), $2, $3, $4)
+        `insert into statement_snapshots (statement_id, dealer_id, seq, document, sha256, closed_by)
+         values ($1, ${parentDealer('incentive_statements', '$1')},
+                 (select coalesce(max(seq), 0) + 1 from statement_snapshots where statement_id = $1), $2, $3, $4)
          returning id::text, seq`,
         [statementId, JSON.stringify(document), snapshotHash(document), by],
       );

@@ -150,7 +150,7 @@ export function createInsightsRepository(db: Queryable) {
         `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
          select agreement_id, line_no, dealer_id, $2::date, probability, expected from commitment_risks
          where agreement_id = any($1::int[])
-         on conflict (agreement_id, line_no, day) do update set probability = excluded.probability, expected = excluded.expected`,
+         on conflict (agreement_id, line_no, day, dealer_id) do update set probability = excluded.probability, expected = excluded.expected`,
         [agreementIds, day],
       );
       const past = risks.flatMap((r) =>
@@ -161,7 +161,7 @@ export function createInsightsRepository(db: Queryable) {
           `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
            select x."agreementId", 0, x."dealerId", x.day::date, x.probability, x.expected
            from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "dealerId" int, day text, probability float8, expected float8)
-           on conflict (agreement_id, line_no, day) do nothing`,
+           on conflict (agreement_id, line_no, day, dealer_id) do nothing`,
           [JSON.stringify(past)],
         );
     },

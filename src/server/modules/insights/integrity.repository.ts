@@ -89,7 +89,7 @@ export function createIntegrityRepository(db: Queryable) {
          select d.id, x.kind, x.key, x.on::date, x.summary, x.evidence, x."amountAtStake"::numeric
          from jsonb_to_recordset($1::jsonb) as x(dealer text, kind text, key text, "on" text, summary text, evidence jsonb, "amountAtStake" text)
          join dealers d on d.code = x.dealer
-         on conflict (key) do update set summary = excluded.summary, evidence = excluded.evidence,
+         on conflict (key, dealer_id) do update set summary = excluded.summary, evidence = excluded.evidence,
            amount_at_stake = excluded.amount_at_stake, on_date = excluded.on_date, updated_at = now()
            where integrity_flags.status = 'open'
          returning (xmax = 0) as inserted`,

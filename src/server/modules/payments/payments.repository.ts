@@ -146,7 +146,7 @@ export function createPaymentsRepository(db: Queryable) {
       if (statementIds.length === 0) return [];
       const { rows } = await db.query<{ statementId: string; vin: string; amount: string }>(
         `select l.statement_id::text as "statementId", t.vin, sum(l.amount)::text as amount
-         from incentive_statement_lines l join transactions t on t.id = l.transaction_id
+         from incentive_statement_lines l join transactions t on t.id = l.transaction_id and t.dealer_id = l.dealer_id
          where l.statement_id = any($1::bigint[]) and t.vin is not null
          group by l.statement_id, t.vin
          order by l.statement_id, t.vin`,
