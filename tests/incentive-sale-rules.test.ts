@@ -201,7 +201,11 @@ describe.each(engines())('sale category and buyer type rules (%s)', (engine) => 
     expect(of('REPORTED-ONLY')).toBe('200.00');
 
     // one more retail sale: 4 units at 250.00 (a hypothetical sale has no report: retail)
-    const whatIf = await json<{ before: { earned: string }; after: { earned: string }; addedEarned: string }>(
+    const whatIf = await json<{
+      before: { earned: string };
+      after: { earned: string };
+      addedEarned: string;
+    }>(
       await dealerA.send('POST', '/api/v1/dealers/DLR-ALPHA/incentives/what-if', {
         programCode: 'NO-DEMO',
         sku: 'AURA-LX-ICE',

@@ -69,7 +69,7 @@ export const programFilterSchema = z
       .array(z.enum(SALE_CATEGORIES))
       .optional()
       .describe(
-        "sale categories of the retail delivery report that never count (e.g. demonstrator, employee); a row without a report counts as retail (see withoutReport)",
+        'sale categories of the retail delivery report that never count (e.g. demonstrator, employee); a row without a report counts as retail (see withoutReport)',
       ),
     excludeBuyerTypes: z
       .array(z.enum(BUYER_TYPES))

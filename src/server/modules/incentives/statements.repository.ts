@@ -279,8 +279,12 @@ export function createStatementsRepository(db: Queryable) {
         input.payingSkuIds,
       ];
       const sale = input.saleFilters;
-      const q = sale ? `t.sku_id = any($5::int[]) and ${saleKeepSql(sale.qualifying, params)}` : 't.sku_id = any($5::int[])';
-      const p = sale ? `t.sku_id = any($6::int[]) and ${saleKeepSql(sale.paying, params)}` : 't.sku_id = any($6::int[])';
+      const q = sale
+        ? `t.sku_id = any($5::int[]) and ${saleKeepSql(sale.qualifying, params)}`
+        : 't.sku_id = any($5::int[])';
+      const p = sale
+        ? `t.sku_id = any($6::int[]) and ${saleKeepSql(sale.paying, params)}`
+        : 't.sku_id = any($6::int[])';
       const { rows } = await db.query<{
         dealerId: number;
         units: number;

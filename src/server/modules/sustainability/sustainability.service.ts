@@ -30,12 +30,7 @@ import {
   windowOf,
   type YearSums,
 } from './fleet-co2';
-import {
-  evIncentives,
-  perUnitValue,
-  programCo2,
-  programCo2FromStatements,
-} from './programs-co2';
+import { evIncentives, perUnitValue, programCo2, programCo2FromStatements } from './programs-co2';
 import {
   createSustainabilityRepository,
   type LineYearSums,

@@ -81,7 +81,8 @@ export function saleExclusion(
   if (!filter.usesSale) return null;
   const category = tx.saleCategory ?? null;
   if (category === null) {
-    if (filter.excludesUnreported) return { reason: 'no_report', text: 'no retail delivery report' };
+    if (filter.excludesUnreported)
+      return { reason: 'no_report', text: 'no retail delivery report' };
     return filter.excludedSaleCategories?.has('retail')
       ? { reason: 'sale_category', text: 'no retail delivery report, so a retail sale' }
       : null;

@@ -775,7 +775,8 @@ function co2Of(cp: CompiledProgram, c: CountedTransaction): StatementLine['co2']
   if (cp.program.benefit !== 'per_g_co2_below') return null;
   const below = co2BelowTenths(cp, c.tx);
   return {
-    gPerKm: c.tx.co2GPerKm === null || c.tx.co2GPerKm === undefined ? 'unknown' : String(c.tx.co2GPerKm),
+    gPerKm:
+      c.tx.co2GPerKm === null || c.tx.co2GPerKm === undefined ? 'unknown' : String(c.tx.co2GPerKm),
     thresholdGPerKm: cp.program.co2ThresholdGPerKm ?? '',
     belowGPerKm: new Dec(below ?? 0).div(10).toFixed(),
   };
