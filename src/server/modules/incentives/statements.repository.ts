@@ -54,7 +54,7 @@ export function createStatementsRepository(db: Queryable) {
         `select a.dealer_id as "dealerId", a.code, a.status, to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
                 (select json_agg(json_build_object('versionNo', v.version_no, 'effectiveMonth', to_char(v.effective_month, 'YYYY-MM'),
                                                    'lines', v.terms->'lines') order by v.version_no)
-                   from agreement_versions v where v.agreement_id = a.id and v.dealer_id = a.dealer_id) as versions
+                   from agreement_versions v where v.agreement_id = a.id) as versions
          from agreements a
          where a.approved_version is not null and a.status in ('approved', 'active', 'expired', 'cancelled')
            and ($1::int[] is null or a.dealer_id = any($1::int[]))
