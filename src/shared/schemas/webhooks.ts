@@ -201,14 +201,16 @@ export const webhookCreatedSchema = webhookSubscriptionSchema.extend({
 });
 
 /** Rotation: how long the previous secret keeps signing beside the new one. */
-export const webhookRotateSchema = z.object({
-  graceHours: z
-    .number()
-    .min(0)
-    .max(7 * 24)
-    .default(24)
-    .describe('hours the previous secret still signs beside the new one (0: it stops at once)'),
-}).default({ graceHours: 24 });
+export const webhookRotateSchema = z
+  .object({
+    graceHours: z
+      .number()
+      .min(0)
+      .max(7 * 24)
+      .default(24)
+      .describe('hours the previous secret still signs beside the new one (0: it stops at once)'),
+  })
+  .nullish();
 export type WebhookRotate = z.infer<typeof webhookRotateSchema>;
 
 export const webhookRotatedSchema = webhookCreatedSchema.describe(
