@@ -218,6 +218,29 @@ describe.each(engines())('payments: bank details, pain.001, journals (%s)', (eng
   });
 
   it('exports the batch as pain.001.001.09 that validates against the XSD', async () => {
+    // a dealer's account in another currency than its payout is refused, naming both
+    const mismatch = await json<{
+      message: string;
+      details: { dealers: Record<string, string>[] };
+    }>(await finance.get(`/api/v1/payouts/${batch}/pain001`), 409);
+    expect(mismatch.details.dealers).toEqual([
+      expect.objectContaining({
+        dealerCode: 'DLR-ALPHA',
+        accountCurrency: 'EUR',
+        payoutCurrency: 'USD',
+      }),
+    ]);
+    expect(mismatch.message).toContain('DLR-ALPHA (account EUR, payout USD)');
+    await json(
+      await finance.send('PUT', '/api/v1/dealers/DLR-ALPHA/bank-account', {
+        scheme: 'iban',
+        accountHolder: 'Alpha & Sons <West>',
+        iban: IBAN_ALPHA,
+        bic: 'COBADEFFXXX',
+        currency: 'USD',
+      }),
+      200,
+    );
     // the OEM's own account is needed first
     const noDebtor = await json<{ message: string }>(
       await finance.get(`/api/v1/payouts/${batch}/pain001`),
@@ -327,5 +350,41 @@ describe.each(engines())('payments: bank details, pain.001, journals (%s)', (eng
       ['reversal', '219000', 'CC-WEST', '301.50', '0.00', '2026-04-01'],
       ['reversal', '640000', 'CC-WEST', '0.00', '301.50', '2026-04-01'],
     ]);
+  });
+  it('draws one file per currency: a mixed batch is refused unless ?currency= names one', async () => {
+    await t.db.query(
+      `update payout_items set currency = 'EUR'
+        where dealer_id = (select id from dealers where code = 'DLR-BRAVO')
+          and batch_id = (select id from payout_batches where code = $1)`,
+      [batch],
+    );
+    const mixed = await json<{
+      message: string;
+      details: { currencies: { currency: string; amount: string }[] };
+    }>(await finance.get(`/api/v1/payouts/${batch}/pain001`), 409);
+    expect(mixed.details.currencies.map((c) => c.currency)).toEqual(['EUR', 'USD']);
+    expect(mixed.message).toContain('?currency=EUR');
+    const res = await finance.get(`/api/v1/payouts/${batch}/pain001?currency=USD`);
+    const xml = await res.text();
+    expect(res.status, xml).toBe(200);
+    expect((await validate(xml)).errors).toEqual([]);
+    // the group header sums one currency: Alpha's USD payment alone
+    expect(xml).toMatch(/<GrpHdr>.*<NbOfTxs>1<\/NbOfTxs><CtrlSum>301.50<\/CtrlSum>.*<\/GrpHdr>/);
+    expect(xml.match(/<PmtInf>/g)).toHaveLength(1);
+    expect(xml).not.toContain('Ccy="EUR"');
+    // Bravo's account is in USD: its EUR payment is refused, naming both currencies
+    const eur = await json<{ details: { dealers: Record<string, string>[] } }>(
+      await finance.get(`/api/v1/payouts/${batch}/pain001?currency=EUR`),
+      409,
+    );
+    expect(eur.details.dealers).toEqual([
+      expect.objectContaining({
+        dealerCode: 'DLR-BRAVO',
+        accountCurrency: 'USD',
+        payoutCurrency: 'EUR',
+      }),
+    ]);
+    expect((await finance.get(`/api/v1/payouts/${batch}/pain001?currency=GBP`)).status).toBe(404);
+    expect((await finance.get(`/api/v1/payouts/${batch}/pain001?currency=usd`)).status).toBe(400);
   });
 });

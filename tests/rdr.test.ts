@@ -12,10 +12,10 @@ import { createDealerFeedKey, seedFixtures } from './helpers/fixtures';
 import { bearer, engines, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 const DIR = new URL('../fixtures/rdr/', import.meta.url);
+/** Every report: NAME.json (JSON) or NAME.xml (STAR XML), with NAME.expected.json. */
 const FIXTURES = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
-  .sort()
-  .map((f) => f.replace(/\.json$/, ''));
+  .filter((f) => (f.endsWith('.json') && !f.endsWith('.expected.json')) || f.endsWith('.xml'))
+  .sort();
 
 type Expected = {
   status: number;
@@ -51,15 +51,22 @@ describe.each(engines())('retail delivery report (%s)', (engine) => {
     await t?.close();
   });
 
-  it('has valid and invalid fixtures, each with its expected result', () => {
-    expect(FIXTURES.some((f) => f.includes('-valid-'))).toBe(true);
-    expect(FIXTURES.some((f) => f.includes('-invalid-'))).toBe(true);
+  it('has valid and invalid fixtures, JSON and XML, each with its expected result', () => {
+    for (const ext of ['.json', '.xml']) {
+      expect(FIXTURES.some((f) => f.includes('-valid-') && f.endsWith(ext))).toBe(true);
+      expect(FIXTURES.some((f) => f.includes('-invalid-') && f.endsWith(ext))).toBe(true);
+    }
   });
 
-  it.each(FIXTURES)('fixture %s gives its expected result', async (name) => {
+  it.each(FIXTURES)('fixture %s gives its expected result', async (file) => {
+    const name = file.replace(/\.(json|xml)$/, '');
     const expected = read(`${name}.expected.json`) as Expected;
     const before = await t.db.query<{ n: number }>('select count(*)::int as n from transactions');
-    const res = await dms.send('POST', '/api/v1/rdr', read(`${name}.json`));
+    const res = file.endsWith('.xml')
+      ? await dms.send('POST', '/api/v1/rdr', readFileSync(new URL(file, DIR), 'utf8'), {
+          'content-type': 'application/xml',
+        })
+      : await dms.send('POST', '/api/v1/rdr', read(file));
     const body = (await res.json()) as {
       code?: string;
       details?: { problems?: { row: number; field: string; code: string }[] };
@@ -115,7 +122,7 @@ describe.each(engines())('retail delivery report (%s)', (engine) => {
     ]);
     const count = await t.db.query<{ feed: number; details: number }>(
       `select (select count(*)::int from transactions where source = 'dms-star') as feed,
-              (select count(*)::int from rdr_sales) as details`,
+              (select count(*)::int from rdr_sales where source = 'dms-star') as details`,
     );
     expect(count.rows[0]).toEqual({ feed: 8, details: 8 });
   });
@@ -156,6 +163,117 @@ describe.each(engines())('retail delivery report (%s)', (engine) => {
       expect(stored.rows).toHaveLength(0);
     } finally {
       await t.db.exec('alter table rdr_sales drop constraint test_no_loaners');
+    }
+  });
+  it('stores an XML report exactly as its JSON twin: miles in km, entities decoded', async () => {
+    const { rows } = await t.db.query<Record<string, unknown>>(
+      `select r.external_id, r.sale_category, r.buyer_type, r.salesperson_id, r.odometer_km,
+              t.kind, t.amount::text as amount, t.currency
+         from rdr_sales r join transactions t
+           on t.dealer_id = r.dealer_id and t.source = r.source and t.external_id = r.external_id
+        where r.source = 'dms-star-xml' order by r.external_id`,
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({
+        external_id: 'RDR-X1001',
+        sale_category: 'retail',
+        salesperson_id: 'SP-017 & A',
+        odometer_km: 12,
+        kind: 'retail_delivery',
+        amount: '31250.00',
+      }),
+      // 10 miles, rounded to whole kilometres
+      expect.objectContaining({
+        external_id: 'RDR-X1002',
+        sale_category: 'lease',
+        odometer_km: 16,
+      }),
+    ]);
+  });
+
+  it('locates XML problems by element path, and answers bad XML with a 4xx, never a 500', async () => {
+    const xml = readFileSync(new URL('12-invalid-star-xml-fields.xml', DIR), 'utf8');
+    const post = (body: string, type = 'application/xml') =>
+      dms.send('POST', '/api/v1/rdr', body, { 'content-type': type });
+    const res = await post(xml, 'text/xml; charset=utf-8');
+    const body = (await res.json()) as { details: { problems: { path: string }[] } };
+    expect(res.status).toBe(400);
+    expect(body.details.problems[0]!.path).toBe(
+      '/ProcessRetailDeliveryReporting/DataArea/RetailDeliveryReporting[1]/Vehicle/TrimColour',
+    );
+    expect(body.details.problems[3]!.path).toBe(
+      '/ProcessRetailDeliveryReporting/DataArea/RetailDeliveryReporting[2]/VehicleSalePrice/@currencyID',
+    );
+    const valid = readFileSync(new URL('10-valid-star-xml.xml', DIR), 'utf8');
+    const cases: [string, number, string?][] = [
+      ['<a>', 400, 'malformed_xml'],
+      ['', 400],
+      ['<Other xmlns="x"/>', 400, 'unexpected_root'],
+      [valid.replace(/<Sender>.*<\/Sender>/, '<Sender/>'), 400, 'required'],
+      [
+        valid.replace(/<RetailDeliveryReporting>[\s\S]*<\/RetailDeliveryReporting>/, ''),
+        400,
+        'too_small',
+      ],
+      ['<?xml version="1.0" encoding="ISO-8859-1"?><a/>', 400, 'unsupported_encoding'],
+      [`${'<a>'.repeat(50)}${'</a>'.repeat(50)}`, 400],
+      [
+        '<ProcessRetailDeliveryReporting><__proto__>1</__proto__></ProcessRetailDeliveryReporting>',
+        400,
+      ],
+      [
+        '<!--&nbsp;<!DOCTYPE x>-->' +
+          valid.replace(/^<\?xml[^>]*>/, '').replace(/RDR-X100/g, 'RDR-Y100'),
+        200,
+      ],
+    ];
+    for (const [doc, status, code] of cases) {
+      const answer = await post(doc);
+      const text = await answer.text();
+      expect(answer.status, `${doc.slice(0, 60)}: ${text}`).toBe(status);
+      if (code) expect(text).toContain(`"code":"${code}"`);
+    }
+    // only JSON and XML are taken: plain text is refused (the route's body check)
+    expect((await post(valid, 'text/plain')).status).toBe(400);
+    expect((await post(valid, 'application/octet-stream')).status).toBe(415);
+  });
+
+  it('refuses an XML report over the size limit with 413, writing nothing', async () => {
+    const small = await startTestApp(engine, { BODY_LIMIT_MB: '0.125' });
+    try {
+      await seedFixtures(small.db);
+      const key = await small.services.accounts.createApiKey({
+        actor: SYSTEM_ACTOR,
+        data: {
+          name: 'hub',
+          role: 'integration',
+          regionCode: null,
+          dealerCode: null,
+          dealerGroupCode: null,
+        },
+      });
+      const xml = readFileSync(new URL('10-valid-star-xml.xml', DIR), 'utf8');
+      const big = xml.replace('<!--', `<!--${'x'.repeat(300_000)}`);
+      const res = await bearer(small.url, key.key).send('POST', '/api/v1/rdr', big, {
+        'content-type': 'application/xml',
+      });
+      expect(res.status).toBe(413);
+      // within twice the JSON limit it is taken
+      const ok = await bearer(small.url, key.key).send(
+        'POST',
+        '/api/v1/rdr',
+        xml.replace('<!--', `<!--${'x'.repeat(150_000)}`),
+        {
+          'content-type': 'application/xml',
+        },
+      );
+      expect(ok.status, await ok.text()).toBe(200);
+      const stored = await small.db.query<{ n: number }>(
+        'select count(*)::int as n from transactions',
+      );
+      expect(stored.rows[0]!.n).toBe(2);
+    } finally {
+      await small.close();
     }
   });
 });

@@ -147,5 +147,103 @@ for (const engine of engines()) {
       ]);
       expect(events[0]!.payload.links.monthlyActuals).toMatch(/^\/api\/v1\/dealers\/DLR-/);
     });
+
+    it('announces allocation rounds per dealer with units, and each dealer decision', async () => {
+      await sql(
+        `insert into allocation_runs (code, month, model_line_id, supply, formula, created_by)
+         values ('AL-EV', '2026-05-01', (select id from model_lines where code = 'ML-AURA'), '[]', '{}', 't')`,
+      );
+      await sql(
+        `insert into allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation)
+         select r.id, 0, d.id, s.id, u.units, u.units, '{}', 'x'
+           from allocation_runs r
+           cross join (values ('DLR-ALPHA', 'AURA-LX-ICE', 2), ('DLR-ALPHA', 'AURA-EX-BEV', 1),
+                              ('DLR-BRAVO', 'AURA-LX-ICE', 3), ('DLR-CHARLIE', 'AURA-LX-ICE', 0))
+                as u(dealer, sku, units)
+           join dealers d on d.code = u.dealer join skus s on s.code = u.sku
+          where r.code = 'AL-EV'`,
+      );
+      expect(await newEvents()).toEqual([]); // a draft run announces nothing
+      await sql(`update allocation_runs set status = 'published' where code = 'AL-EV'`);
+      await sql(
+        `insert into allocation_rounds (run_id, round, supply, accept_until, published_by)
+         values ((select id from allocation_runs where code = 'AL-EV'), 0, '[]', '2026-05-10', 't')`,
+      );
+      const published = await newEvents();
+      // one per dealer with units (Charlie has none), about that dealer's units only
+      expect(published.map((e) => [e.event_type, e.dealer, e.entity_type])).toEqual([
+        ['allocation_run.published', 'DLR-ALPHA', 'allocation'],
+        ['allocation_run.published', 'DLR-BRAVO', 'allocation'],
+      ]);
+      expect(published[0]!.payload).toMatchObject({
+        version: 1,
+        runCode: 'AL-EV',
+        round: 0,
+        month: '2026-05',
+        modelLineCode: 'ML-AURA',
+        acceptUntil: '2026-05-10',
+        units: 3,
+        skus: [
+          { sku: 'AURA-EX-BEV', units: 1 },
+          { sku: 'AURA-LX-ICE', units: 2 },
+        ],
+        links: { run: '/api/v1/allocation/runs/AL-EV' },
+      });
+      const run = `(select id from allocation_runs where code = 'AL-EV')`;
+      const dealer = (code: string) => `(select id from dealers where code = '${code}')`;
+      await sql(
+        `update allocation_results set decision = 'accepted', accepted_units = 1
+          where run_id = ${run} and dealer_id = ${dealer('DLR-ALPHA')}`,
+      );
+      await sql(
+        `update allocation_results set decision = 'declined'
+          where run_id = ${run} and dealer_id = ${dealer('DLR-BRAVO')}`,
+      );
+      await sql(`update allocation_results set returned = true where run_id = ${run}`); // no event
+      const decided = await newEvents();
+      expect(decided.map((e) => [e.event_type, e.dealer, e.payload.sku])).toEqual([
+        ['allocation.accepted', 'DLR-ALPHA', 'AURA-EX-BEV'],
+        ['allocation.accepted', 'DLR-ALPHA', 'AURA-LX-ICE'],
+        ['allocation.declined', 'DLR-BRAVO', 'AURA-LX-ICE'],
+      ]);
+      expect(decided[1]!.payload).toMatchObject({ units: 2, acceptedUnits: 1 });
+      // same entity as the publication: a dealer's decisions follow it in order
+      expect(new Set([...published, ...decided].map((e) => e.entity_id)).size).toBe(2);
+    });
+
+    it('announces integrity flags opened, confirmed and dismissed, not a re-scan refresh', async () => {
+      const flag = (key: string, dealer: string) =>
+        sql(
+          `insert into integrity_flags (dealer_id, kind, key, on_date, summary, evidence, amount_at_stake)
+           values ((select id from dealers where code = $2), 'unwind_rate', $1, '2026-03-31', 's', '{}', 250)
+           on conflict (key) do update set summary = excluded.summary, updated_at = now()`,
+          [key, dealer],
+        );
+      await flag('k-1', 'DLR-ALPHA');
+      await flag('k-2', 'DLR-BRAVO');
+      await flag('k-1', 'DLR-ALPHA'); // refreshed by a re-scan: no event
+      await sql(
+        `update integrity_flags set status = 'confirmed', reason = 'seen' where key = 'k-1'`,
+      );
+      await sql(
+        `update integrity_flags set status = 'dismissed', reason = 'fine' where key = 'k-2'`,
+      );
+      await sql(`update integrity_flags set updated_at = now()`); // no event
+      const events = await newEvents();
+      expect(events.map((e) => [e.event_type, e.dealer])).toEqual([
+        ['integrity_flag.opened', 'DLR-ALPHA'],
+        ['integrity_flag.opened', 'DLR-BRAVO'],
+        ['integrity_flag.confirmed', 'DLR-ALPHA'],
+        ['integrity_flag.dismissed', 'DLR-BRAVO'],
+      ]);
+      expect(events[0]!.payload).toMatchObject({
+        version: 1,
+        kind: 'unwind_rate',
+        status: 'open',
+        amountAtStake: '250.00',
+        links: { flags: '/api/v1/insights/integrity?dealer=DLR-ALPHA' },
+      });
+      expect(events[3]!.payload).toMatchObject({ status: 'dismissed', reason: 'fine' });
+    });
   });
 }

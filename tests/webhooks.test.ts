@@ -232,10 +232,16 @@ for (const engine of engines()) {
     });
 
     it("never sends another dealer's event to a subscriber scoped to dealer group G1", async () => {
-      const scoped = await subscribe('/g1', ['agreement.proposed', 'payout_batch.built'], {
-        dealerGroupCode: 'G1',
-      });
-      await subscribe('/every', ['agreement.proposed', 'payout_batch.built']);
+      const types = [
+        'agreement.proposed',
+        'payout_batch.built',
+        'allocation_run.published',
+        'allocation.declined',
+        'integrity_flag.opened',
+        'integrity_flag.dismissed',
+      ];
+      const scoped = await subscribe('/g1', types, { dealerGroupCode: 'G1' });
+      await subscribe('/every', types);
       const ofA = await draftAndPropose('DLR-ALPHA');
       const ofB = await draftAndPropose('DLR-BRAVO');
       const ofC = await draftAndPropose('DLR-CHARLIE'); // in G1 too
@@ -243,17 +249,59 @@ for (const engine of engines()) {
       await t.db.query(
         `select forecourt_emit_event('payout_batch.built', null, 'payout_batch', '999', '{"version":1}'::jsonb)`,
       );
+      // allocations and integrity flags of Alpha (in G1) and Bravo (not), by their triggers
+      await t.db.query(
+        `insert into allocation_runs (code, month, model_line_id, status, supply, formula, created_by)
+         values ('AL-G1', '2026-06-01', (select id from model_lines where code = 'ML-AURA'), 'published', '[]', '{}', 't')`,
+      );
+      await t.db.query(
+        `insert into allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation)
+         select r.id, 0, d.id, s.id, 2, 2, '{}', 'x' from allocation_runs r, dealers d, skus s
+          where r.code = 'AL-G1' and d.code in ('DLR-ALPHA', 'DLR-BRAVO') and s.code = 'AURA-LX-ICE'`,
+      );
+      await t.db.query(
+        `insert into allocation_rounds (run_id, round, supply, accept_until, published_by)
+         select id, 0, '[]', '2026-06-10', 't' from allocation_runs where code = 'AL-G1'`,
+      );
+      await t.db.query(`update allocation_results set decision = 'declined'`);
+      for (const dealer of ['DLR-ALPHA', 'DLR-BRAVO'])
+        await t.db.query(
+          `insert into integrity_flags (dealer_id, kind, key, on_date, summary, evidence, amount_at_stake)
+           values ((select id from dealers where code = $1), 'unwind_rate', 'scope-' || $1, '2026-03-31', 's', '{}', 10)`,
+          [dealer],
+        );
+      await t.db.query(`update integrity_flags set status = 'dismissed', reason = 'x'`);
+      /** What arrived at `path`, once per webhook-id (delivery is at least once). */
+      const got = (path: string) => [
+        ...new Map(
+          receiver.received
+            .filter((x) => x.path === path && x.status === 200)
+            .map((x) => [x.id, `${x.type} ${String(x.data.dealerCode)}`]),
+        ).values(),
+      ];
+      const later = [
+        'allocation_run.published',
+        'allocation.declined',
+        'integrity_flag.opened',
+        'integrity_flag.dismissed',
+      ];
+      const bravo = later.map((type) => `${type} DLR-BRAVO`);
       await receiver.waitFor(
         (r) =>
           [ofA.id, ofB.id, ofC.id].every((id) =>
             r.some((x) => x.path === '/every' && x.data.agreementId === id),
-          ) && r.some((x) => x.path === '/every' && x.type === 'payout_batch.built'),
+          ) &&
+          r.some((x) => x.path === '/every' && x.type === 'payout_batch.built') &&
+          bravo.every((b) => got('/every').includes(b)),
       );
-      await receiver.waitFor(
-        (r) => r.filter((x) => x.path === '/g1' && x.status === 200).length >= 2,
+      await receiver.waitFor(() => got('/g1').length >= 6);
+      expect(got('/g1').sort()).toEqual(
+        [
+          'agreement.proposed DLR-ALPHA',
+          'agreement.proposed DLR-CHARLIE',
+          ...later.map((type) => `${type} DLR-ALPHA`),
+        ].sort(),
       );
-      const g1 = receiver.received.filter((x) => x.path === '/g1');
-      expect(g1.map((x) => x.data.dealerCode).sort()).toEqual(['DLR-ALPHA', 'DLR-CHARLIE']);
       // and nothing is even queued for it
       const { rows } = await t.db.query<{ n: number }>(
         `select count(*)::int as n from webhook_deliveries d join outbox o on o.id = d.outbox_id

@@ -60,6 +60,10 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(10),
   /** deliveries one process sends at once */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** days delivered deliveries (and outbox rows no delivery needs) are kept (webhooks.purge) */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** days dead letters are kept after their last attempt */
+  WEBHOOK_DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Env = z.infer<typeof envSchema>;

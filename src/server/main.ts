@@ -54,6 +54,8 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   await services.jobs.startWorkers();
   // every API process sends webhooks (claims with SKIP LOCKED: the processes share the work)
   await services.webhooks.startDispatcher();
+  // the outbox and delivery log past their retention, purged once a day (one job a day)
+  services.webhooks.scheduleRetention();
   // commitment risks: the dealers of each ingested batch at once, the network every night
   services.insights.listen();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();

@@ -62,6 +62,11 @@ export function createServices(deps: {
       concurrency: env.WEBHOOK_CONCURRENCY,
       idlePollMs: 5000,
     },
+    jobs,
+    retention: {
+      deliveredDays: env.WEBHOOK_RETENTION_DAYS,
+      deadDays: env.WEBHOOK_DEAD_LETTER_RETENTION_DAYS,
+    },
   });
   const rdr = createRdrService({ transactions });
   const payments = createPaymentsService({ db, ledger, incentives, incentiveLists, today });

@@ -147,6 +147,7 @@ export const STREAMING_ROUTES = new Set(['/api/v1/events']);
 Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/webhooks/:id': { id: '1' },
   '/api/v1/webhooks/:id/ping': { id: '1' },
+  '/api/v1/webhooks/:id/rotate-secret': { id: '1' },
   '/api/v1/webhooks/:id/deliveries': { id: '1' },
   '/api/v1/webhooks/deliveries/:id': { id: '1' },
   '/api/v1/webhooks/deliveries/:id/replay': { id: '1' },

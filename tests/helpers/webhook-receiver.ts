@@ -14,6 +14,9 @@ export type Received = {
   isVerified: boolean;
   status: number;
   at: number;
+  /** the request as it came, to verify with other secrets (rotation) */
+  headers: Record<string, string>;
+  body: string;
 };
 
 export type Receiver = {
@@ -69,6 +72,8 @@ export async function startReceiver(): Promise<Receiver> {
           isVerified,
           status,
           at: performance.now(),
+          headers: req.headers as Record<string, string>,
+          body,
         });
         res
           .writeHead(status, { 'content-type': 'text/plain' })

@@ -13,6 +13,12 @@ export const AUDIT_KINDS = [
   'api_key.created',
   'api_key.revoked',
   'bank_account.changed',
+  'webhook_subscription.created',
+  'webhook_subscription.updated',
+  'webhook_subscription.enabled',
+  'webhook_subscription.disabled',
+  'webhook_subscription.secret_rotated',
+  'webhook_subscription.deleted',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
@@ -23,6 +29,7 @@ export const auditKindFilter = z.enum([
   'user',
   'api_key',
   'bank_account',
+  'webhook_subscription',
 ]);
 
 export const auditQuerySchema = pagingQuery.extend({

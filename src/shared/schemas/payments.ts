@@ -100,3 +100,12 @@ export const accrualJournalQuery = z.object({
 });
 
 export const payoutJournalQuery = z.object({ format: journalFormat });
+
+/** A pain.001 carries one currency: a batch holding several is drawn once per currency. */
+export const pain001Query = z.object({
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code')
+    .optional()
+    .describe("only this currency's payments (needed when the batch holds several)"),
+});

@@ -100,6 +100,42 @@ export const WEBHOOK_EVENTS = {
     network: false,
     about: "A feed batch is in the dealer's monthly actuals (one event per dealer of the batch)",
   },
+  'allocation_run.published': {
+    entity: 'allocation_round',
+    network: false,
+    about:
+      'An allocation round was published (a run, or a re-allocation): one event per dealer with units in it, naming its units per SKU',
+  },
+  'allocation.accepted': {
+    entity: 'allocation_decision',
+    network: false,
+    about: 'A dealer accepted some or all of its allocated units of a SKU',
+  },
+  'allocation.declined': {
+    entity: 'allocation_decision',
+    network: false,
+    about: 'A dealer declined its allocated units of a SKU',
+  },
+  'allocation.expired': {
+    entity: 'allocation_decision',
+    network: false,
+    about: "A dealer's allocated units were left undecided past the acceptance window",
+  },
+  'integrity_flag.opened': {
+    entity: 'integrity_flag',
+    network: false,
+    about: 'An integrity scan found a new pattern at a dealer (a flag to review)',
+  },
+  'integrity_flag.confirmed': {
+    entity: 'integrity_flag',
+    network: false,
+    about: 'An integrity flag was confirmed',
+  },
+  'integrity_flag.dismissed': {
+    entity: 'integrity_flag',
+    network: false,
+    about: 'An integrity flag was dismissed (with a reason)',
+  },
 } as const;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
@@ -149,6 +185,10 @@ export const webhookSubscriptionSchema = z
     disabledReason: z.string().nullable(),
     createdBy: z.string(),
     createdAt: z.string(),
+    previousSecretUntil: z
+      .string()
+      .nullable()
+      .describe('after a rotation: the previous secret signs beside the new one until then'),
     pending: z.number().int(),
     delivered: z.number().int(),
     dead: z.number().int(),
@@ -159,6 +199,23 @@ export type WebhookSubscription = z.infer<typeof webhookSubscriptionSchema>;
 export const webhookCreatedSchema = webhookSubscriptionSchema.extend({
   secret: z.string().describe('Standard Webhooks signing secret (whsec_…): shown this once only'),
 });
+
+/** Rotation: how long the previous secret keeps signing beside the new one. */
+export const webhookRotateSchema = z
+  .object({
+    graceHours: z
+      .number()
+      .min(0)
+      .max(7 * 24)
+      .default(24)
+      .describe('hours the previous secret still signs beside the new one (0: it stops at once)'),
+  })
+  .nullish();
+export type WebhookRotate = z.infer<typeof webhookRotateSchema>;
+
+export const webhookRotatedSchema = webhookCreatedSchema.describe(
+  'The subscription with its new secret (shown this once only)',
+);
 
 export const webhookListSchema = z.object({ items: z.array(webhookSubscriptionSchema) });
 
@@ -270,7 +327,43 @@ const rollupPayload = z.object({
   dealerCode: z.string(),
   inserted: z.number().int(),
 });
+const allocationRoundPayload = z.object({
+  ...base,
+  runId: z.number().int(),
+  runCode: z.string(),
+  month: z.string().describe('YYYY-MM'),
+  modelLineCode: z.string(),
+  round: z.number().int().describe('0: the run; 1, 2 …: re-allocations of declined units'),
+  acceptUntil: z.string().describe('the last day to accept or decline (YYYY-MM-DD)'),
+  dealerCode: z.string(),
+  units: z.number().int().describe("the dealer's units in this round"),
+  skus: z.array(z.object({ sku: z.string(), units: z.number().int() })),
+});
+const allocationDecisionPayload = z.object({
+  ...base,
+  runId: z.number().int(),
+  runCode: z.string(),
+  round: z.number().int(),
+  dealerCode: z.string(),
+  sku: z.string(),
+  units: z.number().int().describe('the units allocated'),
+  acceptedUnits: z.number().int(),
+  decision: z.enum(['accepted', 'declined', 'expired']),
+});
+const integrityFlagPayload = z.object({
+  ...base,
+  flagId: z.number().int(),
+  kind: z.string(),
+  dealerCode: z.string(),
+  onDate: z.string(),
+  status: z.enum(['open', 'confirmed', 'dismissed']),
+  amountAtStake: z.string().describe('decimal string'),
+  reason: z.string().nullable().optional().describe('confirmed or dismissed: why'),
+});
 export const WEBHOOK_PAYLOADS: Record<string, z.ZodType> = {
+  allocation_round: allocationRoundPayload,
+  allocation_decision: allocationDecisionPayload,
+  integrity_flag: integrityFlagPayload,
   agreement: agreementPayload,
   statement: statementPayload,
   payout_batch: payoutPayload,

@@ -81,6 +81,13 @@ describe('pain.001.001.09', () => {
     const result = await validate(xml);
     expect(result.errors).toEqual([]);
     expect(xml.match(/<PmtInf>/g)).toHaveLength(2);
+    // euros and yen are never added together: the group header has no control sum, each
+    // payment information block has its own
+    expect(xml).toMatch(
+      /<GrpHdr><MsgId>[^<]*<\/MsgId><CreDtTm>[^<]*<\/CreDtTm><NbOfTxs>2<\/NbOfTxs><InitgPty>/,
+    );
+    expect(xml).toContain('<NbOfTxs>1</NbOfTxs><CtrlSum>1300.00</CtrlSum>');
+    expect(xml).toContain('<NbOfTxs>1</NbOfTxs><CtrlSum>120000.00</CtrlSum>');
     expect(xml).toContain('<SvcLvl><Cd>SEPA</Cd></SvcLvl>');
     expect(xml).toContain('<InstdAmt Ccy="EUR">1300.00</InstdAmt>');
     expect(xml).toContain('<CdtNoteAmt Ccy="EUR">200.25</CdtNoteAmt>');

@@ -1,6 +1,7 @@
 /**
  * ISO 20022 pain.001.001.09 (CustomerCreditTransferInitiationV09) for a payout batch: one
- * payment information block per currency (one debtor account, one execution date), one credit
+ * payment information block per currency (one debtor account, one execution date; the service
+ * draws one currency per file, payments.service.ts `getPain001`), one credit
  * transfer per dealer, and a structured remittance per statement (program, period, amount and
  * the VINs paid on, or a reference to the batch's remittance file when a statement has more
  * lines than a bank passes on). Amounts are exact decimal strings; text is XML-escaped and cut to
@@ -140,7 +141,13 @@ export function buildPain001(input: Pain001Input): string {
     list.push(p);
     byCurrency.set(p.currency, list);
   }
-  const total = input.payments.reduce((sum, p) => sum.plus(paymentTotal(p)), new Dec(0));
+  // The group header's control sum adds amounts; amounts of different currencies are never
+  // added: a file of one currency carries it, a file of several leaves it out (it is optional)
+  // and each payment information block carries its own.
+  const total =
+    byCurrency.size === 1
+      ? input.payments.reduce((sum, p) => sum.plus(paymentTotal(p)), new Dec(0))
+      : null;
   const { debtor } = input;
   const blocks = [...byCurrency.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -189,7 +196,8 @@ export function buildPain001(input: Pain001Input): string {
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Document xmlns="${PAIN001_NAMESPACE}"><CstmrCdtTrfInitn>` +
     `<GrpHdr>${el('MsgId', input.messageId, 35)}<CreDtTm>${xmlText(input.createdAt)}</CreDtTm>` +
-    `<NbOfTxs>${input.payments.length}</NbOfTxs><CtrlSum>${amountText(total)}</CtrlSum>` +
+    `<NbOfTxs>${input.payments.length}</NbOfTxs>` +
+    (total ? `<CtrlSum>${amountText(total)}</CtrlSum>` : '') +
     `<InitgPty>${el('Nm', debtor.name, 140)}</InitgPty></GrpHdr>` +
     blocks +
     '</CstmrCdtTrfInitn></Document>\n'

@@ -8,6 +8,7 @@ import {
   glAccountsInputSchema,
   glAccountsSchema,
   journalSchema,
+  pain001Query,
   payoutJournalQuery,
 } from '../../../shared/schemas/payments';
 import { actorOf, SECURED, typed } from '../../http/route';
@@ -80,10 +81,11 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
       summary:
         'A payout batch as an ISO 20022 pain.001.001.09 credit transfer file (one payment per dealer, structured remittance)',
       description:
-        'A dealer without bank details makes it 409 with the list (details.dealers). Dealers whose statements in the batch net to zero or less are left out and named in the x-pain001-excluded header.',
+        'A dealer without bank details makes it 409 with the list (details.dealers), and so does a dealer whose bank account is in another currency than its payout (details.dealers with both currencies). A file carries one currency: a batch holding several is 409 (details.currencies) unless ?currency= names the one to draw. Dealers whose statements in the batch net to zero or less are left out and named in the x-pain001-excluded header.',
       tags,
       security: SECURED,
       params: codeParams,
+      querystring: pain001Query,
       produces: ['application/xml'],
       response: errorResponses,
     },
@@ -91,6 +93,7 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
       const { xml, excluded } = await payments.getPain001({
         actor: actorOf(req),
         code: req.params.code,
+        currency: req.query.currency,
       });
       reply.header('content-type', 'application/xml; charset=utf-8');
       reply.header('content-disposition', `attachment; filename="${req.params.code}.pain001.xml"`);

@@ -210,11 +210,35 @@ export function createPaymentsService(deps: {
      * The payout batch as pain.001.001.09. Every dealer paid needs bank details (else 409 with
      * the list); a dealer whose statements net to zero or less is left out (`excluded`).
      */
-    async getPain001({ actor, code }: { actor: Actor; code: string }) {
+    async getPain001({ actor, code, currency }: { actor: Actor; code: string; currency?: string }) {
       requireOemFinance(actor, 'export payment files');
       const batch = await repo.findPayoutBatch(code);
       if (!batch) throw notFound('Payout batch', code);
-      const items = await repo.findPayoutItems(batch.id);
+      const all = await repo.findPayoutItems(batch.id);
+      // one currency per file: the group header's control sum never adds currencies together
+      const currencies = [...new Set(all.map((i) => i.currency))].sort();
+      if (currency && !currencies.includes(currency)) {
+        throw new AppError('NOT_FOUND', `Batch ${code} has no payments in ${currency}`, {
+          currencies,
+        });
+      }
+      if (!currency && currencies.length > 1) {
+        throw new AppError(
+          'CONFLICT',
+          `Batch ${code} pays in ${currencies.join(' and ')}: a pain.001 file carries one currency; draw one file per currency with ?currency=${currencies[0]}`,
+          {
+            currencies: currencies.map((c) => {
+              const of = all.filter((i) => i.currency === c);
+              return {
+                currency: c,
+                dealers: new Set(of.map((i) => i.dealerId)).size,
+                amount: of.reduce((sum, i) => sum.plus(i.amount), new Dec(0)).toFixed(),
+              };
+            }),
+          },
+        );
+      }
+      const items = currency ? all.filter((i) => i.currency === currency) : all;
       const dealerIds = [...new Set(items.map((i) => i.dealerId))];
       const accounts = await repo.findBankAccounts(dealerIds);
       const missing = items
@@ -228,6 +252,27 @@ export function createPaymentsService(deps: {
           'CONFLICT',
           `${missing.length} dealer${missing.length === 1 ? ' has' : 's have'} no bank details: ${missing.map((m) => m.dealerCode).join(', ')}`,
           { dealers: missing },
+        );
+      }
+      // a transfer in one currency to an account held in another is converted by some bank on
+      // the way, at a rate nobody agreed: refused, naming both currencies
+      const mismatched = items
+        .filter(
+          (i, n) =>
+            accounts.get(i.dealerId)!.currency !== i.currency &&
+            items.findIndex((x) => x.dealerId === i.dealerId) === n,
+        )
+        .map((i) => ({
+          dealerCode: i.dealerCode,
+          dealerName: i.dealerName,
+          accountCurrency: accounts.get(i.dealerId)!.currency,
+          payoutCurrency: i.currency,
+        }));
+      if (mismatched.length > 0) {
+        throw new AppError(
+          'CONFLICT',
+          `${mismatched.length} dealer${mismatched.length === 1 ? "'s bank account is" : "s' bank accounts are"} in another currency than the payout: ${mismatched.map((m) => `${m.dealerCode} (account ${m.accountCurrency}, payout ${m.payoutCurrency})`).join(', ')}`,
+          { dealers: mismatched },
         );
       }
       const gl = await repo.getGlAccounts();

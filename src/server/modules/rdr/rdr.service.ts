@@ -14,6 +14,7 @@ import {
 } from '../../../shared/schemas/rdr';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { TransactionsService } from '../transactions/transactions.service';
+import { locateInXml } from './rdr-xml';
 import { createRdrRepository } from './rdr.repository';
 
 /** The feed's field names as the report names them (problems speak the sender's language). */
@@ -103,9 +104,25 @@ export function createRdrService(deps: { transactions: TransactionsService }) {
   const repo = createRdrRepository();
   return {
     /** Ingests one report: every delivery or none (see the module comment). */
-    async ingestReport({ actor, report }: { actor: Actor; report: RdrReport }): Promise<RdrResult> {
+    async ingestReport({
+      actor,
+      report,
+      xmlProblems,
+    }: {
+      actor: Actor;
+      report: RdrReport;
+      /** an XML report: its structural problems; every problem is then located by element path */
+      xmlProblems?: Problem[];
+    }): Promise<RdrResult> {
       requirePermission(actor, 'transactions:write');
-      const { valid, problems } = checkDeliveries(report.deliveries);
+      const isXml = xmlProblems !== undefined;
+      const checked = checkDeliveries(report.deliveries);
+      const { valid } = checked;
+      const problems = isXml
+        ? [...xmlProblems, ...checked.problems.map(locateInXml)].sort(
+            (a, b) => (a.row ?? 0) - (b.row ?? 0),
+          )
+        : checked.problems;
       if (problems.length > 0) {
         throw new AppError(
           'VALIDATION_FAILED',
@@ -135,9 +152,11 @@ export function createRdrService(deps: { transactions: TransactionsService }) {
       } catch (error) {
         // the feed's problems, in the report's field names
         if (error instanceof AppError && Array.isArray(error.details.problems)) {
-          for (const p of error.details.problems) {
-            if (p.field && REPORT_FIELD[p.field]) p.field = REPORT_FIELD[p.field];
-          }
+          error.details.problems = error.details.problems.map((p) => {
+            const named =
+              p.field && REPORT_FIELD[p.field] ? { ...p, field: REPORT_FIELD[p.field] } : p;
+            return isXml ? locateInXml(named) : named;
+          });
           error.message = error.message.replace(
             'The batch was rejected',
             'The report was rejected',

@@ -95,7 +95,8 @@ export function createDispatcher(deps: {
 
   async function sendOne(d: ClaimedDelivery): Promise<AttemptRecord> {
     const body = envelopeOf(d);
-    const headers = signHeaders(d.secret, messageId(d.outboxId), body);
+    const secrets = d.previousSecret ? [d.secret, d.previousSecret] : [d.secret];
+    const headers = signHeaders(secrets, messageId(d.outboxId), body);
     const result = await postWebhook({
       url: d.url,
       headers: { ...headers },

@@ -24,18 +24,23 @@ export type SignedHeaders = {
   'webhook-signature': string;
 };
 
-/** The three Standard Webhooks headers of one attempt (signed at `at`, now by default). */
+/**
+ * The three Standard Webhooks headers of one attempt (signed at `at`, now by default). With
+ * several secrets (a rotation's grace window: the new one first, then the previous one) the
+ * signatures are space-separated, as the specification allows: a receiver verifies with either.
+ */
 export function signHeaders(
-  secret: string,
+  secret: string | readonly string[],
   msgId: string,
   body: string,
   at: Date = new Date(),
 ): SignedHeaders {
   // the package signs with whole seconds; the header must carry the same ones
   const seconds = new Date(Math.floor(at.getTime() / 1000) * 1000);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
   return {
     'webhook-id': msgId,
     'webhook-timestamp': String(seconds.getTime() / 1000),
-    'webhook-signature': new Webhook(secret).sign(msgId, seconds, body),
+    'webhook-signature': secrets.map((s) => new Webhook(s).sign(msgId, seconds, body)).join(' '),
   };
 }

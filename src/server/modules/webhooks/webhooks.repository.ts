@@ -14,6 +14,7 @@ const SUBSCRIPTION_COLUMNS = `
   s.id, s.url, s.description, s.event_types as "eventTypes", g.code as "dealerGroupCode",
   g.name as "dealerGroupName", s.is_enabled as "isEnabled", s.disabled_reason as "disabledReason",
   s.created_by as "createdBy", to_json(s.created_at)#>>'{}' as "createdAt",
+  case when s.previous_secret_until > now() then to_json(s.previous_secret_until)#>>'{}' end as "previousSecretUntil",
   (select count(*)::int from webhook_deliveries d where d.subscription_id = s.id and d.state = 'pending') as pending,
   (select count(*)::int from webhook_deliveries d where d.subscription_id = s.id and d.state = 'delivered') as delivered,
   (select count(*)::int from webhook_deliveries d where d.subscription_id = s.id and d.state = 'dead') as dead`;
@@ -43,6 +44,8 @@ export type ClaimedDelivery = {
   createdAt: string;
   url: string;
   secret: string;
+  /** the secret before a rotation, while its grace window runs (signs beside `secret`) */
+  previousSecret: string | null;
 };
 
 /** What one attempt came to, to be recorded. */
@@ -148,6 +151,24 @@ export function createWebhooksRepository(db: Queryable) {
         ],
       );
       return rowCount > 0;
+    },
+
+    /**
+     * A new secret: the current one becomes the previous one, signing beside the new until
+     * `graceMs` from now (0: at once no longer). Returns false for an unknown subscription.
+     */
+    async rotateSecret(q: Queryable, id: number, secret: string, graceMs: number) {
+      const { rows } = await q.query<{ until: string | null }>(
+        `update webhook_subscriptions set
+           previous_secret = case when $3::double precision > 0 then secret end,
+           previous_secret_until = case when $3::double precision > 0
+                                        then now() + make_interval(secs => $3::double precision / 1000) end,
+           secret = $2, updated_at = now()
+         where id = $1
+         returning to_json(previous_secret_until)#>>'{}' as until`,
+        [id, secret, graceMs],
+      );
+      return rows[0] ? { previousSecretUntil: rows[0].until } : null;
     },
 
     async deleteSubscription(q: Queryable, id: number): Promise<boolean> {
@@ -257,7 +278,8 @@ export function createWebhooksRepository(db: Queryable) {
            returning d.id, d.attempts, d.subscription_id, d.outbox_id)
          select c.id::int as id, c.attempts, c.subscription_id as "subscriptionId",
                 c.outbox_id::text as "outboxId", o.event_type as "eventType", o.payload,
-                to_json(o.created_at)#>>'{}' as "createdAt", s.url, s.secret
+                to_json(o.created_at)#>>'{}' as "createdAt", s.url, s.secret,
+                case when s.previous_secret_until > now() then s.previous_secret end as "previousSecret"
            from claimed c
            join outbox o on o.id = c.outbox_id
            join webhook_subscriptions s on s.id = c.subscription_id

@@ -9,6 +9,8 @@ import {
   webhookDeliveryQuerySchema,
   webhookListSchema,
   webhookPingSchema,
+  webhookRotateSchema,
+  webhookRotatedSchema,
   webhookSubscriptionSchema,
   webhookUpdateSchema,
 } from '../../../shared/schemas/webhooks';
@@ -137,6 +139,25 @@ export async function webhooksRoutes(fastify: FastifyInstance) {
       reply
         .status(202)
         .send(await webhooks.pingSubscription({ actor: actorOf(req), id: req.params.id })),
+  });
+
+  app.post('/webhooks/:id/rotate-secret', {
+    config: access,
+    schema: {
+      summary:
+        'Rotate the signing secret: the new one is shown this once; the previous one signs beside it for graceHours',
+      tags,
+      security: SECURED,
+      params: idParams,
+      body: webhookRotateSchema,
+      response: { 200: webhookRotatedSchema, ...errorResponses },
+    },
+    handler: (req) =>
+      webhooks.rotateSecret({
+        actor: actorOf(req),
+        id: req.params.id,
+        graceHours: req.body?.graceHours ?? 24,
+      }),
   });
 
   app.get('/webhooks/:id/deliveries', {

@@ -21,6 +21,12 @@ const KIND_LABELS: Record<AuditEntry['kind'], string> = {
   'api_key.created': 'API key created',
   'api_key.revoked': 'API key revoked',
   'bank_account.changed': 'Bank details changed',
+  'webhook_subscription.created': 'Webhook subscription created',
+  'webhook_subscription.updated': 'Webhook subscription changed',
+  'webhook_subscription.enabled': 'Webhook subscription enabled',
+  'webhook_subscription.disabled': 'Webhook subscription disabled',
+  'webhook_subscription.secret_rotated': 'Webhook secret rotated',
+  'webhook_subscription.deleted': 'Webhook subscription deleted',
 };
 
 const FILTERS = [
@@ -30,6 +36,7 @@ const FILTERS = [
   { value: 'user', label: 'User changes' },
   { value: 'api_key', label: 'API key changes' },
   { value: 'bank_account', label: 'Bank detail changes' },
+  { value: 'webhook_subscription', label: 'Webhook subscription changes' },
 ];
 
 function kindColor(kind: AuditEntry['kind']): string {
