@@ -88,7 +88,7 @@ export function createServices(deps: {
     inbox,
     webhooks,
     insights,
-    integrity: createIntegrityService({ db, today }),
+    integrity: createIntegrityService({ db, today, incentives, ledger }),
     incentives,
     incentiveLists,
     jobs,
