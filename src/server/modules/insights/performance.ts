@@ -100,7 +100,7 @@ export function rankDealers(
       effectiveness: eff[i]!,
       attainment: att[i]!,
       probability: prob[i]!,
-      score: parts.length >= 2 ? round(parts.reduce((s, x) => s + x, 0) / parts.length) : null,
+      score: parts.length >= 1 ? round(parts.reduce((s, x) => s + x, 0) / parts.length) : null,
       rank: null as number | null,
       isHighPerformer: false,
       features: featuresOf(r),

@@ -219,7 +219,11 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
       const rows = await runAsSystem(() =>
         repo().effectiveness(actor.scope, start, end, d?.id),
       );
-      return { from: start, to: end, items: computeEffectiveness(rows) };
+      // Read as the system: a dealer scope is cut again here (its own rows only).
+      const scope = actor.scope;
+      const own =
+        scope.kind === 'dealers' ? rows.filter((r) => scope.dealerIds.includes(r.dealerId)) : rows;
+      return { from: start, to: end, items: computeEffectiveness(own) };
     },
   };
 }
