@@ -45,7 +45,9 @@ describe.each(engines())('insights: chargeback of a confirmed flag (%s)', (engin
     for (let i = 0; i < 10; i += 1)
       rows.push(txRow({ occurredOn: `2026-03-${String(i + 2).padStart(2, '0')}`, vin: vin(i) }));
     for (let i = 0; i < 6; i += 1)
-      rows.push(txRow({ occurredOn: `2026-04-${String(i + 2).padStart(2, '0')}`, vin: vin(20 + i) }));
+      rows.push(
+        txRow({ occurredOn: `2026-04-${String(i + 2).padStart(2, '0')}`, vin: vin(20 + i) }),
+      );
     // Bravo: the dealer itself twice in March (under the rule's three): not flagged.
     for (let i = 0; i < 2; i += 1)
       rows.push(txRow({ dealerCode: 'DLR-BRAVO', occurredOn: '2026-03-10', vin: vin(40 + i) }));
@@ -141,9 +143,9 @@ describe.each(engines())('insights: chargeback of a confirmed flag (%s)', (engin
     expect(after.earned).toBe('-125.55');
     const adjustments = after.lines.filter((l) => l.kind === 'adjustment');
     expect(adjustments.map((l) => l.amount).sort()).toEqual(['-376.65', '-502.20']);
-    expect(adjustments.every((l) => /integrity flag #\d+ \(self_delivery\)/.test(l.explanation))).toBe(
-      true,
-    );
+    expect(
+      adjustments.every((l) => /integrity flag #\d+ \(self_delivery\)/.test(l.explanation)),
+    ).toBe(true);
     expect(adjustments.some((l) => l.explanation.includes(vin(0)))).toBe(true);
   });
 

@@ -16,7 +16,13 @@ describe.each(engines())('the demo market (%s)', (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: '2026-11-20' });
     const started = Date.now();
-    await seedDemo(t.services, { seed: 9, dealers: 60, months: 24, endMonth: '2026-10', agreementLines: 0 });
+    await seedDemo(t.services, {
+      seed: 9,
+      dealers: 60,
+      months: 24,
+      endMonth: '2026-10',
+      agreementLines: 0,
+    });
     seedMs = Date.now() - started;
   }, 600_000);
   afterAll(async () => t?.close());
@@ -30,16 +36,24 @@ describe.each(engines())('the demo market (%s)', (engine) => {
     expect(rows[0]!.withArea).toBe(rows[0]!.dealers);
     expect(rows[0]!.segments).toBeGreaterThan(2);
     // The market step again from empty tables, timed against the whole seed.
-    await t.db.exec('delete from market_registrations; delete from dealer_areas; delete from market_areas;');
+    await t.db.exec(
+      'delete from market_registrations; delete from dealer_areas; delete from market_areas;',
+    );
     const started = Date.now();
     const result = await seedMarket(t.db);
     const marketMs = Date.now() - started;
-    console.log(`demo market: ${result.registrations} registrations, ${marketMs} ms of a ${seedMs} ms seed (${((100 * marketMs) / seedMs).toFixed(1)} %)`);
+    console.log(
+      `demo market: ${result.registrations} registrations, ${marketMs} ms of a ${seedMs} ms seed (${((100 * marketMs) / seedMs).toFixed(1)} %)`,
+    );
     expect(marketMs / seedMs).toBeLessThan(0.1);
   });
 
   it('measures effectiveness around 1.0 with a realistic spread', async () => {
-    const eff = await t.services.market.getEffectiveness({ actor: SYSTEM_ACTOR, from: '2025-11', to: '2026-10' });
+    const eff = await t.services.market.getEffectiveness({
+      actor: SYSTEM_ACTOR,
+      from: '2025-11',
+      to: '2026-10',
+    });
     const values = eff.items
       .map((i) => i.effectiveness)
       .filter((v): v is number => v !== null)

@@ -79,18 +79,31 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
   });
 
   it('refuses a batch with a bad row whole, naming the row and field', async () => {
-    const bad = [HEADER, '93701,Fresno,compact SUV,2026-09,100', '97301,Salem,compact SUV,2026-13,5', 'B1,Albany,compact SUV,2026-09,-1'].join('\n');
-    const res = await feed.send('POST', '/api/v1/market/registrations', bad, { 'content-type': CSV });
+    const bad = [
+      HEADER,
+      '93701,Fresno,compact SUV,2026-09,100',
+      '97301,Salem,compact SUV,2026-13,5',
+      'B1,Albany,compact SUV,2026-09,-1',
+    ].join('\n');
+    const res = await feed.send('POST', '/api/v1/market/registrations', bad, {
+      'content-type': CSV,
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { details: { problems: { row: number; field: string }[] } };
     expect(body.details.problems).toEqual([
       expect.objectContaining({ row: 2, field: 'month' }),
       expect.objectContaining({ row: 3, field: 'units' }),
     ]);
-    const { rows } = await t.db.query<{ n: number }>('select count(*)::int as n from market_registrations');
+    const { rows } = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from market_registrations',
+    );
     expect(rows[0]!.n).toBe(0);
-    const conflict = [HEADER, 'B1,Albany,pickup,2026-09,3', 'B1,Albany,pickup,2026-09,4'].join('\n');
-    const dup = await feed.send('POST', '/api/v1/market/registrations', conflict, { 'content-type': CSV });
+    const conflict = [HEADER, 'B1,Albany,pickup,2026-09,3', 'B1,Albany,pickup,2026-09,4'].join(
+      '\n',
+    );
+    const dup = await feed.send('POST', '/api/v1/market/registrations', conflict, {
+      'content-type': CSV,
+    });
     expect(dup.status).toBe(400);
   });
 
@@ -136,9 +149,10 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
       areas: ['NOPE'],
     });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { details: { problems: { path: string }[] } }).details.problems[0]!.path).toBe(
-      'body.areas.0',
-    );
+    expect(
+      ((await bad.json()) as { details: { problems: { path: string }[] } }).details.problems[0]!
+        .path,
+    ).toBe('body.areas.0');
     for (const [dealer, area] of [
       ['DLR-ALPHA', '93701'],
       ['DLR-CHARLIE', '97301'],
@@ -148,7 +162,9 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
         await channel.send('PUT', `/api/v1/market/dealers/${dealer}/areas`, { areas: [area] }),
         200,
       );
-    expect((await dealerA.send('PUT', '/api/v1/market/dealers/DLR-ALPHA/areas', { areas: [] })).status).toBe(403);
+    expect(
+      (await dealerA.send('PUT', '/api/v1/market/dealers/DLR-ALPHA/areas', { areas: [] })).status,
+    ).toBe(403);
     expect((await dealerB.get('/api/v1/market/dealers/DLR-ALPHA/areas')).status).toBe(404);
   });
 
@@ -175,7 +191,10 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
       200,
     );
     expect(own.items.map((i) => i.dealerCode)).toEqual(['DLR-ALPHA']);
-    const market = await json<{ area: string }[]>(await dealerA.get('/api/v1/market/registrations'), 200);
+    const market = await json<{ area: string }[]>(
+      await dealerA.get('/api/v1/market/registrations'),
+      200,
+    );
     expect([...new Set(market.map((r) => r.area))]).toEqual(['93701']);
     const other = await json<{ area: string }[]>(
       await dealerA.get('/api/v1/market/registrations?area=B1'),
@@ -202,13 +221,17 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
       'evShare',
       'incentivePerUnit',
     ]);
-    const csv = await dealerA.get('/api/v1/insights/performance/dealers/DLR-ALPHA/export?from=2026-09&to=2026-09');
+    const csv = await dealerA.get(
+      '/api/v1/insights/performance/dealers/DLR-ALPHA/export?from=2026-09&to=2026-09',
+    );
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const text = await csv.text();
     expect(text).toContain('rank,effectiveness,1.5,0.75,');
     expect(text).toContain('segment,compact SUV,13.3,,');
-    expect((await dealerB.get('/api/v1/insights/performance/dealers/DLR-ALPHA/export')).status).toBe(404);
+    expect(
+      (await dealerB.get('/api/v1/insights/performance/dealers/DLR-ALPHA/export')).status,
+    ).toBe(404);
   });
 
   it('compares attainment with interventions against comparable dealers without', async () => {

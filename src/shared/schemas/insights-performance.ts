@@ -17,8 +17,14 @@ export const dealerPerformanceSchema = z
     dealerName: z.string(),
     regionCode: z.string(),
     effectiveness: z.number().nullable(),
-    attainment: z.number().nullable().describe("actual ÷ plan over the agreements' complete periods"),
-    probability: z.number().nullable().describe('mean calibrated probability of reaching its commitments'),
+    attainment: z
+      .number()
+      .nullable()
+      .describe("actual ÷ plan over the agreements' complete periods"),
+    probability: z
+      .number()
+      .nullable()
+      .describe('mean calibrated probability of reaching its commitments'),
     score: z.number().nullable().describe('mean of the three percentiles (0–1)'),
     rank: z.number().int().nullable(),
     isHighPerformer: z.boolean(),

@@ -72,7 +72,10 @@ export function createSettlementService({
       const p = await loadProgram(code, tx);
       const ctx = await context(tx);
       const repo = repoOf(tx);
-      const periods = listSettlementPeriods({ program: latest(p).definition, fiscalYearStartMonth: ctx.fy });
+      const periods = listSettlementPeriods({
+        program: latest(p).definition,
+        fiscalYearStartMonth: ctx.fy,
+      });
       const byTarget = new Map<string, { amount: Dec; explanations: string[] }>();
       for (const line of lines) {
         let at = periods.findIndex((x) => x.period === line.period);

@@ -44,7 +44,13 @@ export async function chargebackLines(input: {
   db: Queryable;
   incentives: Pick<IncentivesService, 'getStatement'>;
   actor: Actor;
-  flag: { id: number; dealerId: number; dealerCode: string; kind: string; evidence: Record<string, unknown> };
+  flag: {
+    id: number;
+    dealerId: number;
+    dealerCode: string;
+    kind: string;
+    evidence: Record<string, unknown>;
+  };
   fiscalYearStartMonth: number;
 }): Promise<ChargebackLine[]> {
   const { db, flag } = input;

@@ -120,7 +120,8 @@ export function detectRdrFlags(rows: readonly RdrRow[], options: RdrOptions): In
     describe: string,
   ) => {
     const byDealer = new Map<string, RdrRow[]>();
-    for (const r of rows) if (match(r)) byDealer.set(r.dealer, [...(byDealer.get(r.dealer) ?? []), r]);
+    for (const r of rows)
+      if (match(r)) byDealer.set(r.dealer, [...(byDealer.get(r.dealer) ?? []), r]);
     const rates = [...options.deliveries]
       .filter(([, n]) => n >= 20)
       .map(([dealer, n]) => (byDealer.get(dealer)?.length ?? 0) / n);
@@ -133,7 +134,11 @@ export function detectRdrFlags(rows: readonly RdrRow[], options: RdrOptions): In
       const rate = k / n;
       const tail = poissonTail(k, n * floor);
       if (rate < MULTIPLE * floor || tail > MAX_TAIL) continue;
-      if (kind === 'self_delivery' && flaggedByMonth.has(dealer) && list.every((r) => r.buyerType === 'dealer'))
+      if (
+        kind === 'self_delivery' &&
+        flaggedByMonth.has(dealer) &&
+        list.every((r) => r.buyerType === 'dealer')
+      )
         continue;
       const tiers = tiersAffected(dealer, list);
       flags.push({

@@ -165,7 +165,9 @@ describe('integrity detectors on the retail delivery report', () => {
     const planted = report.map((r) => ({ ...r }));
     const of = (dealer: string) => planted.filter((r) => r.dealer === dealer);
     // Four cars sold to the dealer itself at the end of June 2026.
-    const ownRows = of(own).filter((r) => r.occurredOn.startsWith('2026-06')).slice(0, 4);
+    const ownRows = of(own)
+      .filter((r) => r.occurredOn.startsWith('2026-06'))
+      .slice(0, 4);
     for (const r of ownRows) r.buyerType = 'dealer';
     // A quarter of one dealer's sales to its employees.
     const staffRows = of(staff).filter((_, i) => i % 4 === 0);

@@ -114,7 +114,10 @@ export function createPerformanceService(deps: {
       const peers = dealers.filter((d) => d.dealerCode !== mine.dealerCode);
       const med = (pick: (d: DealerPerformance) => number | string | null) => {
         const m = median(
-          peers.map((d) => pick(d)).filter((v): v is number | string => v !== null).map(Number),
+          peers
+            .map((d) => pick(d))
+            .filter((v): v is number | string => v !== null)
+            .map(Number),
         );
         return m === null ? null : Math.round(m * 1000) / 1000;
       };
@@ -142,13 +145,37 @@ export function createPerformanceService(deps: {
       const f = d.dealer.features;
       const figures: [string, string, string | number | null, number | null, string][] = [
         ['rank', 'score', d.dealer.score, null, `rank ${d.dealer.rank ?? '-'}`],
-        ['rank', 'effectiveness', d.dealer.effectiveness, d.peers.effectiveness, 'sales ÷ expected'],
-        ['rank', 'attainment', d.dealer.attainment, d.peers.attainment, 'actual ÷ plan, complete periods'],
-        ['rank', 'probability', d.dealer.probability, d.peers.probability, 'of reaching its commitments'],
+        [
+          'rank',
+          'effectiveness',
+          d.dealer.effectiveness,
+          d.peers.effectiveness,
+          'sales ÷ expected',
+        ],
+        [
+          'rank',
+          'attainment',
+          d.dealer.attainment,
+          d.peers.attainment,
+          'actual ÷ plan, complete periods',
+        ],
+        [
+          'rank',
+          'probability',
+          d.dealer.probability,
+          d.peers.probability,
+          'of reaching its commitments',
+        ],
         ['feature', 'revenue_per_unit', f.revenuePerUnit, d.peers.revenuePerUnit, 'mix'],
         ['feature', 'pace', f.pace, d.peers.pace, 'units vs prior 12 months − 1'],
         ['feature', 'ev_share', f.evShare, d.peers.evShare, 'BEV + PHEV'],
-        ['feature', 'incentive_per_unit', f.incentivePerUnit, d.peers.incentivePerUnit, 'earned per unit'],
+        [
+          'feature',
+          'incentive_per_unit',
+          f.incentivePerUnit,
+          d.peers.incentivePerUnit,
+          'earned per unit',
+        ],
       ];
       for (const row of figures) lines.push(exportRow(row));
       for (const s of d.segments)

@@ -62,7 +62,7 @@ function percentiles(values: (number | null)[]): (number | null)[] {
     .sort((a, b) => a.v - b.v);
   const out: (number | null)[] = values.map(() => null);
   const n = defined.length;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     let j = k;
     while (j + 1 < n && defined[j + 1]!.v === defined[k]!.v) j += 1;
     const p = n === 1 ? 1 : (k + j) / 2 / (n - 1);
@@ -191,7 +191,9 @@ export function interventionValue(
   const matched = rows.filter((r) => r.comparableAttainment !== null);
   const weight = matched.reduce((s, r) => s + r.treatedAgreements, 0);
   const weighted = (pick: (r: (typeof rows)[number]) => number) =>
-    weight > 0 ? round(matched.reduce((s, r) => s + pick(r) * r.treatedAgreements, 0) / weight, 4) : null;
+    weight > 0
+      ? round(matched.reduce((s, r) => s + pick(r) * r.treatedAgreements, 0) / weight, 4)
+      : null;
   const treated = weighted((r) => r.treatedAttainment);
   const comparable = weighted((r) => r.comparableAttainment!);
   const probabilities = ended

@@ -26,7 +26,11 @@ export function validateMarketRow(value: unknown, row: number, out: Problem[]): 
   }
   const area = text(v.area);
   if (!area || !AREA.test(area))
-    problem('area', 'invalid_area', 'expected a postcode or county code (letters, digits, - _ . space; up to 32)');
+    problem(
+      'area',
+      'invalid_area',
+      'expected a postcode or county code (letters, digits, - _ . space; up to 32)',
+    );
   const areaName = text(v.areaName);
   if (areaName !== null && areaName.length > 120)
     problem('areaName', 'too_long', 'at most 120 characters');
@@ -34,19 +38,26 @@ export function validateMarketRow(value: unknown, row: number, out: Problem[]): 
   if (kindText !== null && kindText !== 'postcode' && kindText !== 'county')
     problem('areaKind', 'invalid_enum', 'expected postcode or county');
   const segment = text(v.segment);
-  if (!segment || segment.length > 60) problem('segment', 'required', 'expected a segment (up to 60 characters)');
+  if (!segment || segment.length > 60)
+    problem('segment', 'required', 'expected a segment (up to 60 characters)');
   const month = text(v.month);
   const m = month ? MONTH.exec(month) : null;
   if (!m || Number(m[1]) < 1900 || Number(m[1]) > 9999)
     problem('month', 'invalid_month', 'expected a month YYYY-MM (1900–9999)');
-  const units = typeof v.units === 'string' && /^\d+$/.test(v.units.trim()) ? Number(v.units) : v.units;
+  const units =
+    typeof v.units === 'string' && /^\d+$/.test(v.units.trim()) ? Number(v.units) : v.units;
   if (typeof units !== 'number' || !Number.isInteger(units) || units < 0 || units > 10_000_000)
-    problem('units', 'invalid_units', 'expected a whole number of registrations from 0 to 10,000,000');
+    problem(
+      'units',
+      'invalid_units',
+      'expected a whole number of registrations from 0 to 10,000,000',
+    );
   if (out.length > before) return null;
   return {
     area: area!,
     areaName,
-    areaKind: (kindText as 'postcode' | 'county' | null) ?? (/^\d/.test(area!) ? 'postcode' : 'county'),
+    areaKind:
+      (kindText as 'postcode' | 'county' | null) ?? (/^\d/.test(area!) ? 'postcode' : 'county'),
     segment: segment!,
     month: month!,
     units: units as number,

@@ -27,10 +27,7 @@ export type EffectivenessRow = {
 export function createMarketRepository(db: Queryable) {
   return {
     /** Inserts new areas and registrations, replaces changed units; counts what changed. */
-    async upsert(
-      rows: MarketWrite[],
-      source: string,
-    ): Promise<{ areas: number; changed: number }> {
+    async upsert(rows: MarketWrite[], source: string): Promise<{ areas: number; changed: number }> {
       const { rows: areas } = await db.query<{ n: number }>(
         `with x as (select distinct on (area) area, "areaName", "areaKind" from jsonb_to_recordset($1::jsonb)
                       as x(area text, "areaName" text, "areaKind" text) order by area, "areaName" nulls last),

@@ -33,7 +33,12 @@ async function marketIngestRoutes(fastify: FastifyInstance, opts: { ingestLimitB
       security: SECURED,
       consumes: INGEST_TYPES,
       body: z.array(marketRowInputSchema),
-      response: { 200: marketIngestResultSchema, 413: errorSchema, 415: errorSchema, ...errorResponses },
+      response: {
+        200: marketIngestResultSchema,
+        413: errorSchema,
+        415: errorSchema,
+        ...errorResponses,
+      },
     },
     handler: (req, reply) =>
       ingestStreamedBody(req, reply, opts.ingestLimitBytes, (input) =>

@@ -17,7 +17,11 @@ import {
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
-import { readRecordBatches, type IngestFormat, type RawRecord } from '../transactions/ingest-parsers';
+import {
+  readRecordBatches,
+  type IngestFormat,
+  type RawRecord,
+} from '../transactions/ingest-parsers';
 import { computeEffectiveness } from './effectiveness';
 import { validateMarketRow } from './market-row';
 import { createMarketRepository, type MarketWrite } from './market.repository';
@@ -31,9 +35,13 @@ function limitBytes(body: Readable, limit: number): Readable {
     seen += chunk.length;
     if (seen > limit)
       body.destroy(
-        new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(limit / 1048576)} MB`, {
-          limitBytes: limit,
-        }),
+        new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `The body is larger than ${Math.round(limit / 1048576)} MB`,
+          {
+            limitBytes: limit,
+          },
+        ),
       );
   });
   return body;
@@ -65,7 +73,10 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
     }) {
       requirePermission(actor, 'market:write');
       if (actor.scope.kind !== 'network')
-        throw new AppError('FORBIDDEN', 'The market feed is the network’s: send it with a network key');
+        throw new AppError(
+          'FORBIDDEN',
+          'The market feed is the network’s: send it with a network key',
+        );
       const problems: Problem[] = [];
       let problemCount = 0;
       const add = (p: Problem) => {
@@ -146,7 +157,14 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
       filter,
     }: {
       actor: Actor;
-      filter: { area?: string; segment?: string; from?: string; to?: string; dealer?: string; limit: number };
+      filter: {
+        area?: string;
+        segment?: string;
+        from?: string;
+        to?: string;
+        dealer?: string;
+        limit: number;
+      };
     }) {
       requirePermission(actor, 'network:read');
       let dealerIds: number[] | undefined;
@@ -213,12 +231,12 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
       const start = from ?? addMonths(end, -11);
       if (start > end)
         throw new AppError('VALIDATION_FAILED', 'querystring.from: after to', {
-          problems: [{ path: 'querystring.from', code: 'invalid_range', message: 'from is after to' }],
+          problems: [
+            { path: 'querystring.from', code: 'invalid_range', message: 'from is after to' },
+          ],
         });
       // As the system: the region's share sums other dealers' sales; the rows are the scope's.
-      const rows = await runAsSystem(() =>
-        repo().effectiveness(actor.scope, start, end, d?.id),
-      );
+      const rows = await runAsSystem(() => repo().effectiveness(actor.scope, start, end, d?.id));
       // Read as the system: a dealer scope is cut again here (its own rows only).
       const scope = actor.scope;
       const own =
