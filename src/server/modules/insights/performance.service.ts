@@ -4,7 +4,7 @@
  * its own), as JSON or CSV, and the comparison of dealers with interventions with comparable
  * dealers without. Pure parts in performance.ts, SQL in performance.repository.ts.
  */
-import { AppError } from '../../../shared/errors';
+import { AppError, notFound } from '../../../shared/errors';
 import type {
   DealerDecomposition,
   InterventionValue,
@@ -94,7 +94,9 @@ export function createPerformanceService(deps: {
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
       });
-      const mine = own.items[0]!;
+      const mine = own.items[0];
+      // An inactive dealer has no figures to decompose.
+      if (!mine) throw notFound('Dealer', dealerCode);
       // Peers: the dealer's region, ranked as the system (only medians leave this function).
       const region = await deps.db.query<{ id: number; path: string }>(
         `select g.id, g.path from regions g where g.code = $1`,
@@ -110,7 +112,8 @@ export function createPerformanceService(deps: {
         },
       };
       const { dealers } = await ranked(regionActor, own.from, own.to);
-      const dealer = dealers.find((d) => d.dealerCode === mine.dealerCode)!;
+      const dealer = dealers.find((d) => d.dealerCode === mine.dealerCode);
+      if (!dealer) throw notFound('Dealer', dealerCode);
       const peers = dealers.filter((d) => d.dealerCode !== mine.dealerCode);
       const med = (pick: (d: DealerPerformance) => number | string | null) => {
         const m = median(

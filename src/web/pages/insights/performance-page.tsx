@@ -95,7 +95,11 @@ function EffectivenessChart({ data }: { data: PerformanceRecord }) {
         series={series}
         valueFormatter={(x) => `${x} %`}
         referenceLines={[{ y: 100, label: 'expected', color: 'red.5' }]}
-        xAxisProps={{ fontSize: 10, interval: 0, angle: -40, textAnchor: 'end', height: 56 }}
+        xAxisProps={
+          isPhone
+            ? { fontSize: 10, interval: 'preserveStartEnd', minTickGap: 10 }
+            : { fontSize: 10, interval: 0 }
+        }
         yAxisProps={{ width: 44, fontSize: 11 }}
         gridAxis="y"
         maxBarWidth={24}
