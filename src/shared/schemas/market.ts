@@ -13,31 +13,26 @@ export const MARKET_COLUMNS = [
 export const OPTIONAL_MARKET_COLUMNS = ['areaName', 'areaKind'] as const;
 export const AREA_KINDS = ['postcode', 'county'] as const;
 
-export const marketRowInputSchema = z
-  .object({
-    area: z
-      .string()
-      .min(1)
-      .max(32)
-      .describe('postcode or county code (letters, digits, - _ . space)'),
-    areaName: z
-      .string()
-      .max(120)
-      .optional()
-      .describe('the area name (kept from the first row naming it)'),
-    areaKind: z
-      .enum(AREA_KINDS)
-      .optional()
-      .describe('default: postcode when it starts with a digit'),
-    segment: z
-      .string()
-      .min(1)
-      .max(60)
-      .describe('the segment, as on model lines (model_lines.segment)'),
-    month: isoMonth,
-    units: z.number().int().min(0).max(10_000_000).describe('all-brand registrations'),
-  })
-  .meta({ id: 'MarketRegistrationInput' });
+export const marketRowInputSchema = z.object({
+  area: z
+    .string()
+    .min(1)
+    .max(32)
+    .describe('postcode or county code (letters, digits, - _ . space)'),
+  areaName: z
+    .string()
+    .max(120)
+    .optional()
+    .describe('the area name (kept from the first row naming it)'),
+  areaKind: z.enum(AREA_KINDS).optional().describe('default: postcode when it starts with a digit'),
+  segment: z
+    .string()
+    .min(1)
+    .max(60)
+    .describe('the segment, as on model lines (model_lines.segment)'),
+  month: isoMonth,
+  units: z.number().int().min(0).max(10_000_000).describe('all-brand registrations'),
+});
 
 export const marketIngestResultSchema = z.object({
   received: z.number().int(),
