@@ -152,6 +152,7 @@ const SHOTS: Shot[] = [
   },
   { name: 'admin-settings', as: 'admin', path: '/admin/settings' },
   { name: 'region-overview', as: 'region', path: '/overview' },
+  { name: 'insights-performance', as: 'region', path: '/insights/performance' },
   { name: 'dealer-home', as: 'dealer', path: '/' },
   {
     name: 'dealer-other-dealer',

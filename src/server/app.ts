@@ -41,6 +41,8 @@ import { recalculationRoutes } from './modules/incentives/recalculation.routes';
 import { reconciliationRoutes } from './modules/incentives/reconciliation.routes';
 import { inboxRoutes } from './modules/inbox/inbox.routes';
 import { insightsRoutes } from './modules/insights/insights.routes';
+import { marketRoutes } from './modules/market/market.routes';
+import { performanceRoutes } from './modules/insights/performance.routes';
 import { ledgerRoutes } from './modules/ledger/ledger.routes';
 import { actualsRoutes } from './modules/actuals/actuals.routes';
 import { authRoutes } from './modules/auth/auth.routes';
@@ -230,6 +232,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       });
       await api.register(sustainabilityRoutes);
       await api.register(connectedRoutes);
+      await api.register(marketRoutes, { ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024 });
+      await api.register(performanceRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -16,6 +16,8 @@ import { createIncentivesService } from './modules/incentives/incentives.service
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createInsightsService } from './modules/insights/insights.service';
 import { createIntegrityService } from './modules/insights/integrity.service';
+import { createPerformanceService } from './modules/insights/performance.service';
+import { createMarketService } from './modules/market/market.service';
 import { createLedgerService } from './modules/ledger/ledger.service';
 import { createSustainabilityService } from './modules/sustainability/sustainability.service';
 import { createConnectedService } from './modules/connected/connected.service';
@@ -82,7 +84,10 @@ export function createServices(deps: {
   const sustainability = createSustainabilityService({ db, network, today });
   const connected = createConnectedService({ db, network, ledger, today });
   const insights = createInsightsService({ db, jobs, events, today });
+  const market = createMarketService({ db, today });
   return {
+    market,
+    performance: createPerformanceService({ db, market, today }),
     rdr,
     productionPlan,
     payments,
@@ -93,7 +98,7 @@ export function createServices(deps: {
     inbox,
     webhooks,
     insights,
-    integrity: createIntegrityService({ db, today }),
+    integrity: createIntegrityService({ db, today, incentives, ledger }),
     incentives,
     incentiveLists,
     jobs,

@@ -56,6 +56,7 @@ export const PERMISSIONS = [
   'sustainability:write',
   'connected:read',
   'connected:write',
+  'market:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -95,6 +96,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'allocation:manage',
     'sustainability:write',
     'connected:write',
+    'market:write',
   ],
   regional_manager: [...READ_ALL, 'agreements:write', 'forecasts:review', 'disputes:resolve'],
   finance: [...READ_ALL, 'programs:approve', 'claims:review', 'disputes:resolve', 'payouts:manage'],
@@ -141,6 +143,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'availability:read',
     'pipeline:write',
     'connected:write',
+    'market:write',
   ],
 };
 

@@ -109,6 +109,9 @@ const DisputesPage = lazy(() =>
 const RiskBoardPage = lazy(() =>
   import('./pages/insights/risk-board-page').then((m) => ({ default: m.RiskBoardPage })),
 );
+const PerformancePage = lazy(() =>
+  import('./pages/insights/performance-page').then((m) => ({ default: m.PerformancePage })),
+);
 const IntegrityPage = lazy(() =>
   import('./pages/insights/integrity-page').then((m) => ({ default: m.IntegrityPage })),
 );
@@ -493,6 +496,14 @@ export function App() {
           element={
             <RequirePermission permission="allocation:manage">
               <AllocationPage />
+            </RequirePermission>
+          }
+        />
+        <Route
+          path="insights/performance"
+          element={
+            <RequirePermission permission="agreements:read">
+              <PerformancePage />
             </RequirePermission>
           }
         />

@@ -110,6 +110,15 @@ export const NAV_ITEMS: NavItem[] = [
     permission: 'agreements:read',
   },
   {
+    key: 'insights-performance',
+    label: 'High performers',
+    to: '/insights/performance',
+    icon: IconTrendUp,
+    section: 'plan',
+    permission: 'agreements:read',
+    isVisible: (me) => !isDealerUser(me),
+  },
+  {
     key: 'insights-integrity',
     label: 'Integrity',
     to: '/insights/integrity',

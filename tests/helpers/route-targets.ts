@@ -188,3 +188,15 @@ Object.assign(QUERY_POINTING_AT_A, {
 });
 PARAMS_POINTING_AT_A['/api/v1/insights/integrity/:id/decision'] = { id: '1' };
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/insights/integrity': '?status=open' });
+
+// Issue 14 §2–3: the market, dealers' areas, high performers and their decomposition.
+Object.assign(PARAMS_POINTING_AT_A, {
+  '/api/v1/market/dealers/:code/areas': { code: 'DLR-ALPHA' },
+  '/api/v1/insights/performance/dealers/:code': { code: 'DLR-ALPHA' },
+  '/api/v1/insights/performance/dealers/:code/export': { code: 'DLR-ALPHA' },
+});
+Object.assign(QUERY_POINTING_AT_A, {
+  '/api/v1/market/effectiveness': '?dealer=DLR-ALPHA',
+  '/api/v1/market/registrations': '?dealer=DLR-ALPHA',
+  '/api/v1/insights/performance': '?from=2026-01&to=2026-03',
+});

@@ -146,6 +146,8 @@ export const FLAG_KINDS = [
   'unwind_rate',
   'duplicate_vin',
   'claim_not_delivered',
+  'self_delivery',
+  'demo_loaner_as_retail',
 ] as const;
 export const FLAG_STATUSES = ['open', 'dismissed', 'confirmed'] as const;
 
@@ -166,6 +168,16 @@ export const integrityFlagSchema = z
     decidedBy: z.string().nullable(),
     decidedAt: z.string().nullable(),
     detectedAt: z.string(),
+    chargebacks: z
+      .array(
+        z.object({
+          programCode: z.string(),
+          period: z.string().describe('the statement period the adjustment is posted to'),
+          amount: money.describe('negative: taken back'),
+          explanation: z.string(),
+        }),
+      )
+      .describe("a confirmed flag's chargeback: adjustment lines in the dealer's statements"),
   })
   .meta({ id: 'IntegrityFlag' });
 export type IntegrityFlagRecord = z.infer<typeof integrityFlagSchema>;

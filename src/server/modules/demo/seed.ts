@@ -10,6 +10,7 @@ import { seedAgreements } from '../agreements/agreements.seed';
 import { seedIncentivePrograms } from '../incentives/incentives.seed';
 import { seedForecasts, seedForecastsInBackground } from '../forecasts/forecasts.seed';
 import { seedAvailability } from '../availability/availability.seed';
+import { seedMarket } from './market.seed';
 import { seedSustainability } from '../connected/sustainability.seed';
 import type { Role } from '../../../shared/permissions';
 import {
@@ -280,6 +281,7 @@ export async function seedDemo(
       ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })
       : 0;
   await seedAvailability(db, { today: services.today() });
+  await seedMarket(db);
   const programs =
     (options.incentivePrograms ?? services.env.NODE_ENV !== 'test')
       ? await seedIncentivePrograms(services)

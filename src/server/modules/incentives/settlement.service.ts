@@ -4,6 +4,7 @@
  * snapshots (bulk-settlement.ts builds on both).
  */
 import { AppError, notFound } from '../../../shared/errors';
+import { Dec } from '../../../shared/money';
 import type { StatementDetail } from '../../../shared/schemas/incentives';
 import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
@@ -47,6 +48,61 @@ export function createSettlementService({
   });
 
   const service = {
+    /**
+     * A chargeback (issue 14 §4, a confirmed integrity flag): negative adjustment lines for one
+     * dealer in one program, in the caller's transaction. Like a late row's correction, what a
+     * period already closed (closed, approved or paid) owes goes into the program's next open
+     * period; an open period takes its own. One line per target period, naming the flag.
+     */
+    async postChargeback({
+      tx,
+      code,
+      dealerId,
+      flagId,
+      by,
+      lines,
+    }: {
+      tx: Queryable;
+      code: string;
+      dealerId: number;
+      flagId: number;
+      by: string;
+      lines: { period: string; amount: string; explanation: string }[];
+    }): Promise<{ period: string; amount: string }[]> {
+      const p = await loadProgram(code, tx);
+      const ctx = await context(tx);
+      const repo = repoOf(tx);
+      const periods = listSettlementPeriods({
+        program: latest(p).definition,
+        fiscalYearStartMonth: ctx.fy,
+      });
+      const byTarget = new Map<string, { amount: Dec; explanations: string[] }>();
+      for (const line of lines) {
+        let at = periods.findIndex((x) => x.period === line.period);
+        if (at < 0) throw new AppError('CONFLICT', `Program ${code} has no period ${line.period}`);
+        while (at < periods.length && (await repo.isPeriodClosed(p.row.id, periods[at]!.period)))
+          at += 1;
+        const target = periods[at]?.period;
+        if (!target)
+          throw new AppError('CONFLICT', `Program ${code} has no open period after ${line.period}`);
+        const t = byTarget.get(target) ?? { amount: new Dec(0), explanations: [] };
+        t.amount = t.amount.minus(new Dec(line.amount).abs());
+        t.explanations.push(line.explanation);
+        byTarget.set(target, t);
+      }
+      const posted: { period: string; amount: string }[] = [];
+      for (const [period, t] of byTarget) {
+        if (t.amount.isZero()) continue;
+        await tx.query(
+          `insert into incentive_adjustments (program_id, dealer_id, period, integrity_flag_id, amount, explanation, created_by)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [p.row.id, dealerId, period, flagId, t.amount.toString(), t.explanations.join('; '), by],
+        );
+        posted.push({ period, amount: t.amount.toString() });
+      }
+      return posted;
+    },
+
     async closePeriod({ actor, code, period }: { actor: Actor; code: string; period: string }) {
       need(actor, 'payouts:manage');
       requireOem(actor);

@@ -2,6 +2,7 @@
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import type { ClaimRow, FeedRow, IntegrityFlag } from './integrity';
+import type { RdrRow } from './integrity-rdr';
 
 export type FlagRow = {
   id: number;
@@ -14,6 +15,8 @@ export type FlagRow = {
   amountAtStake: string;
   status: 'open' | 'dismissed' | 'confirmed';
   reason: string | null;
+  /** The chargeback lines posted on confirmation (program, period, amount). */
+  chargebacks: { programCode: string; period: string; amount: string; explanation: string }[];
   decidedBy: string | null;
   decidedAt: string | null;
   detectedAt: string;
@@ -21,7 +24,10 @@ export type FlagRow = {
 
 const FLAG_SELECT = `select f.id, d.code as "dealerCode", d.name as "dealerName", f.kind, to_char(f.on_date, 'YYYY-MM-DD') as "on",
   f.summary, f.evidence, f.amount_at_stake::text as "amountAtStake", f.status, f.reason, f.decided_by as "decidedBy",
-  to_json(f.decided_at)#>>'{}' as "decidedAt", to_json(f.detected_at)#>>'{}' as "detectedAt"
+  to_json(f.decided_at)#>>'{}' as "decidedAt", to_json(f.detected_at)#>>'{}' as "detectedAt",
+  coalesce((select json_agg(json_build_object('programCode', p.code, 'period', a.period, 'amount', a.amount::numeric(18, 2)::text,
+     'explanation', a.explanation) order by p.code, a.period)
+   from incentive_adjustments a join programs p on p.id = a.program_id where a.integrity_flag_id = f.id and a.dealer_id = f.dealer_id), '[]'::json) as chargebacks
   from integrity_flags f join dealers d on d.id = f.dealer_id`;
 
 export function createIntegrityRepository(db: Queryable) {
@@ -45,6 +51,38 @@ export function createIntegrityRepository(db: Queryable) {
         `select d.code as dealer, t.kind, t.vin, t.quantity, t.amount::text as amount, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn"
          from transactions t join dealers d on d.id = t.dealer_id
          where t.kind in ('retail_delivery', 'unwind') and t.occurred_on >= $1::date`,
+        [from],
+      );
+      return rows;
+    },
+
+    async dealerId(code: string): Promise<number> {
+      const { rows } = await db.query<{ id: number }>(`select id from dealers where code = $1`, [
+        code,
+      ]);
+      return rows[0]!.id;
+    },
+
+    async fiscalYearStartMonth(): Promise<number> {
+      const { rows } = await db.query<{ m: number }>(
+        `select fiscal_year_start_month as m from settings`,
+      );
+      return rows[0]?.m ?? 1;
+    },
+
+    /**
+     * The report's deliveries since `from` that a pattern may concern (not to an individual's
+     * plain retail purchase): to the dealer, employees, demonstrators, loaners, a high mileage.
+     */
+    async rdr(from: string): Promise<RdrRow[]> {
+      const { rows } = await db.query<RdrRow>(
+        `select d.code as dealer, t.vin, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn", t.amount::text as amount,
+           r.sale_category as "saleCategory", r.buyer_type as "buyerType", r.odometer_km as "odometerKm"
+         from rdr_sales r
+         join transactions t on t.dealer_id = r.dealer_id and t.source = r.source and t.external_id = r.external_id
+         join dealers d on d.id = r.dealer_id
+         where t.kind = 'retail_delivery' and t.occurred_on >= $1::date
+           and (r.sale_category in ('employee', 'demonstrator', 'loaner') or r.buyer_type = 'dealer' or r.odometer_km >= 1000)`,
         [from],
       );
       return rows;

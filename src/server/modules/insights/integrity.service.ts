@@ -2,8 +2,9 @@
  * Integrity flags (issue 14 §4): a scan runs the pure detectors (integrity.ts) on the feed and
  * the claims inside the audit look-back (settings.audit_lookback_months, default 12) and stores
  * each finding with its evidence; an auditor dismisses it (with a reason) or confirms it.
- * A confirmation is recorded (who, when, why); the chargeback adjustment through the incentive
- * engine is not made here (docs/insights.md says what is missing).
+ * A confirmation posts the chargeback through the incentive engine in the same transaction
+ * (chargeback.ts: what the statements paid for the flagged deliveries, as negative adjustments
+ * naming the flag, and a ledger entry).
  */
 import { AppError, notFound } from '../../../shared/errors';
 import { addMonths } from '../../../shared/months';
@@ -11,10 +12,25 @@ import type { FlagDecision } from '../../../shared/schemas/insights';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
+import type { IncentivesService } from '../incentives/incentives.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import {
+  CHARGEBACK_ENTITY,
+  chargebackDocument,
+  chargebackLines,
+  registerChargebackLedgerSource,
+} from './chargeback';
 import { detectIntegrityFlags } from './integrity';
+import { detectRdrFlags } from './integrity-rdr';
 import { createIntegrityRepository, type FlagRow } from './integrity.repository';
 
-export function createIntegrityService(deps: { db: Db; today: () => string }) {
+export function createIntegrityService(deps: {
+  db: Db;
+  today: () => string;
+  incentives: Pick<IncentivesService, 'getStatement' | 'postChargeback'>;
+  ledger: LedgerService;
+}) {
+  registerChargebackLedgerSource(deps.ledger);
   const repo = () => createIntegrityRepository(deps.db);
   const lookbackStart = async () => {
     const months = await repo().lookbackMonths();
@@ -28,20 +44,31 @@ export function createIntegrityService(deps: { db: Db; today: () => string }) {
       return runAsSystem(async () => {
         const r = repo();
         const { from, months } = await lookbackStart();
-        const [feed, claimData, tierThresholds, currency] = await Promise.all([
+        const [feed, claimData, tierThresholds, rdr, currency] = await Promise.all([
           r.feed(from),
           r.claims(from),
           r.tierThresholds(),
+          r.rdr(from),
           deps.db
             .query<{ currency: string }>(`select currency from settings`)
             .then((x) => x.rows[0]?.currency ?? 'USD'),
         ]);
         // Claims are checked against every delivery of their VINs, not only the look-back's.
-        const flags = detectIntegrityFlags(feed, [], { tierThresholds, currency }).concat(
-          detectIntegrityFlags(claimData.deliveries, claimData.claims, { currency }).filter(
-            (f) => f.kind === 'claim_not_delivered',
-          ),
-        );
+        const deliveries = new Map<string, number>();
+        const monthUnits = new Map<string, number>();
+        for (const row of feed) {
+          if (row.kind !== 'retail_delivery' || row.quantity <= 0) continue;
+          deliveries.set(row.dealer, (deliveries.get(row.dealer) ?? 0) + row.quantity);
+          const key = `${row.dealer}|${row.occurredOn.slice(0, 7)}`;
+          monthUnits.set(key, (monthUnits.get(key) ?? 0) + row.quantity);
+        }
+        const flags = detectIntegrityFlags(feed, [], { tierThresholds, currency })
+          .concat(
+            detectIntegrityFlags(claimData.deliveries, claimData.claims, { currency }).filter(
+              (f) => f.kind === 'claim_not_delivered',
+            ),
+          )
+          .concat(detectRdrFlags(rdr, { deliveries, monthUnits, tierThresholds, currency }));
         const { inserted } = await deps.db.transaction((tx) =>
           createIntegrityRepository(tx).upsertFlags(flags),
         );
@@ -89,14 +116,47 @@ export function createIntegrityService(deps: { db: Db; today: () => string }) {
             { path: 'body.reason', code: 'required', message: 'a dismissal needs a reason' },
           ],
         });
-      const ok = await r.decide(
-        actor.scope,
-        id,
-        data.decision === 'dismiss' ? 'dismissed' : 'confirmed',
-        data.reason?.trim() || null,
-        actor.name,
-      );
-      if (!ok) throw new AppError('CONFLICT', `flag ${id} was decided meanwhile`);
+      const status = data.decision === 'dismiss' ? 'dismissed' : 'confirmed';
+      // The chargeback is computed from the statements before the write (they read outside it).
+      const dealerId = await r.dealerId(flag.dealerCode);
+      const lines =
+        status === 'confirmed'
+          ? await chargebackLines({
+              db: deps.db,
+              incentives: deps.incentives,
+              actor,
+              flag: { ...flag, dealerId },
+              fiscalYearStartMonth: await r.fiscalYearStartMonth(),
+            })
+          : [];
+      await deps.db.transaction(async (tx) => {
+        const ok = await createIntegrityRepository(tx).decide(
+          actor.scope,
+          id,
+          status,
+          data.reason?.trim() || null,
+          actor.name,
+        );
+        if (!ok) throw new AppError('CONFLICT', `flag ${id} was decided meanwhile`);
+        if (status !== 'confirmed') return;
+        const programs = [...new Set(lines.map((l) => l.programCode))];
+        for (const code of programs)
+          await deps.incentives.postChargeback({
+            tx,
+            code,
+            dealerId,
+            flagId: id,
+            by: actor.name,
+            lines: lines.filter((l) => l.programCode === code),
+          });
+        await deps.ledger.append(tx, {
+          entityType: CHARGEBACK_ENTITY,
+          entityId: `flag-${id}`,
+          action: 'confirmed',
+          payload: await chargebackDocument(tx, id),
+          actor: actor.name,
+        });
+      });
       const [after] = await r.list(actor.scope, { from: '1900-01-01', id });
       return after!;
     },

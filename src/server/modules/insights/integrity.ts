@@ -34,7 +34,12 @@ export type ClaimRow = {
 };
 
 export type FlagKind =
-  'month_end_spike_unwound' | 'unwind_rate' | 'duplicate_vin' | 'claim_not_delivered';
+  | 'month_end_spike_unwound'
+  | 'unwind_rate'
+  | 'duplicate_vin'
+  | 'claim_not_delivered'
+  | 'self_delivery'
+  | 'demo_loaner_as_retail';
 
 export type IntegrityFlag = {
   kind: FlagKind;

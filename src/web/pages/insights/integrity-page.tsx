@@ -31,6 +31,8 @@ const KIND_LABELS: Record<IntegrityFlagRecord['kind'], string> = {
   unwind_rate: 'Unwind rate above peers',
   duplicate_vin: 'VIN delivered twice',
   claim_not_delivered: 'Claim without delivery',
+  self_delivery: 'Sold to itself or employees',
+  demo_loaner_as_retail: 'Demonstrator or loaner as retail',
 };
 
 type EvidenceVin = {
@@ -127,6 +129,10 @@ function FlagCard({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
           {flag.status === 'dismissed' ? 'Dismissed' : 'Confirmed'} by {flag.decidedBy}{' '}
           {flag.decidedAt ? formatDateTime(flag.decidedAt) : ''}
           {flag.reason ? `: ${flag.reason}` : ''}
+          {flag.chargebacks.length > 0 &&
+            ` · charged back ${flag.chargebacks
+              .map((c) => `${formatMoney(c.amount, currency)} in ${c.programCode} ${c.period}`)
+              .join(', ')}`}
         </Text>
       ) : isDismissing ? (
         <Stack gap={6} mt="xs">
@@ -163,7 +169,7 @@ function FlagCard({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
             loading={decide.isPending}
             onClick={() => decide.mutate({ decision: 'confirm' })}
           >
-            Confirm
+            Confirm and charge back
           </Button>
         </Group>
       )}

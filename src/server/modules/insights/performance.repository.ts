@@ -1,0 +1,120 @@
+/**
+ * The SQL of high performers and of the value of interventions (issue 14 §2–3): per dealer, its
+ * sales features over a window (units, revenue, EV units, the prior year), its agreements'
+ * attainment over their complete periods, its risk (commitment_risks, totals, as it is), the
+ * incentives it earned; and the agreements whose term has ended, with their interventions.
+ */
+import { scopeSql, type Scope } from '../../auth/actor';
+import type { Queryable } from '../../db/db';
+
+export type DealerFeatureRow = {
+  dealerId: number;
+  dealerCode: string;
+  dealerName: string;
+  regionCode: string;
+  units: number;
+  priorUnits: number;
+  evUnits: number;
+  revenue: string;
+  incentives: string;
+  planned: number;
+  actual: number;
+  probability: number | null;
+  shortfallMoney: string | null;
+};
+
+export type EndedAgreementRow = {
+  agreementId: number;
+  dealerId: number;
+  regionCode: string;
+  planned: number;
+  actual: number;
+  interventions: number;
+  probabilityBefore: number | null;
+};
+
+/** Complete periods of an agreement as of $today (a SQL expression on alias a). */
+const COMPLETE = `least(coalesce(array_length(a.planned_by_period, 1), 0),
+  ((extract(year from $today::date)::int * 12 + extract(month from $today::date)::int)
+   - (extract(year from a.start_month)::int * 12 + extract(month from a.start_month)::int))
+  / (case a.frequency when 'quarterly' then 3 else 1 end))`;
+
+export function createPerformanceRepository(db: Queryable) {
+  return {
+    /** Per dealer in scope (or one dealer), the features over [from, to] (months, inclusive). */
+    async features(
+      scope: Scope,
+      options: { from: string; to: string; today: string; dealerId?: number },
+    ): Promise<DealerFeatureRow[]> {
+      const params: unknown[] = [`${options.from}-01`, `${options.to}-01`, options.today];
+      const complete = COMPLETE.replaceAll('$today', '$3');
+      const one =
+        options.dealerId === undefined ? '' : `and d.id = $${params.push(options.dealerId)}`;
+      const { rows } = await db.query<DealerFeatureRow>(
+        `with sales as (
+           select m.dealer_id,
+             sum(m.quantity) filter (where m.month between $1::date and $2::date)::int as units,
+             sum(m.quantity) filter (where m.month < $1::date)::int as prior,
+             sum(m.quantity) filter (where m.month between $1::date and $2::date and s.powertrain in ('BEV', 'PHEV'))::int as ev,
+             coalesce(sum(m.amount) filter (where m.month between $1::date and $2::date), 0) as revenue
+           from monthly_actuals m join skus s on s.id = m.sku_id
+           where m.kind in ('retail_delivery', 'unwind') and m.month between ($1::date - interval '12 months') and $2::date
+           group by m.dealer_id),
+         plans as (
+           select a.dealer_id,
+             sum((select coalesce(sum(v), 0) from unnest(a.planned_by_period[1:${complete}]) v))::int as planned,
+             sum((select coalesce(sum(v), 0) from unnest(a.actual_by_period[1:${complete}]) v))::int as actual
+           from agreements a where a.status in ('approved', 'active', 'expired') group by a.dealer_id),
+         risks as (
+           select dealer_id, avg(probability) as probability, sum(shortfall_money) as shortfall
+           from commitment_risks where line_no = 0 group by dealer_id),
+         earned as (
+           select dealer_id, sum(earned) as earned from incentive_statements
+           where status in ('approved', 'paid') and approved_at >= $1::date and approved_at < ($2::date + interval '1 month')
+           group by dealer_id)
+         select d.id as "dealerId", d.code as "dealerCode", d.name as "dealerName", g.code as "regionCode",
+           coalesce(s.units, 0) as units, coalesce(s.prior, 0) as "priorUnits", coalesce(s.ev, 0) as "evUnits",
+           coalesce(s.revenue, 0)::numeric(18, 2)::text as revenue, coalesce(e.earned, 0)::numeric(18, 2)::text as incentives,
+           coalesce(p.planned, 0) as planned, coalesce(p.actual, 0) as actual,
+           r.probability, r.shortfall::numeric(18, 2)::text as "shortfallMoney"
+         from dealers d join regions g on g.id = d.region_id
+         left join sales s on s.dealer_id = d.id left join plans p on p.dealer_id = d.id
+         left join risks r on r.dealer_id = d.id left join earned e on e.dealer_id = d.id
+         where d.status = 'active' ${one} and ${scopeSql(scope, 'd', params)}
+         order by d.code`,
+        params,
+      );
+      return rows;
+    },
+
+    /** Agreements in scope whose term has ended, with their interventions (logged before the end). */
+    async endedAgreements(scope: Scope, today: string): Promise<EndedAgreementRow[]> {
+      const params: unknown[] = [today];
+      const { rows } = await db.query<EndedAgreementRow>(
+        `select a.id as "agreementId", a.dealer_id as "dealerId", g.code as "regionCode",
+           (select coalesce(sum(v), 0) from unnest(a.planned_by_period) v)::int as planned,
+           (select coalesce(sum(v), 0) from unnest(a.actual_by_period) v)::int as actual,
+           (select count(*)::int from insight_interventions i where i.agreement_id = a.id) as interventions,
+           (select avg(i.probability_before) from insight_interventions i where i.agreement_id = a.id) as "probabilityBefore"
+         from agreements a join dealers d on d.id = a.dealer_id join regions g on g.id = d.region_id
+         where a.status in ('approved', 'active', 'expired')
+           and (a.start_month + make_interval(months => a.months)) <= $1::date
+           and ${scopeSql(scope, 'd', params)}`,
+        params,
+      );
+      return rows;
+    },
+
+    /** Each dealer's units over the 12 months before `to` (for the size bands). */
+    async annualUnits(to: string): Promise<Map<number, number>> {
+      const { rows } = await db.query<{ dealerId: number; units: number }>(
+        `select d.id as "dealerId", coalesce((select sum(m.quantity) from monthly_actuals m
+            where m.dealer_id = d.id and m.kind in ('retail_delivery', 'unwind')
+              and m.month > ($1::date - interval '12 months') and m.month <= $1::date), 0)::int as units
+         from dealers d where d.status = 'active'`,
+        [`${to}-01`],
+      );
+      return new Map(rows.map((r) => [r.dealerId, r.units]));
+    },
+  };
+}

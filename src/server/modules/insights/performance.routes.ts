@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { errorResponses, errorSchema } from '../../../shared/schemas/common';
+import {
+  decompositionParamsSchema,
+  dealerDecompositionSchema,
+  interventionValueSchema,
+  performanceQuerySchema,
+  performanceSchema,
+} from '../../../shared/schemas/insights-performance';
+import { actorOf, SECURED, typed } from '../../http/route';
+
+const tags = ['insights'];
+
+/** High performers, a dealer's decomposition (JSON and CSV) and the value of interventions. */
+export async function performanceRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify);
+  const { performance } = fastify.services;
+
+  app.get('/insights/performance', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'Dealers in scope ranked by sales effectiveness, attainment and the probability of reaching their commitments; the high performers (top decile) and what distinguishes them from their peers (OEM roles)',
+      tags,
+      security: SECURED,
+      querystring: performanceQuerySchema,
+      response: { 200: performanceSchema, ...errorResponses },
+    },
+    handler: (req) => performance.getHighPerformers({ actor: actorOf(req), ...req.query }),
+  });
+
+  app.get('/insights/performance/dealers/:code', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        "One dealer's decomposition: effectiveness by segment, attainment, risk and features, against its region's medians",
+      tags,
+      security: SECURED,
+      params: decompositionParamsSchema,
+      querystring: performanceQuerySchema,
+      response: { 200: dealerDecompositionSchema, ...errorResponses },
+    },
+    handler: (req) =>
+      performance.getDecomposition({
+        actor: actorOf(req),
+        dealerCode: req.params.code,
+        ...req.query,
+      }),
+  });
+
+  app.get('/insights/performance/dealers/:code/export', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary: "One dealer's decomposition as CSV (section, item, value, peer_median, detail)",
+      tags,
+      security: SECURED,
+      params: decompositionParamsSchema,
+      querystring: performanceQuerySchema,
+      produces: ['text/csv'],
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+    },
+    handler: async (req, reply) => {
+      const d = await performance.getDecomposition({
+        actor: actorOf(req),
+        dealerCode: req.params.code,
+        ...req.query,
+      });
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="performance-${d.dealer.dealerCode.replace(/[^\w.-]/g, '_')}.csv"`,
+        );
+      return reply.send(performance.decompositionCsv(d) as never);
+    },
+  });
+
+  app.get('/insights/interventions/value', {
+    config: { access: 'agreements:read' },
+    schema: {
+      summary:
+        'The value of insights: attainment of agreements with logged interventions against comparable dealers without (same region and size band), once their terms have ended (OEM roles)',
+      tags,
+      security: SECURED,
+      response: { 200: interventionValueSchema, ...errorResponses },
+    },
+    handler: (req) => performance.getInterventionValue({ actor: actorOf(req) }),
+  });
+}
