@@ -18,7 +18,12 @@ import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
 import { applyRecalibration } from './calibration';
 import { DEFAULT_RISK_CORRELATION, recalibrationFor } from './default-risk-calibration';
-import { type ErrorModel, riskFromDraws, sortedRemaining } from './risk-model';
+import {
+  type ErrorModel,
+  probabilityFromDraws,
+  riskFromDraws,
+  sortedRemaining,
+} from './risk-model';
 
 export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year';
 export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
@@ -100,15 +105,13 @@ export function assessCommitment(input: AssessInput): Assessment {
     seed: 7,
   });
   const recalibration = recalibrationFor(elapsed / Math.max(1, term));
+  // The calibrated probability with `extra` units more (a binary search in the sorted draws).
   const probabilityAt = (extra: number) => {
-    const risk = riskFromDraws(draws, toDate + extra, commitment);
-    return {
-      risk,
-      probability:
-        remaining === 0 ? risk.probability : applyRecalibration(recalibration, risk.probability),
-    };
+    const raw = probabilityFromDraws(draws, toDate + extra, commitment);
+    return remaining === 0 ? raw : applyRecalibration(recalibration, raw);
   };
-  const { risk, probability } = probabilityAt(0);
+  const risk = riskFromDraws(draws, toDate, commitment);
+  const probability = probabilityAt(0);
   const forecastRemaining = forecast.reduce((s, v) => s + v, 0);
   const expected = toDate + forecastRemaining;
 
@@ -161,11 +164,11 @@ export function assessCommitment(input: AssessInput): Assessment {
     const ceiling = Math.max(10, 10 * Math.ceil(commitment));
     let low = 0;
     let high = Math.max(1, Math.ceil(commitment - expected));
-    while (high <= ceiling && probabilityAt(high).probability < target) high *= 2;
+    while (high <= ceiling && probabilityAt(high) < target) high *= 2;
     if (high > ceiling) return { target, units: null };
     while (high - low > 1) {
       const mid = (low + high) >> 1;
-      if (probabilityAt(mid).probability >= target) high = mid;
+      if (probabilityAt(mid) >= target) high = mid;
       else low = mid;
     }
     return { target, units: high };

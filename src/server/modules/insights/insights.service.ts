@@ -23,6 +23,7 @@ import type { JobsService } from '../jobs/jobs.service';
 import { assessCommitment, type Intervention } from './assess';
 import {
   createInsightsRepository,
+  type LineHistoryRow,
   type RiskAgreementRow,
   type RiskRow,
   type RiskWrite,
@@ -55,22 +56,42 @@ function plannedByMonth(
 
 const pct = (p: number) => `${Math.round(p * 100)} %`;
 
+/** A line's counted units by month index, and its unit value's basis (insights.repository). */
+export type LineHistory = Pick<LineHistoryRow, 'months' | 'quantities' | 'soldUnits' | 'soldAmount'>;
+
+/**
+ * The month the risks are computed as of (docs/insights.md, "As of"): the first month that is not
+ * complete. That is the current month, unless the actuals stop earlier (a demo network generated
+ * up to its last complete month and read weeks later, or a feed that has stopped): then the
+ * month after the latest month with actuals, so the months without data are forecast, not
+ * counted as months without sales. `asOf` is the last day of the last complete month.
+ */
+export function riskBasis(today: string, latestActualsMonth: string | null) {
+  const current = today.slice(0, 7);
+  const month =
+    latestActualsMonth !== null && latestActualsMonth < current
+      ? addMonths(latestActualsMonth, 1)
+      : current;
+  const end = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 0));
+  return { month, asOf: end.toISOString().slice(0, 10) };
+}
+
 /** Assesses one agreement: its totals (line 0) and each line. */
 export function assessAgreement(
   agreement: RiskAgreementRow,
-  monthly: Map<number, Map<string, { quantity: number; amount: Dec }>>,
-  options: { today: string; currency: string; backfill?: boolean },
+  histories: Map<number, LineHistory>,
+  options: { today: string; currency: string; backfill?: boolean; basis?: string; asOf?: string },
 ): RiskWrite[] {
-  const current = options.today.slice(0, 7);
-  const elapsed = completeMonths(agreement.startMonth, agreement.months, options.today);
+  // The first month that is not complete (riskBasis), the current month by default.
+  const current = options.basis ?? options.today.slice(0, 7);
+  const elapsed = completeMonths(agreement.startMonth, agreement.months, `${current}-01`);
   // The forecast's history: the complete months up to the current one (the term's included).
   const start = monthIndex(agreement.startMonth);
   const currentIndex = monthIndex(current);
   // History ends with the term's complete months, or (term not started) the last complete month.
   const end = elapsed > 0 ? start + elapsed : Math.min(start, currentIndex);
   const first = Math.min(start, currentIndex - HISTORY_MONTHS);
-  const months: string[] = [];
-  for (let m = first; m < end; m += 1) months.push(addMonths(agreement.startMonth, m - start));
+  const length = Math.max(0, end - first);
   // Months between the last complete month and a term that has not started yet.
   const lead = elapsed > 0 ? 0 : Math.max(0, start - currentIndex);
   const units: {
@@ -83,16 +104,15 @@ export function assessAgreement(
     unitValue: Dec;
   }[] = [];
   for (const line of agreement.lines) {
-    const byMonth = monthly.get(line.lineNo) ?? new Map();
-    const history = months.map((m) => byMonth.get(m)?.quantity ?? 0);
-    let soldUnits = 0;
-    let soldAmount = new Dec(0);
-    for (const v of byMonth.values()) {
-      if (v.quantity > 0) {
-        soldUnits += v.quantity;
-        soldAmount = soldAmount.plus(v.amount);
+    const h = histories.get(line.lineNo);
+    const history = new Array<number>(length).fill(0);
+    if (h)
+      for (let k = 0; k < h.months.length; k += 1) {
+        const at = h.months[k]! - first;
+        if (at >= 0 && at < length) history[at] = h.quantities[k]!;
       }
-    }
+    const soldUnits = h?.soldUnits ?? 0;
+    const soldAmount = new Dec(h?.soldAmount ?? 0);
     const plannedUnits = line.planned.reduce((s, q) => s + q, 0);
     const plannedRevenue = (line.revenue ?? []).reduce<Dec>(
       (s, r) => (r === null ? s : s.plus(new Dec(r))),
@@ -114,7 +134,7 @@ export function assessAgreement(
       unitValue,
     });
   }
-  const totalHistory = months.map((_, i) => units.reduce((s, u) => s + u.history[i]!, 0));
+  const totalHistory = Array.from({ length }, (_, i) => units.reduce((s, u) => s + u.history[i]!, 0));
   const totalPlanned = Array.from({ length: agreement.months }, (_, m) =>
     units.reduce((s, u) => s + u.planned[m]!, 0),
   );
@@ -200,7 +220,7 @@ export function assessAgreement(
       lineNo: subject.lineNo,
       dealerId: agreement.dealerId,
       label: subject.label,
-      asOf: options.today,
+      asOf: options.asOf ?? options.today,
       elapsedMonths: a.elapsed,
       termMonths: a.term,
       commitment: Math.round(a.commitment),
@@ -276,66 +296,87 @@ function withMix(
 export function createInsightsService(deps: Deps) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
 
-  /** Recomputes the risks of some dealers' agreements (all when null), as the system. */
+  /**
+   * Recomputes the risks of some dealers' agreements (all when null), as the system. Chunks of
+   * agreements: one read of their lines' monthly histories (one row per line, from the roll-up),
+   * the pure assessment, one write. On a PostgreSQL server the next chunk's read and the previous
+   * chunk's write run while this chunk is computed (the database and Node work at once).
+   */
   async function refresh(
     dealerIds: number[] | null,
     report?: (done: number, total: number) => Promise<void>,
   ) {
     return runAsSystem(async () => {
       const today = deps.today();
-      const current = today.slice(0, 7);
       const repo = repoOf(deps.db);
-      const currency = await repo.currency();
+      const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
+      const basis = riskBasis(today, latest);
       const agreements = await repo.agreementsForRisk(dealerIds);
-      let risks = 0;
-      for (let i = 0; i < agreements.length; i += CHUNK) {
-        const chunk = agreements.slice(i, i + CHUNK);
+      const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
+      const overlap = deps.db.engine === 'postgres';
+      const read = async (chunk: RiskAgreementRow[]) => {
+        const t0 = performance.now();
         const earliest = chunk.reduce(
           (m, a) => (a.startMonth < m ? a.startMonth : m),
-          addMonths(current, -HISTORY_MONTHS),
+          addMonths(basis.month, -HISTORY_MONTHS),
         );
-        const rows = await repo.monthlyByLine(
-          chunk.map((a) => a.id),
-          earliest,
-          current,
-        );
-        const byAgreement = new Map<
-          number,
-          Map<number, Map<string, { quantity: number; amount: Dec }>>
-        >();
+        const ids = chunk.map((a) => a.id);
+        const [rows, seen] = await Promise.all([
+          repo.lineHistories(ids, earliest, basis.month),
+          repo.agreementsWithHistory(ids),
+        ]);
+        timings.readMs += performance.now() - t0;
+        return { rows, seen };
+      };
+      const write = async (ids: number[], writes: RiskWrite[]) => {
+        const t0 = performance.now();
+        await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, today));
+        timings.writeMs += performance.now() - t0;
+      };
+      const chunks: RiskAgreementRow[][] = [];
+      for (let i = 0; i < agreements.length; i += CHUNK) chunks.push(agreements.slice(i, i + CHUNK));
+      let risks = 0;
+      let done = 0;
+      let next = chunks.length > 0 ? read(chunks[0]!) : null;
+      let pending: Promise<void> | null = null;
+      for (let c = 0; c < chunks.length; c += 1) {
+        const chunk = chunks[c]!;
+        const { rows, seen } = await next!;
+        next = c + 1 < chunks.length && overlap ? read(chunks[c + 1]!) : null;
+        const t0 = performance.now();
+        const byAgreement = new Map<number, Map<number, LineHistory>>();
         for (const r of rows) {
-          const lines =
-            byAgreement.get(r.agreementId) ??
-            new Map<number, Map<string, { quantity: number; amount: Dec }>>();
+          const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
           byAgreement.set(r.agreementId, lines);
-          const months =
-            lines.get(r.lineNo) ?? new Map<string, { quantity: number; amount: Dec }>();
-          lines.set(r.lineNo, months);
-          months.set(r.month, { quantity: r.quantity, amount: new Dec(r.amount) });
+          lines.set(r.lineNo, r);
         }
-        const seen = await repo.agreementsWithHistory(chunk.map((a) => a.id));
         const writes = chunk.flatMap((a) =>
           assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
             today,
             currency,
+            basis: basis.month,
+            asOf: basis.asOf,
             backfill: !seen.has(a.id),
           }),
         );
-        await deps.db.transaction((tx) =>
-          repoOf(tx).saveRisks(
-            chunk.map((a) => a.id),
-            writes,
-            today,
-          ),
+        timings.computeMs += performance.now() - t0;
+        if (pending) await pending;
+        pending = write(
+          chunk.map((a) => a.id),
+          writes,
         );
+        if (!overlap) await pending;
+        if (!next && c + 1 < chunks.length) next = read(chunks[c + 1]!);
         risks += writes.length;
-        await report?.(Math.min(agreements.length, i + CHUNK), agreements.length);
+        done += chunk.length;
+        await report?.(done, agreements.length);
       }
+      if (pending) await pending;
       if (dealerIds === null) {
         await repo.pruneRisks();
         await repo.settleInterventionOutcomes(today);
       }
-      return { agreements: agreements.length, risks };
+      return { agreements: agreements.length, risks, asOf: basis.asOf, timings };
     });
   }
 
