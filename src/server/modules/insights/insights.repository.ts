@@ -98,6 +98,23 @@ export function createInsightsRepository(db: Queryable) {
       return rows[0]?.currency ?? 'USD';
     },
 
+    /** Each SKU's model line (id, code, name): for the supply of an agreement line. */
+    async skuModelLines(): Promise<
+      Map<number, { modelLineId: number; code: string; name: string }>
+    > {
+      const { rows } = await db.query<{
+        id: number;
+        modelLineId: number;
+        code: string;
+        name: string;
+      }>(
+        `select s.id, m.id as "modelLineId", m.code, m.name from skus s join model_lines m on m.id = s.model_line_id`,
+      );
+      return new Map(
+        rows.map((r) => [r.id, { modelLineId: r.modelLineId, code: r.code, name: r.name }]),
+      );
+    },
+
     /** The latest month of the network's actuals ('YYYY-MM'), null without any. */
     async latestActualsMonth(): Promise<string | null> {
       const { rows } = await db.query<{ m: string | null }>(
