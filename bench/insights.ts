@@ -114,13 +114,19 @@ export async function runInsightsBench(argv: string[]) {
     const rssAfter = rssOf(process.pid);
     // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
     // discarded) plus a bare server-side copy of the rows the run writes.
-    const repo = createInsightsRepository(bench.db);
-    const ids = (
-      await bench.db.query<{ id: number }>(
-        `select id from agreements where status in ('approved', 'active') order by id`,
+    const inForce = (
+      await bench.db.query<{ id: number; dealerId: number }>(
+        `select id, dealer_id as "dealerId" from agreements where status in ('approved', 'active') order by id`,
       )
-    ).rows.map((r) => r.id);
-    const bareInputs = await timeIt(3, () => repo.lineHistories(ids, '2023-11', '2026-11'));
+    ).rows;
+    const ids = inForce.map((r) => r.id);
+    const dealerIds = [...new Set(inForce.map((r) => r.dealerId))];
+    const bareInputs = await timeIt(3, () =>
+      bench.db.transaction(async (tx) => {
+        await tx.query(`set local work_mem = '64MB'`);
+        return createInsightsRepository(tx).lineHistories(ids, '2023-11', '2026-11', dealerIds);
+      }),
+    );
     const bareWrites = await timeIt(3, () =>
       bench.db.transaction(async (tx) => {
         await tx.query(

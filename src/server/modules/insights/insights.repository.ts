@@ -148,6 +148,7 @@ export function createInsightsRepository(db: Queryable) {
       agreementIds: number[],
       from: string,
       to: string,
+      dealerIds: number[],
     ): Promise<LineHistoryRow[]> {
       if (agreementIds.length === 0) return [];
       const { rows } = await db.query<LineHistoryRow>(
@@ -160,7 +161,7 @@ export function createInsightsRepository(db: Queryable) {
          ), by_month as (
            select ls.agreement_id, ls.line_no, m.month, sum(m.quantity)::int as q, sum(m.amount) as amount
            from ls join monthly_actuals m on m.dealer_id = ls.dealer_id and m.sku_id = ls.sku_id and m.kind = any(ls.counted_kinds)
-           where m.dealer_id = any(array(select distinct dealer_id from ls))
+           where m.dealer_id = any($4::int[])
              and m.month >= ($2 || '-01')::date and m.month < ($3 || '-01')::date
            group by 1, 2, 3)
          select agreement_id as "agreementId", line_no as "lineNo",
@@ -169,7 +170,7 @@ export function createInsightsRepository(db: Queryable) {
            coalesce(sum(q) filter (where q > 0), 0)::int as "soldUnits",
            coalesce(sum(amount) filter (where q > 0), 0)::text as "soldAmount"
          from by_month group by 1, 2`,
-        [agreementIds, from, to],
+        [agreementIds, from, to, dealerIds],
       );
       return rows;
     },

@@ -78,7 +78,11 @@ export function createInsightsService(deps: Deps) {
         );
         const ids = chunk.map((a) => a.id);
         const [rows, seen, supply] = await Promise.all([
-          repo.lineHistories(ids, earliest, basis.month),
+          // sorts of a few hundred thousand roll-up rows: in memory, not spilled to disk
+          deps.db.transaction(async (tx) => {
+            await tx.query(`set local work_mem = '64MB'`);
+            return repoOf(tx).lineHistories(ids, earliest, basis.month, dealers);
+          }),
           repo.agreementsWithHistory(ids),
           readSupply(deps.db, today, dealers, catalog),
         ]);
