@@ -77,15 +77,16 @@ export function createInsightsService(deps: Deps) {
           addMonths(basis.month, -HISTORY_MONTHS),
         );
         const ids = chunk.map((a) => a.id);
-        const [rows, seen, supply] = await Promise.all([
-          // sorts of a few hundred thousand roll-up rows: in memory, not spilled to disk
-          deps.db.transaction(async (tx) => {
-            await tx.query(`set local work_mem = '64MB'`);
-            return repoOf(tx).lineHistories(ids, earliest, basis.month, dealers);
-          }),
-          repo.agreementsWithHistory(ids),
-          readSupply(deps.db, today, dealers, catalog),
-        ]);
+        // One transaction, its statements in turn (PGlite has one connection: nothing may
+        // query outside an open transaction); its sorts in memory, not spilled to disk.
+        const { rows, seen, supply } = await deps.db.transaction(async (tx) => {
+          await tx.query(`set local work_mem = '64MB'`);
+          const r = repoOf(tx);
+          const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
+          const withHistory = await r.agreementsWithHistory(ids);
+          const supplies = await readSupply(tx, today, dealers, catalog);
+          return { rows: lines, seen: withHistory, supply: supplies };
+        });
         timings.readMs += performance.now() - t0;
         return { rows, seen, supply };
       };
