@@ -65,7 +65,7 @@ export async function runInsightsBench(argv: string[]) {
   });
   if (values.help) {
     console.log(HELP);
-    return { help: true };
+    process.exit(0);
   }
   const engine = values.engine as BenchEngine;
   const runs = Number(values.runs);
