@@ -5,6 +5,12 @@
  *
  *   npm run bench -- insights --engine postgres --dealers 4000 --lines 30
  *   npm run bench -- insights --engine postgres --dealers 20 --lines 4 --months 24   (tiny)
+ *   npm run bench -- insights --dealers 500 --keep          (keeps the seeded database, prints its URL)
+ *   npm run bench -- insights --database <url>               (measures a kept database again)
+ *
+ * The floor of the nightly run is the bare SQL of its inputs (the same roll-up read the run
+ * makes, all agreements at once, rows discarded) plus a bare server-side copy of the rows it
+ * writes; the bench prints the run, the floor and their ratio.
  */
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
@@ -12,7 +18,26 @@ import { buildApp } from '../src/server/app';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { parseEnv } from '../src/server/env';
 import { createServices } from '../src/server/services';
-import { createBenchDatabase, fmt, machine, median, rssOf, type BenchEngine } from './lib';
+import {
+  createBenchDatabase,
+  fmt,
+  machine,
+  median,
+  reuseBenchDatabase,
+  rssOf,
+  type BenchEngine,
+} from './lib';
+import { createInsightsRepository } from '../src/server/modules/insights/insights.repository';
+
+const HELP = `npm run bench -- insights [options]
+  --engine postgres|pglite   database engine (default postgres)
+  --dealers N                dealers of the generated network (default 4000, the reference)
+  --lines N                  agreement lines per dealer (default 30)
+  --months N                 months of generated history (default 36)
+  --runs N                   repetitions of the reads (default 15)
+  --keep                     keep the seeded database (its URL is printed)
+  --database URL             measure an already seeded (kept) database, without seeding
+  --help                     this text`;
 
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -33,8 +58,15 @@ export async function runInsightsBench(argv: string[]) {
       lines: { type: 'string', default: '30' },
       months: { type: 'string', default: '36' },
       runs: { type: 'string', default: '15' },
+      keep: { type: 'boolean', default: false },
+      database: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
   const engine = values.engine as BenchEngine;
   const runs = Number(values.runs);
   const options = {
@@ -48,12 +80,22 @@ export async function runInsightsBench(argv: string[]) {
   console.log(
     `insights bench: ${engine}, ${options.dealers} dealers, ${options.agreementLines} lines — ${machine()}`,
   );
-  const bench = await createBenchDatabase(engine);
+  const bench = values.database
+    ? await reuseBenchDatabase(values.database)
+    : await createBenchDatabase(engine);
   try {
     const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO_DEALERS: '0' });
     const today = '2026-11-15';
     const services = createServices({ db: bench.db, env, today: () => today });
-    const seeded = await seedDemo(services, { ...options, withUsers: true });
+    const seeded = values.database
+      ? (
+          await bench.db.query<{ transactions: number }>(
+            'select count(*)::int as transactions from transactions',
+          )
+        ).rows[0]!
+      : await seedDemo(services, { ...options, withUsers: true });
+    if (values.keep) console.log(`  kept: ${bench.url}`);
+    await bench.db.query('analyze');
     const counts = (
       await bench.db.query<{ agreements: number; lines: number }>(
         `select (select count(*)::int from agreements where status in ('approved', 'active')) as agreements,
@@ -70,13 +112,37 @@ export async function runInsightsBench(argv: string[]) {
     const nightly = await services.insights.refresh(null);
     const nightlyMs = performance.now() - n0;
     const rssAfter = rssOf(process.pid);
+    // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
+    // discarded) plus a bare server-side copy of the rows the run writes.
+    const inForce = (
+      await bench.db.query<{ id: number; dealerId: number }>(
+        `select id, dealer_id as "dealerId" from agreements where status in ('approved', 'active') order by id`,
+      )
+    ).rows;
+    const ids = inForce.map((r) => r.id);
+    const dealerIds = [...new Set(inForce.map((r) => r.dealerId))];
     const bareInputs = await timeIt(3, () =>
-      bench.db.query(
-        `select s.agreement_id, s.line_no, m.month, sum(m.quantity) from agreement_line_skus s join agreements a on a.id = s.agreement_id
-         join monthly_actuals m on m.dealer_id = a.dealer_id and m.sku_id = s.sku_id and m.kind = any(a.counted_kinds)
-         where a.status in ('approved', 'active') and m.month >= '2023-11-01' group by 1, 2, 3`,
-      ),
+      bench.db.transaction(async (tx) => {
+        await tx.query(`set local work_mem = '64MB'`);
+        return createInsightsRepository(tx).lineHistories(ids, '2023-11', '2026-11', dealerIds);
+      }),
     );
+    const bareWrites = await timeIt(3, () =>
+      bench.db.transaction(async (tx) => {
+        await tx.query(
+          `create temp table bench_risks (like commitment_risks including defaults) on commit drop`,
+        );
+        await tx.query(`insert into bench_risks select * from commitment_risks`);
+        await tx.query(
+          `create temp table bench_history (like commitment_risk_history) on commit drop`,
+        );
+        await tx.query(
+          `insert into bench_history select * from commitment_risk_history where day = $1::date`,
+          [today],
+        );
+      }),
+    );
+    const floor = bareInputs + bareWrites;
 
     // A 1,000-row batch for ten dealers with agreements: their risks, refreshed.
     const sample = (
@@ -86,6 +152,7 @@ export async function runInsightsBench(argv: string[]) {
          join skus s on s.id = ls.sku_id where a.status in ('approved', 'active') order by a.dealer_id limit 10`,
       )
     ).rows;
+    const stamp = Date.now().toString(36);
     await services.transactions.ingest({
       actor: SYSTEM_ACTOR,
       format: 'json',
@@ -103,7 +170,7 @@ export async function runInsightsBench(argv: string[]) {
               currency: 'USD',
               occurredOn: '2026-11-10',
               source: 'bench',
-              externalId: `INS-${k}`,
+              externalId: `INS-${stamp}-${k}`,
             },
           };
         }
@@ -163,6 +230,10 @@ export async function runInsightsBench(argv: string[]) {
       nightlyMs,
       nightlyRssDeltaMb: (rssAfter - rssBefore) / 1024 / 1024,
       bareInputsMs: bareInputs,
+      bareWritesMs: bareWrites,
+      floorMs: floor,
+      nightlyToFloor: nightlyMs / floor,
+      phases: nightly.timings,
       batchRefreshMs: batchMs,
       boardMs: board,
       bareBoardMs: bareBoard,
@@ -170,7 +241,13 @@ export async function runInsightsBench(argv: string[]) {
       bareOutlookMs: bareOutlook,
     };
     console.log(
-      `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks in ${fmt(nightlyMs / 1000, 2)} s (bare SQL of its inputs ${fmt(bareInputs, 1)} ms; ×${fmt(nightlyMs / bareInputs, 1)}); RSS +${fmt(result.nightlyRssDeltaMb)} MB`,
+      `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks in ${fmt(nightlyMs / 1000, 2)} s; RSS +${fmt(result.nightlyRssDeltaMb)} MB`,
+    );
+    console.log(
+      `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms`,
+    );
+    console.log(
+      `    floor ${fmt(floor, 1)} ms (bare read of its inputs ${fmt(bareInputs, 1)} ms + bare copy of its rows ${fmt(bareWrites, 1)} ms); run ÷ floor ×${fmt(nightlyMs / floor, 1)}`,
     );
     console.log(
       `  refresh after a 1,000-row batch (${sample.length} dealers): ${fmt(batchMs, 1)} ms`,
@@ -184,6 +261,6 @@ export async function runInsightsBench(argv: string[]) {
     return result;
   } finally {
     await bench.db.close().catch(() => undefined);
-    await bench.drop();
+    if (!values.keep && !values.database) await bench.drop();
   }
 }

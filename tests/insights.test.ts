@@ -3,7 +3,9 @@
  * probability with drivers that add up to its gap and interventions; the board is sorted by
  * expected shortfall in money and scoped (a dealer sees only its own, the West manager only the
  * West); a batch of actuals refreshes the affected dealer at once; the nightly job reports
- * progress; interventions are logged with who and when.
+ * progress; interventions are logged with who and when; a dealer whose supply does not cover the
+ * next 30 days' sales gets an availability driver (in units, in the sum) and "ask for allocation";
+ * the risks are as of the actuals' last complete month when the feed stops before today.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementRisk, DealerOutlook, RiskBoard } from '../src/shared/schemas/insights';
@@ -220,5 +222,100 @@ describe.each(engines())('insights: commitment risk (%s)', (engine) => {
       200,
     );
     expect(listA.map((i) => i.id)).toEqual([logged.id]);
+  });
+
+  it("makes low days' supply a driver in units and suggests asking for allocation", async () => {
+    const header =
+      'event,dealerCode,vin,occurredOn,sku,orderType,options,planWeek,plant,eta,deliveryExternalId,source,externalId';
+    // Bravo has 2 Aura on the lot and nothing on the way; it sells about 10 a month.
+    const body = [
+      header,
+      'ordered,DLR-BRAVO,2BRAV00V1N0000001,2026-02-01,AURA-LX-ICE,stock,,,,,,plant,R1',
+      'at_dealer,DLR-BRAVO,2BRAV00V1N0000001,2026-03-01,,,,,,,,plant,R2',
+      'ordered,DLR-BRAVO,2BRAV00V1N0000002,2026-02-01,AURA-LX-ICE,stock,,,,,,plant,R3',
+      'at_dealer,DLR-BRAVO,2BRAV00V1N0000002,2026-03-01,,,,,,,,plant,R4',
+    ].join('\n');
+    const res = await channel.send('POST', '/api/v1/availability/pipeline', body + '\n', {
+      'content-type': 'text/csv',
+    });
+    expect(res.status).toBe(200);
+    const before = (
+      await json<RiskBoard>(await channel.get('/api/v1/insights/risks?dealer=DLR-BRAVO'), 200)
+    ).items[0]!;
+    await t.services.insights.refresh(null);
+    const detail = await json<{ risks: AgreementRisk[] }>(
+      await channel.get(`/api/v1/insights/risks/${agreementB.code}`),
+      200,
+    );
+    const [totals, line] = detail.risks as [AgreementRisk, AgreementRisk];
+    for (const r of [totals, line]) {
+      const supply = r.drivers.find((d) => d.kind === 'availability');
+      expect(supply?.units).toBeGreaterThan(3); // ~10 a month expected, 2 on hand
+      const additive = r.drivers.filter((d) => d.additive !== false);
+      const sum = additive.reduce((s, d) => s + d.units, 0);
+      // exact to the driver's rounding (one decimal)
+      expect(Math.abs(sum - Math.round((r.commitment - r.expected) * 10) / 10)).toBeLessThan(1e-6);
+    }
+    expect(totals.expected).toBeLessThan(before.expected);
+    expect(totals.probability).toBeLessThanOrEqual(before.probability);
+    const ask = line.interventions.find((i) => i.kind === 'allocation');
+    expect(ask).toMatchObject({ modelLine: 'ML-AURA' });
+    expect(ask!.units).toBeGreaterThan(0);
+    expect(ask!.probability).toBeGreaterThanOrEqual(line.probability);
+    expect(ask!.text).toContain('ask for allocation of');
+    // Alpha has no pipeline: no supply driver.
+    const alpha = (
+      await json<RiskBoard>(await channel.get('/api/v1/insights/risks?dealer=DLR-ALPHA'), 200)
+    ).items[0]!;
+    expect(alpha.drivers.some((d) => d.kind === 'availability')).toBe(false);
+  });
+});
+
+describe.each(engines())('insights: as of the last complete month of actuals (%s)', (engine) => {
+  let t: TestApp;
+  let channel: Client;
+
+  beforeAll(async () => {
+    // Today is in June, but the feed stops at the end of March (a demo network read later).
+    t = await startTestApp(engine, {}, { today: '2026-06-20' });
+    await seedFixtures(t.db);
+    channel = await login(t.url, USERS.channel, PASSWORD);
+    const admin = await login(t.url, USERS.admin, PASSWORD);
+    const dealerA = await login(t.url, USERS.dealerA, PASSWORD);
+    await ingestRows(t.services, history('DLR-ALPHA', 10, 'HA'));
+    let a = await json<Agreement>(
+      await channel.send('POST', '/api/v1/agreements', {
+        dealerCode: 'DLR-ALPHA',
+        startMonth: '2026-01',
+        months: 12,
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 120 }],
+      }),
+      201,
+    );
+    for (const [c, step] of [
+      [channel, 'propose'],
+      [dealerA, 'accept'],
+      [admin, 'approve'],
+    ] as const)
+      a = await json<Agreement>(
+        await c.send('POST', `/api/v1/agreements/${a.id}/${step}`, { version: a.version }),
+        200,
+      );
+    await t.services.insights.refresh(null);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts the months with actuals as elapsed and forecasts the rest', async () => {
+    const [risk] = (await json<RiskBoard>(await channel.get('/api/v1/insights/risks'), 200))
+      .items as [AgreementRisk];
+    // April and May have no data yet: not two months without sales.
+    expect(risk.elapsedMonths).toBe(3);
+    expect(risk.asOf).toBe('2026-03-31');
+    // ~10 a month against a plan of 10 a month: about even, not hopeless.
+    expect(risk.probability).toBeGreaterThan(0.2);
+    expect(risk.expected).toBeGreaterThan(100);
   });
 });

@@ -18,9 +18,14 @@ import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
 import { applyRecalibration } from './calibration';
 import { DEFAULT_RISK_CORRELATION, recalibrationFor } from './default-risk-calibration';
-import { type ErrorModel, riskFromDraws, sortedRemaining } from './risk-model';
+import {
+  type ErrorModel,
+  probabilityFromDraws,
+  riskFromDraws,
+  sortedRemaining,
+} from './risk-model';
 
-export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year';
+export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year' | 'availability';
 export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
 export type InterventionKind =
   'more_units' | 'allocation' | 'amendment' | 'field_visit' | 'incentive_tier';
@@ -48,6 +53,28 @@ export type AssessInput = {
   /** Months between the end of the history and the term's first month (a term not started yet). */
   lead?: number;
   draws?: number;
+  /**
+   * Supply (the availability module's days' supply of the line's model line): `units` on hand
+   * and promised (stock + in transit + in build + unfilled allocation) and its days' supply; or,
+   * for an agreement's totals, `shortage`: the lines' shortages summed.
+   */
+  supply?: { units: number; daysSupply: number | null; label: string } | { shortage: number };
+};
+
+/** Days an order takes to arrive (availability's lead time): sales before then need supply now. */
+export const SUPPLY_LEAD_DAYS = 30;
+const DAYS_PER_MONTH = 30.4375;
+
+export type SupplyAssessment = {
+  /** Units the forecast expects in the lead window that the supply does not cover. */
+  shortage: number;
+  units?: number;
+  daysSupply?: number | null;
+  /** Units the plan needs in the lead window (the remaining need spread over the days left). */
+  need?: number;
+  /** Allocation that would cover the need, and the probability once the shortage is lifted. */
+  ask?: number;
+  probability?: number;
 };
 
 export type Assessment = {
@@ -64,6 +91,7 @@ export type Assessment = {
   drivers: Driver[];
   /** Units this month that lift the probability to 80 % and 95 % (null: not within 10× the plan). */
   unitsFor: { target: number; units: number | null }[];
+  supply: SupplyAssessment | null;
 };
 
 function errorModelFor(history: readonly number[]): ErrorModel {
@@ -100,17 +128,43 @@ export function assessCommitment(input: AssessInput): Assessment {
     seed: 7,
   });
   const recalibration = recalibrationFor(elapsed / Math.max(1, term));
+  // The calibrated probability with `extra` units more (a binary search in the sorted draws).
   const probabilityAt = (extra: number) => {
-    const risk = riskFromDraws(draws, toDate + extra, commitment);
-    return {
-      risk,
-      probability:
-        remaining === 0 ? risk.probability : applyRecalibration(recalibration, risk.probability),
-    };
+    const raw = probabilityFromDraws(draws, toDate + extra, commitment);
+    return remaining === 0 ? raw : applyRecalibration(recalibration, raw);
   };
-  const { risk, probability } = probabilityAt(0);
   const forecastRemaining = forecast.reduce((s, v) => s + v, 0);
-  const expected = toDate + forecastRemaining;
+
+  // Supply: what the forecast expects to sell before an order placed now arrives, beyond the
+  // units on hand and promised, cannot be sold; it comes off every draw (a term not started yet:
+  // its months are after the lead window, no effect).
+  let supply: SupplyAssessment | null = null;
+  if (input.supply && remaining > 0 && lead === 0) {
+    if ('shortage' in input.supply) supply = { shortage: input.supply.shortage };
+    else {
+      const window = Math.min(SUPPLY_LEAD_DAYS, remaining * DAYS_PER_MONTH);
+      const expectedInWindow = ((forecast[0] ?? 0) * window) / DAYS_PER_MONTH;
+      const need = (Math.max(0, commitment - toDate) * window) / (remaining * DAYS_PER_MONTH);
+      const shortage = Math.max(0, expectedInWindow - input.supply.units);
+      const ask = need > input.supply.units ? Math.ceil(need - input.supply.units) : 0;
+      supply = {
+        shortage,
+        units: input.supply.units,
+        daysSupply: input.supply.daysSupply,
+        need,
+        ask,
+      };
+    }
+  }
+  const short = supply?.shortage ?? 0;
+  const reached = toDate - short;
+  const risk = riskFromDraws(draws, reached, commitment);
+  const probability = probabilityAt(-short);
+  if (supply?.ask) {
+    const left = Math.max(0, short - supply.ask);
+    supply.probability = probabilityAt(-left);
+  }
+  const expected = toDate + forecastRemaining - short;
 
   // Drivers: commitment − expected = pace + plan-vs-run-rate + seasonality + last year.
   const plannedToDate = input.plannedByMonth.slice(0, elapsed).reduce((s, v) => s + v, 0);
@@ -129,6 +183,16 @@ export function assessCommitment(input: AssessInput): Assessment {
   const planVsRunRate = plannedRemaining - runRate * remaining;
   const seasonality = runRate * remaining - lastYearRemaining;
   const lastYear = lastYearRemaining - forecastRemaining;
+  const supplyText = () => {
+    if (!supply) return '';
+    if (supply.units === undefined)
+      return `the lines' supply covers ${round1(short)} units fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
+    const label = input.supply && 'label' in input.supply ? input.supply.label : input.label;
+    const days = supply.daysSupply === null ? '' : ` (${supply.daysSupply} days' supply)`;
+    return short > 0
+      ? `${label}: ${supply.units} units in stock and on the way${days}, ${round1(short)} fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`
+      : `${label}: ${supply.units} units in stock and on the way${days} cover the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
+  };
   const drivers: Driver[] = [
     {
       kind: 'pace',
@@ -153,7 +217,16 @@ export function assessCommitment(input: AssessInput): Assessment {
       units: round1(lastYear),
       text: `the forecast expects ${round1(Math.abs(lastYear))} units ${lastYear >= 0 ? 'fewer' : 'more'} than the same months last year (trend)`,
     },
+    ...(supply
+      ? [{ kind: 'availability' as const, units: round1(short), text: supplyText() }]
+      : []),
   ];
+  // The rounded drivers add up exactly to the rounded gap: the trend (the forecast's residual
+  // against last year) takes the rounding.
+  const gap = round1(commitment - expected);
+  const trend = drivers[3]!;
+  const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);
+  trend.units = round1(gap - others);
 
   const unitsFor = [0.8, 0.95].map((target) => {
     if (probability >= target || remaining === 0)
@@ -161,11 +234,11 @@ export function assessCommitment(input: AssessInput): Assessment {
     const ceiling = Math.max(10, 10 * Math.ceil(commitment));
     let low = 0;
     let high = Math.max(1, Math.ceil(commitment - expected));
-    while (high <= ceiling && probabilityAt(high).probability < target) high *= 2;
+    while (high <= ceiling && probabilityAt(high - short) < target) high *= 2;
     if (high > ceiling) return { target, units: null };
     while (high - low > 1) {
       const mid = (low + high) >> 1;
-      if (probabilityAt(mid).probability >= target) high = mid;
+      if (probabilityAt(mid - short) >= target) high = mid;
       else low = mid;
     }
     return { target, units: high };
@@ -184,5 +257,6 @@ export function assessCommitment(input: AssessInput): Assessment {
     shortfallUnits: risk.expectedShortfall,
     drivers,
     unitsFor,
+    supply,
   };
 }

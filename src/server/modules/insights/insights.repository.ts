@@ -25,12 +25,17 @@ export type RiskAgreementRow = {
   }[];
 };
 
-export type MonthlyRow = {
+/**
+ * One agreement line's counted units per month (`monthIndex` → units, months without sales
+ * absent) and the units and revenue of its months with positive sales (its unit value).
+ */
+export type LineHistoryRow = {
   agreementId: number;
   lineNo: number;
-  month: string;
-  quantity: number;
-  amount: string;
+  months: number[];
+  quantities: number[];
+  soldUnits: number;
+  soldAmount: string;
 };
 
 export type RiskRow = {
@@ -93,6 +98,31 @@ export function createInsightsRepository(db: Queryable) {
       return rows[0]?.currency ?? 'USD';
     },
 
+    /** Each SKU's model line (id, code, name): for the supply of an agreement line. */
+    async skuModelLines(): Promise<
+      Map<number, { modelLineId: number; code: string; name: string }>
+    > {
+      const { rows } = await db.query<{
+        id: number;
+        modelLineId: number;
+        code: string;
+        name: string;
+      }>(
+        `select s.id, m.id as "modelLineId", m.code, m.name from skus s join model_lines m on m.id = s.model_line_id`,
+      );
+      return new Map(
+        rows.map((r) => [r.id, { modelLineId: r.modelLineId, code: r.code, name: r.name }]),
+      );
+    },
+
+    /** The latest month of the network's actuals ('YYYY-MM'), null without any. */
+    async latestActualsMonth(): Promise<string | null> {
+      const { rows } = await db.query<{ m: string | null }>(
+        `select to_char(max(month), 'YYYY-MM') as m from monthly_actuals`,
+      );
+      return rows[0]?.m ?? null;
+    },
+
     /** Approved and active agreements (of some dealers, or all), with their lines. */
     async agreementsForRisk(dealerIds: number[] | null): Promise<RiskAgreementRow[]> {
       const { rows } = await db.query<RiskAgreementRow>(
@@ -109,18 +139,38 @@ export function createInsightsRepository(db: Queryable) {
       return rows;
     },
 
-    /** Counted units and amounts per agreement line and month, in [from, to) ('YYYY-MM'). */
-    async monthlyByLine(agreementIds: number[], from: string, to: string): Promise<MonthlyRow[]> {
+    /**
+     * Each agreement line's counted units per month in [from, to) ('YYYY-MM') as two arrays
+     * (month index, units), with the units and revenue of its months with positive sales: one
+     * row per line (not per line × month), read straight from the monthly roll-up.
+     */
+    async lineHistories(
+      agreementIds: number[],
+      from: string,
+      to: string,
+      dealerIds: number[],
+    ): Promise<LineHistoryRow[]> {
       if (agreementIds.length === 0) return [];
-      const { rows } = await db.query<MonthlyRow>(
-        `select s.agreement_id as "agreementId", s.line_no as "lineNo", to_char(m.month, 'YYYY-MM') as month,
-           sum(m.quantity)::int as quantity, sum(m.amount)::text as amount
-         from agreement_line_skus s
-         join agreements a on a.id = s.agreement_id
-         join monthly_actuals m on m.dealer_id = a.dealer_id and m.sku_id = s.sku_id and m.kind = any(a.counted_kinds)
-         where s.agreement_id = any($1::int[]) and m.month >= ($2 || '-01')::date and m.month < ($3 || '-01')::date
-         group by 1, 2, 3`,
-        [agreementIds, from, to],
+      const { rows } = await db.query<LineHistoryRow>(
+        // The lines' SKUs first (materialized: a few thousand rows), then the roll-up rows of
+        // those dealers only (its primary key leads with dealer_id), joined on (dealer, SKU).
+        `with ls as materialized (
+           select a.dealer_id, s.sku_id, s.agreement_id, s.line_no, a.counted_kinds
+           from agreements a join agreement_line_skus s on s.agreement_id = a.id
+           where a.id = any($1::int[])
+         ), by_month as (
+           select ls.agreement_id, ls.line_no, m.month, sum(m.quantity)::int as q, sum(m.amount) as amount
+           from ls join monthly_actuals m on m.dealer_id = ls.dealer_id and m.sku_id = ls.sku_id and m.kind = any(ls.counted_kinds)
+           where m.dealer_id = any($4::int[])
+             and m.month >= ($2 || '-01')::date and m.month < ($3 || '-01')::date
+           group by 1, 2, 3)
+         select agreement_id as "agreementId", line_no as "lineNo",
+           array_agg((extract(year from month)::int * 12 + extract(month from month)::int - 1) order by month) as months,
+           array_agg(q order by month) as quantities,
+           coalesce(sum(q) filter (where q > 0), 0)::int as "soldUnits",
+           coalesce(sum(amount) filter (where q > 0), 0)::text as "soldAmount"
+         from by_month group by 1, 2`,
+        [agreementIds, from, to, dealerIds],
       );
       return rows;
     },

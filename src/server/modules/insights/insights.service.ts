@@ -5,8 +5,8 @@
  * the intervention log with outcome tracking.
  */
 import { AppError, notFound } from '../../../shared/errors';
-import { Dec, moneyString, roundMoney } from '../../../shared/money';
-import { addMonths, monthIndex } from '../../../shared/months';
+import { Dec, moneyString } from '../../../shared/money';
+import { addMonths } from '../../../shared/months';
 import type {
   AgreementRisk,
   DealerOutlook,
@@ -18,9 +18,14 @@ import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
-import { completeMonths } from '../agreements/agreement-periods';
 import type { JobsService } from '../jobs/jobs.service';
-import { assessCommitment, type Intervention } from './assess';
+import {
+  assessAgreement,
+  HISTORY_MONTHS,
+  readSupply,
+  riskBasis,
+  type LineHistory,
+} from './agreement-risk';
 import {
   createInsightsRepository,
   type RiskAgreementRow,
@@ -29,8 +34,6 @@ import {
 } from './insights.repository';
 
 export const RISK_JOB_KIND = 'insights.risk-refresh';
-/** Months of history before the current month that the forecast sees (at least). */
-const HISTORY_MONTHS = 36;
 const CHUNK = 200;
 
 type Deps = { db: Db; jobs: JobsService; events: EventBus; today: () => string };
@@ -44,298 +47,100 @@ type WhatIfAll = (input: {
   programs: { programCode: string; name: string; added: string }[];
 }>;
 
-function plannedByMonth(
-  planned: readonly number[],
-  frequency: 'monthly' | 'quarterly',
-  months: number,
-): number[] {
-  if (frequency === 'monthly') return Array.from({ length: months }, (_, m) => planned[m] ?? 0);
-  return Array.from({ length: months }, (_, m) => (planned[Math.floor(m / 3)] ?? 0) / 3);
-}
-
-const pct = (p: number) => `${Math.round(p * 100)} %`;
-
-/** Assesses one agreement: its totals (line 0) and each line. */
-export function assessAgreement(
-  agreement: RiskAgreementRow,
-  monthly: Map<number, Map<string, { quantity: number; amount: Dec }>>,
-  options: { today: string; currency: string; backfill?: boolean },
-): RiskWrite[] {
-  const current = options.today.slice(0, 7);
-  const elapsed = completeMonths(agreement.startMonth, agreement.months, options.today);
-  // The forecast's history: the complete months up to the current one (the term's included).
-  const start = monthIndex(agreement.startMonth);
-  const currentIndex = monthIndex(current);
-  // History ends with the term's complete months, or (term not started) the last complete month.
-  const end = elapsed > 0 ? start + elapsed : Math.min(start, currentIndex);
-  const first = Math.min(start, currentIndex - HISTORY_MONTHS);
-  const months: string[] = [];
-  for (let m = first; m < end; m += 1) months.push(addMonths(agreement.startMonth, m - start));
-  // Months between the last complete month and a term that has not started yet.
-  const lead = elapsed > 0 ? 0 : Math.max(0, start - currentIndex);
-  const units: {
-    lineNo: number;
-    label: string;
-    targetKind: string;
-    targetCode: string;
-    history: number[];
-    planned: number[];
-    unitValue: Dec;
-  }[] = [];
-  for (const line of agreement.lines) {
-    const byMonth = monthly.get(line.lineNo) ?? new Map();
-    const history = months.map((m) => byMonth.get(m)?.quantity ?? 0);
-    let soldUnits = 0;
-    let soldAmount = new Dec(0);
-    for (const v of byMonth.values()) {
-      if (v.quantity > 0) {
-        soldUnits += v.quantity;
-        soldAmount = soldAmount.plus(v.amount);
-      }
-    }
-    const plannedUnits = line.planned.reduce((s, q) => s + q, 0);
-    const plannedRevenue = (line.revenue ?? []).reduce<Dec>(
-      (s, r) => (r === null ? s : s.plus(new Dec(r))),
-      new Dec(0),
-    );
-    const unitValue =
-      soldUnits > 0 && soldAmount.gt(0)
-        ? soldAmount.div(soldUnits)
-        : plannedUnits > 0 && plannedRevenue.gt(0)
-          ? plannedRevenue.div(plannedUnits)
-          : new Dec(0);
-    units.push({
-      lineNo: line.lineNo,
-      label: line.label,
-      targetKind: line.targetKind,
-      targetCode: line.targetCode,
-      history,
-      planned: plannedByMonth(line.planned, agreement.frequency, agreement.months),
-      unitValue,
-    });
-  }
-  const totalHistory = months.map((_, i) => units.reduce((s, u) => s + u.history[i]!, 0));
-  const totalPlanned = Array.from({ length: agreement.months }, (_, m) =>
-    units.reduce((s, u) => s + u.planned[m]!, 0),
-  );
-  const totalPlannedUnits = totalPlanned.reduce((s, v) => s + v, 0);
-  const totalValue =
-    totalPlannedUnits > 0
-      ? units
-          .reduce(
-            (s, u) => s.plus(u.unitValue.mul(u.planned.reduce((a, b) => a + b, 0))),
-            new Dec(0),
-          )
-          .div(totalPlannedUnits)
-      : new Dec(0);
-
-  const results: RiskWrite[] = [];
-  const lineGaps: { label: string; targetKind: string; targetCode: string; gap: number }[] = [];
-  const subjects = [
-    {
-      lineNo: 0,
-      label: 'Total',
-      history: totalHistory,
-      planned: totalPlanned,
-      unitValue: totalValue,
-      targetKind: '',
-      targetCode: '',
-    },
-    ...units,
-  ];
-  for (const subject of subjects) {
-    const a = assessCommitment({
-      label: subject.label,
-      history: subject.history,
-      plannedByMonth: subject.planned,
-      elapsed,
-      lead,
-    });
-    if (subject.lineNo > 0)
-      lineGaps.push({
-        label: subject.label,
-        targetKind: subject.targetKind,
-        targetCode: subject.targetCode,
-        gap: a.commitment - a.expected,
-      });
-    const value = subject.unitValue;
-    const interventions: Intervention[] = [];
-    const what = subject.lineNo === 0 ? 'any line' : subject.label;
-    const modelLine =
-      subject.lineNo > 0 && subject.targetKind === 'model_line' ? subject.targetCode : undefined;
-    // Units within reach this month: at most twice the plan's average month (else an amendment).
-    const reachable = Math.max(5, (2 * a.commitment) / Math.max(1, a.term));
-    for (const step of a.unitsFor) {
-      if (step.units === null || step.units === 0 || step.units > reachable) continue;
-      if (interventions.some((i) => i.kind === 'more_units' && i.units === step.units)) continue;
-      interventions.push({
-        kind: 'more_units',
-        units: step.units,
-        probability: step.target,
-        ...(subject.lineNo > 0 ? { line: subject.label } : {}),
-        ...(modelLine ? { modelLine } : {}),
-        amount: moneyString(roundMoney(value.mul(step.units), options.currency), options.currency),
-        text: `${step.units} more units of ${what} this month lift the probability to ${pct(step.target)}`,
-      });
-    }
-    const remaining = a.term - a.elapsed;
-    if (remaining > 0 && a.probability < 0.2) {
-      interventions.push({
-        kind: 'amendment',
-        units: Math.round(a.expected),
-        text: `propose an amendment to a realistic plan: about ${Math.round(a.expected)} units (80 % interval ${Math.round(a.lower80)}–${Math.round(a.upper80)}) instead of ${Math.round(a.commitment)}`,
-      });
-    }
-    const shortfallMoney = roundMoney(value.mul(a.shortfallUnits), options.currency);
-    if (remaining > 0 && a.probability < 0.5 && shortfallMoney.gt(0)) {
-      interventions.push({
-        kind: 'field_visit',
-        amount: moneyString(shortfallMoney, options.currency),
-        text: `field visit: about ${Math.round(a.shortfallUnits)} units expected short of the commitment`,
-      });
-    }
-    const drivers = a.drivers;
-    results.push({
-      agreementId: agreement.id,
-      lineNo: subject.lineNo,
-      dealerId: agreement.dealerId,
-      label: subject.label,
-      asOf: options.today,
-      elapsedMonths: a.elapsed,
-      termMonths: a.term,
-      commitment: Math.round(a.commitment),
-      toDate: Math.round(a.toDate),
-      probability: a.probability,
-      rawProbability: a.rawProbability,
-      expected: a.expected,
-      lower80: a.lower80,
-      upper80: a.upper80,
-      shortfallUnits: a.shortfallUnits,
-      unitValue: moneyString(roundMoney(value, options.currency), options.currency),
-      shortfallMoney: moneyString(shortfallMoney, options.currency),
-      drivers,
-      interventions,
-    });
-  }
-  // The totals come first but their mix and lagging line need the lines' gaps.
-  if (subjects.length > 1 && results[0]) results[0] = withMix(results[0], lineGaps);
-  // A term seen for the first time gets its past: the totals as of each complete month.
-  if (options.backfill && results[0]) {
-    const past: PastPoint[] = [];
-    for (let e = 1; e < elapsed; e += 1) {
-      const a = assessCommitment({
-        label: 'Total',
-        history: totalHistory.slice(0, totalHistory.length - (elapsed - e)),
-        plannedByMonth: totalPlanned,
-        elapsed: e,
-      });
-      past.push({
-        day: `${addMonths(agreement.startMonth, e)}-01`,
-        probability: a.probability,
-        expected: a.expected,
-      });
-    }
-    results[0] = { ...results[0], past };
-  }
-  return results;
-}
-
-type PastPoint = { day: string; probability: number; expected: number };
-
-/** Adds the mix (lines' gaps) and the lagging line's name to the totals once the lines are known. */
-function withMix(
-  totals: RiskWrite,
-  lineGaps: { label: string; targetKind: string; targetCode: string; gap: number }[],
-): RiskWrite {
-  const lagging = [...lineGaps].sort((x, y) => y.gap - x.gap)[0];
-  const drivers = [
-    ...(totals.drivers as object[]),
-    ...lineGaps
-      .filter((g) => g.gap > 0.5)
-      .sort((x, y) => y.gap - x.gap)
-      .slice(0, 3)
-      .map((g) => ({
-        kind: 'mix',
-        units: Math.round(g.gap * 10) / 10,
-        text: `${g.label} is expected ${Math.round(g.gap)} units short of its line plan`,
-        additive: false,
-      })),
-  ];
-  const interventions = (totals.interventions as Intervention[]).map((i) => {
-    if (i.kind !== 'more_units' || !lagging || lagging.gap <= 0) return i;
-    return {
-      ...i,
-      ...(lagging.targetKind === 'model_line' ? { modelLine: lagging.targetCode } : {}),
-      line: lagging.label,
-      text: i.text.replace('of any line', `of ${lagging.label}`),
-    };
-  });
-  return { ...totals, drivers, interventions };
-}
-
 export function createInsightsService(deps: Deps) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
 
-  /** Recomputes the risks of some dealers' agreements (all when null), as the system. */
+  /**
+   * Recomputes the risks of some dealers' agreements (all when null), as the system. Chunks of
+   * agreements: one read of their lines' monthly histories (one row per line, from the roll-up),
+   * the pure assessment, one write. On a PostgreSQL server the next chunk's read and the previous
+   * chunk's write run while this chunk is computed (the database and Node work at once).
+   */
   async function refresh(
     dealerIds: number[] | null,
     report?: (done: number, total: number) => Promise<void>,
   ) {
     return runAsSystem(async () => {
       const today = deps.today();
-      const current = today.slice(0, 7);
       const repo = repoOf(deps.db);
-      const currency = await repo.currency();
+      const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
+      const basis = riskBasis(today, latest);
       const agreements = await repo.agreementsForRisk(dealerIds);
-      let risks = 0;
-      for (let i = 0; i < agreements.length; i += CHUNK) {
-        const chunk = agreements.slice(i, i + CHUNK);
+      const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
+      const overlap = deps.db.engine === 'postgres';
+      const catalog = await repo.skuModelLines();
+      const read = async (chunk: RiskAgreementRow[]) => {
+        const t0 = performance.now();
+        const dealers = [...new Set(chunk.map((a) => a.dealerId))];
         const earliest = chunk.reduce(
           (m, a) => (a.startMonth < m ? a.startMonth : m),
-          addMonths(current, -HISTORY_MONTHS),
+          addMonths(basis.month, -HISTORY_MONTHS),
         );
-        const rows = await repo.monthlyByLine(
-          chunk.map((a) => a.id),
-          earliest,
-          current,
-        );
-        const byAgreement = new Map<
-          number,
-          Map<number, Map<string, { quantity: number; amount: Dec }>>
-        >();
+        const ids = chunk.map((a) => a.id);
+        // One transaction, its statements in turn (PGlite has one connection: nothing may
+        // query outside an open transaction); its sorts in memory, not spilled to disk.
+        const { rows, seen, supply } = await deps.db.transaction(async (tx) => {
+          await tx.query(`set local work_mem = '64MB'`);
+          const r = repoOf(tx);
+          const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
+          const withHistory = await r.agreementsWithHistory(ids);
+          const supplies = await readSupply(tx, today, dealers, catalog);
+          return { rows: lines, seen: withHistory, supply: supplies };
+        });
+        timings.readMs += performance.now() - t0;
+        return { rows, seen, supply };
+      };
+      const write = async (ids: number[], writes: RiskWrite[]) => {
+        const t0 = performance.now();
+        await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, today));
+        timings.writeMs += performance.now() - t0;
+      };
+      const chunks: RiskAgreementRow[][] = [];
+      for (let i = 0; i < agreements.length; i += CHUNK)
+        chunks.push(agreements.slice(i, i + CHUNK));
+      let risks = 0;
+      let done = 0;
+      let next = chunks.length > 0 ? read(chunks[0]!) : null;
+      let pending: Promise<void> | null = null;
+      for (let c = 0; c < chunks.length; c += 1) {
+        const chunk = chunks[c]!;
+        const { rows, seen, supply } = await next!;
+        next = c + 1 < chunks.length && overlap ? read(chunks[c + 1]!) : null;
+        const t0 = performance.now();
+        const byAgreement = new Map<number, Map<number, LineHistory>>();
         for (const r of rows) {
-          const lines =
-            byAgreement.get(r.agreementId) ??
-            new Map<number, Map<string, { quantity: number; amount: Dec }>>();
+          const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
           byAgreement.set(r.agreementId, lines);
-          const months =
-            lines.get(r.lineNo) ?? new Map<string, { quantity: number; amount: Dec }>();
-          lines.set(r.lineNo, months);
-          months.set(r.month, { quantity: r.quantity, amount: new Dec(r.amount) });
+          lines.set(r.lineNo, r);
         }
-        const seen = await repo.agreementsWithHistory(chunk.map((a) => a.id));
         const writes = chunk.flatMap((a) =>
           assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
             today,
             currency,
+            basis: basis.month,
+            asOf: basis.asOf,
             backfill: !seen.has(a.id),
+            ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
           }),
         );
-        await deps.db.transaction((tx) =>
-          repoOf(tx).saveRisks(
-            chunk.map((a) => a.id),
-            writes,
-            today,
-          ),
+        timings.computeMs += performance.now() - t0;
+        if (pending) await pending;
+        pending = write(
+          chunk.map((a) => a.id),
+          writes,
         );
+        if (!overlap) await pending;
+        if (!next && c + 1 < chunks.length) next = read(chunks[c + 1]!);
         risks += writes.length;
-        await report?.(Math.min(agreements.length, i + CHUNK), agreements.length);
+        done += chunk.length;
+        await report?.(done, agreements.length);
       }
+      if (pending) await pending;
       if (dealerIds === null) {
         await repo.pruneRisks();
         await repo.settleInterventionOutcomes(today);
       }
-      return { agreements: agreements.length, risks };
+      return { agreements: agreements.length, risks, asOf: basis.asOf, timings };
     });
   }
 

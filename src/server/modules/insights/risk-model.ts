@@ -166,26 +166,57 @@ export type RiskResult = {
   expectedShortfall: number;
 };
 
+/**
+ * The scaled errors of every draw and month, `errors[d·r + h]`: they depend only on the error
+ * model, the number of months, the draws and the seed — not on the series — so they are drawn
+ * once and kept (a network run reuses a handful of matrices for every commitment; the values are
+ * the same as drawing them for each commitment).
+ */
+const errorMatrices = new WeakMap<IntervalCalibration, Map<string, Float64Array>>();
+
+function errorMatrix(
+  errorModel: ErrorModel,
+  months: number,
+  draws: number,
+  seed: number,
+): Float64Array {
+  const rho = errorModel.correlation[Math.min(months, errorModel.correlation.length) - 1] ?? 0;
+  const { calibration } = errorModel;
+  let byKey = errorMatrices.get(calibration);
+  if (!byKey) errorMatrices.set(calibration, (byKey = new Map()));
+  const key = `${months}|${rho}|${draws}|${seed}`;
+  const cached = byKey.get(key);
+  if (cached) return cached;
+  const common = Math.sqrt(rho);
+  const own = Math.sqrt(1 - rho);
+  const normal = seededNormal(seed);
+  const errors = new Float64Array(draws * months);
+  for (let d = 0; d < draws; d += 1) {
+    const c = normal();
+    for (let h = 0; h < months; h += 1) {
+      const z = common * c + own * normal();
+      errors[d * months + h] = calibratedQuantile(calibration, h + 1, normalCdf(z));
+    }
+  }
+  if (byKey.size > 256) byKey.clear();
+  byKey.set(key, errors);
+  return errors;
+}
+
 /** Draws of the remaining total (see the module comment). */
 export function simulateRemaining(input: Omit<RiskInput, 'toDate' | 'commitment'>): Float64Array {
   const draws = input.draws ?? 1000;
   const r = input.forecast.length;
   const out = new Float64Array(draws);
   if (r === 0) return out;
-  const rho =
-    input.errorModel.correlation[Math.min(r, input.errorModel.correlation.length) - 1] ?? 0;
-  const common = Math.sqrt(rho);
-  const own = Math.sqrt(1 - rho);
-  const normal = seededNormal(input.seed ?? 20261205);
+  const errors = errorMatrix(input.errorModel, r, draws, input.seed ?? 20261205);
   const nonNegative = input.isNonNegative ?? true;
-  const { calibration } = input.errorModel;
+  const { forecast, scale } = input;
   for (let d = 0; d < draws; d += 1) {
-    const c = normal();
     let total = 0;
+    const row = d * r;
     for (let h = 0; h < r; h += 1) {
-      const z = common * c + own * normal();
-      const error = calibratedQuantile(calibration, h + 1, normalCdf(z));
-      const month = input.forecast[h]! + error * input.scale;
+      const month = forecast[h]! + errors[row + h]! * scale;
       total += nonNegative ? Math.max(0, month) : month;
     }
     out[d] = total;
@@ -221,15 +252,7 @@ export function riskFromDraws(
       expectedShortfall: Math.max(0, commitment - toDate),
     };
   }
-  // The first draw with toDate + R ≥ commitment.
-  const needed = commitment - toDate;
-  let low = 0;
-  let high = n;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid]! >= needed) high = mid;
-    else low = mid + 1;
-  }
+  const low = firstReaching(sorted, commitment - toDate);
   let sum = 0;
   let shortfall = 0;
   for (let i = 0; i < n; i += 1) {
@@ -244,6 +267,29 @@ export function riskFromDraws(
     upper80: toDate + quantileOfSorted(sorted, 0.9),
     expectedShortfall: shortfall / n,
   };
+}
+
+/** Index of the first sorted draw ≥ `needed` (n when none). */
+function firstReaching(sorted: Float64Array, needed: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! >= needed) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/** Only the raw probability of `riskFromDraws` (a binary search: for the "N more units" search). */
+export function probabilityFromDraws(
+  sorted: Float64Array,
+  toDate: number,
+  commitment: number,
+): number {
+  const n = sorted.length;
+  if (n === 0) return toDate >= commitment ? 1 : 0;
+  return (n - firstReaching(sorted, commitment - toDate) + 0.5) / (n + 1);
 }
 
 /** Sorted draws of the remaining total (see simulateRemaining). */

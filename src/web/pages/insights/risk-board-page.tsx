@@ -39,6 +39,7 @@ const DRIVER_LABELS: Record<string, string> = {
   plan_vs_run_rate: 'Plan vs. last 12 months',
   seasonality: 'Seasonality of the months left',
   last_year: 'Trend vs. last year',
+  availability: "Days' supply (stock and pipeline)",
   mix: 'Lagging line',
 };
 
