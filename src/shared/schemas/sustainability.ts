@@ -146,6 +146,11 @@ export const co2LedgerSchema = z
         powertrain: z.string(),
         co2GramsPerKm: z.number().int(),
         quantity: z.number().int(),
+        country: z.string().describe('where the vehicle is registered'),
+        state: z.string().nullable(),
+        placeSource: z
+          .enum(['rdr', 'dealer'])
+          .describe("the buyer's place from the retail delivery report, or the dealer's"),
       }),
     ),
   })

@@ -8,14 +8,17 @@ import { createHash } from 'node:crypto';
 import { AppError, notFound } from '../../../shared/errors';
 import type { AllocationSettings } from '../../../shared/schemas/availability';
 import { isDealerScoped, type Actor } from '../../auth/actor';
-import type { Db, Queryable } from '../../db/db';
+import { csvField, type Db, type Queryable } from '../../db/db';
+import { systemDb } from '../../db/scope';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import {
-  allocate,
+  allocateSku,
+  prepareDealers,
   type AllocationFormula,
   type DealerAllocationInput,
   type DealerTier,
+  type SkuAllocation,
 } from './allocation';
 import { createAvailabilityRepository } from './availability.repository';
 import { findAllocationResults, type AvailabilityService } from './availability.service';
@@ -193,73 +196,165 @@ export function createAllocationService(deps: {
     }));
   }
 
-  type ComputedRow = {
-    dealerId: number;
-    dealerCode: string;
-    skuId: number;
-    sku: string;
-    formulaUnits: number;
-    inputs: Record<string, unknown>;
-    explanation: string;
+  type Item = { sku: string; id: number; units: number; isBev: boolean };
+  type DealerInput = Awaited<ReturnType<typeof dealerInputs>>[number];
+  /**
+   * A computed round, column-wise: one `SkuAllocation` per item over the same dealers (in code
+   * order). The rows (item × dealer) are read from it as they are needed: objects for a what-if,
+   * COPY text for a run; 4,000 dealers × 160 SKUs is 640,000 rows.
+   */
+  type Computed = {
+    dealers: DealerInput[];
+    items: Item[];
+    outs: SkuAllocation[];
+    excluded: (Set<number> | null)[];
+    /** each dealer's inputs as JSON without its closing brace (the per-SKU fields follow) */
+    inputsHead: string[];
+    /** each dealer's tier cap (null: none) */
+    caps: (number | null)[];
+    /** each dealer's need, rounded to hundredths as recorded */
+    need: number[];
   };
 
   async function compute(
     q: Queryable,
     modelLineId: number,
-    items: { sku: string; id: number; units: number; isBev: boolean }[],
+    items: Item[],
     formula: AllocationFormula,
-    excluded: Set<string> = new Set(),
-  ): Promise<ComputedRow[]> {
-    const inputs = await dealerInputs(q, modelLineId, formula);
-    const rows: ComputedRow[] = [];
-    for (const item of items) {
-      const dealers = inputs.map((d) =>
-        excluded.has(`${d.id}/${item.id}`) ? { ...d.input, isActive: false } : d.input,
-      );
-      const out = allocate({ supply: item.units, isBev: item.isBev, dealers, formula });
-      out.dealers.forEach((r, i) => {
-        const d = inputs[i]!;
-        const isExcluded = excluded.has(`${d.id}/${item.id}`);
-        rows.push({
-          dealerId: d.id,
-          dealerCode: d.input.dealerCode,
-          skuId: item.id,
-          sku: item.sku,
-          formulaUnits: r.units,
-          inputs: {
-            ...d.input,
-            expectedBasis: d.basis,
-            need: Math.round(r.need * 100) / 100,
-            share: Math.round(r.share * 1e6) / 1e6,
-            quota: Math.round(r.quota * 100) / 100,
-            cap: r.cap,
-          },
-          explanation: isExcluded
-            ? 'No units: the dealer declined this SKU in an earlier round.'
-            : r.explanation,
-        });
+    excludedKeys: Set<string> = new Set(),
+  ): Promise<Computed> {
+    const dealers = await dealerInputs(q, modelLineId, formula);
+    const prepared = prepareDealers(
+      dealers.map((d) => d.input),
+      formula,
+    );
+    const excluded = items.map((item) => {
+      if (excludedKeys.size === 0) return null;
+      const set = new Set<number>();
+      dealers.forEach((d, i) => {
+        if (excludedKeys.has(`${d.id}/${item.id}`)) set.add(i);
       });
-    }
-    return rows;
+      return set.size > 0 ? set : null;
+    });
+    const outs = items.map((item, k) => allocateSku(prepared, item.units, item.isBev, excluded[k]));
+    const need = dealers.map((_, i) => Math.round(prepared.need[i]! * 100) / 100);
+    const inputsHead = dealers.map((d, i) =>
+      JSON.stringify({ ...d.input, expectedBasis: d.basis, need: need[i] }).slice(0, -1),
+    );
+    return { dealers, items, outs, excluded, inputsHead, caps: prepared.caps, need };
   }
 
-  async function insertResults(q: Queryable, runId: number, round: number, rows: ComputedRow[]) {
-    for (let i = 0; i < rows.length; i += 2000) {
-      const part = rows.slice(i, i + 2000);
-      await q.query(
-        `insert into allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation)
-         select $1, $2, d, s, u, u, i, e from unnest($3::int[], $4::int[], $5::int[], $6::jsonb[], $7::text[]) as t(d, s, u, i, e)`,
-        [
-          runId,
-          round,
-          part.map((r) => r.dealerId),
-          part.map((r) => r.skuId),
-          part.map((r) => r.formulaUnits),
-          part.map((r) => JSON.stringify(r.inputs)),
-          part.map((r) => r.explanation),
-        ],
-      );
+  const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+
+  /** The inputs recorded with the result of dealer `i` for item `k`, as JSON. */
+  function inputsJson(c: Computed, k: number, i: number): string {
+    const out = c.outs[k]!;
+    return `${c.inputsHead[i]},"share":${round6(out.share[i]!)},"quota":${round2(out.quota[i]!)},"cap":${c.caps[i] ?? null}}`;
+  }
+
+  function explanationOf(c: Computed, k: number, i: number): string {
+    return c.excluded[k]?.has(i)
+      ? 'No units: the dealer declined this SKU in an earlier round.'
+      : c.outs[k]!.explanation(i);
+  }
+
+  /** Writes the round's rows by COPY (as the system: COPY refuses tables under row-level security). */
+  async function insertResults(q: Queryable, runId: number, round: number, c: Computed) {
+    const head = `${runId},${round},`;
+    await q.copyFrom(
+      'copy allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation) from stdin with (format csv)',
+      (function* () {
+        for (let k = 0; k < c.items.length; k++) {
+          const out = c.outs[k]!;
+          const skuId = c.items[k]!.id;
+          let chunk = '';
+          for (let i = 0; i < c.dealers.length; i++) {
+            const u = out.units[i]!;
+            chunk += `${head}${c.dealers[i]!.id},${skuId},${u},${u},${csvField(inputsJson(c, k, i))},${csvField(explanationOf(c, k, i))}\n`;
+          }
+          yield chunk;
+        }
+      })(),
+    );
+  }
+
+  function totalsOf(c: Computed) {
+    return c.items.map((item, k) => ({
+      sku: item.sku,
+      supply: item.units,
+      allocated: c.outs[k]!.allocated,
+      accepted: 0,
+      declined: 0,
+    }));
+  }
+
+  /**
+   * The round's rows as the API gives them: SKU by SKU in the dealers' code order (a what-if), or
+   * dealer by dealer in SKU code order (a stored run, as `findAllocationResults` orders them).
+   */
+  async function resultRows(
+    q: Pick<Queryable, 'query'>,
+    c: Computed,
+    meta: { run: string; month: string; modelLineCode: string; byDealer: boolean },
+  ) {
+    const [names, skus] = await Promise.all([
+      q.query<{ id: number; name: string }>('select id, name from dealers'),
+      q.query<{ id: number; name: string }>(
+        'select id, name from skus where id = any($1::int[]) order by code',
+        [c.items.map((i) => i.id)],
+      ),
+    ]);
+    const nameOf = new Map(names.rows.map((n) => [n.id, n.name]));
+    const skuName = new Map(skus.rows.map((s) => [s.id, s.name]));
+    const itemAt = new Map(c.items.map((item, k) => [item.id, k]));
+    const skuOrder = skus.rows.map((s) => itemAt.get(s.id)!);
+    const row = (k: number, i: number) => {
+      const out = c.outs[k]!;
+      const d = c.dealers[i]!;
+      const item = c.items[k]!;
+      return {
+        run: meta.run,
+        round: 0,
+        month: meta.month,
+        modelLineCode: meta.modelLineCode,
+        dealerCode: d.input.dealerCode,
+        dealerName: nameOf.get(d.id) ?? d.input.dealerCode,
+        sku: item.sku,
+        skuName: skuName.get(item.id) ?? item.sku,
+        formulaUnits: out.units[i]!,
+        units: out.units[i]!,
+        overrideReason: null,
+        // a literal, not a spread: spreading 640,000 objects costs seconds
+        inputs: {
+          dealerCode: d.input.dealerCode,
+          isActive: d.input.isActive,
+          isEvCertified: d.input.isEvCertified,
+          tier: d.input.tier,
+          recentSales: d.input.recentSales,
+          expectedDailySales: d.input.expectedDailySales,
+          onHand: d.input.onHand,
+          openCommitment: d.input.openCommitment,
+          expectedBasis: d.basis,
+          need: c.need[i],
+          share: round6(out.share[i]!),
+          quota: round2(out.quota[i]!),
+          cap: c.caps[i] ?? null,
+        } as Record<string, unknown>,
+        explanation: explanationOf(c, k, i),
+        decision: 'pending' as const,
+        acceptedUnits: 0,
+        acceptUntil: null,
+      };
+    };
+    const rows: ReturnType<typeof row>[] = [];
+    if (meta.byDealer) {
+      for (let i = 0; i < c.dealers.length; i++) for (const k of skuOrder) rows.push(row(k, i));
+    } else {
+      for (let k = 0; k < c.items.length; k++)
+        for (let i = 0; i < c.dealers.length; i++) rows.push(row(k, i));
     }
+    return rows;
   }
 
   async function loadRun(q: Pick<Queryable, 'query'>, code: string): Promise<RunRow> {
@@ -278,18 +373,17 @@ export function createAllocationService(deps: {
       includeDraft: !scoped,
     });
     if (scoped && run.status !== 'published') throw notFound('Allocation run', run.code);
-    const totals = run.supply.map((s) => {
-      const mine = results.filter((r) => r.sku === s.sku);
-      return {
-        sku: s.sku,
-        supply: s.units,
-        allocated: mine.filter((r) => r.round === 0).reduce((a, r) => a + r.units, 0),
-        accepted: mine.reduce((a, r) => a + r.acceptedUnits, 0),
-        declined: mine
-          .filter((r) => r.decision !== 'pending')
-          .reduce((a, r) => a + r.units - r.acceptedUnits, 0),
-      };
-    });
+    // one pass over the results (a run holds dealers × SKUs rows)
+    const sums = new Map<string, { allocated: number; accepted: number; declined: number }>();
+    for (const s of run.supply) sums.set(s.sku, { allocated: 0, accepted: 0, declined: 0 });
+    for (const r of results) {
+      const t = sums.get(r.sku);
+      if (!t) continue;
+      if (r.round === 0) t.allocated += r.units;
+      t.accepted += r.acceptedUnits;
+      if (r.decision !== 'pending') t.declined += r.units - r.acceptedUnits;
+    }
+    const totals = run.supply.map((s) => ({ sku: s.sku, supply: s.units, ...sums.get(s.sku)! }));
     return {
       code: run.code,
       month: run.month,
@@ -385,14 +479,7 @@ export function createAllocationService(deps: {
       requireOem(actor);
       const { modelLine, items } = await resolveSupply(db, data.modelLine, data.supply);
       const formula = formulaOf({ ...(await getSettings()), ...data.settings });
-      const rows = await compute(db, modelLine.id, items, formula);
-      const names = await db.query<{ id: number; name: string }>('select id, name from dealers');
-      const nameOf = new Map(names.rows.map((n) => [n.id, n.name]));
-      const skuNames = await db.query<{ code: string; name: string }>(
-        'select code, name from skus where code = any($1::text[])',
-        [items.map((i) => i.sku)],
-      );
-      const skuName = new Map(skuNames.rows.map((s) => [s.code, s.name]));
+      const computed = await compute(db, modelLine.id, items, formula);
       return {
         code: 'what-if',
         month: data.month,
@@ -403,31 +490,13 @@ export function createAllocationService(deps: {
         acceptUntil: null,
         supply: data.supply,
         formula: formula as unknown as Record<string, unknown>,
-        totals: items.map((i) => ({
-          sku: i.sku,
-          supply: i.units,
-          allocated: rows.filter((r) => r.skuId === i.id).reduce((a, r) => a + r.formulaUnits, 0),
-          accepted: 0,
-          declined: 0,
-        })),
-        results: rows.map((r) => ({
+        totals: totalsOf(computed),
+        results: await resultRows(db, computed, {
           run: 'what-if',
-          round: 0,
           month: data.month,
           modelLineCode: modelLine.code,
-          dealerCode: r.dealerCode,
-          dealerName: nameOf.get(r.dealerId) ?? r.dealerCode,
-          sku: r.sku,
-          skuName: skuName.get(r.sku) ?? r.sku,
-          formulaUnits: r.formulaUnits,
-          units: r.formulaUnits,
-          overrideReason: null,
-          inputs: r.inputs,
-          explanation: r.explanation,
-          decision: 'pending' as const,
-          acceptedUnits: 0,
-          acceptUntil: null,
-        })),
+          byDealer: false,
+        }),
         createdBy: actorLabel(actor),
         publishedAt: null,
       };
@@ -441,7 +510,9 @@ export function createAllocationService(deps: {
       data: { month: string; modelLine: string; supply: { sku: string; units: number }[] };
     }) {
       requireOem(actor);
-      const code = await db.transaction(async (tx) => {
+      // As the system: the results go in by COPY, which PostgreSQL refuses into a table under
+      // row-level security; the actor is the OEM (above).
+      const made = await systemDb(db).transaction(async (tx) => {
         const { modelLine, items } = await resolveSupply(tx, data.modelLine, data.supply);
         const formula = formulaOf(await getSettings(tx));
         const n = await tx.query<{ n: number }>(
@@ -460,15 +531,32 @@ export function createAllocationService(deps: {
             actorLabel(actor),
           ],
         );
-        await insertResults(
-          tx,
-          run.rows[0]!.id,
-          0,
-          await compute(tx, modelLine.id, items, formula),
-        );
-        return code;
+        const computed = await compute(tx, modelLine.id, items, formula);
+        await insertResults(tx, run.rows[0]!.id, 0, computed);
+        // The new draft as `getRun` would read it back, from the rows just written (reading
+        // 640,000 of them back would cost more than writing them).
+        return {
+          code,
+          month: data.month,
+          modelLineCode: modelLine.code,
+          modelLineName: modelLine.name,
+          status: 'draft' as const,
+          round: 0,
+          acceptUntil: null,
+          supply: data.supply,
+          formula: JSON.parse(JSON.stringify(formula)) as Record<string, unknown>,
+          totals: totalsOf(computed),
+          results: await resultRows(tx, computed, {
+            run: code,
+            month: data.month,
+            modelLineCode: modelLine.code,
+            byDealer: true,
+          }),
+          createdBy: actorLabel(actor),
+          publishedAt: null as string | null,
+        };
       });
-      return view(actor, await loadRun(db, code));
+      return made;
     },
 
     async findRuns({
@@ -695,7 +783,8 @@ export function createAllocationService(deps: {
      */
     async reallocate({ actor, code }: { actor: Actor; code: string }) {
       requireOem(actor);
-      await db.transaction(async (tx) => {
+      // as the system for the COPY of the new round's rows (see createRun); the actor is the OEM
+      await systemDb(db).transaction(async (tx) => {
         const run = await loadRun(tx, code);
         if (run.status !== 'published')
           throw new AppError('INVALID_TRANSITION', 'Publish the run first');
@@ -733,14 +822,14 @@ export function createAllocationService(deps: {
           units: p.units,
           isBev: p.powertrain === 'BEV',
         }));
-        const rows = await compute(
+        const computed = await compute(
           tx,
           run.model_line_id,
           items,
           run.formula,
           new Set(declined.rows.map((d) => `${d.dealer_id}/${d.sku_id}`)),
         );
-        await insertResults(tx, run.id, round, rows);
+        await insertResults(tx, run.id, round, computed);
         const acceptUntil = addDays(today, run.formula.acceptWindowDays);
         await tx.query('update allocation_runs set round = $2, accept_until = $3 where id = $1', [
           run.id,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   allocate,
+  allocateSku,
+  prepareDealers,
   DEALER_TIERS,
   type AllocationFormula,
   type DealerAllocationInput,
@@ -195,5 +197,44 @@ describe('the allocation formula', () => {
     });
     expect(capped.dealers.map((x) => x.units)).toEqual([1, 4, 4]);
     expect(capped.dealers[0]!.explanation).toMatch(/capped at 1 for the standard tier/);
+  });
+
+  it('gives the same result per SKU when a run prepares the dealers once for all its SKUs', () => {
+    fc.assert(
+      fc.property(
+        dealersArb,
+        formulaArb,
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 800 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 0, max: 24 }),
+        (dealers, formula, skus, excludedAt) => {
+          const prepared = prepareDealers(dealers, formula);
+          const excluded = excludedAt < dealers.length ? new Set([excludedAt]) : null;
+          // the run's order: every SKU on the shared preparation, then the sentences
+          const outs = skus.map(([supply, isBev], k) =>
+            allocateSku(prepared, supply, isBev, k === 0 ? excluded : null),
+          );
+          skus.forEach(([supply, isBev], k) => {
+            const alone = allocate({
+              supply,
+              isBev,
+              formula,
+              dealers:
+                k === 0 && excluded
+                  ? dealers.map((d, i) => (excluded.has(i) ? { ...d, isActive: false } : d))
+                  : dealers,
+            });
+            expect(outs[k]!.allocated).toBe(alone.allocated);
+            alone.dealers.forEach((d, i) => {
+              expect(outs[k]!.units[i]).toBe(d.units);
+              expect(outs[k]!.explanation(i)).toBe(d.explanation);
+            });
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

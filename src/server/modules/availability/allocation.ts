@@ -80,6 +80,285 @@ function ineligibility(
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/**
+ * What one eligibility (BEV or not, which dealers are excluded) fixes for every SKU allocated
+ * under it: the shares, the parts and their renormalised weights. A run computes it once per
+ * eligibility, not once per SKU; the sentences' shared middles are built on first use.
+ */
+type Basis = {
+  reasons: (string | null)[];
+  share: Float64Array;
+  eligible: Int32Array;
+  wT: number;
+  wD: number;
+  wC: number;
+  wSum: number;
+  sumSales: number;
+  sumNeed: number;
+  sumCommit: number;
+  parts: AllocationOutcome['parts'];
+  /** "x% of recent sales (weight …), … gives a share of y%" per dealer, built lazily */
+  why: (string | undefined)[];
+};
+
+/** The dealers' inputs prepared once for any number of SKUs (see `allocateMany`). */
+export type PreparedDealers = {
+  dealers: DealerAllocationInput[];
+  formula: AllocationFormula;
+  need: Float64Array;
+  caps: (number | null)[];
+  /** position of each dealer in dealer-code order (the largest remainder's tie-break) */
+  codeRank: Int32Array;
+  bases: Map<string, Basis>;
+};
+
+export function prepareDealers(
+  dealers: DealerAllocationInput[],
+  formula: AllocationFormula,
+): PreparedDealers {
+  const n = dealers.length;
+  const need = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = dealers[i]!;
+    need[i] = Math.max(
+      0,
+      formula.targetDaysSupply * Math.max(0, d.expectedDailySales) - Math.max(0, d.onHand),
+    );
+  }
+  const byCode = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    dealers[a]!.dealerCode < dealers[b]!.dealerCode
+      ? -1
+      : dealers[a]!.dealerCode > dealers[b]!.dealerCode
+        ? 1
+        : a - b,
+  );
+  const codeRank = new Int32Array(n);
+  byCode.forEach((i, rank) => (codeRank[i] = rank));
+  return {
+    dealers,
+    formula,
+    need,
+    caps: dealers.map((d) => formula.caps[d.tier] ?? null),
+    codeRank,
+    bases: new Map(),
+  };
+}
+
+function basisOf(p: PreparedDealers, isBev: boolean, excluded: ReadonlySet<number> | null): Basis {
+  const key = excluded && excluded.size > 0 ? null : isBev ? 'bev' : 'other';
+  const cached = key ? p.bases.get(key) : undefined;
+  if (cached) return cached;
+  const { dealers, formula, need } = p;
+  const n = dealers.length;
+  const reasons = dealers.map((d, i) =>
+    excluded?.has(i)
+      ? ineligibility({ ...d, isActive: false }, isBev, formula)
+      : ineligibility(d, isBev, formula),
+  );
+  let sumSales = 0;
+  let sumNeed = 0;
+  let sumCommit = 0;
+  let eligibleCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (reasons[i] !== null) continue;
+    eligibleCount += 1;
+    sumSales += Math.max(0, dealers[i]!.recentSales);
+    sumNeed += need[i]!;
+    sumCommit += Math.max(0, dealers[i]!.openCommitment);
+  }
+  const w = formula.weights;
+  const wT = sumSales > 0 ? Math.max(0, w.turnAndEarn) : 0;
+  const wD = sumNeed > 0 ? Math.max(0, w.daysSupply) : 0;
+  const wC = sumCommit > 0 ? Math.max(0, w.commitment) : 0;
+  const wSum = wT + wD + wC;
+  const share = new Float64Array(n);
+  const eligible = new Int32Array(eligibleCount);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (reasons[i] !== null) continue;
+    eligible[k++] = i;
+    const d = dealers[i]!;
+    if (wSum === 0) {
+      share[i] = 1 / eligibleCount;
+      continue;
+    }
+    const t = wT > 0 ? Math.max(0, d.recentSales) / sumSales : 0;
+    const nd = wD > 0 ? need[i]! / sumNeed : 0;
+    const c = wC > 0 ? Math.max(0, d.openCommitment) / sumCommit : 0;
+    share[i] = (wT * t + wD * nd + wC * c) / wSum;
+  }
+  const basis: Basis = {
+    reasons,
+    share,
+    eligible,
+    wT,
+    wD,
+    wC,
+    wSum,
+    sumSales,
+    sumNeed,
+    sumCommit,
+    parts: {
+      turnAndEarn: wT / (wSum || 1),
+      daysSupply: wD / (wSum || 1),
+      commitment: wC / (wSum || 1),
+    },
+    why: new Array<string | undefined>(n),
+  };
+  if (key) p.bases.set(key, basis);
+  return basis;
+}
+
+function whyOf(p: PreparedDealers, b: Basis, i: number): string {
+  const cached = b.why[i];
+  if (cached !== undefined) return cached;
+  const d = p.dealers[i]!;
+  const why: string[] = [];
+  if (b.wSum === 0) why.push('no sales, need or commitments anywhere, so an equal share');
+  if (b.wT > 0)
+    why.push(
+      `${pct(Math.max(0, d.recentSales) / b.sumSales)} of recent sales (weight ${b.parts.turnAndEarn.toFixed(2)})`,
+    );
+  if (b.wD > 0)
+    why.push(
+      `${pct(p.need[i]! / b.sumNeed)} of the units short of ${p.formula.targetDaysSupply} days' supply (weight ${b.parts.daysSupply.toFixed(2)})`,
+    );
+  if (b.wC > 0)
+    why.push(
+      `${pct(Math.max(0, d.openCommitment) / b.sumCommit)} of open commitments (weight ${b.parts.commitment.toFixed(2)})`,
+    );
+  const text = `${why.join(', ')} gives a share of ${pct(b.share[i]!)}`;
+  b.why[i] = text;
+  return text;
+}
+
+/** One SKU's allocation, column-wise (index = the dealer's position in the prepared list). */
+export type SkuAllocation = {
+  supply: number;
+  allocated: number;
+  unallocated: number;
+  parts: AllocationOutcome['parts'];
+  isEligible: (i: number) => boolean;
+  ineligibleReason: (i: number) => string | null;
+  share: Float64Array;
+  quota: Float64Array;
+  units: Int32Array;
+  isCapped: Uint8Array;
+  isBumped: Uint8Array;
+  /** the sentence saying why dealer `i` got what it got */
+  explanation: (i: number) => string;
+};
+
+/**
+ * Allocates `supply` units of one SKU over prepared dealers; `excluded` (dealer positions) get
+ * none, as inactive dealers would. The same steps as `allocate`, in one pass per step.
+ */
+export function allocateSku(
+  p: PreparedDealers,
+  supply: number,
+  isBev: boolean,
+  excluded: ReadonlySet<number> | null = null,
+): SkuAllocation {
+  if (!Number.isInteger(supply) || supply < 0) throw new Error('supply must be a whole number ≥ 0');
+  const n = p.dealers.length;
+  const b = basisOf(p, isBev, excluded);
+  const { share, caps } = { share: b.share, caps: p.caps };
+
+  // Quotas, capped by water-filling: a capped dealer is fixed at its cap, the rest re-shared.
+  const quota = new Float64Array(n);
+  const isCapped = new Uint8Array(n);
+  // Once every dealer with a share is capped, what is left goes equally to the other eligible ones.
+  let active = b.eligible;
+  let remaining = supply;
+  while (active.length > 0 && remaining > 0) {
+    let shareTotal = 0;
+    for (let k = 0; k < active.length; k++) shareTotal += share[active[k]!]!;
+    const total = shareTotal > 0 ? shareTotal : active.length;
+    let overCount = 0;
+    for (let k = 0; k < active.length; k++) {
+      const i = active[k]!;
+      const cap = caps[i]!;
+      const weight = shareTotal > 0 ? share[i]! : 1;
+      if (cap !== null && (remaining * weight) / total > cap) overCount += 1;
+    }
+    if (overCount === 0) {
+      for (let k = 0; k < active.length; k++) {
+        const i = active[k]!;
+        quota[i] = (remaining * (shareTotal > 0 ? share[i]! : 1)) / total;
+      }
+      break;
+    }
+    const rest = new Int32Array(active.length - overCount);
+    let r = 0;
+    const before = remaining;
+    for (let k = 0; k < active.length; k++) {
+      const i = active[k]!;
+      const cap = caps[i]!;
+      const weight = shareTotal > 0 ? share[i]! : 1;
+      if (cap !== null && (before * weight) / total > cap) {
+        quota[i] = cap;
+        isCapped[i] = 1;
+        remaining -= cap;
+      } else rest[r++] = i;
+    }
+    active = rest;
+  }
+
+  // Largest remainder.
+  const units = new Int32Array(n);
+  let given = 0;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const u = Math.floor(quota[i]! + 1e-9);
+    units[i] = u;
+    given += u;
+    if (quota[i]! > 0 && !isCapped[i]) order.push(i);
+  }
+  if (given > supply) throw new Error('allocation exceeded the supply');
+  const rank = p.codeRank;
+  order.sort((x, y) => {
+    const rx = quota[x]! - units[x]!;
+    const ry = quota[y]! - units[y]!;
+    return ry !== rx ? ry - rx : rank[x]! - rank[y]!;
+  });
+  let capTotal = 0;
+  for (let k = 0; k < b.eligible.length; k++) capTotal += caps[b.eligible[k]!] ?? Infinity;
+  const target = Math.min(supply, capTotal);
+  const isBumped = new Uint8Array(n);
+  for (let k = 0; given < target && order.length > 0 && k < order.length * 2; k++) {
+    const i = order[k % order.length]!;
+    if (caps[i] !== null && units[i]! >= caps[i]!) continue;
+    units[i] = units[i]! + 1;
+    isBumped[i] = 1;
+    given += 1;
+  }
+
+  return {
+    supply,
+    allocated: given,
+    unallocated: supply - given,
+    parts: b.parts,
+    isEligible: (i) => b.reasons[i] === null,
+    ineligibleReason: (i) => b.reasons[i]!,
+    share,
+    quota,
+    units,
+    isCapped,
+    isBumped,
+    explanation: (i) => {
+      const reason = b.reasons[i];
+      if (reason !== null) return `No units: ${reason}.`;
+      const rounding = isCapped[i]
+        ? `capped at ${caps[i]} for the ${p.dealers[i]!.tier} tier`
+        : isBumped[i]
+          ? 'rounded up by largest remainder'
+          : quota[i]! > units[i]!
+            ? 'rounded down'
+            : 'a whole number';
+      return `${units[i]} of ${supply} units: ${whyOf(p, b, i)}, ${quota[i]!.toFixed(2)} units, ${rounding}.`;
+    },
+  };
+}
+
 /** Allocates `supply` units of one SKU (BEV or not) over the dealers. */
 export function allocate({
   supply,
@@ -92,135 +371,25 @@ export function allocate({
   dealers: DealerAllocationInput[];
   formula: AllocationFormula;
 }): AllocationOutcome {
-  if (!Number.isInteger(supply) || supply < 0) throw new Error('supply must be a whole number ≥ 0');
-  const n = dealers.length;
-  const reasons = dealers.map((d) => ineligibility(d, isBev, formula));
-  const need = dealers.map((d) =>
-    Math.max(
-      0,
-      formula.targetDaysSupply * Math.max(0, d.expectedDailySales) - Math.max(0, d.onHand),
+  const p = prepareDealers(dealers, formula);
+  const out = allocateSku(p, supply, isBev);
+  return {
+    supply,
+    allocated: out.allocated,
+    unallocated: out.unallocated,
+    parts: out.parts,
+    dealers: dealers.map(
+      (d, i): DealerAllocation => ({
+        dealerCode: d.dealerCode,
+        isEligible: out.isEligible(i),
+        ineligibleReason: out.ineligibleReason(i),
+        need: p.need[i]!,
+        share: out.share[i]!,
+        quota: out.quota[i]!,
+        cap: p.caps[i]!,
+        units: out.units[i]!,
+        explanation: out.explanation(i),
+      }),
     ),
-  );
-  let sumSales = 0;
-  let sumNeed = 0;
-  let sumCommit = 0;
-  for (let i = 0; i < n; i++) {
-    if (reasons[i] !== null) continue;
-    sumSales += Math.max(0, dealers[i]!.recentSales);
-    sumNeed += need[i]!;
-    sumCommit += Math.max(0, dealers[i]!.openCommitment);
-  }
-  const w = formula.weights;
-  const wT = sumSales > 0 ? Math.max(0, w.turnAndEarn) : 0;
-  const wD = sumNeed > 0 ? Math.max(0, w.daysSupply) : 0;
-  const wC = sumCommit > 0 ? Math.max(0, w.commitment) : 0;
-  const wSum = wT + wD + wC;
-  const eligibleCount = reasons.filter((r) => r === null).length;
-  const share = dealers.map((d, i) => {
-    if (reasons[i] !== null) return 0;
-    if (wSum === 0) return 1 / eligibleCount;
-    const t = wT > 0 ? Math.max(0, d.recentSales) / sumSales : 0;
-    const nd = wD > 0 ? need[i]! / sumNeed : 0;
-    const c = wC > 0 ? Math.max(0, d.openCommitment) / sumCommit : 0;
-    return (wT * t + wD * nd + wC * c) / wSum;
-  });
-  const caps = dealers.map((d) => formula.caps[d.tier] ?? null);
-
-  // Quotas, capped by water-filling: a capped dealer is fixed at its cap, the rest re-shared.
-  const quota = new Array<number>(n).fill(0);
-  const isCapped = new Array<boolean>(n).fill(false);
-  // Once every dealer with a share is capped, what is left goes equally to the other eligible ones.
-  let active = dealers.map((_, i) => i).filter((i) => reasons[i] === null);
-  let remaining = supply;
-  while (active.length > 0 && remaining > 0) {
-    const shareTotal = active.reduce((s, i) => s + share[i]!, 0);
-    const weight = (i: number) => (shareTotal > 0 ? share[i]! : 1);
-    const total = shareTotal > 0 ? shareTotal : active.length;
-    const over = active.filter(
-      (i) => caps[i] !== null && (remaining * weight(i)) / total > caps[i]!,
-    );
-    if (over.length === 0) {
-      for (const i of active) quota[i] = (remaining * weight(i)) / total;
-      break;
-    }
-    for (const i of over) {
-      quota[i] = caps[i]!;
-      isCapped[i] = true;
-      remaining -= caps[i]!;
-    }
-    active = active.filter((i) => !isCapped[i]);
-  }
-
-  // Largest remainder.
-  const units = quota.map((q) => Math.floor(q + 1e-9));
-  let given = units.reduce((s, u) => s + u, 0);
-  if (given > supply) throw new Error('allocation exceeded the supply');
-  const order = dealers
-    .map((_, i) => i)
-    .filter((i) => quota[i]! > 0 && !isCapped[i])
-    .sort((a, b) => {
-      const ra = quota[a]! - units[a]!;
-      const rb = quota[b]! - units[b]!;
-      if (rb !== ra) return rb - ra;
-      return dealers[a]!.dealerCode < dealers[b]!.dealerCode ? -1 : 1;
-    });
-  const capTotal = dealers.reduce(
-    (s, _, i) => (reasons[i] === null ? s + (caps[i] ?? Infinity) : s),
-    0,
-  );
-  const target = Math.min(supply, capTotal);
-  const bumped = new Set<number>();
-  for (let k = 0; given < target && order.length > 0 && k < order.length * 2; k++) {
-    const i = order[k % order.length]!;
-    if (caps[i] !== null && units[i]! >= caps[i]!) continue;
-    units[i]! += 1;
-    bumped.add(i);
-    given += 1;
-  }
-
-  const parts = {
-    turnAndEarn: wT / (wSum || 1),
-    daysSupply: wD / (wSum || 1),
-    commitment: wC / (wSum || 1),
   };
-  const results = dealers.map((d, i): DealerAllocation => {
-    const reason = reasons[i]!;
-    const base = {
-      dealerCode: d.dealerCode,
-      isEligible: reason === null,
-      ineligibleReason: reason,
-      need: need[i]!,
-      share: share[i]!,
-      quota: quota[i]!,
-      cap: caps[i]!,
-      units: units[i]!,
-    };
-    if (reason !== null) return { ...base, explanation: `No units: ${reason}.` };
-    const why: string[] = [];
-    if (wSum === 0) why.push('no sales, need or commitments anywhere, so an equal share');
-    if (wT > 0)
-      why.push(
-        `${pct(Math.max(0, d.recentSales) / sumSales)} of recent sales (weight ${parts.turnAndEarn.toFixed(2)})`,
-      );
-    if (wD > 0)
-      why.push(
-        `${pct(need[i]! / sumNeed)} of the units short of ${formula.targetDaysSupply} days' supply (weight ${parts.daysSupply.toFixed(2)})`,
-      );
-    if (wC > 0)
-      why.push(
-        `${pct(Math.max(0, d.openCommitment) / sumCommit)} of open commitments (weight ${parts.commitment.toFixed(2)})`,
-      );
-    const rounding = isCapped[i]
-      ? `capped at ${caps[i]} for the ${d.tier} tier`
-      : bumped.has(i)
-        ? 'rounded up by largest remainder'
-        : quota[i]! > units[i]!
-          ? 'rounded down'
-          : 'a whole number';
-    return {
-      ...base,
-      explanation: `${units[i]} of ${supply} units: ${why.join(', ')} gives a share of ${pct(share[i]!)}, ${quota[i]!.toFixed(2)} units, ${rounding}.`,
-    };
-  });
-  return { supply, allocated: given, unallocated: supply - given, parts, dealers: results };
 }

@@ -32,7 +32,7 @@ export type LineYearSums = {
   sumCo2: number;
   sumMassKg: number;
   zevUnits: number;
-  /** the latest registration of the group (YYYY-MM-DD) */
+  /** the month of the group's latest registration (its first day, YYYY-MM-DD) */
   latest: string;
 };
 export type DealerSums = {
@@ -127,7 +127,11 @@ export function createSustainabilityRepository(db: Queryable) {
       return rows.length > 0;
     },
 
-    /** The market's registrations by year and model line (the whole network: run as the system). */
+    /**
+     * The market's registrations by year and model line (the whole network: run as the system),
+     * from the monthly CO2 ledger (co2_ledger_monthly, migration 0031): a year of 1,000,000
+     * registrations is a few hundred thousand monthly rows at most.
+     */
     async sumsByYearAndLine(
       m: MarketFilter,
       fromYear: number,
@@ -135,20 +139,23 @@ export function createSustainabilityRepository(db: Queryable) {
     ): Promise<LineYearSums[]> {
       const params: unknown[] = [`${fromYear}-01-01`, `${toYear + 1}-01-01`];
       const { rows } = await db.query<LineYearSums>(
-        `select extract(year from l.occurred_on)::int as year, l.model_line_id as "modelLineId",
-                sum(l.quantity)::int as units, sum(l.quantity * l.co2_g_per_km)::bigint::float8 as "sumCo2",
-                coalesce(sum(l.quantity * l.mass_kg), 0)::bigint::float8 as "sumMassKg",
-                coalesce(sum(l.quantity) filter (where l.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits",
-                to_char(max(l.occurred_on), 'YYYY-MM-DD') as latest
-         from co2_ledger l
-         where l.occurred_on >= $1::date and l.occurred_on < $2::date and ${marketWhere(m, params)}
+        `select extract(year from l.month)::int as year, s.model_line_id as "modelLineId",
+                sum(l.quantity)::int as units, sum(l.quantity * s.co2_g_per_km)::bigint::float8 as "sumCo2",
+                coalesce(sum(l.quantity * s.mass_kg), 0)::bigint::float8 as "sumMassKg",
+                coalesce(sum(l.quantity) filter (where s.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits",
+                to_char(max(l.month), 'YYYY-MM-DD') as latest
+         from co2_ledger_monthly l join skus s on s.id = l.sku_id
+         where l.month >= $1::date and l.month < $2::date and ${marketWhere(m, params)}
          group by 1, 2`,
         params,
       );
       return rows.map((r) => ({ ...r, sumCo2: Number(r.sumCo2), sumMassKg: Number(r.sumMassKg) }));
     },
 
-    /** The market's registrations per dealer in [from, to) (optionally one dealer). */
+    /**
+     * The market's registrations per dealer in [from, to) (optionally one dealer); whole months
+     * (first days of months), from the monthly CO2 ledger.
+     */
     async sumsByDealer(
       m: MarketFilter,
       from: string,
@@ -156,15 +163,15 @@ export function createSustainabilityRepository(db: Queryable) {
       dealerId?: number,
     ): Promise<DealerSums[]> {
       const params: unknown[] = [from, to];
-      // one dealer: a plain equality (leakproof, indexed: transactions_dealer_date_idx)
+      // one dealer: a plain equality (leakproof, indexed: monthly_actuals' primary key)
       const oneDealer = dealerId === undefined ? '' : `and l.dealer_id = $${params.push(dealerId)}`;
       const { rows } = await db.query<DealerSums>(
         `select l.dealer_id as "dealerId", sum(l.quantity)::int as units,
-                sum(l.quantity * l.co2_g_per_km)::bigint::float8 as "sumCo2",
-                coalesce(sum(l.quantity * l.mass_kg), 0)::bigint::float8 as "sumMassKg",
-                coalesce(sum(l.quantity) filter (where l.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"
-         from co2_ledger l
-         where l.occurred_on >= $1::date and l.occurred_on < $2::date
+                sum(l.quantity * s.co2_g_per_km)::bigint::float8 as "sumCo2",
+                coalesce(sum(l.quantity * s.mass_kg), 0)::bigint::float8 as "sumMassKg",
+                coalesce(sum(l.quantity) filter (where s.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"
+         from co2_ledger_monthly l join skus s on s.id = l.sku_id
+         where l.month >= $1::date and l.month < $2::date
            ${oneDealer} and ${marketWhere(m, params)}
          group by 1`,
         params,
@@ -186,14 +193,14 @@ export function createSustainabilityRepository(db: Queryable) {
       return rows;
     },
 
-    /** Deliveries and zero-emission deliveries per state of a year (US ZEV). */
+    /** Deliveries and zero-emission deliveries per state of a year (US ZEV), by month. */
     async zevByState(states: string[], zev: string[], year: number) {
       const { rows } = await db.query<{ state: string; units: number; zevUnits: number }>(
         `select l.state_province as state, sum(l.quantity)::int as units,
-                coalesce(sum(l.quantity) filter (where l.powertrain = any($4::text[])), 0)::int as "zevUnits"
-         from co2_ledger l
+                coalesce(sum(l.quantity) filter (where s.powertrain = any($4::text[])), 0)::int as "zevUnits"
+         from co2_ledger_monthly l join skus s on s.id = l.sku_id
          where l.country = 'US' and l.state_province = any($1::text[])
-           and l.occurred_on >= $2::date and l.occurred_on < $3::date
+           and l.month >= $2::date and l.month < $3::date
          group by 1`,
         [states, `${year}-01-01`, `${year + 1}-01-01`, zev],
       );
@@ -229,9 +236,13 @@ export function createSustainabilityRepository(db: Queryable) {
           powertrain: string;
           co2GramsPerKm: number;
           quantity: number;
+          country: string;
+          state: string | null;
+          placeSource: 'rdr' | 'dealer';
         }>(
           `select l.vin, d.code as "dealerCode", to_char(l.occurred_on, 'YYYY-MM-DD') as "registeredOn",
-                  s.code as sku, l.powertrain, l.co2_g_per_km as "co2GramsPerKm", l.quantity
+                  s.code as sku, l.powertrain, l.co2_g_per_km as "co2GramsPerKm", l.quantity,
+                  l.country, l.state_province as state, l.place_source as "placeSource"
            from co2_ledger l join dealers d on d.id = l.dealer_id join skus s on s.id = l.sku_id
            where ${w} order by l.occurred_on desc, l.id desc
            limit ${filter.limit} offset ${filter.offset}`,
