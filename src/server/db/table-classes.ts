@@ -55,7 +55,10 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   insight_interventions: 'tenant',
   integrity_flags: 'tenant',
 
+  dealer_areas: 'tenant',
   // reference: replicated to every node
+  market_areas: 'reference',
+  market_registrations: 'reference',
   settings: 'reference',
   regions: 'reference',
   dealer_groups: 'reference',
