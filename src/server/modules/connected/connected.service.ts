@@ -181,8 +181,7 @@ export function createConnectedService(deps: {
       for (let i = 0; i < readings.length; i++) {
         const x = readings[i]!;
         const spec = TELEMATICS_SIGNALS[x.signal as TelematicsSignal] as
-          | { purpose: ConsentPurpose }
-          | undefined;
+          { purpose: ConsentPurpose } | undefined;
         if (!spec) {
           const location = /location|latitude|longitude|position/i.test(x.signal);
           problems.push({
