@@ -246,6 +246,12 @@ export async function runAvailabilityBench(argv: string[]) {
   console.log(
     `  formula ${fmt(result.allocation.formulaMedianMs, 1)} ms · what-if ${fmt(result.allocation.whatIfMedianMs, 1)} ms · create run ${fmt(result.allocation.createRunMedianMs, 1)} ms (bare insert ${fmt(result.allocation.bareInsertMedianMs, 1)} ms)`,
   );
+  console.log(
+    `  create run / bare insert: ${fmt(result.allocation.createRunRatioToBareInsert, 2)} · dealer page ${fmt(result.dealerPage.medianMs, 2)} ms (bare select ${fmt(result.dealerPage.bareQueryMedianMs, 2)} ms)`,
+  );
+  console.log(
+    `  pipeline ingest: ${fmt(result.pipelineIngest.rowsPerSecond)} events/s; bare COPY ${fmt(result.pipelineIngest.bareCopyRowsPerSecond)} rows/s; ratio ${fmt(result.pipelineIngest.ratioToBareCopy, 2)}`,
+  );
   console.log(JSON.stringify(result, null, 2));
   return result;
 }

@@ -378,18 +378,16 @@ export function allocate({
     allocated: out.allocated,
     unallocated: out.unallocated,
     parts: out.parts,
-    dealers: dealers.map(
-      (d, i): DealerAllocation => ({
-        dealerCode: d.dealerCode,
-        isEligible: out.isEligible(i),
-        ineligibleReason: out.ineligibleReason(i),
-        need: p.need[i]!,
-        share: out.share[i]!,
-        quota: out.quota[i]!,
-        cap: p.caps[i]!,
-        units: out.units[i]!,
-        explanation: out.explanation(i),
-      }),
-    ),
+    dealers: dealers.map((d, i): DealerAllocation => ({
+      dealerCode: d.dealerCode,
+      isEligible: out.isEligible(i),
+      ineligibleReason: out.ineligibleReason(i),
+      need: p.need[i]!,
+      share: out.share[i]!,
+      quota: out.quota[i]!,
+      cap: p.caps[i]!,
+      units: out.units[i]!,
+      explanation: out.explanation(i),
+    })),
   };
 }

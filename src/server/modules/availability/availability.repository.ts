@@ -1,5 +1,6 @@
 /** All SQL of the availability module: the pipeline feed, vehicles, positions, demand inputs. */
 import type { Queryable } from '../../db/db';
+import { isUniqueViolation } from '../../db/errors';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 
 /** Event stage order: events of one day apply in this order, whatever order they arrived in. */
@@ -134,6 +135,30 @@ export function createAvailabilityRepository() {
          order by s.batch_row limit 1000`,
       );
       return rows;
+    },
+
+    /**
+     * Inserts the batch as it is when none of its keys is stored or repeated (the usual batch):
+     * a plain insert, without the sort and the conflict checks of `insertEvents`. On a unique
+     * violation it is undone (a savepoint) and returns null: the caller takes `insertEvents`.
+     */
+    async insertNewEvents(q: Queryable): Promise<number | null> {
+      await q.exec('savepoint pipeline_insert');
+      try {
+        const { rows } = await q.query<{ n: number }>(
+          `with ins as (
+             insert into vehicle_events (dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row)
+             select dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row
+             from pipeline_staging returning 1)
+           select count(*)::int as n from ins`,
+        );
+        await q.exec('release savepoint pipeline_insert');
+        return rows[0]!.n;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        await q.exec('rollback to savepoint pipeline_insert');
+        return null;
+      }
     },
 
     /** Inserts the batch's new events (a stored key is a duplicate); returns how many. */

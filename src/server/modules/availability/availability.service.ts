@@ -224,7 +224,7 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
             message: `VIN ${r.vin} has no order event (send "ordered" first)`,
           });
         if (problemCount > 0) throw reject();
-        const inserted = await repo.insertEvents(tx);
+        const inserted = (await repo.insertNewEvents(tx)) ?? (await repo.insertEvents(tx));
         const vehicles = await repo.refreshVehicles(tx);
         await assertScopeCovers(tx, actor.scope, [...dealerIds]);
         return { received, inserted, duplicates: lines.length - inserted, vehicles };

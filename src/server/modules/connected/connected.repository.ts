@@ -135,28 +135,68 @@ export function createConnectedRepository(db: Queryable) {
       return rows;
     },
 
-    /** Readings by COPY (the feed's path; values checked by the service: no commas or quotes). */
-    async copySignals(rows: {
-      vin: string[];
-      dealerId: number[];
-      purpose: string[];
-      signal: string[];
-      value: string[];
-      observedAt: string[];
-      consentId: number[];
-    }) {
-      const n = rows.vin.length;
+    /** The batch's readings (COPY lines: row, vin, purpose, signal, value, observed at, day). */
+    async stageReadings(lines: string[]) {
+      await db.exec(`create temp table telematics_staging (
+        row integer, vin text, purpose text, signal text, value numeric(14, 3), observed_at timestamptz, day date
+      ) on commit drop`);
       await db.copyFrom(
-        'copy telematics_signals (vin, dealer_id, purpose, signal, value, observed_at, consent_id) from stdin with (format csv)',
+        'copy telematics_staging (row, vin, purpose, signal, value, observed_at, day) from stdin with (format csv)',
         (function* () {
-          for (let i = 0; i < n; i += 5000) {
-            let chunk = '';
-            for (let j = i; j < Math.min(n, i + 5000); j++)
-              chunk += `${rows.vin[j]},${rows.dealerId[j]},${rows.purpose[j]},${rows.signal[j]},${rows.value[j]},${rows.observedAt[j]},${rows.consentId[j]}\n`;
-            yield chunk;
-          }
+          for (let i = 0; i < lines.length; i += 5000) yield lines.slice(i, i + 5000).join('');
         })(),
       );
+      // the consents valid today of the batch's VINs in the scope (collectConsents)
+      await db.exec(`create temp table telematics_consents (
+        id bigint, vin text, owner_ref text, purpose text, dealer_id integer, granted_on date, expires_on date
+      ) on commit drop`);
+    },
+
+    /**
+     * Stores every staged reading that a consent valid today covers on the reading's day (the
+     * first such consent by owner); returns the rows written per dealer.
+     */
+    async insertConsentedReadings(scope: Scope, day: string) {
+      await this.collectConsents(scope, day);
+      const { rows } = await db.query<{ dealerId: number; n: number }>(
+        `with ins as (
+           insert into telematics_signals (vin, dealer_id, purpose, signal, value, observed_at, consent_id)
+           select s.vin, c.dealer_id, s.purpose, s.signal, s.value, s.observed_at, c.id
+           from telematics_staging s
+           join lateral (select k.id, k.dealer_id from telematics_consents k
+                         where k.vin = s.vin and k.purpose = s.purpose and k.granted_on <= s.day and s.day <= k.expires_on
+                         order by k.owner_ref limit 1) c on true
+           returning dealer_id)
+         select dealer_id as "dealerId", count(*)::int as n from ins group by 1`,
+      );
+      return rows;
+    },
+
+    async collectConsents(scope: Scope, day: string) {
+      const params: unknown[] = [day];
+      const where = `c.vin in (select vin from telematics_staging) and ${scopeDealerIdSql(scope, 'c.dealer_id', params)}`;
+      await db.query('truncate telematics_consents');
+      await db.query(
+        `insert into telematics_consents
+         select last.id, last.vin, last.owner_ref, last.purpose, last.dealer_id, last.granted_on, last.expires_on
+         from (${VALID_CONSENTS.replace('%WHERE%', where).replace(/\$DAY/g, '$1')}) last`,
+        params,
+      );
+      await db.exec(
+        'create index if not exists telematics_consents_idx on telematics_consents (vin, purpose); analyze telematics_consents',
+      );
+    },
+
+    /** The staged readings no consent valid today covers (row order, the first 1,000). */
+    async readingsWithoutConsent(scope: Scope, day: string) {
+      await this.collectConsents(scope, day);
+      const { rows } = await db.query<{ row: number; vin: string; purpose: string }>(
+        `select s.row, s.vin, s.purpose from telematics_staging s
+         where not exists (select 1 from telematics_consents k
+                           where k.vin = s.vin and k.purpose = s.purpose and k.granted_on <= s.day and s.day <= k.expires_on)
+         order by s.row limit 1000`,
+      );
+      return rows;
     },
 
     async deleteSignals(vin: string, purpose: string): Promise<number> {

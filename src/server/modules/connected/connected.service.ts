@@ -15,12 +15,12 @@ import {
   type TelematicsSignal,
 } from '../../../shared/schemas/connected';
 import type { Actor } from '../../auth/actor';
-import type { Db } from '../../db/db';
+import { csvField, type Db } from '../../db/db';
 import { assertScopeCovers, systemDb } from '../../db/scope';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
-import { createConnectedRepository, type ValidConsent } from './connected.repository';
+import { createConnectedRepository } from './connected.repository';
 import { deriveOpportunities } from './opportunities';
 
 function actorLabel(actor: Actor): string {
@@ -174,81 +174,71 @@ export function createConnectedService(deps: {
       // Like the actuals feed: the checks filter by the actor's scope explicitly, the rows go in by
       // COPY as the system (PostgreSQL refuses COPY FROM into a table with row-level security),
       // and the database confirms the actor's scope covers every dealer written to.
+      // The signal and value are checked here, row by row; the consent of every reading is one
+      // join in SQL (the readings staged by COPY), as the actuals feed checks its rows' keys.
+      const problems: Problem[] = [];
+      const lines: string[] = [];
+      for (let i = 0; i < readings.length; i++) {
+        const x = readings[i]!;
+        const spec = TELEMATICS_SIGNALS[x.signal as TelematicsSignal] as
+          { purpose: ConsentPurpose } | undefined;
+        if (!spec) {
+          const location = /location|latitude|longitude|position/i.test(x.signal);
+          problems.push({
+            path: `body.readings.${i}`,
+            row: i + 1,
+            field: 'signal',
+            code: location ? 'location_refused' : 'unknown_signal',
+            message: location ? 'location is never collected' : `unknown signal ${x.signal}`,
+          });
+          continue;
+        }
+        if (Math.abs(x.value) >= 1e11) {
+          problems.push({
+            path: `body.readings.${i}`,
+            row: i + 1,
+            field: 'value',
+            code: 'out_of_range',
+            message: 'value out of range',
+          });
+          continue;
+        }
+        lines.push(
+          `${i + 1},${csvField(x.vin)},${spec.purpose},${x.signal},${x.value},${csvField(x.observedAt)},${csvField(x.observedAt.slice(0, 10))}\n`,
+        );
+      }
+      // Like the actuals feed: the consents are filtered by the actor's scope explicitly, the rows
+      // go in as the system (PostgreSQL refuses COPY FROM into a table with row-level security),
+      // and the database confirms the actor's scope covers every dealer written to.
       return systemDb(deps.db).transaction(async (tx) => {
         const r = createConnectedRepository(tx);
-        const vins = [...new Set(readings.map((x) => x.vin))];
-        const consents = await r.validConsentsForVins(actor.scope, vins, today);
-        const byKey = new Map<string, ValidConsent[]>();
-        for (const c of consents) {
-          const k = `${c.vin}|${c.purpose}`;
-          byKey.set(k, [...(byKey.get(k) ?? []), c]);
-        }
-        const problems: Problem[] = [];
-        const cols = {
-          vin: [] as string[],
-          dealerId: [] as number[],
-          purpose: [] as string[],
-          signal: [] as string[],
-          value: [] as string[],
-          observedAt: [] as string[],
-          consentId: [] as number[],
-        };
-        readings.forEach((x, i) => {
-          const at = { path: `body.readings.${i}`, row: i + 1 };
-          const spec = TELEMATICS_SIGNALS[x.signal as TelematicsSignal] as
-            { purpose: ConsentPurpose } | undefined;
-          if (!spec) {
-            const location = /location|latitude|longitude|position/i.test(x.signal);
+        await r.stageReadings(lines);
+        const refuse = async () => {
+          for (const x of await r.readingsWithoutConsent(actor.scope, today))
             problems.push({
-              ...at,
-              field: 'signal',
-              code: location ? 'location_refused' : 'unknown_signal',
-              message: location ? 'location is never collected' : `unknown signal ${x.signal}`,
-            });
-            return;
-          }
-          const day = x.observedAt.slice(0, 10);
-          const c = (byKey.get(`${x.vin}|${spec.purpose}`) ?? []).find(
-            (k) => k.grantedOn <= day && day <= k.expiresOn,
-          );
-          if (!c) {
-            problems.push({
-              ...at,
+              path: `body.readings.${x.row - 1}`,
+              row: x.row,
               field: 'vin',
               code: 'no_consent',
-              message: `no valid ${spec.purpose} consent for ${x.vin}`,
+              message: `no valid ${x.purpose} consent for ${x.vin}`,
             });
-            return;
-          }
-          if (Math.abs(x.value) >= 1e11) {
-            problems.push({
-              ...at,
-              field: 'value',
-              code: 'out_of_range',
-              message: 'value out of range',
-            });
-            return;
-          }
-          cols.vin.push(x.vin);
-          cols.dealerId.push(c.dealerId);
-          cols.purpose.push(spec.purpose);
-          cols.signal.push(x.signal);
-          cols.value.push(String(x.value));
-          cols.observedAt.push(x.observedAt);
-          cols.consentId.push(c.id);
-        });
-        if (problems.length > 0)
-          throw new AppError(
+          problems.sort((p, q) => p.row! - q.row!);
+          return new AppError(
             'VALIDATION_FAILED',
             `${problems.length} reading(s) refused; nothing was stored`,
-            {
-              problems: problems.slice(0, 1000),
-              problemCount: problems.length,
-            },
+            { problems: problems.slice(0, 1000), problemCount: problems.length },
           );
-        await assertScopeCovers(tx, actor.scope, [...new Set(cols.dealerId)]);
-        await r.copySignals(cols);
-        return { accepted: cols.vin.length };
+        };
+        if (problems.length > 0) throw await refuse();
+        const written = await r.insertConsentedReadings(actor.scope, today);
+        const accepted = written.reduce((n, w) => n + w.n, 0);
+        if (accepted < lines.length) throw await refuse();
+        await assertScopeCovers(
+          tx,
+          actor.scope,
+          written.map((w) => w.dealerId),
+        );
+        return { accepted };
       });
     },
 
