@@ -156,9 +156,15 @@ const SHOTS: Shot[] = [
     as: 'admin',
     path: '/programs/new',
     async prepare(page) {
-      await page.getByLabel(/^Measure\s*\*?$/).first().click();
+      await page
+        .getByLabel(/^Measure\s*\*?$/)
+        .first()
+        .click();
       await page.getByRole('option', { name: 'Units at or below a CO2 threshold' }).click();
-      await page.getByLabel(/^Benefit\s*\*?$/).first().click();
+      await page
+        .getByLabel(/^Benefit\s*\*?$/)
+        .first()
+        .click();
       await page.getByRole('option', { name: /per g\/km below a CO2 threshold/ }).click();
       await page.getByTestId('form-tiers').scrollIntoViewIfNeeded();
     },
