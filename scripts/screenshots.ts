@@ -151,6 +151,24 @@ const SHOTS: Shot[] = [
     },
   },
   { name: 'admin-settings', as: 'admin', path: '/admin/settings' },
+  {
+    name: 'program-editor-co2',
+    as: 'admin',
+    path: '/programs/new',
+    async prepare(page) {
+      await page
+        .getByLabel(/^Measure\s*\*?$/)
+        .first()
+        .click();
+      await page.getByRole('option', { name: 'Units at or below a CO2 threshold' }).click();
+      await page
+        .getByLabel(/^Benefit\s*\*?$/)
+        .first()
+        .click();
+      await page.getByRole('option', { name: /per g\/km below a CO2 threshold/ }).click();
+      await page.getByTestId('form-tiers').scrollIntoViewIfNeeded();
+    },
+  },
   { name: 'region-overview', as: 'region', path: '/overview' },
   { name: 'insights-performance', as: 'region', path: '/insights/performance' },
   { name: 'dealer-home', as: 'dealer', path: '/' },

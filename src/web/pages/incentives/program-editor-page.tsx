@@ -109,6 +109,7 @@ const FILTER_KEYS = [
 /** The unit a tier threshold is written in, for the tiers table's header. */
 function thresholdUnit(measure: string, currency: string): string {
   if (measure === 'units') return 'units';
+  if (measure === 'low_co2_units') return 'low-CO2 units';
   if (measure === 'revenue') return currency;
   return '%';
 }
@@ -116,6 +117,7 @@ function thresholdUnit(measure: string, currency: string): string {
 function valueUnit(benefit: string, currency: string): string {
   if (benefit === 'per_unit') return `${currency} per unit`;
   if (benefit === 'lump_sum') return currency;
+  if (benefit === 'per_g_co2_below') return `${currency} per g/km, per unit`;
   return '%';
 }
 

@@ -36,4 +36,25 @@ describe('filters: sale categories of the retail delivery report', () => {
         .success,
     ).toBe(false);
   });
+
+  it('excludes buyer types, and rows without a report only when the filter says so', () => {
+    const buyers = programFilterSchema.parse({
+      kinds: ['retail_delivery'],
+      excludeBuyerTypes: ['dealer'],
+    });
+    const sale = (saleCategory: 'retail' | null, buyerType: 'dealer' | 'individual' | null) =>
+      makeSale({ saleCategory, buyerType });
+    expect(matchesFilter({ filter: buyers, transaction: sale('retail', 'dealer') })).toBe(false);
+    expect(matchesFilter({ filter: buyers, transaction: sale('retail', 'individual') })).toBe(true);
+    expect(matchesFilter({ filter: buyers, transaction: sale(null, null) })).toBe(true);
+    const strict = programFilterSchema.parse({
+      kinds: ['retail_delivery'],
+      withoutReport: 'exclude',
+    });
+    expect(matchesFilter({ filter: strict, transaction: sale(null, null) })).toBe(false);
+    expect(matchesFilter({ filter: strict, transaction: sale('retail', 'individual') })).toBe(true);
+    // a program excluding retail excludes an unreported row too (it counts as retail)
+    const noRetail = programFilterSchema.parse({ excludeSaleCategories: ['retail'] });
+    expect(matchesFilter({ filter: noRetail, transaction: sale(null, null) })).toBe(false);
+  });
 });
