@@ -1,11 +1,9 @@
 /** Create or edit a dealer (network:write), validated with the shared schemas. */
 import { Select, SimpleGrid } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { dealerCreateSchema, dealerUpdateSchema, type Dealer } from '../../shared/schemas/network';
-import { api } from '../api';
 import { nullIfBlank } from '../forms';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
-import { FormDialog, TextField, useForm } from './form-kit';
+import { FormDialog, TextField, saveTo, useForm, useFormSave } from './form-kit';
 
 const FIELDS = [
   'code',
@@ -45,25 +43,18 @@ export function DealerFormModal({
   onSaved?: (dealer: Dealer) => void;
 }) {
   const isEdit = dealer !== undefined;
-  const queryClient = useQueryClient();
   const regions = useRegions();
   const groups = useDealerGroups();
   const form = useForm<Values>(() => initialValues(dealer), FIELDS);
   const { values, errors, set } = form;
 
-  const save = useMutation({
-    mutationFn: (body: unknown) =>
-      isEdit
-        ? api.patch<Dealer>(`/dealers/${encodeURIComponent(dealer.code)}`, body)
-        : api.post<Dealer>('/dealers', body),
-    onSuccess: async (saved) => {
-      await queryClient.invalidateQueries({ queryKey: ['dealers'] });
-      await queryClient.invalidateQueries({ queryKey: ['dealer', saved.code] });
-      await queryClient.invalidateQueries({ queryKey: ['regions'] });
+  const save = useFormSave(form, {
+    send: saveTo<Dealer>('/dealers', dealer?.code),
+    invalidates: (saved) => [['dealers'], ['dealer', saved.code], ['regions']],
+    onSaved: (saved) => {
       onSaved?.(saved);
       onClose();
     },
-    onError: form.fail,
   });
 
   function onSubmit() {
@@ -89,8 +80,7 @@ export function DealerFormModal({
       isOpen={isOpen}
       onClose={onClose}
       onSubmit={onSubmit}
-      isSaving={save.isPending}
-      error={save.error}
+      save={save}
       problems={form.rest}
       submitLabel={isEdit ? 'Save' : 'Create dealer'}
     >

@@ -297,6 +297,14 @@ export function createForecastsRepository(db: Queryable) {
       return rows;
     },
 
+    async regionCodes(ids: number[]): Promise<Map<number, string>> {
+      const { rows } = await db.query<{ id: number; code: string }>(
+        'select id, code from regions where id = any($1::int[])',
+        [ids],
+      );
+      return new Map(rows.map((x) => [x.id, x.code]));
+    },
+
     async activeModelLines(): Promise<{ id: number; code: string }[]> {
       const { rows } = await db.query<{ id: number; code: string }>(
         `select id, code from model_lines where status = 'active' order by id`,

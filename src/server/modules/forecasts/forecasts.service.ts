@@ -1,44 +1,34 @@
 /**
- * Over 800 lines because the cycle's steps share one closure of loaders; issue 19's pattern
- * (one service per concern) applies here next.
- *
  * The forecast cycle (issue 5): the OEM opens a monthly cycle → a job builds the statistical
  * baseline → dealers adjust their own cells inside the window → the region accepts or overrides →
  * the consensus is locked (a snapshot that never changes) and published → roll-ups, the demand
  * plan for production, and accuracy against the actuals as they arrive.
+ *
+ * This file holds the cycle's steps (open, transitions, the dealer grid, adjust, override,
+ * accept); the baseline job is forecast-baseline-job.ts and the read-only reports (review list,
+ * roll-ups, demand plan, accuracy) forecast-reports.service.ts, spread into this service.
  */
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import { addMonths, inWords, monthIndex, monthRange } from '../../../shared/months';
 import {
   ADJUST_REASONS,
-  type Accuracy,
-  type AccuracyDimension,
   type AcceptBody,
   type AdjustBody,
-  type CycleAdjustments,
   type CycleCreate,
   type CycleTransition,
   type DealerGrid,
-  type DemandPlanRow,
   type ForecastCycle,
   type OverrideBody,
-  type Rollup,
-  type RollupDimension,
-  type StepMetrics,
 } from '../../../shared/schemas/forecasts';
 import type { Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
 import type { NetworkService } from '../network/network.service';
-import { buildBaseline, type BaselineResult } from './baseline';
-import {
-  createForecastsRepository,
-  type AccuracyRow,
-  type CellWrite,
-  type CycleRow,
-} from './forecasts.repository';
-import { apportion } from './methods';
+import { createForecastsRepository, type CycleRow } from './forecasts.repository';
+import { runBaseline } from './forecast-baseline-job';
+import { targetMonths } from './forecast-math';
+import { createForecastReportsService } from './forecast-reports.service';
 
 export const BASELINE_JOB_KIND = 'forecast-baseline';
 
@@ -72,20 +62,8 @@ function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}
-
-function pct(part: number, whole: number): number | null {
-  return whole > 0 ? Math.round((1000 * part) / whole) / 10 : null;
-}
-
 export function createForecastsService(deps: Deps) {
   const repo = createForecastsRepository(deps.db);
-
-  function targetMonths(cycle: Pick<CycleRow, 'cycleMonth' | 'horizon'>): string[] {
-    return monthRange(cycle.cycleMonth, addMonths(cycle.cycleMonth, cycle.horizon - 1));
-  }
 
   function isAdjustable(cycle: CycleRow): boolean {
     return cycle.status === 'adjusting' && deps.today() <= cycle.adjustUntil;
@@ -118,154 +96,6 @@ export function createForecastsService(deps: Deps) {
       publishedAt: row.publishedAt,
       totals: await repo.cycleTotals(row.id, actor.scope),
     };
-  }
-
-  /** Loads the history, builds the baseline (baseline.ts) and stores it in one transaction. */
-  async function runBaseline(
-    cycle: CycleRow,
-    report: (percent: number, message: string) => void,
-  ): Promise<{ cells: number; ms: number; methods: Record<string, number> }> {
-    const started = Date.now();
-    const historyEnd = addMonths(cycle.cycleMonth, -1);
-    const from = addMonths(cycle.cycleMonth, -cycle.historyMonths);
-    report(1, 'loading history');
-    const [dealers, lines, history, ev, fractions] = await Promise.all([
-      repo.activeDealers(),
-      repo.activeModelLines(),
-      repo.salesHistory(from, cycle.cycleMonth),
-      repo.evDeliveries(from, cycle.cycleMonth),
-      repo.lineBevFractions(addMonths(cycle.cycleMonth, -12), cycle.cycleMonth),
-    ]);
-    const length = cycle.historyMonths;
-    // Start where the network's data starts (a young network has fewer months than asked).
-    let first = length;
-    for (const row of history)
-      for (let k = 0; k < row.t.length; k += 1)
-        if (row.q[k] !== 0) first = Math.min(first, row.t[k]!);
-    if (first >= length) first = Math.max(0, length - 12);
-    first = Math.min(first, length - 12);
-    const n = length - first;
-    const regionIds = [...new Set(dealers.map((d) => d.regionId))].sort((a, b) => a - b);
-    const regionIndex = new Map(regionIds.map((id, i) => [id, i]));
-    const lineIndex = new Map(lines.map((l, i) => [l.id, i]));
-    const dealerIndex = new Map(dealers.map((d, i) => [d.id, i]));
-    const matrix: Float64Array[] = dealers.map(() => new Float64Array(lines.length * n));
-    for (const row of history) {
-      const d = dealerIndex.get(row.dealerId);
-      const l = lineIndex.get(row.modelLineId);
-      if (d === undefined || l === undefined) continue;
-      for (let k = 0; k < row.t.length; k += 1) {
-        const t = row.t[k]! - first;
-        if (t >= 0 && t < n) matrix[d]![l * n + t] = Math.max(0, row.q[k]!);
-      }
-    }
-    const series = dealers.flatMap((dealer, d) =>
-      lines.map((_, l) => ({
-        regionIndex: regionIndex.get(dealer.regionId)!,
-        lineIndex: l,
-        dealerIndex: d,
-        values: Array.from(matrix[d]!.subarray(l * n, (l + 1) * n)),
-      })),
-    );
-    const evInput = regionIds.map(() => ({
-      total: new Array<number>(n).fill(0),
-      bev: new Array<number>(n).fill(0),
-    }));
-    for (const row of ev) {
-      const r = regionIndex.get(row.regionId);
-      const t = row.t - first;
-      if (r === undefined || t < 0 || t >= n) continue;
-      evInput[r]!.total[t] = row.total;
-      evInput[r]!.bev[t] = row.bev;
-    }
-    const fractionOf = new Map(fractions.map((f) => [f.modelLineId, f.fraction]));
-    const result: BaselineResult = await buildBaseline({
-      horizon: cycle.horizon,
-      lastMonthOfYear: Number(historyEnd.slice(5, 7)),
-      regionCount: regionIds.length,
-      lineCount: lines.length,
-      series,
-      ev: evInput,
-      lineBevFraction: lines.map((l) => fractionOf.get(l.id) ?? 0),
-      parallelThreshold: deps.baseline?.parallelThreshold,
-      workers: deps.baseline?.workers,
-      regionProfile: deps.baseline?.regionProfile,
-      onProgress: (p, message) => report(p * 0.9, message),
-    });
-    const months = targetMonths(cycle);
-    function* cellRows(): Generator<CellWrite> {
-      for (let i = 0; i < series.length; i += 1) {
-        const cell = result.cells[i]!;
-        const dealer = dealers[Math.floor(i / lines.length)]!;
-        const line = lines[series[i]!.lineIndex]!;
-        for (let h = 0; h < months.length; h += 1) {
-          yield {
-            dealerId: dealer.id,
-            modelLineId: line.id,
-            regionId: dealer.regionId,
-            month: months[h]!,
-            horizon: h + 1,
-            baseline: cell.mean[h]!,
-            lower80: cell.lower80[h]!,
-            upper80: cell.upper80[h]!,
-            lower95: cell.lower95[h]!,
-            upper95: cell.upper95[h]!,
-            method: cell.method,
-            evEffect: cell.evEffect[h]!,
-            spreadsheet: cell.spreadsheet[h]!,
-            maseScale: cell.maseScale,
-          };
-        }
-      }
-    }
-    report(91, 'storing the baseline');
-    await deps.db.transaction(async (tx) => {
-      const r = createForecastsRepository(tx);
-      await r.writeCells(cycle.id, cellRows());
-      await r.writeRegionLines(
-        cycle.id,
-        result.regionLines.flatMap((rl) =>
-          months.map((month, h) => ({
-            regionId: regionIds[rl.regionIndex]!,
-            modelLineId: lines[rl.lineIndex]!.id,
-            month,
-            baseline: rl.mean[h]!,
-            lower80: rl.lower80[h]!,
-            upper80: rl.upper80[h]!,
-            lower95: rl.lower95[h]!,
-            upper95: rl.upper95[h]!,
-            method: rl.method,
-            evEffect: rl.evEffect[h]!,
-          })),
-        ),
-      );
-      await r.writeSkuMix(cycle.id, addMonths(cycle.cycleMonth, -12), cycle.cycleMonth);
-      const regionCodes = await regionCodesOf(tx, regionIds);
-      await r.finishBaseline(cycle.id, {
-        calibration: result.calibration,
-        signals: result.signals.map((s) => ({
-          regionCode: regionCodes.get(regionIds[s.regionIndex]!) ?? String(s.regionIndex),
-          bevShareRecent: s.shareRecent === null ? null : round3(s.shareRecent * 100),
-          bevSharePrior: s.sharePrior === null ? null : round3(s.sharePrior * 100),
-          growth: s.growth === null ? null : round3(s.growth),
-          relativeGrowth: round3(s.relativeGrowth),
-        })),
-        stats: { ...result.stats, historyFrom: addMonths(from, first), historyMonthsUsed: n },
-      });
-    });
-    return {
-      cells: series.length * months.length,
-      ms: Date.now() - started,
-      methods: result.stats.methods,
-    };
-  }
-
-  async function regionCodesOf(db: Queryable, ids: number[]): Promise<Map<number, string>> {
-    const { rows } = await db.query<{ id: number; code: string }>(
-      'select id, code from regions where id = any($1::int[])',
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, r.code]));
   }
 
   async function buildGrid(
@@ -453,22 +283,6 @@ export function createForecastsService(deps: Deps) {
       );
   }
 
-  function metrics(
-    row: AccuracyRow | undefined,
-  ): Record<'spreadsheet' | 'baseline' | 'adjusted' | 'consensus', StepMetrics> {
-    const of = (abs: number, signed: number): StepMetrics => ({
-      wape: row ? pct(abs, row.actual) : null,
-      bias: row ? pct(signed, row.actual) : null,
-      mase: row && row.scale > 0 ? Math.round((1000 * abs) / row.scale) / 1000 : null,
-    });
-    return {
-      spreadsheet: of(row?.spreadsheetAbs ?? 0, row?.spreadsheetSigned ?? 0),
-      baseline: of(row?.baselineAbs ?? 0, row?.baselineSigned ?? 0),
-      adjusted: of(row?.adjustedAbs ?? 0, row?.adjustedSigned ?? 0),
-      consensus: of(row?.consensusAbs ?? 0, row?.consensusSigned ?? 0),
-    };
-  }
-
   /**
    * One change of a dealer's cells: in one transaction with the cycle locked and the dealer in the
    * actor's scope, then the dealer's grid as it now stands.
@@ -492,6 +306,7 @@ export function createForecastsService(deps: Deps) {
   }
 
   const service = {
+    ...createForecastReportsService(deps, { cycleOrThrow: (id: number) => cycleOrThrow(id) }),
     /** Opens a cycle and starts its baseline job. */
     async createCycle({
       actor,
@@ -718,235 +533,13 @@ export function createForecastsService(deps: Deps) {
         return resolved.length;
       });
     },
-
-    /** The review list: dealers in the reader's scope with adjusted or overridden cells. */
-    async findAdjustments({ actor, id }: { actor: Actor; id: number }): Promise<CycleAdjustments> {
-      await cycleOrThrow(id);
-      const rows = await repo.adjustedCells(id, actor.scope);
-      const dealers = new Map<string, CycleAdjustments['dealers'][number]>();
-      for (const r of rows) {
-        let d = dealers.get(r.dealerCode);
-        if (!d) {
-          d = {
-            code: r.dealerCode,
-            name: r.dealerName,
-            regionCode: r.regionCode,
-            pendingCells: 0,
-            acceptedCells: 0,
-            overriddenCells: 0,
-            baseline: 0,
-            consensus: 0,
-            cells: [],
-          };
-          dealers.set(r.dealerCode, d);
-        }
-        if (r.reviewStatus === 'overridden') d.overriddenCells += 1;
-        else if (r.reviewStatus === 'accepted') d.acceptedCells += 1;
-        else if (r.adjusted !== null) d.pendingCells += 1;
-        d.baseline = round3(d.baseline + r.baseline);
-        d.consensus = round3(d.consensus + r.consensus);
-        d.cells.push({
-          modelLine: r.modelLine,
-          modelLineName: r.modelLineName,
-          month: r.month,
-          baseline: r.baseline,
-          lower80: r.lower80,
-          upper80: r.upper80,
-          adjusted: r.adjusted,
-          adjustReason:
-            r.adjustReason as CycleAdjustments['dealers'][number]['cells'][number]['adjustReason'],
-          adjustComment: r.adjustComment,
-          adjustedBy: r.adjustedBy,
-          override: r.override,
-          overrideReason: r.overrideReason,
-          reviewStatus: r.reviewStatus,
-          consensus: r.consensus,
-        });
-      }
-      return { cycleId: id, dealers: [...dealers.values()] };
-    },
-
-    async getRollup({
-      actor,
-      id,
-      by,
-    }: {
-      actor: Actor;
-      id: number;
-      by: RollupDimension;
-    }): Promise<Rollup> {
-      const cycle = await cycleOrThrow(id);
-      const months = targetMonths(cycle);
-      const rows = await repo.rollup(id, by, actor.scope);
-      const index = new Map(months.map((m, i) => [m, i]));
-      const zeros = () => months.map(() => 0);
-      const groups = new Map<string, Rollup['rows'][number]>();
-      const total = { baseline: zeros(), adjusted: zeros(), consensus: zeros() };
-      for (const r of rows) {
-        let g = groups.get(r.key);
-        if (!g) {
-          g = {
-            key: r.key,
-            label: r.label,
-            baseline: zeros(),
-            adjusted: zeros(),
-            consensus: zeros(),
-            total: { baseline: 0, adjusted: 0, consensus: 0 },
-          };
-          groups.set(r.key, g);
-        }
-        const h = index.get(r.month)!;
-        for (const k of ['baseline', 'adjusted', 'consensus'] as const) {
-          g[k][h] = round3(r[k]);
-          g.total[k] = round3(g.total[k] + r[k]);
-          total[k][h] = round3(total[k][h]! + r[k]);
-        }
-      }
-      return {
-        cycleId: id,
-        by,
-        isLocked: cycle.status === 'locked' || cycle.status === 'published',
-        months,
-        rows: [...groups.values()],
-        total,
-      };
-    },
-
-    /**
-     * The locked consensus for production planning: model line × SKU × region × month, the SKU
-     * split by the frozen recent SKU mix (quantities add up exactly, in thousandths, to the
-     * consensus of the region × model line × month).
-     */
-    async getDemandPlan({ actor, id }: { actor: Actor; id: number }) {
-      const cycle = await cycleOrThrow(id);
-      if (cycle.status !== 'locked' && cycle.status !== 'published')
-        throw new AppError(
-          'CONFLICT',
-          `The forecast of ${inWords(cycle.cycleMonth)} is ${cycle.status}: the demand plan exists once the consensus is locked`,
-          { reason: 'not_locked', status: cycle.status },
-        );
-      const [lines, mix] = await Promise.all([
-        repo.demandPlanLines(id, actor.scope),
-        repo.skuMix(id),
-      ]);
-      const mixOf = new Map<string, typeof mix>();
-      for (const m of mix) {
-        const key = `${m.regionId}|${m.modelLineId}`;
-        const list = mixOf.get(key);
-        if (list) list.push(m);
-        else mixOf.set(key, [m]);
-      }
-      const rows: DemandPlanRow[] = [];
-      for (const line of lines) {
-        const skus = mixOf.get(`${line.regionId}|${line.modelLineId}`) ?? [];
-        const units = Math.round(Number(line.quantity) * 1000);
-        const shares = skus.length > 0 ? skus.map((s) => s.share) : [1];
-        const parts = apportion(units, shares);
-        const shareTotal = shares.reduce((a, b) => a + b, 0) || 1;
-        parts.forEach((part, i) => {
-          const share = shares[i]! / shareTotal;
-          rows.push({
-            modelLine: line.modelLineCode,
-            sku: skus[i]?.sku ?? '',
-            powertrain: skus[i]?.powertrain ?? '',
-            skuShare: Math.round(share * 1e6) / 1e6,
-            region: line.regionCode,
-            month: line.month,
-            quantity: part / 1000,
-            lower80: round3(line.lower80 * share),
-            upper80: round3(line.upper80 * share),
-            lower95: round3(line.lower95 * share),
-            upper95: round3(line.upper95 * share),
-          });
-        });
-      }
-      return { cycleId: id, cycleMonth: cycle.cycleMonth, status: cycle.status, rows };
-    },
-
-    /**
-     * Accuracy of locked snapshots against net sales, for every complete month with data:
-     * WAPE, bias and MASE of the spreadsheet reference, the baseline, the dealer-adjusted numbers
-     * and the consensus, and the value each step added.
-     */
-    async getAccuracy({
-      actor,
-      cycleId,
-      by,
-    }: {
-      actor: Actor;
-      cycleId?: number;
-      by: AccuracyDimension;
-    }): Promise<Accuracy> {
-      const cycles = (await repo.findCycles()).filter(
-        (c) =>
-          (c.status === 'locked' || c.status === 'published') &&
-          (cycleId === undefined || c.id === cycleId),
-      );
-      if (cycleId !== undefined && cycles.length === 0) {
-        await cycleOrThrow(cycleId);
-      }
-      const lastComplete = addMonths(deps.today().slice(0, 7), -1);
-      const latest = await repo.latestActualMonth();
-      const through = latest === null ? null : latest < lastComplete ? latest : lastComplete;
-      const empty = metrics(undefined);
-      if (cycles.length === 0 || through === null)
-        return {
-          by,
-          cycles: cycles.map((c) => ({ id: c.id, cycleMonth: c.cycleMonth })),
-          throughMonth: through,
-          cells: 0,
-          actual: 0,
-          summary: empty,
-          regionLevel: empty,
-          valueAdded: {
-            baselineOverSpreadsheet: null,
-            adjustmentsOverBaseline: null,
-            reviewOverAdjusted: null,
-          },
-          groups: [],
-        };
-      const ids = cycles.map((c) => c.id);
-      const args = { cycleIds: ids, through, scope: actor.scope };
-      // Hash joins, never a nested loop over the sales roll-up: on PGlite (no autovacuum, so no
-      // statistics) the planner took both sides for one row and re-aggregated the roll-up for
-      // every forecast cell of a region, minutes while the embedded database served no one.
-      const [all, regionLevel, groups] = await (deps.readDb ?? deps.db).transaction(async (tx) => {
-        await tx.query('set local enable_nestloop = off');
-        const r = createForecastsRepository(tx);
-        return Promise.all([
-          r.accuracy({ ...args, by: 'all' }),
-          r.accuracy({ ...args, by: 'region_level' }),
-          r.accuracy({ ...args, by }),
-        ]);
-      });
-      const summary = metrics(all[0]);
-      const gain = (a: number | null, b: number | null) =>
-        a === null || b === null ? null : Math.round((a - b) * 10) / 10;
-      return {
-        by,
-        cycles: cycles.map((c) => ({ id: c.id, cycleMonth: c.cycleMonth })),
-        throughMonth: through,
-        cells: all[0]?.cells ?? 0,
-        actual: all[0]?.actual ?? 0,
-        summary,
-        regionLevel: metrics(regionLevel[0]),
-        valueAdded: {
-          baselineOverSpreadsheet: gain(summary.spreadsheet.wape, summary.baseline.wape),
-          adjustmentsOverBaseline: gain(summary.baseline.wape, summary.adjusted.wape),
-          reviewOverAdjusted: gain(summary.adjusted.wape, summary.consensus.wape),
-        },
-        groups: groups
-          .filter((g) => g.cells > 0)
-          .map((g) => ({ key: g.key, label: g.label, actual: g.actual, steps: metrics(g) })),
-      };
-    },
   };
   deps.jobs.define(BASELINE_JOB_KIND, async ({ params, report }) => {
     const { cycleId } = params as { cycleId: number };
     const cycle = await repo.findCycle(cycleId);
     if (!cycle) throw new Error(`forecast cycle ${cycleId} is gone`);
     try {
-      return await runBaseline(cycle, (p, message) => {
+      return await runBaseline(deps, cycle, (p, message) => {
         report(p, message).catch(() => undefined);
       });
     } catch (error) {

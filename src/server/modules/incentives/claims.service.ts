@@ -5,9 +5,10 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import type { ClaimInput, ClaimView } from '../../../shared/schemas/incentives';
-import { scopeSql, type Actor } from '../../auth/actor';
+import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { type DealerRow } from './incentives.repository';
+import { createClaimsRepository } from './claims.repository';
 import { createIncentivesContextRepository } from './incentives-context.repository';
 import {
   type IncentivesContext,
@@ -25,21 +26,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
   const { deps, visibility, context, loadProgram } = shared;
   const repoOf = (db: Queryable = deps.db) => createIncentivesContextRepository(db);
 
-  type ClaimDbRow = Omit<ClaimView, 'checks'> & { checks: ClaimView['checks'] };
-
-  const CLAIM_SELECT = `select c.id::int as id, p.code as "programCode", d.code as "dealerCode", d.name as "dealerName", c.vin, c.sku_code as sku,
-      to_char(c.delivered_on, 'YYYY-MM-DD') as "deliveredOn", c.evidence_name as "evidenceName", c.transaction_id::text as "transactionId",
-      c.status, c.checks, c.decision_reason as "decisionReason", c.submitted_by as "submittedBy", c.decided_by as "decidedBy",
-      to_json(c.created_at)#>>'{}' as "createdAt"
-    from incentive_claims c join programs p on p.id = c.program_id join dealers d on d.id = c.dealer_id`;
-
-  async function findClaimRows(where: string, params: unknown[], db: Queryable = deps.db) {
-    const { rows } = await db.query<ClaimDbRow>(
-      `${CLAIM_SELECT} where ${where} order by c.id`,
-      params,
-    );
-    return rows;
-  }
+  const claimsOf = (db: Queryable = deps.db) => createClaimsRepository(db);
 
   async function validateClaim(
     db: Queryable,
@@ -50,17 +37,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
   ): Promise<{ checks: ClaimView['checks']; transactionId: string | null }> {
     const def = latest(p).definition;
     const checks: ClaimView['checks'] = [];
-    const { rows } = await db.query<{
-      id: string;
-      dealerId: number;
-      skuId: number;
-      kind: string;
-      occurredOn: string;
-    }>(
-      `select id::text, dealer_id as "dealerId", sku_id as "skuId", kind, to_char(occurred_on, 'YYYY-MM-DD') as "occurredOn"
-       from transactions where vin = $1 and quantity > 0 order by occurred_on, id`,
-      [claim.vin],
-    );
+    const rows = await claimsOf(db).findSalesOfVin(claim.vin);
     const sale = rows.find(
       (r) => r.dealerId === dealer.id && def.qualifying.kinds.includes(r.kind as never),
     );
@@ -99,16 +76,11 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
             ? `SKU ${sku.code} is paid by the program`
             : `SKU ${sku.code} is not paid by the program`,
     });
-    // any dealer's claim (the unique index holds it per dealer only: migration 0032)
-    const earlier = await db.query<{ claimed: boolean }>(
-      'select forecourt_vin_claimed($1, $2) as claimed',
-      [p.row.id, claim.vin],
-    );
-    const claimed = earlier.rows[0]!.claimed;
+    const claimedBefore = await claimsOf(db).isVinClaimed(p.row.id, claim.vin);
     checks.push({
       check: 'not_claimed_before',
-      ok: !claimed,
-      message: !claimed
+      ok: !claimedBefore,
+      message: !claimedBefore
         ? 'not claimed before'
         : `VIN ${claim.vin} was already claimed in this program`,
     });
@@ -144,11 +116,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
           if (!d) throw notFound('Dealer', c.dealerCode);
           dealers.set(c.dealerCode, d);
           // the whole feed, past row-level security (migration 0017): yes or no only
-          const known = await tx.query<{ known: boolean }>(
-            'select forecourt_feed_has_vin($1) as known',
-            [c.vin],
-          );
-          if (!known.rows[0]!.known)
+          if (!(await claimsOf(tx).feedHasVin(c.vin)))
             problems.push({
               path: `${c.path}.vin`,
               code: 'unknown_vin',
@@ -172,26 +140,23 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
           const d = dealers.get(c.dealerCode)!;
           const { checks, transactionId } = await validateClaim(tx, p, d, c, ctx);
           const status = checks.every((x) => x.ok) ? 'validated' : 'invalid';
-          const { rows } = await tx.query<{ id: number }>(
-            `insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, evidence_name, transaction_id, status, checks, submitted_by)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id::int as id`,
-            [
-              p.row.id,
-              d.id,
-              c.vin,
-              c.sku,
-              c.deliveredOn,
-              c.evidenceName ?? null,
+          ids.push(
+            await claimsOf(tx).insertClaim({
+              programId: p.row.id,
+              dealerId: d.id,
+              vin: c.vin,
+              sku: c.sku,
+              deliveredOn: c.deliveredOn,
+              evidenceName: c.evidenceName ?? null,
               transactionId,
               status,
-              JSON.stringify(checks),
-              actorLabel(actor),
-            ],
+              checks,
+              submittedBy: actorLabel(actor),
+            }),
           );
-          ids.push(rows[0]!.id);
         }
       });
-      return findClaimRows('c.id = any($1::bigint[])', [ids]);
+      return claimsOf().findClaimsByIds(ids);
     },
 
     parseClaimsCsv(dealerCode: string, csv: string): (ClaimInput & { path: string })[] {
@@ -219,27 +184,13 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
         const vin = r.vin ?? r.VIN ?? '';
         const sku = r.sku ?? r.SKU ?? '';
         const deliveredOn = r.deliveryDate ?? r.deliveredOn ?? r.delivery_date ?? '';
-        if (!vin)
-          problems.push({
-            path: `body.csv.${i + 2}.vin`,
-            row: i + 2,
-            code: 'required',
-            message: 'is required',
-          });
-        if (!sku)
-          problems.push({
-            path: `body.csv.${i + 2}.sku`,
-            row: i + 2,
-            code: 'required',
-            message: 'is required',
-          });
+        const row = i + 2;
+        const problem = (field: string, code: string, message: string) =>
+          problems.push({ path: `body.csv.${row}.${field}`, row, code, message });
+        if (!vin) problem('vin', 'required', 'is required');
+        if (!sku) problem('sku', 'required', 'is required');
         if (!/^\d{4}-\d{2}-\d{2}$/.test(deliveredOn))
-          problems.push({
-            path: `body.csv.${i + 2}.deliveryDate`,
-            row: i + 2,
-            code: 'invalid_date',
-            message: 'expected YYYY-MM-DD',
-          });
+          problem('deliveryDate', 'invalid_date', 'expected YYYY-MM-DD');
         return {
           dealerCode,
           vin,
@@ -256,8 +207,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
     async findClaims({ actor, code }: { actor: Actor; code: string }): Promise<ClaimView[]> {
       need(actor, 'programs:read');
       await visibility.requireVisible(actor, code);
-      const params: unknown[] = [code];
-      return findClaimRows(`p.code = $1 and ${scopeSql(actor.scope, 'd', params)}`, params);
+      return claimsOf().findProgramClaims(code, actor.scope);
     },
 
     async decideClaim({
@@ -274,7 +224,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
       need(actor, 'claims:review');
       requireOem(actor);
       await deps.db.transaction(async (tx) => {
-        const [c] = await findClaimRows('c.id = $1', [id], tx);
+        const c = await claimsOf(tx).findClaim(id);
         if (!c) throw notFound('Claim', String(id));
         if (decision === 'approve' && c.status !== 'validated') {
           throw new AppError(
@@ -285,12 +235,14 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
         if (decision === 'reject' && !['validated', 'invalid'].includes(c.status)) {
           throw new AppError('CONFLICT', `Claim ${id} is already ${c.status}`);
         }
-        await tx.query(
-          `update incentive_claims set status = $2, decision_reason = $3, decided_by = $4, decided_at = now() where id = $1`,
-          [id, decision === 'approve' ? 'approved' : 'rejected', reason, actorLabel(actor)],
+        await claimsOf(tx).decideClaim(
+          id,
+          decision === 'approve' ? 'approved' : 'rejected',
+          reason,
+          actorLabel(actor),
         );
       });
-      return (await findClaimRows('c.id = $1', [id]))[0]!;
+      return (await claimsOf().findClaim(id))!;
     },
   };
 }

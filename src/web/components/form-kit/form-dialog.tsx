@@ -9,8 +9,9 @@ export function FormDialog({
   isOpen = true,
   onClose,
   onSubmit,
-  isSaving,
-  error,
+  save,
+  isSaving = save?.isPending ?? false,
+  error = save?.error,
   problems,
   submitLabel = 'Save',
   size = 'lg',
@@ -20,8 +21,10 @@ export function FormDialog({
   isOpen?: boolean;
   onClose: () => void;
   onSubmit: () => void;
-  isSaving: boolean;
-  error: unknown;
+  /** The save's mutation (its pending state and error), or isSaving and error one by one. */
+  save?: { isPending: boolean; error: unknown };
+  isSaving?: boolean;
+  error?: unknown;
   problems: Problem[];
   submitLabel?: string;
   size?: string;

@@ -3,3 +3,4 @@ export { useForm, type FormState } from './use-form';
 export { FormDialog } from './form-dialog';
 export { DateField, MoneyField, TextField } from './fields';
 export { DealerPicker } from './server-picker';
+export { saveTo, useFormSave } from './use-form-save';

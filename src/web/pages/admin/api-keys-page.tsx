@@ -22,7 +22,7 @@ import type { z } from 'zod';
 import type { apiKeyCreatedSchema } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, useForm } from '../../components/form-kit';
+import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -41,19 +41,15 @@ function CreateKeyModal({
   onCreated: (key: ApiKeyCreated) => void;
   onClose: () => void;
 }) {
-  const queryClient = useQueryClient();
   const form = useForm(
     { name: '', role: 'integration' as Role | null, scope: EMPTY_SCOPE },
     FIELDS,
   );
   const { values, errors, set } = form;
-  const create = useMutation({
-    mutationFn: (body: unknown) => api.post<ApiKeyCreated>('/api-keys', body),
-    onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-      onCreated(created);
-    },
-    onError: form.fail,
+  const create = useFormSave(form, {
+    send: saveTo<ApiKeyCreated>('/api-keys', undefined),
+    invalidates: [['api-keys']],
+    onSaved: onCreated,
   });
 
   function onSubmit() {
@@ -71,8 +67,7 @@ function CreateKeyModal({
       title="New API key"
       onClose={onClose}
       onSubmit={onSubmit}
-      isSaving={create.isPending}
-      error={create.error}
+      save={create}
       problems={form.rest}
       submitLabel="Create key"
       size="md"

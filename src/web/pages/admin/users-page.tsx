@@ -19,7 +19,7 @@ import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, useForm } from '../../components/form-kit';
+import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
 import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -41,19 +41,15 @@ const FIELDS = [
 ] as const;
 
 function CreateUserModal({ onClose }: { onClose: () => void }) {
-  const queryClient = useQueryClient();
   const form = useForm(
     { email: '', name: '', password: '', role: null as Role | null, scope: EMPTY_SCOPE },
     FIELDS,
   );
   const { values, errors, set } = form;
-  const create = useMutation({
-    mutationFn: (body: unknown) => api.post<User>('/users', body),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
-      onClose();
-    },
-    onError: form.fail,
+  const create = useFormSave(form, {
+    send: saveTo<User>('/users', undefined),
+    invalidates: [['users']],
+    onSaved: onClose,
   });
 
   function onSubmit() {
@@ -77,8 +73,7 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
       title="New user"
       onClose={onClose}
       onSubmit={onSubmit}
-      isSaving={create.isPending}
-      error={create.error}
+      save={create}
       problems={form.rest}
       submitLabel="Create user"
     >

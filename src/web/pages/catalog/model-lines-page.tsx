@@ -13,14 +13,12 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   modelLineCreateSchema,
   modelLineUpdateSchema,
   type ModelLine,
 } from '../../../shared/schemas/catalog';
-import { api } from '../../api';
-import { FormDialog, TextField, useForm } from '../../components/form-kit';
+import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -33,7 +31,6 @@ const FIELDS = ['code', 'name', 'segment', 'status'] as const;
 
 function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => void }) {
   const isEdit = line !== undefined;
-  const queryClient = useQueryClient();
   const form = useForm(
     {
       code: line?.code ?? '',
@@ -44,17 +41,10 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
     FIELDS,
   );
   const { values } = form;
-  const save = useMutation({
-    mutationFn: (body: unknown) =>
-      isEdit
-        ? api.patch(`/model-lines/${encodeURIComponent(line.code)}`, body)
-        : api.post('/model-lines', body),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['model-lines'] });
-      await queryClient.invalidateQueries({ queryKey: ['skus'] });
-      onClose();
-    },
-    onError: form.fail,
+  const save = useFormSave(form, {
+    send: saveTo<ModelLine>('/model-lines', line?.code),
+    invalidates: [['model-lines'], ['skus']],
+    onSaved: onClose,
   });
 
   function onSubmit() {
@@ -77,8 +67,7 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
       title={isEdit ? `Edit ${line.name}` : 'New model line'}
       onClose={onClose}
       onSubmit={onSubmit}
-      isSaving={save.isPending}
-      error={save.error}
+      save={save}
       problems={form.rest}
       submitLabel={isEdit ? 'Save' : 'Create model line'}
       size="md"

@@ -13,10 +13,16 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
-import { api } from '../../api';
-import { DateField, FormDialog, MoneyField, TextField, useForm } from '../../components/form-kit';
+import {
+  DateField,
+  FormDialog,
+  MoneyField,
+  TextField,
+  saveTo,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { SkuPricesModal } from '../../components/sku-prices';
@@ -56,7 +62,6 @@ type Values = {
 
 function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
   const isEdit = sku !== undefined;
-  const queryClient = useQueryClient();
   const modelLines = useModelLines();
   const currency = useCurrency();
   const form = useForm<Values>(
@@ -75,17 +80,10 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
     FIELDS,
   );
   const { values, errors, set } = form;
-  const save = useMutation({
-    mutationFn: (body: unknown) =>
-      isEdit
-        ? api.patch<Sku>(`/skus/${encodeURIComponent(sku.code)}`, body)
-        : api.post<Sku>('/skus', body),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['skus'] });
-      await queryClient.invalidateQueries({ queryKey: ['model-lines'] });
-      onClose();
-    },
-    onError: form.fail,
+  const save = useFormSave(form, {
+    send: saveTo<Sku>('/skus', sku?.code),
+    invalidates: [['skus'], ['model-lines']],
+    onSaved: onClose,
   });
 
   function onSubmit() {
@@ -114,8 +112,7 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
       title={isEdit ? `Edit ${sku.name}` : 'New SKU'}
       onClose={onClose}
       onSubmit={onSubmit}
-      isSaving={save.isPending}
-      error={save.error}
+      save={save}
       problems={form.rest}
       submitLabel={isEdit ? 'Save' : 'Create SKU'}
     >
