@@ -216,7 +216,7 @@ for (const engine of engines()) {
         sql(
           `insert into integrity_flags (dealer_id, kind, key, on_date, summary, evidence, amount_at_stake)
            values ((select id from dealers where code = $2), 'unwind_rate', $1, '2026-03-31', 's', '{}', 250)
-           on conflict (key) do update set summary = excluded.summary, updated_at = now()`,
+           on conflict (key, dealer_id) do update set summary = excluded.summary, updated_at = now()`,
           [key, dealer],
         );
       await flag('k-1', 'DLR-ALPHA');
