@@ -130,6 +130,27 @@ export function createJobsService(deps: {
     return promise;
   }
 
+  /**
+   * pg-boss's createQueue is idempotent, but API processes starting together (WEB_CONCURRENCY)
+   * create the same queues at once and can deadlock on its queue table (40P01): the loser tries
+   * again after a short random pause.
+   */
+  async function createQueue(b: PgBoss, kind: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await b.createQueue(kind, {
+          name: kind,
+          retryLimit: 0,
+          expireInSeconds: JOB_EXPIRY_SECONDS,
+        });
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40P01' || attempt >= 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 100));
+      }
+    }
+  }
+
   /** pg-boss, started once per process, working a queue per kind of job. */
   function queue(url: string): Promise<PgBoss> {
     boss ??= (async () => {
@@ -137,11 +158,7 @@ export function createJobsService(deps: {
       b.on('error', (error: Error) => process.emitWarning(`job queue: ${error.message}`));
       await b.start();
       for (const kind of kinds.keys()) {
-        await b.createQueue(kind, {
-          name: kind,
-          retryLimit: 0,
-          expireInSeconds: JOB_EXPIRY_SECONDS,
-        });
+        await createQueue(b, kind);
         if (isWorker)
           await b.work<{ jobId: number }>(kind, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
             for (const job of jobs) await runHere(job.data.jobId);
