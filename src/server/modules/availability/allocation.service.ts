@@ -1,4 +1,9 @@
 /**
+ * Over 800 lines for now, and not for a good reason: one run's whole lifecycle (create, what-if,
+ * override, publish, decide, reallocate, export) shares the run loader and the COPY writers here.
+ * The split to make next is by concern: run creation and what-if, overrides and publishing, dealer
+ * decisions and reallocation, each with its SQL in allocation.repository.ts.
+ *
  * Allocation runs (issue 16): the OEM enters a month's supply per SKU of a model line, the
  * formula (allocation.ts, weights from the settings) allocates it, the OEM overrides with a
  * reason, publishes (the ledger records formula, inputs, results and overrides), dealers accept
