@@ -29,6 +29,8 @@ export async function runSustainabilityBench(argv: string[]) {
       readings: { type: 'string', default: '1000000' },
       dealers: { type: 'string', default: '600' },
       runs: { type: 'string', default: '5' },
+      /** keep the bench database (its URL is printed) to read plans with EXPLAIN ANALYZE */
+      keep: { type: 'boolean', default: false },
     },
   });
   const engine = values.engine as BenchEngine;
@@ -194,7 +196,8 @@ export async function runSustainabilityBench(argv: string[]) {
     `  telematics: ${fmt(readings / (feedMs / 1000))} readings/s with consent checks; bare COPY ${fmt(readings / (copyMs / 1000))} rows/s; ratio ${fmt(feedMs / copyMs, 2)}`,
   );
   await db.close();
-  await bench.drop();
+  if (values.keep && bench.url) console.log(`  kept: ${bench.url}`);
+  else await bench.drop();
   return {
     engine,
     registrations: n,

@@ -15,8 +15,9 @@
  * - DLR-CHARLIE: 1 BEV → 1 unit → tier from 0 (1.005): 170.5 × 1.005 = 171.3525 → 171.35.
  * - DLR-BRAVO: 1 HEV → 0 units → tier from 0: 0 × 1.005 = 0.00.
  * - One more BEV for DLR-ALPHA (what-if): 4 units, still 2.335: + 398.12 → 845.28.
- * - March: DLR-ALPHA 1 BEV → 171.35, approved; the sustainability view's CO2 per 1,000 of
- *   incentive then comes from that statement: (93.6 − 0) × 1 g/km / 171.35 × 1,000.
+ * - March: DLR-ALPHA 1 BEV → 171.35, approved; its frozen line keeps {0, 170.5, 170.5} g/km;
+ *   the sustainability view's CO2 per 1,000 of incentive then comes from that statement:
+ *   (93.6 − 0) × 1 g/km / 171.35 × 1,000.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
@@ -260,6 +261,15 @@ describe.each(engines())('CO2 measure and benefit (%s)', (engine) => {
       }),
       200,
     );
+    // the approved (frozen) line keeps the structured CO2 figures, to the tenth
+    const approved = await json<Statement & { status: string }>(
+      await finance.get('/api/v1/programs/CO2-BONUS/statements/DLR-ALPHA?period=2026-03'),
+      200,
+    );
+    expect(approved.status).toBe('approved');
+    expect(approved.lines.map((l) => [l.sku, l.amount, l.co2])).toEqual([
+      ['AURA-EX-BEV', '171.35', { gPerKm: '0', thresholdGPerKm: '170.5', belowGPerKm: '170.5' }],
+    ]);
     const after = await json<{ items: Item[] }>(
       await admin.get('/api/v1/sustainability/programs?market=TEST-EU'),
       200,

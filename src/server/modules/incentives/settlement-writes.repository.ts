@@ -87,6 +87,8 @@ export function createSettlementWritesRepository(db: Queryable) {
         explanation: string;
         correctsPeriod?: string | null;
         correctsLineNo?: number | null;
+        /** per_g_co2_below lines: the structured CO2 figures of the line */
+        co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
       }[],
     ) {
       const chunk = 500;
@@ -94,11 +96,12 @@ export function createSettlementWritesRepository(db: Queryable) {
         const part = lines.slice(i, i + chunk);
         await db.query(
           `insert into incentive_statement_lines (statement_id, dealer_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
-                  corrects_period, corrects_line_no)
+                  corrects_period, corrects_line_no, co2)
            select $1, ${parentDealer('incentive_statements', '$1')}, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
-                  x.corrects_period, x.corrects_line_no
+                  x.corrects_period, x.corrects_line_no, x.co2
            from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
-                rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int)`,
+                rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int,
+                co2 jsonb)`,
           [
             statementId,
             JSON.stringify(
@@ -116,6 +119,7 @@ export function createSettlementWritesRepository(db: Queryable) {
                 explanation: l.explanation,
                 corrects_period: l.correctsPeriod ?? null,
                 corrects_line_no: l.correctsLineNo ?? null,
+                co2: l.co2 ?? null,
               })),
             ),
           ],

@@ -221,8 +221,20 @@ export function createSettlementService({
           amountDue: s.amountDue,
           snapshot: { ...s, lines: [] },
         });
-        // The snapshot's lines: what was closed is what is approved.
-        await repo.insertLines(c.storedId, snapshot.document.lines);
+        // The snapshot's lines: what was closed is what is approved. The snapshot (its hash)
+        // leaves out the structured CO2 figures; they come from the recomputed line the
+        // snapshot was just checked against (same place, same transaction and kind).
+        await repo.insertLines(
+          c.storedId,
+          snapshot.document.lines.map((l, i) => {
+            const live = s.lines[i];
+            const same =
+              live !== undefined &&
+              live.kind === l.kind &&
+              (live.transactionId === null ? null : String(live.transactionId)) === l.transactionId;
+            return { ...l, co2: same ? (live.co2 ?? null) : null };
+          }),
+        );
         await repo.recordSettledUnits({
           programId: p.row.id,
           dealerId: d.id,

@@ -385,14 +385,16 @@ export function createStatementsRepository(db: Queryable) {
         explanation: string;
         correctsPeriod: string | null;
         correctsLineNo: number | null;
+        co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
       }>(
         `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
                 basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation,
-                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo"
+                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo", co2
          from incentive_statement_lines where statement_id = $1 order by line_no`,
         [statementId],
       );
-      return rows;
+      // the CO2 figures only on the lines that have them, as on a live statement
+      return rows.map(({ co2, ...r }) => (co2 ? { ...r, co2 } : r));
     },
 
     async findTransactionRefs(ids: string[]) {

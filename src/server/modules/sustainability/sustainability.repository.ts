@@ -15,9 +15,15 @@ export type RegulationRow = {
 /** A market's slice of the CO2 ledger: dealers of these countries (or, if given, these states). */
 export type MarketFilter = { countries: string[]; states?: string[] };
 
+/**
+ * The country is char(2): compared as char(2) (`bpchar[]`), the planner reads its statistics. As
+ * `text[]` it casts the column and guesses 0.5 % of the dealers match: for a one-country market
+ * that turned the monthly roll-up's read into one index scan per dealer (600 loops, 100× the
+ * buffers of one sequential scan: 2 s instead of 0.2 s at 200k registrations).
+ */
 function marketWhere(m: MarketFilter, params: unknown[], alias = 'l'): string {
   params.push(m.countries);
-  let sql = `${alias}.country = any($${params.length}::text[])`;
+  let sql = `${alias}.country = any($${params.length}::bpchar[])`;
   if (m.states) {
     params.push(m.states);
     sql += ` and ${alias}.state_province = any($${params.length}::text[])`;
