@@ -1,9 +1,10 @@
 /**
  * Issue 17: the fleet-average projection of a market with N registrations in a year (target: 1M a
  * year < 2 s; read from the feed's monthly roll-up, migration 0031) next to a bare SQL aggregate
- * of the same registrations (the feed rows); the dealer dashboard's latency next
- * to a bare indexed count; the telematics feed (consent checks included) next to a bare COPY of
- * the same readings.
+ * of the same registrations (the feed rows) and a bare sum of the roll-up; the dealer dashboard's
+ * latency next to a bare indexed count; the telematics feed (consent checks included) next to the
+ * actuals feed's ingest of as many rows and a bare COPY of the readings, in the same run.
+ * `--keep` keeps the database (its URL is printed) for EXPLAIN ANALYZE.
  *
  *   npm run bench -- sustainability --engine postgres --registrations 1000000 --readings 1000000
  *   npm run bench -- sustainability --engine pglite --registrations 20000 --readings 20000  (tiny)
@@ -108,6 +109,7 @@ export async function runSustainabilityBench(argv: string[]) {
   // 1. the fleet projection vs the bare aggregate
   const fleet: number[] = [];
   const bare: number[] = [];
+  const bareRollUp: number[] = [];
   for (let i = 0; i < runs; i++) {
     fleet.push(
       await time(() =>
@@ -122,9 +124,18 @@ export async function runSustainabilityBench(argv: string[]) {
         ),
       ),
     );
+    // the floor of reading the monthly roll-up: one sum over the window's rows, no place, no lines
+    bareRollUp.push(
+      await time(() =>
+        db.query(
+          `select sum(a.quantity), sum(a.quantity * s.co2_g_per_km) from monthly_actuals a join skus s on s.id = a.sku_id
+           where a.kind in ('retail_delivery', 'unwind') and a.month >= '2025-01-01' and a.month < '2028-01-01'`,
+        ),
+      ),
+    );
   }
   console.log(
-    `  fleet projection: median ${fmt(median(fleet), 1)} ms; bare aggregate ${fmt(median(bare), 1)} ms; ratio ${fmt(median(fleet) / median(bare), 2)}`,
+    `  fleet projection: median ${fmt(median(fleet), 1)} ms; bare aggregate of the rows ${fmt(median(bare), 1)} ms (ratio ${fmt(median(fleet) / median(bare), 2)}); bare sum of the monthly roll-up ${fmt(median(bareRollUp), 1)} ms (ratio ${fmt(median(fleet) / median(bareRollUp), 2)})`,
   );
 
   // 2. the dealer dashboard vs a bare indexed count of the dealer's rows
@@ -170,6 +181,34 @@ export async function runSustainabilityBench(argv: string[]) {
     value: 1000 + i,
     observedAt: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z`,
   }));
+  // the actuals feed's rate in this run: as many rows through the feed's ingest (in process,
+  // batches of 10,000, as the readings below), each a retail delivery of the catalog above
+  const actualsStart = performance.now();
+  for (let i = 0; i < readings; i += 10_000) {
+    const batch = Array.from({ length: Math.min(10_000, readings - i) }, (_, j) => ({
+      kind: 'retail_delivery',
+      dealerCode: `D${1 + ((i + j) % dealers)}`,
+      sku: `S${1 + ((i + j) % 40)}`,
+      vin: null,
+      quantity: 1,
+      amount: '30000.00',
+      currency: 'EUR',
+      occurredOn: '2026-11-20',
+      source: 'bench-feed',
+      externalId: `F${i + j}`,
+    }));
+    await services.transactions.ingest({
+      actor: SYSTEM_ACTOR,
+      format: 'json',
+      body: (async function* () {
+        let row = 0;
+        for (const value of batch) yield { row: ++row, value };
+      })(),
+      byteLimit: Infinity,
+    });
+  }
+  const actualsMs = performance.now() - actualsStart;
+
   const feedStart = performance.now();
   for (let i = 0; i < rows.length; i += 10_000)
     await services.connected.ingestTelematics({
@@ -193,7 +232,7 @@ export async function runSustainabilityBench(argv: string[]) {
   );
   const copyMs = performance.now() - copyStart;
   console.log(
-    `  telematics: ${fmt(readings / (feedMs / 1000))} readings/s with consent checks; bare COPY ${fmt(readings / (copyMs / 1000))} rows/s; ratio ${fmt(feedMs / copyMs, 2)}`,
+    `  telematics: ${fmt(readings / (feedMs / 1000))} readings/s with consent checks; the actuals feed ${fmt(readings / (actualsMs / 1000))} rows/s (telematics ÷ feed ${fmt(actualsMs / feedMs, 2)}); bare COPY ${fmt(readings / (copyMs / 1000))} rows/s (ratio ${fmt(feedMs / copyMs, 2)})`,
   );
   await db.close();
   if (values.keep && bench.url) console.log(`  kept: ${bench.url}`);
@@ -205,9 +244,11 @@ export async function runSustainabilityBench(argv: string[]) {
     monthlyRollUpRows: rollUpRows,
     fleetMs: median(fleet),
     bareAggregateMs: median(bare),
+    bareRollUpSumMs: median(bareRollUp),
     dealerDashboardMs: median(dash),
     bareCountMs: median(count),
     telematicsPerSecond: readings / (feedMs / 1000),
+    actualsFeedPerSecond: readings / (actualsMs / 1000),
     bareCopyPerSecond: readings / (copyMs / 1000),
   };
 }
