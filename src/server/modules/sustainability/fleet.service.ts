@@ -56,12 +56,16 @@ export function createFleetService(ctx: SustainabilityContext) {
       const w = windowOf(reg, y);
       const years = Array.from({ length: w.toYear - w.fromYear + 1 }, (_, i) => w.fromYear + i);
       const m = marketFilterOf(reg);
-      const [lineRows, dealers, regions, lines] = await Promise.all([
-        system.sumsByYearAndLine(m, w.fromYear, w.toYear),
+      // one pass over the roll-up for the window's lines and the year's dealers (when the year
+      // is in the window)
+      const inWindow = y >= w.fromYear && y <= w.toYear;
+      const [sums, dealers, regions, lines] = await Promise.all([
+        system.fleetSums(m, inWindow ? w.fromYear : Math.min(w.fromYear, y), Math.max(w.toYear, y)),
         system.findDealers(m),
         repo.findRegions(),
         repo.findModelLines(),
       ]);
+      const lineRows = sums.lines.filter((r) => r.year >= w.fromYear && r.year <= w.toYear);
       const actual = byYear(lineRows, years);
       // the latest registration in the window: the forecast takes over the month after
       const latest = lineRows.reduce<string | null>(
@@ -156,7 +160,7 @@ export function createFleetService(ctx: SustainabilityContext) {
         .sort((a, b) => a.modelLineCode.localeCompare(b.modelLineCode));
 
       // breakdowns: the selected year, cut to the reader's scope
-      const dealerSums = await system.sumsByDealer(m, `${y}-01-01`, `${y + 1}-01-01`);
+      const dealerSums = sums.dealersByYear.get(y) ?? [];
       const inScope = (path: string) =>
         actor.scope.kind !== 'region' || path.startsWith(actor.scope.path);
       const visible = dealers.filter((d) => inScope(d.regionPath));

@@ -31,6 +31,11 @@ function marketWhere(m: MarketFilter, params: unknown[], alias = 'l'): string {
   return sql;
 }
 
+/** The sums of a group of the monthly CO2 ledger `l` joined to its SKUs `s`. */
+const SUMS = `sum(l.quantity)::int as units, sum(l.quantity * s.co2_g_per_km)::bigint::float8 as "sumCo2",
+  coalesce(sum(l.quantity * s.mass_kg), 0)::bigint::float8 as "sumMassKg",
+  coalesce(sum(l.quantity) filter (where s.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"`;
+
 export type LineYearSums = {
   year: number;
   modelLineId: number;
@@ -146,9 +151,7 @@ export function createSustainabilityRepository(db: Queryable) {
       const params: unknown[] = [`${fromYear}-01-01`, `${toYear + 1}-01-01`];
       const { rows } = await db.query<LineYearSums>(
         `select extract(year from l.month)::int as year, s.model_line_id as "modelLineId",
-                sum(l.quantity)::int as units, sum(l.quantity * s.co2_g_per_km)::bigint::float8 as "sumCo2",
-                coalesce(sum(l.quantity * s.mass_kg), 0)::bigint::float8 as "sumMassKg",
-                coalesce(sum(l.quantity) filter (where s.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits",
+                ${SUMS},
                 to_char(max(l.month), 'YYYY-MM-DD') as latest
          from co2_ledger_monthly l join skus s on s.id = l.sku_id
          where l.month >= $1::date and l.month < $2::date and ${marketWhere(m, params)}
@@ -156,6 +159,50 @@ export function createSustainabilityRepository(db: Queryable) {
         params,
       );
       return rows.map((r) => ({ ...r, sumCo2: Number(r.sumCo2), sumMassKg: Number(r.sumMassKg) }));
+    },
+
+    /**
+     * The fleet dashboard's two reads of the roll-up in one pass (grouping sets): the market's
+     * sums by year and model line (as sumsByYearAndLine) and by year and dealer (as sumsByDealer
+     * per year), for the years fromYear..toYear.
+     */
+    async fleetSums(
+      m: MarketFilter,
+      fromYear: number,
+      toYear: number,
+    ): Promise<{ lines: LineYearSums[]; dealersByYear: Map<number, DealerSums[]> }> {
+      const params: unknown[] = [`${fromYear}-01-01`, `${toYear + 1}-01-01`];
+      const { rows } = await db.query<
+        LineYearSums & { dealerId: number | null; byDealer: boolean }
+      >(
+        `select extract(year from l.month)::int as year, s.model_line_id as "modelLineId", l.dealer_id as "dealerId",
+                grouping(l.dealer_id) = 0 as "byDealer",
+                ${SUMS},
+                to_char(max(l.month), 'YYYY-MM-DD') as latest
+         from co2_ledger_monthly l join skus s on s.id = l.sku_id
+         where l.month >= $1::date and l.month < $2::date and ${marketWhere(m, params)}
+         group by grouping sets ((1, 2), (1, 3))`,
+        params,
+      );
+      const lines: LineYearSums[] = [];
+      const dealersByYear = new Map<number, DealerSums[]>();
+      for (const r of rows) {
+        const sums = { units: r.units, sumCo2: Number(r.sumCo2), sumMassKg: Number(r.sumMassKg) };
+        if (!r.byDealer) {
+          lines.push({
+            year: r.year,
+            modelLineId: r.modelLineId,
+            ...sums,
+            zevUnits: r.zevUnits,
+            latest: r.latest,
+          });
+          continue;
+        }
+        const list = dealersByYear.get(r.year) ?? [];
+        list.push({ dealerId: r.dealerId!, ...sums, zevUnits: r.zevUnits });
+        dealersByYear.set(r.year, list);
+      }
+      return { lines, dealersByYear };
     },
 
     /**
@@ -172,10 +219,7 @@ export function createSustainabilityRepository(db: Queryable) {
       // one dealer: a plain equality (leakproof, indexed: monthly_actuals' primary key)
       const oneDealer = dealerId === undefined ? '' : `and l.dealer_id = $${params.push(dealerId)}`;
       const { rows } = await db.query<DealerSums>(
-        `select l.dealer_id as "dealerId", sum(l.quantity)::int as units,
-                sum(l.quantity * s.co2_g_per_km)::bigint::float8 as "sumCo2",
-                coalesce(sum(l.quantity * s.mass_kg), 0)::bigint::float8 as "sumMassKg",
-                coalesce(sum(l.quantity) filter (where s.powertrain in ('BEV', 'FCEV')), 0)::int as "zevUnits"
+        `select l.dealer_id as "dealerId", ${SUMS}
          from co2_ledger_monthly l join skus s on s.id = l.sku_id
          where l.month >= $1::date and l.month < $2::date
            ${oneDealer} and ${marketWhere(m, params)}
