@@ -116,7 +116,7 @@ describe.each(engines())('the transactions export streams (%s)', (engine) => {
           dealerCode,
           externalId: `E-${i}`,
           occurredOn: `2026-0${1 + (i % 3)}-${String(1 + (i % 28)).padStart(2, '0')}`,
-          vin: i % 5 === 0 ? `VXN${String(i).padStart(14, "0")}` : null,
+          vin: i % 5 === 0 ? `VXN${String(i).padStart(14, '0')}` : null,
           amount: `${31000 + (i % 97)}.${String(i % 100).padStart(2, '0')}`,
         }),
       );
@@ -142,7 +142,9 @@ describe.each(engines())('the transactions export streams (%s)', (engine) => {
       `update transactions set currency = 'JPY', amount = case when id % 2 = 0 then 23524.50 else -100.50 end
        where id in (select id from transactions order by id desc limit 4)`,
     );
-    await t.db.query(`update transactions set received_at = occurred_on + interval '1 day 3 hours'`);
+    await t.db.query(
+      `update transactions set received_at = occurred_on + interval '1 day 3 hours'`,
+    );
     dealerIds = Object.fromEntries(
       (await t.db.query<{ code: string; id: number }>('select code, id from dealers')).rows.map(
         (r) => [r.code, r.id],
