@@ -243,7 +243,7 @@ describe.each(engines())('the SQL forms of the export cell rules (%s)', (engine)
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(engine);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => t?.close());
 
   it('round-trips every literal and neutralises as neutraliseCell does', async () => {
