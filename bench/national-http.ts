@@ -83,7 +83,11 @@ export async function measureOverHttp(
   const rss = sampleRss(server.pid);
   const headers = { authorization: `Bearer ${key.key}` };
   const get = async (path: string) => {
-    const res = await fetch(server.url + path, { headers });
+    // a request the loaded machine drops before an answer (undici's "fetch failed") is sent once more
+    const res = await fetch(server.url + path, { headers }).catch((error: Error) => {
+      log(`${path}: ${error.message} (${String(error.cause)}); once more`);
+      return fetch(server.url + path, { headers });
+    });
     if (res.status !== 200)
       throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
     return drain(res);

@@ -384,7 +384,11 @@ export async function runNationalBench(argv: string[]) {
     try {
       await fn();
     } catch (error) {
-      rec.record(`failed.${name}`, String((error as Error).stack ?? error));
+      const e = error as Error;
+      rec.record(
+        `failed.${name}`,
+        `${e.stack ?? String(e)}${e.cause ? `\ncause: ${String(e.cause)}` : ''}`,
+      );
     }
   };
   if (parts.has('size')) await guard('size', async () => rec.record('size', await sizeOf(db)));
