@@ -10,6 +10,7 @@ import { hashPassword } from '../src/server/modules/auth/auth.service';
 import { createAccountsService } from '../src/server/modules/accounts/accounts.service';
 import { fmt, loadTest, median, percentile, sampleRss, startServer } from './lib';
 import { measureIngest } from './national-ingest';
+import type { Recorder } from './national-record';
 
 export type NationalOptions = {
   dealers: number;
@@ -64,9 +65,10 @@ export async function measureOverHttp(
   url: string,
   options: NationalOptions,
   parts: Set<string>,
+  rec: Recorder,
+  guard: (part: string, fn: () => Promise<unknown>) => Promise<void>,
 ) {
-  const out: Record<string, unknown> = {};
-  if (!['agreements', 'network', 'home', 'ingest'].some((p) => parts.has(p))) return out;
+  if (!['agreements', 'network', 'home', 'ingest'].some((p) => parts.has(p))) return;
   const key = await createAccountsService({ db }).createApiKey({
     actor: SYSTEM_ACTOR,
     data: {
@@ -81,98 +83,120 @@ export async function measureOverHttp(
   const rss = sampleRss(server.pid);
   const headers = { authorization: `Bearer ${key.key}` };
   const get = async (path: string) => {
-    const res = await fetch(server.url + path, { headers });
+    // a request the loaded machine drops before an answer (undici's "fetch failed") is sent once more
+    const res = await fetch(server.url + path, { headers }).catch((error: Error) => {
+      log(`${path}: ${error.message} (${String(error.cause)}); once more`);
+      return fetch(server.url + path, { headers });
+    });
     if (res.status !== 200)
       throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
     return drain(res);
   };
   const runs = options.runs;
   try {
-    if (parts.has('agreements')) {
-      out.agreementsTable = await pair(
-        runs * 3,
-        () => get('/api/v1/agreements?limit=50&sort=attainment'),
-        () =>
-          db.query(
-            `select a.id, a.planned_by_period, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a`,
-          ),
-      );
-      log(`agreements table ${JSON.stringify(out.agreementsTable)}`);
-    }
+    if (parts.has('agreements'))
+      await guard('agreements', async () => {
+        const figure = await pair(
+          runs * 3,
+          () => get('/api/v1/agreements?limit=50&sort=attainment'),
+          () =>
+            db.query(
+              `select a.id, a.planned_by_period, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a`,
+            ),
+        );
+        rec.record('agreementsTable', figure);
+      });
     if (parts.has('network')) {
       const cycle = await db.query<{ id: number }>(
         `select id from forecast_cycles where status in ('locked', 'published') order by cycle_month desc limit 1`,
       );
       const cycleId = cycle.rows[0]?.id;
-      const network: Record<string, unknown> = {};
-      network.actualsByRegion = await pair(
-        runs,
-        () => get('/api/v1/actuals/regions?from=2025-12&to=2026-11'),
-        () =>
-          db.query(
-            `select d.region_id, m.month, sum(m.quantity), sum(m.amount) from monthly_actuals m join dealers d on d.id = m.dealer_id where m.month between '2025-12-01' and '2026-11-01' group by 1, 2`,
-          ),
+      /** Measures one network figure and saves it at once; a failure is saved and skipped. */
+      const figure = (name: string, fn: () => Promise<unknown>) =>
+        guard(`network.${name}`, async () => rec.record(`network.${name}`, await fn()));
+      await figure('actualsByRegion', () =>
+        pair(
+          runs,
+          () => get('/api/v1/actuals/regions?from=2025-12&to=2026-11'),
+          () =>
+            db.query(
+              `select d.region_id, m.month, sum(m.quantity), sum(m.amount) from monthly_actuals m join dealers d on d.id = m.dealer_id where m.month between '2025-12-01' and '2026-11-01' group by 1, 2`,
+            ),
+        ),
       );
-      network.agreementsRollupByRegion = await pair(
-        runs,
-        () => get('/api/v1/agreements/rollup?by=region'),
-        () =>
-          db.query(
-            `select d.region_id, sum(p.quantity), sum(p.revenue) from agreement_period_actuals p join agreements a on a.id = p.agreement_id join dealers d on d.id = a.dealer_id group by 1`,
-          ),
+      await figure('agreementsRollupByRegion', () =>
+        pair(
+          runs,
+          () => get('/api/v1/agreements/rollup?by=region'),
+          () =>
+            db.query(
+              `select d.region_id, sum(p.quantity), sum(p.revenue) from agreement_period_actuals p join agreements a on a.id = p.agreement_id join dealers d on d.id = a.dealer_id group by 1`,
+            ),
+        ),
       );
-      network.agreementsExport = await pair(
-        runs,
-        () => get('/api/v1/agreements/export'),
-        () =>
-          drainCopy(
-            db,
-            `copy (select a.*, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a) to stdout with (format csv)`,
-          ),
+      await figure('agreementsExport', () =>
+        pair(
+          runs,
+          () => get('/api/v1/agreements/export'),
+          () =>
+            drainCopy(
+              db,
+              `copy (select a.*, (select sum(p.quantity) from agreement_period_actuals p where p.agreement_id = a.id) from agreements a) to stdout with (format csv)`,
+            ),
+        ),
       );
-      network.transactionsExportOneMonth = await pair(
-        1,
-        () => get('/api/v1/transactions/export?from=2026-11-01&to=2026-11-30'),
-        () =>
-          drainCopy(
-            db,
-            `copy (select t.kind, d.code, s.code, t.vin, t.quantity, t.amount, t.currency, t.occurred_on, t.source, t.external_id from transactions t join dealers d on d.id = t.dealer_id join skus s on s.id = t.sku_id where t.occurred_on between '2026-11-01' and '2026-11-30') to stdout with (format csv)`,
-          ),
+      await figure('transactionsExportOneMonth', () =>
+        pair(
+          Math.min(runs, 2),
+          () => get('/api/v1/transactions/export?from=2026-11-01&to=2026-11-30'),
+          () =>
+            drainCopy(
+              db,
+              `copy (select t.kind, d.code, s.code, t.vin, t.quantity, t.amount, t.currency, t.occurred_on, t.source, t.external_id from transactions t join dealers d on d.id = t.dealer_id join skus s on s.id = t.sku_id where t.occurred_on between '2026-11-01' and '2026-11-30') to stdout with (format csv)`,
+            ),
+        ),
       );
       if (cycleId !== undefined) {
-        network.forecastRollup = await pair(
-          runs,
-          () => get(`/api/v1/forecasts/cycles/${cycleId}/rollup`),
-          () =>
-            db.query(
-              `select region_id, model_line_id, target_month, sum(baseline) from forecast_cells where cycle_id = $1 group by 1, 2, 3`,
-              [cycleId],
-            ),
+        await figure('forecastRollup', () =>
+          pair(
+            runs,
+            () => get(`/api/v1/forecasts/cycles/${cycleId}/rollup`),
+            () =>
+              db.query(
+                `select region_id, model_line_id, target_month, sum(baseline) from forecast_cells where cycle_id = $1 group by 1, 2, 3`,
+                [cycleId],
+              ),
+          ),
         );
-        network.forecastAccuracy = await pair(
-          runs,
-          () => get(`/api/v1/forecasts/accuracy?by=region`),
-          () =>
-            db.query(
-              `select c.region_id, sum(abs(c.baseline - coalesce(a.q, 0))), sum(coalesce(a.q, 0)) from forecast_cells c
+        await figure('forecastAccuracy', () =>
+          pair(
+            runs,
+            () => get(`/api/v1/forecasts/accuracy?by=region`),
+            () =>
+              db.query(
+                `select c.region_id, sum(abs(c.baseline - coalesce(a.q, 0))), sum(coalesce(a.q, 0)) from forecast_cells c
              left join (select m.dealer_id, s.model_line_id, m.month, sum(m.quantity) as q from monthly_actuals m join skus s on s.id = m.sku_id
                         where m.month = '2026-11-01' group by 1, 2, 3) a
                on a.dealer_id = c.dealer_id and a.model_line_id = c.model_line_id and a.month = c.target_month
              where c.cycle_id = $1 and c.target_month = '2026-11-01' group by 1`,
-              [cycleId],
-            ),
+                [cycleId],
+              ),
+          ),
         );
       }
-      out.network = network;
-      log(`network ${JSON.stringify(network)}`);
     }
-    if (parts.has('home')) out.dealerHome = await measureDealerHome(db, server.url, options);
+    if (parts.has('home'))
+      await guard('home', async () =>
+        rec.record('dealerHome', await measureDealerHome(db, server.url, options)),
+      );
   } finally {
-    out.serverPeakRssMiB = Math.round(rss.stop() / 2 ** 20);
+    rec.record('serverPeakRssMiB', Math.round(rss.stop() / 2 ** 20));
     await server.stop();
   }
-  if (parts.has('ingest')) out.ingest = await measureIngest(db, url, options, key.key);
-  return out;
+  if (parts.has('ingest'))
+    await guard('ingest', async () =>
+      rec.record('ingest', await measureIngest(db, url, options, key.key, rec)),
+    );
 }
 
 /**

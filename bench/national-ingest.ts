@@ -21,6 +21,7 @@ import { STAGING_COLUMNS } from '../src/server/modules/transactions/transactions
 import { listenForFeedEvents } from './ingest';
 import { createBenchDatabase, fmt, median, startServer } from './lib';
 import type { NationalOptions } from './national-http';
+import type { Recorder } from './national-record';
 
 const log = (m: string) => console.log(`[national] ${m}`);
 
@@ -100,6 +101,7 @@ export async function measureIngest(
   fullUrl: string,
   options: NationalOptions,
   fullKey: string,
+  rec: Recorder,
 ) {
   const ROWS = options.ingestRows;
   const network = generateNetwork({
@@ -179,6 +181,14 @@ export async function measureIngest(
       figures.fullApi.push(f.seconds);
       figures.fullRollUp.push(f.rolledUp);
       figures.fullCopy.push(fc);
+      rec.record(`ingestRuns.${run + 1}`, {
+        emptyApiRowsPerSecond: Math.round(ROWS / e.seconds),
+        emptyRolledUpSeconds: Number(e.rolledUp.toFixed(1)),
+        emptyBareCopyRowsPerSecond: Math.round(ROWS / ec),
+        fullApiRowsPerSecond: Math.round(ROWS / f.seconds),
+        fullRolledUpSeconds: Number(f.rolledUp.toFixed(1)),
+        fullBareCopyRowsPerSecond: Math.round(ROWS / fc),
+      });
       log(
         `ingest run ${run + 1}: empty ${fmt(ROWS / e.seconds)}/s (COPY ${fmt(ROWS / ec)}/s), full ${fmt(ROWS / f.seconds)}/s (COPY ${fmt(ROWS / fc)}/s); rolled up after ${fmt(e.rolledUp, 1)} s / ${fmt(f.rolledUp, 1)} s`,
       );
@@ -205,6 +215,10 @@ export async function measureIngest(
     },
     fullToEmptyApiRate: Number((median(figures.emptyApi) / median(figures.fullApi)).toFixed(2)),
     fullToEmptyCopyRate: Number((median(figures.emptyCopy) / median(figures.fullCopy)).toFixed(2)),
+    /** the issue's bar: the full table's API rate at most 20 % below the empty table's */
+    fullRateDropPct: Number(
+      ((1 - median(figures.emptyApi) / median(figures.fullApi)) * 100).toFixed(1),
+    ),
   };
   log(`ingest ${JSON.stringify(result)}`);
   return result;

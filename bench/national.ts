@@ -32,6 +32,7 @@ import { spawnBaselineJob } from './baseline-job';
 import { benchPrograms } from './incentives';
 import { createBenchDatabase, dropDatabase, fmt, machine, median } from './lib';
 import { measureOverHttp, type NationalOptions } from './national-http';
+import { createRecorder, type Recorder } from './national-record';
 
 export const NATIONAL_TODAY = '2026-11-30';
 export const NATIONAL_END_MONTH = '2026-11';
@@ -212,42 +213,61 @@ async function sizeOf(db: Db) {
   };
 }
 
-async function measureIncentives(db: Db, runs: number) {
+async function measureIncentives(db: Db, runs: number, rec: Recorder) {
   const services = createServices({
     db,
     env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
     today: () => NATIONAL_TODAY,
   });
-  // the bare floor: the programs' year to date aggregated per dealer × SKU × kind × month, read
-  // by the client, with the session settings the recalculation's large reads use
-  const bare = await timeIt(runs, () =>
+  // the bare floors, with the session settings the recalculation's large reads use: the
+  // programs' year to date aggregated per dealer × SKU × kind × month and read by the client,
+  // from the raw feed and from the monthly roll-up (what the recalculation reads for programs
+  // whose rules allow it; statements.repository.ts)
+  const bareRead = (sql: string) => () =>
     db.transaction(async (tx) => {
       await tx.query(`set local jit = off`);
       await tx.query(`set local work_mem = '64MB'`);
-      return tx.query(
-        `select dealer_id, sku_id, kind, date_trunc('month', occurred_on) as m, sum(quantity), sum(amount), count(*)
-         from transactions where occurred_on between '2026-01-01' and $1::date group by 1, 2, 3, 4`,
-        [NATIONAL_TODAY],
-      );
-    }),
+      return tx.query(sql, [NATIONAL_TODAY]);
+    });
+  const bare = await timeIt(
+    runs,
+    bareRead(
+      `select dealer_id, sku_id, kind, date_trunc('month', occurred_on) as m, sum(quantity), sum(amount), count(*)
+       from transactions where occurred_on between '2026-01-01' and $1::date group by 1, 2, 3, 4`,
+    ),
   );
+  rec.record('incentives.bareAggregationMs', bare.map(Math.round));
+  const bareRollUp = await timeIt(
+    runs,
+    bareRead(
+      `select dealer_id, sku_id, kind, month, quantity, amount, row_count
+       from monthly_actuals where month between '2026-01-01' and $1::date`,
+    ),
+  );
+  rec.record('incentives.bareRollUpReadMs', bareRollUp.map(Math.round));
   let summary: unknown;
-  const { value: full, peak } = await withPeakRss(() =>
-    timeIt(runs, async () => {
+  const full: number[] = [];
+  const { peak } = await withPeakRss(async () => {
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
       summary = await services.incentives.recalculateAll({ actor: SYSTEM_ACTOR });
-    }),
-  );
+      full.push(performance.now() - t0);
+      rec.record('incentives.fullRecalcMs', full.map(Math.round));
+    }
+  });
   await services.jobs.stopWorkers();
   const result = {
     fullRecalcMs: full.map(Math.round),
     fullRecalcMedianMs: Math.round(median(full)),
     bareAggregationMedianMs: Math.round(median(bare)),
     ratioToBare: Number((median(full) / median(bare)).toFixed(2)),
+    bareRollUpReadMedianMs: Math.round(median(bareRollUp)),
     processPeakRssMiB: Math.round(peak / 2 ** 20),
     summary,
   };
+  rec.record('incentives', result);
   log(
-    `incentives: full recalculation ${fmt(result.fullRecalcMedianMs)} ms (bare ${fmt(result.bareAggregationMedianMs)} ms, ×${result.ratioToBare})`,
+    `incentives: full recalculation ${fmt(result.fullRecalcMedianMs)} ms (bare ${fmt(result.bareAggregationMedianMs)} ms, ×${result.ratioToBare}; roll-up read ${fmt(result.bareRollUpReadMedianMs)} ms)`,
   );
   return result;
 }
@@ -349,17 +369,35 @@ export async function runNationalBench(argv: string[]) {
   }
   const parts = new Set(values.parts!.split(','));
   const db = await openPostgres(url, 8);
-  const result: Record<string, unknown> = {
+  const rec = createRecorder({
     bench: 'national',
     machine: machine(),
     loadAtStart: loadavg(),
     startedAt: new Date().toISOString(),
+    parts: [...parts],
+    options,
+  });
+  log(`figures are saved as they are measured to ${rec.file}`);
+  const result = rec.result;
+  // a part that fails is recorded (failed.<part>) and the run goes on with the next
+  const guard = async (name: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (error) {
+      const e = error as Error;
+      rec.record(
+        `failed.${name}`,
+        `${e.stack ?? String(e)}${e.cause ? `\ncause: ${String(e.cause)}` : ''}`,
+      );
+    }
   };
-  if (parts.has('size')) result.size = await sizeOf(db);
-  if (parts.has('incentives')) result.incentives = await measureIncentives(db, options.runs);
-  if (parts.has('forecast')) result.forecast = await measureForecast(db, url);
-  Object.assign(result, await measureOverHttp(db, url, options, parts));
-  result.loadAtEnd = loadavg();
+  if (parts.has('size')) await guard('size', async () => rec.record('size', await sizeOf(db)));
+  if (parts.has('incentives'))
+    await guard('incentives', () => measureIncentives(db, options.runs, rec));
+  if (parts.has('forecast'))
+    await guard('forecast', async () => rec.record('forecast', await measureForecast(db, url)));
+  await measureOverHttp(db, url, options, parts, rec, guard);
+  rec.record('loadAtEnd', loadavg());
   await db.close();
   if (!values.database && !values.keep) await dropDatabase(url);
   else log(`kept: --database ${url}`);

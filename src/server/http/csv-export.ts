@@ -11,6 +11,8 @@
  * treated like their ASCII forms.
  */
 import { csvField } from '../db/db';
+import { sqlLiteral } from '../db/sql-literal';
+import { minorUnits, SUPPORTED_CURRENCIES } from '../../shared/money';
 
 const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
@@ -30,4 +32,24 @@ export function exportCell(value: string | number | boolean | null | undefined):
 /** One CSV line of an export (without the line break). */
 export function exportRow(values: readonly (string | number | boolean | null | undefined)[]) {
   return values.map(exportCell).join(',');
+}
+
+/**
+ * The same cells written by the database, for exports that stream a `COPY (select …) TO STDOUT`
+ * in CSV (the server's CSV quoting is csvField's: a value with `,`, `"` or a line break is quoted,
+ * an empty text is `""`, null is empty). `neutraliseSql(x)` is neutraliseCell of the text `x`; the
+ * first character is compared before the number pattern runs, as almost no cell needs it.
+ */
+const FORMULA_FIRST = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+
+export function neutraliseSql(text: string): string {
+  return `case when substr(${text}, 1, 1) in (${FORMULA_FIRST.map(sqlLiteral).join(', ')})
+            and ${text} !~ '^-?[0-9]+(\\.[0-9]+)?$' then '''' || ${text} else ${text} end`;
+}
+
+/** formatMinor in SQL: the amount rounded half-up to its currency's minor unit, as text. */
+export function minorUnitSql(amount: string, currency: string): string {
+  const odd = SUPPORTED_CURRENCIES.filter((c) => minorUnits(c) !== 2);
+  const when = odd.map((c) => `when ${sqlLiteral(c)} then ${minorUnits(c)}`).join(' ');
+  return `round(${amount}, case trim(${currency}) ${when} else 2 end)::text`;
 }

@@ -64,6 +64,11 @@ export async function runBaseline(
       values: Array.from(matrix[d]!.subarray(l * n, (l + 1) * n)),
     })),
   );
+  // Memory (the national network's 705,600 series peaked at the 4 GB line): the history rows and
+  // the matrix are copied into `series` and not read again. The closures of this function keep
+  // their variables alive to its end, so they are emptied here rather than left to go out of use.
+  history.length = 0;
+  matrix.length = 0;
   const evInput = regionIds.map(() => ({
     total: new Array<number>(n).fill(0),
     bev: new Array<number>(n).fill(0),
@@ -89,6 +94,8 @@ export async function runBaseline(
     regionProfile: deps.baseline?.regionProfile,
     onProgress: (p, message) => report(p * 0.9, message),
   });
+  // The series' values are read only by buildBaseline; the cells need their line index only.
+  for (const s of series) s.values = [];
   const months = targetMonths(cycle);
   function* cellRows(): Generator<CellWrite> {
     for (let i = 0; i < series.length; i += 1) {

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../db/db';
+import { inlineParams } from '../../db/sql-literal';
+import { minorUnitSql, neutraliseSql } from '../../http/csv-export';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 import type { Transaction, TransactionFilter } from '../../../shared/schemas/transactions';
 
@@ -31,6 +33,32 @@ const TRANSACTION_SELECT = `
   join dealers d on d.id = t.dealer_id
   join skus s on s.id = t.sku_id
   join model_lines m on m.id = s.model_line_id`;
+
+/** The export's columns, in order (the CSV's header). */
+export const EXPORT_HEADER =
+  'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt,ingestedAt,originalExternalId\n';
+
+/**
+ * The export's cells as the server writes them, each as the API writes it (exportCell): text with
+ * a formula start neutralised, the amount in its currency's minor unit, the timestamps as JSON
+ * gives them. The quantity, the amount, the date and the timestamps start with a digit or a minus
+ * of a plain number, so they need no neutralising.
+ */
+const EXPORT_CELLS = [
+  neutraliseSql('t.kind'),
+  neutraliseSql('d.code'),
+  neutraliseSql('s.code'),
+  neutraliseSql('t.vin'),
+  't.quantity',
+  minorUnitSql('t.amount', 't.currency'),
+  neutraliseSql('t.currency'),
+  't.occurred_on',
+  neutraliseSql('t.source'),
+  neutraliseSql('t.external_id'),
+  "to_json(t.received_at)#>>'{}'",
+  "to_json(coalesce(t.ingested_at, t.received_at))#>>'{}'",
+  neutraliseSql('t.original_external_id'),
+].join(',\n         ');
 
 function filterSql(scope: Scope, filter: Partial<TransactionFilter>, params: unknown[]): string {
   const where = [scopeDealerIdSql(scope, 't.dealer_id', params)];
@@ -323,23 +351,42 @@ export function createTransactionsRepository(db: Queryable) {
       return { items: rows, total: count.rows[0]?.n ?? 0 };
     },
 
-    /** One page of an export in id order (keyset paging: stable while new rows arrive). */
-    async findTransactionsAfter(
-      scope: Scope,
-      filter: Partial<TransactionFilter>,
-      afterId: number,
-      limit: number,
-    ) {
+    /** The first and last id of the rows an export covers (null when there are none). */
+    async findExportIdRange(scope: Scope, filter: Partial<TransactionFilter>) {
       const params: unknown[] = [];
       const where = filterSql(scope, filter, params);
-      params.push(afterId, limit);
-      const { rows } = await db.query<Transaction>(
-        `${TRANSACTION_SELECT} where ${where} and t.id > $${params.length - 1} order by t.id limit $${params.length}`,
+      const { rows } = await db.query<{ first: number | null; last: number | null }>(
+        `select min(t.id) as first, max(t.id) as last from transactions t where ${where}`,
         params,
       );
-      return rows;
+      return rows[0] ?? { first: null, last: null };
     },
   };
+}
+
+/**
+ * The export as one `COPY (select …) TO STDOUT` in CSV, in id order: the rows the filter and the
+ * scope select (row-level security applies as to any read), optionally only ids in (after,
+ * through]. COPY takes no bound parameters, so the filter's values are written in as literals.
+ */
+export function exportCopySql(
+  scope: Scope,
+  filter: Partial<TransactionFilter>,
+  ids?: { after: number; through: number },
+): string {
+  const params: unknown[] = [];
+  const where = [filterSql(scope, filter, params)];
+  if (ids) {
+    params.push(ids.after, ids.through);
+    where.push(`t.id > $${params.length - 1} and t.id <= $${params.length}`);
+  }
+  const select = `select ${EXPORT_CELLS}
+    from transactions t
+    join dealers d on d.id = t.dealer_id
+    join skus s on s.id = t.sku_id
+    where ${where.join(' and ')}
+    order by t.id`;
+  return `copy (${inlineParams(select, params)}) to stdout with (format csv)`;
 }
 
 export type TransactionsRepository = ReturnType<typeof createTransactionsRepository>;

@@ -4,13 +4,17 @@ import type { IngestResult, TransactionFilter } from '../../../shared/schemas/tr
 import { formatMinor } from '../../../shared/money';
 import type { Actor } from '../../auth/actor';
 import { csvField, type Db, type Queryable } from '../../db/db';
-import { exportCell } from '../../http/csv-export';
 import { isUniqueViolation } from '../../db/errors';
 import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { EventBus } from '../../events';
 import { readRecordBatches, type IngestFormat, type RawRecord } from './ingest-parsers';
 import { postedAt, validateRow } from './transaction-row';
-import { COPY_COLUMNS, createTransactionsRepository } from './transactions.repository';
+import {
+  COPY_COLUMNS,
+  createTransactionsRepository,
+  EXPORT_HEADER,
+  exportCopySql,
+} from './transactions.repository';
 
 /** At most this many problems are listed in a rejection; the count covers them all. */
 const MAX_LISTED_PROBLEMS = 1000;
@@ -19,6 +23,8 @@ const LINES_PER_CHUNK = 2000;
 const SMALL_BATCH_CHARS = 1024 * 1024;
 /** COPY text per segment (about 300,000 rows): the memory a segment may need to be replayed. */
 const SEGMENT_CHARS = 32 * 1024 * 1024;
+/** PGlite's export: ids per COPY (each COPY's output is held whole). */
+const EXPORT_WINDOW_IDS = 20_000;
 /**
  * A batch with at least this many new rows commits its feed rows first and is rolled up right
  * after, in a transaction of its own (see `ingest`).
@@ -75,6 +81,8 @@ export function createTransactionsService(deps: {
   chunkLines?: number;
   smallBatchChars?: number;
   rollUpAfterCommitRows?: number;
+  /** PGlite's export: ids per COPY (tests make it small to cross windows). */
+  exportWindowIds?: number;
   /** A roll-up after commit that failed (the batch stays pending); default: a process warning. */
   onRollUpError?: (error: unknown) => void;
 }) {
@@ -82,6 +90,7 @@ export function createTransactionsService(deps: {
   const segmentChars = deps.segmentChars ?? SEGMENT_CHARS;
   const chunkLines = deps.chunkLines ?? LINES_PER_CHUNK;
   const rollUpAfterCommitRows = deps.rollUpAfterCommitRows ?? ROLL_UP_AFTER_COMMIT_ROWS;
+  const exportWindowIds = deps.exportWindowIds ?? EXPORT_WINDOW_IDS;
   const onRollUpError =
     deps.onRollUpError ??
     ((error: unknown) =>
@@ -451,42 +460,31 @@ export function createTransactionsService(deps: {
       return page;
     },
 
-    /** Streams the matching transactions as CSV lines (header first), in pages by id. */
+    /**
+     * Streams the matching transactions as CSV (header first), in id order. On a PostgreSQL server
+     * one `COPY (select …) TO STDOUT` writes every row: the server formats the cells, the socket's
+     * backpressure reaches the server (a slow reader holds it, nothing piles up here), and the rows
+     * are one snapshot. PGlite gives a COPY's output in one piece, so there the same COPY runs over
+     * windows of `exportWindowIds` ids up to the last id the export covers when it starts.
+     */
     async *exportTransactions({
       actor,
       filter,
     }: {
       actor: Actor;
       filter: Partial<TransactionFilter>;
-    }): AsyncGenerator<string> {
-      yield 'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId,receivedAt,ingestedAt,originalExternalId\n';
-      let afterId = 0;
-      for (;;) {
-        const rows = await readRepo.findTransactionsAfter(actor.scope, filter, afterId, 5000);
-        if (rows.length === 0) break;
-        yield rows
-          .map(
-            (t) =>
-              [
-                t.kind,
-                t.dealerCode,
-                t.sku,
-                t.vin,
-                t.quantity,
-                formatMinor(t.amount, t.currency),
-                t.currency,
-                t.occurredOn,
-                t.source,
-                t.externalId,
-                t.receivedAt,
-                t.ingestedAt,
-                t.originalExternalId,
-              ]
-                .map(exportCell)
-                .join(',') + '\n',
-          )
-          .join('');
-        afterId = rows[rows.length - 1]!.id;
+    }): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(EXPORT_HEADER);
+      const readDb = deps.readDb ?? deps.db;
+      if (readDb.engine === 'postgres') {
+        yield* readDb.copyTo(exportCopySql(actor.scope, filter));
+        return;
+      }
+      const { first, last } = await readRepo.findExportIdRange(actor.scope, filter);
+      if (first === null || last === null) return;
+      for (let after = first - 1; after < last; after += exportWindowIds) {
+        const through = Math.min(after + exportWindowIds, last);
+        yield* readDb.copyTo(exportCopySql(actor.scope, filter, { after, through }));
       }
     },
   };
