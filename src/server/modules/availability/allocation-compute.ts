@@ -7,8 +7,10 @@ import type { AllocationSettings } from '../../../shared/schemas/availability';
 import { csvField, type Queryable } from '../../db/db';
 import {
   allocateSku,
+  DECLINED_EARLIER,
   prepareDealers,
   type AllocationFormula,
+  type BasisSums,
   type DealerAllocationInput,
   type SkuAllocation,
 } from './allocation';
@@ -99,6 +101,9 @@ export type Computed = {
   caps: (number | null)[];
   /** each dealer's need, rounded to hundredths as recorded */
   need: number[];
+  /** the distinct eligibility bases of the round, and the one each item was allocated under */
+  bases: BasisSums[];
+  basisAt: number[];
 };
 
 export async function compute(
@@ -127,7 +132,12 @@ export async function compute(
   const inputsHead = dealers.map((d, i) =>
     JSON.stringify({ ...d.input, expectedBasis: d.basis, need: need[i] }).slice(0, -1),
   );
-  return { dealers, items, outs, excluded, inputsHead, caps: prepared.caps, need };
+  const bases: BasisSums[] = [];
+  const basisAt = outs.map((out) => {
+    const at = bases.indexOf(out.basis);
+    return at >= 0 ? at : bases.push(out.basis) - 1;
+  });
+  return { dealers, items, outs, excluded, inputsHead, caps: prepared.caps, need, bases, basisAt };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -140,25 +150,59 @@ export function inputsJson(c: Computed, k: number, i: number): string {
 }
 
 export function explanationOf(c: Computed, k: number, i: number): string {
-  return c.excluded[k]?.has(i)
-    ? 'No units: the dealer declined this SKU in an earlier round.'
-    : c.outs[k]!.explanation(i);
+  return c.excluded[k]?.has(i) ? DECLINED_EARLIER : c.outs[k]!.explanation(i);
 }
 
-/** The round's rows as COPY lines for `insertResults`, one chunk per SKU. */
+/**
+ * The round's rows as COPY lines for `insertResults`, one chunk per SKU: units, share, quota,
+ * basis and rounding; the inputs and the sentence are derived on read (allocation-explain.ts).
+ */
 export function* resultCopyLines(c: Computed, runId: number, round: number) {
   const head = `${runId},${round},`;
   for (let k = 0; k < c.items.length; k++) {
     const out = c.outs[k]!;
+    const tail = `,${c.basisAt[k]},`;
+    const excluded = c.excluded[k];
     const skuId = c.items[k]!.id;
     let chunk = '';
     for (let i = 0; i < c.dealers.length; i++) {
       const u = out.units[i]!;
-      chunk += `${head}${c.dealers[i]!.id},${skuId},${u},${u},${csvField(inputsJson(c, k, i))},${csvField(explanationOf(c, k, i))}\n`;
+      const rounding = excluded?.has(i) ? 'x' : out.rounding(i);
+      chunk += `${head}${c.dealers[i]!.id},${skuId},${u},${u},${out.share[i]!},${out.quota[i]!}${tail}${rounding}\n`;
     }
     yield chunk;
   }
 }
+
+/** Each dealer's inputs of the round as COPY lines for `insertDealerInputs`. */
+export function* dealerInputCopyLines(c: Computed, runId: number, round: number) {
+  const head = `${runId},${round},`;
+  let chunk = '';
+  for (let i = 0; i < c.dealers.length; i++)
+    chunk += `${head}${c.dealers[i]!.id},${csvField(`${c.inputsHead[i]}}`)}\n`;
+  yield chunk;
+}
+
+/** What the round's sentences quote beyond the dealers' inputs: its supply and its bases. */
+export function roundBasesOf(c: Computed): RoundBases {
+  return {
+    supply: Object.fromEntries(c.items.map((item) => [item.sku, item.units])),
+    bases: c.bases,
+  };
+}
+
+/** A computed round as `insertResults` writes it. */
+export function storedRound(c: Computed, runId: number, round: number) {
+  return {
+    runId,
+    round,
+    results: resultCopyLines(c, runId, round),
+    dealerInputs: dealerInputCopyLines(c, runId, round),
+    bases: roundBasesOf(c),
+  };
+}
+
+export type RoundBases = { supply: Record<string, number>; bases: BasisSums[] };
 
 export function totalsOf(c: Computed) {
   return c.items.map((item, k) => ({

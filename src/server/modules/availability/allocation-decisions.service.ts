@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { AppError, notFound } from '../../../shared/errors';
 import type { Actor } from '../../auth/actor';
 import { systemDb } from '../../db/scope';
-import { compute, resultCopyLines } from './allocation-compute';
+import { compute, storedRound } from './allocation-compute';
 import { insertResults, loadRun } from './allocation-run.repository';
 import {
   actorLabel,
@@ -182,7 +182,7 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
           run.formula,
           new Set(declined.rows.map((d) => `${d.dealer_id}/${d.sku_id}`)),
         );
-        await insertResults(tx, resultCopyLines(computed, run.id, round));
+        await insertResults(tx, storedRound(computed, run.id, round));
         const acceptUntil = addDays(today, run.formula.acceptWindowDays);
         await tx.query('update allocation_runs set round = $2, accept_until = $3 where id = $1', [
           run.id,

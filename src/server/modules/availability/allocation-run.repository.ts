@@ -100,13 +100,31 @@ export async function findResultNames(q: Pick<Queryable, 'query'>, skuIds: numbe
 }
 
 /**
- * Writes a round's rows by COPY (as the system: COPY refuses tables under row-level security);
- * `lines` gives CSV lines of the columns below, in chunks.
+ * Writes a round by COPY (as the system: COPY refuses tables under row-level security): its
+ * result rows, its dealers' inputs (`lines` give CSV lines of the columns below, in chunks), and
+ * its supply and bases on the run.
  */
-export async function insertResults(q: Queryable, lines: Iterable<string>) {
+export async function insertResults(
+  q: Queryable,
+  round: {
+    runId: number;
+    round: number;
+    results: Iterable<string>;
+    dealerInputs: Iterable<string>;
+    bases: unknown;
+  },
+) {
   await q.copyFrom(
-    'copy allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation) from stdin with (format csv)',
-    lines,
+    'copy allocation_results (run_id, round, dealer_id, sku_id, formula_units, units, share, quota, basis, rounding) from stdin with (format csv)',
+    round.results,
+  );
+  await q.copyFrom(
+    'copy allocation_dealer_inputs (run_id, round, dealer_id, inputs) from stdin with (format csv)',
+    round.dealerInputs,
+  );
+  await q.query(
+    'update allocation_runs set round_bases = round_bases || jsonb_build_object($2::text, $3::jsonb) where id = $1',
+    [round.runId, round.round, JSON.stringify(round.bases)],
   );
 }
 
@@ -119,13 +137,38 @@ export async function findRound(q: Pick<Queryable, 'query'>, runId: number, roun
   return r.rows[0] ?? null;
 }
 
-/** A round's results as its ledger document lists them. */
+/** A round's results as its ledger document lists them (inputs and explanation: rows before 0036). */
 export async function findRoundResults(q: Pick<Queryable, 'query'>, runId: number, round: number) {
   const results = await q.query<Record<string, unknown>>(
     `select d.code as "dealerCode", s.code as sku, x.formula_units as "formulaUnits", x.units, x.override_reason as "overrideReason",
-       x.inputs, x.explanation from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+       x.inputs, x.explanation, x.share, x.quota, x.basis, x.rounding
+     from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
      where x.run_id = $1 and x.round = $2 order by d.code, s.code`,
     [runId, round],
   );
   return results.rows;
+}
+
+/** A round's dealers' inputs in dealer code order. */
+export async function findRoundDealerInputs(
+  q: Pick<Queryable, 'query'>,
+  runId: number,
+  round: number,
+) {
+  const { rows } = await q.query<{ dealerCode: string; inputs: Record<string, unknown> }>(
+    `select d.code as "dealerCode", a.inputs from allocation_dealer_inputs a join dealers d on d.id = a.dealer_id
+     where a.run_id = $1 and a.round = $2 order by d.code`,
+    [runId, round],
+  );
+  return rows;
+}
+
+/** The runs' formulas and per-round supply and bases (what stored results' sentences quote). */
+export async function findRunBases(q: Pick<Queryable, 'query'>, runIds: number[]) {
+  const { rows } = await q.query<{
+    id: number;
+    formula: AllocationFormula;
+    round_bases: Record<string, unknown>;
+  }>('select id, formula, round_bases from allocation_runs where id = any($1::int[])', [runIds]);
+  return rows;
 }

@@ -14,10 +14,12 @@ import { isDealerScoped, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import { systemDb } from '../../db/scope';
 import type { LedgerService } from '../ledger/ledger.service';
-import { compute, formulaOf, resultCopyLines, resultRows, totalsOf } from './allocation-compute';
+import { compute, formulaOf, storedRound, resultRows, totalsOf } from './allocation-compute';
 import {
   findRound,
+  findRoundDealerInputs,
   findRoundResults,
+  findRunBases,
   insertResults,
   loadRun,
   RUN_SELECT,
@@ -139,8 +141,8 @@ export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, r
   const run = await loadRun(q, code);
   const r = await findRound(q, run.id, round);
   if (!r) return null;
-  const results = await findRoundResults(q, run.id, round);
-  return {
+  const rows = await findRoundResults(q, run.id, round);
+  const head = {
     run: run.code,
     month: run.month,
     modelLine: run.ml_code,
@@ -148,6 +150,20 @@ export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, r
     supply: r.supply,
     acceptUntil: r.accept_until,
     formula: run.formula,
+  };
+  // A round stored before migration 0036 kept each result's inputs and sentence: its document
+  // lists them as it did when it was recorded.
+  if (rows.some((x) => x.inputs !== null)) {
+    const results = rows.map(({ share: _s, quota: _q, basis: _b, rounding: _r, ...rest }) => rest);
+    return { ...head, results };
+  }
+  // Since: each dealer's inputs once, the round's bases, and per result its numbers (the
+  // sentence is derived from these; allocation-explain.ts).
+  const results = rows.map(({ inputs: _i, explanation: _e, ...rest }) => rest);
+  return {
+    ...head,
+    bases: (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null,
+    dealers: await findRoundDealerInputs(q, run.id, round),
     results,
   };
 }
@@ -242,7 +258,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
           ],
         );
         const computed = await compute(tx, deps.today(), modelLine.id, items, formula);
-        await insertResults(tx, resultCopyLines(computed, run.rows[0]!.id, 0));
+        await insertResults(tx, storedRound(computed, run.rows[0]!.id, 0));
         // The new draft as `getRun` would read it back, from the rows just written (reading
         // 640,000 of them back would cost more than writing them).
         return {
@@ -312,7 +328,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
         if (run.status !== 'draft')
           throw new AppError('INVALID_TRANSITION', 'A published run cannot be overridden');
         const { rows } = await tx.query<{ dealer_id: number; sku_id: number; eligible: boolean }>(
-          `select x.dealer_id, x.sku_id, not (x.explanation like 'No units:%') as eligible from allocation_results x
+          `select x.dealer_id, x.sku_id, coalesce(x.rounding not in ('i', 'x'), not (x.explanation like 'No units:%')) as eligible from allocation_results x
            join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
            where x.run_id = $1 and x.round = 0 and d.code = $2 and s.code = $3`,
           [run.id, data.dealerCode, data.sku],

@@ -15,6 +15,7 @@ import {
   type RawRecord,
 } from '../transactions/ingest-parsers';
 import { createAvailabilityRepository, type PositionRow } from './availability.repository';
+import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
 import { validatePipelineRow } from './pipeline-row';
 
@@ -509,29 +510,31 @@ export async function findAllocationResults(
     includeDraft?: boolean;
   },
 ) {
-  const { rows } = await db.query<{
-    run: string;
-    round: number;
-    month: string;
-    modelLineCode: string;
-    dealerCode: string;
-    dealerName: string;
-    sku: string;
-    skuName: string;
-    formulaUnits: number;
-    units: number;
-    overrideReason: string | null;
-    inputs: Record<string, unknown>;
-    explanation: string;
-    decision: 'pending' | 'accepted' | 'declined' | 'expired';
-    acceptedUnits: number;
-    acceptUntil: string | null;
-  }>(
+  const { rows } = await db.query<
+    {
+      run: string;
+      round: number;
+      month: string;
+      modelLineCode: string;
+      dealerCode: string;
+      dealerName: string;
+      sku: string;
+      skuName: string;
+      formulaUnits: number;
+      units: number;
+      overrideReason: string | null;
+      decision: 'pending' | 'accepted' | 'declined' | 'expired';
+      acceptedUnits: number;
+      acceptUntil: string | null;
+    } & StoredResultRow
+  >(
     `select r.code as run, x.round, to_char(r.month, 'YYYY-MM') as month, ml.code as "modelLineCode", d.code as "dealerCode", d.name as "dealerName",
        s.code as sku, s.name as "skuName", x.formula_units as "formulaUnits", x.units, x.override_reason as "overrideReason", x.inputs,
-       x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil"
+       x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil",
+       x.run_id as "runId", s.powertrain, x.share, x.quota, x.basis, x.rounding, a.inputs as "dealerInputs"
      from allocation_results x join allocation_runs r on r.id = x.run_id join dealers d on d.id = x.dealer_id
      join skus s on s.id = x.sku_id join model_lines ml on ml.id = r.model_line_id
+     left join allocation_dealer_inputs a on a.run_id = x.run_id and a.round = x.round and a.dealer_id = x.dealer_id
      where ($1::int is null or x.dealer_id = $1) and ($2::date is null or r.month = $2) and ($3::int is null or r.id = $3)
        and ($4::int[] is null or x.dealer_id = any($4::int[])) and ($5::boolean or r.status = 'published')
        and ($1::int is null or x.units > 0 or x.formula_units > 0)
@@ -544,7 +547,7 @@ export async function findAllocationResults(
       filter.includeDraft ?? false,
     ],
   );
-  return rows;
+  return explainStoredRows(db, rows);
 }
 
 export type AvailabilityService = ReturnType<typeof createAvailabilityService>;
