@@ -3,11 +3,14 @@
  *  - the allocation formula over N dealers × M SKUs (pure), and a whole run through the service
  *    (inputs read by SQL, formula, N × M result rows written) next to a bare insert of N × M rows;
  *  - a dealer's availability page (service call) next to a bare `select 1`;
- *  - the pipeline feed's ingest rate next to a bare COPY of the same rows.
+ *  - publishing the last run (its ledger document);
+ *  - the pipeline feed's ingest rate next to the actuals feed's rate on as many rows and a bare
+ *    COPY of the same rows, in the same run (both feeds through their services, rows in memory).
  *
  *   npm run bench -- availability --engine postgres --dealers 4000 --skus 160 --events 1000000
  *   npm run bench -- availability --engine pglite --dealers 20 --skus 8 --events 2000   (tiny)
  */
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { parseEnv } from '../src/server/env';
@@ -146,8 +149,8 @@ export async function runAvailabilityBench(argv: string[]) {
               `create temp table bare_results on commit drop as select * from allocation_results limit 0`,
             );
             await tx.query(
-              `insert into bare_results (run_id, round, dealer_id, sku_id, formula_units, units, inputs, explanation)
-               select 1, 0, d.id, s.id, 1, 1, '{"share": 0.1}', 'a sentence of about this length, saying why it got what it got'
+              `insert into bare_results (run_id, round, dealer_id, sku_id, formula_units, units, share, quota, basis, rounding)
+               select 1, 0, d.id, s.id, 1, 1, 0.000123456789, 1.23456789, 0, 'w'
                from dealers d cross join skus s`,
             );
           }),
@@ -155,6 +158,14 @@ export async function runAvailabilityBench(argv: string[]) {
       ).ms,
     );
   }
+
+  // publishing the last draft (the ledger document of N × M results); the dealer page then shows it
+  const { rows: drafts } = await db.query<{ code: string }>(
+    `select code from allocation_runs where status = 'draft' order by id desc limit 1`,
+  );
+  const publish = await timed(() =>
+    services.allocation.publishRun({ actor: SYSTEM_ACTOR, code: drafts[0]!.code }),
+  );
 
   // 3. the dealer availability page vs a bare query
   const dealerCode = 'B00001';
@@ -188,15 +199,42 @@ export async function runAvailabilityBench(argv: string[]) {
       externalId: `P-${i}`,
     };
   });
+  // both feeds take the same CSV path (a body streamed in chunks, as the HTTP route gives it)
+  const csvBody = (header: string, lines: string[]) =>
+    Readable.from(
+      (function* () {
+        yield `${header}\n`;
+        for (let i = 0; i < lines.length; i += 10_000) yield lines.slice(i, i + 10_000).join('');
+      })(),
+    );
+  const pipelineLines = rows.map(
+    (r) =>
+      `${r.event},${r.dealerCode},${r.vin},${r.occurredOn},${r.sku ?? ''},${r.orderType ?? ''},,${r.planWeek ?? ''},${r.plant ?? ''},${r.eta ?? ''},${r.source},${r.externalId}\n`,
+  );
   const ingest = await timed(() =>
     services.availability.ingestPipeline({
       actor: SYSTEM_ACTOR,
-      format: 'json',
+      format: 'csv',
       byteLimit: Infinity,
-      body: (async function* () {
-        let row = 0;
-        for (const value of rows) yield { row: ++row, value };
-      })(),
+      body: csvBody(
+        'event,dealerCode,vin,occurredOn,sku,orderType,options,planWeek,plant,eta,source,externalId',
+        pipelineLines,
+      ),
+    }),
+  );
+  const actualsLines = rows.map(
+    (_, i) =>
+      `retail_delivery,B${String(1 + (i % dealers)).padStart(5, '0')},BSKU-${1 + (i % skus)},,1,40000.00,USD,2026-${String(1 + (i % 10)).padStart(2, '0')}-15,bench-actuals,A-${i}\n`,
+  );
+  const actuals = await timed(() =>
+    services.transactions.ingest({
+      actor: SYSTEM_ACTOR,
+      format: 'csv',
+      byteLimit: Infinity,
+      body: csvBody(
+        'kind,dealerCode,sku,vin,quantity,amount,currency,occurredOn,source,externalId',
+        actualsLines,
+      ),
     }),
   );
   const copy = await timed(() =>
@@ -231,6 +269,7 @@ export async function runAvailabilityBench(argv: string[]) {
       createRunMedianMs: Number(median(createMs).toFixed(1)),
       bareInsertMedianMs: Number(median(bareInsertMs).toFixed(1)),
       createRunRatioToBareInsert: Number((median(createMs) / median(bareInsertMs)).toFixed(2)),
+      publishMs: Number(publish.ms.toFixed(1)),
     },
     dealerPage: {
       medianMs: Number(median(pageMs).toFixed(2)),
@@ -241,16 +280,19 @@ export async function runAvailabilityBench(argv: string[]) {
       rowsPerSecond: Math.round(events / (ingest.ms / 1000)),
       bareCopyRowsPerSecond: Math.round(events / (copy.ms / 1000)),
       ratioToBareCopy: Number((ingest.ms / copy.ms).toFixed(2)),
+      actualsInserted: actuals.value.inserted,
+      actualsRowsPerSecond: Math.round(events / (actuals.ms / 1000)),
+      ratioToActuals: Number((ingest.ms / actuals.ms).toFixed(2)),
     },
   };
   console.log(
-    `  formula ${fmt(result.allocation.formulaMedianMs, 1)} ms · what-if ${fmt(result.allocation.whatIfMedianMs, 1)} ms · create run ${fmt(result.allocation.createRunMedianMs, 1)} ms (bare insert ${fmt(result.allocation.bareInsertMedianMs, 1)} ms)`,
+    `  formula ${fmt(result.allocation.formulaMedianMs, 1)} ms · what-if ${fmt(result.allocation.whatIfMedianMs, 1)} ms · create run ${fmt(result.allocation.createRunMedianMs, 1)} ms (bare insert ${fmt(result.allocation.bareInsertMedianMs, 1)} ms) · publish ${fmt(result.allocation.publishMs, 1)} ms`,
   );
   console.log(
     `  create run / bare insert: ${fmt(result.allocation.createRunRatioToBareInsert, 2)} · dealer page ${fmt(result.dealerPage.medianMs, 2)} ms (bare select ${fmt(result.dealerPage.bareQueryMedianMs, 2)} ms)`,
   );
   console.log(
-    `  pipeline ingest: ${fmt(result.pipelineIngest.rowsPerSecond)} events/s; bare COPY ${fmt(result.pipelineIngest.bareCopyRowsPerSecond)} rows/s; ratio ${fmt(result.pipelineIngest.ratioToBareCopy, 2)}`,
+    `  pipeline ingest: ${fmt(result.pipelineIngest.rowsPerSecond)} events/s; bare COPY ${fmt(result.pipelineIngest.bareCopyRowsPerSecond)} rows/s; ratio ${fmt(result.pipelineIngest.ratioToBareCopy, 2)}; actuals feed ${fmt(result.pipelineIngest.actualsRowsPerSecond)} rows/s (pipeline takes ${fmt(result.pipelineIngest.ratioToActuals, 2)}× its time)`,
   );
   console.log(JSON.stringify(result, null, 2));
   return result;

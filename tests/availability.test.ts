@@ -241,6 +241,21 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
       201,
     );
     expect(draft.code).toBe('AL-2026-04-ML-AURA-1');
+    // The stored run explains every result as the formula did when it ran (the response above),
+    // from inputs kept once per dealer: no result row stores its own inputs or sentence.
+    const stored = await json<Run>(await channel.get(`/api/v1/allocation/runs/${draft.code}`), 200);
+    expect(stored.results.length).toBe(draft.results.length);
+    const storedOf = new Map(stored.results.map((r) => [`${r.dealerCode}/${r.sku}`, r]));
+    for (const r of draft.results) {
+      const back = storedOf.get(`${r.dealerCode}/${r.sku}`)!;
+      expect(back.explanation).toBe(r.explanation);
+      expect(back.inputs).toEqual(r.inputs);
+    }
+    expect(draft.results.some((r) => r.explanation.includes('largest remainder'))).toBe(true);
+    const perRow = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from allocation_results where inputs is not null or explanation is not null',
+    );
+    expect(perRow.rows[0]!.n).toBe(0);
     for (const total of draft.totals) expect(total.allocated).toBe(total.supply);
     // dealers do not see drafts
     expect((await dealerA.get(`/api/v1/allocation/runs/${draft.code}`)).status).toBe(404);
@@ -302,6 +317,20 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     });
     await t.db.query(
       `update allocation_results set units = units - 1 where sku_id = (select id from skus where code = 'AURA-LX-ICE') and dealer_id = (select id from dealers where code = 'DLR-ALPHA')`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      true,
+    );
+    // so is tampering with a dealer's recorded inputs
+    const alpha = `dealer_id = (select id from dealers where code = 'DLR-ALPHA')`;
+    await t.db.query(
+      `update allocation_dealer_inputs set inputs = jsonb_set(inputs, '{recentSales}', to_jsonb((inputs->>'recentSales')::int + 1)) where ${alpha}`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      false,
+    );
+    await t.db.query(
+      `update allocation_dealer_inputs set inputs = jsonb_set(inputs, '{recentSales}', to_jsonb((inputs->>'recentSales')::int - 1)) where ${alpha}`,
     );
     expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
       true,

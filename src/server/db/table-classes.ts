@@ -48,6 +48,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   vehicle_events: 'tenant',
   dealer_allocation_profiles: 'tenant',
   allocation_results: 'tenant',
+  allocation_dealer_inputs: 'tenant',
   connected_consents: 'tenant',
   telematics_signals: 'tenant',
   commitment_risks: 'tenant',

@@ -66,7 +66,7 @@ export type AllocationOutcome = {
   dealers: DealerAllocation[];
 };
 
-function ineligibility(
+export function ineligibility(
   d: DealerAllocationInput,
   isBev: boolean,
   formula: AllocationFormula,
@@ -85,10 +85,19 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  * under it: the shares, the parts and their renormalised weights. A run computes it once per
  * eligibility, not once per SKU; the sentences' shared middles are built on first use.
  */
-type Basis = {
+type Basis = BasisSums & {
   reasons: (string | null)[];
   share: Float64Array;
   eligible: Int32Array;
+  /** "x% of recent sales (weight …), … gives a share of y%" per dealer, built lazily */
+  why: (string | undefined)[];
+};
+
+/**
+ * The network totals and renormalised weights of one eligibility basis: with a dealer's inputs
+ * and share, all its sentence quotes (a stored run keeps these per round; see `explainResult`).
+ */
+export type BasisSums = {
   wT: number;
   wD: number;
   wC: number;
@@ -97,8 +106,6 @@ type Basis = {
   sumNeed: number;
   sumCommit: number;
   parts: AllocationOutcome['parts'];
-  /** "x% of recent sales (weight …), … gives a share of y%" per dealer, built lazily */
-  why: (string | undefined)[];
 };
 
 /** The dealers' inputs prepared once for any number of SKUs (see `allocateMany`). */
@@ -112,19 +119,21 @@ export type PreparedDealers = {
   bases: Map<string, Basis>;
 };
 
+/** Units short of the target days' supply: max(0, target × expected daily sales − on hand). */
+export function needOf(d: DealerAllocationInput, formula: AllocationFormula): number {
+  return Math.max(
+    0,
+    formula.targetDaysSupply * Math.max(0, d.expectedDailySales) - Math.max(0, d.onHand),
+  );
+}
+
 export function prepareDealers(
   dealers: DealerAllocationInput[],
   formula: AllocationFormula,
 ): PreparedDealers {
   const n = dealers.length;
   const need = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = dealers[i]!;
-    need[i] = Math.max(
-      0,
-      formula.targetDaysSupply * Math.max(0, d.expectedDailySales) - Math.max(0, d.onHand),
-    );
-  }
+  for (let i = 0; i < n; i++) need[i] = needOf(dealers[i]!, formula);
   const byCode = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
     dealers[a]!.dealerCode < dealers[b]!.dealerCode
       ? -1
@@ -211,7 +220,18 @@ function basisOf(p: PreparedDealers, isBev: boolean, excluded: ReadonlySet<numbe
 function whyOf(p: PreparedDealers, b: Basis, i: number): string {
   const cached = b.why[i];
   if (cached !== undefined) return cached;
-  const d = p.dealers[i]!;
+  const text = whyText(p.dealers[i]!, p.need[i]!, b, p.formula.targetDaysSupply, b.share[i]!);
+  b.why[i] = text;
+  return text;
+}
+
+function whyText(
+  d: DealerAllocationInput,
+  need: number,
+  b: BasisSums,
+  targetDaysSupply: number,
+  share: number,
+): string {
   const why: string[] = [];
   if (b.wSum === 0) why.push('no sales, need or commitments anywhere, so an equal share');
   if (b.wT > 0)
@@ -220,15 +240,70 @@ function whyOf(p: PreparedDealers, b: Basis, i: number): string {
     );
   if (b.wD > 0)
     why.push(
-      `${pct(p.need[i]! / b.sumNeed)} of the units short of ${p.formula.targetDaysSupply} days' supply (weight ${b.parts.daysSupply.toFixed(2)})`,
+      `${pct(need / b.sumNeed)} of the units short of ${targetDaysSupply} days' supply (weight ${b.parts.daysSupply.toFixed(2)})`,
     );
   if (b.wC > 0)
     why.push(
       `${pct(Math.max(0, d.openCommitment) / b.sumCommit)} of open commitments (weight ${b.parts.commitment.toFixed(2)})`,
     );
-  const text = `${why.join(', ')} gives a share of ${pct(b.share[i]!)}`;
-  b.why[i] = text;
-  return text;
+  return `${why.join(', ')} gives a share of ${pct(share)}`;
+}
+
+/**
+ * How a result was rounded: 'w' a whole number, 'd' rounded down, 'u' rounded up by largest
+ * remainder, 'c' capped, 'i' ineligible, 'x' declined in an earlier round.
+ */
+export type Rounding = 'w' | 'd' | 'u' | 'c' | 'i' | 'x';
+
+export const DECLINED_EARLIER = 'No units: the dealer declined this SKU in an earlier round.';
+
+function sentence(
+  units: number,
+  supply: number,
+  why: string,
+  quota: number,
+  rounding: Rounding,
+  cap: number | null,
+  tier: DealerTier,
+): string {
+  const how =
+    rounding === 'c'
+      ? `capped at ${cap} for the ${tier} tier`
+      : rounding === 'u'
+        ? 'rounded up by largest remainder'
+        : rounding === 'd'
+          ? 'rounded down'
+          : 'a whole number';
+  return `${units} of ${supply} units: ${why}, ${quota.toFixed(2)} units, ${how}.`;
+}
+
+/**
+ * A stored result's sentence, derived from what the run keeps: the dealer's inputs, the formula,
+ * the round's basis and supply, and the result's share, quota and rounding. The same text as
+ * `SkuAllocation.explanation` gave when the round was computed.
+ */
+export function explainResult(r: {
+  dealer: DealerAllocationInput;
+  formula: AllocationFormula;
+  basis: BasisSums;
+  supply: number;
+  isBev: boolean;
+  units: number;
+  share: number;
+  quota: number;
+  rounding: Rounding;
+}): string {
+  if (r.rounding === 'x') return DECLINED_EARLIER;
+  if (r.rounding === 'i') return `No units: ${ineligibility(r.dealer, r.isBev, r.formula)}.`;
+  const why = whyText(
+    r.dealer,
+    needOf(r.dealer, r.formula),
+    r.basis,
+    r.formula.targetDaysSupply,
+    r.share,
+  );
+  const cap = r.formula.caps[r.dealer.tier] ?? null;
+  return sentence(r.units, r.supply, why, r.quota, r.rounding, cap, r.dealer.tier);
 }
 
 /** One SKU's allocation, column-wise (index = the dealer's position in the prepared list). */
@@ -244,6 +319,10 @@ export type SkuAllocation = {
   units: Int32Array;
   isCapped: Uint8Array;
   isBumped: Uint8Array;
+  /** the eligibility basis the SKU was allocated under (shared by SKUs of the same basis) */
+  basis: BasisSums;
+  /** how dealer `i`'s units were rounded */
+  rounding: (i: number) => Rounding;
   /** the sentence saying why dealer `i` got what it got */
   explanation: (i: number) => string;
 };
@@ -332,6 +411,16 @@ export function allocateSku(
     given += 1;
   }
 
+  const rounding = (i: number): Rounding =>
+    b.reasons[i] !== null
+      ? 'i'
+      : isCapped[i]
+        ? 'c'
+        : isBumped[i]
+          ? 'u'
+          : quota[i]! > units[i]!
+            ? 'd'
+            : 'w';
   return {
     supply,
     allocated: given,
@@ -344,17 +433,13 @@ export function allocateSku(
     units,
     isCapped,
     isBumped,
+    basis: b,
+    rounding,
     explanation: (i) => {
       const reason = b.reasons[i];
       if (reason !== null) return `No units: ${reason}.`;
-      const rounding = isCapped[i]
-        ? `capped at ${caps[i]} for the ${p.dealers[i]!.tier} tier`
-        : isBumped[i]
-          ? 'rounded up by largest remainder'
-          : quota[i]! > units[i]!
-            ? 'rounded down'
-            : 'a whole number';
-      return `${units[i]} of ${supply} units: ${whyOf(p, b, i)}, ${quota[i]!.toFixed(2)} units, ${rounding}.`;
+      const d = p.dealers[i]!;
+      return sentence(units[i]!, supply, whyOf(p, b, i), quota[i]!, rounding(i), caps[i]!, d.tier);
     },
   };
 }

@@ -4,21 +4,17 @@
  * runs are in allocation.service.ts.
  */
 import type { Readable } from 'node:stream';
-import { AppError, notFound, type Problem } from '../../../shared/errors';
+import { createProblemList, forEachValidRecord } from '../../http/streamed-records';
+import { AppError, notFound } from '../../../shared/errors';
 import { OPTIONAL_PIPELINE_COLUMNS, PIPELINE_COLUMNS } from '../../../shared/schemas/availability';
 import { isDealerScoped, scopeSql, type Actor } from '../../auth/actor';
 import { csvField, type Db } from '../../db/db';
 import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
-import {
-  readRecordBatches,
-  type IngestFormat,
-  type RawRecord,
-} from '../transactions/ingest-parsers';
+import type { IngestFormat, RawRecord } from '../transactions/ingest-parsers';
 import { createAvailabilityRepository, type PositionRow } from './availability.repository';
+import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
 import { validatePipelineRow } from './pipeline-row';
-
-const MAX_LISTED_PROBLEMS = 1000;
 
 /** A CSV field for COPY where an empty field is NULL (a quoted empty one would be ''). */
 const nullable = (value: string | null) => (value === null ? '' : csvField(value));
@@ -27,24 +23,6 @@ const nullable = (value: string | null) => (value === null ? '' : csvField(value
 export function pgTextArray(values: string[] | null): string {
   if (values === null) return '';
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
-
-function limitBytes(body: Readable, limit: number): Readable {
-  let seen = 0;
-  body.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > limit)
-      body.destroy(
-        new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `The body is larger than ${Math.round(limit / 1048576)} MB`,
-          {
-            limitBytes: limit,
-          },
-        ),
-      );
-  });
-  return body;
 }
 
 export function createAvailabilityService(deps: { db: Db; today: () => string }) {
@@ -94,42 +72,19 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
     }) {
       const maps = await runAsSystem(() => repo.loadCodeMaps(db));
       const allowed = await dealerIdsInScope(actor);
-      const problems: Problem[] = [];
-      let problemCount = 0;
-      const add = (p: Problem) => {
-        problemCount += 1;
-        if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
-      };
+      const problems = createProblemList();
+      const add = problems.add;
       const lines: string[] = [];
       const dealerIds = new Set<number>();
-      let received = 0;
-      const scratch: Problem[] = [];
-      const batches: AsyncIterable<RawRecord[]> =
-        'pipe' in body
-          ? readRecordBatches(format, limitBytes(body, byteLimit), undefined, {
-              all: PIPELINE_COLUMNS,
-              optional: OPTIONAL_PIPELINE_COLUMNS,
-            })
-          : (async function* () {
-              for await (const r of body) yield [r];
-            })();
-      for await (const batch of batches) {
-        for (const record of batch) {
-          received += 1;
-          if (record.parseError) {
-            add({
-              row: record.row,
-              code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json',
-              message: record.parseError,
-            });
-            continue;
-          }
-          scratch.length = 0;
-          const row = validatePipelineRow(record.value, record.row, scratch);
-          if (!row) {
-            scratch.forEach(add);
-            continue;
-          }
+      const received = await forEachValidRecord({
+        format,
+        body,
+        byteLimit,
+        columns: { all: PIPELINE_COLUMNS, optional: OPTIONAL_PIPELINE_COLUMNS },
+        problems,
+        validate: validatePipelineRow,
+        onRow: (row, rowNumber) => {
+          const record = { row: rowNumber };
           const dealerId = maps.dealers.get(row.dealerCode);
           if (dealerId === undefined || (allowed && !allowed.has(dealerId))) {
             add(
@@ -154,7 +109,7 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
                       message: `dealer ${row.dealerCode} does not exist`,
                     },
             );
-            continue;
+            return;
           }
           const skuId = row.sku === null ? null : maps.skus.get(row.sku);
           if (skuId === undefined) {
@@ -164,9 +119,9 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
               code: 'unknown_sku',
               message: `SKU ${row.sku} does not exist`,
             });
-            continue;
+            return;
           }
-          if (problemCount > 0) continue;
+          if (problems.count > 0) return;
           dealerIds.add(dealerId);
           lines.push(
             [
@@ -186,15 +141,10 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
               record.row,
             ].join(',') + '\n',
           );
-        }
-      }
-      const reject = () =>
-        new AppError(
-          'VALIDATION_FAILED',
-          `The batch was not stored: ${problemCount} problem${problemCount === 1 ? '' : 's'} in its rows`,
-          { problems, problemCount },
-        );
-      if (problemCount > 0) throw reject();
+        },
+      });
+      const reject = problems.rejection;
+      if (problems.count > 0) throw reject();
       if (lines.length === 0) return { received, inserted: 0, duplicates: 0, vehicles: 0 };
       // As the system (the VIN check reads other dealers' vehicles); each row's dealer was checked
       // against the actor's scope above, and the database is asked again before commit.
@@ -223,7 +173,7 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
             code: 'vin_not_ordered',
             message: `VIN ${r.vin} has no order event (send "ordered" first)`,
           });
-        if (problemCount > 0) throw reject();
+        if (problems.count > 0) throw reject();
         const inserted = (await repo.insertNewEvents(tx)) ?? (await repo.insertEvents(tx));
         const vehicles = await repo.refreshVehicles(tx);
         await assertScopeCovers(tx, actor.scope, [...dealerIds]);
@@ -509,29 +459,31 @@ export async function findAllocationResults(
     includeDraft?: boolean;
   },
 ) {
-  const { rows } = await db.query<{
-    run: string;
-    round: number;
-    month: string;
-    modelLineCode: string;
-    dealerCode: string;
-    dealerName: string;
-    sku: string;
-    skuName: string;
-    formulaUnits: number;
-    units: number;
-    overrideReason: string | null;
-    inputs: Record<string, unknown>;
-    explanation: string;
-    decision: 'pending' | 'accepted' | 'declined' | 'expired';
-    acceptedUnits: number;
-    acceptUntil: string | null;
-  }>(
+  const { rows } = await db.query<
+    {
+      run: string;
+      round: number;
+      month: string;
+      modelLineCode: string;
+      dealerCode: string;
+      dealerName: string;
+      sku: string;
+      skuName: string;
+      formulaUnits: number;
+      units: number;
+      overrideReason: string | null;
+      decision: 'pending' | 'accepted' | 'declined' | 'expired';
+      acceptedUnits: number;
+      acceptUntil: string | null;
+    } & StoredResultRow
+  >(
     `select r.code as run, x.round, to_char(r.month, 'YYYY-MM') as month, ml.code as "modelLineCode", d.code as "dealerCode", d.name as "dealerName",
        s.code as sku, s.name as "skuName", x.formula_units as "formulaUnits", x.units, x.override_reason as "overrideReason", x.inputs,
-       x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil"
+       x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil",
+       x.run_id as "runId", s.powertrain, x.share, x.quota, x.basis, x.rounding, a.inputs as "dealerInputs"
      from allocation_results x join allocation_runs r on r.id = x.run_id join dealers d on d.id = x.dealer_id
      join skus s on s.id = x.sku_id join model_lines ml on ml.id = r.model_line_id
+     left join allocation_dealer_inputs a on a.run_id = x.run_id and a.round = x.round and a.dealer_id = x.dealer_id
      where ($1::int is null or x.dealer_id = $1) and ($2::date is null or r.month = $2) and ($3::int is null or r.id = $3)
        and ($4::int[] is null or x.dealer_id = any($4::int[])) and ($5::boolean or r.status = 'published')
        and ($1::int is null or x.units > 0 or x.formula_units > 0)
@@ -544,7 +496,7 @@ export async function findAllocationResults(
       filter.includeDraft ?? false,
     ],
   );
-  return rows;
+  return explainStoredRows(db, rows);
 }
 
 export type AvailabilityService = ReturnType<typeof createAvailabilityService>;

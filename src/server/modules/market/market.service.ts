@@ -7,7 +7,8 @@
  * effectiveness.
  */
 import type { Readable } from 'node:stream';
-import { AppError, notFound, type Problem } from '../../../shared/errors';
+import { createProblemList, forEachValidRecord } from '../../http/streamed-records';
+import { AppError, notFound } from '../../../shared/errors';
 import { addMonths } from '../../../shared/months';
 import {
   MARKET_COLUMNS,
@@ -17,35 +18,12 @@ import {
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
-import {
-  readRecordBatches,
-  type IngestFormat,
-  type RawRecord,
-} from '../transactions/ingest-parsers';
+import type { IngestFormat, RawRecord } from '../transactions/ingest-parsers';
 import { computeEffectiveness } from './effectiveness';
 import { validateMarketRow } from './market-row';
 import { createMarketRepository, type MarketWrite } from './market.repository';
 
-const MAX_LISTED_PROBLEMS = 1000;
 const CHUNK = 5000;
-
-function limitBytes(body: Readable, limit: number): Readable {
-  let seen = 0;
-  body.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > limit)
-      body.destroy(
-        new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `The body is larger than ${Math.round(limit / 1048576)} MB`,
-          {
-            limitBytes: limit,
-          },
-        ),
-      );
-  });
-  return body;
-}
 
 export function createMarketService(deps: { db: Db; today: () => string }) {
   const repo = () => createMarketRepository(deps.db);
@@ -77,42 +55,19 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
           'FORBIDDEN',
           'The market feed is the network’s: send it with a network key',
         );
-      const problems: Problem[] = [];
-      let problemCount = 0;
-      const add = (p: Problem) => {
-        problemCount += 1;
-        if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
-      };
+      const problems = createProblemList();
+      const add = problems.add;
       const rows: MarketWrite[] = [];
       const seen = new Map<string, { row: number; units: number }>();
-      let received = 0;
-      const scratch: Problem[] = [];
-      const batches: AsyncIterable<RawRecord[]> =
-        'pipe' in body
-          ? readRecordBatches(format, limitBytes(body, byteLimit), undefined, {
-              all: MARKET_COLUMNS,
-              optional: OPTIONAL_MARKET_COLUMNS,
-            })
-          : (async function* () {
-              for await (const r of body) yield [r];
-            })();
-      for await (const batch of batches) {
-        for (const record of batch) {
-          received += 1;
-          if (record.parseError) {
-            add({
-              row: record.row,
-              code: format === 'csv' ? 'malformed_csv_row' : 'malformed_json',
-              message: record.parseError,
-            });
-            continue;
-          }
-          scratch.length = 0;
-          const row = validateMarketRow(record.value, record.row, scratch);
-          if (!row) {
-            scratch.forEach(add);
-            continue;
-          }
+      const received = await forEachValidRecord({
+        format,
+        body,
+        byteLimit,
+        columns: { all: MARKET_COLUMNS, optional: OPTIONAL_MARKET_COLUMNS },
+        problems,
+        validate: validateMarketRow,
+        onRow: (row, rowNumber) => {
+          const record = { row: rowNumber };
           const key = `${row.area}\u0000${row.segment}\u0000${row.month}`;
           const earlier = seen.get(key);
           if (earlier) {
@@ -123,18 +78,13 @@ export function createMarketService(deps: { db: Db; today: () => string }) {
                 code: 'conflicting_duplicate',
                 message: `row ${earlier.row} has the same area, segment and month with ${earlier.units} units`,
               });
-            continue;
+            return;
           }
           seen.set(key, { row: record.row, units: row.units });
-          if (problemCount === 0) rows.push(row);
-        }
-      }
-      if (problemCount > 0)
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `The batch was not stored: ${problemCount} problem${problemCount === 1 ? '' : 's'} in its rows`,
-          { problems, problemCount },
-        );
+          if (problems.count === 0) rows.push(row);
+        },
+      });
+      if (problems.count > 0) throw problems.rejection();
       if (received === 0)
         throw new AppError('VALIDATION_FAILED', 'The batch has no rows', {
           problems: [{ path: 'body', code: 'empty', message: 'the batch has no rows' }],

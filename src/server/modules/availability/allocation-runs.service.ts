@@ -1,0 +1,401 @@
+/**
+ * Allocation runs (issue 16): the OEM enters a month's supply per SKU of a model line, the
+ * formula (allocation.ts, weights from the settings) allocates it, the OEM overrides with a
+ * reason, publishes (the ledger records formula, inputs, results and overrides), dealers accept
+ * or decline within the window, and declined units go round again by the same formula.
+ *
+ * This file: settings, what-if, run creation, overrides and publishing, and the run as the API
+ * shows it. Dealer decisions and re-allocation: allocation-decisions.service.ts; the formula's
+ * side: allocation-compute.ts; SQL: allocation-run.repository.ts.
+ */
+import { AppError, notFound } from '../../../shared/errors';
+import type { AllocationSettings } from '../../../shared/schemas/availability';
+import { isDealerScoped, type Actor } from '../../auth/actor';
+import type { Db, Queryable } from '../../db/db';
+import { systemDb } from '../../db/scope';
+import type { LedgerService } from '../ledger/ledger.service';
+import { compute, formulaOf, storedRound, resultRows, totalsOf } from './allocation-compute';
+import {
+  findRound,
+  findRoundDealerInputs,
+  findRoundResults,
+  findRunBases,
+  insertResults,
+  loadRun,
+  RUN_SELECT,
+  saveSettings,
+  selectSettings,
+  type RunRow,
+} from './allocation-run.repository';
+import { findAllocationResults, type AvailabilityService } from './availability.service';
+
+export type AllocationDeps = {
+  db: Db;
+  ledger: LedgerService;
+  availability: AvailabilityService;
+  today: () => string;
+};
+
+export const actorLabel = (a: Actor) => `${a.kind}:${a.id}:${a.name}`;
+
+export function requireOem(actor: Actor) {
+  if (isDealerScoped(actor))
+    throw new AppError('FORBIDDEN', 'Allocation runs are the OEM’s to manage');
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The SKUs of a supply, checked: known, not repeated, of the model line. */
+export async function resolveSupply(
+  q: Queryable,
+  modelLine: string,
+  supply: { sku: string; units: number }[],
+) {
+  const ml = await q.query<{ id: number; code: string; name: string }>(
+    'select id, code, name from model_lines where code = $1',
+    [modelLine],
+  );
+  if (!ml.rows[0])
+    throw new AppError('VALIDATION_FAILED', `Model line ${modelLine} does not exist`, {
+      problems: [{ path: 'body.modelLine', code: 'unknown', message: 'unknown model line' }],
+    });
+  const skus = await q.query<{
+    id: number;
+    code: string;
+    powertrain: string;
+    model_line_id: number;
+  }>('select id, code, powertrain, model_line_id from skus where code = any($1::text[])', [
+    supply.map((s) => s.sku),
+  ]);
+  const byCode = new Map(skus.rows.map((s) => [s.code, s]));
+  const seen = new Set<string>();
+  const problems = supply.flatMap((s, i) => {
+    const sku = byCode.get(s.sku);
+    const path = `body.supply.${i}.sku`;
+    if (seen.has(s.sku))
+      return [{ path, code: 'repeated', message: `SKU ${s.sku} is listed twice` }];
+    seen.add(s.sku);
+    if (!sku) return [{ path, code: 'unknown', message: `SKU ${s.sku} does not exist` }];
+    if (sku.model_line_id !== ml.rows[0]!.id)
+      return [
+        {
+          path,
+          code: 'other_model_line',
+          message: `SKU ${s.sku} is not of model line ${modelLine}`,
+        },
+      ];
+    return [];
+  });
+  if (problems.length) throw new AppError('VALIDATION_FAILED', problems[0]!.message, { problems });
+  return {
+    modelLine: ml.rows[0]!,
+    items: supply.map((s) => ({
+      ...s,
+      id: byCode.get(s.sku)!.id,
+      isBev: byCode.get(s.sku)!.powertrain === 'BEV',
+    })),
+  };
+}
+
+/** A run as the API gives it: a dealer sees only its own results of a published run. */
+export async function view(db: Pick<Db, 'query'>, actor: Actor, run: RunRow) {
+  const scoped = isDealerScoped(actor) ? (actor.scope as { dealerIds: number[] }).dealerIds : null;
+  const results = await findAllocationResults(db, {
+    runId: run.id,
+    dealerIds: scoped,
+    includeDraft: !scoped,
+  });
+  if (scoped && run.status !== 'published') throw notFound('Allocation run', run.code);
+  // one pass over the results (a run holds dealers × SKUs rows)
+  const sums = new Map<string, { allocated: number; accepted: number; declined: number }>();
+  for (const s of run.supply) sums.set(s.sku, { allocated: 0, accepted: 0, declined: 0 });
+  for (const r of results) {
+    const t = sums.get(r.sku);
+    if (!t) continue;
+    if (r.round === 0) t.allocated += r.units;
+    t.accepted += r.acceptedUnits;
+    if (r.decision !== 'pending') t.declined += r.units - r.acceptedUnits;
+  }
+  const totals = run.supply.map((s) => ({ sku: s.sku, supply: s.units, ...sums.get(s.sku)! }));
+  return {
+    code: run.code,
+    month: run.month,
+    modelLineCode: run.ml_code,
+    modelLineName: run.ml_name,
+    status: run.status,
+    round: run.round,
+    acceptUntil: run.accept_until,
+    supply: run.supply,
+    formula: run.formula as unknown as Record<string, unknown>,
+    totals,
+    results,
+    createdBy: run.created_by,
+    publishedAt: run.published_at,
+  };
+}
+
+/** The document the ledger records for a run's round, rebuilt from the stored rows. */
+export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, round: number) {
+  const run = await loadRun(q, code);
+  const r = await findRound(q, run.id, round);
+  if (!r) return null;
+  const rows = await findRoundResults(q, run.id, round);
+  const head = {
+    run: run.code,
+    month: run.month,
+    modelLine: run.ml_code,
+    round,
+    supply: r.supply,
+    acceptUntil: r.accept_until,
+    formula: run.formula,
+  };
+  // A round stored before migration 0036 kept each result's inputs and sentence: its document
+  // lists them as it did when it was recorded.
+  if (rows.some((x) => x.inputs !== null)) {
+    const results = rows.map(({ share: _s, quota: _q, basis: _b, rounding: _r, ...rest }) => rest);
+    return { ...head, results };
+  }
+  // Since: each dealer's inputs once, the round's bases, and per result its numbers (the
+  // sentence is derived from these; allocation-explain.ts).
+  const results = rows.map(({ inputs: _i, explanation: _e, ...rest }) => rest);
+  return {
+    ...head,
+    bases: (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null,
+    dealers: await findRoundDealerInputs(q, run.id, round),
+    results,
+  };
+}
+
+export function createAllocationRunsService(deps: AllocationDeps) {
+  const { db } = deps;
+  return {
+    getSettings: async ({ actor }: { actor: Actor }) => {
+      void actor;
+      return selectSettings(db);
+    },
+
+    async updateSettings({ actor, data }: { actor: Actor; data: Partial<AllocationSettings> }) {
+      requireOem(actor);
+      const s = { ...(await selectSettings(db)), ...data };
+      if (s.weightTurnAndEarn + s.weightDaysSupply + s.weightCommitment <= 0)
+        throw new AppError('VALIDATION_FAILED', 'At least one weight must be above 0', {
+          problems: [
+            { path: 'body.weightTurnAndEarn', code: 'all_zero', message: 'all weights are 0' },
+          ],
+        });
+      await saveSettings(db, s, actorLabel(actor));
+      return selectSettings(db);
+    },
+
+    /** The run the formula would give, without saving it (settings may be tried out). */
+    async whatIf({
+      actor,
+      data,
+    }: {
+      actor: Actor;
+      data: {
+        month: string;
+        modelLine: string;
+        supply: { sku: string; units: number }[];
+        settings?: Partial<AllocationSettings>;
+      };
+    }) {
+      requireOem(actor);
+      const { modelLine, items } = await resolveSupply(db, data.modelLine, data.supply);
+      const formula = formulaOf({ ...(await selectSettings(db)), ...data.settings });
+      const computed = await compute(db, deps.today(), modelLine.id, items, formula);
+      return {
+        code: 'what-if',
+        month: data.month,
+        modelLineCode: modelLine.code,
+        modelLineName: modelLine.name,
+        status: 'what_if' as const,
+        round: 0,
+        acceptUntil: null,
+        supply: data.supply,
+        formula: formula as unknown as Record<string, unknown>,
+        totals: totalsOf(computed),
+        results: await resultRows(db, computed, {
+          run: 'what-if',
+          month: data.month,
+          modelLineCode: modelLine.code,
+          byDealer: false,
+        }),
+        createdBy: actorLabel(actor),
+        publishedAt: null,
+      };
+    },
+
+    async createRun({
+      actor,
+      data,
+    }: {
+      actor: Actor;
+      data: { month: string; modelLine: string; supply: { sku: string; units: number }[] };
+    }) {
+      requireOem(actor);
+      // As the system: the results go in by COPY, which PostgreSQL refuses into a table under
+      // row-level security; the actor is the OEM (above).
+      const made = await systemDb(db).transaction(async (tx) => {
+        const { modelLine, items } = await resolveSupply(tx, data.modelLine, data.supply);
+        const formula = formulaOf(await selectSettings(tx));
+        const n = await tx.query<{ n: number }>(
+          'select count(*)::int + 1 as n from allocation_runs where model_line_id = $1 and month = $2',
+          [modelLine.id, `${data.month}-01`],
+        );
+        const code = `AL-${data.month}-${modelLine.code}-${n.rows[0]!.n}`;
+        const run = await tx.query<{ id: number }>(
+          `insert into allocation_runs (code, month, model_line_id, supply, formula, created_by) values ($1, $2, $3, $4, $5, $6) returning id`,
+          [
+            code,
+            `${data.month}-01`,
+            modelLine.id,
+            JSON.stringify(data.supply),
+            JSON.stringify(formula),
+            actorLabel(actor),
+          ],
+        );
+        const computed = await compute(tx, deps.today(), modelLine.id, items, formula);
+        await insertResults(tx, storedRound(computed, run.rows[0]!.id, 0));
+        // The new draft as `getRun` would read it back, from the rows just written (reading
+        // 640,000 of them back would cost more than writing them).
+        return {
+          code,
+          month: data.month,
+          modelLineCode: modelLine.code,
+          modelLineName: modelLine.name,
+          status: 'draft' as const,
+          round: 0,
+          acceptUntil: null,
+          supply: data.supply,
+          formula: JSON.parse(JSON.stringify(formula)) as Record<string, unknown>,
+          totals: totalsOf(computed),
+          results: await resultRows(tx, computed, {
+            run: code,
+            month: data.month,
+            modelLineCode: modelLine.code,
+            byDealer: true,
+          }),
+          createdBy: actorLabel(actor),
+          publishedAt: null as string | null,
+        };
+      });
+      return made;
+    },
+
+    async findRuns({
+      actor,
+      filter,
+    }: {
+      actor: Actor;
+      filter: { month?: string; modelLine?: string };
+    }) {
+      const { rows } = await db.query<RunRow>(
+        `${RUN_SELECT} where ($1::date is null or r.month = $1) and ($2::text is null or ml.code = $2)
+           and ($3::boolean or r.status = 'published') order by r.month desc, r.code desc limit 200`,
+        [
+          filter.month ? `${filter.month}-01` : null,
+          filter.modelLine ?? null,
+          !isDealerScoped(actor),
+        ],
+      );
+      return Promise.all(
+        rows.map(async (r) => {
+          const { results: _results, formula: _formula, ...rest } = await view(db, actor, r);
+          return rest;
+        }),
+      );
+    },
+
+    async getRun({ actor, code }: { actor: Actor; code: string }) {
+      return view(db, actor, await loadRun(db, code));
+    },
+
+    async overrideResult({
+      actor,
+      code,
+      data,
+    }: {
+      actor: Actor;
+      code: string;
+      data: { dealerCode: string; sku: string; units: number; reason: string };
+    }) {
+      requireOem(actor);
+      await db.transaction(async (tx) => {
+        const run = await loadRun(tx, code);
+        if (run.status !== 'draft')
+          throw new AppError('INVALID_TRANSITION', 'A published run cannot be overridden');
+        const { rows } = await tx.query<{ dealer_id: number; sku_id: number; eligible: boolean }>(
+          `select x.dealer_id, x.sku_id, coalesce(x.rounding not in ('i', 'x'), not (x.explanation like 'No units:%')) as eligible from allocation_results x
+           join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+           where x.run_id = $1 and x.round = 0 and d.code = $2 and s.code = $3`,
+          [run.id, data.dealerCode, data.sku],
+        );
+        const row = rows[0];
+        if (!row) throw notFound('Allocation result', `${data.dealerCode}/${data.sku}`);
+        if (!row.eligible && data.units > 0)
+          throw new AppError(
+            'UNPROCESSABLE',
+            `${data.dealerCode} is not eligible for ${data.sku}`,
+            {
+              problems: [
+                {
+                  path: 'body.units',
+                  code: 'ineligible',
+                  message: 'an ineligible dealer gets no units',
+                },
+              ],
+            },
+          );
+        await tx.query(
+          `update allocation_results set units = $4, override_reason = $5 where run_id = $1 and round = 0 and dealer_id = $2 and sku_id = $3`,
+          [run.id, row.dealer_id, row.sku_id, data.units, data.reason],
+        );
+        const supply = run.supply.find((s) => s.sku === data.sku)!.units;
+        const total = await tx.query<{ n: number }>(
+          'select coalesce(sum(units), 0)::int as n from allocation_results where run_id = $1 and round = 0 and sku_id = $2',
+          [run.id, row.sku_id],
+        );
+        if (total.rows[0]!.n > supply)
+          throw new AppError(
+            'UNPROCESSABLE',
+            `The override would allocate ${total.rows[0]!.n} units of ${data.sku}, more than the supply of ${supply}`,
+            {
+              problems: [
+                { path: 'body.units', code: 'over_supply', message: 'more than the supply' },
+              ],
+            },
+          );
+      });
+      return view(db, actor, await loadRun(db, code));
+    },
+
+    async publishRun({ actor, code }: { actor: Actor; code: string }) {
+      requireOem(actor);
+      await db.transaction(async (tx) => {
+        const run = await loadRun(tx, code);
+        if (run.status !== 'draft')
+          throw new AppError('INVALID_TRANSITION', `Run ${code} is already published`);
+        const acceptUntil = addDays(deps.today(), run.formula.acceptWindowDays);
+        await tx.query(
+          `update allocation_runs set status = 'published', accept_until = $2, published_by = $3, published_at = now() where id = $1`,
+          [run.id, acceptUntil, actorLabel(actor)],
+        );
+        await tx.query(
+          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by) values ($1, 0, $2, $3, $4)',
+          [run.id, JSON.stringify(run.supply), acceptUntil, actorLabel(actor)],
+        );
+        await deps.ledger.append(tx, {
+          entityType: 'allocation_run',
+          entityId: `${code}#0`,
+          action: 'published',
+          payload: await roundDocument(tx, code, 0),
+          actor: actorLabel(actor),
+        });
+      });
+      return view(db, actor, await loadRun(db, code));
+    },
+  };
+}
