@@ -94,7 +94,7 @@ export type Assessment = {
   supply: SupplyAssessment | null;
 };
 
-function errorModelFor(history: readonly number[]): ErrorModel {
+export function errorModelFor(history: readonly number[]): ErrorModel {
   const intermittent =
     history.length > 0 && history.every((v) => v >= 0) && demandProfile(history).adi >= 1.32;
   return {

@@ -19,6 +19,7 @@ import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
+import type { ProgramRiskService } from './program-risk.service';
 import {
   assessAgreement,
   HISTORY_MONTHS,
@@ -36,7 +37,14 @@ import {
 export const RISK_JOB_KIND = 'insights.risk-refresh';
 const CHUNK = 200;
 
-type Deps = { db: Db; jobs: JobsService; events: EventBus; today: () => string };
+type Deps = {
+  db: Db;
+  jobs: JobsService;
+  events: EventBus;
+  today: () => string;
+  /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
+  programRisk?: Pick<ProgramRiskService, 'refresh'>;
+};
 
 type WhatIfAll = (input: {
   actor: Actor;
@@ -66,7 +74,7 @@ export function createInsightsService(deps: Deps) {
       const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
       const basis = riskBasis(today, latest);
       const agreements = await repo.agreementsForRisk(dealerIds);
-      const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
+      const timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
       const overlap = deps.db.engine === 'postgres';
       const catalog = await repo.skuModelLines();
       const read = async (chunk: RiskAgreementRow[]) => {
@@ -136,11 +144,20 @@ export function createInsightsService(deps: Deps) {
         await report?.(done, agreements.length);
       }
       if (pending) await pending;
+      const p0 = performance.now();
+      const programs = await deps.programRisk?.refresh(dealerIds, basis);
+      timings.programMs = performance.now() - p0;
       if (dealerIds === null) {
         await repo.pruneRisks();
         await repo.settleInterventionOutcomes(today);
       }
-      return { agreements: agreements.length, risks, asOf: basis.asOf, timings };
+      return {
+        agreements: agreements.length,
+        risks,
+        programRisks: programs?.risks ?? 0,
+        asOf: basis.asOf,
+        timings,
+      };
     });
   }
 
