@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { code, errorResponses } from '../../../shared/schemas/common';
-import { programRiskListSchema, programRiskQuerySchema } from '../../../shared/schemas/program-risk';
+import {
+  programRiskListSchema,
+  programRiskQuerySchema,
+} from '../../../shared/schemas/program-risk';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['insights'];

@@ -440,4 +440,3 @@ export function createProgramRiskService(deps: IncentivesDeps) {
 }
 
 export type ProgramRiskService = ReturnType<typeof createProgramRiskService>;
-
