@@ -19,6 +19,7 @@ import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
+import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
 import {
   assessAgreement,
@@ -87,16 +88,17 @@ export function createInsightsService(deps: Deps) {
         const ids = chunk.map((a) => a.id);
         // One transaction, its statements in turn (PGlite has one connection: nothing may
         // query outside an open transaction); its sorts in memory, not spilled to disk.
-        const { rows, seen, supply } = await deps.db.transaction(async (tx) => {
+        const { rows, seen, supply, market } = await deps.db.transaction(async (tx) => {
           await tx.query(`set local work_mem = '64MB'`);
           const r = repoOf(tx);
           const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
           const withHistory = await r.agreementsWithHistory(ids);
           const supplies = await readSupply(tx, today, dealers, catalog);
-          return { rows: lines, seen: withHistory, supply: supplies };
+          const trend = await readMarketTrend(tx, basis.month, dealers);
+          return { rows: lines, seen: withHistory, supply: supplies, market: trend };
         });
         timings.readMs += performance.now() - t0;
-        return { rows, seen, supply };
+        return { rows, seen, supply, market };
       };
       const write = async (ids: number[], writes: RiskWrite[]) => {
         const t0 = performance.now();
@@ -112,7 +114,7 @@ export function createInsightsService(deps: Deps) {
       let pending: Promise<void> | null = null;
       for (let c = 0; c < chunks.length; c += 1) {
         const chunk = chunks[c]!;
-        const { rows, seen, supply } = await next!;
+        const { rows, seen, supply, market } = await next!;
         next = c + 1 < chunks.length && overlap ? read(chunks[c + 1]!) : null;
         const t0 = performance.now();
         const byAgreement = new Map<number, Map<number, LineHistory>>();
@@ -129,6 +131,7 @@ export function createInsightsService(deps: Deps) {
             asOf: basis.asOf,
             backfill: !seen.has(a.id),
             ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
+            ...(market.has(a.dealerId) ? { market: market.get(a.dealerId)! } : {}),
           }),
         );
         timings.computeMs += performance.now() - t0;
