@@ -303,6 +303,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       lead,
       thresholds: measured.thresholds,
       reached,
+      isMonotone: def.measure !== 'ev_share',
       ...(revenueAxis ? { perUnit } : {}),
     });
     const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;
@@ -395,8 +396,47 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     };
   }
 
+  /**
+   * The bench's floor (bench/insights.ts): the bare SQL of the run's reads — every running
+   * program's window rows (the engine's input) and its axis history, for all its dealers at once,
+   * rows discarded.
+   */
+  async function bareInputs(basis: { month: string }): Promise<number> {
+    return runAsSystem(async () => {
+      const ctx = await shared.context();
+      const running = await runningPrograms(ctx, deps.today());
+      const repo = createProgramRiskRepository(deps.db);
+      const { rows: dealers } = await deps.db.query<{ id: number }>(`select id from dealers`);
+      const ids = dealers.map((d) => d.id);
+      const skus = [...ctx.skus.values()];
+      let rows = 0;
+      for (const { def, window, cutoff } of running) {
+        const { axis } = axisSkus(def, skus);
+        const kinds = compiledKinds(def.qualifying.kinds);
+        const skuIds = skus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+        const read = await deps.db.query(
+          `select id, dealer_id, sku_id, kind, quantity, amount, occurred_on, received_at from transactions
+           where occurred_on >= $1::date and occurred_on <= $2::date and sku_id = any($3::int[]) and kind = any($4::text[])`,
+          [window.start, cutoff, skuIds, kinds],
+        );
+        rows += read.rows.length;
+        const from = monthFromIndex(monthIndex(basis.month) - HISTORY_MONTHS);
+        const history = await repo.axisHistories(
+          ids,
+          axis.map((x) => x.id),
+          kinds,
+          from,
+          basis.month,
+        );
+        rows += history.length;
+      }
+      return rows;
+    });
+  }
+
   return {
     refresh,
+    bareInputs,
 
     /** Program tier risks in scope by the next tier's expected missed money (the board). */
     async listProgramRisks({

@@ -92,3 +92,18 @@ describe('program tier risk (pure)', () => {
     expect(expectedMissed(1, '100.00', 'JPY')).toBe('0');
   });
 });
+
+describe('a share is not monotone', () => {
+  it('a tier reached today is read from the draws when other units can dilute it', () => {
+    const r = assessTiers({
+      history,
+      toDate: 3,
+      remaining: 2,
+      term: 3,
+      thresholds: [40],
+      reached: 0,
+      isMonotone: false,
+    });
+    expect(r.tiers[0]!.probability).toBeLessThan(0.2);
+  });
+});

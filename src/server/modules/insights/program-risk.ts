@@ -19,6 +19,8 @@
  * - growth: units or revenue (growthBasis), threshold prior year × (100 + `from`) ÷ 100;
  * - ev_share: BEV units, the other qualifying units at their forecast mean O, so the share
  *   (b + B) ÷ (q + O + B) ≥ t ⟺ b + B ≥ t (q − b + O) ÷ (100 − t) (t = 100: only without others).
+ * A tier the engine has reached is certain (probability 1), except for ev_share, whose share
+ * more sales of other units can dilute.
  * Money is the engine's: what reaching the tier adds to what is earned now (the statement run
  * again with the units that reach it, as the dealer's progress computes "next tier adds"), an
  * exact decimal; the expected shortfall in money is that times the probability of missing it,
@@ -53,6 +55,11 @@ export type TierRiskInput = {
   thresholds: readonly (number | null)[];
   /** The engine's reached tier (index in ascending order, −1 none): those are certain. */
   reached: number;
+  /**
+   * The measure only grows with more sales (default true). ev_share does not: other units dilute
+   * the share, so a tier reached today is read from the draws like any other.
+   */
+  isMonotone?: boolean;
   /** Revenue axis: the revenue of one unit (to turn units into the axis); else 1. */
   perUnit?: number;
   /** Months between the end of the history and the first remaining month (a lagging feed). */
@@ -114,8 +121,10 @@ export function assessTiers(input: TierRiskInput): TierRiskResult {
   };
   const outcome = riskFromDraws(sorted, input.toDate, input.toDate);
   const tiers = input.thresholds.map((threshold, index): TierRisk => {
-    if (index <= input.reached || (threshold !== null && input.toDate >= threshold))
-      return { probability: 1, shortfall: 0, unitsFor80: 0 };
+    const isCertain =
+      (input.isMonotone ?? true) &&
+      (index <= input.reached || (threshold !== null && input.toDate >= threshold));
+    if (isCertain) return { probability: 1, shortfall: 0, unitsFor80: 0 };
     if (threshold === null) return { probability: 0, shortfall: 0, unitsFor80: null };
     const risk = riskFromDraws(sorted, input.toDate, threshold);
     const probability = calibrated(input.toDate, threshold);

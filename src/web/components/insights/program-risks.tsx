@@ -156,7 +156,7 @@ export function ProgramRiskSection() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {items.slice(0, 50).map((r) => {
+            {items.slice(0, 20).map((r) => {
               const tier = nextTier(r);
               const step = r.interventions[0];
               return (
