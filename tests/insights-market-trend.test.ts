@@ -78,7 +78,7 @@ describe.each(engines())('insights: regional market trend driver (%s)', (engine)
       );
     }
     await t.services.insights.refresh(null);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await t?.close();

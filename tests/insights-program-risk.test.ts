@@ -90,7 +90,7 @@ describe.each(engines())('insights: program tier risk (%s)', (engine) => {
       endDate: '2025-06-30',
     });
     await t.services.insights.refresh(null);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await t?.close();

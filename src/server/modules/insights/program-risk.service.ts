@@ -150,7 +150,11 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
       let risks = 0;
-      for (const program of running) {
+      // One program at a time on PGlite (one connection); on a PostgreSQL server a few at once,
+      // so one program's reads overlap another's computation (the batch refresh is mostly reads).
+      const parallel = deps.db.engine === 'postgres' ? 4 : 1;
+      const queue = [...running];
+      const one = async (program: Running) => {
         const { def, window } = program;
         const eligible = dealers.filter(
           (d) =>
@@ -204,7 +208,12 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           createProgramRiskRepository(tx).save([program.p.row.id], dealerIds, writes),
         );
         risks += writes.length;
-      }
+      };
+      await Promise.all(
+        Array.from({ length: parallel }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await one(next);
+        }),
+      );
       await repo.prune(
         running.map((r) => r.p.row.id),
         dealerIds,
