@@ -3,7 +3,7 @@
  * totals and lines), the refresh of the dealers of a 1,000-row batch, the risk board and one
  * dealer's outlook — each next to a bare SQL floor measured in the same run.
  *
- *   npm run bench -- insights --engine postgres --dealers 4000 --lines 30
+ *   npm run bench -- insights --engine postgres --dealers 4000 --lines 30 --programs 20
  *   npm run bench -- insights --engine postgres --dealers 20 --lines 4 --months 24   (tiny)
  *   npm run bench -- insights --dealers 500 --keep          (keeps the seeded database, prints its URL)
  *   npm run bench -- insights --database <url>               (measures a kept database again)
@@ -25,9 +25,40 @@ import {
   median,
   reuseBenchDatabase,
   rssOf,
+  sampleRss,
   type BenchEngine,
 } from './lib';
 import { createInsightsRepository } from '../src/server/modules/insights/insights.repository';
+import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
+import type { Services } from '../src/server/services';
+
+/**
+ * The demo's incentive programs of the running fiscal year, then copies of them (codes -R2, -R3,
+ * …) up to `count` running programs: each eligible network-wide, as the reference's 20 programs.
+ */
+async function seedPrograms(services: Services, count: number): Promise<number> {
+  if (count <= 0) return 0;
+  const seeded = await seedIncentivePrograms(services);
+  const { rows } = await services.db.query<{ definition: Record<string, unknown> }>(
+    `select v.definition from program_versions v join programs p on p.id = v.program_id
+     where p.status = 'published' and v.status = 'published' order by p.id`,
+  );
+  let made = seeded;
+  for (let copy = 2; made < count && rows.length > 0; copy += 1) {
+    for (const { definition } of rows) {
+      if (made >= count) break;
+      const data = {
+        ...definition,
+        code: `${String(definition.code).slice(0, 34)}-R${copy}`,
+        name: `${String(definition.name)} (${copy})`,
+      };
+      await services.incentives.createProgram({ actor: SYSTEM_ACTOR, data });
+      await services.incentives.publishProgram({ actor: SYSTEM_ACTOR, code: data.code });
+      made += 1;
+    }
+  }
+  return made;
+}
 
 const HELP = `npm run bench -- insights [options]
   --engine postgres|pglite   database engine (default postgres)
@@ -35,6 +66,7 @@ const HELP = `npm run bench -- insights [options]
   --lines N                  agreement lines per dealer (default 30)
   --months N                 months of generated history (default 36)
   --runs N                   repetitions of the reads (default 15)
+  --programs N               running incentive programs (default 20: the demo's, then copies)
   --keep                     keep the seeded database (its URL is printed)
   --database URL             measure an already seeded (kept) database, without seeding
   --help                     this text`;
@@ -58,6 +90,7 @@ export async function runInsightsBench(argv: string[]) {
       lines: { type: 'string', default: '30' },
       months: { type: 'string', default: '36' },
       runs: { type: 'string', default: '15' },
+      programs: { type: 'string', default: '20' },
       keep: { type: 'boolean', default: false },
       database: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -95,6 +128,8 @@ export async function runInsightsBench(argv: string[]) {
         ).rows[0]!
       : await seedDemo(services, { ...options, withUsers: true });
     if (values.keep) console.log(`  kept: ${bench.url}`);
+    const programs = values.database ? 0 : await seedPrograms(services, Number(values.programs));
+    if (programs > 0) console.log(`  ${programs} running incentive programs`);
     await bench.db.query('analyze');
     const counts = (
       await bench.db.query<{ agreements: number; lines: number }>(
@@ -108,9 +143,11 @@ export async function runInsightsBench(argv: string[]) {
 
     // Nightly: the full refresh vs reading its inputs (the monthly units of every line).
     const rssBefore = rssOf(process.pid);
+    const peak = sampleRss(process.pid);
     const n0 = performance.now();
     const nightly = await services.insights.refresh(null);
     const nightlyMs = performance.now() - n0;
+    const peakRss = peak.stop();
     const rssAfter = rssOf(process.pid);
     // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
     // discarded) plus a bare server-side copy of the rows the run writes.
@@ -142,7 +179,20 @@ export async function runInsightsBench(argv: string[]) {
         );
       }),
     );
-    const floor = bareInputs + bareWrites;
+    // The program tier risks' floor: the bare SQL of their reads (window rows and histories).
+    const basisMonth = nightly.asOf.slice(0, 7) === '2026-10' ? '2026-11' : today.slice(0, 7);
+    const bareProgramInputs = await timeIt(1, () =>
+      services.programRisk.bareInputs({ month: basisMonth }),
+    );
+    const bareProgramWrites = await timeIt(3, () =>
+      bench.db.transaction(async (tx) => {
+        await tx.query(
+          `create temp table bench_program_risks (like program_tier_risks including defaults) on commit drop`,
+        );
+        await tx.query(`insert into bench_program_risks select * from program_tier_risks`);
+      }),
+    );
+    const floor = bareInputs + bareWrites + bareProgramInputs + bareProgramWrites;
 
     // A 1,000-row batch for ten dealers with agreements: their risks, refreshed.
     const sample = (
@@ -178,7 +228,7 @@ export async function runInsightsBench(argv: string[]) {
       byteLimit: Infinity,
     });
     const b0 = performance.now();
-    await services.insights.refresh(sample.map((s) => s.dealerId));
+    const batch = await services.insights.refresh(sample.map((s) => s.dealerId));
     const batchMs = performance.now() - b0;
 
     // Reads over HTTP (in process) vs the bare SQL of the same rows.
@@ -220,6 +270,25 @@ export async function runInsightsBench(argv: string[]) {
         sample[j++ % sample.length]!.dealerId,
       ]),
     );
+    // The program tier risks: the board's list and one dealer's programs.
+    await get('/api/v1/insights/program-risks?limit=100');
+    const programBoard = await timeIt(runs, () => get('/api/v1/insights/program-risks?limit=100'));
+    const bareProgramBoard = await timeIt(runs, () =>
+      bench.db.query(
+        `select r.*, p.code, d.code, d.name from program_tier_risks r join programs p on p.id = r.program_id
+         join dealers d on d.id = r.dealer_id order by r.shortfall_money desc limit 100`,
+      ),
+    );
+    let k = 0;
+    const programOutlook = await timeIt(runs * 2, () =>
+      get(`/api/v1/insights/dealers/${sample[k++ % sample.length]!.dealer}/program-risks`),
+    );
+    let l = 0;
+    const bareProgramOutlook = await timeIt(runs * 2, () =>
+      bench.db.query(`select * from program_tier_risks where dealer_id = $1`, [
+        sample[l++ % sample.length]!.dealerId,
+      ]),
+    );
     await app.close();
 
     const result = {
@@ -227,8 +296,18 @@ export async function runInsightsBench(argv: string[]) {
       dealers: options.dealers,
       agreements: nightly.agreements,
       risks: nightly.risks,
+      programs,
+      programRisks: nightly.programRisks,
       nightlyMs,
       nightlyRssDeltaMb: (rssAfter - rssBefore) / 1024 / 1024,
+      nightlyPeakRssMb: peakRss / 1024 / 1024,
+      bareProgramInputsMs: bareProgramInputs,
+      bareProgramWritesMs: bareProgramWrites,
+      batchProgramRisks: batch.programRisks,
+      programBoardMs: programBoard,
+      bareProgramBoardMs: bareProgramBoard,
+      programOutlookMs: programOutlook,
+      bareProgramOutlookMs: bareProgramOutlook,
       bareInputsMs: bareInputs,
       bareWritesMs: bareWrites,
       floorMs: floor,
@@ -241,13 +320,13 @@ export async function runInsightsBench(argv: string[]) {
       bareOutlookMs: bareOutlook,
     };
     console.log(
-      `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks in ${fmt(nightlyMs / 1000, 2)} s; RSS +${fmt(result.nightlyRssDeltaMb)} MB`,
+      `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks, ${fmt(nightly.programRisks)} dealer × program tier risks in ${fmt(nightlyMs / 1000, 2)} s; peak RSS ${fmt(result.nightlyPeakRssMb)} MB (+${fmt(result.nightlyRssDeltaMb)} MB after)`,
     );
     console.log(
-      `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms`,
+      `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms, program tiers ${fmt(nightly.timings.programMs)} ms`,
     );
     console.log(
-      `    floor ${fmt(floor, 1)} ms (bare read of its inputs ${fmt(bareInputs, 1)} ms + bare copy of its rows ${fmt(bareWrites, 1)} ms); run ÷ floor ×${fmt(nightlyMs / floor, 1)}`,
+      `    floor ${fmt(floor, 1)} ms (bare read of its inputs ${fmt(bareInputs, 1)} ms + bare copy of its rows ${fmt(bareWrites, 1)} ms + program tiers' bare reads ${fmt(bareProgramInputs, 1)} ms and copy ${fmt(bareProgramWrites, 1)} ms); run ÷ floor ×${fmt(nightlyMs / floor, 1)}`,
     );
     console.log(
       `  refresh after a 1,000-row batch (${sample.length} dealers): ${fmt(batchMs, 1)} ms`,
@@ -257,6 +336,9 @@ export async function runInsightsBench(argv: string[]) {
     );
     console.log(
       `  dealer outlook: median ${fmt(outlook, 1)} ms vs bare SQL ${fmt(bareOutlook, 1)} ms (×${fmt(outlook / bareOutlook, 1)})`,
+    );
+    console.log(
+      `  program tier risks (100): median ${fmt(programBoard, 1)} ms vs bare SQL ${fmt(bareProgramBoard, 1)} ms; one dealer's programs ${fmt(programOutlook, 1)} ms vs ${fmt(bareProgramOutlook, 1)} ms`,
     );
     return result;
   } finally {

@@ -15,6 +15,7 @@ import { createIncentiveListsService } from './modules/incentives/incentives.lis
 import { createIncentivesService } from './modules/incentives/incentives.service';
 import { createInboxService } from './modules/inbox/inbox.service';
 import { createInsightsService } from './modules/insights/insights.service';
+import { createProgramRiskService } from './modules/insights/program-risk.service';
 import { createIntegrityService } from './modules/insights/integrity.service';
 import { createPerformanceService } from './modules/insights/performance.service';
 import { createMarketService } from './modules/market/market.service';
@@ -51,7 +52,8 @@ export function createServices(deps: {
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   const jobs = createJobsService({ db, queueUrl: db.connectionString });
   const forecasts = createForecastsService({ db, readDb, jobs, network, events, today });
-  const incentives = createIncentivesService({ db, jobs, network, ledger, events, today });
+  const incentivesDeps = { db, jobs, network, ledger, events, today };
+  const incentives = createIncentivesService(incentivesDeps);
   const incentiveLists = createIncentiveListsService({ db, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
   const webhooks = createWebhooksService({
@@ -83,7 +85,8 @@ export function createServices(deps: {
   );
   const sustainability = createSustainabilityService({ db, network, today });
   const connected = createConnectedService({ db, network, ledger, today });
-  const insights = createInsightsService({ db, jobs, events, today });
+  const programRisk = createProgramRiskService(incentivesDeps);
+  const insights = createInsightsService({ db, jobs, events, today, programRisk });
   const market = createMarketService({ db, today });
   return {
     market,
@@ -98,6 +101,7 @@ export function createServices(deps: {
     inbox,
     webhooks,
     insights,
+    programRisk,
     integrity: createIntegrityService({ db, today, incentives, ledger }),
     incentives,
     incentiveLists,

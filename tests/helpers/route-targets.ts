@@ -186,6 +186,9 @@ Object.assign(QUERY_POINTING_AT_A, {
   '/api/v1/insights/risks': '?dealer=DLR-ALPHA',
   '/api/v1/insights/interventions': '?dealer=DLR-ALPHA',
 });
+// Program tier risks (issue 14 §1): A's programs, and the list aimed at A.
+PARAMS_POINTING_AT_A['/api/v1/insights/dealers/:code/program-risks'] = { code: 'DLR-ALPHA' };
+QUERY_POINTING_AT_A['/api/v1/insights/program-risks'] = '?dealer=DLR-ALPHA';
 PARAMS_POINTING_AT_A['/api/v1/insights/integrity/:id/decision'] = { id: '1' };
 Object.assign(QUERY_POINTING_AT_A, { '/api/v1/insights/integrity': '?status=open' });
 

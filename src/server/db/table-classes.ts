@@ -53,6 +53,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   telematics_signals: 'tenant',
   commitment_risks: 'tenant',
   commitment_risk_history: 'tenant',
+  program_tier_risks: 'tenant',
   insight_interventions: 'tenant',
   integrity_flags: 'tenant',
 

@@ -6,7 +6,15 @@ const money = z.string().describe("decimal string in the currency's minor unit, 
 
 export const riskDriverSchema = z
   .object({
-    kind: z.enum(['pace', 'plan_vs_run_rate', 'seasonality', 'last_year', 'availability', 'mix']),
+    kind: z.enum([
+      'pace',
+      'plan_vs_run_rate',
+      'seasonality',
+      'last_year',
+      'market_trend',
+      'availability',
+      'mix',
+    ]),
     units: z.number().describe('units this driver adds to the gap (negative: it closes it)'),
     text: z.string(),
     additive: z

@@ -58,6 +58,7 @@ import {
 import { isDealerUser, useCan, useMe } from '../session';
 import { InboxCard } from '../components/inbox/inbox-card';
 import { OutlookCard } from '../components/insights/outlook-card';
+import { ProgramOutlookCard } from '../components/insights/program-risks';
 import { CompactMoney } from '../components/compact-money';
 
 export function DealerPage() {
@@ -434,6 +435,7 @@ function DealerView({ dealer }: { dealer: Dealer }) {
 
       {isOwn && <InboxCard />}
       {isOwn && <OutlookCard dealerCode={dealer.code} />}
+      {isOwn && <ProgramOutlookCard dealerCode={dealer.code} />}
 
       <DealerFacts dealer={dealer} />
 

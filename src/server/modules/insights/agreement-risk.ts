@@ -61,6 +61,8 @@ export function assessAgreement(
     asOf?: string;
     /** The dealer's supply per model line code (availability), when it has a pipeline. */
     supply?: Map<string, { units: number; daysSupply: number | null; label: string }>;
+    /** The regional market's trend (market-trend.ts), when the market feed covers the region. */
+    market?: { ratio: number; months: number };
   },
 ): RiskWrite[] {
   // The first month that is not complete (riskBasis), the current month by default.
@@ -161,6 +163,7 @@ export function assessAgreement(
       lead,
       ...(lineSupply ? { supply: lineSupply } : {}),
       ...(subject.lineNo === 0 && options.supply ? { supply: { shortage } } : {}),
+      ...(options.market ? { market: options.market } : {}),
     });
     shortage += a.supply?.shortage ?? 0;
     if (subject.lineNo > 0)

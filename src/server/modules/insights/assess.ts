@@ -25,7 +25,8 @@ import {
   sortedRemaining,
 } from './risk-model';
 
-export type DriverKind = 'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year' | 'availability';
+export type DriverKind =
+  'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year' | 'market_trend' | 'availability';
 export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
 export type InterventionKind =
   'more_units' | 'allocation' | 'amendment' | 'field_visit' | 'incentive_tier';
@@ -59,6 +60,12 @@ export type AssessInput = {
    * for an agreement's totals, `shortage`: the lines' shortages summed.
    */
   supply?: { units: number; daysSupply: number | null; label: string } | { shortage: number };
+  /**
+   * The regional market's trend (market-trend.ts): all-brand registrations of the last months
+   * over the same months a year earlier. Its share of the gap: the same months last year, moved
+   * by the market (a 10 % decline: 10 % of them fewer), taken out of the trend driver.
+   */
+  market?: { ratio: number; months: number };
 };
 
 /** Days an order takes to arrive (availability's lead time): sales before then need supply now. */
@@ -94,7 +101,7 @@ export type Assessment = {
   supply: SupplyAssessment | null;
 };
 
-function errorModelFor(history: readonly number[]): ErrorModel {
+export function errorModelFor(history: readonly number[]): ErrorModel {
   const intermittent =
     history.length > 0 && history.every((v) => v >= 0) && demandProfile(history).adi >= 1.32;
   return {
@@ -183,6 +190,8 @@ export function assessCommitment(input: AssessInput): Assessment {
   const planVsRunRate = plannedRemaining - runRate * remaining;
   const seasonality = runRate * remaining - lastYearRemaining;
   const lastYear = lastYearRemaining - forecastRemaining;
+  const market =
+    input.market && remaining > 0 ? lastYearRemaining * (1 - input.market.ratio) : null;
   const supplyText = () => {
     if (!supply) return '';
     if (supply.units === undefined)
@@ -217,12 +226,21 @@ export function assessCommitment(input: AssessInput): Assessment {
       units: round1(lastYear),
       text: `the forecast expects ${round1(Math.abs(lastYear))} units ${lastYear >= 0 ? 'fewer' : 'more'} than the same months last year (trend)`,
     },
+    ...(market !== null && input.market
+      ? [
+          {
+            kind: 'market_trend' as const,
+            units: round1(market),
+            text: `the regional market (all brands) is ${Math.round(Math.abs(1 - input.market.ratio) * 100)} % ${input.market.ratio < 1 ? 'below' : 'above'} a year ago over the last ${input.market.months} months: ${round1(Math.abs(market))} units ${market >= 0 ? 'fewer' : 'more'} than the same months last year`,
+          },
+        ]
+      : []),
     ...(supply
       ? [{ kind: 'availability' as const, units: round1(short), text: supplyText() }]
       : []),
   ];
   // The rounded drivers add up exactly to the rounded gap: the trend (the forecast's residual
-  // against last year) takes the rounding.
+  // against last year, less the market's share of it) takes the rounding.
   const gap = round1(commitment - expected);
   const trend = drivers[3]!;
   const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);

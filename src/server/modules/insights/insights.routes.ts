@@ -14,6 +14,7 @@ import { jobSchema } from '../jobs/jobs.routes';
 import { createWhatIfAll } from '../incentives/what-if-all';
 import { actorOf, SECURED, typed } from '../../http/route';
 import { integrityRoutes } from './integrity.routes';
+import { programRiskRoutes } from './program-risk.routes';
 
 const tags = ['insights'];
 
@@ -106,4 +107,5 @@ export async function insightsRoutes(fastify: FastifyInstance) {
   });
 
   await integrityRoutes(fastify);
+  await programRiskRoutes(fastify);
 }

@@ -19,6 +19,8 @@ import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
+import { readMarketTrend } from './market-trend';
+import type { ProgramRiskService } from './program-risk.service';
 import {
   assessAgreement,
   HISTORY_MONTHS,
@@ -36,7 +38,14 @@ import {
 export const RISK_JOB_KIND = 'insights.risk-refresh';
 const CHUNK = 200;
 
-type Deps = { db: Db; jobs: JobsService; events: EventBus; today: () => string };
+type Deps = {
+  db: Db;
+  jobs: JobsService;
+  events: EventBus;
+  today: () => string;
+  /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
+  programRisk?: Pick<ProgramRiskService, 'refresh'>;
+};
 
 type WhatIfAll = (input: {
   actor: Actor;
@@ -66,7 +75,7 @@ export function createInsightsService(deps: Deps) {
       const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
       const basis = riskBasis(today, latest);
       const agreements = await repo.agreementsForRisk(dealerIds);
-      const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
+      const timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
       const overlap = deps.db.engine === 'postgres';
       const catalog = await repo.skuModelLines();
       const read = async (chunk: RiskAgreementRow[]) => {
@@ -79,16 +88,17 @@ export function createInsightsService(deps: Deps) {
         const ids = chunk.map((a) => a.id);
         // One transaction, its statements in turn (PGlite has one connection: nothing may
         // query outside an open transaction); its sorts in memory, not spilled to disk.
-        const { rows, seen, supply } = await deps.db.transaction(async (tx) => {
+        const { rows, seen, supply, market } = await deps.db.transaction(async (tx) => {
           await tx.query(`set local work_mem = '64MB'`);
           const r = repoOf(tx);
           const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
           const withHistory = await r.agreementsWithHistory(ids);
           const supplies = await readSupply(tx, today, dealers, catalog);
-          return { rows: lines, seen: withHistory, supply: supplies };
+          const trend = await readMarketTrend(tx, basis.month, dealers);
+          return { rows: lines, seen: withHistory, supply: supplies, market: trend };
         });
         timings.readMs += performance.now() - t0;
-        return { rows, seen, supply };
+        return { rows, seen, supply, market };
       };
       const write = async (ids: number[], writes: RiskWrite[]) => {
         const t0 = performance.now();
@@ -104,7 +114,7 @@ export function createInsightsService(deps: Deps) {
       let pending: Promise<void> | null = null;
       for (let c = 0; c < chunks.length; c += 1) {
         const chunk = chunks[c]!;
-        const { rows, seen, supply } = await next!;
+        const { rows, seen, supply, market } = await next!;
         next = c + 1 < chunks.length && overlap ? read(chunks[c + 1]!) : null;
         const t0 = performance.now();
         const byAgreement = new Map<number, Map<number, LineHistory>>();
@@ -121,6 +131,7 @@ export function createInsightsService(deps: Deps) {
             asOf: basis.asOf,
             backfill: !seen.has(a.id),
             ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
+            ...(market.has(a.dealerId) ? { market: market.get(a.dealerId)! } : {}),
           }),
         );
         timings.computeMs += performance.now() - t0;
@@ -136,11 +147,20 @@ export function createInsightsService(deps: Deps) {
         await report?.(done, agreements.length);
       }
       if (pending) await pending;
+      const p0 = performance.now();
+      const programs = await deps.programRisk?.refresh(dealerIds, basis);
+      timings.programMs = performance.now() - p0;
       if (dealerIds === null) {
         await repo.pruneRisks();
         await repo.settleInterventionOutcomes(today);
       }
-      return { agreements: agreements.length, risks, asOf: basis.asOf, timings };
+      return {
+        agreements: agreements.length,
+        risks,
+        programRisks: programs?.risks ?? 0,
+        asOf: basis.asOf,
+        timings,
+      };
     });
   }
 

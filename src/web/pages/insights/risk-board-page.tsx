@@ -28,6 +28,7 @@ import {
   useRiskBoard,
 } from '../../components/insights/insights-queries';
 import { pct, probabilityColor } from '../../components/insights/outlook-card';
+import { ProgramRiskSection } from '../../components/insights/program-risks';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -365,6 +366,7 @@ export function RiskBoardPage() {
               ))}
             </Stack>
           </Section>
+          <ProgramRiskSection />
           <Section
             title="High performers"
             description="Ahead of their plan's pace and at least 80 % likely to make it, by pace."

@@ -1,0 +1,182 @@
+/**
+ * The SQL of program tier risks (program-risk.service.ts): the monthly history of a program's
+ * axis for some dealers (from the monthly roll-up), the dealers' top SKU of it, writing
+ * `program_tier_risks`, and the scoped reads of the board and one dealer.
+ */
+import { scopeSql, type Scope } from '../../auth/actor';
+import type { Queryable } from '../../db/db';
+
+/** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
+export type AxisHistoryRow = {
+  dealerId: number;
+  months: number[];
+  quantities: number[];
+  amounts: number[];
+};
+
+export type ProgramRiskWrite = {
+  programId: number;
+  dealerId: number;
+  period: string;
+  windowLabel: string;
+  windowStart: string;
+  windowEnd: string;
+  asOf: string;
+  elapsedMonths: number;
+  termMonths: number;
+  measure: string;
+  axis: string;
+  measureValue: string | null;
+  toDate: number;
+  expected: number;
+  lower80: number;
+  upper80: number;
+  tierReached: number;
+  currency: string;
+  earned: string;
+  shortfallMoney: string;
+  tiers: unknown;
+  interventions: unknown;
+};
+
+export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
+  programCode: string;
+  programName: string;
+  dealerCode: string;
+  dealerName: string;
+  computedAt: string;
+};
+
+const SELECT = `select p.code as "programCode", r.program_name as "programName", r.dealer_id as "dealerId",
+  d.code as "dealerCode", d.name as "dealerName", r.period, r.window_label as "windowLabel",
+  to_char(r.window_start, 'YYYY-MM-DD') as "windowStart", to_char(r.window_end, 'YYYY-MM-DD') as "windowEnd",
+  to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
+  r.measure, r.axis, r.measure_value as "measureValue", r.to_date as "toDate", r.expected, r.lower80, r.upper80,
+  r.tier_reached as "tierReached", r.currency, r.earned::text as earned, r.shortfall_money::text as "shortfallMoney",
+  r.tiers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
+  from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
+
+export function createProgramRiskRepository(db: Queryable) {
+  return {
+    /**
+     * Per dealer, the units and revenue of these SKUs and kinds per month in [from, to)
+     * ('YYYY-MM'), one row per dealer.
+     */
+    async axisHistories(
+      dealerIds: number[],
+      skuIds: number[],
+      kinds: string[],
+      from: string,
+      to: string,
+    ): Promise<AxisHistoryRow[]> {
+      if (dealerIds.length === 0 || skuIds.length === 0) return [];
+      const { rows } = await db.query<AxisHistoryRow>(
+        `with by_month as (
+           select dealer_id, month, sum(quantity)::int as q, sum(amount)::float8 as a
+           from monthly_actuals
+           where dealer_id = any($1::int[]) and sku_id = any($2::int[]) and kind = any($3::text[])
+             and month >= ($4 || '-01')::date and month < ($5 || '-01')::date
+           group by 1, 2)
+         select dealer_id as "dealerId",
+           array_agg((extract(year from month)::int * 12 + extract(month from month)::int - 1) order by month) as months,
+           array_agg(q order by month) as quantities, array_agg(a order by month) as amounts
+         from by_month group by 1`,
+        [dealerIds, skuIds, kinds, from, to],
+      );
+      return rows;
+    },
+
+    /** Each dealer's best-selling SKU of a set in [from, to): the unit the interventions add. */
+    async topSkus(
+      dealerIds: number[],
+      skuIds: number[],
+      kinds: string[],
+      from: string,
+      to: string,
+    ): Promise<Map<number, number>> {
+      if (dealerIds.length === 0 || skuIds.length === 0) return new Map();
+      const { rows } = await db.query<{ dealerId: number; skuId: number }>(
+        `select distinct on (dealer_id) dealer_id as "dealerId", sku_id as "skuId"
+         from monthly_actuals
+         where dealer_id = any($1::int[]) and sku_id = any($2::int[]) and kind = any($3::text[])
+           and month >= ($4 || '-01')::date and month < ($5 || '-01')::date
+         group by dealer_id, sku_id having sum(quantity) > 0
+         order by dealer_id, sum(quantity) desc, sku_id`,
+        [dealerIds, skuIds, kinds, from, to],
+      );
+      return new Map(rows.map((r) => [r.dealerId, r.skuId]));
+    },
+
+    /**
+     * Replaces the risks of these programs for these dealers (all dealers when null): a program
+     * that stopped running, or a dealer no longer eligible, loses its row.
+     */
+    async save(
+      programIds: number[],
+      dealerIds: number[] | null,
+      rows: (ProgramRiskWrite & { programName: string })[],
+    ): Promise<void> {
+      await db.query(
+        `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
+           and ($2::int[] is null or program_id = any($2::int[]))`,
+        [dealerIds, programIds.length === 0 ? null : programIds],
+      );
+      if (rows.length === 0) return;
+      await db.query(
+        `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
+           window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
+           upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
+         select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
+           x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
+           x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
+           x."shortfallMoney"::numeric, x.tiers, x.interventions
+         from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
+           "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
+           measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
+           "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
+        [JSON.stringify(rows)],
+      );
+    },
+
+    /** Model line names by code (the interventions name the line). */
+    async modelLineNames(): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ code: string; name: string }>(
+        `select code, name from model_lines`,
+      );
+      return new Map(rows.map((r) => [r.code, r.name]));
+    },
+
+    /** Rows of programs no longer running (for these dealers, or all) go. */
+    async prune(runningIds: number[], dealerIds: number[] | null): Promise<void> {
+      await db.query(
+        `delete from program_tier_risks where not (program_id = any($1::int[]))
+           and ($2::int[] is null or dealer_id = any($2::int[]))`,
+        [runningIds, dealerIds],
+      );
+    },
+
+    /** The risks in scope by expected shortfall in money (largest first). */
+    async list(
+      scope: Scope,
+      options: { limit: number; dealerCode?: string; programCode?: string },
+    ): Promise<ProgramRiskRow[]> {
+      const params: unknown[] = [];
+      const where = [scopeSql(scope, 'd', params)];
+      if (options.dealerCode) {
+        params.push(options.dealerCode);
+        where.push(`d.code = $${params.length}`);
+      }
+      if (options.programCode) {
+        params.push(options.programCode);
+        where.push(`p.code = $${params.length}`);
+      }
+      params.push(options.limit);
+      const { rows } = await db.query<ProgramRiskRow>(
+        `${SELECT} where ${where.join(' and ')}
+         order by r.shortfall_money desc, p.code, d.code limit $${params.length}`,
+        params,
+      );
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,491 @@
+/**
+ * Program tier risks in the app (issue 14 §1): for every running incentive program (published,
+ * today within its dates) and every eligible dealer, the risk of each tier in the program's
+ * current measurement window (program-risk.ts), kept in `program_tier_risks`. Refreshed with the
+ * agreements' risks (insights.service.ts refresh: the nightly job and the dealers of each batch);
+ * read scoped on the risk board and in the dealer's outlook.
+ *
+ * Per program and chunk of dealers: the incentive engine's inputs (progressInputs, the same
+ * loading as the dealer's progress page) give the measure to date as of the risks' basis (the
+ * last complete month); the monthly roll-up gives the history of the measure's SKUs; one
+ * simulation per dealer × program reads every tier.
+ */
+import { notFound } from '../../../shared/errors';
+import { Dec, moneyString } from '../../../shared/money';
+import { monthFromIndex, monthIndex } from '../../../shared/months';
+import type { ProgramDefinition } from '../../../shared/schemas/program';
+import type {
+  ProgramRisk,
+  ProgramRiskList,
+  ProgramTierRisk,
+} from '../../../shared/schemas/program-risk';
+import { requirePermission, type Actor } from '../../auth/actor';
+import { runAsSystem } from '../../db/scope';
+import type { ProgramRisk as ProgramRiskApi } from '../../../shared/schemas/program-risk';
+type RiskIntervention = ProgramRiskApi['interventions'][number];
+import { calculateStatement, checkEligibility, resolvePeriod } from '../incentives/calc';
+import { compileTiers } from '../incentives/calc/tiers';
+import {
+  compiledKinds,
+  createIncentivesContext,
+  latest,
+  skuMatches,
+  toDealer,
+  versionFor,
+  type Ctx,
+  type IncentivesDeps,
+  type Loaded,
+} from '../incentives/incentives-context';
+import { createIncentivesContextRepository } from '../incentives/incentives-context.repository';
+import type { DealerRow, SkuRow, VersionRow } from '../incentives/incentives.repository';
+import { priceOn } from '../incentives/pricing';
+import { createProgramsRepository } from '../incentives/programs.repository';
+import { createProgressService } from '../incentives/progress.service';
+import { HISTORY_MONTHS } from './agreement-risk';
+import { createInsightsRepository } from './insights.repository';
+import {
+  assessTiers,
+  expectedMissed,
+  measureBasis,
+  remainingDraws,
+  tierMoney,
+} from './program-risk';
+import {
+  createProgramRiskRepository,
+  type AxisHistoryRow,
+  type ProgramRiskRow,
+  type ProgramRiskWrite,
+} from './program-risk.repository';
+
+const CHUNK = 500;
+const pct = (p: number) => `${Math.round(p * 100)} %`;
+
+type Running = {
+  p: Loaded;
+  version: VersionRow;
+  def: ProgramDefinition;
+  period: string;
+  window: { start: string; end: string; label: string };
+  cutoff: string;
+};
+
+/** A dealer's monthly series (HISTORY_MONTHS months ending before `basisIndex`). */
+function series(row: AxisHistoryRow | undefined, basisIndex: number, revenue: boolean) {
+  const first = basisIndex - HISTORY_MONTHS;
+  const out = new Array<number>(HISTORY_MONTHS).fill(0);
+  if (!row) return out;
+  const values = revenue ? row.amounts : row.quantities;
+  for (let k = 0; k < row.months.length; k += 1) {
+    const at = row.months[k]! - first;
+    if (at >= 0 && at < HISTORY_MONTHS) out[at] = Number(values[k]);
+  }
+  return out;
+}
+
+export function createProgramRiskService(deps: IncentivesDeps) {
+  const shared = createIncentivesContext(deps);
+  const { progressInputs } = createProgressService({ shared });
+
+  async function runningPrograms(ctx: Ctx, today: string): Promise<Running[]> {
+    const repo = createProgramsRepository(deps.db);
+    const rows = (await repo.findPrograms()).filter((r) => r.status === 'published');
+    const versions = await repo.findVersions(rows.map((r) => r.id));
+    const out: Running[] = [];
+    for (const row of rows) {
+      const published = versions.filter((v) => v.programId === row.id && v.status === 'published');
+      if (published.length === 0) continue;
+      const p = { row, versions: published };
+      const def0 = latest(p).definition;
+      if (today < def0.startDate || today > def0.endDate) continue;
+      const period = shared.defaultPeriod(p, ctx);
+      const settlement = resolvePeriod({ program: def0, period, fiscalYearStartMonth: ctx.fy });
+      const version = versionFor(p, settlement.window.start);
+      out.push({
+        p,
+        version,
+        def: version.definition,
+        period: settlement.period,
+        window: settlement.window,
+        cutoff: settlement.cutoff,
+      });
+    }
+    return out;
+  }
+
+  /** The SKUs whose units the measure's axis counts (and, for ev_share, the other ones). */
+  function axisSkus(def: ProgramDefinition, skus: SkuRow[]) {
+    const qualifying = skus.filter((s) => skuMatches(def.qualifying, s));
+    if (def.measure === 'ev_share')
+      return {
+        axis: qualifying.filter((s) => s.powertrain === 'BEV'),
+        others: qualifying.filter((s) => s.powertrain !== 'BEV'),
+      };
+    if (def.measure === 'low_co2_units') {
+      const limit = Number(def.co2ThresholdGPerKm ?? Number.NaN);
+      return { axis: qualifying.filter((s) => s.co2GPerKm <= limit), others: [] };
+    }
+    return { axis: qualifying, others: [] };
+  }
+
+  /**
+   * Recomputes the program tier risks of some dealers (all when null) as of `basis` (the
+   * agreements' risk basis: the first month that is not complete and the last day before it).
+   */
+  async function refresh(
+    dealerIds: number[] | null,
+    basis: { month: string; asOf: string },
+  ): Promise<{ programs: number; risks: number }> {
+    return runAsSystem(async () => {
+      const today = deps.today();
+      const ctx = await shared.context();
+      const running = await runningPrograms(ctx, today);
+      const repo = createProgramRiskRepository(deps.db);
+      const network = await createIncentivesContextRepository(deps.db).findDealers({
+        kind: 'network',
+      });
+      const wanted = dealerIds === null ? null : new Set(dealerIds);
+      const dealers = wanted ? network.filter((d) => wanted.has(d.id)) : network;
+      const names = await repo.modelLineNames();
+      const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
+      const basisIndex = monthIndex(basis.month);
+      const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
+      let risks = 0;
+      // One program at a time on PGlite (one connection); on a PostgreSQL server a few at once,
+      // so one program's reads overlap another's computation (the batch refresh is mostly reads).
+      const parallel = deps.db.engine === 'postgres' ? 4 : 1;
+      const queue = [...running];
+      const one = async (program: Running) => {
+        const { def, window } = program;
+        const eligible = dealers.filter(
+          (d) =>
+            checkEligibility({
+              program: { eligibility: { ...def.eligibility, requiresActiveAgreement: false } },
+              dealer: toDealer(d, ctx, [], window).dealer,
+            }).eligible,
+        );
+        const { axis, others } = axisSkus(def, skus);
+        const kinds = compiledKinds(def.qualifying.kinds);
+        const writes: (ProgramRiskWrite & { programName: string })[] = [];
+        for (let i = 0; i < eligible.length; i += CHUNK) {
+          const chunk = eligible.slice(i, i + CHUNK);
+          const ids = chunk.map((d) => d.id);
+          const axisIds = axis.map((s) => s.id);
+          const [inputs, histories, otherHistories, top] = await Promise.all([
+            progressInputs(program.p, program.version, chunk, ctx, program.period),
+            repo.axisHistories(ids, axisIds, kinds, from, basis.month),
+            others.length > 0
+              ? repo.axisHistories(
+                  ids,
+                  others.map((s) => s.id),
+                  kinds,
+                  from,
+                  basis.month,
+                )
+              : Promise.resolve([]),
+            repo.topSkus(ids, axisIds, kinds, monthFromIndex(basisIndex - 12), basis.month),
+          ]);
+          const byDealer = new Map(histories.map((h) => [h.dealerId, h]));
+          const otherByDealer = new Map(otherHistories.map((h) => [h.dealerId, h]));
+          for (const d of chunk) {
+            const input = inputs.get(d.id);
+            if (!input) continue;
+            const sku = ctx.skus.get(top.get(d.id) ?? -1) ?? axis[0];
+            const write = assessDealer({
+              program,
+              dealer: d,
+              input,
+              sku,
+              ctx,
+              basis,
+              history: byDealer.get(d.id),
+              others: otherByDealer.get(d.id),
+              modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
+            });
+            if (write) writes.push(write);
+          }
+        }
+        await deps.db.transaction((tx) =>
+          createProgramRiskRepository(tx).save([program.p.row.id], dealerIds, writes),
+        );
+        risks += writes.length;
+      };
+      await Promise.all(
+        Array.from({ length: parallel }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await one(next);
+        }),
+      );
+      await repo.prune(
+        running.map((r) => r.p.row.id),
+        dealerIds,
+      );
+      return { programs: running.length, risks };
+    });
+  }
+
+  function assessDealer(options: {
+    program: Running;
+    dealer: DealerRow;
+    input: Awaited<ReturnType<typeof progressInputs>> extends Map<number, infer T> ? T : never;
+    sku: SkuRow | undefined;
+    ctx: Ctx;
+    basis: { month: string; asOf: string };
+    history: AxisHistoryRow | undefined;
+    others: AxisHistoryRow | undefined;
+    modelLineName: string;
+  }): (ProgramRiskWrite & { programName: string }) | null {
+    const { program, dealer, ctx, basis } = options;
+    const { def, window } = program;
+    // The engine's statement as of the basis (inside the window).
+    const date =
+      basis.asOf < window.start
+        ? window.start
+        : basis.asOf > program.cutoff
+          ? program.cutoff
+          : basis.asOf;
+    const input = {
+      ...options.input,
+      period: program.period,
+      asOf: date,
+      includeLines: false,
+    };
+    const statement = calculateStatement(input);
+    if (!statement.eligible) return null;
+    const currency = def.currency;
+    const template = options.sku
+      ? (() => {
+          const msrp = priceOn(ctx.prices, options.sku.id, date, options.sku.msrp);
+          return {
+            sku: options.sku.code,
+            modelLineCode: options.sku.modelLineCode,
+            powertrain: options.sku.powertrain,
+            segment: options.sku.segment,
+            msrp,
+            amountPerUnit: msrp,
+            co2GPerKm: options.sku.co2GPerKm,
+          };
+        })()
+      : null;
+    const perUnit = template ? Number(template.amountPerUnit) : 0;
+    const startIndex = monthIndex(window.start.slice(0, 7));
+    const endIndex = monthIndex(window.end.slice(0, 7));
+    const basisIndex = monthIndex(basis.month);
+    const term = endIndex - startIndex + 1;
+    const elapsed = Math.min(term, Math.max(0, basisIndex - startIndex));
+    const remaining = term - elapsed;
+    const lead = Math.max(0, startIndex - basisIndex);
+    const revenueAxis =
+      def.measure === 'revenue' || (def.measure === 'growth' && def.growthBasis === 'revenue');
+    const history = series(options.history, basisIndex, revenueAxis);
+    const otherForecast =
+      def.measure === 'ev_share'
+        ? remainingDraws(series(options.others, basisIndex, false), remaining, 0, lead).mean
+        : 0;
+    const tiers = compileTiers(def).map((t) => ({ from: t.fromText, value: t.valueText }));
+    const measured = measureBasis({
+      measure: def.measure,
+      growthBasis: def.growthBasis,
+      froms: tiers.map((t) => t.from),
+      volumes: statement.volumes,
+      plannedQuantity:
+        options.input.plannedQuantity === null || options.input.plannedQuantity === undefined
+          ? null
+          : Number(options.input.plannedQuantity),
+      priorYear: options.input.priorYear
+        ? {
+            units: Number(options.input.priorYear.units),
+            revenue: String(options.input.priorYear.revenue),
+          }
+        : null,
+      otherForecast,
+      perUnit,
+    });
+    if (!measured) return null;
+    const reached =
+      statement.tierReached === null
+        ? -1
+        : tiers.findIndex((t) => new Dec(t.from).eq(statement.tierReached!));
+    const risk = assessTiers({
+      history,
+      toDate: measured.toDate,
+      remaining,
+      term,
+      lead,
+      thresholds: measured.thresholds,
+      reached,
+      isMonotone: def.measure !== 'ev_share',
+      ...(revenueAxis ? { perUnit } : {}),
+    });
+    const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;
+    const last12 = unitHistory.slice(-12);
+    const reachable = Math.max(5, (2 * last12.reduce((s, v) => s + v, 0)) / 12);
+    const tierRisks: ProgramTierRisk[] = tiers.map((tier, k) => {
+      const r = risk.tiers[k]!;
+      const isReached = k <= reached;
+      const unitsNow = measured.unitsNow[k] ?? null;
+      const money =
+        !isReached && template && unitsNow !== null
+          ? tierMoney({
+              input,
+              earned: statement.earned,
+              template,
+              units: unitsNow,
+              date,
+              tierFrom: tier.from,
+            })
+          : null;
+      return {
+        tier: k + 1,
+        from: tier.from,
+        value: tier.value,
+        threshold: measured.thresholds[k] ?? null,
+        reached: isReached,
+        probability: r.probability,
+        shortfall: r.shortfall,
+        unitsNow: isReached ? 0 : (money?.units ?? unitsNow),
+        unitsFor80: r.unitsFor80,
+        adds: isReached ? moneyString(0, currency) : (money?.adds ?? null),
+        pays: isReached ? moneyString(statement.earned, currency) : (money?.pays ?? null),
+        expectedShortfallMoney:
+          isReached || !money
+            ? moneyString(0, currency)
+            : expectedMissed(r.probability, money.adds, currency),
+      };
+    });
+    const interventions: (RiskIntervention & { value: number })[] = [];
+    for (const t of tierRisks) {
+      if (t.reached || t.adds === null || t.unitsFor80 === null || t.unitsFor80 === 0) continue;
+      if (t.unitsFor80 > reachable) continue;
+      const lift = Math.max(0, 0.8 - t.probability);
+      interventions.push({
+        kind: 'incentive_tier',
+        units: t.unitsFor80,
+        probability: 0.8,
+        amount: t.adds,
+        ...(template ? { modelLine: template.modelLineCode } : {}),
+        text: `${t.unitsFor80} more units of ${options.modelLineName} reach tier ${t.tier} of ${def.name} (+${t.adds} ${currency}): ${pct(t.probability)} → 80 %`,
+        value: lift * Number(t.adds),
+      });
+    }
+    interventions.sort((a, b) => b.value - a.value);
+    const next = tierRisks.find((t) => !t.reached);
+    return {
+      programId: program.p.row.id,
+      programName: def.name,
+      dealerId: dealer.id,
+      period: program.period,
+      windowLabel: window.label,
+      windowStart: window.start,
+      windowEnd: window.end,
+      asOf: date,
+      elapsedMonths: elapsed,
+      termMonths: term,
+      measure: def.measure,
+      axis: measured.axis,
+      measureValue: statement.measureValue,
+      toDate: measured.toDate,
+      expected: risk.expected,
+      lower80: risk.lower80,
+      upper80: risk.upper80,
+      tierReached: reached,
+      currency,
+      earned: moneyString(statement.earned, currency),
+      shortfallMoney: next?.expectedShortfallMoney ?? moneyString(0, currency),
+      tiers: tierRisks,
+      interventions: interventions.slice(0, 3).map(({ value: _value, ...i }) => i),
+    };
+  }
+
+  function toRisk(row: ProgramRiskRow): ProgramRisk {
+    const { dealerId: _dealerId, ...rest } = row;
+    return {
+      ...rest,
+      axis: row.axis as ProgramRisk['axis'],
+      tiers: row.tiers as ProgramRisk['tiers'],
+      interventions: row.interventions as ProgramRisk['interventions'],
+    };
+  }
+
+  /**
+   * The bench's floor (bench/insights.ts): the bare SQL of the run's reads — every running
+   * program's window rows (the engine's input) and its axis history, for all its dealers at once,
+   * rows discarded.
+   */
+  async function bareInputs(basis: { month: string }): Promise<number> {
+    return runAsSystem(async () => {
+      const ctx = await shared.context();
+      const running = await runningPrograms(ctx, deps.today());
+      const repo = createProgramRiskRepository(deps.db);
+      const { rows: dealers } = await deps.db.query<{ id: number }>(`select id from dealers`);
+      const ids = dealers.map((d) => d.id);
+      const skus = [...ctx.skus.values()];
+      let rows = 0;
+      for (const { def, window, cutoff } of running) {
+        const { axis } = axisSkus(def, skus);
+        const kinds = compiledKinds(def.qualifying.kinds);
+        const skuIds = skus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+        const read = await deps.db.query(
+          `select id, dealer_id, sku_id, kind, quantity, amount, occurred_on, received_at from transactions
+           where occurred_on >= $1::date and occurred_on <= $2::date and sku_id = any($3::int[]) and kind = any($4::text[])`,
+          [window.start, cutoff, skuIds, kinds],
+        );
+        rows += read.rows.length;
+        const from = monthFromIndex(monthIndex(basis.month) - HISTORY_MONTHS);
+        const history = await repo.axisHistories(
+          ids,
+          axis.map((x) => x.id),
+          kinds,
+          from,
+          basis.month,
+        );
+        rows += history.length;
+      }
+      return rows;
+    });
+  }
+
+  return {
+    refresh,
+    bareInputs,
+
+    /** Program tier risks in scope by the next tier's expected missed money (the board). */
+    async listProgramRisks({
+      actor,
+      dealer,
+      program,
+      limit,
+    }: {
+      actor: Actor;
+      dealer?: string;
+      program?: string;
+      limit?: number;
+    }): Promise<ProgramRiskList> {
+      requirePermission(actor, 'programs:read');
+      const rows = await createProgramRiskRepository(deps.db).list(actor.scope, {
+        limit: limit ?? 100,
+        ...(dealer ? { dealerCode: dealer } : {}),
+        ...(program ? { programCode: program } : {}),
+      });
+      return { asOf: rows[0]?.asOf ?? null, items: rows.map(toRisk) };
+    },
+
+    /** One dealer's programs (404 outside the actor's scope), lowest next-tier probability first. */
+    async getDealerProgramRisks({
+      actor,
+      dealerCode,
+    }: {
+      actor: Actor;
+      dealerCode: string;
+    }): Promise<ProgramRiskList> {
+      requirePermission(actor, 'programs:read');
+      const dealer = await createInsightsRepository(deps.db).dealerInScope(actor.scope, dealerCode);
+      if (!dealer) throw notFound('Dealer', dealerCode);
+      const rows = await createProgramRiskRepository(deps.db).list(actor.scope, {
+        limit: 100,
+        dealerCode,
+      });
+      return { asOf: rows[0]?.asOf ?? null, items: rows.map(toRisk) };
+    },
+  };
+}
+
+export type ProgramRiskService = ReturnType<typeof createProgramRiskService>;

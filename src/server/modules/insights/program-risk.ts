@@ -1,0 +1,304 @@
+/**
+ * Risk per eligible dealer × running incentive program tier (issue 14 §1): the probability of
+ * reaching each tier by the end of the program's current measurement window, the expected outcome
+ * with its 80 % interval, the expected shortfall per tier in units and money, and the
+ * "N more units of line X reach tier k of program P (+money)" interventions. Pure: the service
+ * reads the engine's inputs and the history; this decides (docs/insights.md, "Program tiers").
+ *
+ * One simulation per dealer × program window with the agreements' model (`sortedRemaining`:
+ * the production forecast of the remaining months, the engine's calibrated errors through the
+ * copula, then the M3 Platt recalibration at the window's elapsed share); every tier is read from
+ * the same sorted draws, so the probabilities fall with the tier's threshold by construction.
+ *
+ * The simulated quantity is the program's measure on a linear axis ("units", "revenue" or
+ * "bev_units"), to date from the incentive engine's statement (its own filters, unwinds and
+ * eligibility), the remaining months from the history of the same SKUs and kinds:
+ * - units, low_co2_units: the counted units; a tier's threshold is its `from`;
+ * - revenue: qualifying revenue, threshold `from`;
+ * - agreement_attainment: qualifying units, threshold `from` × planned ÷ 100;
+ * - growth: units or revenue (growthBasis), threshold prior year × (100 + `from`) ÷ 100;
+ * - ev_share: BEV units, the other qualifying units at their forecast mean O, so the share
+ *   (b + B) ÷ (q + O + B) ≥ t ⟺ b + B ≥ t (q − b + O) ÷ (100 − t) (t = 100: only without others).
+ * A tier the engine has reached is certain (probability 1), except for ev_share, whose share
+ * more sales of other units can dilute.
+ * Money is the engine's: what reaching the tier adds to what is earned now (the statement run
+ * again with the units that reach it, as the dealer's progress computes "next tier adds"), an
+ * exact decimal; the expected shortfall in money is that times the probability of missing it,
+ * rounded half-up once.
+ */
+import { Dec, moneyString } from '../../../shared/money';
+import {
+  bevUnitsNeeded,
+  calculateStatement,
+  hypotheticalTransactions,
+  type StatementInput,
+  type WhatIfTemplate,
+} from '../incentives/calc';
+import { combineForecast } from '../forecasts/methods/combine';
+import { intervalScale } from '../forecasts/methods/intervals';
+import { errorModelFor } from './assess';
+import { applyRecalibration } from './calibration';
+import { recalibrationFor } from './default-risk-calibration';
+import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
+
+export type ProgramAxis = 'units' | 'revenue' | 'bev_units';
+
+export type TierRiskInput = {
+  /** Monthly values of the axis, oldest first, ending with the last complete month. */
+  history: readonly number[];
+  /** The axis in the window so far (from the engine's statement). */
+  toDate: number;
+  /** Months of the window still to come (forecast) and its length in months. */
+  remaining: number;
+  term: number;
+  /** Each tier's threshold on the axis, ascending (null: cannot be reached). */
+  thresholds: readonly (number | null)[];
+  /** The engine's reached tier (index in ascending order, −1 none): those are certain. */
+  reached: number;
+  /**
+   * The measure only grows with more sales (default true). ev_share does not: other units dilute
+   * the share, so a tier reached today is read from the draws like any other.
+   */
+  isMonotone?: boolean;
+  /** Revenue axis: the revenue of one unit (to turn units into the axis); else 1. */
+  perUnit?: number;
+  /** Months between the end of the history and the first remaining month (a lagging feed). */
+  lead?: number;
+  draws?: number;
+};
+
+export type TierRisk = {
+  probability: number;
+  /** E[max(0, threshold − outcome)] on the axis. */
+  shortfall: number;
+  /** Units beyond the forecast this window that lift the probability to 80 % (null: > 10× reach). */
+  unitsFor80: number | null;
+};
+
+export type TierRiskResult = {
+  expected: number;
+  lower80: number;
+  upper80: number;
+  /** Forecast mean of the remaining months (the axis). */
+  forecastRemaining: number;
+  tiers: TierRisk[];
+};
+
+/** The forecast of the remaining months (production combination, `fast` profile) and its draws. */
+export function remainingDraws(
+  history: readonly number[],
+  remaining: number,
+  draws = 1000,
+  lead = 0,
+) {
+  const forecast =
+    remaining > 0 && history.length > 0
+      ? combineForecast(history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
+      : new Array<number>(Math.max(0, remaining)).fill(0);
+  const sorted = sortedRemaining({
+    forecast,
+    scale: intervalScale(history),
+    errorModel: errorModelFor(history),
+    draws,
+    seed: 7,
+  });
+  return { sorted, mean: forecast.reduce((s, v) => s + v, 0) };
+}
+
+export function assessTiers(input: TierRiskInput): TierRiskResult {
+  const remaining = Math.max(0, input.remaining);
+  const { sorted, mean } = remainingDraws(
+    input.history,
+    remaining,
+    input.draws ?? 1000,
+    input.lead ?? 0,
+  );
+  const recalibration = recalibrationFor((input.term - remaining) / Math.max(1, input.term));
+  const perUnit = input.perUnit && input.perUnit > 0 ? input.perUnit : 1;
+  const calibrated = (toDate: number, threshold: number) => {
+    const raw = probabilityFromDraws(sorted, toDate, threshold);
+    return remaining === 0 ? raw : applyRecalibration(recalibration, raw);
+  };
+  const outcome = riskFromDraws(sorted, input.toDate, input.toDate);
+  const tiers = input.thresholds.map((threshold, index): TierRisk => {
+    const isCertain =
+      (input.isMonotone ?? true) &&
+      (index <= input.reached || (threshold !== null && input.toDate >= threshold));
+    if (isCertain) return { probability: 1, shortfall: 0, unitsFor80: 0 };
+    if (threshold === null) return { probability: 0, shortfall: 0, unitsFor80: null };
+    const risk = riskFromDraws(sorted, input.toDate, threshold);
+    const probability = calibrated(input.toDate, threshold);
+    let unitsFor80: number | null = 0;
+    if (probability < 0.8) {
+      const at = (units: number) => calibrated(input.toDate + units * perUnit, threshold);
+      const ceiling = Math.max(10, 10 * Math.ceil((threshold - input.toDate) / perUnit));
+      let low = 0;
+      let high = 1;
+      while (high <= ceiling && at(high) < 0.8) high *= 2;
+      if (high > ceiling) unitsFor80 = null;
+      else {
+        while (high - low > 1) {
+          const mid = (low + high) >> 1;
+          if (at(mid) >= 0.8) high = mid;
+          else low = mid;
+        }
+        unitsFor80 = high;
+      }
+    }
+    return { probability, shortfall: risk.expectedShortfall, unitsFor80 };
+  });
+  // The probabilities never rise with the threshold (same draws, a monotone recalibration);
+  // a reached tier is certain. Guard the floating-point edge explicitly.
+  for (let k = 1; k < tiers.length; k += 1)
+    if (tiers[k]!.probability > tiers[k - 1]!.probability)
+      tiers[k]!.probability = tiers[k - 1]!.probability;
+  return {
+    expected: input.toDate + mean,
+    lower80: outcome.lower80,
+    upper80: outcome.upper80,
+    forecastRemaining: mean,
+    tiers,
+  };
+}
+
+/** What the engine's statement says so far, the program's axis and each tier's threshold on it. */
+export type MeasureBasis = {
+  axis: ProgramAxis;
+  toDate: number;
+  thresholds: (number | null)[];
+  /** Units to add now (nothing else sold) that reach each tier (the engine's own rule). */
+  unitsNow: (number | null)[];
+};
+
+type Volumes = {
+  qualifyingUnits: number;
+  qualifyingRevenue: string;
+  bevUnits: number;
+  lowCo2Units?: number;
+};
+
+/**
+ * The axis, to date and thresholds of a program's measure (see the module comment). `froms` are
+ * the tiers' `from` ascending; `otherForecast` is ev_share's forecast mean of the other qualifying
+ * units; `perUnit` the revenue of one unit for revenue axes.
+ */
+export function measureBasis(options: {
+  measure: string;
+  growthBasis?: 'units' | 'revenue' | undefined;
+  froms: readonly string[];
+  volumes: Volumes;
+  plannedQuantity: number | null;
+  priorYear: { units: number; revenue: string } | null;
+  otherForecast?: number;
+  perUnit?: number;
+}): MeasureBasis | null {
+  const v = options.volumes;
+  const froms = options.froms.map(Number);
+  const now = (axis: ProgramAxis, toDate: number, thresholds: (number | null)[]) => ({
+    axis,
+    toDate,
+    thresholds,
+    unitsNow: thresholds.map((t) => {
+      if (t === null) return null;
+      const gap = t - toDate;
+      if (gap <= 0) return 0;
+      if (axis !== 'revenue') return Math.ceil(gap - 1e-9);
+      return options.perUnit && options.perUnit > 0 ? Math.ceil(gap / options.perUnit) : null;
+    }),
+  });
+  switch (options.measure) {
+    case 'units':
+      return now('units', v.qualifyingUnits, froms);
+    case 'low_co2_units':
+      return now('units', v.lowCo2Units ?? 0, froms);
+    case 'revenue':
+      return now('revenue', Number(v.qualifyingRevenue), froms);
+    case 'agreement_attainment': {
+      const planned = options.plannedQuantity;
+      if (planned === null || !(planned > 0)) return null;
+      return now(
+        'units',
+        v.qualifyingUnits,
+        froms.map((f) => (f * planned) / 100),
+      );
+    }
+    case 'growth': {
+      const basis = options.growthBasis ?? 'units';
+      const prior =
+        options.priorYear === null
+          ? 0
+          : basis === 'units'
+            ? options.priorYear.units
+            : Number(options.priorYear.revenue);
+      if (!(prior > 0)) return null;
+      const thresholds = froms.map((f) => (prior * (100 + f)) / 100);
+      return basis === 'units'
+        ? now('units', v.qualifyingUnits, thresholds)
+        : now('revenue', Number(v.qualifyingRevenue), thresholds);
+    }
+    case 'ev_share': {
+      const others = v.qualifyingUnits - v.bevUnits + (options.otherForecast ?? 0);
+      const thresholds = froms.map((t) =>
+        t >= 100 ? (others > 0 ? null : v.bevUnits) : (t * others) / (100 - t),
+      );
+      const basis = now('bev_units', v.bevUnits, thresholds);
+      // Units now: the engine's own rule with nothing else sold (bevUnitsNeeded).
+      basis.unitsNow = options.froms.map((from) =>
+        bevUnitsNeeded({
+          qualifyingUnits: v.qualifyingUnits,
+          bevUnits: v.bevUnits,
+          targetPercent: from,
+        }),
+      );
+      return basis;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * What reaching a tier adds to what is earned now, exactly: the engine's statement run again
+ * with `units` units of the template dated `date` (one more unit at a time, at most three, when
+ * the engine's filters or rounding need it). Null when the units do not reach the tier.
+ */
+export function tierMoney(options: {
+  input: StatementInput;
+  earned: string;
+  template: WhatIfTemplate;
+  units: number;
+  date: string;
+  tierFrom: string;
+}): { units: number; adds: string; pays: string } | null {
+  const { input, template, date } = options;
+  const kind = template.kind ?? input.program.qualifying.kinds.find((k) => k !== 'unwind');
+  for (let units = Math.max(1, options.units); units <= options.units + 3; units += 1) {
+    const extra = hypotheticalTransactions({
+      template,
+      quantity: units,
+      date,
+      currency: input.program.currency,
+      ...(kind ? { kind } : {}),
+    });
+    const after = calculateStatement({
+      ...input,
+      includeLines: false,
+      transactions: [...input.transactions, ...extra],
+    });
+    if (after.tierReached !== null && new Dec(after.tierReached).gte(options.tierFrom)) {
+      const currency = input.program.currency;
+      return {
+        units,
+        adds: moneyString(new Dec(after.earned).minus(options.earned), currency),
+        pays: moneyString(after.earned, currency),
+      };
+    }
+  }
+  return null;
+}
+
+/** (1 − p) × money, rounded half-up once (p to 6 decimals: the money stays a decimal product). */
+export function expectedMissed(probability: number, money: string, currency: string): string {
+  const missed = new Dec(1).minus(new Dec(probability.toFixed(6)));
+  return moneyString(new Dec(money).times(missed), currency);
+}

@@ -1,0 +1,200 @@
+/**
+ * Program tier risks (issue 14 §1): per running incentive program, how likely the dealer is to
+ * reach each tier by the window's end and what the units that reach it add — a card on the
+ * dealer home ("Tier 2 of Aura first half: 62 % likely; 6 more Aura units lift it to 80 %
+ * (+$5,350.00)") and a section of the risk board, by the next tier's expected missed money.
+ */
+import { Badge, Group, Paper, Progress, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
+import { api } from '../../api';
+import { formatDate, formatInt, formatMoney } from '../../format';
+import { Section } from '../page-header';
+import { QueryError } from '../query-state';
+import { insightsKey } from './insights-queries';
+import { pct, probabilityColor } from './outlook-card';
+
+export function useProgramRisks(dealerCode: string | null) {
+  return useQuery({
+    queryKey: [...insightsKey, 'program-risks', dealerCode],
+    queryFn: ({ signal }) =>
+      dealerCode === null
+        ? api.get<ProgramRiskList>('/insights/program-risks', { limit: 100 }, signal)
+        : api.get<ProgramRiskList>(
+            `/insights/dealers/${encodeURIComponent(dealerCode)}/program-risks`,
+            undefined,
+            signal,
+          ),
+  });
+}
+
+const axisWord = (r: ProgramRisk) =>
+  r.axis === 'bev_units' ? 'BEVs' : r.axis === 'revenue' ? r.currency : 'units';
+
+const amount = (r: ProgramRisk, v: number) =>
+  r.axis === 'revenue'
+    ? formatMoney(v.toFixed(2), r.currency, { isCompact: true })
+    : formatInt(Math.round(v));
+
+/** The tier to talk about: the lowest one not reached (null: the top tier is reached). */
+const nextTier = (r: ProgramRisk) => r.tiers.find((t) => !t.reached) ?? null;
+
+function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
+  const tier = nextTier(r);
+  const step = r.interventions[0];
+  return (
+    <div data-testid="program-outlook-item">
+      <Group justify="space-between" wrap="nowrap" gap="xs">
+        <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+          {tier ? (
+            <>
+              <Text span fw={700} c={`${probabilityColor(tier.probability)}.8`}>
+                {pct(tier.probability)}
+              </Text>{' '}
+              likely to reach tier {tier.tier} of {r.programName}
+            </>
+          ) : (
+            <>Top tier of {r.programName} reached</>
+          )}
+        </Text>
+        <Badge variant="light" size="sm" style={{ flexShrink: 0 }}>
+          {r.windowLabel}
+        </Badge>
+      </Group>
+      <Group gap={4} mt={4} wrap="nowrap" aria-label="tiers">
+        {r.tiers.map((t) => (
+          <Progress
+            key={t.tier}
+            value={t.probability * 100}
+            color={t.reached ? 'teal' : probabilityColor(t.probability)}
+            size="sm"
+            style={{ flex: 1 }}
+            aria-label={`tier ${t.tier}: ${pct(t.probability)}`}
+          />
+        ))}
+      </Group>
+      <Text size="xs" c="dimmed" mt={4}>
+        {amount(r, r.toDate)} {axisWord(r)} so far, about {amount(r, r.expected)} expected (80 %:{' '}
+        {amount(r, r.lower80)}–{amount(r, r.upper80)})
+        {tier?.threshold != null && (
+          <>
+            {' '}
+            · tier {tier.tier} at {amount(r, tier.threshold)}
+          </>
+        )}{' '}
+        · {formatMoney(r.earned, r.currency)} earned · as of {formatDate(r.asOf)}
+      </Text>
+      {step && (
+        <Text size="sm" mt={4}>
+          {step.text.replace(/ \(\+[^)]*\)/, '')}
+          {step.amount && (
+            <Text span fw={600} c="teal.8">
+              {' '}
+              (+{formatMoney(step.amount, r.currency)})
+            </Text>
+          )}
+        </Text>
+      )}
+    </div>
+  );
+}
+
+/** The dealer home's card: each running program the dealer is in. */
+export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
+  const risks = useProgramRisks(dealerCode);
+  if (risks.isPending)
+    return (
+      <Paper withBorder radius="md" p="md">
+        <Skeleton h={60} />
+      </Paper>
+    );
+  if (risks.isError)
+    return (
+      <QueryError
+        error={risks.error}
+        title="Could not load your incentive outlook"
+        onRetry={() => void risks.refetch()}
+      />
+    );
+  const items = risks.data.items;
+  if (items.length === 0) return null;
+  return (
+    <Paper withBorder radius="md" p={{ base: 'sm', sm: 'md' }} data-testid="program-outlook-card">
+      <Title order={2} size="h4" mb="xs">
+        Incentive tiers
+      </Title>
+      <Stack gap="sm">
+        {[...items]
+          .sort((a, b) => a.programName.localeCompare(b.programName))
+          .map((r) => (
+            <ProgramOutlookItem key={r.programCode} r={r} />
+          ))}
+      </Stack>
+    </Paper>
+  );
+}
+
+/** The risk board's section: dealer × program by the next tier's expected missed money. */
+export function ProgramRiskSection() {
+  const risks = useProgramRisks(null);
+  if (risks.isError) return <QueryError error={risks.error} onRetry={() => void risks.refetch()} />;
+  const items = risks.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <Section
+      title="Incentive tiers at risk"
+      description="Each eligible dealer in each running program: the next tier's probability by the end of the window and the money it would add, largest expected miss first."
+    >
+      <Table.ScrollContainer minWidth={320}>
+        <Table data-testid="program-risk-board" fz="sm" verticalSpacing={6}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Dealer · program</Table.Th>
+              <Table.Th ta="right">Next tier</Table.Th>
+              <Table.Th ta="right">Expected miss</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.slice(0, 20).map((r) => {
+              const tier = nextTier(r);
+              const step = r.interventions[0];
+              return (
+                <Table.Tr key={`${r.programCode}/${r.dealerCode}`}>
+                  <Table.Td>
+                    <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>{r.dealerName}</Link>
+                    <Text size="xs" c="dimmed">
+                      {r.programName} · {r.windowLabel}
+                    </Text>
+                    {step && (
+                      <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                        {step.text}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    {tier ? (
+                      <Text
+                        size="sm"
+                        fw={600}
+                        c={`${probabilityColor(tier.probability)}.8`}
+                        style={{ whiteSpace: 'nowrap' }}
+                      >
+                        {tier.tier}: {pct(tier.probability)}
+                      </Text>
+                    ) : (
+                      'top'
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                    {formatMoney(r.shortfallMoney, r.currency, { isCompact: true })}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Section>
+  );
+}
