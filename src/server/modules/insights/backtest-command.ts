@@ -3,35 +3,32 @@
  *  --growth 0.05 --elapsed 0,3,6,9 [--json] [--svg <file>]`
  *
  * Reads the same files as forecast:backtest (long `series,period,quantity`, the M3 wide file —
- * whole series, official hold-out included, since origins roll back from the end — or FRED).
+ * whole series, official hold-out included, since origins roll back from the end — or FRED), or
+ * with `--demo` the demo network's past terms (each dealer's total and best-selling lines).
  * Exit codes: 0 success, 1 bad input file, 2 bad arguments.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  BacktestInputError,
   type BacktestSeries,
   parseFredCsv,
   parseLongCsv,
   parseM3Wide,
 } from '../forecasts/backtest/input';
-import type { CommandIo } from '../forecasts/backtest/command';
+import {
+  type CommandIo,
+  defaultIo,
+  parseArguments,
+  positiveInteger,
+  progressReporter,
+  readSeriesSource,
+  type SeriesSourceOptions,
+  sourceName,
+  withSeriesSource,
+} from '../forecasts/backtest/command-kit';
 import { type RiskBacktestReport, runRiskBacktest } from './risk-backtest';
 import { reliabilitySvg } from './reliability-svg';
-
-const defaultIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  isStderrTty: Boolean(process.stderr.isTTY),
-};
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value.trim()) || parsed < 1)
-    throw new InvalidArgumentError('expected a positive integer.');
-  return parsed;
-}
 
 function growthRate(value: string): number {
   const parsed = Number(value);
@@ -106,8 +103,7 @@ export function formatRiskTable(report: RiskBacktestReport): string {
   ].join('\n');
 }
 
-type Parsed = {
-  input: string;
+type Parsed = SeriesSourceOptions & {
   history: number;
   horizon: number;
   origins: number;
@@ -127,9 +123,13 @@ export async function runRiskBacktestCommand(
   argv: string[],
   io: CommandIo = defaultIo,
 ): Promise<number> {
-  const program = new Command('insights:backtest')
-    .description('Backtest the calibrated probability of reaching a commitment on monthly series.')
-    .requiredOption('--input <file>', 'CSV file (long series,period,quantity; M3 wide; or FRED)')
+  const program = withSeriesSource(
+    new Command('insights:backtest').description(
+      'Backtest the calibrated probability of reaching a commitment on monthly series.',
+    ),
+    io,
+    'CSV file (long series,period,quantity; M3 wide; or FRED)',
+  )
     .option(
       '--history <months>',
       'months of history the forecast sees (at most)',
@@ -164,60 +164,25 @@ export async function runRiskBacktestCommand(
     .option('--limit <count>', 'only the first N series (development)', positiveInteger)
     .option('--json', 'print the report (every case) as JSON')
     .option('--svg <file>', 'write a reliability diagram (SVG)')
-    .option('--json-out <file>', 'also write the JSON report (every case) to a file')
-    .option('--no-progress', 'do not show progress on stderr')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let options: Parsed;
-  try {
-    program.parse(argv, { from: 'user' });
-    options = program.opts<Parsed>();
-  } catch (error) {
-    if (error instanceof CommanderError)
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
-    throw error;
-  }
+    .option('--json-out <file>', 'also write the JSON report (every case) to a file');
+  const options = parseArguments<Parsed>(program, argv, io);
+  if (typeof options === 'number') return options;
   if (options.elapsed.some((e) => e >= options.horizon)) {
     io.stderr(`--elapsed: every value must be below the horizon (${options.horizon})\n`);
     return 2;
   }
-  let text: string;
-  try {
-    text = await readFile(options.input, 'utf8');
-  } catch (error) {
-    io.stderr(`cannot read ${options.input}: ${(error as Error).message}\n`);
-    return 1;
-  }
-  let series: BacktestSeries[];
-  try {
-    series = readRiskSeries(text, options.input);
-  } catch (error) {
-    if (error instanceof BacktestInputError) {
-      io.stderr(`${options.input}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  let series = await readSeriesSource(options, io, readRiskSeries);
+  if (typeof series === 'number') return series;
   if (options.limit) series = series.slice(0, options.limit);
-  const started = Date.now();
-  let lastShown = 0;
-  let shown = false;
+  const progress = progressReporter('insights:backtest', io, options.progress, 2000);
   const report = runRiskBacktest(series, {
     ...options,
-    onProgress: ({ done, total }) => {
-      if (!options.progress) return;
-      const now = Date.now();
-      if (now - started < 1000 || (now - lastShown < 2000 && done < total)) return;
-      lastShown = now;
-      shown = true;
-      const message = `insights:backtest: ${done}/${total} series-origins (${((100 * done) / total).toFixed(0)}%), ${((now - started) / 1000).toFixed(0)} s`;
-      io.stderr(io.isStderrTty ? `\r${message}` : `${message}\n`);
-    },
+    onProgress: progress.onProgress,
   });
-  if (shown && io.isStderrTty) io.stderr('\n');
+  progress.finish();
   if (report.caseCount === 0) {
     io.stderr(
-      `${options.input}: no series long enough for ${options.origins} terms of ${options.horizon} months\n`,
+      `${sourceName(options)}: no series long enough for ${options.origins} terms of ${options.horizon} months\n`,
     );
     return 1;
   }

@@ -37,6 +37,7 @@ import {
   median,
   smape,
   totalAbsoluteError,
+  totalMase,
   wapeFromTotals,
 } from '../methods/metrics';
 import { mstlEtsForecast } from '../methods/mstl-ets';
@@ -89,6 +90,13 @@ export type MethodScore = {
   medianTotalAbsError: number;
   /** Median over windows of |Σ actual − Σ forecast| / Σ|actual|, in percent. */
   medianTotalAbsPctError: number;
+  /** Mean over windows of |Σ actual − Σ forecast| / Σ|actual|, in percent. */
+  meanTotalAbsPctError: number;
+  /**
+   * Mean over windows of |Σ actual − Σ forecast| scaled by the in-sample seasonal naive error of
+   * horizon totals (metrics.totalScale): the MASE of the horizon total.
+   */
+  totalMase: number;
   coverage80: number;
   coverage95: number;
   /** Forecasting time per window (ms), members of combinations included. */
@@ -227,6 +235,7 @@ type Accumulator = {
   totals: ErrorTotals;
   totalAbs: number[];
   totalPct: number[];
+  totalMases: number[];
   covered80: number;
   covered95: number;
   cells: number;
@@ -242,6 +251,7 @@ function emptyAccumulator(): Accumulator {
     totals: { absoluteError: 0, signedError: 0, absoluteActual: 0, cells: 0 },
     totalAbs: [],
     totalPct: [],
+    totalMases: [],
     covered80: 0,
     covered95: 0,
     cells: 0,
@@ -401,6 +411,7 @@ export async function runBacktest(
         acc.totalAbs.push(totalError);
         const actualTotal = w.test.reduce((a, b) => a + Math.abs(b), 0);
         if (actualTotal > 0) acc.totalPct.push((100 * totalError) / actualTotal);
+        acc.totalMases.push(totalMase(w.test, point.mean, w.train));
         acc.covered80 += coveredCount(w.test, lower80, upper80);
         acc.covered95 += coveredCount(w.test, lower95, upper95);
         acc.cells += w.test.length;
@@ -424,6 +435,8 @@ export async function runBacktest(
       bias: biasFromTotals(acc.totals),
       medianTotalAbsError: median(acc.totalAbs),
       medianTotalAbsPctError: median(acc.totalPct),
+      meanTotalAbsPctError: mean(acc.totalPct),
+      totalMase: mean(acc.totalMases),
       coverage80: acc.cells > 0 ? (100 * acc.covered80) / acc.cells : Number.NaN,
       coverage95: acc.cells > 0 ? (100 * acc.covered95) / acc.cells : Number.NaN,
       msPerWindow: acc.windows > 0 ? time / Math.max(1, windowCount) : Number.NaN,

@@ -107,6 +107,41 @@ describe('runBacktestCommand', () => {
     expect(await runBacktestCommand(['--input', 'x.csv', '--horizon', 'twelve'], io)).toBe(2);
     expect(await runBacktestCommand(['--input', 'x.csv', '--methods', 'magic'], io)).toBe(2);
     expect(await runBacktestCommand([], io)).toBe(2);
+    expect(await runBacktestCommand(['--input', 'x.csv', '--demo'], io)).toBe(2);
+    expect(io.err).toMatch(/either --input <file> or --demo/);
     expect(await runBacktestCommand(['--input', join(directory, 'missing.csv')], io)).toBe(1);
+  });
+
+  it("reads the demo network's dealer totals with --demo and reports the 12-month total's errors", async () => {
+    const io = captureIo();
+    const code = await runBacktestCommand(
+      [
+        '--demo',
+        '--demo-dealers',
+        '4',
+        '--demo-months',
+        '40',
+        '--demo-level',
+        'dealer',
+        '--history',
+        '24',
+        '--origins',
+        '1',
+        '--methods',
+        'production-fast,seasonal-naive',
+        '--json',
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(io.out) as {
+      seriesCount: number;
+      methods: { method: string; totalMase: number; meanTotalAbsPctError: number }[];
+    };
+    expect(report.seriesCount).toBe(4);
+    for (const m of report.methods) {
+      expect(m.totalMase).toBeGreaterThan(0);
+      expect(m.meanTotalAbsPctError).toBeGreaterThan(0);
+    }
   });
 });

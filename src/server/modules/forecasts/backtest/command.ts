@@ -1,11 +1,11 @@
 /**
  * `npm run forecast:backtest -- --input <file.csv> --horizon 12 --history 48 --origins 3 [--json]`
+ * (or `--demo` for the demo network's history instead of a file).
  *
  * Exit codes: 0 success, 1 bad input file (the message names the row), 2 bad arguments.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   BACKTEST_METHODS,
   type BacktestMethod,
@@ -14,7 +14,17 @@ import {
   runBacktest,
 } from './backtest';
 import {
-  BacktestInputError,
+  type CommandIo,
+  defaultIo,
+  parseArguments,
+  positiveInteger,
+  progressReporter,
+  readSeriesSource,
+  type SeriesSourceOptions,
+  sourceName,
+  withSeriesSource,
+} from './command-kit';
+import {
   type BacktestSeries,
   m3BacktestSeries,
   parseFredCsv,
@@ -22,28 +32,9 @@ import {
   parseM3Wide,
 } from './input';
 
+export type { CommandIo } from './command-kit';
+
 export type BacktestFormat = 'long' | 'm3' | 'fred';
-
-export type CommandIo = {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Whether stderr is a terminal (progress then redraws one line). */
-  isStderrTty: boolean;
-};
-
-const defaultIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  isStderrTty: Boolean(process.stderr.isTTY),
-};
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(parsed) || parsed < 1) {
-    throw new InvalidArgumentError('expected a positive integer.');
-  }
-  return parsed;
-}
 
 function methodList(value: string): BacktestMethod[] {
   const names = value
@@ -59,8 +50,7 @@ function methodList(value: string): BacktestMethod[] {
   return names as BacktestMethod[];
 }
 
-type ParsedOptions = {
-  input: string;
+type ParsedOptions = SeriesSourceOptions & {
   format: BacktestFormat;
   horizon: number;
   history: number;
@@ -97,6 +87,8 @@ export function formatReportTable(report: BacktestReport): string {
     'bias %',
     `med |err| ${report.horizon}m total`,
     'med |err| total %',
+    'mean |err| total %',
+    'total MASE',
     'cov 80%',
     'cov 95%',
     'series',
@@ -111,6 +103,8 @@ export function formatReportTable(report: BacktestReport): string {
     formatNumber(m.bias, 1),
     formatNumber(m.medianTotalAbsError, 1),
     formatNumber(m.medianTotalAbsPctError, 1),
+    formatNumber(m.meanTotalAbsPctError, 2),
+    formatNumber(m.totalMase, 3),
     formatNumber(m.coverage80, 1),
     formatNumber(m.coverage95, 1),
     String(m.series),
@@ -129,6 +123,7 @@ export function formatReportTable(report: BacktestReport): string {
     ...rows.map(line),
     '',
     'sMAPE and MASE as in M4 (MASE scaled by the in-sample seasonal naive error, period 12); WAPE and bias pooled over all cells;',
+    `total: the ${report.horizon}-month total's error; total MASE scales it by the in-sample seasonal naive error of ${report.horizon}-month totals;`,
     "coverage: share of actuals inside the calibrated 80%/95% intervals (mstl-ets-model-intervals: the model's own intervals).",
     '',
   ].join('\n');
@@ -138,11 +133,13 @@ export async function runBacktestCommand(
   argv: string[],
   io: CommandIo = defaultIo,
 ): Promise<number> {
-  const program = new Command('forecast:backtest')
-    .description(
+  const program = withSeriesSource(
+    new Command('forecast:backtest').description(
       'Backtest the forecasting methods and the production combination on monthly series.',
-    )
-    .requiredOption('--input <file>', 'CSV file to read')
+    ),
+    io,
+    'CSV file to read',
+  )
     .addOption(
       new Option(
         '--format <format>',
@@ -165,65 +162,30 @@ export async function runBacktestCommand(
       `comma-separated subset of: ${BACKTEST_METHODS.join(', ')}`,
       methodList,
     )
-    .option('--json', 'print the report as JSON')
-    .option('--no-progress', 'do not show progress on stderr')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  let options: ParsedOptions;
-  try {
-    program.parse(argv, { from: 'user' });
-    options = program.opts<ParsedOptions>();
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
-    }
-    throw error;
-  }
-
-  let text: string;
-  try {
-    text = await readFile(options.input, 'utf8');
-  } catch (error) {
-    io.stderr(`cannot read ${options.input}: ${(error as Error).message}\n`);
-    return 1;
-  }
-  let series: BacktestSeries[];
-  try {
-    series = readBacktestSeries(text, options.format, { ...options, fileName: options.input });
-  } catch (error) {
-    if (error instanceof BacktestInputError) {
-      io.stderr(`${options.input}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+    .option('--json', 'print the report as JSON');
+  const options = parseArguments<ParsedOptions>(program, argv, io);
+  if (typeof options === 'number') return options;
+  const series = await readSeriesSource(options, io, (text, fileName) =>
+    readBacktestSeries(text, options.format, { ...options, fileName }),
+  );
+  if (typeof series === 'number') return series;
   if (series.length === 0) {
     io.stderr(
-      `${options.input}: no series with at least ${options.history} months before the hold-out\n`,
+      `${sourceName(options)}: no series with at least ${options.history} months before the hold-out\n`,
     );
     return 1;
   }
 
-  const started = Date.now();
-  let lastShown = 0;
-  let isProgressShown = false;
+  const progress = progressReporter('backtest', io, options.progress, 1000);
   const report = await runBacktest(series, {
     horizon: options.horizon,
     history: options.history,
     origins: options.origins,
     step: options.step,
     methods: options.methods,
-    onProgress: ({ done, total }) => {
-      if (!options.progress) return;
-      const now = Date.now();
-      if (now - started < 1000 || (now - lastShown < 1000 && done < total)) return;
-      lastShown = now;
-      isProgressShown = true;
-      const message = `backtest: ${done}/${total} series-origins (${((100 * done) / total).toFixed(0)}%), ${((now - started) / 1000).toFixed(0)} s`;
-      io.stderr(io.isStderrTty ? `\r${message}` : `${message}\n`);
-    },
+    onProgress: progress.onProgress,
   });
-  if (isProgressShown && io.isStderrTty) io.stderr('\n');
+  progress.finish();
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportTable(report));
   return 0;
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { combineForecast, meanCombination, medianCombination, medianOf } from './combine';
+import {
+  combineForecast,
+  isCountNoise,
+  meanCombination,
+  medianCombination,
+  medianOf,
+  reconcileTotal,
+  SINGLE_METHODS,
+  TOTAL_COMBINATION_WEIGHT,
+} from './combine';
 import { seasonalNaive } from './seasonal-naive';
 
 const seasonalSeries = (n: number) =>
@@ -58,5 +67,61 @@ describe('combineForecast routing', () => {
   it('never forecasts below zero for a non-negative series', () => {
     const falling = Array.from({ length: 36 }, (_, t) => Math.max(0, 200 - 6 * t) + 1);
     combineForecast(falling, 18).mean.forEach((f) => expect(f).toBeGreaterThanOrEqual(0));
+  });
+});
+
+describe('the 12-month total and counting noise', () => {
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  it('reconciles a forecast to a total, proportionally or by a shift', () => {
+    expect(reconcileTotal([1, 3], 8, true)).toEqual([2, 6]);
+    expect(reconcileTotal([0, 0], 4, true)).toEqual([2, 2]);
+    expect(reconcileTotal([-1, 1], 4, false)).toEqual([1, 3]);
+  });
+  it('takes counts varying like Poisson noise for noise, not seasonal or large ones', () => {
+    // A few units a month around 9, spread like counting noise.
+    const noise = [
+      9, 12, 7, 10, 8, 11, 9, 6, 12, 10, 8, 9, 11, 7, 10, 9, 13, 8, 9, 10, 7, 11, 9, 8,
+    ];
+    expect(isCountNoise(noise)).toBe(true);
+    const seasonal = Array.from({ length: 36 }, (_, t) => (t % 12 < 6 ? 4 : 30));
+    expect(isCountNoise(seasonal)).toBe(false);
+    expect(isCountNoise(noise.map((v) => v * 1000))).toBe(false);
+    expect(isCountNoise(noise.map((v) => v + 0.5))).toBe(false);
+    const result = combineForecast([...noise, ...noise], 12);
+    expect(result.method).toBe('count-noise-tsb');
+    expect(result.mean).toEqual(SINGLE_METHODS.tsb([...noise, ...noise], 12));
+  });
+  it("reconciles the total half-way to the last year's where the series' last year says so", () => {
+    // A seasonal market growing for three years, then flat for the last two: the trend members
+    // overshoot the flat year, so the inner window prefers the reconciled total.
+    const values = Array.from({ length: 60 }, (_, t) => {
+      const level = t < 36 ? 1000 + 20 * t : 1700;
+      return Math.round(level * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) + ((t * 37) % 11));
+    });
+    const median = medianCombination(
+      (['theta', 'seasonal-damped', 'seasonal-naive'] as const).map((n) =>
+        SINGLE_METHODS[n](values, 12),
+      ),
+    );
+    const target =
+      TOTAL_COMBINATION_WEIGHT * sum(median) +
+      (1 - TOTAL_COMBINATION_WEIGHT) * sum(SINGLE_METHODS['seasonal-naive'](values, 12));
+    expect(Math.abs(sum(median) - target)).toBeGreaterThan(1);
+    const result = combineForecast(values, 12, { profile: 'fast' });
+    expect(result.method).toBe('fast-median-combination');
+    expect(sum(result.mean)).toBeCloseTo(target, 6);
+    // A steady trend: the median's own total stays.
+    const steady = Array.from({ length: 60 }, (_, t) =>
+      Math.round((1000 + 20 * t) * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12))),
+    );
+    const steadyMedian = medianCombination(
+      (['theta', 'seasonal-damped', 'seasonal-naive'] as const).map((n) =>
+        SINGLE_METHODS[n](steady, 12),
+      ),
+    );
+    expect(sum(combineForecast(steady, 12, { profile: 'fast' }).mean)).toBeCloseTo(
+      sum(steadyMedian),
+      6,
+    );
   });
 });

@@ -1,13 +1,17 @@
 /**
  * The production combination: a robust (median) combination of diverse methods for regular
- * series, and TSB for intermittent ones. The choices are measured, not guessed: see
- * docs/forecasting.md for the figures on the M3 monthly subset.
+ * series (its horizon total reconciled half-way to the seasonal naive total where the series' own
+ * last year says that is better), and TSB for
+ * intermittent ones and for counts whose year-on-year changes are counting noise. The choices
+ * are measured, not guessed: see docs/forecasting.md for the figures on M3, the US and Quebec
+ * series and the demo network, on MASE and on the 12-month total.
  */
 import { demandProfile, tsb } from './intermittent';
 import { mstlEts } from './mstl-ets';
 import { naive2 } from './naive2';
 import { seasonalDamped } from './seasonal-damped';
 import { seasonalNaive } from './seasonal-naive';
+import { mase, totalMase } from './metrics';
 import { MONTHLY_PERIOD } from './seasonality';
 import { theta } from './theta';
 
@@ -25,6 +29,7 @@ export type CombinationProfile = 'accurate' | 'fast';
 export type ProductionMethod =
   | 'zero'
   | 'intermittent-tsb'
+  | 'count-noise-tsb'
   | 'short-history-theta'
   | 'median-combination'
   | 'fast-median-combination';
@@ -68,6 +73,80 @@ export function meanCombination(forecasts: readonly (readonly number[])[]): numb
 /** The Syntetos–Boylan cut-off: an average demand interval of 1.32 months or more is intermittent. */
 export const INTERMITTENT_ADI = 1.32;
 
+/**
+ * Weight of the combination's own horizon total in the total-reconciled candidate; the rest is the
+ * seasonal naive total (the last year's months). The median follows the trends its members
+ * extrapolate; where a market shifts, the last year's total is the better anchor.
+ */
+export const TOTAL_COMBINATION_WEIGHT = 0.5;
+
+/** Months of the inner validation window (the term the forecast's total matters for). */
+export const INNER_WINDOW = MONTHLY_PERIOD;
+
+/**
+ * A whole-unit series averaging at most COUNT_NOISE_MAX_MEAN units a month whose mean absolute
+ * deviation from its mean stays within COUNT_NOISE_RATIO × that of Poisson counting noise
+ * (√(2/π)·√mean) carries no seasonality or trend a model could extrapolate beyond the noise: its
+ * level (TSB) is the forecast. Typical of a dealer's total and its model lines.
+ */
+export const COUNT_NOISE_MAX_MEAN = 200;
+export const COUNT_NOISE_RATIO = 2;
+
+/** Whether `values` are small whole-unit counts whose variation is counting noise. */
+export function isCountNoise(values: readonly number[]): boolean {
+  let sum = 0;
+  for (const v of values) {
+    if (!Number.isInteger(v) || v < 0) return false;
+    sum += v;
+  }
+  const average = sum / Math.max(1, values.length);
+  if (!(average > 0) || average > COUNT_NOISE_MAX_MEAN) return false;
+  let deviation = 0;
+  for (const v of values) deviation += Math.abs(v - average);
+  deviation /= values.length;
+  return deviation <= COUNT_NOISE_RATIO * Math.sqrt(2 / Math.PI) * Math.sqrt(average);
+}
+
+/**
+ * Rescales a non-negative forecast so its horizon total is `total` (proportionally; additively
+ * when the forecast sums to zero or the series can be negative).
+ */
+export function reconcileTotal(
+  forecast: readonly number[],
+  total: number,
+  isNonNegative: boolean,
+): number[] {
+  const current = forecast.reduce((s, v) => s + v, 0);
+  if (isNonNegative && current > 0) return forecast.map((v) => (v * Math.max(0, total)) / current);
+  const shift = (total - current) / Math.max(1, forecast.length);
+  return forecast.map((v) => (isNonNegative ? Math.max(0, v + shift) : v + shift));
+}
+
+/**
+ * The inner validation: the last INNER_WINDOW months of the history forecast from the months
+ * before them by both candidates (the median, and the median with its total reconciled half-way
+ * to the seasonal naive total); the reconciled one is chosen when its MASE plus its total's MASE
+ * is lower. Needs 24 months before the window, else the median stays.
+ */
+function isReconciledBetter(
+  values: readonly number[],
+  names: readonly SingleMethodName[],
+  candidates: (
+    forecast: (name: SingleMethodName) => readonly number[],
+  ) => readonly [number[], number[]],
+): boolean {
+  const fit = values.slice(0, values.length - INNER_WINDOW);
+  if (fit.length < MIN_SEASONAL_LENGTH) return false;
+  const actual = values.slice(fit.length);
+  const forecasts = new Map(names.map((n) => [n, SINGLE_METHODS[n](fit, INNER_WINDOW)]));
+  const [median, reconciled] = candidates(
+    (name) => forecasts.get(name) ?? SINGLE_METHODS[name](fit, INNER_WINDOW),
+  );
+  const score = (f: readonly number[]) =>
+    (mase(actual, f, fit) || 0) + (totalMase(actual, f, fit) || 0);
+  return score(reconciled) < score(median) - 1e-12;
+}
+
 /** Shorter histories cannot support a seasonal decomposition; they get non-seasonal Theta. */
 export const MIN_SEASONAL_LENGTH = 2 * MONTHLY_PERIOD;
 
@@ -85,7 +164,11 @@ export type CombineOptions = {
  * - non-negative series with an average demand interval ≥ 1.32 months (≥ about 24% zero months):
  *   TSB (intermittent demand);
  * - fewer than 24 months: Theta without seasonality;
- * - otherwise the median combination of the profile.
+ * - whole-unit counts whose year-on-year changes are counting noise (isCountNoise): TSB;
+ * - otherwise the horizon-wise median of the profile's members, or the same with its horizon total
+ *   reconciled to TOTAL_COMBINATION_WEIGHT × its own total + the rest × the seasonal naive total,
+ *   whichever scores better (MASE + the total's MASE) on the series' own last 12 months
+ *   (isReconciledBetter).
  * Forecasts of a non-negative series are clamped at 0.
  */
 export function combineForecast(
@@ -111,13 +194,24 @@ export function combineForecast(
   if (values.length < MIN_SEASONAL_LENGTH) {
     return { method: 'short-history-theta', mean: clamp(member('theta')) };
   }
+  if (isCountNoise(values)) {
+    return { method: 'count-noise-tsb', mean: clamp(member('tsb')) };
+  }
   const names: SingleMethodName[] =
     profile === 'accurate'
       ? ['theta', 'mstl-ets', 'seasonal-damped', 'seasonal-naive']
       : ['theta', 'seasonal-damped', 'seasonal-naive'];
-  const members = names.map(member);
+  const candidates = (forecast: (name: SingleMethodName) => readonly number[]) => {
+    const median = clamp(medianCombination(names.map(forecast)));
+    const total = (f: readonly number[]) => f.reduce((s, v) => s + v, 0);
+    const reconciled =
+      TOTAL_COMBINATION_WEIGHT * total(median) +
+      (1 - TOTAL_COMBINATION_WEIGHT) * total(forecast('seasonal-naive'));
+    return [median, reconcileTotal(median, reconciled, isNonNegative)] as const;
+  };
+  const [median, reconciled] = candidates(member);
   return {
     method: profile === 'accurate' ? 'median-combination' : 'fast-median-combination',
-    mean: clamp(medianCombination(members)),
+    mean: isReconciledBetter(values, names, candidates) ? reconciled : median,
   };
 }

@@ -8,6 +8,8 @@ import {
   quantile,
   smape,
   totalAbsoluteError,
+  totalMase,
+  totalScale,
   wape,
 } from './metrics';
 
@@ -38,5 +40,19 @@ describe('metrics against hand-computed values', () => {
   });
   it('coverage counts actuals inside [lower, upper], bounds included', () => {
     expect(coverage([1, 2, 3, 4], [0, 2, 4, 0], [1, 3, 5, 3])).toBe(50);
+  });
+});
+
+describe("the 12-month total's scaled error", () => {
+  it('scales by the in-sample seasonal naive error of horizon totals', () => {
+    // y_t − y_{t−12} = 2 for t in 12..23 and 5 for t in 24..26: the 12-month totals' changes are
+    // 24 (t = 12..23), then 24 − 2 + 5 = 27, 30, 33 as the window slides.
+    const insample = Array.from({ length: 27 }, (_, t) => (t % 12) + (t < 12 ? 0 : t < 24 ? 2 : 7));
+    expect(totalScale(insample, 12)).toBeCloseTo((24 + 27 + 30 + 33) / 4, 10);
+    expect(totalScale(insample.slice(0, 23), 12)).toBe(0);
+    const actual = new Array<number>(12).fill(10);
+    const forecast = new Array<number>(12).fill(9);
+    expect(totalMase(actual, forecast, insample)).toBeCloseTo(12 / 28.5, 10);
+    expect(totalMase(actual, forecast, insample.slice(0, 20))).toBeNaN();
   });
 });

@@ -118,6 +118,46 @@ export function totalAbsoluteError(actual: readonly number[], forecast: readonly
   return Math.abs(sum);
 }
 
+/**
+ * The scale of a horizon total's error: the mean absolute error of the in-sample seasonal naive
+ * forecast of `horizon`-month totals, 1/(n−m−h+1) Σ_t |Σ_{i=t..t+h−1} (y_i − y_{i−m})| (for h = 12:
+ * the mean |change| of the rolling 12-month total over a year). 0 when the history is shorter than
+ * m + h or the seasonal naive total is perfect in sample.
+ */
+export function totalScale(
+  insample: readonly number[],
+  horizon: number,
+  period = MONTHLY_PERIOD,
+): number {
+  const n = insample.length;
+  if (n < period + horizon || horizon < 1) return 0;
+  let window = 0;
+  for (let i = period; i < period + horizon; i += 1) window += insample[i]! - insample[i - period]!;
+  let sum = Math.abs(window);
+  let count = 1;
+  for (let t = period + 1; t + horizon <= n; t += 1) {
+    window += insample[t + horizon - 1]! - insample[t + horizon - 1 - period]!;
+    window -= insample[t - 1]! - insample[t - 1 - period]!;
+    sum += Math.abs(window);
+    count += 1;
+  }
+  return sum / count;
+}
+
+/**
+ * Scaled error of the horizon total: |Σy − Σŷ| / totalScale (1 = as good as the in-sample seasonal
+ * naive total). NaN when the scale is 0.
+ */
+export function totalMase(
+  actual: readonly number[],
+  forecast: readonly number[],
+  insample: readonly number[],
+  period = MONTHLY_PERIOD,
+): number {
+  const scale = totalScale(insample, actual.length, period);
+  return scale > 0 ? totalAbsoluteError(actual, forecast) / scale : Number.NaN;
+}
+
 /** Median (NaN for an empty list; NaNs are ignored). */
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
