@@ -57,7 +57,7 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   // the outbox and delivery log past their retention, purged once a day (one job a day)
   services.webhooks.scheduleRetention();
   // commitment risks: the dealers of each ingested batch at once, the network every night
-  services.insights.listen();
+  await services.insights.listen();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
   if (options.seed) await prepare(db, services, app.log);
 
