@@ -125,6 +125,8 @@ describe.skipIf(!onServer)('two API processes on one PostgreSQL database', () =>
   }, 180_000);
 
   afterAll(async () => {
+    // a start that ran out of the hook's time says where it was
+    if (server && workerPids().size < 2) console.error(`the processes' log:\n${output}`);
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
