@@ -132,13 +132,12 @@ describe.each(engines())('the forecast cycle (%s)', (engine) => {
     expect(intervals.rows[0]!.bad).toBe(0);
   });
 
-  it("shows one dealer's grid quickly, and only to those who may see the dealer", async () => {
-    const started = performance.now();
+  // How fast the grid answers is measured by the forecast-network bench, not here (a test under
+  // load cannot tell a slow machine from a slow grid).
+  it("shows one dealer's grid, and only to those who may see the dealer", async () => {
     const res = await sales.get(`${base()}/dealers/${dealerCode}`);
-    const ms = performance.now() - started;
     expect(res.status).toBe(200);
     const grid = (await res.json()) as DealerGrid;
-    expect(ms).toBeLessThan(1000);
     expect(grid.dealer.code).toBe(dealerCode);
     expect(grid.historyMonths).toHaveLength(12);
     expect(grid.lines.length).toBe(8);

@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementRisk, DealerOutlook, RiskBoard } from '../src/shared/schemas/insights';
+import { createEventBus } from '../src/server/events';
+import { createBatchRiskRefresh } from '../src/server/modules/insights/batch-refresh';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
@@ -143,29 +145,65 @@ describe.each(engines())('insights: commitment risk (%s)', (engine) => {
   });
 
   it('refreshes the dealers of an ingested batch at once', async () => {
-    const stop = t.services.insights.listen();
+    // resolves once this process hears batches: one ingested after it is refreshed
+    const stop = await t.services.insights.listen();
     try {
       const before = (
         await json<RiskBoard>(await channel.get('/api/v1/insights/risks?dealer=DLR-BRAVO'), 200)
       ).items[0]!;
-      await ingestRows(
+      const { batchId } = await ingestRows(
         t.services,
         Array.from({ length: 30 }, (_, i) =>
           txRow({ dealerCode: 'DLR-BRAVO', occurredOn: '2026-03-30', externalId: `LATE-${i}` }),
         ),
       );
-      let after = before;
-      for (let i = 0; i < 100 && after.toDate === before.toDate; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        after = (
-          await json<RiskBoard>(await channel.get('/api/v1/insights/risks?dealer=DLR-BRAVO'), 200)
-        ).items[0]!;
+      // the batch records its refresh: done, or failed with the reason (shown here if so)
+      let outcome = await t.services.insights.batches.status(batchId);
+      while (!outcome?.refreshedAt && !outcome?.error) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        outcome = await t.services.insights.batches.status(batchId);
       }
+      expect(outcome).toMatchObject({ error: null, attempts: 1 });
+      const after = (
+        await json<RiskBoard>(await channel.get('/api/v1/insights/risks?dealer=DLR-BRAVO'), 200)
+      ).items[0]!;
       expect(after.toDate).toBe(before.toDate + 30);
       expect(after.probability).toBeGreaterThanOrEqual(before.probability);
     } finally {
       stop();
     }
+  });
+
+  it('records a failed batch refresh on the batch and tries it again', async () => {
+    const failures: string[] = [];
+    let fail = true;
+    const batches = createBatchRiskRefresh({
+      db: t.db,
+      events: createEventBus(),
+      refresh: async (dealerIds) => {
+        if (fail) throw new Error(`no risks for ${dealerIds.length} dealer(s) today`);
+        return t.services.insights.refresh(dealerIds);
+      },
+      onError: (batchId, error) => failures.push(`${batchId}: ${error.message}`),
+    });
+    const { batchId } = await ingestRows(t.services, [
+      txRow({ dealerCode: 'DLR-BRAVO', occurredOn: '2026-03-30', externalId: 'FAIL-1' }),
+    ]);
+    await batches.run(batchId);
+    expect(await batches.status(batchId)).toEqual({
+      refreshedAt: null,
+      attempts: 1,
+      error: 'no risks for 1 dealer(s) today',
+    });
+    expect(failures).toEqual([`${batchId}: no risks for 1 dealer(s) today`]);
+    // the sweep takes it again; a batch already refreshed is not claimed twice
+    fail = false;
+    await batches.sweep();
+    const retried = await batches.status(batchId);
+    expect(retried).toMatchObject({ attempts: 2, error: null });
+    expect(retried!.refreshedAt).not.toBeNull();
+    await batches.run(batchId);
+    expect((await batches.status(batchId))!.attempts).toBe(2);
   });
 
   it('runs the network refresh as a job with progress', async () => {

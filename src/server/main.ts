@@ -7,18 +7,32 @@
  */
 import cluster from 'node:cluster';
 import { loadEnv, type Env } from './env';
-import { lastCompleteMonth } from '../shared/months';
-import { buildApp } from './app';
-import { openAndMigrate, openDatabase } from './bootstrap';
-import { createServices, type Services } from './services';
-import { isEmpty, seedDemo } from './modules/demo/seed';
 import type { Db } from './db/db';
-import { openPostgres } from './db/postgres';
+import type { Services } from './services';
+
+/** What a wrong configuration stops at, before the application's modules are loaded (seconds). */
+function refuse(env: Env): void {
+  if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
+    throw new Error(
+      'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database lives in one process',
+    );
+  }
+  if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
+    throw new Error('DATABASE_READ_URL is a replica of DATABASE_URL: set both');
+  }
+}
+const env = loadEnv();
+refuse(env);
+const { lastCompleteMonth } = await import('../shared/months');
+const { buildApp } = await import('./app');
+const { openAndMigrate, openDatabase } = await import('./bootstrap');
+const { createServices } = await import('./services');
+const { isEmpty, seedDemo } = await import('./modules/demo/seed');
+const { openPostgres } = await import('./db/postgres');
 
 type Log = { info: (obj: object, msg: string) => void };
 
 const started = Date.now();
-const env = loadEnv();
 
 /** Generates the demo network when the database is empty. */
 async function prepare(db: Db, services: Services, log: Log): Promise<void> {
@@ -57,7 +71,7 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   // the outbox and delivery log past their retention, purged once a day (one job a day)
   services.webhooks.scheduleRetention();
   // commitment risks: the dealers of each ingested batch at once, the network every night
-  services.insights.listen();
+  await services.insights.listen();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
   if (options.seed) await prepare(db, services, app.log);
 
@@ -82,7 +96,10 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
 async function supervise(workers: number): Promise<void> {
   const log: Log = { info: (obj, msg) => console.log(JSON.stringify({ ...obj, msg })) };
   const db = await openAndMigrate(env);
-  await prepare(db, createServices({ db, env }), log);
+  const services = createServices({ db, env });
+  await prepare(db, services, log);
+  // the job queues, created once here: API processes creating them at once can deadlock
+  await services.jobs.prepareQueues();
   await db.close();
   let stopping = false;
   const restarts: number[] = [];
@@ -114,14 +131,6 @@ async function supervise(workers: number): Promise<void> {
 }
 
 async function main(env: Env): Promise<void> {
-  if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
-    throw new Error(
-      'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database lives in one process',
-    );
-  }
-  if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
-    throw new Error('DATABASE_READ_URL is a replica of DATABASE_URL: set both');
-  }
   if (env.WEB_CONCURRENCY > 1 && cluster.isPrimary) return supervise(env.WEB_CONCURRENCY);
   const inCluster = !cluster.isPrimary;
   // a cluster worker's database is migrated and seeded by the primary

@@ -83,6 +83,9 @@ export type InterventionRow = {
   outcomeAt: string | null;
 };
 
+/** Any constant: risk writes take turns on it (saveRisks). */
+const RISK_WRITE_LOCK = 7_305_141;
+
 const RISK_SELECT = `select r.agreement_id as "agreementId", a.code as "agreementCode", r.line_no as "lineNo",
   r.dealer_id as "dealerId", d.code as "dealerCode", d.name as "dealerName", r.label,
   to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
@@ -176,8 +179,31 @@ export function createInsightsRepository(db: Queryable) {
     },
 
     /** Replaces the risks of these agreements and records today's history point. */
-    async saveRisks(agreementIds: number[], risks: RiskWrite[], day: string): Promise<void> {
+    /**
+     * Replaces the risks of these agreements with ones read at `readAt` (in a transaction). Risk
+     * writes take turns (a transaction lock: without it, two writers' delete-then-insert of one
+     * agreement collide on its key), and an agreement whose stored risk was read after `readAt` keeps
+     * it: an older read that finishes last does not undo a newer one. `computed_at` is the read time.
+     */
+    async saveRisks(
+      agreementIds: number[],
+      risks: RiskWrite[],
+      day: string,
+      readAt: string,
+    ): Promise<void> {
       if (agreementIds.length === 0) return;
+      await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
+      const { rows: newer } = await db.query<{ id: number }>(
+        `select distinct agreement_id as id from commitment_risks
+          where agreement_id = any($1::int[]) and computed_at > $2::timestamptz`,
+        [agreementIds, readAt],
+      );
+      if (newer.length > 0) {
+        const kept = new Set(newer.map((r) => r.id));
+        agreementIds = agreementIds.filter((id) => !kept.has(id));
+        risks = risks.filter((r) => !kept.has(r.agreementId));
+        if (agreementIds.length === 0) return;
+      }
       await db.query(`delete from commitment_risks where agreement_id = any($1::int[])`, [
         agreementIds,
       ]);
@@ -186,15 +212,15 @@ export function createInsightsRepository(db: Queryable) {
       await db.query(
         `insert into commitment_risks (agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months,
            commitment, to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value,
-           shortfall_money, drivers, interventions)
+           shortfall_money, drivers, interventions, computed_at)
          select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
            x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
-           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions
+           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, $2::timestamptz
          from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
            "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
            expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
            drivers jsonb, interventions jsonb)`,
-        [json],
+        [json, readAt],
       );
       await db.query(
         `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)

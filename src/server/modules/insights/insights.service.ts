@@ -21,6 +21,7 @@ import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
 import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
+import { createBatchRiskRefresh } from './batch-refresh';
 import {
   assessAgreement,
   HISTORY_MONTHS,
@@ -64,6 +65,12 @@ export function createInsightsService(deps: Deps) {
    * agreements: one read of their lines' monthly histories (one row per line, from the roll-up),
    * the pure assessment, one write. On a PostgreSQL server the next chunk's read and the previous
    * chunk's write run while this chunk is computed (the database and Node work at once).
+   *
+   * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
+   * processes): each chunk's risks carry the time their histories were read (`computed_at`), and a
+   * write replaces only risks read earlier (insights.repository.ts `saveRisks`), so an older read
+   * finishing last cannot undo a newer one. A failed read or write fails the refresh (the overlapped
+   * one is awaited, never left to reject unobserved).
    */
   async function refresh(
     dealerIds: number[] | null,
@@ -88,21 +95,29 @@ export function createInsightsService(deps: Deps) {
         const ids = chunk.map((a) => a.id);
         // One transaction, its statements in turn (PGlite has one connection: nothing may
         // query outside an open transaction); its sorts in memory, not spilled to disk.
-        const { rows, seen, supply, market } = await deps.db.transaction(async (tx) => {
+        const { rows, seen, supply, market, readAt } = await deps.db.transaction(async (tx) => {
           await tx.query(`set local work_mem = '64MB'`);
+          // the transaction's start: every history below is read after it
+          const at = await tx.query<{ readAt: string }>(`select now()::text as "readAt"`);
           const r = repoOf(tx);
           const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
           const withHistory = await r.agreementsWithHistory(ids);
           const supplies = await readSupply(tx, today, dealers, catalog);
           const trend = await readMarketTrend(tx, basis.month, dealers);
-          return { rows: lines, seen: withHistory, supply: supplies, market: trend };
+          return {
+            rows: lines,
+            seen: withHistory,
+            supply: supplies,
+            market: trend,
+            readAt: at.rows[0]!.readAt,
+          };
         });
         timings.readMs += performance.now() - t0;
-        return { rows, seen, supply, market };
+        return { rows, seen, supply, market, readAt };
       };
-      const write = async (ids: number[], writes: RiskWrite[]) => {
+      const write = async (ids: number[], writes: RiskWrite[], readAt: string) => {
         const t0 = performance.now();
-        await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, today));
+        await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, today, readAt));
         timings.writeMs += performance.now() - t0;
       };
       const chunks: RiskAgreementRow[][] = [];
@@ -110,43 +125,56 @@ export function createInsightsService(deps: Deps) {
         chunks.push(agreements.slice(i, i + CHUNK));
       let risks = 0;
       let done = 0;
-      let next = chunks.length > 0 ? read(chunks[0]!) : null;
+      // a promise awaited later: its rejection is handled now and surfaces where it is awaited
+      const observed = <T>(p: Promise<T>): Promise<T> => {
+        p.catch(() => undefined);
+        return p;
+      };
+      let next = chunks.length > 0 ? observed(read(chunks[0]!)) : null;
       let pending: Promise<void> | null = null;
-      for (let c = 0; c < chunks.length; c += 1) {
-        const chunk = chunks[c]!;
-        const { rows, seen, supply, market } = await next!;
-        next = c + 1 < chunks.length && overlap ? read(chunks[c + 1]!) : null;
-        const t0 = performance.now();
-        const byAgreement = new Map<number, Map<number, LineHistory>>();
-        for (const r of rows) {
-          const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
-          byAgreement.set(r.agreementId, lines);
-          lines.set(r.lineNo, r);
+      try {
+        for (let c = 0; c < chunks.length; c += 1) {
+          const chunk = chunks[c]!;
+          const { rows, seen, supply, market, readAt } = await next!;
+          next = c + 1 < chunks.length && overlap ? observed(read(chunks[c + 1]!)) : null;
+          const t0 = performance.now();
+          const byAgreement = new Map<number, Map<number, LineHistory>>();
+          for (const r of rows) {
+            const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
+            byAgreement.set(r.agreementId, lines);
+            lines.set(r.lineNo, r);
+          }
+          const writes = chunk.flatMap((a) =>
+            assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
+              today,
+              currency,
+              basis: basis.month,
+              asOf: basis.asOf,
+              backfill: !seen.has(a.id),
+              ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
+              ...(market.has(a.dealerId) ? { market: market.get(a.dealerId)! } : {}),
+            }),
+          );
+          timings.computeMs += performance.now() - t0;
+          if (pending) await pending;
+          pending = observed(
+            write(
+              chunk.map((a) => a.id),
+              writes,
+              readAt,
+            ),
+          );
+          if (!overlap) await pending;
+          if (!next && c + 1 < chunks.length) next = observed(read(chunks[c + 1]!));
+          risks += writes.length;
+          done += chunk.length;
+          await report?.(done, agreements.length);
         }
-        const writes = chunk.flatMap((a) =>
-          assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
-            today,
-            currency,
-            basis: basis.month,
-            asOf: basis.asOf,
-            backfill: !seen.has(a.id),
-            ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
-            ...(market.has(a.dealerId) ? { market: market.get(a.dealerId)! } : {}),
-          }),
-        );
-        timings.computeMs += performance.now() - t0;
         if (pending) await pending;
-        pending = write(
-          chunk.map((a) => a.id),
-          writes,
-        );
-        if (!overlap) await pending;
-        if (!next && c + 1 < chunks.length) next = read(chunks[c + 1]!);
-        risks += writes.length;
-        done += chunk.length;
-        await report?.(done, agreements.length);
+      } finally {
+        // on a failure, nothing of this refresh keeps running after it returns
+        await Promise.allSettled([next, pending]);
       }
-      if (pending) await pending;
       const p0 = performance.now();
       const programs = await deps.programRisk?.refresh(dealerIds, basis);
       timings.programMs = performance.now() - p0;
@@ -199,6 +227,11 @@ export function createInsightsService(deps: Deps) {
   }
 
   let unsubscribe: (() => void) | null = null;
+  const batches = createBatchRiskRefresh({
+    db: deps.db,
+    events: deps.events,
+    refresh: (dealerIds) => refresh(dealerIds),
+  });
 
   return {
     refresh,
@@ -209,26 +242,16 @@ export function createInsightsService(deps: Deps) {
       return deps.jobs.start({ actor, kind: RISK_JOB_KIND, params: {} });
     },
 
+    /** Each batch's refresh, once per batch across processes, its outcome on the batch. */
+    batches,
+
     /**
-     * Refreshes the dealers of each ingested batch (within seconds of the batch), and the whole
-     * network once a night (at `nightlyHourUtc`). Returns a stop function.
+     * Refreshes the dealers of each ingested batch (within seconds of the batch, once per batch
+     * whichever process hears it: batch-refresh.ts), and the whole network once a night (at
+     * `nightlyHourUtc`). Resolves once this process hears the batches; gives the stop function.
      */
-    listen(options: { nightlyHourUtc?: number } = {}): () => void {
+    async listen(options: { nightlyHourUtc?: number } = {}): Promise<() => void> {
       unsubscribe?.();
-      const off = deps.events.on('transactions.ingested', ({ batchId }) => {
-        void runAsSystem(async () => {
-          const { rows } = await deps.db.query<{ dealerIds: number[] | null }>(
-            `select dealer_ids as "dealerIds" from ingest_batches where id = $1`,
-            [batchId],
-          );
-          const dealerIds = rows[0]?.dealerIds ?? [];
-          if (dealerIds.length > 0) await refresh(dealerIds);
-        }).catch((error: unknown) =>
-          process.emitWarning(
-            `insights refresh after batch ${batchId} failed: ${(error as Error).message}`,
-          ),
-        );
-      });
       let timer: NodeJS.Timeout | null = null;
       const schedule = () => {
         const now = new Date();
@@ -250,6 +273,7 @@ export function createInsightsService(deps: Deps) {
         timer.unref();
       };
       schedule();
+      const off = await batches.listen();
       unsubscribe = () => {
         off();
         if (timer) clearTimeout(timer);

@@ -131,22 +131,29 @@ export function createJobsService(deps: {
   }
 
   /**
-   * pg-boss's createQueue is idempotent, but API processes starting together (WEB_CONCURRENCY)
-   * create the same queues at once and can deadlock on its queue table (40P01): the loser tries
-   * again after a short random pause.
+   * pg-boss's createQueue is idempotent, but creating a queue adds a partition to its job table,
+   * and processes creating queues at once can deadlock there (40P01). So queues are created once,
+   * before API processes start (`prepareQueues`, by main.ts's primary), and a process creates only
+   * the queues missing when it starts: a replacement process, or one of several started together
+   * on a prepared database, creates none. Two servers started on an unprepared database at once
+   * (each WEB_CONCURRENCY = 1) may still race: the loser retries after a short random pause.
    */
-  async function createQueue(b: PgBoss, kind: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await b.createQueue(kind, {
-          name: kind,
-          retryLimit: 0,
-          expireInSeconds: JOB_EXPIRY_SECONDS,
-        });
-        return;
-      } catch (error) {
-        if ((error as { code?: string }).code !== '40P01' || attempt >= 8) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 100));
+  async function createMissingQueues(b: PgBoss): Promise<void> {
+    const existing = new Set((await b.getQueues()).map((q) => q.name));
+    for (const kind of kinds.keys()) {
+      if (existing.has(kind)) continue;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await b.createQueue(kind, {
+            name: kind,
+            retryLimit: 0,
+            expireInSeconds: JOB_EXPIRY_SECONDS,
+          });
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 8) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 100));
+        }
       }
     }
   }
@@ -157,13 +164,12 @@ export function createJobsService(deps: {
       const b = new PgBoss({ connectionString: url, max: 3, schedule: false });
       b.on('error', (error: Error) => process.emitWarning(`job queue: ${error.message}`));
       await b.start();
-      for (const kind of kinds.keys()) {
-        await createQueue(b, kind);
-        if (isWorker)
+      await createMissingQueues(b);
+      if (isWorker)
+        for (const kind of kinds.keys())
           await b.work<{ jobId: number }>(kind, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
             for (const job of jobs) await runHere(job.data.jobId);
           });
-      }
       return b;
     })().catch((error: unknown) => {
       boss = null;
@@ -185,6 +191,27 @@ export function createJobsService(deps: {
      */
     async startWorkers(): Promise<void> {
       if (deps.queueUrl) await queue(deps.queueUrl);
+    },
+
+    /**
+     * On a PostgreSQL server: installs pg-boss and creates every kind's queue, then lets go (the
+     * primary of WEB_CONCURRENCY > 1, before it starts the API processes). Embedded: nothing.
+     */
+    async prepareQueues(): Promise<void> {
+      if (!deps.queueUrl) return;
+      const b = new PgBoss({
+        connectionString: deps.queueUrl,
+        max: 1,
+        schedule: false,
+        supervise: false,
+      });
+      b.on('error', (error: Error) => process.emitWarning(`job queue: ${error.message}`));
+      await b.start();
+      try {
+        await createMissingQueues(b);
+      } finally {
+        await b.stop({ graceful: false, wait: true });
+      }
     },
 
     /** Stops taking jobs, letting the ones this process runs finish (shutdown). */
