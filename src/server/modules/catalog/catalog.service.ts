@@ -42,7 +42,7 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
       actor: Actor;
       data: { code: string; name: string; segment: string };
     }) {
-      await translateUnique('Model line', data.code, () => repo.insertModelLine(data));
+      await translateUnique('Model line', data.code, () => repo.insertModelLine(data), 'body.code');
     },
 
     async updateModelLine({
@@ -97,7 +97,12 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
         'body.msrp',
       );
       // A trigger (migration 0011) makes the MSRP the SKU's first price, valid since always.
-      await translateUnique('SKU', data.code, () => repo.insertSku({ ...data, modelLineId }));
+      await translateUnique(
+        'SKU',
+        data.code,
+        () => repo.insertSku({ ...data, modelLineId }),
+        'body.code',
+      );
       return (await sku(data.code))!;
     },
 
