@@ -11,9 +11,15 @@ import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('form kit browser tests');
 
+/** The input labelled `label` (Mantine adds " *" to a required field's label). */
+function field(dialog: Locator, label: string): Locator {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return dialog.getByLabel(new RegExp(`^${escaped}\\s*\\*?$`)).first();
+}
+
 /** The error Mantine shows under the field labelled `label` (its aria-describedby `…-error`). */
 async function fieldError(dialog: Locator, label: string): Promise<string | null> {
-  const input = dialog.getByLabel(label, { exact: true });
+  const input = field(dialog, label);
   if ((await input.getAttribute('aria-invalid')) !== 'true') return null;
   const ids = ((await input.getAttribute('aria-describedby')) ?? '').split(/\s+/);
   const errorId = ids.find((id) => id.endsWith('-error'));
@@ -21,7 +27,7 @@ async function fieldError(dialog: Locator, label: string): Promise<string | null
 }
 
 async function pick(page: Page, dialog: Locator, label: string, option: string | RegExp) {
-  await dialog.getByLabel(label, { exact: true }).click();
+  await field(dialog, label).click();
   await page.getByRole('option', { name: option }).first().click();
 }
 
@@ -69,16 +75,14 @@ describe.skipIf(!hasChromium)('the form kit saves in Chromium', () => {
       [],
     );
     const dialog = await openDialog('/dealers', 'New dealer', 'New dealer');
-    await dialog.getByLabel('Code', { exact: true }).fill(taken);
-    await dialog.getByLabel('Name', { exact: true }).fill('Kit Motors');
+    await field(dialog, 'Code').fill(taken);
+    await field(dialog, 'Name').fill('Kit Motors');
     await pick(page, dialog, 'Region', `${region!.name} (${region!.code})`);
-    await dialog.getByLabel('State or province', { exact: true }).fill('ca');
+    await field(dialog, 'State or province').fill('ca');
     await dialog.getByRole('button', { name: 'Create dealer' }).click();
-    await expect
-      .poll(() => fieldError(dialog, 'Code'))
-      .toBe(`Dealer ${taken} already exists`);
+    await expect.poll(() => fieldError(dialog, 'Code')).toBe(`Dealer ${taken} already exists`);
 
-    await dialog.getByLabel('Code', { exact: true }).fill('E2E-KIT1');
+    await field(dialog, 'Code').fill('E2E-KIT1');
     await dialog.getByRole('button', { name: 'Create dealer' }).click();
     await page.waitForURL('**/dealers/E2E-KIT1');
     expect(
@@ -96,21 +100,19 @@ describe.skipIf(!hasChromium)('the form kit saves in Chromium', () => {
       [],
     );
     const dialog = await openDialog('/catalog/skus', 'New SKU', 'New SKU');
-    await dialog.getByLabel('Code', { exact: true }).fill('E2E-SKU-BEV');
+    await field(dialog, 'Code').fill('E2E-SKU-BEV');
     await pick(page, dialog, 'Model line', line!.name);
-    await dialog.getByLabel('Name', { exact: true }).fill('Kit BEV');
-    await dialog.getByLabel('Trim', { exact: true }).fill('Base');
+    await field(dialog, 'Name').fill('Kit BEV');
+    await field(dialog, 'Trim').fill('Base');
     await pick(page, dialog, 'Powertrain', 'BEV');
-    await dialog.getByLabel('Segment', { exact: true }).fill('compact');
-    await dialog.getByLabel('MSRP', { exact: false }).fill('41250.00');
-    await dialog.getByLabel('CO₂ g/km', { exact: true }).fill('95');
-    await dialog.getByLabel('Launch date', { exact: true }).fill('2027-03-01');
+    await field(dialog, 'Segment').fill('compact');
+    await dialog.getByLabel(/^MSRP/).first().fill('41250.00');
+    await field(dialog, 'CO₂ g/km').fill('95');
+    await field(dialog, 'Launch date').fill('2027-03-01');
     await dialog.getByRole('button', { name: 'Create SKU' }).click();
-    await expect
-      .poll(() => fieldError(dialog, 'CO₂ g/km'))
-      .toBe('A BEV has 0 g/km tailpipe CO2');
+    await expect.poll(() => fieldError(dialog, 'CO₂ g/km')).toBe('A BEV has 0 g/km tailpipe CO2');
 
-    await dialog.getByLabel('CO₂ g/km', { exact: true }).fill('0');
+    await field(dialog, 'CO₂ g/km').fill('0');
     await dialog.getByRole('button', { name: 'Create SKU' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(
@@ -139,37 +141,33 @@ describe.skipIf(!hasChromium)('the form kit saves in Chromium', () => {
       [],
     );
     const dialog = await openDialog('/catalog/model-lines', 'New model line', 'New model line');
-    await dialog.getByLabel('Code', { exact: true }).fill(taken!.code);
-    await dialog.getByLabel('Name', { exact: true }).fill('Kit Line');
-    await dialog.getByLabel('Segment', { exact: true }).fill('city car');
+    await field(dialog, 'Code').fill(taken!.code);
+    await field(dialog, 'Name').fill('Kit Line');
+    await field(dialog, 'Segment').fill('city car');
     await dialog.getByRole('button', { name: 'Create model line' }).click();
     await expect
       .poll(() => fieldError(dialog, 'Code'))
       .toBe(`Model line ${taken!.code} already exists`);
 
-    await dialog.getByLabel('Code', { exact: true }).fill('ML-E2E-KIT');
+    await field(dialog, 'Code').fill('ML-E2E-KIT');
     await dialog.getByRole('button', { name: 'Create model line' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(
-      await query(`select name, segment, status from model_lines where code = $1`, [
-        'ML-E2E-KIT',
-      ]),
+      await query(`select name, segment, status from model_lines where code = $1`, ['ML-E2E-KIT']),
     ).toEqual([{ name: 'Kit Line', segment: 'city car', status: 'active' }]);
   });
 
   it('user: a taken e-mail is shown at E-mail, then the user is created', async () => {
     const taken = app.accounts.dealer.email;
     const dialog = await openDialog('/admin/users', 'New user', 'New user');
-    await dialog.getByLabel('Name', { exact: true }).fill('Kit Analyst');
-    await dialog.getByLabel('E-mail', { exact: true }).fill(taken);
-    await dialog.getByLabel('Initial password', { exact: true }).fill('plum-harbor-quietly-47');
+    await field(dialog, 'Name').fill('Kit Analyst');
+    await field(dialog, 'E-mail').fill(taken);
+    await field(dialog, 'Initial password').fill('plum-harbor-quietly-47');
     await pick(page, dialog, 'Role', 'Analyst');
     await dialog.getByRole('button', { name: 'Create user' }).click();
-    await expect
-      .poll(() => fieldError(dialog, 'E-mail'))
-      .toBe(`User ${taken} already exists`);
+    await expect.poll(() => fieldError(dialog, 'E-mail')).toBe(`User ${taken} already exists`);
 
-    await dialog.getByLabel('E-mail', { exact: true }).fill('kit.analyst@forecourt.test');
+    await field(dialog, 'E-mail').fill('kit.analyst@forecourt.test');
     await dialog.getByRole('button', { name: 'Create user' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(
@@ -186,14 +184,12 @@ describe.skipIf(!hasChromium)('the form kit saves in Chromium', () => {
       [],
     );
     const dialog = await openDialog('/admin/api-keys', 'New API key', 'New API key');
-    await dialog.getByLabel('Name', { exact: true }).fill('Kit region feed');
+    await field(dialog, 'Name').fill('Kit region feed');
     await pick(page, dialog, 'Role', 'Regional manager');
     await pick(page, dialog, 'Region', gone.option);
     await gone.remove();
     await dialog.getByRole('button', { name: 'Create key' }).click();
-    await expect
-      .poll(() => fieldError(dialog, 'Region'))
-      .toBe('Region E2E-GONE does not exist');
+    await expect.poll(() => fieldError(dialog, 'Region')).toBe('Region E2E-GONE does not exist');
 
     await pick(page, dialog, 'Region', `${region!.name} (${region!.code})`);
     await dialog.getByRole('button', { name: 'Create key' }).click();
