@@ -17,13 +17,19 @@ function field(dialog: Locator, label: string): Locator {
   return dialog.getByLabel(new RegExp(`^${escaped}\\s*\\*?$`)).first();
 }
 
-/** The error Mantine shows under the field labelled `label` (its aria-describedby `…-error`). */
+/**
+ * The error Mantine shows under the field labelled `label`: the element its aria-describedby names
+ * `…-error`, or (a PasswordInput marks its wrapper, not the input) the error of its input wrapper.
+ */
 async function fieldError(dialog: Locator, label: string): Promise<string | null> {
   const input = field(dialog, label);
-  if ((await input.getAttribute('aria-invalid')) !== 'true') return null;
   const ids = ((await input.getAttribute('aria-describedby')) ?? '').split(/\s+/);
   const errorId = ids.find((id) => id.endsWith('-error'));
-  return errorId ? dialog.locator(`[id="${errorId}"]`).textContent() : null;
+  if (errorId && (await input.getAttribute('aria-invalid')) === 'true')
+    return dialog.locator(`[id="${errorId}"]`).textContent();
+  const wrapper = input.locator('xpath=ancestor::*[contains(@class, "InputWrapper-root")][1]');
+  const error = wrapper.locator('[class*="InputWrapper-error"]');
+  return (await error.count()) > 0 ? error.first().textContent() : null;
 }
 
 async function pick(page: Page, dialog: Locator, label: string, option: string | RegExp) {
@@ -117,7 +123,7 @@ describe.skipIf(!hasChromium)('the form kit saves in Chromium', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(
       await query(
-        `select s.name, s.trim, s.powertrain, s.msrp::text as msrp, s.co2_grams_per_km as co2,
+        `select s.name, s.trim, s.powertrain, s.msrp::text as msrp, s.co2_g_per_km as co2,
                 to_char(s.launch_date, 'YYYY-MM-DD') as launch, m.code as line
          from skus s join model_lines m on m.id = s.model_line_id where s.code = $1`,
         ['E2E-SKU-BEV'],
