@@ -4,17 +4,26 @@ export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 }
 
-/** Runs an insert and turns a unique-key violation into a 409 ALREADY_EXISTS. */
+/**
+ * Runs an insert and turns a unique-key violation into a 409 ALREADY_EXISTS; with `path` (the
+ * body field that holds the key, e.g. `body.code`) the answer names it, so a form shows it there.
+ */
 export async function translateUnique<T>(
   what: string,
   key: string,
   work: () => Promise<T>,
+  path?: string,
 ): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new AppError('ALREADY_EXISTS', `${what} ${key} already exists`, { what, key });
+      const message = `${what} ${key} already exists`;
+      throw new AppError('ALREADY_EXISTS', message, {
+        what,
+        key,
+        ...(path ? { problems: [{ path, code: 'already_exists', message }] } : {}),
+      });
     }
     throw error;
   }

@@ -177,14 +177,19 @@ export const agreementOverlapSchema = z
   })
   .meta({ id: 'AgreementOverlap' });
 
+/** What names an agreement in every answer: its id and code, its dealer, region and status. */
+const agreementHead = {
+  id: z.number().int(),
+  code: z.string(),
+  dealerCode: z.string(),
+  dealerName: z.string(),
+  regionCode: z.string(),
+  status: z.enum(AGREEMENT_STATUSES),
+};
+
 export const agreementSchema = z
   .object({
-    id: z.number().int(),
-    code: z.string(),
-    dealerCode: z.string(),
-    dealerName: z.string(),
-    regionCode: z.string(),
-    status: z.enum(AGREEMENT_STATUSES),
+    ...agreementHead,
     version: z.number().int(),
     approvedVersion: z.number().int().nullable(),
     statusComment: z.string().nullable(),
@@ -233,12 +238,7 @@ export type Agreement = z.infer<typeof agreementSchema>;
 
 export const agreementSummarySchema = z
   .object({
-    id: z.number().int(),
-    code: z.string(),
-    dealerCode: z.string(),
-    dealerName: z.string(),
-    regionCode: z.string(),
-    status: z.enum(AGREEMENT_STATUSES),
+    ...agreementHead,
     startMonth: z.string(),
     endMonth: z.string(),
     frequency: z.enum(FREQUENCIES),

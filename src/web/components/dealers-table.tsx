@@ -3,12 +3,10 @@
  * the address so a filtered list can be shared and the back button works. Each row links to the
  * dealer's page.
  */
-import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { Anchor, Badge, Paper, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedCallback } from '@mantine/hooks';
 import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
-import { IconSearch } from './icons';
+import { useListQuery } from './list-query';
 import { FilterBar, NoMatches } from './filter-bar';
 import { Pager } from './pager';
 import { QueryError, TableSkeleton } from './query-state';
@@ -31,8 +29,7 @@ export function DealerStatusBadge({ status }: { status: string }) {
 }
 
 export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
-  const [params, setParams] = useSearchParams();
-  const [search, setSearch] = useState(params.get('q') ?? '');
+  const { params, update, offset, searchInput: search, clearAll } = useListQuery();
 
   const filter = {
     q: params.get('q') ?? undefined,
@@ -42,45 +39,17 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
     status: params.get('status') ?? undefined,
     sort: params.get('sort') ?? 'code',
     limit: PAGE_SIZE,
-    offset: Number(params.get('offset') ?? 0) || 0,
+    offset,
   };
   const dealers = useDealers(filter);
   const regions = useRegions();
   const groups = useDealerGroups(!isCompact);
 
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null || value === '') next.delete(key);
-          else next.set(key, value);
-        }
-        if (!('offset' in changes)) next.delete('offset');
-        return next;
-      },
-      { replace: true },
-    );
-  }
-
-  const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
-
   const activeFilterCount = ['region', 'group', 'state', 'status'].filter((k) =>
     params.get(k),
   ).length;
 
-  const searchInput = (
-    <TextInput
-      aria-label="Search dealers"
-      placeholder="Search code, name or city"
-      leftSection={<IconSearch size={16} />}
-      value={search}
-      onChange={(e) => {
-        setSearch(e.currentTarget.value);
-        updateSearch(e.currentTarget.value);
-      }}
-    />
-  );
+  const searchInput = search('Search dealers', 'Search code, name or city');
 
   const otherFilters = (
     <>
@@ -149,13 +118,7 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
       ) : dealers.isPending ? (
         <TableSkeleton />
       ) : dealers.data.items.length === 0 ? (
-        <NoMatches
-          title="No dealers match"
-          onClear={() => {
-            setSearch('');
-            setParams(new URLSearchParams(), { replace: true });
-          }}
-        />
+        <NoMatches title="No dealers match" onClear={clearAll} />
       ) : (
         <Paper
           withBorder

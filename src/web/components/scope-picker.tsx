@@ -7,7 +7,8 @@ import { useState } from 'react';
 import { SegmentedControl, Select, Stack, Text } from '@mantine/core';
 import { isDealerRole, type Role } from '../../shared/permissions';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
-import { DealerPicker } from './form-kit';
+import { DealerPicker, type FormState } from './form-kit';
+import { roleLabel } from '../session';
 
 export { DealerPicker };
 
@@ -149,5 +150,53 @@ export function ScopePicker({
         </Text>
       )}
     </Stack>
+  );
+}
+
+/** The fields of a role with its scope, as the new-user and new-API-key forms keep them. */
+type RoleScopeValues = { role: Role | null; scope: ScopeValue };
+
+/**
+ * The role select and, under it, the scope picker (new user, new API key): choosing another role
+ * empties the scope; the server's scope problems show at the picker.
+ */
+export function RoleScopeFields<V extends RoleScopeValues>({
+  form,
+  roles,
+  description,
+}: {
+  form: Pick<FormState<V>, 'values' | 'errors' | 'set'>;
+  roles: readonly Role[];
+  description?: string;
+}) {
+  const { values, errors } = form;
+  // The two fields this component owns, whatever else the form holds.
+  const set = form.set as unknown as <K extends keyof RoleScopeValues>(
+    field: K,
+    value: RoleScopeValues[K],
+  ) => void;
+  return (
+    <>
+      <Select
+        label="Role"
+        description={description}
+        data={roles.map((r) => ({ value: r, label: roleLabel(r) }))}
+        value={values.role}
+        onChange={(r) => {
+          set('role', r as Role | null);
+          set('scope', EMPTY_SCOPE);
+        }}
+        error={errors.role}
+        allowDeselect={false}
+        required
+      />
+      <ScopePicker
+        key={values.role ?? 'none'}
+        role={values.role}
+        value={values.scope}
+        onChange={(scope) => set('scope', scope)}
+        error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
+      />
+    </>
   );
 }

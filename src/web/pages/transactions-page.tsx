@@ -3,7 +3,6 @@
  * CSV upload that is accepted whole or rejected with every problem by row.
  */
 import { useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import {
   Alert,
   Anchor,
@@ -24,6 +23,7 @@ import type { IngestResult } from '../../shared/schemas/transactions';
 import { api, apiUrl, isApiError } from '../api';
 import { IconCheck, IconDownload, IconUpload } from '../components/icons';
 import { FilterBar } from '../components/filter-bar';
+import { ModelLineFilter, useListQuery } from '../components/list-query';
 import { PageHeader, Section } from '../components/page-header';
 import { Pager } from '../components/pager';
 import { ProblemList } from '../components/problem-list';
@@ -31,7 +31,7 @@ import { Empty, QueryError, TableSkeleton, errorMessage } from '../components/qu
 import { TransactionsTable } from '../components/transactions-table';
 import { formatInt } from '../format';
 import { KIND_OPTIONS } from '../labels';
-import { useModelLines, useTransactions } from '../queries';
+import { useTransactions } from '../queries';
 import { isDealerUser, useCan, useMe } from '../session';
 
 const PAGE_SIZE = 50;
@@ -131,12 +131,11 @@ function UploadCard() {
 export function TransactionsPage() {
   const me = useMe();
   const canWrite = useCan('transactions:write');
-  const [params, setParams] = useSearchParams();
+  const { params, setParams, update, offset } = useListQuery();
   const [isUploadOpen, setUploadOpen] = useState(false);
   const [texts, setTexts] = useState(() =>
     Object.fromEntries(TEXT_FILTERS.map((k) => [k, params.get(k) ?? ''])),
   );
-  const modelLines = useModelLines();
   const ownDealers = isDealerUser(me) ? (me.scope.dealerCodes ?? []) : null;
 
   const base = {
@@ -148,23 +147,8 @@ export function TransactionsPage() {
     to: params.get('to') ?? undefined,
     vin: params.get('vin') ?? undefined,
   };
-  const offset = Number(params.get('offset') ?? 0) || 0;
   const transactions = useTransactions({ ...base, limit: PAGE_SIZE, offset });
 
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [k, v] of Object.entries(changes)) {
-          if (v === null || v === '') next.delete(k);
-          else next.set(k, v);
-        }
-        if (!('offset' in changes)) next.delete('offset');
-        return next;
-      },
-      { replace: true },
-    );
-  }
   const updateText = useDebouncedCallback(
     (key: string, value: string) => update({ [key]: value.trim() }),
     400,
@@ -203,15 +187,7 @@ export function TransactionsPage() {
         textInput('dealer', 'Dealer code', 'Dealer code')
       )}
       {textInput('sku', 'SKU', 'SKU code')}
-      <Select
-        aria-label="Model line"
-        placeholder="All model lines"
-        data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
-        value={params.get('modelLine')}
-        onChange={(v) => update({ modelLine: v })}
-        clearable
-        searchable
-      />
+      <ModelLineFilter value={params.get('modelLine')} onChange={(v) => update({ modelLine: v })} />
       <Select
         aria-label="Kind"
         placeholder="All kinds"

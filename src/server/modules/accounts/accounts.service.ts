@@ -121,24 +121,28 @@ export function createAccountsService(deps: { db: Db }) {
       checkPassword(data.password, { context: [data.email, data.name] });
       const ids = await checkScope(data.role, data);
       const passwordHash = await hashPassword(data.password);
-      const id = await translateUnique('User', data.email, () =>
-        deps.db.transaction(async (tx) => {
-          const userId = await createAccountsRepository(tx).insertUser({
-            email: data.email.toLowerCase(),
-            name: data.name,
-            passwordHash,
-            role: data.role,
-            ...ids,
-          });
-          await recordAudit(tx, {
-            kind: 'user.created',
-            actor,
-            userId,
-            email: data.email.toLowerCase(),
-            details: { role: data.role, ...scopeDetails(data) },
-          });
-          return userId;
-        }),
+      const id = await translateUnique(
+        'User',
+        data.email,
+        () =>
+          deps.db.transaction(async (tx) => {
+            const userId = await createAccountsRepository(tx).insertUser({
+              email: data.email.toLowerCase(),
+              name: data.name,
+              passwordHash,
+              role: data.role,
+              ...ids,
+            });
+            await recordAudit(tx, {
+              kind: 'user.created',
+              actor,
+              userId,
+              email: data.email.toLowerCase(),
+              details: { role: data.role, ...scopeDetails(data) },
+            });
+            return userId;
+          }),
+        'body.email',
       );
       return (await repo.getUser(id))!;
     },

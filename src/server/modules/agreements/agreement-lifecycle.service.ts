@@ -37,25 +37,10 @@ export function createAgreementLifecycleService({
   shared: AgreementContext;
   progress: Pick<AgreementProgressService, 'getProgress'>;
 }) {
-  const {
-    deps,
-    repo,
-    currentMonth,
-    fiscalStart,
-    periodsOf,
-    buildLines,
-    termsOf,
-    load,
-    checkVersion,
-    allowedTransitions,
-    diffLines,
-    notify,
-    overlapsOf,
-    refuseOverlaps,
-    approvalOf,
-    approveTerms,
-    advanceLifecycle,
-  } = shared;
+  // The shared context's loaders and rules, by what they are for.
+  const { deps, repo, currentMonth, fiscalStart, periodsOf, advanceLifecycle } = shared;
+  const { buildLines, termsOf, diffLines, load, checkVersion, allowedTransitions } = shared;
+  const { notify, overlapsOf, refuseOverlaps, approvalOf, approveTerms } = shared;
 
   const service = {
     /** Runs after every ingest, inside its transaction: agreements' actuals move with the feed. */

@@ -1,6 +1,19 @@
 import type { Queryable } from '../../db/db';
 import type { ModelLine, Sku, SkuFilter } from '../../../shared/schemas/catalog';
 
+/** A new SKU as the service hands it over: its model line resolved to its id. */
+export type NewSkuRow = {
+  code: string;
+  modelLineId: number;
+  name: string;
+  trim: string;
+  powertrain: string;
+  segment: string;
+  msrp: string;
+  co2GramsPerKm: number;
+  launchDate: string;
+};
+
 /**
  * A SKU with the price valid on the date in parameter `$${todayParam}` (sku_prices, issue 11) and
  * the network currency (the caller formats the price in its minor unit).
@@ -100,17 +113,7 @@ export function createCatalogRepository(db: Queryable) {
       return rows[0] ?? null;
     },
 
-    async insertSku(input: {
-      code: string;
-      modelLineId: number;
-      name: string;
-      trim: string;
-      powertrain: string;
-      segment: string;
-      msrp: string;
-      co2GramsPerKm: number;
-      launchDate: string;
-    }) {
+    async insertSku(input: NewSkuRow) {
       await db.query(
         `insert into skus (code, model_line_id, name, trim, powertrain, segment, msrp, co2_g_per_km, launch_date)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

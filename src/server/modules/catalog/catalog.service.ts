@@ -4,21 +4,12 @@ import type { Sku, SkuFilter } from '../../../shared/schemas/catalog';
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { translateUnique } from '../../db/errors';
-import { createCatalogRepository } from './catalog.repository';
+import { createCatalogRepository, type NewSkuRow } from './catalog.repository';
 import { checkMsrpDecimals, createSkuPricesService } from './prices.service';
 import { createPricesRepository } from './prices.repository';
 
-type SkuInput = {
-  code: string;
-  modelLineCode: string;
-  name: string;
-  trim: string;
-  powertrain: string;
-  segment: string;
-  msrp: string;
-  co2GramsPerKm: number;
-  launchDate: string;
-};
+/** A new SKU as the request gives it: its model line by code. */
+type SkuInput = Omit<NewSkuRow, 'modelLineId'> & { modelLineCode: string };
 
 /** The catalog is shared by the whole network: every signed-in actor may read it. */
 export function createCatalogService(deps: { db: Db; today: () => string }) {
@@ -42,7 +33,7 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
       actor: Actor;
       data: { code: string; name: string; segment: string };
     }) {
-      await translateUnique('Model line', data.code, () => repo.insertModelLine(data));
+      await translateUnique('Model line', data.code, () => repo.insertModelLine(data), 'body.code');
     },
 
     async updateModelLine({
@@ -97,7 +88,12 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
         'body.msrp',
       );
       // A trigger (migration 0011) makes the MSRP the SKU's first price, valid since always.
-      await translateUnique('SKU', data.code, () => repo.insertSku({ ...data, modelLineId }));
+      await translateUnique(
+        'SKU',
+        data.code,
+        () => repo.insertSku({ ...data, modelLineId }),
+        'body.code',
+      );
       return (await sku(data.code))!;
     },
 

@@ -44,7 +44,8 @@ const CYCLE_SELECT = `select c.id, to_char(c.cycle_month, 'YYYY-MM') as "cycleMo
   to_json(c.locked_at)#>>'{}' as "lockedAt", to_json(c.published_at)#>>'{}' as "publishedAt"
   from forecast_cycles c`;
 
-export type CellRow = {
+/** A cell's baseline forecast: its month, bands and the method that made it. */
+type CellBaseline = {
   modelLineId: number;
   month: string;
   horizon: number;
@@ -55,6 +56,10 @@ export type CellRow = {
   upper95: number;
   method: string;
   evEffect: number;
+};
+
+/** What the dealer and the region did to a cell. */
+type CellReview = {
   adjusted: number | null;
   adjustReason: string | null;
   adjustComment: string | null;
@@ -63,6 +68,8 @@ export type CellRow = {
   reviewStatus: 'pending' | 'accepted' | 'overridden';
   consensus: number;
 };
+
+export type CellRow = CellBaseline & CellReview;
 
 export type EditRow = {
   modelLineId: number;
@@ -86,13 +93,16 @@ export type AdjustedCellRow = {
   baseline: number;
   lower80: number;
   upper80: number;
-  adjusted: number | null;
-  adjustReason: string | null;
-  adjustComment: string | null;
   adjustedBy: string | null;
-  override: number | null;
-  overrideReason: string | null;
-  reviewStatus: 'pending' | 'accepted' | 'overridden';
+} & CellReview;
+
+/** One group × month of a cycle's roll-up. */
+export type RollupRow = {
+  key: string;
+  label: string;
+  month: string;
+  baseline: number;
+  adjusted: number;
   consensus: number;
 };
 
@@ -119,35 +129,15 @@ export type AccuracyRow = {
   consensusSigned: number;
 };
 
-export type CellWrite = {
+export type CellWrite = CellBaseline & {
   dealerId: number;
-  modelLineId: number;
   regionId: number;
-  month: string;
-  horizon: number;
-  baseline: number;
-  lower80: number;
-  upper80: number;
-  lower95: number;
-  upper95: number;
-  method: string;
-  evEffect: number;
   spreadsheet: number;
   maseScale: number;
 };
 
-export type RegionLineWrite = {
-  regionId: number;
-  modelLineId: number;
-  month: string;
-  baseline: number;
-  lower80: number;
-  upper80: number;
-  lower95: number;
-  upper95: number;
-  method: string;
-  evEffect: number;
-};
+/** A region × model line's pooled baseline (no horizon: the region line is keyed by month). */
+export type RegionLineWrite = Omit<CellBaseline, 'horizon'> & { regionId: number };
 
 const CONSENSUS = `coalesce(fc.consensus, coalesce(fc.override, fc.adjusted)::numeric, fc.baseline)`;
 
@@ -186,6 +176,27 @@ type DemandPlanLine = {
 };
 
 export function createForecastsRepository(db: Queryable) {
+  /** A read over the months [from, to) given as YYYY-MM: the SQL takes them as $1 and $2. */
+  async function overMonths<R extends object>(sql: string, from: string, to: string): Promise<R[]> {
+    const { rows } = await db.query<R>(sql, [`${from}-01`, `${to}-01`]);
+    return rows;
+  }
+
+  /** $1–$6 of a write to one dealer's cells: the cycle, dealer, actor and the cells' keys and values. */
+  const cellArgs = (
+    cycleId: number,
+    dealerId: number,
+    actor: string,
+    cells: { modelLineId: number; month: string; value: number }[],
+  ) => [
+    cycleId,
+    dealerId,
+    actor,
+    cells.map((c) => c.modelLineId),
+    cells.map((c) => `${c.month}-01`),
+    cells.map((c) => c.value),
+  ];
+
   return {
     async insertCycle(input: {
       cycleMonth: string;
@@ -313,8 +324,8 @@ export function createForecastsRepository(db: Queryable) {
     },
 
     /** Net sales per dealer × model line; t = months since `from` (0-based), months < `to`. */
-    async salesHistory(from: string, to: string): Promise<HistorySeriesRow[]> {
-      const { rows } = await db.query<HistorySeriesRow>(
+    salesHistory(from: string, to: string): Promise<HistorySeriesRow[]> {
+      return overMonths<HistorySeriesRow>(
         `select x.dealer_id as "dealerId", x.model_line_id as "modelLineId",
                 array_agg(x.t order by x.t) as t, array_agg(x.q order by x.t) as q
          from (select ma.dealer_id, s.model_line_id,
@@ -324,17 +335,17 @@ export function createForecastsRepository(db: Queryable) {
                where ma.kind in ${SALES_KINDS} and ma.month >= $1::date and ma.month < $2::date
                group by 1, 2, 3) x
          group by 1, 2`,
-        [`${from}-01`, `${to}-01`],
+        from,
+        to,
       );
-      return rows;
     },
 
     /** Retail deliveries per region × month, all and BEV (the EV adoption signal). */
-    async evDeliveries(
+    evDeliveries(
       from: string,
       to: string,
     ): Promise<{ regionId: number; t: number; total: number; bev: number }[]> {
-      const { rows } = await db.query<{ regionId: number; t: number; total: number; bev: number }>(
+      return overMonths<{ regionId: number; t: number; total: number; bev: number }>(
         `select d.region_id as "regionId",
                 ${MONTHS_SINCE_FROM} as t,
                 sum(ma.quantity)::int as total,
@@ -342,9 +353,9 @@ export function createForecastsRepository(db: Queryable) {
          from monthly_actuals ma join skus s on s.id = ma.sku_id join dealers d on d.id = ma.dealer_id
          where ma.kind = 'retail_delivery' and ma.month >= $1::date and ma.month < $2::date
          group by 1, 2`,
-        [`${from}-01`, `${to}-01`],
+        from,
+        to,
       );
-      return rows;
     },
 
     /** BEV fraction of each model line's retail deliveries over [from, to). */
@@ -352,13 +363,14 @@ export function createForecastsRepository(db: Queryable) {
       from: string,
       to: string,
     ): Promise<{ modelLineId: number; fraction: number }[]> {
-      const { rows } = await db.query<{ modelLineId: number; fraction: number }>(
+      const rows = await overMonths<{ modelLineId: number; fraction: number }>(
         `select s.model_line_id as "modelLineId",
                 (coalesce(sum(ma.quantity) filter (where s.powertrain = 'BEV'), 0)::float8 / nullif(sum(ma.quantity), 0)::float8) as fraction
          from monthly_actuals ma join skus s on s.id = ma.sku_id
          where ma.kind = 'retail_delivery' and ma.month >= $1::date and ma.month < $2::date
          group by 1`,
-        [`${from}-01`, `${to}-01`],
+        from,
+        to,
       );
       return rows.filter((r) => r.fraction !== null);
     },
@@ -547,12 +559,7 @@ export function createForecastsRepository(db: Queryable) {
       }[],
     ): Promise<void> {
       const args = [
-        cycleId,
-        dealerId,
-        actor,
-        cells.map((c) => c.modelLineId),
-        cells.map((c) => `${c.month}-01`),
-        cells.map((c) => c.value),
+        ...cellArgs(cycleId, dealerId, actor, cells),
         cells.map((c) => c.reason),
         cells.map((c) => c.comment),
         cells.map((c) => c.from),
@@ -580,12 +587,7 @@ export function createForecastsRepository(db: Queryable) {
       cells: { modelLineId: number; month: string; value: number; from: number; reason: string }[],
     ): Promise<void> {
       const args = [
-        cycleId,
-        dealerId,
-        actor,
-        cells.map((c) => c.modelLineId),
-        cells.map((c) => `${c.month}-01`),
-        cells.map((c) => c.value),
+        ...cellArgs(cycleId, dealerId, actor, cells),
         cells.map((c) => c.reason),
         cells.map((c) => c.from),
       ];
@@ -611,15 +613,7 @@ export function createForecastsRepository(db: Queryable) {
       cells: { modelLineId: number; month: string; value: number }[],
       comment: string | null,
     ): Promise<void> {
-      const args = [
-        cycleId,
-        dealerId,
-        actor,
-        cells.map((c) => c.modelLineId),
-        cells.map((c) => `${c.month}-01`),
-        cells.map((c) => c.value),
-        comment,
-      ];
+      const args = [...cellArgs(cycleId, dealerId, actor, cells), comment];
       await db.query(
         `update forecast_cells fc set review_status = 'accepted', override = null, override_reason = null,
            overridden_by = null, overridden_at = null
@@ -662,28 +656,12 @@ export function createForecastsRepository(db: Queryable) {
       cycleId: number,
       by: 'region' | 'model_line' | 'powertrain',
       scope: Scope,
-    ): Promise<
-      {
-        key: string;
-        label: string;
-        month: string;
-        baseline: number;
-        adjusted: number;
-        consensus: number;
-      }[]
-    > {
+    ): Promise<RollupRow[]> {
       const params: unknown[] = [cycleId];
       const where = scopeDealerIdSql(scope, 'fc.dealer_id', params);
       const adjusted = `coalesce(fc.adjusted::numeric, fc.baseline)`;
       if (by === 'powertrain') {
-        const { rows } = await db.query<{
-          key: string;
-          label: string;
-          month: string;
-          baseline: number;
-          adjusted: number;
-          consensus: number;
-        }>(
+        const { rows } = await db.query<RollupRow>(
           `select s.powertrain as key, s.powertrain as label, to_char(fc.target_month, 'YYYY-MM') as month,
                   sum(fc.baseline * m.share)::float8 as baseline, sum(${adjusted} * m.share)::float8 as adjusted,
                   sum(${CONSENSUS} * m.share)::float8 as consensus
@@ -700,14 +678,7 @@ export function createForecastsRepository(db: Queryable) {
         by === 'region'
           ? `join regions g on g.id = fc.region_id`
           : `join model_lines g on g.id = fc.model_line_id`;
-      const { rows } = await db.query<{
-        key: string;
-        label: string;
-        month: string;
-        baseline: number;
-        adjusted: number;
-        consensus: number;
-      }>(
+      const { rows } = await db.query<RollupRow>(
         `select g.code as key, g.name as label, to_char(fc.target_month, 'YYYY-MM') as month,
                 sum(fc.baseline)::float8 as baseline, sum(${adjusted})::float8 as adjusted,
                 sum(${CONSENSUS})::float8 as consensus

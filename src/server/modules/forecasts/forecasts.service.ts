@@ -32,6 +32,17 @@ import { createForecastReportsService } from './forecast-reports.service';
 
 export const BASELINE_JOB_KIND = 'forecast-baseline';
 
+/** The arguments of a change to one dealer's cells (adjust, override, accept). */
+type CellsChange<Body> = { actor: Actor; id: number; dealerCode: string; data: Body };
+type CellsChanged = { updated: number; grid: DealerGrid };
+
+/** The cell a named item sets, and the value it sets it to (adjust and override). */
+const newValue = (item: { month: string; value: number }, modelLineId: number) => ({
+  modelLineId,
+  month: item.month,
+  value: item.value,
+});
+
 type Deps = {
   db: Db;
   /** where the accuracy report reads (the read replica when one is configured) */
@@ -296,7 +307,7 @@ export function createForecastsService(deps: Deps) {
       cycle: Awaited<ReturnType<typeof cycleOrThrow>>,
       dealer: Awaited<ReturnType<typeof dealerOrThrow>>,
     ) => Promise<number>,
-  ): Promise<{ updated: number; grid: DealerGrid }> {
+  ): Promise<CellsChanged> {
     const { updated, cycle, dealer } = await deps.db.transaction(async (tx) => {
       const cycle = await cycleOrThrow(id, tx, true);
       const dealer = await dealerOrThrow(actor, dealerCode, tx);
@@ -423,17 +434,7 @@ export function createForecastsService(deps: Deps) {
     },
 
     /** A dealer's adjustments: own dealer, inside the window, reason required; all or nothing. */
-    async adjustCells({
-      actor,
-      id,
-      dealerCode,
-      data,
-    }: {
-      actor: Actor;
-      id: number;
-      dealerCode: string;
-      data: AdjustBody;
-    }): Promise<{ updated: number; grid: DealerGrid }> {
+    async adjustCells({ actor, id, dealerCode, data }: CellsChange<AdjustBody>) {
       return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseIfLocked(cycle);
         if (!isAdjustable(cycle))
@@ -445,66 +446,36 @@ export function createForecastsService(deps: Deps) {
             { reason: 'window_closed', status: cycle.status, adjustUntil: cycle.adjustUntil },
           );
         const { resolved } = await resolveCells(tx, cycle, dealer.id, data.cells);
-        await createForecastsRepository(tx).applyAdjustments(
-          cycle.id,
-          dealer.id,
-          actorLabel(actor),
-          resolved.map(({ item, cell, modelLineId }) => ({
-            modelLineId,
-            month: item.month,
-            value: item.value,
-            from: cell.adjusted ?? cell.baseline,
-            reason: item.reason,
-            comment: item.comment ?? null,
-          })),
-        );
+        const by = actorLabel(actor);
+        const cells = resolved.map(({ item, cell, modelLineId }) => ({
+          ...newValue(item, modelLineId),
+          from: cell.adjusted ?? cell.baseline,
+          reason: item.reason,
+          comment: item.comment ?? null,
+        }));
+        await createForecastsRepository(tx).applyAdjustments(cycle.id, dealer.id, by, cells);
         return resolved.length;
       });
     },
 
     /** The region's override of a dealer's cells (reviewer's scope only). */
-    async overrideCells({
-      actor,
-      id,
-      dealerCode,
-      data,
-    }: {
-      actor: Actor;
-      id: number;
-      dealerCode: string;
-      data: OverrideBody;
-    }): Promise<{ updated: number; grid: DealerGrid }> {
+    async overrideCells({ actor, id, dealerCode, data }: CellsChange<OverrideBody>) {
       return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseUnlessReviewable(cycle);
         const { resolved } = await resolveCells(tx, cycle, dealer.id, data.cells);
-        await createForecastsRepository(tx).applyOverrides(
-          cycle.id,
-          dealer.id,
-          actorLabel(actor),
-          resolved.map(({ item, cell, modelLineId }) => ({
-            modelLineId,
-            month: item.month,
-            value: item.value,
-            from: cell.consensus,
-            reason: item.reason,
-          })),
-        );
+        const by = actorLabel(actor);
+        const cells = resolved.map(({ item, cell, modelLineId }) => ({
+          ...newValue(item, modelLineId),
+          from: cell.consensus,
+          reason: item.reason,
+        }));
+        await createForecastsRepository(tx).applyOverrides(cycle.id, dealer.id, by, cells);
         return resolved.length;
       });
     },
 
     /** The region accepts a dealer's adjustments (all pending ones when no cells are named). */
-    async acceptCells({
-      actor,
-      id,
-      dealerCode,
-      data,
-    }: {
-      actor: Actor;
-      id: number;
-      dealerCode: string;
-      data: AcceptBody;
-    }): Promise<{ updated: number; grid: DealerGrid }> {
+    async acceptCells({ actor, id, dealerCode, data }: CellsChange<AcceptBody>) {
       return changeDealerCells(actor, id, dealerCode, async (tx, cycle, dealer) => {
         refuseUnlessReviewable(cycle);
         const lines = await createForecastsRepository(tx).modelLines();

@@ -129,8 +129,11 @@ export function createNetworkService(deps: { db: Db }) {
       }
       const dealerGroupId =
         (await resolveGroup(data.dealerGroupCode, 'body.dealerGroupCode')) ?? null;
-      await translateUnique('Dealer', data.code, () =>
-        repo.insertDealer({ ...data, regionId: region.id, dealerGroupId }),
+      await translateUnique(
+        'Dealer',
+        data.code,
+        () => repo.insertDealer({ ...data, regionId: region.id, dealerGroupId }),
+        'body.code',
       );
       return repo.getDealer(actor.scope, data.code);
     },

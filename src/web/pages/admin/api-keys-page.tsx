@@ -9,7 +9,6 @@ import {
   Group,
   Modal,
   Paper,
-  Select,
   Stack,
   Table,
   Text,
@@ -26,7 +25,12 @@ import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../compo
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import { EMPTY_SCOPE, ScopePicker, scopeLabel, scopeErrors } from '../../components/scope-picker';
+import {
+  EMPTY_SCOPE,
+  RoleScopeFields,
+  scopeLabel,
+  scopeErrors,
+} from '../../components/scope-picker';
 import { formatDate, formatDateTime } from '../../format';
 import { useApiKeys } from '../../queries';
 import { roleLabel } from '../../session';
@@ -45,7 +49,7 @@ function CreateKeyModal({
     { name: '', role: 'integration' as Role | null, scope: EMPTY_SCOPE },
     FIELDS,
   );
-  const { values, errors, set } = form;
+  const { values } = form;
   const create = useFormSave(form, {
     send: saveTo<ApiKeyCreated>('/api-keys', undefined),
     invalidates: [['api-keys']],
@@ -80,25 +84,10 @@ function CreateKeyModal({
         required
         data-autofocus
       />
-      <Select
-        label="Role"
+      <RoleScopeFields
+        form={form}
+        roles={ROLES}
         description="Integration keys may read the network and send transactions"
-        data={ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
-        value={values.role}
-        onChange={(r) => {
-          set('role', r as Role | null);
-          set('scope', EMPTY_SCOPE);
-        }}
-        error={errors.role}
-        allowDeselect={false}
-        required
-      />
-      <ScopePicker
-        key={values.role ?? 'none'}
-        role={values.role}
-        value={values.scope}
-        onChange={(scope) => set('scope', scope)}
-        error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
       />
     </FormDialog>
   );

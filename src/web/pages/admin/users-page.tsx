@@ -23,7 +23,12 @@ import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../compo
 import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import { EMPTY_SCOPE, ScopePicker, scopeLabel, scopeErrors } from '../../components/scope-picker';
+import {
+  EMPTY_SCOPE,
+  RoleScopeFields,
+  scopeLabel,
+  scopeErrors,
+} from '../../components/scope-picker';
 import { validate } from '../../forms';
 import { formatDate, formatInt } from '../../format';
 import { useUsers } from '../../queries';
@@ -89,25 +94,8 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
           autoComplete="new-password"
           required
         />
-        <Select
-          label="Role"
-          data={USER_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
-          value={values.role}
-          onChange={(r) => {
-            set('role', r as Role | null);
-            set('scope', EMPTY_SCOPE);
-          }}
-          error={errors.role}
-          required
-        />
       </SimpleGrid>
-      <ScopePicker
-        key={values.role ?? 'none'}
-        role={values.role}
-        value={values.scope}
-        onChange={(scope) => set('scope', scope)}
-        error={errors.scope ?? errors.regionCode ?? errors.dealerCode ?? errors.dealerGroupCode}
-      />
+      <RoleScopeFields form={form} roles={USER_ROLES} />
     </FormDialog>
   );
 }

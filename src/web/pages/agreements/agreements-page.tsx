@@ -3,13 +3,12 @@
  * attainment, gap and projection, paging and a CSV export. A dealer sees its own agreements as
  * cards, with what waits for it.
  */
-import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
-import { Button, Select, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedCallback } from '@mantine/hooks';
+import { Link } from 'react-router-dom';
+import { Button, Select, Stack, Text } from '@mantine/core';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '../../../shared/schemas/agreements';
 import { apiUrl } from '../../api';
-import { IconDownload, IconPlus, IconSearch } from '../../components/icons';
+import { IconDownload, IconPlus } from '../../components/icons';
+import { useListQuery } from '../../components/list-query';
 import { PageHeader, Section } from '../../components/page-header';
 import { FilterBar, NoMatches } from '../../components/filter-bar';
 import { Pager } from '../../components/pager';
@@ -48,21 +47,8 @@ function asStatus(value: string | null): AgreementStatus | undefined {
 }
 
 function useListParams() {
-  const [params, setParams] = useSearchParams();
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null || value === '') next.delete(key);
-          else next.set(key, value);
-        }
-        if (!('offset' in changes)) next.delete('offset');
-        return next;
-      },
-      { replace: true },
-    );
-  }
+  const query = useListQuery();
+  const { params } = query;
   const sortParam = params.get('sort') as AgreementSort | null;
   const sort: SortState = {
     sort: sortParam && SORTS.includes(sortParam) ? sortParam : 'code',
@@ -76,8 +62,7 @@ function useListParams() {
       : undefined,
     q: params.get('q') ?? undefined,
   };
-  const offset = Number(params.get('offset') ?? 0) || 0;
-  return { params, setParams, update, sort, base, offset };
+  return { ...query, sort, base };
 }
 
 export function AgreementsPage() {
@@ -87,9 +72,7 @@ export function AgreementsPage() {
 
 function NetworkAgreements() {
   const canWrite = useCan('agreements:write');
-  const { params, setParams, update, sort, base, offset } = useListParams();
-  const [search, setSearch] = useState(base.q ?? '');
-  const updateSearch = useDebouncedCallback((value: string) => update({ q: value.trim() }), 300);
+  const { params, update, sort, base, offset, searchInput: search, clearAll } = useListParams();
 
   const list = useAgreements({ ...base, ...sort, limit: PAGE_SIZE, offset });
   const byRegion = useAgreementRollup('region', base);
@@ -101,18 +84,7 @@ function NetworkAgreements() {
   const activeFilterCount = ['region', 'status', 'period'].filter((k) => params.get(k)).length;
   const exportQuery = { ...base, sort: sort.sort, order: sort.order };
 
-  const searchInput = (
-    <TextInput
-      aria-label="Search agreements"
-      placeholder="Search code or dealer"
-      leftSection={<IconSearch size={16} />}
-      value={search}
-      onChange={(e) => {
-        setSearch(e.currentTarget.value);
-        updateSearch(e.currentTarget.value);
-      }}
-    />
-  );
+  const searchInput = search('Search agreements', 'Search code or dealer');
   const otherFilters = (
     <>
       <Select
@@ -229,13 +201,7 @@ function NetworkAgreements() {
         ) : list.isPending ? (
           <TableSkeleton />
         ) : list.data.items.length === 0 ? (
-          <NoMatches
-            title="No agreements match"
-            onClear={() => {
-              setSearch('');
-              setParams(new URLSearchParams(), { replace: true });
-            }}
-          />
+          <NoMatches title="No agreements match" onClear={clearAll} />
         ) : (
           <AgreementsTable
             items={list.data.items}

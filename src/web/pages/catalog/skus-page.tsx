@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import {
   Badge,
   Button,
@@ -10,9 +9,7 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
-import { useDebouncedCallback } from '@mantine/hooks';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import {
   DateField,
@@ -23,7 +20,8 @@ import {
   useForm,
   useFormSave,
 } from '../../components/form-kit';
-import { IconPlus, IconSearch } from '../../components/icons';
+import { IconPlus } from '../../components/icons';
+import { ModelLineFilter, useListQuery } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { SkuPricesModal } from '../../components/sku-prices';
 import { Pager } from '../../components/pager';
@@ -180,14 +178,12 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
 }
 
 export function SkusPage() {
-  const [params, setParams] = useSearchParams();
+  const { params, update, offset, searchInput } = useListQuery();
   const canWrite = useCan('catalog:write');
   const currency = useCurrency();
   const modelLines = useModelLines();
-  const [search, setSearch] = useState(params.get('q') ?? '');
   const [editing, setEditing] = useState<Sku | 'new' | null>(null);
   const [pricing, setPricing] = useState<Sku | null>(null);
-  const offset = Number(params.get('offset') ?? 0) || 0;
   const filter = {
     q: params.get('q') ?? undefined,
     modelLine: params.get('modelLine') ?? undefined,
@@ -198,22 +194,6 @@ export function SkusPage() {
     offset,
   };
   const skus = useSkus(filter);
-
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [k, v] of Object.entries(changes)) {
-          if (v === null || v === '') next.delete(k);
-          else next.set(k, v);
-        }
-        if (!('offset' in changes)) next.delete('offset');
-        return next;
-      },
-      { replace: true },
-    );
-  }
-  const updateSearch = useDebouncedCallback((v: string) => update({ q: v.trim() }), 300);
 
   return (
     <>
@@ -230,24 +210,10 @@ export function SkusPage() {
       />
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="xs">
-          <TextInput
-            aria-label="Search SKUs"
-            placeholder="Search code or name"
-            leftSection={<IconSearch size={16} />}
-            value={search}
-            onChange={(e) => {
-              setSearch(e.currentTarget.value);
-              updateSearch(e.currentTarget.value);
-            }}
-          />
-          <Select
-            aria-label="Model line"
-            placeholder="All model lines"
-            data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
+          {searchInput('Search SKUs', 'Search code or name')}
+          <ModelLineFilter
             value={params.get('modelLine')}
             onChange={(v) => update({ modelLine: v })}
-            clearable
-            searchable
           />
           <Select
             aria-label="Powertrain"

@@ -202,27 +202,6 @@ function dampedRun(
   return { alpha, beta, phi, level, trend, sse };
 }
 
-function dampedSse(
-  values: readonly number[],
-  alpha: number,
-  beta: number,
-  phi: number,
-  l0: number,
-  b0: number,
-): number {
-  let level = l0;
-  let trend = b0;
-  let sse = 0;
-  for (let t = 0; t < values.length; t += 1) {
-    const forecast = level + phi * trend;
-    const error = values[t]! - forecast;
-    sse += error * error;
-    level = forecast + alpha * error;
-    trend = phi * trend + beta * error;
-  }
-  return sse;
-}
-
 /**
  * Damped-trend Holt (ETS A,Ad,N) fitted by least squares over alpha, beta and phi in [0.8, 0.98];
  * initial state from a regression on the first observations. The trend smoothing is restricted to
@@ -257,7 +236,7 @@ export function fitDampedHolt(values: readonly number[]): DampedFit {
     const alpha = 0.0001 + 0.9998 * logistic(x[0]!);
     const betaShare = 0.0001 + 0.9998 * logistic(x[1]!);
     const phi = 0.8 + 0.18 * logistic(x[2]!);
-    return dampedSse(values, alpha, alpha * alpha * betaShare, phi, l0, b0);
+    return dampedRun(values, alpha, alpha * alpha * betaShare, phi, l0, b0).sse;
   };
   const best = nelderMead(objective, [0, -2, 1], [1, 1, 1], 60);
   const p = toParams(best);
