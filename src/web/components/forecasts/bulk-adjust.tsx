@@ -37,7 +37,8 @@ export function BulkAdjustPanel({
     cells.map(({ cell }) => cell.consensus),
     p,
   );
-  const before = cells.reduce((s, { cell }) => s + Math.round(cell.consensus), 0);
+  // the picked cells' total rounded once, as the grid's row and column totals are
+  const before = Math.round(cells.reduce((s, { cell }) => s + cell.consensus, 0));
   const after = next.reduce((s, v) => s + v, 0);
   // only the cells whose whole number changes are sent (and marked as adjusted)
   const changed = cells
