@@ -99,8 +99,11 @@ export function recalibrateAt(
     if (share <= right.share) {
       const left = points[i - 1]!;
       const t = (share - left.share) / (right.share - left.share);
-      const low = applyRecalibration(left.model, raw);
-      return t === 0 ? low : low + t * (applyRecalibration(right.model, raw) - low);
+      // (1 − t)·low + t·high, not low + t·(high − low): monotone in floating point too, and
+      // exactly the fitted model at t = 0 and t = 1.
+      return (
+        (1 - t) * applyRecalibration(left.model, raw) + t * applyRecalibration(right.model, raw)
+      );
     }
   }
   return applyRecalibration(points[points.length - 1]!.model, raw);
