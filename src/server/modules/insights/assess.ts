@@ -4,8 +4,8 @@
  *
  * - the forecast of the remaining months: the production combination (`fast` profile, as the
  *   network runs use), its calibrated error table (the engine's defaults) and the copula
- *   correlation, simulated (risk-model.ts) and recalibrated with the Platt parameters fitted on
- *   the M3 backtest at the nearest elapsed share of the term (default-risk-calibration.ts);
+ *   correlation, simulated (risk-model.ts) and recalibrated with the isotonic models fitted on
+ *   the M3 backtest, interpolated by the elapsed share of the term (default-risk-calibration.ts);
  * - drivers in units that add up exactly to the gap between the commitment and the expected
  *   outcome (docs/insights.md);
  * - interventions: the units this month that lift the probability to the next level, an
@@ -16,8 +16,7 @@ import { combineForecast } from '../forecasts/methods/combine';
 import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
 import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
-import { applyRecalibration } from './calibration';
-import { DEFAULT_RISK_CORRELATION, recalibrationFor } from './default-risk-calibration';
+import { DEFAULT_RISK_CORRELATION, recalibrateAt } from './default-risk-calibration';
 import {
   type ErrorModel,
   probabilityFromDraws,
@@ -134,11 +133,11 @@ export function assessCommitment(input: AssessInput): Assessment {
     draws: input.draws ?? 1000,
     seed: 7,
   });
-  const recalibration = recalibrationFor(elapsed / Math.max(1, term));
+  const share = elapsed / Math.max(1, term);
   // The calibrated probability with `extra` units more (a binary search in the sorted draws).
   const probabilityAt = (extra: number) => {
     const raw = probabilityFromDraws(draws, toDate + extra, commitment);
-    return remaining === 0 ? raw : applyRecalibration(recalibration, raw);
+    return remaining === 0 ? raw : recalibrateAt(share, raw);
   };
   const forecastRemaining = forecast.reduce((s, v) => s + v, 0);
 

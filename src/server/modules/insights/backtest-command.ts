@@ -158,7 +158,7 @@ export async function runRiskBacktestCommand(
     .addOption(
       new Option('--recalibration <kind>', 'recalibration')
         .choices(['platt', 'isotonic', 'none'])
-        .default('platt'),
+        .default('isotonic'),
     )
     .option('--draws <count>', 'Monte Carlo draws per case', positiveInteger, 1000)
     .option('--limit <count>', 'only the first N series (development)', positiveInteger)

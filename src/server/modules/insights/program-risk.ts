@@ -7,8 +7,8 @@
  *
  * One simulation per dealer × program window with the agreements' model (`sortedRemaining`:
  * the production forecast of the remaining months, the engine's calibrated errors through the
- * copula, then the M3 Platt recalibration at the window's elapsed share); every tier is read from
- * the same sorted draws, so the probabilities fall with the tier's threshold by construction.
+ * copula, then the M3 isotonic recalibration at the window's elapsed share); every tier is read
+ * from the same sorted draws, so the probabilities fall with the tier's threshold by construction.
  *
  * The simulated quantity is the program's measure on a linear axis ("units", "revenue" or
  * "bev_units"), to date from the incentive engine's statement (its own filters, unwinds and
@@ -37,8 +37,7 @@ import {
 import { combineForecast } from '../forecasts/methods/combine';
 import { intervalScale } from '../forecasts/methods/intervals';
 import { errorModelFor } from './assess';
-import { applyRecalibration } from './calibration';
-import { recalibrationFor } from './default-risk-calibration';
+import { recalibrateAt } from './default-risk-calibration';
 import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
 
 export type ProgramAxis = 'units' | 'revenue' | 'bev_units';
@@ -113,11 +112,11 @@ export function assessTiers(input: TierRiskInput): TierRiskResult {
     input.draws ?? 1000,
     input.lead ?? 0,
   );
-  const recalibration = recalibrationFor((input.term - remaining) / Math.max(1, input.term));
+  const share = (input.term - remaining) / Math.max(1, input.term);
   const perUnit = input.perUnit && input.perUnit > 0 ? input.perUnit : 1;
   const calibrated = (toDate: number, threshold: number) => {
     const raw = probabilityFromDraws(sorted, toDate, threshold);
-    return remaining === 0 ? raw : applyRecalibration(recalibration, raw);
+    return remaining === 0 ? raw : recalibrateAt(share, raw);
   };
   const outcome = riskFromDraws(sorted, input.toDate, input.toDate);
   const tiers = input.thresholds.map((threshold, index): TierRisk => {

@@ -7,9 +7,9 @@
  * from the history (at most `history` months) and the e elapsed actuals only:
  *
  * - model: the production forecast of the remaining months plus the engine's calibrated errors,
- *   simulated with correlation across months (risk-model.ts), then recalibrated (Platt by
- *   default) — cross-fitted: the recalibration of a case is fitted on the cases of the other
- *   series (5 folds by series), per elapsed point;
+ *   simulated with correlation across months (risk-model.ts), then recalibrated (isotonic by
+ *   default, as the app) — cross-fitted: the recalibration of a case is fitted on the cases of
+ *   the other series (5 folds by series), per elapsed point;
  * - run-rate: the projection actual-to-date × horizon / e (at e = 0 the last 12 months' pace),
  *   turned into a probability by Platt scaling on log(projection / commitment), cross-fitted the
  *   same way: the method people use today, given the same honest calibration.
@@ -184,7 +184,7 @@ export function runRiskBacktest(
     }
   }
 
-  const kind = options.recalibration ?? 'platt';
+  const kind = options.recalibration ?? 'isotonic';
   const summary: ElapsedSummary[] = [];
   for (const e of elapsedPoints) {
     const at = cases.filter((c) => c.elapsed === e);
@@ -240,7 +240,7 @@ export function runRiskBacktest(
         (100 * (modelScores.baseRateBrier - modelScores.brier)) / modelScores.baseRateBrier,
       reliability: reliabilityBins(model, outcomes),
       runRateReliability: reliabilityBins(runRate, outcomes),
-      recalibration: fitRecalibration(kind === 'none' ? 'platt' : kind, raw, outcomes),
+      recalibration: fitRecalibration(kind === 'none' ? 'isotonic' : kind, raw, outcomes),
     });
   }
   return {
