@@ -414,4 +414,23 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     );
     expect(b.modelLines.find((l) => l.modelLineCode === 'ML-AURA')!.stock).toBe(1);
   });
+  it('stores every weight the API allows, up to 100, and gives the old ones back after', async () => {
+    const before = await json<Record<string, unknown>>(
+      await channel.get('/api/v1/allocation/settings'),
+      200,
+    );
+    const put = (body: unknown) =>
+      channel.send('PUT', '/api/v1/allocation/settings', JSON.stringify(body), {
+        'content-type': 'application/json',
+      });
+    const saved = await json<{ weightDaysSupply: number; weightCommitment: number }>(
+      await put({ weightDaysSupply: 100, weightCommitment: 99.5 }),
+      200,
+    );
+    expect(saved).toMatchObject({ weightDaysSupply: 100, weightCommitment: 99.5 });
+    const over = await put({ weightDaysSupply: 100.5 });
+    expect(over.status).toBe(400);
+    expect(await over.text()).not.toContain('sqlState');
+    await json(await put(before), 200);
+  });
 });
