@@ -70,6 +70,8 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   await services.webhooks.startDispatcher();
   // the outbox and delivery log past their retention, purged once a day (one job a day)
   services.webhooks.scheduleRetention();
+  // agreements whose term started or ended: their stored status moves once a day (reads show it)
+  services.agreements.scheduleLifecycle();
   // commitment risks: the dealers of each ingested batch at once, the network every night
   await services.insights.listen();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();

@@ -48,13 +48,14 @@ export function createServices(deps: {
   const network = createNetworkService({ db });
   const ledger = createLedgerService({ db });
   const transactions = createTransactionsService({ db, readDb, events });
-  const agreements = createAgreementsService({ db, network, ledger, today });
-  transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   const jobs = createJobsService({ db, queueUrl: db.connectionString });
+  const agreements = createAgreementsService({ db, readDb, jobs, network, ledger, today });
+  transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
   const forecasts = createForecastsService({ db, readDb, jobs, network, events, today });
   const incentivesDeps = { db, jobs, network, ledger, events, today };
-  const incentives = createIncentivesService(incentivesDeps);
-  const incentiveLists = createIncentiveListsService({ db, today });
+  const incentives = createIncentivesService({ ...incentivesDeps, readDb });
+  // the settlement periods with their statements by status (OEM and dealer): on the replica
+  const incentiveLists = createIncentiveListsService({ db: readDb, today });
   const inbox = createInboxService({ db, agreements, incentives, today });
   const webhooks = createWebhooksService({
     db,

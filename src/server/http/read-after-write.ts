@@ -3,6 +3,7 @@
  * request's heavy reads may go to the replica; after a successful write, the primary's WAL
  * position, noted for the actor and sent back (cookie for browsers, header for API clients) so
  * that the next read of that actor, on any API process, waits for the replica or uses the primary.
+ * A write request reads the primary throughout.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor';
@@ -23,6 +24,12 @@ export function registerReadAfterWrite(app: FastifyInstance, options: { secure: 
   if (!routing.hasReplica) return;
   app.addHook('preHandler', async (request) => {
     if (!request.actor || !request.dbScope) return;
+    // a write request decides on what it reads (a period still open, a statement's state): the
+    // primary, whatever the replica has replayed
+    if (WRITES.has(request.method)) {
+      request.dbScope.readsReplica = false;
+      return;
+    }
     request.dbScope.readsReplica = await routing.mayReadReplica(
       actorKey(request.actor),
       broughtLsn(request),

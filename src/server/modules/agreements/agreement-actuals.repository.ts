@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
 import { parentDealer } from '../../db/parent-dealer';
 import type { AgreementFilter, AgreementStatus } from '../../../shared/schemas/agreements';
+import { shownStatusSql, storedStatusesFor } from './agreement-status';
 
 /** Month index in SQL: year × 12 + month − 1. */
 const MONTH_INDEX = (expr: string) =>
@@ -71,7 +72,12 @@ export type AgreementListScope = Pick<
 };
 
 /** The WHERE conditions (over a = agreements, d = dealers, r = regions) of a list or roll-up. */
-function summaryWhere(scope: Scope, filter: AgreementListScope, params: unknown[]): string[] {
+function summaryWhere(
+  scope: Scope,
+  filter: AgreementListScope,
+  params: unknown[],
+  currentMonth: string,
+): string[] {
   const where = [scopeSql(scope, 'd', params)];
   if (filter.dealer) {
     params.push(filter.dealer);
@@ -81,12 +87,15 @@ function summaryWhere(scope: Scope, filter: AgreementListScope, params: unknown[
     params.push(filter.region);
     where.push(`starts_with(r.path, (select path from regions where code = $${params.length}))`);
   }
-  if (filter.status) {
-    params.push(filter.status);
-    where.push(`a.status = $${params.length}`);
-  } else if (filter.statuses) {
-    params.push(filter.statuses);
+  // on the status shown (agreement-status.ts), not the stored one: reads never write
+  const shown = filter.status ? [filter.status] : filter.statuses;
+  if (shown) {
+    params.push(storedStatusesFor(shown));
     where.push(`a.status = any($${params.length}::text[])`);
+    params.push(shown, `${currentMonth}-01`);
+    where.push(
+      `${shownStatusSql('a', `$${params.length}::date`)} = any($${params.length - 1}::text[])`,
+    );
   }
   if (filter.period) {
     params.push(`${filter.period}-01`);
@@ -280,9 +289,10 @@ export function createAgreementActualsRepository(db: Queryable) {
     },
 
     /** What the network table needs for every agreement in scope (figures are computed in the service). */
-    async findSummaryInputs(scope: Scope, filter: AgreementListScope) {
+    /** `currentMonth` (YYYY-MM): the month the shown status is worked out for. */
+    async findSummaryInputs(scope: Scope, filter: AgreementListScope, currentMonth: string) {
       const params: unknown[] = [];
-      const where = summaryWhere(scope, filter, params);
+      const where = summaryWhere(scope, filter, params, currentMonth);
       const { rows } = await db.query<{
         id: number;
         code: string;
@@ -315,14 +325,14 @@ export function createAgreementActualsRepository(db: Queryable) {
      * line, a product-group line for its group ('group:' + code). Reads each line's maintained
      * arrays once and sums them by period index in one grouped pass.
      */
-    async findProductRollupInputs(scope: Scope, filter: AgreementListScope) {
+    async findProductRollupInputs(scope: Scope, filter: AgreementListScope, currentMonth: string) {
       const longest = await db.query<{ n: number }>(
         'select coalesce(max(cardinality(planned_quantities)), 0)::int as n from agreement_lines',
       );
       const n = longest.rows[0]!.n;
       if (n === 0) return [];
       const params: unknown[] = [];
-      const where = summaryWhere(scope, filter, params);
+      const where = summaryWhere(scope, filter, params, currentMonth);
       const sums = (column: string) =>
         `array[${Array.from({ length: n }, (_, i) => `coalesce(sum(l.${column}[${i + 1}]), 0)::int`).join(', ')}]`;
       const { rows } = await db.query<{

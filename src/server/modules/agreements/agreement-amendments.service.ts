@@ -38,7 +38,7 @@ export function createAgreementAmendmentsService({
     }) {
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
-        await r.lockAgreement(id);
+        await shared.lockAndAdvance(tx, id);
         const row = await load(actor, id, tx);
         checkVersion(row, data.version);
         if (row.status !== 'active' && row.status !== 'approved')
@@ -101,7 +101,7 @@ export function createAgreementAmendmentsService({
     }) {
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
-        await r.lockAgreement(id);
+        await shared.lockAndAdvance(tx, id);
         const row = await load(actor, id, tx);
         const revision = await r.findOpenRevision(id);
         if (!revision || revision.id !== revisionId)

@@ -2,7 +2,8 @@
  * What the agreement services share (issue 19): the transition rules, the term's periods and
  * lines (built and validated), loading an agreement in the actor's scope, overlaps, the
  * approval (four eyes) and the approved version with its ledger entry, notifications and the
- * lifecycle's clock (approved → active → expired).
+ * lifecycle's clock (approved → active → expired: shown on read, stored by the daily job and the
+ * write paths, agreement-status.ts).
  */
 import { AppError, notFound, type Problem } from '../../../shared/errors';
 import {
@@ -25,6 +26,7 @@ import { canonicalJson, sha256Hex } from '../ledger/canonical-json';
 import { groupOverlaps, overlapMessage, type AgreementOverlap } from './agreement-overlaps';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { NetworkService } from '../network/network.service';
+import type { JobsService } from '../jobs/jobs.service';
 import { seasonalWeights, spreadTotal, termPeriods, type Period } from './agreement-periods';
 import {
   createAgreementsRepository,
@@ -32,9 +34,14 @@ import {
   type LineRow,
   type StoredLine,
 } from './agreements.repository';
+import { shownRow } from './agreement-status';
 
 export type AgreementsDeps = {
   db: Db;
+  /** where the lists and roll-ups read (DATABASE_READ_URL's routing, db/read-replica.ts) */
+  readDb?: Db;
+  /** runs the daily lifecycle job (agreement-lifecycle-job.ts) */
+  jobs?: JobsService;
   network: NetworkService;
   ledger: LedgerService;
   today: () => string;
@@ -102,6 +109,9 @@ export function invalid(problems: Problem[]): AppError {
 
 /** Statuses in which an agreement is on its way to approval: overlaps are shown as warnings. */
 export const OPEN_STATUSES: readonly AgreementStatus[] = ['draft', 'proposed', 'accepted'];
+
+/** Agreements whose stored status the daily job moves per transaction. */
+const LIFECYCLE_BATCH = 1000;
 
 export function createAgreementContext(deps: AgreementsDeps) {
   const repo = createAgreementsRepository(deps.db);
@@ -237,10 +247,11 @@ export function createAgreementContext(deps: AgreementsDeps) {
     };
   }
 
+  /** The agreement as shown: its lifecycle status worked out for today (agreement-status.ts). */
   async function load(actor: Actor, id: number, db: Queryable = deps.db) {
     const row = await createAgreementsRepository(db).getAgreement(actor.scope, id);
     if (!row) throw notFound('Agreement', String(id));
-    return row;
+    return shownRow(row, currentMonth());
   }
 
   function checkVersion(row: AgreementRow, version: number) {
@@ -417,11 +428,12 @@ export function createAgreementContext(deps: AgreementsDeps) {
     return versionNo;
   }
 
-  /** Moves approved agreements to active on their start and active ones to expired after their end. */
-  async function advanceLifecycle() {
-    const changed = await repo.advanceLifecycle(currentMonth());
+  /** Stores the lifecycle's moves (`changed`) with their events, through `db`. */
+  async function recordMoves(db: Queryable, ids?: number[]) {
+    const r = createAgreementsRepository(db);
+    const changed = await r.advanceLifecycle(currentMonth(), ids);
     for (const c of changed)
-      await repo.insertEvent({
+      await r.insertEvent({
         agreementId: c.id,
         action: 'lifecycle',
         fromStatus: c.status,
@@ -430,6 +442,32 @@ export function createAgreementContext(deps: AgreementsDeps) {
         actor: 'system',
       });
     return changed.length;
+  }
+
+  /**
+   * Moves approved agreements to active on their start and active ones to expired after their end
+   * (stored: the daily job and the write paths; reads show it without storing, agreement-status.ts).
+   * In batches of `LIFECYCLE_BATCH` agreements, each its own transaction, reporting progress.
+   */
+  async function advanceLifecycle(report?: (done: number, total: number) => Promise<void>) {
+    const due = await repo.findLifecycleDue(currentMonth());
+    let moved = 0;
+    for (let i = 0; i < due.length; i += LIFECYCLE_BATCH) {
+      const ids = due.slice(i, i + LIFECYCLE_BATCH);
+      moved += await deps.db.transaction((tx) => recordMoves(tx, ids));
+      await report?.(Math.min(i + LIFECYCLE_BATCH, due.length), due.length);
+    }
+    return moved;
+  }
+
+  /**
+   * A write path's first step on an agreement, inside its transaction: locks it and stores its
+   * lifecycle status, so the write checks and changes the stored state (and the version a read
+   * showed, which counts this move, holds).
+   */
+  async function lockAndAdvance(tx: Queryable, id: number) {
+    await createAgreementsRepository(tx).lockAgreement(id);
+    await recordMoves(tx, [id]);
   }
 
   return {
@@ -450,6 +488,8 @@ export function createAgreementContext(deps: AgreementsDeps) {
     approvalOf,
     approveTerms,
     advanceLifecycle,
+    lockAndAdvance,
+    recordMoves,
   };
 }
 

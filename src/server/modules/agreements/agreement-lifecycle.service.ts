@@ -39,6 +39,7 @@ export function createAgreementLifecycleService({
 }) {
   // The shared context's loaders and rules, by what they are for.
   const { deps, repo, currentMonth, fiscalStart, periodsOf, advanceLifecycle } = shared;
+  const { lockAndAdvance, recordMoves } = shared;
   const { buildLines, termsOf, diffLines, load, checkVersion, allowedTransitions } = shared;
   const { notify, overlapsOf, refuseOverlaps, approvalOf, approveTerms } = shared;
 
@@ -155,7 +156,7 @@ export function createAgreementLifecycleService({
     }) {
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
-        await r.lockAgreement(id);
+        await lockAndAdvance(tx, id);
         const row = await load(actor, id, tx);
         checkVersion(row, data.version);
         if (row.status !== 'draft')
@@ -214,7 +215,7 @@ export function createAgreementLifecycleService({
       if (transition === 'accept') requireDealerAct(actor);
       await deps.db.transaction(async (tx) => {
         const r = createAgreementsRepository(tx);
-        await r.lockAgreement(id);
+        await lockAndAdvance(tx, id);
         const row = await load(actor, id, tx);
         checkVersion(row, version);
         if (!rule.from.includes(row.status)) {
@@ -316,8 +317,9 @@ export function createAgreementLifecycleService({
           comment: comment ?? null,
           actor: label,
         });
+        // an approval of a term already under way or over moves on at once (as the daily job would)
+        await recordMoves(tx, [id]);
       });
-      await service.advanceLifecycle();
       return service.getAgreement({ actor, id });
     },
 

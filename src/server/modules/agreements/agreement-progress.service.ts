@@ -37,9 +37,14 @@ import {
   type LineRow,
 } from './agreements.repository';
 import { type AgreementContext, actorLabel, invalid } from './agreement-context';
+import { shownStatus } from './agreement-status';
 
 export function createAgreementProgressService({ shared }: { shared: AgreementContext }) {
-  const { deps, repo, currentMonth, fiscalStart, periodsOf, load, advanceLifecycle } = shared;
+  const { deps, repo, currentMonth, fiscalStart, periodsOf, load, lockAndAdvance } = shared;
+  // The lists and roll-ups: heavy reads, on the read replica when there is one (read-replica.ts
+  // decides per request: an actor who just wrote reads the primary until the replica has it).
+  const readRepo = createAgreementsRepository(deps.readDb ?? deps.db);
+  const readFiscalStart = () => fiscalStart(deps.readDb ?? deps.db);
 
   function progressOf(
     row: AgreementRow,
@@ -169,8 +174,9 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
 
   /** Every agreement that matches, with its term-to-date figures (one pass, no per-row queries). */
   async function summaries(actor: Actor, filter: AgreementListScope) {
-    const termOf = termCache(await fiscalStart(), deps.today());
-    const rows = await repo.findSummaryInputs(actor.scope, filter);
+    const termOf = termCache(await readFiscalStart(), deps.today());
+    const month = currentMonth();
+    const rows = await readRepo.findSummaryInputs(actor.scope, filter, month);
     return rows.map((r) => {
       const { periods, clock } = termOf(r);
       const { elapsed: _, ...figures } = paceOnClock(clock, r.plannedByPeriod, r.actualByPeriod);
@@ -181,7 +187,7 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
         dealerName: r.dealerName,
         regionCode: r.regionCode,
         regionPath: r.regionPath,
-        status: r.status,
+        status: shownStatus(r, month),
         startMonth: r.startMonth,
         endMonth: periods.at(-1)?.lastMonth ?? r.startMonth,
         frequency: r.frequency,
@@ -219,8 +225,8 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
   }
 
   async function rollupByProduct(actor: Actor, filter: AgreementListScope) {
-    const termOf = termCache(await fiscalStart(), deps.today());
-    const rows = await repo.findProductRollupInputs(actor.scope, filter);
+    const termOf = termCache(await readFiscalStart(), deps.today());
+    const rows = await readRepo.findProductRollupInputs(actor.scope, filter, currentMonth());
     const groups = new Map<string, RollupSums>();
     // one row per product × term: planned and actual summed per period in SQL
     for (const r of rows) {
@@ -239,7 +245,6 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
       actor: Actor;
       filter: AgreementFilter;
     }): Promise<{ items: AgreementSummary[]; total: number }> {
-      await advanceLifecycle();
       const items: AgreementSummary[] = (await summaries(actor, filter)).map(
         ({ regionPath: _, ...summary }) => summary,
       );
@@ -275,7 +280,6 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
       actor: Actor;
       query: AgreementRollupQuery;
     }): Promise<AgreementRollup> {
-      await advanceLifecycle();
       const { by, ...rest } = query;
       const filter = { ...rest, statuses: query.status ? undefined : ROLLUP_STATUSES };
       return by === 'region'
@@ -382,6 +386,7 @@ export function createAgreementProgressService({ shared }: { shared: AgreementCo
       });
       if (problems.length > 0) throw invalid(problems);
       await deps.db.transaction(async (tx) => {
+        await lockAndAdvance(tx, id);
         await createAgreementsRepository(tx).saveExpectations(id, items, actorLabel(actor));
       });
       return service.getProgress({ actor, id });

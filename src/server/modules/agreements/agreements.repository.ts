@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/db';
 import { scopeSql, type Scope } from '../../auth/actor';
 import { parentDealer } from '../../db/parent-dealer';
 import type { AgreementStatus } from '../../../shared/schemas/agreements';
+import { shownStatusSql } from './agreement-status';
 import { createAgreementActualsRepository, refreshSummaries } from './agreement-actuals.repository';
 
 export {
@@ -462,15 +463,29 @@ export function createAgreementsRepository(db: Queryable) {
       return rows;
     },
 
-    /** approved → active once the start month has come; active/approved → expired after the end. */
-    async advanceLifecycle(currentMonth: string) {
+    /** The agreements whose stored status the clock has moved (agreement-status.ts), by id. */
+    async findLifecycleDue(currentMonth: string): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>(
+        `select id from agreements a where status in ('approved', 'active') and start_month <= $1::date
+           and ${shownStatusSql('a', '$1::date')} <> status order by id`,
+        [`${currentMonth}-01`],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * approved → active once the start month has come; active/approved → expired after the end:
+     * stores the shown status (agreement-status.ts) of every agreement, or of those in `ids`.
+     */
+    async advanceLifecycle(currentMonth: string, ids?: number[]) {
       const { rows } = await db.query<{ id: number; status: string; next: string }>(
         `update agreements a set status = x.next, row_version = a.row_version + 1, updated_at = now()
-         from (select id, status, case when (start_month + make_interval(months => months))::date <= $1::date then 'expired' else 'active' end as next
-               from agreements where status in ('approved', 'active') and start_month <= $1::date) x
+         from (select id, status, ${shownStatusSql('agreements', '$1::date')} as next
+               from agreements where status in ('approved', 'active') and start_month <= $1::date
+                 and ($2::int[] is null or id = any($2::int[]))) x
          where a.id = x.id and a.status <> x.next
          returning a.id, x.status, x.next`,
-        [`${currentMonth}-01`],
+        [`${currentMonth}-01`, ids ?? null],
       );
       return rows;
     },

@@ -6,8 +6,10 @@
  * - agreement-lifecycle.service.ts: drafts, transitions, versions, renewal, product groups
  * - agreement-progress.service.ts: the list, roll-ups, progress, expectations, planning help
  * - agreement-amendments.service.ts: amendments proposed and decided
+ * - agreement-status.ts, agreement-lifecycle-job.ts: the lifecycle shown on read, stored daily
  */
 import { agreementVersionDocuments } from './agreement-ledger';
+import { defineLifecycleJob } from './agreement-lifecycle-job';
 import { createAgreementAmendmentsService } from './agreement-amendments.service';
 import { createAgreementContext, type AgreementsDeps } from './agreement-context';
 import { createAgreementLifecycleService } from './agreement-lifecycle.service';
@@ -21,7 +23,12 @@ export function createAgreementsService(deps: AgreementsDeps) {
 
   const progress = createAgreementProgressService({ shared });
   const lifecycle = createAgreementLifecycleService({ shared, progress });
+  const scheduleLifecycle = deps.jobs
+    ? defineLifecycleJob(deps.jobs, (report) => shared.advanceLifecycle(report))
+    : () => () => undefined;
   return {
+    /** Starts the daily lifecycle job (agreement-lifecycle-job.ts); returns a stop function. */
+    scheduleLifecycle,
     ...lifecycle,
     ...progress,
     ...createAgreementAmendmentsService({ shared, lifecycle }),

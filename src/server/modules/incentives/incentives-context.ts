@@ -37,6 +37,8 @@ import { createIncentivesContextRepository } from './incentives-context.reposito
 
 export type IncentivesDeps = {
   db: Db;
+  /** where the statement list reads (DATABASE_READ_URL's routing, db/read-replica.ts) */
+  readDb?: Db;
   jobs: JobsService;
   network: NetworkService;
   ledger: LedgerService;

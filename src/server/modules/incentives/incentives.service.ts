@@ -38,12 +38,27 @@ export function createIncentivesService(deps: IncentivesDeps) {
   const statements = createStatementsService({ shared, compute, network });
   const progress = createProgressService({ shared });
   const { progressInputs: _progressInputs, ...progressApi } = progress;
+  // The statement list (OEM and dealer, GET /programs/{code}/statements): a heavy read, on the
+  // read replica when there is one (read-replica.ts decides per request; write requests and the
+  // settlement's own use of the statements read the primary).
+  const listStatements = deps.readDb
+    ? (() => {
+        const onReplica = createIncentivesContext({ ...deps, db: deps.readDb });
+        const replicaCompute = createStatementComputation({ shared: onReplica });
+        return createStatementsService({
+          shared: onReplica,
+          compute: replicaCompute,
+          network: createNetworkTotals({ shared: onReplica, compute: replicaCompute }),
+        }).findStatements;
+      })()
+    : statements.findStatements;
 
   const service = {
     /** No stored live state: open statements and progress read the feed directly. */
     async applyIngestDelta(_tx: Queryable) {},
     ...createProgramsService({ shared }),
     ...statements,
+    findStatements: listStatements,
     ...progressApi,
     ...createClaimsService({ shared }),
     ...createDisputesService({ shared }),
