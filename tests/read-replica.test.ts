@@ -19,9 +19,11 @@ import { buildApp } from '../src/server/app';
 import type { Db } from '../src/server/db/db';
 import { migrate } from '../src/server/db/migrate';
 import { openPostgres } from '../src/server/db/postgres';
-import { createServices } from '../src/server/services';
+import { createServices, type Services } from '../src/server/services';
+import type { Actor } from '../src/server/auth/actor';
+import { DEALER_A, DRAFTER } from './helpers/agreements';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import { json, login, testEnv, type Client } from './helpers/test-app';
+import { createProgram, json, login, testEnv, type Client } from './helpers/test-app';
 
 const PG_ROOT = '/usr/lib/postgresql';
 const bin = existsSync(PG_ROOT)
@@ -61,6 +63,7 @@ describe.skipIf(!canRun)('heavy reads on a streaming read replica', () => {
   let base = '';
   let writer: Client;
   let reader: Client;
+  let services: Services;
 
   const clusterUrl = (port: number, db = 'postgres') =>
     `postgres://postgres@127.0.0.1:${port}/${db}`;
@@ -141,9 +144,10 @@ describe.skipIf(!canRun)('heavy reads on a streaming read replica', () => {
     }
     await replayed();
     const env = testEnv();
+    services = createServices({ db: primary, env, replica });
     app = await buildApp({
       env,
-      services: createServices({ db: primary, env, replica }),
+      services,
       logger: false,
       serveWeb: false,
     });
@@ -216,6 +220,128 @@ describe.skipIf(!canRun)('heavy reads on a streaming read replica', () => {
     expect(await monthly(reader)).toBe(1);
     const accuracy = await reader.get('/api/v1/forecasts/accuracy');
     expect(accuracy.status).toBe(200);
+  });
+
+  it('serves the agreement list from the replica, with the lifecycle shown there', async () => {
+    // An agreement approved for a term that has ended (stored: active; shown: expired): the
+    // replica is read-only, so a list that stored the move would fail there.
+    const ids = await primary.query<{ id: number }>(
+      `select id from dealers where code = 'DLR-ALPHA'`,
+    );
+    const dealer = { ...DEALER_A, scope: { ...DEALER_A.scope, dealerIds: [ids.rows[0]!.id] } };
+    const s = services.agreements;
+    let a = await s.createAgreement({
+      actor: DRAFTER,
+      data: {
+        dealerCode: 'DLR-ALPHA',
+        startMonth: '2020-01',
+        months: 12,
+        frequency: 'monthly',
+        countedKinds: ['retail_delivery', 'unwind'],
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 12, spread: 'even' }],
+      },
+    });
+    a = await s.transition({ actor: DRAFTER, id: a.id, transition: 'propose', version: a.version });
+    a = await s.transition({
+      actor: dealer as Actor,
+      id: a.id,
+      transition: 'accept',
+      version: a.version,
+    });
+    await primary.query(
+      `update agreements set status = 'active', approved_version = 1 where id = $1`,
+      [a.id],
+    );
+    await replayed();
+    const listed = async (client: Client, query = '') =>
+      (
+        await json<{ items: { code: string; status: string }[] }>(
+          await client.get(`/api/v1/agreements${query}`),
+          200,
+        )
+      ).items.map((x) => `${x.code}:${x.status}`);
+    expect(await listed(reader)).toEqual([`${a.code}:expired`]);
+    expect(await listed(reader, '?status=expired')).toEqual([`${a.code}:expired`]);
+
+    // Lag: the writer's new draft is on the primary only; the writer sees it, others do not yet.
+    await replica.query('select pg_wal_replay_pause()');
+    const draft = await json<{ code: string }>(
+      await writer.send('POST', '/api/v1/agreements', {
+        dealerCode: 'DLR-BRAVO',
+        startMonth: '2027-01',
+        months: 12,
+        frequency: 'monthly',
+        countedKinds: ['retail_delivery'],
+        lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 12, spread: 'even' }],
+      }),
+      201,
+    );
+    expect(await listed(writer, '?status=draft')).toEqual([`${draft.code}:draft`]);
+    expect(await listed(reader, '?status=draft')).toEqual([]);
+    const rollup = async (client: Client) =>
+      (
+        await json<{ items: { agreements: number }[] }>(
+          await client.get('/api/v1/agreements/rollup?by=model_line&status=draft'),
+          200,
+        )
+      ).items.reduce((n, i) => n + i.agreements, 0);
+    expect(await rollup(writer)).toBe(1);
+    expect(await rollup(reader)).toBe(0);
+    await replica.query('select pg_wal_replay_resume()');
+    await replayed();
+    expect(await listed(reader, '?status=draft')).toEqual([`${draft.code}:draft`]);
+  });
+
+  it('serves the incentive statement lists (OEM and dealer) from the replica', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const month = today.slice(0, 7);
+    await createProgram(writer, {
+      code: 'REPLICA-UNITS',
+      name: 'Units on the replica',
+      currency: 'USD',
+      startDate: `${today.slice(0, 4)}-01-01`,
+      endDate: `${today.slice(0, 4)}-12-31`,
+      measurementPeriod: 'month',
+      payoutFrequency: 'month',
+      measure: 'units',
+      tiers: [{ from: '0', value: '100' }],
+      benefit: 'per_unit',
+    });
+    const dealerA = await login(base, USERS.dealerA, PASSWORD);
+    await replayed();
+    const due = async (client: Client) => {
+      const list = await json<{ items: { dealerCode: string; lineCount: number }[] }>(
+        await client.get(`/api/v1/programs/REPLICA-UNITS/statements?period=${month}`),
+        200,
+      );
+      return list.items.find((i) => i.dealerCode === 'DLR-ALPHA')?.lineCount ?? 0;
+    };
+    const periodCount = async (client: Client) => {
+      const periods = await json<{ items: { period: string; status: string }[] }>(
+        await client.get('/api/v1/programs/REPLICA-UNITS/periods'),
+        200,
+      );
+      return periods.items.length;
+    };
+    const before = await due(reader);
+    expect(await due(dealerA)).toBe(before);
+    expect(await periodCount(dealerA)).toBe(12);
+
+    await replica.query('select pg_wal_replay_pause()');
+    await json(
+      await writer.send('POST', '/api/v1/transactions', [
+        txRow({ source: 'lag3', externalId: 'LAG-3', occurredOn: today }),
+      ]),
+      200,
+    );
+    // the writer (OEM) reads its sale from the primary; the OEM reader and the dealer, the replica
+    expect(await due(writer)).toBe(before + 1);
+    expect(await due(reader)).toBe(before);
+    expect(await due(dealerA)).toBe(before);
+    await replica.query('select pg_wal_replay_resume()');
+    await replayed();
+    expect(await due(reader)).toBe(before + 1);
+    expect(await due(dealerA)).toBe(before + 1);
   });
 
   it('reads from the primary when the replica is gone', async () => {
