@@ -344,6 +344,45 @@ describe.skipIf(!canRun)('heavy reads on a streaming read replica', () => {
     expect(await due(dealerA)).toBe(before + 1);
   });
 
+  it('a write request reads the primary: an approval sees the period another user just closed', async () => {
+    await createProgram(writer, {
+      code: 'REPLICA-PAST',
+      name: 'A past program',
+      currency: 'USD',
+      startDate: '2025-01-01',
+      endDate: '2025-12-31',
+      measurementPeriod: 'month',
+      payoutFrequency: 'month',
+      measure: 'units',
+      tiers: [{ from: '0', value: '100' }],
+      benefit: 'per_unit',
+    });
+    const finance = await login(base, USERS.finance, PASSWORD);
+    await replayed();
+    await replica.query('select pg_wal_replay_pause()');
+    await json(
+      await finance.send('POST', '/api/v1/programs/REPLICA-PAST/periods/close', {
+        period: '2025-01',
+      }),
+      200,
+    );
+    // the writer has nothing pending: its GET reads the lagging replica (still open) ...
+    const periods = await json<{ items: { period: string; status: string }[] }>(
+      await writer.get('/api/v1/programs/REPLICA-PAST/periods'),
+      200,
+    );
+    expect(periods.items.find((p) => p.period === '2025-01')?.status).toBe('open');
+    // ... but its approval decides on the primary, where the period is closed
+    await json(
+      await writer.send('POST', '/api/v1/programs/REPLICA-PAST/periods/approve', {
+        period: '2025-01',
+      }),
+      200,
+    );
+    await replica.query('select pg_wal_replay_resume()');
+    await replayed();
+  });
+
   it('reads from the primary when the replica is gone', async () => {
     pgRun('pg_ctl', ['-D', join(dir, 'replica'), '-m', 'immediate', '-w', 'stop']);
     await json(
