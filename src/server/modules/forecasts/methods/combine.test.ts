@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   combineForecast,
   isCountNoise,
+  isFewCounts,
   meanCombination,
   medianCombination,
   medianOf,
@@ -9,6 +10,7 @@ import {
   SINGLE_METHODS,
   TOTAL_COMBINATION_WEIGHT,
 } from './combine';
+import { poisson, seededRandom } from '../backtest/synthetic';
 import { seasonalNaive } from './seasonal-naive';
 
 const seasonalSeries = (n: number) =>
@@ -123,5 +125,67 @@ describe('the 12-month total and counting noise', () => {
       sum(steadyMedian),
       6,
     );
+  });
+});
+
+describe('few counts a month', () => {
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  // Slow model lines: 10 to 20 units a month, ramping up over their first two years (a launch),
+  // with autocorrelated demand swings: more varied than counting noise, but nothing in them a
+  // trend or seasonal model should extrapolate.
+  const panel = Array.from({ length: 60 }, (_, i) => {
+    const random = seededRandom(1000 + i);
+    const top = 10 + 10 * random();
+    let swing = 0;
+    return Array.from({ length: 60 }, (_, t) => {
+      swing = 0.5 * swing + 0.3 * 1.7 * (2 * random() - 1);
+      return poisson(random, top * Math.min(1, 0.25 + (0.75 * t) / 24) * Math.exp(swing));
+    });
+  });
+  const routed = panel.filter((values) => !isCountNoise(values.slice(0, 48)));
+
+  it('forecasts their level (TSB), not the median of trend and seasonal members', () => {
+    expect(routed.length).toBeGreaterThan(20);
+    for (const values of routed) {
+      const history = values.slice(0, 48);
+      expect(isFewCounts(history)).toBe(true);
+      const result = combineForecast(history, 12);
+      expect(result.method).toBe('count-level-tsb');
+      expect(result.mean).toEqual(SINGLE_METHODS.tsb(history, 12));
+    }
+    expect(isFewCounts(panel[0]!.map((v) => v * 10))).toBe(false);
+    expect(isFewCounts(panel[0]!.map((v) => v + 0.5))).toBe(false);
+  });
+
+  it('beats the median on the 12-month total and every method on the monthly error', () => {
+    type Forecaster = (values: readonly number[]) => readonly number[];
+    const totalError = (forecaster: Forecaster) =>
+      sum(routed.map((v) => Math.abs(sum(forecaster(v.slice(0, 48))) - sum(v.slice(48)))));
+    const monthlyError = (forecaster: Forecaster) =>
+      sum(
+        routed.map((v) => {
+          const forecast = forecaster(v.slice(0, 48));
+          return sum(v.slice(48).map((actual, h) => Math.abs(actual - forecast[h]!)));
+        }),
+      );
+    const production: Forecaster = (v) => combineForecast(v, 12).mean;
+    const median: Forecaster = (v) =>
+      medianCombination(
+        (['theta', 'mstl-ets', 'seasonal-damped', 'seasonal-naive'] as const).map((n) =>
+          SINGLE_METHODS[n](v, 12),
+        ),
+      );
+    expect(totalError(production)).toBeLessThan(totalError(median));
+    expect(monthlyError(production)).toBeLessThan(monthlyError(median));
+    for (const name of [
+      'theta',
+      'mstl-ets',
+      'seasonal-damped',
+      'seasonal-naive',
+      'naive2',
+    ] as const)
+      expect(monthlyError(production)).toBeLessThan(
+        monthlyError((v) => SINGLE_METHODS[name](v, 12)),
+      );
   });
 });

@@ -30,6 +30,7 @@ export type ProductionMethod =
   | 'zero'
   | 'intermittent-tsb'
   | 'count-noise-tsb'
+  | 'count-level-tsb'
   | 'short-history-theta'
   | 'median-combination'
   | 'fast-median-combination';
@@ -124,27 +125,52 @@ export function reconcileTotal(
 
 /**
  * The inner validation: the last INNER_WINDOW months of the history forecast from the months
- * before them by both candidates (the median, and the median with its total reconciled half-way
- * to the seasonal naive total); the reconciled one is chosen when its MASE plus its total's MASE
- * is lower. Needs 24 months before the window, else the median stays.
+ * before them by every candidate (the median, and the median with its total reconciled half-way
+ * to the seasonal naive total); returns the index of the
+ * candidate whose MASE plus its total's MASE is lowest (the first on a tie). Needs 24 months
+ * before the window, else 0 (the median).
  */
-function isReconciledBetter(
+function innerChoice(
   values: readonly number[],
   names: readonly SingleMethodName[],
-  candidates: (
-    forecast: (name: SingleMethodName) => readonly number[],
-  ) => readonly [number[], number[]],
-): boolean {
+  candidates: (forecast: (name: SingleMethodName) => readonly number[]) => readonly number[][],
+): number {
   const fit = values.slice(0, values.length - INNER_WINDOW);
-  if (fit.length < MIN_SEASONAL_LENGTH) return false;
+  if (fit.length < MIN_SEASONAL_LENGTH) return 0;
   const actual = values.slice(fit.length);
   const forecasts = new Map(names.map((n) => [n, SINGLE_METHODS[n](fit, INNER_WINDOW)]));
-  const [median, reconciled] = candidates(
+  const scored = candidates(
     (name) => forecasts.get(name) ?? SINGLE_METHODS[name](fit, INNER_WINDOW),
   );
   const score = (f: readonly number[]) =>
     (mase(actual, f, fit) || 0) + (totalMase(actual, f, fit) || 0);
-  return score(reconciled) < score(median) - 1e-12;
+  let best = 0;
+  let bestScore = score(scored[0]!);
+  for (let i = 1; i < scored.length; i += 1) {
+    const s = score(scored[i]!);
+    if (s < bestScore - 1e-12) [best, bestScore] = [i, s];
+  }
+  return best;
+}
+
+/**
+ * Whole-unit counts averaging at most FEW_COUNTS_MAX_MEAN units a month: Poisson noise alone is
+ * about 1/√mean of a month (18 % at 30), as large as the seasonal or trend shape a model would
+ * fit on four years of them, so their level (TSB) is the forecast even where they vary more than
+ * counting noise (a dealer's slow model lines; measured on the demo network's lines, where the
+ * median lost to TSB on both MASE and the 12-month total).
+ */
+export const FEW_COUNTS_MAX_MEAN = 30;
+
+/** Whether `values` are whole-unit counts averaging more than 0 and at most FEW_COUNTS_MAX_MEAN. */
+export function isFewCounts(values: readonly number[]): boolean {
+  let sum = 0;
+  for (const v of values) {
+    if (!Number.isInteger(v) || v < 0) return false;
+    sum += v;
+  }
+  const average = sum / Math.max(1, values.length);
+  return average > 0 && average <= FEW_COUNTS_MAX_MEAN;
 }
 
 /** Shorter histories cannot support a seasonal decomposition; they get non-seasonal Theta. */
@@ -197,6 +223,9 @@ export function combineForecast(
   if (isCountNoise(values)) {
     return { method: 'count-noise-tsb', mean: clamp(member('tsb')) };
   }
+  if (isFewCounts(values)) {
+    return { method: 'count-level-tsb', mean: clamp(member('tsb')) };
+  }
   const names: SingleMethodName[] =
     profile === 'accurate'
       ? ['theta', 'mstl-ets', 'seasonal-damped', 'seasonal-naive']
@@ -207,11 +236,11 @@ export function combineForecast(
     const reconciled =
       TOTAL_COMBINATION_WEIGHT * total(median) +
       (1 - TOTAL_COMBINATION_WEIGHT) * total(forecast('seasonal-naive'));
-    return [median, reconcileTotal(median, reconciled, isNonNegative)] as const;
+    return [median, reconcileTotal(median, reconciled, isNonNegative)];
   };
-  const [median, reconciled] = candidates(member);
+  const mean = candidates(member)[innerChoice(values, names, candidates)]!;
   return {
     method: profile === 'accurate' ? 'median-combination' : 'fast-median-combination',
-    mean: isReconciledBetter(values, names, candidates) ? reconciled : median,
+    mean,
   };
 }
