@@ -3,6 +3,7 @@ import {
   combineForecast,
   isCountNoise,
   isFewCounts,
+  steadyCountLevel,
   meanCombination,
   medianCombination,
   medianOf,
@@ -89,9 +90,31 @@ describe('the 12-month total and counting noise', () => {
     expect(isCountNoise(seasonal)).toBe(false);
     expect(isCountNoise(noise.map((v) => v * 1000))).toBe(false);
     expect(isCountNoise(noise.map((v) => v + 0.5))).toBe(false);
-    const result = combineForecast([...noise, ...noise], 12);
+    // Steady: the level is the mean of the months (the rate's maximum-likelihood estimate).
+    const steady = combineForecast([...noise, ...noise], 12);
+    expect(steady.method).toBe('count-noise-mean');
+    expect(steady.mean).toEqual(new Array<number>(12).fill(sum(noise) / noise.length));
+    // The last three months far below the rate (a line running out): TSB follows the new level.
+    const runningOut = [...noise, ...noise.slice(0, 21), 2, 1, 1];
+    expect(isCountNoise(runningOut)).toBe(true);
+    expect(steadyCountLevel(runningOut)).toBeUndefined();
+    const result = combineForecast(runningOut, 12);
     expect(result.method).toBe('count-noise-tsb');
-    expect(result.mean).toEqual(SINGLE_METHODS.tsb([...noise, ...noise], 12));
+    expect(result.mean).toEqual(SINGLE_METHODS.tsb(runningOut, 12));
+  });
+  it('forecasts steady counts more accurately by their mean than by exponential smoothing', () => {
+    // 60 dealers selling about 9 units a month at a constant rate: the mean of four years has a
+    // lower 12-month-total error than TSB's smoothed level, which follows the last months' noise.
+    const totals = { production: 0, tsb: 0 };
+    for (let i = 0; i < 60; i += 1) {
+      const random = seededRandom(500 + i);
+      const values = Array.from({ length: 60 }, () => poisson(random, 9));
+      const history = values.slice(0, 48);
+      const actual = sum(values.slice(48));
+      totals.production += Math.abs(sum(combineForecast(history, 12).mean) - actual);
+      totals.tsb += Math.abs(sum(SINGLE_METHODS.tsb(history, 12)) - actual);
+    }
+    expect(totals.production).toBeLessThan(totals.tsb);
   });
   it("reconciles the total half-way to the last year's where the series' last year says so", () => {
     // A seasonal market growing for three years, then flat for the last two: the trend members
