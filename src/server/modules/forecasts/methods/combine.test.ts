@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   combineForecast,
   isCountNoise,
+  isFewCounts,
+  steadyCountLevel,
   meanCombination,
   medianCombination,
   medianOf,
@@ -9,6 +11,7 @@ import {
   SINGLE_METHODS,
   TOTAL_COMBINATION_WEIGHT,
 } from './combine';
+import { poisson, seededRandom } from '../backtest/synthetic';
 import { seasonalNaive } from './seasonal-naive';
 
 const seasonalSeries = (n: number) =>
@@ -87,9 +90,31 @@ describe('the 12-month total and counting noise', () => {
     expect(isCountNoise(seasonal)).toBe(false);
     expect(isCountNoise(noise.map((v) => v * 1000))).toBe(false);
     expect(isCountNoise(noise.map((v) => v + 0.5))).toBe(false);
-    const result = combineForecast([...noise, ...noise], 12);
+    // Steady: the level is the mean of the months (the rate's maximum-likelihood estimate).
+    const steady = combineForecast([...noise, ...noise], 12);
+    expect(steady.method).toBe('count-noise-mean');
+    expect(steady.mean).toEqual(new Array<number>(12).fill(sum(noise) / noise.length));
+    // The last three months far below the rate (a line running out): TSB follows the new level.
+    const runningOut = [...noise, ...noise.slice(0, 21), 2, 1, 1];
+    expect(isCountNoise(runningOut)).toBe(true);
+    expect(steadyCountLevel(runningOut)).toBeUndefined();
+    const result = combineForecast(runningOut, 12);
     expect(result.method).toBe('count-noise-tsb');
-    expect(result.mean).toEqual(SINGLE_METHODS.tsb([...noise, ...noise], 12));
+    expect(result.mean).toEqual(SINGLE_METHODS.tsb(runningOut, 12));
+  });
+  it('forecasts steady counts more accurately by their mean than by exponential smoothing', () => {
+    // 60 dealers selling about 9 units a month at a constant rate: the mean of four years has a
+    // lower 12-month-total error than TSB's smoothed level, which follows the last months' noise.
+    const totals = { production: 0, tsb: 0 };
+    for (let i = 0; i < 60; i += 1) {
+      const random = seededRandom(500 + i);
+      const values = Array.from({ length: 60 }, () => poisson(random, 9));
+      const history = values.slice(0, 48);
+      const actual = sum(values.slice(48));
+      totals.production += Math.abs(sum(combineForecast(history, 12).mean) - actual);
+      totals.tsb += Math.abs(sum(SINGLE_METHODS.tsb(history, 12)) - actual);
+    }
+    expect(totals.production).toBeLessThan(totals.tsb);
   });
   it("reconciles the total half-way to the last year's where the series' last year says so", () => {
     // A seasonal market growing for three years, then flat for the last two: the trend members
@@ -123,5 +148,67 @@ describe('the 12-month total and counting noise', () => {
       sum(steadyMedian),
       6,
     );
+  });
+});
+
+describe('few counts a month', () => {
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  // Slow model lines: 10 to 20 units a month, ramping up over their first two years (a launch),
+  // with autocorrelated demand swings: more varied than counting noise, but nothing in them a
+  // trend or seasonal model should extrapolate.
+  const panel = Array.from({ length: 60 }, (_, i) => {
+    const random = seededRandom(1000 + i);
+    const top = 10 + 10 * random();
+    let swing = 0;
+    return Array.from({ length: 60 }, (_, t) => {
+      swing = 0.5 * swing + 0.3 * 1.7 * (2 * random() - 1);
+      return poisson(random, top * Math.min(1, 0.25 + (0.75 * t) / 24) * Math.exp(swing));
+    });
+  });
+  const routed = panel.filter((values) => !isCountNoise(values.slice(0, 48)));
+
+  it('forecasts their level (TSB), not the median of trend and seasonal members', () => {
+    expect(routed.length).toBeGreaterThan(20);
+    for (const values of routed) {
+      const history = values.slice(0, 48);
+      expect(isFewCounts(history)).toBe(true);
+      const result = combineForecast(history, 12);
+      expect(result.method).toBe('count-level-tsb');
+      expect(result.mean).toEqual(SINGLE_METHODS.tsb(history, 12));
+    }
+    expect(isFewCounts(panel[0]!.map((v) => v * 10))).toBe(false);
+    expect(isFewCounts(panel[0]!.map((v) => v + 0.5))).toBe(false);
+  });
+
+  it('beats the median on the 12-month total and every method on the monthly error', () => {
+    type Forecaster = (values: readonly number[]) => readonly number[];
+    const totalError = (forecaster: Forecaster) =>
+      sum(routed.map((v) => Math.abs(sum(forecaster(v.slice(0, 48))) - sum(v.slice(48)))));
+    const monthlyError = (forecaster: Forecaster) =>
+      sum(
+        routed.map((v) => {
+          const forecast = forecaster(v.slice(0, 48));
+          return sum(v.slice(48).map((actual, h) => Math.abs(actual - forecast[h]!)));
+        }),
+      );
+    const production: Forecaster = (v) => combineForecast(v, 12).mean;
+    const median: Forecaster = (v) =>
+      medianCombination(
+        (['theta', 'mstl-ets', 'seasonal-damped', 'seasonal-naive'] as const).map((n) =>
+          SINGLE_METHODS[n](v, 12),
+        ),
+      );
+    expect(totalError(production)).toBeLessThan(totalError(median));
+    expect(monthlyError(production)).toBeLessThan(monthlyError(median));
+    for (const name of [
+      'theta',
+      'mstl-ets',
+      'seasonal-damped',
+      'seasonal-naive',
+      'naive2',
+    ] as const)
+      expect(monthlyError(production)).toBeLessThan(
+        monthlyError((v) => SINGLE_METHODS[name](v, 12)),
+      );
   });
 });
