@@ -74,7 +74,8 @@ export async function findHomeDealer(
 type DealerEntry = { stamp: string; parts: Map<string, Promise<unknown>> };
 
 export function createDealerHomeCache(db: Queryable, options: { maxDealers?: number } = {}) {
-  const maxDealers = options.maxDealers ?? 20_000;
+  // an entry is a few kB (24 months × the dealer's model lines, ten rows): 5,000 dealers stay in tens of MB
+  const maxDealers = options.maxDealers ?? 5_000;
   // dealer id → its answers under one stamp, in least recently used order
   const entries = new Map<number, DealerEntry>();
 
