@@ -1,8 +1,9 @@
 /**
- * An authenticated dealer's home data under 50 concurrent connections on the medium network
+ * An authenticated dealer's home data (the dealer, its monthly actuals, its last ten transactions:
+ * what the dealer home page reads) under 50 concurrent connections on the medium network
  * (600 dealers, 36 months), next to a bare endpoint of the same server in the same run.
  *
- *   npm run bench -- dealer-home --engine postgres --dealers 600 --seconds 15
+ *   npm run bench -- dealer-home --engine postgres --dealers 600 --seconds 15 [--connections 100 --port 3950]
  */
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
@@ -20,6 +21,7 @@ export async function runDealerHomeBench(argv: string[]) {
       dealers: { type: 'string', default: '600' },
       seconds: { type: 'string', default: '15' },
       connections: { type: 'string', default: '50' },
+      port: { type: 'string', default: '3950' },
     },
   });
   const engine = values.engine as BenchEngine;
@@ -48,7 +50,7 @@ export async function runDealerHomeBench(argv: string[]) {
   if (engine === 'postgres') await bench.db.query('vacuum analyze');
   if (engine === 'pglite') await bench.db.close();
   void SYSTEM_ACTOR;
-  const server = await startServer({ databaseUrl: bench.url, dataDir: bench.dataDir, port: 3950 });
+  const server = await startServer({ databaseUrl: bench.url, dataDir: bench.dataDir, port: Number(values.port) });
   const cookies: string[] = [];
   for (let i = 0; i < dealers.length; i++) {
     const res = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -58,8 +60,15 @@ export async function runDealerHomeBench(argv: string[]) {
     });
     cookies.push(res.headers.get('set-cookie')!.split(';')[0]!);
   }
-  const path = (i: number) =>
-    `/api/v1/dealers/${dealers[i % dealers.length]!.code}/actuals/monthly`;
+  // what the dealer home page reads (src/web/pages/dealer-page.tsx), as the national bench does
+  const path = (i: number) => {
+    const code = encodeURIComponent(dealers[i % dealers.length]!.code);
+    return [
+      `/api/v1/dealers/${code}`,
+      `/api/v1/dealers/${code}/actuals/monthly`,
+      `/api/v1/transactions?dealer=${code}&limit=10`,
+    ];
+  };
   // Warm up, then measure the bare endpoint and the dealer home in the same run.
   await loadTest(server.url, connections, 3, (i) => ({
     path: path(i),

@@ -22,6 +22,8 @@ export type NationalOptions = {
   connections: number;
   /** rows of the ingest figure (1M) */
   ingestRows: number;
+  /** the measured API server's port */
+  port: number;
 };
 
 const log = (m: string) => console.log(`[national] ${m}`);
@@ -79,10 +81,10 @@ export async function measureOverHttp(
       dealerGroupCode: null,
     },
   });
-  const server = await startServer({ databaseUrl: url, port: 3970 });
+  const server = await startServer({ databaseUrl: url, port: options.port });
   const rss = sampleRss(server.pid);
   const headers = { authorization: `Bearer ${key.key}` };
-  const get = async (path: string) => {
+  const fetchOk = async (path: string) => {
     // a request the loaded machine drops before an answer (undici's "fetch failed") is sent once more
     const res = await fetch(server.url + path, { headers }).catch((error: Error) => {
       log(`${path}: ${error.message} (${String(error.cause)}); once more`);
@@ -90,8 +92,10 @@ export async function measureOverHttp(
     });
     if (res.status !== 200)
       throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-    return drain(res);
+    return res;
   };
+  const get = async (path: string) => drain(await fetchOk(path));
+  const getText = async (path: string) => (await fetchOk(path)).text();
   const runs = options.runs;
   try {
     if (parts.has('agreements'))
@@ -168,22 +172,8 @@ export async function measureOverHttp(
               ),
           ),
         );
-        await figure('forecastAccuracy', () =>
-          pair(
-            runs,
-            () => get(`/api/v1/forecasts/accuracy?by=region`),
-            () =>
-              db.query(
-                `select c.region_id, sum(abs(c.baseline - coalesce(a.q, 0))), sum(coalesce(a.q, 0)) from forecast_cells c
-             left join (select m.dealer_id, s.model_line_id, m.month, sum(m.quantity) as q from monthly_actuals m join skus s on s.id = m.sku_id
-                        where m.month = '2026-11-01' group by 1, 2, 3) a
-               on a.dealer_id = c.dealer_id and a.model_line_id = c.model_line_id and a.month = c.target_month
-             where c.cycle_id = $1 and c.target_month = '2026-11-01' group by 1`,
-                [cycleId],
-              ),
-          ),
-        );
       }
+      await figure('forecastAccuracy', () => measureAccuracy(db, getText, runs));
     }
     if (parts.has('home'))
       await guard('home', async () =>
@@ -197,6 +187,54 @@ export async function measureOverHttp(
     await guard('ingest', async () =>
       rec.record('ingest', await measureIngest(db, url, options, key.key, rec)),
     );
+}
+
+/**
+ * The network's forecast accuracy (`GET /forecasts/accuracy?by=region`: every locked or published
+ * cycle's cells against the net sales of each month through the last complete one), next to its
+ * bare SQL in the same run: the same cells joined to the roll-up's net sales per dealer × model
+ * line × month, grouped by region, through the month the endpoint answered for. With no locked
+ * cycle (the national seed has none: `--parts forecast` runs the baseline job and locks its cycle)
+ * the figure says so instead of being left out.
+ */
+async function measureAccuracy(db: Db, get: (path: string) => Promise<string>, runs: number) {
+  const cycles = await db.query<{ id: number; from: string }>(
+    `select id, cycle_month::text as "from" from forecast_cycles where status in ('locked', 'published')`,
+  );
+  if (cycles.rows.length === 0)
+    return { skipped: 'no locked or published forecast cycle: run with --parts forecast first' };
+  let answer: { throughMonth: string | null; cells: number; actual: number } | undefined;
+  const path = '/api/v1/forecasts/accuracy?by=region';
+  const service = async () => {
+    answer = JSON.parse(await get(path)) as typeof answer;
+  };
+  await service();
+  if (!answer?.throughMonth) return { skipped: 'no complete month of actuals after the cycles' };
+  const ids = cycles.rows.map((c) => c.id);
+  const from = cycles.rows.map((c) => c.from).sort()[0]!;
+  const through = `${answer.throughMonth}-01`;
+  const bare = () =>
+    db.query(
+      `select c.region_id, count(*), sum(coalesce(a.q, 0)), sum(abs(coalesce(a.q, 0) - c.baseline)),
+              sum(abs(coalesce(a.q, 0) - c.consensus))
+       from forecast_cells c
+       left join (select m.dealer_id, s.model_line_id, m.month, sum(m.quantity) as q
+                  from monthly_actuals m join skus s on s.id = m.sku_id
+                  where m.kind in ('retail_delivery', 'unwind') and m.month between $2::date and $3::date
+                  group by 1, 2, 3) a
+         on a.dealer_id = c.dealer_id and a.model_line_id = c.model_line_id and a.month = c.target_month
+       where c.cycle_id = any($1::int[]) and c.target_month <= $3::date and c.consensus is not null
+       group by 1`,
+      [ids, from, through],
+    );
+  const figure = await pair(runs, service, bare);
+  return {
+    ...figure,
+    cycles: ids.length,
+    throughMonth: answer.throughMonth,
+    cells: answer.cells,
+    actualUnits: answer.actual,
+  };
 }
 
 /**

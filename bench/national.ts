@@ -8,7 +8,7 @@
  *   npm run bench -- national --seed-only                  # seed and keep, measure later
  *   npm run bench -- national --database <url>             # measure a kept database
  *   options: --dealers 18000 --per-dealer-year 940 --lines 30 --runs 3 --seconds 20
- *            --connections 100 --ingest-rows 1000000
+ *            --connections 100 --ingest-rows 1000000 --port 3970 (the measured API server's)
  *            --parts size,incentives,forecast,agreements,network,home,ingest
  *
  * The clock: history runs to November 2026; the incentive programs run the calendar year 2026 and
@@ -341,6 +341,7 @@ export async function runNationalBench(argv: string[]) {
       seconds: { type: 'string', default: '20' },
       connections: { type: 'string', default: '100' },
       'ingest-rows': { type: 'string', default: '1000000' },
+      port: { type: 'string', default: '3970' },
       parts: { type: 'string', default: 'size,incentives,forecast,agreements,network,home,ingest' },
       keep: { type: 'boolean', default: false },
       'seed-only': { type: 'boolean', default: false },
@@ -356,6 +357,7 @@ export async function runNationalBench(argv: string[]) {
     seconds: Number(values.seconds),
     connections: Number(values.connections),
     ingestRows: Number(values['ingest-rows']),
+    port: Number(values.port),
   };
   log(
     `${machine()}; load ${loadavg()

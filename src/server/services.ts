@@ -5,6 +5,7 @@ import { createEventBus, type EventBus } from './events';
 import { createAccountsService } from './modules/accounts/accounts.service';
 import { createAuditService } from './modules/audit/audit.service';
 import { createActualsService } from './modules/actuals/actuals.service';
+import { createDealerHomeCache } from './modules/actuals/dealer-home-cache';
 import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { createNetworkService } from './modules/network/network.service';
@@ -47,7 +48,9 @@ export function createServices(deps: {
   const readDb = readRouting.readDb;
   const network = createNetworkService({ db });
   const ledger = createLedgerService({ db });
-  const transactions = createTransactionsService({ db, readDb, events });
+  // the dealer home's answers, kept per dealer under a stamp read from the database (issue 18)
+  const homeCache = createDealerHomeCache(readDb);
+  const transactions = createTransactionsService({ db, readDb, events, homeCache });
   const jobs = createJobsService({ db, queueUrl: db.connectionString });
   const agreements = createAgreementsService({ db, readDb, jobs, network, ledger, today });
   transactions.onAfterMerge((tx) => agreements.applyIngestDelta(tx));
@@ -127,7 +130,7 @@ export function createServices(deps: {
     network,
     catalog: createCatalogService({ db, today }),
     transactions,
-    actuals: createActualsService({ db: readDb, network }),
+    actuals: createActualsService({ db: readDb, network, homeCache }),
     readRouting,
   };
 }

@@ -60,23 +60,29 @@ export function createActualsRepository(db: Queryable) {
         amount: string;
         bev: number;
       }>(
+        // grouped by the dealers' own region and month first, in one pass over the roll-up's
+        // months (hash joins to dealers and SKUs), then the few (region, month) groups are
+        // summed up to the top regions: a join on the region tree per roll-up row made the
+        // planner walk the roll-up dealer by dealer (issue 18: 3.5× the bare grouping)
         `with top as (
            select r.id, r.code, r.name, r.path from regions r
            where ($${parentParam}::text is null and r.parent_id is null)
               or r.parent_id = (select id from regions where path = $${parentParam}::text)
-         ), dealer_top as (
-           select d.id as dealer_id, t.code from dealers d join regions r on r.id = d.region_id
-           join top t on starts_with(r.path, t.path)
+         ), by_region as (
+           select d.region_id, a.month, sum(a.quantity) as quantity, sum(a.amount) as amount,
+                  sum(a.quantity) filter (where s.powertrain = 'BEV') as bev
+           from monthly_actuals a
+           join dealers d on d.id = a.dealer_id
+           join skus s on s.id = a.sku_id
+           where a.kind = any($1) and a.month between $2::date and $3::date and ${visible}
+           group by 1, 2
          )
-         select dt.code, t.name, to_char(a.month, 'YYYY-MM') as month, sum(a.quantity)::int as quantity,
-                sum(a.amount)::text as amount,
-                sum(case when s.powertrain = 'BEV' then a.quantity else 0 end)::int as bev
-         from monthly_actuals a
-         join dealer_top dt on dt.dealer_id = a.dealer_id
-         join top t on t.code = dt.code
-         join skus s on s.id = a.sku_id
-         where a.kind = any($1) and a.month between $2::date and $3::date and ${visible}
-         group by 1, 2, 3 order by 1, 3`,
+         select t.code, t.name, to_char(g.month, 'YYYY-MM') as month, sum(g.quantity)::int as quantity,
+                sum(g.amount)::text as amount, coalesce(sum(g.bev), 0)::int as bev
+         from by_region g
+         join regions r on r.id = g.region_id
+         join top t on starts_with(r.path, t.path)
+         group by t.code, t.name, g.month order by 1, 3`,
         params,
       );
       return rows;

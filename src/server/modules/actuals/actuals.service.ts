@@ -5,17 +5,25 @@ import type { Db } from '../../db/db';
 import { notFound } from '../../../shared/errors';
 import type { NetworkService } from '../network/network.service';
 import { createActualsRepository, kindsOf, type ActualsKind } from './actuals.repository';
+import { createDealerHomeCache, type DealerHomeCache } from './dealer-home-cache';
 
-export function createActualsService(deps: { db: Db; network: NetworkService }) {
+export function createActualsService(deps: {
+  db: Db;
+  network: NetworkService;
+  /** the dealer home's cache (shared with the transactions list); one of its own otherwise */
+  homeCache?: DealerHomeCache;
+}) {
   const repo = createActualsRepository(deps.db);
+  const homeCache = deps.homeCache ?? createDealerHomeCache(deps.db);
 
-  async function window(from?: string, to?: string) {
-    const end = to ?? (await repo.latestMonth()) ?? new Date().toISOString().slice(0, 7);
+  async function window(from?: string, to?: string, latest?: () => Promise<string | null>) {
+    const end =
+      to ?? (await (latest ?? repo.latestMonth)()) ?? new Date().toISOString().slice(0, 7);
     const start = from ?? addMonths(end, -23);
     return { start, end, months: monthRange(start, end) };
   }
 
-  return {
+  const service = {
     /** A dealer's monthly actuals by model line: the dealer home and the OEM's dealer page. */
     async getDealerMonthly({
       actor,
@@ -30,44 +38,13 @@ export function createActualsService(deps: { db: Db; network: NetworkService }) 
       to?: string;
       kind: ActualsKind;
     }) {
-      const dealer = await deps.network.getDealerRef({ actor, code: dealerCode });
-      const { start, end, months } = await window(from, to);
-      const rows = await repo.dealerMonthly(dealer.id, kindsOf(kind), start, end);
-      const index = new Map(months.map((m, i) => [m, i]));
-      const lines = new Map<string, { code: string; name: string; quantities: number[] }>();
-      const totals = months.map((month) => ({
-        month,
-        quantity: 0,
-        amounts: [] as string[],
-        bev: 0,
-      }));
-      for (const r of rows) {
-        const i = index.get(r.month);
-        if (i === undefined) continue;
-        let line = lines.get(r.model_line);
-        if (!line) {
-          line = { code: r.model_line, name: r.name, quantities: months.map(() => 0) };
-          lines.set(r.model_line, line);
-        }
-        line.quantities[i] = r.quantity;
-        const t = totals[i]!;
-        t.quantity += r.quantity;
-        t.amounts.push(r.amount);
-        t.bev += r.bev;
-      }
-      return {
-        dealerCode: dealerCode,
-        months,
-        modelLines: [...lines.values()].sort((a, b) => sum(b.quantities) - sum(a.quantities)),
-        totals: totals.map((t) => ({
-          month: t.month,
-          quantity: t.quantity,
-          amount: sumDec(t.amounts).toFixed(2),
-        })),
-        bevShare: totals.map((t) =>
-          t.quantity > 0 ? Number(dec(t.bev).div(t.quantity).times(100).toFixed(1)) : null,
-        ),
-      };
+      // the dealer's visibility, its home stamp and the latest month in one statement
+      const dealer = await homeCache.find(actor.scope, dealerCode);
+      if (!dealer) throw notFound('Dealer', dealerCode);
+      const { start, end } = await window(from, to, async () => dealer.latestMonth);
+      return homeCache.read(dealer, `actuals|${kind}|${start}|${end}`, () =>
+        dealerMonthly(dealerCode, dealer.id, kind, start, end),
+      );
     },
 
     /** Totals by region (children of `regionCode`, or the top of the tree) and month. */
@@ -132,6 +109,55 @@ export function createActualsService(deps: { db: Db; network: NetworkService }) 
       };
     },
   };
+
+  /** A dealer's monthly actuals by model line over [start, end] (the dealer already checked). */
+  async function dealerMonthly(
+    dealerCode: string,
+    dealerId: number,
+    kind: ActualsKind,
+    start: string,
+    end: string,
+  ) {
+    const months = monthRange(start, end);
+    const rows = await repo.dealerMonthly(dealerId, kindsOf(kind), start, end);
+    const index = new Map(months.map((m, i) => [m, i]));
+    const lines = new Map<string, { code: string; name: string; quantities: number[] }>();
+    const totals = months.map((month) => ({
+      month,
+      quantity: 0,
+      amounts: [] as string[],
+      bev: 0,
+    }));
+    for (const r of rows) {
+      const i = index.get(r.month);
+      if (i === undefined) continue;
+      let line = lines.get(r.model_line);
+      if (!line) {
+        line = { code: r.model_line, name: r.name, quantities: months.map(() => 0) };
+        lines.set(r.model_line, line);
+      }
+      line.quantities[i] = r.quantity;
+      const t = totals[i]!;
+      t.quantity += r.quantity;
+      t.amounts.push(r.amount);
+      t.bev += r.bev;
+    }
+    return {
+      dealerCode: dealerCode,
+      months,
+      modelLines: [...lines.values()].sort((a, b) => sum(b.quantities) - sum(a.quantities)),
+      totals: totals.map((t) => ({
+        month: t.month,
+        quantity: t.quantity,
+        amount: sumDec(t.amounts).toFixed(2),
+      })),
+      bevShare: totals.map((t) =>
+        t.quantity > 0 ? Number(dec(t.bev).div(t.quantity).times(100).toFixed(1)) : null,
+      ),
+    };
+  }
+
+  return service;
 }
 
 function sum(values: number[]): number {

@@ -1,3 +1,4 @@
+import type { DealerHomeCache } from '../actuals/dealer-home-cache';
 import { Transform, type Readable } from 'node:stream';
 import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
@@ -85,6 +86,8 @@ export function createTransactionsService(deps: {
   exportWindowIds?: number;
   /** A roll-up after commit that failed (the batch stays pending); default: a process warning. */
   onRollUpError?: (error: unknown) => void;
+  /** the dealer home's cache (shared with the monthly actuals): keeps a dealer's latest rows */
+  homeCache?: DealerHomeCache;
 }) {
   const smallBatchChars = deps.smallBatchChars ?? SMALL_BATCH_CHARS;
   const segmentChars = deps.segmentChars ?? SEGMENT_CHARS;
@@ -454,10 +457,19 @@ export function createTransactionsService(deps: {
     },
 
     async findTransactions({ actor, filter }: { actor: Actor; filter: TransactionFilter }) {
-      const page = await readRepo.findTransactions(actor.scope, filter);
-      // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
-      for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
-      return page;
+      const find = async () => {
+        const page = await readRepo.findTransactions(actor.scope, filter);
+        // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
+        for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
+        return page;
+      };
+      // the dealer home's "latest transactions" (one dealer's first page): kept per dealer
+      const code = homeListDealer(filter);
+      if (code === null || !deps.homeCache) return find();
+      const dealer = await deps.homeCache.find(actor.scope, code);
+      // not visible: the plain read answers (an empty page), as for any filter outside the scope
+      if (!dealer) return find();
+      return deps.homeCache.read(dealer, `transactions|${filter.limit}`, find);
     },
 
     /**
@@ -489,5 +501,17 @@ export function createTransactionsService(deps: {
     },
   };
 }
+
+/** The dealer of a list the home cache keeps (one dealer's first page, nothing else), else null. */
+function homeListDealer(filter: TransactionFilter): string | null {
+  const codes = new Set([filter.dealer, filter.dealerCode].filter((c) => c !== undefined));
+  if (codes.size !== 1 || filter.offset !== 0 || filter.limit > HOME_LIST_MAX) return null;
+  const { sku, modelLine, kind, from, to, vin, source, externalId, batchId } = filter;
+  const others = [sku, modelLine, kind, from, to, vin, source, externalId, batchId];
+  return others.every((v) => v === undefined) ? [...codes][0]! : null;
+}
+
+/** The longest first page of one dealer's rows that the home cache keeps. */
+const HOME_LIST_MAX = 50;
 
 export type TransactionsService = ReturnType<typeof createTransactionsService>;
