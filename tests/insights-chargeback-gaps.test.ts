@@ -176,6 +176,21 @@ describe.each(engines())(
       expect(new Dec(march.earned).plus(april.earned).toFixed(2)).toBe('1204.20');
     });
 
+    it('a second flag naming an already charged VIN takes back only what is new (Alpha)', async () => {
+      // A duplicate-VIN flag naming one delivery to itself (charged back above) and one real one.
+      const { rows } = await t.db.query<{ id: number }>(
+        `insert into integrity_flags (dealer_id, kind, key, on_date, summary, evidence, amount_at_stake)
+         select id, 'duplicate_vin', 'test:dup:alpha', '2026-03-21', 'planted', $1::jsonb, 0 from dealers where code = 'DLR-ALPHA'
+         returning id`,
+        [JSON.stringify({ vins: [{ vin: vin('ALPHSF', 0) }, { vin: vin('ALPHRL', 0) }] })],
+      );
+      const confirmed = await confirm(rows[0]!.id);
+      // Only the real delivery is new: 8 × 100.35 − 7 × 100.35 (counted again, it would be 748.72).
+      expect(confirmed.chargebacks).toEqual([
+        expect.objectContaining({ programCode: 'CBT', period: '2026-04', amount: '-100.35' }),
+      ]);
+    });
+
     it('counts the unwind already clawed back in April (Bravo)', async () => {
       const before = await statement('DLR-BRAVO', '2026-04');
       // April: 10 real deliveries at tier 2, and the unwound (settled) unit's 150.17 clawed back.

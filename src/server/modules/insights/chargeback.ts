@@ -105,12 +105,16 @@ export async function chargebackLines(input: {
     `select evidence from integrity_flags where dealer_id = $1 and status = 'confirmed' and id <> $2`,
     [flag.dealerId, flag.id],
   );
-  const own = new Set(rows.map((r) => r.id));
-  const earlier = (
-    await flaggedRows(db, flag.dealerId, [...new Set(others.flatMap((o) => flagVins(o.evidence)))])
-  )
-    .map((r) => r.id)
-    .filter((id) => !own.has(id));
+  const earlier = new Set(
+    (
+      await flaggedRows(db, flag.dealerId, [
+        ...new Set(others.flatMap((o) => flagVins(o.evidence))),
+      ])
+    ).map((r) => r.id),
+  );
+  // What this flag adds: its rows not already taken back by another confirmed flag.
+  const exclude = rows.map((r) => r.id).filter((id) => !earlier.has(id));
+  if (exclude.length === 0) return [];
   const { rows: programs } = await db.query<{ code: string; definition: ProgramDefinition }>(
     `select p.code, v.definition from programs p
      join lateral (select definition from program_versions where program_id = p.id and status = 'published'
@@ -149,8 +153,8 @@ export async function chargebackLines(input: {
         code: p.code,
         dealerCode: flag.dealerCode,
         period: lastOf.get(label)!,
-        excludeTransactionIds: rows.map((x) => x.id),
-        alreadyExcluded: earlier,
+        excludeTransactionIds: exclude,
+        alreadyExcluded: [...earlier],
       });
       const amount = new Dec(r.with.earned).minus(r.without.earned);
       if (amount.isZero()) continue;

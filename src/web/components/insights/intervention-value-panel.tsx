@@ -3,6 +3,7 @@
  * against comparable dealers without (same region and size band), once their terms have ended.
  */
 import '@mantine/charts/styles.css';
+import type { ReactNode } from 'react';
 import { BarChart } from '@mantine/charts';
 import { Badge, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { InterventionValue } from '../../../shared/schemas/insights-performance';
@@ -13,6 +14,10 @@ import { Empty, QueryError, ChartSkeleton } from '../query-state';
 import { useInterventionValue } from './performance-queries';
 
 const pct = (x: number | null) => (x === null ? null : x * 100);
+
+const Nowrap = ({ children }: { children: ReactNode }) => (
+  <span style={{ whiteSpace: 'nowrap' }}>{children}</span>
+);
 
 const formatP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 
@@ -42,14 +47,15 @@ function Significance({ s }: { s: InterventionValue['significance'] }) {
           {isSignificant ? 'Unlikely to be chance' : 'Could be chance'}
         </Badge>
         <Text size="sm" fw={600}>
-          {formatP(s.pValue)} · 95 % interval {formatChange(pct(s.interval.low))} to{' '}
-          {formatChange(pct(s.interval.high))} · {formatInt(s.pairs)} pairs
+          {formatP(s.pValue)} · 95 % interval <Nowrap>{formatChange(pct(s.interval.low))}</Nowrap>{' '}
+          to <Nowrap>{formatChange(pct(s.interval.high))}</Nowrap> ·{' '}
+          <Nowrap>{formatInt(s.pairs)} pairs</Nowrap>
         </Text>
       </Group>
       <Text size="xs" c="dimmed">
         Permutation test within each region and size band ({formatInt(s.permutations)} shuffles) and
-        bootstrap interval, each treated agreement paired with its stratum&apos;s{' '}
-        {formatInt(s.comparableAgreements)} comparable agreements; fixed seed, reproducible.
+        bootstrap interval; each treated agreement is paired with the comparable agreements of its
+        stratum ({formatInt(s.comparableAgreements)} in all); fixed seed, reproducible.
       </Text>
     </Paper>
   );
