@@ -39,19 +39,12 @@ export type Significance = {
   seed: number;
 };
 
-const ratio = (list: readonly Outcome[], idx?: readonly number[]) => {
+const ratio = (list: readonly Outcome[]) => {
   let planned = 0;
   let actual = 0;
-  if (idx) {
-    for (const i of idx) {
-      planned += list[i]!.planned;
-      actual += list[i]!.actual;
-    }
-  } else {
-    for (const o of list) {
-      planned += o.planned;
-      actual += o.actual;
-    }
+  for (const o of list) {
+    planned += o.planned;
+    actual += o.actual;
   }
   return planned > 0 ? actual / planned : 0;
 };
@@ -95,40 +88,63 @@ export function interventionSignificance(
 
   const random = new Random(seed);
   const pick = (n: number) => Math.min(n - 1, Math.floor(random.next() * n));
+  const attainment = (actual: number, planned: number) => (planned > 0 ? actual / planned : 0);
+  const weight = pairs;
 
-  // Permutation: shuffle each stratum's pooled outcomes, the first nₜ are "treated".
-  const pools = strata.map((s) => [...s.treated, ...s.control]);
+  // Permutation: shuffle each stratum's pooled outcomes, the first nₜ are "treated" (the rest's
+  // sums are the stratum's totals less theirs).
+  const pools = strata.map((s) => {
+    const all = [...s.treated, ...s.control];
+    return {
+      nt: s.treated.length,
+      planned: Float64Array.from(all, (o) => o.planned),
+      actual: Float64Array.from(all, (o) => o.actual),
+      totalPlanned: all.reduce((x, o) => x + o.planned, 0),
+      totalActual: all.reduce((x, o) => x + o.actual, 0),
+    };
+  });
   let extreme = 0;
   const tolerance = 1e-12;
   for (let b = 0; b < permutations; b += 1) {
-    const shuffled = strata.map((s, k) => {
-      const pool = pools[k]!;
-      const nt = s.treated.length;
+    let sum = 0;
+    for (const pool of pools) {
+      const n = pool.planned.length;
+      let tp = 0;
+      let ta = 0;
       // partial Fisher–Yates: the first nₜ places
-      for (let i = 0; i < nt; i += 1) {
-        const j = i + pick(pool.length - i);
-        const tmp = pool[i]!;
-        pool[i] = pool[j]!;
-        pool[j] = tmp;
+      for (let i = 0; i < pool.nt; i += 1) {
+        const j = i + pick(n - i);
+        const p = pool.planned[j]!;
+        const a = pool.actual[j]!;
+        pool.planned[j] = pool.planned[i]!;
+        pool.actual[j] = pool.actual[i]!;
+        pool.planned[i] = p;
+        pool.actual[i] = a;
+        tp += p;
+        ta += a;
       }
-      return { treated: pool.slice(0, nt), control: pool.slice(nt) };
-    });
-    const d = matchedDifference(shuffled)!;
-    if (Math.abs(d) >= Math.abs(observed) - tolerance) extreme += 1;
+      sum +=
+        pool.nt * (attainment(ta, tp) - attainment(pool.totalActual - ta, pool.totalPlanned - tp));
+    }
+    if (Math.abs(sum / weight) >= Math.abs(observed) - tolerance) extreme += 1;
   }
   const pValue = (1 + extreme) / (1 + permutations);
 
   // Bootstrap: resample each side of each stratum with replacement.
+  const resampled = (list: readonly Outcome[]) => {
+    let planned = 0;
+    let actual = 0;
+    for (let i = 0; i < list.length; i += 1) {
+      const o = list[pick(list.length)]!;
+      planned += o.planned;
+      actual += o.actual;
+    }
+    return attainment(actual, planned);
+  };
   const draws: number[] = [];
   for (let b = 0; b < bootstrap; b += 1) {
-    let weight = 0;
     let sum = 0;
-    for (const s of strata) {
-      const t = Array.from({ length: s.treated.length }, () => pick(s.treated.length));
-      const c = Array.from({ length: s.control.length }, () => pick(s.control.length));
-      weight += s.treated.length;
-      sum += s.treated.length * (ratio(s.treated, t) - ratio(s.control, c));
-    }
+    for (const s of strata) sum += s.treated.length * (resampled(s.treated) - resampled(s.control));
     draws.push(sum / weight);
   }
   draws.sort((a, b) => a - b);
