@@ -275,6 +275,15 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
       comparableReached: 0.5,
       meanProbabilityBefore: 0.4,
     });
+    // Two pairs are below the minimum: no p-value, no interval, "not enough data".
+    expect(value.significance).toMatchObject({
+      enoughData: false,
+      pairs: 2,
+      comparableAgreements: 2,
+      minimumPairs: 10,
+      pValue: null,
+      interval: null,
+    });
     expect(value.strata).toEqual([
       expect.objectContaining({
         regionCode: 'US-W',

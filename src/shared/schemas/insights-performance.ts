@@ -91,6 +91,28 @@ export const interventionValueSchema = z
     treatedReached: z.number().nullable(),
     comparableReached: z.number().nullable(),
     meanProbabilityBefore: z.number().nullable(),
+    significance: z
+      .object({
+        method: z.string(),
+        pairs: z
+          .number()
+          .int()
+          .describe("matched treated agreements, each paired with its stratum's comparable ones"),
+        comparableAgreements: z.number().int(),
+        minimumPairs: z.number().int(),
+        enoughData: z.boolean().describe('false: too few pairs, no p-value and no interval'),
+        pValue: z
+          .number()
+          .nullable()
+          .describe('two-sided stratified permutation test of no difference'),
+        interval: z
+          .object({ level: z.number(), low: z.number(), high: z.number() })
+          .nullable()
+          .describe('stratified bootstrap interval of the difference in attainment'),
+        permutations: z.number().int(),
+        seed: z.number().int(),
+      })
+      .describe('whether the difference is more than chance (fixed seed, reproducible)'),
     strata: z.array(
       z.object({
         regionCode: z.string(),

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { createAccrualsService } from './accruals.service';
 import { createClaimsService } from './claims.service';
+import { createCounterfactualService } from './counterfactual';
 import { createDisputesService } from './disputes.service';
 import { createIncentivesContext, type IncentivesDeps } from './incentives-context';
 import { createNetworkTotals } from './network-totals';
@@ -65,6 +66,7 @@ export function createIncentivesService(deps: IncentivesDeps) {
     ...createSettlementService({ shared, compute, statements }),
     ...createPayoutsService({ shared }),
     ...createAccrualsService({ shared, network, progress }),
+    ...createCounterfactualService({ shared, compute }),
   };
   deps.jobs.define(RECALCULATION_JOB_KIND, async ({ actor, report }) => {
     await report(0, 'recalculating');

@@ -175,6 +175,8 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     maxFeedId?: string | null;
     /** Leave out the correction lines owed by earlier periods (computing a correction). */
     withoutCorrections?: boolean;
+    /** Leave these feed rows out (a chargeback's counterfactual statement, insights/chargeback.ts). */
+    excludeTransactionIds?: ReadonlySet<string>;
   }): Promise<{ settlement: SettlementPeriod; version: VersionRow; items: Computed[] }> {
     const db = options.db ?? deps.db;
     const repo = repoOf(db);
@@ -229,6 +231,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
       : await repo.findTransactionRows(spec);
     const byDealer = new Map<number, IncentiveTransaction[]>();
     for (const r of rows) {
+      if (options.excludeTransactionIds?.has(r.id)) continue;
       const list = byDealer.get(r.dealerId);
       const tx = toTransaction(r, ctx);
       if (list) list.push(tx);

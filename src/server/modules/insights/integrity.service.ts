@@ -27,7 +27,7 @@ import { createIntegrityRepository, type FlagRow } from './integrity.repository'
 export function createIntegrityService(deps: {
   db: Db;
   today: () => string;
-  incentives: Pick<IncentivesService, 'getStatement' | 'postChargeback'>;
+  incentives: Pick<IncentivesService, 'statementWithout' | 'postChargeback'>;
   ledger: LedgerService;
 }) {
   registerChargebackLedgerSource(deps.ledger);

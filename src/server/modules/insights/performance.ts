@@ -13,9 +13,11 @@
  * intervention, against agreements of dealers without any intervention in the same region and
  * size band (terciles of the network's annual units); the comparable attainment is weighted to
  * the treated agreements' strata (exact matching), so a region or band with more treated
- * agreements counts more.
+ * agreements counts more. Whether the difference is real: intervention-significance.ts (a
+ * stratified permutation test and bootstrap interval, "not enough data" below a minimum).
  */
 import { Dec } from '../../../shared/money';
+import { interventionSignificance } from './intervention-significance';
 import type { DealerFeatureRow, EndedAgreementRow } from './performance.repository';
 
 export type DealerPerformance = {
@@ -210,6 +212,7 @@ export function interventionValue(
     meanProbabilityBefore: probabilities.length
       ? round(probabilities.reduce((s, p) => s + p, 0) / probabilities.length, 4)
       : null,
+    significance: interventionSignificance([...strata.values()]),
     strata: rows,
   };
 }

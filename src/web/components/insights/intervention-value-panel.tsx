@@ -3,8 +3,10 @@
  * against comparable dealers without (same region and size band), once their terms have ended.
  */
 import '@mantine/charts/styles.css';
+import type { ReactNode } from 'react';
 import { BarChart } from '@mantine/charts';
-import { Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Badge, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import type { InterventionValue } from '../../../shared/schemas/insights-performance';
 import { formatChange, formatInt, formatPercent } from '../../format';
 import { ChartLegend, useIsPhone } from '../charts';
 import { KpiCard } from '../kpi-card';
@@ -12,6 +14,52 @@ import { Empty, QueryError, ChartSkeleton } from '../query-state';
 import { useInterventionValue } from './performance-queries';
 
 const pct = (x: number | null) => (x === null ? null : x * 100);
+
+const Nowrap = ({ children }: { children: ReactNode }) => (
+  <span style={{ whiteSpace: 'nowrap' }}>{children}</span>
+);
+
+const formatP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+/** Whether the difference is more than chance: p-value, interval and pairs, or "not enough data". */
+function Significance({ s }: { s: InterventionValue['significance'] }) {
+  if (!s.enoughData || s.pValue === null || s.interval === null)
+    return (
+      <Paper withBorder p="sm" radius="md" data-testid="intervention-significance">
+        <Group gap="xs" wrap="wrap">
+          <Badge color="gray" variant="light">
+            Not enough data
+          </Badge>
+          <Text size="sm">
+            {formatInt(s.pairs)} matched {s.pairs === 1 ? 'pair' : 'pairs'} and{' '}
+            {formatInt(s.comparableAgreements)} comparable agreements; at least{' '}
+            {formatInt(s.minimumPairs)} of each are needed before the difference can be told from
+            chance.
+          </Text>
+        </Group>
+      </Paper>
+    );
+  const isSignificant = s.pValue < 0.05;
+  return (
+    <Paper withBorder p="sm" radius="md" data-testid="intervention-significance">
+      <Group gap="xs" wrap="wrap" mb={4}>
+        <Badge color={isSignificant ? 'teal' : 'yellow'} variant="light">
+          {isSignificant ? 'Unlikely to be chance' : 'Could be chance'}
+        </Badge>
+        <Text size="sm" fw={600}>
+          {formatP(s.pValue)} · 95 % interval <Nowrap>{formatChange(pct(s.interval.low))}</Nowrap>{' '}
+          to <Nowrap>{formatChange(pct(s.interval.high))}</Nowrap> ·{' '}
+          <Nowrap>{formatInt(s.pairs)} pairs</Nowrap>
+        </Text>
+      </Group>
+      <Text size="xs" c="dimmed">
+        Permutation test within each region and size band ({formatInt(s.permutations)} shuffles) and
+        bootstrap interval; each treated agreement is paired with the comparable agreements of its
+        stratum ({formatInt(s.comparableAgreements)} in all); fixed seed, reproducible.
+      </Text>
+    </Paper>
+  );
+}
 
 export function InterventionValuePanel() {
   const value = useInterventionValue();
@@ -47,7 +95,11 @@ export function InterventionValuePanel() {
         <KpiCard
           label="Difference"
           value={formatChange(pct(v.difference))}
-          hint="points of attainment"
+          hint={
+            v.significance.interval
+              ? `95 % interval ${formatChange(pct(v.significance.interval.low))} to ${formatChange(pct(v.significance.interval.high))}`
+              : 'points of attainment'
+          }
         />
         <KpiCard
           label="Probability when logged"
@@ -55,6 +107,7 @@ export function InterventionValuePanel() {
           hint="mean, treated agreements"
         />
       </SimpleGrid>
+      <Significance s={v.significance} />
       <Paper withBorder p="sm" radius="md">
         <Text size="sm" fw={600} mb={4}>
           Attainment by region and size band (%)
