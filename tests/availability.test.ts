@@ -335,6 +335,43 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
       true,
     );
+    // the recorded document names the results and inputs by digests computed in the database
+    const document = await t.services.allocation.ledgerDocumentOf(t.db, `${draft.code}#0`);
+    expect(document).toMatchObject({
+      run: draft.code,
+      round: 0,
+      resultCount: overridden.results.length,
+      resultsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      dealersSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // an override's reason is covered too
+    await t.db.query(
+      `update allocation_results set override_reason = 'altered' where override_reason = 'showroom rebuild'`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      false,
+    );
+    await t.db.query(
+      `update allocation_results set override_reason = 'showroom rebuild' where override_reason = 'altered'`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      true,
+    );
+    // a round recorded before the digests (format 1) is rebuilt as the listing it recorded
+    const round = `run_id = (select id from allocation_runs where code = '${draft.code}') and round = 0`;
+    await t.db.query(`update allocation_rounds set document_format = 1 where ${round}`);
+    const listed = await t.services.allocation.ledgerDocumentOf(t.db, `${draft.code}#0`);
+    expect(listed).toMatchObject({
+      results: expect.arrayContaining([
+        expect.objectContaining({
+          dealerCode: 'DLR-BRAVO',
+          sku: 'AURA-LX-ICE',
+          overrideReason: 'showroom rebuild',
+        }),
+      ]),
+    });
+    expect(listed).not.toHaveProperty('resultsSha256');
+    await t.db.query(`update allocation_rounds set document_format = 2 where ${round}`);
   });
 
   it('lets each dealer decide only its own units; accepted become orders, declined go round again', async () => {

@@ -190,7 +190,7 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
           acceptUntil,
         ]);
         await tx.query(
-          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by) values ($1, $2, $3, $4, $5)',
+          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by, document_format) values ($1, $2, $3, $4, $5, 2)',
           [
             run.id,
             round,

@@ -128,10 +128,10 @@ export async function insertResults(
   );
 }
 
-/** A round's supply and window as published (null: no such round). */
+/** A round's supply, window and ledger document format as published (null: no such round). */
 export async function findRound(q: Pick<Queryable, 'query'>, runId: number, round: number) {
-  const r = await q.query<{ supply: unknown; accept_until: string }>(
-    'select supply, accept_until::text as accept_until from allocation_rounds where run_id = $1 and round = $2',
+  const r = await q.query<{ supply: unknown; accept_until: string; document_format: number }>(
+    'select supply, accept_until::text as accept_until, document_format from allocation_rounds where run_id = $1 and round = $2',
     [runId, round],
   );
   return r.rows[0] ?? null;
@@ -147,6 +147,34 @@ export async function findRoundResults(q: Pick<Queryable, 'query'>, runId: numbe
     [runId, round],
   );
   return results.rows;
+}
+
+/**
+ * The digests a round's ledger document (format 2) records, computed in the database in one pass
+ * each: the lowercase hex SHA-256 of the UTF-8 text made of one line per row, joined by "\n", in
+ * byte order of the codes (collation "C"):
+ * - results: per dealer × SKU the JSON array [dealerCode, sku, formulaUnits, units,
+ *   overrideReason, share, quota, basis, rounding] as PostgreSQL writes a jsonb (share and quota
+ *   as the text of their double precision, so no digit is lost);
+ * - dealers: per dealer the JSON array [dealerCode, inputs] (the stored inputs as jsonb text).
+ * An empty set hashes the empty text. Any change to a stored number, reason or input changes it.
+ */
+export async function roundDigests(q: Pick<Queryable, 'query'>, runId: number, round: number) {
+  const { rows } = await q.query<{ results: string; result_count: number; dealers: string }>(
+    `select
+       (select encode(sha256(convert_to(coalesce(string_agg(jsonb_build_array(d.code, s.code, x.formula_units, x.units,
+                 x.override_reason, x.share::text, x.quota::text, x.basis, x.rounding)::text, E'\n'
+                 order by d.code collate "C", s.code collate "C"), ''), 'UTF8')), 'hex')
+          from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+         where x.run_id = $1 and x.round = $2) as results,
+       (select count(*)::int from allocation_results where run_id = $1 and round = $2) as result_count,
+       (select encode(sha256(convert_to(coalesce(string_agg(jsonb_build_array(d.code, a.inputs)::text, E'\n'
+                 order by d.code collate "C"), ''), 'UTF8')), 'hex')
+          from allocation_dealer_inputs a join dealers d on d.id = a.dealer_id
+         where a.run_id = $1 and a.round = $2) as dealers`,
+    [runId, round],
+  );
+  return rows[0]!;
 }
 
 /** A round's dealers' inputs in dealer code order. */

@@ -22,6 +22,7 @@ import {
   findRunBases,
   insertResults,
   loadRun,
+  roundDigests,
   RUN_SELECT,
   saveSettings,
   selectSettings,
@@ -141,7 +142,6 @@ export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, r
   const run = await loadRun(q, code);
   const r = await findRound(q, run.id, round);
   if (!r) return null;
-  const rows = await findRoundResults(q, run.id, round);
   const head = {
     run: run.code,
     month: run.month,
@@ -151,18 +151,34 @@ export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, r
     acceptUntil: r.accept_until,
     formula: run.formula,
   };
+  const bases = async () =>
+    (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null;
+  // Since migration 0040: the results and the dealers' inputs by their digests, computed in the
+  // database (allocation-run.repository.ts `roundDigests` says what text is hashed).
+  if (r.document_format === 2) {
+    const digests = await roundDigests(q, run.id, round);
+    return {
+      ...head,
+      bases: await bases(),
+      resultCount: digests.result_count,
+      resultsSha256: digests.results,
+      dealersSha256: digests.dealers,
+    };
+  }
+  // Format 1, rounds published before: the document lists the rows, as it did when recorded.
+  const rows = await findRoundResults(q, run.id, round);
   // A round stored before migration 0036 kept each result's inputs and sentence: its document
   // lists them as it did when it was recorded.
   if (rows.some((x) => x.inputs !== null)) {
     const results = rows.map(({ share: _s, quota: _q, basis: _b, rounding: _r, ...rest }) => rest);
     return { ...head, results };
   }
-  // Since: each dealer's inputs once, the round's bases, and per result its numbers (the
-  // sentence is derived from these; allocation-explain.ts).
+  // Between 0036 and 0040: each dealer's inputs once, the round's bases, and per result its
+  // numbers (the sentence is derived from these; allocation-explain.ts).
   const results = rows.map(({ inputs: _i, explanation: _e, ...rest }) => rest);
   return {
     ...head,
-    bases: (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null,
+    bases: await bases(),
     dealers: await findRoundDealerInputs(q, run.id, round),
     results,
   };
@@ -384,7 +400,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
           [run.id, acceptUntil, actorLabel(actor)],
         );
         await tx.query(
-          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by) values ($1, 0, $2, $3, $4)',
+          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by, document_format) values ($1, 0, $2, $3, $4, 2)',
           [run.id, JSON.stringify(run.supply), acceptUntil, actorLabel(actor)],
         );
         await deps.ledger.append(tx, {

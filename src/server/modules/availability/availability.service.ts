@@ -475,15 +475,15 @@ export async function findAllocationResults(
       decision: 'pending' | 'accepted' | 'declined' | 'expired';
       acceptedUnits: number;
       acceptUntil: string | null;
-    } & StoredResultRow
+      dealerId: number;
+    } & Omit<StoredResultRow, 'dealerInputs'>
   >(
     `select r.code as run, x.round, to_char(r.month, 'YYYY-MM') as month, ml.code as "modelLineCode", d.code as "dealerCode", d.name as "dealerName",
        s.code as sku, s.name as "skuName", x.formula_units as "formulaUnits", x.units, x.override_reason as "overrideReason", x.inputs,
        x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil",
-       x.run_id as "runId", s.powertrain, x.share, x.quota, x.basis, x.rounding, a.inputs as "dealerInputs"
+       x.run_id as "runId", x.dealer_id as "dealerId", s.powertrain, x.share, x.quota, x.basis, x.rounding
      from allocation_results x join allocation_runs r on r.id = x.run_id join dealers d on d.id = x.dealer_id
      join skus s on s.id = x.sku_id join model_lines ml on ml.id = r.model_line_id
-     left join allocation_dealer_inputs a on a.run_id = x.run_id and a.round = x.round and a.dealer_id = x.dealer_id
      where ($1::int is null or x.dealer_id = $1) and ($2::date is null or r.month = $2) and ($3::int is null or r.id = $3)
        and ($4::int[] is null or x.dealer_id = any($4::int[])) and ($5::boolean or r.status = 'published')
        and ($1::int is null or x.units > 0 or x.formula_units > 0)
@@ -496,7 +496,42 @@ export async function findAllocationResults(
       filter.includeDraft ?? false,
     ],
   );
-  return explainStoredRows(db, rows);
+  // Each dealer's inputs of a round once (a run's view would otherwise parse the same document
+  // once per SKU: 640,000 times at 4,000 dealers × 160 SKUs).
+  const rounds = new Map<string, { runId: number; round: number; dealerIds: Set<number> }>();
+  for (const r of rows) {
+    if (r.explanation !== null) continue;
+    const key = `${r.runId}:${r.round}`;
+    let entry = rounds.get(key);
+    if (!entry) rounds.set(key, (entry = { runId: r.runId, round: r.round, dealerIds: new Set() }));
+    entry.dealerIds.add(r.dealerId);
+  }
+  const inputs = new Map<string, Record<string, unknown>>();
+  if (rounds.size) {
+    const found = await db.query<{
+      run_id: number;
+      round: number;
+      dealer_id: number;
+      inputs: Record<string, unknown>;
+    }>(
+      `select a.run_id, a.round, a.dealer_id, a.inputs from allocation_dealer_inputs a
+       join unnest($1::int[], $2::int[]) k(run_id, round) on k.run_id = a.run_id and k.round = a.round
+       where a.dealer_id = any($3::int[])`,
+      [
+        [...rounds.values()].map((k) => k.runId),
+        [...rounds.values()].map((k) => k.round),
+        [...new Set([...rounds.values()].flatMap((k) => [...k.dealerIds]))],
+      ],
+    );
+    for (const a of found.rows) inputs.set(`${a.run_id}:${a.round}:${a.dealer_id}`, a.inputs);
+  }
+  return explainStoredRows(
+    db,
+    rows.map(({ dealerId, ...r }) => ({
+      ...r,
+      dealerInputs: inputs.get(`${r.runId}:${r.round}:${dealerId}`) ?? null,
+    })),
+  );
 }
 
 export type AvailabilityService = ReturnType<typeof createAvailabilityService>;
