@@ -199,6 +199,39 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     expect((await dealerB.get('/api/v1/availability/dealers/DLR-ALPHA')).status).toBe(404);
   });
 
+  it('takes expected sales from the newest locked or published cycle with cells for the month', async () => {
+    // April 2026: the March cycle (published) and the April cycle (locked) have April cells; the
+    // May cycle (published) has none for April; the June cycle is still open.
+    await t.db.query(
+      `insert into forecast_cycles (cycle_month, status, horizon, history_months, adjust_until) values
+         ('2026-03-01', 'published', 3, 24, '2026-03-01'), ('2026-04-01', 'locked', 3, 24, '2026-04-01'),
+         ('2026-05-01', 'published', 3, 24, '2026-05-01'), ('2026-06-01', 'open', 3, 24, '2026-06-01')`,
+    );
+    await t.db.query(
+      `insert into forecast_cells (cycle_id, dealer_id, model_line_id, target_month, region_id, horizon, baseline,
+         lower80, upper80, lower95, upper95, method, spreadsheet, mase_scale, consensus)
+       select c.id, d.id, ml.id, v.target::date, d.region_id, 1, 1, 1, 1, 1, 1, 'test', 1, 1, v.consensus
+       from (values ('2026-03-01', '2026-04-01', 60), ('2026-04-01', '2026-04-01', 30),
+                    ('2026-05-01', '2026-05-01', 90), ('2026-06-01', '2026-04-01', 300)) v(cycle, target, consensus)
+       join forecast_cycles c on c.cycle_month = v.cycle::date
+       cross join dealers d cross join model_lines ml where d.code = 'DLR-ALPHA' and ml.code = 'ML-AURA'`,
+    );
+    try {
+      const page = await json<{
+        modelLines: { modelLineCode: string; expectedBasis: string; expectedDailySales: number }[];
+      }>(await dealerA.get('/api/v1/availability/dealers/DLR-ALPHA'), 200);
+      // the April cycle's consensus of 30 units over April's 30 days
+      expect(page.modelLines.find((l) => l.modelLineCode === 'ML-AURA')).toMatchObject({
+        expectedBasis: 'consensus',
+        expectedDailySales: 1,
+      });
+    } finally {
+      const cycles = `(select id from forecast_cycles where cycle_month between '2026-03-01' and '2026-06-01')`;
+      await t.db.query(`delete from forecast_cells where cycle_id in ${cycles}`);
+      await t.db.query(`delete from forecast_cycles where id in ${cycles}`);
+    }
+  });
+
   it('allocates by the published formula, overrides with a reason, publishes into the ledger', async () => {
     await json(
       await channel.send('PATCH', '/api/v1/availability/dealers/DLR-ALPHA/profile', {
