@@ -137,6 +137,8 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
       requireOem(actor);
       // as the system for the COPY of the new round's rows (see createRun); the actor is the OEM
       await systemDb(db).transaction(async (tx) => {
+        // statements over the whole network that run once: no JIT compilation
+        await tx.query('set local jit = off');
         const run = await loadRun(tx, code);
         if (run.status !== 'published')
           throw new AppError('INVALID_TRANSITION', 'Publish the run first');

@@ -255,6 +255,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
       // As the system: the results go in by COPY, which PostgreSQL refuses into a table under
       // row-level security; the actor is the OEM (above).
       const made = await systemDb(db).transaction(async (tx) => {
+        // statements over the whole network that run once: no JIT compilation
+        await tx.query('set local jit = off');
         const { modelLine, items } = await resolveSupply(tx, data.modelLine, data.supply);
         const formula = formulaOf(await selectSettings(tx));
         const n = await tx.query<{ n: number }>(
@@ -391,6 +393,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
     async publishRun({ actor, code }: { actor: Actor; code: string }) {
       requireOem(actor);
       await db.transaction(async (tx) => {
+        // the digests read every result of the round once: no JIT compilation
+        await tx.query('set local jit = off');
         const run = await loadRun(tx, code);
         if (run.status !== 'draft')
           throw new AppError('INVALID_TRANSITION', `Run ${code} is already published`);
