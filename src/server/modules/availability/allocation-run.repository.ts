@@ -200,3 +200,81 @@ export async function findRunBases(q: Pick<Queryable, 'query'>, runIds: number[]
   }>('select id, formula, round_bases from allocation_runs where id = any($1::int[])', [runIds]);
   return rows;
 }
+
+export type SkuSummary = {
+  sku: string;
+  allocated: number;
+  accepted: number;
+  declined: number;
+  dealersServed: number;
+  overrides: number;
+  excluded: number;
+  results: number;
+};
+
+/**
+ * A run's summary in one aggregate over its results (the run's view returns this, not the rows):
+ * per SKU and, in the row with `sku` null, the model line (dealers served counted once across
+ * SKUs). `dealerIds`: only these dealers' rows (a dealer's view).
+ */
+export async function runSummary(
+  q: Pick<Queryable, 'query'>,
+  runId: number,
+  dealerIds: number[] | null,
+) {
+  const { rows } = await q.query<Omit<SkuSummary, 'sku'> & { sku: string | null }>(
+    `select s.code as sku,
+       coalesce(sum(x.units) filter (where x.round = 0), 0)::int as allocated,
+       coalesce(sum(x.accepted_units), 0)::int as accepted,
+       coalesce(sum(x.units - x.accepted_units) filter (where x.decision <> 'pending'), 0)::int as declined,
+       count(distinct x.dealer_id) filter (where x.units > 0)::int as "dealersServed",
+       count(*) filter (where x.override_reason is not null)::int as overrides,
+       count(*) filter (where x.round = 0 and (x.rounding in ('i', 'x') or x.explanation like 'No units:%'))::int as excluded,
+       count(*)::int as results
+     from allocation_results x join skus s on s.id = x.sku_id
+     where x.run_id = $1 and ($2::int[] is null or x.dealer_id = any($2::int[]))
+     group by grouping sets ((s.code), ())`,
+    [runId, dealerIds],
+  );
+  return rows;
+}
+
+/** How many of a run's results a page's filters (availability.service.ts) match. */
+export async function countResults(
+  q: Pick<Queryable, 'query'>,
+  runId: number,
+  dealerIds: number[] | null,
+  pageParams: unknown[],
+) {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+     where x.run_id = $1 and ($2::int[] is null or x.dealer_id = any($2::int[])) and ${resultPageFilter(3)}`,
+    [runId, dealerIds, ...pageParams],
+  );
+  return rows[0]!.n;
+}
+
+/**
+ * The filters of a page of a run's results, as parameters $n to $n+4 (`resultPageParams`): SKU,
+ * dealer code, search in the dealer's code or name, round, allocated only. Over `x`
+ * (allocation_results), `d` (dealers) and `s` (skus).
+ */
+export function resultPageFilter(n: number) {
+  const [sku, dealer, q, round, allocated] = [n, n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
+  return `(${sku}::text is null or s.code = ${sku}) and (${dealer}::text is null or d.code = ${dealer})
+       and (${q}::text is null or d.code ilike '%' || ${q} || '%' or d.name ilike '%' || ${q} || '%')
+       and (${round}::int is null or x.round = ${round})
+       and (not ${allocated}::boolean or x.units > 0 or x.formula_units > 0 or x.override_reason is not null)`;
+}
+
+export function resultPageParams(f: {
+  sku?: string;
+  dealerCode?: string;
+  q?: string;
+  round?: number;
+  allocatedOnly?: boolean;
+}) {
+  // the search is a plain substring: LIKE's wildcards in it are taken literally
+  const q = f.q ? f.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
+  return [f.sku ?? null, f.dealerCode ?? null, q, f.round ?? null, f.allocatedOnly ?? false];
+}

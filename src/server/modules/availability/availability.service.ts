@@ -12,6 +12,7 @@ import { csvField, type Db } from '../../db/db';
 import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { IngestFormat, RawRecord } from '../transactions/ingest-parsers';
 import { createAvailabilityRepository, type PositionRow } from './availability.repository';
+import { resultPageFilter, resultPageParams } from './allocation-run.repository';
 import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
 import { validatePipelineRow } from './pipeline-row';
@@ -464,6 +465,14 @@ export async function findAllocationResults(
     runId?: number;
     dealerIds?: number[] | null;
     includeDraft?: boolean;
+    /** a page of a run's results (allocation-runs.service.ts `findResults`) */
+    sku?: string;
+    dealerCode?: string;
+    q?: string;
+    round?: number;
+    allocatedOnly?: boolean;
+    limit?: number;
+    offset?: number;
   },
 ) {
   const { rows } = await db.query<
@@ -494,13 +503,17 @@ export async function findAllocationResults(
      where ($1::int is null or x.dealer_id = $1) and ($2::date is null or r.month = $2) and ($3::int is null or r.id = $3)
        and ($4::int[] is null or x.dealer_id = any($4::int[])) and ($5::boolean or r.status = 'published')
        and ($1::int is null or x.units > 0 or x.formula_units > 0)
-     order by r.code, x.round, d.code, s.code`,
+       and ${resultPageFilter(6)}
+     order by r.code, x.round, d.code, s.code limit $11 offset $12`,
     [
       filter.dealerId ?? null,
       filter.month ?? null,
       filter.runId ?? null,
       filter.dealerIds ?? null,
       filter.includeDraft ?? false,
+      ...resultPageParams(filter),
+      filter.limit ?? null,
+      filter.offset ?? 0,
     ],
   );
   // Each dealer's inputs of a round once (a run's view would otherwise parse the same document
