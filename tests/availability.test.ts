@@ -14,11 +14,21 @@ const VIN_B1 = '2BRAV00V1N0000001';
 const HEADER =
   'event,dealerCode,vin,occurredOn,sku,orderType,options,planWeek,plant,eta,deliveryExternalId,source,externalId';
 
+type Totals = {
+  allocated: number;
+  accepted: number;
+  declined: number;
+  dealersServed: number;
+  overrides: number;
+  excluded: number;
+};
 type Run = {
   code: string;
   status: string;
   round: number;
-  totals: { sku: string; supply: number; allocated: number; accepted: number; declined: number }[];
+  totals: ({ sku: string; supply: number } & Totals)[];
+  summary: { supply: number; results: number } & Totals;
+  /** read from …/results, page by page (the run's response has the summary only) */
   results: {
     dealerCode: string;
     sku: string;
@@ -32,6 +42,30 @@ type Run = {
     inputs: Record<string, unknown>;
   }[];
 };
+
+type Row = Run['results'][number];
+type Page = { items: Row[]; total: number; limit: number; offset: number };
+
+/** Every result of a run the client can see, read page by page (`limit` rows a page). */
+async function resultsOf(client: Client, code: string, query = '', limit = 1000) {
+  const rows: Row[] = [];
+  for (let offset = 0; ; offset += limit) {
+    const page = await json<Page>(
+      await client.get(
+        `/api/v1/allocation/runs/${code}/results?limit=${limit}&offset=${offset}${query}`,
+      ),
+      200,
+    );
+    rows.push(...page.items);
+    if (offset + limit >= page.total) return rows;
+  }
+}
+
+/** A run's response with its results read from the results endpoint. */
+async function withRows(client: Client, response: Response, status: number) {
+  const run = await json<Omit<Run, 'results'>>(response, status);
+  return { ...run, results: await resultsOf(client, run.code) } as Run;
+}
 
 describe.each(engines())('product availability and allocation (%s)', (engine) => {
   let t: TestApp;
@@ -199,6 +233,39 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     expect((await dealerB.get('/api/v1/availability/dealers/DLR-ALPHA')).status).toBe(404);
   });
 
+  it('takes expected sales from the newest locked or published cycle with cells for the month', async () => {
+    // April 2026: the March cycle (published) and the April cycle (locked) have April cells; the
+    // May cycle (published) has none for April; the June cycle is still open.
+    await t.db.query(
+      `insert into forecast_cycles (cycle_month, status, horizon, history_months, adjust_until) values
+         ('2026-03-01', 'published', 3, 24, '2026-03-01'), ('2026-04-01', 'locked', 3, 24, '2026-04-01'),
+         ('2026-05-01', 'published', 3, 24, '2026-05-01'), ('2026-06-01', 'open', 3, 24, '2026-06-01')`,
+    );
+    await t.db.query(
+      `insert into forecast_cells (cycle_id, dealer_id, model_line_id, target_month, region_id, horizon, baseline,
+         lower80, upper80, lower95, upper95, method, spreadsheet, mase_scale, consensus)
+       select c.id, d.id, ml.id, v.target::date, d.region_id, 1, 1, 1, 1, 1, 1, 'test', 1, 1, v.consensus
+       from (values ('2026-03-01', '2026-04-01', 60), ('2026-04-01', '2026-04-01', 30),
+                    ('2026-05-01', '2026-05-01', 90), ('2026-06-01', '2026-04-01', 300)) v(cycle, target, consensus)
+       join forecast_cycles c on c.cycle_month = v.cycle::date
+       cross join dealers d cross join model_lines ml where d.code = 'DLR-ALPHA' and ml.code = 'ML-AURA'`,
+    );
+    try {
+      const page = await json<{
+        modelLines: { modelLineCode: string; expectedBasis: string; expectedDailySales: number }[];
+      }>(await dealerA.get('/api/v1/availability/dealers/DLR-ALPHA'), 200);
+      // the April cycle's consensus of 30 units over April's 30 days
+      expect(page.modelLines.find((l) => l.modelLineCode === 'ML-AURA')).toMatchObject({
+        expectedBasis: 'consensus',
+        expectedDailySales: 1,
+      });
+    } finally {
+      const cycles = `(select id from forecast_cycles where cycle_month between '2026-03-01' and '2026-06-01')`;
+      await t.db.query(`delete from forecast_cells where cycle_id in ${cycles}`);
+      await t.db.query(`delete from forecast_cycles where id in ${cycles}`);
+    }
+  });
+
   it('allocates by the published formula, overrides with a reason, publishes into the ledger', async () => {
     await json(
       await channel.send('PATCH', '/api/v1/availability/dealers/DLR-ALPHA/profile', {
@@ -215,12 +282,29 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
         { sku: 'AURA-EX-BEV', units: 4 },
       ],
     };
-    const whatIf = await json<Run>(
+    const whatIfPage = await json<Omit<Run, 'results'> & { results: Page }>(
       await channel.send('POST', '/api/v1/allocation/what-if', {
         ...supply,
         settings: { weightDaysSupply: 0, weightCommitment: 0 },
+        results: { limit: 1000 },
       }),
       200,
+    );
+    const whatIf: Run = { ...whatIfPage, results: whatIfPage.results.items };
+    expect(whatIfPage.results.total).toBe(whatIf.results.length);
+    expect(whatIf.summary.results).toBe(whatIf.results.length);
+    // a what-if's results come by page too, filtered as a stored run's
+    const whatIfBev = await json<{ results: Page }>(
+      await channel.send('POST', '/api/v1/allocation/what-if', {
+        ...supply,
+        results: { sku: 'AURA-EX-BEV', limit: 1, offset: 1 },
+      }),
+      200,
+    );
+    expect(whatIfBev.results.items).toHaveLength(1);
+    expect(whatIfBev.results.items[0]!.sku).toBe('AURA-EX-BEV');
+    expect(whatIfBev.results.total).toBe(
+      whatIf.results.filter((r) => r.sku === 'AURA-EX-BEV').length,
     );
     const units = (run: Run, dealer: string, sku: string, round = 0) =>
       run.results.find((r) => r.dealerCode === dealer && r.sku === sku && r.round === round)
@@ -236,17 +320,31 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
       0,
     );
 
-    const draft = await json<Run>(
+    const draft = await withRows(
+      channel,
       await channel.send('POST', '/api/v1/allocation/runs', supply),
       201,
     );
     expect(draft.code).toBe('AL-2026-04-ML-AURA-1');
     // The stored run explains every result as the formula did when it ran (the response above),
     // from inputs kept once per dealer: no result row stores its own inputs or sentence.
-    const stored = await json<Run>(await channel.get(`/api/v1/allocation/runs/${draft.code}`), 200);
-    expect(stored.results.length).toBe(draft.results.length);
+    const stored = await withRows(
+      channel,
+      await channel.get(`/api/v1/allocation/runs/${draft.code}`),
+      200,
+    );
+    const formulaSaid = (
+      await json<{ results: Page }>(
+        await channel.send('POST', '/api/v1/allocation/what-if', {
+          ...supply,
+          results: { limit: 1000 },
+        }),
+        200,
+      )
+    ).results.items;
+    expect(stored.results.length).toBe(formulaSaid.length);
     const storedOf = new Map(stored.results.map((r) => [`${r.dealerCode}/${r.sku}`, r]));
-    for (const r of draft.results) {
+    for (const r of formulaSaid) {
       const back = storedOf.get(`${r.dealerCode}/${r.sku}`)!;
       expect(back.explanation).toBe(r.explanation);
       expect(back.inputs).toEqual(r.inputs);
@@ -273,7 +371,8 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     );
     expect(ineligible.status).toBe(422);
     const bAfter = units(draft, 'DLR-BRAVO', 'AURA-LX-ICE');
-    const overridden = await json<Run>(
+    const overridden = await withRows(
+      channel,
       await channel.send('POST', `/api/v1/allocation/runs/${draft.code}/overrides`, {
         dealerCode: 'DLR-BRAVO',
         sku: 'AURA-LX-ICE',
@@ -335,11 +434,48 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
       true,
     );
+    // the recorded document names the results and inputs by digests computed in the database
+    const document = await t.services.allocation.ledgerDocumentOf(t.db, `${draft.code}#0`);
+    expect(document).toMatchObject({
+      run: draft.code,
+      round: 0,
+      resultCount: overridden.results.length,
+      resultsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      dealersSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // an override's reason is covered too
+    await t.db.query(
+      `update allocation_results set override_reason = 'altered' where override_reason = 'showroom rebuild'`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      false,
+    );
+    await t.db.query(
+      `update allocation_results set override_reason = 'showroom rebuild' where override_reason = 'altered'`,
+    );
+    expect((await json<{ ok: boolean }>(await channel.get('/api/v1/ledger/verify'), 200)).ok).toBe(
+      true,
+    );
+    // a round recorded before the digests (format 1) is rebuilt as the listing it recorded
+    const round = `run_id = (select id from allocation_runs where code = '${draft.code}') and round = 0`;
+    await t.db.query(`update allocation_rounds set document_format = 1 where ${round}`);
+    const listed = await t.services.allocation.ledgerDocumentOf(t.db, `${draft.code}#0`);
+    expect(listed).toMatchObject({
+      results: expect.arrayContaining([
+        expect.objectContaining({
+          dealerCode: 'DLR-BRAVO',
+          sku: 'AURA-LX-ICE',
+          overrideReason: 'showroom rebuild',
+        }),
+      ]),
+    });
+    expect(listed).not.toHaveProperty('resultsSha256');
+    await t.db.query(`update allocation_rounds set document_format = 2 where ${round}`);
   });
 
   it('lets each dealer decide only its own units; accepted become orders, declined go round again', async () => {
     const code = 'AL-2026-04-ML-AURA-1';
-    const mine = await json<Run>(await dealerB.get(`/api/v1/allocation/runs/${code}`), 200);
+    const mine = await withRows(dealerB, await dealerB.get(`/api/v1/allocation/runs/${code}`), 200);
     expect(new Set(mine.results.map((r) => r.dealerCode))).toEqual(new Set(['DLR-BRAVO']));
     // B cannot decide for A
     const forA = await dealerB.send('POST', `/api/v1/allocation/runs/${code}/decisions`, {
@@ -348,9 +484,10 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
     });
     expect(forA.status).toBe(404);
     const aUnits = (
-      await json<Run>(await dealerA.get(`/api/v1/allocation/runs/${code}`), 200)
+      await withRows(dealerA, await dealerA.get(`/api/v1/allocation/runs/${code}`), 200)
     ).results.find((r) => r.sku === 'AURA-LX-ICE')!.units;
-    const decided = await json<Run>(
+    const decided = await withRows(
+      dealerA,
       await dealerA.send('POST', `/api/v1/allocation/runs/${code}/decisions`, {
         decisions: [
           { sku: 'AURA-LX-ICE', acceptedUnits: aUnits - 2 },
@@ -376,14 +513,15 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
       200,
     );
 
-    const again = await json<Run>(
+    const again = await withRows(
+      channel,
       await channel.send('POST', `/api/v1/allocation/runs/${code}/reallocate`),
       200,
     );
     expect(again.round).toBe(1);
     const round1 = again.results.filter((r) => r.round === 1 && r.sku === 'AURA-LX-ICE');
     const bDeclined = (
-      await json<Run>(await channel.get(`/api/v1/allocation/runs/${code}`), 200)
+      await withRows(channel, await channel.get(`/api/v1/allocation/runs/${code}`), 200)
     ).results.find(
       (r) => r.round === 0 && r.dealerCode === 'DLR-BRAVO' && r.sku === 'AURA-LX-ICE',
     )!.units;
@@ -399,6 +537,77 @@ describe.each(engines())('product availability and allocation (%s)', (engine) =>
         )
       ).entries,
     ).toBe(2);
+  });
+
+  it("sums a run's results in its summary and pages them exactly once, scoped for dealers", async () => {
+    const code = 'AL-2026-04-ML-AURA-1';
+    const run = await json<Run>(await channel.get(`/api/v1/allocation/runs/${code}`), 200);
+    expect(run).not.toHaveProperty('results');
+    // two rows a page: every row once, in the order of round, dealer and SKU
+    const rows = await resultsOf(channel, code, '', 2);
+    const keys = rows.map((r) => `${r.round}/${r.dealerCode}/${r.sku}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toEqual(
+      await resultsOf(channel, code).then((all) =>
+        all.map((r) => `${r.round}/${r.dealerCode}/${r.sku}`),
+      ),
+    );
+    expect(rows.length).toBe(run.summary.results);
+    const sum = <T>(list: T[], f: (r: T) => number) => list.reduce((n, r) => n + f(r), 0);
+    const served = (list: Row[]) =>
+      new Set(list.filter((r) => r.units > 0).map((r) => r.dealerCode)).size;
+    for (const total of run.totals) {
+      const mine = rows.filter((r) => r.sku === total.sku);
+      const first = mine.filter((r) => r.round === 0);
+      expect(total).toEqual({
+        sku: total.sku,
+        supply: total.supply,
+        allocated: sum(first, (r) => r.units),
+        accepted: sum(mine, (r) => r.acceptedUnits),
+        declined: sum(mine, (r) => (r.decision === 'pending' ? 0 : r.units - r.acceptedUnits)),
+        dealersServed: served(mine),
+        overrides: mine.filter((r) => r.overrideReason !== null).length,
+        excluded: first.filter((r) => r.explanation.startsWith('No units:')).length,
+      });
+      expect(total.allocated).toBeLessThanOrEqual(total.supply);
+    }
+    expect(run.summary).toMatchObject({
+      supply: sum(run.totals, (t) => t.supply),
+      allocated: sum(run.totals, (t) => t.allocated),
+      overrides: 1,
+      dealersServed: served(rows),
+      excluded: sum(run.totals, (t) => t.excluded),
+    });
+    expect(run.summary.excluded).toBeGreaterThan(0); // B is not EV-certified
+    // filters: SKU, dealer, search, round, allocated only
+    const bev = await resultsOf(channel, code, '&sku=AURA-EX-BEV');
+    expect(bev.map((r) => r.sku)).toEqual(
+      rows.filter((r) => r.sku === 'AURA-EX-BEV').map((r) => r.sku),
+    );
+    const bravo = await resultsOf(channel, code, '&dealer=DLR-BRAVO&round=0');
+    expect(bravo.length).toBe(run.totals.length);
+    expect(bravo.every((r) => r.dealerCode === 'DLR-BRAVO' && r.round === 0)).toBe(true);
+    expect(
+      (await resultsOf(channel, code, '&q=bRaVo')).every((r) => r.dealerCode === 'DLR-BRAVO'),
+    ).toBe(true);
+    const allocated = await resultsOf(channel, code, '&allocatedOnly=true');
+    expect(allocated.length).toBe(
+      rows.filter((r) => r.units > 0 || r.formulaUnits > 0 || r.overrideReason).length,
+    );
+    // a dealer pages through its own rows only, and its summary sums them
+    const mine = await json<Run>(await dealerB.get(`/api/v1/allocation/runs/${code}`), 200);
+    const bRows = await resultsOf(dealerB, code, '', 1);
+    expect(bRows.length).toBeGreaterThan(0);
+    expect(bRows.every((r) => r.dealerCode === 'DLR-BRAVO')).toBe(true);
+    expect(bRows.length).toBe(mine.summary.results);
+    expect(mine.summary.allocated).toBe(
+      sum(
+        bRows.filter((r) => r.round === 0),
+        (r) => r.units,
+      ),
+    );
+    expect(await resultsOf(dealerB, code, '&dealer=DLR-ALPHA')).toEqual([]);
+    expect((await dealerB.get(`/api/v1/allocation/runs/NO-SUCH/results`)).status).toBe(404);
   });
 
   it('shows the OEM supply vs demand per model line, scoped for dealers', async () => {

@@ -67,7 +67,20 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
       await page.getByRole('button', { name: 'What-if' }).click();
       const whatIf = page.getByTestId('allocation-results').first();
       await whatIf.locator('tbody tr').first().waitFor();
-      await expect.poll(() => page.getByText(`${line.sku}: 60 of 60`).count()).toBeGreaterThan(0);
+      // the summary: SKU, supply 60, allocated 60
+      await expect
+        .poll(() =>
+          page
+            .getByTestId('allocation-summary')
+            .first()
+            .locator('tr', { hasText: line.sku })
+            .first()
+            .textContent(),
+        )
+        .toContain(`${line.sku}6060`);
+      await expect
+        .poll(() => page.getByTestId('allocation-results-pager').first().textContent())
+        .toMatch(/of/);
       await page.getByRole('button', { name: 'Create draft' }).click();
       await page.getByRole('button', { name: 'Publish' }).click();
       await page.getByRole('button', { name: 'Re-allocate declined' }).waitFor();
@@ -97,6 +110,15 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
         expect(width, path).toBeLessThanOrEqual(390);
         await page.screenshot({ path: join(OUT, shot), fullPage: true });
       }
+      // a run: its summary and a page of its results fit too (the tables scroll inside)
+      await page.getByTestId('runs-table').locator('tbody tr').first().click();
+      await page.getByTestId('allocation-results-pager').waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, 'allocation run').toBeLessThanOrEqual(390);
+      await page.screenshot({
+        path: join(OUT, 'availability-allocation-run-phone.png'),
+        fullPage: true,
+      });
     } finally {
       await context.close();
     }

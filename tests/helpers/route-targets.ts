@@ -129,7 +129,7 @@ Object.assign(PARAMS_POINTING_AT_A, {
   '/api/v1/availability/dealers/:code': { code: 'DLR-ALPHA' },
   '/api/v1/availability/dealers/:code/profile': { code: 'DLR-ALPHA' },
   ...Object.fromEntries(
-    ['', '/overrides', '/publish', '/decisions', '/reallocate'].map((p) => [
+    ['', '/results', '/overrides', '/publish', '/decisions', '/reallocate'].map((p) => [
       `/api/v1/allocation/runs/:code${p}`,
       { code: '__ALLOCATION_RUN__' },
     ]),

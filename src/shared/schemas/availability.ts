@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { code, isoDate, isoMonth, pagingQuery } from './common';
+import { code, isoDate, isoMonth, page, pagingQuery } from './common';
 
 export const VEHICLE_EVENTS = [
   'ordered',
@@ -216,7 +216,21 @@ export const allocationRunCreateSchema = z
   .strict();
 
 export const allocationWhatIfSchema = allocationRunCreateSchema
-  .extend({ settings: allocationSettingsSchema.partial().optional() })
+  .extend({
+    settings: allocationSettingsSchema.partial().optional(),
+    results: z
+      .object({
+        sku: code.optional(),
+        dealer: code.optional(),
+        q: z.string().trim().min(1).max(80).optional(),
+        allocatedOnly: z.boolean().optional(),
+        limit: z.number().int().min(1).max(1000).default(50),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .optional()
+      .describe('which page of the results to return (default: the first 50)'),
+  })
   .strict();
 
 export const allocationOverrideSchema = z
@@ -248,23 +262,57 @@ export const allocationRunSchema = z.object({
   acceptUntil: z.string().nullable(),
   supply: z.array(z.object({ sku: z.string(), units: z.number().int() })),
   formula: z.record(z.string(), z.unknown()),
-  totals: z.array(
-    z.object({
-      sku: z.string(),
+  totals: z
+    .array(
+      z.object({
+        sku: z.string(),
+        supply: z.number().int(),
+        allocated: z.number().int().describe('units of the first round (never more than supply)'),
+        accepted: z.number().int(),
+        declined: z.number().int(),
+        dealersServed: z.number().int().describe('dealers with units of this SKU in any round'),
+        overrides: z.number().int().describe('results overridden by the OEM, with a reason'),
+        excluded: z
+          .number()
+          .int()
+          .describe('dealers the rules exclude from this SKU (ineligible, or declined earlier)'),
+      }),
+    )
+    .describe('the summary per SKU; the rows are read by page from …/results'),
+  summary: z
+    .object({
       supply: z.number().int(),
       allocated: z.number().int(),
       accepted: z.number().int(),
       declined: z.number().int(),
-    }),
-  ),
-  results: z.array(allocationResultSchema),
+      dealersServed: z.number().int().describe('dealers with units of any SKU'),
+      overrides: z.number().int(),
+      excluded: z.number().int(),
+      results: z.number().int().describe('result rows (dealer × SKU × round) you can see'),
+    })
+    .describe('the summary of the model line (all SKUs)'),
   createdBy: z.string(),
   publishedAt: z.string().nullable(),
 });
 
-export const allocationRunListSchema = z.array(
-  allocationRunSchema.omit({ results: true, formula: true }),
-);
+export const allocationRunListSchema = z.array(allocationRunSchema.omit({ formula: true }));
+
+/** A page of a run's results, filtered (a dealer sees only its own rows). */
+export const allocationResultFilterSchema = pagingQuery.extend({
+  sku: code.optional(),
+  dealer: code.optional(),
+  q: z.string().trim().min(1).max(80).optional().describe("part of a dealer's code or name"),
+  round: z.coerce.number().int().min(0).max(1000).optional(),
+  allocatedOnly: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('only rows with units (allocated, by the formula or an override)'),
+});
+
+/** The what-if's run: the summary and one page of the results the formula would give. */
+export const allocationWhatIfRunSchema = allocationRunSchema.extend({
+  results: page(allocationResultSchema),
+});
 
 export const allocationRunFilterSchema = z.object({
   month: isoMonth.optional(),

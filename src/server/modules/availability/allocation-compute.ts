@@ -204,24 +204,24 @@ export function storedRound(c: Computed, runId: number, round: number) {
 
 export type RoundBases = { supply: Record<string, number>; bases: BasisSums[] };
 
-export function totalsOf(c: Computed) {
-  return c.items.map((item, k) => ({
-    sku: item.sku,
-    supply: item.units,
-    allocated: c.outs[k]!.allocated,
-    accepted: 0,
-    declined: 0,
-  }));
-}
-
 /**
- * The round's rows as the API gives them: SKU by SKU in the dealers' code order (a what-if), or
- * dealer by dealer in SKU code order (a stored run, as `findAllocationResults` orders them).
+ * A page of the round's rows as the API gives them, dealer by dealer in SKU code order (as a
+ * stored run's `findAllocationResults` orders them), filtered as a stored run's results page is
+ * (SKU, dealer code, search in the dealer's code or name, with units only). Only the page's rows
+ * are built.
  */
 export async function resultRows(
   q: Pick<Queryable, 'query'>,
   c: Computed,
-  meta: { run: string; month: string; modelLineCode: string; byDealer: boolean },
+  meta: { run: string; month: string; modelLineCode: string },
+  filter: {
+    sku?: string;
+    dealer?: string;
+    q?: string;
+    allocatedOnly?: boolean;
+    limit: number;
+    offset: number;
+  },
 ) {
   const { names, skus } = await findResultNames(
     q,
@@ -269,12 +269,25 @@ export async function resultRows(
       acceptUntil: null,
     };
   };
+  const search = filter.q?.toLowerCase();
+  const dealerMatches = (i: number) => {
+    const d = c.dealers[i]!;
+    if (filter.dealer && d.input.dealerCode !== filter.dealer) return false;
+    if (!search) return true;
+    const name = nameOf.get(d.id) ?? '';
+    return d.input.dealerCode.toLowerCase().includes(search) || name.toLowerCase().includes(search);
+  };
+  const pageSkus = skuOrder.filter((k) => !filter.sku || c.items[k]!.sku === filter.sku);
   const rows: ReturnType<typeof row>[] = [];
-  if (meta.byDealer) {
-    for (let i = 0; i < c.dealers.length; i++) for (const k of skuOrder) rows.push(row(k, i));
-  } else {
-    for (let k = 0; k < c.items.length; k++)
-      for (let i = 0; i < c.dealers.length; i++) rows.push(row(k, i));
+  let total = 0;
+  const end = filter.offset + filter.limit;
+  for (let i = 0; i < c.dealers.length; i++) {
+    if (!dealerMatches(i)) continue;
+    for (const k of pageSkus) {
+      if (filter.allocatedOnly && !(c.outs[k]!.units[i]! > 0)) continue;
+      if (total >= filter.offset && total < end) rows.push(row(k, i));
+      total++;
+    }
   }
-  return rows;
+  return { items: rows, total, limit: filter.limit, offset: filter.offset };
 }

@@ -137,6 +137,8 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
       requireOem(actor);
       // as the system for the COPY of the new round's rows (see createRun); the actor is the OEM
       await systemDb(db).transaction(async (tx) => {
+        // statements over the whole network that run once: no JIT compilation
+        await tx.query('set local jit = off');
         const run = await loadRun(tx, code);
         if (run.status !== 'published')
           throw new AppError('INVALID_TRANSITION', 'Publish the run first');
@@ -190,7 +192,7 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
           acceptUntil,
         ]);
         await tx.query(
-          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by) values ($1, $2, $3, $4, $5)',
+          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by, document_format) values ($1, $2, $3, $4, $5, 2)',
           [
             run.id,
             round,

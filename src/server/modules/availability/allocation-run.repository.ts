@@ -128,10 +128,10 @@ export async function insertResults(
   );
 }
 
-/** A round's supply and window as published (null: no such round). */
+/** A round's supply, window and ledger document format as published (null: no such round). */
 export async function findRound(q: Pick<Queryable, 'query'>, runId: number, round: number) {
-  const r = await q.query<{ supply: unknown; accept_until: string }>(
-    'select supply, accept_until::text as accept_until from allocation_rounds where run_id = $1 and round = $2',
+  const r = await q.query<{ supply: unknown; accept_until: string; document_format: number }>(
+    'select supply, accept_until::text as accept_until, document_format from allocation_rounds where run_id = $1 and round = $2',
     [runId, round],
   );
   return r.rows[0] ?? null;
@@ -147,6 +147,34 @@ export async function findRoundResults(q: Pick<Queryable, 'query'>, runId: numbe
     [runId, round],
   );
   return results.rows;
+}
+
+/**
+ * The digests a round's ledger document (format 2) records, computed in the database in one pass
+ * each: the lowercase hex SHA-256 of the UTF-8 text made of one line per row, joined by "\n", in
+ * byte order of the codes (collation "C"):
+ * - results: per dealer × SKU the JSON array [dealerCode, sku, formulaUnits, units,
+ *   overrideReason, share, quota, basis, rounding] as PostgreSQL writes a jsonb (share and quota
+ *   as the text of their double precision, so no digit is lost);
+ * - dealers: per dealer the JSON array [dealerCode, inputs] (the stored inputs as jsonb text).
+ * An empty set hashes the empty text. Any change to a stored number, reason or input changes it.
+ */
+export async function roundDigests(q: Pick<Queryable, 'query'>, runId: number, round: number) {
+  const { rows } = await q.query<{ results: string; result_count: number; dealers: string }>(
+    `select
+       (select encode(sha256(convert_to(coalesce(string_agg(jsonb_build_array(d.code, s.code, x.formula_units, x.units,
+                 x.override_reason, x.share::text, x.quota::text, x.basis, x.rounding)::text, E'\n'
+                 order by d.code collate "C", s.code collate "C"), ''), 'UTF8')), 'hex')
+          from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+         where x.run_id = $1 and x.round = $2) as results,
+       (select count(*)::int from allocation_results where run_id = $1 and round = $2) as result_count,
+       (select encode(sha256(convert_to(coalesce(string_agg(jsonb_build_array(d.code, a.inputs)::text, E'\n'
+                 order by d.code collate "C"), ''), 'UTF8')), 'hex')
+          from allocation_dealer_inputs a join dealers d on d.id = a.dealer_id
+         where a.run_id = $1 and a.round = $2) as dealers`,
+    [runId, round],
+  );
+  return rows[0]!;
 }
 
 /** A round's dealers' inputs in dealer code order. */
@@ -171,4 +199,82 @@ export async function findRunBases(q: Pick<Queryable, 'query'>, runIds: number[]
     round_bases: Record<string, unknown>;
   }>('select id, formula, round_bases from allocation_runs where id = any($1::int[])', [runIds]);
   return rows;
+}
+
+export type SkuSummary = {
+  sku: string;
+  allocated: number;
+  accepted: number;
+  declined: number;
+  dealersServed: number;
+  overrides: number;
+  excluded: number;
+  results: number;
+};
+
+/**
+ * A run's summary in one aggregate over its results (the run's view returns this, not the rows):
+ * per SKU and, in the row with `sku` null, the model line (dealers served counted once across
+ * SKUs). `dealerIds`: only these dealers' rows (a dealer's view).
+ */
+export async function runSummary(
+  q: Pick<Queryable, 'query'>,
+  runId: number,
+  dealerIds: number[] | null,
+) {
+  const { rows } = await q.query<Omit<SkuSummary, 'sku'> & { sku: string | null }>(
+    `select s.code as sku,
+       coalesce(sum(x.units) filter (where x.round = 0), 0)::int as allocated,
+       coalesce(sum(x.accepted_units), 0)::int as accepted,
+       coalesce(sum(x.units - x.accepted_units) filter (where x.decision <> 'pending'), 0)::int as declined,
+       count(distinct x.dealer_id) filter (where x.units > 0)::int as "dealersServed",
+       count(*) filter (where x.override_reason is not null)::int as overrides,
+       count(*) filter (where x.round = 0 and (x.rounding in ('i', 'x') or x.explanation like 'No units:%'))::int as excluded,
+       count(*)::int as results
+     from allocation_results x join skus s on s.id = x.sku_id
+     where x.run_id = $1 and ($2::int[] is null or x.dealer_id = any($2::int[]))
+     group by grouping sets ((s.code), ())`,
+    [runId, dealerIds],
+  );
+  return rows;
+}
+
+/** How many of a run's results a page's filters (availability.service.ts) match. */
+export async function countResults(
+  q: Pick<Queryable, 'query'>,
+  runId: number,
+  dealerIds: number[] | null,
+  pageParams: unknown[],
+) {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from allocation_results x join dealers d on d.id = x.dealer_id join skus s on s.id = x.sku_id
+     where x.run_id = $1 and ($2::int[] is null or x.dealer_id = any($2::int[])) and ${resultPageFilter(3)}`,
+    [runId, dealerIds, ...pageParams],
+  );
+  return rows[0]!.n;
+}
+
+/**
+ * The filters of a page of a run's results, as parameters $n to $n+4 (`resultPageParams`): SKU,
+ * dealer code, search in the dealer's code or name, round, allocated only. Over `x`
+ * (allocation_results), `d` (dealers) and `s` (skus).
+ */
+export function resultPageFilter(n: number) {
+  const [sku, dealer, q, round, allocated] = [n, n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
+  return `(${sku}::text is null or s.code = ${sku}) and (${dealer}::text is null or d.code = ${dealer})
+       and (${q}::text is null or d.code ilike '%' || ${q} || '%' or d.name ilike '%' || ${q} || '%')
+       and (${round}::int is null or x.round = ${round})
+       and (not ${allocated}::boolean or x.units > 0 or x.formula_units > 0 or x.override_reason is not null)`;
+}
+
+export function resultPageParams(f: {
+  sku?: string;
+  dealerCode?: string;
+  q?: string;
+  round?: number;
+  allocatedOnly?: boolean;
+}) {
+  // the search is a plain substring: LIKE's wildcards in it are taken literally
+  const q = f.q ? f.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null;
+  return [f.sku ?? null, f.dealerCode ?? null, q, f.round ?? null, f.allocatedOnly ?? false];
 }

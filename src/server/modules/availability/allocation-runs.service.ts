@@ -14,14 +14,19 @@ import { isDealerScoped, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
 import { systemDb } from '../../db/scope';
 import type { LedgerService } from '../ledger/ledger.service';
-import { compute, formulaOf, storedRound, resultRows, totalsOf } from './allocation-compute';
+import { compute, formulaOf, storedRound, resultRows, type Computed } from './allocation-compute';
 import {
   findRound,
   findRoundDealerInputs,
   findRoundResults,
   findRunBases,
   insertResults,
+  countResults,
   loadRun,
+  resultPageParams,
+  roundDigests,
+  runSummary,
+  type SkuSummary,
   RUN_SELECT,
   saveSettings,
   selectSettings,
@@ -99,26 +104,74 @@ export async function resolveSupply(
   };
 }
 
-/** A run as the API gives it: a dealer sees only its own results of a published run. */
-export async function view(db: Pick<Db, 'query'>, actor: Actor, run: RunRow) {
-  const scoped = isDealerScoped(actor) ? (actor.scope as { dealerIds: number[] }).dealerIds : null;
-  const results = await findAllocationResults(db, {
-    runId: run.id,
-    dealerIds: scoped,
-    includeDraft: !scoped,
+type SummaryRow = Omit<SkuSummary, 'sku'> & { sku: string | null };
+const ZERO = {
+  allocated: 0,
+  accepted: 0,
+  declined: 0,
+  dealersServed: 0,
+  overrides: 0,
+  excluded: 0,
+  results: 0,
+};
+
+/** The run's totals per SKU (in the supply's order) and of the model line, from its summary rows. */
+export function summaryOf(supply: { sku: string; units: number }[], rows: SummaryRow[]) {
+  const bySku = new Map(rows.filter((r) => r.sku !== null).map((r) => [r.sku!, r]));
+  const totals = supply.map((s) => {
+    const { sku: _sku, results: _results, ...t } = bySku.get(s.sku) ?? { ...ZERO, sku: s.sku };
+    return { sku: s.sku, supply: s.units, ...t };
   });
+  const { sku: _sku, ...line } = rows.find((r) => r.sku === null) ?? { ...ZERO, sku: null };
+  return { totals, summary: { supply: supply.reduce((n, s) => n + s.units, 0), ...line } };
+}
+
+/** The summary rows of a computed round (a what-if, or a run just created), as `runSummary`'s. */
+export function computedSummary(c: Computed): SummaryRow[] {
+  const served = new Set<number>();
+  const rows: SummaryRow[] = c.items.map((item, k) => {
+    const out = c.outs[k]!;
+    let dealersServed = 0;
+    let excluded = 0;
+    for (let i = 0; i < c.dealers.length; i++) {
+      if (out.units[i]! > 0) {
+        dealersServed++;
+        served.add(i);
+      }
+      if (c.excluded[k]?.has(i) || out.rounding(i) === 'i') excluded++;
+    }
+    return {
+      ...ZERO,
+      sku: item.sku,
+      allocated: out.allocated,
+      dealersServed,
+      excluded,
+      results: c.dealers.length,
+    };
+  });
+  const sum = (key: 'allocated' | 'excluded' | 'results') => rows.reduce((n, r) => n + r[key], 0);
+  rows.push({
+    ...ZERO,
+    sku: null,
+    allocated: sum('allocated'),
+    dealersServed: served.size,
+    excluded: sum('excluded'),
+    results: sum('results'),
+  });
+  return rows;
+}
+
+const scopeOf = (actor: Actor) =>
+  isDealerScoped(actor) ? (actor.scope as { dealerIds: number[] }).dealerIds : null;
+
+/**
+ * A run as the API gives it: its head and summary (the rows are read by page, `findResults`); a
+ * dealer sees a published run only, summed over its own results.
+ */
+export async function view(db: Pick<Db, 'query'>, actor: Actor, run: RunRow) {
+  const scoped = scopeOf(actor);
   if (scoped && run.status !== 'published') throw notFound('Allocation run', run.code);
-  // one pass over the results (a run holds dealers × SKUs rows)
-  const sums = new Map<string, { allocated: number; accepted: number; declined: number }>();
-  for (const s of run.supply) sums.set(s.sku, { allocated: 0, accepted: 0, declined: 0 });
-  for (const r of results) {
-    const t = sums.get(r.sku);
-    if (!t) continue;
-    if (r.round === 0) t.allocated += r.units;
-    t.accepted += r.acceptedUnits;
-    if (r.decision !== 'pending') t.declined += r.units - r.acceptedUnits;
-  }
-  const totals = run.supply.map((s) => ({ sku: s.sku, supply: s.units, ...sums.get(s.sku)! }));
+  const rows = await runSummary(db, run.id, scoped);
   return {
     code: run.code,
     month: run.month,
@@ -129,19 +182,27 @@ export async function view(db: Pick<Db, 'query'>, actor: Actor, run: RunRow) {
     acceptUntil: run.accept_until,
     supply: run.supply,
     formula: run.formula as unknown as Record<string, unknown>,
-    totals,
-    results,
+    ...summaryOf(run.supply, rows),
     createdBy: run.created_by,
     publishedAt: run.published_at,
   };
 }
+
+export type ResultFilter = {
+  sku?: string;
+  dealer?: string;
+  q?: string;
+  round?: number;
+  allocatedOnly?: boolean;
+  limit: number;
+  offset: number;
+};
 
 /** The document the ledger records for a run's round, rebuilt from the stored rows. */
 export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, round: number) {
   const run = await loadRun(q, code);
   const r = await findRound(q, run.id, round);
   if (!r) return null;
-  const rows = await findRoundResults(q, run.id, round);
   const head = {
     run: run.code,
     month: run.month,
@@ -151,18 +212,34 @@ export async function roundDocument(q: Pick<Queryable, 'query'>, code: string, r
     acceptUntil: r.accept_until,
     formula: run.formula,
   };
+  const bases = async () =>
+    (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null;
+  // Since migration 0040: the results and the dealers' inputs by their digests, computed in the
+  // database (allocation-run.repository.ts `roundDigests` says what text is hashed).
+  if (r.document_format === 2) {
+    const digests = await roundDigests(q, run.id, round);
+    return {
+      ...head,
+      bases: await bases(),
+      resultCount: digests.result_count,
+      resultsSha256: digests.results,
+      dealersSha256: digests.dealers,
+    };
+  }
+  // Format 1, rounds published before: the document lists the rows, as it did when recorded.
+  const rows = await findRoundResults(q, run.id, round);
   // A round stored before migration 0036 kept each result's inputs and sentence: its document
   // lists them as it did when it was recorded.
   if (rows.some((x) => x.inputs !== null)) {
     const results = rows.map(({ share: _s, quota: _q, basis: _b, rounding: _r, ...rest }) => rest);
     return { ...head, results };
   }
-  // Since: each dealer's inputs once, the round's bases, and per result its numbers (the
-  // sentence is derived from these; allocation-explain.ts).
+  // Between 0036 and 0040: each dealer's inputs once, the round's bases, and per result its
+  // numbers (the sentence is derived from these; allocation-explain.ts).
   const results = rows.map(({ inputs: _i, explanation: _e, ...rest }) => rest);
   return {
     ...head,
-    bases: (await findRunBases(q, [run.id]))[0]?.round_bases[String(round)] ?? null,
+    bases: await bases(),
     dealers: await findRoundDealerInputs(q, run.id, round),
     results,
   };
@@ -200,6 +277,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
         modelLine: string;
         supply: { sku: string; units: number }[];
         settings?: Partial<AllocationSettings>;
+        results?: Omit<ResultFilter, 'round'>;
       };
     }) {
       requireOem(actor);
@@ -216,13 +294,13 @@ export function createAllocationRunsService(deps: AllocationDeps) {
         acceptUntil: null,
         supply: data.supply,
         formula: formula as unknown as Record<string, unknown>,
-        totals: totalsOf(computed),
-        results: await resultRows(db, computed, {
-          run: 'what-if',
-          month: data.month,
-          modelLineCode: modelLine.code,
-          byDealer: false,
-        }),
+        ...summaryOf(data.supply, computedSummary(computed)),
+        results: await resultRows(
+          db,
+          computed,
+          { run: 'what-if', month: data.month, modelLineCode: modelLine.code },
+          data.results ?? { limit: 50, offset: 0 },
+        ),
         createdBy: actorLabel(actor),
         publishedAt: null,
       };
@@ -239,6 +317,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
       // As the system: the results go in by COPY, which PostgreSQL refuses into a table under
       // row-level security; the actor is the OEM (above).
       const made = await systemDb(db).transaction(async (tx) => {
+        // statements over the whole network that run once: no JIT compilation
+        await tx.query('set local jit = off');
         const { modelLine, items } = await resolveSupply(tx, data.modelLine, data.supply);
         const formula = formulaOf(await selectSettings(tx));
         const n = await tx.query<{ n: number }>(
@@ -259,8 +339,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
         );
         const computed = await compute(tx, deps.today(), modelLine.id, items, formula);
         await insertResults(tx, storedRound(computed, run.rows[0]!.id, 0));
-        // The new draft as `getRun` would read it back, from the rows just written (reading
-        // 640,000 of them back would cost more than writing them).
+        // The new draft as `getRun` would read it back, summed from the computed round (reading
+        // 640,000 rows back would cost more than writing them); its rows are read by page.
         return {
           code,
           month: data.month,
@@ -271,13 +351,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
           acceptUntil: null,
           supply: data.supply,
           formula: JSON.parse(JSON.stringify(formula)) as Record<string, unknown>,
-          totals: totalsOf(computed),
-          results: await resultRows(tx, computed, {
-            run: code,
-            month: data.month,
-            modelLineCode: modelLine.code,
-            byDealer: true,
-          }),
+          ...summaryOf(data.supply, computedSummary(computed)),
           createdBy: actorLabel(actor),
           publishedAt: null as string | null,
         };
@@ -303,7 +377,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
       );
       return Promise.all(
         rows.map(async (r) => {
-          const { results: _results, formula: _formula, ...rest } = await view(db, actor, r);
+          const { formula: _formula, ...rest } = await view(db, actor, r);
           return rest;
         }),
       );
@@ -311,6 +385,30 @@ export function createAllocationRunsService(deps: AllocationDeps) {
 
     async getRun({ actor, code }: { actor: Actor; code: string }) {
       return view(db, actor, await loadRun(db, code));
+    },
+
+    /**
+     * A page of a run's results with their inputs and sentences, filtered; in the order of
+     * round, dealer code and SKU code. A dealer sees only its own rows of a published run.
+     */
+    async findResults({
+      actor,
+      code,
+      filter,
+    }: {
+      actor: Actor;
+      code: string;
+      filter: ResultFilter;
+    }) {
+      const run = await loadRun(db, code);
+      const scoped = scopeOf(actor);
+      if (scoped && run.status !== 'published') throw notFound('Allocation run', run.code);
+      const f = { ...filter, dealerCode: filter.dealer };
+      const [items, total] = await Promise.all([
+        findAllocationResults(db, { runId: run.id, dealerIds: scoped, includeDraft: true, ...f }),
+        countResults(db, run.id, scoped, resultPageParams(f)),
+      ]);
+      return { items, total, limit: filter.limit, offset: filter.offset };
     },
 
     async overrideResult({
@@ -375,6 +473,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
     async publishRun({ actor, code }: { actor: Actor; code: string }) {
       requireOem(actor);
       await db.transaction(async (tx) => {
+        // the digests read every result of the round once: no JIT compilation
+        await tx.query('set local jit = off');
         const run = await loadRun(tx, code);
         if (run.status !== 'draft')
           throw new AppError('INVALID_TRANSITION', `Run ${code} is already published`);
@@ -384,7 +484,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
           [run.id, acceptUntil, actorLabel(actor)],
         );
         await tx.query(
-          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by) values ($1, 0, $2, $3, $4)',
+          'insert into allocation_rounds (run_id, round, supply, accept_until, published_by, document_format) values ($1, 0, $2, $3, $4, 2)',
           [run.id, JSON.stringify(run.supply), acceptUntil, actorLabel(actor)],
         );
         await deps.ledger.append(tx, {

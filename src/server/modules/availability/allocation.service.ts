@@ -36,6 +36,12 @@ export function createAllocationService(deps: AllocationDeps) {
       }
     },
 
+    /** The document the ledger records for `RUN#round` (null: no such round). */
+    ledgerDocumentOf(q: Queryable, entityId: string) {
+      const at = entityId.lastIndexOf('#');
+      return roundDocument(q, entityId.slice(0, at), Number(entityId.slice(at + 1)));
+    },
+
     daysUntilClose(run: { acceptUntil: string | null }) {
       return run.acceptUntil ? daysBetween(deps.today(), run.acceptUntil) : null;
     },

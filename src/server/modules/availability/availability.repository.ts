@@ -347,8 +347,11 @@ export function createAvailabilityRepository() {
         basis: 'consensus' | 'recent_sales';
       }>(
         `with m as (select date_trunc('month', $1::date)::date as month),
-         cyc as (select c.id from forecast_cycles c, m where c.status in ('locked', 'published')
-                 and exists (select 1 from forecast_cells f where f.cycle_id = c.id and f.target_month = m.month)
+         -- one probe per cycle, newest first (a lateral LIMIT 1: as EXISTS the planner semi-joined
+         -- over every cycle's cells, a scan that grows with the network)
+         cyc as (select c.id from forecast_cycles c cross join m
+                 cross join lateral (select 1 from forecast_cells f where f.cycle_id = c.id and f.target_month = m.month limit 1) has
+                 where c.status in ('locked', 'published')
                  order by c.cycle_month desc limit 1),
          cons as (
            select f.dealer_id, f.model_line_id,

@@ -4,11 +4,14 @@ import { code, errorResponses, errorSchema, page } from '../../../shared/schemas
 import {
   allocationDecisionSchema,
   allocationOverrideSchema,
+  allocationResultFilterSchema,
+  allocationResultSchema,
   allocationRunCreateSchema,
   allocationRunFilterSchema,
   allocationRunListSchema,
   allocationRunSchema,
   allocationSettingsSchema,
+  allocationWhatIfRunSchema,
   allocationWhatIfSchema,
   dealerAvailabilitySchema,
   dealerProfileSchema,
@@ -165,11 +168,12 @@ export async function availabilityRoutes(
   app.post('/allocation/what-if', {
     config: { access: 'allocation:manage' },
     schema: {
-      summary: 'What the formula would allocate (nothing saved); settings may be tried out',
+      summary:
+        'What the formula would allocate (nothing saved): the summary and a page of the results; settings may be tried out',
       tags,
       security: SECURED,
       body: allocationWhatIfSchema,
-      response: { 200: allocationRunSchema, ...errors },
+      response: { 200: allocationWhatIfRunSchema, ...errors },
     },
     handler: (req) => allocation.whatIf({ actor: actorOf(req), data: req.body }),
   });
@@ -203,13 +207,37 @@ export async function availabilityRoutes(
   app.get('/allocation/runs/:code', {
     config: { access: 'availability:read' },
     schema: {
-      summary: 'An allocation run with its formula and results (a dealer sees its own results)',
+      summary:
+        'An allocation run with its formula and summary per SKU and model line (a dealer: of its own results); the rows: …/results',
       tags,
       security: SECURED,
       params: runParams,
       response: { 200: allocationRunSchema, ...errors },
     },
     handler: (req) => allocation.getRun({ actor: actorOf(req), code: req.params.code }),
+  });
+
+  app.get('/allocation/runs/:code/results', {
+    config: { access: 'availability:read' },
+    schema: {
+      summary:
+        "A page of an allocation run's results with their inputs and explanations, filtered (a dealer sees its own)",
+      description:
+        'In the order of round, dealer code and SKU code. q searches the dealer’s code and name; allocatedOnly=true leaves out rows without units.',
+      tags,
+      security: SECURED,
+      params: runParams,
+      querystring: allocationResultFilterSchema,
+      response: { 200: page(allocationResultSchema), ...errors },
+    },
+    handler: (req) => {
+      const { allocatedOnly, ...filter } = req.query;
+      return allocation.findResults({
+        actor: actorOf(req),
+        code: req.params.code,
+        filter: { ...filter, allocatedOnly: allocatedOnly === 'true' },
+      });
+    },
   });
 
   app.post('/allocation/runs/:code/overrides', {

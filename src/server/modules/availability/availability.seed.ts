@@ -18,6 +18,8 @@ export function seedAvailability(database: Db, options: { today: string }): Prom
 }
 
 async function seedIn(db: Queryable, { today }: { today: string }): Promise<number> {
+  // statements over the whole network that run once: no JIT compilation
+  await db.query('set local jit = off');
   await db.query(
     `insert into dealer_allocation_profiles (dealer_id, is_ev_certified, tier)
      select d.id, abs(hashtext(d.code)) % 5 <> 0,

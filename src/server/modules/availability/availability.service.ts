@@ -12,6 +12,7 @@ import { csvField, type Db } from '../../db/db';
 import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
 import type { IngestFormat, RawRecord } from '../transactions/ingest-parsers';
 import { createAvailabilityRepository, type PositionRow } from './availability.repository';
+import { resultPageFilter, resultPageParams } from './allocation-run.repository';
 import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
 import { validatePipelineRow } from './pipeline-row';
@@ -149,9 +150,16 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
       // As the system (the VIN check reads other dealers' vehicles); each row's dealer was checked
       // against the actor's scope above, and the database is asked again before commit.
       return systemDb(db).transaction(async (tx) => {
+        // Statements over the whole batch run once: no JIT compilation (it took half of the
+        // vehicles' refresh at 100,000 events, ~2 s of compile for a 4 s statement), and memory
+        // to sort the batch's events in (no spill to disk).
+        await tx.query('set local jit = off');
+        await tx.query(`set local work_mem = '64MB'`);
         await repo.createStaging(tx);
         for (let i = 0; i < lines.length; i += 5000)
           await repo.copyStaging(tx, [lines.slice(i, i + 5000).join('')]);
+        // the checks and the refresh join on the staged rows: let the planner count them
+        await tx.query('analyze pipeline_staging');
         for (const r of await repo.repeatedKeys(tx))
           add({
             row: r.later,
@@ -457,6 +465,14 @@ export async function findAllocationResults(
     runId?: number;
     dealerIds?: number[] | null;
     includeDraft?: boolean;
+    /** a page of a run's results (allocation-runs.service.ts `findResults`) */
+    sku?: string;
+    dealerCode?: string;
+    q?: string;
+    round?: number;
+    allocatedOnly?: boolean;
+    limit?: number;
+    offset?: number;
   },
 ) {
   const { rows } = await db.query<
@@ -475,28 +491,67 @@ export async function findAllocationResults(
       decision: 'pending' | 'accepted' | 'declined' | 'expired';
       acceptedUnits: number;
       acceptUntil: string | null;
-    } & StoredResultRow
+      dealerId: number;
+    } & Omit<StoredResultRow, 'dealerInputs'>
   >(
     `select r.code as run, x.round, to_char(r.month, 'YYYY-MM') as month, ml.code as "modelLineCode", d.code as "dealerCode", d.name as "dealerName",
        s.code as sku, s.name as "skuName", x.formula_units as "formulaUnits", x.units, x.override_reason as "overrideReason", x.inputs,
        x.explanation, x.decision, x.accepted_units as "acceptedUnits", r.accept_until::text as "acceptUntil",
-       x.run_id as "runId", s.powertrain, x.share, x.quota, x.basis, x.rounding, a.inputs as "dealerInputs"
+       x.run_id as "runId", x.dealer_id as "dealerId", s.powertrain, x.share, x.quota, x.basis, x.rounding
      from allocation_results x join allocation_runs r on r.id = x.run_id join dealers d on d.id = x.dealer_id
      join skus s on s.id = x.sku_id join model_lines ml on ml.id = r.model_line_id
-     left join allocation_dealer_inputs a on a.run_id = x.run_id and a.round = x.round and a.dealer_id = x.dealer_id
      where ($1::int is null or x.dealer_id = $1) and ($2::date is null or r.month = $2) and ($3::int is null or r.id = $3)
        and ($4::int[] is null or x.dealer_id = any($4::int[])) and ($5::boolean or r.status = 'published')
        and ($1::int is null or x.units > 0 or x.formula_units > 0)
-     order by r.code, x.round, d.code, s.code`,
+       and ${resultPageFilter(6)}
+     order by r.code, x.round, d.code, s.code limit $11 offset $12`,
     [
       filter.dealerId ?? null,
       filter.month ?? null,
       filter.runId ?? null,
       filter.dealerIds ?? null,
       filter.includeDraft ?? false,
+      ...resultPageParams(filter),
+      filter.limit ?? null,
+      filter.offset ?? 0,
     ],
   );
-  return explainStoredRows(db, rows);
+  // Each dealer's inputs of a round once (a run's view would otherwise parse the same document
+  // once per SKU: 640,000 times at 4,000 dealers × 160 SKUs).
+  const rounds = new Map<string, { runId: number; round: number; dealerIds: Set<number> }>();
+  for (const r of rows) {
+    if (r.explanation !== null) continue;
+    const key = `${r.runId}:${r.round}`;
+    let entry = rounds.get(key);
+    if (!entry) rounds.set(key, (entry = { runId: r.runId, round: r.round, dealerIds: new Set() }));
+    entry.dealerIds.add(r.dealerId);
+  }
+  const inputs = new Map<string, Record<string, unknown>>();
+  if (rounds.size) {
+    const found = await db.query<{
+      run_id: number;
+      round: number;
+      dealer_id: number;
+      inputs: Record<string, unknown>;
+    }>(
+      `select a.run_id, a.round, a.dealer_id, a.inputs from allocation_dealer_inputs a
+       join unnest($1::int[], $2::int[]) k(run_id, round) on k.run_id = a.run_id and k.round = a.round
+       where a.dealer_id = any($3::int[])`,
+      [
+        [...rounds.values()].map((k) => k.runId),
+        [...rounds.values()].map((k) => k.round),
+        [...new Set([...rounds.values()].flatMap((k) => [...k.dealerIds]))],
+      ],
+    );
+    for (const a of found.rows) inputs.set(`${a.run_id}:${a.round}:${a.dealer_id}`, a.inputs);
+  }
+  return explainStoredRows(
+    db,
+    rows.map(({ dealerId, ...r }) => ({
+      ...r,
+      dealerInputs: inputs.get(`${r.runId}:${r.round}:${dealerId}`) ?? null,
+    })),
+  );
 }
 
 export type AvailabilityService = ReturnType<typeof createAvailabilityService>;

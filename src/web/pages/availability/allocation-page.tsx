@@ -9,6 +9,7 @@ import {
   Alert,
   Badge,
   Button,
+  Checkbox,
   Group,
   NumberInput,
   Paper,
@@ -31,9 +32,14 @@ import {
   usePublish,
   useReallocate,
   useRun,
+  useRunResults,
   useRuns,
   useWhatIf,
+  useWhatIfResults,
   type AllocationRun,
+  type ResultFilter,
+  type ResultPage,
+  type WhatIfRun,
 } from './availability-queries';
 import { monthOptions } from './supply-demand-page';
 
@@ -62,7 +68,8 @@ export function AllocationPage() {
     modelLine: modelLine ?? '',
     supply: (skus.data?.items ?? []).map((s) => ({ sku: s.code, units: supply[s.code] ?? 0 })),
   };
-  const shown: AllocationRun | undefined = whatIf.data;
+  const shown: WhatIfRun | undefined = whatIf.data;
+  const [whatIfBody, setWhatIfBody] = useState(body);
   return (
     <Stack gap="lg" data-testid="allocation-page">
       <PageHeader
@@ -111,7 +118,10 @@ export function AllocationPage() {
           <Group gap="xs" mt="md">
             <Button
               variant="default"
-              onClick={() => whatIf.mutate(body)}
+              onClick={() => {
+                setWhatIfBody(body);
+                whatIf.mutate(body);
+              }}
               loading={whatIf.isPending}
               disabled={!modelLine}
             >
@@ -144,7 +154,8 @@ export function AllocationPage() {
           title="What-if (not saved)"
           description="What the formula gives with this supply today"
         >
-          <RunResults run={shown} />
+          <RunSummary run={shown} />
+          <WhatIfResults run={shown} body={whatIfBody} />
         </Section>
       )}
       {selected && <RunPanel code={selected} />}
@@ -239,27 +250,137 @@ function RunPanel({ code }: { code: string }) {
       <Text size="xs" c="dimmed" data-testid="published-formula">
         Formula: {String(r.formula.text ?? '')}
       </Text>
-      <RunResults run={r} isEditable={r.status === 'draft' && canManage} />
+      <RunSummary run={r} />
+      <StoredResults run={r} isEditable={r.status === 'draft' && canManage} />
     </Section>
   );
 }
 
-function RunResults({ run, isEditable = false }: { run: AllocationRun; isEditable?: boolean }) {
+const FIRST: ResultFilter = { allocatedOnly: true, limit: 50, offset: 0 };
+
+/** The run's summary per SKU and of the model line (the rows are read by page below). */
+function RunSummary({ run }: { run: AllocationRun }) {
+  const rows = [...run.totals, { ...run.summary, sku: 'All SKUs' }];
+  return (
+    <Table.ScrollContainer minWidth={640}>
+      <Table striped data-testid="allocation-summary">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>SKU</Table.Th>
+            <Table.Th ta="right">Supply</Table.Th>
+            <Table.Th ta="right">Allocated</Table.Th>
+            <Table.Th ta="right">Dealers served</Table.Th>
+            <Table.Th ta="right">Overrides</Table.Th>
+            <Table.Th ta="right">Not eligible</Table.Th>
+            {run.status === 'published' && <Table.Th ta="right">Accepted</Table.Th>}
+            {run.status === 'published' && <Table.Th ta="right">Declined</Table.Th>}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((t, i) => (
+            <Table.Tr key={t.sku} fw={i === rows.length - 1 ? 600 : undefined}>
+              <Table.Td>{t.sku}</Table.Td>
+              <Table.Td ta="right">{formatInt(t.supply)}</Table.Td>
+              <Table.Td ta="right">{formatInt(t.allocated)}</Table.Td>
+              <Table.Td ta="right">{formatInt(t.dealersServed)}</Table.Td>
+              <Table.Td ta="right">{formatInt(t.overrides)}</Table.Td>
+              <Table.Td ta="right">{formatInt(t.excluded)}</Table.Td>
+              {run.status === 'published' && (
+                <Table.Td ta="right">{formatInt(t.accepted)}</Table.Td>
+              )}
+              {run.status === 'published' && (
+                <Table.Td ta="right">{formatInt(t.declined)}</Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+function StoredResults({ run, isEditable }: { run: AllocationRun; isEditable: boolean }) {
+  const [filter, setFilter] = useState(FIRST);
+  const page = useRunResults(run.code, filter);
+  return (
+    <RunResults
+      run={run}
+      page={page.data}
+      isFetching={page.isFetching}
+      filter={filter}
+      setFilter={setFilter}
+      isEditable={isEditable}
+    />
+  );
+}
+
+function WhatIfResults({
+  run,
+  body,
+}: {
+  run: WhatIfRun;
+  body: Parameters<typeof useWhatIfResults>[0];
+}) {
+  const [filter, setFilter] = useState(FIRST);
+  const page = useWhatIfResults(body, run.results, filter);
+  return (
+    <RunResults
+      run={run}
+      page={page.data}
+      isFetching={page.isFetching}
+      filter={filter}
+      setFilter={setFilter}
+    />
+  );
+}
+
+function RunResults({
+  run,
+  page,
+  isFetching,
+  filter,
+  setFilter,
+  isEditable = false,
+}: {
+  run: AllocationRun;
+  page: ResultPage | undefined;
+  isFetching: boolean;
+  filter: ResultFilter;
+  setFilter: (f: ResultFilter) => void;
+  isEditable?: boolean;
+}) {
   const override = useOverride(run.code);
   const [editing, setEditing] = useState<{ key: string; units: number; reason: string } | null>(
     null,
   );
-  const rows = run.results.filter((r) => r.units > 0 || r.formulaUnits > 0 || r.overrideReason);
+  const rows = page?.items ?? [];
+  const total = page?.total ?? 0;
+  const to = (f: Partial<ResultFilter>) => setFilter({ ...filter, offset: 0, ...f });
   return (
     <Stack gap="xs">
-      <Group gap="xs">
-        {run.totals.map((t) => (
-          <Badge key={t.sku} variant="light" size="lg" style={{ textTransform: 'none' }}>
-            {t.sku}: {formatInt(t.allocated)} of {formatInt(t.supply)}
-            {t.accepted > 0 && ` · accepted ${formatInt(t.accepted)}`}
-            {t.declined > 0 && ` · declined ${formatInt(t.declined)}`}
-          </Badge>
-        ))}
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <TextInput
+          label="Dealer"
+          placeholder="Code or name"
+          value={filter.q ?? ''}
+          onChange={(e) => to({ q: e.currentTarget.value.trim() || undefined })}
+          w={200}
+        />
+        <Select
+          label="SKU"
+          placeholder="All SKUs"
+          data={run.totals.map((t) => t.sku)}
+          value={filter.sku ?? null}
+          onChange={(v) => to({ sku: v ?? undefined })}
+          clearable
+          w={200}
+        />
+        <Checkbox
+          label="Only with units"
+          checked={filter.allocatedOnly}
+          onChange={(e) => to({ allocatedOnly: e.currentTarget.checked })}
+          mb={8}
+        />
       </Group>
       {override.isError && <Alert color="red">{errorMessage(override.error)}</Alert>}
       <Table.ScrollContainer minWidth={640}>
@@ -373,6 +494,38 @@ function RunResults({ run, isEditable = false }: { run: AllocationRun; isEditabl
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {!page ? (
+        <TableSkeleton />
+      ) : (
+        <Group justify="space-between" data-testid="allocation-results-pager">
+          <Text size="sm" c="dimmed">
+            {total === 0
+              ? 'No results match'
+              : `${formatInt(filter.offset + 1)}–${formatInt(filter.offset + rows.length)} of ${formatInt(total)}`}
+            {isFetching && ' · loading…'}
+          </Text>
+          <Group gap="xs">
+            <Button
+              size="xs"
+              variant="default"
+              disabled={filter.offset === 0}
+              onClick={() =>
+                setFilter({ ...filter, offset: Math.max(0, filter.offset - filter.limit) })
+              }
+            >
+              Previous
+            </Button>
+            <Button
+              size="xs"
+              variant="default"
+              disabled={filter.offset + filter.limit >= total}
+              onClick={() => setFilter({ ...filter, offset: filter.offset + filter.limit })}
+            >
+              Next
+            </Button>
+          </Group>
+        </Group>
+      )}
     </Stack>
   );
 }

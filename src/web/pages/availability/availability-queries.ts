@@ -2,9 +2,10 @@
  * TanStack Query hooks for availability and allocation. Types come from
  * src/shared/schemas/availability.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
 import type {
+  allocationResultSchema,
   allocationRunListSchema,
   allocationRunSchema,
   allocationSettingsSchema,
@@ -15,6 +16,21 @@ import { api } from '../../api';
 
 export type DealerAvailability = z.infer<typeof dealerAvailabilitySchema>;
 export type AllocationRun = z.infer<typeof allocationRunSchema>;
+export type AllocationResult = z.infer<typeof allocationResultSchema>;
+/** A page of a run's results (the run itself carries only the summary). */
+export type ResultFilter = {
+  sku?: string;
+  q?: string;
+  allocatedOnly: boolean;
+  limit: number;
+  offset: number;
+};
+export type ResultPage = {
+  items: AllocationResult[];
+  total: number;
+  limit: number;
+  offset: number;
+};
 export type AllocationRunSummary = z.infer<typeof allocationRunListSchema>[number];
 export type AllocationSettings = z.infer<typeof allocationSettingsSchema>;
 export type SupplyDemand = z.infer<typeof supplyDemandSchema>;
@@ -86,11 +102,61 @@ function useAvailabilityMutation<TBody, TResult>(fn: (body: TBody) => Promise<TR
   });
 }
 
+/** A page of a stored run's results, filtered (refreshed with the run by every write). */
+export function useRunResults(code: string, filter: ResultFilter) {
+  return useQuery({
+    queryKey: [...availabilityKeys.run(code), 'results', filter],
+    queryFn: ({ signal }) =>
+      api.get<ResultPage>(
+        `/allocation/runs/${encodeURIComponent(code)}/results`,
+        {
+          limit: filter.limit,
+          offset: filter.offset,
+          allocatedOnly: String(filter.allocatedOnly),
+          ...(filter.sku ? { sku: filter.sku } : {}),
+          ...(filter.q ? { q: filter.q } : {}),
+        },
+        signal,
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+type WhatIfBody = SupplyInput & { settings?: Partial<AllocationSettings> };
+export type WhatIfRun = AllocationRun & { results: ResultPage };
+
 export const useWhatIf = () =>
   useMutation({
-    mutationFn: (body: SupplyInput & { settings?: Partial<AllocationSettings> }) =>
-      api.post<AllocationRun>('/allocation/what-if', body),
+    mutationFn: (body: WhatIfBody) =>
+      api.post<WhatIfRun>('/allocation/what-if', {
+        ...body,
+        results: { allocatedOnly: true, limit: 50, offset: 0 },
+      }),
   });
+
+/** A page of a what-if's results: the formula runs again for it (nothing is stored). */
+export function useWhatIfResults(body: WhatIfBody, first: ResultPage, filter: ResultFilter) {
+  const isFirst =
+    !filter.sku && !filter.q && filter.allocatedOnly && filter.offset === 0 && filter.limit === 50;
+  return useQuery({
+    queryKey: ['allocation-what-if', body, filter],
+    queryFn: async () =>
+      (
+        await api.post<WhatIfRun>('/allocation/what-if', {
+          ...body,
+          results: {
+            allocatedOnly: filter.allocatedOnly,
+            limit: filter.limit,
+            offset: filter.offset,
+            ...(filter.sku ? { sku: filter.sku } : {}),
+            ...(filter.q ? { q: filter.q } : {}),
+          },
+        })
+      ).results,
+    initialData: isFirst ? first : undefined,
+    placeholderData: keepPreviousData,
+  });
+}
 export const useCreateRun = () =>
   useAvailabilityMutation((body: SupplyInput) => api.post<AllocationRun>('/allocation/runs', body));
 export const useOverride = (code: string) =>
