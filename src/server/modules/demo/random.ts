@@ -99,13 +99,7 @@ export class Random {
 
   /** Uniform on [0, 1), 32-bit resolution. */
   next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / TWO_POW_32;
+    return this.nextUint32() / TWO_POW_32;
   }
 
   /** Uniform on [min, max). */

@@ -39,7 +39,12 @@ import {
   toTransaction,
   needsSaleDetails,
 } from './incentives-context';
-import { type Computed, type StatementComputation, dealerAdjustments } from './statement-compute';
+import {
+  type Computed,
+  type StatementComputation,
+  dealerAdjustments,
+  previouslyDue,
+} from './statement-compute';
 
 /** One program's settlement period to compute for the network. */
 export type NetworkItem = {
@@ -423,12 +428,7 @@ export function createNetworkTotals({
         const storedHere = new Map(
           stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
         );
-        const previously = new Map<number, Dec>();
-        for (const s of stored) {
-          if (s.period === settlement.period || s.status === 'closed') continue;
-          if (s.period >= settlement.period && s.period !== 'program') continue;
-          previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
-        }
+        const previously = previouslyDue(stored, settlement.period);
         const adjustments = adjustmentsOf
           .get(item.program.row.id)!
           .filter((a) => a.period === settlement.period);

@@ -4,18 +4,10 @@
  * the intermittent path and to give intermittent series a default interval table; it is not a
  * benchmark of accuracy (the real-data benchmarks are M3, US and Quebec car sales).
  */
+import { mulberry32 } from '../../../../shared/math';
 
 /** mulberry32: a small, fast, seeded generator of uniforms in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 function normal(random: () => number): number {
   const u = Math.max(random(), 1e-12);

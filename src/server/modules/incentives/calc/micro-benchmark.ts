@@ -18,6 +18,7 @@ import type {
   ProgramDefinition,
   ProgramDefinitionInput,
 } from '../../../../shared/schemas/program';
+import { mulberry32 } from '../../../../shared/math';
 import { parseProgramDefinition } from '../../../../shared/schemas/program';
 import { listSettlementPeriods } from './periods';
 import { calculateStatement } from './statement';
@@ -26,19 +27,7 @@ import { nextMonth } from './dates';
 const DEALERS = Number(process.argv[2] ?? 4000);
 const TX_PER_DEALER = Number(process.argv[3] ?? 500);
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(42);
+const random = mulberry32(42);
 const POWERTRAINS = ['ICE', 'HEV', 'PHEV', 'BEV'] as const;
 const SEGMENTS = ['compact', 'midsize', 'suv', 'truck'];
 const skus = Array.from({ length: 160 }, (_, i) => ({

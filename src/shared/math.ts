@@ -1,0 +1,28 @@
+/**
+ * Small numeric helpers shared by the server's modules (pure; no Node or database imports).
+ * Floats only: never for money (see `money.ts` and `fixed.ts`).
+ */
+
+/** Median of a list (the mean of the two middle values for an even count); 0 for an empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * mulberry32: a small, fast, seeded generator of uniforms in [0, 1) (32-bit state). The same
+ * seed gives the same sequence on every platform; for the demo network's samplers see
+ * `server/modules/demo/random.ts` (sfc32).
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
