@@ -31,7 +31,7 @@ import {
   whatIfResultSchema,
 } from '../../../shared/schemas/incentives';
 import { programDefinitionSchema } from '../../../shared/schemas/program';
-import { exportCell } from '../../http/csv-export';
+import { csvLines, exportRow, sendCsv } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 import { createWhatIfAll } from './what-if-all';
 
@@ -203,32 +203,26 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       });
       const header =
         'programCode,dealerCode,period,lineNo,kind,transactionId,date,vin,sku,quantity,unitPrice,basis,rate,tierFrom,amount,currency,explanation\n';
-      const body = s.lines
-        .map((l) =>
-          [
-            s.programCode,
-            s.dealerCode,
-            s.period,
-            l.lineNo,
-            l.kind,
-            l.transactionId,
-            l.date,
-            l.vin,
-            l.sku,
-            l.quantity,
-            l.unitPrice,
-            l.basis,
-            l.rate,
-            l.tierFrom,
-            l.amount,
-            s.currency,
-            l.explanation,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      const total = [
+      const rows = s.lines.map((l) => [
+        s.programCode,
+        s.dealerCode,
+        s.period,
+        l.lineNo,
+        l.kind,
+        l.transactionId,
+        l.date,
+        l.vin,
+        l.sku,
+        l.quantity,
+        l.unitPrice,
+        l.basis,
+        l.rate,
+        l.tierFrom,
+        l.amount,
+        s.currency,
+        l.explanation,
+      ]);
+      const total = exportRow([
         s.programCode,
         s.dealerCode,
         s.period,
@@ -246,16 +240,12 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         s.earned,
         s.currency,
         `earned; previously settled ${s.previouslySettled}; amount due ${s.amountDue}`,
-      ]
-        .map(exportCell)
-        .join(',');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="statement-${s.programCode}-${s.dealerCode}-${s.period}.csv"`,
-        );
-      return reply.send((header + body + (body ? '\n' : '') + total + '\n') as never);
+      ]);
+      return sendCsv(
+        reply,
+        `statement-${s.programCode}-${s.dealerCode}-${s.period}.csv`,
+        csvLines(header, rows) + total + '\n',
+      );
     },
   });
 
@@ -557,25 +547,16 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       const b = await incentives.getPayoutBatch({ actor: actorOf(req), code: req.params.code });
       await incentives.recordBatchExport({ actor: actorOf(req), code: b.code });
       const header = 'dealerCode,dealerName,erpVendorId,amount,currency,glAccount,reference\n';
-      const body = b.items
-        .map((i) =>
-          [
-            i.dealerCode,
-            i.dealerName,
-            i.erpVendorId,
-            i.amount,
-            i.currency,
-            i.glAccount,
-            i.reference,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${b.code}.csv"`);
-      return reply.send((header + body + (body ? '\n' : '')) as never);
+      const rows = b.items.map((i) => [
+        i.dealerCode,
+        i.dealerName,
+        i.erpVendorId,
+        i.amount,
+        i.currency,
+        i.glAccount,
+        i.reference,
+      ]);
+      return sendCsv(reply, `${b.code}.csv`, csvLines(header, rows));
     },
   });
 

@@ -44,6 +44,7 @@ import {
   type StatementComputation,
   dealerAdjustments,
   previouslyDue,
+  storedComputed,
 } from './statement-compute';
 
 /** One program's settlement period to compute for the network. */
@@ -458,13 +459,7 @@ export function createNetworkTotals({
         for (const d of dealers) {
           const storedRow = storedHere.get(d.id);
           if (storedRow && storedRow.status !== 'closed') {
-            computed.push({
-              dealer: d,
-              statement: storedRow.snapshot as unknown as Statement,
-              status: storedRow.status,
-              approvedBy: storedRow.approvedBy,
-              storedId: storedRow.id,
-            });
+            computed.push(storedComputed(d, storedRow));
             continue;
           }
           const { dealer, planned } = toDealer(

@@ -111,6 +111,25 @@ export type Computed = {
   storedId: string | null;
 };
 
+/** An approved or paid statement as it was stored: its snapshot, never recomputed. */
+export function storedComputed(
+  dealer: DealerRow,
+  row: {
+    id: string;
+    status: StatementStatus;
+    snapshot: Record<string, unknown>;
+    approvedBy: string | null;
+  },
+): Computed {
+  return {
+    dealer,
+    statement: row.snapshot as unknown as Statement,
+    status: row.status,
+    approvedBy: row.approvedBy,
+    storedId: row.id,
+  };
+}
+
 export function createStatementComputation({ shared }: { shared: IncentivesContext }) {
   const { deps, context } = shared;
   const repoOf = (db: Queryable = deps.db) => createStatementsRepository(db);
@@ -288,13 +307,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     for (const d of dealers) {
       const storedRow = storedHere.get(d.id);
       if (storedRow && storedRow.status !== 'closed' && !options.live) {
-        items.push({
-          dealer: d,
-          statement: storedRow.snapshot as unknown as Statement,
-          status: storedRow.status,
-          approvedBy: storedRow.approvedBy,
-          storedId: storedRow.id,
-        });
+        items.push(storedComputed(d, storedRow));
         continue;
       }
       const { dealer, planned } = toDealer(

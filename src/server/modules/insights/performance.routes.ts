@@ -8,6 +8,7 @@ import {
   performanceSchema,
 } from '../../../shared/schemas/insights-performance';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { sendCsv } from '../../http/csv-export';
 
 const tags = ['insights'];
 
@@ -65,13 +66,11 @@ export async function performanceRoutes(fastify: FastifyInstance) {
         dealerCode: req.params.code,
         ...req.query,
       });
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="performance-${d.dealer.dealerCode.replace(/[^\w.-]/g, '_')}.csv"`,
-        );
-      return reply.send(performance.decompositionCsv(d) as never);
+      return sendCsv(
+        reply,
+        `performance-${d.dealer.dealerCode.replace(/[^\w.-]/g, '_')}.csv`,
+        performance.decompositionCsv(d),
+      );
     },
   });
 
