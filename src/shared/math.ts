@@ -26,3 +26,28 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Gamma(shape, 1) for shape ≥ 1 by Marsaglia and Tsang (2000), drawing standard normals and
+ * uniforms in [0, 1) from `source`.
+ */
+export function gammaMarsagliaTsang(
+  shape: number,
+  source: { normal(): number; next(): number },
+): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = source.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = source.next();
+    const x2 = x * x;
+    if (u < 1 - 0.0331 * x2 * x2) return d * v;
+    if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
+  }
+}

@@ -4,7 +4,7 @@
  * the intermittent path and to give intermittent series a default interval table; it is not a
  * benchmark of accuracy (the real-data benchmarks are M3, US and Quebec car sales).
  */
-import { mulberry32 } from '../../../../shared/math';
+import { gammaMarsagliaTsang, mulberry32 } from '../../../../shared/math';
 
 /** mulberry32: a small, fast, seeded generator of uniforms in [0, 1). */
 export const seededRandom = mulberry32;
@@ -31,20 +31,7 @@ export function poisson(random: () => number, lambda: number): number {
 /** Gamma(shape, 1) sample (Marsaglia–Tsang). */
 function gamma(random: () => number, shape: number): number {
   if (shape < 1) return gamma(random, shape + 1) * random() ** (1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = random();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
-      return d * v;
-  }
+  return gammaMarsagliaTsang(shape, { normal: () => normal(random), next: random });
 }
 
 export const SYNTHETIC_SEASON = [
