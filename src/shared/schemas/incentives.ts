@@ -57,6 +57,12 @@ export const programVersionCreateSchema = z.object({
   definition: z.unknown().describe('the full ProgramDefinition; the code must stay the same'),
 });
 
+/** The path of one dealer's statement: /programs/{code}/statements/{dealerCode}…. */
+export const statementParams = z.object({
+  code: z.string().min(1).max(40),
+  dealerCode: z.string().min(1).max(40),
+});
+
 export const periodQuery = z.object({
   period: z
     .string()

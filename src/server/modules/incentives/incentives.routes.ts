@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, errorResponses, page, rowId } from '../../../shared/schemas/common';
+import {
+  errorResponses,
+  errorSchema,
+  page,
+  readErrorResponses,
+  rowId,
+} from '../../../shared/schemas/common';
 import {
   accrualSchema,
   approveStatementSchema,
@@ -19,6 +25,7 @@ import {
   payoutCreateSchema,
   payoutListQuery,
   periodQuery,
+  statementParams,
   programSchema,
   programSummarySchema,
   programVersionCreateSchema,
@@ -38,10 +45,6 @@ import { createWhatIfAll } from './what-if-all';
 const tags = ['incentives'];
 const errors = errorResponses;
 const codeParams = z.object({ code: z.string().min(1).max(40) });
-const statementParams = z.object({
-  code: z.string().min(1).max(40),
-  dealerCode: z.string().min(1).max(40),
-});
 const idParams = z.object({ id: rowId });
 
 /** Routes of incentive programs under /api/v1 (programs, statements, claims, disputes, payouts). */
@@ -174,13 +177,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       querystring: periodQuery,
       response: { 200: statementDetailSchema, ...errors },
     },
-    handler: (req) =>
-      incentives.getStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.query.period,
-      }),
+    handler: (req) => incentives.getStatement({ actor: actorOf(req), ...req.params, ...req.query }),
   });
 
   app.get('/programs/:code/statements/:dealerCode/export', {
@@ -192,15 +189,10 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       params: statementParams,
       querystring: periodQuery,
       produces: ['text/csv'],
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      response: readErrorResponses,
     },
     handler: async (req, reply) => {
-      const s = await incentives.getStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.query.period,
-      });
+      const s = await incentives.getStatement({ actor: actorOf(req), ...req.params, ...req.query });
       const header =
         'programCode,dealerCode,period,lineNo,kind,transactionId,date,vin,sku,quantity,unitPrice,basis,rate,tierFrom,amount,currency,explanation\n';
       const rows = s.lines.map((l) => [
@@ -291,12 +283,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       response: { 200: statementDetailSchema, ...errors },
     },
     handler: (req) =>
-      incentives.approveStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.body.period,
-      }),
+      incentives.approveStatement({ actor: actorOf(req), ...req.params, period: req.body.period }),
   });
 
   app.get('/programs/:code/accruals', {

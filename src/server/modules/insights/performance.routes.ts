@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, errorSchema } from '../../../shared/schemas/common';
+import { errorResponses, readErrorResponses } from '../../../shared/schemas/common';
 import {
   decompositionParamsSchema,
   dealerDecompositionSchema,
@@ -58,7 +58,7 @@ export async function performanceRoutes(fastify: FastifyInstance) {
       params: decompositionParamsSchema,
       querystring: performanceQuerySchema,
       produces: ['text/csv'],
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      response: readErrorResponses,
     },
     handler: async (req, reply) => {
       const d = await performance.getDecomposition({
