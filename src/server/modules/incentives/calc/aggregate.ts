@@ -23,7 +23,7 @@ import { checkEligibility } from './eligibility';
 import { fastBenefitTotal } from './fast-path';
 import { formatScaled, MAX_SAFE, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled } from './filters';
-import { computeMeasure, formatMeasure } from './measure';
+import { computeMeasure, formatMeasure, isRevenueMeasured } from './measure';
 import {
   statementOf,
   type CountedTransaction,
@@ -298,9 +298,7 @@ export function calculateStatementFromGroups(input: AggregateStatementInput): St
     if (!Number.isSafeInteger(v)) return null;
   }
 
-  const revenueMeasured =
-    program.measure === 'revenue' ||
-    (program.measure === 'growth' && program.growthBasis === 'revenue');
+  const revenueMeasured = isRevenueMeasured(program);
   const measure = computeMeasure({
     program,
     ingredients: {

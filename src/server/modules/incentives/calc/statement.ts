@@ -37,7 +37,7 @@ import { checkEligibility } from './eligibility';
 import { fastBenefitTotal, sumScaled } from './fast-path';
 import { formatScaled, mulSafe, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled, saleExclusion, withoutSaleRules } from './filters';
-import { computeMeasure, formatMeasure, type MeasureResult } from './measure';
+import { computeMeasure, formatMeasure, isRevenueMeasured, type MeasureResult } from './measure';
 import type { IncentiveWindow, SettlementPeriod } from './periods';
 import {
   incrementalRanges,
@@ -427,9 +427,7 @@ export function runStatement(input: StatementInput): StatementRun {
   const byAmount = (c: CountedTransaction) => amountMinor(c.tx, minor);
   const byExactAmount = (c: CountedTransaction) => signedAmount(c.tx);
   const qualifyingRevenue = sumVolume(qualifying, byAmount, byExactAmount, minor);
-  const revenueMeasured =
-    program.measure === 'revenue' ||
-    (program.measure === 'growth' && program.growthBasis === 'revenue');
+  const revenueMeasured = isRevenueMeasured(program);
   const measure = computeMeasure({
     program,
     ingredients: {
