@@ -201,38 +201,40 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         cookieSecure: env.COOKIE_SECURE,
         sessionTtlHours: env.SESSION_TTL_HOURS,
       });
+      const ingest = { ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024 };
       await api.register(accountsRoutes);
       await api.register(auditRoutes);
       await api.register(networkRoutes);
       await api.register(catalogRoutes);
-      await api.register(transactionsRoutes, {
-        ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
-      });
-      await api.register(actualsRoutes);
-      await api.register(agreementsRoutes);
-      await api.register(ledgerRoutes);
-      await api.register(jobsRoutes);
-      await api.register(forecastsRoutes);
-      await api.register(forecastReviewBulkRoutes);
-      await api.register(incentivesRoutes);
-      await api.register(statementPdfRoutes);
-      await api.register(recalculationRoutes);
-      await api.register(reconciliationRoutes);
-      await api.register(inboxRoutes);
-      await api.register(insightsRoutes);
-      await api.register(bulkSettlementRoutes);
-      await api.register(rdrRoutes);
-      await api.register(paymentsRoutes);
-      await api.register(productionPlanRoutes);
-      await api.register(programSimulationRoutes);
-      await api.register(liveRoutes);
-      await api.register(webhooksRoutes);
-      await api.register(availabilityRoutes, {
-        ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024,
-      });
+      await api.register(transactionsRoutes, ingest);
+      // in this order (the route table and the OpenAPI document list them so)
+      for (const routes of [
+        actualsRoutes,
+        agreementsRoutes,
+        ledgerRoutes,
+        jobsRoutes,
+        forecastsRoutes,
+        forecastReviewBulkRoutes,
+        incentivesRoutes,
+        statementPdfRoutes,
+        recalculationRoutes,
+        reconciliationRoutes,
+        inboxRoutes,
+        insightsRoutes,
+        bulkSettlementRoutes,
+        rdrRoutes,
+        paymentsRoutes,
+        productionPlanRoutes,
+        programSimulationRoutes,
+        liveRoutes,
+        webhooksRoutes,
+      ]) {
+        await api.register(routes);
+      }
+      await api.register(availabilityRoutes, ingest);
       await api.register(sustainabilityRoutes);
       await api.register(connectedRoutes);
-      await api.register(marketRoutes, { ingestLimitBytes: env.INGEST_LIMIT_MB * 1024 * 1024 });
+      await api.register(marketRoutes, ingest);
       await api.register(performanceRoutes);
     },
     { prefix: '/api/v1' },

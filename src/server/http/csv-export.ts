@@ -10,6 +10,7 @@
  * decimals) is left as it is, so amounts and quantities stay numbers. Full-width `＝＋－＠` are
  * treated like their ASCII forms.
  */
+import type { FastifyReply } from 'fastify';
 import { csvField } from '../db/db';
 import { sqlLiteral } from '../db/sql-literal';
 import { minorUnits, SUPPORTED_CURRENCIES } from '../../shared/money';
@@ -29,9 +30,25 @@ export function exportCell(value: string | number | boolean | null | undefined):
   return csvField(neutraliseCell(value));
 }
 
+type Cell = string | number | boolean | null | undefined;
+
 /** One CSV line of an export (without the line break). */
-export function exportRow(values: readonly (string | number | boolean | null | undefined)[]) {
+export function exportRow(values: readonly Cell[]) {
   return values.map(exportCell).join(',');
+}
+
+/** The text of an export: `header` (with its line break), then each row on its own line. */
+export function csvLines(header: string, rows: readonly (readonly Cell[])[]): string {
+  const body = rows.map(exportRow).join('\n');
+  return header + body + (body ? '\n' : '');
+}
+
+/** Sends an export as a CSV download named `filename` (text, or a stream of CSV text). */
+export function sendCsv(reply: FastifyReply, filename: string, csv: unknown) {
+  reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`);
+  return reply.send(csv as never);
 }
 
 /**

@@ -14,30 +14,26 @@ export const VEHICLE_EVENTS = [
 export type VehicleEvent = (typeof VEHICLE_EVENTS)[number];
 
 /** The columns of a pipeline event in JSON, NDJSON and CSV (the CSV header uses these names). */
+const OPTIONAL_COLUMNS = [
+  'sku',
+  'orderType',
+  'options',
+  'planWeek',
+  'plant',
+  'eta',
+  'deliveryExternalId',
+] as const;
 export const PIPELINE_COLUMNS = [
   'event',
   'dealerCode',
   'vin',
   'occurredOn',
-  'sku',
-  'orderType',
-  'options',
-  'planWeek',
-  'plant',
-  'eta',
-  'deliveryExternalId',
+  ...OPTIONAL_COLUMNS,
   'source',
   'externalId',
 ] as const;
-export const OPTIONAL_PIPELINE_COLUMNS: readonly string[] = [
-  'sku',
-  'orderType',
-  'options',
-  'planWeek',
-  'plant',
-  'eta',
-  'deliveryExternalId',
-];
+/** The columns a pipeline event may leave out. */
+export const OPTIONAL_PIPELINE_COLUMNS: readonly string[] = OPTIONAL_COLUMNS;
 
 export const pipelineEventInputSchema = z.object({
   event: z.enum(VEHICLE_EVENTS),

@@ -18,6 +18,14 @@ export const errorResponses = {
   409: errorSchema,
 };
 
+/** The error answers of a route that reads (nothing to conflict with): 400, 401, 403, 404. */
+export const readErrorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+};
+
 export const pagingQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).default(0),

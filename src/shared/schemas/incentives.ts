@@ -57,6 +57,12 @@ export const programVersionCreateSchema = z.object({
   definition: z.unknown().describe('the full ProgramDefinition; the code must stay the same'),
 });
 
+/** The path of one dealer's statement: /programs/{code}/statements/{dealerCode}…. */
+export const statementParams = z.object({
+  code: z.string().min(1).max(40),
+  dealerCode: z.string().min(1).max(40),
+});
+
 export const periodQuery = z.object({
   period: z
     .string()
@@ -416,20 +422,25 @@ export const payoutItemSchema = z.object({
   programCode: z.string(),
   period: z.string(),
 });
+/** What a payout batch says of its life, in the batch and in the list of batches. */
+const payoutBatchLife = {
+  glAccount: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  paidAt: z.string().nullable(),
+  state: z
+    .enum(['built', 'exported', 'paid'])
+    .describe(
+      'in words: built (CSV not downloaded yet), exported (downloaded for accounts payable), paid',
+    ),
+  exportedAt: z.string().nullable().describe('first download of its CSV'),
+};
+
 export const payoutBatchSchema = z
   .object({
     code: z.string(),
     status: z.enum(['exported', 'paid']),
-    glAccount: z.string(),
-    createdBy: z.string(),
-    createdAt: z.string(),
-    paidAt: z.string().nullable(),
-    state: z
-      .enum(['built', 'exported', 'paid'])
-      .describe(
-        'in words: built (CSV not downloaded yet), exported (downloaded for accounts payable), paid',
-      ),
-    exportedAt: z.string().nullable().describe('first download of its CSV'),
+    ...payoutBatchLife,
     totals: z.array(z.object({ currency: z.string(), amount: z.string() })),
     items: z.array(payoutItemSchema),
   })
@@ -458,20 +469,11 @@ export const payoutBatchSummarySchema = z
   .object({
     code: z.string(),
     status: z.enum(PAYOUT_BATCH_STATUSES),
-    glAccount: z.string(),
-    createdBy: z.string(),
-    createdAt: z.string(),
+    ...payoutBatchLife,
     approvedAt: z
       .string()
       .nullable()
       .describe('when the last of its statements was approved (the batch holds approved ones)'),
-    paidAt: z.string().nullable(),
-    state: z
-      .enum(['built', 'exported', 'paid'])
-      .describe(
-        'in words: built (CSV not downloaded yet), exported (downloaded for accounts payable), paid',
-      ),
-    exportedAt: z.string().nullable().describe('first download of its CSV'),
     dealerCount: z.number().int(),
     paymentCount: z.number().int(),
     totals: z.array(z.object({ currency: z.string(), amount: z.string() })),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { code, errorSchema } from '../../../shared/schemas/common';
+import { code, readErrorResponses } from '../../../shared/schemas/common';
 import {
   dealerMonthlyActualsSchema,
   monthlyActualsQuery,
@@ -9,7 +9,7 @@ import {
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['actuals'];
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+const errors = readErrorResponses;
 
 export async function actualsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);

@@ -8,6 +8,7 @@ import { scopeSql, type Scope } from '../../auth/actor';
 import { parentDealer } from '../../db/parent-dealer';
 import type { AgreementStatus } from '../../../shared/schemas/agreements';
 import { shownStatusSql } from './agreement-status';
+import type { OverlapRow } from './agreement-overlaps';
 import { createAgreementActualsRepository, refreshSummaries } from './agreement-actuals.repository';
 
 export {
@@ -373,16 +374,7 @@ export function createAgreementsRepository(db: Queryable) {
       skuIds: number[];
       statuses?: readonly string[];
     }) {
-      const { rows } = await db.query<{
-        agreementId: number;
-        code: string;
-        status: string;
-        sku: string;
-        startMonth: string;
-        endMonth: string;
-        fromMonth: string;
-        toMonth: string;
-      }>(
+      const { rows } = await db.query<OverlapRow>(
         `select a.id as "agreementId", a.code, a.status, s.code as sku,
                 to_char(a.start_month, 'YYYY-MM') as "startMonth",
                 to_char((a.start_month + make_interval(months => a.months - 1))::date, 'YYYY-MM') as "endMonth",

@@ -29,7 +29,7 @@ import {
 import { actorOf, SECURED, typed } from '../../http/route';
 import { planningHelpQuerySchema, planningHelpSchema } from '../../../shared/schemas/planning-help';
 import { PLANNING_FORMULA } from './planning-help';
-import { exportCell } from '../../http/csv-export';
+import { csvLines, sendCsv } from '../../http/csv-export';
 
 const tags = ['agreements'];
 const idParams = z.object({ id: rowId });
@@ -116,33 +116,24 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       });
       const header =
         'code,dealerCode,dealerName,regionCode,status,startMonth,endMonth,frequency,plannedTotal,plannedToDate,actualToDate,attainmentPct,gap,projectedTotal,projectedAttainmentPct\n';
-      const body = items
-        .map((a) =>
-          [
-            a.code,
-            a.dealerCode,
-            a.dealerName,
-            a.regionCode,
-            a.status,
-            a.startMonth,
-            a.endMonth,
-            a.frequency,
-            a.plannedTotal,
-            a.plannedToDate,
-            a.actualToDate,
-            a.attainmentPct,
-            a.gap,
-            a.projectedTotal,
-            a.projectedAttainmentPct,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="agreements.csv"');
-      return reply.send((header + body + (body ? '\n' : '')) as never);
+      const rows = items.map((a) => [
+        a.code,
+        a.dealerCode,
+        a.dealerName,
+        a.regionCode,
+        a.status,
+        a.startMonth,
+        a.endMonth,
+        a.frequency,
+        a.plannedTotal,
+        a.plannedToDate,
+        a.actualToDate,
+        a.attainmentPct,
+        a.gap,
+        a.projectedTotal,
+        a.projectedAttainmentPct,
+      ]);
+      return sendCsv(reply, 'agreements.csv', csvLines(header, rows));
     },
   });
 

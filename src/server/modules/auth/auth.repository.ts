@@ -43,6 +43,12 @@ const PRINCIPAL_COLUMNS = `
       (select coalesce(array_agg(x.code order by x.id), '{}') from dealers x where x.dealer_group_id = p.dealer_group_id)
   end as scoped_dealer_codes`;
 
+/** The joins PRINCIPAL_COLUMNS reads from, on a principal `p` (a user or an API key). */
+const PRINCIPAL_JOINS = `
+  left join regions r on r.id = p.region_id
+  left join dealers d on d.id = p.dealer_id
+  left join dealer_groups g on g.id = p.dealer_group_id`;
+
 export function createAuthRepository(db: Queryable) {
   return {
     async findUserByEmail(email: string): Promise<UserRow | null> {
@@ -88,10 +94,7 @@ export function createAuthRepository(db: Queryable) {
       >(
         `select p.id, p.name, p.role, p.is_active, s.csrf_token, s.expires_at, s.last_seen_at, ${PRINCIPAL_COLUMNS}
          from sessions s
-         join users p on p.id = s.user_id
-         left join regions r on r.id = p.region_id
-         left join dealers d on d.id = p.dealer_id
-         left join dealer_groups g on g.id = p.dealer_group_id
+         join users p on p.id = s.user_id ${PRINCIPAL_JOINS}
          where s.token_hash = $1`,
         [tokenHash],
       );
@@ -110,10 +113,7 @@ export function createAuthRepository(db: Queryable) {
     ): Promise<(PrincipalRow & { key_hash: string; revoked_at: Date | null }) | null> {
       const { rows } = await db.query<PrincipalRow & { key_hash: string; revoked_at: Date | null }>(
         `select p.id, p.name, p.role, p.key_hash, p.revoked_at, ${PRINCIPAL_COLUMNS}
-         from api_keys p
-         left join regions r on r.id = p.region_id
-         left join dealers d on d.id = p.dealer_id
-         left join dealer_groups g on g.id = p.dealer_group_id
+         from api_keys p ${PRINCIPAL_JOINS}
          where p.prefix = $1`,
         [prefix],
       );

@@ -10,6 +10,7 @@
  * exponential, gamma (Marsaglia-Tsang), Poisson (inversion below 10, Hörmann's PTRS transformed
  * rejection above) and negative binomial (gamma-Poisson mixture).
  */
+import { gammaMarsagliaTsang } from '../../../shared/math';
 
 const TWO_POW_32 = 4294967296;
 
@@ -99,13 +100,7 @@ export class Random {
 
   /** Uniform on [0, 1), 32-bit resolution. */
   next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / TWO_POW_32;
+    return this.nextUint32() / TWO_POW_32;
   }
 
   /** Uniform on [min, max). */
@@ -163,21 +158,7 @@ export class Random {
       const u = 1 - this.next();
       return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
     }
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let x: number;
-      let v: number;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.next();
-      const x2 = x * x;
-      if (u < 1 - 0.0331 * x2 * x2) return d * v * scale;
-      if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v * scale;
-    }
+    return gammaMarsagliaTsang(shape, this) * scale;
   }
 
   /** Poisson(lambda): exact. Inversion for lambda < 10, PTRS (Hörmann 1993) otherwise. */

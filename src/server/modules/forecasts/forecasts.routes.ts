@@ -18,7 +18,7 @@ import {
   rollupQuerySchema,
   rollupSchema,
 } from '../../../shared/schemas/forecasts';
-import { exportCell } from '../../http/csv-export';
+import { csvLines, sendCsv } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['forecasts'];
@@ -209,29 +209,20 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
       if (req.query.format === 'json') return plan;
       const header =
         'modelLine,sku,powertrain,skuShare,region,month,quantity,lower80,upper80,lower95,upper95\n';
-      const body = plan.rows
-        .map((r) =>
-          [
-            r.modelLine,
-            r.sku,
-            r.powertrain,
-            r.skuShare,
-            r.region,
-            r.month,
-            r.quantity,
-            r.lower80,
-            r.upper80,
-            r.lower95,
-            r.upper95,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="demand-plan-${plan.cycleMonth}.csv"`);
-      return reply.send((header + body + (body ? '\n' : '')) as never);
+      const rows = plan.rows.map((r) => [
+        r.modelLine,
+        r.sku,
+        r.powertrain,
+        r.skuShare,
+        r.region,
+        r.month,
+        r.quantity,
+        r.lower80,
+        r.upper80,
+        r.lower95,
+        r.upper95,
+      ]);
+      return sendCsv(reply, `demand-plan-${plan.cycleMonth}.csv`, csvLines(header, rows));
     },
   });
 

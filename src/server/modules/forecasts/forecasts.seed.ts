@@ -9,6 +9,7 @@
  * in the earlier cycle a dealer's adjustment moves part of the way towards what then happened, with
  * noise (dealers know their market a little better than the statistics, not perfectly).
  */
+import { mulberry32 as random } from '../../../shared/math';
 import { addMonths, monthIndex } from '../../../shared/months';
 import type { AdjustReason } from '../../../shared/schemas/forecasts';
 import { SYSTEM_ACTOR, type Actor } from '../../auth/actor';
@@ -16,18 +17,6 @@ import type { Services } from '../../services';
 import { BASELINE_JOB_KIND } from './forecasts.service';
 
 export type SeedForecastsResult = { openCycleId: number | null; lockedCycleId: number | null };
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type DemoPeople = {
   dealer: { code: string; actor: Actor } | null;

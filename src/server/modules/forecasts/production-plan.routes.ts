@@ -8,6 +8,7 @@ import {
   productionPlantsSchema,
 } from '../../../shared/schemas/production-plan';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { sendCsv } from '../../http/csv-export';
 import { productionPlanCsv } from './production-plan';
 
 const tags = ['forecasts'];
@@ -34,13 +35,7 @@ export async function productionPlanRoutes(fastify: FastifyInstance) {
         id: req.params.id,
       });
       if (req.query.format === 'json') return plan;
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="production-plan-${plan.cycleMonth}.csv"`,
-        );
-      return reply.send(productionPlanCsv(plan) as never);
+      return sendCsv(reply, `production-plan-${plan.cycleMonth}.csv`, productionPlanCsv(plan));
     },
   });
 

@@ -15,6 +15,7 @@ import type {
 } from '../../../shared/schemas/bulk-settlement';
 import type { SettlementPeriodView } from '../../../shared/schemas/incentives';
 import { requirePermission, scopeSql, type Actor } from '../../auth/actor';
+import type { PeriodRequest } from './incentives-context';
 import type { Db } from '../../db/db';
 import type { IncentiveListsService } from './incentives.lists';
 import type { IncentivesService } from './incentives.service';
@@ -214,15 +215,7 @@ export function createBulkSettlementService(deps: Deps) {
      * lets through is approved by the single approval, one transaction each; a statement that
      * fails then (changed meanwhile) becomes an exception and does not undo the others.
      */
-    async approvePeriod({
-      actor,
-      code,
-      period,
-    }: {
-      actor: Actor;
-      code: string;
-      period: string;
-    }): Promise<BulkApproveResult> {
+    async approvePeriod({ actor, code, period }: PeriodRequest): Promise<BulkApproveResult> {
       requirePermission(actor, 'programs:approve');
       const { status } = await periodOf(actor, code, period);
       if (status === 'open')
@@ -282,15 +275,7 @@ export function createBulkSettlementService(deps: Deps) {
     },
 
     /** GET /programs/{code}/periods/{period}/settlement-preview: the confirmations' totals. */
-    async previewSettlement({
-      actor,
-      code,
-      period,
-    }: {
-      actor: Actor;
-      code: string;
-      period: string;
-    }): Promise<SettlementPreview> {
+    async previewSettlement({ actor, code, period }: PeriodRequest): Promise<SettlementPreview> {
       requirePermission(actor, 'payouts:manage');
       if (actor.scope.kind === 'dealers')
         throw new AppError('FORBIDDEN', 'Only the OEM may settle periods');

@@ -22,7 +22,7 @@ import type { NetworkService } from '../network/network.service';
 import { createProgramVisibility } from './program-visibility';
 import { loadPriceBook, priceOn, type PriceBook } from './pricing';
 import { agreementTerms } from './agreement-plans';
-import { findSettlementPeriod } from './calc';
+import { findSettlementPeriod, resolvePeriod } from './calc';
 import { usesSaleRules } from './calc/filters';
 import {
   type AgreementPlanRow,
@@ -156,6 +156,23 @@ export function versionFor(p: Loaded, windowStart: string): VersionRow {
   if (published.length === 0) return latest(p);
   const effective = published.filter((v) => v.effectiveFrom <= windowStart);
   return (effective.length > 0 ? effective : published).at(-1)!;
+}
+
+/** A request about one settlement period of a program (close, approve, preview…). */
+export type PeriodRequest = { actor: Actor; code: string; period: string };
+
+/** A request about one dealer's statement of a settlement period. */
+export type DealerPeriodRequest = PeriodRequest & { dealerCode: string };
+
+/**
+ * A settlement period of a program and the version it is calculated with: the period is first
+ * resolved on the latest version (to find its window's start), then on the version in force then.
+ */
+export function versionAndPeriod(p: Loaded, period: string, fiscalYearStartMonth: number) {
+  const probe = resolvePeriod({ program: latest(p).definition, period, fiscalYearStartMonth });
+  const version = versionFor(p, probe.window.start);
+  const settlement = resolvePeriod({ program: version.definition, period, fiscalYearStartMonth });
+  return { version, settlement };
 }
 
 /** Region codes per dealer row object (rows are loaded per request). */

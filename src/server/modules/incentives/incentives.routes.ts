@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorSchema, errorResponses, page, rowId } from '../../../shared/schemas/common';
+import {
+  errorResponses,
+  errorSchema,
+  page,
+  readErrorResponses,
+  rowId,
+} from '../../../shared/schemas/common';
 import {
   accrualSchema,
   approveStatementSchema,
@@ -19,6 +25,7 @@ import {
   payoutCreateSchema,
   payoutListQuery,
   periodQuery,
+  statementParams,
   programSchema,
   programSummarySchema,
   programVersionCreateSchema,
@@ -31,17 +38,13 @@ import {
   whatIfResultSchema,
 } from '../../../shared/schemas/incentives';
 import { programDefinitionSchema } from '../../../shared/schemas/program';
-import { exportCell } from '../../http/csv-export';
+import { csvLines, exportRow, sendCsv } from '../../http/csv-export';
 import { actorOf, SECURED, typed } from '../../http/route';
 import { createWhatIfAll } from './what-if-all';
 
 const tags = ['incentives'];
 const errors = errorResponses;
 const codeParams = z.object({ code: z.string().min(1).max(40) });
-const statementParams = z.object({
-  code: z.string().min(1).max(40),
-  dealerCode: z.string().min(1).max(40),
-});
 const idParams = z.object({ id: rowId });
 
 /** Routes of incentive programs under /api/v1 (programs, statements, claims, disputes, payouts). */
@@ -174,13 +177,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       querystring: periodQuery,
       response: { 200: statementDetailSchema, ...errors },
     },
-    handler: (req) =>
-      incentives.getStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.query.period,
-      }),
+    handler: (req) => incentives.getStatement({ actor: actorOf(req), ...req.params, ...req.query }),
   });
 
   app.get('/programs/:code/statements/:dealerCode/export', {
@@ -192,43 +189,32 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       params: statementParams,
       querystring: periodQuery,
       produces: ['text/csv'],
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      response: readErrorResponses,
     },
     handler: async (req, reply) => {
-      const s = await incentives.getStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.query.period,
-      });
+      const s = await incentives.getStatement({ actor: actorOf(req), ...req.params, ...req.query });
       const header =
         'programCode,dealerCode,period,lineNo,kind,transactionId,date,vin,sku,quantity,unitPrice,basis,rate,tierFrom,amount,currency,explanation\n';
-      const body = s.lines
-        .map((l) =>
-          [
-            s.programCode,
-            s.dealerCode,
-            s.period,
-            l.lineNo,
-            l.kind,
-            l.transactionId,
-            l.date,
-            l.vin,
-            l.sku,
-            l.quantity,
-            l.unitPrice,
-            l.basis,
-            l.rate,
-            l.tierFrom,
-            l.amount,
-            s.currency,
-            l.explanation,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      const total = [
+      const rows = s.lines.map((l) => [
+        s.programCode,
+        s.dealerCode,
+        s.period,
+        l.lineNo,
+        l.kind,
+        l.transactionId,
+        l.date,
+        l.vin,
+        l.sku,
+        l.quantity,
+        l.unitPrice,
+        l.basis,
+        l.rate,
+        l.tierFrom,
+        l.amount,
+        s.currency,
+        l.explanation,
+      ]);
+      const total = exportRow([
         s.programCode,
         s.dealerCode,
         s.period,
@@ -246,16 +232,12 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         s.earned,
         s.currency,
         `earned; previously settled ${s.previouslySettled}; amount due ${s.amountDue}`,
-      ]
-        .map(exportCell)
-        .join(',');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="statement-${s.programCode}-${s.dealerCode}-${s.period}.csv"`,
-        );
-      return reply.send((header + body + (body ? '\n' : '') + total + '\n') as never);
+      ]);
+      return sendCsv(
+        reply,
+        `statement-${s.programCode}-${s.dealerCode}-${s.period}.csv`,
+        csvLines(header, rows) + total + '\n',
+      );
     },
   });
 
@@ -301,12 +283,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       response: { 200: statementDetailSchema, ...errors },
     },
     handler: (req) =>
-      incentives.approveStatement({
-        actor: actorOf(req),
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.body.period,
-      }),
+      incentives.approveStatement({ actor: actorOf(req), ...req.params, period: req.body.period }),
   });
 
   app.get('/programs/:code/accruals', {
@@ -557,25 +534,16 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       const b = await incentives.getPayoutBatch({ actor: actorOf(req), code: req.params.code });
       await incentives.recordBatchExport({ actor: actorOf(req), code: b.code });
       const header = 'dealerCode,dealerName,erpVendorId,amount,currency,glAccount,reference\n';
-      const body = b.items
-        .map((i) =>
-          [
-            i.dealerCode,
-            i.dealerName,
-            i.erpVendorId,
-            i.amount,
-            i.currency,
-            i.glAccount,
-            i.reference,
-          ]
-            .map(exportCell)
-            .join(','),
-        )
-        .join('\n');
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${b.code}.csv"`);
-      return reply.send((header + body + (body ? '\n' : '')) as never);
+      const rows = b.items.map((i) => [
+        i.dealerCode,
+        i.dealerName,
+        i.erpVendorId,
+        i.amount,
+        i.currency,
+        i.glAccount,
+        i.reference,
+      ]);
+      return sendCsv(reply, `${b.code}.csv`, csvLines(header, rows));
     },
   });
 

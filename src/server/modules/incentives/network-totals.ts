@@ -39,7 +39,13 @@ import {
   toTransaction,
   needsSaleDetails,
 } from './incentives-context';
-import { type Computed, type StatementComputation, dealerAdjustments } from './statement-compute';
+import {
+  type Computed,
+  type StatementComputation,
+  dealerAdjustments,
+  previouslyDue,
+  storedComputed,
+} from './statement-compute';
 
 /** One program's settlement period to compute for the network. */
 export type NetworkItem = {
@@ -423,12 +429,7 @@ export function createNetworkTotals({
         const storedHere = new Map(
           stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
         );
-        const previously = new Map<number, Dec>();
-        for (const s of stored) {
-          if (s.period === settlement.period || s.status === 'closed') continue;
-          if (s.period >= settlement.period && s.period !== 'program') continue;
-          previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
-        }
+        const previously = previouslyDue(stored, settlement.period);
         const adjustments = adjustmentsOf
           .get(item.program.row.id)!
           .filter((a) => a.period === settlement.period);
@@ -458,13 +459,7 @@ export function createNetworkTotals({
         for (const d of dealers) {
           const storedRow = storedHere.get(d.id);
           if (storedRow && storedRow.status !== 'closed') {
-            computed.push({
-              dealer: d,
-              statement: storedRow.snapshot as unknown as Statement,
-              status: storedRow.status,
-              approvedBy: storedRow.approvedBy,
-              storedId: storedRow.id,
-            });
+            computed.push(storedComputed(d, storedRow));
             continue;
           }
           const { dealer, planned } = toDealer(

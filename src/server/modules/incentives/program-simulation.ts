@@ -16,6 +16,7 @@
  * estimates in whole currency units, never booked; the arithmetic is binary floating point.
  */
 import { AppError, notFound } from '../../../shared/errors';
+import { mulberry32 } from '../../../shared/math';
 import { moneyString } from '../../../shared/money';
 import { monthIndex, monthRange } from '../../../shared/months';
 import {
@@ -41,13 +42,7 @@ const OUTCOME_BUDGET = 2_000_000;
 function normalSource(seedText: string): () => number {
   let seed = 2166136261;
   for (const ch of seedText) seed = Math.imul(seed ^ ch.charCodeAt(0), 16777619);
-  const uniform = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return () => {
     const u = Math.max(uniform(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

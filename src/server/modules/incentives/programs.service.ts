@@ -22,15 +22,22 @@ import {
   latest,
 } from './incentives-context';
 
-function view(p: Loaded): ProgramView {
+/** What a program's view and its summary both say: code, status, author, latest version. */
+function head(p: Loaded) {
   const v = latest(p);
   return {
     code: p.row.code,
     status: p.row.status,
     createdBy: p.row.createdBy,
     versionNo: v.versionNo,
-    definition: v.definition as unknown as Record<string, unknown>,
     warnings: v.warnings,
+  };
+}
+
+function view(p: Loaded): ProgramView {
+  return {
+    ...head(p),
+    definition: latest(p).definition as unknown as Record<string, unknown>,
     versions: p.versions.map((x) => ({
       versionNo: x.versionNo,
       effectiveFrom: x.effectiveFrom,
@@ -128,11 +135,7 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
         .map((p) => {
           const v = latest(p);
           return {
-            code: p.row.code,
-            status: p.row.status,
-            createdBy: p.row.createdBy,
-            versionNo: v.versionNo,
-            warnings: v.warnings,
+            ...head(p),
             name: v.definition.name,
             currency: v.definition.currency,
             startDate: v.definition.startDate,

@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../../db/db';
 import { parentDealer } from '../../db/parent-dealer';
+import type { StatementLineRow } from './statements.repository';
 
 export function createSettlementWritesRepository(db: Queryable) {
   return {
@@ -72,25 +73,7 @@ export function createSettlementWritesRepository(db: Queryable) {
       );
     },
 
-    async insertLines(
-      statementId: string,
-      lines: {
-        kind: string;
-        transactionId: string | null;
-        date: string | null;
-        quantity: number | null;
-        basis: string | null;
-        rate: string | null;
-        tierFrom: string | null;
-        parts: unknown;
-        amount: string;
-        explanation: string;
-        correctsPeriod?: string | null;
-        correctsLineNo?: number | null;
-        /** per_g_co2_below lines: the structured CO2 figures of the line */
-        co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
-      }[],
-    ) {
+    async insertLines(statementId: string, lines: StatementLineRow[]) {
       const chunk = 500;
       for (let i = 0; i < lines.length; i += chunk) {
         const part = lines.slice(i, i + chunk);

@@ -6,7 +6,6 @@
 import { AppError, notFound } from '../../../shared/errors';
 import { Dec } from '../../../shared/money';
 import type { StatementDetail } from '../../../shared/schemas/incentives';
-import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import {
   approvableSnapshot,
@@ -21,6 +20,8 @@ import { createIncentivesContextRepository } from './incentives-context.reposito
 import { createSettlementWritesRepository } from './settlement-writes.repository';
 import {
   type IncentivesContext,
+  type DealerPeriodRequest,
+  type PeriodRequest,
   actorLabel,
   userId,
   requireOem,
@@ -103,7 +104,7 @@ export function createSettlementService({
       return posted;
     },
 
-    async closePeriod({ actor, code, period }: { actor: Actor; code: string; period: string }) {
+    async closePeriod({ actor, code, period }: PeriodRequest) {
       need(actor, 'payouts:manage');
       requireOem(actor);
       return deps.db.transaction(async (tx) => {
@@ -142,12 +143,7 @@ export function createSettlementService({
       });
     },
 
-    async approveStatement(options: {
-      actor: Actor;
-      code: string;
-      dealerCode: string;
-      period: string;
-    }): Promise<StatementDetail> {
+    async approveStatement(options: DealerPeriodRequest): Promise<StatementDetail> {
       await service.approveSnapshot(options);
       return getStatementDetail(options);
     },
@@ -162,12 +158,7 @@ export function createSettlementService({
       code,
       dealerCode,
       period,
-    }: {
-      actor: Actor;
-      code: string;
-      dealerCode: string;
-      period: string;
-    }): Promise<{ amountDue: string; currency: string }> {
+    }: DealerPeriodRequest): Promise<{ amountDue: string; currency: string }> {
       need(actor, 'programs:approve');
       requireOem(actor);
       return deps.db.transaction(async (tx) => {
@@ -269,15 +260,7 @@ export function createSettlementService({
      * and compared with its snapshot (as approval does): `difference` is null when the snapshot
      * holds, else what approval would answer in its 409 details.
      */
-    async checkClosedStatements({
-      actor,
-      code,
-      period,
-    }: {
-      actor: Actor;
-      code: string;
-      period: string;
-    }): Promise<
+    async checkClosedStatements({ actor, code, period }: PeriodRequest): Promise<
       {
         dealerCode: string;
         dealerName: string;

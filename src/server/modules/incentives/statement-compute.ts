@@ -15,7 +15,6 @@ import { createCorrectionsRepository, type ClosedPeriod } from './corrections.re
 import {
   calculateStatement,
   listSettlementPeriods,
-  resolvePeriod,
   type SettlementPeriod,
   type Statement,
   type StatementInput,
@@ -31,7 +30,7 @@ import {
   canAggregate,
   RETAIL,
   latest,
-  versionFor,
+  versionAndPeriod,
   toDealer,
   toTransaction,
   needsSaleDetails,
@@ -87,6 +86,23 @@ export function dealerAdjustments<C>(
   ];
 }
 
+/**
+ * What each dealer is already due in the window before `period`: the amounts of its stored,
+ * not-closed statements of earlier periods (the whole-program period counts as earlier).
+ */
+export function previouslyDue(
+  stored: readonly { dealerId: number; period: string; status: string; amountDue: string }[],
+  period: string,
+): Map<number, Dec> {
+  const previously = new Map<number, Dec>();
+  for (const s of stored) {
+    if (s.period === period || s.status === 'closed') continue;
+    if (s.period >= period && s.period !== 'program') continue;
+    previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
+  }
+  return previously;
+}
+
 export type Computed = {
   dealer: DealerRow;
   statement: Statement;
@@ -94,6 +110,25 @@ export type Computed = {
   approvedBy: string | null;
   storedId: string | null;
 };
+
+/** An approved or paid statement as it was stored: its snapshot, never recomputed. */
+export function storedComputed(
+  dealer: DealerRow,
+  row: {
+    id: string;
+    status: StatementStatus;
+    snapshot: Record<string, unknown>;
+    approvedBy: string | null;
+  },
+): Computed {
+  return {
+    dealer,
+    statement: row.snapshot as unknown as Statement,
+    status: row.status,
+    approvedBy: row.approvedBy,
+    storedId: row.id,
+  };
+}
 
 export function createStatementComputation({ shared }: { shared: IncentivesContext }) {
   const { deps, context } = shared;
@@ -181,19 +216,8 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     const db = options.db ?? deps.db;
     const repo = repoOf(db);
     const ctx = options.ctx ?? (await context(db));
-    const first = latest(options.program).definition;
-    const probe = resolvePeriod({
-      program: first,
-      period: options.period,
-      fiscalYearStartMonth: ctx.fy,
-    });
-    const version = versionFor(options.program, probe.window.start);
+    const { version, settlement } = versionAndPeriod(options.program, options.period, ctx.fy);
     const def = version.definition;
-    const settlement = resolvePeriod({
-      program: def,
-      period: options.period,
-      fiscalYearStartMonth: ctx.fy,
-    });
     const programId = options.program.row.id;
     const dealers = options.dealers;
     const dealerIds = dealers.map((d) => d.id);
@@ -270,12 +294,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
         prior.set(p.dealerId, p);
       }
     }
-    const previously = new Map<number, Dec>();
-    for (const s of stored) {
-      if (s.period === settlement.period || s.status === 'closed') continue;
-      if (s.period >= settlement.period && s.period !== 'program') continue;
-      previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
-    }
+    const previously = previouslyDue(stored, settlement.period);
     const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
     const corrections = options.withoutCorrections
       ? new Map<number, StatementAdjustment[]>()
@@ -291,13 +310,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     for (const d of dealers) {
       const storedRow = storedHere.get(d.id);
       if (storedRow && storedRow.status !== 'closed' && !options.live) {
-        items.push({
-          dealer: d,
-          statement: storedRow.snapshot as unknown as Statement,
-          status: storedRow.status,
-          approvedBy: storedRow.approvedBy,
-          storedId: storedRow.id,
-        });
+        items.push(storedComputed(d, storedRow));
         continue;
       }
       const { dealer, planned } = toDealer(

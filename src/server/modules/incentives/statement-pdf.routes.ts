@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { errorSchema } from '../../../shared/schemas/common';
-import { periodQuery } from '../../../shared/schemas/incentives';
+import { readErrorResponses } from '../../../shared/schemas/common';
+import { periodQuery, statementParams } from '../../../shared/schemas/incentives';
 import { actorOf, SECURED, typed } from '../../http/route';
 import { renderStatementPdf } from './statement-pdf';
-
-const statementParams = z.object({
-  code: z.string().min(1).max(40),
-  dealerCode: z.string().min(1).max(40),
-});
 
 /** GET /programs/{code}/statements/{dealerCode}/pdf: the printable statement (same access as the JSON). */
 export async function statementPdfRoutes(fastify: FastifyInstance) {
@@ -24,17 +18,12 @@ export async function statementPdfRoutes(fastify: FastifyInstance) {
       params: statementParams,
       querystring: periodQuery,
       produces: ['application/pdf'],
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      response: readErrorResponses,
     },
     handler: async (req, reply) => {
       const actor = actorOf(req);
       // The statement checks the dealer against the actor's scope (404 outside it).
-      const statement = await incentives.getStatement({
-        actor,
-        code: req.params.code,
-        dealerCode: req.params.dealerCode,
-        period: req.query.period,
-      });
+      const statement = await incentives.getStatement({ actor, ...req.params, ...req.query });
       const program = await incentives.getProgram({ actor, code: req.params.code });
       const name = program.definition.name;
       const pdf = await renderStatementPdf(statement, {

@@ -40,6 +40,18 @@ export type SnapshotDocument = SnapshotTotals & {
   lines: SnapshotLine[];
 };
 
+/** What a statement says of eligibility, measure and tier (views and snapshots alike). */
+export function statementFigures(s: Statement) {
+  return {
+    eligible: s.eligible,
+    ineligibleReasons: s.ineligibleReasons,
+    measureValue: s.measureValue,
+    measureNote: s.measureNote,
+    tierReached: s.tierReached,
+    tierValue: s.tierValue,
+  };
+}
+
 /** The document of a statement computed with its lines. */
 export function snapshotDocument(input: {
   programCode: string;
@@ -58,12 +70,7 @@ export function snapshotDocument(input: {
       window: { label: s.window.label, start: s.window.start, end: s.window.end },
       cutoff: s.cutoff,
       currency: s.currency,
-      eligible: s.eligible,
-      ineligibleReasons: s.ineligibleReasons,
-      measureValue: s.measureValue,
-      measureNote: s.measureNote,
-      tierReached: s.tierReached,
-      tierValue: s.tierValue,
+      ...statementFigures(s),
       capApplied: s.capApplied,
       lineCount: s.lineCount,
       earned: s.earned,

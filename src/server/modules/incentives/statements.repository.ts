@@ -9,6 +9,24 @@ import type { Queryable } from '../../db/db';
 import type { ProgramFilter } from '../../../shared/schemas/program';
 import type { AgreementPlanRow, LoadSpec, TxRow } from './incentives.repository';
 
+/** A statement line as written to incentive_statement_lines (and read back, narrower). */
+export type StatementLineRow = {
+  kind: string;
+  transactionId: string | null;
+  date: string | null;
+  quantity: number | null;
+  basis: string | null;
+  rate: string | null;
+  tierFrom: string | null;
+  parts: unknown;
+  amount: string;
+  explanation: string;
+  correctsPeriod?: string | null;
+  correctsLineNo?: number | null;
+  /** per_g_co2_below lines: the structured CO2 figures of the line */
+  co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
+};
+
 /**
  * The retail delivery report of a feed row `t`: its own (`rs`), or for a row without one that
  * names the sale it reverses (an unwind's originalExternalId), that sale's (`ro`). Keyed as the
@@ -371,22 +389,15 @@ export function createStatementsRepository(db: Queryable) {
     },
 
     async findLines(statementId: string) {
-      const { rows } = await db.query<{
-        lineNo: number;
-        kind: 'benefit' | 'clawback' | 'adjustment' | 'cap' | 'correction';
-        transactionId: string | null;
-        date: string | null;
-        quantity: number | null;
-        basis: string | null;
-        rate: string | null;
-        tierFrom: string | null;
-        parts: Record<string, unknown>[] | null;
-        amount: string;
-        explanation: string;
-        correctsPeriod: string | null;
-        correctsLineNo: number | null;
-        co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
-      }>(
+      const { rows } = await db.query<
+        StatementLineRow & {
+          lineNo: number;
+          kind: 'benefit' | 'clawback' | 'adjustment' | 'cap' | 'correction';
+          parts: Record<string, unknown>[] | null;
+          correctsPeriod: string | null;
+          correctsLineNo: number | null;
+        }
+      >(
         `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
                 basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation,
                 corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo", co2

@@ -13,10 +13,10 @@ import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { lineUnitPrice } from './pricing';
 import { createSettlementRepository } from './settlement';
-import { snapshotDocument, snapshotHash } from './statement-snapshot';
+import { snapshotDocument, snapshotHash, statementFigures } from './statement-snapshot';
 import { loadReconciliation } from './reconciliation.service';
 import { parseScaled } from '../../../shared/fixed';
-import { calculateBudgetUse, listSettlementPeriods, resolvePeriod } from './calc';
+import { calculateBudgetUse, listSettlementPeriods } from './calc';
 import { createProgramsRepository } from './programs.repository';
 import { createIncentivesContextRepository } from './incentives-context.repository';
 import { createStatementsRepository } from './statements.repository';
@@ -27,7 +27,7 @@ import {
   requireOem,
   need,
   latest,
-  versionFor,
+  versionAndPeriod,
   toTransaction,
   needsSaleDetails,
 } from './incentives-context';
@@ -65,12 +65,7 @@ export function createStatementsService({
       period: s.period,
       window: s.window,
       cutoff: s.cutoff,
-      eligible: s.eligible,
-      ineligibleReasons: s.ineligibleReasons,
-      measureValue: s.measureValue,
-      measureNote: s.measureNote,
-      tierReached: s.tierReached,
-      tierValue: s.tierValue,
+      ...statementFigures(s),
       lineCount: s.lineCount,
       capApplied: s.capApplied,
       earned: s.earned,
@@ -166,18 +161,7 @@ export function createStatementsService({
       const p = await loadProgram(code);
       const ctx = await context();
       const dealers = await repoOf().findDealers(actor.scope);
-      const chosen = period ?? defaultPeriod(p, ctx);
-      const probe = resolvePeriod({
-        program: latest(p).definition,
-        period: chosen,
-        fiscalYearStartMonth: ctx.fy,
-      });
-      const version = versionFor(p, probe.window.start);
-      const settlement = resolvePeriod({
-        program: version.definition,
-        period: chosen,
-        fiscalYearStartMonth: ctx.fy,
-      });
+      const { version, settlement } = versionAndPeriod(p, period ?? defaultPeriod(p, ctx), ctx.fy);
       // Totals only: the shared pass (or row by row where groups cannot give the cents).
       const [network] = await computeNetworkTotals({
         items: [{ program: p, version, settlement }],
@@ -221,18 +205,8 @@ export function createStatementsService({
       const p = await loadProgram(code);
       const ctx = await context();
       const dealers = await repoOf().findDealers(actor.scope);
-      const chosen = period ?? defaultPeriod(p, ctx);
-      const probe = resolvePeriod({
-        program: latest(p).definition,
-        period: chosen,
-        fiscalYearStartMonth: ctx.fy,
-      });
-      const def = versionFor(p, probe.window.start).definition;
-      const settlement = resolvePeriod({
-        program: def,
-        period: chosen,
-        fiscalYearStartMonth: ctx.fy,
-      });
+      const { version, settlement } = versionAndPeriod(p, period ?? defaultPeriod(p, ctx), ctx.fy);
+      const def = version.definition;
       const skuIds = [...ctx.skus.values()]
         .filter((s) => skuMatches(def.qualifying, s) || skuMatches(def.paying, s))
         .map((s) => s.id);
@@ -312,18 +286,7 @@ export function createStatementsService({
                 .filter((s) => s.periodStart <= today)
                 .map((s) => s.period);
         for (const label of labels) {
-          const probe = resolvePeriod({
-            program: first,
-            period: label,
-            fiscalYearStartMonth: ctx.fy,
-          });
-          const version = versionFor(p, probe.window.start);
-          const settlement = resolvePeriod({
-            program: version.definition,
-            period: label,
-            fiscalYearStartMonth: ctx.fy,
-          });
-          items.push({ program: p, version, settlement });
+          items.push({ program: p, ...versionAndPeriod(p, label, ctx.fy) });
         }
       }
       const results = await computeNetworkTotals({

@@ -12,6 +12,7 @@
  * Each flag lists the VINs, dates, amounts, the monthly unit tiers the units carried a month over,
  * and the money at stake (the revenue of the units).
  */
+import { median } from '../../../shared/math';
 import { Dec, moneyString } from '../../../shared/money';
 import { poissonTail, type IntegrityFlag } from './integrity';
 
@@ -41,13 +42,6 @@ const MULTIPLE = 3;
 const FLOOR = 0.01;
 const MAX_TAIL = 1e-4;
 const SELF_PER_MONTH = 3;
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 export function detectRdrFlags(rows: readonly RdrRow[], options: RdrOptions): IntegrityFlag[] {
   const currency = options.currency ?? 'USD';

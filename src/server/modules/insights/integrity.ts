@@ -12,6 +12,7 @@
  *   delivery of it stands (not unwound).
  * - `claim_not_delivered`: an incentive claim whose VIN the claimant never delivered in the feed.
  */
+import { median } from '../../../shared/math';
 import { Dec, moneyString } from '../../../shared/money';
 
 export type FeedRow = {
@@ -82,13 +83,6 @@ export function poissonTail(k: number, lambda: number): number {
     cdf += term;
   }
   return Math.max(0, 1 - cdf);
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function detectIntegrityFlags(

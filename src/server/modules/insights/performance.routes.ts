@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, errorSchema } from '../../../shared/schemas/common';
+import { errorResponses, readErrorResponses } from '../../../shared/schemas/common';
 import {
   decompositionParamsSchema,
   dealerDecompositionSchema,
@@ -8,6 +8,7 @@ import {
   performanceSchema,
 } from '../../../shared/schemas/insights-performance';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { sendCsv } from '../../http/csv-export';
 
 const tags = ['insights'];
 
@@ -57,7 +58,7 @@ export async function performanceRoutes(fastify: FastifyInstance) {
       params: decompositionParamsSchema,
       querystring: performanceQuerySchema,
       produces: ['text/csv'],
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      response: readErrorResponses,
     },
     handler: async (req, reply) => {
       const d = await performance.getDecomposition({
@@ -65,13 +66,11 @@ export async function performanceRoutes(fastify: FastifyInstance) {
         dealerCode: req.params.code,
         ...req.query,
       });
-      reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="performance-${d.dealer.dealerCode.replace(/[^\w.-]/g, '_')}.csv"`,
-        );
-      return reply.send(performance.decompositionCsv(d) as never);
+      return sendCsv(
+        reply,
+        `performance-${d.dealer.dealerCode.replace(/[^\w.-]/g, '_')}.csv`,
+        performance.decompositionCsv(d),
+      );
     },
   });
 

@@ -12,6 +12,7 @@ import {
   payoutJournalQuery,
 } from '../../../shared/schemas/payments';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { sendCsv } from '../../http/csv-export';
 import { journalCsv } from './journal';
 
 const tags = ['payments'];
@@ -119,9 +120,7 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
         code: req.params.code,
       });
       if (req.query.format === 'csv') {
-        reply.header('content-type', 'text/csv; charset=utf-8');
-        reply.header('content-disposition', `attachment; filename="${journal.journalId}.csv"`);
-        return reply.send(journalCsv(journal) as never);
+        return sendCsv(reply, `${journal.journalId}.csv`, journalCsv(journal));
       }
       return journal;
     },
@@ -146,9 +145,7 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
         month: req.query.month,
       });
       if (req.query.format === 'csv') {
-        reply.header('content-type', 'text/csv; charset=utf-8');
-        reply.header('content-disposition', `attachment; filename="${journal.journalId}.csv"`);
-        return reply.send(journalCsv(journal) as never);
+        return sendCsv(reply, `${journal.journalId}.csv`, journalCsv(journal));
       }
       return journal;
     },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { code, errorSchema } from '../../../shared/schemas/common';
+import { code, readErrorResponses } from '../../../shared/schemas/common';
 import {
   co2LedgerQuery,
   co2LedgerSchema,
@@ -19,7 +19,7 @@ import {
 import { actorOf, SECURED, typed } from '../../http/route';
 
 const tags = ['sustainability'];
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+const errors = readErrorResponses;
 const yearQuery = z.coerce.number().int().min(2000).max(2100).optional();
 
 export async function sustainabilityRoutes(fastify: FastifyInstance) {

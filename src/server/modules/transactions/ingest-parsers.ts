@@ -155,6 +155,13 @@ async function* readJsonArray(body: Readable, maxChars: number): AsyncIterable<R
   for await (const chunk of body as AsyncIterable<string>) {
     const batch: RawRecord[] = [];
     let elementStart = state === 'element' ? 0 : -1;
+    /** The element ends before `i` (a comma or the closing bracket): parse it as the next row. */
+    const endElement = (i: number) => {
+      if (buffer.chars + i - elementStart > maxChars) throw recordTooLarge(row + 1, maxChars);
+      const text = buffer.take(chunk.slice(elementStart, i));
+      row += 1;
+      batch.push(parseElement(text, row));
+    };
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (state === 'element') {
@@ -170,19 +177,13 @@ async function* readJsonArray(body: Readable, maxChars: number): AsyncIterable<R
           if (depth === 0) {
             // the closing bracket of the array right after a scalar element
             if (c !== 93) throw malformed('unexpected "}"');
-            if (buffer.chars + i - elementStart > maxChars) throw recordTooLarge(row + 1, maxChars);
-            const text = buffer.take(chunk.slice(elementStart, i));
-            row += 1;
-            batch.push(parseElement(text, row));
+            endElement(i);
             state = 'end';
             continue;
           }
           depth -= 1;
         } else if (c === 44 /* , */ && depth === 0) {
-          if (buffer.chars + i - elementStart > maxChars) throw recordTooLarge(row + 1, maxChars);
-          const text = buffer.take(chunk.slice(elementStart, i));
-          row += 1;
-          batch.push(parseElement(text, row));
+          endElement(i);
           state = 'between';
         }
         continue;

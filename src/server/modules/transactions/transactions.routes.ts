@@ -9,6 +9,7 @@ import {
   transactionSchema,
 } from '../../../shared/schemas/transactions';
 import { actorOf, SECURED, typed } from '../../http/route';
+import { sendCsv } from '../../http/csv-export';
 import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['transactions'];
@@ -88,12 +89,10 @@ export async function transactionsRoutes(
       response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
     },
     handler: async (req, reply) => {
-      reply.header('content-type', 'text/csv; charset=utf-8');
-      reply.header('content-disposition', 'attachment; filename="transactions.csv"');
       const csv = Readable.from(
         transactions.exportTransactions({ actor: actorOf(req), filter: req.query }),
       );
-      return reply.send(csv as never);
+      return sendCsv(reply, 'transactions.csv', csv);
     },
   });
 }

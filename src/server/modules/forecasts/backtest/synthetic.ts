@@ -4,18 +4,10 @@
  * the intermittent path and to give intermittent series a default interval table; it is not a
  * benchmark of accuracy (the real-data benchmarks are M3, US and Quebec car sales).
  */
+import { gammaMarsagliaTsang, mulberry32 } from '../../../../shared/math';
 
 /** mulberry32: a small, fast, seeded generator of uniforms in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 function normal(random: () => number): number {
   const u = Math.max(random(), 1e-12);
@@ -39,20 +31,7 @@ export function poisson(random: () => number, lambda: number): number {
 /** Gamma(shape, 1) sample (Marsaglia–Tsang). */
 function gamma(random: () => number, shape: number): number {
   if (shape < 1) return gamma(random, shape + 1) * random() ** (1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = random();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
-      return d * v;
-  }
+  return gammaMarsagliaTsang(shape, { normal: () => normal(random), next: random });
 }
 
 export const SYNTHETIC_SEASON = [

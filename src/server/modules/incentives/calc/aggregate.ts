@@ -23,8 +23,13 @@ import { checkEligibility } from './eligibility';
 import { fastBenefitTotal } from './fast-path';
 import { formatScaled, MAX_SAFE, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled } from './filters';
-import { computeMeasure, formatMeasure } from './measure';
-import type { CountedTransaction, Statement, StatementInput } from './statement';
+import { computeMeasure, formatMeasure, isRevenueMeasured } from './measure';
+import {
+  statementOf,
+  type CountedTransaction,
+  type Statement,
+  type StatementInput,
+} from './statement';
 import { reachedIndex } from './tiers';
 
 /**
@@ -293,9 +298,7 @@ export function calculateStatementFromGroups(input: AggregateStatementInput): St
     if (!Number.isSafeInteger(v)) return null;
   }
 
-  const revenueMeasured =
-    program.measure === 'revenue' ||
-    (program.measure === 'growth' && program.growthBasis === 'revenue');
+  const revenueMeasured = isRevenueMeasured(program);
   const measure = computeMeasure({
     program,
     ingredients: {
@@ -397,30 +400,30 @@ export function calculateStatementFromGroups(input: AggregateStatementInput): St
     payingRevenue: formatScaled(payingRevenue, minor),
     payingMsrp: null,
   };
-  return {
-    programCode: program.code,
-    dealerCode: dealer.code,
-    currency,
-    period: settlement.period,
-    window: settlement.window,
-    cutoff,
-    isCumulative: settlement.isCumulative,
-    eligible: eligibility.eligible,
-    ineligibleReasons: eligibility.reasons,
-    measureValue: formatMeasure(measure.value),
-    measureNote: measure.note,
-    volumes,
-    tierReached: tier ? tier.fromText : null,
-    tierValue: tier ? tier.valueText : null,
-    lines: [],
-    lineCount,
-    benefitTotal: formatScaled(benefit, minor),
-    capApplied,
-    earned,
-    previouslySettled,
-    amountDue,
-    excluded: [],
-  };
+  return statementOf(
+    {
+      program,
+      dealer,
+      currency,
+      settlement,
+      cutoff,
+      eligibility,
+      measureValue: formatMeasure(measure.value),
+      measureNote: measure.note,
+      volumes,
+      tier,
+      excluded: [],
+    },
+    {
+      lines: [],
+      lineCount,
+      benefitTotal: formatScaled(benefit, minor),
+      capApplied,
+      earned,
+      previouslySettled,
+      amountDue,
+    },
+  );
 }
 
 /** One month of the `ordered` walk: its paying volume and its lines when in one range. */

@@ -37,6 +37,14 @@ type MeasureProgram = Pick<ProgramDefinition, 'measure' | 'growthBasis'>;
 
 const HUNDRED = new Dec(100);
 
+/** Whether the measure is read from revenue (revenue, or growth in revenue): else units. */
+export function isRevenueMeasured(program: ProgramDefinition): boolean {
+  return (
+    program.measure === 'revenue' ||
+    (program.measure === 'growth' && program.growthBasis === 'revenue')
+  );
+}
+
 export function computeMeasure(options: {
   program: MeasureProgram;
   ingredients: MeasureIngredients;

@@ -18,6 +18,7 @@ import type {
   ProgramDefinition,
   ProgramDefinitionInput,
 } from '../../../../shared/schemas/program';
+import { mulberry32 } from '../../../../shared/math';
 import { parseProgramDefinition } from '../../../../shared/schemas/program';
 import { listSettlementPeriods } from './periods';
 import { calculateStatement } from './statement';
@@ -26,19 +27,7 @@ import { nextMonth } from './dates';
 const DEALERS = Number(process.argv[2] ?? 4000);
 const TX_PER_DEALER = Number(process.argv[3] ?? 500);
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(42);
+const random = mulberry32(42);
 const POWERTRAINS = ['ICE', 'HEV', 'PHEV', 'BEV'] as const;
 const SEGMENTS = ['compact', 'midsize', 'suv', 'truck'];
 const skus = Array.from({ length: 160 }, (_, i) => ({
@@ -95,122 +84,66 @@ const base = {
   endDate: '2026-06-30',
   graceDays: 10,
 } as const;
-const inputs: Partial<ProgramDefinitionInput>[] = [
-  {
-    measure: 'units',
-    benefit: 'per_unit',
-    measurementPeriod: 'month',
-    payoutFrequency: 'month',
-    tiers: [
-      { from: '0', value: '100' },
-      { from: '40', value: '200' },
-    ],
-  },
-  {
-    measure: 'units',
-    benefit: 'per_unit',
+type Input = Partial<ProgramDefinitionInput>;
+
+/** One program of the mix: measure, benefit, periods (measured/paid), tiers as from:value. */
+function program(
+  measure: Input['measure'],
+  benefit: Input['benefit'],
+  periods: `${'month' | 'quarter' | 'program'}/${'month' | 'quarter'}`,
+  tiers: string,
+  more: Input = {},
+): Input {
+  const [measurementPeriod, payoutFrequency] = periods.split('/') as [
+    Input['measurementPeriod'],
+    Input['payoutFrequency'],
+  ];
+  return {
+    measure,
+    benefit,
+    measurementPeriod,
+    payoutFrequency,
+    tiers: tiers.split(' ').map((t) => {
+      const [from, value] = t.split(':') as [string, string];
+      return { from, value };
+    }),
+    ...more,
+  };
+}
+
+const inputs: Input[] = [
+  program('units', 'per_unit', 'month/month', '0:100 40:200'),
+  program('units', 'per_unit', 'quarter/quarter', '0:100 100:250 140:400', {
     tierMode: 'incremental',
-    measurementPeriod: 'quarter',
-    payoutFrequency: 'quarter',
-    tiers: [
-      { from: '0', value: '100' },
-      { from: '100', value: '250' },
-      { from: '140', value: '400' },
-    ],
-  },
-  {
-    measure: 'revenue',
-    benefit: 'percent_of_revenue',
+  }),
+  program('revenue', 'percent_of_revenue', 'program/month', '0:0.5 10000000:1.25', {
     tierMode: 'incremental',
-    measurementPeriod: 'program',
-    payoutFrequency: 'month',
-    tiers: [
-      { from: '0', value: '0.5' },
-      { from: '10000000', value: '1.25' },
-    ],
-  },
-  {
-    measure: 'ev_share',
-    benefit: 'lump_sum',
-    measurementPeriod: 'quarter',
-    payoutFrequency: 'quarter',
-    tiers: [
-      { from: '20', value: '5000' },
-      { from: '30', value: '15000' },
-    ],
-  },
-  {
-    measure: 'agreement_attainment',
-    benefit: 'per_unit',
-    measurementPeriod: 'program',
-    payoutFrequency: 'quarter',
-    tiers: [
-      { from: '90', value: '150' },
-      { from: '100', value: '300' },
-    ],
+  }),
+  program('ev_share', 'lump_sum', 'quarter/quarter', '20:5000 30:15000'),
+  program('agreement_attainment', 'per_unit', 'program/quarter', '90:150 100:300', {
     eligibility: { requiresActiveAgreement: true },
-  },
-  {
-    measure: 'growth',
+  }),
+  program('growth', 'per_unit', 'quarter/quarter', '0:500 10:800', {
     growthBasis: 'units',
     growthBenefitBase: 'increment',
-    benefit: 'per_unit',
-    measurementPeriod: 'quarter',
-    payoutFrequency: 'quarter',
-    tiers: [
-      { from: '0', value: '500' },
-      { from: '10', value: '800' },
-    ],
-  },
-  {
-    measure: 'units',
-    benefit: 'percent_of_msrp',
-    measurementPeriod: 'month',
-    payoutFrequency: 'month',
+  }),
+  program('units', 'percent_of_msrp', 'month/month', '5:2 12:3.5', {
     qualifying: { powertrains: ['BEV'] },
-    tiers: [
-      { from: '5', value: '2' },
-      { from: '12', value: '3.5' },
-    ],
     capPerDealer: '20000.00',
-  },
-  {
-    measure: 'growth',
+  }),
+  program('growth', 'percent_of_revenue', 'quarter/quarter', '-5:0.5 5:1', {
     growthBasis: 'revenue',
-    benefit: 'percent_of_revenue',
-    measurementPeriod: 'quarter',
-    payoutFrequency: 'quarter',
-    tiers: [
-      { from: '-5', value: '0.5' },
-      { from: '5', value: '1' },
-    ],
-  },
-  {
-    measure: 'units',
-    benefit: 'per_unit',
-    measurementPeriod: 'quarter',
-    payoutFrequency: 'month',
+  }),
+  program('units', 'per_unit', 'quarter/month', '5:300 15:600', {
     qualifying: { modelLines: ['ML1', 'ML2', 'ML3', 'ML4'] },
-    tiers: [
-      { from: '5', value: '300' },
-      { from: '15', value: '600' },
-    ],
-  },
-  {
-    measure: 'ev_share',
-    benefit: 'per_unit',
-    measurementPeriod: 'month',
-    payoutFrequency: 'month',
+  }),
+  program('ev_share', 'per_unit', 'month/month', '15:250 25:750', {
     paying: { powertrains: ['BEV'] },
-    tiers: [
-      { from: '15', value: '250' },
-      { from: '25', value: '750' },
-    ],
-  },
+  }),
 ];
 const programs: ProgramDefinition[] = [];
 for (let i = 0; i < 20; i++) {
-  const input = inputs[i % inputs.length] as Partial<ProgramDefinitionInput>;
+  const input = inputs[i % inputs.length] as Input;
   const parsed = parseProgramDefinition({ ...base, ...input, code: `P${i}`, name: `Program ${i}` });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   programs.push(parsed.program);

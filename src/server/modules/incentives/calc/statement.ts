@@ -37,7 +37,7 @@ import { checkEligibility } from './eligibility';
 import { fastBenefitTotal, sumScaled } from './fast-path';
 import { formatScaled, mulSafe, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled, saleExclusion, withoutSaleRules } from './filters';
-import { computeMeasure, formatMeasure, type MeasureResult } from './measure';
+import { computeMeasure, formatMeasure, isRevenueMeasured, type MeasureResult } from './measure';
 import type { IncentiveWindow, SettlementPeriod } from './periods';
 import {
   incrementalRanges,
@@ -169,7 +169,7 @@ export type StatementInput = {
   fiscalYearStartMonth?: number;
 };
 
-type StatementTotals = Pick<
+export type StatementTotals = Pick<
   Statement,
   | 'lines'
   | 'lineCount'
@@ -179,6 +179,53 @@ type StatementTotals = Pick<
   | 'previouslySettled'
   | 'amountDue'
 >;
+
+/**
+ * A statement from what both paths work out alike (from rows here, from groups in
+ * aggregate.ts): the program, dealer and period, eligibility, measure, volumes, tier, what was
+ * left out, and the totals.
+ */
+export function statementOf(
+  s: {
+    program: ProgramDefinition;
+    dealer: IncentiveDealer;
+    currency: string;
+    settlement: SettlementPeriod;
+    cutoff: string;
+    eligibility: { eligible: boolean; reasons: string[] };
+    measureValue: string | null;
+    measureNote: string | null;
+    volumes: StatementVolumes;
+    tier: { fromText: string; valueText: string } | null;
+    excluded: ExcludedTransaction[];
+  },
+  totals: StatementTotals,
+): Statement {
+  return {
+    programCode: s.program.code,
+    dealerCode: s.dealer.code,
+    currency: s.currency,
+    period: s.settlement.period,
+    window: s.settlement.window,
+    cutoff: s.cutoff,
+    isCumulative: s.settlement.isCumulative,
+    eligible: s.eligibility.eligible,
+    ineligibleReasons: s.eligibility.reasons,
+    measureValue: s.measureValue,
+    measureNote: s.measureNote,
+    volumes: s.volumes,
+    tierReached: s.tier ? s.tier.fromText : null,
+    tierValue: s.tier ? s.tier.valueText : null,
+    lines: totals.lines,
+    lineCount: totals.lineCount,
+    benefitTotal: totals.benefitTotal,
+    capApplied: totals.capApplied,
+    earned: totals.earned,
+    previouslySettled: totals.previouslySettled,
+    amountDue: totals.amountDue,
+    excluded: s.excluded,
+  };
+}
 
 /** A transaction that counts, with its signed quantity and the date it counts on. */
 export type CountedTransaction = { tx: IncentiveTransaction; quantity: number; date: string };
@@ -380,9 +427,7 @@ export function runStatement(input: StatementInput): StatementRun {
   const byAmount = (c: CountedTransaction) => amountMinor(c.tx, minor);
   const byExactAmount = (c: CountedTransaction) => signedAmount(c.tx);
   const qualifyingRevenue = sumVolume(qualifying, byAmount, byExactAmount, minor);
-  const revenueMeasured =
-    program.measure === 'revenue' ||
-    (program.measure === 'growth' && program.growthBasis === 'revenue');
+  const revenueMeasured = isRevenueMeasured(program);
   const measure = computeMeasure({
     program,
     ingredients: {
@@ -447,30 +492,23 @@ export function runStatement(input: StatementInput): StatementRun {
   };
   const paysLines = eligibility.eligible && program.benefit !== 'lump_sum';
   const paysLump = eligibility.eligible && program.benefit === 'lump_sum' && tier !== null;
-  const header = (totals: StatementTotals): Statement => ({
-    programCode: program.code,
-    dealerCode: dealer.code,
-    currency,
-    period: settlement.period,
-    window: settlement.window,
-    cutoff,
-    isCumulative: settlement.isCumulative,
-    eligible: eligibility.eligible,
-    ineligibleReasons: eligibility.reasons,
-    measureValue,
-    measureNote: measure.note,
-    volumes,
-    tierReached: tier ? tier.fromText : null,
-    tierValue: tier ? tier.valueText : null,
-    lines: totals.lines,
-    lineCount: totals.lineCount,
-    benefitTotal: totals.benefitTotal,
-    capApplied: totals.capApplied,
-    earned: totals.earned,
-    previouslySettled: totals.previouslySettled,
-    amountDue: totals.amountDue,
-    excluded,
-  });
+  const header = (totals: StatementTotals): Statement =>
+    statementOf(
+      {
+        program,
+        dealer,
+        currency,
+        settlement,
+        cutoff,
+        eligibility,
+        measureValue,
+        measureNote: measure.note,
+        volumes,
+        tier,
+        excluded,
+      },
+      totals,
+    );
   const run = (statement: Statement): StatementRun => ({
     statement,
     compiled: cp,

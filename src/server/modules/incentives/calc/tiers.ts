@@ -123,32 +123,27 @@ export function payForVolume(ranges: readonly RateRange[], volume: Dec): Dec {
 
 type TierProgram = Pick<ProgramDefinition, 'tiers' | 'benefit' | 'tierMode'>;
 
-/** The highest tier whose `from` ≤ the measure, or null (also for an undefined measure). */
-export function findTierReached(options: {
-  tiers: readonly ProgramTier[];
-  measureValue: string | null;
-}): ProgramTier | null {
+type TierQuery = { tiers: readonly ProgramTier[]; measureValue: string | null };
+
+/** The tier `offset` places above the one the measure reaches (-1: none reached), or null. */
+function tierFrom(options: TierQuery, offset: number): ProgramTier | null {
   const tiers = compileTiers({ tiers: options.tiers, benefit: 'per_unit' });
   const i = reachedIndex(
     tiers,
     options.measureValue === null ? null : new Dec(options.measureValue),
   );
-  const tier = tiers[i];
+  const tier = tiers[i + offset];
   return tier ? { from: tier.fromText, value: tier.valueText } : null;
 }
 
+/** The highest tier whose `from` ≤ the measure, or null (also for an undefined measure). */
+export function findTierReached(options: TierQuery): ProgramTier | null {
+  return tierFrom(options, 0);
+}
+
 /** The lowest tier above the reached one, or null when the top tier is reached. */
-export function findNextTier(options: {
-  tiers: readonly ProgramTier[];
-  measureValue: string | null;
-}): ProgramTier | null {
-  const tiers = compileTiers({ tiers: options.tiers, benefit: 'per_unit' });
-  const i = reachedIndex(
-    tiers,
-    options.measureValue === null ? null : new Dec(options.measureValue),
-  );
-  const tier = tiers[i + 1];
-  return tier ? { from: tier.fromText, value: tier.valueText } : null;
+export function findNextTier(options: TierQuery): ProgramTier | null {
+  return tierFrom(options, 1);
 }
 
 /**
