@@ -20,8 +20,14 @@ import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/account
 import type { z } from 'zod';
 import type { apiKeyCreatedSchema } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
+import {
+  ConfirmDialog,
+  FormDialog,
+  TextField,
+  saveTo,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -146,22 +152,17 @@ function RevokeModal({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void 
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`Revoke “${apiKey.name}”?`}>
-      <Stack gap="sm">
-        <Text size="sm">
-          Requests with this key are refused from now on. This cannot be undone.
-        </Text>
-        <FormError error={revoke.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button color="red" loading={revoke.isPending} onClick={() => revoke.mutate()}>
-            Revoke key
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      onClose={onClose}
+      title={`Revoke “${apiKey.name}”?`}
+      onConfirm={() => revoke.mutate()}
+      confirmLabel="Revoke key"
+      color="red"
+      isPending={revoke.isPending}
+      error={revoke.error}
+    >
+      <Text size="sm">Requests with this key are refused from now on. This cannot be undone.</Text>
+    </ConfirmDialog>
   );
 }
 

@@ -19,7 +19,14 @@ import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
+import {
+  ConfirmDialog,
+  FormDialog,
+  TextField,
+  saveTo,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
 import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -157,32 +164,21 @@ function ActiveModal({ user, onClose }: { user: User; onClose: () => void }) {
     },
   });
   return (
-    <Modal
-      opened
+    <ConfirmDialog
       onClose={onClose}
       title={user.isActive ? `Deactivate ${user.name}?` : `Reactivate ${user.name}?`}
+      onConfirm={() => change.mutate()}
+      confirmLabel={user.isActive ? 'Deactivate' : 'Reactivate'}
+      color={user.isActive ? 'red' : 'blue'}
+      isPending={change.isPending}
+      error={change.error}
     >
-      <Stack gap="sm">
-        <Text size="sm">
-          {user.isActive
-            ? 'They are signed out and can no longer sign in. Their history stays.'
-            : 'They can sign in again with their password.'}
-        </Text>
-        <FormError error={change.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            color={user.isActive ? 'red' : 'blue'}
-            loading={change.isPending}
-            onClick={() => change.mutate()}
-          >
-            {user.isActive ? 'Deactivate' : 'Reactivate'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text size="sm">
+        {user.isActive
+          ? 'They are signed out and can no longer sign in. Their history stays.'
+          : 'They can sign in again with their password.'}
+      </Text>
+    </ConfirmDialog>
   );
 }
 
