@@ -5,3 +5,4 @@ export { DateField, MoneyField, TextField } from './fields';
 export { DealerPicker } from './server-picker';
 export { saveTo, useFormSave } from './use-form-save';
 export { CommentDialog, ConfirmDialog } from './confirm-dialog';
+export { CodeField, RecordFormDialog, useRecordForm, type RecordForm } from './record-form';
