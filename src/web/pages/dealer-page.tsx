@@ -23,7 +23,7 @@ import type { Dealer } from '../../shared/schemas/network';
 import { api, apiUrl, isApiError } from '../api';
 import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
 import { DealerFormModal } from '../components/dealer-form';
-import { DealerStatusBadge } from '../components/dealers-table';
+import { StatusBadge } from '../components/dealers-table';
 import { ConfirmDialog } from '../components/form-kit';
 import { IconArrowLeft, IconDownload, IconList } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
@@ -121,7 +121,7 @@ function DealerFacts({ dealer }: { dealer: Dealer }) {
         <Fact label="Dealer group">{group ?? '–'}</Fact>
         <Fact label="ERP vendor id">{dealer.erpVendorId ?? '–'}</Fact>
         <Fact label="Status">
-          <DealerStatusBadge status={dealer.status} />
+          <StatusBadge status={dealer.status} />
         </Fact>
       </SimpleGrid>
     </Paper>

@@ -19,6 +19,7 @@ import {
   type ModelLine,
 } from '../../../shared/schemas/catalog';
 import { CodeField, RecordFormDialog, TextField, useRecordForm } from '../../components/form-kit';
+import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus, IconSearch } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -192,13 +193,7 @@ export function ModelLinesPage() {
                         </Anchor>
                       </Table.Td>
                       <Table.Td visibleFrom="xs">
-                        <Badge
-                          size="sm"
-                          variant="light"
-                          color={l.status === 'active' ? 'teal' : 'gray'}
-                        >
-                          {l.status}
-                        </Badge>
+                        <StatusBadge status={l.status} />
                       </Table.Td>
                       {canWrite && (
                         <Table.Td>

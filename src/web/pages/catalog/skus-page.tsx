@@ -19,6 +19,7 @@ import {
   TextField,
   useRecordForm,
 } from '../../components/form-kit';
+import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
 import { ModelLineFilter, useListQuery } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
@@ -292,13 +293,7 @@ export function SkusPage() {
                         {formatDate(s.launchDate)}
                       </Table.Td>
                       <Table.Td visibleFrom="sm">
-                        <Badge
-                          size="sm"
-                          variant="light"
-                          color={s.status === 'active' ? 'teal' : 'gray'}
-                        >
-                          {s.status}
-                        </Badge>
+                        <StatusBadge status={s.status} />
                       </Table.Td>
                       <Table.Td style={{ whiteSpace: 'nowrap' }}>
                         <Button size="compact-xs" variant="subtle" onClick={() => setPricing(s)}>
