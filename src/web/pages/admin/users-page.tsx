@@ -1,10 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
   Badge,
   Button,
-  Group,
   Menu,
-  Modal,
   Paper,
   PasswordInput,
   Select,
@@ -18,7 +16,6 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
 import {
   ConfirmDialog,
   FormDialog,
@@ -118,39 +115,33 @@ function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void
       onClose();
     },
   });
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  function onSubmit() {
     const checked = validate(userUpdateSchema, { password });
     if (!checked.isValid) return setError(checked.errors.password);
     setError(undefined);
     reset.mutate(checked.data);
   }
   return (
-    <Modal opened onClose={onClose} title={`New password for ${user.name}`}>
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <PasswordInput
-            label="New password"
-            description="At least 12 characters, not a common password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={error}
-            autoComplete="new-password"
-            required
-            data-autofocus
-          />
-          <FormError error={reset.error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={reset.isPending}>
-              Set password
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title={`New password for ${user.name}`}
+      size="md"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      save={reset}
+      problems={[]}
+      submitLabel="Set password"
+    >
+      <PasswordInput
+        label="New password"
+        description="At least 12 characters, not a common password"
+        value={password}
+        onChange={(e) => setPassword(e.currentTarget.value)}
+        error={error}
+        autoComplete="new-password"
+        required
+        data-autofocus
+      />
+    </FormDialog>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -31,6 +31,7 @@ import {
 } from '../../../shared/schemas/webhooks';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
+import { FormDialog } from '../../components/form-kit';
 import { IconAlert, IconCheck, IconCopy } from '../../components/icons';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
@@ -72,8 +73,7 @@ export function CreateWebhookModal({
     },
   });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  function onSubmit() {
     const found: FieldErrors = {};
     if (!/^https?:\/\/./i.test(url.trim())) found.url = 'An http:// or https:// address';
     if (types.length === 0) found.eventTypes = 'Choose at least one event';
@@ -89,77 +89,60 @@ export function CreateWebhookModal({
   }
 
   return (
-    <Modal opened onClose={onClose} title="New webhook" size="lg">
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <TextInput
-            label="Receiver URL"
-            placeholder="https://erp.example.com/forecourt/events"
-            value={url}
-            onChange={(e) => setUrl(e.currentTarget.value)}
-            error={errors.url}
-            required
-            data-autofocus
-          />
-          <TextInput
-            label="Description"
-            placeholder="SAP S/4HANA production planning"
-            value={description}
-            onChange={(e) => setDescription(e.currentTarget.value)}
-            error={errors.description}
-          />
-          <Select
-            label="Scope"
-            description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
-            placeholder="All events"
-            data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
-            value={group}
-            onChange={setGroup}
-            clearable
-            error={errors.dealerGroupCode}
-          />
-          <Checkbox.Group
-            label="Events"
-            value={types}
-            onChange={setTypes}
-            error={errors.eventTypes}
+    <FormDialog
+      title="New webhook"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      save={create}
+      problems={rest}
+      submitLabel="Create webhook"
+    >
+      <TextInput
+        label="Receiver URL"
+        placeholder="https://erp.example.com/forecourt/events"
+        value={url}
+        onChange={(e) => setUrl(e.currentTarget.value)}
+        error={errors.url}
+        required
+        data-autofocus
+      />
+      <TextInput
+        label="Description"
+        placeholder="SAP S/4HANA production planning"
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+        error={errors.description}
+      />
+      <Select
+        label="Scope"
+        description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
+        placeholder="All events"
+        data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
+        value={group}
+        onChange={setGroup}
+        clearable
+        error={errors.dealerGroupCode}
+      />
+      <Checkbox.Group label="Events" value={types} onChange={setTypes} error={errors.eventTypes}>
+        <Group gap="xs" mt={4} mb={4}>
+          <Button
+            size="compact-xs"
+            variant="light"
+            onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
           >
-            <Group gap="xs" mt={4} mb={4}>
-              <Button
-                size="compact-xs"
-                variant="light"
-                onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
-              >
-                All
-              </Button>
-              <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
-                None
-              </Button>
-            </Group>
-            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing={6}>
-              {WEBHOOK_EVENT_TYPES.map((t) => (
-                <Checkbox
-                  key={t}
-                  value={t}
-                  label={t}
-                  description={WEBHOOK_EVENTS[t].about}
-                  size="xs"
-                />
-              ))}
-            </SimpleGrid>
-          </Checkbox.Group>
-          <FormError error={create.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create webhook
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+            All
+          </Button>
+          <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
+            None
+          </Button>
+        </Group>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing={6}>
+          {WEBHOOK_EVENT_TYPES.map((t) => (
+            <Checkbox key={t} value={t} label={t} description={WEBHOOK_EVENTS[t].about} size="xs" />
+          ))}
+        </SimpleGrid>
+      </Checkbox.Group>
+    </FormDialog>
   );
 }
 
