@@ -1,22 +1,17 @@
 import { useState } from 'react';
 import {
-  ActionIcon,
-  Alert,
   Badge,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   Drawer,
   Group,
-  Modal,
   Select,
   SimpleGrid,
   Stack,
   Table,
   Text,
   TextInput,
-  Tooltip,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
@@ -31,8 +26,8 @@ import {
 } from '../../../shared/schemas/webhooks';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
+import { SecretOnceDialog } from '../../components/secret-once-dialog';
 import { FormDialog } from '../../components/form-kit';
-import { IconAlert, IconCheck, IconCopy } from '../../components/icons';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { formatDateTime } from '../../format';
@@ -154,35 +149,14 @@ export function ShowSecretModal({
   onClose: () => void;
 }) {
   return (
-    <Modal opened onClose={onClose} title="Signing secret" closeOnClickOutside={false}>
-      <Stack gap="sm">
-        <Alert color="yellow" variant="light" icon={<IconAlert />} title="Copy the secret now">
-          This is the only time it is shown. The receiver verifies every delivery&apos;s
-          webhook-signature with it (Standard Webhooks).
-        </Alert>
-        <Group gap="xs" wrap="nowrap" align="flex-start">
-          <Code
-            block
-            style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
-            data-testid="webhook-secret"
-          >
-            {created.secret}
-          </Code>
-          <CopyButton value={created.secret}>
-            {({ copied, copy }) => (
-              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-                <ActionIcon variant="light" size="lg" onClick={copy} aria-label="Copy the secret">
-                  {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
-                </ActionIcon>
-              </Tooltip>
-            )}
-          </CopyButton>
-        </Group>
-        <Group justify="flex-end">
-          <Button onClick={onClose}>I have stored the secret</Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <SecretOnceDialog
+      title="Signing secret"
+      noun="secret"
+      secret={created.secret}
+      testId="webhook-secret"
+      warning="This is the only time it is shown. The receiver verifies every delivery's webhook-signature with it (Standard Webhooks)."
+      onClose={onClose}
+    />
   );
 }
 
