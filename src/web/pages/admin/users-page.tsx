@@ -10,7 +10,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
@@ -24,7 +23,8 @@ import {
   useForm,
   useFormSave,
 } from '../../components/form-kit';
-import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
+import { IconChevronDown, IconPlus } from '../../components/icons';
+import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import {
@@ -207,12 +207,11 @@ export function UsersPage() {
       />
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
-          <TextInput
-            aria-label="Search users"
+          <SearchInput
+            label="Search users"
             placeholder="Search name or e-mail"
-            leftSection={<IconSearch size={16} />}
             value={search}
-            onChange={(e) => setSearch(e.currentTarget.value)}
+            onChange={setSearch}
           />
           <Select
             aria-label="Role"

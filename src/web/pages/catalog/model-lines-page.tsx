@@ -11,7 +11,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
 import {
   modelLineCreateSchema,
@@ -20,7 +19,8 @@ import {
 } from '../../../shared/schemas/catalog';
 import { CodeField, RecordFormDialog, TextField, useRecordForm } from '../../components/form-kit';
 import { StatusBadge } from '../../components/dealers-table';
-import { IconPlus, IconSearch } from '../../components/icons';
+import { IconPlus } from '../../components/icons';
+import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatInt } from '../../format';
@@ -116,12 +116,11 @@ export function ModelLinesPage() {
       />
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
-          <TextInput
-            aria-label="Search model lines"
+          <SearchInput
+            label="Search model lines"
             placeholder="Search code, name or segment"
-            leftSection={<IconSearch size={16} />}
             value={search}
-            onChange={(e) => setSearch(e.currentTarget.value)}
+            onChange={setSearch}
           />
           <Select
             aria-label="Status"
