@@ -3,7 +3,7 @@ import { Select, SimpleGrid } from '@mantine/core';
 import { dealerCreateSchema, dealerUpdateSchema, type Dealer } from '../../shared/schemas/network';
 import { nullIfBlank } from '../forms';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from './form-kit';
+import { CodeField, RecordFormDialog, TextField, useRecordForm } from './form-kit';
 
 const FIELDS = [
   'code',
@@ -42,23 +42,15 @@ export function DealerFormModal({
   onClose: () => void;
   onSaved?: (dealer: Dealer) => void;
 }) {
-  const isEdit = dealer !== undefined;
   const regions = useRegions();
   const groups = useDealerGroups();
-  const form = useForm<Values>(() => initialValues(dealer), FIELDS);
-  const { values, errors, set } = form;
-
-  const save = useFormSave(form, {
-    send: saveTo<Dealer>('/dealers', dealer?.code),
-    invalidates: (saved) => [['dealers'], ['dealer', saved.code], ['regions']],
-    onSaved: (saved) => {
-      onSaved?.(saved);
-      onClose();
-    },
-  });
-
-  function onSubmit() {
-    const body = {
+  const recordForm = useRecordForm({
+    record: dealer,
+    collection: '/dealers',
+    initial: () => initialValues(dealer),
+    fields: FIELDS,
+    schemas: { create: dealerCreateSchema, update: dealerUpdateSchema },
+    body: (values: Values, isEdit) => ({
       ...(isEdit ? {} : { code: values.code.trim() }),
       name: values.name.trim(),
       regionCode: values.regionCode,
@@ -67,32 +59,26 @@ export function DealerFormModal({
       city: nullIfBlank(values.city),
       country: values.country.trim().toUpperCase(),
       erpVendorId: nullIfBlank(values.erpVendorId),
-    };
-    const data = isEdit
-      ? form.check(dealerUpdateSchema, body)
-      : form.check(dealerCreateSchema, body);
-    if (data) save.mutate(data);
-  }
+    }),
+    invalidates: (saved: Dealer) => [['dealers'], ['dealer', saved.code], ['regions']],
+    onSaved: (saved) => {
+      onSaved?.(saved);
+      onClose();
+    },
+  });
+  const { form } = recordForm;
+  const { values, errors, set } = form;
 
   return (
-    <FormDialog
-      title={isEdit ? `Edit ${dealer.name}` : 'New dealer'}
+    <RecordFormDialog
+      recordForm={recordForm}
+      noun="dealer"
+      name={dealer?.name}
       isOpen={isOpen}
       onClose={onClose}
-      onSubmit={onSubmit}
-      save={save}
-      problems={form.rest}
-      submitLabel={isEdit ? 'Save' : 'Create dealer'}
     >
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-        <TextField
-          form={form}
-          name="code"
-          label="Code"
-          disabled={isEdit}
-          required={!isEdit}
-          description={isEdit ? 'Codes never change' : 'e.g. D1234'}
-        />
+        <CodeField recordForm={recordForm} example="D1234" />
         <TextField form={form} name="name" label="Name" required />
         <Select
           label="Region"
@@ -125,6 +111,6 @@ export function DealerFormModal({
         />
         <TextField form={form} name="erpVendorId" label="ERP vendor id" />
       </SimpleGrid>
-    </FormDialog>
+    </RecordFormDialog>
   );
 }

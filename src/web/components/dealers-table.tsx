@@ -20,7 +20,8 @@ const SORTS = [
   { value: 'state', label: 'State' },
 ];
 
-export function DealerStatusBadge({ status }: { status: string }) {
+/** 'active' in teal, anything else ('inactive', 'discontinued') in gray: dealers, model lines, SKUs. */
+export function StatusBadge({ status }: { status: string }) {
   return (
     <Badge variant="light" color={status === 'active' ? 'teal' : 'gray'} size="sm">
       {status}
@@ -172,7 +173,7 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
                       <Text size="sm">{[d.city, d.stateProvince].filter(Boolean).join(', ')}</Text>
                     </Table.Td>
                     <Table.Td visibleFrom="sm">
-                      <DealerStatusBadge status={d.status} />
+                      <StatusBadge status={d.status} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

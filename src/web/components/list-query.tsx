@@ -37,14 +37,13 @@ export function useListQuery() {
     offset: Number(params.get('offset') ?? 0) || 0,
     /** The search box: `q` of the URL, set 300 ms after typing stops. */
     searchInput: (label: string, placeholder: string) => (
-      <TextInput
-        aria-label={label}
+      <SearchInput
+        label={label}
         placeholder={placeholder}
-        leftSection={<IconSearch size={16} />}
         value={search}
-        onChange={(e) => {
-          setSearch(e.currentTarget.value);
-          updateSearch(e.currentTarget.value);
+        onChange={(value) => {
+          setSearch(value);
+          updateSearch(value);
         }}
       />
     ),
@@ -54,6 +53,29 @@ export function useListQuery() {
       setParams(new URLSearchParams(), { replace: true });
     },
   };
+}
+
+/** A search box (the list's own, or one filtering a list already loaded). */
+export function SearchInput({
+  label,
+  placeholder,
+  value,
+  onChange,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <TextInput
+      aria-label={label}
+      placeholder={placeholder}
+      leftSection={<IconSearch size={16} />}
+      value={value}
+      onChange={(e) => onChange(e.currentTarget.value)}
+    />
+  );
 }
 
 /** The "Model line" filter of a list: the `modelLine` key of its URL query. */

@@ -1,6 +1,44 @@
 import type { ReactNode } from 'react';
 import { Group, Stack, Text, Title } from '@mantine/core';
 
+/** The heading row of a page (level 2) or of a section (level 3), actions wrapping on phones. */
+function Heading({
+  level,
+  title,
+  description,
+  actions,
+}: {
+  level: 2 | 3;
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
+  const isPage = level === 2;
+  return (
+    <Group justify="space-between" align="flex-end" gap={isPage ? 'sm' : 'xs'}>
+      <div style={isPage ? { minWidth: 0, flex: '1 1 260px' } : { minWidth: 0 }}>
+        <Title
+          order={level}
+          fz={isPage ? { base: 22, sm: 26 } : { base: 17, sm: 19 }}
+          style={isPage ? { overflowWrap: 'anywhere' } : undefined}
+        >
+          {title}
+        </Title>
+        {description && (
+          <Text c="dimmed" size="sm" mt={isPage ? 2 : undefined} component="div">
+            {description}
+          </Text>
+        )}
+      </div>
+      {actions && (
+        <Group gap="xs" wrap="wrap">
+          {actions}
+        </Group>
+      )}
+    </Group>
+  );
+}
+
 /** The title row of a page: title, a line of context, and actions (wrapping on phones). */
 export function PageHeader({
   title,
@@ -16,23 +54,7 @@ export function PageHeader({
   return (
     <Stack gap={4} mb="md">
       {above}
-      <Group justify="space-between" align="flex-end" gap="sm">
-        <div style={{ minWidth: 0, flex: '1 1 260px' }}>
-          <Title order={2} fz={{ base: 22, sm: 26 }} style={{ overflowWrap: 'anywhere' }}>
-            {title}
-          </Title>
-          {description && (
-            <Text c="dimmed" size="sm" mt={2} component="div">
-              {description}
-            </Text>
-          )}
-        </div>
-        {actions && (
-          <Group gap="xs" wrap="wrap">
-            {actions}
-          </Group>
-        )}
-      </Group>
+      <Heading level={2} title={title} description={description} actions={actions} />
     </Stack>
   );
 }
@@ -51,23 +73,7 @@ export function Section({
 }) {
   return (
     <Stack gap="xs" component="section">
-      <Group justify="space-between" align="flex-end" gap="xs">
-        <div style={{ minWidth: 0 }}>
-          <Title order={3} fz={{ base: 17, sm: 19 }}>
-            {title}
-          </Title>
-          {description && (
-            <Text c="dimmed" size="sm" component="div">
-              {description}
-            </Text>
-          )}
-        </div>
-        {actions && (
-          <Group gap="xs" wrap="wrap">
-            {actions}
-          </Group>
-        )}
-      </Group>
+      <Heading level={3} title={title} description={description} actions={actions} />
       {children}
     </Stack>
   );

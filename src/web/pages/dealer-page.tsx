@@ -10,7 +10,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   Paper,
   SegmentedControl,
   SimpleGrid,
@@ -24,8 +23,8 @@ import type { Dealer } from '../../shared/schemas/network';
 import { api, apiUrl, isApiError } from '../api';
 import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
 import { DealerFormModal } from '../components/dealer-form';
-import { DealerStatusBadge } from '../components/dealers-table';
-import { FormError } from '../components/form-error';
+import { StatusBadge } from '../components/dealers-table';
+import { ConfirmDialog } from '../components/form-kit';
 import { IconArrowLeft, IconDownload, IconList } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
@@ -122,7 +121,7 @@ function DealerFacts({ dealer }: { dealer: Dealer }) {
         <Fact label="Dealer group">{group ?? '–'}</Fact>
         <Fact label="ERP vendor id">{dealer.erpVendorId ?? '–'}</Fact>
         <Fact label="Status">
-          <DealerStatusBadge status={dealer.status} />
+          <StatusBadge status={dealer.status} />
         </Fact>
       </SimpleGrid>
     </Paper>
@@ -340,32 +339,21 @@ function DeactivateModal({ dealer, onClose }: { dealer: Dealer; onClose: () => v
     },
   });
   return (
-    <Modal
-      opened
+    <ConfirmDialog
       onClose={onClose}
       title={isActive ? `Deactivate ${dealer.name}?` : `Reactivate ${dealer.name}?`}
+      onConfirm={() => change.mutate()}
+      confirmLabel={isActive ? 'Deactivate' : 'Reactivate'}
+      color={isActive ? 'red' : 'blue'}
+      isPending={change.isPending}
+      error={change.error}
     >
-      <Stack gap="sm">
-        <Text size="sm">
-          {isActive
-            ? 'The dealer stays in history and reports, but is marked inactive and left out of active dealer counts.'
-            : 'The dealer becomes active again.'}
-        </Text>
-        <FormError error={change.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            color={isActive ? 'red' : 'blue'}
-            loading={change.isPending}
-            onClick={() => change.mutate()}
-          >
-            {isActive ? 'Deactivate' : 'Reactivate'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text size="sm">
+        {isActive
+          ? 'The dealer stays in history and reports, but is marked inactive and left out of active dealer counts.'
+          : 'The dealer becomes active again.'}
+      </Text>
+    </ConfirmDialog>
   );
 }
 

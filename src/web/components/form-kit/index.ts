@@ -4,3 +4,5 @@ export { FormDialog } from './form-dialog';
 export { DateField, MoneyField, TextField } from './fields';
 export { DealerPicker } from './server-picker';
 export { saveTo, useFormSave } from './use-form-save';
+export { CommentDialog, ConfirmDialog } from './confirm-dialog';
+export { CodeField, RecordFormDialog, useRecordForm, type RecordForm } from './record-form';

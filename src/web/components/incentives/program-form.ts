@@ -240,7 +240,8 @@ export function tierSummary(draft: Draft): string | null {
 // Server problems on the form's fields
 // ---------------------------------------------------------------------------------------------
 
-const FILTER_KEYS = [
+/** The sales filter's lists (of a program, a tier or an exclusion). */
+export const FILTER_KEYS = [
   'modelLines',
   'skus',
   'powertrains',
@@ -248,7 +249,7 @@ const FILTER_KEYS = [
   'kinds',
   'excludeSaleCategories',
   'excludeBuyerTypes',
-];
+] as const;
 
 /** Every field the form shows, by its path in the definition (tiers rows are "tiers.N.from"). */
 export const FORM_FIELDS: readonly string[] = [

@@ -7,18 +7,7 @@
  */
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  List,
-  Modal,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, List, Stack, Table, Text } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import type {
@@ -29,6 +18,7 @@ import type {
 import { formatMoney } from '../../format';
 import { useCan } from '../../session';
 import { FormError } from '../form-error';
+import { ConfirmDialog } from '../form-kit';
 import { TableSkeleton } from '../query-state';
 import { formatSettlementPeriod } from './incentive-labels';
 import {
@@ -95,7 +85,7 @@ function ExceptionList({
 }
 
 /** The confirmation of a close or an approve-all, stating the preview's totals. */
-export function ConfirmDialog({
+export function PeriodActionDialog({
   code,
   action,
   onClose,
@@ -148,56 +138,53 @@ export function ConfirmDialog({
   const label = formatSettlementPeriod(action.period);
   const title = action.kind === 'close' ? `Close ${label}?` : `Approve all of ${label}?`;
   return (
-    <Modal opened onClose={onClose} title={title} size="md">
-      <Stack gap="sm" data-testid="bulk-confirm">
-        {preview.isError ? (
-          <FormError error={preview.error} />
-        ) : !p ? (
-          <TableSkeleton />
-        ) : action.kind === 'close' ? (
+    <ConfirmDialog
+      onClose={onClose}
+      title={title}
+      size="md"
+      testId="bulk-confirm"
+      confirmTestId="bulk-confirm-button"
+      onConfirm={() => run.mutate()}
+      confirmLabel={
+        action.kind === 'close'
+          ? `Close ${p?.close?.statements ?? ''} statements`
+          : `Approve ${p?.approve.statements ?? ''} statements`
+      }
+      isPending={run.isPending}
+      error={run.error}
+      isDisabled={!p || (action.kind === 'approve' && p.approve.statements === 0)}
+    >
+      {preview.isError ? (
+        <FormError error={preview.error} />
+      ) : !p ? (
+        <TableSkeleton />
+      ) : action.kind === 'close' ? (
+        <Text size="sm" data-testid="bulk-confirm-totals">
+          Closing freezes <b>{p.close?.statements ?? 0} statements</b> with{' '}
+          <b>{formatMoney(p.close?.totalAmountDue ?? '0', p.currency)}</b> due, for finance to
+          approve. Sales stored later become correction lines of the next open period.
+        </Text>
+      ) : (
+        <>
           <Text size="sm" data-testid="bulk-confirm-totals">
-            Closing freezes <b>{p.close?.statements ?? 0} statements</b> with{' '}
-            <b>{formatMoney(p.close?.totalAmountDue ?? '0', p.currency)}</b> due, for finance to
-            approve. Sales stored later become correction lines of the next open period.
+            Approves <b>{p.approve.statements}</b> of {p.approve.closed} closed statements,{' '}
+            <b>{formatMoney(p.approve.totalAmountDue, p.currency)}</b> due; each is recorded in the
+            ledger.{' '}
+            {p.approve.exceptions.length > 0
+              ? `${plural(p.approve.exceptions.length, 'exception is', 'exceptions are')} left for one-by-one approval:`
+              : 'No exceptions.'}
           </Text>
-        ) : (
-          <>
-            <Text size="sm" data-testid="bulk-confirm-totals">
-              Approves <b>{p.approve.statements}</b> of {p.approve.closed} closed statements,{' '}
-              <b>{formatMoney(p.approve.totalAmountDue, p.currency)}</b> due; each is recorded in
-              the ledger.{' '}
-              {p.approve.exceptions.length > 0
-                ? `${plural(p.approve.exceptions.length, 'exception is', 'exceptions are')} left for one-by-one approval:`
-                : 'No exceptions.'}
-            </Text>
-            {p.approve.exceptions.length > 0 && (
-              <ExceptionList
-                code={code}
-                period={action.period}
-                currency={p.currency}
-                items={p.approve.exceptions}
-              />
-            )}
-          </>
-        )}
-        <FormError error={run.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            onClick={() => run.mutate()}
-            loading={run.isPending}
-            disabled={!p || (action.kind === 'approve' && p.approve.statements === 0)}
-            data-testid="bulk-confirm-button"
-          >
-            {action.kind === 'close'
-              ? `Close ${p?.close?.statements ?? ''} statements`
-              : `Approve ${p?.approve.statements ?? ''} statements`}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+          {p.approve.exceptions.length > 0 && (
+            <ExceptionList
+              code={code}
+              period={action.period}
+              currency={p.currency}
+              items={p.approve.exceptions}
+            />
+          )}
+        </>
+      )}
+    </ConfirmDialog>
   );
 }
 
@@ -280,7 +267,7 @@ export function SettlementPeriodsPanel({ code }: { code: string }) {
         </Table>
       </Table.ScrollContainer>
       {action && (
-        <ConfirmDialog
+        <PeriodActionDialog
           code={code}
           action={action}
           onClose={() => setAction(null)}

@@ -1,28 +1,21 @@
 import { useState } from 'react';
-import {
-  ActionIcon,
-  Alert,
-  Badge,
-  Button,
-  Code,
-  CopyButton,
-  Group,
-  Modal,
-  Paper,
-  Stack,
-  Table,
-  Text,
-  Tooltip,
-} from '@mantine/core';
+import { Badge, Button, Code, Paper, Table, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/accounts';
 import type { z } from 'zod';
 import type { apiKeyCreatedSchema } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
-import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons';
+import {
+  ConfirmDialog,
+  FormDialog,
+  TextField,
+  saveTo,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
+import { SecretOnceDialog } from '../../components/secret-once-dialog';
+import { IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import {
@@ -95,44 +88,18 @@ function CreateKeyModal({
 
 function ShowKeyModal({ created, onClose }: { created: ApiKeyCreated; onClose: () => void }) {
   return (
-    <Modal opened onClose={onClose} title={`API key “${created.name}”`} closeOnClickOutside={false}>
-      <Stack gap="sm">
-        <Alert color="yellow" variant="light" icon={<IconAlert />} title="Copy the key now">
-          This is the only time the key is shown. Forecourt stores only a hash of it; if it is lost,
-          revoke it and create a new one.
-        </Alert>
-        <Group gap="xs" wrap="nowrap" align="flex-start">
-          <Code
-            block
-            style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
-            data-testid="new-api-key"
-          >
-            {created.key}
-          </Code>
-          <CopyButton value={created.key}>
-            {({ copied, copy }) => (
-              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-                <ActionIcon
-                  variant="light"
-                  color={copied ? 'teal' : 'blue'}
-                  size="lg"
-                  onClick={copy}
-                  aria-label="Copy the key"
-                >
-                  {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
-                </ActionIcon>
-              </Tooltip>
-            )}
-          </CopyButton>
-        </Group>
-        <Text size="sm" c="dimmed">
-          Send it as <Code>Authorization: Bearer &lt;key&gt;</Code>.
-        </Text>
-        <Group justify="flex-end">
-          <Button onClick={onClose}>I have stored the key</Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <SecretOnceDialog
+      title={`API key “${created.name}”`}
+      noun="key"
+      secret={created.key}
+      testId="new-api-key"
+      warning="This is the only time the key is shown. Forecourt stores only a hash of it; if it is lost, revoke it and create a new one."
+      onClose={onClose}
+    >
+      <Text size="sm" c="dimmed">
+        Send it as <Code>Authorization: Bearer &lt;key&gt;</Code>.
+      </Text>
+    </SecretOnceDialog>
   );
 }
 
@@ -146,22 +113,17 @@ function RevokeModal({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void 
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`Revoke “${apiKey.name}”?`}>
-      <Stack gap="sm">
-        <Text size="sm">
-          Requests with this key are refused from now on. This cannot be undone.
-        </Text>
-        <FormError error={revoke.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button color="red" loading={revoke.isPending} onClick={() => revoke.mutate()}>
-            Revoke key
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      onClose={onClose}
+      title={`Revoke “${apiKey.name}”?`}
+      onConfirm={() => revoke.mutate()}
+      confirmLabel="Revoke key"
+      color="red"
+      isPending={revoke.isPending}
+      error={revoke.error}
+    >
+      <Text size="sm">Requests with this key are refused from now on. This cannot be undone.</Text>
+    </ConfirmDialog>
   );
 }
 

@@ -1,10 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
   Badge,
   Button,
-  Group,
   Menu,
-  Modal,
   Paper,
   PasswordInput,
   Select,
@@ -12,15 +10,21 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
-import { FormError } from '../../components/form-error';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
-import { IconChevronDown, IconPlus, IconSearch } from '../../components/icons';
+import {
+  ConfirmDialog,
+  FormDialog,
+  TextField,
+  saveTo,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
+import { IconChevronDown, IconPlus } from '../../components/icons';
+import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import {
@@ -111,39 +115,33 @@ function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void
       onClose();
     },
   });
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  function onSubmit() {
     const checked = validate(userUpdateSchema, { password });
     if (!checked.isValid) return setError(checked.errors.password);
     setError(undefined);
     reset.mutate(checked.data);
   }
   return (
-    <Modal opened onClose={onClose} title={`New password for ${user.name}`}>
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <PasswordInput
-            label="New password"
-            description="At least 12 characters, not a common password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={error}
-            autoComplete="new-password"
-            required
-            data-autofocus
-          />
-          <FormError error={reset.error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={reset.isPending}>
-              Set password
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title={`New password for ${user.name}`}
+      size="md"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      save={reset}
+      problems={[]}
+      submitLabel="Set password"
+    >
+      <PasswordInput
+        label="New password"
+        description="At least 12 characters, not a common password"
+        value={password}
+        onChange={(e) => setPassword(e.currentTarget.value)}
+        error={error}
+        autoComplete="new-password"
+        required
+        data-autofocus
+      />
+    </FormDialog>
   );
 }
 
@@ -157,32 +155,21 @@ function ActiveModal({ user, onClose }: { user: User; onClose: () => void }) {
     },
   });
   return (
-    <Modal
-      opened
+    <ConfirmDialog
       onClose={onClose}
       title={user.isActive ? `Deactivate ${user.name}?` : `Reactivate ${user.name}?`}
+      onConfirm={() => change.mutate()}
+      confirmLabel={user.isActive ? 'Deactivate' : 'Reactivate'}
+      color={user.isActive ? 'red' : 'blue'}
+      isPending={change.isPending}
+      error={change.error}
     >
-      <Stack gap="sm">
-        <Text size="sm">
-          {user.isActive
-            ? 'They are signed out and can no longer sign in. Their history stays.'
-            : 'They can sign in again with their password.'}
-        </Text>
-        <FormError error={change.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            color={user.isActive ? 'red' : 'blue'}
-            loading={change.isPending}
-            onClick={() => change.mutate()}
-          >
-            {user.isActive ? 'Deactivate' : 'Reactivate'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text size="sm">
+        {user.isActive
+          ? 'They are signed out and can no longer sign in. Their history stays.'
+          : 'They can sign in again with their password.'}
+      </Text>
+    </ConfirmDialog>
   );
 }
 
@@ -220,12 +207,11 @@ export function UsersPage() {
       />
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
-          <TextInput
-            aria-label="Search users"
+          <SearchInput
+            label="Search users"
             placeholder="Search name or e-mail"
-            leftSection={<IconSearch size={16} />}
             value={search}
-            onChange={(e) => setSearch(e.currentTarget.value)}
+            onChange={setSearch}
           />
           <Select
             aria-label="Role"

@@ -11,15 +11,16 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
 import {
   modelLineCreateSchema,
   modelLineUpdateSchema,
   type ModelLine,
 } from '../../../shared/schemas/catalog';
-import { FormDialog, TextField, saveTo, useForm, useFormSave } from '../../components/form-kit';
-import { IconPlus, IconSearch } from '../../components/icons';
+import { CodeField, RecordFormDialog, TextField, useRecordForm } from '../../components/form-kit';
+import { StatusBadge } from '../../components/dealers-table';
+import { IconPlus } from '../../components/icons';
+import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatInt } from '../../format';
@@ -30,56 +31,35 @@ import { useCan } from '../../session';
 const FIELDS = ['code', 'name', 'segment', 'status'] as const;
 
 function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => void }) {
-  const isEdit = line !== undefined;
-  const form = useForm(
-    {
+  const recordForm = useRecordForm({
+    record: line,
+    collection: '/model-lines',
+    initial: {
       code: line?.code ?? '',
       name: line?.name ?? '',
       segment: line?.segment ?? '',
       status: line?.status ?? ('active' as ModelLine['status']),
     },
-    FIELDS,
-  );
-  const { values } = form;
-  const save = useFormSave(form, {
-    send: saveTo<ModelLine>('/model-lines', line?.code),
+    fields: FIELDS,
+    schemas: { create: modelLineCreateSchema, update: modelLineUpdateSchema },
+    body: (values, isEdit) =>
+      isEdit
+        ? { name: values.name.trim(), segment: values.segment.trim(), status: values.status }
+        : { code: values.code.trim(), name: values.name.trim(), segment: values.segment.trim() },
     invalidates: [['model-lines'], ['skus']],
     onSaved: onClose,
   });
-
-  function onSubmit() {
-    const data = isEdit
-      ? form.check(modelLineUpdateSchema, {
-          name: values.name.trim(),
-          segment: values.segment.trim(),
-          status: values.status,
-        })
-      : form.check(modelLineCreateSchema, {
-          code: values.code.trim(),
-          name: values.name.trim(),
-          segment: values.segment.trim(),
-        });
-    if (data) save.mutate(data);
-  }
+  const { form, isEdit } = recordForm;
 
   return (
-    <FormDialog
-      title={isEdit ? `Edit ${line.name}` : 'New model line'}
+    <RecordFormDialog
+      recordForm={recordForm}
+      noun="model line"
+      name={line?.name}
       onClose={onClose}
-      onSubmit={onSubmit}
-      save={save}
-      problems={form.rest}
-      submitLabel={isEdit ? 'Save' : 'Create model line'}
       size="md"
     >
-      <TextField
-        form={form}
-        name="code"
-        label="Code"
-        disabled={isEdit}
-        required={!isEdit}
-        description={isEdit ? 'Codes never change' : 'e.g. ML-AURA'}
-      />
+      <CodeField recordForm={recordForm} example="ML-AURA" />
       <TextField form={form} name="name" label="Name" required />
       <TextField
         form={form}
@@ -95,12 +75,12 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
             { value: 'active', label: 'Active' },
             { value: 'discontinued', label: 'Discontinued' },
           ]}
-          value={values.status}
+          value={form.values.status}
           onChange={(v) => form.set('status', (v as ModelLine['status']) ?? 'active')}
           allowDeselect={false}
         />
       )}
-    </FormDialog>
+    </RecordFormDialog>
   );
 }
 
@@ -136,12 +116,11 @@ export function ModelLinesPage() {
       />
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="xs">
-          <TextInput
-            aria-label="Search model lines"
+          <SearchInput
+            label="Search model lines"
             placeholder="Search code, name or segment"
-            leftSection={<IconSearch size={16} />}
             value={search}
-            onChange={(e) => setSearch(e.currentTarget.value)}
+            onChange={setSearch}
           />
           <Select
             aria-label="Status"
@@ -213,13 +192,7 @@ export function ModelLinesPage() {
                         </Anchor>
                       </Table.Td>
                       <Table.Td visibleFrom="xs">
-                        <Badge
-                          size="sm"
-                          variant="light"
-                          color={l.status === 'active' ? 'teal' : 'gray'}
-                        >
-                          {l.status}
-                        </Badge>
+                        <StatusBadge status={l.status} />
                       </Table.Td>
                       {canWrite && (
                         <Table.Td>

@@ -12,14 +12,14 @@ import {
 } from '@mantine/core';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import {
+  CodeField,
   DateField,
-  FormDialog,
   MoneyField,
+  RecordFormDialog,
   TextField,
-  saveTo,
-  useForm,
-  useFormSave,
+  useRecordForm,
 } from '../../components/form-kit';
+import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
 import { ModelLineFilter, useListQuery } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
@@ -59,11 +59,12 @@ type Values = {
 };
 
 function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
-  const isEdit = sku !== undefined;
   const modelLines = useModelLines();
   const currency = useCurrency();
-  const form = useForm<Values>(
-    {
+  const recordForm = useRecordForm({
+    record: sku,
+    collection: '/skus',
+    initial: (): Values => ({
       code: sku?.code ?? '',
       modelLineCode: sku?.modelLineCode ?? '',
       name: sku?.name ?? '',
@@ -74,48 +75,38 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
       co2GramsPerKm: sku?.co2GramsPerKm ?? '',
       launchDate: sku?.launchDate?.slice(0, 10) ?? '',
       status: sku?.status ?? 'active',
+    }),
+    fields: FIELDS,
+    schemas: { create: skuCreateSchema, update: skuUpdateSchema },
+    body: (values, isEdit) => {
+      const common = {
+        name: values.name.trim(),
+        trim: values.trim.trim(),
+        segment: values.segment.trim(),
+        // The MSRP has a history: an edit adds a future price (SkuPricesModal), never rewrites it.
+        msrp: isEdit ? undefined : values.msrp.trim(),
+        co2GramsPerKm: values.co2GramsPerKm === '' ? undefined : Number(values.co2GramsPerKm),
+        launchDate: values.launchDate,
+      };
+      return isEdit
+        ? { ...common, status: values.status }
+        : {
+            ...common,
+            code: values.code.trim(),
+            modelLineCode: values.modelLineCode,
+            powertrain: values.powertrain,
+          };
     },
-    FIELDS,
-  );
-  const { values, errors, set } = form;
-  const save = useFormSave(form, {
-    send: saveTo<Sku>('/skus', sku?.code),
     invalidates: [['skus'], ['model-lines']],
     onSaved: onClose,
   });
-
-  function onSubmit() {
-    const common = {
-      name: values.name.trim(),
-      trim: values.trim.trim(),
-      segment: values.segment.trim(),
-      // The MSRP has a history: an edit adds a future price (SkuPricesModal), never rewrites it.
-      msrp: isEdit ? undefined : values.msrp.trim(),
-      co2GramsPerKm: values.co2GramsPerKm === '' ? undefined : Number(values.co2GramsPerKm),
-      launchDate: values.launchDate,
-    };
-    const data = isEdit
-      ? form.check(skuUpdateSchema, { ...common, status: values.status })
-      : form.check(skuCreateSchema, {
-          ...common,
-          code: values.code.trim(),
-          modelLineCode: values.modelLineCode,
-          powertrain: values.powertrain,
-        });
-    if (data) save.mutate(data);
-  }
+  const { form, isEdit } = recordForm;
+  const { values, errors, set } = form;
 
   return (
-    <FormDialog
-      title={isEdit ? `Edit ${sku.name}` : 'New SKU'}
-      onClose={onClose}
-      onSubmit={onSubmit}
-      save={save}
-      problems={form.rest}
-      submitLabel={isEdit ? 'Save' : 'Create SKU'}
-    >
+    <RecordFormDialog recordForm={recordForm} noun="SKU" name={sku?.name} onClose={onClose}>
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-        <TextField form={form} name="code" label="Code" disabled={isEdit} required={!isEdit} />
+        <CodeField recordForm={recordForm} />
         <Select
           label="Model line"
           data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
@@ -173,7 +164,7 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
           />
         )}
       </SimpleGrid>
-    </FormDialog>
+    </RecordFormDialog>
   );
 }
 
@@ -302,13 +293,7 @@ export function SkusPage() {
                         {formatDate(s.launchDate)}
                       </Table.Td>
                       <Table.Td visibleFrom="sm">
-                        <Badge
-                          size="sm"
-                          variant="light"
-                          color={s.status === 'active' ? 'teal' : 'gray'}
-                        >
-                          {s.status}
-                        </Badge>
+                        <StatusBadge status={s.status} />
                       </Table.Td>
                       <Table.Td style={{ whiteSpace: 'nowrap' }}>
                         <Button size="compact-xs" variant="subtle" onClick={() => setPricing(s)}>

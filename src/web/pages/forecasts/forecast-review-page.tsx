@@ -24,6 +24,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import type { CycleAdjustments } from '../../../shared/schemas/forecasts';
 import { apiFieldErrors } from '../../forms';
 import { FormError } from '../../components/form-error';
+import { ConfirmDialog } from '../../components/form-kit';
 import {
   STATUS_COLORS,
   STATUS_LABELS,
@@ -198,39 +199,33 @@ function AcceptAllDialog({
   const acceptAll = useAcceptAll(cycleId);
   const [comment, setComment] = useState('');
   return (
-    <Modal opened onClose={onClose} title="Accept every pending change?">
-      <Stack gap="sm" data-testid="accept-all-confirm">
-        <Text size="sm">
-          Accepts <b>{cells}</b> pending change{cells === 1 ? '' : 's'} of <b>{dealers}</b> dealer
-          {dealers === 1 ? '' : 's'} in your scope as the agreed forecast, in one step. Changes you
-          want to look at first: set another number before you accept.
-        </Text>
-        <TextInput
-          label="Comment (optional)"
-          value={comment}
-          onChange={(e) => setComment(e.currentTarget.value)}
-          maxLength={2000}
-        />
-        <FormError error={acceptAll.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            color="teal"
-            loading={acceptAll.isPending}
-            data-testid="accept-all-confirm-button"
-            onClick={() =>
-              acceptAll.mutate(comment.trim() ? { comment: comment.trim() } : {}, {
-                onSuccess: onClose,
-              })
-            }
-          >
-            Accept {cells}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      onClose={onClose}
+      title="Accept every pending change?"
+      testId="accept-all-confirm"
+      confirmTestId="accept-all-confirm-button"
+      onConfirm={() =>
+        acceptAll.mutate(comment.trim() ? { comment: comment.trim() } : {}, {
+          onSuccess: onClose,
+        })
+      }
+      confirmLabel={`Accept ${cells}`}
+      color="teal"
+      isPending={acceptAll.isPending}
+      error={acceptAll.error}
+    >
+      <Text size="sm">
+        Accepts <b>{cells}</b> pending change{cells === 1 ? '' : 's'} of <b>{dealers}</b> dealer
+        {dealers === 1 ? '' : 's'} in your scope as the agreed forecast, in one step. Changes you
+        want to look at first: set another number before you accept.
+      </Text>
+      <TextInput
+        label="Comment (optional)"
+        value={comment}
+        onChange={(e) => setComment(e.currentTarget.value)}
+        maxLength={2000}
+      />
+    </ConfirmDialog>
   );
 }
 

@@ -10,7 +10,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   NumberInput,
   Paper,
   Select,
@@ -23,7 +22,7 @@ import {
 import type { ForecastCycle } from '../../../shared/schemas/forecasts';
 import { addMonths } from '../../../shared/months';
 import { apiFieldErrors } from '../../forms';
-import { FormError } from '../../components/form-error';
+import { FormDialog } from '../../components/form-kit';
 import {
   STATUS_COLORS,
   STATUS_LABELS,
@@ -156,59 +155,50 @@ function NewCycleDialog({ onClose }: { onClose: () => void }) {
     label: formatMonthLong(m),
   }));
   return (
-    <Modal opened onClose={onClose} title="Open a forecast cycle">
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          create.mutate(
-            { cycleMonth: cycleMonth ?? undefined, horizon: Number(horizon), adjustUntil },
-            { onSuccess: (cycle) => void navigate(`/forecasts/cycles/${cycle.id}`) },
-          );
-        }}
-      >
-        <Stack gap="sm">
-          <Text size="sm" c="dimmed">
-            The statistical baseline (every dealer × model line × month, with calibrated intervals)
-            is built in the background; you can follow its progress. Dealers can adjust once it is
-            ready, until the date below.
-          </Text>
-          <Select
-            label="First forecast month"
-            data={months}
-            value={cycleMonth}
-            onChange={setCycleMonth}
-            error={errors.cycleMonth}
-            allowDeselect={false}
-          />
-          <NumberInput
-            label="Months ahead"
-            min={1}
-            max={18}
-            value={horizon}
-            onChange={setHorizon}
-            error={errors.horizon}
-            allowDecimal={false}
-          />
-          <TextInput
-            type="date"
-            label="Dealers may adjust until"
-            value={adjustUntil}
-            onChange={(e) => setAdjustUntil(e.currentTarget.value)}
-            error={errors.adjustUntil}
-          />
-          <FormError error={create.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Open cycle
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormDialog
+      title="Open a forecast cycle"
+      size="md"
+      onClose={onClose}
+      onSubmit={() =>
+        create.mutate(
+          { cycleMonth: cycleMonth ?? undefined, horizon: Number(horizon), adjustUntil },
+          { onSuccess: (cycle) => void navigate(`/forecasts/cycles/${cycle.id}`) },
+        )
+      }
+      save={create}
+      problems={rest}
+      submitLabel="Open cycle"
+    >
+      <Text size="sm" c="dimmed">
+        The statistical baseline (every dealer × model line × month, with calibrated intervals) is
+        built in the background; you can follow its progress. Dealers can adjust once it is ready,
+        until the date below.
+      </Text>
+      <Select
+        label="First forecast month"
+        data={months}
+        value={cycleMonth}
+        onChange={setCycleMonth}
+        error={errors.cycleMonth}
+        allowDeselect={false}
+      />
+      <NumberInput
+        label="Months ahead"
+        min={1}
+        max={18}
+        value={horizon}
+        onChange={setHorizon}
+        error={errors.horizon}
+        allowDecimal={false}
+      />
+      <TextInput
+        type="date"
+        label="Dealers may adjust until"
+        value={adjustUntil}
+        onChange={(e) => setAdjustUntil(e.currentTarget.value)}
+        error={errors.adjustUntil}
+      />
+    </FormDialog>
   );
 }
 

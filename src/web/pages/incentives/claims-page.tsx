@@ -10,7 +10,6 @@ import {
   FileButton,
   Group,
   List,
-  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -23,6 +22,7 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
+import { CommentDialog } from '../../components/form-kit';
 import { apiFieldErrors } from '../../forms';
 import { PageHeader, Section } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -332,50 +332,27 @@ function DecisionDialog({
   value: { claim: ClaimView; decision: 'approve' | 'reject' } | null;
   onClose: () => void;
 }) {
-  const [reason, setReason] = useState('');
   const invalidate = useIncentiveInvalidation();
   const mutation = useMutation({
-    mutationFn: () =>
+    mutationFn: (reason: string) =>
       api.post(`/claims/${value!.claim.id}/decision`, { decision: value!.decision, reason }),
     onSuccess: () => {
-      setReason('');
       void invalidate();
       onClose();
     },
   });
+  const verb = value?.decision === 'approve' ? 'Approve' : 'Reject';
   return (
-    <Modal
-      opened={value !== null}
+    <CommentDialog
+      isOpen={value !== null}
       onClose={onClose}
-      title={
-        value
-          ? `${value.decision === 'approve' ? 'Approve' : 'Reject'} claim ${value.claim.vin}`
-          : ''
-      }
-    >
-      <Stack gap="sm">
-        <Textarea
-          label="Reason"
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          required
-          autosize
-          minRows={2}
-        />
-        <FormError error={mutation.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            onClick={() => mutation.mutate()}
-            loading={mutation.isPending}
-            disabled={!reason.trim()}
-          >
-            {value?.decision === 'approve' ? 'Approve' : 'Reject'}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      title={value ? `${verb} claim ${value.claim.vin}` : ''}
+      commentLabel="Reason"
+      minRows={2}
+      onConfirm={(reason, clear) => mutation.mutate(reason, { onSuccess: clear })}
+      confirmLabel={verb}
+      isPending={mutation.isPending}
+      error={mutation.error}
+    />
   );
 }

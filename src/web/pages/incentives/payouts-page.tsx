@@ -12,7 +12,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   Paper,
   Select,
   SimpleGrid,
@@ -29,7 +28,8 @@ import { PageHeader, Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
-import { ConfirmDialog } from '../../components/incentives/settlement-periods-panel';
+import { PeriodActionDialog } from '../../components/incentives/settlement-periods-panel';
+import { ConfirmDialog } from '../../components/form-kit';
 import {
   formatPeriodState,
   formatSettlementPeriod,
@@ -242,7 +242,7 @@ function ClosePeriod() {
             </Button>
           </Group>
           {isConfirming && code && chosen && (
-            <ConfirmDialog
+            <PeriodActionDialog
               code={code}
               action={{ kind: 'close', period: chosen }}
               onClose={() => setConfirming(false)}
@@ -328,23 +328,19 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
           </Group>
           <FormError error={mutation.error} />
           {isConfirming && (
-            <Modal opened onClose={() => setConfirming(false)} title="Build a payout batch?">
-              <Stack gap="sm">
-                <Text size="sm" data-testid="batch-confirm-totals">
-                  The batch pays {summary}, booked to {glAccount}. It can then be exported for
-                  accounts payable and marked paid.
-                </Text>
-                <FormError error={mutation.error} />
-                <Group justify="flex-end">
-                  <Button variant="default" onClick={() => setConfirming(false)}>
-                    Cancel
-                  </Button>
-                  <Button onClick={() => mutation.mutate()} loading={mutation.isPending}>
-                    Build batch of {p?.statements ?? 0} payments
-                  </Button>
-                </Group>
-              </Stack>
-            </Modal>
+            <ConfirmDialog
+              onClose={() => setConfirming(false)}
+              title="Build a payout batch?"
+              onConfirm={() => mutation.mutate()}
+              confirmLabel={`Build batch of ${p?.statements ?? 0} payments`}
+              isPending={mutation.isPending}
+              error={mutation.error}
+            >
+              <Text size="sm" data-testid="batch-confirm-totals">
+                The batch pays {summary}, booked to {glAccount}. It can then be exported for
+                accounts payable and marked paid.
+              </Text>
+            </ConfirmDialog>
           )}
         </Stack>
       </Paper>

@@ -30,7 +30,13 @@ import {
   type Measure,
 } from '../../../shared/schemas/program';
 import { MEASURE_LABELS } from '../../components/incentives/incentive-labels';
-import { getAt, listAt, stringAt, type Draft } from '../../components/incentives/program-form';
+import {
+  FILTER_KEYS,
+  getAt,
+  listAt,
+  stringAt,
+  type Draft,
+} from '../../components/incentives/program-form';
 import {
   DealerGroupMultiPicker,
   DealerMultiPicker,
@@ -62,15 +68,6 @@ const GROWTH_BENEFIT_BASE_OPTIONS = GROWTH_BENEFIT_BASES.map((value) => ({
   value,
   label: value === 'all' ? 'All paying volume' : 'Only the volume above last year',
 }));
-const FILTER_KEYS = [
-  'modelLines',
-  'skus',
-  'powertrains',
-  'segments',
-  'kinds',
-  'excludeSaleCategories',
-  'excludeBuyerTypes',
-] as const;
 
 /** The unit a tier threshold is written in, for the tiers table's header. */
 function thresholdUnit(measure: string, currency: string): string {

@@ -6,24 +6,13 @@
  */
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import {
-  Alert,
-  Anchor,
-  Button,
-  Group,
-  Modal,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-} from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useMediaQuery } from '@mantine/hooks';
 import type { StatementLineView } from '../../../shared/schemas/incentives';
 import { api, isApiError } from '../../api';
 import { FormError } from '../../components/form-error';
+import { CommentDialog } from '../../components/form-kit';
 import { IconArrowLeft, IconCheck, IconDownload } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
@@ -412,9 +401,8 @@ function DisputeDialog({
   onClose: () => void;
   onDone: () => void;
 }) {
-  const [comment, setComment] = useState('');
   const mutation = useMutation({
-    mutationFn: () =>
+    mutationFn: (comment: string) =>
       api.post('/disputes', {
         programCode: statement.programCode,
         dealerCode: statement.dealerCode,
@@ -422,37 +410,20 @@ function DisputeDialog({
         transactionId: line?.transactionId,
         comment,
       }),
-    onSuccess: () => {
-      setComment('');
-      onDone();
-    },
+    onSuccess: onDone,
   });
   return (
-    <Modal opened={line !== null} onClose={onClose} title={`Dispute line ${line?.lineNo ?? ''}`}>
-      <Stack gap="sm">
-        <Text size="sm">{line?.explanation}</Text>
-        <Textarea
-          label="What is wrong?"
-          value={comment}
-          onChange={(e) => setComment(e.currentTarget.value)}
-          minRows={3}
-          autosize
-          required
-        />
-        <FormError error={mutation.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            onClick={() => mutation.mutate()}
-            loading={mutation.isPending}
-            disabled={!comment.trim()}
-          >
-            Send dispute
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <CommentDialog
+      isOpen={line !== null}
+      onClose={onClose}
+      title={`Dispute line ${line?.lineNo ?? ''}`}
+      commentLabel="What is wrong?"
+      onConfirm={(comment, clear) => mutation.mutate(comment, { onSuccess: clear })}
+      confirmLabel="Send dispute"
+      isPending={mutation.isPending}
+      error={mutation.error}
+    >
+      <Text size="sm">{line?.explanation}</Text>
+    </CommentDialog>
   );
 }

@@ -1,6 +1,4 @@
 /** A dealer's CO2 dashboard: EV share vs the OEM's ask, its contribution, the next sale's value. */
-import { BarChart } from '@mantine/charts';
-import '@mantine/charts/styles.css';
 import { Badge, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { KpiCard } from '../../components/kpi-card';
 import { Section } from '../../components/page-header';
@@ -8,6 +6,7 @@ import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
 import { formatInt, formatMoney } from '../../format';
 import { POWERTRAIN_LABELS } from '../../labels';
 import type { Powertrain } from '../../../shared/schemas/catalog';
+import { Co2ChartSection } from './co2-chart';
 import { useDealerSustainability } from './sustainability-queries';
 
 export function DealerCo2Panel({
@@ -66,26 +65,19 @@ export function DealerCo2Panel({
         />
       </SimpleGrid>
       {chart.length > 0 && (
-        <Section
+        <Co2ChartSection
           title="What the next sale is worth to the CO2 target"
           description="premium avoided (+) or added (−) by one more car"
-        >
-          <Paper withBorder p="sm" radius="md">
-            <BarChart
-              h={260}
-              data={chart}
-              dataKey="line"
-              series={[
-                { name: 'Cleanest version', color: 'teal.6' },
-                { name: 'Most emitting', color: 'orange.6' },
-              ]}
-              valueFormatter={(v) => formatMoney(String(v), cur, { isCompact: true })}
-              withLegend
-              tooltipAnimationDuration={0}
-              xAxisProps={{ fontSize: 11 }}
-            />
-          </Paper>
-        </Section>
+          data={chart}
+          dataKey="line"
+          series={[
+            { name: 'Cleanest version', color: 'teal.6' },
+            { name: 'Most emitting', color: 'orange.6' },
+          ]}
+          valueFormatter={(v) => formatMoney(String(v), cur, { isCompact: true })}
+          withLegend
+          xAxisProps={{ fontSize: 11 }}
+        />
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Next sale by model line">

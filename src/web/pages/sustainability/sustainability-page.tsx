@@ -6,8 +6,6 @@
  */
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { BarChart } from '@mantine/charts';
-import '@mantine/charts/styles.css';
 import {
   Alert,
   Badge,
@@ -29,6 +27,7 @@ import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
 import { formatInt, formatMoney } from '../../format';
 import { useModelLines, useRegions } from '../../queries';
 import { isDealerUser, useMe } from '../../session';
+import { Co2BarChart, Co2ChartSection } from './co2-chart';
 import { DealerCo2Panel } from './dealer-co2-panel';
 import {
   currentMarkets,
@@ -132,26 +131,19 @@ function FleetPanel({ market }: { market: string }) {
           hint="premium per g/km × target"
         />
       </SimpleGrid>
-      <Section
+      <Co2ChartSection
         title="Average vs target on the averaging window"
         description="g/km per year; projected years add the forecast consensus"
-      >
-        <Paper withBorder p="sm" radius="md">
-          <BarChart
-            h={260}
-            data={chart}
-            dataKey="year"
-            series={[
-              { name: 'Average', color: 'orange.6' },
-              { name: 'Target', color: 'teal.6' },
-            ]}
-            valueFormatter={(v) => `${v.toFixed(1)} g/km`}
-            withLegend
-            maxBarWidth={36}
-            tooltipAnimationDuration={0}
-          />
-        </Paper>
-      </Section>
+        data={chart}
+        dataKey="year"
+        series={[
+          { name: 'Average', color: 'orange.6' },
+          { name: 'Target', color: 'teal.6' },
+        ]}
+        valueFormatter={(v) => `${v.toFixed(1)} g/km`}
+        withLegend
+        maxBarWidth={36}
+      />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section
           title="Shadow price per model line"
@@ -394,24 +386,20 @@ function ZevPanel({ market }: { market: string }) {
       {z.states.every((s) => s.deliveries === 0) ? (
         <Empty title="No deliveries in the ZEV states this model year" />
       ) : (
-        <Paper withBorder p="sm" radius="md">
-          <BarChart
-            h={260}
-            data={z.states.map((s) => ({
-              state: s.state,
-              'ZEV share': Number(s.zevSharePercent ?? 0),
-            }))}
-            dataKey="state"
-            series={[{ name: 'ZEV share', color: 'teal.6' }]}
-            referenceLines={
-              z.requiredPercent
-                ? [{ y: Number(z.requiredPercent), label: 'required', color: 'red.6' }]
-                : []
-            }
-            valueFormatter={(v) => `${v.toFixed(1)} %`}
-            tooltipAnimationDuration={0}
-          />
-        </Paper>
+        <Co2BarChart
+          data={z.states.map((s) => ({
+            state: s.state,
+            'ZEV share': Number(s.zevSharePercent ?? 0),
+          }))}
+          dataKey="state"
+          series={[{ name: 'ZEV share', color: 'teal.6' }]}
+          referenceLines={
+            z.requiredPercent
+              ? [{ y: Number(z.requiredPercent), label: 'required', color: 'red.6' }]
+              : []
+          }
+          valueFormatter={(v) => `${v.toFixed(1)} %`}
+        />
       )}
       <Table.ScrollContainer minWidth={420}>
         <Table striped>

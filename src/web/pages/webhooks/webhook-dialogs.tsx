@@ -1,22 +1,17 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import {
-  ActionIcon,
-  Alert,
   Badge,
   Button,
   Checkbox,
   Code,
-  CopyButton,
   Drawer,
   Group,
-  Modal,
   Select,
   SimpleGrid,
   Stack,
   Table,
   Text,
   TextInput,
-  Tooltip,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
@@ -31,7 +26,8 @@ import {
 } from '../../../shared/schemas/webhooks';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { IconAlert, IconCheck, IconCopy } from '../../components/icons';
+import { SecretOnceDialog } from '../../components/secret-once-dialog';
+import { FormDialog } from '../../components/form-kit';
 import { QueryError, TableSkeleton } from '../../components/query-state';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { formatDateTime } from '../../format';
@@ -72,8 +68,7 @@ export function CreateWebhookModal({
     },
   });
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
+  function onSubmit() {
     const found: FieldErrors = {};
     if (!/^https?:\/\/./i.test(url.trim())) found.url = 'An http:// or https:// address';
     if (types.length === 0) found.eventTypes = 'Choose at least one event';
@@ -89,77 +84,60 @@ export function CreateWebhookModal({
   }
 
   return (
-    <Modal opened onClose={onClose} title="New webhook" size="lg">
-      <form onSubmit={onSubmit} noValidate>
-        <Stack gap="sm">
-          <TextInput
-            label="Receiver URL"
-            placeholder="https://erp.example.com/forecourt/events"
-            value={url}
-            onChange={(e) => setUrl(e.currentTarget.value)}
-            error={errors.url}
-            required
-            data-autofocus
-          />
-          <TextInput
-            label="Description"
-            placeholder="SAP S/4HANA production planning"
-            value={description}
-            onChange={(e) => setDescription(e.currentTarget.value)}
-            error={errors.description}
-          />
-          <Select
-            label="Scope"
-            description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
-            placeholder="All events"
-            data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
-            value={group}
-            onChange={setGroup}
-            clearable
-            error={errors.dealerGroupCode}
-          />
-          <Checkbox.Group
-            label="Events"
-            value={types}
-            onChange={setTypes}
-            error={errors.eventTypes}
+    <FormDialog
+      title="New webhook"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      save={create}
+      problems={rest}
+      submitLabel="Create webhook"
+    >
+      <TextInput
+        label="Receiver URL"
+        placeholder="https://erp.example.com/forecourt/events"
+        value={url}
+        onChange={(e) => setUrl(e.currentTarget.value)}
+        error={errors.url}
+        required
+        data-autofocus
+      />
+      <TextInput
+        label="Description"
+        placeholder="SAP S/4HANA production planning"
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+        error={errors.description}
+      />
+      <Select
+        label="Scope"
+        description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
+        placeholder="All events"
+        data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
+        value={group}
+        onChange={setGroup}
+        clearable
+        error={errors.dealerGroupCode}
+      />
+      <Checkbox.Group label="Events" value={types} onChange={setTypes} error={errors.eventTypes}>
+        <Group gap="xs" mt={4} mb={4}>
+          <Button
+            size="compact-xs"
+            variant="light"
+            onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
           >
-            <Group gap="xs" mt={4} mb={4}>
-              <Button
-                size="compact-xs"
-                variant="light"
-                onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
-              >
-                All
-              </Button>
-              <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
-                None
-              </Button>
-            </Group>
-            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing={6}>
-              {WEBHOOK_EVENT_TYPES.map((t) => (
-                <Checkbox
-                  key={t}
-                  value={t}
-                  label={t}
-                  description={WEBHOOK_EVENTS[t].about}
-                  size="xs"
-                />
-              ))}
-            </SimpleGrid>
-          </Checkbox.Group>
-          <FormError error={create.error} problems={rest} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create webhook
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+            All
+          </Button>
+          <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
+            None
+          </Button>
+        </Group>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing={6}>
+          {WEBHOOK_EVENT_TYPES.map((t) => (
+            <Checkbox key={t} value={t} label={t} description={WEBHOOK_EVENTS[t].about} size="xs" />
+          ))}
+        </SimpleGrid>
+      </Checkbox.Group>
+    </FormDialog>
   );
 }
 
@@ -171,35 +149,14 @@ export function ShowSecretModal({
   onClose: () => void;
 }) {
   return (
-    <Modal opened onClose={onClose} title="Signing secret" closeOnClickOutside={false}>
-      <Stack gap="sm">
-        <Alert color="yellow" variant="light" icon={<IconAlert />} title="Copy the secret now">
-          This is the only time it is shown. The receiver verifies every delivery&apos;s
-          webhook-signature with it (Standard Webhooks).
-        </Alert>
-        <Group gap="xs" wrap="nowrap" align="flex-start">
-          <Code
-            block
-            style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
-            data-testid="webhook-secret"
-          >
-            {created.secret}
-          </Code>
-          <CopyButton value={created.secret}>
-            {({ copied, copy }) => (
-              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-                <ActionIcon variant="light" size="lg" onClick={copy} aria-label="Copy the secret">
-                  {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
-                </ActionIcon>
-              </Tooltip>
-            )}
-          </CopyButton>
-        </Group>
-        <Group justify="flex-end">
-          <Button onClick={onClose}>I have stored the secret</Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <SecretOnceDialog
+      title="Signing secret"
+      noun="secret"
+      secret={created.secret}
+      testId="webhook-secret"
+      warning="This is the only time it is shown. The receiver verifies every delivery's webhook-signature with it (Standard Webhooks)."
+      onClose={onClose}
+    />
   );
 }
 
