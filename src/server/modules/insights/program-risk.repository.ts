@@ -47,6 +47,9 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   computedAt: string;
 };
 
+/** Rows per insert statement of `save`. */
+const SAVE_SLICE = 2000;
+
 const SELECT = `select p.code as "programCode", r.program_name as "programName", r.dealer_id as "dealerId",
   d.code as "dealerCode", d.name as "dealerName", r.period, r.window_label as "windowLabel",
   to_char(r.window_start, 'YYYY-MM-DD') as "windowStart", to_char(r.window_end, 'YYYY-MM-DD') as "windowEnd",
@@ -57,6 +60,22 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
+  const insertRows = async (rows: (ProgramRiskWrite & { programName: string })[]) => {
+    await db.query(
+      `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
+         window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
+         upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
+       select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
+         x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
+         x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
+         x."shortfallMoney"::numeric, x.tiers, x.interventions
+       from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
+         "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
+         measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
+         "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
+      [JSON.stringify(rows)],
+    );
+  };
   return {
     /**
      * Per dealer, the units and revenue of these SKUs and kinds per month in [from, to)
@@ -121,21 +140,9 @@ export function createProgramRiskRepository(db: Queryable) {
            and ($2::int[] is null or program_id = any($2::int[]))`,
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
-      if (rows.length === 0) return;
-      await db.query(
-        `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
-           window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
-           upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
-         select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
-           x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
-           x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
-           x."shortfallMoney"::numeric, x.tiers, x.interventions
-         from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
-           "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
-           measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
-           "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
-        [JSON.stringify(rows)],
-      );
+      // In slices: one statement per slice keeps the JSON parameter small on the whole network.
+      for (let i = 0; i < rows.length; i += SAVE_SLICE)
+        await insertRows(rows.slice(i, i + SAVE_SLICE));
     },
 
     /** Model line names by code (the interventions name the line). */
