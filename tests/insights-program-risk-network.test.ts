@@ -82,4 +82,40 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
       expect(await rows()).toEqual(expected);
       expect((await rows(few)).length).toBeGreaterThan(0);
     });
+
+  it("keeps one point of each tier's probability per day in the window (the chart)", async () => {
+    const basis = { month: '2026-11', asOf: '2026-10-31' };
+    await t.services.programRisk.refresh(null, basis);
+    const [row] = await rows();
+    const { rows: codes } = await t.db.query<{ dealer: string; program: string }>(
+      `select d.code as dealer, p.code as program from dealers d, programs p where d.id = $1 and p.id = $2`,
+      [row!.dealer_id, row!.program_id],
+    );
+    // An earlier point of this window, and one of another window (not this risk's history).
+    await t.db.query(
+      `insert into program_tier_risk_history (program_id, dealer_id, window_label, day, probabilities, expected)
+       values ($1, $2, $3, '2026-11-01', '{0.5,0.25,0.125}', 12.5), ($1, $2, 'older', '2026-06-30', '{1,1,1}', 99)`,
+      [row!.program_id, row!.dealer_id, row!.window_label],
+    );
+    const list = await t.services.programRisk.getDealerProgramRisks({
+      actor: SYSTEM_ACTOR,
+      dealerCode: codes[0]!.dealer,
+    });
+    const item = list.items.find((i) => i.programCode === codes[0]!.program)!;
+    expect(item.history).toEqual([
+      { day: '2026-11-01', probabilities: [0.5, 0.25, 0.125], expected: 12.5 },
+      {
+        day: '2026-11-20',
+        probabilities: item.tiers.map((x) => x.probability),
+        expected: item.expected,
+      },
+    ]);
+    // Computed again the same day: still one point for the day.
+    await t.services.programRisk.refresh(null, basis, { perDealer: true });
+    const { rows: points } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from program_tier_risk_history where program_id = $1 and dealer_id = $2`,
+      [row!.program_id, row!.dealer_id],
+    );
+    expect(points[0]!.n).toBe(3);
+  });
 });

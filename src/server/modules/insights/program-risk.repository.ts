@@ -45,6 +45,7 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   dealerCode: string;
   dealerName: string;
   computedAt: string;
+  history: { day: string; probabilities: number[]; expected: number }[];
 };
 
 /** Rows per insert statement of `save`. */
@@ -56,7 +57,11 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
   r.measure, r.axis, r.measure_value as "measureValue", r.to_date as "toDate", r.expected, r.lower80, r.upper80,
   r.tier_reached as "tierReached", r.currency, r.earned::text as earned, r.shortfall_money::text as "shortfallMoney",
-  r.tiers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
+  r.tiers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt",
+  coalesce((select json_agg(json_build_object('day', to_char(h.day, 'YYYY-MM-DD'), 'probabilities', h.probabilities,
+      'expected', h.expected) order by h.day)
+    from program_tier_risk_history h
+    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history
   from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
@@ -134,6 +139,7 @@ export function createProgramRiskRepository(db: Queryable) {
       programIds: number[],
       dealerIds: number[] | null,
       rows: (ProgramRiskWrite & { programName: string })[],
+      day?: string,
     ): Promise<void> {
       await db.query(
         `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
@@ -143,6 +149,19 @@ export function createProgramRiskRepository(db: Queryable) {
       // In slices: one statement per slice keeps the JSON parameter small on the whole network.
       for (let i = 0; i < rows.length; i += SAVE_SLICE)
         await insertRows(rows.slice(i, i + SAVE_SLICE));
+      if (day === undefined || rows.length === 0) return;
+      // Today's point of each risk's history (the latest computation of the day wins).
+      await db.query(
+        `insert into program_tier_risk_history (program_id, dealer_id, window_label, day, probabilities, expected)
+         select r.program_id, r.dealer_id, r.window_label, $3::date,
+           array(select (t->>'probability')::float8 from jsonb_array_elements(r.tiers) with ordinality as x(t, n) order by n),
+           r.expected
+         from program_tier_risks r
+         where ($1::int[] is null or r.dealer_id = any($1::int[])) and r.program_id = any($2::int[])
+         on conflict (program_id, dealer_id, day) do update
+           set window_label = excluded.window_label, probabilities = excluded.probabilities, expected = excluded.expected`,
+        [dealerIds, programIds, day],
+      );
     },
 
     /** Model line names by code (the interventions name the line). */

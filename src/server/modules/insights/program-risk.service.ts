@@ -325,6 +325,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           running.map((x) => x.p.row.id),
           dealerIds,
           writes,
+          today,
         );
         await r.prune(
           running.map((x) => x.p.row.id),

@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
 import { api } from '../../api';
+import { SeriesLines } from '../charts';
 import { formatDate, formatInt, formatMoney } from '../../format';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
@@ -36,6 +37,32 @@ const amount = (r: ProgramRisk, v: number) =>
   r.axis === 'revenue'
     ? formatMoney(v.toFixed(2), r.currency, { isCompact: true })
     : formatInt(Math.round(v));
+
+const TIER_COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'cyan.6', 'pink.6'];
+
+/** Each tier's probability over the window, one point per day computed (from the second on). */
+function ProgramRiskHistory({ r }: { r: ProgramRisk }) {
+  if (r.history.length < 2) return null;
+  const data = r.history.map((h) => ({
+    day: formatDate(h.day),
+    ...Object.fromEntries(h.probabilities.map((p, k) => [`tier${k + 1}`, Math.round(p * 100)])),
+  }));
+  return (
+    <SeriesLines
+      testId="program-risk-history"
+      data={data}
+      dataKey="day"
+      heights={[120, 140]}
+      valueFormatter={(v) => `${v} %`}
+      yAxisProps={{ domain: [0, 100] }}
+      series={r.tiers.map((t, k) => ({
+        name: `tier${t.tier}`,
+        label: `Tier ${t.tier} (%)`,
+        color: TIER_COLORS[k % TIER_COLORS.length]!,
+      }))}
+    />
+  );
+}
 
 /** The tier to talk about: the lowest one not reached (null: the top tier is reached). */
 const nextTier = (r: ProgramRisk) => r.tiers.find((t) => !t.reached) ?? null;
@@ -85,6 +112,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
         )}{' '}
         · {formatMoney(r.earned, r.currency)} earned · as of {formatDate(r.asOf)}
       </Text>
+      <ProgramRiskHistory r={r} />
       {step && (
         <Text size="sm" mt={4}>
           {step.text.replace(/ \(\+[^)]*\)/, '')}
