@@ -13,3 +13,12 @@ create table program_tier_risk_history (
   primary key (program_id, dealer_id, day)
 );
 select forecourt_protect('program_tier_risk_history');
+
+-- Issue 14 §2: an `incentive_tier` intervention ("N more units reach tier k of program P") can be
+-- logged, on a program (and the tier it aims at) instead of an agreement; its probability before
+-- is the tier's.
+alter table insight_interventions drop constraint insight_interventions_kind_check;
+alter table insight_interventions add constraint insight_interventions_kind_check
+  check (kind in ('more_units', 'allocation', 'amendment', 'field_visit', 'other', 'incentive_tier'));
+alter table insight_interventions add column program_id integer references programs(id) on delete set null;
+alter table insight_interventions add column program_tier integer;
