@@ -1,14 +1,17 @@
 /**
+ * Over 600 lines because it keeps both paths of the refresh (the network path and the
+ * per-dealer reference the tests compare it with) beside the assessment they share.
+ *
  * Program tier risks in the app (issue 14 §1): for every running incentive program (published,
  * today within its dates) and every eligible dealer, the risk of each tier in the program's
  * current measurement window (program-risk.ts), kept in `program_tier_risks`. Refreshed with the
  * agreements' risks (insights.service.ts refresh: the nightly job and the dealers of each batch);
  * read scoped on the risk board and in the dealer's outlook.
  *
- * Per program and chunk of dealers: the incentive engine's inputs (progressInputs, the same
+ * The incentive engine's inputs (grouped rows for the network, or progressInputs, the same
  * loading as the dealer's progress page) give the measure to date as of the risks' basis (the
  * last complete month); the monthly roll-up gives the history of the measure's SKUs; one
- * simulation per dealer × program reads every tier.
+ * simulation per dealer × distinct history reads every tier (see `refresh`).
  */
 import { notFound } from '../../../shared/errors';
 import { Dec, moneyString } from '../../../shared/money';
