@@ -4,8 +4,19 @@
  * dealer home ("Tier 2 of Aura first half: 62 % likely; 6 more Aura units lift it to 80 %
  * (+$5,350.00)") and a section of the risk board, by the next tier's expected missed money.
  */
-import { Badge, Group, Paper, Progress, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import {
+  Badge,
+  Button,
+  Group,
+  Paper,
+  Progress,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
 import { api } from '../../api';
@@ -13,6 +24,7 @@ import { SeriesLines } from '../charts';
 import { formatDate, formatInt, formatMoney } from '../../format';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
+import { useCan } from '../../session';
 import { insightsKey } from './insights-queries';
 import { pct, probabilityColor } from './outlook-card';
 
@@ -163,9 +175,39 @@ export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
   );
 }
 
+/** Logs the row's incentive_tier intervention (who, when, the tier and its probability now). */
+function LogTierStep({ r, text }: { r: ProgramRisk; text: string }) {
+  const client = useQueryClient();
+  const log = useMutation({
+    mutationFn: () =>
+      api.post('/insights/interventions', {
+        dealerCode: r.dealerCode,
+        programCode: r.programCode,
+        kind: 'incentive_tier',
+        note: text,
+      }),
+    onSuccess: () =>
+      client.invalidateQueries({ queryKey: [...insightsKey, 'interventions', r.dealerCode] }),
+  });
+  return (
+    <Button
+      size="compact-xs"
+      variant="light"
+      mt={4}
+      loading={log.isPending}
+      disabled={log.isSuccess}
+      onClick={() => log.mutate()}
+      data-testid="program-risk-log"
+    >
+      {log.isSuccess ? 'Logged' : 'Log'}
+    </Button>
+  );
+}
+
 /** The risk board's section: dealer × program by the next tier's expected missed money. */
 export function ProgramRiskSection() {
   const risks = useProgramRisks(null);
+  const canAct = useCan('agreements:write');
   if (risks.isError) return <QueryError error={risks.error} onRetry={() => void risks.refetch()} />;
   const items = risks.data?.items ?? [];
   if (items.length === 0) return null;
@@ -199,6 +241,7 @@ export function ProgramRiskSection() {
                         {step.text}
                       </Text>
                     )}
+                    {step && canAct && <LogTierStep r={r} text={step.text} />}
                   </Table.Td>
                   <Table.Td ta="right">
                     {tier ? (
