@@ -171,6 +171,7 @@ const SHOTS: Shot[] = [
   },
   { name: 'region-overview', as: 'region', path: '/overview' },
   { name: 'insights-performance', as: 'region', path: '/insights/performance' },
+  { name: 'insights-risks', as: 'region', path: '/insights/risks' },
   { name: 'dealer-home', as: 'dealer', path: '/' },
   {
     name: 'dealer-other-dealer',

@@ -54,6 +54,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   commitment_risks: 'tenant',
   commitment_risk_history: 'tenant',
   program_tier_risks: 'tenant',
+  program_tier_risk_history: 'tenant',
   insight_interventions: 'tenant',
   integrity_flags: 'tenant',
 

@@ -32,6 +32,7 @@ export const INTERVENTION_KINDS = [
   'amendment',
   'field_visit',
   'other',
+  'incentive_tier',
 ] as const;
 
 export const riskInterventionSchema = z
@@ -125,6 +126,9 @@ export type DealerOutlook = z.infer<typeof dealerOutlookSchema>;
 export const interventionBodySchema = z.object({
   dealerCode: code,
   agreementCode: code.optional(),
+  programCode: code
+    .optional()
+    .describe('an incentive_tier intervention: the program whose next tier it aims at'),
   kind: z.enum(INTERVENTION_KINDS),
   note: z.string().max(2000).optional(),
 });
@@ -135,6 +139,8 @@ export const interventionSchema = z
     id: z.number().int(),
     dealerCode: z.string(),
     agreementCode: z.string().nullable(),
+    programCode: z.string().nullable(),
+    programTier: z.number().int().nullable().describe('the tier aimed at (1 = lowest)'),
     kind: z.string(),
     note: z.string(),
     probabilityBefore: z.number().nullable(),

@@ -61,6 +61,15 @@ export const programRiskSchema = z
     tiers: z.array(programTierRiskSchema),
     interventions: z.array(riskInterventionSchema),
     computedAt: z.string(),
+    history: z
+      .array(
+        z.object({
+          day: z.string(),
+          probabilities: z.array(z.number()).describe("each tier's probability that day"),
+          expected: z.number(),
+        }),
+      )
+      .describe('one point per day the risk was computed in this window, oldest first'),
   })
   .meta({ id: 'ProgramRisk' });
 export type ProgramRisk = z.infer<typeof programRiskSchema>;

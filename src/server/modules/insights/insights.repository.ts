@@ -73,6 +73,8 @@ export type InterventionRow = {
   id: number;
   dealerCode: string;
   agreementCode: string | null;
+  programCode: string | null;
+  programTier: number | null;
   kind: string;
   note: string;
   probabilityBefore: number | null;
@@ -315,6 +317,8 @@ export function createInsightsRepository(db: Queryable) {
     async insertIntervention(input: {
       dealerId: number;
       agreementId: number | null;
+      programId?: number | null;
+      programTier?: number | null;
       kind: string;
       note: string;
       probabilityBefore: number | null;
@@ -322,8 +326,9 @@ export function createInsightsRepository(db: Queryable) {
       createdByName: string;
     }): Promise<number> {
       const { rows } = await db.query<{ id: number }>(
-        `insert into insight_interventions (dealer_id, agreement_id, kind, note, probability_before, created_by, created_by_name)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+        `insert into insight_interventions (dealer_id, agreement_id, kind, note, probability_before, created_by,
+           created_by_name, program_id, program_tier)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
         [
           input.dealerId,
           input.agreementId,
@@ -332,6 +337,8 @@ export function createInsightsRepository(db: Queryable) {
           input.probabilityBefore,
           input.createdBy,
           input.createdByName,
+          input.programId ?? null,
+          input.programTier ?? null,
         ],
       );
       return rows[0]!.id;
@@ -353,11 +360,13 @@ export function createInsightsRepository(db: Queryable) {
       }
       params.push(options.limit);
       const { rows } = await db.query<InterventionRow>(
-        `select i.id, d.code as "dealerCode", a.code as "agreementCode", i.kind, i.note,
+        `select i.id, d.code as "dealerCode", a.code as "agreementCode", p.code as "programCode",
+           i.program_tier as "programTier", i.kind, i.note,
            i.probability_before as "probabilityBefore", i.outcome, i.outcome_probability as "outcomeProbability",
            i.created_by_name as "createdByName", to_json(i.created_at)#>>'{}' as "createdAt",
            to_json(i.outcome_at)#>>'{}' as "outcomeAt"
          from insight_interventions i join dealers d on d.id = i.dealer_id left join agreements a on a.id = i.agreement_id
+           left join programs p on p.id = i.program_id
          where ${where.join(' and ')} order by i.created_at desc, i.id desc limit $${params.length}`,
         params,
       );

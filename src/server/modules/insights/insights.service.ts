@@ -21,6 +21,7 @@ import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
 import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
+import { createProgramRiskRepository } from './program-risk.repository';
 import { createBatchRiskRefresh } from './batch-refresh';
 import {
   assessAgreement,
@@ -415,9 +416,50 @@ export function createInsightsService(deps: Deps) {
         agreementId = totals.agreementId;
         probabilityBefore = totals.probability;
       }
+      // An incentive tier: the program's risk for this dealer, its next tier and probability.
+      let programId: number | null = null;
+      let programTier: number | null = null;
+      if (data.kind === 'incentive_tier' || data.programCode) {
+        const risk = data.programCode
+          ? (
+              await createProgramRiskRepository(deps.db).list(actor.scope, {
+                limit: 1,
+                dealerCode: data.dealerCode,
+                programCode: data.programCode,
+              })
+            )[0]
+          : undefined;
+        if (!risk || data.kind !== 'incentive_tier' || data.agreementCode)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'body.programCode: an incentive_tier intervention names an assessed program of this dealer (and no agreement)',
+            {
+              problems: [
+                {
+                  path: 'body.programCode',
+                  code: risk ? 'kind_mismatch' : 'unknown_code',
+                  message:
+                    'an incentive_tier intervention names an assessed program of this dealer (and no agreement)',
+                },
+              ],
+            },
+          );
+        const next = (risk.tiers as { tier: number; reached: boolean; probability: number }[]).find(
+          (t) => !t.reached,
+        );
+        const { rows } = await deps.db.query<{ id: number }>(
+          `select id from programs where code = $1`,
+          [data.programCode],
+        );
+        programId = rows[0]!.id;
+        programTier = next?.tier ?? null;
+        probabilityBefore = next?.probability ?? 1;
+      }
       const id = await repo.insertIntervention({
         dealerId: dealer.id,
         agreementId,
+        programId,
+        programTier,
         kind: data.kind,
         note: data.note ?? '',
         probabilityBefore,

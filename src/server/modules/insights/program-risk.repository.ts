@@ -45,7 +45,11 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   dealerCode: string;
   dealerName: string;
   computedAt: string;
+  history: { day: string; probabilities: number[]; expected: number }[];
 };
+
+/** Rows per insert statement of `save`. */
+const SAVE_SLICE = 2000;
 
 const SELECT = `select p.code as "programCode", r.program_name as "programName", r.dealer_id as "dealerId",
   d.code as "dealerCode", d.name as "dealerName", r.period, r.window_label as "windowLabel",
@@ -53,10 +57,30 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
   r.measure, r.axis, r.measure_value as "measureValue", r.to_date as "toDate", r.expected, r.lower80, r.upper80,
   r.tier_reached as "tierReached", r.currency, r.earned::text as earned, r.shortfall_money::text as "shortfallMoney",
-  r.tiers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
+  r.tiers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt",
+  coalesce((select json_agg(json_build_object('day', to_char(h.day, 'YYYY-MM-DD'), 'probabilities', h.probabilities,
+      'expected', h.expected) order by h.day)
+    from program_tier_risk_history h
+    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history
   from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
+  const insertRows = async (rows: (ProgramRiskWrite & { programName: string })[]) => {
+    await db.query(
+      `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
+         window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
+         upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
+       select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
+         x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
+         x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
+         x."shortfallMoney"::numeric, x.tiers, x.interventions
+       from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
+         "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
+         measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
+         "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
+      [JSON.stringify(rows)],
+    );
+  };
   return {
     /**
      * Per dealer, the units and revenue of these SKUs and kinds per month in [from, to)
@@ -115,26 +139,28 @@ export function createProgramRiskRepository(db: Queryable) {
       programIds: number[],
       dealerIds: number[] | null,
       rows: (ProgramRiskWrite & { programName: string })[],
+      day?: string,
     ): Promise<void> {
       await db.query(
         `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
            and ($2::int[] is null or program_id = any($2::int[]))`,
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
-      if (rows.length === 0) return;
+      // In slices: one statement per slice keeps the JSON parameter small on the whole network.
+      for (let i = 0; i < rows.length; i += SAVE_SLICE)
+        await insertRows(rows.slice(i, i + SAVE_SLICE));
+      if (day === undefined || rows.length === 0) return;
+      // Today's point of each risk's history (the latest computation of the day wins).
       await db.query(
-        `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
-           window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
-           upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
-         select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
-           x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
-           x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
-           x."shortfallMoney"::numeric, x.tiers, x.interventions
-         from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
-           "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
-           measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
-           "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
-        [JSON.stringify(rows)],
+        `insert into program_tier_risk_history (program_id, dealer_id, window_label, day, probabilities, expected)
+         select r.program_id, r.dealer_id, r.window_label, $3::date,
+           array(select (t->>'probability')::float8 from jsonb_array_elements(r.tiers) with ordinality as x(t, n) order by n),
+           r.expected
+         from program_tier_risks r
+         where ($1::int[] is null or r.dealer_id = any($1::int[])) and r.program_id = any($2::int[])
+         on conflict (program_id, dealer_id, day) do update
+           set window_label = excluded.window_label, probabilities = excluded.probabilities, expected = excluded.expected`,
+        [dealerIds, programIds, day],
       );
     },
 

@@ -1,14 +1,17 @@
 /**
+ * Over 600 lines because it keeps both paths of the refresh (the network path and the
+ * per-dealer reference the tests compare it with) beside the assessment they share.
+ *
  * Program tier risks in the app (issue 14 §1): for every running incentive program (published,
  * today within its dates) and every eligible dealer, the risk of each tier in the program's
  * current measurement window (program-risk.ts), kept in `program_tier_risks`. Refreshed with the
  * agreements' risks (insights.service.ts refresh: the nightly job and the dealers of each batch);
  * read scoped on the risk board and in the dealer's outlook.
  *
- * Per program and chunk of dealers: the incentive engine's inputs (progressInputs, the same
+ * The incentive engine's inputs (grouped rows for the network, or progressInputs, the same
  * loading as the dealer's progress page) give the measure to date as of the risks' basis (the
  * last complete month); the monthly roll-up gives the history of the measure's SKUs; one
- * simulation per dealer × program reads every tier.
+ * simulation per dealer × distinct history reads every tier (see `refresh`).
  */
 import { notFound } from '../../../shared/errors';
 import { Dec, moneyString } from '../../../shared/money';
@@ -37,7 +40,7 @@ import {
   type Loaded,
 } from '../incentives/incentives-context';
 import { createIncentivesContextRepository } from '../incentives/incentives-context.repository';
-import type { DealerRow, SkuRow, VersionRow } from '../incentives/incentives.repository';
+import type { DealerRow, SkuRow, TxRow, VersionRow } from '../incentives/incentives.repository';
 import { priceOn } from '../incentives/pricing';
 import { createProgramsRepository } from '../incentives/programs.repository';
 import { createProgressService } from '../incentives/progress.service';
@@ -47,9 +50,11 @@ import {
   assessTiers,
   expectedMissed,
   measureBasis,
-  remainingDraws,
+  memoDraws,
   tierMoney,
+  type DrawsMemo,
 } from './program-risk';
+import { groupable, groupedInputs } from './program-risk-network';
 import {
   createProgramRiskRepository,
   type AxisHistoryRow,
@@ -69,6 +74,16 @@ type Running = {
   cutoff: string;
 };
 
+/** The engine's statement date of a program's risk: the basis, inside the window. */
+function statementDate(program: Running, basis: { asOf: string }): string {
+  const { window, cutoff } = program;
+  return basis.asOf < window.start ? window.start : basis.asOf > cutoff ? cutoff : basis.asOf;
+}
+
+type ProgramRiskOut = ProgramRiskWrite & { programName: string };
+
+const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
+
 /** A dealer's monthly series (HISTORY_MONTHS months ending before `basisIndex`). */
 function series(row: AxisHistoryRow | undefined, basisIndex: number, revenue: boolean) {
   const first = basisIndex - HISTORY_MONTHS;
@@ -85,6 +100,8 @@ function series(row: AxisHistoryRow | undefined, basisIndex: number, revenue: bo
 export function createProgramRiskService(deps: IncentivesDeps) {
   const shared = createIncentivesContext(deps);
   const { progressInputs } = createProgressService({ shared });
+  type ProgressInput =
+    Awaited<ReturnType<typeof progressInputs>> extends Map<number, infer T> ? T : never;
 
   async function runningPrograms(ctx: Ctx, today: string): Promise<Running[]> {
     const repo = createProgramsRepository(deps.db);
@@ -130,12 +147,25 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   /**
    * Recomputes the program tier risks of some dealers (all when null) as of `basis` (the
    * agreements' risk basis: the first month that is not complete and the last day before it).
+   *
+   * The network path (default): each program's engine inputs for all its eligible dealers in one
+   * read (grouped rows when the totals allow it, program-risk-network.ts), each distinct axis
+   * history (SKUs × kinds) once for every dealer, then dealer by dealer every program, sharing
+   * the simulation of a history between the programs that count the same SKUs, and one write.
+   * The per-dealer path (`perDealer`: the reference the tests compare it with) reads each program
+   * by chunks of dealers, row by row, and simulates every dealer × program on its own.
    */
   async function refresh(
     dealerIds: number[] | null,
     basis: { month: string; asOf: string },
-  ): Promise<{ programs: number; risks: number }> {
+    options: { perDealer?: boolean } = {},
+  ): Promise<{
+    programs: number;
+    risks: number;
+    timings: { readMs: number; computeMs: number; writeMs: number };
+  }> {
     return runAsSystem(async () => {
+      const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
       const today = deps.today();
       const ctx = await shared.context();
       const running = await runningPrograms(ctx, today);
@@ -149,12 +179,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
-      let risks = 0;
-      // One program at a time on PGlite (one connection); on a PostgreSQL server a few at once,
-      // so one program's reads overlap another's computation (the batch refresh is mostly reads).
-      const parallel = deps.db.engine === 'postgres' ? 4 : 1;
-      const queue = [...running];
-      const one = async (program: Running) => {
+      const plans = running.map((program) => {
         const { def, window } = program;
         const eligible = dealers.filter(
           (d) =>
@@ -165,83 +190,171 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         );
         const { axis, others } = axisSkus(def, skus);
         const kinds = compiledKinds(def.qualifying.kinds);
-        const writes: (ProgramRiskWrite & { programName: string })[] = [];
-        for (let i = 0; i < eligible.length; i += CHUNK) {
-          const chunk = eligible.slice(i, i + CHUNK);
-          const ids = chunk.map((d) => d.id);
-          const axisIds = axis.map((s) => s.id);
-          const [inputs, histories, otherHistories, top] = await Promise.all([
-            progressInputs(program.p, program.version, chunk, ctx, program.period),
-            repo.axisHistories(ids, axisIds, kinds, from, basis.month),
-            others.length > 0
-              ? repo.axisHistories(
-                  ids,
-                  others.map((s) => s.id),
-                  kinds,
-                  from,
-                  basis.month,
-                )
-              : Promise.resolve([]),
-            repo.topSkus(ids, axisIds, kinds, monthFromIndex(basisIndex - 12), basis.month),
+        return { program, eligible, axis, others, kinds };
+      });
+      type Plan = (typeof plans)[number];
+      type Histories = {
+        histories: Map<number, AxisHistoryRow>;
+        others: Map<number, AxisHistoryRow>;
+        top: Map<number, number>;
+      };
+      // Each read of a SKU set's history once per refresh (programs often count the same SKUs).
+      const reads = new Map<string, Promise<unknown>>();
+      const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+        if (!reads.has(key)) reads.set(key, read());
+        return reads.get(key) as Promise<T>;
+      };
+      const readHistories = async (
+        plan: Plan,
+        ids: number[],
+        key: string | null,
+      ): Promise<Histories> => {
+        const axisIds = plan.axis.map((s) => s.id);
+        const otherIds = plan.others.map((s) => s.id);
+        const k = (what: string, skuIds: number[]) =>
+          `${what}|${plan.kinds.join(',')}|${skuIds.join(',')}|${key}`;
+        const read = <T>(what: string, skuIds: number[], fn: () => Promise<T>) =>
+          key === null ? fn() : once(k(what, skuIds), fn);
+        const [histories, otherHistories, top] = await Promise.all([
+          read('history', axisIds, async () =>
+            byDealer(await repo.axisHistories(ids, axisIds, plan.kinds, from, basis.month)),
+          ),
+          otherIds.length > 0
+            ? read('history', otherIds, async () =>
+                byDealer(await repo.axisHistories(ids, otherIds, plan.kinds, from, basis.month)),
+              )
+            : Promise.resolve(new Map<number, AxisHistoryRow>()),
+          read('top', axisIds, () =>
+            repo.topSkus(ids, axisIds, plan.kinds, monthFromIndex(basisIndex - 12), basis.month),
+          ),
+        ]);
+        return { histories, others: otherHistories, top };
+      };
+      const assess = (
+        plan: Plan,
+        d: DealerRow,
+        input: ProgressInput | undefined,
+        h: Histories,
+        memo?: DrawsMemo,
+      ) => {
+        if (!input) return null;
+        const sku = ctx.skus.get(h.top.get(d.id) ?? -1) ?? plan.axis[0];
+        return assessDealer({
+          program: plan.program,
+          dealer: d,
+          input,
+          sku,
+          ctx,
+          basis,
+          history: h.histories.get(d.id),
+          others: h.others.get(d.id),
+          modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
+          ...(memo ? { memo } : {}),
+        });
+      };
+      const rowwise = async (plan: Plan, given?: Histories) => {
+        const out: ProgramRiskOut[] = [];
+        for (let i = 0; i < plan.eligible.length; i += CHUNK) {
+          const chunk = plan.eligible.slice(i, i + CHUNK);
+          const r0 = performance.now();
+          const [inputs, h] = await Promise.all([
+            progressInputs(plan.program.p, plan.program.version, chunk, ctx, plan.program.period),
+            given ??
+              readHistories(
+                plan,
+                chunk.map((d) => d.id),
+                null,
+              ),
           ]);
-          const byDealer = new Map(histories.map((h) => [h.dealerId, h]));
-          const otherByDealer = new Map(otherHistories.map((h) => [h.dealerId, h]));
+          const c0 = performance.now();
+          timings.readMs += c0 - r0;
           for (const d of chunk) {
-            const input = inputs.get(d.id);
-            if (!input) continue;
-            const sku = ctx.skus.get(top.get(d.id) ?? -1) ?? axis[0];
-            const write = assessDealer({
-              program,
-              dealer: d,
-              input,
-              sku,
-              ctx,
-              basis,
-              history: byDealer.get(d.id),
-              others: otherByDealer.get(d.id),
-              modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
-            });
+            const write = assess(plan, d, inputs.get(d.id), h);
+            if (write) out.push(write);
+          }
+          timings.computeMs += performance.now() - c0;
+        }
+        return out;
+      };
+      const writes: ProgramRiskOut[] = [];
+      if (options.perDealer) {
+        for (const plan of plans) writes.push(...(await rowwise(plan)));
+      } else {
+        // Reads: each distinct axis once for every dealer, each program's inputs once.
+        const r0 = performance.now();
+        const ids = dealers.map((d) => d.id);
+        const histories = new Map<Plan, Histories>();
+        const rowReads = new Map<string, Promise<TxRow[]>>();
+        const parallel = deps.db.engine === 'postgres' ? 4 : 1;
+        const queue = [...plans];
+        const grouped = new Map<Plan, Map<number, ProgressInput>>();
+        await Promise.all(
+          Array.from({ length: parallel }, async () => {
+            for (let plan = queue.shift(); plan; plan = queue.shift()) {
+              histories.set(plan, await readHistories(plan, ids, 'network'));
+              const { program } = plan;
+              if (!groupable(program.def, statementDate(program, basis))) continue;
+              const inputs = await groupedInputs(deps.db, {
+                programId: program.p.row.id,
+                version: program.version,
+                dealers: plan.eligible,
+                ctx,
+                period: program.period,
+                reads: rowReads,
+              });
+              if (inputs) grouped.set(plan, inputs);
+            }
+          }),
+        );
+        timings.readMs += performance.now() - r0;
+        // Dealer by dealer, every grouped program (one simulation per distinct history).
+        const c0 = performance.now();
+        for (const d of dealers) {
+          const memo: DrawsMemo = new Map();
+          for (const [plan, inputs] of grouped) {
+            const write = assess(plan, d, inputs.get(d.id), histories.get(plan)!, memo);
             if (write) writes.push(write);
           }
         }
-        await deps.db.transaction((tx) =>
-          createProgramRiskRepository(tx).save([program.p.row.id], dealerIds, writes),
+        timings.computeMs += performance.now() - c0;
+        // The programs that need each row: by chunks, as the per-dealer path.
+        for (const plan of plans)
+          if (!grouped.has(plan)) writes.push(...(await rowwise(plan, histories.get(plan))));
+      }
+      const w0 = performance.now();
+      await deps.db.transaction(async (tx) => {
+        const r = createProgramRiskRepository(tx);
+        await r.save(
+          running.map((x) => x.p.row.id),
+          dealerIds,
+          writes,
+          today,
         );
-        risks += writes.length;
-      };
-      await Promise.all(
-        Array.from({ length: parallel }, async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) await one(next);
-        }),
-      );
-      await repo.prune(
-        running.map((r) => r.p.row.id),
-        dealerIds,
-      );
-      return { programs: running.length, risks };
+        await r.prune(
+          running.map((x) => x.p.row.id),
+          dealerIds,
+        );
+      });
+      timings.writeMs += performance.now() - w0;
+      return { programs: running.length, risks: writes.length, timings };
     });
   }
 
   function assessDealer(options: {
     program: Running;
     dealer: DealerRow;
-    input: Awaited<ReturnType<typeof progressInputs>> extends Map<number, infer T> ? T : never;
+    input: ProgressInput;
     sku: SkuRow | undefined;
     ctx: Ctx;
     basis: { month: string; asOf: string };
     history: AxisHistoryRow | undefined;
     others: AxisHistoryRow | undefined;
     modelLineName: string;
-  }): (ProgramRiskWrite & { programName: string }) | null {
+    memo?: DrawsMemo;
+  }): ProgramRiskOut | null {
     const { program, dealer, ctx, basis } = options;
     const { def, window } = program;
-    // The engine's statement as of the basis (inside the window).
-    const date =
-      basis.asOf < window.start
-        ? window.start
-        : basis.asOf > program.cutoff
-          ? program.cutoff
-          : basis.asOf;
+    const date = statementDate(program, basis);
     const input = {
       ...options.input,
       period: program.period,
@@ -278,7 +391,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     const history = series(options.history, basisIndex, revenueAxis);
     const otherForecast =
       def.measure === 'ev_share'
-        ? remainingDraws(series(options.others, basisIndex, false), remaining, 0, lead).mean
+        ? memoDraws(options.memo, series(options.others, basisIndex, false), remaining, 0, lead)
+            .mean
         : 0;
     const tiers = compileTiers(def).map((t) => ({ from: t.fromText, value: t.valueText }));
     const measured = measureBasis({
@@ -304,17 +418,20 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       statement.tierReached === null
         ? -1
         : tiers.findIndex((t) => new Dec(t.from).eq(statement.tierReached!));
-    const risk = assessTiers({
-      history,
-      toDate: measured.toDate,
-      remaining,
-      term,
-      lead,
-      thresholds: measured.thresholds,
-      reached,
-      isMonotone: def.measure !== 'ev_share',
-      ...(revenueAxis ? { perUnit } : {}),
-    });
+    const risk = assessTiers(
+      {
+        history,
+        toDate: measured.toDate,
+        remaining,
+        term,
+        lead,
+        thresholds: measured.thresholds,
+        reached,
+        isMonotone: def.measure !== 'ev_share',
+        ...(revenueAxis ? { perUnit } : {}),
+      },
+      options.memo,
+    );
     const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;
     const last12 = unitHistory.slice(-12);
     const reachable = Math.max(5, (2 * last12.reduce((s, v) => s + v, 0)) / 12);

@@ -104,9 +104,34 @@ export function remainingDraws(
   return { sorted, mean: forecast.reduce((s, v) => s + v, 0) };
 }
 
-export function assessTiers(input: TierRiskInput): TierRiskResult {
+/**
+ * Draws already simulated, by their inputs (the nightly run's fast path: a dealer's programs that
+ * count the same SKUs share one history, so one simulation; `remainingDraws` is deterministic).
+ */
+export type DrawsMemo = Map<string, ReturnType<typeof remainingDraws>>;
+
+/** `remainingDraws` through a memo (the same draws for the same history, months and lead). */
+export function memoDraws(
+  memo: DrawsMemo | undefined,
+  history: readonly number[],
+  remaining: number,
+  draws = 1000,
+  lead = 0,
+): ReturnType<typeof remainingDraws> {
+  if (!memo) return remainingDraws(history, remaining, draws, lead);
+  const key = `${remaining}|${draws}|${lead}|${history.join(',')}`;
+  let hit = memo.get(key);
+  if (!hit) {
+    hit = remainingDraws(history, remaining, draws, lead);
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskResult {
   const remaining = Math.max(0, input.remaining);
-  const { sorted, mean } = remainingDraws(
+  const { sorted, mean } = memoDraws(
+    memo,
     input.history,
     remaining,
     input.draws ?? 1000,

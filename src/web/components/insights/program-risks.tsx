@@ -4,14 +4,27 @@
  * dealer home ("Tier 2 of Aura first half: 62 % likely; 6 more Aura units lift it to 80 %
  * (+$5,350.00)") and a section of the risk board, by the next tier's expected missed money.
  */
-import { Badge, Group, Paper, Progress, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import {
+  Badge,
+  Button,
+  Group,
+  Paper,
+  Progress,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
 import { api } from '../../api';
+import { SeriesLines } from '../charts';
 import { formatDate, formatInt, formatMoney } from '../../format';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
+import { useCan } from '../../session';
 import { insightsKey } from './insights-queries';
 import { pct, probabilityColor } from './outlook-card';
 
@@ -36,6 +49,32 @@ const amount = (r: ProgramRisk, v: number) =>
   r.axis === 'revenue'
     ? formatMoney(v.toFixed(2), r.currency, { isCompact: true })
     : formatInt(Math.round(v));
+
+const TIER_COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'cyan.6', 'pink.6'];
+
+/** Each tier's probability over the window, one point per day computed (from the second on). */
+function ProgramRiskHistory({ r }: { r: ProgramRisk }) {
+  if (r.history.length < 2) return null;
+  const data = r.history.map((h) => ({
+    day: formatDate(h.day),
+    ...Object.fromEntries(h.probabilities.map((p, k) => [`tier${k + 1}`, Math.round(p * 100)])),
+  }));
+  return (
+    <SeriesLines
+      testId="program-risk-history"
+      data={data}
+      dataKey="day"
+      heights={[120, 140]}
+      valueFormatter={(v) => `${v} %`}
+      yAxisProps={{ domain: [0, 100] }}
+      series={r.tiers.map((t, k) => ({
+        name: `tier${t.tier}`,
+        label: `Tier ${t.tier} (%)`,
+        color: TIER_COLORS[k % TIER_COLORS.length]!,
+      }))}
+    />
+  );
+}
 
 /** The tier to talk about: the lowest one not reached (null: the top tier is reached). */
 const nextTier = (r: ProgramRisk) => r.tiers.find((t) => !t.reached) ?? null;
@@ -85,6 +124,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
         )}{' '}
         · {formatMoney(r.earned, r.currency)} earned · as of {formatDate(r.asOf)}
       </Text>
+      <ProgramRiskHistory r={r} />
       {step && (
         <Text size="sm" mt={4}>
           {step.text.replace(/ \(\+[^)]*\)/, '')}
@@ -135,9 +175,39 @@ export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
   );
 }
 
+/** Logs the row's incentive_tier intervention (who, when, the tier and its probability now). */
+function LogTierStep({ r, text }: { r: ProgramRisk; text: string }) {
+  const client = useQueryClient();
+  const log = useMutation({
+    mutationFn: () =>
+      api.post('/insights/interventions', {
+        dealerCode: r.dealerCode,
+        programCode: r.programCode,
+        kind: 'incentive_tier',
+        note: text,
+      }),
+    onSuccess: () =>
+      client.invalidateQueries({ queryKey: [...insightsKey, 'interventions', r.dealerCode] }),
+  });
+  return (
+    <Button
+      size="compact-xs"
+      variant="light"
+      mt={4}
+      loading={log.isPending}
+      disabled={log.isSuccess}
+      onClick={() => log.mutate()}
+      data-testid="program-risk-log"
+    >
+      {log.isSuccess ? 'Logged' : 'Log'}
+    </Button>
+  );
+}
+
 /** The risk board's section: dealer × program by the next tier's expected missed money. */
 export function ProgramRiskSection() {
   const risks = useProgramRisks(null);
+  const canAct = useCan('agreements:write');
   if (risks.isError) return <QueryError error={risks.error} onRetry={() => void risks.refetch()} />;
   const items = risks.data?.items ?? [];
   if (items.length === 0) return null;
@@ -171,6 +241,7 @@ export function ProgramRiskSection() {
                         {step.text}
                       </Text>
                     )}
+                    {step && canAct && <LogTierStep r={r} text={step.text} />}
                   </Table.Td>
                   <Table.Td ta="right">
                     {tier ? (

@@ -1,0 +1,153 @@
+/**
+ * The nightly run's reads of program tier risks for the whole network at once (issue 14,
+ * Performance): the engine's inputs of one program for every eligible dealer in one read, as
+ * the network recalculation reads them (statement-compute.ts): when the program's totals follow
+ * from monthly groups (`canAggregate`, no unit benefit settled yet), the window's transactions
+ * come pre-aggregated per dealer × month × kind × sign × arrival × class (`findAggregatedRows`),
+ * a few rows per dealer and month instead of every transaction; the statement run on them (and
+ * again with the units that reach a tier) gives the same totals as on the rows, provided the
+ * statement's date is a month end (whole months counted) — otherwise the caller reads the rows.
+ *
+ * Otherwise the same loading as `progressInputs` (progress.service.ts), which the per-dealer path
+ * and the programs that need the rows keep using.
+ */
+import { Dec } from '../../../shared/money';
+import type { StatementInput } from '../incentives/calc';
+import { resolvePeriod } from '../incentives/calc';
+import {
+  canAggregate,
+  isMonthEnd,
+  kindsOf,
+  needsSaleDetails,
+  skuMatches,
+  toDealer,
+  toTransaction,
+  type Ctx,
+} from '../incentives/incentives-context';
+import type { DealerRow, TxRow, VersionRow } from '../incentives/incentives.repository';
+import { createStatementsRepository } from '../incentives/statements.repository';
+import type { Queryable } from '../../db/db';
+
+export type NetworkInput = Omit<StatementInput, 'period'>;
+
+/** Whether a program's inputs may be read grouped for a statement dated `date`. */
+export function groupable(def: VersionRow['definition'], date: string): boolean {
+  return canAggregate(def) && isMonthEnd(date);
+}
+
+/**
+ * The engine's inputs of one program and period for these dealers from pre-aggregated rows, or
+ * null when a unit benefit of the program was settled (the row path needs each row then).
+ */
+export async function groupedInputs(
+  db: Queryable,
+  options: {
+    programId: number;
+    version: VersionRow;
+    dealers: DealerRow[];
+    ctx: Ctx;
+    period: string;
+    /**
+     * Reads already made in this run, by what they read: programs that count the same rows
+     * (same window, SKUs, kinds and classes, no claims) share one read.
+     */
+    reads?: Map<string, Promise<TxRow[]>>;
+  },
+): Promise<Map<number, NetworkInput> | null> {
+  const { programId, version, dealers, ctx, period, reads } = options;
+  const def = version.definition;
+  const repo = createStatementsRepository(db);
+  if ((await repo.countSettledUnits(programId)) > 0) return null;
+  const ids = dealers.map((d) => d.id);
+  const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+  const allSkus = [...ctx.skus.values()];
+  const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+  const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
+  const bevSkuIds = allSkus.filter((s) => s.powertrain === 'BEV').map((s) => s.id);
+  const byDealer = <T extends { dealerId: number }>(list: T[]) => {
+    const map = new Map<number, T[]>();
+    for (const x of list) {
+      const at = map.get(x.dealerId);
+      if (at) at.push(x);
+      else map.set(x.dealerId, [x]);
+    }
+    return map;
+  };
+  const spec = {
+    programId,
+    dealerIds: ids,
+    from: settlement.window.start,
+    cutoff: settlement.cutoff,
+    skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
+    kinds: kindsOf(def),
+    requiresClaim: def.requiresClaim,
+    withSale: needsSaleDetails(def),
+  };
+  const needsAgreements =
+    def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
+  const shift = (x: string) =>
+    `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
+  const grouped = { ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds };
+  const read = () => repo.findAggregatedRows(grouped);
+  const key = spec.requiresClaim ? null : JSON.stringify({ ...grouped, programId: null });
+  let rowsRead: Promise<TxRow[]>;
+  if (!reads || key === null) rowsRead = read();
+  else {
+    rowsRead = reads.get(key) ?? read();
+    reads.set(key, rowsRead);
+  }
+  const [rows, plans, prior, stored, adjustments] = await Promise.all([
+    rowsRead.then(byDealer),
+    needsAgreements
+      ? repo.findAgreementPlans(ids, settlement.window.start, settlement.window.end).then(byDealer)
+      : Promise.resolve(undefined),
+    def.measure === 'growth'
+      ? repo
+          .findPriorYear({
+            dealerIds: ids,
+            from: shift(settlement.window.start),
+            to: shift(settlement.window.end),
+            kinds: kindsOf(def),
+            qualifyingSkuIds,
+            payingSkuIds,
+            ...(needsSaleDetails(def)
+              ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+              : {}),
+          })
+          .then(byDealer)
+      : Promise.resolve(undefined),
+    repo.findStoredStatements(programId, ids, settlement.window.label).then(byDealer),
+    repo.findAdjustments(programId, settlement.period, ids).then(byDealer),
+  ]);
+  const inputs = new Map<number, NetworkInput>();
+  for (const d of dealers) {
+    const { dealer, planned } = toDealer(
+      d,
+      ctx,
+      plans ? (plans.get(d.id) ?? []) : undefined,
+      settlement.window,
+    );
+    let previous = new Dec(0);
+    for (const x of stored.get(d.id) ?? []) {
+      if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
+        previous = previous.plus(x.amountDue);
+    }
+    inputs.set(d.id, {
+      program: def,
+      dealer,
+      transactions: (rows.get(d.id) ?? []).map((r) => toTransaction(r, ctx)),
+      plannedQuantity: planned,
+      priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
+      previouslySettled: previous.toFixed(),
+      settledUnitBenefits: [],
+      adjustments: (adjustments.get(d.id) ?? []).map((a) => ({
+        reference: `ADJ-${a.id}`,
+        amount: a.amount,
+        explanation: a.explanation,
+      })),
+      includeLines: false,
+      fiscalYearStartMonth: ctx.fy,
+    });
+  }
+  return inputs;
+}

@@ -1,0 +1,130 @@
+/**
+ * Issue 14 §2: an `incentive_tier` intervention ("N more units reach tier k of program P") is
+ * logged on the dealer's program risk, with who, when, the tier aimed at and its probability
+ * before; scoped like the agreements' interventions (a manager out of region gets 404, a dealer
+ * cannot log), and refused without an assessed program of the dealer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
+import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import {
+  createProgram,
+  engines,
+  json,
+  login,
+  startTestApp,
+  type Client,
+  type TestApp,
+} from './helpers/test-app';
+
+const TODAY = '2026-04-20';
+
+/** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
+const perMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
+
+function history(dealerCode: string, prefix: string, months = 27) {
+  const rows = [];
+  for (let m = 0; m < months; m += 1) {
+    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+    for (let i = 0; i < perMonth(m); i += 1)
+      rows.push(
+        txRow({
+          dealerCode,
+          occurredOn: `${month}-${String((i % 27) + 1).padStart(2, '0')}`,
+          externalId: `${prefix}-${m}-${i}`,
+        }),
+      );
+  }
+  return rows;
+}
+
+const program = {
+  code: 'H1-AURA',
+  name: 'Aura first half',
+  currency: 'USD',
+  startDate: '2026-01-01',
+  endDate: '2026-06-30',
+  measurementPeriod: 'program',
+  payoutFrequency: 'program',
+  measure: 'units',
+  qualifying: { modelLines: ['ML-AURA'] },
+  tiers: [
+    { from: '20', value: '100.00' },
+    { from: '55', value: '150.00' },
+    { from: '90', value: '200.00' },
+  ],
+  benefit: 'per_unit',
+};
+
+describe.each(engines())('insights: incentive tier interventions (%s)', (engine) => {
+  let t: TestApp;
+  let channel: Client;
+  let west: Client;
+  let dealerA: Client;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: TODAY });
+    await seedFixtures(t.db);
+    [channel, west, dealerA] = await Promise.all([
+      login(t.url, USERS.channel, PASSWORD),
+      login(t.url, USERS.regionalWest, PASSWORD),
+      login(t.url, USERS.dealerA, PASSWORD),
+    ]);
+    await ingestRows(t.services, history('DLR-ALPHA', 'PA'));
+    await t.db.query('update transactions set received_at = occurred_on + 1');
+    await createProgram(channel, program);
+    await t.services.insights.refresh(null);
+  }, 300_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('logs an incentive_tier intervention on the next tier, in scope', async () => {
+    const { items } = await json<ProgramRiskList>(
+      await west.get('/api/v1/insights/dealers/DLR-ALPHA/program-risks'),
+      200,
+    );
+    const next = items[0]!.tiers.find((x) => !x.reached)!;
+    const logged = await json<{
+      kind: string;
+      programCode: string | null;
+      programTier: number | null;
+      agreementCode: string | null;
+      probabilityBefore: number | null;
+      createdByName: string;
+    }>(
+      await west.send('POST', '/api/v1/insights/interventions', {
+        dealerCode: 'DLR-ALPHA',
+        programCode: 'H1-AURA',
+        kind: 'incentive_tier',
+        note: 'push Aura this month',
+      }),
+      201,
+    );
+    expect(logged).toMatchObject({
+      kind: 'incentive_tier',
+      programCode: 'H1-AURA',
+      programTier: next.tier,
+      agreementCode: null,
+      probabilityBefore: next.probability,
+      createdByName: 'West Manager',
+    });
+    const mine = await json<{ programCode: string | null }[]>(
+      await dealerA.get('/api/v1/insights/interventions'),
+      200,
+    );
+    expect(mine.map((i) => i.programCode)).toEqual(['H1-AURA']);
+    // Out of the manager's region: 404; a dealer cannot log; no assessed program: 400.
+    const send = (c: Client, body: object) =>
+      c.send('POST', '/api/v1/insights/interventions', { kind: 'incentive_tier', ...body });
+    expect((await send(west, { dealerCode: 'DLR-BRAVO', programCode: 'H1-AURA' })).status).toBe(
+      404,
+    );
+    expect((await send(dealerA, { dealerCode: 'DLR-ALPHA', programCode: 'H1-AURA' })).status).toBe(
+      403,
+    );
+    expect((await send(west, { dealerCode: 'DLR-ALPHA', programCode: 'NOPE' })).status).toBe(400);
+    expect((await send(west, { dealerCode: 'DLR-ALPHA' })).status).toBe(400);
+  });
+});

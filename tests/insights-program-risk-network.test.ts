@@ -1,0 +1,121 @@
+/**
+ * Issue 14, Performance: the nightly run's network path of program tier risks (grouped reads
+ * for the whole network, each SKU set's history read once, simulations shared between programs
+ * that count the same SKUs, one write) gives exactly the rows of the per-dealer path (each
+ * program read by chunks of dealers row by row, every dealer × program simulated on its own),
+ * on a generated network with the demo's programs (units, EV share, agreement attainment, a
+ * per-MSRP launch bonus that needs each row) and a copy of one of them; also for a basis before
+ * the window (the statement's date is then not a month end: the rows are read) and for a
+ * refresh of a few dealers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { seedDemo } from '../src/server/modules/demo/seed';
+import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
+import { groupable } from '../src/server/modules/insights/program-risk-network';
+import type { ProgramDefinition } from '../src/shared/schemas/program';
+import { engines, startTestApp, type TestApp } from './helpers/test-app';
+
+const COLUMNS = `program_id, dealer_id, program_name, period, window_label, window_start::text, window_end::text,
+  as_of::text, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80, upper80,
+  tier_reached, currency, earned::text, shortfall_money::text, tiers, interventions`;
+
+describe.each(engines())('insights: program tier risks, network path (%s)', (engine) => {
+  let t: TestApp;
+  const rows = async (dealerIds?: number[]) =>
+    (
+      await t.db.query<Record<string, unknown>>(
+        `select ${COLUMNS} from program_tier_risks
+         where $1::int[] is null or dealer_id = any($1::int[]) order by program_id, dealer_id`,
+        [dealerIds ?? null],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: '2026-11-20' });
+    await seedDemo(t.services, {
+      seed: 11,
+      dealers: 10,
+      months: 30,
+      endMonth: '2026-10',
+      agreementLines: 4,
+    });
+    expect(await seedIncentivePrograms(t.services)).toBe(5);
+    // A copy of the volume program: the same SKUs and window (shared reads and simulations).
+    const { rows: defs } = await t.db.query<{ definition: ProgramDefinition }>(
+      `select v.definition from program_versions v join programs p on p.id = v.program_id
+       where p.code = 'FY27-RETAIL-VOLUME'`,
+    );
+    const copy = { ...defs[0]!.definition, code: 'FY27-RETAIL-VOLUME-B', name: 'Volume B' };
+    await t.services.incentives.createProgram({ actor: SYSTEM_ACTOR, data: copy as never });
+    await t.services.incentives.publishProgram({ actor: SYSTEM_ACTOR, code: copy.code });
+  }, 300_000);
+  afterAll(async () => t?.close());
+
+  it('covers grouped and row-read programs', async () => {
+    const { rows: defs } = await t.db.query<{ definition: ProgramDefinition }>(
+      `select v.definition from program_versions v join programs p on p.id = v.program_id
+       where p.status = 'published'`,
+    );
+    const kinds = defs.map((d) => groupable(d.definition, '2026-10-31'));
+    expect(kinds).toContain(true);
+    expect(kinds).toContain(false);
+  });
+
+  for (const basis of [
+    { month: '2026-11', asOf: '2026-10-31' },
+    // before the quarter's window (October): the statement is dated its first day
+    { month: '2026-10', asOf: '2026-09-30' },
+  ])
+    it(`gives the per-dealer path's rows (basis ${basis.month})`, async () => {
+      const reference = await t.services.programRisk.refresh(null, basis, { perDealer: true });
+      const expected = await rows();
+      expect(expected.length).toBe(reference.risks);
+      expect(expected.length).toBeGreaterThan(30);
+      const fast = await t.services.programRisk.refresh(null, basis);
+      expect(fast.risks).toBe(reference.risks);
+      expect(await rows()).toEqual(expected);
+      // A refresh of a few dealers (a batch) rewrites exactly their rows, the same again.
+      const few = [...new Set(expected.map((r) => r.dealer_id as number))].slice(0, 3);
+      await t.db.query(`delete from program_tier_risks where dealer_id = any($1::int[])`, [few]);
+      await t.services.programRisk.refresh(few, basis);
+      expect(await rows()).toEqual(expected);
+      expect((await rows(few)).length).toBeGreaterThan(0);
+    });
+
+  it("keeps one point of each tier's probability per day in the window (the chart)", async () => {
+    const basis = { month: '2026-11', asOf: '2026-10-31' };
+    await t.services.programRisk.refresh(null, basis);
+    const [row] = await rows();
+    const { rows: codes } = await t.db.query<{ dealer: string; program: string }>(
+      `select d.code as dealer, p.code as program from dealers d, programs p where d.id = $1 and p.id = $2`,
+      [row!.dealer_id, row!.program_id],
+    );
+    // An earlier point of this window, and one of another window (not this risk's history).
+    await t.db.query(
+      `insert into program_tier_risk_history (program_id, dealer_id, window_label, day, probabilities, expected)
+       values ($1, $2, $3, '2026-11-01', '{0.5,0.25,0.125}', 12.5), ($1, $2, 'older', '2026-06-30', '{1,1,1}', 99)`,
+      [row!.program_id, row!.dealer_id, row!.window_label],
+    );
+    const list = await t.services.programRisk.getDealerProgramRisks({
+      actor: SYSTEM_ACTOR,
+      dealerCode: codes[0]!.dealer,
+    });
+    const item = list.items.find((i) => i.programCode === codes[0]!.program)!;
+    expect(item.history).toEqual([
+      { day: '2026-11-01', probabilities: [0.5, 0.25, 0.125], expected: 12.5 },
+      {
+        day: '2026-11-20',
+        probabilities: item.tiers.map((x) => x.probability),
+        expected: item.expected,
+      },
+    ]);
+    // Computed again the same day: still one point for the day.
+    await t.services.programRisk.refresh(null, basis, { perDealer: true });
+    const { rows: points } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from program_tier_risk_history where program_id = $1 and dealer_id = $2`,
+      [row!.program_id, row!.dealer_id],
+    );
+    expect(points[0]!.n).toBe(3);
+  });
+});
