@@ -13,6 +13,7 @@ import type { Queryable } from '../../db/db';
 import { correctionSources, correctionsFrom } from './corrections';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import {
+  adjustmentPeriodsOf,
   calculateStatement,
   listSettlementPeriods,
   resolvePeriod,
@@ -276,7 +277,15 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
       if (s.period >= settlement.period && s.period !== 'program') continue;
       previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
     }
-    const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
+    const adjustments = await repo.findAdjustments(
+      programId,
+      adjustmentPeriodsOf({
+        program: def,
+        period: settlement.period,
+        fiscalYearStartMonth: ctx.fy,
+      }),
+      dealerIds,
+    );
     const corrections = options.withoutCorrections
       ? new Map<number, StatementAdjustment[]>()
       : await correctionsInto({
