@@ -119,6 +119,13 @@ describe.each(engines())('adjustments across a cumulative window (%s)', (engine)
 
     await post([sale('M-1', '2026-03-10', '2026-03-11')]);
     const marOpen = await statement('ADJWIN', '2026-03');
+    // the network list (its own totals path) agrees with the dealer's statement
+    const listed = await json<{
+      items: { dealerCode: string; earned: string; amountDue: string }[];
+    }>(await finance.get('/api/v1/programs/ADJWIN/statements?period=2026-03'), 200);
+    const mine = listed.items.find((i) => i.dealerCode === 'DLR-ALPHA')!;
+    expect([mine.earned, mine.amountDue]).toEqual(['450.25', '100.00']);
+    expect(marOpen.amountDue).toBe('100.00');
     const mar = await settle('ADJWIN', '2026-03');
     expect(mar.amountDue).toBe(marOpen.amountDue);
     // 4 units × 100 earned over the quarter, plus the adjustment once
