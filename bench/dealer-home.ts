@@ -50,7 +50,11 @@ export async function runDealerHomeBench(argv: string[]) {
   if (engine === 'postgres') await bench.db.query('vacuum analyze');
   if (engine === 'pglite') await bench.db.close();
   void SYSTEM_ACTOR;
-  const server = await startServer({ databaseUrl: bench.url, dataDir: bench.dataDir, port: Number(values.port) });
+  const server = await startServer({
+    databaseUrl: bench.url,
+    dataDir: bench.dataDir,
+    port: Number(values.port),
+  });
   const cookies: string[] = [];
   for (let i = 0; i < dealers.length; i++) {
     const res = await fetch(`${server.url}/api/v1/auth/login`, {

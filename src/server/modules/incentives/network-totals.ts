@@ -23,7 +23,7 @@ import { saleExclusion } from './calc/filters';
 import { pricesOf } from './pricing';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import { formatScaled, parseScaled } from '../../../shared/fixed';
-import { type SettlementPeriod, type Statement } from './calc';
+import { adjustmentPeriodsOf, type SettlementPeriod, type Statement } from './calc';
 import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
 import { createStatementsRepository } from './statements.repository';
 import {
@@ -430,9 +430,16 @@ export function createNetworkTotals({
           stored.filter((s) => s.period === settlement.period).map((s) => [s.dealerId, s]),
         );
         const previously = previouslyDue(stored, settlement.period);
+        const carried = new Set(
+          adjustmentPeriodsOf({
+            program: def,
+            period: settlement.period,
+            fiscalYearStartMonth: ctx.fy,
+          }),
+        );
         const adjustments = adjustmentsOf
           .get(item.program.row.id)!
-          .filter((a) => a.period === settlement.period);
+          .filter((a) => carried.has(a.period));
         const corrections = await correctionsInto({
           db: deps.db,
           program: item.program,

@@ -19,6 +19,7 @@ import {
   checkEligibility,
   hypotheticalTransactions,
   resolvePeriod,
+  adjustmentPeriodsOf,
   whatIf,
   type Progress,
   type StatementInput,
@@ -161,6 +162,9 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
       prepared.map(async ({ p, version, period, def, settlement }) => {
         if (def.requiresClaim) return progressInput(p, version, d, ctx, period);
         const window = settlement.window;
+        const carried = new Set(
+          adjustmentPeriodsOf({ program: def, period, fiscalYearStartMonth: ctx.fy }),
+        );
         const qualifyingSkuIds = allSkus
           .filter((x) => skuMatches(def.qualifying, x))
           .map((x) => x.id);
@@ -212,7 +216,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
               transactionId: Number(x.transactionId),
             })),
           adjustments: settlementState.adjustments
-            .filter((a) => a.programId === p.row.id && a.period === settlement.period)
+            .filter((a) => a.programId === p.row.id && carried.has(a.period))
             .map((a) => ({
               reference: `ADJ-${a.id}`,
               amount: a.amount,
@@ -341,7 +345,13 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
       await repo.findStoredStatements(p.row.id, ids, settlement.window.label),
     );
     const settled = byDealer(await repo.findSettledUnits(p.row.id, ids));
-    const adjustments = byDealer(await repo.findAdjustments(p.row.id, settlement.period, ids));
+    const adjustments = byDealer(
+      await repo.findAdjustments(
+        p.row.id,
+        adjustmentPeriodsOf({ program: def, period, fiscalYearStartMonth: ctx.fy }),
+        ids,
+      ),
+    );
     const inputs = new Map<number, Omit<StatementInput, 'period'>>();
     for (const d of dealers) {
       const { dealer, planned } = toDealer(

@@ -13,6 +13,7 @@ import type { Queryable } from '../../db/db';
 import { correctionSources, correctionsFrom } from './corrections';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import {
+  adjustmentPeriodsOf,
   calculateStatement,
   listSettlementPeriods,
   type SettlementPeriod,
@@ -295,7 +296,15 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
       }
     }
     const previously = previouslyDue(stored, settlement.period);
-    const adjustments = await repo.findAdjustments(programId, settlement.period, dealerIds);
+    const adjustments = await repo.findAdjustments(
+      programId,
+      adjustmentPeriodsOf({
+        program: def,
+        period: settlement.period,
+        fiscalYearStartMonth: ctx.fy,
+      }),
+      dealerIds,
+    );
     const corrections = options.withoutCorrections
       ? new Map<number, StatementAdjustment[]>()
       : await correctionsInto({

@@ -373,7 +373,8 @@ export function createStatementsRepository(db: Queryable) {
       return rows[0]!.n;
     },
 
-    async findAdjustments(programId: number, period: string, dealerIds: number[] | null) {
+    /** Adjustments placed in the given periods (adjustmentPeriodsOf: a statement's window so far). */
+    async findAdjustments(programId: number, periods: string[], dealerIds: number[] | null) {
       const { rows } = await db.query<{
         id: string;
         dealerId: number;
@@ -381,9 +382,9 @@ export function createStatementsRepository(db: Queryable) {
         explanation: string;
       }>(
         `select id::text, dealer_id as "dealerId", amount::text as amount, explanation
-         from incentive_adjustments where program_id = $1 and period = $2 and ($3::int[] is null or dealer_id = any($3::int[]))
+         from incentive_adjustments where program_id = $1 and period = any($2::text[]) and ($3::int[] is null or dealer_id = any($3::int[]))
          order by id`,
-        [programId, period, dealerIds],
+        [programId, periods, dealerIds],
       );
       return rows;
     },

@@ -13,7 +13,7 @@
  */
 import { Dec } from '../../../shared/money';
 import type { StatementInput } from '../incentives/calc';
-import { resolvePeriod } from '../incentives/calc';
+import { adjustmentPeriodsOf, resolvePeriod } from '../incentives/calc';
 import {
   canAggregate,
   isMonthEnd,
@@ -117,7 +117,13 @@ export async function groupedInputs(
           .then(byDealer)
       : Promise.resolve(undefined),
     repo.findStoredStatements(programId, ids, settlement.window.label).then(byDealer),
-    repo.findAdjustments(programId, settlement.period, ids).then(byDealer),
+    repo
+      .findAdjustments(
+        programId,
+        adjustmentPeriodsOf({ program: def, period, fiscalYearStartMonth: ctx.fy }),
+        ids,
+      )
+      .then(byDealer),
   ]);
   const inputs = new Map<number, NetworkInput>();
   for (const d of dealers) {

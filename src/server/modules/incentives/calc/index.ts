@@ -16,6 +16,7 @@ export {
   priorYearRange,
   quarterLabel,
   resolvePeriod,
+  adjustmentPeriodsOf,
   type Arrival,
   type CalendarOptions,
   type IncentiveWindow,

@@ -144,6 +144,26 @@ export function listSettlementPeriods(
   return result;
 }
 
+/**
+ * The periods whose adjustments (dispute resolutions, chargebacks, manual ones) a
+ * statement of `period` carries: its own and the earlier periods of its measurement window. A
+ * cumulative statement subtracts what the window's earlier statements settled, their adjustments
+ * included, so it must count those adjustments again, as it counts their rows: each adjustment is
+ * then paid once over the window (docs/incentives.md, "Adjustments in a cumulative window").
+ */
+export function adjustmentPeriodsOf(
+  options: { program: ProgramDates; period: string } & CalendarOptions,
+): string[] {
+  const periods = listSettlementPeriods(options);
+  const qi = periods.findIndex((p) => p.period === options.period);
+  if (qi < 0) return [options.period];
+  const label = periods[qi]!.window.label;
+  return periods
+    .slice(0, qi + 1)
+    .filter((p) => p.window.label === label)
+    .map((p) => p.period);
+}
+
 /** The settlement period for a label, or a VALIDATION_FAILED error naming the valid ones. */
 export function resolvePeriod(
   options: { program: ProgramDates; period: string } & CalendarOptions,
