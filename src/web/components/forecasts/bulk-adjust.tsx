@@ -9,7 +9,7 @@ import { FormError } from '../form-error';
 import { REASON_LABELS } from './forecast-labels';
 import type { CellKey } from './forecast-grid';
 import { useAdjustCells } from './forecast-queries';
-import { scaledAll } from './scale';
+import { changedIndexes, scaledAll } from './scale';
 
 export function BulkAdjustPanel({
   grid,
@@ -40,10 +40,12 @@ export function BulkAdjustPanel({
   // the picked cells' total rounded once, as the grid's row and column totals are
   const before = Math.round(cells.reduce((s, { cell }) => s + cell.consensus, 0));
   const after = next.reduce((s, v) => s + v, 0);
-  // only the cells whose whole number changes are sent (and marked as adjusted)
-  const changed = cells
-    .map((c, i) => ({ ...c, value: next[i]! }))
-    .filter(({ cell, value }) => value !== Math.round(cell.consensus));
+  // only the cells whose stored forecast changes are sent (and marked as adjusted)
+  const changed = changedIndexes(
+    cells.map(({ cell }) => cell.consensus),
+    next,
+    p,
+  ).map((i) => ({ ...cells[i]!, value: next[i]! }));
   return (
     <Paper withBorder p="sm" radius="md" data-testid="bulk-adjust">
       <form

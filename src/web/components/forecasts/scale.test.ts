@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scaledAll } from './scale';
+import { changedIndexes, scaledAll } from './scale';
 
 describe('+N % on several cells in whole vehicles', () => {
   it('moves the total by the percentage, whole units to the largest remainders', () => {
@@ -11,5 +11,20 @@ describe('+N % on several cells in whole vehicles', () => {
   it('never goes below zero and takes away on a negative percentage', () => {
     expect(scaledAll([5, 5], -10)).toEqual([5, 4]);
     expect(scaledAll([3], -200)).toEqual([0]);
+  });
+});
+
+describe('the cells a percentage change writes', () => {
+  it('writes every cell whose stored forecast moves, even where the display does not', () => {
+    // twelve months of 4.52 (a steady count's mean) show as 5 each and 54 in all
+    const row = Array.from({ length: 12 }, () => 4.52);
+    const next = scaledAll(row, 10);
+    expect(next.reduce((s, v) => s + v, 0)).toBe(60);
+    expect(changedIndexes(row, next, 10)).toHaveLength(12);
+  });
+  it('leaves whole cells that keep their number, and writes nothing at 0 %', () => {
+    expect(changedIndexes([10, 20, 30], scaledAll([10, 20, 30], 10), 10)).toEqual([0, 1, 2]);
+    expect(changedIndexes([2, 2, 2, 2, 2], scaledAll([2, 2, 2, 2, 2], 10), 10)).toEqual([0]);
+    expect(changedIndexes([1.4, 2.6], scaledAll([1.4, 2.6], 0), 0)).toEqual([]);
   });
 });

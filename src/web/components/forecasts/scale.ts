@@ -20,3 +20,18 @@ export function scaledAll(values: readonly number[], percent: number): number[] 
   }
   return out;
 }
+
+/**
+ * The cells a percentage change writes: those whose new whole number differs from the stored
+ * forecast (not from its rounded display). A row of 4.52s shows 5 in every cell and 54 as its
+ * total; "+10 %" makes every cell 5 and the total 60, which changes every stored cell although no
+ * displayed cell moves. No change at 0 %.
+ */
+export function changedIndexes(
+  values: readonly number[],
+  next: readonly number[],
+  percent: number,
+): number[] {
+  if (percent === 0) return [];
+  return values.flatMap((v, i) => (next[i] !== v ? [i] : []));
+}
