@@ -5,7 +5,7 @@
  * uses (permissions, the OEM check, validation errors).
  */
 import { AppError, notFound, type Problem } from '../../../shared/errors';
-import { minorUnits } from '../../../shared/money';
+import { Dec, minorUnits } from '../../../shared/money';
 import { type Permission } from '../../../shared/permissions';
 import {
   type IncentiveDealer,
@@ -22,7 +22,7 @@ import type { NetworkService } from '../network/network.service';
 import { createProgramVisibility } from './program-visibility';
 import { loadPriceBook, priceOn, type PriceBook } from './pricing';
 import { agreementTerms } from './agreement-plans';
-import { findSettlementPeriod, resolvePeriod } from './calc';
+import { findSettlementPeriod, resolvePeriod, type StatementInput } from './calc';
 import { usesSaleRules } from './calc/filters';
 import {
   type AgreementPlanRow,
@@ -284,3 +284,45 @@ export function createIncentivesContext(deps: IncentivesDeps) {
 }
 
 export type IncentivesContext = ReturnType<typeof createIncentivesContext>;
+
+/**
+ * One dealer's statement input for a settlement period from what was read for it: its rows, plans,
+ * prior year, the window's stored statements and carried adjustments. Progress and the program tier
+ * risks both build it this way (only the settled unit benefits differ).
+ */
+export function dealerStatementInput(args: {
+  program: ProgramDefinition;
+  dealer: DealerRow;
+  ctx: Ctx;
+  settlement: { period: string; window: { start: string; end: string } };
+  rows: TxRow[];
+  plans: AgreementPlanRow[] | undefined;
+  priorYear: StatementInput['priorYear'];
+  stored: { period: string; status: string; amountDue: string }[];
+  adjustments: { id: string; amount: string; explanation: string }[];
+  settledUnitBenefits: StatementInput['settledUnitBenefits'];
+}): Omit<StatementInput, 'period'> {
+  const { ctx, settlement } = args;
+  const { dealer, planned } = toDealer(args.dealer, ctx, args.plans, settlement.window);
+  let previous = new Dec(0);
+  for (const x of args.stored) {
+    if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
+      previous = previous.plus(x.amountDue);
+  }
+  return {
+    program: args.program,
+    dealer,
+    transactions: args.rows.map((r) => toTransaction(r, ctx)),
+    plannedQuantity: planned,
+    priorYear: args.priorYear,
+    previouslySettled: previous.toFixed(),
+    settledUnitBenefits: args.settledUnitBenefits,
+    adjustments: args.adjustments.map((a) => ({
+      reference: `ADJ-${a.id}`,
+      amount: a.amount,
+      explanation: a.explanation,
+    })),
+    includeLines: false,
+    fiscalYearStartMonth: ctx.fy,
+  };
+}

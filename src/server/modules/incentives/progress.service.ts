@@ -38,6 +38,7 @@ import {
   need,
   latest,
   versionFor,
+  dealerStatementInput,
   toDealer,
   toTransaction,
   needsSaleDetails,
@@ -354,36 +355,24 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
     );
     const inputs = new Map<number, Omit<StatementInput, 'period'>>();
     for (const d of dealers) {
-      const { dealer, planned } = toDealer(
-        d,
-        ctx,
-        plans ? (plans.get(d.id) ?? []) : undefined,
-        settlement.window,
+      inputs.set(
+        d.id,
+        dealerStatementInput({
+          program: def,
+          dealer: d,
+          ctx,
+          settlement,
+          rows: rows.get(d.id) ?? [],
+          plans: plans ? (plans.get(d.id) ?? []) : undefined,
+          priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
+          stored: stored.get(d.id) ?? [],
+          adjustments: adjustments.get(d.id) ?? [],
+          settledUnitBenefits: (settled.get(d.id) ?? []).map((x) => ({
+            ...x,
+            transactionId: Number(x.transactionId),
+          })),
+        }),
       );
-      let previous = new Dec(0);
-      for (const x of stored.get(d.id) ?? []) {
-        if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
-          previous = previous.plus(x.amountDue);
-      }
-      inputs.set(d.id, {
-        program: def,
-        dealer,
-        transactions: (rows.get(d.id) ?? []).map((r) => toTransaction(r, ctx)),
-        plannedQuantity: planned,
-        priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
-        previouslySettled: previous.toFixed(),
-        settledUnitBenefits: (settled.get(d.id) ?? []).map((x) => ({
-          ...x,
-          transactionId: Number(x.transactionId),
-        })),
-        adjustments: (adjustments.get(d.id) ?? []).map((a) => ({
-          reference: `ADJ-${a.id}`,
-          amount: a.amount,
-          explanation: a.explanation,
-        })),
-        includeLines: false,
-        fiscalYearStartMonth: ctx.fy,
-      });
     }
     return inputs;
   }

@@ -11,7 +11,6 @@
  * Otherwise the same loading as `progressInputs` (progress.service.ts), which the per-dealer path
  * and the programs that need the rows keep using.
  */
-import { Dec } from '../../../shared/money';
 import type { StatementInput } from '../incentives/calc';
 import { adjustmentPeriodsOf, resolvePeriod } from '../incentives/calc';
 import {
@@ -20,8 +19,7 @@ import {
   kindsOf,
   needsSaleDetails,
   skuMatches,
-  toDealer,
-  toTransaction,
+  dealerStatementInput,
   type Ctx,
 } from '../incentives/incentives-context';
 import type { DealerRow, TxRow, VersionRow } from '../incentives/incentives.repository';
@@ -127,33 +125,21 @@ export async function groupedInputs(
   ]);
   const inputs = new Map<number, NetworkInput>();
   for (const d of dealers) {
-    const { dealer, planned } = toDealer(
-      d,
-      ctx,
-      plans ? (plans.get(d.id) ?? []) : undefined,
-      settlement.window,
+    inputs.set(
+      d.id,
+      dealerStatementInput({
+        program: def,
+        dealer: d,
+        ctx,
+        settlement,
+        rows: rows.get(d.id) ?? [],
+        plans: plans ? (plans.get(d.id) ?? []) : undefined,
+        priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
+        stored: stored.get(d.id) ?? [],
+        adjustments: adjustments.get(d.id) ?? [],
+        settledUnitBenefits: [],
+      }),
     );
-    let previous = new Dec(0);
-    for (const x of stored.get(d.id) ?? []) {
-      if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
-        previous = previous.plus(x.amountDue);
-    }
-    inputs.set(d.id, {
-      program: def,
-      dealer,
-      transactions: (rows.get(d.id) ?? []).map((r) => toTransaction(r, ctx)),
-      plannedQuantity: planned,
-      priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
-      previouslySettled: previous.toFixed(),
-      settledUnitBenefits: [],
-      adjustments: (adjustments.get(d.id) ?? []).map((a) => ({
-        reference: `ADJ-${a.id}`,
-        amount: a.amount,
-        explanation: a.explanation,
-      })),
-      includeLines: false,
-      fiscalYearStartMonth: ctx.fy,
-    });
   }
   return inputs;
 }
