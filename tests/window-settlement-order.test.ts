@@ -1,0 +1,158 @@
+/**
+ * A cumulative window settles in order (docs/incentives.md, "A window settles in order"): a
+ * monthly statement of a quarterly (or whole-program) window pays the window's earned so far
+ * minus what its earlier statements put up for payment, closed ones included, and a dealer's
+ * statements of a window are approved in period order. Nothing of the window is paid twice,
+ * whatever the order of the closes, re-closes and approvals.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../src/shared/money';
+import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import {
+  createProgram,
+  engines,
+  json,
+  login,
+  startTestApp,
+  type Client,
+  type TestApp,
+} from './helpers/test-app';
+
+const program = (code: string, measurementPeriod: 'quarter' | 'program') => ({
+  code,
+  name: `Window order ${code}`,
+  currency: 'USD',
+  startDate: '2026-01-01',
+  endDate: '2026-06-30',
+  measurementPeriod,
+  payoutFrequency: 'month',
+  graceDays: 10,
+  qualifying: { modelLines: ['ML-AURA'] },
+  measure: 'units',
+  tiers: [{ from: '0', value: '100' }],
+  benefit: 'per_unit',
+});
+
+type Statement = {
+  status: string;
+  earned: string;
+  amountDue: string;
+  previouslySettled: string;
+};
+type ErrorBody = { code: string; message: string; details: Record<string, unknown> };
+
+describe.each(engines())('a window settles in order (%s)', (engine) => {
+  let t: TestApp;
+  let admin: Client;
+  let finance: Client;
+  const dealer = 'DLR-ALPHA';
+
+  const post = async (rows: Record<string, unknown>[]) =>
+    json(await admin.send('POST', '/api/v1/transactions', rows), 200);
+  const sale = (externalId: string, occurredOn: string) =>
+    txRow({ externalId, occurredOn, receivedAt: occurredOn, dealerCode: dealer });
+  const statement = async (code: string, period: string) =>
+    json<Statement>(
+      await admin.get(`/api/v1/programs/${code}/statements/${dealer}?period=${period}`),
+      200,
+    );
+  const listed = async (code: string, period: string) =>
+    (
+      await json<{ items: { dealerCode: string; amountDue: string }[] }>(
+        await finance.get(`/api/v1/programs/${code}/statements?period=${period}`),
+        200,
+      )
+    ).items.find((i) => i.dealerCode === dealer)!;
+  const close = (code: string, period: string) =>
+    finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period });
+  const approve = (code: string, period: string) =>
+    finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, { period });
+  const approvedTotal = async (code: string) => {
+    const { rows } = await t.db.query<{ amountDue: string }>(
+      `select s.amount_due::text as "amountDue" from incentive_statements s join programs p on p.id = s.program_id
+       where p.code = $1 and s.status in ('approved', 'paid')`,
+      [code],
+    );
+    return rows.reduce((a, r) => a.plus(r.amountDue), new Dec(0)).toFixed(2);
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: '2026-12-01' });
+    await seedFixtures(t.db);
+    admin = await login(t.url, USERS.admin, PASSWORD);
+    finance = await login(t.url, USERS.finance, PASSWORD);
+    await createProgram(admin, program('ORD-Q', 'quarter'));
+    await createProgram(admin, program('ORD-P', 'program'));
+    await createProgram(admin, program('ORD-R', 'quarter'));
+    // two units in January, one in February (every program counts them)
+    await post([
+      sale('O-J1', '2026-01-10'),
+      sale('O-J2', '2026-01-12'),
+      sale('O-F1', '2026-02-10'),
+    ]);
+  });
+  afterAll(async () => t?.close());
+
+  it.each(['ORD-Q', 'ORD-P'])(
+    '%s: February closed while January is closed (not approved) pays January once',
+    async (code) => {
+      json(await close(code, '2026-01'), 200);
+      expect((await statement(code, '2026-01')).amountDue).toBe('200.00');
+      // the open February already counts the closed January (statement and network list)
+      expect((await statement(code, '2026-02')).amountDue).toBe('100.00');
+      expect((await listed(code, '2026-02')).amountDue).toBe('100.00');
+      const closed = await json<{ totalAmountDue: string }>(await close(code, '2026-02'), 200);
+      expect(closed.totalAmountDue).toBe('100.00');
+      const feb = await statement(code, '2026-02');
+      expect([feb.status, feb.earned, feb.previouslySettled, feb.amountDue]).toEqual([
+        'closed',
+        '300.00',
+        '200.00',
+        '100.00',
+      ]);
+      // the accruals count each unit once too
+      const accruals = await json<{ earnedToDate: string }>(
+        await finance.get(`/api/v1/programs/${code}/accruals`),
+        200,
+      );
+      expect(accruals.earnedToDate).toBe('300.00');
+
+      // February may not be approved before January
+      const early = await json<ErrorBody>(await approve(code, '2026-02'), 409);
+      expect(early.code).toBe('WINDOW_OUT_OF_ORDER');
+      expect(early.message).toMatch(/January/);
+      expect(early.details).toMatchObject({ period: '2026-02', blockedBy: ['2026-01'] });
+      expect(await approvedTotal(code)).toBe('0.00');
+
+      expect((await json<Statement>(await approve(code, '2026-01'), 200)).amountDue).toBe('200.00');
+      expect((await json<Statement>(await approve(code, '2026-02'), 200)).amountDue).toBe('100.00');
+      expect(await approvedTotal(code)).toBe('300.00');
+      // a re-close of January after February's approval changes nothing (approved, 409)
+      json(await close(code, '2026-01'), 409);
+      expect((await statement(code, '2026-01')).amountDue).toBe('200.00');
+      expect(await approvedTotal(code)).toBe('300.00');
+    },
+  );
+
+  it('re-closing January while February is closed: February is reviewed again before approval', async () => {
+    const code = 'ORD-R';
+    json(await close(code, '2026-01'), 200);
+    json(await close(code, '2026-02'), 200);
+    // a re-close of January is allowed while it is not approved; February still counts it
+    json(await close(code, '2026-01'), 200);
+    expect((await statement(code, '2026-02')).amountDue).toBe('100.00');
+    // the bulk approval of February leaves the statement as an exception, approves nothing
+    const bulk = await json<{
+      approved: { dealers: { dealerCode: string }[] };
+      exceptions: { dealerCode: string; reason: string }[];
+    }>(
+      await finance.send('POST', `/api/v1/programs/${code}/periods/approve`, { period: '2026-02' }),
+      200,
+    );
+    expect(bulk.approved.dealers.map((d) => d.dealerCode)).not.toContain(dealer);
+    expect(bulk.exceptions.find((e) => e.dealerCode === dealer)?.reason).toBe('out_of_order');
+    json(await approve(code, '2026-01'), 200);
+    json(await approve(code, '2026-02'), 200);
+    expect(await approvedTotal(code)).toBe('300.00');
+  });
+});
