@@ -48,7 +48,7 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
   const dealer = 'DLR-ALPHA';
 
   const post = async (rows: Record<string, unknown>[]) =>
-    json(await admin.send('POST', '/api/v1/transactions', rows), 200);
+    await json(await admin.send('POST', '/api/v1/transactions', rows), 200);
   const sale = (externalId: string, occurredOn: string) =>
     txRow({ externalId, occurredOn, receivedAt: occurredOn, dealerCode: dealer });
   const statement = async (code: string, period: string) =>
@@ -84,19 +84,20 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     await createProgram(admin, program('ORD-Q', 'quarter'));
     await createProgram(admin, program('ORD-P', 'program'));
     await createProgram(admin, program('ORD-R', 'quarter'));
+    await createProgram(admin, program('ORD-S', 'quarter'));
     // two units in January, one in February (every program counts them)
     await post([
       sale('O-J1', '2026-01-10'),
       sale('O-J2', '2026-01-12'),
       sale('O-F1', '2026-02-10'),
     ]);
-  });
+  }, 600_000);
   afterAll(async () => t?.close());
 
   it.each(['ORD-Q', 'ORD-P'])(
     '%s: February closed while January is closed (not approved) pays January once',
     async (code) => {
-      json(await close(code, '2026-01'), 200);
+      await json(await close(code, '2026-01'), 200);
       expect((await statement(code, '2026-01')).amountDue).toBe('200.00');
       // the open February already counts the closed January (statement and network list)
       expect((await statement(code, '2026-02')).amountDue).toBe('100.00');
@@ -128,18 +129,19 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
       expect((await json<Statement>(await approve(code, '2026-02'), 200)).amountDue).toBe('100.00');
       expect(await approvedTotal(code)).toBe('300.00');
       // a re-close of January after February's approval changes nothing (approved, 409)
-      json(await close(code, '2026-01'), 409);
+      await json(await close(code, '2026-01'), 409);
       expect((await statement(code, '2026-01')).amountDue).toBe('200.00');
       expect(await approvedTotal(code)).toBe('300.00');
     },
+    300_000,
   );
 
   it('re-closing January while February is closed: February is reviewed again before approval', async () => {
     const code = 'ORD-R';
-    json(await close(code, '2026-01'), 200);
-    json(await close(code, '2026-02'), 200);
+    await json(await close(code, '2026-01'), 200);
+    await json(await close(code, '2026-02'), 200);
     // a re-close of January is allowed while it is not approved; February still counts it
-    json(await close(code, '2026-01'), 200);
+    await json(await close(code, '2026-01'), 200);
     expect((await statement(code, '2026-02')).amountDue).toBe('100.00');
     // the bulk approval of February leaves the statement as an exception, approves nothing
     const bulk = await json<{
@@ -151,8 +153,25 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     );
     expect(bulk.approved.dealers.map((d) => d.dealerCode)).not.toContain(dealer);
     expect(bulk.exceptions.find((e) => e.dealerCode === dealer)?.reason).toBe('out_of_order');
-    json(await approve(code, '2026-01'), 200);
-    json(await approve(code, '2026-02'), 200);
+    await json(await approve(code, '2026-01'), 200);
+    await json(await approve(code, '2026-02'), 200);
     expect(await approvedTotal(code)).toBe('300.00');
-  });
+  }, 300_000);
+
+  it('February approved before January was ever closed: closing January puts nothing more up', async () => {
+    const code = 'ORD-S';
+    await json(await close(code, '2026-02'), 200);
+    // nothing of the window was closed before: February pays the window so far
+    expect((await json<Statement>(await approve(code, '2026-02'), 200)).amountDue).toBe('300.00');
+    // January's close freezes no statement for the dealer: February's approval paid it
+    await json(await close(code, '2026-01'), 200);
+    const { rows } = await t.db.query(
+      `select 1 from incentive_statements s join programs p on p.id = s.program_id
+       join dealers d on d.id = s.dealer_id where p.code = $1 and d.code = $2 and s.period = '2026-01'`,
+      [code, dealer],
+    );
+    expect(rows).toHaveLength(0);
+    await json(await approve(code, '2026-01'), 409);
+    expect(await approvedTotal(code)).toBe('300.00');
+  }, 300_000);
 });

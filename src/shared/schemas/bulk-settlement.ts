@@ -6,7 +6,12 @@
 import { z } from 'zod';
 
 /** Checked in this order; the first that applies is the statement's reason. */
-export const BULK_EXCEPTION_REASONS = ['disputed', 'changed_since_close', 'over_budget'] as const;
+export const BULK_EXCEPTION_REASONS = [
+  'disputed',
+  'out_of_order',
+  'changed_since_close',
+  'over_budget',
+] as const;
 
 export const bulkApproveSchema = z.object({ period: z.string().min(1).max(20) });
 
@@ -21,7 +26,7 @@ export const bulkExceptionSchema = z
     details: z
       .record(z.string(), z.unknown())
       .describe(
-        'disputed: disputeIds; changed_since_close: the difference summary (totals before and after, lines added, removed, changed); over_budget: budget, approvedBefore',
+        'disputed: disputeIds; out_of_order: blockedBy (earlier periods of the window closed, not approved), settledBy (later ones approved); changed_since_close: the difference summary (totals before and after, lines added, removed, changed); over_budget: budget, approvedBefore',
       ),
   })
   .meta({ id: 'BulkSettlementException' });

@@ -84,7 +84,8 @@ export function createBulkSettlementService(deps: Deps) {
 
   /**
    * Which closed statements "approve all" approves, and why the others are left. Order of the
-   * checks per statement: an open dispute, then a snapshot that no longer holds, then the budget
+   * checks per statement: an open dispute, then an earlier statement of the window not approved
+   * (window-order.ts), then a snapshot that no longer holds, then the budget
    * (statements taken in dealer-code order; one that would take what the program has approved
    * past its budget is left, a later smaller one may still fit).
    */
@@ -117,6 +118,9 @@ export function createBulkSettlementService(deps: Deps) {
           message: `${ids.length} open dispute(s) on this statement: resolve, then approve it`,
           details: { disputeIds: ids },
         });
+      } else if (c.outOfOrder) {
+        const { message, ...details } = c.outOfOrder;
+        exceptions.push({ ...base, reason: 'out_of_order', message, details });
       } else if (c.difference) {
         const d = c.difference as {
           message: string;
@@ -238,6 +242,18 @@ export function createBulkSettlementService(deps: Deps) {
             amountDue: moneyString(r.amountDue, currency),
           });
         } catch (e) {
+          // An earlier statement of the window was closed meanwhile (window-order.ts).
+          if (e instanceof AppError && e.code === 'WINDOW_OUT_OF_ORDER') {
+            exceptions.push({
+              dealerCode: a.dealerCode,
+              dealerName: a.dealerName,
+              reason: 'out_of_order',
+              message: e.message,
+              amountDue: a.amountDue,
+              details: e.details,
+            });
+            continue;
+          }
           // Approved meanwhile by someone else (no longer closed): not this call's, not an exception.
           if (e instanceof AppError && e.code === 'CONFLICT') continue;
           // The author of the program (four eyes) is refused on the first: nothing was done.

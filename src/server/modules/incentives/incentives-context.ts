@@ -34,6 +34,7 @@ import {
 } from './incentives.repository';
 import { createProgramsRepository } from './programs.repository';
 import { createIncentivesContextRepository } from './incentives-context.repository';
+import { isEarlierInWindow } from './window-order';
 
 export type IncentivesDeps = {
   db: Db;
@@ -305,9 +306,9 @@ export function dealerStatementInput(args: {
   const { ctx, settlement } = args;
   const { dealer, planned } = toDealer(args.dealer, ctx, args.plans, settlement.window);
   let previous = new Dec(0);
+  // every earlier statement of the window, closed ones included (window-order.ts)
   for (const x of args.stored) {
-    if (x.period !== settlement.period && x.status !== 'closed' && x.period < settlement.period)
-      previous = previous.plus(x.amountDue);
+    if (isEarlierInWindow(x.period, settlement.period)) previous = previous.plus(x.amountDue);
   }
   return {
     program: args.program,

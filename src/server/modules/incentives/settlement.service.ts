@@ -30,6 +30,7 @@ import {
 } from './incentives-context';
 import { type StatementComputation } from './statement-compute';
 import { type StatementsService } from './statements.service';
+import { assertWindowOrder } from './window-order';
 
 export function createSettlementService({
   shared,
@@ -193,6 +194,20 @@ export function createSettlementService({
               : `The statement is already ${c.status}`,
           );
         }
+        // A dealer's statements of a window are approved in period order (window-order.ts).
+        assertWindowOrder({
+          code,
+          dealerCode: d.code,
+          period: settlement.period,
+          window:
+            (
+              await createSettlementRepository(tx).findWindowStatements(
+                p.row.id,
+                settlement.window.label,
+                [d.id],
+              )
+            ).get(d.id) ?? [],
+        });
         const s = c.statement;
         const snapshot = await approvableSnapshot({
           tx,
@@ -266,6 +281,8 @@ export function createSettlementService({
         dealerName: string;
         amountDue: string;
         difference: Record<string, unknown> | null;
+        /** approval would answer 409 WINDOW_OUT_OF_ORDER (window-order.ts): its message and details */
+        outOfOrder: { message: string; blockedBy: string[]; settledBy: string[] } | null;
       }[]
     > {
       need(actor, 'statements:read');
@@ -275,7 +292,7 @@ export function createSettlementService({
       const dealers = await repoOf().findDealers(actor.scope);
       const out = [];
       for (let i = 0; i < dealers.length; i += 200) {
-        const { version, items } = await computeStatements({
+        const { version, settlement, items } = await computeStatements({
           program: p,
           period,
           dealers: dealers.slice(i, i + 200),
@@ -283,7 +300,29 @@ export function createSettlementService({
           ctx,
           live: true,
         });
-        for (const c of items.filter((x) => x.status === 'closed' && x.storedId)) {
+        const closed = items.filter((x) => x.status === 'closed' && x.storedId);
+        const windows = await createSettlementRepository(deps.db).findWindowStatements(
+          p.row.id,
+          settlement.window.label,
+          closed.map((c) => c.dealer.id),
+        );
+        for (const c of closed) {
+          let outOfOrder = null;
+          try {
+            assertWindowOrder({
+              code,
+              dealerCode: c.dealer.code,
+              period: settlement.period,
+              window: windows.get(c.dealer.id) ?? [],
+            });
+          } catch (e) {
+            if (!(e instanceof AppError)) throw e;
+            const { blockedBy, settledBy } = e.details as {
+              blockedBy: string[];
+              settledBy: string[];
+            };
+            outOfOrder = { message: e.message, blockedBy, settledBy };
+          }
           let difference: Record<string, unknown> | null = null;
           let amountDue = c.statement.amountDue;
           try {
@@ -306,7 +345,13 @@ export function createSettlementService({
               ?.before?.amountDue;
             if (before !== undefined) amountDue = before;
           }
-          out.push({ dealerCode: c.dealer.code, dealerName: c.dealer.name, amountDue, difference });
+          out.push({
+            dealerCode: c.dealer.code,
+            dealerName: c.dealer.name,
+            amountDue,
+            difference,
+            outOfOrder,
+          });
         }
       }
       return out;

@@ -14,6 +14,7 @@ import { parentDealer } from '../../db/parent-dealer';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { Statement } from './calc';
+import { settledByLater } from './window-order';
 import {
   diffSnapshots,
   snapshotDocument,
@@ -131,6 +132,23 @@ export function createSettlementRepository(db: Queryable) {
       return rows[0]!;
     },
 
+    /** The stored statements of a window (every period), per dealer (window-order.ts). */
+    async findWindowStatements(
+      programId: number,
+      window: string,
+      dealerIds: number[],
+    ): Promise<Map<number, { period: string; status: string }[]>> {
+      const out = new Map<number, { period: string; status: string }[]>();
+      if (dealerIds.length === 0) return out;
+      const { rows } = await db.query<{ dealerId: number; period: string; status: string }>(
+        `select dealer_id as "dealerId", period, status from incentive_statements
+         where program_id = $1 and window_label = $2 and dealer_id = any($3::int[])`,
+        [programId, window, dealerIds],
+      );
+      for (const r of rows) out.set(r.dealerId, [...(out.get(r.dealerId) ?? []), r]);
+      return out;
+    },
+
     /** The statuses of a period's stored statements. */
     async findPeriodStatuses(programId: number, period: string): Promise<string[]> {
       const { rows } = await db.query<{ status: string }>(
@@ -242,11 +260,19 @@ export async function freezeStatements(options: {
   const repo = createSettlementRepository(options.tx);
   const stored = options.items.map((c) => c.storedId).filter((x): x is string => x !== null);
   const current = await repo.findSnapshots(stored);
+  const windowOf = await repo.findWindowStatements(
+    options.programId,
+    options.window,
+    options.items.map((c) => c.dealer.id),
+  );
   const held: SnapshotDocument[] = [];
   let snapshots = 0;
   for (const c of options.items) {
     if (c.status === 'approved' || c.status === 'paid') continue;
     const s = c.statement;
+    // A later statement of the window already approved paid this period's money (its amount is
+    // cumulative): nothing more is put up for it (window-order.ts).
+    if (settledByLater(s.period, windowOf.get(c.dealer.id) ?? [])) continue;
     if (!c.storedId && s.lineCount === 0 && new Dec(s.amountDue).isZero()) continue;
     const document = snapshotDocument({
       programCode: options.code,

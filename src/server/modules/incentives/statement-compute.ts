@@ -22,6 +22,7 @@ import {
 } from './calc';
 import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
 import { createStatementsRepository } from './statements.repository';
+import { isEarlierInWindow } from './window-order';
 import {
   type IncentivesContext,
   type Ctx,
@@ -88,8 +89,8 @@ export function dealerAdjustments<C>(
 }
 
 /**
- * What each dealer is already due in the window before `period`: the amounts of its stored,
- * not-closed statements of earlier periods (the whole-program period counts as earlier).
+ * What each dealer's earlier statements of the window put up for payment before `period`: the
+ * amounts of every stored one, closed (not yet approved) included (window-order.ts).
  */
 export function previouslyDue(
   stored: readonly { dealerId: number; period: string; status: string; amountDue: string }[],
@@ -97,8 +98,7 @@ export function previouslyDue(
 ): Map<number, Dec> {
   const previously = new Map<number, Dec>();
   for (const s of stored) {
-    if (s.period === period || s.status === 'closed') continue;
-    if (s.period >= period && s.period !== 'program') continue;
+    if (!isEarlierInWindow(s.period, period)) continue;
     previously.set(s.dealerId, (previously.get(s.dealerId) ?? new Dec(0)).plus(s.amountDue));
   }
   return previously;

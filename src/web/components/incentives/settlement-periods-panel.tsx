@@ -31,6 +31,7 @@ export type Action = { kind: 'close' | 'approve'; period: string };
 
 const REASONS: Record<BulkException['reason'], string> = {
   disputed: 'open dispute',
+  out_of_order: 'earlier month not approved',
   changed_since_close: 'changed since close',
   over_budget: 'over budget',
 };
