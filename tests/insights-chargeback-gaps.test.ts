@@ -189,6 +189,10 @@ describe.each(engines())(
       expect(confirmed.chargebacks).toEqual([
         expect.objectContaining({ programCode: 'CBT', period: '2026-04', amount: '-100.35' }),
       ]);
+      // the explanation names what this flag takes back, not the VIN the first flag charged
+      const explanation = confirmed.chargebacks[0]!.explanation;
+      expect(explanation).toContain(`without ${vin('ALPHRL', 0)}:`);
+      expect(explanation).not.toContain(vin('ALPHSF', 0));
     });
 
     it('counts the unwind already clawed back in April (Bravo)', async () => {

@@ -13,7 +13,16 @@ import type { Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LedgerService } from '../ledger/ledger.service';
-import { findSettlementPeriod, listSettlementPeriods } from '../incentives/calc';
+import {
+  findSettlementPeriod,
+  listSettlementPeriods,
+  type SettlementPeriod,
+} from '../incentives/calc';
+import { carrierOf } from '../incentives/corrections';
+import {
+  createCorrectionsRepository,
+  type ClosedPeriod,
+} from '../incentives/corrections.repository';
 import type { IncentivesService } from '../incentives/incentives.service';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
 
@@ -72,6 +81,26 @@ async function flaggedRows(db: Queryable, dealerId: number, vins: string[]): Pro
 const money = (v: Dec, currency: string) => moneyString(v, currency);
 
 /**
+ * Whether the program pays a feed row: its period was open when it was stored (or is still open),
+ * or a later period open then carries it as a correction (corrections.ts, carrierOf). A row
+ * stored after the program's last period closed is never paid. A row outside the program is in
+ * none of its windows (kept, it changes nothing).
+ */
+function isPaid(
+  def: ProgramDefinition,
+  periods: readonly SettlementPeriod[],
+  closed: ReadonlyMap<string, ClosedPeriod>,
+  row: FlaggedRow,
+  fiscalYearStartMonth: number,
+): boolean {
+  if (row.on < def.startDate || row.on > def.endDate) return true; // (it is not in any window)
+  const at = findSettlementPeriod({ program: def, date: row.on, fiscalYearStartMonth });
+  const own = closed.get(at.period);
+  if (!own || BigInt(own.lastFeedId) >= BigInt(row.id)) return true;
+  return carrierOf({ periods, closed, source: at.period, rowId: row.id }) !== null;
+}
+
+/**
  * What the flag takes back, per program: for each measurement window holding a flagged row (a
  * delivery of a flagged VIN, or an unwind of one), the engine's statement of the window's last
  * period from every row now in the feed, minus the same statement without the flagged rows
@@ -115,8 +144,12 @@ export async function chargebackLines(input: {
   // What this flag adds: its rows not already taken back by another confirmed flag.
   const exclude = rows.map((r) => r.id).filter((id) => !earlier.has(id));
   if (exclude.length === 0) return [];
-  const { rows: programs } = await db.query<{ code: string; definition: ProgramDefinition }>(
-    `select p.code, v.definition from programs p
+  const { rows: programs } = await db.query<{
+    id: number;
+    code: string;
+    definition: ProgramDefinition;
+  }>(
+    `select p.id, p.code, v.definition from programs p
      join lateral (select definition from program_versions where program_id = p.id and status = 'published'
                    order by version_no desc limit 1) v on true
      where p.status in ('published', 'closed') order by p.code`,
@@ -130,9 +163,22 @@ export async function chargebackLines(input: {
     });
     const lastOf = new Map<string, string>();
     for (const x of periods) lastOf.set(x.window.label, x.period);
-    // window label → the first period holding a flagged row, and those rows' VINs
+    // A row the program never pays (stored after its period closed, with no later period open
+    // then to carry it) is not taken back: it is left out of both sides.
+    const closed = await createCorrectionsRepository(db).findClosedPeriods(p.id);
+    const unpaid = new Set(
+      rows
+        .filter((r) => !isPaid(def, periods, closed, r, input.fiscalYearStartMonth))
+        .map((r) => r.id),
+    );
+    const taken = exclude.filter((id) => !unpaid.has(id));
+    if (taken.length === 0) continue;
+    const takenIds = new Set(taken);
+    // window label → the first period holding a flagged row, and those rows' VINs (only the rows
+    // this flag takes back: a VIN another flag charged is not named again)
     const windows = new Map<string, { first: string; vins: Set<string> }>();
     for (const r of rows) {
+      if (!takenIds.has(r.id)) continue;
       for (const date of r.isDelivery ? [r.on] : [r.on, r.receivedOn]) {
         if (!date || date < def.startDate || date > def.endDate) continue;
         const at = findSettlementPeriod({
@@ -153,8 +199,8 @@ export async function chargebackLines(input: {
         code: p.code,
         dealerCode: flag.dealerCode,
         period: lastOf.get(label)!,
-        excludeTransactionIds: exclude,
-        alreadyExcluded: [...earlier],
+        excludeTransactionIds: taken,
+        alreadyExcluded: [...earlier, ...[...unpaid].filter((id) => !earlier.has(id))],
       });
       const amount = new Dec(r.with.earned).minus(r.without.earned);
       if (amount.isZero()) continue;
