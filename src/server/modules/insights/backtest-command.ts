@@ -39,7 +39,8 @@ function growthRate(value: string): number {
 }
 
 function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected 0 or a positive integer.');
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError('expected 0 or a positive integer.');
   return Number(value);
 }
 

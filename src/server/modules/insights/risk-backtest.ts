@@ -138,7 +138,12 @@ function sum(values: readonly number[], from: number, to: number): number {
   return s;
 }
 
-type Scored = { model: number[]; runRate: number[]; runRateIsotonic: number[]; uncalibrated: number };
+type Scored = {
+  model: number[];
+  runRate: number[];
+  runRateIsotonic: number[];
+  uncalibrated: number;
+};
 
 /** The recalibrated model, run-rate Platt and run-rate isotonic of the cases at one elapsed point. */
 function recalibrate(
