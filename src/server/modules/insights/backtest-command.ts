@@ -104,7 +104,7 @@ export function formatRiskTable(report: RiskBacktestReport): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c]!)).join('  ');
   return [
-    `insights:backtest: ${report.seriesCount} series, ${report.caseCount} cases, horizon ${report.horizon}, history ${report.history}, origins ${report.origins}, growth ${report.growth}, profile ${report.profile}, ${report.seconds.toFixed(1)} s`,
+    `insights:backtest: ${report.seriesCount} series, ${report.caseCount} cases, horizon ${report.horizon}, history ${report.history}, origins ${report.origins}, growth ${report.growth}, profile ${report.profile}, error model ${report.errorModel}, ${report.seconds.toFixed(1)} s`,
     `recalibration: ${report.recalibration}; ${report.calibrationCaseCount} calibration-only cases${report.summary.some((s) => s.uncalibrated > 0) ? `; uncalibrated (no earlier term): ${report.summary.map((s) => s.uncalibrated).join(' / ')}` : ''}`,
     line(header),
     line(header.map((_, c) => '-'.repeat(widths[c]!))),
@@ -130,6 +130,7 @@ type Parsed = SeriesSourceOptions & {
   recalibration: 'platt' | 'isotonic' | 'none';
   protocol: 'walk-forward' | 'cross-fit';
   calibrationOrigins: number;
+  errorModel: 'fitted' | 'app';
   draws: number;
   limit?: number;
   progress: boolean;
@@ -189,6 +190,14 @@ export async function runRiskBacktestCommand(
       'terms before the first evaluated one, only to recalibrate the evaluated terms walk-forward (not scored)',
       nonNegativeInteger,
       1,
+    )
+    .addOption(
+      new Option(
+        '--error-model <model>',
+        "fitted: each origin's error model from the batch's training windows; app: the app's defaults (with --profile fast, the app's raw probability)",
+      )
+        .choices(['fitted', 'app'])
+        .default('fitted'),
     )
     .option('--draws <count>', 'Monte Carlo draws per case', positiveInteger, 1000)
     .option('--limit <count>', 'only the first N series (development)', positiveInteger)

@@ -45,6 +45,7 @@ import {
   scoreProbabilities,
   sigmoid,
 } from './calibration';
+import { errorModelFor } from './assess';
 import { commitmentRisk, fitErrorModel, type ErrorModel } from './risk-model';
 
 export type RecalibrationProtocol = 'walk-forward' | 'cross-fit';
@@ -59,6 +60,13 @@ export type RiskBacktestOptions = {
   recalibration?: Recalibration['kind'] | 'none';
   /** Walk-forward (past terms only, default) or cross-fitted by series (the former protocol). */
   protocol?: RecalibrationProtocol;
+  /**
+   * `fitted` (default): the error model of each origin fitted on the batch's training windows;
+   * `app`: the app's own (assess.ts `errorModelFor`: the engine's default error tables, regular or
+   * intermittent by the history, and the default copula correlation), so that with the `fast`
+   * profile the raw probability is the one the app computes — what its recalibration is fitted on.
+   */
+  errorModel?: 'fitted' | 'app';
   /** Terms before the first evaluated one, used only to recalibrate (walk-forward; default 1). */
   calibrationOrigins?: number;
   draws?: number;
@@ -119,6 +127,7 @@ export type RiskBacktestReport = {
   recalibration: string;
   protocol: RecalibrationProtocol;
   calibrationOrigins: number;
+  errorModel: 'fitted' | 'app';
   seriesCount: number;
   caseCount: number;
   /** Cases of the calibration-only terms (not scored, not listed). */
@@ -212,6 +221,7 @@ export function runRiskBacktest(
   const elapsedPoints = options.elapsed.filter((e) => e >= 0 && e < horizon);
   const draws = options.draws ?? 1000;
   const allOrigins = options.origins + calibrationOrigins;
+  const isAppErrorModel = options.errorModel === 'app';
   const cases: (RiskCase & { isEvaluated: boolean })[] = [];
   const total = series.length * allOrigins;
   let done = 0;
@@ -221,7 +231,7 @@ export function runRiskBacktest(
     const isEvaluated = k < options.origins;
     // The error model of this origin, from the training windows of the batch.
     const windows: CalibrationWindow[] = [];
-    for (const s of series) {
+    for (const s of isAppErrorModel ? [] : series) {
       const origin = s.values.length - horizon - k * horizon;
       if (origin - 12 < 0 || origin < MIN_TRAIN + horizon) continue;
       const train = s.values.slice(Math.max(0, origin - history), origin);
@@ -233,14 +243,16 @@ export function runRiskBacktest(
         forecast: combineForecast(fitValues, horizon, { profile }).mean,
       });
     }
-    if (windows.length === 0) {
+    if (windows.length === 0 && !isAppErrorModel) {
       // No training window this far back (every series too short): no error model, no cases.
       done += series.length;
       continue;
     }
-    const errorModel: ErrorModel = fitErrorModel(windows, horizon);
-    if (isEvaluated)
-      correlations.push(errorModel.correlation.map((r) => Math.round(r * 1000) / 1000));
+    const fittedModel: ErrorModel | undefined = isAppErrorModel
+      ? undefined
+      : fitErrorModel(windows, horizon);
+    if (isEvaluated && fittedModel)
+      correlations.push(fittedModel.correlation.map((r) => Math.round(r * 1000) / 1000));
     for (const s of series) {
       done += 1;
       options.onProgress?.({ done, total });
@@ -262,7 +274,7 @@ export function runRiskBacktest(
           commitment,
           forecast,
           scale: intervalScale(known),
-          errorModel,
+          errorModel: fittedModel ?? errorModelFor(known),
           isNonNegative,
           draws,
           seed: 1 + k * 1000 + e,
@@ -345,6 +357,7 @@ export function runRiskBacktest(
           : `${kind}, cross-fitted by series (${folds} folds, all evaluated terms)`,
     protocol,
     calibrationOrigins,
+    errorModel: isAppErrorModel ? 'app' : 'fitted',
     seriesCount: usedSeries.size,
     caseCount: evaluatedCases.length,
     calibrationCaseCount: cases.length - evaluatedCases.length,
