@@ -1,6 +1,7 @@
 /**
  * `npm run cli -- insights:backtest --input <series.csv> --history 48 --horizon 12 --origins 3
- *  --growth 0.05 --elapsed 0,3,6,9 [--json] [--svg <file>]`
+ *  --growth 0.05 --elapsed 0,3,6,9 [--json] [--svg <file>] [--protocol walk-forward|cross-fit]
+ *  [--calibration-origins 1]` (risk-backtest.ts explains the two recalibration protocols)
  *
  * Reads the same files as forecast:backtest (long `series,period,quantity`, the M3 wide file —
  * whole series, official hold-out included, since origins roll back from the end — or FRED), or
@@ -37,6 +38,12 @@ function growthRate(value: string): number {
   return parsed;
 }
 
+function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError('expected 0 or a positive integer.');
+  return Number(value);
+}
+
 function elapsedList(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());
   if (parts.some((p) => !/^\d+$/.test(p)))
@@ -71,6 +78,9 @@ export function formatRiskTable(report: RiskBacktestReport): string {
     'run-rate ECE',
     'run-rate iso Brier',
     'run-rate iso ECE',
+    'other Brier',
+    'other gain %',
+    'other ECE',
   ];
   const rows = report.summary.map((s) => [
     String(s.elapsed),
@@ -87,18 +97,22 @@ export function formatRiskTable(report: RiskBacktestReport): string {
     f(s.runRate.ece),
     f(s.runRateIsotonic.brier),
     f(s.runRateIsotonic.ece),
+    f(s.other.model.brier),
+    f(s.other.brierGainOverBaseRate, 1),
+    f(s.other.model.ece),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c]!)).join('  ');
   return [
-    `insights:backtest: ${report.seriesCount} series, ${report.caseCount} cases, horizon ${report.horizon}, history ${report.history}, origins ${report.origins}, growth ${report.growth}, profile ${report.profile}, ${report.seconds.toFixed(1)} s`,
-    `recalibration: ${report.recalibration}`,
+    `insights:backtest: ${report.seriesCount} series, ${report.caseCount} cases, horizon ${report.horizon}, history ${report.history}, origins ${report.origins}, growth ${report.growth}, profile ${report.profile}, error model ${report.errorModel}, ${report.seconds.toFixed(1)} s`,
+    `recalibration: ${report.recalibration}; ${report.calibrationCaseCount} calibration-only cases${report.summary.some((s) => s.uncalibrated > 0) ? `; uncalibrated (no earlier term): ${report.summary.map((s) => s.uncalibrated).join(' / ')}` : ''}`,
     line(header),
     line(header.map((_, c) => '-'.repeat(widths[c]!))),
     ...rows.map(line),
     '',
     'Brier/log loss/ECE (10 equal-width bins) of the recalibrated model; base Brier: always the observed base rate;',
-    'run-rate: actual to date × horizon / elapsed (elapsed 0: last 12 months), Platt-calibrated on log(projection/commitment) (iso: isotonic), cross-fitted by series.',
+    'run-rate: actual to date × horizon / elapsed (elapsed 0: last 12 months), Platt-calibrated on log(projection/commitment) (iso: isotonic), by the same protocol.',
+    `other: the model recalibrated by the other protocol (${report.protocol === 'walk-forward' ? 'cross-fitted by series over the evaluated terms' : 'walk-forward, earlier terms only'}), same cases.`,
     '',
   ].join('\n');
 }
@@ -114,6 +128,9 @@ type Parsed = SeriesSourceOptions & {
   jsonOut?: string;
   profile: 'accurate' | 'fast';
   recalibration: 'platt' | 'isotonic' | 'none';
+  protocol: 'walk-forward' | 'cross-fit';
+  calibrationOrigins: number;
+  errorModel: 'fitted' | 'app';
   draws: number;
   limit?: number;
   progress: boolean;
@@ -159,6 +176,28 @@ export async function runRiskBacktestCommand(
       new Option('--recalibration <kind>', 'recalibration')
         .choices(['platt', 'isotonic', 'none'])
         .default('isotonic'),
+    )
+    .addOption(
+      new Option(
+        '--protocol <protocol>',
+        'recalibration fitted on earlier terms only (walk-forward) or cross-fitted by series over every evaluated term (cross-fit, the former protocol)',
+      )
+        .choices(['walk-forward', 'cross-fit'])
+        .default('walk-forward'),
+    )
+    .option(
+      '--calibration-origins <count>',
+      'terms before the first evaluated one, only to recalibrate the evaluated terms walk-forward (not scored)',
+      nonNegativeInteger,
+      1,
+    )
+    .addOption(
+      new Option(
+        '--error-model <model>',
+        "fitted: each origin's error model from the batch's training windows; app: the app's defaults (with --profile fast, the app's raw probability)",
+      )
+        .choices(['fitted', 'app'])
+        .default('fitted'),
     )
     .option('--draws <count>', 'Monte Carlo draws per case', positiveInteger, 1000)
     .option('--limit <count>', 'only the first N series (development)', positiveInteger)

@@ -264,3 +264,46 @@ export function crossFit(
   }
   return out;
 }
+
+/**
+ * Walk-forward recalibration: each case is recalibrated by a model fitted only on the cases of
+ * earlier terms. `terms[i]` is the case's term index counted back from the latest (0 = the latest
+ * term; a larger index ended earlier), so a case of term k is recalibrated on every case of the
+ * terms k + 1, k + 2, … — outcomes all known at the case's origin, as in production, where the
+ * app can only recalibrate on terms that have ended. Cases whose term has fewer than `minCases`
+ * earlier cases get `fallback` (the raw feature's own mapping, e.g. the identity) and are counted
+ * in `uncalibrated`. Only the cases with `isEvaluated[i]` are returned a value (NaN otherwise).
+ */
+export function walkForward(
+  terms: readonly number[],
+  isEvaluated: readonly boolean[],
+  features: readonly number[],
+  outcomes: readonly boolean[],
+  fit: (features: number[], outcomes: boolean[]) => (feature: number) => number,
+  fallback: (feature: number) => number,
+  minCases = 50,
+): { values: number[]; uncalibrated: number } {
+  const out = new Array<number>(features.length).fill(Number.NaN);
+  let uncalibrated = 0;
+  const evaluatedTerms = [...new Set(terms.filter((_, i) => isEvaluated[i]))];
+  for (const term of evaluatedTerms) {
+    const trainX: number[] = [];
+    const trainY: boolean[] = [];
+    terms.forEach((k, i) => {
+      if (k > term) {
+        trainX.push(features[i]!);
+        trainY.push(outcomes[i]!);
+      }
+    });
+    const model = trainX.length >= minCases ? fit(trainX, trainY) : undefined;
+    terms.forEach((k, i) => {
+      if (k !== term || !isEvaluated[i]) return;
+      if (model) out[i] = model(features[i]!);
+      else {
+        out[i] = fallback(features[i]!);
+        uncalibrated += 1;
+      }
+    });
+  }
+  return { values: out, uncalibrated };
+}

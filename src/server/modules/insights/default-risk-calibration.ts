@@ -1,11 +1,26 @@
 /**
- * The defaults the app's risk model runs with, fitted by `insights:backtest` on the M3 monthly
- * series (1,428 series × 3 terms, history 48, growth 0.05, accurate combination; see
- * docs/insights.md; refitted 2026-12-06 with isotonic recalibration, which meets the ECE target
- * at every elapsed point where Platt missed at elapsed 0).
+ * The defaults the app's risk model runs with. What they are fitted on — past terms only:
+ *
+ * - the recalibration: isotonic per elapsed share, fitted by `insights:backtest` (2026-12-06,
+ *   before the walk-forward protocol) on every case of the M3 monthly series' three latest
+ *   12-month terms (1,428 series × 3 terms, history 48, growth 0.05, accurate combination,
+ *   error model fitted per origin): terms that had all ended, of other series than the app's. The
+ *   app applies it only to terms running now, so it never sees an outcome after a case's origin
+ *   (the walk-forward protocol's rule). Its raw probabilities came from the backtest's pipeline,
+ *   not quite the app's (fast profile, the engine's default error tables and the correlation
+ *   below: `insights:backtest --profile fast --error-model app`);
+ * - out of sample on the demo network's terms (84 months, the app's raw pipeline), this map gives
+ *   Brier −14.8 % vs the base rate at elapsed 0 and ECE 0.052 / 0.048 / 0.041 / 0.040 at elapsed
+ *   0 / 3 / 6 / 9 (target ≤ 0.03: missed), while an isotonic map refitted the same way on the M3
+ *   terms with the app's raw pipeline transfers worse (−12.1 %, ECE 0.076 / 0.078 / 0.063 / 0.048),
+ *   so it was not swapped in. Recalibrating walk-forward on the network's own ended terms does
+ *   better (−14.7 %, ECE 0.053 / 0.022 / 0.020 / 0.011): the next step, which needs the network's
+ *   terms backtested nightly and the fitted map stored (docs/insights.md).
+ *
  * Regenerate with `npm run cli -- insights:backtest --input ../shared/data/m3_monthly_wide.csv
- * --recalibration isotonic --json` (isotonic is the default) and copy `correlations[0]` and the
- * summary's `recalibration` per elapsed point (thresholds and values rounded to 4 decimals).
+ * --json` and copy `correlations[0]` and the summary's `recalibration` per elapsed point
+ * (thresholds and values rounded to 4 decimals); that map is fitted on every case of the
+ * evaluated and calibration-only terms, all of them ended.
  */
 import { applyRecalibration, type Recalibration } from './calibration';
 

@@ -45,7 +45,7 @@ export function reliabilitySvg(report: RiskBacktestReport): string {
     );
   });
   parts.push(
-    `<text x="${pad}" y="${height - 6}" font-size="11"><tspan fill="#1f6feb">● model (recalibrated, cross-fitted)</tspan>  <tspan fill="#d9822b">● run-rate (Platt)</tspan>  — observed share reaching the commitment per 10 % bin</text>`,
+    `<text x="${pad}" y="${height - 6}" font-size="11"><tspan fill="#1f6feb">● model (recalibrated, ${report.protocol === 'walk-forward' ? 'walk-forward: earlier terms only' : 'cross-fitted by series'})</tspan>  <tspan fill="#d9822b">● run-rate (Platt)</tspan>  — observed share reaching the commitment per 10 % bin</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">${parts.join('')}</svg>\n`;
 }

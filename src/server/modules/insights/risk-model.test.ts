@@ -4,6 +4,7 @@ import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
 import {
   applyRecalibration,
   crossFit,
+  walkForward,
   fitIsotonic,
   fitPlatt,
   scoreProbabilities,
@@ -117,6 +118,51 @@ describe('recalibration', () => {
   });
 });
 
+describe('walk-forward recalibration', () => {
+  it('fits each term on the earlier terms only and leaves a term without any uncalibrated', () => {
+    // Terms 0 (latest), 1, 2: in term 2 a high feature means a hit, in term 1 a miss.
+    const terms: number[] = [];
+    const features: number[] = [];
+    const outcomes: boolean[] = [];
+    for (const term of [0, 1, 2])
+      for (let i = 0; i < 100; i += 1) {
+        terms.push(term);
+        features.push(i / 100);
+        outcomes.push(term === 1 ? i < 50 : i >= 50);
+      }
+    const isEvaluated = terms.map((t) => t < 2);
+    const seen: number[] = [];
+    const { values, uncalibrated } = walkForward(
+      terms,
+      isEvaluated,
+      features,
+      outcomes,
+      (x, y) => {
+        seen.push(x.length);
+        const rate = y.filter(Boolean).length / y.length;
+        const high = y.filter((hit, i) => hit && x[i]! >= 0.5).length / y.length;
+        return () => rate + high;
+      },
+      () => -1,
+    );
+    expect(uncalibrated).toBe(0);
+    // Term 1 on term 2 alone (100 cases), term 0 on terms 1 and 2 (200 cases).
+    expect(seen.sort()).toEqual([100, 200]);
+    expect(values[150]).toBeCloseTo(0.5 + 0.5, 12);
+    expect(values[50]).toBeCloseTo(0.5 + 0.25, 12);
+    expect(Number.isNaN(values[250]!)).toBe(true);
+    const alone = walkForward(
+      [0, 0],
+      [true, true],
+      [0.2, 0.8],
+      [false, true],
+      () => () => 1,
+      (p) => p,
+    );
+    expect(alone).toEqual({ values: [0.2, 0.8], uncalibrated: 2 });
+  });
+});
+
 describe('backtest and assessment', () => {
   it('lists every case with the commitment from the 12 months before the origin', () => {
     const random = seededRandom(9);
@@ -143,6 +189,54 @@ describe('backtest and assessment', () => {
     expect(c.outcome).toBe(values.slice(60, 72).reduce((s, v) => s + v, 0) >= c.commitment);
     expect(report.summary.map((s) => s.elapsed)).toEqual([0, 6]);
     for (const s of report.summary) expect(s.model.cases).toBe(60);
+    // One calibration-only term before the evaluated ones (origin 36), not listed or scored.
+    expect(report.protocol).toBe('walk-forward');
+    expect(report.calibrationCaseCount).toBe(30 * 2);
+    expect(report.cases.every((x) => x.origin < 2)).toBe(true);
+    // The earlier evaluated term has 30 earlier cases, fewer than the 50 a fit needs: left raw.
+    for (const s of report.summary) expect(s.uncalibrated).toBe(30);
+  });
+
+  it('recalibrates a term walk-forward on earlier terms only (cross-fit sees the later ones)', () => {
+    const random = seededRandom(11);
+    const series = Array.from({ length: 60 }, (_, s) => ({
+      id: `S${s}`,
+      values: Array.from({ length: 72 }, (_, t) =>
+        Math.round(100 * (1 + (0.006 * (s - 30) * t) / 12) + (random() - 0.5) * 40),
+      ),
+    }));
+    // The same series with a different latest term (months 60–71): its outcomes flip.
+    const changed = series.map((x) => ({
+      ...x,
+      values: x.values.map((v, t) => (t >= 60 ? Math.round(v * (x.id < 'S2' ? 0.6 : 1.5)) : v)),
+    }));
+    const options = {
+      history: 48,
+      horizon: 12,
+      origins: 2,
+      growth: 0.05,
+      elapsed: [0, 6],
+      profile: 'fast' as const,
+      draws: 200,
+    };
+    const earlierTerm = (report: ReturnType<typeof runRiskBacktest>) =>
+      report.cases.filter((c) => c.origin === 1).map((c) => c.probability);
+    const before = runRiskBacktest(series, options);
+    for (const s of before.summary) expect(s.uncalibrated).toBe(0);
+    const after = runRiskBacktest(changed, options);
+    expect(after.cases.filter((c) => c.origin === 0).map((c) => c.outcome)).not.toEqual(
+      before.cases.filter((c) => c.origin === 0).map((c) => c.outcome),
+    );
+    expect(earlierTerm(after)).toEqual(earlierTerm(before));
+    const crossBefore = runRiskBacktest(series, { ...options, protocol: 'cross-fit' });
+    const crossAfter = runRiskBacktest(changed, { ...options, protocol: 'cross-fit' });
+    expect(earlierTerm(crossAfter)).not.toEqual(earlierTerm(crossBefore));
+    // Both protocols are reported on the same cases.
+    expect(before.summary[0]!.other.protocol).toBe('cross-fit');
+    expect(before.summary[0]!.other.model.brier).toBeCloseTo(
+      crossBefore.summary[0]!.model.brier,
+      12,
+    );
   });
 
   it('splits the gap into drivers that add up to it', () => {
