@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../shared/errors';
 import type { RouteAccess } from '../../shared/permissions';
@@ -38,3 +38,17 @@ export function actorOf(request: FastifyRequest): Actor {
 
 /** OpenAPI security for guarded routes. */
 export const SECURED: { [scheme: string]: string[] }[] = [{ session: [] }, { bearer: [] }];
+
+/**
+ * The `config` and `schema` of a guarded route: the permission it needs (tests/routes-guarded) and
+ * its OpenAPI tags and security, around the rest of its schema (summary, params, body, response).
+ * `app.get('/x', { ...guarded('x:read', tags, { summary, response }), handler })`.
+ */
+export function guarded<S extends FastifySchema & { summary: string }>(
+  access: RouteAccess,
+  tags: string[],
+  schema: S,
+) {
+  const { summary, ...rest } = schema;
+  return { config: { access }, schema: { summary, tags, security: SECURED, ...rest } };
+}

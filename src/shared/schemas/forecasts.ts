@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { code, isoDate, isoMonth } from './common';
+import { code, isoDate, isoMonth, rowId } from './common';
 
 export const CYCLE_STATUSES = ['open', 'adjusting', 'review', 'locked', 'published'] as const;
 export type CycleStatus = (typeof CYCLE_STATUSES)[number];
@@ -154,34 +154,25 @@ export const dealerGridSchema = z
   .meta({ id: 'ForecastDealerGrid' });
 export type DealerGrid = z.infer<typeof dealerGridSchema>;
 
-export const adjustBodySchema = z.object({
-  cells: z
-    .array(
-      z.object({
-        modelLine: code,
-        month: isoMonth,
-        value: z.number().int().min(0, 'a forecast is a non-negative whole number of vehicles'),
-        reason: z.enum(ADJUST_REASONS),
-        comment: z.string().max(2000).optional(),
-      }),
-    )
-    .min(1)
-    .max(2000),
+/** The body of a grid write: 1 to 2,000 cells, each a model line, a month, a value and `extra`. */
+function cellsBody<T extends z.ZodRawShape>(extra: T) {
+  const cell = z.object({
+    modelLine: code,
+    month: isoMonth,
+    value: z.number().int().min(0, 'a forecast is a non-negative whole number of vehicles'),
+    ...extra,
+  });
+  return z.object({ cells: z.array(cell).min(1).max(2000) });
+}
+
+export const adjustBodySchema = cellsBody({
+  reason: z.enum(ADJUST_REASONS),
+  comment: z.string().max(2000).optional(),
 });
 export type AdjustBody = z.infer<typeof adjustBodySchema>;
 
-export const overrideBodySchema = z.object({
-  cells: z
-    .array(
-      z.object({
-        modelLine: code,
-        month: isoMonth,
-        value: z.number().int().min(0, 'a forecast is a non-negative whole number of vehicles'),
-        reason: z.string().min(1).max(2000).describe('why the region overrides'),
-      }),
-    )
-    .min(1)
-    .max(2000),
+export const overrideBodySchema = cellsBody({
+  reason: z.string().min(1).max(2000).describe('why the region overrides'),
 });
 export type OverrideBody = z.infer<typeof overrideBodySchema>;
 
@@ -249,13 +240,7 @@ export const demandPlanSchema = z.object({
 });
 
 export const accuracyQuerySchema = z.object({
-  cycleId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2_147_483_647)
-    .optional()
-    .describe('default: every locked or published cycle'),
+  cycleId: rowId.optional().describe('default: every locked or published cycle'),
   by: z.enum(ACCURACY_DIMENSIONS).default('region'),
 });
 

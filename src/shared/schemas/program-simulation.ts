@@ -4,13 +4,10 @@
  * expected per tier, against the budget. Rules: docs/incentives.md, "Simulating a program".
  */
 import { z } from 'zod';
+import { rowId } from './common';
 
 export const programSimulationQuerySchema = z.object({
-  cycleId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2_147_483_647)
+  cycleId: rowId
     .optional()
     .describe('the forecast cycle to simulate on; default: the latest cycle with a baseline'),
 });

@@ -6,7 +6,7 @@ import {
   monthlyActualsQuery,
   regionTotalsSchema,
 } from '../../../shared/schemas/network';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['actuals'];
 const errors = readErrorResponses;
@@ -16,30 +16,24 @@ export async function actualsRoutes(fastify: FastifyInstance) {
   const { actuals } = fastify.services;
 
   app.get('/dealers/:code/actuals/monthly', {
-    config: { access: 'transactions:read' },
-    schema: {
+    ...guarded('transactions:read', tags, {
       summary:
         "A dealer's monthly actuals by model line (default: retail deliveries net of unwinds, last 24 months)",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       querystring: monthlyActualsQuery,
       response: { 200: dealerMonthlyActualsSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       actuals.getDealerMonthly({ actor: actorOf(req), dealerCode: req.params.code, ...req.query }),
   });
 
   app.get('/actuals/regions', {
-    config: { access: 'transactions:read' },
-    schema: {
+    ...guarded('transactions:read', tags, {
       summary:
         'Monthly totals by region (children of ?region, or the top of the tree), within your scope',
-      tags,
-      security: SECURED,
       querystring: monthlyActualsQuery.extend({ region: code.optional() }),
       response: { 200: regionTotalsSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       actuals.getRegionTotals({
         actor: actorOf(req),

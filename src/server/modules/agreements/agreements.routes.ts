@@ -26,7 +26,7 @@ import {
   TRANSITIONS,
   transitionBodySchema,
 } from '../../../shared/schemas/agreements';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, SECURED, typed } from '../../http/route';
 import { planningHelpQuerySchema, planningHelpSchema } from '../../../shared/schemas/planning-help';
 import { PLANNING_FORMULA } from './planning-help';
 import { csvLines, sendCsv } from '../../http/csv-export';
@@ -40,15 +40,12 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   const { agreements } = fastify.services;
 
   app.get('/agreements', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'The agreements you can see with term-to-date attainment, gap and run-rate projection',
-      tags,
-      security: SECURED,
       querystring: agreementFilterSchema,
       response: { 200: page(agreementSummarySchema), ...errors },
-    },
+    }),
     handler: async (req) => ({
       ...(await agreements.findAgreements({ actor: actorOf(req), filter: req.query })),
       limit: req.query.limit,
@@ -57,58 +54,46 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/agreements/rollup', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'Term-to-date planned, actual, attainment, gap and projection summed by region or by model line',
       description:
         'Without a status filter only approved, active and expired agreements count. by=region groups one level below the region filter (or below the top of the tree); by=model_line groups lines on a model line or one of its SKUs under that model line, and product-group lines under "group:CODE".',
-      tags,
-      security: SECURED,
       querystring: agreementRollupQuerySchema,
       response: { 200: agreementRollupSchema, ...errors },
-    },
+    }),
     handler: (req) => agreements.rollupAgreements({ actor: actorOf(req), query: req.query }),
   });
 
   app.get('/agreements/planning-help', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary:
         "Planning help for drafting: per line and period the dealer's prior year, a history-based suggestion and the forecast consensus",
       description: PLANNING_FORMULA,
-      tags,
-      security: SECURED,
       querystring: planningHelpQuerySchema,
       response: { 200: planningHelpSchema, ...errors },
-    },
+    }),
     handler: (req) => agreements.planningHelp({ actor: actorOf(req), query: req.query }),
   });
 
   app.get('/agreements/:id/planning-help', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         "The agreement's plan beside the prior year, the history-based suggestion and the forecast, per line and period",
       description: PLANNING_FORMULA,
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 200: planningHelpSchema, ...errors },
-    },
+    }),
     handler: (req) => agreements.getPlanningHelp({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.get('/agreements/export', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary: 'The agreements table as CSV (same filters, all rows)',
-      tags,
-      security: SECURED,
       querystring: agreementFilterSchema.omit({ limit: true, offset: true }),
       produces: ['text/csv'],
       response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
-    },
+    }),
     handler: async (req, reply) => {
       const { items } = await agreements.findAgreements({
         actor: actorOf(req),
@@ -138,15 +123,12 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/agreements', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary:
         'Draft an agreement for a dealer: lines with a plan per period, or a total spread evenly or by seasonality',
-      tags,
-      security: SECURED,
       body: agreementCreateSchema,
       response: { 201: agreementSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) =>
       reply
         .status(201)
@@ -154,28 +136,22 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/agreements/:id', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'One agreement: terms, pending amendment with its changes, allowed transitions, history',
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 200: agreementSchema, ...errors },
-    },
+    }),
     handler: (req) => agreements.getAgreement({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.put('/agreements/:id', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary: 'Edit a draft (send the version you loaded; a stale one gets 409)',
-      tags,
-      security: SECURED,
       params: idParams,
       body: agreementUpdateSchema,
       response: { 200: agreementSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       agreements.updateAgreement({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
@@ -190,16 +166,13 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   };
   for (const transition of TRANSITIONS) {
     app.post(`/agreements/:id/${transition}`, {
-      config: { access: TRANSITION_PERMISSION[transition] },
-      schema: {
+      ...guarded(TRANSITION_PERMISSION[transition], tags, {
         summary: transitionSummaries[transition],
         description: `Needs ${TRANSITION_PERMISSION[transition]}. Send the agreement's current \`version\`; a stale one gets 409 STALE_VERSION.`,
-        tags,
-        security: SECURED,
         params: idParams,
         body: transitionBodySchema,
         response: { 200: agreementSchema, ...errors },
-      },
+      }),
       handler: (req) =>
         agreements.transition({
           actor: actorOf(req),
@@ -212,15 +185,12 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   }
 
   app.post('/agreements/:id/revisions', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary: 'Propose an amendment of an approved or active agreement (new lines and plans)',
-      tags,
-      security: SECURED,
       params: idParams,
       body: revisionCreateSchema,
       response: { 200: agreementSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       agreements.proposeRevision({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
@@ -258,11 +228,8 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   }
 
   app.get('/agreements/:id/versions', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary: 'Approved versions with their SHA-256 and what changed from the previous one',
-      tags,
-      security: SECURED,
       params: idParams,
       response: {
         200: z.array(
@@ -278,24 +245,21 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
         ),
         ...errors,
       },
-    },
+    }),
     handler: (req) => agreements.findVersions({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.get('/agreements/:id/versions/:versionNo', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'Download one version as the canonical JSON that was hashed (the hash is in the x-content-sha256 header)',
-      tags,
-      security: SECURED,
       params: z.object({
         id: rowId,
         versionNo: rowId,
       }),
       produces: ['application/json'],
       response: { ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       const doc = await agreements.getVersionDocument({
         actor: actorOf(req),
@@ -311,44 +275,35 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/agreements/:id/progress', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'Planned vs actual per line and period, term to date and run-rate projection; live with the feed',
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 200: agreementProgressSchema, ...errors },
-    },
+    }),
     handler: (req) => agreements.getProgress({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.put('/agreements/:id/expectations', {
-    config: { access: 'forecasts:adjust' },
-    schema: {
+    ...guarded('forecasts:adjust', tags, {
       summary:
         "Set the dealer's expected deliveries against its commitment, per line and period (from the forecast screen)",
       description:
         'Kept next to the plan, which they never change; shown in the progress as expectedQuantity. Periods that are over cannot be given one; null removes an expectation. Approved and active agreements only.',
-      tags,
-      security: SECURED,
       params: idParams,
       body: expectationsUpdateSchema,
       response: { 200: agreementProgressSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       agreements.setExpectations({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.post('/agreements/:id/renew', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary: "Draft the next term's agreement, prefilled from this term's actuals and run rate",
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 201: agreementSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) =>
       reply
         .status(201)
@@ -356,36 +311,27 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/notifications', {
-    config: { access: 'authenticated' },
-    schema: {
+    ...guarded('authenticated', ['notifications'], {
       summary: 'What waits for your action',
-      tags: ['notifications'],
-      security: SECURED,
       response: { 200: z.array(notificationSchema), ...errors },
-    },
+    }),
     handler: (req) => agreements.findNotifications({ actor: actorOf(req) }),
   });
 
   app.get('/product-groups', {
-    config: { access: 'catalog:read' },
-    schema: {
+    ...guarded('catalog:read', ['catalog'], {
       summary: 'Named product filters ("all BEV") that agreement lines and programs target',
-      tags: ['catalog'],
-      security: SECURED,
       response: { 200: z.array(productGroupSchema), ...errors },
-    },
+    }),
     handler: (req) => agreements.findProductGroups({ actor: actorOf(req) }),
   });
 
   app.post('/product-groups', {
-    config: { access: 'catalog:write' },
-    schema: {
+    ...guarded('catalog:write', ['catalog'], {
       summary: 'Create a product group (a named filter on the catalog)',
-      tags: ['catalog'],
-      security: SECURED,
       body: productGroupCreateSchema,
       response: { 201: productGroupSchema.extend({ warning: z.string().nullable() }), ...errors },
-    },
+    }),
     handler: async (req, reply) =>
       reply
         .status(201)

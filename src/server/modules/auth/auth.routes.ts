@@ -4,7 +4,7 @@ import { hasPermission, PERMISSIONS } from '../../../shared/permissions';
 import { errorSchema, okSchema } from '../../../shared/schemas/common';
 import { loginSchema, meSchema } from '../../../shared/schemas/accounts';
 import type { Actor } from '../../auth/actor';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { SESSION_COOKIE } from './auth.service';
 
 const tags = ['auth'];
@@ -83,13 +83,10 @@ export async function authRoutes(
   });
 
   app.post('/auth/logout', {
-    config: { access: 'authenticated' },
-    schema: {
+    ...guarded('authenticated', tags, {
       summary: 'Sign out: ends the session',
-      tags,
-      security: SECURED,
       response: { 200: okSchema, 401: errorSchema, 403: errorSchema },
-    },
+    }),
     handler: async (req, reply) => {
       const token = req.cookies[SESSION_COOKIE];
       if (token) await auth.logout(token);
@@ -99,13 +96,10 @@ export async function authRoutes(
   });
 
   app.get('/auth/me', {
-    config: { access: 'authenticated' },
-    schema: {
+    ...guarded('authenticated', tags, {
       summary: 'Who am I: role, permissions, scope and the CSRF token for writes',
-      tags,
-      security: SECURED,
       response: { 200: meSchema, 401: errorSchema },
-    },
+    }),
     handler: async (req) => describeActor(actorOf(req)),
   });
 }

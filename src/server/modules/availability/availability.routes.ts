@@ -23,7 +23,7 @@ import {
   vehicleFilterSchema,
   vehicleSchema,
 } from '../../../shared/schemas/availability';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, SECURED, typed } from '../../http/route';
 import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['availability'];
@@ -65,14 +65,11 @@ export async function availabilityRoutes(
   await fastify.register(pipelineIngestRoutes, opts);
 
   app.get('/availability/vehicles', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary: 'List vehicles (current state per VIN) you can see, with filters and paging',
-      tags,
-      security: SECURED,
       querystring: vehicleFilterSchema,
       response: { 200: page(vehicleSchema), ...errors },
-    },
+    }),
     handler: async (req) => {
       const result = await availability.findVehicles({ actor: actorOf(req), filter: req.query });
       return { ...result, limit: req.query.limit, offset: req.query.offset };
@@ -80,37 +77,28 @@ export async function availabilityRoutes(
   });
 
   app.get('/availability/vehicles/:vin', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary: "A vehicle's current state and its history of events",
-      tags,
-      security: SECURED,
       params: z.object({ vin: z.string().min(1).max(17) }),
       response: { 200: vehicleDetailSchema, ...errors },
-    },
+    }),
     handler: (req) => availability.getVehicle({ actor: actorOf(req), vin: req.params.vin }),
   });
 
   app.get('/availability/dealers/:code', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary:
         "A dealer's availability: stock and pipeline per model line and SKU, days' supply, this month's allocation, what can be ordered",
-      tags,
-      security: SECURED,
       params: codeParams,
       response: { 200: dealerAvailabilitySchema, ...errors },
-    },
+    }),
     handler: (req) =>
       availability.getDealerAvailability({ actor: actorOf(req), dealerCode: req.params.code }),
   });
 
   app.patch('/availability/dealers/:code/profile', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary: "Set a dealer's allocation attributes (EV certification, tier)",
-      tags,
-      security: SECURED,
       params: codeParams,
       body: dealerProfileSchema,
       response: {
@@ -120,7 +108,7 @@ export async function availabilityRoutes(
         }),
         ...errors,
       },
-    },
+    }),
     handler: (req) =>
       availability.setDealerProfile({
         actor: actorOf(req),
@@ -130,106 +118,82 @@ export async function availabilityRoutes(
   });
 
   app.get('/availability/supply-demand', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary:
         'Supply vs demand per model line: forecast, orders, stock, in transit, commitments, allocation',
-      tags,
-      security: SECURED,
       querystring: supplyDemandQuerySchema,
       response: { 200: supplyDemandSchema, ...errors },
-    },
+    }),
     handler: (req) => availability.getSupplyDemand({ actor: actorOf(req), month: req.query.month }),
   });
 
   app.get('/allocation/settings', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary: 'The allocation weights and rules (published with every run)',
-      tags,
-      security: SECURED,
       response: { 200: allocationSettingsSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.getSettings({ actor: actorOf(req) }),
   });
 
   app.put('/allocation/settings', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary: 'Change the allocation weights and rules (for runs created after)',
-      tags,
-      security: SECURED,
       body: allocationSettingsSchema.partial().strict(),
       response: { 200: allocationSettingsSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.updateSettings({ actor: actorOf(req), data: req.body }),
   });
 
   app.post('/allocation/what-if', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary:
         'What the formula would allocate (nothing saved): the summary and a page of the results; settings may be tried out',
-      tags,
-      security: SECURED,
       body: allocationWhatIfSchema,
       response: { 200: allocationWhatIfRunSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.whatIf({ actor: actorOf(req), data: req.body }),
   });
 
   app.get('/allocation/runs', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary: 'Allocation runs, newest first (dealers: published runs)',
-      tags,
-      security: SECURED,
       querystring: allocationRunFilterSchema,
       response: { 200: allocationRunListSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.findRuns({ actor: actorOf(req), filter: req.query }),
   });
 
   app.post('/allocation/runs', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary:
         'Create a draft allocation run: the supply per SKU of a model line, allocated by the formula',
-      tags,
-      security: SECURED,
       body: allocationRunCreateSchema,
       response: { 201: allocationRunSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) =>
       reply.status(201).send(await allocation.createRun({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/allocation/runs/:code', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary:
         'An allocation run with its formula and summary per SKU and model line (a dealer: of its own results); the rows: …/results',
-      tags,
-      security: SECURED,
       params: runParams,
       response: { 200: allocationRunSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.getRun({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.get('/allocation/runs/:code/results', {
-    config: { access: 'availability:read' },
-    schema: {
+    ...guarded('availability:read', tags, {
       summary:
         "A page of an allocation run's results with their inputs and explanations, filtered (a dealer sees its own)",
       description:
         'In the order of round, dealer code and SKU code. q searches the dealer’s code and name; allocatedOnly=true leaves out rows without units.',
-      tags,
-      security: SECURED,
       params: runParams,
       querystring: allocationResultFilterSchema,
       response: { 200: page(allocationResultSchema), ...errors },
-    },
+    }),
     handler: (req) => {
       const { allocatedOnly, ...filter } = req.query;
       return allocation.findResults({
@@ -241,57 +205,45 @@ export async function availabilityRoutes(
   });
 
   app.post('/allocation/runs/:code/overrides', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary: "Override a dealer's units of a SKU in a draft run, with a reason",
-      tags,
-      security: SECURED,
       params: runParams,
       body: allocationOverrideSchema,
       response: { 200: allocationRunSchema, 422: errorSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       allocation.overrideResult({ actor: actorOf(req), code: req.params.code, data: req.body }),
   });
 
   app.post('/allocation/runs/:code/publish', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary:
         'Publish a run: recorded in the ledger (formula, inputs, results, overrides); dealers may decide',
-      tags,
-      security: SECURED,
       params: runParams,
       response: { 200: allocationRunSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.publishRun({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.post('/allocation/runs/:code/decisions', {
-    config: { access: 'allocation:decide' },
-    schema: {
+    ...guarded('allocation:decide', tags, {
       summary:
         'Accept (part of) or decline the units allocated to your dealership; accepted units become orders',
-      tags,
-      security: SECURED,
       params: runParams,
       body: allocationDecisionSchema,
       response: { 200: allocationRunSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       allocation.decide({ actor: actorOf(req), code: req.params.code, data: req.body }),
   });
 
   app.post('/allocation/runs/:code/reallocate', {
-    config: { access: 'allocation:manage' },
-    schema: {
+    ...guarded('allocation:manage', tags, {
       summary:
         'Re-allocate declined (and expired) units by the same formula: a new round, in the ledger',
-      tags,
-      security: SECURED,
       params: runParams,
       response: { 200: allocationRunSchema, ...errors },
-    },
+    }),
     handler: (req) => allocation.reallocate({ actor: actorOf(req), code: req.params.code }),
   });
 }

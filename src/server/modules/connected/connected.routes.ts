@@ -13,7 +13,7 @@ import {
   telematicsBatchSchema,
   telematicsResultSchema,
 } from '../../../shared/schemas/connected';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['connected'];
 const errors = {
@@ -29,26 +29,20 @@ export async function connectedRoutes(fastify: FastifyInstance) {
   const { connected } = fastify.services;
 
   app.get('/connected/consents', {
-    config: { access: 'connected:read' },
-    schema: {
+    ...guarded('connected:read', tags, {
       summary: 'The consent registry (append-only: grants and revocations), newest first, in scope',
-      tags,
-      security: SECURED,
       querystring: consentListQuery,
       response: { 200: z.object({ items: z.array(consentEntrySchema) }), ...errors },
-    },
+    }),
     handler: (req) => connected.findConsents({ actor: actorOf(req), ...req.query }),
   });
 
   app.post('/connected/consents', {
-    config: { access: 'connected:write' },
-    schema: {
+    ...guarded('connected:write', tags, {
       summary: "Records an owner's consent for a VIN and purpose (a ledger entry)",
-      tags,
-      security: SECURED,
       body: consentGrantSchema,
       response: { 201: consentEntrySchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       reply.code(201);
       return connected.grantConsent({ actor: actorOf(req), data: req.body });
@@ -56,46 +50,37 @@ export async function connectedRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/connected/consents/revoke', {
-    config: { access: 'connected:write' },
-    schema: {
+    ...guarded('connected:write', tags, {
       summary:
         "Revokes a consent: stops intake and deletes that purpose's readings (a ledger entry)",
-      tags,
-      security: SECURED,
       body: consentRevokeSchema,
       response: { 200: revokeResultSchema, ...errors },
-    },
+    }),
     handler: (req) => connected.revokeConsent({ actor: actorOf(req), data: req.body }),
   });
 
   app.post('/connected/telematics', {
-    config: { access: 'connected:write' },
-    schema: {
+    ...guarded('connected:write', tags, {
       summary:
         'A batch of telematics readings (VSS names; no location): all under valid consent, or none',
-      tags,
-      security: SECURED,
       body: telematicsBatchSchema,
       response: { 200: telematicsResultSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       connected.ingestTelematics({ actor: actorOf(req), readings: req.body.readings }),
   });
 
   app.get('/connected/dealers/:code/opportunities', {
-    config: { access: 'connected:read' },
-    schema: {
+    ...guarded('connected:read', tags, {
       summary:
         "A dealer's opportunities from its consented vehicles, each with why and its consent",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       querystring: opportunitiesQuery,
       response: {
         200: z.object({ dealerCode: z.string(), items: z.array(opportunitySchema) }),
         ...errors,
       },
-    },
+    }),
     handler: (req) =>
       connected.findOpportunities({
         actor: actorOf(req),
@@ -105,13 +90,10 @@ export async function connectedRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/connected/summary', {
-    config: { access: 'connected:read' },
-    schema: {
+    ...guarded('connected:read', tags, {
       summary: 'Connected vehicles in aggregate: consents, readings and opportunities (no VINs)',
-      tags,
-      security: SECURED,
       response: { 200: connectedSummarySchema, ...errors },
-    },
+    }),
     handler: (req) => connected.getSummary({ actor: actorOf(req) }),
   });
 }

@@ -19,7 +19,7 @@ import {
   rollupSchema,
 } from '../../../shared/schemas/forecasts';
 import { csvLines, sendCsv } from '../../http/csv-export';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['forecasts'];
 const idParams = z.object({ id: rowId });
@@ -32,53 +32,41 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   const { forecasts } = fastify.services;
 
   app.post('/forecasts/cycles', {
-    config: { access: 'forecasts:manage' },
-    schema: {
+    ...guarded('forecasts:manage', tags, {
       summary: 'Open a monthly forecast cycle and start its baseline job',
       description:
         'The baseline (dealer × model line × month, pooled and reconciled to region and nation, with calibrated 80/95 % intervals) is built by a job: follow baselineJobId on /jobs/:id. The cycle moves to `adjusting` when it is done.',
-      tags,
-      security: SECURED,
       body: cycleCreateSchema,
       response: { 201: cycleSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) =>
       reply.status(201).send(await forecasts.createCycle({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/forecasts/cycles', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary: 'Forecast cycles, newest first (totals over the cells you can see)',
-      tags,
-      security: SECURED,
       response: { 200: z.array(cycleSchema), ...errors },
-    },
+    }),
     handler: (req) => forecasts.findCycles({ actor: actorOf(req) }),
   });
 
   app.get('/forecasts/cycles/:id', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary: 'One forecast cycle: status, window, baseline job, EV adoption signals, totals',
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 200: cycleSchema, ...errors },
-    },
+    }),
     handler: (req) => forecasts.getCycle({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.post('/forecasts/cycles/:id/:transition', {
-    config: { access: 'forecasts:manage' },
-    schema: {
+    ...guarded('forecasts:manage', tags, {
       summary:
         'Move a cycle: close-window (adjusting → review), lock (→ locked: the consensus snapshot is frozen), publish (locked → published)',
-      tags,
-      security: SECURED,
       params: idParams.extend({ transition: z.enum(CYCLE_TRANSITIONS) }),
       response: { 200: cycleSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.transition({
         actor: actorOf(req),
@@ -88,15 +76,12 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/forecasts/cycles/:id/dealers/:dealerCode', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary:
         "One dealer's grid: per model line the last 12 months, and per month the baseline, intervals, adjustment, override, consensus, actual, signals and every edit",
-      tags,
-      security: SECURED,
       params: dealerParams,
       response: { 200: dealerGridSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.getDealerGrid({
         actor: actorOf(req),
@@ -106,16 +91,13 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.put('/forecasts/cycles/:id/dealers/:dealerCode/cells', {
-    config: { access: 'forecasts:adjust' },
-    schema: {
+    ...guarded('forecasts:adjust', tags, {
       summary:
         "Adjust your dealer's cells inside the window (whole vehicles ≥ 0, a reason code each); all cells or none",
-      tags,
-      security: SECURED,
       params: dealerParams,
       body: adjustBodySchema,
       response: { 200: editResultSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.adjustCells({
         actor: actorOf(req),
@@ -126,15 +108,12 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/forecasts/cycles/:id/dealers/:dealerCode/cells/override', {
-    config: { access: 'forecasts:review' },
-    schema: {
+    ...guarded('forecasts:review', tags, {
       summary: "Override a dealer's cells (a dealer of your region; before the cycle locks)",
-      tags,
-      security: SECURED,
       params: dealerParams,
       body: overrideBodySchema,
       response: { 200: editResultSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.overrideCells({
         actor: actorOf(req),
@@ -145,16 +124,13 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/forecasts/cycles/:id/dealers/:dealerCode/cells/accept', {
-    config: { access: 'forecasts:review' },
-    schema: {
+    ...guarded('forecasts:review', tags, {
       summary:
         "Accept a dealer's adjustments (the cells named, or every pending one); removes an override",
-      tags,
-      security: SECURED,
       params: dealerParams,
       body: acceptBodySchema,
       response: { 200: editResultSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.acceptCells({
         actor: actorOf(req),
@@ -165,45 +141,36 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/forecasts/cycles/:id/adjustments', {
-    config: { access: 'forecasts:review' },
-    schema: {
+    ...guarded('forecasts:review', tags, {
       summary:
         'The review list: dealers you review that adjusted cells (or whose cells were overridden), with those cells',
-      tags,
-      security: SECURED,
       params: idParams,
       response: { 200: cycleAdjustmentsSchema, ...errors },
-    },
+    }),
     handler: (req) => forecasts.findAdjustments({ actor: actorOf(req), id: req.params.id }),
   });
 
   app.get('/forecasts/cycles/:id/rollup', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary:
         'Baseline, dealer-adjusted and consensus by region, model line or powertrain and month',
-      tags,
-      security: SECURED,
       params: idParams,
       querystring: rollupQuerySchema,
       response: { 200: rollupSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.getRollup({ actor: actorOf(req), id: req.params.id, by: req.query.by }),
   });
 
   app.get('/forecasts/cycles/:id/demand-plan', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary:
         'The locked consensus for production planning: model line, SKU (recent mix), region, month, quantity and interval (JSON or CSV)',
-      tags,
-      security: SECURED,
       params: idParams,
       querystring: demandPlanQuerySchema,
       produces: ['application/json', 'text/csv'],
       response: { 200: demandPlanSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       const plan = await forecasts.getDemandPlan({ actor: actorOf(req), id: req.params.id });
       if (req.query.format === 'json') return plan;
@@ -227,15 +194,12 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/forecasts/accuracy', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary:
         'Accuracy of locked snapshots as actuals arrive: WAPE, bias, MASE of the spreadsheet method, baseline, dealer-adjusted and consensus, and the value each step added',
-      tags,
-      security: SECURED,
       querystring: accuracyQuerySchema,
       response: { 200: accuracySchema, ...errors },
-    },
+    }),
     handler: (req) =>
       forecasts.getAccuracy({ actor: actorOf(req), cycleId: req.query.cycleId, by: req.query.by }),
   });

@@ -7,7 +7,7 @@ import {
   productionPlantsInputSchema,
   productionPlantsSchema,
 } from '../../../shared/schemas/production-plan';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { sendCsv } from '../../http/csv-export';
 import { productionPlanCsv } from './production-plan';
 
@@ -18,17 +18,14 @@ export async function productionPlanRoutes(fastify: FastifyInstance) {
   const { productionPlan } = fastify.services;
 
   app.get('/forecasts/cycles/:id/production-plan', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary:
         'The locked demand plan for production planning: plant, SKU, month, whole units and interval (JSON or CSV; SAP PIR / Oracle / Dynamics demand forecast import)',
-      tags,
-      security: SECURED,
       params: z.object({ id: rowId }),
       querystring: productionPlanQuerySchema,
       produces: ['application/json', 'text/csv'],
       response: { 200: productionPlanSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) => {
       const plan = await productionPlan.getProductionPlan({
         actor: actorOf(req),
@@ -40,25 +37,19 @@ export async function productionPlanRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/settings/production-plants', {
-    config: { access: 'forecasts:read' },
-    schema: {
+    ...guarded('forecasts:read', tags, {
       summary: 'The plant of each model line or SKU for the production plan export',
-      tags,
-      security: SECURED,
       response: { 200: productionPlantsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => productionPlan.getPlants({ actor: actorOf(req) }),
   });
 
   app.put('/settings/production-plants', {
-    config: { access: 'forecasts:manage' },
-    schema: {
+    ...guarded('forecasts:manage', tags, {
       summary: 'Set the plant of each model line or SKU (OEM)',
-      tags,
-      security: SECURED,
       body: productionPlantsInputSchema,
       response: { 200: productionPlantsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => productionPlan.updatePlants({ actor: actorOf(req), data: req.body }),
   });
 }

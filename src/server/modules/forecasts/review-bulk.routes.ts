@@ -5,7 +5,7 @@ import {
   acceptAllBodySchema,
   acceptAllResultSchema,
 } from '../../../shared/schemas/forecast-review';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { createBulkReview } from './review-bulk';
 
 /** Regional review in bulk: accept every pending adjustment in scope in one request. */
@@ -14,16 +14,13 @@ export async function forecastReviewBulkRoutes(fastify: FastifyInstance) {
   const review = createBulkReview({ db: fastify.services.db });
 
   app.post('/forecasts/cycles/:id/adjustments/accept', {
-    config: { access: 'forecasts:review' },
-    schema: {
+    ...guarded('forecasts:review', ['forecasts'], {
       summary:
         'Accept every pending dealer adjustment of the cycle in your scope (or of the dealers named), in one transaction',
-      tags: ['forecasts'],
-      security: SECURED,
       params: z.object({ id: rowId }),
       body: acceptAllBodySchema,
       response: { 200: acceptAllResultSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => review.acceptAll({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 }

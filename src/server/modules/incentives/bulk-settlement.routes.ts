@@ -9,7 +9,7 @@ import {
   settlementPreviewParamsSchema,
   settlementPreviewSchema,
 } from '../../../shared/schemas/bulk-settlement';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { createBulkSettlementService } from './bulk-settlement';
 
 /** Settlement in bulk: approve a whole period, and the preview the confirmations state. */
@@ -19,30 +19,24 @@ export async function bulkSettlementRoutes(fastify: FastifyInstance) {
   const bulk = createBulkSettlementService({ db, incentives, lists: incentiveLists });
 
   app.post('/programs/:code/periods/approve', {
-    config: { access: 'programs:approve' },
-    schema: {
+    ...guarded('programs:approve', ['incentives'], {
       summary:
         'Approve every closed statement of a period whose snapshot still holds (one transaction per statement); disputed, changed-since-close and over-budget statements are listed as exceptions and left',
-      tags: ['incentives'],
-      security: SECURED,
       params: z.object({ code: z.string().min(1).max(40) }),
       body: bulkApproveSchema,
       response: { 200: bulkApproveResultSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       bulk.approvePeriod({ actor: actorOf(req), code: req.params.code, period: req.body.period }),
   });
 
   app.get('/programs/:code/periods/:period/settlement-preview', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', ['incentives'], {
       summary:
         'What closing, approving all and building a batch would do now: statements, amount due, exceptions expected, the batch',
-      tags: ['incentives'],
-      security: SECURED,
       params: settlementPreviewParamsSchema,
       response: { 200: settlementPreviewSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       bulk.previewSettlement({
         actor: actorOf(req),
@@ -52,15 +46,12 @@ export async function bulkSettlementRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/payouts/preview', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', ['incentives'], {
       summary:
         'The batch POST /payouts would build now: approved statements not yet in a batch, dealers, totals per currency',
-      tags: ['incentives'],
-      security: SECURED,
       querystring: payoutPreviewQuerySchema,
       response: { 200: payoutPreviewSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       bulk.previewPayout({ actor: actorOf(req), programCode: req.query.programCode }),
   });

@@ -5,7 +5,7 @@ import {
   programSimulationQuerySchema,
   programSimulationSchema,
 } from '../../../shared/schemas/program-simulation';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { createProgramSimulation } from './program-simulation';
 
 /** A program simulated on the forecast before it is published (its expected cost). */
@@ -15,16 +15,13 @@ export async function programSimulationRoutes(fastify: FastifyInstance) {
   const simulation = createProgramSimulation({ db, incentives });
 
   app.get('/programs/:code/simulation', {
-    config: { access: 'programs:write' },
-    schema: {
+    ...guarded('programs:write', ['incentives'], {
       summary:
         "The program's latest version (the draft about to be published) simulated on the forecast: expected cost with an 80 % interval, dealers expected per tier, against the budget",
-      tags: ['incentives'],
-      security: SECURED,
       params: z.object({ code: z.string().min(1).max(40) }),
       querystring: programSimulationQuerySchema,
       response: { 200: programSimulationSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       simulation.simulate({
         actor: actorOf(req),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorResponses } from '../../../shared/schemas/common';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { jobSchema } from '../jobs/jobs.routes';
 
 const startedSchema = z
@@ -19,14 +19,11 @@ export async function recalculationRoutes(fastify: FastifyInstance) {
   const { incentives } = fastify.services;
 
   app.post('/programs/recalculate', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', ['incentives'], {
       summary:
         "Start recalculating every program's current statements as a job; follow it at GET /jobs/{id} (409 while one runs)",
-      tags: ['incentives'],
-      security: SECURED,
       response: { 202: startedSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) => {
       const job = await incentives.startRecalculation({ actor: actorOf(req) });
       const href = `/api/v1/jobs/${job.id}`;

@@ -5,7 +5,7 @@ import {
   reconciliationQuerySchema,
   reconciliationSchema,
 } from '../../../shared/schemas/reconciliation';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 /** GET /programs/{code}/reconciliation?period=: every feed row of the period in one bucket. */
 export async function reconciliationRoutes(fastify: FastifyInstance) {
@@ -13,16 +13,13 @@ export async function reconciliationRoutes(fastify: FastifyInstance) {
   const { incentives } = fastify.services;
 
   app.get('/programs/:code/reconciliation', {
-    config: { access: 'statements:read' },
-    schema: {
+    ...guarded('statements:read', ['incentives'], {
       summary:
         "A period's reconciliation: every feed row inside the program's window and filters in a statement line, a correction line or an excluded line (dealers in your scope)",
-      tags: ['incentives'],
-      security: SECURED,
       params: z.object({ code: z.string().min(1).max(40) }),
       querystring: reconciliationQuerySchema,
       response: { 200: reconciliationSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       incentives.getReconciliation({
         actor: actorOf(req),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readErrorResponses } from '../../../shared/schemas/common';
 import { periodQuery, statementParams } from '../../../shared/schemas/incentives';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { renderStatementPdf } from './statement-pdf';
 
 /** GET /programs/{code}/statements/{dealerCode}/pdf: the printable statement (same access as the JSON). */
@@ -10,16 +10,13 @@ export async function statementPdfRoutes(fastify: FastifyInstance) {
   const { incentives } = fastify.services;
 
   app.get('/programs/:code/statements/:dealerCode/pdf', {
-    config: { access: 'statements:read' },
-    schema: {
+    ...guarded('statements:read', ['incentives'], {
       summary: 'One dealer statement as a printable PDF',
-      tags: ['incentives'],
-      security: SECURED,
       params: statementParams,
       querystring: periodQuery,
       produces: ['application/pdf'],
       response: readErrorResponses,
-    },
+    }),
     handler: async (req, reply) => {
       const actor = actorOf(req);
       // The statement checks the dealer against the actor's scope (404 outside it).

@@ -42,32 +42,42 @@ const BOLD = 'Helvetica-Bold';
 
 type Column = { key: string; label: string; width: number; align?: 'left' | 'right' };
 
-/** The lines table (A4 portrait: 515 pt between the margins). */
-const COLUMNS: Column[] = [
-  { key: 'no', label: '#', width: 24, align: 'right' },
-  { key: 'date', label: 'Date', width: 56 },
-  { key: 'tx', label: 'Transaction', width: 58 },
-  { key: 'vin', label: 'VIN', width: 96 },
-  { key: 'sku', label: 'SKU', width: 70 },
-  { key: 'qty', label: 'Qty', width: 26, align: 'right' },
-  { key: 'rate', label: 'Rate', width: 56, align: 'right' },
-  { key: 'tier', label: 'Tier from', width: 45, align: 'right' },
-  { key: 'amount', label: 'Amount', width: 84, align: 'right' },
-];
+/** The headings of the lines table's columns; all but date, transaction, VIN and SKU hold numbers. */
+const HEADINGS: Record<string, string> = {
+  no: '#',
+  date: 'Date',
+  tx: 'Transaction',
+  vin: 'VIN',
+  sku: 'SKU',
+  qty: 'Qty',
+  price: 'Unit price',
+  rate: 'Rate',
+  tier: 'Tier from',
+  amount: 'Amount',
+};
+const TEXT_COLUMNS = new Set(['date', 'tx', 'vin', 'sku']);
+
+/** Columns `keys` with their `widths` in points (A4 portrait: 515 pt between the margins). */
+function columnsOf(keys: string[], widths: number[]): Column[] {
+  return keys.map((key, i) => ({
+    key,
+    label: HEADINGS[key]!,
+    width: widths[i]!,
+    ...(TEXT_COLUMNS.has(key) ? {} : { align: 'right' as const }),
+  }));
+}
+
+/** The lines table. */
+const COLUMNS = columnsOf(
+  ['no', 'date', 'tx', 'vin', 'sku', 'qty', 'rate', 'tier', 'amount'],
+  [24, 56, 58, 96, 70, 26, 56, 45, 84],
+);
 
 /** A percent_of_msrp statement shows the unit price used on each line (issue 11). */
-const PRICED_COLUMNS: Column[] = [
-  { key: 'no', label: '#', width: 22, align: 'right' },
-  { key: 'date', label: 'Date', width: 54 },
-  { key: 'tx', label: 'Transaction', width: 50 },
-  { key: 'vin', label: 'VIN', width: 90 },
-  { key: 'sku', label: 'SKU', width: 62 },
-  { key: 'qty', label: 'Qty', width: 22, align: 'right' },
-  { key: 'price', label: 'Unit price', width: 64, align: 'right' },
-  { key: 'rate', label: 'Rate', width: 40, align: 'right' },
-  { key: 'tier', label: 'Tier from', width: 40, align: 'right' },
-  { key: 'amount', label: 'Amount', width: 71, align: 'right' },
-];
+const PRICED_COLUMNS = columnsOf(
+  ['no', 'date', 'tx', 'vin', 'sku', 'qty', 'price', 'rate', 'tier', 'amount'],
+  [22, 54, 50, 90, 62, 22, 64, 40, 40, 71],
+);
 
 function cells(line: StatementLineView): Record<string, string> {
   const rate =

@@ -27,6 +27,23 @@ export type StatementLineRow = {
   co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
 };
 
+/** A unit benefit already settled (not clawed back), as the statements read it. */
+type SettledUnitRow = {
+  dealerId: number;
+  transactionId: string;
+  window: string;
+  vin: string | null;
+  externalId: string | null;
+  quantity: number;
+  amount: string;
+};
+const SETTLED_UNIT_COLUMNS = `dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+  external_id as "externalId", quantity, amount::text as amount`;
+
+/** The net of a transaction column: an unwind counts negative whatever its sign. */
+const net = (column: 'quantity' | 'amount') =>
+  `case when t.kind = 'unwind' then -abs(t.${column}) else t.${column} end`;
+
 /**
  * The retail delivery report of a feed row `t`: its own (`rs`), or for a row without one that
  * names the sale it reverses (an unwind's originalExternalId), that sale's (`ro`). Keyed as the
@@ -199,18 +216,8 @@ export function createStatementsRepository(db: Queryable) {
            from incentive_statements where dealer_id = $1 and program_id = any($2::int[]) order by id`,
           [dealerId, programIds],
         ),
-        db.query<{
-          programId: number;
-          dealerId: number;
-          transactionId: string;
-          window: string;
-          vin: string | null;
-          externalId: string | null;
-          quantity: number;
-          amount: string;
-        }>(
-          `select program_id as "programId", dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
-                  external_id as "externalId", quantity, amount::text as amount
+        db.query<SettledUnitRow & { programId: number }>(
+          `select program_id as "programId", ${SETTLED_UNIT_COLUMNS}
            from settled_unit_benefits
            where dealer_id = $1 and program_id = any($2::int[]) and clawed_back_by is null`,
           [dealerId, programIds],
@@ -248,8 +255,8 @@ export function createStatementsRepository(db: Queryable) {
       }>(
         `select t.dealer_id as "dealerId", ($5::int[])[t.sku_id] as "skuClass", t.kind,
                 to_char(date_trunc('month', t.occurred_on), 'YYYY-MM-DD') as "monthStart",
-                sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end)::int as units,
-                sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end)::text as revenue
+                sum(${net('quantity')})::int as units,
+                sum(${net('amount')})::text as revenue
          from transactions t
          where ($1::int[] is null or t.dealer_id = any($1::int[]))
            and t.occurred_on between $2::date and $3::date and t.kind = any($4::text[])
@@ -311,10 +318,10 @@ export function createStatementsRepository(db: Queryable) {
         payingRevenue: string;
       }>(
         `select t.dealer_id as "dealerId",
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where ${q}), 0)::int as units,
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where ${q}), 0)::text as revenue,
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.quantity) else t.quantity end) filter (where ${p}), 0)::int as "payingUnits",
-                coalesce(sum(case when t.kind = 'unwind' then -abs(t.amount) else t.amount end) filter (where ${p}), 0)::text as "payingRevenue"
+                coalesce(sum(${net('quantity')}) filter (where ${q}), 0)::int as units,
+                coalesce(sum(${net('amount')}) filter (where ${q}), 0)::text as revenue,
+                coalesce(sum(${net('quantity')}) filter (where ${p}), 0)::int as "payingUnits",
+                coalesce(sum(${net('amount')}) filter (where ${p}), 0)::text as "payingRevenue"
          from transactions t ${sale ? SALE_JOIN : ''}
          where ($1::int[] is null or t.dealer_id = any($1::int[])) and t.occurred_on between $2::date and $3::date
            and t.kind = any($4::text[])
@@ -347,17 +354,8 @@ export function createStatementsRepository(db: Queryable) {
     },
 
     async findSettledUnits(programId: number, dealerIds: number[] | null) {
-      const { rows } = await db.query<{
-        dealerId: number;
-        transactionId: string;
-        window: string;
-        vin: string | null;
-        externalId: string | null;
-        quantity: number;
-        amount: string;
-      }>(
-        `select dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
-                external_id as "externalId", quantity, amount::text as amount
+      const { rows } = await db.query<SettledUnitRow>(
+        `select ${SETTLED_UNIT_COLUMNS}
          from settled_unit_benefits
          where program_id = $1 and clawed_back_by is null and ($2::int[] is null or dealer_id = any($2::int[]))`,
         [programId, dealerIds],

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/schemas/insights';
 import { jobSchema } from '../jobs/jobs.routes';
 import { createWhatIfAll } from '../incentives/what-if-all';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { integrityRoutes } from './integrity.routes';
 import { programRiskRoutes } from './program-risk.routes';
 
@@ -24,53 +24,41 @@ export async function insightsRoutes(fastify: FastifyInstance) {
   const whatIfAll = createWhatIfAll({ db, incentives });
 
   app.get('/insights/risks', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'The risk board: approved and active agreements in scope by expected shortfall in money, with the calibrated probability of reaching the commitment, drivers and interventions',
-      tags,
-      security: SECURED,
       querystring: riskBoardQuerySchema,
       response: { 200: riskBoardSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => insights.getBoard({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/insights/risks/:code', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         "One agreement's risk: totals and each line, with the history of each probability over the term",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       response: { 200: agreementRiskDetailSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => insights.getAgreementRisk({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.post('/insights/risks/refresh', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary: 'Recompute every risk of the network now (the nightly job); follow it on /jobs/:id',
-      tags,
-      security: SECURED,
       response: { 202: jobSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) =>
       reply.status(202).send(await insights.startRefresh({ actor: actorOf(req) })),
   });
 
   app.get('/insights/dealers/:code/outlook', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         "A dealer's outlook: the probability of reaching each commitment, and what the units that lift it would add in incentives (the what-if across its programs)",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       response: { 200: dealerOutlookSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       insights.getDealerOutlook({
         actor: actorOf(req),
@@ -80,26 +68,20 @@ export async function insightsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/insights/interventions', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary: 'Logged interventions (who, what, when) and their outcome once the term is over',
-      tags,
-      security: SECURED,
       querystring: interventionsQuerySchema,
       response: { 200: z.array(interventionSchema), ...errorResponses },
-    },
+    }),
     handler: (req) => insights.listInterventions({ actor: actorOf(req), ...req.query }),
   });
 
   app.post('/insights/interventions', {
-    config: { access: 'agreements:write' },
-    schema: {
+    ...guarded('agreements:write', tags, {
       summary: 'Log an intervention on a dealer (and agreement): its outcome is tracked',
-      tags,
-      security: SECURED,
       body: interventionBodySchema,
       response: { 201: interventionSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) =>
       reply
         .status(201)

@@ -8,7 +8,7 @@ import {
   integrityScanSchema,
   integritySettingsSchema,
 } from '../../../shared/schemas/insights';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['insights'];
 
@@ -18,63 +18,48 @@ export async function integrityRoutes(fastify: FastifyInstance) {
   const { integrity } = fastify.services;
 
   app.get('/insights/integrity', {
-    config: { access: 'claims:review' },
-    schema: {
+    ...guarded('claims:review', tags, {
       summary:
         'Integrity flags in scope within the audit look-back, open first, by money at stake, each with its evidence',
-      tags,
-      security: SECURED,
       querystring: integrityQuerySchema,
       response: { 200: z.array(integrityFlagSchema), ...errorResponses },
-    },
+    }),
     handler: (req) => integrity.list({ actor: actorOf(req), ...req.query }),
   });
 
   app.post('/insights/integrity/scan', {
-    config: { access: 'claims:review' },
-    schema: {
+    ...guarded('claims:review', tags, {
       summary:
         'Run the integrity detectors on the feed and claims of the audit look-back (decided flags keep their decision)',
-      tags,
-      security: SECURED,
       response: { 200: integrityScanSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => integrity.scan({ actor: actorOf(req) }),
   });
 
   app.post('/insights/integrity/:id/decision', {
-    config: { access: 'claims:review' },
-    schema: {
+    ...guarded('claims:review', tags, {
       summary: 'Dismiss an open flag (with a reason) or confirm it',
-      tags,
-      security: SECURED,
       params: z.object({ id: rowId }),
       body: flagDecisionSchema,
       response: { 200: integrityFlagSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => integrity.decide({ actor: actorOf(req), id: req.params.id, data: req.body }),
   });
 
   app.get('/insights/integrity/settings', {
-    config: { access: 'claims:review' },
-    schema: {
+    ...guarded('claims:review', tags, {
       summary: 'The audit look-back in months (default 12)',
-      tags,
-      security: SECURED,
       response: { 200: integritySettingsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => integrity.getSettings({ actor: actorOf(req) }),
   });
 
   app.put('/insights/integrity/settings', {
-    config: { access: 'settings:write' },
-    schema: {
+    ...guarded('settings:write', tags, {
       summary: 'Set the audit look-back in months',
-      tags,
-      security: SECURED,
       body: integritySettingsSchema,
       response: { 200: integritySettingsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       integrity.setSettings({ actor: actorOf(req), lookbackMonths: req.body.lookbackMonths }),
   });

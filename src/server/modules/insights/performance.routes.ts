@@ -7,7 +7,7 @@ import {
   performanceQuerySchema,
   performanceSchema,
 } from '../../../shared/schemas/insights-performance';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { sendCsv } from '../../http/csv-export';
 
 const tags = ['insights'];
@@ -18,29 +18,23 @@ export async function performanceRoutes(fastify: FastifyInstance) {
   const { performance } = fastify.services;
 
   app.get('/insights/performance', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'Dealers in scope ranked by sales effectiveness, attainment and the probability of reaching their commitments; the high performers (top decile) and what distinguishes them from their peers (OEM roles)',
-      tags,
-      security: SECURED,
       querystring: performanceQuerySchema,
       response: { 200: performanceSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => performance.getHighPerformers({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/insights/performance/dealers/:code', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         "One dealer's decomposition: effectiveness by segment, attainment, risk and features, against its region's medians",
-      tags,
-      security: SECURED,
       params: decompositionParamsSchema,
       querystring: performanceQuerySchema,
       response: { 200: dealerDecompositionSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       performance.getDecomposition({
         actor: actorOf(req),
@@ -50,16 +44,13 @@ export async function performanceRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/insights/performance/dealers/:code/export', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary: "One dealer's decomposition as CSV (section, item, value, peer_median, detail)",
-      tags,
-      security: SECURED,
       params: decompositionParamsSchema,
       querystring: performanceQuerySchema,
       produces: ['text/csv'],
       response: readErrorResponses,
-    },
+    }),
     handler: async (req, reply) => {
       const d = await performance.getDecomposition({
         actor: actorOf(req),
@@ -75,14 +66,11 @@ export async function performanceRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/insights/interventions/value', {
-    config: { access: 'agreements:read' },
-    schema: {
+    ...guarded('agreements:read', tags, {
       summary:
         'The value of insights: attainment of agreements with logged interventions against comparable dealers without (same region and size band), once their terms have ended (OEM roles)',
-      tags,
-      security: SECURED,
       response: { 200: interventionValueSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => performance.getInterventionValue({ actor: actorOf(req) }),
   });
 }

@@ -5,7 +5,7 @@ import {
   programRiskListSchema,
   programRiskQuerySchema,
 } from '../../../shared/schemas/program-risk';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['insights'];
 
@@ -15,27 +15,21 @@ export async function programRiskRoutes(fastify: FastifyInstance) {
   const { programRisk } = fastify.services;
 
   app.get('/insights/program-risks', {
-    config: { access: 'programs:read' },
-    schema: {
+    ...guarded('programs:read', tags, {
       summary:
         "Each eligible dealer × running incentive program in scope: the probability of reaching each tier by the window's end, the expected outcome with its 80 % interval, the expected shortfall in units and money, and the units that reach a tier; by the next tier's expected missed money",
-      tags,
-      security: SECURED,
       querystring: programRiskQuerySchema,
       response: { 200: programRiskListSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => programRisk.listProgramRisks({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/insights/dealers/:code/program-risks', {
-    config: { access: 'programs:read' },
-    schema: {
+    ...guarded('programs:read', tags, {
       summary: "One dealer's tier risks in each running program it is eligible for",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       response: { 200: programRiskListSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       programRisk.getDealerProgramRisks({ actor: actorOf(req), dealerCode: req.params.code }),
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorSchema, rowId } from '../../../shared/schemas/common';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 export const jobSchema = z
   .object({
@@ -24,26 +24,20 @@ export async function jobsRoutes(fastify: FastifyInstance) {
   const { jobs } = fastify.services;
 
   app.get('/jobs', {
-    config: { access: 'jobs:read' },
-    schema: {
+    ...guarded('jobs:read', ['jobs'], {
       summary: 'Recent long-running jobs (recalculation, forecasting, imports) with progress',
-      tags: ['jobs'],
-      security: SECURED,
       querystring: z.object({ kind: z.string().max(60).optional() }),
       response: { 200: z.array(jobSchema), 401: errorSchema, 403: errorSchema },
-    },
+    }),
     handler: (req) => jobs.findJobs({ actor: actorOf(req), kind: req.query.kind }),
   });
 
   app.get('/jobs/:id', {
-    config: { access: 'jobs:read' },
-    schema: {
+    ...guarded('jobs:read', ['jobs'], {
       summary: "One job's status and progress",
-      tags: ['jobs'],
-      security: SECURED,
       params: z.object({ id: rowId }),
       response: { 200: jobSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
-    },
+    }),
     handler: (req) => jobs.getJob({ actor: actorOf(req), id: req.params.id }),
   });
 }

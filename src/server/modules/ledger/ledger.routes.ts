@@ -2,30 +2,24 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorSchema } from '../../../shared/schemas/common';
 import { ledgerVerifySchema } from '../../../shared/schemas/agreements';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 export async function ledgerRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
   const { ledger } = fastify.services;
 
   app.get('/ledger/verify', {
-    config: { access: 'ledger:verify' },
-    schema: {
+    ...guarded('ledger:verify', ['ledger'], {
       summary:
         'Verify the whole hash chain and every document it records; points at the first broken entry',
-      tags: ['ledger'],
-      security: SECURED,
       response: { 200: ledgerVerifySchema, 401: errorSchema, 403: errorSchema },
-    },
+    }),
     handler: (req) => ledger.verifyFor({ actor: actorOf(req) }),
   });
 
   app.get('/ledger/entries', {
-    config: { access: 'ledger:verify' },
-    schema: {
+    ...guarded('ledger:verify', ['ledger'], {
       summary: 'Ledger entries (optionally of one entity, e.g. an agreement code)',
-      tags: ['ledger'],
-      security: SECURED,
       querystring: z.object({
         entityType: z.string().max(60).optional(),
         entityId: z.string().max(120).optional(),
@@ -47,7 +41,7 @@ export async function ledgerRoutes(fastify: FastifyInstance) {
         401: errorSchema,
         403: errorSchema,
       },
-    },
+    }),
     handler: (req) => ledger.findEntries({ actor: actorOf(req), filter: req.query }),
   });
 }

@@ -11,7 +11,7 @@ import {
   marketRegistrationSchema,
   marketRowInputSchema,
 } from '../../../shared/schemas/market';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, SECURED, typed } from '../../http/route';
 import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['market'];
@@ -53,40 +53,31 @@ export async function marketRoutes(fastify: FastifyInstance, opts: { ingestLimit
   await fastify.register(marketIngestRoutes, opts);
 
   app.get('/market/registrations', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary:
         "All-brand registrations by area, segment and month (a dealer: its own areas' only), newest first",
-      tags,
-      security: SECURED,
       querystring: marketQuerySchema,
       response: { 200: z.array(marketRegistrationSchema), ...errorResponses },
-    },
+    }),
     handler: (req) => market.findRegistrations({ actor: actorOf(req), filter: req.query }),
   });
 
   app.get('/market/dealers/:code/areas', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary: "A dealer's areas of responsibility",
-      tags,
-      security: SECURED,
       params,
       response: { 200: dealerAreasSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => market.getDealerAreas({ actor: actorOf(req), dealerCode: req.params.code }),
   });
 
   app.put('/market/dealers/:code/areas', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: "Set a dealer's areas of responsibility (replaces the list; areas from the feed)",
-      tags,
-      security: SECURED,
       params,
       body: dealerAreasBodySchema,
       response: { 200: dealerAreasSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       market.setDealerAreas({
         actor: actorOf(req),
@@ -96,15 +87,12 @@ export async function marketRoutes(fastify: FastifyInstance, opts: { ingestLimit
   });
 
   app.get('/market/effectiveness', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary:
         "Sales effectiveness of the dealers in scope: sales ÷ expected, expected = Σ segments (the brand's share in the region) × (all-brand registrations in the dealer's areas), with the decomposition by segment",
-      tags,
-      security: SECURED,
       querystring: effectivenessQuerySchema,
       response: { 200: effectivenessSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => market.getEffectiveness({ actor: actorOf(req), ...req.query }),
   });
 }

@@ -15,7 +15,7 @@ import {
   settingsSchema,
   settingsUpdateSchema,
 } from '../../../shared/schemas/network';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['network'];
 const codeParams = z.object({ code });
@@ -26,25 +26,19 @@ export async function networkRoutes(fastify: FastifyInstance) {
   const { network } = fastify.services;
 
   app.get('/regions', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary: 'List regions (a tree, by path) with the dealers you can see',
-      tags,
-      security: SECURED,
       response: { 200: z.array(regionSchema), ...errors },
-    },
+    }),
     handler: (req) => network.findRegions({ actor: actorOf(req) }),
   });
 
   app.post('/regions', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Create a region',
-      tags,
-      security: SECURED,
       body: regionCreateSchema,
       response: { 201: okSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       await network.createRegion({ actor: actorOf(req), data: req.body });
       return reply.status(201).send({ ok: true });
@@ -52,15 +46,12 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.patch('/regions/:code', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Rename or deactivate a region',
-      tags,
-      security: SECURED,
       params: codeParams,
       body: regionUpdateSchema,
       response: { 200: okSchema, ...errors },
-    },
+    }),
     handler: async (req) => {
       await network.updateRegion({ actor: actorOf(req), code: req.params.code, data: req.body });
       return { ok: true as const };
@@ -68,25 +59,19 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/dealer-groups', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary: 'List dealer groups',
-      tags,
-      security: SECURED,
       response: { 200: z.array(dealerGroupSchema), ...errors },
-    },
+    }),
     handler: (req) => network.findDealerGroups({ actor: actorOf(req) }),
   });
 
   app.post('/dealer-groups', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Create a dealer group',
-      tags,
-      security: SECURED,
       body: dealerGroupCreateSchema,
       response: { 201: okSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       await network.createDealerGroup({ actor: actorOf(req), data: req.body });
       return reply.status(201).send({ ok: true });
@@ -94,15 +79,12 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.patch('/dealer-groups/:code', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Rename or deactivate a dealer group',
-      tags,
-      security: SECURED,
       params: codeParams,
       body: dealerGroupUpdateSchema,
       response: { 200: okSchema, ...errors },
-    },
+    }),
     handler: async (req) => {
       await network.updateDealerGroup({
         actor: actorOf(req),
@@ -114,14 +96,11 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/dealers', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary: 'List the dealers you can see, with filters and paging',
-      tags,
-      security: SECURED,
       querystring: dealerFilterSchema,
       response: { 200: page(dealerSchema), ...errors },
-    },
+    }),
     handler: async (req) => {
       const result = await network.findDealers({ actor: actorOf(req), filter: req.query });
       return { ...result, limit: req.query.limit, offset: req.query.offset };
@@ -129,26 +108,20 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/dealers/:code', {
-    config: { access: 'network:read' },
-    schema: {
+    ...guarded('network:read', tags, {
       summary: 'One dealer',
-      tags,
-      security: SECURED,
       params: codeParams,
       response: { 200: dealerSchema, ...errors },
-    },
+    }),
     handler: (req) => network.getDealer({ actor: actorOf(req), code: req.params.code }),
   });
 
   app.post('/dealers', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Create a dealer',
-      tags,
-      security: SECURED,
       body: dealerCreateSchema,
       response: { 201: dealerSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       const dealer = await network.createDealer({ actor: actorOf(req), data: req.body });
       return reply.status(201).send(dealer!);
@@ -156,15 +129,12 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.patch('/dealers/:code', {
-    config: { access: 'network:write' },
-    schema: {
+    ...guarded('network:write', tags, {
       summary: 'Update a dealer; status "inactive" deactivates it',
-      tags,
-      security: SECURED,
       params: codeParams,
       body: dealerUpdateSchema,
       response: { 200: dealerSchema, ...errors },
-    },
+    }),
     handler: async (req) => {
       const dealer = await network.updateDealer({
         actor: actorOf(req),
@@ -176,25 +146,19 @@ export async function networkRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/settings', {
-    config: { access: 'authenticated' },
-    schema: {
+    ...guarded('authenticated', tags, {
       summary: 'Network settings: the fiscal calendar and currency',
-      tags,
-      security: SECURED,
       response: { 200: settingsSchema, ...errors },
-    },
+    }),
     handler: () => network.getSettings(),
   });
 
   app.put('/settings', {
-    config: { access: 'settings:write' },
-    schema: {
+    ...guarded('settings:write', tags, {
       summary: 'Change the fiscal year start month',
-      tags,
-      security: SECURED,
       body: settingsUpdateSchema,
       response: { 200: settingsSchema, ...errors },
-    },
+    }),
     handler: (req) => network.updateSettings({ actor: actorOf(req), data: req.body }),
   });
 }

@@ -11,7 +11,7 @@ import {
   pain001Query,
   payoutJournalQuery,
 } from '../../../shared/schemas/payments';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { sendCsv } from '../../http/csv-export';
 import { journalCsv } from './journal';
 
@@ -23,28 +23,22 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
   const { payments } = fastify.services;
 
   app.get('/dealers/:code/bank-account', {
-    config: { access: 'statements:read' },
-    schema: {
+    ...guarded('statements:read', tags, {
       summary: "A dealer's bank account for payouts (masked unless you are OEM finance)",
-      tags,
-      security: SECURED,
       params: codeParams,
       response: { 200: bankAccountSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => payments.getBankAccount({ actor: actorOf(req), dealerCode: req.params.code }),
   });
 
   app.put('/dealers/:code/bank-account', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary:
         "Set a dealer's bank account (OEM finance): IBAN + BIC or US routing + account; recorded in the ledger and the audit log",
-      tags,
-      security: SECURED,
       params: codeParams,
       body: bankAccountInputSchema,
       response: { 200: bankAccountSchema, ...errorResponses },
-    },
+    }),
     handler: (req) =>
       payments.updateBankAccount({
         actor: actorOf(req),
@@ -54,42 +48,33 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/settings/gl-accounts', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary: "The GL account mapping of the journals and the OEM's own account for pain.001",
-      tags,
-      security: SECURED,
       response: { 200: glAccountsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => payments.getGlAccounts({ actor: actorOf(req) }),
   });
 
   app.put('/settings/gl-accounts', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary: 'Change the GL account mapping (OEM finance)',
-      tags,
-      security: SECURED,
       body: glAccountsInputSchema,
       response: { 200: glAccountsSchema, ...errorResponses },
-    },
+    }),
     handler: (req) => payments.updateGlAccounts({ actor: actorOf(req), data: req.body }),
   });
 
   app.get('/payouts/:code/pain001', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary:
         'A payout batch as an ISO 20022 pain.001.001.09 credit transfer file (one payment per dealer, structured remittance)',
       description:
         'A dealer without bank details makes it 409 with the list (details.dealers), and so does a dealer whose bank account is in another currency than its payout (details.dealers with both currencies). A file carries one currency: a batch holding several is 409 (details.currencies) unless ?currency= names the one to draw. Dealers whose statements in the batch net to zero or less are left out and named in the x-pain001-excluded header.',
-      tags,
-      security: SECURED,
       params: codeParams,
       querystring: pain001Query,
       produces: ['application/xml'],
       response: errorResponses,
-    },
+    }),
     handler: async (req, reply) => {
       const { xml, excluded } = await payments.getPain001({
         actor: actorOf(req),
@@ -104,16 +89,13 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/payouts/:code/journal', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary: 'The GL journal of a paid payout batch: debit accrued liability, credit clearing',
-      tags,
-      security: SECURED,
       params: codeParams,
       querystring: payoutJournalQuery,
       produces: ['application/json', 'text/csv'],
       response: { 200: journalSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) => {
       const journal = await payments.getPayoutJournal({
         actor: actorOf(req),
@@ -127,17 +109,14 @@ export async function paymentsRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/programs/:code/accrual-journal', {
-    config: { access: 'payouts:manage' },
-    schema: {
+    ...guarded('payouts:manage', tags, {
       summary:
         "A program's monthly accrual journal: the prior month's accrual reversed, this month's posted (debit expense, credit accrued liability) per cost centre",
-      tags,
-      security: SECURED,
       params: codeParams,
       querystring: accrualJournalQuery,
       produces: ['application/json', 'text/csv'],
       response: { 200: journalSchema, ...errorResponses },
-    },
+    }),
     handler: async (req, reply) => {
       const journal = await payments.getAccrualJournal({
         actor: actorOf(req),

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Problem } from '../../../shared/errors';
 import { errorSchema } from '../../../shared/schemas/common';
 import { rdrReportSchema, rdrResultSchema } from '../../../shared/schemas/rdr';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 import { readRdrXml } from './rdr-xml';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
@@ -32,14 +32,11 @@ export async function rdrRoutes(fastify: FastifyInstance) {
   );
 
   app.post('/rdr', {
-    config: { access: 'transactions:write' },
-    schema: {
+    ...guarded('transactions:write', ['transactions'], {
       summary:
         'Retail delivery report (STAR-style RDR) in: each delivery becomes an actuals feed row with its details stored. All or nothing; idempotent per dealer on (source, dealNumber)',
       description:
         'JSON (application/json) or STAR XML (application/xml or text/xml: ProcessRetailDeliveryReporting, one RetailDeliveryReporting element per delivery, docs/integration.md). Each delivery: dealNumber, dealerCode, vin, sku, saleDate, deliveryDate, saleCategory (retail, fleet, lease, demonstrator, loaner, employee), buyer { type, postcode, state, country }, salespersonId, odometerKm, amounts { salePrice, currency }, and cancelsDealNumber for a cancellation. Problems carry the delivery row (from 1) and the field (XML: the element path, also in `path`). An XML document with a DOCTYPE or an undefined entity is refused (400). Conformance fixtures: fixtures/rdr/ in the repository.',
-      tags: ['transactions'],
-      security: SECURED,
       consumes: ['application/json', ...XML_TYPES],
       body: rdrReportSchema,
       response: {
@@ -50,7 +47,7 @@ export async function rdrRoutes(fastify: FastifyInstance) {
         413: errorSchema,
         415: errorSchema,
       },
-    },
+    }),
     handler: (req) =>
       rdr.ingestReport({
         actor: actorOf(req),

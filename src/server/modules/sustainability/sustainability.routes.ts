@@ -16,7 +16,7 @@ import {
   whatIfSchema,
   zevDashboardSchema,
 } from '../../../shared/schemas/sustainability';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['sustainability'];
 const errors = readErrorResponses;
@@ -27,28 +27,22 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
   const { sustainability } = fastify.services;
 
   app.get('/sustainability/regulations', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: 'CO2 and ZEV regulations, every version (the current one per market flagged)',
-      tags,
-      security: SECURED,
       querystring: z.object({ market: marketCode.optional() }),
       response: { 200: z.object({ items: z.array(regulationSchema) }), ...errors },
-    },
+    }),
     handler: (req) =>
       sustainability.findRegulations({ actor: actorOf(req), market: req.query.market }),
   });
 
   app.post('/sustainability/regulations', {
-    config: { access: 'sustainability:write' },
-    schema: {
+    ...guarded('sustainability:write', tags, {
       summary:
         "A new version of a market's regulation (targets, window, premium, pools; or ZEV shares)",
-      tags,
-      security: SECURED,
       body: regulationCreateSchema,
       response: { 201: regulationSchema, ...errors },
-    },
+    }),
     handler: async (req, reply) => {
       reply.code(201);
       return sustainability.createRegulation({ actor: actorOf(req), data: req.body });
@@ -56,26 +50,20 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/sustainability/vehicle-data', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: 'Environmental data of the active SKUs: powertrain, WLTP CO2, mass, range, battery',
-      tags,
-      security: SECURED,
       response: { 200: z.object({ items: z.array(vehicleDataSchema) }), ...errors },
-    },
+    }),
     handler: (req) => sustainability.findVehicleData({ actor: actorOf(req) }),
   });
 
   app.patch('/sustainability/vehicle-data/:sku', {
-    config: { access: 'catalog:write' },
-    schema: {
+    ...guarded('catalog:write', tags, {
       summary: "Changes a SKU's environmental data",
-      tags,
-      security: SECURED,
       params: z.object({ sku: code }),
       body: vehicleDataUpdateSchema,
       response: { 200: vehicleDataSchema, ...errors },
-    },
+    }),
     handler: (req) =>
       sustainability.updateVehicleData({
         actor: actorOf(req),
@@ -85,78 +73,60 @@ export async function sustainabilityRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/sustainability/ledger', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: 'The CO2 ledger per VIN of a market (deliveries net of unwinds), within your scope',
-      tags,
-      security: SECURED,
       querystring: co2LedgerQuery,
       response: { 200: co2LedgerSchema, ...errors },
-    },
+    }),
     handler: (req) => sustainability.findLedger({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/sustainability/fleet', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: 'OEM: fleet average vs target on the averaging window, projected premium, gaps',
-      tags,
-      security: SECURED,
       querystring: z.object({ market: marketCode, year: yearQuery }),
       response: { 200: fleetDashboardSchema, ...errors },
-    },
+    }),
     handler: (req) => sustainability.getFleet({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/sustainability/zev', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: 'OEM: zero-emission share of deliveries per ZEV state vs the model year requirement',
-      tags,
-      security: SECURED,
       querystring: z.object({ market: marketCode, modelYear: yearQuery }),
       response: { 200: zevDashboardSchema, ...errors },
-    },
+    }),
     handler: (req) => sustainability.getZev({ actor: actorOf(req), ...req.query }),
   });
 
   app.get('/sustainability/dealers/:code', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary:
         "A dealer's EV share vs the ask, its premium contribution, the next sale's CO2 value",
-      tags,
-      security: SECURED,
       params: z.object({ code }),
       querystring: z.object({ market: marketCode, year: yearQuery }),
       response: { 200: dealerSustainabilitySchema, ...errors },
-    },
+    }),
     handler: (req) =>
       sustainability.getDealer({ actor: actorOf(req), dealerCode: req.params.code, ...req.query }),
   });
 
   app.get('/sustainability/programs', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: "OEM: each published program's CO2 reduction per 1,000 of incentive this year",
-      tags,
-      security: SECURED,
       querystring: z.object({ market: marketCode }),
       response: { 200: programCo2Schema, ...errors },
-    },
+    }),
     handler: (req) =>
       sustainability.findProgramCo2({ actor: actorOf(req), market: req.query.market }),
   });
 
   app.post('/sustainability/what-if', {
-    config: { access: 'sustainability:read' },
-    schema: {
+    ...guarded('sustainability:read', tags, {
       summary: '"+N BEVs of line X in region R this year": fleet average, premium, incentive cost',
-      tags,
-      security: SECURED,
       body: whatIfSchema,
       response: { 200: whatIfResultSchema, ...errors },
-    },
+    }),
     handler: (req) => sustainability.whatIf({ actor: actorOf(req), ...req.body }),
   });
 }

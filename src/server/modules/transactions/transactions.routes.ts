@@ -8,7 +8,7 @@ import {
   transactionInputSchema,
   transactionSchema,
 } from '../../../shared/schemas/transactions';
-import { actorOf, SECURED, typed } from '../../http/route';
+import { actorOf, guarded, SECURED, typed } from '../../http/route';
 import { sendCsv } from '../../http/csv-export';
 import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
@@ -56,11 +56,8 @@ export async function transactionsRoutes(
   await fastify.register(ingestRoutes, opts);
 
   app.get('/transactions', {
-    config: { access: 'transactions:read' },
-    schema: {
+    ...guarded('transactions:read', tags, {
       summary: 'List transactions you can see, newest first, with filters and paging',
-      tags,
-      security: SECURED,
       querystring: transactionFilterSchema,
       response: {
         200: page(transactionSchema),
@@ -68,7 +65,7 @@ export async function transactionsRoutes(
         401: errorSchema,
         403: errorSchema,
       },
-    },
+    }),
     handler: async (req) => {
       const result = await transactions.findTransactions({
         actor: actorOf(req),
@@ -79,15 +76,12 @@ export async function transactionsRoutes(
   });
 
   app.get('/transactions/export', {
-    config: { access: 'transactions:read' },
-    schema: {
+    ...guarded('transactions:read', tags, {
       summary: 'Export matching transactions as CSV (streamed)',
-      tags,
-      security: SECURED,
       querystring: transactionFilterSchema.omit({ limit: true, offset: true }),
       produces: ['text/csv'],
       response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
-    },
+    }),
     handler: async (req, reply) => {
       const csv = Readable.from(
         transactions.exportTransactions({ actor: actorOf(req), filter: req.query }),

@@ -21,6 +21,8 @@ import { ChartLegend, SeriesLines, StackedMonthBars, topWithOther, useIsPhone } 
 import { STEP_COLORS, STEP_LABELS } from './forecast-labels';
 
 const color = (name: string) => `var(--mantine-color-${name.replace('.', '-')})`;
+/** The interval bands behind the lines: filled, no outline, drawn at once, bridging gaps. */
+const BAND = { stroke: 'none', isAnimationActive: false, connectNulls: true } as const;
 
 /** History (actuals), baseline and consensus, with the interval bands, for one model line. */
 export function LineForecastChart({ grid, modelLine }: { grid: DealerGrid; modelLine: string }) {
@@ -77,22 +79,8 @@ export function LineForecastChart({ grid, modelLine }: { grid: DealerGrid; model
                 return [text, label];
               }}
             />
-            <Area
-              dataKey="band95"
-              stroke="none"
-              fill={color('blue.1')}
-              fillOpacity={1}
-              isAnimationActive={false}
-              connectNulls
-            />
-            <Area
-              dataKey="band80"
-              stroke="none"
-              fill={color('blue.3')}
-              fillOpacity={0.6}
-              isAnimationActive={false}
-              connectNulls
-            />
+            <Area dataKey="band95" fill={color('blue.1')} fillOpacity={1} {...BAND} />
+            <Area dataKey="band80" fill={color('blue.3')} fillOpacity={0.6} {...BAND} />
             <Line
               dataKey="actual"
               stroke={color('dark.4')}

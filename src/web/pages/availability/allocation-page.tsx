@@ -42,6 +42,7 @@ import {
   type WhatIfRun,
 } from './availability-queries';
 import { monthOptions } from './supply-demand-page';
+import { ScrollTable } from '../../components/scroll-table';
 
 export function AllocationPage() {
   const months = monthOptions();
@@ -170,41 +171,34 @@ export function AllocationPage() {
         ) : runs.data.length === 0 ? (
           <Empty title="No runs yet" description="Create the first run above." />
         ) : (
-          <Table.ScrollContainer minWidth={520}>
-            <Table striped highlightOnHover data-testid="runs-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Run</Table.Th>
-                  <Table.Th>Month</Table.Th>
-                  <Table.Th>Model line</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th ta="right">Supply</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {runs.data.map((r) => (
-                  <Table.Tr
-                    key={r.code}
-                    onClick={() => setSelected(r.code)}
-                    style={{ cursor: 'pointer' }}
-                  >
-                    <Table.Td>{r.code}</Table.Td>
-                    <Table.Td>{formatMonthLong(r.month)}</Table.Td>
-                    <Table.Td>{r.modelLineName}</Table.Td>
-                    <Table.Td>
-                      <Badge color={r.status === 'published' ? 'green' : 'gray'} variant="light">
-                        {r.status}
-                        {r.round > 0 ? ` · round ${r.round + 1}` : ''}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      {formatInt(r.supply.reduce((s, x) => s + x.units, 0))}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ScrollTable
+            minWidth={520}
+            highlightOnHover
+            data-testid="runs-table"
+            head={['Run', 'Month', 'Model line', 'Status', 'Supply']}
+            numericFrom={4}
+          >
+            {runs.data.map((r) => (
+              <Table.Tr
+                key={r.code}
+                onClick={() => setSelected(r.code)}
+                style={{ cursor: 'pointer' }}
+              >
+                <Table.Td>{r.code}</Table.Td>
+                <Table.Td>{formatMonthLong(r.month)}</Table.Td>
+                <Table.Td>{r.modelLineName}</Table.Td>
+                <Table.Td>
+                  <Badge color={r.status === 'published' ? 'green' : 'gray'} variant="light">
+                    {r.status}
+                    {r.round > 0 ? ` · round ${r.round + 1}` : ''}
+                  </Badge>
+                </Table.Td>
+                <Table.Td ta="right">
+                  {formatInt(r.supply.reduce((s, x) => s + x.units, 0))}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ScrollTable>
         )}
       </Section>
     </Stack>

@@ -22,6 +22,7 @@ import { Empty, PageSkeleton, QueryError, errorMessage } from '../../components/
 import { formatDate, formatInt, formatMonthLong } from '../../format';
 import { useCan, useMe } from '../../session';
 import { useDealerAvailability, useDecide, type DealerAvailability } from './availability-queries';
+import { ScrollTable } from '../../components/scroll-table';
 
 export const STATUS_LABELS: Record<string, string> = {
   ordered: 'Ordered',
@@ -166,41 +167,33 @@ function OtherLines({ lines }: { lines: DealerAvailability['modelLines'] }) {
         {` (${lines.filter((l) => l.runsOutBeforeNextDelivery).length} running out)`}
       </Button>
       {isOpen && (
-        <Table.ScrollContainer minWidth={420}>
-          <Table striped data-testid="other-lines">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Model line</Table.Th>
-                <Table.Th ta="right">Days' supply</Table.Th>
-                <Table.Th ta="right">Stock</Table.Th>
-                <Table.Th ta="right">Coming</Table.Th>
-                <Table.Th ta="right">A month</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {lines.map((l) => (
-                <Table.Tr key={l.modelLineCode}>
-                  <Table.Td>
-                    {l.modelLineName}
-                    {l.runsOutBeforeNextDelivery && (
-                      <Badge ml={6} size="xs" color="red" variant="light">
-                        runs out
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    {l.daysSupply === null ? '–' : formatInt(Math.round(l.daysSupply))}
-                  </Table.Td>
-                  <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
-                  <Table.Td ta="right">
-                    {formatInt(l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation)}
-                  </Table.Td>
-                  <Table.Td ta="right">{formatInt(Math.round(l.expectedDailySales * 30))}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ScrollTable
+          minWidth={420}
+          data-testid="other-lines"
+          head={['Model line', "Days' supply", 'Stock', 'Coming', 'A month']}
+          numericFrom={1}
+        >
+          {lines.map((l) => (
+            <Table.Tr key={l.modelLineCode}>
+              <Table.Td>
+                {l.modelLineName}
+                {l.runsOutBeforeNextDelivery && (
+                  <Badge ml={6} size="xs" color="red" variant="light">
+                    runs out
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td ta="right">
+                {l.daysSupply === null ? '–' : formatInt(Math.round(l.daysSupply))}
+              </Table.Td>
+              <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
+              <Table.Td ta="right">
+                {formatInt(l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation)}
+              </Table.Td>
+              <Table.Td ta="right">{formatInt(Math.round(l.expectedDailySales * 30))}</Table.Td>
+            </Table.Tr>
+          ))}
+        </ScrollTable>
       )}
     </Stack>
   );

@@ -13,6 +13,7 @@ import { ChartSkeleton, QueryError } from '../../components/query-state';
 import { formatInt, formatMonthLong } from '../../format';
 import { useCan } from '../../session';
 import { useSupplyDemand } from './availability-queries';
+import { ScrollTable } from '../../components/scroll-table';
 
 export function monthOptions(count = 4): { value: string; label: string }[] {
   const now = new Date();
@@ -96,34 +97,32 @@ export function SupplyDemandPage() {
               <ChartLegend items={SERIES} />
             </Paper>
           </Section>
-          <Table.ScrollContainer minWidth={560}>
-            <Table striped data-testid="supply-demand-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Model line</Table.Th>
-                  <Table.Th ta="right">Forecast</Table.Th>
-                  <Table.Th ta="right">Stock</Table.Th>
-                  <Table.Th ta="right">In transit</Table.Th>
-                  <Table.Th ta="right">Orders</Table.Th>
-                  <Table.Th ta="right">Commitments</Table.Th>
-                  <Table.Th ta="right">Allocated</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {byDemand.map((l) => (
-                  <Table.Tr key={l.modelLineCode}>
-                    <Table.Td>{l.modelLineName}</Table.Td>
-                    <Table.Td ta="right">{formatInt(Math.round(l.forecast))}</Table.Td>
-                    <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(l.inTransit)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(l.orders)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(l.openCommitments)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(l.allocated)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ScrollTable
+            minWidth={560}
+            data-testid="supply-demand-table"
+            head={[
+              'Model line',
+              'Forecast',
+              'Stock',
+              'In transit',
+              'Orders',
+              'Commitments',
+              'Allocated',
+            ]}
+            numericFrom={1}
+          >
+            {byDemand.map((l) => (
+              <Table.Tr key={l.modelLineCode}>
+                <Table.Td>{l.modelLineName}</Table.Td>
+                <Table.Td ta="right">{formatInt(Math.round(l.forecast))}</Table.Td>
+                <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
+                <Table.Td ta="right">{formatInt(l.inTransit)}</Table.Td>
+                <Table.Td ta="right">{formatInt(l.orders)}</Table.Td>
+                <Table.Td ta="right">{formatInt(l.openCommitments)}</Table.Td>
+                <Table.Td ta="right">{formatInt(l.allocated)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </ScrollTable>
           <Text size="xs" c="dimmed">
             Forecast: the month's consensus of the latest locked forecast cycle, else the last three
             months' retail sales scaled to the month. Orders: ordered, planned and in build.

@@ -8,6 +8,7 @@ import { POWERTRAIN_LABELS } from '../../labels';
 import type { Powertrain } from '../../../shared/schemas/catalog';
 import { Co2ChartSection } from './co2-chart';
 import { useDealerSustainability } from './sustainability-queries';
+import { ScrollTable } from '../../components/scroll-table';
 
 export function DealerCo2Panel({
   dealerCode,
@@ -81,32 +82,22 @@ export function DealerCo2Panel({
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Next sale by model line">
-          <Table.ScrollContainer minWidth={320}>
-            <Table striped>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Model line</Table.Th>
-                  <Table.Th>Powertrain</Table.Th>
-                  <Table.Th ta="right">g/km</Table.Th>
-                  <Table.Th ta="right">Value</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {d.nextSale.slice(0, 20).map((s) => (
-                  <Table.Tr key={`${s.modelLineCode}-${s.powertrain}`}>
-                    <Table.Td>{s.modelLineName}</Table.Td>
-                    <Table.Td>
-                      {POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}
-                    </Table.Td>
-                    <Table.Td ta="right">{s.co2GramsPerKm}</Table.Td>
-                    <Table.Td ta="right" c={Number(s.value) >= 0 ? 'teal.7' : 'red.7'}>
-                      {formatMoney(s.value, cur)}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ScrollTable
+            minWidth={320}
+            head={['Model line', 'Powertrain', 'g/km', 'Value']}
+            numericFrom={2}
+          >
+            {d.nextSale.slice(0, 20).map((s) => (
+              <Table.Tr key={`${s.modelLineCode}-${s.powertrain}`}>
+                <Table.Td>{s.modelLineName}</Table.Td>
+                <Table.Td>{POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}</Table.Td>
+                <Table.Td ta="right">{s.co2GramsPerKm}</Table.Td>
+                <Table.Td ta="right" c={Number(s.value) >= 0 ? 'teal.7' : 'red.7'}>
+                  {formatMoney(s.value, cur)}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </ScrollTable>
         </Section>
         <Section title="EV incentives that pay for it">
           {d.evIncentives.length === 0 ? (

@@ -23,6 +23,7 @@ import { formatDate } from '../../format';
 import { useCan } from '../../session';
 import type { Regulation } from '../../../shared/schemas/sustainability';
 import { useRegulations } from './sustainability-queries';
+import { ScrollTable } from '../../components/scroll-table';
 
 function summary(r: Regulation): string {
   const d = r.document;
@@ -44,42 +45,30 @@ export function RegulationsPage() {
       {!list.data ? (
         <TableSkeleton />
       ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Market</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>From</Table.Th>
-                <Table.Th>Rules</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((r) => (
-                <Table.Tr key={`${r.market}-${r.versionNo}`}>
-                  <Table.Td>
-                    <Text fw={600}>{r.market}</Text>
-                    <Text size="xs" c="dimmed">
-                      {r.document.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    v{r.versionNo} {r.isCurrent && <Badge variant="light">current</Badge>}
-                  </Table.Td>
-                  <Table.Td>{formatDate(r.effectiveFrom)}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{summary(r)}</Text>
-                    {r.document.kind === 'us_zev' && (
-                      <Text size="xs" c="orange.8">
-                        {r.document.statusNote}
-                      </Text>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ScrollTable minWidth={560} head={['Market', 'Version', 'From', 'Rules']}>
+          {list.data.items.map((r) => (
+            <Table.Tr key={`${r.market}-${r.versionNo}`}>
+              <Table.Td>
+                <Text fw={600}>{r.market}</Text>
+                <Text size="xs" c="dimmed">
+                  {r.document.name}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                v{r.versionNo} {r.isCurrent && <Badge variant="light">current</Badge>}
+              </Table.Td>
+              <Table.Td>{formatDate(r.effectiveFrom)}</Table.Td>
+              <Table.Td>
+                <Text size="sm">{summary(r)}</Text>
+                {r.document.kind === 'us_zev' && (
+                  <Text size="xs" c="orange.8">
+                    {r.document.statusNote}
+                  </Text>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ScrollTable>
       )}
       {canWrite && list.data && <NewVersion items={list.data.items} />}
     </Stack>

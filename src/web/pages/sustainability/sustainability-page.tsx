@@ -37,6 +37,7 @@ import {
   useZev,
   type WhatIfResult,
 } from './sustainability-queries';
+import { ScrollTable } from '../../components/scroll-table';
 
 function gPerKm(value: string | null | undefined): string {
   return value === null || value === undefined
@@ -149,87 +150,59 @@ function FleetPanel({ market }: { market: string }) {
           title="Shadow price per model line"
           description="premium per g/km × (line average − target): what one more car adds"
         >
-          <Table.ScrollContainer minWidth={320}>
-            <Table striped>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Model line</Table.Th>
-                  <Table.Th ta="right">Average</Table.Th>
-                  <Table.Th ta="right">Per car</Table.Th>
+          <ScrollTable minWidth={320} head={['Model line', 'Average', 'Per car']} numericFrom={1}>
+            {[...f.shadowPrices]
+              .sort((a, b) => Number(b.perUnit) - Number(a.perUnit))
+              .map((s) => (
+                <Table.Tr key={s.modelLineCode}>
+                  <Table.Td>{s.modelLineName}</Table.Td>
+                  <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
+                  <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
+                    {formatMoney(s.perUnit, cur)}
+                  </Table.Td>
                 </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {[...f.shadowPrices]
-                  .sort((a, b) => Number(b.perUnit) - Number(a.perUnit))
-                  .map((s) => (
-                    <Table.Tr key={s.modelLineCode}>
-                      <Table.Td>{s.modelLineName}</Table.Td>
-                      <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
-                      <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
-                        {formatMoney(s.perUnit, cur)}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+              ))}
+          </ScrollTable>
         </Section>
         <Section
           title="BEVs needed by region"
           description={`zero-emission cars that bring each region to ${f.year}'s target`}
         >
-          <Table.ScrollContainer minWidth={320}>
-            <Table striped>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Region</Table.Th>
-                  <Table.Th ta="right">Registrations</Table.Th>
-                  <Table.Th ta="right">EV share</Table.Th>
-                  <Table.Th ta="right">BEVs needed</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {f.regions.map((r) => (
-                  <Table.Tr key={r.code}>
-                    <Table.Td>{r.name}</Table.Td>
-                    <Table.Td ta="right">{formatInt(r.registrations)}</Table.Td>
-                    <Table.Td ta="right">{r.bevShare === null ? '–' : `${r.bevShare} %`}</Table.Td>
-                    <Table.Td ta="right">{formatInt(r.bevsNeeded)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ScrollTable
+            minWidth={320}
+            head={['Region', 'Registrations', 'EV share', 'BEVs needed']}
+            numericFrom={1}
+          >
+            {f.regions.map((r) => (
+              <Table.Tr key={r.code}>
+                <Table.Td>{r.name}</Table.Td>
+                <Table.Td ta="right">{formatInt(r.registrations)}</Table.Td>
+                <Table.Td ta="right">{r.bevShare === null ? '–' : `${r.bevShare} %`}</Table.Td>
+                <Table.Td ta="right">{formatInt(r.bevsNeeded)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </ScrollTable>
         </Section>
       </SimpleGrid>
       <Section
         title="Dealers carrying the premium"
         description={`${f.year}: premium per g/km × Σ(e − target); the top 15`}
       >
-        <Table.ScrollContainer minWidth={480}>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Dealer</Table.Th>
-                <Table.Th ta="right">Registrations</Table.Th>
-                <Table.Th ta="right">Average</Table.Th>
-                <Table.Th ta="right">Contribution</Table.Th>
-                <Table.Th ta="right">BEVs needed</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {f.dealers.slice(0, 15).map((d) => (
-                <Table.Tr key={d.code}>
-                  <Table.Td>{d.name}</Table.Td>
-                  <Table.Td ta="right">{formatInt(d.registrations)}</Table.Td>
-                  <Table.Td ta="right">{gPerKm(d.averageGPerKm)}</Table.Td>
-                  <Table.Td ta="right">{formatMoney(d.contribution, cur)}</Table.Td>
-                  <Table.Td ta="right">{formatInt(d.bevsNeeded)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ScrollTable
+          minWidth={480}
+          head={['Dealer', 'Registrations', 'Average', 'Contribution', 'BEVs needed']}
+          numericFrom={1}
+        >
+          {f.dealers.slice(0, 15).map((d) => (
+            <Table.Tr key={d.code}>
+              <Table.Td>{d.name}</Table.Td>
+              <Table.Td ta="right">{formatInt(d.registrations)}</Table.Td>
+              <Table.Td ta="right">{gPerKm(d.averageGPerKm)}</Table.Td>
+              <Table.Td ta="right">{formatMoney(d.contribution, cur)}</Table.Td>
+              <Table.Td ta="right">{formatInt(d.bevsNeeded)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </ScrollTable>
       </Section>
       {f.pools.length > 0 && (
         <Section
@@ -263,28 +236,20 @@ function ProgramsCo2({ market }: { market: string }) {
       title="CO2 per incentive"
       description="each published program this year: Σ (target − e) over the cars it pays on, per 1,000 of its per-unit incentive"
     >
-      <Table.ScrollContainer minWidth={480}>
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Program</Table.Th>
-              <Table.Th ta="right">Cars</Table.Th>
-              <Table.Th ta="right">CO2 reduction</Table.Th>
-              <Table.Th ta="right">g/km per 1,000</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {q.data.items.map((p) => (
-              <Table.Tr key={p.code}>
-                <Table.Td>{p.name}</Table.Td>
-                <Table.Td ta="right">{formatInt(p.units)}</Table.Td>
-                <Table.Td ta="right">{gPerKm(p.co2ReductionGPerKm)}</Table.Td>
-                <Table.Td ta="right">{p.gPerKmPerThousand ?? '–'}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <ScrollTable
+        minWidth={480}
+        head={['Program', 'Cars', 'CO2 reduction', 'g/km per 1,000']}
+        numericFrom={1}
+      >
+        {q.data.items.map((p) => (
+          <Table.Tr key={p.code}>
+            <Table.Td>{p.name}</Table.Td>
+            <Table.Td ta="right">{formatInt(p.units)}</Table.Td>
+            <Table.Td ta="right">{gPerKm(p.co2ReductionGPerKm)}</Table.Td>
+            <Table.Td ta="right">{p.gPerKmPerThousand ?? '–'}</Table.Td>
+          </Table.Tr>
+        ))}
+      </ScrollTable>
     </Section>
   );
 }
@@ -401,36 +366,27 @@ function ZevPanel({ market }: { market: string }) {
           valueFormatter={(v) => `${v.toFixed(1)} %`}
         />
       )}
-      <Table.ScrollContainer minWidth={420}>
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th ta="right">Deliveries</Table.Th>
-              <Table.Th ta="right">ZEV share</Table.Th>
-              <Table.Th ta="right">ZEVs needed</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {z.states.map((s) => (
-              <Table.Tr key={s.state}>
-                <Table.Td>{s.state}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={s.inForce ? 'blue' : 'gray'}>
-                    {s.status}
-                  </Badge>
-                </Table.Td>
-                <Table.Td ta="right">{formatInt(s.deliveries)}</Table.Td>
-                <Table.Td ta="right">
-                  {s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}
-                </Table.Td>
-                <Table.Td ta="right">{formatInt(s.zevNeeded)}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <ScrollTable
+        minWidth={420}
+        head={['State', 'Status', 'Deliveries', 'ZEV share', 'ZEVs needed']}
+        numericFrom={2}
+      >
+        {z.states.map((s) => (
+          <Table.Tr key={s.state}>
+            <Table.Td>{s.state}</Table.Td>
+            <Table.Td>
+              <Badge variant="light" color={s.inForce ? 'blue' : 'gray'}>
+                {s.status}
+              </Badge>
+            </Table.Td>
+            <Table.Td ta="right">{formatInt(s.deliveries)}</Table.Td>
+            <Table.Td ta="right">
+              {s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}
+            </Table.Td>
+            <Table.Td ta="right">{formatInt(s.zevNeeded)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </ScrollTable>
       <Text size="xs" c="dimmed">
         Model year taken as the delivery year; ZEV powertrains only (no PHEV credit).
       </Text>
