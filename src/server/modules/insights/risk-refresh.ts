@@ -7,10 +7,11 @@
  *   histories, supply and market, the pure assessment, one write; on a PostgreSQL server the next
  *   chunk's read and the previous chunk's write run while this chunk is computed.
  * - network (the nightly run, every dealer): the supply, market and "seen" inputs read once for
- *   the whole network, the lines' histories read by a few large slices of dealers (on a server,
- *   the next slice is read while this one is computed), each slice's risks encoded as COPY text,
- *   and one set-based write at the end (COPY into a staging table, then one delete, insert and
- *   history upsert: insights.repository.ts `saveRisksStaged`).
+ *   the whole network, the lines' histories read by a few large slices of whole dealers, each
+ *   slice's risks written set-based (COPY into a staging table, then one delete, insert and
+ *   history upsert: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
+ *   and the previous one written while this one is computed. (One write for the whole network
+ *   at the end would run alone, after the compute: slower, as the grouped read alone was.)
  *
  * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
  * processes): risks carry the time their histories were read (`computed_at`), and a write replaces
@@ -176,9 +177,10 @@ export function createRiskRefresh(deps: {
 
   /**
    * The network path (every dealer): the inputs that are per dealer or per agreement read once,
-   * the lines' histories by slices of whole dealers (the next slice read while this one is
-   * computed, on a server), the risks encoded as COPY text slice by slice and written at the end
-   * in one set-based write (its `computed_at`: the time before the first read).
+   * the lines' histories by slices of whole dealers, each slice's risks written set-based (COPY
+   * text into a staging table, then one delete, insert and history upsert); on a server the next
+   * slice is read and the previous one written while this one is computed. Every slice's
+   * `computed_at` is the time before the first read.
    */
   async function byNetwork(ctx: Context): Promise<number> {
     const { agreements, timings } = ctx;
@@ -241,8 +243,20 @@ export function createRiskRefresh(deps: {
       slices.length > 0
         ? observed(overlap() ? readSlice(slices[0]!) : common.then(() => readSlice(slices[0]!)))
         : null;
-    const riskText: string[] = [];
-    const pastText: string[] = [];
+    const write = async (slice: RiskAgreementRow[], text: { risks: string; past: string }) => {
+      const t0 = performance.now();
+      await db.transaction((tx) =>
+        repoOf(tx).saveRisksStaged({
+          agreementIds: slice.map((a) => a.id),
+          risks: [text.risks],
+          past: text.past ? [text.past] : [],
+          day: ctx.today,
+          readAt,
+        }),
+      );
+      timings.writeMs += performance.now() - t0;
+    };
+    let pending: Promise<void> | null = null;
     let risks = 0;
     let done = 0;
     try {
@@ -254,28 +268,20 @@ export function createRiskRefresh(deps: {
         const t0 = performance.now();
         const writes = assessAll(ctx, slice, { rows, ...base });
         const text = riskCopyText(writes);
-        riskText.push(text.risks);
-        if (text.past) pastText.push(text.past);
         timings.computeMs += performance.now() - t0;
+        if (pending) await pending;
+        pending = observed(write(slice, text));
+        if (!overlap()) await pending;
         if (!next && s + 1 < slices.length) next = observed(readSlice(slices[s + 1]!));
         risks += writes.length;
         done += slice.length;
         await ctx.report?.(done, agreements.length);
       }
+      if (pending) await pending;
     } finally {
-      await Promise.allSettled([common, next]);
+      // on a failure, nothing of this refresh keeps running after it returns
+      await Promise.allSettled([common, next, pending]);
     }
-    const w0 = performance.now();
-    await db.transaction((tx) =>
-      repoOf(tx).saveRisksStaged({
-        agreementIds: ids,
-        risks: riskText,
-        past: pastText,
-        day: ctx.today,
-        readAt,
-      }),
-    );
-    timings.writeMs += performance.now() - w0;
     return risks;
   }
 
