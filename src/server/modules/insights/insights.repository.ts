@@ -363,6 +363,14 @@ export function createInsightsRepository(db: Queryable) {
       return new Set(rows.map((r) => r.id));
     },
 
+    /** Records that the network's risks were refreshed (caches of the nightly results: see 0044). */
+    async markNetworkRefreshed(): Promise<void> {
+      await db.query(
+        `insert into insight_refreshes (id, network_refreshed_at) values (1, clock_timestamp())
+         on conflict (id) do update set network_refreshed_at = excluded.network_refreshed_at`,
+      );
+    },
+
     /** Agreements that are no longer approved or active lose their current risk (history stays). */
     async pruneRisks(): Promise<void> {
       await db.query(

@@ -317,6 +317,7 @@ export function createRiskRefresh(deps: {
       if (dealerIds === null) {
         await repo.pruneRisks();
         await repo.settleInterventionOutcomes(today);
+        await repo.markNetworkRefreshed();
       }
       return {
         agreements: agreements.length,
