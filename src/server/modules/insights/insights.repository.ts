@@ -4,7 +4,7 @@
  * the intervention log, and the scoped reads of the risk board and the dealer outlook.
  */
 import { scopeSql, type Scope } from '../../auth/actor';
-import type { Queryable } from '../../db/db';
+import { csvField, type Queryable } from '../../db/db';
 
 export type RiskAgreementRow = {
   id: number;
@@ -96,6 +96,51 @@ const RISK_SELECT = `select r.agreement_id as "agreementId", a.code as "agreemen
   r.drivers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
   from commitment_risks r join agreements a on a.id = r.agreement_id join dealers d on d.id = r.dealer_id`;
 
+/** The columns of commitment_risks a write sets (computed_at: the read time, set on insert). */
+const RISK_COLUMNS = `agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months, commitment,
+  to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value, shortfall_money,
+  drivers, interventions`;
+
+/**
+ * Risks as COPY text (CSV) of RISK_COLUMNS, and their totals' past points (agreement, dealer,
+ * day, probability, expected): the network refresh encodes each slice as it is computed.
+ * Numbers are written as JSON writes them (the shortest text that reads back the same double),
+ * so the rows equal those of `saveRisks`.
+ */
+export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past: string } {
+  let text = '';
+  let past = '';
+  for (const r of risks) {
+    text +=
+      [
+        r.agreementId,
+        r.lineNo,
+        r.dealerId,
+        r.label,
+        r.asOf,
+        r.elapsedMonths,
+        r.termMonths,
+        r.commitment,
+        r.toDate,
+        r.probability,
+        r.rawProbability,
+        r.expected,
+        r.lower80,
+        r.upper80,
+        r.shortfallUnits,
+        r.unitValue,
+        r.shortfallMoney,
+        JSON.stringify(r.drivers),
+        JSON.stringify(r.interventions),
+      ]
+        .map(csvField)
+        .join(',') + '\n';
+    for (const p of r.past ?? [])
+      past += `${r.agreementId},${r.dealerId},${p.day},${p.probability},${p.expected}\n`;
+  }
+  return { risks: text, past };
+}
+
 export function createInsightsRepository(db: Queryable) {
   return {
     async currency(): Promise<string> {
@@ -145,9 +190,11 @@ export function createInsightsRepository(db: Queryable) {
     },
 
     /**
-     * Each agreement line's counted units per month in [from, to) ('YYYY-MM') as two arrays
-     * (month index, units), with the units and revenue of its months with positive sales: one
-     * row per line (not per line × month), read straight from the monthly roll-up.
+     * Each agreement line's counted units per month in [its start or `from` if earlier, `to`)
+     * ('YYYY-MM') as two arrays (month index, units), with the units and revenue of its months
+     * with positive sales: one row per line (not per line × month), read straight from the monthly
+     * roll-up. Each agreement's months are its own (not widened by the other agreements read with
+     * it), so a line's unit value does not depend on how the agreements are grouped into reads.
      */
     async lineHistories(
       agreementIds: number[],
@@ -160,14 +207,16 @@ export function createInsightsRepository(db: Queryable) {
         // The lines' SKUs first (materialized: a few thousand rows), then the roll-up rows of
         // those dealers only (its primary key leads with dealer_id), joined on (dealer, SKU).
         `with ls as materialized (
-           select a.dealer_id, s.sku_id, s.agreement_id, s.line_no, a.counted_kinds
+           select a.dealer_id, s.sku_id, s.agreement_id, s.line_no, a.counted_kinds,
+             least(a.start_month, ($2 || '-01')::date) as from_month
            from agreements a join agreement_line_skus s on s.agreement_id = a.id
            where a.id = any($1::int[])
          ), by_month as (
            select ls.agreement_id, ls.line_no, m.month, sum(m.quantity)::int as q, sum(m.amount) as amount
            from ls join monthly_actuals m on m.dealer_id = ls.dealer_id and m.sku_id = ls.sku_id and m.kind = any(ls.counted_kinds)
            where m.dealer_id = any($4::int[])
-             and m.month >= ($2 || '-01')::date and m.month < ($3 || '-01')::date
+             and m.month >= (select min(from_month) from ls) and m.month >= ls.from_month
+             and m.month < ($3 || '-01')::date
            group by 1, 2, 3)
          select agreement_id as "agreementId", line_no as "lineNo",
            array_agg((extract(year from month)::int * 12 + extract(month from month)::int - 1) order by month) as months,
@@ -180,7 +229,6 @@ export function createInsightsRepository(db: Queryable) {
       return rows;
     },
 
-    /** Replaces the risks of these agreements and records today's history point. */
     /**
      * Replaces the risks of these agreements with ones read at `readAt` (in a transaction). Risk
      * writes take turns (a transaction lock: without it, two writers' delete-then-insert of one
@@ -244,6 +292,68 @@ export function createInsightsRepository(db: Queryable) {
         );
     },
 
+    /**
+     * `saveRisks` for many agreements at once (the network refresh), set-based: the risks' COPY
+     * text (riskCopyText) into a staging table, then under the same lock and with the same rule
+     * (an agreement whose stored risk was read after `readAt` keeps it) one delete, one insert,
+     * one upsert of today's history point and one insert of the new terms' past points.
+     */
+    async saveRisksStaged(input: {
+      agreementIds: number[];
+      risks: Iterable<string>;
+      past: Iterable<string>;
+      day: string;
+      readAt: string;
+    }): Promise<void> {
+      if (input.agreementIds.length === 0) return;
+      await db.query(
+        `create temp table risk_stage on commit drop as select ${RISK_COLUMNS} from commitment_risks with no data`,
+      );
+      await db.query(
+        `create temp table risk_past_stage (agreement_id int, dealer_id int, day date, probability float8, expected float8)
+         on commit drop`,
+      );
+      await db.copyFrom(
+        `copy risk_stage (${RISK_COLUMNS}) from stdin with (format csv)`,
+        input.risks,
+      );
+      await db.copyFrom(
+        `copy risk_past_stage (agreement_id, dealer_id, day, probability, expected) from stdin with (format csv)`,
+        input.past,
+      );
+      await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
+      const { rows: newer } = await db.query<{ id: number }>(
+        `select distinct agreement_id as id from commitment_risks
+          where agreement_id = any($1::int[]) and computed_at > $2::timestamptz`,
+        [input.agreementIds, input.readAt],
+      );
+      const kept = newer.map((r) => r.id);
+      const ids =
+        kept.length === 0
+          ? input.agreementIds
+          : input.agreementIds.filter((id) => !new Set(kept).has(id));
+      await db.query(`delete from commitment_risks where agreement_id = any($1::int[])`, [ids]);
+      await db.query(
+        `insert into commitment_risks (${RISK_COLUMNS}, computed_at)
+         select ${RISK_COLUMNS}, $2::timestamptz from risk_stage where agreement_id <> all($1::int[])`,
+        [kept, input.readAt],
+      );
+      await db.query(
+        `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
+         select agreement_id, line_no, dealer_id, $2::date, probability, expected from risk_stage
+         where agreement_id <> all($1::int[])
+         on conflict (agreement_id, line_no, day, dealer_id) do update set probability = excluded.probability, expected = excluded.expected`,
+        [kept, input.day],
+      );
+      await db.query(
+        `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
+         select agreement_id, 0, dealer_id, day, probability, expected from risk_past_stage
+         where agreement_id <> all($1::int[])
+         on conflict (agreement_id, line_no, day, dealer_id) do nothing`,
+        [kept],
+      );
+    },
+
     /** Which of these agreements already have a history. */
     async agreementsWithHistory(agreementIds: number[]): Promise<Set<number>> {
       const { rows } = await db.query<{ id: number }>(
@@ -251,6 +361,14 @@ export function createInsightsRepository(db: Queryable) {
         [agreementIds],
       );
       return new Set(rows.map((r) => r.id));
+    },
+
+    /** Records that the network's risks were refreshed (caches of the nightly results: see 0044). */
+    async markNetworkRefreshed(): Promise<void> {
+      await db.query(
+        `insert into insight_refreshes (id, network_refreshed_at) values (1, clock_timestamp())
+         on conflict (id) do update set network_refreshed_at = excluded.network_refreshed_at`,
+      );
     },
 
     /** Agreements that are no longer approved or active lose their current risk (history stays). */

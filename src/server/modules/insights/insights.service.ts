@@ -6,7 +6,6 @@
  */
 import { AppError, notFound } from '../../../shared/errors';
 import { Dec, moneyString } from '../../../shared/money';
-import { addMonths } from '../../../shared/months';
 import type {
   AgreementRisk,
   DealerOutlook,
@@ -16,29 +15,15 @@ import type {
 } from '../../../shared/schemas/insights';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
-import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
-import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
 import { createProgramRiskRepository } from './program-risk.repository';
 import { createBatchRiskRefresh } from './batch-refresh';
-import {
-  assessAgreement,
-  HISTORY_MONTHS,
-  readSupply,
-  riskBasis,
-  type LineHistory,
-} from './agreement-risk';
-import {
-  createInsightsRepository,
-  type RiskAgreementRow,
-  type RiskRow,
-  type RiskWrite,
-} from './insights.repository';
+import { createInsightsRepository, type RiskRow } from './insights.repository';
+import { createRiskRefresh } from './risk-refresh';
 
 export const RISK_JOB_KIND = 'insights.risk-refresh';
-const CHUNK = 200;
 
 type Deps = {
   db: Db;
@@ -61,137 +46,12 @@ type WhatIfAll = (input: {
 export function createInsightsService(deps: Deps) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
 
-  /**
-   * Recomputes the risks of some dealers' agreements (all when null), as the system. Chunks of
-   * agreements: one read of their lines' monthly histories (one row per line, from the roll-up),
-   * the pure assessment, one write. On a PostgreSQL server the next chunk's read and the previous
-   * chunk's write run while this chunk is computed (the database and Node work at once).
-   *
-   * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
-   * processes): each chunk's risks carry the time their histories were read (`computed_at`), and a
-   * write replaces only risks read earlier (insights.repository.ts `saveRisks`), so an older read
-   * finishing last cannot undo a newer one. A failed read or write fails the refresh (the overlapped
-   * one is awaited, never left to reject unobserved).
-   */
-  async function refresh(
-    dealerIds: number[] | null,
-    report?: (done: number, total: number) => Promise<void>,
-  ) {
-    return runAsSystem(async () => {
-      const today = deps.today();
-      const repo = repoOf(deps.db);
-      const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
-      const basis = riskBasis(today, latest);
-      const agreements = await repo.agreementsForRisk(dealerIds);
-      const timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
-      const overlap = deps.db.engine === 'postgres';
-      const catalog = await repo.skuModelLines();
-      const read = async (chunk: RiskAgreementRow[]) => {
-        const t0 = performance.now();
-        const dealers = [...new Set(chunk.map((a) => a.dealerId))];
-        const earliest = chunk.reduce(
-          (m, a) => (a.startMonth < m ? a.startMonth : m),
-          addMonths(basis.month, -HISTORY_MONTHS),
-        );
-        const ids = chunk.map((a) => a.id);
-        // One transaction, its statements in turn (PGlite has one connection: nothing may
-        // query outside an open transaction); its sorts in memory, not spilled to disk.
-        const { rows, seen, supply, market, readAt } = await deps.db.transaction(async (tx) => {
-          await tx.query(`set local work_mem = '64MB'`);
-          // the transaction's start: every history below is read after it
-          const at = await tx.query<{ readAt: string }>(`select now()::text as "readAt"`);
-          const r = repoOf(tx);
-          const lines = await r.lineHistories(ids, earliest, basis.month, dealers);
-          const withHistory = await r.agreementsWithHistory(ids);
-          const supplies = await readSupply(tx, today, dealers, catalog);
-          const trend = await readMarketTrend(tx, basis.month, dealers);
-          return {
-            rows: lines,
-            seen: withHistory,
-            supply: supplies,
-            market: trend,
-            readAt: at.rows[0]!.readAt,
-          };
-        });
-        timings.readMs += performance.now() - t0;
-        return { rows, seen, supply, market, readAt };
-      };
-      const write = async (ids: number[], writes: RiskWrite[], readAt: string) => {
-        const t0 = performance.now();
-        await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, today, readAt));
-        timings.writeMs += performance.now() - t0;
-      };
-      const chunks: RiskAgreementRow[][] = [];
-      for (let i = 0; i < agreements.length; i += CHUNK)
-        chunks.push(agreements.slice(i, i + CHUNK));
-      let risks = 0;
-      let done = 0;
-      // a promise awaited later: its rejection is handled now and surfaces where it is awaited
-      const observed = <T>(p: Promise<T>): Promise<T> => {
-        p.catch(() => undefined);
-        return p;
-      };
-      let next = chunks.length > 0 ? observed(read(chunks[0]!)) : null;
-      let pending: Promise<void> | null = null;
-      try {
-        for (let c = 0; c < chunks.length; c += 1) {
-          const chunk = chunks[c]!;
-          const { rows, seen, supply, market, readAt } = await next!;
-          next = c + 1 < chunks.length && overlap ? observed(read(chunks[c + 1]!)) : null;
-          const t0 = performance.now();
-          const byAgreement = new Map<number, Map<number, LineHistory>>();
-          for (const r of rows) {
-            const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
-            byAgreement.set(r.agreementId, lines);
-            lines.set(r.lineNo, r);
-          }
-          const writes = chunk.flatMap((a) =>
-            assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
-              today,
-              currency,
-              basis: basis.month,
-              asOf: basis.asOf,
-              backfill: !seen.has(a.id),
-              ...(supply.has(a.dealerId) ? { supply: supply.get(a.dealerId)! } : {}),
-              ...(market.has(a.dealerId) ? { market: market.get(a.dealerId)! } : {}),
-            }),
-          );
-          timings.computeMs += performance.now() - t0;
-          if (pending) await pending;
-          pending = observed(
-            write(
-              chunk.map((a) => a.id),
-              writes,
-              readAt,
-            ),
-          );
-          if (!overlap) await pending;
-          if (!next && c + 1 < chunks.length) next = observed(read(chunks[c + 1]!));
-          risks += writes.length;
-          done += chunk.length;
-          await report?.(done, agreements.length);
-        }
-        if (pending) await pending;
-      } finally {
-        // on a failure, nothing of this refresh keeps running after it returns
-        await Promise.allSettled([next, pending]);
-      }
-      const p0 = performance.now();
-      const programs = await deps.programRisk?.refresh(dealerIds, basis);
-      timings.programMs = performance.now() - p0;
-      if (dealerIds === null) {
-        await repo.pruneRisks();
-        await repo.settleInterventionOutcomes(today);
-      }
-      return {
-        agreements: agreements.length,
-        risks,
-        programRisks: programs?.risks ?? 0,
-        asOf: basis.asOf,
-        timings,
-      };
-    });
-  }
+  /** Recomputes the risks of some dealers' agreements (all when null): risk-refresh.ts. */
+  const refresh = createRiskRefresh({
+    db: deps.db,
+    today: deps.today,
+    programRisk: deps.programRisk,
+  });
 
   deps.jobs.define(RISK_JOB_KIND, async ({ report }) => {
     const result = await refresh(null, (done, total) =>

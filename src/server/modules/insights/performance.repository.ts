@@ -105,6 +105,18 @@ export function createPerformanceRepository(db: Queryable) {
       return rows;
     },
 
+    /**
+     * What the cached value of interventions depends on besides the day: the interventions (their
+     * count and latest id: a logged or deleted one changes it) and the network's last risk refresh.
+     */
+    async interventionValueVersion(): Promise<string> {
+      const { rows } = await db.query<{ v: string }>(
+        `select concat_ws('|', (select count(*) from insight_interventions), (select max(id) from insight_interventions),
+           (select network_refreshed_at::text from insight_refreshes where id = 1)) as v`,
+      );
+      return rows[0]!.v;
+    },
+
     /** Each dealer's units over the 12 months before `to` (for the size bands). */
     async annualUnits(to: string): Promise<Map<number, number>> {
       const { rows } = await db.query<{ dealerId: number; units: number }>(

@@ -25,6 +25,9 @@ import {
   type DealerPerformance,
 } from './performance';
 
+/** Scopes whose value of interventions is kept (the network and the regions: a few). */
+const VALUE_CACHE_SCOPES = 200;
+
 function requireOem(actor: Actor) {
   if (actor.scope.kind === 'dealers')
     throw new AppError('FORBIDDEN', 'Comparisons across dealers are for OEM roles');
@@ -35,6 +38,8 @@ export function createPerformanceService(deps: {
   market: MarketService;
   today: () => string;
 }) {
+  /** The value of interventions per scope (JSON), with the version it was computed at. */
+  const valueCache = new Map<string, { version: string; value: Promise<InterventionValue> }>();
   /** The ranking of every dealer in the actor's scope (as the system: percentiles over them). */
   async function ranked(actor: Actor, from?: string, to?: string) {
     const eff = await deps.market.getEffectiveness({
@@ -194,16 +199,36 @@ export function createPerformanceService(deps: {
       return `${lines.join('\n')}\n`;
     },
 
+    /**
+     * The value of interventions in the actor's scope. Its significance (thousands of
+     * permutations and bootstrap draws) and its reads are computed once per scope and day, and
+     * again when the interventions change (any process: their count and latest id) or the
+     * network's risks are refreshed (the nightly run, `insight_refreshes`); requests meanwhile
+     * share the result (concurrent ones the same computation).
+     */
     async getInterventionValue({ actor }: { actor: Actor }): Promise<InterventionValue> {
       requirePermission(actor, 'agreements:read');
       requireOem(actor);
       const repo = createPerformanceRepository(deps.db);
       const today = deps.today();
-      const [ended, units] = await Promise.all([
-        repo.endedAgreements(actor.scope, today),
-        runAsSystem(() => repo.annualUnits(today.slice(0, 7))),
-      ]);
-      return interventionValue(ended, sizeBands(units));
+      const version = `${today}|${await runAsSystem(() => repo.interventionValueVersion())}`;
+      const key = JSON.stringify(actor.scope);
+      const cached = valueCache.get(key);
+      if (cached && cached.version === version) return cached.value;
+      const value = (async () => {
+        const [ended, units] = await Promise.all([
+          repo.endedAgreements(actor.scope, today),
+          runAsSystem(() => repo.annualUnits(today.slice(0, 7))),
+        ]);
+        return interventionValue(ended, sizeBands(units));
+      })();
+      if (valueCache.size >= VALUE_CACHE_SCOPES) valueCache.clear();
+      valueCache.set(key, { version, value });
+      // a failure is not kept: the next request computes again
+      value.catch(() => {
+        if (valueCache.get(key)?.value === value) valueCache.delete(key);
+      });
+      return value;
     },
   };
 }

@@ -1,0 +1,332 @@
+/**
+ * The commitment risk refresh (issue 14): recomputes the risks of some dealers' agreements (all
+ * when null), as the system, by one of two paths that give the same rows
+ * (tests/insights-risk-network.test.ts):
+ *
+ * - chunks (a batch's dealers): chunks of agreements, each one read of its lines' monthly
+ *   histories, supply and market, the pure assessment, one write; on a PostgreSQL server the next
+ *   chunk's read and the previous chunk's write run while this chunk is computed.
+ * - network (the nightly run, every dealer): the supply, market and "seen" inputs read once for
+ *   the whole network, the lines' histories read by a few large slices of whole dealers, each
+ *   slice's risks written set-based (COPY into a staging table, then one delete, insert and
+ *   history upsert: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
+ *   and the previous one written while this one is computed. (One write for the whole network
+ *   at the end would run alone, after the compute: slower, as the grouped read alone was.)
+ *
+ * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
+ * processes): risks carry the time their histories were read (`computed_at`), and a write replaces
+ * only risks read earlier, so an older read finishing last cannot undo a newer one. A failed read
+ * or write fails the refresh (an overlapped one is awaited, never left to reject unobserved).
+ */
+import { addMonths } from '../../../shared/months';
+import type { Db, Queryable } from '../../db/db';
+import { runAsSystem } from '../../db/scope';
+import { readMarketTrend } from './market-trend';
+import type { ProgramRiskService } from './program-risk.service';
+import {
+  assessAgreement,
+  HISTORY_MONTHS,
+  readSupply,
+  riskBasis,
+  type LineHistory,
+  type Supply,
+} from './agreement-risk';
+import {
+  createInsightsRepository,
+  riskCopyText,
+  type LineHistoryRow,
+  type RiskAgreementRow,
+  type RiskWrite,
+} from './insights.repository';
+
+/** Agreements per chunk of the chunked path. */
+const CHUNK = 200;
+/** Agreements per slice of the network path's history read (a few large reads). */
+const SLICE = 500;
+
+export type RiskRefreshPath = 'network' | 'chunks';
+type Timings = { readMs: number; computeMs: number; writeMs: number; programMs: number };
+type Inputs = {
+  rows: LineHistoryRow[];
+  seen: Set<number>;
+  supply: Map<number, Supply>;
+  market: Map<number, { ratio: number; months: number }>;
+};
+type Context = {
+  today: string;
+  currency: string;
+  basis: { month: string; asOf: string };
+  agreements: RiskAgreementRow[];
+  catalog: Map<number, { modelLineId: number; code: string; name: string }>;
+  timings: Timings;
+  report: ((done: number, total: number) => Promise<void>) | undefined;
+  /** agreements per chunk (chunks path) or slice (network path) */
+  size: number | undefined;
+};
+
+// a promise awaited later: its rejection is handled now and surfaces where it is awaited
+const observed = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(() => undefined);
+  return p;
+};
+
+/** The first month of the history window ('YYYY-MM'; an agreement starting earlier: its start). */
+const historyFrom = (basisMonth: string) => addMonths(basisMonth, -HISTORY_MONTHS);
+
+/** The assessment of some agreements from their inputs (pure). */
+function assessAll(ctx: Context, agreements: readonly RiskAgreementRow[], inputs: Inputs) {
+  const byAgreement = new Map<number, Map<number, LineHistory>>();
+  for (const r of inputs.rows) {
+    const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
+    byAgreement.set(r.agreementId, lines);
+    lines.set(r.lineNo, r);
+  }
+  return agreements.flatMap((a) =>
+    assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
+      today: ctx.today,
+      currency: ctx.currency,
+      basis: ctx.basis.month,
+      asOf: ctx.basis.asOf,
+      backfill: !inputs.seen.has(a.id),
+      ...(inputs.supply.has(a.dealerId) ? { supply: inputs.supply.get(a.dealerId)! } : {}),
+      ...(inputs.market.has(a.dealerId) ? { market: inputs.market.get(a.dealerId)! } : {}),
+    }),
+  );
+}
+
+export function createRiskRefresh(deps: {
+  db: Db;
+  today: () => string;
+  /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
+  programRisk?: Pick<ProgramRiskService, 'refresh'> | undefined;
+}) {
+  const repoOf = (q: Queryable) => createInsightsRepository(q);
+  const overlap = () => deps.db.engine === 'postgres';
+
+  /** One transaction of one chunk's inputs, with the time they were read. */
+  async function readChunk(ctx: Context, chunk: RiskAgreementRow[]) {
+    const t0 = performance.now();
+    const dealers = [...new Set(chunk.map((a) => a.dealerId))];
+    const ids = chunk.map((a) => a.id);
+    // One transaction, its statements in turn (PGlite has one connection: nothing may query
+    // outside an open transaction); its sorts in memory, not spilled to disk.
+    const result = await deps.db.transaction(async (tx) => {
+      await tx.query(`set local work_mem = '64MB'`);
+      // the transaction's start: every history below is read after it
+      const at = await tx.query<{ readAt: string }>(`select now()::text as "readAt"`);
+      const r = repoOf(tx);
+      const rows = await r.lineHistories(
+        ids,
+        historyFrom(ctx.basis.month),
+        ctx.basis.month,
+        dealers,
+      );
+      const seen = await r.agreementsWithHistory(ids);
+      const supply = await readSupply(tx, ctx.today, dealers, ctx.catalog);
+      const market = await readMarketTrend(tx, ctx.basis.month, dealers);
+      return { rows, seen, supply, market, readAt: at.rows[0]!.readAt };
+    });
+    ctx.timings.readMs += performance.now() - t0;
+    return result;
+  }
+
+  /** The chunked path (a batch's dealers): read, assess and write chunk by chunk. */
+  async function byChunks(ctx: Context): Promise<number> {
+    const { agreements, timings } = ctx;
+    const write = async (ids: number[], writes: RiskWrite[], readAt: string) => {
+      const t0 = performance.now();
+      await deps.db.transaction((tx) => repoOf(tx).saveRisks(ids, writes, ctx.today, readAt));
+      timings.writeMs += performance.now() - t0;
+    };
+    const chunks: RiskAgreementRow[][] = [];
+    const size = ctx.size ?? CHUNK;
+    for (let i = 0; i < agreements.length; i += size) chunks.push(agreements.slice(i, i + size));
+    let risks = 0;
+    let done = 0;
+    let next = chunks.length > 0 ? observed(readChunk(ctx, chunks[0]!)) : null;
+    let pending: Promise<void> | null = null;
+    try {
+      for (let c = 0; c < chunks.length; c += 1) {
+        const chunk = chunks[c]!;
+        const inputs = await next!;
+        next = c + 1 < chunks.length && overlap() ? observed(readChunk(ctx, chunks[c + 1]!)) : null;
+        const t0 = performance.now();
+        const writes = assessAll(ctx, chunk, inputs);
+        timings.computeMs += performance.now() - t0;
+        if (pending) await pending;
+        pending = observed(
+          write(
+            chunk.map((a) => a.id),
+            writes,
+            inputs.readAt,
+          ),
+        );
+        if (!overlap()) await pending;
+        if (!next && c + 1 < chunks.length) next = observed(readChunk(ctx, chunks[c + 1]!));
+        risks += writes.length;
+        done += chunk.length;
+        await ctx.report?.(done, agreements.length);
+      }
+      if (pending) await pending;
+    } finally {
+      // on a failure, nothing of this refresh keeps running after it returns
+      await Promise.allSettled([next, pending]);
+    }
+    return risks;
+  }
+
+  /**
+   * The network path (every dealer): the inputs that are per dealer or per agreement read once,
+   * the lines' histories by slices of whole dealers, each slice's risks written set-based (COPY
+   * text into a staging table, then one delete, insert and history upsert); on a server the next
+   * slice is read and the previous one written while this one is computed. Every slice's
+   * `computed_at` is the time before the first read.
+   */
+  async function byNetwork(ctx: Context): Promise<number> {
+    const { agreements, timings } = ctx;
+    const db = deps.db;
+    // the time before every read below (the risks' computed_at)
+    const stamp = await db.query<{ readAt: string }>(`select clock_timestamp()::text as "readAt"`);
+    const readAt = stamp.rows[0]!.readAt;
+    const ids = agreements.map((a) => a.id);
+    const dealers = [...new Set(agreements.map((a) => a.dealerId))].sort((a, b) => a - b);
+    // Slices of whole dealers (the roll-up read filters by dealer), about SLICE agreements each.
+    const byDealer = new Map<number, RiskAgreementRow[]>();
+    for (const a of agreements) {
+      const list = byDealer.get(a.dealerId) ?? [];
+      byDealer.set(a.dealerId, list);
+      list.push(a);
+    }
+    const slices: RiskAgreementRow[][] = [];
+    let current: RiskAgreementRow[] = [];
+    for (const d of dealers) {
+      current.push(...byDealer.get(d)!);
+      if (current.length >= (ctx.size ?? SLICE)) {
+        slices.push(current);
+        current = [];
+      }
+    }
+    if (current.length > 0) slices.push(current);
+    const readSlice = async (slice: RiskAgreementRow[]) => {
+      const t0 = performance.now();
+      const rows = await db.transaction(async (tx) => {
+        await tx.query(`set local work_mem = '128MB'`);
+        return repoOf(tx).lineHistories(
+          slice.map((a) => a.id),
+          historyFrom(ctx.basis.month),
+          ctx.basis.month,
+          [...new Set(slice.map((a) => a.dealerId))],
+        );
+      });
+      timings.readMs += performance.now() - t0;
+      return rows;
+    };
+    const shared = async () => {
+      const t0 = performance.now();
+      const repo = repoOf(db);
+      // in turn on PGlite (one connection), side by side on a server
+      const seen = await repo.agreementsWithHistory(ids);
+      const [supply, market] = overlap()
+        ? await Promise.all([
+            readSupply(db, ctx.today, dealers, ctx.catalog),
+            readMarketTrend(db, ctx.basis.month, dealers),
+          ])
+        : [
+            await readSupply(db, ctx.today, dealers, ctx.catalog),
+            await readMarketTrend(db, ctx.basis.month, dealers),
+          ];
+      timings.readMs += performance.now() - t0;
+      return { seen, supply, market };
+    };
+    const common = observed(shared());
+    let next =
+      slices.length > 0
+        ? observed(overlap() ? readSlice(slices[0]!) : common.then(() => readSlice(slices[0]!)))
+        : null;
+    const write = async (slice: RiskAgreementRow[], text: { risks: string; past: string }) => {
+      const t0 = performance.now();
+      await db.transaction((tx) =>
+        repoOf(tx).saveRisksStaged({
+          agreementIds: slice.map((a) => a.id),
+          risks: [text.risks],
+          past: text.past ? [text.past] : [],
+          day: ctx.today,
+          readAt,
+        }),
+      );
+      timings.writeMs += performance.now() - t0;
+    };
+    let pending: Promise<void> | null = null;
+    let risks = 0;
+    let done = 0;
+    try {
+      const base = await common;
+      for (let s = 0; s < slices.length; s += 1) {
+        const slice = slices[s]!;
+        const rows = await next!;
+        next = s + 1 < slices.length && overlap() ? observed(readSlice(slices[s + 1]!)) : null;
+        const t0 = performance.now();
+        const writes = assessAll(ctx, slice, { rows, ...base });
+        const text = riskCopyText(writes);
+        timings.computeMs += performance.now() - t0;
+        if (pending) await pending;
+        pending = observed(write(slice, text));
+        if (!overlap()) await pending;
+        if (!next && s + 1 < slices.length) next = observed(readSlice(slices[s + 1]!));
+        risks += writes.length;
+        done += slice.length;
+        await ctx.report?.(done, agreements.length);
+      }
+      if (pending) await pending;
+    } finally {
+      // on a failure, nothing of this refresh keeps running after it returns
+      await Promise.allSettled([common, next, pending]);
+    }
+    return risks;
+  }
+
+  return async function refresh(
+    dealerIds: number[] | null,
+    report?: (done: number, total: number) => Promise<void>,
+    /** `path`: by default the network's for all dealers, chunks for some; `size`: tests' chunks */
+    options: { path?: RiskRefreshPath; size?: number } = {},
+  ) {
+    return runAsSystem(async () => {
+      const today = deps.today();
+      const repo = repoOf(deps.db);
+      const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
+      const basis = riskBasis(today, latest);
+      const agreements = await repo.agreementsForRisk(dealerIds);
+      const catalog = await repo.skuModelLines();
+      const timings: Timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
+      const ctx: Context = {
+        today,
+        currency,
+        basis,
+        agreements,
+        catalog,
+        timings,
+        report,
+        size: options.size,
+      };
+      const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
+      const risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
+      const p0 = performance.now();
+      const programs = await deps.programRisk?.refresh(dealerIds, basis);
+      timings.programMs = performance.now() - p0;
+      if (dealerIds === null) {
+        await repo.pruneRisks();
+        await repo.settleInterventionOutcomes(today);
+        await repo.markNetworkRefreshed();
+      }
+      return {
+        agreements: agreements.length,
+        risks,
+        programRisks: programs?.risks ?? 0,
+        asOf: basis.asOf,
+        path,
+        timings,
+      };
+    });
+  };
+}
