@@ -45,6 +45,7 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
   let t: TestApp;
   let admin: Client;
   let finance: Client;
+  let dealerA: Client;
   const dealer = 'DLR-ALPHA';
 
   const post = async (rows: Record<string, unknown>[]) =>
@@ -81,10 +82,12 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     await seedFixtures(t.db);
     admin = await login(t.url, USERS.admin, PASSWORD);
     finance = await login(t.url, USERS.finance, PASSWORD);
+    dealerA = await login(t.url, USERS.dealerA, PASSWORD);
     await createProgram(admin, program('ORD-Q', 'quarter'));
     await createProgram(admin, program('ORD-P', 'program'));
     await createProgram(admin, program('ORD-R', 'quarter'));
     await createProgram(admin, program('ORD-S', 'quarter'));
+    await createProgram(admin, { ...program('ORD-D', 'quarter'), endDate: '2026-02-28' });
     // two units in January, one in February (every program counts them)
     await post([
       sale('O-J1', '2026-01-10'),
@@ -173,5 +176,41 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     expect(rows).toHaveLength(0);
     await json(await approve(code, '2026-01'), 409);
     expect(await approvedTotal(code)).toBe('300.00');
+  }, 300_000);
+
+  it('a dispute resolved once every later period is closed is refused, not lost in an approved statement', async () => {
+    const code = 'ORD-D';
+    for (const period of ['2026-01', '2026-02']) {
+      await json(await close(code, period), 200);
+      await json(await approve(code, period), 200);
+    }
+    const { rows } = await t.db.query<{ id: string }>(
+      `select id::text as id from transactions where external_id = 'O-J1'`,
+    );
+    const dispute = await json<{ id: number }>(
+      await dealerA.send('POST', '/api/v1/disputes', {
+        programCode: code,
+        dealerCode: dealer,
+        period: '2026-01',
+        transactionId: rows[0]!.id,
+        comment: 'one more',
+      }),
+      201,
+    );
+    const refused = await json<ErrorBody>(
+      await finance.send('POST', `/api/v1/disputes/${dispute.id}/resolve`, {
+        outcome: 'adjust',
+        amount: '50.00',
+        reason: 'goodwill',
+      }),
+      409,
+    );
+    expect(refused.message).toMatch(/no statement is left to pay/);
+    const { rows: adjustments } = await t.db.query(
+      `select 1 from incentive_adjustments where dispute_id = $1`,
+      [dispute.id],
+    );
+    expect(adjustments).toHaveLength(0);
+    expect((await statement(code, '2026-02')).amountDue).toBe('100.00');
   }, 300_000);
 });

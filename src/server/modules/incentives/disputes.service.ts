@@ -8,7 +8,7 @@ import { hasPermission } from '../../../shared/permissions';
 import type { DisputeView } from '../../../shared/schemas/incentives';
 import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
-import { resolvePeriod } from './calc';
+import { listSettlementPeriods, resolvePeriod } from './calc';
 import { createDisputesRepository } from './disputes.repository';
 import { createSettlementWritesRepository } from './settlement-writes.repository';
 import {
@@ -21,7 +21,7 @@ import {
 } from './incentives-context';
 
 export function createDisputesService({ shared }: { shared: IncentivesContext }) {
-  const { deps, visibility, context, loadProgram, defaultPeriod, dealerInScope } = shared;
+  const { deps, visibility, context, loadProgram, dealerInScope } = shared;
   const repoOf = (db: Queryable = deps.db) => createSettlementWritesRepository(db);
   const disputesOf = (db: Queryable = deps.db) => createDisputesRepository(db);
   const sideOf = (actor: Actor) => (actor.scope.kind === 'dealers' ? 'dealer' : 'oem');
@@ -156,10 +156,27 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
       if (data.amount !== undefined) checkMinorUnit(data.amount, dispute.currency, 'body.amount');
       await deps.db.transaction(async (tx) => {
         if (data.outcome === 'adjust') {
-          // The adjustment goes into the disputed period while it is open, else the current one.
+          // The adjustment goes into the disputed period while it is open, else into the next
+          // period still open (as a chargeback's): never into a closed one, whose statements may
+          // be approved already (frozen: the money would never be paid).
           const repo = repoOf(tx);
-          const closed = await repo.isPeriodClosed(p.row.id, dispute.period);
-          const period = closed ? defaultPeriod(p, ctx) : dispute.period;
+          const periods = listSettlementPeriods({
+            program: latest(p).definition,
+            fiscalYearStartMonth: ctx.fy,
+          });
+          let at = Math.max(
+            periods.findIndex((x) => x.period === dispute.period),
+            0,
+          );
+          while (at < periods.length && (await repo.isPeriodClosed(p.row.id, periods[at]!.period)))
+            at += 1;
+          const period = periods[at]?.period;
+          if (!period)
+            throw new AppError(
+              'CONFLICT',
+              `Every period of program ${dispute.programCode} from ${dispute.period} on is closed: no statement is left to pay the adjustment; reject the dispute (and settle it outside the program)`,
+              { period: dispute.period },
+            );
           await disputesOf(tx).insertAdjustment({
             programId: p.row.id,
             dealerCode: dispute.dealerCode,

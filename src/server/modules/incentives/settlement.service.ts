@@ -27,6 +27,7 @@ import {
   requireOem,
   need,
   latest,
+  versionAndPeriod,
 } from './incentives-context';
 import { type StatementComputation } from './statement-compute';
 import { type StatementsService } from './statements.service';
@@ -116,6 +117,11 @@ export function createSettlementService({
         const repo = repoOf(tx);
         if (p.row.status === 'draft')
           throw new AppError('CONFLICT', `Program ${code} is not published`);
+        // No approval of the window meanwhile (window-order.ts).
+        await createSettlementRepository(tx).lockWindow(
+          p.row.id,
+          versionAndPeriod(p, period, ctx.fy).settlement.window.label,
+        );
         const reclose = await repo.isPeriodClosed(p.row.id, period);
         const dealers = await repo.findDealers({ kind: 'network' });
         // Every statement not yet approved is frozen as a snapshot (settlement.ts).
@@ -176,6 +182,11 @@ export function createSettlementService({
           );
         }
         const ctx = await context(tx);
+        // No close of the window meanwhile (window-order.ts).
+        await createSettlementRepository(tx).lockWindow(
+          p.row.id,
+          versionAndPeriod(p, period, ctx.fy).settlement.window.label,
+        );
         const { settlement, version, items } = await computeStatements({
           db: tx,
           program: p,

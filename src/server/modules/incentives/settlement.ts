@@ -55,6 +55,9 @@ function parseEntityId(entityId: string) {
   return { code, dealerCode, period, seq: hash < 0 ? null : Number(entityId.slice(hash + 1)) };
 }
 
+/** The advisory lock of one program's window while it is closed or approved (lockWindow). */
+const WINDOW_LOCK = 7_305_142;
+
 const norm = (value: string | null) => (value === null ? null : new Dec(value).toFixed());
 
 export function createSettlementRepository(db: Queryable) {
@@ -130,6 +133,17 @@ export function createSettlementRepository(db: Queryable) {
         rows[0]!.id,
       ]);
       return rows[0]!;
+    },
+
+    /**
+     * Closes and approvals of one program's window, one at a time (to the transaction's end): an
+     * approval reads the window's statements and a close writes them (window-order.ts).
+     */
+    async lockWindow(programId: number, window: string) {
+      await db.query('select pg_advisory_xact_lock($1, hashtext($2))', [
+        WINDOW_LOCK,
+        `${programId}:${window}`,
+      ]);
     },
 
     /** The stored statements of a window (every period), per dealer (window-order.ts). */
