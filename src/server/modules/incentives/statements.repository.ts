@@ -40,6 +40,16 @@ type SettledUnitRow = {
 const SETTLED_UNIT_COLUMNS = `dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
   external_id as "externalId", quantity, amount::text as amount`;
 
+/**
+ * The rows a statement over [$2, $3] reads: dealers $1 (all when null), SKUs $4, kinds $5, dated
+ * in the window, or a reversal dated before it that arrived in it.
+ */
+const WINDOW_ROWS = `($1::int[] is null or t.dealer_id = any($1::int[]))
+  and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
+  and (t.occurred_on between $2::date and $3::date
+       or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
+           and t.received_at >= $2::date and t.received_at < $3::date + 1))`;
+
 /** The net of a transaction column: an unwind counts negative whatever its sign. */
 const net = (column: 'quantity' | 'amount') =>
   `case when t.kind = 'unwind' then -abs(t.${column}) else t.${column} end`;
@@ -121,11 +131,7 @@ export function createStatementsRepository(db: Queryable) {
                 case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
                 t.external_id as "externalId", t.original_external_id as "originalExternalId"${spec.withSale ? `, ${SALE_COLUMNS}` : ''}
          from transactions t ${spec.withSale ? SALE_JOIN : ''}
-         where ($1::int[] is null or t.dealer_id = any($1::int[]))
-           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
-           and (t.occurred_on between $2::date and $3::date
-                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
-                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+         where ${WINDOW_ROWS}
            ${claimed}
          order by t.dealer_id, t.occurred_on, t.id`,
         params,
@@ -159,11 +165,7 @@ export function createStatementsRepository(db: Queryable) {
                              then t.received_at::date end, 'YYYY-MM-DD') as "receivedOn",
                 null as "externalId"
          from transactions t
-         where ($1::int[] is null or t.dealer_id = any($1::int[]))
-           and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
-           and (t.occurred_on between $2::date and $3::date
-                or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
-                    and t.received_at >= $2::date and t.received_at < $3::date + 1))
+         where ${WINDOW_ROWS}
            ${claimed}
          group by t.dealer_id, t.kind, t.quantity < 0, t.currency, date_trunc('month', t.occurred_on),
                   case when t.received_at::date > least((date_trunc('month', t.occurred_on) + interval '1 month - 1 day')::date, $3::date)
