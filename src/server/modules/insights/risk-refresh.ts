@@ -42,7 +42,7 @@ import {
 /** Agreements per chunk of the chunked path. */
 const CHUNK = 200;
 /** Agreements per slice of the network path's history read (a few large reads). */
-const SLICE = 500;
+const SLICE = 250;
 
 export type RiskRefreshPath = 'network' | 'chunks';
 type Timings = { readMs: number; computeMs: number; writeMs: number; programMs: number };
