@@ -292,5 +292,30 @@ describe.each(engines())('market, effectiveness, high performers (%s)', (engine)
         comparableAgreements: 2,
       }),
     ]);
+
+    // Cached per scope (the same answer again), and a newly logged intervention is reflected at
+    // once: Charlie's first agreement treated, Charlie is no longer a comparable dealer.
+    expect(await json(await channel.get('/api/v1/insights/interventions/value'), 200)).toEqual(
+      value,
+    );
+    await t.db.query(
+      `insert into insight_interventions (dealer_id, agreement_id, kind, probability_before, created_by_name)
+       select dealer_id, id, 'field_visit', 0.2, 'West Manager' from agreements where code = 'AG-C1'`,
+    );
+    const after = await json<InterventionValue>(
+      await channel.get('/api/v1/insights/interventions/value'),
+      200,
+    );
+    expect(after).toMatchObject({
+      treatedAgreements: 3,
+      matchedAgreements: 0,
+      comparableAttainment: null,
+      meanProbabilityBefore: 0.3333,
+    });
+    // A refresh of the network's risks (the nightly run) is a new version too: computed again.
+    await t.services.insights.refresh(null);
+    expect(await json(await channel.get('/api/v1/insights/interventions/value'), 200)).toEqual(
+      after,
+    );
   });
 });

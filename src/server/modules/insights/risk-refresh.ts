@@ -42,7 +42,7 @@ import {
 /** Agreements per chunk of the chunked path. */
 const CHUNK = 200;
 /** Agreements per slice of the network path's history read (a few large reads). */
-const SLICE = 500;
+const SLICE = 250;
 
 export type RiskRefreshPath = 'network' | 'chunks';
 type Timings = { readMs: number; computeMs: number; writeMs: number; programMs: number };
@@ -73,14 +73,24 @@ const observed = <T>(p: Promise<T>): Promise<T> => {
 /** The first month of the history window ('YYYY-MM'; an agreement starting earlier: its start). */
 const historyFrom = (basisMonth: string) => addMonths(basisMonth, -HISTORY_MONTHS);
 
-/** The assessment of some agreements from their inputs (pure). */
-function assessAll(ctx: Context, agreements: readonly RiskAgreementRow[], inputs: Inputs) {
+/** Each agreement's lines' histories by line number. */
+function historiesByAgreement(rows: readonly LineHistoryRow[]) {
   const byAgreement = new Map<number, Map<number, LineHistory>>();
-  for (const r of inputs.rows) {
+  for (const r of rows) {
     const lines = byAgreement.get(r.agreementId) ?? new Map<number, LineHistory>();
     byAgreement.set(r.agreementId, lines);
     lines.set(r.lineNo, r);
   }
+  return byAgreement;
+}
+
+/** The assessment of some agreements from their inputs (pure). */
+function assessAll(
+  ctx: Context,
+  agreements: readonly RiskAgreementRow[],
+  inputs: Inputs,
+  byAgreement = historiesByAgreement(inputs.rows),
+) {
   return agreements.flatMap((a) =>
     assessAgreement(a, byAgreement.get(a.id) ?? new Map(), {
       today: ctx.today,
@@ -92,6 +102,28 @@ function assessAll(ctx: Context, agreements: readonly RiskAgreementRow[], inputs
       ...(inputs.market.has(a.dealerId) ? { market: inputs.market.get(a.dealerId)! } : {}),
     }),
   );
+}
+
+/** Agreements assessed between two turns of the event loop (network path). */
+const YIELD_EVERY = 16;
+
+/**
+ * `assessAll` giving the event loop a turn every YIELD_EVERY agreements: the reads and writes
+ * overlapped with the compute are statements in turn (each needs the loop to send the next), so
+ * a slice computed in one block would hold them until it ends.
+ */
+async function assessYielding(
+  ctx: Context,
+  agreements: readonly RiskAgreementRow[],
+  inputs: Inputs,
+): Promise<RiskWrite[]> {
+  const out: RiskWrite[] = [];
+  const byAgreement = historiesByAgreement(inputs.rows);
+  for (let i = 0; i < agreements.length; i += YIELD_EVERY) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    out.push(...assessAll(ctx, agreements.slice(i, i + YIELD_EVERY), inputs, byAgreement));
+  }
+  return out;
 }
 
 export function createRiskRefresh(deps: {
@@ -266,7 +298,7 @@ export function createRiskRefresh(deps: {
         const rows = await next!;
         next = s + 1 < slices.length && overlap() ? observed(readSlice(slices[s + 1]!)) : null;
         const t0 = performance.now();
-        const writes = assessAll(ctx, slice, { rows, ...base });
+        const writes = await assessYielding(ctx, slice, { rows, ...base });
         const text = riskCopyText(writes);
         timings.computeMs += performance.now() - t0;
         if (pending) await pending;
