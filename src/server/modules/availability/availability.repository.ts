@@ -2,6 +2,7 @@
 import type { Queryable } from '../../db/db';
 import { isUniqueViolation } from '../../db/errors';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
+import { shownStatusSql } from '../agreements/agreement-status';
 
 /** Event stage order: events of one day apply in this order, whatever order they arrived in. */
 export const STAGE_SQL = `case event when 'ordered' then 1 when 'planned' then 2 when 'in_build' then 3 when 'built' then 4 when 'in_transit' then 5 when 'at_dealer' then 6 when 'delivered' then 7 else 8 end`;
@@ -386,8 +387,12 @@ export function createAvailabilityRepository() {
       return rows;
     },
 
-    /** Units still to go on the active agreements' lines that count the model line. */
-    async openCommitments(q: Queryable, modelLineId: number | null) {
+    /**
+     * Units still to go on the active agreements' lines that count the model line. Active as
+     * shown on `today` (agreement-status.ts): an agreement whose term has started counts before
+     * the daily job stores its move, and one whose term has ended no longer does.
+     */
+    async openCommitments(q: Queryable, today: string, modelLineId: number | null) {
       const { rows } = await q.query<{ dealer_id: number; model_line_id: number; units: number }>(
         `select a.dealer_id, ml.id as model_line_id,
            greatest(0, sum((select coalesce(sum(x), 0) from unnest(l.planned_quantities) x)
@@ -395,9 +400,10 @@ export function createAvailabilityRepository() {
          from agreements a join agreement_lines l on l.agreement_id = a.id
          join model_lines ml on exists (select 1 from agreement_line_skus ls join skus s on s.id = ls.sku_id
                                         where ls.agreement_id = l.agreement_id and ls.line_no = l.line_no and s.model_line_id = ml.id)
-         where a.status = 'active' and ($1::int is null or ml.id = $1)
+         where a.status in ('approved', 'active') and ${shownStatusSql('a', '$2::date')} = 'active'
+           and ($1::int is null or ml.id = $1)
          group by a.dealer_id, ml.id`,
-        [modelLineId],
+        [modelLineId, `${today.slice(0, 7)}-01`],
       );
       return rows;
     },

@@ -408,7 +408,7 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
       const [positions, expected, commitments, allocated, lines] = await Promise.all([
         repo.positions(db, today, dealerIds, null),
         repo.expectedDaily(db, asOf, dealerIds, null),
-        repo.openCommitments(db, null),
+        repo.openCommitments(db, today, null),
         db.query<{ model_line_id: number; units: number }>(
           `select r.model_line_id, sum(x.units)::int as units from allocation_results x join allocation_runs r on r.id = x.run_id
            where r.status = 'published' and r.month = $1 and ($2::int[] is null or x.dealer_id = any($2::int[])) group by r.model_line_id`,

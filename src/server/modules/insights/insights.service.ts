@@ -82,7 +82,7 @@ export function createInsightsService(deps: Deps) {
       const repo = repoOf(deps.db);
       const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
       const basis = riskBasis(today, latest);
-      const agreements = await repo.agreementsForRisk(dealerIds);
+      const agreements = await repo.agreementsForRisk(dealerIds, today);
       const timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
       const overlap = deps.db.engine === 'postgres';
       const catalog = await repo.skuModelLines();
@@ -180,7 +180,7 @@ export function createInsightsService(deps: Deps) {
       const programs = await deps.programRisk?.refresh(dealerIds, basis);
       timings.programMs = performance.now() - p0;
       if (dealerIds === null) {
-        await repo.pruneRisks();
+        await repo.pruneRisks(today);
         await repo.settleInterventionOutcomes(today);
       }
       return {
