@@ -87,12 +87,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('services', services);
-  // a large batch's roll-up after its commit finishes (and is announced) before the database closes
+  // a large batch's roll-up (or vehicles' refresh) after its commit finishes (and is announced) before the database closes
   // and the jobs this process runs finish (the queue stops handing it new ones)
   app.addHook('onClose', async () => {
     await services.jobs.stopWorkers();
     await services.webhooks.stopDispatcher();
     await services.transactions.rollUpsSettled();
+    await services.availability.refreshesSettled();
     await services.events.close();
   });
   registerErrorHandling(app);

@@ -64,6 +64,8 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   // Batches whose roll-up has not committed: left by this server when it last stopped, or by
   // another API process that stopped; looked for at start and every minute.
   void services.transactions.resumeRollUps();
+  // the same for large pipeline batches whose vehicles' refresh has not committed
+  void services.availability.resumeRefreshes();
   // on a PostgreSQL server this process takes queued jobs too (whichever process started them)
   await services.jobs.startWorkers();
   // every API process sends webhooks (claims with SKIP LOCKED: the processes share the work)
@@ -75,6 +77,7 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   // commitment risks: the dealers of each ingested batch at once, the network every night
   await services.insights.listen();
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
+  setInterval(() => void services.availability.resumeRefreshes(), 60_000).unref();
   if (options.seed) await prepare(db, services, app.log);
 
   await app.listen({ host: env.HOST, port: env.PORT });

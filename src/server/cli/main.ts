@@ -36,6 +36,7 @@ async function withServices<T>(
   } finally {
     await services.jobs.stopWorkers();
     await services.transactions.rollUpsSettled();
+    await services.availability.refreshesSettled();
     await db.close();
   }
 }

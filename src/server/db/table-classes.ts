@@ -89,6 +89,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   audit_log: 'coordinator',
   ledger_entries: 'coordinator', // one hash chain for the network
   ingest_batches: 'coordinator', // a batch may hold many dealers' rows
+  pipeline_refreshes: 'coordinator', // a pipeline batch's pending refresh: many dealers' VINs
   outbox: 'coordinator', // network events have no dealer
   webhook_subscriptions: 'coordinator',
   webhook_deliveries: 'coordinator',

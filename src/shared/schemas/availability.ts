@@ -61,7 +61,15 @@ export const pipelineIngestResultSchema = z.object({
   received: z.number().int(),
   inserted: z.number().int(),
   duplicates: z.number().int(),
-  vehicles: z.number().int().describe('VINs whose current state was recomputed'),
+  vehicles: z
+    .number()
+    .int()
+    .describe('VINs whose current state was recomputed (0 when `refreshed` is false)'),
+  refreshed: z
+    .boolean()
+    .describe(
+      "true when the vehicles' current state (stock, pipeline, days' supply, allocation inputs) already includes the batch; false for a batch of 100,000 new events or more, whose events are stored and whose VINs are refreshed within seconds after, in a transaction of their own",
+    ),
 });
 
 export const vehicleSchema = z.object({

@@ -55,7 +55,7 @@ export async function dealerInputs(
     repo.expectedDaily(q, today, null, modelLineId),
     repo.positions(q, today, null, modelLineId),
     repo.pendingAllocation(q, null, modelLineId),
-    repo.openCommitments(q, modelLineId),
+    repo.openCommitments(q, today, modelLineId),
   ]);
   const salesOf = new Map(sales.map((r) => [r.dealer_id, r.units]));
   const dailyOf = new Map(expected.map((r) => [r.dealer_id, r]));

@@ -2,6 +2,14 @@
 import type { Queryable } from '../../db/db';
 import { isUniqueViolation } from '../../db/errors';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
+import { shownStatusSql } from '../agreements/agreement-status';
+
+/** Any constant: writers of `vehicles` take turns on it (refreshVehicles). */
+const VEHICLES_WRITE_LOCK = 7_305_116;
+
+/** The columns of a pipeline event as staged and stored. */
+const EVENT_COLUMNS =
+  'dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row';
 
 /** Event stage order: events of one day apply in this order, whatever order they arrived in. */
 export const STAGE_SQL = `case event when 'ordered' then 1 when 'planned' then 2 when 'in_build' then 3 when 'built' then 4 when 'in_transit' then 5 when 'at_dealer' then 6 when 'delivered' then 7 else 8 end`;
@@ -145,15 +153,11 @@ export function createAvailabilityRepository() {
     async insertNewEvents(q: Queryable): Promise<number | null> {
       await q.exec('savepoint pipeline_insert');
       try {
-        const { rows } = await q.query<{ n: number }>(
-          `with ins as (
-             insert into vehicle_events (dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row)
-             select dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row
-             from pipeline_staging returning 1)
-           select count(*)::int as n from ins`,
+        const { rowCount } = await q.query(
+          `insert into vehicle_events (${EVENT_COLUMNS}) select ${EVENT_COLUMNS} from pipeline_staging`,
         );
         await q.exec('release savepoint pipeline_insert');
-        return rows[0]!.n;
+        return rowCount;
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         await q.exec('rollback to savepoint pipeline_insert');
@@ -163,22 +167,78 @@ export function createAvailabilityRepository() {
 
     /** Inserts the batch's new events (a stored key is a duplicate); returns how many. */
     async insertEvents(q: Queryable): Promise<number> {
-      const { rows } = await q.query<{ n: number }>(
-        `with ins as (
-           insert into vehicle_events (dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row)
-           select distinct on (dealer_id, source, external_id) dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row
-           from pipeline_staging order by dealer_id, source, external_id, batch_row
-           on conflict (dealer_id, source, external_id) do nothing returning 1)
-         select count(*)::int as n from ins`,
+      const { rowCount } = await q.query(
+        `insert into vehicle_events (${EVENT_COLUMNS})
+         select distinct on (dealer_id, source, external_id) ${EVENT_COLUMNS}
+         from pipeline_staging order by dealer_id, source, external_id, batch_row
+         on conflict (dealer_id, source, external_id) do nothing`,
       );
-      return rows[0]!.n;
+      return rowCount;
     },
 
-    /** Recomputes the current state of the batch's VINs from all their events. */
+    /** The highest event id stored (ids only grow: the batch's events get higher ones). */
+    async lastEventId(q: Queryable): Promise<number> {
+      const { rows } = await q.query<{ id: string }>(
+        'select coalesce(max(id), 0)::text as id from vehicle_events',
+      );
+      return Number(rows[0]!.id);
+    },
+
+    /** The id of the last event this session inserted (after an insert of at least one). */
+    async lastInsertedEventId(q: Queryable): Promise<number> {
+      const { rows } = await q.query<{ id: string }>(
+        `select currval(pg_get_serial_sequence('vehicle_events', 'id'))::text as id`,
+      );
+      return Number(rows[0]!.id);
+    },
+
+    /** Records a batch whose VINs are refreshed after its commit (see `refreshPending`). */
+    async addPendingRefresh(
+      q: Queryable,
+      batch: { idFloor: number; idCeiling: number; events: number; dealerIds: number[] },
+    ): Promise<void> {
+      await q.query(
+        `insert into pipeline_refreshes (id_floor, id_ceiling, events, dealer_ids) values ($1, $2, $3, $4::int[])`,
+        [batch.idFloor, batch.idCeiling, batch.events, batch.dealerIds],
+      );
+    },
+
+    /**
+     * The oldest batch still waiting for its refresh, locked for this transaction; batches that
+     * another process is refreshing are skipped.
+     */
+    async lockNextPendingRefresh(
+      q: Queryable,
+    ): Promise<{ id: number; idFloor: number; idCeiling: number } | null> {
+      const { rows } = await q.query<{ id: string; idFloor: string; idCeiling: string }>(
+        `select id::text, id_floor::text as "idFloor", id_ceiling::text as "idCeiling" from pipeline_refreshes
+         where refreshed_at is null order by id limit 1 for update skip locked`,
+      );
+      const r = rows[0];
+      return r
+        ? { id: Number(r.id), idFloor: Number(r.idFloor), idCeiling: Number(r.idCeiling) }
+        : null;
+    },
+
+    async markRefreshed(q: Queryable, id: number): Promise<void> {
+      await q.query('update pipeline_refreshes set refreshed_at = now() where id = $1', [id]);
+    },
+
+    /** The VINs with an event in ids (floor, ceiling]: a deferred batch's, for `refreshVehicles`. */
+    eventRangeVins(idFloor: number, idCeiling: number): string {
+      return `(dealer_id, vin) in (select dealer_id, vin from vehicle_events where id > ${Math.trunc(idFloor)} and id <= ${Math.trunc(idCeiling)})`;
+    },
+
+    /**
+     * Recomputes the current state of the batch's VINs from all their events. Writers of
+     * `vehicles` take turns (a transaction-long lock): each recomputes after the one before has
+     * committed, so it sees that one's events and never stores an older picture over a newer one.
+     */
     async refreshVehicles(
       q: Queryable,
       where = '(dealer_id, vin) in (select dealer_id, vin from pipeline_staging)',
     ): Promise<number> {
+      await q.query('select pg_advisory_xact_lock($1)', [VEHICLES_WRITE_LOCK]);
       const { rows } = await q.query<{ n: number }>(
         `with e as (select *, ${STAGE_SQL} as stage from vehicle_events where ${where}),
          agg as (
@@ -386,8 +446,12 @@ export function createAvailabilityRepository() {
       return rows;
     },
 
-    /** Units still to go on the active agreements' lines that count the model line. */
-    async openCommitments(q: Queryable, modelLineId: number | null) {
+    /**
+     * Units still to go on the active agreements' lines that count the model line. Active as
+     * shown on `today` (agreement-status.ts): an agreement whose term has started counts before
+     * the daily job stores its move, and one whose term has ended no longer does.
+     */
+    async openCommitments(q: Queryable, today: string, modelLineId: number | null) {
       const { rows } = await q.query<{ dealer_id: number; model_line_id: number; units: number }>(
         `select a.dealer_id, ml.id as model_line_id,
            greatest(0, sum((select coalesce(sum(x), 0) from unnest(l.planned_quantities) x)
@@ -395,9 +459,10 @@ export function createAvailabilityRepository() {
          from agreements a join agreement_lines l on l.agreement_id = a.id
          join model_lines ml on exists (select 1 from agreement_line_skus ls join skus s on s.id = ls.sku_id
                                         where ls.agreement_id = l.agreement_id and ls.line_no = l.line_no and s.model_line_id = ml.id)
-         where a.status = 'active' and ($1::int is null or ml.id = $1)
+         where a.status in ('approved', 'active') and ${shownStatusSql('a', '$2::date')} = 'active'
+           and ($1::int is null or ml.id = $1)
          group by a.dealer_id, ml.id`,
-        [modelLineId],
+        [modelLineId, `${today.slice(0, 7)}-01`],
       );
       return rows;
     },

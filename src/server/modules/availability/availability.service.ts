@@ -1,32 +1,25 @@
 /**
- * Product availability (issue 16): the vehicle pipeline feed by VIN, the current state per VIN,
+ * Product availability (issue 16): the vehicle pipeline feed by VIN (its ingest in
+ * pipeline-ingest.ts), the current state per VIN,
  * a dealer's stock and pipeline with days' supply, and the OEM's supply vs demand. Allocation
  * runs are in allocation.service.ts.
  */
-import type { Readable } from 'node:stream';
-import { createProblemList, forEachValidRecord } from '../../http/streamed-records';
 import { AppError, notFound } from '../../../shared/errors';
-import { OPTIONAL_PIPELINE_COLUMNS, PIPELINE_COLUMNS } from '../../../shared/schemas/availability';
 import { isDealerScoped, scopeSql, type Actor } from '../../auth/actor';
-import { csvField, type Db } from '../../db/db';
-import { assertScopeCovers, runAsSystem, systemDb } from '../../db/scope';
-import type { IngestFormat, RawRecord } from '../transactions/ingest-parsers';
+import type { Db } from '../../db/db';
 import { createAvailabilityRepository, type PositionRow } from './availability.repository';
 import { resultPageFilter, resultPageParams } from './allocation-run.repository';
 import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
-import { validatePipelineRow } from './pipeline-row';
+import { createPipelineIngest } from './pipeline-ingest';
 
-/** A CSV field for COPY where an empty field is NULL (a quoted empty one would be ''). */
-const nullable = (value: string | null) => (value === null ? '' : csvField(value));
-
-/** A PostgreSQL array literal of text (for COPY). */
-export function pgTextArray(values: string[] | null): string {
-  if (values === null) return '';
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
-
-export function createAvailabilityService(deps: { db: Db; today: () => string }) {
+export function createAvailabilityService(deps: {
+  db: Db;
+  today: () => string;
+  /** the pipeline ingest's threshold and error hook (tests make it small; pipeline-ingest.ts) */
+  refreshAfterCommitEvents?: number;
+  onRefreshError?: (error: unknown) => void;
+}) {
   const repo = createAvailabilityRepository();
   const db = deps.db;
 
@@ -51,143 +44,18 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
     return rows[0];
   }
 
+  const pipeline = createPipelineIngest({
+    db,
+    dealerIdsInScope,
+    ...(deps.refreshAfterCommitEvents === undefined
+      ? {}
+      : { refreshAfterCommitEvents: deps.refreshAfterCommitEvents }),
+    ...(deps.onRefreshError === undefined ? {} : { onRefreshError: deps.onRefreshError }),
+  });
+
   return {
     dealerRef,
-
-    /**
-     * Ingests pipeline events (JSON array, NDJSON or CSV). All or nothing: any invalid row rejects
-     * the batch with every problem (row, field, code, message). Idempotent on (dealer, source,
-     * externalId): a stored key is a duplicate; a key repeated in the batch with different content
-     * is a row error naming both rows. A VIN belongs to the dealer of its order.
-     */
-    async ingestPipeline({
-      actor,
-      format,
-      body,
-      byteLimit,
-    }: {
-      actor: Actor;
-      format: IngestFormat;
-      body: Readable | AsyncIterable<RawRecord>;
-      byteLimit: number;
-    }) {
-      const maps = await runAsSystem(() => repo.loadCodeMaps(db));
-      const allowed = await dealerIdsInScope(actor);
-      const problems = createProblemList();
-      const add = problems.add;
-      const lines: string[] = [];
-      const dealerIds = new Set<number>();
-      const received = await forEachValidRecord({
-        format,
-        body,
-        byteLimit,
-        columns: { all: PIPELINE_COLUMNS, optional: OPTIONAL_PIPELINE_COLUMNS },
-        problems,
-        validate: validatePipelineRow,
-        onRow: (row, rowNumber) => {
-          const record = { row: rowNumber };
-          const dealerId = maps.dealers.get(row.dealerCode);
-          if (dealerId === undefined || (allowed && !allowed.has(dealerId))) {
-            add(
-              allowed && dealerId !== undefined
-                ? {
-                    row: record.row,
-                    field: 'dealerCode',
-                    code: 'dealer_not_allowed',
-                    message: `you may not post rows for dealer ${row.dealerCode}`,
-                  }
-                : allowed
-                  ? {
-                      row: record.row,
-                      field: 'dealerCode',
-                      code: 'dealer_not_allowed',
-                      message: `you may not post rows for dealer ${row.dealerCode}`,
-                    }
-                  : {
-                      row: record.row,
-                      field: 'dealerCode',
-                      code: 'unknown_dealer',
-                      message: `dealer ${row.dealerCode} does not exist`,
-                    },
-            );
-            return;
-          }
-          const skuId = row.sku === null ? null : maps.skus.get(row.sku);
-          if (skuId === undefined) {
-            add({
-              row: record.row,
-              field: 'sku',
-              code: 'unknown_sku',
-              message: `SKU ${row.sku} does not exist`,
-            });
-            return;
-          }
-          if (problems.count > 0) return;
-          dealerIds.add(dealerId);
-          lines.push(
-            [
-              dealerId,
-              row.vin,
-              row.event,
-              row.occurredOn,
-              skuId ?? '',
-              row.orderType ?? '',
-              nullable(row.options === null ? null : pgTextArray(row.options)),
-              nullable(row.planWeek),
-              nullable(row.plant),
-              row.eta ?? '',
-              nullable(row.deliveryExternalId),
-              csvField(row.source),
-              csvField(row.externalId),
-              record.row,
-            ].join(',') + '\n',
-          );
-        },
-      });
-      const reject = problems.rejection;
-      if (problems.count > 0) throw reject();
-      if (lines.length === 0) return { received, inserted: 0, duplicates: 0, vehicles: 0 };
-      // As the system (the VIN check reads other dealers' vehicles); each row's dealer was checked
-      // against the actor's scope above, and the database is asked again before commit.
-      return systemDb(db).transaction(async (tx) => {
-        // Statements over the whole batch run once: no JIT compilation (it took half of the
-        // vehicles' refresh at 100,000 events, ~2 s of compile for a 4 s statement), and memory
-        // to sort the batch's events in (no spill to disk).
-        await tx.query('set local jit = off');
-        await tx.query(`set local work_mem = '64MB'`);
-        await repo.createStaging(tx);
-        for (let i = 0; i < lines.length; i += 5000)
-          await repo.copyStaging(tx, [lines.slice(i, i + 5000).join('')]);
-        // the checks and the refresh join on the staged rows: let the planner count them
-        await tx.query('analyze pipeline_staging');
-        for (const r of await repo.repeatedKeys(tx))
-          add({
-            row: r.later,
-            field: 'externalId',
-            code: 'repeated_key',
-            message: `row ${r.later} repeats source "${r.source}" and externalId "${r.external_id}" of row ${r.earlier} with different content`,
-          });
-        for (const r of await repo.vinsOfOtherDealers(tx))
-          add({
-            row: r.batch_row,
-            field: 'vin',
-            code: 'vin_of_another_dealer',
-            message: `VIN ${r.vin} belongs to another dealer's order`,
-          });
-        for (const r of await repo.vinsWithoutOrder(tx))
-          add({
-            row: r.batch_row,
-            field: 'vin',
-            code: 'vin_not_ordered',
-            message: `VIN ${r.vin} has no order event (send "ordered" first)`,
-          });
-        if (problems.count > 0) throw reject();
-        const inserted = (await repo.insertNewEvents(tx)) ?? (await repo.insertEvents(tx));
-        const vehicles = await repo.refreshVehicles(tx);
-        await assertScopeCovers(tx, actor.scope, [...dealerIds]);
-        return { received, inserted, duplicates: lines.length - inserted, vehicles };
-      });
-    },
+    ...pipeline,
 
     async findVehicles({
       actor,
@@ -408,7 +276,7 @@ export function createAvailabilityService(deps: { db: Db; today: () => string })
       const [positions, expected, commitments, allocated, lines] = await Promise.all([
         repo.positions(db, today, dealerIds, null),
         repo.expectedDaily(db, asOf, dealerIds, null),
-        repo.openCommitments(db, null),
+        repo.openCommitments(db, today, null),
         db.query<{ model_line_id: number; units: number }>(
           `select r.model_line_id, sum(x.units)::int as units from allocation_results x join allocation_runs r on r.id = x.run_id
            where r.status = 'published' and r.month = $1 and ($2::int[] is null or x.dealer_id = any($2::int[])) group by r.model_line_id`,

@@ -5,6 +5,7 @@
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
+import { shownStatusSql } from '../agreements/agreement-status';
 
 export type RiskAgreementRow = {
   id: number;
@@ -173,8 +174,14 @@ export function createInsightsRepository(db: Queryable) {
       return rows[0]?.m ?? null;
     },
 
-    /** Approved and active agreements (of some dealers, or all), with their lines. */
-    async agreementsForRisk(dealerIds: number[] | null): Promise<RiskAgreementRow[]> {
+    /**
+     * Approved and active agreements (of some dealers, or all), with their lines: the status shown
+     * on `today` (agreement-status.ts), not the stored one the daily job has yet to move.
+     */
+    async agreementsForRisk(
+      dealerIds: number[] | null,
+      today: string,
+    ): Promise<RiskAgreementRow[]> {
       const { rows } = await db.query<RiskAgreementRow>(
         `select a.id, a.code, a.dealer_id as "dealerId", d.code as "dealerCode", d.name as "dealerName",
            to_char(a.start_month, 'YYYY-MM') as "startMonth", a.months, a.frequency,
@@ -182,9 +189,10 @@ export function createInsightsRepository(db: Queryable) {
               'planned', l.planned_quantities, 'revenue', l.planned_revenue) order by l.line_no)
               from agreement_lines l where l.agreement_id = a.id), '[]'::json) as lines
          from agreements a join dealers d on d.id = a.dealer_id
-         where a.status in ('approved', 'active') and ($1::int[] is null or a.dealer_id = any($1::int[]))
+         where a.status in ('approved', 'active') and ${shownStatusSql('a', '$2::date')} in ('approved', 'active')
+           and ($1::int[] is null or a.dealer_id = any($1::int[]))
          order by a.id`,
-        [dealerIds],
+        [dealerIds, `${today.slice(0, 7)}-01`],
       );
       return rows;
     },
@@ -371,10 +379,15 @@ export function createInsightsRepository(db: Queryable) {
       );
     },
 
-    /** Agreements that are no longer approved or active lose their current risk (history stays). */
-    async pruneRisks(): Promise<void> {
+    /**
+     * Agreements no longer approved or active as shown on `today` lose their current risk
+     * (history stays).
+     */
+    async pruneRisks(today: string): Promise<void> {
       await db.query(
-        `delete from commitment_risks r using agreements a where a.id = r.agreement_id and a.status not in ('approved', 'active')`,
+        `delete from commitment_risks r using agreements a
+         where a.id = r.agreement_id and ${shownStatusSql('a', '$1::date')} not in ('approved', 'active')`,
+        [`${today.slice(0, 7)}-01`],
       );
     },
 

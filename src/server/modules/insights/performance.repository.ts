@@ -6,6 +6,7 @@
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
+import { shownStatusSql } from '../agreements/agreement-status';
 
 export type DealerFeatureRow = {
   dealerId: number;
@@ -64,7 +65,8 @@ export function createPerformanceRepository(db: Queryable) {
            select a.dealer_id,
              sum((select coalesce(sum(v), 0) from unnest(a.planned_by_period[1:${complete}]) v))::int as planned,
              sum((select coalesce(sum(v), 0) from unnest(a.actual_by_period[1:${complete}]) v))::int as actual
-           from agreements a where a.status in ('approved', 'active', 'expired') group by a.dealer_id),
+           from agreements a where ${shownStatusSql('a', "date_trunc('month', $3::date)::date")} in ('approved', 'active', 'expired')
+           group by a.dealer_id),
          risks as (
            select dealer_id, avg(probability) as probability, sum(shortfall_money) as shortfall
            from commitment_risks where line_no = 0 group by dealer_id),
@@ -97,7 +99,7 @@ export function createPerformanceRepository(db: Queryable) {
            (select count(*)::int from insight_interventions i where i.agreement_id = a.id) as interventions,
            (select avg(i.probability_before) from insight_interventions i where i.agreement_id = a.id) as "probabilityBefore"
          from agreements a join dealers d on d.id = a.dealer_id join regions g on g.id = d.region_id
-         where a.status in ('approved', 'active', 'expired')
+         where ${shownStatusSql('a', "date_trunc('month', $1::date)::date")} in ('approved', 'active', 'expired')
            and (a.start_month + make_interval(months => a.months)) <= $1::date
            and ${scopeSql(scope, 'd', params)}`,
         params,

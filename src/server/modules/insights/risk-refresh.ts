@@ -328,7 +328,7 @@ export function createRiskRefresh(deps: {
       const repo = repoOf(deps.db);
       const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
       const basis = riskBasis(today, latest);
-      const agreements = await repo.agreementsForRisk(dealerIds);
+      const agreements = await repo.agreementsForRisk(dealerIds, today);
       const catalog = await repo.skuModelLines();
       const timings: Timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
       const ctx: Context = {
@@ -347,7 +347,7 @@ export function createRiskRefresh(deps: {
       const programs = await deps.programRisk?.refresh(dealerIds, basis);
       timings.programMs = performance.now() - p0;
       if (dealerIds === null) {
-        await repo.pruneRisks();
+        await repo.pruneRisks(today);
         await repo.settleInterventionOutcomes(today);
         await repo.markNetworkRefreshed();
       }
