@@ -14,6 +14,14 @@ export type AxisHistoryRow = {
   amounts: number[];
 };
 
+/** A dealer's units of one model line in the window so far and in the same months a year earlier. */
+export type LineProgressRow = {
+  dealerId: number;
+  modelLine: string;
+  units: number;
+  lastYear: number;
+};
+
 export type ProgramRiskWrite = {
   programId: number;
   dealerId: number;
@@ -105,6 +113,33 @@ export function createProgramRiskRepository(db: Queryable) {
            array_agg((extract(year from month)::int * 12 + extract(month from month)::int - 1) order by month) as months,
            array_agg(q order by month) as quantities, array_agg(a order by month) as amounts
          from by_month group by 1`,
+        [dealerIds, skuIds, kinds, from, to],
+      );
+      return rows;
+    },
+
+    /**
+     * Per dealer × model line of these SKUs and kinds: the units in the window's complete months
+     * [from, to) and in the same months a year earlier (the mix driver: lines lagging). A window
+     * is at most 12 months long, so the year-earlier months all fall before `from`.
+     */
+    async lineProgress(
+      dealerIds: number[],
+      skuIds: number[],
+      kinds: string[],
+      from: string,
+      to: string,
+    ): Promise<LineProgressRow[]> {
+      if (dealerIds.length === 0 || skuIds.length === 0 || from >= to) return [];
+      const { rows } = await db.query<LineProgressRow>(
+        `select m.dealer_id as "dealerId", ml.name as "modelLine",
+           coalesce(sum(m.quantity) filter (where m.month >= ($4 || '-01')::date), 0)::int as units,
+           coalesce(sum(m.quantity) filter (where m.month < ($4 || '-01')::date), 0)::int as "lastYear"
+         from monthly_actuals m join skus s on s.id = m.sku_id join model_lines ml on ml.id = s.model_line_id
+         where m.dealer_id = any($1::int[]) and m.sku_id = any($2::int[]) and m.kind = any($3::text[])
+           and ((m.month >= ($4 || '-01')::date and m.month < ($5 || '-01')::date)
+             or (m.month >= ($4 || '-01')::date - interval '12 months' and m.month < ($5 || '-01')::date - interval '12 months'))
+         group by 1, 2`,
         [dealerIds, skuIds, kinds, from, to],
       );
       return rows;
