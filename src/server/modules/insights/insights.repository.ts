@@ -319,6 +319,7 @@ export function createInsightsRepository(db: Queryable) {
       agreementId: number | null;
       programId?: number | null;
       programTier?: number | null;
+      programPeriod?: string | null;
       kind: string;
       note: string;
       probabilityBefore: number | null;
@@ -327,8 +328,8 @@ export function createInsightsRepository(db: Queryable) {
     }): Promise<number> {
       const { rows } = await db.query<{ id: number }>(
         `insert into insight_interventions (dealer_id, agreement_id, kind, note, probability_before, created_by,
-           created_by_name, program_id, program_tier)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+           created_by_name, program_id, program_tier, program_period)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
         [
           input.dealerId,
           input.agreementId,
@@ -339,6 +340,7 @@ export function createInsightsRepository(db: Queryable) {
           input.createdByName,
           input.programId ?? null,
           input.programTier ?? null,
+          input.programPeriod ?? null,
         ],
       );
       return rows[0]!.id;

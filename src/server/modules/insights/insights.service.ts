@@ -419,6 +419,7 @@ export function createInsightsService(deps: Deps) {
       // An incentive tier: the program's risk for this dealer, its next tier and probability.
       let programId: number | null = null;
       let programTier: number | null = null;
+      let programPeriod: string | null = null;
       if (data.kind === 'incentive_tier' || data.programCode) {
         const risk = data.programCode
           ? (
@@ -453,6 +454,7 @@ export function createInsightsService(deps: Deps) {
         );
         programId = rows[0]!.id;
         programTier = next?.tier ?? null;
+        programPeriod = risk.period;
         probabilityBefore = next?.probability ?? 1;
       }
       const id = await repo.insertIntervention({
@@ -460,6 +462,7 @@ export function createInsightsService(deps: Deps) {
         agreementId,
         programId,
         programTier,
+        programPeriod,
         kind: data.kind,
         note: data.note ?? '',
         probabilityBefore,

@@ -19,6 +19,7 @@ import { createPerformanceRepository } from './performance.repository';
 import {
   distinguish,
   interventionValue,
+  tierInterventionValue,
   median,
   rankDealers,
   sizeBands,
@@ -199,11 +200,16 @@ export function createPerformanceService(deps: {
       requireOem(actor);
       const repo = createPerformanceRepository(deps.db);
       const today = deps.today();
-      const [ended, units] = await Promise.all([
+      const [ended, windows, units] = await Promise.all([
         repo.endedAgreements(actor.scope, today),
+        repo.endedTierWindows(actor.scope),
         runAsSystem(() => repo.annualUnits(today.slice(0, 7))),
       ]);
-      return interventionValue(ended, sizeBands(units));
+      const bands = sizeBands(units);
+      return {
+        ...interventionValue(ended, bands),
+        programTiers: tierInterventionValue(windows, bands),
+      };
     },
   };
 }

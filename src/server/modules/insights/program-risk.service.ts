@@ -62,6 +62,7 @@ import {
   createProgramRiskRepository,
   type AxisHistoryRow,
   type LineProgressRow,
+  type TierOutcome,
   type ProgramRiskRow,
   type ProgramRiskWrite,
 } from './program-risk.repository';
@@ -149,6 +150,74 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   }
 
   /**
+   * Settles the risks (of these dealers, or all) whose window has ended, before the refresh
+   * replaces them with the next window's or prunes them: the engine's statement of the ended
+   * period (as of its cutoff, or today when the cutoff is still ahead: later reports do not
+   * count) gives the tier reached; kept in program_tier_outcomes, it settles the window's
+   * incentive_tier interventions. Returns the interventions settled.
+   */
+  async function settleEnded(ctx: Ctx, today: string, dealerIds: number[] | null) {
+    const repo = createProgramRiskRepository(deps.db);
+    const ended = await repo.endedRisks(today, dealerIds);
+    if (ended.length === 0) return 0;
+    const programs = createProgramsRepository(deps.db);
+    const ids = new Set(ended.map((e) => e.programId));
+    const rows = (await programs.findPrograms()).filter((r) => ids.has(r.id));
+    const versions = await programs.findVersions(rows.map((r) => r.id));
+    const network = await createIncentivesContextRepository(deps.db).findDealers({
+      kind: 'network',
+    });
+    const dealerById = new Map(network.map((d) => [d.id, d]));
+    const outcomes: TierOutcome[] = [];
+    for (const row of rows) {
+      const published = versions.filter((v) => v.programId === row.id && v.status === 'published');
+      if (published.length === 0) continue;
+      const p = { row, versions: published };
+      const mine = ended.filter((e) => e.programId === row.id);
+      for (const period of new Set(mine.map((e) => e.period))) {
+        const settlement = resolvePeriod({
+          program: latest(p).definition,
+          period,
+          fiscalYearStartMonth: ctx.fy,
+        });
+        const version = versionFor(p, settlement.window.start);
+        const tiers = compileTiers(version.definition);
+        const these = mine.filter((e) => e.period === period);
+        const asOf = settlement.cutoff < today ? settlement.cutoff : today;
+        for (let i = 0; i < these.length; i += CHUNK) {
+          const chunk = these.slice(i, i + CHUNK);
+          const dealers = chunk.flatMap((e) => dealerById.get(e.dealerId) ?? []);
+          const inputs = await progressInputs(p, version, dealers, ctx, settlement.period);
+          for (const e of chunk) {
+            const input = inputs.get(e.dealerId);
+            const statement = input
+              ? calculateStatement({
+                  ...input,
+                  period: settlement.period,
+                  asOf,
+                  includeLines: false,
+                })
+              : null;
+            const final = statement?.tierReached ?? null;
+            outcomes.push({
+              programId: row.id,
+              dealerId: e.dealerId,
+              period,
+              windowLabel: e.windowLabel,
+              windowEnd: e.windowEnd,
+              targetTier: e.tierReached + 1 < e.tierCount ? e.tierReached + 1 : -1,
+              targetProbability: e.nextProbability,
+              tierReached:
+                final === null ? -1 : tiers.findIndex((t) => new Dec(t.fromText).eq(final)),
+            });
+          }
+        }
+      }
+    }
+    return deps.db.transaction((tx) => createProgramRiskRepository(tx).saveOutcomes(outcomes));
+  }
+
+  /**
    * Recomputes the program tier risks of some dealers (all when null) as of `basis` (the
    * agreements' risk basis: the first month that is not complete and the last day before it).
    *
@@ -166,12 +235,16 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   ): Promise<{
     programs: number;
     risks: number;
+    /** incentive_tier interventions whose window ended and got their outcome */
+    settled: number;
     timings: { readMs: number; computeMs: number; writeMs: number };
   }> {
     return runAsSystem(async () => {
       const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
       const today = deps.today();
       const ctx = await shared.context();
+      // the windows that ended first: their last risks say which dealers to settle
+      const settled = await settleEnded(ctx, today, dealerIds);
       const running = await runningPrograms(ctx, today);
       const repo = createProgramRiskRepository(deps.db);
       const network = await createIncentivesContextRepository(deps.db).findDealers({
@@ -368,7 +441,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         );
       });
       timings.writeMs += performance.now() - w0;
-      return { programs: running.length, risks: writes.length, timings };
+      return { programs: running.length, risks: writes.length, settled, timings };
     });
   }
 
