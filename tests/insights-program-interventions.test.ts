@@ -5,6 +5,7 @@
  * cannot log), and refused without an assessed program of the dealer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RISK_JOB_KIND } from '../src/server/modules/insights/insights.service';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
@@ -64,6 +65,8 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
   let dealerA: Client;
 
   beforeAll(async () => {
+    // the clock is shared by the engines' suites: each starts on TODAY
+    today = TODAY;
     t = await startTestApp(engine, {}, { today: () => today });
     await seedFixtures(t.db);
     [channel, west, dealerA] = await Promise.all([
@@ -74,7 +77,16 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
     await ingestRows(t.services, history('DLR-ALPHA', 'PA'));
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await createProgram(channel, program);
-    await t.services.insights.refresh(null);
+    // The first risks of a network come from the startup job (main.ts), once.
+    const job = await t.services.insights.startFirstRefresh();
+    expect(job).not.toBeNull();
+    await t.services.jobs.startWorkers();
+    await t.services.jobs.settle(RISK_JOB_KIND);
+    expect(await t.services.jobs.getJob({ id: job!.id })).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+    });
+    expect(await t.services.insights.startFirstRefresh()).toBeNull();
   }, 300_000);
 
   afterAll(async () => {

@@ -379,6 +379,19 @@ export function createInsightsRepository(db: Queryable) {
      * Outcome tracking: interventions whose agreement's term has ended get `reached`/`missed` from
      * the agreement's final actual against its plan, and the last probability before the end.
      */
+    /**
+     * Whether no risk was ever computed while there is something to assess (approved or active
+     * agreements, published programs): a freshly seeded network.
+     */
+    async needsFirstRisks(): Promise<boolean> {
+      const { rows } = await db.query<{ needs: boolean }>(
+        `select not (exists (select 1 from commitment_risks) or exists (select 1 from program_tier_risks))
+           and (exists (select 1 from agreements where status in ('approved', 'active'))
+             or exists (select 1 from programs where status = 'published')) as needs`,
+      );
+      return rows[0]?.needs ?? false;
+    },
+
     async settleInterventionOutcomes(today: string): Promise<number> {
       const { rows } = await db.query<{ n: number }>(
         `with ended as (
