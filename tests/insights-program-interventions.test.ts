@@ -5,6 +5,7 @@
  * cannot log), and refused without an assessed program of the dealer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RISK_JOB_KIND } from '../src/server/modules/insights/insights.service';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
@@ -18,6 +19,7 @@ import {
 } from './helpers/test-app';
 
 const TODAY = '2026-04-20';
+let today = TODAY;
 
 /** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
 const perMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
@@ -63,7 +65,9 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
   let dealerA: Client;
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: TODAY });
+    // the clock is shared by the engines' suites: each starts on TODAY
+    today = TODAY;
+    t = await startTestApp(engine, {}, { today: () => today });
     await seedFixtures(t.db);
     [channel, west, dealerA] = await Promise.all([
       login(t.url, USERS.channel, PASSWORD),
@@ -73,7 +77,16 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
     await ingestRows(t.services, history('DLR-ALPHA', 'PA'));
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await createProgram(channel, program);
-    await t.services.insights.refresh(null);
+    // The first risks of a network come from the startup job (main.ts), once.
+    const job = await t.services.insights.startFirstRefresh();
+    expect(job).not.toBeNull();
+    await t.services.jobs.startWorkers();
+    await t.services.jobs.settle(RISK_JOB_KIND);
+    expect(await t.services.jobs.getJob({ id: job!.id })).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+    });
+    expect(await t.services.insights.startFirstRefresh()).toBeNull();
   }, 300_000);
 
   afterAll(async () => {
@@ -126,5 +139,69 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
     );
     expect((await send(west, { dealerCode: 'DLR-ALPHA', programCode: 'NOPE' })).status).toBe(400);
     expect((await send(west, { dealerCode: 'DLR-ALPHA' })).status).toBe(400);
+  });
+
+  it("settles the intervention when the window ends: the engine's final tier against the tier aimed at", async () => {
+    // BRAVO is in the East: the channel manager logs one there too (it will miss).
+    await ingestRows(t.services, history('DLR-BRAVO', 'PB'));
+    await t.db.query('update transactions set received_at = occurred_on + 1');
+    await t.services.insights.refresh(null);
+    const logged = await channel.send('POST', '/api/v1/insights/interventions', {
+      dealerCode: 'DLR-BRAVO',
+      programCode: 'H1-AURA',
+      kind: 'incentive_tier',
+    });
+    expect(logged.status).toBe(201);
+    // ALPHA sells 30 more Aura units in April–June (past tier 2 at 55), BRAVO nothing more.
+    const more = Array.from({ length: 30 }, (_, i) =>
+      txRow({
+        dealerCode: 'DLR-ALPHA',
+        occurredOn: `2026-0${4 + (i % 3)}-${String((i % 27) + 1).padStart(2, '0')}`,
+        externalId: `PA-late-${i}`,
+      }),
+    );
+    await ingestRows(t.services, more);
+    await t.db.query('update transactions set received_at = occurred_on + 1');
+    // Before the end nothing is settled.
+    await t.services.insights.refresh(null);
+    const before = await json<{ outcome: string | null }[]>(
+      await channel.get('/api/v1/insights/interventions'),
+      200,
+    );
+    expect(before.every((i) => i.outcome === null)).toBe(true);
+    today = '2026-07-20';
+    await t.services.insights.refresh(null);
+    const after = await json<
+      {
+        dealerCode: string;
+        programTier: number;
+        outcome: string | null;
+        outcomeAt: string | null;
+      }[]
+    >(await channel.get('/api/v1/insights/interventions'), 200);
+    const alpha = after.find((i) => i.dealerCode === 'DLR-ALPHA')!;
+    const bravo = after.find((i) => i.dealerCode === 'DLR-BRAVO')!;
+    expect(alpha).toMatchObject({ programTier: 2, outcome: 'reached' });
+    expect(bravo.outcome).toBe('missed');
+    expect(alpha.outcomeAt).not.toBeNull();
+    // Every assessed dealer's window is kept (the comparable dealers of the value of insights).
+    const { rows } = await t.db.query<{ code: string; target: number; reached: number }>(
+      `select d.code, o.target_tier as target, o.tier_reached as reached
+       from program_tier_outcomes o join dealers d on d.id = o.dealer_id order by d.code`,
+    );
+    expect(rows.find((r) => r.code === 'DLR-ALPHA')).toMatchObject({ target: 1, reached: 1 });
+    expect(rows.find((r) => r.code === 'DLR-BRAVO')!.reached).toBeLessThan(1);
+    // Settled once: the program no longer runs, its rows are gone, a later refresh changes nothing.
+    await t.services.insights.refresh(null);
+    const again = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from program_tier_outcomes`,
+    );
+    expect(again.rows[0]!.n).toBe(rows.length);
+    // The value of insights counts both windows as treated, the others as comparable.
+    const value = await json<{ programTiers: { treatedWindows: number; strata: unknown[] } }>(
+      await channel.get('/api/v1/insights/interventions/value'),
+      200,
+    );
+    expect(value.programTiers.treatedWindows).toBe(2);
   });
 });

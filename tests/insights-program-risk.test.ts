@@ -124,6 +124,16 @@ describe.each(engines())('insights: program tier risk (%s)', (engine) => {
     expect(alpha.tiers[1]!.probability).toBeLessThan(0.95);
     expect(alpha.tiers[2]!.probability).toBeLessThan(alpha.tiers[1]!.probability);
     expect(alpha.tiers[2]!.shortfall).toBeGreaterThan(alpha.tiers[1]!.shortfall);
+    // Each open tier explained: the additive drivers add up to threshold − expected (to 0.1);
+    // the reached tier has none.
+    expect(alpha.tiers[0]!.drivers).toEqual([]);
+    for (const t of alpha.tiers.slice(1)) {
+      const sum = t.drivers.filter((d) => d.additive !== false).reduce((s, d) => s + d.units, 0);
+      expect(Math.round(sum * 10) / 10).toBe(Math.round((t.threshold! - alpha.expected) * 10) / 10);
+      expect(t.drivers.map((d) => d.kind)).toEqual(
+        expect.arrayContaining(['pace', 'plan_vs_run_rate', 'seasonality', 'last_year']),
+      );
+    }
     // A dealer without sales: nothing reached, nothing likely.
     const charlie = list.items.find((i) => i.dealerCode === 'DLR-CHARLIE')!;
     expect(charlie.tiers[0]!.reached).toBe(false);

@@ -79,6 +79,11 @@ async function serve(db: Db, options: { seed: boolean }): Promise<void> {
   setInterval(() => void services.transactions.resumeRollUps(), 60_000).unref();
   setInterval(() => void services.availability.resumeRefreshes(), 60_000).unref();
   if (options.seed) await prepare(db, services, app.log);
+  // a network without risks yet (the demo just seeded): computed once now, as a job with progress
+  if (options.seed) {
+    const job = await services.insights.startFirstRefresh();
+    if (job) app.log.info({ job: job.id }, 'no risks yet: computing them (job)');
+  }
 
   await app.listen({ host: env.HOST, port: env.PORT });
   app.log.info(
@@ -105,6 +110,9 @@ async function supervise(workers: number): Promise<void> {
   await prepare(db, services, log);
   // the job queues, created once here: API processes creating them at once can deadlock
   await services.jobs.prepareQueues();
+  // a network without risks yet: the first risk job, queued for the API processes to take
+  const job = await services.insights.startFirstRefresh();
+  if (job) log.info({ job: job.id }, 'no risks yet: computing them (job)');
   await db.close();
   let stopping = false;
   const restarts: number[] = [];

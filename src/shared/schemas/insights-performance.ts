@@ -78,6 +78,63 @@ export type DealerDecomposition = z.infer<typeof dealerDecompositionSchema>;
 
 export const decompositionParamsSchema = z.object({ code });
 
+const significanceSchema = z
+  .object({
+    method: z.string(),
+    pairs: z
+      .number()
+      .int()
+      .describe("matched treated agreements, each paired with its stratum's comparable ones"),
+    comparableAgreements: z.number().int(),
+    minimumPairs: z.number().int(),
+    enoughData: z.boolean().describe('false: too few pairs, no p-value and no interval'),
+    pValue: z
+      .number()
+      .nullable()
+      .describe('two-sided stratified permutation test of no difference'),
+    interval: z
+      .object({ level: z.number(), low: z.number(), high: z.number() })
+      .nullable()
+      .describe('stratified bootstrap interval of the difference in attainment'),
+    permutations: z.number().int(),
+    seed: z.number().int(),
+  })
+  .describe('whether the difference is more than chance (fixed seed, reproducible)');
+
+/** The incentive_tier interventions' part: tier attainment of ended program windows. */
+export const tierInterventionValueSchema = z
+  .object({
+    treatedWindows: z
+      .number()
+      .int()
+      .describe('ended dealer × program windows with an incentive_tier intervention'),
+    matchedWindows: z.number().int(),
+    treatedReached: z
+      .number()
+      .nullable()
+      .describe('share of treated windows that reached the tier aimed at'),
+    comparableReached: z
+      .number()
+      .nullable()
+      .describe(
+        "share of comparable dealers' windows (no intervention; same region and size band, weighted to the treated strata) that reached their next tier",
+      ),
+    difference: z.number().nullable(),
+    meanProbabilityBefore: z.number().nullable(),
+    significance: significanceSchema,
+    strata: z.array(
+      z.object({
+        regionCode: z.string(),
+        sizeBand: z.string(),
+        treatedWindows: z.number().int(),
+        comparableWindows: z.number().int(),
+        treatedReached: z.number(),
+        comparableReached: z.number().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'TierInterventionValue' });
+
 export const interventionValueSchema = z
   .object({
     treatedAgreements: z.number().int(),
@@ -91,28 +148,7 @@ export const interventionValueSchema = z
     treatedReached: z.number().nullable(),
     comparableReached: z.number().nullable(),
     meanProbabilityBefore: z.number().nullable(),
-    significance: z
-      .object({
-        method: z.string(),
-        pairs: z
-          .number()
-          .int()
-          .describe("matched treated agreements, each paired with its stratum's comparable ones"),
-        comparableAgreements: z.number().int(),
-        minimumPairs: z.number().int(),
-        enoughData: z.boolean().describe('false: too few pairs, no p-value and no interval'),
-        pValue: z
-          .number()
-          .nullable()
-          .describe('two-sided stratified permutation test of no difference'),
-        interval: z
-          .object({ level: z.number(), low: z.number(), high: z.number() })
-          .nullable()
-          .describe('stratified bootstrap interval of the difference in attainment'),
-        permutations: z.number().int(),
-        seed: z.number().int(),
-      })
-      .describe('whether the difference is more than chance (fixed seed, reproducible)'),
+    significance: significanceSchema,
     strata: z.array(
       z.object({
         regionCode: z.string(),
@@ -125,6 +161,7 @@ export const interventionValueSchema = z
         comparableReached: z.number().nullable(),
       }),
     ),
+    programTiers: tierInterventionValueSchema,
   })
   .meta({ id: 'InterventionValue' });
 export type InterventionValue = z.infer<typeof interventionValueSchema>;

@@ -1,7 +1,7 @@
 /** API shapes of the program tier risks (issue 14 §1): each eligible dealer × running program. */
 import { z } from 'zod';
 import { code } from './common';
-import { riskInterventionSchema } from './insights';
+import { riskDriverSchema, riskInterventionSchema } from './insights';
 
 const money = z.string().describe("decimal string in the currency's minor unit, rounded half-up");
 
@@ -30,6 +30,11 @@ export const programTierRiskSchema = z
     adds: money.nullable().describe('what reaching the tier adds to what is earned (exact)'),
     pays: money.nullable().describe('what the window earns at the tier (exact)'),
     expectedShortfallMoney: money.describe('(1 − probability) × adds'),
+    drivers: z
+      .array(riskDriverSchema)
+      .describe(
+        'why the expected outcome misses (or passes) the threshold, on the axis: the additive drivers add up to threshold − expected (to 0.1); `mix` (lines lagging) is not additive. Empty for a reached tier or one out of reach',
+      ),
   })
   .meta({ id: 'ProgramTierRisk' });
 export type ProgramTierRisk = z.infer<typeof programTierRiskSchema>;

@@ -144,24 +144,13 @@ export function assessCommitment(input: AssessInput): Assessment {
   // Supply: what the forecast expects to sell before an order placed now arrives, beyond the
   // units on hand and promised, cannot be sold; it comes off every draw (a term not started yet:
   // its months are after the lead window, no effect).
-  let supply: SupplyAssessment | null = null;
-  if (input.supply && remaining > 0 && lead === 0) {
-    if ('shortage' in input.supply) supply = { shortage: input.supply.shortage };
-    else {
-      const window = Math.min(SUPPLY_LEAD_DAYS, remaining * DAYS_PER_MONTH);
-      const expectedInWindow = ((forecast[0] ?? 0) * window) / DAYS_PER_MONTH;
-      const need = (Math.max(0, commitment - toDate) * window) / (remaining * DAYS_PER_MONTH);
-      const shortage = Math.max(0, expectedInWindow - input.supply.units);
-      const ask = need > input.supply.units ? Math.ceil(need - input.supply.units) : 0;
-      supply = {
-        shortage,
-        units: input.supply.units,
-        daysSupply: input.supply.daysSupply,
-        need,
-        ask,
-      };
-    }
-  }
+  const supply = supplyAssessment({
+    supply: input.supply,
+    firstMonth: forecast[0] ?? 0,
+    remaining,
+    lead,
+    need: commitment - toDate,
+  });
   const short = supply?.shortage ?? 0;
   const reached = toDate - short;
   const risk = riskFromDraws(draws, reached, commitment);
@@ -172,78 +161,19 @@ export function assessCommitment(input: AssessInput): Assessment {
   }
   const expected = toDate + forecastRemaining - short;
 
-  // Drivers: commitment − expected = pace + plan-vs-run-rate + seasonality + last year.
-  const plannedToDate = input.plannedByMonth.slice(0, elapsed).reduce((s, v) => s + v, 0);
-  const plannedRemaining = commitment - plannedToDate;
-  const last12 = input.history.slice(-12);
-  const runRate = last12.length > 0 ? last12.reduce((s, v) => s + v, 0) / last12.length : 0;
-  const n = input.history.length;
-  let lastYearRemaining = 0;
-  for (let h = 1; h <= remaining; h += 1) {
-    // The same calendar month a year (or whole years) earlier, within the history.
-    let index = n - 1 + lead + h - 12;
-    while (index >= n) index -= 12;
-    lastYearRemaining += index >= 0 ? input.history[index]! : runRate;
-  }
-  const pace = plannedToDate - toDate;
-  const planVsRunRate = plannedRemaining - runRate * remaining;
-  const seasonality = runRate * remaining - lastYearRemaining;
-  const lastYear = lastYearRemaining - forecastRemaining;
-  const market =
-    input.market && remaining > 0 ? lastYearRemaining * (1 - input.market.ratio) : null;
-  const supplyText = () => {
-    if (!supply) return '';
-    if (supply.units === undefined)
-      return `the lines' supply covers ${round1(short)} units fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
-    const label = input.supply && 'label' in input.supply ? input.supply.label : input.label;
-    const days = supply.daysSupply === null ? '' : ` (${supply.daysSupply} days' supply)`;
-    return short > 0
-      ? `${label}: ${supply.units} units in stock and on the way${days}, ${round1(short)} fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`
-      : `${label}: ${supply.units} units in stock and on the way${days} cover the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
-  };
-  const drivers: Driver[] = [
-    {
-      kind: 'pace',
-      units: round1(pace),
-      text:
-        pace > 0
-          ? `${round1(pace)} units behind the plan so far`
-          : `${round1(-pace)} units ahead of the plan so far`,
-    },
-    {
-      kind: 'plan_vs_run_rate',
-      units: round1(planVsRunRate),
-      text: `the plan for the ${remaining} remaining months is ${round1(Math.abs(planVsRunRate))} units ${planVsRunRate >= 0 ? 'above' : 'below'} the last 12 months' pace`,
-    },
-    {
-      kind: 'seasonality',
-      units: round1(seasonality),
-      text: `the remaining calendar months sold ${round1(Math.abs(seasonality))} units ${seasonality >= 0 ? 'less' : 'more'} than an average month last year`,
-    },
-    {
-      kind: 'last_year',
-      units: round1(lastYear),
-      text: `the forecast expects ${round1(Math.abs(lastYear))} units ${lastYear >= 0 ? 'fewer' : 'more'} than the same months last year (trend)`,
-    },
-    ...(market !== null && input.market
-      ? [
-          {
-            kind: 'market_trend' as const,
-            units: round1(market),
-            text: `the regional market (all brands) is ${Math.round(Math.abs(1 - input.market.ratio) * 100)} % ${input.market.ratio < 1 ? 'below' : 'above'} a year ago over the last ${input.market.months} months: ${round1(Math.abs(market))} units ${market >= 0 ? 'fewer' : 'more'} than the same months last year`,
-          },
-        ]
-      : []),
-    ...(supply
-      ? [{ kind: 'availability' as const, units: round1(short), text: supplyText() }]
-      : []),
-  ];
-  // The rounded drivers add up exactly to the rounded gap: the trend (the forecast's residual
-  // against last year, less the market's share of it) takes the rounding.
-  const gap = round1(commitment - expected);
-  const trend = drivers[3]!;
-  const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);
-  trend.units = round1(gap - others);
+  const drivers = commitmentDrivers({
+    label: input.label,
+    history: input.history,
+    plannedByMonth: input.plannedByMonth,
+    elapsed,
+    lead,
+    toDate,
+    forecastRemaining,
+    expected,
+    supply,
+    ...(input.supply ? { supplyInput: input.supply } : {}),
+    ...(input.market ? { market: input.market } : {}),
+  });
 
   const unitsFor = [0.8, 0.95].map((target) => {
     if (probability >= target || remaining === 0)
@@ -276,4 +206,140 @@ export function assessCommitment(input: AssessInput): Assessment {
     unitsFor,
     supply,
   };
+}
+
+/**
+ * Supply in the lead window (an order placed now arrives after SUPPLY_LEAD_DAYS): what the
+ * forecast expects to sell before then beyond the units on hand and promised cannot be sold.
+ * `need`: the units still needed to reach the commitment (spread over the remaining days).
+ * Null without supply, with no month left, or for a term not started yet (lead > 0).
+ */
+export function supplyAssessment(options: {
+  supply: AssessInput['supply'];
+  /** The forecast of the first remaining month. */
+  firstMonth: number;
+  remaining: number;
+  lead: number;
+  need: number;
+}): SupplyAssessment | null {
+  const { supply: input, remaining, lead } = options;
+  if (!input || remaining <= 0 || lead > 0) return null;
+  if ('shortage' in input) return { shortage: input.shortage };
+  const window = Math.min(SUPPLY_LEAD_DAYS, remaining * DAYS_PER_MONTH);
+  const expectedInWindow = (options.firstMonth * window) / DAYS_PER_MONTH;
+  const need = (Math.max(0, options.need) * window) / (remaining * DAYS_PER_MONTH);
+  const shortage = Math.max(0, expectedInWindow - input.units);
+  const ask = need > input.units ? Math.ceil(need - input.units) : 0;
+  return { shortage, units: input.units, daysSupply: input.daysSupply, need, ask };
+}
+
+/**
+ * The drivers of a gap, in units, that add up exactly (after rounding to 0.1) to
+ * commitment − expected: pace so far + plan vs the last 12 months' run rate + seasonality of the
+ * remaining calendar months + the trend against the same months last year (which takes the
+ * rounding), with the regional market's share of the trend and the supply shortage split out.
+ * Shared by the agreements (their plan per month) and the program tiers (a tier's threshold
+ * spread evenly over the window, `plan` naming it in the texts: "tier 2").
+ */
+export function commitmentDrivers(input: {
+  label: string;
+  history: readonly number[];
+  plannedByMonth: readonly number[];
+  elapsed: number;
+  lead: number;
+  toDate: number;
+  forecastRemaining: number;
+  expected: number;
+  supply: SupplyAssessment | null;
+  supplyInput?: AssessInput['supply'];
+  market?: { ratio: number; months: number };
+  /** What the commitment is called in the texts (default "the plan"). */
+  plan?: string;
+  /** The word for the quantity in the texts (default "units"; a revenue axis: its currency). */
+  unit?: string;
+}): Driver[] {
+  const unit = input.unit ?? 'units';
+  const { elapsed, lead, toDate, forecastRemaining, expected, supply } = input;
+  const plan = input.plan ?? 'the plan';
+  const term = input.plannedByMonth.length;
+  const remaining = term - elapsed;
+  const commitment = input.plannedByMonth.reduce((s, v) => s + v, 0);
+  const short = supply?.shortage ?? 0;
+  const plannedToDate = input.plannedByMonth.slice(0, elapsed).reduce((s, v) => s + v, 0);
+  const plannedRemaining = commitment - plannedToDate;
+  const last12 = input.history.slice(-12);
+  const runRate = last12.length > 0 ? last12.reduce((s, v) => s + v, 0) / last12.length : 0;
+  const n = input.history.length;
+  let lastYearRemaining = 0;
+  for (let h = 1; h <= remaining; h += 1) {
+    // The same calendar month a year (or whole years) earlier, within the history.
+    let index = n - 1 + lead + h - 12;
+    while (index >= n) index -= 12;
+    lastYearRemaining += index >= 0 ? input.history[index]! : runRate;
+  }
+  const pace = plannedToDate - toDate;
+  const planVsRunRate = plannedRemaining - runRate * remaining;
+  const seasonality = runRate * remaining - lastYearRemaining;
+  const lastYear = lastYearRemaining - forecastRemaining;
+  const market =
+    input.market && remaining > 0 ? lastYearRemaining * (1 - input.market.ratio) : null;
+  const supplyText = () => {
+    if (!supply) return '';
+    if (supply.units === undefined)
+      return `the lines' supply covers ${round1(short)} units fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
+    const label =
+      input.supplyInput && 'label' in input.supplyInput ? input.supplyInput.label : input.label;
+    const days = supply.daysSupply === null ? '' : ` (${supply.daysSupply} days' supply)`;
+    return short > 0
+      ? `${label}: ${supply.units} units in stock and on the way${days}, ${round1(short)} fewer than the next ${SUPPLY_LEAD_DAYS} days' expected sales`
+      : `${label}: ${supply.units} units in stock and on the way${days} cover the next ${SUPPLY_LEAD_DAYS} days' expected sales`;
+  };
+  const drivers: Driver[] = [
+    {
+      kind: 'pace',
+      units: round1(pace),
+      text:
+        pace > 0
+          ? `${round1(pace)} ${unit} behind ${plan} so far`
+          : `${round1(-pace)} ${unit} ahead of ${plan} so far`,
+    },
+    {
+      kind: 'plan_vs_run_rate',
+      units: round1(planVsRunRate),
+      text:
+        plan === 'the plan'
+          ? `the plan for the ${remaining} remaining months is ${round1(Math.abs(planVsRunRate))} units ${planVsRunRate >= 0 ? 'above' : 'below'} the last 12 months' pace`
+          : `${plan}, spread evenly over the window, asks ${round1(Math.abs(planVsRunRate))} ${unit} ${planVsRunRate >= 0 ? 'more' : 'less'} of the ${remaining} remaining months than the last 12 months' pace`,
+    },
+    {
+      kind: 'seasonality',
+      units: round1(seasonality),
+      text: `the remaining calendar months sold ${round1(Math.abs(seasonality))} ${unit} ${seasonality >= 0 ? 'less' : 'more'} than an average month last year`,
+    },
+    {
+      kind: 'last_year',
+      units: round1(lastYear),
+      text: `the forecast expects ${round1(Math.abs(lastYear))} ${unit} ${lastYear >= 0 ? 'fewer' : 'more'} than the same months last year (trend)`,
+    },
+    ...(market !== null && input.market
+      ? [
+          {
+            kind: 'market_trend' as const,
+            units: round1(market),
+            text: `the regional market (all brands) is ${Math.round(Math.abs(1 - input.market.ratio) * 100)} % ${input.market.ratio < 1 ? 'below' : 'above'} a year ago over the last ${input.market.months} months: ${round1(Math.abs(market))} ${unit} ${market >= 0 ? 'fewer' : 'more'} than the same months last year`,
+          },
+        ]
+      : []),
+    ...(supply
+      ? [{ kind: 'availability' as const, units: round1(short), text: supplyText() }]
+      : []),
+  ];
+  // The rounded drivers add up exactly to the rounded gap: the trend (the forecast's residual
+  // against last year, less the market's share of it) takes the rounding.
+  const gap = round1(commitment - expected);
+  const trend = drivers[3]!;
+  const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);
+  trend.units = round1(gap - others);
+
+  return drivers;
 }

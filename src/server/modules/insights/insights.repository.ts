@@ -450,6 +450,7 @@ export function createInsightsRepository(db: Queryable) {
       agreementId: number | null;
       programId?: number | null;
       programTier?: number | null;
+      programPeriod?: string | null;
       kind: string;
       note: string;
       probabilityBefore: number | null;
@@ -458,8 +459,8 @@ export function createInsightsRepository(db: Queryable) {
     }): Promise<number> {
       const { rows } = await db.query<{ id: number }>(
         `insert into insight_interventions (dealer_id, agreement_id, kind, note, probability_before, created_by,
-           created_by_name, program_id, program_tier)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+           created_by_name, program_id, program_tier, program_period)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
         [
           input.dealerId,
           input.agreementId,
@@ -470,6 +471,7 @@ export function createInsightsRepository(db: Queryable) {
           input.createdByName,
           input.programId ?? null,
           input.programTier ?? null,
+          input.programPeriod ?? null,
         ],
       );
       return rows[0]!.id;
@@ -508,6 +510,19 @@ export function createInsightsRepository(db: Queryable) {
      * Outcome tracking: interventions whose agreement's term has ended get `reached`/`missed` from
      * the agreement's final actual against its plan, and the last probability before the end.
      */
+    /**
+     * Whether no risk was ever computed while there is something to assess (approved or active
+     * agreements, published programs): a freshly seeded network.
+     */
+    async needsFirstRisks(): Promise<boolean> {
+      const { rows } = await db.query<{ needs: boolean }>(
+        `select not (exists (select 1 from commitment_risks) or exists (select 1 from program_tier_risks))
+           and (exists (select 1 from agreements where status in ('approved', 'active'))
+             or exists (select 1 from programs where status = 'published')) as needs`,
+      );
+      return rows[0]?.needs ?? false;
+    },
+
     async settleInterventionOutcomes(today: string): Promise<number> {
       const { rows } = await db.query<{ n: number }>(
         `with ended as (

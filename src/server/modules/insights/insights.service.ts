@@ -103,6 +103,23 @@ export function createInsightsService(deps: Deps) {
       return deps.jobs.start({ actor, kind: RISK_JOB_KIND, params: {} });
     },
 
+    /**
+     * The first risks of a network (a freshly seeded demo): the network refresh as a job (with
+     * progress) when no risk exists yet, so a dealer and the OEM see risks without "Recompute
+     * now". Null when risks exist, nothing is to be assessed, or the job is already running.
+     */
+    async startFirstRefresh(): Promise<{ id: number } | null> {
+      const needs = await runAsSystem(() => repoOf(deps.db).needsFirstRisks());
+      if (!needs) return null;
+      try {
+        return await deps.jobs.start({ actor: null, kind: RISK_JOB_KIND, params: {} });
+      } catch (error) {
+        // another process started it (WEB_CONCURRENCY > 1): that one reports the progress
+        if (error instanceof AppError && error.code === 'CONFLICT') return null;
+        throw error;
+      }
+    },
+
     /** Each batch's refresh, once per batch across processes, its outcome on the batch. */
     batches,
 
@@ -279,6 +296,7 @@ export function createInsightsService(deps: Deps) {
       // An incentive tier: the program's risk for this dealer, its next tier and probability.
       let programId: number | null = null;
       let programTier: number | null = null;
+      let programPeriod: string | null = null;
       if (data.kind === 'incentive_tier' || data.programCode) {
         const risk = data.programCode
           ? (
@@ -313,6 +331,7 @@ export function createInsightsService(deps: Deps) {
         );
         programId = rows[0]!.id;
         programTier = next?.tier ?? null;
+        programPeriod = risk.period;
         probabilityBefore = next?.probability ?? 1;
       }
       const id = await repo.insertIntervention({
@@ -320,6 +339,7 @@ export function createInsightsService(deps: Deps) {
         agreementId,
         programId,
         programTier,
+        programPeriod,
         kind: data.kind,
         note: data.note ?? '',
         probabilityBefore,

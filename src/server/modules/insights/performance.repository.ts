@@ -34,6 +34,17 @@ export type EndedAgreementRow = {
   probabilityBefore: number | null;
 };
 
+export type EndedTierWindowRow = {
+  programId: number;
+  dealerId: number;
+  regionCode: string;
+  period: string;
+  targetTier: number;
+  tierReached: number;
+  interventions: number;
+  probabilityBefore: number | null;
+};
+
 /** Complete periods of an agreement as of $today (a SQL expression on alias a). */
 const COMPLETE = `least(coalesce(array_length(a.planned_by_period, 1), 0),
   ((extract(year from $today::date)::int * 12 + extract(month from $today::date)::int)
@@ -109,14 +120,39 @@ export function createPerformanceRepository(db: Queryable) {
 
     /**
      * What the cached value of interventions depends on besides the day: the interventions (their
-     * count and latest id: a logged or deleted one changes it) and the network's last risk refresh.
+     * count and latest id: a logged or deleted one changes it), the settled program tier windows
+     * and the network's last risk refresh.
      */
     async interventionValueVersion(): Promise<string> {
       const { rows } = await db.query<{ v: string }>(
         `select concat_ws('|', (select count(*) from insight_interventions), (select max(id) from insight_interventions),
+           (select count(*) from program_tier_outcomes),
            (select network_refreshed_at::text from insight_refreshes where id = 1)) as v`,
       );
       return rows[0]!.v;
+    },
+
+    /**
+     * Ended dealer × program windows in scope (program_tier_outcomes) with their incentive_tier
+     * interventions: the tier aimed at (the first intervention's; without one, the next tier of
+     * the window's last risk, index ascending, -1 when the top was reached) and the tier reached.
+     */
+    async endedTierWindows(scope: Scope): Promise<EndedTierWindowRow[]> {
+      const params: unknown[] = [];
+      const { rows } = await db.query<EndedTierWindowRow>(
+        `select o.program_id as "programId", o.dealer_id as "dealerId", g.code as "regionCode", o.period,
+           coalesce(min(i.program_tier) - 1, o.target_tier)::int as "targetTier", o.tier_reached as "tierReached",
+           count(i.id)::int as interventions, avg(i.probability_before) as "probabilityBefore"
+         from program_tier_outcomes o join dealers d on d.id = o.dealer_id join regions g on g.id = d.region_id
+         left join insight_interventions i on i.kind = 'incentive_tier' and i.program_id = o.program_id
+           and i.dealer_id = o.dealer_id and i.program_tier is not null
+           and (i.program_period = o.period or (i.program_period is null and i.created_at::date <= o.window_end))
+         where ${scopeSql(scope, 'd', params)}
+         group by o.program_id, o.dealer_id, g.code, o.period, o.target_tier, o.tier_reached
+         order by o.program_id, o.dealer_id, o.period`,
+        params,
+      );
+      return rows;
     },
 
     /** Each dealer's units over the 12 months before `to` (for the size bands). */

@@ -19,6 +19,7 @@ import { createPerformanceRepository } from './performance.repository';
 import {
   distinguish,
   interventionValue,
+  tierInterventionValue,
   median,
   rankDealers,
   sizeBands,
@@ -216,11 +217,16 @@ export function createPerformanceService(deps: {
       const cached = valueCache.get(key);
       if (cached && cached.version === version) return cached.value;
       const value = (async () => {
-        const [ended, units] = await Promise.all([
+        const [ended, windows, units] = await Promise.all([
           repo.endedAgreements(actor.scope, today),
+          repo.endedTierWindows(actor.scope),
           runAsSystem(() => repo.annualUnits(today.slice(0, 7))),
         ]);
-        return interventionValue(ended, sizeBands(units));
+        const bands = sizeBands(units);
+        return {
+          ...interventionValue(ended, bands),
+          programTiers: tierInterventionValue(windows, bands),
+        };
       })();
       if (valueCache.size >= VALUE_CACHE_SCOPES) valueCache.clear();
       valueCache.set(key, { version, value });

@@ -18,7 +18,11 @@
  */
 import { Dec } from '../../../shared/money';
 import { interventionSignificance } from './intervention-significance';
-import type { DealerFeatureRow, EndedAgreementRow } from './performance.repository';
+import type {
+  DealerFeatureRow,
+  EndedAgreementRow,
+  EndedTierWindowRow,
+} from './performance.repository';
 
 export type DealerPerformance = {
   dealerCode: string;
@@ -214,5 +218,48 @@ export function interventionValue(
       : null,
     significance: interventionSignificance([...strata.values()]),
     strata: rows,
+  };
+}
+
+/**
+ * The value of incentive_tier interventions: ended dealer × program windows, reached or not
+ * (the engine's final tier against the tier aimed at), with the agreements' strata and test:
+ * each window is a "term" of plan 1 and outcome 1 when the tier was reached, so attainment is
+ * the share reached. Comparable: windows of dealers with no incentive_tier intervention, their
+ * target the next tier of the window's last risk; windows whose top tier was already reached
+ * have no target and are left out.
+ */
+export function tierInterventionValue(
+  ended: readonly EndedTierWindowRow[],
+  bandOf: (dealerId: number) => string,
+) {
+  const rows: EndedAgreementRow[] = ended
+    .filter((w) => w.targetTier >= 0)
+    .map((w, i) => ({
+      agreementId: i,
+      dealerId: w.dealerId,
+      regionCode: w.regionCode,
+      planned: 1,
+      actual: w.tierReached >= w.targetTier ? 1 : 0,
+      interventions: w.interventions,
+      probabilityBefore: w.probabilityBefore,
+    }));
+  const v = interventionValue(rows, bandOf);
+  return {
+    treatedWindows: v.treatedAgreements,
+    matchedWindows: v.matchedAgreements,
+    treatedReached: v.treatedAttainment,
+    comparableReached: v.comparableAttainment,
+    difference: v.difference,
+    meanProbabilityBefore: v.meanProbabilityBefore,
+    significance: v.significance,
+    strata: v.strata.map((s) => ({
+      regionCode: s.regionCode,
+      sizeBand: s.sizeBand,
+      treatedWindows: s.treatedAgreements,
+      comparableWindows: s.comparableAgreements,
+      treatedReached: s.treatedAttainment,
+      comparableReached: s.comparableAttainment,
+    })),
   };
 }

@@ -14,6 +14,38 @@ export type AxisHistoryRow = {
   amounts: number[];
 };
 
+/** A dealer's units of one model line in the window so far and in the same months a year earlier. */
+export type LineProgressRow = {
+  dealerId: number;
+  modelLine: string;
+  units: number;
+  lastYear: number;
+};
+
+/** A risk whose window has ended (program-risk.repository `endedRisks`). */
+export type EndedRiskRow = {
+  programId: number;
+  dealerId: number;
+  period: string;
+  windowLabel: string;
+  windowEnd: string;
+  tierReached: number;
+  tierCount: number;
+  nextProbability: number | null;
+};
+
+/** An ended window's outcome (program_tier_outcomes). */
+export type TierOutcome = {
+  programId: number;
+  dealerId: number;
+  period: string;
+  windowLabel: string;
+  windowEnd: string;
+  targetTier: number;
+  targetProbability: number | null;
+  tierReached: number;
+};
+
 export type ProgramRiskWrite = {
   programId: number;
   dealerId: number;
@@ -110,6 +142,33 @@ export function createProgramRiskRepository(db: Queryable) {
       return rows;
     },
 
+    /**
+     * Per dealer × model line of these SKUs and kinds: the units in the window's complete months
+     * [from, to) and in the same months a year earlier (the mix driver: lines lagging). A window
+     * is at most 12 months long, so the year-earlier months all fall before `from`.
+     */
+    async lineProgress(
+      dealerIds: number[],
+      skuIds: number[],
+      kinds: string[],
+      from: string,
+      to: string,
+    ): Promise<LineProgressRow[]> {
+      if (dealerIds.length === 0 || skuIds.length === 0 || from >= to) return [];
+      const { rows } = await db.query<LineProgressRow>(
+        `select m.dealer_id as "dealerId", ml.name as "modelLine",
+           coalesce(sum(m.quantity) filter (where m.month >= ($4 || '-01')::date), 0)::int as units,
+           coalesce(sum(m.quantity) filter (where m.month < ($4 || '-01')::date), 0)::int as "lastYear"
+         from monthly_actuals m join skus s on s.id = m.sku_id join model_lines ml on ml.id = s.model_line_id
+         where m.dealer_id = any($1::int[]) and m.sku_id = any($2::int[]) and m.kind = any($3::text[])
+           and ((m.month >= ($4 || '-01')::date and m.month < ($5 || '-01')::date)
+             or (m.month >= ($4 || '-01')::date - interval '12 months' and m.month < ($5 || '-01')::date - interval '12 months'))
+         group by 1, 2`,
+        [dealerIds, skuIds, kinds, from, to],
+      );
+      return rows;
+    },
+
     /** Each dealer's best-selling SKU of a set in [from, to): the unit the interventions add. */
     async topSkus(
       dealerIds: number[],
@@ -162,6 +221,61 @@ export function createProgramRiskRepository(db: Queryable) {
            set window_label = excluded.window_label, probabilities = excluded.probabilities, expected = excluded.expected`,
         [dealerIds, programIds, day],
       );
+    },
+
+    /**
+     * Risks (of these dealers, or all) whose window ended before `today` and is not settled:
+     * what the last risk said (the reached tier and the next tier's probability).
+     */
+    async endedRisks(today: string, dealerIds: number[] | null): Promise<EndedRiskRow[]> {
+      const { rows } = await db.query<EndedRiskRow>(
+        `select r.program_id as "programId", r.dealer_id as "dealerId", r.period, r.window_label as "windowLabel",
+           to_char(r.window_end, 'YYYY-MM-DD') as "windowEnd", r.tier_reached as "tierReached",
+           jsonb_array_length(r.tiers) as "tierCount",
+           (select (t->>'probability')::float8 from jsonb_array_elements(r.tiers) with ordinality as x(t, n)
+             where n = r.tier_reached + 2) as "nextProbability"
+         from program_tier_risks r
+         where r.window_end < $1::date and ($2::int[] is null or r.dealer_id = any($2::int[]))
+           and not exists (select 1 from program_tier_outcomes o
+             where o.program_id = r.program_id and o.dealer_id = r.dealer_id and o.period = r.period)`,
+        [today, dealerIds],
+      );
+      return rows;
+    },
+
+    /**
+     * Keeps the ended windows' outcomes and settles the incentive_tier interventions of those
+     * windows: reached when the engine's final tier is at least the tier aimed at; the outcome
+     * probability is the tier's last point in the window's history.
+     */
+    async saveOutcomes(outcomes: TierOutcome[]): Promise<number> {
+      if (outcomes.length === 0) return 0;
+      await db.query(
+        `insert into program_tier_outcomes (program_id, dealer_id, period, window_label, window_end, target_tier,
+           target_probability, tier_reached)
+         select x."programId", x."dealerId", x.period, x."windowLabel", x."windowEnd"::date, x."targetTier",
+           x."targetProbability", x."tierReached"
+         from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, period text, "windowLabel" text,
+           "windowEnd" text, "targetTier" int, "targetProbability" float8, "tierReached" int)
+         on conflict (program_id, dealer_id, period) do nothing`,
+        [JSON.stringify(outcomes)],
+      );
+      const { rows } = await db.query<{ n: number }>(
+        `with done as (
+           update insight_interventions i
+           set outcome = case when o.tier_reached >= i.program_tier - 1 then 'reached' else 'missed' end,
+             outcome_at = now(),
+             outcome_probability = (select h.probabilities[i.program_tier] from program_tier_risk_history h
+               where h.program_id = i.program_id and h.dealer_id = i.dealer_id and h.window_label = o.window_label
+               order by h.day desc limit 1)
+           from program_tier_outcomes o
+           where i.kind = 'incentive_tier' and i.outcome is null and i.program_tier is not null
+             and o.program_id = i.program_id and o.dealer_id = i.dealer_id
+             and (i.program_period = o.period or (i.program_period is null and i.created_at::date <= o.window_end))
+           returning 1)
+         select count(*)::int as n from done`,
+      );
+      return rows[0]?.n ?? 0;
     },
 
     /** Model line names by code (the interventions name the line). */

@@ -44,13 +44,16 @@ import type { DealerRow, SkuRow, TxRow, VersionRow } from '../incentives/incenti
 import { priceOn } from '../incentives/pricing';
 import { createProgramsRepository } from '../incentives/programs.repository';
 import { createProgressService } from '../incentives/progress.service';
-import { HISTORY_MONTHS } from './agreement-risk';
+import { HISTORY_MONTHS, readSupply, type Supply } from './agreement-risk';
+import { supplyAssessment } from './assess';
+import { readMarketTrend } from './market-trend';
 import { createInsightsRepository } from './insights.repository';
 import {
   assessTiers,
   expectedMissed,
   measureBasis,
   memoDraws,
+  tierDrivers,
   tierMoney,
   type DrawsMemo,
 } from './program-risk';
@@ -58,6 +61,8 @@ import { groupable, groupedInputs } from './program-risk-network';
 import {
   createProgramRiskRepository,
   type AxisHistoryRow,
+  type LineProgressRow,
+  type TierOutcome,
   type ProgramRiskRow,
   type ProgramRiskWrite,
 } from './program-risk.repository';
@@ -145,6 +150,74 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   }
 
   /**
+   * Settles the risks (of these dealers, or all) whose window has ended, before the refresh
+   * replaces them with the next window's or prunes them: the engine's statement of the ended
+   * period (as of its cutoff, or today when the cutoff is still ahead: later reports do not
+   * count) gives the tier reached; kept in program_tier_outcomes, it settles the window's
+   * incentive_tier interventions. Returns the interventions settled.
+   */
+  async function settleEnded(ctx: Ctx, today: string, dealerIds: number[] | null) {
+    const repo = createProgramRiskRepository(deps.db);
+    const ended = await repo.endedRisks(today, dealerIds);
+    if (ended.length === 0) return 0;
+    const programs = createProgramsRepository(deps.db);
+    const ids = new Set(ended.map((e) => e.programId));
+    const rows = (await programs.findPrograms()).filter((r) => ids.has(r.id));
+    const versions = await programs.findVersions(rows.map((r) => r.id));
+    const network = await createIncentivesContextRepository(deps.db).findDealers({
+      kind: 'network',
+    });
+    const dealerById = new Map(network.map((d) => [d.id, d]));
+    const outcomes: TierOutcome[] = [];
+    for (const row of rows) {
+      const published = versions.filter((v) => v.programId === row.id && v.status === 'published');
+      if (published.length === 0) continue;
+      const p = { row, versions: published };
+      const mine = ended.filter((e) => e.programId === row.id);
+      for (const period of new Set(mine.map((e) => e.period))) {
+        const settlement = resolvePeriod({
+          program: latest(p).definition,
+          period,
+          fiscalYearStartMonth: ctx.fy,
+        });
+        const version = versionFor(p, settlement.window.start);
+        const tiers = compileTiers(version.definition);
+        const these = mine.filter((e) => e.period === period);
+        const asOf = settlement.cutoff < today ? settlement.cutoff : today;
+        for (let i = 0; i < these.length; i += CHUNK) {
+          const chunk = these.slice(i, i + CHUNK);
+          const dealers = chunk.flatMap((e) => dealerById.get(e.dealerId) ?? []);
+          const inputs = await progressInputs(p, version, dealers, ctx, settlement.period);
+          for (const e of chunk) {
+            const input = inputs.get(e.dealerId);
+            const statement = input
+              ? calculateStatement({
+                  ...input,
+                  period: settlement.period,
+                  asOf,
+                  includeLines: false,
+                })
+              : null;
+            const final = statement?.tierReached ?? null;
+            outcomes.push({
+              programId: row.id,
+              dealerId: e.dealerId,
+              period,
+              windowLabel: e.windowLabel,
+              windowEnd: e.windowEnd,
+              targetTier: e.tierReached + 1 < e.tierCount ? e.tierReached + 1 : -1,
+              targetProbability: e.nextProbability,
+              tierReached:
+                final === null ? -1 : tiers.findIndex((t) => new Dec(t.fromText).eq(final)),
+            });
+          }
+        }
+      }
+    }
+    return deps.db.transaction((tx) => createProgramRiskRepository(tx).saveOutcomes(outcomes));
+  }
+
+  /**
    * Recomputes the program tier risks of some dealers (all when null) as of `basis` (the
    * agreements' risk basis: the first month that is not complete and the last day before it).
    *
@@ -162,12 +235,16 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   ): Promise<{
     programs: number;
     risks: number;
+    /** incentive_tier interventions whose window ended and got their outcome */
+    settled: number;
     timings: { readMs: number; computeMs: number; writeMs: number };
   }> {
     return runAsSystem(async () => {
       const timings = { readMs: 0, computeMs: 0, writeMs: 0 };
       const today = deps.today();
       const ctx = await shared.context();
+      // the windows that ended first: their last risks say which dealers to settle
+      const settled = await settleEnded(ctx, today, dealerIds);
       const running = await runningPrograms(ctx, today);
       const repo = createProgramRiskRepository(deps.db);
       const network = await createIncentivesContextRepository(deps.db).findDealers({
@@ -176,6 +253,13 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const wanted = dealerIds === null ? null : new Set(dealerIds);
       const dealers = wanted ? network.filter((d) => wanted.has(d.id)) : network;
       const names = await repo.modelLineNames();
+      // The drivers' supply (availability's days' supply per model line) and regional market.
+      const dealerIdList = dealers.map((d) => d.id);
+      const catalog = await createInsightsRepository(deps.db).skuModelLines();
+      const [supplies, markets] = await Promise.all([
+        readSupply(deps.db, today, dealerIdList, catalog),
+        readMarketTrend(deps.db, basis.month, dealerIdList),
+      ]);
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
@@ -197,6 +281,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         histories: Map<number, AxisHistoryRow>;
         others: Map<number, AxisHistoryRow>;
         top: Map<number, number>;
+        lines: Map<number, LineProgressRow[]>;
       };
       // Each read of a SKU set's history once per refresh (programs often count the same SKUs).
       const reads = new Map<string, Promise<unknown>>();
@@ -215,7 +300,11 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           `${what}|${plan.kinds.join(',')}|${skuIds.join(',')}|${key}`;
         const read = <T>(what: string, skuIds: number[], fn: () => Promise<T>) =>
           key === null ? fn() : once(k(what, skuIds), fn);
-        const [histories, otherHistories, top] = await Promise.all([
+        // The mix: the window's complete months (at most the last 12) against a year earlier.
+        const windowFrom = plan.program.window.start.slice(0, 7);
+        const mixFrom =
+          monthIndex(windowFrom) < basisIndex - 12 ? monthFromIndex(basisIndex - 12) : windowFrom;
+        const [histories, otherHistories, top, lines] = await Promise.all([
           read('history', axisIds, async () =>
             byDealer(await repo.axisHistories(ids, axisIds, plan.kinds, from, basis.month)),
           ),
@@ -227,8 +316,20 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           read('top', axisIds, () =>
             repo.topSkus(ids, axisIds, plan.kinds, monthFromIndex(basisIndex - 12), basis.month),
           ),
+          read(`lines ${mixFrom}`, axisIds, async () => {
+            const byDealer = new Map<number, LineProgressRow[]>();
+            for (const row of await repo.lineProgress(
+              ids,
+              axisIds,
+              plan.kinds,
+              mixFrom,
+              basis.month,
+            ))
+              byDealer.set(row.dealerId, [...(byDealer.get(row.dealerId) ?? []), row]);
+            return byDealer;
+          }),
         ]);
-        return { histories, others: otherHistories, top };
+        return { histories, others: otherHistories, top, lines };
       };
       const assess = (
         plan: Plan,
@@ -248,6 +349,10 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           basis,
           history: h.histories.get(d.id),
           others: h.others.get(d.id),
+          lines: h.lines.get(d.id) ?? [],
+          axisSkus: plan.axis,
+          supply: supplies.get(d.id),
+          market: markets.get(d.id),
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
         });
@@ -336,7 +441,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         );
       });
       timings.writeMs += performance.now() - w0;
-      return { programs: running.length, risks: writes.length, timings };
+      return { programs: running.length, risks: writes.length, settled, timings };
     });
   }
 
@@ -349,10 +454,16 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     basis: { month: string; asOf: string };
     history: AxisHistoryRow | undefined;
     others: AxisHistoryRow | undefined;
+    lines: LineProgressRow[];
+    axisSkus: SkuRow[];
+    supply: Supply | undefined;
+    market: { ratio: number; months: number } | undefined;
     modelLineName: string;
     memo?: DrawsMemo;
   }): ProgramRiskOut | null {
     const { program, dealer, ctx, basis } = options;
+    // one simulation per history for the tiers and the supply window alike
+    const memo = options.memo ?? new Map();
     const { def, window } = program;
     const date = statementDate(program, basis);
     const input = {
@@ -391,8 +502,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     const history = series(options.history, basisIndex, revenueAxis);
     const otherForecast =
       def.measure === 'ev_share'
-        ? memoDraws(options.memo, series(options.others, basisIndex, false), remaining, 0, lead)
-            .mean
+        ? memoDraws(memo, series(options.others, basisIndex, false), remaining, 0, lead).mean
         : 0;
     const tiers = compileTiers(def).map((t) => ({ from: t.fromText, value: t.valueText }));
     const measured = measureBasis({
@@ -418,8 +528,37 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       statement.tierReached === null
         ? -1
         : tiers.findIndex((t) => new Dec(t.from).eq(statement.tierReached!));
+    // Supply (units axes): the axis's model lines' units on hand and promised, against the
+    // forecast's first month and what the next tier still needs (assess.ts, as the agreements).
+    const axisLines = new Set(options.axisSkus.map((sku) => sku.modelLineCode));
+    const lineSupply =
+      options.supply && !revenueAxis
+        ? [...options.supply].filter(([code]) => axisLines.has(code)).map(([, v]) => v)
+        : [];
+    const supplyInput =
+      lineSupply.length > 0
+        ? {
+            units: lineSupply.reduce((s, v) => s + v.units, 0),
+            daysSupply: lineSupply.length === 1 ? lineSupply[0]!.daysSupply : null,
+            label: lineSupply.length === 1 ? lineSupply[0]!.label : `${def.name}'s lines`,
+          }
+        : undefined;
+    const nextThreshold = measured.thresholds.find(
+      (t, k) => k > reached && t !== null && t > measured.toDate,
+    );
+    const draws0 = supplyInput ? memoDraws(memo, history, remaining, 1000, lead) : null;
+    const supply = supplyInput
+      ? supplyAssessment({
+          supply: supplyInput,
+          firstMonth: draws0!.first,
+          remaining,
+          lead,
+          need: (nextThreshold ?? measured.toDate) - measured.toDate,
+        })
+      : null;
     const risk = assessTiers(
       {
+        ...(supply ? { shortage: supply.shortage } : {}),
         history,
         toDate: measured.toDate,
         remaining,
@@ -430,8 +569,23 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         isMonotone: def.measure !== 'ev_share',
         ...(revenueAxis ? { perUnit } : {}),
       },
-      options.memo,
+      memo,
     );
+    const drivers = tierDrivers({
+      history,
+      toDate: measured.toDate,
+      elapsed,
+      term,
+      lead,
+      thresholds: measured.thresholds,
+      reached: tiers.map((_, k) => k <= reached),
+      result: risk,
+      supply,
+      ...(supplyInput ? { supplyInput } : {}),
+      ...(options.market ? { market: options.market } : {}),
+      lines: elapsed > 0 ? options.lines : [],
+      unit: revenueAxis ? currency : measured.axis === 'bev_units' ? 'BEVs' : 'units',
+    });
     const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;
     const last12 = unitHistory.slice(-12);
     const reachable = Math.max(5, (2 * last12.reduce((s, v) => s + v, 0)) / 12);
@@ -466,6 +620,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           isReached || !money
             ? moneyString(0, currency)
             : expectedMissed(r.probability, money.adds, currency),
+        drivers: drivers[k] ?? [],
       };
     });
     const interventions: (RiskIntervention & { value: number })[] = [];
@@ -517,7 +672,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     return {
       ...rest,
       axis: row.axis as ProgramRisk['axis'],
-      tiers: row.tiers as ProgramRisk['tiers'],
+      // rows computed before the drivers existed have none
+      tiers: (row.tiers as ProgramRisk['tiers']).map((t) => ({ ...t, drivers: t.drivers ?? [] })),
       interventions: row.interventions as ProgramRisk['interventions'],
     };
   }

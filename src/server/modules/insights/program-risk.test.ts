@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessTiers, expectedMissed, measureBasis } from './program-risk';
+import { supplyAssessment } from './assess';
+import { assessTiers, expectedMissed, measureBasis, tierDrivers } from './program-risk';
 
 const history = Array.from({ length: 36 }, (_, m) => 10 + ((m * 7) % 5) - 2);
 
@@ -105,5 +106,107 @@ describe('a share is not monotone', () => {
       isMonotone: false,
     });
     expect(r.tiers[0]!.probability).toBeLessThan(0.2);
+  });
+});
+
+describe("drivers of each tier (the agreements' code)", () => {
+  const additiveSum = (ds: { units: number; additive?: boolean }[]) =>
+    Math.round(ds.filter((d) => d.additive !== false).reduce((s, d) => s + d.units, 0) * 10) / 10;
+
+  it('add up exactly to threshold − expected, per tier, with supply and market split out', () => {
+    const thresholds = [30, 45, 70];
+    const supplyInput = { units: 2, daysSupply: 6, label: 'Aura' };
+    const plain = assessTiers({
+      history,
+      toDate: 22,
+      remaining: 3,
+      term: 6,
+      thresholds,
+      reached: -1,
+    });
+    const supply = supplyAssessment({
+      supply: supplyInput,
+      firstMonth: plain.forecastRemaining / 3,
+      remaining: 3,
+      lead: 0,
+      need: 45 - 22,
+    })!;
+    expect(supply.shortage).toBeGreaterThan(0);
+    const r = assessTiers({
+      history,
+      toDate: 22,
+      remaining: 3,
+      term: 6,
+      thresholds,
+      reached: -1,
+      shortage: supply.shortage,
+    });
+    // the shortage comes off the outcome and every tier's probability
+    expect(r.expected).toBeCloseTo(plain.expected - supply.shortage, 9);
+    expect(r.tiers[1]!.probability).toBeLessThan(plain.tiers[1]!.probability);
+    const drivers = tierDrivers({
+      history,
+      toDate: 22,
+      elapsed: 3,
+      term: 6,
+      lead: 0,
+      thresholds,
+      reached: [false, false, false],
+      result: r,
+      supply,
+      supplyInput,
+      market: { ratio: 0.9, months: 6 },
+      lines: [
+        { modelLine: 'Aura', units: 4, lastYear: 9 },
+        { modelLine: 'Vela', units: 12, lastYear: 11 },
+      ],
+      unit: 'units',
+    });
+    thresholds.forEach((t, k) => {
+      const ds = drivers[k]!;
+      expect(additiveSum(ds)).toBe(Math.round((t - r.expected) * 10) / 10);
+      expect(ds.map((d) => d.kind)).toEqual([
+        'pace',
+        'plan_vs_run_rate',
+        'seasonality',
+        'last_year',
+        'market_trend',
+        'availability',
+        'mix',
+      ]);
+      // pace: the threshold spread evenly, half the window gone
+      expect(ds[0]!.units).toBe(Math.round((t / 2 - 22) * 10) / 10);
+      expect(ds[0]!.text).toContain(`tier ${k + 1}`);
+    });
+    // only the lagging line, not additive
+    expect(drivers[0]!.at(-1)).toMatchObject({ kind: 'mix', units: 5, additive: false });
+    expect(drivers[0]!.at(-1)!.text).toContain('Aura');
+  });
+
+  it('a reached tier or one out of reach has none; a revenue axis speaks its currency', () => {
+    const r = assessTiers({
+      history,
+      toDate: 25,
+      remaining: 2,
+      term: 4,
+      thresholds: [20, null, 60],
+      reached: 0,
+    });
+    const drivers = tierDrivers({
+      history,
+      toDate: 25,
+      elapsed: 2,
+      term: 4,
+      lead: 0,
+      thresholds: [20, null, 60],
+      reached: [true, false, false],
+      result: r,
+      supply: null,
+      unit: 'EUR',
+    });
+    expect(drivers[0]).toEqual([]);
+    expect(drivers[1]).toEqual([]);
+    expect(additiveSum(drivers[2]!)).toBe(Math.round((60 - r.expected) * 10) / 10);
+    expect(drivers[2]![0]!.text).toMatch(/EUR (behind|ahead of) tier 3 so far/);
   });
 });

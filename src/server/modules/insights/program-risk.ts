@@ -36,7 +36,13 @@ import {
 } from '../incentives/calc';
 import { combineForecast } from '../forecasts/methods/combine';
 import { intervalScale } from '../forecasts/methods/intervals';
-import { errorModelFor } from './assess';
+import {
+  commitmentDrivers,
+  errorModelFor,
+  type AssessInput,
+  type Driver,
+  type SupplyAssessment,
+} from './assess';
 import { recalibrateAt } from './default-risk-calibration';
 import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
 
@@ -64,6 +70,11 @@ export type TierRiskInput = {
   /** Months between the end of the history and the first remaining month (a lagging feed). */
   lead?: number;
   draws?: number;
+  /**
+   * Units of the axis the supply cannot deliver before an order placed now arrives
+   * (assess.ts `supplyAssessment`): they come off every draw, as for the agreements.
+   */
+  shortage?: number;
 };
 
 export type TierRisk = {
@@ -101,7 +112,7 @@ export function remainingDraws(
     draws,
     seed: 7,
   });
-  return { sorted, mean: forecast.reduce((s, v) => s + v, 0) };
+  return { sorted, mean: forecast.reduce((s, v) => s + v, 0), first: forecast[0] ?? 0 };
 }
 
 /**
@@ -138,23 +149,26 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
     input.lead ?? 0,
   );
   const share = (input.term - remaining) / Math.max(1, input.term);
+  const short = Math.max(0, input.shortage ?? 0);
+  // What the draws add to: the axis so far less what the supply cannot deliver.
+  const reachable = input.toDate - short;
   const perUnit = input.perUnit && input.perUnit > 0 ? input.perUnit : 1;
   const calibrated = (toDate: number, threshold: number) => {
     const raw = probabilityFromDraws(sorted, toDate, threshold);
     return remaining === 0 ? raw : recalibrateAt(share, raw);
   };
-  const outcome = riskFromDraws(sorted, input.toDate, input.toDate);
+  const outcome = riskFromDraws(sorted, reachable, reachable);
   const tiers = input.thresholds.map((threshold, index): TierRisk => {
     const isCertain =
       (input.isMonotone ?? true) &&
       (index <= input.reached || (threshold !== null && input.toDate >= threshold));
     if (isCertain) return { probability: 1, shortfall: 0, unitsFor80: 0 };
     if (threshold === null) return { probability: 0, shortfall: 0, unitsFor80: null };
-    const risk = riskFromDraws(sorted, input.toDate, threshold);
-    const probability = calibrated(input.toDate, threshold);
+    const risk = riskFromDraws(sorted, reachable, threshold);
+    const probability = calibrated(reachable, threshold);
     let unitsFor80: number | null = 0;
     if (probability < 0.8) {
-      const at = (units: number) => calibrated(input.toDate + units * perUnit, threshold);
+      const at = (units: number) => calibrated(reachable + units * perUnit, threshold);
       const ceiling = Math.max(10, 10 * Math.ceil((threshold - input.toDate) / perUnit));
       let low = 0;
       let high = 1;
@@ -177,7 +191,7 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
     if (tiers[k]!.probability > tiers[k - 1]!.probability)
       tiers[k]!.probability = tiers[k - 1]!.probability;
   return {
-    expected: input.toDate + mean,
+    expected: reachable + mean,
     lower80: outcome.lower80,
     upper80: outcome.upper80,
     forecastRemaining: mean,
@@ -325,4 +339,64 @@ export function tierMoney(options: {
 export function expectedMissed(probability: number, money: string, currency: string): string {
   const missed = new Dec(1).minus(new Dec(probability.toFixed(6)));
   return moneyString(new Dec(money).times(missed), currency);
+}
+
+/**
+ * Each tier's drivers (issue 14 §2), in the axis's units, adding up exactly (to 0.1) to the gap
+ * between its threshold and the expected outcome, with the agreements' code (assess.ts
+ * `commitmentDrivers`): the threshold spread evenly over the window's months is the plan, so
+ * pace so far, the threshold against the last 12 months' pace, seasonality of the remaining
+ * months, the trend against last year (with the regional market's share and the supply shortage
+ * split out). The lines lagging (`mix`: model lines of the axis selling fewer units than in the
+ * same months last year) follow, not additive. Reached tiers and tiers out of reach have none.
+ */
+export function tierDrivers(options: {
+  history: readonly number[];
+  toDate: number;
+  elapsed: number;
+  term: number;
+  lead: number;
+  thresholds: readonly (number | null)[];
+  reached: readonly boolean[];
+  result: Pick<TierRiskResult, 'expected' | 'forecastRemaining'>;
+  supply: SupplyAssessment | null;
+  supplyInput?: AssessInput['supply'];
+  market?: { ratio: number; months: number };
+  /** Per model line of the axis: units in the window so far and in the same months last year. */
+  lines?: readonly { modelLine: string; units: number; lastYear: number }[];
+  unit: string;
+}): Driver[][] {
+  const mix: Driver[] = (options.lines ?? [])
+    .map((l) => ({ ...l, gap: l.lastYear - l.units }))
+    .filter((l) => l.gap > 0.5)
+    .sort((a, b) => b.gap - a.gap || a.modelLine.localeCompare(b.modelLine))
+    .slice(0, 3)
+    .map((l) => ({
+      kind: 'mix' as const,
+      units: l.gap,
+      text: `${l.modelLine}: ${l.units} units so far, ${l.gap} fewer than the same months last year`,
+      additive: false,
+    }));
+  return options.thresholds.map((threshold, k) => {
+    if (threshold === null || options.reached[k]) return [];
+    const term = Math.max(1, options.term);
+    return [
+      ...commitmentDrivers({
+        label: `tier ${k + 1}`,
+        history: options.history,
+        plannedByMonth: new Array<number>(term).fill(threshold / term),
+        elapsed: options.elapsed,
+        lead: options.lead,
+        toDate: options.toDate,
+        forecastRemaining: options.result.forecastRemaining,
+        expected: options.result.expected,
+        supply: options.supply,
+        ...(options.supplyInput ? { supplyInput: options.supplyInput } : {}),
+        ...(options.market ? { market: options.market } : {}),
+        plan: `tier ${k + 1}`,
+        unit: options.unit,
+      }),
+      ...mix,
+    ];
+  });
 }

@@ -7,6 +7,7 @@
 import { Box, ColorSwatch, Group, ScrollArea, Table, Text, Tooltip } from '@mantine/core';
 import type { DealerGrid } from '../../../shared/schemas/forecasts';
 import { formatInt, formatMonth } from '../../format';
+import { gridUnits } from './scale';
 import { reasonLabel } from './forecast-labels';
 
 type Line = DealerGrid['lines'][number];
@@ -172,7 +173,7 @@ export function ForecastGrid({
                         component="button"
                         type="button"
                         onClick={() => onSelect(line.modelLine.code, cell.month)}
-                        aria-label={`${line.modelLine.name} ${formatMonth(cell.month)}: ${formatInt(round(cell.consensus))}${mark ? `, ${MARKS[mark].label.toLowerCase()}` : ''}`}
+                        aria-label={`${line.modelLine.name} ${formatMonth(cell.month)}: ${gridUnits(cell.consensus)}${mark ? `, ${MARKS[mark].label.toLowerCase()}` : ''}`}
                         aria-invalid={isError || undefined}
                         data-cell={key}
                         data-mark={mark ?? 'none'}
@@ -203,7 +204,7 @@ export function ForecastGrid({
                         }}
                       >
                         <Text span size="sm" fw={mark ? 700 : 400}>
-                          {formatInt(round(cell.consensus))}
+                          {gridUnits(cell.consensus)}
                         </Text>
                         {cell.actual !== null && (
                           <Text size="10px" c="dimmed" lh={1.1} fw={700}>
@@ -216,7 +217,7 @@ export function ForecastGrid({
                 );
               })}
               <Table.Td ta="right" c="dimmed">
-                {formatInt(round(line.cells.reduce((s, c) => s + c.consensus, 0)))}
+                {gridUnits(line.cells.reduce((s, c) => s + c.consensus, 0))}
               </Table.Td>
             </Table.Tr>
           ))}
@@ -226,10 +227,10 @@ export function ForecastGrid({
             <Table.Th style={STICKY}>Total</Table.Th>
             {totals.map((t, i) => (
               <Table.Th key={months[i]} ta="right">
-                {formatInt(round(t))}
+                {gridUnits(t)}
               </Table.Th>
             ))}
-            <Table.Th ta="right">{formatInt(round(totals.reduce((a, b) => a + b, 0)))}</Table.Th>
+            <Table.Th ta="right">{gridUnits(totals.reduce((a, b) => a + b, 0))}</Table.Th>
           </Table.Tr>
         </Table.Tfoot>
       </Table>

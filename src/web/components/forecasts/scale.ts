@@ -23,9 +23,9 @@ export function scaledAll(values: readonly number[], percent: number): number[] 
 
 /**
  * The cells a percentage change writes: those whose new whole number differs from the stored
- * forecast (not from its rounded display). A row of 4.52s shows 5 in every cell and 54 as its
- * total; "+10 %" makes every cell 5 and the total 60, which changes every stored cell although no
- * displayed cell moves. No change at 0 %.
+ * forecast (not from its display). A row of 4.52s shows 4.5 in every cell and 54 as its total
+ * (gridUnits); "+10 %" makes every cell 5 and the total 60, which changes every stored cell
+ * whatever the display shows. No change at 0 %.
  */
 export function changedIndexes(
   values: readonly number[],
@@ -34,4 +34,18 @@ export function changedIndexes(
 ): number[] {
   if (percent === 0) return [];
   return values.flatMap((v, i) => (next[i] !== v ? [i] : []));
+}
+
+/**
+ * A forecast figure as the grid shows it, cells and totals alike: one decimal under 10 (a
+ * forecast is a mean: a row of 4.52s shows 4.5 in each of its twelve cells and 54 as its total,
+ * where whole numbers showed twelve 5s and 54), whole numbers from 10 up (a cell off by at most
+ * 0.5 is under 5 % of it there). Totals are the stored values summed, then shown by the same rule,
+ * so they stay the forecast's true total rather than a sum of rounded cells.
+ */
+export function gridUnits(value: number): string {
+  const tenths = Math.round(value * 10) / 10;
+  if (Math.abs(tenths) >= 10 || Number.isInteger(tenths))
+    return Math.round(value).toLocaleString('en-US');
+  return tenths.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }

@@ -61,6 +61,54 @@ function Significance({ s }: { s: InterventionValue['significance'] }) {
   );
 }
 
+/**
+ * Incentive tiers: ended program windows with an incentive_tier intervention against comparable
+ * dealers' windows (same region and size band), the share that reached the tier aimed at.
+ */
+function TierValue({ v }: { v: InterventionValue['programTiers'] }) {
+  if (v.treatedWindows === 0)
+    return (
+      <Text size="sm" c="dimmed" data-testid="tier-intervention-value">
+        Incentive tiers: no logged tier intervention has reached the end of its program window yet.
+      </Text>
+    );
+  return (
+    <Stack gap={4} data-testid="tier-intervention-value">
+      <Text size="sm" fw={600}>
+        Incentive tiers: windows reaching the tier aimed at
+      </Text>
+      <SimpleGrid cols={{ base: 2, sm: 4 }}>
+        <KpiCard
+          label="With interventions"
+          value={formatPercent(pct(v.treatedReached))}
+          hint={`${formatInt(v.matchedWindows)} of ${formatInt(v.treatedWindows)} windows matched`}
+        />
+        <KpiCard
+          label="Comparable dealers"
+          value={formatPercent(pct(v.comparableReached))}
+          hint="their next tier; same region and size band"
+        />
+        <KpiCard
+          label="Difference"
+          value={formatChange(pct(v.difference))}
+          hint={
+            v.significance.interval
+              ? `95 % interval ${formatChange(pct(v.significance.interval.low))} to ${formatChange(pct(v.significance.interval.high))}`
+              : v.significance.enoughData
+                ? 'points'
+                : 'not enough windows to tell'
+          }
+        />
+        <KpiCard
+          label="Probability when logged"
+          value={formatPercent(pct(v.meanProbabilityBefore))}
+          hint="mean, treated windows"
+        />
+      </SimpleGrid>
+    </Stack>
+  );
+}
+
 export function InterventionValuePanel() {
   const value = useInterventionValue();
   const isPhone = useIsPhone();
@@ -68,7 +116,12 @@ export function InterventionValuePanel() {
   if (value.isError) return <QueryError error={value.error} onRetry={() => void value.refetch()} />;
   const v = value.data;
   if (v.treatedAgreements === 0)
-    return <Empty title="No intervention has reached the end of its agreement's term yet" />;
+    return (
+      <Stack gap="sm">
+        <Empty title="No intervention has reached the end of its agreement's term yet" />
+        <TierValue v={v.programTiers} />
+      </Stack>
+    );
   const series = [
     { name: 'treated', label: 'With interventions', color: 'blue.6' },
     { name: 'comparable', label: 'Comparable dealers without', color: 'gray.5' },
@@ -128,6 +181,7 @@ export function InterventionValuePanel() {
         />
         <ChartLegend items={series} />
       </Paper>
+      <TierValue v={v.programTiers} />
     </Stack>
   );
 }

@@ -17,6 +17,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
 import { api } from '../../api';
@@ -76,12 +77,81 @@ function ProgramRiskHistory({ r }: { r: ProgramRisk }) {
   );
 }
 
+const DRIVER_LABELS: Record<string, string> = {
+  pace: 'Pace so far',
+  plan_vs_run_rate: 'Tier vs. your last 12 months',
+  seasonality: 'Seasonality of the months left',
+  last_year: 'Trend vs. last year',
+  market_trend: 'Regional market',
+  availability: 'Stock and pipeline',
+  mix: 'Lagging line',
+};
+
+type Tier = ProgramRisk['tiers'][number];
+
+/** A driver's figure on the axis, signed: + widens the gap to the tier, − closes it. */
+const signed = (r: ProgramRisk, v: number) => {
+  const sign = v > 0.05 ? '+' : v < -0.05 ? '−' : '';
+  const a = Math.abs(v);
+  if (r.axis === 'revenue')
+    return `${sign}${formatMoney(a.toFixed(2), r.currency, { isCompact: true })}`;
+  return `${sign}${Number.isInteger(a) ? formatInt(a) : a.toFixed(1)}`;
+};
+
+/** The additive driver that widens the gap most (null: none does). */
+export const mainDriver = (t: Tier) =>
+  [...t.drivers]
+    .filter((d) => d.additive !== false && d.units > 0)
+    .sort((a, b) => b.units - a.units)[0] ?? null;
+
+/**
+ * Why the expected outcome misses (or passes) the tier: the drivers on the axis, adding up to
+ * the gap between the tier's threshold and the expected outcome (a lagging line is shown apart,
+ * dimmed: it overlaps the others).
+ */
+function TierDrivers({ r, t }: { r: ProgramRisk; t: Tier }) {
+  if (t.threshold === null || t.drivers.length === 0) return null;
+  const gap = t.threshold - r.expected;
+  return (
+    <Stack gap={4} mt={4} data-testid="program-tier-drivers">
+      <Text size="xs" fw={600}>
+        {gap > 0
+          ? `Expected ${signed(r, gap).slice(1)} ${axisWord(r)} short of tier ${t.tier}, because:`
+          : `Expected ${signed(r, -gap).slice(1)} ${axisWord(r)} past tier ${t.tier}:`}
+      </Text>
+      {t.drivers.map((d, i) => (
+        <div key={`${d.kind}-${i}`} data-testid="program-tier-driver">
+          <Group justify="space-between" wrap="nowrap" gap="xs">
+            <Text size="xs" c={d.additive === false ? 'dimmed' : undefined}>
+              {DRIVER_LABELS[d.kind] ?? d.kind}
+            </Text>
+            <Text
+              size="xs"
+              fw={600}
+              c={d.additive === false ? 'dimmed' : d.units > 0 ? 'red.7' : 'teal.7'}
+              style={{ whiteSpace: 'nowrap' }}
+            >
+              {signed(r, d.units)}
+            </Text>
+          </Group>
+          <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+            {d.text}
+          </Text>
+        </div>
+      ))}
+    </Stack>
+  );
+}
+
 /** The tier to talk about: the lowest one not reached (null: the top tier is reached). */
 const nextTier = (r: ProgramRisk) => r.tiers.find((t) => !t.reached) ?? null;
 
 function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
   const tier = nextTier(r);
   const step = r.interventions[0];
+  const [isWhyOpen, setWhyOpen] = useState(false);
+  const canAct = useCan('agreements:write');
+  const main = tier ? mainDriver(tier) : null;
   return (
     <div data-testid="program-outlook-item">
       <Group justify="space-between" wrap="nowrap" gap="xs">
@@ -124,6 +194,28 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
         )}{' '}
         · {formatMoney(r.earned, r.currency)} earned · as of {formatDate(r.asOf)}
       </Text>
+      {tier && tier.drivers.length > 0 && (
+        <>
+          <Group gap="xs" mt={4} wrap="nowrap">
+            {main && (
+              <Text size="xs" style={{ flex: 1, overflowWrap: 'anywhere' }}>
+                Main reason: {DRIVER_LABELS[main.kind]?.toLowerCase() ?? main.kind} (
+                {signed(r, main.units)} {axisWord(r)})
+              </Text>
+            )}
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              onClick={() => setWhyOpen((o) => !o)}
+              aria-expanded={isWhyOpen}
+              data-testid="program-tier-why"
+            >
+              {isWhyOpen ? 'Hide why' : 'Why?'}
+            </Button>
+          </Group>
+          {isWhyOpen && <TierDrivers r={r} t={tier} />}
+        </>
+      )}
       <ProgramRiskHistory r={r} />
       {step && (
         <Text size="sm" mt={4}>
@@ -136,6 +228,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
           )}
         </Text>
       )}
+      {step && canAct && <LogTierStep r={r} text={step.text} />}
     </div>
   );
 }
@@ -236,6 +329,12 @@ export function ProgramRiskSection() {
                     <Text size="xs" c="dimmed">
                       {r.programName} · {r.windowLabel}
                     </Text>
+                    {tier && mainDriver(tier) && (
+                      <Text size="xs" c="dimmed">
+                        main reason: {DRIVER_LABELS[mainDriver(tier)!.kind]?.toLowerCase()} (
+                        {signed(r, mainDriver(tier)!.units)} {axisWord(r)})
+                      </Text>
+                    )}
                     {step && (
                       <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
                         {step.text}
