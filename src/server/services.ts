@@ -92,6 +92,15 @@ export function createServices(deps: {
   const programRisk = createProgramRiskService(incentivesDeps);
   const insights = createInsightsService({ db, jobs, events, today, programRisk });
   const market = createMarketService({ db, today });
+  const auth = createAuthService({
+    db,
+    sessionTtlHours: env.SESSION_TTL_HOURS,
+    accountLimit: {
+      maxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      windowMinutes: env.LOGIN_ACCOUNT_WINDOW_MINUTES,
+    },
+    actorCacheMs: env.ACTOR_CACHE_MS,
+  });
   return {
     market,
     performance: createPerformanceService({ db, market, today }),
@@ -117,16 +126,9 @@ export function createServices(deps: {
     db,
     env,
     events,
-    auth: createAuthService({
-      db,
-      sessionTtlHours: env.SESSION_TTL_HOURS,
-      accountLimit: {
-        maxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
-        windowMinutes: env.LOGIN_ACCOUNT_WINDOW_MINUTES,
-      },
-    }),
+    auth,
     audit: createAuditService({ db }),
-    accounts: createAccountsService({ db }),
+    accounts: createAccountsService({ db, settleCredentials: () => auth.settle() }),
     network,
     catalog: createCatalogService({ db, today }),
     transactions,
