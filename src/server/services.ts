@@ -6,6 +6,7 @@ import { createAccountsService } from './modules/accounts/accounts.service';
 import { createAuditService } from './modules/audit/audit.service';
 import { createActualsService } from './modules/actuals/actuals.service';
 import { createDealerHomeCache } from './modules/actuals/dealer-home-cache';
+import { createDealerHomeService } from './modules/actuals/dealer-home.service';
 import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { createNetworkService } from './modules/network/network.service';
@@ -92,6 +93,7 @@ export function createServices(deps: {
   const programRisk = createProgramRiskService(incentivesDeps);
   const insights = createInsightsService({ db, jobs, events, today, programRisk });
   const market = createMarketService({ db, today });
+  const actuals = createActualsService({ db: readDb, network, homeCache });
   const auth = createAuthService({
     db,
     sessionTtlHours: env.SESSION_TTL_HOURS,
@@ -132,7 +134,8 @@ export function createServices(deps: {
     network,
     catalog: createCatalogService({ db, today }),
     transactions,
-    actuals: createActualsService({ db: readDb, network, homeCache }),
+    actuals,
+    dealerHome: createDealerHomeService({ homeCache, network, actuals, transactions }),
     readRouting,
   };
 }
