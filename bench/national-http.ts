@@ -70,7 +70,7 @@ export async function measureOverHttp(
   rec: Recorder,
   guard: (part: string, fn: () => Promise<unknown>) => Promise<void>,
 ) {
-  if (!['agreements', 'network', 'home', 'ingest'].some((p) => parts.has(p))) return;
+  if (!['agreements', 'network', 'home', 'home-three', 'ingest'].some((p) => parts.has(p))) return;
   const key = await createAccountsService({ db }).createApiKey({
     actor: SYSTEM_ACTOR,
     data: {
@@ -177,7 +177,15 @@ export async function measureOverHttp(
     }
     if (parts.has('home'))
       await guard('home', async () =>
-        rec.record('dealerHome', await measureDealerHome(db, server.url, options)),
+        rec.record('dealerHome', await measureDealerHome(db, server.url, options, 'one')),
+      );
+    // the home as it was read before GET /dealers/{code}/home: three requests
+    if (parts.has('home-three'))
+      await guard('home-three', async () =>
+        rec.record(
+          'dealerHomeThreeRequests',
+          await measureDealerHome(db, server.url, options, 'three'),
+        ),
       );
   } finally {
     rec.record('serverPeakRssMiB', Math.round(rss.stop() / 2 ** 20));
@@ -239,10 +247,17 @@ async function measureAccuracy(db: Db, get: (path: string) => Promise<string>, r
 
 /**
  * The dealer home under `connections` dealers at once: each client reads what the home page reads
- * (the dealer, its monthly actuals, its last ten transactions) in turn, with its own session;
- * against the bare health endpoint of the same server in the same run.
+ * (the dealer, its monthly actuals, its last ten transactions) with its own session: `one`, the
+ * web app's one request (GET /dealers/{code}/home); `three`, the three endpoints in turn (part
+ * `home-three`, as the home was read before); against the bare health endpoint of the same server
+ * in the same run. Latencies are per request.
  */
-async function measureDealerHome(db: Db, serverUrl: string, options: NationalOptions) {
+async function measureDealerHome(
+  db: Db,
+  serverUrl: string,
+  options: NationalOptions,
+  way: 'one' | 'three',
+) {
   const dealers = await db.query<{ code: string }>(
     `select code from dealers where status = 'active' order by md5(code) limit $1`,
     [options.connections],
@@ -267,6 +282,7 @@ async function measureDealerHome(db: Db, serverUrl: string, options: NationalOpt
   }
   const paths = (i: number) => {
     const code = encodeURIComponent(dealers.rows[i % dealers.rows.length]!.code);
+    if (way === 'one') return [`/api/v1/dealers/${code}/home`];
     return [
       `/api/v1/dealers/${code}`,
       `/api/v1/dealers/${code}/actuals/monthly`,
@@ -292,6 +308,9 @@ async function measureDealerHome(db: Db, serverUrl: string, options: NationalOpt
     single.push(performance.now() - t0);
   }
   const result = {
+    way,
+    requestsPerHome: paths(0).length,
+    homesPerSecond: Math.round(home.rps / paths(0).length),
     connections: n,
     seconds: options.seconds,
     home,

@@ -9,7 +9,7 @@
  *   npm run bench -- national --database <url>             # measure a kept database
  *   options: --dealers 18000 --per-dealer-year 940 --lines 30 --runs 3 --seconds 20
  *            --connections 100 --ingest-rows 1000000 --port 3970 (the measured API server's)
- *            --parts size,incentives,forecast,agreements,network,home,ingest
+ *            --parts size,incentives,forecast,agreements,network,home,ingest (home-three: the home's three requests)
  *
  * The clock: history runs to November 2026; the incentive programs run the calendar year 2026 and
  * the services measure as of 2026-11-30 (the current period holds data, as in the incentives

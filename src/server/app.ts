@@ -95,7 +95,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await services.transactions.rollUpsSettled();
     await services.availability.refreshesSettled();
     await services.events.close();
+    await services.auth.closeCache();
   });
+  // signed-in actors kept for a few seconds, dropped on any revocation (auth/credential-cache.ts)
+  await services.auth.startCache();
   registerErrorHandling(app);
   // Outside /api/v1 (the docs UI, the web app's files) routes are public unless they say otherwise.
   // Every /api/v1 route must declare its permission; tests/routes-guarded.test.ts walks them all.

@@ -36,6 +36,8 @@ const envSchema = z.object({
   TEST_DATABASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  /** how long an API process keeps a signed-in actor (modules/auth/credential-cache.ts); 0: off */
+  ACTOR_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   COOKIE_SECURE: booleanString,
   BODY_LIMIT_MB: z.coerce.number().positive().default(10),
   INGEST_LIMIT_MB: z.coerce.number().positive().default(1024),

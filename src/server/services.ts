@@ -6,6 +6,7 @@ import { createAccountsService } from './modules/accounts/accounts.service';
 import { createAuditService } from './modules/audit/audit.service';
 import { createActualsService } from './modules/actuals/actuals.service';
 import { createDealerHomeCache } from './modules/actuals/dealer-home-cache';
+import { createDealerHomeService } from './modules/actuals/dealer-home.service';
 import { createAuthService } from './modules/auth/auth.service';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { createNetworkService } from './modules/network/network.service';
@@ -92,6 +93,16 @@ export function createServices(deps: {
   const programRisk = createProgramRiskService(incentivesDeps);
   const insights = createInsightsService({ db, jobs, events, today, programRisk });
   const market = createMarketService({ db, today });
+  const actuals = createActualsService({ db: readDb, network, homeCache });
+  const auth = createAuthService({
+    db,
+    sessionTtlHours: env.SESSION_TTL_HOURS,
+    accountLimit: {
+      maxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      windowMinutes: env.LOGIN_ACCOUNT_WINDOW_MINUTES,
+    },
+    actorCacheMs: env.ACTOR_CACHE_MS,
+  });
   return {
     market,
     performance: createPerformanceService({ db, market, today }),
@@ -117,20 +128,14 @@ export function createServices(deps: {
     db,
     env,
     events,
-    auth: createAuthService({
-      db,
-      sessionTtlHours: env.SESSION_TTL_HOURS,
-      accountLimit: {
-        maxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
-        windowMinutes: env.LOGIN_ACCOUNT_WINDOW_MINUTES,
-      },
-    }),
+    auth,
     audit: createAuditService({ db }),
-    accounts: createAccountsService({ db }),
+    accounts: createAccountsService({ db, settleCredentials: () => auth.settle() }),
     network,
     catalog: createCatalogService({ db, today }),
     transactions,
-    actuals: createActualsService({ db: readDb, network, homeCache }),
+    actuals,
+    dealerHome: createDealerHomeService({ homeCache, network, actuals, transactions }),
     readRouting,
   };
 }

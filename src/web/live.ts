@@ -14,6 +14,8 @@ import { incentiveKeys } from './components/incentives/incentive-queries';
 
 const FEED_QUERIES: readonly (readonly string[])[] = [
   ['dealer-actuals'],
+  // the dealer page's one read (actuals and newest transactions with the dealer)
+  ['dealer'],
   ['region-totals'],
   ['transactions'],
   agreementKeys.all,

@@ -14,6 +14,7 @@ import type {
 } from '../shared/schemas/network';
 import type { ModelLine, Sku } from '../shared/schemas/catalog';
 import type { Transaction } from '../shared/schemas/transactions';
+import type { DealerHome } from '../shared/schemas/dealer-home';
 import type { ApiKey, User } from '../shared/schemas/accounts';
 import { api, type Page, type Query } from './api';
 
@@ -79,6 +80,18 @@ export function useDealer(code: string) {
     queryKey: ['dealer', code],
     queryFn: ({ signal }) =>
       api.get<Dealer>(`/dealers/${encodeURIComponent(code)}`, undefined, signal),
+  });
+}
+
+/**
+ * The dealer page in one request (`GET /dealers/{code}/home`): the dealer, its monthly actuals and
+ * its ten newest transactions. Under ['dealer', code], so a change of the dealer refetches it.
+ */
+export function useDealerHome(code: string) {
+  return useQuery({
+    queryKey: ['dealer', code, 'home'],
+    queryFn: ({ signal }) =>
+      api.get<DealerHome>(`/dealers/${encodeURIComponent(code)}/home`, undefined, signal),
   });
 }
 

@@ -8,6 +8,7 @@ export const PARAMS_POINTING_AT_A: Record<string, Record<string, string>> = {
   '/api/v1/dealer-groups/:code': { code: 'G1' },
   '/api/v1/dealers/:code': { code: 'DLR-ALPHA' },
   '/api/v1/dealers/:code/actuals/monthly': { code: 'DLR-ALPHA' },
+  '/api/v1/dealers/:code/home': { code: 'DLR-ALPHA' },
   '/api/v1/model-lines/:code': { code: 'ML-AURA' },
   '/api/v1/skus/:code': { code: 'AURA-LX-ICE' },
   '/api/v1/skus/:code/prices': { code: 'AURA-LX-ICE' },

@@ -82,12 +82,14 @@ async function serve(env: Env, services: Services) {
  */
 export async function startSecondApp(
   t: TestApp,
-): Promise<{ url: string; close: () => Promise<void> }> {
+): Promise<{ url: string; services: Services; close: () => Promise<void> }> {
   const db = t.dbUrl ? await openPostgres(t.dbUrl, 3) : t.db;
   const env = testEnv();
-  const { app, url } = await serve(env, createServices({ db, env }));
+  const services = createServices({ db, env });
+  const { app, url } = await serve(env, services);
   return {
     url,
+    services,
     close: async () => {
       await app.close();
       if (db !== t.db) await db.close();

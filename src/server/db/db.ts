@@ -30,9 +30,14 @@ export type Db = Queryable & {
   /**
    * LISTEN on `channel`: `onMessage` gets the payload of every NOTIFY on it (from any process on
    * the same database) once the NOTIFY's transaction commits. Resolves when listening; the result
-   * stops it. `close()` stops every listener.
+   * stops it. `close()` stops every listener. `onState(false)`: the listening connection was lost
+   * (NOTIFYs sent meanwhile are missed); `onState(true)`: listening again.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onState?: (isListening: boolean) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 

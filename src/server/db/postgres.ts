@@ -184,8 +184,14 @@ const RELISTEN_MS = 1000;
  * connection (server restart, failover) is opened again after a second; NOTIFYs sent meanwhile
  * are missed, as NOTIFY keeps nothing for absent listeners.
  */
-async function listenOn(url: string, channel: string, onMessage: (payload: string) => void) {
+async function listenOn(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onState?: (isListening: boolean) => void,
+) {
   let client: pg.Client | null = null;
+  let hasListened = false;
   let isClosed = false;
   let retry: NodeJS.Timeout | undefined;
   const reconnect = () => {
@@ -207,13 +213,19 @@ async function listenOn(url: string, channel: string, onMessage: (payload: strin
       if (isClosed || client !== c) return;
       process.emitWarning(`PostgreSQL LISTEN connection lost: ${error.message}`);
       client = null;
+      onState?.(false);
       void c.end().catch(() => undefined);
       reconnect();
     });
     await c.connect();
     await c.query(`listen ${pg.escapeIdentifier(channel)}`);
     if (isClosed) await c.end();
-    else client = c;
+    else {
+      const isReconnect = client === null && hasListened;
+      client = c;
+      hasListened = true;
+      if (isReconnect) onState?.(true);
+    }
   };
   await connect();
   return async () => {
@@ -259,8 +271,8 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
         held.release(isBroken);
       }
     },
-    async listen(channel, onMessage) {
-      const stop = await listenOn(url, channel, onMessage);
+    async listen(channel, onMessage, onState) {
+      const stop = await listenOn(url, channel, onMessage, onState);
       listeners.add(stop);
       return async () => {
         listeners.delete(stop);

@@ -87,7 +87,7 @@ export function createReadRouting(primary: Db, replica?: Db): ReadRouting {
     },
     exec: (sql) => primary.exec(sql),
     copyFrom: (sql, chunks) => primary.copyFrom(sql, chunks),
-    listen: (channel, onMessage) => primary.listen(channel, onMessage),
+    listen: (channel, onMessage, onState) => primary.listen(channel, onMessage, onState),
     close: async () => undefined,
   };
 

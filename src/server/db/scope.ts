@@ -102,7 +102,8 @@ export function systemDb(db: Db): Db {
       }
     },
     transaction: (fn) => runAsSystem(() => db.transaction(fn)),
-    listen: (channel, onMessage) => runAsSystem(() => db.listen(channel, onMessage)),
+    listen: (channel, onMessage, onState) =>
+      runAsSystem(() => db.listen(channel, onMessage, onState)),
     close: () => db.close(),
   };
 }

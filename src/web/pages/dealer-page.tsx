@@ -28,13 +28,7 @@ import { ConfirmDialog } from '../components/form-kit';
 import { IconArrowLeft, IconDownload, IconList } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
-import {
-  ChartSkeleton,
-  Empty,
-  PageSkeleton,
-  QueryError,
-  TableSkeleton,
-} from '../components/query-state';
+import { Empty, PageSkeleton, QueryError } from '../components/query-state';
 import { TransactionsTable } from '../components/transactions-table';
 import {
   formatChange,
@@ -46,14 +40,8 @@ import {
   percentChange,
   sumDecimals,
 } from '../format';
-import {
-  useCurrency,
-  useDealer,
-  useDealerActuals,
-  useDealerGroups,
-  useTransactions,
-  type DealerMonthlyActuals,
-} from '../queries';
+import { useCurrency, useDealerGroups, useDealerHome, type DealerMonthlyActuals } from '../queries';
+import type { DealerHome } from '../../shared/schemas/dealer-home';
 import { isDealerUser, useCan, useMe } from '../session';
 import { InboxCard } from '../components/inbox/inbox-card';
 import { OutlookCard } from '../components/insights/outlook-card';
@@ -62,14 +50,14 @@ import { CompactMoney } from '../components/compact-money';
 
 export function DealerPage() {
   const { code = '' } = useParams();
-  const dealer = useDealer(code);
-  if (dealer.isPending) return <PageSkeleton />;
-  if (dealer.isError) {
-    if (isApiError(dealer.error) && dealer.error.status === 404)
-      return <DealerNotFound code={code} />;
-    return <QueryError error={dealer.error} onRetry={() => void dealer.refetch()} />;
+  // the dealer, its actuals and its newest transactions: one request, one answer
+  const home = useDealerHome(code);
+  if (home.isPending) return <PageSkeleton />;
+  if (home.isError) {
+    if (isApiError(home.error) && home.error.status === 404) return <DealerNotFound code={code} />;
+    return <QueryError error={home.error} onRetry={() => void home.refetch()} />;
   }
-  return <DealerView dealer={dealer.data} />;
+  return <DealerView home={home.data} />;
 }
 
 function DealerNotFound({ code }: { code: string }) {
@@ -357,26 +345,23 @@ function DeactivateModal({ dealer, onClose }: { dealer: Dealer; onClose: () => v
   );
 }
 
-function DealerView({ dealer }: { dealer: Dealer }) {
+function DealerView({ home }: { home: DealerHome }) {
+  const { dealer, actuals, recentTransactions: recent } = home;
   const me = useMe();
   const currency = useCurrency();
   const canWrite = useCan('network:write');
   const isPhone = useMediaQuery('(max-width: 48em)') ?? false;
   const [range, setRange] = useState<'12' | '24' | null>(null);
   const [dialog, setDialog] = useState<'edit' | 'status' | null>(null);
-  const actuals = useDealerActuals(dealer.code, true);
-  const recent = useTransactions({ dealer: dealer.code, limit: 10 });
 
   const shownRange = range ?? (isPhone ? '12' : '24');
-  const months = actuals.data?.months ?? [];
+  const months = actuals.months;
   const from = Math.max(0, months.length - Number(shownRange));
-  const lines = actuals.data
-    ? topWithOther(
-        actuals.data.modelLines.map((l) => ({ ...l, quantities: l.quantities.slice(from) })),
-        8,
-      )
-    : [];
-  const hasData = (actuals.data?.totals ?? []).some((t) => t.quantity !== 0);
+  const lines = topWithOther(
+    actuals.modelLines.map((l) => ({ ...l, quantities: l.quantities.slice(from) })),
+    8,
+  );
+  const hasData = actuals.totals.some((t) => t.quantity !== 0);
   const isOwn = isDealerUser(me);
 
   return (
@@ -427,21 +412,14 @@ function DealerView({ dealer }: { dealer: Dealer }) {
 
       <DealerFacts dealer={dealer} />
 
-      {actuals.isError ? (
-        <QueryError error={actuals.error} onRetry={() => void actuals.refetch()} />
-      ) : actuals.isPending ? (
-        <>
-          <ChartSkeleton h={100} />
-          <ChartSkeleton />
-        </>
-      ) : !hasData ? (
+      {!hasData ? (
         <Empty
           title="No sales recorded yet"
           description="Retail deliveries appear here as soon as the dealer management system or the ERP sends them."
         />
       ) : (
         <>
-          <DealerKpis actuals={actuals.data} currency={currency} />
+          <DealerKpis actuals={actuals} currency={currency} />
 
           <Section
             title="Deliveries by model line"
@@ -462,7 +440,7 @@ function DealerView({ dealer }: { dealer: Dealer }) {
             <Paper withBorder p={{ base: 'xs', sm: 'md' }}>
               <ModelLineBars months={months.slice(from)} lines={lines} />
             </Paper>
-            <ActualsTable actuals={actuals.data} from={from} currency={currency} />
+            <ActualsTable actuals={actuals} from={from} currency={currency} />
           </Section>
 
           <Section
@@ -470,10 +448,7 @@ function DealerView({ dealer }: { dealer: Dealer }) {
             description="Battery-electric vehicles as a share of deliveries, per month"
           >
             <Paper withBorder p={{ base: 'xs', sm: 'md' }}>
-              <BevShareLine
-                months={months.slice(from)}
-                shares={actuals.data.bevShare.slice(from)}
-              />
+              <BevShareLine months={months.slice(from)} shares={actuals.bevShare.slice(from)} />
             </Paper>
           </Section>
         </>
@@ -506,14 +481,10 @@ function DealerView({ dealer }: { dealer: Dealer }) {
           </>
         }
       >
-        {recent.isError ? (
-          <QueryError error={recent.error} />
-        ) : recent.isPending ? (
-          <TableSkeleton rows={4} />
-        ) : recent.data.items.length === 0 ? (
+        {recent.items.length === 0 ? (
           <Empty title="No transactions yet" />
         ) : (
-          <TransactionsTable items={recent.data.items} showDealer={false} />
+          <TransactionsTable items={recent.items} showDealer={false} />
         )}
       </Section>
 

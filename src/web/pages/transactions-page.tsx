@@ -47,6 +47,7 @@ function UploadCard() {
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['transactions'] });
       await queryClient.invalidateQueries({ queryKey: ['dealer-actuals'] });
+      await queryClient.invalidateQueries({ queryKey: ['dealer'] });
       await queryClient.invalidateQueries({ queryKey: ['region-totals'] });
     },
   });

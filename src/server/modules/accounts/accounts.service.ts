@@ -93,7 +93,12 @@ function scopeProblems(
   return problems;
 }
 
-export function createAccountsService(deps: { db: Db }) {
+export function createAccountsService(deps: {
+  db: Db;
+  /** resolves once credential changes committed so far are in effect in this process (auth) */
+  settleCredentials?: () => Promise<void>;
+}) {
+  const settle = deps.settleCredentials ?? (() => Promise.resolve());
   const repo = createAccountsRepository(deps.db);
 
   async function checkScope(role: Role, codes: ScopeCodes) {
@@ -183,6 +188,8 @@ export function createAccountsService(deps: { db: Db }) {
             userId: id,
           });
       });
+      // a deactivated user's or a reset password's sessions end before this answers
+      await settle();
       return (await repo.getUser(id))!;
     },
 
@@ -231,6 +238,7 @@ export function createAccountsService(deps: { db: Db }) {
           throw notFound('API key', String(id));
         await recordAudit(tx, { kind: 'api_key.revoked', actor, apiKeyId: id });
       });
+      await settle();
       return (await repo.getApiKey(id))!;
     },
   };

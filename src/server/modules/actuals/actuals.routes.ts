@@ -6,6 +6,7 @@ import {
   monthlyActualsQuery,
   regionTotalsSchema,
 } from '../../../shared/schemas/network';
+import { dealerHomeSchema } from '../../../shared/schemas/dealer-home';
 import { actorOf, guarded, typed } from '../../http/route';
 
 const tags = ['actuals'];
@@ -13,7 +14,17 @@ const errors = readErrorResponses;
 
 export async function actualsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
-  const { actuals } = fastify.services;
+  const { actuals, dealerHome } = fastify.services;
+
+  app.get('/dealers/:code/home', {
+    ...guarded('network:read', tags, {
+      summary:
+        'The dealer home in one answer: the dealer, its monthly actuals by model line (last 24 months, retail net) and its 10 newest transactions',
+      params: z.object({ code }),
+      response: { 200: dealerHomeSchema, ...errors },
+    }),
+    handler: (req) => dealerHome.getDealerHome({ actor: actorOf(req), code: req.params.code }),
+  });
 
   app.get('/dealers/:code/actuals/monthly', {
     ...guarded('transactions:read', tags, {

@@ -5,7 +5,7 @@ import type { Db } from '../../db/db';
 import { notFound } from '../../../shared/errors';
 import type { NetworkService } from '../network/network.service';
 import { createActualsRepository, kindsOf, type ActualsKind } from './actuals.repository';
-import { createDealerHomeCache, type DealerHomeCache } from './dealer-home-cache';
+import { createDealerHomeCache, type DealerHomeCache, type HomeDealer } from './dealer-home-cache';
 
 export function createActualsService(deps: {
   db: Db;
@@ -41,6 +41,23 @@ export function createActualsService(deps: {
       // the dealer's visibility, its home stamp and the latest month in one statement
       const dealer = await homeCache.find(actor.scope, dealerCode);
       if (!dealer) throw notFound('Dealer', dealerCode);
+      return service.getHomeDealerMonthly({ dealer, dealerCode, from, to, kind });
+    },
+
+    /** The same, for a dealer whose visibility the caller checked (the dealer home's one read). */
+    async getHomeDealerMonthly({
+      dealer,
+      dealerCode,
+      from,
+      to,
+      kind,
+    }: {
+      dealer: HomeDealer;
+      dealerCode: string;
+      from?: string;
+      to?: string;
+      kind: ActualsKind;
+    }) {
       const { start, end } = await window(from, to, async () => dealer.latestMonth);
       return homeCache.read(dealer, `actuals|${kind}|${start}|${end}`, () =>
         dealerMonthly(dealerCode, dealer.id, kind, start, end),

@@ -2,11 +2,12 @@
  * The dealer home's data, computed once per change of its inputs (issue 18 §1: at 100 dealers at
  * once the home's queries queued to a p99 of seconds).
  *
- * The home reads the dealer, its monthly actuals by model line and its last transactions. The two
- * reads of the feed's data are kept here per dealer, under a stamp of everything they read, taken
+ * The home reads the dealer, its monthly actuals by model line and its last transactions. The
+ * three reads (the dealer's row with its region's and group's names, and the feed's data) are kept
+ * here per dealer, under a stamp of everything they read, taken
  * the way the progress cache takes its own (incentives/dealer-progress-cache.ts): the feed's last
  * id (the feed only grows) and the version (row count and sum of the row versions, `xmin`) of the
- * dealer's roll-up rows, of the dealer's own row and of the catalog tables whose codes and names
+ * dealer's roll-up rows, of the dealer's own row, its region's and its group's, and of the catalog tables whose codes and names
  * the answers carry. A feed batch moves the feed's id, and commits the dealer's roll-up rows with
  * its own (or the roll-up right after it, for 100,000 rows or more); an edit of the dealer or the
  * catalog moves their version. Nothing is written to keep the stamp: it is read from the database
@@ -39,6 +40,9 @@ const STAMPED: Record<string, string> = {
   transactions: `(select coalesce(pg_sequence_last_value('transactions_id_seq'), 0)::text)`,
   monthly_actuals: versionOf('monthly_actuals', 'dealer_id = d.id'),
   dealers: versionOf('dealers', 'id = d.id'),
+  // the dealer part names its region and its group
+  regions: versionOf('regions', 'id = d.region_id'),
+  dealer_groups: versionOf('dealer_groups', 'id = d.dealer_group_id'),
   skus: versionOf('skus'),
   model_lines: versionOf('model_lines'),
 };

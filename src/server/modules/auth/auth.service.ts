@@ -7,6 +7,7 @@ import type { Db } from '../../db/db';
 import { systemDb } from '../../db/scope';
 import { recordAudit, recentSignInFailures } from '../audit/audit.repository';
 import { createAuthRepository, type PrincipalRow } from './auth.repository';
+import { createCredentialCache } from './credential-cache';
 
 export const SESSION_COOKIE = 'fc_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -61,6 +62,8 @@ export function createAuthService(deps: {
   db: Db;
   sessionTtlHours: number;
   accountLimit?: AccountLimit;
+  /** how long a signed-in actor is kept in the process (credential-cache.ts); 0: not at all */
+  actorCacheMs?: number;
 }) {
   // sign-ins, sessions, keys and their audit entries: every statement of this service, looked up
   // before any scope exists: as the system
@@ -68,6 +71,7 @@ export function createAuthService(deps: {
   const repo = createAuthRepository(db);
   const ttlMs = deps.sessionTtlHours * 3600_000;
   const limit = deps.accountLimit ?? { maxFailures: 10, windowMinutes: 15 };
+  const cache = createCredentialCache({ db, ttlMs: deps.actorCacheMs ?? 0 });
   // Sign-ins of one e-mail run in turn in this process, so concurrent guesses cannot all pass
   // the limit's count before any of them is recorded.
   const inFlight = new Map<string, Promise<unknown>>();
@@ -136,12 +140,20 @@ export function createAuthService(deps: {
     },
 
     async logout(token: string): Promise<void> {
-      await repo.deleteSession(sha256(token));
+      const tokenHash = sha256(token);
+      await repo.deleteSession(tokenHash);
+      cache.drop(`s:${tokenHash}`);
+      // answered once the announcement went round (credential-cache.ts)
+      await cache.settle();
     },
 
     /** The actor of a session cookie; throws SESSION_EXPIRED when it has lapsed. */
     async actorFromSession(token: string): Promise<Actor> {
       const tokenHash = sha256(token);
+      const key = `s:${tokenHash}`;
+      const kept = cache.get(key);
+      if (kept) return kept.actor;
+      const begun = cache.begin();
       const row = await repo.findSessionPrincipal(tokenHash);
       if (!row || !row.is_active) throw new AppError('UNAUTHENTICATED', 'Sign in first');
       const now = Date.now();
@@ -150,10 +162,12 @@ export function createAuthService(deps: {
         throw new AppError('SESSION_EXPIRED', 'Your session has expired; sign in again');
       }
       // Sliding expiry, written at most once a minute.
+      let expiresAt = row.expires_at.getTime();
       if (now - row.last_seen_at.getTime() > 60_000) {
-        await repo.touchSession(tokenHash, new Date(now + ttlMs));
+        expiresAt = now + ttlMs;
+        await repo.touchSession(tokenHash, new Date(expiresAt));
       }
-      return {
+      const actor: Actor = {
         kind: 'user',
         id: row.id,
         name: row.name,
@@ -161,18 +175,27 @@ export function createAuthService(deps: {
         scope: principalScope(row),
         csrfToken: row.csrf_token,
       };
+      cache.keep(key, begun, { actor, owner: `u:${row.id}`, expiresAt });
+      return actor;
     },
 
     /** The actor of an API key `fc_<prefix>_<secret>`, stored as a SHA-256 hash. */
     async actorFromApiKey(key: string): Promise<Actor> {
+      const given = sha256(key);
+      const kept = cache.get(`k:${given}`);
+      if (kept) return kept.actor;
+      const begun = cache.begin();
       const match = /^fc_([a-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(key);
       const row = match ? await repo.findApiKeyPrincipal(match[1]!) : null;
-      const given = Buffer.from(sha256(key));
-      if (!row || !timingSafeEqual(given, Buffer.from(row.key_hash)) || row.revoked_at) {
+      if (
+        !row ||
+        !timingSafeEqual(Buffer.from(given), Buffer.from(row.key_hash)) ||
+        row.revoked_at
+      ) {
         throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked');
       }
       await repo.touchApiKey(row.id);
-      return {
+      const actor: Actor = {
         kind: 'api_key',
         id: row.id,
         name: row.name,
@@ -180,6 +203,28 @@ export function createAuthService(deps: {
         scope: principalScope(row),
         csrfToken: null,
       };
+      cache.keep(`k:${given}`, begun, {
+        actor,
+        owner: `k:${row.id}`,
+        expiresAt: Number.POSITIVE_INFINITY,
+      });
+      return actor;
+    },
+
+    /** Starts the actor cache's LISTEN (the cache serves nothing before). */
+    startCache: () => cache.start(),
+
+    /**
+     * Resolves once every credential change committed before the call is in effect in this
+     * process (accounts: a deactivation, a password reset, a revoked key answer after it).
+     */
+    settle: () => cache.settle(),
+
+    closeCache: () => cache.close(),
+
+    /** How many actors this process keeps (for tests). */
+    get cachedActors() {
+      return cache.size;
     },
   };
 }

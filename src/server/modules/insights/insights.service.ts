@@ -15,6 +15,7 @@ import type {
 } from '../../../shared/schemas/insights';
 import { requirePermission, type Actor } from '../../auth/actor';
 import type { Db, Queryable } from '../../db/db';
+import { runAsSystem } from '../../db/scope';
 import type { EventBus } from '../../events';
 import type { JobsService } from '../jobs/jobs.service';
 import type { ProgramRiskService } from './program-risk.service';

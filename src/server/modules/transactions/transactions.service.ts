@@ -1,4 +1,4 @@
-import type { DealerHomeCache } from '../actuals/dealer-home-cache';
+import type { DealerHomeCache, HomeDealer } from '../actuals/dealer-home-cache';
 import { Transform, type Readable } from 'node:stream';
 import { AppError, type Problem } from '../../../shared/errors';
 import type { IngestResult, TransactionFilter } from '../../../shared/schemas/transactions';
@@ -101,6 +101,14 @@ export function createTransactionsService(deps: {
   const repo = createTransactionsRepository(deps.db);
   const readRepo = deps.readDb ? createTransactionsRepository(deps.readDb) : repo;
   const afterMerge: AfterMergeHook[] = [];
+
+  /** One page of the transactions `actor` sees. */
+  async function readPage(actor: Actor, filter: TransactionFilter) {
+    const page = await readRepo.findTransactions(actor.scope, filter);
+    // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
+    for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
+    return page;
+  }
 
   /** Rolls up one pending batch; false when none is left. */
   async function rollUpNextPending(): Promise<boolean> {
@@ -457,12 +465,7 @@ export function createTransactionsService(deps: {
     },
 
     async findTransactions({ actor, filter }: { actor: Actor; filter: TransactionFilter }) {
-      const find = async () => {
-        const page = await readRepo.findTransactions(actor.scope, filter);
-        // numeric(16,2) gives "23524.00" for yen: every amount leaves in its currency's minor unit.
-        for (const t of page.items) t.amount = formatMinor(t.amount, t.currency);
-        return page;
-      };
+      const find = () => readPage(actor, filter);
       // the dealer home's "latest transactions" (one dealer's first page): kept per dealer
       const code = homeListDealer(filter);
       if (code === null || !deps.homeCache) return find();
@@ -470,6 +473,28 @@ export function createTransactionsService(deps: {
       // not visible: the plain read answers (an empty page), as for any filter outside the scope
       if (!dealer) return find();
       return deps.homeCache.read(dealer, `transactions|${filter.limit}`, find);
+    },
+
+    /**
+     * A dealer's newest `limit` rows for the dealer home, whose visibility the caller checked
+     * (`dealer` from the home cache): the same answer, and the same kept entry, as
+     * findTransactions with `{ dealer: code, limit }`.
+     */
+    async findHomeTransactions({
+      actor,
+      dealer,
+      code,
+      limit,
+    }: {
+      actor: Actor;
+      dealer: HomeDealer;
+      code: string;
+      limit: number;
+    }) {
+      const filter: TransactionFilter = { dealer: code, limit, offset: 0 };
+      const find = () => readPage(actor, filter);
+      if (!deps.homeCache || homeListDealer(filter) === null) return find();
+      return deps.homeCache.read(dealer, `transactions|${limit}`, find);
     },
 
     /**
