@@ -60,7 +60,7 @@ export function DataTable<T>({
   isDimmed?: boolean;
   /** Without the bordered paper around it (inside a card that already has one). */
   isBare?: boolean;
-  rowProps?: (row: T) => TableTrProps & { 'data-testid'?: string };
+  rowProps?: (row: T) => TableTrProps & { [data: `data-${string}`]: string | undefined };
   /** Rows under the body (totals). */
   footer?: ReactNode;
 } & Omit<TableProps, 'children' | 'data'>) {
