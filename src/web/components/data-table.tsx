@@ -32,8 +32,11 @@ export type Column<T> = {
   isNowrap?: boolean;
   width?: number | string;
   /** Further props of a row's cell (colour, font...). */
-  td?: (row: T) => TableTdProps;
+  td?: (row: T) => TableTdProps & DataAttributes;
 };
+
+/** data-* attributes the e2e tests find rows and cells by. */
+type DataAttributes = { [data: `data-${string}`]: string | boolean | undefined };
 
 const NOWRAP: CSSProperties = { whiteSpace: 'nowrap' };
 
@@ -60,7 +63,7 @@ export function DataTable<T>({
   isDimmed?: boolean;
   /** Without the bordered paper around it (inside a card that already has one). */
   isBare?: boolean;
-  rowProps?: (row: T) => TableTrProps & { [data: `data-${string}`]: string | undefined };
+  rowProps?: (row: T) => TableTrProps & DataAttributes;
   /** Rows under the body (totals). */
   footer?: ReactNode;
 } & Omit<TableProps, 'children' | 'data'>) {
