@@ -44,3 +44,9 @@ export const POWERTRAIN_OPTIONS = (Object.keys(POWERTRAIN_LABELS) as Powertrain[
   value,
   label: POWERTRAIN_LABELS[value],
 }));
+
+/** The status of a model line or SKU. */
+export const CATALOG_STATUS_OPTIONS = [
+  { value: 'active', label: 'Active' },
+  { value: 'discontinued', label: 'Discontinued' },
+];

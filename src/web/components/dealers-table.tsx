@@ -4,12 +4,12 @@
  * dealer's page.
  */
 import { Link } from 'react-router-dom';
-import { Anchor, Badge, Paper, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Select, Stack, Text, TextInput } from '@mantine/core';
 import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
 import { useListQuery } from './list-query';
 import { FilterBar, NoMatches } from './filter-bar';
 import { Pager } from './pager';
-import { QueryError, TableSkeleton } from './query-state';
+import { DataTable, QueryView } from './data-table';
 
 const PAGE_SIZE = 25;
 
@@ -114,74 +114,67 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
         cols={{ sm: 3, lg: isCompact ? 5 : 6 }}
       />
 
-      {dealers.isError ? (
-        <QueryError error={dealers.error} onRetry={() => void dealers.refetch()} />
-      ) : dealers.isPending ? (
-        <TableSkeleton />
-      ) : dealers.data.items.length === 0 ? (
-        <NoMatches title="No dealers match" onClear={clearAll} />
-      ) : (
-        <Paper
-          withBorder
-          style={{ overflow: 'hidden', opacity: dealers.isPlaceholderData ? 0.6 : 1 }}
-        >
-          <Table.ScrollContainer minWidth={0}>
-            <Table data-testid="dealers-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Dealer</Table.Th>
-                  <Table.Th>Region</Table.Th>
-                  <Table.Th visibleFrom="md">Group</Table.Th>
-                  <Table.Th visibleFrom="sm">City, state</Table.Th>
-                  <Table.Th visibleFrom="sm">Status</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {dealers.data.items.map((d) => (
-                  <Table.Tr key={d.code}>
-                    <Table.Td>
-                      <Anchor
-                        component={Link}
-                        to={`/dealers/${encodeURIComponent(d.code)}`}
-                        fw={600}
-                        size="sm"
-                      >
-                        {d.name}
-                      </Anchor>
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        {d.code}
-                        {d.status !== 'active' && (
-                          <Text span size="xs" c="red.7" ff="body" hiddenFrom="sm">
-                            {' '}
-                            · {d.status}
-                          </Text>
-                        )}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{d.regionName}</Text>
-                    </Table.Td>
-                    <Table.Td visibleFrom="md">
-                      <Text size="sm" c={d.dealerGroupCode ? undefined : 'dimmed'}>
-                        {d.dealerGroupCode
-                          ? ((groups.data ?? []).find((g) => g.code === d.dealerGroupCode)?.name ??
-                            d.dealerGroupCode)
-                          : '–'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <Text size="sm">{[d.city, d.stateProvince].filter(Boolean).join(', ')}</Text>
-                    </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <StatusBadge status={d.status} />
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+      <QueryView
+        query={dealers}
+        isEmpty={(data) => data.items.length === 0}
+        empty={<NoMatches title="No dealers match" onClear={clearAll} />}
+      >
+        {(data) => (
+          <DataTable
+            testId="dealers-table"
+            rows={data.items}
+            rowKey={(d) => d.code}
+            isDimmed={dealers.isPlaceholderData}
+            columns={[
+              {
+                header: 'Dealer',
+                cell: (d) => (
+                  <>
+                    <Anchor
+                      component={Link}
+                      to={`/dealers/${encodeURIComponent(d.code)}`}
+                      fw={600}
+                      size="sm"
+                    >
+                      {d.name}
+                    </Anchor>
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {d.code}
+                      {d.status !== 'active' && (
+                        <Text span size="xs" c="red.7" ff="body" hiddenFrom="sm">
+                          {' '}
+                          · {d.status}
+                        </Text>
+                      )}
+                    </Text>
+                  </>
+                ),
+              },
+              { header: 'Region', cell: (d) => <Text size="sm">{d.regionName}</Text> },
+              {
+                header: 'Group',
+                from: 'md',
+                cell: (d) => (
+                  <Text size="sm" c={d.dealerGroupCode ? undefined : 'dimmed'}>
+                    {d.dealerGroupCode
+                      ? ((groups.data ?? []).find((g) => g.code === d.dealerGroupCode)?.name ??
+                        d.dealerGroupCode)
+                      : '–'}
+                  </Text>
+                ),
+              },
+              {
+                header: 'City, state',
+                from: 'sm',
+                cell: (d) => (
+                  <Text size="sm">{[d.city, d.stateProvince].filter(Boolean).join(', ')}</Text>
+                ),
+              },
+              { header: 'Status', from: 'sm', cell: (d) => <StatusBadge status={d.status} /> },
+            ]}
+          />
+        )}
+      </QueryView>
       {dealers.data && dealers.data.total > 0 && (
         <Pager
           total={dealers.data.total}

@@ -4,6 +4,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import type { Transaction } from '../../shared/schemas/transactions';
 import { formatDate, formatInt, formatMoney } from '../format';
 import { KIND_LABELS, KIND_SHORT_LABELS } from '../labels';
+import { DataTable } from './data-table';
 
 const KIND_COLORS: Record<Transaction['kind'], string> = {
   wholesale_order: 'grape',
@@ -26,77 +27,83 @@ export function TransactionsTable({
   const isPhone = useMediaQuery('(max-width: 36em)') ?? false;
   if (isPhone) return <PhoneList items={items} showDealer={showDealer} isDimmed={isDimmed} />;
   return (
-    <Paper withBorder style={{ overflow: 'hidden', opacity: isDimmed ? 0.6 : 1 }}>
-      <Table.ScrollContainer minWidth={0}>
-        <Table data-testid="transactions-table" fz="sm">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Date</Table.Th>
-              <Table.Th>Kind</Table.Th>
-              {showDealer && <Table.Th visibleFrom="sm">Dealer</Table.Th>}
-              <Table.Th>SKU</Table.Th>
-              <Table.Th ta="right">Qty</Table.Th>
-              <Table.Th ta="right" visibleFrom="xs">
-                Amount
-              </Table.Th>
-              <Table.Th visibleFrom="lg">VIN</Table.Th>
-              <Table.Th visibleFrom="md">Source</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((t) => (
-              <Table.Tr key={t.id}>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(t.occurredOn)}</Table.Td>
-                <Table.Td>
-                  <Badge
-                    variant="light"
-                    size="sm"
-                    tt="none"
-                    color={KIND_COLORS[t.kind]}
-                    title={KIND_LABELS[t.kind]}
-                  >
-                    {KIND_SHORT_LABELS[t.kind]}
-                  </Badge>
-                </Table.Td>
-                {showDealer && (
-                  <Table.Td visibleFrom="sm">
-                    <Anchor
-                      component={Link}
-                      to={`/dealers/${encodeURIComponent(t.dealerCode)}`}
-                      size="sm"
-                      ff="monospace"
-                    >
-                      {t.dealerCode}
-                    </Anchor>
-                  </Table.Td>
-                )}
-                <Table.Td>
-                  <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
-                    {t.sku}
-                  </Text>
-                </Table.Td>
-                <Table.Td ta="right" c={t.quantity < 0 ? 'red.7' : undefined}>
-                  {formatInt(t.quantity)}
-                </Table.Td>
-                <Table.Td ta="right" visibleFrom="xs" style={{ whiteSpace: 'nowrap' }}>
-                  {formatMoney(t.amount, t.currency)}
-                </Table.Td>
-                <Table.Td visibleFrom="lg">
-                  <Text size="xs" ff="monospace">
-                    {t.vin ?? '–'}
-                  </Text>
-                </Table.Td>
-                <Table.Td visibleFrom="md">
-                  <Text size="xs" c="dimmed">
-                    {t.source}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    </Paper>
+    <DataTable
+      testId="transactions-table"
+      fz="sm"
+      rows={items}
+      rowKey={(t) => t.id}
+      isDimmed={isDimmed}
+      columns={[
+        { header: 'Date', isNowrap: true, cell: (t) => formatDate(t.occurredOn) },
+        {
+          header: 'Kind',
+          cell: (t) => (
+            <Badge
+              variant="light"
+              size="sm"
+              tt="none"
+              color={KIND_COLORS[t.kind]}
+              title={KIND_LABELS[t.kind]}
+            >
+              {KIND_SHORT_LABELS[t.kind]}
+            </Badge>
+          ),
+        },
+        showDealer && {
+          header: 'Dealer',
+          from: 'sm',
+          cell: (t) => (
+            <Anchor
+              component={Link}
+              to={`/dealers/${encodeURIComponent(t.dealerCode)}`}
+              size="sm"
+              ff="monospace"
+            >
+              {t.dealerCode}
+            </Anchor>
+          ),
+        },
+        {
+          header: 'SKU',
+          cell: (t) => (
+            <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+              {t.sku}
+            </Text>
+          ),
+        },
+        {
+          header: 'Qty',
+          align: 'right',
+          td: (t) => ({ c: t.quantity < 0 ? 'red.7' : undefined }),
+          cell: (t) => formatInt(t.quantity),
+        },
+        {
+          header: 'Amount',
+          align: 'right',
+          from: 'xs',
+          isNowrap: true,
+          cell: (t) => formatMoney(t.amount, t.currency),
+        },
+        {
+          header: 'VIN',
+          from: 'lg',
+          cell: (t) => (
+            <Text size="xs" ff="monospace">
+              {t.vin ?? '–'}
+            </Text>
+          ),
+        },
+        {
+          header: 'Source',
+          from: 'md',
+          cell: (t) => (
+            <Text size="xs" c="dimmed">
+              {t.source}
+            </Text>
+          ),
+        },
+      ]}
+    />
   );
 }
 

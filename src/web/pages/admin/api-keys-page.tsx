@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Code, Paper, Table, Text } from '@mantine/core';
+import { Button, Code, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/accounts';
@@ -17,7 +17,9 @@ import {
 import { SecretOnceDialog } from '../../components/secret-once-dialog';
 import { IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
-import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
+import { StatusBadge } from '../../components/dealers-table';
+import { Empty } from '../../components/query-state';
 import {
   EMPTY_SCOPE,
   RoleScopeFields,
@@ -149,78 +151,73 @@ export function ApiKeysPage() {
           </Button>
         }
       />
-      {keys.isError ? (
-        <QueryError error={keys.error} onRetry={() => void keys.refetch()} />
-      ) : keys.isPending ? (
-        <TableSkeleton />
-      ) : keys.data.length === 0 ? (
-        <Empty
-          title="No API keys yet"
-          description="Create a key for each system that sends transactions or reads the network."
-        />
-      ) : (
-        <Paper withBorder style={{ overflow: 'hidden' }}>
-          <Table.ScrollContainer minWidth={0}>
-            <Table data-testid="api-keys-table" fz="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Key</Table.Th>
-                  <Table.Th visibleFrom="sm">Role and scope</Table.Th>
-                  <Table.Th visibleFrom="md">Created</Table.Th>
-                  <Table.Th visibleFrom="md">Last used</Table.Th>
-                  <Table.Th visibleFrom="sm">Status</Table.Th>
-                  <Table.Th w={80} />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {keys.data.map((k) => (
-                  <Table.Tr key={k.id} c={k.revokedAt ? 'dimmed' : undefined}>
-                    <Table.Td>
-                      <Text size="sm" fw={600}>
-                        {k.name}
-                      </Text>
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        {k.prefix}…
-                      </Text>
-                      <Text size="xs" c="dimmed" hiddenFrom="sm">
-                        {roleLabel(k.role)} · {scopeLabel(k)}
-                        {k.revokedAt && ' · revoked'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <Text size="sm">{roleLabel(k.role)}</Text>
-                      <Text size="xs" c="dimmed">
-                        {scopeLabel(k)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td visibleFrom="md">{formatDate(k.createdAt)}</Table.Td>
-                    <Table.Td visibleFrom="md">
-                      {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}
-                    </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <Badge size="sm" variant="light" color={k.revokedAt ? 'gray' : 'teal'}>
-                        {k.revokedAt ? 'revoked' : 'active'}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      {!k.revokedAt && (
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          color="red"
-                          onClick={() => setDialog({ kind: 'revoke', apiKey: k })}
-                        >
-                          Revoke
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+      <QueryView
+        query={keys}
+        isEmpty={(data) => data.length === 0}
+        empty={
+          <Empty
+            title="No API keys yet"
+            description="Create a key for each system that sends transactions or reads the network."
+          />
+        }
+      >
+        {(data) => (
+          <DataTable
+            testId="api-keys-table"
+            fz="sm"
+            rows={data}
+            rowKey={(k) => k.id}
+            rowProps={(k) => ({ c: k.revokedAt ? 'dimmed' : undefined })}
+            columns={[
+              {
+                header: 'Key',
+                cell: (k) => (
+                  <>
+                    <NameCode name={k.name} code={`${k.prefix}…`} />
+                    <Text size="xs" c="dimmed" hiddenFrom="sm">
+                      {roleLabel(k.role)} · {scopeLabel(k)}
+                      {k.revokedAt && ' · revoked'}
+                    </Text>
+                  </>
+                ),
+              },
+              {
+                header: 'Role and scope',
+                from: 'sm',
+                cell: (k) => (
+                  <>
+                    <Text size="sm">{roleLabel(k.role)}</Text>
+                    <Text size="xs" c="dimmed">
+                      {scopeLabel(k)}
+                    </Text>
+                  </>
+                ),
+              },
+              { header: 'Created', from: 'md', cell: (k) => formatDate(k.createdAt) },
+              {
+                header: 'Last used',
+                from: 'md',
+                cell: (k) => (k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'),
+              },
+              {
+                header: 'Status',
+                from: 'sm',
+                cell: (k) => <StatusBadge status={k.revokedAt ? 'revoked' : 'active'} />,
+              },
+              {
+                key: 'actions',
+                width: 80,
+                cell: (k) =>
+                  !k.revokedAt && (
+                    <RowButton color="red" onClick={() => setDialog({ kind: 'revoke', apiKey: k })}>
+                      Revoke
+                    </RowButton>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </QueryView>
       {dialog?.kind === 'create' && (
         <CreateKeyModal
           onClose={() => setDialog(null)}

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Group, Pagination, Paper, Select, Table, Text } from '@mantine/core';
+import { Group, Pagination, Select, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { AuditEntry, AuditPage } from '../../../shared/schemas/audit';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
+import { DataTable } from '../../components/data-table';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDateTime } from '../../format';
 
@@ -97,44 +98,40 @@ export function AuditLogPage() {
         <Empty title="Nothing recorded" description="No entries match this filter." />
       ) : (
         <>
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={0}>
-              <Table data-testid="audit-log-table" fz="sm">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>When</Table.Th>
-                    <Table.Th>What</Table.Th>
-                    <Table.Th>Account</Table.Th>
-                    <Table.Th visibleFrom="sm">By</Table.Th>
-                    <Table.Th visibleFrom="md">Address</Table.Th>
-                    <Table.Th visibleFrom="lg">Details</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {log.data.items.map((e) => (
-                    <Table.Tr key={e.id}>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" fw={600} c={kindColor(e.kind)}>
-                          {KIND_LABELS[e.kind]}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{subjectOf(e)}</Table.Td>
-                      <Table.Td visibleFrom="sm">{e.actorName ?? '–'}</Table.Td>
-                      <Table.Td visibleFrom="md" ff="monospace">
-                        {e.address ?? '–'}
-                      </Table.Td>
-                      <Table.Td visibleFrom="lg">
-                        <Text size="xs" c="dimmed" lineClamp={2}>
-                          {detailsOf(e)}
-                        </Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
+          <DataTable
+            testId="audit-log-table"
+            fz="sm"
+            rows={log.data.items}
+            rowKey={(e) => e.id}
+            columns={[
+              { header: 'When', isNowrap: true, cell: (e) => formatDateTime(e.at) },
+              {
+                header: 'What',
+                cell: (e) => (
+                  <Text size="sm" fw={600} c={kindColor(e.kind)}>
+                    {KIND_LABELS[e.kind]}
+                  </Text>
+                ),
+              },
+              { header: 'Account', cell: subjectOf },
+              { header: 'By', from: 'sm', cell: (e) => e.actorName ?? '–' },
+              {
+                header: 'Address',
+                from: 'md',
+                td: () => ({ ff: 'monospace' }),
+                cell: (e) => e.address ?? '–',
+              },
+              {
+                header: 'Details',
+                from: 'lg',
+                cell: (e) => (
+                  <Text size="xs" c="dimmed" lineClamp={2}>
+                    {detailsOf(e)}
+                  </Text>
+                ),
+              },
+            ]}
+          />
           <Group justify="space-between" mt="sm">
             <Text size="sm" c="dimmed">
               {log.data.total === 1 ? '1 entry' : `${log.data.total} entries`}

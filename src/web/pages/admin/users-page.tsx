@@ -1,16 +1,5 @@
 import { useState } from 'react';
-import {
-  Badge,
-  Button,
-  Menu,
-  Paper,
-  PasswordInput,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Button, Menu, PasswordInput, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
@@ -26,7 +15,9 @@ import {
 import { IconChevronDown, IconPlus } from '../../components/icons';
 import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
-import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { DataTable, QueryView } from '../../components/data-table';
+import { StatusBadge } from '../../components/dealers-table';
+import { Empty } from '../../components/query-state';
 import {
   EMPTY_SCOPE,
   RoleScopeFields,
@@ -222,82 +213,79 @@ export function UsersPage() {
             clearable
           />
         </SimpleGrid>
-        {users.isError ? (
-          <QueryError error={users.error} onRetry={() => void users.refetch()} />
-        ) : users.isPending ? (
-          <TableSkeleton />
-        ) : shown.length === 0 ? (
-          <Empty title="No users match" />
-        ) : (
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={0}>
-              <Table data-testid="users-table" fz="sm">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>User</Table.Th>
-                    <Table.Th visibleFrom="sm">Role</Table.Th>
-                    <Table.Th visibleFrom="md">Scope</Table.Th>
-                    <Table.Th visibleFrom="lg">Created</Table.Th>
-                    <Table.Th visibleFrom="sm">Status</Table.Th>
-                    <Table.Th w={90} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {shown.map((u) => (
-                    <Table.Tr key={u.id} c={u.isActive ? undefined : 'dimmed'}>
-                      <Table.Td style={{ minWidth: 0 }}>
-                        <Text size="sm" fw={600}>
-                          {u.name}
-                        </Text>
-                        <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                          {u.email}
-                        </Text>
-                        <Text size="xs" c="dimmed" hiddenFrom="sm">
-                          {roleLabel(u.role)} · {scopeLabel(u)}
-                          {!u.isActive && ' · inactive'}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td visibleFrom="sm">{roleLabel(u.role)}</Table.Td>
-                      <Table.Td visibleFrom="md">{scopeLabel(u)}</Table.Td>
-                      <Table.Td visibleFrom="lg">{formatDate(u.createdAt)}</Table.Td>
-                      <Table.Td visibleFrom="sm">
-                        <Badge size="sm" variant="light" color={u.isActive ? 'teal' : 'gray'}>
-                          {u.isActive ? 'active' : 'inactive'}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Menu position="bottom-end" withinPortal>
-                          <Menu.Target>
-                            <Button
-                              size="compact-xs"
-                              variant="subtle"
-                              rightSection={<IconChevronDown size={12} />}
-                              aria-label={`Actions for ${u.name}`}
-                            >
-                              Actions
-                            </Button>
-                          </Menu.Target>
-                          <Menu.Dropdown>
-                            <Menu.Item onClick={() => setDialog({ kind: 'password', user: u })}>
-                              Reset password
-                            </Menu.Item>
-                            <Menu.Item
-                              color={u.isActive ? 'red' : undefined}
-                              disabled={u.id === me.id && me.kind === 'user'}
-                              onClick={() => setDialog({ kind: 'active', user: u })}
-                            >
-                              {u.isActive ? 'Deactivate' : 'Reactivate'}
-                            </Menu.Item>
-                          </Menu.Dropdown>
-                        </Menu>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
-        )}
+        <QueryView
+          query={users}
+          isEmpty={() => shown.length === 0}
+          empty={<Empty title="No users match" />}
+        >
+          {() => (
+            <DataTable
+              testId="users-table"
+              fz="sm"
+              rows={shown}
+              rowKey={(u) => u.id}
+              rowProps={(u) => ({ c: u.isActive ? undefined : 'dimmed' })}
+              columns={[
+                {
+                  header: 'User',
+                  td: () => ({ style: { minWidth: 0 } }),
+                  cell: (u) => (
+                    <>
+                      <Text size="sm" fw={600}>
+                        {u.name}
+                      </Text>
+                      <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                        {u.email}
+                      </Text>
+                      <Text size="xs" c="dimmed" hiddenFrom="sm">
+                        {roleLabel(u.role)} · {scopeLabel(u)}
+                        {!u.isActive && ' · inactive'}
+                      </Text>
+                    </>
+                  ),
+                },
+                { header: 'Role', from: 'sm', cell: (u) => roleLabel(u.role) },
+                { header: 'Scope', from: 'md', cell: (u) => scopeLabel(u) },
+                { header: 'Created', from: 'lg', cell: (u) => formatDate(u.createdAt) },
+                {
+                  header: 'Status',
+                  from: 'sm',
+                  cell: (u) => <StatusBadge status={u.isActive ? 'active' : 'inactive'} />,
+                },
+                {
+                  key: 'actions',
+                  width: 90,
+                  cell: (u) => (
+                    <Menu position="bottom-end" withinPortal>
+                      <Menu.Target>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          rightSection={<IconChevronDown size={12} />}
+                          aria-label={`Actions for ${u.name}`}
+                        >
+                          Actions
+                        </Button>
+                      </Menu.Target>
+                      <Menu.Dropdown>
+                        <Menu.Item onClick={() => setDialog({ kind: 'password', user: u })}>
+                          Reset password
+                        </Menu.Item>
+                        <Menu.Item
+                          color={u.isActive ? 'red' : undefined}
+                          disabled={u.id === me.id && me.kind === 'user'}
+                          onClick={() => setDialog({ kind: 'active', user: u })}
+                        >
+                          {u.isActive ? 'Deactivate' : 'Reactivate'}
+                        </Menu.Item>
+                      </Menu.Dropdown>
+                    </Menu>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </QueryView>
         {users.data && (
           <Text size="sm" c="dimmed">
             {formatInt(shown.length)} of {formatInt(users.data.length)} users

@@ -1,30 +1,20 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import {
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Anchor, Badge, Button, Group, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import {
   modelLineCreateSchema,
   modelLineUpdateSchema,
   type ModelLine,
 } from '../../../shared/schemas/catalog';
 import { CodeField, RecordFormDialog, TextField, useRecordForm } from '../../components/form-kit';
+import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
 import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
 import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
-import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { Empty } from '../../components/query-state';
 import { formatInt } from '../../format';
-import { POWERTRAIN_COLORS } from '../../labels';
+import { CATALOG_STATUS_OPTIONS, POWERTRAIN_COLORS } from '../../labels';
 import { useModelLines } from '../../queries';
 import { useCan } from '../../session';
 
@@ -71,10 +61,7 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
       {isEdit && (
         <Select
           label="Status"
-          data={[
-            { value: 'active', label: 'Active' },
-            { value: 'discontinued', label: 'Discontinued' },
-          ]}
+          data={CATALOG_STATUS_OPTIONS}
           value={form.values.status}
           onChange={(v) => form.set('status', (v as ModelLine['status']) ?? 'active')}
           allowDeselect={false}
@@ -125,89 +112,69 @@ export function ModelLinesPage() {
           <Select
             aria-label="Status"
             placeholder="Any status"
-            data={[
-              { value: 'active', label: 'Active' },
-              { value: 'discontinued', label: 'Discontinued' },
-            ]}
+            data={CATALOG_STATUS_OPTIONS}
             value={status}
             onChange={setStatus}
             clearable
           />
         </SimpleGrid>
-        {lines.isError ? (
-          <QueryError error={lines.error} onRetry={() => void lines.refetch()} />
-        ) : lines.isPending ? (
-          <TableSkeleton />
-        ) : shown.length === 0 ? (
-          <Empty
-            title={lines.data.length === 0 ? 'No model lines yet' : 'No model lines match'}
-            description={
-              lines.data.length === 0
-                ? 'Create the first model line of the catalog.'
-                : 'Try another search.'
-            }
-          />
-        ) : (
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={0}>
-              <Table data-testid="model-lines-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Model line</Table.Th>
-                    <Table.Th visibleFrom="sm">Segment</Table.Th>
-                    <Table.Th>Powertrains</Table.Th>
-                    <Table.Th ta="right">SKUs</Table.Th>
-                    <Table.Th visibleFrom="xs">Status</Table.Th>
-                    {canWrite && <Table.Th w={60} />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {shown.map((l) => (
-                    <Table.Tr key={l.code}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {l.name}
-                        </Text>
-                        <Text size="xs" c="dimmed" ff="monospace">
-                          {l.code}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td visibleFrom="sm">{l.segment}</Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {l.powertrains.map((p) => (
-                            <Badge key={p} size="xs" variant="light" color={POWERTRAIN_COLORS[p]}>
-                              {p}
-                            </Badge>
-                          ))}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td ta="right">
-                        <Anchor
-                          component={Link}
-                          to={`/catalog/skus?modelLine=${encodeURIComponent(l.code)}`}
-                          size="sm"
-                        >
-                          {formatInt(l.skuCount)}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td visibleFrom="xs">
-                        <StatusBadge status={l.status} />
-                      </Table.Td>
-                      {canWrite && (
-                        <Table.Td>
-                          <Button size="compact-xs" variant="subtle" onClick={() => setEditing(l)}>
-                            Edit
-                          </Button>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
-        )}
+        <QueryView
+          query={lines}
+          isEmpty={() => shown.length === 0}
+          empty={
+            <Empty
+              title={lines.data?.length === 0 ? 'No model lines yet' : 'No model lines match'}
+              description={
+                lines.data?.length === 0
+                  ? 'Create the first model line of the catalog.'
+                  : 'Try another search.'
+              }
+            />
+          }
+        >
+          {() => (
+            <DataTable
+              testId="model-lines-table"
+              rows={shown}
+              rowKey={(l) => l.code}
+              columns={[
+                { header: 'Model line', cell: (l) => <NameCode name={l.name} code={l.code} /> },
+                { header: 'Segment', from: 'sm', cell: (l) => l.segment },
+                {
+                  header: 'Powertrains',
+                  cell: (l) => (
+                    <Group gap={4}>
+                      {l.powertrains.map((p) => (
+                        <Badge key={p} size="xs" variant="light" color={POWERTRAIN_COLORS[p]}>
+                          {p}
+                        </Badge>
+                      ))}
+                    </Group>
+                  ),
+                },
+                {
+                  header: 'SKUs',
+                  align: 'right',
+                  cell: (l) => (
+                    <Anchor
+                      component={Link}
+                      to={`/catalog/skus?modelLine=${encodeURIComponent(l.code)}`}
+                      size="sm"
+                    >
+                      {formatInt(l.skuCount)}
+                    </Anchor>
+                  ),
+                },
+                { header: 'Status', from: 'xs', cell: (l) => <StatusBadge status={l.status} /> },
+                canWrite && {
+                  key: 'actions',
+                  width: 60,
+                  cell: (l) => <RowButton onClick={() => setEditing(l)}>Edit</RowButton>,
+                },
+              ]}
+            />
+          )}
+        </QueryView>
         {lines.data && (
           <Text size="sm" c="dimmed">
             {formatInt(shown.length)} of {formatInt(lines.data.length)} model lines

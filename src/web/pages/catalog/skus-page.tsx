@@ -1,15 +1,5 @@
 import { useState } from 'react';
-import {
-  Badge,
-  Button,
-  NumberInput,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Badge, Button, NumberInput, Select, SimpleGrid, Stack } from '@mantine/core';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import {
   CodeField,
@@ -19,15 +9,16 @@ import {
   TextField,
   useRecordForm,
 } from '../../components/form-kit';
+import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
 import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
 import { ModelLineFilter, useListQuery } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { SkuPricesModal } from '../../components/sku-prices';
 import { Pager } from '../../components/pager';
-import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
+import { Empty } from '../../components/query-state';
 import { formatDate, formatInt, formatMoney } from '../../format';
-import { POWERTRAIN_COLORS, POWERTRAIN_OPTIONS } from '../../labels';
+import { CATALOG_STATUS_OPTIONS, POWERTRAIN_COLORS, POWERTRAIN_OPTIONS } from '../../labels';
 import { useCurrency, useModelLines, useSkus } from '../../queries';
 import { useCan } from '../../session';
 
@@ -154,10 +145,7 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
         {isEdit && (
           <Select
             label="Status"
-            data={[
-              { value: 'active', label: 'Active' },
-              { value: 'discontinued', label: 'Discontinued' },
-            ]}
+            data={CATALOG_STATUS_OPTIONS}
             value={values.status}
             onChange={(v) => set('status', v ?? 'active')}
             allowDeselect={false}
@@ -225,93 +213,72 @@ export function SkusPage() {
           <Select
             aria-label="Status"
             placeholder="Any status"
-            data={[
-              { value: 'active', label: 'Active' },
-              { value: 'discontinued', label: 'Discontinued' },
-            ]}
+            data={CATALOG_STATUS_OPTIONS}
             value={params.get('status')}
             onChange={(v) => update({ status: v })}
             clearable
           />
         </SimpleGrid>
-        {skus.isError ? (
-          <QueryError error={skus.error} onRetry={() => void skus.refetch()} />
-        ) : skus.isPending ? (
-          <TableSkeleton />
-        ) : skus.data.items.length === 0 ? (
-          <Empty title="No SKUs match" description="Try another search or clear the filters." />
-        ) : (
-          <Paper
-            withBorder
-            style={{ overflow: 'hidden', opacity: skus.isPlaceholderData ? 0.6 : 1 }}
-          >
-            <Table.ScrollContainer minWidth={0}>
-              <Table data-testid="skus-table" fz="sm">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>SKU</Table.Th>
-                    <Table.Th visibleFrom="md">Model line</Table.Th>
-                    <Table.Th visibleFrom="xs">Power</Table.Th>
-                    <Table.Th ta="right">MSRP</Table.Th>
-                    <Table.Th ta="right" visibleFrom="sm">
-                      CO₂ g/km
-                    </Table.Th>
-                    <Table.Th visibleFrom="lg">Launch</Table.Th>
-                    <Table.Th visibleFrom="sm">Status</Table.Th>
-                    <Table.Th w={canWrite ? 120 : 70} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {skus.data.items.map((s) => (
-                    <Table.Tr key={s.code}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {s.name}
-                        </Text>
-                        <Text
-                          size="xs"
-                          c="dimmed"
-                          ff="monospace"
-                          style={{ overflowWrap: 'anywhere' }}
-                        >
-                          {s.code}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td visibleFrom="md">{s.modelLineName}</Table.Td>
-                      <Table.Td visibleFrom="xs">
-                        <Badge size="sm" variant="light" color={POWERTRAIN_COLORS[s.powertrain]}>
-                          {s.powertrain}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                        {formatMoney(s.msrp, currency)}
-                      </Table.Td>
-                      <Table.Td ta="right" visibleFrom="sm">
-                        {formatInt(s.co2GramsPerKm)}
-                      </Table.Td>
-                      <Table.Td visibleFrom="lg" style={{ whiteSpace: 'nowrap' }}>
-                        {formatDate(s.launchDate)}
-                      </Table.Td>
-                      <Table.Td visibleFrom="sm">
-                        <StatusBadge status={s.status} />
-                      </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <Button size="compact-xs" variant="subtle" onClick={() => setPricing(s)}>
-                          Prices
-                        </Button>
-                        {canWrite && (
-                          <Button size="compact-xs" variant="subtle" onClick={() => setEditing(s)}>
-                            Edit
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
-        )}
+        <QueryView
+          query={skus}
+          isEmpty={(data) => data.items.length === 0}
+          empty={
+            <Empty title="No SKUs match" description="Try another search or clear the filters." />
+          }
+        >
+          {(data) => (
+            <DataTable
+              testId="skus-table"
+              fz="sm"
+              rows={data.items}
+              rowKey={(s) => s.code}
+              isDimmed={skus.isPlaceholderData}
+              columns={[
+                { header: 'SKU', cell: (s) => <NameCode name={s.name} code={s.code} /> },
+                { header: 'Model line', from: 'md', cell: (s) => s.modelLineName },
+                {
+                  header: 'Power',
+                  from: 'xs',
+                  cell: (s) => (
+                    <Badge size="sm" variant="light" color={POWERTRAIN_COLORS[s.powertrain]}>
+                      {s.powertrain}
+                    </Badge>
+                  ),
+                },
+                {
+                  header: 'MSRP',
+                  align: 'right',
+                  isNowrap: true,
+                  cell: (s) => formatMoney(s.msrp, currency),
+                },
+                {
+                  header: 'CO₂ g/km',
+                  align: 'right',
+                  from: 'sm',
+                  cell: (s) => formatInt(s.co2GramsPerKm),
+                },
+                {
+                  header: 'Launch',
+                  from: 'lg',
+                  isNowrap: true,
+                  cell: (s) => formatDate(s.launchDate),
+                },
+                { header: 'Status', from: 'sm', cell: (s) => <StatusBadge status={s.status} /> },
+                {
+                  key: 'actions',
+                  width: canWrite ? 120 : 70,
+                  isNowrap: true,
+                  cell: (s) => (
+                    <>
+                      <RowButton onClick={() => setPricing(s)}>Prices</RowButton>
+                      {canWrite && <RowButton onClick={() => setEditing(s)}>Edit</RowButton>}
+                    </>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </QueryView>
         {skus.data && skus.data.total > 0 && (
           <Pager
             total={skus.data.total}

@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useMediaQuery } from '@mantine/hooks';
 import type { StatementLineView } from '../../../shared/schemas/incentives';
@@ -15,6 +15,7 @@ import { FormError } from '../../components/form-error';
 import { CommentDialog } from '../../components/form-kit';
 import { IconArrowLeft, IconCheck, IconDownload } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
+import { DataTable, RowButton } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
 import { Empty, PageSkeleton, QueryError } from '../../components/query-state';
 import {
@@ -40,6 +41,8 @@ import { formatDate, formatMoney, personName, sumDecimals } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 
 const PAGE = 100;
+
+const MONO = () => ({ ff: 'monospace' });
 
 export function StatementPage() {
   const { code = '', dealerCode = '' } = useParams();
@@ -265,64 +268,48 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
             ))}
           </Stack>
         ) : (
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={820}>
-              <Table data-testid="statement-lines" verticalSpacing={4} fz="sm" striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th ta="right">#</Table.Th>
-                    <Table.Th>Date</Table.Th>
-                    <Table.Th>Transaction</Table.Th>
-                    <Table.Th>VIN</Table.Th>
-                    <Table.Th>SKU</Table.Th>
-                    <Table.Th ta="right">Qty</Table.Th>
-                    {isPriced && <Table.Th ta="right">Unit price</Table.Th>}
-                    <Table.Th ta="right">Rate</Table.Th>
-                    <Table.Th ta="right">Tier</Table.Th>
-                    <Table.Th ta="right">Amount</Table.Th>
-                    {canDispute && <Table.Th />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {benefit.slice(0, shown).map((l) => (
-                    <Table.Tr key={l.lineNo} title={l.explanation}>
-                      <Table.Td ta="right">{l.lineNo}</Table.Td>
-                      <Table.Td>{l.date ?? '–'}</Table.Td>
-                      <Table.Td ff="monospace">{l.transactionId ?? '–'}</Table.Td>
-                      <Table.Td ff="monospace">{l.vin ?? '–'}</Table.Td>
-                      <Table.Td ff="monospace">{l.sku ?? '–'}</Table.Td>
-                      <Table.Td ta="right">{l.quantity ?? '–'}</Table.Td>
-                      {isPriced && (
-                        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }} data-unit-price>
-                          {l.unitPrice ? formatMoney(l.unitPrice, s.currency) : '–'}
-                        </Table.Td>
-                      )}
-                      <Table.Td ta="right">
-                        {l.rate ?? (l.parts ? `${l.parts.length} rates` : '–')}
-                      </Table.Td>
-                      <Table.Td ta="right">{l.tierFrom ?? '–'}</Table.Td>
-                      <Table.Td ta="right" fw={600}>
-                        {formatMoney(l.amount, s.currency)}
-                      </Table.Td>
-                      {canDispute && (
-                        <Table.Td>
-                          {l.transactionId && (
-                            <Button
-                              size="compact-xs"
-                              variant="subtle"
-                              onClick={() => setDisputed(l)}
-                            >
-                              Dispute
-                            </Button>
-                          )}
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
+          <DataTable
+            testId="statement-lines"
+            minWidth={820}
+            verticalSpacing={4}
+            fz="sm"
+            striped
+            rows={benefit.slice(0, shown)}
+            rowKey={(l) => l.lineNo}
+            rowProps={(l) => ({ title: l.explanation })}
+            columns={[
+              { header: '#', align: 'right', cell: (l) => l.lineNo },
+              { header: 'Date', cell: (l) => l.date ?? '–' },
+              { header: 'Transaction', td: MONO, cell: (l) => l.transactionId ?? '–' },
+              { header: 'VIN', td: MONO, cell: (l) => l.vin ?? '–' },
+              { header: 'SKU', td: MONO, cell: (l) => l.sku ?? '–' },
+              { header: 'Qty', align: 'right', cell: (l) => l.quantity ?? '–' },
+              isPriced && {
+                header: 'Unit price',
+                align: 'right',
+                isNowrap: true,
+                td: () => ({ 'data-unit-price': true }),
+                cell: (l) => (l.unitPrice ? formatMoney(l.unitPrice, s.currency) : '–'),
+              },
+              {
+                header: 'Rate',
+                align: 'right',
+                cell: (l) => l.rate ?? (l.parts ? `${l.parts.length} rates` : '–'),
+              },
+              { header: 'Tier', align: 'right', cell: (l) => l.tierFrom ?? '–' },
+              {
+                header: 'Amount',
+                align: 'right',
+                td: () => ({ fw: 600 }),
+                cell: (l) => formatMoney(l.amount, s.currency),
+              },
+              canDispute && {
+                key: 'dispute',
+                cell: (l) =>
+                  l.transactionId && <RowButton onClick={() => setDisputed(l)}>Dispute</RowButton>,
+              },
+            ]}
+          />
         )}
         {benefit.length > shown && (
           <Group>

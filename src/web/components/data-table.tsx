@@ -1,0 +1,162 @@
+/**
+ * The web app's table (issue 19): a bordered table that scrolls sideways on a phone, described
+ * by its columns (header, cell, alignment, the breakpoint from which a column shows) instead of
+ * one JSX skeleton per page. `QueryView` is the loading / error / empty / data switch every list
+ * page made by hand.
+ */
+import type { CSSProperties, ReactNode } from 'react';
+import {
+  Button,
+  Paper,
+  Table,
+  Text,
+  type ButtonProps,
+  type MantineBreakpoint,
+  type TableProps,
+  type TableTdProps,
+  type TableTrProps,
+} from '@mantine/core';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { QueryError, TableSkeleton } from './query-state';
+
+export type Column<T> = {
+  /** The header's text; a column without one gets an empty header cell. */
+  header?: ReactNode;
+  /** React key of the column (defaults to the header's text or the column's place). */
+  key?: string;
+  cell: (row: T, index: number) => ReactNode;
+  /** Shown from this breakpoint up only (less important columns hide on phones). */
+  from?: MantineBreakpoint;
+  align?: 'left' | 'right' | 'center';
+  /** Keeps the cell on one line (dates, amounts, buttons). */
+  isNowrap?: boolean;
+  width?: number | string;
+  /** Further props of a row's cell (colour, font...). */
+  td?: (row: T) => TableTdProps & DataAttributes;
+};
+
+/** data-* attributes the e2e tests find rows and cells by. */
+type DataAttributes = { [data: `data-${string}`]: string | boolean | undefined };
+
+const NOWRAP: CSSProperties = { whiteSpace: 'nowrap' };
+
+export function DataTable<T>({
+  rows,
+  columns,
+  rowKey,
+  testId,
+  minWidth = 0,
+  isDimmed = false,
+  isBare = false,
+  rowProps,
+  footer,
+  ...tableProps
+}: {
+  rows: readonly T[];
+  /** Columns; `false`, `null` or `undefined` entries (a column one may not see) are left out. */
+  columns: readonly (Column<T> | false | null | undefined)[];
+  rowKey: (row: T, index: number) => string | number;
+  testId?: string;
+  /** Below this width (px) the table scrolls sideways rather than squeezing its columns. */
+  minWidth?: number;
+  /** The list is being refreshed (a new page or filter is on its way). */
+  isDimmed?: boolean;
+  /** Without the bordered paper around it (inside a card that already has one). */
+  isBare?: boolean;
+  rowProps?: (row: T) => TableTrProps & DataAttributes;
+  /** Rows under the body (totals). */
+  footer?: ReactNode;
+} & Omit<TableProps, 'children' | 'data'>) {
+  const shown = columns.filter((c): c is Column<T> => Boolean(c));
+  const keyOf = (c: Column<T>, i: number) =>
+    c.key ?? (typeof c.header === 'string' ? c.header : String(i));
+  const table = (
+    <Table.ScrollContainer minWidth={minWidth}>
+      <Table data-testid={testId} {...tableProps}>
+        <Table.Thead>
+          <Table.Tr>
+            {shown.map((c, i) => (
+              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width}>
+                {c.header}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row, r) => (
+            <Table.Tr key={rowKey(row, r)} {...rowProps?.(row)}>
+              {shown.map((c, i) => (
+                <Table.Td
+                  key={keyOf(c, i)}
+                  ta={c.align}
+                  visibleFrom={c.from}
+                  style={c.isNowrap ? NOWRAP : undefined}
+                  {...c.td?.(row)}
+                >
+                  {c.cell(row, r)}
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+        {footer && <Table.Tfoot>{footer}</Table.Tfoot>}
+      </Table>
+    </Table.ScrollContainer>
+  );
+  if (isBare) return table;
+  return (
+    <Paper withBorder style={{ overflow: 'hidden', opacity: isDimmed ? 0.6 : 1 }}>
+      {table}
+    </Paper>
+  );
+}
+
+/** A record's name in bold with its code under it, in monospace (the first cell of most lists). */
+export function NameCode({ name, code }: { name: ReactNode; code: string }) {
+  return (
+    <>
+      <Text size="sm" fw={600}>
+        {name}
+      </Text>
+      <Text size="xs" c="dimmed" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+        {code}
+      </Text>
+    </>
+  );
+}
+
+/** A row's small action button ("Edit", "Prices", "Revoke"). */
+export function RowButton({
+  onClick,
+  children,
+  ...props
+}: ButtonProps & { onClick: () => void; 'data-testid'?: string }) {
+  return (
+    <Button size="compact-xs" variant="subtle" onClick={onClick} {...props}>
+      {children}
+    </Button>
+  );
+}
+
+/**
+ * What a query shows: its error (with "Try again"), a skeleton while it loads, `empty` when
+ * `isEmpty` says there is nothing, else `children` with the data.
+ */
+export function QueryView<D>({
+  query,
+  isEmpty,
+  empty,
+  loading = <TableSkeleton />,
+  children,
+}: {
+  query: Pick<UseQueryResult<D>, 'isError' | 'error' | 'isPending' | 'data' | 'refetch'>;
+  isEmpty?: (data: D) => boolean;
+  empty?: ReactNode;
+  loading?: ReactNode;
+  children: (data: D) => ReactNode;
+}) {
+  if (query.isError) return <QueryError error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.isPending || query.data === undefined) return loading;
+  if (isEmpty?.(query.data)) return empty;
+  return children(query.data);
+}
