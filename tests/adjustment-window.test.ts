@@ -62,7 +62,10 @@ describe.each(engines())('adjustments across a cumulative window (%s)', (engine)
       200,
     );
   const settle = async (code: string, period: string) => {
-    await json(await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }), 200);
+    await json(
+      await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }),
+      200,
+    );
     return json<Statement>(
       await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
         period,
