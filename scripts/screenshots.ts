@@ -19,6 +19,7 @@ import {
   startWebApp,
   type WebApp,
 } from '../tests/e2e/web-app';
+import { RISK_JOB_KIND } from '../src/server/modules/insights/insights.service';
 
 type Shot = {
   name: string;
@@ -210,7 +211,18 @@ async function main(): Promise<void> {
   const shots = SHOTS.filter((s) => !only || s.name.includes(only));
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
-  const app = await startWebApp({ seed: 7, dealers: 60, months: 36, endMonth: '2026-10' });
+  const app = await startWebApp({
+    seed: 7,
+    dealers: 60,
+    months: 36,
+    endMonth: '2026-10',
+    incentivePrograms: true,
+  });
+  // As `npm start` does (main.ts): the demo's first risks, so the risk and tier cards show.
+  if (await app.services.insights.startFirstRefresh()) {
+    await app.services.jobs.startWorkers();
+    await app.services.jobs.settle(RISK_JOB_KIND);
+  }
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();

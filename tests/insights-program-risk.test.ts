@@ -167,7 +167,7 @@ describe.each(engines())('insights: program tier risk (%s)', (engine) => {
     // The interventions name the line, the tier and the money, best expected value first.
     const step = alpha.interventions[0]!;
     expect(step.kind).toBe('incentive_tier');
-    expect(step.text).toMatch(/^\d+ more units of Aura reach tier 2 of Aura first half \(\+/);
+    expect(step.text).toMatch(/^\d+ more units? of Aura reach tier 2 of Aura first half \(\+/);
     expect(step).toMatchObject({ probability: 0.8, amount: alpha.tiers[1]!.adds });
     expect(step.units).toBe(alpha.tiers[1]!.unitsFor80);
   });

@@ -88,6 +88,7 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     await createProgram(admin, program('ORD-R', 'quarter'));
     await createProgram(admin, program('ORD-S', 'quarter'));
     await createProgram(admin, { ...program('ORD-D', 'quarter'), endDate: '2026-02-28' });
+    await createProgram(admin, program('ORD-E', 'quarter'));
     // two units in January, one in February (every program counts them)
     await post([
       sale('O-J1', '2026-01-10'),
@@ -176,6 +177,40 @@ describe.each(engines())('a window settles in order (%s)', (engine) => {
     expect(rows).toHaveLength(0);
     await json(await approve(code, '2026-01'), 409);
     expect(await approvedTotal(code)).toBe('300.00');
+  }, 300_000);
+
+  it('a dispute on an open January whose February is approved is paid in March, not lost', async () => {
+    const code = 'ORD-E';
+    await json(await close(code, '2026-02'), 200);
+    expect((await json<Statement>(await approve(code, '2026-02'), 200)).amountDue).toBe('300.00');
+    const { rows } = await t.db.query<{ id: string }>(
+      `select id::text as id from transactions where external_id = 'O-J2'`,
+    );
+    const dispute = await json<{ id: number }>(
+      await dealerA.send('POST', '/api/v1/disputes', {
+        programCode: code,
+        dealerCode: dealer,
+        period: '2026-01',
+        transactionId: rows[0]!.id,
+        comment: 'one more',
+      }),
+      201,
+    );
+    await json(
+      await finance.send('POST', `/api/v1/disputes/${dispute.id}/resolve`, {
+        outcome: 'adjust',
+        amount: '50.00',
+        reason: 'goodwill',
+      }),
+      200,
+    );
+    // January's close would put nothing up for the dealer (February paid the window so far)
+    const { rows: adjustments } = await t.db.query<{ period: string }>(
+      `select period from incentive_adjustments where dispute_id = $1`,
+      [dispute.id],
+    );
+    expect(adjustments.map((a) => a.period)).toEqual(['2026-03']);
+    expect((await statement(code, '2026-03')).amountDue).toBe('50.00');
   }, 300_000);
 
   it('a dispute resolved once every later period is closed is refused, not lost in an approved statement', async () => {

@@ -126,7 +126,14 @@ export const E2E_DEMO = { seed: 7, dealers: 12, months: 24, endMonth: '2026-10' 
 
 /** The real app over a fresh in-memory PGlite seeded with a small demo network, web app served. */
 export async function startWebApp(
-  demo: { seed: number; dealers: number; months: number; endMonth: string } = E2E_DEMO,
+  demo: {
+    seed: number;
+    dealers: number;
+    months: number;
+    endMonth: string;
+    /** the demo's incentive programs (off under NODE_ENV=test; the screenshots turn them on) */
+    incentivePrograms?: boolean;
+  } = E2E_DEMO,
 ): Promise<WebApp> {
   await ensureWebBuild();
   const { db, drop } = await createTestDb('pglite');

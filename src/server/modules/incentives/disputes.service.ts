@@ -18,7 +18,10 @@ import {
   requireOem,
   need,
   latest,
+  versionAndPeriod,
 } from './incentives-context';
+import { createSettlementRepository } from './settlement';
+import { settledByLater } from './window-order';
 
 export function createDisputesService({ shared }: { shared: IncentivesContext }) {
   const { deps, visibility, context, loadProgram, dealerInScope } = shared;
@@ -158,23 +161,35 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
         if (data.outcome === 'adjust') {
           // The adjustment goes into the disputed period while it is open, else into the next
           // period still open (as a chargeback's): never into a closed one, whose statements may
-          // be approved already (frozen: the money would never be paid).
+          // be approved already (frozen: the money would never be paid), nor into an open one
+          // whose close will put nothing up for the dealer because a later statement of its
+          // window is approved already (window-order.ts).
           const repo = repoOf(tx);
+          const settlement = createSettlementRepository(tx);
           const periods = listSettlementPeriods({
             program: latest(p).definition,
             fiscalYearStartMonth: ctx.fy,
           });
+          const isPayable = async (period: string) => {
+            if (await repo.isPeriodClosed(p.row.id, period)) return false;
+            const { window } = versionAndPeriod(p, period, ctx.fy).settlement;
+            const statements = await settlement.findDealerWindowStatements(
+              p.row.id,
+              window.label,
+              dispute.dealerCode,
+            );
+            return !settledByLater(period, statements);
+          };
           let at = Math.max(
             periods.findIndex((x) => x.period === dispute.period),
             0,
           );
-          while (at < periods.length && (await repo.isPeriodClosed(p.row.id, periods[at]!.period)))
-            at += 1;
+          while (at < periods.length && !(await isPayable(periods[at]!.period))) at += 1;
           const period = periods[at]?.period;
           if (!period)
             throw new AppError(
               'CONFLICT',
-              `Every period of program ${dispute.programCode} from ${dispute.period} on is closed: no statement is left to pay the adjustment; reject the dispute (and settle it outside the program)`,
+              `Every period of program ${dispute.programCode} from ${dispute.period} on is closed, or settled for ${dispute.dealerCode} by a later approved statement of its window: no statement is left to pay the adjustment; reject the dispute (and settle it outside the program)`,
               { period: dispute.period },
             );
           await disputesOf(tx).insertAdjustment({

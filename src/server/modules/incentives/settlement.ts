@@ -163,6 +163,20 @@ export function createSettlementRepository(db: Queryable) {
       return out;
     },
 
+    /** One dealer's stored statements of a window (window-order.ts), by the dealer's code. */
+    async findDealerWindowStatements(
+      programId: number,
+      window: string,
+      dealerCode: string,
+    ): Promise<{ period: string; status: string }[]> {
+      const { rows } = await db.query<{ period: string; status: string }>(
+        `select s.period, s.status from incentive_statements s join dealers d on d.id = s.dealer_id
+         where s.program_id = $1 and s.window_label = $2 and d.code = $3`,
+        [programId, window, dealerCode],
+      );
+      return rows;
+    },
+
     /** The statuses of a period's stored statements. */
     async findPeriodStatuses(programId: number, period: string): Promise<string[]> {
       const { rows } = await db.query<{ status: string }>(

@@ -190,7 +190,7 @@ export function assessAgreement(
         ...(subject.lineNo > 0 ? { line: subject.label } : {}),
         ...(modelLine ? { modelLine } : {}),
         amount: moneyString(roundMoney(value.mul(step.units), options.currency), options.currency),
-        text: `${step.units} more units of ${what} this month lift the probability to ${pct(step.target)}`,
+        text: `${step.units} more ${step.units === 1 ? 'unit' : 'units'} of ${what} this month lift${step.units === 1 ? 's' : ''} the probability to ${pct(step.target)}`,
       });
     }
     const remaining = a.term - a.elapsed;

@@ -634,7 +634,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         probability: 0.8,
         amount: t.adds,
         ...(template ? { modelLine: template.modelLineCode } : {}),
-        text: `${t.unitsFor80} more units of ${options.modelLineName} reach tier ${t.tier} of ${def.name} (+${t.adds} ${currency}): ${pct(t.probability)} → 80 %`,
+        text: `${t.unitsFor80} more ${t.unitsFor80 === 1 ? 'unit' : 'units'} of ${options.modelLineName} reach tier ${t.tier} of ${def.name} (+${t.adds} ${currency}): ${pct(t.probability)} → 80 %`,
         value: lift * Number(t.adds),
       });
     }

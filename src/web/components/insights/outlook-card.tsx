@@ -81,8 +81,9 @@ export function OutlookCard({ dealerCode }: { dealerCode: string }) {
               </Text>
               {step?.units !== undefined && step.probability !== undefined && (
                 <Text size="sm" mt={4}>
-                  {formatInt(step.units)} more {step.line ? `${step.line} ` : ''}units this month
-                  lift it to {pct(step.probability)}
+                  {formatInt(step.units)} more {step.line ? `${step.line} ` : ''}
+                  {step.units === 1 ? 'unit this month lifts' : 'units this month lift'} it to{' '}
+                  {pct(step.probability)}
                   {isFirstWithIncentive && incentive && Number(incentive.added) > 0 && (
                     <Text span fw={600} c="teal.8">
                       {' '}
