@@ -55,6 +55,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   commitment_risk_history: 'tenant',
   program_tier_risks: 'tenant',
   program_tier_risk_history: 'tenant',
+  program_tier_outcomes: 'tenant',
   insight_interventions: 'tenant',
   integrity_flags: 'tenant',
 

@@ -21,7 +21,7 @@ import {
   versionAndPeriod,
 } from './incentives-context';
 import { createSettlementRepository } from './settlement';
-import { settledByLater } from './window-order';
+import { firstPayablePeriod } from './window-order';
 
 export function createDisputesService({ shared }: { shared: IncentivesContext }) {
   const { deps, visibility, context, loadProgram, dealerInScope } = shared;
@@ -170,22 +170,17 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
             program: latest(p).definition,
             fiscalYearStartMonth: ctx.fy,
           });
-          const isPayable = async (period: string) => {
-            if (await repo.isPeriodClosed(p.row.id, period)) return false;
-            const { window } = versionAndPeriod(p, period, ctx.fy).settlement;
-            const statements = await settlement.findDealerWindowStatements(
-              p.row.id,
-              window.label,
-              dispute.dealerCode,
-            );
-            return !settledByLater(period, statements);
-          };
-          let at = Math.max(
-            periods.findIndex((x) => x.period === dispute.period),
-            0,
-          );
-          while (at < periods.length && !(await isPayable(periods[at]!.period))) at += 1;
-          const period = periods[at]?.period;
+          const period = await firstPayablePeriod({
+            periods,
+            from: periods.findIndex((x) => x.period === dispute.period),
+            isClosed: (x) => repo.isPeriodClosed(p.row.id, x),
+            windowOf: (x) =>
+              settlement.findDealerWindowStatements(
+                p.row.id,
+                versionAndPeriod(p, x, ctx.fy).settlement.window.label,
+                dispute.dealerCode,
+              ),
+          });
           if (!period)
             throw new AppError(
               'CONFLICT',

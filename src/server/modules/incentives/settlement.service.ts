@@ -31,7 +31,7 @@ import {
 } from './incentives-context';
 import { type StatementComputation } from './statement-compute';
 import { type StatementsService } from './statements.service';
-import { assertWindowOrder } from './window-order';
+import { assertWindowOrder, firstPayablePeriod } from './window-order';
 
 export function createSettlementService({
   shared,
@@ -81,13 +81,25 @@ export function createSettlementService({
       });
       const byTarget = new Map<string, { amount: Dec; explanations: string[] }>();
       for (const line of lines) {
-        let at = periods.findIndex((x) => x.period === line.period);
+        const at = periods.findIndex((x) => x.period === line.period);
         if (at < 0) throw new AppError('CONFLICT', `Program ${code} has no period ${line.period}`);
-        while (at < periods.length && (await repo.isPeriodClosed(p.row.id, periods[at]!.period)))
-          at += 1;
-        const target = periods[at]?.period;
+        // the first period that still pays the dealer (window-order.ts), as a dispute's adjustment
+        const target = await firstPayablePeriod({
+          periods,
+          from: at,
+          isClosed: (x) => repo.isPeriodClosed(p.row.id, x),
+          windowOf: (x) =>
+            createSettlementRepository(tx).findDealerWindowStatements(
+              p.row.id,
+              versionAndPeriod(p, x, ctx.fy).settlement.window.label,
+              dealerId,
+            ),
+        });
         if (!target)
-          throw new AppError('CONFLICT', `Program ${code} has no open period after ${line.period}`);
+          throw new AppError(
+            'CONFLICT',
+            `Program ${code} has no period after ${line.period} that can still settle with the dealer (every one is closed, or paid by a later approved statement of its window)`,
+          );
         const t = byTarget.get(target) ?? { amount: new Dec(0), explanations: [] };
         t.amount = t.amount.minus(new Dec(line.amount).abs());
         t.explanations.push(line.explanation);

@@ -163,16 +163,17 @@ export function createSettlementRepository(db: Queryable) {
       return out;
     },
 
-    /** One dealer's stored statements of a window (window-order.ts), by the dealer's code. */
+    /** One dealer's stored statements of a window (window-order.ts), by its id or its code. */
     async findDealerWindowStatements(
       programId: number,
       window: string,
-      dealerCode: string,
+      dealer: number | string,
     ): Promise<{ period: string; status: string }[]> {
       const { rows } = await db.query<{ period: string; status: string }>(
         `select s.period, s.status from incentive_statements s join dealers d on d.id = s.dealer_id
-         where s.program_id = $1 and s.window_label = $2 and d.code = $3`,
-        [programId, window, dealerCode],
+         where s.program_id = $1 and s.window_label = $2
+           and ${typeof dealer === 'number' ? 'd.id = $3::int' : 'd.code = $3'}`,
+        [programId, window, dealer],
       );
       return rows;
     },

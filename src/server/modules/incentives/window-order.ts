@@ -60,3 +60,23 @@ export function assertWindowOrder(options: {
     { period, blockedBy, settledBy },
   );
 }
+
+/**
+ * The first period from `periods[from]` on that can still pay a dealer an adjustment: open, and no
+ * later statement of the dealer in its window approved (that statement paid the window so far, and
+ * the period's close puts nothing more up for the dealer). Undefined when none is left.
+ */
+export async function firstPayablePeriod(options: {
+  periods: readonly { period: string }[];
+  from: number;
+  isClosed: (period: string) => Promise<boolean>;
+  /** the dealer's stored statements of `period`'s window */
+  windowOf: (period: string) => Promise<{ period: string; status: string }[]>;
+}): Promise<string | undefined> {
+  for (let at = Math.max(options.from, 0); at < options.periods.length; at++) {
+    const { period } = options.periods[at]!;
+    if (await options.isClosed(period)) continue;
+    if (!settledByLater(period, await options.windowOf(period))) return period;
+  }
+  return undefined;
+}
