@@ -125,7 +125,7 @@ describe.each(engines())('live updates (%s)', (engine) => {
       const oem = await listen(admin);
       const ended = await t.db.query<{ ended: boolean }>(
         `select pg_terminate_backend(pid) as ended from pg_stat_activity
-         where datname = current_database() and query ilike 'listen %'`,
+         where datname = current_database() and query ilike 'listen %forecourt_events%'`,
       );
       expect(ended.rows).toEqual([{ ended: true }]);
       // the process opens a new LISTEN connection after a second
