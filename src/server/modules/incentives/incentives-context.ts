@@ -327,3 +327,40 @@ export function dealerStatementInput(args: {
     fiscalYearStartMonth: ctx.fy,
   };
 }
+
+/**
+ * Every dealer's statement input (dealerStatementInput) from the per-dealer maps read for the
+ * network: progress and the program tier risks' network path.
+ */
+export function dealerStatementInputs(args: {
+  program: ProgramDefinition;
+  dealers: readonly DealerRow[];
+  ctx: Ctx;
+  settlement: { period: string; window: { start: string; end: string } };
+  rows: Map<number, TxRow[]>;
+  plans: Map<number, AgreementPlanRow[]> | undefined;
+  prior: Map<number, NonNullable<StatementInput['priorYear']>[]> | undefined;
+  stored: Map<number, { period: string; status: string; amountDue: string }[]>;
+  adjustments: Map<number, { id: string; amount: string; explanation: string }[]>;
+  settledUnitBenefits: (dealerId: number) => StatementInput['settledUnitBenefits'];
+}): Map<number, Omit<StatementInput, 'period'>> {
+  const { rows, plans, prior, stored, adjustments } = args;
+  const inputs = new Map<number, Omit<StatementInput, 'period'>>();
+  for (const d of args.dealers)
+    inputs.set(
+      d.id,
+      dealerStatementInput({
+        program: args.program,
+        dealer: d,
+        ctx: args.ctx,
+        settlement: args.settlement,
+        rows: rows.get(d.id) ?? [],
+        plans: plans ? (plans.get(d.id) ?? []) : undefined,
+        priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
+        stored: stored.get(d.id) ?? [],
+        adjustments: adjustments.get(d.id) ?? [],
+        settledUnitBenefits: args.settledUnitBenefits(d.id),
+      }),
+    );
+  return inputs;
+}

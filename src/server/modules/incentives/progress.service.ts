@@ -38,7 +38,7 @@ import {
   need,
   latest,
   versionFor,
-  dealerStatementInput,
+  dealerStatementInputs,
   toDealer,
   toTransaction,
   needsSaleDetails,
@@ -353,28 +353,19 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
         ids,
       ),
     );
-    const inputs = new Map<number, Omit<StatementInput, 'period'>>();
-    for (const d of dealers) {
-      inputs.set(
-        d.id,
-        dealerStatementInput({
-          program: def,
-          dealer: d,
-          ctx,
-          settlement,
-          rows: rows.get(d.id) ?? [],
-          plans: plans ? (plans.get(d.id) ?? []) : undefined,
-          priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
-          stored: stored.get(d.id) ?? [],
-          adjustments: adjustments.get(d.id) ?? [],
-          settledUnitBenefits: (settled.get(d.id) ?? []).map((x) => ({
-            ...x,
-            transactionId: Number(x.transactionId),
-          })),
-        }),
-      );
-    }
-    return inputs;
+    return dealerStatementInputs({
+      program: def,
+      dealers,
+      ctx,
+      settlement,
+      rows,
+      plans,
+      prior,
+      stored,
+      adjustments,
+      settledUnitBenefits: (id) =>
+        (settled.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
+    });
   }
 
   return {

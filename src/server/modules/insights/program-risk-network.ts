@@ -19,7 +19,7 @@ import {
   kindsOf,
   needsSaleDetails,
   skuMatches,
-  dealerStatementInput,
+  dealerStatementInputs,
   type Ctx,
 } from '../incentives/incentives-context';
 import type { DealerRow, TxRow, VersionRow } from '../incentives/incentives.repository';
@@ -123,23 +123,16 @@ export async function groupedInputs(
       )
       .then(byDealer),
   ]);
-  const inputs = new Map<number, NetworkInput>();
-  for (const d of dealers) {
-    inputs.set(
-      d.id,
-      dealerStatementInput({
-        program: def,
-        dealer: d,
-        ctx,
-        settlement,
-        rows: rows.get(d.id) ?? [],
-        plans: plans ? (plans.get(d.id) ?? []) : undefined,
-        priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
-        stored: stored.get(d.id) ?? [],
-        adjustments: adjustments.get(d.id) ?? [],
-        settledUnitBenefits: [],
-      }),
-    );
-  }
-  return inputs;
+  return dealerStatementInputs({
+    program: def,
+    dealers,
+    ctx,
+    settlement,
+    rows,
+    plans,
+    prior,
+    stored,
+    adjustments,
+    settledUnitBenefits: () => [],
+  });
 }
