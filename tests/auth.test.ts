@@ -79,6 +79,8 @@ describe.each(engines())('accounts, sessions and keys (%s)', (engine) => {
       `update sessions set expires_at = now() - interval '1 minute' where user_id = (select id from users where email = $1)`,
       [USERS.analyst],
     );
+    // a change made outside the app reaches the credential cache through its LISTEN: wait for it
+    await t.services.auth.settle();
     const expired = await client.get('/api/v1/auth/me');
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as ErrorBody).code).toBe('SESSION_EXPIRED');
