@@ -71,7 +71,12 @@ export const periodQuery = z.object({
     .describe('default: the period containing today'),
 });
 
-export const STATEMENT_STATUSES = ['open', 'closed', 'approved', 'paid'] as const;
+/**
+ * `settled_later`: the dealer has no statement of its own for the period because a later
+ * statement of the same cumulative window was approved first and paid the window so far
+ * (`settledIn` names it); nothing is payable or changeable here.
+ */
+export const STATEMENT_STATUSES = ['open', 'closed', 'approved', 'paid', 'settled_later'] as const;
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 
 export const statementLineSchema = z
@@ -138,6 +143,13 @@ export const statementSchema = z
     currency: z.string(),
     status: z.enum(STATEMENT_STATUSES),
     approvedBy: z.string().nullable(),
+    settledIn: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'status settled_later: the later period of the window whose approved statement paid this one',
+      ),
   })
   .meta({ id: 'Statement' });
 export type StatementView = z.infer<typeof statementSchema>;

@@ -45,6 +45,7 @@ import {
   dealerAdjustments,
   previouslyDue,
   storedComputed,
+  liveComputed,
 } from './statement-compute';
 
 /** One program's settlement period to compute for the network. */
@@ -500,13 +501,9 @@ export function createNetworkTotals({
             ok = false;
             break;
           }
-          computed.push({
-            dealer: d,
-            statement: statement as Statement,
-            status: storedRow ? storedRow.status : 'open',
-            approvedBy: storedRow?.approvedBy ?? null,
-            storedId: storedRow?.id ?? null,
-          });
+          computed.push(
+            liveComputed(d, statement as Statement, settlement.period, storedRow, stored),
+          );
         }
         if (ok && pending.length > 0) {
           const payingSkuIds = allSkus

@@ -22,7 +22,7 @@ import {
 } from './calc';
 import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
 import { createStatementsRepository } from './statements.repository';
-import { isEarlierInWindow } from './window-order';
+import { isEarlierInWindow, settledInLater } from './window-order';
 import {
   type IncentivesContext,
   type Ctx,
@@ -110,7 +110,39 @@ export type Computed = {
   status: StatementStatus;
   approvedBy: string | null;
   storedId: string | null;
+  /** status settled_later: the later period whose approved statement paid this one. */
+  settledIn?: string;
 };
+
+/**
+ * A statement computed from the feed: closed (its stored row), open, or settled_later when the
+ * dealer has no statement of its own for the period and a later statement of the window is
+ * approved or paid (it paid the window so far; window-order.ts). The statement is kept (the
+ * reconciliation accounts for the rows with it); the views show no amount for it.
+ */
+export function liveComputed(
+  dealer: DealerRow,
+  statement: Statement,
+  period: string,
+  storedRow: { id: string; status: StatementStatus; approvedBy: string | null } | undefined,
+  window: readonly { dealerId: number; period: string; status: string }[],
+): Computed {
+  if (storedRow)
+    return {
+      dealer,
+      statement,
+      status: storedRow.status,
+      approvedBy: storedRow.approvedBy,
+      storedId: storedRow.id,
+    };
+  const settledIn = settledInLater(
+    period,
+    window.filter((s) => s.dealerId === dealer.id),
+  );
+  return settledIn === null
+    ? { dealer, statement, status: 'open', approvedBy: null, storedId: null }
+    : { dealer, statement, status: 'settled_later', approvedBy: null, storedId: null, settledIn };
+}
 
 /** An approved or paid statement as it was stored: its snapshot, never recomputed. */
 export function storedComputed(
@@ -344,13 +376,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
         fiscalYearStartMonth: ctx.fy,
         ...(options.asOf ? { asOf: options.asOf } : {}),
       };
-      items.push({
-        dealer: d,
-        statement: calculateStatement(input),
-        status: storedRow ? storedRow.status : 'open',
-        approvedBy: storedRow?.approvedBy ?? null,
-        storedId: storedRow?.id ?? null,
-      });
+      items.push(liveComputed(d, calculateStatement(input), settlement.period, storedRow, stored));
     }
     return { settlement, version, items };
   }

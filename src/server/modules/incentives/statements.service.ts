@@ -37,6 +37,26 @@ import { type NetworkItem, type NetworkTotals } from './network-totals';
 /** The job that recalculates every program's current statements (POST /incentives/recalculate). */
 export const RECALCULATION_JOB_KIND = 'incentives.recalculate';
 
+/**
+ * The figures a statement shows: a settled_later one (a later statement of its window was
+ * approved first and paid it) shows no amount and no line, since nothing is payable or changeable
+ * in it (window-order.ts); the others as computed or frozen.
+ */
+export function settledView(c: Computed): Computed['statement'] {
+  if (c.status !== 'settled_later') return c.statement;
+  const zero = moneyString('0', c.statement.currency);
+  return {
+    ...c.statement,
+    lines: [],
+    lineCount: 0,
+    capApplied: false,
+    earned: zero,
+    previouslySettled: '0',
+    amountDue: zero,
+    excluded: [],
+  };
+}
+
 export function createStatementsService({
   shared,
   compute,
@@ -56,7 +76,7 @@ export function createStatementsService({
   });
 
   function statementView(c: Computed, code: string, versionNo: number): StatementView {
-    const s = c.statement;
+    const s = settledView(c);
     return {
       programCode: code,
       versionNo,
@@ -74,6 +94,7 @@ export function createStatementsService({
       currency: s.currency,
       status: c.status,
       approvedBy: c.approvedBy,
+      settledIn: c.settledIn ?? null,
     };
   }
 
@@ -112,7 +133,9 @@ export function createStatementsService({
       c = { ...c, statement: { ...c.statement, ...snapshot.document } };
     }
     let lines: StatementLineView[];
-    if (c.storedId && c.status !== 'closed') {
+    if (c.status === 'settled_later') {
+      lines = []; // its rows were paid by the later statement it names (settledIn)
+    } else if (c.storedId && c.status !== 'closed') {
       lines = (await repoOf().findLines(c.storedId)).map((l) => ({
         ...l,
         vin: null,
@@ -147,7 +170,7 @@ export function createStatementsService({
           }
         : null,
       lines,
-      excluded: (c.statement.excluded ?? []).map((e) => ({
+      excluded: (c.status === 'settled_later' ? [] : (c.statement.excluded ?? [])).map((e) => ({
         ...e,
         transactionId: String(e.transactionId),
       })),
@@ -171,7 +194,9 @@ export function createStatementsService({
       });
       const items = network!.computed;
       const def = version.definition;
-      const shown = items.filter((c) => c.statement.eligible || c.statement.lineCount > 0);
+      const shown = items
+        .filter((c) => c.statement.eligible || c.statement.lineCount > 0)
+        .map((c) => ({ ...c, statement: settledView(c) }));
       const totalEarned = shown.reduce((a, c) => a.plus(c.statement.earned), new Dec(0));
       const totalDue = shown.reduce((a, c) => a.plus(c.statement.amountDue), new Dec(0));
       return {
@@ -313,7 +338,7 @@ export function createStatementsService({
       }[] = [];
       for (const r of results) {
         paths[r.path]++;
-        for (const c of r.computed) {
+        for (const c of r.computed.map((x) => ({ ...x, statement: settledView(x) }))) {
           statements++;
           if (withStatements) {
             list.push({

@@ -38,7 +38,23 @@ export function settledByLater(
   period: string,
   window: readonly { period: string; status: string }[],
 ): boolean {
-  return window.some((s) => isEarlierInWindow(period, s.period) && SETTLED.has(s.status));
+  return settledInLater(period, window) !== null;
+}
+
+/**
+ * The first later period of the window whose approved or paid statement settled `period`'s money
+ * (its cumulative amount paid the window so far), or null. A dealer's `period` left without a
+ * stored statement of its own is shown as settled there, never as a live payable statement.
+ */
+export function settledInLater(
+  period: string,
+  window: readonly { period: string; status: string }[],
+): string | null {
+  const later = window
+    .filter((s) => isEarlierInWindow(period, s.period) && SETTLED.has(s.status))
+    .map((s) => s.period)
+    .sort();
+  return later[0] ?? null;
 }
 
 /** 409 WINDOW_OUT_OF_ORDER when the dealer's statement of `period` may not be approved now. */

@@ -107,6 +107,7 @@ export const STATEMENT_STATUS_COLORS: Record<StatementStatus, string> = {
   closed: 'yellow',
   approved: 'teal',
   paid: 'green',
+  settled_later: 'gray',
 };
 
 export const STATEMENT_STATUS_LABELS: Record<StatementStatus, string> = {
@@ -114,6 +115,7 @@ export const STATEMENT_STATUS_LABELS: Record<StatementStatus, string> = {
   closed: 'Closed, to approve',
   approved: 'Approved',
   paid: 'Paid',
+  settled_later: 'Settled in a later statement',
 };
 
 export const CLAIM_STATUS_COLORS: Record<string, string> = {

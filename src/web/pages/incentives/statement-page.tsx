@@ -173,6 +173,23 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
         }
       />
       <SnapshotNote snapshot={s.snapshot} />
+      {s.status === 'settled_later' && s.settledIn && (
+        <Alert
+          color="gray"
+          variant="light"
+          title="Settled in a later statement"
+          data-testid="settled-later"
+        >
+          Nothing is payable here: {formatSettlementPeriod(s.settledIn)}&apos;s approved statement
+          of the same window was approved first and paid this period with it.{' '}
+          <Anchor
+            component={Link}
+            to={`/programs/${encodeURIComponent(s.programCode)}/statements/${encodeURIComponent(s.dealerCode)}?period=${encodeURIComponent(s.settledIn)}`}
+          >
+            Open {formatSettlementPeriod(s.settledIn)}
+          </Anchor>
+        </Alert>
+      )}
       {isChangedSinceClose(approve.error) ? (
         <SnapshotChanged error={approve.error} statement={s} onReclosed={() => approve.reset()} />
       ) : (
