@@ -180,6 +180,11 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
                 versionAndPeriod(p, x, ctx.fy).settlement.window.label,
                 dispute.dealerCode,
               ),
+            lock: (x) =>
+              settlement.lockWindow(
+                p.row.id,
+                versionAndPeriod(p, x, ctx.fy).settlement.window.label,
+              ),
           });
           if (!period)
             throw new AppError(

@@ -94,6 +94,11 @@ export function createSettlementService({
               versionAndPeriod(p, x, ctx.fy).settlement.window.label,
               dealerId,
             ),
+          lock: (x) =>
+            createSettlementRepository(tx).lockWindow(
+              p.row.id,
+              versionAndPeriod(p, x, ctx.fy).settlement.window.label,
+            ),
         });
         if (!target)
           throw new AppError(

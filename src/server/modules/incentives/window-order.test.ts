@@ -5,8 +5,16 @@ const periods = ['2026-01', '2026-02', '2026-03', '2026-04'].map((period) => ({ 
 /** Quarterly windows: the dealer's stored statements per window. */
 const quarterOf = (period: string) => (period <= '2026-03' ? 'Q1' : 'Q2');
 
-function payable(from: string, closed: string[], stored: { period: string; status: string }[]) {
+function payable(
+  from: string,
+  closed: string[],
+  stored: { period: string; status: string }[],
+  locked: string[] = [],
+) {
   return firstPayablePeriod({
+    lock: async (period) => {
+      locked.push(period);
+    },
     periods,
     from: periods.findIndex((x) => x.period === from),
     isClosed: async (period) => closed.includes(period),
@@ -39,6 +47,12 @@ describe('window order', () => {
     expect(await payable('2026-01', ['2026-02'], stored)).toBe('2026-03');
     // a paid later statement of another window does not matter
     expect(await payable('2026-03', [], [{ period: '2026-04', status: 'paid' }])).toBe('2026-03');
+  });
+
+  it('locks each period it reads before reading whether it is closed (no close slips in between)', async () => {
+    const locked: string[] = [];
+    expect(await payable('2026-01', ['2026-01', '2026-02'], [], locked)).toBe('2026-03');
+    expect(locked).toEqual(['2026-01', '2026-02', '2026-03']);
   });
 
   it('is undefined when no period is left that can pay', async () => {

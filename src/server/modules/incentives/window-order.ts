@@ -88,9 +88,17 @@ export async function firstPayablePeriod(options: {
   isClosed: (period: string) => Promise<boolean>;
   /** the dealer's stored statements of `period`'s window */
   windowOf: (period: string) => Promise<{ period: string; status: string }[]>;
+  /**
+   * Take `period`'s window lock (the close's and the approval's, held to the end of the caller's
+   * transaction) before reading whether it is closed: a close or approval in flight either sees
+   * the adjustment the caller then writes, or has committed and the period is passed over. Without
+   * it an adjustment could land in a period closed (or approved) meanwhile, never paid.
+   */
+  lock: (period: string) => Promise<void>;
 }): Promise<string | undefined> {
   for (let at = Math.max(options.from, 0); at < options.periods.length; at++) {
     const { period } = options.periods[at]!;
+    await options.lock(period);
     if (await options.isClosed(period)) continue;
     if (!settledByLater(period, await options.windowOf(period))) return period;
   }
