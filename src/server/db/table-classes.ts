@@ -87,6 +87,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   api_keys: 'coordinator', // looked up by prefix on every API request; a dealer's or the OEM's
   jobs: 'coordinator',
   insight_refreshes: 'coordinator', // the nightly risk run's last completion (one row)
+  risk_calibrations: 'coordinator', // the network's recalibration maps, fitted on all dealers
   audit_log: 'coordinator',
   ledger_entries: 'coordinator', // one hash chain for the network
   ingest_batches: 'coordinator', // a batch may hold many dealers' rows

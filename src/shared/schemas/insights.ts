@@ -47,6 +47,24 @@ export const riskInterventionSchema = z
   })
   .meta({ id: 'RiskIntervention' });
 
+export const riskCalibrationUsedSchema = z
+  .object({
+    source: z
+      .enum(['network', 'default'])
+      .describe(
+        "network: recalibrated on this network's own ended terms (the nightly insights.risk-calibration job); default: the recalibration shipped with the app",
+      ),
+    fittedAt: z.string().nullable().describe('when the network calibration was fitted'),
+    throughMonth: z
+      .string()
+      .nullable()
+      .describe('YYYY-MM: the last month of the ended terms it was fitted on'),
+    terms: z.number().int().nullable().describe('ended terms it was fitted on'),
+    cases: z.number().int().nullable().describe('backtest cases per elapsed share'),
+    text: z.string(),
+  })
+  .meta({ id: 'RiskCalibrationUsed' });
+
 export const agreementRiskSchema = z
   .object({
     agreementCode: z.string(),
@@ -69,6 +87,7 @@ export const agreementRiskSchema = z
     drivers: z.array(riskDriverSchema),
     interventions: z.array(riskInterventionSchema),
     computedAt: z.string(),
+    calibration: riskCalibrationUsedSchema,
   })
   .meta({ id: 'AgreementRisk' });
 export type AgreementRisk = z.infer<typeof agreementRiskSchema>;

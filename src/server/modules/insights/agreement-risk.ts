@@ -11,6 +11,7 @@ import { createAvailabilityRepository } from '../availability/availability.repos
 import { daysSupply } from '../availability/days-supply';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
+import type { ActiveCalibration } from './risk-calibration';
 
 /** Months of history before the current month that the forecast sees (at least). */
 export const HISTORY_MONTHS = 36;
@@ -63,8 +64,11 @@ export function assessAgreement(
     supply?: Map<string, { units: number; daysSupply: number | null; label: string }>;
     /** The regional market's trend (market-trend.ts), when the market feed covers the region. */
     market?: { ratio: number; months: number };
+    /** The network's recalibration (risk-calibration-job.ts); null/absent: the shipped default. */
+    calibration?: ActiveCalibration;
   },
 ): RiskWrite[] {
+  const recalibration = options.calibration ? { recalibration: options.calibration.points } : {};
   // The first month that is not complete (riskBasis), the current month by default.
   const current = options.basis ?? options.today.slice(0, 7);
   const elapsed = completeMonths(agreement.startMonth, agreement.months, `${current}-01`);
@@ -164,6 +168,7 @@ export function assessAgreement(
       ...(lineSupply ? { supply: lineSupply } : {}),
       ...(subject.lineNo === 0 && options.supply ? { supply: { shortage } } : {}),
       ...(options.market ? { market: options.market } : {}),
+      ...recalibration,
     });
     shortage += a.supply?.shortage ?? 0;
     if (subject.lineNo > 0)
@@ -236,6 +241,7 @@ export function assessAgreement(
       toDate: Math.round(a.toDate),
       probability: a.probability,
       rawProbability: a.rawProbability,
+      calibrationId: options.calibration?.id ?? null,
       expected: a.expected,
       lower80: a.lower80,
       upper80: a.upper80,
@@ -258,6 +264,7 @@ export function assessAgreement(
         history: totalHistory.slice(0, totalHistory.length - (elapsed - e)),
         plannedByMonth: totalPlanned,
         elapsed: e,
+        ...recalibration,
       });
       past.push({
         day: `${addMonths(agreement.startMonth, e)}-01`,

@@ -5,7 +5,8 @@
  * - the forecast of the remaining months: the production combination (`fast` profile, as the
  *   network runs use), its calibrated error table (the engine's defaults) and the copula
  *   correlation, simulated (risk-model.ts) and recalibrated with the isotonic models fitted on
- *   the M3 backtest, interpolated by the elapsed share of the term (default-risk-calibration.ts);
+ *   the M3 backtest, interpolated by the elapsed share of the term (default-risk-calibration.ts),
+ *   or those fitted nightly on the network's own ended terms (`recalibration`, risk-calibration.ts);
  * - drivers in units that add up exactly to the gap between the commitment and the expected
  *   outcome (docs/insights.md);
  * - interventions: the units this month that lift the probability to the next level, an
@@ -16,6 +17,7 @@ import { combineForecast } from '../forecasts/methods/combine';
 import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
 import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
+import type { Recalibration } from './calibration';
 import { DEFAULT_RISK_CORRELATION, recalibrateAt } from './default-risk-calibration';
 import {
   type ErrorModel,
@@ -65,6 +67,8 @@ export type AssessInput = {
    * by the market (a 10 % decline: 10 % of them fewer), taken out of the trend driver.
    */
   market?: { ratio: number; months: number };
+  /** The recalibration per elapsed share (the network's own, risk-calibration.ts); default: shipped. */
+  recalibration?: readonly { share: number; model: Recalibration }[];
 };
 
 /** Days an order takes to arrive (availability's lead time): sales before then need supply now. */
@@ -137,7 +141,7 @@ export function assessCommitment(input: AssessInput): Assessment {
   // The calibrated probability with `extra` units more (a binary search in the sorted draws).
   const probabilityAt = (extra: number) => {
     const raw = probabilityFromDraws(draws, toDate + extra, commitment);
-    return remaining === 0 ? raw : recalibrateAt(share, raw);
+    return remaining === 0 ? raw : recalibrateAt(share, raw, input.recalibration);
   };
   const forecastRemaining = forecast.reduce((s, v) => s + v, 0);
 

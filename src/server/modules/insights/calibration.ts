@@ -84,12 +84,20 @@ export function fitPlatt(features: readonly number[], outcomes: readonly boolean
   return { kind: 'platt', a, b };
 }
 
-/** Isotonic (non-decreasing) regression of the outcomes on the raw probabilities. */
+/**
+ * Isotonic (non-decreasing) regression of the outcomes on the raw probabilities; its thresholds
+ * rise strictly (ties pooled first).
+ */
 export function fitIsotonic(raw: readonly number[], outcomes: readonly boolean[]): IsotonicModel {
   const order = raw.map((_, i) => i).sort((i, j) => raw[i]! - raw[j]!);
   const blocks: { x: number; sum: number; weight: number }[] = [];
   for (const i of order) {
-    blocks.push({ x: raw[i]!, sum: outcomes[i] ? 1 : 0, weight: 1 });
+    const top = blocks[blocks.length - 1];
+    // tied raw probabilities are one point (their mean): the map has one value per threshold
+    if (top && top.x === raw[i]) {
+      top.sum += outcomes[i] ? 1 : 0;
+      top.weight += 1;
+    } else blocks.push({ x: raw[i]!, sum: outcomes[i] ? 1 : 0, weight: 1 });
     while (blocks.length > 1) {
       const last = blocks[blocks.length - 1]!;
       const previous = blocks[blocks.length - 2]!;

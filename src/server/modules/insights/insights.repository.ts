@@ -62,13 +62,23 @@ export type RiskRow = {
   drivers: unknown;
   interventions: unknown;
   computedAt: string;
+  /** The network's recalibration the risk used (risk_calibrations), null: the shipped default. */
+  calibration: RiskCalibrationUsed | null;
+};
+
+export type RiskCalibrationUsed = {
+  id: number;
+  fittedAt: string;
+  throughMonth: string;
+  terms: number;
+  cases: number;
 };
 
 /** `past`: the totals' probability as of each earlier complete month (a term seen the first time). */
 export type RiskWrite = { past?: { day: string; probability: number; expected: number }[] } & Omit<
   RiskRow,
-  'agreementCode' | 'dealerCode' | 'dealerName' | 'computedAt'
-> & { rawProbability: number };
+  'agreementCode' | 'dealerCode' | 'dealerName' | 'computedAt' | 'calibration'
+> & { rawProbability: number; calibrationId: number | null };
 
 export type InterventionRow = {
   id: number;
@@ -94,13 +104,16 @@ const RISK_SELECT = `select r.agreement_id as "agreementId", a.code as "agreemen
   to_char(r.as_of, 'YYYY-MM-DD') as "asOf", r.elapsed_months as "elapsedMonths", r.term_months as "termMonths",
   r.commitment, r.to_date as "toDate", r.probability, r.expected, r.lower80, r.upper80,
   r.shortfall_units as "shortfallUnits", r.unit_value::text as "unitValue", r.shortfall_money::text as "shortfallMoney",
-  r.drivers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt"
-  from commitment_risks r join agreements a on a.id = r.agreement_id join dealers d on d.id = r.dealer_id`;
+  r.drivers, r.interventions, to_json(r.computed_at)#>>'{}' as "computedAt",
+  case when c.id is null then null else json_build_object('id', c.id, 'fittedAt', to_json(c.fitted_at)#>>'{}',
+    'throughMonth', to_char(c.through_month, 'YYYY-MM'), 'terms', c.terms, 'cases', c.cases) end as calibration
+  from commitment_risks r join agreements a on a.id = r.agreement_id join dealers d on d.id = r.dealer_id
+  left join risk_calibrations c on c.id = r.calibration_id`;
 
 /** The columns of commitment_risks a write sets (computed_at: the read time, set on insert). */
 const RISK_COLUMNS = `agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months, commitment,
   to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value, shortfall_money,
-  drivers, interventions`;
+  drivers, interventions, calibration_id`;
 
 /**
  * Risks as COPY text (CSV) of RISK_COLUMNS, and their totals' past points (agreement, dealer,
@@ -133,6 +146,7 @@ export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past
         r.shortfallMoney,
         JSON.stringify(r.drivers),
         JSON.stringify(r.interventions),
+        r.calibrationId,
       ]
         .map(csvField)
         .join(',') + '\n';
@@ -270,14 +284,14 @@ export function createInsightsRepository(db: Queryable) {
       await db.query(
         `insert into commitment_risks (agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months,
            commitment, to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value,
-           shortfall_money, drivers, interventions, computed_at)
+           shortfall_money, drivers, interventions, calibration_id, computed_at)
          select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
            x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
-           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, $2::timestamptz
+           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, x."calibrationId", $2::timestamptz
          from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
            "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
            expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
-           drivers jsonb, interventions jsonb)`,
+           drivers jsonb, interventions jsonb, "calibrationId" int)`,
         [json, readAt],
       );
       await db.query(

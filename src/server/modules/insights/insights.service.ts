@@ -23,6 +23,8 @@ import { createProgramRiskRepository } from './program-risk.repository';
 import { createBatchRiskRefresh } from './batch-refresh';
 import { createInsightsRepository, type RiskRow } from './insights.repository';
 import { createRiskRefresh } from './risk-refresh';
+import { calibrationUsed } from './risk-calibration';
+import { createRiskCalibrations } from './risk-calibration-job';
 
 export const RISK_JOB_KIND = 'insights.risk-refresh';
 
@@ -47,11 +49,20 @@ type WhatIfAll = (input: {
 export function createInsightsService(deps: Deps) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
 
+  /** The network's own recalibration, fitted nightly (risk-calibration-job.ts). */
+  const calibrations = createRiskCalibrations({
+    db: deps.db,
+    jobs: deps.jobs,
+    today: deps.today,
+    afterNightly: () => deps.jobs.start({ actor: null, kind: RISK_JOB_KIND, params: {} }),
+  });
+
   /** Recomputes the risks of some dealers' agreements (all when null): risk-refresh.ts. */
   const refresh = createRiskRefresh({
     db: deps.db,
     today: deps.today,
     programRisk: deps.programRisk,
+    calibration: () => calibrations.current(),
   });
 
   deps.jobs.define(RISK_JOB_KIND, async ({ report }) => {
@@ -85,6 +96,7 @@ export function createInsightsService(deps: Deps) {
       drivers: row.drivers as AgreementRisk['drivers'],
       interventions: row.interventions as AgreementRisk['interventions'],
       computedAt: row.computedAt,
+      calibration: calibrationUsed(row.calibration),
     };
   }
 
@@ -97,6 +109,7 @@ export function createInsightsService(deps: Deps) {
 
   return {
     refresh,
+    calibrations,
 
     /** Starts the network-wide refresh as a job (the nightly run; also on demand). */
     async startRefresh({ actor }: { actor: Actor | null }) {
@@ -127,7 +140,7 @@ export function createInsightsService(deps: Deps) {
     /**
      * Refreshes the dealers of each ingested batch (within seconds of the batch, once per batch
      * whichever process hears it: batch-refresh.ts), and the whole network once a night (at
-     * `nightlyHourUtc`). Resolves once this process hears the batches; gives the stop function.
+     * `nightlyHourUtc`, after the network's recalibration: risk-calibration-job.ts). Resolves once this process hears the batches; gives the stop function.
      */
     async listen(options: { nightlyHourUtc?: number } = {}): Promise<() => void> {
       unsubscribe?.();
@@ -144,9 +157,8 @@ export function createInsightsService(deps: Deps) {
         );
         if (next <= now) next.setUTCDate(next.getUTCDate() + 1);
         timer = setTimeout(() => {
-          void deps.jobs
-            .start({ actor: null, kind: RISK_JOB_KIND, params: {} })
-            .catch(() => undefined);
+          // the network's recalibration first; it starts the risk refresh when it ends
+          void calibrations.start({ refresh: true }).catch(() => undefined);
           schedule();
         }, next.getTime() - now.getTime());
         timer.unref();

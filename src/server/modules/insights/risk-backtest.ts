@@ -139,7 +139,8 @@ export type RiskBacktestReport = {
   cases: RiskCase[];
 };
 
-const MIN_TRAIN = 24;
+/** Months a series needs before a term's origin (the backtest's first training window). */
+export const MIN_TRAIN = 24;
 
 function sum(values: readonly number[], from: number, to: number): number {
   let s = 0;

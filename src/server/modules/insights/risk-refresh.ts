@@ -23,6 +23,7 @@ import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
+import type { ActiveCalibration } from './risk-calibration';
 import {
   assessAgreement,
   HISTORY_MONTHS,
@@ -62,6 +63,8 @@ type Context = {
   report: ((done: number, total: number) => Promise<void>) | undefined;
   /** agreements per chunk (chunks path) or slice (network path) */
   size: number | undefined;
+  /** the network's recalibration (risk-calibration-job.ts), null: the shipped default */
+  calibration: ActiveCalibration;
 };
 
 // a promise awaited later: its rejection is handled now and surfaces where it is awaited
@@ -98,6 +101,7 @@ function assessAll(
       basis: ctx.basis.month,
       asOf: ctx.basis.asOf,
       backfill: !inputs.seen.has(a.id),
+      calibration: ctx.calibration,
       ...(inputs.supply.has(a.dealerId) ? { supply: inputs.supply.get(a.dealerId)! } : {}),
       ...(inputs.market.has(a.dealerId) ? { market: inputs.market.get(a.dealerId)! } : {}),
     }),
@@ -131,6 +135,8 @@ export function createRiskRefresh(deps: {
   today: () => string;
   /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
   programRisk?: Pick<ProgramRiskService, 'refresh'> | undefined;
+  /** The recalibration to use (risk-calibration-job.ts `current`); absent: the shipped default. */
+  calibration?: () => Promise<ActiveCalibration>;
 }) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
   const overlap = () => deps.db.engine === 'postgres';
@@ -340,6 +346,7 @@ export function createRiskRefresh(deps: {
         timings,
         report,
         size: options.size,
+        calibration: (await deps.calibration?.()) ?? null,
       };
       const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
       const risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
