@@ -20,7 +20,30 @@ import {
   invalid,
   need,
   latest,
+  versionAndPeriod,
 } from './incentives-context';
+import { createCorrectionsRepository } from './corrections.repository';
+
+/**
+ * A closed period whose window a version effective from `effectiveFrom` would govern (its window
+ * starts on or after that date), or undefined. A closed period's statements were reviewed (and may
+ * be approved and paid): a new version must not recompute them, nor, through the cumulative
+ * formula, pay the difference in a later period of their window. Versions apply from the next
+ * window that has no closed period.
+ */
+async function closedWindowFrom(
+  db: Queryable,
+  p: Loaded,
+  effectiveFrom: string,
+  fiscalYearStartMonth: number,
+): Promise<{ period: string; windowStart: string } | undefined> {
+  const closed = await createCorrectionsRepository(db).findClosedPeriods(p.row.id);
+  for (const period of [...closed.keys()].sort()) {
+    const { window } = versionAndPeriod(p, period, fiscalYearStartMonth).settlement;
+    if (window.start >= effectiveFrom) return { period, windowStart: window.start };
+  }
+  return undefined;
+}
 
 /** What a program's view and its summary both say: code, status, author, latest version. */
 function head(p: Loaded) {
@@ -167,6 +190,16 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
             `Program ${code} version ${v.versionNo} is already published`,
           );
         }
+        const settled =
+          v.versionNo > 1
+            ? await closedWindowFrom(tx, p, v.effectiveFrom, (await context(tx)).fy)
+            : undefined;
+        if (settled)
+          throw new AppError(
+            'CONFLICT',
+            `Version ${v.versionNo} of ${code} would be in force from ${v.effectiveFrom}, but period ${settled.period} (window from ${settled.windowStart}) is already closed: a settled period's money cannot change; draft a version effective after that window`,
+            { path: 'effectiveFrom', period: settled.period },
+          );
         const canonical = canonicalJson(v.definition);
         const sha256 = sha256Hex(canonical);
         await repoOf(tx).publishVersion({
@@ -223,6 +256,15 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
             `Version ${v.versionNo} of ${code} is still a draft; edit it`,
           );
         }
+        const settled = await closedWindowFrom(tx, p, data.effectiveFrom, ctx.fy);
+        if (settled)
+          throw invalid([
+            {
+              path: 'effectiveFrom',
+              code: 'period_closed',
+              message: `period ${settled.period} (window from ${settled.windowStart}) is already closed: a settled period's money cannot change; choose a date after that window's start`,
+            },
+          ]);
         await repoOf(tx).insertVersion({
           programId: p.row.id,
           versionNo: v.versionNo + 1,
