@@ -1,6 +1,6 @@
 /**
  * Reviewed money does not change (docs/incentives.md, "Close and approve"): a new program version
- * may not govern a window that has a closed period. Before, a version effective from the program's
+ * may not govern a window that has an approved statement. Before, a version effective from the program's
  * start re-rated a quarter whose January was approved: February's cumulative statement paid the
  * difference (earned at the new rate − what January settled at the old one).
  */
@@ -64,6 +64,12 @@ describe.each(engines())('settled money is immutable (%s)', (engine) => {
           dealerCode: dealer,
         }),
         txRow({
+          externalId: 'IM-A1',
+          occurredOn: '2026-04-10',
+          receivedAt: '2026-04-10',
+          dealerCode: dealer,
+        }),
+        txRow({
           externalId: 'IM-F1',
           occurredOn: '2026-02-10',
           receivedAt: '2026-02-10',
@@ -96,15 +102,15 @@ describe.each(engines())('settled money is immutable (%s)', (engine) => {
     );
     expect(refused.details.problems?.[0]).toMatchObject({
       path: 'effectiveFrom',
-      code: 'period_closed',
+      code: 'period_approved',
     });
     // the versions of the program are unchanged, February still pays January's rate
     expect((await statement('2026-02')).amountDue).toBe('100.00');
     expect((await statement('2026-02')).versionNo).toBe(1);
   }, 300_000);
 
-  it('a draft version published after its window had a period closed is refused (409)', async () => {
-    // effective from the second quarter: allowed while no period of it is closed
+  it('a draft version published after its window had a statement approved is refused (409)', async () => {
+    // effective from the second quarter: allowed while no statement of it is approved
     await json(
       await admin.send('POST', `/api/v1/programs/${code}/versions`, {
         effectiveFrom: '2026-04-01',
@@ -114,6 +120,12 @@ describe.each(engines())('settled money is immutable (%s)', (engine) => {
     );
     await json(
       await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period: '2026-04' }),
+      200,
+    );
+    await json(
+      await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
+        period: '2026-04',
+      }),
       200,
     );
     const refused = await json<Problem>(

@@ -22,23 +22,24 @@ import {
   latest,
   versionAndPeriod,
 } from './incentives-context';
-import { createCorrectionsRepository } from './corrections.repository';
+import { createStatementsRepository } from './statements.repository';
 
 /**
- * A closed period whose window a version effective from `effectiveFrom` would govern (its window
- * starts on or after that date), or undefined. A closed period's statements were reviewed (and may
- * be approved and paid): a new version must not recompute them, nor, through the cumulative
- * formula, pay the difference in a later period of their window. Versions apply from the next
- * window that has no closed period.
+ * A period with an approved or paid statement whose window a version effective from
+ * `effectiveFrom` would govern (its window starts on or after that date), or undefined. Approved
+ * money must not change: the new version would re-rate the window and, through the cumulative
+ * formula, pay the difference in a later period of it. (A window only closed may take a new
+ * version: its approvals are then refused until it is re-closed and reviewed again.)
  */
-async function closedWindowFrom(
+async function settledWindowFrom(
   db: Queryable,
   p: Loaded,
   effectiveFrom: string,
   fiscalYearStartMonth: number,
 ): Promise<{ period: string; windowStart: string } | undefined> {
-  const closed = await createCorrectionsRepository(db).findClosedPeriods(p.row.id);
-  for (const period of [...closed.keys()].sort()) {
+  const stored = await createStatementsRepository(db).findStoredStatements(p.row.id, null);
+  const settled = new Set(stored.filter((s) => s.status !== 'closed').map((s) => s.period));
+  for (const period of [...settled].sort()) {
     const { window } = versionAndPeriod(p, period, fiscalYearStartMonth).settlement;
     if (window.start >= effectiveFrom) return { period, windowStart: window.start };
   }
@@ -192,12 +193,12 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
         }
         const settled =
           v.versionNo > 1
-            ? await closedWindowFrom(tx, p, v.effectiveFrom, (await context(tx)).fy)
+            ? await settledWindowFrom(tx, p, v.effectiveFrom, (await context(tx)).fy)
             : undefined;
         if (settled)
           throw new AppError(
             'CONFLICT',
-            `Version ${v.versionNo} of ${code} would be in force from ${v.effectiveFrom}, but period ${settled.period} (window from ${settled.windowStart}) is already closed: a settled period's money cannot change; draft a version effective after that window`,
+            `Version ${v.versionNo} of ${code} would be in force from ${v.effectiveFrom}, but period ${settled.period} (window from ${settled.windowStart}) has approved statements: approved money cannot change; draft a version effective after that window's start`,
             { path: 'effectiveFrom', period: settled.period },
           );
         const canonical = canonicalJson(v.definition);
@@ -256,13 +257,13 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
             `Version ${v.versionNo} of ${code} is still a draft; edit it`,
           );
         }
-        const settled = await closedWindowFrom(tx, p, data.effectiveFrom, ctx.fy);
+        const settled = await settledWindowFrom(tx, p, data.effectiveFrom, ctx.fy);
         if (settled)
           throw invalid([
             {
               path: 'effectiveFrom',
-              code: 'period_closed',
-              message: `period ${settled.period} (window from ${settled.windowStart}) is already closed: a settled period's money cannot change; choose a date after that window's start`,
+              code: 'period_approved',
+              message: `period ${settled.period} (window from ${settled.windowStart}) has approved statements: approved money cannot change; choose a date after that window's start`,
             },
           ]);
         await repoOf(tx).insertVersion({
