@@ -11,18 +11,13 @@ import { type IncentivesContext, requireOem, need, latest, versionFor } from './
 import { type NetworkTotals } from './network-totals';
 import { type ProgressService } from './progress.service';
 
-export function createAccrualsService({
-  shared,
-  network,
-  progress,
-}: {
+/** The accruals read the network totals and the dealers' progress inputs of the other services. */
+export function createAccrualsService(parts: {
   shared: IncentivesContext;
   network: NetworkTotals;
   progress: Pick<ProgressService, 'progressInputs'>;
 }) {
-  const { deps, context, loadProgram } = shared;
-  const { computeNetworkTotals } = network;
-  const { progressInputs } = progress;
+  const { deps, context, loadProgram } = parts.shared;
   const repoOf = (db: Queryable = deps.db) => createIncentivesContextRepository(db);
 
   return {
@@ -50,7 +45,7 @@ export function createAccrualsService({
         });
         return { program: p, version, settlement };
       });
-      const totals = await computeNetworkTotals({
+      const totals = await parts.network.computeNetworkTotals({
         items: networkItems,
         dealers,
         ctx,
@@ -64,7 +59,7 @@ export function createAccrualsService({
         total = total.plus(due);
         if (s === periods[periods.length - 1]) {
           const eligible = items.filter((c) => c.statement.eligible);
-          const inputs = await progressInputs(
+          const inputs = await parts.progress.progressInputs(
             p,
             versionFor(p, s.window.start),
             eligible.map((c) => c.dealer),

@@ -20,7 +20,31 @@ import {
   invalid,
   need,
   latest,
+  versionAndPeriod,
 } from './incentives-context';
+import { createStatementsRepository } from './statements.repository';
+
+/**
+ * A period with an approved or paid statement whose window a version effective from
+ * `effectiveFrom` would govern (its window starts on or after that date), or undefined. Approved
+ * money must not change: the new version would re-rate the window and, through the cumulative
+ * formula, pay the difference in a later period of it. (A window only closed may take a new
+ * version: its approvals are then refused until it is re-closed and reviewed again.)
+ */
+async function settledWindowFrom(
+  db: Queryable,
+  p: Loaded,
+  effectiveFrom: string,
+  fiscalYearStartMonth: number,
+): Promise<{ period: string; windowStart: string } | undefined> {
+  const stored = await createStatementsRepository(db).findStoredStatements(p.row.id, null);
+  const settled = new Set(stored.filter((s) => s.status !== 'closed').map((s) => s.period));
+  for (const period of [...settled].sort()) {
+    const { window } = versionAndPeriod(p, period, fiscalYearStartMonth).settlement;
+    if (window.start >= effectiveFrom) return { period, windowStart: window.start };
+  }
+  return undefined;
+}
 
 /** What a program's view and its summary both say: code, status, author, latest version. */
 function head(p: Loaded) {
@@ -167,6 +191,16 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
             `Program ${code} version ${v.versionNo} is already published`,
           );
         }
+        const settled =
+          v.versionNo > 1
+            ? await settledWindowFrom(tx, p, v.effectiveFrom, (await context(tx)).fy)
+            : undefined;
+        if (settled)
+          throw new AppError(
+            'CONFLICT',
+            `Version ${v.versionNo} of ${code} would be in force from ${v.effectiveFrom}, but period ${settled.period} (window from ${settled.windowStart}) has approved statements: approved money cannot change; draft a version effective after that window's start`,
+            { path: 'effectiveFrom', period: settled.period },
+          );
         const canonical = canonicalJson(v.definition);
         const sha256 = sha256Hex(canonical);
         await repoOf(tx).publishVersion({
@@ -223,6 +257,15 @@ export function createProgramsService({ shared }: { shared: IncentivesContext })
             `Version ${v.versionNo} of ${code} is still a draft; edit it`,
           );
         }
+        const settled = await settledWindowFrom(tx, p, data.effectiveFrom, ctx.fy);
+        if (settled)
+          throw invalid([
+            {
+              path: 'effectiveFrom',
+              code: 'period_approved',
+              message: `period ${settled.period} (window from ${settled.windowStart}) has approved statements: approved money cannot change; choose a date after that window's start`,
+            },
+          ]);
         await repoOf(tx).insertVersion({
           programId: p.row.id,
           versionNo: v.versionNo + 1,
