@@ -55,15 +55,24 @@ export type NetworkCalibrationFit = {
   scores: CalibrationScore[];
 };
 
-export const NETWORK_CALIBRATION = {
+export type NetworkCalibrationOptions = {
+  horizon: number;
+  history: number;
+  growth: number;
+  elapsed: readonly number[];
+  /** Ended terms backtested (the latest ones). */
+  maxTerms: number;
+  draws: number;
+};
+
+export const NETWORK_CALIBRATION: Readonly<NetworkCalibrationOptions> = {
   horizon: 12,
   history: 48,
   growth: 0.05,
   elapsed: [0, 3, 6, 9],
-  /** Ended terms backtested (the latest ones). */
   maxTerms: 4,
   draws: 1000,
-} as const;
+};
 
 /** Ended 12-month terms a series of `length` months has (each with its history before it). */
 export function endedTerms(length: number, horizon = NETWORK_CALIBRATION.horizon): number {
@@ -84,10 +93,10 @@ const SLICE = 40;
 export async function fitNetworkCalibration(
   series: readonly BacktestSeries[],
   onProgress?: (done: number, total: number) => Promise<void>,
-  options: Partial<typeof NETWORK_CALIBRATION> = {},
+  options: Partial<NetworkCalibrationOptions> = {},
 ): Promise<NetworkCalibrationFit> {
   const o = { ...NETWORK_CALIBRATION, ...options };
-  const length = Math.max(0, ...series.map((s) => s.values.length));
+  const length = series.reduce((m, s) => Math.max(m, s.values.length), 0);
   const terms = Math.min(o.maxTerms, endedTerms(length, o.horizon));
   const cases: { term: number; elapsed: number; raw: number; outcome: boolean }[] = [];
   let used = 0;
@@ -118,7 +127,7 @@ export async function fitNetworkCalibration(
     const outcomes = at.map((c) => c.outcome);
     points.push({ share: e / o.horizon, cases: at.length, model: fitIsotonic(raw, outcomes) });
     // out of sample: each term on the earlier ones only; the oldest term is not scored
-    const oldest = Math.max(-1, ...at.map((c) => c.term));
+    const oldest = at.reduce((m, c) => Math.max(m, c.term), -1);
     const scored = at.map((c) => c.term < oldest);
     const isotonic = (x: number[], y: boolean[]) => {
       const model = fitIsotonic(x, y);
