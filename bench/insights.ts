@@ -179,10 +179,12 @@ export async function runInsightsBench(argv: string[]) {
         );
       }),
     );
-    // The program tier risks' floor: the bare SQL of their reads (window rows and histories).
+    // The program tier risks' floor: the bare SQL of their two large reads, once for the network
+    // (each program's window rows as the run reads them — grouped when it can — and each distinct
+    // axis history; program-risk.service.ts `bareInputs`).
     const basisMonth = nightly.asOf.slice(0, 7) === '2026-10' ? '2026-11' : today.slice(0, 7);
     const bareProgramInputs = await timeIt(1, () =>
-      services.programRisk.bareInputs({ month: basisMonth }),
+      services.programRisk.bareInputs({ month: basisMonth, asOf: nightly.asOf }),
     );
     const bareProgramWrites = await timeIt(3, () =>
       bench.db.transaction(async (tx) => {
@@ -323,7 +325,7 @@ export async function runInsightsBench(argv: string[]) {
       `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks, ${fmt(nightly.programRisks)} dealer × program tier risks in ${fmt(nightlyMs / 1000, 2)} s; peak RSS ${fmt(result.nightlyPeakRssMb)} MB (+${fmt(result.nightlyRssDeltaMb)} MB after)`,
     );
     console.log(
-      `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms, program tiers ${fmt(nightly.timings.programMs)} ms`,
+      `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms, program tiers ${fmt(nightly.timings.programMs)} ms${nightly.timings.program ? ` (read ${fmt(nightly.timings.program.readMs)} ms, compute ${fmt(nightly.timings.program.computeMs)} ms, write ${fmt(nightly.timings.program.writeMs)} ms)` : ''}`,
     );
     console.log(
       `    floor ${fmt(floor, 1)} ms (bare read of its inputs ${fmt(bareInputs, 1)} ms + bare copy of its rows ${fmt(bareWrites, 1)} ms + program tiers' bare reads ${fmt(bareProgramInputs, 1)} ms and copy ${fmt(bareProgramWrites, 1)} ms); run ÷ floor ×${fmt(nightlyMs / floor, 1)}`,

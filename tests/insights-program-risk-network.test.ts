@@ -1,7 +1,7 @@
 /**
- * Issue 14, Performance: the nightly run's network path of program tier risks (grouped reads
- * for the whole network, each SKU set's history read once, simulations shared between programs
- * that count the same SKUs, one write) gives exactly the rows of the per-dealer path (each
+ * Issue 14, Performance: the nightly run's network path of program tier risks (by slices of
+ * dealers: grouped reads for a slice, each SKU set's history read once, simulations shared
+ * between programs that count the same SKUs, the slice's write) gives exactly the rows of the per-dealer path (each
  * program read by chunks of dealers row by row, every dealer × program simulated on its own),
  * on a generated network with the demo's programs (units, EV share, agreement attainment, a
  * per-MSRP launch bonus that needs each row) and a copy of one of them; also for a basis before
@@ -74,6 +74,10 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
       expect(expected.length).toBeGreaterThan(30);
       const fast = await t.services.programRisk.refresh(null, basis);
       expect(fast.risks).toBe(reference.risks);
+      expect(await rows()).toEqual(expected);
+      // By slices of 3 dealers (the nightly run holds one slice's inputs at a time): the same.
+      const sliced = await t.services.programRisk.refresh(null, basis, { slice: 3 });
+      expect(sliced.risks).toBe(reference.risks);
       expect(await rows()).toEqual(expected);
       // A refresh of a few dealers (a batch) rewrites exactly their rows, the same again.
       const few = [...new Set(expected.map((r) => r.dealer_id as number))].slice(0, 3);

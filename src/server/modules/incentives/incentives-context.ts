@@ -27,6 +27,7 @@ import { usesSaleRules } from './calc/filters';
 import {
   type AgreementPlanRow,
   type DealerRow,
+  type LoadSpec,
   type ProgramRow,
   type SkuRow,
   type TxRow,
@@ -363,4 +364,70 @@ export function dealerStatementInputs(args: {
       }),
     );
   return inputs;
+}
+
+/** A list's items by dealer (in list order). */
+export function groupByDealer<T extends { dealerId: number }>(list: readonly T[]) {
+  const map = new Map<number, T[]>();
+  for (const x of list) {
+    const at = map.get(x.dealerId);
+    if (at) at.push(x);
+    else map.set(x.dealerId, [x]);
+  }
+  return map;
+}
+
+/**
+ * What the engine's inputs of one program's `period` read for some dealers (progress.service.ts
+ * `progressInputs`, the program tier risks' `groupedInputs`): the settlement, the window's rows,
+ * whether the agreements' plans count, and the prior year's read (growth only).
+ */
+export function programReadSpec(options: {
+  programId: number;
+  def: ProgramDefinition;
+  period: string;
+  ctx: Ctx;
+  dealerIds: number[];
+}) {
+  const { programId, def, period, ctx, dealerIds } = options;
+  const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
+  const allSkus = [...ctx.skus.values()];
+  const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
+  const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
+  const rows: LoadSpec = {
+    programId,
+    dealerIds,
+    from: settlement.window.start,
+    cutoff: settlement.cutoff,
+    skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
+    kinds: kindsOf(def),
+    requiresClaim: def.requiresClaim,
+    withSale: needsSaleDetails(def),
+  };
+  // the same dates a year earlier (29 February: the 28th)
+  const shift = (x: string) =>
+    `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
+  const prior =
+    def.measure === 'growth'
+      ? {
+          dealerIds,
+          from: shift(settlement.window.start),
+          to: shift(settlement.window.end),
+          kinds: kindsOf(def),
+          qualifyingSkuIds,
+          payingSkuIds,
+          ...(needsSaleDetails(def)
+            ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
+            : {}),
+        }
+      : null;
+  return {
+    settlement,
+    qualifyingSkuIds,
+    payingSkuIds,
+    rows,
+    needsAgreements:
+      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement,
+    prior,
+  };
 }

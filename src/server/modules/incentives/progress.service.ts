@@ -39,6 +39,8 @@ import {
   latest,
   versionFor,
   dealerStatementInputs,
+  groupByDealer,
+  programReadSpec,
   toDealer,
   toTransaction,
   needsSaleDetails,
@@ -294,59 +296,20 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
     const def = version.definition;
     const repo = repoOf();
     const ids = dealers.map((d) => d.id);
-    const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
-    const allSkus = [...ctx.skus.values()];
-    const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
-    const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
-    const byDealer = <T extends { dealerId: number }>(list: T[]) => {
-      const map = new Map<number, T[]>();
-      for (const x of list) {
-        const at = map.get(x.dealerId);
-        if (at) at.push(x);
-        else map.set(x.dealerId, [x]);
-      }
-      return map;
-    };
-    const rows = byDealer(
-      await repo.findTransactionRows({
-        programId: p.row.id,
-        dealerIds: ids,
-        from: settlement.window.start,
-        cutoff: settlement.cutoff,
-        skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
-        kinds: kindsOf(def),
-        requiresClaim: def.requiresClaim,
-        withSale: needsSaleDetails(def),
-      }),
-    );
-    const needsAgreements =
-      def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
-    const plans = needsAgreements
-      ? byDealer(await repo.findAgreementPlans(ids, settlement.window.start, settlement.window.end))
+    const spec = programReadSpec({ programId: p.row.id, def, period, ctx, dealerIds: ids });
+    const { settlement } = spec;
+    const rows = groupByDealer(await repo.findTransactionRows(spec.rows));
+    const plans = spec.needsAgreements
+      ? groupByDealer(
+          await repo.findAgreementPlans(ids, settlement.window.start, settlement.window.end),
+        )
       : undefined;
-    let prior: Map<number, Awaited<ReturnType<typeof repo.findPriorYear>>> | undefined;
-    if (def.measure === 'growth') {
-      const shift = (x: string) =>
-        `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
-      prior = byDealer(
-        await repo.findPriorYear({
-          dealerIds: ids,
-          from: shift(settlement.window.start),
-          to: shift(settlement.window.end),
-          kinds: kindsOf(def),
-          qualifyingSkuIds,
-          payingSkuIds,
-          ...(needsSaleDetails(def)
-            ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
-            : {}),
-        }),
-      );
-    }
-    const stored = byDealer(
+    const prior = spec.prior ? groupByDealer(await repo.findPriorYear(spec.prior)) : undefined;
+    const stored = groupByDealer(
       await repo.findStoredStatements(p.row.id, ids, settlement.window.label),
     );
-    const settled = byDealer(await repo.findSettledUnits(p.row.id, ids));
-    const adjustments = byDealer(
+    const settled = groupByDealer(await repo.findSettledUnits(p.row.id, ids));
+    const adjustments = groupByDealer(
       await repo.findAdjustments(
         p.row.id,
         adjustmentPeriodsOf({ program: def, period, fiscalYearStartMonth: ctx.fy }),

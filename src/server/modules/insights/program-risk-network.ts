@@ -12,14 +12,13 @@
  * and the programs that need the rows keep using.
  */
 import type { StatementInput } from '../incentives/calc';
-import { adjustmentPeriodsOf, resolvePeriod } from '../incentives/calc';
+import { adjustmentPeriodsOf } from '../incentives/calc';
 import {
   canAggregate,
-  isMonthEnd,
-  kindsOf,
-  needsSaleDetails,
-  skuMatches,
   dealerStatementInputs,
+  groupByDealer,
+  isMonthEnd,
+  programReadSpec,
   type Ctx,
 } from '../incentives/incentives-context';
 import type { DealerRow, TxRow, VersionRow } from '../incentives/incentives.repository';
@@ -31,6 +30,21 @@ export type NetworkInput = Omit<StatementInput, 'period'>;
 /** Whether a program's inputs may be read grouped for a statement dated `date`. */
 export function groupable(def: VersionRow['definition'], date: string): boolean {
   return canAggregate(def) && isMonthEnd(date);
+}
+
+/**
+ * The grouped read of one program's window rows for these dealers (`findAggregatedRows`) and the
+ * key under which programs that count the same rows share it (null: claims, not shared).
+ */
+export function groupedSpec(options: Parameters<typeof programReadSpec>[0]) {
+  const spec = programReadSpec(options);
+  const { qualifyingSkuIds, payingSkuIds } = spec;
+  const bevSkuIds = [...options.ctx.skus.values()]
+    .filter((s) => s.powertrain === 'BEV')
+    .map((s) => s.id);
+  const grouped = { ...spec.rows, qualifyingSkuIds, payingSkuIds, bevSkuIds };
+  const key = grouped.requiresClaim ? null : JSON.stringify({ ...grouped, programId: null });
+  return { spec, grouped, key };
 }
 
 /**
@@ -57,37 +71,9 @@ export async function groupedInputs(
   const repo = createStatementsRepository(db);
   if ((await repo.countSettledUnits(programId)) > 0) return null;
   const ids = dealers.map((d) => d.id);
-  const settlement = resolvePeriod({ program: def, period, fiscalYearStartMonth: ctx.fy });
-  const allSkus = [...ctx.skus.values()];
-  const qualifyingSkuIds = allSkus.filter((s) => skuMatches(def.qualifying, s)).map((s) => s.id);
-  const payingSkuIds = allSkus.filter((s) => skuMatches(def.paying, s)).map((s) => s.id);
-  const bevSkuIds = allSkus.filter((s) => s.powertrain === 'BEV').map((s) => s.id);
-  const byDealer = <T extends { dealerId: number }>(list: T[]) => {
-    const map = new Map<number, T[]>();
-    for (const x of list) {
-      const at = map.get(x.dealerId);
-      if (at) at.push(x);
-      else map.set(x.dealerId, [x]);
-    }
-    return map;
-  };
-  const spec = {
-    programId,
-    dealerIds: ids,
-    from: settlement.window.start,
-    cutoff: settlement.cutoff,
-    skuIds: [...new Set([...qualifyingSkuIds, ...payingSkuIds])],
-    kinds: kindsOf(def),
-    requiresClaim: def.requiresClaim,
-    withSale: needsSaleDetails(def),
-  };
-  const needsAgreements =
-    def.measure === 'agreement_attainment' || def.eligibility.requiresActiveAgreement;
-  const shift = (x: string) =>
-    `${Number(x.slice(0, 4)) - 1}${x.slice(4) === '-02-29' ? '-02-28' : x.slice(4)}`;
-  const grouped = { ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds };
+  const { spec, grouped, key } = groupedSpec({ programId, def, period, ctx, dealerIds: ids });
+  const { settlement } = spec;
   const read = () => repo.findAggregatedRows(grouped);
-  const key = spec.requiresClaim ? null : JSON.stringify({ ...grouped, programId: null });
   let rowsRead: Promise<TxRow[]>;
   if (!reads || key === null) rowsRead = read();
   else {
@@ -95,33 +81,21 @@ export async function groupedInputs(
     reads.set(key, rowsRead);
   }
   const [rows, plans, prior, stored, adjustments] = await Promise.all([
-    rowsRead.then(byDealer),
-    needsAgreements
-      ? repo.findAgreementPlans(ids, settlement.window.start, settlement.window.end).then(byDealer)
-      : Promise.resolve(undefined),
-    def.measure === 'growth'
+    rowsRead.then(groupByDealer),
+    spec.needsAgreements
       ? repo
-          .findPriorYear({
-            dealerIds: ids,
-            from: shift(settlement.window.start),
-            to: shift(settlement.window.end),
-            kinds: kindsOf(def),
-            qualifyingSkuIds,
-            payingSkuIds,
-            ...(needsSaleDetails(def)
-              ? { saleFilters: { qualifying: def.qualifying, paying: def.paying } }
-              : {}),
-          })
-          .then(byDealer)
+          .findAgreementPlans(ids, settlement.window.start, settlement.window.end)
+          .then(groupByDealer)
       : Promise.resolve(undefined),
-    repo.findStoredStatements(programId, ids, settlement.window.label).then(byDealer),
+    spec.prior ? repo.findPriorYear(spec.prior).then(groupByDealer) : Promise.resolve(undefined),
+    repo.findStoredStatements(programId, ids, settlement.window.label).then(groupByDealer),
     repo
       .findAdjustments(
         programId,
         adjustmentPeriodsOf({ program: def, period, fiscalYearStartMonth: ctx.fy }),
         ids,
       )
-      .then(byDealer),
+      .then(groupByDealer),
   ]);
   return dealerStatementInputs({
     program: def,

@@ -286,6 +286,22 @@ export function createProgramRiskRepository(db: Queryable) {
       return new Map(rows.map((r) => [r.code, r.name]));
     },
 
+    /**
+     * Rows of these programs (all when none) for dealers (of `dealerIds`, or all) that are not
+     * `kept` go: what `save` of the whole set would have deleted, after a save slice by slice.
+     */
+    async dropOthers(
+      programIds: number[],
+      dealerIds: number[] | null,
+      kept: number[],
+    ): Promise<void> {
+      await db.query(
+        `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
+           and ($2::int[] is null or program_id = any($2::int[])) and not (dealer_id = any($3::int[]))`,
+        [dealerIds, programIds.length === 0 ? null : programIds, kept],
+      );
+    },
+
     /** Rows of programs no longer running (for these dealers, or all) go. */
     async prune(runningIds: number[], dealerIds: number[] | null): Promise<void> {
       await db.query(

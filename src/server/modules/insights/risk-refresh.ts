@@ -46,7 +46,9 @@ const CHUNK = 200;
 const SLICE = 250;
 
 export type RiskRefreshPath = 'network' | 'chunks';
-type Timings = { readMs: number; computeMs: number; writeMs: number; programMs: number };
+type Phases = { readMs: number; computeMs: number; writeMs: number };
+/** The run's phases; `programMs` the program tier risks' whole refresh, `program` its phases. */
+type Timings = Phases & { programMs: number; program?: Phases };
 type Inputs = {
   rows: LineHistoryRow[];
   seen: Set<number>;
@@ -353,6 +355,7 @@ export function createRiskRefresh(deps: {
       const p0 = performance.now();
       const programs = await deps.programRisk?.refresh(dealerIds, basis);
       timings.programMs = performance.now() - p0;
+      if (programs) timings.program = programs.timings;
       if (dealerIds === null) {
         await repo.pruneRisks(today);
         await repo.settleInterventionOutcomes(today);

@@ -1,0 +1,287 @@
+/**
+ * One dealer's risk in one running program (program-risk.service.ts `refresh`): the engine's
+ * statement as of the risk's date, the measure's axis and thresholds (program-risk.ts
+ * `measureBasis`), the simulation of the remaining months from the dealer's history, the supply
+ * and market drivers, and the money of each tier not yet reached. Pure: every input is given.
+ */
+import { Dec, moneyString } from '../../../shared/money';
+import { monthIndex } from '../../../shared/months';
+import type { ProgramDefinition } from '../../../shared/schemas/program';
+import type { ProgramRisk, ProgramTierRisk } from '../../../shared/schemas/program-risk';
+import { calculateStatement, type StatementInput } from '../incentives/calc';
+import { compileTiers } from '../incentives/calc/tiers';
+import type { Ctx, Loaded } from '../incentives/incentives-context';
+import type { DealerRow, SkuRow, VersionRow } from '../incentives/incentives.repository';
+import { priceOn } from '../incentives/pricing';
+import { HISTORY_MONTHS, type Supply } from './agreement-risk';
+import { supplyAssessment } from './assess';
+import {
+  assessTiers,
+  expectedMissed,
+  measureBasis,
+  memoDraws,
+  tierDrivers,
+  tierMoney,
+  type DrawsMemo,
+} from './program-risk';
+import type { AxisHistoryRow, LineProgressRow, ProgramRiskWrite } from './program-risk.repository';
+
+type RiskIntervention = ProgramRisk['interventions'][number];
+
+/** A dealer's engine input of one program (the statement's, without its period). */
+export type DealerInput = Omit<StatementInput, 'period'>;
+
+/** A running program: its version in force for the current window. */
+export type Running = {
+  p: Loaded;
+  version: VersionRow;
+  def: ProgramDefinition;
+  period: string;
+  window: { start: string; end: string; label: string };
+  cutoff: string;
+};
+
+export type ProgramRiskOut = ProgramRiskWrite & { programName: string };
+
+const pct = (p: number) => `${Math.round(p * 100)} %`;
+
+/** The engine's statement date of a program's risk: the basis, inside the window. */
+export function statementDate(program: Running, basis: { asOf: string }): string {
+  const { window, cutoff } = program;
+  return basis.asOf < window.start ? window.start : basis.asOf > cutoff ? cutoff : basis.asOf;
+}
+
+/** A dealer's monthly series (HISTORY_MONTHS months ending before `basisIndex`). */
+function series(row: AxisHistoryRow | undefined, basisIndex: number, revenue: boolean) {
+  const first = basisIndex - HISTORY_MONTHS;
+  const out = new Array<number>(HISTORY_MONTHS).fill(0);
+  if (!row) return out;
+  const values = revenue ? row.amounts : row.quantities;
+  for (let k = 0; k < row.months.length; k += 1) {
+    const at = row.months[k]! - first;
+    if (at >= 0 && at < HISTORY_MONTHS) out[at] = Number(values[k]);
+  }
+  return out;
+}
+
+export function assessDealer(options: {
+  program: Running;
+  dealer: DealerRow;
+  input: DealerInput;
+  sku: SkuRow | undefined;
+  ctx: Ctx;
+  basis: { month: string; asOf: string };
+  history: AxisHistoryRow | undefined;
+  others: AxisHistoryRow | undefined;
+  lines: LineProgressRow[];
+  axisSkus: SkuRow[];
+  supply: Supply | undefined;
+  market: { ratio: number; months: number } | undefined;
+  modelLineName: string;
+  memo?: DrawsMemo;
+}): ProgramRiskOut | null {
+  const { program, dealer, ctx, basis } = options;
+  // one simulation per history for the tiers and the supply window alike
+  const memo = options.memo ?? new Map();
+  const { def, window } = program;
+  const date = statementDate(program, basis);
+  const input = {
+    ...options.input,
+    period: program.period,
+    asOf: date,
+    includeLines: false,
+  };
+  const statement = calculateStatement(input);
+  if (!statement.eligible) return null;
+  const currency = def.currency;
+  const template = options.sku
+    ? (() => {
+        const msrp = priceOn(ctx.prices, options.sku.id, date, options.sku.msrp);
+        return {
+          sku: options.sku.code,
+          modelLineCode: options.sku.modelLineCode,
+          powertrain: options.sku.powertrain,
+          segment: options.sku.segment,
+          msrp,
+          amountPerUnit: msrp,
+          co2GPerKm: options.sku.co2GPerKm,
+        };
+      })()
+    : null;
+  const perUnit = template ? Number(template.amountPerUnit) : 0;
+  const startIndex = monthIndex(window.start.slice(0, 7));
+  const endIndex = monthIndex(window.end.slice(0, 7));
+  const basisIndex = monthIndex(basis.month);
+  const term = endIndex - startIndex + 1;
+  const elapsed = Math.min(term, Math.max(0, basisIndex - startIndex));
+  const remaining = term - elapsed;
+  const lead = Math.max(0, startIndex - basisIndex);
+  const revenueAxis =
+    def.measure === 'revenue' || (def.measure === 'growth' && def.growthBasis === 'revenue');
+  const history = series(options.history, basisIndex, revenueAxis);
+  const otherForecast =
+    def.measure === 'ev_share'
+      ? memoDraws(memo, series(options.others, basisIndex, false), remaining, 0, lead).mean
+      : 0;
+  const tiers = compileTiers(def).map((t) => ({ from: t.fromText, value: t.valueText }));
+  const measured = measureBasis({
+    measure: def.measure,
+    growthBasis: def.growthBasis,
+    froms: tiers.map((t) => t.from),
+    volumes: statement.volumes,
+    plannedQuantity:
+      options.input.plannedQuantity === null || options.input.plannedQuantity === undefined
+        ? null
+        : Number(options.input.plannedQuantity),
+    priorYear: options.input.priorYear
+      ? {
+          units: Number(options.input.priorYear.units),
+          revenue: String(options.input.priorYear.revenue),
+        }
+      : null,
+    otherForecast,
+    perUnit,
+  });
+  if (!measured) return null;
+  const reached =
+    statement.tierReached === null
+      ? -1
+      : tiers.findIndex((t) => new Dec(t.from).eq(statement.tierReached!));
+  // Supply (units axes): the axis's model lines' units on hand and promised, against the
+  // forecast's first month and what the next tier still needs (assess.ts, as the agreements).
+  const axisLines = new Set(options.axisSkus.map((sku) => sku.modelLineCode));
+  const lineSupply =
+    options.supply && !revenueAxis
+      ? [...options.supply].filter(([code]) => axisLines.has(code)).map(([, v]) => v)
+      : [];
+  const supplyInput =
+    lineSupply.length > 0
+      ? {
+          units: lineSupply.reduce((s, v) => s + v.units, 0),
+          daysSupply: lineSupply.length === 1 ? lineSupply[0]!.daysSupply : null,
+          label: lineSupply.length === 1 ? lineSupply[0]!.label : `${def.name}'s lines`,
+        }
+      : undefined;
+  const nextThreshold = measured.thresholds.find(
+    (t, k) => k > reached && t !== null && t > measured.toDate,
+  );
+  const draws0 = supplyInput ? memoDraws(memo, history, remaining, 1000, lead) : null;
+  const supply = supplyInput
+    ? supplyAssessment({
+        supply: supplyInput,
+        firstMonth: draws0!.first,
+        remaining,
+        lead,
+        need: (nextThreshold ?? measured.toDate) - measured.toDate,
+      })
+    : null;
+  const risk = assessTiers(
+    {
+      ...(supply ? { shortage: supply.shortage } : {}),
+      history,
+      toDate: measured.toDate,
+      remaining,
+      term,
+      lead,
+      thresholds: measured.thresholds,
+      reached,
+      isMonotone: def.measure !== 'ev_share',
+      ...(revenueAxis ? { perUnit } : {}),
+    },
+    memo,
+  );
+  const drivers = tierDrivers({
+    history,
+    toDate: measured.toDate,
+    elapsed,
+    term,
+    lead,
+    thresholds: measured.thresholds,
+    reached: tiers.map((_, k) => k <= reached),
+    result: risk,
+    supply,
+    ...(supplyInput ? { supplyInput } : {}),
+    ...(options.market ? { market: options.market } : {}),
+    lines: elapsed > 0 ? options.lines : [],
+    unit: revenueAxis ? currency : measured.axis === 'bev_units' ? 'BEVs' : 'units',
+  });
+  const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;
+  const last12 = unitHistory.slice(-12);
+  const reachable = Math.max(5, (2 * last12.reduce((s, v) => s + v, 0)) / 12);
+  const tierRisks: ProgramTierRisk[] = tiers.map((tier, k) => {
+    const r = risk.tiers[k]!;
+    const isReached = k <= reached;
+    const unitsNow = measured.unitsNow[k] ?? null;
+    const money =
+      !isReached && template && unitsNow !== null
+        ? tierMoney({
+            input,
+            earned: statement.earned,
+            template,
+            units: unitsNow,
+            date,
+            tierFrom: tier.from,
+          })
+        : null;
+    return {
+      tier: k + 1,
+      from: tier.from,
+      value: tier.value,
+      threshold: measured.thresholds[k] ?? null,
+      reached: isReached,
+      probability: r.probability,
+      shortfall: r.shortfall,
+      unitsNow: isReached ? 0 : (money?.units ?? unitsNow),
+      unitsFor80: r.unitsFor80,
+      adds: isReached ? moneyString(0, currency) : (money?.adds ?? null),
+      pays: isReached ? moneyString(statement.earned, currency) : (money?.pays ?? null),
+      expectedShortfallMoney:
+        isReached || !money
+          ? moneyString(0, currency)
+          : expectedMissed(r.probability, money.adds, currency),
+      drivers: drivers[k] ?? [],
+    };
+  });
+  const interventions: (RiskIntervention & { value: number })[] = [];
+  for (const t of tierRisks) {
+    if (t.reached || t.adds === null || t.unitsFor80 === null || t.unitsFor80 === 0) continue;
+    if (t.unitsFor80 > reachable) continue;
+    const lift = Math.max(0, 0.8 - t.probability);
+    interventions.push({
+      kind: 'incentive_tier',
+      units: t.unitsFor80,
+      probability: 0.8,
+      amount: t.adds,
+      ...(template ? { modelLine: template.modelLineCode } : {}),
+      text: `${t.unitsFor80} more ${t.unitsFor80 === 1 ? 'unit' : 'units'} of ${options.modelLineName} reach tier ${t.tier} of ${def.name} (+${t.adds} ${currency}): ${pct(t.probability)} → 80 %`,
+      value: lift * Number(t.adds),
+    });
+  }
+  interventions.sort((a, b) => b.value - a.value);
+  const next = tierRisks.find((t) => !t.reached);
+  return {
+    programId: program.p.row.id,
+    programName: def.name,
+    dealerId: dealer.id,
+    period: program.period,
+    windowLabel: window.label,
+    windowStart: window.start,
+    windowEnd: window.end,
+    asOf: date,
+    elapsedMonths: elapsed,
+    termMonths: term,
+    measure: def.measure,
+    axis: measured.axis,
+    measureValue: statement.measureValue,
+    toDate: measured.toDate,
+    expected: risk.expected,
+    lower80: risk.lower80,
+    upper80: risk.upper80,
+    tierReached: reached,
+    currency,
+    earned: moneyString(statement.earned, currency),
+    shortfallMoney: next?.expectedShortfallMoney ?? moneyString(0, currency),
+    tiers: tierRisks,
+    interventions: interventions.slice(0, 3).map(({ value: _value, ...i }) => i),
+  };
+}
