@@ -10,6 +10,7 @@ import { completeMonths } from '../agreements/agreement-periods';
 import { createAvailabilityRepository } from '../availability/availability.repository';
 import { daysSupply } from '../availability/days-supply';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
+import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 
 /** Months of history before the current month that the forecast sees (at least). */
@@ -63,6 +64,8 @@ export function assessAgreement(
     supply?: Map<string, { units: number; daysSupply: number | null; label: string }>;
     /** The regional market's trend (market-trend.ts), when the market feed covers the region. */
     market?: { ratio: number; months: number };
+    /** The dealer's forecast-grid adjustments (dealer-expectation.ts), when it made any. */
+    expectation?: DealerExpectation;
   },
 ): RiskWrite[] {
   // The first month that is not complete (riskBasis), the current month by default.
@@ -150,6 +153,14 @@ export function assessAgreement(
     },
   ];
   let shortage = 0;
+  // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
+  // over the agreement's model lines.
+  const modelLinesOf = (subject: (typeof subjects)[number]) =>
+    subject.lineNo === 0
+      ? units.filter((u) => u.targetKind === 'model_line').map((u) => u.targetCode)
+      : subject.targetKind === 'model_line'
+        ? [subject.targetCode]
+        : [];
   for (const subject of subjects) {
     const lineSupply =
       subject.lineNo > 0 && subject.targetKind === 'model_line'
@@ -164,6 +175,11 @@ export function assessAgreement(
       ...(lineSupply ? { supply: lineSupply } : {}),
       ...(subject.lineNo === 0 && options.supply ? { supply: { shortage } } : {}),
       ...(options.market ? { market: options.market } : {}),
+      expectation: expectationFor(options.expectation, modelLinesOf(subject), {
+        startMonth: agreement.startMonth,
+        months: agreement.months,
+        elapsed,
+      }),
     });
     shortage += a.supply?.shortage ?? 0;
     if (subject.lineNo > 0)
