@@ -11,29 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementRisk, RiskBoard } from '../src/shared/schemas/insights';
 import type { DealerGrid, ForecastCycle } from '../src/shared/schemas/forecasts';
 import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
+import { ingestRows, seedFixtures } from './helpers/fixtures';
+import { approvedAuraAgreement, auraHistory, loginAll } from './helpers/insights';
+import { engines, json, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 const TODAY = '2026-04-20';
-type Agreement = { id: number; code: string; version: number };
-
-/** 27 months of Aura sales (2024-01 … 2026-03), about 10 a month. */
-function history(dealerCode: string, prefix: string) {
-  const rows = [];
-  for (let m = 0; m < 27; m += 1) {
-    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < 10 + ((m * 7) % 5) - 2; i += 1)
-      rows.push(
-        txRow({
-          dealerCode,
-          occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
-          externalId: `${prefix}-${m}-${i}`,
-        }),
-      );
-  }
-  return rows;
-}
-
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const additive = (r: AgreementRisk) => r.drivers.filter((d) => d.additive !== false);
 
@@ -56,39 +38,14 @@ describe.each(engines())("insights: the dealer's own expectation (%s)", (engine)
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: TODAY });
     await seedFixtures(t.db);
-    let admin: Client, dealerB: Client;
-    [channel, admin, west, dealerA, dealerB] = await Promise.all([
-      login(t.url, USERS.channel, PASSWORD),
-      login(t.url, USERS.admin, PASSWORD),
-      login(t.url, USERS.regionalWest, PASSWORD),
-      login(t.url, USERS.dealerA, PASSWORD),
-      login(t.url, USERS.dealerB, PASSWORD),
+    const [admin, dealerB] = await loginAll(t.url, ['admin', 'dealerB']);
+    [channel, west, dealerA] = await loginAll(t.url, ['channel', 'regionalWest', 'dealerA']);
+    await ingestRows(t.services, [
+      ...auraHistory('DLR-ALPHA', 'EA'),
+      ...auraHistory('DLR-BRAVO', 'EB'),
     ]);
-    await ingestRows(t.services, [...history('DLR-ALPHA', 'EA'), ...history('DLR-BRAVO', 'EB')]);
-    const move = async (c: Client, a: Agreement, transition: string) =>
-      json<Agreement>(
-        await c.send('POST', `/api/v1/agreements/${a.id}/${transition}`, { version: a.version }),
-        200,
-      );
-    for (const [dealerCode, dealer] of [
-      ['DLR-ALPHA', dealerA],
-      ['DLR-BRAVO', dealerB],
-    ] as const) {
-      const draft = await json<Agreement>(
-        await channel.send('POST', '/api/v1/agreements', {
-          dealerCode,
-          startMonth: '2026-01',
-          months: 12,
-          lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150 }],
-        }),
-        201,
-      );
-      await move(
-        admin,
-        await move(dealer, await move(channel, draft, 'propose'), 'accept'),
-        'approve',
-      );
-    }
+    await approvedAuraAgreement({ channel, admin, dealer: dealerA }, 'DLR-ALPHA', 150);
+    await approvedAuraAgreement({ channel, admin, dealer: dealerB }, 'DLR-BRAVO', 150);
     // A forecast cycle from April, its baseline built by the job: the grid dealers adjust.
     cycle = await json<ForecastCycle>(
       await channel.send('POST', '/api/v1/forecasts/cycles', {

@@ -26,6 +26,7 @@ export const riskDriverSchema = z
       ),
   })
   .meta({ id: 'RiskDriver' });
+export type RiskDriver = z.infer<typeof riskDriverSchema>;
 
 export const INTERVENTION_KINDS = [
   'more_units',

@@ -12,7 +12,6 @@ import {
   Button,
   Group,
   Paper,
-  Progress,
   SimpleGrid,
   Stack,
   Table,
@@ -21,28 +20,20 @@ import {
 import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { api } from '../../api';
 import { SeriesLines } from '../../components/charts';
+import { DriverList, driverLabel, mainDriver } from '../../components/insights/driver-list';
 import {
   insightsKey,
   useAgreementRisk,
   useInterventions,
   useRiskBoard,
 } from '../../components/insights/insights-queries';
-import { pct, probabilityColor } from '../../components/insights/outlook-card';
+import { pct, ProbabilityBar, probabilityColor } from '../../components/insights/outlook-card';
 import { ProgramRiskSection } from '../../components/insights/program-risks';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
 import { useCan } from '../../session';
-
-const DRIVER_LABELS: Record<string, string> = {
-  pace: 'Pace so far',
-  plan_vs_run_rate: 'Plan vs. last 12 months',
-  seasonality: 'Seasonality of the months left',
-  last_year: 'Trend vs. last year',
-  availability: "Days' supply (stock and pipeline)",
-  mix: 'Lagging line',
-};
 
 const signedUnits = (u: number) =>
   `${u > 0 ? '+' : u < 0 ? '−' : ''}${formatInt(Math.abs(Math.round(u)))}`;
@@ -74,27 +65,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
             Why: {signedUnits(item.commitment - item.expected)} units between the plan and the
             expected outcome
           </Text>
-          <Stack gap={6}>
-            {item.drivers.map((d, i) => (
-              <div key={`${d.kind}-${i}`} data-testid="risk-driver">
-                <Group justify="space-between" wrap="nowrap" gap="xs">
-                  <Text size="sm" c={d.additive === false ? 'dimmed' : undefined}>
-                    {DRIVER_LABELS[d.kind] ?? d.kind}
-                  </Text>
-                  <Text
-                    size="sm"
-                    fw={600}
-                    c={d.additive === false ? 'dimmed' : d.units > 0 ? 'red.7' : 'teal.7'}
-                  >
-                    {signedUnits(d.units)}
-                  </Text>
-                </Group>
-                <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                  {d.text}
-                </Text>
-              </div>
-            ))}
-          </Stack>
+          <DriverList drivers={item.drivers} format={signedUnits} testId="risk-driver" />
         </div>
         <div>
           <Text size="sm" fw={600} mb={4}>
@@ -212,7 +183,7 @@ function RiskRow({
   isOpen: boolean;
   onToggle: () => void;
 }) {
-  const top = item.drivers.filter((d) => d.additive !== false).sort((a, b) => b.units - a.units)[0];
+  const top = mainDriver(item.drivers);
   return (
     <Paper
       withBorder
@@ -243,19 +214,13 @@ function RiskRow({
           </Text>
         </Stack>
       </Group>
-      <Progress
-        value={item.probability * 100}
-        color={probabilityColor(item.probability)}
-        size="xs"
-        mt={6}
-        aria-label="probability"
-      />
+      <ProbabilityBar p={item.probability} size="xs" mt={6} />
       <Group justify="space-between" mt={6} gap="xs" wrap="nowrap">
         <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
           Expected {formatInt(Math.round(item.expected))} (80 %:{' '}
           {formatInt(Math.round(item.lower80))}–{formatInt(Math.round(item.upper80))}),{' '}
           {formatInt(Math.round(item.shortfallUnits))} units short on average
-          {top && top.units > 0 ? ` · main driver: ${DRIVER_LABELS[top.kind]?.toLowerCase()}` : ''}
+          {top ? ` · main driver: ${driverLabel(top.kind).toLowerCase()}` : ''}
         </Text>
         <Button
           size="compact-xs"
