@@ -20,7 +20,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
-import { monthSpan } from '../../../shared/months';
 import { api } from '../../api';
 import { SeriesLines } from '../charts';
 import { formatDate, formatInt, formatMoney } from '../../format';
@@ -29,6 +28,7 @@ import { QueryError } from '../query-state';
 import { useCan } from '../../session';
 import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
+import { windowText } from './program-window';
 import { pct, probabilityColor } from './outlook-card';
 
 export function useProgramRisks(dealerCode: string | null) {
@@ -101,27 +101,6 @@ function mainReason(r: ProgramRisk, t: Tier): string | null {
   const main = mainDriver(t.drivers);
   if (!main) return null;
   return `${driverLabel(main.kind, TIER_LABELS).toLowerCase()} (${signed(r, main.units)} ${axisWord(r)})`;
-}
-
-/**
- * The measurement window as dates people read ("Aug–Oct 2026"), with the program's own label
- * secondary when it says more than the months: a fiscal quarter or year, named by the fiscal
- * year's end ("2027-Q1" → "FY2027 Q1"), or the whole program.
- */
-export function windowText(r: Pick<ProgramRisk, 'windowStart' | 'windowEnd' | 'windowLabel'>) {
-  const months = monthSpan(r.windowStart.slice(0, 7), r.windowEnd.slice(0, 7));
-  const l = r.windowLabel;
-  const quarter = /^(\d{4})-Q([1-4])$/.exec(l);
-  const label = quarter
-    ? `FY${quarter[1]} Q${quarter[2]}`
-    : /^\d{4}$/.test(l)
-      ? `FY${l}`
-      : l === 'program'
-        ? 'whole program'
-        : /^\d{4}-\d{2}$/.test(l)
-          ? null
-          : l;
-  return { months, label };
 }
 
 function WindowBadge({ r }: { r: ProgramRisk }) {
