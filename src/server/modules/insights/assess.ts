@@ -378,10 +378,13 @@ export function dealerExpectationDriver(
   const implied = round1(gap + units);
   const gapText = (g: number) =>
     g > 0 ? `${g} units short of the plan` : g < 0 ? `${-g} units past the plan` : 'on the plan';
+  // "20.4 units short of the plan instead of 32.6" when both are on the same side of the plan.
+  const model =
+    Math.sign(implied) === Math.sign(gap) && gap !== 0 ? `${Math.abs(gap)}` : gapText(gap);
   return {
     kind: 'dealer_expectation',
     units,
     additive: false,
-    text: `the dealer's own forecast (forecast grid, ${inWords(e.cycle)} cycle) expects ${Math.abs(units)} units ${units < 0 ? 'more' : 'fewer'} than the model for ${months}: about ${Math.round(expected - units)} instead of ${Math.round(expected)}, ${gapText(implied)} instead of ${gapText(gap)}`,
+    text: `the dealer's own forecast (forecast grid, ${inWords(e.cycle)} cycle) expects ${Math.abs(units)} units ${units < 0 ? 'more' : 'fewer'} than the model for ${months}: about ${Math.round(expected - units)} instead of ${Math.round(expected)}, ${gapText(implied)} instead of ${model}`,
   };
 }

@@ -6,17 +6,7 @@
  */
 import { Link, useSearchParams } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { api } from '../../api';
 import { SeriesLines } from '../../components/charts';
@@ -172,17 +162,14 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
   );
 }
 
-function RiskRow({
-  item,
-  currency,
-  isOpen,
-  onToggle,
-}: {
+type RiskRowProps = {
   item: AgreementRisk;
   currency: string;
   isOpen: boolean;
   onToggle: () => void;
-}) {
+};
+
+function RiskRow({ item, currency, isOpen, onToggle }: RiskRowProps) {
   const top = mainDriver(item.drivers);
   return (
     <Paper
@@ -251,14 +238,6 @@ export function RiskBoardPage() {
   const toggle = (code: string) =>
     setParams(open === code ? {} : { agreement: code }, { replace: true });
   const items = board.data?.items ?? [];
-  const performers = [...items]
-    .filter((i) => i.probability >= 0.8 && i.elapsedMonths > 0)
-    .map((i) => ({
-      ...i,
-      pace: i.toDate / Math.max(1, (i.commitment * i.elapsedMonths) / i.termMonths),
-    }))
-    .sort((a, b) => b.pace - a.pace || b.probability - a.probability)
-    .slice(0, 10);
   const atRisk = items.filter((i) => i.probability < 0.5).length;
   return (
     <>
@@ -332,43 +311,46 @@ export function RiskBoardPage() {
             </Stack>
           </Section>
           <ProgramRiskSection />
-          <Section
-            title="High performers"
-            description="Ahead of their plan's pace and at least 80 % likely to make it, by pace."
-          >
-            {performers.length === 0 ? (
-              <Text size="sm" c="dimmed">
-                None yet.
-              </Text>
-            ) : (
-              <Table.ScrollContainer minWidth={320}>
-                <Table data-testid="high-performers" fz="sm">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Dealer</Table.Th>
-                      <Table.Th ta="right">Pace</Table.Th>
-                      <Table.Th ta="right">Probability</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {performers.map((p) => (
-                      <Table.Tr key={p.agreementCode}>
-                        <Table.Td>
-                          <Link to={`/dealers/${encodeURIComponent(p.dealerCode)}`}>
-                            {p.dealerName}
-                          </Link>
-                        </Table.Td>
-                        <Table.Td ta="right">{Math.round(p.pace * 100)} %</Table.Td>
-                        <Table.Td ta="right">{pct(p.probability)}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            )}
-          </Section>
+          <HighPerformers items={items} />
         </Stack>
       )}
     </>
+  );
+}
+
+/** Ahead of their plan's pace and at least 80 % likely to make it, by pace. */
+function HighPerformers({ items }: { items: AgreementRisk[] }) {
+  const performers = [...items]
+    .filter((i) => i.probability >= 0.8 && i.elapsedMonths > 0)
+    .map((i) => ({
+      ...i,
+      pace: i.toDate / Math.max(1, (i.commitment * i.elapsedMonths) / i.termMonths),
+    }))
+    .sort((a, b) => b.pace - a.pace || b.probability - a.probability)
+    .slice(0, 10);
+  return (
+    <Section
+      title="High performers"
+      description="Ahead of their plan's pace and at least 80 % likely to make it, by pace."
+    >
+      {performers.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          None yet.
+        </Text>
+      ) : (
+        <Stack gap={4} data-testid="high-performers">
+          {performers.map((p) => (
+            <Group key={p.agreementCode} justify="space-between" wrap="nowrap" gap="xs">
+              <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+                <Link to={`/dealers/${encodeURIComponent(p.dealerCode)}`}>{p.dealerName}</Link>
+              </Text>
+              <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                {Math.round(p.pace * 100)} % of plan so far · {pct(p.probability)} likely
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Section>
   );
 }
