@@ -7,27 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RiskBoard } from '../src/shared/schemas/insights';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { ingestRows, PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
+import { approvedAuraAgreement, auraHistory } from './helpers/insights';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 const TODAY = '2026-04-20';
-type Agreement = { id: number; code: string; version: number };
-
-function history(dealerCode: string, prefix: string) {
-  const rows = [];
-  for (let m = 0; m < 27; m += 1) {
-    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < 10 + ((m * 7) % 5) - 2; i += 1)
-      rows.push(
-        txRow({
-          dealerCode,
-          occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
-          externalId: `${prefix}-${m}-${i}`,
-        }),
-      );
-  }
-  return rows;
-}
 
 describe.each(engines())('insights: regional market trend driver (%s)', (engine) => {
   let t: TestApp;
@@ -42,7 +26,10 @@ describe.each(engines())('insights: regional market trend driver (%s)', (engine)
       login(t.url, USERS.dealerB, PASSWORD),
     ]);
     channel = await login(t.url, USERS.channel, PASSWORD);
-    await ingestRows(t.services, [...history('DLR-ALPHA', 'MA'), ...history('DLR-BRAVO', 'MB')]);
+    await ingestRows(t.services, [
+      ...auraHistory('DLR-ALPHA', 'MA'),
+      ...auraHistory('DLR-BRAVO', 'MB'),
+    ]);
     // The West's market: Charlie's area (same region as Alpha). 2025-04 … 2025-09: 1,000 a month;
     // 2025-10 … 2026-03: 700 a month — a 30 % decline on the same months a year earlier.
     await t.db.exec(`
@@ -53,30 +40,8 @@ describe.each(engines())('insights: regional market trend driver (%s)', (engine)
       insert into market_registrations (area_code, segment, month, units, source)
         select '93701', 'compact SUV', m::date, 700, 'test' from generate_series('2025-10-01'::date, '2026-03-01', '1 month') m;
     `);
-    const move = async (c: Client, a: Agreement, transition: string) =>
-      json<Agreement>(
-        await c.send('POST', `/api/v1/agreements/${a.id}/${transition}`, { version: a.version }),
-        200,
-      );
-    for (const [dealerCode, dealer] of [
-      ['DLR-ALPHA', dealerA],
-      ['DLR-BRAVO', dealerB],
-    ] as const) {
-      const draft = await json<Agreement>(
-        await channel.send('POST', '/api/v1/agreements', {
-          dealerCode,
-          startMonth: '2026-01',
-          months: 12,
-          lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total: 150 }],
-        }),
-        201,
-      );
-      await move(
-        admin,
-        await move(dealer!, await move(channel, draft, 'propose'), 'accept'),
-        'approve',
-      );
-    }
+    await approvedAuraAgreement({ channel, admin, dealer: dealerA! }, 'DLR-ALPHA', 150);
+    await approvedAuraAgreement({ channel, admin, dealer: dealerB! }, 'DLR-BRAVO', 150);
     await t.services.insights.refresh(null);
   }, 300_000);
 

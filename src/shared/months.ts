@@ -76,3 +76,16 @@ export function inWords(value: string): string {
   if (!name) return value;
   return m[3] ? `${Number(m[3])} ${name} ${m[1]}` : `${name} ${m[1]}`;
 }
+
+const SHORT_MONTHS = MONTH_NAMES.map((m) => m.slice(0, 3));
+
+/**
+ * A span of months people read as dates: ('2026-08', '2026-10') → "Aug–Oct 2026",
+ * ('2026-11', '2027-01') → "Nov 2026–Jan 2027", one month → "Oct 2026".
+ */
+export function monthSpan(from: string, to: string): string {
+  const name = (m: string) => SHORT_MONTHS[Number(m.slice(5, 7)) - 1] ?? m;
+  const [fy, ty] = [from.slice(0, 4), to.slice(0, 4)];
+  if (from.slice(0, 7) === to.slice(0, 7)) return `${name(to)} ${ty}`;
+  return fy === ty ? `${name(from)}–${name(to)} ${ty}` : `${name(from)} ${fy}–${name(to)} ${ty}`;
+}

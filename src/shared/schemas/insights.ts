@@ -14,6 +14,7 @@ export const riskDriverSchema = z
       'market_trend',
       'availability',
       'mix',
+      'dealer_expectation',
     ]),
     units: z.number().describe('units this driver adds to the gap (negative: it closes it)'),
     text: z.string(),
@@ -21,10 +22,11 @@ export const riskDriverSchema = z
       .boolean()
       .optional()
       .describe(
-        'false for mix: the lagging lines, shown next to the drivers that add up to the gap',
+        "false for mix (the lagging lines) and dealer_expectation (the dealer's own forecast-grid adjustments of the remaining months: what they would add to the gap): shown next to the drivers that add up to the gap",
       ),
   })
   .meta({ id: 'RiskDriver' });
+export type RiskDriver = z.infer<typeof riskDriverSchema>;
 
 export const INTERVENTION_KINDS = [
   'more_units',

@@ -10,6 +10,7 @@ import { completeMonths } from '../agreements/agreement-periods';
 import { createAvailabilityRepository } from '../availability/availability.repository';
 import { daysSupply } from '../availability/days-supply';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
+import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
 
@@ -66,6 +67,8 @@ export function assessAgreement(
     market?: { ratio: number; months: number };
     /** The network's recalibration (risk-calibration-job.ts); null/absent: the shipped default. */
     calibration?: ActiveCalibration;
+    /** The dealer's forecast-grid adjustments (dealer-expectation.ts), when it made any. */
+    expectation?: DealerExpectation;
   },
 ): RiskWrite[] {
   const recalibration = options.calibration ? { recalibration: options.calibration.points } : {};
@@ -154,6 +157,14 @@ export function assessAgreement(
     },
   ];
   let shortage = 0;
+  // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
+  // over the agreement's model lines.
+  const modelLinesOf = (subject: (typeof subjects)[number]) =>
+    subject.lineNo === 0
+      ? units.filter((u) => u.targetKind === 'model_line').map((u) => u.targetCode)
+      : subject.targetKind === 'model_line'
+        ? [subject.targetCode]
+        : [];
   for (const subject of subjects) {
     const lineSupply =
       subject.lineNo > 0 && subject.targetKind === 'model_line'
@@ -169,6 +180,11 @@ export function assessAgreement(
       ...(subject.lineNo === 0 && options.supply ? { supply: { shortage } } : {}),
       ...(options.market ? { market: options.market } : {}),
       ...recalibration,
+      expectation: expectationFor(options.expectation, modelLinesOf(subject), {
+        startMonth: agreement.startMonth,
+        months: agreement.months,
+        elapsed,
+      }),
     });
     shortage += a.supply?.shortage ?? 0;
     if (subject.lineNo > 0)

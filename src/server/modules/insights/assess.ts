@@ -13,6 +13,7 @@
  *   amendment to a realistic plan when the commitment is out of reach, a field visit when money
  *   is at stake.
  */
+import { inWords, monthSpan } from '../../../shared/months';
 import { combineForecast } from '../forecasts/methods/combine';
 import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
 import { intervalScale } from '../forecasts/methods/intervals';
@@ -28,7 +29,18 @@ import {
 
 export type DriverKind =
   'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year' | 'market_trend' | 'availability';
-export type Driver = { kind: DriverKind | 'mix'; units: number; text: string; additive?: boolean };
+export type Driver = {
+  kind: DriverKind | 'mix' | 'dealer_expectation';
+  units: number;
+  text: string;
+  additive?: boolean;
+};
+
+/**
+ * The dealer's own expectation (dealer-expectation.ts): the sum of its forecast-grid adjustments
+ * (adjusted − baseline) over the remaining months it adjusted, and the cycle they are from.
+ */
+export type DealerExpectationInput = { delta: number; months: readonly string[]; cycle: string };
 export type InterventionKind =
   'more_units' | 'allocation' | 'amendment' | 'field_visit' | 'incentive_tier';
 export type Intervention = {
@@ -69,6 +81,8 @@ export type AssessInput = {
   market?: { ratio: number; months: number };
   /** The recalibration per elapsed share (the network's own, risk-calibration.ts); default: shipped. */
   recalibration?: readonly { share: number; model: Recalibration }[];
+  /** The dealer's own adjustments of the remaining months (a signal, not in the sum). */
+  expectation?: DealerExpectationInput | null;
 };
 
 /** Days an order takes to arrive (availability's lead time): sales before then need supply now. */
@@ -177,6 +191,7 @@ export function assessCommitment(input: AssessInput): Assessment {
     supply,
     ...(input.supply ? { supplyInput: input.supply } : {}),
     ...(input.market ? { market: input.market } : {}),
+    ...(input.expectation ? { expectation: input.expectation } : {}),
   });
 
   const unitsFor = [0.8, 0.95].map((target) => {
@@ -261,6 +276,7 @@ export function commitmentDrivers(input: {
   plan?: string;
   /** The word for the quantity in the texts (default "units"; a revenue axis: its currency). */
   unit?: string;
+  expectation?: DealerExpectationInput;
 }): Driver[] {
   const unit = input.unit ?? 'units';
   const { elapsed, lead, toDate, forecastRemaining, expected, supply } = input;
@@ -344,6 +360,35 @@ export function commitmentDrivers(input: {
   const trend = drivers[3]!;
   const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);
   trend.units = round1(gap - others);
+  const own = input.expectation ? dealerExpectationDriver(input.expectation, expected, gap) : null;
+  return own ? [...drivers, own] : drivers;
+}
 
-  return drivers;
+/**
+ * The dealer's own expectation as a signal beside the drivers (`additive: false`): its forecast
+ * grid's adjustments of the remaining months, in units (+: the dealer expects fewer than the
+ * model, widening the gap; −: more), with the outcome and gap they imply. The expected outcome
+ * stays the model's: its probability and interval are calibrated on the model's own errors, and
+ * a dealer's judgement is not; the manager sees both numbers side by side.
+ */
+export function dealerExpectationDriver(
+  e: DealerExpectationInput,
+  expected: number,
+  gap: number,
+): Driver | null {
+  const units = round1(-e.delta);
+  if (units === 0) return null;
+  const months = monthSpan(e.months[0]!, e.months[e.months.length - 1]!);
+  const implied = round1(gap + units);
+  const gapText = (g: number) =>
+    g > 0 ? `${g} units short of the plan` : g < 0 ? `${-g} units past the plan` : 'on the plan';
+  // "20.4 units short of the plan instead of 32.6" when both are on the same side of the plan.
+  const model =
+    Math.sign(implied) === Math.sign(gap) && gap !== 0 ? `${Math.abs(gap)}` : gapText(gap);
+  return {
+    kind: 'dealer_expectation',
+    units,
+    additive: false,
+    text: `the dealer's own forecast (forecast grid, ${inWords(e.cycle)} cycle) expects ${Math.abs(units)} units ${units < 0 ? 'more' : 'fewer'} than the model for ${months}: about ${Math.round(expected - units)} instead of ${Math.round(expected)}, ${gapText(implied)} instead of ${model}`,
+  };
 }

@@ -21,6 +21,7 @@
 import { addMonths } from '../../../shared/months';
 import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
+import { readDealerExpectation, type DealerExpectation } from './dealer-expectation';
 import { readMarketTrend } from './market-trend';
 import type { ProgramRiskService } from './program-risk.service';
 import type { ActiveCalibration } from './risk-calibration';
@@ -54,6 +55,7 @@ type Inputs = {
   seen: Set<number>;
   supply: Map<number, Supply>;
   market: Map<number, { ratio: number; months: number }>;
+  expectation: Map<number, DealerExpectation>;
 };
 type Context = {
   today: string;
@@ -106,6 +108,9 @@ function assessAll(
       calibration: ctx.calibration,
       ...(inputs.supply.has(a.dealerId) ? { supply: inputs.supply.get(a.dealerId)! } : {}),
       ...(inputs.market.has(a.dealerId) ? { market: inputs.market.get(a.dealerId)! } : {}),
+      ...(inputs.expectation.has(a.dealerId)
+        ? { expectation: inputs.expectation.get(a.dealerId)! }
+        : {}),
     }),
   );
 }
@@ -164,7 +169,8 @@ export function createRiskRefresh(deps: {
       const seen = await r.agreementsWithHistory(ids);
       const supply = await readSupply(tx, ctx.today, dealers, ctx.catalog);
       const market = await readMarketTrend(tx, ctx.basis.month, dealers);
-      return { rows, seen, supply, market, readAt: at.rows[0]!.readAt };
+      const expectation = await readDealerExpectation(tx, ctx.basis.month, dealers);
+      return { rows, seen, supply, market, expectation, readAt: at.rows[0]!.readAt };
     });
     ctx.timings.readMs += performance.now() - t0;
     return result;
@@ -266,6 +272,7 @@ export function createRiskRefresh(deps: {
       const repo = repoOf(db);
       // in turn on PGlite (one connection), side by side on a server
       const seen = await repo.agreementsWithHistory(ids);
+      const expectation = await readDealerExpectation(db, ctx.basis.month, dealers);
       const [supply, market] = overlap()
         ? await Promise.all([
             readSupply(db, ctx.today, dealers, ctx.catalog),
@@ -276,7 +283,7 @@ export function createRiskRefresh(deps: {
             await readMarketTrend(db, ctx.basis.month, dealers),
           ];
       timings.readMs += performance.now() - t0;
-      return { seen, supply, market };
+      return { seen, supply, market, expectation };
     };
     const common = observed(shared());
     let next =

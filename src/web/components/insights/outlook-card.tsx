@@ -16,6 +16,19 @@ export function probabilityColor(p: number): string {
 
 export const pct = (p: number) => `${Math.round(p * 100)} %`;
 
+/** A probability as a bar in its colour (the outlook card and the risk board). */
+export function ProbabilityBar({ p, size, mt }: { p: number; size: 'xs' | 'sm'; mt: number }) {
+  return (
+    <Progress
+      value={p * 100}
+      color={probabilityColor(p)}
+      size={size}
+      mt={mt}
+      aria-label="probability"
+    />
+  );
+}
+
 function termLabel(r: AgreementRisk): string {
   return `${r.agreementCode} (${r.termMonths} months, ${r.elapsedMonths} done)`;
 }
@@ -66,13 +79,7 @@ export function OutlookCard({ dealerCode }: { dealerCode: string }) {
                   Why
                 </Badge>
               </Group>
-              <Progress
-                value={r.probability * 100}
-                color={probabilityColor(r.probability)}
-                size="sm"
-                mt={4}
-                aria-label="probability"
-              />
+              <ProbabilityBar p={r.probability} size="sm" mt={4} />
               <Text size="xs" c="dimmed" mt={4}>
                 {termLabel(r)} · {formatInt(r.toDate)} so far, about{' '}
                 {formatInt(Math.round(r.expected))} expected (80 %:{' '}

@@ -26,7 +26,9 @@ import { formatDate, formatInt, formatMoney } from '../../format';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
 import { useCan } from '../../session';
+import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
+import { windowText } from './program-window';
 import { pct, probabilityColor } from './outlook-card';
 
 export function useProgramRisks(dealerCode: string | null) {
@@ -77,14 +79,10 @@ function ProgramRiskHistory({ r }: { r: ProgramRisk }) {
   );
 }
 
-const DRIVER_LABELS: Record<string, string> = {
-  pace: 'Pace so far',
+/** The tier's drivers say "tier" where the agreements' say "plan". */
+const TIER_LABELS = {
   plan_vs_run_rate: 'Tier vs. your last 12 months',
-  seasonality: 'Seasonality of the months left',
-  last_year: 'Trend vs. last year',
-  market_trend: 'Regional market',
   availability: 'Stock and pipeline',
-  mix: 'Lagging line',
 };
 
 type Tier = ProgramRisk['tiers'][number];
@@ -98,16 +96,33 @@ const signed = (r: ProgramRisk, v: number) => {
   return `${sign}${Number.isInteger(a) ? formatInt(a) : a.toFixed(1)}`;
 };
 
-/** The additive driver that widens the gap most (null: none does). */
-export const mainDriver = (t: Tier) =>
-  [...t.drivers]
-    .filter((d) => d.additive !== false && d.units > 0)
-    .sort((a, b) => b.units - a.units)[0] ?? null;
+/** The tier's main reason, in words: "pace so far (+4 units)" (null: no driver widens the gap). */
+function mainReason(r: ProgramRisk, t: Tier): string | null {
+  const main = mainDriver(t.drivers);
+  if (!main) return null;
+  return `${driverLabel(main.kind, TIER_LABELS).toLowerCase()} (${signed(r, main.units)} ${axisWord(r)})`;
+}
+
+function WindowBadge({ r }: { r: ProgramRisk }) {
+  const w = windowText(r);
+  return (
+    <Stack gap={0} align="flex-end" style={{ flexShrink: 0 }}>
+      <Badge variant="light" size="sm" data-testid="program-window">
+        {w.months}
+      </Badge>
+      {w.label && (
+        <Text size="10px" c="dimmed" data-testid="program-window-label">
+          {w.label}
+        </Text>
+      )}
+    </Stack>
+  );
+}
 
 /**
  * Why the expected outcome misses (or passes) the tier: the drivers on the axis, adding up to
- * the gap between the tier's threshold and the expected outcome (a lagging line is shown apart,
- * dimmed: it overlaps the others).
+ * the gap between the tier's threshold and the expected outcome (a lagging line and the dealer's
+ * own forecast are shown apart, dimmed: they are not in the sum).
  */
 function TierDrivers({ r, t }: { r: ProgramRisk; t: Tier }) {
   if (t.threshold === null || t.drivers.length === 0) return null;
@@ -119,26 +134,13 @@ function TierDrivers({ r, t }: { r: ProgramRisk; t: Tier }) {
           ? `Expected ${signed(r, gap).slice(1)} ${axisWord(r)} short of tier ${t.tier}, because:`
           : `Expected ${signed(r, -gap).slice(1)} ${axisWord(r)} past tier ${t.tier}:`}
       </Text>
-      {t.drivers.map((d, i) => (
-        <div key={`${d.kind}-${i}`} data-testid="program-tier-driver">
-          <Group justify="space-between" wrap="nowrap" gap="xs">
-            <Text size="xs" c={d.additive === false ? 'dimmed' : undefined}>
-              {DRIVER_LABELS[d.kind] ?? d.kind}
-            </Text>
-            <Text
-              size="xs"
-              fw={600}
-              c={d.additive === false ? 'dimmed' : d.units > 0 ? 'red.7' : 'teal.7'}
-              style={{ whiteSpace: 'nowrap' }}
-            >
-              {signed(r, d.units)}
-            </Text>
-          </Group>
-          <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-            {d.text}
-          </Text>
-        </div>
-      ))}
+      <DriverList
+        drivers={t.drivers}
+        format={(v) => signed(r, v)}
+        size="xs"
+        testId="program-tier-driver"
+        labels={TIER_LABELS}
+      />
     </Stack>
   );
 }
@@ -151,7 +153,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
   const step = r.interventions[0];
   const [isWhyOpen, setWhyOpen] = useState(false);
   const canAct = useCan('agreements:write');
-  const main = tier ? mainDriver(tier) : null;
+  const main = tier ? mainReason(r, tier) : null;
   return (
     <div data-testid="program-outlook-item">
       <Group justify="space-between" wrap="nowrap" gap="xs">
@@ -167,9 +169,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
             <>Top tier of {r.programName} reached</>
           )}
         </Text>
-        <Badge variant="light" size="sm" style={{ flexShrink: 0 }}>
-          {r.windowLabel}
-        </Badge>
+        <WindowBadge r={r} />
       </Group>
       <Group gap={4} mt={4} wrap="nowrap" aria-label="tiers">
         {r.tiers.map((t) => (
@@ -199,8 +199,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
           <Group gap="xs" mt={4} wrap="nowrap">
             {main && (
               <Text size="xs" style={{ flex: 1, overflowWrap: 'anywhere' }}>
-                Main reason: {DRIVER_LABELS[main.kind]?.toLowerCase() ?? main.kind} (
-                {signed(r, main.units)} {axisWord(r)})
+                Main reason: {main}
               </Text>
             )}
             <Button
@@ -322,17 +321,19 @@ export function ProgramRiskSection() {
             {items.slice(0, 20).map((r) => {
               const tier = nextTier(r);
               const step = r.interventions[0];
+              const reason = tier ? mainReason(r, tier) : null;
+              const w = windowText(r);
               return (
                 <Table.Tr key={`${r.programCode}/${r.dealerCode}`}>
                   <Table.Td>
                     <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>{r.dealerName}</Link>
                     <Text size="xs" c="dimmed">
-                      {r.programName} · {r.windowLabel}
+                      {r.programName} · {w.months}
+                      {w.label ? ` (${w.label})` : ''}
                     </Text>
-                    {tier && mainDriver(tier) && (
+                    {reason && (
                       <Text size="xs" c="dimmed">
-                        main reason: {DRIVER_LABELS[mainDriver(tier)!.kind]?.toLowerCase()} (
-                        {signed(r, mainDriver(tier)!.units)} {axisWord(r)})
+                        main reason: {reason}
                       </Text>
                     )}
                     {step && (

@@ -6,43 +6,24 @@
  */
 import { Link, useSearchParams } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  Progress,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { api } from '../../api';
 import { SeriesLines } from '../../components/charts';
+import { DriverList, driverLabel, mainDriver } from '../../components/insights/driver-list';
 import {
   insightsKey,
   useAgreementRisk,
   useInterventions,
   useRiskBoard,
 } from '../../components/insights/insights-queries';
-import { pct, probabilityColor } from '../../components/insights/outlook-card';
+import { pct, ProbabilityBar, probabilityColor } from '../../components/insights/outlook-card';
 import { ProgramRiskSection } from '../../components/insights/program-risks';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
 import { useCan } from '../../session';
-
-const DRIVER_LABELS: Record<string, string> = {
-  pace: 'Pace so far',
-  plan_vs_run_rate: 'Plan vs. last 12 months',
-  seasonality: 'Seasonality of the months left',
-  last_year: 'Trend vs. last year',
-  availability: "Days' supply (stock and pipeline)",
-  mix: 'Lagging line',
-};
 
 const signedUnits = (u: number) =>
   `${u > 0 ? '+' : u < 0 ? '−' : ''}${formatInt(Math.abs(Math.round(u)))}`;
@@ -74,27 +55,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
             Why: {signedUnits(item.commitment - item.expected)} units between the plan and the
             expected outcome
           </Text>
-          <Stack gap={6}>
-            {item.drivers.map((d, i) => (
-              <div key={`${d.kind}-${i}`} data-testid="risk-driver">
-                <Group justify="space-between" wrap="nowrap" gap="xs">
-                  <Text size="sm" c={d.additive === false ? 'dimmed' : undefined}>
-                    {DRIVER_LABELS[d.kind] ?? d.kind}
-                  </Text>
-                  <Text
-                    size="sm"
-                    fw={600}
-                    c={d.additive === false ? 'dimmed' : d.units > 0 ? 'red.7' : 'teal.7'}
-                  >
-                    {signedUnits(d.units)}
-                  </Text>
-                </Group>
-                <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                  {d.text}
-                </Text>
-              </div>
-            ))}
-          </Stack>
+          <DriverList drivers={item.drivers} format={signedUnits} testId="risk-driver" />
         </div>
         <div>
           <Text size="sm" fw={600} mb={4}>
@@ -201,18 +162,15 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
   );
 }
 
-function RiskRow({
-  item,
-  currency,
-  isOpen,
-  onToggle,
-}: {
+type RiskRowProps = {
   item: AgreementRisk;
   currency: string;
   isOpen: boolean;
   onToggle: () => void;
-}) {
-  const top = item.drivers.filter((d) => d.additive !== false).sort((a, b) => b.units - a.units)[0];
+};
+
+function RiskRow({ item, currency, isOpen, onToggle }: RiskRowProps) {
+  const top = mainDriver(item.drivers);
   return (
     <Paper
       withBorder
@@ -243,19 +201,13 @@ function RiskRow({
           </Text>
         </Stack>
       </Group>
-      <Progress
-        value={item.probability * 100}
-        color={probabilityColor(item.probability)}
-        size="xs"
-        mt={6}
-        aria-label="probability"
-      />
+      <ProbabilityBar p={item.probability} size="xs" mt={6} />
       <Group justify="space-between" mt={6} gap="xs" wrap="nowrap">
         <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
           Expected {formatInt(Math.round(item.expected))} (80 %:{' '}
           {formatInt(Math.round(item.lower80))}–{formatInt(Math.round(item.upper80))}),{' '}
           {formatInt(Math.round(item.shortfallUnits))} units short on average
-          {top && top.units > 0 ? ` · main driver: ${DRIVER_LABELS[top.kind]?.toLowerCase()}` : ''}
+          {top ? ` · main driver: ${driverLabel(top.kind).toLowerCase()}` : ''}
         </Text>
         <Button
           size="compact-xs"
@@ -286,14 +238,6 @@ export function RiskBoardPage() {
   const toggle = (code: string) =>
     setParams(open === code ? {} : { agreement: code }, { replace: true });
   const items = board.data?.items ?? [];
-  const performers = [...items]
-    .filter((i) => i.probability >= 0.8 && i.elapsedMonths > 0)
-    .map((i) => ({
-      ...i,
-      pace: i.toDate / Math.max(1, (i.commitment * i.elapsedMonths) / i.termMonths),
-    }))
-    .sort((a, b) => b.pace - a.pace || b.probability - a.probability)
-    .slice(0, 10);
   const atRisk = items.filter((i) => i.probability < 0.5).length;
   return (
     <>
@@ -367,43 +311,46 @@ export function RiskBoardPage() {
             </Stack>
           </Section>
           <ProgramRiskSection />
-          <Section
-            title="High performers"
-            description="Ahead of their plan's pace and at least 80 % likely to make it, by pace."
-          >
-            {performers.length === 0 ? (
-              <Text size="sm" c="dimmed">
-                None yet.
-              </Text>
-            ) : (
-              <Table.ScrollContainer minWidth={320}>
-                <Table data-testid="high-performers" fz="sm">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Dealer</Table.Th>
-                      <Table.Th ta="right">Pace</Table.Th>
-                      <Table.Th ta="right">Probability</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {performers.map((p) => (
-                      <Table.Tr key={p.agreementCode}>
-                        <Table.Td>
-                          <Link to={`/dealers/${encodeURIComponent(p.dealerCode)}`}>
-                            {p.dealerName}
-                          </Link>
-                        </Table.Td>
-                        <Table.Td ta="right">{Math.round(p.pace * 100)} %</Table.Td>
-                        <Table.Td ta="right">{pct(p.probability)}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            )}
-          </Section>
+          <HighPerformers items={items} />
         </Stack>
       )}
     </>
+  );
+}
+
+/** Ahead of their plan's pace and at least 80 % likely to make it, by pace. */
+function HighPerformers({ items }: { items: AgreementRisk[] }) {
+  const performers = [...items]
+    .filter((i) => i.probability >= 0.8 && i.elapsedMonths > 0)
+    .map((i) => ({
+      ...i,
+      pace: i.toDate / Math.max(1, (i.commitment * i.elapsedMonths) / i.termMonths),
+    }))
+    .sort((a, b) => b.pace - a.pace || b.probability - a.probability)
+    .slice(0, 10);
+  return (
+    <Section
+      title="High performers"
+      description="Ahead of their plan's pace and at least 80 % likely to make it, by pace."
+    >
+      {performers.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          None yet.
+        </Text>
+      ) : (
+        <Stack gap={4} data-testid="high-performers">
+          {performers.map((p) => (
+            <Group key={p.agreementCode} justify="space-between" wrap="nowrap" gap="xs">
+              <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+                <Link to={`/dealers/${encodeURIComponent(p.dealerCode)}`}>{p.dealerName}</Link>
+              </Text>
+              <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                {Math.round(p.pace * 100)} % of plan so far · {pct(p.probability)} likely
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Section>
   );
 }

@@ -1,0 +1,56 @@
+/** Shared set-ups of the insights tests: an Aura sales history and an approved Aura agreement. */
+import { PASSWORD, txRow, USERS } from './fixtures';
+import { json, login, type Client } from './test-app';
+
+/** 27 months of Aura sales (2024-01 … 2026-03), 8 to 12 a month. */
+export function auraHistory(dealerCode: string, prefix: string) {
+  const rows = [];
+  for (let m = 0; m < 27; m += 1) {
+    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+    for (let i = 0; i < 10 + ((m * 7) % 5) - 2; i += 1)
+      rows.push(
+        txRow({
+          dealerCode,
+          occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
+          externalId: `${prefix}-${m}-${i}`,
+        }),
+      );
+  }
+  return rows;
+}
+
+type Agreement = { id: number; code: string; version: number };
+
+/** A 2026 agreement on Aura (`total` units) drafted, accepted by the dealer and approved. */
+export async function approvedAuraAgreement(
+  who: { channel: Client; admin: Client; dealer: Client },
+  dealerCode: string,
+  total: number,
+): Promise<Agreement> {
+  const move = async (c: Client, a: Agreement, transition: string) =>
+    json<Agreement>(
+      await c.send('POST', `/api/v1/agreements/${a.id}/${transition}`, { version: a.version }),
+      200,
+    );
+  const draft = await json<Agreement>(
+    await who.channel.send('POST', '/api/v1/agreements', {
+      dealerCode,
+      startMonth: '2026-01',
+      months: 12,
+      lines: [{ target: { kind: 'model_line', code: 'ML-AURA' }, total }],
+    }),
+    201,
+  );
+  const accepted = await move(who.dealer, await move(who.channel, draft, 'propose'), 'accept');
+  return move(who.admin, accepted, 'approve');
+}
+
+/** The fixtures' users, logged in (in the order asked). */
+export function loginAll<const K extends readonly (keyof typeof USERS)[]>(
+  url: string,
+  users: K,
+): Promise<{ [I in keyof K]: Client }> {
+  return Promise.all(users.map((u) => login(url, USERS[u], PASSWORD))) as Promise<{
+    [I in keyof K]: Client;
+  }>;
+}
