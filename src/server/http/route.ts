@@ -52,3 +52,11 @@ export function guarded<S extends FastifySchema & { summary: string }>(
   const { summary, ...rest } = schema;
   return { config: { access }, schema: { summary, tags, security: SECURED, ...rest } };
 }
+
+/**
+ * Answers 201 Created with the record a create made:
+ * `handler: async (req, reply) => created(reply, await svc.createThing({ actor: actorOf(req), data: req.body }))`.
+ */
+export function created<T, R>(reply: { status(code: 201): { send(payload: T): R } }, record: T): R {
+  return reply.status(201).send(record);
+}

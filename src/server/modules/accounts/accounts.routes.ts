@@ -9,7 +9,7 @@ import {
   userSchema,
   userUpdateSchema,
 } from '../../../shared/schemas/accounts';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 
 const tags = ['accounts'];
 const idParams = z.object({ id: rowId });
@@ -34,7 +34,7 @@ export async function accountsRoutes(fastify: FastifyInstance) {
       response: { 201: userSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(await accounts.createUser({ actor: actorOf(req), data: req.body })),
+      created(reply, await accounts.createUser({ actor: actorOf(req), data: req.body })),
   });
 
   app.patch('/users/:id', {
@@ -63,7 +63,7 @@ export async function accountsRoutes(fastify: FastifyInstance) {
       response: { 201: apiKeyCreatedSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(await accounts.createApiKey({ actor: actorOf(req), data: req.body })),
+      created(reply, await accounts.createApiKey({ actor: actorOf(req), data: req.body })),
   });
 
   app.post('/api-keys/:id/revoke', {

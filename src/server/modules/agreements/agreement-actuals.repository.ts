@@ -79,14 +79,11 @@ function summaryWhere(
   currentMonth: string,
 ): string[] {
   const where = [scopeSql(scope, 'd', params)];
-  if (filter.dealer) {
-    params.push(filter.dealer);
-    where.push(`d.code = $${params.length}`);
-  }
-  if (filter.region) {
-    params.push(filter.region);
-    where.push(`starts_with(r.path, (select path from regions where code = $${params.length}))`);
-  }
+  if (filter.dealer) where.push(`d.code = $${params.push(filter.dealer)}`);
+  if (filter.region)
+    where.push(
+      `starts_with(r.path, (select path from regions where code = $${params.push(filter.region)}))`,
+    );
   // on the status shown (agreement-status.ts), not the stored one: reads never write
   const shown = filter.status ? [filter.status] : filter.statuses;
   if (shown) {

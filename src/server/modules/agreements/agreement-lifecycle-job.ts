@@ -6,6 +6,7 @@
  * service: a second start while one runs is refused), started shortly after midnight UTC, when a
  * month may begin.
  */
+import { scheduleDaily } from '../jobs/daily-schedule';
 import type { JobsService } from '../jobs/jobs.service';
 
 export const LIFECYCLE_JOB_KIND = 'agreements.lifecycle';
@@ -25,31 +26,9 @@ export function defineLifecycleJob(
 
   /** Starts the job every day at `hourUtc`:`minuteUtc` (00:05 by default); returns a stop function. */
   return function schedule(options: { hourUtc?: number; minuteUtc?: number } = {}): () => void {
-    let timer: NodeJS.Timeout | null = null;
-    const next = () => {
-      const now = new Date();
-      const at = new Date(
-        Date.UTC(
-          now.getUTCFullYear(),
-          now.getUTCMonth(),
-          now.getUTCDate(),
-          options.hourUtc ?? 0,
-          options.minuteUtc ?? 5,
-        ),
-      );
-      if (at <= now) at.setUTCDate(at.getUTCDate() + 1);
-      timer = setTimeout(() => {
-        // another process may have started today's already: its 409 is expected
-        void jobs
-          .start({ actor: null, kind: LIFECYCLE_JOB_KIND, params: {} })
-          .catch(() => undefined);
-        next();
-      }, at.getTime() - now.getTime());
-      timer.unref();
-    };
-    next();
-    return () => {
-      if (timer) clearTimeout(timer);
-    };
+    return scheduleDaily(jobs, LIFECYCLE_JOB_KIND, {
+      hourUtc: options.hourUtc ?? 0,
+      minuteUtc: options.minuteUtc ?? 5,
+    });
   };
 }

@@ -26,7 +26,7 @@ import {
   TRANSITIONS,
   transitionBodySchema,
 } from '../../../shared/schemas/agreements';
-import { actorOf, guarded, SECURED, typed } from '../../http/route';
+import { actorOf, created, guarded, SECURED, typed } from '../../http/route';
 import { planningHelpQuerySchema, planningHelpSchema } from '../../../shared/schemas/planning-help';
 import { PLANNING_FORMULA } from './planning-help';
 import { csvLines, sendCsv } from '../../http/csv-export';
@@ -130,9 +130,7 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       response: { 201: agreementSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await agreements.createAgreement({ actor: actorOf(req), data: req.body })),
+      created(reply, await agreements.createAgreement({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/agreements/:id', {
@@ -305,9 +303,7 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       response: { 201: agreementSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await agreements.renewAgreement({ actor: actorOf(req), id: req.params.id })),
+      created(reply, await agreements.renewAgreement({ actor: actorOf(req), id: req.params.id })),
   });
 
   app.get('/notifications', {
@@ -333,8 +329,6 @@ export async function agreementsRoutes(fastify: FastifyInstance) {
       response: { 201: productGroupSchema.extend({ warning: z.string().nullable() }), ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await agreements.createProductGroup({ actor: actorOf(req), data: req.body })),
+      created(reply, await agreements.createProductGroup({ actor: actorOf(req), data: req.body })),
   });
 }

@@ -67,6 +67,15 @@ export type PositionRow = {
   next_eta: string | null;
 };
 
+/** The vehicle list's filter: a dealer, a model line or a status, and the page. */
+export type VehicleFilter = {
+  dealer?: string;
+  modelLine?: string;
+  status?: string;
+  limit: number;
+  offset: number;
+};
+
 export function createAvailabilityRepository() {
   return {
     async loadCodeMaps(q: Queryable) {
@@ -272,18 +281,7 @@ export function createAvailabilityRepository() {
       return rows[0]!.n;
     },
 
-    async findVehicles(
-      q: Queryable,
-      scope: Scope,
-      today: string,
-      filter: {
-        dealer?: string;
-        modelLine?: string;
-        status?: string;
-        limit: number;
-        offset: number;
-      },
-    ) {
+    async findVehicles(q: Queryable, scope: Scope, today: string, filter: VehicleFilter) {
       const params: unknown[] = [today];
       const where = [scopeDealerIdSql(scope, 'v.dealer_id', params)];
       if (filter.dealer) where.push(`d.code = $${params.push(filter.dealer)}`);

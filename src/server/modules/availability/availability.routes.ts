@@ -23,7 +23,7 @@ import {
   vehicleFilterSchema,
   vehicleSchema,
 } from '../../../shared/schemas/availability';
-import { actorOf, guarded, SECURED, typed } from '../../http/route';
+import { actorOf, created, guarded, SECURED, typed } from '../../http/route';
 import { ingestStreamedBody, INGEST_TYPES, takeRawIngestBodies } from '../../http/streaming-ingest';
 
 const tags = ['availability'];
@@ -171,7 +171,7 @@ export async function availabilityRoutes(
       response: { 201: allocationRunSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(await allocation.createRun({ actor: actorOf(req), data: req.body })),
+      created(reply, await allocation.createRun({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/allocation/runs/:code', {

@@ -4,10 +4,15 @@
  * a dealer's stock and pipeline with days' supply, and the OEM's supply vs demand. Allocation
  * runs are in allocation.service.ts.
  */
+import { getOrAdd } from '../../../shared/collections';
 import { AppError, notFound } from '../../../shared/errors';
 import { isDealerScoped, scopeSql, type Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
-import { createAvailabilityRepository, type PositionRow } from './availability.repository';
+import {
+  createAvailabilityRepository,
+  type PositionRow,
+  type VehicleFilter,
+} from './availability.repository';
 import { resultPageFilter, resultPageParams } from './allocation-run.repository';
 import { explainStoredRows, type StoredResultRow } from './allocation-explain';
 import { daysSupply } from './days-supply';
@@ -57,19 +62,7 @@ export function createAvailabilityService(deps: {
     dealerRef,
     ...pipeline,
 
-    async findVehicles({
-      actor,
-      filter,
-    }: {
-      actor: Actor;
-      filter: {
-        dealer?: string;
-        modelLine?: string;
-        status?: string;
-        limit: number;
-        offset: number;
-      };
-    }) {
+    async findVehicles({ actor, filter }: { actor: Actor; filter: VehicleFilter }) {
       return repo.findVehicles(db, actor.scope, deps.today(), filter);
     },
 
@@ -135,23 +128,20 @@ export function createAvailabilityService(deps: {
         oldest: number | null;
         nextEta: string | null;
       };
+      const emptyLine = (sku: { ml_code: string; ml_name: string; ml_id: number }): Line => ({
+        code: sku.ml_code,
+        name: sku.ml_name,
+        id: sku.ml_id,
+        skus: [],
+        ageSum: 0,
+        oldest: null,
+        nextEta: null,
+      });
       const lines = new Map<number, Line>();
       for (const skuId of new Set([...posBySku.keys(), ...pendingBySku.keys()])) {
         const sku = skuById.get(skuId);
         if (!sku) continue;
-        let line = lines.get(sku.ml_id);
-        if (!line) {
-          line = {
-            code: sku.ml_code,
-            name: sku.ml_name,
-            id: sku.ml_id,
-            skus: [],
-            ageSum: 0,
-            oldest: null,
-            nextEta: null,
-          };
-          lines.set(sku.ml_id, line);
-        }
+        const line = getOrAdd(lines, sku.ml_id, () => emptyLine(sku));
         const p = posBySku.get(skuId);
         line.skus.push({
           sku: sku.code,
@@ -171,16 +161,7 @@ export function createAvailabilityService(deps: {
       for (const e of expected) {
         if (lines.has(e.model_line_id)) continue;
         const sku = catalog.rows.find((s) => s.ml_id === e.model_line_id);
-        if (sku && e.daily > 0)
-          lines.set(e.model_line_id, {
-            code: sku.ml_code,
-            name: sku.ml_name,
-            id: sku.ml_id,
-            skus: [],
-            ageSum: 0,
-            oldest: null,
-            nextEta: null,
-          });
+        if (sku && e.daily > 0) lines.set(e.model_line_id, emptyLine(sku));
       }
       const modelLines = [...lines.values()]
         .map((line) => {

@@ -12,7 +12,7 @@ import {
   skuSchema,
   skuUpdateSchema,
 } from '../../../shared/schemas/catalog';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 
 const tags = ['catalog'];
 const codeParams = z.object({ code });
@@ -38,7 +38,7 @@ export async function catalogRoutes(fastify: FastifyInstance) {
     }),
     handler: async (req, reply) => {
       await catalog.createModelLine({ actor: actorOf(req), data: req.body });
-      return reply.status(201).send({ ok: true });
+      return created(reply, { ok: true });
     },
   });
 
@@ -83,7 +83,7 @@ export async function catalogRoutes(fastify: FastifyInstance) {
       response: { 201: skuSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(await catalog.createSku({ actor: actorOf(req), data: req.body })),
+      created(reply, await catalog.createSku({ actor: actorOf(req), data: req.body })),
   });
 
   app.patch('/skus/:code', {
@@ -115,7 +115,8 @@ export async function catalogRoutes(fastify: FastifyInstance) {
       response: { 201: skuPriceListSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(
+      created(
+        reply,
         await catalog.addSkuPrice({
           actor: actorOf(req),
           code: req.params.code,

@@ -98,14 +98,8 @@ export function createConnectedRepository(db: Queryable) {
     async findEntries(scope: Scope, filter: { dealerId?: number; vin?: string; limit: number }) {
       const params: unknown[] = [];
       const where = [scopeDealerIdSql(scope, 'c.dealer_id', params)];
-      if (filter.dealerId) {
-        params.push(filter.dealerId);
-        where.push(`c.dealer_id = $${params.length}`);
-      }
-      if (filter.vin) {
-        params.push(filter.vin);
-        where.push(`c.vin = $${params.length}`);
-      }
+      if (filter.dealerId) where.push(`c.dealer_id = $${params.push(filter.dealerId)}`);
+      if (filter.vin) where.push(`c.vin = $${params.push(filter.vin)}`);
       const { rows } = await db.query<ConsentEntry>(
         `${ENTRY_SELECT} where ${where.join(' and ')} order by c.id desc limit ${filter.limit}`,
         params,

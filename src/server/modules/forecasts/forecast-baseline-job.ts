@@ -5,9 +5,22 @@
  */
 import { addMonths } from '../../../shared/months';
 import type { Db } from '../../db/db';
-import { buildBaseline, type BaselineResult } from './baseline';
+import { buildBaseline, type BaselineResult, type CellForecast } from './baseline';
 import { round3, targetMonths } from './forecast-math';
 import { createForecastsRepository, type CellWrite, type CycleRow } from './forecasts.repository';
+
+/** A forecast's month `h` as stored: the mean as baseline, its intervals, method and EV effect. */
+function forecastAt(f: CellForecast, h: number) {
+  return {
+    baseline: f.mean[h]!,
+    lower80: f.lower80[h]!,
+    upper80: f.upper80[h]!,
+    lower95: f.lower95[h]!,
+    upper95: f.upper95[h]!,
+    method: f.method,
+    evEffect: f.evEffect[h]!,
+  };
+}
 
 export type BaselineDeps = {
   db: Db;
@@ -109,13 +122,7 @@ export async function runBaseline(
           regionId: dealer.regionId,
           month: months[h]!,
           horizon: h + 1,
-          baseline: cell.mean[h]!,
-          lower80: cell.lower80[h]!,
-          upper80: cell.upper80[h]!,
-          lower95: cell.lower95[h]!,
-          upper95: cell.upper95[h]!,
-          method: cell.method,
-          evEffect: cell.evEffect[h]!,
+          ...forecastAt(cell, h),
           spreadsheet: cell.spreadsheet[h]!,
           maseScale: cell.maseScale,
         };
@@ -133,13 +140,7 @@ export async function runBaseline(
           regionId: regionIds[rl.regionIndex]!,
           modelLineId: lines[rl.lineIndex]!.id,
           month,
-          baseline: rl.mean[h]!,
-          lower80: rl.lower80[h]!,
-          upper80: rl.upper80[h]!,
-          lower95: rl.lower95[h]!,
-          upper95: rl.upper95[h]!,
-          method: rl.method,
-          evEffect: rl.evEffect[h]!,
+          ...forecastAt(rl, h),
         })),
       ),
     );

@@ -4,6 +4,7 @@
  * the frozen SKU mix) and accuracy of locked snapshots against net sales. Read-only; the cycle's
  * steps are in forecasts.service.ts, which spreads these methods into the forecasts service.
  */
+import { getOrAdd } from '../../../shared/collections';
 import { AppError } from '../../../shared/errors';
 import { addMonths, inWords } from '../../../shared/months';
 import {
@@ -55,21 +56,17 @@ export function createForecastReportsService(
       const rows = await repo.adjustedCells(id, actor.scope);
       const dealers = new Map<string, CycleAdjustments['dealers'][number]>();
       for (const r of rows) {
-        let d = dealers.get(r.dealerCode);
-        if (!d) {
-          d = {
-            code: r.dealerCode,
-            name: r.dealerName,
-            regionCode: r.regionCode,
-            pendingCells: 0,
-            acceptedCells: 0,
-            overriddenCells: 0,
-            baseline: 0,
-            consensus: 0,
-            cells: [],
-          };
-          dealers.set(r.dealerCode, d);
-        }
+        const d = getOrAdd(dealers, r.dealerCode, () => ({
+          code: r.dealerCode,
+          name: r.dealerName,
+          regionCode: r.regionCode,
+          pendingCells: 0,
+          acceptedCells: 0,
+          overriddenCells: 0,
+          baseline: 0,
+          consensus: 0,
+          cells: [],
+        }));
         if (r.reviewStatus === 'overridden') d.overriddenCells += 1;
         else if (r.reviewStatus === 'accepted') d.acceptedCells += 1;
         else if (r.adjusted !== null) d.pendingCells += 1;

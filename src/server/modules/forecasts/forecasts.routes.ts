@@ -19,7 +19,7 @@ import {
   rollupSchema,
 } from '../../../shared/schemas/forecasts';
 import { csvLines, sendCsv } from '../../http/csv-export';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 
 const tags = ['forecasts'];
 const idParams = z.object({ id: rowId });
@@ -40,7 +40,7 @@ export async function forecastsRoutes(fastify: FastifyInstance) {
       response: { 201: cycleSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply.status(201).send(await forecasts.createCycle({ actor: actorOf(req), data: req.body })),
+      created(reply, await forecasts.createCycle({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/forecasts/cycles', {

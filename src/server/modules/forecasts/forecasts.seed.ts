@@ -182,6 +182,23 @@ async function adjustDealer(
   return cells;
 }
 
+/** The region overrides one cell of a dealer's (its line and month) with its own value. */
+async function overrideCell(
+  services: Services,
+  actor: Actor,
+  cycleId: number,
+  dealerCode: string,
+  cell: { modelLine: string; month: string; value: number; reason: string },
+) {
+  const { modelLine, month, value, reason } = cell;
+  await services.forecasts.overrideCells({
+    actor,
+    id: cycleId,
+    dealerCode,
+    data: { cells: [{ modelLine, month, value, reason }] },
+  });
+}
+
 /**
  * Opens the demo cycles and waits for their baselines (about 10–20 s each for the default demo
  * network). The current month's cycle first, so it shows up (with its job's progress) at once.
@@ -232,20 +249,10 @@ export async function seedForecasts(services: Services): Promise<SeedForecastsRe
       // The region overrides one adjustment of the second dealer and accepts the third's.
       const reviewer = people.region?.actor ?? people.channel;
       if (i === 1 && cells[0])
-        await services.forecasts.overrideCells({
-          actor: reviewer,
-          id: openCycleId,
-          dealerCode: d.code,
-          data: {
-            cells: [
-              {
-                modelLine: cells[0].modelLine,
-                month: cells[0].month,
-                value: Math.max(0, Math.round(cells[0].value * 0.7) - 1),
-                reason: 'Regional allocation for this line is capped this quarter',
-              },
-            ],
-          },
+        await overrideCell(services, reviewer, openCycleId, d.code, {
+          ...cells[0],
+          value: Math.max(0, Math.round(cells[0].value * 0.7) - 1),
+          reason: 'Regional allocation for this line is capped this quarter',
         });
       if (i === 2 && cells.length > 0)
         await services.forecasts.acceptCells({
@@ -298,21 +305,17 @@ export async function seedForecasts(services: Services): Promise<SeedForecastsRe
             .find((l) => l.modelLine.code === cells[0]!.modelLine)
             ?.cells.find((c) => c.month === cells[0]!.month);
           if (cell)
-            await services.forecasts.overrideCells({
-              actor: people.region?.actor && d.inRegion ? people.region.actor : people.channel,
-              id: lockedCycleId,
-              dealerCode: d.code,
-              data: {
-                cells: [
-                  {
-                    modelLine: cells[0].modelLine,
-                    month: cells[0].month,
-                    value: Math.max(0, Math.round((cells[0].value + cell.baseline) / 2)),
-                    reason: 'Regional view: the order bank does not support the full change',
-                  },
-                ],
+            await overrideCell(
+              services,
+              people.region?.actor && d.inRegion ? people.region.actor : people.channel,
+              lockedCycleId,
+              d.code,
+              {
+                ...cells[0],
+                value: Math.max(0, Math.round((cells[0].value + cell.baseline) / 2)),
+                reason: 'Regional view: the order bank does not support the full change',
               },
-            });
+            );
         }
       }
       await services.forecasts.transition({

@@ -39,7 +39,7 @@ import {
 } from '../../../shared/schemas/incentives';
 import { programDefinitionSchema } from '../../../shared/schemas/program';
 import { csvLines, exportRow, sendCsv } from '../../http/csv-export';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 import { createWhatIfAll } from './what-if-all';
 
 const tags = ['incentives'];
@@ -61,9 +61,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       response: { 201: programSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await incentives.createProgram({ actor: actorOf(req), data: req.body })),
+      created(reply, await incentives.createProgram({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/programs', {
@@ -313,7 +311,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         code: req.params.code,
         claims,
       });
-      return reply.status(201).send({ items });
+      return created(reply, { items });
     },
   });
 
@@ -362,9 +360,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       response: { 201: disputeSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await incentives.createDispute({ actor: actorOf(req), data: req.body })),
+      created(reply, await incentives.createDispute({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/disputes/:id', {
@@ -422,9 +418,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
       response: { 201: payoutBatchSchema, ...errors },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await incentives.createPayoutBatch({ actor: actorOf(req), data: req.body })),
+      created(reply, await incentives.createPayoutBatch({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/payouts/:code', {

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/schemas/insights';
 import { jobSchema } from '../jobs/jobs.routes';
 import { createWhatIfAll } from '../incentives/what-if-all';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 import { integrityRoutes } from './integrity.routes';
 import { programRiskRoutes } from './program-risk.routes';
 
@@ -83,9 +83,7 @@ export async function insightsRoutes(fastify: FastifyInstance) {
       response: { 201: interventionSchema, ...errorResponses },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await insights.logIntervention({ actor: actorOf(req), data: req.body })),
+      created(reply, await insights.logIntervention({ actor: actorOf(req), data: req.body })),
   });
 
   await integrityRoutes(fastify);

@@ -4,6 +4,7 @@
  * dealer's region) × (all-brand registrations of the segment in the dealer's areas). 1.00 means
  * the dealer wins its areas at its region's rate. Pure: the repository's cells in, figures out.
  */
+import { getOrAdd } from '../../../shared/collections';
 import type { DealerEffectiveness } from '../../../shared/schemas/market';
 import type { EffectivenessRow } from './market.repository';
 
@@ -12,20 +13,16 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 export function computeEffectiveness(rows: readonly EffectivenessRow[]): DealerEffectiveness[] {
   const byDealer = new Map<number, DealerEffectiveness>();
   for (const r of rows) {
-    let d = byDealer.get(r.dealerId);
-    if (!d) {
-      d = {
-        dealerCode: r.dealerCode,
-        dealerName: r.dealerName,
-        regionCode: r.regionCode,
-        areas: r.areas,
-        sales: 0,
-        expected: 0,
-        effectiveness: null,
-        segments: [],
-      };
-      byDealer.set(r.dealerId, d);
-    }
+    const d = getOrAdd(byDealer, r.dealerId, () => ({
+      dealerCode: r.dealerCode,
+      dealerName: r.dealerName,
+      regionCode: r.regionCode,
+      areas: r.areas,
+      sales: 0,
+      expected: 0,
+      effectiveness: null,
+      segments: [],
+    }));
     if (r.segment === null) continue;
     const share = r.regionMarket > 0 ? r.regionSales / r.regionMarket : null;
     const expected = share === null ? 0 : share * r.market;

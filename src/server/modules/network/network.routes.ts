@@ -15,7 +15,7 @@ import {
   settingsSchema,
   settingsUpdateSchema,
 } from '../../../shared/schemas/network';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 
 const tags = ['network'];
 const codeParams = z.object({ code });
@@ -41,7 +41,7 @@ export async function networkRoutes(fastify: FastifyInstance) {
     }),
     handler: async (req, reply) => {
       await network.createRegion({ actor: actorOf(req), data: req.body });
-      return reply.status(201).send({ ok: true });
+      return created(reply, { ok: true });
     },
   });
 
@@ -74,7 +74,7 @@ export async function networkRoutes(fastify: FastifyInstance) {
     }),
     handler: async (req, reply) => {
       await network.createDealerGroup({ actor: actorOf(req), data: req.body });
-      return reply.status(201).send({ ok: true });
+      return created(reply, { ok: true });
     },
   });
 
@@ -124,7 +124,7 @@ export async function networkRoutes(fastify: FastifyInstance) {
     }),
     handler: async (req, reply) => {
       const dealer = await network.createDealer({ actor: actorOf(req), data: req.body });
-      return reply.status(201).send(dealer!);
+      return created(reply, dealer!);
     },
   });
 

@@ -8,6 +8,7 @@
  * once a day, as the nightly insights refresh does.
  */
 import type { Db } from '../../db/db';
+import { scheduleDaily } from '../jobs/daily-schedule';
 import type { JobsService } from '../jobs/jobs.service';
 
 export const PURGE_JOB_KIND = 'webhooks.purge';
@@ -72,24 +73,7 @@ export function createRetention(deps: { db: Db; jobs?: JobsService; config: Rete
     schedule(options: { hourUtc?: number } = {}): () => void {
       const jobs = deps.jobs;
       if (!jobs) return () => undefined;
-      let timer: NodeJS.Timeout | null = null;
-      const next = () => {
-        const now = new Date();
-        const at = new Date(
-          Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), options.hourUtc ?? 3),
-        );
-        if (at <= now) at.setUTCDate(at.getUTCDate() + 1);
-        timer = setTimeout(() => {
-          // another process may have started today's already: its 409 is expected
-          void jobs.start({ actor: null, kind: PURGE_JOB_KIND, params: {} }).catch(() => undefined);
-          next();
-        }, at.getTime() - now.getTime());
-        timer.unref();
-      };
-      next();
-      return () => {
-        if (timer) clearTimeout(timer);
-      };
+      return scheduleDaily(jobs, PURGE_JOB_KIND, { hourUtc: options.hourUtc ?? 3 });
     },
   };
 }

@@ -14,7 +14,7 @@ import {
   webhookSubscriptionSchema,
   webhookUpdateSchema,
 } from '../../../shared/schemas/webhooks';
-import { actorOf, guarded, typed } from '../../http/route';
+import { actorOf, created, guarded, typed } from '../../http/route';
 
 const idParams = z.object({ id: rowId });
 const access = 'webhooks:manage';
@@ -39,9 +39,7 @@ export async function webhooksRoutes(fastify: FastifyInstance) {
       response: { 201: webhookCreatedSchema, ...errorResponses },
     }),
     handler: async (req, reply) =>
-      reply
-        .status(201)
-        .send(await webhooks.createSubscription({ actor: actorOf(req), data: req.body })),
+      created(reply, await webhooks.createSubscription({ actor: actorOf(req), data: req.body })),
   });
 
   app.get('/webhooks/dead-letters', {

@@ -6,6 +6,17 @@
 /** The monthly seasonal period used throughout the forecasting module. */
 export const MONTHLY_PERIOD = 12;
 
+/** A seasonal method: the series, the months to forecast and the season's length. */
+export type SeasonalMethod = (
+  values: readonly number[],
+  horizon: number,
+  period?: number,
+) => number[];
+
+/** A flat forecast: `value` in each of the `horizon` months. */
+export const flatForecast = (horizon: number, value: number): number[] =>
+  new Array<number>(horizon).fill(value);
+
 /** Sample autocorrelation of `values` at `lag` (the usual biased estimator, as R's `acf`). */
 export function autocorrelation(values: readonly number[], lag: number): number {
   const n = values.length;

@@ -12,7 +12,7 @@ import { compileProgram } from './compile';
 import { addDays, daysInclusive, maxDate, minDate } from './dates';
 import { checkEligibility } from './eligibility';
 import { computeMeasure, formatMeasure } from './measure';
-import type { IncentiveWindow } from './periods';
+import type { DealerPeriodAsOf } from './periods';
 import { findSettlementPeriod } from './periods';
 import { runStatement, type StatementInput, type StatementVolumes } from './statement';
 import { incrementalRanges, payForVolume, reachedIndex, thresholdRanges } from './tiers';
@@ -103,19 +103,14 @@ export function projectAccrual(options: {
   };
 }
 
-export type Accrual = AccrualProjection & {
-  programCode: string;
-  dealerCode: string;
-  currency: string;
-  period: string;
-  window: IncentiveWindow;
-  asOf: string;
-  elapsedDays: number;
-  totalDays: number;
-  measureValue: string | null;
-  tierReached: string | null;
-  earnedToDate: string;
-};
+export type Accrual = AccrualProjection &
+  DealerPeriodAsOf & {
+    elapsedDays: number;
+    totalDays: number;
+    measureValue: string | null;
+    tierReached: string | null;
+    earnedToDate: string;
+  };
 
 /**
  * Earned to date (the statement as of `asOf`) and projected to the end of the measurement

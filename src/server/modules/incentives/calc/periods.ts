@@ -30,6 +30,16 @@ export type SettlementPeriod = {
   isCumulative: boolean;
 };
 
+/** Whose figures, in which currency, for which settlement period and window, as of which day. */
+export type DealerPeriodAsOf = {
+  programCode: string;
+  dealerCode: string;
+  currency: string;
+  period: string;
+  window: IncentiveWindow;
+  asOf: string;
+};
+
 export type CalendarOptions = {
   /** The month (1-12) the fiscal year starts in; quarters follow it. Default 1 (calendar). */
   fiscalYearStartMonth?: number;

@@ -12,7 +12,7 @@ import type { Powertrain } from '../../../../shared/schemas/catalog';
 import type { TransactionKind } from '../../../../shared/schemas/transactions';
 import { compareIds, compileProgram, isLowCo2, signedAmount } from './compile';
 import { maxDate, minDate } from './dates';
-import { findSettlementPeriod, type IncentiveWindow } from './periods';
+import { findSettlementPeriod, type DealerPeriodAsOf } from './periods';
 import {
   runStatement,
   type CountedTransaction,
@@ -54,13 +54,7 @@ export type ProgressNeeded = {
   revenue: string | null;
 };
 
-export type Progress = {
-  programCode: string;
-  dealerCode: string;
-  currency: string;
-  period: string;
-  window: IncentiveWindow;
-  asOf: string;
+export type Progress = DealerPeriodAsOf & {
   eligible: boolean;
   measureValue: string | null;
   measureNote: string | null;
