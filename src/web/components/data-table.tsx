@@ -15,6 +15,7 @@ import {
   type MantineBreakpoint,
   type TableProps,
   type TableTdProps,
+  type TableThProps,
   type TableTrProps,
 } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
@@ -33,6 +34,8 @@ export type Column<T> = {
   /** Keeps the cell on one line (dates, amounts, buttons). */
   isNowrap?: boolean;
   width?: number | string;
+  /** Further props of the header's cell (aria-sort of a sortable column). */
+  th?: TableThProps;
   /** Further props of a row's cell (colour, font...). */
   td?: (row: T) => TableTdProps & DataAttributes;
 };
@@ -78,7 +81,7 @@ export function DataTable<T>({
         <Table.Thead>
           <Table.Tr>
             {shown.map((c, i) => (
-              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width}>
+              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width} {...c.th}>
                 {c.header}
               </Table.Th>
             ))}
