@@ -6,6 +6,7 @@
  */
 import type { CSSProperties, ReactNode } from 'react';
 import {
+  Anchor,
   Button,
   Paper,
   Table,
@@ -14,9 +15,11 @@ import {
   type MantineBreakpoint,
   type TableProps,
   type TableTdProps,
+  type TableThProps,
   type TableTrProps,
 } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
 import { QueryError, TableSkeleton } from './query-state';
 
 export type Column<T> = {
@@ -31,6 +34,8 @@ export type Column<T> = {
   /** Keeps the cell on one line (dates, amounts, buttons). */
   isNowrap?: boolean;
   width?: number | string;
+  /** Further props of the header's cell (aria-sort of a sortable column). */
+  th?: TableThProps;
   /** Further props of a row's cell (colour, font...). */
   td?: (row: T) => TableTdProps & DataAttributes;
 };
@@ -76,7 +81,7 @@ export function DataTable<T>({
         <Table.Thead>
           <Table.Tr>
             {shown.map((c, i) => (
-              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width}>
+              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width} {...c.th}>
                 {c.header}
               </Table.Th>
             ))}
@@ -123,6 +128,46 @@ export function NameCode({ name, code }: { name: ReactNode; code: string }) {
       </Text>
     </>
   );
+}
+
+/**
+ * A record's name as a link to its page, in bold, with its code under it in monospace; `after`
+ * follows the code (a status shown on phones only).
+ */
+export function LinkNameCode({
+  name,
+  code,
+  to,
+  after,
+}: {
+  name: ReactNode;
+  code: string;
+  to: string;
+  after?: ReactNode;
+}) {
+  return (
+    <>
+      <Anchor component={Link} to={to} fw={600} size="sm">
+        {name}
+      </Anchor>
+      <Text size="xs" c="dimmed" ff="monospace">
+        {code}
+        {after}
+      </Text>
+    </>
+  );
+}
+
+/** A row that opens its record when clicked, highlighted while that record is open. */
+export function clickableRow(
+  onClick: () => void,
+  isSelected: boolean,
+): TableTrProps & DataAttributes {
+  return {
+    onClick,
+    style: { cursor: 'pointer' },
+    bg: isSelected ? 'var(--mantine-color-blue-light)' : undefined,
+  };
 }
 
 /** A row's small action button ("Edit", "Prices", "Revoke"). */

@@ -3,13 +3,12 @@
  * the address so a filtered list can be shared and the back button works. Each row links to the
  * dealer's page.
  */
-import { Link } from 'react-router-dom';
-import { Anchor, Badge, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Select, Stack, Text, TextInput } from '@mantine/core';
 import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
 import { useListQuery } from './list-query';
 import { FilterBar, NoMatches } from './filter-bar';
 import { Pager } from './pager';
-import { DataTable, QueryView } from './data-table';
+import { DataTable, LinkNameCode, QueryView } from './data-table';
 
 const PAGE_SIZE = 25;
 
@@ -129,25 +128,19 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
               {
                 header: 'Dealer',
                 cell: (d) => (
-                  <>
-                    <Anchor
-                      component={Link}
-                      to={`/dealers/${encodeURIComponent(d.code)}`}
-                      fw={600}
-                      size="sm"
-                    >
-                      {d.name}
-                    </Anchor>
-                    <Text size="xs" c="dimmed" ff="monospace">
-                      {d.code}
-                      {d.status !== 'active' && (
+                  <LinkNameCode
+                    name={d.name}
+                    code={d.code}
+                    to={`/dealers/${encodeURIComponent(d.code)}`}
+                    after={
+                      d.status !== 'active' && (
                         <Text span size="xs" c="red.7" ff="body" hiddenFrom="sm">
                           {' '}
                           · {d.status}
                         </Text>
-                      )}
-                    </Text>
-                  </>
+                      )
+                    }
+                  />
                 ),
               },
               { header: 'Region', cell: (d) => <Text size="sm">{d.regionName}</Text> },

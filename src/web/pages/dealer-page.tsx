@@ -3,7 +3,7 @@
  * transactions. The dealer home for dealer users; the API answers 404 for a dealer outside the
  * actor's scope, and this page then shows nothing of it.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
   Anchor,
@@ -21,11 +21,12 @@ import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Dealer } from '../../shared/schemas/network';
 import { api, apiUrl, isApiError } from '../api';
+import { NotFound } from '../components/not-found';
 import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
 import { DealerFormModal } from '../components/dealer-form';
 import { StatusBadge } from '../components/dealers-table';
 import { ConfirmDialog } from '../components/form-kit';
-import { IconArrowLeft, IconDownload, IconList } from '../components/icons';
+import { IconDownload, IconList } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
 import { Empty, PageSkeleton, QueryError } from '../components/query-state';
@@ -47,6 +48,7 @@ import { InboxCard } from '../components/inbox/inbox-card';
 import { OutlookCard } from '../components/insights/outlook-card';
 import { ProgramOutlookCard } from '../components/insights/program-risks';
 import { CompactMoney } from '../components/compact-money';
+import { Fact } from '../components/agreements/agreement-bits';
 
 export function DealerPage() {
   const { code = '' } = useParams();
@@ -63,34 +65,17 @@ export function DealerPage() {
 function DealerNotFound({ code }: { code: string }) {
   const me = useMe();
   return (
-    <div data-testid="dealer-not-found">
-      <Empty
-        title="Dealer not found"
-        description={
-          isDealerUser(me)
-            ? `There is no dealer ${code}, or it is not one of yours. You can only see your own dealership.`
-            : `There is no dealer ${code}, or it is outside your scope.`
-        }
-        action={
-          <Button component={Link} to="/" variant="light" leftSection={<IconArrowLeft size={16} />}>
-            Back to my home page
-          </Button>
-        }
-      />
-    </div>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div style={{ minWidth: 0 }}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
-        {label}
-      </Text>
-      <Text size="sm" style={{ overflowWrap: 'anywhere' }} component="div">
-        {children}
-      </Text>
-    </div>
+    <NotFound
+      testId="dealer-not-found"
+      title="Dealer not found"
+      description={
+        isDealerUser(me)
+          ? `There is no dealer ${code}, or it is not one of yours. You can only see your own dealership.`
+          : `There is no dealer ${code}, or it is outside your scope.`
+      }
+      backTo="/"
+      backLabel="Back to my home page"
+    />
   );
 }
 

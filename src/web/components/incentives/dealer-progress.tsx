@@ -10,9 +10,7 @@ import {
   Anchor,
   Badge,
   Box,
-  Button,
   Group,
-  NumberInput,
   Paper,
   Select,
   SimpleGrid,
@@ -20,13 +18,10 @@ import {
   Text,
   ThemeIcon,
 } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
 import { formatDate } from '../../format';
-import { apiFieldErrors } from '../../forms';
 import { POWERTRAIN_OPTIONS } from '../../labels';
 import { useModelLines } from '../../queries';
-import { FormError } from '../form-error';
 import { IconCheck } from '../icons';
 import { ChartSkeleton } from '../query-state';
 import {
@@ -38,6 +33,7 @@ import {
   formatTierValue,
   isPercentMeasure,
 } from './incentive-labels';
+import { MoreUnitsInput, quantityOf, useWhatIf, WhatIfPanel } from './what-if-panel';
 import {
   statementFileUrl,
   useProgram,
@@ -330,16 +326,15 @@ export function WhatIfForm({
   const [modelLine, setModelLine] = useState<string | null>(null);
   const [powertrain, setPowertrain] = useState<string | null>(null);
   const [quantity, setQuantity] = useState<number | string>(5);
-  const mutation = useMutation({
-    mutationFn: () =>
-      whatIf(dealerCode, {
-        programCode,
-        modelLine: modelLine ?? undefined,
-        powertrain: powertrain ?? undefined,
-        quantity: typeof quantity === 'number' ? quantity : Number(quantity),
-      }),
-  });
-  const { errors, rest } = apiFieldErrors(mutation.error, WHAT_IF_FIELDS);
+  const what = useWhatIf(WHAT_IF_FIELDS, () =>
+    whatIf(dealerCode, {
+      programCode,
+      modelLine: modelLine ?? undefined,
+      powertrain: powertrain ?? undefined,
+      quantity: quantityOf(quantity),
+    }),
+  );
+  const { errors } = what;
   const lineOptions = (modelLines.data ?? [])
     .filter((m) => m.status === 'active')
     .map((m) => ({ value: m.code, label: `${m.name} (${m.code})` }));
@@ -348,81 +343,63 @@ export function WhatIfForm({
     (o) => !chosenLine || chosenLine.powertrains.includes(o.value),
   );
   return (
-    <Paper withBorder p={{ base: 'sm', sm: 'md' }} radius="md" data-testid="what-if">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          mutation.mutate();
-        }}
-      >
-        <Stack gap="sm">
-          <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="xs">
-            <Select
-              label="Program"
-              data={programs.map((p) => ({ value: p.programCode, label: p.programName }))}
-              value={programCode}
-              onChange={setProgramCode}
-              error={errors.programCode}
-              allowDeselect={false}
-              required
-            />
-            <NumberInput
-              label="More units"
-              value={quantity}
-              onChange={setQuantity}
-              min={-10000}
-              max={10000}
-              allowDecimal={false}
-              error={errors.quantity}
-              required
-            />
-            <Select
-              label="Model line"
-              placeholder="Choose a model line"
-              data={lineOptions}
-              value={modelLine}
-              onChange={(v) => {
-                setModelLine(v);
-                setPowertrain(null);
-              }}
-              searchable
-              error={errors.modelLine ?? errors.sku}
-              required
-            />
-            <Select
-              label="Powertrain"
-              placeholder="Any"
-              data={powertrainOptions}
-              value={powertrain}
-              onChange={setPowertrain}
-              clearable
-              error={errors.powertrain}
-            />
-          </SimpleGrid>
-          <Group>
-            <Button
-              type="submit"
-              loading={mutation.isPending}
-              disabled={!programCode || !modelLine}
-            >
-              Calculate
-            </Button>
-          </Group>
-          <FormError
-            error={rest.length > 0 || Object.keys(errors).length === 0 ? mutation.error : null}
-            problems={rest}
+    <WhatIfPanel
+      whatIf={what}
+      testId="what-if"
+      cols={{ base: 1, sm: 2, lg: 4 }}
+      submitLabel="Calculate"
+      isDisabled={!programCode || !modelLine}
+      answer={(result) => (
+        <WhatIfAnswer
+          result={result}
+          quantity={Number(quantity)}
+          lineName={chosenLine?.name ?? modelLine ?? ''}
+          powertrain={powertrain}
+        />
+      )}
+      fields={
+        <>
+          <Select
+            label="Program"
+            data={programs.map((p) => ({ value: p.programCode, label: p.programName }))}
+            value={programCode}
+            onChange={setProgramCode}
+            error={errors.programCode}
+            allowDeselect={false}
+            required
           />
-          {mutation.data && (
-            <WhatIfAnswer
-              result={mutation.data}
-              quantity={Number(quantity)}
-              lineName={chosenLine?.name ?? modelLine ?? ''}
-              powertrain={powertrain}
-            />
-          )}
-        </Stack>
-      </form>
-    </Paper>
+          <MoreUnitsInput
+            value={quantity}
+            onChange={setQuantity}
+            min={-10000}
+            max={10000}
+            error={errors.quantity}
+          />
+          <Select
+            label="Model line"
+            placeholder="Choose a model line"
+            data={lineOptions}
+            value={modelLine}
+            onChange={(v) => {
+              setModelLine(v);
+              setPowertrain(null);
+            }}
+            searchable
+            error={errors.modelLine ?? errors.sku}
+            required
+          />
+          <Select
+            label="Powertrain"
+            placeholder="Any"
+            data={powertrainOptions}
+            value={powertrain}
+            onChange={setPowertrain}
+            clearable
+            error={errors.powertrain}
+          />
+        </>
+      }
+    />
   );
 }
 

@@ -1,6 +1,8 @@
 /** The incentive area's own navigation: progress, programs, claims, disputes, payouts by role. */
 import { useLocation, useNavigate } from 'react-router-dom';
-import { Tabs } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { Stack, Tabs } from '@mantine/core';
+import { PageHeader } from '../page-header';
 import type { Permission } from '../../../shared/permissions';
 import { can, isDealerUser, useMe } from '../../session';
 
@@ -34,5 +36,37 @@ export function IncentiveTabs() {
         ))}
       </Tabs.List>
     </Tabs>
+  );
+}
+
+/**
+ * A page of the incentive area: its header with the area's tabs (and what stands under them, a
+ * picker or a filter), then the page's body.
+ */
+export function IncentivePage({
+  testId,
+  title,
+  description,
+  actions,
+  under,
+  children,
+}: {
+  testId: string;
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  /** Under the tabs: the page's picker or filter. */
+  under?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <Stack gap="lg" data-testid={testId}>
+      <div>
+        <PageHeader title={title} description={description} actions={actions} />
+        <IncentiveTabs />
+        {under}
+      </div>
+      {children}
+    </Stack>
   );
 }

@@ -1,6 +1,5 @@
 /** The statements of one program and period for every dealer in scope, with approval (four eyes). */
-import { Link } from 'react-router-dom';
-import { Anchor, Badge, Button, Text } from '@mantine/core';
+import { Badge, Button } from '@mantine/core';
 import type { StatementView } from '../../../shared/schemas/incentives';
 import {
   STATEMENT_STATUS_COLORS,
@@ -8,7 +7,7 @@ import {
   formatMeasure,
 } from './incentive-labels';
 import { formatMoney } from '../../format';
-import { DataTable } from '../data-table';
+import { DataTable, LinkNameCode } from '../data-table';
 
 export function StatementStatusBadge({ status }: { status: StatementView['status'] }) {
   return (
@@ -44,19 +43,11 @@ export function StatementsTable({
         {
           header: 'Dealer',
           cell: (s) => (
-            <>
-              <Anchor
-                component={Link}
-                to={`/programs/${encodeURIComponent(s.programCode)}/statements/${encodeURIComponent(s.dealerCode)}?period=${encodeURIComponent(s.period)}`}
-                size="sm"
-                fw={600}
-              >
-                {s.dealerName}
-              </Anchor>
-              <Text size="xs" c="dimmed" ff="monospace">
-                {s.dealerCode}
-              </Text>
-            </>
+            <LinkNameCode
+              name={s.dealerName}
+              code={s.dealerCode}
+              to={`/programs/${encodeURIComponent(s.programCode)}/statements/${encodeURIComponent(s.dealerCode)}?period=${encodeURIComponent(s.period)}`}
+            />
           ),
         },
         {

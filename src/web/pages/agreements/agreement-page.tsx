@@ -9,13 +9,12 @@ import { Alert, Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Text } f
 import { useMutation } from '@tanstack/react-query';
 import type { Agreement, AgreementProgress } from '../../../shared/schemas/agreements';
 import { api, isApiError } from '../../api';
+import { NotFound } from '../../components/not-found';
 import { FormError } from '../../components/form-error';
-import { IconArrowLeft } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import {
   ChartSkeleton,
-  Empty,
   PageSkeleton,
   QueryError,
   TableSkeleton,
@@ -70,26 +69,17 @@ export function AgreementPage() {
 function AgreementNotFound() {
   const me = useMe();
   return (
-    <div data-testid="agreement-not-found">
-      <Empty
-        title="Agreement not found"
-        description={
-          isDealerUser(me)
-            ? 'There is no such agreement, or it is not one of yours. You can only see your own agreements.'
-            : 'There is no such agreement, or it is outside your scope.'
-        }
-        action={
-          <Button
-            component={Link}
-            to="/agreements"
-            variant="light"
-            leftSection={<IconArrowLeft size={16} />}
-          >
-            All agreements
-          </Button>
-        }
-      />
-    </div>
+    <NotFound
+      testId="agreement-not-found"
+      title="Agreement not found"
+      description={
+        isDealerUser(me)
+          ? 'There is no such agreement, or it is not one of yours. You can only see your own agreements.'
+          : 'There is no such agreement, or it is outside your scope.'
+      }
+      backTo="/agreements"
+      backLabel="All agreements"
+    />
   );
 }
 

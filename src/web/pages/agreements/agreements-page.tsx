@@ -216,13 +216,7 @@ function NetworkAgreements() {
           />
         )}
         {list.data && list.data.total > 0 && (
-          <Pager
-            total={list.data.total}
-            limit={PAGE_SIZE}
-            offset={offset}
-            onOffsetChange={(next) => update({ offset: next ? String(next) : null })}
-            noun="agreements"
-          />
+          <AgreementsPager total={list.data.total} offset={offset} update={update} />
         )}
       </Stack>
     </Stack>
@@ -252,14 +246,28 @@ function DealerAgreements() {
         <DealerAgreementCards items={list.data.items} notifications={notifications.data ?? []} />
       )}
       {list.data && list.data.total > PAGE_SIZE && (
-        <Pager
-          total={list.data.total}
-          limit={PAGE_SIZE}
-          offset={offset}
-          onOffsetChange={(next) => update({ offset: next ? String(next) : null })}
-          noun="agreements"
-        />
+        <AgreementsPager total={list.data.total} offset={offset} update={update} />
       )}
     </Stack>
+  );
+}
+
+function AgreementsPager({
+  total,
+  offset,
+  update,
+}: {
+  total: number;
+  offset: number;
+  update: ReturnType<typeof useListParams>['update'];
+}) {
+  return (
+    <Pager
+      total={total}
+      limit={PAGE_SIZE}
+      offset={offset}
+      onOffsetChange={(next) => update({ offset: next ? String(next) : null })}
+      noun="agreements"
+    />
   );
 }

@@ -14,20 +14,18 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
-  TextInput,
   Textarea,
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { CommentDialog } from '../../components/form-kit';
-import { apiFieldErrors } from '../../forms';
-import { PageHeader, Section } from '../../components/page-header';
+import { CommentDialog, DateField, TextField, useForm } from '../../components/form-kit';
+import { DataTable, QueryView } from '../../components/data-table';
+import { Section } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { DealerPicker } from '../../components/scope-picker';
-import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
+import { IncentivePage } from '../../components/incentives/incentive-tabs';
 import { CLAIM_STATUS_COLORS, definitionOf } from '../../components/incentives/incentive-labels';
 import {
   useClaims,
@@ -46,13 +44,11 @@ export function ClaimsPage() {
   const code = params.get('program') ?? published[0]?.code ?? null;
   const canSubmit = useCan('claims:write');
   return (
-    <Stack gap="lg" data-testid="claims-page">
-      <div>
-        <PageHeader
-          title="Claims"
-          description="Programs paid on claims count a delivery only once its claim is approved"
-        />
-        <IncentiveTabs />
+    <IncentivePage
+      testId="claims-page"
+      title="Claims"
+      description="Programs paid on claims count a delivery only once its claim is approved"
+      under={
         <Select
           label="Program"
           data={published.map((p) => ({ value: p.code, label: p.name }))}
@@ -61,11 +57,12 @@ export function ClaimsPage() {
           allowDeselect={false}
           maw={420}
         />
-      </div>
+      }
+    >
       {programs.isError && <QueryError error={programs.error} />}
       {code && canSubmit && <ClaimForm programCode={code} />}
       {code && <ClaimsList programCode={code} />}
-    </Stack>
+    </IncentivePage>
   );
 }
 
@@ -79,10 +76,7 @@ function ClaimForm({ programCode }: { programCode: string }) {
   const [dealerCode, setDealerCode] = useState<string | null>(
     isDealerUser(me) ? (own[0] ?? null) : null,
   );
-  const [vin, setVin] = useState('');
-  const [sku, setSku] = useState('');
-  const [deliveredOn, setDeliveredOn] = useState('');
-  const [evidenceName, setEvidenceName] = useState('');
+  const form = useForm({ vin: '', sku: '', deliveredOn: '', evidenceName: '' }, CLAIM_FIELDS);
   const [csv, setCsv] = useState<string | null>(null);
   const invalidate = useIncentiveInvalidation();
   const mutation = useMutation({
@@ -90,10 +84,12 @@ function ClaimForm({ programCode }: { programCode: string }) {
       api.post<{ items: ClaimView[] }>(`/programs/${encodeURIComponent(programCode)}/claims`, body),
     onSuccess: () => {
       setCsv(null);
+      form.fail(null);
       void invalidate();
     },
+    onError: form.fail,
   });
-  const { errors, rest } = apiFieldErrors(mutation.error, CLAIM_FIELDS);
+  const { values, errors, rest } = form;
   return (
     <Section
       title="Submit a claim"
@@ -112,10 +108,10 @@ function ClaimForm({ programCode }: { programCode: string }) {
                 ? { dealerCode, csv }
                 : {
                     dealerCode,
-                    vin: vin.trim(),
-                    sku: sku.trim(),
-                    deliveredOn,
-                    evidenceName: evidenceName.trim() || undefined,
+                    vin: values.vin.trim(),
+                    sku: values.sku.trim(),
+                    deliveredOn: values.deliveredOn,
+                    evidenceName: values.evidenceName.trim() || undefined,
                   },
             );
           }}
@@ -127,35 +123,10 @@ function ClaimForm({ programCode }: { programCode: string }) {
             )}
             {csv === null ? (
               <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="xs">
-                <TextInput
-                  label="VIN"
-                  value={vin}
-                  onChange={(e) => setVin(e.currentTarget.value)}
-                  error={errors.vin}
-                  maxLength={17}
-                  required
-                />
-                <TextInput
-                  label="SKU"
-                  value={sku}
-                  onChange={(e) => setSku(e.currentTarget.value)}
-                  error={errors.sku}
-                  required
-                />
-                <TextInput
-                  label="Delivered on"
-                  type="date"
-                  value={deliveredOn}
-                  onChange={(e) => setDeliveredOn(e.currentTarget.value)}
-                  error={errors.deliveredOn}
-                  required
-                />
-                <TextInput
-                  label="Evidence (file name)"
-                  value={evidenceName}
-                  onChange={(e) => setEvidenceName(e.currentTarget.value)}
-                  error={errors.evidenceName}
-                />
+                <TextField form={form} name="vin" label="VIN" maxLength={17} required />
+                <TextField form={form} name="sku" label="SKU" required />
+                <DateField form={form} name="deliveredOn" label="Delivered on" required />
+                <TextField form={form} name="evidenceName" label="Evidence (file name)" />
               </SimpleGrid>
             ) : (
               <Textarea
@@ -246,80 +217,79 @@ function ClaimsList({ programCode }: { programCode: string }) {
       title="Claims submitted"
       description="Newest last; each with its checks and the decision"
     >
-      {claims.isError ? (
-        <QueryError error={claims.error} onRetry={() => void claims.refetch()} />
-      ) : claims.isPending ? (
-        <TableSkeleton rows={3} />
-      ) : claims.data.length === 0 ? (
-        <Empty title="No claims yet" />
-      ) : (
-        <Paper withBorder style={{ overflow: 'hidden' }}>
-          <Table.ScrollContainer minWidth={720}>
-            <Table data-testid="claims-table" verticalSpacing={6} fz="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Dealer</Table.Th>
-                  <Table.Th>VIN · SKU</Table.Th>
-                  <Table.Th>Delivered</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Checks / reason</Table.Th>
-                  {canReview && <Table.Th />}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {claims.data.map((c) => (
-                  <Table.Tr key={c.id}>
-                    <Table.Td>{dealerLabel(c)}</Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {c.vin}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        {c.sku}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>{formatDate(c.deliveredOn)}</Table.Td>
-                    <Table.Td>
-                      <Badge color={CLAIM_STATUS_COLORS[c.status]} variant="light">
-                        {c.status}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      {c.decisionReason ? (
-                        <Text size="sm">{c.decisionReason}</Text>
-                      ) : (
-                        <ClaimChecks claim={c} />
-                      )}
-                    </Table.Td>
-                    {canReview && (
-                      <Table.Td>
-                        {c.status === 'validated' && (
-                          <Group gap={4} wrap="nowrap">
-                            <Button
-                              size="compact-xs"
-                              color="teal"
-                              onClick={() => setDeciding({ claim: c, decision: 'approve' })}
-                            >
-                              Approve
-                            </Button>
-                            <Button
-                              size="compact-xs"
-                              variant="default"
-                              onClick={() => setDeciding({ claim: c, decision: 'reject' })}
-                            >
-                              Reject
-                            </Button>
-                          </Group>
-                        )}
-                      </Table.Td>
-                    )}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+      <QueryView
+        query={claims}
+        loading={<TableSkeleton rows={3} />}
+        isEmpty={(d) => d.length === 0}
+        empty={<Empty title="No claims yet" />}
+      >
+        {(items) => (
+          <DataTable
+            testId="claims-table"
+            minWidth={720}
+            verticalSpacing={6}
+            fz="sm"
+            rows={items}
+            rowKey={(c) => c.id}
+            columns={[
+              { header: 'Dealer', cell: (c) => dealerLabel(c) },
+              {
+                header: 'VIN · SKU',
+                cell: (c) => (
+                  <>
+                    <Text size="sm" ff="monospace">
+                      {c.vin}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {c.sku}
+                    </Text>
+                  </>
+                ),
+              },
+              { header: 'Delivered', cell: (c) => formatDate(c.deliveredOn) },
+              {
+                header: 'Status',
+                cell: (c) => (
+                  <Badge color={CLAIM_STATUS_COLORS[c.status]} variant="light">
+                    {c.status}
+                  </Badge>
+                ),
+              },
+              {
+                header: 'Checks / reason',
+                cell: (c) =>
+                  c.decisionReason ? (
+                    <Text size="sm">{c.decisionReason}</Text>
+                  ) : (
+                    <ClaimChecks claim={c} />
+                  ),
+              },
+              canReview && {
+                key: 'decide',
+                cell: (c) =>
+                  c.status === 'validated' && (
+                    <Group gap={4} wrap="nowrap">
+                      <Button
+                        size="compact-xs"
+                        color="teal"
+                        onClick={() => setDeciding({ claim: c, decision: 'approve' })}
+                      >
+                        Approve
+                      </Button>
+                      <Button
+                        size="compact-xs"
+                        variant="default"
+                        onClick={() => setDeciding({ claim: c, decision: 'reject' })}
+                      >
+                        Reject
+                      </Button>
+                    </Group>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </QueryView>
       <DecisionDialog value={deciding} onClose={() => setDeciding(null)} />
     </Section>
   );

@@ -13,7 +13,6 @@ import {
   SegmentedControl,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   TextInput,
   Textarea,
@@ -21,9 +20,10 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { PageHeader, Section } from '../../components/page-header';
+import { Section } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
-import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
+import { IncentivePage } from '../../components/incentives/incentive-tabs';
+import { clickableRow, DataTable, QueryView } from '../../components/data-table';
 import {
   DISPUTE_STATUS_COLORS,
   formatSettlementPeriod,
@@ -45,13 +45,11 @@ export function DisputesPage() {
   const navigate = useNavigate();
   const openId = id ? Number(id) : null;
   return (
-    <Stack gap="lg" data-testid="disputes-page">
-      <div>
-        <PageHeader
-          title="Disputes"
-          description="A statement line or a claim questioned by the dealer, answered by the OEM"
-        />
-        <IncentiveTabs />
+    <IncentivePage
+      testId="disputes-page"
+      title="Disputes"
+      description="A statement line or a claim questioned by the dealer, answered by the OEM"
+      under={
         <SegmentedControl
           data={[
             { value: 'open', label: 'Open' },
@@ -62,72 +60,71 @@ export function DisputesPage() {
           value={status}
           onChange={(v) => setParams({ status: v }, { replace: true })}
         />
-      </div>
+      }
+    >
       <SimpleGrid cols={{ base: 1, lg: openId ? 2 : 1 }} spacing="md">
         <div style={{ minWidth: 0 }}>
-          {disputes.isError ? (
-            <QueryError error={disputes.error} onRetry={() => void disputes.refetch()} />
-          ) : disputes.isPending ? (
-            <TableSkeleton rows={4} />
-          ) : disputes.data.length === 0 ? (
-            <Empty
-              title="No disputes"
-              description="Dispute a line from its statement: open the statement and choose Dispute on the line."
-            />
-          ) : (
-            <Paper withBorder style={{ overflow: 'hidden' }}>
-              <Table.ScrollContainer minWidth={560}>
-                <Table data-testid="disputes-table" highlightOnHover fz="sm">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>#</Table.Th>
-                      <Table.Th>Program · period</Table.Th>
-                      <Table.Th>Dealer</Table.Th>
-                      <Table.Th>About</Table.Th>
-                      <Table.Th>Status</Table.Th>
-                      <Table.Th ta="right">Age</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {disputes.data.map((d) => (
-                      <Table.Tr
-                        key={d.id}
-                        onClick={() => navigate(`/incentives/disputes/${d.id}?status=${status}`)}
-                        style={{ cursor: 'pointer' }}
-                        bg={d.id === openId ? 'var(--mantine-color-blue-light)' : undefined}
-                      >
-                        <Table.Td>
-                          <Anchor
-                            component={Link}
-                            to={`/incentives/disputes/${d.id}?status=${status}`}
-                          >
-                            {d.id}
-                          </Anchor>
-                        </Table.Td>
-                        <Table.Td>
-                          {d.programCode} · {formatSettlementPeriod(d.period)}
-                        </Table.Td>
-                        <Table.Td>{dealerLabel(d)}</Table.Td>
-                        <Table.Td>{disputedItem(d)}</Table.Td>
-                        <Table.Td>
-                          <Badge color={DISPUTE_STATUS_COLORS[d.status]} variant="light">
-                            {d.status}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td ta="right">
-                          {d.ageDays} {d.ageDays === 1 ? 'day' : 'days'}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            </Paper>
-          )}
+          <QueryView
+            query={disputes}
+            loading={<TableSkeleton rows={4} />}
+            isEmpty={(d) => d.length === 0}
+            empty={
+              <Empty
+                title="No disputes"
+                description="Dispute a line from its statement: open the statement and choose Dispute on the line."
+              />
+            }
+          >
+            {(items) => (
+              <DataTable
+                testId="disputes-table"
+                minWidth={560}
+                highlightOnHover
+                fz="sm"
+                rows={items}
+                rowKey={(d) => d.id}
+                rowProps={(d) =>
+                  clickableRow(
+                    () => navigate(`/incentives/disputes/${d.id}?status=${status}`),
+                    d.id === openId,
+                  )
+                }
+                columns={[
+                  {
+                    header: '#',
+                    cell: (d) => (
+                      <Anchor component={Link} to={`/incentives/disputes/${d.id}?status=${status}`}>
+                        {d.id}
+                      </Anchor>
+                    ),
+                  },
+                  {
+                    header: 'Program · period',
+                    cell: (d) => `${d.programCode} · ${formatSettlementPeriod(d.period)}`,
+                  },
+                  { header: 'Dealer', cell: (d) => dealerLabel(d) },
+                  { header: 'About', cell: (d) => disputedItem(d) },
+                  {
+                    header: 'Status',
+                    cell: (d) => (
+                      <Badge color={DISPUTE_STATUS_COLORS[d.status]} variant="light">
+                        {d.status}
+                      </Badge>
+                    ),
+                  },
+                  {
+                    header: 'Age',
+                    align: 'right',
+                    cell: (d) => `${d.ageDays} ${d.ageDays === 1 ? 'day' : 'days'}`,
+                  },
+                ]}
+              />
+            )}
+          </QueryView>
         </div>
         {openId && <DisputeThread id={openId} />}
       </SimpleGrid>
-    </Stack>
+    </IncentivePage>
   );
 }
 

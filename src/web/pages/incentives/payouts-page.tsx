@@ -16,7 +16,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -24,10 +23,11 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { IconDownload } from '../../components/icons';
-import { PageHeader, Section } from '../../components/page-header';
+import { Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
-import { IncentiveTabs } from '../../components/incentives/incentive-tabs';
+import { IncentivePage } from '../../components/incentives/incentive-tabs';
+import { clickableRow, DataTable } from '../../components/data-table';
 import { PeriodActionDialog } from '../../components/incentives/settlement-periods-panel';
 import { ConfirmDialog } from '../../components/form-kit';
 import {
@@ -68,14 +68,11 @@ export function PayoutsPage() {
     setParams(next, { replace: true });
   };
   return (
-    <Stack gap="lg" data-testid="payouts-page">
-      <div>
-        <PageHeader
-          title="Settlement and payouts"
-          description="Close a period, approve its statements, pay the approved ones in a batch"
-        />
-        <IncentiveTabs />
-      </div>
+    <IncentivePage
+      testId="payouts-page"
+      title="Settlement and payouts"
+      description="Close a period, approve its statements, pay the approved ones in a batch"
+    >
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <ClosePeriod />
         <BuildBatch
@@ -98,7 +95,7 @@ export function PayoutsPage() {
         />
         {batchCode && <BatchView code={batchCode} />}
       </Section>
-    </Stack>
+    </IncentivePage>
   );
 }
 
@@ -131,61 +128,46 @@ function BatchList({
   }
   return (
     <div>
-      <Paper withBorder style={{ overflow: 'hidden' }}>
-        <Table.ScrollContainer minWidth={620}>
-          <Table
-            fz="sm"
-            highlightOnHover
-            data-testid="payout-batches"
-            style={{ whiteSpace: 'nowrap' }}
-          >
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Batch</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Approved</Table.Th>
-                <Table.Th>Paid</Table.Th>
-                <Table.Th ta="right">Dealers</Table.Th>
-                <Table.Th ta="right">Total</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((b) => (
-                <Table.Tr
-                  key={b.code}
-                  data-batch={b.code}
-                  onClick={() => onOpen(b.code)}
-                  style={{ cursor: 'pointer' }}
-                  bg={b.code === selected ? 'var(--mantine-color-blue-light)' : undefined}
-                >
-                  <Table.Td>
-                    <Anchor
-                      component="button"
-                      type="button"
-                      ff="monospace"
-                      size="sm"
-                      onClick={() => onOpen(b.code)}
-                    >
-                      {b.code}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <BatchState batch={b} />
-                  </Table.Td>
-                  <Table.Td>{formatDate(b.createdAt)}</Table.Td>
-                  <Table.Td>{formatDate(b.approvedAt)}</Table.Td>
-                  <Table.Td>{formatDate(b.paidAt)}</Table.Td>
-                  <Table.Td ta="right">{formatInt(b.dealerCount)}</Table.Td>
-                  <Table.Td ta="right" fw={600}>
-                    {batchTotals(b)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      </Paper>
+      <DataTable
+        testId="payout-batches"
+        minWidth={620}
+        fz="sm"
+        highlightOnHover
+        style={{ whiteSpace: 'nowrap' }}
+        rows={items}
+        rowKey={(b) => b.code}
+        rowProps={(b) => ({
+          'data-batch': b.code,
+          ...clickableRow(() => onOpen(b.code), b.code === selected),
+        })}
+        columns={[
+          {
+            header: 'Batch',
+            cell: (b) => (
+              <Anchor
+                component="button"
+                type="button"
+                ff="monospace"
+                size="sm"
+                onClick={() => onOpen(b.code)}
+              >
+                {b.code}
+              </Anchor>
+            ),
+          },
+          { header: 'Status', cell: (b) => <BatchState batch={b} /> },
+          { header: 'Created', cell: (b) => formatDate(b.createdAt) },
+          { header: 'Approved', cell: (b) => formatDate(b.approvedAt) },
+          { header: 'Paid', cell: (b) => formatDate(b.paidAt) },
+          { header: 'Dealers', align: 'right', cell: (b) => formatInt(b.dealerCount) },
+          {
+            header: 'Total',
+            align: 'right',
+            td: () => ({ fw: 600 }),
+            cell: (b) => batchTotals(b),
+          },
+        ]}
+      />
       <Pager
         total={total}
         limit={BATCHES_PER_PAGE}
@@ -391,36 +373,32 @@ function BatchView({ code }: { code: string }) {
         </Group>
       </Group>
       <FormError error={paid.error} />
-      <Paper withBorder style={{ overflow: 'hidden' }}>
-        <Table.ScrollContainer minWidth={640}>
-          <Table fz="sm" striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Dealer</Table.Th>
-                <Table.Th>ERP vendor</Table.Th>
-                <Table.Th>Program · period</Table.Th>
-                <Table.Th>Reference</Table.Th>
-                <Table.Th ta="right">Amount</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {b.items.map((i) => (
-                <Table.Tr key={i.reference}>
-                  <Table.Td>{i.dealerName}</Table.Td>
-                  <Table.Td ff="monospace">{i.erpVendorId ?? '–'}</Table.Td>
-                  <Table.Td>
-                    {i.programCode} · {formatSettlementPeriod(i.period)}
-                  </Table.Td>
-                  <Table.Td ff="monospace">{i.reference}</Table.Td>
-                  <Table.Td ta="right" fw={600}>
-                    {formatMoney(i.amount, i.currency)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      </Paper>
+      <DataTable
+        minWidth={640}
+        fz="sm"
+        striped
+        rows={b.items}
+        rowKey={(i) => i.reference}
+        columns={[
+          { header: 'Dealer', cell: (i) => i.dealerName },
+          {
+            header: 'ERP vendor',
+            td: () => ({ ff: 'monospace' }),
+            cell: (i) => i.erpVendorId ?? '–',
+          },
+          {
+            header: 'Program · period',
+            cell: (i) => `${i.programCode} · ${formatSettlementPeriod(i.period)}`,
+          },
+          { header: 'Reference', td: () => ({ ff: 'monospace' }), cell: (i) => i.reference },
+          {
+            header: 'Amount',
+            align: 'right',
+            td: () => ({ fw: 600 }),
+            cell: (i) => formatMoney(i.amount, i.currency),
+          },
+        ]}
+      />
     </Stack>
   );
 }

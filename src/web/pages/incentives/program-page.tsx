@@ -21,14 +21,13 @@ import {
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { api, isApiError } from '../../api';
+import { NotFound } from '../../components/not-found';
 import { FormError } from '../../components/form-error';
 import { ProblemList } from '../../components/problem-list';
-import { IconArrowLeft } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import {
   ChartSkeleton,
-  Empty,
   PageSkeleton,
   QueryError,
   TableSkeleton,
@@ -71,19 +70,11 @@ export function ProgramPage() {
   if (program.isError) {
     if (isApiError(program.error) && program.error.status === 404) {
       return (
-        <Empty
+        <NotFound
           title="Program not found"
           description="There is no such program."
-          action={
-            <Button
-              component={Link}
-              to="/programs"
-              variant="light"
-              leftSection={<IconArrowLeft size={16} />}
-            >
-              All programs
-            </Button>
-          }
+          backTo="/programs"
+          backLabel="All programs"
         />
       );
     }

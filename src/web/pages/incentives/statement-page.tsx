@@ -11,13 +11,14 @@ import { useMutation } from '@tanstack/react-query';
 import { useMediaQuery } from '@mantine/hooks';
 import type { StatementLineView } from '../../../shared/schemas/incentives';
 import { api, isApiError } from '../../api';
+import { NotFound } from '../../components/not-found';
 import { FormError } from '../../components/form-error';
 import { CommentDialog } from '../../components/form-kit';
-import { IconArrowLeft, IconCheck, IconDownload } from '../../components/icons';
+import { IconCheck, IconDownload } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
 import { DataTable, RowButton } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
-import { Empty, PageSkeleton, QueryError } from '../../components/query-state';
+import { PageSkeleton, QueryError } from '../../components/query-state';
 import {
   formatMeasure,
   formatSettlementPeriod,
@@ -54,26 +55,17 @@ export function StatementPage() {
   if (statement.isError) {
     if (isApiError(statement.error) && statement.error.status === 404) {
       return (
-        <div data-testid="statement-not-found">
-          <Empty
-            title="Statement not found"
-            description={
-              isDealerUser(me)
-                ? 'There is no such statement, or it is not one of yours.'
-                : 'There is no such program or dealer in your scope.'
-            }
-            action={
-              <Button
-                component={Link}
-                to="/incentives"
-                variant="light"
-                leftSection={<IconArrowLeft size={16} />}
-              >
-                Incentives
-              </Button>
-            }
-          />
-        </div>
+        <NotFound
+          testId="statement-not-found"
+          title="Statement not found"
+          description={
+            isDealerUser(me)
+              ? 'There is no such statement, or it is not one of yours.'
+              : 'There is no such program or dealer in your scope.'
+          }
+          backTo="/incentives"
+          backLabel="Incentives"
+        />
       );
     }
     return <QueryError error={statement.error} onRetry={() => void statement.refetch()} />;
