@@ -222,6 +222,8 @@ export async function runAvailabilityBench(argv: string[]) {
       ),
     }),
   );
+  // the pipeline's refresh after commit runs on its own: not inside the actuals feed's timing
+  await services.availability.refreshesSettled();
   const actualsLines = rows.map(
     (_, i) =>
       `retail_delivery,B${String(1 + (i % dealers)).padStart(5, '0')},BSKU-${1 + (i % skus)},,1,40000.00,USD,2026-${String(1 + (i % 10)).padStart(2, '0')}-15,bench-actuals,A-${i}\n`,
@@ -237,6 +239,7 @@ export async function runAvailabilityBench(argv: string[]) {
       ),
     }),
   );
+  await services.transactions.rollUpsSettled();
   const copy = await timed(() =>
     db.transaction(async (tx) => {
       await tx.query(

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import type { Db } from '../src/server/db/db';
+import { createAllocationService } from '../src/server/modules/availability/allocation.service';
 import { createAvailabilityService } from '../src/server/modules/availability/availability.service';
 import { seedFixtures } from './helpers/fixtures';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
@@ -109,6 +110,107 @@ describe.each(engines())('pipeline: refresh after commit (%s)', (engine) => {
       'in_transit',
     ]);
     expect((await pending()).every((p) => p.refreshed)).toBe(true);
+  });
+
+  it('checks VINs against a batch whose refresh is pending, and allocates only once it is done', async () => {
+    // each: its ingest's transaction commits, its refresh's fails (a server that stopped)
+    const stopping = () => {
+      let transactions = 0;
+      const db = Object.create(t.db) as Db;
+      db.transaction = (fn) =>
+        ++transactions > 1 ? Promise.reject(new Error('server stopped')) : t.db.transaction(fn);
+      return db;
+    };
+    const before = createAvailabilityService({
+      db: stopping(),
+      today,
+      refreshAfterCommitEvents: 6,
+      onRefreshError: () => undefined,
+    });
+    const body = batch([7, 8, 9], 'P');
+    await before.ingestPipeline({ actor: SYSTEM_ACTOR, format: 'csv', byteLimit: Infinity, body });
+    await before.refreshesSettled();
+    expect(await vehicles([7, 8, 9])).toEqual([]);
+    // the next batch's event for a VIN ordered in the pending batch is not "without order"
+    const svc = createAvailabilityService({ db: t.db, today, refreshAfterCommitEvents: 6 });
+    const next = await svc.ingestPipeline({
+      actor: SYSTEM_ACTOR,
+      format: 'csv',
+      byteLimit: Infinity,
+      body: Readable.from([
+        `${HEADER}\nat_dealer,DLR-ALPHA,${vin(7)},2026-04-15,,,,,,,plant,Q-7\n`,
+      ]),
+    });
+    expect(next).toMatchObject({ inserted: 1, refreshed: true });
+    // a batch still pending (its refresh failed) is refreshed before an allocation reads vehicles
+    const failing = createAvailabilityService({
+      db: stopping(),
+      today,
+      refreshAfterCommitEvents: 6,
+      onRefreshError: () => undefined,
+    });
+    await failing.ingestPipeline({
+      actor: SYSTEM_ACTOR,
+      format: 'csv',
+      byteLimit: Infinity,
+      body: batch([10, 11, 12], 'R'),
+    });
+    await failing.refreshesSettled();
+    expect(await vehicles([10, 11, 12])).toEqual([]);
+    const allocation = createAllocationService({
+      db: t.db,
+      ledger: t.services.ledger,
+      availability: svc,
+      today,
+    });
+    await allocation.whatIf({
+      actor: SYSTEM_ACTOR,
+      data: { month: '2026-05', modelLine: 'ML-AURA', supply: [{ sku: 'AURA-LX-ICE', units: 3 }] },
+    });
+    expect((await vehicles([10, 11, 12])).map((v) => v.status)).toEqual([
+      'in_transit',
+      'in_transit',
+      'in_transit',
+    ]);
+    expect((await pending()).every((p) => p.refreshed)).toBe(true);
+  });
+
+  it('copies segments straight into the feed and stages the rest after a stored or repeated key', async () => {
+    // every chunk of 2,000 rows is a segment of its own
+    const svc = createAvailabilityService({ db: t.db, today, segmentChars: 1 });
+    const many = Array.from({ length: 1500 }, (_, i) => 20_000 + i); // 3,000 rows
+    const first = `ordered,DLR-ALPHA,${vin(20_000)},2026-03-01,AURA-LX-ICE,stock,,,,,plant,G-20000-o`;
+    const same = await svc.ingestPipeline({
+      actor: SYSTEM_ACTOR,
+      format: 'csv',
+      byteLimit: Infinity,
+      body: batch(many, 'G', [first]),
+    });
+    expect(same).toMatchObject({ received: 3001, inserted: 3000, duplicates: 1 });
+    const changed = `ordered,DLR-ALPHA,${vin(30_000)},2026-03-01,AURA-LX-ICE,stock,,,,,plant,H-30000-o`;
+    const error = await svc
+      .ingestPipeline({
+        actor: SYSTEM_ACTOR,
+        format: 'csv',
+        byteLimit: Infinity,
+        body: batch(
+          Array.from({ length: 1500 }, (_, i) => 30_000 + i),
+          'H',
+          [changed.replace('2026-03-01', '2026-03-02')],
+        ),
+      })
+      .then(
+        () => null,
+        (e: { details: { problems: { row: number; code: string; message: string }[] } }) => e,
+      );
+    expect(error?.details.problems).toEqual([
+      expect.objectContaining({
+        row: 3001,
+        code: 'repeated_key',
+        message: expect.stringContaining('of row 1 '),
+      }),
+    ]);
+    expect(await vehicles([30_000])).toEqual([]);
   });
 
   it('stores nothing of a batch whose bad row comes after rows already staged', async () => {

@@ -67,6 +67,12 @@ export async function forEachValidRecord<T>(input: {
   problems: ProblemList;
   validate: (value: unknown, row: number, problems: Problem[]) => T | null;
   onRow: (row: T, rowNumber: number) => void;
+  /**
+   * Awaited after each batch of records (one chunk of the body): a feed that writes as it reads
+   * waits here for room, and lets its writes' answers in (a body already in memory is otherwise
+   * parsed to the end before any I/O is seen).
+   */
+  afterBatch?: () => Promise<void>;
 }): Promise<number> {
   const { format, body, problems } = input;
   const batches: AsyncIterable<RawRecord[]> =
@@ -96,6 +102,7 @@ export async function forEachValidRecord<T>(input: {
       }
       input.onRow(row, record.row);
     }
+    if (input.afterBatch) await input.afterBatch();
   }
   return received;
 }

@@ -135,6 +135,7 @@ export function createAllocationDecisionsService(deps: AllocationDeps) {
      */
     async reallocate({ actor, code }: { actor: Actor; code: string }) {
       requireOem(actor);
+      await deps.availability.vehiclesCurrent(); // the formula reads the vehicles (see createRun)
       // as the system for the COPY of the new round's rows (see createRun); the actor is the OEM
       await systemDb(db).transaction(async (tx) => {
         // statements over the whole network that run once: no JIT compilation

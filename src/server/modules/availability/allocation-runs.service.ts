@@ -281,6 +281,8 @@ export function createAllocationRunsService(deps: AllocationDeps) {
       };
     }) {
       requireOem(actor);
+      // the formula reads the vehicles: none of a committed batch may be missing from them
+      await deps.availability.vehiclesCurrent();
       const { modelLine, items } = await resolveSupply(db, data.modelLine, data.supply);
       const formula = formulaOf({ ...(await selectSettings(db)), ...data.settings });
       const computed = await compute(db, deps.today(), modelLine.id, items, formula);
@@ -314,6 +316,7 @@ export function createAllocationRunsService(deps: AllocationDeps) {
       data: { month: string; modelLine: string; supply: { sku: string; units: number }[] };
     }) {
       requireOem(actor);
+      await deps.availability.vehiclesCurrent(); // as for a what-if
       // As the system: the results go in by COPY, which PostgreSQL refuses into a table under
       // row-level security; the actor is the OEM (above).
       const made = await systemDb(db).transaction(async (tx) => {

@@ -1,6 +1,5 @@
 /** All SQL of the availability module: the pipeline feed, vehicles, positions, demand inputs. */
 import type { Queryable } from '../../db/db';
-import { isUniqueViolation } from '../../db/errors';
 import { scopeDealerIdSql, type Scope } from '../../auth/actor';
 import { shownStatusSql } from '../agreements/agreement-status';
 
@@ -97,15 +96,22 @@ export function createAvailabilityRepository() {
       ) on commit drop`);
     },
 
-    async copyStaging(q: Queryable, lines: string[]) {
-      await q.copyFrom(
-        `copy pipeline_staging (dealer_id, vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id, source, external_id, batch_row) from stdin with (format csv)`,
-        lines,
-      );
+    /** COPY lines of events (EVENT_COLUMNS, CSV) into staging or straight into the feed. */
+    async copyEvents(
+      q: Queryable,
+      into: 'pipeline_staging' | 'vehicle_events',
+      lines: Iterable<string> | AsyncIterable<string>,
+    ) {
+      await q.copyFrom(`copy ${into} (${EVENT_COLUMNS}) from stdin with (format csv)`, lines);
     },
 
-    /** Keys repeated in the batch with different content: the later row and the first. */
-    async repeatedKeys(q: Queryable) {
+    /**
+     * Staged rows whose key (dealer, source, externalId) an earlier row of the batch has with
+     * different content: staged before them, or copied into the feed (ids above `idFloor`).
+     */
+    async repeatedKeys(q: Queryable, idFloor: number) {
+      const content = (t: string) =>
+        `row(${t}.vin, ${t}.event, ${t}.occurred_on, ${t}.sku_id, ${t}.order_type, ${t}.options, ${t}.plan_week, ${t}.plant, ${t}.eta, ${t}.delivery_external_id)::text`;
       const { rows } = await q.query<{
         later: number;
         earlier: number;
@@ -113,65 +119,47 @@ export function createAvailabilityRepository() {
         external_id: string;
       }>(
         `with k as (
-           select batch_row, source, external_id,
-             row(vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id)::text as content,
-             first_value(batch_row) over w as first_row,
-             first_value(row(vin, event, occurred_on, sku_id, order_type, options, plan_week, plant, eta, delivery_external_id)::text) over w as first_content
-           from pipeline_staging
-           where (dealer_id, source, external_id) in (
+           select s.batch_row, s.source, s.external_id, ${content('s')} as content,
+             first_value(s.batch_row) over w as first_row,
+             first_value(${content('s')}) over w as first_content
+           from pipeline_staging s
+           where (s.dealer_id, s.source, s.external_id) in (
              select dealer_id, source, external_id from pipeline_staging group by 1, 2, 3 having count(*) > 1)
-           window w as (partition by dealer_id, source, external_id order by batch_row))
+           window w as (partition by s.dealer_id, s.source, s.external_id order by s.batch_row))
          select batch_row as later, first_row as earlier, source, external_id from k
          where batch_row <> first_row and content is distinct from first_content
-         order by batch_row limit 1000`,
-      );
-      return rows;
-    },
-
-    /** Rows whose VIN is another dealer's: stored, or first sent for another dealer in the batch. */
-    async vinsOfOtherDealers(q: Queryable) {
-      const { rows } = await q.query<{ batch_row: number; vin: string }>(
-        `with f as (select vin, (array_agg(dealer_id order by batch_row))[1] as first_dealer
-                    from pipeline_staging group by vin having count(distinct dealer_id) > 1)
-         select s.batch_row, s.vin from pipeline_staging s join f on f.vin = s.vin where s.dealer_id <> f.first_dealer
          union all
-         select s.batch_row, s.vin from pipeline_staging s join vehicles v on v.vin = s.vin and v.dealer_id <> s.dealer_id
+         select s.batch_row, e.batch_row, s.source, s.external_id from pipeline_staging s
+         join vehicle_events e on e.dealer_id = s.dealer_id and e.source = s.source and e.external_id = s.external_id
+         where e.id > $1 and ${content('s')} is distinct from ${content('e')}
          order by 1 limit 1000`,
-      );
-      return rows;
-    },
-
-    /** Rows of a VIN that has no order: none stored and none in the batch. */
-    async vinsWithoutOrder(q: Queryable) {
-      const { rows } = await q.query<{ batch_row: number; vin: string }>(
-        `select s.batch_row, s.vin from pipeline_staging s
-         left join (select distinct dealer_id, vin from pipeline_staging where event = 'ordered') o
-           on o.dealer_id = s.dealer_id and o.vin = s.vin
-         left join vehicles v on v.dealer_id = s.dealer_id and v.vin = s.vin
-         where s.event <> 'ordered' and o.vin is null and v.vin is null
-         order by s.batch_row limit 1000`,
+        [idFloor],
       );
       return rows;
     },
 
     /**
-     * Inserts the batch as it is when none of its keys is stored or repeated (the usual batch):
-     * a plain insert, without the sort and the conflict checks of `insertEvents`. On a unique
-     * violation it is undone (a savepoint) and returns null: the caller takes `insertEvents`.
+     * The dealers whose vehicle each of `vins` is: stored in `vehicles`, or ordered in a committed
+     * batch whose refresh is still pending (its events are checked; its vehicles not yet written).
      */
-    async insertNewEvents(q: Queryable): Promise<number | null> {
-      await q.exec('savepoint pipeline_insert');
-      try {
-        const { rowCount } = await q.query(
-          `insert into vehicle_events (${EVENT_COLUMNS}) select ${EVENT_COLUMNS} from pipeline_staging`,
-        );
-        await q.exec('release savepoint pipeline_insert');
-        return rowCount;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        await q.exec('rollback to savepoint pipeline_insert');
-        return null;
+    async storedVinDealers(q: Queryable, vins: string[]): Promise<Map<string, number[]>> {
+      const { rows } = await q.query<{ vin: string; dealer_id: number }>(
+        `with b as (select unnest($1::text[]) collate "C" as vin)
+         select v.vin, v.dealer_id from vehicles v join b on b.vin = v.vin
+         union
+         select e.vin, e.dealer_id from pipeline_refreshes p
+         join vehicle_events e on e.id > p.id_floor and e.id <= p.id_ceiling
+         join b on b.vin = e.vin
+         where p.refreshed_at is null`,
+        [vins],
+      );
+      const stored = new Map<string, number[]>();
+      for (const r of rows) {
+        const dealers = stored.get(r.vin);
+        if (dealers) dealers.push(r.dealer_id);
+        else stored.set(r.vin, [r.dealer_id]);
       }
+      return stored;
     },
 
     /** Inserts the batch's new events (a stored key is a duplicate); returns how many. */
@@ -246,6 +234,7 @@ export function createAvailabilityRepository() {
     async refreshVehicles(
       q: Queryable,
       where = '(dealer_id, vin) in (select dealer_id, vin from pipeline_staging)',
+      params: unknown[] = [],
     ): Promise<number> {
       await q.query('select pg_advisory_xact_lock($1)', [VEHICLES_WRITE_LOCK]);
       const { rows } = await q.query<{ n: number }>(
@@ -277,6 +266,7 @@ export function createAvailabilityRepository() {
              delivery_external_id = excluded.delivery_external_id, status_on = excluded.status_on, updated_at = now()
            returning 1)
          select count(*)::int as n from up`,
+        params,
       );
       return rows[0]!.n;
     },

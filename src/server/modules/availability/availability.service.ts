@@ -24,6 +24,7 @@ export function createAvailabilityService(deps: {
   /** the pipeline ingest's threshold and error hook (tests make it small; pipeline-ingest.ts) */
   refreshAfterCommitEvents?: number;
   onRefreshError?: (error: unknown) => void;
+  segmentChars?: number;
 }) {
   const repo = createAvailabilityRepository();
   const db = deps.db;
@@ -56,6 +57,7 @@ export function createAvailabilityService(deps: {
       ? {}
       : { refreshAfterCommitEvents: deps.refreshAfterCommitEvents }),
     ...(deps.onRefreshError === undefined ? {} : { onRefreshError: deps.onRefreshError }),
+    ...(deps.segmentChars === undefined ? {} : { segmentChars: deps.segmentChars }),
   });
 
   return {

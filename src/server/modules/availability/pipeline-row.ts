@@ -116,8 +116,9 @@ export function validatePipelineRow(
       `event must be one of ${VEHICLE_EVENTS.join(', ')}`,
     );
   const dealerCode = str(r, row, problems, 'dealerCode', 40, true);
-  const vin = str(r, row, problems, 'vin', 17, true);
-  if (vin !== null && !VIN.test(vin.toUpperCase()))
+  const rawVin = str(r, row, problems, 'vin', 17, true);
+  const vin = rawVin === null ? null : rawVin.toUpperCase();
+  if (vin !== null && !VIN.test(vin))
     fail(
       problems,
       row,
@@ -132,8 +133,14 @@ export function validatePipelineRow(
     fail(problems, row, 'orderType', 'invalid_order_type', 'orderType must be dealer or stock');
   let options: string[] | null = null;
   const rawOptions = r.options;
-  if (Array.isArray(rawOptions)) {
-    if (rawOptions.some((o) => typeof o !== 'string' || o.length > 40 || textProblem(o)))
+  // a list of codes, or one string of codes separated by ";"
+  const list = Array.isArray(rawOptions)
+    ? (rawOptions as unknown[])
+    : typeof rawOptions === 'string'
+      ? rawOptions.split(';')
+      : null;
+  if (list) {
+    if (list.some((o) => typeof o !== 'string' || o.trim().length > 40 || textProblem(o)))
       fail(
         problems,
         row,
@@ -141,20 +148,7 @@ export function validatePipelineRow(
         'invalid_options',
         'options must be codes of at most 40 characters',
       );
-    else options = (rawOptions as string[]).map((o) => o.trim()).filter(Boolean);
-  } else if (typeof rawOptions === 'string') {
-    options = rawOptions
-      .split(';')
-      .map((o) => o.trim())
-      .filter(Boolean);
-    if (options.some((o) => o.length > 40 || textProblem(o)))
-      fail(
-        problems,
-        row,
-        'options',
-        'invalid_options',
-        'options must be codes of at most 40 characters',
-      );
+    else options = (list as string[]).map((o) => o.trim()).filter(Boolean);
   } else if (rawOptions !== undefined && rawOptions !== null) {
     fail(problems, row, 'options', 'invalid_options', 'options must be a list of codes');
   }
@@ -173,7 +167,7 @@ export function validatePipelineRow(
   return {
     event: event as VehicleEvent,
     dealerCode: dealerCode!,
-    vin: vin!.toUpperCase(),
+    vin: vin!,
     occurredOn: occurredOn!,
     sku,
     orderType: orderType as PipelineRow['orderType'],
