@@ -22,6 +22,8 @@ export type FormState<V extends Record<string, unknown>> = {
   check: <T>(schema: ZodType<T>, body: unknown, extra?: FieldErrors) => T | null;
   /** Puts a rejected request's problems on their fields (the rest under the form). */
   fail: (error: unknown) => void;
+  /** Back to the initial values, without errors (a form that stays open for the next record). */
+  reset: () => void;
 };
 
 export function useForm<V extends Record<string, unknown>>(
@@ -55,6 +57,11 @@ export function useForm<V extends Record<string, unknown>>(
       const mapped = apiFieldErrors(error, fields);
       setErrors(mapped.errors);
       setRest(mapped.rest);
+    },
+    reset() {
+      setValues(initial);
+      setErrors({});
+      setRest([]);
     },
   };
 }
