@@ -65,3 +65,20 @@ export function useForm<V extends Record<string, unknown>>(
     },
   };
 }
+
+/**
+ * A form's first values: the record's own where it has one (an edit), else `blank`'s (a new
+ * record, or a field the record leaves null).
+ */
+export function valuesOf<V extends Record<string, unknown>>(
+  record: object | undefined,
+  blank: V,
+): V {
+  const own = (record ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(blank).map(([k, v]) => [k, own[k] ?? v])) as V;
+}
+
+/** Every field empty. */
+export function blankValues<F extends string>(fields: readonly F[]): Record<F, string> {
+  return Object.fromEntries(fields.map((f) => [f, ''])) as Record<F, string>;
+}

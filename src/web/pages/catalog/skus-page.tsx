@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { Badge, Button, NumberInput, Select, SimpleGrid, Stack } from '@mantine/core';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import {
+  blankValues,
   CodeField,
   DateField,
   MoneyField,
   RecordFormDialog,
   TextField,
   useRecordForm,
+  valuesOf,
 } from '../../components/form-kit';
 import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
 import { StatusBadge } from '../../components/dealers-table';
@@ -57,16 +59,8 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
     record: sku,
     collection: '/skus',
     initial: (): Values => ({
-      code: sku?.code ?? '',
-      modelLineCode: sku?.modelLineCode ?? '',
-      name: sku?.name ?? '',
-      trim: sku?.trim ?? '',
-      powertrain: sku?.powertrain ?? '',
-      segment: sku?.segment ?? '',
-      msrp: sku?.msrp ?? '',
-      co2GramsPerKm: sku?.co2GramsPerKm ?? '',
+      ...valuesOf(sku, { ...blankValues(FIELDS), status: 'active' }),
       launchDate: sku?.launchDate?.slice(0, 10) ?? '',
-      status: sku?.status ?? 'active',
     }),
     fields: FIELDS,
     schemas: { create: skuCreateSchema, update: skuUpdateSchema },
