@@ -24,7 +24,7 @@ import type { AdjustReason, DealerGrid } from '../../../shared/schemas/forecasts
 import { apiFieldErrors } from '../../forms';
 import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { FormError } from '../form-error';
-import { REASON_LABELS, actorName, reasonLabel } from './forecast-labels';
+import { REASON_LABELS, actorName, reasonLabel, reviewColor } from './forecast-labels';
 import type { GridCell } from './forecast-grid';
 import { useAcceptCells, useAdjustCells, useOverrideCells } from './forecast-queries';
 
@@ -115,16 +115,7 @@ export function CellDetail({
         <Figure
           label="Review"
           value={
-            <Badge
-              variant="light"
-              color={
-                cell.reviewStatus === 'overridden'
-                  ? 'grape'
-                  : cell.reviewStatus === 'accepted'
-                    ? 'teal'
-                    : 'gray'
-              }
-            >
+            <Badge variant="light" color={reviewColor(cell.reviewStatus, 'gray')}>
               {cell.adjusted === null && cell.override === null
                 ? 'no change'
                 : cell.reviewStatus === 'pending'

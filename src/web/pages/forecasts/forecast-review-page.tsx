@@ -31,6 +31,7 @@ import {
   actorName,
   cycleTitle,
   reasonLabel,
+  reviewColor,
 } from '../../components/forecasts/forecast-labels';
 import {
   useAcceptAll,
@@ -372,13 +373,7 @@ function DealerReview({
                             <Badge
                               size="sm"
                               variant="light"
-                              color={
-                                c.reviewStatus === 'overridden'
-                                  ? 'grape'
-                                  : c.reviewStatus === 'accepted'
-                                    ? 'teal'
-                                    : 'orange'
-                              }
+                              color={reviewColor(c.reviewStatus, 'orange')}
                             >
                               {c.reviewStatus}
                             </Badge>
