@@ -3,14 +3,7 @@ import { Select, SimpleGrid } from '@mantine/core';
 import { dealerCreateSchema, dealerUpdateSchema, type Dealer } from '../../shared/schemas/network';
 import { nullIfBlank } from '../forms';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
-import {
-  blankValues,
-  CodeField,
-  RecordFormDialog,
-  TextField,
-  useRecordForm,
-  valuesOf,
-} from './form-kit';
+import { CodeField, RecordFormDialog, TextField, useRecordForm, valuesOf } from './form-kit';
 
 const FIELDS = [
   'code',
@@ -26,7 +19,7 @@ const FIELDS = [
 type Values = Record<(typeof FIELDS)[number], string>;
 
 function initialValues(dealer?: Dealer): Values {
-  return valuesOf(dealer, { ...blankValues(FIELDS), country: 'US' });
+  return valuesOf(dealer, FIELDS, { country: 'US' });
 }
 
 export function DealerFormModal({

@@ -1,5 +1,5 @@
 /** The web app's form kit (issue 19): state, inputs with server errors at their field, dialog, pickers. */
-export { blankValues, useForm, valuesOf, type FormState } from './use-form';
+export { useForm, valuesOf, type FormState } from './use-form';
 export { FormDialog } from './form-dialog';
 export { DateField, MoneyField, PasswordField, TextField } from './fields';
 export { DealerPicker } from './server-picker';

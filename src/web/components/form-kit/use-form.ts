@@ -67,18 +67,19 @@ export function useForm<V extends Record<string, unknown>>(
 }
 
 /**
- * A form's first values: the record's own where it has one (an edit), else `blank`'s (a new
- * record, or a field the record leaves null).
+ * A form's first values: the record's own where it has one (an edit), else empty, or `blank`'s
+ * value for that field (a new record, or a field the record leaves null).
  */
-export function valuesOf<V extends Record<string, unknown>>(
+export function valuesOf<F extends string, B extends Partial<Record<F, unknown>> = object>(
   record: object | undefined,
-  blank: V,
-): V {
+  fields: readonly F[],
+  blank?: B,
+): Omit<Record<F, string>, keyof B> & B {
   const own = (record ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(blank).map(([k, v]) => [k, own[k] ?? v])) as V;
-}
-
-/** Every field empty. */
-export function blankValues<F extends string>(fields: readonly F[]): Record<F, string> {
-  return Object.fromEntries(fields.map((f) => [f, ''])) as Record<F, string>;
+  const empty = (blank ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(fields.map((f) => [f, own[f] ?? empty[f] ?? ''])) as Omit<
+    Record<F, string>,
+    keyof B
+  > &
+    B;
 }

@@ -7,7 +7,6 @@ import {
   type ModelLine,
 } from '../../../shared/schemas/catalog';
 import {
-  blankValues,
   CodeField,
   RecordFormDialog,
   TextField,
@@ -31,7 +30,7 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
   const recordForm = useRecordForm({
     record: line,
     collection: '/model-lines',
-    initial: () => valuesOf(line, { ...blankValues(FIELDS), status: 'active' }),
+    initial: () => valuesOf(line, FIELDS, { status: 'active' }),
     fields: FIELDS,
     schemas: { create: modelLineCreateSchema, update: modelLineUpdateSchema },
     body: (values, isEdit) =>

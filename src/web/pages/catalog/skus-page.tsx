@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { Badge, Button, NumberInput, Select, SimpleGrid, Stack } from '@mantine/core';
 import { skuCreateSchema, skuUpdateSchema, type Sku } from '../../../shared/schemas/catalog';
 import {
-  blankValues,
   CodeField,
   DateField,
   MoneyField,
@@ -59,7 +58,7 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
     record: sku,
     collection: '/skus',
     initial: (): Values => ({
-      ...valuesOf(sku, { ...blankValues(FIELDS), status: 'active' }),
+      ...valuesOf(sku, FIELDS, { status: 'active' }),
       launchDate: sku?.launchDate?.slice(0, 10) ?? '',
     }),
     fields: FIELDS,
