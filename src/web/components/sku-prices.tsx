@@ -93,6 +93,7 @@ export function SkuPricesModal({ sku, onClose }: { sku: Sku; onClose: () => void
                 },
                 {
                   key: 'when',
+                  isNowrap: true,
                   cell: (p) =>
                     p.isCurrent ? (
                       <Badge size="sm" variant="light" color="teal">
