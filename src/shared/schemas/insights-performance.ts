@@ -101,6 +101,18 @@ const significanceSchema = z
   })
   .describe('whether the difference is more than chance (fixed seed, reproducible)');
 
+/**
+ * How each comparison ends: the mean probability when the interventions were logged, the
+ * significance of the difference and the strata (region × size band) with their own figures.
+ */
+function comparisonOf<S extends z.ZodRawShape>(stratum: S) {
+  return {
+    meanProbabilityBefore: z.number().nullable(),
+    significance: significanceSchema,
+    strata: z.array(z.object({ regionCode: z.string(), sizeBand: z.string(), ...stratum })),
+  };
+}
+
 /** The incentive_tier interventions' part: tier attainment of ended program windows. */
 export const tierInterventionValueSchema = z
   .object({
@@ -120,18 +132,12 @@ export const tierInterventionValueSchema = z
         "share of comparable dealers' windows (no intervention; same region and size band, weighted to the treated strata) that reached their next tier",
       ),
     difference: z.number().nullable(),
-    meanProbabilityBefore: z.number().nullable(),
-    significance: significanceSchema,
-    strata: z.array(
-      z.object({
-        regionCode: z.string(),
-        sizeBand: z.string(),
-        treatedWindows: z.number().int(),
-        comparableWindows: z.number().int(),
-        treatedReached: z.number(),
-        comparableReached: z.number().nullable(),
-      }),
-    ),
+    ...comparisonOf({
+      treatedWindows: z.number().int(),
+      comparableWindows: z.number().int(),
+      treatedReached: z.number(),
+      comparableReached: z.number().nullable(),
+    }),
   })
   .meta({ id: 'TierInterventionValue' });
 
@@ -147,20 +153,14 @@ export const interventionValueSchema = z
     difference: z.number().nullable(),
     treatedReached: z.number().nullable(),
     comparableReached: z.number().nullable(),
-    meanProbabilityBefore: z.number().nullable(),
-    significance: significanceSchema,
-    strata: z.array(
-      z.object({
-        regionCode: z.string(),
-        sizeBand: z.string(),
-        treatedAgreements: z.number().int(),
-        comparableAgreements: z.number().int(),
-        treatedAttainment: z.number(),
-        comparableAttainment: z.number().nullable(),
-        treatedReached: z.number(),
-        comparableReached: z.number().nullable(),
-      }),
-    ),
+    ...comparisonOf({
+      treatedAgreements: z.number().int(),
+      comparableAgreements: z.number().int(),
+      treatedAttainment: z.number(),
+      comparableAttainment: z.number().nullable(),
+      treatedReached: z.number(),
+      comparableReached: z.number().nullable(),
+    }),
     programTiers: tierInterventionValueSchema,
   })
   .meta({ id: 'InterventionValue' });

@@ -3,7 +3,7 @@ import { Select, SimpleGrid } from '@mantine/core';
 import { dealerCreateSchema, dealerUpdateSchema, type Dealer } from '../../shared/schemas/network';
 import { nullIfBlank } from '../forms';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
-import { CodeField, RecordFormDialog, TextField, useRecordForm } from './form-kit';
+import { CodeField, RecordFormDialog, TextField, useRecordForm, valuesOf } from './form-kit';
 
 const FIELDS = [
   'code',
@@ -19,16 +19,7 @@ const FIELDS = [
 type Values = Record<(typeof FIELDS)[number], string>;
 
 function initialValues(dealer?: Dealer): Values {
-  return {
-    code: dealer?.code ?? '',
-    name: dealer?.name ?? '',
-    regionCode: dealer?.regionCode ?? '',
-    dealerGroupCode: dealer?.dealerGroupCode ?? '',
-    stateProvince: dealer?.stateProvince ?? '',
-    city: dealer?.city ?? '',
-    country: dealer?.country ?? 'US',
-    erpVendorId: dealer?.erpVendorId ?? '',
-  };
+  return valuesOf(dealer, FIELDS, { country: 'US' });
 }
 
 export function DealerFormModal({

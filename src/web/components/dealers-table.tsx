@@ -6,6 +6,7 @@
 import { Badge, Select, Stack, Text, TextInput } from '@mantine/core';
 import { regionOptions, useDealerGroups, useDealers, useRegions } from '../queries';
 import { useListQuery } from './list-query';
+import { filterSelect, queryValues } from './list-filters';
 import { FilterBar, NoMatches } from './filter-bar';
 import { Pager } from './pager';
 import { DataTable, LinkNameCode, QueryView } from './data-table';
@@ -28,15 +29,18 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
+const STATUSES = [
+  { value: 'active', label: 'Active' },
+  { value: 'inactive', label: 'Inactive' },
+];
+
 export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
-  const { params, update, offset, searchInput: search, clearAll } = useListQuery();
+  const list = useListQuery();
+  const { params, update, offset, searchInput: search, clearAll } = list;
 
   const filter = {
-    q: params.get('q') ?? undefined,
-    region: params.get('region') ?? undefined,
+    ...queryValues(params, ['q', 'region', 'state', 'status']),
     dealerGroup: params.get('group') ?? undefined,
-    state: params.get('state') ?? undefined,
-    status: params.get('status') ?? undefined,
     sort: params.get('sort') ?? 'code',
     limit: PAGE_SIZE,
     offset,
@@ -49,30 +53,14 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
     params.get(k),
   ).length;
 
+  const regionData = regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0));
+  const groupData = (groups.data ?? []).map((g) => ({ value: g.code, label: g.name }));
   const searchInput = search('Search dealers', 'Search code, name or city');
 
   const otherFilters = (
     <>
-      <Select
-        aria-label="Region"
-        placeholder="All regions"
-        data={regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0))}
-        value={params.get('region')}
-        onChange={(value) => update({ region: value })}
-        clearable
-        searchable
-      />
-      {!isCompact && (
-        <Select
-          aria-label="Dealer group"
-          placeholder="All groups"
-          data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
-          value={params.get('group')}
-          onChange={(value) => update({ group: value })}
-          clearable
-          searchable
-        />
-      )}
+      {filterSelect(list, 'region', 'Region', 'All regions', regionData, true)}
+      {!isCompact && filterSelect(list, 'group', 'Dealer group', 'All groups', groupData, true)}
       <TextInput
         aria-label="State or province"
         placeholder="State (e.g. CA)"
@@ -83,17 +71,7 @@ export function DealersTable({ isCompact = false }: { isCompact?: boolean }) {
           if (e.key === 'Enter') update({ state: e.currentTarget.value.trim().toUpperCase() });
         }}
       />
-      <Select
-        aria-label="Status"
-        placeholder="Any status"
-        data={[
-          { value: 'active', label: 'Active' },
-          { value: 'inactive', label: 'Inactive' },
-        ]}
-        value={params.get('status')}
-        onChange={(value) => update({ status: value })}
-        clearable
-      />
+      {filterSelect(list, 'status', 'Status', 'Any status', STATUSES)}
       <Select
         aria-label="Sort by"
         data={SORTS.map((s) => ({ value: s.value, label: `Sort: ${s.label}` }))}

@@ -8,16 +8,15 @@ import {
   Center,
   Collapse,
   Paper,
-  PasswordInput,
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
   UnstyledButton,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { isApiError } from '../api';
+import { PasswordField, TextField, useForm } from '../components/form-kit';
 import { IconAlert, IconChevronDown, IconChevronRight } from '../components/icons';
 import { Logo } from '../components/app-layout';
 import { homePath, useSession } from '../session';
@@ -44,8 +43,8 @@ export function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as LocationState)?.from;
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
+  const form = useForm({ email: '', password: '' }, ['email', 'password']);
+  const { email, password } = form.values;
   const [error, setError] = useState<string | null>(null);
   const [isSubmitting, setSubmitting] = useState(false);
   const [isHintOpen, hint] = useDisclosure(false);
@@ -78,8 +77,8 @@ export function LoginPage() {
   }
 
   function fillDemo(demoEmail: string) {
-    setEmail(demoEmail);
-    setPassword(DEMO_PASSWORD);
+    form.set('email', demoEmail);
+    form.set('password', DEMO_PASSWORD);
     setError(null);
   }
 
@@ -108,22 +107,20 @@ export function LoginPage() {
           )}
           <form onSubmit={onSubmit} noValidate>
             <Stack gap="sm">
-              <TextInput
-                label="E-mail"
+              <TextField
+                form={form}
                 name="email"
+                label="E-mail"
                 type="email"
                 autoComplete="username"
-                value={email}
-                onChange={(e) => setEmail(e.currentTarget.value)}
                 required
                 autoFocus
               />
-              <PasswordInput
-                label="Password"
+              <PasswordField
+                form={form}
                 name="password"
+                label="Password"
                 autoComplete="current-password"
-                value={password}
-                onChange={(e) => setPassword(e.currentTarget.value)}
                 required
               />
               {error && (

@@ -11,7 +11,6 @@ import {
   FileInput,
   Group,
   Paper,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -23,6 +22,7 @@ import type { IngestResult } from '../../shared/schemas/transactions';
 import { api, apiUrl, isApiError } from '../api';
 import { IconCheck, IconDownload, IconUpload } from '../components/icons';
 import { FilterBar } from '../components/filter-bar';
+import { dateFilter, filterSelect, queryValues } from '../components/list-filters';
 import { ModelLineFilter, useListQuery } from '../components/list-query';
 import { PageHeader, Section } from '../components/page-header';
 import { Pager } from '../components/pager';
@@ -132,22 +132,15 @@ function UploadCard() {
 export function TransactionsPage() {
   const me = useMe();
   const canWrite = useCan('transactions:write');
-  const { params, setParams, update, offset } = useListQuery();
+  const list = useListQuery();
+  const { params, setParams, update, offset } = list;
   const [isUploadOpen, setUploadOpen] = useState(false);
   const [texts, setTexts] = useState(() =>
     Object.fromEntries(TEXT_FILTERS.map((k) => [k, params.get(k) ?? ''])),
   );
   const ownDealers = isDealerUser(me) ? (me.scope.dealerCodes ?? []) : null;
 
-  const base = {
-    dealer: params.get('dealer') ?? undefined,
-    sku: params.get('sku') ?? undefined,
-    modelLine: params.get('modelLine') ?? undefined,
-    kind: params.get('kind') ?? undefined,
-    from: params.get('from') ?? undefined,
-    to: params.get('to') ?? undefined,
-    vin: params.get('vin') ?? undefined,
-  };
+  const base = queryValues(params, ['dealer', 'sku', 'modelLine', 'kind', 'from', 'to', 'vin']);
   const transactions = useTransactions({ ...base, limit: PAGE_SIZE, offset });
 
   const updateText = useDebouncedCallback(
@@ -173,54 +166,16 @@ export function TransactionsPage() {
   const activeCount = Object.values(base).filter(Boolean).length;
   const filters = (
     <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="xs">
-      {ownDealers && ownDealers.length > 0 ? (
-        ownDealers.length > 1 ? (
-          <Select
-            aria-label="Dealer"
-            placeholder="All my dealers"
-            data={ownDealers}
-            value={params.get('dealer')}
-            onChange={(v) => update({ dealer: v })}
-            clearable
-          />
-        ) : null
-      ) : (
-        textInput('dealer', 'Dealer code', 'Dealer code')
-      )}
+      {ownDealers && ownDealers.length > 0
+        ? ownDealers.length > 1
+          ? filterSelect(list, 'dealer', 'Dealer', 'All my dealers', ownDealers)
+          : null
+        : textInput('dealer', 'Dealer code', 'Dealer code')}
       {textInput('sku', 'SKU', 'SKU code')}
       <ModelLineFilter value={params.get('modelLine')} onChange={(v) => update({ modelLine: v })} />
-      <Select
-        aria-label="Kind"
-        placeholder="All kinds"
-        data={KIND_OPTIONS}
-        value={params.get('kind')}
-        onChange={(v) => update({ kind: v })}
-        clearable
-      />
-      <TextInput
-        aria-label="From date"
-        leftSection={
-          <Text size="xs" c="dimmed">
-            From
-          </Text>
-        }
-        leftSectionWidth={44}
-        type="date"
-        value={params.get('from') ?? ''}
-        onChange={(e) => update({ from: e.currentTarget.value })}
-      />
-      <TextInput
-        aria-label="To date"
-        leftSection={
-          <Text size="xs" c="dimmed">
-            To
-          </Text>
-        }
-        leftSectionWidth={44}
-        type="date"
-        value={params.get('to') ?? ''}
-        onChange={(e) => update({ to: e.currentTarget.value })}
-      />
+      {filterSelect(list, 'kind', 'Kind', 'All kinds', KIND_OPTIONS)}
+      {dateFilter(list, 'from', 'From date', 'From')}
+      {dateFilter(list, 'to', 'To date', 'To')}
       {textInput('vin', 'VIN', 'VIN')}
       <Button
         variant="subtle"

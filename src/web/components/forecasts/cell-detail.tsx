@@ -24,9 +24,10 @@ import type { AdjustReason, DealerGrid } from '../../../shared/schemas/forecasts
 import { apiFieldErrors } from '../../forms';
 import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { FormError } from '../form-error';
-import { REASON_LABELS, actorName, reasonLabel } from './forecast-labels';
+import { useCellOverride } from './use-cell-override';
+import { REASON_LABELS, actorName, reasonLabel, reviewColor } from './forecast-labels';
 import type { GridCell } from './forecast-grid';
-import { useAcceptCells, useAdjustCells, useOverrideCells } from './forecast-queries';
+import { useAcceptCells, useAdjustCells } from './forecast-queries';
 
 type Line = DealerGrid['lines'][number];
 
@@ -115,16 +116,7 @@ export function CellDetail({
         <Figure
           label="Review"
           value={
-            <Badge
-              variant="light"
-              color={
-                cell.reviewStatus === 'overridden'
-                  ? 'grape'
-                  : cell.reviewStatus === 'accepted'
-                    ? 'teal'
-                    : 'gray'
-              }
-            >
+            <Badge variant="light" color={reviewColor(cell.reviewStatus, 'gray')}>
               {cell.adjusted === null && cell.override === null
                 ? 'no change'
                 : cell.reviewStatus === 'pending'
@@ -391,12 +383,15 @@ function ReviewForm({
   onSaved: () => void;
 }) {
   const accept = useAcceptCells(grid.cycle.id, grid.dealer.code);
-  const override = useOverrideCells(grid.cycle.id, grid.dealer.code);
-  const [value, setValue] = useState<number | string>(Math.round(cell.consensus));
-  const [reason, setReason] = useState('');
-  const [local, setLocal] = useState<string | null>(null);
-  const server = apiFieldErrors(override.error, ['cells.0.value', 'cells.0.reason']);
   const target = [{ modelLine: line.modelLine.code, month: cell.month }];
+  const o = useCellOverride({
+    cycleId: grid.cycle.id,
+    dealerCode: grid.dealer.code,
+    cell: target[0]!,
+    initial: Math.round(cell.consensus),
+    missingReason: 'Say why you override',
+    onSaved,
+  });
   return (
     <Stack gap="sm" data-testid="review-form">
       <Text fw={600} size="sm">
@@ -415,43 +410,27 @@ function ReviewForm({
         </Group>
       )}
       <FormError error={accept.error} />
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!reason.trim()) {
-            setLocal('Say why you override');
-            return;
-          }
-          override.mutate(
-            { cells: [{ ...target[0]!, value: Number(value), reason: reason.trim() }] },
-            { onSuccess: onSaved },
-          );
-        }}
-      >
+      <form noValidate onSubmit={o.onSubmit}>
         <Group align="flex-start" gap="sm" wrap="wrap">
           <NumberInput
             label="Override"
-            value={value}
-            onChange={setValue}
+            value={o.value}
+            onChange={o.setValue}
             allowDecimal={false}
-            error={server.errors['cells.0.value']}
+            error={o.valueError}
             w={110}
           />
           <TextInput
             label="Reason"
-            value={reason}
-            onChange={(e) => {
-              setReason(e.currentTarget.value);
-              setLocal(null);
-            }}
-            error={local ?? server.errors['cells.0.reason']}
+            value={o.reason}
+            onChange={(e) => o.setReason(e.currentTarget.value)}
+            error={o.reasonError}
             style={{ flex: '1 1 180px' }}
           />
         </Group>
-        <FormError error={override.error} problems={server.rest} />
+        <FormError error={o.override.error} problems={o.rest} />
         <Group justify="flex-end" mt="xs">
-          <Button type="submit" variant="light" color="grape" loading={override.isPending}>
+          <Button type="submit" variant="light" color="grape" loading={o.override.isPending}>
             Override
           </Button>
         </Group>

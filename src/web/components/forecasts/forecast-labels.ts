@@ -83,3 +83,8 @@ export function actorName(actor: string | null): string {
   const parts = actor.split(':');
   return parts.length >= 3 ? parts.slice(2).join(':') : actor;
 }
+
+/** The colour of a cell's review: overridden, accepted, else `otherwise` (still to review). */
+export function reviewColor(status: string, otherwise: string): string {
+  return status === 'overridden' ? 'grape' : status === 'accepted' ? 'teal' : otherwise;
+}

@@ -22,6 +22,8 @@ export type FormState<V extends Record<string, unknown>> = {
   check: <T>(schema: ZodType<T>, body: unknown, extra?: FieldErrors) => T | null;
   /** Puts a rejected request's problems on their fields (the rest under the form). */
   fail: (error: unknown) => void;
+  /** Back to the initial values, without errors (a form that stays open for the next record). */
+  reset: () => void;
 };
 
 export function useForm<V extends Record<string, unknown>>(
@@ -56,5 +58,28 @@ export function useForm<V extends Record<string, unknown>>(
       setErrors(mapped.errors);
       setRest(mapped.rest);
     },
+    reset() {
+      setValues(initial);
+      setErrors({});
+      setRest([]);
+    },
   };
+}
+
+/**
+ * A form's first values: the record's own where it has one (an edit), else empty, or `blank`'s
+ * value for that field (a new record, or a field the record leaves null).
+ */
+export function valuesOf<F extends string, B extends Partial<Record<F, unknown>> = object>(
+  record: object | undefined,
+  fields: readonly F[],
+  blank?: B,
+): Omit<Record<F, string>, keyof B> & B {
+  const own = (record ?? {}) as Record<string, unknown>;
+  const empty = (blank ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(fields.map((f) => [f, own[f] ?? empty[f] ?? ''])) as Omit<
+    Record<F, string>,
+    keyof B
+  > &
+    B;
 }

@@ -61,6 +61,56 @@ function Significance({ s }: { s: InterventionValue['significance'] }) {
   );
 }
 
+type Figure = { value: number | null; hint: string };
+
+/**
+ * The four figures of a comparison: with interventions, comparable dealers, the difference (its
+ * 95 % interval when there is one, else `differenceHint`) and the probability when logged.
+ */
+function ValueKpis({
+  treated,
+  comparable,
+  v,
+  differenceHint,
+  probabilityHint,
+}: {
+  treated: Figure & { label: string };
+  comparable: Figure;
+  v: Pick<InterventionValue, 'difference' | 'significance' | 'meanProbabilityBefore'>;
+  differenceHint: string;
+  probabilityHint: string;
+}) {
+  const interval = v.significance.interval;
+  return (
+    <SimpleGrid cols={{ base: 2, sm: 4 }}>
+      <KpiCard
+        label={treated.label}
+        value={formatPercent(pct(treated.value))}
+        hint={treated.hint}
+      />
+      <KpiCard
+        label="Comparable dealers"
+        value={formatPercent(pct(comparable.value))}
+        hint={comparable.hint}
+      />
+      <KpiCard
+        label="Difference"
+        value={formatChange(pct(v.difference))}
+        hint={
+          interval
+            ? `95 % interval ${formatChange(pct(interval.low))} to ${formatChange(pct(interval.high))}`
+            : differenceHint
+        }
+      />
+      <KpiCard
+        label="Probability when logged"
+        value={formatPercent(pct(v.meanProbabilityBefore))}
+        hint={probabilityHint}
+      />
+    </SimpleGrid>
+  );
+}
+
 /**
  * Incentive tiers: ended program windows with an incentive_tier intervention against comparable
  * dealers' windows (same region and size band), the share that reached the tier aimed at.
@@ -77,34 +127,20 @@ function TierValue({ v }: { v: InterventionValue['programTiers'] }) {
       <Text size="sm" fw={600}>
         Incentive tiers: windows reaching the tier aimed at
       </Text>
-      <SimpleGrid cols={{ base: 2, sm: 4 }}>
-        <KpiCard
-          label="With interventions"
-          value={formatPercent(pct(v.treatedReached))}
-          hint={`${formatInt(v.matchedWindows)} of ${formatInt(v.treatedWindows)} windows matched`}
-        />
-        <KpiCard
-          label="Comparable dealers"
-          value={formatPercent(pct(v.comparableReached))}
-          hint="their next tier; same region and size band"
-        />
-        <KpiCard
-          label="Difference"
-          value={formatChange(pct(v.difference))}
-          hint={
-            v.significance.interval
-              ? `95 % interval ${formatChange(pct(v.significance.interval.low))} to ${formatChange(pct(v.significance.interval.high))}`
-              : v.significance.enoughData
-                ? 'points'
-                : 'not enough windows to tell'
-          }
-        />
-        <KpiCard
-          label="Probability when logged"
-          value={formatPercent(pct(v.meanProbabilityBefore))}
-          hint="mean, treated windows"
-        />
-      </SimpleGrid>
+      <ValueKpis
+        treated={{
+          label: 'With interventions',
+          value: v.treatedReached,
+          hint: `${formatInt(v.matchedWindows)} of ${formatInt(v.treatedWindows)} windows matched`,
+        }}
+        comparable={{
+          value: v.comparableReached,
+          hint: 'their next tier; same region and size band',
+        }}
+        v={v}
+        differenceHint={v.significance.enoughData ? 'points' : 'not enough windows to tell'}
+        probabilityHint="mean, treated windows"
+      />
     </Stack>
   );
 }
@@ -134,32 +170,17 @@ export function InterventionValuePanel() {
   }));
   return (
     <Stack gap="sm" data-testid="intervention-value">
-      <SimpleGrid cols={{ base: 2, sm: 4 }}>
-        <KpiCard
-          label="Attainment with interventions"
-          value={formatPercent(pct(v.treatedAttainment))}
-          hint={`${formatInt(v.matchedAgreements)} agreements matched`}
-        />
-        <KpiCard
-          label="Comparable dealers"
-          value={formatPercent(pct(v.comparableAttainment))}
-          hint="same region and size band"
-        />
-        <KpiCard
-          label="Difference"
-          value={formatChange(pct(v.difference))}
-          hint={
-            v.significance.interval
-              ? `95 % interval ${formatChange(pct(v.significance.interval.low))} to ${formatChange(pct(v.significance.interval.high))}`
-              : 'points of attainment'
-          }
-        />
-        <KpiCard
-          label="Probability when logged"
-          value={formatPercent(pct(v.meanProbabilityBefore))}
-          hint="mean, treated agreements"
-        />
-      </SimpleGrid>
+      <ValueKpis
+        treated={{
+          label: 'Attainment with interventions',
+          value: v.treatedAttainment,
+          hint: `${formatInt(v.matchedAgreements)} agreements matched`,
+        }}
+        comparable={{ value: v.comparableAttainment, hint: 'same region and size band' }}
+        v={v}
+        differenceHint="points of attainment"
+        probabilityHint="mean, treated agreements"
+      />
       <Significance s={v.significance} />
       <Paper withBorder p="sm" radius="md">
         <Text size="sm" fw={600} mb={4}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Menu, PasswordInput, Select, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Menu, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
@@ -7,6 +7,7 @@ import { api } from '../../api';
 import {
   ConfirmDialog,
   FormDialog,
+  PasswordField,
   TextField,
   saveTo,
   useForm,
@@ -24,7 +25,6 @@ import {
   scopeLabel,
   scopeErrors,
 } from '../../components/scope-picker';
-import { validate } from '../../forms';
 import { formatDate, formatInt } from '../../format';
 import { useUsers } from '../../queries';
 import { roleLabel, useMe } from '../../session';
@@ -45,7 +45,7 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
     { email: '', name: '', password: '', role: null as Role | null, scope: EMPTY_SCOPE },
     FIELDS,
   );
-  const { values, errors, set } = form;
+  const { values } = form;
   const create = useFormSave(form, {
     send: saveTo<User>('/users', undefined),
     invalidates: [['users']],
@@ -80,12 +80,11 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
         <TextField form={form} name="name" label="Name" required />
         <TextField form={form} name="email" label="E-mail" type="email" required />
-        <PasswordInput
+        <PasswordField
+          form={form}
+          name="password"
           label="Initial password"
           description="At least 12 characters, not a common password; share it privately"
-          value={values.password}
-          onChange={(e) => set('password', e.currentTarget.value)}
-          error={errors.password}
           autoComplete="new-password"
           required
         />
@@ -96,21 +95,15 @@ function CreateUserModal({ onClose }: { onClose: () => void }) {
 }
 
 function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const reset = useMutation({
-    mutationFn: (body: unknown) => api.patch<User>(`/users/${user.id}`, body),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
-      onClose();
-    },
+  const form = useForm({ password: '' }, ['password']);
+  const reset = useFormSave(form, {
+    send: (body) => api.patch<User>(`/users/${user.id}`, body),
+    invalidates: [['users']],
+    onSaved: onClose,
   });
   function onSubmit() {
-    const checked = validate(userUpdateSchema, { password });
-    if (!checked.isValid) return setError(checked.errors.password);
-    setError(undefined);
-    reset.mutate(checked.data);
+    const data = form.check(userUpdateSchema, { password: form.values.password });
+    if (data) reset.mutate(data);
   }
   return (
     <FormDialog
@@ -119,15 +112,14 @@ function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void
       onClose={onClose}
       onSubmit={onSubmit}
       save={reset}
-      problems={[]}
+      problems={form.rest}
       submitLabel="Set password"
     >
-      <PasswordInput
+      <PasswordField
+        form={form}
+        name="password"
         label="New password"
         description="At least 12 characters, not a common password"
-        value={password}
-        onChange={(e) => setPassword(e.currentTarget.value)}
-        error={error}
         autoComplete="new-password"
         required
         data-autofocus

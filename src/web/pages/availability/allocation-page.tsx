@@ -40,6 +40,7 @@ import {
   type ResultFilter,
   type ResultPage,
   type WhatIfRun,
+  decisionColor,
 } from './availability-queries';
 import { monthOptions } from './supply-demand-page';
 import { ScrollTable } from '../../components/scroll-table';
@@ -466,16 +467,7 @@ function RunResults({
                   </Table.Td>
                   <Table.Td>
                     {run.status === 'published' ? (
-                      <Badge
-                        variant="light"
-                        color={
-                          r.decision === 'accepted'
-                            ? 'green'
-                            : r.decision === 'pending'
-                              ? 'gray'
-                              : 'orange'
-                        }
-                      >
+                      <Badge variant="light" color={decisionColor(r.decision)}>
                         {r.decision === 'accepted' ? `accepted ${r.acceptedUnits}` : r.decision}
                       </Badge>
                     ) : (

@@ -184,3 +184,8 @@ export const useDecide = () =>
         decisions: body.decisions,
       }),
   );
+
+/** The colour of a dealer's decision on its allocation. */
+export function decisionColor(decision: AllocationResult['decision']): string {
+  return decision === 'accepted' ? 'green' : decision === 'pending' ? 'gray' : 'orange';
+}

@@ -21,7 +21,12 @@ import { PageHeader, Section } from '../../components/page-header';
 import { Empty, PageSkeleton, QueryError, errorMessage } from '../../components/query-state';
 import { formatDate, formatInt, formatMonthLong } from '../../format';
 import { useCan, useMe } from '../../session';
-import { useDealerAvailability, useDecide, type DealerAvailability } from './availability-queries';
+import {
+  decisionColor,
+  useDealerAvailability,
+  useDecide,
+  type DealerAvailability,
+} from './availability-queries';
 import { ScrollTable } from '../../components/scroll-table';
 
 export const STATUS_LABELS: Record<string, string> = {
@@ -281,15 +286,7 @@ function AllocationSection({ a }: { a: DealerAvailability }) {
                       </Button>
                     </Group>
                   ) : (
-                    <Badge
-                      color={
-                        r.decision === 'accepted'
-                          ? 'green'
-                          : r.decision === 'pending'
-                            ? 'gray'
-                            : 'orange'
-                      }
-                    >
+                    <Badge color={decisionColor(r.decision)}>
                       {r.decision === 'accepted'
                         ? `accepted ${r.acceptedUnits}`
                         : r.decision === 'pending'

@@ -6,7 +6,13 @@ import {
   modelLineUpdateSchema,
   type ModelLine,
 } from '../../../shared/schemas/catalog';
-import { CodeField, RecordFormDialog, TextField, useRecordForm } from '../../components/form-kit';
+import {
+  CodeField,
+  RecordFormDialog,
+  TextField,
+  useRecordForm,
+  valuesOf,
+} from '../../components/form-kit';
 import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
 import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
@@ -24,12 +30,7 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
   const recordForm = useRecordForm({
     record: line,
     collection: '/model-lines',
-    initial: {
-      code: line?.code ?? '',
-      name: line?.name ?? '',
-      segment: line?.segment ?? '',
-      status: line?.status ?? ('active' as ModelLine['status']),
-    },
+    initial: () => valuesOf(line, FIELDS, { status: 'active' }),
     fields: FIELDS,
     schemas: { create: modelLineCreateSchema, update: modelLineUpdateSchema },
     body: (values, isEdit) =>

@@ -8,10 +8,12 @@ import {
   RecordFormDialog,
   TextField,
   useRecordForm,
+  valuesOf,
 } from '../../components/form-kit';
 import { DataTable, NameCode, QueryView, RowButton } from '../../components/data-table';
 import { StatusBadge } from '../../components/dealers-table';
 import { IconPlus } from '../../components/icons';
+import { filterSelect, queryValues } from '../../components/list-filters';
 import { ModelLineFilter, useListQuery } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { SkuPricesModal } from '../../components/sku-prices';
@@ -56,16 +58,8 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
     record: sku,
     collection: '/skus',
     initial: (): Values => ({
-      code: sku?.code ?? '',
-      modelLineCode: sku?.modelLineCode ?? '',
-      name: sku?.name ?? '',
-      trim: sku?.trim ?? '',
-      powertrain: sku?.powertrain ?? '',
-      segment: sku?.segment ?? '',
-      msrp: sku?.msrp ?? '',
-      co2GramsPerKm: sku?.co2GramsPerKm ?? '',
+      ...valuesOf(sku, FIELDS, { status: 'active' }),
       launchDate: sku?.launchDate?.slice(0, 10) ?? '',
-      status: sku?.status ?? 'active',
     }),
     fields: FIELDS,
     schemas: { create: skuCreateSchema, update: skuUpdateSchema },
@@ -157,22 +151,20 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
 }
 
 export function SkusPage() {
-  const { params, update, offset, searchInput } = useListQuery();
+  const list = useListQuery();
+  const { params, update, offset, searchInput } = list;
   const canWrite = useCan('catalog:write');
   const currency = useCurrency();
   const modelLines = useModelLines();
   const [editing, setEditing] = useState<Sku | 'new' | null>(null);
   const [pricing, setPricing] = useState<Sku | null>(null);
   const filter = {
-    q: params.get('q') ?? undefined,
-    modelLine: params.get('modelLine') ?? undefined,
-    powertrain: params.get('powertrain') ?? undefined,
-    segment: params.get('segment') ?? undefined,
-    status: params.get('status') ?? undefined,
+    ...queryValues(params, ['q', 'modelLine', 'powertrain', 'segment', 'status']),
     limit: PAGE_SIZE,
     offset,
   };
   const skus = useSkus(filter);
+  const segments = [...new Set((modelLines.data ?? []).map((m) => m.segment))].sort();
 
   return (
     <>
@@ -194,30 +186,9 @@ export function SkusPage() {
             value={params.get('modelLine')}
             onChange={(v) => update({ modelLine: v })}
           />
-          <Select
-            aria-label="Powertrain"
-            placeholder="All powertrains"
-            data={POWERTRAIN_OPTIONS}
-            value={params.get('powertrain')}
-            onChange={(v) => update({ powertrain: v })}
-            clearable
-          />
-          <Select
-            aria-label="Segment"
-            placeholder="All segments"
-            data={[...new Set((modelLines.data ?? []).map((m) => m.segment))].sort()}
-            value={params.get('segment')}
-            onChange={(v) => update({ segment: v })}
-            clearable
-          />
-          <Select
-            aria-label="Status"
-            placeholder="Any status"
-            data={CATALOG_STATUS_OPTIONS}
-            value={params.get('status')}
-            onChange={(v) => update({ status: v })}
-            clearable
-          />
+          {filterSelect(list, 'powertrain', 'Powertrain', 'All powertrains', POWERTRAIN_OPTIONS)}
+          {filterSelect(list, 'segment', 'Segment', 'All segments', segments)}
+          {filterSelect(list, 'status', 'Status', 'Any status', CATALOG_STATUS_OPTIONS)}
         </SimpleGrid>
         <QueryView
           query={skus}

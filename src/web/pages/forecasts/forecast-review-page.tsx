@@ -22,7 +22,6 @@ import {
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import type { CycleAdjustments } from '../../../shared/schemas/forecasts';
-import { apiFieldErrors } from '../../forms';
 import { FormError } from '../../components/form-error';
 import { ConfirmDialog } from '../../components/form-kit';
 import {
@@ -31,13 +30,14 @@ import {
   actorName,
   cycleTitle,
   reasonLabel,
+  reviewColor,
 } from '../../components/forecasts/forecast-labels';
+import { useCellOverride } from '../../components/forecasts/use-cell-override';
 import {
   useAcceptAll,
   useAcceptCells,
   useCurrentCycle,
   useCycleAdjustments,
-  useOverrideCells,
 } from '../../components/forecasts/forecast-queries';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -372,13 +372,7 @@ function DealerReview({
                             <Badge
                               size="sm"
                               variant="light"
-                              color={
-                                c.reviewStatus === 'overridden'
-                                  ? 'grape'
-                                  : c.reviewStatus === 'accepted'
-                                    ? 'teal'
-                                    : 'orange'
-                              }
+                              color={reviewColor(c.reviewStatus, 'orange')}
                             >
                               {c.reviewStatus}
                             </Badge>
@@ -470,40 +464,21 @@ function OverrideDialog({
   cell: ReviewCell;
   onClose: () => void;
 }) {
-  const override = useOverrideCells(cycleId, dealer.code);
-  const [value, setValue] = useState<number | string>(cell.override ?? Math.round(cell.baseline));
-  const [reason, setReason] = useState('');
-  const [local, setLocal] = useState<string | null>(null);
-  const { errors, rest } = apiFieldErrors(override.error, ['cells.0.value', 'cells.0.reason']);
+  const o = useCellOverride({
+    cycleId,
+    dealerCode: dealer.code,
+    cell,
+    initial: cell.override ?? Math.round(cell.baseline),
+    missingReason: 'Say why, so the dealer knows',
+    onSaved: onClose,
+  });
   return (
     <Modal
       opened
       onClose={onClose}
       title={`Override ${cell.modelLineName}, ${formatMonth(cell.month)}`}
     >
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!reason.trim()) {
-            setLocal('Say why, so the dealer knows');
-            return;
-          }
-          override.mutate(
-            {
-              cells: [
-                {
-                  modelLine: cell.modelLine,
-                  month: cell.month,
-                  value: Number(value),
-                  reason: reason.trim(),
-                },
-              ],
-            },
-            { onSuccess: onClose },
-          );
-        }}
-      >
+      <form noValidate onSubmit={o.onSubmit}>
         <Stack gap="sm">
           <Text size="sm" c="dimmed">
             {dealer.name} changed our estimate of {formatInt(Math.round(cell.baseline))} to{' '}
@@ -512,27 +487,24 @@ function OverrideDialog({
           </Text>
           <NumberInput
             label="Vehicles"
-            value={value}
-            onChange={setValue}
+            value={o.value}
+            onChange={o.setValue}
             allowDecimal={false}
-            error={errors['cells.0.value']}
+            error={o.valueError}
             data-autofocus
           />
           <TextInput
             label="Reason"
-            value={reason}
-            onChange={(e) => {
-              setReason(e.currentTarget.value);
-              setLocal(null);
-            }}
-            error={local ?? errors['cells.0.reason']}
+            value={o.reason}
+            onChange={(e) => o.setReason(e.currentTarget.value)}
+            error={o.reasonError}
           />
-          <FormError error={override.error} problems={rest} />
+          <FormError error={o.override.error} problems={o.rest} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" color="grape" loading={override.isPending}>
+            <Button type="submit" color="grape" loading={o.override.isPending}>
               Override
             </Button>
           </Group>
@@ -547,11 +519,7 @@ function formatSigned(n: number): string {
 }
 
 function statusColor(c: ReviewCell): string {
-  return c.reviewStatus === 'overridden'
-    ? 'grape'
-    : c.reviewStatus === 'accepted'
-      ? 'teal'
-      : 'orange';
+  return reviewColor(c.reviewStatus, 'orange');
 }
 
 function statusLabel(c: ReviewCell): string {
