@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dealerLabel,
   formatChange,
+  formatInt,
   formatMoney,
   percentChange,
   personName,
@@ -22,6 +23,14 @@ describe('formatMoney', () => {
     expect(formatMoney('1234.5', 'USD')).toMatch(/1,234\.50/);
     expect(formatMoney('9007199254740993.01', 'USD')).toMatch(/9,007,199,254,740,993\.01/);
     expect(formatMoney(null)).toBe('–');
+  });
+});
+
+describe('formatInt', () => {
+  it('never shows a negative zero (an interval bound of -0.3 units rounds to 0)', () => {
+    expect(formatInt(Math.round(-0.3))).toBe('0');
+    expect(formatInt(-2)).toMatch(/^-2$|^−2$/);
+    expect(formatInt(null)).toBe('–');
   });
 });
 

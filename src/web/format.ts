@@ -11,7 +11,8 @@ const percent1 = new Intl.NumberFormat(undefined, {
 });
 
 export function formatInt(value: number | null | undefined): string {
-  return value === null || value === undefined ? '–' : integer.format(value);
+  // `+ 0` turns a negative zero (Math.round(-0.3)) into 0: "-0" is not a count anyone reads
+  return value === null || value === undefined ? '–' : integer.format(value + 0);
 }
 
 export function formatCompact(value: number): string {
