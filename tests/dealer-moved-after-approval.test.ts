@@ -114,6 +114,11 @@ describe.each(engines())('a dealer moved after approval (%s)', (engine) => {
         await admin.get(`/api/v1/programs/${code}/statements/${dealer}/export?period=2026-01`)
       ).text(),
     ).toBe(csvBefore);
+    const accruals = await json<{ months: { month: string; earned: string }[] }>(
+      await admin.get(`/api/v1/programs/${code}/accruals`),
+      200,
+    );
+    expect(accruals.months.find((m) => m.month === '2026-01')?.earned).toBe('200.00');
     const batch = await json<{ totals: { currency: string; amount: string }[] }>(
       await finance.send('POST', '/api/v1/payouts', { programCode: code }),
       201,
