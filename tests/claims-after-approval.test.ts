@@ -15,6 +15,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+import { closeAndApprove, monthlyUnitsProgram } from './helpers/settlement';
 
 const code = 'CLAIM-LATE';
 const dealer = 'DLR-ALPHA';
@@ -62,21 +63,7 @@ describe.each(engines())('claims approved after their period was approved (%s)',
     admin = await login(t.url, USERS.admin, PASSWORD);
     finance = await login(t.url, USERS.finance, PASSWORD);
     dealerA = await login(t.url, USERS.dealerA, PASSWORD);
-    await createProgram(admin, {
-      code,
-      name: 'Claims after approval',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-06-30',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      graceDays: 10,
-      qualifying: { modelLines: ['ML-AURA'] },
-      measure: 'units',
-      tiers: [{ from: '0', value: '100' }],
-      benefit: 'per_unit',
-      requiresClaim: true,
-    });
+    await createProgram(admin, monthlyUnitsProgram(code, { requiresClaim: true }));
     await json(
       await admin.send('POST', '/api/v1/transactions', [
         txRow({
@@ -101,16 +88,7 @@ describe.each(engines())('claims approved after their period was approved (%s)',
 
   it('pays the late claim once, in February, and leaves January as approved', async () => {
     await claim('1LATE0CLM00000001');
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period: '2026-01' }),
-      200,
-    );
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
-        period: '2026-01',
-      }),
-      200,
-    );
+    await closeAndApprove(finance, code, dealer, '2026-01');
     expect((await statement('2026-01')).amountDue).toBe('100.00');
     await claim('1LATE0CLM00000002');
     const january = await statement('2026-01');
@@ -123,16 +101,7 @@ describe.each(engines())('claims approved after their period was approved (%s)',
     expect(adjustments.map((l) => l.amount)).toEqual(['100.00']);
     expect(adjustments[0]!.explanation).toMatch(/claim \d+ \(VIN 1LATE0CLM00000002\).*2026-01/);
     // February closed and approved: the claim is paid there, and not again in March
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period: '2026-02' }),
-      200,
-    );
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
-        period: '2026-02',
-      }),
-      200,
-    );
+    await closeAndApprove(finance, code, dealer, '2026-02');
     expect((await statement('2026-02')).amountDue).toBe('100.00');
     expect((await statement('2026-03')).amountDue).toBe('0.00');
     expect((await statement('2026-01')).amountDue).toBe('100.00');

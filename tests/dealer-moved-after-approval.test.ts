@@ -18,6 +18,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+import { closeAndApprove, monthlyUnitsProgram } from './helpers/settlement';
 
 const code = 'MOVED-DLR';
 const dealer = 'DLR-ALPHA';
@@ -51,21 +52,7 @@ describe.each(engines())('a dealer moved after approval (%s)', (engine) => {
     admin = await login(t.url, USERS.admin, PASSWORD);
     finance = await login(t.url, USERS.finance, PASSWORD);
     dealerA = await login(t.url, USERS.dealerA, PASSWORD);
-    await createProgram(admin, {
-      code,
-      name: 'Moved dealer',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-06-30',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      graceDays: 10,
-      eligibility: { regions: ['US-W'] },
-      qualifying: { modelLines: ['ML-AURA'] },
-      measure: 'units',
-      tiers: [{ from: '0', value: '100' }],
-      benefit: 'per_unit',
-    });
+    await createProgram(admin, monthlyUnitsProgram(code, { eligibility: { regions: ['US-W'] } }));
     await json(
       await admin.send('POST', '/api/v1/transactions', [
         txRow({ externalId: 'MV-1', occurredOn: '2026-01-10', receivedAt: '2026-01-10' }),
@@ -77,16 +64,7 @@ describe.each(engines())('a dealer moved after approval (%s)', (engine) => {
   afterAll(async () => t?.close());
 
   it('keeps the approved statement, its list, CSV and payout after the move', async () => {
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period: '2026-01' }),
-      200,
-    );
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
-        period: '2026-01',
-      }),
-      200,
-    );
+    await closeAndApprove(finance, code, dealer, '2026-01');
     const before = await detail(admin);
     expect([before.status, before.amountDue]).toEqual(['approved', '200.00']);
     const csvBefore = await (
