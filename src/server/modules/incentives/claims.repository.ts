@@ -36,6 +36,15 @@ export function createClaimsRepository(db: Queryable) {
       return findClaimRows(`p.code = $1 and ${scopeSql(scope, 'd', params)}`, params);
     },
 
+    /** The date of a feed row (a claim's sale). */
+    async findSaleDate(transactionId: string): Promise<string | undefined> {
+      const { rows } = await db.query<{ occurredOn: string }>(
+        `select to_char(occurred_on, 'YYYY-MM-DD') as "occurredOn" from transactions where id = $1::bigint`,
+        [transactionId],
+      );
+      return rows[0]?.occurredOn;
+    },
+
     /** The feed's sales of a VIN (positive quantities), oldest first. */
     async findSalesOfVin(vin: string) {
       const { rows } = await db.query<{

@@ -4,12 +4,17 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AppError, notFound, type Problem } from '../../../shared/errors';
+import { Dec, moneyString } from '../../../shared/money';
 import type { ClaimInput, ClaimView } from '../../../shared/schemas/incentives';
 import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { type DealerRow } from './incentives.repository';
 import { createClaimsRepository } from './claims.repository';
 import { createIncentivesContextRepository } from './incentives-context.repository';
+import { createDisputesRepository } from './disputes.repository';
+import { payablePeriods } from './payable-period';
+import { createSettlementRepository } from './settlement';
+import type { StatementComputation } from './statement-compute';
 import {
   type IncentivesContext,
   type Ctx,
@@ -22,7 +27,13 @@ import {
   latest,
 } from './incentives-context';
 
-export function createClaimsService({ shared }: { shared: IncentivesContext }) {
+export function createClaimsService({
+  shared,
+  compute,
+}: {
+  shared: IncentivesContext;
+  compute: Pick<StatementComputation, 'computeStatements'>;
+}) {
   const { deps, visibility, context, loadProgram } = shared;
   const repoOf = (db: Queryable = deps.db) => createIncentivesContextRepository(db);
 
@@ -85,6 +96,76 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
         : `VIN ${claim.vin} was already claimed in this program`,
     });
     return { checks, transactionId: sale?.id ?? null };
+  }
+
+  /**
+   * A claim approved after the statement that settles its sale's window was approved
+   * (docs/incentives.md, "Claims"): that statement is frozen and no later statement counts the
+   * window's rows, so what the claim earns there (the window's statement recomputed with the sale
+   * minus without it: tier and cap moves included) is paid as an adjustment in the dealer's first
+   * payable period after it, as a dispute's. A window still open, or closed and not yet approved,
+   * counts the claimed sale itself (approval of a closed one asks for a re-close).
+   */
+  async function payClaimOfSettledWindow(tx: Queryable, claim: ClaimView, actor: Actor) {
+    const saleDate = claim.transactionId
+      ? await claimsOf(tx).findSaleDate(claim.transactionId)
+      : undefined;
+    if (!saleDate) return;
+    const p = await loadProgram(claim.programCode, tx);
+    const ctx = await context(tx);
+    const payable = payablePeriods(tx, p, ctx.fy);
+    const last = payable.periods.findLastIndex(
+      (x) => x.window.start <= saleDate && saleDate <= x.window.end,
+    );
+    if (last < 0) return;
+    const settles = payable.periods[last]!;
+    const [dealer] = await repoOf(tx).findDealers(actor.scope, claim.dealerCode);
+    if (!dealer) return;
+    await createSettlementRepository(tx).lockWindow(p.row.id, settles.window.label);
+    const stored = await createSettlementRepository(tx).findDealerWindowStatements(
+      p.row.id,
+      settles.window.label,
+      dealer.id,
+    );
+    const settled = stored.some(
+      (s) => s.period === settles.period && (s.status === 'approved' || s.status === 'paid'),
+    );
+    if (!settled) return;
+    const run = async (exclude?: ReadonlySet<string>) =>
+      (
+        await compute.computeStatements({
+          db: tx,
+          program: p,
+          period: settles.period,
+          dealers: [dealer],
+          withLines: true,
+          ctx,
+          live: true,
+          withoutCorrections: true,
+          ...(exclude ? { excludeTransactionIds: exclude } : {}),
+        })
+      ).items[0]!.statement;
+    const withClaim = await run();
+    const owed = new Dec(withClaim.amountDue).minus(
+      (await run(new Set([claim.transactionId!]))).amountDue,
+    );
+    if (owed.isZero()) return;
+    const period = await payable.firstFrom(last + 1, dealer.id);
+    if (!period)
+      throw new AppError(
+        'CONFLICT',
+        `Claim ${claim.id}: the statement of ${settles.period} is approved and every later period of program ${claim.programCode} is closed or settled for ${claim.dealerCode}: no statement is left to pay it; reject the claim (and settle it outside the program)`,
+        { period: settles.period },
+      );
+    await createDisputesRepository(tx).insertAdjustment({
+      programId: p.row.id,
+      dealerCode: claim.dealerCode,
+      period,
+      disputeId: null,
+      amount: moneyString(owed, withClaim.currency),
+      explanation: `claim ${claim.id} (VIN ${claim.vin}) approved after the statement of ${settles.period} was approved`,
+      createdBy: actorLabel(actor),
+    });
   }
 
   return {
@@ -241,6 +322,7 @@ export function createClaimsService({ shared }: { shared: IncentivesContext }) {
           reason,
           actorLabel(actor),
         );
+        if (decision === 'approve') await payClaimOfSettledWindow(tx, c, actor);
       });
       return (await claimsOf().findClaim(id))!;
     },

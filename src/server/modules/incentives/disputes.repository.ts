@@ -118,7 +118,8 @@ export function createDisputesRepository(db: Queryable) {
       programId: number;
       dealerCode: string;
       period: string;
-      disputeId: number;
+      /** null: not a dispute's (a claim approved after its window was settled) */
+      disputeId: number | null;
       amount: string | undefined;
       explanation: string;
       createdBy: string;

@@ -8,9 +8,8 @@ import { hasPermission } from '../../../shared/permissions';
 import type { DisputeView } from '../../../shared/schemas/incentives';
 import { type Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
-import { listSettlementPeriods, resolvePeriod } from './calc';
+import { resolvePeriod } from './calc';
 import { createDisputesRepository } from './disputes.repository';
-import { createSettlementWritesRepository } from './settlement-writes.repository';
 import {
   type IncentivesContext,
   actorLabel,
@@ -18,14 +17,11 @@ import {
   requireOem,
   need,
   latest,
-  versionAndPeriod,
 } from './incentives-context';
-import { createSettlementRepository } from './settlement';
-import { firstPayablePeriod } from './window-order';
+import { payablePeriods } from './payable-period';
 
 export function createDisputesService({ shared }: { shared: IncentivesContext }) {
   const { deps, visibility, context, loadProgram, dealerInScope } = shared;
-  const repoOf = (db: Queryable = deps.db) => createSettlementWritesRepository(db);
   const disputesOf = (db: Queryable = deps.db) => createDisputesRepository(db);
   const sideOf = (actor: Actor) => (actor.scope.kind === 'dealers' ? 'dealer' : 'oem');
 
@@ -164,28 +160,11 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
           // be approved already (frozen: the money would never be paid), nor into an open one
           // whose close will put nothing up for the dealer because a later statement of its
           // window is approved already (window-order.ts).
-          const repo = repoOf(tx);
-          const settlement = createSettlementRepository(tx);
-          const periods = listSettlementPeriods({
-            program: latest(p).definition,
-            fiscalYearStartMonth: ctx.fy,
-          });
-          const period = await firstPayablePeriod({
-            periods,
-            from: periods.findIndex((x) => x.period === dispute.period),
-            isClosed: (x) => repo.isPeriodClosed(p.row.id, x),
-            windowOf: (x) =>
-              settlement.findDealerWindowStatements(
-                p.row.id,
-                versionAndPeriod(p, x, ctx.fy).settlement.window.label,
-                dispute.dealerCode,
-              ),
-            lock: (x) =>
-              settlement.lockWindow(
-                p.row.id,
-                versionAndPeriod(p, x, ctx.fy).settlement.window.label,
-              ),
-          });
+          const payable = payablePeriods(tx, p, ctx.fy);
+          const period = await payable.firstFrom(
+            payable.periods.findIndex((x) => x.period === dispute.period),
+            dispute.dealerCode,
+          );
           if (!period)
             throw new AppError(
               'CONFLICT',

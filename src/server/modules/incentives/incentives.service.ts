@@ -61,7 +61,7 @@ export function createIncentivesService(deps: IncentivesDeps) {
     ...statements,
     findStatements: listStatements,
     ...progressApi,
-    ...createClaimsService({ shared }),
+    ...createClaimsService({ shared, compute }),
     ...createDisputesService({ shared }),
     ...createSettlementService({ shared, compute, statements }),
     ...createPayoutsService({ shared }),

@@ -7,7 +7,10 @@
  * NOT_FOUND, as if it did not exist. OEM actors (network and region scopes) see every program.
  *
  * Targeting is the eligibility lists only: an inactive dealer or one without an active agreement
- * still sees a program that names it (and is told why it earns nothing).
+ * still sees a program that names it (and is told why it earns nothing). A dealer with an approved
+ * (or paid) statement of a program keeps seeing that program after the lists stop naming it (it
+ * moved to another region or group, or a later version narrowed the lists): reviewed money stays
+ * visible to the dealer it was paid to. Before, its own approved statement became a 404.
  *
  * What a dealer sees of a visible program: no budget (the program total is OEM-internal: the
  * definition's `budget` is null, a statement list's budget figures are its own totals without
@@ -68,6 +71,19 @@ export function createProgramVisibility(db: Queryable) {
     return out;
   }
 
+  /** Codes of the programs in which one of the dealers has an approved or paid statement. */
+  async function settledFor(dealers: ViewerDealer[], code: string | null): Promise<Set<string>> {
+    if (dealers.length === 0) return new Set();
+    const { rows } = await db.query<{ code: string }>(
+      `select distinct p.code from incentive_statements s
+       join programs p on p.id = s.program_id join dealers d on d.id = s.dealer_id
+       where d.code = any($1::text[]) and s.status in ('approved', 'paid')
+         and ($2::text is null or p.code = $2)`,
+      [dealers.map((d) => d.code), code],
+    );
+    return new Set(rows.map((r) => r.code));
+  }
+
   const seenBy = (lists: Targeting[] | undefined, dealers: ViewerDealer[]) =>
     (lists ?? []).some((e) => dealers.some((d) => isTargeted(e, d)));
 
@@ -76,8 +92,10 @@ export function createProgramVisibility(db: Queryable) {
     async visibleCodes(actor: Actor): Promise<Set<string> | null> {
       const dealers = await viewers(actor);
       if (!dealers) return null;
-      const all = await targetings(null);
-      return new Set([...all].filter(([, lists]) => seenBy(lists, dealers)).map(([c]) => c));
+      const [all, settled] = await Promise.all([targetings(null), settledFor(dealers, null)]);
+      return new Set(
+        [...all].filter(([c, lists]) => seenBy(lists, dealers) || settled.has(c)).map(([c]) => c),
+      );
     },
 
     /**
@@ -87,7 +105,11 @@ export function createProgramVisibility(db: Queryable) {
     async requireVisible(actor: Actor, code: string, dealerCode?: string): Promise<void> {
       if (actor.scope.kind !== 'dealers') return;
       const [dealers, lists] = await Promise.all([viewers(actor, dealerCode), targetings(code)]);
-      if (!dealers || !seenBy(lists.get(code), dealers)) throw notFound('Program', code);
+      if (!dealers) throw notFound('Program', code);
+      if (seenBy(lists.get(code), dealers)) return;
+      // only published programs (the lists): never a draft, whatever was stored
+      if (lists.has(code) && (await settledFor(dealers, code)).has(code)) return;
+      throw notFound('Program', code);
     },
 
     /** A program definition as a dealer-scoped actor sees it (no budget, only its own names). */

@@ -31,7 +31,8 @@ import {
 } from './incentives-context';
 import { type StatementComputation } from './statement-compute';
 import { type StatementsService } from './statements.service';
-import { assertWindowOrder, firstPayablePeriod } from './window-order';
+import { assertWindowOrder } from './window-order';
+import { payablePeriods } from './payable-period';
 
 export function createSettlementService({
   shared,
@@ -74,32 +75,14 @@ export function createSettlementService({
     }): Promise<{ period: string; amount: string }[]> {
       const p = await loadProgram(code, tx);
       const ctx = await context(tx);
-      const repo = repoOf(tx);
-      const periods = listSettlementPeriods({
-        program: latest(p).definition,
-        fiscalYearStartMonth: ctx.fy,
-      });
+      const payable = payablePeriods(tx, p, ctx.fy);
+      const periods = payable.periods;
       const byTarget = new Map<string, { amount: Dec; explanations: string[] }>();
       for (const line of lines) {
         const at = periods.findIndex((x) => x.period === line.period);
         if (at < 0) throw new AppError('CONFLICT', `Program ${code} has no period ${line.period}`);
         // the first period that still pays the dealer (window-order.ts), as a dispute's adjustment
-        const target = await firstPayablePeriod({
-          periods,
-          from: at,
-          isClosed: (x) => repo.isPeriodClosed(p.row.id, x),
-          windowOf: (x) =>
-            createSettlementRepository(tx).findDealerWindowStatements(
-              p.row.id,
-              versionAndPeriod(p, x, ctx.fy).settlement.window.label,
-              dealerId,
-            ),
-          lock: (x) =>
-            createSettlementRepository(tx).lockWindow(
-              p.row.id,
-              versionAndPeriod(p, x, ctx.fy).settlement.window.label,
-            ),
-        });
+        const target = await payable.firstFrom(at, dealerId);
         if (!target)
           throw new AppError(
             'CONFLICT',

@@ -1,0 +1,37 @@
+/** Settlement steps shared by the settled-money tests. */
+import { json, type Client } from './test-app';
+
+/** A monthly per-unit program of 100 per Aura unit, January to June 2026. */
+export function monthlyUnitsProgram(code: string, extra: Record<string, unknown> = {}) {
+  return {
+    code,
+    name: code,
+    currency: 'USD',
+    startDate: '2026-01-01',
+    endDate: '2026-06-30',
+    measurementPeriod: 'month',
+    payoutFrequency: 'month',
+    graceDays: 10,
+    qualifying: { modelLines: ['ML-AURA'] },
+    measure: 'units',
+    tiers: [{ from: '0', value: '100' }],
+    benefit: 'per_unit',
+    ...extra,
+  };
+}
+
+/** Closes a period and approves one dealer's statement of it (finance). */
+export async function closeAndApprove(
+  finance: Client,
+  code: string,
+  dealer: string,
+  period: string,
+) {
+  await json(await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }), 200);
+  await json(
+    await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
+      period,
+    }),
+    200,
+  );
+}
