@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import {
   createProgram,
   engines,
@@ -17,6 +17,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+import { deliverOn, monthlyUnitsProgram } from './helpers/settlement';
 
 type Statement = {
   dealerCode: string;
@@ -62,43 +63,15 @@ describe.each(engines())('a period settled by a later approved statement (%s)', 
     admin = await login(t.url, USERS.admin, PASSWORD);
     finance = await login(t.url, USERS.finance, PASSWORD);
     dealerA = await login(t.url, USERS.dealerA, PASSWORD);
-    await createProgram(admin, {
-      code,
-      name: 'Settled later',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-06-30',
-      measurementPeriod: 'quarter',
-      payoutFrequency: 'month',
-      graceDays: 10,
-      qualifying: { modelLines: ['ML-AURA'] },
-      measure: 'units',
-      tiers: [{ from: '0', value: '100' }],
-      benefit: 'per_unit',
-    });
-    await json(
-      await admin.send('POST', '/api/v1/transactions', [
-        txRow({
-          externalId: 'SL-J1',
-          occurredOn: '2026-01-10',
-          receivedAt: '2026-01-10',
-          dealerCode: dealer,
-        }),
-        txRow({
-          externalId: 'SL-J2',
-          occurredOn: '2026-01-12',
-          receivedAt: '2026-01-12',
-          dealerCode: dealer,
-        }),
-        txRow({
-          externalId: 'SL-F1',
-          occurredOn: '2026-02-10',
-          receivedAt: '2026-02-10',
-          dealerCode: dealer,
-        }),
-      ]),
-      200,
+    await createProgram(
+      admin,
+      monthlyUnitsProgram(code, { name: 'Settled later', measurementPeriod: 'quarter' }),
     );
+    await deliverOn(admin, dealer, [
+      ['SL-J1', '2026-01-10'],
+      ['SL-J2', '2026-01-12'],
+      ['SL-F1', '2026-02-10'],
+    ]);
   }, 600_000);
   afterAll(async () => t?.close());
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettlementRepository } from '../src/server/modules/incentives/settlement';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import {
   createProgram,
   engines,
@@ -18,6 +18,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+import { deliverOn } from './helpers/settlement';
 
 const postgres = engines().filter((e) => e === 'postgres');
 
@@ -48,17 +49,7 @@ describe.each(postgres)('settlement races (%s)', (engine) => {
       tiers: [{ from: '0', value: '100' }],
       benefit: 'per_unit',
     });
-    await json(
-      await admin.send('POST', '/api/v1/transactions', [
-        txRow({
-          externalId: 'RACE-J1',
-          occurredOn: '2026-01-10',
-          receivedAt: '2026-01-10',
-          dealerCode: dealer,
-        }),
-      ]),
-      200,
-    );
+    await deliverOn(admin, dealer, [['RACE-J1', '2026-01-10']]);
   }, 600_000);
   afterAll(async () => t?.close());
 

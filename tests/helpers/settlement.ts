@@ -1,4 +1,5 @@
 /** Settlement steps shared by the settled-money tests. */
+import { txRow } from './fixtures';
 import { json, type Client } from './test-app';
 
 /** A monthly per-unit program of 100 per Aura unit, January to June 2026. */
@@ -32,6 +33,20 @@ export async function closeAndApprove(
     await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
       period,
     }),
+    200,
+  );
+}
+
+/** Posts one Aura delivery per `[externalId, day]`, received that day, for `dealer` (admin). */
+export async function deliverOn(admin: Client, dealer: string, rows: [string, string][]) {
+  await json(
+    await admin.send(
+      'POST',
+      '/api/v1/transactions',
+      rows.map(([externalId, day]) =>
+        txRow({ externalId, occurredOn: day, receivedAt: day, dealerCode: dealer }),
+      ),
+    ),
     200,
   );
 }
