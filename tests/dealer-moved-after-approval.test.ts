@@ -8,7 +8,7 @@
  * change (not in the update schema).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import {
   createProgram,
   engines,
@@ -18,7 +18,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-import { closeAndApprove, monthlyUnitsProgram } from './helpers/settlement';
+import { closeAndApprove, deliverOn, monthlyUnitsProgram } from './helpers/settlement';
 
 const code = 'MOVED-DLR';
 const dealer = 'DLR-ALPHA';
@@ -53,13 +53,10 @@ describe.each(engines())('a dealer moved after approval (%s)', (engine) => {
     finance = await login(t.url, USERS.finance, PASSWORD);
     dealerA = await login(t.url, USERS.dealerA, PASSWORD);
     await createProgram(admin, monthlyUnitsProgram(code, { eligibility: { regions: ['US-W'] } }));
-    await json(
-      await admin.send('POST', '/api/v1/transactions', [
-        txRow({ externalId: 'MV-1', occurredOn: '2026-01-10', receivedAt: '2026-01-10' }),
-        txRow({ externalId: 'MV-2', occurredOn: '2026-01-12', receivedAt: '2026-01-12' }),
-      ]),
-      200,
-    );
+    await deliverOn(admin, dealer, [
+      ['MV-1', '2026-01-10'],
+      ['MV-2', '2026-01-12'],
+    ]);
   }, 600_000);
   afterAll(async () => t?.close());
 

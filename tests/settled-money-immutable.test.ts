@@ -5,7 +5,7 @@
  * difference (earned at the new rate − what January settled at the old one).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
 import {
   createProgram,
   engines,
@@ -15,6 +15,7 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
+import { deliverOn } from './helpers/settlement';
 
 const definition = (value: string) => ({
   code: 'IMMUTABLE-Q',
@@ -55,29 +56,11 @@ describe.each(engines())('settled money is immutable (%s)', (engine) => {
     admin = await login(t.url, USERS.admin, PASSWORD);
     finance = await login(t.url, USERS.finance, PASSWORD);
     await createProgram(admin, definition('100'));
-    await json(
-      await admin.send('POST', '/api/v1/transactions', [
-        txRow({
-          externalId: 'IM-J1',
-          occurredOn: '2026-01-10',
-          receivedAt: '2026-01-10',
-          dealerCode: dealer,
-        }),
-        txRow({
-          externalId: 'IM-A1',
-          occurredOn: '2026-04-10',
-          receivedAt: '2026-04-10',
-          dealerCode: dealer,
-        }),
-        txRow({
-          externalId: 'IM-F1',
-          occurredOn: '2026-02-10',
-          receivedAt: '2026-02-10',
-          dealerCode: dealer,
-        }),
-      ]),
-      200,
-    );
+    await deliverOn(admin, dealer, [
+      ['IM-J1', '2026-01-10'],
+      ['IM-A1', '2026-04-10'],
+      ['IM-F1', '2026-02-10'],
+    ]);
   }, 600_000);
   afterAll(async () => t?.close());
 
