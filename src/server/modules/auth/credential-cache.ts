@@ -15,7 +15,10 @@
  * `settle()` waits until everything committed before it has been heard by this process (its own
  * NOTIFY comes back after every earlier one): a logout or an account change answers only once this
  * process has dropped the credential, and since PostgreSQL signals every listening process at the
- * commit, the other processes have been sent the same announcement by then.
+ * commit, the other processes have been sent the same announcement by then; each drops it when the
+ * announcement arrives (delivery is asynchronous: milliseconds on one machine, so a request that
+ * reaches another process in that instant can still be served; tests wait with that process's
+ * `settle()`).
  */
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../../auth/actor';
