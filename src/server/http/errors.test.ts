@@ -39,7 +39,7 @@ describe('the error handler and database errors', () => {
   });
 
   it('keeps other database errors (server bugs) a 500 that reveals nothing', async () => {
-    for (const code of ['42P01', '42703', '23502', '40001', 'XX000', '22012']) {
+    for (const code of ['42P01', '42703', '23502', '23503', 'XX000', '22012']) {
       const { status, body } = await answerTo(
         dbError(code, 'relation "secret_table" does not exist'),
       );
@@ -49,6 +49,23 @@ describe('the error handler and database errors', () => {
     }
     // a code alone (a Node system error, say) is not a database error
     const plain = Object.assign(new Error('x'), { code: '22003' });
+    expect((await answerTo(plain)).status).toBe(500);
+  });
+
+  it('answers two writes of the same thing at once (23505, 40001, 40P01) with 409 CONCURRENT_CHANGE that quotes no value', async () => {
+    for (const code of ['23505', '40001', '40P01']) {
+      const error = Object.assign(
+        dbError(code, 'duplicate key value violates unique constraint: Key (code)=(SECRET-1)'),
+        { constraint: 'payout_batches_code_key' },
+      );
+      const { status, body } = await answerTo(error);
+      expect(status, code).toBe(409);
+      expect(body).toMatchObject({ code: 'CONCURRENT_CHANGE', details: { sqlState: code } });
+      expect(body.message).toMatch(/nothing of this one was saved/);
+      expect(JSON.stringify(body)).not.toContain('SECRET-1');
+    }
+    // a code alone is not a database error
+    const plain = Object.assign(new Error('x'), { code: '23505' });
     expect((await answerTo(plain)).status).toBe(500);
   });
 

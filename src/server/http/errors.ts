@@ -55,6 +55,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
           details: { requestId: request.id },
         });
     }
+    const clash = concurrentWrite(error);
+    if (clash) {
+      request.log.warn({ err: error }, 'a write clashed with another one');
+      return reply.status(409).send(clash);
+    }
     const rejected = dataException(error);
     if (rejected) {
       request.log.warn({ err: error }, 'the database refused a value');
@@ -79,6 +84,31 @@ export function registerErrorHandling(app: FastifyInstance): void {
       details: {},
     });
   });
+}
+
+/**
+ * Two writes of the same thing at once (two payout builds, two decisions of one dispute): the
+ * database keeps one and refuses the other with a unique violation (23505), a serialization
+ * failure (40001) or a deadlock (40P01). That is the request's conflict with another one, not a
+ * server fault: a 409 `CONCURRENT_CHANGE` (the transaction rolled back: nothing of it is
+ * written), never a 500. The one place for it, so no route has to catch it. Services still take
+ * their own locks where the second request should get a domain answer ("already paid").
+ */
+export function concurrentWrite(
+  error: unknown,
+): { code: 'CONCURRENT_CHANGE'; message: string; details: Record<string, unknown> } | null {
+  if (typeof error !== 'object' || error === null || !('severity' in error)) return null;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  if (code !== '23505' && code !== '40001' && code !== '40P01') return null;
+  const key = typeof constraint === 'string' ? constraint : undefined;
+  return {
+    code: 'CONCURRENT_CHANGE',
+    message:
+      code === '23505'
+        ? `Another request wrote the same record at the same time${key ? ` (${key})` : ''}; nothing of this one was saved. Reload and try again if it is still needed.`
+        : 'Another request changed the same records at the same time; nothing of this one was saved. Try again.',
+    details: { sqlState: code, ...(key ? { constraint: key } : {}) },
+  };
 }
 
 /** What a data exception means, in words that reveal no stored value (the log has the rest). */

@@ -30,6 +30,15 @@ export function createClaimsRepository(db: Queryable) {
       return (await findClaimRows('c.id = $1', [id]))[0];
     },
 
+    /**
+     * The claim, its row locked to the end of the transaction: two decisions of one claim at once
+     * run one after the other, and the second sees the first's status.
+     */
+    async lockClaim(id: number): Promise<ClaimDbRow | undefined> {
+      await db.query('select 1 from incentive_claims where id = $1 for update', [id]);
+      return (await findClaimRows('c.id = $1', [id]))[0];
+    },
+
     /** The claims of a program the scope may see. */
     findProgramClaims(code: string, scope: Scope) {
       const params: unknown[] = [code];

@@ -14,6 +14,7 @@ import { createIncentivesContextRepository } from './incentives-context.reposito
 import { createDisputesRepository } from './disputes.repository';
 import { payablePeriods } from './payable-period';
 import { createSettlementRepository } from './settlement';
+import { createSettlementWritesRepository } from './settlement-writes.repository';
 import type { StatementComputation } from './statement-compute';
 import {
   type IncentivesContext,
@@ -99,12 +100,17 @@ export function createClaimsService({
   }
 
   /**
-   * A claim approved after the statement that settles its sale's window was approved
-   * (docs/incentives.md, "Claims"): that statement is frozen and no later statement counts the
-   * window's rows, so what the claim earns there (the window's statement recomputed with the sale
-   * minus without it: tier and cap moves included) is paid as an adjustment in the dealer's first
-   * payable period after it, as a dispute's. A window still open, or closed and not yet approved,
-   * counts the claimed sale itself (approval of a closed one asks for a re-close).
+   * A claim approved when no statement of its sale's window can count the sale any more
+   * (docs/incentives.md, "Claims"): what the claim earns there (the window's last statement
+   * recomputed with the sale minus without it: tier and cap moves included) is paid as an
+   * adjustment naming the claim in the dealer's first payable period after the window, as a
+   * dispute's. A statement can still count the sale when it is of a period of the window from
+   * the sale's on, after the dealer's last approved (or paid) statement of the window, and is
+   * open, or closed with the dealer's statement not yet approved (its approval then asks for a
+   * re-close). A closed period where the dealer has no statement cannot: a re-close may be
+   * refused (every statement approved) and nobody is asked for one; before, such a claim was
+   * approved and never paid. The adjustment names the claim (`claim_id`), and statements leave a
+   * claim paid that way out, so a later re-close does not pay it again.
    */
   async function payClaimOfSettledWindow(tx: Queryable, claim: ClaimView, actor: Actor) {
     const saleDate = claim.transactionId
@@ -121,16 +127,23 @@ export function createClaimsService({
     const settles = payable.periods[last]!;
     const [dealer] = await repoOf(tx).findDealers(actor.scope, claim.dealerCode);
     if (!dealer) return;
-    await createSettlementRepository(tx).lockWindow(p.row.id, settles.window.label);
-    const stored = await createSettlementRepository(tx).findDealerWindowStatements(
+    const settlement = createSettlementRepository(tx);
+    await settlement.lockWindow(p.row.id, settles.window.label);
+    const stored = await settlement.findDealerWindowStatements(
       p.row.id,
       settles.window.label,
       dealer.id,
     );
-    const settled = stored.some(
-      (s) => s.period === settles.period && (s.status === 'approved' || s.status === 'paid'),
-    );
-    if (!settled) return;
+    const statusOf = new Map(stored.map((s) => [s.period, s.status]));
+    const writes = createSettlementWritesRepository(tx);
+    for (let at = last; at >= 0; at--) {
+      const x = payable.periods[at]!;
+      if (x.window.label !== settles.window.label || x.cutoff < saleDate) break;
+      const status = statusOf.get(x.period);
+      // the dealer's last settled statement of the window: it and the earlier ones are frozen
+      if (status === 'approved' || status === 'paid') break;
+      if (status === 'closed' || !(await writes.isPeriodClosed(p.row.id, x.period))) return;
+    }
     const run = async (exclude?: ReadonlySet<string>) =>
       (
         await compute.computeStatements({
@@ -153,17 +166,18 @@ export function createClaimsService({
     const period = await payable.firstFrom(last + 1, dealer.id);
     if (!period)
       throw new AppError(
-        'CONFLICT',
-        `Claim ${claim.id}: the statement of ${settles.period} is approved and every later period of program ${claim.programCode} is closed or settled for ${claim.dealerCode}: no statement is left to pay it; reject the claim (and settle it outside the program)`,
-        { period: settles.period },
+        'NO_PAYABLE_PERIOD',
+        `Claim ${claim.id}: no statement of ${claim.dealerCode} can pay it: ${settles.window.label} is settled and every later period of program ${claim.programCode} is closed or settled for the dealer; reject the claim with a reason (and pay it outside the program)`,
+        { period: settles.period, window: settles.window.label },
       );
     await createDisputesRepository(tx).insertAdjustment({
       programId: p.row.id,
       dealerCode: claim.dealerCode,
       period,
       disputeId: null,
+      claimId: claim.id,
       amount: moneyString(owed, withClaim.currency),
-      explanation: `claim ${claim.id} (VIN ${claim.vin}) approved after the statement of ${settles.period} was approved`,
+      explanation: `claim ${claim.id} (VIN ${claim.vin}) approved after ${settles.period} was settled`,
       createdBy: actorLabel(actor),
     });
   }
@@ -305,7 +319,7 @@ export function createClaimsService({
       need(actor, 'claims:review');
       requireOem(actor);
       await deps.db.transaction(async (tx) => {
-        const c = await claimsOf(tx).findClaim(id);
+        const c = await claimsOf(tx).lockClaim(id);
         if (!c) throw notFound('Claim', String(id));
         if (decision === 'approve' && c.status !== 'validated') {
           throw new AppError(

@@ -120,23 +120,39 @@ export function createDisputesRepository(db: Queryable) {
       period: string;
       /** null: not a dispute's (a claim approved after its window was settled) */
       disputeId: number | null;
+      /** the claim it pays (a claim approved when no statement could count its sale) */
+      claimId?: number;
       amount: string | undefined;
       explanation: string;
       createdBy: string;
     }) {
       await db.query(
-        `insert into incentive_adjustments (program_id, dealer_id, period, dispute_id, amount, explanation, created_by)
-         values ($1, (select id from dealers where code = $2), $3, $4, $5, $6, $7)`,
+        `insert into incentive_adjustments (program_id, dealer_id, period, dispute_id, claim_id, amount, explanation, created_by)
+         values ($1, (select id from dealers where code = $2), $3, $4, $5, $6, $7, $8)`,
         [
           input.programId,
           input.dealerCode,
           input.period,
           input.disputeId,
+          input.claimId ?? null,
           input.amount,
           input.explanation,
           input.createdBy,
         ],
       );
+    },
+
+    /**
+     * The dispute's status, its row locked to the end of the transaction: two resolutions of one
+     * dispute at once run one after the other, and the second sees the first's outcome (one
+     * adjustment, never two).
+     */
+    async lockDisputeStatus(id: number): Promise<string | undefined> {
+      const { rows } = await db.query<{ status: string }>(
+        'select status from incentive_disputes where id = $1 for update',
+        [id],
+      );
+      return rows[0]?.status;
     },
 
     async resolveDispute(id: number, status: 'adjusted' | 'rejected', reason: string, by: string) {

@@ -154,6 +154,8 @@ export function createDisputesService({ shared }: { shared: IncentivesContext })
       const ctx = await context();
       if (data.amount !== undefined) checkMinorUnit(data.amount, dispute.currency, 'body.amount');
       await deps.db.transaction(async (tx) => {
+        const status = await disputesOf(tx).lockDisputeStatus(id);
+        if (status !== 'open') throw new AppError('CONFLICT', `Dispute ${id} is already ${status}`);
         if (data.outcome === 'adjust') {
           // The adjustment goes into the disputed period while it is open, else into the next
           // period still open (as a chargeback's): never into a closed one, whose statements may

@@ -26,8 +26,25 @@ export type PayableStatement = {
   reference: string;
 };
 
+/** The advisory lock of payout builds (lockBuilds). */
+const PAYOUT_BUILD_LOCK = 7_305_143;
+
 export function createPayoutsRepository(db: Queryable) {
   return {
+    /**
+     * Payout builds one at a time (held to the end of the transaction): a second build at the
+     * same instant waits, then finds the statements batched already (and numbers its batch after
+     * the first), instead of failing on payout_items' unique statement or the batch code.
+     */
+    async lockBuilds() {
+      await db.query('select pg_advisory_xact_lock($1)', [PAYOUT_BUILD_LOCK]);
+    },
+
+    /** Locks a batch's row to the end of the transaction (one mark-paid at a time). */
+    async lockBatch(code: string) {
+      await db.query('select 1 from payout_batches where code = $1 for update', [code]);
+    },
+
     async findBatch(code: string): Promise<BatchRow | undefined> {
       const { rows } = await db.query<BatchRow>(
         `select id::text, code, status, gl_account as "glAccount", created_by as "createdBy", to_json(created_at)#>>'{}' as "createdAt",

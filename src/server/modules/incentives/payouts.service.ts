@@ -53,6 +53,7 @@ export function createPayoutsService({ shared }: { shared: IncentivesContext }) 
       requireOem(actor);
       const code = await deps.db.transaction(async (tx) => {
         const repo = payoutsOf(tx);
+        await repo.lockBuilds();
         const rows = await repo.findPayableStatements(data.programCode ?? null);
         if (rows.length === 0)
           throw new AppError('CONFLICT', 'No approved statements wait for payout');
@@ -88,6 +89,7 @@ export function createPayoutsService({ shared }: { shared: IncentivesContext }) 
       need(actor, 'payouts:manage');
       requireOem(actor);
       await deps.db.transaction(async (tx) => {
+        await payoutsOf(tx).lockBatch(code);
         const b = await batchView(code, tx);
         if (b.status === 'paid') throw new AppError('CONFLICT', `Batch ${code} is already paid`);
         await payoutsOf(tx).markPaid(code, actorLabel(actor));

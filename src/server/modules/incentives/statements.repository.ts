@@ -426,11 +426,16 @@ function feedSql(spec: LoadSpec, params: unknown[]): string {
   return ` and t.id <= $${params.length}::bigint`;
 }
 
-/** Programs with requiresClaim count only transactions behind approved claims (and their unwinds). */
+/**
+ * Programs with requiresClaim count only transactions behind approved claims (and their unwinds).
+ * A claim paid by an adjustment line naming it (approved when no statement could count its sale,
+ * claims.service.ts) counts in no statement: the adjustment paid it, once.
+ */
 function claimedSql(spec: LoadSpec, params: unknown[]): string {
   if (!spec.requiresClaim) return '';
   params.push(spec.programId);
   const p = `$${params.length}`;
-  return `and (t.id in (select c.transaction_id from incentive_claims c where c.program_id = ${p} and c.status = 'approved')
+  return `and (t.id in (select c.transaction_id from incentive_claims c where c.program_id = ${p} and c.status = 'approved'
+      and not exists (select 1 from incentive_adjustments a where a.claim_id = c.id))
     or ((t.kind = 'unwind' or t.quantity < 0) and t.vin in (select c.vin from incentive_claims c where c.program_id = ${p} and c.status = 'approved')))`;
 }
