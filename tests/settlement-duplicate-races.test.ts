@@ -8,7 +8,7 @@
  * connection, so nothing runs concurrently there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
   engines,
@@ -208,6 +208,63 @@ describe.each(postgres)('identical settlement writes at once (%s)', (engine) => 
     expect(answers[1]!.body.code).toBe('CONFLICT');
     expect(
       await count('select count(*) as n from incentive_adjustments where claim_id = $1', [id]),
+    ).toBe(1);
+  }, 300_000);
+});
+
+describe.each(postgres)('two confirmations of one integrity flag at once (%s)', (engine) => {
+  let t: TestApp;
+  let finance: Client;
+  const vin = (n: number) => `1SELF${String(n).padStart(12, '0')}`;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: '2026-05-20' });
+    await seedFixtures(t.db);
+    // March: 6 deliveries, 4 of them to the dealer itself (flagged by the scan)
+    await ingestRows(
+      t.services,
+      Array.from({ length: 6 }, (_, i) => txRow({ occurredOn: `2026-03-0${i + 2}`, vin: vin(i) })),
+    );
+    await t.db.query('update transactions set received_at = occurred_on + 1');
+    await t.db.query(
+      `insert into rdr_sales (dealer_id, source, external_id, sale_date, delivery_date, sale_category, buyer_type, odometer_km)
+       select t.dealer_id, t.source, t.external_id, t.occurred_on, t.occurred_on, 'retail',
+         case when t.vin = any($1::text[]) then 'dealer' else 'individual' end, 12
+       from transactions t`,
+      [[0, 1, 2, 3].map(vin)],
+    );
+    const channel = await login(t.url, USERS.channel, PASSWORD);
+    finance = await login(t.url, USERS.finance, PASSWORD);
+    await createProgram(channel, {
+      ...monthlyUnitsProgram('DUP-CB'),
+      endDate: '2026-12-31',
+      graceDays: 0,
+    });
+    await closeAndApprove(finance, 'DUP-CB', 'DLR-ALPHA', '2026-03');
+    await json200(channel.send('POST', '/api/v1/insights/integrity/scan'));
+  }, 600_000);
+  afterAll(async () => t?.close());
+
+  it('one charges back, the other is 409, one chargeback line', async () => {
+    const res = await finance.get('/api/v1/insights/integrity?status=open');
+    const flags = (await res.json()) as { id: number; kind: string }[];
+    const flag = flags.find((f) => f.kind === 'self_delivery')!;
+    expect(flag).toBeDefined();
+    const answers = await twice(() =>
+      finance.send('POST', `/api/v1/insights/integrity/${flag.id}/decision`, {
+        decision: 'confirm',
+      }),
+    );
+    expectOneWins(answers);
+    expect(
+      Number(
+        (
+          await t.db.query<{ n: string }>(
+            'select count(*) as n from incentive_adjustments where integrity_flag_id = $1',
+            [flag.id],
+          )
+        ).rows[0]!.n,
+      ),
     ).toBe(1);
   }, 300_000);
 });
