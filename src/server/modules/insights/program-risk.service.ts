@@ -137,7 +137,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   async function refresh(
     dealerIds: number[] | null,
     basis: { month: string; asOf: string },
-    options: { perDealer?: boolean; slice?: number } = {},
+    /** `slice`, `rowBudget`: tests' slices of dealers and row budget (ROW_BUDGET) */
+    options: { perDealer?: boolean; slice?: number; rowBudget?: number } = {},
   ): Promise<{
     programs: number;
     risks: number;
@@ -303,7 +304,10 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         const r0 = performance.now();
         const reads = new Map<string, Promise<unknown>>();
         const rowReads = new Map<string, Promise<TxRow[]>>();
-        const rowBudget = { left: ROW_BUDGET, estimates: new Map<string, number>() };
+        const rowBudget = {
+          left: options.rowBudget ?? ROW_BUDGET,
+          estimates: new Map<string, number>(),
+        };
         const read = new Map<Plan, { inputsOf: InputsOf | null; h: Histories }>();
         const queue = plans.filter((plan) => plan.eligible.length > 0);
         await Promise.all(
