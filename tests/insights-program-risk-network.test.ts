@@ -6,7 +6,8 @@
  * on a generated network with the demo's programs (units, EV share, agreement attainment, a
  * per-MSRP launch bonus that needs each row) and a copy of one of them; also for a basis before
  * the window (the statement's date is then not a month end: the rows are read) and for a
- * refresh of a few dealers.
+ * refresh of a few dealers; by slices of dealers with each read made once for the network (the
+ * programs read row by row also by slices, over the row budget).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
@@ -79,6 +80,13 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
       const sliced = await t.services.programRisk.refresh(null, basis, { slice: 3 });
       expect(sliced.risks).toBe(reference.risks);
       expect(await rows()).toEqual(expected);
+      // The programs read row by row over the row budget: read slice by slice, the same.
+      const overBudget = await t.services.programRisk.refresh(null, basis, {
+        slice: 3,
+        rowBudget: 0,
+      });
+      expect(overBudget.risks).toBe(reference.risks);
+      expect(await rows()).toEqual(expected);
       // A refresh of a few dealers (a batch) rewrites exactly their rows, the same again.
       const few = [...new Set(expected.map((r) => r.dealer_id as number))].slice(0, 3);
       await t.db.query(`delete from program_tier_risks where dealer_id = any($1::int[])`, [few]);
@@ -86,6 +94,34 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
       expect(await rows()).toEqual(expected);
       expect((await rows(few)).length).toBeGreaterThan(0);
     });
+
+  it('reads each program and history once for the network, however many slices', async () => {
+    const basis = { month: '2026-11', asOf: '2026-10-31' };
+    // the window's feed rows and the roll-up's histories, counted by statement
+    const counted = async (run: () => Promise<unknown>) => {
+      const db = t.db as { query: (...args: never[]) => Promise<unknown> };
+      const query = db.query;
+      const counts = { feed: 0, rollUp: 0 };
+      db.query = (...args: never[]) => {
+        const sql = String(args[0]);
+        if (/from transactions t\b/.test(sql)) counts.feed += 1;
+        if (/from monthly_actuals\b/.test(sql)) counts.rollUp += 1;
+        return query.apply(db, args);
+      };
+      try {
+        await run();
+      } finally {
+        db.query = query;
+      }
+      return counts;
+    };
+    const whole = await counted(() => t.services.programRisk.refresh(null, basis));
+    // 10 dealers by slices of 2: five slices, the same reads
+    const sliced = await counted(() => t.services.programRisk.refresh(null, basis, { slice: 2 }));
+    expect(whole.feed).toBeGreaterThan(0);
+    expect(whole.rollUp).toBeGreaterThan(0);
+    expect(sliced).toEqual(whole);
+  });
 
   it("keeps one point of each tier's probability per day in the window (the chart)", async () => {
     const basis = { month: '2026-11', asOf: '2026-10-31' };

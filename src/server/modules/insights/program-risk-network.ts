@@ -8,9 +8,13 @@
  * again with the units that reach a tier) gives the same totals as on the rows, provided the
  * statement's date is a month end (whole months counted) — otherwise the caller reads the rows.
  *
- * Otherwise the same loading as `progressInputs` (progress.service.ts), which the per-dealer path
- * and the programs that need the rows keep using.
- */
+ * Otherwise the same loading as `progressInputs` (progress.service.ts, which the per-dealer path
+ * keeps using): every row of the window, read once for the network while their estimate fits
+ * the run's row budget, else slice by slice.
+ *
+ * Each read is made once for the network, not once per slice of dealers: a slice's read scans
+ * about as much of the table as the network's (the dealers' rows are spread over the window's
+ * pages), so reading by slices multiplied the reads by the number of slices. */
 import type { StatementInput } from '../incentives/calc';
 import { adjustmentPeriodsOf } from '../incentives/calc';
 import {
@@ -24,6 +28,7 @@ import {
 import type { DealerRow, TxRow, VersionRow } from '../incentives/incentives.repository';
 import { createStatementsRepository } from '../incentives/statements.repository';
 import type { Queryable } from '../../db/db';
+import { createProgramRiskRepository } from './program-risk.repository';
 
 export type NetworkInput = Omit<StatementInput, 'period'>;
 
@@ -47,11 +52,19 @@ export function groupedSpec(options: Parameters<typeof programReadSpec>[0]) {
   return { spec, grouped, key };
 }
 
+/** A program's engine inputs read for many dealers, handed out for any of them (a slice). */
+export type InputsOf = (dealers: readonly DealerRow[]) => Map<number, NetworkInput>;
+
 /**
- * The engine's inputs of one program and period for these dealers from pre-aggregated rows, or
- * null when a unit benefit of the program was settled (the row path needs each row then).
+ * The engine's inputs of one program and period, read once for these dealers (the network's
+ * eligible ones) and handed out slice by slice: the statement inputs are built only for the
+ * dealers asked (`InputsOf`), so what the run holds is the reads (grouped rows are a few per
+ * dealer and month), not every dealer's inputs. Grouped when `grouped` and no unit benefit of the
+ * program was settled; otherwise the rows, as `progressInputs` loads them (with the settled unit
+ * benefits) — or null when the window's rows of these dealers are estimated above `rowBudget`
+ * (the caller then reads them slice by slice).
  */
-export async function groupedInputs(
+export async function networkInputs(
   db: Queryable,
   options: {
     programId: number;
@@ -59,28 +72,48 @@ export async function groupedInputs(
     dealers: DealerRow[];
     ctx: Ctx;
     period: string;
+    /** whether the statement's date allows grouped rows (`groupable`) */
+    grouped: boolean;
     /**
      * Reads already made in this run, by what they read: programs that count the same rows
      * (same window, SKUs, kinds and classes, no claims) share one read.
      */
     reads?: Map<string, Promise<TxRow[]>>;
+    /**
+     * Rows the caller may still take (the estimate of a row read is taken off `left`) and the
+     * estimates made, by what they read.
+     */
+    rowBudget?: { left: number; estimates: Map<string, number> };
   },
-): Promise<Map<number, NetworkInput> | null> {
+): Promise<InputsOf | null> {
   const { programId, version, dealers, ctx, period, reads } = options;
   const def = version.definition;
   const repo = createStatementsRepository(db);
-  if ((await repo.countSettledUnits(programId)) > 0) return null;
+  const isGrouped = options.grouped && (await repo.countSettledUnits(programId)) === 0;
   const ids = dealers.map((d) => d.id);
   const { spec, grouped, key } = groupedSpec({ programId, def, period, ctx, dealerIds: ids });
   const { settlement } = spec;
-  const read = () => repo.findAggregatedRows(grouped);
   let rowsRead: Promise<TxRow[]>;
-  if (!reads || key === null) rowsRead = read();
-  else {
-    rowsRead = reads.get(key) ?? read();
-    reads.set(key, rowsRead);
+  if (isGrouped) {
+    const read = () => repo.findAggregatedRows(grouped);
+    if (!reads || key === null) rowsRead = read();
+    else {
+      rowsRead = reads.get(key) ?? read();
+      reads.set(key, rowsRead);
+    }
+  } else {
+    if (options.rowBudget) {
+      // programs that read the same rows (claims aside) share the estimate
+      const what = JSON.stringify({ ...spec.rows, programId: null });
+      const known = options.rowBudget.estimates.get(what);
+      const estimate = known ?? (await createProgramRiskRepository(db).estimateRows(spec.rows));
+      options.rowBudget.estimates.set(what, estimate);
+      if (estimate > options.rowBudget.left) return null;
+      options.rowBudget.left -= estimate;
+    }
+    rowsRead = repo.findTransactionRows(spec.rows);
   }
-  const [rows, plans, prior, stored, adjustments] = await Promise.all([
+  const [rows, plans, prior, stored, settled, adjustments] = await Promise.all([
     rowsRead.then(groupByDealer),
     spec.needsAgreements
       ? repo
@@ -89,6 +122,9 @@ export async function groupedInputs(
       : Promise.resolve(undefined),
     spec.prior ? repo.findPriorYear(spec.prior).then(groupByDealer) : Promise.resolve(undefined),
     repo.findStoredStatements(programId, ids, settlement.window.label).then(groupByDealer),
+    isGrouped
+      ? Promise.resolve(undefined)
+      : repo.findSettledUnits(programId, ids).then(groupByDealer),
     repo
       .findAdjustments(
         programId,
@@ -97,16 +133,18 @@ export async function groupedInputs(
       )
       .then(groupByDealer),
   ]);
-  return dealerStatementInputs({
-    program: def,
-    dealers,
-    ctx,
-    settlement,
-    rows,
-    plans,
-    prior,
-    stored,
-    adjustments,
-    settledUnitBenefits: () => [],
-  });
+  return (slice) =>
+    dealerStatementInputs({
+      program: def,
+      dealers: slice,
+      ctx,
+      settlement,
+      rows,
+      plans,
+      prior,
+      stored,
+      adjustments,
+      settledUnitBenefits: (id) =>
+        (settled?.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
+    });
 }

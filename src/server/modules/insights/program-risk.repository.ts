@@ -4,7 +4,8 @@
  * `program_tier_risks`, and the scoped reads of the board and one dealer.
  */
 import { scopeSql, type Scope } from '../../auth/actor';
-import type { Queryable } from '../../db/db';
+import { csvField, type Queryable } from '../../db/db';
+import type { LoadSpec } from '../incentives/incentives.repository';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -80,8 +81,52 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   history: { day: string; probabilities: number[]; expected: number }[];
 };
 
-/** Rows per insert statement of `save`. */
-const SAVE_SLICE = 2000;
+/** Rows per chunk of the COPY of `save`. */
+const COPY_ROWS = 500;
+
+/** The written columns of program_tier_risks, in the order of `copyLine`. */
+const COLUMNS = `program_id, dealer_id, program_name, period, window_label, window_start, window_end, as_of,
+  elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80, upper80, tier_reached,
+  currency, earned, shortfall_money, tiers, interventions`;
+
+/** One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify). */
+function copyLine(x: ProgramRiskWrite & { programName: string }): string {
+  return [
+    x.programId,
+    x.dealerId,
+    x.programName,
+    x.period,
+    x.windowLabel,
+    x.windowStart,
+    x.windowEnd,
+    x.asOf,
+    x.elapsedMonths,
+    x.termMonths,
+    x.measure,
+    x.axis,
+    x.measureValue,
+    x.toDate,
+    x.expected,
+    x.lower80,
+    x.upper80,
+    x.tierReached,
+    x.currency,
+    x.earned,
+    x.shortfallMoney,
+    JSON.stringify(x.tiers),
+    JSON.stringify(x.interventions),
+  ]
+    .map(csvField)
+    .join(',');
+}
+
+function* copyText(rows: (ProgramRiskWrite & { programName: string })[]) {
+  for (let i = 0; i < rows.length; i += COPY_ROWS)
+    yield `${rows
+      .slice(i, i + COPY_ROWS)
+      .map(copyLine)
+      .join('\n')}\n`;
+}
 
 const SELECT = `select p.code as "programCode", r.program_name as "programName", r.dealer_id as "dealerId",
   d.code as "dealerCode", d.name as "dealerName", r.period, r.window_label as "windowLabel",
@@ -97,20 +142,20 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
+  /**
+   * The rows through a staging table (COPY: no large JSON parameter to parse; COPY itself does
+   * not apply row-level security, the insert from the stage does). In the caller's transaction.
+   */
   const insertRows = async (rows: (ProgramRiskWrite & { programName: string })[]) => {
     await db.query(
-      `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
-         window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
-         upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
-       select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
-         x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
-         x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
-         x."shortfallMoney"::numeric, x.tiers, x.interventions
-       from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
-         "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
-         measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
-         "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
-      [JSON.stringify(rows)],
+      `create temp table program_risk_stage on commit drop as select ${COLUMNS} from program_tier_risks with no data`,
+    );
+    await db.copyFrom(
+      `copy program_risk_stage (${COLUMNS}) from stdin with (format csv)`,
+      copyText(rows),
+    );
+    await db.query(
+      `insert into program_tier_risks (${COLUMNS}) select ${COLUMNS} from program_risk_stage`,
     );
   };
   return {
@@ -205,9 +250,7 @@ export function createProgramRiskRepository(db: Queryable) {
            and ($2::int[] is null or program_id = any($2::int[]))`,
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
-      // In slices: one statement per slice keeps the JSON parameter small on the whole network.
-      for (let i = 0; i < rows.length; i += SAVE_SLICE)
-        await insertRows(rows.slice(i, i + SAVE_SLICE));
+      if (rows.length > 0) await insertRows(rows);
       if (day === undefined || rows.length === 0) return;
       // Today's point of each risk's history (the latest computation of the day wins).
       await db.query(
@@ -274,6 +317,21 @@ export function createProgramRiskRepository(db: Queryable) {
              and (i.program_period = o.period or (i.program_period is null and i.created_at::date <= o.window_end))
            returning 1)
          select count(*)::int as n from done`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /**
+     * An estimate of the rows a statement's row read (`findTransactionRows`) returns: the window's
+     * feed rows of its SKUs and kinds counted in the monthly roll-up (reversals dated before the
+     * window that arrived in it are not counted).
+     */
+    async estimateRows(spec: LoadSpec): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        `select coalesce(sum(row_count), 0)::float8 as n from monthly_actuals
+         where ($1::int[] is null or dealer_id = any($1::int[])) and sku_id = any($2::int[]) and kind = any($3::text[])
+           and month >= date_trunc('month', $4::date) and month <= $5::date`,
+        [spec.dealerIds, spec.skuIds, spec.kinds, spec.from, spec.cutoff],
       );
       return rows[0]?.n ?? 0;
     },

@@ -44,7 +44,7 @@ import {
   type ProgramRiskOut,
   type Running,
 } from './program-risk-dealer';
-import { groupable, groupedInputs, groupedSpec } from './program-risk-network';
+import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
 import { settleEnded } from './program-risk-settle';
 import {
   createProgramRiskRepository,
@@ -56,10 +56,23 @@ import {
 /** Dealers per read of the per-dealer path. */
 const CHUNK = 500;
 /**
- * Dealers per slice of the network path: what the run holds at once (every program's inputs,
- * histories and risks of a slice's dealers) grows with the slice, not with the network.
+ * Dealers per slice of the network path: what the run holds at once besides the network's reads
+ * (every program's statement inputs and risks of a slice's dealers) grows with the slice.
  */
 const SLICE = 500;
+/**
+ * Feed rows the network path may hold for the programs read row by row (not grouped), read once
+ * for the network; a program whose estimate does not fit is read slice by slice.
+ */
+const ROW_BUDGET = 1_000_000;
+/** Dealers computed between two yields to the event loop (the overlapped write goes on). */
+const YIELD_EVERY = 25;
+
+// a promise awaited later: its rejection is handled now and surfaces where it is awaited
+const observed = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(() => undefined);
+  return p;
+};
 
 const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
 
@@ -124,7 +137,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   async function refresh(
     dealerIds: number[] | null,
     basis: { month: string; asOf: string },
-    options: { perDealer?: boolean; slice?: number } = {},
+    /** `slice`, `rowBudget`: tests' slices of dealers and row budget (ROW_BUDGET) */
+    options: { perDealer?: boolean; slice?: number; rowBudget?: number } = {},
   ): Promise<{
     programs: number;
     risks: number;
@@ -284,53 +298,87 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         risks = writes.length;
       } else {
         const size = options.slice ?? SLICE;
-        const parallel = deps.db.engine === 'postgres' ? 4 : 1;
-        for (let s = 0; s < dealers.length; s += size) {
-          const slice = dealers.slice(s, s + size);
-          const ids = slice.map((d) => d.id);
-          const inSlice = new Set(ids);
-          // Reads: each distinct axis once for the slice's dealers, each program's inputs once.
-          const r0 = performance.now();
-          const reads = new Map<string, Promise<unknown>>();
-          const rowReads = new Map<string, Promise<TxRow[]>>();
-          const read = new Map<Plan, { inputs: Map<number, DealerInput>; h: Histories }>();
-          const queue = [...plans];
-          await Promise.all(
-            Array.from({ length: parallel }, async () => {
-              for (let plan = queue.shift(); plan; plan = queue.shift()) {
-                const { program } = plan;
-                const eligible = plan.eligible.filter((d) => inSlice.has(d.id));
-                if (eligible.length === 0) continue;
-                const h = await readHistories(plan, ids, reads);
-                const grouped = groupable(program.def, statementDate(program, basis))
-                  ? await groupedInputs(deps.db, {
-                      programId: program.p.row.id,
-                      version: program.version,
-                      dealers: eligible,
-                      ctx,
-                      period: program.period,
-                      reads: rowReads,
-                    })
-                  : null;
-                read.set(plan, { inputs: grouped ?? (await rowInputs(plan, eligible)), h });
-              }
-            }),
-          );
-          const c0 = performance.now();
-          timings.readMs += c0 - r0;
-          // Dealer by dealer, every program (one simulation per distinct history), in plan order.
-          const writes: ProgramRiskOut[] = [];
-          for (const d of slice) {
-            const memo: DrawsMemo = new Map();
-            for (const plan of plans) {
-              const x = read.get(plan);
-              const write = x ? assess(plan, d, x.inputs.get(d.id), x.h, memo) : null;
-              if (write) writes.push(write);
+        const overlap = deps.db.engine === 'postgres';
+        // Reads: each program's inputs and each distinct axis history once for the network's
+        // eligible dealers (a few programs at once on a server), handed out slice by slice.
+        const r0 = performance.now();
+        const reads = new Map<string, Promise<unknown>>();
+        const rowReads = new Map<string, Promise<TxRow[]>>();
+        const rowBudget = {
+          left: options.rowBudget ?? ROW_BUDGET,
+          estimates: new Map<string, number>(),
+        };
+        const read = new Map<Plan, { inputsOf: InputsOf | null; h: Histories }>();
+        const queue = plans.filter((plan) => plan.eligible.length > 0);
+        await Promise.all(
+          Array.from({ length: overlap ? 4 : 1 }, async () => {
+            for (let plan = queue.shift(); plan; plan = queue.shift()) {
+              const { program } = plan;
+              const h = await readHistories(plan, dealerIdList, reads);
+              const inputsOf = await networkInputs(deps.db, {
+                programId: program.p.row.id,
+                version: program.version,
+                dealers: plan.eligible,
+                ctx,
+                period: program.period,
+                grouped: groupable(program.def, statementDate(program, basis)),
+                reads: rowReads,
+                rowBudget,
+              });
+              read.set(plan, { inputsOf, h });
             }
+          }),
+        );
+        reads.clear();
+        rowReads.clear();
+        timings.readMs += performance.now() - r0;
+        // Slice by slice: dealer by dealer, every program (one simulation per distinct history),
+        // in plan order; on a server the slice is written while the next one is computed.
+        let pending: Promise<void> | null = null;
+        try {
+          for (let s = 0; s < dealers.length; s += size) {
+            const slice = dealers.slice(s, s + size);
+            const ids = slice.map((d) => d.id);
+            const inSlice = new Set(ids);
+            const inputs = new Map<Plan, Map<number, DealerInput>>();
+            for (const [plan, x] of read) {
+              const eligible = plan.eligible.filter((d) => inSlice.has(d.id));
+              if (eligible.length === 0) continue;
+              if (x.inputsOf) inputs.set(plan, x.inputsOf(eligible));
+              else {
+                // a program whose rows exceed the budget: its rows by slices
+                const r1 = performance.now();
+                inputs.set(plan, await rowInputs(plan, eligible));
+                timings.readMs += performance.now() - r1;
+              }
+            }
+            let c0 = performance.now();
+            const writes: ProgramRiskOut[] = [];
+            for (const [k, d] of slice.entries()) {
+              if (overlap && k > 0 && k % YIELD_EVERY === 0) {
+                // let the previous slice's write go on (its COPY is fed from this thread)
+                timings.computeMs += performance.now() - c0;
+                await new Promise<void>((resolve) => setImmediate(resolve));
+                c0 = performance.now();
+              }
+              const memo: DrawsMemo = new Map();
+              for (const plan of plans) {
+                const x = read.get(plan);
+                const input = inputs.get(plan)?.get(d.id);
+                const write = x ? assess(plan, d, input, x.h, memo) : null;
+                if (write) writes.push(write);
+              }
+            }
+            timings.computeMs += performance.now() - c0;
+            if (pending) await pending;
+            pending = observed(save(ids, writes));
+            if (!overlap) await pending;
+            risks += writes.length;
           }
-          timings.computeMs += performance.now() - c0;
-          await save(ids, writes);
-          risks += writes.length;
+          if (pending) await pending;
+        } finally {
+          // on a failure, nothing of this refresh keeps writing after it returns
+          await Promise.allSettled([pending]);
         }
       }
       // the dealers' rows of no running program, or of a dealer no longer in the network, go

@@ -48,7 +48,10 @@ const SLICE = 250;
 
 export type RiskRefreshPath = 'network' | 'chunks';
 type Phases = { readMs: number; computeMs: number; writeMs: number };
-/** The run's phases; `programMs` the program tier risks' whole refresh, `program` its phases. */
+/**
+ * The run's phases; `programMs` the program tier risks' whole refresh (on a server's network run,
+ * beside the agreements'), `program` its phases.
+ */
 type Timings = Phases & { programMs: number; program?: Phases };
 type Inputs = {
   rows: LineHistoryRow[];
@@ -358,10 +361,29 @@ export function createRiskRefresh(deps: {
         calibration: (await deps.calibration?.()) ?? null,
       };
       const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
-      const risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
       const p0 = performance.now();
-      const programs = await deps.programRisk?.refresh(dealerIds, basis);
-      timings.programMs = performance.now() - p0;
+      const programRun = async () => {
+        const result = await deps.programRisk?.refresh(dealerIds, basis);
+        timings.programMs = performance.now() - p0;
+        return result;
+      };
+      let risks: number;
+      let programs: Awaited<ReturnType<typeof programRun>>;
+      if (path === 'network' && overlap()) {
+        // On a server the network's program tier risks run beside the agreements' (each one's
+        // reads and writes go on while the other computes); they share no rows.
+        const tiers = observed(programRun());
+        try {
+          risks = await byNetwork(ctx);
+        } finally {
+          // on a failure, nothing of this refresh keeps running after it returns
+          await Promise.allSettled([tiers]);
+        }
+        programs = await tiers;
+      } else {
+        risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
+        programs = await programRun();
+      }
       if (programs) timings.program = programs.timings;
       if (dealerIds === null) {
         await repo.pruneRisks(today);
