@@ -3,7 +3,8 @@
  * registrations (market feed, module `market`) of its region's areas — the areas of
  * responsibility of every dealer in the dealer's region — in the last MARKET_MONTHS complete
  * months over the same months a year earlier. assess.ts turns the ratio into the driver's units.
- * Dealers whose region has no areas, or no registrations a year earlier, get none.
+ * Dealers whose region has no areas, or no registrations a year earlier, get none. Only the two
+ * windows' months are read (not the six between them).
  */
 import { addMonths } from '../../../shared/months';
 import type { Queryable } from '../../db/db';
@@ -29,7 +30,7 @@ export async function readMarketTrend(
          coalesce(sum(m.units) filter (where m.month >= $2::date and m.month < $5::date), 0)::float8 as recent,
          coalesce(sum(m.units) filter (where m.month >= $3::date and m.month < $4::date), 0)::float8 as before
        from areas a join market_registrations m on m.area_code = a.area_code
-       where m.month >= $3::date and m.month < $5::date
+       where ((m.month >= $3::date and m.month < $4::date) or (m.month >= $2::date and m.month < $5::date))
        group by 1)
      select mine.id as "dealerId", s.recent, s.before from mine join sums s on s.region_id = mine.region_id
      where s.before > 0 and s.recent > 0`,

@@ -33,7 +33,7 @@ import type { DealerRow, SkuRow, TxRow } from '../incentives/incentives.reposito
 import { createProgramsRepository } from '../incentives/programs.repository';
 import { createProgressService } from '../incentives/progress.service';
 import { createStatementsRepository } from '../incentives/statements.repository';
-import { HISTORY_MONTHS, readSupply } from './agreement-risk';
+import { HISTORY_MONTHS, readSupply, type Supply } from './agreement-risk';
 import { readMarketTrend } from './market-trend';
 import { createInsightsRepository } from './insights.repository';
 import type { DrawsMemo } from './program-risk';
@@ -73,6 +73,8 @@ const observed = <T>(p: Promise<T>): Promise<T> => {
   p.catch(() => undefined);
   return p;
 };
+
+type Market = { ratio: number; months: number };
 
 const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
 
@@ -137,8 +139,14 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   async function refresh(
     dealerIds: number[] | null,
     basis: { month: string; asOf: string },
-    /** `slice`, `rowBudget`: tests' slices of dealers and row budget (ROW_BUDGET) */
-    options: { perDealer?: boolean; slice?: number; rowBudget?: number } = {},
+    options: {
+      perDealer?: boolean;
+      /** tests' slices of dealers and row budget (ROW_BUDGET) */
+      slice?: number;
+      rowBudget?: number;
+      /** these dealers' supply and market, already read by the caller (risk-refresh.ts) */
+      inputs?: { supply: Map<number, Supply>; market: Map<number, Market> };
+    } = {},
   ): Promise<{
     programs: number;
     risks: number;
@@ -163,11 +171,14 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const names = await repo.modelLineNames();
       // The drivers' supply (availability's days' supply per model line) and regional market.
       const dealerIdList = dealers.map((d) => d.id);
-      const catalog = await createInsightsRepository(deps.db).skuModelLines();
-      const [supplies, markets] = await Promise.all([
-        readSupply(deps.db, today, dealerIdList, catalog),
-        readMarketTrend(deps.db, basis.month, dealerIdList),
-      ]);
+      const [supplies, markets] = options.inputs
+        ? [options.inputs.supply, options.inputs.market]
+        : await Promise.all([
+            createInsightsRepository(deps.db)
+              .skuModelLines()
+              .then((catalog) => readSupply(deps.db, today, dealerIdList, catalog)),
+            readMarketTrend(deps.db, basis.month, dealerIdList),
+          ]);
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);

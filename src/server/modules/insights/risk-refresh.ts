@@ -72,6 +72,14 @@ type Context = {
   size: number | undefined;
   /** the network's recalibration (risk-calibration-job.ts), null: the shipped default */
   calibration: ActiveCalibration;
+  /** the chunks path's supply and market, read once for all its dealers (shared with programs) */
+  dealerInputs: DealerInputs | null;
+};
+/** Per dealer inputs that do not depend on the agreements read with them. */
+type DealerInputs = {
+  supply: Map<number, Supply>;
+  market: Map<number, { ratio: number; months: number }>;
+  expectation: Map<number, DealerExpectation>;
 };
 
 // a promise awaited later: its rejection is handled now and surfaces where it is awaited
@@ -140,6 +148,29 @@ async function assessYielding(
   return out;
 }
 
+/** Supply, market and own expectation of some dealers: side by side when `parallel` (a pool). */
+async function readDealerInputs(
+  q: Queryable,
+  today: string,
+  basisMonth: string,
+  dealers: number[],
+  catalog: Context['catalog'],
+  parallel = false,
+): Promise<DealerInputs> {
+  if (parallel) {
+    const [supply, market, expectation] = await Promise.all([
+      readSupply(q, today, dealers, catalog),
+      readMarketTrend(q, basisMonth, dealers),
+      readDealerExpectation(q, basisMonth, dealers),
+    ]);
+    return { supply, market, expectation };
+  }
+  const supply = await readSupply(q, today, dealers, catalog);
+  const market = await readMarketTrend(q, basisMonth, dealers);
+  const expectation = await readDealerExpectation(q, basisMonth, dealers);
+  return { supply, market, expectation };
+}
+
 export function createRiskRefresh(deps: {
   db: Db;
   today: () => string;
@@ -170,9 +201,9 @@ export function createRiskRefresh(deps: {
         dealers,
       );
       const seen = await r.agreementsWithHistory(ids);
-      const supply = await readSupply(tx, ctx.today, dealers, ctx.catalog);
-      const market = await readMarketTrend(tx, ctx.basis.month, dealers);
-      const expectation = await readDealerExpectation(tx, ctx.basis.month, dealers);
+      const { supply, market, expectation } =
+        ctx.dealerInputs ??
+        (await readDealerInputs(tx, ctx.today, ctx.basis.month, dealers, ctx.catalog));
       return { rows, seen, supply, market, expectation, readAt: at.rows[0]!.readAt };
     });
     ctx.timings.readMs += performance.now() - t0;
@@ -344,11 +375,25 @@ export function createRiskRefresh(deps: {
     return runAsSystem(async () => {
       const today = deps.today();
       const repo = repoOf(deps.db);
-      const [currency, latest] = await Promise.all([repo.currency(), repo.latestActualsMonth()]);
-      const basis = riskBasis(today, latest);
-      const agreements = await repo.agreementsForRisk(dealerIds, today);
-      const catalog = await repo.skuModelLines();
       const timings: Timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
+      const r0 = performance.now();
+      // the run's small reads side by side (none depends on another's answer)
+      const [currency, latest, agreements, catalog, calibration] = await Promise.all([
+        repo.currency(),
+        repo.latestActualsMonth(),
+        repo.agreementsForRisk(dealerIds, today),
+        repo.skuModelLines(),
+        deps.calibration?.() ?? Promise.resolve(null),
+      ]);
+      const basis = riskBasis(today, latest);
+      const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
+      // A batch's dealers: their supply and market read once, for the agreements and the
+      // program tiers (both read them for the same dealers, as of the same day and month).
+      const dealerInputs =
+        path === 'chunks' && dealerIds !== null
+          ? await readDealerInputs(deps.db, today, basis.month, dealerIds, catalog, overlap())
+          : null;
+      timings.readMs += performance.now() - r0;
       const ctx: Context = {
         today,
         currency,
@@ -358,31 +403,39 @@ export function createRiskRefresh(deps: {
         timings,
         report,
         size: options.size,
-        calibration: (await deps.calibration?.()) ?? null,
+        calibration: calibration ?? null,
+        dealerInputs,
       };
-      const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
-      const p0 = performance.now();
-      const programRun = async () => {
-        const result = await deps.programRisk?.refresh(dealerIds, basis);
+      const programsRun = async () => {
+        const p0 = performance.now();
+        const result = await deps.programRisk?.refresh(
+          dealerIds,
+          basis,
+          dealerInputs
+            ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
+            : {},
+        );
         timings.programMs = performance.now() - p0;
         return result;
       };
+      const agreementsRun = () => (path === 'network' ? byNetwork(ctx) : byChunks(ctx));
       let risks: number;
-      let programs: Awaited<ReturnType<typeof programRun>>;
-      if (path === 'network' && overlap()) {
-        // On a server the network's program tier risks run beside the agreements' (each one's
-        // reads and writes go on while the other computes); they share no rows.
-        const tiers = observed(programRun());
+      let programs: Awaited<ReturnType<typeof programsRun>>;
+      if (overlap()) {
+        // On a server the program tier risks run beside the agreements' (the nightly run: each
+        // one's reads and writes go on while the other computes; a batch: the tiers' reads, mostly
+        // the database's work, beside the agreements' compute); they share no rows.
+        const pending = observed(programsRun());
         try {
-          risks = await byNetwork(ctx);
+          risks = await agreementsRun();
         } finally {
           // on a failure, nothing of this refresh keeps running after it returns
-          await Promise.allSettled([tiers]);
+          await Promise.allSettled([pending]);
         }
-        programs = await tiers;
+        programs = await pending;
       } else {
-        risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
-        programs = await programRun();
+        risks = await agreementsRun();
+        programs = await programsRun();
       }
       if (programs) timings.program = programs.timings;
       if (dealerIds === null) {
