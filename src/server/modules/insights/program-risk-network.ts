@@ -12,6 +12,7 @@
  * and the programs that need the rows keep using.
  */
 import type { StatementInput } from '../incentives/calc';
+import { findVinBlocks } from '../incentives/vin-once';
 import { adjustmentPeriodsOf } from '../incentives/calc';
 import {
   canAggregate,
@@ -73,6 +74,15 @@ export async function groupedInputs(
   const ids = dealers.map((d) => d.id);
   const { spec, grouped, key } = groupedSpec({ programId, def, period, ctx, dealerIds: ids });
   const { settlement } = spec;
+  // A delivery whose VIN earns for another dealer (incentives/vin-once.ts) needs the rows.
+  const blocks = await findVinBlocks(db, {
+    programId,
+    program: def,
+    dealerIds: ids,
+    from: settlement.window.start,
+    to: settlement.cutoff,
+  });
+  if (blocks.size > 0) return null;
   const read = () => repo.findAggregatedRows(grouped);
   let rowsRead: Promise<TxRow[]>;
   if (!reads || key === null) rowsRead = read();
