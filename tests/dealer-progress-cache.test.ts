@@ -138,6 +138,11 @@ describe.each(engines())('dealer progress, computed once per change (%s)', (engi
     for (const sql of r.seen)
       for (const m of sql.matchAll(/\b(?:from|join)\s+([a-z_]+)\b/gi)) tables.add(m[1]!);
     tables.delete('unnest');
+    // a function (incentives/vin-once.ts), not a table: it reads the feed (stamped by its
+    // sequence) and other dealers' settled units, which an approval elsewhere changes without a
+    // feed row; that changes which reason a blocked row shows, not what progress counts, but for
+    // a late row of another dealer (docs/incentives.md, "A VIN is paid once")
+    tables.delete('forecourt_vin_blocked');
     expect(tables.size).toBeGreaterThan(8);
     for (const table of tables) expect(PROGRESS_INPUT_TABLES, table).toContain(table);
   });

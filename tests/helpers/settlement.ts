@@ -37,16 +37,55 @@ export async function closeAndApprove(
   );
 }
 
-/** Posts one Aura delivery per `[externalId, day]`, received that day, for `dealer` (admin). */
-export async function deliverOn(admin: Client, dealer: string, rows: [string, string][]) {
+/**
+ * Posts one Aura delivery per `[externalId, day]` (or `[externalId, day, vin]`), received that
+ * day, for `dealer` (admin).
+ */
+export async function deliverOn(
+  admin: Client,
+  dealer: string,
+  rows: ([string, string] | [string, string, string])[],
+) {
   await json(
     await admin.send(
       'POST',
       '/api/v1/transactions',
-      rows.map(([externalId, day]) =>
-        txRow({ externalId, occurredOn: day, receivedAt: day, dealerCode: dealer }),
+      rows.map(([externalId, day, vin]) =>
+        txRow({
+          externalId,
+          occurredOn: day,
+          receivedAt: day,
+          dealerCode: dealer,
+          ...(vin === undefined ? {} : { vin }),
+        }),
       ),
     ),
+    200,
+  );
+}
+
+/** Posts the unwind of `dealer`'s sale `sale` (its VIN too), dated and received on `day`. */
+export async function unwindOn(
+  admin: Client,
+  dealer: string,
+  sale: string,
+  day: string,
+  vin: string | null = null,
+) {
+  await json(
+    await admin.send('POST', '/api/v1/transactions', [
+      txRow({
+        kind: 'unwind',
+        quantity: -1,
+        amount: '-31000.00',
+        externalId: `${sale}-UNWIND`,
+        originalExternalId: sale,
+        occurredOn: day,
+        receivedAt: day,
+        dealerCode: dealer,
+        vin,
+      }),
+    ]),
     200,
   );
 }

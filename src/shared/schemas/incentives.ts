@@ -167,13 +167,38 @@ export const statementSnapshotSchema = z
   })
   .meta({ id: 'StatementSnapshot' });
 
+/**
+ * Why a transaction of the period earns nothing (a statement's `excluded`); the web's
+ * incentive-labels.ts says each in a plain sentence. `paid_to_other_dealer` and
+ * `delivered_by_other_dealer`: a VIN earns once across the network within a program
+ * (docs/incentives.md, "A VIN is paid once").
+ */
+export const STATEMENT_EXCLUSION_REASONS = [
+  'late',
+  'currency_mismatch',
+  'duplicate_clawback',
+  'sale_category',
+  'buyer_type',
+  'no_report',
+  'paid_to_other_dealer',
+  'delivered_by_other_dealer',
+] as const;
+export const statementExclusionReasonSchema = z.enum(STATEMENT_EXCLUSION_REASONS);
+export type StatementExclusionReason = z.infer<typeof statementExclusionReasonSchema>;
+
 export const statementDetailSchema = statementSchema
   .extend({
     /** The snapshot shown (closed) or approved (approved, paid); null while open. */
     snapshot: statementSnapshotSchema.nullable().optional(),
     lines: z.array(statementLineSchema),
     excluded: z.array(
-      z.object({ transactionId: z.string(), reason: z.string(), detail: z.string() }),
+      z.object({
+        transactionId: z.string(),
+        reason: statementExclusionReasonSchema,
+        detail: z.string(),
+        vin: z.string().nullable().optional(),
+        sku: z.string().nullable().optional(),
+      }),
     ),
   })
   .meta({ id: 'StatementDetail' });

@@ -12,7 +12,7 @@ export const reconciliationBucketSchema = z.object({
     .string()
     .nullable()
     .describe(
-      'excluded: why (late, currency_mismatch, duplicate_clawback, sale_category, buyer_type, no_report, measure_only, dealer_ineligible, no_approved_claim, counts_in_other_window, no_open_period); correction_line: the period whose statement pays it; statement_line: null, or lump_sum',
+      'excluded: why (late, currency_mismatch, duplicate_clawback, sale_category, buyer_type, no_report, paid_to_other_dealer, delivered_by_other_dealer, measure_only, dealer_ineligible, no_approved_claim, counts_in_other_window, no_open_period); correction_line: the period whose statement pays it; statement_line: null, or lump_sum',
     ),
   rows: z.number().int(),
   units: z.number().int().describe('Σ signed quantity'),

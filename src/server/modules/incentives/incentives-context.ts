@@ -303,6 +303,8 @@ export function dealerStatementInput(args: {
   stored: { period: string; status: string; amountDue: string }[];
   adjustments: { id: string; amount: string; explanation: string }[];
   settledUnitBenefits: StatementInput['settledUnitBenefits'];
+  /** Deliveries whose VIN earns for another dealer (vin-once.ts). */
+  blockedSales?: StatementInput['blockedSales'];
 }): Omit<StatementInput, 'period'> {
   const { ctx, settlement } = args;
   const { dealer, planned } = toDealer(args.dealer, ctx, args.plans, settlement.window);
@@ -326,6 +328,7 @@ export function dealerStatementInput(args: {
     })),
     includeLines: false,
     fiscalYearStartMonth: ctx.fy,
+    ...(args.blockedSales ? { blockedSales: args.blockedSales } : {}),
   };
 }
 
@@ -344,6 +347,7 @@ export function dealerStatementInputs(args: {
   stored: Map<number, { period: string; status: string; amountDue: string }[]>;
   adjustments: Map<number, { id: string; amount: string; explanation: string }[]>;
   settledUnitBenefits: (dealerId: number) => StatementInput['settledUnitBenefits'];
+  blockedSales?: (dealerId: number) => StatementInput['blockedSales'];
 }): Map<number, Omit<StatementInput, 'period'>> {
   const { rows, plans, prior, stored, adjustments } = args;
   const inputs = new Map<number, Omit<StatementInput, 'period'>>();
@@ -361,6 +365,7 @@ export function dealerStatementInputs(args: {
         stored: stored.get(d.id) ?? [],
         adjustments: adjustments.get(d.id) ?? [],
         settledUnitBenefits: args.settledUnitBenefits(d.id),
+        blockedSales: args.blockedSales?.(d.id),
       }),
     );
   return inputs;

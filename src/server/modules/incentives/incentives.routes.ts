@@ -182,6 +182,28 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
         s.currency,
         l.explanation,
       ]);
+      // the rows the rules left out, each with its reason (amount 0)
+      for (const e of s.excluded) {
+        rows.push([
+          s.programCode,
+          s.dealerCode,
+          s.period,
+          '',
+          'excluded',
+          e.transactionId,
+          '',
+          e.vin ?? '',
+          e.sku ?? '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '0',
+          s.currency,
+          `${e.reason}: ${e.detail}`,
+        ]);
+      }
       const total = exportRow([
         s.programCode,
         s.dealerCode,

@@ -26,6 +26,7 @@ import { formatScaled, parseScaled } from '../../../shared/fixed';
 import { adjustmentPeriodsOf, type SettlementPeriod, type Statement } from './calc';
 import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
 import { createStatementsRepository } from './statements.repository';
+import { findBlockedDeliveries } from './vin-once';
 import {
   type IncentivesContext,
   type Ctx,
@@ -81,6 +82,29 @@ export function createNetworkTotals({
     });
   }
 
+  /** The dates of the deliveries that may be blocked (vin-once.ts) in these periods. */
+  async function vinConflictDates(
+    items: readonly NetworkItem[],
+    dealerIds: number[] | null,
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    const first = (list: string[]) => list.sort()[0]!;
+    const rows = await findBlockedDeliveries(deps.db, {
+      programId: null,
+      program: {
+        startDate: first(items.map((i) => i.version.definition.startDate)),
+        endDate: first(items.map((i) => i.version.definition.endDate)),
+      },
+      dealerIds,
+      from: first(items.map((i) => i.settlement.window.start)),
+      to: items
+        .map((i) => i.settlement.cutoff)
+        .sort()
+        .at(-1)!,
+    });
+    return rows.map((r) => r.occurredOn);
+  }
+
   /**
    * Totals of many programs and settlement periods for many dealers from one shared SQL pass
    * (transactions summed per dealer × month × kind × sign × currency × late arrival × SKU class,
@@ -118,12 +142,19 @@ export function createNetworkTotals({
         await createCorrectionsRepository(deps.db).findClosedPeriods(p.row.id),
       );
     }
-    const grouped = items.filter(
+    const groupable = items.filter(
       (i) =>
         aggregationMode(i.version.definition) !== null &&
         settledCount.get(i.program.row.id) === 0 &&
         !splitsMonth(i) &&
         !closedOf.get(i.program.row.id)!.has(i.settlement.period),
+    );
+    // A VIN earns once (vin-once.ts): a period with a delivery of a VIN another dealer delivered
+    // before it is computed row by row. One question for them all, over their widest span (with
+    // the earliest start and the earliest end, a superset of each program's answer).
+    const conflicted = await vinConflictDates(groupable, scoped);
+    const grouped = groupable.filter(
+      (i) => !conflicted.some((d) => d >= i.settlement.window.start && d <= i.settlement.cutoff),
     );
     const byRows = items.filter((i) => !grouped.includes(i));
     const results: { item: NetworkItem; computed: Computed[]; path: 'groups' | 'rows' }[] = [];
@@ -572,6 +603,7 @@ export function createNetworkTotals({
         dealers,
         withLines: false,
         ctx,
+        wholeNetwork: options.wholeNetwork === true,
         ...(asOf ? { asOf } : {}),
       });
       results.push({ item, computed, path: 'rows' });

@@ -3,6 +3,7 @@
  * progress cache, and the what-if of more sales; the engine inputs of one program and period
  * for many dealers (also the accruals' projection).
  */
+import { blocksOf, findVinBlocks } from './vin-once';
 import { checkMinorUnit, Dec, moneyString } from '../../../shared/money';
 import {
   type IncentiveTransaction,
@@ -195,6 +196,13 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
           : undefined;
         const { dealer, planned } = toDealer(d, ctx, windowPlans, window);
         const priorYear = await priorYears.get(p.row.id);
+        const blocks = await findVinBlocks(deps.db, {
+          programId: p.row.id,
+          program: def,
+          dealerIds: [d.id],
+          from: window.start,
+          to: settlement.cutoff,
+        });
         let previous = new Dec(0);
         for (const x of settlementState.stored) {
           if (x.programId !== p.row.id || x.windowLabel !== window.label) continue;
@@ -227,6 +235,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
             })),
           includeLines: false,
           fiscalYearStartMonth: ctx.fy,
+          blockedSales: blocksOf(blocks, d.id),
         };
       }),
     );
@@ -309,6 +318,13 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
       await repo.findStoredStatements(p.row.id, ids, settlement.window.label),
     );
     const settled = groupByDealer(await repo.findSettledUnits(p.row.id, ids));
+    const blocks = await findVinBlocks(deps.db, {
+      programId: p.row.id,
+      program: def,
+      dealerIds: ids,
+      from: settlement.window.start,
+      to: settlement.cutoff,
+    });
     const adjustments = groupByDealer(
       await repo.findAdjustments(
         p.row.id,
@@ -328,6 +344,7 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
       adjustments,
       settledUnitBenefits: (id) =>
         (settled.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
+      blockedSales: (id) => blocksOf(blocks, id),
     });
   }
 

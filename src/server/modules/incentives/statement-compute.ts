@@ -23,6 +23,7 @@ import {
 import { type AgreementPlanRow, type DealerRow, type VersionRow } from './incentives.repository';
 import { createStatementsRepository } from './statements.repository';
 import { isEarlierInWindow, settledInLater } from './window-order';
+import { blocksOf, findVinBlocks } from './vin-once';
 import {
   type IncentivesContext,
   type Ctx,
@@ -245,6 +246,8 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     withoutCorrections?: boolean;
     /** Leave these feed rows out (a chargeback's counterfactual statement, insights/chargeback.ts). */
     excludeTransactionIds?: ReadonlySet<string>;
+    /** The dealers are every dealer (no dealer filter in the VIN check). */
+    wholeNetwork?: boolean;
   }): Promise<{ settlement: SettlementPeriod; version: VersionRow; items: Computed[] }> {
     const db = options.db ?? deps.db;
     const repo = repoOf(db);
@@ -281,8 +284,20 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
       requiresClaim: def.requiresClaim,
       withSale: needsSaleDetails(def),
     };
+    // A VIN earns once across the network (vin-once.ts): deliveries whose VIN earns elsewhere.
+    const blocks = await findVinBlocks(db, {
+      programId,
+      program: def,
+      dealerIds: options.wholeNetwork ? null : dealerIds,
+      from: window.start,
+      to: settlement.cutoff,
+      maxFeedId,
+    });
     const aggregate =
-      !options.withLines && canAggregate(def) && (await repo.countSettledUnits(programId)) === 0;
+      !options.withLines &&
+      canAggregate(def) &&
+      blocks.size === 0 &&
+      (await repo.countSettledUnits(programId)) === 0;
     const rows = aggregate
       ? await repo.findAggregatedRows({ ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds })
       : await repo.findTransactionRows(spec);
@@ -374,6 +389,7 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
         adjustments: dealerAdjustments(adjustments, corrections, d.id),
         includeLines: options.withLines,
         fiscalYearStartMonth: ctx.fy,
+        blockedSales: blocksOf(blocks, d.id),
         ...(options.asOf ? { asOf: options.asOf } : {}),
       };
       items.push(liveComputed(d, calculateStatement(input), settlement.period, storedRow, stored));

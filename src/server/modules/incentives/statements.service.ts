@@ -145,7 +145,11 @@ export function createStatementsService({
     } else {
       lines = c.statement.lines.map((l, i) => toStatementLine(l, i, new Map()));
     }
-    const ids = lines.map((l) => l.transactionId).filter((x): x is string => x !== null);
+    const excluded = c.status === 'settled_later' ? [] : (c.statement.excluded ?? []);
+    const ids = [
+      ...lines.map((l) => l.transactionId).filter((x): x is string => x !== null),
+      ...excluded.map((e) => String(e.transactionId)),
+    ];
     const refs = ids.length > 0 ? await repoOf().findTransactionRefs(ids) : new Map();
     const currency = c.statement.currency;
     for (const l of lines) {
@@ -170,10 +174,15 @@ export function createStatementsService({
           }
         : null,
       lines,
-      excluded: (c.status === 'settled_later' ? [] : (c.statement.excluded ?? [])).map((e) => ({
-        ...e,
-        transactionId: String(e.transactionId),
-      })),
+      excluded: excluded.map((e) => {
+        const ref = refs.get(String(e.transactionId));
+        return {
+          ...e,
+          transactionId: String(e.transactionId),
+          vin: ref?.vin ?? null,
+          sku: ref?.sku ?? null,
+        };
+      }),
     };
   }
 

@@ -16,6 +16,7 @@
  * about as much of the table as the network's (the dealers' rows are spread over the window's
  * pages), so reading by slices multiplied the reads by the number of slices. */
 import type { StatementInput } from '../incentives/calc';
+import { blocksOf, findVinBlocks } from '../incentives/vin-once';
 import { adjustmentPeriodsOf } from '../incentives/calc';
 import {
   canAggregate,
@@ -89,10 +90,19 @@ export async function networkInputs(
   const { programId, version, dealers, ctx, period, reads } = options;
   const def = version.definition;
   const repo = createStatementsRepository(db);
-  const isGrouped = options.grouped && (await repo.countSettledUnits(programId)) === 0;
   const ids = dealers.map((d) => d.id);
   const { spec, grouped, key } = groupedSpec({ programId, def, period, ctx, dealerIds: ids });
   const { settlement } = spec;
+  // A delivery whose VIN earns for another dealer (incentives/vin-once.ts) needs the rows.
+  const blocks = await findVinBlocks(db, {
+    programId,
+    program: def,
+    dealerIds: ids,
+    from: settlement.window.start,
+    to: settlement.cutoff,
+  });
+  const isGrouped =
+    options.grouped && blocks.size === 0 && (await repo.countSettledUnits(programId)) === 0;
   let rowsRead: Promise<TxRow[]>;
   if (isGrouped) {
     const read = () => repo.findAggregatedRows(grouped);
@@ -146,5 +156,6 @@ export async function networkInputs(
       adjustments,
       settledUnitBenefits: (id) =>
         (settled?.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
+      blockedSales: (id) => blocksOf(blocks, id),
     });
 }

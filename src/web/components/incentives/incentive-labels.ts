@@ -5,7 +5,7 @@ import type {
   MeasurementPeriod,
   ProgramDefinition,
 } from '../../../shared/schemas/program';
-import type { StatementStatus } from '../../../shared/schemas/incentives';
+import type { StatementExclusionReason, StatementStatus } from '../../../shared/schemas/incentives';
 import { formatInt, formatMoney, formatMonthLong } from '../../format';
 
 export const MEASURE_LABELS: Record<Measure, string> = {
@@ -23,6 +23,18 @@ export const BENEFIT_LABELS: Record<Benefit, string> = {
   percent_of_msrp: '% of MSRP',
   lump_sum: 'lump sum',
   per_g_co2_below: 'per g/km below the CO2 threshold',
+};
+
+/** Why a transaction of a statement earns nothing, as the dealer reads it. */
+export const EXCLUSION_LABELS: Record<StatementExclusionReason, string> = {
+  late: 'Arrived after the grace days',
+  currency_mismatch: 'In another currency than the program',
+  duplicate_clawback: 'The sale was already clawed back',
+  sale_category: 'Sale category excluded by the program (delivery report)',
+  buyer_type: 'Buyer type excluded by the program (delivery report)',
+  no_report: 'No retail delivery report',
+  paid_to_other_dealer: 'This vehicle was already paid to another dealer',
+  delivered_by_other_dealer: 'This vehicle was delivered earlier by another dealer',
 };
 
 export const PERIOD_LABELS: Record<MeasurementPeriod, string> = {

@@ -27,6 +27,8 @@ const REASON_LABELS: Record<string, string> = {
   sale_category: 'sale category excluded (delivery report)',
   buyer_type: 'buyer type excluded (delivery report)',
   no_report: 'no retail delivery report',
+  paid_to_other_dealer: 'vehicle already paid to another dealer',
+  delivered_by_other_dealer: 'vehicle delivered earlier by another dealer',
   measure_only: 'counts toward the tier, not paid',
   dealer_ineligible: 'dealer not eligible',
   no_approved_claim: 'no approved claim',

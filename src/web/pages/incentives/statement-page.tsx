@@ -20,6 +20,7 @@ import { DataTable, RowButton } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
 import { PageSkeleton, QueryError } from '../../components/query-state';
 import {
+  EXCLUSION_LABELS,
   formatMeasure,
   formatSettlementPeriod,
   definitionOf,
@@ -366,7 +367,7 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
                 <Text span ff="monospace">
                   {e.transactionId}
                 </Text>{' '}
-                · {e.reason}: {e.detail}
+                · {EXCLUSION_LABELS[e.reason] ?? e.reason}: {e.detail}
               </Text>
             ))}
           </Stack>

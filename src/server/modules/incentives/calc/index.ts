@@ -43,5 +43,7 @@ export {
   type StatementLineKind,
   type StatementLinePart,
   type StatementVolumes,
+  type VinBlockReason,
+  vinBlockDetail,
 } from './statement';
 export { calculateTierPayout, findNextTier, findTierReached } from './tiers';

@@ -18,6 +18,7 @@ import type {
   SettledUnitBenefit,
   StatementAdjustment,
 } from '../../../../shared/schemas/program';
+import type { StatementExclusionReason } from '../../../../shared/schemas/incentives';
 import {
   amountMinor,
   co2BelowTenths,
@@ -89,15 +90,26 @@ export type StatementLine = {
 
 export type ExcludedTransaction = {
   transactionId: number | string;
-  reason:
-    | 'late'
-    | 'currency_mismatch'
-    | 'duplicate_clawback'
-    | 'sale_category'
-    | 'buyer_type'
-    | 'no_report';
+  reason: StatementExclusionReason;
   detail: string;
 };
+
+/**
+ * Why a retail delivery may not earn: its VIN already earns for another dealer in the program
+ * (docs/incentives.md, "A VIN is paid once"). The other dealer is never named.
+ */
+export type VinBlockReason = Extract<
+  StatementExclusionReason,
+  'paid_to_other_dealer' | 'delivered_by_other_dealer'
+>;
+
+/** The sentence a dealer reads for a blocked delivery (and its unwind). */
+export function vinBlockDetail(reason: VinBlockReason, vin: string | null | undefined): string {
+  const vehicle = vin ? `VIN ${vin}` : 'this vehicle';
+  return reason === 'paid_to_other_dealer'
+    ? `${vehicle}: this vehicle was already paid to another dealer in this program (no unwind of that sale since): a VIN earns once`
+    : `${vehicle}: this vehicle was delivered earlier by another dealer (no unwind of that delivery since): only the first delivery earns`;
+}
 
 export type StatementVolumes = {
   qualifyingUnits: number;
@@ -167,6 +179,11 @@ export type StatementInput = {
   /** Build line objects (default true); totals are exact either way. */
   includeLines?: boolean;
   fiscalYearStartMonth?: number;
+  /**
+   * Deliveries whose VIN earns for another dealer (by transaction id as text): excluded with the
+   * reason, as are this dealer's unwinds of them (the service reads them, vin-once.ts).
+   */
+  blockedSales?: ReadonlyMap<string, VinBlockReason>;
 };
 
 export type StatementTotals = Pick<
@@ -322,6 +339,24 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
   return { byExternalId, byVin };
 }
 
+/**
+ * The blocked deliveries among the rows by their external id (`x:…`) and VIN (`v:…`): an unwind
+ * naming one (its originalExternalId, else its VIN) is left out with it.
+ */
+function blockedReferences(
+  transactions: readonly IncentiveTransaction[],
+  blocked: ReadonlyMap<string, VinBlockReason>,
+): Map<string, VinBlockReason> {
+  const refs = new Map<string, VinBlockReason>();
+  for (const tx of transactions) {
+    const why = blocked.get(String(tx.id));
+    if (!why) continue;
+    if (tx.externalId) refs.set(`x:${tx.externalId}`, why);
+    if (tx.vin) refs.set(`v:${tx.vin}`, why);
+  }
+  return refs;
+}
+
 /** The statement and the intermediate results (the progress and what-if engine reuses them). */
 export function runStatement(input: StatementInput): StatementRun {
   const { program, dealer } = input;
@@ -351,6 +386,8 @@ export function runStatement(input: StatementInput): StatementRun {
     : null;
 
   const graceNext = cp.lateFrom.get(settlement.period) ?? addDays(graceUntil, 1);
+  const blocked = input.blockedSales && input.blockedSales.size > 0 ? input.blockedSales : null;
+  const blockedRefs = blocked ? blockedReferences(input.transactions, blocked) : null;
   for (const tx of input.transactions) {
     const occurred = tx.occurredOn;
     const quantity = tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity;
@@ -408,6 +445,18 @@ export function runStatement(input: StatementInput): StatementRun {
         detail: `in ${tx.currency}, the program pays in ${currency}`,
       });
       continue;
+    }
+    if (blocked !== null) {
+      const why =
+        quantity > 0
+          ? blocked.get(String(tx.id))
+          : claw === null
+            ? blockedRefs!.get(tx.originalExternalId ? `x:${tx.originalExternalId}` : `v:${tx.vin}`)
+            : undefined;
+      if (why) {
+        excluded.push({ transactionId: tx.id, reason: why, detail: vinBlockDetail(why, tx.vin) });
+        continue;
+      }
     }
     const counted: CountedTransaction = { tx, quantity, date };
     if (claw !== null) {
