@@ -116,6 +116,9 @@ export async function startServer(options: {
     LOG_LEVEL: 'warn',
     DEMO_DEALERS: '0',
     NODE_ENV: 'production',
+    // a load test drives many connections as one user or key: the per-caller caps would refuse them
+    REQUEST_CONCURRENCY_PER_CALLER: '100000',
+    COSTLY_CONCURRENCY_PER_CALLER: '100000',
     ...(options.extraEnv ?? {}),
   };
   delete env.DATABASE_URL;

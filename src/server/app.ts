@@ -23,6 +23,8 @@ import { registerAuthHook } from './http/auth-hook';
 import { registerSecurityHeaders } from './http/security-headers';
 import { registerReadAfterWrite } from './http/read-after-write';
 import { registerCostlyRouteLimits } from './http/costly-routes';
+import { registerCallerLimits } from './http/caller-limits';
+import { routeCostOf, type RouteCost } from './http/route-costs';
 import { registerInputRules } from './http/input-rules';
 import { liveRoutes } from './http/sse';
 import { typed } from './http/route';
@@ -58,8 +60,16 @@ import { availabilityRoutes } from './modules/availability/availability.routes';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
-/** Every route with the access it declared (tests walk it to prove each route is guarded). */
-export type RouteEntry = { method: string; url: string; access: RouteAccess | undefined };
+/**
+ * Every route with the access it declared and its cost, declared or from http/route-costs.ts
+ * (tests walk it to prove each route is guarded and classified).
+ */
+export type RouteEntry = {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+  cost: RouteCost | undefined;
+};
 
 export type AppOptions = { env: Env; services: Services; logger?: boolean; serveWeb?: boolean };
 
@@ -120,7 +130,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD')
-        routeTable.push({ method, url: route.url, access: route.config?.access });
+        routeTable.push({
+          method,
+          url: route.url,
+          access: route.config?.access,
+          cost: routeCostOf(method, route.url, route.config?.cost),
+        });
     }
   });
 
@@ -157,7 +172,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
-  registerAuthHook(app);
+  registerAuthHook(app, { statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS });
+  // one caller's requests in flight (after the auth hook: the caller is known)
+  registerCallerLimits(app, {
+    requests: env.REQUEST_CONCURRENCY_PER_CALLER,
+    costly: env.COSTLY_CONCURRENCY_PER_CALLER,
+    streams: env.LIVE_STREAMS_PER_CALLER,
+  });
   registerReadAfterWrite(app, { secure: env.COOKIE_SECURE });
   registerInputRules(app);
 

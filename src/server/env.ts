@@ -46,6 +46,14 @@ const envSchema = z.object({
   LOGIN_ACCOUNT_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
   TRUST_PROXY: trustProxy,
   COSTLY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** requests one user or API key may have in progress at once, per process (http/caller-limits.ts) */
+  REQUEST_CONCURRENCY_PER_CALLER: z.coerce.number().int().positive().default(32),
+  /** of those, costly ones and feed uploads (http/route-costs.ts) */
+  COSTLY_CONCURRENCY_PER_CALLER: z.coerce.number().int().positive().default(6),
+  /** live event streams (GET /api/v1/events) one user or API key may keep open, per process */
+  LIVE_STREAMS_PER_CALLER: z.coerce.number().int().positive().default(8),
+  /** the longest one statement of a request may run (PostgreSQL server; 0: no limit). Jobs: none */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** API processes (node:cluster); more than 1 needs DATABASE_URL. */
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DEMO_SEED: z.coerce.number().int().default(42),

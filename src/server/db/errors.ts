@@ -57,3 +57,16 @@ export function isConnectionLost(error: unknown): boolean {
     /^(Connection terminated|Client has encountered a connection error)/.test(message)
   );
 }
+
+/**
+ * A statement the server cancelled (SQLSTATE 57014): the request's statement timeout
+ * (DATABASE_STATEMENT_TIMEOUT_MS, db/scope.ts) or an operator's pg_cancel_backend.
+ */
+export function isStatementCancelled(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'severity' in error &&
+    (error as { code?: unknown }).code === '57014'
+  );
+}

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './db';
-import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
+import {
+  currentConnectionSettings,
+  runAsSystem,
+  SET_SCOPE_SQL,
+  type ConnectionSettings,
+} from './scope';
 
 const parsers = {
   [types.DATE]: (v: string) => v,
@@ -62,18 +67,18 @@ function queryable(conn: PgliteLike): Queryable {
 function scoped(pg: PGlite): {
   base: Queryable;
   /** the role and scope to set inside a transaction: null when the session has them already */
-  transactionSettings: () => ReturnType<typeof connectionSettings> | null;
+  transactionSettings: () => ConnectionSettings | null;
 } {
   const base = queryable(pg);
   let sessionKey = '';
   let tail: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
-    const scope = currentDbScope();
+    // (PGlite runs in this thread: statement_timeout is set but cannot interrupt a statement)
+    const { role, setting, timeout, key } = currentConnectionSettings();
     const result = tail.then(async () => {
-      const { role, setting, key } = connectionSettings(scope);
       if (key !== sessionKey) {
         sessionKey = '';
-        await pg.query(SET_SCOPE_SQL, [role, setting, false]);
+        await pg.query(SET_SCOPE_SQL, [role, setting, false, timeout]);
         sessionKey = key;
       }
       return run();
@@ -97,7 +102,7 @@ function scoped(pg: PGlite): {
   return {
     base: scopedBase,
     transactionSettings: () => {
-      const settings = connectionSettings(currentDbScope());
+      const settings = currentConnectionSettings();
       return settings.key === sessionKey ? null : settings;
     },
   };
@@ -115,7 +120,8 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       return pg.transaction(async (tx) => {
         // the role and scope for this transaction only (they revert at its end)
         const settings = transactionSettings();
-        if (settings) await tx.query(SET_SCOPE_SQL, [settings.role, settings.setting, true]);
+        if (settings)
+          await tx.query(SET_SCOPE_SQL, [settings.role, settings.setting, true, settings.timeout]);
         return fn(queryable(tx));
       });
     },

@@ -3,7 +3,7 @@ import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db, QueryResult, Queryable } from './db';
-import { connectionSettings, currentDbScope, runAsSystem, SET_SCOPE_SQL } from './scope';
+import { currentConnectionSettings, runAsSystem, SET_SCOPE_SQL } from './scope';
 import { AppError } from '../../shared/errors';
 import { ConnectionLostError } from './errors';
 
@@ -17,21 +17,27 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
  */
 const sessionKeys = new WeakMap<pg.PoolClient, string>();
 
-/** Sets the work's scope on `client` when it differs; `await` it before using the connection. */
-function setSessionScope(client: pg.PoolClient): Promise<unknown> | null {
-  const { role, setting, key } = connectionSettings(currentDbScope());
+/**
+ * Sets the work's scope and statement timeout on `client` when they differ; `await` it before
+ * using the connection. `withoutTimeout`: for a streamed COPY TO (scope.ts).
+ */
+function setSessionScope(
+  client: pg.PoolClient,
+  { withoutTimeout = false }: { withoutTimeout?: boolean } = {},
+): Promise<unknown> | null {
+  const { role, setting, timeout, key } = currentConnectionSettings({ withoutTimeout });
   if (sessionKeys.get(client) === key) return null;
   sessionKeys.delete(client);
-  return client.query(SET_SCOPE_SQL, [role, setting, false]).then(() => {
+  return client.query(SET_SCOPE_SQL, [role, setting, false, timeout]).then(() => {
     sessionKeys.set(client, key);
   });
 }
 
-/** BEGIN, with the work's role and scope set for the transaction in the same round trip. */
+/** BEGIN, with the work's role, scope and timeout set for the transaction in the same round trip. */
 function beginSql(client: pg.PoolClient): string {
-  const { role, setting, key } = connectionSettings(currentDbScope());
+  const { role, setting, timeout, key } = currentConnectionSettings();
   if (sessionKeys.get(client) === key) return 'begin';
-  return `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('forecourt.scope', ${pg.escapeLiteral(setting)}, true)`;
+  return `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('forecourt.scope', ${pg.escapeLiteral(setting)}, true), set_config('statement_timeout', ${pg.escapeLiteral(timeout)}, true)`;
 }
 
 /**
@@ -131,7 +137,8 @@ function queryable(target: Pools | pg.PoolClient): Queryable {
       const held = await checkOut((target as Pools).copies);
       let isRead = false;
       try {
-        await setSessionScope(held.client);
+        // a streamed export goes at its reader's pace: no statement timeout (scope.ts)
+        await setSessionScope(held.client, { withoutTimeout: true });
         for await (const chunk of held.client.query(copyToStream(sql)) as AsyncIterable<Buffer>)
           yield chunk;
         isRead = true;

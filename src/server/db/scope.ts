@@ -19,8 +19,11 @@ export type DbScope = { role: 'system' } | { role: 'app'; setting: string };
 /**
  * What a request's context holds; the auth hook fills it in once the actor is known.
  * `readsReplica`: heavy reads of this request may go to the read replica (db/read-replica.ts).
+ * `statementTimeoutMs`: the longest one statement of this work may run (the request's
+ * DATABASE_STATEMENT_TIMEOUT_MS; absent or 0: no limit). Work run as the system (`runAsSystem`:
+ * jobs, roll-ups, the feed's write path) gets a holder of its own, without one.
  */
-export type ScopeHolder = { current: DbScope; readsReplica?: boolean };
+export type ScopeHolder = { current: DbScope; readsReplica?: boolean; statementTimeoutMs?: number };
 
 export const SYSTEM_DB_SCOPE: DbScope = { role: 'system' };
 /** An app connection with no scope: the policies show no tenant rows (fail closed). */
@@ -72,15 +75,38 @@ function scopeSetting(scope: Scope): string {
   }
 }
 
-/** The role and the `forecourt.scope` value to set for `scope` (a key: the same pair, same key). */
-export function connectionSettings(scope: DbScope): { role: string; setting: string; key: string } {
+export type ConnectionSettings = { role: string; setting: string; timeout: string; key: string };
+
+/**
+ * The role, the `forecourt.scope` value and the `statement_timeout` (ms, '0': none) to set for
+ * `scope` (a key: the same three, same key).
+ */
+export function connectionSettings(scope: DbScope, statementTimeoutMs = 0): ConnectionSettings {
   const role = scope.role === 'system' ? 'none' : APP_ROLE;
   const setting = scope.role === 'system' ? '' : scope.setting;
-  return { role, setting, key: `${role}|${setting}` };
+  const timeout = String(Math.max(0, Math.trunc(statementTimeoutMs)));
+  return { role, setting, timeout, key: `${role}|${setting}|${timeout}` };
 }
 
-/** One statement setting role and scope, session-wide (`isLocal` false) or for the transaction. */
-export const SET_SCOPE_SQL = `select set_config('role', $1, $3), set_config('forecourt.scope', $2, $3)`;
+/**
+ * The settings of the work in progress: its scope and its statement timeout. `withoutTimeout`: a
+ * streamed COPY … TO STDOUT, whose pace is its reader's (an export to a slow client), runs unlimited.
+ */
+export function currentConnectionSettings({
+  withoutTimeout = false,
+}: { withoutTimeout?: boolean } = {}): ConnectionSettings {
+  const holder = storage.getStore();
+  return connectionSettings(
+    holder?.current ?? SYSTEM_DB_SCOPE,
+    withoutTimeout ? 0 : (holder?.statementTimeoutMs ?? 0),
+  );
+}
+
+/**
+ * One statement setting role, scope and statement timeout, session-wide (`isLocal` false) or for
+ * the transaction: parameters role, scope, isLocal, timeout.
+ */
+export const SET_SCOPE_SQL = `select set_config('role', $1, $3), set_config('forecourt.scope', $2, $3), set_config('statement_timeout', $4, $3)`;
 
 /**
  * `db` with every call run as the system: for the modules whose work is the system's whatever the

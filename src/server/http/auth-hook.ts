@@ -33,16 +33,20 @@ async function resolveActor(app: FastifyInstance, request: FastifyRequest): Prom
 
 /**
  * Authenticates every request and enforces the permission its route declares. Routes without a
- * declared permission fail closed.
+ * declared permission fail closed. `statementTimeoutMs`: the longest one statement of the request's
+ * own database work may run (db/scope.ts; 0: no limit).
  */
-export function registerAuthHook(app: FastifyInstance): void {
+export function registerAuthHook(
+  app: FastifyInstance,
+  { statementTimeoutMs = 0 }: { statementTimeoutMs?: number } = {},
+): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('dbScope', null as never);
   // Row-level security (db/scope.ts): the request's work runs in a context whose database scope
   // is unset (no tenant rows) until the actor is known. Re-entered before the handler, as body
   // parsing may run outside it.
   app.addHook('onRequest', (request, _reply, done) => {
-    request.dbScope = { current: UNSET_DB_SCOPE };
+    request.dbScope = { current: UNSET_DB_SCOPE, statementTimeoutMs };
     runInScope(request.dbScope, done);
   });
   app.addHook('preHandler', (request, _reply, done) => {

@@ -2,7 +2,10 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode, type Problem } from '../../shared/errors';
-import { isConnectionLost } from '../db/errors';
+import { isConnectionLost, isStatementCancelled } from '../db/errors';
+
+/** When a request whose statement timed out may try again. */
+const TIMEOUT_RETRY_AFTER_SECONDS = 5;
 
 /** The one mapping from errors to HTTP answers: `{ code, message, details }`. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -59,6 +62,20 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (clash) {
       request.log.warn({ err: error }, 'a write clashed with another one');
       return reply.status(409).send(clash);
+    }
+    if (isStatementCancelled(error)) {
+      request.log.warn(
+        { err: error },
+        'a statement of the request was cancelled (statement timeout)',
+      );
+      return reply
+        .status(503)
+        .header('retry-after', String(TIMEOUT_RETRY_AFTER_SECONDS))
+        .send({
+          code: 'DATABASE_TIMEOUT',
+          message: `The request's database work took too long and was stopped; nothing it was writing was kept. Narrow the request (a shorter period, fewer dealers) or retry later (request id ${request.id}).`,
+          details: { requestId: request.id, retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS },
+        });
     }
     const rejected = dataException(error);
     if (rejected) {

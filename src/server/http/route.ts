@@ -6,12 +6,18 @@ import type { Actor } from '../auth/actor';
 import type { ScopeHolder } from '../db/scope';
 import type { Services } from '../services';
 import type { RouteEntry } from '../app';
+import type { RouteCost } from './route-costs';
 
 /* eslint-disable @typescript-eslint/consistent-type-definitions -- module augmentation needs interfaces */
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission this route needs. Every route must declare one (tests/routes-guarded). */
     access?: RouteAccess;
+    /**
+     * What the route costs (http/route-costs.ts); when absent, the central table's entry. Every
+     * API route has one or the other (tests/route-costs.test.ts).
+     */
+    cost?: RouteCost;
   }
   interface FastifyRequest {
     actor: Actor | null;

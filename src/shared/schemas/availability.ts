@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { code, isoDate, isoMonth, page, pagingQuery } from './common';
+import { code, isoDate, isoMonth, MAX_OFFSET, page, pagingQuery } from './common';
 
 export const VEHICLE_EVENTS = [
   'ordered',
@@ -229,7 +229,7 @@ export const allocationWhatIfSchema = allocationRunCreateSchema
         q: z.string().trim().min(1).max(80).optional(),
         allocatedOnly: z.boolean().optional(),
         limit: z.number().int().min(1).max(1000).default(50),
-        offset: z.number().int().min(0).default(0),
+        offset: z.number().int().min(0).max(MAX_OFFSET).default(0),
       })
       .strict()
       .optional()

@@ -26,9 +26,15 @@ export const readErrorResponses = {
   404: errorSchema,
 };
 
+/**
+ * The furthest a list may be paged: PostgreSQL reads and drops every row before the offset, so an
+ * offset is work for the server (narrow the filter to go further).
+ */
+export const MAX_OFFSET = 10_000_000;
+
 export const pagingQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0),
 });
 
 export function page<T extends z.ZodType>(item: T) {
