@@ -5,6 +5,7 @@
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
+import type { RiskCalibrationUsed } from './insights.repository';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -78,6 +79,8 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   dealerName: string;
   computedAt: string;
   history: { day: string; probabilities: number[]; expected: number }[];
+  /** The network's recalibration the risk used (risk_calibrations), null: the shipped default. */
+  calibration: RiskCalibrationUsed | null;
 };
 
 /** Rows per insert statement of `save`. */
@@ -93,24 +96,30 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   coalesce((select json_agg(json_build_object('day', to_char(h.day, 'YYYY-MM-DD'), 'probabilities', h.probabilities,
       'expected', h.expected) order by h.day)
     from program_tier_risk_history h
-    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history
-  from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
+    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history,
+  case when c.id is null then null else json_build_object('id', c.id, 'fittedAt', to_json(c.fitted_at)#>>'{}',
+    'throughMonth', to_char(c.through_month, 'YYYY-MM'), 'terms', c.terms, 'cases', c.cases) end as calibration
+  from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id
+  left join risk_calibrations c on c.id = r.calibration_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
-  const insertRows = async (rows: (ProgramRiskWrite & { programName: string })[]) => {
+  const insertRows = async (
+    rows: (ProgramRiskWrite & { programName: string })[],
+    calibrationId: number | null,
+  ) => {
     await db.query(
       `insert into program_tier_risks (program_id, dealer_id, program_name, period, window_label, window_start,
          window_end, as_of, elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80,
-         upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions)
+         upper80, tier_reached, currency, earned, shortfall_money, tiers, interventions, calibration_id)
        select x."programId", x."dealerId", x."programName", x.period, x."windowLabel", x."windowStart"::date,
          x."windowEnd"::date, x."asOf"::date, x."elapsedMonths", x."termMonths", x.measure, x.axis, x."measureValue",
          x."toDate", x.expected, x.lower80, x.upper80, x."tierReached", x.currency, x.earned::numeric,
-         x."shortfallMoney"::numeric, x.tiers, x.interventions
+         x."shortfallMoney"::numeric, x.tiers, x.interventions, $2::int
        from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, "programName" text, period text,
          "windowLabel" text, "windowStart" text, "windowEnd" text, "asOf" text, "elapsedMonths" int, "termMonths" int,
          measure text, axis text, "measureValue" text, "toDate" float8, expected float8, lower80 float8, upper80 float8,
          "tierReached" int, currency text, earned text, "shortfallMoney" text, tiers jsonb, interventions jsonb)`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(rows), calibrationId],
     );
   };
   return {
@@ -192,13 +201,15 @@ export function createProgramRiskRepository(db: Queryable) {
 
     /**
      * Replaces the risks of these programs for these dealers (all dealers when null): a program
-     * that stopped running, or a dealer no longer eligible, loses its row.
+     * that stopped running, or a dealer no longer eligible, loses its row. `calibrationId`: the
+     * network recalibration the rows were computed with (risk_calibrations), null: the default.
      */
     async save(
       programIds: number[],
       dealerIds: number[] | null,
       rows: (ProgramRiskWrite & { programName: string })[],
       day?: string,
+      calibrationId: number | null = null,
     ): Promise<void> {
       await db.query(
         `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
@@ -207,7 +218,7 @@ export function createProgramRiskRepository(db: Queryable) {
       );
       // In slices: one statement per slice keeps the JSON parameter small on the whole network.
       for (let i = 0; i < rows.length; i += SAVE_SLICE)
-        await insertRows(rows.slice(i, i + SAVE_SLICE));
+        await insertRows(rows.slice(i, i + SAVE_SLICE), calibrationId);
       if (day === undefined || rows.length === 0) return;
       // Today's point of each risk's history (the latest computation of the day wins).
       await db.query(

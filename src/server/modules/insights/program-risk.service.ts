@@ -46,6 +46,7 @@ import {
 } from './program-risk-dealer';
 import { groupable, groupedInputs, groupedSpec } from './program-risk-network';
 import { settleEnded } from './program-risk-settle';
+import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
 import {
   createProgramRiskRepository,
   type AxisHistoryRow,
@@ -124,7 +125,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
   async function refresh(
     dealerIds: number[] | null,
     basis: { month: string; asOf: string },
-    options: { perDealer?: boolean; slice?: number } = {},
+    /** `calibration`: the network's recalibration the agreements' risks use (null: the shipped one) */
+    options: { perDealer?: boolean; slice?: number; calibration?: ActiveCalibration } = {},
   ): Promise<{
     programs: number;
     risks: number;
@@ -249,6 +251,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           market: markets.get(d.id),
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
+          ...(options.calibration ? { recalibration: options.calibration.points } : {}),
         });
       };
       const rowInputs = (plan: Plan, chunk: DealerRow[]) =>
@@ -256,7 +259,13 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const save = async (ids: number[] | null, writes: ProgramRiskOut[]) => {
         const w0 = performance.now();
         await deps.db.transaction((tx) =>
-          createProgramRiskRepository(tx).save(programIds, ids, writes, today),
+          createProgramRiskRepository(tx).save(
+            programIds,
+            ids,
+            writes,
+            today,
+            options.calibration?.id ?? null,
+          ),
         );
         timings.writeMs += performance.now() - w0;
       };
@@ -353,6 +362,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       // rows computed before the drivers existed have none
       tiers: (row.tiers as ProgramRisk['tiers']).map((t) => ({ ...t, drivers: t.drivers ?? [] })),
       interventions: row.interventions as ProgramRisk['interventions'],
+      calibration: calibrationUsed(row.calibration),
     };
   }
 

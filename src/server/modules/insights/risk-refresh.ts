@@ -360,7 +360,9 @@ export function createRiskRefresh(deps: {
       const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
       const risks = path === 'network' ? await byNetwork(ctx) : await byChunks(ctx);
       const p0 = performance.now();
-      const programs = await deps.programRisk?.refresh(dealerIds, basis);
+      const programs = await deps.programRisk?.refresh(dealerIds, basis, {
+        calibration: ctx.calibration,
+      });
       timings.programMs = performance.now() - p0;
       if (programs) timings.program = programs.timings;
       if (dealerIds === null) {
