@@ -4,10 +4,12 @@
  * isotonic map per elapsed share (risk_calibrations, migration 0046); the risk refresh then
  * recalibrates with it (each risk's probability is the stored map applied to its raw probability)
  * and the API says which calibration a risk used; with too few cases the job stores no map and
- * the shipped default is used again.
+ * the shipped default is used again. The program tier risks are recalibrated with the same map
+ * and say which calibration they used (program_tier_risks.calibration_id, migration 0051).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RiskBoard } from '../src/shared/schemas/insights';
+import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { DEMO_PASSWORD, seedDemo } from '../src/server/modules/demo/seed';
 import { recalibrateAt } from '../src/server/modules/insights/default-risk-calibration';
 import {
@@ -15,7 +17,14 @@ import {
   type CalibrationPoint,
 } from '../src/server/modules/insights/risk-calibration';
 import { CALIBRATION_JOB_KIND } from '../src/server/modules/insights/risk-calibration-job';
-import { engines, json, login, startTestApp, type TestApp } from './helpers/test-app';
+import {
+  createProgram,
+  engines,
+  json,
+  login,
+  startTestApp,
+  type TestApp,
+} from './helpers/test-app';
 
 type Stored = {
   id: number;
@@ -52,6 +61,21 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
          from commitment_risks order by agreement_id, line_no`,
       )
     ).rows;
+  /** Program tier risks: which calibration, and each open tier's probability (by program × dealer). */
+  const tierRisks = async () =>
+    (
+      await t.db.query<{ key: string; calibrationId: number | null; probabilities: number[] }>(
+        `select program_id || '/' || dealer_id as key, calibration_id as "calibrationId",
+           array(select (x->>'probability')::float8 from jsonb_array_elements(tiers) x
+             where not (x->>'reached')::boolean order by (x->>'tier')::int) as probabilities
+         from program_tier_risks where elapsed_months < term_months order by 1`,
+      )
+    ).rows;
+  const programBoard = async () => {
+    const admin = await login(t.url, 'admin@forecourt.test', DEMO_PASSWORD);
+    return json<ProgramRiskList>(await admin.get('/api/v1/insights/program-risks'), 200);
+  };
+  let defaultTiers: Awaited<ReturnType<typeof tierRisks>> = [];
   const board = async () => {
     const admin = await login(t.url, 'admin@forecourt.test', DEMO_PASSWORD);
     return json<RiskBoard>(await admin.get('/api/v1/insights/risks'), 200);
@@ -67,7 +91,24 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
       endMonth: '2026-10',
       agreementLines: 3,
     });
-  }, 300_000);
+    // a running program (its window's first month complete): program tier risks for every dealer
+    const admin = await login(t.url, 'admin@forecourt.test', DEMO_PASSWORD);
+    await createProgram(admin, {
+      code: 'CAL-Q4',
+      name: 'Q4 units',
+      currency: 'USD',
+      startDate: '2026-10-01',
+      endDate: '2026-12-31',
+      measurementPeriod: 'program',
+      payoutFrequency: 'program',
+      measure: 'units',
+      benefit: 'per_unit',
+      tiers: [10, 30, 60, 100, 160, 250, 400].map((from, k) => ({
+        from: String(from),
+        value: String(50 + 25 * k),
+      })),
+    });
+  }, 600_000);
   afterAll(async () => t?.close());
 
   it('uses the shipped default before any run, and says so', async () => {
@@ -78,6 +119,13 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
     const items = (await board()).items;
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) expect(item.calibration.source).toBe('default');
+    // the program tier risks too
+    defaultTiers = await tierRisks();
+    expect(defaultTiers.length).toBeGreaterThan(0);
+    expect(defaultTiers.every((r) => r.calibrationId === null)).toBe(true);
+    const programs = (await programBoard()).items;
+    expect(programs.length).toBeGreaterThan(0);
+    for (const item of programs) expect(item.calibration.source).toBe('default');
   });
 
   it('stores a monotone map per elapsed share from the ended terms; the risks use it', async () => {
@@ -121,6 +169,27 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
       });
       expect(item.calibration.text).toContain('1 ended term');
     }
+
+    // The program tier risks use the same fitted maps, and say so (the actuals are unchanged:
+    // only the recalibration differs from the first refresh's).
+    const tiers = await tierRisks();
+    expect(tiers.map((r) => r.key)).toEqual(defaultTiers.map((r) => r.key));
+    expect(tiers.every((r) => r.calibrationId === stored.id)).toBe(true);
+    const before = new Map(defaultTiers.map((r) => [r.key, r.probabilities]));
+    expect(
+      tiers.some((r) =>
+        r.probabilities.some((p, k) => Math.abs(p - (before.get(r.key)![k] ?? p)) > 1e-6),
+      ),
+    ).toBe(true);
+    const programs = (await programBoard()).items;
+    expect(programs.length).toBeGreaterThan(0);
+    for (const item of programs)
+      expect(item.calibration).toMatchObject({
+        source: 'network',
+        throughMonth: '2026-10',
+        terms: 1,
+        cases: stored.cases,
+      });
   }, 120_000);
 
   it('with too few cases stores no map, and the default is used again', async () => {
@@ -141,5 +210,6 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
     for (const r of rows.filter((x) => x.elapsed < x.term))
       expect(r.probability).toBeCloseTo(recalibrateAt(r.elapsed / r.term, r.raw), 12);
     for (const item of (await board()).items) expect(item.calibration.source).toBe('default');
+    expect((await tierRisks()).every((r) => r.calibrationId === null)).toBe(true);
   }, 120_000);
 });

@@ -224,6 +224,21 @@ program
     process.exitCode = await runRiskBacktestCommand(args);
   });
 
+program
+  .command('insights:calibrate')
+  .description(
+    "fit the network's own recalibration of the risk probabilities now (the nightly insights.risk-calibration job) and wait for it",
+  )
+  .option('--refresh', 'then recompute every risk of the network with it (and wait for that too)')
+  .option('--json', 'print the stored run and its walk-forward scores as JSON')
+  .action(async (opts: { refresh?: boolean; json?: boolean }) => {
+    const { runCalibrateCommand } = await import('../modules/insights/calibrate-command');
+    const { defaultIo } = await import('../modules/forecasts/backtest/command-kit');
+    await withServices(async (services) => {
+      process.exitCode = await runCalibrateCommand(services, opts, defaultIo);
+    });
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof AppError) {
     console.error(`${error.code}: ${error.message}`);

@@ -67,6 +67,18 @@ export const riskCalibrationUsedSchema = z
   })
   .meta({ id: 'RiskCalibrationUsed' });
 
+export const calibrationStartSchema = z
+  .object({
+    refresh: z
+      .boolean()
+      .optional()
+      .describe(
+        "recompute every risk of the network with the new maps when the calibration ends (default false: they are used from the next refresh, nightly or a dealer's batch)",
+      ),
+  })
+  .strict()
+  .meta({ id: 'CalibrationStart' });
+
 export const agreementRiskSchema = z
   .object({
     agreementCode: z.string(),

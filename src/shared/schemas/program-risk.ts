@@ -1,7 +1,7 @@
 /** API shapes of the program tier risks (issue 14 §1): each eligible dealer × running program. */
 import { z } from 'zod';
 import { code } from './common';
-import { riskDriverSchema, riskInterventionSchema } from './insights';
+import { riskCalibrationUsedSchema, riskDriverSchema, riskInterventionSchema } from './insights';
 
 const money = z.string().describe("decimal string in the currency's minor unit, rounded half-up");
 
@@ -75,6 +75,9 @@ export const programRiskSchema = z
         }),
       )
       .describe('one point per day the risk was computed in this window, oldest first'),
+    calibration: riskCalibrationUsedSchema.describe(
+      "the recalibration the tiers' probabilities used: the network's own (fitted on its ended terms) or the shipped default",
+    ),
   })
   .meta({ id: 'ProgramRisk' });
 export type ProgramRisk = z.infer<typeof programRiskSchema>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { code, errorResponses } from '../../../shared/schemas/common';
 import {
   agreementRiskDetailSchema,
+  calibrationStartSchema,
   dealerOutlookSchema,
   interventionBodySchema,
   interventionSchema,
@@ -50,6 +51,19 @@ export async function insightsRoutes(fastify: FastifyInstance) {
     }),
     handler: async (req, reply) =>
       reply.status(202).send(await insights.startRefresh({ actor: actorOf(req) })),
+  });
+
+  app.post('/insights/risks/calibrate', {
+    ...guarded('agreements:write', tags, {
+      summary:
+        "Fit the network's own recalibration of the risk probabilities now (the nightly insights.risk-calibration job: a backtest of the ended terms); follow it on /jobs/:id (409 while one runs). With `refresh`, every risk is recomputed with it when it ends",
+      body: calibrationStartSchema.nullish(),
+      response: { 202: jobSchema, ...errorResponses },
+    }),
+    handler: async (req, reply) => {
+      const job = await insights.startCalibration({ actor: actorOf(req), data: req.body ?? {} });
+      return reply.status(202).header('location', `/api/v1/jobs/${job.id}`).send(job);
+    },
   });
 
   app.get('/insights/dealers/:code/outlook', {

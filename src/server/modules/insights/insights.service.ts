@@ -118,6 +118,16 @@ export function createInsightsService(deps: Deps) {
     },
 
     /**
+     * Starts the network's recalibration now (the nightly job `insights.risk-calibration`, on
+     * demand): it backtests the ended terms and stores the maps the next risk refresh uses; with
+     * `refresh`, the network's risks are recomputed with them when it ends. 409 while one runs.
+     */
+    async startCalibration({ actor, data }: { actor: Actor; data: { refresh?: boolean } }) {
+      requirePermission(actor, 'agreements:write');
+      return calibrations.start({ actor, refresh: data.refresh === true });
+    },
+
+    /**
      * The first risks of a network (a freshly seeded demo): the network refresh as a job (with
      * progress) when no risk exists yet, so a dealer and the OEM see risks without "Recompute
      * now". Null when risks exist, nothing is to be assessed, or the job is already running.

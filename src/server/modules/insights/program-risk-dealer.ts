@@ -23,6 +23,7 @@ import {
   tierDrivers,
   tierMoney,
   type DrawsMemo,
+  type TierRiskInput,
 } from './program-risk';
 import type { AxisHistoryRow, LineProgressRow, ProgramRiskWrite } from './program-risk.repository';
 
@@ -79,6 +80,8 @@ export function assessDealer(options: {
   market: { ratio: number; months: number } | undefined;
   modelLineName: string;
   memo?: DrawsMemo;
+  /** The network's recalibration (risk-calibration.ts); absent: the shipped default. */
+  recalibration?: TierRiskInput['recalibration'];
 }): ProgramRiskOut | null {
   const { program, dealer, ctx, basis } = options;
   // one simulation per history for the tiers and the supply window alike
@@ -187,6 +190,7 @@ export function assessDealer(options: {
       reached,
       isMonotone: def.measure !== 'ev_share',
       ...(revenueAxis ? { perUnit } : {}),
+      ...(options.recalibration ? { recalibration: options.recalibration } : {}),
     },
     memo,
   );

@@ -6,6 +6,7 @@
 import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
 import type { LoadSpec } from '../incentives/incentives.repository';
+import type { RiskCalibrationUsed } from './insights.repository';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -79,6 +80,8 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   dealerName: string;
   computedAt: string;
   history: { day: string; probabilities: number[]; expected: number }[];
+  /** The network's recalibration the risk used (risk_calibrations), null: the shipped default. */
+  calibration: RiskCalibrationUsed | null;
 };
 
 /** Rows per chunk of the COPY of `save`. */
@@ -138,15 +141,21 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
   coalesce((select json_agg(json_build_object('day', to_char(h.day, 'YYYY-MM-DD'), 'probabilities', h.probabilities,
       'expected', h.expected) order by h.day)
     from program_tier_risk_history h
-    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history
-  from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id`;
+    where h.program_id = r.program_id and h.dealer_id = r.dealer_id and h.window_label = r.window_label), '[]'::json) as history,
+  case when c.id is null then null else json_build_object('id', c.id, 'fittedAt', to_json(c.fitted_at)#>>'{}',
+    'throughMonth', to_char(c.through_month, 'YYYY-MM'), 'terms', c.terms, 'cases', c.cases) end as calibration
+  from program_tier_risks r join programs p on p.id = r.program_id join dealers d on d.id = r.dealer_id
+  left join risk_calibrations c on c.id = r.calibration_id`;
 
 export function createProgramRiskRepository(db: Queryable) {
   /**
    * The rows through a staging table (COPY: no large JSON parameter to parse; COPY itself does
    * not apply row-level security, the insert from the stage does). In the caller's transaction.
    */
-  const insertRows = async (rows: (ProgramRiskWrite & { programName: string })[]) => {
+  const insertRows = async (
+    rows: (ProgramRiskWrite & { programName: string })[],
+    calibrationId: number | null,
+  ) => {
     await db.query(
       `create temp table program_risk_stage on commit drop as select ${COLUMNS} from program_tier_risks with no data`,
     );
@@ -155,7 +164,9 @@ export function createProgramRiskRepository(db: Queryable) {
       copyText(rows),
     );
     await db.query(
-      `insert into program_tier_risks (${COLUMNS}) select ${COLUMNS} from program_risk_stage`,
+      `insert into program_tier_risks (${COLUMNS}, calibration_id)
+       select ${COLUMNS}, $1::int from program_risk_stage`,
+      [calibrationId],
     );
   };
   return {
@@ -237,20 +248,22 @@ export function createProgramRiskRepository(db: Queryable) {
 
     /**
      * Replaces the risks of these programs for these dealers (all dealers when null): a program
-     * that stopped running, or a dealer no longer eligible, loses its row.
+     * that stopped running, or a dealer no longer eligible, loses its row. `calibrationId`: the
+     * network recalibration the rows were computed with (risk_calibrations), null: the default.
      */
     async save(
       programIds: number[],
       dealerIds: number[] | null,
       rows: (ProgramRiskWrite & { programName: string })[],
       day?: string,
+      calibrationId: number | null = null,
     ): Promise<void> {
       await db.query(
         `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
            and ($2::int[] is null or program_id = any($2::int[]))`,
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
-      if (rows.length > 0) await insertRows(rows);
+      if (rows.length > 0) await insertRows(rows, calibrationId);
       if (day === undefined || rows.length === 0) return;
       // Today's point of each risk's history (the latest computation of the day wins).
       await db.query(

@@ -46,6 +46,7 @@ import {
 } from './program-risk-dealer';
 import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
 import { settleEnded } from './program-risk-settle';
+import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
 import {
   createProgramRiskRepository,
   type AxisHistoryRow,
@@ -146,6 +147,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       rowBudget?: number;
       /** these dealers' supply and market, already read by the caller (risk-refresh.ts) */
       inputs?: { supply: Map<number, Supply>; market: Map<number, Market> };
+      /** the network's recalibration the agreements' risks use (null: the shipped one) */
+      calibration?: ActiveCalibration;
     } = {},
   ): Promise<{
     programs: number;
@@ -274,6 +277,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           market: markets.get(d.id),
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
+          ...(options.calibration ? { recalibration: options.calibration.points } : {}),
         });
       };
       const rowInputs = (plan: Plan, chunk: DealerRow[]) =>
@@ -281,7 +285,13 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const save = async (ids: number[] | null, writes: ProgramRiskOut[]) => {
         const w0 = performance.now();
         await deps.db.transaction((tx) =>
-          createProgramRiskRepository(tx).save(programIds, ids, writes, today),
+          createProgramRiskRepository(tx).save(
+            programIds,
+            ids,
+            writes,
+            today,
+            options.calibration?.id ?? null,
+          ),
         );
         timings.writeMs += performance.now() - w0;
       };
@@ -412,6 +422,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       // rows computed before the drivers existed have none
       tiers: (row.tiers as ProgramRisk['tiers']).map((t) => ({ ...t, drivers: t.drivers ?? [] })),
       interventions: row.interventions as ProgramRisk['interventions'],
+      calibration: calibrationUsed(row.calibration),
     };
   }
 

@@ -7,7 +7,8 @@
  *
  * One simulation per dealer × program window with the agreements' model (`sortedRemaining`:
  * the production forecast of the remaining months, the engine's calibrated errors through the
- * copula, then the M3 isotonic recalibration at the window's elapsed share); every tier is read
+ * copula, then the recalibration at the window's elapsed share: the network's own when fitted,
+ * else the shipped M3 one, as the agreements'); every tier is read
  * from the same sorted draws, so the probabilities fall with the tier's threshold by construction.
  *
  * The simulated quantity is the program's measure on a linear axis ("units", "revenue" or
@@ -43,6 +44,7 @@ import {
   type Driver,
   type SupplyAssessment,
 } from './assess';
+import type { Recalibration } from './calibration';
 import { recalibrateAt } from './default-risk-calibration';
 import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
 
@@ -75,6 +77,8 @@ export type TierRiskInput = {
    * (assess.ts `supplyAssessment`): they come off every draw, as for the agreements.
    */
   shortage?: number;
+  /** The network's recalibration per elapsed share (risk-calibration.ts); absent: the shipped one. */
+  recalibration?: readonly { share: number; model: Recalibration }[];
 };
 
 export type TierRisk = {
@@ -155,7 +159,7 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
   const perUnit = input.perUnit && input.perUnit > 0 ? input.perUnit : 1;
   const calibrated = (toDate: number, threshold: number) => {
     const raw = probabilityFromDraws(sorted, toDate, threshold);
-    return remaining === 0 ? raw : recalibrateAt(share, raw);
+    return remaining === 0 ? raw : recalibrateAt(share, raw, input.recalibration);
   };
   const outcome = riskFromDraws(sorted, reachable, reachable);
   const tiers = input.thresholds.map((threshold, index): TierRisk => {

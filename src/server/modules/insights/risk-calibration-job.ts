@@ -2,13 +2,15 @@
  * The nightly job `insights.risk-calibration` (issue 14): backtests the network's own ended terms
  * and stores the isotonic maps per elapsed share (risk-calibration.ts, table risk_calibrations),
  * with progress. The nightly run starts it first and it then starts the risk refresh
- * (`params.refresh`), so tonight's risks use tonight's maps; on demand it only stores them.
+ * (`params.refresh`), so tonight's risks use tonight's maps; on demand (the route and the CLI) it
+ * only stores them unless asked to refresh too.
  *
  * `current()` is what the risk refresh recalibrates with: the latest run's maps when that run had
  * enough cases, else the default shipped in code. Cached in the process by the run's id (the
  * version): each call reads only the latest id, the maps once per new run.
  */
 import { addMonths, monthIndex } from '../../../shared/months';
+import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import type { JobsService } from '../jobs/jobs.service';
@@ -83,10 +85,14 @@ export function createRiskCalibrations(deps: {
   return {
     run,
 
-    /** Starts the job (the nightly run with `refresh`: the risk refresh after it). */
-    start(options: { refresh?: boolean } = {}) {
+    /**
+     * Starts the job (the nightly run, or on demand: POST /insights/risks/calibrate and
+     * `insights:calibrate`); with `refresh`, the risk refresh after it. `actor`: who started it
+     * (null: the system), whose job it is on /jobs/:id.
+     */
+    start(options: { refresh?: boolean; actor?: Actor | null } = {}) {
       return deps.jobs.start({
-        actor: null,
+        actor: options.actor ?? null,
         kind: CALIBRATION_JOB_KIND,
         params: { refresh: options.refresh === true },
       });

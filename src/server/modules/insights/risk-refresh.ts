@@ -411,9 +411,12 @@ export function createRiskRefresh(deps: {
         const result = await deps.programRisk?.refresh(
           dealerIds,
           basis,
-          dealerInputs
-            ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
-            : {},
+          {
+            calibration: ctx.calibration,
+            ...(dealerInputs
+              ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
+              : {}),
+          },
         );
         timings.programMs = performance.now() - p0;
         return result;

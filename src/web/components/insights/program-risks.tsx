@@ -26,6 +26,7 @@ import { formatDate, formatInt, formatMoney } from '../../format';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
 import { useCan } from '../../session';
+import { CalibrationNote } from './calibration-note';
 import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
 import { windowText } from './program-window';
@@ -194,6 +195,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
         )}{' '}
         · {formatMoney(r.earned, r.currency)} earned · as of {formatDate(r.asOf)}
       </Text>
+      <CalibrationNote calibration={r.calibration} testId="program-risk-calibration" />
       {tier && tier.drivers.length > 0 && (
         <>
           <Group gap="xs" mt={4} wrap="nowrap">

@@ -10,6 +10,7 @@ import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text } from '@ma
 import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { api } from '../../api';
 import { SeriesLines } from '../../components/charts';
+import { CalibrationNote } from '../../components/insights/calibration-note';
 import { DriverList, driverLabel, mainDriver } from '../../components/insights/driver-list';
 import {
   insightsKey,
@@ -87,6 +88,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
           )}
         </div>
       </SimpleGrid>
+      <CalibrationNote calibration={item.calibration} testId="risk-calibration" />
       {lines.length > 0 && (
         <Text size="xs" c="dimmed">
           Lines:{' '}
