@@ -69,6 +69,20 @@ type RequestOptions = {
   isSessionProbe?: boolean;
 };
 
+/** How many times a request refused for the caller's requests in flight is sent at most. */
+const CONCURRENCY_ATTEMPTS = 4;
+
+/**
+ * A 429 `CONCURRENCY_LIMITED` (too many of this user's requests in progress, e.g. several tabs of
+ * heavy pages): nothing of the request ran, so it is sent again after the server's Retry-After
+ * (at most 5 s). Null: any other answer.
+ */
+function concurrencyRetryMs(response: Response, text: string): number | null {
+  if (response.status !== 429 || !text.includes('"CONCURRENCY_LIMITED"')) return null;
+  const seconds = Number(response.headers.get('retry-after') ?? '1');
+  return Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds : 1, 5) * 1000;
+}
+
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -83,23 +97,29 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
 
   let response: Response;
-  try {
-    response = await fetch(apiUrl(path, options.query), {
-      method,
-      headers,
-      body,
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, {
-      code: 'NETWORK',
-      message: 'The server could not be reached. Check your connection and try again.',
-    });
+  let text: string;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await fetch(apiUrl(path, options.query), {
+        method,
+        headers,
+        body,
+        credentials: 'same-origin',
+        signal: options.signal,
+      });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new ApiError(0, {
+        code: 'NETWORK',
+        message: 'The server could not be reached. Check your connection and try again.',
+      });
+    }
+    text = await response.text();
+    const wait = concurrencyRetryMs(response, text);
+    if (wait === null || attempt >= CONCURRENCY_ATTEMPTS) break;
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
-  const text = await response.text();
   let parsed: unknown = undefined;
   if (text) {
     try {

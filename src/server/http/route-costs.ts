@@ -159,6 +159,7 @@ export const ROUTE_COSTS: Record<string, RouteCost> = {
   'GET /api/v1/insights/risks': 'costly',
   'GET /api/v1/insights/risks/:code': 'costly',
   'POST /api/v1/insights/risks/refresh': 'costly',
+  'POST /api/v1/insights/risks/calibrate': 'costly', // starts a job (one at a time)
   'GET /api/v1/insights/dealers/:code/outlook': 'costly',
   'GET /api/v1/insights/interventions': 'light',
   'POST /api/v1/insights/interventions': 'light',
