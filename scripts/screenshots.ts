@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/screenshots.ts            # all screens
  *   npx tsx scripts/screenshots.ts dealer     # only screens whose name contains "dealer"
+ *   npx tsx scripts/screenshots.ts a,b        # screens whose name contains "a" or "b"
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -170,6 +171,27 @@ const SHOTS: Shot[] = [
       await page.getByTestId('form-tiers').scrollIntoViewIfNeeded();
     },
   },
+  {
+    name: 'oem-program-page',
+    as: 'admin',
+    path: '/programs',
+    prepare: async (page) => {
+      await page.locator('tbody a[href^="/programs/"]').first().click();
+      await page.getByTestId('tiers-table').waitFor();
+      await settle(page);
+    },
+  },
+  {
+    name: 'oem-agreement-page',
+    as: 'admin',
+    path: '/agreements',
+    prepare: async (page) => {
+      await page.locator('tbody a[href^="/agreements/"]').first().click();
+      await page.getByTestId('progress-table').waitFor();
+      await settle(page);
+    },
+  },
+  { name: 'dealer-connected', as: 'dealer', path: '/connected' },
   { name: 'region-overview', as: 'region', path: '/overview' },
   { name: 'insights-performance', as: 'region', path: '/insights/performance' },
   { name: 'insights-risks', as: 'region', path: '/insights/risks' },
@@ -208,7 +230,7 @@ async function main(): Promise<void> {
   const chromium = chromiumStatus();
   if (!chromium.isAvailable) throw new Error(chromium.message);
   const only = process.argv[2];
-  const shots = SHOTS.filter((s) => !only || s.name.includes(only));
+  const shots = SHOTS.filter((s) => !only || only.split(',').some((o) => s.name.includes(o)));
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
   const app = await startWebApp({
