@@ -46,6 +46,14 @@ async function settle(page: Page): Promise<void> {
   await page.waitForTimeout(900);
 }
 
+/** Opens the first record a list links to and waits for one of its tables. */
+function openFirst(href: string, testId: string) {
+  return async (page: Page) => {
+    await page.locator(`tbody a[href^="${href}"]`).first().click();
+    await page.getByTestId(testId).waitFor();
+  };
+}
+
 const SHOTS: Shot[] = [
   { name: 'login', as: null, path: '/login' },
   {
@@ -175,21 +183,13 @@ const SHOTS: Shot[] = [
     name: 'oem-program-page',
     as: 'admin',
     path: '/programs',
-    prepare: async (page) => {
-      await page.locator('tbody a[href^="/programs/"]').first().click();
-      await page.getByTestId('tiers-table').waitFor();
-      await settle(page);
-    },
+    prepare: openFirst('/programs/', 'tiers-table'),
   },
   {
     name: 'oem-agreement-page',
     as: 'admin',
     path: '/agreements',
-    prepare: async (page) => {
-      await page.locator('tbody a[href^="/agreements/"]').first().click();
-      await page.getByTestId('progress-table').waitFor();
-      await settle(page);
-    },
+    prepare: openFirst('/agreements/', 'progress-table'),
   },
   { name: 'dealer-connected', as: 'dealer', path: '/connected' },
   { name: 'region-overview', as: 'region', path: '/overview' },
