@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/screenshots.ts            # all screens
  *   npx tsx scripts/screenshots.ts dealer     # only screens whose name contains "dealer"
+ *   npx tsx scripts/screenshots.ts a,b        # screens whose name contains "a" or "b"
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,14 @@ async function settle(page: Page): Promise<void> {
     },
   );
   await page.waitForTimeout(900);
+}
+
+/** Opens the first record a list links to and waits for one of its tables. */
+function openFirst(href: string, testId: string) {
+  return async (page: Page) => {
+    await page.locator(`tbody a[href^="${href}"]`).first().click();
+    await page.getByTestId(testId).waitFor();
+  };
 }
 
 const SHOTS: Shot[] = [
@@ -170,6 +179,19 @@ const SHOTS: Shot[] = [
       await page.getByTestId('form-tiers').scrollIntoViewIfNeeded();
     },
   },
+  {
+    name: 'oem-program-page',
+    as: 'admin',
+    path: '/programs',
+    prepare: openFirst('/programs/', 'tiers-table'),
+  },
+  {
+    name: 'oem-agreement-page',
+    as: 'admin',
+    path: '/agreements',
+    prepare: openFirst('/agreements/', 'progress-table'),
+  },
+  { name: 'dealer-connected', as: 'dealer', path: '/connected' },
   { name: 'region-overview', as: 'region', path: '/overview' },
   { name: 'insights-performance', as: 'region', path: '/insights/performance' },
   { name: 'insights-risks', as: 'region', path: '/insights/risks' },
@@ -208,7 +230,7 @@ async function main(): Promise<void> {
   const chromium = chromiumStatus();
   if (!chromium.isAvailable) throw new Error(chromium.message);
   const only = process.argv[2];
-  const shots = SHOTS.filter((s) => !only || s.name.includes(only));
+  const shots = SHOTS.filter((s) => !only || only.split(',').some((o) => s.name.includes(o)));
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
   const app = await startWebApp({

@@ -90,6 +90,31 @@ describe.skipIf(!hasChromium)('prices in Chromium', () => {
     }
   });
 
+  it('shows whole badges in the price history on a phone (no "T…" for today)', async () => {
+    const context = await newContext(browser, app.url, 'phone');
+    try {
+      const page = await signIn(context, app.accounts.admin, app.accounts.password);
+      await page.goto('/catalog/skus');
+      const table = page.getByTestId('skus-table');
+      await table.waitFor();
+      await table.locator('tbody tr').first().getByRole('button', { name: 'Prices' }).click();
+      const prices = page.getByTestId('sku-prices');
+      await prices.waitFor();
+      const badges = prices.locator('td .mantine-Badge-root');
+      expect(await badges.allTextContents()).toContain('today');
+      for (const badge of await badges.all()) {
+        // The label is not cut: all of its text fits in the width it was given.
+        const [shown, needed] = await badge.evaluate((el) => {
+          const label = el.querySelector<HTMLElement>('.mantine-Badge-label') ?? el;
+          return [label.clientWidth, label.scrollWidth];
+        });
+        expect(needed).toBeLessThanOrEqual(shown);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows the unit price each line of a percent_of_msrp statement was priced at', async () => {
     const context = await newContext(browser, app.url);
     try {

@@ -4,7 +4,7 @@
  * one JSX skeleton per page. `QueryView` is the loading / error / empty / data switch every list
  * page made by hand.
  */
-import type { CSSProperties, ReactNode } from 'react';
+import { useEffect, useRef, type CSSProperties, type ReactNode } from 'react';
 import {
   Anchor,
   Button,
@@ -21,6 +21,7 @@ import {
 import type { UseQueryResult } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { QueryError, TableSkeleton } from './query-state';
+import './data-table.css';
 
 export type Column<T> = {
   /** The header's text; a column without one gets an empty header cell. */
@@ -38,12 +39,31 @@ export type Column<T> = {
   th?: TableThProps;
   /** Further props of a row's cell (colour, font...). */
   td?: (row: T) => TableTdProps & DataAttributes;
+  /** The column's cell in the totals row under the body (a table with no `footer` has none). */
+  footer?: ReactNode;
+  /** Stays at the left edge while the other columns scroll sideways (a row's name). */
+  isSticky?: boolean;
 };
 
 /** data-* attributes the e2e tests find rows and cells by. */
 type DataAttributes = { [data: `data-${string}`]: string | boolean | undefined };
 
 const NOWRAP: CSSProperties = { whiteSpace: 'nowrap' };
+const STICKY: CSSProperties = {
+  position: 'sticky',
+  left: 0,
+  background: 'var(--mantine-color-body)',
+  zIndex: 1,
+  minWidth: 104,
+  maxWidth: 170,
+  whiteSpace: 'normal',
+  boxShadow: '1px 0 0 var(--mantine-color-gray-3)',
+};
+
+function cellStyle<T>(c: Column<T>): CSSProperties | undefined {
+  if (c.isSticky) return STICKY;
+  return c.isNowrap ? NOWRAP : undefined;
+}
 
 export function DataTable<T>({
   rows,
@@ -55,6 +75,10 @@ export function DataTable<T>({
   isBare = false,
   rowProps,
   footer,
+  footerRows = [],
+  scrollLabel,
+  revealColumn,
+  className,
   ...tableProps
 }: {
   rows: readonly T[];
@@ -69,42 +93,94 @@ export function DataTable<T>({
   /** Without the bordered paper around it (inside a card that already has one). */
   isBare?: boolean;
   rowProps?: (row: T) => TableTrProps & DataAttributes;
-  /** Rows under the body (totals). */
+  /** Rows under the body (totals) in markup of their own. */
   footer?: ReactNode;
+  /** Rows under the body drawn with the columns' cells (totals shaped like a row), in bold. */
+  footerRows?: readonly T[];
+  /** Names the sideways scroller for screen readers and lets the keyboard scroll it. */
+  scrollLabel?: string;
+  /** The key of a column brought into view at the right edge when it lies beyond it (the
+   * current period of a table of periods). */
+  revealColumn?: string;
 } & Omit<TableProps, 'children' | 'data'>) {
   const shown = columns.filter((c): c is Column<T> => Boolean(c));
   const keyOf = (c: Column<T>, i: number) =>
     c.key ?? (typeof c.header === 'string' ? c.header : String(i));
+  const viewport = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = viewport.current;
+    if (!el || revealColumn === undefined) return;
+    const th = el.querySelector<HTMLElement>(`th[data-column="${CSS.escape(revealColumn)}"]`);
+    if (th && th.offsetLeft + th.offsetWidth > el.clientWidth)
+      el.scrollLeft = th.offsetLeft + th.offsetWidth - el.clientWidth + 16;
+  }, [revealColumn, shown.length]);
+  const bodyRow = (row: T, r: number, isFooter: boolean) => (
+    <Table.Tr key={rowKey(row, r)} fw={isFooter ? 700 : undefined} {...rowProps?.(row)}>
+      {shown.map((c, i) => (
+        <Table.Td
+          key={keyOf(c, i)}
+          ta={c.align}
+          visibleFrom={c.from}
+          style={cellStyle(c)}
+          {...c.td?.(row)}
+        >
+          {c.cell(row, r)}
+        </Table.Td>
+      ))}
+    </Table.Tr>
+  );
+  const hasFooterCells = shown.some((c) => c.footer !== undefined);
   const table = (
-    <Table.ScrollContainer minWidth={minWidth}>
-      <Table data-testid={testId} {...tableProps}>
+    <Table.ScrollContainer
+      minWidth={minWidth}
+      scrollAreaProps={{
+        viewportRef: viewport,
+        viewportProps: scrollLabel ? { tabIndex: 0, 'aria-label': scrollLabel } : undefined,
+      }}
+    >
+      <Table
+        data-testid={testId}
+        className={className ? `data-table ${className}` : 'data-table'}
+        {...tableProps}
+      >
         <Table.Thead>
           <Table.Tr>
             {shown.map((c, i) => (
-              <Table.Th key={keyOf(c, i)} ta={c.align} visibleFrom={c.from} w={c.width} {...c.th}>
+              <Table.Th
+                key={keyOf(c, i)}
+                data-column={keyOf(c, i)}
+                ta={c.align}
+                visibleFrom={c.from}
+                w={c.width}
+                style={c.isSticky ? STICKY : undefined}
+                {...c.th}
+              >
                 {c.header}
               </Table.Th>
             ))}
           </Table.Tr>
         </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row, r) => (
-            <Table.Tr key={rowKey(row, r)} {...rowProps?.(row)}>
-              {shown.map((c, i) => (
-                <Table.Td
-                  key={keyOf(c, i)}
-                  ta={c.align}
-                  visibleFrom={c.from}
-                  style={c.isNowrap ? NOWRAP : undefined}
-                  {...c.td?.(row)}
-                >
-                  {c.cell(row, r)}
-                </Table.Td>
-              ))}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-        {footer && <Table.Tfoot>{footer}</Table.Tfoot>}
+        <Table.Tbody>{rows.map((row, r) => bodyRow(row, r, false))}</Table.Tbody>
+        {(footer || footerRows.length > 0 || hasFooterCells) && (
+          <Table.Tfoot>
+            {footerRows.map((row, r) => bodyRow(row, r, true))}
+            {hasFooterCells && (
+              <Table.Tr fw={700}>
+                {shown.map((c, i) => (
+                  <Table.Td
+                    key={keyOf(c, i)}
+                    ta={c.align}
+                    visibleFrom={c.from}
+                    style={cellStyle(c)}
+                  >
+                    {c.footer}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            )}
+            {footer}
+          </Table.Tfoot>
+        )}
       </Table>
     </Table.ScrollContainer>
   );

@@ -3,7 +3,7 @@
  * transactions. The dealer home for dealer users; the API answers 404 for a dealer outside the
  * actor's scope, and this page then shows nothing of it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
   Anchor,
@@ -14,7 +14,6 @@ import {
   SegmentedControl,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
@@ -29,6 +28,7 @@ import { ConfirmDialog } from '../components/form-kit';
 import { IconDownload, IconList } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
+import { DataTable, type Column } from '../components/data-table';
 import { Empty, PageSkeleton, QueryError } from '../components/query-state';
 import { TransactionsTable } from '../components/transactions-table';
 import {
@@ -160,6 +160,13 @@ function DealerKpis({ actuals, currency }: { actuals: DealerMonthlyActuals; curr
 
 const TABLE_TOP = 8;
 
+/** A model line's units per month, or a totals row: all lines' units, or revenue (`amounts`). */
+type ActualsRow = {
+  code: string;
+  name: string;
+  isDimmed?: boolean;
+} & ({ quantities: number[]; amounts?: undefined } | { quantities?: undefined; amounts: string[] });
+
 /** Model line × month, newest month scrolled into view, with totals. The top lines first; the
  * rest folded into "Other" until asked for. */
 function ActualsTable({
@@ -171,116 +178,70 @@ function ActualsTable({
   from: number;
   currency: string;
 }) {
-  const scroller = useRef<HTMLDivElement>(null);
   const [isExpanded, setExpanded] = useState(false);
   const months = actuals.months.slice(from);
-  useEffect(() => {
-    const el = scroller.current;
-    if (el) el.scrollLeft = el.scrollWidth;
-  }, [months.length]);
-  const sticky = {
-    position: 'sticky' as const,
-    left: 0,
-    background: 'var(--mantine-color-body)',
-    zIndex: 1,
-    minWidth: 110,
-    maxWidth: 170,
-    boxShadow: '1px 0 0 var(--mantine-color-gray-3)',
-  };
   const totals = actuals.totals.slice(from);
   const ranked = actuals.modelLines
     .map((l) => ({ code: l.code, name: l.name, quantities: l.quantities.slice(from) }))
     .filter((l) => l.quantities.some((q) => q !== 0))
     .sort((a, b) => sum(b.quantities) - sum(a.quantities));
   const canFold = ranked.length > TABLE_TOP + 2;
-  const rows =
+  const rows: ActualsRow[] =
     canFold && !isExpanded
       ? [
           ...ranked.slice(0, TABLE_TOP),
           {
             code: '__other',
             name: `Other (${ranked.length - TABLE_TOP} lines)`,
+            isDimmed: true,
             quantities: months.map((_, i) =>
               ranked.slice(TABLE_TOP).reduce((s, l) => s + (l.quantities[i] ?? 0), 0),
             ),
           },
         ]
       : ranked;
+  const footerRows: ActualsRow[] = [
+    { code: '__all', name: 'All model lines', quantities: totals.map((t) => t.quantity) },
+    { code: '__revenue', name: 'Revenue', isDimmed: true, amounts: totals.map((t) => t.amount) },
+  ];
+  const money = (amount: string) => <CompactMoney amount={amount} currency={currency} />;
+  const figure = (v: number, isTotal: boolean) => ({
+    c: v === 0 && !isTotal ? 'dimmed' : v < 0 ? 'red.7' : undefined,
+  });
   return (
     <Stack gap={6}>
-      <Paper withBorder style={{ overflow: 'hidden' }}>
-        <div
-          ref={scroller}
-          style={{ overflowX: 'auto' }}
-          tabIndex={0}
-          aria-label="Monthly actuals table, scrolls sideways"
-        >
-          <Table fz="sm" data-testid="actuals-table" style={{ whiteSpace: 'nowrap' }}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th style={sticky}>Model line</Table.Th>
-                {months.map((m) => (
-                  <Table.Th key={m} ta="right">
-                    {formatMonth(m)}
-                  </Table.Th>
-                ))}
-                <Table.Th ta="right">Total</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((line) => (
-                <Table.Tr key={line.code}>
-                  <Table.Td
-                    style={{ ...sticky, whiteSpace: 'normal' }}
-                    c={line.code === '__other' ? 'dimmed' : undefined}
-                  >
-                    {line.name}
-                  </Table.Td>
-                  {line.quantities.map((v, i) => (
-                    <Table.Td
-                      key={months[i]}
-                      ta="right"
-                      c={v === 0 ? 'dimmed' : v < 0 ? 'red.7' : undefined}
-                    >
-                      {formatInt(v)}
-                    </Table.Td>
-                  ))}
-                  <Table.Td ta="right" fw={600}>
-                    {formatInt(sum(line.quantities))}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-            <Table.Tfoot>
-              <Table.Tr fw={700}>
-                <Table.Td style={sticky}>All model lines</Table.Td>
-                {totals.map((t) => (
-                  <Table.Td key={t.month} ta="right">
-                    {formatInt(t.quantity)}
-                  </Table.Td>
-                ))}
-                <Table.Td ta="right">{formatInt(sum(totals.map((t) => t.quantity)))}</Table.Td>
-              </Table.Tr>
-              <Table.Tr>
-                <Table.Td style={sticky} c="dimmed">
-                  Revenue
-                </Table.Td>
-                {totals.map((t) => (
-                  <Table.Td key={t.month} ta="right" c="dimmed">
-                    <CompactMoney amount={t.amount} currency={currency} />
-                  </Table.Td>
-                ))}
-                <Table.Td ta="right" c="dimmed">
-                  <CompactMoney
-                    amount={sumDecimals(totals.map((t) => t.amount))}
-                    currency={currency}
-                  />
-                </Table.Td>
-              </Table.Tr>
-            </Table.Tfoot>
-          </Table>
-        </div>
-      </Paper>
+      <DataTable
+        testId="actuals-table"
+        fz="sm"
+        style={{ whiteSpace: 'nowrap' }}
+        scrollLabel="Monthly actuals table, scrolls sideways"
+        revealColumn="Total"
+        rows={rows}
+        footerRows={footerRows}
+        rowKey={(l) => l.code}
+        columns={[
+          {
+            header: 'Model line',
+            isSticky: true,
+            td: (l) => ({ c: l.isDimmed ? 'dimmed' : undefined }),
+            cell: (l) => l.name,
+          },
+          ...months.map((m, i): Column<ActualsRow> => ({
+            key: m,
+            header: formatMonth(m),
+            align: 'right',
+            td: (l) =>
+              l.amounts ? { c: 'dimmed' } : figure(l.quantities[i] ?? 0, l.code === '__all'),
+            cell: (l) => (l.amounts ? money(l.amounts[i] ?? '0') : formatInt(l.quantities[i] ?? 0)),
+          })),
+          {
+            header: 'Total',
+            align: 'right',
+            td: (l) => ({ c: l.amounts ? 'dimmed' : undefined, fw: l.amounts ? undefined : 600 }),
+            cell: (l) => (l.amounts ? money(sumDecimals(l.amounts)) : formatInt(sum(l.quantities))),
+          },
+        ]}
+      />
       <Group justify="space-between" gap="xs">
         <Text size="xs" c="dimmed">
           {months.length > 6 ? 'Scroll sideways for earlier months. ' : ''}Units net of unwinds.

@@ -11,7 +11,6 @@ import {
   Paper,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   UnstyledButton,
 } from '@mantine/core';
@@ -19,6 +18,7 @@ import type { Region } from '../../shared/schemas/network';
 import type { Me } from '../../shared/schemas/accounts';
 import { RegionLines } from '../components/charts';
 import { DealersTable } from '../components/dealers-table';
+import { DataTable } from '../components/data-table';
 import { IconChevronRight } from '../components/icons';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
@@ -295,76 +295,77 @@ export function NetworkOverviewPage() {
           <TableSkeleton rows={4} />
         ) : levelData && levelData.regions.length > 0 ? (
           <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={0}>
-              <Table data-testid="regions-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Region</Table.Th>
-                    <Table.Th ta="right">Dealers</Table.Th>
-                    <Table.Th ta="right">Deliveries</Table.Th>
-                    <Table.Th ta="right">BEV share</Table.Th>
-                    <Table.Th ta="right" visibleFrom="sm">
-                      Revenue
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {levelData.regions.map((r) => {
-                    const canDrill = hasChildren(regionList, r.code);
-                    return (
-                      <Table.Tr key={r.code}>
-                        <Table.Td>
-                          {r.code === current?.code ? (
-                            <Text size="sm" fw={600}>
+            <DataTable
+              testId="regions-table"
+              isBare
+              rows={levelData.regions}
+              rowKey={(r) => r.code}
+              columns={[
+                {
+                  header: 'Region',
+                  cell: (r) => (
+                    <>
+                      {r.code === current?.code ? (
+                        <Text size="sm" fw={600}>
+                          {r.name}
+                        </Text>
+                      ) : (
+                        <UnstyledButton
+                          onClick={() => drillTo(r.code)}
+                          aria-label={
+                            hasChildren(regionList, r.code)
+                              ? `Open ${r.name}`
+                              : `Show only ${r.name}`
+                          }
+                        >
+                          <Group gap={4} wrap="nowrap">
+                            <Text size="sm" fw={600} c="blue.7">
                               {r.name}
                             </Text>
-                          ) : (
-                            <UnstyledButton
-                              onClick={() => drillTo(r.code)}
-                              aria-label={canDrill ? `Open ${r.name}` : `Show only ${r.name}`}
-                            >
-                              <Group gap={4} wrap="nowrap">
-                                <Text size="sm" fw={600} c="blue.7">
-                                  {r.name}
-                                </Text>
-                                {canDrill && <IconChevronRight size={14} />}
-                              </Group>
-                            </UnstyledButton>
-                          )}
-                          <Text size="xs" c="dimmed" ff="monospace">
-                            {r.code}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td ta="right">{formatInt(r.dealerCount)}</Table.Td>
-                        <Table.Td ta="right">{formatInt(r.total)}</Table.Td>
-                        <Table.Td ta="right">{formatPercent(r.bevShare)}</Table.Td>
-                        <Table.Td ta="right" visibleFrom="sm">
-                          <CompactMoney amount={r.amount} currency={currency} />
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-                <Table.Tfoot>
-                  <Table.Tr fw={700}>
-                    <Table.Td>Total</Table.Td>
-                    <Table.Td ta="right">
-                      {formatInt(levelData.regions.reduce((s, r) => s + r.dealerCount, 0))}
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      {formatInt(levelData.regions.reduce((s, r) => s + r.total, 0))}
-                    </Table.Td>
-                    <Table.Td ta="right">{formatPercent(bevShareOf(levelData))}</Table.Td>
-                    <Table.Td ta="right" visibleFrom="sm">
-                      <CompactMoney
-                        amount={sumDecimals(levelData.regions.map((r) => r.amount))}
-                        currency={currency}
-                      />
-                    </Table.Td>
-                  </Table.Tr>
-                </Table.Tfoot>
-              </Table>
-            </Table.ScrollContainer>
+                            {hasChildren(regionList, r.code) && <IconChevronRight size={14} />}
+                          </Group>
+                        </UnstyledButton>
+                      )}
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {r.code}
+                      </Text>
+                    </>
+                  ),
+                  footer: 'Total',
+                },
+                {
+                  header: 'Dealers',
+                  align: 'right',
+                  cell: (r) => formatInt(r.dealerCount),
+                  footer: formatInt(levelData.regions.reduce((s, r) => s + r.dealerCount, 0)),
+                },
+                {
+                  header: 'Deliveries',
+                  align: 'right',
+                  cell: (r) => formatInt(r.total),
+                  footer: formatInt(levelData.regions.reduce((s, r) => s + r.total, 0)),
+                },
+                {
+                  header: 'BEV share',
+                  align: 'right',
+                  cell: (r) => formatPercent(r.bevShare),
+                  footer: formatPercent(bevShareOf(levelData)),
+                },
+                {
+                  header: 'Revenue',
+                  align: 'right',
+                  from: 'sm',
+                  isNowrap: true,
+                  cell: (r) => <CompactMoney amount={r.amount} currency={currency} />,
+                  footer: (
+                    <CompactMoney
+                      amount={sumDecimals(levelData.regions.map((r) => r.amount))}
+                      currency={currency}
+                    />
+                  ),
+                },
+              ]}
+            />
             <Text size="xs" c="dimmed" px="sm" py={6}>
               Deliveries and revenue over the {formatInt(levelMonths.length)} months shown.
               {' Tap a region to focus on it and its dealers; › opens its sub-regions.'}

@@ -5,19 +5,10 @@
  * and, by region, how many agreements are projected to miss.
  */
 import { useState } from 'react';
-import {
-  Button,
-  Group,
-  Paper,
-  ScrollArea,
-  SimpleGrid,
-  Skeleton,
-  Table,
-  Text,
-  UnstyledButton,
-} from '@mantine/core';
+import { Button, Group, Paper, SimpleGrid, Skeleton, Text, UnstyledButton } from '@mantine/core';
 import type { AgreementRollupItem } from '../../../shared/schemas/agreements';
 import { formatInt, formatPercent } from '../../format';
+import { DataTable, NameCode } from '../data-table';
 import { AttainmentBar } from './agreement-bits';
 import { attainmentColor, formatSigned } from './agreement-labels';
 
@@ -100,62 +91,61 @@ export function ModelLineRollups({
   const shown = isAll ? sorted : sorted.slice(0, FIRST_ROWS);
   return (
     <>
-      <ScrollArea type="auto" data-testid="model-line-rollups">
-        <Table striped highlightOnHover verticalSpacing={6}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Model line</Table.Th>
-              <Table.Th ta="right" visibleFrom="sm">
-                Agreements
-              </Table.Th>
-              <Table.Th ta="right" visibleFrom="sm">
-                Planned to date
-              </Table.Th>
-              <Table.Th ta="right" visibleFrom="sm">
-                Actual
-              </Table.Th>
-              <Table.Th>Attainment</Table.Th>
-              <Table.Th ta="right">Gap</Table.Th>
-              <Table.Th ta="right">Projected</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {shown.map((r) => (
-              <Table.Tr key={r.key} data-model-line={r.key}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {r.name}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {r.key.startsWith('group:') ? `product group ${r.key.slice(6)}` : r.key}
-                  </Text>
-                </Table.Td>
-                <Table.Td ta="right" visibleFrom="sm">
-                  {formatInt(r.agreements)}
-                </Table.Td>
-                <Table.Td ta="right" visibleFrom="sm">
-                  {formatInt(r.plannedToDate)}
-                </Table.Td>
-                <Table.Td ta="right" visibleFrom="sm">
-                  {formatInt(r.actualToDate)}
-                </Table.Td>
-                <Table.Td>
-                  <AttainmentBar pct={r.attainmentPct} width={120} />
-                  <Text size="xs" c="dimmed" hiddenFrom="sm">
-                    {formatInt(r.actualToDate)} of {formatInt(r.plannedToDate)}
-                  </Text>
-                </Table.Td>
-                <Table.Td ta="right" c={r.gap < 0 ? 'red.8' : 'teal.8'} fw={600}>
-                  {formatSigned(r.gap)}
-                </Table.Td>
-                <Table.Td ta="right" c={`${attainmentColor(r.projectedAttainmentPct)}.8`} fw={600}>
-                  {formatPercent(r.projectedAttainmentPct)}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </ScrollArea>
+      <DataTable
+        testId="model-line-rollups"
+        isBare
+        striped
+        rows={shown}
+        rowKey={(r) => r.key}
+        rowProps={(r) => ({ 'data-model-line': r.key })}
+        columns={[
+          {
+            header: 'Model line',
+            cell: (r) => (
+              <NameCode
+                name={r.name}
+                code={r.key.startsWith('group:') ? `product group ${r.key.slice(6)}` : r.key}
+              />
+            ),
+          },
+          {
+            header: 'Agreements',
+            align: 'right',
+            from: 'sm',
+            cell: (r) => formatInt(r.agreements),
+          },
+          {
+            header: 'Planned to date',
+            align: 'right',
+            from: 'sm',
+            cell: (r) => formatInt(r.plannedToDate),
+          },
+          { header: 'Actual', align: 'right', from: 'sm', cell: (r) => formatInt(r.actualToDate) },
+          {
+            header: 'Attainment',
+            cell: (r) => (
+              <>
+                <AttainmentBar pct={r.attainmentPct} width={120} />
+                <Text size="xs" c="dimmed" hiddenFrom="sm">
+                  {formatInt(r.actualToDate)} of {formatInt(r.plannedToDate)}
+                </Text>
+              </>
+            ),
+          },
+          {
+            header: 'Gap',
+            align: 'right',
+            td: (r) => ({ c: r.gap < 0 ? 'red.8' : 'teal.8', fw: 600 }),
+            cell: (r) => formatSigned(r.gap),
+          },
+          {
+            header: 'Projected',
+            align: 'right',
+            td: (r) => ({ c: `${attainmentColor(r.projectedAttainmentPct)}.8`, fw: 600 }),
+            cell: (r) => formatPercent(r.projectedAttainmentPct),
+          },
+        ]}
+      />
       {sorted.length > FIRST_ROWS && (
         <Button variant="subtle" size="xs" onClick={() => setAll((v) => !v)}>
           {isAll ? 'Show the biggest gaps only' : `Show all ${formatInt(sorted.length)}`}

@@ -6,11 +6,12 @@
  */
 import '@mantine/charts/styles.css';
 import { BarChart } from '@mantine/charts';
-import { Alert, Badge, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Group, Paper, Stack, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ReconciliationView } from '../../../shared/schemas/reconciliation';
 import { api } from '../../api';
-import { formatDateTime, formatMoney, sumDecimals } from '../../format';
+import { formatDateTime, formatInt, formatMoney, sumDecimals } from '../../format';
+import { DataTable } from '../data-table';
 import { ChartSkeleton, QueryError } from '../query-state';
 import { formatSettlementPeriod } from './incentive-labels';
 
@@ -93,49 +94,56 @@ export function ReconciliationPanel({ code, period }: { code: string; period: st
             )}
           </Group>
         )}
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped withTableBorder data-testid="reconciliation-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Bucket</Table.Th>
-                <Table.Th ta="right">Rows</Table.Th>
-                <Table.Th ta="right">Units</Table.Th>
-                <Table.Th ta="right">Revenue</Table.Th>
-                <Table.Th ta="right">Amount</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {r.buckets.map((b) => (
-                <Table.Tr key={`${b.bucket}|${b.reason ?? ''}`}>
-                  <Table.Td>
-                    {BUCKET_LABELS[b.bucket]}
-                    {b.reason && (
-                      <Text span size="xs" c="dimmed">
-                        {' '}
-                        · {reasonText(b.bucket, b.reason)}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td ta="right">{b.rows}</Table.Td>
-                  <Table.Td ta="right">{b.units}</Table.Td>
-                  <Table.Td ta="right">{money(b.revenue)}</Table.Td>
-                  <Table.Td ta="right">{b.bucket === 'excluded' ? '–' : money(b.amount)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-            <Table.Tfoot>
-              <Table.Tr>
-                <Table.Th>Feed rows in the window and filters</Table.Th>
-                <Table.Th ta="right">{r.accountedRows}</Table.Th>
-                <Table.Th ta="right">{r.buckets.reduce((n, b) => n + b.units, 0)}</Table.Th>
-                <Table.Th ta="right">
-                  {money(sumDecimals(r.buckets.map((b) => b.revenue)))}
-                </Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Tfoot>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          testId="reconciliation-table"
+          striped
+          minWidth={560}
+          rows={r.buckets}
+          rowKey={(b) => `${b.bucket}|${b.reason ?? ''}`}
+          columns={[
+            {
+              header: 'Bucket',
+              cell: (b) => (
+                <>
+                  {BUCKET_LABELS[b.bucket]}
+                  {b.reason && (
+                    <Text span size="xs" c="dimmed">
+                      {' '}
+                      · {reasonText(b.bucket, b.reason)}
+                    </Text>
+                  )}
+                </>
+              ),
+              footer: 'Feed rows in the window and filters',
+            },
+            {
+              header: 'Rows',
+              align: 'right',
+              cell: (b) => formatInt(b.rows),
+              footer: formatInt(r.accountedRows),
+            },
+            {
+              header: 'Units',
+              align: 'right',
+              cell: (b) => formatInt(b.units),
+              footer: formatInt(r.buckets.reduce((n, b) => n + b.units, 0)),
+            },
+            {
+              header: 'Revenue',
+              align: 'right',
+              isNowrap: true,
+              cell: (b) => money(b.revenue),
+              footer: money(sumDecimals(r.buckets.map((b) => b.revenue))),
+            },
+            {
+              header: 'Amount',
+              align: 'right',
+              isNowrap: true,
+              cell: (b) => (b.bucket === 'excluded' ? '–' : money(b.amount)),
+              footer: '',
+            },
+          ]}
+        />
         <Text size="sm" data-testid="reconciliation-sum">
           Statement lines {money(statementLines)} + lines without a feed row (lump sum, cap,
           adjustments, corrections received) {money(r.linesWithoutRow)} = earned{' '}

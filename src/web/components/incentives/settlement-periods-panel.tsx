@@ -7,7 +7,7 @@
  */
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Anchor, Badge, Button, Group, List, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, List, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import type {
@@ -19,7 +19,8 @@ import { formatMoney } from '../../format';
 import { useCan } from '../../session';
 import { FormError } from '../form-error';
 import { ConfirmDialog } from '../form-kit';
-import { TableSkeleton } from '../query-state';
+import { DataTable } from '../data-table';
+import { Empty, TableSkeleton } from '../query-state';
 import { formatSettlementPeriod } from './incentive-labels';
 import {
   useIncentiveInvalidation,
@@ -224,49 +225,52 @@ export function SettlementPeriodsPanel({ code }: { code: string }) {
           </Stack>
         </Alert>
       )}
-      <Table.ScrollContainer minWidth={320}>
-        <Table data-testid="settlement-periods">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Period</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((p) => (
-              <Table.Tr key={p.period} data-period={p.period} data-testid="settlement-period">
-                <Table.Td>{formatSettlementPeriod(p.period)}</Table.Td>
-                <Table.Td>
-                  <Text size="sm" title={p.closableReason} data-testid="period-status">
-                    {periodStatusWords(p)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Group gap="xs" justify="flex-end" wrap="wrap">
-                    {canManage && p.closable && (
-                      <Button
-                        size="xs"
-                        onClick={() => setAction({ kind: 'close', period: p.period })}
-                      >
-                        Close period
-                      </Button>
-                    )}
-                    {canApprove && p.status === 'closed' && p.statements.closed > 0 && (
-                      <Button
-                        size="xs"
-                        onClick={() => setAction({ kind: 'approve', period: p.period })}
-                      >
-                        Approve all
-                      </Button>
-                    )}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      {items.length === 0 ? (
+        <Empty title="No period has started yet" />
+      ) : (
+        <DataTable
+          testId="settlement-periods"
+          isBare
+          minWidth={320}
+          rows={items}
+          rowKey={(p) => p.period}
+          rowProps={(p) => ({ 'data-period': p.period, 'data-testid': 'settlement-period' })}
+          columns={[
+            { header: 'Period', isNowrap: true, cell: (p) => formatSettlementPeriod(p.period) },
+            {
+              header: 'Status',
+              cell: (p) => (
+                <Text size="sm" title={p.closableReason} data-testid="period-status">
+                  {periodStatusWords(p)}
+                </Text>
+              ),
+            },
+            {
+              key: 'actions',
+              cell: (p) => (
+                <Group gap="xs" justify="flex-end" wrap="wrap">
+                  {canManage && p.closable && (
+                    <Button
+                      size="xs"
+                      onClick={() => setAction({ kind: 'close', period: p.period })}
+                    >
+                      Close period
+                    </Button>
+                  )}
+                  {canApprove && p.status === 'closed' && p.statements.closed > 0 && (
+                    <Button
+                      size="xs"
+                      onClick={() => setAction({ kind: 'approve', period: p.period })}
+                    >
+                      Approve all
+                    </Button>
+                  )}
+                </Group>
+              ),
+            },
+          ]}
+        />
+      )}
       {action && (
         <PeriodActionDialog
           code={code}

@@ -3,11 +3,12 @@
  * was closed), and, when approval was refused because a recomputation differs, the difference
  * line by line with the action that re-closes the period (docs/incentives.md, "Close and approve").
  */
-import { Alert, Badge, Button, Code, Group, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { api, isApiError, type ApiError } from '../../api';
 import { formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
+import { DataTable } from '../data-table';
 import { FormError } from '../form-error';
 import { useIncentiveInvalidation, type StatementDetail } from './incentive-queries';
 
@@ -49,16 +50,23 @@ export function SnapshotNote({ snapshot }: { snapshot: StatementDetail['snapshot
   );
 }
 
-function row(change: string, line: Line, amount: string, currency: string) {
-  return (
-    <Table.Tr key={`${change}-${line.kind}-${line.transactionId ?? ''}-${amount}`}>
-      <Table.Td>{change}</Table.Td>
-      <Table.Td>{line.kind}</Table.Td>
-      <Table.Td>{line.transactionId ?? '—'}</Table.Td>
-      <Table.Td>{line.date ?? '—'}</Table.Td>
-      <Table.Td ta="right">{amount === '' ? '' : formatMoney(amount, currency)}</Table.Td>
-    </Table.Tr>
-  );
+type DiffRow = { change: string; line: Line; amount: string };
+
+/** The lines of the difference: added, removed (negated), changed (before → after). */
+function diffRows(d: Difference, currency: string): DiffRow[] {
+  return [
+    ...(d.added ?? []).map((line) => ({ change: 'added', line, amount: line.amount })),
+    ...(d.removed ?? []).map((line) => ({
+      change: 'removed',
+      line,
+      amount: `-${line.amount}`.replace('--', ''),
+    })),
+    ...(d.changed ?? []).map((x) => ({
+      change: `${formatMoney(x.before.amount, currency)} → ${formatMoney(x.after.amount, currency)}`,
+      line: x.after,
+      amount: '',
+    })),
+  ];
 }
 
 /** The refused approval: what differs from the closed snapshot, and "Re-close period". */
@@ -95,29 +103,25 @@ export function SnapshotChanged({
     >
       <Stack gap="xs">
         <Text size="sm">{error.message}</Text>
-        <Table striped withTableBorder>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>change</Table.Th>
-              <Table.Th>kind</Table.Th>
-              <Table.Th>transaction</Table.Th>
-              <Table.Th>date</Table.Th>
-              <Table.Th ta="right">amount</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(d.added ?? []).map((l) => row('added', l, l.amount, c))}
-            {(d.removed ?? []).map((l) => row('removed', l, `-${l.amount}`.replace('--', ''), c))}
-            {(d.changed ?? []).map((x) =>
-              row(
-                `${formatMoney(x.before.amount, c)} → ${formatMoney(x.after.amount, c)}`,
-                x.after,
-                '',
-                c,
-              ),
-            )}
-          </Table.Tbody>
-        </Table>
+        <DataTable
+          testId="snapshot-diff-lines"
+          striped
+          minWidth={480}
+          rows={diffRows(d, c)}
+          rowKey={(r) => `${r.change}-${r.line.kind}-${r.line.transactionId ?? ''}-${r.amount}`}
+          columns={[
+            { header: 'change', cell: (r) => r.change },
+            { header: 'kind', cell: (r) => r.line.kind },
+            { header: 'transaction', cell: (r) => r.line.transactionId ?? '—' },
+            { header: 'date', isNowrap: true, cell: (r) => r.line.date ?? '—' },
+            {
+              header: 'amount',
+              align: 'right',
+              isNowrap: true,
+              cell: (r) => (r.amount === '' ? '' : formatMoney(r.amount, c)),
+            },
+          ]}
+        />
         {d.reworded ? (
           <Text size="xs" c="dimmed">
             {d.reworded} other line(s) keep their figures; only their explanation reads differently.

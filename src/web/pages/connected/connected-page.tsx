@@ -4,7 +4,8 @@
  */
 import { BarChart } from '@mantine/charts';
 import '@mantine/charts/styles.css';
-import { Badge, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Badge, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { DataTable } from '../../components/data-table';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -137,39 +138,36 @@ function Consents({ code }: { code: string }) {
       {q.error && <QueryError error={q.error} />}
       {!q.data ? (
         <TableSkeleton />
+      ) : q.data.items.length === 0 ? (
+        <Empty title="No consent recorded yet" />
       ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>VIN</Table.Th>
-                <Table.Th>Purpose</Table.Th>
-                <Table.Th>Change</Table.Th>
-                <Table.Th>Valid</Table.Th>
-                <Table.Th>Source</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {q.data.items.slice(0, 30).map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>{c.vin}</Table.Td>
-                  <Table.Td>{PURPOSE_LABELS[c.purpose]}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={c.action === 'grant' ? 'teal' : 'red'}>
-                      {c.action === 'grant' ? 'granted' : 'revoked'}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {c.grantedOn
-                      ? `${formatDate(c.grantedOn)} – ${formatDate(c.expiresOn)}`
-                      : formatDate(c.recordedAt.slice(0, 10))}
-                  </Table.Td>
-                  <Table.Td>{c.source}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          testId="consents-table"
+          striped
+          minWidth={560}
+          rows={q.data.items.slice(0, 30)}
+          rowKey={(c) => c.id}
+          columns={[
+            { header: 'VIN', cell: (c) => c.vin },
+            { header: 'Purpose', cell: (c) => PURPOSE_LABELS[c.purpose] },
+            {
+              header: 'Change',
+              cell: (c) => (
+                <Badge variant="light" color={c.action === 'grant' ? 'teal' : 'red'}>
+                  {c.action === 'grant' ? 'granted' : 'revoked'}
+                </Badge>
+              ),
+            },
+            {
+              header: 'Valid',
+              cell: (c) =>
+                c.grantedOn
+                  ? `${formatDate(c.grantedOn)} – ${formatDate(c.expiresOn)}`
+                  : formatDate(c.recordedAt.slice(0, 10)),
+            },
+            { header: 'Source', cell: (c) => c.source },
+          ]}
+        />
       )}
     </Section>
   );

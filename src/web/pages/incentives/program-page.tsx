@@ -16,7 +16,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
@@ -55,6 +54,7 @@ import {
   useStatements,
   type ProgramView,
 } from '../../components/incentives/incentive-queries';
+import { DataTable } from '../../components/data-table';
 import { StatementsTable } from '../../components/incentives/statements-table';
 import { ReconciliationPanel } from '../../components/incentives/reconciliation-panel';
 import { SettlementPeriodsPanel } from '../../components/incentives/settlement-periods-panel';
@@ -214,63 +214,54 @@ function ProgramDetail({ program }: { program: ProgramView }) {
 
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Section title="Tiers">
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table data-testid="tiers-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Tier</Table.Th>
-                  <Table.Th>From</Table.Th>
-                  <Table.Th>Pays</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {def.tiers.map((t, i) => (
-                  <Table.Tr key={t.from}>
-                    <Table.Td>{i + 1}</Table.Td>
-                    <Table.Td>{formatMeasure(def.measure, t.from, def.currency)}</Table.Td>
-                    <Table.Td>{formatTierValue(def.benefit, t.value, def.currency)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Paper>
+          <DataTable
+            testId="tiers-table"
+            rows={def.tiers}
+            rowKey={(t) => t.from}
+            columns={[
+              { header: 'Tier', align: 'right', width: 56, cell: (_, i) => i + 1 },
+              {
+                header: 'From',
+                align: 'right',
+                isNowrap: true,
+                cell: (t) => formatMeasure(def.measure, t.from, def.currency),
+              },
+              {
+                header: 'Pays',
+                align: 'right',
+                isNowrap: true,
+                cell: (t) => formatTierValue(def.benefit, t.value, def.currency),
+              },
+            ]}
+          />
         </Section>
         <Section
           title="Versions"
           description="Each published version is in the ledger with its hash"
         >
-          <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={420}>
-              <Table data-testid="versions-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>#</Table.Th>
-                    <Table.Th>From</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>Published</Table.Th>
-                    <Table.Th>SHA-256</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {program.versions.map((v) => (
-                    <Table.Tr key={v.versionNo}>
-                      <Table.Td>{v.versionNo}</Table.Td>
-                      <Table.Td>{formatDate(v.effectiveFrom)}</Table.Td>
-                      <Table.Td>{v.status}</Table.Td>
-                      <Table.Td>
-                        <Text size="xs">{formatDateTime(v.publishedAt)}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="xs" ff="monospace" title={v.sha256 ?? undefined}>
-                          {v.sha256 ? `${v.sha256.slice(0, 12)}…` : '–'}
-                        </Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
+          <DataTable
+            testId="versions-table"
+            minWidth={420}
+            rows={program.versions}
+            rowKey={(v) => v.versionNo}
+            columns={[
+              { header: '#', align: 'right', width: 40, cell: (v) => v.versionNo },
+              { header: 'From', isNowrap: true, cell: (v) => formatDate(v.effectiveFrom) },
+              { header: 'Status', cell: (v) => v.status },
+              {
+                header: 'Published',
+                cell: (v) => <Text size="xs">{formatDateTime(v.publishedAt)}</Text>,
+              },
+              {
+                header: 'SHA-256',
+                cell: (v) => (
+                  <Text size="xs" ff="monospace" title={v.sha256 ?? undefined}>
+                    {v.sha256 ? `${v.sha256.slice(0, 12)}…` : '–'}
+                  </Text>
+                ),
+              },
+            ]}
+          />
         </Section>
       </SimpleGrid>
 
