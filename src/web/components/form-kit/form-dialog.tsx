@@ -14,6 +14,8 @@ export function FormDialog({
   error = save?.error,
   problems,
   submitLabel = 'Save',
+  color,
+  isSubmitDisabled = false,
   size = 'lg',
   children,
 }: {
@@ -27,6 +29,9 @@ export function FormDialog({
   error?: unknown;
   problems: Problem[];
   submitLabel?: string;
+  /** The submit button's colour (a reject is red). */
+  color?: string;
+  isSubmitDisabled?: boolean;
   size?: string;
   children: ReactNode;
 }) {
@@ -44,7 +49,7 @@ export function FormDialog({
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={isSaving}>
+            <Button type="submit" color={color} loading={isSaving} disabled={isSubmitDisabled}>
               {submitLabel}
             </Button>
           </Group>
