@@ -74,6 +74,7 @@ export function AgreementDecisionDialog({
       commentLabel={isCommentRequired ? 'Reason' : 'Comment (optional)'}
       placeholder={isCommentRequired ? 'What should change, and why' : undefined}
       requiredMessage="Say why, so the other side knows what to change"
+      closeLabel="Close"
       blocked={isConflict(error) && <StaleNotice error={error} onReload={onReload} />}
     />
   );

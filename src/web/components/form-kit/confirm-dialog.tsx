@@ -89,6 +89,7 @@ export function CommentDialog({
   minRows = 3,
   isCommentRequired = true,
   requiredMessage = 'Required',
+  closeLabel,
   blocked,
   children,
 }: {
@@ -110,6 +111,7 @@ export function CommentDialog({
   isCommentRequired?: boolean;
   /** What a blank required comment is told. */
   requiredMessage?: string;
+  closeLabel?: string;
   blocked?: ReactNode;
   children?: ReactNode;
 }) {
@@ -132,6 +134,7 @@ export function CommentDialog({
       error={blocked ? null : error}
       problems={server.rest}
       submitLabel={confirmLabel}
+      closeLabel={closeLabel}
       color={color}
       isSubmitDisabled={Boolean(blocked)}
       size={size}

@@ -14,6 +14,7 @@ export function FormDialog({
   error = save?.error,
   problems,
   submitLabel = 'Save',
+  closeLabel = 'Cancel',
   color,
   isSubmitDisabled = false,
   size = 'lg',
@@ -29,6 +30,8 @@ export function FormDialog({
   error?: unknown;
   problems: Problem[];
   submitLabel?: string;
+  /** "Close" where "Cancel" would read as the action (cancelling an agreement). */
+  closeLabel?: string;
   /** The submit button's colour (a reject is red). */
   color?: string;
   isSubmitDisabled?: boolean;
@@ -47,7 +50,7 @@ export function FormDialog({
           <FormError error={error} problems={problems} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
-              Cancel
+              {closeLabel}
             </Button>
             <Button type="submit" color={color} loading={isSaving} disabled={isSubmitDisabled}>
               {submitLabel}
