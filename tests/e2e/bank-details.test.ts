@@ -60,6 +60,26 @@ describe.skipIf(!hasChromium)('bank details in Chromium', () => {
     }
   });
 
+  it('puts a blank account holder and a wrong currency at their fields', async () => {
+    const context = await newContext(browser, app.url);
+    try {
+      const page = await signIn(context, FINANCE, app.accounts.password);
+      await page.goto('/payments/bank-details');
+      await page.getByTestId('dealer-select').fill(app.accounts.dealer.dealerCode);
+      await page.getByRole('option').first().click();
+      const holder = page.getByRole('textbox', { name: 'Account holder' });
+      await holder.waitFor();
+      await holder.fill('');
+      await page.getByRole('textbox', { name: 'Currency' }).fill('E1');
+      await page.getByRole('button', { name: 'Save bank details' }).click();
+      await expect.poll(() => holder.getAttribute('aria-invalid')).toBe('true');
+      const currency = page.getByRole('textbox', { name: 'Currency' });
+      expect(await currency.getAttribute('aria-invalid')).toBe('true');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('fits a phone', async () => {
     const context = await newContext(browser, app.url, 'phone');
     try {

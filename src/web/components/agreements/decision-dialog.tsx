@@ -3,11 +3,10 @@
  * cancel). A 409 (someone changed the agreement meanwhile, or the action no longer applies) gets
  * a "reload" instead of a retry.
  */
-import { useState, type ReactNode } from 'react';
-import { Alert, Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { isApiError } from '../../api';
-import { apiFieldErrors } from '../../forms';
-import { FormError } from '../form-error';
+import { CommentDialog } from '../form-kit';
 import { IconAlert } from '../icons';
 
 export function isConflict(error: unknown): boolean {
@@ -44,17 +43,16 @@ export function StaleNotice({ error, onReload }: { error: unknown; onReload: () 
   );
 }
 
-export function DecisionDialog({
-  title,
-  description,
-  confirmLabel,
+/**
+ * The kit's comment dialog with an agreement's wording: a reason required to send back, reject or
+ * cancel, an optional comment otherwise, and the "reload" notice in place of a retry on a 409.
+ */
+export function AgreementDecisionDialog({
   color = 'blue',
   isCommentRequired,
-  isPending,
   error,
-  onConfirm,
-  onClose,
   onReload,
+  ...props
 }: {
   title: string;
   description?: ReactNode;
@@ -67,59 +65,17 @@ export function DecisionDialog({
   onClose: () => void;
   onReload: () => void;
 }) {
-  const [comment, setComment] = useState('');
-  const [localError, setLocalError] = useState<string | null>(null);
-  const serverComment = apiFieldErrors(error, ['comment']);
-  const commentError = localError ?? serverComment.errors.comment;
   return (
-    <Modal opened onClose={onClose} title={title} size="md">
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (isCommentRequired && !comment.trim()) {
-            setLocalError('Say why, so the other side knows what to change');
-            return;
-          }
-          onConfirm(comment.trim());
-        }}
-        noValidate
-      >
-        <Stack gap="sm">
-          {description && (
-            <Text size="sm" component="div">
-              {description}
-            </Text>
-          )}
-          <Textarea
-            label={isCommentRequired ? 'Reason' : 'Comment (optional)'}
-            placeholder={isCommentRequired ? 'What should change, and why' : undefined}
-            value={comment}
-            onChange={(e) => {
-              setComment(e.currentTarget.value);
-              setLocalError(null);
-            }}
-            error={commentError}
-            required={isCommentRequired}
-            autosize
-            minRows={3}
-            maxLength={2000}
-            data-autofocus
-          />
-          {isConflict(error) ? (
-            <StaleNotice error={error} onReload={onReload} />
-          ) : (
-            <FormError error={error} problems={serverComment.rest} />
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" color={color} loading={isPending} disabled={isConflict(error)}>
-              {confirmLabel}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <CommentDialog
+      {...props}
+      color={color}
+      error={error}
+      isCommentRequired={isCommentRequired}
+      commentLabel={isCommentRequired ? 'Reason' : 'Comment (optional)'}
+      placeholder={isCommentRequired ? 'What should change, and why' : undefined}
+      requiredMessage="Say why, so the other side knows what to change"
+      closeLabel="Close"
+      blocked={isConflict(error) && <StaleNotice error={error} onReload={onReload} />}
+    />
   );
 }

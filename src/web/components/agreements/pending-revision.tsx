@@ -8,7 +8,7 @@ import { formatDateTime } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
 import { useAgreementInvalidation } from './agreement-queries';
 import { ChangesView } from './changes-view';
-import { DecisionDialog } from './decision-dialog';
+import { AgreementDecisionDialog } from './decision-dialog';
 
 type Decision = 'accept' | 'approve' | 'reject';
 
@@ -106,7 +106,7 @@ export function PendingRevision({
         )}
       </Stack>
       {open && (
-        <DecisionDialog
+        <AgreementDecisionDialog
           title={`${LABELS[open]}: ${agreement.code}`}
           description={
             open === 'reject'

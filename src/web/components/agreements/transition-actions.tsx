@@ -7,7 +7,7 @@ import type { Agreement, Transition } from '../../../shared/schemas/agreements';
 import { api } from '../../api';
 import { NEEDS_COMMENT, TRANSITION_COLORS, TRANSITION_LABELS } from './agreement-labels';
 import { useAgreementInvalidation } from './agreement-queries';
-import { DecisionDialog } from './decision-dialog';
+import { AgreementDecisionDialog } from './decision-dialog';
 
 const DESCRIPTIONS: Record<Transition, string> = {
   propose: 'The dealer is notified and can accept the agreement or send it back.',
@@ -71,7 +71,7 @@ export function TransitionActions({
         </Button>
       ))}
       {open && (
-        <DecisionDialog
+        <AgreementDecisionDialog
           title={`${TRANSITION_LABELS[open]}: ${agreement.code}`}
           description={DESCRIPTIONS[open]}
           confirmLabel={TRANSITION_LABELS[open]}

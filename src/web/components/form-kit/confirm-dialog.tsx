@@ -1,11 +1,12 @@
 /**
  * Dialogs that confirm one action (form kit): what it does, the request's error, Cancel and the
- * action's button. `CommentDialog` asks for a comment first (required for a reject, a dispute, a
- * decision: the other side reads it).
+ * action's button. `CommentDialog` asks for a comment with it.
  */
 import { useState, type ReactNode } from 'react';
-import { Button, Group, Modal, Stack, Textarea } from '@mantine/core';
+import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
+import { apiFieldErrors } from '../../forms';
 import { FormError } from '../form-error';
+import { FormDialog } from './form-dialog';
 
 export type ConfirmDialogProps = {
   title: string;
@@ -64,38 +65,102 @@ export function ConfirmDialog({
 }
 
 /**
- * A confirmation with a required comment: the button stays off until there is one. `onConfirm`
- * gets the comment as typed and `clear`, to call once the request succeeded (the dialog may stay
- * mounted for the next record).
+ * A decision with a comment (required for a reject, a dispute, a send-back: the other side reads
+ * it; optional elsewhere), as a form: a blank required comment, or the server's problem with the
+ * comment, shows at the comment's field. `onConfirm` gets the comment trimmed and `clear`, to call
+ * once the request succeeded (the dialog may stay mounted for the next record). An answer that
+ * stops the action (an agreement changed meanwhile) is shown as `blocked`, in place of the error,
+ * and turns the action off.
  */
 export function CommentDialog({
-  commentLabel,
-  minRows = 3,
+  title,
+  isOpen = true,
+  onClose,
   onConfirm,
-  isDisabled = false,
+  confirmLabel,
+  color,
+  isPending,
+  error,
+  size = 'md',
+  description,
+  commentLabel,
+  commentField = 'comment',
+  placeholder,
+  minRows = 3,
+  isCommentRequired = true,
+  requiredMessage = 'Required',
+  closeLabel,
+  blocked,
   children,
-  ...props
-}: Omit<ConfirmDialogProps, 'onConfirm'> & {
-  commentLabel: string;
-  minRows?: number;
+}: {
+  title: string;
+  isOpen?: boolean;
+  onClose: () => void;
   onConfirm: (comment: string, clear: () => void) => void;
+  confirmLabel: string;
+  color?: string;
+  isPending: boolean;
+  error: unknown;
+  size?: string;
+  description?: ReactNode;
+  commentLabel: string;
+  /** The comment's name in the request body (where the server's problem with it points). */
+  commentField?: string;
+  placeholder?: string;
+  minRows?: number;
+  isCommentRequired?: boolean;
+  /** What a blank required comment is told. */
+  requiredMessage?: string;
+  closeLabel?: string;
+  blocked?: ReactNode;
+  children?: ReactNode;
 }) {
   const [comment, setComment] = useState('');
+  const [blankError, setBlankError] = useState<string | null>(null);
+  const server = apiFieldErrors(error, [commentField]);
   return (
-    <ConfirmDialog
-      {...props}
-      onConfirm={() => onConfirm(comment, () => setComment(''))}
-      isDisabled={isDisabled || !comment.trim()}
+    <FormDialog
+      title={title}
+      isOpen={isOpen}
+      onClose={onClose}
+      onSubmit={() => {
+        if (isCommentRequired && !comment.trim()) {
+          setBlankError(requiredMessage);
+          return;
+        }
+        onConfirm(comment.trim(), () => setComment(''));
+      }}
+      isSaving={isPending}
+      error={blocked ? null : error}
+      problems={server.rest}
+      submitLabel={confirmLabel}
+      closeLabel={closeLabel}
+      color={color}
+      isSubmitDisabled={Boolean(blocked)}
+      size={size}
     >
+      {description && (
+        <Text size="sm" component="div">
+          {description}
+        </Text>
+      )}
       {children}
       <Textarea
         label={commentLabel}
+        placeholder={placeholder}
         value={comment}
-        onChange={(e) => setComment(e.currentTarget.value)}
-        required
+        onChange={(e) => {
+          setComment(e.currentTarget.value);
+          setBlankError(null);
+        }}
+        error={blankError ?? server.errors[commentField]}
+        required={isCommentRequired}
         autosize
         minRows={minRows}
+        maxLength={2000}
+        data-autofocus
       />
-    </ConfirmDialog>
+      {blocked}
+    </FormDialog>
   );
 }

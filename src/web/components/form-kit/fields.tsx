@@ -4,8 +4,10 @@
  */
 import {
   PasswordInput,
+  Select,
   TextInput,
   type PasswordInputProps,
+  type SelectProps,
   type TextInputProps,
 } from '@mantine/core';
 import type { FormState } from './use-form';
@@ -72,4 +74,21 @@ export function PasswordField<V extends Record<string, unknown>>({
   ...props
 }: Omit<PasswordInputProps, 'value' | 'onChange' | 'error' | 'form'> & Bound<V>) {
   return <PasswordInput {...props} {...bind({ form, name })} />;
+}
+
+/** A choice of one option; no choice is the empty string in the form's values. */
+export function SelectField<V extends Record<string, unknown>>({
+  form,
+  name,
+  ...props
+}: Omit<SelectProps, 'value' | 'onChange' | 'error' | 'form'> & Bound<V>) {
+  return (
+    <Select
+      {...props}
+      name={name}
+      value={(form.values[name] as string) || null}
+      onChange={(value) => form.set(name, (value ?? '') as V[typeof name])}
+      error={form.errors[name]}
+    />
+  );
 }

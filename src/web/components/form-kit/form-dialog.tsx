@@ -14,6 +14,9 @@ export function FormDialog({
   error = save?.error,
   problems,
   submitLabel = 'Save',
+  closeLabel = 'Cancel',
+  color,
+  isSubmitDisabled = false,
   size = 'lg',
   children,
 }: {
@@ -27,6 +30,11 @@ export function FormDialog({
   error?: unknown;
   problems: Problem[];
   submitLabel?: string;
+  /** "Close" where "Cancel" would read as the action (cancelling an agreement). */
+  closeLabel?: string;
+  /** The submit button's colour (a reject is red). */
+  color?: string;
+  isSubmitDisabled?: boolean;
   size?: string;
   children: ReactNode;
 }) {
@@ -42,9 +50,9 @@ export function FormDialog({
           <FormError error={error} problems={problems} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
-              Cancel
+              {closeLabel}
             </Button>
-            <Button type="submit" loading={isSaving}>
+            <Button type="submit" color={color} loading={isSaving} disabled={isSubmitDisabled}>
               {submitLabel}
             </Button>
           </Group>

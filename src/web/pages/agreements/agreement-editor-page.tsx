@@ -14,14 +14,12 @@ import {
   NumberInput,
   Paper,
   SegmentedControl,
-  Select,
   SimpleGrid,
   Stack,
   Text,
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation } from '@tanstack/react-query';
 import type { Problem } from '../../../shared/errors';
 import type { Agreement } from '../../../shared/schemas/agreements';
@@ -37,6 +35,7 @@ import {
   useAgreementInvalidation,
 } from '../../components/agreements/agreement-queries';
 import { isConflict, StaleNotice } from '../../components/agreements/decision-dialog';
+import { DealerPicker } from '../../components/form-kit';
 import {
   emptyLine,
   isLineField,
@@ -48,7 +47,7 @@ import {
 } from '../../components/agreements/line-editor';
 import type { FieldErrors } from '../../forms';
 import { PlanningHelpBar, usePlanningHelp } from '../../components/agreements/planning-help';
-import { useDealers, useSettings } from '../../queries';
+import { useSettings } from '../../queries';
 
 type Mode = 'create' | 'edit' | 'amend';
 
@@ -116,47 +115,6 @@ function ExistingEditor({ id }: { id: number }) {
       />
     );
   return <EditorForm key={`${a.id}-${mode}`} mode={mode} agreement={a} />;
-}
-
-function DealerPicker({
-  value,
-  error,
-  onChange,
-}: {
-  value: string;
-  error?: string;
-  onChange: (code: string) => void;
-}) {
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search, 250);
-  const dealers = useDealers({ q: debounced || undefined, status: 'active', limit: 50, offset: 0 });
-  const [chosenLabel, setChosenLabel] = useState('');
-  let options = (dealers.data?.items ?? []).map((d) => ({
-    value: d.code,
-    label: `${d.name} (${d.code})`,
-  }));
-  if (value && !options.some((o) => o.value === value))
-    options = [{ value, label: chosenLabel || value }, ...options];
-  return (
-    <Select
-      label="Dealer"
-      placeholder="Search code, name or city"
-      data={options}
-      value={value || null}
-      onChange={(code, option) => {
-        onChange(code ?? '');
-        setChosenLabel(option?.label ?? '');
-      }}
-      searchable
-      searchValue={search}
-      onSearchChange={setSearch}
-      filter={({ options: all }) => all}
-      nothingFoundMessage={dealers.isFetching ? 'Searching…' : 'No dealer found'}
-      error={error}
-      required
-      data-testid="dealer-picker"
-    />
-  );
 }
 
 function EditorForm({ mode, agreement }: { mode: Mode; agreement?: Agreement }) {
@@ -340,12 +298,14 @@ function EditorForm({ mode, agreement }: { mode: Mode; agreement?: Agreement }) 
                 <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm">
                   {mode === 'create' ? (
                     <DealerPicker
-                      value={dealerCode}
+                      value={dealerCode || null}
                       error={errors.dealerCode}
                       onChange={(code) => {
-                        setDealerCode(code);
+                        setDealerCode(code ?? '');
                         clear('dealerCode');
                       }}
+                      placeholder="Search code, name or city"
+                      data-testid="dealer-picker"
                     />
                   ) : (
                     <TextInput

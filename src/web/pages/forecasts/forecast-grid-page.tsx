@@ -17,7 +17,7 @@ import {
   Stack,
   Text,
 } from '@mantine/core';
-import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { useMediaQuery } from '@mantine/hooks';
 import { isApiError } from '../../api';
 import { AgreementExpectations } from '../../components/forecasts/agreement-expectations';
 import { BulkAdjustPanel } from '../../components/forecasts/bulk-adjust';
@@ -39,7 +39,7 @@ import { IconArrowLeft } from '../../components/icons';
 import { PageHeader, Section } from '../../components/page-header';
 import { Empty, PageSkeleton, QueryError } from '../../components/query-state';
 import { formatDate } from '../../format';
-import { useDealers } from '../../queries';
+import { DealerPicker } from '../../components/form-kit';
 import { isDealerUser, useCan, useMe } from '../../session';
 
 export function ForecastGridPage() {
@@ -144,7 +144,7 @@ export function ForecastGridPage() {
             </span>
           </Group>
         }
-        actions={!isDealer ? <DealerPicker cycleId={id} current={g.dealer.code} /> : undefined}
+        actions={!isDealer ? <DealerSwitch cycleId={id} current={g.dealer.code} /> : undefined}
       />
 
       {canAdjust && g.cycle.isAdjustable && (
@@ -290,34 +290,18 @@ export function ForecastGridPage() {
 }
 
 /** OEM users switch dealers (the API answers only for dealers in their scope). */
-function DealerPicker({ cycleId, current }: { cycleId: number; current: string }) {
+function DealerSwitch({ cycleId, current }: { cycleId: number; current: string }) {
   const navigate = useNavigate();
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search, 250);
-  // After a pick the input shows the option's label: that is not a search.
-  const q = debounced.includes('(') ? '' : debounced;
-  const dealers = useDealers({ q: q || undefined, status: 'active', limit: 50, offset: 0 });
-  const options = (dealers.data?.items ?? []).map((d) => ({
-    value: d.code,
-    label: `${d.name} (${d.code})`,
-  }));
-  if (!options.some((o) => o.value === current))
-    options.unshift({ value: current, label: current });
   return (
-    <Select
+    <DealerPicker
+      label={null}
       aria-label="Dealer"
       placeholder="Find a dealer"
-      data={options}
       value={current}
-      searchable
-      searchValue={search}
-      onSearchChange={setSearch}
       onChange={(code) => {
         if (code && code !== current)
           void navigate(`/forecasts/cycles/${cycleId}/dealers/${encodeURIComponent(code)}`);
       }}
-      filter={({ options: o }) => o}
-      nothingFoundMessage="No dealer found"
       w={260}
       maw="100%"
     />

@@ -318,6 +318,7 @@ function DecisionDialog({
       onClose={onClose}
       title={value ? `${verb} claim ${value.claim.vin}` : ''}
       commentLabel="Reason"
+      commentField="reason"
       minRows={2}
       onConfirm={(reason, clear) => mutation.mutate(reason, { onSuccess: clear })}
       confirmLabel={verb}

@@ -3,29 +3,17 @@
  * full and sets it (IBAN + BIC or US routing + account); every change is recorded in the ledger
  * and the audit log by the API. Other readers see the account masked.
  */
-import { useState } from 'react';
-import {
-  Alert,
-  Button,
-  Group,
-  Paper,
-  SegmentedControl,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { BankAccountView } from '../../../shared/schemas/payments';
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { bankAccountInputSchema, type BankAccountView } from '../../../shared/schemas/payments';
 import { api, isApiError } from '../../api';
 import { FormError } from '../../components/form-error';
+import { DealerPicker, TextField, useForm, useFormSave, valuesOf } from '../../components/form-kit';
 import { IconCheck } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { QueryError } from '../../components/query-state';
 import { formatDateTime } from '../../format';
-import { useDealers } from '../../queries';
 import { useMe } from '../../session';
 
 type Scheme = 'iban' | 'us_aba';
@@ -78,6 +66,22 @@ function CurrentAccount({ account }: { account: BankAccountView }) {
   );
 }
 
+const FIELDS = [
+  'scheme',
+  'accountHolder',
+  'iban',
+  'bic',
+  'routingNumber',
+  'accountNumber',
+  'currency',
+] as const;
+
+/** The account's values to edit: a masked number is typed anew, never sent back masked. */
+function initialValues(current: BankAccountView | null) {
+  const shown = current?.isMasked ? { ...current, iban: null, accountNumber: null } : current;
+  return valuesOf(shown ?? undefined, FIELDS, { scheme: 'iban' as Scheme, currency: 'EUR' });
+}
+
 function AccountForm({
   dealerCode,
   current,
@@ -86,95 +90,64 @@ function AccountForm({
   current: BankAccountView | null;
 }) {
   const queryClient = useQueryClient();
-  const [scheme, setScheme] = useState<Scheme>(current?.scheme ?? 'iban');
-  const [holder, setHolder] = useState(current?.accountHolder ?? '');
-  const [iban, setIban] = useState(current?.isMasked ? '' : (current?.iban ?? ''));
-  const [bic, setBic] = useState(current?.bic ?? '');
-  const [routing, setRouting] = useState(current?.routingNumber ?? '');
-  const [account, setAccount] = useState(current?.isMasked ? '' : (current?.accountNumber ?? ''));
-  const [currency, setCurrency] = useState(
-    current?.currency ?? (scheme === 'iban' ? 'EUR' : 'USD'),
-  );
-  const save = useMutation({
-    mutationFn: () =>
-      api.put<BankAccountView>(
-        `/dealers/${encodeURIComponent(dealerCode)}/bank-account`,
-        scheme === 'iban'
-          ? { scheme, accountHolder: holder, iban, bic, currency }
-          : {
-              scheme,
-              accountHolder: holder,
-              routingNumber: routing,
-              accountNumber: account,
-              currency,
-            },
-      ),
-    onSuccess: (saved) => queryClient.setQueryData(['bank-account', dealerCode], saved),
+  const form = useForm(() => initialValues(current), FIELDS);
+  const save = useFormSave(form, {
+    send: (body) =>
+      api.put<BankAccountView>(`/dealers/${encodeURIComponent(dealerCode)}/bank-account`, body),
+    invalidates: [],
+    onSaved: (saved) => queryClient.setQueryData(['bank-account', dealerCode], saved),
   });
-  const problems = isApiError(save.error) ? save.error.problems : [];
-  const fieldError = (field: string) =>
-    problems.find((p) => p.path === `body.${field}`)?.message ?? null;
+  const { values } = form;
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const { scheme, accountHolder, iban, bic, routingNumber, accountNumber } = values;
+    const currency = values.currency.trim().toUpperCase();
+    const body = form.check(
+      bankAccountInputSchema,
+      scheme === 'iban'
+        ? { scheme, accountHolder, iban, bic, currency }
+        : { scheme, accountHolder, routingNumber, accountNumber, currency },
+    );
+    if (body) save.mutate(body);
+  }
   return (
-    <Paper withBorder p="md">
+    <Paper withBorder p="md" component="form" onSubmit={submit} noValidate>
       <Stack gap="sm">
         <SegmentedControl
-          value={scheme}
-          onChange={(v) => setScheme(v as Scheme)}
+          value={values.scheme}
+          onChange={(v) => form.set('scheme', v as Scheme)}
           data={[
             { value: 'iban', label: 'IBAN' },
             { value: 'us_aba', label: 'US account' },
           ]}
         />
-        <TextInput
-          label="Account holder"
-          value={holder}
-          onChange={(e) => setHolder(e.currentTarget.value)}
-        />
-        {scheme === 'iban' ? (
+        <TextField form={form} name="accountHolder" label="Account holder" />
+        {values.scheme === 'iban' ? (
           <>
-            <TextInput
-              label="IBAN"
-              value={iban}
-              onChange={(e) => setIban(e.currentTarget.value)}
-              error={fieldError('iban')}
-            />
-            <TextInput
-              label="BIC"
-              value={bic}
-              onChange={(e) => setBic(e.currentTarget.value)}
-              error={fieldError('bic')}
-            />
+            <TextField form={form} name="iban" label="IBAN" />
+            <TextField form={form} name="bic" label="BIC" />
           </>
         ) : (
           <>
-            <TextInput
-              label="Routing number (ABA)"
-              value={routing}
-              onChange={(e) => setRouting(e.currentTarget.value)}
-              error={fieldError('routingNumber')}
-            />
-            <TextInput
-              label="Account number"
-              value={account}
-              onChange={(e) => setAccount(e.currentTarget.value)}
-              error={fieldError('accountNumber')}
-            />
+            <TextField form={form} name="routingNumber" label="Routing number (ABA)" />
+            <TextField form={form} name="accountNumber" label="Account number" />
           </>
         )}
-        <TextInput
+        <TextField
+          form={form}
+          name="currency"
           label="Currency"
-          value={currency}
           maxLength={3}
-          onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())}
+          styles={{ input: { textTransform: 'uppercase' } }}
         />
-        <FormError error={save.error} />
+        <FormError error={save.error} problems={form.rest} />
         {save.isSuccess && (
           <Alert color="teal" variant="light" icon={<IconCheck />}>
             Saved, and recorded in the ledger and the audit log.
           </Alert>
         )}
         <Group justify="flex-end">
-          <Button loading={save.isPending} onClick={() => save.mutate()}>
+          <Button type="submit" loading={save.isPending}>
             Save bank details
           </Button>
         </Group>
@@ -186,10 +159,7 @@ function AccountForm({
 export function BankDetailsPage() {
   const me = useMe();
   const isFinance = me.scope.kind === 'network' && me.permissions.includes('payouts:manage');
-  const [search, setSearch] = useState('');
-  const [q] = useDebouncedValue(search, 250);
   const [code, setCode] = useState<string | null>(null);
-  const dealers = useDealers({ q: q || undefined, limit: 50, offset: 0 });
   const account = useBankAccount(code);
   const isMissing = isApiError(account.error) && account.error.status === 404;
   return (
@@ -199,21 +169,13 @@ export function BankDetailsPage() {
         description="Where each dealer's incentive payouts are paid (pain.001 credit transfers). Only OEM finance sees and changes them in full."
       />
       <Stack gap="md" maw={640}>
-        <Select
+        <DealerPicker
           data-testid="dealer-select"
-          label="Dealer"
           placeholder="Type a dealer’s name or code"
-          data={(dealers.data?.items ?? []).map((d) => ({
-            value: d.code,
-            label: `${d.name} (${d.code})`,
-          }))}
-          searchable
-          searchValue={search}
-          onSearchChange={setSearch}
-          filter={({ options }) => options}
           value={code}
           onChange={setCode}
-          nothingFoundMessage={dealers.isFetching ? 'Searching…' : 'No dealer found'}
+          isRequired={false}
+          isActiveOnly={false}
         />
         {code !== null && account.isSuccess && <CurrentAccount account={account.data} />}
         {code !== null && isMissing && (

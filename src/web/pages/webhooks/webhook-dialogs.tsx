@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import {
   Badge,
   Button,
@@ -6,19 +5,17 @@ import {
   Code,
   Drawer,
   Group,
-  Select,
   SimpleGrid,
   Stack,
   Table,
   Text,
-  TextInput,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import type { Problem } from '../../../shared/errors';
 import {
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_EVENTS,
+  webhookCreateSchema,
   type WebhookDelivery,
   type WebhookSubscription,
   type webhookCreatedSchema,
@@ -27,9 +24,15 @@ import {
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
 import { SecretOnceDialog } from '../../components/secret-once-dialog';
-import { FormDialog } from '../../components/form-kit';
+import {
+  FormDialog,
+  SelectField,
+  TextField,
+  useForm,
+  useFormSave,
+} from '../../components/form-kit';
 import { QueryError, TableSkeleton } from '../../components/query-state';
-import { apiFieldErrors, type FieldErrors } from '../../forms';
+import type { FieldErrors } from '../../forms';
 import { formatDateTime } from '../../format';
 import { useDealerGroups } from '../../queries';
 
@@ -40,6 +43,10 @@ export function stateColor(state: WebhookDelivery['state']): string {
   return state === 'delivered' ? 'teal' : state === 'dead' ? 'red' : 'yellow';
 }
 
+const FIELDS = ['url', 'description', 'eventTypes', 'dealerGroupCode'] as const;
+
+type Values = { url: string; description: string; eventTypes: string[]; dealerGroupCode: string };
+
 export function CreateWebhookModal({
   onCreated,
   onClose,
@@ -47,40 +54,33 @@ export function CreateWebhookModal({
   onCreated: (created: WebhookCreated) => void;
   onClose: () => void;
 }) {
-  const queryClient = useQueryClient();
   const groups = useDealerGroups();
-  const [url, setUrl] = useState('');
-  const [description, setDescription] = useState('');
-  const [types, setTypes] = useState<string[]>([]);
-  const [group, setGroup] = useState<string | null>(null);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [rest, setRest] = useState<Problem[]>([]);
-  const create = useMutation({
-    mutationFn: (body: unknown) => api.post<WebhookCreated>('/webhooks', body),
-    onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
-      onCreated(created);
-    },
-    onError: (error) => {
-      const mapped = apiFieldErrors(error, ['url', 'description', 'eventTypes', 'dealerGroupCode']);
-      setErrors(mapped.errors);
-      setRest(mapped.rest);
-    },
+  const form = useForm<Values>(
+    { url: '', description: '', eventTypes: [], dealerGroupCode: '' },
+    FIELDS,
+  );
+  const save = useFormSave(form, {
+    send: (body) => api.post<WebhookCreated>('/webhooks', body),
+    invalidates: [['webhooks']],
+    onSaved: onCreated,
   });
+  const { values, errors, set } = form;
 
   function onSubmit() {
-    const found: FieldErrors = {};
-    if (!/^https?:\/\/./i.test(url.trim())) found.url = 'An http:// or https:// address';
-    if (types.length === 0) found.eventTypes = 'Choose at least one event';
-    setErrors(found);
-    if (Object.keys(found).length) return;
-    setRest([]);
-    create.mutate({
-      url: url.trim(),
-      description: description.trim(),
-      eventTypes: types,
-      dealerGroupCode: group,
-    });
+    const extra: FieldErrors = {};
+    if (!/^https?:\/\/./i.test(values.url.trim())) extra.url = 'An http:// or https:// address';
+    if (values.eventTypes.length === 0) extra.eventTypes = 'Choose at least one event';
+    const body = form.check(
+      webhookCreateSchema,
+      {
+        url: values.url.trim(),
+        description: values.description.trim(),
+        eventTypes: values.eventTypes,
+        dealerGroupCode: values.dealerGroupCode || null,
+      },
+      extra,
+    );
+    if (body) save.mutate(body);
   }
 
   return (
@@ -88,46 +88,48 @@ export function CreateWebhookModal({
       title="New webhook"
       onClose={onClose}
       onSubmit={onSubmit}
-      save={create}
-      problems={rest}
+      save={save}
+      problems={form.rest}
       submitLabel="Create webhook"
     >
-      <TextInput
+      <TextField
+        form={form}
+        name="url"
         label="Receiver URL"
         placeholder="https://erp.example.com/forecourt/events"
-        value={url}
-        onChange={(e) => setUrl(e.currentTarget.value)}
-        error={errors.url}
         required
         data-autofocus
       />
-      <TextInput
+      <TextField
+        form={form}
+        name="description"
         label="Description"
         placeholder="SAP S/4HANA production planning"
-        value={description}
-        onChange={(e) => setDescription(e.currentTarget.value)}
-        error={errors.description}
       />
-      <Select
+      <SelectField
+        form={form}
+        name="dealerGroupCode"
         label="Scope"
         description="A dealer group's system receives only its dealers' events (network events go to unscoped webhooks only)"
         placeholder="All events"
         data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}
-        value={group}
-        onChange={setGroup}
         clearable
-        error={errors.dealerGroupCode}
       />
-      <Checkbox.Group label="Events" value={types} onChange={setTypes} error={errors.eventTypes}>
+      <Checkbox.Group
+        label="Events"
+        value={values.eventTypes}
+        onChange={(types) => set('eventTypes', types)}
+        error={errors.eventTypes}
+      >
         <Group gap="xs" mt={4} mb={4}>
           <Button
             size="compact-xs"
             variant="light"
-            onClick={() => setTypes([...WEBHOOK_EVENT_TYPES])}
+            onClick={() => set('eventTypes', [...WEBHOOK_EVENT_TYPES])}
           >
             All
           </Button>
-          <Button size="compact-xs" variant="default" onClick={() => setTypes([])}>
+          <Button size="compact-xs" variant="default" onClick={() => set('eventTypes', [])}>
             None
           </Button>
         </Group>
