@@ -37,13 +37,11 @@ describe("request: a 429 for the caller's requests in flight", () => {
   });
 
   it('does not retry other 429s (a per-minute limit)', async () => {
-    const fetch = vi
-      .fn()
-      .mockResolvedValue(
-        new Response(JSON.stringify({ code: 'RATE_LIMITED', message: 'Slow down' }), {
-          status: 429,
-        }),
-      );
+    const fetch = vi.fn().mockResolvedValue(
+      new Response(JSON.stringify({ code: 'RATE_LIMITED', message: 'Slow down' }), {
+        status: 429,
+      }),
+    );
     vi.stubGlobal('fetch', fetch);
     await expect(request('/things')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     expect(fetch).toHaveBeenCalledTimes(1);

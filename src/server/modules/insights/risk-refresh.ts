@@ -408,16 +408,12 @@ export function createRiskRefresh(deps: {
       };
       const programsRun = async () => {
         const p0 = performance.now();
-        const result = await deps.programRisk?.refresh(
-          dealerIds,
-          basis,
-          {
-            calibration: ctx.calibration,
-            ...(dealerInputs
-              ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
-              : {}),
-          },
-        );
+        const result = await deps.programRisk?.refresh(dealerIds, basis, {
+          calibration: ctx.calibration,
+          ...(dealerInputs
+            ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
+            : {}),
+        });
         timings.programMs = performance.now() - p0;
         return result;
       };
