@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { formatMinor } from '../../../shared/money';
 import { z } from 'zod';
 import {
   errorResponses,
@@ -199,7 +200,7 @@ export async function incentivesRoutes(fastify: FastifyInstance) {
           '',
           '',
           '',
-          '0',
+          formatMinor(0, s.currency),
           s.currency,
           `${e.reason}: ${e.detail}`,
         ]);
