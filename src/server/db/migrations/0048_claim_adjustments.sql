@@ -17,4 +17,4 @@ update incentive_adjustments a set claim_id = c.id
                 where b.dealer_id = a.dealer_id and b.dispute_id is null and b.integrity_flag_id is null
                   and b.explanation ~ ('^claim ' || c.id || ' \(VIN '));
 create unique index incentive_adjustments_claim_once
-  on incentive_adjustments (claim_id) where claim_id is not null;
+  on incentive_adjustments (dealer_id, claim_id) where claim_id is not null;
