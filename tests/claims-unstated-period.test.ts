@@ -7,17 +7,9 @@
  * period left the approval is 409 NO_PAYABLE_PERIOD and the claim stays to be rejected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
-import { closeAndApprove, monthlyUnitsProgram } from './helpers/settlement';
+import { txRow } from './helpers/fixtures';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
+import { closeAndApprove, monthlyUnitsProgram, startSettlementApp } from './helpers/settlement';
 
 const A = 'DLR-ALPHA';
 const B = 'DLR-BRAVO';
@@ -88,12 +80,7 @@ describe.each(engines())('claims of a period closed without the dealer (%s)', (e
   const close = async (code: string, period: string) =>
     json(await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }), 200);
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-12-01' });
-    await seedFixtures(t.db);
-    admin = await login(t.url, USERS.admin, PASSWORD);
-    finance = await login(t.url, USERS.finance, PASSWORD);
-    dealerA = await login(t.url, USERS.dealerA, PASSWORD);
-    dealerB = await login(t.url, USERS.dealerB, PASSWORD);
+    ({ t, admin, finance, dealerA, dealerB } = await startSettlementApp(engine));
   }, 600_000);
   afterAll(async () => t?.close());
 

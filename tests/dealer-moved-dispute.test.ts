@@ -7,17 +7,14 @@
  * gets 404 on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, seedFixtures, USERS } from './helpers/fixtures';
+import { PASSWORD, USERS } from './helpers/fixtures';
+import { createProgram, engines, json, login, type Client, type TestApp } from './helpers/test-app';
 import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
-import { closeAndApprove, deliverOn, monthlyUnitsProgram } from './helpers/settlement';
+  closeAndApprove,
+  deliverOn,
+  monthlyUnitsProgram,
+  startSettlementApp,
+} from './helpers/settlement';
 
 const code = 'MOVED-DSP';
 const dealer = 'DLR-ALPHA';
@@ -36,11 +33,7 @@ describe.each(engines())('a moved dealer disputes its approved statement (%s)', 
   let dealerA: Client;
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-12-01' });
-    await seedFixtures(t.db);
-    admin = await login(t.url, USERS.admin, PASSWORD);
-    finance = await login(t.url, USERS.finance, PASSWORD);
-    dealerA = await login(t.url, USERS.dealerA, PASSWORD);
+    ({ t, admin, finance, dealerA } = await startSettlementApp(engine));
     await createProgram(admin, monthlyUnitsProgram(code, { eligibility: { regions: ['US-W'] } }));
     await deliverOn(admin, dealer, [
       ['MVD-1', '2026-01-10'],

@@ -1,6 +1,6 @@
 /** Settlement steps shared by the settled-money tests. */
-import { txRow } from './fixtures';
-import { json, type Client } from './test-app';
+import { PASSWORD, seedFixtures, txRow, USERS } from './fixtures';
+import { json, login, startTestApp, type Client, type Engine } from './test-app';
 
 /** A monthly per-unit program of 100 per Aura unit, January to June 2026. */
 export function monthlyUnitsProgram(code: string, extra: Record<string, unknown> = {}) {
@@ -88,4 +88,18 @@ export async function unwindOn(
     ]),
     200,
   );
+}
+
+/**
+ * The settled-money tests' app: served on `engine` with today 2026-12-01, the fixtures seeded,
+ * and the admin, finance and the two dealers' users signed in.
+ */
+export async function startSettlementApp(engine: Engine) {
+  const t = await startTestApp(engine, {}, { today: '2026-12-01' });
+  await seedFixtures(t.db);
+  const admin = await login(t.url, USERS.admin, PASSWORD);
+  const finance = await login(t.url, USERS.finance, PASSWORD);
+  const dealerA = await login(t.url, USERS.dealerA, PASSWORD);
+  const dealerB = await login(t.url, USERS.dealerB, PASSWORD);
+  return { t, admin, finance, dealerA, dealerB };
 }

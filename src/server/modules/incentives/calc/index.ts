@@ -43,7 +43,6 @@ export {
   type StatementLineKind,
   type StatementLinePart,
   type StatementVolumes,
-  type VinBlockReason,
-  vinBlockDetail,
 } from './statement';
+export { type VinBlockReason, vinBlockDetail } from './vin-blocks';
 export { calculateTierPayout, findNextTier, findTierReached } from './tiers';

@@ -1,7 +1,8 @@
 /**
  * Over 800 lines because the statement is one pure calculation whose steps (measure, tiers,
  * incremental spans, caps, clawbacks, corrections) share their intermediate state; its property
- * tests read it as one unit.
+ * tests read it as one unit. Rules that only decide which rows count live beside it (filters.ts,
+ * vin-blocks.ts).
  *
  * The statement of one dealer, program and settlement period: the measure, the tier reached,
  * one line per paying transaction (plus clawback, cap and adjustment lines), each rounded
@@ -10,6 +11,7 @@
  * Rules and choices: docs/incentives.md.
  */
 import { Dec, dec, moneyString, roundMoney } from '../../../../shared/money';
+import { vinBlockCheck, vinBlockDetail, type VinBlockReason } from './vin-blocks';
 import type {
   IncentiveDealer,
   IncentiveTransaction,
@@ -93,23 +95,6 @@ export type ExcludedTransaction = {
   reason: StatementExclusionReason;
   detail: string;
 };
-
-/**
- * Why a retail delivery may not earn: its VIN already earns for another dealer in the program
- * (docs/incentives.md, "A VIN is paid once"). The other dealer is never named.
- */
-export type VinBlockReason = Extract<
-  StatementExclusionReason,
-  'paid_to_other_dealer' | 'delivered_by_other_dealer'
->;
-
-/** The sentence a dealer reads for a blocked delivery (and its unwind). */
-export function vinBlockDetail(reason: VinBlockReason, vin: string | null | undefined): string {
-  const vehicle = vin ? `VIN ${vin}` : 'this vehicle';
-  return reason === 'paid_to_other_dealer'
-    ? `${vehicle}: this vehicle was already paid to another dealer in this program (no unwind of that sale since): a VIN earns once`
-    : `${vehicle}: this vehicle was delivered earlier by another dealer (no unwind of that delivery since): only the first delivery earns`;
-}
 
 export type StatementVolumes = {
   qualifyingUnits: number;
@@ -339,24 +324,6 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
   return { byExternalId, byVin };
 }
 
-/**
- * The blocked deliveries among the rows by their external id (`x:…`) and VIN (`v:…`): an unwind
- * naming one (its originalExternalId, else its VIN) is left out with it.
- */
-function blockedReferences(
-  transactions: readonly IncentiveTransaction[],
-  blocked: ReadonlyMap<string, VinBlockReason>,
-): Map<string, VinBlockReason> {
-  const refs = new Map<string, VinBlockReason>();
-  for (const tx of transactions) {
-    const why = blocked.get(String(tx.id));
-    if (!why) continue;
-    if (tx.externalId) refs.set(`x:${tx.externalId}`, why);
-    if (tx.vin) refs.set(`v:${tx.vin}`, why);
-  }
-  return refs;
-}
-
 /** The statement and the intermediate results (the progress and what-if engine reuses them). */
 export function runStatement(input: StatementInput): StatementRun {
   const { program, dealer } = input;
@@ -386,8 +353,7 @@ export function runStatement(input: StatementInput): StatementRun {
     : null;
 
   const graceNext = cp.lateFrom.get(settlement.period) ?? addDays(graceUntil, 1);
-  const blocked = input.blockedSales && input.blockedSales.size > 0 ? input.blockedSales : null;
-  const blockedRefs = blocked ? blockedReferences(input.transactions, blocked) : null;
+  const vinBlocked = vinBlockCheck(input.transactions, input.blockedSales);
   for (const tx of input.transactions) {
     const occurred = tx.occurredOn;
     const quantity = tx.kind === 'unwind' && tx.quantity > 0 ? -tx.quantity : tx.quantity;
@@ -446,13 +412,8 @@ export function runStatement(input: StatementInput): StatementRun {
       });
       continue;
     }
-    if (blocked !== null) {
-      const why =
-        quantity > 0
-          ? blocked.get(String(tx.id))
-          : claw === null
-            ? blockedRefs!.get(tx.originalExternalId ? `x:${tx.originalExternalId}` : `v:${tx.vin}`)
-            : undefined;
+    if (vinBlocked !== null) {
+      const why = vinBlocked(tx, quantity, claw !== null);
       if (why) {
         excluded.push({ transactionId: tx.id, reason: why, detail: vinBlockDetail(why, tx.vin) });
         continue;
