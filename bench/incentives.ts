@@ -16,12 +16,12 @@ import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { parseEnv } from '../src/server/env';
 import { createServices } from '../src/server/services';
-import { openPostgres } from '../src/server/db/postgres';
 import {
   createBenchDatabase,
   fmt,
   machine,
   median,
+  reuseBenchDatabase,
   type BenchDatabase,
   type BenchEngine,
 } from './lib';
@@ -263,7 +263,7 @@ export async function runIncentivesBench(argv: string[]) {
     .toISOString()
     .slice(0, 10);
   const bench: Pick<BenchDatabase, 'db' | 'drop' | 'url'> = values.reuse
-    ? { db: await openPostgres(values.reuse, 8), url: values.reuse, drop: async () => undefined }
+    ? await reuseBenchDatabase(values.reuse) // migrated first: a kept database gets new migrations
     : await createBenchDatabase(engine);
   const services = createServices({
     db: bench.db,
