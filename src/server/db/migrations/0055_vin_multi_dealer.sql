@@ -63,10 +63,17 @@ having count(distinct dealer_id) > 1;
 analyze vin_first_dealers;
 analyze vin_multi_dealers;
 
--- 0047's rules, unchanged, asked only of the deliveries whose VIN another dealer also delivered:
--- `mine` starts from vin_multi_dealers (an indexed probe per VIN), so the answer for a network or
--- a dealer with no such VIN costs one empty read. plpgsql: planned with the call's own values (a
--- null dealer list or feed bound no longer forces a plan that scans every row).
+-- An unwind that names its sale (original_external_id) is found by that name (few rows: unwinds).
+create index transactions_unwind_original_idx on transactions (dealer_id, source, original_external_id)
+  where original_external_id is not null;
+
+-- 0047's rules, unchanged, asked only of the deliveries whose VIN another dealer also delivered.
+-- plpgsql in three steps, each with a plan of its own shape:
+--   1. the caller's candidate deliveries: from its dealers' window rows (a short dealer list: a
+--      statement, progress) or from vin_multi_dealers (the network, long lists); none: done;
+--   2. every standing delivery of those VINs in the program (VIN index; an unwind found by the
+--      VIN or by the sale it names, each through an index);
+--   3. the rules, as one grouped join per candidate (no per-row scans of step 2's rows).
 create or replace function forecourt_vin_blocked(
   p_program_id integer,
   p_dealer_ids integer[],
@@ -78,66 +85,92 @@ create or replace function forecourt_vin_blocked(
 ) returns table (transaction_id bigint, dealer_id integer, occurred_on date, reason text)
   language plpgsql stable security definer
   set search_path = public, pg_temp
+  -- a generic plan of step 3 (after five calls in a session) took 7× as long as a custom one
+  set plan_cache_mode = force_custom_plan
   as $$
 #variable_conflict use_column
+declare
+  v_ids bigint[];
 begin
   if not exists (select 1 from vin_multi_dealers) then
     return;
   end if;
-  return query
-  with mine as (
-    select t.id, t.dealer_id, t.vin, t.occurred_on
+  if p_dealer_ids is not null and cardinality(p_dealer_ids) <= 50 then
+    select array_agg(t.id) into v_ids
+    from transactions t
+    where t.dealer_id = any(p_dealer_ids)
+      and t.occurred_on between p_from and p_to
+      and t.vin is not null and t.quantity > 0 and t.kind in ('retail_delivery', 'registration')
+      and (p_max_feed_id is null or t.id <= p_max_feed_id)
+      and exists (select 1 from vin_multi_dealers v where v.vin = t.vin);
+  else
+    select array_agg(t.id) into v_ids
     from vin_multi_dealers v
     join transactions t on t.vin = v.vin
     where (p_dealer_ids is null or t.dealer_id = any(p_dealer_ids))
       and t.occurred_on between p_from and p_to
       and t.quantity > 0 and t.kind in ('retail_delivery', 'registration')
-      and (p_max_feed_id is null or t.id <= p_max_feed_id)
+      and (p_max_feed_id is null or t.id <= p_max_feed_id);
+  end if;
+  if v_ids is null then
+    return;
+  end if;
+  return query
+  with mine as materialized (
+    select t.id, t.dealer_id, t.vin, t.occurred_on
+    from transactions t
+    where t.id = any(v_ids)
   ),
-  multi as (
-    select o.vin
+  delivered as materialized (
+    select o.id, o.dealer_id, o.vin, o.occurred_on, o.source, o.external_id
     from transactions o
     where o.vin in (select m.vin from mine m)
       and o.occurred_on between p_program_start and p_to
       and o.quantity > 0 and o.kind in ('retail_delivery', 'registration')
       and (p_max_feed_id is null or o.id <= p_max_feed_id)
-    group by o.vin
-    having count(distinct o.dealer_id) > 1
   ),
-  standing as (
-    select o.id, o.dealer_id, o.vin, o.occurred_on,
+  multi as (
+    select d.vin from delivered d group by d.vin having count(distinct d.dealer_id) > 1
+  ),
+  standing as materialized (
+    select d.id, d.dealer_id, d.vin, d.occurred_on,
            (p_program_id is not null and exists (
               select 1 from settled_unit_benefits s
-              where s.program_id = p_program_id and s.transaction_id = o.id
+              where s.program_id = p_program_id and s.transaction_id = d.id
                 and s.clawed_back_by is null)) as paid
-    from transactions o
-    where o.vin in (select m2.vin from multi m2)
-      and o.occurred_on between p_program_start and p_to
-      and o.quantity > 0 and o.kind in ('retail_delivery', 'registration')
-      and (p_max_feed_id is null or o.id <= p_max_feed_id)
+    from delivered d
+    where d.vin in (select vin from multi)
       and not exists (
         select 1 from transactions u
-        where u.dealer_id = o.dealer_id and u.id > o.id
+        where u.vin = d.vin and u.dealer_id = d.dealer_id and u.id > d.id
+          and u.original_external_id is null
           and (u.kind = 'unwind' or u.quantity < 0)
           and u.occurred_on <= p_program_end
-          and (p_max_feed_id is null or u.id <= p_max_feed_id)
-          and ((u.original_external_id is not null and u.original_external_id = o.external_id
-                and u.source = o.source)
-               or (u.original_external_id is null and u.vin = o.vin)))
+          and (p_max_feed_id is null or u.id <= p_max_feed_id))
+      and not exists (
+        select 1 from transactions u
+        where u.dealer_id = d.dealer_id and u.source = d.source
+          and u.original_external_id = d.external_id and u.id > d.id
+          and (u.kind = 'unwind' or u.quantity < 0)
+          and u.occurred_on <= p_program_end
+          and (p_max_feed_id is null or u.id <= p_max_feed_id))
+  ),
+  judged as (
+    select m.id, m.dealer_id, m.occurred_on,
+           bool_or(s.id = m.id and s.paid) as self_paid,
+           bool_or(s.paid) as any_paid,
+           bool_or(s.paid and s.dealer_id <> m.dealer_id) as paid_other,
+           bool_or(s.dealer_id <> m.dealer_id
+                   and (s.occurred_on < m.occurred_on
+                        or (s.occurred_on = m.occurred_on and s.id < m.id))) as earlier_other
+    from mine m
+    join standing s on s.vin = m.vin
+    where m.vin in (select vin from multi)
+    group by m.id, m.dealer_id, m.occurred_on
   )
-  select m.id, m.dealer_id, m.occurred_on,
-         case when exists (select 1 from standing s
-                           where s.vin = m.vin and s.dealer_id <> m.dealer_id and s.paid)
-              then 'paid_to_other_dealer'
+  select j.id, j.dealer_id, j.occurred_on,
+         case when j.paid_other then 'paid_to_other_dealer'
               else 'delivered_by_other_dealer' end
-  from mine m
-  where m.vin in (select m3.vin from multi m3)
-    and not exists (select 1 from standing s where s.id = m.id and s.paid)
-    and (exists (select 1 from standing s
-                 where s.vin = m.vin and s.dealer_id <> m.dealer_id and s.paid)
-         or (not exists (select 1 from standing s where s.vin = m.vin and s.paid)
-             and exists (select 1 from standing s
-                         where s.vin = m.vin and s.dealer_id <> m.dealer_id
-                           and (s.occurred_on < m.occurred_on
-                                or (s.occurred_on = m.occurred_on and s.id < m.id)))));
+  from judged j
+  where not j.self_paid and (j.paid_other or (not j.any_paid and j.earlier_other));
 end $$;
