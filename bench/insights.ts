@@ -68,6 +68,7 @@ const HELP = `npm run bench -- insights [options]
   --runs N                   repetitions of the reads (default 15)
   --programs N               running incentive programs (default 20: the demo's, then copies)
   --keep                     keep the seeded database (its URL is printed)
+  --seed-only                seed (with --keep) and stop: measure it later with --database
   --database URL             measure an already seeded (kept) database, without seeding
   --help                     this text`;
 
@@ -92,6 +93,7 @@ export async function runInsightsBench(argv: string[]) {
       runs: { type: 'string', default: '15' },
       programs: { type: 'string', default: '20' },
       keep: { type: 'boolean', default: false },
+      'seed-only': { type: 'boolean', default: false },
       database: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -131,6 +133,7 @@ export async function runInsightsBench(argv: string[]) {
     const programs = values.database ? 0 : await seedPrograms(services, Number(values.programs));
     if (programs > 0) console.log(`  ${programs} running incentive programs`);
     await bench.db.query('analyze');
+    if (values['seed-only']) return; // with --keep: measure later with --database
     const counts = (
       await bench.db.query<{ agreements: number; lines: number }>(
         `select (select count(*)::int from agreements where status in ('approved', 'active')) as agreements,
