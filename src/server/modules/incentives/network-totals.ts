@@ -1,6 +1,9 @@
 /**
  * Totals of many programs and settlement periods for many dealers from one shared read of the
  * feed (issue 19: the network calculation of recalculateAll, the OEM statement lists, accruals).
+ * Over 600 lines on purpose: the grouped path, its row-by-row fallback (settled units, VINs
+ * another dealer delivered) and their shared period loop are one flow read together; split, each
+ * half would need the other's state passed through.
  */
 import { Dec, minorUnits } from '../../../shared/money';
 import { type PriorYearVolume, type ProgramDefinition } from '../../../shared/schemas/program';
