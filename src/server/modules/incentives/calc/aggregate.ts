@@ -17,15 +17,15 @@
  */
 import { Dec, minorUnits, moneyString, roundMoney } from '../../../../shared/money';
 import type { IncentiveTransaction, ProgramDefinition } from '../../../../shared/schemas/program';
-import { compileProgram, settlementOf, windowInfoOf, type CompiledProgram } from './compile';
+import { compileProgram, windowInfoOf, type CompiledProgram } from './compile';
 import { addDays, arrivalDate, monthEnd } from './dates';
-import { checkEligibility } from './eligibility';
 import { fastBenefitTotal } from './fast-path';
 import { formatScaled, MAX_SAFE, parseScaled, pow10 } from '../../../../shared/fixed';
 import { matchesCompiled } from './filters';
 import { computeMeasure, formatMeasure, isRevenueMeasured } from './measure';
 import {
   statementOf,
+  statementSubject,
   type CountedTransaction,
   type Statement,
   type StatementInput,
@@ -202,24 +202,17 @@ function covered(x: number, start: number, end: number | null): number {
  * statement opened for one dealer lists the excluded rows).
  */
 export function calculateStatementFromGroups(input: AggregateStatementInput): Statement | null {
-  const { program, dealer } = input;
+  const { program } = input;
   const mode = aggregationMode(program);
   if (mode === null) return null;
   if (input.settledUnitBenefits && input.settledUnitBenefits.length > 0) return null;
-  const cp: CompiledProgram = compileProgram(program, input.fiscalYearStartMonth ?? 1);
-  const currency = cp.currency;
+  const { cp, subject } = statementSubject(input);
+  const { currency, settlement, cutoff, eligibility } = subject;
   const minor = cp.minorDigits;
-  const settlement = settlementOf(cp, input.period);
   const windowStart = settlement.window.start;
-  if (
-    input.asOf &&
-    input.asOf < settlement.cutoff &&
-    monthEnd(input.asOf.slice(0, 7)) !== input.asOf
-  )
-    return null;
-  const cutoff = input.asOf && input.asOf < settlement.cutoff ? input.asOf : settlement.cutoff;
+  // an earlier as-of date must end a month (groups hold whole months)
+  if (cutoff !== settlement.cutoff && monthEnd(cutoff.slice(0, 7)) !== cutoff) return null;
   const graceNext = cp.lateFrom.get(settlement.period) ?? addDays(settlement.graceUntil, 1);
-  const eligibility = checkEligibility({ program, dealer });
 
   let qualifyingUnits = 0;
   let bevUnits = 0;
@@ -402,12 +395,7 @@ export function calculateStatementFromGroups(input: AggregateStatementInput): St
   };
   return statementOf(
     {
-      program,
-      dealer,
-      currency,
-      settlement,
-      cutoff,
-      eligibility,
+      ...subject,
       measureValue: formatMeasure(measure.value),
       measureNote: measure.note,
       volumes,

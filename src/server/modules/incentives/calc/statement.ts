@@ -182,19 +182,40 @@ export type StatementTotals = Pick<
   | 'amountDue'
 >;
 
+/** What a statement is about: program, dealer, currency, settlement period, cut-off, eligibility. */
+export type StatementSubject = {
+  program: ProgramDefinition;
+  dealer: IncentiveDealer;
+  currency: string;
+  settlement: SettlementPeriod;
+  cutoff: string;
+  eligibility: { eligible: boolean; reasons: string[] };
+};
+
+/**
+ * The compiled program and the subject both paths (rows here, groups in aggregate.ts) start
+ * from: the period's settlement, the cut-off (`asOf` when earlier), the dealer's eligibility.
+ */
+export function statementSubject(
+  input: Pick<StatementInput, 'program' | 'dealer' | 'period' | 'asOf' | 'fiscalYearStartMonth'>,
+): { cp: CompiledProgram; subject: StatementSubject } {
+  const { program, dealer } = input;
+  const cp = compileProgram(program, input.fiscalYearStartMonth ?? 1);
+  const settlement = settlementOf(cp, input.period);
+  const cutoff = input.asOf ? minDate(input.asOf, settlement.cutoff) : settlement.cutoff;
+  const eligibility = checkEligibility({ program, dealer });
+  return {
+    cp,
+    subject: { program, dealer, currency: cp.currency, settlement, cutoff, eligibility },
+  };
+}
+
 /**
  * A statement from what both paths work out alike (from rows here, from groups in
- * aggregate.ts): the program, dealer and period, eligibility, measure, volumes, tier, what was
- * left out, and the totals.
+ * aggregate.ts): the subject, measure, volumes, tier, what was left out, and the totals.
  */
 export function statementOf(
-  s: {
-    program: ProgramDefinition;
-    dealer: IncentiveDealer;
-    currency: string;
-    settlement: SettlementPeriod;
-    cutoff: string;
-    eligibility: { eligible: boolean; reasons: string[] };
+  s: StatementSubject & {
     measureValue: string | null;
     measureNote: string | null;
     volumes: StatementVolumes;
@@ -326,15 +347,11 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
 
 /** The statement and the intermediate results (the progress and what-if engine reuses them). */
 export function runStatement(input: StatementInput): StatementRun {
-  const { program, dealer } = input;
-  const cp = compileProgram(program, input.fiscalYearStartMonth ?? 1);
-  const currency = cp.currency;
-  const settlement = settlementOf(cp, input.period);
+  const { cp, subject } = statementSubject(input);
+  const { program, currency, settlement, cutoff, eligibility } = subject;
   const windowStart = settlement.window.start;
-  const cutoff = input.asOf ? minDate(input.asOf, settlement.cutoff) : settlement.cutoff;
   const graceUntil = settlement.graceUntil;
   const includeLines = input.includeLines ?? true;
-  const eligibility = checkEligibility({ program, dealer });
   const settled =
     input.settledUnitBenefits && input.settledUnitBenefits.length > 0
       ? indexSettled(input.settledUnitBenefits, settlement.window.label)
@@ -504,19 +521,7 @@ export function runStatement(input: StatementInput): StatementRun {
   const paysLump = eligibility.eligible && program.benefit === 'lump_sum' && tier !== null;
   const header = (totals: StatementTotals): Statement =>
     statementOf(
-      {
-        program,
-        dealer,
-        currency,
-        settlement,
-        cutoff,
-        eligibility,
-        measureValue,
-        measureNote: measure.note,
-        volumes,
-        tier,
-        excluded,
-      },
+      { ...subject, measureValue, measureNote: measure.note, volumes, tier, excluded },
       totals,
     );
   const run = (statement: Statement): StatementRun => ({
