@@ -360,7 +360,9 @@ export function commitmentDrivers(input: {
   const trend = drivers[3]!;
   const others = drivers.reduce((s, d) => (d === trend ? s : s + d.units), 0);
   trend.units = round1(gap - others);
-  const own = input.expectation ? dealerExpectationDriver(input.expectation, expected, gap) : null;
+  const own = input.expectation
+    ? dealerExpectationDriver(input.expectation, expected, gap, { plan, unit })
+    : null;
   return own ? [...drivers, own] : drivers;
 }
 
@@ -375,13 +377,16 @@ export function dealerExpectationDriver(
   e: DealerExpectationInput,
   expected: number,
   gap: number,
+  /** What the target is called ("the plan"; a program tier: "tier 2") and its unit. */
+  words: { plan: string; unit: string } = { plan: 'the plan', unit: 'units' },
 ): Driver | null {
   const units = round1(-e.delta);
   if (units === 0) return null;
   const months = monthSpan(e.months[0]!, e.months[e.months.length - 1]!);
   const implied = round1(gap + units);
+  const { plan, unit } = words;
   const gapText = (g: number) =>
-    g > 0 ? `${g} units short of the plan` : g < 0 ? `${-g} units past the plan` : 'on the plan';
+    g > 0 ? `${g} ${unit} short of ${plan}` : g < 0 ? `${-g} ${unit} past ${plan}` : `on ${plan}`;
   // "20.4 units short of the plan instead of 32.6" when both are on the same side of the plan.
   const model =
     Math.sign(implied) === Math.sign(gap) && gap !== 0 ? `${Math.abs(gap)}` : gapText(gap);
@@ -389,6 +394,6 @@ export function dealerExpectationDriver(
     kind: 'dealer_expectation',
     units,
     additive: false,
-    text: `the dealer's own forecast (forecast grid, ${inWords(e.cycle)} cycle) expects ${Math.abs(units)} units ${units < 0 ? 'more' : 'fewer'} than the model for ${months}: about ${Math.round(expected - units)} instead of ${Math.round(expected)}, ${gapText(implied)} instead of ${model}`,
+    text: `the dealer's own forecast (forecast grid, ${inWords(e.cycle)} cycle) expects ${Math.abs(units)} ${unit} ${units < 0 ? 'more' : 'fewer'} than the model for ${months}: about ${Math.round(expected - units)} instead of ${Math.round(expected)}, ${gapText(implied)} instead of ${model}`,
   };
 }

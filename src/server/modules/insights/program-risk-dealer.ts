@@ -15,6 +15,7 @@ import type { DealerRow, SkuRow, VersionRow } from '../incentives/incentives.rep
 import { priceOn } from '../incentives/pricing';
 import { HISTORY_MONTHS, type Supply } from './agreement-risk';
 import { supplyAssessment } from './assess';
+import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import {
   assessTiers,
   expectedMissed,
@@ -78,6 +79,8 @@ export function assessDealer(options: {
   axisSkus: SkuRow[];
   supply: Supply | undefined;
   market: { ratio: number; months: number } | undefined;
+  /** The dealer's forecast-grid adjustments (dealer-expectation.ts), when it made any. */
+  expectation?: DealerExpectation | undefined;
   modelLineName: string;
   memo?: DrawsMemo;
   /** The network's recalibration (risk-calibration.ts); absent: the shipped default. */
@@ -207,6 +210,15 @@ export function assessDealer(options: {
     ...(supplyInput ? { supplyInput } : {}),
     ...(options.market ? { market: options.market } : {}),
     lines: elapsed > 0 ? options.lines : [],
+    // The grid is in units of model lines: only a units axis (every powertrain) compares with it.
+    expectation:
+      measured.axis === 'units' && !revenueAxis
+        ? expectationFor(
+            options.expectation,
+            options.axisSkus.map((s) => s.modelLineCode),
+            { startMonth: window.start.slice(0, 7), months: term, elapsed },
+          )
+        : null,
     unit: revenueAxis ? currency : measured.axis === 'bev_units' ? 'BEVs' : 'units',
   });
   const unitHistory = revenueAxis ? series(options.history, basisIndex, false) : history;

@@ -11,6 +11,7 @@
  * last complete month); the monthly roll-up gives the history of the measure's SKUs; one
  * simulation per dealer × distinct history reads every tier (see `refresh`).
  */
+import { readDealerExpectation, type DealerExpectation } from './dealer-expectation';
 import { notFound } from '../../../shared/errors';
 import { monthFromIndex, monthIndex } from '../../../shared/months';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
@@ -146,7 +147,11 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       slice?: number;
       rowBudget?: number;
       /** these dealers' supply and market, already read by the caller (risk-refresh.ts) */
-      inputs?: { supply: Map<number, Supply>; market: Map<number, Market> };
+      inputs?: {
+        supply: Map<number, Supply>;
+        market: Map<number, Market>;
+        expectation?: Map<number, DealerExpectation>;
+      };
       /** the network's recalibration the agreements' risks use (null: the shipped one) */
       calibration?: ActiveCalibration;
     } = {},
@@ -182,6 +187,10 @@ export function createProgramRiskService(deps: IncentivesDeps) {
               .then((catalog) => readSupply(deps.db, today, dealerIdList, catalog)),
             readMarketTrend(deps.db, basis.month, dealerIdList),
           ]);
+      // The dealers' own forecast-grid adjustments: a driver beside a units tier's (issue 14 §2).
+      const expectations =
+        options.inputs?.expectation ??
+        (await readDealerExpectation(deps.db, basis.month, dealerIdList));
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
@@ -275,6 +284,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           axisSkus: plan.axis,
           supply: supplies.get(d.id),
           market: markets.get(d.id),
+          expectation: expectations.get(d.id),
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
           ...(options.calibration ? { recalibration: options.calibration.points } : {}),

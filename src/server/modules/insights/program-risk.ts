@@ -43,6 +43,7 @@ import {
   type AssessInput,
   type Driver,
   type SupplyAssessment,
+  type DealerExpectationInput,
 } from './assess';
 import type { Recalibration } from './calibration';
 import { recalibrateAt } from './default-risk-calibration';
@@ -368,6 +369,12 @@ export function tierDrivers(options: {
   market?: { ratio: number; months: number };
   /** Per model line of the axis: units in the window so far and in the same months last year. */
   lines?: readonly { modelLine: string; units: number; lastYear: number }[];
+  /**
+   * The dealer's own forecast-grid adjustments of the axis's model lines over the window's
+   * remaining months (dealer-expectation.ts `expectationFor`; units axes only): a signal beside
+   * the drivers, not in the sum, as for the agreements.
+   */
+  expectation?: DealerExpectationInput | null;
   unit: string;
 }): Driver[][] {
   const mix: Driver[] = (options.lines ?? [])
@@ -399,6 +406,7 @@ export function tierDrivers(options: {
         ...(options.market ? { market: options.market } : {}),
         plan: `tier ${k + 1}`,
         unit: options.unit,
+        ...(options.expectation ? { expectation: options.expectation } : {}),
       }),
       ...mix,
     ];

@@ -410,9 +410,7 @@ export function createRiskRefresh(deps: {
         const p0 = performance.now();
         const result = await deps.programRisk?.refresh(dealerIds, basis, {
           calibration: ctx.calibration,
-          ...(dealerInputs
-            ? { inputs: { supply: dealerInputs.supply, market: dealerInputs.market } }
-            : {}),
+          ...(dealerInputs ? { inputs: dealerInputs } : {}),
         });
         timings.programMs = performance.now() - p0;
         return result;

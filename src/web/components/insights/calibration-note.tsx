@@ -25,9 +25,12 @@ export function calibrationExplanation(c: Calibration): string {
 export function CalibrationNote({
   calibration,
   testId,
+  prefix,
 }: {
   calibration: Calibration;
   testId: string;
+  /** Words before the label, e.g. "Tier probabilities: " where one note stands for many rows. */
+  prefix?: string;
 }) {
   return (
     <Tooltip
@@ -45,6 +48,7 @@ export function CalibrationNote({
         data-source={calibration.source}
         style={{ textDecoration: 'underline dotted', cursor: 'help', width: 'fit-content' }}
       >
+        {prefix}
         {calibrationLabel(calibration)}
       </Text>
     </Tooltip>

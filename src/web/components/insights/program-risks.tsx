@@ -27,6 +27,8 @@ import { Section } from '../page-header';
 import { QueryError } from '../query-state';
 import { useCan } from '../../session';
 import { CalibrationNote } from './calibration-note';
+import { sharedCalibration } from './calibration-groups';
+import { ON_TRACK, programBoardRows, wholeAmount } from './program-board';
 import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
 import { windowText } from './program-window';
@@ -305,69 +307,116 @@ export function ProgramRiskSection() {
   if (risks.isError) return <QueryError error={risks.error} onRetry={() => void risks.refetch()} />;
   const items = risks.data?.items ?? [];
   if (items.length === 0) return null;
+  const { shown, hasOnTrack } = programBoardRows(items);
+  // One note when every row used the same calibration (the usual case), else one per row.
+  const shared = sharedCalibration(shown);
   return (
     <Section
       title="Incentive tiers at risk"
       description="Each eligible dealer in each running program: the next tier's probability by the end of the window and the money it would add, largest expected miss first."
     >
-      <Table.ScrollContainer minWidth={320}>
-        <Table data-testid="program-risk-board" fz="sm" verticalSpacing={6}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Dealer · program</Table.Th>
-              <Table.Th ta="right">Next tier</Table.Th>
-              <Table.Th ta="right">Expected miss</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.slice(0, 20).map((r) => {
-              const tier = nextTier(r);
-              const step = r.interventions[0];
-              const reason = tier ? mainReason(r, tier) : null;
-              const w = windowText(r);
-              return (
-                <Table.Tr key={`${r.programCode}/${r.dealerCode}`}>
-                  <Table.Td>
-                    <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>{r.dealerName}</Link>
-                    <Text size="xs" c="dimmed">
-                      {r.programName} · {w.months}
-                      {w.label ? ` (${w.label})` : ''}
-                    </Text>
-                    {reason && (
+      {shared && (
+        <CalibrationNote
+          calibration={shared}
+          prefix="Tier probabilities: "
+          testId="program-risk-board-calibration"
+        />
+      )}
+      {shown.length > 0 && (
+        <Table.ScrollContainer minWidth={320}>
+          <Table data-testid="program-risk-board" fz="sm" verticalSpacing={6}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Dealer · program</Table.Th>
+                <Table.Th ta="right">Next tier</Table.Th>
+                <Table.Th ta="right">Expected miss</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {shown.map((r) => {
+                const tier = nextTier(r);
+                const step = r.interventions[0];
+                const reason = tier ? mainReason(r, tier) : null;
+                const w = windowText(r);
+                return (
+                  <Table.Tr key={`${r.programCode}/${r.dealerCode}`}>
+                    <Table.Td>
+                      <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>
+                        {r.dealerName}
+                      </Link>
                       <Text size="xs" c="dimmed">
-                        main reason: {reason}
+                        {r.programName} · {w.months}
+                        {w.label ? ` (${w.label})` : ''}
                       </Text>
-                    )}
-                    {step && (
-                      <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                        {step.text}
-                      </Text>
-                    )}
-                    {step && canAct && <LogTierStep r={r} text={step.text} />}
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    {tier ? (
-                      <Text
-                        size="sm"
-                        fw={600}
-                        c={`${probabilityColor(tier.probability)}.8`}
-                        style={{ whiteSpace: 'nowrap' }}
-                      >
-                        {tier.tier}: {pct(tier.probability)}
-                      </Text>
-                    ) : (
-                      'top'
-                    )}
-                  </Table.Td>
-                  <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                    {formatMoney(r.shortfallMoney, r.currency, { isCompact: true })}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+                      {reason && (
+                        <Text size="xs" c="dimmed">
+                          main reason: {reason}
+                        </Text>
+                      )}
+                      {step && (
+                        <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                          {step.text.replace(/ \(\+[^)]*\)/, '')}
+                          {step.amount && (
+                            <Text span size="xs" fw={600} c="teal.8">
+                              {' '}
+                              (+{formatMoney(step.amount, r.currency)})
+                            </Text>
+                          )}
+                        </Text>
+                      )}
+                      {!shared && (
+                        <CalibrationNote
+                          calibration={r.calibration}
+                          testId="program-risk-board-calibration"
+                        />
+                      )}
+                      {step && canAct && <LogTierStep r={r} text={step.text} />}
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      {tier && (
+                        <>
+                          <Text
+                            size="sm"
+                            fw={600}
+                            c={`${probabilityColor(tier.probability)}.8`}
+                            style={{ whiteSpace: 'nowrap' }}
+                          >
+                            {pct(tier.probability)}
+                          </Text>
+                          <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                            tier {tier.tier}
+                          </Text>
+                        </>
+                      )}
+                    </Table.Td>
+                    <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                      <MissAmount r={r} />
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {shown.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="program-risk-none">
+          No tier at risk: every dealer is on track for its next tier or has reached its top one.
+        </Text>
+      )}
+      {hasOnTrack && shown.length > 0 && (
+        <Text size="xs" c="dimmed" data-testid="program-risk-on-track">
+          Not listed: dealers whose next tier is at least {Math.round(ON_TRACK * 100)} % likely, or
+          whose top tier is reached.
+        </Text>
+      )}
     </Section>
   );
+}
+
+/** The next tier's expected missed money in whole units ("< $1" below one). */
+function MissAmount({ r }: { r: ProgramRisk }) {
+  const { value, isBelowOne } = wholeAmount(r.shortfallMoney);
+  const text = formatMoney(value, r.currency, { isCompact: true });
+  return <>{isBelowOne ? `< ${text}` : text}</>;
 }
