@@ -316,8 +316,14 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
   const byExternalId = new Map<string, SettledUnitBenefit>();
   const byVin = new Map<string, SettledUnitBenefit>();
   for (const e of entries) {
-    // A sale settled in this same window nets with its unwind instead (cumulative settlement).
-    if (e.window === window) continue;
+    if (e.claimId != null) {
+      // Paid by a claim's adjustment: its sale counts in no statement, so an unwind claws it back
+      // wherever it counts, once (the window whose approved statement clawed it back keeps it).
+      if (e.clawedBackIn != null && e.clawedBackIn !== window) continue;
+    } else if (e.window === window) {
+      // A sale settled in this same window nets with its unwind instead (cumulative settlement).
+      continue;
+    }
     if (e.externalId) byExternalId.set(e.externalId, e);
     if (e.vin) byVin.set(e.vin, e);
   }
@@ -650,7 +656,7 @@ export function runStatement(input: StatementInput): StatementRun {
         tierFrom: null,
         parts: null,
         amount: moneyString(amount, currency),
-        explanation: `unwind of ${ref} reverses sale ${key}, settled in ${entry.window}: the ${moneyString(amount.neg(), currency)} paid for it is clawed back`,
+        explanation: `unwind of ${ref} reverses sale ${key}, ${entry.claimId != null ? `paid by the adjustment of claim ${entry.claimId} in ${entry.window}` : `settled in ${entry.window}`}: the ${moneyString(amount.neg(), currency)} paid for it is clawed back`,
       });
     }
   }
