@@ -41,8 +41,16 @@ type SettledUnitRow = {
   /** The window of the approved statement that clawed the claim's adjustment back, if any. */
   clawedBackIn: string | null;
 };
-const SETTLED_UNIT_COLUMNS = `program_id as "programId", dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
-  external_id as "externalId", quantity, amount::text as amount, null::text as "claimId", null::text as "clawedBackIn"`;
+/**
+ * settled_unit_benefits as the engine reads them (`s`), with the window of the approved statement
+ * that clawed each back (`cs`): the engine claws a unit back once, and keeps that clawback in the
+ * later (cumulative) statements of that window only. Before, a clawed-back unit vanished from them
+ * too, so the unwind then only netted there (below a tier: 0.00) and the clawback was handed back.
+ */
+const SETTLED_UNIT_COLUMNS = `s.program_id as "programId", s.dealer_id as "dealerId", s.transaction_id::text as "transactionId", s.window_label as window, s.vin,
+  s.external_id as "externalId", s.quantity, s.amount::text as amount, null::text as "claimId", cs.window_label as "clawedBackIn"`;
+const SETTLED_UNITS = `settled_unit_benefits s
+  left join incentive_statements cs on cs.id = s.clawed_back_by and cs.dealer_id = s.dealer_id`;
 
 /**
  * Sales paid by an adjustment naming their claim (claims.service.ts: approved after the sale's
@@ -241,8 +249,8 @@ export function createStatementsRepository(db: Queryable) {
         ),
         db.query<SettledUnitRow & { programId: number }>(
           `select ${SETTLED_UNIT_COLUMNS}
-           from settled_unit_benefits
-           where program_id = any($1::int[]) and dealer_id = any($2::int[]) and clawed_back_by is null
+           from ${SETTLED_UNITS}
+           where s.program_id = any($1::int[]) and s.dealer_id = any($2::int[])
            union all ${CLAIM_PAID_UNITS}`,
           [programIds, [dealerId]],
         ),
@@ -381,8 +389,8 @@ export function createStatementsRepository(db: Queryable) {
     async findSettledUnits(programId: number, dealerIds: number[] | null) {
       const { rows } = await db.query<SettledUnitRow>(
         `select ${SETTLED_UNIT_COLUMNS}
-         from settled_unit_benefits
-         where program_id = any($1::int[]) and clawed_back_by is null and ($2::int[] is null or dealer_id = any($2::int[]))
+         from ${SETTLED_UNITS}
+         where s.program_id = any($1::int[]) and ($2::int[] is null or s.dealer_id = any($2::int[]))
          union all ${CLAIM_PAID_UNITS}`,
         [[programId], dealerIds],
       );

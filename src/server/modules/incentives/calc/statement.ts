@@ -316,14 +316,11 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
   const byExternalId = new Map<string, SettledUnitBenefit>();
   const byVin = new Map<string, SettledUnitBenefit>();
   for (const e of entries) {
-    if (e.claimId != null) {
-      // Paid by a claim's adjustment: its sale counts in no statement, so an unwind claws it back
-      // wherever it counts, once (the window whose approved statement clawed it back keeps it).
-      if (e.clawedBackIn != null && e.clawedBackIn !== window) continue;
-    } else if (e.window === window) {
-      // A sale settled in this same window nets with its unwind instead (cumulative settlement).
-      continue;
-    }
+    // Clawed back by an approved statement: once; that window's later statements keep it.
+    if (e.clawedBackIn != null && e.clawedBackIn !== window) continue;
+    // A sale settled in this same window nets with its unwind instead (cumulative settlement);
+    // a claim's adjustment is clawed back wherever the unwind counts (its sale is in no statement).
+    if (e.claimId == null && e.window === window) continue;
     if (e.externalId) byExternalId.set(e.externalId, e);
     if (e.vin) byVin.set(e.vin, e);
   }
