@@ -502,6 +502,17 @@ export type SettledUnitBenefit = {
   quantity: number;
   /** The amount paid for the line, decimal string. */
   amount: string;
+  /**
+   * Set when the unit was paid by an adjustment naming this claim (a claim approved after its
+   * sale's window was settled; `window` is then the adjustment's period): the sale counts in no
+   * statement, so an unwind claws it back in any window, the sale's own included.
+   */
+  claimId?: string | null;
+  /**
+   * The window whose approved statement clawed it back: it is not clawed back again elsewhere,
+   * while that window's later (cumulative) statements keep the clawback they carry.
+   */
+  clawedBackIn?: string | null;
 };
 
 /** The same window one year earlier: the basis of measure growth. */

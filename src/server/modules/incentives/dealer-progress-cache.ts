@@ -41,6 +41,9 @@ const STAMPED: Record<string, string> = {
   skus: versionOf('skus'),
   sku_prices: versionOf('sku_prices'),
   model_lines: versionOf('model_lines'),
+  // programs.settlement_version moves with every change of a program's settled units or of its
+  // statements' status (migration 0052): under "a VIN is paid once" another dealer's approval
+  // changes this dealer's progress (paid_to_other_dealer) without writing a row of this dealer.
   programs: versionOf('programs'),
   program_versions: versionOf('program_versions'),
   agreements: versionOf('agreements', 'dealer_id = $1'),

@@ -7,10 +7,11 @@
  * NOT_FOUND, as if it did not exist. OEM actors (network and region scopes) see every program.
  *
  * Targeting is the eligibility lists only: an inactive dealer or one without an active agreement
- * still sees a program that names it (and is told why it earns nothing). A dealer with an approved
- * (or paid) statement of a program keeps seeing that program after the lists stop naming it (it
- * moved to another region or group, or a later version narrowed the lists): reviewed money stays
- * visible to the dealer it was paid to. Before, its own approved statement became a 404.
+ * still sees a program that names it (and is told why it earns nothing). A dealer with a closed
+ * statement of a program (closed, approved or paid) keeps seeing that program after the lists stop
+ * naming it (it moved to another region or group, or a later version narrowed the lists): money
+ * put up for review stays visible, and disputable, to the dealer it concerns. Before, its own
+ * approved statement became a 404, and a closed one not yet approved still did.
  *
  * What a dealer sees of a visible program: no budget (the program total is OEM-internal: the
  * definition's `budget` is null, a statement list's budget figures are its own totals without
@@ -71,13 +72,16 @@ export function createProgramVisibility(db: Queryable) {
     return out;
   }
 
-  /** Codes of the programs in which one of the dealers has an approved or paid statement. */
+  /**
+   * Codes of the programs in which one of the dealers has a closed statement: closed (not yet
+   * approved), approved or paid; every stored statement is one of these.
+   */
   async function settledFor(dealers: ViewerDealer[], code: string | null): Promise<Set<string>> {
     if (dealers.length === 0) return new Set();
     const { rows } = await db.query<{ code: string }>(
       `select distinct p.code from incentive_statements s
        join programs p on p.id = s.program_id join dealers d on d.id = s.dealer_id
-       where d.code = any($1::text[]) and s.status in ('approved', 'paid')
+       where d.code = any($1::text[]) and s.status in ('closed', 'approved', 'paid')
          and ($2::text is null or p.code = $2)`,
       [dealers.map((d) => d.code), code],
     );

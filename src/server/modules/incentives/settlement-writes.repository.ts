@@ -110,7 +110,7 @@ export function createSettlementWritesRepository(db: Queryable) {
       }
     },
 
-    /** Records what was paid per unit (benefit lines) and marks clawed-back sales. */
+    /** Records what was paid per unit (benefit lines) and marks clawed-back sales (and claims). */
     async recordSettledUnits(input: {
       programId: number;
       dealerId: number;
@@ -134,6 +134,20 @@ export function createSettlementWritesRepository(db: Queryable) {
            and (case when u.original_external_id is not null then s.external_id = u.original_external_id
                      else u.vin is not null and s.vin = u.vin end)`,
         [input.programId, input.dealerId, input.statementId, input.window],
+      );
+      // a claim paid by an adjustment (statements.repository.ts CLAIM_PAID_UNITS), clawed back here
+      await db.query(
+        `update incentive_adjustments a set clawed_back_by = $3
+         from incentive_claims c, transactions s, incentive_statement_lines l, transactions u
+         where a.program_id = $1 and a.dealer_id = $2 and a.claim_id is not null and a.amount > 0
+           and a.clawed_back_by is null
+           and c.id = a.claim_id and c.dealer_id = a.dealer_id
+           and s.id = c.transaction_id and s.dealer_id = a.dealer_id
+           and l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'clawback'
+           and u.id = l.transaction_id and u.dealer_id = l.dealer_id
+           and (case when u.original_external_id is not null then s.external_id = u.original_external_id
+                     else u.vin is not null and s.vin = u.vin end)`,
+        [input.programId, input.dealerId, input.statementId],
       );
     },
   };

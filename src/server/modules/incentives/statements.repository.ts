@@ -36,9 +36,38 @@ type SettledUnitRow = {
   externalId: string | null;
   quantity: number;
   amount: string;
+  /** Paid by the adjustment naming this claim (CLAIM_PAID_UNITS), else null. */
+  claimId: string | null;
+  /** The window of the approved statement that clawed the claim's adjustment back, if any. */
+  clawedBackIn: string | null;
 };
-const SETTLED_UNIT_COLUMNS = `dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
-  external_id as "externalId", quantity, amount::text as amount`;
+/**
+ * settled_unit_benefits as the engine reads them (`s`), with the window of the approved statement
+ * that clawed each back (`cs`): the engine claws a unit back once, and keeps that clawback in the
+ * later (cumulative) statements of that window only. Before, a clawed-back unit vanished from them
+ * too, so the unwind then only netted there (below a tier: 0.00) and the clawback was handed back.
+ */
+const SETTLED_UNIT_COLUMNS = `s.program_id as "programId", s.dealer_id as "dealerId", s.transaction_id::text as "transactionId", s.window_label as window, s.vin,
+  s.external_id as "externalId", s.quantity, s.amount::text as amount, null::text as "claimId", cs.window_label as "clawedBackIn"`;
+const SETTLED_UNITS = `settled_unit_benefits s
+  left join incentive_statements cs on cs.id = s.clawed_back_by and cs.dealer_id = s.dealer_id`;
+
+/**
+ * Sales paid by an adjustment naming their claim (claims.service.ts: approved after the sale's
+ * window was settled), as settled units: an unwind of the sale claws back exactly the adjustment,
+ * once (docs/incentives.md, "Claims"). `window` is the adjustment's period; a clawback approved
+ * in a window hides the unit from every other window (`clawedBackIn`). Same columns as
+ * settled_unit_benefits' SETTLED_UNIT_COLUMNS; $1 program ids, $2 dealer ids (null: all).
+ */
+const CLAIM_PAID_UNITS = `select a.program_id as "programId", a.dealer_id as "dealerId", c.transaction_id::text as "transactionId",
+    a.period as window, t.vin, t.external_id as "externalId", abs(t.quantity) as quantity, a.amount::text as amount,
+    a.claim_id::text as "claimId", cs.window_label as "clawedBackIn"
+  from incentive_adjustments a
+  join incentive_claims c on c.id = a.claim_id and c.dealer_id = a.dealer_id
+  join transactions t on t.id = c.transaction_id and t.dealer_id = a.dealer_id
+  left join incentive_statements cs on cs.id = a.clawed_back_by and cs.dealer_id = a.dealer_id
+  where a.program_id = any($1::int[]) and ($2::int[] is null or a.dealer_id = any($2::int[]))
+    and a.claim_id is not null and a.amount > 0`;
 
 /**
  * The rows a statement over [$2, $3] reads: dealers $1 (all when null), SKUs $4, kinds $5, dated
@@ -219,10 +248,11 @@ export function createStatementsRepository(db: Queryable) {
           [dealerId, programIds],
         ),
         db.query<SettledUnitRow & { programId: number }>(
-          `select program_id as "programId", ${SETTLED_UNIT_COLUMNS}
-           from settled_unit_benefits
-           where dealer_id = $1 and program_id = any($2::int[]) and clawed_back_by is null`,
-          [dealerId, programIds],
+          `select ${SETTLED_UNIT_COLUMNS}
+           from ${SETTLED_UNITS}
+           where s.program_id = any($1::int[]) and s.dealer_id = any($2::int[])
+           union all ${CLAIM_PAID_UNITS}`,
+          [programIds, [dealerId]],
         ),
         db.query<{
           programId: number;
@@ -355,19 +385,22 @@ export function createStatementsRepository(db: Queryable) {
       return rows;
     },
 
+    /** Settled units (approved statements' and claims' adjustments') an unwind claws back. */
     async findSettledUnits(programId: number, dealerIds: number[] | null) {
       const { rows } = await db.query<SettledUnitRow>(
         `select ${SETTLED_UNIT_COLUMNS}
-         from settled_unit_benefits
-         where program_id = $1 and clawed_back_by is null and ($2::int[] is null or dealer_id = any($2::int[]))`,
-        [programId, dealerIds],
+         from ${SETTLED_UNITS}
+         where s.program_id = any($1::int[]) and ($2::int[] is null or s.dealer_id = any($2::int[]))
+         union all ${CLAIM_PAID_UNITS}`,
+        [[programId], dealerIds],
       );
       return rows;
     },
 
     async countSettledUnits(programId: number): Promise<number> {
       const { rows } = await db.query<{ n: number }>(
-        'select count(*)::int as n from settled_unit_benefits where program_id = $1',
+        `select ((select count(*) from settled_unit_benefits where program_id = $1)
+              + (select count(*) from incentive_adjustments where program_id = $1 and claim_id is not null))::int as n`,
         [programId],
       );
       return rows[0]!.n;
@@ -427,7 +460,8 @@ function feedSql(spec: LoadSpec, params: unknown[]): string {
 }
 
 /**
- * Programs with requiresClaim count only transactions behind approved claims (and their unwinds).
+ * Programs with requiresClaim count only transactions behind approved claims and their unwinds
+ * (naming the claimed VIN, or the claimed sale by originalExternalId, same dealer and source).
  * A claim paid by an adjustment line naming it (approved when no statement could count its sale,
  * claims.service.ts) counts in no statement: the adjustment paid it, once.
  */
@@ -437,5 +471,9 @@ function claimedSql(spec: LoadSpec, params: unknown[]): string {
   const p = `$${params.length}`;
   return `and (t.id in (select c.transaction_id from incentive_claims c where c.program_id = ${p} and c.status = 'approved'
       and not exists (select 1 from incentive_adjustments a where a.claim_id = c.id))
-    or ((t.kind = 'unwind' or t.quantity < 0) and t.vin in (select c.vin from incentive_claims c where c.program_id = ${p} and c.status = 'approved')))`;
+    or ((t.kind = 'unwind' or t.quantity < 0) and t.vin in (select c.vin from incentive_claims c where c.program_id = ${p} and c.status = 'approved'))
+    or ((t.kind = 'unwind' or t.quantity < 0) and t.original_external_id is not null and exists (
+      select 1 from incentive_claims c join transactions s on s.id = c.transaction_id and s.dealer_id = c.dealer_id
+      where c.program_id = ${p} and c.status = 'approved' and c.dealer_id = t.dealer_id
+        and s.source = t.source and s.external_id = t.original_external_id)))`;
 }

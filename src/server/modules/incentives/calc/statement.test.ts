@@ -648,6 +648,38 @@ describe('unwinds and clawbacks', () => {
     expect(s.earned).toBe('0.00');
     expect(s.amountDue).toBe('-100.00');
   });
+
+  it('a unit paid by a claim adjustment is clawed back in any window, its own too, once', () => {
+    const unwind = makeSale({
+      kind: 'unwind',
+      quantity: -1,
+      amount: '-1',
+      occurredOn: '2026-01-20',
+      vin: null,
+      originalExternalId: 'DMS-1',
+    });
+    const byClaim: SettledUnitBenefit = { ...settled[0]!, window: '2026-02', claimId: '7' };
+    const run = (entry: SettledUnitBenefit) =>
+      calculateStatement({
+        program,
+        dealer: DEALER,
+        period: '2026-01',
+        transactions: [unwind],
+        settledUnitBenefits: [entry],
+      });
+    // the sale's own window (January): the claim's sale is in no statement, nothing nets
+    const s = run(byClaim);
+    expect(s.lines.filter((l) => l.kind === 'clawback')).toMatchObject([
+      { transactionId: unwind.id, amount: '-187.50' },
+    ]);
+    expect(s.lines[0]!.explanation).toMatch(/paid by the adjustment of claim 7 in 2026-02/);
+    expect(s.earned).toBe('-187.50');
+    // clawed back by an approved statement of January: January keeps it, another window not
+    expect(run({ ...byClaim, clawedBackIn: '2026-01' }).earned).toBe('-187.50');
+    expect(
+      run({ ...byClaim, clawedBackIn: '2026-03' }).lines.some((l) => l.kind === 'clawback'),
+    ).toBe(false);
+  });
 });
 
 describe('cumulative settlement (measured on the program, paid monthly)', () => {

@@ -337,8 +337,11 @@ function indexSettled(entries: readonly SettledUnitBenefit[], window: string): I
   const byExternalId = new Map<string, SettledUnitBenefit>();
   const byVin = new Map<string, SettledUnitBenefit>();
   for (const e of entries) {
-    // A sale settled in this same window nets with its unwind instead (cumulative settlement).
-    if (e.window === window) continue;
+    // Clawed back by an approved statement: once; that window's later statements keep it.
+    if (e.clawedBackIn != null && e.clawedBackIn !== window) continue;
+    // A sale settled in this same window nets with its unwind instead (cumulative settlement);
+    // a claim's adjustment is clawed back wherever the unwind counts (its sale is in no statement).
+    if (e.claimId == null && e.window === window) continue;
     if (e.externalId) byExternalId.set(e.externalId, e);
     if (e.vin) byVin.set(e.vin, e);
   }
@@ -655,7 +658,7 @@ export function runStatement(input: StatementInput): StatementRun {
         tierFrom: null,
         parts: null,
         amount: moneyString(amount, currency),
-        explanation: `unwind of ${ref} reverses sale ${key}, settled in ${entry.window}: the ${moneyString(amount.neg(), currency)} paid for it is clawed back`,
+        explanation: `unwind of ${ref} reverses sale ${key}, ${entry.claimId != null ? `paid by the adjustment of claim ${entry.claimId} in ${entry.window}` : `settled in ${entry.window}`}: the ${moneyString(amount.neg(), currency)} paid for it is clawed back`,
       });
     }
   }
