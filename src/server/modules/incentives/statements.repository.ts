@@ -28,7 +28,7 @@ export type StatementLineRow = {
 };
 
 /** A unit benefit already settled (not clawed back), as the statements read it. */
-type SettledUnitRow = {
+export type SettledUnitRow = {
   dealerId: number;
   transactionId: string;
   window: string;
@@ -37,7 +37,7 @@ type SettledUnitRow = {
   quantity: number;
   amount: string;
 };
-const SETTLED_UNIT_COLUMNS = `dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
+export const SETTLED_UNIT_COLUMNS = `dealer_id as "dealerId", transaction_id::text as "transactionId", window_label as window, vin,
   external_id as "externalId", quantity, amount::text as amount`;
 
 /**
