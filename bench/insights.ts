@@ -7,6 +7,7 @@
  *   npm run bench -- insights --engine postgres --dealers 20 --lines 4 --months 24   (tiny)
  *   npm run bench -- insights --dealers 500 --keep          (keeps the seeded database, prints its URL)
  *   npm run bench -- insights --database <url>               (measures a kept database again)
+ *   npm run bench -- insights --overlap both                 (nightly and batch, tiers beside and after)
  *
  * The floor of the nightly run is the bare SQL of its inputs (the same roll-up read the run
  * makes, all agreements at once, rows discarded) plus a bare server-side copy of the rows it
@@ -70,6 +71,9 @@ const HELP = `npm run bench -- insights [options]
   --keep                     keep the seeded database (its URL is printed)
   --seed-only                seed (with --keep) and stop: measure it later with --database
   --database URL             measure an already seeded (kept) database, without seeding
+  --overlap on|off|both      program tiers beside the agreements' risks (on, the default; off:
+                             after them; both: the nightly run and the batch refresh timed each
+                             way in this run, on first)
   --help                     this text`;
 
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -95,6 +99,7 @@ export async function runInsightsBench(argv: string[]) {
       keep: { type: 'boolean', default: false },
       'seed-only': { type: 'boolean', default: false },
       database: { type: 'string' },
+      overlap: { type: 'string', default: 'on' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -103,6 +108,13 @@ export async function runInsightsBench(argv: string[]) {
     process.exit(0);
   }
   const engine = values.engine as BenchEngine;
+  if (!['on', 'off', 'both'].includes(values.overlap)) {
+    console.error(`--overlap: on, off or both (not ${values.overlap})`);
+    process.exit(2);
+  }
+  /** the program tiers beside the agreements' risks, each way measured (in this order) */
+  const modes = values.overlap === 'both' ? [true, false] : [values.overlap === 'on'];
+  const modeName = (on: boolean) => (on ? 'overlap on' : 'overlap off');
   const runs = Number(values.runs);
   const options = {
     seed: 31,
@@ -147,9 +159,17 @@ export async function runInsightsBench(argv: string[]) {
     // Nightly: the full refresh vs reading its inputs (the monthly units of every line).
     const rssBefore = rssOf(process.pid);
     const peak = sampleRss(process.pid);
-    const n0 = performance.now();
-    const nightly = await services.insights.refresh(null);
-    const nightlyMs = performance.now() - n0;
+    const nightlyRuns: {
+      overlap: boolean;
+      ms: number;
+      run: Awaited<ReturnType<typeof services.insights.refresh>>;
+    }[] = [];
+    for (const overlap of modes) {
+      const n0 = performance.now();
+      const run = await services.insights.refresh(null, undefined, { overlapPrograms: overlap });
+      nightlyRuns.push({ overlap, ms: performance.now() - n0, run });
+    }
+    const { run: nightly, ms: nightlyMs } = nightlyRuns[0]!;
     const peakRss = peak.stop();
     const rssAfter = rssOf(process.pid);
     // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
@@ -232,9 +252,21 @@ export async function runInsightsBench(argv: string[]) {
       })(),
       byteLimit: Infinity,
     });
-    const b0 = performance.now();
-    const batch = await services.insights.refresh(sample.map((s) => s.dealerId));
-    const batchMs = performance.now() - b0;
+    const batchRuns: {
+      overlap: boolean;
+      ms: number;
+      run: Awaited<ReturnType<typeof services.insights.refresh>>;
+    }[] = [];
+    for (const overlap of modes) {
+      const b0 = performance.now();
+      const run = await services.insights.refresh(
+        sample.map((s) => s.dealerId),
+        undefined,
+        { overlapPrograms: overlap },
+      );
+      batchRuns.push({ overlap, ms: performance.now() - b0, run });
+    }
+    const { run: batch, ms: batchMs } = batchRuns[0]!;
 
     // Reads over HTTP (in process) vs the bare SQL of the same rows.
     const app = await buildApp({ env, services, logger: false, serveWeb: false });
@@ -323,6 +355,14 @@ export async function runInsightsBench(argv: string[]) {
       bareBoardMs: bareBoard,
       outlookMs: outlook,
       bareOutlookMs: bareOutlook,
+      /** each way of the program tiers (--overlap; the figures above are the first) */
+      overlap: modes.map((on, m) => ({
+        programsBeside: on,
+        nightlyMs: nightlyRuns[m]!.ms,
+        phases: nightlyRuns[m]!.run.timings,
+        batchRefreshMs: batchRuns[m]!.ms,
+        batchPhases: batchRuns[m]!.run.timings,
+      })),
     };
     console.log(
       `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks, ${fmt(nightly.programRisks)} dealer × program tier risks in ${fmt(nightlyMs / 1000, 2)} s; peak RSS ${fmt(result.nightlyPeakRssMb)} MB (+${fmt(result.nightlyRssDeltaMb)} MB after)`,
@@ -336,6 +376,16 @@ export async function runInsightsBench(argv: string[]) {
     console.log(
       `  refresh after a 1,000-row batch (${sample.length} dealers): ${fmt(batchMs, 1)} ms`,
     );
+    if (modes.length > 1)
+      for (const [m, on] of modes.entries()) {
+        const n = nightlyRuns[m]!;
+        const b = batchRuns[m]!;
+        const p = n.run.timings;
+        console.log(
+          `  ${modeName(on)}: nightly ${fmt(n.ms / 1000, 2)} s (agreements read ${fmt(p.readMs)} ms, compute ${fmt(p.computeMs)} ms, write ${fmt(p.writeMs)} ms; program tiers ${fmt(p.programMs)} ms); batch refresh ${fmt(b.ms, 1)} ms (program tiers ${fmt(b.run.timings.programMs, 1)} ms)`,
+        );
+      }
+    else console.log(`  (${modeName(modes[0]!)})`);
     console.log(
       `  risk board (100): median ${fmt(board, 1)} ms vs bare SQL ${fmt(bareBoard, 1)} ms (×${fmt(board / bareBoard, 1)})`,
     );

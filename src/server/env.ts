@@ -59,6 +59,14 @@ const envSchema = z.object({
   DEMO_SEED: z.coerce.number().int().default(42),
   DEMO_DEALERS: z.coerce.number().int().min(0).default(150),
   DEMO_MONTHS: z.coerce.number().int().min(1).max(120).default(36),
+  /**
+   * insights (risk-refresh.ts): on a PostgreSQL server, run the program tier risks beside the
+   * agreements' risks (1, the default) or after them (0); PGlite always runs them in turn
+   */
+  INSIGHTS_OVERLAP: z
+    .enum(['1', '0', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
   REQUIRE_BROWSER: booleanString,
   CI: booleanString,
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),

@@ -91,7 +91,14 @@ export function createServices(deps: {
   const sustainability = createSustainabilityService({ db, network, today });
   const connected = createConnectedService({ db, network, ledger, today });
   const programRisk = createProgramRiskService(incentivesDeps);
-  const insights = createInsightsService({ db, jobs, events, today, programRisk });
+  const insights = createInsightsService({
+    db,
+    jobs,
+    events,
+    today,
+    programRisk,
+    overlapPrograms: env.INSIGHTS_OVERLAP,
+  });
   const market = createMarketService({ db, today });
   const actuals = createActualsService({ db: readDb, network, homeCache });
   const auth = createAuthService({

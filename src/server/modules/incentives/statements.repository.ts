@@ -28,7 +28,7 @@ export type StatementLineRow = {
 };
 
 /** A unit benefit already settled (not clawed back), as the statements read it. */
-type SettledUnitRow = {
+export type SettledUnitRow = {
   dealerId: number;
   transactionId: string;
   window: string;
@@ -68,6 +68,15 @@ const CLAIM_PAID_UNITS = `select a.program_id as "programId", a.dealer_id as "de
   left join incentive_statements cs on cs.id = a.clawed_back_by and cs.dealer_id = a.dealer_id
   where a.program_id = any($1::int[]) and ($2::int[] is null or a.dealer_id = any($2::int[]))
     and a.claim_id is not null and a.amount > 0`;
+
+/**
+ * The settled units (settled_unit_benefits and claim-paid units) of programs $1 for dealers $2
+ * (null: all), each with its "programId": one read for many programs (insights' batch reads).
+ */
+export const SETTLED_UNITS_OF_PROGRAMS = `select ${SETTLED_UNIT_COLUMNS}
+  from ${SETTLED_UNITS}
+  where s.program_id = any($1::int[]) and ($2::int[] is null or s.dealer_id = any($2::int[]))
+  union all ${CLAIM_PAID_UNITS}`;
 
 /**
  * The rows a statement over [$2, $3] reads: dealers $1 (all when null), SKUs $4, kinds $5, dated

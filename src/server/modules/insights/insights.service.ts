@@ -35,6 +35,8 @@ type Deps = {
   today: () => string;
   /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
   programRisk?: Pick<ProgramRiskService, 'refresh'>;
+  /** On a server, the program tiers beside the agreements (env INSIGHTS_OVERLAP; default true). */
+  overlapPrograms?: boolean;
 };
 
 type WhatIfAll = (input: {
@@ -62,6 +64,7 @@ export function createInsightsService(deps: Deps) {
     db: deps.db,
     today: deps.today,
     programRisk: deps.programRisk,
+    overlapPrograms: deps.overlapPrograms ?? true,
     calibration: () => calibrations.current(),
   });
 

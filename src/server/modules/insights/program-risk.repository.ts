@@ -92,6 +92,14 @@ const COLUMNS = `program_id, dealer_id, program_name, period, window_label, wind
   elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80, upper80, tier_reached,
   currency, earned, shortfall_money, tiers, interventions`;
 
+/** The columns an existing row takes from a new computation (all but its key and time). */
+const UPDATED = [
+  ...COLUMNS.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== 'program_id' && c !== 'dealer_id'),
+  'calibration_id',
+];
+
 /** One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify). */
 function copyLine(x: ProgramRiskWrite & { programName: string }): string {
   return [
@@ -150,9 +158,12 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
 export function createProgramRiskRepository(db: Queryable) {
   /**
    * The rows through a staging table (COPY: no large JSON parameter to parse; COPY itself does
-   * not apply row-level security, the insert from the stage does). In the caller's transaction.
+   * not apply row-level security, the insert from the stage does), written in place: a row that
+   * exists is updated only when a value changed (an unchanged risk leaves no dead row version;
+   * a changed one is a HOT update where its page has room: fillfactor, migration 0054), a new
+   * one inserted. In the caller's transaction; the stage stays for `save`'s delete.
    */
-  const insertRows = async (
+  const upsertRows = async (
     rows: (ProgramRiskWrite & { programName: string })[],
     calibrationId: number | null,
   ) => {
@@ -164,8 +175,12 @@ export function createProgramRiskRepository(db: Queryable) {
       copyText(rows),
     );
     await db.query(
-      `insert into program_tier_risks (${COLUMNS}, calibration_id)
-       select ${COLUMNS}, $1::int from program_risk_stage`,
+      `insert into program_tier_risks as r (${COLUMNS}, calibration_id)
+       select ${COLUMNS}, $1::int from program_risk_stage
+       on conflict (program_id, dealer_id) do update
+         set ${UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, computed_at = now()
+         where (${UPDATED.map((c) => `r.${c}`).join(', ')})
+           is distinct from (${UPDATED.map((c) => `excluded.${c}`).join(', ')})`,
       [calibrationId],
     );
   };
@@ -250,6 +265,9 @@ export function createProgramRiskRepository(db: Queryable) {
      * Replaces the risks of these programs for these dealers (all dealers when null): a program
      * that stopped running, or a dealer no longer eligible, loses its row. `calibrationId`: the
      * network recalibration the rows were computed with (risk_calibrations), null: the default.
+     * Rows are updated in place (`upsertRows`; `computed_at`: when the row's values were last
+     * computed different), and only the rows not computed again are deleted: repeated batch
+     * refreshes leave few dead row versions and index entries (tests/insights-program-risk-bloat.test.ts).
      */
     async save(
       programIds: number[],
@@ -258,12 +276,13 @@ export function createProgramRiskRepository(db: Queryable) {
       day?: string,
       calibrationId: number | null = null,
     ): Promise<void> {
+      if (rows.length > 0) await upsertRows(rows, calibrationId);
       await db.query(
-        `delete from program_tier_risks where ($1::int[] is null or dealer_id = any($1::int[]))
-           and ($2::int[] is null or program_id = any($2::int[]))`,
+        `delete from program_tier_risks r where ($1::int[] is null or r.dealer_id = any($1::int[]))
+           and ($2::int[] is null or r.program_id = any($2::int[]))
+           ${rows.length > 0 ? 'and not exists (select 1 from program_risk_stage s where s.program_id = r.program_id and s.dealer_id = r.dealer_id)' : ''}`,
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
-      if (rows.length > 0) await insertRows(rows, calibrationId);
       if (day === undefined || rows.length === 0) return;
       // Today's point of each risk's history (the latest computation of the day wins).
       await db.query(

@@ -30,7 +30,7 @@ import {
   type IncentivesDeps,
 } from '../incentives/incentives-context';
 import { createIncentivesContextRepository } from '../incentives/incentives-context.repository';
-import type { DealerRow, SkuRow, TxRow } from '../incentives/incentives.repository';
+import type { DealerRow, SkuRow } from '../incentives/incentives.repository';
 import { createProgramsRepository } from '../incentives/programs.repository';
 import { createProgressService } from '../incentives/progress.service';
 import { createStatementsRepository } from '../incentives/statements.repository';
@@ -45,7 +45,8 @@ import {
   type ProgramRiskOut,
   type Running,
 } from './program-risk-dealer';
-import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
+import { groupable, groupedSpec, networkInputs, pool, type InputsOf } from './program-risk-network';
+import { createProgramRiskReadsRepository, type RollUpSpec } from './program-risk-reads.repository';
 import { settleEnded } from './program-risk-settle';
 import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
 import {
@@ -79,6 +80,11 @@ const observed = <T>(p: Promise<T>): Promise<T> => {
 type Market = { ratio: number; months: number };
 
 const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
+const linesByDealer = (rows: LineProgressRow[]) => {
+  const out = new Map<number, LineProgressRow[]>();
+  for (const row of rows) out.set(row.dealerId, [...(out.get(row.dealerId) ?? []), row]);
+  return out;
+};
 
 export function createProgramRiskService(deps: IncentivesDeps) {
   const shared = createIncentivesContext(deps);
@@ -214,53 +220,111 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         top: Map<number, number>;
         lines: Map<number, LineProgressRow[]>;
       };
-      /**
-       * A plan's histories for these dealers; with `reads` (the reads of one slice), each read
-       * of a SKU set once for the programs that count the same SKUs.
-       */
-      const readHistories = async (
-        plan: Plan,
-        ids: number[],
-        reads: Map<string, Promise<unknown>> | null,
-      ): Promise<Histories> => {
+      /** The mix's first month: the window's complete months (at most the last 12). */
+      const mixFromOf = (plan: Plan) => {
+        const windowFrom = plan.program.window.start.slice(0, 7);
+        return monthIndex(windowFrom) < basisIndex - 12
+          ? monthFromIndex(basisIndex - 12)
+          : windowFrom;
+      };
+      const topFrom = monthFromIndex(basisIndex - 12);
+      /** A plan's histories for these dealers, each read on its own (the per-dealer path). */
+      const readHistories = async (plan: Plan, ids: number[]): Promise<Histories> => {
         const axisIds = plan.axis.map((s) => s.id);
         const otherIds = plan.others.map((s) => s.id);
-        const read = <T>(what: string, skuIds: number[], fn: () => Promise<T>): Promise<T> => {
-          if (!reads) return fn();
-          const key = `${what}|${plan.kinds.join(',')}|${skuIds.join(',')}`;
-          if (!reads.has(key)) reads.set(key, fn());
-          return reads.get(key) as Promise<T>;
-        };
-        // The mix: the window's complete months (at most the last 12) against a year earlier.
-        const windowFrom = plan.program.window.start.slice(0, 7);
-        const mixFrom =
-          monthIndex(windowFrom) < basisIndex - 12 ? monthFromIndex(basisIndex - 12) : windowFrom;
         const [histories, otherHistories, top, lines] = await Promise.all([
-          read('history', axisIds, async () =>
-            byDealer(await repo.axisHistories(ids, axisIds, plan.kinds, from, basis.month)),
-          ),
+          repo.axisHistories(ids, axisIds, plan.kinds, from, basis.month).then(byDealer),
           otherIds.length > 0
-            ? read('history', otherIds, async () =>
-                byDealer(await repo.axisHistories(ids, otherIds, plan.kinds, from, basis.month)),
-              )
+            ? repo.axisHistories(ids, otherIds, plan.kinds, from, basis.month).then(byDealer)
             : Promise.resolve(new Map<number, AxisHistoryRow>()),
-          read('top', axisIds, () =>
-            repo.topSkus(ids, axisIds, plan.kinds, monthFromIndex(basisIndex - 12), basis.month),
-          ),
-          read(`lines ${mixFrom}`, axisIds, async () => {
-            const byDealer = new Map<number, LineProgressRow[]>();
-            for (const row of await repo.lineProgress(
-              ids,
-              axisIds,
-              plan.kinds,
-              mixFrom,
-              basis.month,
-            ))
-              byDealer.set(row.dealerId, [...(byDealer.get(row.dealerId) ?? []), row]);
-            return byDealer;
-          }),
+          repo.topSkus(ids, axisIds, plan.kinds, topFrom, basis.month),
+          repo
+            .lineProgress(ids, axisIds, plan.kinds, mixFromOf(plan), basis.month)
+            .then(linesByDealer),
         ]);
         return { histories, others: otherHistories, top, lines };
+      };
+      /**
+       * Every plan's histories for these dealers, each distinct read (a SKU set and kinds) once
+       * for the programs that count the same SKUs: for a batch's dealers (`many`) each kind of
+       * read in one query for every program (program-risk-reads.repository.ts); for the network,
+       * each distinct read on its own (`width` at once), as large reads.
+       */
+      const readAllHistories = async (
+        list: readonly Plan[],
+        ids: number[],
+        many: boolean,
+        width: number,
+      ): Promise<Map<Plan, Histories>> => {
+        const keyOf = (kinds: string[], skuIds: number[], at = '') =>
+          `${kinds.join(',')}|${skuIds.join(',')}|${at}`;
+        const histSpecs = new Map<string, RollUpSpec>();
+        const topSpecs = new Map<string, RollUpSpec>();
+        const lineSpecs = new Map<string, RollUpSpec & { from: string }>();
+        for (const plan of list) {
+          const axisIds = plan.axis.map((s) => s.id);
+          const otherIds = plan.others.map((s) => s.id);
+          histSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
+          if (otherIds.length > 0)
+            histSpecs.set(keyOf(plan.kinds, otherIds), { skuIds: otherIds, kinds: plan.kinds });
+          topSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
+          const mixFrom = mixFromOf(plan);
+          lineSpecs.set(keyOf(plan.kinds, axisIds, mixFrom), {
+            skuIds: axisIds,
+            kinds: plan.kinds,
+            from: mixFrom,
+          });
+        }
+        const grouped = createProgramRiskReadsRepository(deps.db);
+        /** The reads of some specs: in one query (`many`) or each on its own. */
+        const readEach = async <S extends RollUpSpec, T>(
+          specs: Map<string, S>,
+          all: (list: S[]) => Promise<Map<number, T>>,
+          one: (spec: S) => Promise<T>,
+          none: T,
+        ): Promise<Map<string, T>> => {
+          const keys = [...specs.keys()];
+          const values = [...specs.values()];
+          const answers = many
+            ? await all(values).then((byIndex) => values.map((_, i) => byIndex.get(i) ?? none))
+            : await pool(values, width, one);
+          return new Map(keys.map((k, i) => [k, answers[i]!]));
+        };
+        const [hist, top, lines] = await Promise.all([
+          readEach(
+            histSpecs,
+            (l) => grouped.axisHistories(ids, l, from, basis.month),
+            (x) => repo.axisHistories(ids, x.skuIds, x.kinds, from, basis.month),
+            [] as AxisHistoryRow[],
+          ),
+          readEach(
+            topSpecs,
+            (l) => grouped.topSkus(ids, l, topFrom, basis.month),
+            (x) => repo.topSkus(ids, x.skuIds, x.kinds, topFrom, basis.month),
+            new Map<number, number>(),
+          ),
+          readEach(
+            lineSpecs,
+            (l) => grouped.lineProgress(ids, l, basis.month),
+            (x) => repo.lineProgress(ids, x.skuIds, x.kinds, x.from, basis.month),
+            [] as LineProgressRow[],
+          ),
+        ]);
+        const out = new Map<Plan, Histories>();
+        for (const plan of list) {
+          const axisIds = plan.axis.map((s) => s.id);
+          const otherIds = plan.others.map((s) => s.id);
+          out.set(plan, {
+            histories: byDealer(hist.get(keyOf(plan.kinds, axisIds))!),
+            others:
+              otherIds.length > 0
+                ? byDealer(hist.get(keyOf(plan.kinds, otherIds))!)
+                : new Map<number, AxisHistoryRow>(),
+            top: top.get(keyOf(plan.kinds, axisIds))!,
+            lines: linesByDealer(lines.get(keyOf(plan.kinds, axisIds, mixFromOf(plan)))!),
+          });
+        }
+        return out;
       };
       const assess = (
         plan: Plan,
@@ -315,7 +379,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
             const ids = chunk.map((d) => d.id);
             const [inputs, h] = await Promise.all([
               rowInputs(plan, chunk),
-              readHistories(plan, ids, null),
+              readHistories(plan, ids),
             ]);
             const c0 = performance.now();
             timings.readMs += c0 - r0;
@@ -331,37 +395,44 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         const size = options.slice ?? SLICE;
         const overlap = deps.db.engine === 'postgres';
         // Reads: each program's inputs and each distinct axis history once for the network's
-        // eligible dealers (a few programs at once on a server), handed out slice by slice.
+        // eligible dealers (on a server, a few at once), handed out slice by slice. A batch's
+        // dealers (one slice): each kind of read once for every program.
         const r0 = performance.now();
-        const reads = new Map<string, Promise<unknown>>();
-        const rowReads = new Map<string, Promise<TxRow[]>>();
-        const rowBudget = {
-          left: options.rowBudget ?? ROW_BUDGET,
-          estimates: new Map<string, number>(),
-        };
-        const read = new Map<Plan, { inputsOf: InputsOf | null; h: Histories }>();
+        const width = overlap ? 4 : 1;
         const queue = plans.filter((plan) => plan.eligible.length > 0);
-        await Promise.all(
-          Array.from({ length: overlap ? 4 : 1 }, async () => {
-            for (let plan = queue.shift(); plan; plan = queue.shift()) {
-              const { program } = plan;
-              const h = await readHistories(plan, dealerIdList, reads);
-              const inputsOf = await networkInputs(deps.db, {
-                programId: program.p.row.id,
-                version: program.version,
-                dealers: plan.eligible,
-                ctx,
-                period: program.period,
-                grouped: groupable(program.def, statementDate(program, basis)),
-                reads: rowReads,
-                rowBudget,
-              });
-              read.set(plan, { inputsOf, h });
-            }
-          }),
-        );
-        reads.clear();
-        rowReads.clear();
+        // a batch's dealers in one slice: their rows read at once whatever the estimate
+        const oneSlice = dealerIds !== null && dealers.length <= size;
+        const [histories, inputsOf] = await Promise.all([
+          readAllHistories(queue, dealerIdList, dealerIds !== null, width),
+          networkInputs(
+            deps.db,
+            queue.map(({ program, eligible }) => ({
+              programId: program.p.row.id,
+              version: program.version,
+              dealers: eligible,
+              period: program.period,
+              canGroup: groupable(program.def, statementDate(program, basis)),
+            })),
+            {
+              ctx,
+              width,
+              ...(oneSlice && options.rowBudget === undefined
+                ? {}
+                : {
+                    rowBudget: {
+                      left: options.rowBudget ?? ROW_BUDGET,
+                      estimates: new Map<string, number>(),
+                    },
+                  }),
+            },
+          ),
+        ]);
+        const read = new Map<Plan, { inputsOf: InputsOf | null; h: Histories }>();
+        for (const plan of queue)
+          read.set(plan, {
+            inputsOf: inputsOf.get(plan.program.p.row.id) ?? null,
+            h: histories.get(plan)!,
+          });
         timings.readMs += performance.now() - r0;
         // Slice by slice: dealer by dealer, every program (one simulation per distinct history),
         // in plan order; on a server the slice is written while the next one is computed.

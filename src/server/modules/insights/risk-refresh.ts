@@ -176,6 +176,11 @@ export function createRiskRefresh(deps: {
   today: () => string;
   /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
   programRisk?: Pick<ProgramRiskService, 'refresh'> | undefined;
+  /**
+   * On a server, the program tier risks run beside the agreements' (true, the default) or after
+   * them (env INSIGHTS_OVERLAP=0; a refresh's `overlapPrograms` option overrides it: the bench).
+   */
+  overlapPrograms?: boolean;
   /** The recalibration to use (risk-calibration-job.ts `current`); absent: the shipped default. */
   calibration?: () => Promise<ActiveCalibration>;
 }) {
@@ -369,8 +374,11 @@ export function createRiskRefresh(deps: {
   return async function refresh(
     dealerIds: number[] | null,
     report?: (done: number, total: number) => Promise<void>,
-    /** `path`: by default the network's for all dealers, chunks for some; `size`: tests' chunks */
-    options: { path?: RiskRefreshPath; size?: number } = {},
+    /**
+     * `path`: by default the network's for all dealers, chunks for some; `size`: tests' chunks;
+     * `overlapPrograms`: this run's choice of the program tiers beside the agreements (on a server)
+     */
+    options: { path?: RiskRefreshPath; size?: number; overlapPrograms?: boolean } = {},
   ) {
     return runAsSystem(async () => {
       const today = deps.today();
@@ -418,7 +426,7 @@ export function createRiskRefresh(deps: {
       const agreementsRun = () => (path === 'network' ? byNetwork(ctx) : byChunks(ctx));
       let risks: number;
       let programs: Awaited<ReturnType<typeof programsRun>>;
-      if (overlap()) {
+      if (overlap() && (options.overlapPrograms ?? deps.overlapPrograms ?? true)) {
         // On a server the program tier risks run beside the agreements' (the nightly run: each
         // one's reads and writes go on while the other computes; a batch: the tiers' reads, mostly
         // the database's work, beside the agreements' compute); they share no rows.
