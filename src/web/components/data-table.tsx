@@ -43,6 +43,8 @@ export type Column<T> = {
   footer?: ReactNode;
   /** Stays at the left edge while the other columns scroll sideways (a row's name). */
   isSticky?: boolean;
+  /** The cell names its row (a `th scope="row"`: a label of a label/value list, a grid's line). */
+  isRowHeader?: boolean;
 };
 
 /** data-* attributes the e2e tests find rows and cells by. */
@@ -78,6 +80,8 @@ export function DataTable<T>({
   footerRows = [],
   scrollLabel,
   revealColumn,
+  empty,
+  isHeadless = false,
   className,
   ...tableProps
 }: {
@@ -102,6 +106,10 @@ export function DataTable<T>({
   /** The key of a column brought into view at the right edge when it lies beyond it (the
    * current period of a table of periods). */
   revealColumn?: string;
+  /** Shown instead of the table when there are no rows (an `Empty` note). */
+  empty?: ReactNode;
+  /** Without the header row (a label/value list whose first column names each row). */
+  isHeadless?: boolean;
 } & Omit<TableProps, 'children' | 'data'>) {
   const shown = columns.filter((c): c is Column<T> => Boolean(c));
   const keyOf = (c: Column<T>, i: number) =>
@@ -116,17 +124,22 @@ export function DataTable<T>({
   }, [revealColumn, shown.length]);
   const bodyRow = (row: T, r: number, isFooter: boolean) => (
     <Table.Tr key={rowKey(row, r)} fw={isFooter ? 700 : undefined} {...rowProps?.(row)}>
-      {shown.map((c, i) => (
-        <Table.Td
-          key={keyOf(c, i)}
-          ta={c.align}
-          visibleFrom={c.from}
-          style={cellStyle(c)}
-          {...c.td?.(row)}
-        >
-          {c.cell(row, r)}
-        </Table.Td>
-      ))}
+      {shown.map((c, i) => {
+        const Cell = c.isRowHeader ? Table.Th : Table.Td;
+        return (
+          <Cell
+            key={keyOf(c, i)}
+            scope={c.isRowHeader ? 'row' : undefined}
+            ta={c.align}
+            visibleFrom={c.from}
+            w={c.isRowHeader ? c.width : undefined}
+            style={cellStyle(c)}
+            {...c.td?.(row)}
+          >
+            {c.cell(row, r)}
+          </Cell>
+        );
+      })}
     </Table.Tr>
   );
   const hasFooterCells = shown.some((c) => c.footer !== undefined);
@@ -143,7 +156,7 @@ export function DataTable<T>({
         className={className ? `data-table ${className}` : 'data-table'}
         {...tableProps}
       >
-        <Table.Thead>
+        <Table.Thead hidden={isHeadless}>
           <Table.Tr>
             {shown.map((c, i) => (
               <Table.Th
@@ -184,6 +197,7 @@ export function DataTable<T>({
       </Table>
     </Table.ScrollContainer>
   );
+  if (rows.length === 0 && empty !== undefined) return empty;
   if (isBare) return table;
   return (
     <Paper withBorder style={{ overflow: 'hidden', opacity: isDimmed ? 0.6 : 1 }}>
