@@ -122,24 +122,26 @@ export function DataTable<T>({
     if (th && th.offsetLeft + th.offsetWidth > el.clientWidth)
       el.scrollLeft = th.offsetLeft + th.offsetWidth - el.clientWidth + 16;
   }, [revealColumn, shown.length]);
+  /** A body or footer cell of column `c` (a row header is a `th`). */
+  const cellOf = (c: Column<T>, i: number, content: ReactNode, props?: TableTdProps) => {
+    const Cell = c.isRowHeader ? Table.Th : Table.Td;
+    return (
+      <Cell
+        key={keyOf(c, i)}
+        scope={c.isRowHeader ? 'row' : undefined}
+        ta={c.align}
+        visibleFrom={c.from}
+        w={c.isRowHeader ? c.width : undefined}
+        style={cellStyle(c)}
+        {...props}
+      >
+        {content}
+      </Cell>
+    );
+  };
   const bodyRow = (row: T, r: number, isFooter: boolean) => (
     <Table.Tr key={rowKey(row, r)} fw={isFooter ? 700 : undefined} {...rowProps?.(row)}>
-      {shown.map((c, i) => {
-        const Cell = c.isRowHeader ? Table.Th : Table.Td;
-        return (
-          <Cell
-            key={keyOf(c, i)}
-            scope={c.isRowHeader ? 'row' : undefined}
-            ta={c.align}
-            visibleFrom={c.from}
-            w={c.isRowHeader ? c.width : undefined}
-            style={cellStyle(c)}
-            {...c.td?.(row)}
-          >
-            {c.cell(row, r)}
-          </Cell>
-        );
-      })}
+      {shown.map((c, i) => cellOf(c, i, c.cell(row, r), c.td?.(row)))}
     </Table.Tr>
   );
   const hasFooterCells = shown.some((c) => c.footer !== undefined);
@@ -178,18 +180,7 @@ export function DataTable<T>({
           <Table.Tfoot>
             {footerRows.map((row, r) => bodyRow(row, r, true))}
             {hasFooterCells && (
-              <Table.Tr fw={700}>
-                {shown.map((c, i) => (
-                  <Table.Td
-                    key={keyOf(c, i)}
-                    ta={c.align}
-                    visibleFrom={c.from}
-                    style={cellStyle(c)}
-                  >
-                    {c.footer}
-                  </Table.Td>
-                ))}
-              </Table.Tr>
+              <Table.Tr fw={700}>{shown.map((c, i) => cellOf(c, i, c.footer))}</Table.Tr>
             )}
             {footer}
           </Table.Tfoot>

@@ -3,11 +3,12 @@
  * range and battery, editable here (catalog:write); the SKU form stays the catalog's.
  */
 import { useState } from 'react';
-import { Button, Group, Modal, NumberInput, Stack, TextInput } from '@mantine/core';
+import { NumberInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
 import { DataTable, RowButton } from '../../components/data-table';
+import { FormDialog } from '../../components/form-kit';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { POWERTRAIN_LABELS } from '../../labels';
 import { useCan } from '../../session';
@@ -83,39 +84,35 @@ function EditModal({ row, onClose }: { row: VehicleData; onClose: () => void }) 
       onClose();
     },
   });
+  const numbers: [string, number, number, number | string, (v: number | string) => void][] = [
+    ['WLTP CO2 (g/km)', 0, 1000, co2, setCo2],
+    ['Mass in running order (kg)', 300, 10000, mass, setMass],
+    ['Electric range (km)', 0, 2000, range, setRange],
+  ];
   return (
-    <Modal opened onClose={onClose} title={row.name}>
-      <Stack>
-        <NumberInput label="WLTP CO2 (g/km)" min={0} max={1000} value={co2} onChange={setCo2} />
+    <FormDialog
+      title={row.name}
+      size="md"
+      onClose={onClose}
+      onSubmit={() => save.mutate()}
+      save={save}
+      problems={[]}
+    >
+      {numbers.map(([label, min, max, value, onChange]) => (
         <NumberInput
-          label="Mass in running order (kg)"
-          min={300}
-          max={10000}
-          value={mass}
-          onChange={setMass}
+          key={label}
+          label={label}
+          min={min}
+          max={max}
+          value={value}
+          onChange={onChange}
         />
-        <NumberInput
-          label="Electric range (km)"
-          min={0}
-          max={2000}
-          value={range}
-          onChange={setRange}
-        />
-        <TextInput
-          label="Battery (kWh)"
-          value={battery}
-          onChange={(e) => setBattery(e.currentTarget.value)}
-        />
-        {save.error && <QueryError error={save.error} title="Not saved" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button onClick={() => save.mutate()} loading={save.isPending}>
-            Save
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      ))}
+      <TextInput
+        label="Battery (kWh)"
+        value={battery}
+        onChange={(e) => setBattery(e.currentTarget.value)}
+      />
+    </FormDialog>
   );
 }
