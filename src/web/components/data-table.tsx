@@ -20,6 +20,7 @@ import {
 } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
+import { formatInt } from '../format';
 import { QueryError, TableSkeleton } from './query-state';
 import './data-table.css';
 
@@ -28,7 +29,10 @@ export type Column<T> = {
   header?: ReactNode;
   /** React key of the column (defaults to the header's text or the column's place). */
   key?: string;
-  cell: (row: T, index: number) => ReactNode;
+  /** What the cell shows (a column of `count` has none). */
+  cell?: (row: T, index: number) => ReactNode;
+  /** A whole number (a count, units): formatted as the app formats them, right-aligned. */
+  count?: (row: T) => number;
   /** Shown from this breakpoint up only (less important columns hide on phones). */
   from?: MantineBreakpoint;
   align?: 'left' | 'right' | 'center';
@@ -61,6 +65,14 @@ const STICKY: CSSProperties = {
   whiteSpace: 'normal',
   boxShadow: '1px 0 0 var(--mantine-color-gray-3)',
 };
+
+function contentOf<T>(c: Column<T>, row: T, index: number): ReactNode {
+  return c.count ? formatInt(c.count(row)) : c.cell?.(row, index);
+}
+
+function alignOf<T>(c: Column<T>): Column<T>['align'] {
+  return c.align ?? (c.count ? 'right' : undefined);
+}
 
 function cellStyle<T>(c: Column<T>): CSSProperties | undefined {
   if (c.isSticky) return STICKY;
@@ -129,7 +141,7 @@ export function DataTable<T>({
       <Cell
         key={keyOf(c, i)}
         scope={c.isRowHeader ? 'row' : undefined}
-        ta={c.align}
+        ta={alignOf(c)}
         visibleFrom={c.from}
         w={c.isRowHeader ? c.width : undefined}
         style={cellStyle(c)}
@@ -141,7 +153,7 @@ export function DataTable<T>({
   };
   const bodyRow = (row: T, r: number, isFooter: boolean) => (
     <Table.Tr key={rowKey(row, r)} fw={isFooter ? 700 : undefined} {...rowProps?.(row)}>
-      {shown.map((c, i) => cellOf(c, i, c.cell(row, r), c.td?.(row)))}
+      {shown.map((c, i) => cellOf(c, i, contentOf(c, row, r), c.td?.(row)))}
     </Table.Tr>
   );
   const hasFooterCells = shown.some((c) => c.footer !== undefined);
@@ -164,7 +176,7 @@ export function DataTable<T>({
               <Table.Th
                 key={keyOf(c, i)}
                 data-column={keyOf(c, i)}
-                ta={c.align}
+                ta={alignOf(c)}
                 visibleFrom={c.from}
                 w={c.width}
                 style={c.isSticky ? STICKY : undefined}

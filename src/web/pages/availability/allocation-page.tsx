@@ -267,13 +267,13 @@ function RunSummary({ run }: { run: AllocationRun }) {
       rowKey={(t) => t.sku}
       columns={[
         { header: 'SKU', isSticky: true, cell: (t) => t.sku },
-        { header: 'Supply', align: 'right', cell: (t) => formatInt(t.supply) },
-        { header: 'Allocated', align: 'right', cell: (t) => formatInt(t.allocated) },
-        { header: 'Dealers served', align: 'right', cell: (t) => formatInt(t.dealersServed) },
-        { header: 'Overrides', align: 'right', cell: (t) => formatInt(t.overrides) },
-        { header: 'Not eligible', align: 'right', cell: (t) => formatInt(t.excluded) },
-        isPublished && { header: 'Accepted', align: 'right', cell: (t) => formatInt(t.accepted) },
-        isPublished && { header: 'Declined', align: 'right', cell: (t) => formatInt(t.declined) },
+        { header: 'Supply', count: (t) => t.supply },
+        { header: 'Allocated', count: (t) => t.allocated },
+        { header: 'Dealers served', count: (t) => t.dealersServed },
+        { header: 'Overrides', count: (t) => t.overrides },
+        { header: 'Not eligible', count: (t) => t.excluded },
+        isPublished && { header: 'Accepted', count: (t) => t.accepted },
+        isPublished && { header: 'Declined', count: (t) => t.declined },
       ]}
     />
   );

@@ -198,17 +198,12 @@ function OtherLines({ lines }: { lines: DealerAvailability['modelLines'] }) {
               align: 'right',
               cell: (l) => (l.daysSupply === null ? '–' : formatInt(Math.round(l.daysSupply))),
             },
-            { header: 'Stock', align: 'right', cell: (l) => formatInt(l.stock) },
+            { header: 'Stock', count: (l) => l.stock },
             {
               header: 'Coming',
-              align: 'right',
-              cell: (l) => formatInt(l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation),
+              count: (l) => l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation,
             },
-            {
-              header: 'A month',
-              align: 'right',
-              cell: (l) => formatInt(Math.round(l.expectedDailySales * 30)),
-            },
+            { header: 'A month', count: (l) => Math.round(l.expectedDailySales * 30) },
           ]}
         />
       )}

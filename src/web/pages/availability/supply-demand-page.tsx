@@ -107,16 +107,12 @@ export function SupplyDemandPage() {
             empty={<Empty title="No model lines in the catalog" />}
             columns={[
               { header: 'Model line', isSticky: true, cell: (l) => l.modelLineName },
-              {
-                header: 'Forecast',
-                align: 'right',
-                cell: (l) => formatInt(Math.round(l.forecast)),
-              },
-              { header: 'Stock', align: 'right', cell: (l) => formatInt(l.stock) },
-              { header: 'In transit', align: 'right', cell: (l) => formatInt(l.inTransit) },
-              { header: 'Orders', align: 'right', cell: (l) => formatInt(l.orders) },
-              { header: 'Commitments', align: 'right', cell: (l) => formatInt(l.openCommitments) },
-              { header: 'Allocated', align: 'right', cell: (l) => formatInt(l.allocated) },
+              { header: 'Forecast', count: (l) => Math.round(l.forecast) },
+              { header: 'Stock', count: (l) => l.stock },
+              { header: 'In transit', count: (l) => l.inTransit },
+              { header: 'Orders', count: (l) => l.orders },
+              { header: 'Commitments', count: (l) => l.openCommitments },
+              { header: 'Allocated', count: (l) => l.allocated },
             ]}
           />
           <Text size="xs" c="dimmed">

@@ -387,13 +387,9 @@ function RollupTable({ rollup, view }: { rollup: Rollup; view: View }) {
       rowKey={(r) => r.key}
       columns={[
         { header: VIEW_LABELS[view], key: 'label', isSticky: true, cell: (r) => r.label },
-        { header: 'Baseline', align: 'right', cell: (r) => formatInt(Math.round(r.baseline)) },
-        {
-          header: 'Dealer-adjusted',
-          align: 'right',
-          cell: (r) => formatInt(Math.round(r.adjusted)),
-        },
-        { header: 'Consensus', align: 'right', cell: (r) => formatInt(Math.round(r.consensus)) },
+        { header: 'Baseline', count: (r) => Math.round(r.baseline) },
+        { header: 'Dealer-adjusted', count: (r) => Math.round(r.adjusted) },
+        { header: 'Consensus', count: (r) => Math.round(r.consensus) },
         {
           header: 'vs baseline',
           align: 'right',

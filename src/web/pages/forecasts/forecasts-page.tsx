@@ -123,26 +123,10 @@ function NetworkForecasts() {
               cell: (c) => `${formatMonth(c.months[0]!)}–${formatMonth(c.months.at(-1)!)}`,
             },
             { header: 'Adjust until', isNowrap: true, cell: (c) => formatDate(c.adjustUntil) },
-            {
-              header: 'Baseline',
-              align: 'right',
-              cell: (c) => formatInt(Math.round(c.totals.baseline)),
-            },
-            {
-              header: 'Consensus',
-              align: 'right',
-              cell: (c) => formatInt(Math.round(c.totals.consensus)),
-            },
-            {
-              header: 'Adjusted cells',
-              align: 'right',
-              cell: (c) => formatInt(c.totals.adjustedCells),
-            },
-            {
-              header: 'Overridden',
-              align: 'right',
-              cell: (c) => formatInt(c.totals.overriddenCells),
-            },
+            { header: 'Baseline', count: (c) => Math.round(c.totals.baseline) },
+            { header: 'Consensus', count: (c) => Math.round(c.totals.consensus) },
+            { header: 'Adjusted cells', count: (c) => c.totals.adjustedCells },
+            { header: 'Overridden', count: (c) => c.totals.overriddenCells },
           ]}
         />
       )}

@@ -23,7 +23,7 @@ import { api } from '../../api';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
-import { formatInt, formatMoney } from '../../format';
+import { formatMoney } from '../../format';
 import { useModelLines, useRegions } from '../../queries';
 import { isDealerUser, useMe } from '../../session';
 import { Co2BarChart, Co2ChartSection } from './co2-chart';
@@ -185,14 +185,14 @@ function FleetPanel({ market }: { market: string }) {
             empty={<Empty title="No registrations by region yet" />}
             columns={[
               { header: 'Region', isSticky: true, cell: (r) => r.name },
-              { header: 'Registrations', align: 'right', cell: (r) => formatInt(r.registrations) },
+              { header: 'Registrations', count: (r) => r.registrations },
               {
                 header: 'EV share',
                 align: 'right',
                 isNowrap: true,
                 cell: (r) => (r.bevShare === null ? '–' : `${r.bevShare} %`),
               },
-              { header: 'BEVs needed', align: 'right', cell: (r) => formatInt(r.bevsNeeded) },
+              { header: 'BEVs needed', count: (r) => r.bevsNeeded },
             ]}
           />
         </Section>
@@ -210,7 +210,7 @@ function FleetPanel({ market }: { market: string }) {
           empty={<Empty title="No dealer registrations this year" />}
           columns={[
             { header: 'Dealer', isSticky: true, cell: (d) => d.name },
-            { header: 'Registrations', align: 'right', cell: (d) => formatInt(d.registrations) },
+            { header: 'Registrations', count: (d) => d.registrations },
             {
               header: 'Average',
               align: 'right',
@@ -223,7 +223,7 @@ function FleetPanel({ market }: { market: string }) {
               isNowrap: true,
               cell: (d) => formatMoney(d.contribution, cur),
             },
-            { header: 'BEVs needed', align: 'right', cell: (d) => formatInt(d.bevsNeeded) },
+            { header: 'BEVs needed', count: (d) => d.bevsNeeded },
           ]}
         />
       </Section>
@@ -267,7 +267,7 @@ function ProgramsCo2({ market }: { market: string }) {
         rowKey={(p) => p.code}
         columns={[
           { header: 'Program', isSticky: true, cell: (p) => p.name },
-          { header: 'Cars', align: 'right', cell: (p) => formatInt(p.units) },
+          { header: 'Cars', count: (p) => p.units },
           {
             header: 'CO2 reduction',
             align: 'right',
@@ -410,14 +410,14 @@ function ZevPanel({ market }: { market: string }) {
               </Badge>
             ),
           },
-          { header: 'Deliveries', align: 'right', cell: (s) => formatInt(s.deliveries) },
+          { header: 'Deliveries', count: (s) => s.deliveries },
           {
             header: 'ZEV share',
             align: 'right',
             isNowrap: true,
             cell: (s) => (s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`),
           },
-          { header: 'ZEVs needed', align: 'right', cell: (s) => formatInt(s.zevNeeded) },
+          { header: 'ZEVs needed', count: (s) => s.zevNeeded },
         ]}
       />
       <Text size="xs" c="dimmed">
