@@ -242,8 +242,24 @@ function DealerReview({
 }) {
   const accept = useAcceptCells(cycleId, dealer.code);
   const [overriding, setOverriding] = useState<ReviewCell | null>(null);
-  const acceptCell = (c: ReviewCell) =>
-    accept.mutate({ cells: [{ modelLine: c.modelLine, month: c.month }] });
+  /** Accept (a dealer's figure not yet accepted) and change/override one cell. */
+  const cellActions = (c: ReviewCell, size: string, overrideLabel: string) => (
+    <>
+      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
+        <Button
+          size={size}
+          variant="light"
+          color="teal"
+          onClick={() => accept.mutate({ cells: [{ modelLine: c.modelLine, month: c.month }] })}
+        >
+          Accept
+        </Button>
+      )}
+      <Button size={size} variant="light" color="grape" onClick={() => setOverriding(c)}>
+        {overrideLabel}
+      </Button>
+    </>
+  );
   return (
     <Accordion.Item value={dealer.code} data-dealer={dealer.code}>
       <Accordion.Control>
@@ -298,24 +314,7 @@ function DealerReview({
                   </Text>
                   {isReviewable && (
                     <Group gap="xs" mt={6} grow>
-                      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
-                        <Button
-                          size="sm"
-                          variant="light"
-                          color="teal"
-                          onClick={() => acceptCell(c)}
-                        >
-                          Accept
-                        </Button>
-                      )}
-                      <Button
-                        size="sm"
-                        variant="light"
-                        color="grape"
-                        onClick={() => setOverriding(c)}
-                      >
-                        Change
-                      </Button>
+                      {cellActions(c, 'sm', 'Change')}
                     </Group>
                   )}
                 </Paper>
@@ -404,24 +403,7 @@ function DealerReview({
                   key: 'actions',
                   cell: (c) => (
                     <Group gap={4} wrap="nowrap">
-                      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
-                        <Button
-                          size="compact-xs"
-                          variant="light"
-                          color="teal"
-                          onClick={() => acceptCell(c)}
-                        >
-                          Accept
-                        </Button>
-                      )}
-                      <Button
-                        size="compact-xs"
-                        variant="light"
-                        color="grape"
-                        onClick={() => setOverriding(c)}
-                      >
-                        Override
-                      </Button>
+                      {cellActions(c, 'compact-xs', 'Override')}
                     </Group>
                   ),
                 },
