@@ -20,6 +20,7 @@ import {
 } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
+import { formatInt } from '../format';
 import { QueryError, TableSkeleton } from './query-state';
 import './data-table.css';
 
@@ -28,7 +29,10 @@ export type Column<T> = {
   header?: ReactNode;
   /** React key of the column (defaults to the header's text or the column's place). */
   key?: string;
-  cell: (row: T, index: number) => ReactNode;
+  /** What the cell shows (a column of `count` has none). */
+  cell?: (row: T, index: number) => ReactNode;
+  /** A whole number (a count, units): formatted as the app formats them, right-aligned. */
+  count?: (row: T) => number;
   /** Shown from this breakpoint up only (less important columns hide on phones). */
   from?: MantineBreakpoint;
   align?: 'left' | 'right' | 'center';
@@ -43,6 +47,8 @@ export type Column<T> = {
   footer?: ReactNode;
   /** Stays at the left edge while the other columns scroll sideways (a row's name). */
   isSticky?: boolean;
+  /** The cell names its row (a `th scope="row"`: a label of a label/value list, a grid's line). */
+  isRowHeader?: boolean;
 };
 
 /** data-* attributes the e2e tests find rows and cells by. */
@@ -59,6 +65,14 @@ const STICKY: CSSProperties = {
   whiteSpace: 'normal',
   boxShadow: '1px 0 0 var(--mantine-color-gray-3)',
 };
+
+function contentOf<T>(c: Column<T>, row: T, index: number): ReactNode {
+  return c.count ? formatInt(c.count(row)) : c.cell?.(row, index);
+}
+
+function alignOf<T>(c: Column<T>): Column<T>['align'] {
+  return c.align ?? (c.count ? 'right' : undefined);
+}
 
 function cellStyle<T>(c: Column<T>): CSSProperties | undefined {
   if (c.isSticky) return STICKY;
@@ -78,6 +92,8 @@ export function DataTable<T>({
   footerRows = [],
   scrollLabel,
   revealColumn,
+  empty,
+  isHeadless = false,
   className,
   ...tableProps
 }: {
@@ -102,6 +118,10 @@ export function DataTable<T>({
   /** The key of a column brought into view at the right edge when it lies beyond it (the
    * current period of a table of periods). */
   revealColumn?: string;
+  /** Shown instead of the table when there are no rows (an `Empty` note). */
+  empty?: ReactNode;
+  /** Without the header row (a label/value list whose first column names each row). */
+  isHeadless?: boolean;
 } & Omit<TableProps, 'children' | 'data'>) {
   const shown = columns.filter((c): c is Column<T> => Boolean(c));
   const keyOf = (c: Column<T>, i: number) =>
@@ -114,19 +134,26 @@ export function DataTable<T>({
     if (th && th.offsetLeft + th.offsetWidth > el.clientWidth)
       el.scrollLeft = th.offsetLeft + th.offsetWidth - el.clientWidth + 16;
   }, [revealColumn, shown.length]);
+  /** A body or footer cell of column `c` (a row header is a `th`). */
+  const cellOf = (c: Column<T>, i: number, content: ReactNode, props?: TableTdProps) => {
+    const Cell = c.isRowHeader ? Table.Th : Table.Td;
+    return (
+      <Cell
+        key={keyOf(c, i)}
+        scope={c.isRowHeader ? 'row' : undefined}
+        ta={alignOf(c)}
+        visibleFrom={c.from}
+        w={c.isRowHeader ? c.width : undefined}
+        style={cellStyle(c)}
+        {...props}
+      >
+        {content}
+      </Cell>
+    );
+  };
   const bodyRow = (row: T, r: number, isFooter: boolean) => (
     <Table.Tr key={rowKey(row, r)} fw={isFooter ? 700 : undefined} {...rowProps?.(row)}>
-      {shown.map((c, i) => (
-        <Table.Td
-          key={keyOf(c, i)}
-          ta={c.align}
-          visibleFrom={c.from}
-          style={cellStyle(c)}
-          {...c.td?.(row)}
-        >
-          {c.cell(row, r)}
-        </Table.Td>
-      ))}
+      {shown.map((c, i) => cellOf(c, i, contentOf(c, row, r), c.td?.(row)))}
     </Table.Tr>
   );
   const hasFooterCells = shown.some((c) => c.footer !== undefined);
@@ -143,13 +170,13 @@ export function DataTable<T>({
         className={className ? `data-table ${className}` : 'data-table'}
         {...tableProps}
       >
-        <Table.Thead>
+        <Table.Thead hidden={isHeadless}>
           <Table.Tr>
             {shown.map((c, i) => (
               <Table.Th
                 key={keyOf(c, i)}
                 data-column={keyOf(c, i)}
-                ta={c.align}
+                ta={alignOf(c)}
                 visibleFrom={c.from}
                 w={c.width}
                 style={c.isSticky ? STICKY : undefined}
@@ -165,18 +192,7 @@ export function DataTable<T>({
           <Table.Tfoot>
             {footerRows.map((row, r) => bodyRow(row, r, true))}
             {hasFooterCells && (
-              <Table.Tr fw={700}>
-                {shown.map((c, i) => (
-                  <Table.Td
-                    key={keyOf(c, i)}
-                    ta={c.align}
-                    visibleFrom={c.from}
-                    style={cellStyle(c)}
-                  >
-                    {c.footer}
-                  </Table.Td>
-                ))}
-              </Table.Tr>
+              <Table.Tr fw={700}>{shown.map((c, i) => cellOf(c, i, c.footer))}</Table.Tr>
             )}
             {footer}
           </Table.Tfoot>
@@ -184,6 +200,7 @@ export function DataTable<T>({
       </Table>
     </Table.ScrollContainer>
   );
+  if (rows.length === 0 && empty !== undefined) return empty;
   if (isBare) return table;
   return (
     <Paper withBorder style={{ overflow: 'hidden', opacity: isDimmed ? 0.6 : 1 }}>

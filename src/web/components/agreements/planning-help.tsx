@@ -4,11 +4,12 @@
  * when it reviews a proposal (plan vs prior year vs forecast per period).
  */
 import { useState } from 'react';
-import { Button, Group, NumberInput, Paper, Table, Text } from '@mantine/core';
+import { Button, Group, NumberInput, Paper, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { PlanningHelp } from '../../../shared/schemas/planning-help';
 import { api, isApiError } from '../../api';
 import { formatInt } from '../../format';
+import { DataTable } from '../data-table';
 import { formatPeriod } from './agreement-labels';
 import type { LineDraft } from './line-editor';
 
@@ -149,39 +150,48 @@ export function PlanningComparison({ agreementId }: { agreementId: number }) {
               else prior year × trend
             </Text>
           </Text>
-          <div style={{ overflowX: 'auto' }}>
-            <Table striped withTableBorder fz="xs" style={{ minWidth: 360 }}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Period</Table.Th>
-                  <Table.Th ta="right">Plan</Table.Th>
-                  <Table.Th ta="right">Prior year</Table.Th>
-                  <Table.Th ta="right">Forecast</Table.Th>
-                  <Table.Th ta="right">Suggested</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {l.periods.map((p, i) => (
-                  <Table.Tr key={p.period}>
-                    <Table.Td>{formatPeriod(p.period)}</Table.Td>
-                    <Table.Td ta="right">{dash(l.planned?.[i])}</Table.Td>
-                    <Table.Td ta="right">{dash(p.priorYear)}</Table.Td>
-                    <Table.Td ta="right">{dash(p.consensus)}</Table.Td>
-                    <Table.Td ta="right" title={`from ${BASIS_LABEL[p.basis]}`}>
-                      {p.basis === 'none' ? '–' : formatInt(p.suggested)}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-                <Table.Tr fw={700}>
-                  <Table.Td>Total</Table.Td>
-                  <Table.Td ta="right">{dash(l.planned?.reduce((s, x) => s + x, 0))}</Table.Td>
-                  <Table.Td ta="right">{dash(l.totals.priorYear)}</Table.Td>
-                  <Table.Td ta="right">{dash(l.totals.consensus)}</Table.Td>
-                  <Table.Td ta="right">{formatInt(l.totals.suggested)}</Table.Td>
-                </Table.Tr>
-              </Table.Tbody>
-            </Table>
-          </div>
+          <DataTable
+            isBare
+            striped
+            withTableBorder
+            fz="xs"
+            minWidth={360}
+            rows={l.periods}
+            rowKey={(p) => p.period}
+            columns={[
+              {
+                header: 'Period',
+                isNowrap: true,
+                cell: (p) => formatPeriod(p.period),
+                footer: 'Total',
+              },
+              {
+                header: 'Plan',
+                align: 'right',
+                cell: (_, i) => dash(l.planned?.[i]),
+                footer: dash(l.planned?.reduce((s, x) => s + x, 0)),
+              },
+              {
+                header: 'Prior year',
+                align: 'right',
+                cell: (p) => dash(p.priorYear),
+                footer: dash(l.totals.priorYear),
+              },
+              {
+                header: 'Forecast',
+                align: 'right',
+                cell: (p) => dash(p.consensus),
+                footer: dash(l.totals.consensus),
+              },
+              {
+                header: 'Suggested',
+                align: 'right',
+                td: (p) => ({ title: `from ${BASIS_LABEL[p.basis]}` }),
+                cell: (p) => (p.basis === 'none' ? '–' : formatInt(p.suggested)),
+                footer: formatInt(l.totals.suggested),
+              },
+            ]}
+          />
         </Paper>
       ))}
     </div>

@@ -6,17 +6,7 @@
  */
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import {
-  Anchor,
-  Button,
-  Group,
-  NumberInput,
-  Paper,
-  ScrollArea,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Anchor, Button, Group, NumberInput, Paper, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { AgreementProgress } from '../../../shared/schemas/agreements';
 import { api } from '../../api';
@@ -27,6 +17,7 @@ import {
   useAgreements,
 } from '../agreements/agreement-queries';
 import { formatPeriod } from '../agreements/agreement-labels';
+import { DataTable, type Column } from '../data-table';
 import { FormError } from '../form-error';
 import { Section } from '../page-header';
 
@@ -105,62 +96,63 @@ function AgreementExpectationTable({
         )}
       </Group>
       {save.isError && <FormError error={save.error} />}
-      <ScrollArea type="auto">
-        <Table withTableBorder withColumnBorders verticalSpacing={4} miw={140 + open.length * 124}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th miw={120}>Line</Table.Th>
-              {open.map((period) => (
-                <Table.Th key={period} ta="right" miw={120}>
-                  {formatPeriod(period)}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {p.lines.map((line) => (
-              <Table.Tr key={line.lineNo}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {line.target.label}
+      <DataTable
+        isBare
+        withTableBorder
+        withColumnBorders
+        verticalSpacing={4}
+        minWidth={140 + open.length * 124}
+        scrollLabel={`Expectations of ${code}`}
+        rows={p.lines}
+        rowKey={(line) => line.lineNo}
+        columns={[
+          {
+            header: 'Line',
+            isSticky: true,
+            cell: (line) => (
+              <Text size="sm" fw={600}>
+                {line.target.label}
+              </Text>
+            ),
+          },
+          ...open.map((period, k): Column<(typeof p.lines)[number]> => ({
+            header: formatPeriod(period),
+            key: period,
+            align: 'right',
+            th: { miw: 120 },
+            cell: (line) => {
+              const cell = line.periods[from + k]!;
+              const key = `${line.lineNo}|${period}`;
+              const value = edits.has(key) ? edits.get(key)! : cell.expectedQuantity;
+              return (
+                <>
+                  <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                    plan {formatInt(cell.plannedQuantity)} · so far {formatInt(cell.actualQuantity)}
                   </Text>
-                </Table.Td>
-                {open.map((period, k) => {
-                  const cell = line.periods[from + k]!;
-                  const key = `${line.lineNo}|${period}`;
-                  const value = edits.has(key) ? edits.get(key)! : cell.expectedQuantity;
-                  return (
-                    <Table.Td key={period} ta="right">
-                      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
-                        plan {formatInt(cell.plannedQuantity)} · so far{' '}
-                        {formatInt(cell.actualQuantity)}
-                      </Text>
-                      {canEdit ? (
-                        <NumberInput
-                          aria-label={`Expected ${line.target.label} ${period}`}
-                          size="xs"
-                          min={0}
-                          allowDecimal={false}
-                          allowNegative={false}
-                          placeholder={String(cell.plannedQuantity)}
-                          value={value ?? ''}
-                          onChange={(v) =>
-                            setEdits((prev) => new Map(prev).set(key, v === '' ? null : Number(v)))
-                          }
-                        />
-                      ) : (
-                        <Text size="sm" fw={600}>
-                          {value === null ? '—' : formatInt(value)}
-                        </Text>
-                      )}
-                    </Table.Td>
-                  );
-                })}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </ScrollArea>
+                  {canEdit ? (
+                    <NumberInput
+                      aria-label={`Expected ${line.target.label} ${period}`}
+                      size="xs"
+                      min={0}
+                      allowDecimal={false}
+                      allowNegative={false}
+                      placeholder={String(cell.plannedQuantity)}
+                      value={value ?? ''}
+                      onChange={(v) =>
+                        setEdits((prev) => new Map(prev).set(key, v === '' ? null : Number(v)))
+                      }
+                    />
+                  ) : (
+                    <Text size="sm" fw={600}>
+                      {value === null ? '—' : formatInt(value)}
+                    </Text>
+                  )}
+                </>
+              );
+            },
+          })),
+        ]}
+      />
     </Paper>
   );
 }

@@ -4,18 +4,7 @@
  * dealer home ("Tier 2 of Aura first half: 62 % likely; 6 more Aura units lift it to 80 %
  * (+$5,350.00)") and a section of the risk board, by the next tier's expected missed money.
  */
-import {
-  Badge,
-  Button,
-  Group,
-  Paper,
-  Progress,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Group, Paper, Progress, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -23,6 +12,7 @@ import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/progr
 import { api } from '../../api';
 import { SeriesLines } from '../charts';
 import { formatDate, formatInt, formatMoney } from '../../format';
+import { DataTable } from '../data-table';
 import { Section } from '../page-header';
 import { QueryError } from '../query-state';
 import { useCan } from '../../session';
@@ -323,81 +313,85 @@ export function ProgramRiskSection() {
         />
       )}
       {shown.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
-          <Table data-testid="program-risk-board" fz="sm" verticalSpacing={6}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Dealer · program</Table.Th>
-                <Table.Th ta="right">Next tier</Table.Th>
-                <Table.Th ta="right">Expected miss</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {shown.map((r) => {
+        <DataTable
+          fz="sm"
+          verticalSpacing={6}
+          minWidth={320}
+          testId="program-risk-board"
+          rows={shown}
+          rowKey={(r) => `${r.programCode}/${r.dealerCode}`}
+          columns={[
+            {
+              header: 'Dealer · program',
+              cell: (r) => {
                 const tier = nextTier(r);
                 const step = r.interventions[0];
                 const reason = tier ? mainReason(r, tier) : null;
                 const w = windowText(r);
                 return (
-                  <Table.Tr key={`${r.programCode}/${r.dealerCode}`}>
-                    <Table.Td>
-                      <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>
-                        {r.dealerName}
-                      </Link>
+                  <>
+                    <Link to={`/dealers/${encodeURIComponent(r.dealerCode)}`}>{r.dealerName}</Link>
+                    <Text size="xs" c="dimmed">
+                      {r.programName} · {w.months}
+                      {w.label ? ` (${w.label})` : ''}
+                    </Text>
+                    {reason && (
                       <Text size="xs" c="dimmed">
-                        {r.programName} · {w.months}
-                        {w.label ? ` (${w.label})` : ''}
+                        main reason: {reason}
                       </Text>
-                      {reason && (
-                        <Text size="xs" c="dimmed">
-                          main reason: {reason}
-                        </Text>
-                      )}
-                      {step && (
-                        <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                          {step.text.replace(/ \(\+[^)]*\)/, '')}
-                          {step.amount && (
-                            <Text span size="xs" fw={600} c="teal.8">
-                              {' '}
-                              (+{formatMoney(step.amount, r.currency)})
-                            </Text>
-                          )}
-                        </Text>
-                      )}
-                      {!shared && (
-                        <CalibrationNote
-                          calibration={r.calibration}
-                          testId="program-risk-board-calibration"
-                        />
-                      )}
-                      {step && canAct && <LogTierStep r={r} text={step.text} />}
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      {tier && (
-                        <>
-                          <Text
-                            size="sm"
-                            fw={600}
-                            c={`${probabilityColor(tier.probability)}.8`}
-                            style={{ whiteSpace: 'nowrap' }}
-                          >
-                            {pct(tier.probability)}
+                    )}
+                    {step && (
+                      <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                        {step.text.replace(/ \(\+[^)]*\)/, '')}
+                        {step.amount && (
+                          <Text span size="xs" fw={600} c="teal.8">
+                            {' '}
+                            (+{formatMoney(step.amount, r.currency)})
                           </Text>
-                          <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
-                            tier {tier.tier}
-                          </Text>
-                        </>
-                      )}
-                    </Table.Td>
-                    <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                      <MissAmount r={r} />
-                    </Table.Td>
-                  </Table.Tr>
+                        )}
+                      </Text>
+                    )}
+                    {!shared && (
+                      <CalibrationNote
+                        calibration={r.calibration}
+                        testId="program-risk-board-calibration"
+                      />
+                    )}
+                    {step && canAct && <LogTierStep r={r} text={step.text} />}
+                  </>
                 );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+              },
+            },
+            {
+              header: 'Next tier',
+              align: 'right',
+              cell: (r) => {
+                const tier = nextTier(r);
+                return tier ? (
+                  <>
+                    <Text
+                      size="sm"
+                      fw={600}
+                      c={`${probabilityColor(tier.probability)}.8`}
+                      style={{ whiteSpace: 'nowrap' }}
+                    >
+                      {pct(tier.probability)}
+                    </Text>
+                    <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                      tier {tier.tier}
+                    </Text>
+                  </>
+                ) : null;
+              },
+            },
+            {
+              header: 'Expected miss',
+              align: 'right',
+              isNowrap: true,
+              cell: (r) => <MissAmount r={r} />,
+            },
+          ]}
+        />
       )}
       {shown.length === 0 && (
         <Text size="sm" c="dimmed" data-testid="program-risk-none">

@@ -16,13 +16,13 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
 import type { ModelLine, Sku } from '../../../shared/schemas/catalog';
 import { api, type Page } from '../../api';
 import { PageHeader, Section } from '../../components/page-header';
+import { DataTable, RowButton, clickableRow } from '../../components/data-table';
 import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
 import { formatDate, formatInt, formatMonthLong } from '../../format';
 import { useCan } from '../../session';
@@ -43,7 +43,6 @@ import {
   decisionColor,
 } from './availability-queries';
 import { monthOptions } from './supply-demand-page';
-import { ScrollTable } from '../../components/scroll-table';
 
 export function AllocationPage() {
   const months = monthOptions();
@@ -172,34 +171,35 @@ export function AllocationPage() {
         ) : runs.data.length === 0 ? (
           <Empty title="No runs yet" description="Create the first run above." />
         ) : (
-          <ScrollTable
-            minWidth={520}
+          <DataTable
+            striped
             highlightOnHover
-            data-testid="runs-table"
-            head={['Run', 'Month', 'Model line', 'Status', 'Supply']}
-            numericFrom={4}
-          >
-            {runs.data.map((r) => (
-              <Table.Tr
-                key={r.code}
-                onClick={() => setSelected(r.code)}
-                style={{ cursor: 'pointer' }}
-              >
-                <Table.Td>{r.code}</Table.Td>
-                <Table.Td>{formatMonthLong(r.month)}</Table.Td>
-                <Table.Td>{r.modelLineName}</Table.Td>
-                <Table.Td>
+            minWidth={520}
+            testId="runs-table"
+            scrollLabel="Allocation runs"
+            rows={runs.data}
+            rowKey={(r) => r.code}
+            rowProps={(r) => clickableRow(() => setSelected(r.code), r.code === selected)}
+            columns={[
+              { header: 'Run', isNowrap: true, cell: (r) => r.code },
+              { header: 'Month', isNowrap: true, cell: (r) => formatMonthLong(r.month) },
+              { header: 'Model line', cell: (r) => r.modelLineName },
+              {
+                header: 'Status',
+                cell: (r) => (
                   <Badge color={r.status === 'published' ? 'green' : 'gray'} variant="light">
                     {r.status}
                     {r.round > 0 ? ` · round ${r.round + 1}` : ''}
                   </Badge>
-                </Table.Td>
-                <Table.Td ta="right">
-                  {formatInt(r.supply.reduce((s, x) => s + x.units, 0))}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ScrollTable>
+                ),
+              },
+              {
+                header: 'Supply',
+                align: 'right',
+                cell: (r) => formatInt(r.supply.reduce((s, x) => s + x.units, 0)),
+              },
+            ]}
+          />
         )}
       </Section>
     </Stack>
@@ -255,42 +255,27 @@ const FIRST: ResultFilter = { allocatedOnly: true, limit: 50, offset: 0 };
 
 /** The run's summary per SKU and of the model line (the rows are read by page below). */
 function RunSummary({ run }: { run: AllocationRun }) {
-  const rows = [...run.totals, { ...run.summary, sku: 'All SKUs' }];
+  const isPublished = run.status === 'published';
   return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table striped data-testid="allocation-summary">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>SKU</Table.Th>
-            <Table.Th ta="right">Supply</Table.Th>
-            <Table.Th ta="right">Allocated</Table.Th>
-            <Table.Th ta="right">Dealers served</Table.Th>
-            <Table.Th ta="right">Overrides</Table.Th>
-            <Table.Th ta="right">Not eligible</Table.Th>
-            {run.status === 'published' && <Table.Th ta="right">Accepted</Table.Th>}
-            {run.status === 'published' && <Table.Th ta="right">Declined</Table.Th>}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((t, i) => (
-            <Table.Tr key={t.sku} fw={i === rows.length - 1 ? 600 : undefined}>
-              <Table.Td>{t.sku}</Table.Td>
-              <Table.Td ta="right">{formatInt(t.supply)}</Table.Td>
-              <Table.Td ta="right">{formatInt(t.allocated)}</Table.Td>
-              <Table.Td ta="right">{formatInt(t.dealersServed)}</Table.Td>
-              <Table.Td ta="right">{formatInt(t.overrides)}</Table.Td>
-              <Table.Td ta="right">{formatInt(t.excluded)}</Table.Td>
-              {run.status === 'published' && (
-                <Table.Td ta="right">{formatInt(t.accepted)}</Table.Td>
-              )}
-              {run.status === 'published' && (
-                <Table.Td ta="right">{formatInt(t.declined)}</Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      striped
+      minWidth={640}
+      testId="allocation-summary"
+      scrollLabel="Run summary per SKU"
+      rows={run.totals}
+      footerRows={[{ ...run.summary, sku: 'All SKUs' }]}
+      rowKey={(t) => t.sku}
+      columns={[
+        { header: 'SKU', isSticky: true, cell: (t) => t.sku },
+        { header: 'Supply', count: (t) => t.supply },
+        { header: 'Allocated', count: (t) => t.allocated },
+        { header: 'Dealers served', count: (t) => t.dealersServed },
+        { header: 'Overrides', count: (t) => t.overrides },
+        { header: 'Not eligible', count: (t) => t.excluded },
+        isPublished && { header: 'Accepted', count: (t) => t.accepted },
+        isPublished && { header: 'Declined', count: (t) => t.declined },
+      ]}
+    />
   );
 }
 
@@ -378,108 +363,115 @@ function RunResults({
         />
       </Group>
       {override.isError && <Alert color="red">{errorMessage(override.error)}</Alert>}
-      <Table.ScrollContainer minWidth={640}>
-        <Table striped data-testid="allocation-results">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Dealer</Table.Th>
-              <Table.Th>SKU</Table.Th>
-              <Table.Th ta="right">Units</Table.Th>
-              <Table.Th>Why</Table.Th>
-              <Table.Th>Decision</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((r) => {
+      <DataTable
+        striped
+        minWidth={640}
+        testId="allocation-results"
+        scrollLabel="Allocation results"
+        rows={rows}
+        rowKey={(r) => `${r.round}/${r.dealerCode}/${r.sku}`}
+        columns={[
+          {
+            header: 'Dealer',
+            isSticky: true,
+            cell: (r) => (
+              <>
+                <Text size="sm">{r.dealerName}</Text>
+                <Text size="xs" c="dimmed">
+                  {r.dealerCode}
+                  {r.round > 0 && ` · round ${r.round + 1}`}
+                </Text>
+              </>
+            ),
+          },
+          { header: 'SKU', cell: (r) => r.skuName },
+          {
+            header: 'Units',
+            align: 'right',
+            cell: (r) => (
+              <>
+                {formatInt(r.units)}
+                {r.overrideReason && (
+                  <Text size="xs" c="orange">
+                    formula {r.formulaUnits}
+                  </Text>
+                )}
+              </>
+            ),
+          },
+          {
+            header: 'Why',
+            td: () => ({ maw: 420, miw: 220 }),
+            cell: (r) => {
               const key = `${r.round}/${r.dealerCode}/${r.sku}`;
               return (
-                <Table.Tr key={key}>
-                  <Table.Td>
-                    <Text size="sm">{r.dealerName}</Text>
-                    <Text size="xs" c="dimmed">
-                      {r.dealerCode}
-                      {r.round > 0 && ` · round ${r.round + 1}`}
+                <>
+                  <Text size="xs">{r.explanation}</Text>
+                  {r.overrideReason && (
+                    <Text size="xs" c="orange">
+                      Override: {r.overrideReason}
                     </Text>
-                  </Table.Td>
-                  <Table.Td>{r.skuName}</Table.Td>
-                  <Table.Td ta="right">
-                    {formatInt(r.units)}
-                    {r.overrideReason && (
-                      <Text size="xs" c="orange">
-                        formula {r.formulaUnits}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td maw={420}>
-                    <Text size="xs">{r.explanation}</Text>
-                    {r.overrideReason && (
-                      <Text size="xs" c="orange">
-                        Override: {r.overrideReason}
-                      </Text>
-                    )}
-                    {isEditable &&
-                      (editing?.key === key ? (
-                        <Group gap={4} mt={4} wrap="nowrap">
-                          <NumberInput
-                            aria-label="Units"
-                            size="xs"
-                            w={70}
-                            min={0}
-                            value={editing.units}
-                            onChange={(v) => setEditing({ ...editing, units: Number(v) || 0 })}
-                          />
-                          <TextInput
-                            aria-label="Reason"
-                            size="xs"
-                            placeholder="Reason"
-                            value={editing.reason}
-                            onChange={(e) =>
-                              setEditing({ ...editing, reason: e.currentTarget.value })
-                            }
-                          />
-                          <Button
-                            size="xs"
-                            loading={override.isPending}
-                            onClick={() =>
-                              override.mutate(
-                                {
-                                  dealerCode: r.dealerCode,
-                                  sku: r.sku,
-                                  units: editing.units,
-                                  reason: editing.reason,
-                                },
-                                { onSuccess: () => setEditing(null) },
-                              )
-                            }
-                          >
-                            Save
-                          </Button>
-                        </Group>
-                      ) : (
+                  )}
+                  {isEditable &&
+                    (editing?.key === key ? (
+                      <Group gap={4} mt={4} wrap="nowrap">
+                        <NumberInput
+                          aria-label="Units"
+                          size="xs"
+                          w={70}
+                          min={0}
+                          value={editing.units}
+                          onChange={(v) => setEditing({ ...editing, units: Number(v) || 0 })}
+                        />
+                        <TextInput
+                          aria-label="Reason"
+                          size="xs"
+                          placeholder="Reason"
+                          value={editing.reason}
+                          onChange={(e) =>
+                            setEditing({ ...editing, reason: e.currentTarget.value })
+                          }
+                        />
                         <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          onClick={() => setEditing({ key, units: r.units, reason: '' })}
+                          size="xs"
+                          loading={override.isPending}
+                          onClick={() =>
+                            override.mutate(
+                              {
+                                dealerCode: r.dealerCode,
+                                sku: r.sku,
+                                units: editing.units,
+                                reason: editing.reason,
+                              },
+                              { onSuccess: () => setEditing(null) },
+                            )
+                          }
                         >
-                          Override
+                          Save
                         </Button>
-                      ))}
-                  </Table.Td>
-                  <Table.Td>
-                    {run.status === 'published' ? (
-                      <Badge variant="light" color={decisionColor(r.decision)}>
-                        {r.decision === 'accepted' ? `accepted ${r.acceptedUnits}` : r.decision}
-                      </Badge>
+                      </Group>
                     ) : (
-                      '–'
-                    )}
-                  </Table.Td>
-                </Table.Tr>
+                      <RowButton onClick={() => setEditing({ key, units: r.units, reason: '' })}>
+                        Override
+                      </RowButton>
+                    ))}
+                </>
               );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+            },
+          },
+          {
+            header: 'Decision',
+            cell: (r) =>
+              run.status === 'published' ? (
+                <Badge variant="light" color={decisionColor(r.decision)}>
+                  {r.decision === 'accepted' ? `accepted ${r.acceptedUnits}` : r.decision}
+                </Badge>
+              ) : (
+                '–'
+              ),
+          },
+        ]}
+      />
       {!page ? (
         <TableSkeleton />
       ) : (

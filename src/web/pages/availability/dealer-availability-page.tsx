@@ -14,9 +14,9 @@ import {
   Paper,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
+import { DataTable } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
 import { Empty, PageSkeleton, QueryError, errorMessage } from '../../components/query-state';
 import { formatDate, formatInt, formatMonthLong } from '../../format';
@@ -27,7 +27,6 @@ import {
   useDecide,
   type DealerAvailability,
 } from './availability-queries';
-import { ScrollTable } from '../../components/scroll-table';
 
 export const STATUS_LABELS: Record<string, string> = {
   ordered: 'Ordered',
@@ -172,33 +171,41 @@ function OtherLines({ lines }: { lines: DealerAvailability['modelLines'] }) {
         {` (${lines.filter((l) => l.runsOutBeforeNextDelivery).length} running out)`}
       </Button>
       {isOpen && (
-        <ScrollTable
+        <DataTable
+          striped
           minWidth={420}
-          data-testid="other-lines"
-          head={['Model line', "Days' supply", 'Stock', 'Coming', 'A month']}
-          numericFrom={1}
-        >
-          {lines.map((l) => (
-            <Table.Tr key={l.modelLineCode}>
-              <Table.Td>
-                {l.modelLineName}
-                {l.runsOutBeforeNextDelivery && (
-                  <Badge ml={6} size="xs" color="red" variant="light">
-                    runs out
-                  </Badge>
-                )}
-              </Table.Td>
-              <Table.Td ta="right">
-                {l.daysSupply === null ? '–' : formatInt(Math.round(l.daysSupply))}
-              </Table.Td>
-              <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
-              <Table.Td ta="right">
-                {formatInt(l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation)}
-              </Table.Td>
-              <Table.Td ta="right">{formatInt(Math.round(l.expectedDailySales * 30))}</Table.Td>
-            </Table.Tr>
-          ))}
-        </ScrollTable>
+          testId="other-lines"
+          scrollLabel="Other model lines"
+          rows={lines}
+          rowKey={(l) => l.modelLineCode}
+          columns={[
+            {
+              header: 'Model line',
+              isSticky: true,
+              cell: (l) => (
+                <>
+                  {l.modelLineName}
+                  {l.runsOutBeforeNextDelivery && (
+                    <Badge ml={6} size="xs" color="red" variant="light">
+                      runs out
+                    </Badge>
+                  )}
+                </>
+              ),
+            },
+            {
+              header: "Days' supply",
+              align: 'right',
+              cell: (l) => (l.daysSupply === null ? '–' : formatInt(Math.round(l.daysSupply))),
+            },
+            { header: 'Stock', count: (l) => l.stock },
+            {
+              header: 'Coming',
+              count: (l) => l.inTransit + l.inBuild + l.onOrder + l.pendingAllocation,
+            },
+            { header: 'A month', count: (l) => Math.round(l.expectedDailySales * 30) },
+          ]}
+        />
       )}
     </Stack>
   );
@@ -229,6 +236,12 @@ function AllocationSection({ a }: { a: DealerAvailability }) {
               r.decision === 'pending' &&
               r.units > 0 &&
               (!r.acceptUntil || a.today <= r.acceptUntil);
+            const take = (acceptedUnits: number) =>
+              decide.mutate({
+                run: r.run,
+                dealerCode: a.dealerCode,
+                decisions: [{ sku: r.sku, acceptedUnits }],
+              });
             return (
               <Paper key={key} withBorder radius="md" p="sm" data-testid="allocation-row">
                 <Group justify="space-between" align="flex-start" gap="xs">
@@ -257,30 +270,14 @@ function AllocationSection({ a }: { a: DealerAvailability }) {
                         w={80}
                         onChange={(v) => setAccepted({ ...accepted, [key]: Number(v) || 0 })}
                       />
-                      <Button
-                        size="sm"
-                        loading={decide.isPending}
-                        onClick={() =>
-                          decide.mutate({
-                            run: r.run,
-                            dealerCode: a.dealerCode,
-                            decisions: [{ sku: r.sku, acceptedUnits: value }],
-                          })
-                        }
-                      >
+                      <Button size="sm" loading={decide.isPending} onClick={() => take(value)}>
                         Accept
                       </Button>
                       <Button
                         size="sm"
                         variant="default"
                         loading={decide.isPending}
-                        onClick={() =>
-                          decide.mutate({
-                            run: r.run,
-                            dealerCode: a.dealerCode,
-                            decisions: [{ sku: r.sku, acceptedUnits: 0 }],
-                          })
-                        }
+                        onClick={() => take(0)}
                       >
                         Decline
                       </Button>
@@ -322,50 +319,57 @@ function PipelineSection({ a }: { a: DealerAvailability }) {
       {a.pipeline.length === 0 ? (
         <Empty title="Nothing in the pipeline" description="No vehicle is on order or in stock." />
       ) : (
-        <Table.ScrollContainer minWidth={520}>
-          <Table striped data-testid="pipeline-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Vehicle</Table.Th>
-                <Table.Th w={120}>Status</Table.Th>
-                <Table.Th>ETA / in stock since</Table.Th>
-                <Table.Th>VIN</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {shown.map((v) => (
-                <Table.Tr key={v.vin}>
-                  <Table.Td>
-                    <Text size="sm">{v.skuName}</Text>
-                    <Text size="xs" c="dimmed">
-                      {v.orderType === 'dealer' ? 'dealer order' : 'stock order'}
-                      {v.options.length > 0 && ` · ${v.options.join(', ')}`}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={STATUS_COLORS[v.status]} variant="light">
-                      {STATUS_LABELS[v.status]}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {v.status === 'at_dealer'
-                      ? `${formatDate(v.arrivedOn)} (${formatInt(v.ageDays)} days)`
-                      : v.eta
-                        ? formatDate(v.eta)
-                        : v.planWeek
-                          ? `planned ${v.planWeek}${v.plant ? `, ${v.plant}` : ''}`
-                          : '–'}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs" ff="monospace">
-                      {v.vin}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          striped
+          minWidth={520}
+          testId="pipeline-table"
+          scrollLabel="Pipeline and stock"
+          rows={shown}
+          rowKey={(v) => v.vin}
+          columns={[
+            {
+              header: 'Vehicle',
+              isSticky: true,
+              cell: (v) => (
+                <>
+                  <Text size="sm">{v.skuName}</Text>
+                  <Text size="xs" c="dimmed">
+                    {v.orderType === 'dealer' ? 'dealer order' : 'stock order'}
+                    {v.options.length > 0 && ` · ${v.options.join(', ')}`}
+                  </Text>
+                </>
+              ),
+            },
+            {
+              header: 'Status',
+              width: 120,
+              cell: (v) => (
+                <Badge color={STATUS_COLORS[v.status]} variant="light">
+                  {STATUS_LABELS[v.status]}
+                </Badge>
+              ),
+            },
+            {
+              header: 'ETA / in stock since',
+              cell: (v) =>
+                v.status === 'at_dealer'
+                  ? `${formatDate(v.arrivedOn)} (${formatInt(v.ageDays)} days)`
+                  : v.eta
+                    ? formatDate(v.eta)
+                    : v.planWeek
+                      ? `planned ${v.planWeek}${v.plant ? `, ${v.plant}` : ''}`
+                      : '–',
+            },
+            {
+              header: 'VIN',
+              cell: (v) => (
+                <Text size="xs" ff="monospace">
+                  {v.vin}
+                </Text>
+              ),
+            },
+          ]}
+        />
       )}
       {a.pipeline.length > PIPELINE_ROWS && (
         <Button variant="subtle" size="xs" w="fit-content" onClick={() => setAll(!isAll)}>

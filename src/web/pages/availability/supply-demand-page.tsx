@@ -6,14 +6,14 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { BarChart } from '@mantine/charts';
-import { Button, Paper, Select, Stack, Table, Text } from '@mantine/core';
+import { Button, Paper, Select, Stack, Text } from '@mantine/core';
 import { ChartLegend, SERIES_COLORS, useIsPhone } from '../../components/charts';
 import { PageHeader, Section } from '../../components/page-header';
-import { ChartSkeleton, QueryError } from '../../components/query-state';
+import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
 import { formatInt, formatMonthLong } from '../../format';
 import { useCan } from '../../session';
 import { useSupplyDemand } from './availability-queries';
-import { ScrollTable } from '../../components/scroll-table';
+import { DataTable } from '../../components/data-table';
 
 export function monthOptions(count = 4): { value: string; label: string }[] {
   const now = new Date();
@@ -97,32 +97,24 @@ export function SupplyDemandPage() {
               <ChartLegend items={SERIES} />
             </Paper>
           </Section>
-          <ScrollTable
+          <DataTable
+            striped
             minWidth={560}
-            data-testid="supply-demand-table"
-            head={[
-              'Model line',
-              'Forecast',
-              'Stock',
-              'In transit',
-              'Orders',
-              'Commitments',
-              'Allocated',
+            testId="supply-demand-table"
+            scrollLabel="Supply and demand by model line"
+            rows={byDemand}
+            rowKey={(l) => l.modelLineCode}
+            empty={<Empty title="No model lines in the catalog" />}
+            columns={[
+              { header: 'Model line', isSticky: true, cell: (l) => l.modelLineName },
+              { header: 'Forecast', count: (l) => Math.round(l.forecast) },
+              { header: 'Stock', count: (l) => l.stock },
+              { header: 'In transit', count: (l) => l.inTransit },
+              { header: 'Orders', count: (l) => l.orders },
+              { header: 'Commitments', count: (l) => l.openCommitments },
+              { header: 'Allocated', count: (l) => l.allocated },
             ]}
-            numericFrom={1}
-          >
-            {byDemand.map((l) => (
-              <Table.Tr key={l.modelLineCode}>
-                <Table.Td>{l.modelLineName}</Table.Td>
-                <Table.Td ta="right">{formatInt(Math.round(l.forecast))}</Table.Td>
-                <Table.Td ta="right">{formatInt(l.stock)}</Table.Td>
-                <Table.Td ta="right">{formatInt(l.inTransit)}</Table.Td>
-                <Table.Td ta="right">{formatInt(l.orders)}</Table.Td>
-                <Table.Td ta="right">{formatInt(l.openCommitments)}</Table.Td>
-                <Table.Td ta="right">{formatInt(l.allocated)}</Table.Td>
-              </Table.Tr>
-            ))}
-          </ScrollTable>
+          />
           <Text size="xs" c="dimmed">
             Forecast: the month's consensus of the latest locked forecast cycle, else the last three
             months' retail sales scaled to the month. Orders: ordered, planned and in build.

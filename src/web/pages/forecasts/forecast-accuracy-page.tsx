@@ -4,16 +4,7 @@
  * (chart) and by region or model line (tables); and the value each step added.
  */
 import { useState } from 'react';
-import {
-  Alert,
-  Paper,
-  SegmentedControl,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Paper, SegmentedControl, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import {
   FORECAST_STEPS,
   type Accuracy,
@@ -22,6 +13,7 @@ import {
 import { AccuracyHorizonChart } from '../../components/forecasts/forecast-charts';
 import { STEP_LABELS, cycleTitle } from '../../components/forecasts/forecast-labels';
 import { useAccuracy, useCycles } from '../../components/forecasts/forecast-queries';
+import { DataTable, type Column } from '../../components/data-table';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -188,42 +180,37 @@ function AccuracyTable({ accuracy }: { accuracy: Accuracy }) {
   };
   const groups = [...accuracy.groups].sort((a, b) => b.actual - a.actual);
   return (
-    <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-      <Table.ScrollContainer minWidth={720}>
-        <Table fz="sm" striped data-testid="accuracy-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{accuracy.by === 'region' ? 'Region' : 'Model line'}</Table.Th>
-              <Table.Th ta="right">Actual</Table.Th>
-              {FORECAST_STEPS.map((s) => (
-                <Table.Th key={s} ta="right">
-                  {STEP_LABELS[s]}
-                </Table.Th>
-              ))}
-              <Table.Th ta="right">Bias</Table.Th>
-              <Table.Th ta="right">MASE</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {groups.map((g) => {
-              const winner = best(g);
-              return (
-                <Table.Tr key={g.key}>
-                  <Table.Td>{g.label}</Table.Td>
-                  <Table.Td ta="right">{formatInt(g.actual)}</Table.Td>
-                  {FORECAST_STEPS.map((s) => (
-                    <Table.Td key={s} ta="right" fw={s === winner ? 700 : undefined}>
-                      {formatPercent(g.steps[s].wape)}
-                    </Table.Td>
-                  ))}
-                  <Table.Td ta="right">{signed(g.steps.consensus.bias)}</Table.Td>
-                  <Table.Td ta="right">{g.steps.consensus.mase?.toFixed(2) ?? '–'}</Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-    </Paper>
+    <DataTable
+      fz="sm"
+      striped
+      minWidth={720}
+      testId="accuracy-table"
+      scrollLabel="Forecast accuracy"
+      rows={groups}
+      rowKey={(g) => g.key}
+      empty={<Empty title="No actual sales in these months yet" />}
+      columns={[
+        {
+          header: accuracy.by === 'region' ? 'Region' : 'Model line',
+          key: 'group',
+          isSticky: true,
+          cell: (g) => g.label,
+        },
+        { header: 'Actual', align: 'right', cell: (g) => formatInt(g.actual) },
+        ...FORECAST_STEPS.map((s): Column<Accuracy['groups'][number]> => ({
+          header: STEP_LABELS[s],
+          key: s,
+          align: 'right',
+          td: (g) => ({ fw: s === best(g) ? 700 : undefined }),
+          cell: (g) => formatPercent(g.steps[s].wape),
+        })),
+        { header: 'Bias', align: 'right', cell: (g) => signed(g.steps.consensus.bias) },
+        {
+          header: 'MASE',
+          align: 'right',
+          cell: (g) => g.steps.consensus.mase?.toFixed(2) ?? '–',
+        },
+      ]}
+    />
   );
 }

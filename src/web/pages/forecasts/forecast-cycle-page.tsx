@@ -18,7 +18,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -42,6 +41,7 @@ import {
 } from '../../components/forecasts/forecast-queries';
 import { IconArrowLeft, IconDownload } from '../../components/icons';
 import { KpiCard } from '../../components/kpi-card';
+import { DataTable } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, PageSkeleton, QueryError } from '../../components/query-state';
 import { formatChange, formatDate, formatInt, formatMonth, percentChange } from '../../format';
@@ -200,34 +200,33 @@ function CycleView({ cycle }: { cycle: ForecastCycle }) {
           title="EV adoption signal"
           description="BEV share of each region’s retail deliveries over the last 6 months against a year earlier; the baseline moves volume of BEV-heavy lines towards regions whose adoption grows faster than the nation’s"
         >
-          <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-            <Table.ScrollContainer minWidth={420}>
-              <Table fz="sm" data-testid="ev-signals">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Region</Table.Th>
-                    <Table.Th ta="right">BEV share now</Table.Th>
-                    <Table.Th ta="right">A year earlier</Table.Th>
-                    <Table.Th ta="right">Growth vs nation</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {cycle.signals.map((s) => (
-                    <Table.Tr key={s.regionCode}>
-                      <Table.Td>{s.regionCode}</Table.Td>
-                      <Table.Td ta="right">
-                        {s.bevShareRecent === null ? '–' : `${s.bevShareRecent.toFixed(1)} %`}
-                      </Table.Td>
-                      <Table.Td ta="right">
-                        {s.bevSharePrior === null ? '–' : `${s.bevSharePrior.toFixed(1)} %`}
-                      </Table.Td>
-                      <Table.Td ta="right">×{s.relativeGrowth.toFixed(2)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Paper>
+          <DataTable
+            fz="sm"
+            minWidth={420}
+            testId="ev-signals"
+            rows={cycle.signals}
+            rowKey={(s) => s.regionCode}
+            columns={[
+              { header: 'Region', cell: (s) => s.regionCode },
+              {
+                header: 'BEV share now',
+                align: 'right',
+                isNowrap: true,
+                cell: (s) => (s.bevShareRecent === null ? '–' : `${s.bevShareRecent.toFixed(1)} %`),
+              },
+              {
+                header: 'A year earlier',
+                align: 'right',
+                isNowrap: true,
+                cell: (s) => (s.bevSharePrior === null ? '–' : `${s.bevSharePrior.toFixed(1)} %`),
+              },
+              {
+                header: 'Growth vs nation',
+                align: 'right',
+                cell: (s) => `×${s.relativeGrowth.toFixed(2)}`,
+              },
+            ]}
+          />
         </Section>
       )}
 
@@ -369,44 +368,35 @@ function RollupTable({ rollup, view }: { rollup: Rollup; view: View }) {
           .map((r) => ({ key: r.key, label: r.label, ...r.total }));
   const sum = (k: 'baseline' | 'adjusted' | 'consensus') => rows.reduce((s, r) => s + r[k], 0);
   return (
-    <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-      <Table.ScrollContainer minWidth={480}>
-        <Table fz="sm" striped data-testid="rollup-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{VIEW_LABELS[view]}</Table.Th>
-              <Table.Th ta="right">Baseline</Table.Th>
-              <Table.Th ta="right">Dealer-adjusted</Table.Th>
-              <Table.Th ta="right">Consensus</Table.Th>
-              <Table.Th ta="right">vs baseline</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((r) => (
-              <Table.Tr key={r.key}>
-                <Table.Td>{r.label}</Table.Td>
-                <Table.Td ta="right">{formatInt(Math.round(r.baseline))}</Table.Td>
-                <Table.Td ta="right">{formatInt(Math.round(r.adjusted))}</Table.Td>
-                <Table.Td ta="right">{formatInt(Math.round(r.consensus))}</Table.Td>
-                <Table.Td ta="right">
-                  {formatChange(percentChange(r.consensus, r.baseline))}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-          <Table.Tfoot>
-            <Table.Tr>
-              <Table.Th>Total</Table.Th>
-              <Table.Th ta="right">{formatInt(Math.round(sum('baseline')))}</Table.Th>
-              <Table.Th ta="right">{formatInt(Math.round(sum('adjusted')))}</Table.Th>
-              <Table.Th ta="right">{formatInt(Math.round(sum('consensus')))}</Table.Th>
-              <Table.Th ta="right">
-                {formatChange(percentChange(sum('consensus'), sum('baseline')))}
-              </Table.Th>
-            </Table.Tr>
-          </Table.Tfoot>
-        </Table>
-      </Table.ScrollContainer>
-    </Paper>
+    <DataTable
+      fz="sm"
+      striped
+      minWidth={480}
+      testId="rollup-table"
+      scrollLabel={`Roll-up by ${VIEW_LABELS[view].toLowerCase()}`}
+      rows={rows}
+      footerRows={[
+        {
+          key: 'total',
+          label: 'Total',
+          baseline: sum('baseline'),
+          adjusted: sum('adjusted'),
+          consensus: sum('consensus'),
+        },
+      ]}
+      rowKey={(r) => r.key}
+      columns={[
+        { header: VIEW_LABELS[view], key: 'label', isSticky: true, cell: (r) => r.label },
+        { header: 'Baseline', count: (r) => Math.round(r.baseline) },
+        { header: 'Dealer-adjusted', count: (r) => Math.round(r.adjusted) },
+        { header: 'Consensus', count: (r) => Math.round(r.consensus) },
+        {
+          header: 'vs baseline',
+          align: 'right',
+          isNowrap: true,
+          cell: (r) => formatChange(percentChange(r.consensus, r.baseline)),
+        },
+      ]}
+    />
   );
 }

@@ -16,7 +16,6 @@ import {
   SegmentedControl,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -39,6 +38,7 @@ import {
   useCurrentCycle,
   useCycleAdjustments,
 } from '../../components/forecasts/forecast-queries';
+import { DataTable } from '../../components/data-table';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatInt, formatMonth } from '../../format';
@@ -242,6 +242,24 @@ function DealerReview({
 }) {
   const accept = useAcceptCells(cycleId, dealer.code);
   const [overriding, setOverriding] = useState<ReviewCell | null>(null);
+  /** Accept (a dealer's figure not yet accepted) and change/override one cell. */
+  const cellActions = (c: ReviewCell, size: string, overrideLabel: string) => (
+    <>
+      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
+        <Button
+          size={size}
+          variant="light"
+          color="teal"
+          onClick={() => accept.mutate({ cells: [{ modelLine: c.modelLine, month: c.month }] })}
+        >
+          Accept
+        </Button>
+      )}
+      <Button size={size} variant="light" color="grape" onClick={() => setOverriding(c)}>
+        {overrideLabel}
+      </Button>
+    </>
+  );
   return (
     <Accordion.Item value={dealer.code} data-dealer={dealer.code}>
       <Accordion.Control>
@@ -296,127 +314,101 @@ function DealerReview({
                   </Text>
                   {isReviewable && (
                     <Group gap="xs" mt={6} grow>
-                      {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
-                        <Button
-                          size="sm"
-                          variant="light"
-                          color="teal"
-                          onClick={() =>
-                            accept.mutate({ cells: [{ modelLine: c.modelLine, month: c.month }] })
-                          }
-                        >
-                          Accept
-                        </Button>
-                      )}
-                      <Button
-                        size="sm"
-                        variant="light"
-                        color="grape"
-                        onClick={() => setOverriding(c)}
-                      >
-                        Change
-                      </Button>
+                      {cellActions(c, 'sm', 'Change')}
                     </Group>
                   )}
                 </Paper>
               ))}
             </Stack>
           ) : (
-            <Paper withBorder radius="sm" style={{ overflow: 'hidden' }}>
-              <Table.ScrollContainer minWidth={760}>
-                <Table fz="sm" verticalSpacing={6}>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Model line</Table.Th>
-                      <Table.Th>Month</Table.Th>
-                      <Table.Th ta="right">Our estimate (likely)</Table.Th>
-                      <Table.Th ta="right">Dealer</Table.Th>
-                      <Table.Th>Why</Table.Th>
-                      <Table.Th ta="right">Agreed</Table.Th>
-                      <Table.Th miw={120}>Status</Table.Th>
-                      <Table.Th />
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {dealer.cells.map((c) => {
-                      const isOutside =
-                        c.adjusted !== null && (c.adjusted < c.lower80 || c.adjusted > c.upper80);
-                      return (
-                        <Table.Tr key={`${c.modelLine}|${c.month}`}>
-                          <Table.Td>{c.modelLineName}</Table.Td>
-                          <Table.Td>{formatMonth(c.month)}</Table.Td>
-                          <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                            {formatInt(Math.round(c.baseline))}{' '}
-                            <Text span size="xs" c="dimmed">
-                              ({Math.round(c.lower80)}–{Math.round(c.upper80)})
-                            </Text>
-                          </Table.Td>
-                          <Table.Td ta="right" fw={700} c={isOutside ? 'red.7' : undefined}>
-                            {c.adjusted ?? '–'}
-                          </Table.Td>
-                          <Table.Td>
-                            <Text size="sm">{reasonLabel(c.adjustReason)}</Text>
-                            {c.adjustComment && (
-                              <Text size="xs" c="dimmed" lineClamp={2}>
-                                “{c.adjustComment}”
-                              </Text>
-                            )}
-                            {c.adjustedBy && (
-                              <Text size="xs" c="dimmed">
-                                {actorName(c.adjustedBy)}
-                              </Text>
-                            )}
-                          </Table.Td>
-                          <Table.Td ta="right">{formatInt(Math.round(c.consensus))}</Table.Td>
-                          <Table.Td>
-                            <Badge
-                              size="sm"
-                              variant="light"
-                              color={reviewColor(c.reviewStatus, 'orange')}
-                            >
-                              {c.reviewStatus}
-                            </Badge>
-                            {c.overrideReason && (
-                              <Text size="xs" c="dimmed" lineClamp={2}>
-                                {c.overrideReason}
-                              </Text>
-                            )}
-                          </Table.Td>
-                          <Table.Td>
-                            {isReviewable && (
-                              <Group gap={4} wrap="nowrap">
-                                {c.adjusted !== null && c.reviewStatus !== 'accepted' && (
-                                  <Button
-                                    size="compact-xs"
-                                    variant="light"
-                                    color="teal"
-                                    onClick={() =>
-                                      accept.mutate({
-                                        cells: [{ modelLine: c.modelLine, month: c.month }],
-                                      })
-                                    }
-                                  >
-                                    Accept
-                                  </Button>
-                                )}
-                                <Button
-                                  size="compact-xs"
-                                  variant="light"
-                                  color="grape"
-                                  onClick={() => setOverriding(c)}
-                                >
-                                  Override
-                                </Button>
-                              </Group>
-                            )}
-                          </Table.Td>
-                        </Table.Tr>
-                      );
-                    })}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            </Paper>
+            <DataTable
+              fz="sm"
+              verticalSpacing={6}
+              minWidth={760}
+              scrollLabel={`Forecast cells of ${dealer.name}`}
+              rows={dealer.cells}
+              rowKey={(c) => `${c.modelLine}|${c.month}`}
+              columns={[
+                { header: 'Model line', isSticky: true, cell: (c) => c.modelLineName },
+                { header: 'Month', isNowrap: true, cell: (c) => formatMonth(c.month) },
+                {
+                  header: 'Our estimate (likely)',
+                  align: 'right',
+                  isNowrap: true,
+                  cell: (c) => (
+                    <>
+                      {formatInt(Math.round(c.baseline))}{' '}
+                      <Text span size="xs" c="dimmed">
+                        ({Math.round(c.lower80)}–{Math.round(c.upper80)})
+                      </Text>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Dealer',
+                  align: 'right',
+                  td: (c) => ({
+                    fw: 700,
+                    c:
+                      c.adjusted !== null && (c.adjusted < c.lower80 || c.adjusted > c.upper80)
+                        ? 'red.7'
+                        : undefined,
+                  }),
+                  cell: (c) => c.adjusted ?? '–',
+                },
+                {
+                  header: 'Why',
+                  cell: (c) => (
+                    <>
+                      <Text size="sm">{reasonLabel(c.adjustReason)}</Text>
+                      {c.adjustComment && (
+                        <Text size="xs" c="dimmed" lineClamp={2}>
+                          “{c.adjustComment}”
+                        </Text>
+                      )}
+                      {c.adjustedBy && (
+                        <Text size="xs" c="dimmed">
+                          {actorName(c.adjustedBy)}
+                        </Text>
+                      )}
+                    </>
+                  ),
+                },
+                {
+                  header: 'Agreed',
+                  align: 'right',
+                  cell: (c) => formatInt(Math.round(c.consensus)),
+                },
+                {
+                  header: 'Status',
+                  th: { miw: 120 },
+                  cell: (c) => (
+                    <>
+                      <Badge
+                        size="sm"
+                        variant="light"
+                        color={reviewColor(c.reviewStatus, 'orange')}
+                      >
+                        {c.reviewStatus}
+                      </Badge>
+                      {c.overrideReason && (
+                        <Text size="xs" c="dimmed" lineClamp={2}>
+                          {c.overrideReason}
+                        </Text>
+                      )}
+                    </>
+                  ),
+                },
+                isReviewable && {
+                  key: 'actions',
+                  cell: (c) => (
+                    <Group gap={4} wrap="nowrap">
+                      {cellActions(c, 'compact-xs', 'Override')}
+                    </Group>
+                  ),
+                },
+              ]}
+            />
           )}
           <FormError error={accept.error} />
           <Group gap="xs">

@@ -15,7 +15,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -31,6 +30,7 @@ import {
 import { BaselineProgress } from '../../components/forecasts/baseline-progress';
 import { useCreateCycle, useCycles } from '../../components/forecasts/forecast-queries';
 import { IconPlus } from '../../components/icons';
+import { DataTable } from '../../components/data-table';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatInt, formatMonth, formatMonthLong } from '../../format';
@@ -89,49 +89,46 @@ function NetworkForecasts() {
           }
         />
       ) : (
-        <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
-          <Table.ScrollContainer minWidth={720}>
-            <Table verticalSpacing="sm" highlightOnHover data-testid="cycles-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Cycle</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Months</Table.Th>
-                  <Table.Th>Adjust until</Table.Th>
-                  <Table.Th ta="right">Baseline</Table.Th>
-                  <Table.Th ta="right">Consensus</Table.Th>
-                  <Table.Th ta="right">Adjusted cells</Table.Th>
-                  <Table.Th ta="right">Overridden</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {cycles.data.map((c) => (
-                  <Table.Tr key={c.id} data-cycle={c.cycleMonth}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/forecasts/cycles/${c.id}`} fw={600}>
-                        {cycleTitle(c)}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>
-                      <Stack gap={4}>
-                        <CycleStatus cycle={c} />
-                        <BaselineProgress cycle={c} />
-                      </Stack>
-                    </Table.Td>
-                    <Table.Td>
-                      {formatMonth(c.months[0]!)}–{formatMonth(c.months.at(-1)!)}
-                    </Table.Td>
-                    <Table.Td>{formatDate(c.adjustUntil)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(Math.round(c.totals.baseline))}</Table.Td>
-                    <Table.Td ta="right">{formatInt(Math.round(c.totals.consensus))}</Table.Td>
-                    <Table.Td ta="right">{formatInt(c.totals.adjustedCells)}</Table.Td>
-                    <Table.Td ta="right">{formatInt(c.totals.overriddenCells)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
+        <DataTable
+          verticalSpacing="sm"
+          highlightOnHover
+          minWidth={720}
+          testId="cycles-table"
+          scrollLabel="Forecast cycles"
+          rows={cycles.data}
+          rowKey={(c) => c.id}
+          rowProps={(c) => ({ 'data-cycle': c.cycleMonth })}
+          columns={[
+            {
+              header: 'Cycle',
+              isSticky: true,
+              cell: (c) => (
+                <Anchor component={Link} to={`/forecasts/cycles/${c.id}`} fw={600}>
+                  {cycleTitle(c)}
+                </Anchor>
+              ),
+            },
+            {
+              header: 'Status',
+              cell: (c) => (
+                <Stack gap={4}>
+                  <CycleStatus cycle={c} />
+                  <BaselineProgress cycle={c} />
+                </Stack>
+              ),
+            },
+            {
+              header: 'Months',
+              isNowrap: true,
+              cell: (c) => `${formatMonth(c.months[0]!)}–${formatMonth(c.months.at(-1)!)}`,
+            },
+            { header: 'Adjust until', isNowrap: true, cell: (c) => formatDate(c.adjustUntil) },
+            { header: 'Baseline', count: (c) => Math.round(c.totals.baseline) },
+            { header: 'Consensus', count: (c) => Math.round(c.totals.consensus) },
+            { header: 'Adjusted cells', count: (c) => c.totals.adjustedCells },
+            { header: 'Overridden', count: (c) => c.totals.overriddenCells },
+          ]}
+        />
       )}
       {isCreating && <NewCycleDialog onClose={() => setCreating(false)} />}
     </Stack>

@@ -8,12 +8,13 @@
 import '@mantine/charts/styles.css';
 import { BarChart } from '@mantine/charts';
 import { Link } from 'react-router-dom';
-import { Badge, Button, Paper, ScrollArea, SimpleGrid, Table, Text } from '@mantine/core';
+import { Badge, Button, Paper, SimpleGrid, Text } from '@mantine/core';
 import type { PerformanceRecord } from '../../../shared/schemas/insights-performance';
 import { apiUrl } from '../../api';
 import { ChartLegend, useIsPhone } from '../../components/charts';
 import { InterventionValuePanel } from '../../components/insights/intervention-value-panel';
 import { useHighPerformers } from '../../components/insights/performance-queries';
+import { DataTable } from '../../components/data-table';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
@@ -165,60 +166,79 @@ export function PerformancePage() {
             ) : ranked.length === 0 ? (
               <Empty title="No dealer has a market, agreements or risks to rank yet" />
             ) : (
-              <ScrollArea>
-                <Table striped highlightOnHover data-testid="performance-table" miw={760}>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>#</Table.Th>
-                      <Table.Th>Dealer</Table.Th>
-                      <Table.Th ta="right">Effectiveness</Table.Th>
-                      <Table.Th ta="right">Attainment</Table.Th>
-                      <Table.Th ta="right">Probability</Table.Th>
-                      <Table.Th ta="right">EV share</Table.Th>
-                      <Table.Th ta="right">Pace</Table.Th>
-                      <Table.Th />
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {ranked.slice(0, 200).map((d) => (
-                      <Table.Tr key={d.dealerCode}>
-                        <Table.Td>{d.rank}</Table.Td>
-                        <Table.Td>
-                          <Link to={`/dealers/${encodeURIComponent(d.dealerCode)}`}>
-                            {d.dealerName}
-                          </Link>{' '}
-                          <Text span size="xs" c="dimmed">
-                            {d.regionCode}
-                          </Text>{' '}
-                          {d.isHighPerformer && (
-                            <Badge size="xs" color="teal" variant="light">
-                              high performer
-                            </Badge>
-                          )}
-                        </Table.Td>
-                        <Table.Td ta="right">{formatPercent(pct(d.effectiveness))}</Table.Td>
-                        <Table.Td ta="right">{formatPercent(pct(d.attainment))}</Table.Td>
-                        <Table.Td ta="right">{formatPercent(pct(d.probability))}</Table.Td>
-                        <Table.Td ta="right">{formatPercent(pct(d.features.evShare))}</Table.Td>
-                        <Table.Td ta="right">{formatChange(pct(d.features.pace))}</Table.Td>
-                        <Table.Td>
-                          <Button
-                            component="a"
-                            size="compact-xs"
-                            variant="default"
-                            href={apiUrl(
-                              `/insights/performance/dealers/${encodeURIComponent(d.dealerCode)}/export`,
-                            )}
-                            download={`performance-${d.dealerCode}.csv`}
-                          >
-                            CSV
-                          </Button>
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </ScrollArea>
+              <DataTable
+                striped
+                highlightOnHover
+                minWidth={760}
+                testId="performance-table"
+                scrollLabel="Dealer ranking"
+                rows={ranked.slice(0, 200)}
+                rowKey={(d) => d.dealerCode}
+                columns={[
+                  { header: '#', cell: (d) => d.rank },
+                  {
+                    header: 'Dealer',
+                    isSticky: true,
+                    cell: (d) => (
+                      <>
+                        <Link to={`/dealers/${encodeURIComponent(d.dealerCode)}`}>
+                          {d.dealerName}
+                        </Link>{' '}
+                        <Text span size="xs" c="dimmed">
+                          {d.regionCode}
+                        </Text>{' '}
+                        {d.isHighPerformer && (
+                          <Badge size="xs" color="teal" variant="light">
+                            high performer
+                          </Badge>
+                        )}
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Effectiveness',
+                    align: 'right',
+                    cell: (d) => formatPercent(pct(d.effectiveness)),
+                  },
+                  {
+                    header: 'Attainment',
+                    align: 'right',
+                    cell: (d) => formatPercent(pct(d.attainment)),
+                  },
+                  {
+                    header: 'Probability',
+                    align: 'right',
+                    cell: (d) => formatPercent(pct(d.probability)),
+                  },
+                  {
+                    header: 'EV share',
+                    align: 'right',
+                    cell: (d) => formatPercent(pct(d.features.evShare)),
+                  },
+                  {
+                    header: 'Pace',
+                    align: 'right',
+                    isNowrap: true,
+                    cell: (d) => formatChange(pct(d.features.pace)),
+                  },
+                  {
+                    key: 'csv',
+                    cell: (d) => (
+                      <Button
+                        component="a"
+                        size="compact-xs"
+                        variant="default"
+                        href={apiUrl(
+                          `/insights/performance/dealers/${encodeURIComponent(d.dealerCode)}/export`,
+                        )}
+                        download={`performance-${d.dealerCode}.csv`}
+                      >
+                        CSV
+                      </Button>
+                    ),
+                  },
+                ]}
+              />
             )}
           </Section>
         </>

@@ -4,10 +4,11 @@
  * and the audit log by the API. Other readers see the account masked.
  */
 import { useState, type FormEvent } from 'react';
-import { Alert, Button, Group, Paper, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { bankAccountInputSchema, type BankAccountView } from '../../../shared/schemas/payments';
 import { api, isApiError } from '../../api';
+import { DataTable } from '../../components/data-table';
 import { FormError } from '../../components/form-error';
 import { DealerPicker, TextField, useForm, useFormSave, valuesOf } from '../../components/form-kit';
 import { IconCheck } from '../../components/icons';
@@ -49,16 +50,20 @@ function CurrentAccount({ account }: { account: BankAccountView }) {
         ];
   return (
     <Paper withBorder p="md" data-testid="bank-account">
-      <Table>
-        <Table.Tbody>
-          {rows.map(([label, value]) => (
-            <Table.Tr key={label}>
-              <Table.Th w="40%">{label}</Table.Th>
-              <Table.Td style={{ wordBreak: 'break-all' }}>{value ?? '—'}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <DataTable
+        isBare
+        isHeadless
+        rows={rows}
+        rowKey={([label]) => label}
+        columns={[
+          { header: 'Detail', isRowHeader: true, width: '40%', cell: ([label]) => label },
+          {
+            header: 'Value',
+            td: () => ({ style: { wordBreak: 'break-all' } }),
+            cell: ([, value]) => value ?? '—',
+          },
+        ]}
+      />
       <Text size="xs" c="dimmed" mt="xs">
         {account.isMasked ? 'Shown masked. ' : ''}Last changed {formatDateTime(account.updatedAt)}
       </Text>

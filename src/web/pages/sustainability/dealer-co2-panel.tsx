@@ -1,5 +1,6 @@
 /** A dealer's CO2 dashboard: EV share vs the OEM's ask, its contribution, the next sale's value. */
-import { Badge, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Badge, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { DataTable } from '../../components/data-table';
 import { KpiCard } from '../../components/kpi-card';
 import { Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
@@ -8,7 +9,6 @@ import { POWERTRAIN_LABELS } from '../../labels';
 import type { Powertrain } from '../../../shared/schemas/catalog';
 import { Co2ChartSection } from './co2-chart';
 import { useDealerSustainability } from './sustainability-queries';
-import { ScrollTable } from '../../components/scroll-table';
 
 export function DealerCo2Panel({
   dealerCode,
@@ -82,22 +82,28 @@ export function DealerCo2Panel({
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Next sale by model line">
-          <ScrollTable
-            minWidth={320}
-            head={['Model line', 'Powertrain', 'g/km', 'Value']}
-            numericFrom={2}
-          >
-            {d.nextSale.slice(0, 20).map((s) => (
-              <Table.Tr key={`${s.modelLineCode}-${s.powertrain}`}>
-                <Table.Td>{s.modelLineName}</Table.Td>
-                <Table.Td>{POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain}</Table.Td>
-                <Table.Td ta="right">{s.co2GramsPerKm}</Table.Td>
-                <Table.Td ta="right" c={Number(s.value) >= 0 ? 'teal.7' : 'red.7'}>
-                  {formatMoney(s.value, cur)}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </ScrollTable>
+          <DataTable
+            striped
+            minWidth={360}
+            rows={d.nextSale.slice(0, 20)}
+            rowKey={(s) => `${s.modelLineCode}-${s.powertrain}`}
+            empty={<Empty title="No model lines on sale in this market" />}
+            columns={[
+              { header: 'Model line', isSticky: true, cell: (s) => s.modelLineName },
+              {
+                header: 'Powertrain',
+                cell: (s) => POWERTRAIN_LABELS[s.powertrain as Powertrain] ?? s.powertrain,
+              },
+              { header: 'g/km', align: 'right', cell: (s) => s.co2GramsPerKm },
+              {
+                header: 'Value',
+                align: 'right',
+                isNowrap: true,
+                td: (s) => ({ c: Number(s.value) >= 0 ? 'teal.7' : 'red.7' }),
+                cell: (s) => formatMoney(s.value, cur),
+              },
+            ]}
+          />
         </Section>
         <Section title="EV incentives that pay for it">
           {d.evIncentives.length === 0 ? (

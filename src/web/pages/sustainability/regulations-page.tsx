@@ -3,27 +3,16 @@
  * shares with their status). A new version is entered as its JSON document (sustainability:write).
  */
 import { useState } from 'react';
-import {
-  Badge,
-  Button,
-  Code,
-  Group,
-  Paper,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-  TextInput,
-} from '@mantine/core';
+import { Badge, Button, Code, Group, Paper, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
-import { QueryError, TableSkeleton } from '../../components/query-state';
+import { DataTable } from '../../components/data-table';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate } from '../../format';
 import { useCan } from '../../session';
 import type { Regulation } from '../../../shared/schemas/sustainability';
 import { useRegulations } from './sustainability-queries';
-import { ScrollTable } from '../../components/scroll-table';
 
 function summary(r: Regulation): string {
   const d = r.document;
@@ -45,30 +34,50 @@ export function RegulationsPage() {
       {!list.data ? (
         <TableSkeleton />
       ) : (
-        <ScrollTable minWidth={560} head={['Market', 'Version', 'From', 'Rules']}>
-          {list.data.items.map((r) => (
-            <Table.Tr key={`${r.market}-${r.versionNo}`}>
-              <Table.Td>
-                <Text fw={600}>{r.market}</Text>
-                <Text size="xs" c="dimmed">
-                  {r.document.name}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                v{r.versionNo} {r.isCurrent && <Badge variant="light">current</Badge>}
-              </Table.Td>
-              <Table.Td>{formatDate(r.effectiveFrom)}</Table.Td>
-              <Table.Td>
-                <Text size="sm">{summary(r)}</Text>
-                {r.document.kind === 'us_zev' && (
-                  <Text size="xs" c="orange.8">
-                    {r.document.statusNote}
+        <DataTable
+          striped
+          minWidth={560}
+          scrollLabel="Regulations"
+          rows={list.data.items}
+          rowKey={(r) => `${r.market}-${r.versionNo}`}
+          empty={<Empty title="No regulations yet" />}
+          columns={[
+            {
+              header: 'Market',
+              cell: (r) => (
+                <>
+                  <Text fw={600}>{r.market}</Text>
+                  <Text size="xs" c="dimmed">
+                    {r.document.name}
                   </Text>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </ScrollTable>
+                </>
+              ),
+            },
+            {
+              header: 'Version',
+              isNowrap: true,
+              cell: (r) => (
+                <>
+                  v{r.versionNo} {r.isCurrent && <Badge variant="light">current</Badge>}
+                </>
+              ),
+            },
+            { header: 'From', isNowrap: true, cell: (r) => formatDate(r.effectiveFrom) },
+            {
+              header: 'Rules',
+              cell: (r) => (
+                <>
+                  <Text size="sm">{summary(r)}</Text>
+                  {r.document.kind === 'us_zev' && (
+                    <Text size="xs" c="orange.8">
+                      {r.document.statusNote}
+                    </Text>
+                  )}
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       {canWrite && list.data && <NewVersion items={list.data.items} />}
     </Stack>

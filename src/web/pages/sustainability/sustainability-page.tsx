@@ -16,7 +16,6 @@ import {
   Select,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
@@ -24,7 +23,7 @@ import { api } from '../../api';
 import { KpiCard } from '../../components/kpi-card';
 import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError } from '../../components/query-state';
-import { formatInt, formatMoney } from '../../format';
+import { formatMoney } from '../../format';
 import { useModelLines, useRegions } from '../../queries';
 import { isDealerUser, useMe } from '../../session';
 import { Co2BarChart, Co2ChartSection } from './co2-chart';
@@ -37,7 +36,7 @@ import {
   useZev,
   type WhatIfResult,
 } from './sustainability-queries';
-import { ScrollTable } from '../../components/scroll-table';
+import { DataTable } from '../../components/data-table';
 
 function gPerKm(value: string | null | undefined): string {
   return value === null || value === undefined
@@ -150,59 +149,83 @@ function FleetPanel({ market }: { market: string }) {
           title="Shadow price per model line"
           description="premium per g/km × (line average − target): what one more car adds"
         >
-          <ScrollTable minWidth={320} head={['Model line', 'Average', 'Per car']} numericFrom={1}>
-            {[...f.shadowPrices]
-              .sort((a, b) => Number(b.perUnit) - Number(a.perUnit))
-              .map((s) => (
-                <Table.Tr key={s.modelLineCode}>
-                  <Table.Td>{s.modelLineName}</Table.Td>
-                  <Table.Td ta="right">{gPerKm(s.averageGPerKm)}</Table.Td>
-                  <Table.Td ta="right" c={Number(s.perUnit) > 0 ? 'red.7' : 'teal.7'}>
-                    {formatMoney(s.perUnit, cur)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-          </ScrollTable>
+          <DataTable
+            striped
+            minWidth={320}
+            rows={[...f.shadowPrices].sort((a, b) => Number(b.perUnit) - Number(a.perUnit))}
+            rowKey={(s) => s.modelLineCode}
+            empty={<Empty title="No model lines registered in this window" />}
+            columns={[
+              { header: 'Model line', cell: (s) => s.modelLineName },
+              {
+                header: 'Average',
+                align: 'right',
+                isNowrap: true,
+                cell: (s) => gPerKm(s.averageGPerKm),
+              },
+              {
+                header: 'Per car',
+                align: 'right',
+                isNowrap: true,
+                td: (s) => ({ c: Number(s.perUnit) > 0 ? 'red.7' : 'teal.7' }),
+                cell: (s) => formatMoney(s.perUnit, cur),
+              },
+            ]}
+          />
         </Section>
         <Section
           title="BEVs needed by region"
           description={`zero-emission cars that bring each region to ${f.year}'s target`}
         >
-          <ScrollTable
-            minWidth={320}
-            head={['Region', 'Registrations', 'EV share', 'BEVs needed']}
-            numericFrom={1}
-          >
-            {f.regions.map((r) => (
-              <Table.Tr key={r.code}>
-                <Table.Td>{r.name}</Table.Td>
-                <Table.Td ta="right">{formatInt(r.registrations)}</Table.Td>
-                <Table.Td ta="right">{r.bevShare === null ? '–' : `${r.bevShare} %`}</Table.Td>
-                <Table.Td ta="right">{formatInt(r.bevsNeeded)}</Table.Td>
-              </Table.Tr>
-            ))}
-          </ScrollTable>
+          <DataTable
+            striped
+            minWidth={360}
+            rows={f.regions}
+            rowKey={(r) => r.code}
+            empty={<Empty title="No registrations by region yet" />}
+            columns={[
+              { header: 'Region', isSticky: true, cell: (r) => r.name },
+              { header: 'Registrations', count: (r) => r.registrations },
+              {
+                header: 'EV share',
+                align: 'right',
+                isNowrap: true,
+                cell: (r) => (r.bevShare === null ? '–' : `${r.bevShare} %`),
+              },
+              { header: 'BEVs needed', count: (r) => r.bevsNeeded },
+            ]}
+          />
         </Section>
       </SimpleGrid>
       <Section
         title="Dealers carrying the premium"
         description={`${f.year}: premium per g/km × Σ(e − target); the top 15`}
       >
-        <ScrollTable
-          minWidth={480}
-          head={['Dealer', 'Registrations', 'Average', 'Contribution', 'BEVs needed']}
-          numericFrom={1}
-        >
-          {f.dealers.slice(0, 15).map((d) => (
-            <Table.Tr key={d.code}>
-              <Table.Td>{d.name}</Table.Td>
-              <Table.Td ta="right">{formatInt(d.registrations)}</Table.Td>
-              <Table.Td ta="right">{gPerKm(d.averageGPerKm)}</Table.Td>
-              <Table.Td ta="right">{formatMoney(d.contribution, cur)}</Table.Td>
-              <Table.Td ta="right">{formatInt(d.bevsNeeded)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </ScrollTable>
+        <DataTable
+          striped
+          minWidth={560}
+          scrollLabel="Dealers carrying the premium"
+          rows={f.dealers.slice(0, 15)}
+          rowKey={(d) => d.code}
+          empty={<Empty title="No dealer registrations this year" />}
+          columns={[
+            { header: 'Dealer', isSticky: true, cell: (d) => d.name },
+            { header: 'Registrations', count: (d) => d.registrations },
+            {
+              header: 'Average',
+              align: 'right',
+              isNowrap: true,
+              cell: (d) => gPerKm(d.averageGPerKm),
+            },
+            {
+              header: 'Contribution',
+              align: 'right',
+              isNowrap: true,
+              cell: (d) => formatMoney(d.contribution, cur),
+            },
+            { header: 'BEVs needed', count: (d) => d.bevsNeeded },
+          ]}
+        />
       </Section>
       {f.pools.length > 0 && (
         <Section
@@ -236,20 +259,24 @@ function ProgramsCo2({ market }: { market: string }) {
       title="CO2 per incentive"
       description="each published program this year: Σ (target − e) over the cars it pays on, per 1,000 of its per-unit incentive"
     >
-      <ScrollTable
+      <DataTable
+        striped
         minWidth={480}
-        head={['Program', 'Cars', 'CO2 reduction', 'g/km per 1,000']}
-        numericFrom={1}
-      >
-        {q.data.items.map((p) => (
-          <Table.Tr key={p.code}>
-            <Table.Td>{p.name}</Table.Td>
-            <Table.Td ta="right">{formatInt(p.units)}</Table.Td>
-            <Table.Td ta="right">{gPerKm(p.co2ReductionGPerKm)}</Table.Td>
-            <Table.Td ta="right">{p.gPerKmPerThousand ?? '–'}</Table.Td>
-          </Table.Tr>
-        ))}
-      </ScrollTable>
+        scrollLabel="CO2 per incentive"
+        rows={q.data.items}
+        rowKey={(p) => p.code}
+        columns={[
+          { header: 'Program', isSticky: true, cell: (p) => p.name },
+          { header: 'Cars', count: (p) => p.units },
+          {
+            header: 'CO2 reduction',
+            align: 'right',
+            isNowrap: true,
+            cell: (p) => gPerKm(p.co2ReductionGPerKm),
+          },
+          { header: 'g/km per 1,000', align: 'right', cell: (p) => p.gPerKmPerThousand ?? '–' },
+        ]}
+      />
     </Section>
   );
 }
@@ -366,27 +393,33 @@ function ZevPanel({ market }: { market: string }) {
           valueFormatter={(v) => `${v.toFixed(1)} %`}
         />
       )}
-      <ScrollTable
+      <DataTable
+        striped
         minWidth={420}
-        head={['State', 'Status', 'Deliveries', 'ZEV share', 'ZEVs needed']}
-        numericFrom={2}
-      >
-        {z.states.map((s) => (
-          <Table.Tr key={s.state}>
-            <Table.Td>{s.state}</Table.Td>
-            <Table.Td>
+        scrollLabel="ZEV share per state"
+        rows={z.states}
+        rowKey={(s) => s.state}
+        empty={<Empty title="No ZEV states in this market" />}
+        columns={[
+          { header: 'State', cell: (s) => s.state },
+          {
+            header: 'Status',
+            cell: (s) => (
               <Badge variant="light" color={s.inForce ? 'blue' : 'gray'}>
                 {s.status}
               </Badge>
-            </Table.Td>
-            <Table.Td ta="right">{formatInt(s.deliveries)}</Table.Td>
-            <Table.Td ta="right">
-              {s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`}
-            </Table.Td>
-            <Table.Td ta="right">{formatInt(s.zevNeeded)}</Table.Td>
-          </Table.Tr>
-        ))}
-      </ScrollTable>
+            ),
+          },
+          { header: 'Deliveries', count: (s) => s.deliveries },
+          {
+            header: 'ZEV share',
+            align: 'right',
+            isNowrap: true,
+            cell: (s) => (s.zevSharePercent === null ? '–' : `${s.zevSharePercent} %`),
+          },
+          { header: 'ZEVs needed', count: (s) => s.zevNeeded },
+        ]}
+      />
       <Text size="xs" c="dimmed">
         Model year taken as the delivery year; ZEV powertrains only (no PHEV credit).
       </Text>

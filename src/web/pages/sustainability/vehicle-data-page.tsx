@@ -3,11 +3,13 @@
  * range and battery, editable here (catalog:write); the SKU form stays the catalog's.
  */
 import { useState } from 'react';
-import { Button, Group, Modal, NumberInput, Stack, Table, TextInput } from '@mantine/core';
+import { NumberInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
-import { QueryError, TableSkeleton } from '../../components/query-state';
+import { DataTable, RowButton } from '../../components/data-table';
+import { FormDialog } from '../../components/form-kit';
+import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { POWERTRAIN_LABELS } from '../../labels';
 import { useCan } from '../../session';
 import { useVehicleData, type VehicleData } from './sustainability-queries';
@@ -36,40 +38,27 @@ export function VehicleDataPage() {
       {!data.data ? (
         <TableSkeleton />
       ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>SKU</Table.Th>
-                <Table.Th>Powertrain</Table.Th>
-                <Table.Th ta="right">CO2 g/km</Table.Th>
-                <Table.Th ta="right">Mass kg</Table.Th>
-                <Table.Th ta="right">Electric range km</Table.Th>
-                <Table.Th ta="right">Battery kWh</Table.Th>
-                {canEdit && <Table.Th />}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.slice(0, 200).map((r) => (
-                <Table.Tr key={r.sku}>
-                  <Table.Td>{r.name}</Table.Td>
-                  <Table.Td>{POWERTRAIN_LABELS[r.powertrain]}</Table.Td>
-                  <Table.Td ta="right">{r.co2GramsPerKm}</Table.Td>
-                  <Table.Td ta="right">{r.massKg?.toLocaleString() ?? '–'}</Table.Td>
-                  <Table.Td ta="right">{r.electricRangeKm ?? '–'}</Table.Td>
-                  <Table.Td ta="right">{r.batteryKwh ?? '–'}</Table.Td>
-                  {canEdit && (
-                    <Table.Td>
-                      <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
-                        Edit
-                      </Button>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          striped
+          highlightOnHover
+          minWidth={640}
+          scrollLabel="Vehicle data"
+          rows={rows.slice(0, 200)}
+          rowKey={(r) => r.sku}
+          empty={<Empty title={filter ? 'No SKU matches this search' : 'No active SKUs'} />}
+          columns={[
+            { header: 'SKU', isSticky: true, cell: (r) => r.name },
+            { header: 'Powertrain', cell: (r) => POWERTRAIN_LABELS[r.powertrain] },
+            { header: 'CO2 g/km', align: 'right', cell: (r) => r.co2GramsPerKm },
+            { header: 'Mass kg', align: 'right', cell: (r) => r.massKg?.toLocaleString() ?? '–' },
+            { header: 'Electric range km', align: 'right', cell: (r) => r.electricRangeKm ?? '–' },
+            { header: 'Battery kWh', align: 'right', cell: (r) => r.batteryKwh ?? '–' },
+            canEdit && {
+              key: 'edit',
+              cell: (r) => <RowButton onClick={() => setEditing(r)}>Edit</RowButton>,
+            },
+          ]}
+        />
       )}
       {editing && <EditModal row={editing} onClose={() => setEditing(null)} />}
     </Stack>
@@ -95,39 +84,35 @@ function EditModal({ row, onClose }: { row: VehicleData; onClose: () => void }) 
       onClose();
     },
   });
+  const numbers: [string, number, number, number | string, (v: number | string) => void][] = [
+    ['WLTP CO2 (g/km)', 0, 1000, co2, setCo2],
+    ['Mass in running order (kg)', 300, 10000, mass, setMass],
+    ['Electric range (km)', 0, 2000, range, setRange],
+  ];
   return (
-    <Modal opened onClose={onClose} title={row.name}>
-      <Stack>
-        <NumberInput label="WLTP CO2 (g/km)" min={0} max={1000} value={co2} onChange={setCo2} />
+    <FormDialog
+      title={row.name}
+      size="md"
+      onClose={onClose}
+      onSubmit={() => save.mutate()}
+      save={save}
+      problems={[]}
+    >
+      {numbers.map(([label, min, max, value, onChange]) => (
         <NumberInput
-          label="Mass in running order (kg)"
-          min={300}
-          max={10000}
-          value={mass}
-          onChange={setMass}
+          key={label}
+          label={label}
+          min={min}
+          max={max}
+          value={value}
+          onChange={onChange}
         />
-        <NumberInput
-          label="Electric range (km)"
-          min={0}
-          max={2000}
-          value={range}
-          onChange={setRange}
-        />
-        <TextInput
-          label="Battery (kWh)"
-          value={battery}
-          onChange={(e) => setBattery(e.currentTarget.value)}
-        />
-        {save.error && <QueryError error={save.error} title="Not saved" />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button onClick={() => save.mutate()} loading={save.isPending}>
-            Save
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      ))}
+      <TextInput
+        label="Battery (kWh)"
+        value={battery}
+        onChange={(e) => setBattery(e.currentTarget.value)}
+      />
+    </FormDialog>
   );
 }

@@ -7,7 +7,6 @@ import {
   Group,
   SimpleGrid,
   Stack,
-  Table,
   Text,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -22,6 +21,7 @@ import {
   type webhookDeliveryDetailSchema,
 } from '../../../shared/schemas/webhooks';
 import { api } from '../../api';
+import { DataTable } from '../../components/data-table';
 import { FormError } from '../../components/form-error';
 import { SecretOnceDialog } from '../../components/secret-once-dialog';
 import {
@@ -204,33 +204,31 @@ export function DeliveryDrawer({ id, onClose }: { id: number; onClose: () => voi
               Replay
             </Button>
           </Group>
-          <Table fz="xs" data-testid="webhook-attempts">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>#</Table.Th>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Answer</Table.Th>
-                <Table.Th>Time</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {d.attemptLog.map((a, i) => (
-                <Table.Tr key={i}>
-                  <Table.Td>{a.attempt}</Table.Td>
-                  <Table.Td>{formatDateTime(a.at)}</Table.Td>
-                  <Table.Td>
+          <DataTable
+            fz="xs"
+            testId="webhook-attempts"
+            rows={d.attemptLog}
+            rowKey={(_, i) => i}
+            empty={<Text size="sm">No attempt yet.</Text>}
+            columns={[
+              { header: '#', cell: (a) => a.attempt },
+              { header: 'When', isNowrap: true, cell: (a) => formatDateTime(a.at) },
+              {
+                header: 'Answer',
+                cell: (a) => (
+                  <>
                     {a.statusCode ?? a.error}
                     {a.responseBody && (
                       <Text size="xs" c="dimmed" lineClamp={3} style={{ overflowWrap: 'anywhere' }}>
                         {a.responseBody}
                       </Text>
                     )}
-                  </Table.Td>
-                  <Table.Td>{a.durationMs} ms</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+                  </>
+                ),
+              },
+              { header: 'Time', isNowrap: true, cell: (a) => `${a.durationMs} ms` },
+            ]}
+          />
           <Text size="sm" fw={600}>
             Payload
           </Text>

@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { Badge, Button, Group, Pagination, Paper, Switch, Table, Tabs, Text } from '@mantine/core';
+import { Badge, Box, Button, Group, Pagination, Switch, Tabs, Text } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { WebhookDelivery, WebhookSubscription } from '../../../shared/schemas/webhooks';
 import { api, request, type Page } from '../../api';
+import { DataTable, clickableRow } from '../../components/data-table';
 import { FormError } from '../../components/form-error';
 import { IconPlus } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
@@ -60,45 +61,49 @@ function DeliveryLog({ subscriptionId }: { subscriptionId: number | null }) {
     );
   return (
     <>
-      <Paper withBorder style={{ overflow: 'hidden' }}>
-        <Table.ScrollContainer minWidth={0}>
-          <Table fz="sm" highlightOnHover data-testid="webhook-deliveries">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Event</Table.Th>
-                <Table.Th visibleFrom="sm">Created</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th visibleFrom="sm">Last answer</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {log.data.items.map((d) => (
-                <Table.Tr key={d.id} onClick={() => setOpen(d.id)} style={{ cursor: 'pointer' }}>
-                  <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {d.eventType}
-                    </Text>
-                    <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-                      {d.entityType} {d.entityId}
-                      {subscriptionId === null && ` → ${d.subscriptionUrl}`}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td visibleFrom="sm">{formatDateTime(d.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Badge size="sm" variant="light" color={stateColor(d.state)}>
-                      {d.state}
-                    </Badge>
-                    <Text size="xs" c="dimmed">
-                      {formatInt(d.attempts)} attempt{d.attempts === 1 ? '' : 's'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td visibleFrom="sm">{d.lastStatusCode ?? d.lastError ?? '–'}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      </Paper>
+      <DataTable
+        fz="sm"
+        highlightOnHover
+        testId="webhook-deliveries"
+        rows={log.data.items}
+        rowKey={(d) => d.id}
+        rowProps={(d) => clickableRow(() => setOpen(d.id), d.id === open)}
+        columns={[
+          {
+            header: 'Event',
+            cell: (d) => (
+              <>
+                <Text size="sm" fw={600}>
+                  {d.eventType}
+                </Text>
+                <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                  {d.entityType} {d.entityId}
+                  {subscriptionId === null && ` → ${d.subscriptionUrl}`}
+                </Text>
+              </>
+            ),
+          },
+          { header: 'Created', from: 'sm', cell: (d) => formatDateTime(d.createdAt) },
+          {
+            header: 'State',
+            cell: (d) => (
+              <>
+                <Badge size="sm" variant="light" color={stateColor(d.state)}>
+                  {d.state}
+                </Badge>
+                <Text size="xs" c="dimmed">
+                  {formatInt(d.attempts)} attempt{d.attempts === 1 ? '' : 's'}
+                </Text>
+              </>
+            ),
+          },
+          {
+            header: 'Last answer',
+            from: 'sm',
+            cell: (d) => d.lastStatusCode ?? d.lastError ?? '–',
+          },
+        ]}
+      />
       {log.data.total > PAGE_SIZE && (
         <Group justify="center" mt="sm">
           <Pagination
@@ -113,89 +118,125 @@ function DeliveryLog({ subscriptionId }: { subscriptionId: number | null }) {
   );
 }
 
-function SubscriptionRow({
-  s,
-  isSelected,
-  onSelect,
-}: {
-  s: WebhookSubscription;
-  isSelected: boolean;
-  onSelect: () => void;
-}) {
+/** Enable/disable, ping and delete a subscription; a mutation's error is shown at its row. */
+function useSubscriptionActions() {
   const queryClient = useQueryClient();
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['webhooks'] });
   const toggle = useMutation({
-    mutationFn: (isEnabled: boolean) => api.patch(`/webhooks/${s.id}`, { isEnabled }),
+    mutationFn: ({ id, isEnabled }: { id: number; isEnabled: boolean }) =>
+      api.patch(`/webhooks/${id}`, { isEnabled }),
     onSuccess: invalidate,
   });
   const ping = useMutation({
-    mutationFn: () => api.post(`/webhooks/${s.id}/ping`),
+    mutationFn: (id: number) => api.post(`/webhooks/${id}/ping`),
     onSuccess: invalidate,
   });
   const remove = useMutation({
-    mutationFn: () => request(`/webhooks/${s.id}`, { method: 'DELETE' }),
+    mutationFn: (id: number) => request(`/webhooks/${id}`, { method: 'DELETE' }),
     onSuccess: invalidate,
   });
+  const errorOf = (id: number) =>
+    (toggle.variables?.id === id ? toggle.error : null) ??
+    (ping.variables === id ? ping.error : null) ??
+    (remove.variables === id ? remove.error : null);
+  return { toggle, ping, remove, errorOf };
+}
+
+function SubscriptionsTable({
+  items,
+  current,
+  onSelect,
+}: {
+  items: WebhookSubscription[];
+  current: WebhookSubscription | null;
+  onSelect: (id: number) => void;
+}) {
+  const { toggle, ping, remove, errorOf } = useSubscriptionActions();
   return (
-    <Table.Tr bg={isSelected ? 'var(--mantine-color-blue-light)' : undefined}>
-      <Table.Td onClick={onSelect} style={{ cursor: 'pointer' }}>
-        <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
-          {s.description || s.url}
-        </Text>
-        <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-          {s.description ? `${s.url} · ` : ''}
-          {subscriptionScope(s)} · {s.eventTypes.length} event type
-          {s.eventTypes.length === 1 ? '' : 's'}
-        </Text>
-        {s.disabledReason && (
-          <Text size="xs" c="red">
-            {s.disabledReason}
-          </Text>
-        )}
-        <FormError error={toggle.error ?? ping.error ?? remove.error} />
-      </Table.Td>
-      <Table.Td visibleFrom="sm">
-        <Text size="xs">
-          {formatInt(s.delivered)} delivered · {formatInt(s.pending)} pending ·{' '}
-          <Text span c={s.dead ? 'red' : undefined} size="xs">
-            {formatInt(s.dead)} dead
-          </Text>
-        </Text>
-      </Table.Td>
-      <Table.Td>
-        <Switch
-          checked={s.isEnabled}
-          onChange={(e) => toggle.mutate(e.currentTarget.checked)}
-          aria-label={s.isEnabled ? 'Disable' : 'Enable'}
-          size="sm"
-        />
-      </Table.Td>
-      <Table.Td>
-        <Group gap={4} wrap="nowrap">
-          <Button
-            size="compact-xs"
-            variant="light"
-            disabled={!s.isEnabled}
-            loading={ping.isPending}
-            onClick={() => ping.mutate()}
-          >
-            Ping
-          </Button>
-          <Button
-            size="compact-xs"
-            variant="subtle"
-            color="red"
-            loading={remove.isPending}
-            onClick={() => {
-              if (window.confirm(`Delete the webhook to ${s.url} and its delivery log?`))
-                remove.mutate();
-            }}
-          >
-            Delete
-          </Button>
-        </Group>
-      </Table.Td>
-    </Table.Tr>
+    <DataTable
+      fz="sm"
+      testId="webhooks-table"
+      rows={items}
+      rowKey={(s) => s.id}
+      rowProps={(s) => ({
+        bg: current?.id === s.id ? 'var(--mantine-color-blue-light)' : undefined,
+      })}
+      columns={[
+        {
+          header: 'Receiver',
+          td: (s) => ({ onClick: () => onSelect(s.id), style: { cursor: 'pointer' } }),
+          cell: (s) => (
+            <>
+              <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+                {s.description || s.url}
+              </Text>
+              <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                {s.description ? `${s.url} · ` : ''}
+                {subscriptionScope(s)} · {s.eventTypes.length} event type
+                {s.eventTypes.length === 1 ? '' : 's'}
+              </Text>
+              {s.disabledReason && (
+                <Text size="xs" c="red">
+                  {s.disabledReason}
+                </Text>
+              )}
+              <FormError error={errorOf(s.id)} />
+            </>
+          ),
+        },
+        {
+          header: 'Deliveries',
+          from: 'sm',
+          cell: (s) => (
+            <Text size="xs">
+              {formatInt(s.delivered)} delivered · {formatInt(s.pending)} pending ·{' '}
+              <Text span c={s.dead ? 'red' : undefined} size="xs">
+                {formatInt(s.dead)} dead
+              </Text>
+            </Text>
+          ),
+        },
+        {
+          header: 'On',
+          cell: (s) => (
+            <Switch
+              checked={s.isEnabled}
+              onChange={(e) => toggle.mutate({ id: s.id, isEnabled: e.currentTarget.checked })}
+              aria-label={s.isEnabled ? 'Disable' : 'Enable'}
+              size="sm"
+            />
+          ),
+        },
+        {
+          key: 'actions',
+          cell: (s) => (
+            <Group gap={4} wrap="nowrap">
+              <Button
+                size="compact-xs"
+                variant="light"
+                disabled={!s.isEnabled}
+                loading={ping.isPending && ping.variables === s.id}
+                onClick={() => ping.mutate(s.id)}
+              >
+                Ping
+              </Button>
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                color="red"
+                loading={remove.isPending && remove.variables === s.id}
+                onClick={() => {
+                  if (window.confirm(`Delete the webhook to ${s.url} and its delivery log?`))
+                    remove.mutate(s.id);
+                }}
+              >
+                Delete
+              </Button>
+            </Group>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -232,30 +273,9 @@ export function WebhooksPage() {
           description="Create one for each system that should hear of approvals, statements and payouts."
         />
       ) : (
-        <Paper withBorder style={{ overflow: 'hidden' }} mb="md">
-          <Table.ScrollContainer minWidth={0}>
-            <Table fz="sm" data-testid="webhooks-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Receiver</Table.Th>
-                  <Table.Th visibleFrom="sm">Deliveries</Table.Th>
-                  <Table.Th>On</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((s) => (
-                  <SubscriptionRow
-                    key={s.id}
-                    s={s}
-                    isSelected={current?.id === s.id}
-                    onSelect={() => setSelected(s.id)}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
+        <Box mb="md">
+          <SubscriptionsTable items={items} current={current} onSelect={setSelected} />
+        </Box>
       )}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List mb="sm">
