@@ -61,11 +61,13 @@ const envSchema = z.object({
   DEMO_MONTHS: z.coerce.number().int().min(1).max(120).default(36),
   /**
    * insights (risk-refresh.ts): on a PostgreSQL server, run the program tier risks beside the
-   * agreements' risks (1, the default) or after them (0); PGlite always runs them in turn
+   * agreements' risks (1) or after them (0, the default: on 2 cores the database is the
+   * bottleneck and side by side was slower, nightly 94.4 s vs 85.8 s; BENCHMARKS.md); PGlite
+   * always runs them in turn
    */
   INSIGHTS_OVERLAP: z
     .enum(['1', '0', 'true', 'false'])
-    .default('1')
+    .default('0')
     .transform((v) => v === '1' || v === 'true'),
   REQUIRE_BROWSER: booleanString,
   CI: booleanString,

@@ -26,20 +26,29 @@ create or replace function forecourt_track_vin_dealers() returns trigger
   set search_path = public, pg_temp
   as $$
 begin
-  -- in VIN order: two batches sharing VINs take their unique-key waits in one order (no deadlock)
-  insert into vin_first_dealers (vin, dealer_id)
-  select distinct on (n.vin) n.vin, n.dealer_id
-  from new_rows n
-  where n.vin is not null and n.quantity > 0 and n.kind in ('retail_delivery', 'registration')
-  order by n.vin, n.id
-  on conflict (vin) do nothing;
-  -- a new statement: it sees the first dealer of a VIN another batch committed meanwhile
+  -- Each VIN's first dealer, in VIN order (two batches sharing VINs take their unique-key waits
+  -- in one order: no deadlock). A VIN already held by another dealer is updated in place (to the
+  -- same value) and returned as there before (xmax set): listed. A batch holding an uncommitted
+  -- row of the VIN makes this wait, then see it. One index pass; rows of two dealers in this
+  -- statement are listed by the second part.
+  with firsts as (
+    insert into vin_first_dealers as f (vin, dealer_id)
+    select distinct on (n.vin) n.vin, n.dealer_id
+    from new_rows n
+    where n.vin is not null and n.quantity > 0 and n.kind in ('retail_delivery', 'registration')
+    order by n.vin, n.id
+    on conflict (vin) do update set dealer_id = f.dealer_id
+      where f.dealer_id <> excluded.dealer_id
+    returning f.vin, f.xmax <> 0 as was_there
+  )
   insert into vin_multi_dealers (vin)
-  select distinct n.vin
+  select vin from firsts where was_there
+  union
+  select n.vin
   from new_rows n
-  join vin_first_dealers f on f.vin = n.vin
   where n.vin is not null and n.quantity > 0 and n.kind in ('retail_delivery', 'registration')
-    and f.dealer_id <> n.dealer_id
+  group by n.vin
+  having min(n.dealer_id) <> max(n.dealer_id)
   on conflict (vin) do nothing;
   return null;
 end $$;

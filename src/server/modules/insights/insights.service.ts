@@ -35,7 +35,7 @@ type Deps = {
   today: () => string;
   /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
   programRisk?: Pick<ProgramRiskService, 'refresh'>;
-  /** On a server, the program tiers beside the agreements (env INSIGHTS_OVERLAP; default true). */
+  /** On a server, the program tiers beside the agreements (env INSIGHTS_OVERLAP; default false). */
   overlapPrograms?: boolean;
 };
 
@@ -64,7 +64,7 @@ export function createInsightsService(deps: Deps) {
     db: deps.db,
     today: deps.today,
     programRisk: deps.programRisk,
-    overlapPrograms: deps.overlapPrograms ?? true,
+    overlapPrograms: deps.overlapPrograms ?? false,
     calibration: () => calibrations.current(),
   });
 

@@ -177,8 +177,9 @@ export function createRiskRefresh(deps: {
   /** The program tier risks (program-risk.service.ts), refreshed with the agreements'. */
   programRisk?: Pick<ProgramRiskService, 'refresh'> | undefined;
   /**
-   * On a server, the program tier risks run beside the agreements' (true, the default) or after
-   * them (env INSIGHTS_OVERLAP=0; a refresh's `overlapPrograms` option overrides it: the bench).
+   * On a server, the program tier risks run beside the agreements' (true, env INSIGHTS_OVERLAP=1)
+   * or after them (false, the default; a refresh's `overlapPrograms` option overrides it: the
+   * bench).
    */
   overlapPrograms?: boolean;
   /** The recalibration to use (risk-calibration-job.ts `current`); absent: the shipped default. */
@@ -426,7 +427,7 @@ export function createRiskRefresh(deps: {
       const agreementsRun = () => (path === 'network' ? byNetwork(ctx) : byChunks(ctx));
       let risks: number;
       let programs: Awaited<ReturnType<typeof programsRun>>;
-      if (overlap() && (options.overlapPrograms ?? deps.overlapPrograms ?? true)) {
+      if (overlap() && (options.overlapPrograms ?? deps.overlapPrograms ?? false)) {
         // On a server the program tier risks run beside the agreements' (the nightly run: each
         // one's reads and writes go on while the other computes; a batch: the tiers' reads, mostly
         // the database's work, beside the agreements' compute); they share no rows.
