@@ -157,4 +157,19 @@ describe.each(engines())('insights: the refresh after a batch of actuals (%s)', 
     expect(withoutStamp(after.risks)).toEqual(withoutStamp(before.risks));
     expect(after.programs).toEqual(before.programs);
   });
+
+  it('gives the same risks with the program tiers beside the agreements (INSIGHTS_OVERLAP=1, a server)', async () => {
+    const refresh = createRiskRefresh({
+      db: t.db,
+      today: () => TODAY,
+      programRisk: t.services.programRisk,
+    });
+    await refresh(null, undefined, { overlapPrograms: false });
+    const after = await snapshot();
+    const result = await refresh(null, undefined, { overlapPrograms: true });
+    expect(result.agreements).toBeGreaterThan(0);
+    const beside = await snapshot();
+    expect(withoutStamp(beside.risks)).toEqual(withoutStamp(after.risks));
+    expect(beside.programs).toEqual(after.programs);
+  });
 });
