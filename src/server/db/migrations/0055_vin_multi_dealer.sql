@@ -20,6 +20,10 @@ create table vin_multi_dealers (
   vin text primary key
 );
 revoke all on vin_first_dealers, vin_multi_dealers from forecourt_app;
+-- and row-level security with no policy: the application's role would see no row even if granted
+-- (a table with a dealer column is protected, tests/row-level-security.test.ts); the trigger and
+-- the check are security definer, run as the owner, and read it whole.
+alter table vin_first_dealers enable row level security;
 
 create or replace function forecourt_track_vin_dealers() returns trigger
   language plpgsql security definer
