@@ -2,6 +2,7 @@
  * The OEM home: headline figures, monthly deliveries by region with drill-down into a region's
  * children, the region table, and the dealers list.
  */
+import type { ComponentProps } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
   Anchor,
@@ -97,50 +98,48 @@ function Kpis({
   const bev = bevShareOf(last12.data);
   const bevBefore = n >= 24 ? bevShareOf(top.data) : null;
   const revenue = last12.data ? sumDecimals(last12.data.regions.map((r) => r.amount)) : null;
+  // every card waits for the totals; the BEV share and the revenue also for the last 12 months' read
   const isLoading = top.isPending;
+  const isLast12Loading = isLoading || last12.isPending;
+  const cards: ComponentProps<typeof KpiCard>[] = [
+    { testId: 'kpi-dealers', label: 'Active dealers', value: formatInt(dealers), hint: scopeName },
+    {
+      testId: 'kpi-deliveries',
+      label: 'Deliveries, last 12 months',
+      value: formatInt(recent),
+      hint:
+        prior === null ? (
+          'no prior year to compare'
+        ) : (
+          <>
+            <Change value={change} text={formatChange(change)} /> vs prior 12 months (
+            {formatInt(prior)})
+          </>
+        ),
+    },
+    {
+      testId: 'kpi-bev',
+      label: 'BEV share, last 12 months',
+      value: formatPercent(bev),
+      hint:
+        bevBefore === null
+          ? 'battery-electric share of deliveries'
+          : `${formatPercent(bevBefore)} over 24 months`,
+      isLoading: isLast12Loading,
+    },
+    {
+      testId: 'kpi-revenue',
+      label: 'Revenue, last 12 months',
+      value: revenue === null ? '–' : <CompactMoney amount={revenue} currency={currency} />,
+      hint: revenue === null ? undefined : formatMoney(revenue, currency),
+      isLoading: isLast12Loading,
+    },
+  ];
   return (
     <SimpleGrid cols={{ base: 2, md: 4 }} spacing={{ base: 'xs', sm: 'md' }}>
-      <KpiCard
-        label="Active dealers"
-        value={formatInt(dealers)}
-        hint={scopeName}
-        isLoading={isLoading}
-        testId="kpi-dealers"
-      />
-      <KpiCard
-        label="Deliveries, last 12 months"
-        value={formatInt(recent)}
-        hint={
-          prior === null ? (
-            'no prior year to compare'
-          ) : (
-            <>
-              <Change value={change} text={formatChange(change)} /> vs prior 12 months (
-              {formatInt(prior)})
-            </>
-          )
-        }
-        isLoading={isLoading}
-        testId="kpi-deliveries"
-      />
-      <KpiCard
-        label="BEV share, last 12 months"
-        value={formatPercent(bev)}
-        hint={
-          bevBefore === null
-            ? 'battery-electric share of deliveries'
-            : `${formatPercent(bevBefore)} over 24 months`
-        }
-        isLoading={isLoading || last12.isPending}
-        testId="kpi-bev"
-      />
-      <KpiCard
-        label="Revenue, last 12 months"
-        value={revenue === null ? '–' : <CompactMoney amount={revenue} currency={currency} />}
-        hint={revenue === null ? undefined : formatMoney(revenue, currency)}
-        isLoading={isLoading || last12.isPending}
-        testId="kpi-revenue"
-      />
+      {cards.map((card) => (
+        <KpiCard key={card.testId} isLoading={isLoading} {...card} />
+      ))}
     </SimpleGrid>
   );
 }

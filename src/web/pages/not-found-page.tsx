@@ -2,11 +2,12 @@ import { Link } from 'react-router-dom';
 import { Button } from '@mantine/core';
 import { Empty } from '../components/query-state';
 
-export function NotFoundPage() {
+/** A page that shows nothing but why, with the way back to the home page. */
+function DeadEnd({ title, description }: { title: string; description: string }) {
   return (
     <Empty
-      title="Page not found"
-      description="There is nothing at this address."
+      title={title}
+      description={description}
       action={
         <Button component={Link} to="/" variant="light">
           Go to your home page
@@ -16,16 +17,15 @@ export function NotFoundPage() {
   );
 }
 
+export function NotFoundPage() {
+  return <DeadEnd title="Page not found" description="There is nothing at this address." />;
+}
+
 export function NoAccessPage() {
   return (
-    <Empty
+    <DeadEnd
       title="Not available for your role"
       description="Your role does not include this page. Ask an administrator if you need it."
-      action={
-        <Button component={Link} to="/" variant="light">
-          Go to your home page
-        </Button>
-      }
     />
   );
 }

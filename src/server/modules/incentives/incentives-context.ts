@@ -36,6 +36,8 @@ import {
 import { createProgramsRepository } from './programs.repository';
 import { createIncentivesContextRepository } from './incentives-context.repository';
 import { isEarlierInWindow } from './window-order';
+import type { SettledUnitRow } from './statements.repository';
+import { blocksOf, type VinBlocks } from './vin-once';
 
 export type IncentivesDeps = {
   db: Db;
@@ -346,8 +348,10 @@ export function dealerStatementInputs(args: {
   prior: Map<number, NonNullable<StatementInput['priorYear']>[]> | undefined;
   stored: Map<number, { period: string; status: string; amountDue: string }[]>;
   adjustments: Map<number, { id: string; amount: string; explanation: string }[]>;
-  settledUnitBenefits: (dealerId: number) => StatementInput['settledUnitBenefits'];
-  blockedSales?: (dealerId: number) => StatementInput['blockedSales'];
+  /** The unit benefits already settled, by dealer (none: undefined). */
+  settled: Map<number, SettledUnitRow[]> | undefined;
+  /** The deliveries whose VIN earns for another dealer (vin-once.ts). */
+  blocks: VinBlocks;
 }): Map<number, Omit<StatementInput, 'period'>> {
   const { rows, plans, prior, stored, adjustments } = args;
   const inputs = new Map<number, Omit<StatementInput, 'period'>>();
@@ -364,8 +368,11 @@ export function dealerStatementInputs(args: {
         priorYear: prior ? (prior.get(d.id)?.[0] ?? null) : undefined,
         stored: stored.get(d.id) ?? [],
         adjustments: adjustments.get(d.id) ?? [],
-        settledUnitBenefits: args.settledUnitBenefits(d.id),
-        blockedSales: args.blockedSales?.(d.id),
+        settledUnitBenefits: (args.settled?.get(d.id) ?? []).map((x) => ({
+          ...x,
+          transactionId: Number(x.transactionId),
+        })),
+        blockedSales: blocksOf(args.blocks, d.id),
       }),
     );
   return inputs;

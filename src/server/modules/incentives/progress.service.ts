@@ -342,9 +342,8 @@ export function createProgressService({ shared }: { shared: IncentivesContext })
       prior,
       stored,
       adjustments,
-      settledUnitBenefits: (id) =>
-        (settled.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
-      blockedSales: (id) => blocksOf(blocks, id),
+      settled,
+      blocks,
     });
   }
 

@@ -16,7 +16,7 @@
  * about as much of the table as the network's (the dealers' rows are spread over the window's
  * pages), so reading by slices multiplied the reads by the number of slices. */
 import type { StatementInput } from '../incentives/calc';
-import { blocksOf, findVinBlocks } from '../incentives/vin-once';
+import { findVinBlocks } from '../incentives/vin-once';
 import { adjustmentPeriodsOf } from '../incentives/calc';
 import {
   canAggregate,
@@ -228,9 +228,8 @@ export async function networkInputs(
         prior,
         stored: storedOf,
         adjustments: adjustmentsOf,
-        settledUnitBenefits: (id) =>
-          (settledOf?.get(id) ?? []).map((x) => ({ ...x, transactionId: Number(x.transactionId) })),
-        blockedSales: (id) => blocksOf(p.blocks, id),
+        settled: settledOf,
+        blocks: p.blocks,
       }),
     );
   }

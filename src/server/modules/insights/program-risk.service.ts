@@ -36,6 +36,7 @@ import { createProgressService } from '../incentives/progress.service';
 import { createStatementsRepository } from '../incentives/statements.repository';
 import { HISTORY_MONTHS, readSupply, type Supply } from './agreement-risk';
 import { readMarketTrend } from './market-trend';
+import { observed } from './observed';
 import { createInsightsRepository } from './insights.repository';
 import type { DrawsMemo } from './program-risk';
 import {
@@ -70,12 +71,6 @@ const SLICE = 500;
 const ROW_BUDGET = 1_000_000;
 /** Dealers computed between two yields to the event loop (the overlapped write goes on). */
 const YIELD_EVERY = 25;
-
-// a promise awaited later: its rejection is handled now and surfaces where it is awaited
-const observed = <T>(p: Promise<T>): Promise<T> => {
-  p.catch(() => undefined);
-  return p;
-};
 
 type Market = { ratio: number; months: number };
 

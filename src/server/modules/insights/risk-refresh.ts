@@ -23,6 +23,7 @@ import type { Db, Queryable } from '../../db/db';
 import { runAsSystem } from '../../db/scope';
 import { readDealerExpectation, type DealerExpectation } from './dealer-expectation';
 import { readMarketTrend } from './market-trend';
+import { observed } from './observed';
 import type { ProgramRiskService } from './program-risk.service';
 import type { ActiveCalibration } from './risk-calibration';
 import {
@@ -80,12 +81,6 @@ type DealerInputs = {
   supply: Map<number, Supply>;
   market: Map<number, { ratio: number; months: number }>;
   expectation: Map<number, DealerExpectation>;
-};
-
-// a promise awaited later: its rejection is handled now and surfaces where it is awaited
-const observed = <T>(p: Promise<T>): Promise<T> => {
-  p.catch(() => undefined);
-  return p;
 };
 
 /** The first month of the history window ('YYYY-MM'; an agreement starting earlier: its start). */

@@ -73,12 +73,8 @@ export function ConfirmDialog({
  * and turns the action off.
  */
 export function CommentDialog({
-  title,
-  isOpen = true,
-  onClose,
   onConfirm,
   confirmLabel,
-  color,
   isPending,
   error,
   size = 'md',
@@ -89,18 +85,12 @@ export function CommentDialog({
   minRows = 3,
   isCommentRequired = true,
   requiredMessage = 'Required',
-  closeLabel,
   blocked,
   children,
-}: {
-  title: string;
-  isOpen?: boolean;
-  onClose: () => void;
+  ...frame
+}: Pick<ConfirmDialogProps, 'title' | 'isOpen' | 'onClose' | 'color' | 'isPending' | 'error'> & {
   onConfirm: (comment: string, clear: () => void) => void;
   confirmLabel: string;
-  color?: string;
-  isPending: boolean;
-  error: unknown;
   size?: string;
   description?: ReactNode;
   commentLabel: string;
@@ -120,9 +110,7 @@ export function CommentDialog({
   const server = apiFieldErrors(error, [commentField]);
   return (
     <FormDialog
-      title={title}
-      isOpen={isOpen}
-      onClose={onClose}
+      {...frame}
       onSubmit={() => {
         if (isCommentRequired && !comment.trim()) {
           setBlankError(requiredMessage);
@@ -134,8 +122,6 @@ export function CommentDialog({
       error={blocked ? null : error}
       problems={server.rest}
       submitLabel={confirmLabel}
-      closeLabel={closeLabel}
-      color={color}
       isSubmitDisabled={Boolean(blocked)}
       size={size}
     >

@@ -33,7 +33,14 @@ import {
   formatTierValue,
   isPercentMeasure,
 } from './incentive-labels';
-import { MoreUnitsInput, quantityOf, useWhatIf, WhatIfPanel } from './what-if-panel';
+import {
+  ModelLineSelect,
+  MoreUnitsInput,
+  PowertrainSelect,
+  quantityOf,
+  useWhatIf,
+  WhatIfPanel,
+} from './what-if-panel';
 import {
   statementFileUrl,
   useProgram,
@@ -375,8 +382,7 @@ export function WhatIfForm({
             max={10000}
             error={errors.quantity}
           />
-          <Select
-            label="Model line"
+          <ModelLineSelect
             placeholder="Choose a model line"
             data={lineOptions}
             value={modelLine}
@@ -384,17 +390,13 @@ export function WhatIfForm({
               setModelLine(v);
               setPowertrain(null);
             }}
-            searchable
-            error={errors.modelLine ?? errors.sku}
+            errors={errors}
             required
           />
-          <Select
-            label="Powertrain"
-            placeholder="Any"
+          <PowertrainSelect
             data={powertrainOptions}
             value={powertrain}
             onChange={setPowertrain}
-            clearable
             error={errors.powertrain}
           />
         </>

@@ -4,12 +4,19 @@
  * and answers the added amount per program and the total per currency.
  */
 import { useState } from 'react';
-import { Select, Stack, Table, Text } from '@mantine/core';
+import { Stack, Table, Text } from '@mantine/core';
 import type { WhatIfAllResult } from '../../../shared/schemas/incentives';
 import { api } from '../../api';
 import { POWERTRAIN_OPTIONS } from '../../labels';
 import { useModelLines } from '../../queries';
-import { MoreUnitsInput, quantityOf, useWhatIf, WhatIfPanel } from './what-if-panel';
+import {
+  ModelLineSelect,
+  MoreUnitsInput,
+  PowertrainSelect,
+  quantityOf,
+  useWhatIf,
+  WhatIfPanel,
+} from './what-if-panel';
 import { formatAmount } from './incentive-labels';
 import { DataTable } from '../data-table';
 
@@ -58,27 +65,22 @@ export function WhatIfAllForm({ dealerCode }: { dealerCode: string }) {
             max={1000}
             error={errors.quantity}
           />
-          <Select
-            label="Powertrain"
-            placeholder="Any"
+          <PowertrainSelect
             data={POWERTRAIN_OPTIONS}
             value={powertrain}
             onChange={(v) => {
               setPowertrain(v);
               setModelLine(null);
             }}
-            clearable
             error={errors.powertrain}
           />
-          <Select
-            label="Model line"
+          <ModelLineSelect
             placeholder="Any model line"
             data={lineOptions}
             value={modelLine}
             onChange={setModelLine}
             clearable
-            searchable
-            error={errors.modelLine ?? errors.sku}
+            errors={errors}
           />
         </>
       }

@@ -9,12 +9,14 @@ import {
   Group,
   NumberInput,
   Paper,
+  Select,
   SimpleGrid,
   Stack,
+  type SelectProps,
   type SimpleGridProps,
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { apiFieldErrors } from '../../forms';
+import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { FormError } from '../form-error';
 
 /** The what-if's request; a rejected one's problems by field (`errors`) and the others (`rest`). */
@@ -101,6 +103,23 @@ export function MoreUnitsInput({
 }
 
 /** A number input's value as the number to send. */
+/** A what-if's powertrain ("Any" when cleared). */
+export function PowertrainSelect(
+  props: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'error'>,
+) {
+  return <Select label="Powertrain" placeholder="Any" clearable {...props} />;
+}
+
+/** A what-if's model line (its error: the model line's, else the SKU's the server tried). */
+export function ModelLineSelect({
+  errors,
+  ...props
+}: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'placeholder' | 'required' | 'clearable'> & {
+  errors: FieldErrors;
+}) {
+  return <Select label="Model line" searchable error={errors.modelLine ?? errors.sku} {...props} />;
+}
+
 export function quantityOf(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }

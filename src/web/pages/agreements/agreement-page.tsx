@@ -287,7 +287,8 @@ function AgreementView({ agreement, onReload }: { agreement: Agreement; onReload
         actions={
           <>
             <TransitionActions agreement={agreement} onReload={onReload} only={FORWARD} />
-            {canWrite && isDraft && (
+            {/* a draft is edited, an active or approved agreement amended (never both) */}
+            {((canWrite && isDraft) || canAmend) && (
               <Button
                 component={Link}
                 to={`/agreements/${agreement.id}/edit`}
@@ -295,18 +296,7 @@ function AgreementView({ agreement, onReload }: { agreement: Agreement; onReload
                 size="sm"
                 leftSection={<IconPencil size={16} />}
               >
-                Edit draft
-              </Button>
-            )}
-            {canAmend && (
-              <Button
-                component={Link}
-                to={`/agreements/${agreement.id}/edit`}
-                variant="default"
-                size="sm"
-                leftSection={<IconPencil size={16} />}
-              >
-                Amend
+                {isDraft ? 'Edit draft' : 'Amend'}
               </Button>
             )}
             {canRenew && (

@@ -4,7 +4,7 @@
  * payable, and mark it paid. Every batch built so far is listed (GET /payouts), newest first;
  * one opens below the list.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import {
   Alert,
@@ -18,6 +18,7 @@ import {
   Stack,
   Text,
   TextInput,
+  type SelectProps,
 } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
@@ -179,6 +180,30 @@ function BatchList({
   );
 }
 
+/** A step of the payout run: its section, the program select first, then the step's own fields. */
+function PayoutStep({
+  title,
+  description,
+  program,
+  children,
+}: {
+  title: string;
+  description: string;
+  program: Omit<SelectProps, 'label'>;
+  children: ReactNode;
+}) {
+  return (
+    <Section title={title} description={description}>
+      <Paper withBorder p="md">
+        <Stack gap="xs">
+          <Select label="Program" {...program} />
+          {children}
+        </Stack>
+      </Paper>
+    </Section>
+  );
+}
+
 function ClosePeriod() {
   const programs = usePrograms();
   const [code, setCode] = useState<string | null>(null);
@@ -190,65 +215,60 @@ function ClosePeriod() {
   const [isConfirming, setConfirming] = useState(false);
   const [done, setDone] = useState<{ period: string; text: string } | null>(null);
   return (
-    <Section
+    <PayoutStep
       title="1. Close a period"
       description="After its cut-off; the statements are stored for approval"
+      program={{
+        data: (programs.data ?? [])
+          .filter((p) => p.status === 'published')
+          .map((p) => ({ value: p.code, label: p.name })),
+        value: code,
+        onChange: (v) => {
+          setCode(v);
+          setPeriod(null);
+        },
+      }}
     >
-      <Paper withBorder p="md">
-        <Stack gap="xs">
-          <Select
-            label="Program"
-            data={(programs.data ?? [])
-              .filter((p) => p.status === 'published')
-              .map((p) => ({ value: p.code, label: p.name }))}
-            value={code}
-            onChange={(v) => {
-              setCode(v);
-              setPeriod(null);
-            }}
-          />
-          <Select
-            label="Settlement period"
-            data={items.map((p) => ({
-              value: p.period,
-              label: `${formatSettlementPeriod(p.period)} (${formatPeriodState(p)})`,
-              disabled: p.status === 'closed',
-            }))}
-            value={chosen}
-            onChange={setPeriod}
-            disabled={!code}
-          />
-          <Group>
-            <Button onClick={() => setConfirming(true)} disabled={!code || !chosen}>
-              Close period
-            </Button>
-          </Group>
-          {isConfirming && code && chosen && (
-            <PeriodActionDialog
-              code={code}
-              action={{ kind: 'close', period: chosen }}
-              onClose={() => setConfirming(false)}
-              onDone={(result) => {
-                setConfirming(false);
-                setDone({ period: chosen, text: result.text });
-              }}
-            />
-          )}
-          {done && code && (
-            <Alert color="teal" variant="light">
-              {done.text}{' '}
-              <Anchor
-                component={Link}
-                to={`/programs/${encodeURIComponent(code)}?period=${encodeURIComponent(done.period)}`}
-              >
-                Approve them on the program page
-              </Anchor>{' '}
-              (someone other than the program’s author).
-            </Alert>
-          )}
-        </Stack>
-      </Paper>
-    </Section>
+      <Select
+        label="Settlement period"
+        data={items.map((p) => ({
+          value: p.period,
+          label: `${formatSettlementPeriod(p.period)} (${formatPeriodState(p)})`,
+          disabled: p.status === 'closed',
+        }))}
+        value={chosen}
+        onChange={setPeriod}
+        disabled={!code}
+      />
+      <Group>
+        <Button onClick={() => setConfirming(true)} disabled={!code || !chosen}>
+          Close period
+        </Button>
+      </Group>
+      {isConfirming && code && chosen && (
+        <PeriodActionDialog
+          code={code}
+          action={{ kind: 'close', period: chosen }}
+          onClose={() => setConfirming(false)}
+          onDone={(result) => {
+            setConfirming(false);
+            setDone({ period: chosen, text: result.text });
+          }}
+        />
+      )}
+      {done && code && (
+        <Alert color="teal" variant="light">
+          {done.text}{' '}
+          <Anchor
+            component={Link}
+            to={`/programs/${encodeURIComponent(code)}?period=${encodeURIComponent(done.period)}`}
+          >
+            Approve them on the program page
+          </Anchor>{' '}
+          (someone other than the program’s author).
+        </Alert>
+      )}
+    </PayoutStep>
   );
 }
 
@@ -278,55 +298,50 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
     ? `${formatInt(p.statements)} approved statements of ${formatInt(p.dealers)} dealers, ${p.totals.map((t) => formatMoney(t.amount, t.currency)).join(' + ') || formatMoney('0', 'USD')}`
     : '…';
   return (
-    <Section
+    <PayoutStep
       title="2. Build a payout batch"
       description="Every approved, unpaid statement (of one program, or all); statements are approved on the program page, not by the author of the program"
+      program={{
+        placeholder: 'Every program',
+        data: (programs.data ?? []).map((p) => ({ value: p.code, label: p.name })),
+        value: code,
+        onChange: setCode,
+        clearable: true,
+      }}
     >
-      <Paper withBorder p="md">
-        <Stack gap="xs">
-          <Select
-            label="Program"
-            placeholder="Every program"
-            data={(programs.data ?? []).map((p) => ({ value: p.code, label: p.name }))}
-            value={code}
-            onChange={setCode}
-            clearable
-          />
-          <TextInput
-            label="GL account"
-            value={glAccount}
-            onChange={(e) => setGlAccount(e.currentTarget.value)}
-          />
-          <Text size="sm" data-testid="payout-preview">
-            Waiting for payout: {summary}
+      <TextInput
+        label="GL account"
+        value={glAccount}
+        onChange={(e) => setGlAccount(e.currentTarget.value)}
+      />
+      <Text size="sm" data-testid="payout-preview">
+        Waiting for payout: {summary}
+      </Text>
+      <Group>
+        <Button
+          onClick={() => setConfirming(true)}
+          disabled={!glAccount.trim() || !p || p.statements === 0}
+        >
+          Build batch
+        </Button>
+      </Group>
+      <FormError error={mutation.error} />
+      {isConfirming && (
+        <ConfirmDialog
+          onClose={() => setConfirming(false)}
+          title="Build a payout batch?"
+          onConfirm={() => mutation.mutate()}
+          confirmLabel={`Build batch of ${p?.statements ?? 0} payments`}
+          isPending={mutation.isPending}
+          error={mutation.error}
+        >
+          <Text size="sm" data-testid="batch-confirm-totals">
+            The batch pays {summary}, booked to {glAccount}. It can then be exported for accounts
+            payable and marked paid.
           </Text>
-          <Group>
-            <Button
-              onClick={() => setConfirming(true)}
-              disabled={!glAccount.trim() || !p || p.statements === 0}
-            >
-              Build batch
-            </Button>
-          </Group>
-          <FormError error={mutation.error} />
-          {isConfirming && (
-            <ConfirmDialog
-              onClose={() => setConfirming(false)}
-              title="Build a payout batch?"
-              onConfirm={() => mutation.mutate()}
-              confirmLabel={`Build batch of ${p?.statements ?? 0} payments`}
-              isPending={mutation.isPending}
-              error={mutation.error}
-            >
-              <Text size="sm" data-testid="batch-confirm-totals">
-                The batch pays {summary}, booked to {glAccount}. It can then be exported for
-                accounts payable and marked paid.
-              </Text>
-            </ConfirmDialog>
-          )}
-        </Stack>
-      </Paper>
-    </Section>
+        </ConfirmDialog>
+      )}
+    </PayoutStep>
   );
 }
 
