@@ -100,6 +100,9 @@ export function AllocationPage() {
                 whatIf.reset();
               }}
               allowDeselect={false}
+              // usable once the model lines are in: a dropdown opened before would be empty
+              disabled={!lines.data}
+              placeholder={lines.data ? undefined : 'Loading…'}
               w={220}
               searchable
             />
