@@ -27,6 +27,19 @@ export type StatementLineRow = {
   co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
 };
 
+/** A closed, approved or paid statement as the engine reads it back (findStoredStatements). */
+export type StoredStatementRow = {
+  id: string;
+  dealerId: number;
+  period: string;
+  windowLabel: string;
+  status: 'closed' | 'approved' | 'paid';
+  amountDue: string;
+  snapshot: Record<string, unknown>;
+  versionNo: number;
+  approvedBy: string | null;
+};
+
 /** A unit benefit already settled (not clawed back), as the statements read it. */
 export type SettledUnitRow = {
   dealerId: number;
@@ -373,17 +386,7 @@ export function createStatementsRepository(db: Queryable) {
     },
 
     async findStoredStatements(programId: number, dealerIds: number[] | null, window?: string) {
-      const { rows } = await db.query<{
-        id: string;
-        dealerId: number;
-        period: string;
-        windowLabel: string;
-        status: 'closed' | 'approved' | 'paid';
-        amountDue: string;
-        snapshot: Record<string, unknown>;
-        versionNo: number;
-        approvedBy: string | null;
-      }>(
+      const { rows } = await db.query<StoredStatementRow>(
         `select id::text, dealer_id as "dealerId", period, window_label as "windowLabel", status, amount_due::text as "amountDue",
                 snapshot, version_no as "versionNo", approved_by as "approvedBy"
          from incentive_statements

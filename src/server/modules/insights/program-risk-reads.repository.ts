@@ -11,23 +11,12 @@ import type { Queryable } from '../../db/db';
 import {
   SETTLED_UNITS_OF_PROGRAMS,
   type SettledUnitRow,
+  type StoredStatementRow,
 } from '../incentives/statements.repository';
 import type { AxisHistoryRow, LineProgressRow } from './program-risk.repository';
 
 /** A SKU set and kinds of the monthly roll-up (a program's axis), `from` where it has its own. */
 export type RollUpSpec = { skuIds: number[]; kinds: string[]; from?: string };
-
-export type StoredStatementRow = {
-  id: string;
-  dealerId: number;
-  period: string;
-  windowLabel: string;
-  status: 'closed' | 'approved' | 'paid';
-  amountDue: string;
-  snapshot: Record<string, unknown>;
-  versionNo: number;
-  approvedBy: string | null;
-};
 
 export type AdjustmentRow = { id: string; dealerId: number; amount: string; explanation: string };
 
