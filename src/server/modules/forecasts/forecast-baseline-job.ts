@@ -7,7 +7,8 @@ import { addMonths } from '../../../shared/months';
 import type { Db } from '../../db/db';
 import { buildBaseline, type BaselineResult, type CellForecast } from './baseline';
 import { round3, targetMonths } from './forecast-math';
-import { createForecastsRepository, type CellWrite, type CycleRow } from './forecasts.repository';
+import { createForecastBaselineRepository, type CellWrite } from './forecast-baseline.repository';
+import type { CycleRow } from './forecasts.repository';
 
 /** A forecast's month `h` as stored: the mean as baseline, its intervals, method and EV effect. */
 function forecastAt(f: CellForecast, h: number) {
@@ -34,7 +35,7 @@ export async function runBaseline(
   cycle: CycleRow,
   report: (percent: number, message: string) => void,
 ): Promise<{ cells: number; ms: number; methods: Record<string, number> }> {
-  const repo = createForecastsRepository(deps.db);
+  const repo = createForecastBaselineRepository(deps.db);
   const started = Date.now();
   const historyEnd = addMonths(cycle.cycleMonth, -1);
   const from = addMonths(cycle.cycleMonth, -cycle.historyMonths);
@@ -131,7 +132,7 @@ export async function runBaseline(
   }
   report(91, 'storing the baseline');
   await deps.db.transaction(async (tx) => {
-    const r = createForecastsRepository(tx);
+    const r = createForecastBaselineRepository(tx);
     await r.writeCells(cycle.id, cellRows());
     await r.writeRegionLines(
       cycle.id,

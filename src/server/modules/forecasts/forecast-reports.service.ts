@@ -19,7 +19,8 @@ import {
 import type { Actor } from '../../auth/actor';
 import type { Db } from '../../db/db';
 import { pct, round3, targetMonths } from './forecast-math';
-import { createForecastsRepository, type AccuracyRow, type CycleRow } from './forecasts.repository';
+import { createForecastReportsRepository, type AccuracyRow } from './forecast-reports.repository';
+import { createForecastsRepository, type CycleRow } from './forecasts.repository';
 import { apportion } from './methods';
 
 export function createForecastReportsService(
@@ -31,7 +32,8 @@ export function createForecastReportsService(
   },
   shared: { cycleOrThrow: (id: number) => Promise<CycleRow> },
 ) {
-  const repo = createForecastsRepository(deps.db);
+  const cycleRepo = createForecastsRepository(deps.db);
+  const repo = createForecastReportsRepository(deps.db);
 
   function metrics(
     row: AccuracyRow | undefined,
@@ -204,7 +206,7 @@ export function createForecastReportsService(
       cycleId?: number;
       by: AccuracyDimension;
     }): Promise<Accuracy> {
-      const cycles = (await repo.findCycles()).filter(
+      const cycles = (await cycleRepo.findCycles()).filter(
         (c) =>
           (c.status === 'locked' || c.status === 'published') &&
           (cycleId === undefined || c.id === cycleId),
@@ -213,7 +215,7 @@ export function createForecastReportsService(
         await shared.cycleOrThrow(cycleId);
       }
       const lastComplete = addMonths(deps.today().slice(0, 7), -1);
-      const latest = await repo.latestActualMonth();
+      const latest = await cycleRepo.latestActualMonth();
       const through = latest === null ? null : latest < lastComplete ? latest : lastComplete;
       const empty = metrics(undefined);
       if (cycles.length === 0 || through === null)
@@ -239,7 +241,7 @@ export function createForecastReportsService(
       // every forecast cell of a region, minutes while the embedded database served no one.
       const [all, regionLevel, groups] = await (deps.readDb ?? deps.db).transaction(async (tx) => {
         await tx.query('set local enable_nestloop = off');
-        const r = createForecastsRepository(tx);
+        const r = createForecastReportsRepository(tx);
         return Promise.all([
           r.accuracy({ ...args, by: 'all' }),
           r.accuracy({ ...args, by: 'region_level' }),
