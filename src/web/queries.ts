@@ -3,14 +3,13 @@
  * server validates and documents with.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { z } from 'zod';
 import type {
   DealerGroup,
   Dealer,
+  DealerMonthlyActuals,
   Region,
-  dealerMonthlyActualsSchema,
-  regionTotalsSchema,
-  settingsSchema,
+  RegionTotals,
+  Settings,
 } from '../shared/schemas/network';
 import type { ModelLine, Sku } from '../shared/schemas/catalog';
 import type { Transaction } from '../shared/schemas/transactions';
@@ -18,9 +17,7 @@ import type { DealerHome } from '../shared/schemas/dealer-home';
 import type { ApiKey, User } from '../shared/schemas/accounts';
 import { api, type Page, type Query } from './api';
 
-export type DealerMonthlyActuals = z.infer<typeof dealerMonthlyActualsSchema>;
-export type RegionTotals = z.infer<typeof regionTotalsSchema>;
-export type Settings = z.infer<typeof settingsSchema>;
+export type { DealerMonthlyActuals, RegionTotals, Settings };
 
 /** Long-lived reference data: cached for five minutes. */
 const REFERENCE = { staleTime: 5 * 60_000 };

@@ -157,6 +157,7 @@ export const lineChangeSchema = z.object({
     }),
   ),
 });
+export type LineChange = z.infer<typeof lineChangeSchema>;
 
 export const agreementOverlapSchema = z
   .object({
@@ -380,6 +381,7 @@ export const productGroupSchema = z
     skuCount: z.number().int(),
   })
   .meta({ id: 'ProductGroup' });
+export type ProductGroup = z.infer<typeof productGroupSchema>;
 export const productGroupCreateSchema = z.object({
   code,
   name: z.string().min(1).max(120),
@@ -407,6 +409,7 @@ export const ledgerVerifySchema = z
       .nullable(),
   })
   .meta({ id: 'LedgerVerification' });
+export type LedgerVerification = z.infer<typeof ledgerVerifySchema>;
 
 export const notificationSchema = z
   .object({
@@ -417,3 +420,4 @@ export const notificationSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'Notification' });
+export type AppNotification = z.infer<typeof notificationSchema>;

@@ -161,6 +161,7 @@ export const allocationResultSchema = z.object({
   acceptedUnits: z.number().int(),
   acceptUntil: z.string().nullable(),
 });
+export type AllocationResult = z.infer<typeof allocationResultSchema>;
 
 export const dealerAvailabilitySchema = z.object({
   dealerCode: z.string(),
@@ -184,6 +185,7 @@ export const dealerAvailabilitySchema = z.object({
     }),
   ),
 });
+export type DealerAvailability = z.infer<typeof dealerAvailabilitySchema>;
 
 export const dealerProfileSchema = z
   .object({
@@ -298,8 +300,11 @@ export const allocationRunSchema = z.object({
   createdBy: z.string(),
   publishedAt: z.string().nullable(),
 });
+export type AllocationRun = z.infer<typeof allocationRunSchema>;
 
 export const allocationRunListSchema = z.array(allocationRunSchema.omit({ formula: true }));
+/** A run as listed (without its formula). */
+export type AllocationRunSummary = z.infer<typeof allocationRunListSchema>[number];
 
 /** A page of a run's results, filtered (a dealer sees only its own rows). */
 export const allocationResultFilterSchema = pagingQuery.extend({
@@ -339,5 +344,6 @@ export const supplyDemandSchema = z.object({
     }),
   ),
 });
+export type SupplyDemand = z.infer<typeof supplyDemandSchema>;
 
 export const supplyDemandQuerySchema = z.object({ month: isoMonth.optional() });

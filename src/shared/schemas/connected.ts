@@ -141,3 +141,4 @@ export const connectedSummarySchema = z
     byDealerCount: z.number().int().describe('dealers with at least one consented vehicle'),
   })
   .meta({ id: 'ConnectedSummary' });
+export type ConnectedSummary = z.infer<typeof connectedSummarySchema>;

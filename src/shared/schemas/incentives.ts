@@ -220,6 +220,7 @@ export const statementListSchema = z.object({
     usedPercent: z.string().nullable(),
   }),
 });
+export type StatementList = z.infer<typeof statementListSchema>;
 
 export const progressSchema = z
   .object({
@@ -257,6 +258,7 @@ export const dealerIncentivesSchema = z.object({
   asOf: z.string(),
   programs: z.array(progressSchema),
 });
+export type DealerIncentives = z.infer<typeof dealerIncentivesSchema>;
 
 export const whatIfBodySchema = z
   .object({
@@ -285,6 +287,7 @@ export const whatIfResultSchema = z.object({
   after: progressSchema,
   addedEarned: money,
 });
+export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
 
 /** What-if across all programs (issue 13): "5 more BEVs" on every program the dealer is in. */
 export const whatIfAllBodySchema = z.object({
@@ -497,6 +500,7 @@ export const accrualSchema = z.object({
   projectedToWindowEnd: z.string(),
   budget: statementListSchema.shape.budget,
 });
+export type Accruals = z.infer<typeof accrualSchema>;
 
 export const PAYOUT_BATCH_STATUSES = ['exported', 'paid'] as const;
 export const payoutListQuery = pagingQuery.extend({

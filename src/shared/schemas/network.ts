@@ -101,6 +101,7 @@ export type DealerFilter = z.infer<typeof dealerFilterSchema>;
 export const settingsSchema = z
   .object({ fiscalYearStartMonth: z.number().int().min(1).max(12), currency: z.string() })
   .meta({ id: 'Settings' });
+export type Settings = z.infer<typeof settingsSchema>;
 export const settingsUpdateSchema = z.object({
   fiscalYearStartMonth: z.number().int().min(1).max(12),
 });
@@ -126,6 +127,7 @@ export const dealerMonthlyActualsSchema = z
     bevShare: z.array(z.number().nullable()),
   })
   .meta({ id: 'DealerMonthlyActuals' });
+export type DealerMonthlyActuals = z.infer<typeof dealerMonthlyActualsSchema>;
 
 export const regionTotalsSchema = z
   .object({
@@ -143,3 +145,4 @@ export const regionTotalsSchema = z
     ),
   })
   .meta({ id: 'RegionTotals' });
+export type RegionTotals = z.infer<typeof regionTotalsSchema>;

@@ -112,6 +112,7 @@ export const vehicleDataSchema = z
     batteryKwh: z.string().nullable(),
   })
   .meta({ id: 'VehicleData' });
+export type VehicleData = z.infer<typeof vehicleDataSchema>;
 
 export const vehicleDataUpdateSchema = z
   .strictObject({
@@ -254,6 +255,7 @@ export const zevDashboardSchema = z
     ),
   })
   .meta({ id: 'ZevDashboard' });
+export type ZevDashboard = z.infer<typeof zevDashboardSchema>;
 
 export const dealerSustainabilitySchema = z
   .object({
@@ -289,6 +291,7 @@ export const dealerSustainabilitySchema = z
     ),
   })
   .meta({ id: 'DealerSustainability' });
+export type DealerSustainability = z.infer<typeof dealerSustainabilitySchema>;
 
 export const whatIfSchema = z.strictObject({
   market: marketCode,
@@ -310,6 +313,7 @@ export const whatIfResultSchema = z
     incentivePrograms: z.array(z.string()),
   })
   .meta({ id: 'WhatIfResult' });
+export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
 
 export const programCo2Schema = z
   .object({
@@ -336,3 +340,5 @@ export const programCo2Schema = z
     ),
   })
   .meta({ id: 'ProgramCo2' });
+/** One program of the CO2 view. */
+export type ProgramCo2 = z.infer<typeof programCo2Schema>['items'][number];

@@ -4,7 +4,6 @@
  * and documents with).
  */
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { z } from 'zod';
 import type {
   Agreement,
   AgreementProgress,
@@ -12,17 +11,15 @@ import type {
   AgreementStatus,
   AgreementSummary,
   AgreementTerms,
-  ledgerVerifySchema,
-  lineChangeSchema,
-  notificationSchema,
-  productGroupSchema,
+  AppNotification,
+  LedgerVerification,
+  LineChange,
+  ProductGroup,
 } from '../../../shared/schemas/agreements';
 import { api, type Page } from '../../api';
 
-export type LineChange = z.infer<typeof lineChangeSchema>;
-export type LedgerVerification = z.infer<typeof ledgerVerifySchema>;
-export type AppNotification = z.infer<typeof notificationSchema>;
-export type ProductGroup = z.infer<typeof productGroupSchema>;
+/** Types the pages take from here with the hooks. */
+export type { AppNotification, LineChange };
 
 /** One approved version (GET /agreements/:id/versions). */
 export type AgreementVersion = {

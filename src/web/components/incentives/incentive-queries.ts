@@ -4,9 +4,10 @@
  * (the schemas the server validates and documents with).
  */
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { z } from 'zod';
 import type {
+  Accruals,
   ClaimView,
+  DealerIncentives,
   DisputeView,
   PayoutBatchSummary,
   PayoutBatchView,
@@ -16,29 +17,24 @@ import type {
   SettlementPeriodList,
   SettlementPeriodView,
   StatementDetail,
-  accrualSchema,
-  dealerIncentivesSchema,
-  statementListSchema,
-  whatIfResultSchema,
+  StatementList,
+  WhatIfResult,
 } from '../../../shared/schemas/incentives';
 import { api, type Page } from '../../api';
 
-export type DealerIncentives = z.infer<typeof dealerIncentivesSchema>;
-export type StatementList = z.infer<typeof statementListSchema>;
-export type Accruals = z.infer<typeof accrualSchema>;
-export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
 /** A dispute as the API answers it (with its currency). */
 export type { DisputeView };
+/** Other types the pages take from here with the hooks. */
 export type {
+  Accruals,
   ClaimView,
   PayoutBatchSummary,
   PayoutBatchView,
-  ProgramSummary,
   ProgramView,
   ProgressView,
-  SettlementPeriodList,
   SettlementPeriodView,
   StatementDetail,
+  WhatIfResult,
 };
 
 export const incentiveKeys = {

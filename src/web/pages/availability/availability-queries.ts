@@ -3,20 +3,18 @@
  * src/shared/schemas/availability.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { z } from 'zod';
 import type {
-  allocationResultSchema,
-  allocationRunListSchema,
-  allocationRunSchema,
-  allocationSettingsSchema,
-  dealerAvailabilitySchema,
-  supplyDemandSchema,
+  AllocationResult,
+  AllocationRun,
+  AllocationRunSummary,
+  AllocationSettings,
+  DealerAvailability,
+  SupplyDemand,
 } from '../../../shared/schemas/availability';
 import { api } from '../../api';
 
-export type DealerAvailability = z.infer<typeof dealerAvailabilitySchema>;
-export type AllocationRun = z.infer<typeof allocationRunSchema>;
-export type AllocationResult = z.infer<typeof allocationResultSchema>;
+/** Types the pages take from here with the hooks. */
+export type { AllocationRun, DealerAvailability };
 /** A page of a run's results (the run itself carries only the summary). */
 export type ResultFilter = {
   sku?: string;
@@ -31,9 +29,6 @@ export type ResultPage = {
   limit: number;
   offset: number;
 };
-export type AllocationRunSummary = z.infer<typeof allocationRunListSchema>[number];
-export type AllocationSettings = z.infer<typeof allocationSettingsSchema>;
-export type SupplyDemand = z.infer<typeof supplyDemandSchema>;
 export type SupplyInput = {
   month: string;
   modelLine: string;

@@ -1,27 +1,23 @@
 /** Query hooks of the sustainability and connected pages (issue 17). */
 import { useQuery } from '@tanstack/react-query';
-import type { z } from 'zod';
 import type {
-  dealerSustainabilitySchema,
-  programCo2Schema,
+  DealerSustainability,
   FleetDashboard,
+  ProgramCo2,
   Regulation,
-  vehicleDataSchema,
-  whatIfResultSchema,
-  zevDashboardSchema,
+  VehicleData,
+  WhatIfResult,
+  ZevDashboard,
 } from '../../../shared/schemas/sustainability';
 import type {
-  connectedSummarySchema,
+  ConnectedSummary,
   ConsentEntry,
   Opportunity,
 } from '../../../shared/schemas/connected';
 import { api } from '../../api';
 
-export type DealerSustainability = z.infer<typeof dealerSustainabilitySchema>;
-export type ZevDashboard = z.infer<typeof zevDashboardSchema>;
-export type VehicleData = z.infer<typeof vehicleDataSchema>;
-export type WhatIfResult = z.infer<typeof whatIfResultSchema>;
-export type ConnectedSummary = z.infer<typeof connectedSummarySchema>;
+/** Types the pages take from here with the hooks. */
+export type { VehicleData, WhatIfResult };
 
 export function useRegulations() {
   return useQuery({
@@ -44,8 +40,6 @@ export function useFleet(market: string | null) {
     enabled: market !== null,
   });
 }
-
-export type ProgramCo2 = z.infer<typeof programCo2Schema>['items'][number];
 
 export function useProgramCo2(market: string | null) {
   return useQuery({
