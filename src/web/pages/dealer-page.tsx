@@ -25,7 +25,8 @@ import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts'
 import { DealerFormModal } from '../components/dealer-form';
 import { StatusBadge } from '../components/dealers-table';
 import { ConfirmDialog } from '../components/form-kit';
-import { IconDownload, IconList } from '../components/icons';
+import { IconList } from '../components/icons';
+import { DownloadButton } from '../components/download-button';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
 import { DataTable, type Column } from '../components/data-table';
@@ -414,16 +415,13 @@ function DealerView({ home }: { home: DealerHome }) {
             >
               All transactions
             </Button>
-            <Button
-              component="a"
+            <DownloadButton
               href={apiUrl('/transactions/export', { dealer: dealer.code })}
               download={`transactions-${dealer.code}.csv`}
-              variant="default"
               size="xs"
-              leftSection={<IconDownload size={14} />}
             >
               Export CSV
-            </Button>
+            </DownloadButton>
           </>
         }
       >

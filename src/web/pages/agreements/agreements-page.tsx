@@ -7,7 +7,8 @@ import { Link } from 'react-router-dom';
 import { Button, Select, Stack, Text } from '@mantine/core';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '../../../shared/schemas/agreements';
 import { apiUrl } from '../../api';
-import { IconDownload, IconPlus } from '../../components/icons';
+import { IconPlus } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { useListQuery } from '../../components/list-query';
 import { PageHeader, Section } from '../../components/page-header';
 import { FilterBar, NoMatches } from '../../components/filter-bar';
@@ -123,16 +124,12 @@ function NetworkAgreements() {
         description="Dealer commitments across the network: attainment to date, gap and run-rate projection, live with the sales feed"
         actions={
           <>
-            <Button
-              component="a"
+            <DownloadButton
               href={apiUrl('/agreements/export', exportQuery)}
               download="agreements.csv"
-              variant="default"
-              size="sm"
-              leftSection={<IconDownload size={16} />}
             >
               Export CSV
-            </Button>
+            </DownloadButton>
             {canWrite && (
               <Button
                 component={Link}

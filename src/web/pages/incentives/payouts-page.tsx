@@ -23,7 +23,7 @@ import {
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { IconDownload } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
@@ -368,18 +368,15 @@ function BatchView({ code }: { code: string }) {
           </Text>
         </Group>
         <Group gap="xs">
-          <Button
-            component="a"
+          <DownloadButton
             href={`/api/v1/payouts/${encodeURIComponent(b.code)}/export`}
             download
             // the download records the export (built → exported): show it once it is done
             onClick={() => setTimeout(() => void invalidate(), 1500)}
-            variant="default"
             size="xs"
-            leftSection={<IconDownload size={14} />}
           >
             Export CSV
-          </Button>
+          </DownloadButton>
           {b.status !== 'paid' && (
             <Button size="xs" color="teal" onClick={() => paid.mutate()} loading={paid.isPending}>
               Mark paid
