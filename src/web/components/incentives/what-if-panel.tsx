@@ -8,7 +8,6 @@ import {
   Button,
   Group,
   NumberInput,
-  Paper,
   Select,
   SimpleGrid,
   Stack,
@@ -18,6 +17,7 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { FormError } from '../form-error';
+import { BorderedCard } from '../bordered-card';
 
 /** The what-if's request; a rejected one's problems by field (`errors`) and the others (`rest`). */
 export function useWhatIf<R>(fields: readonly string[], send: () => Promise<R>) {
@@ -47,7 +47,7 @@ export function WhatIfPanel<R>({
 }) {
   const { mutation, errors, rest } = whatIf;
   return (
-    <Paper withBorder p={{ base: 'sm', sm: 'md' }} radius="md" data-testid={testId}>
+    <BorderedCard data-testid={testId}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -70,7 +70,7 @@ export function WhatIfPanel<R>({
           {mutation.data !== undefined && answer(mutation.data)}
         </Stack>
       </form>
-    </Paper>
+    </BorderedCard>
   );
 }
 
