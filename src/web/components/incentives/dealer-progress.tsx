@@ -377,6 +377,7 @@ export function WhatIfForm({
             error={errors.quantity}
           />
           <ModelLineSelect
+            query={modelLines}
             placeholder="Choose a model line"
             data={lineOptions}
             value={modelLine}

@@ -18,6 +18,7 @@ import { useMutation } from '@tanstack/react-query';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { FormError } from '../form-error';
 import { BorderedCard } from '../bordered-card';
+import { QuerySelect, type OptionsQuery } from '../query-select';
 
 /** The what-if's request; a rejected one's problems by field (`errors`) and the others (`rest`). */
 export function useWhatIf<R>(fields: readonly string[], send: () => Promise<R>) {
@@ -116,8 +117,12 @@ export function ModelLineSelect({
   ...props
 }: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'placeholder' | 'required' | 'clearable'> & {
   errors: FieldErrors;
+  /** The model lines' query the options come from. */
+  query: OptionsQuery;
 }) {
-  return <Select label="Model line" searchable error={errors.modelLine ?? errors.sku} {...props} />;
+  return (
+    <QuerySelect label="Model line" searchable error={errors.modelLine ?? errors.sku} {...props} />
+  );
 }
 
 export function quantityOf(value: number | string): number {

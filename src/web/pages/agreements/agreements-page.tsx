@@ -28,6 +28,7 @@ import { addMonths } from '../../../shared/months';
 import { formatInt, formatMonthLong } from '../../format';
 import { regionOptions, useRegions } from '../../queries';
 import { isDealerUser, useCan, useMe } from '../../session';
+import { QuerySelect } from '../../components/query-select';
 
 const PAGE_SIZE = 25;
 const SORTS: AgreementSort[] = ['code', 'dealer', 'attainment', 'gap', 'projection'];
@@ -96,7 +97,8 @@ function NetworkAgreements() {
         onChange={(value) => update({ status: value })}
         clearable
       />
-      <Select
+      <QuerySelect
+        query={regions}
         aria-label="Region"
         placeholder="All regions"
         data={regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0))}

@@ -24,6 +24,7 @@ import { api, type Page } from '../../api';
 import { PageHeader, Section } from '../../components/page-header';
 import { DataTable, RowButton, clickableRow } from '../../components/data-table';
 import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
+import { QuerySelect } from '../../components/query-select';
 import { formatDate, formatInt, formatMonthLong } from '../../format';
 import { useCan } from '../../session';
 import {
@@ -88,7 +89,8 @@ export function AllocationPage() {
               allowDeselect={false}
               w={180}
             />
-            <Select
+            <QuerySelect
+              query={lines}
               label="Model line"
               data={(lines.data ?? [])
                 .filter((l) => l.status === 'active')
@@ -100,9 +102,6 @@ export function AllocationPage() {
                 whatIf.reset();
               }}
               allowDeselect={false}
-              // usable once the model lines are in: a dropdown opened before would be empty
-              disabled={!lines.data}
-              placeholder={lines.data ? undefined : 'Loading…'}
               w={220}
               searchable
             />
