@@ -283,12 +283,11 @@ function RunSummary({ run }: { run: AllocationRun }) {
 
 function StoredResults({ run, isEditable }: { run: AllocationRun; isEditable: boolean }) {
   const [filter, setFilter] = useState(FIRST);
-  const page = useRunResults(run.code, filter);
+  const results = useRunResults(run.code, filter);
   return (
     <RunResults
       run={run}
-      page={page.data}
-      isFetching={page.isFetching}
+      results={results}
       filter={filter}
       setFilter={setFilter}
       isEditable={isEditable}
@@ -304,33 +303,25 @@ function WhatIfResults({
   body: Parameters<typeof useWhatIfResults>[0];
 }) {
   const [filter, setFilter] = useState(FIRST);
-  const page = useWhatIfResults(body, run.results, filter);
-  return (
-    <RunResults
-      run={run}
-      page={page.data}
-      isFetching={page.isFetching}
-      filter={filter}
-      setFilter={setFilter}
-    />
-  );
+  const results = useWhatIfResults(body, run.results, filter);
+  return <RunResults run={run} results={results} filter={filter} setFilter={setFilter} />;
 }
 
 function RunResults({
   run,
-  page,
-  isFetching,
+  results,
   filter,
   setFilter,
   isEditable = false,
 }: {
   run: AllocationRun;
-  page: ResultPage | undefined;
-  isFetching: boolean;
+  /** The page of results the filter asks for (a stored run's or a what-if's). */
+  results: { data: ResultPage | undefined; isFetching: boolean };
   filter: ResultFilter;
   setFilter: (f: ResultFilter) => void;
   isEditable?: boolean;
 }) {
+  const { data: page, isFetching } = results;
   const override = useOverride(run.code);
   const [editing, setEditing] = useState<{ key: string; units: number; reason: string } | null>(
     null,
