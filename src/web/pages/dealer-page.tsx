@@ -17,14 +17,13 @@ import {
   Text,
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Dealer } from '../../shared/schemas/network';
 import { api, apiUrl, isApiError } from '../api';
 import { NotFound } from '../components/not-found';
 import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
 import { DealerFormModal } from '../components/dealer-form';
 import { StatusBadge } from '../components/dealers-table';
-import { ConfirmDialog } from '../components/form-kit';
+import { ConfirmDialog, useSave } from '../components/form-kit';
 import { IconList } from '../components/icons';
 import { DownloadButton } from '../components/download-button';
 import { Change, KpiCard } from '../components/kpi-card';
@@ -260,18 +259,14 @@ function ActualsTable({
 }
 
 function DeactivateModal({ dealer, onClose }: { dealer: Dealer; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const isActive = dealer.status === 'active';
-  const change = useMutation({
-    mutationFn: () =>
+  const change = useSave({
+    send: () =>
       api.patch<Dealer>(`/dealers/${encodeURIComponent(dealer.code)}`, {
         status: isActive ? 'inactive' : 'active',
       }),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['dealer', dealer.code] });
-      await queryClient.invalidateQueries({ queryKey: ['dealers'] });
-      onClose();
-    },
+    invalidates: [['dealer', dealer.code], ['dealers']],
+    onSaved: onClose,
   });
   return (
     <ConfirmDialog
