@@ -103,7 +103,6 @@ export function MoreUnitsInput({
   );
 }
 
-/** A number input's value as the number to send. */
 /** A what-if's powertrain ("Any" when cleared). */
 export function PowertrainSelect(
   props: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'error'>,
@@ -125,6 +124,7 @@ export function ModelLineSelect({
   );
 }
 
+/** A number input's value as the number to send. */
 export function quantityOf(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }
