@@ -3,7 +3,7 @@
  * demand. Sized for phones: shorter, fewer ticks, legend under the plot.
  */
 import '@mantine/charts/styles.css';
-import { BarChart, LineChart, type LineChartProps } from '@mantine/charts';
+import { BarChart, LineChart, type BarChartProps, type LineChartProps } from '@mantine/charts';
 import { ColorSwatch, Group, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { formatInt, formatMonth, formatPercent } from '../format';
@@ -27,6 +27,30 @@ export const OTHER_COLOR = 'gray.4';
 /** Whether the screen is phone-sized (the charts' breakpoint). */
 export function useIsPhone(): boolean {
   return useMediaQuery('(max-width: 48em)') ?? false;
+}
+
+/**
+ * The look of a monthly bar chart: a horizontal grid, month ticks thinned to fit, bars no wider
+ * than 28 px and the tooltip over what follows; the tick gap and the value axis' width are
+ * [phone, wider] pairs for what the ticks show.
+ */
+export function monthBarsLook(
+  isPhone: boolean,
+  { tickGap, axisWidth }: { tickGap: [number, number]; axisWidth: [number, number] },
+) {
+  return {
+    tickLine: 'y',
+    gridAxis: 'y',
+    xAxisProps: {
+      interval: 'preserveStartEnd',
+      minTickGap: isPhone ? tickGap[0] : tickGap[1],
+      fontSize: 11,
+    },
+    yAxisProps: { width: isPhone ? axisWidth[0] : axisWidth[1], fontSize: 11 },
+    maxBarWidth: 28,
+    tooltipAnimationDuration: 0,
+    tooltipProps: { wrapperStyle: { zIndex: 10 } },
+  } satisfies Partial<BarChartProps>;
 }
 
 type LegendItem = { name: string; label: string; color: string };
@@ -110,13 +134,7 @@ export function StackedMonthBars({
         type="stacked"
         series={series}
         valueFormatter={formatInt}
-        tickLine="y"
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 14 : 6, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 40 : 52, fontSize: 11 }}
-        maxBarWidth={28}
-        tooltipAnimationDuration={0}
-        tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
+        {...monthBarsLook(isPhone, { tickGap: [14, 6], axisWidth: [40, 52] })}
       />
       <ChartLegend items={series} />
     </div>

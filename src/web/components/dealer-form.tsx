@@ -1,9 +1,10 @@
 /** Create or edit a dealer (network:write), validated with the shared schemas. */
-import { Select, SimpleGrid } from '@mantine/core';
+import { SimpleGrid } from '@mantine/core';
 import { dealerCreateSchema, dealerUpdateSchema, type Dealer } from '../../shared/schemas/network';
 import { nullIfBlank } from '../forms';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
 import { CodeField, RecordFormDialog, TextField, useRecordForm, valuesOf } from './form-kit';
+import { QuerySelect } from './query-select';
 
 const FIELDS = [
   'code',
@@ -71,7 +72,8 @@ export function DealerFormModal({
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
         <CodeField recordForm={recordForm} example="D1234" />
         <TextField form={form} name="name" label="Name" required />
-        <Select
+        <QuerySelect
+          query={regions}
           label="Region"
           data={regionOptions(regions.data ?? [])}
           value={values.regionCode || null}
@@ -80,7 +82,8 @@ export function DealerFormModal({
           searchable
           required
         />
-        <Select
+        <QuerySelect
+          query={groups}
           label="Dealer group"
           placeholder="None"
           data={(groups.data ?? []).map((g) => ({ value: g.code, label: g.name }))}

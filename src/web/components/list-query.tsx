@@ -4,10 +4,11 @@
  */
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { Select, TextInput } from '@mantine/core';
+import { TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { IconSearch } from './icons';
 import { useModelLines } from '../queries';
+import { QuerySelect } from './query-select';
 
 export function useListQuery() {
   const [params, setParams] = useSearchParams();
@@ -88,7 +89,8 @@ export function ModelLineFilter({
 }) {
   const modelLines = useModelLines();
   return (
-    <Select
+    <QuerySelect
+      query={modelLines}
       aria-label="Model line"
       placeholder="All model lines"
       data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}

@@ -9,6 +9,7 @@ import { isDealerRole, type Role } from '../../shared/permissions';
 import { regionOptions, useDealerGroups, useRegions } from '../queries';
 import { DealerPicker, type FormState } from './form-kit';
 import { roleLabel } from '../session';
+import { QuerySelect } from './query-select';
 
 export { DealerPicker };
 
@@ -113,7 +114,8 @@ export function ScopePicker({
         </div>
       )}
       {shownKind === 'region' && (
-        <Select
+        <QuerySelect
+          query={regions}
           label="Region"
           data={regionOptions(regions.data ?? [])}
           value={value.regionCode}
@@ -131,7 +133,8 @@ export function ScopePicker({
         />
       )}
       {shownKind === 'group' && (
-        <Select
+        <QuerySelect
+          query={groups}
           label="Dealer group"
           data={(groups.data ?? []).map((g) => ({
             value: g.code,

@@ -17,15 +17,15 @@ import {
   Text,
 } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Dealer } from '../../shared/schemas/network';
 import { api, apiUrl, isApiError } from '../api';
 import { NotFound } from '../components/not-found';
 import { BevShareLine, ModelLineBars, topWithOther } from '../components/charts';
 import { DealerFormModal } from '../components/dealer-form';
 import { StatusBadge } from '../components/dealers-table';
-import { ConfirmDialog } from '../components/form-kit';
-import { IconDownload, IconList } from '../components/icons';
+import { ConfirmDialog, useSave } from '../components/form-kit';
+import { IconList } from '../components/icons';
+import { DownloadButton } from '../components/download-button';
 import { Change, KpiCard } from '../components/kpi-card';
 import { PageHeader, Section } from '../components/page-header';
 import { DataTable, type Column } from '../components/data-table';
@@ -259,18 +259,14 @@ function ActualsTable({
 }
 
 function DeactivateModal({ dealer, onClose }: { dealer: Dealer; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const isActive = dealer.status === 'active';
-  const change = useMutation({
-    mutationFn: () =>
+  const change = useSave({
+    send: () =>
       api.patch<Dealer>(`/dealers/${encodeURIComponent(dealer.code)}`, {
         status: isActive ? 'inactive' : 'active',
       }),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['dealer', dealer.code] });
-      await queryClient.invalidateQueries({ queryKey: ['dealers'] });
-      onClose();
-    },
+    invalidates: [['dealer', dealer.code], ['dealers']],
+    onSaved: onClose,
   });
   return (
     <ConfirmDialog
@@ -414,16 +410,13 @@ function DealerView({ home }: { home: DealerHome }) {
             >
               All transactions
             </Button>
-            <Button
-              component="a"
+            <DownloadButton
               href={apiUrl('/transactions/export', { dealer: dealer.code })}
               download={`transactions-${dealer.code}.csv`}
-              variant="default"
               size="xs"
-              leftSection={<IconDownload size={14} />}
             >
               Export CSV
-            </Button>
+            </DownloadButton>
           </>
         }
       >

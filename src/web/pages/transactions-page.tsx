@@ -20,7 +20,8 @@ import { useDebouncedCallback } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { IngestResult } from '../../shared/schemas/transactions';
 import { api, apiUrl, isApiError } from '../api';
-import { IconCheck, IconDownload, IconUpload } from '../components/icons';
+import { IconCheck, IconUpload } from '../components/icons';
+import { DownloadButton } from '../components/download-button';
 import { FilterBar } from '../components/filter-bar';
 import { dateFilter, filterSelect, queryValues } from '../components/list-filters';
 import { ModelLineFilter, useListQuery } from '../components/list-query';
@@ -197,15 +198,9 @@ export function TransactionsPage() {
         description="The actuals feed: orders, invoices, retail deliveries, registrations and unwinds."
         actions={
           <>
-            <Button
-              component="a"
-              href={apiUrl('/transactions/export', base)}
-              download="transactions.csv"
-              variant="default"
-              leftSection={<IconDownload size={16} />}
-            >
+            <DownloadButton href={apiUrl('/transactions/export', base)} download="transactions.csv">
               Export CSV
-            </Button>
+            </DownloadButton>
             {canWrite && (
               <Button
                 leftSection={<IconUpload size={16} />}

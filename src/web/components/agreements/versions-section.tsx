@@ -10,7 +10,7 @@ import { formatDateTime, formatInt } from '../../format';
 import { useCan } from '../../session';
 import { Section } from '../page-header';
 import { Empty, QueryError, TableSkeleton } from '../query-state';
-import { IconDownload } from '../icons';
+import { DownloadButton } from '../download-button';
 import { IconShieldCheck, IconShieldX } from './agreement-bits';
 import { useAgreementVersions, useLedgerVerification } from './agreement-queries';
 import { ChangesView } from './changes-view';
@@ -121,16 +121,13 @@ export function VersionsSection({ agreementId }: { agreementId: number }) {
                         {isOpen ? 'Hide changes' : `What changed (${v.changes.length})`}
                       </Button>
                     )}
-                    <Button
-                      component="a"
+                    <DownloadButton
                       href={apiUrl(`/agreements/${agreementId}/versions/${v.versionNo}`)}
                       download={`${v.agreementCode}-v${v.versionNo}.json`}
                       size="xs"
-                      variant="default"
-                      leftSection={<IconDownload size={14} />}
                     >
                       JSON
-                    </Button>
+                    </DownloadButton>
                   </Group>
                 </Group>
                 {v.versionNo === 1 && (

@@ -3,10 +3,10 @@
  * "+10 %" (or any percentage) and one reason; one request changes them all or none.
  */
 import { useState } from 'react';
-import { Button, Group, NumberInput, Paper, Select, Stack, Text, TextInput } from '@mantine/core';
-import type { AdjustReason, DealerGrid } from '../../../shared/schemas/forecasts';
+import { Button, Group, NumberInput, Paper, Stack, Text, TextInput } from '@mantine/core';
+import type { DealerGrid } from '../../../shared/schemas/forecasts';
 import { FormError } from '../form-error';
-import { REASON_LABELS } from './forecast-labels';
+import { ReasonSelect, cellChange } from './adjust-fields';
 import type { CellKey } from './forecast-grid';
 import { useAdjustCells } from './forecast-queries';
 import { changedIndexes, scaledAll } from './scale';
@@ -61,13 +61,9 @@ export function BulkAdjustPanel({
           setProblem(null);
           adjust.mutate(
             {
-              cells: changed.map(({ line, cell, value }) => ({
-                modelLine: line.modelLine.code,
-                month: cell.month,
-                value,
-                reason: reason as AdjustReason,
-                ...(comment.trim() ? { comment: comment.trim() } : {}),
-              })),
+              cells: changed.map(({ line, cell, value }) =>
+                cellChange(line, cell.month, value, reason, comment),
+              ),
             },
             { onSuccess: onDone },
           );
@@ -100,11 +96,8 @@ export function BulkAdjustPanel({
             </Group>
           </Group>
           <Group gap="xs" align="flex-start" wrap="wrap">
-            <Select
-              label="Reason"
-              name="reason"
-              placeholder="Why?"
-              data={grid.reasonCodes.map((r) => ({ value: r, label: REASON_LABELS[r] }))}
+            <ReasonSelect
+              grid={grid}
               value={reason}
               onChange={setReason}
               style={{ flex: '1 1 160px' }}

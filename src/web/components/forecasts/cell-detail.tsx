@@ -12,7 +12,6 @@ import {
   Group,
   NumberInput,
   Paper,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -20,12 +19,13 @@ import {
   Textarea,
   Timeline,
 } from '@mantine/core';
-import type { AdjustReason, DealerGrid } from '../../../shared/schemas/forecasts';
+import type { DealerGrid } from '../../../shared/schemas/forecasts';
 import { apiFieldErrors } from '../../forms';
 import { formatDate, formatDateTime, formatInt, formatMonthLong } from '../../format';
 import { FormError } from '../form-error';
 import { useCellOverride } from './use-cell-override';
-import { REASON_LABELS, actorName, reasonLabel, reviewColor } from './forecast-labels';
+import { ReasonSelect, cellChange } from './adjust-fields';
+import { actorName, reasonLabel, reviewColor } from './forecast-labels';
 import type { GridCell } from './forecast-grid';
 import { useAcceptCells, useAdjustCells } from './forecast-queries';
 
@@ -303,15 +303,7 @@ function AdjustForm({
         if (problems.value || problems.reason) return;
         adjust.mutate(
           {
-            cells: [
-              {
-                modelLine: line.modelLine.code,
-                month: cell.month,
-                value: Number(value),
-                reason: reason as AdjustReason,
-                ...(comment.trim() ? { comment: comment.trim() } : {}),
-              },
-            ],
+            cells: [cellChange(line, cell.month, Number(value), reason, comment)],
           },
           { onSuccess: onSaved, onError: onFailed },
         );
@@ -334,11 +326,8 @@ function AdjustForm({
             error={local.value ?? server.value}
             miw={120}
           />
-          <Select
-            label="Reason"
-            name="reason"
-            placeholder="Why?"
-            data={grid.reasonCodes.map((r) => ({ value: r, label: REASON_LABELS[r] }))}
+          <ReasonSelect
+            grid={grid}
             value={reason}
             onChange={(v) => {
               setReason(v);

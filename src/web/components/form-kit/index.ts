@@ -3,6 +3,6 @@ export { useForm, valuesOf, type FormState } from './use-form';
 export { FormDialog } from './form-dialog';
 export { DateField, MoneyField, PasswordField, SelectField, TextField } from './fields';
 export { DealerPicker } from './server-picker';
-export { saveTo, useFormSave } from './use-form-save';
+export { saveTo, useFormSave, useSave } from './use-form-save';
 export { CommentDialog, ConfirmDialog } from './confirm-dialog';
 export { CodeField, RecordFormDialog, useRecordForm, type RecordForm } from './record-form';

@@ -7,14 +7,19 @@ import { useMutation, useQueryClient, type QueryKey } from '@tanstack/react-quer
 import { api } from '../../api';
 import type { FormState } from './use-form';
 
-export function useFormSave<R>(
-  form: Pick<FormState<Record<string, unknown>>, 'fail'>,
-  options: {
-    send: (body: unknown) => Promise<R>;
-    /** The queries the save changes (given the saved record). */
-    invalidates: QueryKey[] | ((saved: R) => QueryKey[]);
-    onSaved: (saved: R) => void;
-  },
+type SaveOptions<R, B> = {
+  send: (body: B) => Promise<R>;
+  /** The queries the save changes (given the saved record). */
+  invalidates: QueryKey[] | ((saved: R) => QueryKey[]);
+  onSaved: (saved: R) => void;
+};
+
+/**
+ * A save or a confirmed action (no form): sends, refreshes the queries it changed, then hands
+ * the result on (a dialog closes); the error stays on the mutation for the dialog to show.
+ */
+export function useSave<R, B = void>(
+  options: SaveOptions<R, B> & { onError?: (error: unknown) => void },
 ) {
   const queryClient = useQueryClient();
   return useMutation({
@@ -27,8 +32,16 @@ export function useFormSave<R>(
       for (const queryKey of keys) await queryClient.invalidateQueries({ queryKey });
       options.onSaved(saved);
     },
-    onError: form.fail,
+    onError: options.onError,
   });
+}
+
+/** The save of a form: `useSave` whose rejected problems go to the form's fields. */
+export function useFormSave<R>(
+  form: Pick<FormState<Record<string, unknown>>, 'fail'>,
+  options: SaveOptions<R, unknown>,
+) {
+  return useSave({ ...options, onError: form.fail });
 }
 
 /** POST to `collection` when `code` is undefined, else PATCH `collection/code`. */

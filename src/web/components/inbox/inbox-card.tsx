@@ -4,12 +4,13 @@
  * first, then by due date. A dealer group sees its totals per kind above the list.
  */
 import { Link } from 'react-router-dom';
-import { Badge, Group, Paper, Skeleton, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import { Badge, Group, Skeleton, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import type { InboxItem, InboxKind } from '../../../shared/schemas/inbox';
 import { formatDate } from '../../format';
 import { IconChevronRight } from '../icons';
 import { QueryError } from '../query-state';
 import { useInbox } from './inbox-queries';
+import { BorderedCard } from '../bordered-card';
 
 /** Short names of the kinds, for the group totals. */
 export const INBOX_KIND_LABELS: Record<InboxKind, string> = {
@@ -99,7 +100,7 @@ export function InboxCard() {
   const items = inbox.data?.items ?? [];
   const totals = inbox.data?.groupTotals ?? null;
   return (
-    <Paper withBorder radius="md" p={{ base: 'sm', sm: 'md' }} data-testid="inbox-card">
+    <BorderedCard data-testid="inbox-card">
       <Group justify="space-between" mb="xs" wrap="nowrap">
         <Title order={2} size="h4">
           Needs your attention
@@ -153,6 +154,6 @@ export function InboxCard() {
           )}
         </Stack>
       )}
-    </Paper>
+    </BorderedCard>
   );
 }

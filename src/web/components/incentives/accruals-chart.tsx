@@ -1,7 +1,7 @@
 /** Earned per settlement period of a program (the accrual to date), for finance. */
 import '@mantine/charts/styles.css';
 import { BarChart } from '@mantine/charts';
-import { useIsPhone } from '../charts';
+import { monthBarsLook, useIsPhone } from '../charts';
 import { formatMoney } from '../../format';
 import { formatSettlementPeriod } from './incentive-labels';
 import type { Accruals } from './incentive-queries';
@@ -20,13 +20,7 @@ export function AccrualsChart({ accruals }: { accruals: Accruals }) {
         dataKey="month"
         series={[{ name: 'earned', label: 'Earned', color: 'teal.6' }]}
         valueFormatter={(v) => formatMoney(String(v), accruals.currency, { isCompact: true })}
-        tickLine="y"
-        gridAxis="y"
-        xAxisProps={{ interval: 'preserveStartEnd', minTickGap: isPhone ? 10 : 4, fontSize: 11 }}
-        yAxisProps={{ width: isPhone ? 48 : 60, fontSize: 11 }}
-        maxBarWidth={28}
-        tooltipAnimationDuration={0}
-        tooltipProps={{ wrapperStyle: { zIndex: 10 } }}
+        {...monthBarsLook(isPhone, { tickGap: [10, 4], axisWidth: [48, 60] })}
       />
     </div>
   );

@@ -11,7 +11,6 @@ import {
   Badge,
   Box,
   Group,
-  Paper,
   Select,
   SimpleGrid,
   Stack,
@@ -51,6 +50,7 @@ import {
 } from './incentive-queries';
 import { ProgressChart, progressSeries } from './progress-chart';
 import { definitionOf } from './incentive-labels';
+import { BorderedCard } from '../bordered-card';
 
 /** "BEVs" for programs counting battery-electric units, else "units". */
 function unitNoun(progress: ProgressView, def: ProgramDefinition | null, n: number): string {
@@ -180,13 +180,7 @@ export function ProgramProgressCard({
   const message = nextStepMessage(progress, def);
   const isTop = progress.eligible && !progress.nextTier;
   return (
-    <Paper
-      withBorder
-      p={{ base: 'sm', sm: 'md' }}
-      radius="md"
-      data-testid="program-progress"
-      data-program={progress.programCode}
-    >
+    <BorderedCard data-testid="program-progress" data-program={progress.programCode}>
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start" gap="xs">
           <div style={{ minWidth: 0, flex: '1 1 200px' }}>
@@ -293,7 +287,7 @@ export function ProgramProgressCard({
           )}
         </Group>
       </Stack>
-    </Paper>
+    </BorderedCard>
   );
 }
 
@@ -383,6 +377,7 @@ export function WhatIfForm({
             error={errors.quantity}
           />
           <ModelLineSelect
+            query={modelLines}
             placeholder="Choose a model line"
             data={lineOptions}
             value={modelLine}

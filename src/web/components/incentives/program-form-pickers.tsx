@@ -16,6 +16,7 @@ import {
   useRegions,
   useSkus,
 } from '../../queries';
+import { QueryMultiSelect } from '../query-select';
 
 type MultiProps = {
   label: string;
@@ -36,7 +37,8 @@ function withChosen(options: Option[], chosen: string[]): Option[] {
 export function RegionMultiPicker(props: MultiProps) {
   const regions = useRegions();
   return (
-    <MultiSelect
+    <QueryMultiSelect
+      query={regions}
       {...props}
       data={withChosen(
         regionOptions(regions.data ?? []).map((o) => ({ ...o, label: o.label.trim() })),
@@ -52,7 +54,8 @@ export function RegionMultiPicker(props: MultiProps) {
 export function DealerGroupMultiPicker(props: MultiProps) {
   const groups = useDealerGroups();
   return (
-    <MultiSelect
+    <QueryMultiSelect
+      query={groups}
       {...props}
       data={withChosen(
         (groups.data ?? []).map((g) => ({ value: g.code, label: `${g.name} (${g.code})` })),
@@ -142,7 +145,8 @@ export function SalesFilterFields({
   });
   return (
     <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm" data-testid={`${path}-filter`}>
-      <MultiSelect
+      <QueryMultiSelect
+        query={modelLines}
         label={`${prefix} model lines`}
         data={withChosen(
           (modelLines.data ?? []).map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })),

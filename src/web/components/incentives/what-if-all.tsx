@@ -75,6 +75,7 @@ export function WhatIfAllForm({ dealerCode }: { dealerCode: string }) {
             error={errors.powertrain}
           />
           <ModelLineSelect
+            query={modelLines}
             placeholder="Any model line"
             data={lineOptions}
             value={modelLine}

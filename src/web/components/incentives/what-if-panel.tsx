@@ -8,7 +8,6 @@ import {
   Button,
   Group,
   NumberInput,
-  Paper,
   Select,
   SimpleGrid,
   Stack,
@@ -18,6 +17,8 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { apiFieldErrors, type FieldErrors } from '../../forms';
 import { FormError } from '../form-error';
+import { BorderedCard } from '../bordered-card';
+import { QuerySelect, type OptionsQuery } from '../query-select';
 
 /** The what-if's request; a rejected one's problems by field (`errors`) and the others (`rest`). */
 export function useWhatIf<R>(fields: readonly string[], send: () => Promise<R>) {
@@ -47,7 +48,7 @@ export function WhatIfPanel<R>({
 }) {
   const { mutation, errors, rest } = whatIf;
   return (
-    <Paper withBorder p={{ base: 'sm', sm: 'md' }} radius="md" data-testid={testId}>
+    <BorderedCard data-testid={testId}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -70,7 +71,7 @@ export function WhatIfPanel<R>({
           {mutation.data !== undefined && answer(mutation.data)}
         </Stack>
       </form>
-    </Paper>
+    </BorderedCard>
   );
 }
 
@@ -102,7 +103,6 @@ export function MoreUnitsInput({
   );
 }
 
-/** A number input's value as the number to send. */
 /** A what-if's powertrain ("Any" when cleared). */
 export function PowertrainSelect(
   props: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'error'>,
@@ -116,10 +116,15 @@ export function ModelLineSelect({
   ...props
 }: Pick<SelectProps, 'data' | 'value' | 'onChange' | 'placeholder' | 'required' | 'clearable'> & {
   errors: FieldErrors;
+  /** The model lines' query the options come from. */
+  query: OptionsQuery;
 }) {
-  return <Select label="Model line" searchable error={errors.modelLine ?? errors.sku} {...props} />;
+  return (
+    <QuerySelect label="Model line" searchable error={errors.modelLine ?? errors.sku} {...props} />
+  );
 }
 
+/** A number input's value as the number to send. */
 export function quantityOf(value: number | string): number {
   return typeof value === 'number' ? value : Number(value);
 }

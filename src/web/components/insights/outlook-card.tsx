@@ -9,6 +9,7 @@ import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { formatDate, formatInt, formatMoney } from '../../format';
 import { QueryError } from '../query-state';
 import { useDealerOutlook } from './insights-queries';
+import { BorderedCard } from '../bordered-card';
 
 export function probabilityColor(p: number): string {
   return p >= 0.8 ? 'teal' : p >= 0.5 ? 'yellow' : p >= 0.2 ? 'orange' : 'red';
@@ -52,7 +53,7 @@ export function OutlookCard({ dealerCode }: { dealerCode: string }) {
   const { items, incentive, currency } = outlook.data;
   if (items.length === 0) return null;
   return (
-    <Paper withBorder radius="md" p={{ base: 'sm', sm: 'md' }} data-testid="outlook-card">
+    <BorderedCard data-testid="outlook-card">
       <Title order={2} size="h4" mb="xs">
         Outlook
       </Title>
@@ -109,6 +110,6 @@ export function OutlookCard({ dealerCode }: { dealerCode: string }) {
           );
         })}
       </Stack>
-    </Paper>
+    </BorderedCard>
   );
 }

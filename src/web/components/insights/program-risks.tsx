@@ -23,6 +23,7 @@ import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
 import { windowText } from './program-window';
 import { pct, probabilityColor } from './outlook-card';
+import { BorderedCard } from '../bordered-card';
 
 export function useProgramRisks(dealerCode: string | null) {
   return useQuery({
@@ -246,7 +247,7 @@ export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
   const items = risks.data.items;
   if (items.length === 0) return null;
   return (
-    <Paper withBorder radius="md" p={{ base: 'sm', sm: 'md' }} data-testid="program-outlook-card">
+    <BorderedCard data-testid="program-outlook-card">
       <Title order={2} size="h4" mb="xs">
         Incentive tiers
       </Title>
@@ -257,7 +258,7 @@ export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
             <ProgramOutlookItem key={r.programCode} r={r} />
           ))}
       </Stack>
-    </Paper>
+    </BorderedCard>
   );
 }
 

@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { Button, Code, Text } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { apiKeyCreateSchema, type ApiKey } from '../../../shared/schemas/accounts';
 import type { z } from 'zod';
@@ -13,6 +12,7 @@ import {
   saveTo,
   useForm,
   useFormSave,
+  useSave,
 } from '../../components/form-kit';
 import { SecretOnceDialog } from '../../components/secret-once-dialog';
 import { IconPlus } from '../../components/icons';
@@ -106,13 +106,10 @@ function ShowKeyModal({ created, onClose }: { created: ApiKeyCreated; onClose: (
 }
 
 function RevokeModal({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const revoke = useMutation({
-    mutationFn: () => api.post<ApiKey>(`/api-keys/${apiKey.id}/revoke`),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-      onClose();
-    },
+  const revoke = useSave({
+    send: () => api.post<ApiKey>(`/api-keys/${apiKey.id}/revoke`),
+    invalidates: [['api-keys']],
+    onSaved: onClose,
   });
   return (
     <ConfirmDialog

@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { Button, Menu, Select, SimpleGrid, Stack, Text } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ROLES, type Role } from '../../../shared/permissions';
 import { userCreateSchema, userUpdateSchema, type User } from '../../../shared/schemas/accounts';
 import { api } from '../../api';
@@ -12,6 +11,7 @@ import {
   saveTo,
   useForm,
   useFormSave,
+  useSave,
 } from '../../components/form-kit';
 import { IconChevronDown, IconPlus } from '../../components/icons';
 import { SearchInput } from '../../components/list-query';
@@ -129,13 +129,10 @@ function ResetPasswordModal({ user, onClose }: { user: User; onClose: () => void
 }
 
 function ActiveModal({ user, onClose }: { user: User; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const change = useMutation({
-    mutationFn: () => api.patch<User>(`/users/${user.id}`, { isActive: !user.isActive }),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['users'] });
-      onClose();
-    },
+  const change = useSave({
+    send: () => api.patch<User>(`/users/${user.id}`, { isActive: !user.isActive }),
+    invalidates: [['users']],
+    onSaved: onClose,
   });
   return (
     <ConfirmDialog

@@ -7,7 +7,8 @@ import { Link } from 'react-router-dom';
 import { Button, Select, Stack, Text } from '@mantine/core';
 import { AGREEMENT_STATUSES, type AgreementStatus } from '../../../shared/schemas/agreements';
 import { apiUrl } from '../../api';
-import { IconDownload, IconPlus } from '../../components/icons';
+import { IconPlus } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { useListQuery } from '../../components/list-query';
 import { PageHeader, Section } from '../../components/page-header';
 import { FilterBar, NoMatches } from '../../components/filter-bar';
@@ -27,6 +28,7 @@ import { addMonths } from '../../../shared/months';
 import { formatInt, formatMonthLong } from '../../format';
 import { regionOptions, useRegions } from '../../queries';
 import { isDealerUser, useCan, useMe } from '../../session';
+import { QuerySelect } from '../../components/query-select';
 
 const PAGE_SIZE = 25;
 const SORTS: AgreementSort[] = ['code', 'dealer', 'attainment', 'gap', 'projection'];
@@ -95,7 +97,8 @@ function NetworkAgreements() {
         onChange={(value) => update({ status: value })}
         clearable
       />
-      <Select
+      <QuerySelect
+        query={regions}
         aria-label="Region"
         placeholder="All regions"
         data={regionOptions((regions.data ?? []).filter((r) => r.dealerCount > 0))}
@@ -123,16 +126,12 @@ function NetworkAgreements() {
         description="Dealer commitments across the network: attainment to date, gap and run-rate projection, live with the sales feed"
         actions={
           <>
-            <Button
-              component="a"
+            <DownloadButton
               href={apiUrl('/agreements/export', exportQuery)}
               download="agreements.csv"
-              variant="default"
-              size="sm"
-              leftSection={<IconDownload size={16} />}
             >
               Export CSV
-            </Button>
+            </DownloadButton>
             {canWrite && (
               <Button
                 component={Link}

@@ -24,6 +24,7 @@ import { api, type Page } from '../../api';
 import { PageHeader, Section } from '../../components/page-header';
 import { DataTable, RowButton, clickableRow } from '../../components/data-table';
 import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
+import { QuerySelect } from '../../components/query-select';
 import { formatDate, formatInt, formatMonthLong } from '../../format';
 import { useCan } from '../../session';
 import {
@@ -88,7 +89,8 @@ export function AllocationPage() {
               allowDeselect={false}
               w={180}
             />
-            <Select
+            <QuerySelect
+              query={lines}
               label="Model line"
               data={(lines.data ?? [])
                 .filter((l) => l.status === 'active')
@@ -100,9 +102,6 @@ export function AllocationPage() {
                 whatIf.reset();
               }}
               allowDeselect={false}
-              // usable once the model lines are in: a dropdown opened before would be empty
-              disabled={!lines.data}
-              placeholder={lines.data ? undefined : 'Loading…'}
               w={220}
               searchable
             />
@@ -284,12 +283,11 @@ function RunSummary({ run }: { run: AllocationRun }) {
 
 function StoredResults({ run, isEditable }: { run: AllocationRun; isEditable: boolean }) {
   const [filter, setFilter] = useState(FIRST);
-  const page = useRunResults(run.code, filter);
+  const results = useRunResults(run.code, filter);
   return (
     <RunResults
       run={run}
-      page={page.data}
-      isFetching={page.isFetching}
+      results={results}
       filter={filter}
       setFilter={setFilter}
       isEditable={isEditable}
@@ -305,33 +303,25 @@ function WhatIfResults({
   body: Parameters<typeof useWhatIfResults>[0];
 }) {
   const [filter, setFilter] = useState(FIRST);
-  const page = useWhatIfResults(body, run.results, filter);
-  return (
-    <RunResults
-      run={run}
-      page={page.data}
-      isFetching={page.isFetching}
-      filter={filter}
-      setFilter={setFilter}
-    />
-  );
+  const results = useWhatIfResults(body, run.results, filter);
+  return <RunResults run={run} results={results} filter={filter} setFilter={setFilter} />;
 }
 
 function RunResults({
   run,
-  page,
-  isFetching,
+  results,
   filter,
   setFilter,
   isEditable = false,
 }: {
   run: AllocationRun;
-  page: ResultPage | undefined;
-  isFetching: boolean;
+  /** The page of results the filter asks for (a stored run's or a what-if's). */
+  results: { data: ResultPage | undefined; isFetching: boolean };
   filter: ResultFilter;
   setFilter: (f: ResultFilter) => void;
   isEditable?: boolean;
 }) {
+  const { data: page, isFetching } = results;
   const override = useOverride(run.code);
   const [editing, setEditing] = useState<{ key: string; units: number; reason: string } | null>(
     null,

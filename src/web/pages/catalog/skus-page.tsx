@@ -23,6 +23,7 @@ import { formatDate, formatInt, formatMoney } from '../../format';
 import { CATALOG_STATUS_OPTIONS, POWERTRAIN_COLORS, POWERTRAIN_OPTIONS } from '../../labels';
 import { useCurrency, useModelLines, useSkus } from '../../queries';
 import { useCan } from '../../session';
+import { QuerySelect } from '../../components/query-select';
 
 const PAGE_SIZE = 25;
 const FIELDS = [
@@ -92,7 +93,8 @@ function SkuForm({ sku, onClose }: { sku?: Sku; onClose: () => void }) {
     <RecordFormDialog recordForm={recordForm} noun="SKU" name={sku?.name} onClose={onClose}>
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
         <CodeField recordForm={recordForm} />
-        <Select
+        <QuerySelect
+          query={modelLines}
           label="Model line"
           data={(modelLines.data ?? []).map((m) => ({ value: m.code, label: m.name }))}
           value={values.modelLineCode || null}

@@ -39,7 +39,8 @@ import {
   useCycleTransition,
   useRollup,
 } from '../../components/forecasts/forecast-queries';
-import { IconArrowLeft, IconDownload } from '../../components/icons';
+import { IconArrowLeft } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { KpiCard } from '../../components/kpi-card';
 import { DataTable } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
@@ -115,26 +116,18 @@ function CycleView({ cycle }: { cycle: ForecastCycle }) {
             )}
             {isLocked && (
               <>
-                <Button
-                  component="a"
+                <DownloadButton
                   href={apiUrl(`/forecasts/cycles/${cycle.id}/demand-plan`, { format: 'csv' })}
                   download={`demand-plan-${cycle.cycleMonth}.csv`}
-                  variant="default"
-                  size="sm"
-                  leftSection={<IconDownload size={16} />}
                 >
                   Demand plan CSV
-                </Button>
-                <Button
-                  component="a"
+                </DownloadButton>
+                <DownloadButton
                   href={apiUrl(`/forecasts/cycles/${cycle.id}/demand-plan`, { format: 'json' })}
                   download={`demand-plan-${cycle.cycleMonth}.json`}
-                  variant="default"
-                  size="sm"
-                  leftSection={<IconDownload size={16} />}
                 >
                   JSON
-                </Button>
+                </DownloadButton>
               </>
             )}
             {canManage &&

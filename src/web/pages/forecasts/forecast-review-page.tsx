@@ -14,7 +14,6 @@ import {
   NumberInput,
   Paper,
   SegmentedControl,
-  Select,
   Stack,
   Text,
   TextInput,
@@ -42,6 +41,7 @@ import { DataTable } from '../../components/data-table';
 import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatInt, formatMonth } from '../../format';
+import { QuerySelect } from '../../components/query-select';
 
 type ReviewDealer = CycleAdjustments['dealers'][number];
 type ReviewCell = ReviewDealer['cells'][number];
@@ -81,7 +81,8 @@ export function ForecastReviewPage() {
         title="Forecast review"
         description="Dealers’ changes to our statistical estimate: accept them, or set another number with a reason"
         actions={
-          <Select
+          <QuerySelect
+            query={cycles}
             aria-label="Cycle"
             data={(cycles.data ?? [])
               .filter((c) => c.status !== 'open')

@@ -36,6 +36,7 @@ import {
 } from '../../components/incentives/incentive-queries';
 import { dealerLabel, formatDate } from '../../format';
 import { isDealerUser, useCan, useMe } from '../../session';
+import { QuerySelect } from '../../components/query-select';
 
 export function ClaimsPage() {
   const [params, setParams] = useSearchParams();
@@ -49,7 +50,8 @@ export function ClaimsPage() {
       title="Claims"
       description="Programs paid on claims count a delivery only once its claim is approved"
       under={
-        <Select
+        <QuerySelect
+          query={programs}
           label="Program"
           data={published.map((p) => ({ value: p.code, label: p.name }))}
           value={code}

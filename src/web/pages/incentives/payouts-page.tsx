@@ -13,7 +13,6 @@ import {
   Button,
   Group,
   Paper,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -23,7 +22,7 @@ import {
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
 import { FormError } from '../../components/form-error';
-import { IconDownload } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { Section } from '../../components/page-header';
 import { Pager } from '../../components/pager';
 import { QueryError, TableSkeleton } from '../../components/query-state';
@@ -46,6 +45,7 @@ import {
 } from '../../components/incentives/incentive-queries';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
 import type { PayoutPreview } from '../../../shared/schemas/bulk-settlement';
+import { QuerySelect, type OptionsQuery } from '../../components/query-select';
 
 /** A batch in words: built, exported (its CSV fetched for accounts payable), paid. */
 function BatchState({ batch }: { batch: { state: 'built' | 'exported' | 'paid' } }) {
@@ -189,14 +189,14 @@ function PayoutStep({
 }: {
   title: string;
   description: string;
-  program: Omit<SelectProps, 'label'>;
+  program: Omit<SelectProps, 'label'> & { query: OptionsQuery };
   children: ReactNode;
 }) {
   return (
     <Section title={title} description={description}>
       <Paper withBorder p="md">
         <Stack gap="xs">
-          <Select label="Program" {...program} />
+          <QuerySelect label="Program" {...program} />
           {children}
         </Stack>
       </Paper>
@@ -219,6 +219,7 @@ function ClosePeriod() {
       title="1. Close a period"
       description="After its cut-off; the statements are stored for approval"
       program={{
+        query: programs,
         data: (programs.data ?? [])
           .filter((p) => p.status === 'published')
           .map((p) => ({ value: p.code, label: p.name })),
@@ -229,7 +230,8 @@ function ClosePeriod() {
         },
       }}
     >
-      <Select
+      <QuerySelect
+        query={periods}
         label="Settlement period"
         data={items.map((p) => ({
           value: p.period,
@@ -302,6 +304,7 @@ function BuildBatch({ onBuilt }: { onBuilt: (batch: PayoutBatchView) => void }) 
       title="2. Build a payout batch"
       description="Every approved, unpaid statement (of one program, or all); statements are approved on the program page, not by the author of the program"
       program={{
+        query: programs,
         placeholder: 'Every program',
         data: (programs.data ?? []).map((p) => ({ value: p.code, label: p.name })),
         value: code,
@@ -368,18 +371,15 @@ function BatchView({ code }: { code: string }) {
           </Text>
         </Group>
         <Group gap="xs">
-          <Button
-            component="a"
+          <DownloadButton
             href={`/api/v1/payouts/${encodeURIComponent(b.code)}/export`}
             download
             // the download records the export (built → exported): show it once it is done
             onClick={() => setTimeout(() => void invalidate(), 1500)}
-            variant="default"
             size="xs"
-            leftSection={<IconDownload size={14} />}
           >
             Export CSV
-          </Button>
+          </DownloadButton>
           {b.status !== 'paid' && (
             <Button size="xs" color="teal" onClick={() => paid.mutate()} loading={paid.isPending}>
               Mark paid

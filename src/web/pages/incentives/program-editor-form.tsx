@@ -7,7 +7,6 @@
 import { type ChangeEvent, type ReactNode } from 'react';
 import {
   NumberInput,
-  Paper,
   SegmentedControl,
   Select,
   SimpleGrid,
@@ -44,6 +43,7 @@ import {
   SalesFilterFields,
 } from '../../components/incentives/program-form-pickers';
 import { TiersTable } from './program-tiers-table';
+import { BorderedCard } from '../../components/bordered-card';
 
 const PERIOD_OPTIONS = MEASUREMENT_PERIODS.map((value) => ({
   value,
@@ -96,7 +96,7 @@ function FormSection({
   testId?: string;
 }) {
   return (
-    <Paper withBorder p={{ base: 'sm', sm: 'md' }} radius="md" data-testid={testId}>
+    <BorderedCard data-testid={testId}>
       <Stack gap="sm">
         <div>
           <Title order={3} fz={{ base: 16, sm: 18 }}>
@@ -110,7 +110,7 @@ function FormSection({
         </div>
         {children}
       </Stack>
-    </Paper>
+    </BorderedCard>
   );
 }
 

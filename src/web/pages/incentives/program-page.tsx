@@ -13,7 +13,6 @@ import {
   Group,
   Paper,
   Progress,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -62,6 +61,7 @@ import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCan } from '../../session';
 import { CompactMoney } from '../../components/compact-money';
 import { ProgramCostSection, PublishDialog } from '../../components/incentives/program-simulation';
+import { QuerySelect } from '../../components/query-select';
 
 export function ProgramPage() {
   const { code = '' } = useParams();
@@ -317,7 +317,8 @@ function StatementsSection({ program }: { program: ProgramView }) {
         title="Statements"
         description="Every dealer's statement for the settlement period; live from the sales feed until the period is closed"
         actions={
-          <Select
+          <QuerySelect
+            query={periodList}
             aria-label="Settlement period"
             data={periods.map((p) => ({
               value: p.period,

@@ -14,7 +14,8 @@ import { api, isApiError } from '../../api';
 import { NotFound } from '../../components/not-found';
 import { FormError } from '../../components/form-error';
 import { CommentDialog } from '../../components/form-kit';
-import { IconCheck, IconDownload } from '../../components/icons';
+import { IconCheck } from '../../components/icons';
+import { DownloadButton } from '../../components/download-button';
 import { KpiCard } from '../../components/kpi-card';
 import { DataTable, RowButton } from '../../components/data-table';
 import { PageHeader, Section } from '../../components/page-header';
@@ -142,16 +143,12 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
             >
               Print (PDF)
             </Button>
-            <Button
-              component="a"
+            <DownloadButton
               href={statementFileUrl(s.programCode, s.dealerCode, s.period, 'export')}
               download
-              variant="default"
-              size="sm"
-              leftSection={<IconDownload size={16} />}
             >
               CSV
-            </Button>
+            </DownloadButton>
             {canApprove && s.status === 'closed' && (
               <Button
                 size="sm"

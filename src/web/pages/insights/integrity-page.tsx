@@ -11,7 +11,6 @@ import {
   Badge,
   Button,
   Group,
-  Paper,
   SegmentedControl,
   Stack,
   Text,
@@ -25,6 +24,7 @@ import { PageHeader } from '../../components/page-header';
 import { Empty, QueryError, TableSkeleton, errorMessage } from '../../components/query-state';
 import { formatDate, formatDateTime, formatMoney } from '../../format';
 import { useCurrency } from '../../queries';
+import { BorderedCard } from '../../components/bordered-card';
 
 const KIND_LABELS: Record<IntegrityFlagRecord['kind'], string> = {
   month_end_spike_unwound: 'Month-end spike unwound',
@@ -88,13 +88,7 @@ function FlagCard({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
     onSuccess: () => client.invalidateQueries({ queryKey: [...insightsKey, 'integrity'] }),
   });
   return (
-    <Paper
-      withBorder
-      p={{ base: 'sm', sm: 'md' }}
-      radius="md"
-      data-testid="integrity-flag"
-      data-kind={flag.kind}
-    >
+    <BorderedCard data-testid="integrity-flag" data-kind={flag.kind}>
       <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
         <div style={{ minWidth: 0 }}>
           <Group gap={6}>
@@ -178,7 +172,7 @@ function FlagCard({ flag, currency }: { flag: IntegrityFlagRecord; currency: str
           {errorMessage(decide.error)}
         </Text>
       )}
-    </Paper>
+    </BorderedCard>
   );
 }
 

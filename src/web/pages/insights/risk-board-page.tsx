@@ -6,7 +6,7 @@
  */
 import { Link, useSearchParams } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Alert, Badge, Button, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { AgreementRisk } from '../../../shared/schemas/insights';
 import { api } from '../../api';
 import { SeriesLines } from '../../components/charts';
@@ -25,6 +25,7 @@ import { PageHeader, Section } from '../../components/page-header';
 import { ChartSkeleton, Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { formatDate, formatDateTime, formatInt, formatMoney } from '../../format';
 import { useCan } from '../../session';
+import { BorderedCard } from '../../components/bordered-card';
 
 const signedUnits = (u: number) =>
   `${u > 0 ? '+' : u < 0 ? '−' : ''}${formatInt(Math.abs(Math.round(u)))}`;
@@ -174,13 +175,7 @@ type RiskRowProps = {
 function RiskRow({ item, currency, isOpen, onToggle }: RiskRowProps) {
   const top = mainDriver(item.drivers);
   return (
-    <Paper
-      withBorder
-      p={{ base: 'sm', sm: 'md' }}
-      radius="md"
-      data-testid="risk-row"
-      data-agreement={item.agreementCode}
-    >
+    <BorderedCard data-testid="risk-row" data-agreement={item.agreementCode}>
       <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
         <div style={{ minWidth: 0 }}>
           <Text fw={600} size="sm" style={{ overflowWrap: 'anywhere' }}>
@@ -222,7 +217,7 @@ function RiskRow({ item, currency, isOpen, onToggle }: RiskRowProps) {
         </Button>
       </Group>
       {isOpen && <RiskDetail item={item} currency={currency} />}
-    </Paper>
+    </BorderedCard>
   );
 }
 

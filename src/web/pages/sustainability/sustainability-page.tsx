@@ -13,7 +13,6 @@ import {
   Group,
   NumberInput,
   Paper,
-  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -37,6 +36,7 @@ import {
   type WhatIfResult,
 } from './sustainability-queries';
 import { DataTable } from '../../components/data-table';
+import { QuerySelect } from '../../components/query-select';
 
 function gPerKm(value: string | null | undefined): string {
   return value === null || value === undefined
@@ -67,7 +67,8 @@ export function SustainabilityPage() {
           </>
         }
         actions={
-          <Select
+          <QuerySelect
+            query={regulations}
             aria-label="Market"
             data={choices.map((m) => ({ value: m.market, label: m.market }))}
             value={market}
@@ -301,14 +302,16 @@ function WhatIf({ market, currency }: { market: string; currency: string }) {
     <Section title="What if" description="+N battery-electric cars of a line in a region this year">
       <Paper withBorder p="md" radius="md">
         <Group align="flex-end" gap="sm" wrap="wrap">
-          <Select
+          <QuerySelect
+            query={lines}
             label="Model line"
             data={bevLines.map((l) => ({ value: l.code, label: l.name }))}
             value={modelLine}
             onChange={setModelLine}
             w={{ base: '100%', sm: 200 }}
           />
-          <Select
+          <QuerySelect
+            query={regions}
             label="Region"
             data={(regions.data ?? []).map((r) => ({ value: r.code, label: r.name }))}
             value={region}

@@ -4,11 +4,10 @@
  */
 import { useState } from 'react';
 import { NumberInput, Stack, TextInput } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 import { PageHeader } from '../../components/page-header';
 import { DataTable, RowButton } from '../../components/data-table';
-import { FormDialog } from '../../components/form-kit';
+import { FormDialog, useSave } from '../../components/form-kit';
 import { Empty, QueryError, TableSkeleton } from '../../components/query-state';
 import { POWERTRAIN_LABELS } from '../../labels';
 import { useCan } from '../../session';
@@ -66,23 +65,20 @@ export function VehicleDataPage() {
 }
 
 function EditModal({ row, onClose }: { row: VehicleData; onClose: () => void }) {
-  const client = useQueryClient();
   const [co2, setCo2] = useState<number | string>(row.co2GramsPerKm);
   const [mass, setMass] = useState<number | string>(row.massKg ?? '');
   const [range, setRange] = useState<number | string>(row.electricRangeKm ?? '');
   const [battery, setBattery] = useState(row.batteryKwh ?? '');
-  const save = useMutation({
-    mutationFn: () =>
+  const save = useSave({
+    send: () =>
       api.patch(`/sustainability/vehicle-data/${encodeURIComponent(row.sku)}`, {
         co2GramsPerKm: Number(co2),
         massKg: mass === '' ? null : Number(mass),
         electricRangeKm: range === '' ? null : Number(range),
         batteryKwh: battery === '' ? null : battery,
       }),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['sustainability'] });
-      onClose();
-    },
+    invalidates: [['sustainability']],
+    onSaved: onClose,
   });
   const numbers: [string, number, number, number | string, (v: number | string) => void][] = [
     ['WLTP CO2 (g/km)', 0, 1000, co2, setCo2],
