@@ -55,6 +55,25 @@ export function createCorrectionsRepository(db: Queryable) {
     },
 
     /**
+     * The dealers (of `dealerIds`; null: any) with a delivery of the period (dated from `from` to
+     * `to`, stored by `after`) whose VIN another dealer's row or confirmed flag stored in
+     * (after, upTo] may free or block under "a VIN is paid once" (migration 0056).
+     */
+    async findVinTouchedDealers(spec: {
+      dealerIds: number[] | null;
+      after: string;
+      upTo: string | null;
+      from: string;
+      to: string;
+    }): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>(
+        `select d as id from forecourt_vin_touched_dealers($1::int[], $2::bigint, $3::bigint, $4::date, $5::date) d`,
+        [spec.dealerIds, spec.after, spec.upTo, spec.from, spec.to],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    /**
      * Rows with an id in (after, upTo] (upTo null: no bound) of the given dealers (null: all),
      * dated up to `to` or negative (an unwind counts on its arrival when late).
      */
