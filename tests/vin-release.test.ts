@@ -103,13 +103,24 @@ describe.each(engines())('a VIN freed after B was excluded (%s)', (engine) => {
     ]);
   });
 
-  it("A's unwind after B's approval and the chargeback of A's sales free the VINs for B", async () => {
+  it("A's unwind after B's February was approved frees the VIN for B, as a correction", async () => {
     expect(await progressOfB()).toBe('100.00'); // B9 only: A delivered V1–V3 earlier
     // A unwinds V3 after B's February was approved
     await unwindOn(admin, 'DLR-ALPHA', 'VF-A3', '2026-03-10', V3);
     expect(await progressOfB()).toBe('200.00');
     expect(await progressOfB()).toBe('200.00'); // cached
+    // B's open March carries V3, excluded in the approved February, as a correction naming B's
+    // own delivery; V1 is still A's
+    const afterUnwind = await statement('DLR-BRAVO', '2026-03');
+    expect(afterUnwind.lines.map((l) => [l.kind, String(l.transactionId), l.amount])).toEqual([
+      ['correction', await idOf('DLR-BRAVO', V3), '100.00'],
+    ]);
+    expect(afterUnwind.excluded.map((e) => [e.vin, e.reason])).toEqual([
+      [V1, 'paid_to_other_dealer'],
+    ]);
+  });
 
+  it("the chargeback of A's sales (confirmed flags) frees their VINs for B", async () => {
     // the OEM confirms "same VIN delivered by two dealers" on A's sales of V1 and V2
     await json(await admin.send('POST', '/api/v1/insights/integrity/scan'), 200);
     const open = await json<IntegrityFlagRecord[]>(
