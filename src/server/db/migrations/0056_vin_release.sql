@@ -171,22 +171,34 @@ create or replace function forecourt_vin_touched_dealers(
   p_from date,
   p_to date
 ) returns setof integer
-  language sql stable security definer
+  language plpgsql stable security definer
   set search_path = public, pg_temp
   as $$
+begin
+  -- no VIN delivered by two dealers and no confirmation in the interval: none (one empty read)
+  if not exists (select 1 from vin_multi_dealers)
+     and not exists (select 1 from integrity_flags f
+                     where f.status = 'confirmed' and f.feed_position > p_after
+                       and (p_up_to is null or f.feed_position <= p_up_to)) then
+    return;
+  end if;
+  return query
   with events as (
-    select t.vin, t.dealer_id from transactions t
+    -- each from the (small) set of VINs two dealers delivered, through the VIN index
+    select t.vin, t.dealer_id
+    from vin_multi_dealers v
+    join transactions t on t.vin = v.vin
     where t.id > p_after and (p_up_to is null or t.id <= p_up_to)
-      and t.vin in (select v.vin from vin_multi_dealers v)
     union
-    select s.vin, u.dealer_id from transactions u
-    join transactions s on s.dealer_id = u.dealer_id and s.source = u.source
-                       and s.external_id = u.original_external_id and s.kind <> 'unwind'
+    select s.vin, u.dealer_id
+    from vin_multi_dealers v
+    join transactions s on s.vin = v.vin and s.kind <> 'unwind'
+    join transactions u on u.dealer_id = s.dealer_id and u.source = s.source
+                       and u.original_external_id = s.external_id
     where u.id > p_after and (p_up_to is null or u.id <= p_up_to)
-      and u.original_external_id is not null
-      and s.vin in (select v.vin from vin_multi_dealers v)
     union
-    select unnest(f.charged_vins), f.dealer_id from integrity_flags f
+    select unnest(f.charged_vins), f.dealer_id
+    from integrity_flags f
     where f.status = 'confirmed' and f.feed_position > p_after
       and (p_up_to is null or f.feed_position <= p_up_to)
   )
@@ -195,5 +207,41 @@ create or replace function forecourt_vin_touched_dealers(
   join transactions d on d.vin = e.vin and d.dealer_id <> e.dealer_id
   where (p_dealer_ids is null or d.dealer_id = any(p_dealer_ids))
     and d.id <= p_after and d.occurred_on between p_from and p_to
-    and d.quantity > 0 and d.kind in ('retail_delivery', 'registration')
+    and d.quantity > 0 and d.kind in ('retail_delivery', 'registration');
+end $$;
+
+-- 4. Claims: a VIN holds one valid claim in a program (0032, `not_claimed_before`). A claim whose
+--    sale was unwound since (stored after it, naming it or, naming no sale, its VIN; dated by the
+--    program's end, so it claws the claim back there) or charged back (a confirmed flag of its
+--    dealer naming the VIN, positioned after the sale) no longer holds the VIN: another dealer's
+--    sale of it may be claimed and paid. Before, the first claim held the VIN for ever.
+create or replace function forecourt_vin_claimed(p_program_id integer, v text) returns boolean
+  language sql stable security definer
+  set search_path = public, pg_temp
+  as $$
+  with program_end as (
+    select (pv.definition->>'endDate')::date as end_date
+    from program_versions pv
+    where pv.program_id = p_program_id and pv.status = 'published'
+    order by pv.version_no desc
+    limit 1
+  )
+  select exists (
+    select 1
+    from incentive_claims c
+    left join transactions s on s.id = c.transaction_id
+    where c.program_id = p_program_id and c.vin = v and c.status in ('validated', 'approved')
+      and (s.id is null or (
+        not exists (
+          select 1 from transactions u
+          where u.dealer_id = s.dealer_id and u.id > s.id
+            and (u.kind = 'unwind' or u.quantity < 0)
+            and u.occurred_on <= coalesce((select end_date from program_end), 'infinity'::date)
+            and ((u.original_external_id is not null and u.source = s.source
+                  and u.original_external_id = s.external_id)
+                 or (u.original_external_id is null and u.vin = s.vin)))
+        and not exists (
+          select 1 from integrity_flags f
+          where f.dealer_id = c.dealer_id and f.status = 'confirmed'
+            and f.feed_position > s.id and s.vin = any(f.charged_vins)))))
   $$;
