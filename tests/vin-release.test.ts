@@ -197,6 +197,41 @@ describe.each(engines())('a VIN freed after B was excluded (%s)', (engine) => {
     expect(february.snapshot?.sha256).toBe(februaryOfB.snapshot?.sha256);
   });
 
+  it("an unwind stored after B's close but before B's approval comes as a correction too", async () => {
+    const later = 'VIN-FREE-H2';
+    const V6 = '1FREEVNN000000006';
+    await createProgram(
+      admin,
+      monthlyUnitsProgram(later, { startDate: '2026-07-01', endDate: '2026-12-31' }),
+    );
+    await deliverOn(admin, 'DLR-ALPHA', [['VF-A6', '2026-07-10', V6]]);
+    await closeAndApprove(finance, later, 'DLR-ALPHA', '2026-07');
+    await deliverOn(admin, 'DLR-BRAVO', [
+      ['VF-B6', '2026-08-05', V6],
+      ['VF-B7', '2026-08-06', '1FREEVNN000000007'],
+    ]);
+    await json(
+      await finance.send('POST', `/api/v1/programs/${later}/periods/close`, { period: '2026-08' }),
+      200,
+    );
+    // A's unwind arrives after B's August was closed: B's closed statement counts the feed as
+    // stored by its close, so its approval still matches the snapshot and excludes V6
+    await unwindOn(admin, 'DLR-ALPHA', 'VF-A6', '2026-08-20', V6);
+    await json(
+      await finance.send('POST', `/api/v1/programs/${later}/statements/DLR-BRAVO/approve`, {
+        period: '2026-08',
+      }),
+      200,
+    );
+    const august = await statement('DLR-BRAVO', '2026-08', later);
+    expect([august.status, august.earned]).toEqual(['approved', '100.00']);
+    expect(august.excluded.map((e) => [e.vin, e.reason])).toEqual([[V6, 'paid_to_other_dealer']]);
+    const september = await statement('DLR-BRAVO', '2026-09', later);
+    expect(september.lines.map((l) => [l.kind, String(l.transactionId), l.amount])).toEqual([
+      ['correction', await idOf('DLR-BRAVO', V6), '100.00'],
+    ]);
+  });
+
   it("a flag confirmed on the later dealer's blocked delivery never makes it earn", async () => {
     // A delivers V4 first; B's later delivery is blocked; the OEM confirms B's flag
     const V4 = '1FREEVNN000000004';
