@@ -192,6 +192,21 @@ describe.each(engines())('a VIN freed after B was excluded (%s)', (engine) => {
     );
     expect((await statement('DLR-BRAVO', '2026-04')).lines).toEqual([]);
     expect((await statement('DLR-BRAVO', '2026-05')).lines).toEqual([]);
+    // B's February reconciliation: the freed deliveries are paid by March's correction lines
+    const recon = await json<{
+      buckets: { bucket: string; reason: string | null; rows: number; amount: string }[];
+      unaccounted: unknown[];
+    }>(await dealerB.get(`/api/v1/programs/${code}/reconciliation?period=2026-02`), 200);
+    expect(recon.unaccounted).toEqual([]);
+    expect(recon.buckets).toContainEqual(
+      expect.objectContaining({
+        bucket: 'correction_line',
+        reason: '2026-03',
+        rows: 2,
+        amount: '200.00',
+      }),
+    );
+    expect(recon.buckets.filter((b) => b.bucket === 'excluded')).toEqual([]);
     // B's approved February is frozen
     const february = await statement('DLR-BRAVO', '2026-02');
     expect(february.snapshot?.sha256).toBe(februaryOfB.snapshot?.sha256);

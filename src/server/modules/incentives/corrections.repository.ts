@@ -74,6 +74,30 @@ export function createCorrectionsRepository(db: Queryable) {
     },
 
     /**
+     * The settled (approved or paid) statements of these dealers in the program, by period, and
+     * their correction lines for `correctsPeriod` that name a row (the reconciliation reads a
+     * settled statement's corrections as they were paid, never recomputed).
+     */
+    async findSettledCorrections(programId: number, dealerIds: number[], correctsPeriod: string) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        period: string;
+        transactionId: string | null;
+        amount: string | null;
+      }>(
+        `select s.dealer_id as "dealerId", s.period, l.transaction_id::text as "transactionId",
+                l.amount::text as amount
+         from incentive_statements s
+         left join incentive_statement_lines l
+           on l.statement_id = s.id and l.dealer_id = s.dealer_id and l.kind = 'correction'
+          and l.corrects_period = $3 and l.transaction_id is not null
+         where s.program_id = $1 and s.dealer_id = any($2::int[]) and s.status in ('approved', 'paid')`,
+        [programId, dealerIds, correctsPeriod],
+      );
+      return rows;
+    },
+
+    /**
      * Rows with an id in (after, upTo] (upTo null: no bound) of the given dealers (null: all),
      * dated up to `to` or negative (an unwind counts on its arrival when late).
      */
