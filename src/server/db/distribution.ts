@@ -152,6 +152,15 @@ export function citusDdl(
     catalog.tables.map((t) => t.name).filter((n) => classes[n] === cls);
   const lines = [
     '-- Forecourt on Citus: generated from src/server/db/table-classes.ts (scripts/citus-ddl.ts)',
+    // Tenant tables carry triggers: the outbox's (0022) and the statement-level ones with
+    // transition tables of 0052 (settled_unit_benefits, incentive_statements → programs'
+    // settlement_version) and 0055 (transactions → vin_first_dealers, vin_multi_dealers). Citus
+    // refuses to distribute a table with triggers, and to create one on a distributed table,
+    // unless citus.enable_unsafe_triggers is on; the triggers then fire on the shards
+    // (docs/scaling.md, "Triggers").
+    '-- Tenant tables have triggers (0022, 0052, 0055): allowed on distributed tables only with',
+    '-- citus.enable_unsafe_triggers (also `alter database … set` it for later migrations).',
+    'set citus.enable_unsafe_triggers = on;',
     '-- Reference tables: a copy on every node (referenced tables first).',
   ];
   for (const t of referencedFirst(of('reference'), catalog.foreignKeys))

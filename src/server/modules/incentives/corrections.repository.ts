@@ -55,6 +55,49 @@ export function createCorrectionsRepository(db: Queryable) {
     },
 
     /**
+     * The dealers (of `dealerIds`; null: any) with a delivery of the period (dated from `from` to
+     * `to`, stored by `after`) whose VIN another dealer's row or confirmed flag stored in
+     * (after, upTo] may free or block under "a VIN is paid once" (migration 0056).
+     */
+    async findVinTouchedDealers(spec: {
+      dealerIds: number[] | null;
+      after: string;
+      upTo: string | null;
+      from: string;
+      to: string;
+    }): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>(
+        `select d as id from forecourt_vin_touched_dealers($1::int[], $2::bigint, $3::bigint, $4::date, $5::date) d`,
+        [spec.dealerIds, spec.after, spec.upTo, spec.from, spec.to],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * The settled (approved or paid) statements of these dealers in the program, by period, and
+     * their correction lines for `correctsPeriod` that name a row (the reconciliation reads a
+     * settled statement's corrections as they were paid, never recomputed).
+     */
+    async findSettledCorrections(programId: number, dealerIds: number[], correctsPeriod: string) {
+      const { rows } = await db.query<{
+        dealerId: number;
+        period: string;
+        transactionId: string | null;
+        amount: string | null;
+      }>(
+        `select s.dealer_id as "dealerId", s.period, l.transaction_id::text as "transactionId",
+                l.amount::text as amount
+         from incentive_statements s
+         left join incentive_statement_lines l
+           on l.statement_id = s.id and l.dealer_id = s.dealer_id and l.kind = 'correction'
+          and l.corrects_period = $3 and l.transaction_id is not null
+         where s.program_id = $1 and s.dealer_id = any($2::int[]) and s.status in ('approved', 'paid')`,
+        [programId, dealerIds, correctsPeriod],
+      );
+      return rows;
+    },
+
+    /**
      * Rows with an id in (after, upTo] (upTo null: no bound) of the given dealers (null: all),
      * dated up to `to` or negative (an unwind counts on its arrival when late).
      */

@@ -129,9 +129,17 @@ export async function correctionsFrom(options: {
     upTo: source.upTo,
     to: source.period.cutoff,
   });
+  // and the dealers whose VIN another dealer's late row or confirmed flag freed (or blocked)
+  const touched = await options.repo.findVinTouchedDealers({
+    dealerIds: options.dealerIds,
+    after: source.after,
+    upTo: source.upTo,
+    from: source.period.window.start,
+    to: source.period.cutoff,
+  });
   const out = new Map<number, StatementAdjustment[]>();
-  if (late.length === 0) return out;
-  const dealerIds = [...new Set(late.map((r) => r.dealerId))];
+  if (late.length === 0 && touched.length === 0) return out;
+  const dealerIds = [...new Set([...late.map((r) => r.dealerId), ...touched])];
   const [before, after] = await Promise.all([
     options.compute({ period: source.period.period, dealerIds, maxFeedId: source.after }),
     options.compute({ period: source.period.period, dealerIds, maxFeedId: source.upTo }),
@@ -197,6 +205,28 @@ export function itemise(
         transactionId: row.id,
         quantity: l.quantity,
       },
+    });
+  }
+  // A delivery the period excluded because its VIN earned elsewhere, freed since (the other
+  // sale unwound or charged back): paid now, naming its own row, so that the approval records it
+  // as a settled unit (the VIN is then paid to this dealer, once).
+  const blockedBefore = new Map(
+    before.excluded
+      .filter(
+        (e) => e.reason === 'paid_to_other_dealer' || e.reason === 'delivered_by_other_dealer',
+      )
+      .map((e) => [String(e.transactionId), e]),
+  );
+  for (const l of after.lines) {
+    if (l.transactionId === null || l.kind !== 'benefit' || (l.quantity ?? 0) <= 0) continue;
+    const id = String(l.transactionId);
+    if (late.has(id) || !blockedBefore.has(id)) continue;
+    itemised = itemised.plus(l.amount);
+    out.push({
+      reference: `COR-${period}-${id}`,
+      amount: l.amount,
+      explanation: `transaction ${id} dated in ${period}, excluded there (${blockedBefore.get(id)!.reason}): the other sale of its VIN was unwound or charged back after ${period} was settled: ${l.explanation}`,
+      correction: { period, lineNo: null, transactionId: id, quantity: l.quantity },
     });
   }
   const rest = new Dec(after.earned).minus(before.earned).minus(itemised);

@@ -30,6 +30,8 @@ const STAMPED: Record<string, string> = {
   // from the sequence, so in O(1) and whatever rows the caller may see). Ids are taken before
   // commit, so a batch committing after the stamp was read moves the dealer's roll-up instead,
   // written in the batch's own transaction (for 100,000 rows or more, by the roll-up right after).
+  // A confirmed integrity flag takes a value of the same sequence (its feed position, migration
+  // 0056): it frees its VINs for other dealers, whose progress is then computed again.
   transactions: `(select coalesce(pg_sequence_last_value('transactions_id_seq'), 0)::text)`,
   monthly_actuals: versionOf('monthly_actuals', 'dealer_id = $1'),
   // The retail delivery reports (sale rules); written with their feed rows, stamped as well.

@@ -119,6 +119,11 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
       }
     }
   }
+  // A delivery excluded because its VIN earned elsewhere, freed after the close (the other sale
+  // unwound or charged back): the correction line of a later statement that pays it.
+  const freed = own ? await freedCorrections(t, own.lastFeedId, lateDealers) : new Map();
+  for (const [dealerId, list] of freed)
+    corrections.set(dealerId, [...(corrections.get(dealerId) ?? []), ...list]);
   const inputs: DealerReconInput[] = [];
   for (const c of settled) {
     const frozen = c.storedId !== null && c.status !== 'closed' && c.status !== 'open';
@@ -156,4 +161,61 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     closedAt: own?.closedAt ?? null,
     dealers: inputs,
   });
+}
+
+/**
+ * The correction lines paying deliveries of the period freed after its close, for the dealers
+ * `forecourt_vin_touched_dealers` names (those with late rows of their own are asked above): every
+ * later period is asked once (a freed delivery is paid in exactly one).
+ */
+async function freedCorrections(
+  t: ReconciliationTools,
+  after: string,
+  lateDealers: DealerRow[],
+): Promise<Map<number, DealerReconInput['corrections']>> {
+  const out = new Map<number, DealerReconInput['corrections']>();
+  const periods = listSettlementPeriods({
+    program: t.labelsFrom,
+    fiscalYearStartMonth: t.fiscalYearStartMonth,
+  });
+  const i = periods.findIndex((p) => p.period === t.settlement.period);
+  if (i < 0 || !isLastOfWindow(periods, i)) return out;
+  const late = new Set(lateDealers.map((d) => d.id));
+  const ids = new Set(
+    await createCorrectionsRepository(t.db).findVinTouchedDealers({
+      dealerIds: t.dealers.map((d) => d.id),
+      after,
+      upTo: null,
+      from: t.settlement.window.start,
+      to: t.settlement.cutoff,
+    }),
+  );
+  const touched = t.dealers.filter((d) => ids.has(d.id) && !late.has(d.id));
+  if (touched.length === 0) return out;
+  const add = (dealerId: number, transactionId: string, amount: string, inPeriod: string) =>
+    out.set(dealerId, [...(out.get(dealerId) ?? []), { transactionId, amount, inPeriod }]);
+  // a settled statement's corrections as paid (recomputed after its approval, the freed delivery
+  // is the dealer's settled unit and no longer differs)
+  const settledOf = new Set<string>();
+  for (const r of await createCorrectionsRepository(t.db).findSettledCorrections(
+    t.programId,
+    touched.map((d) => d.id),
+    t.settlement.period,
+  )) {
+    settledOf.add(`${r.dealerId}|${r.period}`);
+    if (r.transactionId !== null && r.amount !== null)
+      add(r.dealerId, r.transactionId, r.amount, r.period);
+  }
+  for (const q of periods.slice(i + 1)) {
+    const live = touched.filter((d) => !settledOf.has(`${d.id}|${q.period}`));
+    if (live.length === 0) continue;
+    for (const [dealerId, lines] of await t.correctionsInto(q.period, live)) {
+      for (const l of lines) {
+        const c = l.correction;
+        if (c?.period !== t.settlement.period || c.transactionId === null) continue;
+        add(dealerId, c.transactionId, l.amount, q.period);
+      }
+    }
+  }
+  return out;
 }

@@ -43,6 +43,12 @@ export type DealerReconInput = {
 
 type Acc = { rows: number; units: number; revenue: Dec; amount: Dec };
 
+/** The exclusions of "a VIN is paid once": a later unwind or chargeback may free the row. */
+const VIN_REASONS: ReadonlySet<string> = new Set([
+  'paid_to_other_dealer',
+  'delivered_by_other_dealer',
+]);
+
 export function reconcile(options: {
   program: ProgramDefinition;
   settlement: SettlementPeriod;
@@ -130,6 +136,12 @@ export function reconcile(options: {
         continue;
       }
       const excludedReason = excludedOf.get(id);
+      const freed = VIN_REASONS.has(excludedReason ?? '') ? correctionOf.get(id) : undefined;
+      if (freed) {
+        // excluded there (its VIN earned elsewhere), freed after the close: paid by a correction
+        put('correction_line', freed.inPeriod, tx, freed.amount.toFixed());
+        continue;
+      }
       if (excludedReason !== undefined) {
         put('excluded', excludedReason, tx, '0');
         continue;

@@ -16,10 +16,14 @@ export function createSettlementWritesRepository(db: Queryable) {
       return rows.length > 0;
     },
 
+    /**
+     * The feed's position at the close: the last row stored, or a later confirmed integrity flag
+     * (migration 0056: a chargeback frees its VINs for other dealers from there on).
+     */
     async closePeriod(programId: number, period: string, by: string) {
       await db.query(
         `insert into program_periods (program_id, period, closed_by, last_feed_id)
-         values ($1, $2, $3, (select coalesce(max(id), 0) from transactions))`,
+         values ($1, $2, $3, forecourt_feed_position())`,
         [programId, period, by],
       );
     },

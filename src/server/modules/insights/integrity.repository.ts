@@ -1,6 +1,7 @@
 /** The SQL of integrity flags: the feed and claims in the look-back, stored flags and decisions. */
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
+import { createTransactionsRepository } from '../transactions/transactions.repository';
 import type { ClaimRow, FeedRow, IntegrityFlag } from './integrity';
 import type { RdrRow } from './integrity-rdr';
 
@@ -155,6 +156,22 @@ export function createIntegrityRepository(db: Queryable) {
         params,
       );
       return rows;
+    },
+
+    /**
+     * A confirmed flag's place in the VIN-once rule (migration 0056): its VINs and a position in
+     * the feed (a value of the feed's id sequence), taken under the ingest lock (shared) so that
+     * a period's close (exclusive) is wholly before or after it. From there on the dealer's
+     * deliveries of those VINs stored before it no longer block another dealer's delivery.
+     */
+    async markChargedBack(tx: Queryable, id: number, vins: string[]): Promise<void> {
+      await createTransactionsRepository(tx).lockIngest(tx, 'shared');
+      await tx.query(
+        `update integrity_flags set charged_vins = $2::text[],
+           feed_position = nextval(pg_get_serial_sequence('transactions', 'id'))
+         where id = $1`,
+        [id, vins],
+      );
     },
 
     /** Decides an open flag in scope; false when it is not open (or not visible). */

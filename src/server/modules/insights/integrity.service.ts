@@ -18,6 +18,7 @@ import {
   CHARGEBACK_ENTITY,
   chargebackDocument,
   chargebackLines,
+  flagVins,
   registerChargebackLedgerSource,
 } from './chargeback';
 import { detectIntegrityFlags } from './integrity';
@@ -139,6 +140,8 @@ export function createIntegrityService(deps: {
         );
         if (!ok) throw new AppError('CONFLICT', `flag ${id} was decided meanwhile`);
         if (status !== 'confirmed') return;
+        // the flag's VINs no longer stand for this dealer in "a VIN is paid once" (0056)
+        await createIntegrityRepository(tx).markChargedBack(tx, id, flagVins(flag.evidence));
         const programs = [...new Set(lines.map((l) => l.programCode))];
         for (const code of programs)
           await deps.incentives.postChargeback({
