@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/server/db/migrate';
 import { createServices, type Services } from '../src/server/services';
 import { ingestRows, seedFixtures, txRow } from './helpers/fixtures';
 import { createTestDb, engines, testEnv, type TestDb } from './helpers/test-app';
@@ -55,6 +56,46 @@ describe.each(engines())('the VINs delivered by more than one dealer (%s)', (eng
       }),
     ]);
     expect(await multi()).not.toContain(vin(4));
+  });
+
+  // vin_first_dealers is unlogged (0057): a crash empties it (so does a promoted standby); a
+  // truncate does the same here. Without the rebuild, a VIN first delivered before would look new.
+  it('rebuilds the first dealers from the feed when they are lost, before it records a batch', async () => {
+    await ingestRows(services, [txRow({ vin: vin(20), occurredOn: '2026-02-10' })]);
+    await t.db.query('truncate vin_first_dealers');
+    await ingestRows(services, [txRow({ vin: vin(20), dealerCode: 'DLR-BRAVO' })]);
+    expect(await multi()).toContain(vin(20));
+    // rebuilt whole (the sentinel, the feed's other VINs), not only this batch's VINs
+    const firsts = await t.db.query<{ vin: string }>(
+      `select vin from vin_first_dealers where vin in ('', $1, $2) order by vin`,
+      [vin(1), vin(2)],
+    );
+    expect(firsts.rows.map((r) => r.vin)).toEqual(['', vin(1), vin(2)]);
+  });
+
+  it('rebuilds the first dealers at migrate (app boot) when they are lost', async () => {
+    await ingestRows(services, [txRow({ vin: vin(21), occurredOn: '2026-02-10' })]);
+    await t.db.query('truncate vin_first_dealers');
+    await migrate(t.db);
+    const firsts = await t.db.query<{ vin: string; dealer: string }>(
+      `select f.vin, d.code as dealer from vin_first_dealers f left join dealers d on d.id = f.dealer_id
+       where f.vin in ('', $1) order by f.vin`,
+      [vin(21)],
+    );
+    expect(firsts.rows).toEqual([
+      { vin: '', dealer: null },
+      { vin: vin(21), dealer: 'DLR-ALPHA' },
+    ]);
+    // and the feed goes on from it: another dealer's delivery of that VIN is listed
+    await ingestRows(services, [txRow({ vin: vin(21), dealerCode: 'DLR-BRAVO' })]);
+    expect(await multi()).toContain(vin(21));
+  });
+
+  it.runIf(engine === 'postgres')('keeps the first dealers out of the WAL (unlogged)', async () => {
+    const { rows } = await t.db.query<{ relpersistence: string }>(
+      `select relpersistence from pg_class where oid = 'vin_first_dealers'::regclass`,
+    );
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
   });
 
   it.runIf(engine === 'postgres')(

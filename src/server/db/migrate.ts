@@ -7,6 +7,17 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 /** Any constant: serialises migrations between processes sharing one PostgreSQL server. */
 const MIGRATION_LOCK = 727_001;
 
+/**
+ * Run after the migrations on every migrate (app boot): unlogged tables that a crash empties (and
+ * that are empty on a promoted standby) are rebuilt here from the tables they are derived from,
+ * when their sentinel row is missing. Each call checks and returns at once when there is nothing
+ * to do.
+ */
+const AFTER_MIGRATE = [
+  // each VIN's first dealer (0057), derived from transactions; the feed's trigger rebuilds it too
+  'select forecourt_restore_vin_first_dealers()',
+];
+
 export type MigrationResult = { applied: string[]; total: number };
 
 /** Applies committed, forward-only SQL migrations in file-name order, each in its own transaction. */
@@ -35,6 +46,7 @@ export async function migrate(db: Db): Promise<MigrationResult> {
       });
       applied.push(file);
     }
+    for (const sql of AFTER_MIGRATE) await db.query(sql);
   } finally {
     if (db.engine === 'postgres') await db.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }

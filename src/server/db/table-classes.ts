@@ -91,7 +91,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   audit_log: 'coordinator',
   ledger_entries: 'coordinator', // one hash chain for the network
   ingest_batches: 'coordinator', // a batch may hold many dealers' rows
-  vin_first_dealers: 'coordinator', // one row a VIN across dealers (the VIN-once check, 0055)
+  vin_first_dealers: 'coordinator', // one row a VIN across dealers (the VIN-once check, 0055); unlogged (0057)
   vin_multi_dealers: 'coordinator', // the VINs more than one dealer delivered (0055)
   pipeline_refreshes: 'coordinator', // a pipeline batch's pending refresh: many dealers' VINs
   outbox: 'coordinator', // network events have no dealer
