@@ -123,6 +123,65 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
     expect(sliced).toEqual(whole);
   });
 
+  it('reads no feed row for a claims program without an approved claim; with one, the rows', async () => {
+    const basis = { month: '2026-11', asOf: '2026-10-31' };
+    /** the network path's reads of the feed behind a program's approved claims */
+    const claimReads = async (run: () => Promise<unknown>) => {
+      const db = t.db as { query: (...args: never[]) => Promise<unknown> };
+      const query = db.query;
+      let n = 0;
+      db.query = (...args: never[]) => {
+        const sql = String(args[0]);
+        if (/from transactions t\b/.test(sql) && /from incentive_claims c\b/.test(sql)) n += 1;
+        return query.apply(db, args);
+      };
+      try {
+        await run();
+      } finally {
+        db.query = query;
+      }
+      return n;
+    };
+    const { rows: launch } = await t.db.query<{ id: number }>(
+      `select p.id from programs p join program_versions v on v.program_id = p.id
+       where p.status = 'published' and (v.definition->>'requiresClaim')::boolean`,
+    );
+    expect(launch.length).toBeGreaterThan(0);
+    await t.db.query(`delete from incentive_claims`);
+    expect(await claimReads(() => t.services.programRisk.refresh(null, basis))).toBe(0);
+    // An approved claim on a delivery of one of the program's SKUs in its window: its rows are
+    // read, and the risks are still the per-dealer path's.
+    const { rows: sale } = await t.db.query<{ id: string; dealerId: number; vin: string }>(
+      `select t.id::text, t.dealer_id as "dealerId", t.vin from transactions t
+       join skus s on s.id = t.sku_id join model_lines ml on ml.id = s.model_line_id
+       join program_versions v on v.program_id = $1 and v.status = 'published'
+       where t.kind = 'retail_delivery' and t.vin is not null and t.quantity > 0 and s.powertrain = 'BEV'
+         and ml.code = v.definition->'qualifying'->'modelLines'->>0
+         and t.occurred_on between (v.definition->>'startDate')::date and '2026-10-31'::date
+       order by t.id limit 1`,
+      [launch[0]!.id],
+    );
+    expect(sale.length).toBe(1);
+    try {
+      await t.db.query(
+        `insert into incentive_claims (program_id, dealer_id, vin, sku_code, delivered_on, transaction_id, status, checks, submitted_by)
+         select $1, t.dealer_id, t.vin, s.code, t.occurred_on, t.id, 'approved', '[]'::jsonb, 'test'
+         from transactions t join skus s on s.id = t.sku_id where t.id = $2::bigint`,
+        [launch[0]!.id, sale[0]!.id],
+      );
+      await t.services.programRisk.refresh(null, basis, { perDealer: true });
+      const expected = await rows();
+      expect(await claimReads(() => t.services.programRisk.refresh(null, basis))).toBe(1);
+      expect(await rows()).toEqual(expected);
+      const claimed = expected.find(
+        (r) => r.program_id === launch[0]!.id && r.dealer_id === sale[0]!.dealerId,
+      );
+      expect(Number(claimed!.to_date)).toBeGreaterThan(0);
+    } finally {
+      await t.db.query(`delete from incentive_claims`);
+    }
+  });
+
   it("keeps one point of each tier's probability per day in the window (the chart)", async () => {
     const basis = { month: '2026-11', asOf: '2026-10-31' };
     await t.services.programRisk.refresh(null, basis);

@@ -123,7 +123,10 @@ export async function networkInputs(
   });
   const allIds = [...new Set(plans.flatMap((p) => p.ids))];
   // A delivery whose VIN earns for another dealer (incentives/vin-once.ts) needs the rows.
-  const [counts, blocks] = await Promise.all([
+  // A claims program counts only the rows behind its approved claims: with none, no row (its
+  // read would scan the window's rows to keep none of them).
+  const claimPrograms = plans.filter((p) => p.spec.rows.requiresClaim).map((p) => p.programId);
+  const [counts, blocks, claimed] = await Promise.all([
     grouped.settledCounts(plans.map((p) => p.programId)),
     pool(plans, width, (p) =>
       findVinBlocks(db, {
@@ -134,14 +137,18 @@ export async function networkInputs(
         to: p.spec.settlement.cutoff,
       }),
     ),
+    grouped.withApprovedClaims(claimPrograms),
   ]);
+  /** A claims program with no approved claim: no row to read. */
+  const noRows = (p: (typeof plans)[number]) =>
+    p.spec.rows.requiresClaim && !claimed.has(p.programId);
   const read = plans.map((p, i) => {
     const isGrouped = p.canGroup && blocks[i]!.size === 0 && (counts.get(p.programId) ?? 0) === 0;
     return { ...p, isGrouped, blocks: blocks[i]!, skipped: false };
   });
   // The row budget, program by program in order (programs that read the same rows share one).
   for (const p of read) {
-    if (p.isGrouped || !options.rowBudget) continue;
+    if (p.isGrouped || !options.rowBudget || noRows(p)) continue;
     const what = JSON.stringify({ ...p.spec.rows, programId: null });
     const known = options.rowBudget.estimates.get(what);
     const estimate = known ?? (await createProgramRiskRepository(db).estimateRows(p.spec.rows));
@@ -188,8 +195,12 @@ export async function networkInputs(
       : p.spec.rows.requiresClaim
         ? null
         : `rows ${JSON.stringify({ ...p.spec.rows, programId: null })}`;
-    const fn = () =>
-      p.isGrouped ? repo.findAggregatedRows(p.grouped) : repo.findTransactionRows(p.spec.rows);
+    const fn = (): Promise<TxRow[]> =>
+      noRows(p)
+        ? Promise.resolve([])
+        : p.isGrouped
+          ? repo.findAggregatedRows(p.grouped)
+          : repo.findTransactionRows(p.spec.rows);
     if (key === null) return fn();
     const known = rowReads.get(key);
     if (known) return known;

@@ -56,6 +56,20 @@ export function createProgramRiskReadsRepository(db: Queryable) {
       return new Map(rows.map((r) => [r.programId, r.n]));
     },
 
+    /**
+     * Of these programs, the ones with an approved claim: a claims program without one counts no
+     * row (statements.repository.ts `claimedSql` keeps only the rows behind approved claims).
+     */
+    async withApprovedClaims(programIds: number[]): Promise<Set<number>> {
+      if (programIds.length === 0) return new Set();
+      const { rows } = await db.query<{ programId: number }>(
+        `select distinct program_id as "programId" from incentive_claims
+         where program_id = any($1::int[]) and status = 'approved'`,
+        [programIds],
+      );
+      return new Set(rows.map((r) => r.programId));
+    },
+
     /** Each program's stored statements of its window for these dealers (by id). */
     async storedStatements(
       windows: { programId: number; windowLabel: string }[],

@@ -523,6 +523,10 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const skus = [...ctx.skus.values()];
       const from = monthFromIndex(monthIndex(basis.month) - HISTORY_MONTHS);
       const seen = new Set<string>();
+      // a claims program without an approved claim reads no row (program-risk-network.ts)
+      const claimed = await createProgramRiskReadsRepository(deps.db).withApprovedClaims(
+        running.filter((x) => x.def.requiresClaim).map((x) => x.p.row.id),
+      );
       let rows = 0;
       for (const program of running) {
         const { def } = program;
@@ -533,7 +537,9 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           ctx,
           dealerIds: ids,
         });
-        if (!groupable(def, statementDate(program, basis)))
+        if (spec.rows.requiresClaim && !claimed.has(program.p.row.id)) {
+          // no row to read
+        } else if (!groupable(def, statementDate(program, basis)))
           rows += (await statements.findTransactionRows(spec.rows)).length;
         else if (key === null || !seen.has(key)) {
           if (key !== null) seen.add(key);
