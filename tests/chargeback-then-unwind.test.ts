@@ -15,6 +15,7 @@
  * deliveries earn; the network list agrees with the dealer's statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { Dec } from '../src/shared/money';
 import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
@@ -31,6 +32,7 @@ import {
 type Line = { kind: string; amount: string; explanation: string };
 type Statement = {
   status: string;
+  measureValue: string | null;
   earned: string;
   amountDue: string;
   previouslySettled: string;
@@ -43,6 +45,7 @@ const VIN = {
   alpha2: vin('CBUAF', 2),
   bravo: vin('CBUBF', 1),
   charlie: vin('CBKCF', 1),
+  charlieGroups: vin('CBKGF', 1),
 };
 
 describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (engine) => {
@@ -135,6 +138,22 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
         occurredOn: '2026-04-10',
         vin: VIN.charlie,
       }),
+      // Charlie: two real electric Auras and one flagged in March, one real in April (program
+      // CBG, never approved)
+      ...[1, 2, 3].map((n) =>
+        txRow({
+          dealerCode: 'DLR-CHARLIE',
+          sku: 'AURA-EX-BEV',
+          occurredOn: `2026-03-0${n}`,
+          vin: n === 3 ? VIN.charlieGroups : vin('CBKGR', n),
+        }),
+      ),
+      txRow({
+        dealerCode: 'DLR-CHARLIE',
+        sku: 'AURA-EX-BEV',
+        occurredOn: '2026-04-02',
+        vin: vin('CBKGR', 4),
+      }),
     ]);
     [channel, finance] = await Promise.all([
       login(t.url, USERS.channel, PASSWORD),
@@ -171,7 +190,22 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
         { from: '4', value: '150.00' },
       ],
     });
+    await createProgram(channel, {
+      code: 'CBG',
+      name: 'Chargeback then unwind, closed only',
+      currency: 'USD',
+      startDate: '2026-01-01',
+      endDate: '2026-12-31',
+      measurementPeriod: 'month',
+      payoutFrequency: 'month',
+      measure: 'units',
+      benefit: 'per_unit',
+      graceDays: 10,
+      qualifying: { skus: ['AURA-EX-BEV'] },
+      tiers: [{ from: '0', value: '100.00' }],
+    });
     await settle('CBU', '2026-03', ['DLR-ALPHA', 'DLR-BRAVO']);
+    await settle('CBG', '2026-03', []);
     await settle('CBQ', '2026-04', ['DLR-CHARLIE']);
     // Alpha unwinds its second flagged sale (by VIN) before any flag is confirmed.
     await ingest([unwind('DLR-ALPHA', '2026-04-03', { vin: VIN.alpha2 })]);
@@ -255,5 +289,52 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
     expect((await statement('CBQ', 'DLR-CHARLIE', '2026-05')).amountDue).toBe('-300.00');
     expect((await statement('CBQ', 'DLR-CHARLIE', '2026-06')).amountDue).toBe('0.00');
     expect(await total('CBQ', 'DLR-CHARLIE', ['2026-04', '2026-05', '2026-06'])).toBe('300.00');
+  });
+
+  it('charged back from a closed period, unwound in the next: an open period takes it once (Charlie)', async () => {
+    // CBG has no approved statement: its open periods go through the network's grouped scan
+    const chargebacks = await confirmFlag('DLR-CHARLIE', VIN.charlieGroups, 'test:cbg:charlie');
+    expect(chargebacks).toContainEqual(
+      expect.objectContaining({ programCode: 'CBG', period: '2026-04', amount: '-100.00' }),
+    );
+    await ingest([
+      unwind('DLR-CHARLIE', '2026-04-05', { vin: VIN.charlieGroups, sku: 'AURA-EX-BEV' }),
+    ]);
+    // April: its own sale (100.00) and the chargeback (−100.00); the unwind nets nothing more
+    const april = await statement('CBG', 'DLR-CHARLIE', '2026-04');
+    expect([april.measureValue, april.amountDue]).toEqual(['1', '0.00']);
+    // paid for its three real sales: 3 × 100
+    expect(await total('CBG', 'DLR-CHARLIE', ['2026-03', '2026-04'])).toBe('300.00');
+  });
+
+  it('the network recalculation (its grouped scan) agrees with the statements', async () => {
+    const all = await t.services.incentives.recalculateAll({
+      actor: SYSTEM_ACTOR,
+      periods: 'all',
+      withStatements: true,
+    });
+    const mine = all.items!.filter((i) => ['CBU', 'CBQ', 'CBG'].includes(i.programCode));
+    expect(
+      mine.find(
+        (i) => i.programCode === 'CBG' && i.dealerCode === 'DLR-CHARLIE' && i.period === '2026-04',
+      ),
+    ).toMatchObject({ measureValue: '1', amountDue: '0.00' });
+    // the quarter's June, live: the unwind of the charged-back unit drops no tier there either
+    expect(
+      mine.find(
+        (i) => i.programCode === 'CBQ' && i.dealerCode === 'DLR-CHARLIE' && i.period === '2026-06',
+      ),
+    ).toMatchObject({ amountDue: '0.00' });
+    for (const item of mine) {
+      const s = await statement(item.programCode, item.dealerCode, item.period);
+      expect(
+        { measureValue: s.measureValue, earned: s.earned, amountDue: s.amountDue },
+        `${item.programCode} ${item.period} ${item.dealerCode}`,
+      ).toEqual({
+        measureValue: item.measureValue,
+        earned: item.earned,
+        amountDue: item.amountDue,
+      });
+    }
   });
 });
