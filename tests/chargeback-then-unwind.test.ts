@@ -16,6 +16,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
+import { createServices } from '../src/server/services';
 import { Dec } from '../src/shared/money';
 import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
@@ -25,6 +26,7 @@ import {
   json,
   login,
   startTestApp,
+  testEnv,
   type Client,
   type TestApp,
 } from './helpers/test-app';
@@ -305,6 +307,15 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
     expect([april.measureValue, april.amountDue]).toEqual(['1', '0.00']);
     // paid for its three real sales: 3 × 100
     expect(await total('CBG', 'DLR-CHARLIE', ['2026-03', '2026-04'])).toBe('300.00');
+  });
+
+  it("progress (the dealer's own read of the feed) leaves the unwind out too (Charlie)", async () => {
+    const services = createServices({ db: t.db, env: testEnv(), today: () => '2026-04-20' });
+    const { programs } = await services.incentives.getDealerIncentives({
+      actor: SYSTEM_ACTOR,
+      dealerCode: 'DLR-CHARLIE',
+    });
+    expect(programs.find((p) => p.programCode === 'CBG')!.measureValue).toBe('1');
   });
 
   it('the network recalculation (its grouped scan) agrees with the statements', async () => {
