@@ -15,6 +15,7 @@
  *
  * Semantics, as the engine's row path (statement.ts) and `groupTransactions` (the reference):
  * - an unwind's quantity counts negative; a negative row's positive amount counts negative;
+ * - an unwind of a sale already charged back is left out (NOT_CHARGED_UNWIND, migration 0059);
  * - a row is late when its arrival date (UTC) is after the end of its month: the group then
  *   carries that date;
  * - a rounded column sums round_half_up(basis × rate) per row, at the column's minor digits, over
@@ -41,7 +42,7 @@ import { dayNumber, fromDayNumber } from './calc/dates';
 import { MAX_SAFE, parseScaled, pow10 } from '../../../shared/fixed';
 import type { TxRow } from './incentives.repository';
 import { BUYER_TYPES, SALE_CATEGORIES } from '../../../shared/schemas/rdr';
-import { SALE_JOIN } from './statements.repository';
+import { NOT_CHARGED_UNWIND, SALE_JOIN } from './statements.repository';
 
 /** Keys of the report dimension: 0 = no report, 1 + category × 4 + buyer type. */
 export const SALE_KEYS = 1 + SALE_CATEGORIES.length * BUYER_TYPES.length;
@@ -197,11 +198,12 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
   const sql = `copy (
       select ${cols.sql} from transactions t ${cols.from}
       where t.occurred_on between ${dateLiteral(spec.from)} and ${dateLiteral(spec.to)}
-        and t.kind = any(${kindsLiteral(kinds)})${dealerFilter}
+        and t.kind = any(${kindsLiteral(kinds)})${dealerFilter} and ${NOT_CHARGED_UNWIND}
       union all
       select ${cols.sql} from transactions t ${cols.from}
       where t.occurred_on >= ${dateLiteral(spec.negativeFrom)} and t.occurred_on < ${dateLiteral(spec.from)}
         and (t.kind = 'unwind' or t.quantity < 0) and t.kind = any(${kindsLiteral(kinds)})${dealerFilter}
+        and ${NOT_CHARGED_UNWIND}
     ) to stdout with (format binary)`;
 
   // Months from negativeFrom's to to's: index by day.
@@ -427,7 +429,7 @@ export async function scanNetwork(db: Queryable, spec: NetworkScanSpec): Promise
                 and t.occurred_on < (x.month + interval '1 month')::date
               offset 0
             ) t ${cols.from}
-            where t.kind = any(${kindsLiteral(request.kinds)})
+            where t.kind = any(${kindsLiteral(request.kinds)}) and ${NOT_CHARGED_UNWIND}
               and t.sku_id = any('{${request.skuIds.map((id) => Math.trunc(id)).join(',')}}'::int[])
           ) to stdout with (format binary)`;
         await readBinaryCopy(tx.copyTo(sql), cols.count, (row) =>

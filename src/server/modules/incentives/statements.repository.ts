@@ -92,14 +92,25 @@ export const SETTLED_UNITS_OF_PROGRAMS = `select ${SETTLED_UNIT_COLUMNS}
   union all ${CLAIM_PAID_UNITS}`;
 
 /**
+ * Leaves out of the engine's read of the feed (`t`) an unwind of a sale a confirmed integrity flag
+ * charged back before the unwind was stored (migration 0059, `forecourt_charged_unwinds`): the
+ * chargeback took the sale's money back, once; the unwind takes nothing more (no clawback of its
+ * settled unit, no netting of its window). One evaluation per query (an init plan).
+ */
+export const NOT_CHARGED_UNWIND = `not ((t.kind = 'unwind' or t.quantity < 0)
+  and t.id = any((select forecourt_charged_unwinds())::bigint[]))`;
+
+/**
  * The rows a statement over [$2, $3] reads: dealers $1 (all when null), SKUs $4, kinds $5, dated
- * in the window, or a reversal dated before it that arrived in it.
+ * in the window, or a reversal dated before it that arrived in it; never an unwind of a sale
+ * already charged back (NOT_CHARGED_UNWIND).
  */
 const WINDOW_ROWS = `($1::int[] is null or t.dealer_id = any($1::int[]))
   and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
   and (t.occurred_on between $2::date and $3::date
        or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
-           and t.received_at >= $2::date and t.received_at < $3::date + 1))`;
+           and t.received_at >= $2::date and t.received_at < $3::date + 1))
+  and ${NOT_CHARGED_UNWIND}`;
 
 /** The net of a transaction column: an unwind counts negative whatever its sign. */
 const net = (column: 'quantity' | 'amount') =>
@@ -249,6 +260,7 @@ export function createStatementsRepository(db: Queryable) {
            and (t.occurred_on between $2::date and $3::date
                 or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on >= $4::date and t.occurred_on < $2::date
                     and t.received_at >= $2::date))
+           and ${NOT_CHARGED_UNWIND}
          order by t.occurred_on, t.id`,
         [spec.dealerId, spec.from, spec.to, spec.negativeFrom],
       );
