@@ -5,7 +5,7 @@
  * assessed and written on its own, as a batch's refresh does): the current risks and every
  * history point, for terms seen the first time (their past is backfilled) and again, with the
  * network in several slices and in one; and it keeps the rule of side-by-side refreshes (an
- * agreement whose stored risk was read after this run's read keeps it).
+ * agreement whose risks were read after this run's read keeps them: commitment_risk_reads).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../src/server/modules/demo/seed';
@@ -77,18 +77,26 @@ describe.each(engines())('insights: commitment risks, network path (%s)', (engin
   it('keeps a risk read after its own read (a refresh that ran beside it)', async () => {
     await t.services.insights.refresh(null);
     const { rows } = await t.db.query<{ id: number }>(
-      `select distinct agreement_id as id from commitment_risks order by 1 limit 1`,
+      `select distinct agreement_id as id from commitment_risks order by 1 limit 2`,
     );
-    const id = rows[0]!.id;
+    const [id, other] = [rows[0]!.id, rows[1]!.id];
+    const fresh = await snapshot();
     // as a batch's refresh that read after the nightly run's read would have written it
+    await t.db.query(`update commitment_risks set probability = 0.123 where agreement_id = $1`, [
+      id,
+    ]);
     await t.db.query(
-      `update commitment_risks set probability = 0.123, computed_at = now() + interval '1 hour'
-        where agreement_id = $1`,
+      `update commitment_risk_reads set read_at = now() + interval '1 hour' where agreement_id = $1`,
       [id],
+    );
+    // another agreement's row as an older write left it: the run puts its value back
+    await t.db.query(
+      `update commitment_risks set probability = 0.456 where agreement_id = $1 and line_no = 0`,
+      [other],
     );
     const before = await snapshot();
     const { rows: last } = await t.db.query<{ at: string }>(
-      `select max(computed_at)::text as at from commitment_risks where agreement_id <> $1`,
+      `select max(read_at)::text as at from commitment_risk_reads where agreement_id <> $1`,
       [id],
     );
     const stampBefore = last[0]!.at;
@@ -97,12 +105,16 @@ describe.each(engines())('insights: commitment risks, network path (%s)', (engin
     const mine = (s: typeof before) => s.risks.filter((r) => r.agreement_id === id);
     expect(mine(after)).toEqual(mine(before));
     expect(mine(after).every((r) => r.probability === 0.123)).toBe(true);
-    // the others were replaced: read after the previous run's writes
-    const { rows: stamps } = await t.db.query<{ n: number }>(
-      `select count(*)::int as n from commitment_risks
-        where agreement_id <> $1 and computed_at <= $2::timestamptz`,
+    // the others were read again and written: the run's values
+    const others = (s: typeof before) => s.risks.filter((r) => r.agreement_id !== id);
+    expect(others(after)).toEqual(others(fresh));
+    const { rows: stamps } = await t.db.query<{ n: number; all: number }>(
+      `select count(*) filter (where read_at <= $2::timestamptz)::int as n, count(*)::int as all
+         from commitment_risk_reads
+        where agreement_id <> $1 and agreement_id in (select agreement_id from commitment_risks)`,
       [id, stampBefore],
     );
+    expect(stamps[0]!.all).toBeGreaterThan(0);
     expect(stamps[0]!.n).toBe(0);
   });
 });

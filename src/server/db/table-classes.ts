@@ -53,6 +53,7 @@ export const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
   telematics_signals: 'tenant',
   commitment_risks: 'tenant',
   commitment_risk_history: 'tenant',
+  commitment_risk_reads: 'tenant',
   program_tier_risks: 'tenant',
   program_tier_risk_history: 'tenant',
   program_tier_outcomes: 'tenant',

@@ -110,10 +110,15 @@ const RISK_SELECT = `select r.agreement_id as "agreementId", a.code as "agreemen
   from commitment_risks r join agreements a on a.id = r.agreement_id join dealers d on d.id = r.dealer_id
   left join risk_calibrations c on c.id = r.calibration_id`;
 
-/** The columns of commitment_risks a write sets (computed_at: the read time, set on insert). */
+/** The columns of commitment_risks a write sets (computed_at: set when a value changes). */
 const RISK_COLUMNS = `agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months, commitment,
   to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value, shortfall_money,
   drivers, interventions, calibration_id`;
+
+/** The columns an existing row takes from a new computation (all but its key and time). */
+const RISK_UPDATED = RISK_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== 'agreement_id' && c !== 'line_no' && c !== 'dealer_id');
 
 /**
  * Risks as COPY text (CSV) of RISK_COLUMNS, and their totals' past points (agreement, dealer,
@@ -157,6 +162,73 @@ export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past
 }
 
 export function createInsightsRepository(db: Queryable) {
+  /** The staging table of one write's risks (RISK_COLUMNS), dropped at its transaction's end. */
+  const createStage = () =>
+    db.query(
+      `create temp table risk_stage on commit drop as select ${RISK_COLUMNS} from commitment_risks with no data`,
+    );
+
+  /**
+   * Writes the staged risks of these agreements read at `readAt` (in the caller's transaction)
+   * and returns the agreements left as they were. Risk writes take turns (a transaction lock),
+   * and an agreement whose risks were read after `readAt` (commitment_risk_reads, migration
+   * 0058) keeps them: an older read that finishes last does not undo a newer one. The others
+   * are written in place: a row whose values changed is updated (`computed_at`: `readAt`, the
+   * read of the computation that changed it; a HOT update where its page has room, fillfactor
+   * 70), a new one inserted, an unchanged one left as it was (no dead row version, no index
+   * entry), and only the rows not computed again are deleted; their read time is recorded. Then
+   * today's history point of each risk (the latest computation of the day wins; an unchanged
+   * point is not rewritten). Repeated batch refreshes leave few dead rows
+   * (tests/insights-risk-bloat.test.ts).
+   */
+  const applyStage = async (
+    agreementIds: number[],
+    day: string,
+    readAt: string,
+  ): Promise<Set<number>> => {
+    await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
+    const { rows: newer } = await db.query<{ id: number }>(
+      `select agreement_id as id from commitment_risk_reads
+        where agreement_id = any($1::int[]) and read_at > $2::timestamptz`,
+      [agreementIds, readAt],
+    );
+    const kept = new Set(newer.map((r) => r.id));
+    const ids = kept.size === 0 ? agreementIds : agreementIds.filter((id) => !kept.has(id));
+    if (ids.length === 0) return kept;
+    await db.query(
+      `insert into commitment_risks as r (${RISK_COLUMNS}, computed_at)
+       select ${RISK_COLUMNS}, $2::timestamptz from risk_stage where agreement_id = any($1::int[])
+       on conflict (agreement_id, line_no, dealer_id) do update
+         set ${RISK_UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, computed_at = excluded.computed_at
+         where (${RISK_UPDATED.map((c) => `r.${c}`).join(', ')})
+           is distinct from (${RISK_UPDATED.map((c) => `excluded.${c}`).join(', ')})`,
+      [ids, readAt],
+    );
+    await db.query(
+      `delete from commitment_risks r where r.agreement_id = any($1::int[])
+         and not exists (select 1 from risk_stage s
+           where s.agreement_id = r.agreement_id and s.line_no = r.line_no and s.dealer_id = r.dealer_id)`,
+      [ids],
+    );
+    await db.query(
+      `insert into commitment_risk_reads as x (agreement_id, dealer_id, read_at)
+       select a.id, a.dealer_id, $2::timestamptz from agreements a where a.id = any($1::int[])
+       on conflict (agreement_id, dealer_id) do update set read_at = excluded.read_at
+         where x.read_at is distinct from excluded.read_at`,
+      [ids, readAt],
+    );
+    await db.query(
+      `insert into commitment_risk_history as h (agreement_id, line_no, dealer_id, day, probability, expected)
+       select agreement_id, line_no, dealer_id, $2::date, probability, expected from risk_stage
+       where agreement_id = any($1::int[])
+       on conflict (agreement_id, line_no, day, dealer_id) do update
+         set probability = excluded.probability, expected = excluded.expected
+         where (h.probability, h.expected) is distinct from (excluded.probability, excluded.expected)`,
+      [ids, day],
+    );
+    return kept;
+  };
+
   return {
     async currency(): Promise<string> {
       const { rows } = await db.query<{ currency: string }>(`select currency from settings`);
@@ -252,10 +324,9 @@ export function createInsightsRepository(db: Queryable) {
     },
 
     /**
-     * Replaces the risks of these agreements with ones read at `readAt` (in a transaction). Risk
-     * writes take turns (a transaction lock: without it, two writers' delete-then-insert of one
-     * agreement collide on its key), and an agreement whose stored risk was read after `readAt` keeps
-     * it: an older read that finishes last does not undo a newer one. `computed_at` is the read time.
+     * Replaces the risks of these agreements with ones read at `readAt` (in a transaction), in
+     * place (`applyStage`): the chunked path's write, its rows through the same staging table as
+     * `saveRisksStaged`, and its new terms' past points.
      */
     async saveRisks(
       agreementIds: number[],
@@ -264,46 +335,25 @@ export function createInsightsRepository(db: Queryable) {
       readAt: string,
     ): Promise<void> {
       if (agreementIds.length === 0) return;
-      await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
-      const { rows: newer } = await db.query<{ id: number }>(
-        `select distinct agreement_id as id from commitment_risks
-          where agreement_id = any($1::int[]) and computed_at > $2::timestamptz`,
-        [agreementIds, readAt],
-      );
-      if (newer.length > 0) {
-        const kept = new Set(newer.map((r) => r.id));
-        agreementIds = agreementIds.filter((id) => !kept.has(id));
-        risks = risks.filter((r) => !kept.has(r.agreementId));
-        if (agreementIds.length === 0) return;
-      }
-      await db.query(`delete from commitment_risks where agreement_id = any($1::int[])`, [
-        agreementIds,
-      ]);
-      if (risks.length === 0) return;
-      const json = JSON.stringify(risks);
-      await db.query(
-        `insert into commitment_risks (agreement_id, line_no, dealer_id, label, as_of, elapsed_months, term_months,
-           commitment, to_date, probability, raw_probability, expected, lower80, upper80, shortfall_units, unit_value,
-           shortfall_money, drivers, interventions, calibration_id, computed_at)
-         select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
-           x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
-           x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, x."calibrationId", $2::timestamptz
-         from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
-           "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
-           expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
-           drivers jsonb, interventions jsonb, "calibrationId" int)`,
-        [json, readAt],
-      );
-      await db.query(
-        `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
-         select agreement_id, line_no, dealer_id, $2::date, probability, expected from commitment_risks
-         where agreement_id = any($1::int[])
-         on conflict (agreement_id, line_no, day, dealer_id) do update set probability = excluded.probability, expected = excluded.expected`,
-        [agreementIds, day],
-      );
-      const past = risks.flatMap((r) =>
-        (r.past ?? []).map((p) => ({ agreementId: r.agreementId, dealerId: r.dealerId, ...p })),
-      );
+      await createStage();
+      if (risks.length > 0)
+        await db.query(
+          `insert into risk_stage (${RISK_COLUMNS})
+           select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
+             x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
+             x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, x."calibrationId"
+           from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
+             "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
+             expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
+             drivers jsonb, interventions jsonb, "calibrationId" int)`,
+          [JSON.stringify(risks)],
+        );
+      const kept = await applyStage(agreementIds, day, readAt);
+      const past = risks
+        .filter((r) => !kept.has(r.agreementId))
+        .flatMap((r) =>
+          (r.past ?? []).map((p) => ({ agreementId: r.agreementId, dealerId: r.dealerId, ...p })),
+        );
       if (past.length > 0)
         await db.query(
           `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
@@ -316,9 +366,8 @@ export function createInsightsRepository(db: Queryable) {
 
     /**
      * `saveRisks` for many agreements at once (the network refresh), set-based: the risks' COPY
-     * text (riskCopyText) into a staging table, then under the same lock and with the same rule
-     * (an agreement whose stored risk was read after `readAt` keeps it) one delete, one insert,
-     * one upsert of today's history point and one insert of the new terms' past points.
+     * text (riskCopyText) into the staging table, then the same in-place write (`applyStage`)
+     * and one insert of the new terms' past points.
      */
     async saveRisksStaged(input: {
       agreementIds: number[];
@@ -328,9 +377,7 @@ export function createInsightsRepository(db: Queryable) {
       readAt: string;
     }): Promise<void> {
       if (input.agreementIds.length === 0) return;
-      await db.query(
-        `create temp table risk_stage on commit drop as select ${RISK_COLUMNS} from commitment_risks with no data`,
-      );
+      await createStage();
       await db.query(
         `create temp table risk_past_stage (agreement_id int, dealer_id int, day date, probability float8, expected float8)
          on commit drop`,
@@ -343,36 +390,13 @@ export function createInsightsRepository(db: Queryable) {
         `copy risk_past_stage (agreement_id, dealer_id, day, probability, expected) from stdin with (format csv)`,
         input.past,
       );
-      await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
-      const { rows: newer } = await db.query<{ id: number }>(
-        `select distinct agreement_id as id from commitment_risks
-          where agreement_id = any($1::int[]) and computed_at > $2::timestamptz`,
-        [input.agreementIds, input.readAt],
-      );
-      const kept = newer.map((r) => r.id);
-      const ids =
-        kept.length === 0
-          ? input.agreementIds
-          : input.agreementIds.filter((id) => !new Set(kept).has(id));
-      await db.query(`delete from commitment_risks where agreement_id = any($1::int[])`, [ids]);
-      await db.query(
-        `insert into commitment_risks (${RISK_COLUMNS}, computed_at)
-         select ${RISK_COLUMNS}, $2::timestamptz from risk_stage where agreement_id <> all($1::int[])`,
-        [kept, input.readAt],
-      );
-      await db.query(
-        `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
-         select agreement_id, line_no, dealer_id, $2::date, probability, expected from risk_stage
-         where agreement_id <> all($1::int[])
-         on conflict (agreement_id, line_no, day, dealer_id) do update set probability = excluded.probability, expected = excluded.expected`,
-        [kept, input.day],
-      );
+      const kept = await applyStage(input.agreementIds, input.day, input.readAt);
       await db.query(
         `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
          select agreement_id, 0, dealer_id, day, probability, expected from risk_past_stage
          where agreement_id <> all($1::int[])
          on conflict (agreement_id, line_no, day, dealer_id) do nothing`,
-        [kept],
+        [[...kept]],
       );
     },
 

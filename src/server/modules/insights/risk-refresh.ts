@@ -8,14 +8,16 @@
  *   chunk's read and the previous chunk's write run while this chunk is computed.
  * - network (the nightly run, every dealer): the supply, market and "seen" inputs read once for
  *   the whole network, the lines' histories read by a few large slices of whole dealers, each
- *   slice's risks written set-based (COPY into a staging table, then one delete, insert and
- *   history upsert: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
+ *   slice's risks written set-based (COPY into a staging table, then the rows written in place
+ *   and the history upserted: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
  *   and the previous one written while this one is computed. (One write for the whole network
  *   at the end would run alone, after the compute: slower, as the grouped read alone was.)
  *
  * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
- * processes): risks carry the time their histories were read (`computed_at`), and a write replaces
- * only risks read earlier, so an older read finishing last cannot undo a newer one. A failed read
+ * processes): each agreement carries the time its risks' inputs were last read
+ * (commitment_risk_reads), and a write replaces only risks read earlier, so an older read finishing
+ * last cannot undo a newer one. Rows are written in place: a risk whose values did not change is
+ * left as it was (`computed_at`: when its values last changed). A failed read
  * or write fails the refresh (an overlapped one is awaited, never left to reject unobserved).
  */
 import { addMonths } from '../../../shared/months';
@@ -259,14 +261,15 @@ export function createRiskRefresh(deps: {
   /**
    * The network path (every dealer): the inputs that are per dealer or per agreement read once,
    * the lines' histories by slices of whole dealers, each slice's risks written set-based (COPY
-   * text into a staging table, then one delete, insert and history upsert); on a server the next
-   * slice is read and the previous one written while this one is computed. Every slice's
-   * `computed_at` is the time before the first read.
+   * text into a staging table, then the rows written in place and the history upserted); on a
+   * server the next slice is read and the previous one written while this one is computed. Every
+   * slice's read time (commitment_risk_reads; a changed row's `computed_at`) is the time before
+   * the first read.
    */
   async function byNetwork(ctx: Context): Promise<number> {
     const { agreements, timings } = ctx;
     const db = deps.db;
-    // the time before every read below (the risks' computed_at)
+    // the time before every read below (the risks' read time)
     const stamp = await db.query<{ readAt: string }>(`select clock_timestamp()::text as "readAt"`);
     const readAt = stamp.rows[0]!.readAt;
     const ids = agreements.map((a) => a.id);
