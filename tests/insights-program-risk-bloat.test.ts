@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
 import { ingestRows } from './helpers/fixtures';
+import { tableWriteStats } from './helpers/insights';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
 const COLUMNS = `program_id, dealer_id, program_name, period, window_label, window_start::text, window_end::text,
@@ -36,15 +37,7 @@ describe.each(engines())('insights: program tier risks under batch refreshes (%s
         [dealerIds],
       )
     ).rows;
-  const stats = async () => {
-    await t.db.query(`select pg_stat_force_next_flush()`).catch(() => undefined);
-    const { rows: s } = await t.db.query<Record<string, number>>(
-      `select n_dead_tup::int as dead, n_tup_upd::int as updated, n_tup_hot_upd::int as hot,
-         n_tup_ins::int as inserted, n_tup_del::int as deleted
-       from pg_stat_user_tables where relname = 'program_tier_risks'`,
-    );
-    return s[0];
-  };
+  const stats = () => tableWriteStats(t.db, 'program_tier_risks');
 
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: '2026-11-20' });

@@ -1,5 +1,6 @@
 /** Shared set-ups of the insights tests: an Aura sales history and an approved Aura agreement. */
 import { PASSWORD, txRow, USERS } from './fixtures';
+import type { Queryable } from '../../src/server/db/db';
 import { json, login, type Client } from './test-app';
 
 /** 27 months of Aura sales (2024-01 … 2026-03), 8 to 12 a month. */
@@ -53,4 +54,19 @@ export function loginAll<const K extends readonly (keyof typeof USERS)[]>(
   return Promise.all(users.map((u) => login(url, USERS[u], PASSWORD))) as Promise<{
     [I in keyof K]: Client;
   }>;
+}
+
+/**
+ * A table's write counters (dead rows, updates, HOT updates, inserts, deletes) from
+ * pg_stat_user_tables, flushed first where the engine can: the bloat tests' measure.
+ */
+export async function tableWriteStats(db: Queryable, table: string) {
+  await db.query(`select pg_stat_force_next_flush()`).catch(() => undefined);
+  const { rows } = await db.query<Record<string, number>>(
+    `select n_dead_tup::int as dead, n_tup_upd::int as updated, n_tup_hot_upd::int as hot,
+       n_tup_ins::int as inserted, n_tup_del::int as deleted
+     from pg_stat_user_tables where relname = $1`,
+    [table],
+  );
+  return rows[0];
 }
