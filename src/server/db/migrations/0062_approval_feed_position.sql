@@ -236,3 +236,42 @@ begin
     and d.id <= p_after and d.occurred_on between p_from and p_to
     and d.quantity > 0 and d.kind in ('retail_delivery', 'registration');
 end $$;
+
+-- The unwinds 0059 leaves out of the engine's reads (`forecourt_charged_unwinds()`), of the given
+-- dealers (null: any), each with the confirmed flag that charged its sale back (the first): the
+-- statement lists them as excluded (`charged_back_unwind`, "unwind of a sale already charged back
+-- (integrity flag #N)") so the dealer sees why its unwind took nothing; totals are unchanged.
+-- The same rule as 0059's function. Security definer: the flags are the OEM's; only the caller's
+-- own unwinds and its own flags' ids leave.
+create or replace function forecourt_charged_unwind_flags(p_dealer_ids integer[])
+  returns table (transaction_id bigint, flag_id integer)
+  language sql stable security definer
+  set search_path = public, pg_temp
+  as $$
+  with charged as (
+    select s.id, s.dealer_id, s.vin, s.source, s.external_id, f.feed_position, f.id as flag_id
+    from integrity_flags f
+    join transactions s on s.dealer_id = f.dealer_id and s.vin = any(f.charged_vins)
+                       and s.id < f.feed_position and s.kind <> 'unwind' and s.quantity > 0
+    where f.status = 'confirmed' and f.feed_position is not null and f.charged_vins is not null
+      and (p_dealer_ids is null or f.dealer_id = any(p_dealer_ids))
+  )
+  select x.id, min(x.flag_id)
+  from (
+    select u.id, c.flag_id
+    from charged c
+    join transactions u on u.dealer_id = c.dealer_id and u.source = c.source
+                       and u.original_external_id = c.external_id and u.id > c.feed_position
+                       and (u.kind = 'unwind' or u.quantity < 0)
+    union all
+    select u.id, c.flag_id
+    from charged c
+    join transactions u on u.dealer_id = c.dealer_id and u.vin = c.vin
+                       and u.original_external_id is null and u.id > c.feed_position
+                       and (u.kind = 'unwind' or u.quantity < 0)
+    where not exists (select 1 from transactions r
+                      where r.dealer_id = c.dealer_id and r.vin = c.vin and r.kind <> 'unwind'
+                        and r.quantity > 0 and r.id > c.id and r.id < u.id)
+  ) x
+  group by x.id
+  $$;

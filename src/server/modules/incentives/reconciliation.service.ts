@@ -56,9 +56,23 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     requiresClaim: false,
     maxFeedId: null,
   });
+  // The unwinds left out because their sale was already charged back (statement-compute.ts):
+  // feed rows of the period too, in the excluded bucket with their reason.
+  const charged = await repo.findChargedUnwindRows({
+    ...t.spec,
+    dealerIds: t.dealers.map((d) => d.id),
+    requiresClaim: false,
+    maxFeedId: null,
+  });
+  const chargedOf = new Map<number, { transactionId: string; reason: string }[]>();
+  for (const r of charged) {
+    const list = chargedOf.get(r.dealerId) ?? [];
+    list.push({ transactionId: r.id, reason: 'charged_back_unwind' });
+    chargedOf.set(r.dealerId, list);
+  }
   const rowsOf = new Map<number, IncentiveTransaction[]>();
   const lateOf = new Map<number, Set<string>>();
-  for (const r of rows) {
+  for (const r of [...rows, ...charged]) {
     const list = rowsOf.get(r.dealerId) ?? [];
     list.push(t.toTransaction(r));
     rowsOf.set(r.dealerId, list);
@@ -144,10 +158,12 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     inputs.push({
       dealerCode: c.dealer.code,
       lines,
-      excluded: (c.statement.excluded ?? []).map((e) => ({
-        transactionId: String(e.transactionId),
-        reason: e.reason,
-      })),
+      excluded: [
+        ...(c.statement.excluded ?? [])
+          .filter((e) => e.reason !== 'charged_back_unwind')
+          .map((e) => ({ transactionId: String(e.transactionId), reason: e.reason })),
+        ...(chargedOf.get(c.dealer.id) ?? []),
+      ],
       earned: c.statement.earned,
       eligible: c.statement.eligible,
       rows: rowsOf.get(c.dealer.id) ?? [],
