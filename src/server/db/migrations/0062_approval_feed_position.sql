@@ -27,6 +27,8 @@
 alter table incentive_statements add column approved_position bigint;
 create index incentive_statements_approved_position_idx on incentive_statements (approved_position)
   where approved_position is not null;
+-- the units an approval settled (forecourt_vin_touched_dealers reads them per approval)
+create index settled_unit_benefits_statement_idx on settled_unit_benefits (statement_id, dealer_id);
 
 -- The feed's position at a close: the last row stored, a later confirmation or a later approval
 -- (all ids of the same sequence). Security definer: the flags and statements of every dealer.
