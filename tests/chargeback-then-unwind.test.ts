@@ -39,6 +39,7 @@ type Statement = {
   amountDue: string;
   previouslySettled: string;
   lines: Line[];
+  excluded: { transactionId: string; reason: string; detail: string; vin: string | null }[];
 };
 
 const vin = (tag: string, n: number) => `1${tag}`.padEnd(12, '0') + String(n).padStart(5, '0');
@@ -261,6 +262,57 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
     expect(may.amountDue).toBe('-100.00');
     expect(await listed('CBU', 'DLR-BRAVO', '2026-05')).toBe('-100.00');
     expect(await total('CBU', 'DLR-BRAVO', ['2026-03', '2026-04', '2026-05'])).toBe('200.00');
+  });
+
+  it('the unwind left out is shown: excluded, naming the flag (statement, CSV, reconciliation)', async () => {
+    const flagOf = async (dealer: string, key: string) =>
+      (
+        await t.db.query<{ id: number }>(
+          `select f.id from integrity_flags f join dealers d on d.id = f.dealer_id
+           where d.code = $1 and f.key = $2`,
+          [dealer, key],
+        )
+      ).rows[0]!.id;
+    const expected = async (dealer: string, key: string, vin: string) =>
+      expect.objectContaining({
+        reason: 'charged_back_unwind',
+        vin,
+        detail: expect.stringContaining(
+          `unwind of a sale already charged back (integrity flag #${await flagOf(dealer, key)})`,
+        ),
+      });
+    // Alpha's May: the unwind naming the sale by its external id (its VIN from the sale's row)
+    const alpha = await statement('CBU', 'DLR-ALPHA', '2026-05');
+    expect(alpha.excluded).toEqual([
+      expect.objectContaining({ reason: 'charged_back_unwind', detail: expect.any(String) }),
+    ]);
+    expect(alpha.excluded[0]!.detail).toContain(
+      `integrity flag #${await flagOf('DLR-ALPHA', 'test:cbu:alpha')}`,
+    );
+    expect(alpha.amountDue).toBe('0.00');
+    // Bravo's open May, charged back and unwound in it
+    const bravo = await statement('CBU', 'DLR-BRAVO', '2026-05');
+    expect(bravo.excluded).toEqual([await expected('DLR-BRAVO', 'test:cbu:bravo', VIN.bravo)]);
+    expect(bravo.amountDue).toBe('-100.00');
+    const csv = await (
+      await finance.get('/api/v1/programs/CBU/statements/DLR-BRAVO/export?period=2026-05')
+    ).text();
+    const row = csv.split('\n').find((l) => l.includes(',excluded,'));
+    expect(row).toContain('charged_back_unwind');
+    expect(row).toContain(VIN.bravo);
+    const recon = await json<{
+      buckets: { bucket: string; reason: string | null; rows: number; amount: string }[];
+      unaccounted: unknown[];
+    }>(await finance.get('/api/v1/programs/CBU/reconciliation?period=2026-05'), 200);
+    expect(recon.unaccounted).toEqual([]);
+    expect(recon.buckets).toContainEqual(
+      expect.objectContaining({
+        bucket: 'excluded',
+        reason: 'charged_back_unwind',
+        rows: 2,
+        amount: '0.00',
+      }),
+    );
   });
 
   it('May closed (and approved for Bravo) still takes each sale back once', async () => {

@@ -182,6 +182,7 @@ export const STATEMENT_EXCLUSION_REASONS = [
   'no_report',
   'paid_to_other_dealer',
   'delivered_by_other_dealer',
+  'charged_back_unwind',
 ] as const;
 export const statementExclusionReasonSchema = z.enum(STATEMENT_EXCLUSION_REASONS);
 export type StatementExclusionReason = z.infer<typeof statementExclusionReasonSchema>;

@@ -56,9 +56,23 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     requiresClaim: false,
     maxFeedId: null,
   });
+  // The unwinds left out because their sale was already charged back (statement-compute.ts):
+  // feed rows of the period too, in the excluded bucket with their reason.
+  const charged = await repo.findChargedUnwindRows({
+    ...t.spec,
+    dealerIds: t.dealers.map((d) => d.id),
+    requiresClaim: false,
+    maxFeedId: null,
+  });
+  const chargedOf = new Map<number, { transactionId: string; reason: string }[]>();
+  for (const r of charged) {
+    const list = chargedOf.get(r.dealerId) ?? [];
+    list.push({ transactionId: r.id, reason: 'charged_back_unwind' });
+    chargedOf.set(r.dealerId, list);
+  }
   const rowsOf = new Map<number, IncentiveTransaction[]>();
   const lateOf = new Map<number, Set<string>>();
-  for (const r of rows) {
+  for (const r of [...rows, ...charged]) {
     const list = rowsOf.get(r.dealerId) ?? [];
     list.push(t.toTransaction(r));
     rowsOf.set(r.dealerId, list);
@@ -73,6 +87,8 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
   const full = new Map<number, Statement>();
   const corrections = new Map<number, DealerReconInput['corrections']>();
   const carried = new Map<number, DealerReconInput['carried']>();
+  /** The later periods whose corrections were asked for the dealers with late rows. */
+  const askedForLate = new Set<string>();
   if (own && lateDealers.length > 0) {
     for (const c of await t.compute({
       dealers: lateDealers,
@@ -96,6 +112,7 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
         }
       }
       for (const q of targets) {
+        askedForLate.add(q);
         for (const [dealerId, lines] of await t.correctionsInto(q, lateDealers)) {
           const list = corrections.get(dealerId) ?? [];
           for (const l of lines) {
@@ -120,8 +137,11 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     }
   }
   // A delivery excluded because its VIN earned elsewhere, freed after the close (the other sale
-  // unwound or charged back): the correction line of a later statement that pays it.
-  const freed = own ? await freedCorrections(t, own.lastFeedId, lateDealers) : new Map();
+  // unwound or charged back): the correction line of a later statement that pays it — for a
+  // dealer with late rows of its own too, in the periods not asked for them above.
+  const freed = own
+    ? await freedCorrections(t, own.lastFeedId, new Set(lateDealers.map((d) => d.id)), askedForLate)
+    : new Map();
   for (const [dealerId, list] of freed)
     corrections.set(dealerId, [...(corrections.get(dealerId) ?? []), ...list]);
   const inputs: DealerReconInput[] = [];
@@ -138,10 +158,12 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     inputs.push({
       dealerCode: c.dealer.code,
       lines,
-      excluded: (c.statement.excluded ?? []).map((e) => ({
-        transactionId: String(e.transactionId),
-        reason: e.reason,
-      })),
+      excluded: [
+        ...(c.statement.excluded ?? [])
+          .filter((e) => e.reason !== 'charged_back_unwind')
+          .map((e) => ({ transactionId: String(e.transactionId), reason: e.reason })),
+        ...(chargedOf.get(c.dealer.id) ?? []),
+      ],
       earned: c.statement.earned,
       eligible: c.statement.eligible,
       rows: rowsOf.get(c.dealer.id) ?? [],
@@ -165,13 +187,17 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
 
 /**
  * The correction lines paying deliveries of the period freed after its close, for the dealers
- * `forecourt_vin_touched_dealers` names (those with late rows of their own are asked above): every
- * later period is asked once (a freed delivery is paid in exactly one).
+ * `forecourt_vin_touched_dealers` names: every later period is asked once (a freed delivery is
+ * paid in exactly one). A dealer with late rows of its own (`late`) was asked above for the
+ * periods carrying them (`askedForLate`): only the other periods are asked for it here (before,
+ * it was left out, and a delivery freed by another dealer's unwind or chargeback and paid in
+ * another period stayed `excluded`).
  */
 async function freedCorrections(
   t: ReconciliationTools,
   after: string,
-  lateDealers: DealerRow[],
+  late: ReadonlySet<number>,
+  askedForLate: ReadonlySet<string>,
 ): Promise<Map<number, DealerReconInput['corrections']>> {
   const out = new Map<number, DealerReconInput['corrections']>();
   const periods = listSettlementPeriods({
@@ -180,7 +206,6 @@ async function freedCorrections(
   });
   const i = periods.findIndex((p) => p.period === t.settlement.period);
   if (i < 0 || !isLastOfWindow(periods, i)) return out;
-  const late = new Set(lateDealers.map((d) => d.id));
   const ids = new Set(
     await createCorrectionsRepository(t.db).findVinTouchedDealers({
       dealerIds: t.dealers.map((d) => d.id),
@@ -190,7 +215,9 @@ async function freedCorrections(
       to: t.settlement.cutoff,
     }),
   );
-  const touched = t.dealers.filter((d) => ids.has(d.id) && !late.has(d.id));
+  const touched = t.dealers.filter((d) => ids.has(d.id));
+  const asked = (dealerId: number, period: string) =>
+    late.has(dealerId) && askedForLate.has(period);
   if (touched.length === 0) return out;
   const add = (dealerId: number, transactionId: string, amount: string, inPeriod: string) =>
     out.set(dealerId, [...(out.get(dealerId) ?? []), { transactionId, amount, inPeriod }]);
@@ -203,11 +230,14 @@ async function freedCorrections(
     t.settlement.period,
   )) {
     settledOf.add(`${r.dealerId}|${r.period}`);
+    if (asked(r.dealerId, r.period)) continue;
     if (r.transactionId !== null && r.amount !== null)
       add(r.dealerId, r.transactionId, r.amount, r.period);
   }
   for (const q of periods.slice(i + 1)) {
-    const live = touched.filter((d) => !settledOf.has(`${d.id}|${q.period}`));
+    const live = touched.filter(
+      (d) => !settledOf.has(`${d.id}|${q.period}`) && !asked(d.id, q.period),
+    );
     if (live.length === 0) continue;
     for (const [dealerId, lines] of await t.correctionsInto(q.period, live)) {
       for (const l of lines) {

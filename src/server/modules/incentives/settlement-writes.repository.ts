@@ -63,6 +63,11 @@ export function createSettlementWritesRepository(db: Queryable) {
       );
     },
 
+    /**
+     * The approval takes a position in the feed (migration 0062: a value of the feed's id
+     * sequence; the caller holds the ingest lock, shared, so a close is wholly before or after
+     * it): a closed period counts the approvals positioned by its close, as it counts the rows.
+     */
     async approveStatement(input: {
       id: string;
       by: string;
@@ -71,7 +76,8 @@ export function createSettlementWritesRepository(db: Queryable) {
       snapshot: unknown;
     }) {
       await db.query(
-        `update incentive_statements set status = 'approved', approved_by = $2, approved_at = now(), earned = $3, amount_due = $4, snapshot = $5
+        `update incentive_statements set status = 'approved', approved_by = $2, approved_at = now(), earned = $3, amount_due = $4, snapshot = $5,
+           approved_position = nextval(pg_get_serial_sequence('transactions', 'id'))
          where id = $1`,
         [input.id, input.by, input.earned, input.amountDue, JSON.stringify(input.snapshot)],
       );

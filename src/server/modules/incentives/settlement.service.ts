@@ -33,6 +33,7 @@ import { type StatementComputation } from './statement-compute';
 import { type StatementsService } from './statements.service';
 import { assertWindowOrder } from './window-order';
 import { payablePeriods } from './payable-period';
+import { createTransactionsRepository } from '../transactions/transactions.repository';
 
 export function createSettlementService({
   shared,
@@ -169,6 +170,9 @@ export function createSettlementService({
       need(actor, 'programs:approve');
       requireOem(actor);
       return deps.db.transaction(async (tx) => {
+        // The approval's place in the feed (migration 0062): no close meanwhile, which waits for
+        // it (taken before the window's lock, in the close's order).
+        await createTransactionsRepository(tx).lockIngest(tx, 'shared');
         const p = await loadProgram(code, tx);
         const [d] = await repoOf(tx).findDealers(actor.scope, dealerCode);
         if (!d) throw notFound('Dealer', dealerCode);

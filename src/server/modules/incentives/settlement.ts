@@ -415,6 +415,15 @@ export async function closeWithSnapshots<D extends FreezeItem['dealer']>(options
 /**
  * The snapshot an approval approves: the statement's current one, if recomputing it now gives
  * the same document; otherwise 409 STATEMENT_CHANGED_SINCE_CLOSE with the difference.
+ *
+ * The recomputation judges the statement as things stood at its period's close: the feed's rows,
+ * the confirmed flags and (migration 0062) the approvals positioned by the close. Another
+ * dealer's approval after the close (of a statement paying a VIN this one counts too) does not
+ * change it, so it does not block this approval; the VIN is still paid once, because at one
+ * feed bound only one delivery of a VIN earns (the other dealer's statement of the same close
+ * takes its payment back), and when two approved payments still both stand the first approval
+ * keeps the VIN and the other dealer's next statement carries the difference as a correction
+ * (forecourt_vin_blocked, forecourt_vin_touched_dealers; docs/incentives.md, "A VIN is paid once").
  */
 export async function approvableSnapshot(options: {
   tx: Queryable;

@@ -16,6 +16,7 @@ import {
   adjustmentPeriodsOf,
   calculateStatement,
   listSettlementPeriods,
+  type ExcludedTransaction,
   type SettlementPeriod,
   type Statement,
   type StatementInput,
@@ -301,6 +302,22 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     const rows = aggregate
       ? await repo.findAggregatedRows({ ...spec, qualifyingSkuIds, payingSkuIds, bevSkuIds })
       : await repo.findTransactionRows(spec);
+    // The unwinds left out because their sale was already charged back (migration 0059): shown
+    // as excluded with the flag's number, so the dealer sees why its unwind took nothing. Only
+    // where lines are asked for (statement pages, exports, reconciliation, approval); never counted.
+    const chargedUnwinds = new Map<number, ExcludedTransaction[]>();
+    if (options.withLines && !aggregate) {
+      for (const r of await repo.findChargedUnwindRows(spec)) {
+        if (options.excludeTransactionIds?.has(r.id)) continue;
+        const list = chargedUnwinds.get(r.dealerId) ?? [];
+        list.push({
+          transactionId: r.id,
+          reason: 'charged_back_unwind',
+          detail: `unwind of a sale already charged back (integrity flag #${r.flagId}): the chargeback took its benefit back once; this unwind takes nothing more`,
+        });
+        chargedUnwinds.set(r.dealerId, list);
+      }
+    }
     const byDealer = new Map<number, IncentiveTransaction[]>();
     for (const r of rows) {
       if (options.excludeTransactionIds?.has(r.id)) continue;
@@ -392,7 +409,10 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
         blockedSales: blocksOf(blocks, d.id),
         ...(options.asOf ? { asOf: options.asOf } : {}),
       };
-      items.push(liveComputed(d, calculateStatement(input), settlement.period, storedRow, stored));
+      const statement = calculateStatement(input);
+      const charged = chargedUnwinds.get(d.id);
+      if (charged) statement.excluded = [...statement.excluded, ...charged];
+      items.push(liveComputed(d, statement, settlement.period, storedRow, stored));
     }
     return { settlement, version, items };
   }

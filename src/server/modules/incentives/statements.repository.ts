@@ -105,11 +105,12 @@ export const NOT_CHARGED_UNWIND = `not ((t.kind = 'unwind' or t.quantity < 0)
  * in the window, or a reversal dated before it that arrived in it; never an unwind of a sale
  * already charged back (NOT_CHARGED_UNWIND).
  */
-const WINDOW_ROWS = `($1::int[] is null or t.dealer_id = any($1::int[]))
+const WINDOW_ROWS_ALL = `($1::int[] is null or t.dealer_id = any($1::int[]))
   and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
   and (t.occurred_on between $2::date and $3::date
        or ((t.kind = 'unwind' or t.quantity < 0) and t.occurred_on < $2::date
-           and t.received_at >= $2::date and t.received_at < $3::date + 1))
+           and t.received_at >= $2::date and t.received_at < $3::date + 1))`;
+const WINDOW_ROWS = `${WINDOW_ROWS_ALL}
   and ${NOT_CHARGED_UNWIND}`;
 
 /** The net of a transaction column: an unwind counts negative whatever its sign. */
@@ -194,6 +195,28 @@ export function createStatementsRepository(db: Queryable) {
                 t.external_id as "externalId", t.original_external_id as "originalExternalId"${spec.withSale ? `, ${SALE_COLUMNS}` : ''}
          from transactions t ${spec.withSale ? SALE_JOIN : ''}
          where ${WINDOW_ROWS}
+           ${claimed}
+         order by t.dealer_id, t.occurred_on, t.id`,
+        params,
+      );
+      return rows;
+    },
+
+    /**
+     * The unwinds a statement over the window would read but leaves out (NOT_CHARGED_UNWIND:
+     * their sale was already charged back), each with the confirmed flag that charged it
+     * (migration 0062, `forecourt_charged_unwind_flags`): listed as excluded, never counted.
+     */
+    async findChargedUnwindRows(spec: LoadSpec): Promise<(TxRow & { flagId: number })[]> {
+      const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
+      const claimed = claimedSql(spec, params) + feedSql(spec, params);
+      const { rows } = await db.query<TxRow & { flagId: number }>(
+        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+                t.external_id as "externalId", t.original_external_id as "originalExternalId", c.flag_id as "flagId"
+         from forecourt_charged_unwind_flags($1::int[]) c join transactions t on t.id = c.transaction_id
+         where ${WINDOW_ROWS_ALL}
            ${claimed}
          order by t.dealer_id, t.occurred_on, t.id`,
         params,

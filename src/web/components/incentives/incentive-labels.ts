@@ -35,6 +35,7 @@ export const EXCLUSION_LABELS: Record<StatementExclusionReason, string> = {
   no_report: 'No retail delivery report',
   paid_to_other_dealer: 'This vehicle was already paid to another dealer',
   delivered_by_other_dealer: 'This vehicle was delivered earlier by another dealer',
+  charged_back_unwind: 'Unwind of a sale already charged back',
 };
 
 export const PERIOD_LABELS: Record<MeasurementPeriod, string> = {

@@ -1,0 +1,109 @@
+/**
+ * Another dealer's approval after a close (docs/incentives.md, "A VIN is paid once", "Approvals
+ * have a place in the feed"). Before, dealer A's approval of a statement paying a VIN that dealer
+ * B's closed statement also counted changed B's recomputation (A's settled unit, recorded after
+ * B's close, excluded B's delivery as `paid_to_other_dealer`), so B's approval answered 409
+ * STATEMENT_CHANGED_SINCE_CLOSE until the period was re-closed — and so did A's own next one.
+ * Now an approval has a position in the feed, like a row or a confirmation: a closed statement
+ * counts the approvals positioned by its close, so both approvals stand, and the VIN is still
+ * paid once over all statements (the first approval paying it keeps it; the other dealer's
+ * payment comes back as a correction in its next statement).
+ *
+ * The story: A delivers V on 20 February (stored before February's close); B's delivery of V,
+ * dated 10 February (the earlier one), is stored after it: a late row, paid to B by March's
+ * correction, while A's March takes A's February payment of V back (B's is the earlier delivery).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec } from '../src/shared/money';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
+import { deliverOn, monthlyUnitsProgram, startSettlementApp } from './helpers/settlement';
+
+const V = '1APPRPXS000000001';
+const A2 = '1APPRPXS000000002';
+
+type Detail = {
+  status: string;
+  earned: string;
+  amountDue: string;
+  lines: { kind: string; transactionId: string | null; amount: string }[];
+  excluded: { vin: string | null; reason: string }[];
+};
+
+describe.each(engines())("B's approval after A's approval of a shared VIN (%s)", (engine) => {
+  let t: TestApp;
+  let admin: Client;
+  let finance: Client;
+  const code = 'VIN-APPR';
+  const statement = async (dealer: string, period: string) =>
+    json<Detail>(
+      await admin.get(`/api/v1/programs/${code}/statements/${dealer}?period=${period}`),
+      200,
+    );
+  const close = async (period: string) =>
+    json(await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }), 200);
+  const approve = (dealer: string, period: string) =>
+    finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, { period });
+  const total = async (dealer: string, periods: string[]) => {
+    let sum = new Dec(0);
+    for (const p of periods) sum = sum.plus((await statement(dealer, p)).amountDue);
+    return sum.toFixed(2);
+  };
+
+  beforeAll(async () => {
+    ({ t, admin, finance } = await startSettlementApp(engine));
+    await createProgram(admin, monthlyUnitsProgram(code));
+    await deliverOn(admin, 'DLR-ALPHA', [['AP-A1', '2026-02-20', V]]);
+    await close('2026-02');
+    // B's earlier delivery of V arrives after February's close (within its grace): a late row
+    await deliverOn(admin, 'DLR-BRAVO', [['AP-B1', '2026-02-10', V]]);
+    await deliverOn(admin, 'DLR-BRAVO', [['AP-B2', '2026-03-05', '1APPRPXS000000009']]);
+    await close('2026-03');
+  }, 600_000);
+  afterAll(async () => t?.close());
+
+  it("March's close: B is paid V by a correction, A's February payment of V is taken back", async () => {
+    const bravo = await statement('DLR-BRAVO', '2026-03');
+    expect([bravo.status, bravo.amountDue]).toEqual(['closed', '200.00']);
+    expect(bravo.lines.map((l) => [l.kind, l.amount])).toEqual([
+      ['benefit', '100.00'],
+      ['correction', '100.00'],
+    ]);
+    const alpha = await statement('DLR-ALPHA', '2026-03');
+    expect([alpha.status, alpha.amountDue]).toEqual(['closed', '-100.00']);
+  });
+
+  it("A's approval of February does not change B's (nor A's own) closed March", async () => {
+    await json(await approve('DLR-ALPHA', '2026-02'), 200);
+    expect((await statement('DLR-ALPHA', '2026-02')).amountDue).toBe('100.00');
+    // before: 409 STATEMENT_CHANGED_SINCE_CLOSE (A's settled unit excluded B's delivery)
+    const bravo = await approve('DLR-BRAVO', '2026-03');
+    expect(bravo.status).toBe(200);
+    expect((await statement('DLR-BRAVO', '2026-03')).amountDue).toBe('200.00');
+    const alpha = await approve('DLR-ALPHA', '2026-03');
+    expect(alpha.status).toBe(200);
+    expect((await statement('DLR-ALPHA', '2026-03')).amountDue).toBe('-100.00');
+    // V paid once: A 100 − 100, B 100 (+ its own March sale)
+    expect(await total('DLR-ALPHA', ['2026-02', '2026-03'])).toBe('0.00');
+    expect(await total('DLR-BRAVO', ['2026-03'])).toBe('200.00');
+  });
+
+  it("both approvals paid V: the first one (A's) keeps it, B's next statement gives it back", async () => {
+    // a late row of February for A only (another VIN): February is recomputed for A, and for B
+    // because the approvals paying V since March's close are events of the feed for it
+    await deliverOn(admin, 'DLR-ALPHA', [['AP-A2', '2026-02-21', A2]]);
+    // A: its late sale and V again (its approval of February came first); B: V taken back (paid
+    // to A first). Before: B kept V (A's came back with the late row): paid twice.
+    const alpha = await statement('DLR-ALPHA', '2026-04');
+    const bravo = await statement('DLR-BRAVO', '2026-04');
+    expect([alpha.amountDue, bravo.amountDue]).toEqual(['200.00', '-100.00']);
+    await close('2026-04');
+    for (const dealer of ['DLR-ALPHA', 'DLR-BRAVO'])
+      expect((await approve(dealer, '2026-04')).status).toBe(200);
+    // over all statements: A is paid A2 and V, B its March sale: V once
+    expect(await total('DLR-ALPHA', ['2026-02', '2026-03', '2026-04'])).toBe('200.00');
+    expect(await total('DLR-BRAVO', ['2026-03', '2026-04'])).toBe('100.00');
+    // and nothing moves again: May pays nobody anything
+    expect((await statement('DLR-ALPHA', '2026-05')).lines).toEqual([]);
+    expect((await statement('DLR-BRAVO', '2026-05')).lines).toEqual([]);
+  });
+});
