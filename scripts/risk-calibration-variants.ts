@@ -25,6 +25,7 @@ import {
   applyRecalibration,
   fitIsotonic,
   fitPlatt,
+  fitRecalibration,
   logit,
   scoreProbabilities,
   sigmoid,
@@ -224,6 +225,13 @@ const VARIANTS: Record<string, Variant> = {
   'V2 Platt a,b': { fit: platt },
   'V3 temperature': { fit: tempFit },
   'V4 iso→identity k=200': { fit: isoToIdentity(200) },
+  // what the app ships since 2026-12-07: V4 made monotone from above (calibration.ts)
+  'V4m shipped (app)': {
+    fit: (x, y) => {
+      const m = fitRecalibration('isotonic', x, y);
+      return (p) => applyRecalibration(m, p);
+    },
+  },
   'V5 iso equal terms': { fit: weightedIso, equalTerms: true },
   'V6 temp equal terms': { fit: tempFit, equalTerms: true },
   'P1 blend iso/Platt 0.5': { fit: mix(0.5, isotonic, platt) },
