@@ -355,7 +355,11 @@ export function runRiskBacktest(
   }
   const evaluatedCases = cases.filter((c) => c.isEvaluated);
   const method =
-    kind === 'isotonic' ? `isotonic shrunk toward the identity (k ${shrinkage})` : kind;
+    kind !== 'isotonic'
+      ? kind
+      : shrinkage > 0
+        ? `isotonic shrunk toward the identity (k ${shrinkage})`
+        : 'isotonic (plain)';
   return {
     history,
     horizon,
