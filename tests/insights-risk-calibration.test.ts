@@ -1,7 +1,7 @@
 /**
  * Issue 14: the network's own recalibration of commitment risks. The nightly job
  * `insights.risk-calibration` backtests a seeded network's ended terms and stores a monotone
- * isotonic map per elapsed share (risk_calibrations, migration 0046); the risk refresh then
+ * (shrunk) isotonic map per elapsed share (risk_calibrations, migration 0046); the risk refresh then
  * recalibrates with it (each risk's probability is the stored map applied to its raw probability)
  * and the API says which calibration a risk used; with too few cases the job stores no map and
  * the shipped default is used again. The program tier risks are recalibrated with the same map
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RiskBoard } from '../src/shared/schemas/insights';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { DEMO_PASSWORD, seedDemo } from '../src/server/modules/demo/seed';
+import { ISOTONIC_SHRINKAGE } from '../src/server/modules/insights/calibration';
 import { recalibrateAt } from '../src/server/modules/insights/default-risk-calibration';
 import {
   MIN_CALIBRATION_CASES,
@@ -138,6 +139,9 @@ describe.each(engines())('insights: the network risk calibration (%s)', (engine)
     for (const { model, cases } of points) {
       expect(cases).toBe(stored.cases);
       expect(model.thresholds.length).toBe(model.values.length);
+      // the shrunk isotonic map (calibration.ts): each block's cases and k stored with it
+      expect(model.shrinkage).toBe(ISOTONIC_SHRINKAGE);
+      expect(model.counts!.reduce((sum, n) => sum + n, 0)).toBe(cases);
       for (let i = 1; i < model.values.length; i += 1) {
         expect(model.thresholds[i]!).toBeGreaterThan(model.thresholds[i - 1]!);
         expect(model.values[i]!).toBeGreaterThanOrEqual(model.values[i - 1]!);

@@ -4,8 +4,8 @@
  *
  * - the forecast of the remaining months: the production combination (`fast` profile, as the
  *   network runs use), its calibrated error table (the engine's defaults) and the copula
- *   correlation, simulated (risk-model.ts) and recalibrated with the isotonic models fitted on
- *   the M3 backtest, interpolated by the elapsed share of the term (default-risk-calibration.ts),
+ *   correlation, simulated (risk-model.ts) and recalibrated with the shrunk isotonic maps fitted
+ *   on the M3 backtest, interpolated by the elapsed share of the term (default-risk-calibration.ts),
  *   or those fitted nightly on the network's own ended terms (`recalibration`, risk-calibration.ts);
  * - drivers in units that add up exactly to the gap between the commitment and the expected
  *   outcome (docs/insights.md);

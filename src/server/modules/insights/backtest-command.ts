@@ -28,6 +28,7 @@ import {
   sourceName,
   withSeriesSource,
 } from '../forecasts/backtest/command-kit';
+import { ISOTONIC_SHRINKAGE } from './calibration';
 import { type RiskBacktestReport, runRiskBacktest } from './risk-backtest';
 import { reliabilitySvg } from './reliability-svg';
 
@@ -128,6 +129,7 @@ type Parsed = SeriesSourceOptions & {
   jsonOut?: string;
   profile: 'accurate' | 'fast';
   recalibration: 'platt' | 'isotonic' | 'none';
+  isotonicShrinkage: number;
   protocol: 'walk-forward' | 'cross-fit';
   calibrationOrigins: number;
   errorModel: 'fitted' | 'app';
@@ -176,6 +178,12 @@ export async function runRiskBacktestCommand(
       new Option('--recalibration <kind>', 'recalibration')
         .choices(['platt', 'isotonic', 'none'])
         .default('isotonic'),
+    )
+    .option(
+      '--isotonic-shrinkage <k>',
+      "isotonic blocks shrunk toward the identity, n / (n + k) of the observed rate (the app's k; 0: plain isotonic)",
+      nonNegativeInteger,
+      ISOTONIC_SHRINKAGE,
     )
     .addOption(
       new Option(

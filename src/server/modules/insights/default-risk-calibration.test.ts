@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRecalibration } from './calibration';
+import { applyRecalibration, ISOTONIC_SHRINKAGE } from './calibration';
 import { DEFAULT_RECALIBRATION, recalibrateAt } from './default-risk-calibration';
 
 const grid = Array.from({ length: 1001 }, (_, i) => i / 1000);
@@ -15,6 +15,27 @@ describe('default recalibration', () => {
         expect(model.thresholds[i]!).toBeGreaterThan(model.thresholds[i - 1]!);
         expect(model.values[i]!).toBeGreaterThanOrEqual(model.values[i - 1]!);
       }
+    }
+  });
+
+  it('is the shrunk isotonic map: each step with its cases, shrunk with the app’s k', () => {
+    // every share was fitted on the same cases (the M3 series' 4 ended terms)
+    const totals = DEFAULT_RECALIBRATION.map(({ model }) =>
+      model.kind === 'isotonic' ? model.counts!.reduce((sum, n) => sum + n, 0) : 0,
+    );
+    expect(new Set(totals).size).toBe(1);
+    expect(totals[0]).toBeGreaterThan(5000);
+    for (const { model } of DEFAULT_RECALIBRATION) {
+      if (model.kind !== 'isotonic') continue;
+      expect(model.shrinkage).toBe(ISOTONIC_SHRINKAGE);
+      expect(model.counts!.length).toBe(model.thresholds.length);
+      // a step of n cases moves a raw probability at its threshold n / (n + k) of the way
+      const at = model.thresholds.findIndex((_, i) => i > 0 && model.counts![i]! > 100);
+      const t = model.thresholds[at]!;
+      const w = model.counts![at]! / (model.counts![at]! + ISOTONIC_SHRINKAGE);
+      expect(applyRecalibration(model, t)).toBeLessThanOrEqual(
+        w * model.values[at]! + (1 - w) * t + 1e-12,
+      );
     }
   });
 

@@ -7,8 +7,9 @@
  * from the history (at most `history` months) and the e elapsed actuals only:
  *
  * - model: the production forecast of the remaining months plus the engine's calibrated errors,
- *   simulated with correlation across months (risk-model.ts), then recalibrated (isotonic by
- *   default, as the app), per elapsed point;
+ *   simulated with correlation across months (risk-model.ts), then recalibrated (by default the
+ *   app's map: isotonic, each block shrunk toward the identity by its cases,
+ *   `fitShrunkIsotonic`), per elapsed point;
  * - run-rate: the projection actual-to-date × horizon / e (at e = 0 the last 12 months' pace),
  *   turned into a probability by Platt scaling on log(projection / commitment) (and isotonic):
  *   the method people use today, given the same honest calibration.
@@ -37,6 +38,7 @@ import {
   fitIsotonic,
   fitPlatt,
   fitRecalibration,
+  ISOTONIC_SHRINKAGE,
   type ProbabilityScores,
   walkForward,
   type Recalibration,
@@ -58,6 +60,8 @@ export type RiskBacktestOptions = {
   elapsed: number[];
   profile?: CombinationProfile;
   recalibration?: Recalibration['kind'] | 'none';
+  /** k of the isotonic map's shrinkage toward the identity (default the app's; 0: plain). */
+  isotonicShrinkage?: number;
   /** Walk-forward (past terms only, default) or cross-fitted by series (the former protocol). */
   protocol?: RecalibrationProtocol;
   /**
@@ -161,12 +165,13 @@ function recalibrate(
   at: readonly (RiskCase & { isEvaluated: boolean })[],
   kind: Recalibration['kind'] | 'none',
   folds: number,
+  shrinkage: number,
 ): Scored {
   const raw = at.map((c) => c.rawProbability);
   const outcomes = at.map((c) => c.outcome);
   const ratio = at.map((c) => Math.max(-20, Math.min(20, c.runRateProbability)));
   const modelFit = (x: number[], y: boolean[]) => {
-    const fitted = fitRecalibration(kind === 'none' ? 'isotonic' : kind, x, y);
+    const fitted = fitRecalibration(kind === 'none' ? 'isotonic' : kind, x, y, shrinkage);
     return (p: number) => applyRecalibration(fitted, p);
   };
   const plattFit = (x: number[], y: boolean[]) => {
@@ -302,6 +307,7 @@ export function runRiskBacktest(
   }
 
   const kind = options.recalibration ?? 'isotonic';
+  const shrinkage = options.isotonicShrinkage ?? ISOTONIC_SHRINKAGE;
   const otherProtocol: RecalibrationProtocol =
     protocol === 'walk-forward' ? 'cross-fit' : 'walk-forward';
   const summary: ElapsedSummary[] = [];
@@ -310,10 +316,10 @@ export function runRiskBacktest(
     const evaluated = at.filter((c) => c.isEvaluated);
     const outcomes = evaluated.map((c) => c.outcome);
     const raw = evaluated.map((c) => c.rawProbability);
-    const main = recalibrate(protocol, at, kind, folds);
+    const main = recalibrate(protocol, at, kind, folds, shrinkage);
     // The other protocol on the same evaluated cases (walk-forward needs earlier terms: with
     // cross-fit as the protocol there are none beyond the evaluated ones).
-    const other = recalibrate(otherProtocol, at, kind, folds);
+    const other = recalibrate(otherProtocol, at, kind, folds, shrinkage);
     const allOutcomes = at.map((c) => c.outcome);
     const allRaw = at.map((c) => c.rawProbability);
     evaluated.forEach((c, i) => {
@@ -339,10 +345,21 @@ export function runRiskBacktest(
         runRateIsotonic: scoreProbabilities(other.runRateIsotonic, outcomes),
         brierGainOverBaseRate: gain(otherScores),
       },
-      recalibration: fitRecalibration(kind === 'none' ? 'isotonic' : kind, allRaw, allOutcomes),
+      recalibration: fitRecalibration(
+        kind === 'none' ? 'isotonic' : kind,
+        allRaw,
+        allOutcomes,
+        shrinkage,
+      ),
     });
   }
   const evaluatedCases = cases.filter((c) => c.isEvaluated);
+  const method =
+    kind !== 'isotonic'
+      ? kind
+      : shrinkage > 0
+        ? `isotonic shrunk toward the identity (k ${shrinkage})`
+        : 'isotonic (plain)';
   return {
     history,
     horizon,
@@ -354,8 +371,8 @@ export function runRiskBacktest(
       kind === 'none'
         ? 'none'
         : protocol === 'walk-forward'
-          ? `${kind}, walk-forward: each term recalibrated on the earlier terms only (${calibrationOrigins} calibration-only term${calibrationOrigins === 1 ? '' : 's'} before the first evaluated one)`
-          : `${kind}, cross-fitted by series (${folds} folds, all evaluated terms)`,
+          ? `${method}, walk-forward: each term recalibrated on the earlier terms only (${calibrationOrigins} calibration-only term${calibrationOrigins === 1 ? '' : 's'} before the first evaluated one)`
+          : `${method}, cross-fitted by series (${folds} folds, all evaluated terms)`,
     protocol,
     calibrationOrigins,
     errorModel: isAppErrorModel ? 'app' : 'fitted',

@@ -1,9 +1,9 @@
 /**
  * The nightly job `insights.risk-calibration` (issue 14): backtests the network's own ended terms
- * and stores the isotonic maps per elapsed share (risk-calibration.ts, table risk_calibrations),
- * with progress. The nightly run starts it first and it then starts the risk refresh
- * (`params.refresh`), so tonight's risks use tonight's maps; on demand (the route and the CLI) it
- * only stores them unless asked to refresh too.
+ * and stores the shrunk isotonic maps per elapsed share (risk-calibration.ts, table
+ * risk_calibrations), with progress. The nightly run starts it first and it then starts the risk
+ * refresh (`params.refresh`), so tonight's risks use tonight's maps; on demand (the route and the
+ * CLI) it only stores them unless asked to refresh too.
  *
  * `current()` is what the risk refresh recalibrates with: the latest run's maps when that run had
  * enough cases, else the default shipped in code. Cached in the process by the run's id (the

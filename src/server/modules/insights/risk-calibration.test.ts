@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRecalibration, fitIsotonic } from './calibration';
+import { applyRecalibration, fitIsotonic, ISOTONIC_SHRINKAGE } from './calibration';
 import { calibrationUsed, endedTerms, fitNetworkCalibration } from './risk-calibration';
 
 describe('the network risk calibration (pure)', () => {
@@ -31,6 +31,36 @@ describe('the network risk calibration (pure)', () => {
     expect(fit.points).toBeNull();
     // the oldest term is not scored: 3 cases per elapsed point (the latest term's)
     expect(fit.scores.map((s) => s.cases)).toEqual([3, 3, 3, 3]);
+  });
+
+  it('fits and stores the shrunk isotonic map (cases per block and k with it)', async () => {
+    const series = Array.from({ length: 30 }, (_, s) => ({
+      id: `S${s}`,
+      values: Array.from(
+        { length: 48 },
+        (_, t) => 20 + (s % 7) + ((t * 7 + s) % 5) - (t > 36 ? s % 3 : 0),
+      ),
+    }));
+    const fit = await fitNetworkCalibration(series, undefined, { draws: 200 });
+    expect(fit.cases).toBe(60); // 30 series × 2 terms
+    expect(fit.points).not.toBeNull();
+    for (const point of fit.points!) {
+      const { model } = point;
+      expect(model.shrinkage).toBe(ISOTONIC_SHRINKAGE);
+      expect(model.counts!.reduce((s, n) => s + n, 0)).toBe(point.cases);
+      // each block's value shrunk n / (n + k) of the way (lowered where the next blocks start
+      // lower: the monotone envelope), and a stored copy applies the same
+      const stored = JSON.parse(JSON.stringify(point)) as typeof point;
+      let previous = -Infinity;
+      model.thresholds.forEach((t, b) => {
+        const w = model.counts![b]! / (model.counts![b]! + ISOTONIC_SHRINKAGE);
+        const p = applyRecalibration(model, t);
+        expect(p).toBeLessThanOrEqual(w * model.values[b]! + (1 - w) * t + 1e-12);
+        expect(p).toBeGreaterThanOrEqual(previous);
+        expect(applyRecalibration(stored.model, t)).toBe(p);
+        previous = p;
+      });
+    }
   });
 
   it('describes the calibration a risk used', () => {

@@ -3,9 +3,9 @@
  * they say). Pure: given the network's monthly series (each dealer's total and best-selling model
  * lines, risk-calibration.repository.ts), the terms that have ended are backtested with the app's
  * raw pipeline (`runRiskBacktest`, `fast` profile, the app's error model: the raw probability the
- * risk refresh computes), and an isotonic map of the raw probability to the observed rate is
- * fitted per elapsed share of the term (0, ¼, ½, ¾) on every case of those terms — all outcomes
- * known. The risk refresh applies the map to terms running now (`recalibrateAt`), so it never sees
+ * risk refresh computes), and an isotonic map of the raw probability to the observed rate, each
+ * block shrunk toward the identity by its cases (`fitShrunkIsotonic`, calibration.ts), is fitted
+ * per elapsed share of the term (0, ¼, ½, ¾) on every case of those terms — all outcomes known. The risk refresh applies the map to terms running now (`recalibrateAt`), so it never sees
  * an outcome after a case's origin. With fewer than MIN_CALIBRATION_CASES cases at any share, no
  * map: the default shipped in code (default-risk-calibration.ts) stays in use.
  *
@@ -16,7 +16,7 @@
 import type { BacktestSeries } from '../forecasts/backtest/input';
 import {
   applyRecalibration,
-  fitIsotonic,
+  fitShrunkIsotonic,
   type IsotonicModel,
   scoreProbabilities,
   walkForward,
@@ -125,12 +125,16 @@ export async function fitNetworkCalibration(
     const at = cases.filter((c) => c.elapsed === e);
     const raw = at.map((c) => c.raw);
     const outcomes = at.map((c) => c.outcome);
-    points.push({ share: e / o.horizon, cases: at.length, model: fitIsotonic(raw, outcomes) });
+    points.push({
+      share: e / o.horizon,
+      cases: at.length,
+      model: fitShrunkIsotonic(raw, outcomes),
+    });
     // out of sample: each term on the earlier ones only; the oldest term is not scored
     const oldest = at.reduce((m, c) => Math.max(m, c.term), -1);
     const scored = at.map((c) => c.term < oldest);
     const isotonic = (x: number[], y: boolean[]) => {
-      const model = fitIsotonic(x, y);
+      const model = fitShrunkIsotonic(x, y);
       return (p: number) => applyRecalibration(model, p);
     };
     const wf = walkForward(
