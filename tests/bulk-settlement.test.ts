@@ -5,16 +5,9 @@
  * included) and lists the disputed, changed-since-close and over-budget ones, which it leaves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
+import { ingestNextDay, monthlyProgram, signIn, startWithFixtures } from './helpers/chargeback';
+import { txRow } from './helpers/fixtures';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 
 type Exception = {
   dealerCode: string;
@@ -38,20 +31,8 @@ type Approved = {
 };
 type Period = { period: string; status: string; closable: boolean; closableReason: string };
 
-const program = (code: string, budget: string | null = null) => ({
-  code,
-  name: code,
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-12-31',
-  measurementPeriod: 'month',
-  payoutFrequency: 'month',
-  measure: 'units',
-  benefit: 'per_unit',
-  graceDays: 5,
-  budget,
-  tiers: [{ from: '0', value: '100' }],
-});
+const program = (code: string, budget: string | null = null) =>
+  monthlyProgram(code, { graceDays: 5, budget });
 
 // units sold in March per dealer: 300, 200, 100, 400, 500 a dealer
 const UNITS: Record<string, number> = {
@@ -82,26 +63,20 @@ describe.each(engines())('settlement in bulk (%s)', (engine) => {
     );
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-04-20' });
-    await seedFixtures(t.db);
+    t = await startWithFixtures(engine, '2026-04-20');
     await t.db.exec(`
       insert into dealers (code, name, region_id, state_province, city, country, erp_vendor_id) values
         ('DLR-DELTA', 'Dealer Delta', (select id from regions where code = 'US-W'), 'WA', 'Tacoma', 'US', 'V400'),
         ('DLR-ECHO', 'Dealer Echo', (select id from regions where code = 'US-E'), 'MA', 'Salem', 'US', 'V500');`);
-    await ingestRows(
-      t.services,
+    await ingestNextDay(
+      t,
       Object.entries(UNITS).flatMap(([dealerCode, n]) =>
         Array.from({ length: n }, (_, i) =>
           txRow({ dealerCode, occurredOn: `2026-03-${10 + i}`, externalId: `${dealerCode}-${i}` }),
         ),
       ),
     );
-    await t.db.query('update transactions set received_at = occurred_on + 1');
-    [channel, finance, dealerB] = await Promise.all([
-      login(t.url, USERS.channel, PASSWORD),
-      login(t.url, USERS.finance, PASSWORD),
-      login(t.url, USERS.dealerB, PASSWORD),
-    ]);
+    [channel, finance, dealerB] = await signIn(t, 'channel', 'finance', 'dealerB');
     await createProgram(channel, program('BULK'));
     // A budget of 1000, closed once ALPHA's row was changed (see below): ALPHA (400), BRAVO (200)
     // and CHARLIE (100) fit; DELTA (400) would pass it; ECHO (500) neither.

@@ -19,13 +19,18 @@ import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { createServices } from '../src/server/services';
 import { Dec } from '../src/shared/money';
 import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import {
+  ingestNextDay,
+  monthlyProgram,
+  settlePeriod,
+  startChargebackApp,
+  taggedVin as vin,
+} from './helpers/chargeback';
+import { txRow } from './helpers/fixtures';
 import {
   createProgram,
   engines,
   json,
-  login,
-  startTestApp,
   testEnv,
   type Client,
   type TestApp,
@@ -42,7 +47,6 @@ type Statement = {
   excluded: { transactionId: string; reason: string; detail: string; vin: string | null }[];
 };
 
-const vin = (tag: string, n: number) => `1${tag}`.padEnd(12, '0') + String(n).padStart(5, '0');
 const VIN = {
   alpha: vin('CBUAF', 1),
   alpha2: vin('CBUAF', 2),
@@ -74,19 +78,8 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
     for (const p of periods) sum = sum.plus((await statement(code, dealer, p)).amountDue);
     return sum.toFixed(2);
   };
-  const settle = async (code: string, period: string, dealers: string[]) => {
-    await json(
-      await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }),
-      200,
-    );
-    for (const dealer of dealers)
-      await json(
-        await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
-          period,
-        }),
-        200,
-      );
-  };
+  const settle = (code: string, period: string, dealers: string[]) =>
+    settlePeriod(finance, code, period, dealers);
   /** A flag naming one VIN of the dealer, confirmed: its chargebacks. */
   const confirmFlag = async (dealer: string, vin: string, key: string) => {
     const { rows } = await t.db.query<{ id: number }>(
@@ -104,19 +97,12 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
     return flag.chargebacks;
   };
   /** Stores rows as arrived the day after they happened. */
-  const ingest = async (rows: Record<string, unknown>[]) => {
-    await ingestRows(t.services, rows);
-    await t.db.query(
-      `update transactions set received_at = occurred_on + 1 where received_at > occurred_on + 1`,
-    );
-  };
+  const ingest = (rows: Record<string, unknown>[]) => ingestNextDay(t, rows);
   const unwind = (dealerCode: string, occurredOn: string, ref: Record<string, unknown>) =>
     txRow({ dealerCode, kind: 'unwind', quantity: -1, amount: '-31000.00', occurredOn, ...ref });
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-07-10' });
-    await seedFixtures(t.db);
-    await ingest([
+    const rows = [
       // Alpha, March: two real sales and two flagged ones (program CBU, monthly, 100 a unit)
       txRow({ occurredOn: '2026-03-02', vin: vin('CBUAR', 1) }),
       txRow({ occurredOn: '2026-03-03', vin: vin('CBUAR', 2) }),
@@ -157,56 +143,42 @@ describe.each(engines())('chargeback, then the unwind of the same sale (%s)', (e
         occurredOn: '2026-04-02',
         vin: vin('CBKGR', 4),
       }),
-    ]);
-    [channel, finance] = await Promise.all([
-      login(t.url, USERS.channel, PASSWORD),
-      login(t.url, USERS.finance, PASSWORD),
-    ]);
-    await createProgram(channel, {
-      code: 'CBU',
-      name: 'Chargeback then unwind',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-12-31',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      measure: 'units',
-      benefit: 'per_unit',
-      graceDays: 10,
-      qualifying: { modelLines: ['ML-AURA'] },
-      tiers: [{ from: '0', value: '100.00' }],
-    });
-    await createProgram(channel, {
-      code: 'CBQ',
-      name: 'Chargeback then unwind, a quarter',
-      currency: 'USD',
-      startDate: '2026-04-01',
-      endDate: '2026-09-30',
-      measurementPeriod: 'quarter',
-      payoutFrequency: 'month',
-      measure: 'units',
-      benefit: 'per_unit',
-      graceDays: 10,
-      qualifying: { modelLines: ['ML-BOLT'] },
-      tiers: [
-        { from: '0', value: '100.00' },
-        { from: '4', value: '150.00' },
-      ],
-    });
-    await createProgram(channel, {
-      code: 'CBG',
-      name: 'Chargeback then unwind, closed only',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-12-31',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      measure: 'units',
-      benefit: 'per_unit',
-      graceDays: 10,
-      qualifying: { skus: ['AURA-EX-BEV'] },
-      tiers: [{ from: '0', value: '100.00' }],
-    });
+    ];
+    ({
+      t,
+      clients: [channel, finance],
+    } = await startChargebackApp(engine, '2026-07-10', rows, 'channel', 'finance'));
+    const unit = [{ from: '0', value: '100.00' }];
+    await createProgram(
+      channel,
+      monthlyProgram('CBU', {
+        name: 'Chargeback then unwind',
+        graceDays: 10,
+        qualifying: { modelLines: ['ML-AURA'] },
+        tiers: unit,
+      }),
+    );
+    await createProgram(
+      channel,
+      monthlyProgram('CBQ', {
+        name: 'Chargeback then unwind, a quarter',
+        startDate: '2026-04-01',
+        endDate: '2026-09-30',
+        measurementPeriod: 'quarter',
+        graceDays: 10,
+        qualifying: { modelLines: ['ML-BOLT'] },
+        tiers: [...unit, { from: '4', value: '150.00' }],
+      }),
+    );
+    await createProgram(
+      channel,
+      monthlyProgram('CBG', {
+        name: 'Chargeback then unwind, closed only',
+        graceDays: 10,
+        qualifying: { skus: ['AURA-EX-BEV'] },
+        tiers: unit,
+      }),
+    );
     await settle('CBU', '2026-03', ['DLR-ALPHA', 'DLR-BRAVO']);
     await settle('CBG', '2026-03', []);
     await settle('CBQ', '2026-04', ['DLR-CHARLIE']);

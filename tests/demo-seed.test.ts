@@ -51,6 +51,28 @@ describe.each(engines())('the demo network in the database (%s)', (engine) => {
     expect(ledger).toMatchObject({ ok: true, entries: seeded.agreements * 2 + seeded.consents });
   });
 
+  it("sets each commitment around the dealer's own year before, some above it and some below", async () => {
+    // the year before the term (2025-04 to 2026-03) on the agreement's lines, against its total
+    const { rows } = await t.db.query<{ commitment: number; prior: number; code: string }>(
+      `select g.code, (select sum(x)::int from unnest(g.planned_by_period) x) as commitment,
+              (select coalesce(sum(m.quantity), 0)::int from monthly_actuals m join skus s on s.id = m.sku_id
+                join model_lines ml on ml.id = s.model_line_id
+               where m.dealer_id = g.dealer_id and m.kind in ('retail_delivery', 'unwind')
+                 and m.month >= '2025-04-01' and m.month < '2026-04-01'
+                 and ml.code in (select target_code from agreement_lines where agreement_id = g.id)) as prior
+       from agreements g order by g.code`,
+    );
+    expect(rows.length).toBe(seeded.agreements);
+    const ratios = rows.map((r) => r.commitment / r.prior);
+    // √(trend 0.85–1.2) × stretch 0.92–1.08, and a unit of rounding on each line
+    for (const [i, r] of rows.entries())
+      expect(ratios[i], r.code).toBeGreaterThanOrEqual(0.84 - 8 / r.prior);
+    for (const [i, r] of rows.entries())
+      expect(ratios[i], r.code).toBeLessThanOrEqual(1.19 + 8 / r.prior);
+    expect(ratios.some((x) => x < 1)).toBe(true);
+    expect(ratios.some((x) => x > 1)).toBe(true);
+  });
+
   it('lets the demo dealer log in and see only its own data', async () => {
     const dealer = await login(t.url, 'dealer@forecourt.test', DEMO_PASSWORD);
     const me = (await (await dealer.get('/api/v1/auth/me')).json()) as {

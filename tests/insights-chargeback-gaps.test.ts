@@ -12,21 +12,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
 import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
+  monthlyProgram,
+  settlePeriod,
+  startChargebackApp,
+  taggedVin as vin,
+} from './helpers/chargeback';
+import { ingestRows, txRow } from './helpers/fixtures';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 
 type Line = { kind: string; amount: string; explanation: string; transactionId: string | null };
 type Statement = { status: string; earned: string; tierReached: string | null; lines: Line[] };
 
-const vin = (tag: string, n: number) => `1${tag}`.padEnd(12, '0') + String(n).padStart(5, '0');
 const day = (d: number, month = '03') => `2026-${month}-${String(d).padStart(2, '0')}`;
 
 describe.each(engines())(
@@ -57,8 +54,6 @@ describe.each(engines())(
       );
 
     beforeAll(async () => {
-      t = await startTestApp(engine, {}, { today: '2026-05-20' });
-      await seedFixtures(t.db);
       const rows = [];
       // Alpha, March: 8 real deliveries and 2 to itself on time (the third arrives late, below).
       for (let i = 0; i < 8; i += 1)
@@ -81,40 +76,23 @@ describe.each(engines())(
         rows.push(
           txRow({ dealerCode: 'DLR-BRAVO', occurredOn: day(2 + i, '04'), vin: vin('BRAVAP', i) }),
         );
-      await ingestRows(t.services, rows);
-      await t.db.query('update transactions set received_at = occurred_on + 1');
-      [channel, finance] = await Promise.all([
-        login(t.url, USERS.channel, PASSWORD),
-        login(t.url, USERS.finance, PASSWORD),
-      ]);
-      await createProgram(channel, {
-        code: 'CBT',
-        name: 'Chargeback tiers',
-        currency: 'USD',
-        startDate: '2026-01-01',
-        endDate: '2026-12-31',
-        measurementPeriod: 'month',
-        payoutFrequency: 'month',
-        measure: 'units',
-        benefit: 'per_unit',
-        graceDays: 60,
-        tiers: [
-          { from: '0', value: '100.35' },
-          { from: '10', value: '150.17' },
-        ],
-      });
-      // March is settled for both dealers: closed and approved.
-      await json(
-        await finance.send('POST', '/api/v1/programs/CBT/periods/close', { period: '2026-03' }),
-        200,
+      ({
+        t,
+        clients: [channel, finance],
+      } = await startChargebackApp(engine, '2026-05-20', rows, 'channel', 'finance'));
+      await createProgram(
+        channel,
+        monthlyProgram('CBT', {
+          name: 'Chargeback tiers',
+          graceDays: 60,
+          tiers: [
+            { from: '0', value: '100.35' },
+            { from: '10', value: '150.17' },
+          ],
+        }),
       );
-      for (const dealer of ['DLR-ALPHA', 'DLR-BRAVO'])
-        await json(
-          await finance.send('POST', `/api/v1/programs/CBT/statements/${dealer}/approve`, {
-            period: '2026-03',
-          }),
-          200,
-        );
+      // March is settled for both dealers: closed and approved.
+      await settlePeriod(finance, 'CBT', '2026-03', ['DLR-ALPHA', 'DLR-BRAVO']);
       // After the settlement: Alpha's third delivery to itself, dated in March (a correction in
       // April), and Bravo's unwind of one of its deliveries to itself.
       await ingestRows(t.services, [

@@ -7,16 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
+import { monthlyProgram, settlePeriod, startChargebackApp } from './helpers/chargeback';
+import { txRow } from './helpers/fixtures';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 
 type Line = { kind: string; amount: string; explanation: string; reference?: string };
 type Statement = { status: string; earned: string; amountDue: string; lines: Line[] };
@@ -38,8 +31,6 @@ describe.each(engines())('insights: chargeback of a confirmed flag (%s)', (engin
     json<IntegrityFlagRecord[]>(await finance.get('/api/v1/insights/integrity?status=open'), 200);
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-05-20' });
-    await seedFixtures(t.db);
     const rows = [];
     // March: 10 deliveries, 4 of them to the dealer itself; April: 6, 3 of them to itself.
     for (let i = 0; i < 10; i += 1)
@@ -51,8 +42,10 @@ describe.each(engines())('insights: chargeback of a confirmed flag (%s)', (engin
     // Bravo: the dealer itself twice in March (under the rule's three): not flagged.
     for (let i = 0; i < 2; i += 1)
       rows.push(txRow({ dealerCode: 'DLR-BRAVO', occurredOn: '2026-03-10', vin: vin(40 + i) }));
-    await ingestRows(t.services, rows);
-    await t.db.query('update transactions set received_at = occurred_on + 1');
+    ({
+      t,
+      clients: [channel, finance, dealerA],
+    } = await startChargebackApp(engine, '2026-05-20', rows, 'channel', 'finance', 'dealerA'));
     // The report's details of each delivery (as POST /rdr stores them).
     await t.db.query(
       `insert into rdr_sales (dealer_id, source, external_id, sale_date, delivery_date, sale_category, buyer_type, odometer_km)
@@ -61,34 +54,12 @@ describe.each(engines())('insights: chargeback of a confirmed flag (%s)', (engin
        from transactions t`,
       [[0, 1, 2, 3, 20, 21, 22, 40, 41].map(vin)],
     );
-    [channel, finance, dealerA] = await Promise.all([
-      login(t.url, USERS.channel, PASSWORD),
-      login(t.url, USERS.finance, PASSWORD),
-      login(t.url, USERS.dealerA, PASSWORD),
-    ]);
-    await createProgram(channel, {
-      code: 'CB',
-      name: 'Chargeback test',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-12-31',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      measure: 'units',
-      benefit: 'per_unit',
-      tiers: [{ from: '0', value: '125.55' }],
-    });
+    await createProgram(
+      channel,
+      monthlyProgram('CB', { name: 'Chargeback test', tiers: [{ from: '0', value: '125.55' }] }),
+    );
     // March is settled: closed and approved (paid from here on; the chargeback cannot touch it).
-    await json(
-      await finance.send('POST', '/api/v1/programs/CB/periods/close', { period: '2026-03' }),
-      200,
-    );
-    await json(
-      await finance.send('POST', '/api/v1/programs/CB/statements/DLR-ALPHA/approve', {
-        period: '2026-03',
-      }),
-      200,
-    );
+    await settlePeriod(finance, 'CB', '2026-03', ['DLR-ALPHA']);
     await json(await channel.send('POST', '/api/v1/insights/integrity/scan'), 200);
   }, 120_000);
 

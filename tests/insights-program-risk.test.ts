@@ -164,12 +164,17 @@ describe.each(engines())('insights: program tier risk (%s)', (engine) => {
     expect(Math.round(Number(alpha.tiers[1]!.expectedShortfallMoney) * 100)).toBe(cents);
     expect(alpha.tiers[1]!.expectedShortfallMoney).toMatch(/^\d+\.\d{2}$/);
     expect(alpha.shortfallMoney).toBe(alpha.tiers[1]!.expectedShortfallMoney);
-    // The interventions name the line, the tier and the money, best expected value first.
+    // The interventions name the line, the tier and the money: the next tier's first, then a higher
+    // tier's only when worth more, named as above the next (program-risk-steps.ts).
     const step = alpha.interventions[0]!;
     expect(step.kind).toBe('incentive_tier');
     expect(step.text).toMatch(/^\d+ more units? of Aura reach tier 2 of Aura first half \(\+/);
     expect(step).toMatchObject({ probability: 0.8, amount: alpha.tiers[1]!.adds });
     expect(step.units).toBe(alpha.tiers[1]!.unitsFor80);
+    for (const higher of alpha.interventions.slice(1))
+      expect(higher.text).toMatch(
+        / reach tier [3-9] of Aura first half \(\w+ above tier 2, the next\) \(\+/,
+      );
   });
 
   it('is scoped: a dealer sees only its own rows, the West manager only the West', async () => {

@@ -1,15 +1,8 @@
 /** Issue 11: the network recalculation started from the API, as a job with progress, OEM only. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
-import {
-  createProgram,
-  engines,
-  json,
-  login,
-  startTestApp,
-  type Client,
-  type TestApp,
-} from './helpers/test-app';
+import { monthlyProgram, signIn, startWithFixtures } from './helpers/chargeback';
+import { ingestRows, txRow } from './helpers/fixtures';
+import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 
 type Job = { id: number; kind: string; status: string; progress: number; result: unknown };
 
@@ -20,26 +13,10 @@ describe.each(engines())('POST /programs/recalculate (%s)', (engine) => {
   let dealerA: Client;
 
   beforeAll(async () => {
-    t = await startTestApp(engine, {}, { today: '2026-04-20' });
-    await seedFixtures(t.db);
+    t = await startWithFixtures(engine, '2026-04-20');
     await ingestRows(t.services, [txRow(), txRow({ dealerCode: 'DLR-BRAVO' })]);
-    [finance, channel, dealerA] = await Promise.all([
-      login(t.url, USERS.finance, PASSWORD),
-      login(t.url, USERS.channel, PASSWORD),
-      login(t.url, USERS.dealerA, PASSWORD),
-    ]);
-    await createProgram(channel, {
-      code: 'RECALC',
-      name: 'Recalc',
-      currency: 'USD',
-      startDate: '2026-01-01',
-      endDate: '2026-12-31',
-      measurementPeriod: 'month',
-      payoutFrequency: 'month',
-      measure: 'units',
-      benefit: 'per_unit',
-      tiers: [{ from: '0', value: '100' }],
-    });
+    [finance, channel, dealerA] = await signIn(t, 'finance', 'channel', 'dealerA');
+    await createProgram(channel, monthlyProgram('RECALC', { name: 'Recalc' }));
   }, 60_000);
   afterAll(async () => t?.close());
 

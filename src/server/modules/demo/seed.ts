@@ -278,7 +278,11 @@ export async function seedDemo(
   await services.transactions.rollUpsSettled();
   const agreements =
     (options.agreementLines ?? 8) > 0
-      ? await seedAgreements(db, { today: services.today(), maxLines: options.agreementLines ?? 8 })
+      ? await seedAgreements(db, {
+          today: services.today(),
+          maxLines: options.agreementLines ?? 8,
+          seed: options.seed,
+        })
       : 0;
   await seedAvailability(db, { today: services.today() });
   await seedMarket(db);

@@ -7,7 +7,7 @@
 import { Dec, moneyString } from '../../../shared/money';
 import { monthIndex } from '../../../shared/months';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
-import type { ProgramRisk, ProgramTierRisk } from '../../../shared/schemas/program-risk';
+import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import { calculateStatement, type StatementInput } from '../incentives/calc';
 import { compileTiers } from '../incentives/calc/tiers';
 import type { Ctx, Loaded } from '../incentives/incentives-context';
@@ -27,8 +27,7 @@ import {
   type TierRiskInput,
 } from './program-risk';
 import type { AxisHistoryRow, LineProgressRow, ProgramRiskWrite } from './program-risk.repository';
-
-type RiskIntervention = ProgramRisk['interventions'][number];
+import { tierSteps } from './program-risk-steps';
 
 /** A dealer's engine input of one program (the statement's, without its period). */
 export type DealerInput = Omit<StatementInput, 'period'>;
@@ -44,8 +43,6 @@ export type Running = {
 };
 
 export type ProgramRiskOut = ProgramRiskWrite & { programName: string };
-
-const pct = (p: number) => `${Math.round(p * 100)} %`;
 
 /** The engine's statement date of a program's risk: the basis, inside the window. */
 export function statementDate(program: Running, basis: { asOf: string }): string {
@@ -258,22 +255,13 @@ export function assessDealer(options: {
       drivers: drivers[k] ?? [],
     };
   });
-  const interventions: (RiskIntervention & { value: number })[] = [];
-  for (const t of tierRisks) {
-    if (t.reached || t.adds === null || t.unitsFor80 === null || t.unitsFor80 === 0) continue;
-    if (t.unitsFor80 > reachable) continue;
-    const lift = Math.max(0, 0.8 - t.probability);
-    interventions.push({
-      kind: 'incentive_tier',
-      units: t.unitsFor80,
-      probability: 0.8,
-      amount: t.adds,
-      ...(template ? { modelLine: template.modelLineCode } : {}),
-      text: `${t.unitsFor80} more ${t.unitsFor80 === 1 ? 'unit' : 'units'} of ${options.modelLineName} reach tier ${t.tier} of ${def.name} (+${t.adds} ${currency}): ${pct(t.probability)} → 80 %`,
-      value: lift * Number(t.adds),
-    });
-  }
-  interventions.sort((a, b) => b.value - a.value);
+  const interventions = tierSteps(tierRisks, {
+    reachable,
+    lineName: options.modelLineName,
+    programName: def.name,
+    currency,
+    ...(template ? { modelLine: template.modelLineCode } : {}),
+  });
   const next = tierRisks.find((t) => !t.reached);
   return {
     programId: program.p.row.id,
@@ -298,6 +286,6 @@ export function assessDealer(options: {
     earned: moneyString(statement.earned, currency),
     shortfallMoney: next?.expectedShortfallMoney ?? moneyString(0, currency),
     tiers: tierRisks,
-    interventions: interventions.slice(0, 3).map(({ value: _value, ...i }) => i),
+    interventions,
   };
 }

@@ -31,3 +31,12 @@ export function wholeAmount(amount: string): { value: string; isBelowOne: boolea
     ? { value: '1.00', isBelowOne: true }
     : { value: Math.round(n).toFixed(2), isBelowOne: false };
 }
+
+/**
+ * The steps a program row shows: the server puts the next tier's step first and after it only a
+ * higher tier's that is worth more, worded "(one above tier 1, the next)" (program-risk-steps.ts);
+ * the row shows the first two.
+ */
+export function shownSteps<T>(r: { interventions: readonly T[] }): T[] {
+  return r.interventions.slice(0, 2);
+}

@@ -18,7 +18,7 @@ import { QueryError } from '../query-state';
 import { useCan } from '../../session';
 import { CalibrationNote } from './calibration-note';
 import { sharedCalibration } from './calibration-groups';
-import { ON_TRACK, programBoardRows, wholeAmount } from './program-board';
+import { ON_TRACK, programBoardRows, shownSteps, wholeAmount } from './program-board';
 import { DriverList, driverLabel, mainDriver } from './driver-list';
 import { insightsKey } from './insights-queries';
 import { windowText } from './program-window';
@@ -144,7 +144,6 @@ const nextTier = (r: ProgramRisk) => r.tiers.find((t) => !t.reached) ?? null;
 
 function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
   const tier = nextTier(r);
-  const step = r.interventions[0];
   const [isWhyOpen, setWhyOpen] = useState(false);
   const canAct = useCan('agreements:write');
   const main = tier ? mainReason(r, tier) : null;
@@ -211,18 +210,7 @@ function ProgramOutlookItem({ r }: { r: ProgramRisk }) {
         </>
       )}
       <ProgramRiskHistory r={r} />
-      {step && (
-        <Text size="sm" mt={4}>
-          {step.text.replace(/ \(\+[^)]*\)/, '')}
-          {step.amount && (
-            <Text span fw={600} c="teal.8">
-              {' '}
-              (+{formatMoney(step.amount, r.currency)})
-            </Text>
-          )}
-        </Text>
-      )}
-      {step && canAct && <LogTierStep r={r} text={step.text} />}
+      <TierSteps r={r} size="sm" canAct={canAct} />
     </div>
   );
 }
@@ -260,6 +248,28 @@ export function ProgramOutlookCard({ dealerCode }: { dealerCode: string }) {
       </Stack>
     </BorderedCard>
   );
+}
+
+/**
+ * A row's suggested steps: the next tier's first, then a higher tier's worth more (named "one above
+ * tier 1, the next": program-board.ts `shownSteps`), each with its money and, for those who act,
+ * its own Log button.
+ */
+function TierSteps({ r, size, canAct }: { r: ProgramRisk; size: 'xs' | 'sm'; canAct: boolean }) {
+  return shownSteps(r).map((step, i) => (
+    <div key={i} data-testid="program-tier-step">
+      <Text size={size} mt={4} style={{ overflowWrap: 'anywhere' }}>
+        {step.text.replace(/ \(\+[^)]*\)/, '')}
+        {step.amount && (
+          <Text span size={size} fw={600} c="teal.8">
+            {' '}
+            (+{formatMoney(step.amount, r.currency)})
+          </Text>
+        )}
+      </Text>
+      {canAct && <LogTierStep r={r} text={step.text} />}
+    </div>
+  ));
 }
 
 /** Logs the row's incentive_tier intervention (who, when, the tier and its probability now). */
@@ -326,7 +336,6 @@ export function ProgramRiskSection() {
               header: 'Dealer · program',
               cell: (r) => {
                 const tier = nextTier(r);
-                const step = r.interventions[0];
                 const reason = tier ? mainReason(r, tier) : null;
                 const w = windowText(r);
                 return (
@@ -341,24 +350,13 @@ export function ProgramRiskSection() {
                         main reason: {reason}
                       </Text>
                     )}
-                    {step && (
-                      <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                        {step.text.replace(/ \(\+[^)]*\)/, '')}
-                        {step.amount && (
-                          <Text span size="xs" fw={600} c="teal.8">
-                            {' '}
-                            (+{formatMoney(step.amount, r.currency)})
-                          </Text>
-                        )}
-                      </Text>
-                    )}
                     {!shared && (
                       <CalibrationNote
                         calibration={r.calibration}
                         testId="program-risk-board-calibration"
                       />
                     )}
-                    {step && canAct && <LogTierStep r={r} text={step.text} />}
+                    <TierSteps r={r} size="xs" canAct={canAct} />
                   </>
                 );
               },
