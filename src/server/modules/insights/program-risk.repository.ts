@@ -107,7 +107,9 @@ const UPDATED = [
  */
 function probabilitiesOf(tiers: unknown): string {
   const list = Array.isArray(tiers) ? (tiers as { probability?: unknown }[]) : [];
-  return `{${list.map((t) => (typeof t.probability === 'number' && Number.isFinite(t.probability) ? String(t.probability) : 'NULL')).join(',')}}`;
+  const point = ({ probability: p }: { probability?: unknown }) =>
+    typeof p === 'number' && Number.isFinite(p) ? String(p) : 'NULL';
+  return `{${list.map(point).join(',')}}`;
 }
 
 /**
