@@ -2,8 +2,8 @@
  * Issue 14, Performance: program_tier_risks under many batch refreshes. A refresh writes its
  * dealers' rows in place (insert … on conflict … do update where a value changed; a row no
  * longer computed deleted), so 20 batch refreshes leave an unchanged risk's row as it was (same
- * row version: no dead tuple, no new index entry) and update a changed one, with the rows of the
- * per-dealer path. On a server the table's counters of the 20 refreshes are printed
+ * row version: no dead tuple, no new index entry), nor its point of the day in the history, and
+ * update a changed one, with the rows of the per-dealer path. On a server the table's counters of the 20 refreshes are printed
  * (TIER_BLOAT_REPORT=1): dead tuples, HOT updates, inserts, deletes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,15 @@ describe.each(engines())('insights: program tier risks under batch refreshes (%s
         [dealerIds],
       )
     ).rows;
+  /** The row versions of the dealers' points of today in program_tier_risk_history. */
+  const points = async (dealerIds: number[]) =>
+    (
+      await t.db.query<{ key: string; ctid: string }>(
+        `select program_id || '/' || dealer_id || '/' || day::text as key, ctid::text
+         from program_tier_risk_history where dealer_id = any($1::int[]) order by 1`,
+        [dealerIds],
+      )
+    ).rows;
   const stats = () => tableWriteStats(t.db, 'program_tier_risks');
 
   beforeAll(async () => {
@@ -63,6 +72,8 @@ describe.each(engines())('insights: program tier risks under batch refreshes (%s
     const quiet = few[2]!;
     const first = await versions([quiet.id]);
     expect(first.length).toBeGreaterThan(0);
+    const firstPoints = await points([quiet.id]);
+    expect(firstPoints.length).toBe(first.length);
     const { rows: skus } = await t.db.query<{ code: string }>(
       `select code from skus order by code limit 5`,
     );
@@ -94,6 +105,8 @@ describe.each(engines())('insights: program tier risks under batch refreshes (%s
       );
     // the unchanged dealer's rows: the same row versions (never rewritten)
     expect(await versions([quiet.id])).toEqual(first);
+    // and its history points of the day too (an unchanged point is not rewritten)
+    expect(await points([quiet.id])).toEqual(firstPoints);
     // the changed ones: the per-dealer path's rows
     const written = await rows(ids);
     await t.services.programRisk.refresh(ids, basis, { perDealer: true });

@@ -100,7 +100,22 @@ const UPDATED = [
   'calibration_id',
 ];
 
-/** One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify). */
+/**
+ * Each tier's probability, as the history keeps it: what `(t->>'probability')::float8` reads
+ * back from the written `tiers` (a JavaScript number prints as the shortest text that parses to
+ * it, so the float8 is the same number; what JSON writes as null, null).
+ */
+function probabilitiesOf(tiers: unknown): string {
+  const list = Array.isArray(tiers) ? (tiers as { probability?: unknown }[]) : [];
+  const point = ({ probability: p }: { probability?: unknown }) =>
+    typeof p === 'number' && Number.isFinite(p) ? String(p) : 'NULL';
+  return `{${list.map(point).join(',')}}`;
+}
+
+/**
+ * One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify),
+ * then its tiers' probabilities (the history's point, `probabilitiesOf`).
+ */
 function copyLine(x: ProgramRiskWrite & { programName: string }): string {
   return [
     x.programId,
@@ -126,6 +141,7 @@ function copyLine(x: ProgramRiskWrite & { programName: string }): string {
     x.shortfallMoney,
     JSON.stringify(x.tiers),
     JSON.stringify(x.interventions),
+    probabilitiesOf(x.tiers),
   ]
     .map(csvField)
     .join(',');
@@ -168,10 +184,11 @@ export function createProgramRiskRepository(db: Queryable) {
     calibrationId: number | null,
   ) => {
     await db.query(
-      `create temp table program_risk_stage on commit drop as select ${COLUMNS} from program_tier_risks with no data`,
+      `create temp table program_risk_stage on commit drop as
+         select ${COLUMNS}, null::float8[] as probabilities from program_tier_risks with no data`,
     );
     await db.copyFrom(
-      `copy program_risk_stage (${COLUMNS}) from stdin with (format csv)`,
+      `copy program_risk_stage (${COLUMNS}, probabilities) from stdin with (format csv)`,
       copyText(rows),
     );
     await db.query(
@@ -284,17 +301,19 @@ export function createProgramRiskRepository(db: Queryable) {
         [dealerIds, programIds.length === 0 ? null : programIds],
       );
       if (day === undefined || rows.length === 0) return;
-      // Today's point of each risk's history (the latest computation of the day wins).
+      // Today's point of each risk's history (the latest computation of the day wins), from the
+      // stage: after the write above, the rows of these dealers and programs are the staged ones
+      // (their tiers' probabilities staged beside them: no read back of the written JSON). A
+      // point that did not change is left as it is (no dead row version).
       await db.query(
-        `insert into program_tier_risk_history (program_id, dealer_id, window_label, day, probabilities, expected)
-         select r.program_id, r.dealer_id, r.window_label, $3::date,
-           array(select (t->>'probability')::float8 from jsonb_array_elements(r.tiers) with ordinality as x(t, n) order by n),
-           r.expected
-         from program_tier_risks r
-         where ($1::int[] is null or r.dealer_id = any($1::int[])) and r.program_id = any($2::int[])
+        `insert into program_tier_risk_history as h (program_id, dealer_id, window_label, day, probabilities, expected)
+         select s.program_id, s.dealer_id, s.window_label, $1::date, s.probabilities, s.expected
+         from program_risk_stage s
          on conflict (program_id, dealer_id, day) do update
-           set window_label = excluded.window_label, probabilities = excluded.probabilities, expected = excluded.expected`,
-        [dealerIds, programIds, day],
+           set window_label = excluded.window_label, probabilities = excluded.probabilities, expected = excluded.expected
+           where (h.window_label, h.probabilities, h.expected)
+             is distinct from (excluded.window_label, excluded.probabilities, excluded.expected)`,
+        [day],
       );
     },
 
