@@ -5,6 +5,7 @@
  * after the close is not the period's (it becomes a correction: tests/late-rows.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthlyProgram } from './helpers/chargeback';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
@@ -48,18 +49,8 @@ type Refusal = {
   };
 };
 
-const program = (code: string, tiers: { from: string; value: string }[]) => ({
-  code,
-  name: code,
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-12-31',
-  measurementPeriod: 'month',
-  payoutFrequency: 'month',
-  measure: 'units',
-  benefit: 'per_unit',
-  tiers,
-});
+const program = (code: string, tiers: { from: string; value: string }[]) =>
+  monthlyProgram(code, { tiers });
 
 describe.each(engines())('close freezes, approve approves the snapshot (%s)', (engine) => {
   let t: TestApp;

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inbox, InboxItem } from '../src/shared/schemas/inbox';
+import { monthlyProgram } from './helpers/chargeback';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
@@ -22,18 +23,8 @@ import {
 const TODAY = '2026-04-20';
 type Agreement = { id: number; code: string; version: number; status: string };
 
-const monthly = (code: string, tiers: { from: string; value: string }[]) => ({
-  code,
-  name: `Program ${code}`,
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-12-31',
-  measurementPeriod: 'month',
-  payoutFrequency: 'month',
-  measure: 'units',
-  benefit: 'per_unit',
-  tiers,
-});
+const monthly = (code: string, tiers: { from: string; value: string }[]) =>
+  monthlyProgram(code, { name: `Program ${code}`, tiers });
 
 describe.each(engines())('the attention inbox (%s)', (engine) => {
   let t: TestApp;
