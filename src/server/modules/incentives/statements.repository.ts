@@ -105,6 +105,11 @@ export const NOT_CHARGED_UNWIND = `not ((t.kind = 'unwind' or t.quantity < 0)
  * in the window, or a reversal dated before it that arrived in it; never an unwind of a sale
  * already charged back (NOT_CHARGED_UNWIND).
  */
+/** A feed row as the engine reads it (`TxRow`): every read of rows for a statement selects these. */
+const TX_COLUMNS = `t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
+  t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+  case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
+  t.external_id as "externalId", t.original_external_id as "originalExternalId"`;
 const WINDOW_ROWS_ALL = `($1::int[] is null or t.dealer_id = any($1::int[]))
   and t.sku_id = any($4::int[]) and t.kind = any($5::text[])
   and (t.occurred_on between $2::date and $3::date
@@ -189,10 +194,7 @@ export function createStatementsRepository(db: Queryable) {
       const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
       const claimed = claimedSql(spec, params) + feedSql(spec, params);
       const { rows } = await db.query<TxRow>(
-        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
-                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
-                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId", t.original_external_id as "originalExternalId"${spec.withSale ? `, ${SALE_COLUMNS}` : ''}
+        `select ${TX_COLUMNS}${spec.withSale ? `, ${SALE_COLUMNS}` : ''}
          from transactions t ${spec.withSale ? SALE_JOIN : ''}
          where ${WINDOW_ROWS}
            ${claimed}
@@ -211,10 +213,7 @@ export function createStatementsRepository(db: Queryable) {
       const params: unknown[] = [spec.dealerIds, spec.from, spec.cutoff, spec.skuIds, spec.kinds];
       const claimed = claimedSql(spec, params) + feedSql(spec, params);
       const { rows } = await db.query<TxRow & { flagId: number }>(
-        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
-                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
-                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId", t.original_external_id as "originalExternalId", c.flag_id as "flagId"
+        `select ${TX_COLUMNS}, c.flag_id as "flagId"
          from forecourt_charged_unwind_flags($1::int[]) c join transactions t on t.id = c.transaction_id
          where ${WINDOW_ROWS_ALL}
            ${claimed}
@@ -274,10 +273,7 @@ export function createStatementsRepository(db: Queryable) {
       negativeFrom: string;
     }): Promise<TxRow[]> {
       const { rows } = await db.query<TxRow>(
-        `select t.id::text as id, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind, t.vin, t.quantity,
-                t.amount::text as amount, t.currency, to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
-                case when t.received_at::date > t.occurred_on then to_char(t.received_at at time zone 'UTC', 'YYYY-MM-DD') end as "receivedOn",
-                t.external_id as "externalId", t.original_external_id as "originalExternalId", ${SALE_COLUMNS}
+        `select ${TX_COLUMNS}, ${SALE_COLUMNS}
          from transactions t ${SALE_JOIN}
          where t.dealer_id = $1
            and (t.occurred_on between $2::date and $3::date
