@@ -121,12 +121,12 @@ export function createPerformanceRepository(db: Queryable) {
     /**
      * What the cached value of interventions depends on besides the day: the interventions (their
      * count and latest id: a logged or deleted one changes it), the settled program tier windows
-     * and the network's last risk refresh.
+     * (and their latest late correction) and the network's last risk refresh.
      */
     async interventionValueVersion(): Promise<string> {
       const { rows } = await db.query<{ v: string }>(
         `select concat_ws('|', (select count(*) from insight_interventions), (select max(id) from insight_interventions),
-           (select count(*) from program_tier_outcomes),
+           (select count(*) from program_tier_outcomes), (select max(corrected_at) from program_tier_outcomes),
            (select network_refreshed_at::text from insight_refreshes where id = 1)) as v`,
       );
       return rows[0]!.v;

@@ -25,6 +25,9 @@ export type LineProgressRow = {
 };
 
 /** A risk whose window has ended (program-risk.repository `endedRisks`). */
+/** One dealer's window of a program (program_tier_outcomes' key). */
+export type TierWindowKey = { programId: number; dealerId: number; period: string };
+
 export type EndedRiskRow = {
   programId: number;
   dealerId: number;
@@ -46,6 +49,19 @@ export type TierOutcome = {
   targetTier: number;
   targetProbability: number | null;
   tierReached: number;
+  /** The last arrival date that counts in the window (program-risk-settle.ts). */
+  graceUntil: string;
+  /** Settled after the grace days: later arrivals count in a later window. */
+  isFinal: boolean;
+};
+
+/** A provisional outcome settled again (program-risk-settle.ts). */
+export type TierResettle = {
+  programId: number;
+  dealerId: number;
+  period: string;
+  tierReached: number;
+  isFinal: boolean;
 };
 
 export type ProgramRiskWrite = {
@@ -346,11 +362,12 @@ export function createProgramRiskRepository(db: Queryable) {
       if (outcomes.length === 0) return 0;
       await db.query(
         `insert into program_tier_outcomes (program_id, dealer_id, period, window_label, window_end, target_tier,
-           target_probability, tier_reached)
+           target_probability, tier_reached, first_tier_reached, grace_until, is_final)
          select x."programId", x."dealerId", x.period, x."windowLabel", x."windowEnd"::date, x."targetTier",
-           x."targetProbability", x."tierReached"
+           x."targetProbability", x."tierReached", x."tierReached", x."graceUntil"::date, x."isFinal"
          from jsonb_to_recordset($1::jsonb) as x("programId" int, "dealerId" int, period text, "windowLabel" text,
-           "windowEnd" text, "targetTier" int, "targetProbability" float8, "tierReached" int)
+           "windowEnd" text, "targetTier" int, "targetProbability" float8, "tierReached" int, "graceUntil" text,
+           "isFinal" boolean)
          on conflict (program_id, dealer_id, period) do nothing`,
         [JSON.stringify(outcomes)],
       );
@@ -370,6 +387,51 @@ export function createProgramRiskRepository(db: Queryable) {
          select count(*)::int as n from done`,
       );
       return rows[0]?.n ?? 0;
+    },
+
+    /** The provisional outcomes (of these dealers, or all): settled before their grace days passed. */
+    async provisionalOutcomes(dealerIds: number[] | null): Promise<TierWindowKey[]> {
+      const { rows } = await db.query<TierWindowKey>(
+        `select program_id as "programId", dealer_id as "dealerId", period from program_tier_outcomes
+         where not is_final and ($1::int[] is null or dealer_id = any($1::int[]))`,
+        [dealerIds],
+      );
+      return rows;
+    },
+
+    /**
+     * Settles provisional outcomes again: the tier reached from the rows stored now, final once
+     * the grace days have passed; a changed tier is recorded (`corrected_at`, the first tier
+     * stays in `first_tier_reached`) and settles the window's settled incentive_tier
+     * interventions again. Returns the interventions settled again.
+     */
+    async resettleOutcomes(rows: TierResettle[]): Promise<number> {
+      if (rows.length === 0) return 0;
+      const { rows: out } = await db.query<{ n: number }>(
+        `with x as (
+           select o.program_id, o.dealer_id, o.period, o.window_end, n."tierReached" as tier, n."isFinal" as final,
+             o.tier_reached <> n."tierReached" as changed
+           from jsonb_to_recordset($1::jsonb) as n("programId" int, "dealerId" int, period text, "tierReached" int,
+             "isFinal" boolean)
+           join program_tier_outcomes o on o.program_id = n."programId" and o.dealer_id = n."dealerId"
+             and o.period = n.period
+           where not o.is_final),
+         saved as (
+           update program_tier_outcomes o set tier_reached = x.tier, is_final = x.final,
+             corrected_at = case when x.changed then now() else o.corrected_at end
+           from x where o.program_id = x.program_id and o.dealer_id = x.dealer_id and o.period = x.period),
+         settled as (
+           update insight_interventions i
+           set outcome = case when x.tier >= i.program_tier - 1 then 'reached' else 'missed' end, outcome_at = now()
+           from x
+           where x.changed and i.kind = 'incentive_tier' and i.outcome is not null and i.program_tier is not null
+             and i.program_id = x.program_id and i.dealer_id = x.dealer_id
+             and (i.program_period = x.period or (i.program_period is null and i.created_at::date <= x.window_end))
+           returning 1)
+         select count(*)::int as n from settled`,
+        [JSON.stringify(rows)],
+      );
+      return out[0]?.n ?? 0;
     },
 
     /**
