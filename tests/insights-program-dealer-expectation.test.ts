@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealerGrid, ForecastCycle } from '../src/shared/schemas/forecasts';
 import type { ProgramRisk, ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
+import { H1_AURA_PROGRAM } from './helpers/aura-program';
 import { ingestRows, seedFixtures } from './helpers/fixtures';
 import { auraHistory, loginAll } from './helpers/insights';
 import {
@@ -24,24 +25,6 @@ import {
 
 const TODAY = '2026-04-20';
 const round1 = (v: number) => Math.round(v * 10) / 10;
-
-const program = {
-  code: 'H1-AURA',
-  name: 'Aura first half',
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-06-30',
-  measurementPeriod: 'program',
-  payoutFrequency: 'program',
-  measure: 'units',
-  qualifying: { modelLines: ['ML-AURA'] },
-  tiers: [
-    { from: '20', value: '100.00' },
-    { from: '55', value: '150.00' },
-    { from: '90', value: '200.00' },
-  ],
-  benefit: 'per_unit',
-};
 
 describe.each(engines())(
   "insights: the dealer's own expectation on program tiers (%s)",
@@ -70,7 +53,7 @@ describe.each(engines())(
         ...auraHistory('DLR-BRAVO', 'EB'),
       ]);
       await t.db.query('update transactions set received_at = occurred_on + 1');
-      await createProgram(channel, program);
+      await createProgram(channel, H1_AURA_PROGRAM);
       cycle = await json<ForecastCycle>(
         await channel.send('POST', '/api/v1/forecasts/cycles', {
           cycleMonth: '2026-04',

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RISK_JOB_KIND } from '../src/server/modules/insights/insights.service';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
+import { H1_AURA_PROGRAM, auraHistory } from './helpers/aura-program';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
@@ -20,43 +21,6 @@ import {
 
 const TODAY = '2026-04-20';
 let today = TODAY;
-
-/** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
-const perMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
-
-function history(dealerCode: string, prefix: string, months = 27) {
-  const rows = [];
-  for (let m = 0; m < months; m += 1) {
-    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < perMonth(m); i += 1)
-      rows.push(
-        txRow({
-          dealerCode,
-          occurredOn: `${month}-${String((i % 27) + 1).padStart(2, '0')}`,
-          externalId: `${prefix}-${m}-${i}`,
-        }),
-      );
-  }
-  return rows;
-}
-
-const program = {
-  code: 'H1-AURA',
-  name: 'Aura first half',
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-06-30',
-  measurementPeriod: 'program',
-  payoutFrequency: 'program',
-  measure: 'units',
-  qualifying: { modelLines: ['ML-AURA'] },
-  tiers: [
-    { from: '20', value: '100.00' },
-    { from: '55', value: '150.00' },
-    { from: '90', value: '200.00' },
-  ],
-  benefit: 'per_unit',
-};
 
 describe.each(engines())('insights: incentive tier interventions (%s)', (engine) => {
   let t: TestApp;
@@ -74,9 +38,9 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
       login(t.url, USERS.regionalWest, PASSWORD),
       login(t.url, USERS.dealerA, PASSWORD),
     ]);
-    await ingestRows(t.services, history('DLR-ALPHA', 'PA'));
+    await ingestRows(t.services, auraHistory('DLR-ALPHA', 'PA'));
     await t.db.query('update transactions set received_at = occurred_on + 1');
-    await createProgram(channel, program);
+    await createProgram(channel, H1_AURA_PROGRAM);
     // The first risks of a network come from the startup job (main.ts), once.
     const job = await t.services.insights.startFirstRefresh();
     expect(job).not.toBeNull();
@@ -143,7 +107,7 @@ describe.each(engines())('insights: incentive tier interventions (%s)', (engine)
 
   it("settles the intervention when the window ends: the engine's final tier against the tier aimed at", async () => {
     // BRAVO is in the East: the channel manager logs one there too (it will miss).
-    await ingestRows(t.services, history('DLR-BRAVO', 'PB'));
+    await ingestRows(t.services, auraHistory('DLR-BRAVO', 'PB'));
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await t.services.insights.refresh(null);
     const logged = await channel.send('POST', '/api/v1/insights/interventions', {

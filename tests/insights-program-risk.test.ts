@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
+import { H1_AURA_PROGRAM, auraHistory, auraPerMonth } from './helpers/aura-program';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
@@ -23,50 +24,13 @@ import {
 
 const TODAY = '2026-04-20';
 
-/** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
-const perMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
-
-function history(dealerCode: string, prefix: string, months = 27) {
-  const rows = [];
-  for (let m = 0; m < months; m += 1) {
-    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < perMonth(m); i += 1)
-      rows.push(
-        txRow({
-          dealerCode,
-          occurredOn: `${month}-${String((i % 27) + 1).padStart(2, '0')}`,
-          externalId: `${prefix}-${m}-${i}`,
-        }),
-      );
-  }
-  return rows;
-}
-
-const program = {
-  code: 'H1-AURA',
-  name: 'Aura first half',
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-06-30',
-  measurementPeriod: 'program',
-  payoutFrequency: 'program',
-  measure: 'units',
-  qualifying: { modelLines: ['ML-AURA'] },
-  tiers: [
-    { from: '20', value: '100.00' },
-    { from: '55', value: '150.00' },
-    { from: '90', value: '200.00' },
-  ],
-  benefit: 'per_unit',
-};
-
 describe.each(engines())('insights: program tier risk (%s)', (engine) => {
   let t: TestApp;
   let channel: Client;
   let west: Client;
   let dealerA: Client;
   // Alpha's units in January–March 2026 (m = 24, 25, 26): the engine's measure to date.
-  const alphaToDate = perMonth(24) + perMonth(25) + perMonth(26);
+  const alphaToDate = auraPerMonth(24) + auraPerMonth(25) + auraPerMonth(26);
 
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: TODAY });
@@ -76,14 +40,17 @@ describe.each(engines())('insights: program tier risk (%s)', (engine) => {
       login(t.url, USERS.regionalWest, PASSWORD),
       login(t.url, USERS.dealerA, PASSWORD),
     ]);
-    await ingestRows(t.services, [...history('DLR-ALPHA', 'PA'), ...history('DLR-BRAVO', 'PB')]);
+    await ingestRows(t.services, [
+      ...auraHistory('DLR-ALPHA', 'PA'),
+      ...auraHistory('DLR-BRAVO', 'PB'),
+    ]);
     // Arrived the day after (the test clock is in 2026-04; rows arriving after the grace
     // deadline would be late for the engine).
     await t.db.query('update transactions set received_at = occurred_on + 1');
-    await createProgram(channel, program);
+    await createProgram(channel, H1_AURA_PROGRAM);
     // Over before today: never a running program.
     await createProgram(channel, {
-      ...program,
+      ...H1_AURA_PROGRAM,
       code: 'OLD-AURA',
       name: 'Old',
       startDate: '2025-01-01',

@@ -7,6 +7,7 @@
  * engine counts in a later window) changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { H1_AURA_PROGRAM, auraHistory } from './helpers/aura-program';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,
@@ -30,31 +31,6 @@ function deliveries(prefix: string, count: number, months: string[]) {
     }),
   );
 }
-
-/** 2024-01 … 2026-03: 8 to 12 units a month (the forecast has errors to work with). */
-const HISTORY = Array.from({ length: 27 }, (_, m) => {
-  const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-  return deliveries(`H${m}`, 10 + ((m * 7) % 5) - 2, [month]);
-}).flat();
-
-const program = {
-  code: 'H1-AURA',
-  name: 'Aura first half',
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-06-30',
-  measurementPeriod: 'program',
-  payoutFrequency: 'program',
-  measure: 'units',
-  qualifying: { modelLines: ['ML-AURA'] },
-  tiers: [
-    { from: '20', value: '100.00' },
-    { from: '55', value: '150.00' },
-    { from: '90', value: '200.00' },
-  ],
-  benefit: 'per_unit',
-  graceDays: 10,
-};
 
 describe.each(engines())('insights: late reports in a tier window (%s)', (engine) => {
   let t: TestApp;
@@ -87,9 +63,9 @@ describe.each(engines())('insights: late reports in a tier window (%s)', (engine
     t = await startTestApp(engine, {}, { today: () => today });
     await seedFixtures(t.db);
     channel = await login(t.url, USERS.channel, PASSWORD);
-    await ingestRows(t.services, HISTORY);
+    await ingestRows(t.services, auraHistory('DLR-ALPHA', 'H'));
     await t.db.query('update transactions set received_at = occurred_on + 1');
-    await createProgram(channel, program);
+    await createProgram(channel, { ...H1_AURA_PROGRAM, graceDays: 10 });
     await t.services.insights.refresh(null);
   }, 300_000);
 
