@@ -13,6 +13,7 @@ import {
 } from './combine';
 import { poisson, seededRandom } from '../backtest/synthetic';
 import { seasonalNaive } from './seasonal-naive';
+import { mase, totalMase } from './metrics';
 
 const seasonalSeries = (n: number) =>
   Array.from(
@@ -116,11 +117,11 @@ describe('the 12-month total and counting noise', () => {
     }
     expect(totals.production).toBeLessThan(totals.tsb);
   });
-  it("reconciles the total half-way to the last year's where the series' last year says so", () => {
-    // A seasonal market growing for three years, then flat for the last two: the trend members
-    // overshoot the flat year, so the inner window prefers the reconciled total.
+  it("reconciles the total half-way to the last year's where the series' last years say so", () => {
+    // A seasonal market growing for two years, then flat for the last three: the trend members
+    // overshoot the flat years, so both inner windows prefer the reconciled total.
     const values = Array.from({ length: 60 }, (_, t) => {
-      const level = t < 36 ? 1000 + 20 * t : 1700;
+      const level = t < 24 ? 1000 + 20 * t : 1460;
       return Math.round(level * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) + ((t * 37) % 11));
     });
     const median = medianCombination(
@@ -146,6 +147,41 @@ describe('the 12-month total and counting noise', () => {
     );
     expect(sum(combineForecast(steady, 12, { profile: 'fast' }).mean)).toBeCloseTo(
       sum(steadyMedian),
+      6,
+    );
+  });
+  it('weighs the year before the last at half the weight of the last', () => {
+    // A swinging market (yearly growth −10 %, +10 %, −10 %, −5 %): the last year, forecast from
+    // the three before it, slightly prefers the median; the year before it (a fall after a rise,
+    // which the trend members overshoot) prefers the reconciled total by far more than twice as
+    // much, so the two years together choose the reconciled total.
+    const growth = [-0.1, 0.1, -0.1, -0.05];
+    let level = 1000;
+    const values = Array.from({ length: 48 }, (_, t) => {
+      level *= 1 + growth[Math.floor(t / 12)]! / 12;
+      return Math.round(level * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) + ((t * 37) % 11));
+    });
+    const members = ['theta', 'seasonal-damped', 'seasonal-naive'] as const;
+    const candidates = (history: readonly number[]) => {
+      const median = medianCombination(members.map((n) => SINGLE_METHODS[n](history, 12)));
+      const target =
+        TOTAL_COMBINATION_WEIGHT * sum(median) +
+        (1 - TOTAL_COMBINATION_WEIGHT) * sum(SINGLE_METHODS['seasonal-naive'](history, 12));
+      return [median, reconcileTotal(median, target, true)] as const;
+    };
+    const score = (back: number) => {
+      const fit = values.slice(0, values.length - back);
+      const actual = values.slice(fit.length, fit.length + 12);
+      return candidates(fit).map((f) => mase(actual, f, fit) + totalMase(actual, f, fit));
+    };
+    const [lastMedian, lastReconciled] = score(12);
+    const [beforeMedian, beforeReconciled] = score(24);
+    expect(lastMedian!).toBeLessThan(lastReconciled!);
+    expect(beforeReconciled! + 2 * (lastReconciled! - lastMedian!)).toBeLessThan(beforeMedian!);
+    const [median, reconciled] = candidates(values);
+    expect(Math.abs(sum(median) - sum(reconciled))).toBeGreaterThan(100);
+    expect(sum(combineForecast(values, 12, { profile: 'fast' }).mean)).toBeCloseTo(
+      sum(reconciled),
       6,
     );
   });
