@@ -2,7 +2,8 @@
  * Issue 14, refresh after a batch of actuals: the refresh of a batch's dealers gives exactly the
  * risks a full recompute gives those dealers (commitment risks and program tier risks), leaves
  * every other dealer's rows untouched, and reads the dealers' supply and regional market once for
- * the batch (not once per chunk of agreements and again for the program tiers).
+ * the batch (not once per chunk of agreements and again for the program tiers), and once for the
+ * network in the nightly run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../src/server/db/db';
@@ -152,6 +153,40 @@ describe.each(engines())('insights: the refresh after a batch of actuals (%s)', 
     const inputs = given[0] as { supply: Map<number, unknown>; market: Map<number, unknown> };
     expect(inputs.market.size).toBeGreaterThan(0);
     for (const id of inputs.market.keys()) expect(affected).toContain(id);
+    // and the risks are the ones read the usual way
+    const after = await snapshot();
+    expect(withoutStamp(after.risks)).toEqual(withoutStamp(before.risks));
+    expect(after.programs).toEqual(before.programs);
+  });
+
+  it('reads the supply and market once in the nightly run, for the agreements and the program tiers', async () => {
+    const sql: string[] = [];
+    const given: unknown[] = [];
+    const plain = createRiskRefresh({
+      db: t.db,
+      today: () => TODAY,
+      programRisk: t.services.programRisk,
+    });
+    const refresh = createRiskRefresh({
+      db: recording(t.db, sql),
+      today: () => TODAY,
+      programRisk: {
+        refresh: (dealerIds, basis, options) => {
+          given.push(options?.inputs);
+          return t.services.programRisk.refresh(dealerIds, basis, options);
+        },
+      },
+    });
+    await plain(null);
+    const before = await snapshot();
+    const result = await refresh(null);
+    expect(result.path).toBe('network');
+    expect(sql.filter((s) => s.includes('market_registrations'))).toHaveLength(1);
+    expect(sql.filter((s) => s.includes('from vehicles'))).toHaveLength(1);
+    // the program tiers were given the run's inputs: every dealer's, not only those with agreements
+    expect(given).toHaveLength(1);
+    const inputs = given[0] as { market: Map<number, unknown> } | undefined;
+    expect(inputs?.market.size).toBeGreaterThan(0);
     // and the risks are the ones read the usual way
     const after = await snapshot();
     expect(withoutStamp(after.risks)).toEqual(withoutStamp(before.risks));

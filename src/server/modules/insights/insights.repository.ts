@@ -235,6 +235,12 @@ export function createInsightsRepository(db: Queryable) {
       return rows[0]?.currency ?? 'USD';
     },
 
+    /** Every dealer's id (the nightly run's supply and market are read once for all of them). */
+    async dealerIds(): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>(`select id from dealers order by id`);
+      return rows.map((r) => r.id);
+    },
+
     /** Each SKU's model line (id, code, name): for the supply of an agreement line. */
     async skuModelLines(): Promise<
       Map<number, { modelLineId: number; code: string; name: string }>

@@ -6,7 +6,9 @@
 import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
 import type { LoadSpec } from '../incentives/incentives.repository';
+import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import type { RiskCalibrationUsed } from './insights.repository';
+import { packTiers, unpackTiers } from './program-risk-store';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -155,7 +157,8 @@ function copyLine(x: ProgramRiskWrite & { programName: string }): string {
     x.currency,
     x.earned,
     x.shortfallMoney,
-    JSON.stringify(x.tiers),
+    // the drivers shared by the tiers once (program-risk-store.ts)
+    JSON.stringify(packTiers(x.tiers as ProgramTierRisk[])),
     JSON.stringify(x.interventions),
     probabilitiesOf(x.tiers),
   ]
@@ -482,7 +485,7 @@ export function createProgramRiskRepository(db: Queryable) {
       );
     },
 
-    /** The risks in scope by expected shortfall in money (largest first). */
+    /** The risks in scope by expected shortfall in money (largest first), their tiers' drivers in full. */
     async list(
       scope: Scope,
       options: { limit: number; dealerCode?: string; programCode?: string },
@@ -503,7 +506,8 @@ export function createProgramRiskRepository(db: Queryable) {
          order by r.shortfall_money desc, p.code, d.code limit $${params.length}`,
         params,
       );
-      return rows;
+      // each tier's drivers as computed (stored once per risk: program-risk-store.ts)
+      return rows.map((r) => ({ ...r, tiers: unpackTiers(r.tiers) }));
     },
   };
 }

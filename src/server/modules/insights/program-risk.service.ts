@@ -495,8 +495,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
     return {
       ...rest,
       axis: row.axis as ProgramRisk['axis'],
-      // rows computed before the drivers existed have none
-      tiers: (row.tiers as ProgramRisk['tiers']).map((t) => ({ ...t, drivers: t.drivers ?? [] })),
+      tiers: row.tiers as ProgramRisk['tiers'],
       interventions: row.interventions as ProgramRisk['interventions'],
       calibration: calibrationUsed(row.calibration),
     };

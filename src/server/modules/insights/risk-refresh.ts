@@ -7,7 +7,8 @@
  *   histories, supply and market, the pure assessment, one write; on a PostgreSQL server the next
  *   chunk's read and the previous chunk's write run while this chunk is computed.
  * - network (the nightly run, every dealer): the supply, market and "seen" inputs read once for
- *   the whole network, the lines' histories read by a few large slices of whole dealers, each
+ *   the whole network (the supply, market and own expectation of every dealer, shared with the
+ *   program tier risks), the lines' histories read by a few large slices of whole dealers, each
  *   slice's risks written set-based (COPY into a staging table, then the rows written in place
  *   and the history upserted: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
  *   and the previous one written while this one is computed. (One write for the whole network
@@ -75,8 +76,14 @@ type Context = {
   size: number | undefined;
   /** the network's recalibration (risk-calibration-job.ts), null: the shipped default */
   calibration: ActiveCalibration;
-  /** the chunks path's supply and market, read once for all its dealers (shared with programs) */
-  dealerInputs: DealerInputs | null;
+  /**
+   * The dealers' supply, market and own expectation, read once for the run and shared with the
+   * program tiers: a batch's dealers (chunks path) or every dealer (network path); null: each
+   * chunk reads its own (the chunks path for every dealer: tests).
+   */
+  dealerInputs: Promise<DealerInputs> | null;
+  /** The network path's read time (taken before any of its reads, the dealer inputs' first). */
+  readAt: string | null;
 };
 /** Per dealer inputs that do not depend on the agreements read with them. */
 type DealerInputs = {
@@ -184,6 +191,13 @@ export function createRiskRefresh(deps: {
 }) {
   const repoOf = (q: Queryable) => createInsightsRepository(q);
   const overlap = () => deps.db.engine === 'postgres';
+  /** The database's time now (a risk's read time). */
+  const readTime = async () => {
+    const stamp = await deps.db.query<{ readAt: string }>(
+      `select clock_timestamp()::text as "readAt"`,
+    );
+    return stamp.rows[0]!.readAt;
+  };
 
   /** One transaction of one chunk's inputs, with the time they were read. */
   async function readChunk(ctx: Context, chunk: RiskAgreementRow[]) {
@@ -204,9 +218,9 @@ export function createRiskRefresh(deps: {
         dealers,
       );
       const seen = await r.agreementsWithHistory(ids);
-      const { supply, market, expectation } =
-        ctx.dealerInputs ??
-        (await readDealerInputs(tx, ctx.today, ctx.basis.month, dealers, ctx.catalog));
+      const { supply, market, expectation } = ctx.dealerInputs
+        ? await ctx.dealerInputs
+        : await readDealerInputs(tx, ctx.today, ctx.basis.month, dealers, ctx.catalog);
       return { rows, seen, supply, market, expectation, readAt: at.rows[0]!.readAt };
     });
     ctx.timings.readMs += performance.now() - t0;
@@ -269,9 +283,8 @@ export function createRiskRefresh(deps: {
   async function byNetwork(ctx: Context): Promise<number> {
     const { agreements, timings } = ctx;
     const db = deps.db;
-    // the time before every read below (the risks' read time)
-    const stamp = await db.query<{ readAt: string }>(`select clock_timestamp()::text as "readAt"`);
-    const readAt = stamp.rows[0]!.readAt;
+    // the time before every read (the risks' read time), the dealer inputs' first
+    const readAt = ctx.readAt ?? (await readTime());
     const ids = agreements.map((a) => a.id);
     const dealers = [...new Set(agreements.map((a) => a.dealerId))].sort((a, b) => a - b);
     // Slices of whole dealers (the roll-up read filters by dealer), about SLICE agreements each.
@@ -308,18 +321,11 @@ export function createRiskRefresh(deps: {
     const shared = async () => {
       const t0 = performance.now();
       const repo = repoOf(db);
-      // in turn on PGlite (one connection), side by side on a server
       const seen = await repo.agreementsWithHistory(ids);
-      const expectation = await readDealerExpectation(db, ctx.basis.month, dealers);
-      const [supply, market] = overlap()
-        ? await Promise.all([
-            readSupply(db, ctx.today, dealers, ctx.catalog),
-            readMarketTrend(db, ctx.basis.month, dealers),
-          ])
-        : [
-            await readSupply(db, ctx.today, dealers, ctx.catalog),
-            await readMarketTrend(db, ctx.basis.month, dealers),
-          ];
+      // read once for the run (every dealer's), shared with the program tiers
+      const { supply, market, expectation } = ctx.dealerInputs
+        ? await ctx.dealerInputs
+        : await readDealerInputs(db, ctx.today, ctx.basis.month, dealers, ctx.catalog, overlap());
       timings.readMs += performance.now() - t0;
       return { seen, supply, market, expectation };
     };
@@ -394,12 +400,25 @@ export function createRiskRefresh(deps: {
       ]);
       const basis = riskBasis(today, latest);
       const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
-      // A batch's dealers: their supply and market read once, for the agreements and the
-      // program tiers (both read them for the same dealers, as of the same day and month).
+      // The dealers' supply, market and own expectation read once, for the agreements and the
+      // program tiers (both read them as of the same day and month): a batch's dealers, or on
+      // the network path every dealer (the agreements' dealers and the programs' eligible ones),
+      // read after the run's read time and, on a server, beside the agreements' first reads.
+      const readAt = path === 'network' ? await readTime() : null;
       const dealerInputs =
         path === 'chunks' && dealerIds !== null
-          ? await readDealerInputs(deps.db, today, basis.month, dealerIds, catalog, overlap())
-          : null;
+          ? Promise.resolve(
+              await readDealerInputs(deps.db, today, basis.month, dealerIds, catalog, overlap()),
+            )
+          : path === 'network'
+            ? observed(
+                (dealerIds ? Promise.resolve(dealerIds) : repo.dealerIds()).then((ids) =>
+                  readDealerInputs(deps.db, today, basis.month, ids, catalog, overlap()),
+                ),
+              )
+            : null;
+      // one connection (PGlite): read in turn, before the agreements' reads
+      if (dealerInputs && !overlap()) await dealerInputs;
       timings.readMs += performance.now() - r0;
       const ctx: Context = {
         today,
@@ -412,12 +431,14 @@ export function createRiskRefresh(deps: {
         size: options.size,
         calibration: calibration ?? null,
         dealerInputs,
+        readAt,
       };
       const programsRun = async () => {
         const p0 = performance.now();
+        const inputs = dealerInputs ? await dealerInputs : null;
         const result = await deps.programRisk?.refresh(dealerIds, basis, {
           calibration: ctx.calibration,
-          ...(dealerInputs ? { inputs: dealerInputs } : {}),
+          ...(inputs ? { inputs } : {}),
         });
         timings.programMs = performance.now() - p0;
         return result;
