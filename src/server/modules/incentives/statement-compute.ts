@@ -90,6 +90,7 @@ export function countingInWindow(options: {
   window: string;
   transactions: readonly IncentiveTransaction[];
 }): Set<string> {
+  if (options.transactions.length === 0) return new Set();
   const groups = groupTransactionsByWindow({
     program: options.program,
     transactions: options.transactions,
