@@ -2,41 +2,12 @@
  * The printable statement: GET /programs/{code}/statements/{dealerCode}/pdf returns a PDF whose
  * text shows the statement's figures to the cent, with the same access as the JSON statement.
  */
-import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { groupDigits, renderStatementPdf } from '../src/server/modules/incentives/statement-pdf';
 import { PASSWORD, seedFixtures, txRow, USERS, ingestRows } from './helpers/fixtures';
 import { engines, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
-
-/** The text drawn on the pages: page streams inflated, Tj/TJ strings decoded (kerning dropped). */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const texts: string[] = [];
-  const streamRe = /stream\r?\n/g;
-  let match: RegExpExecArray | null;
-  while ((match = streamRe.exec(raw))) {
-    const start = match.index + match[0].length;
-    const end = raw.indexOf('endstream', start);
-    if (end < 0) break;
-    const bytes = pdf.subarray(start, end);
-    let content: string;
-    try {
-      content = inflateSync(bytes).toString('latin1');
-    } catch {
-      content = bytes.toString('latin1');
-    }
-    const ops = /\[((?:<[0-9a-fA-F]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g;
-    let op: RegExpExecArray | null;
-    while ((op = ops.exec(content))) {
-      const hexes =
-        op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((m) => m[1]!) : [op[2]!];
-      texts.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
-    }
-    streamRe.lastIndex = end;
-  }
-  return texts.join('\n');
-}
+import { pdfText } from './helpers/pdf-text';
 
 describe('groupDigits', () => {
   it('groups thousands without touching the digits', () => {

@@ -17,15 +17,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
 import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 import { deliverOn, monthlyUnitsProgram, startSettlementApp } from './helpers/settlement';
+import { pdfText } from './helpers/pdf-text';
 
 const V = '1APPRPXS000000001';
 const A2 = '1APPRPXS000000002';
 
+type Line = {
+  kind: string;
+  transactionId: string | null;
+  amount: string;
+  vin: string | null;
+  explanation: string;
+  correctsPeriod?: string | null;
+  correctionReason?: string | null;
+  correctsTransactionId?: string | null;
+};
 type Detail = {
   status: string;
   earned: string;
   amountDue: string;
-  lines: { kind: string; transactionId: string | null; amount: string }[];
+  lines: Line[];
   excluded: { vin: string | null; reason: string }[];
 };
 
@@ -33,6 +44,7 @@ describe.each(engines())("B's approval after A's approval of a shared VIN (%s)",
   let t: TestApp;
   let admin: Client;
   let finance: Client;
+  let dealerB: Client;
   const code = 'VIN-APPR';
   const statement = async (dealer: string, period: string) =>
     json<Detail>(
@@ -50,7 +62,7 @@ describe.each(engines())("B's approval after A's approval of a shared VIN (%s)",
   };
 
   beforeAll(async () => {
-    ({ t, admin, finance } = await startSettlementApp(engine));
+    ({ t, admin, finance, dealerB } = await startSettlementApp(engine));
     await createProgram(admin, monthlyUnitsProgram(code));
     await deliverOn(admin, 'DLR-ALPHA', [['AP-A1', '2026-02-20', V]]);
     await close('2026-02');
@@ -105,5 +117,66 @@ describe.each(engines())("B's approval after A's approval of a shared VIN (%s)",
     // and nothing moves again: May pays nobody anything
     expect((await statement('DLR-ALPHA', '2026-05')).lines).toEqual([]);
     expect((await statement('DLR-BRAVO', '2026-05')).lines).toEqual([]);
+  });
+  it('the take-back names the delivery and why, never the other dealer (API, CSV, PDF)', async () => {
+    const idOf = async (externalId: string) =>
+      (
+        await t.db.query<{ id: string }>(
+          `select id::text as id from transactions where external_id = $1`,
+          [externalId],
+        )
+      ).rows[0]!.id;
+    const [bravoV, alphaV] = [await idOf('AP-B1'), await idOf('AP-A1')];
+    // B's April, read by B itself: before, one generic "recomputed" line of −100.00
+    const url = `/api/v1/programs/${code}/statements/DLR-BRAVO`;
+    const bravo = await json<Detail>(await dealerB.get(`${url}?period=2026-04`), 200);
+    const corrections = bravo.lines.filter((l) => l.kind === 'correction');
+    expect(corrections).toEqual([
+      expect.objectContaining({
+        amount: '-100.00',
+        transactionId: null,
+        vin: V,
+        correctsPeriod: '2026-02',
+        correctionReason: 'vin_paid_to_other_dealer',
+        correctsTransactionId: bravoV,
+      }),
+    ]);
+    const why = corrections[0]!.explanation;
+    expect(why).toContain(`${V} delivered 2026-02-10 (transaction ${bravoV})`);
+    expect(why).toContain('paid to another dealer by a statement approved earlier');
+    // nothing of the other dealer: its code, name or delivery
+    const leaks = ['ALPHA', 'Alpha', `transaction ${alphaV})`, '2026-02-20'];
+    for (const leak of leaks) expect(JSON.stringify(bravo)).not.toContain(leak);
+    const csv = await (await dealerB.get(`${url}/export?period=2026-04`)).text();
+    const row = csv.split('\n').find((l) => l.includes(',correction,'))!;
+    expect(row).toContain(V);
+    expect(row).toContain('taken back, this vehicle is paid to another dealer');
+    const pdf = Buffer.from(await (await dealerB.get(`${url}/pdf?period=2026-04`)).arrayBuffer());
+    const text = pdfText(pdf).replace(/\s+/g, ' ');
+    expect(text).toContain(`${V} delivered 2026-02-10`);
+    expect(text).toContain('taken back');
+    for (const leak of leaks) expect(text).not.toContain(leak);
+    // A's March took A's February payment back: B's earlier delivery, reported late, earns V
+    const alpha = await statement('DLR-ALPHA', '2026-03');
+    expect(alpha.lines.filter((l) => l.kind === 'correction')).toEqual([
+      expect.objectContaining({
+        amount: '-100.00',
+        vin: V,
+        correctionReason: 'vin_delivered_by_other_dealer',
+        correctsTransactionId: alphaV,
+        explanation: expect.stringContaining(`${V} delivered 2026-02-20`),
+      }),
+    ]);
+    // and A's April pays V again (A's approval came first): freed, named
+    const april = await statement('DLR-ALPHA', '2026-04');
+    expect(april.lines).toContainEqual(
+      expect.objectContaining({
+        kind: 'correction',
+        amount: '100.00',
+        transactionId: alphaV,
+        vin: V,
+        correctionReason: 'vin_freed',
+      }),
+    );
   });
 });

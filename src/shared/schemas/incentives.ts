@@ -79,6 +79,24 @@ export const periodQuery = z.object({
 export const STATEMENT_STATUSES = ['open', 'closed', 'approved', 'paid', 'settled_later'] as const;
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 
+/**
+ * Why a correction line (docs/incentives.md, "Late rows after settlement", "A VIN is paid once").
+ * The vin_* codes name a move caused by another dealer's delivery or approval of the same VIN.
+ */
+export const VIN_CORRECTION_REASONS = [
+  'vin_paid_to_other_dealer',
+  'vin_delivered_by_other_dealer',
+  'vin_freed',
+] as const;
+export type VinCorrectionReason = (typeof VIN_CORRECTION_REASONS)[number];
+export const CORRECTION_REASONS = [
+  'late_row',
+  'settled_unwind',
+  'recomputed',
+  ...VIN_CORRECTION_REASONS,
+] as const;
+export type CorrectionReason = (typeof CORRECTION_REASONS)[number];
+
 export const statementLineSchema = z
   .object({
     lineNo: z.number().int(),
@@ -109,6 +127,20 @@ export const statementLineSchema = z
       .nullable()
       .optional()
       .describe("a correction line: the line of that period's statement it corrects"),
+    correctionReason: z
+      .enum(CORRECTION_REASONS)
+      .nullable()
+      .optional()
+      .describe(
+        "a correction line: why. late_row: a row stored after the period was settled; settled_unwind: an unwind of a settled sale; recomputed: the tier or cap moved on the lines already settled; vin_paid_to_other_dealer / vin_delivered_by_other_dealer: the dealer's own delivery (correctsTransactionId) taken back because the vehicle is paid to, or was delivered earlier by, another dealer (who is not named); vin_freed: the delivery paid now that the other dealer's sale of the vehicle no longer stands. Lines approved before these codes existed read late_row or recomputed",
+      ),
+    correctsTransactionId: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "a correction line with a vin_* reason: the dealer's own delivery it is about (its vin and date are the line's)",
+      ),
     co2: z
       .object({ gPerKm: z.string(), thresholdGPerKm: z.string(), belowGPerKm: z.string() })
       .nullable()

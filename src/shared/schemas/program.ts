@@ -9,6 +9,7 @@ import { POWERTRAINS, type Powertrain } from './catalog';
 import { code, isRealDate } from './common';
 import { BUYER_TYPES, SALE_CATEGORIES, type BuyerType, type SaleCategory } from './rdr';
 import { TRANSACTION_KINDS, type TransactionKind } from './transactions';
+import type { VinCorrectionReason } from './incentives';
 
 export const MEASUREMENT_PERIODS = ['month', 'quarter', 'program'] as const;
 export type MeasurementPeriod = (typeof MEASUREMENT_PERIODS)[number];
@@ -542,5 +543,13 @@ export type StatementAdjustment = {
     transactionId: string | null;
     /** The late row's quantity (a late sale corrected here becomes a settled unit). */
     quantity?: number | null;
+    /**
+     * Set when another dealer's delivery or approval of the same VIN moved the dealer's own
+     * delivery (`deliveryId`): taken back (`vin_paid_to_other_dealer`,
+     * `vin_delivered_by_other_dealer`) or paid now that the other sale no longer stands
+     * (`vin_freed`). Other correction lines have none.
+     */
+    reason?: VinCorrectionReason;
+    deliveryId?: string;
   };
 };

@@ -45,6 +45,15 @@ export function createCorrectionsRepository(db: Queryable) {
       );
     },
 
+    /** The VINs of these feed rows (a correction line names the delivery it is about). */
+    async findVins(ids: string[]): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ id: string; vin: string }>(
+        `select id::text as id, vin from transactions where id = any($1::bigint[]) and vin is not null`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r.vin]));
+    },
+
     async findClosedPeriods(programId: number): Promise<Map<string, ClosedPeriod>> {
       const { rows } = await db.query<ClosedPeriod>(
         `select period, to_json(closed_at)#>>'{}' as "closedAt", coalesce(last_feed_id, 0)::text as "lastFeedId"

@@ -145,15 +145,80 @@ export async function correctionsFrom(options: {
     options.compute({ period: source.period.period, dealerIds, maxFeedId: source.upTo }),
   ]);
   const lateById = new Map(late.map((r) => [r.id, r]));
+  // the VINs of the deliveries another dealer's delivery or approval of the VIN moved (named)
+  const moved = dealerIds.flatMap((id) => {
+    const b = before.get(id);
+    const a = after.get(id);
+    return b && a ? vinMovedDeliveries(b, a) : [];
+  });
+  const vins = moved.length > 0 ? await options.repo.findVins(moved) : new Map<string, string>();
   for (const dealerId of dealerIds) {
     const b = before.get(dealerId);
     const a = after.get(dealerId);
     if (!b || !a) continue;
-    const lines = itemise(source.period.period, b, a, lateById);
+    const lines = itemise(source.period.period, b, a, lateById, vins);
     if (lines.length > 0) out.set(dealerId, lines);
   }
   return out;
 }
+
+const VIN_EXCLUSIONS = new Set(['paid_to_other_dealer', 'delivered_by_other_dealer']);
+
+/** Settled sale lines of `s` by feed row (benefit lines of units sold). */
+function saleLines(s: Statement) {
+  const out = new Map<string, { lineNo: number; amount: string; quantity: number; date: string }>();
+  s.lines.forEach((l, i) => {
+    if (l.transactionId !== null && l.kind === 'benefit' && (l.quantity ?? 0) > 0) {
+      out.set(String(l.transactionId), {
+        lineNo: i + 1,
+        amount: l.amount,
+        quantity: l.quantity ?? 1,
+        date: l.date ?? '',
+      });
+    }
+  });
+  return out;
+}
+
+/** Excluded rows of `s` because their VIN earned with another dealer, by feed row. */
+function vinExcluded(s: Statement) {
+  return new Map(
+    s.excluded
+      .filter((e) => VIN_EXCLUSIONS.has(e.reason))
+      .map((e) => [String(e.transactionId), e.reason]),
+  );
+}
+
+/**
+ * The dealer's deliveries whose payment another dealer's delivery or approval of the same VIN
+ * moved between `before` and `after`: paid before and excluded after (taken back), or excluded
+ * before and paid after (freed).
+ */
+export function vinMovedDeliveries(before: Statement, after: Statement): string[] {
+  const paidBefore = saleLines(before);
+  const paidAfter = saleLines(after);
+  const excludedBefore = vinExcluded(before);
+  const excludedAfter = vinExcluded(after);
+  return [
+    ...[...paidBefore.keys()].filter((id) => excludedAfter.has(id) && !paidAfter.has(id)),
+    ...[...paidAfter.keys()].filter((id) => excludedBefore.has(id)),
+  ];
+}
+
+/**
+ * Why a delivery's payment is taken back, as the dealer reads it: never the other dealer (a
+ * dealer sees none of another's data).
+ */
+const TAKE_BACK = {
+  paid_to_other_dealer: {
+    reason: 'vin_paid_to_other_dealer',
+    text: 'this vehicle is paid to another dealer by a statement approved earlier (a vehicle is paid once, to the first approval paying it)',
+  },
+  delivered_by_other_dealer: {
+    reason: 'vin_delivered_by_other_dealer',
+    text: "another dealer's earlier delivery of this vehicle, reported after the period was settled, earns it (a vehicle is paid once)",
+  },
+} as const;
 
 /** The correction lines turning `before` into `after` (P's statement with the late rows). */
 export function itemise(
@@ -161,18 +226,11 @@ export function itemise(
   before: Statement,
   after: Statement,
   late: ReadonlyMap<string, LateRow>,
+  /** The VINs of the deliveries another dealer's delivery of the VIN moved (vinMovedDeliveries). */
+  vins: ReadonlyMap<string, string> = new Map(),
 ): StatementAdjustment[] {
   // The settled sale lines of P: an unwind of one is corrected by exactly what it was paid.
-  const settledLine = new Map<string, { lineNo: number; amount: string; quantity: number }>();
-  before.lines.forEach((l, i) => {
-    if (l.transactionId !== null && l.kind === 'benefit' && (l.quantity ?? 0) > 0) {
-      settledLine.set(String(l.transactionId), {
-        lineNo: i + 1,
-        amount: l.amount,
-        quantity: l.quantity ?? 1,
-      });
-    }
-  });
+  const settledLine = saleLines(before);
   const out: StatementAdjustment[] = [];
   let itemised = new Dec(0);
   for (const l of after.lines) {
@@ -210,13 +268,9 @@ export function itemise(
   // A delivery the period excluded because its VIN earned elsewhere, freed since (the other
   // sale unwound or charged back): paid now, naming its own row, so that the approval records it
   // as a settled unit (the VIN is then paid to this dealer, once).
-  const blockedBefore = new Map(
-    before.excluded
-      .filter(
-        (e) => e.reason === 'paid_to_other_dealer' || e.reason === 'delivered_by_other_dealer',
-      )
-      .map((e) => [String(e.transactionId), e]),
-  );
+  const blockedBefore = vinExcluded(before);
+  const delivery = (id: string, date: string | null) =>
+    `${vins.get(id) ?? 'vehicle'} delivered ${date ?? '?'} (transaction ${id})`;
   for (const l of after.lines) {
     if (l.transactionId === null || l.kind !== 'benefit' || (l.quantity ?? 0) <= 0) continue;
     const id = String(l.transactionId);
@@ -225,8 +279,40 @@ export function itemise(
     out.push({
       reference: `COR-${period}-${id}`,
       amount: l.amount,
-      explanation: `transaction ${id} dated in ${period}, excluded there (${blockedBefore.get(id)!.reason}): the other sale of its VIN was unwound or charged back after ${period} was settled: ${l.explanation}`,
-      correction: { period, lineNo: null, transactionId: id, quantity: l.quantity },
+      explanation: `${delivery(id, l.date)}, excluded in ${period} (${blockedBefore.get(id)!}): paid now, this vehicle no longer earns with another dealer (its sale there was unwound or charged back, or this dealer's approved payment came first): ${l.explanation}`,
+      correction: {
+        period,
+        lineNo: null,
+        transactionId: id,
+        quantity: l.quantity,
+        reason: 'vin_freed',
+        deliveryId: id,
+      },
+    });
+  }
+  // A delivery the period paid, excluded now because another dealer's delivery or approval of
+  // its VIN earns it (docs/incentives.md, "A VIN is paid once"): taken back by what its line
+  // paid, naming the delivery and why. The line names no feed row of its own (as the tier's
+  // difference, below): the approval records nothing for it and the reconciliation counts it
+  // with the corrections without a row, as before.
+  const excludedAfter = vinExcluded(after);
+  const paidAfter = saleLines(after);
+  for (const [id, paid] of settledLine) {
+    const why = excludedAfter.get(id) as keyof typeof TAKE_BACK | undefined;
+    if (why === undefined || paidAfter.has(id)) continue;
+    const amount = new Dec(paid.amount).neg().toFixed();
+    itemised = itemised.plus(amount);
+    out.push({
+      reference: `COR-${period}-${id}-taken-back`,
+      amount,
+      explanation: `${delivery(id, paid.date)}, paid ${paid.amount} for ${period}: taken back, ${TAKE_BACK[why].text}`,
+      correction: {
+        period,
+        lineNo: null,
+        transactionId: null,
+        reason: TAKE_BACK[why].reason,
+        deliveryId: id,
+      },
     });
   }
   const rest = new Dec(after.earned).minus(before.earned).minus(itemised);

@@ -13,6 +13,7 @@ import { createCorrectionsRepository } from './corrections.repository';
 import type { DealerRow, LoadSpec, TxRow } from './incentives.repository';
 import { createIncentivesRepository } from './incentives.repository';
 import { reconcile, type DealerReconInput, type ReconLine } from './reconciliation';
+import { countingInWindow } from './statement-compute';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
 
 type Computed = {
@@ -64,8 +65,16 @@ export async function loadReconciliation(t: ReconciliationTools): Promise<Reconc
     requiresClaim: false,
     maxFeedId: null,
   });
+  // listed in the one window that would have counted each (a late one: its arrival's)
+  const here = countingInWindow({
+    program: t.program,
+    fiscalYearStartMonth: t.fiscalYearStartMonth,
+    window: t.settlement.window.label,
+    transactions: charged.map((r) => t.toTransaction(r)),
+  });
   const chargedOf = new Map<number, { transactionId: string; reason: string }[]>();
   for (const r of charged) {
+    if (!here.has(r.id)) continue;
     const list = chargedOf.get(r.dealerId) ?? [];
     list.push({ transactionId: r.id, reason: 'charged_back_unwind' });
     chargedOf.set(r.dealerId, list);

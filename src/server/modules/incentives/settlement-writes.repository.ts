@@ -89,12 +89,12 @@ export function createSettlementWritesRepository(db: Queryable) {
         const part = lines.slice(i, i + chunk);
         await db.query(
           `insert into incentive_statement_lines (statement_id, dealer_id, line_no, kind, transaction_id, line_date, quantity, basis, rate, tier_from, parts, amount, explanation,
-                  corrects_period, corrects_line_no, co2)
+                  corrects_period, corrects_line_no, co2, correction_reason, corrects_transaction_id)
            select $1, ${parentDealer('incentive_statements', '$1')}, x.line_no, x.kind, x.transaction_id, x.line_date, x.quantity, x.basis, x.rate, x.tier_from, x.parts, x.amount, x.explanation,
-                  x.corrects_period, x.corrects_line_no, x.co2
+                  x.corrects_period, x.corrects_line_no, x.co2, x.correction_reason, x.corrects_transaction_id
            from jsonb_to_recordset($2::jsonb) as x(line_no int, kind text, transaction_id bigint, line_date date, quantity int, basis text,
                 rate text, tier_from text, parts jsonb, amount numeric, explanation text, corrects_period text, corrects_line_no int,
-                co2 jsonb)`,
+                co2 jsonb, correction_reason text, corrects_transaction_id bigint)`,
           [
             statementId,
             JSON.stringify(
@@ -113,6 +113,8 @@ export function createSettlementWritesRepository(db: Queryable) {
                 corrects_period: l.correctsPeriod ?? null,
                 corrects_line_no: l.correctsLineNo ?? null,
                 co2: l.co2 ?? null,
+                correction_reason: l.correctionReason ?? null,
+                corrects_transaction_id: l.correctsTransactionId ?? null,
               })),
             ),
           ],

@@ -6,15 +6,22 @@
 import { Dec } from '../../../shared/money';
 import {
   type IncentiveTransaction,
+  type ProgramDefinition,
   type StatementAdjustment,
 } from '../../../shared/schemas/program';
-import type { StatementLineView, StatementStatus } from '../../../shared/schemas/incentives';
+import {
+  CORRECTION_REASONS,
+  type CorrectionReason,
+  type StatementLineView,
+  type StatementStatus,
+} from '../../../shared/schemas/incentives';
 import type { Queryable } from '../../db/db';
 import { correctionSources, correctionsFrom } from './corrections';
 import { createCorrectionsRepository, type ClosedPeriod } from './corrections.repository';
 import {
   adjustmentPeriodsOf,
   calculateStatement,
+  groupTransactionsByWindow,
   listSettlementPeriods,
   type ExcludedTransaction,
   type SettlementPeriod,
@@ -64,8 +71,58 @@ export function toStatementLine(
     explanation: l.explanation,
     correctsPeriod: l.correctsPeriod ?? null,
     correctsLineNo: l.correctsLineNo ?? null,
+    ...correctionFields(l),
     ...(l.co2 ? { co2: l.co2 } : {}),
   };
+}
+
+/**
+ * The ids of the rows that count in `window`, as the engine places them: on their date, except
+ * an unwind that arrived after its own window's grace deadline, on its arrival date. The rows
+ * the engine never sees (a charged-back unwind, migration 0059) are listed by it in exactly one
+ * window's statements: the window that would have counted them. (The feed read takes, for a
+ * window, the rows dated in it and the unwinds dated before it that arrived in it: a late
+ * unwind is in two windows' reads, and the engine keeps it in one.)
+ */
+export function countingInWindow(options: {
+  program: ProgramDefinition;
+  fiscalYearStartMonth: number;
+  window: string;
+  transactions: readonly IncentiveTransaction[];
+}): Set<string> {
+  if (options.transactions.length === 0) return new Set();
+  const groups = groupTransactionsByWindow({
+    program: options.program,
+    transactions: options.transactions,
+    fiscalYearStartMonth: options.fiscalYearStartMonth,
+  });
+  return new Set((groups.get(options.window) ?? []).map((t) => String(t.id)));
+}
+
+/**
+ * A correction line's reason code and the delivery it is about, as the API gives them: the
+ * stored code of a line moved by another dealer's delivery of the same VIN, else what the line
+ * is (a late row, an unwind of a settled sale, or the tier or cap recomputed). Other lines: none.
+ */
+export function correctionFields(l: {
+  kind: string;
+  transactionId: string | number | null;
+  correctsLineNo?: number | null;
+  correctionReason?: string | null;
+  correctsTransactionId?: string | null;
+}): Pick<StatementLineView, 'correctionReason' | 'correctsTransactionId'> {
+  if (l.kind !== 'correction') return {};
+  const stored = (CORRECTION_REASONS as readonly string[]).includes(l.correctionReason ?? '')
+    ? (l.correctionReason as CorrectionReason)
+    : null;
+  const reason: CorrectionReason =
+    stored ??
+    (l.transactionId === null
+      ? 'recomputed'
+      : l.correctsLineNo != null
+        ? 'settled_unwind'
+        : 'late_row');
+  return { correctionReason: reason, correctsTransactionId: l.correctsTransactionId ?? null };
 }
 
 /**
@@ -307,8 +364,15 @@ export function createStatementComputation({ shared }: { shared: IncentivesConte
     // where lines are asked for (statement pages, exports, reconciliation, approval); never counted.
     const chargedUnwinds = new Map<number, ExcludedTransaction[]>();
     if (options.withLines && !aggregate) {
-      for (const r of await repo.findChargedUnwindRows(spec)) {
-        if (options.excludeTransactionIds?.has(r.id)) continue;
+      const charged = await repo.findChargedUnwindRows(spec);
+      const here = countingInWindow({
+        program: def,
+        fiscalYearStartMonth: ctx.fy,
+        window: window.label,
+        transactions: charged.map((r) => toTransaction(r, ctx)),
+      });
+      for (const r of charged) {
+        if (options.excludeTransactionIds?.has(r.id) || !here.has(r.id)) continue;
         const list = chargedUnwinds.get(r.dealerId) ?? [];
         list.push({
           transactionId: r.id,

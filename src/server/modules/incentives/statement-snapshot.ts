@@ -90,6 +90,13 @@ export function snapshotDocument(input: {
         ...(l.kind === 'correction'
           ? { correctsPeriod: l.correctsPeriod, correctsLineNo: l.correctsLineNo }
           : {}),
+        // only on the lines that have them (migration 0063): other documents hash as before
+        ...(l.correctionReason
+          ? {
+              correctionReason: l.correctionReason,
+              correctsTransactionId: l.correctsTransactionId,
+            }
+          : {}),
       })),
     }),
   ) as SnapshotDocument;

@@ -23,6 +23,9 @@ export type StatementLineRow = {
   explanation: string;
   correctsPeriod?: string | null;
   correctsLineNo?: number | null;
+  /** Correction lines moved by another dealer's delivery of the same VIN (migration 0063). */
+  correctionReason?: string | null;
+  correctsTransactionId?: string | null;
   /** per_g_co2_below lines: the structured CO2 figures of the line */
   co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string } | null;
 };
@@ -477,12 +480,17 @@ export function createStatementsRepository(db: Queryable) {
       >(
         `select line_no as "lineNo", kind, transaction_id::text as "transactionId", to_char(line_date, 'YYYY-MM-DD') as date, quantity,
                 basis, rate, tier_from as "tierFrom", parts, amount::text as amount, explanation,
-                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo", co2
+                corrects_period as "correctsPeriod", corrects_line_no as "correctsLineNo", co2,
+                correction_reason as "correctionReason", corrects_transaction_id::text as "correctsTransactionId"
          from incentive_statement_lines where statement_id = $1 order by line_no`,
         [statementId],
       );
-      // the CO2 figures only on the lines that have them, as on a live statement
-      return rows.map(({ co2, ...r }) => (co2 ? { ...r, co2 } : r));
+      // the CO2 figures and a correction's reason only on the lines that have them, as live
+      return rows.map(({ co2, correctionReason, correctsTransactionId, ...r }) => ({
+        ...r,
+        ...(co2 ? { co2 } : {}),
+        ...(correctionReason ? { correctionReason, correctsTransactionId } : {}),
+      }));
     },
 
     async findTransactionRefs(ids: string[]) {

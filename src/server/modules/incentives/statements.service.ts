@@ -31,7 +31,12 @@ import {
   toTransaction,
   needsSaleDetails,
 } from './incentives-context';
-import { type Computed, type StatementComputation, toStatementLine } from './statement-compute';
+import {
+  correctionFields,
+  type Computed,
+  type StatementComputation,
+  toStatementLine,
+} from './statement-compute';
 import { type NetworkItem, type NetworkTotals } from './network-totals';
 
 /** The job that recalculates every program's current statements (POST /incentives/recalculate). */
@@ -136,24 +141,31 @@ export function createStatementsService({
     if (c.status === 'settled_later') {
       lines = []; // its rows were paid by the later statement it names (settledIn)
     } else if (c.storedId && c.status !== 'closed') {
-      lines = (await repoOf().findLines(c.storedId)).map((l) => ({
-        ...l,
-        vin: null,
-        sku: null,
-        unitPrice: null,
-      }));
+      lines = (await repoOf().findLines(c.storedId)).map(
+        ({ correctionReason, correctsTransactionId, ...l }) => ({
+          ...l,
+          ...correctionFields({ ...l, correctionReason, correctsTransactionId }),
+          vin: null,
+          sku: null,
+          unitPrice: null,
+        }),
+      );
     } else {
       lines = c.statement.lines.map((l, i) => toStatementLine(l, i, new Map()));
     }
     const excluded = c.status === 'settled_later' ? [] : (c.statement.excluded ?? []);
     const ids = [
-      ...lines.map((l) => l.transactionId).filter((x): x is string => x !== null),
+      ...lines
+        .map((l) => l.transactionId ?? l.correctsTransactionId ?? null)
+        .filter((x): x is string => x !== null),
       ...excluded.map((e) => String(e.transactionId)),
     ];
     const refs = ids.length > 0 ? await repoOf().findTransactionRefs(ids) : new Map();
     const currency = c.statement.currency;
     for (const l of lines) {
-      const ref = l.transactionId ? refs.get(l.transactionId) : undefined;
+      // a correction about a delivery of the dealer's (its VIN moved): that delivery's VIN
+      const refId = l.transactionId ?? l.correctsTransactionId ?? null;
+      const ref = refId ? refs.get(refId) : undefined;
       if (ref) {
         l.vin = ref.vin;
         l.sku = ref.sku;

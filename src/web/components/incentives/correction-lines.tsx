@@ -7,7 +7,7 @@ import { Group, Paper, Stack, Text } from '@mantine/core';
 import type { StatementLineView } from '../../../shared/schemas/incentives';
 import { Section } from '../page-header';
 import { formatMoney, sumDecimals } from '../../format';
-import { formatSettlementPeriod } from './incentive-labels';
+import { CORRECTION_REASON_LABELS, formatSettlementPeriod } from './incentive-labels';
 
 export function CorrectionLines({
   lines,
@@ -26,7 +26,7 @@ export function CorrectionLines({
   return (
     <Section
       title={`Corrections for settled periods (${corrections.length})`}
-      description="Rows stored after their period was closed or approved that still count there: the difference that period's statement would have had, paid here"
+      description="Rows stored after their period was closed or approved that still count there, and vehicles another dealer's delivery moved: the difference that period's statement would have had, paid here"
     >
       <Stack gap="sm" data-testid="statement-corrections">
         {[...byPeriod].map(([period, list]) => (
@@ -42,7 +42,13 @@ export function CorrectionLines({
             <Stack gap={2}>
               {list.map((l) => (
                 <Group key={l.lineNo} justify="space-between" wrap="nowrap" align="flex-start">
-                  <Text size="xs">
+                  <Text size="xs" data-reason={l.correctionReason ?? undefined}>
+                    {l.correctionReason?.startsWith('vin_') ? (
+                      <Text span size="xs" fw={600}>
+                        {CORRECTION_REASON_LABELS[l.correctionReason]}
+                        {l.vin ? ` (${l.vin})` : ''} ·{' '}
+                      </Text>
+                    ) : null}
                     Line {l.lineNo}
                     {l.correctsLineNo ? ` (corrects line ${l.correctsLineNo})` : ''}
                     {l.transactionId ? ` · transaction ${l.transactionId}` : ''} · {l.explanation}

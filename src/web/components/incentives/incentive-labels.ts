@@ -5,7 +5,11 @@ import type {
   MeasurementPeriod,
   ProgramDefinition,
 } from '../../../shared/schemas/program';
-import type { StatementExclusionReason, StatementStatus } from '../../../shared/schemas/incentives';
+import type {
+  CorrectionReason,
+  StatementExclusionReason,
+  StatementStatus,
+} from '../../../shared/schemas/incentives';
 import { formatInt, formatMoney, formatMonthLong } from '../../format';
 
 export const MEASURE_LABELS: Record<Measure, string> = {
@@ -36,6 +40,16 @@ export const EXCLUSION_LABELS: Record<StatementExclusionReason, string> = {
   paid_to_other_dealer: 'This vehicle was already paid to another dealer',
   delivered_by_other_dealer: 'This vehicle was delivered earlier by another dealer',
   charged_back_unwind: 'Unwind of a sale already charged back',
+};
+
+/** Why a correction line, as the dealer reads it (never naming another dealer). */
+export const CORRECTION_REASON_LABELS: Record<CorrectionReason, string> = {
+  late_row: 'Row reported after the period was settled',
+  settled_unwind: 'Unwind of a settled sale',
+  recomputed: 'Tier or cap recomputed',
+  vin_paid_to_other_dealer: 'Taken back: this vehicle is paid to another dealer',
+  vin_delivered_by_other_dealer: 'Taken back: another dealer delivered this vehicle earlier',
+  vin_freed: 'Paid now: this vehicle no longer earns with another dealer',
 };
 
 export const PERIOD_LABELS: Record<MeasurementPeriod, string> = {

@@ -20,7 +20,10 @@ import type {
   SettledUnitBenefit,
   StatementAdjustment,
 } from '../../../../shared/schemas/program';
-import type { StatementExclusionReason } from '../../../../shared/schemas/incentives';
+import type {
+  StatementExclusionReason,
+  VinCorrectionReason,
+} from '../../../../shared/schemas/incentives';
 import {
   amountMinor,
   co2BelowTenths,
@@ -86,6 +89,12 @@ export type StatementLine = {
   /** Correction lines: the settled period and the line of its statement they correct. */
   correctsPeriod?: string;
   correctsLineNo?: number | null;
+  /**
+   * Correction lines moved by another dealer's delivery or approval of the same VIN: why, and
+   * the dealer's own delivery they are about (absent on other lines).
+   */
+  correctionReason?: VinCorrectionReason;
+  correctsTransactionId?: string;
   /** per_g_co2_below lines: the SKU's g/km, the program's threshold and the g/km below it. */
   co2?: { gPerKm: string; thresholdGPerKm: string; belowGPerKm: string };
 };
@@ -682,6 +691,9 @@ export function runStatement(input: StatementInput): StatementRun {
         explanation: `correction for ${c.period}${c.lineNo === null ? '' : ` (line ${c.lineNo})`}: ${adjustment.explanation}`,
         correctsPeriod: c.period,
         correctsLineNo: c.lineNo,
+        ...(c.reason && c.deliveryId
+          ? { correctionReason: c.reason, correctsTransactionId: c.deliveryId }
+          : {}),
       });
     } else if (includeLines) {
       lines.push({
