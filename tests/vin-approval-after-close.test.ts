@@ -15,8 +15,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
+import type { IntegrityFlagRecord } from '../src/shared/schemas/insights';
 import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
-import { deliverOn, monthlyUnitsProgram, startSettlementApp } from './helpers/settlement';
+import { deliverOn, monthlyUnitsProgram, startSettlementApp, unwindOn } from './helpers/settlement';
 import { pdfText } from './helpers/pdf-text';
 
 const V = '1APPRPXS000000001';
@@ -179,4 +180,107 @@ describe.each(engines())("B's approval after A's approval of a shared VIN (%s)",
       }),
     );
   });
+  it("B's later unwind of V takes nothing more: April's take-back already did (paid once)", async () => {
+    // B unwinds its delivery of V in May. Its settled unit of V (paid by March's correction) was
+    // taken back by April's approved correction: before, May clawed it back a second time (B
+    // −100 more, so over all statements −100 for a sale paid once, to A).
+    await unwindOn(admin, 'DLR-BRAVO', 'AP-B1', '2026-05-06', V);
+    await close('2026-05');
+    // nothing to pay or take: no statement; the unwind is shown, left out as V's delivery is
+    const bravo = await statement('DLR-BRAVO', '2026-05');
+    expect([bravo.status, bravo.amountDue, bravo.lines]).toEqual(['open', '0.00', []]);
+    expect(bravo.excluded).toEqual([
+      expect.objectContaining({ vin: V, reason: 'paid_to_other_dealer' }),
+    ]);
+    expect((await statement('DLR-ALPHA', '2026-05')).lines).toEqual([]);
+    // over all approved statements: V paid once, to A; B keeps its own March sale only
+    expect(await total('DLR-ALPHA', ['2026-02', '2026-03', '2026-04'])).toBe('200.00');
+    expect(await total('DLR-BRAVO', ['2026-03', '2026-04', '2026-05'])).toBe('100.00');
+    // and June moves nothing
+    expect((await statement('DLR-ALPHA', '2026-06')).lines).toEqual([]);
+    expect((await statement('DLR-BRAVO', '2026-06')).lines).toEqual([]);
+  });
+  it("A's own unwind of V claws back its payment once: the freed correction settled it again", async () => {
+    // A's V: paid in February, taken back in March (B's late earlier delivery), paid again in
+    // April (A's approval came first). Its unwind in June claws back the 100.00 A holds for it.
+    await unwindOn(admin, 'DLR-ALPHA', 'AP-A1', '2026-06-03', V);
+    await close('2026-06');
+    expect((await approve('DLR-ALPHA', '2026-06')).status).toBe(200);
+    const alpha = await statement('DLR-ALPHA', '2026-06');
+    expect(alpha.lines.map((l) => [l.kind, l.amount, l.vin])).toEqual([['clawback', '-100.00', V]]);
+    // over all statements: A keeps A2 only. (B's June is not asserted: its February delivery
+    // of V, unwound in May while it earned nothing, is paid again by a freed correction once A's
+    // unwind frees V, as any such delivery is: docs/incentives.md, "A VIN is paid once".)
+    expect(await total('DLR-ALPHA', ['2026-02', '2026-03', '2026-04', '2026-06'])).toBe('100.00');
+  });
 });
+
+describe.each(engines())(
+  "a chargeback of B's delivery of V after April's take-back (%s)",
+  (engine) => {
+    let t: TestApp;
+    let admin: Client;
+    let finance: Client;
+    const code = 'VIN-APPR-CB';
+    const statement = async (dealer: string, period: string) =>
+      json<Detail>(
+        await admin.get(`/api/v1/programs/${code}/statements/${dealer}?period=${period}`),
+        200,
+      );
+    const close = async (period: string) =>
+      json(await finance.send('POST', `/api/v1/programs/${code}/periods/close`, { period }), 200);
+    const approve = async (dealer: string, period: string) =>
+      json(
+        await finance.send('POST', `/api/v1/programs/${code}/statements/${dealer}/approve`, {
+          period,
+        }),
+        200,
+      );
+
+    beforeAll(async () => {
+      // the first describe's story up to April's approvals (B paid V in March, taken back in April)
+      ({ t, admin, finance } = await startSettlementApp(engine));
+      await createProgram(admin, monthlyUnitsProgram(code));
+      await deliverOn(admin, 'DLR-ALPHA', [['CB-A1', '2026-02-20', V]]);
+      await close('2026-02');
+      await deliverOn(admin, 'DLR-BRAVO', [['CB-B1', '2026-02-10', V]]);
+      await deliverOn(admin, 'DLR-BRAVO', [['CB-B2', '2026-03-05', '1APPRPXS000000009']]);
+      await close('2026-03');
+      await approve('DLR-ALPHA', '2026-02');
+      await approve('DLR-BRAVO', '2026-03');
+      await approve('DLR-ALPHA', '2026-03');
+      await deliverOn(admin, 'DLR-ALPHA', [['CB-A2', '2026-02-21', A2]]);
+      await close('2026-04');
+      await approve('DLR-ALPHA', '2026-04');
+      await approve('DLR-BRAVO', '2026-04');
+    }, 600_000);
+    afterAll(async () => t?.close());
+
+    it('takes nothing more from B: the take-back already did (paid once)', async () => {
+      expect((await statement('DLR-BRAVO', '2026-04')).amountDue).toBe('-100.00');
+      // a duplicate-VIN flag on B's delivery of V, confirmed in May
+      const { rows } = await t.db.query<{ id: number }>(
+        `insert into integrity_flags (dealer_id, kind, key, on_date, summary, evidence, amount_at_stake)
+       select id, 'duplicate_vin', 'test:vin-appr:bravo', '2026-02-10', 'planted', $2::jsonb, 0
+       from dealers where code = $1 returning id`,
+        ['DLR-BRAVO', JSON.stringify({ vin: V })],
+      );
+      const flag = await json<IntegrityFlagRecord>(
+        await finance.send('POST', `/api/v1/insights/integrity/${rows[0]!.id}/decision`, {
+          decision: 'confirm',
+        }),
+        200,
+      );
+      expect(flag.chargebacks.filter((c) => c.programCode === code)).toEqual([]);
+      for (const period of ['2026-05', '2026-06']) {
+        expect((await statement('DLR-BRAVO', period)).amountDue).toBe('0.00');
+        expect((await statement('DLR-ALPHA', period)).lines).toEqual([]);
+      }
+      // over all statements: V paid once, to A; B its own March sale only
+      let bravo = new Dec(0);
+      for (const p of ['2026-03', '2026-04', '2026-05'])
+        bravo = bravo.plus((await statement('DLR-BRAVO', p)).amountDue);
+      expect(bravo.toFixed(2)).toBe('100.00');
+    });
+  },
+);

@@ -514,6 +514,12 @@ export type SettledUnitBenefit = {
    * while that window's later (cumulative) statements keep the clawback they carry.
    */
   clawedBackIn?: string | null;
+  /**
+   * Set when a correction took the payment back because the VIN earns with another dealer (the
+   * first approval keeps it, or another dealer's earlier delivery arrived late): an unwind of the
+   * sale takes nothing more and is shown excluded for this reason.
+   */
+  takenBack?: 'paid_to_other_dealer' | 'delivered_by_other_dealer' | null;
 };
 
 /** The same window one year earlier: the basis of measure growth. */

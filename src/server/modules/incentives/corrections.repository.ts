@@ -25,7 +25,10 @@ export function createCorrectionsRepository(db: Queryable) {
 
     /**
      * A late sale paid by a correction line of an approved statement is a settled unit of the
-     * window it belongs to: a later unwind naming it claws back exactly that line.
+     * window it belongs to: a later unwind naming it claws back exactly that line. A unit taken
+     * back by an earlier correction (its VIN paid to another dealer, migration 0064) and paid
+     * again by this one (the VIN freed) is settled again: the mark is cleared, the unit keeps its
+     * first approval (the VIN rule orders payments by it, forecourt_vin_blocked).
      */
     async recordCorrectedUnits(input: {
       programId: number;
@@ -40,7 +43,8 @@ export function createCorrectionsRepository(db: Queryable) {
          from incentive_statement_lines l join transactions t on t.id = l.transaction_id and t.dealer_id = l.dealer_id
          join jsonb_each_text($4::jsonb) w on w.key = l.corrects_period
          where l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'correction' and l.quantity > 0
-         on conflict (program_id, transaction_id, dealer_id) do nothing`,
+         on conflict (program_id, transaction_id, dealer_id) do update set taken_back_by = null, taken_back_reason = null
+         where settled_unit_benefits.taken_back_by is not null`,
         [input.programId, input.dealerId, input.statementId, JSON.stringify(input.windows)],
       );
     },

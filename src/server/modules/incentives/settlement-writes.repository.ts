@@ -122,7 +122,11 @@ export function createSettlementWritesRepository(db: Queryable) {
       }
     },
 
-    /** Records what was paid per unit (benefit lines) and marks clawed-back sales (and claims). */
+    /**
+     * Records what was paid per unit (benefit lines) and marks clawed-back sales (and claims) and
+     * the units a correction took back because another dealer's delivery or approval of the VIN
+     * earns it (a correction paying a unit again: recordCorrectedUnits).
+     */
     async recordSettledUnits(input: {
       programId: number;
       dealerId: number;
@@ -135,7 +139,7 @@ export function createSettlementWritesRepository(db: Queryable) {
          from incentive_statement_lines l join transactions t on t.id = l.transaction_id and t.dealer_id = l.dealer_id
          where l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'benefit' and l.quantity > 0
          on conflict (program_id, transaction_id, dealer_id) do update set statement_id = excluded.statement_id, window_label = excluded.window_label,
-           quantity = excluded.quantity, amount = excluded.amount`,
+           quantity = excluded.quantity, amount = excluded.amount, taken_back_by = null, taken_back_reason = null`,
         [input.programId, input.dealerId, input.statementId, input.window],
       );
       await db.query(
@@ -146,6 +150,20 @@ export function createSettlementWritesRepository(db: Queryable) {
            and (case when u.original_external_id is not null then s.external_id = u.original_external_id
                      else u.vin is not null and s.vin = u.vin end)`,
         [input.programId, input.dealerId, input.statementId, input.window],
+      );
+      // a unit another dealer's VIN took back by a correction line (migration 0064): its later
+      // unwind takes nothing more
+      await db.query(
+        `update settled_unit_benefits s
+           set taken_back_by = $3,
+               taken_back_reason = case l.correction_reason when 'vin_paid_to_other_dealer' then 'paid_to_other_dealer'
+                                                            else 'delivered_by_other_dealer' end
+         from incentive_statement_lines l
+         where l.statement_id = $3 and l.dealer_id = $2 and l.kind = 'correction' and l.amount < 0
+           and l.correction_reason in ('vin_paid_to_other_dealer', 'vin_delivered_by_other_dealer')
+           and s.program_id = $1 and s.dealer_id = $2 and s.transaction_id = l.corrects_transaction_id
+           and s.clawed_back_by is null and s.taken_back_by is null`,
+        [input.programId, input.dealerId, input.statementId],
       );
       // a claim paid by an adjustment (statements.repository.ts CLAIM_PAID_UNITS), clawed back here
       await db.query(

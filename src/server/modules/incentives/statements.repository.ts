@@ -56,6 +56,8 @@ export type SettledUnitRow = {
   claimId: string | null;
   /** The window of the approved statement that clawed the claim's adjustment back, if any. */
   clawedBackIn: string | null;
+  /** Taken back by a correction (its VIN earns with another dealer, migration 0064), else null. */
+  takenBack: 'paid_to_other_dealer' | 'delivered_by_other_dealer' | null;
 };
 /**
  * settled_unit_benefits as the engine reads them (`s`), with the window of the approved statement
@@ -64,7 +66,8 @@ export type SettledUnitRow = {
  * too, so the unwind then only netted there (below a tier: 0.00) and the clawback was handed back.
  */
 const SETTLED_UNIT_COLUMNS = `s.program_id as "programId", s.dealer_id as "dealerId", s.transaction_id::text as "transactionId", s.window_label as window, s.vin,
-  s.external_id as "externalId", s.quantity, s.amount::text as amount, null::text as "claimId", cs.window_label as "clawedBackIn"`;
+  s.external_id as "externalId", s.quantity, s.amount::text as amount, null::text as "claimId", cs.window_label as "clawedBackIn",
+  s.taken_back_reason as "takenBack"`;
 const SETTLED_UNITS = `settled_unit_benefits s
   left join incentive_statements cs on cs.id = s.clawed_back_by and cs.dealer_id = s.dealer_id`;
 
@@ -77,7 +80,7 @@ const SETTLED_UNITS = `settled_unit_benefits s
  */
 const CLAIM_PAID_UNITS = `select a.program_id as "programId", a.dealer_id as "dealerId", c.transaction_id::text as "transactionId",
     a.period as window, t.vin, t.external_id as "externalId", abs(t.quantity) as quantity, a.amount::text as amount,
-    a.claim_id::text as "claimId", cs.window_label as "clawedBackIn"
+    a.claim_id::text as "claimId", cs.window_label as "clawedBackIn", null::text as "takenBack"
   from incentive_adjustments a
   join incentive_claims c on c.id = a.claim_id and c.dealer_id = a.dealer_id
   join transactions t on t.id = c.transaction_id and t.dealer_id = a.dealer_id

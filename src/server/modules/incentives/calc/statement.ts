@@ -448,6 +448,13 @@ export function runStatement(input: StatementInput): StatementRun {
         continue;
       }
     }
+    if (claw?.entry.takenBack) {
+      // Its payment was already taken back by a correction (the VIN earns with another dealer):
+      // the unwind takes nothing more, as an unwind of a blocked delivery.
+      const why = claw.entry.takenBack;
+      excluded.push({ transactionId: tx.id, reason: why, detail: vinBlockDetail(why, tx.vin) });
+      continue;
+    }
     const counted: CountedTransaction = { tx, quantity, date };
     if (claw !== null) {
       clawbacks.push({ counted, entry: claw.entry, ref: claw.key });
