@@ -208,10 +208,12 @@ describe.each(engines())("B's approval after A's approval of a shared VIN (%s)",
     expect((await approve('DLR-ALPHA', '2026-06')).status).toBe(200);
     const alpha = await statement('DLR-ALPHA', '2026-06');
     expect(alpha.lines.map((l) => [l.kind, l.amount, l.vin])).toEqual([['clawback', '-100.00', V]]);
-    // over all statements: A keeps A2 only. (B's June is not asserted: its February delivery
-    // of V, unwound in May while it earned nothing, is paid again by a freed correction once A's
-    // unwind frees V, as any such delivery is: docs/incentives.md, "A VIN is paid once".)
+    // over all statements: A keeps A2 only
     expect(await total('DLR-ALPHA', ['2026-02', '2026-03', '2026-04', '2026-06'])).toBe('100.00');
+    // B's delivery of V, unwound in May while V was paid to A, stays as it was then (0066):
+    // before, A's unwind freed it and B's June paid it again by a `vin_freed` correction (+100)
+    expect((await statement('DLR-BRAVO', '2026-06')).lines).toEqual([]);
+    expect(await total('DLR-BRAVO', ['2026-03', '2026-04', '2026-05', '2026-06'])).toBe('100.00');
   });
 });
 
