@@ -4,9 +4,9 @@
  * after settlement"), unwinds naming their sale claw back exactly what it was paid, and the
  * reconciliation accounts for every feed row of a period.
  */
-import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
+import { pdfText } from './helpers/pdf-text';
 import {
   createProgram,
   engines,
@@ -16,35 +16,6 @@ import {
   type Client,
   type TestApp,
 } from './helpers/test-app';
-
-/** The text drawn on the pages: page streams inflated, Tj/TJ strings decoded (kerning dropped). */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const texts: string[] = [];
-  const streamRe = /stream\r?\n/g;
-  let match: RegExpExecArray | null;
-  while ((match = streamRe.exec(raw))) {
-    const start = match.index + match[0].length;
-    const end = raw.indexOf('endstream', start);
-    if (end < 0) break;
-    const bytes = pdf.subarray(start, end);
-    let content: string;
-    try {
-      content = inflateSync(bytes).toString('latin1');
-    } catch {
-      content = bytes.toString('latin1');
-    }
-    const ops = /\[((?:<[0-9a-fA-F]*>|[-\d.\s])*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g;
-    let op: RegExpExecArray | null;
-    while ((op = ops.exec(content))) {
-      const hexes =
-        op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((m) => m[1]!) : [op[2]!];
-      texts.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
-    }
-    streamRe.lastIndex = end;
-  }
-  return texts.join('\n');
-}
 
 const program = (code: string) => ({
   code,
