@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealerGrid, ForecastCycle } from '../src/shared/schemas/forecasts';
 import type { ProgramRisk, ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { BASELINE_JOB_KIND } from '../src/server/modules/forecasts/forecasts.service';
-import { H1_AURA_PROGRAM } from './helpers/aura-program';
 import { ingestRows, seedFixtures } from './helpers/fixtures';
-import { auraHistory, loginAll } from './helpers/insights';
+import { auraHistory, loginAll, H1_AURA_PROGRAM } from './helpers/insights';
 import {
   createProgram,
   engines,

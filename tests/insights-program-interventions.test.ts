@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RISK_JOB_KIND } from '../src/server/modules/insights/insights.service';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
-import { H1_AURA_PROGRAM, auraHistory } from './helpers/aura-program';
+import { H1_AURA_PROGRAM, auraHistory } from './helpers/insights';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProgramRiskList, ProgramTierRisk } from '../src/shared/schemas/program-risk';
 import type { ProgramRiskOut } from '../src/server/modules/insights/program-risk-dealer';
 import { ingestRows, seedFixtures } from './helpers/fixtures';
-import { auraHistory, loginAll } from './helpers/insights';
+import { H1_AURA_PROGRAM, auraHistory, loginAll } from './helpers/insights';
 import { createProgram, engines, json, startTestApp, type TestApp } from './helpers/test-app';
 
 /** Every risk the assessment computed, by program × dealer id (the last one wins). */
@@ -31,22 +31,8 @@ const TODAY = '2026-04-20';
 
 /** Four tiers, the top ones far: a dealer with few sales has several open tiers. */
 const program = {
-  code: 'H1-AURA',
-  name: 'Aura first half',
-  currency: 'USD',
-  startDate: '2026-01-01',
-  endDate: '2026-06-30',
-  measurementPeriod: 'program',
-  payoutFrequency: 'program',
-  measure: 'units',
-  qualifying: { modelLines: ['ML-AURA'] },
-  tiers: [
-    { from: '20', value: '100.00' },
-    { from: '55', value: '150.00' },
-    { from: '90', value: '200.00' },
-    { from: '130', value: '250.00' },
-  ],
-  benefit: 'per_unit',
+  ...H1_AURA_PROGRAM,
+  tiers: [...H1_AURA_PROGRAM.tiers, { from: '130', value: '250.00' }],
 };
 
 type StoredDriver = ProgramTierRisk['drivers'][number] | number;

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramRiskList } from '../src/shared/schemas/program-risk';
-import { H1_AURA_PROGRAM, auraHistory, auraPerMonth } from './helpers/aura-program';
+import { H1_AURA_PROGRAM, auraHistory, auraPerMonth } from './helpers/insights';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,

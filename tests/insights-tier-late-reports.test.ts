@@ -7,7 +7,7 @@
  * engine counts in a later window) changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { H1_AURA_PROGRAM, auraHistory } from './helpers/aura-program';
+import { H1_AURA_PROGRAM, auraHistory } from './helpers/insights';
 import { ingestRows, PASSWORD, seedFixtures, txRow, USERS } from './helpers/fixtures';
 import {
   createProgram,

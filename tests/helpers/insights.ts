@@ -1,14 +1,39 @@
-/** Shared set-ups of the insights tests: an Aura sales history and an approved Aura agreement. */
+/**
+ * Shared set-ups of the insights tests: an Aura sales history, the H1 Aura tier program and an
+ * approved Aura agreement.
+ */
 import { PASSWORD, txRow, USERS } from './fixtures';
 import type { Queryable } from '../../src/server/db/db';
 import { json, login, type Client } from './test-app';
 
-/** 27 months of Aura sales (2024-01 … 2026-03), 8 to 12 a month. */
-export function auraHistory(dealerCode: string, prefix: string) {
+/** A units program over January–June 2026 on the Aura line: tiers at 20, 55 and 90 units. */
+export const H1_AURA_PROGRAM = {
+  code: 'H1-AURA',
+  name: 'Aura first half',
+  currency: 'USD',
+  startDate: '2026-01-01',
+  endDate: '2026-06-30',
+  measurementPeriod: 'program',
+  payoutFrequency: 'program',
+  measure: 'units',
+  qualifying: { modelLines: ['ML-AURA'] },
+  tiers: [
+    { from: '20', value: '100.00' },
+    { from: '55', value: '150.00' },
+    { from: '90', value: '200.00' },
+  ],
+  benefit: 'per_unit',
+};
+
+/** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
+export const auraPerMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
+
+/** A dealer's Aura sales of the first `months` months from 2024-01 (27: 2024-01 … 2026-03). */
+export function auraHistory(dealerCode: string, prefix: string, months = 27) {
   const rows = [];
-  for (let m = 0; m < 27; m += 1) {
+  for (let m = 0; m < months; m += 1) {
     const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < 10 + ((m * 7) % 5) - 2; i += 1)
+    for (let i = 0; i < auraPerMonth(m); i += 1)
       rows.push(
         txRow({
           dealerCode,
