@@ -9,7 +9,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchChromium, newContext, ROOT, signIn, startWebApp, type WebApp } from './web-app';
+import {
+  launchChromium,
+  newContext,
+  pickOption,
+  ROOT,
+  signIn,
+  startWebApp,
+  type WebApp,
+} from './web-app';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('availability browser tests');
@@ -60,8 +68,11 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
 
       await page.getByRole('link', { name: 'Allocation runs' }).first().click();
       await page.waitForURL('**/allocation');
-      await page.getByLabel('Model line').first().click();
-      await page.getByRole('option', { name: line.name, exact: true }).click();
+      await page.getByTestId('allocation-page').waitFor();
+      await pickOption(page, page.getByLabel('Model line').first(), {
+        name: line.name,
+        exact: true,
+      });
       const supply = page.getByLabel(`${line.skuName} (${line.powertrain})`);
       await supply.fill('60');
       await page.getByRole('button', { name: 'What-if' }).click();
