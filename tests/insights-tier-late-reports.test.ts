@@ -46,10 +46,14 @@ describe.each(engines())('insights: late reports in a tier window (%s)', (engine
     ).rows;
   const intervention = async () =>
     (
-      await json<{ dealerCode: string; outcome: string | null }[]>(
-        await channel.get('/api/v1/insights/interventions'),
-        200,
-      )
+      await json<
+        {
+          dealerCode: string;
+          outcome: string | null;
+          outcomeIsFinal: boolean | null;
+          outcomeCorrectedAt: string | null;
+        }[]
+      >(await channel.get('/api/v1/insights/interventions'), 200)
     ).find((i) => i.dealerCode === 'DLR-ALPHA')!;
   /** Rows with these external ids arrived on `day`. */
   const arrived = (prefix: string, day: string) =>
@@ -88,7 +92,11 @@ describe.each(engines())('insights: late reports in a tier window (%s)', (engine
     today = '2026-07-02';
     await t.services.insights.refresh(null);
     expect(await outcome()).toEqual([{ reached: 0, first: 0, final: false, corrected: false }]);
-    expect((await intervention()).outcome).toBe('missed');
+    expect(await intervention()).toMatchObject({
+      outcome: 'missed',
+      outcomeIsFinal: false,
+      outcomeCorrectedAt: null,
+    });
 
     // Eight deliveries of late June arrive on 5 July, within the grace days: 57, tier 2.
     await ingestRows(t.services, deliveries('LATE', 8, ['2026-06']));
@@ -96,7 +104,9 @@ describe.each(engines())('insights: late reports in a tier window (%s)', (engine
     today = '2026-07-06';
     await t.services.insights.refresh(null);
     expect(await outcome()).toEqual([{ reached: 1, first: 0, final: false, corrected: true }]);
-    expect((await intervention()).outcome).toBe('reached');
+    const corrected = await intervention();
+    expect(corrected).toMatchObject({ outcome: 'reached', outcomeIsFinal: false });
+    expect(corrected.outcomeCorrectedAt).not.toBeNull();
 
     // After the grace days: final. A June delivery arriving on 15 July counts in a later window.
     await ingestRows(t.services, deliveries('AFTER', 40, ['2026-06']));
@@ -104,6 +114,10 @@ describe.each(engines())('insights: late reports in a tier window (%s)', (engine
     today = '2026-07-16';
     await t.services.insights.refresh(null);
     expect(await outcome()).toEqual([{ reached: 1, first: 0, final: true, corrected: true }]);
-    expect((await intervention()).outcome).toBe('reached');
+    expect(await intervention()).toMatchObject({
+      outcome: 'reached',
+      outcomeIsFinal: true,
+      outcomeCorrectedAt: corrected.outcomeCorrectedAt,
+    });
   });
 });

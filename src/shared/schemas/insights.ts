@@ -182,6 +182,18 @@ export const interventionSchema = z
     createdByName: z.string(),
     createdAt: z.string(),
     outcomeAt: z.string().nullable(),
+    outcomeIsFinal: z
+      .boolean()
+      .nullable()
+      .describe(
+        "false while an incentive_tier outcome is provisional (settled before the program window's grace days passed: a late report can still change it); true once it cannot change; null before any outcome",
+      ),
+    outcomeCorrectedAt: z
+      .string()
+      .nullable()
+      .describe(
+        "when a late report changed the tier window's settled outcome (the outcome shown is the corrected one)",
+      ),
   })
   .meta({ id: 'Intervention' });
 export type InterventionRecord = z.infer<typeof interventionSchema>;

@@ -94,6 +94,8 @@ export type InterventionRow = {
   createdByName: string;
   createdAt: string;
   outcomeAt: string | null;
+  outcomeIsFinal: boolean | null;
+  outcomeCorrectedAt: string | null;
 };
 
 /** Any constant: risk writes take turns on it (saveRisks). */
@@ -541,9 +543,18 @@ export function createInsightsRepository(db: Queryable) {
            i.program_tier as "programTier", i.kind, i.note,
            i.probability_before as "probabilityBefore", i.outcome, i.outcome_probability as "outcomeProbability",
            i.created_by_name as "createdByName", to_json(i.created_at)#>>'{}' as "createdAt",
-           to_json(i.outcome_at)#>>'{}' as "outcomeAt"
+           to_json(i.outcome_at)#>>'{}' as "outcomeAt",
+           case when i.outcome is null then null else coalesce(o.is_final, true) end as "outcomeIsFinal",
+           to_json(o.corrected_at)#>>'{}' as "outcomeCorrectedAt"
          from insight_interventions i join dealers d on d.id = i.dealer_id left join agreements a on a.id = i.agreement_id
            left join programs p on p.id = i.program_id
+           left join lateral (
+             -- the tier window the intervention was settled on (as settleInterventions matches it)
+             select t.is_final, t.corrected_at from program_tier_outcomes t
+             where i.outcome is not null and i.kind = 'incentive_tier' and t.program_id = i.program_id
+               and t.dealer_id = i.dealer_id
+               and (i.program_period = t.period or (i.program_period is null and i.created_at::date <= t.window_end))
+             order by t.window_end limit 1) o on true
          where ${where.join(' and ')} order by i.created_at desc, i.id desc limit $${params.length}`,
         params,
       );

@@ -156,7 +156,7 @@ function RiskDetail({ item, currency }: { item: AgreementRisk; currency: string 
             .data!.slice(0, 5)
             .map(
               (x) =>
-                `${x.kind.replace('_', ' ')} by ${x.createdByName}, ${formatDateTime(x.createdAt)}${x.outcome ? ` → ${x.outcome}` : ''}`,
+                `${x.kind.replace('_', ' ')} by ${x.createdByName}, ${formatDateTime(x.createdAt)}${outcomeText(x)}`,
             )
             .join(' · ')}
         </Text>
@@ -350,4 +350,18 @@ function HighPerformers({ items }: { items: AgreementRisk[] }) {
       )}
     </Section>
   );
+}
+
+/** " → reached", with "(provisional)" while a late report can still change it and "(corrected)". */
+function outcomeText(x: {
+  outcome: string | null;
+  outcomeIsFinal: boolean | null;
+  outcomeCorrectedAt: string | null;
+}): string {
+  if (!x.outcome) return '';
+  const notes = [
+    x.outcomeIsFinal === false ? 'provisional' : null,
+    x.outcomeCorrectedAt ? `corrected ${formatDateTime(x.outcomeCorrectedAt)}` : null,
+  ].filter(Boolean);
+  return ` → ${x.outcome}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
