@@ -92,10 +92,11 @@ export async function unwindOn(
 
 /**
  * The settled-money tests' app: served on `engine` with today 2026-12-01, the fixtures seeded,
- * and the admin, finance and the two dealers' users signed in.
+ * and the admin, finance and the two dealers' users signed in (`serveWeb`: the web app too, for
+ * browser tests).
  */
-export async function startSettlementApp(engine: Engine) {
-  const t = await startTestApp(engine, {}, { today: '2026-12-01' });
+export async function startSettlementApp(engine: Engine, options: { serveWeb?: boolean } = {}) {
+  const t = await startTestApp(engine, {}, { today: '2026-12-01', ...options });
   await seedFixtures(t.db);
   const admin = await login(t.url, USERS.admin, PASSWORD);
   const finance = await login(t.url, USERS.finance, PASSWORD);

@@ -79,8 +79,8 @@ export type TestApp = {
 };
 
 /** Serves `services` on a free port of 127.0.0.1. */
-async function serve(env: Env, services: Services) {
-  const app = await buildApp({ env, services, logger: false, serveWeb: false });
+async function serve(env: Env, services: Services, serveWeb = false) {
+  const app = await buildApp({ env, services, logger: false, serveWeb });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -111,8 +111,8 @@ export async function startSecondApp(
 export async function startTestApp(
   engine: Engine,
   envOverrides: Record<string, string> = {},
-  /** `today`: a fixed date, or a clock the test moves */
-  options: { today?: string | (() => string) } = {},
+  /** `today`: a fixed date, or a clock the test moves; `serveWeb`: the built web app too */
+  options: { today?: string | (() => string); serveWeb?: boolean } = {},
 ): Promise<TestApp> {
   const { db, url: dbUrl, drop } = await createTestDb(engine);
   const env = testEnv(envOverrides);
@@ -122,7 +122,7 @@ export async function startTestApp(
     env,
     today: typeof today === 'string' ? () => today : today,
   });
-  const { app, url } = await serve(env, services);
+  const { app, url } = await serve(env, services, options.serveWeb);
   return {
     app,
     services,

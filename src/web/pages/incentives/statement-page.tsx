@@ -198,7 +198,7 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
         <KpiCard
           label="Earned"
           value={formatMoney(s.earned, s.currency)}
-          hint={`${s.lineCount} lines`}
+          hint={`${s.lineCount} line${s.lineCount === 1 ? '' : 's'}`}
         />
         <KpiCard
           label="Previously settled"
@@ -232,7 +232,8 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
         icon={addsUp ? <IconCheck /> : undefined}
         data-testid="lines-check"
       >
-        The {s.lines.length} lines add up to {formatMoney(linesTotal, s.currency)}
+        {s.lines.length === 1 ? 'The one line adds' : `The ${s.lines.length} lines add`} up to{' '}
+        {formatMoney(linesTotal, s.currency)}
         {addsUp
           ? ', the amount earned.'
           : `, not the ${formatMoney(s.earned, s.currency)} earned.`}{' '}
@@ -245,7 +246,9 @@ function StatementView({ statement: s }: { statement: StatementDetail }) {
       >
         {benefit.length === 0 ? (
           <Text size="sm" c="dimmed">
-            No paying transactions in this period yet.
+            {s.lines.length > 0
+              ? 'No paying transactions in this period: the lines below are what it pays or takes back.'
+              : 'No paying transactions in this period yet.'}
           </Text>
         ) : isPhone ? (
           <Stack gap={4} data-testid="statement-lines">
