@@ -139,8 +139,10 @@ begin
            case when not pay.clawed then pay.approved_at end as paid_at,
            case when not pay.clawed then pay.pos end as paid_pos,
            case when not pay.clawed then pay.raw_pos end as paid_raw_pos,
-           -- its approval, clawed back since or not: when it stood (judging at an unwind)
+           -- its approval, clawed back since or not: when it stood (judging at an unwind or a
+           -- charge)
            pay.approved_at is not null as unit_paid,
+           pay.approved_at as unit_at,
            pay.raw_pos as unit_pos,
            case when pay.clawed then pay.clawed_pos end as unit_clawed_pos,
            -- the first unwind of it stored (its feed id)
@@ -192,7 +194,8 @@ begin
            s.occurred_on as s_on, s.paid_at, s.unwound_at,
            e.by_unwind,
            -- the approval positions of the two payments (judging at an unwind: those that stood)
-           case when e.by_unwind then coalesce(s.unit_pos, 0) else s.paid_pos end as s_paid_pos,
+           case when e.ended_at is not null then coalesce(s.unit_pos, 0) else s.paid_pos end
+             as s_paid_pos,
            case when not e.by_unwind then me.paid_pos
                 when me.unit_paid
                      and (me.unit_pos is null or me.unit_pos < e.ended_at)
@@ -208,14 +211,17 @@ begin
                                        and (s.charged_at is null or s.charged_at > e.ended_at)
                              end) as stands,
            -- paid then: at a charge, the approval positioned before the confirmation (an
-           -- approval from before 0062 has no position: its time, as before); at an unwind, the
-           -- approval positioned before it (none: it stands) and not clawed back by a statement
-           -- approved before it
+           -- approval from before 0062 has no position: its time, as before) and not clawed back
+           -- by a statement approved before the confirmation (0067: a clawback approved after it
+           -- hid the payment); at an unwind, the approval positioned before it (none: it stands)
+           -- and not clawed back by a statement approved before it
            case when e.ended_at is null then s.paid_at is not null
                 when e.by_charge
-                  then s.paid_at is not null
-                       and (case when s.paid_raw_pos is null then s.paid_at <= me.charged_on
-                                 else s.paid_raw_pos < me.charged_at end)
+                  then coalesce(s.unit_paid
+                                and (case when s.unit_pos is null then s.unit_at <= me.charged_on
+                                          else s.unit_pos < me.charged_at end)
+                                and (s.unit_clawed_pos is null
+                                     or s.unit_clawed_pos > me.charged_at), false)
                 else coalesce(s.unit_paid
                               and (s.unit_pos is null or s.unit_pos < e.ended_at)
                               and (s.unit_clawed_pos is null or s.unit_clawed_pos > e.ended_at),
