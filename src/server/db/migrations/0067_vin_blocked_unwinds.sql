@@ -15,8 +15,17 @@
 -- The delivery an unwind names: by its original_external_id (same dealer and source), else the
 -- dealer's latest delivery of its VIN stored before it. Such an unwind is answered with its date
 -- and, when it arrived later, once more with its arrival date (the network totals read the dates
--- to know which periods need their rows). The engine leaves it out unless it claws back a settled
+-- to know which periods need their rows: a late unwind counts on its arrival). The engine leaves it out unless it claws back a settled
 -- unit (a paid delivery is never blocked afterwards, 0066).
+--
+-- At a charge, a payment clawed back after the confirmation stood there (0066 did so at an
+-- unwind): before, any clawback by the bound (in a live period: every clawback) hid it, so a
+-- charged-back delivery blocked by that payment was freed by the other dealer's later unwind.
+--
+-- In a claims program only the deliveries behind a claim that holds the VIN (validated or
+-- approved, `forecourt_vin_claimed`) compete: before, another dealer's earlier delivery that was
+-- never claimed excluded the claimed one (`delivered_by_other_dealer`), while that dealer could not
+-- claim its own any more (the VIN was held by the claim): nobody was paid for the car.
 -- Only the function changes: nothing is stored, approved statements are frozen.
 create or replace function forecourt_vin_blocked(
   p_program_id integer,
@@ -37,10 +46,18 @@ declare
   v_uw bigint[];
   v_tg bigint[];
   v_ts date[];
+  v_claims boolean;
 begin
   if not exists (select 1 from vin_multi_dealers) then
     return;
   end if;
+  -- a claims program: only the deliveries behind a claim that holds the VIN compete (0067)
+  select coalesce((pv.definition->>'requiresClaim')::boolean, false) into v_claims
+  from program_versions pv
+  where pv.program_id = p_program_id and pv.status = 'published'
+  order by pv.version_no desc
+  limit 1;
+  v_claims := coalesce(v_claims, false);
   if p_dealer_ids is not null and cardinality(p_dealer_ids) <= 50 then
     select array_agg(t.id) into v_ids
     from transactions t
@@ -96,7 +113,7 @@ begin
       and (p_max_feed_id is null or u.id <= p_max_feed_id)
   )
   select array_agg(u.id), array_agg(tg.id),
-         array_agg(case when u.occurred_on < p_from then u.arrived_on else u.occurred_on end)
+         array_agg(greatest(u.occurred_on, u.arrived_on))
     into v_uw, v_tg, v_ts
   from u
   cross join lateral (
@@ -129,6 +146,10 @@ begin
       and o.occurred_on between p_program_start and p_to
       and o.quantity > 0 and o.kind in ('retail_delivery', 'registration')
       and (p_max_feed_id is null or o.id <= p_max_feed_id)
+      and (not v_claims
+           or exists (select 1 from incentive_claims c
+                       where c.program_id = p_program_id and c.vin = o.vin
+                         and c.transaction_id = o.id and c.status in ('validated', 'approved')))
   ),
   multi as (
     select d.vin from delivered d group by d.vin having count(distinct d.dealer_id) > 1
