@@ -22,8 +22,10 @@ export function vinBlockDetail(reason: VinBlockReason, vin: string | null | unde
 
 /**
  * Tells, row by row, whether a row is left out because its VIN earns elsewhere: a blocked
- * delivery (by its id), or an unwind naming one (its originalExternalId, else its VIN) that is
- * not a clawback of a settled unit. Null when nothing is blocked.
+ * delivery (by its id), or an unwind of one that is not a clawback of a settled unit — named by
+ * the database (by its id: the blocked delivery may be in an earlier window, migration 0067) or
+ * naming a blocked delivery of these rows (its originalExternalId, else its VIN). Null when
+ * nothing is blocked.
  */
 export function vinBlockCheck(
   transactions: readonly IncentiveTransaction[],
@@ -46,6 +48,9 @@ export function vinBlockCheck(
   return (tx, quantity, isClawback) => {
     if (quantity > 0) return blocked.get(String(tx.id));
     if (isClawback) return undefined;
-    return refs.get(tx.originalExternalId ? `x:${tx.originalExternalId}` : `v:${tx.vin}`);
+    return (
+      blocked.get(String(tx.id)) ??
+      refs.get(tx.originalExternalId ? `x:${tx.originalExternalId}` : `v:${tx.vin}`)
+    );
   };
 }
