@@ -41,7 +41,13 @@ type Case = {
 };
 /** x: raw probabilities, w: case weights, terms: how many earlier terms x comes from. */
 type Fit = (x: number[], y: boolean[], w: number[], terms: number) => (p: number) => number;
-type Variant = { fit: Fit; equalTerms?: boolean; latestOnly?: boolean };
+/** fitTerms: a fit that sees each training case's term (`origin`; a larger one ended earlier). */
+type Variant = {
+  fit: Fit;
+  equalTerms?: boolean;
+  latestOnly?: boolean;
+  fitTerms?: (train: Case[]) => (p: number) => number;
+};
 
 const clamp = (p: number) => Math.min(1 - 1e-4, Math.max(1e-4, p));
 
@@ -247,6 +253,53 @@ const VARIANTS: Record<string, Variant> = {
     },
   },
 };
+/**
+ * I1 (session 13, fixed before it was scored): the shipped map with its k chosen by an inner
+ * walk-forward — each k of the grid (1e9: the raw probability) fitted on the training terms but
+ * the latest and scored by Brier on the latest, the best refitted on every training term; the
+ * app's k while there is only one training term.
+ */
+const INNER_K = [0, 50, 100, 200, 400, 800, 1600, 3200, 1e9];
+function shippedWith(x: number[], y: boolean[], k: number) {
+  const m = fitRecalibration('isotonic', x, y, k);
+  return (p: number) => applyRecalibration(m, p);
+}
+function innerK(train: Case[]): number {
+  const latest = Math.min(...train.map((c) => c.origin));
+  const inner = train.filter((c) => c.origin > latest);
+  const check = train.filter((c) => c.origin === latest);
+  if (inner.length < 50 || check.length === 0) return 200;
+  let best = 200;
+  let bestBrier = Infinity;
+  for (const k of INNER_K) {
+    const f = shippedWith(
+      inner.map((c) => c.rawProbability),
+      inner.map((c) => c.outcome),
+      k,
+    );
+    const brier =
+      check.reduce((s, c) => s + (f(c.rawProbability) - (c.outcome ? 1 : 0)) ** 2, 0) /
+      check.length;
+    if (brier < bestBrier - 1e-12) {
+      bestBrier = brier;
+      best = k;
+    }
+  }
+  return best;
+}
+const chosenK: string[] = [];
+VARIANTS['I1 shipped, inner k'] = {
+  fit: () => (p) => p,
+  fitTerms: (train) => {
+    const k = innerK(train);
+    chosenK.push(`${Math.min(...train.map((c) => c.origin)) - 1}:${k}`);
+    return shippedWith(
+      train.map((c) => c.rawProbability),
+      train.map((c) => c.outcome),
+      k,
+    );
+  },
+};
 for (const k of [50, 100, 400, 800, 1600, 3200])
   VARIANTS[`S iso→identity k=${k}`] = { fit: isoToIdentity(k) };
 for (const v of [0.25, 0.5, 0.75])
@@ -310,6 +363,9 @@ function walkForward(at: Case[], row: Row) {
         else hi = mid;
       }
       values.push(...mapped.map((p) => sigmoid(logit(p) + lo)));
+    } else if (row.fitTerms) {
+      const f = train.length >= 50 ? row.fitTerms(train) : (p: number) => p;
+      for (const c of test) values.push(f(c.rawProbability));
     } else {
       const counts = new Map<number, number>();
       for (const c of train) counts.set(c.origin, (counts.get(c.origin) ?? 0) + 1);
@@ -358,3 +414,5 @@ for (const [name, row] of rows) {
   if (!isJson) console.log(`${name.padEnd(26)}${cells.map((c) => c.padEnd(24)).join('')}`);
 }
 if (isJson) console.log(JSON.stringify(out));
+else if (chosenK.length > 0)
+  console.log(`I1 inner k per elapsed point (term:k): ${chosenK.join(' ')}`);
