@@ -54,7 +54,10 @@ export function createClaimsRepository(db: Queryable) {
       return rows[0]?.occurredOn;
     },
 
-    /** The feed's sales of a VIN (positive quantities), oldest first. */
+    /**
+     * The feed's sales of a VIN (positive quantities), oldest first; `unwound` when the dealer's
+     * feed has an unwind naming the sale (its external id, same dealer and source).
+     */
     async findSalesOfVin(vin: string) {
       const { rows } = await db.query<{
         id: string;
@@ -62,9 +65,13 @@ export function createClaimsRepository(db: Queryable) {
         skuId: number;
         kind: string;
         occurredOn: string;
+        unwound: boolean;
       }>(
-        `select id::text, dealer_id as "dealerId", sku_id as "skuId", kind, to_char(occurred_on, 'YYYY-MM-DD') as "occurredOn"
-         from transactions where vin = $1 and quantity > 0 order by occurred_on, id`,
+        `select t.id::text, t.dealer_id as "dealerId", t.sku_id as "skuId", t.kind,
+           to_char(t.occurred_on, 'YYYY-MM-DD') as "occurredOn",
+           exists (select 1 from transactions u where u.dealer_id = t.dealer_id and u.source = t.source
+             and u.original_external_id = t.external_id and (u.kind = 'unwind' or u.quantity < 0)) as unwound
+         from transactions t where t.vin = $1 and t.quantity > 0 order by t.occurred_on, t.id`,
         [vin],
       );
       return rows;

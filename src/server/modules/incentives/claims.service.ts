@@ -50,8 +50,11 @@ export function createClaimsService({
     const def = latest(p).definition;
     const checks: ClaimView['checks'] = [];
     const rows = await claimsOf(db).findSalesOfVin(claim.vin);
-    const sale = rows.find(
-      (r) => r.dealerId === dealer.id && def.qualifying.kinds.includes(r.kind as never),
+    const sale = claimedSale(
+      rows.filter(
+        (r) => r.dealerId === dealer.id && def.qualifying.kinds.includes(r.kind as never),
+      ),
+      claim.deliveredOn,
     );
     checks.push({
       check: 'delivered_by_dealer',
@@ -344,3 +347,18 @@ export function createClaimsService({
 }
 
 export type ClaimsService = ReturnType<typeof createClaimsService>;
+
+/**
+ * The dealer's sale a claim is for, among its sales of the VIN (oldest first): one that stands
+ * (not unwound), the one delivered on the day claimed if there is one, else the latest; a sale
+ * unwound (the car taken back, maybe sold again) only when none stands. Before, the first sale
+ * was taken, so a claim of a vehicle resold after an unwind pointed at the unwound sale.
+ */
+function claimedSale<S extends { occurredOn: string; unwound: boolean }>(
+  sales: S[],
+  deliveredOn: string,
+): S | undefined {
+  const standing = sales.filter((s) => !s.unwound);
+  const pool = standing.length > 0 ? standing : sales;
+  return pool.find((s) => s.occurredOn === deliveredOn) ?? pool.at(-1);
+}
