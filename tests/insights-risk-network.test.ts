@@ -81,17 +81,21 @@ describe.each(engines())('insights: commitment risks, network path (%s)', (engin
     );
     const [id, other] = [rows[0]!.id, rows[1]!.id];
     const fresh = await snapshot();
-    // as a batch's refresh that read after the nightly run's read would have written it
-    await t.db.query(`update commitment_risks set probability = 0.123 where agreement_id = $1`, [
-      id,
-    ]);
+    // as a batch's refresh that read after the nightly run's read would have written it (every
+    // write stores its rows' hash: content_hash, migration 0068)
+    await t.db.query(
+      `update commitment_risks set probability = 0.123, content_hash = md5('newer read')::uuid
+        where agreement_id = $1`,
+      [id],
+    );
     await t.db.query(
       `update commitment_risk_reads set read_at = now() + interval '1 hour' where agreement_id = $1`,
       [id],
     );
     // another agreement's row as an older write left it: the run puts its value back
     await t.db.query(
-      `update commitment_risks set probability = 0.456 where agreement_id = $1 and line_no = 0`,
+      `update commitment_risks set probability = 0.456, content_hash = md5('older write')::uuid
+        where agreement_id = $1 and line_no = 0`,
       [other],
     );
     const before = await snapshot();

@@ -5,6 +5,7 @@
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
+import { contentHash } from './risk-content-hash';
 import { shownStatusSql } from '../agreements/agreement-status';
 
 export type RiskAgreementRow = {
@@ -122,41 +123,53 @@ const RISK_UPDATED = RISK_COLUMNS.split(',')
   .map((c) => c.trim())
   .filter((c) => c !== 'agreement_id' && c !== 'line_no' && c !== 'dealer_id');
 
+/** The staged columns: RISK_COLUMNS (the JSON as text, cast only for a changed row), then the hash. */
+const STAGE_COLUMNS = RISK_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => (c === 'drivers' || c === 'interventions' ? `${c}::text as ${c}` : c))
+  .join(', ');
+
+/** RISK_COLUMNS read from the stage: its JSON text cast to jsonb. */
+const FROM_STAGE = RISK_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => (c === 'drivers' || c === 'interventions' ? `${c}::jsonb` : c))
+  .join(', ');
+
 /**
- * Risks as COPY text (CSV) of RISK_COLUMNS, and their totals' past points (agreement, dealer,
- * day, probability, expected): the network refresh encodes each slice as it is computed.
- * Numbers are written as JSON writes them (the shortest text that reads back the same double),
- * so the rows equal those of `saveRisks`.
+ * Risks as COPY text (CSV) of RISK_COLUMNS and the line's hash (content_hash, migration 0068),
+ * and their totals' past points (agreement, dealer, day, probability, expected): the network
+ * refresh encodes each slice as it is computed. Numbers are written as JSON writes them (the
+ * shortest text that reads back the same double), so the same risk gives the same text.
  */
 export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past: string } {
   let text = '';
   let past = '';
   for (const r of risks) {
-    text +=
-      [
-        r.agreementId,
-        r.lineNo,
-        r.dealerId,
-        r.label,
-        r.asOf,
-        r.elapsedMonths,
-        r.termMonths,
-        r.commitment,
-        r.toDate,
-        r.probability,
-        r.rawProbability,
-        r.expected,
-        r.lower80,
-        r.upper80,
-        r.shortfallUnits,
-        r.unitValue,
-        r.shortfallMoney,
-        JSON.stringify(r.drivers),
-        JSON.stringify(r.interventions),
-        r.calibrationId,
-      ]
-        .map(csvField)
-        .join(',') + '\n';
+    const line = [
+      r.agreementId,
+      r.lineNo,
+      r.dealerId,
+      r.label,
+      r.asOf,
+      r.elapsedMonths,
+      r.termMonths,
+      r.commitment,
+      r.toDate,
+      r.probability,
+      r.rawProbability,
+      r.expected,
+      r.lower80,
+      r.upper80,
+      r.shortfallUnits,
+      r.unitValue,
+      r.shortfallMoney,
+      JSON.stringify(r.drivers),
+      JSON.stringify(r.interventions),
+      r.calibrationId,
+    ]
+      .map(csvField)
+      .join(',');
+    text += `${line},${contentHash(line)}\n`;
     for (const p of r.past ?? [])
       past += `${r.agreementId},${r.dealerId},${p.day},${p.probability},${p.expected}\n`;
   }
@@ -167,7 +180,8 @@ export function createInsightsRepository(db: Queryable) {
   /** The staging table of one write's risks (RISK_COLUMNS), dropped at its transaction's end. */
   const createStage = () =>
     db.query(
-      `create temp table risk_stage on commit drop as select ${RISK_COLUMNS} from commitment_risks with no data`,
+      `create temp table risk_stage on commit drop as
+         select ${STAGE_COLUMNS}, content_hash from commitment_risks with no data`,
     );
 
   /**
@@ -175,10 +189,12 @@ export function createInsightsRepository(db: Queryable) {
    * and returns the agreements left as they were. Risk writes take turns (a transaction lock),
    * and an agreement whose risks were read after `readAt` (commitment_risk_reads, migration
    * 0058) keeps them: an older read that finishes last does not undo a newer one. The others
-   * are written in place: a row whose values changed is updated (`computed_at`: `readAt`, the
-   * read of the computation that changed it; a HOT update where its page has room, fillfactor
-   * 70), a new one inserted, an unchanged one left as it was (no dead row version, no index
-   * entry), and only the rows not computed again are deleted; their read time is recorded. Then
+   * are written in place: a staged row whose hash is the stored row's is unchanged and left as it
+   * was (its JSON not even parsed: no dead row version, no index entry); a row whose hash differs
+   * is updated (`computed_at`: `readAt`, the read of the computation that changed it, unless its
+   * values are in fact equal: a row stored before its hash only takes the hash; a HOT update where
+   * its page has room, fillfactor 70), a new one inserted, and only the rows not computed again
+   * are deleted; their read time is recorded. Then
    * today's history point of each risk (the latest computation of the day wins; an unchanged
    * point is not rewritten). Repeated batch refreshes leave few dead rows
    * (tests/insights-risk-bloat.test.ts).
@@ -198,12 +214,17 @@ export function createInsightsRepository(db: Queryable) {
     const ids = kept.size === 0 ? agreementIds : agreementIds.filter((id) => !kept.has(id));
     if (ids.length === 0) return kept;
     await db.query(
-      `insert into commitment_risks as r (${RISK_COLUMNS}, computed_at)
-       select ${RISK_COLUMNS}, $2::timestamptz from risk_stage where agreement_id = any($1::int[])
+      `insert into commitment_risks as r (${RISK_COLUMNS}, content_hash, computed_at)
+       select ${FROM_STAGE}, s.content_hash, $2::timestamptz from risk_stage s
+       where s.agreement_id = any($1::int[])
+         and not exists (select 1 from commitment_risks o where o.agreement_id = s.agreement_id
+           and o.line_no = s.line_no and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
        on conflict (agreement_id, line_no, dealer_id) do update
-         set ${RISK_UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, computed_at = excluded.computed_at
-         where (${RISK_UPDATED.map((c) => `r.${c}`).join(', ')})
-           is distinct from (${RISK_UPDATED.map((c) => `excluded.${c}`).join(', ')})`,
+         set ${RISK_UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, content_hash = excluded.content_hash,
+           computed_at = case when (${RISK_UPDATED.map((c) => `r.${c}`).join(', ')})
+             is distinct from (${RISK_UPDATED.map((c) => `excluded.${c}`).join(', ')})
+             then excluded.computed_at else r.computed_at end
+         where r.content_hash is distinct from excluded.content_hash`,
       [ids, readAt],
     );
     await db.query(
@@ -345,16 +366,9 @@ export function createInsightsRepository(db: Queryable) {
       if (agreementIds.length === 0) return;
       await createStage();
       if (risks.length > 0)
-        await db.query(
-          `insert into risk_stage (${RISK_COLUMNS})
-           select x."agreementId", x."lineNo", x."dealerId", x.label, x."asOf"::date, x."elapsedMonths", x."termMonths",
-             x.commitment, x."toDate", x.probability, x."rawProbability", x.expected, x.lower80, x.upper80, x."shortfallUnits",
-             x."unitValue"::numeric, x."shortfallMoney"::numeric, x.drivers, x.interventions, x."calibrationId"
-           from jsonb_to_recordset($1::jsonb) as x("agreementId" int, "lineNo" int, "dealerId" int, label text, "asOf" text,
-             "elapsedMonths" int, "termMonths" int, commitment int, "toDate" int, probability float8, "rawProbability" float8,
-             expected float8, lower80 float8, upper80 float8, "shortfallUnits" float8, "unitValue" text, "shortfallMoney" text,
-             drivers jsonb, interventions jsonb, "calibrationId" int)`,
-          [JSON.stringify(risks)],
+        await db.copyFrom(
+          `copy risk_stage (${RISK_COLUMNS}, content_hash) from stdin with (format csv)`,
+          [riskCopyText(risks).risks],
         );
       const kept = await applyStage(agreementIds, day, readAt);
       const past = risks
@@ -391,7 +405,7 @@ export function createInsightsRepository(db: Queryable) {
          on commit drop`,
       );
       await db.copyFrom(
-        `copy risk_stage (${RISK_COLUMNS}) from stdin with (format csv)`,
+        `copy risk_stage (${RISK_COLUMNS}, content_hash) from stdin with (format csv)`,
         input.risks,
       );
       await db.copyFrom(

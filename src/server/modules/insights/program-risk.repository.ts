@@ -9,6 +9,7 @@ import type { LoadSpec } from '../incentives/incentives.repository';
 import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import type { RiskCalibrationUsed } from './insights.repository';
 import { packTiers, unpackTiers } from './program-risk-store';
+import { contentHash } from './risk-content-hash';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -118,6 +119,18 @@ const UPDATED = [
   'calibration_id',
 ];
 
+/** The staged columns: COLUMNS (the JSON as text, cast only for a changed row). */
+const STAGE_COLUMNS = COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => (c === 'tiers' || c === 'interventions' ? `${c}::text as ${c}` : c))
+  .join(', ');
+
+/** COLUMNS read from the stage: its JSON text cast to jsonb. */
+const FROM_STAGE = COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => (c === 'tiers' || c === 'interventions' ? `s.${c}::jsonb` : `s.${c}`))
+  .join(', ');
+
 /**
  * Each tier's probability, as the history keeps it: what `(t->>'probability')::float8` reads
  * back from the written `tiers` (a JavaScript number prints as the shortest text that parses to
@@ -132,10 +145,11 @@ function probabilitiesOf(tiers: unknown): string {
 
 /**
  * One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify),
- * then its tiers' probabilities (the history's point, `probabilitiesOf`).
+ * then its tiers' probabilities (the history's point, `probabilitiesOf`), then the hash of all
+ * that and the calibration (content_hash, migration 0068: an unchanged row is not written).
  */
-function copyLine(x: ProgramRiskWrite & { programName: string }): string {
-  return [
+function copyLine(x: ProgramRiskWrite & { programName: string }, calibrationId: number | null) {
+  const line = [
     x.programId,
     x.dealerId,
     x.programName,
@@ -164,13 +178,17 @@ function copyLine(x: ProgramRiskWrite & { programName: string }): string {
   ]
     .map(csvField)
     .join(',');
+  return `${line},${contentHash(`${line},${calibrationId ?? ''}`)}`;
 }
 
-function* copyText(rows: (ProgramRiskWrite & { programName: string })[]) {
+function* copyText(
+  rows: (ProgramRiskWrite & { programName: string })[],
+  calibrationId: number | null,
+) {
   for (let i = 0; i < rows.length; i += COPY_ROWS)
     yield `${rows
       .slice(i, i + COPY_ROWS)
-      .map(copyLine)
+      .map((x) => copyLine(x, calibrationId))
       .join('\n')}\n`;
 }
 
@@ -193,10 +211,13 @@ const SELECT = `select p.code as "programCode", r.program_name as "programName",
 export function createProgramRiskRepository(db: Queryable) {
   /**
    * The rows through a staging table (COPY: no large JSON parameter to parse; COPY itself does
-   * not apply row-level security, the insert from the stage does), written in place: a row that
-   * exists is updated only when a value changed (an unchanged risk leaves no dead row version;
-   * a changed one is a HOT update where its page has room: fillfactor, migration 0054), a new
-   * one inserted. In the caller's transaction; the stage stays for `save`'s delete.
+   * not apply row-level security, the insert from the stage does), their JSON staged as text
+   * with the hash of the row (`copyLine`), written in place: a staged row whose hash is the
+   * stored row's is unchanged and left alone (its JSON never parsed into jsonb nor compared; no
+   * dead row version), only the others are cast and written: a row that exists is updated (its
+   * `computed_at` moved only when a value changed: a row stored before its hash only takes it; a
+   * HOT update where its page has room: fillfactor, migration 0054), a new one inserted. In the
+   * caller's transaction; the stage stays for `save`'s delete and the history.
    */
   const upsertRows = async (
     rows: (ProgramRiskWrite & { programName: string })[],
@@ -204,19 +225,23 @@ export function createProgramRiskRepository(db: Queryable) {
   ) => {
     await db.query(
       `create temp table program_risk_stage on commit drop as
-         select ${COLUMNS}, null::float8[] as probabilities from program_tier_risks with no data`,
+         select ${STAGE_COLUMNS}, null::float8[] as probabilities, content_hash
+         from program_tier_risks with no data`,
     );
     await db.copyFrom(
-      `copy program_risk_stage (${COLUMNS}, probabilities) from stdin with (format csv)`,
-      copyText(rows),
+      `copy program_risk_stage (${COLUMNS}, probabilities, content_hash) from stdin with (format csv)`,
+      copyText(rows, calibrationId),
     );
     await db.query(
-      `insert into program_tier_risks as r (${COLUMNS}, calibration_id)
-       select ${COLUMNS}, $1::int from program_risk_stage
+      `insert into program_tier_risks as r (${COLUMNS}, calibration_id, content_hash)
+       select ${FROM_STAGE}, $1::int, s.content_hash from program_risk_stage s
+       where not exists (select 1 from program_tier_risks o where o.program_id = s.program_id
+         and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
        on conflict (program_id, dealer_id) do update
-         set ${UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, computed_at = now()
-         where (${UPDATED.map((c) => `r.${c}`).join(', ')})
-           is distinct from (${UPDATED.map((c) => `excluded.${c}`).join(', ')})`,
+         set ${UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, content_hash = excluded.content_hash,
+           computed_at = case when (${UPDATED.map((c) => `r.${c}`).join(', ')})
+             is distinct from (${UPDATED.map((c) => `excluded.${c}`).join(', ')}) then now() else r.computed_at end
+         where r.content_hash is distinct from excluded.content_hash`,
       [calibrationId],
     );
   };

@@ -1,0 +1,107 @@
+/**
+ * Issue 14, Performance: each stored risk keeps the hash of its content (content_hash, migration
+ * 0068), and a refresh writes only the rows whose hash changed: an unchanged risk's JSON is not
+ * parsed nor compared. A row stored before the hash existed takes it on the next refresh without
+ * its `computed_at` moving; the next night (a new day, the same month: the same `as_of`) rewrites
+ * no risk row, and every risk's history still gets that day's point.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../src/server/modules/demo/seed';
+import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
+import { engines, startTestApp, type TestApp } from './helpers/test-app';
+
+const TABLES = [
+  { table: 'commitment_risks', key: `agreement_id || '/' || line_no` },
+  { table: 'program_tier_risks', key: `program_id || '/' || dealer_id` },
+] as const;
+
+describe.each(engines())('insights: risks written by their content hash (%s)', (engine) => {
+  let t: TestApp;
+  let today = '2026-11-20';
+
+  /** Each row's key, version (place and writing transaction), hash and computation time. */
+  const stored = async (table: string, key: string) =>
+    (
+      await t.db.query<{ key: string; v: string; hash: string | null; computedAt: string }>(
+        `select ${key} as key, ctid::text || ' ' || xmin::text as v, content_hash::text as hash,
+           computed_at::text as "computedAt"
+         from ${table} order by 1`,
+      )
+    ).rows;
+  const values = async (table: string, key: string) =>
+    (
+      await t.db.query<Record<string, unknown>>(
+        `select ${key} as key, to_jsonb(r) - 'content_hash' - 'computed_at' as row from ${table} r order by 1`,
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {}, { today: () => today });
+    await seedDemo(t.services, {
+      seed: 7,
+      dealers: 4,
+      months: 30,
+      endMonth: '2026-10',
+      agreementLines: 3,
+    });
+    expect(await seedIncentivePrograms(t.services)).toBe(5);
+    await t.services.insights.refresh(null);
+  }, 300_000);
+  afterAll(async () => t?.close());
+
+  it('a row stored before its hash takes it without being computed again', async () => {
+    const before = await Promise.all(TABLES.map((x) => stored(x.table, x.key)));
+    const rows = await Promise.all(TABLES.map((x) => values(x.table, x.key)));
+    for (const list of before) {
+      expect(list.length).toBeGreaterThan(0);
+      expect(list.every((r) => r.hash !== null)).toBe(true);
+    }
+    // as stored before migration 0068
+    for (const { table } of TABLES) await t.db.query(`update ${table} set content_hash = null`);
+    await t.services.insights.refresh(null);
+    for (const [i, { table, key }] of TABLES.entries()) {
+      const after = await stored(table, key);
+      expect(after.map((r) => [r.key, r.hash, r.computedAt])).toEqual(
+        before[i]!.map((r) => [r.key, r.hash, r.computedAt]),
+      );
+      expect(await values(table, key)).toEqual(rows[i]);
+    }
+  });
+
+  it('the next night rewrites no unchanged risk and still adds its point of the day', async () => {
+    const before = await Promise.all(TABLES.map((x) => stored(x.table, x.key)));
+    const days = async () =>
+      (
+        await t.db.query<{ table: string; day: string; n: number }>(
+          `select 'agreements' as table, day::text, count(*)::int as n from commitment_risk_history group by 2
+           union all
+           select 'programs', day::text, count(*)::int from program_tier_risk_history group by 2
+           order by 1, 2`,
+        )
+      ).rows;
+    expect((await days()).map((d) => d.day)).not.toContain('2026-11-21');
+    today = '2026-11-21';
+    await t.services.insights.refresh(null);
+    for (const [i, { table, key }] of TABLES.entries())
+      expect(await stored(table, key)).toEqual(before[i]);
+    // every risk has its point of each night, the same probabilities on both
+    const counted = await days();
+    for (const name of ['agreements', 'programs']) {
+      const mine = counted.filter((d) => d.table === name);
+      const last = mine.filter((d) => d.day >= '2026-11-20');
+      expect(last.map((d) => d.day)).toEqual(['2026-11-20', '2026-11-21']);
+      expect(last[1]!.n).toBe(last[0]!.n);
+    }
+    const { rows: moved } = await t.db.query<{ n: number }>(
+      `select (select count(*) from commitment_risk_history a join commitment_risk_history b
+           on b.agreement_id = a.agreement_id and b.line_no = a.line_no and b.dealer_id = a.dealer_id
+          where a.day = '2026-11-20' and b.day = '2026-11-21'
+            and (a.probability, a.expected) is distinct from (b.probability, b.expected))
+        + (select count(*) from program_tier_risk_history a join program_tier_risk_history b
+           on b.program_id = a.program_id and b.dealer_id = a.dealer_id
+          where a.day = '2026-11-20' and b.day = '2026-11-21'
+            and (a.probabilities, a.expected) is distinct from (b.probabilities, b.expected))::int as n`,
+    );
+    expect(Number(moved[0]!.n)).toBe(0);
+  });
+});
