@@ -7,7 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
-import { deliverOn, monthlyUnitsProgram, startSettlementApp, unwindOn } from './helpers/settlement';
+import {
+  deliverOn,
+  monthlyUnitsProgram,
+  startSettlementApp,
+  submitClaim,
+  unwindOn,
+} from './helpers/settlement';
 
 const code = 'CL-RESOLD';
 const V = '1CLMRSLD000000001';
@@ -41,24 +47,7 @@ describe.each(engines())('a claim of a vehicle sold again after an unwind (%s)',
   afterAll(async () => t?.close());
 
   it('links the claim to the resale and pays it once', async () => {
-    const claim = (
-      await json<{
-        items: {
-          id: number;
-          status: string;
-          transactionId: string | null;
-          checks: { check: string; ok: boolean; message: string }[];
-        }[];
-      }>(
-        await dealerA.send('POST', `/api/v1/programs/${code}/claims`, {
-          dealerCode: 'DLR-ALPHA',
-          vin: V,
-          sku: 'AURA-LX-ICE',
-          deliveredOn: '2026-03-05',
-        }),
-        201,
-      )
-    ).items[0]!;
+    const claim = await submitClaim(dealerA, code, 'DLR-ALPHA', V, '2026-03-05');
     // before: the unwound February sale, and a check naming its date
     expect(claim.transactionId).toBe(await idOf('RS-A2'));
     expect(claim.status).toBe('validated');

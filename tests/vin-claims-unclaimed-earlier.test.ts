@@ -12,6 +12,7 @@ import {
   deliverOn,
   monthlyUnitsProgram,
   startSettlementApp,
+  submitClaim,
 } from './helpers/settlement';
 
 const code = 'VR-UNCLAIMED';
@@ -24,20 +25,8 @@ describe.each(engines())('a claimed delivery and an earlier unclaimed one (%s)',
   let dealerA: Client;
   let dealerB: Client;
 
-  const claim = async (who: Client, dealerCode: string, vin: string, day: string) =>
-    (
-      await json<{
-        items: { id: number; status: string; checks: { check: string; ok: boolean }[] }[];
-      }>(
-        await who.send('POST', `/api/v1/programs/${code}/claims`, {
-          dealerCode,
-          vin,
-          sku: 'AURA-LX-ICE',
-          deliveredOn: day,
-        }),
-        201,
-      )
-    ).items[0]!;
+  const claim = (who: Client, dealerCode: string, vin: string, day: string) =>
+    submitClaim(who, code, dealerCode, vin, day);
   const statement = async (dealer: string, period: string) =>
     json<{ status: string; earned: string; excluded: { vin: string | null; reason: string }[] }>(
       await admin.get(`/api/v1/programs/${code}/statements/${dealer}?period=${period}`),

@@ -14,6 +14,7 @@ import {
   deliverOn,
   monthlyUnitsProgram,
   startSettlementApp,
+  submitClaim,
   unwindOn,
 } from './helpers/settlement';
 
@@ -29,20 +30,8 @@ describe.each(engines())('a claimed VIN freed for another dealer (%s)', (engine)
   let dealerA: Client;
   let dealerB: Client;
 
-  const claim = async (who: Client, dealerCode: string, vin: string, day: string) =>
-    (
-      await json<{
-        items: { id: number; status: string; checks: { check: string; ok: boolean }[] }[];
-      }>(
-        await who.send('POST', `/api/v1/programs/${code}/claims`, {
-          dealerCode,
-          vin,
-          sku: 'AURA-LX-ICE',
-          deliveredOn: day,
-        }),
-        201,
-      )
-    ).items[0]!;
+  const claim = (who: Client, dealerCode: string, vin: string, day: string) =>
+    submitClaim(who, code, dealerCode, vin, day);
   const approve = async (id: number) =>
     json(
       await finance.send('POST', `/api/v1/claims/${id}/decision`, {

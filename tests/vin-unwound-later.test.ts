@@ -9,7 +9,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec } from '../src/shared/money';
-import { txRow } from './helpers/fixtures';
 import { createProgram, engines, json, type Client, type TestApp } from './helpers/test-app';
 import { deliverOn, monthlyUnitsProgram, startSettlementApp, unwindOn } from './helpers/settlement';
 
@@ -89,22 +88,7 @@ describe.each(engines())('a blocked delivery unwound in a later window (%s)', (e
     // B takes V1 back in April; V2's unwind is dated in March but arrives in April (after
     // March's grace: it counts in April); B sells two other cars in April
     await unwindOn(admin, 'DLR-BRAVO', 'UL-B1', '2026-04-06', V1);
-    await json(
-      await admin.send('POST', '/api/v1/transactions', [
-        txRow({
-          kind: 'unwind',
-          quantity: -1,
-          amount: '-31000.00',
-          externalId: 'UL-B2-UNWIND',
-          originalExternalId: 'UL-B2',
-          occurredOn: '2026-03-28',
-          receivedAt: '2026-04-20',
-          dealerCode: 'DLR-BRAVO',
-          vin: V2,
-        }),
-      ]),
-      200,
-    );
+    await unwindOn(admin, 'DLR-BRAVO', 'UL-B2', '2026-03-28', V2, '2026-04-20');
     await deliverOn(admin, 'DLR-BRAVO', [
       ['UL-B4', '2026-04-10', '1UWLATER000000010'],
       ['UL-B5', '2026-04-11', '1UWLATER000000011'],

@@ -64,13 +64,17 @@ export async function deliverOn(
   );
 }
 
-/** Posts the unwind of `dealer`'s sale `sale` (its VIN too), dated and received on `day`. */
+/**
+ * Posts the unwind of `dealer`'s sale `sale` (its VIN too), dated `day` and received that day (or
+ * on `receivedOn`, a late report).
+ */
 export async function unwindOn(
   admin: Client,
   dealer: string,
   sale: string,
   day: string,
   vin: string | null = null,
+  receivedOn: string = day,
 ) {
   await json(
     await admin.send('POST', '/api/v1/transactions', [
@@ -81,7 +85,7 @@ export async function unwindOn(
         externalId: `${sale}-UNWIND`,
         originalExternalId: sale,
         occurredOn: day,
-        receivedAt: day,
+        receivedAt: receivedOn,
         dealerCode: dealer,
         vin,
       }),
@@ -103,4 +107,25 @@ export async function startSettlementApp(engine: Engine, options: { serveWeb?: b
   const dealerA = await login(t.url, USERS.dealerA, PASSWORD);
   const dealerB = await login(t.url, USERS.dealerB, PASSWORD);
   return { t, admin, finance, dealerA, dealerB };
+}
+
+/** A claim as the API answers it: its status, its sale and its checks. */
+export type SubmittedClaim = {
+  id: number;
+  status: string;
+  transactionId: string | null;
+  checks: { check: string; ok: boolean; message: string }[];
+};
+
+/** Submits one claim of an AURA-LX-ICE delivery of `vin` on `day` in program `code` (as `who`). */
+export async function submitClaim(
+  who: Client,
+  code: string,
+  dealerCode: string,
+  vin: string,
+  day: string,
+): Promise<SubmittedClaim> {
+  const body = { dealerCode, vin, sku: 'AURA-LX-ICE', deliveredOn: day };
+  const res = await who.send('POST', `/api/v1/programs/${code}/claims`, body);
+  return (await json<{ items: SubmittedClaim[] }>(res, 201)).items[0]!;
 }
