@@ -5,7 +5,7 @@
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
-import { contentHash } from './risk-content-hash';
+import { contentHash, stageColumnLists } from './risk-content-hash';
 import { shownStatusSql } from '../agreements/agreement-status';
 
 export type RiskAgreementRow = {
@@ -123,17 +123,14 @@ const RISK_UPDATED = RISK_COLUMNS.split(',')
   .map((c) => c.trim())
   .filter((c) => c !== 'agreement_id' && c !== 'line_no' && c !== 'dealer_id');
 
-/** The staged columns: RISK_COLUMNS (the JSON as text, cast only for a changed row), then the hash. */
-const STAGE_COLUMNS = RISK_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => (c === 'drivers' || c === 'interventions' ? `${c}::text as ${c}` : c))
-  .join(', ');
-
-/** RISK_COLUMNS read from the stage: its JSON text cast to jsonb. */
-const FROM_STAGE = RISK_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => (c === 'drivers' || c === 'interventions' ? `${c}::jsonb` : c))
-  .join(', ');
+/**
+ * The staged columns (RISK_COLUMNS, the JSON as text, then the hash) and RISK_COLUMNS read from
+ * the stage (its JSON text cast to jsonb, for a changed row only).
+ */
+const { stage: STAGE_COLUMNS, fromStage: FROM_STAGE } = stageColumnLists(RISK_COLUMNS, [
+  'drivers',
+  'interventions',
+]);
 
 /**
  * Risks as COPY text (CSV) of RISK_COLUMNS and the line's hash (content_hash, migration 0068),

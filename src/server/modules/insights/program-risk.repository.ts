@@ -9,7 +9,7 @@ import type { LoadSpec } from '../incentives/incentives.repository';
 import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import type { RiskCalibrationUsed } from './insights.repository';
 import { packTiers, unpackTiers } from './program-risk-store';
-import { contentHash } from './risk-content-hash';
+import { contentHash, stageColumnLists } from './risk-content-hash';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -119,17 +119,15 @@ const UPDATED = [
   'calibration_id',
 ];
 
-/** The staged columns: COLUMNS (the JSON as text, cast only for a changed row). */
-const STAGE_COLUMNS = COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => (c === 'tiers' || c === 'interventions' ? `${c}::text as ${c}` : c))
-  .join(', ');
-
-/** COLUMNS read from the stage: its JSON text cast to jsonb. */
-const FROM_STAGE = COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => (c === 'tiers' || c === 'interventions' ? `s.${c}::jsonb` : `s.${c}`))
-  .join(', ');
+/**
+ * The staged columns (COLUMNS, the JSON as text) and COLUMNS read from the stage `s` (its JSON
+ * text cast to jsonb, for a changed row only).
+ */
+const { stage: STAGE_COLUMNS, fromStage: FROM_STAGE } = stageColumnLists(
+  COLUMNS,
+  ['tiers', 'interventions'],
+  's.',
+);
 
 /**
  * Each tier's probability, as the history keeps it: what `(t->>'probability')::float8` reads
