@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('agreement browser tests');
@@ -41,8 +42,11 @@ describe.skipIf(!hasChromium)('agreements in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, CHANNEL, app.accounts.password);
-      await page.getByRole('link', { name: 'Agreements', exact: true }).click();
-      await page.waitForURL('**/agreements');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Agreements', exact: true }),
+        '**/agreements',
+      );
       await page.getByRole('heading', { name: 'Agreements', exact: true }).waitFor();
 
       // Rows with attainment, one per active dealer's agreement (12 dealers: one page).
@@ -75,8 +79,11 @@ describe.skipIf(!hasChromium)('agreements in Chromium', () => {
 
       // Open one: its page with the planned vs actual bars and the lines × periods table.
       const { dealerCode, dealerName } = app.accounts.dealer;
-      await page.getByRole('link', { name: dealerName }).first().click();
-      await page.waitForURL(/\/agreements\/\d+$/);
+      await followLink(
+        page,
+        page.getByRole('link', { name: dealerName }).first(),
+        /\/agreements\/\d+$/,
+      );
       await page.getByRole('heading', { name: dealerName }).waitFor();
       const agreementPage = page.getByTestId('agreement-page');
       expect(await agreementPage.getAttribute('data-agreement')).toMatch(/^AG-/);
@@ -104,8 +111,11 @@ describe.skipIf(!hasChromium)('agreements in Chromium', () => {
     try {
       const { dealer, otherDealer } = app.accounts;
       const page = await signIn(context, dealer.email, app.accounts.password);
-      await page.getByRole('link', { name: 'My agreements', exact: true }).click();
-      await page.waitForURL('**/agreements');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'My agreements', exact: true }),
+        '**/agreements',
+      );
       const cards = page.getByTestId('agreement-cards').locator('[data-agreement]');
       await cards.first().waitFor();
       const dealerCodes = await cards.evaluateAll((nodes) =>
@@ -117,8 +127,7 @@ describe.skipIf(!hasChromium)('agreements in Chromium', () => {
       expect(body).not.toContain(otherDealer.dealerName);
 
       // Its own agreement opens with the chart.
-      await cards.first().click();
-      await page.waitForURL(/\/agreements\/\d+$/);
+      await followLink(page, cards.first(), /\/agreements\/\d+$/);
       await page.getByTestId('progress-bars').locator('.recharts-bar-rectangle').first().waitFor();
 
       // Another dealer's agreement: not found or not yours, and nothing of it.

@@ -9,15 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import {
-  launchChromium,
-  newContext,
-  pickOption,
-  ROOT,
-  signIn,
-  startWebApp,
-  type WebApp,
-} from './web-app';
+import { launchChromium, newContext, ROOT, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink, pickOption } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('availability browser tests');
@@ -51,8 +44,11 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, CHANNEL, app.accounts.password);
-      await page.getByRole('link', { name: 'Supply and demand' }).click();
-      await page.waitForURL('**/availability');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Supply and demand' }),
+        '**/availability',
+      );
       await page
         .getByTestId('supply-demand-chart')
         .locator('.recharts-bar-rectangle')
@@ -66,8 +62,11 @@ describe.skipIf(!hasChromium)('availability and allocation in Chromium', () => {
         fullPage: true,
       });
 
-      await page.getByRole('link', { name: 'Allocation runs' }).first().click();
-      await page.waitForURL('**/allocation');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Allocation runs' }).first(),
+        '**/allocation',
+      );
       await page.getByTestId('allocation-page').waitFor();
       await pickOption(page, page.getByLabel('Model line').first(), {
         name: line.name,

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('bank details browser tests');
@@ -28,8 +29,11 @@ describe.skipIf(!hasChromium)('bank details in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, FINANCE, app.accounts.password);
-      await page.locator('nav').getByRole('link', { name: 'Bank details' }).click();
-      await page.waitForURL('**/payments/bank-details');
+      await followLink(
+        page,
+        page.locator('nav').getByRole('link', { name: 'Bank details' }),
+        '**/payments/bank-details',
+      );
       await page.getByTestId('dealer-select').fill(dealerCode);
       await page.getByRole('option', { name: `${dealerName} (${dealerCode})` }).click();
       await page.getByTestId('no-bank-account').waitFor();

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { seedForecasts } from '../../src/server/modules/forecasts/forecasts.seed';
 import { demoUsers } from '../../src/server/modules/demo/seed';
 import { launchChromium, ROOT, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('daily journey browser tests');
@@ -202,8 +203,7 @@ describe.skipIf(!hasChromium)('daily journeys per role in Chromium', () => {
           .filter({ hasText: proposal.code });
         await item.waitFor();
         await shot(page, 'dealer', 'inbox', viewport);
-        await item.click();
-        await page.waitForURL(`**/agreements/${proposal.id}`);
+        await followLink(page, item, `**/agreements/${proposal.id}`);
         await page.locator('[data-transition="accept"]').first().click();
         await shot(page, 'dealer', 'accept-confirm', viewport);
         await page.getByRole('dialog').getByRole('button', { name: 'Accept' }).click();

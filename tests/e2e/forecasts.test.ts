@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedForecasts } from '../../src/server/modules/forecasts/forecasts.seed';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('forecast browser tests');
@@ -16,10 +17,16 @@ const CHANNEL = 'channel@forecourt.test';
 
 /** From the dealer's forecast page to its grid in the open cycle. */
 async function openOwnGrid(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'My forecast', exact: true }).click();
-  await page.waitForURL('**/forecasts/cycles');
-  await page.getByRole('link', { name: 'Open my forecast' }).click();
-  await page.waitForURL('**/forecasts/cycles/*/dealers/*');
+  await followLink(
+    page,
+    page.getByRole('link', { name: 'My forecast', exact: true }),
+    '**/forecasts/cycles',
+  );
+  await followLink(
+    page,
+    page.getByRole('link', { name: 'Open my forecast' }),
+    '**/forecasts/cycles/*/dealers/*',
+  );
   await page.getByTestId('forecast-grid').waitFor();
 }
 
@@ -124,8 +131,11 @@ describe.skipIf(!hasChromium)('forecasts in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, CHANNEL, app.accounts.password);
-      await page.getByRole('link', { name: 'Forecasts', exact: true }).click();
-      await page.waitForURL('**/forecasts/cycles');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Forecasts', exact: true }),
+        '**/forecasts/cycles',
+      );
       const rows = page.getByTestId('cycles-table').locator('tbody tr');
       await rows.first().waitFor();
       expect(await rows.count()).toBe(2);
@@ -138,8 +148,11 @@ describe.skipIf(!hasChromium)('forecasts in Chromium', () => {
       await page.getByTestId('rollup-table').locator('tbody tr').first().waitFor();
       expect(await page.locator('[data-transition="lock"]').count()).toBe(1);
 
-      await page.getByRole('link', { name: 'Forecast accuracy', exact: true }).click();
-      await page.waitForURL('**/forecasts/accuracy');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Forecast accuracy', exact: true }),
+        '**/forecasts/accuracy',
+      );
       const wape = page.getByTestId('wape-consensus');
       await wape.waitFor();
       expect(await wape.textContent()).toMatch(/\d+(\.\d)?\s%/);

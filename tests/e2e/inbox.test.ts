@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { launchChromium, newContext, ROOT, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('inbox browser tests');
@@ -113,8 +114,7 @@ describe.skipIf(!hasChromium)('the attention inbox in Chromium', () => {
         await page.screenshot({ path: join(OUT, `inbox-dealer-bell-${viewport}.png`) });
         await page.keyboard.press('Escape');
 
-        await item.first().click();
-        await page.waitForURL(`**/agreements/${agreement.id}`);
+        await followLink(page, item.first(), `**/agreements/${agreement.id}`);
         // The agreement's own page, where the dealer accepts it.
         await page
           .locator(`[data-testid="agreement-page"][data-agreement="${agreement.code}"]`)

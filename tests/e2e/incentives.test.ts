@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { seedIncentivePrograms } from '../../src/server/modules/incentives/incentives.seed';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('incentive browser tests');
@@ -54,8 +55,11 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
     try {
       const { dealer } = app.accounts;
       const page = await signIn(context, dealer.email, app.accounts.password);
-      await page.getByRole('link', { name: 'My incentives', exact: true }).click();
-      await page.waitForURL('**/incentives');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'My incentives', exact: true }),
+        '**/incentives',
+      );
       const cards = page.getByTestId('program-progress');
       await cards.first().waitFor();
 
@@ -120,21 +124,25 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, FINANCE, app.accounts.password);
-      await page.getByRole('link', { name: 'Incentives', exact: true }).click();
-      await page.waitForURL('**/programs');
-      await page.getByRole('link', { name: 'Quarterly BEV bonus' }).click();
-      await page.waitForURL(`**/programs/${bevProgram}`);
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Incentives', exact: true }),
+        '**/programs',
+      );
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Quarterly BEV bonus' }),
+        `**/programs/${bevProgram}`,
+      );
       const rows = page.getByTestId('statements-table').locator('tbody tr');
       await rows.first().waitFor();
       expect(await rows.count()).toBeGreaterThan(0);
       await page.getByTestId('accruals-chart').locator('.recharts-bar-rectangle').first().waitFor();
 
       const { dealerCode, dealerName } = app.accounts.dealer;
-      await page
-        .getByTestId('statements-table')
-        .getByRole('link', { name: dealerName, exact: true })
-        .click();
-      await page.waitForURL(
+      await followLink(
+        page,
+        page.getByTestId('statements-table').getByRole('link', { name: dealerName, exact: true }),
         new RegExp(`/programs/${bevProgram}/statements/${dealerCode}\\?period=`),
       );
       const period = new URL(page.url()).searchParams.get('period')!;
@@ -202,8 +210,11 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
       await page.getByTestId('bulk-confirm-button').click();
       await page.getByText(/^Closed Q2 FY\d+: \d+ statements/).waitFor();
 
-      await page.getByRole('link', { name: 'Approve them on the program page' }).click();
-      await page.waitForURL(/period=\d{4}-Q2/);
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Approve them on the program page' }),
+        /period=\d{4}-Q2/,
+      );
       const row = page.locator(
         `[data-testid="statements-table"] tr[data-dealer-code="${dealerCode}"]`,
       );
@@ -309,8 +320,7 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
     try {
       const page = await signIn(context, app.accounts.admin, app.accounts.password);
       await page.goto(`${app.url}/programs`);
-      await page.getByRole('link', { name: 'New program' }).click();
-      await page.waitForURL('**/programs/new');
+      await followLink(page, page.getByRole('link', { name: 'New program' }), '**/programs/new');
       const form = page.getByTestId('program-form');
       await form.getByLabel('Code').fill('E2E-STAIR');
       await form.getByLabel(/^Name/).fill('E2E stair');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('browser tests');
@@ -68,8 +69,11 @@ describe.skipIf(!hasChromium)('web app in Chromium', () => {
       await rows.first().waitFor();
       expect(await rows.count()).toBe(Math.min(app.network.dealers.length, 25));
       const { dealerCode, dealerName } = app.accounts.dealer;
-      await page.getByRole('link', { name: dealerName }).first().click();
-      await page.waitForURL(`**/dealers/${dealerCode}`);
+      await followLink(
+        page,
+        page.getByRole('link', { name: dealerName }).first(),
+        `**/dealers/${dealerCode}`,
+      );
       await page.getByRole('heading', { name: dealerName }).waitFor();
     } finally {
       await context.close();
@@ -178,8 +182,11 @@ describe.skipIf(!hasChromium)('web app in Chromium', () => {
       );
       expect(overflow).toBeLessThanOrEqual(0);
       await page.getByRole('button', { name: 'Open navigation' }).click();
-      await page.getByRole('link', { name: 'Transactions', exact: true }).click();
-      await page.waitForURL('**/transactions');
+      await followLink(
+        page,
+        page.getByRole('link', { name: 'Transactions', exact: true }),
+        '**/transactions',
+      );
       await page.getByTestId('transactions-table').waitFor();
     } finally {
       await context.close();

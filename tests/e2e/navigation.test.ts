@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { seedIncentivePrograms } from '../../src/server/modules/incentives/incentives.seed';
 import { launchChromium, newContext, ROOT, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('navigation browser tests');
@@ -76,13 +77,19 @@ describe.skipIf(!hasChromium)('navigation in Chromium', () => {
       expect(await rounded.getAttribute('title')).toMatch(/^\$\d{1,3}(,\d{3})+\.\d{2}$/);
       expect(await rounded.textContent()).toMatch(/^\$[\d.]+[KMB]$/);
       await page.screenshot({ path: join(SHOTS, 'navigation-menu-desktop.png') });
-      await nav.getByRole('link', { name: 'Incentives', exact: true }).click();
-      await page.waitForURL('**/programs');
+      await followLink(
+        page,
+        nav.getByRole('link', { name: 'Incentives', exact: true }),
+        '**/programs',
+      );
       const tabs = page.getByTestId('incentive-tabs');
       for (const name of ['Programs', 'Claims', 'Disputes', 'Payouts'])
         await tabs.getByRole('tab', { name, exact: true }).waitFor();
-      await tabs.getByRole('tab', { name: 'Disputes', exact: true }).click();
-      await page.waitForURL('**/incentives/disputes');
+      await followLink(
+        page,
+        tabs.getByRole('tab', { name: 'Disputes', exact: true }),
+        '**/incentives/disputes',
+      );
       // The one entry stays marked as the place you are in.
       expect(
         await nav
@@ -149,8 +156,11 @@ describe.skipIf(!hasChromium)('navigation in Chromium', () => {
       try {
         const page = await signIn(context, CHANNEL, app.accounts.password);
         await page.goto('/agreements');
-        await page.getByRole('link', { name: dealerName }).first().click();
-        await page.waitForURL(/\/agreements\/\d+$/);
+        await followLink(
+          page,
+          page.getByRole('link', { name: dealerName }).first(),
+          /\/agreements\/\d+$/,
+        );
         const table = page.getByTestId('progress-table');
         await table.waitFor();
         // The demo agreement spans the fiscal year around today: one period is running.

@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { buildApp } from '../../src/server/app';
 import { parseEnv } from '../../src/server/env';
 import { createServices, type Services } from '../../src/server/services';
 import { DEMO_PASSWORD, demoUsers, seedDemo } from '../../src/server/modules/demo/seed';
 import type { DemoNetwork } from '../../src/server/modules/demo/generator';
 import { createTestDb, testEnv } from '../helpers/test-app';
+import { watchPage } from './interact';
 
 const run = promisify(execFile);
 
@@ -236,46 +237,11 @@ export async function signIn(
   email: string,
   password: string,
 ): Promise<import('playwright-core').Page> {
-  const page = await context.newPage();
+  const page = watchPage(await context.newPage());
   await page.goto('/login');
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 15_000 });
   return page;
-}
-
-/**
- * Opens a select and picks one of its options. A dropdown can close again before its options are
- * clicked (the page re-renders as its queries settle; seen only on a loaded CI machine), so the
- * open-and-pick is tried again for up to 45 s; if it never works, the error says what the select
- * showed (its value, whether it was open, the options listed).
- */
-export async function pickOption(
-  page: Page,
-  field: Locator,
-  option: { name: string | RegExp; exact?: boolean },
-): Promise<void> {
-  const deadline = Date.now() + 45_000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await field.click({ timeout: 15_000 });
-      await page.getByRole('option', option).first().click({ timeout: 5_000 });
-      return;
-    } catch (error) {
-      if (Date.now() < deadline) continue;
-      const options = await page.getByRole('option').allTextContents();
-      const shown = {
-        attempts: attempt,
-        url: page.url(),
-        value: await field.inputValue().catch(() => null),
-        expanded: await field.getAttribute('aria-expanded').catch(() => null),
-        disabled: await field.isDisabled().catch(() => null),
-        options,
-      };
-      throw new Error(`could not pick ${String(option.name)}: ${JSON.stringify(shown)}`, {
-        cause: error,
-      });
-    }
-  }
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
+import { followLink } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('webhook browser tests');
@@ -29,8 +30,7 @@ describe.skipIf(!hasChromium)('webhooks admin screen in Chromium', () => {
     const context = await newContext(browser, app.url);
     try {
       const page = await signIn(context, app.accounts.admin, app.accounts.password);
-      await page.getByRole('link', { name: 'Webhooks' }).click();
-      await page.waitForURL('**/admin/webhooks');
+      await followLink(page, page.getByRole('link', { name: 'Webhooks' }), '**/admin/webhooks');
       await page.getByRole('button', { name: 'New webhook' }).first().click();
       await page.getByLabel('Receiver URL').fill(TARGET);
       await page.getByLabel('Description').fill('ERP events');
