@@ -8,7 +8,7 @@ import { monthIndex } from '../../../shared/months';
 import { assessAgreement, type SalesEnds } from './agreement-risk';
 import { assessCommitment } from './assess';
 import type { RiskAgreementRow, RiskWrite } from './insights.repository';
-import { endsWithin, keepUntil } from './sales-end';
+import { backtestKeep, endsWithin, keepUntil, SALES_END_NOTICE_MONTHS } from './sales-end';
 
 const history = Array.from({ length: 39 }, (_, m) => 10 + Math.round(2 * Math.sin(m / 2)));
 const first = monthIndex('2023-01');
@@ -132,5 +132,37 @@ describe('assessCommitment after the end', () => {
     expect(a.lower80).toBe(a.toDate);
     expect(a.upper80).toBe(a.toDate);
     expect(a.drivers.find((d) => d.kind === 'sales_end')!.units).toBeGreaterThan(80);
+  });
+});
+
+describe('backtestKeep (insights:backtest --demo)', () => {
+  const flat = (months: number) => Array<number>(months).fill(10);
+  const lineForecast = (_: number[], months: number) => flat(months);
+  it(`knows an end only from ${SALES_END_NOTICE_MONTHS} months before the first month without sales`, () => {
+    // Last month of sale: index 30; the first month without: 31.
+    const ends = [{ last: 30 }];
+    const now = 31 - SALES_END_NOTICE_MONTHS;
+    expect(backtestKeep(ends, now - 1, flat(14), lineForecast, 48)).toBeUndefined();
+    expect(backtestKeep(ends, now, flat(14), lineForecast, 48)).toEqual([
+      ...Array(12).fill(1),
+      0,
+      0,
+    ]);
+    // Known, but the end is the term's last month: nothing changes.
+    expect(backtestKeep(ends, 19, flat(12), lineForecast, 48)).toBeUndefined();
+    expect(backtestKeep(ends, 25, flat(12), lineForecast, 48)).toEqual([
+      1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    ]);
+  });
+  it("takes an ending line's own forecast off a total after the end", () => {
+    const line = Array<number>(40).fill(4);
+    const keep = backtestKeep(
+      [{ last: 30, values: line }],
+      28,
+      flat(6),
+      (h, m) => Array(m).fill(h[0]!),
+      48,
+    );
+    expect(keep).toEqual([1, 1, 1, 0.6, 0.6, 0.6]);
   });
 });

@@ -82,3 +82,38 @@ export function salesEndText(ends: readonly SalesEnd[], units: number, unit = 'u
           .replace(/, ([^,]*)$/, ' and $1')} end sale`;
   return `${what}: ${round1(units)} ${unit} fewer than the forecast of the remaining months`;
 }
+
+/**
+ * The backtest's (risk-backtest.ts) share still sold of each remaining month from `now` (an index
+ * in the series), from the series' planned ends known at `now`: an end is known from
+ * SALES_END_NOTICE_MONTHS before its first month without sales. A line's own end: 1 up to its
+ * last month, 0 after. A total's ending line: the line's own forecast (`forecastOf` its known
+ * history) after its end comes off the total's forecast `forecast`. Undefined: nothing known ends.
+ */
+export function backtestKeep(
+  ends: readonly { last: number; values?: readonly number[] }[] | undefined,
+  now: number,
+  forecast: readonly number[],
+  forecastOf: (history: number[], months: number) => number[],
+  history: number,
+): number[] | undefined {
+  const known = (ends ?? []).filter(
+    (e) => now >= e.last + 1 - SALES_END_NOTICE_MONTHS && e.last < now + forecast.length - 1,
+  );
+  if (known.length === 0) return undefined;
+  const lost = new Array<number>(forecast.length).fill(0);
+  const keep = new Array<number>(forecast.length).fill(1);
+  for (const e of known) {
+    const part = e.values
+      ? forecastOf(e.values.slice(Math.max(0, now - history), now), forecast.length)
+      : null;
+    for (let h = 0; h < forecast.length; h += 1) {
+      if (now + h <= e.last) continue;
+      if (part) lost[h]! += part[h] ?? 0;
+      else keep[h] = 0;
+    }
+  }
+  return keep.map((k, h) =>
+    forecast[h]! > 0 ? k * Math.min(1, Math.max(0, 1 - lost[h]! / forecast[h]!)) : k,
+  );
+}
