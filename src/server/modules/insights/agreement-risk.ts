@@ -13,16 +13,7 @@ import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess'
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
-import { endsWithin, keepUntil, type SalesEnd, type SalesEndInput } from './sales-end';
-
-/**
- * The catalog's planned ends of sale (model_lines.sales_end_on): the model lines that have one
- * (by code: their name and last day of sale) and the SKUs of those lines (code → line code).
- */
-export type SalesEnds = {
-  lines: Map<string, { name: string; on: string }>;
-  skus: Map<string, string>;
-};
+import { lineSalesEnd, type SalesEnd, type SalesEnds, type SalesEndInput } from './sales-end';
 
 /** Months of history before the current month that the forecast sees (at least). */
 export const HISTORY_MONTHS = 36;
@@ -178,19 +169,7 @@ export function assessAgreement(
   const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined => {
     if (subject.lineNo === 0)
       return totalEnds.length > 0 ? { ends: totalEnds, lost: totalLost } : undefined;
-    const ends = options.salesEnds;
-    const code =
-      subject.targetKind === 'model_line'
-        ? subject.targetCode
-        : subject.targetKind === 'sku'
-          ? ends?.skus.get(subject.targetCode)
-          : undefined;
-    const end = code === undefined ? undefined : ends?.lines.get(code);
-    if (!end || !endsWithin(end.on, firstRemaining, remainingMonths)) return undefined;
-    return {
-      ends: [{ label: end.name, on: end.on }],
-      keep: keepUntil(end.on, firstRemaining, remainingMonths),
-    };
+    return lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
   };
   // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
   // over the agreement's model lines.

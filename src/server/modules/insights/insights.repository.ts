@@ -7,7 +7,7 @@ import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
 import { contentHash, stageColumnLists } from './risk-content-hash';
 import { shownStatusSql } from '../agreements/agreement-status';
-import type { SalesEnds } from './agreement-risk';
+import type { SalesEnds } from './sales-end';
 
 export type RiskAgreementRow = {
   id: number;

@@ -29,11 +29,11 @@ import { readMarketTrend } from './market-trend';
 import { observed } from './observed';
 import type { ProgramRiskService } from './program-risk.service';
 import type { ActiveCalibration } from './risk-calibration';
+import type { SalesEnds } from './sales-end';
 import {
   assessAgreement,
   HISTORY_MONTHS,
   readSupply,
-  type SalesEnds,
   riskBasis,
   type LineHistory,
   type Supply,

@@ -5,10 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { monthIndex } from '../../../shared/months';
-import { assessAgreement, type SalesEnds } from './agreement-risk';
+import { assessAgreement } from './agreement-risk';
 import { assessCommitment } from './assess';
 import type { RiskAgreementRow, RiskWrite } from './insights.repository';
-import { backtestKeep, endsWithin, keepUntil, SALES_END_NOTICE_MONTHS } from './sales-end';
+import {
+  backtestKeep,
+  endsWithin,
+  keepUntil,
+  SALES_END_NOTICE_MONTHS,
+  type SalesEnds,
+} from './sales-end';
 
 const history = Array.from({ length: 39 }, (_, m) => 10 + Math.round(2 * Math.sin(m / 2)));
 const first = monthIndex('2023-01');

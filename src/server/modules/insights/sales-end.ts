@@ -9,6 +9,36 @@
  */
 import { addMonths, monthIndex } from '../../../shared/months';
 
+/**
+ * The catalog's planned ends of sale (model_lines.sales_end_on): the model lines that have one
+ * (by code: their name and last day of sale) and the SKUs of those lines (code → line code).
+ */
+export type SalesEnds = {
+  lines: Map<string, { name: string; on: string }>;
+  skus: Map<string, string>;
+};
+
+/**
+ * An agreement line's end of sale within its `count` remaining months from `firstMonth`: a line
+ * on a model line or on a SKU of it (a product group: none). Undefined: no end in those months.
+ */
+export function lineSalesEnd(
+  ends: SalesEnds | undefined,
+  target: { targetKind: string; targetCode: string },
+  firstMonth: string,
+  count: number,
+): SalesEndInput | undefined {
+  const code =
+    target.targetKind === 'model_line'
+      ? target.targetCode
+      : target.targetKind === 'sku'
+        ? ends?.skus.get(target.targetCode)
+        : undefined;
+  const end = code === undefined ? undefined : ends?.lines.get(code);
+  if (!end || !endsWithin(end.on, firstMonth, count)) return undefined;
+  return { ends: [{ label: end.name, on: end.on }], keep: keepUntil(end.on, firstMonth, count) };
+}
+
 /** One model line that ends sale, as the texts name it. */
 export type SalesEnd = { label: string; on: string };
 
