@@ -7,7 +7,8 @@
  * intervals calibrated on the reconciled numbers. See docs/forecasting.md, "The forecast cycle".
  *
  * 1. Histories: months of a common shock (common-shock.ts) are taken out of every history; a
- *    model line without a sale anywhere in the network for the last 3 months is discontinued.
+ *    model line without a sale anywhere in the network for the last 3 months is discontinued; a
+ *    line with a planned end of sale (`lineSalesEnd`) is forecast 0 after it.
  * 2. Every dealer × model line series is forecast on its own (`forecastMany`, profile `fast`).
  * 3. Every region × model line series (the sum of its dealers) is forecast on its own (profile
  *    `accurate` by default: few series, smooth enough for MSTL+ETS to pay).
