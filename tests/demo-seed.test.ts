@@ -25,6 +25,16 @@ describe.each(engines())('the demo network in the database (%s)', (engine) => {
     expect(rows[0]!.m).toBe(rows[0]!.q);
   });
 
+  it('writes the planned end of sale of the lines that run out, and only theirs', async () => {
+    const { rows } = await t.db.query<{ code: string; on: string | null; discontinued: boolean }>(
+      `select m.code, to_char(m.sales_end_on, 'YYYY-MM-DD') as "on",
+              bool_and(s.status = 'discontinued') as discontinued
+       from model_lines m join skus s on s.model_line_id = m.id group by m.id order by m.code`,
+    );
+    expect(rows.some((r) => r.on !== null)).toBe(true);
+    for (const r of rows) expect(r.on !== null).toBe(r.discontinued);
+  });
+
   it('gives every selling active dealer an agreement whose progress matches the feed, and an intact ledger', async () => {
     expect(seeded.agreements).toBeGreaterThan(0);
     const admin = await login(t.url, 'admin@forecourt.test', DEMO_PASSWORD);

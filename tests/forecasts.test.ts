@@ -430,6 +430,39 @@ describe.each(engines())('the forecast cycle (%s)', (engine) => {
     const grid = (await (await sales.get(`${base()}/dealers/${dealerCode}`)).json()) as DealerGrid;
     expect(grid.lines.find((l) => l.modelLine.code === line)!.cells[0]!.actual).toBe(6);
   });
+
+  it("forecasts nothing after a model line's planned end of sale", async () => {
+    const ends = await channel.send('PATCH', `/api/v1/model-lines/${line}`, {
+      salesEndOn: '2026-12-15',
+    });
+    expect(ends.status).toBe(200);
+    const res = await channel.send('POST', '/api/v1/forecasts/cycles', {
+      cycleMonth: '2026-11',
+      horizon: 4,
+      adjustUntil: '2026-11-10',
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const next = (await res.json()) as ForecastCycle;
+    await t.services.jobs.settle(BASELINE_JOB_KIND);
+    const { rows } = await t.db.query<{ month: string; ended: number; others: number }>(
+      `select to_char(c.target_month, 'YYYY-MM') as month,
+              sum(c.baseline) filter (where m.code = $2)::float as ended,
+              sum(c.baseline) filter (where m.code <> $2)::float as others
+       from forecast_cells c join model_lines m on m.id = c.model_line_id
+       where c.cycle_id = $1 group by 1 order by 1`,
+      [next.id, line],
+    );
+    expect(rows.map((r) => r.month)).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(rows[0]!.ended).toBeGreaterThan(0);
+    // December: about half of it (15 of 31 days); January on: nothing, while the others sell on.
+    expect(rows[1]!.ended).toBeGreaterThan(0);
+    expect(rows[1]!.ended).toBeLessThan(rows[0]!.ended);
+    for (const r of rows.slice(2)) {
+      expect(r.ended).toBe(0);
+      expect(r.others).toBeGreaterThan(0);
+    }
+    await channel.send('PATCH', `/api/v1/model-lines/${line}`, { salesEndOn: null });
+  });
 });
 
 describe.each(engines())('the demo forecast cycles (%s)', (engine) => {

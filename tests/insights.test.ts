@@ -307,6 +307,37 @@ describe.each(engines())('insights: commitment risk (%s)', (engine) => {
     ).items[0]!;
     expect(alpha.drivers.some((d) => d.kind === 'availability')).toBe(false);
   });
+
+  it("expects nothing after a model line's planned end of sale, as a driver", async () => {
+    const detailOf = async () =>
+      (
+        await json<{ risks: AgreementRisk[] }>(
+          await channel.get(`/api/v1/insights/risks/${agreementA.code}`),
+          200,
+        )
+      ).risks as [AgreementRisk, AgreementRisk];
+    const [, before] = await detailOf();
+    const ends = await channel.send('PATCH', '/api/v1/model-lines/ML-AURA', {
+      salesEndOn: '2026-08-31',
+    });
+    expect(ends.status).toBe(200);
+    await t.services.insights.refresh(null);
+    const [totals, line] = await detailOf();
+    // September to December (4 of the 9 remaining months) sell nothing.
+    expect(line.expected).toBeLessThan(before.expected - 20);
+    for (const r of [totals, line]) {
+      expect(r.drivers.find((d) => d.kind === 'sales_end')?.text).toMatch(
+        /^Aura ends sale on 2026-08-31: [\d.]+ units fewer/,
+      );
+      const additive = r.drivers.filter((d) => d.additive !== false);
+      const sum = additive.reduce((s, d) => s + d.units, 0);
+      expect(Math.abs(sum - Math.round((r.commitment - r.expected) * 10) / 10)).toBeLessThan(1e-6);
+    }
+    await channel.send('PATCH', '/api/v1/model-lines/ML-AURA', { salesEndOn: null });
+    await t.services.insights.refresh(null);
+    const [, again] = await detailOf();
+    expect(again.expected).toBeCloseTo(before.expected, 6);
+  });
 });
 
 describe.each(engines())('insights: as of the last complete month of actuals (%s)', (engine) => {

@@ -177,6 +177,49 @@ describe.each(engines())('network and catalog (%s)', (engine) => {
     );
   });
 
+  it("keeps a model line's planned end of sale, validated", async () => {
+    type Line = { code: string; salesEndOn: string | null };
+    const lineOf = async (code: string) =>
+      ((await (await channel.get('/api/v1/model-lines')).json()) as Line[]).find(
+        (l) => l.code === code,
+      );
+    expect(await lineOf('ML-AURA')).toMatchObject({ salesEndOn: null });
+    const created = await channel.send('POST', '/api/v1/model-lines', {
+      code: 'ML-EOS',
+      name: 'Eos',
+      segment: 'sedan',
+      salesEndOn: '2027-06-30',
+    });
+    expect(created.status).toBe(201);
+    expect(await lineOf('ML-EOS')).toMatchObject({ salesEndOn: '2027-06-30' });
+    // A name change keeps the plan; an explicit null clears it.
+    await channel.send('PATCH', '/api/v1/model-lines/ML-EOS', { name: 'Eos II' });
+    expect(await lineOf('ML-EOS')).toMatchObject({ salesEndOn: '2027-06-30' });
+    const moved = await channel.send('PATCH', '/api/v1/model-lines/ML-EOS', {
+      salesEndOn: '2027-03-31',
+    });
+    expect(moved.status).toBe(200);
+    expect(await lineOf('ML-EOS')).toMatchObject({ salesEndOn: '2027-03-31' });
+    await channel.send('PATCH', '/api/v1/model-lines/ML-EOS', { salesEndOn: null });
+    expect(await lineOf('ML-EOS')).toMatchObject({ salesEndOn: null });
+    for (const bad of ['2027-02-30', '30/06/2027', 20270630]) {
+      const res = await channel.send('PATCH', '/api/v1/model-lines/ML-EOS', { salesEndOn: bad });
+      expect(res.status).toBe(400);
+      const paths = ((await res.json()) as ErrorBody).details.problems!.map((p) => p.path);
+      expect(paths).toContain('body.salesEndOn');
+    }
+    const badCreate = await channel.send('POST', '/api/v1/model-lines', {
+      code: 'ML-EOS2',
+      name: 'Eos 2',
+      segment: 'sedan',
+      salesEndOn: '2027-13-01',
+    });
+    expect(badCreate.status).toBe(400);
+    expect(((await badCreate.json()) as ErrorBody).details.problems!.map((p) => p.path)).toContain(
+      'body.salesEndOn',
+    );
+  });
+
   it('serves health checks and the OpenAPI document', async () => {
     expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${t.url}/readyz`)).json()).toMatchObject({ status: 'ready' });

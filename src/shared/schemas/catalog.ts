@@ -13,20 +13,31 @@ export const modelLineSchema = z
     status: z.enum(CATALOG_STATUSES),
     skuCount: z.number().int(),
     powertrains: z.array(z.enum(POWERTRAINS)),
+    salesEndOn: z
+      .string()
+      .nullable()
+      .describe('the planned last day of sale (YYYY-MM-DD); null: no plan'),
   })
   .meta({ id: 'ModelLine' });
 export type ModelLine = z.infer<typeof modelLineSchema>;
+
+/** The planned last day of sale (commitment risk expects no units after it); null clears it. */
+const salesEndOn = isoDate
+  .nullable()
+  .describe('the planned last day of sale (YYYY-MM-DD); null: no plan');
 
 export const modelLineCreateSchema = z.object({
   code,
   name: z.string().min(1).max(120),
   segment: z.string().min(1).max(60),
+  salesEndOn: salesEndOn.optional(),
 });
 export const modelLineUpdateSchema = z
   .object({
     name: z.string().min(1).max(120),
     segment: z.string().min(1).max(60),
     status: z.enum(CATALOG_STATUSES),
+    salesEndOn,
   })
   .partial();
 

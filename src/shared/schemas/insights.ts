@@ -13,6 +13,7 @@ export const riskDriverSchema = z
       'last_year',
       'market_trend',
       'availability',
+      'sales_end',
       'mix',
       'dealer_expectation',
     ]),

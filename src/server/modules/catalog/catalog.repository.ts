@@ -37,7 +37,8 @@ export function createCatalogRepository(db: Queryable) {
     async findModelLines(): Promise<ModelLine[]> {
       const { rows } = await db.query<ModelLine>(
         `select m.code, m.name, m.segment, m.status, count(s.id)::int as "skuCount",
-                coalesce(array_agg(distinct s.powertrain) filter (where s.id is not null), '{}') as powertrains
+                coalesce(array_agg(distinct s.powertrain) filter (where s.id is not null), '{}') as powertrains,
+                to_char(m.sales_end_on, 'YYYY-MM-DD') as "salesEndOn"
          from model_lines m left join skus s on s.model_line_id = m.id
          group by m.id order by m.code`,
       );
@@ -52,22 +53,36 @@ export function createCatalogRepository(db: Queryable) {
       return rows[0]?.id ?? null;
     },
 
-    async insertModelLine(input: { code: string; name: string; segment: string }) {
-      await db.query('insert into model_lines (code, name, segment) values ($1, $2, $3)', [
-        input.code,
-        input.name,
-        input.segment,
-      ]);
+    async insertModelLine(input: {
+      code: string;
+      name: string;
+      segment: string;
+      salesEndOn?: string | null;
+    }) {
+      await db.query(
+        'insert into model_lines (code, name, segment, sales_end_on) values ($1, $2, $3, $4)',
+        [input.code, input.name, input.segment, input.salesEndOn ?? null],
+      );
     },
 
+    /** `salesEndOn`: absent keeps the plan, null clears it. */
     async updateModelLine(
       code: string,
-      data: { name?: string; segment?: string; status?: string },
+      data: { name?: string; segment?: string; status?: string; salesEndOn?: string | null },
     ) {
       const { rowCount } = await db.query(
         `update model_lines set name = coalesce($2, name), segment = coalesce($3, segment),
-                status = coalesce($4, status), updated_at = now() where code = $1`,
-        [code, data.name ?? null, data.segment ?? null, data.status ?? null],
+                status = coalesce($4, status),
+                sales_end_on = case when $5::boolean then $6::date else sales_end_on end,
+                updated_at = now() where code = $1`,
+        [
+          code,
+          data.name ?? null,
+          data.segment ?? null,
+          data.status ?? null,
+          data.salesEndOn !== undefined,
+          data.salesEndOn ?? null,
+        ],
       );
       return rowCount;
     },

@@ -31,7 +31,7 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
       data,
     }: {
       actor: Actor;
-      data: { code: string; name: string; segment: string };
+      data: { code: string; name: string; segment: string; salesEndOn?: string | null };
     }) {
       await translateUnique('Model line', data.code, () => repo.insertModelLine(data), 'body.code');
     },
@@ -42,7 +42,7 @@ export function createCatalogService(deps: { db: Db; today: () => string }) {
     }: {
       actor: Actor;
       code: string;
-      data: { name?: string; segment?: string; status?: string };
+      data: { name?: string; segment?: string; status?: string; salesEndOn?: string | null };
     }) {
       if ((await repo.updateModelLine(code, data)) === 0) throw notFound('Model line', code);
     },

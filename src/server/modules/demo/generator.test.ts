@@ -309,6 +309,8 @@ describe('generateTransactions: statistics of a mid-size network (200 dealers ×
   const soldBeforeLaunch: string[] = [];
   const sales = new Map<string, number>();
   const lastMonthSalesOfDiscontinued: string[] = [];
+  const soldAfterSalesEnd: string[] = [];
+  const salesEnd = new Map(network.modelLines.map((l) => [l.code, l.salesEndOn]));
 
   beforeAll(() => {
     const dealerIndex = new Map(network.dealers.map((d, i) => [d.code, i]));
@@ -332,6 +334,8 @@ describe('generateTransactions: statistics of a mid-size network (200 dealers ×
       cells[(d * lineCount + lineIndex.get(sku.modelLineCode)!) * STATS.months + t]! += 1;
       if (row.occurredOn < sku.launchDate) soldBeforeLaunch.push(`${row.sku} ${row.occurredOn}`);
       sales.set(row.sku, (sales.get(row.sku) ?? 0) + 1);
+      const end = salesEnd.get(sku.modelLineCode);
+      if (end && row.occurredOn > end) soldAfterSalesEnd.push(`${row.sku} ${row.occurredOn}`);
       if (sku.status === 'discontinued' && t === STATS.months - 1)
         lastMonthSalesOfDiscontinued.push(row.sku);
       const group = dealerGroup[d];
@@ -403,6 +407,17 @@ describe('generateTransactions: statistics of a mid-size network (200 dealers ×
     expect(launched.length).toBeGreaterThan(0);
     for (const s of launched) expect(sales.get(s.code) ?? 0).toBeGreaterThan(0);
     expect(lastMonthSalesOfDiscontinued).toEqual([]);
+  });
+
+  it('plans the end of sale of the lines that run out, and sells nothing after it', () => {
+    const ending = network.modelLines.filter((l) => l.salesEndOn !== null);
+    expect(ending.length).toBeGreaterThan(0);
+    for (const l of network.modelLines) {
+      const skus = network.skus.filter((s) => s.modelLineCode === l.code);
+      expect(skus.every((s) => s.status === 'discontinued')).toBe(l.salesEndOn !== null);
+      if (l.salesEndOn) expect(isRealDate(l.salesEndOn)).toBe(true);
+    }
+    expect(soldAfterSalesEnd).toEqual([]);
   });
 
   it('tapers and then stops the sales of closed dealers', () => {

@@ -79,7 +79,16 @@ export type DemoDealer = {
   city: string;
   sizeClass: 'rural' | 'small' | 'medium' | 'large' | 'metro';
 };
-export type DemoModelLine = { code: string; name: string; segment: string };
+export type DemoModelLine = {
+  code: string;
+  name: string;
+  segment: string;
+  /**
+   * The planned last day of sale (catalog `sales_end_on`) of a line that runs out: the last day
+   * of its last month of clearance sales; null for the others.
+   */
+  salesEndOn: string | null;
+};
 export type DemoSku = {
   code: string;
   modelLineCode: string;
@@ -637,7 +646,22 @@ function buildPlan(options: NormalizedOptions): Plan {
       skuStart,
       skuEnd: skus.length,
     });
-    modelLinesOut.push({ code, name: ls.name, segment: segment.name });
+    // A line that runs out sells its clearance months after production ends, then nothing.
+    const lastSaleAbs =
+      runOutRel === null ? null : relToAbs(runOutRel + P.catalog.clearance.length);
+    modelLinesOut.push({
+      code,
+      name: ls.name,
+      segment: segment.name,
+      salesEndOn:
+        lastSaleAbs === null
+          ? null
+          : isoDate(
+              yearOf(lastSaleAbs),
+              monthOf(lastSaleAbs),
+              daysIn(yearOf(lastSaleAbs), monthOf(lastSaleAbs)),
+            ),
+    });
   });
 
   // Availability per SKU and month: launch ramp, partial launch month, run-out taper, clearance.

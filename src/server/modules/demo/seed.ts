@@ -167,8 +167,8 @@ async function loadNetworkIn(db: Queryable, network: DemoNetwork): Promise<void>
   await copyRows(
     db,
     'model_lines',
-    ['code', 'name', 'segment'],
-    network.modelLines.map((m) => [m.code, m.name, m.segment]),
+    ['code', 'name', 'segment', 'sales_end_on'],
+    network.modelLines.map((m) => [m.code, m.name, m.segment, m.salesEndOn]),
   );
   await db.query(
     `create temp table seed_skus (code text, ml text, name text, trim text, powertrain text, segment text, msrp numeric, co2 int, launch date, status text) on commit drop`,

@@ -201,4 +201,21 @@ describe('buildBaseline on a small network', () => {
     );
     expect(plainSum).toBeLessThan(0.5 * truth);
   });
+
+  it("forecasts nothing after a line's planned end of sale, part of its last month", async () => {
+    const plain = await buildBaseline(input);
+    // Line 0's last month of sale is the third forecast month (index 50), half of it sold.
+    const ended = await buildBaseline({
+      ...input,
+      lineSalesEnd: [{ last: 50, share: 0.5 }, null, null, null],
+    });
+    const sum = (r: typeof plain, line: number, h: number) =>
+      r.regionLines.filter((x) => x.lineIndex === line).reduce((a, x) => a + x.mean[h]!, 0);
+    expect(sum(ended, 0, 0)).toBeCloseTo(sum(plain, 0, 0), 1);
+    expect(sum(ended, 0, 2)).toBeCloseTo(sum(plain, 0, 2) / 2, 1);
+    for (let h = 3; h < 12; h += 1) expect(sum(ended, 0, h)).toBe(0);
+    const cells = ended.cells.filter((_, i) => history[i]!.lineIndex === 0);
+    expect(cells.every((c) => c.mean.slice(3).every((v) => v === 0))).toBe(true);
+    expect(sum(ended, 1, 5)).toBeCloseTo(sum(plain, 1, 5), 6);
+  });
 });

@@ -7,7 +7,8 @@
  * intervals calibrated on the reconciled numbers. See docs/forecasting.md, "The forecast cycle".
  *
  * 1. Histories: months of a common shock (common-shock.ts) are taken out of every history; a
- *    model line without a sale anywhere in the network for the last 3 months is discontinued.
+ *    model line without a sale anywhere in the network for the last 3 months is discontinued; a
+ *    line with a planned end of sale (`lineSalesEnd`) is forecast 0 after it.
  * 2. Every dealer × model line series is forecast on its own (`forecastMany`, profile `fast`).
  * 3. Every region × model line series (the sum of its dealers) is forecast on its own (profile
  *    `accurate` by default: few series, smooth enough for MSTL+ETS to pay).
@@ -95,6 +96,12 @@ export type BaselineInput = {
   shockAdjustment?: boolean;
   /** Forecast recently launched lines by analogy with earlier launches (default true). */
   launchAnalogues?: boolean;
+  /**
+   * Per model line, its planned end of sale (catalog `sales_end_on`): `last`, the index in the
+   * series' months of its last month of sale, and `share`, the share of that month's days sold;
+   * null: no plan. The months after it are forecast zero (the month itself: its share).
+   */
+  lineSalesEnd?: readonly ({ last: number; share: number } | null)[];
   /** forecastMany options passed through (tests force in-thread with 0). */
   parallelThreshold?: number;
   workers?: number;
@@ -348,7 +355,16 @@ async function pointBaseline(
 
   // 4. EV adoption tilt, keeping each line's national total.
   const signals = ev ? evSignals(ev) : [];
-  const regionMeans = keys.map((key, k) => {
+  // A planned end of sale (lineSalesEnd): the share of each forecast month still sold.
+  const keptAfterEnd = (line: number, mean: number[]) => {
+    const end = input.lineSalesEnd?.[line];
+    if (!end) return mean;
+    return mean.map((v, h) =>
+      length + h < end.last ? v : length + h === end.last ? v * end.share : 0,
+    );
+  };
+  const regionMeans = keys.map((key, k) => keptAfterEnd(key % input.lineCount, regionMean(key, k)));
+  function regionMean(key: number, k: number): number[] {
     const line = key % input.lineCount;
     if (discontinued.has(line)) return new Array<number>(horizon).fill(0);
     const launch = launches.get(line);
@@ -362,7 +378,7 @@ async function pointBaseline(
     const bottomUp = new Array<number>(horizon).fill(0);
     for (const i of groups.get(key)!) own[i]!.mean.forEach((v, h) => (bottomUp[h]! += v));
     return regional[k]!.mean.map((v, h) => (v + bottomUp[h]!) / 2);
-  });
+  }
   const tilted = regionMeans.map((m) => m.slice());
   if (signals.length > 0 && input.lineBevFraction && input.evTilt !== false) {
     const byLine = new Map<number, number[]>();

@@ -3,7 +3,7 @@
  * the statistical baseline (baseline.ts) and stores cells, region lines and the SKU mix in one
  * transaction. The job is defined in forecasts.service.ts.
  */
-import { addMonths } from '../../../shared/months';
+import { addMonths, monthIndex } from '../../../shared/months';
 import type { Db } from '../../db/db';
 import { buildBaseline, type BaselineResult, type CellForecast } from './baseline';
 import { round3, targetMonths } from './forecast-math';
@@ -103,6 +103,16 @@ export async function runBaseline(
     series,
     ev: evInput,
     lineBevFraction: lines.map((l) => fractionOf.get(l.id) ?? 0),
+    // A planned end of sale: its month's index in the series (months since `from`, less `first`).
+    lineSalesEnd: lines.map((l) => {
+      if (l.salesEndOn === null) return null;
+      const month = l.salesEndOn.slice(0, 7);
+      const days = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0));
+      return {
+        last: monthIndex(month) - monthIndex(from) - first,
+        share: Number(l.salesEndOn.slice(8, 10)) / days.getUTCDate(),
+      };
+    }),
     parallelThreshold: deps.baseline?.parallelThreshold,
     workers: deps.baseline?.workers,
     regionProfile: deps.baseline?.regionProfile,

@@ -59,9 +59,11 @@ export function createForecastBaselineRepository(db: Queryable) {
       return new Map(rows.map((x) => [x.id, x.code]));
     },
 
-    async activeModelLines(): Promise<{ id: number; code: string }[]> {
-      const { rows } = await db.query<{ id: number; code: string }>(
-        `select id, code from model_lines where status = 'active' order by id`,
+    /** With each line's planned last day of sale (sales_end_on; null: no plan). */
+    async activeModelLines(): Promise<{ id: number; code: string; salesEndOn: string | null }[]> {
+      const { rows } = await db.query<{ id: number; code: string; salesEndOn: string | null }>(
+        `select id, code, to_char(sales_end_on, 'YYYY-MM-DD') as "salesEndOn"
+         from model_lines where status = 'active' order by id`,
       );
       return rows;
     },

@@ -13,6 +13,7 @@ import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess'
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
+import { lineSalesEnd, type SalesEnd, type SalesEnds, type SalesEndInput } from './sales-end';
 
 /** Months of history before the current month that the forecast sees (at least). */
 export const HISTORY_MONTHS = 36;
@@ -69,6 +70,8 @@ export function assessAgreement(
     calibration?: ActiveCalibration;
     /** The dealer's forecast-grid adjustments (dealer-expectation.ts), when it made any. */
     expectation?: DealerExpectation;
+    /** The catalog's planned ends of sale (sales-end.ts), when any line has one. */
+    salesEnds?: SalesEnds;
   },
 ): RiskWrite[] {
   const recalibration = options.calibration ? { recalibration: options.calibration.points } : {};
@@ -157,6 +160,17 @@ export function assessAgreement(
     },
   ];
   let shortage = 0;
+  // Planned ends of sale within the remaining months: a line's own, and for the totals the units
+  // the ending lines' forecasts lose per month (the lines are assessed first).
+  const firstRemaining = addMonths(agreement.startMonth, elapsed);
+  const remainingMonths = agreement.months - elapsed;
+  const totalEnds: SalesEnd[] = [];
+  const totalLost = new Array<number>(Math.max(0, remainingMonths)).fill(0);
+  const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined => {
+    if (subject.lineNo === 0)
+      return totalEnds.length > 0 ? { ends: totalEnds, lost: totalLost } : undefined;
+    return lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
+  };
   // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
   // over the agreement's model lines.
   const modelLinesOf = (subject: (typeof subjects)[number]) =>
@@ -170,12 +184,14 @@ export function assessAgreement(
       subject.lineNo > 0 && subject.targetKind === 'model_line'
         ? options.supply?.get(subject.targetCode)
         : undefined;
+    const salesEnd = salesEndOf(subject);
     const a = assessCommitment({
       label: subject.label,
       history: subject.history,
       plannedByMonth: subject.planned,
       elapsed,
       lead,
+      ...(salesEnd ? { salesEnd } : {}),
       ...(lineSupply ? { supply: lineSupply } : {}),
       ...(subject.lineNo === 0 && options.supply ? { supply: { shortage } } : {}),
       ...(options.market ? { market: options.market } : {}),
@@ -187,6 +203,11 @@ export function assessAgreement(
       }),
     });
     shortage += a.supply?.shortage ?? 0;
+    if (subject.lineNo > 0 && a.salesEndLost && salesEnd) {
+      a.salesEndLost.forEach((v, h) => (totalLost[h]! += v));
+      for (const e of salesEnd.ends)
+        if (!totalEnds.some((t) => t.label === e.label)) totalEnds.push(e);
+    }
     if (subject.lineNo > 0)
       lineGaps.push({
         label: subject.label,

@@ -26,9 +26,16 @@ import {
   riskFromDraws,
   sortedRemaining,
 } from './risk-model';
+import { applySalesEnd, type SalesEnd, type SalesEndInput, salesEndText } from './sales-end';
 
 export type DriverKind =
-  'pace' | 'plan_vs_run_rate' | 'seasonality' | 'last_year' | 'market_trend' | 'availability';
+  | 'pace'
+  | 'plan_vs_run_rate'
+  | 'seasonality'
+  | 'last_year'
+  | 'market_trend'
+  | 'availability'
+  | 'sales_end';
 export type Driver = {
   kind: DriverKind | 'mix' | 'dealer_expectation';
   units: number;
@@ -83,6 +90,8 @@ export type AssessInput = {
   recalibration?: readonly { share: number; model: Recalibration }[];
   /** The dealer's own adjustments of the remaining months (a signal, not in the sum). */
   expectation?: DealerExpectationInput | null;
+  /** Model lines whose planned end of sale falls in the remaining months (sales-end.ts). */
+  salesEnd?: SalesEndInput;
 };
 
 /** Days an order takes to arrive (availability's lead time): sales before then need supply now. */
@@ -116,6 +125,8 @@ export type Assessment = {
   /** Units this month that lift the probability to 80 % and 95 % (null: not within 10× the plan). */
   unitsFor: { target: number; units: number | null }[];
   supply: SupplyAssessment | null;
+  /** Per remaining month, the units a planned end of sale takes off the forecast (null: none). */
+  salesEndLost: number[] | null;
 };
 
 export function errorModelFor(history: readonly number[]): ErrorModel {
@@ -137,15 +148,19 @@ export function assessCommitment(input: AssessInput): Assessment {
   const inTerm = input.history.slice(input.history.length - elapsed);
   const toDate = inTerm.reduce((s, v) => s + v, 0);
   const lead = elapsed > 0 ? 0 : (input.lead ?? 0);
-  const forecast =
+  const baseForecast =
     remaining > 0 && input.history.length > 0
       ? combineForecast(input.history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
       : new Array<number>(remaining).fill(0);
+  // A planned end of sale: the months after it sell nothing (sales-end.ts).
+  const ended = applySalesEnd(baseForecast, input.salesEnd);
+  const forecast = ended?.kept ?? baseForecast;
   const errorModel = errorModelFor(input.history);
   const scale = intervalScale(input.history);
   // One simulation of the remaining months; "N more units" only shifts what is already reached.
   const draws = sortedRemaining({
-    forecast,
+    forecast: baseForecast,
+    ...(ended ? { keep: ended.keep } : {}),
     scale,
     errorModel,
     draws: input.draws ?? 1000,
@@ -192,6 +207,9 @@ export function assessCommitment(input: AssessInput): Assessment {
     ...(input.supply ? { supplyInput: input.supply } : {}),
     ...(input.market ? { market: input.market } : {}),
     ...(input.expectation ? { expectation: input.expectation } : {}),
+    ...(ended && input.salesEnd
+      ? { salesEnd: { ends: input.salesEnd.ends, units: ended.units } }
+      : {}),
   });
 
   const unitsFor = [0.8, 0.95].map((target) => {
@@ -224,6 +242,7 @@ export function assessCommitment(input: AssessInput): Assessment {
     drivers,
     unitsFor,
     supply,
+    salesEndLost: ended?.lost ?? null,
   };
 }
 
@@ -277,6 +296,8 @@ export function commitmentDrivers(input: {
   /** The word for the quantity in the texts (default "units"; a revenue axis: its currency). */
   unit?: string;
   expectation?: DealerExpectationInput;
+  /** The units planned ends of sale take off the forecast (`forecastRemaining` is after them). */
+  salesEnd?: { ends: readonly SalesEnd[]; units: number };
 }): Driver[] {
   const unit = input.unit ?? 'units';
   const { elapsed, lead, toDate, forecastRemaining, expected, supply } = input;
@@ -300,7 +321,9 @@ export function commitmentDrivers(input: {
   const pace = plannedToDate - toDate;
   const planVsRunRate = plannedRemaining - runRate * remaining;
   const seasonality = runRate * remaining - lastYearRemaining;
-  const lastYear = lastYearRemaining - forecastRemaining;
+  const ended = input.salesEnd && remaining > 0 ? input.salesEnd : null;
+  // The trend is against the forecast before the ends: the ends are a driver of their own.
+  const lastYear = lastYearRemaining - forecastRemaining - (ended?.units ?? 0);
   const market =
     input.market && remaining > 0 ? lastYearRemaining * (1 - input.market.ratio) : null;
   const supplyText = () => {
@@ -352,6 +375,15 @@ export function commitmentDrivers(input: {
       : []),
     ...(supply
       ? [{ kind: 'availability' as const, units: round1(short), text: supplyText() }]
+      : []),
+    ...(ended
+      ? [
+          {
+            kind: 'sales_end' as const,
+            units: round1(ended.units),
+            text: salesEndText(ended.ends, ended.units, unit),
+          },
+        ]
       : []),
   ];
   // The rounded drivers add up exactly to the rounded gap: the trend (the forecast's residual

@@ -7,6 +7,7 @@ import { scopeSql, type Scope } from '../../auth/actor';
 import { csvField, type Queryable } from '../../db/db';
 import { contentHash, stageColumnLists } from './risk-content-hash';
 import { shownStatusSql } from '../agreements/agreement-status';
+import type { SalesEnds } from './sales-end';
 
 export type RiskAgreementRow = {
   id: number;
@@ -276,6 +277,26 @@ export function createInsightsRepository(db: Queryable) {
       return new Map(
         rows.map((r) => [r.id, { modelLineId: r.modelLineId, code: r.code, name: r.name }]),
       );
+    },
+
+    /** The catalog's planned ends of sale (agreement-risk.ts `SalesEnds`): usually none. */
+    async salesEnds(): Promise<SalesEnds> {
+      const { rows } = await db.query<{
+        line: string;
+        name: string;
+        on: string;
+        sku: string | null;
+      }>(
+        `select m.code as line, m.name, to_char(m.sales_end_on, 'YYYY-MM-DD') as "on", s.code as sku
+         from model_lines m left join skus s on s.model_line_id = m.id
+         where m.sales_end_on is not null`,
+      );
+      const ends: SalesEnds = { lines: new Map(), skus: new Map() };
+      for (const r of rows) {
+        ends.lines.set(r.line, { name: r.name, on: r.on });
+        if (r.sku !== null) ends.skus.set(r.sku, r.line);
+      }
+      return ends;
     },
 
     /** The latest month of the network's actuals ('YYYY-MM'), null without any. */

@@ -25,6 +25,11 @@
  *   including the same and later terms — outcomes production never has. Both are always
  *   computed; `protocol` chooses which one the cases' `probability` and the headline scores are.
  *
+ * Planned ends of sale (`--demo` only: the demo catalog's `sales_end_on`, series `salesEnds`) are
+ * known to a case from SALES_END_NOTICE_MONTHS (12) before the line's first month without sales
+ * (sales-end.ts `backtestKeep`): the months after a known end add nothing to the line, and the
+ * line's own forecast after it comes off a dealer total's.
+ *
  * The error model of each origin is fitted, like the forecast engine's own interval calibration,
  * on the batch's training windows only: the last `horizon` months before the origin forecast from
  * the months before them. Nothing after the origin + e is ever seen by a case's raw probability.
@@ -49,6 +54,7 @@ import {
 } from './calibration';
 import { errorModelFor } from './assess';
 import { commitmentRisk, fitErrorModel, type ErrorModel } from './risk-model';
+import { backtestKeep } from './sales-end';
 
 export type RecalibrationProtocol = 'walk-forward' | 'cross-fit';
 
@@ -275,10 +281,19 @@ export function runRiskBacktest(
         const toDate = sum(s.values, origin, now);
         const remaining = horizon - e;
         const forecast = combineForecast(known, remaining, { profile }).mean;
+        // Planned ends of sale (the demo's catalog) as known at `now` (sales-end.ts).
+        const keep = backtestKeep(
+          s.salesEnds,
+          now,
+          forecast,
+          (h, months) => (h.length > 0 ? combineForecast(h, months, { profile }).mean : []),
+          history,
+        );
         const risk = commitmentRisk({
           toDate,
           commitment,
           forecast,
+          ...(keep ? { keep } : {}),
           scale: intervalScale(known),
           errorModel: fittedModel ?? errorModelFor(known),
           isNonNegative,

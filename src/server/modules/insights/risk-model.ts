@@ -149,6 +149,11 @@ export type RiskInput = {
   errorModel: ErrorModel;
   /** Counts cannot be negative (default true). */
   isNonNegative?: boolean;
+  /**
+   * Per month, the share of the simulated month that is sold (default 1): 0 after a planned end
+   * of sale (catalog `sales_end_on`), so those months add neither units nor spread.
+   */
+  keep?: readonly number[];
   /** Monte Carlo draws (default 1000). */
   draws?: number;
   seed?: number;
@@ -211,13 +216,14 @@ export function simulateRemaining(input: Omit<RiskInput, 'toDate' | 'commitment'
   if (r === 0) return out;
   const errors = errorMatrix(input.errorModel, r, draws, input.seed ?? 20261205);
   const nonNegative = input.isNonNegative ?? true;
-  const { forecast, scale } = input;
+  const { forecast, scale, keep } = input;
   for (let d = 0; d < draws; d += 1) {
     let total = 0;
     const row = d * r;
     for (let h = 0; h < r; h += 1) {
       const month = forecast[h]! + errors[row + h]! * scale;
-      total += nonNegative ? Math.max(0, month) : month;
+      const sold = nonNegative ? Math.max(0, month) : month;
+      total += keep ? sold * (keep[h] ?? 1) : sold;
     }
     out[d] = total;
   }

@@ -29,6 +29,7 @@ import { readMarketTrend } from './market-trend';
 import { observed } from './observed';
 import type { ProgramRiskService } from './program-risk.service';
 import type { ActiveCalibration } from './risk-calibration';
+import type { SalesEnds } from './sales-end';
 import {
   assessAgreement,
   HISTORY_MONTHS,
@@ -70,6 +71,8 @@ type Context = {
   basis: { month: string; asOf: string };
   agreements: RiskAgreementRow[];
   catalog: Map<number, { modelLineId: number; code: string; name: string }>;
+  /** The catalog's planned ends of sale (sales-end.ts). */
+  salesEnds: SalesEnds;
   timings: Timings;
   report: ((done: number, total: number) => Promise<void>) | undefined;
   /** agreements per chunk (chunks path) or slice (network path) */
@@ -121,6 +124,7 @@ function assessAll(
       asOf: ctx.basis.asOf,
       backfill: !inputs.seen.has(a.id),
       calibration: ctx.calibration,
+      ...(ctx.salesEnds.lines.size > 0 ? { salesEnds: ctx.salesEnds } : {}),
       ...(inputs.supply.has(a.dealerId) ? { supply: inputs.supply.get(a.dealerId)! } : {}),
       ...(inputs.market.has(a.dealerId) ? { market: inputs.market.get(a.dealerId)! } : {}),
       ...(inputs.expectation.has(a.dealerId)
@@ -391,12 +395,13 @@ export function createRiskRefresh(deps: {
       const timings: Timings = { readMs: 0, computeMs: 0, writeMs: 0, programMs: 0 };
       const r0 = performance.now();
       // the run's small reads side by side (none depends on another's answer)
-      const [currency, latest, agreements, catalog, calibration] = await Promise.all([
+      const [currency, latest, agreements, catalog, calibration, salesEnds] = await Promise.all([
         repo.currency(),
         repo.latestActualsMonth(),
         repo.agreementsForRisk(dealerIds, today),
         repo.skuModelLines(),
         deps.calibration?.() ?? Promise.resolve(null),
+        repo.salesEnds(),
       ]);
       const basis = riskBasis(today, latest);
       const path = options.path ?? (dealerIds === null ? 'network' : 'chunks');
@@ -426,6 +431,7 @@ export function createRiskRefresh(deps: {
         basis,
         agreements,
         catalog,
+        salesEnds,
         timings,
         report,
         size: options.size,

@@ -14,6 +14,7 @@ export const DRIVER_LABELS: Record<RiskDriver['kind'], string> = {
   last_year: 'Trend vs. last year',
   market_trend: 'Regional market',
   availability: "Days' supply (stock and pipeline)",
+  sales_end: 'Planned end of sale',
   mix: 'Lagging line',
   dealer_expectation: "Dealer's own forecast",
 };

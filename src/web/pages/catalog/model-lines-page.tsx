@@ -8,6 +8,7 @@ import {
 } from '../../../shared/schemas/catalog';
 import {
   CodeField,
+  DateField,
   RecordFormDialog,
   TextField,
   useRecordForm,
@@ -19,12 +20,12 @@ import { IconPlus } from '../../components/icons';
 import { SearchInput } from '../../components/list-query';
 import { PageHeader } from '../../components/page-header';
 import { Empty } from '../../components/query-state';
-import { formatInt } from '../../format';
+import { formatDate, formatInt } from '../../format';
 import { CATALOG_STATUS_OPTIONS, POWERTRAIN_COLORS } from '../../labels';
 import { useModelLines } from '../../queries';
 import { useCan } from '../../session';
 
-const FIELDS = ['code', 'name', 'segment', 'status'] as const;
+const FIELDS = ['code', 'name', 'segment', 'status', 'salesEndOn'] as const;
 
 function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => void }) {
   const recordForm = useRecordForm({
@@ -33,10 +34,23 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
     initial: () => valuesOf(line, FIELDS, { status: 'active' }),
     fields: FIELDS,
     schemas: { create: modelLineCreateSchema, update: modelLineUpdateSchema },
-    body: (values, isEdit) =>
-      isEdit
-        ? { name: values.name.trim(), segment: values.segment.trim(), status: values.status }
-        : { code: values.code.trim(), name: values.name.trim(), segment: values.segment.trim() },
+    body: (values, isEdit) => {
+      // An empty date clears the plan.
+      const salesEndOn = values.salesEndOn === '' ? null : values.salesEndOn;
+      return isEdit
+        ? {
+            name: values.name.trim(),
+            segment: values.segment.trim(),
+            status: values.status,
+            salesEndOn,
+          }
+        : {
+            code: values.code.trim(),
+            name: values.name.trim(),
+            segment: values.segment.trim(),
+            salesEndOn,
+          };
+    },
     invalidates: [['model-lines'], ['skus']],
     onSaved: onClose,
   });
@@ -58,6 +72,12 @@ function ModelLineForm({ line, onClose }: { line?: ModelLine; onClose: () => voi
         label="Segment"
         placeholder="e.g. compact SUV"
         required
+      />
+      <DateField
+        form={form}
+        name="salesEndOn"
+        label="Planned end of sale"
+        description="The last day the line is sold (commitment risk expects no units after it); empty: no plan"
       />
       {isEdit && (
         <Select
@@ -165,6 +185,11 @@ export function ModelLinesPage() {
                       {formatInt(l.skuCount)}
                     </Anchor>
                   ),
+                },
+                {
+                  header: 'End of sale',
+                  from: 'sm',
+                  cell: (l) => (l.salesEndOn ? formatDate(l.salesEndOn) : '—'),
                 },
                 { header: 'Status', from: 'xs', cell: (l) => <StatusBadge status={l.status} /> },
                 canWrite && {

@@ -56,6 +56,10 @@ export function demoBacktestSeries(options: DemoSeriesOptions = {}): BacktestSer
     sales[(d * L + l) * T + t]! += tx.quantity;
   }
   const start = { year: Number(startMonth.slice(0, 4)), month: Number(startMonth.slice(5, 7)) };
+  // The lines' planned ends of sale, as indices of their last month of sale (catalog sales_end_on).
+  const lastOf = network.modelLines.map((l) =>
+    l.salesEndOn === null ? null : monthIndexOf(l.salesEndOn.slice(0, 7)) - startIndex,
+  );
   const series: BacktestSeries[] = [];
   network.dealers.forEach((dealer, d) => {
     const lineValues = network.modelLines.map((_, l) =>
@@ -65,7 +69,19 @@ export function demoBacktestSeries(options: DemoSeriesOptions = {}): BacktestSer
       lineValues.reduce((sum, values) => sum + values[t]!, 0),
     );
     if (total.every((v) => v === 0)) return;
-    if (o.level !== 'line') series.push({ id: dealer.code, values: total, start });
+    const ends = lineValues.flatMap((values, l) => {
+      const last = lastOf[l];
+      return last === null || last === undefined || values.every((v) => v === 0)
+        ? []
+        : [{ last, values }];
+    });
+    if (o.level !== 'line')
+      series.push({
+        id: dealer.code,
+        values: total,
+        start,
+        ...(ends.length > 0 ? { salesEnds: ends } : {}),
+      });
     if (o.level === 'dealer') return;
     const early = lineValues.map((values, l) => ({
       l,
@@ -80,6 +96,9 @@ export function demoBacktestSeries(options: DemoSeriesOptions = {}): BacktestSer
           id: `${dealer.code}/${network.modelLines[l]!.code}`,
           values: lineValues[l]!,
           start,
+          ...(lastOf[l] !== null && lastOf[l] !== undefined
+            ? { salesEnds: [{ last: lastOf[l] }] }
+            : {}),
         }),
       );
   });

@@ -20,7 +20,18 @@ export class BacktestInputError extends Error {
 }
 
 /** A monthly series; `start` is the calendar month of values[0] when known. */
-export type BacktestSeries = { id: string; values: number[]; start?: YearMonth };
+export type BacktestSeries = {
+  id: string;
+  values: number[];
+  start?: YearMonth;
+  /**
+   * Planned ends of sale (the demo network's catalog; files have none): `last`, the index in
+   * `values` of the last month of sale, and for a total the ending line's own `values` (the
+   * series is the line itself without them). insights:backtest (risk-backtest.ts) lets them be
+   * known only SALES_END_NOTICE_MONTHS before the end.
+   */
+  salesEnds?: { last: number; values?: number[] }[];
+};
 
 export type YearMonth = { year: number; month: number };
 

@@ -1,0 +1,149 @@
+/**
+ * A model line's planned end of sale (issue 14 §1; catalog `model_lines.sales_end_on`, the last
+ * day the line is sold): the sales history cannot foresee a line that stops selling, the OEM's
+ * product plan does. For a commitment of such a line, the remaining months after the end add
+ * zero expected units and zero spread (risk-model.ts `keep`); the month the sale ends in keeps
+ * the share of its days up to the end. An agreement's totals lose what the ending lines' own
+ * forecasts expected after their ends. The units lost are a driver of their own (`sales_end`),
+ * so the drivers still add up to the gap (docs/insights.md, "Planned end of sale").
+ */
+import { addMonths, monthIndex } from '../../../shared/months';
+
+/**
+ * The catalog's planned ends of sale (model_lines.sales_end_on): the model lines that have one
+ * (by code: their name and last day of sale) and the SKUs of those lines (code → line code).
+ */
+export type SalesEnds = {
+  lines: Map<string, { name: string; on: string }>;
+  skus: Map<string, string>;
+};
+
+/**
+ * An agreement line's end of sale within its `count` remaining months from `firstMonth`: a line
+ * on a model line or on a SKU of it (a product group: none). Undefined: no end in those months.
+ */
+export function lineSalesEnd(
+  ends: SalesEnds | undefined,
+  target: { targetKind: string; targetCode: string },
+  firstMonth: string,
+  count: number,
+): SalesEndInput | undefined {
+  const code =
+    target.targetKind === 'model_line'
+      ? target.targetCode
+      : target.targetKind === 'sku'
+        ? ends?.skus.get(target.targetCode)
+        : undefined;
+  const end = code === undefined ? undefined : ends?.lines.get(code);
+  if (!end || !endsWithin(end.on, firstMonth, count)) return undefined;
+  return { ends: [{ label: end.name, on: end.on }], keep: keepUntil(end.on, firstMonth, count) };
+}
+
+/** One model line that ends sale, as the texts name it. */
+export type SalesEnd = { label: string; on: string };
+
+export type SalesEndInput = {
+  ends: readonly SalesEnd[];
+  /** A line: per remaining month, the share of the forecast still sold (1 before the end, 0 after). */
+  keep?: readonly number[];
+  /** The totals: per remaining month, the units the ending lines' own forecasts lose. */
+  lost?: readonly number[];
+};
+
+/**
+ * The months a backtest (insights:backtest `--demo`) lets the plan be known before the line's
+ * first month without sales: an OEM announces a line's end of sale to its network about a year
+ * ahead (the model year before), so a term starting less than 12 months before the end sees it,
+ * an earlier one does not.
+ */
+export const SALES_END_NOTICE_MONTHS = 12;
+
+const daysIn = (month: string) =>
+  new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
+
+/**
+ * The share of each of `count` months from `firstMonth` ('YYYY-MM') still sold when the line's
+ * last day of sale is `on` ('YYYY-MM-DD'): 1 before its month, the share of days up to it in its
+ * month, 0 after.
+ */
+export function keepUntil(on: string, firstMonth: string, count: number): number[] {
+  const end = monthIndex(on.slice(0, 7));
+  const first = monthIndex(firstMonth);
+  const inEndMonth = Number(on.slice(8, 10)) / daysIn(on.slice(0, 7));
+  return Array.from({ length: count }, (_, h) =>
+    first + h < end ? 1 : first + h === end ? inEndMonth : 0,
+  );
+}
+
+/** Whether `on` ends the sale before the end of the `count` months from `firstMonth`. */
+export function endsWithin(on: string, firstMonth: string, count: number): boolean {
+  return (
+    count > 0 &&
+    on < `${addMonths(firstMonth, count - 1)}-${daysIn(addMonths(firstMonth, count - 1))}`
+  );
+}
+
+/**
+ * The forecast of the remaining months once the ends are applied: `kept` (what is still sold),
+ * `keep` (the share per month, for the simulation), `lost` per month and its sum `units`.
+ */
+export function applySalesEnd(forecast: readonly number[], input: SalesEndInput | undefined) {
+  if (!input || (!input.keep && !input.lost)) return null;
+  const keep = forecast.map((f, h) => {
+    if (input.keep) return input.keep[h] ?? 1;
+    const lost = input.lost?.[h] ?? 0;
+    return f > 0 ? Math.min(1, Math.max(0, 1 - lost / f)) : 1;
+  });
+  const kept = forecast.map((f, h) => f * keep[h]!);
+  const lost = forecast.map((f, h) => f - kept[h]!);
+  return { keep, kept, lost, units: lost.reduce((s, v) => s + v, 0) };
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** The driver's text: "Flint ends sale on 2027-03-31: 41.2 units fewer than the forecast". */
+export function salesEndText(ends: readonly SalesEnd[], units: number, unit = 'units'): string {
+  const what =
+    ends.length === 1
+      ? `${ends[0]!.label} ends sale on ${ends[0]!.on}`
+      : `${ends
+          .map((e) => `${e.label} (${e.on})`)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' and $1')} end sale`;
+  return `${what}: ${round1(units)} ${unit} fewer than the forecast of the remaining months`;
+}
+
+/**
+ * The backtest's (risk-backtest.ts) share still sold of each remaining month from `now` (an index
+ * in the series), from the series' planned ends known at `now`: an end is known from
+ * SALES_END_NOTICE_MONTHS before its first month without sales. A line's own end: 1 up to its
+ * last month, 0 after. A total's ending line: the line's own forecast (`forecastOf` its known
+ * history) after its end comes off the total's forecast `forecast`. Undefined: nothing known ends.
+ */
+export function backtestKeep(
+  ends: readonly { last: number; values?: readonly number[] }[] | undefined,
+  now: number,
+  forecast: readonly number[],
+  forecastOf: (history: number[], months: number) => number[],
+  history: number,
+): number[] | undefined {
+  const known = (ends ?? []).filter(
+    (e) => now >= e.last + 1 - SALES_END_NOTICE_MONTHS && e.last < now + forecast.length - 1,
+  );
+  if (known.length === 0) return undefined;
+  const lost = new Array<number>(forecast.length).fill(0);
+  const keep = new Array<number>(forecast.length).fill(1);
+  for (const e of known) {
+    const part = e.values
+      ? forecastOf(e.values.slice(Math.max(0, now - history), now), forecast.length)
+      : null;
+    for (let h = 0; h < forecast.length; h += 1) {
+      if (now + h <= e.last) continue;
+      if (part) lost[h]! += part[h] ?? 0;
+      else keep[h] = 0;
+    }
+  }
+  return keep.map((k, h) =>
+    forecast[h]! > 0 ? k * Math.min(1, Math.max(0, 1 - lost[h]! / forecast[h]!)) : k,
+  );
+}
