@@ -6,9 +6,16 @@ import type { Db, QueryResult, Queryable } from './db';
 import { currentConnectionSettings, runAsSystem, SET_SCOPE_SQL } from './scope';
 import { AppError } from '../../shared/errors';
 import { ConnectionLostError } from './errors';
+import { floatArrayParser, integerArrayParser } from './array-text';
 
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// Numeric arrays read fast, to the same values as the driver's parsers (array-text.ts):
+// int2[], int4[], oid[]; float4[], float8[], numeric[].
+for (const oid of [1005, 1007, 1028])
+  pg.types.setTypeParser(oid, integerArrayParser(pg.types.getTypeParser(oid)));
+for (const oid of [1021, 1022, 1231])
+  pg.types.setTypeParser(oid, floatArrayParser(pg.types.getTypeParser(oid)));
 
 /**
  * The role and scope each pooled connection has set session-wide (scope.ts): work outside a

@@ -16,6 +16,7 @@ import {
   normalCdf,
   normalQuantile,
   simulateRemaining,
+  sortDraws,
 } from './risk-model';
 import { runRiskBacktest } from './risk-backtest';
 import { assessCommitment } from './assess';
@@ -59,6 +60,34 @@ describe('risk model', () => {
       return Math.sqrt(draws.reduce((s, v) => s + (v - mean) ** 2, 0) / draws.length);
     };
     expect(spread(0.6)).toBeGreaterThan(1.8 * spread(0));
+  });
+
+  it('sorts draws to exactly the native sort, whatever their shape', () => {
+    const random = seededRandom(11);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const shapes: Record<string, () => number> = {
+      spread: () => 50 + 10 * normal(),
+      'clamped at zero': () => Math.max(0, 1 + 2 * normal()),
+      'whole units with ties': () => Math.round(Math.max(0, 3 + 3 * normal())),
+      'heavy tail (the native sort finishes)': () => Math.exp(3 * normal()),
+      'one outlier': () => (random() < 0.001 ? 1e9 : random()),
+      'all equal': () => 4,
+    };
+    for (const [shape, draw] of Object.entries(shapes)) {
+      for (const n of [0, 1, 31, 32, 1000, 1500]) {
+        const values = Float64Array.from({ length: n }, draw);
+        const expected = values.slice().sort();
+        expect(sortDraws(values), `${shape}, ${n}`).toEqual(expected);
+      }
+    }
+    // NaN and −0, never drawn, keep the native order (NaN last, −0 before +0)
+    for (const odd of [
+      [3, Number.NaN, 1, 2],
+      [0, -0, 1, -0],
+    ]) {
+      const values = Float64Array.from({ length: 64 }, (_, i) => odd[i % 4]!);
+      expect(sortDraws(values.slice())).toEqual(values.slice().sort());
+    }
   });
 
   it('estimates the copula correlation from windows that share a level error', () => {
