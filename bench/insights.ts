@@ -13,6 +13,7 @@
  * makes, all agreements at once, rows discarded) plus a bare server-side copy of the rows it
  * writes; the bench prints the run, the floor and their ratio.
  */
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { buildApp } from '../src/server/app';
@@ -28,6 +29,7 @@ import {
   rssOf,
   sampleRss,
   type BenchEngine,
+  cpuSecondsOf,
 } from './lib';
 import { createInsightsRepository } from '../src/server/modules/insights/insights.repository';
 import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
@@ -162,14 +164,24 @@ export async function runInsightsBench(argv: string[]) {
     const nightlyRuns: {
       overlap: boolean;
       ms: number;
+      /** CPU seconds of this process and of the database server's processes during the run */
+      cpu: { node: number; database: number };
       run: Awaited<ReturnType<typeof services.insights.refresh>>;
     }[] = [];
     for (const overlap of modes) {
+      const cpu0 = process.cpuUsage();
+      const db0 = cpuSecondsOf('postgres');
       const n0 = performance.now();
       const run = await services.insights.refresh(null, undefined, { overlapPrograms: overlap });
-      nightlyRuns.push({ overlap, ms: performance.now() - n0, run });
+      const ms = performance.now() - n0;
+      const used = process.cpuUsage(cpu0);
+      const cpu = {
+        node: (used.user + used.system) / 1e6,
+        database: engine === 'postgres' ? cpuSecondsOf('postgres') - db0 : 0,
+      };
+      nightlyRuns.push({ overlap, ms, cpu, run });
     }
-    const { run: nightly, ms: nightlyMs } = nightlyRuns[0]!;
+    const { run: nightly, ms: nightlyMs, cpu: nightlyCpu } = nightlyRuns[0]!;
     const peakRss = peak.stop();
     const rssAfter = rssOf(process.pid);
     // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
@@ -349,6 +361,7 @@ export async function runInsightsBench(argv: string[]) {
       bareWritesMs: bareWrites,
       floorMs: floor,
       nightlyToFloor: nightlyMs / floor,
+      nightlyCpuSeconds: nightlyCpu,
       phases: nightly.timings,
       batchRefreshMs: batchMs,
       boardMs: board,
@@ -366,6 +379,9 @@ export async function runInsightsBench(argv: string[]) {
     };
     console.log(
       `  nightly risk run: ${fmt(nightly.agreements)} agreements, ${fmt(nightly.risks)} risks, ${fmt(nightly.programRisks)} dealer × program tier risks in ${fmt(nightlyMs / 1000, 2)} s; peak RSS ${fmt(result.nightlyPeakRssMb)} MB (+${fmt(result.nightlyRssDeltaMb)} MB after)`,
+    );
+    console.log(
+      `    CPU: this process ${fmt(nightlyCpu.node, 1)} s, the database server ${fmt(nightlyCpu.database, 1)} s (of ${fmt(nightlyMs / 1000, 1)} s × ${cpus().length} cores)`,
     );
     console.log(
       `    phases: read ${fmt(nightly.timings.readMs)} ms, compute ${fmt(nightly.timings.computeMs)} ms, write ${fmt(nightly.timings.writeMs)} ms, program tiers ${fmt(nightly.timings.programMs)} ms${nightly.timings.program ? ` (read ${fmt(nightly.timings.program.readMs)} ms, compute ${fmt(nightly.timings.program.computeMs)} ms, write ${fmt(nightly.timings.program.writeMs)} ms)` : ''}`,

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -154,6 +154,30 @@ export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb * 1024;
+}
+
+/**
+ * CPU seconds (user + system) used so far by every process of a command name on this machine
+ * and by their children that ended (Linux /proc; `postgres`: the local database server, whose
+ * postmaster collects the time of every backend that exited). A difference of two readings is
+ * the server's work in between, whatever else shared the cores.
+ */
+export function cpuSecondsOf(command: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) continue;
+      // fields after the command's closing parenthesis: state is the 3rd, utime the 14th
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, and cutime, cstime (the ended children's, waited for)
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks / 100; // USER_HZ
 }
 
 /** Samples a process's RSS every `ms` until stopped; returns the peak. */
