@@ -72,6 +72,8 @@ describe('risk model', () => {
       'heavy tail (the native sort finishes)': () => Math.exp(3 * normal()),
       'one outlier': () => (random() < 0.001 ? 1e9 : random()),
       'all equal': () => 4,
+      'a denormal spread': () => (random() < 0.5 ? 0 : 5e-324),
+      'an infinite spread': () => (random() < 0.5 ? -1e308 : 1e308),
     };
     for (const [shape, draw] of Object.entries(shapes)) {
       for (const n of [0, 1, 31, 32, 1000, 1500]) {

@@ -330,13 +330,14 @@ export function sortDraws(values: Float64Array): Float64Array {
     if (v > max) max = v;
   }
   const width = max - min;
-  if (!(width > 0) || !Number.isFinite(width)) return values.sort();
+  const perBucket = (n - 1) / width;
+  // all equal, or a spread too small or too large to divide (denormal, infinite)
+  if (!(width > 0) || !Number.isFinite(width) || !Number.isFinite(perBucket)) return values.sort();
   if (placed.length < n) {
     bucketStarts = new Int32Array(n + 1);
     bucketOf = new Int32Array(n);
     placed = new Float64Array(n);
   } else bucketStarts.fill(0, 0, n + 1);
-  const perBucket = (n - 1) / width;
   for (let i = 0; i < n; i += 1) {
     const b = Math.min(n - 1, Math.floor((values[i]! - min) * perBucket));
     bucketOf[i] = b;
