@@ -160,7 +160,8 @@ export function rssOf(pid: number): number {
  * CPU seconds (user + system) used so far by every process of a command name on this machine
  * and by their children that ended (Linux /proc; `postgres`: the local database server, whose
  * postmaster collects the time of every backend that exited). A difference of two readings is
- * the server's work in between, whatever else shared the cores.
+ * the server's work in between for all its clients, not only the bench's: keep other clients of
+ * the server quiet while measuring.
  */
 export function cpuSecondsOf(command: string): number {
   let ticks = 0;
