@@ -3,11 +3,19 @@
  * 0068), and a refresh writes only the rows whose hash changed: an unchanged risk's JSON is not
  * parsed nor compared. A row stored before the hash existed takes it on the next refresh without
  * its `computed_at` moving; the next night (a new day, the same month: the same `as_of`) rewrites
- * no risk row, and every risk's history still gets that day's point.
+ * no risk row, and every risk's history still gets that day's point. The network refresh sends
+ * an unchanged risk as a short line (its key, history point and hash): one whose stored row
+ * another refresh changed after the hashes were read is written in full all the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
+import { csvField } from '../src/server/db/db';
+import {
+  createInsightsRepository,
+  riskKey,
+} from '../src/server/modules/insights/insights.repository';
+import { contentHash } from '../src/server/modules/insights/risk-content-hash';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
 const TABLES = [
@@ -103,5 +111,65 @@ describe.each(engines())('insights: risks written by their content hash (%s)', (
             and (a.probabilities, a.expected) is distinct from (b.probabilities, b.expected))::int as n`,
     );
     expect(Number(moved[0]!.n)).toBe(0);
+  });
+
+  it('writes in full a short line whose stored row changed after the hashes were read', async () => {
+    // One agreement's risks as a refresh computed them: full COPY lines rebuilt from the rows,
+    // their stored hashes read (as the network path reads them with the slice's histories).
+    const { rows } = await t.db.query<Record<string, string | number | null>>(
+      `select agreement_id, line_no, dealer_id, label, to_char(as_of, 'YYYY-MM-DD') as as_of, elapsed_months,
+         term_months, commitment, to_date, probability, raw_probability, expected, lower80, upper80,
+         shortfall_units, unit_value::text as unit_value, shortfall_money::text as shortfall_money,
+         drivers::text as drivers, interventions::text as interventions, calibration_id,
+         replace(content_hash::text, '-', '') as hash
+       from commitment_risks
+       where agreement_id = (select min(agreement_id) from commitment_risks where line_no = 1)
+       order by line_no`,
+    );
+    expect(rows.length).toBeGreaterThan(1);
+    const agreementId = Number(rows[0]!.agreement_id);
+    const key = (r: (typeof rows)[number]) =>
+      riskKey(Number(r.agreement_id), Number(r.line_no), Number(r.dealer_id));
+    const full = (r: (typeof rows)[number]) => {
+      const { hash: _hash, ...columns } = r;
+      const line = Object.values(columns).map(csvField).join(',');
+      return `${line},${contentHash(line)}\n`;
+    };
+    const short = (r: (typeof rows)[number]) =>
+      `${[r.agreement_id, r.line_no, r.dealer_id, ...new Array<null>(6).fill(null), r.probability, null, r.expected, ...new Array<null>(8).fill(null)].map(csvField).join(',')},${r.hash}\n`;
+    const before = await values('commitment_risks', "agreement_id || '/' || line_no");
+    // another refresh changes line 1 after this one read the hashes, before it writes
+    await t.db.query(
+      `update commitment_risks set drivers = '[]', content_hash = '00000000-0000-0000-0000-000000000000'
+       where agreement_id = $1 and line_no = 1`,
+      [agreementId],
+    );
+    const { rows: now } = await t.db.query<{ at: string }>(`select clock_timestamp()::text as at`);
+    const refilled: string[] = [];
+    await t.db.transaction((tx) =>
+      createInsightsRepository(tx).saveRisksStaged({
+        agreementIds: [agreementId],
+        risks: [rows.map(short).join('')],
+        past: [],
+        day: today,
+        readAt: now[0]!.at,
+        refill: (keys) => {
+          refilled.push(...keys);
+          return rows
+            .filter((r) => keys.has(key(r)))
+            .map(full)
+            .join('');
+        },
+      }),
+    );
+    expect(refilled).toEqual([key(rows[1]!)]);
+    const after = await values('commitment_risks', "agreement_id || '/' || line_no");
+    expect(after).toEqual(before); // line 1 written back in full; the others as they were
+    const { rows: hashes } = await t.db.query<{ hash: string }>(
+      `select replace(content_hash::text, '-', '') as hash from commitment_risks
+       where agreement_id = $1 and line_no = 1`,
+      [agreementId],
+    );
+    expect(hashes[0]!.hash).toBe(full(rows[1]!).trim().split(',').at(-1));
   });
 });

@@ -133,13 +133,39 @@ const { stage: STAGE_COLUMNS, fromStage: FROM_STAGE } = stageColumnLists(RISK_CO
   'interventions',
 ]);
 
+/** An unchanged risk's line (RISK_COLUMNS): its key and today's history point, nothing else. */
+function shortLine(r: RiskWrite): string {
+  const columns: (string | number | null)[] = new Array(20).fill(null);
+  columns[0] = r.agreementId;
+  columns[1] = r.lineNo;
+  columns[2] = r.dealerId;
+  columns[9] = r.probability; // probability and expected: the 10th and 12th of RISK_COLUMNS
+  columns[11] = r.expected;
+  return columns.map(csvField).join(',');
+}
+
+/** A stored risk's key in `storedHashes`: agreement, line and dealer. */
+export const riskKey = (agreementId: number, lineNo: number, dealerId: number) =>
+  `${agreementId}:${lineNo}:${dealerId}`;
+
 /**
  * Risks as COPY text (CSV) of RISK_COLUMNS and the line's hash (content_hash, migration 0068),
  * and their totals' past points (agreement, dealer, day, probability, expected): the network
  * refresh encodes each slice as it is computed. Numbers are written as JSON writes them (the
  * shortest text that reads back the same double), so the same risk gives the same text.
+ *
+ * With `stored` (the stored rows' hashes by `riskKey`, read with the slice), a risk whose hash
+ * is the stored one's goes as a short line: its key, probability, expected (today's history
+ * point) and hash, the other columns empty. The risk is unchanged, so nothing else of it is
+ * written, and the database is spared most of the text: on a night without new inputs, every
+ * row (BENCHMARKS.md, fifteenth session). `applyStage` never writes a short line into a risk:
+ * if the stored row changed since (another refresh wrote between the read and this write), the
+ * caller's `refill` sends the full line instead.
  */
-export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past: string } {
+export function riskCopyText(
+  risks: readonly RiskWrite[],
+  stored?: ReadonlyMap<string, string>,
+): { risks: string; past: string } {
   let text = '';
   let past = '';
   for (const r of risks) {
@@ -167,12 +193,19 @@ export function riskCopyText(risks: readonly RiskWrite[]): { risks: string; past
     ]
       .map(csvField)
       .join(',');
-    text += `${line},${contentHash(line)}\n`;
+    const hash = contentHash(line);
+    text +=
+      stored?.get(riskKey(r.agreementId, r.lineNo, r.dealerId)) === hash
+        ? `${shortLine(r)},${hash}\n`
+        : `${line},${hash}\n`;
     for (const p of r.past ?? [])
       past += `${r.agreementId},${r.dealerId},${p.day},${p.probability},${p.expected}\n`;
   }
   return { risks: text, past };
 }
+
+/** The full COPY lines (riskCopyText without `stored`) of the risks of these keys (riskKey). */
+export type Refill = (keys: ReadonlySet<string>) => string;
 
 export function createInsightsRepository(db: Queryable) {
   /** The staging table of one write's risks (RISK_COLUMNS), dropped at its transaction's end. */
@@ -181,6 +214,28 @@ export function createInsightsRepository(db: Queryable) {
       `create temp table risk_stage on commit drop as
          select ${STAGE_COLUMNS}, content_hash from commitment_risks with no data`,
     );
+
+  /**
+   * Short lines (riskCopyText with `stored`) whose stored row no longer has their hash (another
+   * refresh wrote it after this one read the hashes): replaced in the stage by their full lines
+   * from `refill`, under the write lock, before anything is written.
+   */
+  const refillChanged = async (agreementIds: number[], refill: Refill) => {
+    const { rows } = await db.query<{ agreementId: number; lineNo: number; dealerId: number }>(
+      `delete from risk_stage s
+       where s.drivers is null and s.agreement_id = any($1::int[])
+         and not exists (select 1 from commitment_risks o where o.agreement_id = s.agreement_id
+           and o.line_no = s.line_no and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
+       returning s.agreement_id as "agreementId", s.line_no as "lineNo", s.dealer_id as "dealerId"`,
+      [agreementIds],
+    );
+    if (rows.length === 0) return;
+    const keys = new Set(rows.map((r) => riskKey(r.agreementId, r.lineNo, r.dealerId)));
+    await db.copyFrom(
+      `copy risk_stage (${RISK_COLUMNS}, content_hash) from stdin with (format csv)`,
+      [refill(keys)],
+    );
+  };
 
   /**
    * Writes the staged risks of these agreements read at `readAt` (in the caller's transaction)
@@ -201,6 +256,7 @@ export function createInsightsRepository(db: Queryable) {
     agreementIds: number[],
     day: string,
     readAt: string,
+    refill?: Refill,
   ): Promise<Set<number>> => {
     await db.query(`select pg_advisory_xact_lock(${RISK_WRITE_LOCK})`);
     const { rows: newer } = await db.query<{ id: number }>(
@@ -211,10 +267,11 @@ export function createInsightsRepository(db: Queryable) {
     const kept = new Set(newer.map((r) => r.id));
     const ids = kept.size === 0 ? agreementIds : agreementIds.filter((id) => !kept.has(id));
     if (ids.length === 0) return kept;
+    if (refill) await refillChanged(ids, refill);
     await db.query(
       `insert into commitment_risks as r (${RISK_COLUMNS}, content_hash, computed_at)
        select ${FROM_STAGE}, s.content_hash, $2::timestamptz from risk_stage s
-       where s.agreement_id = any($1::int[])
+       where s.agreement_id = any($1::int[]) and s.drivers is not null
          and not exists (select 1 from commitment_risks o where o.agreement_id = s.agreement_id
            and o.line_no = s.line_no and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
        on conflict (agreement_id, line_no, dealer_id) do update
@@ -415,6 +472,8 @@ export function createInsightsRepository(db: Queryable) {
       past: Iterable<string>;
       day: string;
       readAt: string;
+      /** the full lines of short ones whose stored row changed since (riskCopyText) */
+      refill?: Refill;
     }): Promise<void> {
       if (input.agreementIds.length === 0) return;
       await createStage();
@@ -430,7 +489,7 @@ export function createInsightsRepository(db: Queryable) {
         `copy risk_past_stage (agreement_id, dealer_id, day, probability, expected) from stdin with (format csv)`,
         input.past,
       );
-      const kept = await applyStage(input.agreementIds, input.day, input.readAt);
+      const kept = await applyStage(input.agreementIds, input.day, input.readAt, input.refill);
       await db.query(
         `insert into commitment_risk_history (agreement_id, line_no, dealer_id, day, probability, expected)
          select agreement_id, 0, dealer_id, day, probability, expected from risk_past_stage
@@ -438,6 +497,17 @@ export function createInsightsRepository(db: Queryable) {
          on conflict (agreement_id, line_no, day, dealer_id) do nothing`,
         [[...kept]],
       );
+    },
+
+    /** The stored risks' content hashes of these agreements, by `riskKey` (riskCopyText). */
+    async storedHashes(agreementIds: number[]): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ a: number; l: number; d: number; h: string }>(
+        // a uuid column: its 32 hex digits, as contentHash writes them
+        `select agreement_id as a, line_no as l, dealer_id as d, replace(content_hash::text, '-', '') as h
+         from commitment_risks where agreement_id = any($1::int[]) and content_hash is not null`,
+        [agreementIds],
+      );
+      return new Map(rows.map((r) => [riskKey(r.a, r.l, r.d), r.h]));
     },
 
     /** Which of these agreements already have a history. */

@@ -11,7 +11,9 @@
  *   program tier risks), the lines' histories read by a few large slices of whole dealers, each
  *   slice's risks written set-based (COPY into a staging table, then the rows written in place
  *   and the history upserted: insights.repository.ts `saveRisksStaged`); on a server the next slice is read
- *   and the previous one written while this one is computed. (One write for the whole network
+ *   and the previous one written while this one is computed. A slice's read includes its stored
+ *   risks' content hashes: a risk computed to the same hash goes as a short line (its key,
+ *   history point and hash), so an unchanged night sends the database little text. (One write for the whole network
  *   at the end would run alone, after the compute: slower, as the grouped read alone was.)
  *
  * Refreshes may run side by side (a batch's and the nightly one, two batches of one dealer in two
@@ -41,6 +43,7 @@ import {
 import {
   createInsightsRepository,
   riskCopyText,
+  riskKey,
   type LineHistoryRow,
   type RiskAgreementRow,
   type RiskWrite,
@@ -310,17 +313,20 @@ export function createRiskRefresh(deps: {
     if (current.length > 0) slices.push(current);
     const readSlice = async (slice: RiskAgreementRow[]) => {
       const t0 = performance.now();
-      const rows = await db.transaction(async (tx) => {
+      const read = await db.transaction(async (tx) => {
         await tx.query(`set local work_mem = '128MB'`);
-        return repoOf(tx).lineHistories(
-          slice.map((a) => a.id),
+        const ids = slice.map((a) => a.id);
+        const rows = await repoOf(tx).lineHistories(
+          ids,
           historyFrom(ctx.basis.month),
           ctx.basis.month,
           [...new Set(slice.map((a) => a.dealerId))],
         );
+        // the stored risks' hashes: an unchanged risk is written as a short line (riskCopyText)
+        return { rows, stored: await repoOf(tx).storedHashes(ids) };
       });
       timings.readMs += performance.now() - t0;
-      return rows;
+      return read;
     };
     const shared = async () => {
       const t0 = performance.now();
@@ -338,7 +344,11 @@ export function createRiskRefresh(deps: {
       slices.length > 0
         ? observed(overlap() ? readSlice(slices[0]!) : common.then(() => readSlice(slices[0]!)))
         : null;
-    const write = async (slice: RiskAgreementRow[], text: { risks: string; past: string }) => {
+    const write = async (
+      slice: RiskAgreementRow[],
+      text: { risks: string; past: string },
+      writes: RiskWrite[],
+    ) => {
       const t0 = performance.now();
       await db.transaction((tx) =>
         repoOf(tx).saveRisksStaged({
@@ -347,6 +357,11 @@ export function createRiskRefresh(deps: {
           past: text.past ? [text.past] : [],
           day: ctx.today,
           readAt,
+          // short lines whose stored row changed since the read: their full lines
+          refill: (keys) =>
+            riskCopyText(
+              writes.filter((w) => keys.has(riskKey(w.agreementId, w.lineNo, w.dealerId))),
+            ).risks,
         }),
       );
       timings.writeMs += performance.now() - t0;
@@ -358,14 +373,14 @@ export function createRiskRefresh(deps: {
       const base = await common;
       for (let s = 0; s < slices.length; s += 1) {
         const slice = slices[s]!;
-        const rows = await next!;
+        const { rows, stored } = await next!;
         next = s + 1 < slices.length && overlap() ? observed(readSlice(slices[s + 1]!)) : null;
         const t0 = performance.now();
         const writes = await assessYielding(ctx, slice, { rows, ...base });
-        const text = riskCopyText(writes);
+        const text = riskCopyText(writes, stored);
         timings.computeMs += performance.now() - t0;
         if (pending) await pending;
-        pending = observed(write(slice, text));
+        pending = observed(write(slice, text, writes));
         if (!overlap()) await pending;
         if (!next && s + 1 < slices.length) next = observed(readSlice(slices[s + 1]!));
         risks += writes.length;
