@@ -11,10 +11,16 @@ import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('click helper tests');
 
+const PAGE_URL = 'http://interact.test/';
+
 /** A link to #done whose first `swallow` clicks do nothing. */
 async function pageWithLink(browser: Browser, swallow: number): Promise<Page> {
-  const page = watchPage(await browser.newPage());
-  await page.setContent(`<a id="go" href="#done">Go on</a>
+  const page = await watchPage(await browser.newPage());
+  // Served at a URL, not set as content: the page's init scripts (the trail's) run on navigations.
+  await page.route(PAGE_URL, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<a id="go" href="#done">Go on</a>
     <script>
       let clicks = 0;
       document.getElementById('go').addEventListener('click', (event) => {
@@ -22,7 +28,10 @@ async function pageWithLink(browser: Browser, swallow: number): Promise<Page> {
         if (clicks <= ${swallow}) event.preventDefault();
         if (clicks === 1) console.error('first click swallowed');
       });
-    </script>`);
+    </script>`,
+    }),
+  );
+  await page.goto(PAGE_URL);
   return page;
 }
 
@@ -55,5 +64,8 @@ describe.skipIf(!hasChromium)('followLink in Chromium', () => {
     expect(error?.message).toContain('clicking did not reach /#done$/');
     expect(error?.message).toContain('"href":"#done"');
     expect(error?.message).toContain('first click swallowed');
+    // The trail: each press and click, what it hit and where the page was.
+    expect(error?.message).toMatch(/pointerdown a \\"Go on\\" at \d+,\d+ on \//);
+    expect(error?.message).toMatch(/click a \\"Go on\\" at \d+,\d+ on \//);
   });
 });

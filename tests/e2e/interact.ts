@@ -10,16 +10,65 @@ import type { Locator, Page } from 'playwright-core';
 
 const RETRY_FOR_MS = 45_000;
 const pageErrors = new WeakMap<Page, string[]>();
+const pageTrails = new WeakMap<Page, string[]>();
+const TRAIL_MARK = '[trail] ';
+const TRAIL_LENGTH = 40;
 
-/** Records the page's uncaught errors and console errors, for the helpers' failure messages. */
-export function watchPage(page: Page): Page {
+/**
+ * In the page: every pointer press and click, with what it hit and where the page was, logged to
+ * the console for the trail (a click that landed somewhere unexpected shows there).
+ */
+function recordPresses(mark: string) {
+  for (const type of ['pointerdown', 'click']) {
+    document.addEventListener(
+      type,
+      (event) => {
+        const target = event.target instanceof Element ? event.target : null;
+        const label = target
+          ? `${target.tagName.toLowerCase()} "${(target.textContent ?? '').trim().slice(0, 40)}"`
+          : 'nothing';
+        const { clientX, clientY } = event as MouseEvent;
+        console.debug(
+          `${mark}${type} ${label} at ${Math.round(clientX)},${Math.round(clientY)} on ${location.pathname}${location.search}`,
+        );
+      },
+      true,
+    );
+  }
+}
+
+/**
+ * Records the page's uncaught errors and console errors, and a trail of its navigations and of the
+ * presses and clicks it received, for the helpers' failure messages.
+ */
+export async function watchPage(page: Page): Promise<Page> {
   const errors: string[] = [];
+  const trail: string[] = [];
+  const started = Date.now();
+  const note = (text: string) => {
+    trail.push(`${((Date.now() - started) / 1000).toFixed(2)}s ${text}`);
+    if (trail.length > TRAIL_LENGTH) trail.shift();
+  };
   pageErrors.set(page, errors);
+  pageTrails.set(page, trail);
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    if (message.text().startsWith(TRAIL_MARK)) note(message.text().slice(TRAIL_MARK.length));
   });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) note(`at ${frame.url()}`);
+  });
+  await page.addInitScript(recordPresses, TRAIL_MARK);
   return page;
+}
+
+/** What the page logged and went through, for a failure message or a warning. */
+export function history(page: Page) {
+  return {
+    errors: pageErrors.get(page) ?? 'not watched',
+    trail: pageTrails.get(page) ?? 'not watched',
+  };
 }
 
 async function describeTarget(target: Locator) {
@@ -69,7 +118,7 @@ export async function followLink(
         attempts: attempt,
         url: page.url(),
         target: await describeTarget(target),
-        errors: pageErrors.get(page) ?? 'not watched',
+        ...history(page),
       };
       throw failure(`clicking did not reach ${String(url)}`, shown, error);
     }
@@ -97,7 +146,7 @@ export async function pickOption(
         expanded: await field.getAttribute('aria-expanded').catch(() => null),
         disabled: await field.isDisabled().catch(() => null),
         options: await page.getByRole('option').allTextContents(),
-        errors: pageErrors.get(page) ?? 'not watched',
+        ...history(page),
       };
       throw failure(`could not pick ${String(option.name)}`, shown, error);
     }

@@ -237,7 +237,7 @@ export async function signIn(
   email: string,
   password: string,
 ): Promise<import('playwright-core').Page> {
-  const page = watchPage(await context.newPage());
+  const page = await watchPage(await context.newPage());
   await page.goto('/login');
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill(password);
