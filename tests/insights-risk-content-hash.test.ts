@@ -16,6 +16,9 @@ import {
   riskKey,
 } from '../src/server/modules/insights/insights.repository';
 import { contentHash } from '../src/server/modules/insights/risk-content-hash';
+import { createProgramRiskRepository } from '../src/server/modules/insights/program-risk.repository';
+import { copyText, type RiskToWrite } from '../src/server/modules/insights/program-risk-copy';
+import { unpackTiers } from '../src/server/modules/insights/program-risk-store';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
 const TABLES = [
@@ -171,5 +174,62 @@ describe.each(engines())('insights: risks written by their content hash (%s)', (
       [agreementId],
     );
     expect(hashes[0]!.hash).toBe(full(rows[1]!).trim().split(',').at(-1));
+  });
+
+  it('writes in full a short tier line whose stored row changed after the hashes were read', async () => {
+    // One dealer's program tier risks as a refresh computed them, rebuilt from the stored rows,
+    // their lines' hashes stored as if that refresh had written them, then read as the network
+    // path reads them before it computes.
+    const { rows: found } = await t.db.query<Record<string, unknown>>(
+      `select program_id as "programId", dealer_id as "dealerId", program_name as "programName", period,
+         window_label as "windowLabel", to_char(window_start, 'YYYY-MM-DD') as "windowStart",
+         to_char(window_end, 'YYYY-MM-DD') as "windowEnd", to_char(as_of, 'YYYY-MM-DD') as "asOf",
+         elapsed_months as "elapsedMonths", term_months as "termMonths", measure, axis,
+         measure_value as "measureValue", to_date as "toDate", expected, lower80, upper80,
+         tier_reached as "tierReached", currency, earned::text as earned,
+         shortfall_money::text as "shortfallMoney", tiers, interventions
+       from program_tier_risks
+       where dealer_id = (select dealer_id from program_tier_risks group by 1 having count(*) > 1 order by 1 limit 1)
+       order by program_id`,
+    );
+    const rows = found.map((r) => ({ ...r, tiers: unpackTiers(r.tiers) }) as RiskToWrite);
+    expect(rows.length).toBeGreaterThan(1);
+    const dealerId = rows[0]!.dealerId;
+    const programIds = rows.map((r) => r.programId);
+    const lines = (text: Iterable<string>) => [...text].join('').trim().split('\n');
+    const hashes = lines(copyText(rows, null)).map((line) => line.split(',').at(-1)!);
+    for (const [i, r] of rows.entries())
+      await t.db.query(
+        `update program_tier_risks set content_hash = $3::uuid, calibration_id = null
+         where program_id = $1 and dealer_id = $2`,
+        [r.programId, dealerId, hashes[i]],
+      );
+    const read = await createProgramRiskRepository(t.db).storedHashes(programIds, [dealerId]);
+    expect(read.size).toBe(rows.length);
+    // every risk goes as a short line: no program name, no tiers
+    for (const [i, line] of lines(copyText(rows, null, read)).entries()) {
+      expect(line).not.toContain(rows[i]!.programName);
+      expect(line.endsWith(`,${hashes[i]}`)).toBe(true);
+    }
+    const key = `program_id || '/' || dealer_id`;
+    const before = await values('program_tier_risks', key);
+    const versions = await stored('program_tier_risks', key);
+    // another refresh changes the first program's row after this one read the hashes
+    await t.db.query(
+      `update program_tier_risks set tiers = '[]', content_hash = '00000000-0000-0000-0000-000000000000'
+       where program_id = $1 and dealer_id = $2`,
+      [programIds[0], dealerId],
+    );
+    await t.db.transaction((tx) =>
+      createProgramRiskRepository(tx).save(programIds, [dealerId], rows, today, null, read),
+    );
+    // the first row written back in full; the others left as they were, not even rewritten
+    expect(await values('program_tier_risks', key)).toEqual(before);
+    const after = await stored('program_tier_risks', key);
+    const changedKey = `${programIds[0]}/${dealerId}`;
+    expect(after.find((r) => r.key === changedKey)!.hash!.replaceAll('-', '')).toBe(hashes[0]);
+    expect(after.filter((r) => r.key !== changedKey)).toEqual(
+      versions.filter((r) => r.key !== changedKey),
+    );
   });
 });

@@ -4,12 +4,19 @@
  * `program_tier_risks`, and the scoped reads of the board and one dealer.
  */
 import { scopeSql, type Scope } from '../../auth/actor';
-import { csvField, type Queryable } from '../../db/db';
+import type { Queryable } from '../../db/db';
 import type { LoadSpec } from '../incentives/incentives.repository';
-import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import type { RiskCalibrationUsed } from './insights.repository';
-import { packTiers, unpackTiers } from './program-risk-store';
-import { contentHash, stageColumnLists } from './risk-content-hash';
+import { unpackTiers } from './program-risk-store';
+import {
+  COLUMNS,
+  copyText,
+  FROM_STAGE,
+  STAGE_COLUMNS,
+  tierRiskKey,
+  UPDATED,
+  type RiskToWrite,
+} from './program-risk-copy';
 
 /** One dealer's monthly values of a SKU set (`monthIndex` → units and revenue; gaps absent). */
 export type AxisHistoryRow = {
@@ -103,93 +110,6 @@ export type ProgramRiskRow = Omit<ProgramRiskWrite, 'programId'> & {
   calibration: RiskCalibrationUsed | null;
 };
 
-/** Rows per chunk of the COPY of `save`. */
-const COPY_ROWS = 500;
-
-/** The written columns of program_tier_risks, in the order of `copyLine`. */
-const COLUMNS = `program_id, dealer_id, program_name, period, window_label, window_start, window_end, as_of,
-  elapsed_months, term_months, measure, axis, measure_value, to_date, expected, lower80, upper80, tier_reached,
-  currency, earned, shortfall_money, tiers, interventions`;
-
-/** The columns an existing row takes from a new computation (all but its key and time). */
-const UPDATED = [
-  ...COLUMNS.split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== 'program_id' && c !== 'dealer_id'),
-  'calibration_id',
-];
-
-/**
- * The staged columns (COLUMNS, the JSON as text) and COLUMNS read from the stage `s` (its JSON
- * text cast to jsonb, for a changed row only).
- */
-const { stage: STAGE_COLUMNS, fromStage: FROM_STAGE } = stageColumnLists(
-  COLUMNS,
-  ['tiers', 'interventions'],
-  's.',
-);
-
-/**
- * Each tier's probability, as the history keeps it: what `(t->>'probability')::float8` reads
- * back from the written `tiers` (a JavaScript number prints as the shortest text that parses to
- * it, so the float8 is the same number; what JSON writes as null, null).
- */
-function probabilitiesOf(tiers: unknown): string {
-  const list = Array.isArray(tiers) ? (tiers as { probability?: unknown }[]) : [];
-  const point = ({ probability: p }: { probability?: unknown }) =>
-    typeof p === 'number' && Number.isFinite(p) ? String(p) : 'NULL';
-  return `{${list.map(point).join(',')}}`;
-}
-
-/**
- * One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify),
- * then its tiers' probabilities (the history's point, `probabilitiesOf`), then the hash of all
- * that and the calibration (content_hash, migration 0068: an unchanged row is not written).
- */
-function copyLine(x: ProgramRiskWrite & { programName: string }, calibrationId: number | null) {
-  const line = [
-    x.programId,
-    x.dealerId,
-    x.programName,
-    x.period,
-    x.windowLabel,
-    x.windowStart,
-    x.windowEnd,
-    x.asOf,
-    x.elapsedMonths,
-    x.termMonths,
-    x.measure,
-    x.axis,
-    x.measureValue,
-    x.toDate,
-    x.expected,
-    x.lower80,
-    x.upper80,
-    x.tierReached,
-    x.currency,
-    x.earned,
-    x.shortfallMoney,
-    // the drivers shared by the tiers once (program-risk-store.ts)
-    JSON.stringify(packTiers(x.tiers as ProgramTierRisk[])),
-    JSON.stringify(x.interventions),
-    probabilitiesOf(x.tiers),
-  ]
-    .map(csvField)
-    .join(',');
-  return `${line},${contentHash(`${line},${calibrationId ?? ''}`)}`;
-}
-
-function* copyText(
-  rows: (ProgramRiskWrite & { programName: string })[],
-  calibrationId: number | null,
-) {
-  for (let i = 0; i < rows.length; i += COPY_ROWS)
-    yield `${rows
-      .slice(i, i + COPY_ROWS)
-      .map((x) => copyLine(x, calibrationId))
-      .join('\n')}\n`;
-}
-
 const SELECT = `select p.code as "programCode", r.program_name as "programName", r.dealer_id as "dealerId",
   d.code as "dealerCode", d.name as "dealerName", r.period, r.window_label as "windowLabel",
   to_char(r.window_start, 'YYYY-MM-DD') as "windowStart", to_char(r.window_end, 'YYYY-MM-DD') as "windowEnd",
@@ -210,30 +130,45 @@ export function createProgramRiskRepository(db: Queryable) {
   /**
    * The rows through a staging table (COPY: no large JSON parameter to parse; COPY itself does
    * not apply row-level security, the insert from the stage does), their JSON staged as text
-   * with the hash of the row (`copyLine`), written in place: a staged row whose hash is the
-   * stored row's is unchanged and left alone (its JSON never parsed into jsonb nor compared; no
-   * dead row version), only the others are cast and written: a row that exists is updated (its
+   * with the hash of the row (program-risk-copy.ts), written in place: a staged row whose hash is
+   * the stored row's is unchanged and left alone (its JSON never parsed into jsonb nor compared;
+   * no dead row version), only the others are cast and written: a row that exists is updated (its
    * `computed_at` moved only when a value changed: a row stored before its hash only takes it; a
-   * HOT update where its page has room: fillfactor, migration 0054), a new one inserted. In the
-   * caller's transaction; the stage stays for `save`'s delete and the history.
+   * HOT update where its page has room: fillfactor, migration 0054), a new one inserted. A short
+   * line (`stored`: the risk computed to the hash read before) is never written into a row; one
+   * whose stored row no longer has that hash (another refresh wrote it since) is replaced in the
+   * stage by its full line first. In the caller's transaction; the stage stays for `save`'s
+   * delete and the history.
    */
   const upsertRows = async (
-    rows: (ProgramRiskWrite & { programName: string })[],
+    rows: RiskToWrite[],
     calibrationId: number | null,
+    stored: ReadonlyMap<string, string> | undefined,
   ) => {
     await db.query(
       `create temp table program_risk_stage on commit drop as
          select ${STAGE_COLUMNS}, null::float8[] as probabilities, content_hash
          from program_tier_risks with no data`,
     );
-    await db.copyFrom(
-      `copy program_risk_stage (${COLUMNS}, probabilities, content_hash) from stdin with (format csv)`,
-      copyText(rows, calibrationId),
-    );
+    const copy = `copy program_risk_stage (${COLUMNS}, probabilities, content_hash) from stdin with (format csv)`;
+    await db.copyFrom(copy, copyText(rows, calibrationId, stored));
+    if (stored) {
+      const { rows: changed } = await db.query<{ programId: number; dealerId: number }>(
+        `delete from program_risk_stage s
+         where s.tiers is null and not exists (select 1 from program_tier_risks o
+           where o.program_id = s.program_id and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
+         returning s.program_id as "programId", s.dealer_id as "dealerId"`,
+      );
+      if (changed.length > 0) {
+        const keys = new Set(changed.map((c) => tierRiskKey(c.programId, c.dealerId)));
+        const full = rows.filter((x) => keys.has(tierRiskKey(x.programId, x.dealerId)));
+        await db.copyFrom(copy, copyText(full, calibrationId));
+      }
+    }
     await db.query(
       `insert into program_tier_risks as r (${COLUMNS}, calibration_id, content_hash)
        select ${FROM_STAGE}, $1::int, s.content_hash from program_risk_stage s
-       where not exists (select 1 from program_tier_risks o where o.program_id = s.program_id
+       where s.tiers is not null and not exists (select 1 from program_tier_risks o where o.program_id = s.program_id
          and o.dealer_id = s.dealer_id and o.content_hash = s.content_hash)
        on conflict (program_id, dealer_id) do update
          set ${UPDATED.map((c) => `${c} = excluded.${c}`).join(', ')}, content_hash = excluded.content_hash,
@@ -331,11 +266,13 @@ export function createProgramRiskRepository(db: Queryable) {
     async save(
       programIds: number[],
       dealerIds: number[] | null,
-      rows: (ProgramRiskWrite & { programName: string })[],
+      rows: RiskToWrite[],
       day?: string,
       calibrationId: number | null = null,
+      /** the stored rows' hashes read before the computation (`storedHashes`): short lines */
+      stored?: ReadonlyMap<string, string>,
     ): Promise<void> {
-      if (rows.length > 0) await upsertRows(rows, calibrationId);
+      if (rows.length > 0) await upsertRows(rows, calibrationId, stored);
       await db.query(
         `delete from program_tier_risks r where ($1::int[] is null or r.dealer_id = any($1::int[]))
            and ($2::int[] is null or r.program_id = any($2::int[]))
@@ -384,6 +321,25 @@ export function createProgramRiskRepository(db: Queryable) {
      * windows: reached when the engine's final tier is at least the tier aimed at; the outcome
      * probability is the tier's last point in the window's history.
      */
+    /**
+     * The stored risks' content hashes of these programs (and dealers, or all), by `tierRiskKey`:
+     * what `save` compares a computed risk with to send it as a short line (program-risk-copy.ts).
+     */
+    async storedHashes(
+      programIds: number[],
+      dealerIds: number[] | null,
+    ): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ p: number; d: number; h: string }>(
+        // a uuid column: its 32 hex digits, as contentHash writes them
+        `select program_id as p, dealer_id as d, replace(content_hash::text, '-', '') as h
+         from program_tier_risks
+         where program_id = any($1::int[]) and ($2::int[] is null or dealer_id = any($2::int[]))
+           and content_hash is not null`,
+        [programIds, dealerIds],
+      );
+      return new Map(rows.map((r) => [tierRiskKey(r.p, r.d), r.h]));
+    },
+
     async saveOutcomes(outcomes: TierOutcome[]): Promise<number> {
       if (outcomes.length === 0) return 0;
       await db.query(

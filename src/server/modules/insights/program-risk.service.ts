@@ -351,7 +351,11 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       };
       const rowInputs = (plan: Plan, chunk: DealerRow[]) =>
         progressInputs(plan.program.p, plan.program.version, chunk, ctx, plan.program.period);
-      const save = async (ids: number[] | null, writes: ProgramRiskOut[]) => {
+      const save = async (
+        ids: number[] | null,
+        writes: ProgramRiskOut[],
+        stored?: ReadonlyMap<string, string>,
+      ) => {
         const w0 = performance.now();
         await deps.db.transaction((tx) =>
           createProgramRiskRepository(tx).save(
@@ -360,6 +364,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
             writes,
             today,
             options.calibration?.id ?? null,
+            stored,
           ),
         );
         timings.writeMs += performance.now() - w0;
@@ -397,7 +402,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         const queue = plans.filter((plan) => plan.eligible.length > 0);
         // a batch's dealers in one slice: their rows read at once whatever the estimate
         const oneSlice = dealerIds !== null && dealers.length <= size;
-        const [histories, inputsOf] = await Promise.all([
+        const [histories, inputsOf, stored] = await Promise.all([
           readAllHistories(queue, dealerIdList, dealerIds !== null, width),
           networkInputs(
             deps.db,
@@ -421,6 +426,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
                   }),
             },
           ),
+          // the stored risks' hashes: an unchanged risk is written as a short line
+          repo.storedHashes(programIds, dealerIds),
         ]);
         const read = new Map<Plan, { inputsOf: InputsOf | null; h: Histories }>();
         for (const plan of queue)
@@ -468,7 +475,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
             }
             timings.computeMs += performance.now() - c0;
             if (pending) await pending;
-            pending = observed(save(ids, writes));
+            pending = observed(save(ids, writes, stored));
             if (!overlap) await pending;
             risks += writes.length;
           }
