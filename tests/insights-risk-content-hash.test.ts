@@ -11,10 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
 import { csvField } from '../src/server/db/db';
-import {
-  createInsightsRepository,
-  riskKey,
-} from '../src/server/modules/insights/insights.repository';
+import { createInsightsRepository } from '../src/server/modules/insights/insights.repository';
+import { riskKey } from '../src/server/modules/insights/risk-write.repository';
 import { contentHash } from '../src/server/modules/insights/risk-content-hash';
 import { createProgramRiskRepository } from '../src/server/modules/insights/program-risk.repository';
 import { copyText, type RiskToWrite } from '../src/server/modules/insights/program-risk-copy';

@@ -40,10 +40,9 @@ import {
   type LineHistory,
   type Supply,
 } from './agreement-risk';
+import { riskCopyText, riskKey } from './risk-write.repository';
 import {
   createInsightsRepository,
-  riskCopyText,
-  riskKey,
   type LineHistoryRow,
   type RiskAgreementRow,
   type RiskWrite,
