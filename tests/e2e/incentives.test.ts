@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../src/server/auth/actor';
 import { seedIncentivePrograms } from '../../src/server/modules/incentives/incentives.seed';
 import { launchChromium, newContext, signIn, startWebApp, type WebApp } from './web-app';
-import { followLink, history } from './interact';
+import { followLink, pageTrail } from './interact';
 import { requireChromium } from './require-chromium';
 
 const hasChromium = requireChromium('incentive browser tests');
@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)('incentives in Chromium', () => {
       );
       if (new URL(page.url()).search) {
         // Not a failure, but not what a person sees either: the trail names the press that chose it.
-        console.warn(`the program page opened at ${page.url()}`, JSON.stringify(history(page)));
+        console.warn(`the program page opened at ${page.url()}`, JSON.stringify(pageTrail(page)));
       }
       const rows = page.getByTestId('statements-table').locator('tbody tr');
       await rows.first().waitFor();

@@ -64,7 +64,7 @@ export async function watchPage(page: Page): Promise<Page> {
 }
 
 /** What the page logged and went through, for a failure message or a warning. */
-export function history(page: Page) {
+export function pageTrail(page: Page) {
   return {
     errors: pageErrors.get(page) ?? 'not watched',
     trail: pageTrails.get(page) ?? 'not watched',
@@ -118,7 +118,7 @@ export async function followLink(
         attempts: attempt,
         url: page.url(),
         target: await describeTarget(target),
-        ...history(page),
+        ...pageTrail(page),
       };
       throw failure(`clicking did not reach ${String(url)}`, shown, error);
     }
@@ -146,7 +146,7 @@ export async function pickOption(
         expanded: await field.getAttribute('aria-expanded').catch(() => null),
         disabled: await field.isDisabled().catch(() => null),
         options: await page.getByRole('option').allTextContents(),
-        ...history(page),
+        ...pageTrail(page),
       };
       throw failure(`could not pick ${String(option.name)}`, shown, error);
     }
