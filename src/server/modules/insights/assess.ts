@@ -158,14 +158,18 @@ export function assessCommitment(input: AssessInput): Assessment {
   const errorModel = errorModelFor(input.history);
   const scale = intervalScale(input.history);
   // One simulation of the remaining months; "N more units" only shifts what is already reached.
-  const draws = sortedRemaining({
-    forecast: baseForecast,
-    ...(ended ? { keep: ended.keep } : {}),
-    scale,
-    errorModel,
-    draws: input.draws ?? 1000,
-    seed: 7,
-  });
+  // In the shared scratch array: nothing keeps the draws after this function returns.
+  const draws = sortedRemaining(
+    {
+      forecast: baseForecast,
+      ...(ended ? { keep: ended.keep } : {}),
+      scale,
+      errorModel,
+      draws: input.draws ?? 1000,
+      seed: 7,
+    },
+    true,
+  );
   const share = elapsed / Math.max(1, term);
   // The calibrated probability with `extra` units more (a binary search in the sorted draws).
   const probabilityAt = (extra: number) => {

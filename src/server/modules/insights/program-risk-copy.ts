@@ -15,7 +15,7 @@ import { csvField } from '../../db/db';
 import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import type { ProgramRiskWrite } from './program-risk.repository';
 import { packTiers } from './program-risk-store';
-import { contentHash, stageColumnLists } from './risk-content-hash';
+import { riskContentHash, stageColumnLists } from './risk-content-hash';
 
 /** Rows per chunk of the COPY of `save`. */
 const COPY_ROWS = 500;
@@ -80,9 +80,10 @@ function shortLine(x: RiskToWrite, probabilities: string): string {
 
 /**
  * One risk as a CSV line of COPY (numbers as JavaScript prints them, JSON as JSON.stringify),
- * then its tiers' probabilities (the history's point, `probabilitiesOf`), then the hash of all
- * that and the calibration (content_hash, migration 0068: an unchanged row is not written); a
- * short line when `stored` holds that hash for the risk.
+ * then its tiers' probabilities (the history's point, `probabilitiesOf`), then the hash of its
+ * content and calibration (content_hash, migration 0068, `riskContentHash`: an unchanged row is
+ * not written); a short line when `stored` holds that hash for the risk, and then the full line
+ * is never built.
  */
 function copyLine(
   x: RiskToWrite,
@@ -90,7 +91,7 @@ function copyLine(
   stored: ReadonlyMap<string, string> | undefined,
 ) {
   const probabilities = probabilitiesOf(x.tiers);
-  const line = [
+  const scalars = [
     x.programId,
     x.dealerId,
     x.programName,
@@ -112,16 +113,17 @@ function copyLine(
     x.currency,
     x.earned,
     x.shortfallMoney,
-    // the drivers shared by the tiers once (program-risk-store.ts)
-    JSON.stringify(packTiers(x.tiers as ProgramTierRisk[])),
-    JSON.stringify(x.interventions),
-    probabilities,
-  ]
-    .map(csvField)
-    .join(',');
-  const hash = contentHash(`${line},${calibrationId ?? ''}`);
-  const isUnchanged = stored?.get(tierRiskKey(x.programId, x.dealerId)) === hash;
-  return `${isUnchanged ? shortLine(x, probabilities) : line},${hash}`;
+  ];
+  // the drivers shared by the tiers once (program-risk-store.ts)
+  const tiers = JSON.stringify(packTiers(x.tiers as ProgramTierRisk[]));
+  const interventions = JSON.stringify(x.interventions);
+  const hash = riskContentHash(
+    [...scalars, probabilities, calibrationId ?? ''],
+    [tiers, interventions],
+  );
+  if (stored?.get(tierRiskKey(x.programId, x.dealerId)) === hash)
+    return `${shortLine(x, probabilities)},${hash}`;
+  return `${[...scalars, tiers, interventions, probabilities].map(csvField).join(',')},${hash}`;
 }
 
 /** The COPY text of these risks, by chunks; short lines for the unchanged ones (`stored`). */

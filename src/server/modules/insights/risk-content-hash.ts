@@ -1,14 +1,31 @@
 /**
  * The hash of a stored risk's content (content_hash of commitment_risks and program_tier_risks,
- * migration 0068): MD5 of the row's COPY text as a refresh writes it, as a uuid's 32 hex digits.
- * Equal text, equal hash: a staged row whose hash is the stored one's is unchanged and not
- * written (insights.repository.ts `applyStage`, program-risk.repository.ts `upsertRows`). Not a
- * security measure: a collision would leave a changed risk as it was until its next change.
+ * migration 0068), as a uuid's 32 hex digits. Equal content, equal hash: a staged row whose hash
+ * is the stored one's is unchanged and not written (risk-write.repository.ts `applyStage`,
+ * program-risk.repository.ts `upsertRows`). Not a security measure: a collision would leave a
+ * changed risk as it was until its next change.
  */
 import { createHash } from 'node:crypto';
+import { csvField } from '../../db/db';
 
 export function contentHash(text: string): string {
   return createHash('md5').update(text).digest('hex');
+}
+
+/**
+ * The hash of a risk's columns: MD5 of its scalar columns as a CSV line, then each JSON column's
+ * text after its length (`,123:[…]`), so that different columns never make the same text. The
+ * JSON is hashed as JSON.stringify wrote it, not quoted for CSV: on a night without new inputs
+ * nearly every risk is unchanged, and its quoted COPY line (most of it JSON, a quote every few
+ * characters) is then never built (risk-write.repository.ts `riskCopyText`, program-risk-copy.ts).
+ */
+export function riskContentHash(
+  scalars: readonly (string | number | null | undefined)[],
+  json: readonly string[],
+): string {
+  let text = scalars.map(csvField).join(',');
+  for (const j of json) text += `,${j.length}:${j}`;
+  return contentHash(text);
 }
 
 /**

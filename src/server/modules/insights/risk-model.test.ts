@@ -62,6 +62,22 @@ describe('risk model', () => {
     expect(spread(0.6)).toBeGreaterThan(1.8 * spread(0));
   });
 
+  it('simulates into the shared scratch the draws it returns fresh', () => {
+    const input = { forecast: [4, 0.5, 9, 2], scale: 2, errorModel: model(0.3) };
+    const fresh = simulateRemaining(input);
+    const scratch = simulateRemaining(input, true);
+    expect(Array.from(scratch)).toEqual(Array.from(fresh));
+    // a share of 1 in every month is no share at all; a later scratch call overwrites the array
+    expect(Array.from(simulateRemaining({ ...input, keep: [1, 1, 1, 1] }))).toEqual(
+      Array.from(fresh),
+    );
+    simulateRemaining({ ...input, forecast: [0, 0, 0, 0], scale: 0 }, true);
+    expect(scratch.every((v) => v === 0)).toBe(true);
+    // the months after an end of sale add nothing: the draws fall by at least the ended means
+    const ended = simulateRemaining({ ...input, keep: [1, 1, 0, 0] });
+    expect(ended.every((v, d) => v <= fresh[d]!)).toBe(true);
+  });
+
   it('sorts draws to exactly the native sort, whatever their shape', () => {
     const random = seededRandom(11);
     const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

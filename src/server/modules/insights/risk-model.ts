@@ -172,7 +172,8 @@ export type RiskResult = {
 };
 
 /**
- * The scaled errors of every draw and month, `errors[d·r + h]`: they depend only on the error
+ * The scaled errors of every draw and month, `errors[h·draws + d]` (month-major, so the
+ * simulation's inner loop runs over the draws of one month in memory order): they depend only on the error
  * model, the number of months, the draws and the seed — not on the series — so they are drawn
  * once and kept (a network run reuses a handful of matrices for every commitment; the values are
  * the same as drawing them for each commitment).
@@ -200,7 +201,7 @@ function errorMatrix(
     const c = normal();
     for (let h = 0; h < months; h += 1) {
       const z = common * c + own * normal();
-      errors[d * months + h] = calibratedQuantile(calibration, h + 1, normalCdf(z));
+      errors[h * draws + d] = calibratedQuantile(calibration, h + 1, normalCdf(z));
     }
   }
   if (byKey.size > 256) byKey.clear();
@@ -208,24 +209,45 @@ function errorMatrix(
   return errors;
 }
 
-/** Draws of the remaining total (see the module comment). */
-export function simulateRemaining(input: Omit<RiskInput, 'toDate' | 'commitment'>): Float64Array {
+/** Scratch draws of `sortedRemaining(…, true)` (one thread; reused by every call that asks). */
+let scratchDraws = new Float64Array(0);
+
+/**
+ * Draws of the remaining total (see the module comment). Month by month over all the draws: each
+ * draw's total still adds its months in order from 0, so the sums are the same numbers as adding
+ * each draw's months in turn, in less than half the time (the inner loop reads one month's
+ * errors in memory order). `scratch`: into the shared scratch array, valid until the next such
+ * call (a caller that keeps no draws after it returns: assess.ts).
+ */
+export function simulateRemaining(
+  input: Omit<RiskInput, 'toDate' | 'commitment'>,
+  scratch = false,
+): Float64Array {
   const draws = input.draws ?? 1000;
   const r = input.forecast.length;
-  const out = new Float64Array(draws);
+  let out: Float64Array;
+  if (scratch) {
+    if (scratchDraws.length < draws) scratchDraws = new Float64Array(draws);
+    out = scratchDraws.subarray(0, draws);
+    out.fill(0);
+  } else out = new Float64Array(draws);
   if (r === 0) return out;
   const errors = errorMatrix(input.errorModel, r, draws, input.seed ?? 20261205);
   const nonNegative = input.isNonNegative ?? true;
   const { forecast, scale, keep } = input;
-  for (let d = 0; d < draws; d += 1) {
-    let total = 0;
-    const row = d * r;
-    for (let h = 0; h < r; h += 1) {
-      const month = forecast[h]! + errors[row + h]! * scale;
-      const sold = nonNegative ? Math.max(0, month) : month;
-      total += keep ? sold * (keep[h] ?? 1) : sold;
+  for (let h = 0; h < r; h += 1) {
+    const mean = forecast[h]!;
+    const share = keep ? (keep[h] ?? 1) : 1;
+    const row = h * draws;
+    if (nonNegative && !keep) {
+      for (let d = 0; d < draws; d += 1) out[d]! += Math.max(0, mean + errors[row + d]! * scale);
+    } else {
+      for (let d = 0; d < draws; d += 1) {
+        const month = mean + errors[row + d]! * scale;
+        const sold = nonNegative ? Math.max(0, month) : month;
+        out[d]! += keep ? sold * share : sold;
+      }
     }
-    out[d] = total;
   }
   return out;
 }
@@ -298,9 +320,17 @@ export function probabilityFromDraws(
   return (n - firstReaching(sorted, commitment - toDate) + 0.5) / (n + 1);
 }
 
-/** Sorted draws of the remaining total (see simulateRemaining). */
-export function sortedRemaining(input: Omit<RiskInput, 'toDate' | 'commitment'>): Float64Array {
-  return input.forecast.length === 0 ? new Float64Array(0) : sortDraws(simulateRemaining(input));
+/**
+ * Sorted draws of the remaining total (see simulateRemaining; `scratch`: in the shared scratch
+ * array, valid until the next call that asks for it, so a network run allocates none per line).
+ */
+export function sortedRemaining(
+  input: Omit<RiskInput, 'toDate' | 'commitment'>,
+  scratch = false,
+): Float64Array {
+  return input.forecast.length === 0
+    ? new Float64Array(0)
+    : sortDraws(simulateRemaining(input, scratch));
 }
 
 /** Scratch of `sortDraws` (one thread; reused so that a network run allocates none per call). */

@@ -6,7 +6,7 @@
  */
 import { csvField, type Queryable } from '../../db/db';
 import type { RiskWrite } from './insights.repository';
-import { contentHash, stageColumnLists } from './risk-content-hash';
+import { riskContentHash, stageColumnLists } from './risk-content-hash';
 
 /** Any constant: risk writes take turns on it (saveRisks). */
 const RISK_WRITE_LOCK = 7_305_141;
@@ -50,7 +50,8 @@ export const riskKey = (agreementId: number, lineNo: number, dealerId: number) =
   `${agreementId}:${lineNo}:${dealerId}`;
 
 /**
- * Risks as COPY text (CSV) of RISK_COLUMNS and the line's hash (content_hash, migration 0068),
+ * Risks as COPY text (CSV) of RISK_COLUMNS and the hash of their content (content_hash, migration
+ * 0068: `riskContentHash` of the same columns),
  * and their totals' past points (agreement, dealer, day, probability, expected): the network
  * refresh encodes each slice as it is computed. Numbers are written as JSON writes them (the
  * shortest text that reads back the same double), so the same risk gives the same text.
@@ -70,7 +71,9 @@ export function riskCopyText(
   let text = '';
   let past = '';
   for (const r of risks) {
-    const line = [
+    const drivers = JSON.stringify(r.drivers);
+    const interventions = JSON.stringify(r.interventions);
+    const scalars = [
       r.agreementId,
       r.lineNo,
       r.dealerId,
@@ -88,17 +91,13 @@ export function riskCopyText(
       r.shortfallUnits,
       r.unitValue,
       r.shortfallMoney,
-      JSON.stringify(r.drivers),
-      JSON.stringify(r.interventions),
-      r.calibrationId,
-    ]
-      .map(csvField)
-      .join(',');
-    const hash = contentHash(line);
+    ];
+    const hash = riskContentHash([...scalars, r.calibrationId], [drivers, interventions]);
+    // the full line only for a changed risk: an unchanged one's JSON is never quoted
     text +=
       stored?.get(riskKey(r.agreementId, r.lineNo, r.dealerId)) === hash
         ? `${shortLine(r)},${hash}\n`
-        : `${line},${hash}\n`;
+        : `${[...scalars, drivers, interventions, r.calibrationId].map(csvField).join(',')},${hash}\n`;
     for (const p of r.past ?? [])
       past += `${r.agreementId},${r.dealerId},${p.day},${p.probability},${p.expected}\n`;
   }
