@@ -5,11 +5,17 @@
  * program-risk.repository.ts `upsertRows`). Not a security measure: a collision would leave a
  * changed risk as it was until its next change.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { csvField } from '../../db/db';
 
+/** Node's one-shot hash (Node ≥ 20.12), a third faster on a risk's text than a Hash object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
+  .hash;
+
 export function contentHash(text: string): string {
-  return createHash('md5').update(text).digest('hex');
+  return oneShot
+    ? oneShot('md5', text, 'hex')
+    : crypto.createHash('md5').update(text).digest('hex');
 }
 
 /**
