@@ -18,14 +18,12 @@ import { supplyAssessment } from './assess';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import {
   assessTiers,
-  expectedMissed,
-  measureBasis,
   memoDraws,
   tierDrivers,
-  tierMoney,
   type DrawsMemo,
   type TierRiskInput,
 } from './program-risk';
+import { expectedMissed, measureBasis, tierMoney } from './program-risk-measure';
 import type { AxisHistoryRow, LineProgressRow, ProgramRiskWrite } from './program-risk.repository';
 import { tierSteps } from './program-risk-steps';
 
