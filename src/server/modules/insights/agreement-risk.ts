@@ -13,7 +13,13 @@ import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess'
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
-import { lineSalesEnd, type SalesEnd, type SalesEnds, type SalesEndInput } from './sales-end';
+import {
+  lineSalesEnd,
+  sumSalesEnds,
+  type SalesEnd,
+  type SalesEnds,
+  type SalesEndInput,
+} from './sales-end';
 
 /** Months of history before the current month that the forecast sees (at least). */
 export const HISTORY_MONTHS = 36;
@@ -164,13 +170,11 @@ export function assessAgreement(
   // the ending lines' forecasts lose per month (the lines are assessed first).
   const firstRemaining = addMonths(agreement.startMonth, elapsed);
   const remainingMonths = agreement.months - elapsed;
-  const totalEnds: SalesEnd[] = [];
-  const totalLost = new Array<number>(Math.max(0, remainingMonths)).fill(0);
-  const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined => {
-    if (subject.lineNo === 0)
-      return totalEnds.length > 0 ? { ends: totalEnds, lost: totalLost } : undefined;
-    return lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
-  };
+  const ending: { ends: readonly SalesEnd[]; lost: readonly number[] }[] = [];
+  const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined =>
+    subject.lineNo === 0
+      ? sumSalesEnds(ending, remainingMonths)
+      : lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
   // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
   // over the agreement's model lines.
   const modelLinesOf = (subject: (typeof subjects)[number]) =>
@@ -203,11 +207,8 @@ export function assessAgreement(
       }),
     });
     shortage += a.supply?.shortage ?? 0;
-    if (subject.lineNo > 0 && a.salesEndLost && salesEnd) {
-      a.salesEndLost.forEach((v, h) => (totalLost[h]! += v));
-      for (const e of salesEnd.ends)
-        if (!totalEnds.some((t) => t.label === e.label)) totalEnds.push(e);
-    }
+    if (subject.lineNo > 0 && a.salesEndLost && salesEnd)
+      ending.push({ ends: salesEnd.ends, lost: a.salesEndLost });
     if (subject.lineNo > 0)
       lineGaps.push({
         label: subject.label,

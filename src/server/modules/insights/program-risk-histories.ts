@@ -2,13 +2,15 @@
  * The program tier risks' reads of the monthly roll-up (program-risk.service.ts `refresh`): per
  * dealer, the history of each program's axis (and, for ev_share, of its other qualifying units),
  * its best-selling SKU and the units per model line in the window so far and a year earlier (the
- * mix). Two ways that give the same answers: each program's reads on their own (the per-dealer
+ * mix), and the histories of the axis's model lines whose planned end of sale falls in the
+ * window (each line's SKUs of the axis: their forecast after the end comes off). Two ways that give the same answers: each program's reads on their own (the per-dealer
  * path), or every program's reads at once, each distinct read (a SKU set and kinds) made once for
  * the programs that count the same SKUs (the network path; for a batch's dealers, each kind of
  * read in one query for every program: program-risk-reads.repository.ts).
  */
 import type { Queryable } from '../../db/db';
 import type { SkuRow } from '../incentives/incentives.repository';
+import type { EndingHistory } from './program-risk-dealer';
 import { pool } from './program-risk-network';
 import { createProgramRiskReadsRepository, type RollUpSpec } from './program-risk-reads.repository';
 import {
@@ -24,7 +26,13 @@ export type HistoryPlan = {
   kinds: string[];
   /** The mix's first month: the window's complete months (at most the last 12). */
   mixFrom: string;
+  /** The model lines of the axis (and of the others) whose sale ends (sales-end.ts `endingLines`). */
+  ending: readonly EndingLine[];
+  endingOthers: readonly EndingLine[];
 };
+
+/** A model line that ends sale and its SKUs among a program's axis (or others). */
+export type EndingLine = { code: string; skuIds: number[] };
 
 /** A program's reads for some dealers, by dealer. */
 export type Histories = {
@@ -32,7 +40,19 @@ export type Histories = {
   others: Map<number, AxisHistoryRow>;
   top: Map<number, number>;
   lines: Map<number, LineProgressRow[]>;
+  /** Each ending line's history (by model line code, then dealer). */
+  ending: Map<string, Map<number, AxisHistoryRow>>;
+  endingOthers: Map<string, Map<number, AxisHistoryRow>>;
 };
+
+/** A dealer's histories of the ending lines (program-risk-dealer.ts `EndingHistory`). */
+export function dealerEnding(
+  lines: readonly EndingLine[],
+  histories: Map<string, Map<number, AxisHistoryRow>>,
+  dealerId: number,
+): EndingHistory[] {
+  return lines.map((l) => ({ code: l.code, history: histories.get(l.code)?.get(dealerId) }));
+}
 
 const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
 const linesByDealer = (rows: LineProgressRow[]) => {
@@ -56,15 +76,29 @@ export function createHistoryReads(
   async function readHistories(plan: HistoryPlan, ids: number[]): Promise<Histories> {
     const axisIds = plan.axis.map((s) => s.id);
     const otherIds = plan.others.map((s) => s.id);
-    const [histories, otherHistories, top, lines] = await Promise.all([
+    const endingOf = async (list: readonly EndingLine[]) =>
+      new Map(
+        await Promise.all(
+          list.map(
+            async (l) =>
+              [
+                l.code,
+                byDealer(await repo.axisHistories(ids, l.skuIds, plan.kinds, from, to)),
+              ] as const,
+          ),
+        ),
+      );
+    const [histories, otherHistories, top, lines, ending, endingOthers] = await Promise.all([
       repo.axisHistories(ids, axisIds, plan.kinds, from, to).then(byDealer),
       otherIds.length > 0
         ? repo.axisHistories(ids, otherIds, plan.kinds, from, to).then(byDealer)
         : Promise.resolve(new Map<number, AxisHistoryRow>()),
       repo.topSkus(ids, axisIds, plan.kinds, topFrom, to),
       repo.lineProgress(ids, axisIds, plan.kinds, plan.mixFrom, to).then(linesByDealer),
+      endingOf(plan.ending),
+      endingOf(plan.endingOthers),
     ]);
-    return { histories, others: otherHistories, top, lines };
+    return { histories, others: otherHistories, top, lines, ending, endingOthers };
   }
 
   /**
@@ -90,6 +124,8 @@ export function createHistoryReads(
       histSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
       if (otherIds.length > 0)
         histSpecs.set(keyOf(plan.kinds, otherIds), { skuIds: otherIds, kinds: plan.kinds });
+      for (const l of [...plan.ending, ...plan.endingOthers])
+        histSpecs.set(keyOf(plan.kinds, l.skuIds), { skuIds: l.skuIds, kinds: plan.kinds });
       topSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
       lineSpecs.set(keyOf(plan.kinds, axisIds, plan.mixFrom), {
         skuIds: axisIds,
@@ -136,6 +172,8 @@ export function createHistoryReads(
     for (const plan of list) {
       const axisIds = plan.axis.map((s) => s.id);
       const otherIds = plan.others.map((s) => s.id);
+      const endingOf = (list: readonly EndingLine[]) =>
+        new Map(list.map((l) => [l.code, byDealer(hist.get(keyOf(plan.kinds, l.skuIds))!)]));
       out.set(plan, {
         histories: byDealer(hist.get(keyOf(plan.kinds, axisIds))!),
         others:
@@ -144,6 +182,8 @@ export function createHistoryReads(
             : new Map<number, AxisHistoryRow>(),
         top: top.get(keyOf(plan.kinds, axisIds))!,
         lines: linesByDealer(lines.get(keyOf(plan.kinds, axisIds, plan.mixFrom))!),
+        ending: endingOf(plan.ending),
+        endingOthers: endingOf(plan.endingOthers),
       });
     }
     return out;

@@ -42,15 +42,17 @@ import type { DrawsMemo } from './program-risk';
 import {
   assessDealer,
   statementDate,
+  windowMonths,
   type DealerInput,
   type ProgramRiskOut,
   type Running,
 } from './program-risk-dealer';
-import { createHistoryReads, type Histories } from './program-risk-histories';
+import { createHistoryReads, dealerEnding, type Histories } from './program-risk-histories';
 import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
 import { createProgramRiskReadsRepository } from './program-risk-reads.repository';
 import { settleEnded } from './program-risk-settle';
 import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
+import { endingLines, type SalesEnds } from './sales-end';
 import { createProgramRiskRepository, type ProgramRiskRow } from './program-risk.repository';
 
 /** Dealers per read of the per-dealer path. */
@@ -144,6 +146,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       };
       /** the network's recalibration the agreements' risks use (null: the shipped one) */
       calibration?: ActiveCalibration;
+      /** the catalog's planned ends of sale, already read by the caller (risk-refresh.ts) */
+      salesEnds?: SalesEnds;
     } = {},
   ): Promise<{
     programs: number;
@@ -181,6 +185,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const expectations =
         options.inputs?.expectation ??
         (await readDealerExpectation(deps.db, basis.month, dealerIdList));
+      // The model lines' planned ends of sale: an ending line's forecast after its end comes off.
+      const salesEnds = options.salesEnds ?? (await createInsightsRepository(deps.db).salesEnds());
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
@@ -199,7 +205,11 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         const windowFrom = window.start.slice(0, 7);
         const mixFrom =
           monthIndex(windowFrom) < basisIndex - 12 ? monthFromIndex(basisIndex - 12) : windowFrom;
-        return { program, eligible, axis, others, kinds, mixFrom };
+        // the axis's (and the others') model lines whose sale ends before the window does
+        const { firstRemaining, remaining } = windowMonths(window, basis);
+        const ending = endingLines(salesEnds, axis, firstRemaining, remaining);
+        const endingOthers = endingLines(salesEnds, others, firstRemaining, remaining);
+        return { program, eligible, axis, others, kinds, mixFrom, ending, endingOthers };
       });
       type Plan = (typeof plans)[number];
       const { readHistories, readAllHistories } = createHistoryReads(deps.db, {
@@ -233,6 +243,13 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
           ...(options.calibration ? { recalibration: options.calibration.points } : {}),
+          ...(plan.ending.length + plan.endingOthers.length > 0
+            ? {
+                salesEnds,
+                ending: dealerEnding(plan.ending, h.ending, d.id),
+                endingOthers: dealerEnding(plan.endingOthers, h.endingOthers, d.id),
+              }
+            : {}),
         });
       };
       const rowInputs = (plan: Plan, chunk: DealerRow[]) =>

@@ -10,6 +10,10 @@
  * copula, then the recalibration at the window's elapsed share: the network's own when fitted,
  * else the shipped M3 one, as the agreements'); every tier is read
  * from the same sorted draws, so the probabilities fall with the tier's threshold by construction.
+ * A model line of the axis whose planned end of sale falls in the remaining months takes what its
+ * own forecast expected after the end off the axis's forecast, months and spread alike (as an
+ * agreement's totals: sales-end.ts; program-risk-dealer.ts reads the lines' forecasts), with a
+ * `sales_end` driver.
  *
  * The simulated quantity is the program's measure on a linear axis ("units", "revenue" or
  * "bev_units"), to date from the incentive engine's statement (its own filters, unwinds and
@@ -27,7 +31,6 @@
  * exact decimal; the expected shortfall in money is that times the probability of missing it,
  * rounded half-up once. The axis, thresholds and money: program-risk-measure.ts.
  */
-import { combineForecast } from '../forecasts/methods/combine';
 import { intervalScale } from '../forecasts/methods/intervals';
 import {
   commitmentDrivers,
@@ -39,7 +42,13 @@ import {
 } from './assess';
 import type { Recalibration } from './calibration';
 import { recalibrateAt } from './default-risk-calibration';
-import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
+import {
+  probabilityFromDraws,
+  remainingForecast,
+  riskFromDraws,
+  sortedRemaining,
+} from './risk-model';
+import { applySalesEnd, type SalesEnd, type SalesEndInput } from './sales-end';
 
 export type ProgramAxis = 'units' | 'revenue' | 'bev_units';
 
@@ -72,6 +81,11 @@ export type TierRiskInput = {
   shortage?: number;
   /** The network's recalibration per elapsed share (risk-calibration.ts); absent: the shipped one. */
   recalibration?: readonly { share: number; model: Recalibration }[];
+  /**
+   * Planned ends of sale of the axis's model lines (sales-end.ts `totalSalesEnd`): per remaining
+   * month, what the ending lines' own forecasts lose; off the forecast and every draw.
+   */
+  salesEnd?: SalesEndInput;
 };
 
 export type TierRisk = {
@@ -86,30 +100,44 @@ export type TierRiskResult = {
   expected: number;
   lower80: number;
   upper80: number;
-  /** Forecast mean of the remaining months (the axis). */
+  /** Forecast mean of the remaining months (the axis; after the ends of sale). */
   forecastRemaining: number;
   tiers: TierRisk[];
+  /** What planned ends of sale took off the forecast of the remaining months (null: none). */
+  salesEnd: { ends: readonly SalesEnd[]; units: number } | null;
 };
 
-/** The forecast of the remaining months (production combination, `fast` profile) and its draws. */
+/**
+ * The forecast of the remaining months (production combination, `fast` profile) and its draws;
+ * `base` the forecast per month before any end of sale, `mean` and `first` after the ends
+ * (`salesEnd`: each month kept by its share, as for the agreements, assess.ts), `lost` what the
+ * ends took off.
+ */
 export function remainingDraws(
   history: readonly number[],
   remaining: number,
   draws = 1000,
   lead = 0,
+  salesEnd?: SalesEndInput,
 ) {
-  const forecast =
-    remaining > 0 && history.length > 0
-      ? combineForecast(history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
-      : new Array<number>(Math.max(0, remaining)).fill(0);
+  const base = remainingForecast(history, remaining, lead);
+  const ended = applySalesEnd(base, salesEnd);
+  const forecast = ended?.kept ?? base;
   const sorted = sortedRemaining({
-    forecast,
+    forecast: base,
+    ...(ended ? { keep: ended.keep } : {}),
     scale: intervalScale(history),
     errorModel: errorModelFor(history),
     draws,
     seed: 7,
   });
-  return { sorted, mean: forecast.reduce((s, v) => s + v, 0), first: forecast[0] ?? 0 };
+  return {
+    sorted,
+    mean: forecast.reduce((s, v) => s + v, 0),
+    first: forecast[0] ?? 0,
+    base,
+    lost: ended?.units ?? 0,
+  };
 }
 
 /**
@@ -118,19 +146,26 @@ export function remainingDraws(
  */
 export type DrawsMemo = Map<string, ReturnType<typeof remainingDraws>>;
 
-/** `remainingDraws` through a memo (the same draws for the same history, months and lead). */
+/**
+ * `remainingDraws` through a memo (the same draws for the same history, months, lead and ends of
+ * sale: the units they take off each month).
+ */
 export function memoDraws(
   memo: DrawsMemo | undefined,
   history: readonly number[],
   remaining: number,
   draws = 1000,
   lead = 0,
+  salesEnd?: SalesEndInput,
 ): ReturnType<typeof remainingDraws> {
-  if (!memo) return remainingDraws(history, remaining, draws, lead);
-  const key = `${remaining}|${draws}|${lead}|${history.join(',')}`;
+  if (!memo) return remainingDraws(history, remaining, draws, lead, salesEnd);
+  const ends = salesEnd
+    ? `|${(salesEnd.keep ?? []).join(',')}|${(salesEnd.lost ?? []).join(',')}`
+    : '';
+  const key = `${remaining}|${draws}|${lead}|${history.join(',')}${ends}`;
   let hit = memo.get(key);
   if (!hit) {
-    hit = remainingDraws(history, remaining, draws, lead);
+    hit = remainingDraws(history, remaining, draws, lead, salesEnd);
     memo.set(key, hit);
   }
   return hit;
@@ -138,12 +173,13 @@ export function memoDraws(
 
 export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskResult {
   const remaining = Math.max(0, input.remaining);
-  const { sorted, mean } = memoDraws(
+  const { sorted, mean, lost } = memoDraws(
     memo,
     input.history,
     remaining,
     input.draws ?? 1000,
     input.lead ?? 0,
+    input.salesEnd,
   );
   const share = (input.term - remaining) / Math.max(1, input.term);
   const short = Math.max(0, input.shortage ?? 0);
@@ -193,6 +229,10 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
     upper80: outcome.upper80,
     forecastRemaining: mean,
     tiers,
+    salesEnd:
+      input.salesEnd && remaining > 0 && (input.salesEnd.keep || input.salesEnd.lost)
+        ? { ends: input.salesEnd.ends, units: lost }
+        : null,
   };
 }
 
@@ -201,9 +241,10 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
  * between its threshold and the expected outcome, with the agreements' code (assess.ts
  * `commitmentDrivers`): the threshold spread evenly over the window's months is the plan, so
  * pace so far, the threshold against the last 12 months' pace, seasonality of the remaining
- * months, the trend against last year (with the regional market's share and the supply shortage
- * split out). The lines lagging (`mix`: model lines of the axis selling fewer units than in the
- * same months last year) follow, not additive. Reached tiers and tiers out of reach have none.
+ * months, the trend against last year (with the regional market's share, the supply shortage and
+ * the planned ends of sale split out). The lines lagging (`mix`: model lines of the axis selling
+ * fewer units than in the same months last year) follow, not additive. Reached tiers and tiers
+ * out of reach have none.
  */
 export function tierDrivers(options: {
   history: readonly number[];
@@ -213,7 +254,8 @@ export function tierDrivers(options: {
   lead: number;
   thresholds: readonly (number | null)[];
   reached: readonly boolean[];
-  result: Pick<TierRiskResult, 'expected' | 'forecastRemaining'>;
+  result: Pick<TierRiskResult, 'expected' | 'forecastRemaining'> &
+    Partial<Pick<TierRiskResult, 'salesEnd'>>;
   supply: SupplyAssessment | null;
   supplyInput?: AssessInput['supply'];
   market?: { ratio: number; months: number };
@@ -257,6 +299,7 @@ export function tierDrivers(options: {
         plan: `tier ${k + 1}`,
         unit: options.unit,
         ...(options.expectation ? { expectation: options.expectation } : {}),
+        ...(options.result.salesEnd ? { salesEnd: options.result.salesEnd } : {}),
       }),
       ...mix,
     ];
