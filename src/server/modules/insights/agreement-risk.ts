@@ -9,6 +9,7 @@ import type { Queryable } from '../../db/db';
 import { completeMonths } from '../agreements/agreement-periods';
 import { createAvailabilityRepository } from '../availability/availability.repository';
 import { daysSupply } from '../availability/days-supply';
+import { backfillPoints } from './agreement-backfill';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
@@ -293,29 +294,22 @@ export function assessAgreement(
   // The totals come first; their mix and lagging line need the lines' gaps.
   results.unshift(results.pop()!);
   if (subjects.length > 1 && results[0]) results[0] = withMix(results[0], lineGaps);
-  // A term seen for the first time gets its past: the totals as of each complete month.
+  // A term seen for the first time gets its past: the totals as of each complete month, with
+  // the planned ends of sale known now (agreement-backfill.ts).
   if (options.backfill && results[0]) {
-    const past: PastPoint[] = [];
-    for (let e = 1; e < elapsed; e += 1) {
-      const a = assessCommitment({
-        label: 'Total',
-        history: totalHistory.slice(0, totalHistory.length - (elapsed - e)),
-        plannedByMonth: totalPlanned,
-        elapsed: e,
-        ...recalibration,
-      });
-      past.push({
-        day: `${addMonths(agreement.startMonth, e)}-01`,
-        probability: a.probability,
-        expected: a.expected,
-      });
-    }
+    const past = backfillPoints({
+      startMonth: agreement.startMonth,
+      elapsed,
+      totalHistory,
+      totalPlanned,
+      lines: units,
+      salesEnds: options.salesEnds,
+      ...recalibration,
+    });
     results[0] = { ...results[0], past };
   }
   return results;
 }
-
-type PastPoint = { day: string; probability: number; expected: number };
 
 /** Adds the mix (lines' gaps) and the lagging line's name to the totals once the lines are known. */
 function withMix(

@@ -4,10 +4,11 @@
  * drivers still add up to the gap.
  */
 import { describe, expect, it } from 'vitest';
-import { monthIndex } from '../../../shared/months';
+import { addMonths, monthIndex } from '../../../shared/months';
 import { assessAgreement } from './agreement-risk';
 import { assessCommitment } from './assess';
 import type { RiskAgreementRow, RiskWrite } from './insights.repository';
+import { remainingForecast } from './risk-model';
 import {
   backtestKeep,
   endsWithin,
@@ -170,5 +171,42 @@ describe('backtestKeep (insights:backtest --demo)', () => {
       48,
     );
     expect(keep).toEqual([1, 1, 1, 0.6, 0.6, 0.6]);
+  });
+});
+
+describe('the past points of a term seen for the first time (backfill)', () => {
+  const past = (ends?: SalesEnds) =>
+    assessAgreement(agreement, histories, {
+      ...options,
+      backfill: true,
+      ...(ends ? { salesEnds: ends } : {}),
+    })[0]!.past!;
+  // The lines' histories as the agreement sees them: 2023-04 … 2026-03.
+  const seen = history.slice(3);
+
+  it("apply the end as planned now: each point loses the ending line's own forecast after it", () => {
+    const without = past();
+    const ended = past(salesEnds);
+    expect(ended.map((p) => p.day)).toEqual(['2026-02-01', '2026-03-01']);
+    expect(ended.map((p) => p.day)).toEqual(without.map((p) => p.day));
+    for (const [k, point] of ended.entries()) {
+      // as of month e: Flint's forecast of the term's remaining months from its history then
+      const e = k + 1;
+      const remaining = 12 - e;
+      const forecast = remainingForecast(seen.slice(0, seen.length - (3 - e)), remaining);
+      const keep = keepUntil('2026-07-15', addMonths('2026-01', e), remaining);
+      const lost = forecast.reduce((s, f, h) => s + f * (1 - keep[h]!), 0);
+      expect(lost).toBeGreaterThan(40);
+      expect(without[k]!.expected - point.expected).toBeCloseTo(lost, 6);
+      expect(point.probability).toBeLessThan(without[k]!.probability);
+    }
+  });
+
+  it('are unchanged by an end after the term', () => {
+    const later: SalesEnds = {
+      ...salesEnds,
+      lines: new Map([['ML-FLINT', { name: 'Flint', on: '2027-02-28' }]]),
+    };
+    expect(past(later)).toEqual(past());
   });
 });
