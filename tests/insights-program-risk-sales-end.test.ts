@@ -9,14 +9,20 @@
  * changes nothing. The per-dealer path, the network path and a batch's refresh give the same rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_ACTOR } from '../src/server/auth/actor';
 import { HISTORY_MONTHS } from '../src/server/modules/insights/agreement-risk';
 import { remainingForecast } from '../src/server/modules/insights/risk-model';
 import { keepUntil } from '../src/server/modules/insights/sales-end';
-import type { ProgramRisk } from '../src/shared/schemas/program-risk';
+import type { ProgramRisk, ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { ingestRows, seedFixtures, txRow } from './helpers/fixtures';
 import { auraHistory, H1_AURA_PROGRAM, loginAll } from './helpers/insights';
-import { createProgram, engines, startTestApp, type TestApp } from './helpers/test-app';
+import {
+  createProgram,
+  engines,
+  json,
+  startTestApp,
+  type Client,
+  type TestApp,
+} from './helpers/test-app';
 
 const TODAY = '2026-04-20';
 const BASIS = { month: '2026-04', asOf: '2026-03-31' };
@@ -31,9 +37,15 @@ describe.each(engines())('insights: a planned end of sale on program tiers (%s)'
   let t: TestApp;
   let alphaId: number;
 
+  let channel: Client;
+  // through the API: its response schema knows the driver
   const risks = async (): Promise<ProgramRisk[]> =>
-    (await t.services.programRisk.listProgramRisks({ actor: SYSTEM_ACTOR, dealer: 'DLR-ALPHA' }))
-      .items;
+    (
+      await json<ProgramRiskList>(
+        await channel.get('/api/v1/insights/program-risks?dealer=DLR-ALPHA'),
+        200,
+      )
+    ).items;
   const of = (items: ProgramRisk[], code: string) => items.find((i) => i.programCode === code)!;
   const rows = async () =>
     (
@@ -47,7 +59,7 @@ describe.each(engines())('insights: a planned end of sale on program tiers (%s)'
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: TODAY });
     await seedFixtures(t.db);
-    const [channel] = await loginAll(t.url, ['channel']);
+    [channel] = await loginAll(t.url, ['channel']);
     const bolt = [];
     for (let m = 0; m < MONTHS; m += 1) {
       const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;

@@ -3,10 +3,11 @@
  * dealer, the history of each program's axis (and, for ev_share, of its other qualifying units),
  * its best-selling SKU and the units per model line in the window so far and a year earlier (the
  * mix), and the histories of the axis's model lines whose planned end of sale falls in the
- * window (each line's SKUs of the axis: their forecast after the end comes off). Two ways that give the same answers: each program's reads on their own (the per-dealer
- * path), or every program's reads at once, each distinct read (a SKU set and kinds) made once for
- * the programs that count the same SKUs (the network path; for a batch's dealers, each kind of
- * read in one query for every program: program-risk-reads.repository.ts).
+ * window (each line's SKUs of the axis: their forecast after the end comes off). Two ways that
+ * give the same answers: each program's reads on their own (the per-dealer path), or every
+ * program's reads at once, each distinct read (a SKU set and kinds) made once for the programs
+ * that count the same SKUs (the network path; for a batch's dealers, each kind of read in one
+ * query for every program: program-risk-reads.repository.ts).
  */
 import type { Queryable } from '../../db/db';
 import type { SkuRow } from '../incentives/incentives.repository';
@@ -76,10 +77,10 @@ export function createHistoryReads(
   async function readHistories(plan: HistoryPlan, ids: number[]): Promise<Histories> {
     const axisIds = plan.axis.map((s) => s.id);
     const otherIds = plan.others.map((s) => s.id);
-    const endingOf = async (list: readonly EndingLine[]) =>
+    const endingOf = async (ending: readonly EndingLine[]) =>
       new Map(
         await Promise.all(
-          list.map(
+          ending.map(
             async (l) =>
               [
                 l.code,
@@ -172,8 +173,8 @@ export function createHistoryReads(
     for (const plan of list) {
       const axisIds = plan.axis.map((s) => s.id);
       const otherIds = plan.others.map((s) => s.id);
-      const endingOf = (list: readonly EndingLine[]) =>
-        new Map(list.map((l) => [l.code, byDealer(hist.get(keyOf(plan.kinds, l.skuIds))!)]));
+      const endingOf = (ending: readonly EndingLine[]) =>
+        new Map(ending.map((l) => [l.code, byDealer(hist.get(keyOf(plan.kinds, l.skuIds))!)]));
       out.set(plan, {
         histories: byDealer(hist.get(keyOf(plan.kinds, axisIds))!),
         others:

@@ -1,7 +1,9 @@
 /**
  * A model line's planned end of sale (sales-end.ts, issue 14 §1): the months after it expect no
  * units and no spread, on the line and on the agreement's totals, with a `sales_end` driver so the
- * drivers still add up to the gap.
+ * drivers still add up to the gap; the past points of a term seen for the first time apply the
+ * plan known now; a program tier's window total loses its ending lines' forecasts after their
+ * ends (totalSalesEnd, endingLines; end to end in tests/insights-program-risk-sales-end.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { addMonths, monthIndex } from '../../../shared/months';
@@ -11,9 +13,11 @@ import type { RiskAgreementRow, RiskWrite } from './insights.repository';
 import { remainingForecast } from './risk-model';
 import {
   backtestKeep,
+  endingLines,
   endsWithin,
   keepUntil,
   SALES_END_NOTICE_MONTHS,
+  totalSalesEnd,
   type SalesEnds,
 } from './sales-end';
 
@@ -208,5 +212,50 @@ describe('the past points of a term seen for the first time (backfill)', () => {
       lines: new Map([['ML-FLINT', { name: 'Flint', on: '2027-02-28' }]]),
     };
     expect(past(later)).toEqual(past());
+  });
+});
+
+describe('totalSalesEnd / endingLines (a program tier window total)', () => {
+  const line = (code: string) => ({ targetKind: 'model_line', targetCode: code });
+  it("takes each ending line's forecast after its end off, naming only lines that lose units", () => {
+    const ends: SalesEnds = {
+      lines: new Map([
+        ['ML-FLINT', { name: 'Flint', on: '2026-05-15' }],
+        ['ML-GONE', { name: 'Gone', on: '2024-06-30' }],
+      ]),
+      skus: new Map(),
+    };
+    let asked = 0;
+    const total = totalSalesEnd(
+      ends,
+      [
+        { target: line('ML-FLINT'), forecast: () => [4, 6, 8] },
+        { target: line('ML-GONE'), forecast: () => [0, 0, 0] },
+        { target: line('ML-AURA'), forecast: () => [(asked += 1), 0, 0] },
+      ],
+      '2026-04',
+      3,
+    );
+    expect(asked).toBe(0);
+    expect(total!.ends).toEqual([{ label: 'Flint', on: '2026-05-15' }]);
+    expect(total!.lost![0]).toBe(0);
+    expect(total!.lost![1]).toBeCloseTo(6 * (16 / 31), 12);
+    expect(total!.lost![2]).toBe(8);
+    expect(
+      endingLines(
+        ends,
+        [
+          { id: 1, modelLineCode: 'ML-AURA' },
+          { id: 3, modelLineCode: 'ML-GONE' },
+          { id: 2, modelLineCode: 'ML-FLINT' },
+          { id: 4, modelLineCode: 'ML-FLINT' },
+        ],
+        '2026-04',
+        3,
+      ),
+    ).toEqual([
+      { code: 'ML-FLINT', skuIds: [2, 4] },
+      { code: 'ML-GONE', skuIds: [3] },
+    ]);
   });
 });

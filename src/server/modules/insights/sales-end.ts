@@ -4,7 +4,9 @@
  * product plan does. For a commitment of such a line, the remaining months after the end add
  * zero expected units and zero spread (risk-model.ts `keep`); the month the sale ends in keeps
  * the share of its days up to the end. An agreement's totals lose what the ending lines' own
- * forecasts expected after their ends. The units lost are a driver of their own (`sales_end`),
+ * forecasts expected after their ends, and so do its past points when a term is seen for the
+ * first time (agreement-backfill.ts) and a program tier's window total, from the axis's ending
+ * model lines (program-risk-dealer.ts). The units lost are a driver of their own (`sales_end`),
  * so the drivers still add up to the gap (docs/insights.md, "Planned end of sale").
  */
 import { addMonths, monthIndex } from '../../../shared/months';
