@@ -230,7 +230,7 @@ describe('totalSalesEnd / endingLines (a program tier window total)', () => {
       ends,
       [
         { target: line('ML-FLINT'), forecast: () => [4, 6, 8] },
-        { target: line('ML-GONE'), forecast: () => [0, 0, 0] },
+        { target: line('ML-GONE'), forecast: () => [0.01, 0.01, 0.01] },
         { target: line('ML-AURA'), forecast: () => [(asked += 1), 0, 0] },
       ],
       '2026-04',

@@ -62,12 +62,17 @@ export function sumSalesEnds(
   return { ends, lost };
 }
 
+/** The least a line's end must take off a total to count (what shows as 0.1 unit, rounded). */
+export const SALES_END_MIN_UNITS = 0.05;
+
 /**
  * A total's end of sale from its lines' own forecasts of the `count` months from `firstMonth`
  * (a program's axis from its model lines, an agreement's past totals from its lines): each line
  * that ends (`lineSalesEnd`) loses what its forecast expected after the end (the month of the
- * end keeps its share of days), summed by `sumSalesEnds`. A line whose forecast loses nothing
- * (it no longer sold) is not named. `forecast` is asked only of the lines that end.
+ * end keeps its share of days), summed by `sumSalesEnds`. A line whose forecast loses less than
+ * SALES_END_MIN_UNITS (it stopped selling long ago: a forecast of a few hundredths) is left out,
+ * so a long-ended line of a program's axis is not named for "0 units fewer". `forecast` is asked
+ * only of the lines that end.
  */
 export function totalSalesEnd(
   ends: SalesEnds | undefined,
@@ -83,7 +88,8 @@ export function totalSalesEnd(
   for (const line of lines) {
     const input = lineSalesEnd(ends, line.target, firstMonth, count);
     const ended = input ? applySalesEnd(line.forecast(), input) : null;
-    if (input && ended && ended.units > 0) parts.push({ ends: input.ends, lost: ended.lost });
+    if (input && ended && ended.units >= SALES_END_MIN_UNITS)
+      parts.push({ ends: input.ends, lost: ended.lost });
   }
   return sumSalesEnds(parts, count);
 }
