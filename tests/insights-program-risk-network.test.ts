@@ -7,7 +7,8 @@
  * per-MSRP launch bonus that needs each row) and a copy of one of them; also for a basis before
  * the window (the statement's date is then not a month end: the rows are read) and for a
  * refresh of a few dealers; by slices of dealers with each read made once for the network (the
- * programs read row by row also by slices, over the row budget).
+ * programs read row by row also by slices, over the row budget). The best-selling model line ends
+ * sale inside the windows (sales-end.ts): both paths take its forecast after the end off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/server/auth/actor';
@@ -50,6 +51,12 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
     const copy = { ...defs[0]!.definition, code: 'FY27-RETAIL-VOLUME-B', name: 'Volume B' };
     await t.services.incentives.createProgram({ actor: SYSTEM_ACTOR, data: copy as never });
     await t.services.incentives.publishProgram({ actor: SYSTEM_ACTOR, code: copy.code });
+    // The best-selling model line ends sale mid-December (sales-end.ts): both paths apply it.
+    await t.db.query(
+      `update model_lines set sales_end_on = '2026-12-15' where id = (
+         select s.model_line_id from monthly_actuals m join skus s on s.id = m.sku_id
+         group by 1 order by sum(m.quantity) desc, 1 limit 1)`,
+    );
   }, 300_000);
   afterAll(async () => t?.close());
 
@@ -73,6 +80,8 @@ describe.each(engines())('insights: program tier risks, network path (%s)', (eng
       const expected = await rows();
       expect(expected.length).toBe(reference.risks);
       expect(expected.length).toBeGreaterThan(30);
+      // the planned end of sale is in some risks' drivers
+      expect(JSON.stringify(expected.map((r) => r.tiers))).toContain('"sales_end"');
       const fast = await t.services.programRisk.refresh(null, basis);
       expect(fast.risks).toBe(reference.risks);
       expect(await rows()).toEqual(expected);

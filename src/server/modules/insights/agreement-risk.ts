@@ -9,11 +9,18 @@ import type { Queryable } from '../../db/db';
 import { completeMonths } from '../agreements/agreement-periods';
 import { createAvailabilityRepository } from '../availability/availability.repository';
 import { daysSupply } from '../availability/days-supply';
+import { backfillPoints } from './agreement-backfill';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
-import { lineSalesEnd, type SalesEnd, type SalesEnds, type SalesEndInput } from './sales-end';
+import {
+  lineSalesEnd,
+  sumSalesEnds,
+  type SalesEnd,
+  type SalesEnds,
+  type SalesEndInput,
+} from './sales-end';
 
 /** Months of history before the current month that the forecast sees (at least). */
 export const HISTORY_MONTHS = 36;
@@ -164,13 +171,11 @@ export function assessAgreement(
   // the ending lines' forecasts lose per month (the lines are assessed first).
   const firstRemaining = addMonths(agreement.startMonth, elapsed);
   const remainingMonths = agreement.months - elapsed;
-  const totalEnds: SalesEnd[] = [];
-  const totalLost = new Array<number>(Math.max(0, remainingMonths)).fill(0);
-  const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined => {
-    if (subject.lineNo === 0)
-      return totalEnds.length > 0 ? { ends: totalEnds, lost: totalLost } : undefined;
-    return lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
-  };
+  const ending: { ends: readonly SalesEnd[]; lost: readonly number[] }[] = [];
+  const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined =>
+    subject.lineNo === 0
+      ? sumSalesEnds(ending, remainingMonths)
+      : lineSalesEnd(options.salesEnds, subject, firstRemaining, remainingMonths);
   // The dealer's own expectation is per model line: a model-line line's own, the totals' the sum
   // over the agreement's model lines.
   const modelLinesOf = (subject: (typeof subjects)[number]) =>
@@ -203,11 +208,8 @@ export function assessAgreement(
       }),
     });
     shortage += a.supply?.shortage ?? 0;
-    if (subject.lineNo > 0 && a.salesEndLost && salesEnd) {
-      a.salesEndLost.forEach((v, h) => (totalLost[h]! += v));
-      for (const e of salesEnd.ends)
-        if (!totalEnds.some((t) => t.label === e.label)) totalEnds.push(e);
-    }
+    if (subject.lineNo > 0 && a.salesEndLost && salesEnd)
+      ending.push({ ends: salesEnd.ends, lost: a.salesEndLost });
     if (subject.lineNo > 0)
       lineGaps.push({
         label: subject.label,
@@ -292,29 +294,22 @@ export function assessAgreement(
   // The totals come first; their mix and lagging line need the lines' gaps.
   results.unshift(results.pop()!);
   if (subjects.length > 1 && results[0]) results[0] = withMix(results[0], lineGaps);
-  // A term seen for the first time gets its past: the totals as of each complete month.
+  // A term seen for the first time gets its past: the totals as of each complete month, with
+  // the planned ends of sale known now (agreement-backfill.ts).
   if (options.backfill && results[0]) {
-    const past: PastPoint[] = [];
-    for (let e = 1; e < elapsed; e += 1) {
-      const a = assessCommitment({
-        label: 'Total',
-        history: totalHistory.slice(0, totalHistory.length - (elapsed - e)),
-        plannedByMonth: totalPlanned,
-        elapsed: e,
-        ...recalibration,
-      });
-      past.push({
-        day: `${addMonths(agreement.startMonth, e)}-01`,
-        probability: a.probability,
-        expected: a.expected,
-      });
-    }
+    const past = backfillPoints({
+      startMonth: agreement.startMonth,
+      elapsed,
+      totalHistory,
+      totalPlanned,
+      lines: units,
+      salesEnds: options.salesEnds,
+      ...recalibration,
+    });
     results[0] = { ...results[0], past };
   }
   return results;
 }
-
-type PastPoint = { day: string; probability: number; expected: number };
 
 /** Adds the mix (lines' gaps) and the lagging line's name to the totals once the lines are known. */
 function withMix(

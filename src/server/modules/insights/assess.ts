@@ -14,7 +14,6 @@
  *   is at stake.
  */
 import { inWords, monthSpan } from '../../../shared/months';
-import { combineForecast } from '../forecasts/methods/combine';
 import { DEFAULT_CALIBRATIONS } from '../forecasts/methods/default-calibration';
 import { intervalScale } from '../forecasts/methods/intervals';
 import { demandProfile } from '../forecasts/methods/intermittent';
@@ -23,6 +22,7 @@ import { DEFAULT_RISK_CORRELATION, recalibrateAt } from './default-risk-calibrat
 import {
   type ErrorModel,
   probabilityFromDraws,
+  remainingForecast,
   riskFromDraws,
   sortedRemaining,
 } from './risk-model';
@@ -148,10 +148,7 @@ export function assessCommitment(input: AssessInput): Assessment {
   const inTerm = input.history.slice(input.history.length - elapsed);
   const toDate = inTerm.reduce((s, v) => s + v, 0);
   const lead = elapsed > 0 ? 0 : (input.lead ?? 0);
-  const baseForecast =
-    remaining > 0 && input.history.length > 0
-      ? combineForecast(input.history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
-      : new Array<number>(remaining).fill(0);
+  const baseForecast = remainingForecast(input.history, remaining, lead);
   // A planned end of sale: the months after it sell nothing (sales-end.ts).
   const ended = applySalesEnd(baseForecast, input.salesEnd);
   const forecast = ended?.kept ?? baseForecast;

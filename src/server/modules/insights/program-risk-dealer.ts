@@ -2,10 +2,12 @@
  * One dealer's risk in one running program (program-risk.service.ts `refresh`): the engine's
  * statement as of the risk's date, the measure's axis and thresholds (program-risk.ts
  * `measureBasis`), the simulation of the remaining months from the dealer's history, the supply
- * and market drivers, and the money of each tier not yet reached. Pure: every input is given.
+ * and market drivers, the planned ends of sale of the axis's model lines (each ending line's own
+ * forecast after its end comes off the axis's: sales-end.ts `totalSalesEnd`), and the money of
+ * each tier not yet reached. Pure: every input is given.
  */
 import { Dec, moneyString } from '../../../shared/money';
-import { monthIndex } from '../../../shared/months';
+import { monthFromIndex, monthIndex } from '../../../shared/months';
 import type { ProgramDefinition } from '../../../shared/schemas/program';
 import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 import { calculateStatement, type StatementInput } from '../incentives/calc';
@@ -18,16 +20,15 @@ import { supplyAssessment } from './assess';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import {
   assessTiers,
-  expectedMissed,
-  measureBasis,
   memoDraws,
   tierDrivers,
-  tierMoney,
   type DrawsMemo,
   type TierRiskInput,
 } from './program-risk';
+import { expectedMissed, measureBasis, tierMoney } from './program-risk-measure';
 import type { AxisHistoryRow, LineProgressRow, ProgramRiskWrite } from './program-risk.repository';
 import { tierSteps } from './program-risk-steps';
+import { totalSalesEnd, type SalesEnds } from './sales-end';
 
 /** A dealer's engine input of one program (the statement's, without its period). */
 export type DealerInput = Omit<StatementInput, 'period'>;
@@ -49,6 +50,28 @@ export function statementDate(program: Running, basis: { asOf: string }): string
   const { window, cutoff } = program;
   return basis.asOf < window.start ? window.start : basis.asOf > cutoff ? cutoff : basis.asOf;
 }
+
+/**
+ * A program window's months as of a basis: its length, the complete months, the months still to
+ * come and the first of them ('YYYY-MM'), and the months between the basis and a window not
+ * started yet (`lead`).
+ */
+export function windowMonths(window: Running['window'], basis: { month: string }) {
+  const startIndex = monthIndex(window.start.slice(0, 7));
+  const term = monthIndex(window.end.slice(0, 7)) - startIndex + 1;
+  const basisIndex = monthIndex(basis.month);
+  const elapsed = Math.min(term, Math.max(0, basisIndex - startIndex));
+  return {
+    term,
+    elapsed,
+    remaining: term - elapsed,
+    lead: Math.max(0, startIndex - basisIndex),
+    firstRemaining: monthFromIndex(startIndex + elapsed),
+  };
+}
+
+/** A model line of the axis whose sale ends (sales-end.ts `endingLines`) and its history. */
+export type EndingHistory = { code: string; history: AxisHistoryRow | undefined };
 
 /** A dealer's monthly series (HISTORY_MONTHS months ending before `basisIndex`). */
 function series(row: AxisHistoryRow | undefined, basisIndex: number, revenue: boolean) {
@@ -82,6 +105,13 @@ export function assessDealer(options: {
   memo?: DrawsMemo;
   /** The network's recalibration (risk-calibration.ts); absent: the shipped default. */
   recalibration?: TierRiskInput['recalibration'];
+  /**
+   * The catalog's planned ends of sale and the histories of the ending model lines of the axis
+   * (`ending`) and, for ev_share, of the other qualifying units (`endingOthers`).
+   */
+  salesEnds?: SalesEnds;
+  ending?: readonly EndingHistory[];
+  endingOthers?: readonly EndingHistory[];
 }): ProgramRiskOut | null {
   const { program, dealer, ctx, basis } = options;
   // one simulation per history for the tiers and the supply window alike
@@ -112,19 +142,35 @@ export function assessDealer(options: {
       })()
     : null;
   const perUnit = template ? Number(template.amountPerUnit) : 0;
-  const startIndex = monthIndex(window.start.slice(0, 7));
-  const endIndex = monthIndex(window.end.slice(0, 7));
   const basisIndex = monthIndex(basis.month);
-  const term = endIndex - startIndex + 1;
-  const elapsed = Math.min(term, Math.max(0, basisIndex - startIndex));
-  const remaining = term - elapsed;
-  const lead = Math.max(0, startIndex - basisIndex);
+  const { term, elapsed, remaining, lead, firstRemaining } = windowMonths(window, basis);
   const revenueAxis =
     def.measure === 'revenue' || (def.measure === 'growth' && def.growthBasis === 'revenue');
   const history = series(options.history, basisIndex, revenueAxis);
+  // Planned ends of sale: what each ending line's own forecast expects after its end (the month
+  // of the end keeps its share of days) comes off the forecast (sales-end.ts, as the agreements).
+  const salesEndOf = (lines: readonly EndingHistory[] | undefined, revenue: boolean) =>
+    totalSalesEnd(
+      options.salesEnds,
+      (lines ?? []).map((line) => ({
+        target: { targetKind: 'model_line', targetCode: line.code },
+        forecast: () =>
+          memoDraws(memo, series(line.history, basisIndex, revenue), remaining, 0, lead).base,
+      })),
+      firstRemaining,
+      remaining,
+    );
+  const salesEnd = salesEndOf(options.ending, revenueAxis);
   const otherForecast =
     def.measure === 'ev_share'
-      ? memoDraws(memo, series(options.others, basisIndex, false), remaining, 0, lead).mean
+      ? memoDraws(
+          memo,
+          series(options.others, basisIndex, false),
+          remaining,
+          0,
+          lead,
+          salesEndOf(options.endingOthers, false),
+        ).mean
       : 0;
   const tiers = compileTiers(def).map((t) => ({ from: t.fromText, value: t.valueText }));
   const measured = measureBasis({
@@ -168,7 +214,7 @@ export function assessDealer(options: {
   const nextThreshold = measured.thresholds.find(
     (t, k) => k > reached && t !== null && t > measured.toDate,
   );
-  const draws0 = supplyInput ? memoDraws(memo, history, remaining, 1000, lead) : null;
+  const draws0 = supplyInput ? memoDraws(memo, history, remaining, 1000, lead, salesEnd) : null;
   const supply = supplyInput
     ? supplyAssessment({
         supply: supplyInput,
@@ -191,6 +237,7 @@ export function assessDealer(options: {
       isMonotone: def.measure !== 'ev_share',
       ...(revenueAxis ? { perUnit } : {}),
       ...(options.recalibration ? { recalibration: options.recalibration } : {}),
+      ...(salesEnd ? { salesEnd } : {}),
     },
     memo,
   );

@@ -42,20 +42,18 @@ import type { DrawsMemo } from './program-risk';
 import {
   assessDealer,
   statementDate,
+  windowMonths,
   type DealerInput,
   type ProgramRiskOut,
   type Running,
 } from './program-risk-dealer';
-import { groupable, groupedSpec, networkInputs, pool, type InputsOf } from './program-risk-network';
-import { createProgramRiskReadsRepository, type RollUpSpec } from './program-risk-reads.repository';
+import { createHistoryReads, dealerEnding, type Histories } from './program-risk-histories';
+import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
+import { createProgramRiskReadsRepository } from './program-risk-reads.repository';
 import { settleEnded } from './program-risk-settle';
 import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
-import {
-  createProgramRiskRepository,
-  type AxisHistoryRow,
-  type LineProgressRow,
-  type ProgramRiskRow,
-} from './program-risk.repository';
+import { endingLines, type SalesEnds } from './sales-end';
+import { createProgramRiskRepository, type ProgramRiskRow } from './program-risk.repository';
 
 /** Dealers per read of the per-dealer path. */
 const CHUNK = 500;
@@ -73,13 +71,6 @@ const ROW_BUDGET = 1_000_000;
 const YIELD_EVERY = 25;
 
 type Market = { ratio: number; months: number };
-
-const byDealer = (rows: AxisHistoryRow[]) => new Map(rows.map((h) => [h.dealerId, h]));
-const linesByDealer = (rows: LineProgressRow[]) => {
-  const out = new Map<number, LineProgressRow[]>();
-  for (const row of rows) out.set(row.dealerId, [...(out.get(row.dealerId) ?? []), row]);
-  return out;
-};
 
 export function createProgramRiskService(deps: IncentivesDeps) {
   const shared = createIncentivesContext(deps);
@@ -155,6 +146,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       };
       /** the network's recalibration the agreements' risks use (null: the shipped one) */
       calibration?: ActiveCalibration;
+      /** the catalog's planned ends of sale, already read by the caller (risk-refresh.ts) */
+      salesEnds?: SalesEnds;
     } = {},
   ): Promise<{
     programs: number;
@@ -192,6 +185,8 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       const expectations =
         options.inputs?.expectation ??
         (await readDealerExpectation(deps.db, basis.month, dealerIdList));
+      // The model lines' planned ends of sale: an ending line's forecast after its end comes off.
+      const salesEnds = options.salesEnds ?? (await createInsightsRepository(deps.db).salesEnds());
       const skus = [...ctx.skus.values()].sort((a, b) => a.code.localeCompare(b.code));
       const basisIndex = monthIndex(basis.month);
       const from = monthFromIndex(basisIndex - HISTORY_MONTHS);
@@ -206,121 +201,22 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         );
         const { axis, others } = axisSkus(def, skus);
         const kinds = compiledKinds(def.qualifying.kinds);
-        return { program, eligible, axis, others, kinds };
+        // The mix's first month: the window's complete months (at most the last 12).
+        const windowFrom = window.start.slice(0, 7);
+        const mixFrom =
+          monthIndex(windowFrom) < basisIndex - 12 ? monthFromIndex(basisIndex - 12) : windowFrom;
+        // the axis's (and the others') model lines whose sale ends before the window does
+        const { firstRemaining, remaining } = windowMonths(window, basis);
+        const ending = endingLines(salesEnds, axis, firstRemaining, remaining);
+        const endingOthers = endingLines(salesEnds, others, firstRemaining, remaining);
+        return { program, eligible, axis, others, kinds, mixFrom, ending, endingOthers };
       });
       type Plan = (typeof plans)[number];
-      type Histories = {
-        histories: Map<number, AxisHistoryRow>;
-        others: Map<number, AxisHistoryRow>;
-        top: Map<number, number>;
-        lines: Map<number, LineProgressRow[]>;
-      };
-      /** The mix's first month: the window's complete months (at most the last 12). */
-      const mixFromOf = (plan: Plan) => {
-        const windowFrom = plan.program.window.start.slice(0, 7);
-        return monthIndex(windowFrom) < basisIndex - 12
-          ? monthFromIndex(basisIndex - 12)
-          : windowFrom;
-      };
-      const topFrom = monthFromIndex(basisIndex - 12);
-      /** A plan's histories for these dealers, each read on its own (the per-dealer path). */
-      const readHistories = async (plan: Plan, ids: number[]): Promise<Histories> => {
-        const axisIds = plan.axis.map((s) => s.id);
-        const otherIds = plan.others.map((s) => s.id);
-        const [histories, otherHistories, top, lines] = await Promise.all([
-          repo.axisHistories(ids, axisIds, plan.kinds, from, basis.month).then(byDealer),
-          otherIds.length > 0
-            ? repo.axisHistories(ids, otherIds, plan.kinds, from, basis.month).then(byDealer)
-            : Promise.resolve(new Map<number, AxisHistoryRow>()),
-          repo.topSkus(ids, axisIds, plan.kinds, topFrom, basis.month),
-          repo
-            .lineProgress(ids, axisIds, plan.kinds, mixFromOf(plan), basis.month)
-            .then(linesByDealer),
-        ]);
-        return { histories, others: otherHistories, top, lines };
-      };
-      /**
-       * Every plan's histories for these dealers, each distinct read (a SKU set and kinds) once
-       * for the programs that count the same SKUs: for a batch's dealers (`many`) each kind of
-       * read in one query for every program (program-risk-reads.repository.ts); for the network,
-       * each distinct read on its own (`width` at once), as large reads.
-       */
-      const readAllHistories = async (
-        list: readonly Plan[],
-        ids: number[],
-        many: boolean,
-        width: number,
-      ): Promise<Map<Plan, Histories>> => {
-        const keyOf = (kinds: string[], skuIds: number[], at = '') =>
-          `${kinds.join(',')}|${skuIds.join(',')}|${at}`;
-        const histSpecs = new Map<string, RollUpSpec>();
-        const topSpecs = new Map<string, RollUpSpec>();
-        const lineSpecs = new Map<string, RollUpSpec & { from: string }>();
-        for (const plan of list) {
-          const axisIds = plan.axis.map((s) => s.id);
-          const otherIds = plan.others.map((s) => s.id);
-          histSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
-          if (otherIds.length > 0)
-            histSpecs.set(keyOf(plan.kinds, otherIds), { skuIds: otherIds, kinds: plan.kinds });
-          topSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
-          const mixFrom = mixFromOf(plan);
-          lineSpecs.set(keyOf(plan.kinds, axisIds, mixFrom), {
-            skuIds: axisIds,
-            kinds: plan.kinds,
-            from: mixFrom,
-          });
-        }
-        const grouped = createProgramRiskReadsRepository(deps.db);
-        /** The reads of some specs: in one query (`many`) or each on its own. */
-        const readEach = async <S extends RollUpSpec, T>(
-          specs: Map<string, S>,
-          all: (list: S[]) => Promise<Map<number, T>>,
-          one: (spec: S) => Promise<T>,
-          none: T,
-        ): Promise<Map<string, T>> => {
-          const keys = [...specs.keys()];
-          const values = [...specs.values()];
-          const answers = many
-            ? await all(values).then((byIndex) => values.map((_, i) => byIndex.get(i) ?? none))
-            : await pool(values, width, one);
-          return new Map(keys.map((k, i) => [k, answers[i]!]));
-        };
-        const [hist, top, lines] = await Promise.all([
-          readEach(
-            histSpecs,
-            (l) => grouped.axisHistories(ids, l, from, basis.month),
-            (x) => repo.axisHistories(ids, x.skuIds, x.kinds, from, basis.month),
-            [] as AxisHistoryRow[],
-          ),
-          readEach(
-            topSpecs,
-            (l) => grouped.topSkus(ids, l, topFrom, basis.month),
-            (x) => repo.topSkus(ids, x.skuIds, x.kinds, topFrom, basis.month),
-            new Map<number, number>(),
-          ),
-          readEach(
-            lineSpecs,
-            (l) => grouped.lineProgress(ids, l, basis.month),
-            (x) => repo.lineProgress(ids, x.skuIds, x.kinds, x.from, basis.month),
-            [] as LineProgressRow[],
-          ),
-        ]);
-        const out = new Map<Plan, Histories>();
-        for (const plan of list) {
-          const axisIds = plan.axis.map((s) => s.id);
-          const otherIds = plan.others.map((s) => s.id);
-          out.set(plan, {
-            histories: byDealer(hist.get(keyOf(plan.kinds, axisIds))!),
-            others:
-              otherIds.length > 0
-                ? byDealer(hist.get(keyOf(plan.kinds, otherIds))!)
-                : new Map<number, AxisHistoryRow>(),
-            top: top.get(keyOf(plan.kinds, axisIds))!,
-            lines: linesByDealer(lines.get(keyOf(plan.kinds, axisIds, mixFromOf(plan)))!),
-          });
-        }
-        return out;
-      };
+      const { readHistories, readAllHistories } = createHistoryReads(deps.db, {
+        from,
+        to: basis.month,
+        topFrom: monthFromIndex(basisIndex - 12),
+      });
       const assess = (
         plan: Plan,
         d: DealerRow,
@@ -347,6 +243,13 @@ export function createProgramRiskService(deps: IncentivesDeps) {
           modelLineName: sku ? (names.get(sku.modelLineCode) ?? sku.modelLineCode) : '',
           ...(memo ? { memo } : {}),
           ...(options.calibration ? { recalibration: options.calibration.points } : {}),
+          ...(plan.ending.length + plan.endingOthers.length > 0
+            ? {
+                salesEnds,
+                ending: dealerEnding(plan.ending, h.ending, d.id),
+                endingOthers: dealerEnding(plan.endingOthers, h.endingOthers, d.id),
+              }
+            : {}),
         });
       };
       const rowInputs = (plan: Plan, chunk: DealerRow[]) =>

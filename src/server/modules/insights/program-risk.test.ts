@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { supplyAssessment } from './assess';
-import { assessTiers, expectedMissed, measureBasis, tierDrivers } from './program-risk';
+import { assessTiers, tierDrivers } from './program-risk';
+import { expectedMissed, measureBasis } from './program-risk-measure';
 
 const history = Array.from({ length: 36 }, (_, m) => 10 + ((m * 7) % 5) - 2);
 

@@ -10,6 +10,10 @@
  * copula, then the recalibration at the window's elapsed share: the network's own when fitted,
  * else the shipped M3 one, as the agreements'); every tier is read
  * from the same sorted draws, so the probabilities fall with the tier's threshold by construction.
+ * A model line of the axis whose planned end of sale falls in the remaining months takes what its
+ * own forecast expected after the end off the axis's forecast, months and spread alike (as an
+ * agreement's totals: sales-end.ts; program-risk-dealer.ts reads the lines' forecasts), with a
+ * `sales_end` driver.
  *
  * The simulated quantity is the program's measure on a linear axis ("units", "revenue" or
  * "bev_units"), to date from the incentive engine's statement (its own filters, unwinds and
@@ -25,17 +29,8 @@
  * Money is the engine's: what reaching the tier adds to what is earned now (the statement run
  * again with the units that reach it, as the dealer's progress computes "next tier adds"), an
  * exact decimal; the expected shortfall in money is that times the probability of missing it,
- * rounded half-up once.
+ * rounded half-up once. The axis, thresholds and money: program-risk-measure.ts.
  */
-import { Dec, moneyString } from '../../../shared/money';
-import {
-  bevUnitsNeeded,
-  calculateStatement,
-  hypotheticalTransactions,
-  type StatementInput,
-  type WhatIfTemplate,
-} from '../incentives/calc';
-import { combineForecast } from '../forecasts/methods/combine';
 import { intervalScale } from '../forecasts/methods/intervals';
 import {
   commitmentDrivers,
@@ -47,7 +42,13 @@ import {
 } from './assess';
 import type { Recalibration } from './calibration';
 import { recalibrateAt } from './default-risk-calibration';
-import { probabilityFromDraws, riskFromDraws, sortedRemaining } from './risk-model';
+import {
+  probabilityFromDraws,
+  remainingForecast,
+  riskFromDraws,
+  sortedRemaining,
+} from './risk-model';
+import { applySalesEnd, type SalesEnd, type SalesEndInput } from './sales-end';
 
 export type ProgramAxis = 'units' | 'revenue' | 'bev_units';
 
@@ -80,6 +81,11 @@ export type TierRiskInput = {
   shortage?: number;
   /** The network's recalibration per elapsed share (risk-calibration.ts); absent: the shipped one. */
   recalibration?: readonly { share: number; model: Recalibration }[];
+  /**
+   * Planned ends of sale of the axis's model lines (sales-end.ts `totalSalesEnd`): per remaining
+   * month, what the ending lines' own forecasts lose; off the forecast and every draw.
+   */
+  salesEnd?: SalesEndInput;
 };
 
 export type TierRisk = {
@@ -94,30 +100,44 @@ export type TierRiskResult = {
   expected: number;
   lower80: number;
   upper80: number;
-  /** Forecast mean of the remaining months (the axis). */
+  /** Forecast mean of the remaining months (the axis; after the ends of sale). */
   forecastRemaining: number;
   tiers: TierRisk[];
+  /** What planned ends of sale took off the forecast of the remaining months (null: none). */
+  salesEnd: { ends: readonly SalesEnd[]; units: number } | null;
 };
 
-/** The forecast of the remaining months (production combination, `fast` profile) and its draws. */
+/**
+ * The forecast of the remaining months (production combination, `fast` profile) and its draws;
+ * `base` the forecast per month before any end of sale, `mean` and `first` after the ends
+ * (`salesEnd`: each month kept by its share, as for the agreements, assess.ts), `lost` what the
+ * ends took off.
+ */
 export function remainingDraws(
   history: readonly number[],
   remaining: number,
   draws = 1000,
   lead = 0,
+  salesEnd?: SalesEndInput,
 ) {
-  const forecast =
-    remaining > 0 && history.length > 0
-      ? combineForecast(history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
-      : new Array<number>(Math.max(0, remaining)).fill(0);
+  const base = remainingForecast(history, remaining, lead);
+  const ended = applySalesEnd(base, salesEnd);
+  const forecast = ended?.kept ?? base;
   const sorted = sortedRemaining({
-    forecast,
+    forecast: base,
+    ...(ended ? { keep: ended.keep } : {}),
     scale: intervalScale(history),
     errorModel: errorModelFor(history),
     draws,
     seed: 7,
   });
-  return { sorted, mean: forecast.reduce((s, v) => s + v, 0), first: forecast[0] ?? 0 };
+  return {
+    sorted,
+    mean: forecast.reduce((s, v) => s + v, 0),
+    first: forecast[0] ?? 0,
+    base,
+    lost: ended?.units ?? 0,
+  };
 }
 
 /**
@@ -126,19 +146,26 @@ export function remainingDraws(
  */
 export type DrawsMemo = Map<string, ReturnType<typeof remainingDraws>>;
 
-/** `remainingDraws` through a memo (the same draws for the same history, months and lead). */
+/**
+ * `remainingDraws` through a memo (the same draws for the same history, months, lead and ends of
+ * sale: the units they take off each month).
+ */
 export function memoDraws(
   memo: DrawsMemo | undefined,
   history: readonly number[],
   remaining: number,
   draws = 1000,
   lead = 0,
+  salesEnd?: SalesEndInput,
 ): ReturnType<typeof remainingDraws> {
-  if (!memo) return remainingDraws(history, remaining, draws, lead);
-  const key = `${remaining}|${draws}|${lead}|${history.join(',')}`;
+  if (!memo) return remainingDraws(history, remaining, draws, lead, salesEnd);
+  const ends = salesEnd
+    ? `|${(salesEnd.keep ?? []).join(',')}|${(salesEnd.lost ?? []).join(',')}`
+    : '';
+  const key = `${remaining}|${draws}|${lead}|${history.join(',')}${ends}`;
   let hit = memo.get(key);
   if (!hit) {
-    hit = remainingDraws(history, remaining, draws, lead);
+    hit = remainingDraws(history, remaining, draws, lead, salesEnd);
     memo.set(key, hit);
   }
   return hit;
@@ -146,12 +173,13 @@ export function memoDraws(
 
 export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskResult {
   const remaining = Math.max(0, input.remaining);
-  const { sorted, mean } = memoDraws(
+  const { sorted, mean, lost } = memoDraws(
     memo,
     input.history,
     remaining,
     input.draws ?? 1000,
     input.lead ?? 0,
+    input.salesEnd,
   );
   const share = (input.term - remaining) / Math.max(1, input.term);
   const short = Math.max(0, input.shortage ?? 0);
@@ -201,149 +229,11 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
     upper80: outcome.upper80,
     forecastRemaining: mean,
     tiers,
+    salesEnd:
+      input.salesEnd && remaining > 0 && (input.salesEnd.keep || input.salesEnd.lost)
+        ? { ends: input.salesEnd.ends, units: lost }
+        : null,
   };
-}
-
-/** What the engine's statement says so far, the program's axis and each tier's threshold on it. */
-export type MeasureBasis = {
-  axis: ProgramAxis;
-  toDate: number;
-  thresholds: (number | null)[];
-  /** Units to add now (nothing else sold) that reach each tier (the engine's own rule). */
-  unitsNow: (number | null)[];
-};
-
-type Volumes = {
-  qualifyingUnits: number;
-  qualifyingRevenue: string;
-  bevUnits: number;
-  lowCo2Units?: number;
-};
-
-/**
- * The axis, to date and thresholds of a program's measure (see the module comment). `froms` are
- * the tiers' `from` ascending; `otherForecast` is ev_share's forecast mean of the other qualifying
- * units; `perUnit` the revenue of one unit for revenue axes.
- */
-export function measureBasis(options: {
-  measure: string;
-  growthBasis?: 'units' | 'revenue' | undefined;
-  froms: readonly string[];
-  volumes: Volumes;
-  plannedQuantity: number | null;
-  priorYear: { units: number; revenue: string } | null;
-  otherForecast?: number;
-  perUnit?: number;
-}): MeasureBasis | null {
-  const v = options.volumes;
-  const froms = options.froms.map(Number);
-  const now = (axis: ProgramAxis, toDate: number, thresholds: (number | null)[]) => ({
-    axis,
-    toDate,
-    thresholds,
-    unitsNow: thresholds.map((t) => {
-      if (t === null) return null;
-      const gap = t - toDate;
-      if (gap <= 0) return 0;
-      if (axis !== 'revenue') return Math.ceil(gap - 1e-9);
-      return options.perUnit && options.perUnit > 0 ? Math.ceil(gap / options.perUnit) : null;
-    }),
-  });
-  switch (options.measure) {
-    case 'units':
-      return now('units', v.qualifyingUnits, froms);
-    case 'low_co2_units':
-      return now('units', v.lowCo2Units ?? 0, froms);
-    case 'revenue':
-      return now('revenue', Number(v.qualifyingRevenue), froms);
-    case 'agreement_attainment': {
-      const planned = options.plannedQuantity;
-      if (planned === null || !(planned > 0)) return null;
-      return now(
-        'units',
-        v.qualifyingUnits,
-        froms.map((f) => (f * planned) / 100),
-      );
-    }
-    case 'growth': {
-      const basis = options.growthBasis ?? 'units';
-      const prior =
-        options.priorYear === null
-          ? 0
-          : basis === 'units'
-            ? options.priorYear.units
-            : Number(options.priorYear.revenue);
-      if (!(prior > 0)) return null;
-      const thresholds = froms.map((f) => (prior * (100 + f)) / 100);
-      return basis === 'units'
-        ? now('units', v.qualifyingUnits, thresholds)
-        : now('revenue', Number(v.qualifyingRevenue), thresholds);
-    }
-    case 'ev_share': {
-      const others = v.qualifyingUnits - v.bevUnits + (options.otherForecast ?? 0);
-      const thresholds = froms.map((t) =>
-        t >= 100 ? (others > 0 ? null : v.bevUnits) : (t * others) / (100 - t),
-      );
-      const basis = now('bev_units', v.bevUnits, thresholds);
-      // Units now: the engine's own rule with nothing else sold (bevUnitsNeeded).
-      basis.unitsNow = options.froms.map((from) =>
-        bevUnitsNeeded({
-          qualifyingUnits: v.qualifyingUnits,
-          bevUnits: v.bevUnits,
-          targetPercent: from,
-        }),
-      );
-      return basis;
-    }
-    default:
-      return null;
-  }
-}
-
-/**
- * What reaching a tier adds to what is earned now, exactly: the engine's statement run again
- * with `units` units of the template dated `date` (one more unit at a time, at most three, when
- * the engine's filters or rounding need it). Null when the units do not reach the tier.
- */
-export function tierMoney(options: {
-  input: StatementInput;
-  earned: string;
-  template: WhatIfTemplate;
-  units: number;
-  date: string;
-  tierFrom: string;
-}): { units: number; adds: string; pays: string } | null {
-  const { input, template, date } = options;
-  const kind = template.kind ?? input.program.qualifying.kinds.find((k) => k !== 'unwind');
-  for (let units = Math.max(1, options.units); units <= options.units + 3; units += 1) {
-    const extra = hypotheticalTransactions({
-      template,
-      quantity: units,
-      date,
-      currency: input.program.currency,
-      ...(kind ? { kind } : {}),
-    });
-    const after = calculateStatement({
-      ...input,
-      includeLines: false,
-      transactions: [...input.transactions, ...extra],
-    });
-    if (after.tierReached !== null && new Dec(after.tierReached).gte(options.tierFrom)) {
-      const currency = input.program.currency;
-      return {
-        units,
-        adds: moneyString(new Dec(after.earned).minus(options.earned), currency),
-        pays: moneyString(after.earned, currency),
-      };
-    }
-  }
-  return null;
-}
-
-/** (1 − p) × money, rounded half-up once (p to 6 decimals: the money stays a decimal product). */
-export function expectedMissed(probability: number, money: string, currency: string): string {
-  const missed = new Dec(1).minus(new Dec(probability.toFixed(6)));
-  return moneyString(new Dec(money).times(missed), currency);
 }
 
 /**
@@ -351,9 +241,10 @@ export function expectedMissed(probability: number, money: string, currency: str
  * between its threshold and the expected outcome, with the agreements' code (assess.ts
  * `commitmentDrivers`): the threshold spread evenly over the window's months is the plan, so
  * pace so far, the threshold against the last 12 months' pace, seasonality of the remaining
- * months, the trend against last year (with the regional market's share and the supply shortage
- * split out). The lines lagging (`mix`: model lines of the axis selling fewer units than in the
- * same months last year) follow, not additive. Reached tiers and tiers out of reach have none.
+ * months, the trend against last year (with the regional market's share, the supply shortage and
+ * the planned ends of sale split out). The lines lagging (`mix`: model lines of the axis selling
+ * fewer units than in the same months last year) follow, not additive. Reached tiers and tiers
+ * out of reach have none.
  */
 export function tierDrivers(options: {
   history: readonly number[];
@@ -363,7 +254,8 @@ export function tierDrivers(options: {
   lead: number;
   thresholds: readonly (number | null)[];
   reached: readonly boolean[];
-  result: Pick<TierRiskResult, 'expected' | 'forecastRemaining'>;
+  result: Pick<TierRiskResult, 'expected' | 'forecastRemaining'> &
+    Partial<Pick<TierRiskResult, 'salesEnd'>>;
   supply: SupplyAssessment | null;
   supplyInput?: AssessInput['supply'];
   market?: { ratio: number; months: number };
@@ -407,6 +299,7 @@ export function tierDrivers(options: {
         plan: `tier ${k + 1}`,
         unit: options.unit,
         ...(options.expectation ? { expectation: options.expectation } : {}),
+        ...(options.result.salesEnd ? { salesEnd: options.result.salesEnd } : {}),
       }),
       ...mix,
     ];

@@ -22,6 +22,7 @@ import {
   intervalScale,
 } from '../forecasts/methods/intervals';
 import { seededRandom } from '../forecasts/backtest/synthetic';
+import { combineForecast } from '../forecasts/methods/combine';
 
 /** The error model of the remaining months: calibrated quantiles plus correlation per length. */
 export type ErrorModel = {
@@ -318,6 +319,17 @@ export function probabilityFromDraws(
   const n = sorted.length;
   if (n === 0) return toDate >= commitment ? 1 : 0;
   return (n - firstReaching(sorted, commitment - toDate) + 0.5) / (n + 1);
+}
+
+/**
+ * The app's forecast of `remaining` months after `lead` months from the end of `history`: the
+ * production combination, `fast` profile (zeros without history). The agreements, the program
+ * tiers and the lines whose sale ends all forecast through it.
+ */
+export function remainingForecast(history: readonly number[], remaining: number, lead = 0) {
+  return remaining > 0 && history.length > 0
+    ? combineForecast(history, lead + remaining, { profile: 'fast' }).mean.slice(lead)
+    : new Array<number>(Math.max(0, remaining)).fill(0);
 }
 
 /**

@@ -458,6 +458,7 @@ export function createRiskRefresh(deps: {
         const inputs = dealerInputs ? await dealerInputs : null;
         const result = await deps.programRisk?.refresh(dealerIds, basis, {
           calibration: ctx.calibration,
+          salesEnds,
           ...(inputs ? { inputs } : {}),
         });
         timings.programMs = performance.now() - p0;

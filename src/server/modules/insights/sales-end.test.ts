@@ -1,18 +1,23 @@
 /**
  * A model line's planned end of sale (sales-end.ts, issue 14 §1): the months after it expect no
  * units and no spread, on the line and on the agreement's totals, with a `sales_end` driver so the
- * drivers still add up to the gap.
+ * drivers still add up to the gap; the past points of a term seen for the first time apply the
+ * plan known now; a program tier's window total loses its ending lines' forecasts after their
+ * ends (totalSalesEnd, endingLines; end to end in tests/insights-program-risk-sales-end.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { monthIndex } from '../../../shared/months';
+import { addMonths, monthIndex } from '../../../shared/months';
 import { assessAgreement } from './agreement-risk';
 import { assessCommitment } from './assess';
 import type { RiskAgreementRow, RiskWrite } from './insights.repository';
+import { remainingForecast } from './risk-model';
 import {
   backtestKeep,
+  endingLines,
   endsWithin,
   keepUntil,
   SALES_END_NOTICE_MONTHS,
+  totalSalesEnd,
   type SalesEnds,
 } from './sales-end';
 
@@ -170,5 +175,87 @@ describe('backtestKeep (insights:backtest --demo)', () => {
       48,
     );
     expect(keep).toEqual([1, 1, 1, 0.6, 0.6, 0.6]);
+  });
+});
+
+describe('the past points of a term seen for the first time (backfill)', () => {
+  const past = (ends?: SalesEnds) =>
+    assessAgreement(agreement, histories, {
+      ...options,
+      backfill: true,
+      ...(ends ? { salesEnds: ends } : {}),
+    })[0]!.past!;
+  // The lines' histories as the agreement sees them: 2023-04 … 2026-03.
+  const seen = history.slice(3);
+
+  it("apply the end as planned now: each point loses the ending line's own forecast after it", () => {
+    const without = past();
+    const ended = past(salesEnds);
+    expect(ended.map((p) => p.day)).toEqual(['2026-02-01', '2026-03-01']);
+    expect(ended.map((p) => p.day)).toEqual(without.map((p) => p.day));
+    for (const [k, point] of ended.entries()) {
+      // as of month e: Flint's forecast of the term's remaining months from its history then
+      const e = k + 1;
+      const remaining = 12 - e;
+      const forecast = remainingForecast(seen.slice(0, seen.length - (3 - e)), remaining);
+      const keep = keepUntil('2026-07-15', addMonths('2026-01', e), remaining);
+      const lost = forecast.reduce((s, f, h) => s + f * (1 - keep[h]!), 0);
+      expect(lost).toBeGreaterThan(40);
+      expect(without[k]!.expected - point.expected).toBeCloseTo(lost, 6);
+      expect(point.probability).toBeLessThan(without[k]!.probability);
+    }
+  });
+
+  it('are unchanged by an end after the term', () => {
+    const later: SalesEnds = {
+      ...salesEnds,
+      lines: new Map([['ML-FLINT', { name: 'Flint', on: '2027-02-28' }]]),
+    };
+    expect(past(later)).toEqual(past());
+  });
+});
+
+describe('totalSalesEnd / endingLines (a program tier window total)', () => {
+  const line = (code: string) => ({ targetKind: 'model_line', targetCode: code });
+  it("takes each ending line's forecast after its end off, naming only lines that lose units", () => {
+    const ends: SalesEnds = {
+      lines: new Map([
+        ['ML-FLINT', { name: 'Flint', on: '2026-05-15' }],
+        ['ML-GONE', { name: 'Gone', on: '2024-06-30' }],
+      ]),
+      skus: new Map(),
+    };
+    let asked = 0;
+    const total = totalSalesEnd(
+      ends,
+      [
+        { target: line('ML-FLINT'), forecast: () => [4, 6, 8] },
+        { target: line('ML-GONE'), forecast: () => [0.01, 0.01, 0.01] },
+        { target: line('ML-AURA'), forecast: () => [(asked += 1), 0, 0] },
+      ],
+      '2026-04',
+      3,
+    );
+    expect(asked).toBe(0);
+    expect(total!.ends).toEqual([{ label: 'Flint', on: '2026-05-15' }]);
+    expect(total!.lost![0]).toBe(0);
+    expect(total!.lost![1]).toBeCloseTo(6 * (16 / 31), 12);
+    expect(total!.lost![2]).toBe(8);
+    expect(
+      endingLines(
+        ends,
+        [
+          { id: 1, modelLineCode: 'ML-AURA' },
+          { id: 3, modelLineCode: 'ML-GONE' },
+          { id: 2, modelLineCode: 'ML-FLINT' },
+          { id: 4, modelLineCode: 'ML-FLINT' },
+        ],
+        '2026-04',
+        3,
+      ),
+    ).toEqual([
+      { code: 'ML-FLINT', skuIds: [2, 4] },
+      { code: 'ML-GONE', skuIds: [3] },
+    ]);
   });
 });

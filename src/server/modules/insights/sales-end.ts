@@ -4,7 +4,9 @@
  * product plan does. For a commitment of such a line, the remaining months after the end add
  * zero expected units and zero spread (risk-model.ts `keep`); the month the sale ends in keeps
  * the share of its days up to the end. An agreement's totals lose what the ending lines' own
- * forecasts expected after their ends. The units lost are a driver of their own (`sales_end`),
+ * forecasts expected after their ends, and so do its past points when a term is seen for the
+ * first time (agreement-backfill.ts) and a program tier's window total, from the axis's ending
+ * model lines (program-risk-dealer.ts). The units lost are a driver of their own (`sales_end`),
  * so the drivers still add up to the gap (docs/insights.md, "Planned end of sale").
  */
 import { addMonths, monthIndex } from '../../../shared/months';
@@ -37,6 +39,82 @@ export function lineSalesEnd(
   const end = code === undefined ? undefined : ends?.lines.get(code);
   if (!end || !endsWithin(end.on, firstMonth, count)) return undefined;
   return { ends: [{ label: end.name, on: end.on }], keep: keepUntil(end.on, firstMonth, count) };
+}
+
+/**
+ * A total's end of sale from its ending parts (an agreement's totals from its lines): per
+ * remaining month, the units the parts' own forecasts lose, summed, and each end named once.
+ * Undefined: no part ends.
+ */
+export function sumSalesEnds(
+  parts: readonly { ends: readonly SalesEnd[]; lost: readonly number[] }[],
+  count: number,
+): SalesEndInput | undefined {
+  if (parts.length === 0) return undefined;
+  const ends: SalesEnd[] = [];
+  const lost = new Array<number>(Math.max(0, count)).fill(0);
+  for (const part of parts) {
+    part.lost.forEach((v, h) => {
+      if (h < lost.length) lost[h]! += v;
+    });
+    for (const e of part.ends) if (!ends.some((x) => x.label === e.label)) ends.push(e);
+  }
+  return { ends, lost };
+}
+
+/** The least a line's end must take off a total to count (what shows as 0.1 unit, rounded). */
+export const SALES_END_MIN_UNITS = 0.05;
+
+/**
+ * A total's end of sale from its lines' own forecasts of the `count` months from `firstMonth`
+ * (a program's axis from its model lines, an agreement's past totals from its lines): each line
+ * that ends (`lineSalesEnd`) loses what its forecast expected after the end (the month of the
+ * end keeps its share of days), summed by `sumSalesEnds`. A line whose forecast loses less than
+ * SALES_END_MIN_UNITS (it stopped selling long ago: a forecast of a few hundredths) is left out,
+ * so a long-ended line of a program's axis is not named for "0 units fewer". `forecast` is asked
+ * only of the lines that end.
+ */
+export function totalSalesEnd(
+  ends: SalesEnds | undefined,
+  lines: readonly {
+    target: { targetKind: string; targetCode: string };
+    forecast: () => readonly number[];
+  }[],
+  firstMonth: string,
+  count: number,
+): SalesEndInput | undefined {
+  if (!ends || ends.lines.size === 0) return undefined;
+  const parts: { ends: readonly SalesEnd[]; lost: readonly number[] }[] = [];
+  for (const line of lines) {
+    const input = lineSalesEnd(ends, line.target, firstMonth, count);
+    const ended = input ? applySalesEnd(line.forecast(), input) : null;
+    if (input && ended && ended.units >= SALES_END_MIN_UNITS)
+      parts.push({ ends: input.ends, lost: ended.lost });
+  }
+  return sumSalesEnds(parts, count);
+}
+
+/**
+ * The model lines of some SKUs (a program's axis) whose end of sale falls before the end of the
+ * `count` months from `firstMonth`, each with its SKUs among them (code order).
+ */
+export function endingLines(
+  ends: SalesEnds | undefined,
+  skus: readonly { id: number; modelLineCode: string }[],
+  firstMonth: string,
+  count: number,
+): { code: string; skuIds: number[] }[] {
+  const out = new Map<string, number[]>();
+  for (const sku of skus) {
+    const end = ends?.lines.get(sku.modelLineCode);
+    if (!end || !endsWithin(end.on, firstMonth, count)) continue;
+    const list = out.get(sku.modelLineCode);
+    if (list) list.push(sku.id);
+    else out.set(sku.modelLineCode, [sku.id]);
+  }
+  return [...out]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, skuIds]) => ({ code, skuIds }));
 }
 
 /** One model line that ends sale, as the texts name it. */
