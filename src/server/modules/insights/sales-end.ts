@@ -36,10 +36,22 @@ export function lineSalesEnd(
       : target.targetKind === 'sku'
         ? ends?.skus.get(target.targetCode)
         : undefined;
-  const end = code === undefined ? undefined : ends?.lines.get(code);
-  if (!end || !endsWithin(end.on, firstMonth, count)) return undefined;
-  return { ends: [{ label: end.name, on: end.on }], keep: keepUntil(end.on, firstMonth, count) };
+  const end = code === undefined || !ends ? undefined : ends.lines.get(code);
+  if (!end) return undefined;
+  // the same for every dealer: kept per catalog read (the nightly asks it per dealer × program)
+  let known = endsMemo.get(ends!);
+  if (!known) endsMemo.set(ends!, (known = new Map()));
+  const key = `${code}|${firstMonth}|${count}`;
+  if (known.has(key)) return known.get(key);
+  const input = endsWithin(end.on, firstMonth, count)
+    ? { ends: [{ label: end.name, on: end.on }], keep: keepUntil(end.on, firstMonth, count) }
+    : undefined;
+  known.set(key, input);
+  return input;
 }
+
+/** `lineSalesEnd`'s answers by catalog read and (line, first month, months): read-only. */
+const endsMemo = new WeakMap<SalesEnds, Map<string, SalesEndInput | undefined>>();
 
 /**
  * A total's end of sale from its ending parts (an agreement's totals from its lines): per
