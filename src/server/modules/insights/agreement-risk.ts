@@ -10,11 +10,13 @@ import { completeMonths } from '../agreements/agreement-periods';
 import { createAvailabilityRepository } from '../availability/availability.repository';
 import { daysSupply } from '../availability/days-supply';
 import { backfillPoints } from './agreement-backfill';
+import { withMix, type LineGap } from './agreement-mix';
 import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';
 import {
+  endedBefore,
   lineSalesEnd,
   sumSalesEnds,
   type SalesEnd,
@@ -152,7 +154,7 @@ export function assessAgreement(
       : new Dec(0);
 
   const results: RiskWrite[] = [];
-  const lineGaps: { label: string; targetKind: string; targetCode: string; gap: number }[] = [];
+  const lineGaps: LineGap[] = [];
   // The lines first: the totals' supply driver is the sum of the lines' shortages.
   const subjects = [
     ...units,
@@ -172,6 +174,10 @@ export function assessAgreement(
   const firstRemaining = addMonths(agreement.startMonth, elapsed);
   const remainingMonths = agreement.months - elapsed;
   const ending: { ends: readonly SalesEnd[]; lost: readonly number[] }[] = [];
+  // A line whose sale ended before the first day extra units count (today, or the term's start)
+  // gets no "more units" or allocation, and the totals' advice never names it (agreement-mix.ts).
+  const termStart = `${agreement.startMonth}-01`;
+  const sellFrom = options.today > termStart ? options.today : termStart;
   const salesEndOf = (subject: (typeof subjects)[number]): SalesEndInput | undefined =>
     subject.lineNo === 0
       ? sumSalesEnds(ending, remainingMonths)
@@ -210,12 +216,15 @@ export function assessAgreement(
     shortage += a.supply?.shortage ?? 0;
     if (subject.lineNo > 0 && a.salesEndLost && salesEnd)
       ending.push({ ends: salesEnd.ends, lost: a.salesEndLost });
+    const ended =
+      subject.lineNo > 0 ? endedBefore(options.salesEnds, subject, sellFrom) : undefined;
     if (subject.lineNo > 0)
       lineGaps.push({
         label: subject.label,
         targetKind: subject.targetKind,
         targetCode: subject.targetCode,
         gap: a.commitment - a.expected,
+        ended,
       });
     const value = subject.unitValue;
     const interventions: Intervention[] = [];
@@ -224,7 +233,7 @@ export function assessAgreement(
       subject.lineNo > 0 && subject.targetKind === 'model_line' ? subject.targetCode : undefined;
     // Units within reach this month: at most twice the plan's average month (else an amendment).
     const reachable = Math.max(5, (2 * a.commitment) / Math.max(1, a.term));
-    for (const step of a.unitsFor) {
+    for (const step of ended ? [] : a.unitsFor) {
       if (step.units === null || step.units === 0 || step.units > reachable) continue;
       if (interventions.some((i) => i.kind === 'more_units' && i.units === step.units)) continue;
       interventions.push({
@@ -238,7 +247,7 @@ export function assessAgreement(
       });
     }
     const remaining = a.term - a.elapsed;
-    if (a.supply?.ask && lineSupply) {
+    if (a.supply?.ask && lineSupply && !ended) {
       interventions.push({
         kind: 'allocation',
         units: a.supply.ask,
@@ -309,37 +318,6 @@ export function assessAgreement(
     results[0] = { ...results[0], past };
   }
   return results;
-}
-
-/** Adds the mix (lines' gaps) and the lagging line's name to the totals once the lines are known. */
-function withMix(
-  totals: RiskWrite,
-  lineGaps: { label: string; targetKind: string; targetCode: string; gap: number }[],
-): RiskWrite {
-  const lagging = [...lineGaps].sort((x, y) => y.gap - x.gap)[0];
-  const drivers = [
-    ...(totals.drivers as object[]),
-    ...lineGaps
-      .filter((g) => g.gap > 0.5)
-      .sort((x, y) => y.gap - x.gap)
-      .slice(0, 3)
-      .map((g) => ({
-        kind: 'mix',
-        units: Math.round(g.gap * 10) / 10,
-        text: `${g.label} is expected ${Math.round(g.gap)} units short of its line plan`,
-        additive: false,
-      })),
-  ];
-  const interventions = (totals.interventions as Intervention[]).map((i) => {
-    if (i.kind !== 'more_units' || !lagging || lagging.gap <= 0) return i;
-    return {
-      ...i,
-      ...(lagging.targetKind === 'model_line' ? { modelLine: lagging.targetCode } : {}),
-      line: lagging.label,
-      text: i.text.replace('of any line', `of ${lagging.label}`),
-    };
-  });
-  return { ...totals, drivers, interventions };
 }
 
 export type Supply = Map<string, { units: number; daysSupply: number | null; label: string }>;

@@ -90,6 +90,11 @@ export function assessDealer(options: {
   program: Running;
   dealer: DealerRow;
   input: DealerInput;
+  /**
+   * The steps' and the money's template: the dealer's best-selling SKU of the axis among those
+   * whose model line is still on sale, else the first of those (program-risk.service.ts); none:
+   * no money and no steps.
+   */
   sku: SkuRow | undefined;
   ctx: Ctx;
   basis: { month: string; asOf: string };

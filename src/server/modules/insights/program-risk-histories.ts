@@ -1,13 +1,14 @@
 /**
  * The program tier risks' reads of the monthly roll-up (program-risk.service.ts `refresh`): per
  * dealer, the history of each program's axis (and, for ev_share, of its other qualifying units),
- * its best-selling SKU and the units per model line in the window so far and a year earlier (the
- * mix), and the histories of the axis's model lines whose planned end of sale falls in the
- * window (each line's SKUs of the axis: their forecast after the end comes off). Two ways that
- * give the same answers: each program's reads on their own (the per-dealer path), or every
- * program's reads at once, each distinct read (a SKU set and kinds) made once for the programs
- * that count the same SKUs (the network path; for a batch's dealers, each kind of read in one
- * query for every program: program-risk-reads.repository.ts).
+ * its best-selling SKU among those whose model line is still on sale (the steps' template), the
+ * units per model line in the window so far and a year earlier (the mix), and the histories of
+ * the axis's model lines whose planned end of sale falls in the window (each line's SKUs of the
+ * axis: their forecast after the end comes off). Two ways that give the same answers: each
+ * program's reads on their own (the per-dealer path), or every program's reads at once, each
+ * distinct read (a SKU set and kinds) made once for the programs that count the same SKUs (the
+ * network path; for a batch's dealers, each kind of read in one query for every program:
+ * program-risk-reads.repository.ts).
  */
 import type { Queryable } from '../../db/db';
 import type { SkuRow } from '../incentives/incentives.repository';
@@ -30,6 +31,8 @@ export type HistoryPlan = {
   /** The model lines of the axis (and of the others) whose sale ends (sales-end.ts `endingLines`). */
   ending: readonly EndingLine[];
   endingOthers: readonly EndingLine[];
+  /** The axis's SKUs whose model line is still on sale: the best-selling SKU is one of them. */
+  onSale: readonly SkuRow[];
 };
 
 /** A model line that ends sale and its SKUs among a program's axis (or others). */
@@ -64,7 +67,7 @@ const linesByDealer = (rows: LineProgressRow[]) => {
 
 /**
  * The reads as of a basis: histories over [from, to) (HISTORY_MONTHS months before the basis
- * month `to`), the best-selling SKU over [topFrom, to).
+ * month `to`), the best-selling SKU over [topFrom, to) among a plan's SKUs still on sale.
  */
 export function createHistoryReads(
   db: Queryable,
@@ -77,6 +80,7 @@ export function createHistoryReads(
   async function readHistories(plan: HistoryPlan, ids: number[]): Promise<Histories> {
     const axisIds = plan.axis.map((s) => s.id);
     const otherIds = plan.others.map((s) => s.id);
+    const onSaleIds = plan.onSale.map((s) => s.id);
     const endingOf = async (ending: readonly EndingLine[]) =>
       new Map(
         await Promise.all(
@@ -94,7 +98,7 @@ export function createHistoryReads(
       otherIds.length > 0
         ? repo.axisHistories(ids, otherIds, plan.kinds, from, to).then(byDealer)
         : Promise.resolve(new Map<number, AxisHistoryRow>()),
-      repo.topSkus(ids, axisIds, plan.kinds, topFrom, to),
+      repo.topSkus(ids, onSaleIds, plan.kinds, topFrom, to),
       repo.lineProgress(ids, axisIds, plan.kinds, plan.mixFrom, to).then(linesByDealer),
       endingOf(plan.ending),
       endingOf(plan.endingOthers),
@@ -127,7 +131,8 @@ export function createHistoryReads(
         histSpecs.set(keyOf(plan.kinds, otherIds), { skuIds: otherIds, kinds: plan.kinds });
       for (const l of [...plan.ending, ...plan.endingOthers])
         histSpecs.set(keyOf(plan.kinds, l.skuIds), { skuIds: l.skuIds, kinds: plan.kinds });
-      topSpecs.set(keyOf(plan.kinds, axisIds), { skuIds: axisIds, kinds: plan.kinds });
+      const onSaleIds = plan.onSale.map((s) => s.id);
+      topSpecs.set(keyOf(plan.kinds, onSaleIds), { skuIds: onSaleIds, kinds: plan.kinds });
       lineSpecs.set(keyOf(plan.kinds, axisIds, plan.mixFrom), {
         skuIds: axisIds,
         kinds: plan.kinds,
@@ -173,6 +178,7 @@ export function createHistoryReads(
     for (const plan of list) {
       const axisIds = plan.axis.map((s) => s.id);
       const otherIds = plan.others.map((s) => s.id);
+      const onSaleIds = plan.onSale.map((s) => s.id);
       const endingOf = (ending: readonly EndingLine[]) =>
         new Map(ending.map((l) => [l.code, byDealer(hist.get(keyOf(plan.kinds, l.skuIds))!)]));
       out.set(plan, {
@@ -181,7 +187,7 @@ export function createHistoryReads(
           otherIds.length > 0
             ? byDealer(hist.get(keyOf(plan.kinds, otherIds))!)
             : new Map<number, AxisHistoryRow>(),
-        top: top.get(keyOf(plan.kinds, axisIds))!,
+        top: top.get(keyOf(plan.kinds, onSaleIds))!,
         lines: linesByDealer(lines.get(keyOf(plan.kinds, axisIds, plan.mixFrom))!),
         ending: endingOf(plan.ending),
         endingOthers: endingOf(plan.endingOthers),

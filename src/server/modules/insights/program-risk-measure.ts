@@ -4,7 +4,7 @@
  * "revenue" or "bev_units"), its value to date from the engine's statement and each tier's
  * threshold on it (see program-risk.ts's module comment for each measure's rule); what reaching a
  * tier adds to what is earned now, the engine's statement run again (an exact decimal); and the
- * expected missed money, rounded half-up once. Pure.
+ * expected missed money, rounded half-up once; the SKUs the axis counts (`axisSkus`). Pure.
  */
 import { Dec, moneyString } from '../../../shared/money';
 import {
@@ -14,7 +14,26 @@ import {
   type StatementInput,
   type WhatIfTemplate,
 } from '../incentives/calc';
+import type { ProgramDefinition } from '../../../shared/schemas/program';
+import { skuMatches } from '../incentives/incentives-context';
+import type { SkuRow } from '../incentives/incentives.repository';
 import type { ProgramAxis } from './program-risk';
+
+/** The SKUs whose units the measure's axis counts (and, for ev_share, the other ones). */
+export function axisSkus(def: ProgramDefinition, skus: SkuRow[]) {
+  const qualifying = skus.filter((s) => skuMatches(def.qualifying, s));
+  if (def.measure === 'ev_share')
+    return {
+      axis: qualifying.filter((s) => s.powertrain === 'BEV'),
+      others: qualifying.filter((s) => s.powertrain !== 'BEV'),
+    };
+  if (def.measure === 'low_co2_units') {
+    const limit = Number(def.co2ThresholdGPerKm ?? Number.NaN);
+    return { axis: qualifying.filter((s) => s.co2GPerKm <= limit), others: [] };
+  }
+  return { axis: qualifying, others: [] };
+}
+
 /** What the engine's statement says so far, the program's axis and each tier's threshold on it. */
 export type MeasureBasis = {
   axis: ProgramAxis;

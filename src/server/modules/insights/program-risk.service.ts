@@ -14,7 +14,6 @@
 import { readDealerExpectation, type DealerExpectation } from './dealer-expectation';
 import { notFound } from '../../../shared/errors';
 import { monthFromIndex, monthIndex } from '../../../shared/months';
-import type { ProgramDefinition } from '../../../shared/schemas/program';
 import type { ProgramRisk, ProgramRiskList } from '../../../shared/schemas/program-risk';
 import { requirePermission, type Actor } from '../../auth/actor';
 import { runAsSystem } from '../../db/scope';
@@ -23,14 +22,13 @@ import {
   compiledKinds,
   createIncentivesContext,
   latest,
-  skuMatches,
   toDealer,
   versionFor,
   type Ctx,
   type IncentivesDeps,
 } from '../incentives/incentives-context';
 import { createIncentivesContextRepository } from '../incentives/incentives-context.repository';
-import type { DealerRow, SkuRow } from '../incentives/incentives.repository';
+import type { DealerRow } from '../incentives/incentives.repository';
 import { createProgramsRepository } from '../incentives/programs.repository';
 import { createProgressService } from '../incentives/progress.service';
 import { createStatementsRepository } from '../incentives/statements.repository';
@@ -50,9 +48,10 @@ import {
 import { createHistoryReads, dealerEnding, type Histories } from './program-risk-histories';
 import { groupable, groupedSpec, networkInputs, type InputsOf } from './program-risk-network';
 import { createProgramRiskReadsRepository } from './program-risk-reads.repository';
+import { axisSkus } from './program-risk-measure';
 import { settleEnded } from './program-risk-settle';
 import { calibrationUsed, type ActiveCalibration } from './risk-calibration';
-import { endingLines, type SalesEnds } from './sales-end';
+import { endingLines, onSaleSkus, type SalesEnds } from './sales-end';
 import { createProgramRiskRepository, type ProgramRiskRow } from './program-risk.repository';
 
 /** Dealers per read of the per-dealer path. */
@@ -100,21 +99,6 @@ export function createProgramRiskService(deps: IncentivesDeps) {
       });
     }
     return out;
-  }
-
-  /** The SKUs whose units the measure's axis counts (and, for ev_share, the other ones). */
-  function axisSkus(def: ProgramDefinition, skus: SkuRow[]) {
-    const qualifying = skus.filter((s) => skuMatches(def.qualifying, s));
-    if (def.measure === 'ev_share')
-      return {
-        axis: qualifying.filter((s) => s.powertrain === 'BEV'),
-        others: qualifying.filter((s) => s.powertrain !== 'BEV'),
-      };
-    if (def.measure === 'low_co2_units') {
-      const limit = Number(def.co2ThresholdGPerKm ?? Number.NaN);
-      return { axis: qualifying.filter((s) => s.co2GPerKm <= limit), others: [] };
-    }
-    return { axis: qualifying, others: [] };
   }
 
   /**
@@ -209,7 +193,10 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         const { firstRemaining, remaining } = windowMonths(window, basis);
         const ending = endingLines(salesEnds, axis, firstRemaining, remaining);
         const endingOthers = endingLines(salesEnds, others, firstRemaining, remaining);
-        return { program, eligible, axis, others, kinds, mixFrom, ending, endingOthers };
+        // the SKUs a step may name: the axis's still on sale when extra units count (today or
+        // the window's start); the dealer's top SKU is read among them
+        const onSale = onSaleSkus(salesEnds, axis, window.start > today ? window.start : today);
+        return { program, eligible, axis, others, kinds, mixFrom, ending, endingOthers, onSale };
       });
       type Plan = (typeof plans)[number];
       const { readHistories, readAllHistories } = createHistoryReads(deps.db, {
@@ -225,7 +212,7 @@ export function createProgramRiskService(deps: IncentivesDeps) {
         memo?: DrawsMemo,
       ) => {
         if (!input) return null;
-        const sku = ctx.skus.get(h.top.get(d.id) ?? -1) ?? plan.axis[0];
+        const sku = ctx.skus.get(h.top.get(d.id) ?? -1) ?? plan.onSale[0];
         return assessDealer({
           program: plan.program,
           dealer: d,

@@ -30,17 +30,12 @@ export function lineSalesEnd(
   firstMonth: string,
   count: number,
 ): SalesEndInput | undefined {
-  const code =
-    target.targetKind === 'model_line'
-      ? target.targetCode
-      : target.targetKind === 'sku'
-        ? ends?.skus.get(target.targetCode)
-        : undefined;
-  const end = code === undefined || !ends ? undefined : ends.lines.get(code);
-  if (!end) return undefined;
+  const code = lineCodeOf(ends, target);
+  const end = code === undefined ? undefined : ends?.lines.get(code);
+  if (!end || !ends) return undefined;
   // the same for every dealer: kept per catalog read (the nightly asks it per dealer × program)
-  let known = endsMemo.get(ends!);
-  if (!known) endsMemo.set(ends!, (known = new Map()));
+  let known = endsMemo.get(ends);
+  if (!known) endsMemo.set(ends, (known = new Map()));
   const key = `${code}|${firstMonth}|${count}`;
   if (known.has(key)) return known.get(key);
   const input = endsWithin(end.on, firstMonth, count)
@@ -48,6 +43,49 @@ export function lineSalesEnd(
     : undefined;
   known.set(key, input);
   return input;
+}
+
+/** The model line of a line on a model line or on a SKU of it (a product group: none). */
+function lineCodeOf(
+  ends: SalesEnds | undefined,
+  target: { targetKind: string; targetCode: string },
+) {
+  return target.targetKind === 'model_line'
+    ? target.targetCode
+    : target.targetKind === 'sku'
+      ? ends?.skus.get(target.targetCode)
+      : undefined;
+}
+
+/** The planned end of a line on a model line or on a SKU of it (a product group: none). */
+function endOf(ends: SalesEnds | undefined, target: { targetKind: string; targetCode: string }) {
+  const code = lineCodeOf(ends, target);
+  return code === undefined ? undefined : ends?.lines.get(code);
+}
+
+/**
+ * The end of a line (on a model line or a SKU of it) whose last day of sale is before `day`, the
+ * first day a dealer's extra units could count (the refresh's today, or a later first day of the
+ * term or window): no intervention tells the dealer to sell more of it. Undefined: on sale then.
+ */
+export function endedBefore(
+  ends: SalesEnds | undefined,
+  target: { targetKind: string; targetCode: string },
+  day: string,
+): SalesEnd | undefined {
+  const end = endOf(ends, target);
+  return end && end.on < day ? { label: end.name, on: end.on } : undefined;
+}
+
+/** The SKUs whose model line is still on sale on `day` (no end, or an end on `day` or later). */
+export function onSaleSkus<S extends { modelLineCode: string }>(
+  ends: SalesEnds | undefined,
+  skus: readonly S[],
+  day: string,
+): S[] {
+  return skus.filter(
+    (s) => !endedBefore(ends, { targetKind: 'model_line', targetCode: s.modelLineCode }, day),
+  );
 }
 
 /** `lineSalesEnd`'s answers by catalog read and (line, first month, months): read-only. */
