@@ -14,7 +14,7 @@ import { remainingForecast } from '../src/server/modules/insights/risk-model';
 import { keepUntil } from '../src/server/modules/insights/sales-end';
 import type { ProgramRisk, ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { ingestRows, seedFixtures, txRow } from './helpers/fixtures';
-import { auraHistory, H1_AURA_PROGRAM, loginAll } from './helpers/insights';
+import { auraHistory, H1_AURA_PROGRAM, loginAll, monthlyRows, times } from './helpers/insights';
 import {
   createProgram,
   engines,
@@ -60,19 +60,15 @@ describe.each(engines())('insights: a planned end of sale on program tiers (%s)'
     t = await startTestApp(engine, {}, { today: TODAY });
     await seedFixtures(t.db);
     [channel] = await loginAll(t.url, ['channel']);
-    const bolt = [];
-    for (let m = 0; m < MONTHS; m += 1) {
-      const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-      for (let i = 0; i < boltPerMonth(m); i += 1)
-        bolt.push(
-          txRow({ sku: 'BOLT-XL-HEV', amount: '51000.00', occurredOn: `${month}-${10 + i}` }),
-        );
+    const bolt = monthlyRows(MONTHS, (month, m) => [
+      ...times(boltPerMonth(m), (i) =>
+        txRow({ sku: 'BOLT-XL-HEV', amount: '51000.00', occurredOn: `${month}-${10 + i}` }),
+      ),
       // two BEVs a month for the EV share
-      for (let i = 0; i < 2; i += 1)
-        bolt.push(
-          txRow({ sku: 'AURA-EX-BEV', amount: '44000.00', occurredOn: `${month}-${20 + i}` }),
-        );
-    }
+      ...times(2, (i) =>
+        txRow({ sku: 'AURA-EX-BEV', amount: '44000.00', occurredOn: `${month}-${20 + i}` }),
+      ),
+    ]);
     await ingestRows(t.services, [...auraHistory('DLR-ALPHA', 'SE'), ...bolt]);
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await createProgram(channel, {

@@ -13,7 +13,7 @@ import { Dec } from '../src/shared/money';
 import type { AgreementRisk } from '../src/shared/schemas/insights';
 import type { ProgramRisk, ProgramRiskList } from '../src/shared/schemas/program-risk';
 import { ingestRows, seedFixtures, txRow } from './helpers/fixtures';
-import { auraHistory, H1_AURA_PROGRAM, loginAll } from './helpers/insights';
+import { auraHistory, H1_AURA_PROGRAM, loginAll, monthlyRows, times } from './helpers/insights';
 import {
   createProgram,
   engines,
@@ -79,23 +79,19 @@ describe.each(engines())('insights: interventions never name an ended line (%s)'
     await seedFixtures(t.db);
     const [c, admin, dealerA] = await loginAll(t.url, ['channel', 'admin', 'dealerA']);
     channel = c;
-    const bolt = [];
-    for (let m = 0; m < MONTHS; m += 1) {
-      const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-      for (let i = 0; i < boltPerMonth(m); i += 1)
-        bolt.push(
-          txRow({
-            sku: 'BOLT-XL-HEV',
-            amount: '51000.00',
-            occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
-          }),
-        );
+    const bolt = monthlyRows(MONTHS, (month, m) => [
+      ...times(boltPerMonth(m), (i) =>
+        txRow({
+          sku: 'BOLT-XL-HEV',
+          amount: '51000.00',
+          occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
+        }),
+      ),
       // three Aura EX Electric a month
-      for (let i = 0; i < 3; i += 1)
-        bolt.push(
-          txRow({ sku: 'AURA-EX-BEV', amount: '44000.00', occurredOn: `${month}-${20 + i}` }),
-        );
-    }
+      ...times(3, (i) =>
+        txRow({ sku: 'AURA-EX-BEV', amount: '44000.00', occurredOn: `${month}-${20 + i}` }),
+      ),
+    ]);
     await ingestRows(t.services, [...auraHistory('DLR-ALPHA', 'SE'), ...bolt]);
     await t.db.query('update transactions set received_at = occurred_on + 1');
     await createProgram(channel, {

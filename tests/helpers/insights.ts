@@ -28,21 +28,31 @@ export const H1_AURA_PROGRAM = {
 /** Aura units of month m (0 = 2024-01): 8 … 12, varying (so the forecast has errors). */
 export const auraPerMonth = (m: number) => 10 + ((m * 7) % 5) - 2;
 
+/**
+ * Feed rows month by month from 2024-01 (`months` months): `of(month, m)` gives month m's rows
+ * ('YYYY-MM', m = 0 for 2024-01), `times(n, row)` n rows of a month.
+ */
+export function monthlyRows<R>(months: number, of: (month: string, m: number) => R[]): R[] {
+  const rows: R[] = [];
+  for (let m = 0; m < months; m += 1)
+    rows.push(...of(`${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`, m));
+  return rows;
+}
+
+export const times = <R>(n: number, row: (i: number) => R): R[] =>
+  Array.from({ length: Math.max(0, n) }, (_, i) => row(i));
+
 /** A dealer's Aura sales of the first `months` months from 2024-01 (27: 2024-01 … 2026-03). */
 export function auraHistory(dealerCode: string, prefix: string, months = 27) {
-  const rows = [];
-  for (let m = 0; m < months; m += 1) {
-    const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
-    for (let i = 0; i < auraPerMonth(m); i += 1)
-      rows.push(
-        txRow({
-          dealerCode,
-          occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
-          externalId: `${prefix}-${m}-${i}`,
-        }),
-      );
-  }
-  return rows;
+  return monthlyRows(months, (month, m) =>
+    times(auraPerMonth(m), (i) =>
+      txRow({
+        dealerCode,
+        occurredOn: `${month}-${String(i + 1).padStart(2, '0')}`,
+        externalId: `${prefix}-${m}-${i}`,
+      }),
+    ),
+  );
 }
 
 type Agreement = { id: number; code: string; version: number };
