@@ -109,6 +109,31 @@ describe.each(engines())('what-if across all programs (%s)', (engine) => {
     expect(b.programs.map((p) => p.programCode).sort()).toEqual(['BEV-BONUS', 'GENERAL', 'ONLY-B']);
   });
 
+  it('takes its template from a model line still on sale', async () => {
+    // Aura's sale ended before today (2026-04-20): "+5" names the first SKU of a line on sale
+    await t.db.query(`update model_lines set sales_end_on = '2026-04-10' where code = 'ML-AURA'`);
+    try {
+      const any = await json<Answer>(await dealerA.send('POST', URL_A, { quantity: 5 }), 200);
+      expect(any.template).toEqual({
+        sku: 'BOLT-XL-HEV',
+        modelLine: 'ML-BOLT',
+        powertrain: 'HEV',
+      });
+      // only an ended line's SKU matches (the one BEV): it answers with that one
+      const bev = await json<Answer>(
+        await dealerA.send('POST', URL_A, { quantity: 5, powertrain: 'BEV' }),
+        200,
+      );
+      expect(bev.template.sku).toBe('AURA-EX-BEV');
+      // still on sale today (the end is today): the first by code, as before
+      await t.db.query(`update model_lines set sales_end_on = '2026-04-20' where code = 'ML-AURA'`);
+      const onSale = await json<Answer>(await dealerA.send('POST', URL_A, { quantity: 5 }), 200);
+      expect(onSale.template.sku).toBe('AURA-EX-BEV');
+    } finally {
+      await t.db.query(`update model_lines set sales_end_on = null where code = 'ML-AURA'`);
+    }
+  });
+
   it("answers 404 to dealer B for dealer A's what-if", async () => {
     const res = await dealerB.send('POST', URL_A, { quantity: 5, powertrain: 'BEV' });
     expect(res.status).toBe(404);

@@ -20,6 +20,15 @@ export function createIncentivesContextRepository(db: Queryable) {
       return rows;
     },
 
+    /** The codes of the model lines whose planned end of sale (sales_end_on) is before `day`. */
+    async findEndedModelLines(day: string): Promise<Set<string>> {
+      const { rows } = await db.query<{ code: string }>(
+        'select code from model_lines where sales_end_on < $1::date',
+        [day],
+      );
+      return new Set(rows.map((r) => r.code));
+    },
+
     async findFiscalStart(): Promise<number> {
       const { rows } = await db.query<{ m: number }>(
         'select fiscal_year_start_month as m from settings',

@@ -52,7 +52,11 @@ const idParams = z.object({ id: rowId });
 export async function incentivesRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
   const { incentives, incentiveLists: lists } = fastify.services;
-  const whatIfAll = createWhatIfAll({ db: fastify.services.db, incentives });
+  const whatIfAll = createWhatIfAll({
+    db: fastify.services.db,
+    incentives,
+    today: fastify.services.today,
+  });
 
   app.post('/programs', {
     ...guarded('programs:write', tags, {

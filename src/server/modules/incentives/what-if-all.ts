@@ -2,7 +2,8 @@
  * What-if across all programs (issue 13): "5 more BEVs" tried on every program the dealer is in.
  * The programs are the dealer's own incentives list (published, in force, eligible, visible to
  * the caller); each is answered by the single-program what-if (the same engine calls), with one
- * template SKU taken from the catalog for all of them.
+ * template SKU taken from the catalog for all of them (of a model line still on sale when one
+ * matches the filters).
  */
 import { AppError } from '../../../shared/errors';
 import { Dec, moneyString } from '../../../shared/money';
@@ -17,7 +18,12 @@ type Incentives = Pick<
   'getDealerIncentives' | 'whatIf'
 >;
 
-export function createWhatIfAll(deps: { db: Queryable; incentives: Incentives }) {
+export function createWhatIfAll(deps: {
+  db: Queryable;
+  incentives: Incentives;
+  /** Today (the services' clock): a model line whose end of sale is before it has ended. */
+  today: () => string;
+}) {
   return {
     async whatIfAll({
       actor,
@@ -30,8 +36,17 @@ export function createWhatIfAll(deps: { db: Queryable; incentives: Incentives })
     }) {
       // scope, permission and the program-visibility filter: the dealer's incentives list
       const list = await deps.incentives.getDealerIncentives({ actor, dealerCode });
-      const skus = await createIncentivesRepository(deps.db).findSkus();
-      // the template: the first SKU (by code) that matches every filter given
+      const repo = createIncentivesRepository(deps.db);
+      const [skus, ended] = await Promise.all([
+        repo.findSkus(),
+        repo.findEndedModelLines(deps.today()),
+      ]);
+      // The template: the first SKU (by code) that matches every filter given, of a model line
+      // still on sale today (its planned end of sale not passed) when one matches: units of a
+      // line that can no longer be sold are no plan. Only the SKUs of ended lines matching, the
+      // first of them (the caller asked for exactly that line, SKU or powertrain).
+      const rank = (s: { code: string; modelLineCode: string }) =>
+        `${ended.has(s.modelLineCode) ? 1 : 0} ${s.code}`;
       const template = skus
         .filter(
           (s) =>
@@ -39,7 +54,7 @@ export function createWhatIfAll(deps: { db: Queryable; incentives: Incentives })
             (data.modelLine === undefined || s.modelLineCode === data.modelLine) &&
             (data.powertrain === undefined || s.powertrain === data.powertrain),
         )
-        .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))[0];
+        .sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0))[0];
       if (!template) {
         const path = data.sku ? 'body.sku' : data.modelLine ? 'body.modelLine' : 'body.powertrain';
         const message = 'no SKU of the catalog matches sku, modelLine and powertrain';

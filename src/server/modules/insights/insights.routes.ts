@@ -22,7 +22,7 @@ const tags = ['insights'];
 export async function insightsRoutes(fastify: FastifyInstance) {
   const app = typed(fastify);
   const { insights, incentives, db } = fastify.services;
-  const whatIfAll = createWhatIfAll({ db, incentives });
+  const whatIfAll = createWhatIfAll({ db, incentives, today: fastify.services.today });
 
   app.get('/insights/risks', {
     ...guarded('agreements:read', tags, {
