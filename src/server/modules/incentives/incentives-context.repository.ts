@@ -1,6 +1,7 @@
 /**
- * The SQL of the incentive services' shared context (issue 19): the catalog's SKUs, the fiscal
- * start, the region codes and the dealers in the actor's scope.
+ * The SQL of the incentive services' shared context (issue 19): the catalog's SKUs and model
+ * lines' planned ends of sale, the fiscal start, the region codes and the dealers in the actor's
+ * scope.
  */
 import { scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
@@ -20,13 +21,16 @@ export function createIncentivesContextRepository(db: Queryable) {
       return rows;
     },
 
-    /** The codes of the model lines whose planned end of sale (sales_end_on) is before `day`. */
-    async findEndedModelLines(day: string): Promise<Set<string>> {
-      const { rows } = await db.query<{ code: string }>(
-        'select code from model_lines where sales_end_on < $1::date',
-        [day],
+    /**
+     * The planned last day of sale (sales_end_on, 'YYYY-MM-DD') of each model line that has one,
+     * by code (catalog/model-line-sale.ts `hasSaleEnded` tells whether it has ended).
+     */
+    async findModelLineSalesEnds(): Promise<Map<string, string>> {
+      const { rows } = await db.query<{ code: string; on: string }>(
+        `select code, to_char(sales_end_on, 'YYYY-MM-DD') as "on" from model_lines
+         where sales_end_on is not null`,
       );
-      return new Set(rows.map((r) => r.code));
+      return new Map(rows.map((r) => [r.code, r.on]));
     },
 
     async findFiscalStart(): Promise<number> {

@@ -10,6 +10,7 @@ import { Dec, moneyString } from '../../../shared/money';
 import type { WhatIfAllBody } from '../../../shared/schemas/incentives';
 import type { Actor } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
+import { hasSaleEnded } from '../catalog/model-line-sale';
 import { createIncentivesRepository } from './incentives.repository';
 import type { createIncentivesService } from './incentives.service';
 
@@ -37,16 +38,14 @@ export function createWhatIfAll(deps: {
       // scope, permission and the program-visibility filter: the dealer's incentives list
       const list = await deps.incentives.getDealerIncentives({ actor, dealerCode });
       const repo = createIncentivesRepository(deps.db);
-      const [skus, ended] = await Promise.all([
-        repo.findSkus(),
-        repo.findEndedModelLines(deps.today()),
-      ]);
+      const today = deps.today();
+      const [skus, salesEnds] = await Promise.all([repo.findSkus(), repo.findModelLineSalesEnds()]);
       // The template: the first SKU (by code) that matches every filter given, of a model line
       // still on sale today (its planned end of sale not passed) when one matches: units of a
       // line that can no longer be sold are no plan. Only the SKUs of ended lines matching, the
       // first of them (the caller asked for exactly that line, SKU or powertrain).
       const rank = (s: { code: string; modelLineCode: string }) =>
-        `${ended.has(s.modelLineCode) ? 1 : 0} ${s.code}`;
+        `${hasSaleEnded(salesEnds.get(s.modelLineCode), today) ? 1 : 0} ${s.code}`;
       const template = skus
         .filter(
           (s) =>

@@ -11,7 +11,8 @@ import { createAvailabilityRepository } from '../availability/availability.repos
 import { daysSupply } from '../availability/days-supply';
 import { backfillPoints } from './agreement-backfill';
 import { withMix, type LineGap } from './agreement-mix';
-import { assessCommitment, SUPPLY_LEAD_DAYS, type Intervention } from './assess';
+import { assessCommitment, type Intervention } from './assess';
+import { SUPPLY_LEAD_DAYS } from './assess-supply';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import type { LineHistoryRow, RiskAgreementRow, RiskWrite } from './insights.repository';
 import type { ActiveCalibration } from './risk-calibration';

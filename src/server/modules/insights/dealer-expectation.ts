@@ -3,7 +3,7 @@
  * (module `forecasts`) against the statistical baseline, per model line and month, from the
  * latest forecast cycle whose baseline is built. Only the dealer's adjustments count (`adjusted`
  * − `baseline` where the dealer adjusted a cell); the region's overrides are not the dealer's.
- * assess.ts shows their sum over a commitment's remaining months as a signal beside the drivers
+ * assess-drivers.ts shows their sum over a commitment's remaining months as a signal beside the drivers
  * (docs/insights.md, "The dealer's own expectation").
  */
 import { addMonths } from '../../../shared/months';

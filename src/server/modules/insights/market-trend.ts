@@ -2,7 +2,7 @@
  * The regional market trend of commitment risk (issue 14 §2): per dealer, the all-brand
  * registrations (market feed, module `market`) of its region's areas — the areas of
  * responsibility of every dealer in the dealer's region — in the last MARKET_MONTHS complete
- * months over the same months a year earlier. assess.ts turns the ratio into the driver's units.
+ * months over the same months a year earlier. assess-drivers.ts turns the ratio into the driver's units.
  * Dealers whose region has no areas, or no registrations a year earlier, get none. Only the two
  * windows' months are read (not the six between them).
  */

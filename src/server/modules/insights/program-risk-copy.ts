@@ -1,7 +1,7 @@
 /**
- * Program tier risks as the COPY text of their write (program-risk.repository.ts `save`): one CSV
- * line per risk of COLUMNS, its tiers' probabilities (the history's point) and the hash of the
- * line (content_hash, migration 0068).
+ * Program tier risks as the COPY text of their write (program-risk-write.repository.ts `save`):
+ * one CSV line per risk of COLUMNS, its tiers' probabilities (the history's point) and the hash
+ * of the line (content_hash, migration 0068).
  *
  * With the stored rows' hashes (`storedHashes`, read with the run's other reads), a risk computed
  * to its stored row's hash goes as a short line: its key, window, expected and probabilities

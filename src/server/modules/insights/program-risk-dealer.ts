@@ -16,7 +16,7 @@ import type { Ctx, Loaded } from '../incentives/incentives-context';
 import type { DealerRow, SkuRow, VersionRow } from '../incentives/incentives.repository';
 import { priceOn } from '../incentives/pricing';
 import { HISTORY_MONTHS, type Supply } from './agreement-risk';
-import { supplyAssessment } from './assess';
+import { supplyAssessment } from './assess-supply';
 import { expectationFor, type DealerExpectation } from './dealer-expectation';
 import {
   assessTiers,
@@ -202,7 +202,8 @@ export function assessDealer(options: {
       ? -1
       : tiers.findIndex((t) => new Dec(t.from).eq(statement.tierReached!));
   // Supply (units axes): the axis's model lines' units on hand and promised, against the
-  // forecast's first month and what the next tier still needs (assess.ts, as the agreements).
+  // forecast's first month and what the next tier still needs (assess-supply.ts, as the
+  // agreements).
   const axisLines = new Set(options.axisSkus.map((sku) => sku.modelLineCode));
   const lineSupply =
     options.supply && !revenueAxis

@@ -14,11 +14,11 @@ import type { DealerRow, VersionRow } from '../incentives/incentives.repository'
 import { createProgramsRepository } from '../incentives/programs.repository';
 import type { DealerInput } from './program-risk-dealer';
 import {
-  createProgramRiskRepository,
+  createProgramRiskOutcomesRepository,
   type TierOutcome,
   type TierResettle,
   type TierWindowKey,
-} from './program-risk.repository';
+} from './program-risk-outcomes.repository';
 
 /** Dealers per read of the engine's inputs. */
 const CHUNK = 500;
@@ -113,7 +113,7 @@ export async function settleEnded(
   today: string,
   dealerIds: number[] | null,
 ): Promise<number> {
-  const repo = createProgramRiskRepository(deps.db);
+  const repo = createProgramRiskOutcomesRepository(deps.db);
   const [ended, provisional] = await Promise.all([
     repo.endedRisks(today, dealerIds),
     repo.provisionalOutcomes(dealerIds),
@@ -143,7 +143,7 @@ export async function settleEnded(
     return r ? [{ ...o, tierReached: r.tierReached, isFinal: today > r.graceUntil }] : [];
   });
   return deps.db.transaction(async (tx) => {
-    const txRepo = createProgramRiskRepository(tx);
+    const txRepo = createProgramRiskOutcomesRepository(tx);
     return (await txRepo.saveOutcomes(outcomes)) + (await txRepo.resettleOutcomes(resettled));
   });
 }

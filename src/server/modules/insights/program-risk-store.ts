@@ -10,7 +10,7 @@
  * its index there: `[{pace…}, {plan_vs_run_rate…}, 2, 3, 4, 5, 6]`. `unpackTiers` gives back the
  * lists as computed, so the API answer is unchanged; a row stored before (drivers in full, or
  * none at all) reads as it is. The tiers stay a JSON array of objects with their probability:
- * the SQL that reads them (program-risk.repository.ts `endedRisks`) is unchanged.
+ * the SQL that reads them (program-risk-outcomes.repository.ts `endedRisks`) is unchanged.
  */
 import type { ProgramTierRisk } from '../../../shared/schemas/program-risk';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { supplyAssessment } from './assess';
+import { supplyAssessment } from './assess-supply';
 import { assessTiers, tierDrivers } from './program-risk';
 import { expectedMissed, measureBasis } from './program-risk-measure';
 

@@ -32,14 +32,9 @@
  * rounded half-up once. The axis, thresholds and money: program-risk-measure.ts.
  */
 import { intervalScale } from '../forecasts/methods/intervals';
-import {
-  commitmentDrivers,
-  errorModelFor,
-  type AssessInput,
-  type Driver,
-  type SupplyAssessment,
-  type DealerExpectationInput,
-} from './assess';
+import { errorModelFor, type AssessInput } from './assess';
+import { commitmentDrivers, type DealerExpectationInput, type Driver } from './assess-drivers';
+import type { SupplyAssessment } from './assess-supply';
 import type { Recalibration } from './calibration';
 import { recalibrateAt } from './default-risk-calibration';
 import {
@@ -76,7 +71,7 @@ export type TierRiskInput = {
   draws?: number;
   /**
    * Units of the axis the supply cannot deliver before an order placed now arrives
-   * (assess.ts `supplyAssessment`): they come off every draw, as for the agreements.
+   * (assess-supply.ts `supplyAssessment`): they come off every draw, as for the agreements.
    */
   shortage?: number;
   /** The network's recalibration per elapsed share (risk-calibration.ts); absent: the shipped one. */
@@ -238,7 +233,7 @@ export function assessTiers(input: TierRiskInput, memo?: DrawsMemo): TierRiskRes
 
 /**
  * Each tier's drivers (issue 14 §2), in the axis's units, adding up exactly (to 0.1) to the gap
- * between its threshold and the expected outcome, with the agreements' code (assess.ts
+ * between its threshold and the expected outcome, with the agreements' code (assess-drivers.ts
  * `commitmentDrivers`): the threshold spread evenly over the window's months is the plan, so
  * pace so far, the threshold against the last 12 months' pace, seasonality of the remaining
  * months, the trend against last year (with the regional market's share, the supply shortage and

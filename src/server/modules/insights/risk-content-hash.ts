@@ -2,7 +2,7 @@
  * The hash of a stored risk's content (content_hash of commitment_risks and program_tier_risks,
  * migration 0068), as a uuid's 32 hex digits. Equal content, equal hash: a staged row whose hash
  * is the stored one's is unchanged and not written (risk-write.repository.ts `applyStage`,
- * program-risk.repository.ts `upsertRows`). Not a security measure: a collision would leave a
+ * program-risk-write.repository.ts `upsertRows`). Not a security measure: a collision would leave a
  * changed risk as it was until its next change.
  */
 import * as crypto from 'node:crypto';

@@ -10,6 +10,7 @@
  * so the drivers still add up to the gap (docs/insights.md, "Planned end of sale").
  */
 import { addMonths, monthIndex } from '../../../shared/months';
+import { hasSaleEnded } from '../catalog/model-line-sale';
 
 /**
  * The catalog's planned ends of sale (model_lines.sales_end_on): the model lines that have one
@@ -66,7 +67,8 @@ function endOf(ends: SalesEnds | undefined, target: { targetKind: string; target
 /**
  * The end of a line (on a model line or a SKU of it) whose last day of sale is before `day`, the
  * first day a dealer's extra units could count (the refresh's today, or a later first day of the
- * term or window): no intervention tells the dealer to sell more of it. Undefined: on sale then.
+ * term or window): no intervention tells the dealer to sell more of it (catalog/model-line-sale.ts
+ * `hasSaleEnded`). Undefined: on sale then.
  */
 export function endedBefore(
   ends: SalesEnds | undefined,
@@ -74,7 +76,7 @@ export function endedBefore(
   day: string,
 ): SalesEnd | undefined {
   const end = endOf(ends, target);
-  return end && end.on < day ? { label: end.name, on: end.on } : undefined;
+  return end && hasSaleEnded(end.on, day) ? { label: end.name, on: end.on } : undefined;
 }
 
 /** The SKUs whose model line is still on sale on `day` (no end, or an end on `day` or later). */
