@@ -76,6 +76,9 @@ const HELP = `npm run bench -- insights [options]
   --overlap on|off|both      program tiers beside the agreements' risks (on, the default; off:
                              after them; both: the nightly run and the batch refresh timed each
                              way in this run, on first)
+  --today YYYY-MM-DD         the day the runs are on (default 2026-11-15). On a kept copy, a day
+                             after its last nightly measures a new night (every risk gets that
+                             day's history point); the same day again re-runs it (points kept)
   --help                     this text`;
 
 async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -102,6 +105,7 @@ export async function runInsightsBench(argv: string[]) {
       'seed-only': { type: 'boolean', default: false },
       database: { type: 'string' },
       overlap: { type: 'string', default: 'on' },
+      today: { type: 'string', default: '2026-11-15' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -134,7 +138,8 @@ export async function runInsightsBench(argv: string[]) {
     : await createBenchDatabase(engine);
   try {
     const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO_DEALERS: '0' });
-    const today = '2026-11-15';
+    const today = values.today;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`--today: YYYY-MM-DD (not ${today})`);
     const services = createServices({ db: bench.db, env, today: () => today });
     const seeded = values.database
       ? (
@@ -342,6 +347,7 @@ export async function runInsightsBench(argv: string[]) {
 
     const result = {
       engine,
+      today,
       dealers: options.dealers,
       agreements: nightly.agreements,
       risks: nightly.risks,
