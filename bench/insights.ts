@@ -73,9 +73,9 @@ const HELP = `npm run bench -- insights [options]
   --keep                     keep the seeded database (its URL is printed)
   --seed-only                seed (with --keep) and stop: measure it later with --database
   --database URL             measure an already seeded (kept) database, without seeding
-  --overlap on|off|both      program tiers beside the agreements' risks (on, the default; off:
-                             after them; both: the nightly run and the batch refresh timed each
-                             way in this run, on first)
+  --overlap on|off|both      program tiers beside the agreements' risks (on) or after them (off,
+                             the default, as the app's INSIGHTS_OVERLAP); both: the nightly run
+                             and the batch refresh timed each way in this run, on first
   --today YYYY-MM-DD         the day the runs are on (default 2026-11-15). On a kept copy, a day
                              after its last nightly measures a new night (every risk gets that
                              day's history point); the same day again re-runs it (points kept)
@@ -104,7 +104,7 @@ export async function runInsightsBench(argv: string[]) {
       keep: { type: 'boolean', default: false },
       'seed-only': { type: 'boolean', default: false },
       database: { type: 'string' },
-      overlap: { type: 'string', default: 'on' },
+      overlap: { type: 'string', default: 'off' },
       today: { type: 'string', default: '2026-11-15' },
       help: { type: 'boolean', default: false },
     },
