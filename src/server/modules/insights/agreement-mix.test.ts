@@ -7,52 +7,19 @@
  * today, not the risk's as-of date: the same risk computed on a day before the end names it.
  */
 import { describe, expect, it } from 'vitest';
-import { monthIndex } from '../../../shared/months';
 import { withMix, type LineGap } from './agreement-mix';
 import { assessAgreement } from './agreement-risk';
 import type { Intervention } from './assess';
-import type { RiskAgreementRow, RiskWrite } from './insights.repository';
+import type { RiskWrite } from './insights.repository';
 import type { SalesEnds } from './sales-end';
+import { auraAgreement, lineHistory } from './test-fixtures';
 
 // 2023-01 … 2026-03, about 10 a month: the term's first three months are complete in April 2026.
-const history = Array.from({ length: 39 }, (_, m) => 10 + Math.round(2 * Math.sin(m / 2)));
-const line = {
-  months: history.map((_, i) => monthIndex('2023-01') + i),
-  quantities: history,
-  soldUnits: history.reduce((s, v) => s + v, 0),
-  soldAmount: '3100000.00',
-};
+const line = lineHistory('3100000.00');
 const planned = (total: number) => Array.from({ length: 12 }, () => total / 12);
 const AURA_PLAN = 120;
 const FLINT_PLAN = 36;
-const agreement: RiskAgreementRow = {
-  id: 1,
-  code: 'AG-1',
-  dealerId: 1,
-  dealerCode: 'D1',
-  dealerName: 'D1',
-  startMonth: '2026-01',
-  months: 12,
-  frequency: 'monthly',
-  lines: [
-    {
-      lineNo: 1,
-      label: 'Aura',
-      targetKind: 'model_line',
-      targetCode: 'ML-AURA',
-      planned: planned(AURA_PLAN),
-      revenue: null,
-    },
-    {
-      lineNo: 2,
-      label: 'Flint X',
-      targetKind: 'sku',
-      targetCode: 'FLINT-X',
-      planned: planned(FLINT_PLAN),
-      revenue: null,
-    },
-  ],
-};
+const agreement = auraAgreement({ aura: planned(AURA_PLAN), flint: planned(FLINT_PLAN) });
 const histories = new Map([
   [1, line],
   [2, line],

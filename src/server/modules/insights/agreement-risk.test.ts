@@ -4,12 +4,11 @@
  * days' expected sales lowers the expected outcome by exactly the driver, and the drivers add up.
  */
 import { describe, expect, it } from 'vitest';
+import { auraAgreement, HISTORY, lineHistory } from './test-fixtures';
 import { assessCommitment } from './assess';
 import { assessAgreement, riskBasis } from './agreement-risk';
-import { monthIndex } from '../../../shared/months';
-import type { RiskAgreementRow } from './insights.repository';
 
-const history = Array.from({ length: 39 }, (_, m) => 10 + Math.round(2 * Math.sin(m / 2)));
+const history = HISTORY;
 
 describe('riskBasis', () => {
   it('is the current month while the feed is current', () => {
@@ -24,34 +23,9 @@ describe('riskBasis', () => {
 });
 
 describe('assessAgreement as of the basis', () => {
-  const agreement: RiskAgreementRow = {
-    id: 1,
-    code: 'AG-1',
-    dealerId: 1,
-    dealerCode: 'D1',
-    dealerName: 'D1',
-    startMonth: '2026-01',
-    months: 12,
-    frequency: 'monthly',
-    lines: [
-      {
-        lineNo: 1,
-        label: 'Aura',
-        targetKind: 'model_line',
-        targetCode: 'ML-AURA',
-        planned: Array(12).fill(9),
-        revenue: null,
-      },
-    ],
-  };
+  const agreement = auraAgreement({ aura: Array(12).fill(9) });
   // 2023-01 … 2026-03
-  const first = monthIndex('2023-01');
-  const line = {
-    months: history.map((_, i) => first + i),
-    quantities: history,
-    soldUnits: history.reduce((s, v) => s + v, 0),
-    soldAmount: '1000000.00',
-  };
+  const line = lineHistory('1000000.00');
   const histories = new Map([[1, line]]);
   it('forecasts the months after the feed instead of counting them as empty', () => {
     const today = '2026-06-20';

@@ -6,10 +6,11 @@
  * ends (totalSalesEnd, endingLines; end to end in tests/insights-program-risk-sales-end.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { addMonths, monthIndex } from '../../../shared/months';
+import { auraAgreement, HISTORY, lineHistory } from './test-fixtures';
+import { addMonths } from '../../../shared/months';
 import { assessAgreement } from './agreement-risk';
 import { assessCommitment } from './assess';
-import type { RiskAgreementRow, RiskWrite } from './insights.repository';
+import type { RiskWrite } from './insights.repository';
 import { remainingForecast } from './risk-model';
 import {
   backtestKeep,
@@ -21,42 +22,9 @@ import {
   type SalesEnds,
 } from './sales-end';
 
-const history = Array.from({ length: 39 }, (_, m) => 10 + Math.round(2 * Math.sin(m / 2)));
-const first = monthIndex('2023-01');
-const line = {
-  months: history.map((_, i) => first + i),
-  quantities: history,
-  soldUnits: history.reduce((s, v) => s + v, 0),
-  soldAmount: '1000000.00',
-};
-const agreement: RiskAgreementRow = {
-  id: 1,
-  code: 'AG-1',
-  dealerId: 1,
-  dealerCode: 'D1',
-  dealerName: 'D1',
-  startMonth: '2026-01',
-  months: 12,
-  frequency: 'monthly',
-  lines: [
-    {
-      lineNo: 1,
-      label: 'Aura',
-      targetKind: 'model_line',
-      targetCode: 'ML-AURA',
-      planned: Array(12).fill(9),
-      revenue: null,
-    },
-    {
-      lineNo: 2,
-      label: 'Flint X',
-      targetKind: 'sku',
-      targetCode: 'FLINT-X',
-      planned: Array(12).fill(9),
-      revenue: null,
-    },
-  ],
-};
+const history = HISTORY;
+const line = lineHistory('1000000.00');
+const agreement = auraAgreement({ aura: Array(12).fill(9), flint: Array(12).fill(9) });
 // 2023-01 … 2026-03: the term's first three months are complete as of April 2026.
 const histories = new Map([
   [1, line],
