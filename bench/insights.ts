@@ -192,16 +192,15 @@ export async function runInsightsBench(argv: string[]) {
     // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
     // discarded) plus a bare server-side copy of the rows the run writes.
     const inForce = (
-      await bench.db.query<{ id: number; dealerId: number }>(
-        `select id, dealer_id as "dealerId" from agreements where status in ('approved', 'active') order by id`,
+      await bench.db.query<{ id: number; dealerId: number; startMonth: string }>(
+        `select id, dealer_id as "dealerId", to_char(start_month, 'YYYY-MM') as "startMonth"
+         from agreements where status in ('approved', 'active') order by id`,
       )
     ).rows;
-    const ids = inForce.map((r) => r.id);
-    const dealerIds = [...new Set(inForce.map((r) => r.dealerId))];
     const bareInputs = await timeIt(3, () =>
       bench.db.transaction(async (tx) => {
         await tx.query(`set local work_mem = '64MB'`);
-        return createInsightsRepository(tx).lineHistories(ids, '2023-11', '2026-11', dealerIds);
+        return createInsightsRepository(tx).lineHistories(inForce, '2023-11', '2026-11');
       }),
     );
     const bareWrites = await timeIt(3, () =>

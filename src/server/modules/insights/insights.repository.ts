@@ -203,15 +203,20 @@ export function createInsightsRepository(db: Queryable) {
      * it), so a line's unit value does not depend on how the agreements are grouped into reads.
      */
     async lineHistories(
-      agreementIds: number[],
+      agreements: readonly Pick<RiskAgreementRow, 'id' | 'dealerId' | 'startMonth'>[],
       from: string,
       to: string,
-      dealerIds: number[],
     ): Promise<LineHistoryRow[]> {
-      if (agreementIds.length === 0) return [];
+      if (agreements.length === 0) return [];
+      // The read's first month as a value: the planner then sees how many roll-up rows the
+      // months hold and reads those dealers' rows by its primary key (dealer_id first). Computed
+      // in the query (a sub-select), its estimate was a few rows and it scanned every dealer's
+      // months by the month index: 16 times the rows for the network's 16 slices.
+      const first = agreements.reduce((m, a) => (a.startMonth < m ? a.startMonth : m), from);
+      const dealerIds = [...new Set(agreements.map((a) => a.dealerId))];
       const { rows } = await db.query<LineHistoryRow>(
         // The lines' SKUs first (materialized: a few thousand rows), then the roll-up rows of
-        // those dealers only (its primary key leads with dealer_id), joined on (dealer, SKU).
+        // those dealers only, joined on (dealer, SKU).
         `with ls as materialized (
            select a.dealer_id, s.sku_id, s.agreement_id, s.line_no, a.counted_kinds,
              least(a.start_month, ($2 || '-01')::date) as from_month
@@ -221,7 +226,7 @@ export function createInsightsRepository(db: Queryable) {
            select ls.agreement_id, ls.line_no, m.month, sum(m.quantity)::int as q, sum(m.amount) as amount
            from ls join monthly_actuals m on m.dealer_id = ls.dealer_id and m.sku_id = ls.sku_id and m.kind = any(ls.counted_kinds)
            where m.dealer_id = any($4::int[])
-             and m.month >= (select min(from_month) from ls) and m.month >= ls.from_month
+             and m.month >= ($5 || '-01')::date and m.month >= ls.from_month
              and m.month < ($3 || '-01')::date
            group by 1, 2, 3)
          select agreement_id as "agreementId", line_no as "lineNo",
@@ -230,7 +235,7 @@ export function createInsightsRepository(db: Queryable) {
            coalesce(sum(q) filter (where q > 0), 0)::int as "soldUnits",
            coalesce(sum(amount) filter (where q > 0), 0)::text as "soldAmount"
          from by_month group by 1, 2`,
-        [agreementIds, from, to, dealerIds],
+        [agreements.map((a) => a.id), from, to, dealerIds, first],
       );
       return rows;
     },

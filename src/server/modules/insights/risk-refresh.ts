@@ -217,12 +217,7 @@ export function createRiskRefresh(deps: {
       // the transaction's start: every history below is read after it
       const at = await tx.query<{ readAt: string }>(`select now()::text as "readAt"`);
       const r = repoOf(tx);
-      const rows = await r.lineHistories(
-        ids,
-        historyFrom(ctx.basis.month),
-        ctx.basis.month,
-        dealers,
-      );
+      const rows = await r.lineHistories(chunk, historyFrom(ctx.basis.month), ctx.basis.month);
       const seen = await r.agreementsWithHistory(ids);
       const { supply, market, expectation } = ctx.dealerInputs
         ? await ctx.dealerInputs
@@ -316,10 +311,9 @@ export function createRiskRefresh(deps: {
         await tx.query(`set local work_mem = '128MB'`);
         const ids = slice.map((a) => a.id);
         const rows = await repoOf(tx).lineHistories(
-          ids,
+          slice,
           historyFrom(ctx.basis.month),
           ctx.basis.month,
-          [...new Set(slice.map((a) => a.dealerId))],
         );
         // the stored risks' hashes: an unchanged risk is written as a short line (riskCopyText)
         return { rows, stored: await repoOf(tx).storedHashes(ids) };
