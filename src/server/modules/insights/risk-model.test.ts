@@ -16,8 +16,8 @@ import {
   normalCdf,
   normalQuantile,
   simulateRemaining,
-  sortDraws,
 } from './risk-model';
+import { sortDraws } from './sort-draws';
 import { runRiskBacktest } from './risk-backtest';
 import { assessCommitment } from './assess';
 
