@@ -32,6 +32,8 @@ import {
   cpuSecondsOf,
 } from './lib';
 import { createInsightsRepository } from '../src/server/modules/insights/insights.repository';
+import { historyFrom } from '../src/server/modules/insights/risk-refresh-paths';
+import { addMonths } from '../src/shared/months';
 import { seedIncentivePrograms } from '../src/server/modules/incentives/incentives.seed';
 import type { Services } from '../src/server/services';
 
@@ -189,8 +191,10 @@ export async function runInsightsBench(argv: string[]) {
     const { run: nightly, ms: nightlyMs, cpu: nightlyCpu } = nightlyRuns[0]!;
     const peakRss = peak.stop();
     const rssAfter = rssOf(process.pid);
-    // The floor: the bare SQL of the run's inputs (the same read, every agreement at once, rows
-    // discarded) plus a bare server-side copy of the rows the run writes.
+    // The run's basis month: the month after its as-of day (agreement-risk.ts `riskBasis`).
+    const basisMonth = addMonths(nightly.asOf.slice(0, 7), 1);
+    // The floor: the bare SQL of the run's inputs (the same read over the run's months, every
+    // agreement at once, rows discarded) plus a bare server-side copy of the rows the run writes.
     const inForce = (
       await bench.db.query<{ id: number; dealerId: number; startMonth: string }>(
         `select id, dealer_id as "dealerId", to_char(start_month, 'YYYY-MM') as "startMonth"
@@ -200,7 +204,11 @@ export async function runInsightsBench(argv: string[]) {
     const bareInputs = await timeIt(3, () =>
       bench.db.transaction(async (tx) => {
         await tx.query(`set local work_mem = '64MB'`);
-        return createInsightsRepository(tx).lineHistories(inForce, '2023-11', '2026-11');
+        return createInsightsRepository(tx).lineHistories(
+          inForce,
+          historyFrom(basisMonth),
+          basisMonth,
+        );
       }),
     );
     const bareWrites = await timeIt(3, () =>
@@ -221,7 +229,6 @@ export async function runInsightsBench(argv: string[]) {
     // The program tier risks' floor: the bare SQL of their two large reads, once for the network
     // (each program's window rows as the run reads them — grouped when it can — and each distinct
     // axis history; program-risk.service.ts `bareInputs`).
-    const basisMonth = nightly.asOf.slice(0, 7) === '2026-10' ? '2026-11' : today.slice(0, 7);
     const bareProgramInputs = await timeIt(1, () =>
       services.programRisk.bareInputs({ month: basisMonth, asOf: nightly.asOf }),
     );

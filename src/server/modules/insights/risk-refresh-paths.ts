@@ -87,7 +87,7 @@ export type DealerInputs = {
 };
 
 /** The first month of the history window ('YYYY-MM'; an agreement starting earlier: its start). */
-const historyFrom = (basisMonth: string) => addMonths(basisMonth, -HISTORY_MONTHS);
+export const historyFrom = (basisMonth: string) => addMonths(basisMonth, -HISTORY_MONTHS);
 
 /** Each agreement's lines' histories by line number. */
 function historiesByAgreement(rows: readonly LineHistoryRow[]) {
