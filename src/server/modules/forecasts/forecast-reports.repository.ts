@@ -178,12 +178,15 @@ export function createForecastReportsRepository(db: Queryable) {
      */
     async accuracy(input: {
       cycleIds: number[];
+      /** The first cycle's month (`YYYY-MM`): where the sales roll-up's read starts. */
+      from: string;
       through: string;
       by: 'dealer' | 'region' | 'model_line' | 'horizon' | 'all' | 'region_level';
       scope: Scope;
     }): Promise<AccuracyRow[]> {
-      const params: unknown[] = [input.cycleIds, `${input.through}-01`];
+      const params: unknown[] = [input.cycleIds, `${input.through}-01`, `${input.from}-01`];
       const where = scopeDealerIdSql(input.scope, 'fc.dealer_id', params);
+      const salesWhere = scopeDealerIdSql(input.scope, 'ma.dealer_id', params);
       const keyOf = {
         dealer: { key: 'd.code', label: 'd.name' },
         region: { key: 'r.code', label: 'r.name' },
@@ -193,7 +196,9 @@ export function createForecastReportsRepository(db: Queryable) {
         region_level: { key: `'all'`, label: `'all'` },
       }[input.by];
       // Net sales per dealer × model line × month over the cycles' months, aggregated once and
-      // joined (a correlated subquery per cell took minutes on PGlite for 40 model lines).
+      // joined (a correlated subquery per cell took minutes on PGlite for 40 model lines), for the
+      // scope's dealers only. The first month is a value, not a sub-select: the planner cannot
+      // see a sub-select's result and guesses the range's rows (see insights `lineHistories`).
       const cells = `
         select fc.cycle_id, fc.dealer_id, fc.region_id, fc.model_line_id, fc.target_month, fc.horizon,
                fc.mase_scale, fc.spreadsheet, fc.baseline, coalesce(fc.adjusted::numeric, fc.baseline) as adjusted, fc.consensus,
@@ -202,8 +207,8 @@ export function createForecastReportsRepository(db: Queryable) {
         left join (
           select ma.dealer_id, s.model_line_id, ma.month, sum(ma.quantity) as quantity
           from monthly_actuals ma join skus s on s.id = ma.sku_id
-          where ma.kind in ${SALES_KINDS} and ma.month <= $2::date
-            and ma.month >= (select min(c.cycle_month) from forecast_cycles c where c.id = any($1::int[]))
+          where ma.kind in ${SALES_KINDS} and ma.month <= $2::date and ma.month >= $3::date
+            and ${salesWhere}
           group by 1, 2, 3
         ) sales on sales.dealer_id = fc.dealer_id and sales.model_line_id = fc.model_line_id and sales.month = fc.target_month
         where fc.cycle_id = any($1::int[]) and fc.target_month <= $2::date and fc.consensus is not null and ${where}`;

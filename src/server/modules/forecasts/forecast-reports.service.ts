@@ -235,7 +235,11 @@ export function createForecastReportsService(
           groups: [],
         };
       const ids = cycles.map((c) => c.id);
-      const args = { cycleIds: ids, through, scope: actor.scope };
+      const from = cycles.reduce(
+        (first, c) => (c.cycleMonth < first ? c.cycleMonth : first),
+        cycles[0]!.cycleMonth,
+      );
+      const args = { cycleIds: ids, from, through, scope: actor.scope };
       // Hash joins, never a nested loop over the sales roll-up: on PGlite (no autovacuum, so no
       // statistics) the planner took both sides for one row and re-aggregated the roll-up for
       // every forecast cell of a region, minutes while the embedded database served no one.
