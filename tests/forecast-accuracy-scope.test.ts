@@ -11,41 +11,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR, type Actor } from '../src/server/auth/actor';
-import type { Db, Queryable } from '../src/server/db/db';
+import type { Db } from '../src/server/db/db';
 import { DEMO_PASSWORD, seedDemo } from '../src/server/modules/demo/seed';
 import { createForecastReportsService } from '../src/server/modules/forecasts/forecast-reports.service';
 import { seedForecasts } from '../src/server/modules/forecasts/forecasts.seed';
+import {
+  explaining,
+  innerAggregatesOver,
+  nestedLoopsOver,
+  type PlanNode,
+  scansOf,
+} from './helpers/plans';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 type Accuracy = { cells: number; groups: { key: string }[] };
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Loops'?: number;
-  'Actual Rows'?: number;
-  Plans?: PlanNode[];
-};
-
-/** Every node of a plan that scans `relation`, with its loops. */
-function scansOf(node: PlanNode, relation: string): number[] {
-  const own = node['Relation Name'] === relation ? [node['Actual Loops'] ?? 0] : [];
-  return [...own, ...(node.Plans ?? []).flatMap((child) => scansOf(child, relation))];
-}
-
-/** The Nested Loop joins of a plan with a scan of `relation` below them. */
-function nestedLoopsOver(node: PlanNode, relation: string): number {
-  const own = node['Node Type'] === 'Nested Loop' && scansOf(node, relation).length > 0 ? 1 : 0;
-  return own + (node.Plans ?? []).reduce((n, child) => n + nestedLoopsOver(child, relation), 0);
-}
-/** The output rows of the innermost aggregates over `relation` (no aggregate over it below). */
-function innerAggregatesOver(node: PlanNode, relation: string): number[] {
-  const below = (node.Plans ?? []).flatMap((child) => innerAggregatesOver(child, relation));
-  if (below.length > 0) return below;
-  return node['Node Type'] === 'Aggregate' && scansOf(node, relation).length > 0
-    ? [node['Actual Rows'] ?? 0]
-    : [];
-}
-
 describe.each(engines())('forecast accuracy by scope (%s)', (engine) => {
   let t: TestApp;
   let channel: Client;
@@ -77,19 +56,6 @@ describe.each(engines())('forecast accuracy by scope (%s)', (engine) => {
 
     // The report's queries through a database that also runs each one under EXPLAIN ANALYZE.
     const plans: PlanNode[] = [];
-    const explaining = (tx: Queryable): Queryable => ({
-      ...tx,
-      async query<T>(sql: string, params?: unknown[]) {
-        if (/monthly_actuals/.test(sql)) {
-          const { rows } = await tx.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-            `explain (analyze, format json) ${sql}`,
-            params,
-          );
-          plans.push(rows[0]!['QUERY PLAN'][0].Plan);
-        }
-        return tx.query<T>(sql, params);
-      },
-    });
     const readDb: Db = {
       ...t.db,
       transaction: (fn) =>
@@ -97,7 +63,7 @@ describe.each(engines())('forecast accuracy by scope (%s)', (engine) => {
           // one process per plan node (a parallel scan counts a loop per worker)
           if (engine === 'postgres')
             await tx.query('set local max_parallel_workers_per_gather = 0');
-          return fn(explaining(tx));
+          return fn(explaining(tx, /monthly_actuals/, plans));
         }),
     };
     const reports = createForecastReportsService(

@@ -4,7 +4,7 @@
  * attainment over their complete periods, its risk (commitment_risks, totals, as it is), the
  * incentives it earned; and the agreements whose term has ended, with their interventions.
  */
-import { scopeSql, type Scope } from '../../auth/actor';
+import { scopeDealerIdSql, scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 import { shownStatusSql } from '../agreements/agreement-status';
 
@@ -62,6 +62,9 @@ export function createPerformanceRepository(db: Queryable) {
       const complete = COMPLETE.replaceAll('$today', '$3');
       const one =
         options.dealerId === undefined ? '' : `and d.id = $${params.push(options.dealerId)}`;
+      // Each aggregate reads the scope's dealers only (not the network's, kept on the join).
+      const of = (column: string) =>
+        `${scopeDealerIdSql(scope, column, params)} ${one.replace('d.id', column)}`;
       const { rows } = await db.query<DealerFeatureRow>(
         `with sales as (
            select m.dealer_id,
@@ -71,19 +74,22 @@ export function createPerformanceRepository(db: Queryable) {
              coalesce(sum(m.amount) filter (where m.month between $1::date and $2::date), 0) as revenue
            from monthly_actuals m join skus s on s.id = m.sku_id
            where m.kind in ('retail_delivery', 'unwind') and m.month between ($1::date - interval '12 months') and $2::date
+             and ${of('m.dealer_id')}
            group by m.dealer_id),
          plans as (
            select a.dealer_id,
              sum((select coalesce(sum(v), 0) from unnest(a.planned_by_period[1:${complete}]) v))::int as planned,
              sum((select coalesce(sum(v), 0) from unnest(a.actual_by_period[1:${complete}]) v))::int as actual
            from agreements a where ${shownStatusSql('a', "date_trunc('month', $3::date)::date")} in ('approved', 'active', 'expired')
+             and ${of('a.dealer_id')}
            group by a.dealer_id),
          risks as (
            select dealer_id, avg(probability) as probability, sum(shortfall_money) as shortfall
-           from commitment_risks where line_no = 0 group by dealer_id),
+           from commitment_risks where line_no = 0 and ${of('dealer_id')} group by dealer_id),
          earned as (
            select dealer_id, sum(earned) as earned from incentive_statements
            where status in ('approved', 'paid') and approved_at >= $1::date and approved_at < ($2::date + interval '1 month')
+             and ${of('dealer_id')}
            group by dealer_id)
          select d.id as "dealerId", d.code as "dealerCode", d.name as "dealerName", g.code as "regionCode",
            coalesce(s.units, 0) as units, coalesce(s.prior, 0) as "priorUnits", coalesce(s.ev, 0) as "evUnits",
