@@ -7,12 +7,15 @@
  *
  * - availability.repository.ts `openCommitments` (the supply vs demand's open commitments): was
  *   every dealer's agreements, filtered in availability.service.ts `getSupplyDemand`.
+ * - market.repository.ts `effectiveness`: its aggregates read the peers only (the dealers of the
+ *   rows' regions, whose sales and areas the region's figures sum), not the whole network.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR, type Actor, type Scope } from '../src/server/auth/actor';
 import type { Queryable } from '../src/server/db/db';
 import { createAvailabilityRepository } from '../src/server/modules/availability/availability.repository';
 import { seedDemo } from '../src/server/modules/demo/seed';
+import { createMarketRepository } from '../src/server/modules/market/market.repository';
 import { explaining, innerAggregatesOver, type PlanNode } from './helpers/plans';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
@@ -94,6 +97,66 @@ describe.each(engines())('scoped aggregates (%s)', (engine) => {
       expect(line.openCommitments, line.modelLineCode).toBe(
         withUnits.filter((r) => r.model_line_id === id).reduce((s, r) => s + r.units, 0),
       );
+    }
+  });
+
+  it('reads the peers’ sales and areas only for a region or one dealer (sales effectiveness)', async () => {
+    const repo = createMarketRepository(t.db);
+    const [from, to] = ['2025-11', '2026-10'];
+    const network = await repo.effectiveness({ kind: 'network' }, from, to);
+    const one = inRegion[0]!;
+    const { rows: ofItsRegion } = await t.db.query<{ id: number }>(
+      `select p.id from dealers p join dealers d on d.region_id = p.region_id where d.id = $1`,
+      [one.id],
+    );
+    const dealers = new Set(network.map((r) => r.dealerId)).size;
+    expect(ofItsRegion.length).toBeLessThan(dealers);
+    const regionIds = inRegion.map((d) => d.id);
+    const cases: { scope: Scope; dealerId?: number; rows: number[]; peers: number[] }[] = [
+      { scope: region, rows: regionIds, peers: regionIds },
+      {
+        scope: { kind: 'dealers', dealerIds: [one.id], dealerCodes: [one.code], label: one.code },
+        rows: [one.id],
+        peers: ofItsRegion.map((d) => d.id),
+      },
+      {
+        scope: { kind: 'network' },
+        dealerId: one.id,
+        rows: [one.id],
+        peers: ofItsRegion.map((d) => d.id),
+      },
+    ];
+    // The groups the aggregates may produce for the peers: (dealer, segment) of their sales and
+    // (area, segment) of their areas' registrations.
+    const groups = async (peers: number[]) => {
+      const { rows } = await t.db.query<{ sales: number; market: number }>(
+        `select (select count(distinct (a.dealer_id, ml.segment))::int from monthly_actuals a
+                   join skus s on s.id = a.sku_id join model_lines ml on ml.id = s.model_line_id
+                  where a.dealer_id = any($3::int[]) and a.month between $1::date and $2::date) as sales,
+                (select count(distinct (m.area_code, m.segment))::int from market_registrations m
+                  where m.month between $1::date and $2::date
+                    and m.area_code in (select area_code from dealer_areas where dealer_id = any($3::int[]))) as market`,
+        [`${from}-01`, `${to}-01`, peers],
+      );
+      return rows[0]!;
+    };
+    for (const c of cases) {
+      const expected = network.filter((r) => c.rows.includes(r.dealerId));
+      expect(expected.some((r) => r.sales > 0 && r.market > 0 && r.regionSales > 0)).toBe(true);
+      const { result, plans } = await planned(/monthly_actuals/, (q) =>
+        createMarketRepository(q).effectiveness(c.scope, from, to, c.dealerId),
+      );
+      expect(result).toEqual(expected);
+      expect(plans).toHaveLength(1);
+      const bound = await groups(c.peers);
+      for (const [table, most] of [
+        ['monthly_actuals', bound.sales],
+        ['market_registrations', bound.market],
+      ] as const) {
+        const aggregates = innerAggregatesOver(plans[0]!, table);
+        expect(aggregates.length, table).toBeGreaterThan(0);
+        for (const n of aggregates) expect(n, table).toBeLessThanOrEqual(most);
+      }
     }
   });
 });
