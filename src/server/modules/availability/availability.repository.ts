@@ -437,9 +437,15 @@ export function createAvailabilityRepository() {
     /**
      * Units still to go on the active agreements' lines that count the model line. Active as
      * shown on `today` (agreement-status.ts): an agreement whose term has started counts before
-     * the daily job stores its move, and one whose term has ended no longer does.
+     * the daily job stores its move, and one whose term has ended no longer does. Of these dealers
+     * only (null: all), summed for them alone rather than for the network and filtered after.
      */
-    async openCommitments(q: Queryable, today: string, modelLineId: number | null) {
+    async openCommitments(
+      q: Queryable,
+      today: string,
+      modelLineId: number | null,
+      dealerIds: number[] | null = null,
+    ) {
       const { rows } = await q.query<{ dealer_id: number; model_line_id: number; units: number }>(
         `select a.dealer_id, ml.id as model_line_id,
            greatest(0, sum((select coalesce(sum(x), 0) from unnest(l.planned_quantities) x)
@@ -448,9 +454,9 @@ export function createAvailabilityRepository() {
          join model_lines ml on exists (select 1 from agreement_line_skus ls join skus s on s.id = ls.sku_id
                                         where ls.agreement_id = l.agreement_id and ls.line_no = l.line_no and s.model_line_id = ml.id)
          where a.status in ('approved', 'active') and ${shownStatusSql('a', '$2::date')} = 'active'
-           and ($1::int is null or ml.id = $1)
+           and ($1::int is null or ml.id = $1) and ($3::int[] is null or a.dealer_id = any($3::int[]))
          group by a.dealer_id, ml.id`,
-        [modelLineId, `${today.slice(0, 7)}-01`],
+        [modelLineId, `${today.slice(0, 7)}-01`, dealerIds],
       );
       return rows;
     },

@@ -259,7 +259,7 @@ export function createAvailabilityService(deps: {
       const [positions, expected, commitments, allocated, lines] = await Promise.all([
         repo.positions(db, today, dealerIds, null),
         repo.expectedDaily(db, asOf, dealerIds, null),
-        repo.openCommitments(db, today, null),
+        repo.openCommitments(db, today, null, dealerIds),
         db.query<{ model_line_id: number; units: number }>(
           `select r.model_line_id, sum(x.units)::int as units from allocation_results x join allocation_runs r on r.id = x.run_id
            where r.status = 'published' and r.month = $1 and ($2::int[] is null or x.dealer_id = any($2::int[])) group by r.model_line_id`,
@@ -297,7 +297,7 @@ export function createAvailabilityService(deps: {
             inTransit: sum('in_transit'),
             stock: sum('stock'),
             openCommitments: commitments
-              .filter((c) => c.model_line_id === line.id && (!ids || ids.has(c.dealer_id)))
+              .filter((c) => c.model_line_id === line.id)
               .reduce((s, c) => s + c.units, 0),
             allocated: allocated.rows.find((a) => a.model_line_id === line.id)?.units ?? 0,
           };

@@ -1,5 +1,5 @@
 /** All SQL of the market: areas, all-brand registrations, dealers' areas, the effectiveness inputs. */
-import { scopeSql, type Scope } from '../../auth/actor';
+import { scopeDealerIdSql, scopeSql, type Scope } from '../../auth/actor';
 import type { Queryable } from '../../db/db';
 
 export type MarketWrite = {
@@ -138,24 +138,40 @@ export function createMarketRepository(db: Queryable) {
      * all-brand registrations of its areas, and its region's brand sales (dealers with areas) and
      * registrations (the distinct areas of the region's dealers), from `from` to `to` (months).
      * Read as the system: the region's figures sum other dealers' sales.
+     *
+     * Each aggregate reads the peers' rows only: the dealers of the rows' regions (`region_id`),
+     * all that a row's figures depend on (its own sales and areas, its region's). For a region
+     * scope they are the scope's dealers (its subtree holds every dealer of its regions), for one
+     * dealer those of its region; the whole network's were summed whatever the scope.
      */
     async effectiveness(scope: Scope, from: string, to: string, dealerId?: number) {
       const params: unknown[] = [`${from}-01`, `${to}-01`];
       const dealerFilter = dealerId === undefined ? '' : `and d.id = $${params.push(dealerId)}`;
+      const everyone = scope.kind === 'network' && dealerId === undefined;
+      const peers = (column: string) =>
+        dealerId === undefined && scope.kind !== 'dealers'
+          ? scopeDealerIdSql(scope, column, params)
+          : `${column} in (select p.id from dealers p where p.region_id in
+               (select d.region_id from dealers d where ${scopeSql(scope, 'd', params)} ${dealerFilter}))`;
       const { rows } = await db.query<EffectivenessRow>(
         `with sales as (
            select a.dealer_id, ml.segment, sum(a.quantity)::int as units
            from monthly_actuals a join skus s on s.id = a.sku_id join model_lines ml on ml.id = s.model_line_id
            where a.kind in ('retail_delivery', 'unwind') and a.month between $1::date and $2::date
+             and ${peers('a.dealer_id')}
            group by 1, 2),
+         peer_areas as (
+           select x.dealer_id, x.area_code from dealer_areas x where ${peers('x.dealer_id')}),
          area_market as (
            select area_code, segment, sum(units)::bigint as units from market_registrations
-           where month between $1::date and $2::date group by 1, 2),
+           where month between $1::date and $2::date
+             ${everyone ? '' : 'and area_code in (select area_code from peer_areas)'}
+           group by 1, 2),
          dealer_market as (
            select x.dealer_id, m.segment, sum(m.units)::bigint as units
-           from dealer_areas x join area_market m on m.area_code = x.area_code group by 1, 2),
+           from peer_areas x join area_market m on m.area_code = x.area_code group by 1, 2),
          region_areas as (
-           select distinct d.region_id, x.area_code from dealer_areas x join dealers d on d.id = x.dealer_id),
+           select distinct d.region_id, x.area_code from peer_areas x join dealers d on d.id = x.dealer_id),
          region_market as (
            select r.region_id, m.segment, sum(m.units)::bigint as units
            from region_areas r join area_market m on m.area_code = r.area_code group by 1, 2),
