@@ -6,13 +6,16 @@
  * most the scope's groups.
  *
  * - availability.repository.ts `openCommitments` (the supply vs demand's open commitments): was
- *   every dealer's agreements, filtered in availability.service.ts `getSupplyDemand`.
+ *   every dealer's agreements, filtered in availability.service.ts `getSupplyDemand`. Its figures
+ *   are also checked against a reference computed from the raw rows (a line counts once per
+ *   model line it holds SKUs of), as its join was rewritten for speed.
  * - market.repository.ts `effectiveness`: its aggregates read the peers only (the dealers of the
  *   rows' regions, whose sales and areas the region's figures sum), not the whole network.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR, type Actor, type Scope } from '../src/server/auth/actor';
 import type { Queryable } from '../src/server/db/db';
+import { shownStatusSql } from '../src/server/modules/agreements/agreement-status';
 import { createAvailabilityRepository } from '../src/server/modules/availability/availability.repository';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { createMarketRepository } from '../src/server/modules/market/market.repository';
@@ -158,5 +161,44 @@ describe.each(engines())('scoped aggregates (%s)', (engine) => {
         for (const n of aggregates) expect(n, table).toBeLessThanOrEqual(most);
       }
     }
+  });
+
+  it('counts each open line once per model line it holds SKUs of (network, one model line)', async () => {
+    // The reference, from the raw rows: each active line's units to go, under every model line
+    // of its SKUs (a line of two SKUs of one model line counts once there).
+    const { rows: lines } = await t.db.query<{ key: string; dealerId: number; open: number }>(
+      `select l.agreement_id || ':' || l.line_no as key, a.dealer_id as "dealerId",
+         ((select coalesce(sum(x), 0) from unnest(l.planned_quantities) x)
+          - (select coalesce(sum(x), 0) from unnest(l.actual_quantities) x))::int as open
+       from agreements a join agreement_lines l on l.agreement_id = a.id
+       where a.status in ('approved', 'active') and ${shownStatusSql('a', '$1::date')} = 'active'`,
+      [`${TODAY.slice(0, 7)}-01`],
+    );
+    const { rows: skus } = await t.db.query<{ key: string; modelLineId: number }>(
+      `select ls.agreement_id || ':' || ls.line_no as key, s.model_line_id as "modelLineId"
+       from agreement_line_skus ls join skus s on s.id = ls.sku_id`,
+    );
+    const modelLinesOf = new Map<string, number[]>();
+    for (const r of skus)
+      modelLinesOf.set(r.key, [...(modelLinesOf.get(r.key) ?? []), r.modelLineId]);
+    const sums = new Map<string, number>();
+    for (const line of lines)
+      for (const ml of new Set(modelLinesOf.get(line.key) ?? [])) {
+        const k = `${line.dealerId}:${ml}`;
+        sums.set(k, (sums.get(k) ?? 0) + line.open);
+      }
+    const reference = [...sums].map(([k, units]) => `${k}:${Math.max(0, units)}`).sort();
+    // lines of several SKUs of one model line are the demo's, so counting once is tested
+    expect(lines.some((l) => (modelLinesOf.get(l.key) ?? []).length > 1)).toBe(true);
+    const repo = createAvailabilityRepository();
+    const asKeys = (rows: { dealer_id: number; model_line_id: number; units: number }[]) =>
+      rows.map((r) => `${r.dealer_id}:${r.model_line_id}:${r.units}`).sort();
+    const network = asKeys(await repo.openCommitments(t.db, TODAY, null));
+    expect(network.length).toBeGreaterThan(0);
+    expect(network).toEqual(reference);
+    const ml = Number(reference[0]!.split(':')[1]);
+    expect(asKeys(await repo.openCommitments(t.db, TODAY, ml))).toEqual(
+      reference.filter((k) => Number(k.split(':')[1]) === ml),
+    );
   });
 });

@@ -439,6 +439,9 @@ export function createAvailabilityRepository() {
      * shown on `today` (agreement-status.ts): an agreement whose term has started counts before
      * the daily job stores its move, and one whose term has ended no longer does. Of these dealers
      * only (null: all), summed for them alone rather than for the network and filtered after.
+     * A line counts once for each model line it holds SKUs of: the distinct (line, model line)
+     * pairs are read in one pass and joined (a per-pair `exists` probed every line against
+     * every model line: 15 s for the reference network, BENCHMARKS.md, twentieth session).
      */
     async openCommitments(
       q: Queryable,
@@ -447,15 +450,17 @@ export function createAvailabilityRepository() {
       dealerIds: number[] | null = null,
     ) {
       const { rows } = await q.query<{ dealer_id: number; model_line_id: number; units: number }>(
-        `select a.dealer_id, ml.id as model_line_id,
+        `select a.dealer_id, ml.model_line_id,
            greatest(0, sum((select coalesce(sum(x), 0) from unnest(l.planned_quantities) x)
                          - (select coalesce(sum(x), 0) from unnest(l.actual_quantities) x)))::int as units
          from agreements a join agreement_lines l on l.agreement_id = a.id
-         join model_lines ml on exists (select 1 from agreement_line_skus ls join skus s on s.id = ls.sku_id
-                                        where ls.agreement_id = l.agreement_id and ls.line_no = l.line_no and s.model_line_id = ml.id)
+         join (select distinct ls.agreement_id, ls.line_no, s.model_line_id
+               from agreement_line_skus ls join skus s on s.id = ls.sku_id
+               where ($1::int is null or s.model_line_id = $1) and ($3::int[] is null or ls.dealer_id = any($3::int[]))
+         ) ml on ml.agreement_id = l.agreement_id and ml.line_no = l.line_no
          where a.status in ('approved', 'active') and ${shownStatusSql('a', '$2::date')} = 'active'
-           and ($1::int is null or ml.id = $1) and ($3::int[] is null or a.dealer_id = any($3::int[]))
-         group by a.dealer_id, ml.id`,
+           and ($3::int[] is null or a.dealer_id = any($3::int[]))
+         group by a.dealer_id, ml.model_line_id`,
         [modelLineId, `${today.slice(0, 7)}-01`, dealerIds],
       );
       return rows;
