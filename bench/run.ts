@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   sustainability: async () => (await import('./sustainability')).runSustainabilityBench(rest),
   insights: async () => (await import('./insights')).runInsightsBench(rest),
   national: async () => (await import('./national')).runNationalBench(rest),
+  'scoped-reads': async () => (await import('./scoped-reads')).runScopedReadsBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;
