@@ -55,7 +55,9 @@ export const ROUTE_COSTS: Record<string, RouteCost> = {
   'POST /api/v1/product-groups': 'light',
   // the actuals feed
   'POST /api/v1/transactions': 'ingest',
-  'GET /api/v1/transactions': 'light',
+  // a network or region page counts and sorts millions of rows (8.6–13.3 s on the reference
+  // network, BENCHMARKS.md, twentieth session's route sweep)
+  'GET /api/v1/transactions': 'costly',
   'GET /api/v1/transactions/export': 'costly',
   'GET /api/v1/dealers/:code/home': 'light', // one dealer, kept in the home cache
   'GET /api/v1/dealers/:code/actuals/monthly': 'light',
@@ -190,7 +192,8 @@ export const ROUTE_COSTS: Record<string, RouteCost> = {
   'GET /api/v1/webhooks/:id/deliveries': 'light',
   // availability and allocation
   'POST /api/v1/availability/pipeline': 'ingest',
-  'GET /api/v1/availability/vehicles': 'light',
+  // 1.2–1.4 s for a region or the network on the reference network (the route sweep)
+  'GET /api/v1/availability/vehicles': 'costly',
   'GET /api/v1/availability/vehicles/:vin': 'light',
   'GET /api/v1/availability/dealers/:code': 'light',
   'PATCH /api/v1/availability/dealers/:code/profile': 'light',

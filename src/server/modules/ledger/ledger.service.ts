@@ -55,6 +55,15 @@ export function createLedgerService(deps: { db: Db }) {
   // reader outside the network scope is told of a broken entry is withheld (verifyFor).
   const chainDb = systemDb(deps.db);
   const payloadSources = new Map<string, PayloadSource>();
+  /**
+   * The verification running now, shared by every caller that asks meanwhile: a whole-chain
+   * check reads every entry and document (about 30 s for the reference network's 8,000
+   * entries, BENCHMARKS.md, twentieth session), and its answer is the same for every reader but
+   * for what verifyFor withholds, so callers that arrive during a run wait for it instead of each
+   * starting one (one at a time per process, however many users ask). A call after a run has
+   * finished starts a new one: an alteration made since is found.
+   */
+  let running: Promise<VerifyResult> | undefined;
 
   return {
     /** Registers where the documents of an entity type live, so verify can re-hash them. */
@@ -128,7 +137,16 @@ export function createLedgerService(deps: { db: Db }) {
     /** Walks the whole chain in order; points at the first entry that does not check out. */
     /** Verifies for an actor: outside the network scope the broken entry's identity is withheld. */
     async verifyFor({ actor }: { actor: Actor }): Promise<VerifyResult> {
-      const result = await this.verify();
+      if (!running) {
+        const run = this.verify();
+        running = run;
+        void run.then(
+          () => (running = undefined),
+          () => (running = undefined),
+        );
+      }
+      // the shared result is copied, never changed: other callers read it too
+      const result = { ...(await running) };
       if (result.firstBroken && actor.scope.kind !== 'network') {
         result.firstBroken = {
           ...result.firstBroken,
