@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   insights: async () => (await import('./insights')).runInsightsBench(rest),
   national: async () => (await import('./national')).runNationalBench(rest),
   'scoped-reads': async () => (await import('./scoped-reads')).runScopedReadsBench(rest),
+  'route-sweep': async () => (await import('./route-sweep')).runRouteSweepBench(rest),
 };
 
 const bench = name ? benches[name] : undefined;
