@@ -22,6 +22,7 @@ import {
   type PlanNode,
   scansOf,
 } from './helpers/plans';
+import { firstRegionWithDealers } from './helpers/scopes';
 import { engines, json, login, startTestApp, type Client, type TestApp } from './helpers/test-app';
 
 type Accuracy = { cells: number; groups: { key: string }[] };
@@ -70,27 +71,8 @@ describe.each(engines())('forecast accuracy by scope (%s)', (engine) => {
       { db: t.db, readDb, today: () => '2026-11-15' },
       { cycleOrThrow: () => Promise.reject(new Error('not used')) },
     );
-    const { rows: regions } = await t.db.query<{ id: number; code: string; path: string }>(
-      `select r.id, r.code, r.path from regions r
-        where exists (select 1 from dealers d join regions x on x.id = d.region_id
-                      where starts_with(x.path, r.path)) and r.parent_id is not null
-        order by r.path limit 1`,
-    );
-    const inRegion: Actor = {
-      ...SYSTEM_ACTOR,
-      role: 'regional_manager',
-      scope: {
-        kind: 'region',
-        regionId: regions[0]!.id,
-        regionCode: regions[0]!.code,
-        path: regions[0]!.path,
-      },
-    };
-    const { rows: dealers } = await t.db.query<{ id: number; code: string }>(
-      `select d.id, d.code from dealers d join regions r on r.id = d.region_id
-        where starts_with(r.path, $1) order by d.code limit 1`,
-      [regions[0]!.path],
-    );
+    const { scope: regionScope, dealers } = await firstRegionWithDealers(t.db);
+    const inRegion: Actor = { ...SYSTEM_ACTOR, role: 'regional_manager', scope: regionScope };
     const oneDealer: Actor = {
       ...SYSTEM_ACTOR,
       role: 'dealer_principal',

@@ -11,6 +11,7 @@ import type { Scope } from '../src/server/auth/actor';
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { createPerformanceRepository } from '../src/server/modules/insights/performance.repository';
 import { explaining, innerAggregatesOver, type PlanNode } from './helpers/plans';
+import { firstRegionWithDealers } from './helpers/scopes';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
 const TABLES = ['monthly_actuals', 'agreements', 'incentive_statements'];
@@ -27,23 +28,9 @@ describe.each(engines())('high performers’ features by scope (%s)', (engine) =
 
   it('gives a region or one dealer the network’s figures of its dealers, aggregated for them only', async () => {
     const network = await createPerformanceRepository(t.db).features({ kind: 'network' }, PERIOD);
-    const { rows: regions } = await t.db.query<{ id: number; code: string; path: string }>(
-      `select r.id, r.code, r.path from regions r
-        where r.parent_id is not null and exists (select 1 from dealers d join regions x
-          on x.id = d.region_id where starts_with(x.path, r.path))
-        order by r.path limit 1`,
-    );
-    const region: Scope = {
-      kind: 'region',
-      regionId: regions[0]!.id,
-      regionCode: regions[0]!.code,
-      path: regions[0]!.path,
-    };
-    const { rows: inRegion } = await t.db.query<{ id: number; code: string }>(
-      `select d.id, d.code from dealers d join regions r on r.id = d.region_id
-        where starts_with(r.path, $1) and d.status = 'active' order by d.code`,
-      [region.path],
-    );
+    const { scope: region, dealers: inRegion } = await firstRegionWithDealers(t.db, {
+      activeOnly: true,
+    });
     expect(inRegion.length).toBeGreaterThan(0);
     expect(inRegion.length).toBeLessThan(network.length);
     const one = inRegion[0]!;

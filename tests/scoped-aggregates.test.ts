@@ -20,6 +20,7 @@ import { createAvailabilityRepository } from '../src/server/modules/availability
 import { seedDemo } from '../src/server/modules/demo/seed';
 import { createMarketRepository } from '../src/server/modules/market/market.repository';
 import { explaining, innerAggregatesOver, type PlanNode } from './helpers/plans';
+import { firstRegionWithDealers } from './helpers/scopes';
 import { engines, startTestApp, type TestApp } from './helpers/test-app';
 
 const TODAY = '2026-11-15';
@@ -32,23 +33,7 @@ describe.each(engines())('scoped aggregates (%s)', (engine) => {
   beforeAll(async () => {
     t = await startTestApp(engine, {}, { today: TODAY });
     await seedDemo(t.services, { seed: 5, dealers: 40, months: 24, endMonth: '2026-10' });
-    const { rows: regions } = await t.db.query<{ id: number; code: string; path: string }>(
-      `select r.id, r.code, r.path from regions r
-        where r.parent_id is not null and exists (select 1 from dealers d join regions x
-          on x.id = d.region_id where starts_with(x.path, r.path))
-        order by r.path limit 1`,
-    );
-    region = {
-      kind: 'region',
-      regionId: regions[0]!.id,
-      regionCode: regions[0]!.code,
-      path: regions[0]!.path,
-    };
-    ({ rows: inRegion } = await t.db.query<{ id: number; code: string }>(
-      `select d.id, d.code from dealers d join regions r on r.id = d.region_id
-        where starts_with(r.path, $1) order by d.code`,
-      [region.path],
-    ));
+    ({ scope: region, dealers: inRegion } = await firstRegionWithDealers(t.db));
   }, 600_000);
   afterAll(async () => t?.close());
 
