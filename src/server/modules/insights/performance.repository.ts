@@ -60,11 +60,13 @@ export function createPerformanceRepository(db: Queryable) {
     ): Promise<DealerFeatureRow[]> {
       const params: unknown[] = [`${options.from}-01`, `${options.to}-01`, options.today];
       const complete = COMPLETE.replaceAll('$today', '$3');
-      const one =
-        options.dealerId === undefined ? '' : `and d.id = $${params.push(options.dealerId)}`;
+      const dealerParam =
+        options.dealerId === undefined ? undefined : `$${params.push(options.dealerId)}`;
+      /** `column` is one of the dealers asked for: the one dealer, if any, of the scope. */
+      const asked = (column: string) => (dealerParam ? `and ${column} = ${dealerParam}` : '');
+      const one = asked('d.id');
       // Each aggregate reads the scope's dealers only (not the network's, kept on the join).
-      const of = (column: string) =>
-        `${scopeDealerIdSql(scope, column, params)} ${one.replace('d.id', column)}`;
+      const of = (column: string) => `${scopeDealerIdSql(scope, column, params)} ${asked(column)}`;
       const { rows } = await db.query<DealerFeatureRow>(
         `with sales as (
            select m.dealer_id,
